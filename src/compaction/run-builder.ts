@@ -1,0 +1,108 @@
+// Writes a sorted stream of internal entries as a run of SSTables: files split near a
+// target size, never between two versions of one user key (so a user key lives in exactly
+// one file of a run, and a point read consults one file per run).
+import { asIoError } from '../errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { FileMeta } from '../manifest/manifest-format.js';
+import { KIND_DELETE, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import { SSTableWriter, type SSTableWriterOptions } from '../sstable/sstable-writer.js';
+
+export function sstKey(fileNumber: number): string {
+  return `sst/${String(fileNumber).padStart(12, '0')}.sst`;
+}
+
+export interface RunBuilderOptions {
+  store: ObjectStore;
+  /** Split output files once they reach this many bytes (at a user-key boundary). */
+  targetFileBytes: number;
+  sstable: SSTableWriterOptions;
+  /** Allocates a new, never used file number. */
+  newFileNumber: () => number;
+}
+
+/**
+ * Accepts entries in internal-key order (`add`), cuts files, uploads each as soon as it is
+ * finished, and returns the run's file metadata from `finish`. On failure, files already
+ * uploaded are left for orphan collection (they are not in any manifest).
+ */
+export class RunBuilder {
+  private writer: SSTableWriter | null = null;
+  private fileNumber = 0;
+  private minLsn = Infinity;
+  private maxLsn = 0;
+  private tombstones = 0;
+  private lastUk = new Uint8Array(64);
+  private lastUkLen = -1;
+  private readonly uploads: Promise<FileMeta>[] = [];
+  /** Bytes of finished files. */
+  bytesWritten = 0;
+  entries = 0;
+
+  constructor(private readonly o: RunBuilderOptions) {}
+
+  add(ikey: Uint8Array, value: Uint8Array): void {
+    const ukLen = ikey.length - TRAILER_SIZE;
+    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !this.sameUserKey(ikey, ukLen)) this.cut();
+    if (!this.writer) {
+      this.writer = new SSTableWriter({ ...this.o.sstable, filterSuffixLength: TRAILER_SIZE });
+      this.fileNumber = this.o.newFileNumber();
+    }
+    this.writer.add(ikey, value);
+    const lsn = trailerLsn(ikey);
+    if (lsn < this.minLsn) this.minLsn = lsn;
+    if (lsn > this.maxLsn) this.maxLsn = lsn;
+    if (trailerKind(ikey) === KIND_DELETE) this.tombstones++;
+    if (ukLen > this.lastUk.length) this.lastUk = new Uint8Array(ukLen * 2);
+    this.lastUk.set(ikey.subarray(0, ukLen));
+    this.lastUkLen = ukLen;
+    this.entries++;
+  }
+
+  /** Finishes the open file and waits for every upload. Files in key order. */
+  async finish(): Promise<FileMeta[]> {
+    if (this.writer) this.cut();
+    return Promise.all(this.uploads);
+  }
+
+  /** Waits for uploads without finishing (used to bound memory while building long runs). */
+  get pendingUploads(): number {
+    return this.uploads.length;
+  }
+
+  private sameUserKey(ikey: Uint8Array, ukLen: number): boolean {
+    if (ukLen !== this.lastUkLen) return false;
+    const lk = this.lastUk;
+    for (let i = ukLen - 1; i >= 0; i--) if (lk[i] !== ikey[i]) return false;
+    return true;
+  }
+
+  private cut(): void {
+    const w = this.writer!;
+    this.writer = null;
+    const build = w.finish({ minLsn: this.minLsn, maxLsn: this.maxLsn });
+    const meta: FileMeta = {
+      number: this.fileNumber,
+      key: sstKey(this.fileNumber),
+      tier: 'hot',
+      size: build.size,
+      smallest: build.smallestKey,
+      largest: build.largestKey,
+      minLsn: this.minLsn,
+      maxLsn: this.maxLsn,
+      entries: build.properties.entries,
+      tombstones: this.tombstones,
+    };
+    this.bytesWritten += build.size;
+    this.minLsn = Infinity;
+    this.maxLsn = 0;
+    this.tombstones = 0;
+    const upload = this.o.store.put(meta.key, build.chunks).then(
+      () => meta,
+      (e: unknown) => {
+        throw asIoError('compaction', 'put', meta.key, e);
+      },
+    );
+    upload.catch(() => undefined); // observed by finish(); never an unhandled rejection
+    this.uploads.push(upload);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The one error type dosql throws. Callers branch on `code`, which is stable across
+ * releases; the message is for people and starts with the subsystem that failed
+ * ("wal:", "sstable:", "manifest:", ...) and names the object (file, offset, table, SQL position).
+ *
+ * Follows SlateDB RFC 0007 / LevelDB `Status`: a handful of public kinds, each saying
+ * what the caller should do, with the underlying failure kept in `cause`.
+ */
+export class DoSQLError extends Error {
+  override readonly name = 'DoSQLError';
+  /** Stable machine-readable kind; see {@link ErrorCode}. */
+  readonly code: ErrorCode;
+  /** Extra structured facts (file, offset, lsn, ...) for logs and tests. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** True when repeating the same operation may succeed (conflicts, transient I/O). */
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+}
+
+/**
+ * Stable error codes. Persisted in client code and HTTP bodies: never rename.
+ *
+ * - `IO_ERROR`: the object store failed a call. Retry may help; no acknowledged data is lost.
+ * - `CORRUPTION`: a checksum, magic number or structure check failed; `details.file` and
+ *   `details.offset` say where. Do not retry; restore or repair.
+ * - `NOT_FOUND`: a named object (file, snapshot, branch, table) does not exist.
+ * - `PRECONDITION_FAILED`: a conditional put lost (create-if-absent found the key, if-match found another etag).
+ * - `FENCED`: another writer opened the database with a newer epoch; this handle can no longer write.
+ * - `CLOSED`: the engine or database handle was closed.
+ * - `INVALID_ARGUMENT`: the caller passed something malformed (bad key type, bad option).
+ * - `NOT_SUPPORTED`: valid request this version cannot execute (yet).
+ * - `BEFORE_RETENTION_HORIZON`: a read asked for history older than the retention horizon.
+ * - `WRITE_CONFLICT`: first-committer-wins lost; retry the transaction.
+ * - `UNSUPPORTED_FORMAT_VERSION`: a file was written by a newer format version.
+ */
+export type ErrorCode =
+  | 'IO_ERROR'
+  | 'CORRUPTION'
+  | 'NOT_FOUND'
+  | 'PRECONDITION_FAILED'
+  | 'FENCED'
+  | 'CLOSED'
+  | 'INVALID_ARGUMENT'
+  | 'NOT_SUPPORTED'
+  | 'BEFORE_RETENTION_HORIZON'
+  | 'WRITE_CONFLICT'
+  | 'UNSUPPORTED_FORMAT_VERSION'
+  | 'BUSY'
+  | 'SQL_SYNTAX'
+  | 'SQL_ERROR'
+  | 'CONSTRAINT_PRIMARYKEY'
+  | 'CONSTRAINT_UNIQUE'
+  | 'CONSTRAINT_NOTNULL'
+  | 'CONSTRAINT_CHECK'
+  | 'CONSTRAINT_FOREIGNKEY'
+  | 'MISMATCH'
+  | 'RANGE'
+  | 'MERGE_CONFLICT';
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY']);
+
+/** Builds a `CORRUPTION` error naming the file and byte offset, as every reader must. */
+export function corruption(subsystem: string, file: string, offset: number, what: string): DoSQLError {
+  return new DoSQLError('CORRUPTION', `${subsystem}: corruption in ${file} at offset ${offset}: ${what}`, {
+    details: { file, offset },
+  });
+}
+
+/** Wraps an unknown failure from an object store into an `IO_ERROR` unless it already is a DoSQLError. */
+export function asIoError(subsystem: string, op: string, key: string, cause: unknown): DoSQLError {
+  if (cause instanceof DoSQLError) return cause;
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  return new DoSQLError('IO_ERROR', `${subsystem}: ${op} ${key} failed: ${msg}`, { cause, details: { key, op } });
+}
+
+export function isDoSQLError(e: unknown, code?: ErrorCode): e is DoSQLError {
+  return e instanceof DoSQLError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,22 @@
+// The public API of dosql. Only named re-exports: a test pins this list.
+export { DoSQLError, type ErrorCode } from './errors.js';
+export type { ObjectStore, AppendableObject, GetOptions, GetResult, ObjectInfo, PutOptions, PutCondition, PutResult, ByteRange } from './storage/object-store.js';
+export { MemoryObjectStore } from './storage/memory-store.js';
+export { FsObjectStore, type FsObjectStoreOptions } from './storage/fs-store.js';
+export { FaultInjectingStore, InjectedFault, type FaultRule, type FaultKind, type FaultOp } from './storage/fault-store.js';
+export type { KeyValue, KeyTuple } from './mvcc/key-codec.js';
+export {
+  LsmEngine,
+  ReadView,
+  KvEntry,
+  type EngineOptions,
+  type EngineStats,
+  type LevelStats,
+  type CommitInfo,
+  type ReadOptions,
+  type ScanOptions,
+  type KeyRange,
+  type Durability,
+} from './lsm/engine.js';
+export { WriteBatch } from './lsm/write-batch.js';
+export { ManualClock, type Clock } from './util/clock.js';

@@ -1,0 +1,103 @@
+// Rebuilds the memtable from the WAL at open (docs/format/wal.md, "Recovery").
+//
+// Segments replayed, in LSN order:
+//   1. the seals recorded by the previous writer (earlier epochs), each up to its seal;
+//   2. the previous writer's own segments from its logNumber on, up to their torn tail.
+// Other segments (epochs that never wrote a manifest, or already flushed) hold nothing
+// acknowledged and are obsolete. Commits with LSN <= flushedLsn are already in SSTables.
+import { asIoError, corruption } from '../errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { ManifestState, WalSeal } from '../manifest/manifest-format.js';
+import { Memtable } from '../memtable/memtable.js';
+import { KIND_PUT, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
+import { decodeSegmentHeader, parseWalSegmentKey, scanSegment, type CommitRecord, type LogEnd } from './wal-format.js';
+
+export interface RecoveredWal {
+  memtable: Memtable;
+  /** LSN range of the replayed commits (0, 0 when none). */
+  minLsn: number;
+  maxLsn: number;
+  lastLsn: number;
+  lastTimestamp: number;
+  /** Every segment replayed, sealed at the end of its last good record. */
+  seals: WalSeal[];
+  /** Segments that hold nothing needed. */
+  obsolete: string[];
+  commits: number;
+  /** How each replayed segment ended. */
+  ends: { key: string; stop: LogEnd }[];
+}
+
+export async function recoverWal(store: ObjectStore, state: ManifestState, memtableId: number): Promise<RecoveredWal> {
+  let listing;
+  try {
+    listing = await store.list('wal/');
+  } catch (e) {
+    throw asIoError('wal', 'list', 'wal/', e);
+  }
+  const plan: { key: string; limit?: number }[] = state.walSeals.map((s) => ({ key: s.key, limit: s.end }));
+  const planned = new Set(plan.map((p) => p.key));
+  const own = listing
+    .map((o) => ({ key: o.key, id: parseWalSegmentKey(o.key) }))
+    .filter((o) => o.id !== null && o.id.epoch === state.epoch && o.id.segment >= state.logNumber && state.version > 0)
+    .sort((a, b) => a.id!.segment - b.id!.segment);
+  for (const o of own) {
+    if (!planned.has(o.key)) {
+      plan.push({ key: o.key });
+      planned.add(o.key);
+    }
+  }
+  const obsolete = listing.map((o) => o.key).filter((k) => !planned.has(k) && parseWalSegmentKey(k) !== null);
+
+  const mt = new Memtable(memtableId);
+  const trailer = new Uint8Array(TRAILER_SIZE);
+  let lastLsn = state.lastLsn;
+  let lastTimestamp = state.lastTimestamp;
+  let minLsn = 0;
+  let maxLsn = 0;
+  let prevLsn = state.flushedLsn;
+  let commits = 0;
+  const seals: WalSeal[] = [];
+  const ends: RecoveredWal['ends'] = [];
+  for (const p of plan) {
+    let res;
+    try {
+      res = await store.get(p.key);
+    } catch (e) {
+      throw asIoError('wal', 'get', p.key, e);
+    }
+    if (!res) {
+      // A sealed segment may be gone only if everything in it was flushed, which the
+      // manifest would say by dropping the seal: missing data is corruption.
+      throw corruption('wal', p.key, 0, 'segment listed for recovery is missing');
+    }
+    const id = parseWalSegmentKey(p.key);
+    const hdr = decodeSegmentHeader(res.data, p.key);
+    if (!id || hdr.epoch !== id.epoch || hdr.segment !== id.segment) throw corruption('wal', p.key, 0, 'segment header names another segment');
+    const scan = scanSegment(res.data, p.key, p.limit ?? res.data.length);
+    for (const { record, offset } of scan.records) {
+      if (record.lsn <= state.flushedLsn) continue;
+      if (record.lsn <= prevLsn) throw corruption('wal', p.key, offset, `LSN ${record.lsn} does not follow ${prevLsn}`);
+      prevLsn = record.lsn;
+      applyCommit(mt, record, trailer);
+      commits++;
+      if (minLsn === 0) minLsn = record.lsn;
+      maxLsn = record.lsn;
+      if (record.lsn > lastLsn) lastLsn = record.lsn;
+      if (record.timestamp > lastTimestamp) lastTimestamp = record.timestamp;
+    }
+    seals.push({ key: p.key, end: scan.end });
+    ends.push({ key: p.key, stop: scan.stop });
+  }
+  return { memtable: mt, minLsn, maxLsn, lastLsn, lastTimestamp, seals, obsolete, commits, ends };
+}
+
+/** Inserts one commit's operations into a memtable (shared by recovery and the write path). */
+export function applyCommit(mt: Memtable, c: CommitRecord, trailer: Uint8Array): void {
+  for (const op of c.ops) {
+    writeTrailer(trailer, 0, c.lsn, op.kind);
+    mt.add(op.userKey, op.kind === KIND_PUT ? op.value! : EMPTY, trailer);
+  }
+}
+
+const EMPTY = new Uint8Array(0);

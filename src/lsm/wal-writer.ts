@@ -1,0 +1,53 @@
+import { asIoError } from '../errors.js';
+import type { AppendableObject, ObjectStore } from '../storage/object-store.js';
+import { encodeSegmentHeader, walSegmentKey } from './wal-format.js';
+
+/**
+ * The active WAL segment of this writer epoch. Appends are issued by the commit pipeline
+ * only (one at a time); `sync` makes every appended byte durable.
+ */
+export class WalWriter {
+  private constructor(
+    readonly key: string,
+    readonly epoch: number,
+    readonly segment: number,
+    private readonly file: AppendableObject,
+  ) {}
+
+  /** Creates the segment and writes its header. */
+  static async create(store: ObjectStore, epoch: number, segment: number): Promise<WalWriter> {
+    const key = walSegmentKey(epoch, segment);
+    try {
+      const file = await store.openAppendable(key);
+      if (file.size === 0) await file.append(encodeSegmentHeader(epoch, segment));
+      return new WalWriter(key, epoch, segment, file);
+    } catch (e) {
+      throw asIoError('wal', 'create', key, e);
+    }
+  }
+
+  /** Bytes in the segment. */
+  get size(): number {
+    return this.file.size;
+  }
+
+  async append(bytes: Uint8Array): Promise<void> {
+    try {
+      await this.file.append(bytes);
+    } catch (e) {
+      throw asIoError('wal', 'append', this.key, e);
+    }
+  }
+
+  async sync(): Promise<void> {
+    try {
+      await this.file.sync();
+    } catch (e) {
+      throw asIoError('wal', 'sync', this.key, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.file.close().catch(() => undefined);
+  }
+}

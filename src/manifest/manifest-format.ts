@@ -1,0 +1,161 @@
+// The manifest: one immutable object per version of the version set.
+// Byte-for-byte spec: docs/format/manifest.md.
+//
+//   manifest := magic "DOSQLMAN" (8) | format_version: u32le | body_length: u32le
+//               | body_crc32c: u32le | body (UTF-8 JSON, ManifestBody)
+import { corruption, DoSQLError } from '../errors.js';
+import { crc32c } from '../util/crc32c.js';
+import { getU32LE, putU32LE } from '../util/coding.js';
+import { fromHex, toHex, utf8Decoder, utf8Encoder } from '../util/bytes.js';
+
+export const MANIFEST_MAGIC = new Uint8Array([0x44, 0x4f, 0x53, 0x51, 0x4c, 0x4d, 0x41, 0x4e]); // DOSQLMAN
+export const MANIFEST_FORMAT_VERSION = 1;
+export const SUPPORTED_MANIFEST_VERSIONS: readonly number[] = [1];
+const HEADER_SIZE = 20;
+
+/** One immutable sorted file (an SSTable on the hot tier, or a columnar run on the cold tier). */
+export interface FileMeta {
+  /** Unique within the database; names the object and keys the block cache. */
+  number: number;
+  /** Object key in its store. */
+  key: string;
+  /** 'hot': SSTable in the hot store; 'cold': columnar run in the cold store. */
+  tier: 'hot' | 'cold';
+  /** Bytes. */
+  size: number;
+  /** Smallest and largest internal key. */
+  smallest: Uint8Array;
+  largest: Uint8Array;
+  /** LSN range of the versions in the file. */
+  minLsn: number;
+  maxLsn: number;
+  entries: number;
+  /** Entries that are tombstones. */
+  tombstones: number;
+}
+
+/** A sorted run: files ordered by key with disjoint user-key ranges. */
+export type Run = readonly FileMeta[];
+
+/** A named snapshot pinned in the manifest (time-travel issue). */
+export interface SnapshotRef {
+  name: string;
+  branch: number;
+  lsn: number;
+  createdAt: number;
+}
+
+/** A branch: copy-on-write reference to a parent at a base LSN (time-travel issue). */
+export interface BranchRef {
+  id: number;
+  name: string;
+  parent: number | null;
+  baseLsn: number;
+  createdAt: number;
+  /** Set when merged into another branch: the LSN of the merge commit there. */
+  mergedAt?: number | null;
+  meta?: Record<string, unknown>;
+}
+
+/** A WAL segment of an earlier writer, replayed only up to `end` bytes. */
+export interface WalSeal {
+  key: string;
+  end: number;
+}
+
+export interface ManifestState {
+  /** Monotonic version number of this manifest object. */
+  version: number;
+  /** Writer epoch that wrote it. */
+  epoch: number;
+  nextFileNumber: number;
+  /** Highest LSN assigned by any commit known durable when this was written. */
+  lastLsn: number;
+  /** Every commit with LSN <= flushedLsn is in the files below (not only in the WAL). */
+  flushedLsn: number;
+  /** Commit timestamp (ms) of `lastLsn`, so clocks never go backwards across restarts. */
+  lastTimestamp: number;
+  /** First WAL segment number of this epoch still needed for recovery. */
+  logNumber: number;
+  /** WAL segments of earlier epochs still needed, each up to its seal. */
+  walSeals: WalSeal[];
+  /** levels[0] = L0 runs newest first; levels[i > 0] = zero or one run. */
+  levels: Run[][];
+  snapshots: SnapshotRef[];
+  branches: BranchRef[];
+  /** LSNs pinned against garbage collection, beyond snapshots and branch bases. */
+  pins: { lsn: number; reason: string }[];
+  /** Free-form state of higher layers (the SQL catalog's bookkeeping, Iceberg pointers). */
+  extra: Record<string, unknown>;
+}
+
+export function emptyManifest(): ManifestState {
+  return {
+    version: 0,
+    epoch: 0,
+    nextFileNumber: 1,
+    lastLsn: 0,
+    flushedLsn: 0,
+    lastTimestamp: 0,
+    logNumber: 0,
+    walSeals: [],
+    levels: [[]],
+    snapshots: [],
+    branches: [],
+    pins: [],
+    extra: {},
+  };
+}
+
+interface FileMetaJson extends Omit<FileMeta, 'smallest' | 'largest'> {
+  smallest: string;
+  largest: string;
+}
+
+export function encodeManifest(state: ManifestState): Uint8Array {
+  const body = {
+    ...state,
+    levels: state.levels.map((runs) => runs.map((run) => run.map(fileToJson))),
+  };
+  const bodyBytes = utf8Encoder.encode(JSON.stringify(body));
+  const out = new Uint8Array(HEADER_SIZE + bodyBytes.length);
+  out.set(MANIFEST_MAGIC, 0);
+  putU32LE(out, 8, MANIFEST_FORMAT_VERSION);
+  putU32LE(out, 12, bodyBytes.length);
+  putU32LE(out, 16, crc32c(bodyBytes));
+  out.set(bodyBytes, HEADER_SIZE);
+  return out;
+}
+
+/** Decodes and verifies a manifest object; `file` names it in errors. */
+export function decodeManifest(data: Uint8Array, file: string): ManifestState {
+  if (data.length < HEADER_SIZE) throw corruption('manifest', file, 0, `object of ${data.length} bytes is shorter than the header`);
+  for (let i = 0; i < 8; i++) if (data[i] !== MANIFEST_MAGIC[i]) throw corruption('manifest', file, 0, 'bad magic number');
+  const version = getU32LE(data, 8);
+  if (!SUPPORTED_MANIFEST_VERSIONS.includes(version)) {
+    throw new DoSQLError('UNSUPPORTED_FORMAT_VERSION', `manifest: ${file} has format version ${version}`, { details: { file } });
+  }
+  const len = getU32LE(data, 12);
+  if (HEADER_SIZE + len !== data.length) throw corruption('manifest', file, 12, `body length ${len} does not match object size ${data.length}`);
+  const body = data.subarray(HEADER_SIZE);
+  if (crc32c(body) !== getU32LE(data, 16)) throw corruption('manifest', file, HEADER_SIZE, 'body checksum mismatch');
+  let parsed: Omit<ManifestState, 'levels'> & { levels: FileMetaJson[][][] };
+  try {
+    parsed = JSON.parse(utf8Decoder.decode(body));
+  } catch {
+    throw corruption('manifest', file, HEADER_SIZE, 'body is not valid JSON');
+  }
+  return {
+    ...emptyManifest(),
+    ...parsed,
+    levels: parsed.levels.map((runs) => runs.map((run) => run.map(fileFromJson))),
+  };
+}
+
+function fileToJson(f: FileMeta): FileMetaJson {
+  return { ...f, smallest: toHex(f.smallest), largest: toHex(f.largest) };
+}
+
+function fileFromJson(f: FileMetaJson): FileMeta {
+  return { ...f, smallest: fromHex(f.smallest), largest: fromHex(f.largest) };
+}

@@ -1,0 +1,227 @@
+// The version set: the current manifest state, older versions still pinned by readers, and
+// atomic, fenced updates on an ObjectStore (SlateDB's manifest with conditional writes and
+// writer fencing). Layout of keys in the store:
+//   manifest/<version, 20 digits>.manifest   one object per version, created if absent
+//   epoch/<epoch, 20 digits>                 writer epoch claims, created if absent
+// A writer holds epoch e while `epoch/<e+1>` does not exist.
+import { asIoError, DoSQLError, isDoSQLError } from '../errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { decodeManifest, emptyManifest, encodeManifest, type FileMeta, type ManifestState } from './manifest-format.js';
+
+export const MANIFEST_PREFIX = 'manifest/';
+export const EPOCH_PREFIX = 'epoch/';
+
+export function manifestKey(version: number): string {
+  return `${MANIFEST_PREFIX}${String(version).padStart(20, '0')}.manifest`;
+}
+
+export function epochKey(epoch: number): string {
+  return `${EPOCH_PREFIX}${String(epoch).padStart(20, '0')}`;
+}
+
+function parseNumber(key: string, prefix: string): number {
+  const m = /^(\d{20})/.exec(key.slice(prefix.length));
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * One manifest state, reference-counted by the readers (read views, iterators,
+ * compactions) that use its files. Files of a released version may become garbage.
+ */
+export class Version {
+  private refs = 0;
+  constructor(readonly state: ManifestState) {}
+  ref(): void {
+    this.refs++;
+  }
+  unref(): void {
+    this.refs--;
+  }
+  get inUse(): boolean {
+    return this.refs > 0;
+  }
+  *files(): Iterable<FileMeta> {
+    for (const level of this.state.levels) for (const run of level) yield* run;
+  }
+}
+
+export interface VersionSetOptions {
+  /** Manifest versions kept in the store besides the live ones (for debugging and external readers). Default 5. */
+  keepManifests?: number;
+}
+
+/**
+ * Owns the manifest of one database for one writer epoch.
+ *
+ * Async safety: `update` calls are serialised; readers take `current` and `ref()` it
+ * synchronously. After `FENCED` is thrown once, every later update throws it too.
+ */
+export class VersionSet {
+  private currentVersion: Version;
+  private readonly older: Version[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private fenced: DoSQLError | null = null;
+
+  private constructor(
+    private readonly store: ObjectStore,
+    readonly epoch: number,
+    initial: ManifestState,
+    private readonly options: VersionSetOptions,
+  ) {
+    this.currentVersion = new Version(initial);
+  }
+
+  /**
+   * Claims a new writer epoch (fencing any earlier writer), then loads the latest manifest.
+   * The caller recovers and then calls `update` to write the first manifest of its epoch;
+   * until then nothing is written besides the epoch claim.
+   */
+  static async open(store: ObjectStore, options: VersionSetOptions = {}): Promise<VersionSet> {
+    const epoch = await claimEpoch(store);
+    const latest = (await loadLatestManifest(store)) ?? emptyManifest();
+    return new VersionSet(store, epoch, latest, options);
+  }
+
+  get current(): Version {
+    return this.currentVersion;
+  }
+
+  get state(): ManifestState {
+    return this.currentVersion.state;
+  }
+
+  /** True if a newer writer has claimed the database. One `head` call. */
+  async isFenced(): Promise<boolean> {
+    if (this.fenced) return true;
+    let h;
+    try {
+      h = await this.store.head(epochKey(this.epoch + 1));
+    } catch (e) {
+      throw asIoError('manifest', 'head', epochKey(this.epoch + 1), e);
+    }
+    if (h) this.fenced = fencedError(this.epoch);
+    return h !== null;
+  }
+
+  /** Throws `FENCED` if a newer writer has claimed the database. */
+  async checkFence(): Promise<void> {
+    if (await this.isFenced()) throw this.fenced!;
+  }
+
+  /**
+   * Applies `edit` to a copy of the current state and writes it as the next manifest
+   * version with create-if-absent. Throws `FENCED` when a newer epoch exists or another
+   * writer won the version; the in-memory state is unchanged on failure.
+   */
+  update(edit: (draft: ManifestState) => void): Promise<Version> {
+    const run = async (): Promise<Version> => {
+      if (this.fenced) throw this.fenced;
+      const base = this.currentVersion.state;
+      const draft = structuredClone(base);
+      edit(draft);
+      draft.version = base.version + 1;
+      draft.epoch = this.epoch;
+      await this.checkFence();
+      const key = manifestKey(draft.version);
+      try {
+        await this.store.put(key, encodeManifest(draft), { condition: { ifNoneMatch: '*' } });
+      } catch (e) {
+        if (isDoSQLError(e, 'PRECONDITION_FAILED')) {
+          if (await this.isFenced()) throw this.fenced!;
+          // An older writer's last update landed after we loaded: our view is stale.
+          // Only possible while opening; the engine retries its open on BUSY.
+          this.fenced = new DoSQLError('BUSY', `manifest: ${key} was written concurrently by an earlier writer; reopen`, { details: { key } });
+          throw this.fenced;
+        }
+        throw asIoError('manifest', 'put', key, e);
+      }
+      const prev = this.currentVersion;
+      this.currentVersion = new Version(draft);
+      this.older.push(prev);
+      await this.collectOld();
+      return this.currentVersion;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Files referenced by the current version or any older version still in use. */
+  liveFiles(): Set<string> {
+    const live = new Set<string>();
+    for (const f of this.currentVersion.files()) live.add(f.key);
+    for (const v of this.older) if (v.inUse) for (const f of v.files()) live.add(f.key);
+    return live;
+  }
+
+  /** Drops released older versions from memory and deletes old manifest objects. */
+  private async collectOld(): Promise<void> {
+    for (let i = this.older.length - 1; i >= 0; i--) if (!this.older[i]!.inUse) this.older.splice(i, 1);
+    const keep = this.options.keepManifests ?? 5;
+    const oldest = this.currentVersion.state.version - keep;
+    if (oldest <= 0 || this.currentVersion.state.version % 16 !== 0) return;
+    const list = await this.store.list(MANIFEST_PREFIX).catch(() => []);
+    for (const o of list) {
+      const v = parseNumber(o.key, MANIFEST_PREFIX);
+      if (v >= 0 && v < oldest) await this.store.delete(o.key).catch(() => undefined);
+    }
+  }
+}
+
+function fencedError(epoch: number): DoSQLError {
+  return new DoSQLError('FENCED', `manifest: writer epoch ${epoch} was fenced out by a newer writer; reopen the database`, {
+    details: { epoch },
+  });
+}
+
+/** Creates `epoch/<n>` for the next free n; returns n. */
+async function claimEpoch(store: ObjectStore): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    let list;
+    try {
+      list = await store.list(EPOCH_PREFIX);
+    } catch (e) {
+      throw asIoError('manifest', 'list', EPOCH_PREFIX, e);
+    }
+    let max = 0;
+    for (const o of list) max = Math.max(max, parseNumber(o.key, EPOCH_PREFIX));
+    const next = max + 1;
+    try {
+      await store.put(epochKey(next), new Uint8Array(0), { condition: { ifNoneMatch: '*' } });
+      // Older claims are no longer needed for fencing; the newest two suffice.
+      for (const o of list) if (parseNumber(o.key, EPOCH_PREFIX) < max) await store.delete(o.key).catch(() => undefined);
+      return next;
+    } catch (e) {
+      if (!isDoSQLError(e, 'PRECONDITION_FAILED')) throw asIoError('manifest', 'put', epochKey(next), e);
+    }
+  }
+  throw new DoSQLError('BUSY', 'manifest: could not claim a writer epoch after 100 attempts');
+}
+
+/** The newest manifest in the store, or null for a new database. */
+export async function loadLatestManifest(store: ObjectStore): Promise<ManifestState | null> {
+  let list;
+  try {
+    list = await store.list(MANIFEST_PREFIX);
+  } catch (e) {
+    throw asIoError('manifest', 'list', MANIFEST_PREFIX, e);
+  }
+  let best = -1;
+  let bestKey = '';
+  for (const o of list) {
+    const v = parseNumber(o.key, MANIFEST_PREFIX);
+    if (v > best) {
+      best = v;
+      bestKey = o.key;
+    }
+  }
+  if (best < 0) return null;
+  let r;
+  try {
+    r = await store.get(bestKey);
+  } catch (e) {
+    throw asIoError('manifest', 'get', bestKey, e);
+  }
+  if (!r) throw new DoSQLError('NOT_FOUND', `manifest: ${bestKey} vanished while opening`);
+  return decodeManifest(r.data, bestKey);
+}

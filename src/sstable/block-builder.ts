@@ -1,0 +1,65 @@
+// Builds one data or index block (docs/format/sstable.md):
+//   entry   := shared: uvarint | non_shared: uvarint | value_len: uvarint | key[shared:] | value
+//   payload := entry* | restart: u32le * n | n: u32le
+// Every `restartInterval`-th entry stores its whole key (shared = 0): a restart point.
+import { ByteWriter } from '../util/byte-writer.js';
+
+export class BlockBuilder {
+  private readonly out = new ByteWriter(8192);
+  private restarts: number[] = [0];
+  private counter = 0;
+  private lastKey = new Uint8Array(64);
+  private lastKeyLen = 0;
+  private entries = 0;
+
+  constructor(private readonly restartInterval: number) {}
+
+  /** REQUIRES: key > every key added since the last reset. */
+  add(key: Uint8Array, value: Uint8Array): void {
+    let shared = 0;
+    if (this.counter < this.restartInterval) {
+      const n = Math.min(this.lastKeyLen, key.length);
+      const lk = this.lastKey;
+      while (shared < n && lk[shared] === key[shared]) shared++;
+    } else {
+      this.restarts.push(this.out.pos);
+      this.counter = 0;
+    }
+    const w = this.out;
+    w.uvarint(shared);
+    w.uvarint(key.length - shared);
+    w.uvarint(value.length);
+    w.bytes(key, shared);
+    w.bytes(value);
+    if (key.length > this.lastKey.length) this.lastKey = new Uint8Array(key.length * 2);
+    this.lastKey.set(key);
+    this.lastKeyLen = key.length;
+    this.counter++;
+    this.entries++;
+  }
+
+  /** Size of the payload if finished now. */
+  get estimatedSize(): number {
+    return this.out.pos + this.restarts.length * 4 + 4;
+  }
+
+  get empty(): boolean {
+    return this.entries === 0;
+  }
+
+  /** The finished payload (a view, valid until `reset`). */
+  finish(): Uint8Array {
+    const w = this.out;
+    for (const r of this.restarts) w.u32le(r);
+    w.u32le(this.restarts.length);
+    return w.view();
+  }
+
+  reset(): void {
+    this.out.reset();
+    this.restarts = [0];
+    this.counter = 0;
+    this.lastKeyLen = 0;
+    this.entries = 0;
+  }
+}

@@ -1,0 +1,226 @@
+// Reads one decoded block payload (see block-builder.ts for the layout) and iterates it.
+import { getU32LE } from '../util/coding.js';
+import type { InternalIterator } from '../util/internal-iterator.js';
+
+/** A parsed block: the payload and where its restart array starts. Immutable, shareable. */
+export class Block {
+  readonly restartsOffset: number;
+  readonly numRestarts: number;
+
+  /** Throws `Error` with a reason when the payload is malformed (the caller names file and offset). */
+  constructor(readonly data: Uint8Array) {
+    if (data.length < 4) throw new Error('block too short');
+    this.numRestarts = getU32LE(data, data.length - 4);
+    const restartsBytes = this.numRestarts * 4 + 4;
+    if (this.numRestarts === 0 || restartsBytes > data.length) throw new Error(`bad restart count ${this.numRestarts}`);
+    this.restartsOffset = data.length - restartsBytes;
+  }
+
+  /** Memory accounted to the block cache. */
+  get charge(): number {
+    return this.data.length + 64;
+  }
+
+  restartPoint(i: number): number {
+    return getU32LE(this.data, this.restartsOffset + i * 4);
+  }
+
+  iterator(): BlockIterator {
+    return new BlockIterator(this);
+  }
+}
+
+/**
+ * Cursor over a block's entries. `key()` is a view of a reused buffer: valid until the next
+ * move. Malformed entries throw `Error('corrupt block entry')`; callers wrap with file/offset.
+ */
+export class BlockIterator implements InternalIterator {
+  private readonly d: Uint8Array;
+  private readonly limit: number;
+  /** Offset of the current entry; `limit` when invalid. */
+  private cur: number;
+  /** Offset just past the current entry. */
+  private nextOff = 0;
+  private keyBuf = new Uint8Array(64);
+  private keyLen = 0;
+  private valOff = 0;
+  private valLen = 0;
+  private restartIdx = 0;
+
+  constructor(private readonly block: Block) {
+    this.d = block.data;
+    this.limit = block.restartsOffset;
+    this.cur = this.limit;
+  }
+
+  valid(): boolean {
+    return this.cur < this.limit;
+  }
+  key(): Uint8Array {
+    return this.keyBuf.subarray(0, this.keyLen);
+  }
+  value(): Uint8Array {
+    return this.d.subarray(this.valOff, this.valOff + this.valLen);
+  }
+  /** Offset of the value inside the block payload (for zero-copy consumers). */
+  valueOffset(): number {
+    return this.valOff;
+  }
+  valueLength(): number {
+    return this.valLen;
+  }
+
+  seekToFirst(): void {
+    this.seekToRestart(0);
+    this.parseNext();
+  }
+
+  seekToLast(): void {
+    this.seekToRestart(this.block.numRestarts - 1);
+    while (this.parseNext() && this.nextOff < this.limit) {
+      /* advance to the last entry */
+    }
+  }
+
+  next(): void {
+    this.parseNext();
+  }
+
+  prev(): void {
+    const original = this.cur;
+    // Back up to a restart point strictly before the current entry, then scan forward.
+    while (this.block.restartPoint(this.restartIdx) >= original) {
+      if (this.restartIdx === 0) {
+        this.cur = this.limit;
+        return;
+      }
+      this.restartIdx--;
+    }
+    this.seekToRestart(this.restartIdx);
+    while (this.parseNext() && this.nextOff < original) {
+      /* scan */
+    }
+  }
+
+  seek(target: Uint8Array): void {
+    // Binary search for the last restart point whose key < target.
+    let lo = 0;
+    let hi = this.block.numRestarts - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.compareRestartKey(mid, target) < 0) lo = mid;
+      else hi = mid - 1;
+    }
+    this.seekToRestart(lo);
+    for (;;) {
+      if (!this.parseNext()) return;
+      if (this.compareCurrent(target) >= 0) return;
+    }
+  }
+
+  seekForPrev(target: Uint8Array): void {
+    this.seek(target);
+    if (!this.valid()) {
+      this.seekToLast();
+      return;
+    }
+    if (this.compareCurrent(target) > 0) this.prev();
+  }
+
+  close(): void {
+    this.cur = this.limit;
+  }
+
+  private seekToRestart(i: number): void {
+    this.restartIdx = i;
+    this.keyLen = 0;
+    this.nextOff = this.block.restartPoint(i);
+  }
+
+  /** Decodes the entry at `nextOff`; returns false (and becomes invalid) at the end. */
+  private parseNext(): boolean {
+    const d = this.d;
+    let p = this.nextOff;
+    if (p >= this.limit) {
+      this.cur = this.limit;
+      return false;
+    }
+    this.cur = p;
+    // Three uvarints; the common case is one byte each.
+    let shared = d[p++]!;
+    if (shared >= 0x80) [shared, p] = slowVarint(d, p - 1);
+    let nonShared = d[p++]!;
+    if (nonShared >= 0x80) [nonShared, p] = slowVarint(d, p - 1);
+    let vlen = d[p++]!;
+    if (vlen >= 0x80) [vlen, p] = slowVarint(d, p - 1);
+    if (shared > this.keyLen || p + nonShared + vlen > this.limit) throw new Error('corrupt block entry');
+    const klen = shared + nonShared;
+    if (klen > this.keyBuf.length) {
+      const nb = new Uint8Array(klen * 2);
+      nb.set(this.keyBuf.subarray(0, shared));
+      this.keyBuf = nb;
+    }
+    const kb = this.keyBuf;
+    for (let i = 0; i < nonShared; i++) kb[shared + i] = d[p + i]!;
+    this.keyLen = klen;
+    p += nonShared;
+    this.valOff = p;
+    this.valLen = vlen;
+    this.nextOff = p + vlen;
+    // Keep restartIdx pointing at the restart block containing cur.
+    while (this.restartIdx + 1 < this.block.numRestarts && this.block.restartPoint(this.restartIdx + 1) <= this.cur) this.restartIdx++;
+    return true;
+  }
+
+  private compareCurrent(target: Uint8Array): number {
+    const kb = this.keyBuf;
+    const kl = this.keyLen;
+    const tl = target.length;
+    const n = kl < tl ? kl : tl;
+    for (let i = 0; i < n; i++) {
+      const diff = kb[i]! - target[i]!;
+      if (diff !== 0) return diff;
+    }
+    return kl - tl;
+  }
+
+  /** Compares the (whole) key stored at restart point i with target, without copying. */
+  private compareRestartKey(i: number, target: Uint8Array): number {
+    const d = this.d;
+    let p = this.block.restartPoint(i);
+    let shared: number;
+    [shared, p] = readVarint(d, p);
+    let nonShared: number;
+    [nonShared, p] = readVarint(d, p);
+    let vlen: number;
+    [vlen, p] = readVarint(d, p);
+    void vlen;
+    if (shared !== 0 || p + nonShared > this.limit) throw new Error('corrupt restart entry');
+    const tl = target.length;
+    const n = nonShared < tl ? nonShared : tl;
+    for (let j = 0; j < n; j++) {
+      const diff = d[p + j]! - target[j]!;
+      if (diff !== 0) return diff;
+    }
+    return nonShared - tl;
+  }
+}
+
+function readVarint(d: Uint8Array, p: number): [number, number] {
+  const b = d[p]!;
+  if (b < 0x80) return [b, p + 1];
+  return slowVarint(d, p);
+}
+
+function slowVarint(d: Uint8Array, p: number): [number, number] {
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 5; i++) {
+    const b = d[p++];
+    if (b === undefined) throw new Error('corrupt block varint');
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) return [result, p];
+    mul *= 128;
+  }
+  throw new Error('corrupt block varint');
+}

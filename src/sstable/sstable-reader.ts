@@ -1,0 +1,354 @@
+// Opens and reads an SSTable through an ObjectStore (docs/format/sstable.md).
+// The footer, index, filter and properties are read once at open with one ranged get of
+// the file's tail; data blocks are fetched by ranged get on demand and kept in the
+// shared block cache, decompressed and checksum-verified.
+import { asIoError, corruption, DoSQLError } from '../errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { crc32c } from '../util/crc32c.js';
+import { getU32LE, getU64LE, getUvarint } from '../util/coding.js';
+import { utf8Decoder } from '../util/bytes.js';
+import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
+import { Block, BlockIterator } from './block.js';
+import { BlockCache } from './block-cache.js';
+import { bloomHash, bloomMayContain } from './bloom-filter.js';
+import { codecById } from './compression.js';
+import {
+  BLOCK_TRAILER_SIZE,
+  COMPRESSION_NONE,
+  FOOTER_SIZE,
+  SST_MAGIC,
+  SUPPORTED_SST_VERSIONS,
+  type BlockHandle,
+  type Footer,
+} from './format.js';
+import type { SSTableProperties } from './sstable-writer.js';
+
+/** Bytes fetched from the end of the file at open: usually covers footer, index, filter, properties. */
+const TAIL_READ = 64 * 1024;
+
+export interface OpenSSTableOptions {
+  /** Unique number of this file in its database: the block cache key space. */
+  fileNumber: number;
+  /** File size if known (from the manifest); otherwise a `head` call finds it. */
+  size?: number;
+  cache?: BlockCache;
+}
+
+/** One entry found by a point lookup: key copied, value a view of an immutable block. */
+export interface SSTableEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+}
+
+/** Counters for read amplification statistics. */
+export interface ReadCounters {
+  blockReads: number;
+  bloomChecks: number;
+  bloomNegatives: number;
+}
+
+/**
+ * An open SSTable. Immutable and shareable by concurrent readers.
+ * Every failure is a `DoSQLError`: `IO_ERROR` from the store, `CORRUPTION` naming the
+ * file and the byte offset of the bad block or footer.
+ */
+export class SSTableReader {
+  private readonly inflight = new Map<number, Promise<Block>>();
+  private readonly scratchIndex: BlockIterator;
+  readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
+
+  private constructor(
+    readonly store: ObjectStore,
+    readonly key: string,
+    readonly fileNumber: number,
+    readonly size: number,
+    readonly footer: Footer,
+    readonly indexBlock: Block,
+    private readonly filter: Uint8Array,
+    readonly properties: SSTableProperties,
+    private readonly cache: BlockCache | undefined,
+  ) {
+    this.scratchIndex = indexBlock.iterator();
+  }
+
+  static async open(store: ObjectStore, key: string, options: OpenSSTableOptions): Promise<SSTableReader> {
+    let size = options.size;
+    if (size === undefined) {
+      const h = await wrapIo(() => store.head(key), 'head', key);
+      if (!h) throw new DoSQLError('NOT_FOUND', `sstable: ${key} does not exist`, { details: { file: key } });
+      size = h.size;
+    }
+    if (size < FOOTER_SIZE) throw corruption('sstable', key, 0, `file of ${size} bytes is shorter than the footer`);
+    const tailStart = Math.max(0, size - TAIL_READ);
+    const tailRes = await wrapIo(() => store.get(key, { range: { offset: tailStart, length: size - tailStart } }), 'get', key);
+    if (!tailRes) throw new DoSQLError('NOT_FOUND', `sstable: ${key} does not exist`, { details: { file: key } });
+    const tail = tailRes.data;
+    if (tail.length !== size - tailStart) throw corruption('sstable', key, tailStart + tail.length, `file is shorter than its recorded size ${size}`);
+    const footer = decodeFooter(tail.subarray(tail.length - FOOTER_SIZE), key, size - FOOTER_SIZE);
+
+    const readMeta = async (h: BlockHandle): Promise<Uint8Array> => {
+      const end = h.offset + h.size + BLOCK_TRAILER_SIZE;
+      if (end > size - FOOTER_SIZE) throw corruption('sstable', key, size - FOOTER_SIZE, `block handle ${h.offset}+${h.size} runs past the data`);
+      let raw: Uint8Array;
+      if (h.offset >= tailStart) raw = tail.subarray(h.offset - tailStart, end - tailStart);
+      else {
+        const r = await wrapIo(() => store.get(key, { range: { offset: h.offset, length: h.size + BLOCK_TRAILER_SIZE } }), 'get', key);
+        if (!r || r.data.length !== h.size + BLOCK_TRAILER_SIZE) throw corruption('sstable', key, h.offset, 'short read of a meta block');
+        raw = r.data;
+      }
+      return verifyAndDecode(raw, key, h.offset);
+    };
+    const [indexData, filter, propsData] = await Promise.all([readMeta(footer.index), readMeta(footer.filter), readMeta(footer.properties)]);
+    let indexBlock: Block;
+    try {
+      indexBlock = new Block(indexData.slice());
+    } catch (e) {
+      throw corruption('sstable', key, footer.index.offset, `index block: ${(e as Error).message}`);
+    }
+    let properties: SSTableProperties;
+    try {
+      properties = JSON.parse(utf8Decoder.decode(propsData)) as SSTableProperties;
+    } catch {
+      throw corruption('sstable', key, footer.properties.offset, 'properties block is not valid JSON');
+    }
+    return new SSTableReader(store, key, options.fileNumber, size, footer, indexBlock, filter.slice(), properties, options.cache);
+  }
+
+  /** False only if the bloom filter proves no key with this filter key (user key) exists. */
+  mayContain(filterKey: Uint8Array, start = 0, end = filterKey.length): boolean {
+    if (this.filter.length === 0) return true;
+    this.counters.bloomChecks++;
+    const ok = bloomMayContain(this.filter, bloomHash(filterKey, start, end));
+    if (!ok) this.counters.bloomNegatives++;
+    return ok;
+  }
+
+  /** The first entry with key >= target, or null. */
+  seekFirst(target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
+    const idx = this.scratchIndex;
+    idx.seek(target);
+    if (!idx.valid()) return null;
+    const handle = this.decodeHandle(idx.value());
+    const b = this.readBlock(handle);
+    if (b instanceof Promise) return b.then((blk) => this.firstInBlock(blk, handle, target));
+    return this.firstInBlock(b, handle, target);
+  }
+
+  private firstInBlock(block: Block, handle: BlockHandle, target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
+    const it = block.iterator();
+    try {
+      it.seek(target);
+    } catch (e) {
+      throw corruption('sstable', this.key, handle.offset, (e as Error).message);
+    }
+    if (it.valid()) return { key: it.key().slice(), value: it.value() };
+    // The index said this block's last key >= target; an empty result means corruption.
+    throw corruption('sstable', this.key, handle.offset, 'index entry points at a block without a key >= the separator');
+  }
+
+  iterator(): InternalIterator {
+    return new SSTableIterator(this);
+  }
+
+  /** @internal */
+  decodeHandle(v: Uint8Array): BlockHandle {
+    const c = { pos: 0 };
+    const offset = getUvarint(v, c);
+    const size = getUvarint(v, c);
+    if (offset < 0 || size < 0 || offset + size > this.size) throw corruption('sstable', this.key, this.footer.index.offset, 'bad block handle in index');
+    return { offset, size };
+  }
+
+  /** A data block, from the cache or the store. */
+  readBlock(handle: BlockHandle): Block | Promise<Block> {
+    const ck = BlockCache.key(this.fileNumber, handle.offset);
+    const cached = this.cache?.get(ck);
+    if (cached) return cached;
+    let p = this.inflight.get(ck);
+    if (!p) {
+      p = this.fetchBlock(handle, ck);
+      this.inflight.set(ck, p);
+      const clear = (): void => {
+        this.inflight.delete(ck);
+      };
+      p.then(clear, clear);
+    }
+    return p;
+  }
+
+  private async fetchBlock(handle: BlockHandle, ck: number): Promise<Block> {
+    this.counters.blockReads++;
+    const len = handle.size + BLOCK_TRAILER_SIZE;
+    const r = await wrapIo(() => this.store.get(this.key, { range: { offset: handle.offset, length: len } }), 'get', this.key);
+    if (!r) throw new DoSQLError('NOT_FOUND', `sstable: ${this.key} disappeared`, { details: { file: this.key } });
+    if (r.data.length !== len) throw corruption('sstable', this.key, handle.offset, `short block read (${r.data.length} of ${len} bytes)`);
+    const payload = verifyAndDecode(r.data, this.key, handle.offset);
+    let block: Block;
+    try {
+      block = new Block(payload);
+    } catch (e) {
+      throw corruption('sstable', this.key, handle.offset, (e as Error).message);
+    }
+    this.cache?.insert(ck, block);
+    return block;
+  }
+}
+
+function decodeFooter(f: Uint8Array, file: string, offset: number): Footer {
+  for (let i = 0; i < 8; i++) if (f[56 + i] !== SST_MAGIC[i]) throw corruption('sstable', file, offset + 56, 'bad magic number (not an SSTable)');
+  if (crc32c(f, 0, 52) !== getU32LE(f, 52)) throw corruption('sstable', file, offset, 'footer checksum mismatch');
+  const formatVersion = getU32LE(f, 36);
+  if (!SUPPORTED_SST_VERSIONS.includes(formatVersion)) {
+    throw new DoSQLError('UNSUPPORTED_FORMAT_VERSION', `sstable: ${file} has format version ${formatVersion}; this build reads ${SUPPORTED_SST_VERSIONS.join(', ')}`, {
+      details: { file },
+    });
+  }
+  return {
+    index: { offset: getU64LE(f, 0), size: getU32LE(f, 8) },
+    filter: { offset: getU64LE(f, 12), size: getU32LE(f, 20) },
+    properties: { offset: getU64LE(f, 24), size: getU32LE(f, 32) },
+    formatVersion,
+  };
+}
+
+/** Checks a block's CRC and decompresses it; `raw` is payload + 5-byte trailer. */
+function verifyAndDecode(raw: Uint8Array, file: string, offset: number): Uint8Array {
+  const n = raw.length - BLOCK_TRAILER_SIZE;
+  const type = raw[n]!;
+  const expected = getU32LE(raw, n + 1);
+  if (crc32c(raw, 0, n + 1) !== expected) throw corruption('sstable', file, offset, 'block checksum mismatch');
+  const payload = raw.subarray(0, n);
+  if (type === COMPRESSION_NONE) return payload;
+  const codec = codecById(type);
+  if (!codec) throw new DoSQLError('NOT_SUPPORTED', `sstable: ${file} block at ${offset} uses compression type ${type}, not registered`, { details: { file, offset } });
+  try {
+    return codec.decompress(payload);
+  } catch (e) {
+    throw corruption('sstable', file, offset, `decompression failed: ${(e as Error).message}`);
+  }
+}
+
+async function wrapIo<T>(fn: () => Promise<T>, op: string, key: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw asIoError('sstable', op, key, e);
+  }
+}
+
+/**
+ * Two-level iterator: the index block picks the data block, the block iterator walks it.
+ * Moves are synchronous while blocks are cached.
+ */
+class SSTableIterator implements InternalIterator {
+  private readonly index: BlockIterator;
+  private data: BlockIterator | null = null;
+  private dataOffset = -1;
+
+  constructor(private readonly t: SSTableReader) {
+    this.index = t.indexBlock.iterator();
+  }
+
+  valid(): boolean {
+    return this.data !== null && this.data.valid();
+  }
+  key(): Uint8Array {
+    return this.data!.key();
+  }
+  value(): Uint8Array {
+    return this.data!.value();
+  }
+
+  seekToFirst(): MaybePromise {
+    this.index.seekToFirst();
+    return this.enter((it) => it.seekToFirst(), true);
+  }
+
+  seekToLast(): MaybePromise {
+    this.index.seekToLast();
+    return this.enter((it) => it.seekToLast(), false);
+  }
+
+  seek(target: Uint8Array): MaybePromise {
+    this.index.seek(target);
+    return this.enter((it) => it.seek(target), true);
+  }
+
+  seekForPrev(target: Uint8Array): MaybePromise {
+    this.index.seek(target);
+    if (!this.index.valid()) {
+      this.index.seekToLast();
+      return this.enter((it) => it.seekToLast(), false);
+    }
+    return this.enter((it) => it.seekForPrev(target), false);
+  }
+
+  next(): MaybePromise {
+    this.guard(() => this.data!.next());
+    if (this.data!.valid()) return;
+    this.index.next();
+    return this.enter((it) => it.seekToFirst(), true);
+  }
+
+  prev(): MaybePromise {
+    this.guard(() => this.data!.prev());
+    if (this.data!.valid()) return;
+    this.index.prev();
+    return this.enter((it) => it.seekToLast(), false);
+  }
+
+  close(): void {
+    this.data = null;
+  }
+
+  /**
+   * Loads the block under the index cursor and positions in it with `pos`; when that leaves
+   * the block iterator invalid, continues in the next (forward) or previous block.
+   */
+  private enter(pos: (it: BlockIterator) => void, forward: boolean): MaybePromise {
+    for (;;) {
+      if (!this.index.valid()) {
+        this.data = null;
+        this.dataOffset = -1;
+        return;
+      }
+      const handle = this.t.decodeHandle(this.index.value());
+      if (handle.offset !== this.dataOffset || this.data === null) {
+        const b = this.t.readBlock(handle);
+        if (b instanceof Promise) {
+          return b.then((blk) => {
+            this.setBlock(blk, handle.offset);
+            this.guard(() => pos(this.data!));
+            if (this.data!.valid()) return;
+            this.step(forward);
+            return this.enter(forward ? (it) => it.seekToFirst() : (it) => it.seekToLast(), forward);
+          });
+        }
+        this.setBlock(b, handle.offset);
+      }
+      this.guard(() => pos(this.data!));
+      if (this.data!.valid()) return;
+      this.step(forward);
+      pos = forward ? (it) => it.seekToFirst() : (it) => it.seekToLast();
+    }
+  }
+
+  private step(forward: boolean): void {
+    if (forward) this.index.next();
+    else this.index.prev();
+  }
+
+  private setBlock(b: Block, offset: number): void {
+    this.data = b.iterator();
+    this.dataOffset = offset;
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof DoSQLError) throw e;
+      throw corruption('sstable', this.t.key, this.dataOffset, (e as Error).message);
+    }
+  }
+}

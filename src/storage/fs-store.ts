@@ -1,0 +1,338 @@
+// Node-only: the filesystem ObjectStore. Imported by the Node entry points, never by the
+// core layers (which must also run in workerd).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { DoSQLError } from '../errors.js';
+import {
+  checkKey,
+  type AppendableObject,
+  type GetOptions,
+  type GetResult,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type PutResult,
+} from './object-store.js';
+
+const fdatasync = promisify(fs.fdatasync);
+const fsyncAsync = promisify(fs.fsync);
+
+export interface FsObjectStoreOptions {
+  /** fsync files and directories on put (default true). Turn off only for throwaway data. */
+  fsync?: boolean;
+  /** Open descriptors kept for ranged reads (LevelDB's table cache). Default 512. */
+  maxOpenFiles?: number;
+}
+
+let tmpCounter = 0;
+
+/**
+ * `ObjectStore` on a local folder, laid out exactly like the bucket would be
+ * (key "a/b/c" is the file `<root>/a/b/c`).
+ *
+ * - put is atomic: write a temp file, fsync it, rename over the key (or link it, for
+ *   create-if-absent, which fails with EEXIST if another writer won), fsync the directory.
+ * - if-match is a compare-and-rename under a `<key>.lock` file created with O_EXCL.
+ * - etag is `<inode>-<size>-<mtime ns>`, which changes on every replace.
+ * - ranged gets use a bounded cache of open descriptors and synchronous `pread`: keys read
+ *   by range must be immutable once written (true of SSTables and Parquet runs), and a
+ *   replace or delete through this store drops the cached descriptor.
+ * - appendable objects are files opened O_APPEND; `sync` is fdatasync, plus one directory
+ *   fsync after the file was created.
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly name: string;
+  private readonly fsync: boolean;
+  private readonly maxOpen: number;
+  /** key -> fd, in LRU order (Map iteration order = insertion order). */
+  private readonly fds = new Map<string, number>();
+  private readonly knownDirs = new Set<string>();
+  private closed = false;
+
+  constructor(
+    readonly root: string,
+    options: FsObjectStoreOptions = {},
+  ) {
+    this.name = `fs:${root}`;
+    this.fsync = options.fsync ?? true;
+    this.maxOpen = options.maxOpenFiles ?? 512;
+    fs.mkdirSync(root, { recursive: true });
+  }
+
+  async get(key: string, options?: GetOptions): Promise<GetResult | null> {
+    const file = this.pathOf(key);
+    try {
+      if (options?.range) {
+        const fd = this.cachedFd(key, file);
+        const size = fs.fstatSync(fd).size;
+        const start = Math.min(options.range.offset, size);
+        const len = Math.max(0, Math.min(options.range.length, size - start));
+        const buf = new Uint8Array(len);
+        let got = 0;
+        while (got < len) {
+          const n = fs.readSync(fd, buf, got, len - got, start + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return { data: got === len ? buf : buf.subarray(0, got), size, etag: '' };
+      }
+      const data = fs.readFileSync(file);
+      const st = fs.statSync(file, { bigint: true });
+      return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), size: data.byteLength, etag: etagOf(st) };
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const st = fs.statSync(this.pathOf(key), { bigint: true });
+      return { key, size: Number(st.size), etag: etagOf(st) };
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    }
+  }
+
+  async put(key: string, data: Uint8Array | readonly Uint8Array[], options?: PutOptions): Promise<PutResult> {
+    const file = this.pathOf(key);
+    const dir = path.dirname(file);
+    this.ensureDir(dir);
+    const tmp = path.join(dir, `.tmp-${path.basename(file)}-${process.pid}-${++tmpCounter}`);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const chunks = data instanceof Uint8Array ? [data] : data;
+      for (const c of chunks) {
+        let off = 0;
+        while (off < c.length) off += fs.writeSync(fd, c, off, c.length - off);
+      }
+      if (this.fsync) await fdatasync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const cond = options?.condition;
+    try {
+      if (cond && 'ifNoneMatch' in cond) {
+        try {
+          fs.linkSync(tmp, file);
+        } catch (e) {
+          if (isErrno(e, 'EEXIST')) {
+            throw new DoSQLError('PRECONDITION_FAILED', `storage: ${key} already exists (create-if-absent)`, { details: { key } });
+          }
+          throw e;
+        }
+        fs.unlinkSync(tmp);
+      } else if (cond && 'ifMatch' in cond) {
+        await this.withLock(file, () => {
+          const cur = this.headSync(file);
+          if (!cur || cur !== cond.ifMatch) {
+            throw new DoSQLError('PRECONDITION_FAILED', `storage: ${key} etag mismatch (if-match ${cond.ifMatch})`, { details: { key } });
+          }
+          fs.renameSync(tmp, file);
+        });
+      } else {
+        fs.renameSync(tmp, file);
+      }
+    } catch (e) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* already moved or gone */
+      }
+      throw e;
+    }
+    this.dropFd(key);
+    if (this.fsync) await this.syncDir(dir);
+    return { etag: this.headSync(file) ?? '' };
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    this.assertOpen();
+    const slash = prefix.lastIndexOf('/');
+    const baseRel = slash < 0 ? '' : prefix.slice(0, slash);
+    const baseDir = baseRel ? path.join(this.root, baseRel) : this.root;
+    const out: ObjectInfo[] = [];
+    const walk = (dir: string, rel: string): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+        throw e;
+      }
+      for (const ent of entries) {
+        if (ent.name.startsWith('.tmp-') || ent.name.endsWith('.lock')) continue;
+        const key = rel ? `${rel}/${ent.name}` : ent.name;
+        if (ent.isDirectory()) {
+          if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) walk(path.join(dir, ent.name), key);
+        } else if (key.startsWith(prefix)) {
+          try {
+            const st = fs.statSync(path.join(dir, ent.name), { bigint: true });
+            out.push({ key, size: Number(st.size), etag: etagOf(st) });
+          } catch (e) {
+            if (!isErrno(e, 'ENOENT')) throw e;
+          }
+        }
+      }
+    };
+    walk(baseDir, baseRel);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    this.dropFd(key);
+    try {
+      fs.unlinkSync(this.pathOf(key));
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e;
+    }
+  }
+
+  async openAppendable(key: string): Promise<AppendableObject> {
+    const file = this.pathOf(key);
+    const dir = path.dirname(file);
+    this.ensureDir(dir);
+    const existed = fs.existsSync(file);
+    const fd = fs.openSync(file, 'a');
+    const size = fs.fstatSync(fd).size;
+    return new FsAppendable(key, fd, size, existed ? null : dir, this);
+  }
+
+  async close(): Promise<void> {
+    for (const fd of this.fds.values()) fs.closeSync(fd);
+    this.fds.clear();
+    this.closed = true;
+  }
+
+  /** @internal */
+  async syncDir(dir: string): Promise<void> {
+    if (!this.fsync) return;
+    const fd = fs.openSync(dir, 'r');
+    try {
+      await fsyncAsync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private headSync(file: string): string | null {
+    try {
+      return etagOf(fs.statSync(file, { bigint: true }));
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    }
+  }
+
+  private async withLock(file: string, fn: () => void): Promise<void> {
+    const lock = `${file}.lock`;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        fs.closeSync(fs.openSync(lock, 'wx'));
+        break;
+      } catch (e) {
+        if (!isErrno(e, 'EEXIST')) throw e;
+        // A lock older than 30 s belongs to a crashed process.
+        try {
+          if (Date.now() - fs.statSync(lock).mtimeMs > 30_000) fs.unlinkSync(lock);
+        } catch {
+          /* raced with its owner */
+        }
+        if (Date.now() > deadline) throw new DoSQLError('BUSY', `storage: ${file} is locked by another writer`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    try {
+      fn();
+    } finally {
+      fs.unlinkSync(lock);
+    }
+  }
+
+  private cachedFd(key: string, file: string): number {
+    let fd = this.fds.get(key);
+    if (fd !== undefined) {
+      this.fds.delete(key);
+      this.fds.set(key, fd);
+      return fd;
+    }
+    fd = fs.openSync(file, 'r');
+    this.fds.set(key, fd);
+    if (this.fds.size > this.maxOpen) {
+      const [oldKey, oldFd] = this.fds.entries().next().value as [string, number];
+      this.fds.delete(oldKey);
+      fs.closeSync(oldFd);
+    }
+    return fd;
+  }
+
+  private dropFd(key: string): void {
+    const fd = this.fds.get(key);
+    if (fd !== undefined) {
+      this.fds.delete(key);
+      fs.closeSync(fd);
+    }
+  }
+
+  private ensureDir(dir: string): void {
+    if (this.knownDirs.has(dir)) return;
+    fs.mkdirSync(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+
+  private pathOf(key: string): string {
+    this.assertOpen();
+    checkKey(key);
+    return path.join(this.root, key);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DoSQLError('CLOSED', `storage: ${this.name} is closed`);
+  }
+}
+
+class FsAppendable implements AppendableObject {
+  private dirToSync: string | null;
+  constructor(
+    readonly key: string,
+    private readonly fd: number,
+    public size: number,
+    newFileDir: string | null,
+    private readonly store: FsObjectStore,
+  ) {
+    this.dirToSync = newFileDir;
+  }
+
+  async append(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const chunks = data instanceof Uint8Array ? [data] : data;
+    for (const c of chunks) {
+      let off = 0;
+      while (off < c.length) off += fs.writeSync(this.fd, c, off, c.length - off);
+      this.size += c.length;
+    }
+  }
+
+  async sync(): Promise<void> {
+    await fdatasync(this.fd);
+    if (this.dirToSync !== null) {
+      const dir = this.dirToSync;
+      this.dirToSync = null;
+      await this.store.syncDir(dir);
+    }
+  }
+
+  async close(): Promise<void> {
+    fs.closeSync(this.fd);
+  }
+}
+
+function etagOf(st: fs.BigIntStats): string {
+  return `${st.ino}-${st.size}-${st.mtimeNs}`;
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}

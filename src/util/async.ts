@@ -1,0 +1,54 @@
+/** A FIFO async mutex: `await m.lock()` returns the unlock function. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  private held = false;
+
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const prev = this.tail;
+    this.tail = prev.then(() => next);
+    return prev.then(() => {
+      this.held = true;
+      return () => {
+        this.held = false;
+        release();
+      };
+    });
+  }
+
+  get locked(): boolean {
+    return this.held;
+  }
+}
+
+type Immediate = (cb: () => void) => unknown;
+const setImmediateFn: Immediate | undefined = (globalThis as { setImmediate?: Immediate }).setImmediate;
+
+/**
+ * Yields to the event loop so I/O callbacks and other requests run between slices of long
+ * CPU work (flush and compaction run on the same thread as reads and writes).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (setImmediateFn) setImmediateFn(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
+/** A promise with its resolve/reject exposed. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,75 @@
+import { putUvarint } from './coding.js';
+
+/** A growable byte buffer for encoders on hot paths (WAL records, keys, blocks). */
+export class ByteWriter {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  uvarint(v: number): void {
+    this.ensure(10);
+    this.pos = putUvarint(this.buf, this.pos, v);
+  }
+
+  bytes(b: Uint8Array, start = 0, end = b.length): void {
+    const n = end - start;
+    this.ensure(n);
+    this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.pos);
+    this.pos += n;
+  }
+
+  /** Length-prefixed (uvarint) byte string. */
+  lenBytes(b: Uint8Array): void {
+    this.uvarint(b.length);
+    this.bytes(b);
+  }
+
+  u32le(v: number): void {
+    this.ensure(4);
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    b[p + 2] = v >>> 16;
+    b[p + 3] = v >>> 24;
+    this.pos += 4;
+  }
+
+  /** Unsigned integer < 2^53 as 8 bytes little-endian. */
+  u64le(v: number): void {
+    this.u32le(v >>> 0);
+    this.u32le(Math.floor(v / 0x1_0000_0000));
+  }
+
+  /** A copy of the written bytes. */
+  toBytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
+  /** A view of the written bytes (invalidated by later writes). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+}
