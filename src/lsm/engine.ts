@@ -707,10 +707,13 @@ export function encodeRange(branch: number, table: number, r: KeyRange): { lower
     tighter(p, true);
     tighter(concat(p, [0xff]), false);
   }
+  // User keys are prefix-free, so uk + 0xFF lies above uk and below every greater user key
+  // (and above every internal key of uk except those with trailer bytes 0xFF..., which the
+  // iterator's user-key comparison excludes).
   if (r.gte) tighter(encodeUserKey(branch, table, r.gte), true);
-  if (r.gt) tighter(concat(encodeUserKey(branch, table, r.gt), [0x00]), true);
+  if (r.gt) tighter(concat(encodeUserKey(branch, table, r.gt), [0xff]), true);
   if (r.lt) tighter(encodeUserKey(branch, table, r.lt), false);
-  if (r.lte) tighter(concat(encodeUserKey(branch, table, r.lte), [0x00]), false);
+  if (r.lte) tighter(concat(encodeUserKey(branch, table, r.lte), [0xff]), false);
   return { lower, upper };
 }
 

@@ -10,7 +10,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { ManifestState, WalSeal } from '../manifest/manifest-format.js';
 import { Memtable } from '../memtable/memtable.js';
 import { KIND_PUT, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
-import { decodeSegmentHeader, parseWalSegmentKey, scanSegment, type CommitRecord, type LogEnd } from './wal-format.js';
+import { WAL_HEADER_SIZE, decodeSegmentHeader, parseWalSegmentKey, scanSegment, type CommitRecord, type LogEnd } from './wal-format.js';
 
 export interface RecoveredWal {
   memtable: Memtable;
@@ -72,6 +72,13 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
       throw corruption('wal', p.key, 0, 'segment listed for recovery is missing');
     }
     const id = parseWalSegmentKey(p.key);
+    if (res.data.length < WAL_HEADER_SIZE || (p.limit !== undefined && p.limit < WAL_HEADER_SIZE)) {
+      // Killed between creating the segment and writing its header: nothing was ever
+      // appended, so nothing was acknowledged from it.
+      seals.push({ key: p.key, end: 0 });
+      ends.push({ key: p.key, stop: 'torn-tail' });
+      continue;
+    }
     const hdr = decodeSegmentHeader(res.data, p.key);
     if (!id || hdr.epoch !== id.epoch || hdr.segment !== id.segment) throw corruption('wal', p.key, 0, 'segment header names another segment');
     const scan = scanSegment(res.data, p.key, p.limit ?? res.data.length);

@@ -2,6 +2,8 @@ import { DoSQLError } from '../errors.js';
 import { encodeUserKey, KIND_DELETE, KIND_PUT, MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import type { WalOp } from './wal-format.js';
+import { bloomHash } from '../sstable/bloom-filter.js';
+import { bytesEqual } from '../util/bytes.js';
 
 /** Largest value accepted in one put, bytes. */
 export const MAX_VALUE_BYTES = 32 * 1024 * 1024;
@@ -16,6 +18,8 @@ export const MAX_KEY_BYTES = 64 * 1024;
 export class WriteBatch {
   readonly ops: WalOp[] = [];
   private bytes = 0;
+  /** Hash of user key -> indexes into ops: one commit has one LSN, so one version per key. */
+  private readonly byKey = new Map<number, number | number[]>();
 
   constructor(readonly branch: number = MAIN_BRANCH) {}
 
@@ -23,24 +27,38 @@ export class WriteBatch {
   put(table: number, key: KeyTuple, value: Uint8Array): this {
     if (!(value instanceof Uint8Array)) throw new DoSQLError('INVALID_ARGUMENT', 'write: value must be a Uint8Array');
     if (value.length > MAX_VALUE_BYTES) throw new DoSQLError('INVALID_ARGUMENT', `write: value of ${value.length} bytes exceeds ${MAX_VALUE_BYTES}`);
-    const userKey = this.key(table, key);
-    this.ops.push({ kind: KIND_PUT, userKey, value });
-    this.bytes += userKey.length + value.length;
-    return this;
+    return this.addRaw({ kind: KIND_PUT, userKey: this.key(table, key), value });
   }
 
   /** Deletes (table, key): writes a tombstone version. */
   delete(table: number, key: KeyTuple): this {
-    const userKey = this.key(table, key);
-    this.ops.push({ kind: KIND_DELETE, userKey });
-    this.bytes += userKey.length;
-    return this;
+    return this.addRaw({ kind: KIND_DELETE, userKey: this.key(table, key) });
   }
 
-  /** Adds an already-encoded operation (used by higher layers that encode keys themselves). */
+  /**
+   * Adds an already-encoded operation (used by higher layers that encode keys themselves).
+   * Replaces an earlier operation on the same user key.
+   */
   addRaw(op: WalOp): this {
+    const uk = op.userKey;
+    const h = bloomHash(uk, 0, uk.length);
+    const at = this.byKey.get(h);
+    if (at !== undefined) {
+      for (const i of typeof at === 'number' ? [at] : at) {
+        const old = this.ops[i]!;
+        if (bytesEqual(old.userKey, uk)) {
+          this.bytes -= old.userKey.length + (old.value?.length ?? 0);
+          this.ops[i] = op;
+          this.bytes += uk.length + (op.value?.length ?? 0);
+          return this;
+        }
+      }
+      this.byKey.set(h, typeof at === 'number' ? [at, this.ops.length] : [...at, this.ops.length]);
+    } else {
+      this.byKey.set(h, this.ops.length);
+    }
     this.ops.push(op);
-    this.bytes += op.userKey.length + (op.value?.length ?? 0);
+    this.bytes += uk.length + (op.value?.length ?? 0);
     return this;
   }
 

@@ -30,6 +30,8 @@ export class MvccIterator {
   private current: MvccEntry | null = null;
   private started = false;
   private done = false;
+  /** Set once an entry inside the starting bound was seen: later entries are inside too. */
+  private pastStartBound = false;
 
   constructor(
     private readonly inner: InternalIterator,
@@ -51,13 +53,26 @@ export class MvccIterator {
     }
     if (!this.started) {
       this.started = true;
-      const p = this.reverse
-        ? this.range.upper
-          ? this.inner.seekForPrev(this.range.upper)
-          : this.inner.seekToLast()
-        : this.range.lower
-          ? this.inner.seek(this.range.lower)
-          : this.inner.seekToFirst();
+      // Bounds are on user keys; internal keys of a user key extend it by a trailer, so
+      // reverse starts past every internal key of `upper` and skips what is >= upper.
+      let p: MaybePromise;
+      if (this.reverse) {
+        const u = this.range.upper;
+        if (u) {
+          const target = new Uint8Array(u.length + TRAILER_SIZE + 1);
+          target.set(u);
+          target.fill(0xff, u.length);
+          p = this.inner.seekForPrev(target);
+        } else {
+          this.pastStartBound = true;
+          p = this.inner.seekToLast();
+        }
+      } else if (this.range.lower) {
+        p = this.inner.seek(this.range.lower);
+      } else {
+        this.pastStartBound = true;
+        p = this.inner.seekToFirst();
+      }
       if (p) return p.then(() => this.find());
       return this.find();
     }
@@ -86,6 +101,15 @@ export class MvccIterator {
       const k = inner.key();
       const ukLen = k.length - TRAILER_SIZE;
       if (upper && compareRange(k, 0, ukLen, upper, 0, upper.length) >= 0) return this.finish();
+      if (!this.pastStartBound) {
+        const lower = this.range.lower!;
+        if (compareRange(k, 0, ukLen, lower, 0, lower.length) < 0) {
+          const p = inner.next();
+          if (p) return p.then(() => this.findNext());
+          continue;
+        }
+        this.pastStartBound = true;
+      }
       const lsn = trailerLsn(k);
       if (lsn <= this.asOf) {
         if (trailerKind(k) === KIND_PUT) {
@@ -155,6 +179,15 @@ export class MvccIterator {
         const k = inner.key();
         const ukLen = k.length - TRAILER_SIZE;
         if (lower && compareRange(k, 0, ukLen, lower, 0, lower.length) < 0) break;
+        if (!this.pastStartBound) {
+          const upper = this.range.upper!;
+          if (compareRange(k, 0, ukLen, upper, 0, upper.length) >= 0) {
+            const p = inner.prev();
+            if (p) return p.then(step);
+            continue;
+          }
+          this.pastStartBound = true;
+        }
         if (savedUk !== null && (ukLen !== savedUk.length || compareRange(k, 0, ukLen, savedUk, 0, ukLen) !== 0)) {
           if (savedKind === KIND_PUT) {
             this.current = { userKey: savedUk, value: savedValue!, lsn: savedLsn };

@@ -15,8 +15,9 @@ export type FaultOp = 'get' | 'head' | 'put' | 'list' | 'delete' | 'open' | 'app
 
 /**
  * - `fail`: the call throws before touching the inner store.
- * - `tear`: put/append write a prefix of the payload to the inner store, then throw
- *   (a torn write; other ops behave like `fail`).
+ * - `tear`: append writes a prefix of the payload, then throws (a torn write). A put is
+ *   atomic in every real store, so a torn put either lands whole or not at all (chosen by
+ *   the seeded PRNG) and then throws: a lost acknowledgement. Other ops behave like `fail`.
  * - `delay`: the call waits `delayMs` first, then proceeds.
  * - `crash`: like `tear`, and every later call fails too: the process "died".
  */
@@ -97,8 +98,7 @@ export class FaultInjectingStore implements ObjectStore {
   async put(key: string, data: Uint8Array | readonly Uint8Array[], options?: PutOptions): Promise<PutResult> {
     const fault = await this.before('put', key, true);
     if (fault) {
-      const bytes = payloadBytes(data);
-      await this.inner.put(key, bytes.subarray(0, this.prng.int(bytes.length + 1)));
+      if (this.prng.chance(0.5)) await this.inner.put(key, data, options);
       throw new InjectedFault('put', key, fault);
     }
     return this.inner.put(key, data, options);

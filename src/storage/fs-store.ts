@@ -27,13 +27,17 @@ export interface FsObjectStoreOptions {
 
 let tmpCounter = 0;
 
+/** Folder under the root for temp and lock files; no object key may start with it. */
+export const FS_INTERNAL_DIR = '.dosql-internal';
+
 /**
  * `ObjectStore` on a local folder, laid out exactly like the bucket would be
  * (key "a/b/c" is the file `<root>/a/b/c`).
  *
  * - put is atomic: write a temp file, fsync it, rename over the key (or link it, for
  *   create-if-absent, which fails with EEXIST if another writer won), fsync the directory.
- * - if-match is a compare-and-rename under a `<key>.lock` file created with O_EXCL.
+ * - if-match is a compare-and-rename under a lock file created with O_EXCL.
+ * - temp and lock files live in `<root>/.dosql-internal/`, outside the key namespace.
  * - etag is `<inode>-<size>-<mtime ns>`, which changes on every replace.
  * - ranged gets use a bounded cache of open descriptors and synchronous `pread`: keys read
  *   by range must be immutable once written (true of SSTables and Parquet runs), and a
@@ -57,15 +61,19 @@ export class FsObjectStore implements ObjectStore {
     this.name = `fs:${root}`;
     this.fsync = options.fsync ?? true;
     this.maxOpen = options.maxOpenFiles ?? 512;
-    fs.mkdirSync(root, { recursive: true });
+    this.internalDir = path.join(root, FS_INTERNAL_DIR);
+    fs.mkdirSync(path.join(this.internalDir, 'locks'), { recursive: true });
   }
+
+  private readonly internalDir: string;
 
   async get(key: string, options?: GetOptions): Promise<GetResult | null> {
     const file = this.pathOf(key);
     try {
       if (options?.range) {
         const fd = this.cachedFd(key, file);
-        const size = fs.fstatSync(fd).size;
+        const st = fs.fstatSync(fd, { bigint: true });
+        const size = Number(st.size);
         const start = Math.min(options.range.offset, size);
         const len = Math.max(0, Math.min(options.range.length, size - start));
         const buf = new Uint8Array(len);
@@ -75,13 +83,13 @@ export class FsObjectStore implements ObjectStore {
           if (n === 0) break;
           got += n;
         }
-        return { data: got === len ? buf : buf.subarray(0, got), size, etag: '' };
+        return { data: got === len ? buf : buf.subarray(0, got), size, etag: etagOf(st) };
       }
       const data = fs.readFileSync(file);
       const st = fs.statSync(file, { bigint: true });
       return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), size: data.byteLength, etag: etagOf(st) };
     } catch (e) {
-      if (isErrno(e, 'ENOENT')) return null;
+      if (isAbsent(e)) return null;
       throw e;
     }
   }
@@ -91,7 +99,7 @@ export class FsObjectStore implements ObjectStore {
       const st = fs.statSync(this.pathOf(key), { bigint: true });
       return { key, size: Number(st.size), etag: etagOf(st) };
     } catch (e) {
-      if (isErrno(e, 'ENOENT')) return null;
+      if (isAbsent(e)) return null;
       throw e;
     }
   }
@@ -100,7 +108,7 @@ export class FsObjectStore implements ObjectStore {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
     this.ensureDir(dir);
-    const tmp = path.join(dir, `.tmp-${path.basename(file)}-${process.pid}-${++tmpCounter}`);
+    const tmp = path.join(this.internalDir, `tmp-${process.pid}-${++tmpCounter}`);
     const fd = fs.openSync(tmp, 'w');
     try {
       const chunks = data instanceof Uint8Array ? [data] : data;
@@ -152,6 +160,8 @@ export class FsObjectStore implements ObjectStore {
     this.assertOpen();
     const slash = prefix.lastIndexOf('/');
     const baseRel = slash < 0 ? '' : prefix.slice(0, slash);
+    // Directory part of the prefix must be a valid key path: never walk outside the root.
+    if (baseRel !== '' && baseRel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return [];
     const baseDir = baseRel ? path.join(this.root, baseRel) : this.root;
     const out: ObjectInfo[] = [];
     const walk = (dir: string, rel: string): void => {
@@ -159,11 +169,11 @@ export class FsObjectStore implements ObjectStore {
       try {
         entries = fs.readdirSync(dir, { withFileTypes: true });
       } catch (e) {
-        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+        if (isAbsent(e)) return;
         throw e;
       }
       for (const ent of entries) {
-        if (ent.name.startsWith('.tmp-') || ent.name.endsWith('.lock')) continue;
+        if (!rel && ent.name === FS_INTERNAL_DIR) continue;
         const key = rel ? `${rel}/${ent.name}` : ent.name;
         if (ent.isDirectory()) {
           if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) walk(path.join(dir, ent.name), key);
@@ -172,7 +182,7 @@ export class FsObjectStore implements ObjectStore {
             const st = fs.statSync(path.join(dir, ent.name), { bigint: true });
             out.push({ key, size: Number(st.size), etag: etagOf(st) });
           } catch (e) {
-            if (!isErrno(e, 'ENOENT')) throw e;
+            if (!isAbsent(e)) throw e;
           }
         }
       }
@@ -186,7 +196,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       fs.unlinkSync(this.pathOf(key));
     } catch (e) {
-      if (!isErrno(e, 'ENOENT')) throw e;
+      if (!isAbsent(e)) throw e;
     }
   }
 
@@ -221,13 +231,13 @@ export class FsObjectStore implements ObjectStore {
     try {
       return etagOf(fs.statSync(file, { bigint: true }));
     } catch (e) {
-      if (isErrno(e, 'ENOENT')) return null;
+      if (isAbsent(e)) return null;
       throw e;
     }
   }
 
   private async withLock(file: string, fn: () => void): Promise<void> {
-    const lock = `${file}.lock`;
+    const lock = path.join(this.internalDir, 'locks', encodeURIComponent(path.relative(this.root, file)));
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
@@ -286,6 +296,7 @@ export class FsObjectStore implements ObjectStore {
   private pathOf(key: string): string {
     this.assertOpen();
     checkKey(key);
+    if (key === FS_INTERNAL_DIR || key.startsWith(`${FS_INTERNAL_DIR}/`)) throw new TypeError(`storage: key ${JSON.stringify(key)} is reserved`);
     return path.join(this.root, key);
   }
 
@@ -331,6 +342,11 @@ class FsAppendable implements AppendableObject {
 
 function etagOf(st: fs.BigIntStats): string {
   return `${st.ino}-${st.size}-${st.mtimeNs}`;
+}
+
+/** ENOENT, or ENOTDIR for a key "below" an existing object: the object is absent. */
+function isAbsent(e: unknown): boolean {
+  return isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR');
 }
 
 function isErrno(e: unknown, code: string): boolean {
