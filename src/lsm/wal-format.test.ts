@@ -231,6 +231,48 @@ describe('wal-format', () => {
     }
   });
 
+  // BUG: decodeBody allocates `new Array(n)` for the op count before checking it against the
+  // body size; a checksummed body claiming >= 2^32 ops escapes as a RangeError.
+  it('a checksummed body with an absurd op count is CORRUPTION', () => {
+    const w = new ByteWriter(32);
+    w.u8(1);
+    w.uvarint(5);
+    w.uvarint(6);
+    w.uvarint(7);
+    w.uvarint(2 ** 33); // ops claimed; none present
+    const body = w.toBytes();
+    const rec = new Uint8Array(RECORD_HEADER_SIZE + body.length);
+    putU32LE(rec, 0, body.length);
+    putU32LE(rec, 4, crc32c(body));
+    putU32LE(rec, 8, crc32c(rec, 0, 8));
+    rec.set(body, RECORD_HEADER_SIZE);
+    let got: unknown;
+    try {
+      scanSegment(concatBytes([encodeSegmentHeader(1, 1), rec]), FILE);
+    } catch (e) {
+      got = e;
+    }
+    expect(got instanceof DoSQLError ? got.code : String(got)).toBe('CORRUPTION');
+  });
+
+  // BUG: a seal records how far the previous writer's records reached; a segment that is now
+  // shorter than its seal has lost sealed (acknowledged) records, yet scanSegment reports a
+  // clean 'eof' (or a 'torn-tail') and recovery carries on without them.
+  it('a sealed segment shorter than its seal is corruption', () => {
+    const r = new Prng(8);
+    const { data, bounds } = makeSegment(r, 4);
+    const seal = data.length;
+    for (const cut of [bounds[3]![0], bounds[3]![0] + 5, bounds[2]![0] + RECORD_HEADER_SIZE + 1]) {
+      let got: string;
+      try {
+        got = `returned stop=${scanSegment(data.subarray(0, cut), FILE, seal).stop}`;
+      } catch (e) {
+        got = e instanceof DoSQLError ? e.code : String(e);
+      }
+      expect(got, `segment cut to ${cut} bytes, sealed at ${seal}`).toBe('CORRUPTION');
+    }
+  });
+
   it('segment keys round trip', () => {
     expect(walSegmentKey(7, 3)).toBe(FILE);
     expect(parseWalSegmentKey(FILE)).toEqual({ epoch: 7, segment: 3 });

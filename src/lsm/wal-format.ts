@@ -105,11 +105,16 @@ export interface SegmentScan {
  */
 export function scanSegment(data: Uint8Array, file: string, limit: number = data.length): SegmentScan {
   const records: SegmentScan['records'] = [];
+  if (limit > data.length && limit !== Infinity) {
+    // Recovery sealed this segment at `limit` after replaying up to there: bytes are missing.
+    throw corruption('wal', file, data.length, `segment of ${data.length} bytes is shorter than its seal at ${limit}`);
+  }
   let off = WAL_HEADER_SIZE;
   const end = Math.min(limit, data.length);
   let stop: LogEnd = limit < data.length ? 'seal' : 'eof';
   while (off < end) {
     if (end - off < RECORD_HEADER_SIZE) {
+      if (limit < data.length) throw corruption('wal', file, off, `record crosses the seal at ${limit}`);
       stop = allZero(data, off, end) ? 'zero-tail' : 'torn-tail';
       break;
     }
@@ -154,6 +159,7 @@ function decodeBody(b: Uint8Array, start: number, end: number, file: string, rec
   const txnId = getUvarint(b, c, end);
   const n = getUvarint(b, c, end);
   if (lsn < 0 || timestamp < 0 || txnId < 0 || n < 0) bad('truncated commit header');
+  if (n * 2 > end - c.pos) bad(`op count ${n} does not fit in the record`);
   const ops: WalOp[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if (c.pos >= end) bad('truncated op');

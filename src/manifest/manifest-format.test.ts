@@ -65,8 +65,9 @@ function frame(body: Uint8Array, version = 1): Uint8Array {
   out.set(MANIFEST_MAGIC, 0);
   putU32LE(out, 8, version);
   putU32LE(out, 12, body.length);
-  putU32LE(out, 16, crc32c(body));
   out.set(body, 20);
+  // The checksum covers format_version and body_length, then the body.
+  putU32LE(out, 16, crc32c(out, 20, out.length, crc32c(out, 8, 16)));
   return out;
 }
 
@@ -90,9 +91,8 @@ describe('manifest-format', () => {
       const bad = bytes.slice();
       bad[p] ^= 1 + r.int(255);
       const err = errorOf(() => decodeManifest(bad, FILE));
-      // The version field (bytes 8..11) is not covered by the checksum: a flip there reads as a newer version.
-      const allowed = p >= 8 && p < 12 ? ['CORRUPTION', 'UNSUPPORTED_FORMAT_VERSION'] : ['CORRUPTION'];
-      expect(allowed, `byte ${p}: ${err.message}`).toContain(err.code);
+      // The checksum covers the version field too: a flip anywhere is corruption.
+      expect(err.code, `byte ${p}: ${err.message}`).toBe('CORRUPTION');
       expect(err.message).toContain(FILE);
       if (err.code === 'CORRUPTION') expect(typeof err.details.offset).toBe('number');
     }

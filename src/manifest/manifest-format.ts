@@ -2,7 +2,7 @@
 // Byte-for-byte spec: docs/format/manifest.md.
 //
 //   manifest := magic "DOSQLMAN" (8) | format_version: u32le | body_length: u32le
-//               | body_crc32c: u32le | body (UTF-8 JSON, ManifestBody)
+//               | crc32c: u32le (of format_version, body_length and body) | body (UTF-8 JSON)
 import { corruption, DoSQLError } from '../errors.js';
 import { crc32c } from '../util/crc32c.js';
 import { getU32LE, putU32LE } from '../util/coding.js';
@@ -122,34 +122,46 @@ export function encodeManifest(state: ManifestState): Uint8Array {
   out.set(MANIFEST_MAGIC, 0);
   putU32LE(out, 8, MANIFEST_FORMAT_VERSION);
   putU32LE(out, 12, bodyBytes.length);
-  putU32LE(out, 16, crc32c(bodyBytes));
   out.set(bodyBytes, HEADER_SIZE);
+  putU32LE(out, 16, checksum(out));
   return out;
+}
+
+/** CRC-32C of bytes 8..16 (version, length) continued over the body. */
+function checksum(obj: Uint8Array): number {
+  return crc32c(obj, HEADER_SIZE, obj.length, crc32c(obj, 8, 16));
 }
 
 /** Decodes and verifies a manifest object; `file` names it in errors. */
 export function decodeManifest(data: Uint8Array, file: string): ManifestState {
   if (data.length < HEADER_SIZE) throw corruption('manifest', file, 0, `object of ${data.length} bytes is shorter than the header`);
   for (let i = 0; i < 8; i++) if (data[i] !== MANIFEST_MAGIC[i]) throw corruption('manifest', file, 0, 'bad magic number');
+  const len = getU32LE(data, 12);
+  if (HEADER_SIZE + len !== data.length) throw corruption('manifest', file, 12, `body length ${len} does not match object size ${data.length}`);
+  if (checksum(data) !== getU32LE(data, 16)) throw corruption('manifest', file, 8, 'checksum mismatch');
   const version = getU32LE(data, 8);
   if (!SUPPORTED_MANIFEST_VERSIONS.includes(version)) {
     throw new DoSQLError('UNSUPPORTED_FORMAT_VERSION', `manifest: ${file} has format version ${version}`, { details: { file } });
   }
-  const len = getU32LE(data, 12);
-  if (HEADER_SIZE + len !== data.length) throw corruption('manifest', file, 12, `body length ${len} does not match object size ${data.length}`);
   const body = data.subarray(HEADER_SIZE);
-  if (crc32c(body) !== getU32LE(data, 16)) throw corruption('manifest', file, HEADER_SIZE, 'body checksum mismatch');
   let parsed: Omit<ManifestState, 'levels'> & { levels: FileMetaJson[][][] };
   try {
     parsed = JSON.parse(utf8Decoder.decode(body));
   } catch {
     throw corruption('manifest', file, HEADER_SIZE, 'body is not valid JSON');
   }
-  return {
-    ...emptyManifest(),
-    ...parsed,
-    levels: parsed.levels.map((runs) => runs.map((run) => run.map(fileFromJson))),
-  };
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !Array.isArray(parsed.levels)) {
+    throw corruption('manifest', file, HEADER_SIZE, 'body is not a manifest object');
+  }
+  try {
+    return {
+      ...emptyManifest(),
+      ...parsed,
+      levels: parsed.levels.map((runs) => runs.map((run) => run.map(fileFromJson))),
+    };
+  } catch (e) {
+    throw corruption('manifest', file, HEADER_SIZE, `body is not a valid manifest: ${(e as Error).message}`);
+  }
 }
 
 function fileToJson(f: FileMeta): FileMetaJson {

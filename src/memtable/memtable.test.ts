@@ -44,7 +44,7 @@ class Model {
 const ALPHABET = [0, 1, 2, 0x61, 0x62, 0xfe, 0xff];
 
 function randomKey(r: Prng): Uint8Array {
-  const n = 1 + r.int(10);
+  const n = r.chance(0.001) ? 0 : 1 + r.int(10);
   const k = new Uint8Array(n);
   for (let i = 0; i < n; i++) k[i] = r.chance(0.5) ? r.pick(ALPHABET) : r.int(256);
   return k;
@@ -90,7 +90,8 @@ function fill(r: Prng, mt: Memtable, model: Model, n: number): void {
       for (let j = 0; j < run; j++, i++) {
         const key = successor(r, model.max);
         const value = r.bytes(r.int(8));
-        mt.add(key, value);
+        if (r.chance(0.3)) mt.add(key.subarray(0, key.length - 1), value, key.subarray(key.length - 1));
+        else mt.add(key, value);
         model.put(key, value);
       }
     } else if (model.entries.length > 0) {
@@ -338,6 +339,24 @@ describe('memtable', () => {
     expect(mt.approximateBytes).toBeGreaterThan(live);
     expect(mt.approximateBytes).toBeLessThan(written + 5000 * 64);
     expect(mt.memoryBytes).toBeGreaterThanOrEqual(written);
+    // Entries larger than an arena chunk (1 MiB) get chunks of their own.
+    const bigKeys: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) {
+      const k = new Uint8Array([0xff, 0xff, 0xff, i]);
+      const v = new Uint8Array(1.5 * 2 ** 20 + i).fill(i + 1);
+      mt.add(k, v);
+      model.put(k, v);
+      bigKeys.push(k);
+      const sk = randomKey(r);
+      const sv = r.bytes(10);
+      mt.add(sk, sv);
+      model.put(sk, sv);
+    }
+    for (const [i, k] of bigKeys.entries()) {
+      const v = mt.valueAt(mt.lowerBound(k));
+      expect(v.length).toBe(1.5 * 2 ** 20 + i);
+      expect(v[0] === i + 1 && v[v.length - 1] === i + 1).toBe(true);
+    }
     let err: unknown;
     try {
       mt.add(new Uint8Array(10), new Uint8Array(MAX_ENTRY));

@@ -200,6 +200,43 @@ describe('sstable', () => {
     expect(await checkAgainstModel(reader, entries, r, 200)).toEqual([]);
   });
 
+  it('edge tables: one entry, values larger than the tail read, no filter; an empty table cannot be finished', async () => {
+    const r = new Prng(450);
+    const store = new MemoryObjectStore();
+    const one = [{ key: makeInternalKey(encodeUserKey(0, 1, ['only']), 5, 1), value: new Uint8Array(0) }];
+    const big = makeEntries(r, 40).entries.map((e, i) => ({ key: e.key, value: i % 7 === 0 ? r.bytes(70_000 + i) : e.value }));
+    for (const [name, entries, bits] of [['one', one, 10], ['big', big, 10], ['nofilter', big, 0]] as const) {
+      const w = new SSTableWriter({ blockSize: 512, compression: 'lz4', filterSuffixLength: 8, bitsPerKey: bits });
+      for (const e of entries) w.add(e.key, e.value);
+      const b = w.finish();
+      const reader = await open(store, `sst/${name}.sst`, b, 3, 0);
+      expect(reader.properties.filterKeys).toBe(bits === 0 ? 0 : new Set(entries.map((e) => toHex(e.key.subarray(0, e.key.length - 8)))).size);
+      expect(await checkAgainstModel(reader, entries, r, 50)).toEqual([]);
+      if (bits === 0) expect(reader.mayContain(new Uint8Array([1, 2, 3]))).toBe(true);
+    }
+    expect(() => new SSTableWriter({ compression: 'none' }).finish()).toThrow();
+  });
+
+  it('store failures surface as IO_ERROR and do not poison later reads', async () => {
+    class FlakyStore extends MemoryObjectStore {
+      fail = false;
+      override async get(key: string, options?: Parameters<MemoryObjectStore['get']>[1]): ReturnType<MemoryObjectStore['get']> {
+        if (this.fail) throw new Error('injected failure');
+        return super.get(key, options);
+      }
+    }
+    const r = new Prng(460);
+    const { entries } = makeEntries(r, 300);
+    const store = new FlakyStore();
+    const reader = await open(store, 'sst/flaky.sst', build(entries, 'lz4'), 4, 1 << 20);
+    store.fail = true;
+    const it = reader.iterator();
+    await expect(Promise.resolve().then(() => it.seekToFirst())).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(Promise.resolve().then(() => reader.seekFirst(entries[7]!.key))).rejects.toMatchObject({ code: 'IO_ERROR' });
+    store.fail = false;
+    expect(await checkAgainstModel(reader, entries, r, 50)).toEqual([]);
+  });
+
   it('unsupported format version, missing and truncated files fail clearly', async () => {
     const r = new Prng(500);
     const { entries } = makeEntries(r, 300);
