@@ -361,8 +361,8 @@ export class LsmEngine {
    */
   private async makeRoomForWrite(force = false): Promise<void> {
     for (;;) {
+      if (this.mem.mt.count === 0) return;
       if (!force && this.mem.mt.approximateBytes < this.o.memtableBytes) return;
-      if (force && this.mem.mt.count === 0) return;
       if (this.imm.length >= this.o.maxImmutableMemtables) {
         const t0 = Date.now();
         await new Promise<void>((r) => this.flushWaiters.push(r));
@@ -388,7 +388,7 @@ export class LsmEngine {
     await old.close();
     this.mem.mt.freeze();
     this.imm.push(this.mem);
-    this.mem = { mt: new Memtable(this.mem.mt.id + 1), firstSegment: segment, minLsn: 0, maxLsn: 0, hasSealed: false };
+    this.mem = { mt: new Memtable(this.mem.mt.id + 1, { suffixLength: TRAILER_SIZE }), firstSegment: segment, minLsn: 0, maxLsn: 0, hasSealed: false };
     this.scheduleFlush();
   }
 

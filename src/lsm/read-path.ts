@@ -40,10 +40,10 @@ export function getVersion(src: ReadSources, uk: Uint8Array, asOf: number, count
   counters.gets++;
   const target = seekKey(uk, asOf);
   for (const mt of src.memtables) {
-    const ref = mt.lowerBound(target);
-    if (ref >= 0) {
-      const k = mt.keyAt(ref);
-      if (hasUserKey(k, uk)) return { kind: trailerKind(k), value: mt.valueAt(ref), lsn: trailerLsn(k) };
+    const e = mt.findInGroup(uk, target);
+    if (e >= 0) {
+      const k = mt.keyAt(e);
+      return { kind: trailerKind(k), value: mt.valueAt(e), lsn: trailerLsn(k) };
     }
   }
   const candidates = candidateFiles(src.version, uk);

@@ -49,7 +49,7 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
   }
   const obsolete = listing.map((o) => o.key).filter((k) => !planned.has(k) && parseWalSegmentKey(k) !== null);
 
-  const mt = new Memtable(memtableId);
+  const mt = new Memtable(memtableId, { suffixLength: TRAILER_SIZE });
   const trailer = new Uint8Array(TRAILER_SIZE);
   let lastLsn = state.lastLsn;
   let lastTimestamp = state.lastTimestamp;

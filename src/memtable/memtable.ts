@@ -1,56 +1,66 @@
 import { Arena, HEADER, MAX_ENTRY, keyLenAt, valueLenAt } from './arena.js';
+import { SortedIndex } from './sorted-index.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { DoSQLError } from '../errors.js';
 
-const LEAF_MAX = 64;
-const INNER_MAX = 64;
+/**
+ * Per-entry bookkeeping counted against the memtable's size bound, beyond key and value
+ * bytes: arena header, ref and chain link, about two hash slots, the index's share.
+ */
+const ENTRY_OVERHEAD = 32;
 
-interface Leaf {
-  readonly leaf: true;
-  refs: number[];
-  next: Leaf | null;
-  prev: Leaf | null;
+export interface MemtableOptions {
+  /**
+   * Keys are (group, suffix) with a fixed-length suffix: the engine's internal keys are
+   * (user key, 8-byte trailer). Entries of one group are chained newest first, so a point
+   * read finds a group's entries by hash without the ordered index. Default 0: every key is
+   * its own group.
+   */
+  suffixLength?: number;
 }
-
-interface Inner {
-  readonly leaf: false;
-  /** seps[i] is the smallest ref in children[i + 1]. */
-  seps: number[];
-  children: Node[];
-}
-
-type Node = Leaf | Inner;
-
-/** Per-entry bookkeeping counted against the memtable's size bound, beyond key and value bytes. */
-const ENTRY_OVERHEAD = 16;
 
 /**
  * The sorted in-memory write buffer: entries (key, value) in memcmp order of key, with keys
- * opaque at this layer (the engine stores internal keys, whose order is user key asc, LSN
- * desc). Backed by an arena and a B+tree of arena refs.
+ * opaque at this layer (the engine stores internal keys: user key asc, LSN desc).
  *
- * Invariants: keys in the tree are unique (adding an equal key replaces the entry's ref;
- * the old bytes stay in the arena); entry bytes are never changed, so views handed out stay
- * valid; a memtable only grows until it is frozen.
+ * Layout: entries live in an arena; a hash table over groups (key minus suffix) points at
+ * the group's newest entry, and each entry at the previous one of its group. The ordered
+ * index (for iteration and `lowerBound`) is built lazily: adds are O(1); the first ordered
+ * operation afterwards sorts what was added since (see `SortedIndex`).
  *
- * Async safety: everything is synchronous. Iterators tolerate inserts between moves: they
- * notice the tree changed (`mods`) and re-find their position by key.
+ * Invariants: within a group, entries are added in ascending key order (the engine's LSNs
+ * grow, and its trailer stores ~LSN), except that an add with an equal key replaces the
+ * entry; entry bytes never change, so views handed out stay valid; a memtable only grows
+ * until it is frozen.
+ *
+ * Async safety: everything is synchronous. Iterators tolerate adds between moves.
  */
 export class Memtable {
   private readonly arena = new Arena();
-  private root: Node = { leaf: true, refs: [], next: null, prev: null };
-  private first: Leaf = this.root as Leaf;
-  private last: Leaf = this.root as Leaf;
+  private readonly suffix: number;
+  /** Arena ref of entry i (entries are numbered in add order). */
+  private refs = new Float64Array(1024);
+  /** Entry number of the previous (older) entry of the same group, or -1. */
+  private prev = new Int32Array(1024);
   private n = 0;
-  /** Incremented on every structural change; iterators compare it. */
-  mods = 0;
+  /** Open-addressing hash table of (group head entry number + 1); 0 = empty. */
+  private slots = new Int32Array(1024);
+  private groups = 0;
   private frozen = false;
+  private replaced = 0;
+  readonly index: SortedIndex;
 
-  constructor(readonly id: number) {}
+  constructor(
+    readonly id: number,
+    options: MemtableOptions = {},
+  ) {
+    this.suffix = options.suffixLength ?? 0;
+    this.index = new SortedIndex(this);
+  }
 
-  /** Number of entries. */
+  /** Number of distinct keys. */
   get count(): number {
-    return this.n;
+    return this.n - this.replaced;
   }
 
   /** Bytes counted against the memtable size bound: keys, values and per-entry overhead. */
@@ -60,7 +70,7 @@ export class Memtable {
 
   /** Bytes of memory the arena holds. */
   get memoryBytes(): number {
-    return this.arena.reserved;
+    return this.arena.reserved + this.refs.length * 12 + this.slots.length * 4;
   }
 
   get isFrozen(): boolean {
@@ -73,46 +83,96 @@ export class Memtable {
   }
 
   /**
-   * Inserts an entry whose key is `key` followed by `keySuffix` (if given): the engine
-   * passes the user key and the per-commit trailer without concatenating them first.
-   * An entry with an equal key is replaced (the later write of a key in one batch wins).
-   * REQUIRES: not frozen.
+   * Adds an entry whose key is `key` followed by `keySuffix` (if given). The engine passes
+   * the user key as `key` and its trailer as `keySuffix`, which must then be exactly
+   * `suffixLength` bytes. An entry with an equal key replaces the older one.
+   * REQUIRES: not frozen; within a group, keys added in ascending order.
    */
   add(key: Uint8Array, value: Uint8Array, keySuffix?: Uint8Array): void {
     if (this.frozen) throw new Error('memtable: add after freeze');
-    const size = HEADER + key.length + (keySuffix ? keySuffix.length : 0) + value.length;
-    if (size > MAX_ENTRY) {
-      throw new DoSQLError('INVALID_ARGUMENT', `memtable: entry of ${size} bytes exceeds the ${MAX_ENTRY}-byte limit`);
-    }
+    const sl = keySuffix ? keySuffix.length : 0;
+    const size = HEADER + key.length + sl + value.length;
+    if (size > MAX_ENTRY) throw new DoSQLError('INVALID_ARGUMENT', `memtable: entry of ${size} bytes exceeds the ${MAX_ENTRY}-byte limit`);
     const ref = this.arena.add(key, value, keySuffix);
-    this.n++;
-    const last = this.last;
-    const lr = last.refs;
-    // Ascending inserts (fillseq, recovery of a sorted log) append to the rightmost leaf.
-    if (lr.length > 0 && lr.length < LEAF_MAX && this.cmpRefs(ref, lr[lr.length - 1]!) > 0) {
-      lr.push(ref);
-      this.mods++;
-      return;
+    const groupLen = key.length + sl - this.suffix;
+    if (groupLen < 0) throw new Error('memtable: key shorter than the suffix length');
+    if (this.n === this.refs.length) this.grow();
+    const e = this.n++;
+    this.refs[e] = ref;
+    // Find the group's head in the hash table (hashing the stored, contiguous key).
+    const chunk = this.arena.chunkOf(ref);
+    const keyStart = this.arena.offsetOf(ref) + HEADER;
+    const h = groupHashAt(chunk, keyStart, groupLen);
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    let replacing = false;
+    for (;;) {
+      const s = this.slots[i]!;
+      if (s === 0) {
+        this.slots[i] = e + 1;
+        this.prev[e] = -1;
+        if (++this.groups * 2 > this.slots.length) this.rehash();
+        break;
+      }
+      const head = s - 1;
+      if (this.groupEqualsAt(head, chunk, keyStart, groupLen)) {
+        if (this.cmpEntryKey(head, ref) === 0) {
+          // Same key again (one batch wrote a key twice): the later entry wins.
+          this.prev[e] = this.prev[head]!;
+          this.index.replace(head, e);
+          this.replaced++;
+          replacing = true;
+        } else {
+          this.prev[e] = head;
+        }
+        this.slots[i] = e + 1;
+        break;
+      }
+      i = (i + 1) & mask;
     }
-    this.insert(ref);
-    this.mods++;
+    if (!replacing) this.index.added(e);
   }
 
-  /** Ref of the first entry with key >= target, or -1. */
+  /**
+   * The entry number of the first entry of group `group` whose key is >= `target` (target
+   * must start with the group), or -1. Walks the group newest first; no ordered index needed.
+   */
+  findInGroup(group: Uint8Array, target: Uint8Array): number {
+    const glen = group.length;
+    const mask = this.slots.length - 1;
+    let i = groupHashAt(group, 0, glen) & mask;
+    for (;;) {
+      const s = this.slots[i]!;
+      if (s === 0) return -1;
+      let e = s - 1;
+      if (this.groupEqualsAt(e, group, 0, glen)) {
+        // Entries newest (smallest key) first: the first one >= target.
+        while (e >= 0) {
+          if (this.cmpKeyTarget(e, target) >= 0) return e;
+          e = this.prev[e]!;
+        }
+        return -1;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Entry number of the first entry with key >= target, or -1 (builds the ordered index). */
   lowerBound(target: Uint8Array): number {
-    const pos = this.seekPos(target);
-    return pos.leaf ? pos.leaf.refs[pos.i]! : -1;
+    return this.index.lowerBound(target);
   }
 
-  /** Key of the entry at `ref` (a view into the arena). */
-  keyAt(ref: number): Uint8Array {
+  /** Key of entry `e` (a view into the arena). */
+  keyAt(e: number): Uint8Array {
+    const ref = this.refs[e]!;
     const b = this.arena.chunkOf(ref);
     const p = this.arena.offsetOf(ref);
     return b.subarray(p + HEADER, p + HEADER + keyLenAt(b, p));
   }
 
-  /** Value of the entry at `ref` (a view into the arena). */
-  valueAt(ref: number): Uint8Array {
+  /** Value of entry `e` (a view into the arena). */
+  valueAt(e: number): Uint8Array {
+    const ref = this.refs[e]!;
     const b = this.arena.chunkOf(ref);
     const p = this.arena.offsetOf(ref);
     const kl = keyLenAt(b, p);
@@ -120,72 +180,34 @@ export class Memtable {
   }
 
   iterator(): InternalIterator {
-    return new MemtableIterator(this);
+    return this.index.iterator();
   }
 
-  // ---- internals shared with the iterator ----
+  // ---- comparisons on entry numbers (used by the sorted index) ----
 
-  /** @internal Position (leaf, index) of the first entry >= target; leaf null when none. */
-  seekPos(target: Uint8Array): { leaf: Leaf | null; i: number } {
-    let node = this.root;
-    while (!node.leaf) {
-      const seps = node.seps;
-      // number of separators <= target
-      let lo = 0;
-      let hi = seps.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.cmpRefKey(seps[mid]!, target) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      node = node.children[lo]!;
+  /** @internal memcmp of the keys of entries a and b. */
+  cmpEntries(a: number, b: number): number {
+    const ra = this.refs[a]!;
+    const rb = this.refs[b]!;
+    const ba = this.arena.chunkOf(ra);
+    const pa = this.arena.offsetOf(ra);
+    const bb = this.arena.chunkOf(rb);
+    const pb = this.arena.offsetOf(rb);
+    const la = keyLenAt(ba, pa);
+    const lb = keyLenAt(bb, pb);
+    const n = la < lb ? la : lb;
+    const sa = pa + HEADER;
+    const sb = pb + HEADER;
+    for (let i = 0; i < n; i++) {
+      const d = ba[sa + i]! - bb[sb + i]!;
+      if (d !== 0) return d;
     }
-    const refs = node.refs;
-    let lo = 0;
-    let hi = refs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.cmpRefKey(refs[mid]!, target) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < refs.length) return { leaf: node, i: lo };
-    let next = node.next;
-    while (next && next.refs.length === 0) next = next.next;
-    return next ? { leaf: next, i: 0 } : { leaf: null, i: 0 };
+    return la - lb;
   }
 
-  /** @internal Position of the last entry <= target; leaf null when none. */
-  seekForPrevPos(target: Uint8Array): { leaf: Leaf | null; i: number } {
-    const ge = this.seekPos(target);
-    if (ge.leaf && this.cmpRefKey(ge.leaf.refs[ge.i]!, target) === 0) return ge;
-    if (!ge.leaf) return this.lastPos();
-    return this.stepBack(ge.leaf, ge.i);
-  }
-
-  /** @internal */
-  firstPos(): { leaf: Leaf | null; i: number } {
-    let l: Leaf | null = this.first;
-    while (l && l.refs.length === 0) l = l.next;
-    return { leaf: l, i: 0 };
-  }
-
-  /** @internal */
-  lastPos(): { leaf: Leaf | null; i: number } {
-    let l: Leaf | null = this.last;
-    while (l && l.refs.length === 0) l = l.prev;
-    return l ? { leaf: l, i: l.refs.length - 1 } : { leaf: null, i: 0 };
-  }
-
-  /** @internal Position before (leaf, i). */
-  stepBack(leaf: Leaf, i: number): { leaf: Leaf | null; i: number } {
-    if (i > 0) return { leaf, i: i - 1 };
-    let p = leaf.prev;
-    while (p && p.refs.length === 0) p = p.prev;
-    return p ? { leaf: p, i: p.refs.length - 1 } : { leaf: null, i: 0 };
-  }
-
-  /** @internal Compares the key at ref with target. */
-  cmpRefKey(ref: number, target: Uint8Array): number {
+  /** @internal memcmp of entry e's key with target. */
+  cmpKeyTarget(e: number, target: Uint8Array): number {
+    const ref = this.refs[e]!;
     const b = this.arena.chunkOf(ref);
     const p = this.arena.offsetOf(ref);
     const kl = keyLenAt(b, p);
@@ -199,145 +221,102 @@ export class Memtable {
     return kl - tl;
   }
 
-  private cmpRefs(a: number, b: number): number {
-    const ba = this.arena.chunkOf(a);
-    const pa = this.arena.offsetOf(a);
-    const bb = this.arena.chunkOf(b);
-    const pb = this.arena.offsetOf(b);
-    const la = keyLenAt(ba, pa);
-    const lb = keyLenAt(bb, pb);
-    const n = la < lb ? la : lb;
-    const sa = pa + HEADER;
-    const sb = pb + HEADER;
-    for (let i = 0; i < n; i++) {
-      const d = ba[sa + i]! - bb[sb + i]!;
-      if (d !== 0) return d;
-    }
-    return la - lb;
+  /**
+   * @internal Writes key bytes [offset, offset + 6) of entry e into out[at..] (zero-padded
+   * past the key's end; a key ending earlier sorts first, as the full comparison confirms).
+   */
+  abbrevInto(e: number, offset: number, out: Uint8Array, at: number): void {
+    const ref = this.refs[e]!;
+    const b = this.arena.chunkOf(ref);
+    const p = this.arena.offsetOf(ref);
+    const kl = keyLenAt(b, p);
+    const s = p + HEADER + offset;
+    for (let i = 0; i < 6; i++) out[at + i] = offset + i < kl ? b[s + i]! : 0;
   }
 
-  private insert(ref: number): void {
-    const path: Inner[] = [];
-    const idx: number[] = [];
-    let node = this.root;
-    while (!node.leaf) {
-      const seps = node.seps;
-      let lo = 0;
-      let hi = seps.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.cmpRefs(seps[mid]!, ref) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      path.push(node);
-      idx.push(lo);
-      node = node.children[lo]!;
-    }
-    const refs = node.refs;
-    let lo = 0;
-    let hi = refs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.cmpRefs(refs[mid]!, ref) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < refs.length && this.cmpRefs(refs[lo]!, ref) === 0) {
-      // Same key twice (one batch wrote a key twice): the later entry wins.
-      refs[lo] = ref;
-      this.n--;
-      return;
-    }
-    refs.splice(lo, 0, ref);
-    if (refs.length <= LEAF_MAX) return;
+  /** @internal Length of the common prefix of the keys of entries a and b. */
+  commonPrefix(a: number, b: number): number {
+    const ra = this.refs[a]!;
+    const rb = this.refs[b]!;
+    const ba = this.arena.chunkOf(ra);
+    const pa = this.arena.offsetOf(ra);
+    const bb = this.arena.chunkOf(rb);
+    const pb = this.arena.offsetOf(rb);
+    const n = Math.min(keyLenAt(ba, pa), keyLenAt(bb, pb));
+    let i = 0;
+    while (i < n && ba[pa + HEADER + i] === bb[pb + HEADER + i]) i++;
+    return i;
+  }
 
-    // Split the leaf, then propagate separators upwards.
-    const right: Leaf = { leaf: true, refs: refs.splice(LEAF_MAX >>> 1), next: node.next, prev: node };
-    if (node.next) node.next.prev = right;
-    node.next = right;
-    if (this.last === node) this.last = right;
-    let sep = right.refs[0]!;
-    let newChild: Node = right;
-    for (let level = path.length - 1; level >= 0; level--) {
-      const parent = path[level]!;
-      const at = idx[level]!;
-      parent.seps.splice(at, 0, sep);
-      parent.children.splice(at + 1, 0, newChild);
-      if (parent.children.length <= INNER_MAX) return;
-      const mid = parent.seps.length >>> 1;
-      const upSep = parent.seps[mid]!;
-      const sibling: Inner = { leaf: false, seps: parent.seps.splice(mid + 1), children: parent.children.splice(mid + 1) };
-      parent.seps.length = mid; // drop upSep, it moves up
-      sep = upSep;
-      newChild = sibling;
+  /** @internal Number of entries ever added (entry numbers are 0 .. size-1). */
+  get size(): number {
+    return this.n;
+  }
+
+  private cmpEntryKey(e: number, ref: number): number {
+    const ra = this.refs[e]!;
+    const ba = this.arena.chunkOf(ra);
+    const pa = this.arena.offsetOf(ra);
+    const bb = this.arena.chunkOf(ref);
+    const pb = this.arena.offsetOf(ref);
+    const la = keyLenAt(ba, pa);
+    const lb = keyLenAt(bb, pb);
+    if (la !== lb) return la - lb;
+    for (let i = 0; i < la; i++) {
+      const d = ba[pa + HEADER + i]! - bb[pb + HEADER + i]!;
+      if (d !== 0) return d;
     }
-    this.root = { leaf: false, seps: [sep], children: [this.root, newChild] };
+    return 0;
+  }
+
+  /** True when entry e's key has group `g[gs, gs + glen)` (same group length and bytes). */
+  private groupEqualsAt(e: number, g: Uint8Array, gs: number, glen: number): boolean {
+    const ref = this.refs[e]!;
+    const b = this.arena.chunkOf(ref);
+    const p = this.arena.offsetOf(ref);
+    if (keyLenAt(b, p) - this.suffix !== glen) return false;
+    const s = p + HEADER;
+    for (let i = glen - 1; i >= 0; i--) if (b[s + i] !== g[gs + i]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    const refs = new Float64Array(this.refs.length * 2);
+    refs.set(this.refs);
+    this.refs = refs;
+    const prev = new Int32Array(this.prev.length * 2);
+    prev.set(this.prev);
+    this.prev = prev;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length - 1;
+    for (let j = 0; j < old.length; j++) {
+      const s = old[j]!;
+      if (s === 0) continue;
+      const e = s - 1;
+      const ref = this.refs[e]!;
+      const b = this.arena.chunkOf(ref);
+      const p = this.arena.offsetOf(ref);
+      let i = groupHashAt(b, p + HEADER, keyLenAt(b, p) - this.suffix) & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+    this.slots = slots;
   }
 }
 
-/** Iterator over a memtable; survives concurrent `add`s by re-seeking to its current key. */
-class MemtableIterator implements InternalIterator {
-  private leaf: Leaf | null = null;
-  private i = 0;
-  private ref = -1;
-  private mods = -1;
-
-  constructor(private readonly mt: Memtable) {}
-
-  valid(): boolean {
-    return this.ref >= 0;
+/** FNV-1a over the group bytes, finished with a murmur mix. */
+function groupHashAt(b: Uint8Array, start: number, len: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start, end = start + len; i < end; i++) {
+    h ^= b[i]!;
+    h = Math.imul(h, 0x01000193);
   }
-  key(): Uint8Array {
-    return this.mt.keyAt(this.ref);
-  }
-  value(): Uint8Array {
-    return this.mt.valueAt(this.ref);
-  }
-  seekToFirst(): void {
-    this.set(this.mt.firstPos());
-  }
-  seekToLast(): void {
-    this.set(this.mt.lastPos());
-  }
-  seek(target: Uint8Array): void {
-    this.set(this.mt.seekPos(target));
-  }
-  seekForPrev(target: Uint8Array): void {
-    this.set(this.mt.seekForPrevPos(target));
-  }
-  next(): void {
-    this.resync();
-    const leaf = this.leaf!;
-    if (this.i + 1 < leaf.refs.length) {
-      this.i++;
-      this.ref = leaf.refs[this.i]!;
-      return;
-    }
-    let n = leaf.next;
-    while (n && n.refs.length === 0) n = n.next;
-    this.set(n ? { leaf: n, i: 0 } : { leaf: null, i: 0 });
-  }
-  prev(): void {
-    this.resync();
-    this.set(this.mt.stepBack(this.leaf!, this.i));
-  }
-  close(): void {
-    this.leaf = null;
-    this.ref = -1;
-  }
-
-  private set(pos: { leaf: Leaf | null; i: number }): void {
-    this.leaf = pos.leaf;
-    this.i = pos.i;
-    this.ref = pos.leaf ? pos.leaf.refs[pos.i]! : -1;
-    this.mods = this.mt.mods;
-  }
-
-  /** After inserts, splits may have moved our entry: find it again by key. */
-  private resync(): void {
-    if (this.mods === this.mt.mods) return;
-    const pos = this.mt.seekPos(this.mt.keyAt(this.ref));
-    this.leaf = pos.leaf;
-    this.i = pos.i;
-    this.mods = this.mt.mods;
-  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
 }
