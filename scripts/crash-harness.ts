@@ -32,6 +32,7 @@ interface ChildLog {
 function runChild(dir: string, start: number, durability: Durability, killAfterMs: number): Promise<ChildLog> {
   return new Promise((resolve, reject) => {
     const child = spawn(tsxBin, [join(here, 'crash-child.ts'), dir, String(start), durability, '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.on('error', reject);
     const log: ChildLog = { started: new Set(), acked: new Map() };
     let buf = '';
     let stderr = '';
@@ -57,8 +58,13 @@ function runChild(dir: string, start: number, durability: Durability, killAfterM
   });
 }
 
-async function verify(dir: string, log: ChildLog, previouslyAcked: Map<number, number>): Promise<{ recoveredLsn: number; problems: string[] }> {
-  const engine = await LsmEngine.open({ store: new FsObjectStore(dir), durability: 'full' });
+async function verify(
+  dir: string,
+  log: ChildLog,
+  previouslyAcked: Map<number, number>,
+): Promise<{ recoveredLsn: number; problems: string[]; visibleInflight: Map<number, number> }> {
+  const store = new FsObjectStore(dir);
+  const engine = await LsmEngine.open({ store, durability: 'full' });
   const problems: string[] = [];
   const present = async (table: number, key: (string | number)[], value: Uint8Array, asOf?: number): Promise<boolean> => {
     const got = await engine.get(table, key, asOf === undefined ? {} : { asOf });
@@ -74,9 +80,11 @@ async function verify(dir: string, log: ChildLog, previouslyAcked: Map<number, n
       if (!(await present(MARKER_TABLE, [i], markerValue(i), lsn))) problems.push(`acked batch ${i} lost its marker`);
       if (!(await present(HOT_TABLE, [i % 50], hotValue(i), lsn))) problems.push(`acked batch ${i} lost its hot key at lsn ${lsn}`);
     }
+    const visibleInflight = new Map<number, number>();
     for (const i of log.started) {
       if (log.acked.has(i)) continue;
       const marker = await present(MARKER_TABLE, [i], markerValue(i));
+      if (marker) for await (const e of engine.scan(MARKER_TABLE, { gte: [i], lte: [i] })) visibleInflight.set(i, e.lsn);
       for (let j = 0; j < keysPerBatch(i); j++) {
         const has = await present(UNIQUE_TABLE, [i, j], uniqueValue(i, j));
         if (has !== marker) problems.push(`in-flight batch ${i} is partially visible (marker ${marker}, key ${j} ${has})`);
@@ -86,9 +94,10 @@ async function verify(dir: string, log: ChildLog, previouslyAcked: Map<number, n
     for (let i = maxStarted + 1; i < maxStarted + 20; i++) {
       if ((await engine.get(MARKER_TABLE, [i])) !== undefined) problems.push(`batch ${i} was never submitted but is visible`);
     }
-    return { recoveredLsn: engine.lastVisibleLsn, problems };
+    return { recoveredLsn: engine.lastVisibleLsn, problems, visibleInflight };
   } finally {
     await engine.close();
+    await store.close();
   }
 }
 
@@ -106,7 +115,7 @@ export async function crashTrial(seed: number, options: { rounds?: number; durab
   try {
     for (let round = 0; round < (options.rounds ?? 2); round++) {
       const log = await runChild(dir, next, options.durability ?? 'full', 20 + r.int(options.maxKillMs ?? 400));
-      const { recoveredLsn: lsn, problems } = await verify(dir, log, acked);
+      const { recoveredLsn: lsn, problems, visibleInflight } = await verify(dir, log, acked);
       recoveredLsn = lsn;
       if (problems.length > 0) return { ok: false, acked: acked.size + log.acked.size, inflight: 0, recoveredLsn, error: problems.slice(0, 5).join('; ') };
       for (const [i, l] of log.acked) acked.set(i, l);
@@ -114,23 +123,12 @@ export async function crashTrial(seed: number, options: { rounds?: number; durab
       // In-flight batches that made it are now durable facts; start after every started batch.
       next = Math.max(next, ...log.started) + 1;
       // Batches in flight that became visible count as acknowledged from here on.
-      for (const i of log.started) if (!log.acked.has(i)) await markIfPresent(dir, i, acked);
+      for (const [i, l] of visibleInflight) acked.set(i, l);
     }
     return { ok: true, acked: acked.size, inflight: lastInflight, recoveredLsn };
   } catch (e) {
     return { ok: false, acked: acked.size, inflight: lastInflight, recoveredLsn, error: (e as Error).stack ?? String(e) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function markIfPresent(dir: string, i: number, acked: Map<number, number>): Promise<void> {
-  const engine = await LsmEngine.open({ store: new FsObjectStore(dir), durability: 'full' });
-  try {
-    let lsn = -1;
-    for await (const e of engine.scan(MARKER_TABLE, { gte: [i], lte: [i] })) lsn = e.lsn;
-    if (lsn >= 0) acked.set(i, lsn);
-  } finally {
-    await engine.close();
   }
 }
