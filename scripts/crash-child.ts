@@ -1,7 +1,9 @@
 // Child of the crash test: commits batches forever, reporting on stdout
 //   S <i>         before batch i is submitted
 //   A <i> <lsn>   after batch i is acknowledged
-// until the parent kills it with SIGKILL.
+//   C+ / C-       a compaction started / was installed
+// until the parent kills it with SIGKILL. Small memtables and levels keep flushes and
+// compactions (with garbage collection: retention 200 LSNs) running all the time.
 import { FsObjectStore } from '../src/storage/fs-store.js';
 import { LsmEngine, type Durability } from '../src/lsm/engine.js';
 import { batchFor } from './crash-workload.js';
@@ -15,6 +17,12 @@ const engine = await LsmEngine.open({
   memtableBytes: 48 * 1024,
   targetFileBytes: 32 * 1024,
   blockSize: 1024,
+  retention: 200,
+  compaction: { l0CompactionTrigger: 2, l0SlowdownTrigger: 8, l0StopTrigger: 16, levelBaseBytes: 128 * 1024, levelMultiplier: 4, maxLevels: 5 },
+  onEvent: (e) => {
+    if (e.type === 'compaction-start' && e.kind !== 'move') process.stdout.write('C+\n');
+    else if (e.type === 'compaction-end' && e.kind !== 'move') process.stdout.write('C-\n');
+  },
 });
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);

@@ -15,10 +15,14 @@ const seed0 = Number(arg('seed', String(Date.now() % 100000)));
 let passed = 0;
 let failed = 0;
 let acked = 0;
+let kills = 0;
+let midCompaction = 0;
 const t0 = Date.now();
 for (let t = 0; t < trials; t++) {
   const res = await crashTrial(seed0 + t, { durability });
   acked += res.acked;
+  kills += res.rounds;
+  midCompaction += res.midCompaction;
   if (res.ok) passed++;
   else {
     failed++;
@@ -27,5 +31,6 @@ for (let t = 0; t < trials; t++) {
   if ((t + 1) % 10 === 0) console.log(`  ${t + 1}/${trials} trials, ${acked} acknowledged batches checked`);
 }
 console.log(`durability ${durability}, seeds ${seed0}..${seed0 + trials - 1}, ${acked} acknowledged batches checked, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`${kills} kills, ${midCompaction} landed mid-compaction`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

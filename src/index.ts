@@ -5,9 +5,9 @@ export { MemoryObjectStore } from './storage/memory-store.js';
 export { FsObjectStore, type FsObjectStoreOptions } from './storage/fs-store.js';
 export { FaultInjectingStore, InjectedFault, type FaultRule, type FaultKind, type FaultOp } from './storage/fault-store.js';
 export type { KeyValue, KeyTuple } from './mvcc/key-codec.js';
+export { LsmEngine } from './lsm/engine.js';
+export { ReadView } from './lsm/read-view.js';
 export {
-  LsmEngine,
-  ReadView,
   KvEntry,
   type EngineOptions,
   type EngineStats,
@@ -17,6 +17,10 @@ export {
   type ScanOptions,
   type KeyRange,
   type Durability,
-} from './lsm/engine.js';
+  type EngineEvent,
+} from './lsm/engine-types.js';
+export type { CompactionOptions } from './compaction/options.js';
+export type { Retention } from './compaction/retention.js';
+export type { CompactionStats } from './lsm/compaction-scheduler.js';
 export { WriteBatch } from './lsm/write-batch.js';
 export { ManualClock, type Clock } from './util/clock.js';

@@ -3,23 +3,27 @@
 // Write path: write(batch) -> commit queue -> group commit (one WAL append [+ fsync] for
 // every commit queued meanwhile) -> fence check -> memtable -> visible. A full memtable is
 // frozen, a new WAL segment started, and the frozen memtable flushed to an L0 run in the
-// background. Read path: memtables, then the runs of the current manifest version.
+// background; compactions then merge runs down the levels (docs/compaction.md).
+// Read path: memtables, then the runs of the current manifest version.
 //
 // Async safety: all public methods may be called concurrently. Group commits and memtable
-// switches are serialised by `walLock`; flushes by the flush loop; manifest updates by the
-// version set. Readers take a consistent snapshot of (memtables, version) synchronously.
+// switches are serialised by `walLock`; flushes by the flush loop; compactions by the
+// scheduler; manifest updates by the version set. Readers take a consistent snapshot of
+// (memtables, version) synchronously.
 import { DoSQLError, asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { Memtable } from '../memtable/memtable.js';
 import { VersionSet, type Version } from '../manifest/version-set.js';
-import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
+import type { ManifestState } from '../manifest/manifest-format.js';
 import { BlockCache } from '../sstable/block-cache.js';
 import { TableCache } from '../sstable/table-cache.js';
 import { ensureCodec, type CompressionName } from '../sstable/compression.js';
-import { encodeTablePrefix, encodeUserKey, KIND_PUT, MAIN_BRANCH, TRAILER_SIZE, decodeUserKey } from '../mvcc/internal-key.js';
-import { writeKeyValue, type KeyTuple, type KeyValue } from '../mvcc/key-codec.js';
+import { encodeUserKey, KIND_PUT, MAIN_BRANCH, TRAILER_SIZE } from '../mvcc/internal-key.js';
+import type { KeyTuple } from '../mvcc/key-codec.js';
 import { MvccIterator } from '../mvcc/mvcc-iterator.js';
 import { RunBuilder } from '../compaction/run-builder.js';
+import { resolveCompactionOptions, type ResolvedCompactionOptions } from '../compaction/options.js';
+import { horizonLsn, parseRetention, RetainedPoints, type RetentionPolicy, type TimeSample } from '../compaction/retention.js';
 import { ByteWriter } from '../util/byte-writer.js';
 import { Mutex, yieldToEventLoop, deferred, type Deferred } from '../util/async.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -27,115 +31,24 @@ import { encodeCommit, walSegmentKey, type CommitRecord } from './wal-format.js'
 import { WalWriter } from './wal-writer.js';
 import { applyCommit, recoverWal } from './recovery.js';
 import { getVersion, mergedIterator, type GetCounters, type ReadSources } from './read-path.js';
+import { CompactionScheduler } from './compaction-scheduler.js';
+import { ReadView } from './read-view.js';
 import type { WriteBatch } from './write-batch.js';
+import {
+  encodeRange,
+  KvEntry,
+  type CommitInfo,
+  type Durability,
+  type EngineEvent,
+  type EngineOptions,
+  type EngineStats,
+  type KeyRange,
+  type LevelStats,
+  type ReadOptions,
+  type ScanOptions,
+} from './engine-types.js';
 
-/**
- * When a write is acknowledged (SQLite's `synchronous` levels):
- * - `full`: after its WAL record is fsynced (survives power loss);
- * - `normal`: after its WAL record is written to the OS; fsync at segment boundaries
- *   (survives a process crash, not a power loss);
- * - `off`: no fsync at all (tests and throwaway data).
- */
-export type Durability = 'full' | 'normal' | 'off';
-
-export interface EngineOptions {
-  /** The hot tier: WAL, SSTables and manifest live here. The engine does not close it. */
-  store: ObjectStore;
-  /** Default 'full'. */
-  durability?: Durability;
-  /** Bytes a memtable holds before it is frozen and flushed. Default 64 MiB. */
-  memtableBytes?: number;
-  /** Frozen memtables allowed to wait for flush before writes stall. Default 2. */
-  maxImmutableMemtables?: number;
-  /** Decoded-block cache capacity, bytes. Default 256 MiB. */
-  blockCacheBytes?: number;
-  /** SSTables kept open. Default 1000. */
-  maxOpenTables?: number;
-  /** Uncompressed data block size, bytes. Default 4096. */
-  blockSize?: number;
-  /** Default 'lz4'. */
-  compression?: CompressionName;
-  /** Bloom filter bits per key. Default 10. */
-  bloomBitsPerKey?: number;
-  /** SSTables are cut near this size, bytes. Default 32 MiB. */
-  targetFileBytes?: number;
-  /** Most bytes one group commit appends. Default 8 MiB. */
-  maxGroupBytes?: number;
-  /** Wall clock for commit timestamps. Default: Date.now. */
-  clock?: Clock;
-}
-
-/** What a commit returns: its LSN and its wall-clock timestamp (ms since the epoch). */
-export interface CommitInfo {
-  lsn: number;
-  timestamp: number;
-}
-
-export interface ReadOptions {
-  /** Read as of this LSN (default: the latest visible commit). */
-  asOf?: number;
-  /** Branch id (default: main, 0). */
-  branch?: number;
-}
-
-/**
- * A key range within one table. Bounds compare encoded tuples (SQLite's order,
- * element by element, a shorter tuple before its extensions). `prefix` selects every key
- * whose leading elements equal it.
- */
-export interface KeyRange {
-  gte?: KeyTuple;
-  gt?: KeyTuple;
-  lte?: KeyTuple;
-  lt?: KeyTuple;
-  prefix?: KeyTuple;
-}
-
-export interface ScanOptions extends ReadOptions {
-  limit?: number;
-  reverse?: boolean;
-}
-
-/** One row version returned by `scan`. */
-export class KvEntry {
-  constructor(
-    /** Encoded user key (branch, table, primary key). */
-    readonly rawKey: Uint8Array,
-    /** The value: a view of an immutable buffer, safe to keep. */
-    readonly value: Uint8Array,
-    /** LSN of the version. */
-    readonly lsn: number,
-  ) {}
-  /** The primary-key tuple (decoded on access). */
-  get key(): KeyValue[] {
-    return decodeUserKey(this.rawKey).key;
-  }
-}
-
-export interface LevelStats {
-  level: number;
-  runs: number;
-  files: number;
-  bytes: number;
-  entries: number;
-}
-
-export interface EngineStats {
-  epoch: number;
-  lastLsn: number;
-  visibleLsn: number;
-  flushedLsn: number;
-  manifestVersion: number;
-  memtable: { bytes: number; entries: number };
-  immutableMemtables: number;
-  levels: LevelStats[];
-  wal: { segment: string; bytes: number; groups: number; commits: number; bytesWritten: number; syncs: number };
-  flush: { count: number; bytesWritten: number };
-  blockCache: { bytes: number; capacity: number; hits: number; misses: number };
-  reads: { gets: number; filesSearched: number; bloomSkips: number; readAmplification: number };
-  stallMs: number;
-  openReadViews: number;
-}
+export type { CommitInfo, Durability, EngineEvent, EngineOptions, EngineStats, KeyRange, ReadOptions, ScanOptions } from './engine-types.js';
 
 interface MemState {
   mt: Memtable;
@@ -143,6 +56,8 @@ interface MemState {
   firstSegment: number;
   minLsn: number;
   maxLsn: number;
+  /** Commit timestamp of maxLsn. */
+  maxTs: number;
   /** Holds commits replayed from sealed segments of earlier epochs. */
   hasSealed: boolean;
 }
@@ -153,6 +68,8 @@ interface PendingCommit {
   timestamp?: number;
   done: Deferred<CommitInfo>;
 }
+
+type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention'>> & { clock: Clock };
 
 const DEFAULTS = {
   durability: 'full' as Durability,
@@ -169,10 +86,16 @@ const DEFAULTS = {
 
 /** Rows a flush adds between yields to the event loop. */
 const FLUSH_YIELD_EVERY = 8192;
+/** Time samples are at least this far apart (ms) and at most this many. */
+const SAMPLE_SPACING_MS = 100;
+const MAX_SAMPLES = 1024;
 
 export class LsmEngine {
-  private readonly o: Required<Omit<EngineOptions, 'clock'>> & { clock: Clock };
+  private readonly o: ResolvedOptions;
+  private readonly compactionOptions: ResolvedCompactionOptions;
+  private readonly retention: RetentionPolicy;
   private readonly tables: TableCache;
+  private readonly scheduler: CompactionScheduler;
   private mem: MemState;
   private readonly imm: MemState[] = [];
   private wal!: WalWriter;
@@ -188,37 +111,78 @@ export class LsmEngine {
   private readonly walBuf = new ByteWriter(1 << 16);
   private readonly trailer = new Uint8Array(TRAILER_SIZE);
   private flushing: Promise<void> | null = null;
-  private flushWaiters: (() => void)[] = [];
+  /** Writers waiting for a flush or compaction to make room. */
+  private roomWaiters: (() => void)[] = [];
   private bgError: DoSQLError | null = null;
   private closed = false;
   private readonly views = new Map<number, number>();
+  private samples: TimeSample[];
   private readonly counters: GetCounters = { gets: 0, filesSearched: 0, bloomSkips: 0 };
   private readonly walStats = { groups: 0, commits: 0, bytesWritten: 0, syncs: 0 };
   private readonly flushStats = { count: 0, bytesWritten: 0 };
+  private userBytes = 0;
   private stallMs = 0;
+  private slowdowns = 0;
 
   private constructor(
-    options: EngineOptions,
+    private readonly userOptions: EngineOptions,
     private readonly versions: VersionSet,
     mem: MemState,
     recovered: { lastLsn: number; lastTimestamp: number; nextFileNumber: number },
   ) {
-    this.o = { ...DEFAULTS, ...definedOnly(options), clock: options.clock ?? systemClock } as LsmEngine['o'];
+    const options = userOptions;
+    this.o = { ...DEFAULTS, ...definedOnly(options), clock: options.clock ?? systemClock } as ResolvedOptions;
+    this.compactionOptions = resolveCompactionOptions(options.compaction);
+    this.retention = parseRetention(options.retention);
     this.tables = new TableCache(options.store, new BlockCache(this.o.blockCacheBytes), this.o.maxOpenTables);
     this.mem = mem;
     this.lastLsn = recovered.lastLsn;
     this.visible = recovered.lastLsn;
     this.lastTimestamp = recovered.lastTimestamp;
     this.nextFileNumber = recovered.nextFileNumber;
+    this.samples = [...versions.state.timeIndex];
+    this.scheduler = new CompactionScheduler({
+      store: options.store,
+      tables: this.tables,
+      versions,
+      options: this.compactionOptions,
+      targetFileBytes: this.o.targetFileBytes,
+      sstable: this.sstableOptions(),
+      newFileNumber: () => this.nextFileNumber++,
+      nextFileNumber: () => this.nextFileNumber,
+      retainedPoints: () => this.retainedPoints(),
+      onInstalled: () => this.wakeRoomWaiters(),
+      onError: (e) => {
+        this.fail(e);
+        this.wakeRoomWaiters();
+      },
+      closing: () => this.closed,
+      emit: (e) => this.emit(e),
+    });
+  }
+
+  private emit(e: EngineEvent): void {
+    try {
+      this.onEvent?.(e);
+    } catch {
+      // An observer's failure must not break background work.
+    }
+  }
+
+  private get onEvent(): EngineOptions['onEvent'] {
+    return this.userOptions.onEvent;
   }
 
   /**
    * Opens (or creates) the database in `options.store`: claims a writer epoch (fencing any
-   * other writer), replays the WAL, writes the epoch's first manifest and starts a new WAL
-   * segment. Throws `CORRUPTION` for a damaged manifest or WAL record, `IO_ERROR` for store
-   * failures.
+   * other writer), replays the WAL, writes the epoch's first manifest, starts a new WAL
+   * segment and deletes files no manifest references (leftovers of a crash). Throws
+   * `CORRUPTION` for a damaged manifest or WAL record, `IO_ERROR` for store failures,
+   * `INVALID_ARGUMENT` for bad options.
    */
   static async open(options: EngineOptions): Promise<LsmEngine> {
+    resolveCompactionOptions(options.compaction);
+    parseRetention(options.retention);
     await ensureCodec(options.compression ?? DEFAULTS.compression);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -236,12 +200,14 @@ export class LsmEngine {
     const versions = await VersionSet.open(store);
     const state = versions.state;
     const rec = await recoverWal(store, state, 1);
-    const maxFileInStore = await maxSstNumber(store);
-    const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, hasSealed: rec.commits > 0 };
+    const sstKeys = await listSstKeys(store);
+    let maxFile = 0;
+    for (const k of sstKeys) maxFile = Math.max(maxFile, Number(/(\d+)\.sst$/.exec(k)![1]));
+    const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, maxTs: rec.lastTimestamp, hasSealed: rec.commits > 0 };
     const engine = new LsmEngine(options, versions, mem, {
       lastLsn: rec.lastLsn,
       lastTimestamp: rec.lastTimestamp,
-      nextFileNumber: Math.max(state.nextFileNumber, maxFileInStore + 1),
+      nextFileNumber: Math.max(state.nextFileNumber, maxFile + 1),
     });
     // The first manifest of this epoch: seals what we replayed, so a fenced writer's
     // later appends are never replayed.
@@ -257,6 +223,10 @@ export class LsmEngine {
     engine.wal = await WalWriter.create(store, versions.epoch, 1);
     for (const key of rec.obsolete) await store.delete(key).catch(() => undefined);
     if (rec.commits === 0) for (const s of rec.seals) await store.delete(s.key).catch(() => undefined);
+    // Orphans: SSTables of a flush or compaction that crashed before its manifest update.
+    const live = versions.liveFiles();
+    for (const key of sstKeys) if (!live.has(key)) await store.delete(key).catch(() => undefined);
+    engine.scheduler.kick();
     return engine;
   }
 
@@ -264,9 +234,10 @@ export class LsmEngine {
 
   /**
    * Commits `batch` atomically and returns its LSN and timestamp once durable per the
-   * durability level. Throws `FENCED` if another writer took over, `IO_ERROR` if the WAL
-   * could not be written (the engine then refuses writes until reopened; the commit may or
-   * may not be in the WAL), `CLOSED` after close.
+   * durability level. `timestamp` overrides the clock (never earlier than the last commit).
+   * Throws `FENCED` if another writer took over, `IO_ERROR` if the WAL could not be written
+   * (the engine then refuses writes until reopened; the commit may or may not be in the
+   * WAL), `CLOSED` after close.
    */
   write(batch: WriteBatch, options: { timestamp?: number } = {}): Promise<CommitInfo> {
     if (this.closed) return Promise.reject(new DoSQLError('CLOSED', 'engine: closed'));
@@ -316,14 +287,15 @@ export class LsmEngine {
     const w = this.walBuf;
     w.reset();
     let lsn = this.lastLsn;
+    let ts = this.lastTimestamp;
     for (const p of group) {
-      const ts = Math.max(p.timestamp ?? this.o.clock.now(), this.lastTimestamp);
-      this.lastTimestamp = ts;
+      ts = Math.max(p.timestamp ?? this.o.clock.now(), ts);
       const rec: CommitRecord = { lsn: ++lsn, timestamp: ts, txnId: p.txnId, ops: p.batch.ops };
       records.push(rec);
       encodeCommit(w, rec);
     }
     this.lastLsn = lsn;
+    this.lastTimestamp = ts;
     try {
       await this.wal.append(w.view());
       if (this.o.durability === 'full') {
@@ -340,11 +312,14 @@ export class LsmEngine {
     this.walStats.groups++;
     this.walStats.commits += group.length;
     this.walStats.bytesWritten += w.pos;
+    this.userBytes += bytes;
     const mem = this.mem;
     for (const rec of records) applyCommit(mem.mt, rec, this.trailer);
     if (mem.minLsn === 0) mem.minLsn = records[0]!.lsn;
     mem.maxLsn = lsn;
+    mem.maxTs = ts;
     this.visible = lsn;
+    this.sample(lsn, ts);
     for (let i = 0; i < group.length; i++) group[i]!.done.resolve({ lsn: records[i]!.lsn, timestamp: records[i]!.timestamp });
   }
 
@@ -357,22 +332,47 @@ export class LsmEngine {
 
   /**
    * REQUIRES: walLock held. Freezes a full memtable and starts a new WAL segment; stalls
-   * while too many frozen memtables wait for flush.
+   * while too many frozen memtables wait for flush or L0 has too many runs; slows down
+   * (1 ms per group) while L0 is near that limit.
    */
   private async makeRoomForWrite(force = false): Promise<void> {
+    let slowed = false;
     for (;;) {
+      if (this.bgError) throw this.bgError;
+      const l0 = this.versions.state.levels[0]?.length ?? 0;
+      if (!force && l0 >= this.compactionOptions.l0StopTrigger && this.compactionOptions.background) {
+        await this.waitForRoom();
+        continue;
+      }
+      if (!force && !slowed && l0 >= this.compactionOptions.l0SlowdownTrigger && this.compactionOptions.background) {
+        slowed = true;
+        this.slowdowns++;
+        const t0 = Date.now();
+        await new Promise((r) => setTimeout(r, 1));
+        this.stallMs += Date.now() - t0;
+        continue;
+      }
       if (this.mem.mt.count === 0) return;
       if (!force && this.mem.mt.approximateBytes < this.o.memtableBytes) return;
       if (this.imm.length >= this.o.maxImmutableMemtables) {
-        const t0 = Date.now();
-        await new Promise<void>((r) => this.flushWaiters.push(r));
-        this.stallMs += Date.now() - t0;
-        if (this.bgError) throw this.bgError;
+        await this.waitForRoom();
         continue;
       }
       await this.switchMemtable();
       if (force) return;
     }
+  }
+
+  private async waitForRoom(): Promise<void> {
+    const t0 = Date.now();
+    await new Promise<void>((r) => this.roomWaiters.push(r));
+    this.stallMs += Date.now() - t0;
+  }
+
+  private wakeRoomWaiters(): void {
+    const ws = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of ws) w();
   }
 
   private async switchMemtable(): Promise<void> {
@@ -388,8 +388,23 @@ export class LsmEngine {
     await old.close();
     this.mem.mt.freeze();
     this.imm.push(this.mem);
-    this.mem = { mt: new Memtable(this.mem.mt.id + 1, { suffixLength: TRAILER_SIZE }), firstSegment: segment, minLsn: 0, maxLsn: 0, hasSealed: false };
+    this.mem = { mt: new Memtable(this.mem.mt.id + 1, { suffixLength: TRAILER_SIZE }), firstSegment: segment, minLsn: 0, maxLsn: 0, maxTs: 0, hasSealed: false };
     this.scheduleFlush();
+  }
+
+  /** Keeps (LSN, timestamp) samples for time-based retention, spaced and bounded. */
+  private sample(lsn: number, ts: number): void {
+    const s = this.samples;
+    const last = s[s.length - 1];
+    if (last && ts - last[1] < SAMPLE_SPACING_MS) {
+      if (s.length >= 2 && ts - s[s.length - 2]![1] < SAMPLE_SPACING_MS) s[s.length - 1] = [lsn, ts];
+      else s.push([lsn, ts]);
+    } else s.push([lsn, ts]);
+    if (s.length > MAX_SAMPLES) this.samples = s.filter((_, i) => i % 2 === 1 || i === s.length - 1);
+  }
+
+  private sstableOptions(): { blockSize: number; compression: CompressionName; bitsPerKey: number } {
+    return { blockSize: this.o.blockSize, compression: this.o.compression, bitsPerKey: this.o.bloomBitsPerKey };
   }
 
   // ---------------------------------------------------------------- flush
@@ -398,14 +413,8 @@ export class LsmEngine {
     if (this.flushing) return;
     this.flushing = this.flushLoop().finally(() => {
       this.flushing = null;
-      this.wakeFlushWaiters();
+      this.wakeRoomWaiters();
     });
-  }
-
-  private wakeFlushWaiters(): void {
-    const ws = this.flushWaiters;
-    this.flushWaiters = [];
-    for (const w of ws) w();
   }
 
   private async flushLoop(): Promise<void> {
@@ -418,16 +427,19 @@ export class LsmEngine {
         return;
       }
       this.imm.shift();
-      this.wakeFlushWaiters();
+      this.wakeRoomWaiters();
+      this.scheduler.kick();
     }
   }
 
   /** Writes one frozen memtable as an L0 run, then records it in the manifest. */
   private async flushOne(m: MemState): Promise<void> {
+    const t0 = Date.now();
+    this.emit({ type: 'flush-start', memtableBytes: m.mt.approximateBytes });
     const builder = new RunBuilder({
       store: this.o.store,
       targetFileBytes: this.o.targetFileBytes,
-      sstable: { blockSize: this.o.blockSize, compression: this.o.compression, bitsPerKey: this.o.bloomBitsPerKey },
+      sstable: this.sstableOptions(),
       newFileNumber: () => this.nextFileNumber++,
     });
     const it = m.mt.iterator();
@@ -442,17 +454,20 @@ export class LsmEngine {
     const nextFirst = this.imm[1]?.firstSegment ?? this.mem.firstSegment;
     const oldLog = this.versions.state.logNumber;
     const seals = this.versions.state.walSeals;
+    const timeIndex = this.samples.filter((s) => s[0] <= m.maxLsn).map((s): [number, number] => [s[0], s[1]]);
     await this.versions.update((d) => {
       if (files.length > 0) d.levels[0]!.unshift(files);
       d.flushedLsn = Math.max(d.flushedLsn, m.maxLsn);
       d.lastLsn = Math.max(d.lastLsn, this.visible);
       d.lastTimestamp = Math.max(d.lastTimestamp, this.lastTimestamp);
       d.logNumber = nextFirst;
-      d.nextFileNumber = this.nextFileNumber;
+      d.nextFileNumber = Math.max(d.nextFileNumber, this.nextFileNumber);
+      d.timeIndex = timeIndex;
       if (m.hasSealed) d.walSeals = [];
     });
     this.flushStats.count++;
     this.flushStats.bytesWritten += builder.bytesWritten;
+    this.emit({ type: 'flush-end', files: files.length, bytes: builder.bytesWritten, ms: Date.now() - t0 });
     // WAL segments wholly flushed are garbage now.
     for (let s = oldLog; s < nextFirst; s++) await this.o.store.delete(walSegmentKey(this.versions.epoch, s)).catch(() => undefined);
     if (m.hasSealed) for (const s of seals) await this.o.store.delete(s.key).catch(() => undefined);
@@ -479,11 +494,32 @@ export class LsmEngine {
     if (this.bgError) throw this.bgError;
   }
 
+  /**
+   * Compacts. `{ full: true }` flushes the memtable and merges every file into one sorted
+   * run at the deepest level, dropping every version outside the retained read points;
+   * otherwise runs the compactions the level scores call for and returns when balanced.
+   */
+  async compact(options: { full?: boolean } = {}): Promise<void> {
+    this.assertOpen();
+    if (options.full) {
+      await this.flush();
+      await this.scheduler.full();
+    } else {
+      await this.scheduler.balance();
+    }
+    if (this.bgError) throw this.bgError;
+  }
+
   // ---------------------------------------------------------------- reads
 
   /** LSN of the newest visible commit: the default read point. */
   get lastVisibleLsn(): number {
     return this.visible;
+  }
+
+  /** Commit timestamp of the newest commit, ms since the epoch. */
+  get lastCommitTimestamp(): number {
+    return this.lastTimestamp;
   }
 
   /** Epoch of this writer. */
@@ -500,8 +536,9 @@ export class LsmEngine {
   }
 
   /**
-   * The visible version of an encoded user key at `asOf`, with its kind and LSN; the
-   * building block for the SQL layer's reads. May return synchronously.
+   * The visible version of an encoded user key at `asOf` (already checked by `readPoint`),
+   * with its kind and LSN; the building block for the SQL layer's reads. May return
+   * synchronously.
    */
   getRaw(uk: Uint8Array, asOf: number): ReturnType<typeof getVersion> {
     const src = this.sources();
@@ -527,7 +564,7 @@ export class LsmEngine {
     yield* this.scanRaw(bounds.lower, bounds.upper, this.readPoint(options.asOf), options.reverse ?? false, options.limit ?? Infinity);
   }
 
-  /** Scan over encoded user-key bounds [lower, upper). */
+  /** Scan over encoded user-key bounds [lower, upper) at a checked read point. */
   async *scanRaw(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, limit = Infinity): AsyncGenerator<KvEntry> {
     const src = this.sources();
     src.version.ref();
@@ -550,11 +587,34 @@ export class LsmEngine {
 
   /**
    * A read view pinned at the latest visible LSN: every read through it sees the same
-   * snapshot until `release()` (also `await using`).
+   * snapshot until `release()` (also `await using`), and compaction keeps what it sees.
    */
   readView(): ReadView {
     this.assertOpen();
     return new ReadView(this, this.visible);
+  }
+
+  /**
+   * Pins `lsn` in the manifest: compaction keeps every version visible at it, and reads as
+   * of it stay allowed, until `unpinLsn`. Named snapshots and branch bases use the same
+   * mechanism. Throws BEFORE_RETENTION_HORIZON if history at `lsn` may already be gone.
+   */
+  async pinLsn(lsn: number, reason: string): Promise<void> {
+    this.assertOpen();
+    const at = this.readPoint(lsn);
+    await this.versions.update((d) => {
+      d.pins.push({ lsn: at, reason });
+    });
+  }
+
+  /** Removes one pin of `lsn` (with this reason, if given). */
+  async unpinLsn(lsn: number, reason?: string): Promise<void> {
+    this.assertOpen();
+    await this.versions.update((d) => {
+      const i = d.pins.findIndex((p) => p.lsn === lsn && (reason === undefined || p.reason === reason));
+      if (i >= 0) d.pins.splice(i, 1);
+    });
+    this.scheduler.kick();
   }
 
   /** @internal */
@@ -569,15 +629,35 @@ export class LsmEngine {
     else this.views.set(lsn, n);
   }
 
-  /** LSNs of open read views (retained read points for garbage collection). */
-  openViewLsns(): number[] {
-    return [...this.views.keys()];
+  /**
+   * The read points compaction must preserve: everything at or above the retention horizon,
+   * plus open read views, named snapshots, branch bases and pinned LSNs.
+   */
+  retainedPoints(): RetainedPoints {
+    const s = this.versions.state;
+    const horizon = Math.max(s.gcHorizon, horizonLsn(this.retention, this.visible, this.o.clock.now(), this.samples));
+    const points: number[] = [...this.views.keys()];
+    for (const snap of s.snapshots) points.push(snap.lsn);
+    for (const b of s.branches) points.push(b.baseLsn);
+    for (const p of s.pins) points.push(p.lsn);
+    return new RetainedPoints(horizon, points);
   }
 
-  private readPoint(asOf: number | undefined): number {
+  /**
+   * Validates a read point: defaults to the latest; clamps future LSNs to the latest; fails
+   * with BEFORE_RETENTION_HORIZON below the horizon unless it is a retained point.
+   */
+  readPoint(asOf: number | undefined): number {
     if (asOf === undefined) return this.visible;
     if (!Number.isInteger(asOf) || asOf < 0) throw new DoSQLError('INVALID_ARGUMENT', `engine: asOf must be a non-negative integer LSN, got ${asOf}`);
-    return Math.min(asOf, this.visible);
+    if (asOf >= this.visible) return this.visible;
+    const retained = this.retainedPoints();
+    if (!retained.allows(asOf)) {
+      throw new DoSQLError('BEFORE_RETENTION_HORIZON', `engine: LSN ${asOf} is older than the retention horizon (LSN ${retained.horizon}); its history may have been garbage-collected`, {
+        details: { lsn: asOf, horizon: retained.horizon },
+      });
+    }
+    return asOf;
   }
 
   private sources(): ReadSources {
@@ -593,47 +673,63 @@ export class LsmEngine {
     return this.versions.state;
   }
 
-  /** @internal the current version, for compaction and diagnostics. */
+  /** @internal the current version, for diagnostics. */
   get currentVersion(): Version {
     return this.versions.current;
   }
 
   stats(): EngineStats {
     const s = this.versions.state;
+    const scores = this.scheduler.scores();
+    let sstBytes = 0;
+    let lastLevelBytes = 0;
     const levels: LevelStats[] = s.levels.map((runs, level) => {
       let files = 0;
       let bytes = 0;
       let entries = 0;
-      for (const run of runs) for (const f of run as FileMeta[]) {
-        files++;
-        bytes += f.size;
-        entries += f.entries;
-      }
-      return { level, runs: runs.filter((r) => r.length > 0).length, files, bytes, entries };
+      for (const run of runs)
+        for (const f of run) {
+          files++;
+          bytes += f.size;
+          entries += f.entries;
+        }
+      sstBytes += bytes;
+      if (bytes > 0) lastLevelBytes = bytes;
+      return { level, runs: runs.filter((r) => r.length > 0).length, files, bytes, entries, score: scores[level] ?? 0 };
     });
     const bc = this.tables.blockCache;
     const c = this.counters;
+    const cs = this.scheduler.stats;
     return {
       epoch: this.versions.epoch,
       lastLsn: this.lastLsn,
       visibleLsn: this.visible,
       flushedLsn: s.flushedLsn,
       manifestVersion: s.version,
+      retentionHorizon: this.retainedPoints().horizon,
       memtable: { bytes: this.mem.mt.approximateBytes, entries: this.mem.mt.count },
       immutableMemtables: this.imm.length,
       levels,
       wal: { segment: this.wal.key, bytes: this.wal.size, ...this.walStats },
+      userBytesWritten: this.userBytes,
       flush: { ...this.flushStats },
+      compaction: { ...cs },
+      writeAmplification: this.userBytes === 0 ? 0 : (this.flushStats.bytesWritten + cs.bytesWritten) / this.userBytes,
+      spaceAmplification: lastLevelBytes === 0 ? 0 : sstBytes / lastLevelBytes,
+      sstBytes,
       blockCache: { bytes: bc.usedBytes, capacity: bc.capacityBytes, hits: bc.hits, misses: bc.misses },
       reads: { ...c, readAmplification: c.gets === 0 ? 0 : c.filesSearched / c.gets },
       stallMs: this.stallMs,
+      slowdowns: this.slowdowns,
       openReadViews: [...this.views.values()].reduce((a, b) => a + b, 0),
     };
   }
 
   /**
-   * Waits for queued commits and the running flush, syncs the WAL (unless durability is
-   * 'off') and releases resources. Unflushed commits stay in the WAL for the next open.
+   * Waits for queued commits, the running flush and the running compaction (which stops at
+   * its next slice; its partial output is collected at the next open), syncs the WAL
+   * (unless durability is 'off') and releases resources. Unflushed commits stay in the WAL
+   * for the next open.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -641,9 +737,11 @@ export class LsmEngine {
     this.closed = true;
     try {
       if (this.flushing) await this.flushing.catch(() => undefined);
+      await this.scheduler.waitIdle().catch(() => undefined);
       if (!this.bgError && this.o.durability !== 'off') await this.wal.sync().catch(() => undefined);
       await this.wal.close();
     } finally {
+      this.wakeRoomWaiters();
       unlock();
     }
   }
@@ -653,98 +751,17 @@ export class LsmEngine {
   }
 }
 
-/** A consistent snapshot for many reads: see `LsmEngine.readView`. */
-export class ReadView {
-  private released = false;
-  constructor(
-    private readonly engine: LsmEngine,
-    /** The LSN every read of this view sees. */
-    readonly lsn: number,
-  ) {
-    engine.registerView(lsn);
-  }
-
-  get(table: number, key: KeyTuple, options: { branch?: number } = {}): Promise<Uint8Array | undefined> {
-    this.check();
-    return this.engine.get(table, key, { ...options, asOf: this.lsn });
-  }
-
-  scan(table: number, range: KeyRange = {}, options: Omit<ScanOptions, 'asOf'> = {}): AsyncGenerator<KvEntry> {
-    this.check();
-    return this.engine.scan(table, range, { ...options, asOf: this.lsn });
-  }
-
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.engine.releaseView(this.lsn);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.release();
-  }
-
-  private check(): void {
-    if (this.released) throw new DoSQLError('INVALID_ARGUMENT', 'engine: read view already released');
-  }
-}
-
-/** Encodes a KeyRange of one table into user-key bounds [lower, upper). */
-export function encodeRange(branch: number, table: number, r: KeyRange): { lower: Uint8Array; upper: Uint8Array } {
-  const prefix = encodeTablePrefix(branch, table);
-  let lower = prefix;
-  let upper = concat(prefix, [0xff]);
-  const tighter = (candidate: Uint8Array, isLower: boolean): void => {
-    if (isLower) {
-      if (compare(candidate, lower) > 0) lower = candidate;
-    } else if (compare(candidate, upper) < 0) upper = candidate;
-  };
-  if (r.prefix) {
-    const w = new ByteWriter(64);
-    w.bytes(prefix);
-    for (const v of r.prefix) writeKeyValue(w, v);
-    const p = w.toBytes();
-    tighter(p, true);
-    tighter(concat(p, [0xff]), false);
-  }
-  // User keys are prefix-free, so uk + 0xFF lies above uk and below every greater user key
-  // (and above every internal key of uk except those with trailer bytes 0xFF..., which the
-  // iterator's user-key comparison excludes).
-  if (r.gte) tighter(encodeUserKey(branch, table, r.gte), true);
-  if (r.gt) tighter(concat(encodeUserKey(branch, table, r.gt), [0xff]), true);
-  if (r.lt) tighter(encodeUserKey(branch, table, r.lt), false);
-  if (r.lte) tighter(concat(encodeUserKey(branch, table, r.lte), [0xff]), false);
-  return { lower, upper };
-}
-
-function concat(a: Uint8Array, tail: number[]): Uint8Array {
-  const out = new Uint8Array(a.length + tail.length);
-  out.set(a);
-  out.set(tail, a.length);
-  return out;
-}
-
-function compare(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
-
 function definedOnly<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
 
-async function maxSstNumber(store: ObjectStore): Promise<number> {
-  let max = 0;
+async function listSstKeys(store: ObjectStore): Promise<string[]> {
   try {
-    for (const o of await store.list('sst/')) {
-      const m = /^sst\/(\d+)\.sst$/.exec(o.key);
-      if (m) max = Math.max(max, Number(m[1]));
-    }
+    return (await store.list('sst/')).map((o) => o.key).filter((k) => /^sst\/\d+\.sst$/.test(k));
   } catch (e) {
     throw asIoError('engine', 'list', 'sst/', e);
   }
-  return max;
 }
+

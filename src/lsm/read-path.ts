@@ -9,8 +9,8 @@ import type { Memtable } from '../memtable/memtable.js';
 import { TRAILER_SIZE, hasUserKey, seekKey, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
-import { ConcatenatingIterator } from '../sstable/concatenating-iterator.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
+import { runIterator } from '../compaction/run-iterator.js';
 import type { SSTableEntry, SSTableReader } from '../sstable/sstable-reader.js';
 import type { TableCache } from '../sstable/table-cache.js';
 
@@ -130,12 +130,4 @@ export function mergedIterator(src: ReadSources): MergingIterator {
     }
   }
   return new MergingIterator(children);
-}
-
-/** Iterator over one sorted run of SSTables, opening files lazily. */
-export function runIterator(tables: TableCache, run: readonly FileMeta[]): InternalIterator {
-  return new ConcatenatingIterator(run, (f) => {
-    const r = tables.get(f);
-    return r instanceof Promise ? r.then((reader) => reader.iterator()) : r.iterator();
-  });
 }

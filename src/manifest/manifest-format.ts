@@ -85,6 +85,10 @@ export interface ManifestState {
   branches: BranchRef[];
   /** LSNs pinned against garbage collection, beyond snapshots and branch bases. */
   pins: { lsn: number; reason: string }[];
+  /** Highest retention horizon any compaction has collected below: older reads are refused. */
+  gcHorizon: number;
+  /** Sampled (LSN, commit timestamp ms) pairs, ascending: resolve time-based retention. */
+  timeIndex: [number, number][];
   /** Free-form state of higher layers (the SQL catalog's bookkeeping, Iceberg pointers). */
   extra: Record<string, unknown>;
 }
@@ -103,6 +107,8 @@ export function emptyManifest(): ManifestState {
     snapshots: [],
     branches: [],
     pins: [],
+    gcHorizon: 0,
+    timeIndex: [],
     extra: {},
   };
 }

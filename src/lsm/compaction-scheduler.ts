@@ -1,0 +1,224 @@
+// Runs compactions in the background, one at a time, while reads and writes go on; installs
+// their results in the manifest and deletes files nothing references any more.
+//
+// Async safety: at most one job runs; `kick()` may be called any time (after flushes and
+// installs); `waitIdle()` resolves when nothing is left to do.
+import { asIoError, DoSQLError } from '../errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { VersionSet } from '../manifest/version-set.js';
+import type { TableCache } from '../sstable/table-cache.js';
+import type { SSTableWriterOptions } from '../sstable/sstable-writer.js';
+import { fullCompaction, pickCompaction, deeperDataMayExist, levelScores, type Compaction } from '../compaction/compaction-picker.js';
+import { runCompaction } from '../compaction/compaction-job.js';
+import { applyCompaction, checkInvariants } from '../compaction/version-edit.js';
+import type { ResolvedCompactionOptions } from '../compaction/options.js';
+import type { RetainedPoints } from '../compaction/retention.js';
+import type { EngineEvent } from './engine-types.js';
+
+export interface SchedulerHost {
+  store: ObjectStore;
+  tables: TableCache;
+  versions: VersionSet;
+  options: ResolvedCompactionOptions;
+  targetFileBytes: number;
+  sstable: SSTableWriterOptions;
+  newFileNumber(): number;
+  nextFileNumber(): number;
+  retainedPoints(): RetainedPoints;
+  /** Called after each install (writers waiting on L0 may proceed). */
+  onInstalled(): void;
+  onError(e: DoSQLError): void;
+  closing(): boolean;
+  emit(event: EngineEvent): void;
+}
+
+export interface CompactionStats {
+  compactions: number;
+  trivialMoves: number;
+  bytesRead: number;
+  bytesWritten: number;
+  entriesIn: number;
+  entriesOut: number;
+  droppedVersions: number;
+  droppedTombstones: number;
+  ms: number;
+  filesDeleted: number;
+}
+
+export class CompactionScheduler {
+  readonly stats: CompactionStats = {
+    compactions: 0,
+    trivialMoves: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    entriesIn: 0,
+    entriesOut: 0,
+    droppedVersions: 0,
+    droppedTombstones: 0,
+    ms: 0,
+    filesDeleted: 0,
+  };
+  private running: Promise<void> | null = null;
+  private readonly pointers = new Map<number, Uint8Array>();
+  /** Files out of the current version but possibly still read through older versions. */
+  private readonly obsolete = new Map<number, string>();
+  private requests: { kind: 'full' | 'balance'; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(private readonly h: SchedulerHost) {}
+
+  /** Starts the loop if it is not running (it stops by itself when there is nothing to do). */
+  kick(): void {
+    if (this.running || this.h.closing()) return;
+    if (!this.h.options.background && this.requests.length === 0) return;
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      // A request may have arrived while the loop was finishing.
+      if (this.requests.length > 0) this.kick();
+    });
+  }
+
+  /** Resolves when no compaction is running (one may start again later). */
+  async waitIdle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Compacts every file into one sorted run at the deepest level. */
+  full(): Promise<void> {
+    return this.request('full');
+  }
+
+  /** Runs the compactions the level scores call for, until every score is below 1. */
+  balance(): Promise<void> {
+    return this.request('balance');
+  }
+
+  scores(): number[] {
+    return levelScores(this.h.versions.state, this.h.options);
+  }
+
+  private request(kind: 'full' | 'balance'): Promise<void> {
+    if (this.h.closing()) return Promise.reject(new DoSQLError('CLOSED', 'compaction: engine closed'));
+    return new Promise((resolve, reject) => {
+      this.requests.push({ kind, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** One compaction at a time: explicit requests first, then whatever the scores call for. */
+  private async loop(): Promise<void> {
+    for (;;) {
+      if (this.h.closing()) {
+        for (const r of this.requests.splice(0)) r.reject(new DoSQLError('CLOSED', 'compaction: engine closed'));
+        return;
+      }
+      const req = this.requests.shift();
+      if (req) {
+        try {
+          if (req.kind === 'full') {
+            const c = fullCompaction(this.h.versions.state);
+            if (c) await this.execute(c);
+          } else {
+            for (let c = this.pick(); c; c = this.pick()) await this.execute(c);
+          }
+          req.resolve();
+        } catch (e) {
+          req.reject(e);
+          this.h.onError(e instanceof DoSQLError ? e : asIoError('compaction', 'run', req.kind, e));
+          return;
+        }
+        continue;
+      }
+      if (!this.h.options.background) return;
+      const c = this.pick();
+      if (!c) return;
+      try {
+        await this.execute(c);
+      } catch (e) {
+        this.h.onError(e instanceof DoSQLError ? e : asIoError('compaction', 'run', `L${c.level}`, e));
+        return;
+      }
+    }
+  }
+
+  private pick(): Compaction | null {
+    return pickCompaction(this.h.versions.state, this.h.options, this.pointers);
+  }
+
+  private async execute(c: Compaction): Promise<void> {
+    const versions = this.h.versions;
+    const inputFiles = c.inputFiles.size;
+    this.h.emit({ type: 'compaction-start', kind: c.kind, level: c.level, outputLevel: c.outputLevel, inputFiles });
+    if (c.kind === 'move') {
+      const f = c.runs[0]![0]!;
+      await versions.update((d) => {
+        applyCompaction(d, c, [f]);
+        assertInvariants(d);
+      });
+      this.pointers.set(c.level, f.largest);
+      this.stats.trivialMoves++;
+      this.h.emit({ type: 'compaction-end', kind: c.kind, bytesRead: 0, bytesWritten: 0, droppedVersions: 0, ms: 0 });
+      this.h.onInstalled();
+      return;
+    }
+    const base = versions.current;
+    base.ref();
+    try {
+      const retained = this.h.retainedPoints();
+      const state = base.state;
+      const result = await runCompaction(c, {
+        store: this.h.store,
+        tables: this.h.tables,
+        targetFileBytes: this.h.targetFileBytes,
+        sstable: this.h.sstable,
+        newFileNumber: () => this.h.newFileNumber(),
+        retained,
+        deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
+        aborted: () => this.h.closing(),
+      });
+      await versions.update((d) => {
+        applyCompaction(d, c, result.outputs);
+        d.gcHorizon = Math.max(d.gcHorizon, retained.horizon);
+        d.nextFileNumber = Math.max(d.nextFileNumber, this.h.nextFileNumber());
+        assertInvariants(d);
+      });
+      const s = this.stats;
+      s.compactions++;
+      s.bytesRead += result.bytesRead;
+      s.bytesWritten += result.bytesWritten;
+      s.entriesIn += result.entriesIn;
+      s.entriesOut += result.entriesOut;
+      s.droppedVersions += result.droppedVersions;
+      s.droppedTombstones += result.droppedTombstones;
+      s.ms += result.ms;
+      const top = c.runs[0]!;
+      if (c.level > 0 && top.length > 0) this.pointers.set(c.level, top[top.length - 1]!.largest);
+      for (const run of c.runs) for (const f of run) this.obsolete.set(f.number, f.key);
+      this.h.emit({ type: 'compaction-end', kind: c.kind, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, droppedVersions: result.droppedVersions, ms: result.ms });
+    } finally {
+      base.unref();
+    }
+    this.h.onInstalled();
+    await this.deleteObsolete();
+  }
+
+  /** Deletes obsolete files that no version in use references. */
+  async deleteObsolete(): Promise<void> {
+    const live = this.h.versions.liveFiles();
+    for (const [num, key] of this.obsolete) {
+      if (live.has(key)) continue;
+      this.obsolete.delete(num);
+      this.h.tables.evict(num);
+      try {
+        await this.h.store.delete(key);
+        this.stats.filesDeleted++;
+      } catch {
+        // Left for orphan collection at the next open.
+      }
+    }
+  }
+}
+
+function assertInvariants(d: Parameters<typeof checkInvariants>[0]): void {
+  const bad = checkInvariants(d);
+  if (bad.length > 0) throw new DoSQLError('CORRUPTION', `compaction: refusing to write a manifest that breaks invariants: ${bad.join('; ')}`);
+}

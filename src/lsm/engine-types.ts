@@ -1,0 +1,187 @@
+// Public types of the key-value engine and the encoding of key ranges.
+import type { ObjectStore } from '../storage/object-store.js';
+import type { CompressionName } from '../sstable/compression.js';
+import type { CompactionOptions } from '../compaction/options.js';
+import type { Retention } from '../compaction/retention.js';
+import type { CompactionStats } from './compaction-scheduler.js';
+import { decodeUserKey, encodeTablePrefix, encodeUserKey } from '../mvcc/internal-key.js';
+import { writeKeyValue, type KeyTuple, type KeyValue } from '../mvcc/key-codec.js';
+import { ByteWriter } from '../util/byte-writer.js';
+import { compareBytes } from '../util/bytes.js';
+import type { Clock } from '../util/clock.js';
+
+/**
+ * When a write is acknowledged (SQLite's `synchronous` levels):
+ * - `full`: after its WAL record is fsynced (survives power loss);
+ * - `normal`: after its WAL record is written to the OS; fsync at segment boundaries
+ *   (survives a process crash, not a power loss);
+ * - `off`: no fsync at all (tests and throwaway data).
+ */
+export type Durability = 'full' | 'normal' | 'off';
+
+export interface EngineOptions {
+  /** The hot tier: WAL, SSTables and manifest live here. The engine does not close it. */
+  store: ObjectStore;
+  /** Default 'full'. */
+  durability?: Durability;
+  /** Bytes a memtable holds before it is frozen and flushed. Default 64 MiB. */
+  memtableBytes?: number;
+  /** Frozen memtables allowed to wait for flush before writes stall. Default 2. */
+  maxImmutableMemtables?: number;
+  /** Decoded-block cache capacity, bytes. Default 256 MiB. */
+  blockCacheBytes?: number;
+  /** SSTables kept open. Default 1000. */
+  maxOpenTables?: number;
+  /** Uncompressed data block size, bytes. Default 4096. */
+  blockSize?: number;
+  /** Default 'lz4'. */
+  compression?: CompressionName;
+  /** Bloom filter bits per key. Default 10. */
+  bloomBitsPerKey?: number;
+  /** SSTables are cut near this size, bytes. Default 32 MiB. */
+  targetFileBytes?: number;
+  /** Most bytes one group commit appends. Default 8 MiB. */
+  maxGroupBytes?: number;
+  /** Leveled compaction settings (docs/compaction.md). */
+  compaction?: CompactionOptions;
+  /**
+   * History kept for reads as of past LSNs: an LSN count, a duration ('7d', '12h'), or
+   * 'forever'. Default '7d'. Open read views, named snapshots, branch bases and pins are
+   * always kept.
+   */
+  retention?: Retention;
+  /** Wall clock for commit timestamps. Default: Date.now. */
+  clock?: Clock;
+  /** Observes background work (flushes, compactions) as it starts and ends. */
+  onEvent?: (event: EngineEvent) => void;
+}
+
+/** Background work the engine reports through `onEvent`. */
+export type EngineEvent =
+  | { type: 'flush-start'; memtableBytes: number }
+  | { type: 'flush-end'; files: number; bytes: number; ms: number }
+  | { type: 'compaction-start'; kind: 'l0' | 'level' | 'move' | 'full'; level: number; outputLevel: number; inputFiles: number }
+  | { type: 'compaction-end'; kind: 'l0' | 'level' | 'move' | 'full'; bytesRead: number; bytesWritten: number; droppedVersions: number; ms: number };
+
+/** What a commit returns: its LSN and its wall-clock timestamp (ms since the epoch). */
+export interface CommitInfo {
+  lsn: number;
+  timestamp: number;
+}
+
+export interface ReadOptions {
+  /** Read as of this LSN (default: the latest visible commit). */
+  asOf?: number;
+  /** Branch id (default: main, 0). */
+  branch?: number;
+}
+
+/**
+ * A key range within one table. Bounds compare encoded tuples (SQLite's order,
+ * element by element, a shorter tuple before its extensions). `prefix` selects every key
+ * whose leading elements equal it.
+ */
+export interface KeyRange {
+  gte?: KeyTuple;
+  gt?: KeyTuple;
+  lte?: KeyTuple;
+  lt?: KeyTuple;
+  prefix?: KeyTuple;
+}
+
+export interface ScanOptions extends ReadOptions {
+  limit?: number;
+  reverse?: boolean;
+}
+
+/** One row version returned by `scan`. */
+export class KvEntry {
+  constructor(
+    /** Encoded user key (branch, table, primary key). */
+    readonly rawKey: Uint8Array,
+    /** The value: a view of an immutable buffer, safe to keep. */
+    readonly value: Uint8Array,
+    /** LSN of the version. */
+    readonly lsn: number,
+  ) {}
+  /** The primary-key tuple (decoded on access). */
+  get key(): KeyValue[] {
+    return decodeUserKey(this.rawKey).key;
+  }
+}
+
+export interface LevelStats {
+  level: number;
+  runs: number;
+  files: number;
+  bytes: number;
+  entries: number;
+  /** Compaction score: >= 1 means the level is due for compaction. */
+  score: number;
+}
+
+export interface EngineStats {
+  epoch: number;
+  lastLsn: number;
+  visibleLsn: number;
+  flushedLsn: number;
+  manifestVersion: number;
+  /** Oldest LSN reads may ask for (older ones fail with BEFORE_RETENTION_HORIZON). */
+  retentionHorizon: number;
+  memtable: { bytes: number; entries: number };
+  immutableMemtables: number;
+  levels: LevelStats[];
+  wal: { segment: string; bytes: number; groups: number; commits: number; bytesWritten: number; syncs: number };
+  /** Key and value bytes of committed writes. */
+  userBytesWritten: number;
+  flush: { count: number; bytesWritten: number };
+  compaction: CompactionStats;
+  /** (flush + compaction bytes written) / user bytes written. */
+  writeAmplification: number;
+  /** Bytes of all SSTables / bytes of the last non-empty level (RocksDB's definition). */
+  spaceAmplification: number;
+  /** Total SSTable bytes. */
+  sstBytes: number;
+  blockCache: { bytes: number; capacity: number; hits: number; misses: number };
+  /** Files searched per point read (after range and bloom filter checks), on average. */
+  reads: { gets: number; filesSearched: number; bloomSkips: number; readAmplification: number };
+  /** Total time writes waited for flush or compaction, and how often they were slowed. */
+  stallMs: number;
+  slowdowns: number;
+  openReadViews: number;
+}
+
+/** Encodes a KeyRange of one table into user-key bounds [lower, upper). */
+export function encodeRange(branch: number, table: number, r: KeyRange): { lower: Uint8Array; upper: Uint8Array } {
+  const prefix = encodeTablePrefix(branch, table);
+  let lower = prefix;
+  let upper = withByte(prefix, 0xff);
+  const tighter = (candidate: Uint8Array, isLower: boolean): void => {
+    if (isLower) {
+      if (compareBytes(candidate, lower) > 0) lower = candidate;
+    } else if (compareBytes(candidate, upper) < 0) upper = candidate;
+  };
+  if (r.prefix) {
+    const w = new ByteWriter(64);
+    w.bytes(prefix);
+    for (const v of r.prefix) writeKeyValue(w, v);
+    const p = w.toBytes();
+    tighter(p, true);
+    tighter(withByte(p, 0xff), false);
+  }
+  // User keys are prefix-free, so uk + 0xFF lies above uk and below every greater user key
+  // (and above every internal key of uk except those with trailer bytes 0xFF..., which the
+  // iterator's user-key comparison excludes).
+  if (r.gte) tighter(encodeUserKey(branch, table, r.gte), true);
+  if (r.gt) tighter(withByte(encodeUserKey(branch, table, r.gt), 0xff), true);
+  if (r.lt) tighter(encodeUserKey(branch, table, r.lt), false);
+  if (r.lte) tighter(withByte(encodeUserKey(branch, table, r.lte), 0xff), false);
+  return { lower, upper };
+}
+
+function withByte(a: Uint8Array, b: number): Uint8Array {
+  const out = new Uint8Array(a.length + 1);
+  out.set(a);
+  out[a.length] = b;
+  return out;
+}
