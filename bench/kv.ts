@@ -144,6 +144,13 @@ export async function runKv(n: number, engineNames: string[], log: (s: string) =
       ms = performance.now() - t0;
       if (read < seeks) throw new Error(`${name}: seekrandom read ${read}`);
       record(engine, dir, 'seekrandom', ms, seeks);
+
+      if (engine.compactAll) {
+        t0 = performance.now();
+        await engine.compactAll();
+        ms = performance.now() - t0;
+        record(engine, dir, 'compact', ms, n);
+      }
     } finally {
       await engine.close();
       rmSync(dir, { recursive: true, force: true });

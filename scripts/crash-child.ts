@@ -7,6 +7,7 @@
 import { FsObjectStore } from '../src/storage/fs-store.js';
 import { LsmEngine, type Durability } from '../src/lsm/engine.js';
 import { batchFor } from './crash-workload.js';
+import { workerExecutor } from '../src/node/worker-executor.js';
 
 const [dir, startArg, durability, inflightArg] = process.argv.slice(2);
 const start = Number(startArg ?? 0);
@@ -18,6 +19,7 @@ const engine = await LsmEngine.open({
   targetFileBytes: 32 * 1024,
   blockSize: 1024,
   retention: 200,
+  executor: workerExecutor,
   compaction: { l0CompactionTrigger: 2, l0SlowdownTrigger: 8, l0StopTrigger: 16, levelBaseBytes: 128 * 1024, levelMultiplier: 4, maxLevels: 5 },
   onEvent: (e) => {
     if (e.type === 'compaction-start' && e.kind !== 'move') process.stdout.write('C+\n');

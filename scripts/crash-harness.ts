@@ -133,7 +133,7 @@ export async function crashTrial(seed: number, options: { rounds?: number; durab
   const fail = (error: string): TrialResult => ({ ok: false, midCompaction, rounds, acked: acked.size, inflight: lastInflight, recoveredLsn, error });
   try {
     for (let round = 0; round < rounds; round++) {
-      const log = await runChild(dir, next, options.durability ?? 'full', 20 + r.int(options.maxKillMs ?? 400));
+      const log = await runChild(dir, next, options.durability ?? 'full', 50 + r.int(options.maxKillMs ?? 1500));
       if (log.compacting) midCompaction++;
       const { recoveredLsn: lsn, problems, visibleInflight } = await verify(dir, log, acked);
       recoveredLsn = lsn;

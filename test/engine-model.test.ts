@@ -227,16 +227,23 @@ describe('engine model-based test', () => {
     await runModel(77, 600, new MemoryObjectStore(), { memtableBytes: 2048, maxImmutableMemtables: 1 });
   });
 
-  it('durability full on the filesystem store', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { FsObjectStore } = await import('../src/storage/fs-store.js');
-    const dir = mkdtempSync(join(tmpdir(), 'dosql-model-'));
-    try {
-      await runModel(4242, 500, new FsObjectStore(dir), { durability: 'full' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  for (const [seed, retention] of [
+    [4242, undefined],
+    [4243, 30],
+  ] as const) {
+    it(`filesystem store, durability full, flushes and compactions on worker threads (seed ${seed}, retention ${retention ?? 'all'})`, async () => {
+      const { mkdtempSync, rmSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      const { FsObjectStore } = await import('../src/storage/fs-store.js');
+      const { workerExecutor } = await import('../src/node/worker-executor.js');
+      const dir = mkdtempSync(join(tmpdir(), 'dosql-model-'));
+      try {
+        const res = await runModel(seed, 400, new FsObjectStore(dir), { durability: 'full', executor: workerExecutor }, retention);
+        expect(res.flushes + res.compactions).toBeGreaterThan(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   shard: 9,
   worker: 10,
   cli: 10,
+  node: 10,
   'index.ts': 11,
 };
 
@@ -32,7 +33,7 @@ const RANK: Record<string, number> = {
 const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest']];
 
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */
-const NODE_ALLOWED = [/^storage\/fs-store\.ts$/, /^cli\//, /^index\.ts$/, /\.test\.ts$/];
+const NODE_ALLOWED = [/^storage\/fs-store\.ts$/, /^node\//, /^cli\//, /^index\.ts$/, /\.test\.ts$/];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

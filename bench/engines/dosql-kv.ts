@@ -2,18 +2,23 @@ import { LsmEngine } from '../../src/lsm/engine.js';
 import { WriteBatch } from '../../src/lsm/write-batch.js';
 import { FsObjectStore } from '../../src/storage/fs-store.js';
 import type { KvAdapter } from './kv-adapter.js';
+import { workerExecutor } from '../../src/node/worker-executor.js';
 
 const TABLE = 1;
 
 export class DosqlKv implements KvAdapter {
   readonly name = 'dosql' as const;
-  readonly durability = "durability 'normal' (acknowledged once written to the OS)";
+  readonly durability = "durability 'normal' (acknowledged once written to the OS), retention 0";
+  readonly compactAll = async (): Promise<void> => {
+    await this.engine.compact({ full: true });
+  };
   private engine!: LsmEngine;
   private store!: FsObjectStore;
 
   async open(dir: string): Promise<void> {
     this.store = new FsObjectStore(dir);
-    this.engine = await LsmEngine.open({ store: this.store, durability: 'normal' });
+    // Retention 0: no history beyond open read views, the promise LevelDB makes.
+    this.engine = await LsmEngine.open({ store: this.store, durability: 'normal', retention: 0, executor: workerExecutor });
   }
   async putBatch(keys: string[], values: Uint8Array[]): Promise<void> {
     const b = new WriteBatch();

@@ -16,5 +16,7 @@ export interface KvAdapter {
   seek(key: string, n: number): Promise<number>;
   /** Waits for background work that a fair "bytes on disk" needs (flushes), if any. */
   settle(): Promise<void>;
+  /** Compacts everything (full compaction / compactRange / VACUUM); null if the engine has none. */
+  compactAll: (() => Promise<void>) | null;
   close(): Promise<void>;
 }

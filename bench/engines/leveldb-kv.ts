@@ -5,6 +5,9 @@ import type { KvAdapter } from './kv-adapter.js';
 export class LeveldbKv implements KvAdapter {
   readonly name = 'leveldb' as const;
   readonly durability = 'sync: false';
+  readonly compactAll = async (): Promise<void> => {
+    await this.db.compactRange('', '\uffff');
+  };
   private db!: ClassicLevel<string, Uint8Array>;
 
   constructor(private readonly cacheBytes = 8 * 1024 * 1024) {}

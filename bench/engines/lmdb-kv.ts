@@ -5,6 +5,7 @@ import type { KvAdapter } from './kv-adapter.js';
 export class LmdbKv implements KvAdapter {
   readonly name = 'lmdb' as const;
   readonly durability = 'noSync: true';
+  readonly compactAll = null;
   private db!: RootDatabase<Uint8Array, string>;
 
   async open(dir: string): Promise<void> {

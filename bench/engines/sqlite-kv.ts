@@ -6,6 +6,10 @@ import type { KvAdapter } from './kv-adapter.js';
 export class SqliteKv implements KvAdapter {
   readonly name = 'sqlite' as const;
   readonly durability = 'journal_mode=WAL, synchronous=NORMAL';
+  readonly compactAll = async (): Promise<void> => {
+    this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  };
   private db!: Database.Database;
   private insert!: Database.Statement;
   private select!: Database.Statement;

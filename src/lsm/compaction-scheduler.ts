@@ -7,22 +7,21 @@ import { asIoError, DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { VersionSet } from '../manifest/version-set.js';
 import type { TableCache } from '../sstable/table-cache.js';
-import type { SSTableWriterOptions } from '../sstable/sstable-writer.js';
-import { fullCompaction, pickCompaction, deeperDataMayExist, levelScores, type Compaction } from '../compaction/compaction-picker.js';
-import { runCompaction } from '../compaction/compaction-job.js';
+import { fullCompaction, pickCompaction, levelScores, type Compaction } from '../compaction/compaction-picker.js';
 import { applyCompaction, checkInvariants } from '../compaction/version-edit.js';
 import type { ResolvedCompactionOptions } from '../compaction/options.js';
 import type { RetainedPoints } from '../compaction/retention.js';
 import type { EngineEvent } from './engine-types.js';
+import type { BackgroundExecutor, JobContext } from './background-executor.js';
 
 export interface SchedulerHost {
   store: ObjectStore;
   tables: TableCache;
   versions: VersionSet;
   options: ResolvedCompactionOptions;
-  targetFileBytes: number;
-  sstable: SSTableWriterOptions;
-  newFileNumber(): number;
+  executor: BackgroundExecutor;
+  /** Context for jobs (store, file numbers, sstable options). */
+  jobContext: JobContext;
   nextFileNumber(): number;
   retainedPoints(): RetainedPoints;
   /** Called after each install (writers waiting on L0 may proceed). */
@@ -165,16 +164,7 @@ export class CompactionScheduler {
     try {
       const retained = this.h.retainedPoints();
       const state = base.state;
-      const result = await runCompaction(c, {
-        store: this.h.store,
-        tables: this.h.tables,
-        targetFileBytes: this.h.targetFileBytes,
-        sstable: this.h.sstable,
-        newFileNumber: () => this.h.newFileNumber(),
-        retained,
-        deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
-        aborted: () => this.h.closing(),
-      });
+      const result = await this.h.executor.compact(c, state, retained, this.h.jobContext);
       await versions.update((d) => {
         applyCompaction(d, c, result.outputs);
         d.gcHorizon = Math.max(d.gcHorizon, retained.horizon);

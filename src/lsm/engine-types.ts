@@ -4,6 +4,7 @@ import type { CompressionName } from '../sstable/compression.js';
 import type { CompactionOptions } from '../compaction/options.js';
 import type { Retention } from '../compaction/retention.js';
 import type { CompactionStats } from './compaction-scheduler.js';
+import type { ExecutorFactory } from './background-executor.js';
 import { decodeUserKey, encodeTablePrefix, encodeUserKey } from '../mvcc/internal-key.js';
 import { writeKeyValue, type KeyTuple, type KeyValue } from '../mvcc/key-codec.js';
 import { ByteWriter } from '../util/byte-writer.js';
@@ -54,6 +55,11 @@ export interface EngineOptions {
   clock?: Clock;
   /** Observes background work (flushes, compactions) as it starts and ends. */
   onEvent?: (event: EngineEvent) => void;
+  /**
+   * Runs flushes and compactions. Default: on the calling thread. On Node,
+   * `workerExecutor` (dosql's Node entry) moves them to worker threads.
+   */
+  executor?: ExecutorFactory;
 }
 
 /** Background work the engine reports through `onEvent`. */

@@ -21,11 +21,11 @@ import { ensureCodec, type CompressionName } from '../sstable/compression.js';
 import { encodeUserKey, KIND_PUT, MAIN_BRANCH, TRAILER_SIZE } from '../mvcc/internal-key.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import { MvccIterator } from '../mvcc/mvcc-iterator.js';
-import { RunBuilder } from '../compaction/run-builder.js';
 import { resolveCompactionOptions, type ResolvedCompactionOptions } from '../compaction/options.js';
 import { horizonLsn, parseRetention, RetainedPoints, type RetentionPolicy, type TimeSample } from '../compaction/retention.js';
 import { ByteWriter } from '../util/byte-writer.js';
-import { Mutex, yieldToEventLoop, deferred, type Deferred } from '../util/async.js';
+import { Mutex, deferred, type Deferred } from '../util/async.js';
+import { InlineExecutor, type BackgroundExecutor, type JobContext } from './background-executor.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { encodeCommit, walSegmentKey, type CommitRecord } from './wal-format.js';
 import { WalWriter } from './wal-writer.js';
@@ -69,7 +69,7 @@ interface PendingCommit {
   done: Deferred<CommitInfo>;
 }
 
-type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention'>> & { clock: Clock };
+type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor'>> & { clock: Clock };
 
 const DEFAULTS = {
   durability: 'full' as Durability,
@@ -84,8 +84,6 @@ const DEFAULTS = {
   maxGroupBytes: 8 * 1024 * 1024,
 };
 
-/** Rows a flush adds between yields to the event loop. */
-const FLUSH_YIELD_EVERY = 8192;
 /** Time samples are at least this far apart (ms) and at most this many. */
 const SAMPLE_SPACING_MS = 100;
 const MAX_SAMPLES = 1024;
@@ -96,6 +94,8 @@ export class LsmEngine {
   private readonly retention: RetentionPolicy;
   private readonly tables: TableCache;
   private readonly scheduler: CompactionScheduler;
+  private readonly executor: BackgroundExecutor;
+  private readonly jobs: JobContext;
   private mem: MemState;
   private readonly imm: MemState[] = [];
   private wal!: WalWriter;
@@ -141,14 +141,27 @@ export class LsmEngine {
     this.lastTimestamp = recovered.lastTimestamp;
     this.nextFileNumber = recovered.nextFileNumber;
     this.samples = [...versions.state.timeIndex];
+    this.executor = options.executor ? options.executor(options.store) : new InlineExecutor();
+    this.jobs = {
+      store: options.store,
+      tables: this.tables,
+      targetFileBytes: this.o.targetFileBytes,
+      sstable: this.sstableOptions(),
+      newFileNumber: () => this.nextFileNumber++,
+      reserveFileNumbers: (count) => {
+        const first = this.nextFileNumber;
+        this.nextFileNumber += count;
+        return first;
+      },
+      aborted: () => this.closed,
+    };
     this.scheduler = new CompactionScheduler({
       store: options.store,
       tables: this.tables,
       versions,
       options: this.compactionOptions,
-      targetFileBytes: this.o.targetFileBytes,
-      sstable: this.sstableOptions(),
-      newFileNumber: () => this.nextFileNumber++,
+      executor: this.executor,
+      jobContext: this.jobs,
       nextFileNumber: () => this.nextFileNumber,
       retainedPoints: () => this.retainedPoints(),
       onInstalled: () => this.wakeRoomWaiters(),
@@ -388,8 +401,17 @@ export class LsmEngine {
     await old.close();
     this.mem.mt.freeze();
     this.imm.push(this.mem);
-    this.mem = { mt: new Memtable(this.mem.mt.id + 1, { suffixLength: TRAILER_SIZE }), firstSegment: segment, minLsn: 0, maxLsn: 0, maxTs: 0, hasSealed: false };
+    this.mem = { mt: this.newMemtable(this.mem.mt.id + 1), firstSegment: segment, minLsn: 0, maxLsn: 0, maxTs: 0, hasSealed: false };
     this.scheduleFlush();
+  }
+
+  private newMemtable(id: number): Memtable {
+    // Entries average ~150 bytes in practice; size the hash table for that.
+    return new Memtable(id, {
+      suffixLength: TRAILER_SIZE,
+      expectedEntries: Math.min(1 << 22, Math.ceil(this.o.memtableBytes / 150)),
+      shared: this.executor.wantsSharedMemtables,
+    });
   }
 
   /** Keeps (LSN, timestamp) samples for time-based retention, spaced and bounded. */
@@ -436,21 +458,7 @@ export class LsmEngine {
   private async flushOne(m: MemState): Promise<void> {
     const t0 = Date.now();
     this.emit({ type: 'flush-start', memtableBytes: m.mt.approximateBytes });
-    const builder = new RunBuilder({
-      store: this.o.store,
-      targetFileBytes: this.o.targetFileBytes,
-      sstable: this.sstableOptions(),
-      newFileNumber: () => this.nextFileNumber++,
-    });
-    const it = m.mt.iterator();
-    it.seekToFirst();
-    let n = 0;
-    while (it.valid()) {
-      builder.add(it.key(), it.value());
-      it.next();
-      if (++n % FLUSH_YIELD_EVERY === 0) await yieldToEventLoop();
-    }
-    const files = await builder.finish();
+    const { files, bytesWritten } = await this.executor.flush(m.mt, this.jobs);
     const nextFirst = this.imm[1]?.firstSegment ?? this.mem.firstSegment;
     const oldLog = this.versions.state.logNumber;
     const seals = this.versions.state.walSeals;
@@ -466,8 +474,8 @@ export class LsmEngine {
       if (m.hasSealed) d.walSeals = [];
     });
     this.flushStats.count++;
-    this.flushStats.bytesWritten += builder.bytesWritten;
-    this.emit({ type: 'flush-end', files: files.length, bytes: builder.bytesWritten, ms: Date.now() - t0 });
+    this.flushStats.bytesWritten += bytesWritten;
+    this.emit({ type: 'flush-end', files: files.length, bytes: bytesWritten, ms: Date.now() - t0 });
     // WAL segments wholly flushed are garbage now.
     for (let s = oldLog; s < nextFirst; s++) await this.o.store.delete(walSegmentKey(this.versions.epoch, s)).catch(() => undefined);
     if (m.hasSealed) for (const s of seals) await this.o.store.delete(s.key).catch(() => undefined);
@@ -740,6 +748,7 @@ export class LsmEngine {
       await this.scheduler.waitIdle().catch(() => undefined);
       if (!this.bgError && this.o.durability !== 'off') await this.wal.sync().catch(() => undefined);
       await this.wal.close();
+      await this.executor.close().catch(() => undefined);
     } finally {
       this.wakeRoomWaiters();
       unlock();

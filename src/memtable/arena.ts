@@ -21,11 +21,22 @@ export class Arena {
   /** Bytes reserved in chunks. */
   reserved = 0;
 
-  constructor(private readonly chunkSize = 1 << 20) {
-    this.cur = new Uint8Array(chunkSize);
+  /**
+   * `shared`: allocate chunks in SharedArrayBuffers, so a background thread can read a frozen
+   * memtable without a copy.
+   */
+  constructor(
+    private readonly chunkSize = 1 << 20,
+    private readonly shared = false,
+  ) {
+    this.cur = this.alloc(chunkSize);
     this.chunks.push(this.cur);
     this.curIdx = 0;
     this.reserved = chunkSize;
+  }
+
+  private alloc(size: number): Uint8Array {
+    return this.shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
   }
 
   /**
@@ -37,7 +48,7 @@ export class Arena {
     const n = HEADER + key.length + sl + value.length;
     if (this.curOff + n > this.cur.length) {
       const size = Math.max(this.chunkSize, n);
-      this.cur = new Uint8Array(size);
+      this.cur = this.alloc(size);
       this.chunks.push(this.cur);
       this.curIdx = this.chunks.length - 1;
       this.curOff = 0;

@@ -1,5 +1,6 @@
 import { Arena, HEADER, MAX_ENTRY, keyLenAt, valueLenAt } from './arena.js';
 import { SortedIndex } from './sorted-index.js';
+import type { EntrySource, FrozenEntries } from './entry-source.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { DoSQLError } from '../errors.js';
 
@@ -17,6 +18,10 @@ export interface MemtableOptions {
    * its own group.
    */
   suffixLength?: number;
+  /** Entries the memtable expects to hold: sizes the hash table up front. Default 1024. */
+  expectedEntries?: number;
+  /** Keep the arena in SharedArrayBuffers so `exportFrozen` can hand it to a worker. */
+  shared?: boolean;
 }
 
 /**
@@ -35,16 +40,20 @@ export interface MemtableOptions {
  *
  * Async safety: everything is synchronous. Iterators tolerate adds between moves.
  */
-export class Memtable {
-  private readonly arena = new Arena();
+export class Memtable implements EntrySource {
+  private readonly arena: Arena;
+  /** Entries replaced by a later add of an equal key (excluded from exports). */
+  private dead: Set<number> | null = null;
   private readonly suffix: number;
   /** Arena ref of entry i (entries are numbered in add order). */
   private refs = new Float64Array(1024);
   /** Entry number of the previous (older) entry of the same group, or -1. */
   private prev = new Int32Array(1024);
   private n = 0;
+  /** Group hash of entry i (kept so the table can grow without rehashing keys). */
+  private hashes = new Int32Array(1024);
   /** Open-addressing hash table of (group head entry number + 1); 0 = empty. */
-  private slots = new Int32Array(1024);
+  private slots: Int32Array;
   private groups = 0;
   private frozen = false;
   private replaced = 0;
@@ -55,6 +64,10 @@ export class Memtable {
     options: MemtableOptions = {},
   ) {
     this.suffix = options.suffixLength ?? 0;
+    this.arena = new Arena(1 << 20, options.shared ?? false);
+    let slots = 1024;
+    while (slots < (options.expectedEntries ?? 0) * 2) slots *= 2;
+    this.slots = new Int32Array(slots);
     this.index = new SortedIndex(this);
   }
 
@@ -103,6 +116,7 @@ export class Memtable {
     const chunk = this.arena.chunkOf(ref);
     const keyStart = this.arena.offsetOf(ref) + HEADER;
     const h = groupHashAt(chunk, keyStart, groupLen);
+    this.hashes[e] = h;
     const mask = this.slots.length - 1;
     let i = h & mask;
     let replacing = false;
@@ -120,6 +134,7 @@ export class Memtable {
           // Same key again (one batch wrote a key twice): the later entry wins.
           this.prev[e] = this.prev[head]!;
           this.index.replace(head, e);
+          (this.dead ??= new Set()).add(head);
           this.replaced++;
           replacing = true;
         } else {
@@ -181,6 +196,19 @@ export class Memtable {
 
   iterator(): InternalIterator {
     return this.index.iterator();
+  }
+
+  /**
+   * The live entries and the arena chunks, for a background thread to sort and write.
+   * REQUIRES: frozen (the arena no longer changes). Chunks are shared only if the memtable
+   * was created with `shared: true`; otherwise they are plain arrays (copied by postMessage).
+   */
+  exportFrozen(): FrozenEntries {
+    if (!this.frozen) throw new Error('memtable: exportFrozen before freeze');
+    const live = new Float64Array(this.n - this.replaced);
+    let j = 0;
+    for (let e = 0; e < this.n; e++) if (!this.dead?.has(e)) live[j++] = this.refs[e]!;
+    return { chunks: this.arena.chunks, refs: live };
   }
 
   // ---- comparisons on entry numbers (used by the sorted index) ----
@@ -287,6 +315,9 @@ export class Memtable {
     const prev = new Int32Array(this.prev.length * 2);
     prev.set(this.prev);
     this.prev = prev;
+    const hashes = new Int32Array(this.hashes.length * 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
   }
 
   private rehash(): void {
@@ -296,11 +327,7 @@ export class Memtable {
     for (let j = 0; j < old.length; j++) {
       const s = old[j]!;
       if (s === 0) continue;
-      const e = s - 1;
-      const ref = this.refs[e]!;
-      const b = this.arena.chunkOf(ref);
-      const p = this.arena.offsetOf(ref);
-      let i = groupHashAt(b, p + HEADER, keyLenAt(b, p) - this.suffix) & mask;
+      let i = this.hashes[s - 1]! & mask;
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = s;
     }

@@ -3,18 +3,9 @@
 // entries (by a 6-byte abbreviated key past their common prefix, full comparison on ties)
 // and either inserts them one by one (few pending) or rebuilds the tree in bulk (many).
 import type { InternalIterator } from '../util/internal-iterator.js';
-import type { Memtable } from './memtable.js';
+import { sortEntries, type EntrySource } from './entry-source.js';
 
 const LEAF_MAX = 64;
-/** Bytes of the abbreviated key used by the radix sort. */
-const ABBREV = 6;
-
-function sameAbbrev(bytes: Uint8Array, a: number, b: number): boolean {
-  const pa = a * ABBREV;
-  const pb = b * ABBREV;
-  for (let i = 0; i < ABBREV; i++) if (bytes[pa + i] !== bytes[pb + i]) return false;
-  return true;
-}
 const INNER_MAX = 64;
 
 interface Leaf {
@@ -47,7 +38,7 @@ export class SortedIndex {
   /** Incremented on every change of the tree's shape; iterators compare it. */
   mods = 0;
 
-  constructor(private readonly mt: Memtable) {}
+  constructor(private readonly mt: EntrySource) {}
 
   /** @internal entry e was added to the memtable. */
   added(e: number): void {
@@ -156,64 +147,8 @@ export class SortedIndex {
 
   // ---- building ----
 
-  /**
-   * Sorts the pending entries: LSD radix sort on 6 key bytes past their common prefix (the
-   * abbreviated key), then a comparison sort inside each run of equal abbreviations (for
-   * the engine: the versions of one user key, or keys longer than the abbreviation).
-   */
   private sortPending(): number[] {
-    const p = this.pending;
-    const mt = this.mt;
-    const k = p.length;
-    if (k === 1) return p;
-    let lcp = Infinity;
-    for (let j = 1; j < k && lcp > 0; j++) lcp = Math.min(lcp, mt.commonPrefix(p[0]!, p[j]!));
-    if (!Number.isFinite(lcp)) lcp = 0;
-    const bytes = new Uint8Array(k * ABBREV);
-    for (let j = 0; j < k; j++) mt.abbrevInto(p[j]!, lcp, bytes, j * ABBREV);
-    let order = new Int32Array(k);
-    let tmp = new Int32Array(k);
-    for (let j = 0; j < k; j++) order[j] = j;
-    const count = new Int32Array(257);
-    for (let b = ABBREV - 1; b >= 0; b--) {
-      count.fill(0);
-      for (let j = 0; j < k; j++) count[bytes[order[j]! * ABBREV + b]! + 1]!++;
-      if (count[bytes[order[0]! * ABBREV + b]! + 1] === k) continue; // one bucket: nothing moves
-      for (let c = 1; c < 257; c++) count[c]! += count[c - 1]!;
-      for (let j = 0; j < k; j++) {
-        const o = order[j]!;
-        tmp[count[bytes[o * ABBREV + b]!]!++] = o;
-      }
-      const t = order;
-      order = tmp;
-      tmp = t;
-    }
-    const out = new Array<number>(k);
-    for (let j = 0; j < k; j++) out[j] = p[order[j]!]!;
-    // Runs of equal abbreviations: order by full key.
-    let start = 0;
-    for (let j = 1; j <= k; j++) {
-      if (j < k && sameAbbrev(bytes, order[j - 1]!, order[j]!)) continue;
-      if (j - start > 1) {
-        if (j - start <= 16) {
-          // Insertion sort in place: runs are short (the versions of one key).
-          for (let q = start + 1; q < j; q++) {
-            const x = out[q]!;
-            let w = q - 1;
-            while (w >= start && mt.cmpEntries(out[w]!, x) > 0) {
-              out[w + 1] = out[w]!;
-              w--;
-            }
-            out[w + 1] = x;
-          }
-        } else {
-          const run = out.slice(start, j).sort((a, b) => mt.cmpEntries(a, b));
-          for (let q = 0; q < run.length; q++) out[start + q] = run[q]!;
-        }
-      }
-      start = j;
-    }
-    return out;
+    return sortEntries(this.mt, this.pending);
   }
 
   /** All tree entries and `sorted` merged, in key order. */
@@ -333,7 +268,7 @@ class IndexIterator implements InternalIterator {
 
   constructor(
     private readonly idx: SortedIndex,
-    private readonly mt: Memtable,
+    private readonly mt: EntrySource,
   ) {
     idx.ensureSorted();
   }

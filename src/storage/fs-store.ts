@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { threadId } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
 import { DoSQLError } from '../errors.js';
 import {
   checkKey,
@@ -26,6 +28,8 @@ export interface FsObjectStoreOptions {
 }
 
 let tmpCounter = 0;
+/** Unique per process and thread: worker threads share the pid but not module state. */
+const tmpPrefix = `tmp-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
 
 /** Folder under the root for temp and lock files; no object key may start with it. */
 export const FS_INTERNAL_DIR = '.dosql-internal';
@@ -47,6 +51,8 @@ export const FS_INTERNAL_DIR = '.dosql-internal';
  */
 export class FsObjectStore implements ObjectStore {
   readonly name: string;
+  /** Whether puts fsync files and directories. */
+  readonly fsyncEnabled: boolean;
   private readonly fsync: boolean;
   private readonly maxOpen: number;
   /** key -> fd, in LRU order (Map iteration order = insertion order). */
@@ -60,6 +66,7 @@ export class FsObjectStore implements ObjectStore {
   ) {
     this.name = `fs:${root}`;
     this.fsync = options.fsync ?? true;
+    this.fsyncEnabled = this.fsync;
     this.maxOpen = options.maxOpenFiles ?? 512;
     this.internalDir = path.join(root, FS_INTERNAL_DIR);
     fs.mkdirSync(path.join(this.internalDir, 'locks'), { recursive: true });
@@ -108,7 +115,7 @@ export class FsObjectStore implements ObjectStore {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
     this.ensureDir(dir);
-    const tmp = path.join(this.internalDir, `tmp-${process.pid}-${++tmpCounter}`);
+    const tmp = path.join(this.internalDir, `${tmpPrefix}-${++tmpCounter}`);
     const fd = fs.openSync(tmp, 'w');
     try {
       const chunks = data instanceof Uint8Array ? [data] : data;

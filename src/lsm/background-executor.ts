@@ -1,0 +1,84 @@
+// Where flushes and compactions burn their CPU. The inline executor runs them on the calling
+// thread (between slices that yield to the event loop): the only choice in workerd and for
+// in-memory stores. On Node, src/node/worker-executor.ts runs them on worker threads so the
+// write path keeps a core to itself (LevelDB's background thread).
+import type { ObjectStore } from '../storage/object-store.js';
+import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
+import type { Memtable } from '../memtable/memtable.js';
+import type { SSTableWriterOptions } from '../sstable/sstable-writer.js';
+import type { TableCache } from '../sstable/table-cache.js';
+import { RunBuilder } from '../compaction/run-builder.js';
+import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
+import { runCompaction, type CompactionResult } from '../compaction/compaction-job.js';
+import type { RetainedPoints } from '../compaction/retention.js';
+import { yieldToEventLoop } from '../util/async.js';
+
+/** What a job needs from the engine. */
+export interface JobContext {
+  store: ObjectStore;
+  tables: TableCache;
+  targetFileBytes: number;
+  sstable: SSTableWriterOptions;
+  /** Allocates one file number. */
+  newFileNumber(): number;
+  /** Reserves `count` consecutive file numbers; returns the first. */
+  reserveFileNumbers(count: number): number;
+  aborted(): boolean;
+}
+
+export interface FlushOutput {
+  /** The new L0 run, in key order. */
+  files: FileMeta[];
+  bytesWritten: number;
+}
+
+export interface BackgroundExecutor {
+  /** Memtables must keep their arena in shared memory (the executor reads it from another thread). */
+  readonly wantsSharedMemtables: boolean;
+  /** Writes a frozen memtable as a sorted run of SSTables. */
+  flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput>;
+  /** Runs a compaction; `state` is the version it was picked from. */
+  compact(c: Compaction, state: ManifestState, retained: RetainedPoints, ctx: JobContext): Promise<CompactionResult>;
+  close(): Promise<void>;
+}
+
+/** Creates the executor for an engine on `store` (EngineOptions.executor). */
+export type ExecutorFactory = (store: ObjectStore) => BackgroundExecutor;
+
+/** Rows a flush adds between yields to the event loop. */
+const FLUSH_YIELD_EVERY = 8192;
+
+export class InlineExecutor implements BackgroundExecutor {
+  readonly wantsSharedMemtables = false;
+
+  async flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput> {
+    const builder = new RunBuilder({ store: ctx.store, targetFileBytes: ctx.targetFileBytes, sstable: ctx.sstable, newFileNumber: () => ctx.newFileNumber() });
+    const it = mt.iterator();
+    it.seekToFirst();
+    let n = 0;
+    while (it.valid()) {
+      builder.add(it.key(), it.value());
+      it.next();
+      if (++n % FLUSH_YIELD_EVERY === 0) await yieldToEventLoop();
+    }
+    const files = await builder.finish();
+    return { files, bytesWritten: builder.bytesWritten };
+  }
+
+  compact(c: Compaction, state: ManifestState, retained: RetainedPoints, ctx: JobContext): Promise<CompactionResult> {
+    return runCompaction(c, {
+      store: ctx.store,
+      tables: ctx.tables,
+      targetFileBytes: ctx.targetFileBytes,
+      sstable: ctx.sstable,
+      newFileNumber: () => ctx.newFileNumber(),
+      retained,
+      deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
+      aborted: () => ctx.aborted(),
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+export const inlineExecutor: ExecutorFactory = () => new InlineExecutor();

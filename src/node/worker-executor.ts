@@ -1,0 +1,147 @@
+// Node executor: flushes and compactions on worker threads (one for each, so a long
+// compaction never delays a flush), for engines whose hot store is a local folder. Other
+// stores fall back to the inline executor.
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { DoSQLError, type ErrorCode } from '../errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { FsObjectStore } from '../storage/fs-store.js';
+import type { ManifestState } from '../manifest/manifest-format.js';
+import type { Memtable } from '../memtable/memtable.js';
+import type { Compaction } from '../compaction/compaction-picker.js';
+import type { CompactionResult } from '../compaction/compaction-job.js';
+import type { RetainedPoints } from '../compaction/retention.js';
+import { InlineExecutor, type BackgroundExecutor, type ExecutorFactory, type FlushOutput, type JobContext } from '../lsm/background-executor.js';
+import type { WorkerRequest, WorkerSetup } from './background-worker.js';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+/** A request without its id (distributes over the union). */
+type Request = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+class WorkerHandle {
+  private workerInstance: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private dead: Error | null = null;
+
+  /** The thread, started on first use. */
+  private get worker(): Worker {
+    this.workerInstance ??= this.start();
+    return this.workerInstance;
+  }
+
+  private start(): Worker {
+    let worker: Worker;
+    const fromSource = import.meta.url.endsWith('.ts');
+    const url = new URL(fromSource ? './background-worker.ts' : './background-worker.js', import.meta.url);
+    if (fromSource) {
+      // Running from TypeScript sources (tests, tsx scripts): register tsx in the worker
+      // before importing the entry (execArgv --import does not reach a worker's entry on Node 20).
+      const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+      const tsxApi = pathToFileURL(join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
+      const boot = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(url.href)}); })()`;
+      worker = new Worker(boot, { eval: true });
+    } else {
+      worker = new Worker(url);
+    }
+    worker.unref();
+    worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: ErrorCode; message: string; details: Record<string, unknown> } }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new DoSQLError(m.error!.code, m.error!.message, { details: m.error!.details }));
+    });
+    const die = (e: Error): void => {
+      this.dead = e;
+      for (const p of this.pending.values()) p.reject(new DoSQLError('IO_ERROR', `background worker failed: ${e.message}`, { cause: e }));
+      this.pending.clear();
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => {
+      if (!this.dead) die(new Error(`exited with code ${code}`));
+    });
+    return worker;
+  }
+
+  request<T>(msg: Request): Promise<T> {
+    if (this.dead) return Promise.reject(new DoSQLError('IO_ERROR', `background worker is gone: ${this.dead.message}`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.ref();
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.dead ??= new Error('terminated');
+    await this.workerInstance?.terminate();
+  }
+}
+
+class WorkerExecutor implements BackgroundExecutor {
+  readonly wantsSharedMemtables = true;
+  private readonly flusher = new WorkerHandle();
+  private readonly compactor = new WorkerHandle();
+  private ready: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly root: string,
+    private readonly fsync: boolean,
+  ) {}
+
+  private setup(ctx: JobContext): Promise<unknown> {
+    const setup: WorkerSetup = {
+      root: this.root,
+      fsync: this.fsync,
+      targetFileBytes: ctx.targetFileBytes,
+      sstable: {
+        blockSize: ctx.sstable.blockSize ?? 4096,
+        compression: ctx.sstable.compression ?? 'lz4',
+        bitsPerKey: ctx.sstable.bitsPerKey ?? 10,
+      },
+    };
+    this.ready ??= Promise.all([this.flusher.request({ type: 'setup', setup }), this.compactor.request({ type: 'setup', setup })]);
+    return this.ready;
+  }
+
+  async flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput> {
+    await this.setup(ctx);
+    const frozen = mt.exportFrozen();
+    const fileCount = Math.ceil(mt.approximateBytes / ctx.targetFileBytes) * 2 + 8;
+    const firstFile = ctx.reserveFileNumbers(fileCount);
+    return this.flusher.request<FlushOutput>({ type: 'flush', frozen, firstFile, fileCount });
+  }
+
+  async compact(c: Compaction, state: ManifestState, retained: RetainedPoints, ctx: JobContext): Promise<CompactionResult> {
+    await this.setup(ctx);
+    let inputBytes = 0;
+    for (const run of c.runs) for (const f of run) inputBytes += f.size;
+    const fileCount = Math.ceil(inputBytes / ctx.targetFileBytes) * 2 + 8;
+    const firstFile = ctx.reserveFileNumbers(fileCount);
+    return this.compactor.request<CompactionResult>({
+      type: 'compact',
+      compaction: { ...c, inputFiles: [...c.inputFiles] },
+      levels: state.levels.map((runs) => runs.map((run) => [...run])),
+      horizon: retained.horizon,
+      points: retained.points,
+      firstFile,
+      fileCount,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.flusher.terminate(), this.compactor.terminate()]);
+  }
+}
+
+/**
+ * Executor factory for `LsmEngine.open({ executor })`: worker threads when the hot store is
+ * an FsObjectStore, the inline executor otherwise.
+ */
+export const workerExecutor: ExecutorFactory = (store: ObjectStore): BackgroundExecutor =>
+  store instanceof FsObjectStore ? new WorkerExecutor(store.root, store.fsyncEnabled) : new InlineExecutor();
