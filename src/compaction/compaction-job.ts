@@ -42,10 +42,10 @@ export interface CompactionResult {
   ms: number;
 }
 
-interface Pending {
+/** A kept tombstone not written yet: dropped if nothing older follows and nothing deeper can hold the key. */
+interface HeldTombstone {
   key: Uint8Array;
   value: Uint8Array;
-  kind: number;
 }
 
 export async function runCompaction(c: Compaction, o: CompactionJobOptions): Promise<CompactionResult> {
@@ -59,23 +59,20 @@ export async function runCompaction(c: Compaction, o: CompactionJobOptions): Pro
   let droppedTombstones = 0;
   const yieldEvery = o.yieldEvery ?? 4096;
 
-  // The versions kept so far for the current user key, newest first.
-  let group: Pending[] = [];
-  let groupUk: Uint8Array | null = null;
+  // Versions stream out as they are decided; only kept tombstones are held back, because
+  // trailing ones (the oldest surviving versions of a key) may be dropped at the bottom.
+  let lastUk = new Uint8Array(256);
+  let lastUkLen = -1;
   let nextLsn = Infinity; // LSN of the next newer version of the current user key in the input
+  let held: HeldTombstone[] = [];
 
-  const flushGroup = (): void => {
-    if (groupUk === null) return;
+  const endGroup = (): void => {
+    if (held.length === 0) return;
     // A tombstone that is the oldest surviving version hides nothing if no deeper level can
     // hold the key: reads at any point see "absent" with or without it.
-    if (group.length > 0 && group[group.length - 1]!.kind === KIND_DELETE && !o.deeperDataMayExist(groupUk)) {
-      while (group.length > 0 && group[group.length - 1]!.kind === KIND_DELETE) {
-        group.pop();
-        droppedTombstones++;
-      }
-    }
-    for (const p of group) builder.add(p.key, p.value);
-    group = [];
+    if (!o.deeperDataMayExist(lastUk.subarray(0, lastUkLen))) droppedTombstones += held.length;
+    else for (const h of held) builder.add(h.key, h.value);
+    held = [];
   };
 
   try {
@@ -84,14 +81,27 @@ export async function runCompaction(c: Compaction, o: CompactionJobOptions): Pro
     while (merged.valid()) {
       const k = merged.key();
       const ukLen = k.length - TRAILER_SIZE;
-      if (groupUk === null || ukLen !== groupUk.length || compareRange(k, 0, ukLen, groupUk, 0, ukLen) !== 0) {
-        flushGroup();
-        groupUk = k.slice(0, ukLen);
+      if (ukLen !== lastUkLen || compareRange(k, 0, ukLen, lastUk, 0, ukLen) !== 0) {
+        endGroup();
+        if (ukLen > lastUk.length) lastUk = new Uint8Array(ukLen * 2);
+        for (let i = 0; i < ukLen; i++) lastUk[i] = k[i]!;
+        lastUkLen = ukLen;
         nextLsn = Infinity;
       }
       const lsn = trailerLsn(k);
-      if (o.retained.keep(lsn, nextLsn)) group.push({ key: k.slice(), value: merged.value(), kind: trailerKind(k) });
-      else droppedVersions++;
+      if (o.retained.keep(lsn, nextLsn)) {
+        if (trailerKind(k) === KIND_DELETE) {
+          held.push({ key: k.slice(), value: merged.value() });
+        } else {
+          if (held.length > 0) {
+            for (const h of held) builder.add(h.key, h.value);
+            held = [];
+          }
+          builder.add(k, merged.value());
+        }
+      } else {
+        droppedVersions++;
+      }
       nextLsn = lsn;
       entriesIn++;
       p = merged.next();
@@ -101,7 +111,7 @@ export async function runCompaction(c: Compaction, o: CompactionJobOptions): Pro
         if (o.aborted?.()) throw new Error('compaction aborted');
       }
     }
-    flushGroup();
+    endGroup();
     const outputs = await builder.finish();
     return {
       outputs,

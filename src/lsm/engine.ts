@@ -24,7 +24,7 @@ import { MvccIterator } from '../mvcc/mvcc-iterator.js';
 import { resolveCompactionOptions, type ResolvedCompactionOptions } from '../compaction/options.js';
 import { horizonLsn, parseRetention, RetainedPoints, type RetentionPolicy, type TimeSample } from '../compaction/retention.js';
 import { ByteWriter } from '../util/byte-writer.js';
-import { Mutex, deferred, type Deferred } from '../util/async.js';
+import { Mutex, deferred, yieldToEventLoop, type Deferred } from '../util/async.js';
 import { InlineExecutor, type BackgroundExecutor, type JobContext } from './background-executor.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { encodeCommit, walSegmentKey, type CommitRecord } from './wal-format.js';
@@ -84,6 +84,12 @@ const DEFAULTS = {
   maxGroupBytes: 8 * 1024 * 1024,
 };
 
+/**
+ * Reads and commits between yields to the event loop. A caller looping over cached reads
+ * otherwise never leaves the microtask queue, and background work (flush and compaction
+ * results, timers) would wait until it stops.
+ */
+const YIELD_EVERY_OPS = 1024;
 /** Time samples are at least this far apart (ms) and at most this many. */
 const SAMPLE_SPACING_MS = 100;
 const MAX_SAMPLES = 1024;
@@ -121,6 +127,7 @@ export class LsmEngine {
   private readonly walStats = { groups: 0, commits: 0, bytesWritten: 0, syncs: 0 };
   private readonly flushStats = { count: 0, bytesWritten: 0 };
   private userBytes = 0;
+  private opsSinceYield = 0;
   private stallMs = 0;
   private slowdowns = 0;
 
@@ -280,6 +287,7 @@ export class LsmEngine {
           continue;
         }
         await this.commitGroup();
+        if (++this.opsSinceYield >= YIELD_EVERY_OPS / 16) await this.yieldNow();
       }
     } finally {
       this.committing = false;
@@ -540,7 +548,14 @@ export class LsmEngine {
     this.assertOpen();
     const uk = encodeUserKey(options.branch ?? MAIN_BRANCH, table, key);
     const found = await this.getRaw(uk, this.readPoint(options.asOf));
+    if (++this.opsSinceYield >= YIELD_EVERY_OPS) await this.yieldNow();
     return found && found.kind === KIND_PUT ? found.value : undefined;
+  }
+
+  /** Lets I/O callbacks and background results run (see YIELD_EVERY_OPS). */
+  yieldNow(): Promise<void> {
+    this.opsSinceYield = 0;
+    return yieldToEventLoop();
   }
 
   /**
@@ -564,12 +579,15 @@ export class LsmEngine {
     return res;
   }
 
-  /** Rows of `table` in `range`, as of `asOf`, in key order (or reverse). */
-  async *scan(table: number, range: KeyRange = {}, options: ScanOptions = {}): AsyncGenerator<KvEntry> {
+  /**
+   * Rows of `table` in `range`, as of `asOf`, in key order (or reverse). Bad arguments and
+   * reads below the retention horizon throw here, before iteration starts.
+   */
+  scan(table: number, range: KeyRange = {}, options: ScanOptions = {}): AsyncGenerator<KvEntry> {
     this.assertOpen();
     const branch = options.branch ?? MAIN_BRANCH;
     const bounds = encodeRange(branch, table, range);
-    yield* this.scanRaw(bounds.lower, bounds.upper, this.readPoint(options.asOf), options.reverse ?? false, options.limit ?? Infinity);
+    return this.scanRaw(bounds.lower, bounds.upper, this.readPoint(options.asOf), options.reverse ?? false, options.limit ?? Infinity);
   }
 
   /** Scan over encoded user-key bounds [lower, upper) at a checked read point. */
@@ -585,6 +603,7 @@ export class LsmEngine {
         const e = it.entry();
         if (!e) break;
         n++;
+        if (++this.opsSinceYield >= YIELD_EVERY_OPS) await this.yieldNow();
         yield new KvEntry(e.userKey, e.value, e.lsn);
       }
     } finally {

@@ -18,8 +18,12 @@ export const MAX_KEY_BYTES = 64 * 1024;
 export class WriteBatch {
   readonly ops: WalOp[] = [];
   private bytes = 0;
-  /** Hash of user key -> indexes into ops: one commit has one LSN, so one version per key. */
-  private readonly byKey = new Map<number, number | number[]>();
+  /**
+   * Open-addressing table of (op index + 1) by user-key hash, with the hashes alongside: one
+   * commit has one LSN, so a batch keeps one operation per key.
+   */
+  private slots = new Int32Array(64);
+  private hashes: number[] = [];
 
   constructor(readonly branch: number = MAIN_BRANCH) {}
 
@@ -41,25 +45,40 @@ export class WriteBatch {
    */
   addRaw(op: WalOp): this {
     const uk = op.userKey;
-    const h = bloomHash(uk, 0, uk.length);
-    const at = this.byKey.get(h);
-    if (at !== undefined) {
-      for (const i of typeof at === 'number' ? [at] : at) {
-        const old = this.ops[i]!;
+    const h = bloomHash(uk, 0, uk.length) | 0;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = h & mask;
+    for (let s = slots[i]!; s !== 0; s = slots[i]!) {
+      const j = s - 1;
+      if (this.hashes[j] === h) {
+        const old = this.ops[j]!;
         if (bytesEqual(old.userKey, uk)) {
           this.bytes -= old.userKey.length + (old.value?.length ?? 0);
-          this.ops[i] = op;
+          this.ops[j] = op;
           this.bytes += uk.length + (op.value?.length ?? 0);
           return this;
         }
       }
-      this.byKey.set(h, typeof at === 'number' ? [at, this.ops.length] : [...at, this.ops.length]);
-    } else {
-      this.byKey.set(h, this.ops.length);
+      i = (i + 1) & mask;
     }
+    slots[i] = this.ops.length + 1;
     this.ops.push(op);
+    this.hashes.push(h);
     this.bytes += uk.length + (op.value?.length ?? 0);
+    if (this.ops.length * 2 > slots.length) this.grow();
     return this;
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let j = 0; j < this.hashes.length; j++) {
+      let i = this.hashes[j]! & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = j + 1;
+    }
+    this.slots = slots;
   }
 
   get size(): number {

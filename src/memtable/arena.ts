@@ -66,9 +66,9 @@ export class Arena {
     b[p + 5] = vl >>> 8;
     b[p + 6] = vl >>> 16;
     b[p + 7] = vl >>> 24;
-    b.set(key, p + HEADER);
-    if (suffix) b.set(suffix, p + HEADER + key.length);
-    b.set(value, p + HEADER + kl);
+    copyInto(b, p + HEADER, key);
+    if (suffix) copyInto(b, p + HEADER + key.length, suffix);
+    copyInto(b, p + HEADER + kl, value);
     this.curOff = p + n;
     this.used += n;
     return this.curIdx * OFFSET_BITS + p;
@@ -81,6 +81,16 @@ export class Arena {
   offsetOf(ref: number): number {
     return ref % OFFSET_BITS;
   }
+}
+
+/** Copies src into dst at `at`: a loop for short arrays (cheaper than `set` there). */
+function copyInto(dst: Uint8Array, at: number, src: Uint8Array): void {
+  const n = src.length;
+  if (n > 48) {
+    dst.set(src, at);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
 }
 
 export function keyLenAt(b: Uint8Array, p: number): number {

@@ -116,7 +116,7 @@ export class Memtable implements EntrySource {
     const chunk = this.arena.chunkOf(ref);
     const keyStart = this.arena.offsetOf(ref) + HEADER;
     const h = groupHashAt(chunk, keyStart, groupLen);
-    this.hashes[e] = h;
+    this.hashes[e] = h | 0;
     const mask = this.slots.length - 1;
     let i = h & mask;
     let replacing = false;
@@ -129,7 +129,7 @@ export class Memtable implements EntrySource {
         break;
       }
       const head = s - 1;
-      if (this.groupEqualsAt(head, chunk, keyStart, groupLen)) {
+      if (this.hashes[head] === (h | 0) && this.groupEqualsAt(head, chunk, keyStart, groupLen)) {
         if (this.cmpEntryKey(head, ref) === 0) {
           // Same key again (one batch wrote a key twice): the later entry wins.
           this.prev[e] = this.prev[head]!;
@@ -155,12 +155,13 @@ export class Memtable implements EntrySource {
   findInGroup(group: Uint8Array, target: Uint8Array): number {
     const glen = group.length;
     const mask = this.slots.length - 1;
-    let i = groupHashAt(group, 0, glen) & mask;
+    const h = groupHashAt(group, 0, glen) | 0;
+    let i = h & mask;
     for (;;) {
       const s = this.slots[i]!;
       if (s === 0) return -1;
       let e = s - 1;
-      if (this.groupEqualsAt(e, group, 0, glen)) {
+      if (this.hashes[e] === h && this.groupEqualsAt(e, group, 0, glen)) {
         // Entries newest (smallest key) first: the first one >= target.
         while (e >= 0) {
           if (this.cmpKeyTarget(e, target) >= 0) return e;

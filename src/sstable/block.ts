@@ -43,6 +43,8 @@ export class BlockIterator implements InternalIterator {
   private nextOff = 0;
   private keyBuf = new Uint8Array(64);
   private keyLen = 0;
+  /** A view of keyBuf[0, keyLen), reused while the length stays the same. */
+  private keyView: Uint8Array = this.keyBuf.subarray(0, 0);
   private valOff = 0;
   private valLen = 0;
   private restartIdx = 0;
@@ -57,7 +59,9 @@ export class BlockIterator implements InternalIterator {
     return this.cur < this.limit;
   }
   key(): Uint8Array {
-    return this.keyBuf.subarray(0, this.keyLen);
+    const v = this.keyView;
+    if (v.length !== this.keyLen || v.buffer !== this.keyBuf.buffer) this.keyView = this.keyBuf.subarray(0, this.keyLen);
+    return this.keyView;
   }
   value(): Uint8Array {
     return this.d.subarray(this.valOff, this.valOff + this.valLen);

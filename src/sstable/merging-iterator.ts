@@ -1,6 +1,8 @@
 // Merges sorted iterators into one sorted stream (LevelDB's table/merger.cc). Keys equal
 // across children are all yielded, the lower child index first: callers put newer sources
 // first. Forward and reverse iteration, with direction switches, as LevelDB does them.
+// The current child is the top of a binary heap of children ordered by their current key
+// (a min-heap forward, a max-heap in reverse), so a step costs O(log children).
 import { compareBytes } from '../util/bytes.js';
 import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
 
@@ -12,9 +14,13 @@ export class MergingIterator implements InternalIterator {
   private readonly keys: (Uint8Array | null)[];
   private cur = -1;
   private direction = FORWARD;
+  /** Heap of child indexes with a current key; heap[0] is the current child. */
+  private readonly heap: Int32Array;
+  private size = 0;
 
   constructor(private readonly children: InternalIterator[]) {
     this.keys = children.map(() => null);
+    this.heap = new Int32Array(children.length);
   }
 
   valid(): boolean {
@@ -69,14 +75,23 @@ export class MergingIterator implements InternalIterator {
     const i = this.cur;
     const c = this.children[i]!;
     const p = dir === FORWARD ? c.next() : c.prev();
-    if (p) {
-      return p.then(() => {
-        this.refresh(i);
-        this.pick();
-      });
-    }
+    if (p) return p.then(() => this.afterAdvance(i));
+    this.afterAdvance(i);
+  }
+
+  /** The top child moved: restore the heap. */
+  private afterAdvance(i: number): void {
     this.refresh(i);
-    this.pick();
+    if (this.keys[i] === null) {
+      this.size--;
+      if (this.size > 0) {
+        this.heap[0] = this.heap[this.size]!;
+        this.siftDown(0);
+      }
+    } else {
+      this.siftDown(0);
+    }
+    this.cur = this.size > 0 ? this.heap[0]! : -1;
   }
 
   /** Runs `op` on every child (in parallel where they go async), then picks the current one. */
@@ -112,8 +127,18 @@ export class MergingIterator implements InternalIterator {
       const p = this.repositionChild(child, k, dir, i < curIdx);
       if (p) (pending ??= []).push(p);
     }
-    if (pending) return Promise.all(pending).then(() => this.refreshAll());
+    if (pending) return Promise.all(pending).then(() => this.afterSwitch(curIdx));
+    this.afterSwitch(curIdx);
+  }
+
+  /**
+   * Others now lie after (forward) or before (reverse) the current entry, so the current
+   * child heads the rebuilt heap; `advance` then moves it as usual.
+   */
+  private afterSwitch(curIdx: number): void {
     this.refreshAll();
+    this.pick();
+    if (this.cur !== curIdx) throw new Error('merging iterator: direction switch lost its position');
   }
 
   /**
@@ -145,27 +170,35 @@ export class MergingIterator implements InternalIterator {
     for (let i = 0; i < this.children.length; i++) this.refresh(i);
   }
 
+  /** Rebuilds the heap from every child with a current key. */
   private pick(): void {
-    let best = -1;
-    let bestKey: Uint8Array | null = null;
-    const keys = this.keys;
-    if (this.direction === FORWARD) {
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i];
-        if (k && (bestKey === null || compareBytes(k, bestKey) < 0)) {
-          best = i;
-          bestKey = k;
-        }
-      }
-    } else {
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i];
-        if (k && (bestKey === null || compareBytes(k, bestKey) > 0)) {
-          best = i;
-          bestKey = k;
-        }
-      }
+    let n = 0;
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== null) this.heap[n++] = i;
+    this.size = n;
+    for (let j = (n >>> 1) - 1; j >= 0; j--) this.siftDown(j);
+    this.cur = n > 0 ? this.heap[0]! : -1;
+  }
+
+  /** True when child a comes before child b in the current direction. */
+  private before(a: number, b: number): boolean {
+    const c = compareBytes(this.keys[a]!, this.keys[b]!);
+    if (this.direction === FORWARD) return c < 0 || (c === 0 && a < b);
+    return c > 0 || (c === 0 && a > b);
+  }
+
+  private siftDown(j: number): void {
+    const h = this.heap;
+    const n = this.size;
+    const x = h[j]!;
+    for (;;) {
+      const l = 2 * j + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && this.before(h[r]!, h[l]!) ? r : l;
+      if (!this.before(h[m]!, x)) break;
+      h[j] = h[m]!;
+      j = m;
     }
-    this.cur = best;
+    h[j] = x;
   }
 }

@@ -55,8 +55,8 @@ export class FsObjectStore implements ObjectStore {
   readonly fsyncEnabled: boolean;
   private readonly fsync: boolean;
   private readonly maxOpen: number;
-  /** key -> fd, in LRU order (Map iteration order = insertion order). */
-  private readonly fds = new Map<string, number>();
+  /** key -> open descriptor with the size and etag at open, in LRU order (Map insertion order). */
+  private readonly fds = new Map<string, { fd: number; size: number; etag: string }>();
   private readonly knownDirs = new Set<string>();
   private closed = false;
 
@@ -78,9 +78,7 @@ export class FsObjectStore implements ObjectStore {
     const file = this.pathOf(key);
     try {
       if (options?.range) {
-        const fd = this.cachedFd(key, file);
-        const st = fs.fstatSync(fd, { bigint: true });
-        const size = Number(st.size);
+        const { fd, size, etag } = this.cachedFd(key, file);
         const start = Math.min(options.range.offset, size);
         const len = Math.max(0, Math.min(options.range.length, size - start));
         const buf = new Uint8Array(len);
@@ -90,7 +88,7 @@ export class FsObjectStore implements ObjectStore {
           if (n === 0) break;
           got += n;
         }
-        return { data: got === len ? buf : buf.subarray(0, got), size, etag: etagOf(st) };
+        return { data: got === len ? buf : buf.subarray(0, got), size, etag };
       }
       const data = fs.readFileSync(file);
       const st = fs.statSync(file, { bigint: true });
@@ -218,7 +216,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    for (const fd of this.fds.values()) fs.closeSync(fd);
+    for (const { fd } of this.fds.values()) fs.closeSync(fd);
     this.fds.clear();
     this.closed = true;
   }
@@ -269,28 +267,30 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  private cachedFd(key: string, file: string): number {
-    let fd = this.fds.get(key);
-    if (fd !== undefined) {
+  private cachedFd(key: string, file: string): { fd: number; size: number; etag: string } {
+    let e = this.fds.get(key);
+    if (e !== undefined) {
       this.fds.delete(key);
-      this.fds.set(key, fd);
-      return fd;
+      this.fds.set(key, e);
+      return e;
     }
-    fd = fs.openSync(file, 'r');
-    this.fds.set(key, fd);
+    const fd = fs.openSync(file, 'r');
+    const st = fs.fstatSync(fd, { bigint: true });
+    e = { fd, size: Number(st.size), etag: etagOf(st) };
+    this.fds.set(key, e);
     if (this.fds.size > this.maxOpen) {
-      const [oldKey, oldFd] = this.fds.entries().next().value as [string, number];
+      const [oldKey, old] = this.fds.entries().next().value as [string, { fd: number }];
       this.fds.delete(oldKey);
-      fs.closeSync(oldFd);
+      fs.closeSync(old.fd);
     }
-    return fd;
+    return e;
   }
 
   private dropFd(key: string): void {
-    const fd = this.fds.get(key);
-    if (fd !== undefined) {
+    const e = this.fds.get(key);
+    if (e !== undefined) {
       this.fds.delete(key);
-      fs.closeSync(fd);
+      fs.closeSync(e.fd);
     }
   }
 

@@ -32,6 +32,14 @@ export class ByteWriter {
   bytes(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
+    if (n <= 32) {
+      // A loop beats creating a subarray view for the short keys and values of an LSM.
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) buf[p++] = b[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.pos);
     this.pos += n;
   }
