@@ -13,12 +13,13 @@ function blockOfSize(n: number): Block {
 }
 
 describe('BlockCache', () => {
-  it('behaves like a byte-bounded LRU (model check)', () => {
+  it('behaves like a byte-bounded CLOCK cache (model check)', () => {
     const r = new Prng(1);
     const cap = 5000;
     const cache = new BlockCache(cap);
-    // Model: keys in recency order (oldest first) with charges.
-    let model: { key: number; block: Block }[] = [];
+    // Model: a FIFO queue with reference bits; a hit sets the bit; eviction takes the front,
+    // re-queueing it once (bit cleared) if it was referenced.
+    let model: { key: number; block: Block; ref: boolean }[] = [];
     const used = (): number => model.reduce((s, e) => s + e.block.charge, 0);
     for (let step = 0; step < 5000; step++) {
       const file = r.int(4);
@@ -27,13 +28,19 @@ describe('BlockCache', () => {
         const got = cache.get(key);
         const i = model.findIndex((e) => e.key === key);
         expect(got).toBe(i >= 0 ? model[i]!.block : undefined);
-        if (i >= 0) model.push(...model.splice(i, 1));
+        if (i >= 0) model[i]!.ref = true;
       } else if (r.chance(0.95)) {
         const b = blockOfSize(100 + r.int(900));
         cache.insert(key, b);
         model = model.filter((e) => e.key !== key);
-        model.push({ key, block: b });
-        while (used() > cap) model.shift();
+        model.push({ key, block: b, ref: false });
+        while (used() > cap) {
+          const front = model.shift()!;
+          if (front.ref) {
+            front.ref = false;
+            model.push(front);
+          }
+        }
       } else {
         cache.evictFile(file);
         model = model.filter((e) => Math.floor(e.key / 2 ** 32) !== file);

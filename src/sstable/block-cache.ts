@@ -1,9 +1,11 @@
 import type { Block } from './block.js';
 
 /**
- * Size-bounded LRU cache of decoded (decompressed, checksum-verified) blocks, shared by
- * every open table of an engine (LevelDB's block cache). Keys are
- * `fileNumber * 2^32 + blockOffset`. Charge is the block's payload size.
+ * Size-bounded cache of decoded (decompressed, checksum-verified) blocks, shared by every
+ * open table of an engine (LevelDB's block cache). Keys are `fileNumber * 2^32 + offset`;
+ * charge is the block's payload size. Eviction is CLOCK (second chance): a hit only sets the
+ * block's reference bit, and eviction walks entries in insertion order, re-queueing those
+ * referenced since their last pass — LRU-like, without reordering on every hit.
  *
  * Async safety: synchronous; safe to use from interleaved async reads.
  */
@@ -26,10 +28,12 @@ export class BlockCache {
       return undefined;
     }
     this.hits++;
-    // Refresh recency only occasionally-hot entries pay the re-insert; cheap enough in V8.
-    this.map.delete(key);
-    this.map.set(key, b);
+    b.referenced = true;
     return b;
+  }
+
+  has(key: number): boolean {
+    return this.map.has(key);
   }
 
   insert(key: number, block: Block): void {
@@ -41,11 +45,21 @@ export class BlockCache {
     }
     this.map.set(key, block);
     this.used += block.charge;
-    if (this.used > this.capacityBytes) {
+    if (this.used > this.capacityBytes) this.evict();
+  }
+
+  private evict(): void {
+    // Each pass clears reference bits, so at most two passes free enough.
+    for (let pass = 0; pass < 2 && this.used > this.capacityBytes; pass++) {
       for (const [k, b] of this.map) {
         if (this.used <= this.capacityBytes) break;
         this.map.delete(k);
-        this.used -= b.charge;
+        if (b.referenced && pass === 0) {
+          b.referenced = false;
+          this.map.set(k, b); // second chance: back of the queue
+        } else {
+          this.used -= b.charge;
+        }
       }
     }
   }

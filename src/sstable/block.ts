@@ -6,6 +6,8 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 export class Block {
   readonly restartsOffset: number;
   readonly numRestarts: number;
+  /** Block cache reference bit (CLOCK). */
+  referenced = false;
 
   /** Throws `Error` with a reason when the payload is malformed (the caller names file and offset). */
   constructor(readonly data: Uint8Array) {
@@ -35,8 +37,8 @@ export class Block {
  * move. Malformed entries throw `Error('corrupt block entry')`; callers wrap with file/offset.
  */
 export class BlockIterator implements InternalIterator {
-  private readonly d: Uint8Array;
-  private readonly limit: number;
+  private d: Uint8Array;
+  private limit: number;
   /** Offset of the current entry; `limit` when invalid. */
   private cur: number;
   /** Offset just past the current entry. */
@@ -49,10 +51,19 @@ export class BlockIterator implements InternalIterator {
   private valLen = 0;
   private restartIdx = 0;
 
-  constructor(private readonly block: Block) {
+  constructor(private block: Block) {
     this.d = block.data;
     this.limit = block.restartsOffset;
     this.cur = this.limit;
+  }
+
+  /** Repoints the iterator at another block (unpositioned), reusing its buffers. */
+  reset(block: Block): void {
+    this.block = block;
+    this.d = block.data;
+    this.limit = block.restartsOffset;
+    this.cur = this.limit;
+    this.keyLen = 0;
   }
 
   valid(): boolean {

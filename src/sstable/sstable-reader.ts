@@ -9,6 +9,7 @@ import { getU32LE, getU64LE, getUvarint } from '../util/coding.js';
 import { utf8Decoder } from '../util/bytes.js';
 import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
 import { Block, BlockIterator } from './block.js';
+import { IndexArray } from './index-array.js';
 import { BlockCache } from './block-cache.js';
 import { bloomHash, bloomMayContain } from './bloom-filter.js';
 import { codecById } from './compression.js';
@@ -54,7 +55,10 @@ export interface ReadCounters {
  */
 export class SSTableReader {
   private readonly inflight = new Map<number, Promise<Block>>();
-  private readonly scratchIndex: BlockIterator;
+  /** The index, decoded for point reads. */
+  private readonly indexArray: IndexArray;
+  /** Reused by point reads (which search a block synchronously). */
+  private readonly scratch: BlockIterator;
   readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
 
   private constructor(
@@ -68,7 +72,8 @@ export class SSTableReader {
     readonly properties: SSTableProperties,
     private readonly cache: BlockCache | undefined,
   ) {
-    this.scratchIndex = indexBlock.iterator();
+    this.indexArray = new IndexArray(indexBlock, (v) => this.decodeHandle(v));
+    this.scratch = indexBlock.iterator();
   }
 
   static async open(store: ObjectStore, key: string, options: OpenSSTableOptions): Promise<SSTableReader> {
@@ -125,17 +130,17 @@ export class SSTableReader {
 
   /** The first entry with key >= target, or null. */
   seekFirst(target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
-    const idx = this.scratchIndex;
-    idx.seek(target);
-    if (!idx.valid()) return null;
-    const handle = this.decodeHandle(idx.value());
+    const i = this.indexArray.lowerBound(target);
+    if (i >= this.indexArray.count) return null;
+    const handle = this.indexArray.handle(i);
     const b = this.readBlock(handle);
     if (b instanceof Promise) return b.then((blk) => this.firstInBlock(blk, handle, target));
     return this.firstInBlock(b, handle, target);
   }
 
   private firstInBlock(block: Block, handle: BlockHandle, target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
-    const it = block.iterator();
+    const it = this.scratch;
+    it.reset(block);
     try {
       it.seek(target);
     } catch (e) {
@@ -146,8 +151,49 @@ export class SSTableReader {
     throw corruption('sstable', this.key, handle.offset, 'index entry points at a block without a key >= the separator');
   }
 
-  iterator(): InternalIterator {
-    return new SSTableIterator(this);
+  /**
+   * Iterator over the whole table. `readaheadBytes` > 0 caps readahead: once the iterator
+   * has loaded blocks sequentially, a missing block is fetched together with the blocks
+   * after it (8 KiB at first, doubling per sequential load up to the cap) in one ranged get.
+   * Short seeks thus read single blocks; long scans and compactions read large ranges.
+   */
+  iterator(options: { readaheadBytes?: number } = {}): InternalIterator {
+    return new SSTableIterator(this, options.readaheadBytes ?? 0);
+  }
+
+  /** True when the block at `offset` is in the block cache. */
+  isCached(offset: number): boolean {
+    return this.cache?.has(BlockCache.key(this.fileNumber, offset)) ?? false;
+  }
+
+  /**
+   * Fetches consecutive blocks with one ranged get and caches them (verified and decoded);
+   * returns them in order. REQUIRES: handles contiguous and in file order.
+   */
+  async readBlocks(handles: BlockHandle[]): Promise<Block[]> {
+    const first = handles[0]!;
+    if (handles.length === 1) return [await this.readBlock(first)];
+    const last = handles[handles.length - 1]!;
+    const start = first.offset;
+    const end = last.offset + last.size + BLOCK_TRAILER_SIZE;
+    this.counters.blockReads++;
+    const r = await wrapIo(() => this.store.get(this.key, { range: { offset: start, length: end - start } }), 'get', this.key);
+    if (!r) throw new DoSQLError('NOT_FOUND', `sstable: ${this.key} disappeared`, { details: { file: this.key } });
+    if (r.data.length !== end - start) throw corruption('sstable', this.key, start, `short readahead (${r.data.length} of ${end - start} bytes)`);
+    const result: Block[] = [];
+    for (const h of handles) {
+      const raw = r.data.subarray(h.offset - start, h.offset - start + h.size + BLOCK_TRAILER_SIZE);
+      const payload = verifyAndDecode(raw, this.key, h.offset);
+      let block: Block;
+      try {
+        block = new Block(payload === raw.subarray(0, h.size) ? payload.slice() : payload);
+      } catch (e) {
+        throw corruption('sstable', this.key, h.offset, (e as Error).message);
+      }
+      this.cache?.insert(BlockCache.key(this.fileNumber, h.offset), block);
+      result.push(block);
+    }
+    return result;
   }
 
   /** @internal */
@@ -244,9 +290,44 @@ class SSTableIterator implements InternalIterator {
   private readonly index: BlockIterator;
   private data: BlockIterator | null = null;
   private dataOffset = -1;
+  /** Blocks read ahead but possibly evicted from (or never put in) the cache. */
+  private ahead = new Map<number, Block>();
+  /** Current readahead, bytes: grows while loads are sequential, resets on a jump. */
+  private budget = 0;
+  /** End offset of the last block loaded (to tell sequential loads). */
+  private lastEnd = -1;
 
-  constructor(private readonly t: SSTableReader) {
+  constructor(
+    private readonly t: SSTableReader,
+    private readonly readahead: number,
+  ) {
     this.index = t.indexBlock.iterator();
+  }
+
+  /** The block under the index cursor: read-ahead buffer, cache, or store. */
+  private load(handle: BlockHandle, forward: boolean): Block | Promise<Block> {
+    const mine = this.ahead.get(handle.offset);
+    const sequential = forward && handle.offset === this.lastEnd;
+    this.lastEnd = handle.offset + handle.size + BLOCK_TRAILER_SIZE;
+    if (mine) return mine;
+    this.budget = sequential ? Math.min(this.readahead, this.budget === 0 ? 8192 : this.budget * 2) : 0;
+    if (this.budget === 0 || this.t.isCached(handle.offset)) return this.t.readBlock(handle);
+    // Collect the handles of the next blocks, up to the readahead budget.
+    const handles = [handle];
+    const peek = this.t.indexBlock.iterator();
+    peek.seek(this.index.key());
+    let bytes = handle.size;
+    for (peek.next(); peek.valid() && bytes < this.budget; peek.next()) {
+      const h = this.t.decodeHandle(peek.value());
+      handles.push(h);
+      bytes += h.size;
+    }
+    return this.t.readBlocks(handles).then((blocks) => {
+      // Keep our own references: a small cache may evict them before we get there.
+      this.ahead.clear();
+      for (let i = 1; i < blocks.length; i++) this.ahead.set(handles[i]!.offset, blocks[i]!);
+      return blocks[0]!;
+    });
   }
 
   valid(): boolean {
@@ -314,7 +395,8 @@ class SSTableIterator implements InternalIterator {
       }
       const handle = this.t.decodeHandle(this.index.value());
       if (handle.offset !== this.dataOffset || this.data === null) {
-        const b = this.t.readBlock(handle);
+        this.ahead.delete(this.dataOffset);
+        const b = this.load(handle, forward);
         if (b instanceof Promise) {
           return b.then((blk) => {
             this.setBlock(blk, handle.offset);
