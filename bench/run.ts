@@ -6,7 +6,18 @@ switch (which) {
     await main(rest);
     break;
   }
+  case 'compaction': {
+    const { main } = await import('./compaction.js');
+    await main(rest);
+    break;
+  }
+  case 'report': {
+    const { main } = await import('./report.js');
+    await main();
+    break;
+  }
   default:
-    console.error(`usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]`);
+    console.error(`usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]
+       npm run bench -- compaction [--n N] [--json FILE]`);
     process.exit(2);
 }
