@@ -149,6 +149,7 @@ export async function crashTrial(seed: number, options: { rounds?: number; durab
   } catch (e) {
     return fail((e as Error).stack ?? String(e));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // A killed child may leave its worker threads finishing a write for a moment: retry.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 }

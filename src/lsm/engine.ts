@@ -538,6 +538,11 @@ export class LsmEngine {
     return this.lastTimestamp;
   }
 
+  /** The engine's clock reading, ms since the epoch (the injected clock in tests). */
+  clockNow(): number {
+    return this.o.clock.now();
+  }
+
   /** Epoch of this writer. */
   get epoch(): number {
     return this.versions.epoch;

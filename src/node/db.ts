@@ -1,0 +1,62 @@
+// The Node.js entry of the DB() API: data under ./.dosql/<name> by default (hot and cold
+// tiers in local folders), or in memory for tests. Flushes and compactions run on worker
+// threads when the data is in a folder.
+import { resolve } from 'node:path';
+import { DoSQLError } from '../errors.js';
+import type { Retention } from '../compaction/retention.js';
+import type { CompactionOptions } from '../compaction/options.js';
+import { LsmEngine, type Durability } from '../lsm/engine.js';
+import { Database } from '../sql/api/database.js';
+import { FsObjectStore } from '../storage/fs-store.js';
+import { MemoryObjectStore } from '../storage/memory-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { Clock } from '../util/clock.js';
+import { workerExecutor } from './worker-executor.js';
+
+export interface DBOptions {
+  /** Folder holding the database (default `./.dosql/<name>`). */
+  path?: string;
+  /** `'memory'` keeps everything in memory (tests); default `'fs'`. */
+  storage?: 'fs' | 'memory';
+  /** A custom hot-tier store (overrides path and storage). */
+  store?: ObjectStore;
+  /** WAL durability: `full` (fsync per commit group, default), `normal`, `off`. */
+  durability?: Durability;
+  /** How much history time travel keeps (default '7d'). */
+  retention?: Retention;
+  /** Clock for commit timestamps and CURRENT_TIMESTAMP (tests inject a ManualClock). */
+  clock?: Clock;
+  /** Memtable size before a flush, bytes (default 64 MiB). */
+  memtableBytes?: number;
+  compaction?: Partial<CompactionOptions>;
+  /** Run flushes and compactions on worker threads (default true for folders). */
+  workerThreads?: boolean;
+}
+
+/**
+ * Opens (lazily: every method waits for the open) the database `name`.
+ * Throws INVALID_ARGUMENT for a bad name; open failures (a locked or corrupt database)
+ * surface from the first call.
+ */
+export function DB(name = 'default', options: DBOptions = {}): Database {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name) || name === '.' || name === '..') {
+    throw new DoSQLError('INVALID_ARGUMENT', `sql: database name must use letters, digits, '_', '-' or '.', got ${JSON.stringify(name)}`);
+  }
+  const open = async (): Promise<LsmEngine> => {
+    let store: ObjectStore;
+    if (options.store) store = options.store;
+    else if (options.storage === 'memory') store = new MemoryObjectStore();
+    else store = new FsObjectStore(resolve(options.path ?? `.dosql/${name}`));
+    const useWorkers = options.workerThreads ?? (!options.store && options.storage !== 'memory');
+    return LsmEngine.open({
+      store,
+      ...(options.durability ? { durability: options.durability } : {}),
+      ...(options.retention !== undefined ? { retention: options.retention } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.memtableBytes ? { memtableBytes: options.memtableBytes } : {}),
+      ...(options.compaction ? { compaction: options.compaction } : {}),
+      ...(useWorkers ? { executor: workerExecutor } : {}),
+    });
+  };
+  return new Database(open, name);
+}

@@ -1,0 +1,132 @@
+// Turns one parsed statement into something executable against a transaction: the one
+// SQL path every caller (API, CLI, Worker, benchmarks, conformance runner) goes through.
+import { DoSQLError } from '../../errors.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ExecEnv, Row } from '../execution/env.js';
+import type { Statement } from '../parser/ast.js';
+import { alterTable, createIndex, createTable, createTrigger, createView, drop } from '../planner/plan-ddl.js';
+import { planDelete, planInsert, planUpdate } from '../planner/plan-dml.js';
+import { planSelect } from '../planner/plan-select.js';
+import { PlannerContext } from '../planner/planner-context.js';
+import { Scope } from '../planner/scope.js';
+
+export interface ExecResult {
+  readonly rows: Row[];
+  readonly changes: number;
+  readonly lastInsertRowId?: bigint;
+}
+
+/** A statement planned against one catalog version. */
+export interface Executable {
+  readonly catalogVersion: number;
+  /** Result column names ([] for statements without results). */
+  readonly columns: readonly string[];
+  /** True when the statement returns rows (SELECT, RETURNING, EXPLAIN, some PRAGMAs). */
+  readonly returnsRows: boolean;
+  /** True when the statement may write. */
+  readonly writes: boolean;
+  execute(env: ExecEnv, sql: string): Promise<ExecResult>;
+  /** The rows, streamed (SELECT only; others return everything at once). */
+  stream?(env: ExecEnv): AsyncGenerator<Row[]>;
+}
+
+const NO_ROWS: Row[] = [];
+
+export function compileStatement(stmt: Statement, catalog: Catalog): Executable {
+  const v = catalog.version;
+  switch (stmt.kind) {
+    case 'select': {
+      const plan = planSelect(stmt, new Scope(undefined, 0), new PlannerContext(catalog));
+      return {
+        catalogVersion: v,
+        columns: plan.columnNames,
+        returnsRows: true,
+        writes: false,
+        execute: async (env) => ({ rows: await plan.run(env), changes: 0 }),
+        stream: (env) => plan.op.run(env),
+      };
+    }
+    case 'insert':
+    case 'update':
+    case 'delete': {
+      const pc = new PlannerContext(catalog);
+      const plan = stmt.kind === 'insert' ? planInsert(stmt, pc) : stmt.kind === 'update' ? planUpdate(stmt, pc) : planDelete(stmt, pc);
+      return {
+        catalogVersion: v,
+        columns: plan.columns,
+        returnsRows: plan.columns.length > 0,
+        writes: true,
+        execute: async (env) => {
+          const r = await plan.execute(env);
+          return { rows: r.rows, changes: r.changes, ...(r.lastInsertRowId !== undefined ? { lastInsertRowId: r.lastInsertRowId } : {}) };
+        },
+      };
+    }
+    case 'createTable':
+    case 'createIndex':
+    case 'createView':
+    case 'createTrigger':
+    case 'drop':
+    case 'alterTable':
+      return {
+        catalogVersion: v,
+        columns: [],
+        returnsRows: false,
+        writes: true,
+        execute: async (env, sql) => {
+          switch (stmt.kind) {
+            case 'createTable':
+              await createTable(env, stmt, sql);
+              break;
+            case 'createIndex':
+              await createIndex(env, stmt, sql);
+              break;
+            case 'createView':
+              await createView(env, stmt, sql);
+              break;
+            case 'createTrigger':
+              await createTrigger(env, stmt, sql);
+              break;
+            case 'drop':
+              await drop(env, stmt);
+              break;
+            case 'alterTable':
+              await alterTable(env, stmt);
+              break;
+          }
+          return { rows: NO_ROWS, changes: 0 };
+        },
+      };
+    case 'explain': {
+      if (!stmt.queryPlan) throw new DoSQLError('NOT_SUPPORTED', 'sql: EXPLAIN (bytecode) is not supported; use EXPLAIN QUERY PLAN');
+      const inner = stmt.statement;
+      let lines: string[];
+      if (inner.kind === 'select') lines = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog)).describe();
+      else if (inner.kind === 'update') lines = planUpdate(inner, new PlannerContext(catalog)).describe();
+      else if (inner.kind === 'delete') lines = planDelete(inner, new PlannerContext(catalog)).describe();
+      else if (inner.kind === 'insert') lines = planInsert(inner, new PlannerContext(catalog)).describe();
+      else lines = [];
+      const rows: Row[] = lines.map((l, i) => {
+        const depth = (l.length - l.trimStart().length) / 2;
+        return [BigInt(i + 2), BigInt(depth), 0n, l.trim()];
+      });
+      return { catalogVersion: v, columns: ['id', 'parent', 'notused', 'detail'], returnsRows: true, writes: false, execute: async () => ({ rows, changes: 0 }) };
+    }
+    case 'pragma':
+    case 'reindex':
+    case 'analyze':
+    case 'vacuum': {
+      if (stmt.kind === 'reindex' && stmt.name) {
+        const n = stmt.name;
+        if (!catalog.findTable(n) && !catalog.findIndex(n) && !['binary', 'nocase', 'rtrim'].includes(n.toLowerCase())) {
+          throw new DoSQLError('SQL_ERROR', `sql: unable to identify the object to be reindexed`);
+        }
+      }
+      // Indexes are maintained in the same commit as rows and statistics are not used:
+      // REINDEX, ANALYZE and VACUUM have nothing to do. Unknown PRAGMAs are ignored, as in SQLite.
+      return { catalogVersion: v, columns: [], returnsRows: false, writes: false, execute: async () => ({ rows: NO_ROWS, changes: 0 }) };
+    }
+    default:
+      throw new DoSQLError('INVALID_ARGUMENT', `sql: internal: ${stmt.kind} is handled by the session`);
+  }
+}

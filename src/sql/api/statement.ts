@@ -1,0 +1,118 @@
+// A prepared statement with better-sqlite3's method names (async here, because storage is).
+import { ExecEnv } from '../execution/env.js';
+import type { Database, Prepared, RunResult } from './database.js';
+import { rowsToObjects } from './database.js';
+import { bindParams, toJsValue, type BindParams, type BindValue, type JsValue } from './values.js';
+
+/** Arguments: positional values, or a single object of named parameters. */
+type Args = readonly BindValue[] | readonly [Readonly<Record<string, BindValue>>];
+
+function toParams(args: Args): BindParams | undefined {
+  if (args.length === 0) return undefined;
+  const first = args[0];
+  if (args.length === 1 && first !== null && typeof first === 'object' && !(first instanceof Uint8Array) && !Array.isArray(first)) {
+    return first as Readonly<Record<string, BindValue>>;
+  }
+  if (args.length === 1 && Array.isArray(first)) return first as readonly BindValue[];
+  return args as readonly BindValue[];
+}
+
+export class Statement {
+  private rawMode = false;
+  private safe = false;
+  private pluckMode = false;
+
+  /** @internal */
+  constructor(
+    private readonly db: Database,
+    private readonly p: Prepared,
+  ) {}
+
+  /** The SQL text. */
+  get source(): string {
+    return this.p.sql;
+  }
+
+  /** True when the statement returns rows. */
+  get reader(): boolean {
+    const k = this.p.parsed.statement.kind;
+    if (k === 'select' || k === 'explain') return true;
+    if (k === 'insert' || k === 'update' || k === 'delete') return (this.p.parsed.statement as { returning?: unknown }).returning !== undefined;
+    return false;
+  }
+
+  /** Rows as arrays instead of objects. */
+  raw(on = true): this {
+    this.rawMode = on;
+    if (on) this.pluckMode = false;
+    return this;
+  }
+
+  /** Only the first column of each row. */
+  pluck(on = true): this {
+    this.pluckMode = on;
+    if (on) this.rawMode = false;
+    return this;
+  }
+
+  /** INTEGER values as bigint. */
+  safeIntegers(on = true): this {
+    this.safe = on;
+    return this;
+  }
+
+  private shape(columns: readonly string[], rows: readonly (readonly import('../types/value.js').SqlValue[])[]): unknown[] {
+    if (this.rawMode) return rows.map((r) => r.map((v) => toJsValue(v, this.safe)));
+    if (this.pluckMode) return rows.map((r) => toJsValue(r[0] ?? null, this.safe));
+    return rowsToObjects(columns, rows as import('../execution/env.js').Row[], this.safe);
+  }
+
+  /** Every result row. */
+  async all<T = unknown>(...args: Args): Promise<T[]> {
+    const r = await this.db.execPrepared(this.p, toParams(args));
+    return this.shape(r.columns, r.rows) as T[];
+  }
+
+  /** The first result row, or undefined. */
+  async get<T = unknown>(...args: Args): Promise<T | undefined> {
+    return (await this.all<T>(...args))[0];
+  }
+
+  /** Runs the statement: `{ changes, lastInsertRowId, lsn }`. */
+  async run(...args: Args): Promise<RunResult> {
+    const r = await this.db.execPrepared(this.p, toParams(args));
+    const last = r.lastInsertRowId;
+    return { changes: r.changes, lastInsertRowId: last === undefined ? 0 : Number(last), lsn: r.lsn };
+  }
+
+  /** Result rows, streamed in batches from one read view (SELECT only). */
+  async *iterate<T = unknown>(...args: Args): AsyncGenerator<T> {
+    if (this.p.parsed.statement.kind !== 'select') {
+      for (const r of await this.all<T>(...args)) yield r;
+      return;
+    }
+    const engine = await this.db.engine();
+    const values = bindParams(this.p.parsed, toParams(args));
+    const txn = this.db.begin(engine);
+    try {
+      const plan = this.db.planFor(this.p, txn.catalog);
+      const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n);
+      for await (const b of plan.stream!(env)) for (const row of this.shape(plan.columns, b)) yield row as T;
+    } finally {
+      txn.release();
+    }
+  }
+
+  /** Result column names (plans the statement against the current schema). */
+  async columns(): Promise<{ name: string }[]> {
+    const engine = await this.db.engine();
+    const txn = this.db.begin(engine);
+    try {
+      return this.db.planFor(this.p, txn.catalog).columns.map((name) => ({ name }));
+    } finally {
+      txn.release();
+    }
+  }
+}
+
+export type { JsValue };

@@ -1,0 +1,62 @@
+// Conversions between JavaScript values and SQL values at the API boundary, following
+// better-sqlite3: integral numbers bind as INTEGER, other numbers as REAL, bigint as
+// INTEGER, strings as TEXT, Uint8Array as BLOB, null/undefined as NULL, booleans as 1/0.
+import { DoSQLError } from '../../errors.js';
+import type { ParsedStatement } from '../parser/ast.js';
+import type { SqlValue } from '../types/value.js';
+import { INT64_MAX, INT64_MIN } from '../types/value.js';
+
+/** A value accepted as a parameter. */
+export type BindValue = null | undefined | number | bigint | string | boolean | Uint8Array;
+/** Parameters: positional values, or one object of named values (with or without the `:`/`@`/`$` prefix). */
+export type BindParams = readonly BindValue[] | Readonly<Record<string, BindValue>>;
+
+/** A value as returned to JavaScript: INTEGER as number (or bigint with safeIntegers). */
+export type JsValue = null | number | bigint | string | Uint8Array;
+
+export function toSqlValue(v: BindValue, where: string): SqlValue {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+      return Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808 ? BigInt(v) : v;
+    case 'bigint':
+      if (v < INT64_MIN || v > INT64_MAX) throw new DoSQLError('RANGE', `sql: ${where}: bigint ${v} is outside the signed 64-bit range`);
+      return v;
+    case 'string':
+      return v;
+    case 'boolean':
+      return v ? 1n : 0n;
+    default:
+      if (v instanceof Uint8Array) return v;
+      throw new DoSQLError('INVALID_ARGUMENT', `sql: ${where}: cannot bind a value of type ${Object.prototype.toString.call(v)}; use number, bigint, string, boolean, Uint8Array or null`);
+  }
+}
+
+/** Binds `params` to the statement's parameter slots (1-based indexes → array positions). */
+export function bindParams(p: ParsedStatement, params: BindParams | undefined): SqlValue[] {
+  const out: SqlValue[] = new Array(p.paramCount).fill(null);
+  if (params === undefined) return out;
+  if (Array.isArray(params)) {
+    const arr = params as readonly BindValue[];
+    if (arr.length > p.paramCount) throw new DoSQLError('RANGE', `sql: too many parameters: the statement takes ${p.paramCount}, got ${arr.length}`);
+    for (let i = 0; i < arr.length; i++) out[i] = toSqlValue(arr[i], `parameter ${i + 1}`);
+    return out;
+  }
+  const obj = params as Readonly<Record<string, BindValue>>;
+  for (const [name, index] of p.paramNames) {
+    const bare = name.slice(1);
+    const v = name in obj ? obj[name] : bare in obj ? obj[bare] : undefined;
+    if (v === undefined && !(name in obj) && !(bare in obj)) throw new DoSQLError('RANGE', `sql: missing named parameter ${name}`);
+    out[index - 1] = toSqlValue(v, `parameter ${name}`);
+  }
+  return out;
+}
+
+/** Converts a result value for JavaScript. Integers outside ±2^53 need safeIntegers: no silent precision loss. */
+export function toJsValue(v: SqlValue, safeIntegers: boolean): JsValue {
+  if (typeof v !== 'bigint' || safeIntegers) return v;
+  if (v > 9007199254740991n || v < -9007199254740991n) {
+    throw new DoSQLError('RANGE', `sql: integer ${v} cannot be represented exactly as a number; use safeIntegers(true) to receive bigint`);
+  }
+  return Number(v);
+}

@@ -1,0 +1,118 @@
+// Schema objects of the catalog (tables, indexes, views, triggers) and their persisted
+// JSON form. The catalog is itself a versioned table in the LSM (table id 1, see
+// docs/format/row.md), so every schema travels with time travel and branches.
+import { DoSQLError } from '../../errors.js';
+import type { CreateTriggerStmt, Expr, ForeignKeyClause, SelectStmt, ConflictAction } from '../parser/ast.js';
+import type { Affinity } from '../types/affinity.js';
+import type { Collation } from '../types/compare.js';
+
+export interface ColumnSchema {
+  /** Stable id: the slot in the row value (docs/format/row.md). Never reused. */
+  readonly id: number;
+  readonly name: string;
+  /** Declared type as written (e.g. "VARCHAR(10)"), or "" when none. */
+  readonly type: string;
+  readonly affinity: Affinity;
+  readonly notNull: boolean;
+  readonly notNullConflict?: ConflictAction;
+  readonly defaultExpr?: Expr;
+  readonly collation: Collation;
+  /** Part of the PRIMARY KEY. */
+  readonly primaryKey: boolean;
+  readonly generated?: { readonly expr: Expr; readonly stored: boolean };
+}
+
+export interface UniqueConstraintSchema {
+  readonly name?: string;
+  /** Index into TableSchema.columns. */
+  readonly columns: readonly number[];
+  readonly onConflict?: ConflictAction;
+}
+
+export interface TableSchema {
+  readonly type: 'table';
+  readonly name: string;
+  /** Key-space id of the table's rows (>= 16). */
+  readonly id: number;
+  readonly columns: readonly ColumnSchema[];
+  readonly nextColumnId: number;
+  readonly withoutRowid: boolean;
+  /** Index into `columns` of the INTEGER PRIMARY KEY (rowid alias), or -1. */
+  readonly rowidAlias: number;
+  /** Indexes into `columns`, in PRIMARY KEY order ([] when none). */
+  readonly primaryKey: readonly number[];
+  readonly pkConflict?: ConflictAction;
+  readonly autoincrement: boolean;
+  readonly checks: readonly { readonly name?: string; readonly expr: Expr }[];
+  readonly foreignKeys: readonly { readonly name?: string; readonly columns: readonly string[]; readonly fk: ForeignKeyClause }[];
+  readonly sql: string;
+}
+
+export interface IndexColumnSchema {
+  /** Stable column id (survives renames). */
+  readonly columnId: number;
+  readonly collation: Collation;
+  readonly desc: boolean;
+}
+
+export interface IndexSchema {
+  readonly type: 'index';
+  readonly name: string;
+  readonly id: number;
+  readonly table: string;
+  readonly unique: boolean;
+  readonly columns: readonly IndexColumnSchema[];
+  readonly where?: Expr;
+  readonly onConflict?: ConflictAction;
+  /** Created for a UNIQUE / PRIMARY KEY constraint (sqlite_autoindex_*): dropped with the table only. */
+  readonly auto: boolean;
+  /** Secondary-index method (e.g. VECTOR) when not a plain B-tree-like index. */
+  readonly using?: string;
+  readonly sql: string;
+}
+
+export interface ViewSchema {
+  readonly type: 'view';
+  readonly name: string;
+  readonly columns?: readonly string[];
+  readonly select: SelectStmt;
+  readonly sql: string;
+}
+
+export interface TriggerSchema {
+  readonly type: 'trigger';
+  readonly name: string;
+  readonly table: string;
+  readonly stmt: CreateTriggerStmt;
+  readonly sql: string;
+}
+
+export type SchemaObject = TableSchema | IndexSchema | ViewSchema | TriggerSchema;
+
+// JSON cannot carry bigint or bytes: literals are tagged objects.
+function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return { $int: value.toString() };
+  if (value instanceof Uint8Array) return { $blob: Array.from(value) };
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.$int === 'string') return BigInt(o.$int);
+    if (Array.isArray(o.$blob)) return Uint8Array.from(o.$blob as number[]);
+  }
+  return value;
+}
+
+export function encodeSchemaObject(o: SchemaObject): string {
+  return JSON.stringify(o, replacer);
+}
+
+export function decodeSchemaObject(text: string): SchemaObject {
+  try {
+    return JSON.parse(text, reviver) as SchemaObject;
+  } catch (e) {
+    throw new DoSQLError('CORRUPTION', `sql: catalog entry is not valid JSON`, { cause: e });
+  }
+}

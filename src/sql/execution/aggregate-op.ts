@@ -1,0 +1,131 @@
+// GROUP BY and aggregate functions (lang_aggfunc.html, lang_select.html#resultset).
+// Output rows are the group's representative input row followed by one slot per
+// aggregate, so bare columns in an aggregate query read the representative row — the
+// last row of the group, or the row holding the min()/max() when that is the only
+// aggregate, as SQLite documents.
+import { DoSQLError } from '../../errors.js';
+import type { Compiled } from '../planner/compile-expr.js';
+import type { Collation } from '../types/compare.js';
+import type { SqlValue } from '../types/value.js';
+import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import * as ops from './ops.js';
+import { evaluate, rowKey, type Operator } from './operators.js';
+
+export interface AggSpec {
+  readonly name: string;
+  readonly args: readonly Compiled[];
+  readonly distinct: boolean;
+  readonly filter?: Compiled;
+  readonly collation: Collation;
+}
+
+interface Group {
+  rep: Row;
+  accs: ops.Accumulator[];
+  distinct: (Set<unknown> | undefined)[];
+  best: SqlValue;
+}
+
+export class AggregateOp implements Operator {
+  private readonly minMax: 'min' | 'max' | undefined;
+  private readonly async: boolean;
+
+  constructor(
+    readonly input: Operator,
+    readonly groupBy: readonly Compiled[],
+    readonly aggs: readonly AggSpec[],
+    readonly inputWidth: number,
+  ) {
+    const only = aggs.length === 1 ? aggs[0]! : undefined;
+    this.minMax = only && only.args.length === 1 && (only.name === 'min' || only.name === 'max') ? only.name : undefined;
+    this.async = [...groupBy, ...aggs.flatMap((a) => (a.filter ? [...a.args, a.filter] : a.args))].some((c) => c.subqueries.length > 0);
+  }
+
+  private newGroup(rep: Row): Group {
+    return {
+      rep,
+      accs: this.aggs.map((a) => ops.aggregateFunction(a.name)!.create(a.collation)),
+      distinct: this.aggs.map((a) => (a.distinct ? new Set<unknown>() : undefined)),
+      best: null,
+    };
+  }
+
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const groups = new Map<unknown, Group>();
+    const keyVals: Row = new Array(this.groupBy.length);
+    const gcoll = this.groupBy.map((g) => g.collation ?? 'BINARY');
+    let single: Group | undefined;
+    for await (const batch of this.input.run(env)) {
+      for (const row of batch) {
+        let g: Group;
+        if (this.groupBy.length === 0) {
+          g = single ??= this.newGroup(row);
+        } else {
+          for (let i = 0; i < this.groupBy.length; i++) keyVals[i] = this.async ? await evaluate(this.groupBy[i]!, row, env) : this.groupBy[i]!.ev(row, env);
+          const k = rowKey(keyVals, keyVals.length, gcoll);
+          let found = groups.get(k);
+          if (!found) {
+            found = this.newGroup(row);
+            groups.set(k, found);
+          }
+          g = found;
+        }
+        let newRep = !this.minMax;
+        for (let a = 0; a < this.aggs.length; a++) {
+          const spec = this.aggs[a]!;
+          if (spec.filter && ops.toBool(this.async ? await evaluate(spec.filter, row, env) : spec.filter.ev(row, env)) !== true) continue;
+          const args: SqlValue[] = new Array(spec.args.length);
+          for (let i = 0; i < args.length; i++) args[i] = this.async ? await evaluate(spec.args[i]!, row, env) : spec.args[i]!.ev(row, env);
+          const dset = g.distinct[a];
+          if (dset) {
+            if (args[0] === null) continue;
+            const k = ops.hashKey(args[0]!, spec.collation);
+            if (dset.has(k)) continue;
+            dset.add(k);
+          }
+          if (this.minMax && args[0] !== null) {
+            const c = g.best === null ? 0 : ops.compare(args[0]!, g.best, spec.collation);
+            if (g.best === null || (this.minMax === 'min' ? c < 0 : c > 0)) {
+              g.best = args[0]!;
+              newRep = true;
+            }
+          }
+          g.accs[a]!.step(args);
+        }
+        if (newRep) g.rep = row;
+      }
+    }
+    if (this.groupBy.length === 0) {
+      const g = single ?? this.newGroup(new Array(this.inputWidth).fill(null));
+      yield [this.output(g)];
+      return;
+    }
+    let out: Row[] = [];
+    for (const g of groups.values()) {
+      out.push(this.output(g));
+      if (out.length >= BATCH_ROWS) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length) yield out;
+  }
+
+  private output(g: Group): Row {
+    const r: Row = g.rep.slice(0, this.inputWidth);
+    while (r.length < this.inputWidth) r.push(null);
+    for (const acc of g.accs) r.push(acc.result());
+    return r;
+  }
+
+  describe(out: string[], depth: number): void {
+    this.input.describe(out, depth);
+    if (this.groupBy.length) out.push(`${'  '.repeat(depth)}USE TEMP B-TREE FOR GROUP BY`);
+  }
+}
+
+export function checkAggregateArity(name: string, n: number): void {
+  const f = ops.aggregateFunction(name);
+  if (!f) throw new DoSQLError('SQL_ERROR', `sql: no such function: ${name}`);
+  if (n < f.minArgs || (f.maxArgs >= 0 && n > f.maxArgs)) throw new DoSQLError('SQL_ERROR', `sql: wrong number of arguments to function ${name}()`);
+}

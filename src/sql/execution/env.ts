@@ -1,0 +1,41 @@
+// Per-execution state shared by the operators and compiled expressions of one statement.
+import type { Transaction } from '../txn/transaction.js';
+import type { SqlValue } from '../types/value.js';
+
+/** A row flowing between operators: values at fixed positions decided by the planner. */
+export type Row = SqlValue[];
+
+/** How many rows operators pass per batch. */
+export const BATCH_ROWS = 256;
+
+/** Connection-level facts some SQL functions report (changes(), last_insert_rowid()). */
+export interface SessionInfo {
+  changes: number;
+  totalChanges: number;
+  lastInsertRowId: bigint;
+}
+
+export class ExecEnv {
+  /** Rows of enclosing queries, by nesting level, for correlated references. */
+  readonly outer: Row[] = [];
+  /** Results of subqueries prepared for the row being evaluated, by subquery slot. */
+  readonly sub: unknown[] = [];
+  /** Uncorrelated subquery results, computed once per statement execution. */
+  readonly subCache = new Map<number, unknown>();
+  private readonly now: number;
+
+  constructor(
+    readonly txn: Transaction,
+    readonly params: readonly SqlValue[],
+    readonly session: SessionInfo,
+    nowMs: number,
+    readonly random: () => bigint,
+  ) {
+    this.now = nowMs;
+  }
+
+  /** The statement's clock reading: constant within one statement, as SQLite's 'now'. */
+  nowMs(): number {
+    return this.now;
+  }
+}

@@ -1,0 +1,366 @@
+// Row operators: each turns batches of rows into batches of rows. They are pulled by the
+// statement (streaming); Sort, Aggregate and set operations buffer by nature.
+import { DoSQLError } from '../../errors.js';
+import type { Compiled, SubqueryRef } from '../planner/compile-expr.js';
+import { InSet } from '../planner/compile-expr.js';
+import * as ops from './ops.js';
+import type { Collation } from '../types/compare.js';
+import type { SqlValue } from '../types/value.js';
+import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+
+export interface Operator {
+  run(env: ExecEnv): AsyncGenerator<Row[]>;
+  /** EXPLAIN QUERY PLAN lines, indented by depth. */
+  describe(out: string[], depth: number): void;
+}
+
+/** Computes the results of `subs` for `row` into env.sub (cached when uncorrelated). */
+export async function prepareSubqueries(subs: readonly SubqueryRef[], row: Row, env: ExecEnv): Promise<void> {
+  for (const s of subs) {
+    if (!s.correlated) {
+      const hit = env.subCache.get(s.slot);
+      if (hit !== undefined) {
+        env.sub[s.slot] = hit;
+        continue;
+      }
+    }
+    const saved = env.outer[s.level];
+    env.outer[s.level] = row;
+    let res: unknown;
+    try {
+      if (s.kind === 'scalar') {
+        const rows = await s.plan.run(env, 1);
+        res = rows.length ? rows[0]![0]! : null;
+      } else if (s.kind === 'exists') {
+        res = (await s.plan.run(env, 1)).length > 0;
+      } else res = new InSet(await s.plan.run(env));
+    } finally {
+      if (saved !== undefined) env.outer[s.level] = saved;
+    }
+    env.sub[s.slot] = res;
+    if (!s.correlated) env.subCache.set(s.slot, res);
+  }
+}
+
+/** Evaluates `c` on `row`, preparing its subqueries first when it has any. */
+export function evaluate(c: Compiled, row: Row, env: ExecEnv): SqlValue | Promise<SqlValue> {
+  if (c.subqueries.length === 0) return c.ev(row, env);
+  return prepareSubqueries(c.subqueries, row, env).then(() => c.ev(row, env));
+}
+
+/** Keeps the rows for which every predicate is true (NULL counts as false). */
+export async function filterRows(rows: Row[], preds: readonly Compiled[], env: ExecEnv): Promise<Row[]> {
+  if (preds.length === 0) return rows;
+  const out: Row[] = [];
+  const needsAsync = preds.some((p) => p.subqueries.length > 0);
+  for (const r of rows) {
+    let ok = true;
+    for (const p of preds) {
+      const v = needsAsync ? await evaluate(p, r, env) : p.ev(r, env);
+      if (ops.toBool(v) !== true) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) out.push(r);
+  }
+  return out;
+}
+
+export function predicatesPass(preds: readonly Compiled[], row: Row, env: ExecEnv): boolean | Promise<boolean> {
+  for (let i = 0; i < preds.length; i++) {
+    const p = preds[i]!;
+    if (p.subqueries.length) return predicatesPassAsync(preds, i, row, env);
+    if (ops.toBool(p.ev(row, env)) !== true) return false;
+  }
+  return true;
+}
+
+async function predicatesPassAsync(preds: readonly Compiled[], from: number, row: Row, env: ExecEnv): Promise<boolean> {
+  for (let i = from; i < preds.length; i++) {
+    if (ops.toBool(await evaluate(preds[i]!, row, env)) !== true) return false;
+  }
+  return true;
+}
+
+export class FilterOp implements Operator {
+  constructor(
+    readonly input: Operator,
+    readonly preds: readonly Compiled[],
+  ) {}
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    for await (const b of this.input.run(env)) {
+      const out = await filterRows(b, this.preds, env);
+      if (out.length) yield out;
+    }
+  }
+  describe(out: string[], depth: number): void {
+    this.input.describe(out, depth);
+  }
+}
+
+/** Computes output rows from input rows. */
+export class ProjectOp implements Operator {
+  private readonly async: boolean;
+  constructor(
+    readonly input: Operator,
+    readonly exprs: readonly Compiled[],
+  ) {
+    this.async = exprs.some((e) => e.subqueries.length > 0);
+  }
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const exprs = this.exprs;
+    const n = exprs.length;
+    for await (const b of this.input.run(env)) {
+      const out: Row[] = new Array(b.length);
+      for (let i = 0; i < b.length; i++) {
+        const r = b[i]!;
+        const o: Row = new Array(n);
+        if (this.async) for (let j = 0; j < n; j++) o[j] = await evaluate(exprs[j]!, r, env);
+        else for (let j = 0; j < n; j++) o[j] = exprs[j]!.ev(r, env);
+        out[i] = o;
+      }
+      yield out;
+    }
+  }
+  describe(out: string[], depth: number): void {
+    this.input.describe(out, depth);
+  }
+}
+
+/** One row with no columns: a SELECT without FROM. */
+export class SingleRowOp implements Operator {
+  constructor(readonly width: number) {}
+  async *run(): AsyncGenerator<Row[]> {
+    yield [new Array(this.width).fill(null)];
+  }
+  describe(): void {}
+}
+
+/** Rows materialised by the caller (VALUES, CTE working tables). */
+export class RowsOp implements Operator {
+  constructor(
+    readonly rows: () => Row[] | Promise<Row[]>,
+    readonly label: string,
+  ) {}
+  async *run(): AsyncGenerator<Row[]> {
+    const rows = await this.rows();
+    for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
+  }
+  describe(out: string[], depth: number): void {
+    if (this.label) out.push(`${'  '.repeat(depth)}${this.label}`);
+  }
+}
+
+export interface SortKey {
+  /** Position in the rows being sorted. */
+  readonly index: number;
+  readonly desc: boolean;
+  readonly nullsFirst: boolean;
+  readonly collation: Collation;
+}
+
+export function compareRows(a: Row, b: Row, keys: readonly SortKey[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = a[k.index]!;
+    const y = b[k.index]!;
+    let c: number;
+    if (x === null || y === null) {
+      if (x === y) continue;
+      c = x === null ? (k.nullsFirst ? -1 : 1) : k.nullsFirst ? 1 : -1;
+      if (c !== 0) return c;
+      continue;
+    }
+    c = ops.compare(x, y, k.collation);
+    if (c !== 0) return k.desc ? -c : c;
+  }
+  return 0;
+}
+
+/** ORDER BY: buffers everything, stable sort. With `limit` keeps only what LIMIT+OFFSET needs. */
+export class SortOp implements Operator {
+  constructor(
+    readonly input: Operator,
+    readonly keys: readonly SortKey[],
+  ) {}
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const all: Row[] = [];
+    for await (const b of this.input.run(env)) for (const r of b) all.push(r);
+    const keys = this.keys;
+    all.sort((a, b) => compareRows(a, b, keys));
+    for (let i = 0; i < all.length; i += BATCH_ROWS) yield all.slice(i, i + BATCH_ROWS);
+  }
+  describe(out: string[], depth: number): void {
+    this.input.describe(out, depth);
+    out.push(`${'  '.repeat(depth)}USE TEMP B-TREE FOR ORDER BY`);
+  }
+}
+
+/** Map key of a row's first `n` values (DISTINCT, GROUP BY, set operations). */
+export function rowKey(r: Row, n: number, collations?: readonly Collation[]): unknown {
+  if (n === 1) return ops.hashKey(r[0]!, collations?.[0] ?? 'BINARY');
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const k = ops.hashKey(r[i]!, collations?.[i] ?? 'BINARY');
+    s += typeof k === 'string' ? `s${k.length}:${k}` : `${typeof k}:${String(k)};`;
+  }
+  return s;
+}
+
+/** DISTINCT over the first `n` columns. */
+export class DistinctOp implements Operator {
+  constructor(
+    readonly input: Operator,
+    readonly n: number,
+    readonly collations?: readonly Collation[],
+  ) {}
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const seen = new Set<unknown>();
+    for await (const b of this.input.run(env)) {
+      const out: Row[] = [];
+      for (const r of b) {
+        const k = rowKey(r, this.n, this.collations);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(r);
+      }
+      if (out.length) yield out;
+    }
+  }
+  describe(out: string[], depth: number): void {
+    this.input.describe(out, depth);
+    out.push(`${'  '.repeat(depth)}USE TEMP B-TREE FOR DISTINCT`);
+  }
+}
+
+/** LIMIT / OFFSET with values computed at run time (SQLite: negative LIMIT means none). */
+export class LimitOp implements Operator {
+  constructor(
+    readonly input: Operator,
+    readonly limit: Compiled | undefined,
+    readonly offset: Compiled | undefined,
+    /** An extra cap from the caller (scalar subqueries need one row). */
+    readonly cap?: number,
+  ) {}
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    let limit = this.limit ? toLimit(await evaluate(this.limit, [], env), 'LIMIT') : -1;
+    let offset = this.offset ? toLimit(await evaluate(this.offset, [], env), 'OFFSET') : 0;
+    if (offset < 0) offset = 0;
+    if (limit < 0) limit = Infinity;
+    if (limit === 0) return;
+    for await (const b of this.input.run(env)) {
+      let rows = b;
+      if (offset > 0) {
+        if (offset >= rows.length) {
+          offset -= rows.length;
+          continue;
+        }
+        rows = rows.slice(offset);
+        offset = 0;
+      }
+      if (rows.length >= limit) {
+        yield rows.slice(0, limit);
+        return;
+      }
+      limit -= rows.length;
+      yield rows;
+    }
+  }
+  describe(out: string[], depth: number): void {
+    this.input.describe(out, depth);
+  }
+}
+
+function toLimit(v: SqlValue, what: string): number {
+  const n = ops.applyAffinity(v, 'NUMERIC');
+  if (typeof n === 'bigint') return Number(n);
+  if (typeof n === 'number' && Number.isInteger(n)) return n;
+  throw new DoSQLError('MISMATCH', `sql: datatype mismatch in ${what}`);
+}
+
+/** Drops hidden trailing columns (sort keys) from rows. */
+export class TrimOp implements Operator {
+  constructor(
+    readonly input: Operator,
+    readonly n: number,
+  ) {}
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    for await (const b of this.input.run(env)) {
+      for (let i = 0; i < b.length; i++) if (b[i]!.length > this.n) b[i]!.length = this.n;
+      yield b;
+    }
+  }
+  describe(out: string[], depth: number): void {
+    this.input.describe(out, depth);
+  }
+}
+
+/** UNION / UNION ALL / INTERSECT / EXCEPT (lang_select.html#compound). */
+export class CompoundOp implements Operator {
+  constructor(
+    readonly left: Operator,
+    readonly right: Operator,
+    readonly op: 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT',
+    readonly n: number,
+    readonly collations: readonly Collation[],
+  ) {}
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const { n, collations } = this;
+    if (this.op === 'UNION ALL') {
+      yield* this.left.run(env);
+      yield* this.right.run(env);
+      return;
+    }
+    if (this.op === 'UNION') {
+      const seen = new Set<unknown>();
+      for (const side of [this.left, this.right]) {
+        for await (const b of side.run(env)) {
+          const out: Row[] = [];
+          for (const r of b) {
+            const k = rowKey(r, n, collations);
+            if (!seen.has(k)) {
+              seen.add(k);
+              out.push(r);
+            }
+          }
+          if (out.length) yield out;
+        }
+      }
+      return;
+    }
+    const right = new Set<unknown>();
+    for await (const b of this.right.run(env)) for (const r of b) right.add(rowKey(r, n, collations));
+    const seen = new Set<unknown>();
+    const keep = this.op === 'INTERSECT';
+    for await (const b of this.left.run(env)) {
+      const out: Row[] = [];
+      for (const r of b) {
+        const k = rowKey(r, n, collations);
+        if (right.has(k) !== keep || seen.has(k)) continue;
+        seen.add(k);
+        out.push(r);
+      }
+      if (out.length) yield out;
+    }
+  }
+  describe(out: string[], depth: number): void {
+    out.push(`${'  '.repeat(depth)}COMPOUND QUERY`);
+    out.push(`${'  '.repeat(depth + 1)}LEFT-MOST SUBQUERY`);
+    this.left.describe(out, depth + 2);
+    out.push(`${'  '.repeat(depth + 1)}${this.op}`);
+    this.right.describe(out, depth + 2);
+  }
+}
+
+/** Collects every row of an operator. */
+export async function collect(op: Operator, env: ExecEnv, cap = Infinity): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const b of op.run(env)) {
+    for (const r of b) {
+      rows.push(r);
+      if (rows.length >= cap) return rows;
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,106 @@
+// The value operations the planner and operators use, gathered in one place so the
+// executor depends on a small surface of src/sql/types and src/sql/functions.
+import { DoSQLError } from '../../errors.js';
+import { getAggregateFunction, type Accumulator, type AggregateFunction } from '../functions/aggregate.js';
+import { getScalarFunction, type ScalarFunction } from '../functions/scalar.js';
+import { affinityOfDeclaredType, applyAffinity as applyAff, type Affinity } from '../types/affinity.js';
+import * as arithm from '../types/arith.js';
+import { castTo } from '../types/cast.js';
+import { compareValues, getCollation, type Collation } from '../types/compare.js';
+import { toBoolean, toText } from '../types/convert.js';
+import { groupKeyCollated } from '../types/group-key.js';
+import { globMatch, likeMatch } from '../types/like.js';
+import type { SqlValue } from '../types/value.js';
+
+export type { Accumulator, AggregateFunction, ScalarFunction };
+
+export const compare = compareValues;
+export const toBool = toBoolean;
+export const negate = arithm.negate;
+export const bitNot = arithm.bitNot;
+export const concat = arithm.concat;
+export const cast = castTo;
+
+export function applyAffinity(v: SqlValue, a: Affinity): SqlValue {
+  return applyAff(v, a);
+}
+
+export function affinityOf(typeName: string | undefined): Affinity {
+  return affinityOfDeclaredType(typeName);
+}
+
+export function collation(name: string): Collation {
+  return getCollation(name);
+}
+
+/** Map key under a collation: equal keys iff the values are equal for GROUP BY / DISTINCT / IN. */
+export function hashKey(v: SqlValue, coll: Collation): unknown {
+  return groupKeyCollated(v, coll);
+}
+
+type Binary = (a: SqlValue, b: SqlValue) => SqlValue;
+
+export function arith(op: '+' | '-' | '*' | '/' | '%'): Binary {
+  switch (op) {
+    case '+':
+      return arithm.add;
+    case '-':
+      return arithm.subtract;
+    case '*':
+      return arithm.multiply;
+    case '/':
+      return arithm.divide;
+    case '%':
+      return arithm.remainder;
+  }
+}
+
+export function bitwise(op: '&' | '|' | '<<' | '>>'): Binary {
+  switch (op) {
+    case '&':
+      return arithm.bitAnd;
+    case '|':
+      return arithm.bitOr;
+    case '<<':
+      return arithm.shiftLeft;
+    case '>>':
+      return arithm.shiftRight;
+  }
+}
+
+/** LIKE (lang_expr.html#like): ASCII case-insensitive; operands converted to text. */
+export function like(pattern: SqlValue, value: SqlValue, escape: SqlValue | undefined): boolean | null {
+  const p = toText(pattern);
+  const v = toText(value);
+  if (p === null || v === null) return null;
+  let esc: string | undefined;
+  if (escape !== undefined) {
+    const e = toText(escape);
+    if (e === null) return null;
+    if ([...e].length !== 1) throw new DoSQLError('SQL_ERROR', 'sql: ESCAPE expression must be a single character');
+    esc = e;
+  }
+  return likeMatch(p, v, esc);
+}
+
+export function glob(pattern: SqlValue, value: SqlValue): boolean | null {
+  const p = toText(pattern);
+  const v = toText(value);
+  if (p === null || v === null) return null;
+  return globMatch(p, v);
+}
+
+export function scalarFunction(name: string): ScalarFunction | undefined {
+  return getScalarFunction(name);
+}
+
+export function aggregateFunction(name: string): AggregateFunction | undefined {
+  return getAggregateFunction(name);
+}
+
+/** True for calls that aggregate: count(*) and the aggregate functions; min/max only with one argument. */
+export function isAggregate(name: string, nargs: number, star: boolean): boolean {
+  if (star) return name === 'count';
+  if ((name === 'min' || name === 'max') && nargs !== 1) return false;
+  return getAggregateFunction(name) !== undefined;
+}

@@ -1,0 +1,97 @@
+// Reads rows of one table into the planner's row layout: the table's columns in declared
+// order at `offset`, then the rowid (rowid tables), inside rows `width` wide.
+import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
+import type { KeyValue } from '../../mvcc/key-codec.js';
+import type { TableSchema } from '../catalog/schema.js';
+import { decodeRowInto } from '../rows/row-codec.js';
+import { rowidFromKey } from '../rows/row-keys.js';
+import type { SqlValue } from '../types/value.js';
+import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+
+export class TableReader {
+  private readonly slotOf: Int32Array;
+  private readonly defaults: SqlValue[];
+  private readonly slots: SqlValue[] = [];
+  /** Number of row positions this table fills: its columns, plus the rowid for rowid tables. */
+  readonly columnCount: number;
+
+  constructor(
+    readonly table: TableSchema,
+    /** Width of the rows produced (the whole scope); set once every source is known. */
+    public width: number,
+    readonly offset: number,
+    /** Default of each column for rows written before ADD COLUMN (constant values). */
+    defaults: readonly SqlValue[],
+  ) {
+    this.slotOf = Int32Array.from(table.columns.map((c) => c.id));
+    this.defaults = [...defaults];
+    this.columnCount = table.columns.length + (table.withoutRowid ? 0 : 1);
+  }
+
+  /** Decodes one stored row into a new `width`-wide row. */
+  decode(uk: Uint8Array, value: Uint8Array, branch: number): Row {
+    const row: Row = new Array(this.width).fill(null);
+    this.decodeInto(row, uk, value, branch);
+    return row;
+  }
+
+  decodeInto(row: Row, uk: Uint8Array, value: Uint8Array, branch: number): void {
+    const slots = this.slots;
+    const n = decodeRowInto(value, slots);
+    const cols = this.table.columns;
+    const off = this.offset;
+    for (let i = 0; i < cols.length; i++) {
+      const s = this.slotOf[i]!;
+      row[off + i] = s < n ? slots[s]! : this.defaults[i]!;
+    }
+    if (!this.table.withoutRowid) {
+      const rowid = rowidFromKey(uk, this.prefixLen(branch));
+      row[off + cols.length] = rowid;
+      if (this.table.rowidAlias >= 0) row[off + this.table.rowidAlias] = rowid;
+    }
+  }
+
+  private cachedPrefix = -1;
+  private cachedBranch = -1;
+  private prefixLen(branch: number): number {
+    if (branch !== this.cachedBranch) {
+      this.cachedBranch = branch;
+      this.cachedPrefix = encodeTablePrefix(branch, this.table.id).length;
+    }
+    return this.cachedPrefix;
+  }
+
+  /** Key bounds of the whole table. */
+  bounds(branch: number): { lower: Uint8Array; upper: Uint8Array } {
+    return { lower: encodeTablePrefix(branch, this.table.id), upper: encodeTablePrefix(branch, this.table.id + 1) };
+  }
+
+  /** Rows with user keys in [lower, upper), in batches. */
+  async *scan(env: ExecEnv, lower?: Uint8Array, upper?: Uint8Array, reverse = false): AsyncGenerator<Row[]> {
+    const branch = env.txn.branch;
+    const b = this.bounds(branch);
+    let batch: Row[] = [];
+    for await (const e of env.txn.scan(lower ?? b.lower, upper ?? b.upper, reverse)) {
+      batch.push(this.decode(e.uk, e.value, branch));
+      if (batch.length >= BATCH_ROWS) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+
+  /** The row with this key tuple, or undefined. */
+  get(env: ExecEnv, key: readonly KeyValue[]): Row | undefined | Promise<Row | undefined> {
+    const branch = env.txn.branch;
+    const uk = encodeUserKey(branch, this.table.id, key);
+    return this.getRaw(env, uk);
+  }
+
+  getRaw(env: ExecEnv, uk: Uint8Array): Row | undefined | Promise<Row | undefined> {
+    const branch = env.txn.branch;
+    const v = env.txn.get(uk);
+    if (v instanceof Promise) return v.then((x) => (x ? this.decode(uk, x, branch) : undefined));
+    return v ? this.decode(uk, v, branch) : undefined;
+  }
+}

@@ -1,0 +1,191 @@
+// Writes rows of one table with its constraints and secondary indexes, in the
+// transaction's write set (so the row and its index entries commit in one LSN).
+// Constraint order and conflict resolution follow SQLite (lang_conflict.html,
+// lang_createtable.html): NOT NULL, CHECK, then PRIMARY KEY / UNIQUE, with
+// REPLACE deleting the conflicting rows and IGNORE skipping the row.
+import { DoSQLError } from '../../errors.js';
+import { encodeRange } from '../../lsm/engine-types.js';
+import { encodeTablePrefix } from '../../mvcc/internal-key.js';
+import type { IndexSchema, TableSchema } from '../catalog/schema.js';
+import type { ConflictAction } from '../parser/ast.js';
+import { encodeRow } from '../rows/row-codec.js';
+import { indexColumnPositions, indexKey, indexValues, rowKey, rowidFromKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
+import type { Compiled } from '../planner/compile-expr.js';
+import type { SqlValue } from '../types/value.js';
+import { INT64_MAX } from '../types/value.js';
+import type { ExecEnv, Row } from './env.js';
+import * as ops from './ops.js';
+import { evaluate } from './operators.js';
+import type { TableReader } from './table-reader.js';
+import { bytesEqual } from '../../util/bytes.js';
+
+const EMPTY = new Uint8Array(0);
+
+export interface CheckConstraint {
+  readonly name?: string;
+  readonly text: string;
+  readonly c: Compiled;
+}
+
+/** A conflict the caller may resolve itself (UPSERT). */
+export interface UniqueConflict {
+  readonly rowKey: Uint8Array;
+  readonly index?: IndexSchema;
+}
+
+export class TableWriter {
+  private readonly positions: number[][];
+  /** Next automatic rowid per statement (SQLite: max(rowid) + 1). */
+  private nextRowid: bigint | undefined;
+
+  constructor(
+    readonly table: TableSchema,
+    readonly indexes: readonly IndexSchema[],
+    readonly reader: TableReader,
+    readonly checks: readonly CheckConstraint[],
+  ) {
+    this.positions = indexes.map((ix) => indexColumnPositions(table, ix));
+  }
+
+  private async allocRowid(env: ExecEnv): Promise<bigint> {
+    if (this.nextRowid === undefined) {
+      const { lower, upper } = this.reader.bounds(env.txn.branch);
+      let max = 0n;
+      for await (const e of env.txn.scan(lower, upper, true)) {
+        max = rowidFromKey(e.uk, encodeTablePrefix(env.txn.branch, this.table.id).length);
+        break;
+      }
+      if (max >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${this.table.name})`);
+      this.nextRowid = max + 1n;
+    }
+    return this.nextRowid++;
+  }
+
+  private noteRowid(r: bigint): void {
+    if (this.nextRowid !== undefined && r >= this.nextRowid) this.nextRowid = r + 1n;
+  }
+
+  /** Applies NOT NULL (with REPLACE → default) and CHECK. Returns false to skip the row (IGNORE). */
+  async checkRow(env: ExecEnv, values: Row, rowid: bigint | null, conflict: ConflictAction | undefined, defaults: readonly SqlValue[]): Promise<boolean> {
+    const t = this.table;
+    for (let i = 0; i < t.columns.length; i++) {
+      const col = t.columns[i]!;
+      if (!col.notNull || values[i] !== null || i === t.rowidAlias) continue;
+      const action = conflict ?? col.notNullConflict ?? 'ABORT';
+      if (action === 'IGNORE') return false;
+      if (action === 'REPLACE' && defaults[i] !== null && defaults[i] !== undefined) {
+        values[i] = defaults[i]!;
+        continue;
+      }
+      throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name } });
+    }
+    if (this.checks.length) {
+      const row = values.slice();
+      row[t.columns.length] = rowid;
+      for (const ck of this.checks) {
+        const v = await evaluate(ck.c, row, env);
+        if (v !== null && ops.toBool(v) === false) {
+          if ((conflict ?? 'ABORT') === 'IGNORE') return false;
+          throw new DoSQLError('CONSTRAINT_CHECK', `sql: CHECK constraint failed: ${ck.name ?? ck.text}`, { details: { table: t.name, constraint: ck.name ?? ck.text } });
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Resolves the rowid of a new row of a rowid table (INTEGER PRIMARY KEY value or automatic). */
+  async resolveRowid(env: ExecEnv, values: Row, explicit: SqlValue | undefined): Promise<bigint | null> {
+    const t = this.table;
+    if (t.withoutRowid) return null;
+    let v: SqlValue = t.rowidAlias >= 0 ? values[t.rowidAlias]! : (explicit ?? null);
+    if (v !== null && typeof v !== 'bigint') {
+      v = ops.applyAffinity(v, 'INTEGER');
+      if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
+    }
+    const rowid = v === null ? await this.allocRowid(env) : v;
+    this.noteRowid(rowid);
+    if (t.rowidAlias >= 0) values[t.rowidAlias] = rowid;
+    return rowid;
+  }
+
+  /** Finds a row conflicting with `values` on the primary key or a unique index (other than `selfKey`). */
+  async findConflict(env: ExecEnv, values: Row, rowid: bigint | null, selfKey?: Uint8Array): Promise<UniqueConflict | undefined> {
+    const branch = env.txn.branch;
+    const t = this.table;
+    const key = rowKey(branch, t, values, rowid);
+    if (!selfKey || !bytesEqual(key, selfKey)) {
+      const existing = await env.txn.get(key);
+      if (existing) return { rowKey: key };
+    }
+    for (let k = 0; k < this.indexes.length; k++) {
+      const ix = this.indexes[k]!;
+      if (!ix.unique || ix.where) continue;
+      const vals = indexValues(t, ix, values, this.positions[k]!);
+      if (vals.some((v) => v === null)) continue;
+      const { lower, upper } = encodeRange(branch, ix.id, { prefix: vals });
+      env.txn.claims.push({ lower, upper });
+      for await (const e of env.txn.scan(lower, upper)) {
+        const rk = tableKeyFromIndexKey(branch, t, ix, e.uk);
+        if (selfKey && bytesEqual(rk, selfKey)) continue;
+        return { rowKey: rk, index: ix };
+      }
+    }
+    return undefined;
+  }
+
+  conflictError(c: UniqueConflict): DoSQLError {
+    const t = this.table;
+    if (!c.index) {
+      const cols = t.withoutRowid || t.rowidAlias < 0 ? t.primaryKey.map((i) => `${t.name}.${t.columns[i]!.name}`) : [`${t.name}.${t.columns[t.rowidAlias]!.name}`];
+      const what = cols.length ? cols.join(', ') : `${t.name}.rowid`;
+      return new DoSQLError('CONSTRAINT_PRIMARYKEY', `sql: UNIQUE constraint failed: ${what}`, { details: { table: t.name, constraint: 'PRIMARY KEY' } });
+    }
+    const names = c.index.columns.map((ic) => `${t.name}.${t.columns.find((col) => col.id === ic.columnId)?.name ?? '?'}`);
+    return new DoSQLError('CONSTRAINT_UNIQUE', `sql: UNIQUE constraint failed: ${names.join(', ')}`, { details: { table: t.name, index: c.index.name } });
+  }
+
+  /** Deletes the row stored under `key` and its index entries. Returns whether a row existed. */
+  async deleteByKey(env: ExecEnv, key: Uint8Array): Promise<boolean> {
+    const row = await this.reader.getRaw(env, key);
+    if (!row) return false;
+    this.deleteRow(env, row);
+    return true;
+  }
+
+  /** Deletes a row (as read by the table reader, rowid last) and its index entries. */
+  deleteRow(env: ExecEnv, row: Row): void {
+    const branch = env.txn.branch;
+    const t = this.table;
+    const rowid = t.withoutRowid ? null : (row[t.columns.length] as bigint);
+    env.txn.delete(rowKey(branch, t, row, rowid));
+    for (let k = 0; k < this.indexes.length; k++) {
+      const ix = this.indexes[k]!;
+      if (ix.using) continue;
+      env.txn.delete(indexKey(branch, t, ix, row, rowid, this.positions[k]!));
+    }
+  }
+
+  /** Stores a row and its index entries (constraints already checked). */
+  putRow(env: ExecEnv, values: Row, rowid: bigint | null): void {
+    const branch = env.txn.branch;
+    const t = this.table;
+    const slots: SqlValue[] = new Array(t.nextColumnId).fill(null);
+    for (let i = 0; i < t.columns.length; i++) slots[t.columns[i]!.id] = i === t.rowidAlias ? null : values[i]!;
+    env.txn.put(rowKey(branch, t, values, rowid), encodeRow(slots));
+    for (let k = 0; k < this.indexes.length; k++) {
+      const ix = this.indexes[k]!;
+      if (ix.using) continue;
+      env.txn.put(indexKey(branch, t, ix, values, rowid, this.positions[k]!), EMPTY);
+    }
+  }
+
+  /** Removes the old index entries of `oldRow` whose key changes in `newValues`. */
+  deleteIndexEntries(env: ExecEnv, oldRow: Row, oldRowid: bigint | null): void {
+    const branch = env.txn.branch;
+    for (let k = 0; k < this.indexes.length; k++) {
+      const ix = this.indexes[k]!;
+      if (ix.using) continue;
+      env.txn.delete(indexKey(branch, this.table, ix, oldRow, oldRowid, this.positions[k]!));
+    }
+  }
+}

@@ -1,0 +1,351 @@
+// INSERT / UPDATE / DELETE (lang_insert.html, lang_update.html, lang_delete.html,
+// lang_upsert.html, lang_returning.html). Rows to change are read completely before the
+// first write, so a statement never sees its own changes (no Halloween problem).
+import { DoSQLError } from '../../errors.js';
+import type { TableSchema } from '../catalog/schema.js';
+import type { ExecEnv, Row } from '../execution/env.js';
+import * as ops from '../execution/ops.js';
+import { collect, evaluate, predicatesPass } from '../execution/operators.js';
+import { TableWriter, type CheckConstraint } from '../execution/table-writer.js';
+import type { ConflictAction, DeleteStmt, FromItem, InsertStmt, ResultColumn, UpdateStmt, UpsertClause } from '../parser/ast.js';
+import { rowKey } from '../rows/row-keys.js';
+import type { SqlValue } from '../types/value.js';
+import { compileExpr, type CompileContext, type Compiled } from './compile-expr.js';
+import { exprToSql } from './expr-name.js';
+import { buildFrom, type Leaf } from './plan-from.js';
+import { planJoin, splitAnd } from './plan-join.js';
+import { planSelect } from './plan-select.js';
+import type { PlannerContext } from './planner-context.js';
+import { Scope } from './scope.js';
+
+export interface DmlResult {
+  rows: Row[];
+  changes: number;
+  lastInsertRowId?: bigint;
+}
+
+export interface DmlPlan {
+  readonly columns: readonly string[];
+  execute(env: ExecEnv): Promise<DmlResult>;
+  describe(): string[];
+}
+
+function cxFor(scope: Scope, pc: PlannerContext): CompileContext {
+  return { scope, planSubquery: (s, child) => planSelect(s, child, pc), nextSlot: () => pc.nextSlot(), indexes: (t) => pc.catalog.indexesOf(t) };
+}
+
+function targetTable(pc: PlannerContext, name: string): TableSchema {
+  const t = pc.catalog.findTable(name);
+  if (!t) {
+    if (pc.catalog.findView(name)) throw new DoSQLError('SQL_ERROR', `sql: cannot modify ${name} because it is a view`);
+    throw new DoSQLError('SQL_ERROR', `sql: no such table: ${name}`, { details: { table: name } });
+  }
+  if (pc.catalog.triggersOf(t.name).length > 0) throw new DoSQLError('NOT_SUPPORTED', `sql: writing to ${t.name} would fire triggers, which are not supported yet`);
+  return t;
+}
+
+/** Scope holding just the target table (alias allowed), rowid last. */
+function tableLeaf(t: TableSchema, alias: string | undefined, scope: Scope, pc: PlannerContext): Leaf {
+  const from = buildFrom({ kind: 'table', name: t.name, ...(alias ? { alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const leaf = from.leaves[0]!;
+  leaf.reader!.width = scope.width;
+  return leaf;
+}
+
+function compileChecks(t: TableSchema, pc: PlannerContext): CheckConstraint[] {
+  if (t.checks.length === 0) return [];
+  const scope = new Scope(undefined, 0);
+  tableLeaf(t, undefined, scope, pc);
+  const cx = cxFor(scope, pc);
+  return t.checks.map((ck) => ({ ...(ck.name ? { name: ck.name } : {}), text: exprToSql(ck.expr), c: compileExpr(ck.expr, cx) }));
+}
+
+function compileDefaults(t: TableSchema, pc: PlannerContext): (Compiled | undefined)[] {
+  const cx = cxFor(new Scope(undefined, 0), pc);
+  return t.columns.map((c) => (c.defaultExpr ? compileExpr(c.defaultExpr, cx) : undefined));
+}
+
+function compileReturning(cols: readonly ResultColumn[] | undefined, scope: Scope, pc: PlannerContext): { names: string[]; exprs: Compiled[] } {
+  if (!cols) return { names: [], exprs: [] };
+  const cx = cxFor(scope, pc);
+  const names: string[] = [];
+  const exprs: Compiled[] = [];
+  for (const c of cols) {
+    if (c.kind === 'expr') {
+      names.push(c.alias ?? (c.expr.kind === 'column' ? c.expr.column : exprToSql(c.expr)));
+      exprs.push(compileExpr(c.expr, cx));
+    } else {
+      for (const s of scope.sources) {
+        if (c.kind === 'tableStar' && s.name.toLowerCase() !== c.table.toLowerCase()) continue;
+        for (const col of s.columns) {
+          if (col.hidden) continue;
+          names.push(col.name);
+          exprs.push(compileExpr({ kind: 'column', table: s.name, column: col.name }, cx));
+        }
+      }
+    }
+  }
+  return { names, exprs };
+}
+
+async function project(exprs: readonly Compiled[], row: Row, env: ExecEnv): Promise<Row> {
+  const out: Row = [];
+  for (const e of exprs) out.push(await evaluate(e, row, env));
+  return out;
+}
+
+function columnIndex(t: TableSchema, name: string): number {
+  const n = name.toLowerCase();
+  const i = t.columns.findIndex((c) => c.name.toLowerCase() === n);
+  if (i >= 0) return i;
+  if (!t.withoutRowid && (n === 'rowid' || n === 'oid' || n === '_rowid_')) return t.columns.length;
+  throw new DoSQLError('SQL_ERROR', `sql: table ${t.name} has no column named ${name}`, { details: { table: t.name, column: name } });
+}
+
+// ---------------------------------------------------------------- INSERT
+
+export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
+  const t = targetTable(pc, stmt.table.name);
+  const ncols = t.columns.length;
+  const targets = stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
+  const emptyCx = cxFor(new Scope(undefined, 0), pc);
+  let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Promise<Row[]> } | { kind: 'default' };
+  if (stmt.source.kind === 'values') {
+    const rows = stmt.source.rows.map((r) => {
+      if (r.length !== targets.length) {
+        throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${r.length} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${r.length} values were supplied`);
+      }
+      return r.map((e) => compileExpr(e, emptyCx));
+    });
+    source = { kind: 'values', rows };
+  } else if (stmt.source.kind === 'select') {
+    const plan = planSelect(stmt.source.select, new Scope(undefined, 0), pc);
+    if (plan.columnCount !== targets.length) {
+      throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${plan.columnCount} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${plan.columnCount} values were supplied`);
+    }
+    source = { kind: 'select', run: (env) => plan.run(env) };
+  } else source = { kind: 'default' };
+
+  const defaults = compileDefaults(t, pc);
+  const checks = compileChecks(t, pc);
+  const indexes = pc.catalog.indexesOf(t.name);
+  const scope = new Scope(undefined, 0);
+  const leaf = tableLeaf(t, stmt.alias, scope, pc);
+  const returning = compileReturning(stmt.returning, scope, pc);
+  const upsert = stmt.upsert?.length ? planUpsert(stmt.upsert, t, stmt.alias, pc) : undefined;
+  const orAction = stmt.orAction;
+
+  return {
+    columns: returning.names,
+    describe: () => [`INSERT INTO ${t.name}`],
+    async execute(env) {
+      const writer = new TableWriter(t, indexes, leaf.reader!, checks);
+      const out: DmlResult = { rows: [], changes: 0 };
+      let inputs: Row[];
+      if (source.kind === 'values') {
+        inputs = [];
+        for (const r of source.rows) inputs.push(await project(r, [], env));
+      } else if (source.kind === 'select') inputs = await source.run(env);
+      else inputs = [[]];
+      const defaultValues: SqlValue[] = [];
+      for (let i = 0; i < ncols; i++) {
+        const d = defaults[i];
+        defaultValues.push(d ? ops.applyAffinity(await evaluate(d, [], env), t.columns[i]!.affinity) : null);
+      }
+      for (const input of inputs) {
+        const values: Row = defaultValues.slice();
+        values.push(null);
+        let explicitRowid: SqlValue | undefined;
+        for (let k = 0; k < targets.length; k++) {
+          const ci = targets[k]!;
+          if (ci === ncols) explicitRowid = input[k]!;
+          else values[ci] = ops.applyAffinity(input[k]!, t.columns[ci]!.affinity);
+        }
+        const rowid = await writer.resolveRowid(env, values, explicitRowid);
+        values[ncols] = rowid;
+        if (!(await writer.checkRow(env, values, rowid, orAction, defaultValues))) continue;
+        let conflict = await writer.findConflict(env, values, rowid);
+        if (conflict && upsert) {
+          const r = await upsert.apply(env, writer, conflict.rowKey, values);
+          if (r) {
+            out.changes++;
+            if (returning.exprs.length) out.rows.push(await project(returning.exprs, r, env));
+          }
+          continue;
+        }
+        let skip = false;
+        while (conflict) {
+          const action: ConflictAction = orAction ?? (conflict.index ? conflict.index.onConflict : t.pkConflict) ?? 'ABORT';
+          if (action === 'IGNORE') {
+            skip = true;
+            break;
+          }
+          if (action !== 'REPLACE') throw writer.conflictError(conflict);
+          await writer.deleteByKey(env, conflict.rowKey);
+          conflict = await writer.findConflict(env, values, rowid);
+        }
+        if (skip) continue;
+        writer.putRow(env, values, rowid);
+        out.changes++;
+        if (rowid !== null) out.lastInsertRowId = rowid;
+        if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));
+      }
+      return out;
+    },
+  };
+}
+
+interface UpsertPlan {
+  /** Handles a conflict of the proposed row with the row under `key`; returns the updated row or undefined (DO NOTHING). */
+  apply(env: ExecEnv, writer: TableWriter, key: Uint8Array, proposed: Row): Promise<Row | undefined>;
+}
+
+function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: string | undefined, pc: PlannerContext): UpsertPlan {
+  const clause = clauses[0]!;
+  if (clause.action.kind === 'nothing') return { apply: async () => undefined };
+  // Scope: the existing row, then the proposed row as "excluded".
+  const scope = new Scope(undefined, 0);
+  tableLeaf(t, alias, scope, pc);
+  const ex = buildFrom({ kind: 'table', name: t.name, alias: 'excluded' }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  ex.leaves[0]!.reader!.width = scope.width;
+  const cx = cxFor(scope, pc);
+  const sets = clause.action.sets.map((s) => {
+    if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET in UPSERT is not supported yet');
+    return { col: columnIndex(t, s.columns[0]!), c: compileExpr(s.value, cx) };
+  });
+  const where = clause.action.where ? compileExpr(clause.action.where, cx) : undefined;
+  const width = t.columns.length + (t.withoutRowid ? 0 : 1);
+  return {
+    async apply(env, writer, key, proposed) {
+      const old = await writer.reader.getRaw(env, key);
+      if (!old) return undefined;
+      const row: Row = old.slice(0, width);
+      for (let i = 0; i < width; i++) row.push(proposed[i] ?? null);
+      if (where && !(await predicatesPass([where], row, env))) return undefined;
+      const next = old.slice(0, width);
+      for (const s of sets) next[s.col] = ops.applyAffinity(await evaluate(s.c, row, env), t.columns[s.col]!.affinity);
+      return (await applyUpdate(env, writer, old, next, undefined)) ? next : undefined;
+    },
+  };
+}
+
+/** Writes `next` over `old` (both table-reader rows); false when skipped by IGNORE. */
+async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Row, orAction: ConflictAction | undefined): Promise<boolean> {
+  const t = writer.table;
+  const ncols = t.columns.length;
+  const oldRowid = t.withoutRowid ? null : (old[ncols] as bigint);
+  let newRowid = oldRowid;
+  if (!t.withoutRowid) {
+    if (t.rowidAlias >= 0 && next[t.rowidAlias] !== old[t.rowidAlias]) newRowid = await writer.resolveRowid(env, next, undefined);
+    else if (next[ncols] !== old[ncols]) newRowid = await writer.resolveRowid(env, next, next[ncols]!);
+    next[ncols] = newRowid;
+  }
+  if (!(await writer.checkRow(env, next, newRowid, orAction, []))) return false;
+  const branch = env.txn.branch;
+  const oldKey = rowKey(branch, t, old, oldRowid);
+  let conflict = await writer.findConflict(env, next, newRowid, oldKey);
+  while (conflict) {
+    const action: ConflictAction = orAction ?? (conflict.index ? conflict.index.onConflict : t.pkConflict) ?? 'ABORT';
+    if (action === 'IGNORE') return false;
+    if (action !== 'REPLACE') throw writer.conflictError(conflict);
+    await writer.deleteByKey(env, conflict.rowKey);
+    conflict = await writer.findConflict(env, next, newRowid, oldKey);
+  }
+  writer.deleteRow(env, old);
+  writer.putRow(env, next, newRowid);
+  return true;
+}
+
+// ---------------------------------------------------------------- UPDATE
+
+export function planUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
+  const t = targetTable(pc, stmt.table.name);
+  if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: UPDATE ... ORDER BY/LIMIT is not supported yet');
+  const scope = new Scope(undefined, 0);
+  const fromItem: FromItem = stmt.from
+    ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
+    : { kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) };
+  const from = buildFrom(fromItem, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const cx = cxFor(scope, pc);
+  const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
+  const sets: { col: number; c: Compiled }[] = [];
+  for (const s of stmt.sets) {
+    if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET (a, b) = (...) is not supported yet');
+    const col = columnIndex(t, s.columns[0]!);
+    sets.push({ col, c: compileExpr(s.value, cx) });
+  }
+  const checks = compileChecks(t, pc);
+  const indexes = pc.catalog.indexesOf(t.name);
+  const returning = compileReturning(stmt.returning, scope, pc);
+  const width = t.columns.length + (t.withoutRowid ? 0 : 1);
+  const reader = from.leaves[0]!.reader!;
+  return {
+    columns: returning.names,
+    describe: () => {
+      const out: string[] = [];
+      join.op.describe(out, 0);
+      return out;
+    },
+    async execute(env) {
+      const writer = new TableWriter(t, indexes, reader, checks);
+      const rows = await collect(join.op, env);
+      const seen = new Set<string>();
+      const out: DmlResult = { rows: [], changes: 0 };
+      const branch = env.txn.branch;
+      for (const row of rows) {
+        const k = rowKey(branch, t, row, t.withoutRowid ? null : (row[t.columns.length] as bigint));
+        const ks = String.fromCharCode(...k);
+        if (seen.has(ks)) continue;
+        seen.add(ks);
+        const next = row.slice(0, width);
+        const vals: SqlValue[] = [];
+        for (const s of sets) vals.push(await evaluate(s.c, row, env));
+        sets.forEach((s, i) => {
+          next[s.col] = s.col === t.columns.length ? vals[i]! : ops.applyAffinity(vals[i]!, t.columns[s.col]!.affinity);
+        });
+        if (!(await applyUpdate(env, writer, row.slice(0, width), next, stmt.orAction))) continue;
+        out.changes++;
+        if (returning.exprs.length) {
+          const r = row.slice();
+          for (let i = 0; i < width; i++) r[i] = next[i]!;
+          out.rows.push(await project(returning.exprs, r, env));
+        }
+      }
+      return out;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- DELETE
+
+export function planDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
+  const t = targetTable(pc, stmt.table.name);
+  if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: DELETE ... ORDER BY/LIMIT is not supported yet');
+  const scope = new Scope(undefined, 0);
+  const from = buildFrom({ kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const cx = cxFor(scope, pc);
+  const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
+  const indexes = pc.catalog.indexesOf(t.name);
+  const returning = compileReturning(stmt.returning, scope, pc);
+  const reader = from.leaves[0]!.reader!;
+  return {
+    columns: returning.names,
+    describe: () => {
+      const out: string[] = [];
+      join.op.describe(out, 0);
+      return out;
+    },
+    async execute(env) {
+      const writer = new TableWriter(t, indexes, reader, []);
+      const rows = await collect(join.op, env);
+      const out: DmlResult = { rows: [], changes: 0 };
+      for (const row of rows) {
+        writer.deleteRow(env, row);
+        out.changes++;
+        if (returning.exprs.length) out.rows.push(await project(returning.exprs, row, env));
+      }
+      return out;
+    },
+  };
+}
+

@@ -1,0 +1,255 @@
+// FROM clause: registers sources in the scope and builds the join tree
+// (lang_select.html §2-3). Access paths and join order are chosen in plan-join.ts.
+import { DoSQLError } from '../../errors.js';
+import type { TableSchema } from '../catalog/schema.js';
+import type { Row } from '../execution/env.js';
+import { TableReader } from '../execution/table-reader.js';
+import type { Expr, FromItem, SelectBody, SelectStmt, TemporalClause } from '../parser/ast.js';
+import { RecursiveCteOp } from '../execution/recursive-cte-op.js';
+import { collect, LimitOp, type Operator } from '../execution/operators.js';
+import { compileExpr } from './compile-expr.js';
+import type { Affinity } from '../types/affinity.js';
+import type { Collation } from '../types/compare.js';
+import type { SqlValue } from '../types/value.js';
+import type { SubPlan } from './compile-expr.js';
+import type { CteDef, PlannerContext } from './planner-context.js';
+import type { Scope, ScopeSource, SourceColumn } from './scope.js';
+
+/** Plans a SELECT into a SubPlan with output column names (set by plan-select.ts to break the import cycle). */
+export type PlanSelectFn = (stmt: SelectStmt, scope: Scope, pc: PlannerContext) => SubPlan & { readonly columnNames: readonly string[] };
+
+export interface Leaf {
+  readonly src: ScopeSource;
+  /** Base table rows. */
+  readonly reader?: TableReader;
+  readonly table?: TableSchema;
+  /** Derived table, view or CTE: rows of this plan, placed at src.offset. */
+  readonly plan?: SubPlan;
+  /** Recursive CTE working table. */
+  readonly working?: { rows: Row[] };
+  readonly label: string;
+  readonly temporal?: TemporalClause;
+}
+
+export type FromNode =
+  | { readonly kind: 'leaf'; readonly leaf: Leaf }
+  | {
+      readonly kind: 'join';
+      readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS';
+      readonly left: FromNode;
+      readonly right: FromNode;
+      /** ON plus the equalities implied by USING / NATURAL. */
+      readonly on: readonly Expr[];
+    };
+
+export interface FromPlan {
+  readonly root: FromNode;
+  readonly leaves: Leaf[];
+}
+
+/** Default values of columns, used for rows written before ADD COLUMN: constants only. */
+export function columnDefaults(t: TableSchema): SqlValue[] {
+  return t.columns.map((c) => {
+    const d = c.defaultExpr;
+    if (!d) return null;
+    if (d.kind === 'literal') return d.value;
+    if (d.kind === 'unary' && d.op === '-' && d.operand.kind === 'literal') {
+      const v = d.operand.value;
+      if (typeof v === 'bigint') return -v;
+      if (typeof v === 'number') return -v;
+    }
+    return null;
+  });
+}
+
+function tableColumns(t: TableSchema): SourceColumn[] {
+  const cols: SourceColumn[] = t.columns.map((c) => ({ name: c.name, affinity: c.affinity, collation: c.collation, hidden: false }));
+  if (!t.withoutRowid) cols.push({ name: 'rowid', affinity: 'INTEGER', collation: 'BINARY', hidden: true });
+  return cols;
+}
+
+export function buildFrom(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: PlanSelectFn): FromPlan {
+  const leaves: Leaf[] = [];
+  const pending: { leaf: Leaf; width: number }[] = [];
+  const root = build(item, scope, pc, planSelect, leaves, pending);
+  return { root, leaves };
+}
+
+function addLeaf(scope: Scope, leaves: Leaf[], make: (src: ScopeSource) => Leaf, name: string, columns: SourceColumn[], rowidColumn: number): FromNode {
+  if (scope.sources.some((s) => s.name.toLowerCase() === name.toLowerCase())) {
+    // SQLite allows duplicate names only when never referenced ambiguously; we follow it by
+    // letting resolution report ambiguity, which needs distinct sources anyway.
+  }
+  const src = scope.addSource(name, columns, rowidColumn);
+  const leaf = make(src);
+  leaves.push(leaf);
+  return { kind: 'leaf', leaf };
+}
+
+function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: PlanSelectFn, leaves: Leaf[], pending: unknown[]): FromNode {
+  switch (item.kind) {
+    case 'table': {
+      if (item.schema && item.schema.toLowerCase() !== 'main' && item.schema.toLowerCase() !== 'temp') {
+        throw new DoSQLError('SQL_ERROR', `sql: unknown database ${item.schema}`);
+      }
+      const cte = item.schema ? undefined : pc.findCte(item.name);
+      if (cte && (!cte.inProgress || cte.working)) return cteLeaf(cte, item.alias ?? item.name, scope, pc, planSelect, leaves);
+      const t = pc.catalog.findTable(item.name);
+      if (t) {
+        const cols = tableColumns(t);
+        const name = item.alias ?? t.name;
+        return addLeaf(
+          scope,
+          leaves,
+          (src) => ({
+            src,
+            table: t,
+            reader: new TableReader(t, 0, src.offset, columnDefaults(t)),
+            label: item.alias ? `${t.name} AS ${item.alias}` : t.name,
+            ...(item.temporal ? { temporal: item.temporal } : {}),
+          }),
+          name,
+          cols,
+          t.withoutRowid ? -1 : cols.length - 1,
+        );
+      }
+      const v = pc.catalog.findView(item.name);
+      if (v) {
+        if (pc.viewStack.includes(v.name.toLowerCase())) throw new DoSQLError('SQL_ERROR', `sql: view ${v.name} is circularly defined`);
+        pc.viewStack.push(v.name.toLowerCase());
+        try {
+          // A view is planned in a fresh scope: it cannot see the query's columns.
+          const plan = pc.withCteDepth(0, () => planSelect(v.select, scope.child(), pc));
+          const names = v.columns ?? plan.columnNames;
+          return derivedLeaf(plan, names, item.alias ?? v.name, scope, leaves, `SCAN ${v.name}`);
+        } finally {
+          pc.viewStack.pop();
+        }
+      }
+      throw new DoSQLError('SQL_ERROR', `sql: no such table: ${item.name}`, { details: { table: item.name } });
+    }
+    case 'subquery': {
+      const plan = planSelect(item.select, scope.child(), pc);
+      return derivedLeaf(plan, plan.columnNames, item.alias ?? `(subquery-${leaves.length + 1})`, scope, leaves, 'SCAN (subquery)');
+    }
+    case 'tableFunction':
+      throw new DoSQLError('NOT_SUPPORTED', `sql: table-valued function ${item.name}() is not supported yet`);
+    case 'join': {
+      const left = build(item.left, scope, pc, planSelect, leaves, pending);
+      const leftSources = scope.sources.slice();
+      const right = build(item.right, scope, pc, planSelect, leaves, pending);
+      const rightSources = scope.sources.slice(leftSources.length);
+      const on: Expr[] = [];
+      let using = item.using ? [...item.using] : undefined;
+      if (item.natural) {
+        using = [];
+        for (const rs of rightSources) {
+          for (const c of rs.columns) {
+            if (c.hidden) continue;
+            if (leftSources.some((ls) => ls.columns.some((lc) => !lc.hidden && lc.name.toLowerCase() === c.name.toLowerCase()))) using.push(c.name);
+          }
+        }
+      }
+      if (using) {
+        for (const name of using) {
+          const n = name.toLowerCase();
+          const ls = leftSources.find((s) => !s.mergedNames.has(n) && s.columns.some((c) => !c.hidden && c.name.toLowerCase() === n));
+          const rs = rightSources.find((s) => s.columns.some((c) => !c.hidden && c.name.toLowerCase() === n));
+          if (!ls || !rs) throw new DoSQLError('SQL_ERROR', `sql: cannot join using column ${name} - column not present in both tables`);
+          on.push({ kind: 'binary', op: '=', left: { kind: 'column', table: ls.name, column: name }, right: { kind: 'column', table: rs.name, column: name } });
+          rs.mergedNames.add(n);
+        }
+      }
+      if (item.on) on.push(item.on);
+      return { kind: 'join', joinType: item.joinType, left, right, on };
+    }
+  }
+}
+
+function cteLeaf(cte: CteDef, alias: string, scope: Scope, pc: PlannerContext, planSelect: PlanSelectFn, leaves: Leaf[]): FromNode {
+  if (cte.working) {
+    const w = cte.working;
+    const cols: SourceColumn[] = w.columns.map((name) => ({ name, affinity: 'BLOB' as Affinity, collation: 'BINARY' as Collation, hidden: false }));
+    return addLeaf(scope, leaves, (src) => ({ src, working: w, label: `SCAN ${cte.name}` }), alias, cols, -1);
+  }
+  cte.inProgress = true;
+  let plan: SubPlan & { readonly columnNames: readonly string[] };
+  try {
+    plan = recursiveParts(cte) ? planRecursive(cte, scope, pc, planSelect) : planSelect(cte.select, scope.child(), pc);
+  } finally {
+    cte.inProgress = false;
+  }
+  const names = cte.columns ?? plan.columnNames;
+  if (cte.columns && cte.columns.length !== plan.columnCount) {
+    throw new DoSQLError('SQL_ERROR', `sql: table ${cte.name} has ${plan.columnCount} values for ${cte.columns.length} columns`);
+  }
+  return derivedLeaf(plan, names, alias, scope, leaves, `SCAN ${cte.name}`);
+}
+
+function derivedLeaf(plan: SubPlan, names: readonly string[], alias: string, scope: Scope, leaves: Leaf[], label: string): FromNode {
+  const cols: SourceColumn[] = names.map((name, i) => ({
+    name,
+    affinity: plan.affinities[i] ?? 'BLOB',
+    collation: plan.collations[i] ?? 'BINARY',
+    hidden: false,
+  }));
+  return addLeaf(scope, leaves, (src) => ({ src, plan, label }), alias, cols, -1);
+}
+
+function refersTo(item: FromItem | undefined, name: string): boolean {
+  if (!item) return false;
+  switch (item.kind) {
+    case 'table':
+      return !item.schema && item.name.toLowerCase() === name;
+    case 'join':
+      return refersTo(item.left, name) || refersTo(item.right, name);
+    case 'subquery':
+      return bodyRefersTo(item.select.body, name);
+    default:
+      return false;
+  }
+}
+
+function bodyRefersTo(b: SelectBody, name: string): boolean {
+  if (b.kind === 'selectCore') return refersTo(b.from, name);
+  if (b.kind === 'compound') return bodyRefersTo(b.left, name) || bodyRefersTo(b.right, name);
+  return false;
+}
+
+/** The initial and recursive arms when `cte` is recursive (lang_with.html §3). */
+function recursiveParts(cte: CteDef): { initial: SelectBody; step: SelectBody; distinct: boolean } | undefined {
+  const b = cte.select.body;
+  if (!cte.recursive || b.kind !== 'compound' || (b.op !== 'UNION' && b.op !== 'UNION ALL')) return undefined;
+  if (!bodyRefersTo(b.right, cte.name.toLowerCase())) return undefined;
+  return { initial: b.left, step: b.right, distinct: b.op === 'UNION' };
+}
+
+function planRecursive(cte: CteDef, scope: Scope, pc: PlannerContext, planSelect: PlanSelectFn): SubPlan & { readonly columnNames: readonly string[] } {
+  const parts = recursiveParts(cte)!;
+  const initial = planSelect({ kind: 'select', body: parts.initial }, scope.child(), pc) as unknown as SubPlan & { readonly columnNames: readonly string[]; readonly op: Operator };
+  const columns = cte.columns ?? initial.columnNames;
+  const working = { rows: [] as Row[], columns };
+  cte.working = working;
+  let step: SubPlan & { readonly op: Operator };
+  try {
+    step = planSelect({ kind: 'select', body: parts.step }, scope.child(), pc) as unknown as SubPlan & { readonly op: Operator };
+  } finally {
+    cte.working = undefined;
+  }
+  let op: Operator = new RecursiveCteOp(initial.op, step.op, working, parts.distinct, columns.length);
+  const lim = cte.select.limit;
+  const off = cte.select.offset;
+  if (lim || off) {
+    const cx = { scope, planSubquery: () => { throw new DoSQLError('NOT_SUPPORTED', 'sql: subquery in a recursive CTE LIMIT'); }, nextSlot: () => pc.nextSlot() };
+    op = new LimitOp(op, lim && compileExpr(lim, cx), off && compileExpr(off, cx));
+  }
+  const finalOp = op;
+  return {
+    columnNames: columns,
+    columnCount: columns.length,
+    affinities: initial.affinities,
+    collations: initial.collations,
+    minOuterLevel: Math.min(initial.minOuterLevel, step.minOuterLevel),
+    run: (env, limit) => collect(finalOp, env, limit),
+  };
+}

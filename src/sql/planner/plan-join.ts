@@ -1,0 +1,659 @@
+// Join planning: splits WHERE/ON into conjuncts, pushes each to the earliest join level
+// where its sources are bound, orders inner joins greedily (index lookups first, then
+// hash joins, else FROM order), and picks an access path per level: rowid / primary-key /
+// index lookups, rowid ranges, hash join on an equality, or a scan.
+import { DoSQLError } from '../../errors.js';
+import { encodeRange } from '../../lsm/engine-types.js';
+import type { KeyValue } from '../../mvcc/key-codec.js';
+import type { IndexSchema } from '../catalog/schema.js';
+import { BATCH_ROWS, type ExecEnv, type Row } from '../execution/env.js';
+import * as ops from '../execution/ops.js';
+import { evaluate, predicatesPass, type Operator } from '../execution/operators.js';
+import type { Expr } from '../parser/ast.js';
+import { collationKey, indexColumnPositions, tableKeyFromIndexKey } from '../rows/row-keys.js';
+import type { Affinity } from '../types/affinity.js';
+import type { Collation } from '../types/compare.js';
+import type { SqlValue } from '../types/value.js';
+import { comparisonCollation, comparisonConversions, compileExpr, type CompileContext, type Compiled } from './compile-expr.js';
+import type { FromNode, FromPlan, Leaf } from './plan-from.js';
+
+export interface Conjunct {
+  readonly ast: Expr;
+  readonly c: Compiled;
+}
+
+interface KeyProbe {
+  readonly c: Compiled;
+  readonly aff: Affinity | null;
+  readonly coll: Collation;
+}
+
+type Access =
+  | { readonly kind: 'scan' }
+  | { readonly kind: 'rowid'; readonly probes: readonly KeyProbe[]; readonly desc: string }
+  | { readonly kind: 'pk'; readonly probes: readonly KeyProbe[]; readonly full: boolean; readonly desc: string }
+  | { readonly kind: 'index'; readonly index: IndexSchema; readonly probes: readonly KeyProbe[]; readonly desc: string }
+  | { readonly kind: 'rowidRange'; readonly lo?: { p: KeyProbe; incl: boolean }; readonly hi?: { p: KeyProbe; incl: boolean }; readonly desc: string }
+  | { readonly kind: 'hash'; readonly inner: readonly Compiled[]; readonly outer: readonly Compiled[]; readonly conv: readonly { inner: Affinity | null; outer: Affinity | null; coll: Collation }[] };
+
+interface Level {
+  readonly leaf: Leaf;
+  readonly access: Access;
+  /** Checked after the level's columns are bound (for LEFT levels: after null-extension too). */
+  readonly preds: Compiled[];
+  /** LEFT JOIN match conditions. */
+  readonly onPreds: Compiled[];
+  readonly left: boolean;
+  /** Filters applied while materialising a scanned inner level (reference only this source). */
+  readonly scanPreds: Compiled[];
+}
+
+/** Splits `a AND b AND c` into its conjuncts. */
+export function splitAnd(e: Expr | undefined, out: Expr[] = []): Expr[] {
+  if (!e) return out;
+  if (e.kind === 'binary' && e.op === 'AND') {
+    splitAnd(e.left, out);
+    splitAnd(e.right, out);
+  } else out.push(e);
+  return out;
+}
+
+function isSubset(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+interface Candidate {
+  /** Position within the source's columns. */
+  readonly col: number;
+  readonly op: '=' | '<' | '<=' | '>' | '>=';
+  readonly colC: Compiled;
+  readonly others: readonly Compiled[];
+}
+
+const FLIP = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
+
+/** Shapes of a conjunct usable as a key probe on `leaf`. */
+function candidatesFor(conj: Expr, leaf: Leaf, cx: CompileContext): Candidate[] {
+  const off = leaf.src.offset;
+  const n = leaf.src.columns.length;
+  const si = leaf.src.index;
+  const inSource = (c: Compiled): number => (c.columnIndex !== undefined && c.columnIndex >= off && c.columnIndex < off + n ? c.columnIndex - off : -1);
+  const out: Candidate[] = [];
+  if (conj.kind === 'binary' && (conj.op === '=' || conj.op === '<' || conj.op === '<=' || conj.op === '>' || conj.op === '>=')) {
+    const l = compileExpr(conj.left, cx);
+    const r = compileExpr(conj.right, cx);
+    const lc = inSource(l);
+    if (lc >= 0 && !r.sources.has(si) && r.subqueries.length === 0) out.push({ col: lc, op: conj.op, colC: l, others: [r] });
+    const rc = inSource(r);
+    if (rc >= 0 && !l.sources.has(si) && l.subqueries.length === 0) out.push({ col: rc, op: FLIP[conj.op], colC: r, others: [l] });
+  } else if (conj.kind === 'in' && !conj.not && conj.list && conj.list.length > 0) {
+    const x = compileExpr(conj.operand, cx);
+    const xc = inSource(x);
+    if (xc >= 0) {
+      const items = conj.list.map((i) => compileExpr(i, cx));
+      if (items.every((i) => !i.sources.has(si) && i.subqueries.length === 0)) {
+        // IN-list items have no affinity: the column's applies (datatype3 §4.2).
+        out.push({ col: xc, op: '=', colC: x, others: items.map((i) => ({ ...i, affinity: null })) });
+      }
+    }
+  } else if (conj.kind === 'between' && !conj.not) {
+    const x = compileExpr(conj.operand, cx);
+    const xc = inSource(x);
+    if (xc >= 0) {
+      const lo = compileExpr(conj.low, cx);
+      const hi = compileExpr(conj.high, cx);
+      if (!lo.sources.has(si) && lo.subqueries.length === 0) out.push({ col: xc, op: '>=', colC: x, others: [lo] });
+      if (!hi.sources.has(si) && hi.subqueries.length === 0) out.push({ col: xc, op: '<=', colC: x, others: [hi] });
+    }
+  }
+  return out;
+}
+
+function probe(colC: Compiled, other: Compiled, keyColl: Collation | undefined): KeyProbe | undefined {
+  const conv = comparisonConversions(colC.affinity, other.affinity);
+  if (conv.left !== null) return undefined;
+  const coll = comparisonCollation(colC, other);
+  if (keyColl !== undefined && coll !== keyColl) return undefined;
+  return { c: other, aff: conv.right, coll: keyColl ?? 'BINARY' };
+}
+
+function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<number>, cx: CompileContext, allowHash: boolean, hashConjs: readonly Expr[]): { access: Access; score: number } {
+  const t = leaf.table;
+  if (t && !leaf.temporal) {
+    const cands = conjs.flatMap((c) => candidatesFor(c, leaf, cx)).filter((c) => c.others.every((o) => isSubset(o.sources, bound)));
+    const rowidPos = t.withoutRowid ? -1 : t.columns.length;
+    if (!t.withoutRowid) {
+      for (const c of cands) {
+        if (c.op !== '=' || (c.col !== rowidPos && c.col !== t.rowidAlias)) continue;
+        const probes = c.others.map((o) => probe(c.colC, o, undefined));
+        if (probes.every((p) => p)) return { access: { kind: 'rowid', probes: probes as KeyProbe[], desc: `SEARCH ${leaf.label} USING INTEGER PRIMARY KEY (rowid=?)` }, score: 4 };
+      }
+    } else {
+      const probes: KeyProbe[] = [];
+      for (const pkCol of t.primaryKey) {
+        const c = cands.find((x) => x.op === '=' && x.col === pkCol && x.others.length === 1);
+        const p = c && probe(c.colC, c.others[0]!, t.columns[pkCol]!.collation);
+        if (!p) break;
+        probes.push(p);
+      }
+      if (probes.length > 0) {
+        const full = probes.length === t.primaryKey.length;
+        return { access: { kind: 'pk', probes, full, desc: `SEARCH ${leaf.label} USING PRIMARY KEY (${t.primaryKey.slice(0, probes.length).map((i) => `${t.columns[i]!.name}=?`).join(' AND ')})` }, score: full ? 4 : 3 };
+      }
+    }
+    let best: { index: IndexSchema; probes: KeyProbe[] } | undefined;
+    for (const ix of cx.indexes?.(t.name) ?? []) {
+      if (ix.where || ix.using) continue;
+      const positions = indexColumnPositions(t, ix);
+      const probes: KeyProbe[] = [];
+      for (let k = 0; k < positions.length; k++) {
+        const c = cands.find((x) => x.op === '=' && x.col === positions[k] && x.others.length === 1);
+        const p = c && probe(c.colC, c.others[0]!, ix.columns[k]!.collation);
+        if (!p) break;
+        probes.push(p);
+      }
+      if (probes.length > 0 && (!best || probes.length > best.probes.length)) best = { index: ix, probes };
+    }
+    if (best) {
+      const positions = indexColumnPositions(t, best.index);
+      const cols = positions.slice(0, best.probes.length).map((p) => `${t.columns[p]!.name}=?`).join(' AND ');
+      return { access: { kind: 'index', index: best.index, probes: best.probes, desc: `SEARCH ${leaf.label} USING INDEX ${best.index.name} (${cols})` }, score: 3 };
+    }
+    if (!t.withoutRowid) {
+      let lo: { p: KeyProbe; incl: boolean } | undefined;
+      let hi: { p: KeyProbe; incl: boolean } | undefined;
+      for (const c of cands) {
+        if (c.op === '=' || (c.col !== rowidPos && c.col !== t.rowidAlias) || c.others.length !== 1) continue;
+        const p = probe(c.colC, c.others[0]!, undefined);
+        if (!p) continue;
+        if ((c.op === '>' || c.op === '>=') && !lo) lo = { p, incl: c.op === '>=' };
+        if ((c.op === '<' || c.op === '<=') && !hi) hi = { p, incl: c.op === '<=' };
+      }
+      if (lo || hi) {
+        const desc = `SEARCH ${leaf.label} USING INTEGER PRIMARY KEY (${[lo ? `rowid>${lo.incl ? '=' : ''}?` : '', hi ? `rowid<${hi.incl ? '=' : ''}?` : ''].filter(Boolean).join(' AND ')})`;
+        return { access: { kind: 'rowidRange', ...(lo ? { lo } : {}), ...(hi ? { hi } : {}), desc }, score: 2 };
+      }
+    }
+  }
+  if (allowHash) {
+    const si = leaf.src.index;
+    const inner: Compiled[] = [];
+    const outer: Compiled[] = [];
+    const conv: { inner: Affinity | null; outer: Affinity | null; coll: Collation }[] = [];
+    for (const e of hashConjs) {
+      if (e.kind !== 'binary' || e.op !== '=') continue;
+      const l = compileExpr(e.left, cx);
+      const r = compileExpr(e.right, cx);
+      if (l.subqueries.length || r.subqueries.length) continue;
+      const onlyHere = (c: Compiled): boolean => c.sources.size === 1 && c.sources.has(si) && c.minOuterLevel === Infinity;
+      const bnd = (c: Compiled): boolean => !c.sources.has(si) && isSubset(c.sources, bound) && c.sources.size > 0;
+      let i: Compiled | undefined;
+      let o: Compiled | undefined;
+      if (onlyHere(l) && bnd(r)) [i, o] = [l, r];
+      else if (onlyHere(r) && bnd(l)) [i, o] = [r, l];
+      if (!i || !o) continue;
+      const cv = comparisonConversions(i.affinity, o.affinity);
+      inner.push(i);
+      outer.push(o);
+      conv.push({ inner: cv.left, outer: cv.right, coll: comparisonCollation(i, o) });
+    }
+    if (inner.length) return { access: { kind: 'hash', inner, outer, conv }, score: 1 };
+  }
+  return { access: { kind: 'scan' }, score: 0 };
+}
+
+interface Flat {
+  leaves: Leaf[];
+  /** LEFT JOIN ON conditions by leaf index. */
+  leftOn: Map<number, Expr[]>;
+  inner: Expr[];
+}
+
+/** Flattens a left-deep tree of INNER/CROSS/LEFT joins with leaf right sides; undefined otherwise. */
+function flatten(node: FromNode): Flat | undefined {
+  if (node.kind === 'leaf') return { leaves: [node.leaf], leftOn: new Map(), inner: [] };
+  if (node.right.kind !== 'leaf' || node.joinType === 'RIGHT' || node.joinType === 'FULL') return undefined;
+  const f = flatten(node.left);
+  if (!f) return undefined;
+  f.leaves.push(node.right.leaf);
+  if (node.joinType === 'LEFT') f.leftOn.set(f.leaves.length - 1, [...node.on]);
+  else f.inner.push(...node.on);
+  return f;
+}
+
+export interface JoinPlan {
+  readonly op: Operator;
+  readonly width: number;
+}
+
+/** Plans FROM + WHERE into an operator producing `width`-wide joined rows that satisfy WHERE. */
+export function planJoin(from: FromPlan, where: readonly Expr[], width: number, cx: CompileContext): JoinPlan {
+  for (const l of from.leaves) {
+    if (l.reader) l.reader.width = width;
+    if (l.temporal) throw new DoSQLError('NOT_SUPPORTED', `sql: FOR SYSTEM_TIME on ${l.label} is not supported yet`);
+  }
+  const flat = flatten(from.root);
+  if (!flat) return { op: new TreeJoinOp(from.root, where.map((w) => compileExpr(w, cx)), width, cx), width };
+  const n = flat.leaves.length;
+  const pool: Expr[] = [...where, ...flat.inner];
+  const compiled = pool.map((ast) => ({ ast, c: compileExpr(ast, cx) }));
+  const leftOn = new Map<number, Conjunct[]>();
+  for (const [i, es] of flat.leftOn) leftOn.set(i, es.map((ast) => ({ ast, c: compileExpr(ast, cx) })));
+  const hasLeft = flat.leftOn.size > 0;
+
+  // Join order.
+  const order: number[] = [];
+  const bound = new Set<number>();
+  const remaining = flat.leaves.map((_, i) => i);
+  while (remaining.length) {
+    let pick = 0;
+    if (!hasLeft) {
+      let bestScore = -1;
+      for (let k = 0; k < remaining.length; k++) {
+        const leaf = flat.leaves[remaining[k]!]!;
+        const { score } = chooseAccess(leaf, pool, bound, cx, order.length > 0, pool);
+        if (score > bestScore) {
+          bestScore = score;
+          pick = k;
+        }
+      }
+    }
+    const li = remaining.splice(pick, 1)[0]!;
+    order.push(li);
+    bound.add(flat.leaves[li]!.src.index);
+  }
+
+  // Conjunct placement and access paths.
+  const levels: Level[] = [];
+  const boundNow = new Set<number>();
+  const placed = new Set<number>();
+  const prefilter: Compiled[] = [];
+  compiled.forEach((cj, k) => {
+    if (cj.c.sources.size === 0) {
+      prefilter.push(cj.c);
+      placed.add(k);
+    }
+  });
+  for (let pos = 0; pos < n; pos++) {
+    const li = order[pos]!;
+    const leaf = flat.leaves[li]!;
+    const si = leaf.src.index;
+    const isLeft = flat.leftOn.has(li);
+    const onConjs = leftOn.get(li) ?? [];
+    const before = new Set(boundNow);
+    boundNow.add(si);
+    const preds: Compiled[] = [];
+    const here: Expr[] = [];
+    compiled.forEach((cj, k) => {
+      if (placed.has(k) || !isSubset(cj.c.sources, boundNow)) return;
+      placed.add(k);
+      preds.push(cj.c);
+      here.push(cj.ast);
+    });
+    // Access paths may use ON conditions (LEFT) or WHERE/inner conjuncts (inner levels).
+    const accessConjs = isLeft ? onConjs.map((c) => c.ast) : here;
+    const { access } = pos === 0 ? chooseAccess(leaf, accessConjs, before, cx, false, []) : chooseAccess(leaf, accessConjs, before, cx, true, accessConjs);
+    const scanSrc = isLeft ? onConjs : here.map((ast, k) => ({ ast, c: preds[k]! }));
+    const materialized = pos > 0 && (access.kind === 'scan' || access.kind === 'hash');
+    const scanPreds = materialized ? scanSrc.filter((c) => c.c.sources.size === 1 && c.c.sources.has(si) && c.c.subqueries.length === 0).map((c) => c.c) : [];
+    const levelPreds = isLeft ? preds : preds.filter((p) => !scanPreds.includes(p));
+    levels.push({ leaf, access, preds: levelPreds, onPreds: onConjs.map((c) => c.c), left: isLeft, scanPreds });
+  }
+  return { op: new JoinOp(levels, width, prefilter), width };
+}
+
+interface LevelState {
+  rows?: Row[];
+  hash?: Map<unknown, Row[]>;
+}
+
+function probeValue(p: KeyProbe, row: Row, env: ExecEnv): KeyValue | undefined {
+  let v: SqlValue = p.c.ev(row, env);
+  if (v === null) return undefined;
+  if (p.aff) v = ops.applyAffinity(v, p.aff);
+  return collationKey(v, p.coll);
+}
+
+class JoinOp implements Operator {
+  constructor(
+    readonly levels: readonly Level[],
+    readonly width: number,
+    readonly prefilter: readonly Compiled[],
+  ) {}
+
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    if (this.prefilter.length && !(await predicatesPass(this.prefilter, new Array(this.width).fill(null), env))) return;
+    const states: LevelState[] = this.levels.map(() => ({}));
+    const l0 = this.levels[0]!;
+    let out: Row[] = [];
+    const single = this.levels.length === 1;
+    for await (const batch of this.stream(l0, env)) {
+      for (const r of batch) {
+        let ok = predicatesPass(l0.preds, r, env);
+        if (ok instanceof Promise) ok = await ok;
+        if (!ok) continue;
+        if (single) out.push(r);
+        else {
+          const p = this.descend(1, r, env, states, out);
+          if (p) await p;
+        }
+      }
+      if (out.length >= BATCH_ROWS) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length) yield out;
+  }
+
+  private async *stream(level: Level, env: ExecEnv): AsyncGenerator<Row[]> {
+    const leaf = level.leaf;
+    if (level.access.kind === 'scan') {
+      if (leaf.reader) {
+        yield* leaf.reader.scan(env);
+        return;
+      }
+      yield await this.leafRows(leaf, env);
+      return;
+    }
+    const rows = await this.lookup(level, new Array(this.width).fill(null), env);
+    if (rows.length) yield rows;
+  }
+
+  /** All rows of a non-table leaf, placed at its offset. */
+  private async leafRows(leaf: Leaf, env: ExecEnv): Promise<Row[]> {
+    const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
+    const off = leaf.src.offset;
+    return narrow.map((r) => {
+      const w: Row = new Array(this.width).fill(null);
+      for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
+      return w;
+    });
+  }
+
+  private async materialize(level: Level, env: ExecEnv): Promise<Row[]> {
+    let rows: Row[];
+    if (level.leaf.reader) {
+      rows = [];
+      for await (const b of level.leaf.reader.scan(env)) for (const r of b) rows.push(r);
+    } else rows = await this.leafRows(level.leaf, env);
+    if (level.scanPreds.length) {
+      const kept: Row[] = [];
+      for (const r of rows) {
+        let ok = predicatesPass(level.scanPreds, r, env);
+        if (ok instanceof Promise) ok = await ok;
+        if (ok) kept.push(r);
+      }
+      rows = kept;
+    }
+    return rows;
+  }
+
+  private async lookup(level: Level, cur: Row, env: ExecEnv): Promise<Row[]> {
+    const a = level.access;
+    const reader = level.leaf.reader!;
+    const branch = env.txn.branch;
+    const t = level.leaf.table!;
+    switch (a.kind) {
+      case 'rowid': {
+        const out: Row[] = [];
+        const seen = a.probes.length > 1 ? new Set<unknown>() : undefined;
+        for (const p of a.probes) {
+          const k = probeValue(p, cur, env);
+          if (k === undefined) continue;
+          if (seen) {
+            const hk = ops.hashKey(k as SqlValue, 'BINARY');
+            if (seen.has(hk)) continue;
+            seen.add(hk);
+          }
+          const r = await reader.get(env, [k]);
+          if (r) out.push(r);
+        }
+        return out;
+      }
+      case 'pk': {
+        const keys: KeyValue[] = [];
+        for (const p of a.probes) {
+          const k = probeValue(p, cur, env);
+          if (k === undefined) return [];
+          keys.push(k);
+        }
+        if (a.full) {
+          const r = await reader.get(env, keys);
+          return r ? [r] : [];
+        }
+        const { lower, upper } = encodeRange(branch, t.id, { prefix: keys });
+        const out: Row[] = [];
+        for await (const b of reader.scan(env, lower, upper)) out.push(...b);
+        return out;
+      }
+      case 'index': {
+        const keys: KeyValue[] = [];
+        for (const p of a.probes) {
+          const k = probeValue(p, cur, env);
+          if (k === undefined) return [];
+          keys.push(k);
+        }
+        const { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
+        const out: Row[] = [];
+        for await (const e of env.txn.scan(lower, upper)) {
+          const r = await reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
+          if (r) out.push(r);
+        }
+        return out;
+      }
+      case 'rowidRange': {
+        const range: { gt?: KeyValue[]; gte?: KeyValue[]; lt?: KeyValue[]; lte?: KeyValue[] } = {};
+        if (a.lo) {
+          const k = probeValue(a.lo.p, cur, env);
+          if (k === undefined) return [];
+          range[a.lo.incl ? 'gte' : 'gt'] = [k];
+        }
+        if (a.hi) {
+          const k = probeValue(a.hi.p, cur, env);
+          if (k === undefined) return [];
+          range[a.hi.incl ? 'lte' : 'lt'] = [k];
+        }
+        const { lower, upper } = encodeRange(branch, t.id, range);
+        const out: Row[] = [];
+        for await (const b of reader.scan(env, lower, upper)) out.push(...b);
+        return out;
+      }
+      default:
+        throw new DoSQLError('INVALID_ARGUMENT', 'sql: internal: lookup on a scan level');
+    }
+  }
+
+  private candidates(level: Level, cur: Row, env: ExecEnv, st: LevelState): Row[] | Promise<Row[]> {
+    const a = level.access;
+    if (a.kind === 'scan') {
+      if (st.rows) return st.rows;
+      return this.materialize(level, env).then((rows) => (st.rows = rows));
+    }
+    if (a.kind === 'hash') {
+      const build = (rows: Row[]): Map<unknown, Row[]> => {
+        const m = new Map<unknown, Row[]>();
+        for (const r of rows) {
+          const k = hashKeyOf(a.inner, a.conv, 'inner', r, env);
+          if (k === undefined) continue;
+          const list = m.get(k);
+          if (list) list.push(r);
+          else m.set(k, [r]);
+        }
+        return m;
+      };
+      const probeHash = (m: Map<unknown, Row[]>): Row[] => {
+        const k = hashKeyOf(a.outer, a.conv, 'outer', cur, env);
+        return k === undefined ? [] : (m.get(k) ?? []);
+      };
+      if (st.hash) return probeHash(st.hash);
+      return this.materialize(level, env).then((rows) => probeHash((st.hash = build(rows))));
+    }
+    return this.lookup(level, cur, env);
+  }
+
+  private descend(i: number, cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> | void {
+    if (i === this.levels.length) {
+      out.push(cur.slice());
+      return;
+    }
+    const level = this.levels[i]!;
+    const c = this.candidates(level, cur, env, states[i]!);
+    if (c instanceof Promise) return c.then((rows) => this.visit(i, level, rows, cur, env, states, out));
+    return this.visit(i, level, c, cur, env, states, out);
+  }
+
+  private visit(i: number, level: Level, rows: Row[], cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> | void {
+    const off = level.leaf.src.offset;
+    const n = level.leaf.src.columns.length;
+    let matched = false;
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k]!;
+      for (let j = off; j < off + n; j++) cur[j] = r[j]!;
+      if (level.left) {
+        const on = predicatesPass(level.onPreds, cur, env);
+        if (on instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out);
+        if (!on) continue;
+        matched = true;
+      }
+      const ok = predicatesPass(level.preds, cur, env);
+      if (ok instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out);
+      if (!ok) continue;
+      const p = this.descend(i + 1, cur, env, states, out);
+      if (p) return p.then(() => this.visitAsync(i, level, rows, k + 1, matched, cur, env, states, out));
+    }
+    if (level.left && !matched) return this.nullExtend(i, level, cur, env, states, out);
+  }
+
+  private async visitAsync(i: number, level: Level, rows: Row[], from: number, matchedSoFar: boolean, cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> {
+    const off = level.leaf.src.offset;
+    const n = level.leaf.src.columns.length;
+    let matched = matchedSoFar;
+    for (let k = from; k < rows.length; k++) {
+      const r = rows[k]!;
+      for (let j = off; j < off + n; j++) cur[j] = r[j]!;
+      if (level.left) {
+        if (!(await predicatesPass(level.onPreds, cur, env))) continue;
+        matched = true;
+      }
+      if (!(await predicatesPass(level.preds, cur, env))) continue;
+      await this.descend(i + 1, cur, env, states, out);
+    }
+    if (level.left && !matched) await this.nullExtend(i, level, cur, env, states, out);
+  }
+
+  private nullExtend(i: number, level: Level, cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> | void {
+    const off = level.leaf.src.offset;
+    const n = level.leaf.src.columns.length;
+    for (let j = off; j < off + n; j++) cur[j] = null;
+    const ok = predicatesPass(level.preds, cur, env);
+    if (ok instanceof Promise) return ok.then((b) => (b ? this.descend(i + 1, cur, env, states, out) : undefined));
+    if (ok) return this.descend(i + 1, cur, env, states, out);
+  }
+
+  describe(out: string[], depth: number): void {
+    const pad = '  '.repeat(depth);
+    for (const l of this.levels) {
+      const a = l.access;
+      if (a.kind === 'scan' || a.kind === 'hash') {
+        if (l.leaf.plan) {
+          out.push(`${pad}${l.leaf.label}`);
+        } else out.push(`${pad}SCAN ${l.leaf.label}${a.kind === 'hash' ? ' (HASH JOIN)' : ''}`);
+      } else out.push(`${pad}${a.desc}`);
+    }
+  }
+}
+
+function hashKeyOf(exprs: readonly Compiled[], conv: readonly { inner: Affinity | null; outer: Affinity | null; coll: Collation }[], side: 'inner' | 'outer', row: Row, env: ExecEnv): unknown {
+  let key = '';
+  for (let i = 0; i < exprs.length; i++) {
+    let v = exprs[i]!.ev(row, env);
+    if (v === null) return undefined;
+    const aff = conv[i]![side];
+    if (aff) v = ops.applyAffinity(v, aff);
+    const k = ops.hashKey(v, conv[i]!.coll);
+    if (exprs.length === 1) return k;
+    key += typeof k === 'string' ? `s${k.length}:${k}` : `${typeof k}:${String(k)};`;
+  }
+  return key;
+}
+
+/** General joins (RIGHT, FULL, parenthesised right sides): materialises both sides. */
+class TreeJoinOp implements Operator {
+  constructor(
+    readonly root: FromNode,
+    readonly where: readonly Compiled[],
+    readonly width: number,
+    readonly cx: CompileContext,
+  ) {}
+
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const rows = await this.evalNode(this.root, env);
+    const out: Row[] = [];
+    for (const r of rows) {
+      let ok = predicatesPass(this.where, r, env);
+      if (ok instanceof Promise) ok = await ok;
+      if (ok) out.push(r);
+    }
+    for (let i = 0; i < out.length; i += BATCH_ROWS) yield out.slice(i, i + BATCH_ROWS);
+  }
+
+  private async evalNode(node: FromNode, env: ExecEnv): Promise<Row[]> {
+    if (node.kind === 'leaf') {
+      const leaf = node.leaf;
+      if (leaf.reader) {
+        const rows: Row[] = [];
+        for await (const b of leaf.reader.scan(env)) rows.push(...b);
+        return rows;
+      }
+      const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
+      const off = leaf.src.offset;
+      return narrow.map((r) => {
+        const w: Row = new Array(this.width).fill(null);
+        for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
+        return w;
+      });
+    }
+    const L = await this.evalNode(node.left, env);
+    const R = await this.evalNode(node.right, env);
+    const on = node.on.map((e) => compileExpr(e, this.cx));
+    const rightRange = ranges(node.right);
+    const leftRange = ranges(node.left);
+    const out: Row[] = [];
+    const rightMatched = new Uint8Array(R.length);
+    for (const l of L) {
+      let matched = false;
+      for (let k = 0; k < R.length; k++) {
+        const r = R[k]!;
+        const m = l.slice();
+        for (const [a, b] of rightRange) for (let j = a; j < b; j++) m[j] = r[j]!;
+        let ok = true;
+        for (const c of on) if (ops.toBool(await evaluate(c, m, env)) !== true) ok = false;
+        if (!ok) continue;
+        matched = true;
+        rightMatched[k] = 1;
+        out.push(m);
+      }
+      if (!matched && (node.joinType === 'LEFT' || node.joinType === 'FULL')) out.push(l.slice());
+    }
+    if (node.joinType === 'RIGHT' || node.joinType === 'FULL') {
+      for (let k = 0; k < R.length; k++) {
+        if (rightMatched[k]) continue;
+        const m = R[k]!.slice();
+        for (const [a, b] of leftRange) for (let j = a; j < b; j++) m[j] = null;
+        out.push(m);
+      }
+    }
+    return out;
+  }
+
+  describe(out: string[], depth: number): void {
+    out.push(`${'  '.repeat(depth)}NESTED LOOP JOIN (materialised)`);
+  }
+}
+
+function ranges(node: FromNode): [number, number][] {
+  if (node.kind === 'leaf') return [[node.leaf.src.offset, node.leaf.src.offset + node.leaf.src.columns.length]];
+  return [...ranges(node.left), ...ranges(node.right)];
+}

@@ -1,0 +1,90 @@
+// Name resolution: which source and position a column reference means.
+// Follows SQLite's rules (lang_select.html): unqualified names must be unique among the
+// FROM sources (USING/NATURAL join columns count once); inner scopes shadow outer ones.
+import { DoSQLError } from '../../errors.js';
+import type { Affinity } from '../types/affinity.js';
+import type { Collation } from '../types/compare.js';
+
+export interface SourceColumn {
+  readonly name: string;
+  readonly affinity: Affinity;
+  readonly collation: Collation;
+  /** Not expanded by `*` (rowid; the right-hand copy of a USING column). */
+  readonly hidden: boolean;
+}
+
+export interface ScopeSource {
+  /** Name used to qualify columns: the alias, else the table name. */
+  readonly name: string;
+  readonly columns: readonly SourceColumn[];
+  /** Position of the first column in the joined row. */
+  readonly offset: number;
+  /** Index of the source within its scope. */
+  readonly index: number;
+  /** rowid/oid/_rowid_ resolve to this column (index into `columns`), or -1. */
+  readonly rowidColumn: number;
+  /** Column names merged by USING/NATURAL into an earlier source: unqualified refs go there. */
+  readonly mergedNames: Set<string>;
+}
+
+export interface Resolved {
+  /** Nesting level of the scope that owns the column (0 = outermost query). */
+  readonly level: number;
+  /** Position in that scope's row. */
+  readonly index: number;
+  readonly source: number;
+  readonly affinity: Affinity;
+  readonly collation: Collation;
+}
+
+export class Scope {
+  readonly sources: ScopeSource[] = [];
+  width = 0;
+
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly level: number,
+  ) {}
+
+  child(): Scope {
+    return new Scope(this, this.level + 1);
+  }
+
+  addSource(name: string, columns: readonly SourceColumn[], rowidColumn = -1): ScopeSource {
+    const s: ScopeSource = { name, columns, offset: this.width, index: this.sources.length, rowidColumn, mergedNames: new Set() };
+    this.sources.push(s);
+    this.width += columns.length;
+    return s;
+  }
+
+  /** Resolves a column reference here or in an enclosing scope; throws SQL_ERROR when unknown or ambiguous. */
+  resolve(table: string | undefined, column: string): Resolved | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const r = s.resolveLocal(table, column);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  resolveLocal(table: string | undefined, column: string): Resolved | undefined {
+    const col = column.toLowerCase();
+    const tbl = table?.toLowerCase();
+    let found: Resolved | undefined;
+    for (const src of this.sources) {
+      if (tbl !== undefined && src.name.toLowerCase() !== tbl) continue;
+      if (tbl === undefined && src.mergedNames.has(col)) continue;
+      let idx = src.columns.findIndex((c) => c.name.toLowerCase() === col && !(c.hidden && c.name === '\u0000'));
+      if (idx < 0 && (col === 'rowid' || col === 'oid' || col === '_rowid_') && src.rowidColumn >= 0) idx = src.rowidColumn;
+      if (idx < 0) continue;
+      if (found) throw new DoSQLError('SQL_ERROR', `sql: ambiguous column name: ${table ? `${table}.` : ''}${column}`);
+      const c = src.columns[idx]!;
+      found = { level: this.level, index: src.offset + idx, source: src.index, affinity: c.affinity, collation: c.collation };
+    }
+    return found;
+  }
+
+  findSource(name: string): ScopeSource | undefined {
+    const n = name.toLowerCase();
+    return this.sources.find((s) => s.name.toLowerCase() === n);
+  }
+}

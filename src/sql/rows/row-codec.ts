@@ -1,0 +1,146 @@
+// Row value codec. Byte-for-byte spec: docs/format/row.md.
+import { DoSQLError } from '../../errors.js';
+import { ByteWriter } from '../../util/byte-writer.js';
+import { getUvarint } from '../../util/coding.js';
+import { utf8Decoder, utf8Encoder } from '../../util/bytes.js';
+import type { SqlValue } from '../types/value.js';
+
+export const ROW_MAGIC = 0xd1;
+export const ROW_VERSION = 1;
+
+// Persisted tags: never renumber. Retired: none.
+const TAG_NULL = 0x00;
+const TAG_INT32 = 0x01;
+const TAG_INT64 = 0x02;
+const TAG_REAL = 0x03;
+const TAG_TEXT = 0x04;
+const TAG_BLOB = 0x05;
+const TAG_ZERO = 0x06;
+const TAG_ONE = 0x07;
+
+const I32_MIN = -(2n ** 31n);
+const I32_MAX = 2n ** 31n - 1n;
+
+const writer = new ByteWriter(256);
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * Encodes column slots (index = column id) into a fresh row value.
+ * `slots` may contain `undefined` for ids with no column (dropped): they encode as NULL.
+ */
+export function encodeRow(slots: readonly (SqlValue | undefined)[]): Uint8Array {
+  const w = writer;
+  w.reset();
+  w.u8(ROW_MAGIC);
+  w.u8(ROW_VERSION);
+  w.uvarint(slots.length);
+  for (let i = 0; i < slots.length; i++) writeSlot(w, slots[i] ?? null);
+  return w.toBytes();
+}
+
+function writeSlot(w: ByteWriter, v: SqlValue): void {
+  if (v === null) {
+    w.u8(TAG_NULL);
+    return;
+  }
+  switch (typeof v) {
+    case 'bigint': {
+      if (v === 0n) w.u8(TAG_ZERO);
+      else if (v === 1n) w.u8(TAG_ONE);
+      else if (v >= I32_MIN && v <= I32_MAX) {
+        w.ensure(5);
+        w.buf[w.pos++] = TAG_INT32;
+        scratch.setInt32(0, Number(v), true);
+        for (let i = 0; i < 4; i++) w.buf[w.pos++] = scratch.getUint8(i);
+      } else {
+        w.ensure(9);
+        w.buf[w.pos++] = TAG_INT64;
+        scratch.setBigInt64(0, v, true);
+        for (let i = 0; i < 8; i++) w.buf[w.pos++] = scratch.getUint8(i);
+      }
+      return;
+    }
+    case 'number': {
+      w.ensure(9);
+      w.buf[w.pos++] = TAG_REAL;
+      scratch.setFloat64(0, v, true);
+      for (let i = 0; i < 8; i++) w.buf[w.pos++] = scratch.getUint8(i);
+      return;
+    }
+    case 'string': {
+      w.u8(TAG_TEXT);
+      w.lenBytes(utf8Encoder.encode(v));
+      return;
+    }
+    default:
+      w.u8(TAG_BLOB);
+      w.lenBytes(v);
+  }
+}
+
+function corrupt(what: string, offset: number): DoSQLError {
+  return new DoSQLError('CORRUPTION', `sql: corrupt row value at offset ${offset}: ${what}`, { details: { offset } });
+}
+
+/**
+ * Decodes a row value into `out` (index = column id), returning the slot count.
+ * Throws CORRUPTION naming the offset on a bad magic, version or tag.
+ */
+export function decodeRowInto(b: Uint8Array, out: SqlValue[]): number {
+  if (b.length < 3 || b[0] !== ROW_MAGIC) throw corrupt('bad magic', 0);
+  if (b[1] !== ROW_VERSION) throw new DoSQLError('UNSUPPORTED_FORMAT_VERSION', `sql: row format version ${b[1]} is not supported (this build reads ${ROW_VERSION})`);
+  const c = { pos: 2 };
+  const n = getUvarint(b, c);
+  let p = c.pos;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < n; i++) {
+    if (p >= b.length) throw corrupt('truncated', p);
+    const tag = b[p++]!;
+    switch (tag) {
+      case TAG_NULL:
+        out[i] = null;
+        break;
+      case TAG_ZERO:
+        out[i] = 0n;
+        break;
+      case TAG_ONE:
+        out[i] = 1n;
+        break;
+      case TAG_INT32:
+        if (p + 4 > b.length) throw corrupt('truncated int32', p);
+        out[i] = BigInt(dv.getInt32(p, true));
+        p += 4;
+        break;
+      case TAG_INT64:
+        if (p + 8 > b.length) throw corrupt('truncated int64', p);
+        out[i] = dv.getBigInt64(p, true);
+        p += 8;
+        break;
+      case TAG_REAL:
+        if (p + 8 > b.length) throw corrupt('truncated real', p);
+        out[i] = dv.getFloat64(p, true);
+        p += 8;
+        break;
+      case TAG_TEXT:
+      case TAG_BLOB: {
+        c.pos = p;
+        const len = getUvarint(b, c);
+        p = c.pos;
+        if (p + len > b.length) throw corrupt('truncated string', p);
+        out[i] = tag === TAG_TEXT ? utf8Decoder.decode(b.subarray(p, p + len)) : b.slice(p, p + len);
+        p += len;
+        break;
+      }
+      default:
+        throw corrupt(`unknown tag 0x${tag.toString(16)}`, p - 1);
+    }
+  }
+  return n;
+}
+
+/** Decodes a row value into a new array of slots. */
+export function decodeRow(b: Uint8Array): SqlValue[] {
+  const out: SqlValue[] = [];
+  decodeRowInto(b, out);
+  return out;
+}

@@ -1,0 +1,67 @@
+// Key tuples of table rows and index entries (docs/format/row.md §Keys).
+import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
+import { decodeKeyTuple, type KeyValue } from '../../mvcc/key-codec.js';
+import type { IndexSchema, TableSchema } from '../catalog/schema.js';
+import type { Collation } from '../types/compare.js';
+import type { SqlValue } from '../types/value.js';
+
+/**
+ * The collation key transform: memcmp order of the transformed value equals the
+ * collated order of the original (NOCASE folds ASCII only, as SQLite's does).
+ */
+export function collationKey(v: SqlValue, c: Collation): KeyValue {
+  if (typeof v !== 'string' || c === 'BINARY') return v;
+  if (c === 'NOCASE') return asciiLower(v);
+  return v.replace(/ +$/, '');
+}
+
+function asciiLower(s: string): string {
+  let out = '';
+  let changed = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch >= 65 && ch <= 90) {
+      changed = true;
+      out += String.fromCharCode(ch + 32);
+    } else out += s[i];
+  }
+  return changed ? out : s;
+}
+
+/** Key tuple of a row: [rowid] for rowid tables, the collated PRIMARY KEY values otherwise. */
+export function rowKeyTuple(t: TableSchema, values: readonly SqlValue[], rowid: bigint | null): KeyValue[] {
+  if (!t.withoutRowid) return [rowid!];
+  return t.primaryKey.map((ci) => collationKey(values[ci]!, t.columns[ci]!.collation));
+}
+
+export function rowKey(branch: number, t: TableSchema, values: readonly SqlValue[], rowid: bigint | null): Uint8Array {
+  return encodeUserKey(branch, t.id, rowKeyTuple(t, values, rowid));
+}
+
+/** Position (in table.columns) of each index column. */
+export function indexColumnPositions(t: TableSchema, ix: IndexSchema): number[] {
+  return ix.columns.map((c) => t.columns.findIndex((col) => col.id === c.columnId));
+}
+
+/** The indexed values of a row, collated, in index order. */
+export function indexValues(_t: TableSchema, ix: IndexSchema, values: readonly SqlValue[], positions: readonly number[]): KeyValue[] {
+  return positions.map((p, i) => collationKey(values[p] ?? null, ix.columns[i]!.collation));
+}
+
+export function indexKey(branch: number, t: TableSchema, ix: IndexSchema, values: readonly SqlValue[], rowid: bigint | null, positions: readonly number[]): Uint8Array {
+  return encodeUserKey(branch, ix.id, [...indexValues(t, ix, values, positions), ...rowKeyTuple(t, values, rowid)]);
+}
+
+/** Decodes the table-key suffix of an index key into the table's user key. */
+export function tableKeyFromIndexKey(branch: number, t: TableSchema, ix: IndexSchema, uk: Uint8Array): Uint8Array {
+  const prefixLen = encodeTablePrefix(branch, ix.id).length;
+  const { values } = decodeKeyTuple(uk, prefixLen);
+  return encodeUserKey(branch, t.id, values.slice(ix.columns.length));
+}
+
+/** The rowid stored in a rowid table's user key. */
+export function rowidFromKey(uk: Uint8Array, prefixLen: number): bigint {
+  const { values } = decodeKeyTuple(uk, prefixLen);
+  const v = values[0];
+  return typeof v === 'bigint' ? v : BigInt(v as number);
+}

@@ -1,0 +1,161 @@
+// A SQL transaction over the LSM: a read view at one LSN plus a private write set that
+// reads see first (read-your-writes), with an undo log for statement rollback and
+// savepoints. Commit-time conflict detection (first committer wins) lives in
+// commit.ts. Snapshot isolation: every read in the transaction sees the database as of
+// `readLsn` plus the transaction's own writes.
+//
+// Async safety: a transaction is used by one caller at a time (the DB serialises
+// statements of one transaction); reads may interleave with other transactions' commits,
+// which never change what this transaction sees.
+import { KIND_DELETE, KIND_PUT } from '../../mvcc/internal-key.js';
+import type { LsmEngine } from '../../lsm/engine.js';
+import { compareBytes } from '../../util/bytes.js';
+import type { Catalog } from '../catalog/catalog.js';
+
+export interface PendingWrite {
+  readonly uk: Uint8Array;
+  /** null for a delete. */
+  readonly value: Uint8Array | null;
+}
+
+/** A user-key range that must see no commits after `readLsn` (unique-index claims). */
+export interface RangeClaim {
+  readonly lower: Uint8Array;
+  readonly upper: Uint8Array;
+}
+
+/** Map key for an encoded user key: one UTF-16 unit per byte. */
+export function keyString(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+export class Transaction {
+  readonly writes = new Map<string, PendingWrite>();
+  readonly claims: RangeClaim[] = [];
+  private undo: { k: string; prev: PendingWrite | undefined }[] = [];
+  private sortedCache: PendingWrite[] | null = null;
+  /** True once the transaction changed the schema: the DB reloads its catalog at commit. */
+  ddl = false;
+  private released = false;
+  /** Catalog version when the transaction began: a commit after a schema change must retry. */
+  readonly baseCatalogVersion: number;
+
+  constructor(
+    readonly engine: LsmEngine,
+    readonly readLsn: number,
+    readonly branch: number,
+    /** The schema this transaction sees (replaced by its own DDL). */
+    public catalog: Catalog,
+  ) {
+    engine.registerView(readLsn);
+    this.baseCatalogVersion = catalog.version;
+  }
+
+  /** Stops protecting the read LSN from garbage collection. Idempotent. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.engine.releaseView(this.readLsn);
+  }
+
+  /** The current value of a user key in this transaction, or undefined. May be synchronous. */
+  get(uk: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (this.writes.size > 0) {
+      const w = this.writes.get(keyString(uk));
+      if (w) return w.value ?? undefined;
+    }
+    const r = this.engine.getRaw(uk, this.readLsn);
+    if (r instanceof Promise) return r.then((v) => (v && v.kind === KIND_PUT ? v.value : undefined));
+    return r && r.kind === KIND_PUT ? r.value : undefined;
+  }
+
+  put(uk: Uint8Array, value: Uint8Array): void {
+    this.record(uk, { uk, value });
+  }
+
+  delete(uk: Uint8Array): void {
+    this.record(uk, { uk, value: null });
+  }
+
+  private record(uk: Uint8Array, w: PendingWrite): void {
+    const k = keyString(uk);
+    this.undo.push({ k, prev: this.writes.get(k) });
+    this.writes.set(k, w);
+    this.sortedCache = null;
+  }
+
+  /** A position in the undo log: statement starts and savepoints. */
+  mark(): number {
+    return this.undo.length;
+  }
+
+  /** Undoes every write after `mark`. */
+  rollbackTo(mark: number): void {
+    while (this.undo.length > mark) {
+      const u = this.undo.pop()!;
+      if (u.prev) this.writes.set(u.k, u.prev);
+      else this.writes.delete(u.k);
+    }
+    this.sortedCache = null;
+  }
+
+  private sortedWrites(): PendingWrite[] {
+    if (!this.sortedCache) this.sortedCache = [...this.writes.values()].sort((a, b) => compareBytes(a.uk, b.uk));
+    return this.sortedCache;
+  }
+
+  /**
+   * Entries with user keys in [lower, upper), in key order (or reverse), merging committed
+   * data as of `readLsn` with this transaction's writes (which win). The write set is
+   * captured when the scan starts: writes made while iterating are not seen by it.
+   */
+  async *scan(lower: Uint8Array, upper: Uint8Array, reverse = false): AsyncGenerator<PendingWrite & { value: Uint8Array }> {
+    let overlay: PendingWrite[] = [];
+    if (this.writes.size > 0) {
+      const all = this.sortedWrites();
+      overlay = all.slice(lowerBound(all, lower), lowerBound(all, upper));
+      if (reverse) overlay.reverse();
+    }
+    let oi = 0;
+    const dir = reverse ? -1 : 1;
+    for await (const e of this.engine.scanRaw(lower, upper, this.readLsn, reverse)) {
+      while (oi < overlay.length && compareBytes(overlay[oi]!.uk, e.rawKey) * dir < 0) {
+        const o = overlay[oi++]!;
+        if (o.value) yield o as PendingWrite & { value: Uint8Array };
+      }
+      if (oi < overlay.length && compareBytes(overlay[oi]!.uk, e.rawKey) === 0) {
+        const o = overlay[oi++]!;
+        if (o.value) yield o as PendingWrite & { value: Uint8Array };
+        continue;
+      }
+      yield { uk: e.rawKey, value: e.value };
+    }
+    for (; oi < overlay.length; oi++) {
+      const o = overlay[oi]!;
+      if (o.value) yield o as PendingWrite & { value: Uint8Array };
+    }
+  }
+
+  /** Operations to commit, as WAL ops. */
+  ops(): { kind: typeof KIND_PUT | typeof KIND_DELETE; userKey: Uint8Array; value?: Uint8Array }[] {
+    const out: { kind: typeof KIND_PUT | typeof KIND_DELETE; userKey: Uint8Array; value?: Uint8Array }[] = [];
+    for (const w of this.writes.values()) {
+      if (w.value) out.push({ kind: KIND_PUT, userKey: w.uk, value: w.value });
+      else out.push({ kind: KIND_DELETE, userKey: w.uk });
+    }
+    return out;
+  }
+}
+
+function lowerBound(a: readonly PendingWrite[], key: Uint8Array): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareBytes(a[mid]!.uk, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
