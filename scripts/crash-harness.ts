@@ -14,7 +14,6 @@ import { bytesEqual } from '../src/util/bytes.js';
 import { HOT_TABLE, MARKER_TABLE, UNIQUE_TABLE, hotValue, keysPerBatch, markerValue, uniqueValue } from './crash-workload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const tsxBin = join(here, '..', 'node_modules', '.bin', 'tsx');
 
 export interface TrialResult {
   ok: boolean;
@@ -35,7 +34,9 @@ interface ChildLog {
 
 function runChild(dir: string, start: number, durability: Durability, killAfterMs: number): Promise<ChildLog> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsxBin, [join(here, 'crash-child.ts'), dir, String(start), durability, '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Run node itself with tsx as a loader: the tsx CLI relays to a grandchild process that a
+    // SIGKILL of the CLI would leave running, so the kill would not be a crash at all.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crash-child.ts'), dir, String(start), durability, '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.on('error', reject);
     const log: ChildLog = { started: new Set(), acked: new Map(), compacting: false };
     let buf = '';
@@ -149,7 +150,6 @@ export async function crashTrial(seed: number, options: { rounds?: number; durab
   } catch (e) {
     return fail((e as Error).stack ?? String(e));
   } finally {
-    // A killed child may leave its worker threads finishing a write for a moment: retry.
     rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 }
