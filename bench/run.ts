@@ -11,6 +11,11 @@ switch (which) {
     await main(rest);
     break;
   }
+  case 'sql': {
+    const { main } = await import('./sql.js');
+    await main(rest);
+    break;
+  }
   case 'report': {
     const { main } = await import('./report.js');
     await main();
@@ -18,6 +23,7 @@ switch (which) {
   }
   default:
     console.error(`usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]
-       npm run bench -- compaction [--n N] [--json FILE]`);
+       npm run bench -- compaction [--n N] [--json FILE]
+       npm run bench -- sql [--n ROWS] [--ops N] [--json FILE]`);
     process.exit(2);
 }

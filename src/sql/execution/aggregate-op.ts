@@ -21,6 +21,7 @@ export interface AggSpec {
 
 interface Group {
   rep: Row;
+  keys: Row;
   accs: ops.Accumulator[];
   distinct: (Set<unknown> | undefined)[];
   best: SqlValue;
@@ -41,9 +42,10 @@ export class AggregateOp implements Operator {
     this.async = [...groupBy, ...aggs.flatMap((a) => (a.filter ? [...a.args, a.filter] : a.args))].some((c) => c.subqueries.length > 0);
   }
 
-  private newGroup(rep: Row): Group {
+  private newGroup(rep: Row, keys: Row = []): Group {
     return {
       rep,
+      keys,
       accs: this.aggs.map((a) => ops.aggregateFunction(a.name)!.create(a.collation)),
       distinct: this.aggs.map((a) => (a.distinct ? new Set<unknown>() : undefined)),
       best: null,
@@ -65,7 +67,7 @@ export class AggregateOp implements Operator {
           const k = rowKey(keyVals, keyVals.length, gcoll);
           let found = groups.get(k);
           if (!found) {
-            found = this.newGroup(row);
+            found = this.newGroup(row, keyVals.slice());
             groups.set(k, found);
           }
           g = found;
@@ -115,6 +117,7 @@ export class AggregateOp implements Operator {
     const r: Row = g.rep.slice(0, this.inputWidth);
     while (r.length < this.inputWidth) r.push(null);
     for (const acc of g.accs) r.push(acc.result());
+    for (let i = 0; i < this.groupBy.length; i++) r.push(g.keys[i] ?? null);
     return r;
   }
 

@@ -3,6 +3,7 @@
 import { DoSQLError } from '../../errors.js';
 import { getAggregateFunction, type Accumulator, type AggregateFunction } from '../functions/aggregate.js';
 import { getScalarFunction, type ScalarFunction } from '../functions/scalar.js';
+import { DATETIME_FUNCTIONS } from '../functions/datetime.js';
 import { affinityOfDeclaredType, applyAffinity as applyAff, type Affinity } from '../types/affinity.js';
 import * as arithm from '../types/arith.js';
 import { castTo } from '../types/cast.js';
@@ -90,8 +91,10 @@ export function glob(pattern: SqlValue, value: SqlValue): boolean | null {
   return globMatch(p, v);
 }
 
+const DATETIME = new Map<string, ScalarFunction>(DATETIME_FUNCTIONS.map((f) => [f.name, f]));
+
 export function scalarFunction(name: string): ScalarFunction | undefined {
-  return getScalarFunction(name);
+  return getScalarFunction(name) ?? DATETIME.get(name);
 }
 
 export function aggregateFunction(name: string): AggregateFunction | undefined {

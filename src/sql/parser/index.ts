@@ -31,6 +31,8 @@ export function parseOne(sql: string): ParsedStatement {
     while (p.eatOp(';'));
     if (p.atEof()) p.fail();
     const stmt = parseOneAt(p);
+    if (p.atEof()) return stmt;
+    p.expectOp(';');
     while (p.eatOp(';'));
     if (!p.atEof()) p.fail(p.tok, 'only one statement is allowed');
     return stmt;

@@ -8,7 +8,7 @@
 // The lexer never throws. Malformed input (unterminated string, blob or block comment, a number
 // glued to letters, a stray character) becomes one 'illegal' token, after which lexing stops;
 // the parser reports it when it reaches that token, so an earlier syntax error wins, as in SQLite.
-import { KEYWORDS } from './keywords.js';
+import { FALLBACK, JOIN_KEYWORDS, KEYWORDS } from './keywords.js';
 
 export type TokenType =
   | 'word' // unquoted identifier or keyword
@@ -31,7 +31,7 @@ export interface Token {
    * without `_` separators; blob: the hex digits; illegal: why it is illegal; others: the text.
    */
   readonly value: string;
-  /** A word in SQLite's keyword list (see keywords.ts). */
+  /** A word in SQLite's keyword list (see keywords.ts), or WINDOW / OVER / FILTER where the context makes them keywords. */
   readonly keyword: boolean;
   /** The opening quote of a qid: `"`, `[` or `` ` ``; empty otherwise. */
   readonly quote: string;
@@ -58,6 +58,13 @@ for (let c = 0; c < 128; c++) {
   ID_START[c] = alpha || ch === '_' ? 1 : 0;
   ID_PART[c] = alpha || digit || ch === '_' || ch === '$' ? 1 : 0;
   SPACE[c] = ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v' ? 1 : 0;
+}
+
+/** What SQLite's tokenizer counts as TK_ID when deciding WINDOW/OVER (ID, string, join keyword, fallback keyword, WINDOW, OVER). */
+function isIdLike(t: Token): boolean {
+  if (t.type === 'qid' || t.type === 'string') return true;
+  if (t.type !== 'word' || t.value === 'FILTER') return false;
+  return !t.keyword || FALLBACK.has(t.value) || JOIN_KEYWORDS.has(t.value);
 }
 
 const isIdStart = (c: number): boolean => (c < 128 ? ID_START[c] === 1 : !Number.isNaN(c));
@@ -99,7 +106,37 @@ class Lexer {
       if (!this.next()) return this.out;
     }
     this.push('eof', n, '', false);
+    this.markContextKeywords();
     return this.out;
+  }
+
+  /**
+   * SQLite's tokenizer (tokenize.c) makes WINDOW, OVER and FILTER keywords only in context:
+   * WINDOW when a name and AS follow; OVER after `)` when `(` or a name follows; FILTER after
+   * `)` when `(` follows. Elsewhere they are plain identifiers.
+   */
+  private markContextKeywords(): void {
+    const out = this.out;
+    for (let i = 0; i < out.length; i++) {
+      const t = out[i]!;
+      if (t.type !== 'word' || t.keyword) continue;
+      const v = t.value;
+      if (v !== 'WINDOW' && v !== 'OVER' && v !== 'FILTER') continue;
+      const prev = out[i - 1];
+      const next = out[i + 1];
+      const afterRp = prev !== undefined && prev.type === 'op' && prev.value === ')';
+      const lp = next !== undefined && next.type === 'op' && next.value === '(';
+      let keyword: boolean;
+      if (v === 'WINDOW') {
+        const after = out[i + 2];
+        keyword = next !== undefined && isIdLike(next) && after !== undefined && after.type === 'word' && after.value === 'AS';
+      } else if (v === 'OVER') {
+        keyword = afterRp && (lp || (next !== undefined && isIdLike(next)));
+      } else {
+        keyword = afterRp && lp;
+      }
+      if (keyword) out[i] = { ...t, keyword: true };
+    }
   }
 
   /** Consumes whitespace and comments; an unterminated block comment becomes an illegal token. */

@@ -6,8 +6,9 @@ import type { ColumnConstraint, ColumnDef, CreateTableStmt, Expr, FkAction, Fore
 import { parseDirection, parseIndexedColumns, parseOnConflict, parseTypeName, withOptional } from './parse-common.js';
 import { negateLiteral, parseExpr } from './parse-expr.js';
 import { parsePrimary } from './parse-primary.js';
-import { parseSelect } from './parse-select.js';
+import { parseColumnNameList, parseSelect } from './parse-select.js';
 import { TIME_KEYWORDS } from './keywords.js';
+import type { Token } from './lexer.js';
 import type { Parser } from './parser-base.js';
 
 type Head = Pick<CreateTableStmt, 'temp' | 'ifNotExists' | 'schema' | 'name'>;
@@ -31,21 +32,27 @@ export function parseCreateTableBody(p: Parser, head: Head): CreateTableStmt {
     columns.push(parseColumnDef(p));
   }
   p.expectOp(')');
+  // SQLite's table_option_set: an optional first option, then `, option` repeated (so `(...), STRICT` is valid).
   let withoutRowid = false;
   let strict = false;
-  if (p.isKw('WITHOUT') || p.isNm()) {
-    do {
-      const t = p.tok;
-      if (p.eatKw('WITHOUT')) {
-        const option = p.tok;
-        if (p.parseNm().toUpperCase() !== 'ROWID') p.fail(option, 'unknown table option');
-        withoutRowid = true;
-      } else if (p.parseNm().toUpperCase() === 'STRICT') {
-        strict = true;
-      } else {
-        p.fail(t, 'unknown table option');
-      }
-    } while (p.eatOp(','));
+  let unknown: Token | undefined;
+  const option = (): void => {
+    const t = p.tok;
+    if (p.eatKw('WITHOUT')) {
+      if (p.parseNm().toUpperCase() === 'ROWID') withoutRowid = true;
+      else unknown ??= t;
+    } else if (p.parseNm().toUpperCase() === 'STRICT') {
+      strict = true;
+    } else {
+      unknown ??= t;
+    }
+  };
+  if (p.isKw('WITHOUT') || p.isNm()) option();
+  while (p.eatOp(',')) option();
+  if (unknown) {
+    // A CREATE TABLE ends here; SQLite reports a syntax error after the options first.
+    if (!p.atEof() && !p.isOp(';')) p.fail();
+    p.fail(unknown, 'unknown table option');
   }
   return { ...base, columns, constraints, withoutRowid, strict };
 }
@@ -198,7 +205,7 @@ function parseDeferrable(p: Parser): boolean {
 function parseForeignKeyClause(p: Parser): ForeignKeyClause {
   p.expectKw('REFERENCES');
   const fk: { -readonly [K in keyof ForeignKeyClause]: ForeignKeyClause[K] } = { table: p.parseNm() };
-  if (p.isOp('(')) fk.columns = p.parseNameList();
+  if (p.isOp('(')) fk.columns = parseColumnNameList(p);
   while (true) {
     if (p.eatKw('MATCH')) {
       p.parseNm(); // SQLite parses and ignores MATCH
@@ -251,7 +258,7 @@ function parseTableConstraint(p: Parser): TableConstraint {
   }
   if (p.eatKw('FOREIGN')) {
     p.expectKw('KEY');
-    const columns = p.parseNameList();
+    const columns = parseColumnNameList(p);
     let fk = parseForeignKeyClause(p);
     if (p.isKw('DEFERRABLE') || (p.isKw('NOT') && p.peekKw(1, 'DEFERRABLE'))) fk = { ...fk, deferrable: parseDeferrable(p) };
     return named({ kind: 'foreignKey', columns, fk });

@@ -8,7 +8,7 @@ import { parseIndexedColumns } from './parse-common.js';
 import { parseColumnDef, parseCreateTableBody } from './parse-create-table.js';
 import { parseDelete, parseInsert, parseUpdate } from './parse-dml.js';
 import { parseExpr } from './parse-expr.js';
-import { atSelectStart, parseSelect } from './parse-select.js';
+import { atSelectStart, parseColumnNameList, parseSelect } from './parse-select.js';
 import type { Parser } from './parser-base.js';
 
 /** At CREATE. */
@@ -73,7 +73,7 @@ function parseCreateIndex(p: Parser, unique: boolean): CreateIndexStmt {
 function parseCreateView(p: Parser, temp: boolean): CreateViewStmt {
   const ifNotExists = parseIfNotExists(p);
   const { schema, name } = p.parseQualifiedName();
-  const columns = p.isOp('(') ? p.parseNameList() : undefined;
+  const columns = p.isOp('(') ? parseColumnNameList(p) : undefined;
   p.expectKw('AS');
   const select = parseSelect(p);
   const stmt: CreateViewStmt = { kind: 'createView', temp, ifNotExists, name, select };

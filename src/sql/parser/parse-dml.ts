@@ -48,9 +48,8 @@ export function parseInsert(p: Parser, withClause: WithClause | undefined, inTri
 /** `ON CONFLICT [(target) [WHERE e]] DO NOTHING | DO UPDATE SET ... [WHERE e]`, repeated; a clause without a target must be last. */
 function parseUpserts(p: Parser): UpsertClause[] {
   const clauses: UpsertClause[] = [];
-  while (p.isKw('ON') && p.peekKw(1, 'CONFLICT')) {
-    p.next();
-    p.next();
+  while (p.eatKw('ON')) {
+    p.expectKw('CONFLICT');
     let target: UpsertClause['target'];
     if (p.isOp('(')) {
       const { columns } = parseIndexedColumns(p);

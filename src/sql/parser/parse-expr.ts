@@ -40,6 +40,9 @@ const WORD_LEVEL: ReadonlyMap<string, number> = new Map([
   ['OR', P_OR], ['AND', P_AND],
   ['IS', P_EQ], ['IN', P_EQ], ['LIKE', P_EQ], ['GLOB', P_EQ], ['REGEXP', P_EQ], ['MATCH', P_EQ],
   ['BETWEEN', P_EQ], ['ISNULL', P_EQ], ['NOTNULL', P_EQ],
+  // NOT after an expression can only start NOT LIKE / IN / BETWEEN / NULL; like SQLite, take it
+  // as that operator and report the token after it if it is none of those (see parseInfix).
+  ['NOT', P_EQ],
   ['COLLATE', P_COLLATE],
 ]);
 
@@ -56,7 +59,7 @@ export function parseExpr(p: Parser, minLevel = P_OR): Expr {
   p.enter();
   let left = parsePrefix(p);
   while (true) {
-    const level = infixLevel(p, p.tok);
+    const level = infixLevel(p.tok);
     if (level === 0 || level < minLevel) break;
     left = parseInfix(p, left, level);
   }
@@ -65,13 +68,9 @@ export function parseExpr(p: Parser, minLevel = P_OR): Expr {
 }
 
 /** Binding level of `t` as an infix/postfix operator, 0 if it is none. */
-function infixLevel(p: Parser, t: Token): number {
+function infixLevel(t: Token): number {
   if (t.type === 'op') return OP_LEVEL.get(t.value) ?? 0;
   if (t.type !== 'word') return 0;
-  if (t.value === 'NOT') {
-    const n = p.peek(1);
-    return n.type === 'word' && AFTER_NOT.has(n.value) ? P_EQ : 0;
-  }
   return WORD_LEVEL.get(t.value) ?? 0;
 }
 
@@ -85,6 +84,8 @@ function parseInfix(p: Parser, left: Expr, level: number): Expr {
   let not = false;
   if (word === 'NOT') {
     not = true;
+    const n = p.tok;
+    if (!(n.type === 'word' && AFTER_NOT.has(n.value))) p.fail(n);
     word = p.next().value;
   }
   switch (word) {
@@ -104,8 +105,10 @@ function parseInfix(p: Parser, left: Expr, level: number): Expr {
     case 'IS':
       return parseIs(p, left);
     case 'BETWEEN': {
-      // The low bound takes everything up to AND (SQLite shifts comparisons into it).
-      const low = parseExpr(p, P_EQ);
+      // The low bound ends at the AND. SQLite's grammar shifts comparisons into it, and an OR,
+      // whose right side then swallows the AND (so that input fails, at the same token as SQLite).
+      let low = parseExpr(p, P_EQ);
+      while (p.eatKw('OR')) low = binary(p, 'OR', low, parseExpr(p, P_AND));
       p.expectKw('AND');
       const high = parseExpr(p, P_CMP);
       return p.built({ kind: 'between', operand: left, low, high, not }, Math.max(p.heightOf(left), p.heightOf(low), p.heightOf(high)));

@@ -16,23 +16,31 @@ const MAX_JOIN_TERMS = 1000;
 /** The join tree after FROM (also used by UPDATE ... FROM). */
 export function parseFrom(p: Parser): FromItem {
   let left = parseTableOrSubquery(p);
-  if (p.isKw('ON') || p.isKw('USING')) p.fail(p.tok, 'a JOIN clause is required before ON or USING');
+  if (atJoinOn(p) || p.isKw('USING')) {
+    // SQLite parses the constraint and rejects it afterwards; syntax errors inside it come first.
+    const at = p.tok;
+    parseJoinConstraint(p, { kind: 'join', joinType: 'INNER', natural: false, left, right: left });
+    p.fail(at, 'a JOIN clause is required before ON or USING');
+  }
   let terms = 1;
   while (true) {
     const join = parseJoinOperator(p);
     if (!join) break;
     if (++terms > MAX_JOIN_TERMS) p.fail(p.tok, 'too many tables in join');
     const right = parseTableOrSubquery(p);
-    let node: JoinClause = { kind: 'join', joinType: join.joinType, natural: join.natural, left, right };
-    if (atJoinOn(p)) {
-      p.next();
-      node = { ...node, on: parseExpr(p) };
-    } else if (p.eatKw('USING')) {
-      node = { ...node, using: p.parseNameList() };
-    }
-    left = node;
+    left = parseJoinConstraint(p, { kind: 'join', joinType: join.joinType, natural: join.natural, left, right });
   }
   return left;
+}
+
+/** Optional `ON expr` or `USING (names)` completing `node`. */
+function parseJoinConstraint(p: Parser, node: JoinClause): JoinClause {
+  if (atJoinOn(p)) {
+    p.next();
+    return { ...node, on: parseExpr(p) };
+  }
+  if (p.eatKw('USING')) return { ...node, using: p.parseNameList() };
+  return node;
 }
 
 /** ON starts a join constraint, except `ON CONFLICT (` / `ON CONFLICT DO` (an upsert after INSERT ... SELECT). */
@@ -50,6 +58,7 @@ const JT_NATURAL = 4;
 const JT_LEFT = 8;
 const JT_RIGHT = 16;
 const JT_OUTER = 32;
+const JT_ERROR = 64;
 
 const JOIN_BITS: ReadonlyMap<string, number> = new Map([
   ['NATURAL', JT_NATURAL],
@@ -73,12 +82,10 @@ function parseJoinOperator(p: Parser): { joinType: JoinClause['joinType']; natur
   }
   p.next();
   let bits = 0;
-  for (const w of words) {
-    const b = w.type === 'word' ? JOIN_BITS.get(w.value) : undefined;
-    if (b === undefined) p.fail(first, 'unknown join type');
-    bits |= b;
-  }
-  if ((bits & (JT_INNER | JT_OUTER)) === (JT_INNER | JT_OUTER) || (bits & (JT_OUTER | JT_LEFT | JT_RIGHT)) === JT_OUTER) {
+  for (const w of words) bits |= (w.type === 'word' ? JOIN_BITS.get(w.value) : undefined) ?? JT_ERROR;
+  if ((bits & JT_ERROR) !== 0 || (bits & (JT_INNER | JT_OUTER)) === (JT_INNER | JT_OUTER) || (bits & (JT_OUTER | JT_LEFT | JT_RIGHT)) === JT_OUTER) {
+    // SQLite reports a token after JOIN that cannot start a table first.
+    if (!(p.isNm() || p.isOp('('))) p.fail();
     p.fail(first, 'unknown join type');
   }
   const natural = (bits & JT_NATURAL) !== 0;
@@ -133,9 +140,8 @@ export function parseIndexedBy(p: Parser): string | null | undefined {
     p.expectKw('BY');
     return p.parseNm();
   }
-  if (p.isKw('NOT') && p.peekKw(1, 'INDEXED')) {
-    p.next();
-    p.next();
+  if (p.eatKw('NOT')) {
+    p.expectKw('INDEXED');
     return null;
   }
   return undefined;
@@ -197,6 +203,7 @@ function parseTimePoint(p: Parser): TimePoint {
   return { kind: 'expr', value: parseExpr(p, P_CMP) };
 }
 
+/** Whether `t` can begin a point's value, so LSN / TIMESTAMP / SNAPSHOT / BRANCH before it are markers, not column names. */
 function startsExpr(p: Parser, t: Token): boolean {
   switch (t.type) {
     case 'integer':
@@ -207,7 +214,7 @@ function startsExpr(p: Parser, t: Token): boolean {
     case 'qid':
       return true;
     case 'op':
-      return t.value === '(' || t.value === '-' || t.value === '+' || t.value === '~';
+      return t.value === '(';
     case 'word':
       return EXPR_START_WORDS.has(t.value) || p.isIdj(t);
     default:

@@ -25,7 +25,7 @@ export function parsePrimary(p: Parser): Expr {
       return { kind: 'literal', value: Number(t.value) };
     case 'string':
       // SQLite's `nm DOT nm` lets a string name a table: 't'.c is a column reference.
-      if (p.peekOp(1, '.') && p.isNm(p.peek(2))) return parseNamed(p);
+      if (p.peekOp(1, '.')) return parseNamed(p);
       p.next();
       return { kind: 'literal', value: t.value };
     case 'blob':
@@ -127,9 +127,8 @@ function parseCall(p: Parser, nameTok: Token): Expr {
   p.expectOp('(');
   const name = nameOf(nameTok).toLowerCase();
   let fn: FunctionExpr;
-  if (p.isOp('*') && p.peekOp(1, ')')) {
-    p.next();
-    p.next();
+  if (p.eatOp('*')) {
+    p.expectOp(')');
     fn = { kind: 'function', name, args: [], star: true, distinct: false };
   } else {
     let distinct = false;
@@ -144,8 +143,8 @@ function parseCall(p: Parser, nameTok: Token): Expr {
     p.expectOp(')');
     fn = orderBy ? { kind: 'function', name, args, star: false, distinct, orderBy } : { kind: 'function', name, args, star: false, distinct };
   }
-  // FILTER and OVER are keywords only right after the closing parenthesis (SQLite's tokenizer rule).
-  if (p.isKw('FILTER') && p.peekOp(1, '(')) {
+  // The lexer marks FILTER and OVER as keywords only where SQLite's tokenizer does (after `)`).
+  if (p.tok.keyword && p.isKw('FILTER')) {
     p.next();
     p.next();
     p.expectKw('WHERE');
@@ -153,7 +152,7 @@ function parseCall(p: Parser, nameTok: Token): Expr {
     p.expectOp(')');
     fn = { ...fn, filter };
   }
-  if (p.isKw('OVER') && ((p.peekOp(1, '(')) || p.isNm(p.peek(1)))) {
+  if (p.tok.keyword && p.isKw('OVER')) {
     p.next();
     fn = { ...fn, over: parseOver(p) };
   }

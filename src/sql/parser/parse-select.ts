@@ -6,6 +6,7 @@ import { parseExprList, parseOrderingTerms, withOptional } from './parse-common.
 import { parseExpr } from './parse-expr.js';
 import { parseFrom } from './parse-from.js';
 import { parseWindowDefinitions } from './parse-window.js';
+import type { Token } from './lexer.js';
 import type { Parser } from './parser-base.js';
 
 /** SQLite's SQLITE_MAX_COMPOUND_SELECT. */
@@ -29,22 +30,32 @@ export function parseSelect(p: Parser): SelectStmt {
 /** The select that follows an already parsed WITH clause (or none). */
 export function parseSelectAfterWith(p: Parser, withClause: WithClause | undefined): SelectStmt {
   let body: SelectBody = parseCoreOrValues(p);
+  let tail = parseSelectTail(p, body);
+  let misplaced: { clause: string; op: Token; opName: string } | undefined;
   let terms = 1;
   while (true) {
+    const opToken = p.tok;
     const op = compoundOp(p);
     if (!op) break;
-    if (++terms > MAX_COMPOUND_TERMS) p.fail(p.tok, 'too many terms in compound SELECT');
-    body = { kind: 'compound', op, left: body, right: parseCoreOrValues(p) };
+    // SQLite parses ORDER BY / LIMIT on every term and rejects misplaced ones after the whole select.
+    if (tail && !misplaced) misplaced = { clause: tail.orderBy ? 'ORDER BY' : 'LIMIT', op: opToken, opName: op };
+    if (++terms > MAX_COMPOUND_TERMS) p.fail(opToken, 'too many terms in compound SELECT');
+    const right = parseCoreOrValues(p);
+    body = { kind: 'compound', op, left: body, right };
+    tail = parseSelectTail(p, right);
   }
-  let stmt: SelectStmt = withClause ? { kind: 'select', with: withClause, body } : { kind: 'select', body };
-  // ORDER BY and LIMIT belong to SQLite's SELECT production, so they cannot follow a VALUES term.
-  const last = body.kind === 'compound' ? body.right : body;
-  if (last.kind === 'values') return stmt;
+  if (misplaced) p.fail(misplaced.op, `${misplaced.clause} clause should come after ${misplaced.opName} not before`);
+  const stmt: SelectStmt = withClause ? { kind: 'select', with: withClause, body } : { kind: 'select', body };
+  return tail ? { ...stmt, ...tail } : stmt;
+}
+
+/** ORDER BY and LIMIT after a select core; they belong to SQLite's SELECT production, so never after VALUES. */
+function parseSelectTail(p: Parser, term: SelectCore | ValuesClause | SelectBody): { orderBy?: OrderingTerm[]; limit?: Expr; offset?: Expr } | undefined {
+  if (term.kind !== 'selectCore') return undefined;
   const orderBy = parseOrderByClause(p);
-  if (orderBy) stmt = { ...stmt, orderBy };
   const limit = parseLimitClause(p);
-  if (limit) stmt = { ...stmt, ...limit };
-  return stmt;
+  if (!orderBy && !limit) return undefined;
+  return orderBy ? { orderBy, ...limit } : limit;
 }
 
 function compoundOp(p: Parser): 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT' | undefined {
@@ -61,13 +72,12 @@ export function parseWith(p: Parser): WithClause {
   const ctes: CommonTableExpr[] = [];
   do {
     const name = p.parseNm();
-    const columns = p.isOp('(') ? p.parseNameList() : undefined;
+    const columns = p.isOp('(') ? parseColumnNameList(p) : undefined;
     p.expectKw('AS');
     let materialized: boolean | undefined;
     if (p.eatKw('MATERIALIZED')) materialized = true;
-    else if (p.isKw('NOT') && p.peekKw(1, 'MATERIALIZED')) {
-      p.next();
-      p.next();
+    else if (p.eatKw('NOT')) {
+      p.expectKw('MATERIALIZED');
       materialized = false;
     }
     p.expectOp('(');
@@ -76,6 +86,30 @@ export function parseWith(p: Parser): WithClause {
     ctes.push({ ...withOptional({ name }, { columns, materialized }), select });
   } while (p.eatOp(','));
   return { recursive, ctes };
+}
+
+/**
+ * A column name list of a CTE, view or foreign key (SQLite's `eidlist`): `(name, ...)`. SQLite's
+ * grammar admits `COLLATE x` and ASC/DESC after each name only to reject them afterwards.
+ */
+export function parseColumnNameList(p: Parser): string[] {
+  p.expectOp('(');
+  const names: string[] = [];
+  let misplaced: Token | undefined;
+  do {
+    const t = p.tok;
+    names.push(p.parseNm());
+    let extra = false;
+    if (p.eatKw('COLLATE')) {
+      p.parseIds();
+      extra = true;
+    }
+    if (p.eatKw('ASC') || p.eatKw('DESC')) extra = true;
+    if (extra && !misplaced) misplaced = t;
+  } while (p.eatOp(','));
+  p.expectOp(')');
+  if (misplaced) p.fail(misplaced, 'syntax error after column name');
+  return names;
 }
 
 function parseCoreOrValues(p: Parser): SelectCore | ValuesClause {
@@ -87,13 +121,16 @@ function parseCoreOrValues(p: Parser): SelectCore | ValuesClause {
 export function parseValues(p: Parser): ValuesClause {
   p.expectKw('VALUES');
   const rows: Expr[][] = [];
+  const opens: Token[] = [];
   do {
-    const open = p.expectOp('(');
-    const row = parseExprList(p);
+    opens.push(p.expectOp('('));
+    rows.push(parseExprList(p));
     p.expectOp(')');
-    if (rows.length > 0 && row.length !== rows[0]!.length) p.fail(open, 'all VALUES must have the same number of terms');
-    rows.push(row);
   } while (p.eatOp(','));
+  // Checked after the whole list, as SQLite does, so a syntax error later in the list wins.
+  const width = rows[0]!.length;
+  const bad = rows.findIndex((r) => r.length !== width);
+  if (bad >= 0) p.fail(opens[bad]!, 'all VALUES must have the same number of terms');
   return { kind: 'values', rows };
 }
 
@@ -118,9 +155,9 @@ function parseCore(p: Parser): SelectCore {
   return core;
 }
 
-/** WINDOW is a keyword only when followed by a name and AS (SQLite's tokenizer rule). */
-export function atWindowClause(p: Parser): boolean {
-  return p.isKw('WINDOW') && p.isNm(p.peek(1)) && p.peekKw(2, 'AS');
+/** WINDOW starts a WINDOW clause where the lexer marked it a keyword (followed by a name and AS). */
+function atWindowClause(p: Parser): boolean {
+  return p.tok.keyword && p.isKw('WINDOW');
 }
 
 /** Result columns of a SELECT or RETURNING: `*`, `t.*`, or `expr [[AS] alias]`, comma-separated. */
@@ -151,11 +188,11 @@ export function parseResultColumns(p: Parser): ResultColumn[] {
 
 /**
  * An optional alias: `AS nm`, or a bare identifier or string (SQLite's `as` production).
- * A bare WINDOW that starts a WINDOW clause, and FOR SYSTEM_TIME, are not aliases.
+ * FOR SYSTEM_TIME is not an alias.
  */
 export function parseAlias(p: Parser): string | undefined {
   if (p.eatKw('AS')) return p.parseNm();
-  if (!p.isIds() || atWindowClause(p) || atTemporalClause(p)) return undefined;
+  if (!p.isIds() || atTemporalClause(p)) return undefined;
   return p.parseIds();
 }
 

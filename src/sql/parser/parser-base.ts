@@ -40,10 +40,10 @@ export class Parser {
     return this.tokens[this.pos]!;
   }
 
-  /** The token `k` places ahead (k = 0 is the current one); 'eof' past the end. */
+  /** The token `k` places ahead (k = 0 is the current one, -1 the last consumed); clamped to the token list. */
   peek(k: number): Token {
-    const i = this.pos + k;
-    return this.tokens[i < this.tokens.length ? i : this.tokens.length - 1]!;
+    const i = Math.max(0, Math.min(this.pos + k, this.tokens.length - 1));
+    return this.tokens[i]!;
   }
 
   /** End offset of the last consumed token. */

@@ -11,6 +11,7 @@ import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import type { Scope } from './scope.js';
+import { astKey } from './expr-name.js';
 
 export type Ev = (row: Row, env: ExecEnv) => SqlValue;
 
@@ -32,6 +33,8 @@ export interface SubPlan {
   readonly collations: readonly (Collation | undefined)[];
   /** Minimum nesting level referenced from inside (Infinity when uncorrelated). */
   readonly minOuterLevel: number;
+  /** Enclosing-query columns referenced from inside: [level, source index] pairs. */
+  readonly outerRefs: readonly (readonly [number, number])[];
   run(env: ExecEnv, limit?: number): Promise<Row[]>;
 }
 
@@ -63,7 +66,9 @@ export interface CompileContext {
   /** Result-column aliases usable in WHERE/GROUP BY/HAVING (SQLite extension). */
   readonly aliases?: ReadonlyMap<string, Expr>;
   /** Told about every reference to an enclosing query level (for correlation tracking). */
-  readonly onOuterRef?: (level: number) => void;
+  readonly onOuterRef?: (level: number, source: number) => void;
+  /** GROUP BY terms (by astKey) and their slots in the post-aggregation row. */
+  readonly groupTerms?: ReadonlyMap<string, number>;
   /** Indexes of a table, for access-path selection. */
   readonly indexes?: (table: string) => readonly IndexSchema[];
 }
@@ -135,6 +140,13 @@ function convert(ev: Ev, aff: Affinity | null): Ev {
 }
 
 export function compileExpr(e: Expr, cx: CompileContext): Compiled {
+  if (cx.groupTerms && e.kind !== 'literal') {
+    const slot = cx.groupTerms.get(astKey(e));
+    if (slot !== undefined) {
+      const inner = compileExpr(e, { ...cx, groupTerms: undefined });
+      return { ...inner, ev: (row) => row[slot]!, columnIndex: undefined, subqueries: [] };
+    }
+  }
   switch (e.kind) {
     case 'literal':
       return literal(e.value);
@@ -233,17 +245,17 @@ export function compileExpr(e: Expr, cx: CompileContext): Compiled {
       const slot = cx.nextSlot();
       const correlated = plan.minOuterLevel <= cx.scope.level;
       const ref: SubqueryRef = { slot, kind: e.kind === 'subquery' ? 'scalar' : 'exists', plan, correlated, level: cx.scope.level };
-      const minOuter = plan.minOuterLevel < cx.scope.level ? plan.minOuterLevel : Infinity;
-      if (minOuter !== Infinity) cx.onOuterRef?.(minOuter);
+      const { minOuter, sources } = linkOuterRefs(plan, cx);
       if (e.kind === 'exists') {
         const not = e.not;
-        return { ...literal(null), ev: (_r, env) => ((env.sub[slot] as boolean) !== not ? 1n : 0n), subqueries: [ref], minOuterLevel: minOuter, constant: false };
+        return { ...literal(null), ev: (_r, env) => ((env.sub[slot] as boolean) !== not ? 1n : 0n), subqueries: [ref], minOuterLevel: minOuter, constant: false, sources };
       }
       return {
         ...literal(null),
         ev: (_r, env) => env.sub[slot] as SqlValue,
         subqueries: [ref],
         minOuterLevel: minOuter,
+        sources,
         constant: false,
         affinity: plan.affinities[0] ?? null,
         collation: plan.collations[0],
@@ -253,6 +265,24 @@ export function compileExpr(e: Expr, cx: CompileContext): Compiled {
       throw new DoSQLError('SQL_ERROR', 'sql: RAISE() may only be used within a trigger-program');
   }
   throw new DoSQLError('NOT_SUPPORTED', `sql: expression kind ${(e as Expr).kind} is not supported yet`);
+}
+
+/**
+ * Connects a subquery's references to enclosing queries: columns of this query's own
+ * sources become sources of the expression (it must be evaluated per row of them); deeper
+ * references are passed on to the enclosing query.
+ */
+function linkOuterRefs(plan: SubPlan, cx: CompileContext): { minOuter: number; sources: ReadonlySet<number> } {
+  let minOuter = Infinity;
+  const sources = new Set<number>();
+  for (const [level, source] of plan.outerRefs) {
+    if (level === cx.scope.level) sources.add(source);
+    else if (level < cx.scope.level) {
+      minOuter = Math.min(minOuter, level);
+      cx.onOuterRef?.(level, source);
+    }
+  }
+  return { minOuter, sources };
 }
 
 function compileColumn(e: Extract<Expr, { kind: 'column' }>, cx: CompileContext): Compiled {
@@ -277,7 +307,7 @@ function compileColumn(e: Extract<Expr, { kind: 'column' }>, cx: CompileContext)
     return { ...base, ev: (row) => row[idx]!, sources: new Set([res.source]), minOuterLevel: Infinity, columnIndex: idx };
   }
   const lvl = res.level;
-  cx.onOuterRef?.(lvl);
+  cx.onOuterRef?.(lvl, res.source);
   return { ...base, ev: (_row, env) => env.outer[lvl]![idx]!, sources: NONE, minOuterLevel: lvl };
 }
 
@@ -421,8 +451,8 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, cx: CompileContext): Compil
   const coll = x.explicitCollation && x.collation ? x.collation : (x.collation ?? plan.collations[0] ?? 'BINARY');
   const xf = convert(x.ev, conv.left);
   const rightAff = conv.right;
-  const minOuter = Math.min(x.minOuterLevel, plan.minOuterLevel < cx.scope.level ? plan.minOuterLevel : Infinity);
-  if (plan.minOuterLevel < cx.scope.level) cx.onOuterRef?.(plan.minOuterLevel);
+  const linked = linkOuterRefs(plan, cx);
+  const minOuter = Math.min(x.minOuterLevel, linked.minOuter);
   return merge([x], (row, env) => {
     const set = env.sub[slot] as InSet;
     if (set.values.length === 0 && !set.hasNull) return not ? 1n : 0n;
@@ -431,7 +461,7 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, cx: CompileContext): Compil
     if (set.contains(v, rightAff, coll)) return not ? 0n : 1n;
     if (set.hasNull) return null;
     return not ? 1n : 0n;
-  }, { subqueries: [...x.subqueries, ref], minOuterLevel: minOuter, constant: false });
+  }, { subqueries: [...x.subqueries, ref], minOuterLevel: minOuter, constant: false, sources: union(x.sources, linked.sources) });
 }
 
 /** The right side of `x IN (SELECT ...)`, materialised. */

@@ -45,3 +45,8 @@ export function exprToSql(e: Expr): string {
   }
   return '?';
 }
+
+/** A structural identity for expressions (ORDER BY / GROUP BY term matching). */
+export function astKey(e: Expr): string {
+  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v));
+}

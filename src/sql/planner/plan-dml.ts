@@ -208,6 +208,8 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
   tableLeaf(t, alias, scope, pc);
   const ex = buildFrom({ kind: 'table', name: t.name, alias: 'excluded' }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   ex.leaves[0]!.reader!.width = scope.width;
+  // Unqualified names mean the existing row; the proposed one is only reachable as excluded.x.
+  for (const c of ex.leaves[0]!.src.columns) ex.leaves[0]!.src.mergedNames.add(c.name.toLowerCase());
   const cx = cxFor(scope, pc);
   const sets = clause.action.sets.map((s) => {
     if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET in UPSERT is not supported yet');

@@ -250,6 +250,7 @@ function planRecursive(cte: CteDef, scope: Scope, pc: PlannerContext, planSelect
     affinities: initial.affinities,
     collations: initial.collations,
     minOuterLevel: Math.min(initial.minOuterLevel, step.minOuterLevel),
+    outerRefs: [...initial.outerRefs, ...step.outerRefs],
     run: (env, limit) => collect(finalOp, env, limit),
   };
 }

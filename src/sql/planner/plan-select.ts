@@ -23,7 +23,7 @@ import type { Expr, FunctionExpr, OrderingTerm, ResultColumn, SelectBody, Select
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import { compileExpr, type CompileContext, type Compiled, type SubPlan } from './compile-expr.js';
-import { exprToSql } from './expr-name.js';
+import { astKey, exprToSql } from './expr-name.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import type { CteDef, PlannerContext } from './planner-context.js';
@@ -38,6 +38,11 @@ export interface SelectPlan extends SubPlan {
 
 interface Tracker {
   min: number;
+  refs: Map<string, readonly [number, number]>;
+}
+
+function newTracker(): Tracker {
+  return { min: Infinity, refs: new Map() };
 }
 
 function makeCx(scope: Scope, pc: PlannerContext, tr: Tracker, extra: Partial<CompileContext> = {}): CompileContext {
@@ -45,8 +50,10 @@ function makeCx(scope: Scope, pc: PlannerContext, tr: Tracker, extra: Partial<Co
     scope,
     planSubquery: (s, child) => planSelect(s, child, pc),
     nextSlot: () => pc.nextSlot(),
-    onOuterRef: (lvl) => {
+    onOuterRef: (lvl, source) => {
+      if (lvl >= scope.level) return;
       if (lvl < tr.min) tr.min = lvl;
+      tr.refs.set(`${lvl}:${source}`, [lvl, source]);
     },
     indexes: (t) => pc.catalog.indexesOf(t),
     ...extra,
@@ -60,6 +67,7 @@ class Plan implements SelectPlan {
     readonly affinities: readonly (Affinity | null)[],
     readonly collations: readonly (Collation | undefined)[],
     readonly minOuterLevel: number,
+    readonly outerRefs: readonly (readonly [number, number])[],
   ) {}
   get columnCount(): number {
     return this.columnNames.length;
@@ -93,7 +101,7 @@ export function planSelect(stmt: SelectStmt, scope: Scope, pc: PlannerContext): 
 }
 
 function planStmtBody(stmt: SelectStmt, scope: Scope, pc: PlannerContext): SelectPlan {
-  const tr: Tracker = { min: Infinity };
+  const tr: Tracker = newTracker();
   const body = stmt.body;
   if (body.kind === 'selectCore') return planCore(body, stmt, scope, pc, tr);
   const inner = planBody(body, scope, pc, tr);
@@ -104,7 +112,7 @@ function planStmtBody(stmt: SelectStmt, scope: Scope, pc: PlannerContext): Selec
     op = new SortOp(op, keys);
   }
   if (stmt.limit || stmt.offset) op = new LimitOp(op, stmt.limit && compileExpr(stmt.limit, cx), stmt.offset && compileExpr(stmt.offset, cx));
-  return new Plan(op, inner.columnNames, inner.affinities, inner.collations, Math.min(tr.min, inner.minOuterLevel));
+  return new Plan(op, inner.columnNames, inner.affinities, inner.collations, Math.min(tr.min, inner.minOuterLevel), [...tr.refs.values()]);
 }
 
 function firstCore(b: SelectBody): SelectCore | ValuesClause {
@@ -147,9 +155,6 @@ function sortKey(t: OrderingTerm, index: number, collation: Collation): SortKey 
   return { index, desc, nullsFirst, collation };
 }
 
-export function astKey(e: Expr): string {
-  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v));
-}
 
 interface BodyPlan {
   op: Operator;
@@ -331,7 +336,12 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
       return c;
     });
     op = new AggregateOp(op, groupBy, specs, width);
-    post = { ...cx, aggregates: slots };
+    // GROUP BY terms read the group's first row (SQLite keeps the key it grouped on).
+    const groupTerms = new Map<string, number>();
+    (core.groupBy ?? []).forEach((g, i) => {
+      if (!(g.kind === 'literal' && typeof g.value === 'bigint')) groupTerms.set(astKey(g), width + specs.length + i);
+    });
+    post = { ...cx, aggregates: slots, groupTerms };
     if (core.having) op = new FilterOp(op, [compileExpr(core.having, post)]);
   }
 
@@ -376,6 +386,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     exprs.map((e) => e.affinity),
     exprs.map((e) => e.collation),
     tr.min,
+    [...tr.refs.values()],
   );
 }
 

@@ -44,7 +44,8 @@ export function isNumericAffinity(a: Affinity | undefined): boolean {
  *   REAL that is integral and strictly inside the int64 range becomes INTEGER; other
  *   values unchanged.
  * - REAL: as NUMERIC, then INTEGER becomes REAL (SQLite keeps integral REALs as integers
- *   on disk but reads them back as REAL, so this is the observable value).
+ *   on disk but reads them back as REAL, so this is the observable value; -0.0 reads
+ *   back as 0.0).
  * - BLOB: unchanged.
  */
 export function applyAffinity(v: SqlValue, affinity: Affinity): SqlValue {
@@ -55,7 +56,9 @@ export function applyAffinity(v: SqlValue, affinity: Affinity): SqlValue {
       return typeof v === 'bigint' || typeof v === 'number' ? toText(v) : v;
     case 'REAL': {
       const n = typeof v === 'string' ? numericAffinityOfText(v, false) : v;
-      return typeof n === 'bigint' ? Number(n) : n;
+      if (typeof n === 'bigint') return Number(n);
+      // Stored as the integer 0 and read back as 0.0, so -0.0 loses its sign.
+      return n === 0 ? 0 : n;
     }
     default:
       if (typeof v === 'string') return numericAffinityOfText(v, true);

@@ -1,0 +1,81 @@
+// SQL point reads and inserts through the public API, beside better-sqlite3 in the same
+// run: prepared `SELECT * FROM t WHERE id = ?` by random primary key, and batched inserts.
+//
+//   npm run bench -- sql [--n ROWS] [--ops N] [--json FILE]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { DB } from '../src/index.js';
+import { Prng } from '../src/util/prng.js';
+import { describeMachine, machineInfo } from './machine.js';
+
+interface SqlRow {
+  engine: string;
+  workload: string;
+  ops_per_sec: number;
+}
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const n = arg(args, '--n', 100_000);
+  const ops = arg(args, '--ops', 300_000);
+  const jsonAt = args.indexOf('--json');
+  const dir = mkdtempSync(join(tmpdir(), 'dosql-bench-sql-'));
+  console.log(`sql benchmark: ${n} rows, ${ops} prepared point selects by primary key`);
+  console.log(`machine: ${describeMachine(machineInfo(dir))}`);
+  const rows: SqlRow[] = [];
+  const rng = new Prng(7);
+  const keys = Array.from({ length: ops }, () => rng.int(n));
+  const payload = (i: number): string => `row-${i}-${'x'.repeat(40)}`;
+  try {
+    // dosql, in a folder with durability 'normal' (better-sqlite3 below uses WAL + synchronous=NORMAL).
+    const db = DB('bench', { path: join(dir, 'dosql'), durability: 'normal' });
+    await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
+    let t0 = performance.now();
+    for (let i = 0; i < n; i += 1000) {
+      await db.transaction(async (tx) => {
+        for (let j = i; j < Math.min(n, i + 1000); j++) await tx.run('INSERT INTO t VALUES (?, ?, ?)', [j, payload(j), j / 3]);
+      });
+    }
+    rows.push({ engine: 'dosql', workload: 'insert (batches of 1000)', ops_per_sec: n / ((performance.now() - t0) / 1000) });
+    const sel = db.prepare('SELECT * FROM t WHERE id = ?');
+    for (let i = 0; i < 20_000; i++) await sel.get(keys[i]!);
+    t0 = performance.now();
+    for (let i = 0; i < ops; i++) await sel.get(keys[i]!);
+    rows.push({ engine: 'dosql', workload: 'point select by primary key', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
+    await db.close();
+
+    const lite = new Sqlite(join(dir, 'sqlite.db'));
+    lite.pragma('journal_mode = WAL');
+    lite.pragma('synchronous = NORMAL');
+    lite.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
+    const lins = lite.prepare('INSERT INTO t VALUES (?, ?, ?)');
+    t0 = performance.now();
+    for (let i = 0; i < n; i += 1000) {
+      lite.transaction(() => {
+        for (let j = i; j < Math.min(n, i + 1000); j++) lins.run(j, payload(j), j / 3);
+      })();
+    }
+    rows.push({ engine: 'sqlite', workload: 'insert (batches of 1000)', ops_per_sec: n / ((performance.now() - t0) / 1000) });
+    const lsel = lite.prepare('SELECT * FROM t WHERE id = ?');
+    for (let i = 0; i < 20_000; i++) lsel.get(keys[i]!);
+    t0 = performance.now();
+    for (let i = 0; i < ops; i++) lsel.get(keys[i]!);
+    rows.push({ engine: 'sqlite', workload: 'point select by primary key', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
+    lite.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const r of rows) console.log(`${r.engine.padEnd(8)} ${r.workload.padEnd(30)} ${Math.round(r.ops_per_sec).toString().padStart(9)} ops/s`);
+  for (const w of ['insert (batches of 1000)', 'point select by primary key']) {
+    const d = rows.find((r) => r.engine === 'dosql' && r.workload === w)!;
+    const s = rows.find((r) => r.engine === 'sqlite' && r.workload === w)!;
+    console.log(`ratio dosql/sqlite ${w}: ${(d.ops_per_sec / s.ops_per_sec).toFixed(2)}`);
+  }
+  if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ machine: machineInfo(), rows }, null, 2));
+}
