@@ -234,6 +234,12 @@ export class Database {
     return p.plan;
   }
 
+  /** @internal The latest committed schema (requires the database to be open). */
+  currentCatalog(): Catalog {
+    if (!this.engineRef) throw new DoSQLError('INVALID_ARGUMENT', `sql: database ${this.name} is not open yet; await db.open() first`);
+    return this.catalog;
+  }
+
   /** @internal Starts a transaction reading the latest commit. */
   begin(engine: LsmEngine): Transaction {
     return new Transaction(engine, engine.lastVisibleLsn, MAIN_BRANCH, this.catalog);

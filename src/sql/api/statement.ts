@@ -103,15 +103,12 @@ export class Statement {
     }
   }
 
-  /** Result column names (plans the statement against the current schema). */
-  async columns(): Promise<{ name: string }[]> {
-    const engine = await this.db.engine();
-    const txn = this.db.begin(engine);
-    try {
-      return this.db.planFor(this.p, txn.catalog).columns.map((name) => ({ name }));
-    } finally {
-      txn.release();
-    }
+  /**
+   * Result column names, planned against the current schema (better-sqlite3's
+   * `columns()`). Throws INVALID_ARGUMENT before the database has opened (await a query or `db.open()`).
+   */
+  columns(): { name: string }[] {
+    return this.db.planFor(this.p, this.db.currentCatalog()).columns.map((name) => ({ name }));
   }
 }
 

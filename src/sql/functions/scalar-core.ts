@@ -180,10 +180,14 @@ const randomblob: ScalarFunction = {
     const n = Math.max(1, blobLength(args[0]!));
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i += 8) {
-      let r = BigInt.asUintN(64, ctx.random());
+      const r = ctx.random();
+      // Little-endian bytes of the 64 random bits, via two 32-bit halves.
+      let lo = Number(BigInt.asUintN(32, r));
+      const hi = Number(BigInt.asUintN(32, r >> 32n));
       for (let k = i; k < n && k < i + 8; k++) {
-        out[k] = Number(r & 0xffn);
-        r >>= 8n;
+        if (k === i + 4) lo = hi;
+        out[k] = lo & 0xff;
+        lo >>>= 8;
       }
     }
     return out;

@@ -64,24 +64,30 @@ const round = scalar('round', 1, 2, (args) => {
     const t = Math.trunc(r + (r < 0 ? -0.5 : 0.5));
     return t === 0 ? 0 : t;
   }
-  atof(formatFixed(r, n), slot);
-  return slot.real;
+  return roundToDecimals(r, n);
 });
 
-/** "%!.*f" of r with n decimals (no padding, no flags). */
-function formatFixed(r: number, n: number): string {
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * The value of SQLite's "%!.*f" rendering of `r` with `n` decimals, read back as a double
+ * (what round(X, N) returns), without building the text: same digits, same rounding.
+ */
+function roundToDecimals(r: number, n: number): number {
   const d = fpDecode(r, -n, 20);
+  // Nothing significant within n decimals: the text is "0.00..." (or "-0.00...").
+  if (d.iDP + n <= 0) return d.negative ? -0 : 0;
   const digits = d.digits;
-  let s = d.negative ? '-' : '';
-  const iDP = d.iDP;
-  if (iDP <= 0) {
-    s += '0.' + '0'.repeat(Math.min(-iDP, n));
-    const room = n + iDP;
-    if (room > 0) s += digits.slice(0, room);
-    return s;
+  const scale = d.iDP - digits.length;
+  let v: number;
+  if (digits.length <= 15 && scale >= -22 && scale <= 22) {
+    const m = Number(digits);
+    v = scale >= 0 ? m * POW10[scale]! : m / POW10[-scale]!;
+  } else {
+    atof(`${digits}e${scale}`, slot);
+    v = slot.real;
   }
-  s += iDP >= digits.length ? digits + '0'.repeat(iDP - digits.length) : digits.slice(0, iDP);
-  return s + '.' + digits.slice(iDP, iDP + n);
+  return d.negative ? -v : v;
 }
 
 /** sign(X): -1, 0 or +1 as INTEGER for numeric X; NULL otherwise. */

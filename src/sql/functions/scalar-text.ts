@@ -1,25 +1,14 @@
 // Text scalar functions (https://sqlite.org/lang_corefunc.html; func.c). Characters are code
 // points; like SQLite's C strings, functions that walk characters stop at U+0000 (length,
-// substr, trim's character set, unicode). upper()/lower() fold ASCII only, as SQLite does
-// without ICU.
+// unicode). upper()/lower() fold ASCII only, as SQLite does without ICU. The slicing
+// functions (substr, instr, replace, trim) are in scalar-slice.ts.
 import { toInt64, toText } from '../types/convert.js';
-import { globMatch, likeMatch } from '../types/like.js';
-import { advanceCodePoints, codePointAt, codePointCount, utf8ByteLength, utf8Encode } from '../types/utf8.js';
+import { sqlGlob, sqlLike } from '../types/like.js';
+import { codePointAt, codePointCount, utf8ByteLength, utf8Encode } from '../types/utf8.js';
 import { functionError, type ScalarFunction } from './function-types.js';
-
-/** SQLITE_LIMIT_LIKE_PATTERN_LENGTH's default. */
-const LIKE_PATTERN_LIMIT = 50000;
-/** substr(X, Y) with no length takes up to SQLITE_LIMIT_LENGTH characters. */
-const DEFAULT_SUBSTR_LENGTH = 1_000_000_000;
 
 function scalar(name: string, minArgs: number, maxArgs: number, call: ScalarFunction['call']): ScalarFunction {
   return { name, minArgs, maxArgs, deterministic: true, call };
-}
-
-/** `s` up to its first U+0000. */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
 }
 
 const length = scalar('length', 1, 1, (args) => {
@@ -50,15 +39,20 @@ const octetLength = scalar('octet_length', 1, 1, (args) => {
   }
 });
 
+/** Upper- or lower-cases ASCII letters only (SQLite without ICU leaves other letters alone). */
 function mapAscii(s: string, from: number, to: number, delta: number): string {
   let i = 0;
+  let ascii = true;
+  let change = false;
   for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= from && c <= to) break;
+    if (c >= 0x80) ascii = false;
+    else if (c >= from && c <= to) change = true;
   }
-  if (i === s.length) return s;
-  let out = s.slice(0, i);
-  for (; i < s.length; i++) {
+  if (!change) return s;
+  if (ascii) return delta < 0 ? s.toUpperCase() : s.toLowerCase();
+  let out = '';
+  for (i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     out += c >= from && c <= to ? String.fromCharCode(c + delta) : s[i];
   }
@@ -74,187 +68,6 @@ const lower = scalar('lower', 1, 1, (args) => {
   const s = toText(args[0]!);
   return s === null ? null : mapAscii(s, 65, 90, 32);
 });
-
-const TRIM_LEFT = 1;
-const TRIM_RIGHT = 2;
-
-function trimmer(name: string, sides: number): ScalarFunction {
-  return scalar(name, 1, 2, (args) => {
-    const s = toText(args[0]!);
-    if (s === null) return null;
-    if (args.length === 1) return trimSpaces(s, sides);
-    const set = toText(args[1]!);
-    if (set === null) return null;
-    const chars = cString(set);
-    if (chars.length === 0) return s;
-    return trimChars(s, chars, sides);
-  });
-}
-
-function trimSpaces(s: string, sides: number): string {
-  let start = 0;
-  let end = s.length;
-  if (sides & TRIM_LEFT) while (start < end && s.charCodeAt(start) === 32) start++;
-  if (sides & TRIM_RIGHT) while (end > start && s.charCodeAt(end - 1) === 32) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
-}
-
-/** Strips characters (code points) of `chars` from the chosen ends of `s`. */
-function trimChars(s: string, chars: string, sides: number): string {
-  let start = 0;
-  let end = s.length;
-  if (sides & TRIM_LEFT) {
-    while (start < end) {
-      const cp = codePointAt(s, start);
-      const w = cp > 0xffff ? 2 : 1;
-      if (!chars.includes(s.slice(start, start + w))) break;
-      start += w;
-    }
-  }
-  if (sides & TRIM_RIGHT) {
-    while (end > start) {
-      const c = s.charCodeAt(end - 1);
-      const w = c >= 0xdc00 && c <= 0xdfff && end - 2 >= start && isHighSurrogate(s.charCodeAt(end - 2)) ? 2 : 1;
-      if (!chars.includes(s.slice(end - w, end))) break;
-      end -= w;
-    }
-  }
-  return s.slice(start, end);
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
-}
-
-const replace = scalar('replace', 3, 3, (args) => {
-  const s = toText(args[0]!);
-  if (s === null) return null;
-  const pattern = toText(args[1]!);
-  if (pattern === null) return null;
-  if (pattern.length === 0 || pattern.charCodeAt(0) === 0) return s;
-  const rep = toText(args[2]!);
-  if (rep === null) return null;
-  let at = s.indexOf(pattern);
-  if (at < 0) return s;
-  let out = '';
-  let from = 0;
-  while (at >= 0) {
-    out += s.slice(from, at) + rep;
-    from = at + pattern.length;
-    at = s.indexOf(pattern, from);
-  }
-  return out + s.slice(from);
-});
-
-/** |x| below 2^51: sums of two such values stay exact as doubles. */
-const SAFE = 2 ** 51;
-
-function clampToSafe(v: bigint): number {
-  return v > BigInt(SAFE) ? SAFE * 2 : v < -BigInt(SAFE) ? -SAFE * 2 : Number(v);
-}
-
-const substr = (name: string): ScalarFunction =>
-  scalar(name, 2, 3, (args) => {
-    const x = args[0]!;
-    if (x === null) return null;
-    const startArg = args[1]!;
-    let text: string | undefined;
-    let len = 0;
-    if (x instanceof Uint8Array) {
-      if (x.length === 0) return null; // sqlite3_value_blob() of an empty blob is NULL
-      len = x.length;
-    } else {
-      text = cString(toText(x)!);
-    }
-    const p1Big = toInt64(startArg);
-    let p2Big: bigint;
-    if (args.length === 3) {
-      const lengthArg = args[2]!;
-      if (lengthArg === null) return null;
-      p2Big = toInt64(lengthArg);
-    } else {
-      p2Big = BigInt(DEFAULT_SUBSTR_LENGTH);
-    }
-    if (p1Big === 0n && startArg === null) return null;
-    if (text !== undefined && p1Big < 0n) len = codePointCount(text);
-    const [start, count] = substrRange(p1Big, p2Big, len);
-    if (text !== undefined) {
-      const from = advanceCodePoints(text, 0, start);
-      return text.slice(from, advanceCodePoints(text, from, count));
-    }
-    const bytes = x as Uint8Array;
-    if (start >= len) return new Uint8Array(0);
-    return bytes.slice(start, start + Math.min(count, len - start));
-  });
-
-/**
- * substrFunc's start/length arithmetic: 1-based start, 0 acts as "one before the first",
- * negative counts from the end, negative length takes characters before the start.
- * Returns a 0-based start and a non-negative count (either may exceed the length).
- */
-function substrRange(p1Big: bigint, p2Big: bigint, len: number): [number, number] {
-  if (p1Big > BigInt(SAFE) || p1Big < -BigInt(SAFE) || p2Big > BigInt(SAFE) || p2Big < -BigInt(SAFE)) {
-    let p1 = p1Big;
-    let p2 = p2Big;
-    const n = BigInt(len);
-    if (p1 < 0n) {
-      p1 += n;
-      if (p1 < 0n) {
-        p2 = p2 < 0n ? 0n : p2 + p1;
-        p1 = 0n;
-      }
-    } else if (p1 > 0n) {
-      p1--;
-    } else if (p2 > 0n) {
-      p2--;
-    }
-    if (p2 < 0n) {
-      p2 = p2 < -p1 ? p1 : -p2;
-      p1 -= p2;
-    }
-    return [clampToSafe(p1), clampToSafe(p2)];
-  }
-  let p1 = Number(p1Big);
-  let p2 = Number(p2Big);
-  if (p1 < 0) {
-    p1 += len;
-    if (p1 < 0) {
-      p2 = p2 < 0 ? 0 : p2 + p1;
-      p1 = 0;
-    }
-  } else if (p1 > 0) {
-    p1--;
-  } else if (p2 > 0) {
-    p2--;
-  }
-  if (p2 < 0) {
-    p2 = p2 < -p1 ? p1 : -p2;
-    p1 -= p2;
-  }
-  return [p1, p2];
-}
-
-const instr = scalar('instr', 2, 2, (args) => {
-  const hay = args[0]!;
-  const needle = args[1]!;
-  if (hay === null || needle === null) return null;
-  if (hay instanceof Uint8Array && needle instanceof Uint8Array) return BigInt(indexOfBytes(hay, needle) + 1);
-  const h = toText(hay)!;
-  const n = toText(needle)!;
-  if (n.length === 0) return 1n;
-  const at = h.indexOf(n);
-  return at < 0 ? 0n : BigInt(codePointCount(h, 0, at) + 1);
-});
-
-function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
-  if (needle.length === 0) return 0;
-  const last = hay.length - needle.length;
-  outer: for (let i = 0; i <= last; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
 
 const char = scalar('char', 0, -1, (args) => {
   let out = '';
@@ -338,47 +151,11 @@ const concatWs = scalar('concat_ws', 2, -1, (args) => {
   return out;
 });
 
-function patternTooComplex(pattern: string): boolean {
-  return pattern.length > LIKE_PATTERN_LIMIT / 4 && utf8ByteLength(pattern) > LIKE_PATTERN_LIMIT;
-}
+/** like(PATTERN, X [, ESCAPE]) — the function form of `X LIKE PATTERN [ESCAPE E]`; see sqlLike. */
+const like = scalar('like', 2, 3, (args) => sqlLike(args[0]!, args[1]!, args.length === 3 ? args[2]! : undefined));
 
-/**
- * like(PATTERN, X [, ESCAPE]) — the function form of `X LIKE PATTERN`. A BLOB operand never
- * matches (SQLITE_LIKE_DOESNT_MATCH_BLOBS, a recommended build option our reference
- * SQLite uses), even against NULL.
- */
-const like = scalar('like', 2, 3, (args) => {
-  const p = args[0]!;
-  const x = args[1]!;
-  if (p instanceof Uint8Array || x instanceof Uint8Array) return 0n;
-  const pattern = toText(p);
-  if (pattern !== null && patternTooComplex(pattern)) throw functionError('LIKE or GLOB pattern too complex', 'like');
-  let escape: string | undefined;
-  if (args.length === 3) {
-    const e = toText(args[2]!);
-    if (e === null) return null;
-    const esc = cString(e);
-    if (esc.length === 0 || codePointCount(esc) !== 1) {
-      throw functionError('ESCAPE expression must be a single character', 'like');
-    }
-    escape = esc;
-  }
-  const text = toText(x);
-  if (pattern === null || text === null) return null;
-  return likeMatch(pattern, text, escape) ? 1n : 0n;
-});
-
-/** glob(PATTERN, X) — the function form of `X GLOB PATTERN`; BLOBs never match. */
-const glob = scalar('glob', 2, 2, (args) => {
-  const p = args[0]!;
-  const x = args[1]!;
-  if (p instanceof Uint8Array || x instanceof Uint8Array) return 0n;
-  const pattern = toText(p);
-  if (pattern !== null && patternTooComplex(pattern)) throw functionError('LIKE or GLOB pattern too complex', 'glob');
-  const text = toText(x);
-  if (pattern === null || text === null) return null;
-  return globMatch(pattern, text) ? 1n : 0n;
-});
+/** glob(PATTERN, X) — the function form of `X GLOB PATTERN`. */
+const glob = scalar('glob', 2, 2, (args) => sqlGlob(args[0]!, args[1]!));
 
 function hexValue(s: string, at: number, count: number): number {
   if (at + count > s.length) return -1;
@@ -435,13 +212,6 @@ export const TEXT_FUNCTIONS: readonly ScalarFunction[] = [
   octetLength,
   upper,
   lower,
-  trimmer('ltrim', TRIM_LEFT),
-  trimmer('rtrim', TRIM_RIGHT),
-  trimmer('trim', TRIM_LEFT | TRIM_RIGHT),
-  replace,
-  substr('substr'),
-  substr('substring'),
-  instr,
   char,
   unicode,
   soundex,

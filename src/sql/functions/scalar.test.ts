@@ -170,7 +170,34 @@ describe('scalar functions match SQLite', () => {
     check('unhex', ['41-42', '-']);
     check('unhex', ['4-142', '-']);
     check('unhex', ['414', '']);
+    for (const u of ['\\u0041', '\\+01F600', '\\U0001F600', '\\0041x', '\\\\', '\\x', '\\u00', 'a\\', 'plain']) check('unistr', [u]);
     expect(bad).toEqual([]);
+  });
+
+  it('round(x, n) on random reals', () => {
+    const stmt = db.prepare('SELECT round(?, ?)').pluck();
+    const bad: string[] = [];
+    let seed = 17;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const x = (next() - 0.5) * 10 ** Math.floor(next() * 24 - 12);
+      const n = BigInt(Math.floor(next() * 8) - 1);
+      const args: SqlValue[] = [i % 7 === 0 ? Math.round(x * 1000) / 1000 : x, n];
+      const want = stmt.get(...args) as SqlValue;
+      const got = ours('round', args);
+      if (!same('round', got, want)) bad.push(`round(${args.map(showValue).join(', ')}): got ${show(got)}, sqlite ${show(want)}`);
+    }
+    for (const x of [2.675, 1.005, -0.001, -0.005, 0.5, -0.5, 1e-10, -1e-10, 4503599627370495.5, 0.045]) {
+      for (const n of [0n, 1n, 2n, 3n, 30n]) {
+        const want = stmt.get(x, n) as SqlValue;
+        const got = ours('round', [x, n]);
+        if (!same('round', got, want)) bad.push(`round(${x}, ${n}): got ${show(got)}, sqlite ${show(want)}`);
+      }
+    }
+    expect(bad.slice(0, 20)).toEqual([]);
   });
 
   it('arity errors use SQLite wording', () => {

@@ -4,13 +4,14 @@
 import type { ScalarFunction } from './function-types.js';
 import { CORE_FUNCTIONS } from './scalar-core.js';
 import { MATH_FUNCTIONS } from './scalar-math.js';
+import { SLICE_FUNCTIONS } from './scalar-slice.js';
 import { TEXT_FUNCTIONS } from './scalar-text.js';
 
 export type { FunctionContext, ScalarFunction } from './function-types.js';
 export { checkArity } from './function-types.js';
 
 const registry = new Map<string, ScalarFunction>();
-for (const fn of [...CORE_FUNCTIONS, ...TEXT_FUNCTIONS, ...MATH_FUNCTIONS]) registry.set(fn.name, fn);
+for (const fn of [...CORE_FUNCTIONS, ...TEXT_FUNCTIONS, ...SLICE_FUNCTIONS, ...MATH_FUNCTIONS]) registry.set(fn.name, fn);
 
 /**
  * The built-in scalar function called `name` (any case), or undefined when there is none

@@ -414,6 +414,7 @@ export interface ForeignKeyClause {
   readonly columns?: readonly string[];
   readonly onDelete?: FkAction;
   readonly onUpdate?: FkAction;
+  /** Present when a [NOT] DEFERRABLE clause was written; true only for DEFERRABLE INITIALLY DEFERRED, the one form that defers checks. */
   readonly deferrable?: boolean;
 }
 
@@ -483,6 +484,7 @@ export interface CreateTriggerStmt {
   readonly ifNotExists: boolean;
   readonly schema?: string;
   readonly name: string;
+  /** BEFORE when omitted, as in SQLite. */
   readonly timing: 'BEFORE' | 'AFTER' | 'INSTEAD OF';
   readonly event: { readonly kind: 'DELETE' | 'INSERT' } | { readonly kind: 'UPDATE'; readonly columns?: readonly string[] };
   readonly table: string;
@@ -543,6 +545,7 @@ export interface PragmaStmt {
   readonly kind: 'pragma';
   readonly schema?: string;
   readonly name: string;
+  /** `= v` or `(v)`: signed numbers as numeric literals; names, strings, ON, DELETE, DEFAULT as text literals. */
   readonly value?: Expr;
 }
 export interface ReindexStmt {

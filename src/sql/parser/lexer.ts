@@ -336,7 +336,8 @@ class Lexer {
     const line = this.line;
     const column = start - this.lineStart + 1;
     this.out.push({ type, text: this.src.slice(start, end), value, keyword: false, quote, start, end, line, column });
-    this.countNewlines(start, end);
+    // Only quoted tokens (and illegal ones, which may be an unterminated quote) can span lines.
+    if (type !== 'integer' && type !== 'float' && type !== 'param') this.countNewlines(start, end);
     this.pos = end;
     return true;
   }
@@ -347,12 +348,10 @@ class Lexer {
     this.out.push({ type, text, value, keyword, quote: '', start, end: type === 'eof' ? start : this.pos, line: this.line, column: start - this.lineStart + 1 });
   }
 
+  /** Accounts for newlines inside [from, to); scans only that range, so lexing stays linear. */
   private countNewlines(from: number, to: number): void {
-    let nl = this.src.indexOf('\n', from);
-    while (nl >= 0 && nl < to) {
-      this.newline(nl);
-      nl = this.src.indexOf('\n', nl + 1);
-    }
+    const src = this.src;
+    for (let i = from; i < to; i++) if (src.charCodeAt(i) === CH_NL) this.newline(i);
   }
 
   private newline(at: number): void {

@@ -4,6 +4,7 @@
 // https://sqlite.org/syntax/type-name.html, https://sqlite.org/lang_conflict.html.
 import type { ConflictAction, Expr, IndexedColumn, OrderingTerm, TypeName } from './ast.js';
 import { parseExpr } from './parse-expr.js';
+import type { Token } from './lexer.js';
 import type { Parser } from './parser-base.js';
 
 /** `expr, expr, ...` (at least one). */
@@ -43,14 +44,22 @@ export function parseOrderingTerms(p: Parser): OrderingTerm[] {
 export function parseIndexedColumns(p: Parser, allowAutoincrement = false): { columns: IndexedColumn[]; autoincrement: boolean } {
   p.expectOp('(');
   const columns: IndexedColumn[] = [];
+  let nulls: Token | undefined;
   do {
     const { expr, collation } = splitCollate(parseExpr(p));
     const direction = parseDirection(p);
+    // SQLite's sort list admits NULLS FIRST/LAST here only to reject it after the list.
+    if (p.isKw('NULLS')) {
+      const t = p.next();
+      if (!p.eatKw('FIRST')) p.expectKw('LAST');
+      nulls ??= t;
+    }
     columns.push(withOptional({ expr }, { collation, direction }));
   } while (p.eatOp(','));
   // SQLite accepts AUTOINCREMENT inside a table-level PRIMARY KEY(...) list.
   const autoincrement = allowAutoincrement && p.eatKw('AUTOINCREMENT');
   p.expectOp(')');
+  if (nulls) p.fail(nulls, 'unsupported use of NULLS');
   return { columns, autoincrement };
 }
 
@@ -72,9 +81,8 @@ export function parseConflictAction(p: Parser): ConflictAction {
 
 /** Optional `ON CONFLICT action` of a column or table constraint. */
 export function parseOnConflict(p: Parser): ConflictAction | undefined {
-  if (!(p.isKw('ON') && p.peekKw(1, 'CONFLICT'))) return undefined;
-  p.next();
-  p.next();
+  if (!p.eatKw('ON')) return undefined;
+  p.expectKw('CONFLICT');
   return parseConflictAction(p);
 }
 
@@ -92,14 +100,17 @@ export function parseTypeName(p: Parser, columnDef: boolean): TypeName | undefin
     const t = p.next();
     words.push(t.type === 'word' ? t.text : t.value);
   }
-  const n = words.length;
-  if (columnDef && n >= 2 && words[n - 1]!.toUpperCase() === 'ALWAYS' && words[n - 2]!.toUpperCase() === 'GENERATED') words.length = n - 2;
   if (words.length === 0) return undefined;
   const args: number[] = [];
   if (p.eatOp('(')) {
     args.push(parseSignedNumber(p));
     if (p.eatOp(',')) args.push(parseSignedNumber(p));
     p.expectOp(')');
+  }
+  const n = words.length;
+  if (columnDef && args.length === 0 && n >= 2 && words[n - 1]!.toUpperCase() === 'ALWAYS' && words[n - 2]!.toUpperCase() === 'GENERATED') {
+    if (n === 2) return undefined;
+    words.length = n - 2;
   }
   return { name: words.join(' '), args };
 }

@@ -134,6 +134,8 @@ function parseColumnConstraint(p: Parser, previous: ColumnConstraint[]): ColumnC
   }
 }
 
+const CONSTRAINT_START: ReadonlySet<string> = new Set(['CONSTRAINT', 'DEFAULT', 'NULL', 'NOT', 'PRIMARY', 'UNIQUE', 'CHECK', 'REFERENCES', 'DEFERRABLE', 'COLLATE', 'GENERATED', 'AS']);
+
 /** `AS ( expr ) [STORED | VIRTUAL]` (VIRTUAL is the default). */
 function parseGenerated(p: Parser): ColumnConstraint {
   p.expectKw('AS');
@@ -142,7 +144,12 @@ function parseGenerated(p: Parser): ColumnConstraint {
   p.expectOp(')');
   let stored = false;
   if (p.eatKw('STORED')) stored = true;
-  else if (p.isId() && !p.eatKw('VIRTUAL')) p.fail(p.tok, 'unknown generated column type');
+  else if (p.isId() && !p.eatKw('VIRTUAL')) {
+    // SQLite takes any identifier here and rejects it once the next token proves valid.
+    const word = p.next();
+    if (!(p.isOp(',') || p.isOp(')') || (p.tok.type === 'word' && CONSTRAINT_START.has(p.tok.value)))) p.fail();
+    p.fail(word, 'unknown generated column type');
+  }
   return { kind: 'generated', expr, stored };
 }
 
@@ -161,7 +168,8 @@ function parseDefaultValue(p: Parser): Expr {
   const t = p.tok;
   const isTerm = t.type === 'integer' || t.type === 'float' || t.type === 'string' || t.type === 'blob' || (t.type === 'word' && (t.value === 'NULL' || TIME_KEYWORDS.has(t.value)));
   if (isTerm) {
-    const term = parsePrimary(p);
+    // A term is a single token: 'x'.y is not a column reference here.
+    const term: Expr = t.type === 'string' ? (p.next(), { kind: 'literal', value: t.value }) : parsePrimary(p);
     if (!signed || sign.value === '+') return term;
     if (term.kind === 'literal') {
       const folded = negateLiteral(p, term, sign);
@@ -260,7 +268,7 @@ function parseTableConstraint(p: Parser): TableConstraint {
     p.expectKw('KEY');
     const columns = parseColumnNameList(p);
     let fk = parseForeignKeyClause(p);
-    if (p.isKw('DEFERRABLE') || (p.isKw('NOT') && p.peekKw(1, 'DEFERRABLE'))) fk = { ...fk, deferrable: parseDeferrable(p) };
+    if (p.isKw('DEFERRABLE') || p.isKw('NOT')) fk = { ...fk, deferrable: parseDeferrable(p) };
     return named({ kind: 'foreignKey', columns, fk });
   }
   return p.fail(t);

@@ -75,6 +75,8 @@ describe('CREATE TABLE', () => {
 
   it('parses table options and CREATE TABLE AS', () => {
     expect(table('CREATE TABLE t(a PRIMARY KEY) WITHOUT ROWID, STRICT')).toMatchObject({ withoutRowid: true, strict: true });
+    // SQLite's option list may start with a comma.
+    expect(table('CREATE TABLE t(a INT), STRICT')).toMatchObject({ withoutRowid: false, strict: true });
     expect(() => parseOne('CREATE TABLE t(a) WITHOUT foo')).toThrow(/unknown table option/);
     expect(() => parseOne('CREATE TABLE t(a) loose')).toThrow(/unknown table option/);
     expect(table('CREATE TABLE t AS SELECT 1')).toMatchObject({ columns: [], constraints: [], asSelect: { kind: 'select' } });
@@ -106,6 +108,11 @@ describe('CREATE INDEX / VIEW / TRIGGER', () => {
       columns: [{ expr: col('a'), collation: 'NOCASE', direction: 'DESC' }, { expr: { kind: 'function', name: 'lower', args: [col('b')], star: false, distinct: false } }],
       where: { kind: 'binary', op: '>', left: col('a'), right: lit(0n) },
     });
+  });
+
+  it('rejects NULLS FIRST/LAST in index columns after reading them, like SQLite', () => {
+    expect(() => parseOne('CREATE INDEX i ON t(a NULLS FIRST)')).toThrow(/near "NULLS": unsupported use of NULLS/);
+    expect(() => parseOne('CREATE INDEX i ON t(a NULLS FIRST')).toThrow(/near end of input: syntax error/);
   });
 
   it('parses the vector index extension', () => {

@@ -15,17 +15,17 @@ import type { Parser } from './parser-base.js';
 import type { Token } from './lexer.js';
 import { INT64_MIN } from '../types/value.js';
 
-export const P_OR = 1;
-export const P_AND = 2;
-export const P_NOT = 3;
-export const P_EQ = 4;
+const P_OR = 1;
+const P_AND = 2;
+const P_NOT = 3;
+const P_EQ = 4;
 export const P_CMP = 5;
-export const P_BIT = 7;
-export const P_ADD = 8;
-export const P_MUL = 9;
-export const P_CONCAT = 10;
-export const P_COLLATE = 11;
-export const P_UNARY = 12;
+const P_BIT = 7;
+const P_ADD = 8;
+const P_MUL = 9;
+const P_CONCAT = 10;
+const P_COLLATE = 11;
+const P_UNARY = 12;
 
 const OP_LEVEL: ReadonlyMap<string, number> = new Map([
   ['||', P_CONCAT], ['->', P_CONCAT], ['->>', P_CONCAT],
@@ -49,7 +49,6 @@ const WORD_LEVEL: ReadonlyMap<string, number> = new Map([
 /** Operators that may follow NOT in infix position: `x NOT LIKE y`, `x NOT NULL`, ... */
 const AFTER_NOT: ReadonlySet<string> = new Set(['LIKE', 'GLOB', 'REGEXP', 'MATCH', 'BETWEEN', 'IN', 'NULL']);
 
-const NULL_LITERAL: Expr = { kind: 'literal', value: null };
 
 /**
  * Parses an expression whose operators all bind at least as tightly as `minLevel`
@@ -97,11 +96,11 @@ function parseInfix(p: Parser, left: Expr, level: number): Expr {
       return p.built({ kind: 'collate', operand: left, collation }, p.heightOf(left));
     }
     case 'ISNULL':
-      return binary(p, 'IS', left, NULL_LITERAL);
+      return binary(p, 'IS', left, nullLiteral());
     case 'NOTNULL':
-      return binary(p, 'IS NOT', left, NULL_LITERAL);
+      return binary(p, 'IS NOT', left, nullLiteral());
     case 'NULL': // x NOT NULL
-      return binary(p, 'IS NOT', left, NULL_LITERAL);
+      return binary(p, 'IS NOT', left, nullLiteral());
     case 'IS':
       return parseIs(p, left);
     case 'BETWEEN': {
@@ -118,6 +117,11 @@ function parseInfix(p: Parser, left: Expr, level: number): Expr {
     default: // LIKE GLOB REGEXP MATCH
       return parseLike(p, left, word as LikeExpr['op'], not);
   }
+}
+
+/** A fresh NULL literal (AST nodes are never shared, so identity-keyed maps stay sound). */
+function nullLiteral(): Expr {
+  return { kind: 'literal', value: null };
 }
 
 function normaliseOp(op: string): BinaryOp {

@@ -20,6 +20,7 @@ export function parseFrom(p: Parser): FromItem {
     // SQLite parses the constraint and rejects it afterwards; syntax errors inside it come first.
     const at = p.tok;
     parseJoinConstraint(p, { kind: 'join', joinType: 'INNER', natural: false, left, right: left });
+    if (!canFollowFromItem(p)) p.fail();
     p.fail(at, 'a JOIN clause is required before ON or USING');
   }
   let terms = 1;
@@ -43,13 +44,20 @@ function parseJoinConstraint(p: Parser, node: JoinClause): JoinClause {
   return node;
 }
 
+const AFTER_FROM_ITEM: ReadonlySet<string> = new Set(['JOIN', 'WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT', 'RETURNING', 'ON', ...JOIN_KEYWORDS]);
+
+/** Whether the current token may follow an item of a FROM clause. */
+function canFollowFromItem(p: Parser): boolean {
+  const t = p.tok;
+  if (t.type === 'eof') return true;
+  if (t.type === 'op') return t.value === ',' || t.value === ')' || t.value === ';';
+  return t.type === 'word' && AFTER_FROM_ITEM.has(t.value);
+}
+
 /** ON starts a join constraint, except `ON CONFLICT (` / `ON CONFLICT DO` (an upsert after INSERT ... SELECT). */
 function atJoinOn(p: Parser): boolean {
   if (!p.isKw('ON')) return false;
-  const n1 = p.peek(1);
-  if (!(n1.type === 'word' && n1.value === 'CONFLICT')) return true;
-  const n2 = p.peek(2);
-  return !((n2.type === 'op' && n2.value === '(') || (n2.type === 'word' && n2.value === 'DO'));
+  return !(p.peekKw(1, 'CONFLICT') && (p.peekOp(2, '(') || p.peekKw(2, 'DO')));
 }
 
 const JT_INNER = 1;

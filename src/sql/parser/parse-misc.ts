@@ -3,7 +3,7 @@
 // https://sqlite.org/pragma.html#syntax, https://sqlite.org/lang_reindex.html,
 // https://sqlite.org/lang_analyze.html, https://sqlite.org/lang_vacuum.html.
 import type { AnalyzeStmt, BeginStmt, Expr, PragmaStmt, ReindexStmt, Statement } from './ast.js';
-import { negateLiteral } from './parse-expr.js';
+import { negateLiteral, parseExpr } from './parse-expr.js';
 import { parsePrimary } from './parse-primary.js';
 import type { Parser } from './parser-base.js';
 
@@ -43,8 +43,13 @@ export function parseMisc(p: Parser): Statement {
       return { kind, name } satisfies ReindexStmt | AnalyzeStmt;
     }
     case 'VACUUM':
-      // VACUUM [schema]; VACUUM INTO is not supported and fails as a syntax error at INTO.
       if (p.isNm()) p.next();
+      if (p.isKw('INTO')) {
+        // Valid SQLite that the AST cannot express: parse it (syntax errors first), then refuse.
+        const into = p.next();
+        parseExpr(p);
+        p.fail(into, 'VACUUM INTO is not supported');
+      }
       return { kind: 'vacuum' };
     default:
       return p.fail(t);

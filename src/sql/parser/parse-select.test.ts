@@ -43,6 +43,14 @@ describe('select cores', () => {
     ]);
   });
 
+  it('treats WINDOW, OVER and FILTER as keywords only where SQLite\'s tokenizer does', () => {
+    expect(from('SELECT * FROM t window')).toEqual({ kind: 'table', name: 't', alias: 'window' });
+    expect(core('SELECT a FROM t WINDOW w AS (ORDER BY a)').windows).toHaveLength(1);
+    expect(core('SELECT (a) over FROM t').columns[0]).toMatchObject({ alias: 'over' });
+    expect(() => parseOne('SELECT (a) OVER (w) FROM t')).toThrow(/near "OVER"/);
+    expect(() => parseOne('SELECT (a) FILTER (WHERE 1) FROM t')).toThrow(/near "FILTER"/);
+  });
+
   it('takes a non-reserved keyword after an expression as an alias', () => {
     expect(core('SELECT a key, b first, c filter, d over, e window FROM t').columns.map((c) => (c.kind === 'expr' ? c.alias : undefined))).toEqual([
       'key',
@@ -78,8 +86,9 @@ describe('compound selects and VALUES', () => {
     expect(t.limit).toEqual(lit(2n));
   });
 
-  it('rejects ORDER BY before a compound operator', () => {
-    expect(() => parseOne('SELECT 1 ORDER BY 1 UNION SELECT 2')).toThrow(/near "UNION"/);
+  it('rejects ORDER BY or LIMIT before a compound operator, as SQLite words it', () => {
+    expect(() => parseOne('SELECT 1 ORDER BY 1 UNION SELECT 2')).toThrow('sql: near "UNION": ORDER BY clause should come after UNION not before at line 1, column 21');
+    expect(() => parseOne('SELECT 1 LIMIT 1 EXCEPT SELECT 2')).toThrow(/LIMIT clause should come after EXCEPT not before/);
   });
 
   it('parses multi-row VALUES and checks row widths', () => {

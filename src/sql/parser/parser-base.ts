@@ -1,8 +1,9 @@
 // The token cursor shared by the recursive-descent parse-*.ts modules: lookahead, keyword and
 // name tests, error construction, parameter numbering, and the nesting limits.
 //
-// Invariants: `tokens` ends with an 'eof' token; `pos` never passes it; the current token is
-// never 'illegal' (moving onto one throws, which is when SQLite's tokenizer reports it).
+// Invariants: `tokens` ends with an 'eof' token, or with an 'illegal' one after malformed input;
+// `pos` never passes the last token; the current token is never 'illegal' (moving onto one
+// throws, which is when SQLite's tokenizer reports it).
 import { DoSQLError } from '../../errors.js';
 import type { Expr, ParamExpr } from './ast.js';
 import { FALLBACK, JOIN_KEYWORDS } from './keywords.js';
@@ -223,7 +224,7 @@ export class Parser {
     const text = t.text;
     if (text === '?') return { kind: 'param', index: this.bump(t, this.paramMax + 1) };
     if (text.charCodeAt(0) === 63 /* ? */) {
-      const n = text.length > 6 ? Infinity : Number(text.slice(1));
+      const n = text.length > 16 ? Infinity : Number(text.slice(1));
       if (!(n >= 1 && n <= MAX_PARAM)) this.fail(t, `variable number must be between ?1 and ?${MAX_PARAM}`);
       return { kind: 'param', index: this.bump(t, n) };
     }

@@ -258,7 +258,7 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
 
 export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string): Promise<void> {
   const txn = env.txn;
-  if (stmt.temp) throw new DoSQLError('NOT_SUPPORTED', 'sql: TEMP views are not supported yet');
+  // TEMP views are kept like ordinary views (they outlive the connection; noted as a gap).
   checkName(stmt.name);
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {

@@ -48,6 +48,26 @@ interface Level {
   readonly scanPreds: Compiled[];
 }
 
+const memos = new WeakMap<CompileContext, (e: Expr) => Compiled>();
+
+/** compileExpr with a per-context cache: join planning looks at each conjunct many times. */
+function memoCompile(cx: CompileContext): (e: Expr, _cx?: CompileContext) => Compiled {
+  let f = memos.get(cx);
+  if (!f) {
+    const cache = new WeakMap<Expr, Compiled>();
+    f = (e: Expr): Compiled => {
+      let c = cache.get(e);
+      if (!c) {
+        c = compileExpr(e, cx);
+        cache.set(e, c);
+      }
+      return c;
+    };
+    memos.set(cx, f);
+  }
+  return f;
+}
+
 /** Splits `a AND b AND c` into its conjuncts. */
 export function splitAnd(e: Expr | undefined, out: Expr[] = []): Expr[] {
   if (!e) return out;
@@ -75,6 +95,7 @@ const FLIP = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
 
 /** Shapes of a conjunct usable as a key probe on `leaf`. */
 function candidatesFor(conj: Expr, leaf: Leaf, cx: CompileContext): Candidate[] {
+  const compileExpr = memoCompile(cx);
   const off = leaf.src.offset;
   const n = leaf.src.columns.length;
   const si = leaf.src.index;
@@ -119,6 +140,7 @@ function probe(colC: Compiled, other: Compiled, keyColl: Collation | undefined):
 }
 
 function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<number>, cx: CompileContext, allowHash: boolean, hashConjs: readonly Expr[]): { access: Access; score: number } {
+  const compileExpr = memoCompile(cx);
   const t = leaf.table;
   if (t && !leaf.temporal) {
     const cands = conjs.flatMap((c) => candidatesFor(c, leaf, cx)).filter((c) => c.others.every((o) => isSubset(o.sources, bound)));
@@ -237,9 +259,10 @@ export function planJoin(from: FromPlan, where: readonly Expr[], width: number, 
   if (!flat) return { op: new TreeJoinOp(from.root, where.map((w) => compileExpr(w, cx)), width, cx), width };
   const n = flat.leaves.length;
   const pool: Expr[] = [...where, ...flat.inner];
-  const compiled = pool.map((ast) => ({ ast, c: compileExpr(ast, cx) }));
+  const comp = memoCompile(cx);
+  const compiled = pool.map((ast) => ({ ast, c: comp(ast) }));
   const leftOn = new Map<number, Conjunct[]>();
-  for (const [i, es] of flat.leftOn) leftOn.set(i, es.map((ast) => ({ ast, c: compileExpr(ast, cx) })));
+  for (const [i, es] of flat.leftOn) leftOn.set(i, es.map((ast) => ({ ast, c: comp(ast) })));
   const hasLeft = flat.leftOn.size > 0;
 
   // Join order.

@@ -31,10 +31,9 @@ export function compareValues(a: SqlValue, b: SqlValue, collation?: Collation): 
   const tb = typeof b;
   if (ta === 'string' && tb === 'string') return compareText(a as string, b as string, collation);
   if (ta === 'bigint' || ta === 'number') {
-    if (tb === 'bigint' || tb === 'number') {
-      // Mixed bigint/number relational comparison is exact in JS.
-      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-    }
+    if (tb === ta) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+    if (tb === 'bigint') return -compareIntReal(b as bigint, a as number) | 0;
+    if (tb === 'number') return compareIntReal(a as bigint, b as number);
     return b === null ? 1 : -1;
   }
   if (a === null) return b === null ? 0 : -1;
@@ -43,6 +42,14 @@ export function compareValues(a: SqlValue, b: SqlValue, collation?: Collation): 
   if (ta === 'string') return -1; // TEXT < BLOB
   if (tb === 'string') return 1;
   return compareBytes(a as Uint8Array, b as Uint8Array);
+}
+
+/** Exact INTEGER vs REAL comparison (sqlite3IntFloatCompare), fast when the integer fits a double. */
+function compareIntReal(i: bigint, r: number): number {
+  const x = Number(i);
+  if (x !== r || (x < 9007199254740992 && x > -9007199254740992)) return x < r ? -1 : x > r ? 1 : 0;
+  // Rounding made them look equal: compare exactly (mixed relational operators are exact).
+  return (i as unknown as number) < r ? -1 : (i as unknown as number) > r ? 1 : 0;
 }
 
 /** Compares two TEXT values under a collation (default BINARY: memcmp of UTF-8). */

@@ -10,7 +10,7 @@ import { INT64_MAX, INT64_MIN, type SqlValue } from './value.js';
 
 const slot: NumberSlot = { real: 0, int: 0n };
 
-/** -2^63 and the largest double below 2^63, the bounds sqlite3RealToI64 saturates at. */
+/** ±(the largest double below 2^63): beyond these sqlite3RealToI64 saturates to the int64 bounds. */
 const REAL_I64_LOW = -9223372036854774784;
 const REAL_I64_HIGH = 9223372036854774784;
 

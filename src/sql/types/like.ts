@@ -9,7 +9,10 @@
 //
 // Patterns compile to a token array once and are cached, since LIKE runs per row with
 // (usually) the same pattern.
-import { codePointAt } from './utf8.js';
+import { DoSQLError } from '../../errors.js';
+import { toText } from './convert.js';
+import { codePointAt, codePointCount, utf8ByteLength } from './utf8.js';
+import type { SqlValue } from './value.js';
 
 const STAR = -1;
 const ONE = -2;
@@ -223,4 +226,49 @@ export function likeMatch(pattern: string, text: string, escape?: string): boole
 export function globMatch(pattern: string, text: string): boolean {
   const m = globCache.get(pattern) ?? cached(globCache, pattern, () => compileGlob(pattern));
   return m.match(text);
+}
+
+/** SQLITE_LIMIT_LIKE_PATTERN_LENGTH's default, in bytes. */
+const LIKE_PATTERN_LIMIT = 50000;
+
+function checkPattern(pattern: string): void {
+  if (pattern.length > LIKE_PATTERN_LIMIT / 4 && utf8ByteLength(pattern) > LIKE_PATTERN_LIMIT) {
+    throw new DoSQLError('SQL_ERROR', 'sql: LIKE or GLOB pattern too complex');
+  }
+}
+
+/**
+ * `text LIKE pattern [ESCAPE escape]` on SQL values (what the like() function computes):
+ * 1n, 0n, or NULL when an operand is NULL. Numbers are matched by their text. A BLOB
+ * operand never matches, even against NULL (SQLITE_LIKE_DOESNT_MATCH_BLOBS, a recommended
+ * build option that our reference SQLite uses). Throws SQL_ERROR "ESCAPE expression must
+ * be a single character" and "LIKE or GLOB pattern too complex" (over 50000 bytes).
+ */
+export function sqlLike(pattern: SqlValue, text: SqlValue, escape?: SqlValue): SqlValue {
+  if (pattern instanceof Uint8Array || text instanceof Uint8Array) return 0n;
+  const p = toText(pattern);
+  if (p !== null) checkPattern(p);
+  let esc: string | undefined;
+  if (escape !== undefined) {
+    const e = toText(escape);
+    if (e === null) return null;
+    const nul = e.indexOf('\0');
+    esc = nul < 0 ? e : e.slice(0, nul);
+    if (esc.length === 0 || codePointCount(esc) !== 1) {
+      throw new DoSQLError('SQL_ERROR', 'sql: ESCAPE expression must be a single character');
+    }
+  }
+  const t = toText(text);
+  if (p === null || t === null) return null;
+  return likeMatch(p, t, esc) ? 1n : 0n;
+}
+
+/** `text GLOB pattern` on SQL values (the glob() function); BLOBs never match. */
+export function sqlGlob(pattern: SqlValue, text: SqlValue): SqlValue {
+  if (pattern instanceof Uint8Array || text instanceof Uint8Array) return 0n;
+  const p = toText(pattern);
+  if (p !== null) checkPattern(p);
+  const t = toText(text);
+  if (p === null || t === null) return null;
+  return globMatch(p, t) ? 1n : 0n;
 }

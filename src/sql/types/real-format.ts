@@ -69,12 +69,16 @@ const SCALE: readonly (readonly [bigint, bigint])[] = Array.from({ length: 26 },
   return [v >> 32n, v & MASK32] as const;
 });
 
-const powerCache = new Map<number, bigint>();
+/** powerOfTen() results by p + 348, filled on first use. */
+const powerCache: (bigint | undefined)[] = new Array(348 + 348);
+
+/** BigInt shift amounts, so the hot path does not convert numbers. */
+const SHIFT: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
 
 /** Most significant 64 bits of 10^p (p in -348..347) as SQLite's powerOfTen() computes them. */
 function powerOfTen(p: number): bigint {
   if (p >= 0 && p < 27) return BASE[p]!;
-  const cached = powerCache.get(p);
+  const cached = powerCache[p + 348];
   if (cached !== undefined) return cached;
   let g: number;
   let n: number;
@@ -103,7 +107,7 @@ function powerOfTen(p: number): bigint {
       lo = ((lo << 1n) | 1n) & MASK32;
     }
   }
-  powerCache.set(p, x);
+  powerCache[p + 348] = x;
   return x;
 }
 
@@ -124,8 +128,6 @@ function decimalToDouble(v: number, p: number): number {
   return Number(`${v}e${p}`);
 }
 
-// Digit scratch buffer: digits live at [start, start + n); room in front for a carry.
-const buf = new Uint8Array(40);
 const result: FpDecoded = { negative: false, special: 0, digits: '0', iDP: 1 };
 
 /**
@@ -156,68 +158,76 @@ export function fpDecode(r: number, iRound: number, mxRound: number): FpDecoded 
   }
   f64[0] = r;
   const hi = u32[HI]!;
-  let e = (hi >>> 20) & 0x7ff;
-  let v = (BigInt(hi & 0xfffff) << 32n) | BigInt(u32[LO]!);
-  if (e === 0) {
-    const nn = 64 - bitLength(v);
-    v <<= BigInt(nn);
-    e = -1074 - nn;
+  const lo = u32[LO]!;
+  const biased = (hi >>> 20) & 0x7ff;
+  // SQLite works on v = the mantissa shifted so bit 63 is set, value v × 2^e; we keep the
+  // unshifted mantissa m (v = m << vShift) and fold vShift into the final right shift.
+  let m: number;
+  let vShift: number;
+  let e: number;
+  if (biased === 0) {
+    m = (hi & 0xfffff) * 4294967296 + lo;
+    const bits = (hi & 0xfffff) !== 0 ? 64 - Math.clz32(hi & 0xfffff) : 32 - Math.clz32(lo);
+    vShift = 64 - bits;
+    e = -1074 - vShift;
   } else {
-    v = (v << 11n) | (1n << 63n);
-    e -= 1086;
+    m = (hi & 0xfffff) * 4294967296 + lo + 4503599627370496;
+    vShift = 11;
+    e = biased - 1086;
   }
   // sqlite3Fp2Convert10: at least `want` significant digits of v × 2^e.
   const want = iRound <= 0 || iRound >= 18 ? 18 : iRound + 1;
   const p = want - 1 - pwr2to10(e + 63);
-  let h = (v * powerOfTen(p)) >> 64n;
+  const product = BigInt(m) * powerOfTen(p);
   let d: bigint;
   if (want === 18) {
-    h >>= BigInt(-(e + pwr10to2(p) + 2));
-    d = (h >> 1n) + (h & 1n);
+    // h = (v·P >> 64) >> s, then round half up on the last bit.
+    const h = product >> SHIFT[64 - vShift - (e + pwr10to2(p) + 2)]!;
+    d = (h + 1n) >> 1n;
   } else {
-    d = h >> BigInt(-(e + pwr10to2(p) + 1));
+    d = product >> SHIFT[64 - vShift - (e + pwr10to2(p) + 1)]!;
   }
   const exp = -p;
-  const text = d.toString();
+  let text = d.toString();
   let n = text.length;
-  let start = 4;
-  for (let k = 0; k < n; k++) buf[start + k] = text.charCodeAt(k) - 48;
   let iDP = n + exp;
   if (iRound <= 0) {
     iRound = iDP - iRound;
-    if (iRound === 0 && buf[start]! >= 5) {
+    if (iRound === 0 && text.charCodeAt(0) >= 53) {
       iRound = 1;
-      buf[--start] = 0;
+      text = '0' + text;
       n++;
       iDP++;
     }
   }
+  let digits = text;
   if (iRound > 0 && (iRound < n || n > mxRound)) {
     if (iRound > mxRound) iRound = mxRound;
-    if (iRound === 17) iRound = shorterRoundTrip(r, start, n, exp, iDP, iRound);
-    n = iRound;
-    if (buf[start + iRound]! >= 5) {
-      let j = start + iRound - 1;
-      for (;;) {
-        buf[j]!++;
-        if (buf[j]! <= 9) break;
-        buf[j] = 0;
-        if (j === start) {
-          buf[--start] = 1;
-          n++;
-          iDP++;
-          break;
-        }
-        j--;
+    if (iRound === 17) iRound = shorterRoundTrip(r, text, n, exp, iDP, iRound);
+    if (text.charCodeAt(iRound) >= 53 /* '5' */) {
+      // Round half up: trailing 9s become 0s (dropped below), the digit before them grows.
+      let j = iRound - 1;
+      while (j >= 0 && text.charCodeAt(j) === 57) j--;
+      if (j < 0) {
+        digits = '1';
+        iDP++;
+      } else {
+        digits = text.slice(0, j) + String.fromCharCode(text.charCodeAt(j) + 1);
       }
+    } else {
+      digits = text.slice(0, iRound);
     }
   }
-  while (n > 1 && buf[start + n - 1] === 0) n--;
-  let digits = '';
-  for (let k = 0; k < n; k++) digits += String.fromCharCode(48 + buf[start + k]!);
-  out.digits = digits;
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+  out.digits = end === digits.length ? digits : digits.slice(0, end);
   out.iDP = iDP;
   return out;
+}
+
+/** Digit k of a digit string. */
+function digitAt(text: string, k: number): number {
+  return text.charCodeAt(k) - 48;
 }
 
 /**
@@ -225,24 +235,22 @@ export function fpDecode(r: number, iRound: number, mxRound: number): FpDecoded 
  * first that converts back to `r`: rounding up a run of 9s that reaches digit 16, or
  * dropping a run of 0s at digits 14..16 (or, for integers, from digit 13 down).
  */
-function shorterRoundTrip(r: number, start: number, n: number, exp: number, iDP: number, iRound: number): number {
-  const z = buf;
-  const s = start;
-  if (z[s + 15] === 9 && z[s + 14] === 9) {
+function shorterRoundTrip(r: number, text: string, n: number, exp: number, iDP: number, iRound: number): number {
+  if (digitAt(text, 15) === 9 && digitAt(text, 14) === 9) {
     let jj = 14;
-    while (jj > 0 && z[s + jj - 1] === 9) jj--;
+    while (jj > 0 && digitAt(text, jj - 1) === 9) jj--;
     let v2 = 1;
     if (jj > 0) {
-      v2 = z[s]!;
-      for (let k = 1; k < jj; k++) v2 = v2 * 10 + z[s + k]!;
+      v2 = digitAt(text, 0);
+      for (let k = 1; k < jj; k++) v2 = v2 * 10 + digitAt(text, k);
       v2++;
     }
     if (r === decimalToDouble(v2, exp + n - jj)) return jj + 1;
-  } else if (iDP >= n || (z[s + 15] === 0 && z[s + 14] === 0 && z[s + 13] === 0)) {
+  } else if (iDP >= n || (digitAt(text, 15) === 0 && digitAt(text, 14) === 0 && digitAt(text, 13) === 0)) {
     let jj = 13;
-    while (z[s + jj - 1] === 0) jj--;
-    let v2 = z[s]!;
-    for (let k = 1; k < jj; k++) v2 = v2 * 10 + z[s + k]!;
+    while (digitAt(text, jj - 1) === 0) jj--;
+    let v2 = digitAt(text, 0);
+    for (let k = 1; k < jj; k++) v2 = v2 * 10 + digitAt(text, k);
     if (r === decimalToDouble(v2, exp + n - jj)) return jj + 1;
   }
   return iRound;

@@ -1,0 +1,69 @@
+// The engine under test: dosql's better-sqlite3-like async API, in-memory storage.
+// The module is imported by a computed specifier so these tools typecheck and run before
+// `DB` exists in src/index.ts; opening then fails with a NOT_SUPPORTED error saying so.
+import { DoSQLError } from '../../src/errors.js';
+import type { QueryResult, RunResult, SqlEngineAdapter, SqlValue } from './adapter.js';
+
+/** The slice of dosql's public API the adapter uses (see src/index.ts once the SQL API lands). */
+interface DosqlStatement {
+  raw(on: boolean): DosqlStatement;
+  safeIntegers(on: boolean): DosqlStatement;
+  all(...params: unknown[]): Promise<unknown[]>;
+  run(...params: unknown[]): Promise<{ changes: number | bigint }>;
+  columns(): readonly { name: string }[];
+}
+
+interface DosqlDatabase {
+  exec(sql: string): Promise<unknown>;
+  prepare(sql: string): DosqlStatement;
+  close(): Promise<unknown>;
+}
+
+type DbFactory = (name: string, options: { storage: 'memory' }) => DosqlDatabase;
+
+const INDEX_MODULE = new URL('../../src/index.js', import.meta.url).href;
+
+let factory: Promise<DbFactory> | undefined;
+let opened = 0;
+
+/** Loads `DB` from src/index.ts once; rejects with a message naming what is missing. */
+export function loadDosql(): Promise<DbFactory> {
+  factory ??= (async () => {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(INDEX_MODULE)) as Record<string, unknown>;
+    } catch (cause) {
+      throw new DoSQLError('NOT_SUPPORTED', `slt: cannot import dosql from src/index.ts: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    const db = mod['DB'];
+    if (typeof db !== 'function') {
+      throw new DoSQLError('NOT_SUPPORTED', 'slt: dosql SQL API not available yet: src/index.ts does not export DB');
+    }
+    return db as DbFactory;
+  })();
+  return factory;
+}
+
+export async function openDosql(): Promise<SqlEngineAdapter> {
+  const DB = await loadDosql();
+  const db = DB(`slt-${process.pid}-${++opened}`, { storage: 'memory' });
+  return {
+    name: 'dosql',
+    async exec(sql) {
+      await db.exec(sql);
+    },
+    async query(sql): Promise<QueryResult> {
+      const stmt = db.prepare(sql).raw(true).safeIntegers(true);
+      const rows = (await stmt.all()) as SqlValue[][];
+      const columns = stmt.columns().map((c) => c.name);
+      return { columns, rows };
+    },
+    async run(sql): Promise<RunResult> {
+      const res = await db.prepare(sql).safeIntegers(true).run();
+      return { changes: Number(res.changes) };
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
