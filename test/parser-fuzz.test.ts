@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DoSQLError } from '../src/errors.js';
 import { parse, parseExpression, parseOne } from '../src/sql/parser/index.js';
 import { tokenize } from '../src/sql/parser/lexer.js';
-import { readSltRecords } from '../src/sql/parser/slt-sql-reader.js';
+import { readSltRecords } from './support/slt-sql-reader.js';
 import { Prng } from '../src/util/prng.js';
 
 const EXTRA_BASES = [

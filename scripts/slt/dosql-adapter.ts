@@ -33,11 +33,11 @@ export function loadDosql(): Promise<DbFactory> {
     try {
       mod = (await import(INDEX_MODULE)) as Record<string, unknown>;
     } catch (cause) {
-      throw new DoSQLError('NOT_SUPPORTED', `slt: cannot import dosql from src/index.ts: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new DoSQLError('NOT_SUPPORTED', `dosql adapter: cannot import dosql from src/index.ts: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     const db = mod['DB'];
     if (typeof db !== 'function') {
-      throw new DoSQLError('NOT_SUPPORTED', 'slt: dosql SQL API not available yet: src/index.ts does not export DB');
+      throw new DoSQLError('NOT_SUPPORTED', 'dosql adapter: the dosql SQL API is not available yet: src/index.ts does not export DB');
     }
     return db as DbFactory;
   })();

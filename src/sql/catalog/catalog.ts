@@ -76,8 +76,18 @@ export class Catalog {
     return this.byName.get(`table:${n}`) ?? this.byName.get(`view:${n}`) ?? this.byName.get(`index:${n}`);
   }
 
+  private indexCache = new Map<string, IndexSchema[]>();
+
   indexesOf(table: string): IndexSchema[] {
     const t = table.toLowerCase();
+    const hit = this.indexCache.get(t);
+    if (hit) return hit;
+    const r = this.indexesOfUncached(t);
+    this.indexCache.set(t, r);
+    return r;
+  }
+
+  private indexesOfUncached(t: string): IndexSchema[] {
     const out: IndexSchema[] = [];
     for (const o of this.byName.values()) if (o.type === 'index' && o.table.toLowerCase() === t) out.push(o);
     return out.sort((a, b) => a.id - b.id);

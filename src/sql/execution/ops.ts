@@ -1,6 +1,5 @@
 // The value operations the planner and operators use, gathered in one place so the
 // executor depends on a small surface of src/sql/types and src/sql/functions.
-import { DoSQLError } from '../../errors.js';
 import { getAggregateFunction, type Accumulator, type AggregateFunction } from '../functions/aggregate.js';
 import { getScalarFunction, type ScalarFunction } from '../functions/scalar.js';
 import { DATETIME_FUNCTIONS } from '../functions/datetime.js';
@@ -8,9 +7,9 @@ import { affinityOfDeclaredType, applyAffinity as applyAff, type Affinity } from
 import * as arithm from '../types/arith.js';
 import { castTo } from '../types/cast.js';
 import { compareValues, getCollation, type Collation } from '../types/compare.js';
-import { toBoolean, toText } from '../types/convert.js';
+import { toBoolean } from '../types/convert.js';
 import { groupKeyCollated } from '../types/group-key.js';
-import { globMatch, likeMatch } from '../types/like.js';
+import { sqlGlob, sqlLike } from '../types/like.js';
 import type { SqlValue } from '../types/value.js';
 
 export type { Accumulator, AggregateFunction, ScalarFunction };
@@ -69,26 +68,15 @@ export function bitwise(op: '&' | '|' | '<<' | '>>'): Binary {
   }
 }
 
-/** LIKE (lang_expr.html#like): ASCII case-insensitive; operands converted to text. */
+/** LIKE (lang_expr.html#like): ASCII case-insensitive, BLOBs never match; null when an operand is NULL. */
 export function like(pattern: SqlValue, value: SqlValue, escape: SqlValue | undefined): boolean | null {
-  const p = toText(pattern);
-  const v = toText(value);
-  if (p === null || v === null) return null;
-  let esc: string | undefined;
-  if (escape !== undefined) {
-    const e = toText(escape);
-    if (e === null) return null;
-    if ([...e].length !== 1) throw new DoSQLError('SQL_ERROR', 'sql: ESCAPE expression must be a single character');
-    esc = e;
-  }
-  return likeMatch(p, v, esc);
+  const r = escape === undefined ? sqlLike(pattern, value) : sqlLike(pattern, value, escape);
+  return r === null ? null : r === 1n;
 }
 
 export function glob(pattern: SqlValue, value: SqlValue): boolean | null {
-  const p = toText(pattern);
-  const v = toText(value);
-  if (p === null || v === null) return null;
-  return globMatch(p, v);
+  const r = sqlGlob(pattern, value);
+  return r === null ? null : r === 1n;
 }
 
 const DATETIME = new Map<string, ScalarFunction>(DATETIME_FUNCTIONS.map((f) => [f.name, f]));

@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from './index.js';
-import { readSltRecords } from './slt-sql-reader.js';
+import { readSltRecords } from '../../../test/support/slt-sql-reader.js';
 
 const ROOT = '/work/shared/slt';
 

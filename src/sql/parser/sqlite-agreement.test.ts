@@ -9,7 +9,7 @@ import { Prng } from '../../util/prng.js';
 import { DoSQLError } from '../../errors.js';
 import { parse } from './index.js';
 import { tokenize } from './lexer.js';
-import { readSltRecords } from './slt-sql-reader.js';
+import { readSltRecords } from '../../../test/support/slt-sql-reader.js';
 
 const SCHEMA = `CREATE TABLE t1(a INTEGER PRIMARY KEY, b TEXT, c REAL, d BLOB, e, f, g, x, y, z, embedding);
 CREATE TABLE t2(id INTEGER PRIMARY KEY, name, price, ref, a, b, c); CREATE TABLE t3(a, b, c);

@@ -93,8 +93,18 @@ interface Candidate {
 
 const FLIP = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
 
-/** Shapes of a conjunct usable as a key probe on `leaf`. */
+const candMemo = new WeakMap<Expr, Map<Leaf, Candidate[]>>();
+
+/** Shapes of a conjunct usable as a key probe on `leaf` (memoised: join ordering asks often). */
 function candidatesFor(conj: Expr, leaf: Leaf, cx: CompileContext): Candidate[] {
+  let m = candMemo.get(conj);
+  if (!m) candMemo.set(conj, (m = new Map()));
+  let c = m.get(leaf);
+  if (!c) m.set(leaf, (c = candidatesUncached(conj, leaf, cx)));
+  return c;
+}
+
+function candidatesUncached(conj: Expr, leaf: Leaf, cx: CompileContext): Candidate[] {
   const compileExpr = memoCompile(cx);
   const off = leaf.src.offset;
   const n = leaf.src.columns.length;

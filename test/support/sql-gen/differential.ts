@@ -49,6 +49,8 @@ export interface DifferentialOptions {
   readonly dmlRatio?: number;
   /** Cut the setup of the first mismatches down (default true). */
   readonly minimise?: boolean;
+  /** Replays allowed per minimisation (default 160). */
+  readonly minimiseBudget?: number;
   /** Stop once this many mismatches are found (default 20). */
   readonly maxMismatches?: number;
   /** Per statement, each engine; cooperative (default 30 000 ms). */
@@ -99,7 +101,7 @@ async function runRound(o: DifferentialOptions, round: number, steps: number, re
     let setup: readonly string[] = [...history];
     let minimised = false;
     if (o.minimise !== false && report.mismatches.length < MINIMISE_FIRST && kind !== 'setup') {
-      const cut = await minimiseSetup(setup, step.sql, (s) => reproduces(o, s, step, kind));
+      const cut = await minimiseSetup(setup, step.sql, (s) => reproduces(o, s, step, kind), o.minimiseBudget);
       minimised = cut !== undefined;
       setup = cut ?? setup;
     }

@@ -67,13 +67,16 @@ export function diffResults(a: readonly (readonly SqlValue[])[], b: readonly (re
   return undefined;
 }
 
-/** A value as a literal-like string that shows its storage class: 1, 1.0, '1', X'31', NULL. */
+const LONG = 80;
+
+/** A value as a literal-like string that shows its storage class: 1, 1.0, '1', X'31', NULL. Long ones are cut. */
 export function showValue(v: SqlValue): string {
   if (v === null) return 'NULL';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? v.toFixed(1) : String(v);
-  if (typeof v === 'string') return `'${v.replaceAll("'", "''")}'`;
-  return `X'${Buffer.from(v).toString('hex').toUpperCase()}'`;
+  if (typeof v === 'string') return v.length > LONG ? `'${v.slice(0, LONG).replaceAll("'", "''")}...' (${v.length} chars)` : `'${v.replaceAll("'", "''")}'`;
+  const hex = Buffer.from(v).toString('hex').toUpperCase();
+  return hex.length > LONG ? `X'${hex.slice(0, LONG)}...' (${v.length} bytes)` : `X'${hex}'`;
 }
 
 export function showRow(r: readonly SqlValue[]): string {
