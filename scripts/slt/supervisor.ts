@@ -25,6 +25,9 @@ export interface SupervisorOptions {
   readonly maxFailuresKept?: number;
 }
 
+/** How long a fresh child may take to report its first record. */
+const STARTUP_MS = 60_000;
+
 type TaskEnd = { readonly kind: 'done'; readonly error?: string } | { readonly kind: 'stuck' } | { readonly kind: 'crashed'; readonly why: string };
 
 export class IsolatedRunner {
@@ -95,6 +98,8 @@ export class IsolatedRunner {
     const pollMs = Math.max(20, Math.min(1_000, this.timeoutMs / 4));
     return new Promise<TaskEnd>((resolve) => {
       let lastBeat = Date.now();
+      // A new child first loads tsx and the engine, which can take a while on a busy machine.
+      let limit = Math.max(killAfter, STARTUP_MS);
       const finish = (end: TaskEnd): void => {
         clearInterval(timer);
         child.off('message', message);
@@ -104,13 +109,14 @@ export class IsolatedRunner {
       };
       const message = (m: WorkerMessage): void => {
         lastBeat = Date.now();
+        limit = killAfter;
         onMessage(m);
         if (m.type === 'done') finish(m.error === undefined ? { kind: 'done' } : { kind: 'done', error: m.error });
       };
       const error = (e: Error): void => finish({ kind: 'crashed', why: e.message });
       const exit = (code: number | null, signal: string | null): void => finish({ kind: 'crashed', why: signal !== null ? `killed by ${signal}` : `exit code ${code}` });
       const timer = setInterval(() => {
-        if (Date.now() - lastBeat > killAfter) finish({ kind: 'stuck' });
+        if (Date.now() - lastBeat > limit) finish({ kind: 'stuck' });
       }, pollMs);
       child.on('message', message);
       child.on('error', error);

@@ -115,7 +115,8 @@ export class Database {
 
   /** Rows of a query as objects keyed by column name. */
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
-    const r = await this.execPrepared(this.prepared(sql), params);
+    const p = this.prepared(sql);
+    const r = (await this.tryRead(p, params)) ?? (await this.execPrepared(p, params));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
   }
 
@@ -133,6 +134,41 @@ export class Database {
   /** Runs every statement in `sql` (no parameters, results discarded). */
   async exec(sql: string): Promise<void> {
     for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, undefined);
+  }
+
+  /**
+   * @internal The fast path of an autocommit SELECT outside any explicit transaction: no
+   * session lock, no commit, synchronous when the rows are in memory. Returns undefined
+   * when the statement must take the general path.
+   */
+  tryRead(p: Prepared, params: BindParams | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+    const engine = this.engineRef;
+    if (!engine || this.closed || this.session.txn || this.sessionLock.locked || p.parsed.statement.kind !== 'select') return undefined;
+    const values = bindParams(p.parsed, params);
+    const txn = new Transaction(engine, engine.lastVisibleLsn, MAIN_BRANCH, this.catalog);
+    let rows: Row[] | Promise<Row[]>;
+    let plan: Executable;
+    try {
+      plan = this.planFor(p, txn.catalog);
+      rows = plan.runRows!(new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64));
+    } catch (e) {
+      txn.release();
+      throw e;
+    }
+    if (rows instanceof Promise) {
+      return rows.then(
+        (r) => {
+          txn.release();
+          return { columns: plan.columns, rows: r };
+        },
+        (e: unknown) => {
+          txn.release();
+          throw e;
+        },
+      );
+    }
+    txn.release();
+    return { columns: plan.columns, rows };
   }
 
   /** @internal Executes a prepared statement in the handle's session. */

@@ -26,6 +26,8 @@ export interface Executable {
   /** True when the statement may write. */
   readonly writes: boolean;
   execute(env: ExecEnv, sql: string): Promise<ExecResult>;
+  /** SELECT only: the rows, synchronously when the plan allows (point lookups in memory). */
+  readonly runRows?: (env: ExecEnv) => Row[] | Promise<Row[]>;
   /** The rows, streamed (SELECT only; others return everything at once). */
   stream?(env: ExecEnv): AsyncGenerator<Row[]>;
 }
@@ -43,6 +45,7 @@ export function compileStatement(stmt: Statement, catalog: Catalog): Executable 
         returnsRows: true,
         writes: false,
         execute: async (env) => ({ rows: await plan.run(env), changes: 0 }),
+        runRows: (env) => plan.run(env),
         stream: (env) => plan.op.run(env),
       };
     }

@@ -68,14 +68,21 @@ export class Statement {
   }
 
   /** Every result row. */
-  async all<T = unknown>(...args: Args): Promise<T[]> {
-    const r = await this.db.execPrepared(this.p, toParams(args));
-    return this.shape(r.columns, r.rows) as T[];
+  all<T = unknown>(...args: Args): Promise<T[]> {
+    try {
+      const params = toParams(args);
+      const fast = this.db.tryRead(this.p, params);
+      if (fast === undefined) return this.db.execPrepared(this.p, params).then((r) => this.shape(r.columns, r.rows) as T[]);
+      if (fast instanceof Promise) return fast.then((r) => this.shape(r.columns, r.rows) as T[]);
+      return Promise.resolve(this.shape(fast.columns, fast.rows) as T[]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** The first result row, or undefined. */
-  async get<T = unknown>(...args: Args): Promise<T | undefined> {
-    return (await this.all<T>(...args))[0];
+  get<T = unknown>(...args: Args): Promise<T | undefined> {
+    return this.all<T>(...args).then((rows) => rows[0]);
   }
 
   /** Runs the statement: `{ changes, lastInsertRowId, lsn }`. */

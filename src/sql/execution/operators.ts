@@ -10,6 +10,12 @@ import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
 
 export interface Operator {
   run(env: ExecEnv): AsyncGenerator<Row[]>;
+  /**
+   * All rows at once without generators, synchronously when the data is in memory; only
+   * offered by operators whose result is known to be tiny (primary-key lookups). The fast
+   * path of point queries.
+   */
+  runOnce?(env: ExecEnv): Row[] | Promise<Row[]>;
   /** EXPLAIN QUERY PLAN lines, indented by depth. */
   describe(out: string[], depth: number): void;
 }
@@ -107,6 +113,27 @@ export class ProjectOp implements Operator {
     readonly exprs: readonly Compiled[],
   ) {
     this.async = exprs.some((e) => e.subqueries.length > 0);
+    if (!this.async && input.runOnce) {
+      const inner = input.runOnce.bind(input);
+      this.runOnce = (env: ExecEnv): Row[] | Promise<Row[]> => {
+        const r = inner(env);
+        return r instanceof Promise ? r.then((rows) => this.projectSync(rows, env)) : this.projectSync(r, env);
+      };
+    }
+  }
+
+  runOnce?: (env: ExecEnv) => Row[] | Promise<Row[]>;
+
+  private projectSync(rows: Row[], env: ExecEnv): Row[] {
+    const exprs = this.exprs;
+    const n = exprs.length;
+    const out: Row[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const o: Row = new Array(n);
+      for (let j = 0; j < n; j++) o[j] = exprs[j]!.ev(rows[i]!, env);
+      out[i] = o;
+    }
+    return out;
   }
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const exprs = this.exprs;
@@ -354,7 +381,16 @@ export class CompoundOp implements Operator {
 }
 
 /** Collects every row of an operator. */
-export async function collect(op: Operator, env: ExecEnv, cap = Infinity): Promise<Row[]> {
+export function collect(op: Operator, env: ExecEnv, cap = Infinity): Promise<Row[]> | Row[] {
+  if (op.runOnce) {
+    const r = op.runOnce(env);
+    if (cap === Infinity) return r;
+    return r instanceof Promise ? r.then((rows) => rows.slice(0, cap)) : r.slice(0, cap);
+  }
+  return collectAsync(op, env, cap);
+}
+
+async function collectAsync(op: Operator, env: ExecEnv, cap: number): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const b of op.run(env)) {
     for (const r of b) {

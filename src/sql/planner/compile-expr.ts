@@ -35,7 +35,7 @@ export interface SubPlan {
   readonly minOuterLevel: number;
   /** Enclosing-query columns referenced from inside: [level, source index] pairs. */
   readonly outerRefs: readonly (readonly [number, number])[];
-  run(env: ExecEnv, limit?: number): Promise<Row[]>;
+  run(env: ExecEnv, limit?: number): Row[] | Promise<Row[]>;
 }
 
 export interface Compiled {

@@ -109,7 +109,7 @@ export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const ncols = t.columns.length;
   const targets = stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
   const emptyCx = cxFor(new Scope(undefined, 0), pc);
-  let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Promise<Row[]> } | { kind: 'default' };
+  let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
   if (stmt.source.kind === 'values') {
     const rows = stmt.source.rows.map((r) => {
       if (r.length !== targets.length) {

@@ -349,11 +349,37 @@ function probeValue(p: KeyProbe, row: Row, env: ExecEnv): KeyValue | undefined {
 }
 
 class JoinOp implements Operator {
+  runOnce?: (env: ExecEnv) => Row[] | Promise<Row[]>;
+
   constructor(
     readonly levels: readonly Level[],
     readonly width: number,
     readonly prefilter: readonly Compiled[],
-  ) {}
+  ) {
+    const l0 = levels[0]!;
+    const a = l0.access;
+    const simple = (cs: readonly Compiled[]): boolean => cs.every((c) => c.subqueries.length === 0);
+    if (levels.length === 1 && ((a.kind === 'rowid' && a.probes.length === 1) || (a.kind === 'pk' && a.full)) && simple(l0.preds) && simple(prefilter)) {
+      this.runOnce = (env) => this.pointLookup(env);
+    }
+  }
+
+  /** A single primary-key lookup: synchronous when the row is in the memtable. */
+  private pointLookup(env: ExecEnv): Row[] | Promise<Row[]> {
+    const empty: Row = new Array(this.width).fill(null);
+    if (this.prefilter.length && predicatesPass(this.prefilter, empty, env) !== true) return [];
+    const l0 = this.levels[0]!;
+    const a = l0.access as Extract<Access, { kind: 'rowid' | 'pk' }>;
+    const keys: KeyValue[] = [];
+    for (const p of a.probes) {
+      const k = probeValue(p, empty, env);
+      if (k === undefined) return [];
+      keys.push(k);
+    }
+    const finish = (r: Row | undefined): Row[] => (r && predicatesPass(l0.preds, r, env) === true ? [r] : []);
+    const r = l0.leaf.reader!.get(env, keys);
+    return r instanceof Promise ? r.then(finish) : finish(r);
+  }
 
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     if (this.prefilter.length && !(await predicatesPass(this.prefilter, new Array(this.width).fill(null), env))) return;

@@ -72,7 +72,7 @@ class Plan implements SelectPlan {
   get columnCount(): number {
     return this.columnNames.length;
   }
-  run(env: ExecEnv, limit?: number): Promise<Row[]> {
+  run(env: ExecEnv, limit?: number): Row[] | Promise<Row[]> {
     return collect(this.op, env, limit);
   }
   describe(): string[] {

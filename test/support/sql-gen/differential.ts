@@ -98,14 +98,20 @@ async function runRound(o: DifferentialOptions, round: number, steps: number, re
   const b = await open(o.engineB);
   let found = 0;
   const mismatch = async (kind: MismatchKind, step: Step, ra: Outcome, rb: Outcome, detail: string): Promise<void> => {
+    let shown: Found = { detail, a: describe(ra), b: describe(rb) };
     let setup: readonly string[] = [...history];
     let minimised = false;
     if (o.minimise !== false && report.mismatches.length < MINIMISE_FIRST && kind !== 'setup') {
-      const cut = await minimiseSetup(setup, step.sql, (s) => reproduces(o, s, step, kind), o.minimiseBudget);
-      minimised = cut !== undefined;
-      setup = cut ?? setup;
+      const cut = await minimiseSetup(setup, step.sql, async (s) => mismatchIn(kind, step, await replay(o, s, step)) !== undefined, o.minimiseBudget);
+      // Report what the minimised script shows, which may be a smaller table than the original run's.
+      const again = cut === undefined ? undefined : mismatchIn(kind, step, await replay(o, cut, step));
+      if (cut !== undefined && again !== undefined) {
+        setup = cut;
+        minimised = true;
+        shown = again;
+      }
     }
-    const m: Mismatch = { seed: o.seed, round, kind, sql: step.sql, setup, minimised, detail, a: describe(ra), b: describe(rb) };
+    const m: Mismatch = { seed: o.seed, round, kind, sql: step.sql, setup, minimised, ...shown };
     report.mismatches.push(m);
     o.onMismatch?.(m);
     found++;
@@ -120,7 +126,7 @@ async function runRound(o: DifferentialOptions, round: number, steps: number, re
     for (let step = 0; step < steps && found < MAX_PER_ROUND && report.mismatches.length < max; step++) {
       if (rng.chance(o.dmlRatio ?? 0.2)) {
         const { sql, table } = generateDml(rng, schema);
-        const step: Step = { sql, how: 'run', ordered: false, check: tableQuery(schema, table) };
+        const step: Step = { sql, how: 'run', ordered: false, table, check: tableQuery(schema, table) };
         report.changes++;
         const [ra, rb] = [await attempt(a, sql, 'run', o.timeoutMs), await attempt(b, sql, 'run', o.timeoutMs)];
         if (!ra.ok && !rb.ok) report.bothFailed++;
@@ -194,11 +200,27 @@ interface Step {
   readonly sql: string;
   readonly how: 'run' | 'query';
   readonly ordered: boolean;
+  /** For data changes: the changed table and the query that reads it whole. */
+  readonly table?: string;
   readonly check?: string;
 }
 
-/** Re-runs `setup` then the step on fresh databases: does a mismatch of the same kind appear? */
-async function reproduces(o: DifferentialOptions, setup: readonly string[], step: Step, kind: MismatchKind): Promise<boolean> {
+interface Replay {
+  readonly ra: Outcome;
+  readonly rb: Outcome;
+  /** The table check after a data change, when the change itself agreed. */
+  readonly table?: { readonly ta: Outcome; readonly tb: Outcome };
+}
+
+/** What a mismatch looks like: why, and what each engine did. */
+interface Found {
+  readonly detail: string;
+  readonly a: string;
+  readonly b: string;
+}
+
+/** Runs `setup` (ignoring failures, which change nothing) then the step, on two fresh databases. */
+async function replay(o: DifferentialOptions, setup: readonly string[], step: Step): Promise<Replay> {
   const a = await open(o.engineA);
   const b = await open(o.engineB);
   try {
@@ -208,15 +230,23 @@ async function reproduces(o: DifferentialOptions, setup: readonly string[], step
     }
     const ra = await attempt(a, step.sql, step.how, o.timeoutMs);
     const rb = await attempt(b, step.sql, step.how, o.timeoutMs);
-    const diff = outcomeDiff(ra, rb, step.ordered);
-    if (kind !== 'table') return diff !== undefined && (ra.ok && rb.ok) === (kind === 'result' || kind === 'changes');
-    if (diff !== undefined || step.check === undefined) return false;
-    const [ta, tb] = [await attempt(a, step.check, 'query', o.timeoutMs), await attempt(b, step.check, 'query', o.timeoutMs)];
-    return outcomeDiff(ta, tb, false) !== undefined;
+    if (step.check === undefined || outcomeDiff(ra, rb, false) !== undefined) return { ra, rb };
+    return { ra, rb, table: { ta: await attempt(a, step.check, 'query', o.timeoutMs), tb: await attempt(b, step.check, 'query', o.timeoutMs) } };
   } finally {
     await a.close().catch(() => undefined);
     await b.close().catch(() => undefined);
   }
+}
+
+/** The mismatch of `kind` a replay shows, if it shows one. */
+function mismatchIn(kind: MismatchKind, step: Step, r: Replay): Found | undefined {
+  if (kind === 'table') {
+    const why = r.table === undefined ? undefined : outcomeDiff(r.table.ta, r.table.tb, false);
+    return why === undefined ? undefined : { detail: `${step.table} after the change: ${why}`, a: describe(r.table!.ta), b: describe(r.table!.tb) };
+  }
+  const why = outcomeDiff(r.ra, r.rb, step.ordered);
+  if (why === undefined || (r.ra.ok && r.rb.ok) !== (kind === 'result' || kind === 'changes')) return undefined;
+  return { detail: why, a: describe(r.ra), b: describe(r.rb) };
 }
 
 /** A mismatch as a runnable SQL script with the two outcomes in comments. */

@@ -5,7 +5,8 @@
 // row, so `UPDATE t SET k = k + 1` on a unique k can fail or succeed depending on that order;
 // key columns are therefore only ever set to constants (which conflict, or not, in any order).
 // Multi-row sources are VALUES lists, whose order is fixed. Values keep to their column kind.
-import { AliasCounter, genBool, tableScope, type ExprEnv } from './expr-gen.js';
+import { genBool } from './expr-gen.js';
+import { AliasCounter, tableScope, type ExprEnv } from './scope.js';
 import { uniqueKeys, type ColumnModel, type SchemaModel, type TableModel } from './model.js';
 import type { Rng } from './random.js';
 import { literalFor } from './values.js';

@@ -3,75 +3,16 @@
 // operations deterministic. Only run-time-error-free forms are generated (no abs() or sum()
 // over columns that may hold 64-bit extremes), so evaluation order cannot change an outcome.
 // Operators and functions: lang_expr.html, lang_corefunc.html, lang_aggfunc.html.
-import {
-  BLOB,
-  INT,
-  KIND_CLASSES,
-  NUMBER,
-  REAL,
-  REAL_INTEGRAL,
-  TEXT,
-  arithmeticOf,
-  numericOf,
-  setSafe,
-  type SchemaModel,
-  type TableModel,
-  type ValueClasses,
-} from './model.js';
+import { BLOB, INT, NUMBER, REAL, REAL_INTEGRAL, TEXT, arithmeticOf, numericOf, setSafe, type ValueClasses } from './model.js';
 import type { Rng } from './random.js';
+import { column, type ExprEnv, type GenExpr } from './scope.js';
+import { existsSubquery, inSubquery, scalarSubquery } from './subquery-gen.js';
 import { TEXT_POOL, sqlLiteral } from './values.js';
-
-/** A column visible to an expression: how to write it and what it may hold. */
-export interface ScopeColumn {
-  /** Qualified reference, e.g. `q3.a`. */
-  readonly sql: string;
-  /** Bare column name (for USING). */
-  readonly name: string;
-  readonly classes: ValueClasses;
-  /** May hold integers near the 64-bit limits. */
-  readonly wide: boolean;
-  /** May hold a REAL whose text form needs 17 digits (from / or avg): kept out of text contexts. */
-  readonly inexact: boolean;
-}
-
-export interface GenExpr {
-  readonly sql: string;
-  readonly classes: ValueClasses;
-  readonly wide: boolean;
-  readonly inexact: boolean;
-}
-
-/** Where an expression is generated: its columns, correlation columns, what it may contain. */
-export interface ExprEnv {
-  readonly rng: Rng;
-  readonly schema: SchemaModel;
-  /** Columns the expression may reference directly (for a grouped query: its group keys). */
-  readonly scope: readonly ScopeColumn[];
-  /** Columns of enclosing queries, for correlated subqueries. */
-  readonly outer: readonly ScopeColumn[];
-  /** Row-level columns aggregate calls may read; undefined means no aggregates here. */
-  readonly aggScope?: readonly ScopeColumn[];
-  /** Remaining subquery nesting allowed. */
-  readonly subqueryDepth: number;
-  readonly aliases: AliasCounter;
-}
-
-/** Hands out q0, q1, ... so every FROM item in a statement has its own alias. */
-export class AliasCounter {
-  private n = 0;
-  next(): string {
-    return `q${this.n++}`;
-  }
-}
 
 const LIKE_PATTERNS = ['a%', '%b%', '_b%', 'A%', '%c', '1%', '%', '', 'a_c', 'h%', '%l%o'];
 const GLOB_PATTERNS = ['a*', '*b*', '[a-c]*', '?b*', 'A*', '*'];
 // Ordering comparisons weigh more than equality: they hold for about half the rows.
 const COMPARISONS = ['=', '==', '<>', '!=', '<', '<', '<=', '<=', '>', '>', '>=', '>=', 'IS', 'IS NOT'];
-
-export function column(c: ScopeColumn): GenExpr {
-  return { sql: c.sql, classes: c.classes, wide: c.wide, inexact: c.inexact };
-}
 
 /** Whether the value's text form is the same in every correct renderer (no 17-digit reals). */
 export function renderSafe(e: GenExpr): boolean {
@@ -342,52 +283,4 @@ function likeExpr(env: ExprEnv, a: GenExpr): GenExpr {
   const not = rng.chance(0.2) ? 'NOT ' : '';
   const sql = rng.chance(0.75) ? `${subject} ${not}LIKE ${sqlLiteral(rng.pick(LIKE_PATTERNS))}` : `${subject} ${not}GLOB ${sqlLiteral(rng.pick(GLOB_PATTERNS))}`;
   return { sql, classes: INT, wide: false, inexact: false };
-}
-
-/** A FROM-less view of one table for a subquery: alias and scope. */
-function subqueryTable(env: ExprEnv): { from: string; scope: ScopeColumn[] } {
-  const t = env.rng.pick(env.schema.tables);
-  const alias = env.aliases.next();
-  return { from: `${t.name} AS ${alias}`, scope: tableScope(t, alias) };
-}
-
-/** The columns of a table under an alias. */
-export function tableScope(t: TableModel, alias: string): ScopeColumn[] {
-  return t.columns.map((c) => ({ sql: `${alias}.${c.name}`, name: c.name, classes: KIND_CLASSES[c.kind], wide: c.wide, inexact: false }));
-}
-
-/** WHERE of a subquery: often correlated with an equality to an enclosing column. */
-function subqueryWhere(env: ExprEnv, inner: ExprEnv): string {
-  const { rng } = env;
-  const enclosing = [...env.scope, ...env.outer];
-  const parts: string[] = [];
-  if (enclosing.length > 0 && rng.chance(0.6)) parts.push(`${rng.pick(inner.scope).sql} ${rng.pick(['=', '<', '>=', 'IS'])} ${rng.pick(enclosing).sql}`);
-  if (parts.length === 0 || rng.chance(0.4)) parts.push(genBool(inner, 1).sql);
-  return parts.join(' AND ');
-}
-
-function innerEnv(env: ExprEnv, scope: readonly ScopeColumn[]): ExprEnv {
-  return { ...env, scope, outer: [...env.scope, ...env.outer], aggScope: undefined, subqueryDepth: env.subqueryDepth - 1 };
-}
-
-function scalarSubquery(env: ExprEnv): GenExpr {
-  const t = subqueryTable(env);
-  const inner = innerEnv(env, t.scope);
-  const agg = genAggregate({ ...inner, scope: [], aggScope: t.scope });
-  return { sql: `(SELECT ${agg.sql} FROM ${t.from} WHERE ${subqueryWhere(env, inner)})`, classes: agg.classes, wide: agg.wide, inexact: agg.inexact };
-}
-
-function inSubquery(env: ExprEnv, a: GenExpr): GenExpr {
-  const t = subqueryTable(env);
-  const inner = innerEnv(env, t.scope);
-  const col = genValue(inner, env.rng.int(0, 1));
-  const not = env.rng.chance(0.3) ? 'NOT ' : '';
-  return { sql: `${a.sql} ${not}IN (SELECT ${col.sql} FROM ${t.from} WHERE ${subqueryWhere(env, inner)})`, classes: INT, wide: false, inexact: false };
-}
-
-function existsSubquery(env: ExprEnv): GenExpr {
-  const t = subqueryTable(env);
-  const inner = innerEnv(env, t.scope);
-  const not = env.rng.chance(0.3) ? 'NOT ' : '';
-  return { sql: `${not}EXISTS (SELECT 1 FROM ${t.from} WHERE ${subqueryWhere(env, inner)})`, classes: INT, wide: false, inexact: false };
 }

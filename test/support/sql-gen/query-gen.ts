@@ -7,7 +7,8 @@
 // - DISTINCT, GROUP BY keys and compound columns are set-safe;
 // - LIMIT / OFFSET only under an ORDER BY of every output column, all set-safe, which is
 //   then a total order; `ordered` tells the comparator that row order is part of the answer.
-import { AliasCounter, column, genBool, genSafeValue, genValue, tableScope, type ExprEnv, type GenExpr, type ScopeColumn } from './expr-gen.js';
+import { genBool, genSafeValue, genValue } from './expr-gen.js';
+import { AliasCounter, column, tableScope, type ExprEnv, type GenExpr, type ScopeColumn } from './scope.js';
 import { setSafe, type SchemaModel } from './model.js';
 import type { Rng } from './random.js';
 
