@@ -57,7 +57,7 @@ const report = await runDifferential({
   minimise,
   maxMismatches: Math.max(shown, 20),
   onProgress(done, mismatches) {
-    if (done === queries || Date.now() - lastReport > 2000) {
+    if (done >= queries || Date.now() - lastReport > 2000) {
       lastReport = Date.now();
       console.log(`  ${done}/${queries} statements, ${mismatches} mismatches, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type SqlEngineAdapter } from '../scripts/slt/adapter.js';
+import { loadDosql } from '../scripts/slt/dosql-adapter.js';
 import { runSltFile, runSltText, type FileResult } from '../scripts/slt/file-run.js';
 import { conditionsAllow, parseSlt } from '../scripts/slt/parser.js';
 import { formatRows, hashLine, matchesExpected } from '../scripts/slt/result.js';
@@ -259,6 +260,13 @@ SELECT 1, 2
 `);
     expect(r.failures[0]).toMatchObject({ line: 1, reason: 'query failed', error: expect.stringMatching(/no such column/) });
     expect(r.failures[1]).toMatchObject({ line: 6, reason: 'wrong number of columns: expected 1 (I), got 2' });
+  });
+});
+
+describe('the dosql adapter', () => {
+  it('says clearly when the SQL API is missing', async () => {
+    await expect(loadDosql(new URL('../src/errors.js', import.meta.url).href)).rejects.toThrow(/dosql adapter: the dosql SQL API is not available yet: .*errors\.js does not export DB/);
+    await expect(loadDosql(new URL('./no-such-module.js', import.meta.url).href)).rejects.toThrow(/dosql adapter: cannot import dosql from/);
   });
 });
 

@@ -23,25 +23,33 @@ type DbFactory = (name: string, options: { storage: 'memory' }) => DosqlDatabase
 
 const INDEX_MODULE = new URL('../../src/index.js', import.meta.url).href;
 
-let factory: Promise<DbFactory> | undefined;
+const factories = new Map<string, Promise<DbFactory>>();
 let opened = 0;
 
-/** Loads `DB` from src/index.ts once; rejects with a message naming what is missing. */
-export function loadDosql(): Promise<DbFactory> {
-  factory ??= (async () => {
-    let mod: Record<string, unknown>;
-    try {
-      mod = (await import(INDEX_MODULE)) as Record<string, unknown>;
-    } catch (cause) {
-      throw new DoSQLError('NOT_SUPPORTED', `dosql adapter: cannot import dosql from src/index.ts: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    }
-    const db = mod['DB'];
-    if (typeof db !== 'function') {
-      throw new DoSQLError('NOT_SUPPORTED', 'dosql adapter: the dosql SQL API is not available yet: src/index.ts does not export DB');
-    }
-    return db as DbFactory;
-  })();
+/**
+ * Loads `DB` from src/index.ts (or the module at `url`) once; rejects with a NOT_SUPPORTED
+ * error naming what is missing: the module failed to import, or it does not export DB.
+ */
+export function loadDosql(url = INDEX_MODULE): Promise<DbFactory> {
+  let factory = factories.get(url);
+  if (factory === undefined) {
+    factory = importDb(url);
+    factories.set(url, factory);
+  }
   return factory;
+}
+
+async function importDb(url: string): Promise<DbFactory> {
+  const where = url === INDEX_MODULE ? 'src/index.ts' : url;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new DoSQLError('NOT_SUPPORTED', `dosql adapter: cannot import dosql from ${where}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+  const db = mod['DB'];
+  if (typeof db !== 'function') throw new DoSQLError('NOT_SUPPORTED', `dosql adapter: the dosql SQL API is not available yet: ${where} does not export DB`);
+  return db as DbFactory;
 }
 
 export async function openDosql(): Promise<SqlEngineAdapter> {

@@ -63,5 +63,7 @@ function valueList(values: readonly string[]): string {
 
 /** The `--json` document: run settings, per-file counts with kept failures, totals. */
 export function jsonReport(engine: string, timeoutMs: number, results: readonly FileResult[]): string {
-  return JSON.stringify({ engine, timeoutMs, files: results, totals: totalsOf(results) }, null, 1);
+  const files = results.map((r) => ({ ...r, ms: Math.round(r.ms) }));
+  const totals = totalsOf(results);
+  return JSON.stringify({ engine, timeoutMs, files, totals: { ...totals, ms: Math.round(totals.ms) } }, null, 1);
 }

@@ -28,7 +28,8 @@ export interface SupervisorOptions {
 /** How long a fresh child may take to report its first record. */
 const STARTUP_MS = 60_000;
 
-type TaskEnd = { readonly kind: 'done'; readonly error?: string } | { readonly kind: 'stuck' } | { readonly kind: 'crashed'; readonly why: string };
+/** How a task ended; `started`: whether the child had reported any record before it stopped. */
+type TaskEnd = { readonly kind: 'done'; readonly error?: string } | { readonly kind: 'stuck'; readonly started: boolean } | { readonly kind: 'crashed'; readonly why: string; readonly started: boolean };
 
 export class IsolatedRunner {
   private child: ChildProcess | undefined;
@@ -56,7 +57,7 @@ export class IsolatedRunner {
       let last: SltTally & { index: number } = { index: startAt, passed: 0, failed: 0, skipped: 0 };
       const end = await this.runTask(task, (m) => {
         if (m.type === 'failure') keepFailure(result, m.failure, max);
-        else last = { ...m, index: m.type === 'start' ? m.index : last.index };
+        else last = { index: m.type === 'start' ? m.index : last.index, passed: m.passed, failed: m.failed, skipped: m.skipped };
       });
       result.passed += last.passed;
       result.failed += last.failed;
@@ -66,9 +67,14 @@ export class IsolatedRunner {
         break;
       }
       this.killChild();
+      const reason = end.kind === 'stuck' ? `timed out after ${this.timeoutMs / 1000} s (engine process killed)` : `engine process died: ${end.why}`;
+      if (!end.started) {
+        // Not a record's fault: the child could not even begin (say, the engine failed to load).
+        result.error = `${reason} before running any record`;
+        break;
+      }
       records ??= parseSlt(await readFile(path, 'utf8'), path);
       const rec = records[last.index]!;
-      const reason = end.kind === 'stuck' ? `timed out after ${this.timeoutMs / 1000} s (engine process killed)` : `engine process died: ${end.why}`;
       if (last.index < startAt) {
         result.error = `replaying ${path}:${rec.line} ${reason}; rest of the file not run`;
         break;
@@ -100,6 +106,7 @@ export class IsolatedRunner {
       let lastBeat = Date.now();
       // A new child first loads tsx and the engine, which can take a while on a busy machine.
       let limit = Math.max(killAfter, STARTUP_MS);
+      let started = false;
       const finish = (end: TaskEnd): void => {
         clearInterval(timer);
         child.off('message', message);
@@ -110,13 +117,14 @@ export class IsolatedRunner {
       const message = (m: WorkerMessage): void => {
         lastBeat = Date.now();
         limit = killAfter;
+        started = true;
         onMessage(m);
         if (m.type === 'done') finish(m.error === undefined ? { kind: 'done' } : { kind: 'done', error: m.error });
       };
-      const error = (e: Error): void => finish({ kind: 'crashed', why: e.message });
-      const exit = (code: number | null, signal: string | null): void => finish({ kind: 'crashed', why: signal !== null ? `killed by ${signal}` : `exit code ${code}` });
+      const error = (e: Error): void => finish({ kind: 'crashed', why: e.message, started });
+      const exit = (code: number | null, signal: string | null): void => finish({ kind: 'crashed', why: signal !== null ? `killed by ${signal}` : `exit code ${code}`, started });
       const timer = setInterval(() => {
-        if (Date.now() - lastBeat > limit) finish({ kind: 'stuck' });
+        if (Date.now() - lastBeat > limit) finish({ kind: 'stuck', started });
       }, pollMs);
       child.on('message', message);
       child.on('error', error);

@@ -17,6 +17,8 @@ export interface AggSpec {
   readonly distinct: boolean;
   readonly filter?: Compiled;
   readonly collation: Collation;
+  /** ORDER BY inside the call (`group_concat(x, ',' ORDER BY y)`): rows are stepped in this order. */
+  readonly orderBy?: readonly { readonly c: Compiled; readonly desc: boolean; readonly nullsFirst: boolean; readonly collation: Collation }[];
 }
 
 interface Group {
@@ -24,6 +26,8 @@ interface Group {
   keys: Row;
   accs: ops.Accumulator[];
   distinct: (Set<unknown> | undefined)[];
+  /** Buffered (args, sort keys) of ordered aggregates. */
+  ordered: ({ args: SqlValue[]; keys: SqlValue[] }[] | undefined)[];
   best: SqlValue;
 }
 
@@ -48,6 +52,7 @@ export class AggregateOp implements Operator {
       keys,
       accs: this.aggs.map((a) => ops.aggregateFunction(a.name)!.create(a.collation)),
       distinct: this.aggs.map((a) => (a.distinct ? new Set<unknown>() : undefined)),
+      ordered: this.aggs.map((a) => (a.orderBy?.length ? [] : undefined)),
       best: null,
     };
   }
@@ -92,7 +97,12 @@ export class AggregateOp implements Operator {
               newRep = true;
             }
           }
-          g.accs[a]!.step(args);
+          const buf = g.ordered[a];
+          if (buf) {
+            const keys: SqlValue[] = [];
+            for (const o of spec.orderBy!) keys.push(this.async ? await evaluate(o.c, row, env) : o.c.ev(row, env));
+            buf.push({ args, keys });
+          } else g.accs[a]!.step(args);
         }
         if (newRep) g.rep = row;
       }
@@ -116,7 +126,28 @@ export class AggregateOp implements Operator {
   private output(g: Group): Row {
     const r: Row = g.rep.slice(0, this.inputWidth);
     while (r.length < this.inputWidth) r.push(null);
-    for (const acc of g.accs) r.push(acc.result());
+    g.accs.forEach((acc, a) => {
+      const buf = g.ordered[a];
+      if (buf) {
+        const order = this.aggs[a]!.orderBy!;
+        buf.sort((x, y) => {
+          for (let i = 0; i < order.length; i++) {
+            const o = order[i]!;
+            const p = x.keys[i]!;
+            const q = y.keys[i]!;
+            if (p === null || q === null) {
+              if (p === q) continue;
+              return p === null ? (o.nullsFirst ? -1 : 1) : o.nullsFirst ? 1 : -1;
+            }
+            const c = ops.compare(p, q, o.collation);
+            if (c !== 0) return o.desc ? -c : c;
+          }
+          return 0;
+        });
+        for (const e of buf) acc.step(e.args);
+      }
+      r.push(acc.result());
+    });
     for (let i = 0; i < this.groupBy.length; i++) r.push(g.keys[i] ?? null);
     return r;
   }

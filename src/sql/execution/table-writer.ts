@@ -47,6 +47,7 @@ export class TableWriter {
     this.positions = indexes.map((ix) => indexColumnPositions(table, ix));
   }
 
+  /** The next automatic rowid (taken only when the row is stored: see putRow). */
   private async allocRowid(env: ExecEnv): Promise<bigint> {
     if (this.nextRowid === undefined) {
       const { lower, upper } = this.reader.bounds(env.txn.branch);
@@ -58,12 +59,13 @@ export class TableWriter {
       if (max >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${this.table.name})`);
       this.nextRowid = max + 1n;
     }
-    return this.nextRowid++;
+    return this.nextRowid;
   }
 
   private noteRowid(r: bigint): void {
     if (this.nextRowid !== undefined && r >= this.nextRowid) this.nextRowid = r + 1n;
   }
+
 
   /** Applies NOT NULL (with REPLACE → default) and CHECK. Returns false to skip the row (IGNORE). */
   async checkRow(env: ExecEnv, values: Row, rowid: bigint | null, conflict: ConflictAction | undefined, defaults: readonly SqlValue[]): Promise<boolean> {
@@ -103,23 +105,22 @@ export class TableWriter {
       if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
     }
     const rowid = v === null ? await this.allocRowid(env) : v;
-    this.noteRowid(rowid);
     if (t.rowidAlias >= 0) values[t.rowidAlias] = rowid;
     return rowid;
   }
 
   /** Finds a row conflicting with `values` on the primary key or a unique index (other than `selfKey`). */
-  async findConflict(env: ExecEnv, values: Row, rowid: bigint | null, selfKey?: Uint8Array): Promise<UniqueConflict | undefined> {
+  async findConflict(env: ExecEnv, values: Row, rowid: bigint | null, selfKey?: Uint8Array, only?: 'pk' | IndexSchema): Promise<UniqueConflict | undefined> {
     const branch = env.txn.branch;
     const t = this.table;
     const key = rowKey(branch, t, values, rowid);
-    if (!selfKey || !bytesEqual(key, selfKey)) {
+    if ((only === undefined || only === 'pk') && (!selfKey || !bytesEqual(key, selfKey))) {
       const existing = await env.txn.get(key);
       if (existing) return { rowKey: key };
     }
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
-      if (!ix.unique || ix.where) continue;
+      if (!ix.unique || ix.where || (only !== undefined && only !== ix)) continue;
       const vals = indexValues(t, ix, values, this.positions[k]!);
       if (vals.some((v) => v === null)) continue;
       const { lower, upper } = encodeRange(branch, ix.id, { prefix: vals });
@@ -167,6 +168,7 @@ export class TableWriter {
 
   /** Stores a row and its index entries (constraints already checked). */
   putRow(env: ExecEnv, values: Row, rowid: bigint | null): void {
+    if (rowid !== null) this.noteRowid(rowid);
     const branch = env.txn.branch;
     const t = this.table;
     const slots: SqlValue[] = new Array(t.nextColumnId).fill(null);

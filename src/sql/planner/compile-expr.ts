@@ -123,14 +123,17 @@ export function comparisonCollation(l: Compiled, r: Compiled): Collation {
  * over text/none; text wins over none.
  */
 export function comparisonConversions(la: Affinity | null, ra: Affinity | null): { left: Affinity | null; right: Affinity | null } {
+  // sqlite3CompareAffinity: two operands with affinity (columns, CASTs; BLOB counts) compare
+  // numerically if either is numeric, else as they are; one without affinity takes the other's.
   const ln = la === 'INTEGER' || la === 'REAL' || la === 'NUMERIC';
   const rn = ra === 'INTEGER' || ra === 'REAL' || ra === 'NUMERIC';
-  const lnone = la === null || la === 'BLOB';
-  const rnone = ra === null || ra === 'BLOB';
-  if (ln && !rn) return { left: null, right: 'NUMERIC' };
-  if (rn && !ln) return { left: 'NUMERIC', right: null };
-  if (la === 'TEXT' && rnone) return { left: null, right: 'TEXT' };
-  if (ra === 'TEXT' && lnone) return { left: 'TEXT', right: null };
+  if (la !== null && ra !== null) {
+    if (ln && !rn) return { left: null, right: 'NUMERIC' };
+    if (rn && !ln) return { left: 'NUMERIC', right: null };
+    return { left: null, right: null };
+  }
+  if (la === null && ra !== null) return { left: rn ? 'NUMERIC' : ra === 'TEXT' ? 'TEXT' : null, right: null };
+  if (ra === null && la !== null) return { left: null, right: ln ? 'NUMERIC' : la === 'TEXT' ? 'TEXT' : null };
   return { left: null, right: null };
 }
 

@@ -2,7 +2,7 @@
 // lang_upsert.html, lang_returning.html). Rows to change are read completely before the
 // first write, so a statement never sees its own changes (no Halloween problem).
 import { DoSQLError } from '../../errors.js';
-import type { TableSchema } from '../catalog/schema.js';
+import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import * as ops from '../execution/ops.js';
 import { collect, evaluate, predicatesPass } from '../execution/operators.js';
@@ -107,7 +107,7 @@ function columnIndex(t: TableSchema, name: string): number {
 export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   const ncols = t.columns.length;
-  const targets = stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
+  const targets = stmt.source.kind === 'defaultValues' ? [] : stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
   const emptyCx = cxFor(new Scope(undefined, 0), pc);
   let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
   if (stmt.source.kind === 'values') {
@@ -164,15 +164,17 @@ export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         const rowid = await writer.resolveRowid(env, values, explicitRowid);
         values[ncols] = rowid;
         if (!(await writer.checkRow(env, values, rowid, orAction, defaultValues))) continue;
-        let conflict = await writer.findConflict(env, values, rowid);
-        if (conflict && upsert) {
-          const r = await upsert.apply(env, writer, conflict.rowKey, values);
-          if (r) {
-            out.changes++;
-            if (returning.exprs.length) out.rows.push(await project(returning.exprs, r, env));
+        if (upsert) {
+          const r = await upsert.handle(env, writer, values, rowid);
+          if (r !== undefined) {
+            if (r) {
+              out.changes++;
+              if (returning.exprs.length) out.rows.push(await project(returning.exprs, r, env));
+            }
+            continue;
           }
-          continue;
         }
+        let conflict = await writer.findConflict(env, values, rowid);
         let skip = false;
         while (conflict) {
           const action: ConflictAction = orAction ?? (conflict.index ? conflict.index.onConflict : t.pkConflict) ?? 'ABORT';
@@ -196,13 +198,30 @@ export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
 }
 
 interface UpsertPlan {
-  /** Handles a conflict of the proposed row with the row under `key`; returns the updated row or undefined (DO NOTHING). */
-  apply(env: ExecEnv, writer: TableWriter, key: Uint8Array, proposed: Row): Promise<Row | undefined>;
+  /**
+   * Finds a conflict the UPSERT clauses handle and handles it: `undefined` when none applies
+   * (the normal conflict rules follow), else the updated row or null (DO NOTHING / WHERE false).
+   */
+  handle(env: ExecEnv, writer: TableWriter, proposed: Row, rowid: bigint | null): Promise<Row | null | undefined>;
+}
+
+/** The constraint an ON CONFLICT target names (lang_upsert.html): the PRIMARY KEY or a UNIQUE index with exactly those columns. */
+function upsertTarget(t: TableSchema, cols: readonly string[], pc: PlannerContext): 'pk' | IndexSchema {
+  const want = new Set(cols.map((c) => columnIndex(t, c)));
+  const same = (xs: readonly number[]): boolean => xs.length === want.size && xs.every((x) => want.has(x));
+  if (!t.withoutRowid && t.rowidAlias >= 0 && same([t.rowidAlias])) return 'pk';
+  if (!t.withoutRowid && want.size === 1 && want.has(t.columns.length)) return 'pk';
+  if (t.withoutRowid && same(t.primaryKey)) return 'pk';
+  for (const ix of pc.catalog.indexesOf(t.name)) {
+    if (!ix.unique || ix.where) continue;
+    // SQLite does not match an index containing the INTEGER PRIMARY KEY column (it stores the rowid there).
+    if (t.rowidAlias >= 0 && ix.columns.some((c) => c.columnId === t.columns[t.rowidAlias]!.id)) continue;
+    if (same(ix.columns.map((c) => t.columns.findIndex((col) => col.id === c.columnId)))) return ix;
+  }
+  throw new DoSQLError('SQL_ERROR', 'sql: ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint');
 }
 
 function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: string | undefined, pc: PlannerContext): UpsertPlan {
-  const clause = clauses[0]!;
-  if (clause.action.kind === 'nothing') return { apply: async () => undefined };
   // Scope: the existing row, then the proposed row as "excluded".
   const scope = new Scope(undefined, 0);
   tableLeaf(t, alias, scope, pc);
@@ -211,22 +230,34 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
   // Unqualified names mean the existing row; the proposed one is only reachable as excluded.x.
   for (const c of ex.leaves[0]!.src.columns) ex.leaves[0]!.src.mergedNames.add(c.name.toLowerCase());
   const cx = cxFor(scope, pc);
-  const sets = clause.action.sets.map((s) => {
-    if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET in UPSERT is not supported yet');
-    return { col: columnIndex(t, s.columns[0]!), c: compileExpr(s.value, cx) };
-  });
-  const where = clause.action.where ? compileExpr(clause.action.where, cx) : undefined;
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
+  const plans = clauses.map((clause, i) => {
+    if (!clause.target && i !== clauses.length - 1) throw new DoSQLError('SQL_ERROR', 'sql: only the last ON CONFLICT clause may omit the conflict target');
+    const target = clause.target ? upsertTarget(t, clause.target.columns.map((ic) => (ic.expr.kind === 'column' ? ic.expr.column : '?')), pc) : undefined;
+    if (clause.action.kind === 'nothing') return { target, nothing: true as const };
+    const sets = clause.action.sets.map((s) => {
+      if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET in UPSERT is not supported yet');
+      return { col: columnIndex(t, s.columns[0]!), c: compileExpr(s.value, cx) };
+    });
+    const where = clause.action.where ? compileExpr(clause.action.where, cx) : undefined;
+    return { target, nothing: false as const, sets, where };
+  });
   return {
-    async apply(env, writer, key, proposed) {
-      const old = await writer.reader.getRaw(env, key);
-      if (!old) return undefined;
-      const row: Row = old.slice(0, width);
-      for (let i = 0; i < width; i++) row.push(proposed[i] ?? null);
-      if (where && !(await predicatesPass([where], row, env))) return undefined;
-      const next = old.slice(0, width);
-      for (const s of sets) next[s.col] = ops.applyAffinity(await evaluate(s.c, row, env), t.columns[s.col]!.affinity);
-      return (await applyUpdate(env, writer, old, next, undefined)) ? next : undefined;
+    async handle(env, writer, proposed, rowid) {
+      for (const p of plans) {
+        const c = await writer.findConflict(env, proposed, rowid, undefined, p.target);
+        if (!c) continue;
+        if (p.nothing) return null;
+        const old = await writer.reader.getRaw(env, c.rowKey);
+        if (!old) return null;
+        const row: Row = old.slice(0, width);
+        for (let i = 0; i < width; i++) row.push(proposed[i] ?? null);
+        if (p.where && !(await predicatesPass([p.where], row, env))) return null;
+        const next = old.slice(0, width);
+        for (const s of p.sets) next[s.col] = s.col === t.columns.length ? await evaluate(s.c, row, env) : ops.applyAffinity(await evaluate(s.c, row, env), t.columns[s.col]!.affinity);
+        return (await applyUpdate(env, writer, old.slice(0, width), next, undefined)) ? next : null;
+      }
+      return undefined;
     },
   };
 }
@@ -238,7 +269,10 @@ async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Ro
   const oldRowid = t.withoutRowid ? null : (old[ncols] as bigint);
   let newRowid = oldRowid;
   if (!t.withoutRowid) {
-    if (t.rowidAlias >= 0 && next[t.rowidAlias] !== old[t.rowidAlias]) newRowid = await writer.resolveRowid(env, next, undefined);
+    if (t.rowidAlias >= 0 && next[t.rowidAlias] !== old[t.rowidAlias]) {
+      if (next[t.rowidAlias] === null) throw new DoSQLError('MISMATCH', `sql: datatype mismatch (${t.name}.${t.columns[t.rowidAlias]!.name} is an INTEGER PRIMARY KEY and cannot be NULL)`);
+      newRowid = await writer.resolveRowid(env, next, undefined);
+    }
     else if (next[ncols] !== old[ncols]) newRowid = await writer.resolveRowid(env, next, next[ncols]!);
     next[ncols] = newRowid;
   }

@@ -189,7 +189,7 @@ function cteLeaf(cte: CteDef, alias: string, scope: Scope, pc: PlannerContext, p
 function derivedLeaf(plan: SubPlan, names: readonly string[], alias: string, scope: Scope, leaves: Leaf[], label: string): FromNode {
   const cols: SourceColumn[] = names.map((name, i) => ({
     name,
-    affinity: plan.affinities[i] ?? 'BLOB',
+    affinity: plan.affinities[i] ?? null,
     collation: plan.collations[i] ?? 'BINARY',
     hidden: false,
   }));

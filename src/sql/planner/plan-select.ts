@@ -323,6 +323,16 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
         distinct: f.distinct,
         ...(f.filter ? { filter: compileExpr(f.filter, cx) } : {}),
         collation: args[0]?.collation ?? 'BINARY',
+        ...(f.orderBy?.length
+          ? {
+              orderBy: f.orderBy.map((t) => {
+                const c = compileExpr(stripCollate(t), cx);
+                const desc = t.direction === 'DESC';
+                const coll = t.collation ?? (t.expr.kind === 'collate' ? t.expr.collation : undefined);
+                return { c, desc, nullsFirst: t.nulls ? t.nulls === 'FIRST' : !desc, collation: coll ? ops.collation(coll) : (c.collation ?? 'BINARY') };
+              }),
+            }
+          : {}),
       });
     }
     const groupBy = (core.groupBy ?? []).map((g) => {

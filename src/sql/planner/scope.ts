@@ -7,7 +7,8 @@ import type { Collation } from '../types/compare.js';
 
 export interface SourceColumn {
   readonly name: string;
-  readonly affinity: Affinity;
+  /** null: no affinity (a subquery column computed by an expression without one). */
+  readonly affinity: Affinity | null;
   readonly collation: Collation;
   /** Not expanded by `*` (rowid; the right-hand copy of a USING column). */
   readonly hidden: boolean;
@@ -33,7 +34,7 @@ export interface Resolved {
   /** Position in that scope's row. */
   readonly index: number;
   readonly source: number;
-  readonly affinity: Affinity;
+  readonly affinity: Affinity | null;
   readonly collation: Collation;
 }
 

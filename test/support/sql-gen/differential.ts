@@ -38,12 +38,12 @@ export interface Mismatch {
 
 export interface DifferentialOptions {
   readonly seed: number;
-  /** Statements to run in total: queries, and about `dmlRatio` of them data changes. */
+  /** Statements to run in total (unless `maxMismatches` stops the run): queries, and about `dmlRatio` of them data changes. */
   readonly queries: number;
   readonly engineA: EngineSpec;
   readonly engineB: EngineSpec;
   readonly onMismatch?: (m: Mismatch) => void;
-  /** After each round: statements done so far and mismatches found. */
+  /** After each round: statements run so far and mismatches found. */
   readonly onProgress?: (done: number, mismatches: number) => void;
   readonly statementsPerSchema?: number;
   readonly dmlRatio?: number;
@@ -69,7 +69,9 @@ export interface DifferentialReport {
   readonly mismatches: Mismatch[];
 }
 
-type Outcome = { readonly ok: true; readonly rows: SqlValue[][]; readonly width: number; readonly changes: number } | { readonly ok: false; readonly kind: 'constraint' | 'error'; readonly message: string };
+type Outcome =
+  | { readonly ok: true; readonly ran: 'run' | 'query'; readonly rows: SqlValue[][]; readonly width: number; readonly changes: number }
+  | { readonly ok: false; readonly kind: 'constraint' | 'error'; readonly message: string };
 
 const MINIMISE_FIRST = 3;
 const MAX_PER_ROUND = 3;
@@ -78,12 +80,11 @@ export async function runDifferential(o: DifferentialOptions): Promise<Different
   const report: DifferentialReport = { seed: o.seed, queries: 0, changes: 0, bothFailed: 0, schemas: 0, mismatches: [] };
   const perSchema = o.statementsPerSchema ?? 150;
   const max = o.maxMismatches ?? 20;
-  let done = 0;
-  for (let round = 0; done < o.queries && report.mismatches.length < max; round++) {
-    const n = Math.min(perSchema, o.queries - done);
-    await runRound(o, round, n, report, max);
-    done += n;
-    o.onProgress?.(done, report.mismatches.length);
+  // Rounds that end early (a mismatch that may have made the data diverge) are made up by more rounds.
+  const done = (): number => report.queries + report.changes;
+  for (let round = 0; done() < o.queries && report.mismatches.length < max; round++) {
+    await runRound(o, round, Math.min(perSchema, o.queries - done()), report, max);
+    o.onProgress?.(done(), report.mismatches.length);
   }
   return report;
 }
@@ -123,7 +124,7 @@ async function runRound(o: DifferentialOptions, round: number, steps: number, re
       if (why !== undefined) return await mismatch('setup', { sql, how: 'run', ordered: false }, ra, rb, why);
       history.push(sql);
     }
-    for (let step = 0; step < steps && found < MAX_PER_ROUND && report.mismatches.length < max; step++) {
+    for (let i = 0; i < steps && found < MAX_PER_ROUND && report.mismatches.length < max; i++) {
       if (rng.chance(o.dmlRatio ?? 0.2)) {
         const { sql, table } = generateDml(rng, schema);
         const step: Step = { sql, how: 'run', ordered: false, table, check: tableQuery(schema, table) };
@@ -169,10 +170,10 @@ async function attempt(db: SqlEngineAdapter, sql: string, how: 'run' | 'query', 
   try {
     if (how === 'run') {
       const r = await Promise.race([db.run(sql), timeout]);
-      return { ok: true, rows: [], width: 0, changes: r.changes };
+      return { ok: true, ran: how, rows: [], width: 0, changes: r.changes };
     }
     const r = await Promise.race([db.query(sql), timeout]);
-    return { ok: true, rows: r.rows, width: r.rows[0]?.length ?? r.columns.length, changes: 0 };
+    return { ok: true, ran: how, rows: r.rows, width: r.rows[0]?.length ?? r.columns.length, changes: 0 };
   } catch (e) {
     const info = describeError(e);
     return { ok: false, kind: info.kind, message: `${info.code}: ${info.message}` };
@@ -192,7 +193,7 @@ function outcomeDiff(a: Outcome, b: Outcome, ordered: boolean): string | undefin
 
 function describe(r: Outcome): string {
   if (!r.ok) return `${r.kind === 'constraint' ? 'constraint error' : 'error'} ${r.message}`;
-  return r.rows.length > 0 || r.changes === 0 ? `${r.rows.length} rows: ${showRows(r.rows)}` : `ok, ${r.changes} changes`;
+  return r.ran === 'run' ? `ok, ${r.changes} changes` : `${r.rows.length} rows: ${showRows(r.rows)}`;
 }
 
 /** The statement a mismatch is about: how to run it, and for data changes the table check after it. */

@@ -126,7 +126,7 @@ function castExpr(env: ExprEnv, a: GenExpr): GenExpr {
       return { sql: `CAST(${a.sql} AS NUMERIC)`, classes: NUMBER, ...base };
     default:
       if (!renderSafe(a)) return { sql: `CAST(${a.sql} AS INTEGER)`, classes: INT, wide: true, inexact: false };
-      return { sql: `CAST(${a.sql} AS ${to})`, classes: to === 'TEXT' ? TEXT : BLOB, wide: false, inexact: false };
+      return { sql: `CAST(${a.sql} AS ${to})`, classes: to === 'TEXT' ? TEXT : BLOB, wide: a.wide, inexact: false };
   }
 }
 
@@ -151,7 +151,8 @@ function nullHandling(env: ExprEnv, sub: () => GenExpr, depth: number): GenExpr 
 function stringFunction(env: ExprEnv, a: GenExpr): GenExpr | undefined {
   const { rng } = env;
   if (!renderSafe(a)) return undefined;
-  const text = (sql: string): GenExpr => ({ sql, classes: TEXT, wide: false, inexact: false });
+  // Text that keeps the value's digits stays `wide`: abs('-9223372036854775808') overflows too.
+  const text = (sql: string, wide = a.wide): GenExpr => ({ sql, classes: TEXT, wide, inexact: false });
   const int = (sql: string): GenExpr => ({ sql, classes: INT, wide: false, inexact: false });
   switch (rng.int(0, 10)) {
     case 0:
@@ -162,7 +163,7 @@ function stringFunction(env: ExprEnv, a: GenExpr): GenExpr | undefined {
       return text(`lower(${a.sql})`);
     case 3: {
       const args = rng.chance(0.7) ? `, ${rng.int(-3, 5)}, ${rng.int(0, 4)}` : `, ${rng.int(-3, 5)}`;
-      return { sql: `substr(${a.sql}${args})`, classes: TEXT | (a.classes & BLOB), wide: false, inexact: false };
+      return { sql: `substr(${a.sql}${args})`, classes: TEXT | (a.classes & BLOB), wide: a.wide, inexact: false };
     }
     case 4:
       return text(`${rng.pick(['trim', 'ltrim', 'rtrim'])}(${a.sql}${rng.chance(0.3) ? `, ${sqlLiteral(rng.pick(['a', ' ', 'xa', '1']))}` : ''})`);
@@ -171,12 +172,12 @@ function stringFunction(env: ExprEnv, a: GenExpr): GenExpr | undefined {
     case 6:
       return int(`instr(${a.sql}, ${sqlLiteral(rng.pick(['a', 'b', '1', 'é', '']))})`);
     case 7:
-      return text(`typeof(${a.sql})`);
+      return text(`typeof(${a.sql})`, false);
     case 8:
-      return text(`hex(${a.sql})`);
+      return text(`hex(${a.sql})`, false);
     default: {
       const b = genValue(env, 0);
-      return renderSafe(b) ? text(`(${a.sql} || ${b.sql})`) : text(`(${a.sql} || 'z')`);
+      return renderSafe(b) ? text(`(${a.sql} || ${b.sql})`, a.wide || b.wide) : text(`(${a.sql} || 'z')`);
     }
   }
 }
