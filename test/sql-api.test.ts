@@ -91,4 +91,62 @@ describe('DB() API vs SQLite', () => {
     await expect(db.query('SELECT x FROM big')).rejects.toMatchObject({ code: 'RANGE' });
     await db.close();
   });
+
+  it('resolves conflicts like SQLite: OR ABORT / FAIL / IGNORE / REPLACE / ROLLBACK', async () => {
+    const steps = [
+      'CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c NOT NULL DEFAULT 0)',
+      "INSERT INTO t VALUES (1, 'x', 1)",
+      "INSERT OR FAIL INTO t VALUES (2, 'y', 1), (1, 'z', 1), (3, 'w', 1)",
+      "INSERT OR ABORT INTO t VALUES (4, 'q', 1), (1, 'z', 1)",
+      "INSERT OR IGNORE INTO t VALUES (5, 'x', 1), (6, 'v', 1)",
+      "INSERT OR REPLACE INTO t VALUES (7, 'y', 1)",
+      'INSERT OR REPLACE INTO t(a, b, c) VALUES (8, \'n\', NULL)',
+      "UPDATE OR IGNORE t SET b = 'x' WHERE a = 7",
+      'BEGIN',
+      "INSERT INTO t VALUES (10, 'k', 1)",
+      "INSERT OR ROLLBACK INTO t VALUES (1, 'dup', 1)",
+      'COMMIT',
+    ];
+    const lite = new Database(':memory:');
+    const db = DB('conf', { storage: 'memory' });
+    for (const sql of steps) {
+      let want: string;
+      let got: string;
+      try {
+        lite.exec(sql);
+        want = 'ok';
+      } catch (e) {
+        want = `error ${(e as Error).message}`;
+      }
+      try {
+        await db.exec(sql);
+        got = 'ok';
+      } catch (e) {
+        got = `error ${(e as Error).message.replace(/^sql: /, '')}`;
+      }
+      expect(got.slice(0, 40), sql).toBe(want.slice(0, 40));
+      expect(await db.query('SELECT * FROM t ORDER BY a'), sql).toEqual(lite.prepare('SELECT * FROM t ORDER BY a').all());
+    }
+    await db.close();
+  });
+
+  it('shows the plan and refuses what it cannot do yet (typed NOT_SUPPORTED, no wrong answers)', async () => {
+    const db = DB('plan', { storage: 'memory' });
+    await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT); CREATE INDEX t_a ON t(a)');
+    const detail = async (sql: string): Promise<string> => (await db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)).map((r) => r.detail).join(' | ');
+    expect(await detail('SELECT * FROM t WHERE id = 5')).toContain('SEARCH t USING INTEGER PRIMARY KEY (rowid=?)');
+    expect(await detail('SELECT * FROM t WHERE a = 5')).toContain('SEARCH t USING INDEX t_a (a=?)');
+    expect(await detail('SELECT * FROM t WHERE b = 5')).toContain('SCAN t');
+    expect(await detail('SELECT * FROM t x JOIN t y ON y.id = x.a')).toMatch(/SCAN t AS x \| SEARCH t AS y USING INTEGER PRIMARY KEY/);
+    for (const sql of [
+      'SELECT row_number() OVER () FROM t',
+      'SELECT * FROM t FOR SYSTEM_TIME AS OF LSN 1',
+      'PRAGMA foreign_keys = ON',
+      'UPDATE t SET (a, b) = (1, 2)',
+      'CREATE TEMP TABLE x(a)',
+    ]) {
+      await expect(db.exec(sql), sql).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    }
+    await db.close();
+  });
 });

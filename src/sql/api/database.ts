@@ -250,8 +250,22 @@ export class Database {
       const env = new ExecEnv(txn, values, this.info, engineNow(engine), randomInt64);
       result = await plan.execute(env, p.sql);
     } catch (e) {
-      txn.rollbackTo(mark);
-      if (autocommit) txn.release();
+      // lang_conflict.html: FAIL keeps the statement's earlier changes, ROLLBACK ends the
+      // whole transaction, everything else (ABORT) undoes just this statement.
+      const action = e instanceof DoSQLError ? e.details.conflictAction : undefined;
+      if (action === 'FAIL') {
+        if (autocommit) await this.commit(engine, txn);
+      } else if (action === 'ROLLBACK') {
+        txn.rollbackTo(0);
+        if (this.session.txn === txn) {
+          this.session.txn = undefined;
+          this.session.savepoints = [];
+        }
+        txn.release();
+      } else {
+        txn.rollbackTo(mark);
+        if (autocommit) txn.release();
+      }
       throw e;
     }
     if (plan.writes) {

@@ -119,6 +119,7 @@ export function compileStatement(stmt: Statement, catalog: Catalog): Executable 
     case 'reindex':
     case 'analyze':
     case 'vacuum': {
+      if (stmt.kind === 'pragma') checkPragma(stmt);
       if (stmt.kind === 'reindex' && stmt.name) {
         const n = stmt.name;
         if (!catalog.findTable(n) && !catalog.findIndex(n) && !['binary', 'nocase', 'rtrim'].includes(n.toLowerCase())) {
@@ -132,4 +133,14 @@ export function compileStatement(stmt: Statement, catalog: Catalog): Executable 
     default:
       throw new DoSQLError('INVALID_ARGUMENT', `sql: internal: ${stmt.kind} is handled by the session`);
   }
+}
+
+/** PRAGMAs that would change semantics we do not implement are refused, not ignored. */
+function checkPragma(stmt: Extract<Statement, { kind: 'pragma' }>): void {
+  if (stmt.name.toLowerCase() !== 'foreign_keys' || stmt.value === undefined) return;
+  const v = stmt.value;
+  let on = true;
+  if (v.kind === 'literal') on = !(v.value === 0n || v.value === 0 || (typeof v.value === 'string' && ['off', 'false', 'no', '0'].includes(v.value.toLowerCase())));
+  else if (v.kind === 'column') on = !['off', 'false', 'no'].includes(v.column.toLowerCase());
+  if (on) throw new DoSQLError('NOT_SUPPORTED', 'sql: PRAGMA foreign_keys = ON is not supported yet (foreign keys are parsed and stored but not enforced)');
 }

@@ -79,7 +79,7 @@ export class TableWriter {
         values[i] = defaults[i]!;
         continue;
       }
-      throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name } });
+      throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: action } });
     }
     if (this.checks.length) {
       const row = values.slice();
@@ -87,8 +87,9 @@ export class TableWriter {
       for (const ck of this.checks) {
         const v = await evaluate(ck.c, row, env);
         if (v !== null && ops.toBool(v) === false) {
-          if ((conflict ?? 'ABORT') === 'IGNORE') return false;
-          throw new DoSQLError('CONSTRAINT_CHECK', `sql: CHECK constraint failed: ${ck.name ?? ck.text}`, { details: { table: t.name, constraint: ck.name ?? ck.text } });
+          const action = conflict ?? 'ABORT';
+          if (action === 'IGNORE') return false;
+          throw new DoSQLError('CONSTRAINT_CHECK', `sql: CHECK constraint failed: ${ck.name ?? ck.text}`, { details: { table: t.name, constraint: ck.name ?? ck.text, conflictAction: action } });
         }
       }
     }
@@ -134,15 +135,16 @@ export class TableWriter {
     return undefined;
   }
 
-  conflictError(c: UniqueConflict): DoSQLError {
+  /** The constraint error for `c`; `action` (ABORT, FAIL, ROLLBACK) tells the session how much to undo. */
+  conflictError(c: UniqueConflict, action: string = 'ABORT'): DoSQLError {
     const t = this.table;
     if (!c.index) {
       const cols = t.withoutRowid || t.rowidAlias < 0 ? t.primaryKey.map((i) => `${t.name}.${t.columns[i]!.name}`) : [`${t.name}.${t.columns[t.rowidAlias]!.name}`];
       const what = cols.length ? cols.join(', ') : `${t.name}.rowid`;
-      return new DoSQLError('CONSTRAINT_PRIMARYKEY', `sql: UNIQUE constraint failed: ${what}`, { details: { table: t.name, constraint: 'PRIMARY KEY' } });
+      return new DoSQLError('CONSTRAINT_PRIMARYKEY', `sql: UNIQUE constraint failed: ${what}`, { details: { table: t.name, constraint: 'PRIMARY KEY', conflictAction: action } });
     }
     const names = c.index.columns.map((ic) => `${t.name}.${t.columns.find((col) => col.id === ic.columnId)?.name ?? '?'}`);
-    return new DoSQLError('CONSTRAINT_UNIQUE', `sql: UNIQUE constraint failed: ${names.join(', ')}`, { details: { table: t.name, index: c.index.name } });
+    return new DoSQLError('CONSTRAINT_UNIQUE', `sql: UNIQUE constraint failed: ${names.join(', ')}`, { details: { table: t.name, index: c.index.name, conflictAction: action } });
   }
 
   /** Deletes the row stored under `key` and its index entries. Returns whether a row existed. */

@@ -182,7 +182,7 @@ export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
             skip = true;
             break;
           }
-          if (action !== 'REPLACE') throw writer.conflictError(conflict);
+          if (action !== 'REPLACE') throw writer.conflictError(conflict, action);
           await writer.deleteByKey(env, conflict.rowKey);
           conflict = await writer.findConflict(env, values, rowid);
         }
@@ -283,7 +283,7 @@ async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Ro
   while (conflict) {
     const action: ConflictAction = orAction ?? (conflict.index ? conflict.index.onConflict : t.pkConflict) ?? 'ABORT';
     if (action === 'IGNORE') return false;
-    if (action !== 'REPLACE') throw writer.conflictError(conflict);
+    if (action !== 'REPLACE') throw writer.conflictError(conflict, action);
     await writer.deleteByKey(env, conflict.rowKey);
     conflict = await writer.findConflict(env, next, newRowid, oldKey);
   }
