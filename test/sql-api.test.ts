@@ -149,4 +149,22 @@ describe('DB() API vs SQLite', () => {
     }
     await db.close();
   });
+
+  it('evaluates correlated subqueries in joins correctly when the engine yields often (regression)', async () => {
+    // A join level once re-ran a predicate whose first evaluation was still in flight: two
+    // runs of one correlated subquery then raced over shared state whenever a scan yielded.
+    const setup = `CREATE TABLE a(d INTEGER, x INTEGER, PRIMARY KEY(d, x)) WITHOUT ROWID;
+      CREATE TABLE b(p INTEGER, d INTEGER, e);
+      INSERT INTO a VALUES (1,1),(1,5),(2,1),(3,0),(3,4),(3,7),(4,5),(5,8),(7,6),(7,7),(12,10),(14,2);
+      INSERT INTO b VALUES (5,3,-77),(14,9,1),(3,14,2),(9,4,3),(13,1,4),(7,9,5),(6,NULL,6),(14,8,7),(9,NULL,8),(4,15,9);`;
+    const q = 'SELECT b.p, a.x, b.e FROM a, b WHERE EXISTS (SELECT 1 FROM a AS c WHERE c.d IS b.d) ORDER BY 1, 2, 3';
+    const lite = new Database(':memory:');
+    lite.exec(setup);
+    for (const every of [1, 2, 3, 5]) {
+      const db = DB(`yield${every}`, { storage: 'memory', yieldEveryOps: every });
+      await db.exec(setup);
+      expect(await db.prepare(q).raw().all(), `yield every ${every}`).toEqual(lite.prepare(q).raw().all());
+      await db.close();
+    }
+  });
 });

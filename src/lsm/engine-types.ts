@@ -60,6 +60,11 @@ export interface EngineOptions {
    * `workerExecutor` (dosql's Node entry) moves them to worker threads.
    */
   executor?: ExecutorFactory;
+  /**
+   * Reads and commits between yields to the event loop (default 1024). Tests set it low to
+   * interleave concurrent work at many more points.
+   */
+  yieldEveryOps?: number;
 }
 
 /** Background work the engine reports through `onEvent`. */

@@ -69,7 +69,7 @@ interface PendingCommit {
   done: Deferred<CommitInfo>;
 }
 
-type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor'>> & { clock: Clock };
+type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor' | 'yieldEveryOps'>> & { clock: Clock };
 
 const DEFAULTS = {
   durability: 'full' as Durability,
@@ -128,6 +128,7 @@ export class LsmEngine {
   private readonly flushStats = { count: 0, bytesWritten: 0 };
   private userBytes = 0;
   private opsSinceYield = 0;
+  private readonly yieldEvery: number;
   private stallMs = 0;
   private slowdowns = 0;
 
@@ -139,6 +140,7 @@ export class LsmEngine {
   ) {
     const options = userOptions;
     this.o = { ...DEFAULTS, ...definedOnly(options), clock: options.clock ?? systemClock } as ResolvedOptions;
+    this.yieldEvery = Math.max(1, options.yieldEveryOps ?? YIELD_EVERY_OPS);
     this.compactionOptions = resolveCompactionOptions(options.compaction);
     this.retention = parseRetention(options.retention);
     this.tables = new TableCache(options.store, new BlockCache(this.o.blockCacheBytes), this.o.maxOpenTables);
@@ -287,7 +289,7 @@ export class LsmEngine {
           continue;
         }
         await this.commitGroup();
-        if (++this.opsSinceYield >= YIELD_EVERY_OPS / 16) await this.yieldNow();
+        if (++this.opsSinceYield >= this.yieldEvery / 16) await this.yieldNow();
       }
     } finally {
       this.committing = false;
@@ -553,7 +555,7 @@ export class LsmEngine {
     this.assertOpen();
     const uk = encodeUserKey(options.branch ?? MAIN_BRANCH, table, key);
     const found = await this.getRaw(uk, this.readPoint(options.asOf));
-    if (++this.opsSinceYield >= YIELD_EVERY_OPS) await this.yieldNow();
+    if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
     return found && found.kind === KIND_PUT ? found.value : undefined;
   }
 
@@ -608,7 +610,7 @@ export class LsmEngine {
         const e = it.entry();
         if (!e) break;
         n++;
-        if (++this.opsSinceYield >= YIELD_EVERY_OPS) await this.yieldNow();
+        if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
         yield new KvEntry(e.userKey, e.value, e.lsn);
       }
     } finally {

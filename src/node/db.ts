@@ -31,6 +31,8 @@ export interface DBOptions {
   compaction?: Partial<CompactionOptions>;
   /** Run flushes and compactions on worker threads (default true for folders). */
   workerThreads?: boolean;
+  /** Engine reads/commits between yields to the event loop (tests use small values). */
+  yieldEveryOps?: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       ...(options.memtableBytes ? { memtableBytes: options.memtableBytes } : {}),
       ...(options.compaction ? { compaction: options.compaction } : {}),
       ...(useWorkers ? { executor: workerExecutor } : {}),
+      ...(options.yieldEveryOps ? { yieldEveryOps: options.yieldEveryOps } : {}),
     });
   };
   return new Database(open, name);

@@ -572,12 +572,14 @@ class JoinOp implements Operator {
       for (let j = off; j < off + n; j++) cur[j] = r[j]!;
       if (level.left) {
         const on = predicatesPass(level.onPreds, cur, env);
-        if (on instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out);
+        // Hand the evaluation already under way to the async path: starting it again would
+        // run the same subqueries twice, concurrently, over shared state.
+        if (on instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out, on, undefined);
         if (!on) continue;
         matched = true;
       }
       const ok = predicatesPass(level.preds, cur, env);
-      if (ok instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out);
+      if (ok instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out, undefined, ok);
       if (!ok) continue;
       const p = this.descend(i + 1, cur, env, states, out);
       if (p) return p.then(() => this.visitAsync(i, level, rows, k + 1, matched, cur, env, states, out));
@@ -585,18 +587,39 @@ class JoinOp implements Operator {
     if (level.left && !matched) return this.nullExtend(i, level, cur, env, states, out);
   }
 
-  private async visitAsync(i: number, level: Level, rows: Row[], from: number, matchedSoFar: boolean, cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> {
+  /**
+   * Continues `visit` from row `from`. For that row, `pendingOn` / `pendingPreds` are the
+   * evaluations `visit` already started (its columns are already in `cur`).
+   */
+  private async visitAsync(
+    i: number,
+    level: Level,
+    rows: Row[],
+    from: number,
+    matchedSoFar: boolean,
+    cur: Row,
+    env: ExecEnv,
+    states: LevelState[],
+    out: Row[],
+    pendingOn?: Promise<boolean>,
+    pendingPreds?: Promise<boolean>,
+  ): Promise<void> {
     const off = level.leaf.src.offset;
     const n = level.leaf.src.columns.length;
     let matched = matchedSoFar;
     for (let k = from; k < rows.length; k++) {
-      const r = rows[k]!;
-      for (let j = off; j < off + n; j++) cur[j] = r[j]!;
-      if (level.left) {
-        if (!(await predicatesPass(level.onPreds, cur, env))) continue;
+      const resumed = k === from && (pendingOn !== undefined || pendingPreds !== undefined);
+      if (!resumed) {
+        const r = rows[k]!;
+        for (let j = off; j < off + n; j++) cur[j] = r[j]!;
+      }
+      if (level.left && !(resumed && pendingPreds !== undefined)) {
+        const on = resumed && pendingOn ? await pendingOn : await predicatesPass(level.onPreds, cur, env);
+        if (!on) continue;
         matched = true;
       }
-      if (!(await predicatesPass(level.preds, cur, env))) continue;
+      const ok = resumed && pendingPreds ? await pendingPreds : await predicatesPass(level.preds, cur, env);
+      if (!ok) continue;
       await this.descend(i + 1, cur, env, states, out);
     }
     if (level.left && !matched) await this.nullExtend(i, level, cur, env, states, out);
