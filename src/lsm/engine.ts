@@ -18,7 +18,8 @@ import type { ManifestState } from '../manifest/manifest-format.js';
 import { BlockCache } from '../sstable/block-cache.js';
 import { TableCache } from '../sstable/table-cache.js';
 import { ensureCodec, type CompressionName } from '../sstable/compression.js';
-import { encodeUserKey, KIND_PUT, MAIN_BRANCH, TRAILER_SIZE } from '../mvcc/internal-key.js';
+import { encodeUserKey, KIND_PUT, MAIN_BRANCH, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import { compareRange } from '../util/bytes.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import { MvccIterator } from '../mvcc/mvcc-iterator.js';
 import { resolveCompactionOptions, type ResolvedCompactionOptions } from '../compaction/options.js';
@@ -617,6 +618,54 @@ export class LsmEngine {
       it.close();
       src.version.unref();
     }
+  }
+
+  /**
+   * Versions of the user keys in [lower, upper) with LSN <= `asOf` (already checked by
+   * `readPoint`), in key order and, per key, newest first. `all` false: only the newest
+   * version per key, tombstones included (value null) — what branch overlays need. `all`
+   * true: every version still stored — history queries. Versions below the retention horizon
+   * may already be collapsed into the one visible there.
+   */
+  async *scanVersions(lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean): AsyncGenerator<{ userKey: Uint8Array; value: Uint8Array | null; lsn: number }> {
+    this.assertOpen();
+    const src = this.sources();
+    src.version.ref();
+    const it = mergedIterator(src);
+    try {
+      let p = it.seek(lower);
+      if (p) await p;
+      let last: Uint8Array | null = null;
+      while (it.valid()) {
+        const k = it.key();
+        const ukLen = k.length - TRAILER_SIZE;
+        if (compareRange(k, 0, ukLen, upper, 0, upper.length) >= 0) break;
+        const lsn = trailerLsn(k);
+        if (lsn <= asOf && (all || !last || compareRange(k, 0, ukLen, last, 0, last.length) !== 0)) {
+          const uk = k.slice(0, ukLen);
+          last = uk;
+          const value = trailerKind(k) === KIND_PUT ? it.value().slice() : null;
+          if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
+          yield { userKey: uk, value, lsn };
+        }
+        p = it.next();
+        if (p) await p;
+      }
+    } finally {
+      it.close();
+      src.version.unref();
+    }
+  }
+
+  /**
+   * Applies `edit` to the manifest atomically (a new manifest version): the hook higher layers
+   * use for branches, named snapshots and their own bookkeeping in `extra`. Removing pins,
+   * snapshots or branches lets compaction collect what only they kept.
+   */
+  async editManifest(edit: (draft: ManifestState) => void): Promise<void> {
+    this.assertOpen();
+    await this.versions.update(edit);
+    this.scheduler.kick();
   }
 
   /**

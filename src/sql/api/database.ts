@@ -17,6 +17,13 @@ import { parse, parseOne } from '../parser/index.js';
 import { Transaction } from '../txn/transaction.js';
 import type { SqlValue } from '../types/value.js';
 import { compileStatement, type Executable, type ExecResult } from './executor.js';
+import { temporalRefs } from '../planner/temporal-refs.js';
+import { bindTemporal, openView, resolvePoint, type PointHost, type ReadPoint } from './temporal.js';
+import type { TimePoint } from './time-points.js';
+import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
+import type { Layer } from '../txn/layers.js';
+import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
+import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
 import { Statement } from './statement.js';
 
@@ -46,6 +53,8 @@ export interface Prepared {
   readonly parsed: ParsedStatement;
   readonly sql: string;
   plan?: Executable;
+  /** FOR SYSTEM_TIME references (resolved per execution; such plans are not cached). */
+  temporal?: TableRef[];
 }
 
 export class Database {
@@ -59,6 +68,8 @@ export class Database {
   private closed = false;
   /** Serialises statements of the handle's own session. */
   private readonly sessionLock = new Mutex();
+  /** The branch this handle reads and writes (main = 0). */
+  private branchIdValue = MAIN_BRANCH;
 
   /** `open` resolves to the engine; the database opens lazily on first use. */
   constructor(
@@ -67,12 +78,7 @@ export class Database {
   ) {
     this.ready = open().then(async (engine) => {
       this.engineRef = engine;
-      const t = new Transaction(engine, engine.lastVisibleLsn, MAIN_BRANCH, new Catalog([]));
-      try {
-        this.catalog = await Catalog.load(t);
-      } finally {
-        t.release();
-      }
+      this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
       return engine;
     });
     // Avoid an unhandled rejection when nobody awaits an open that failed.
@@ -144,8 +150,9 @@ export class Database {
   tryRead(p: Prepared, params: BindParams | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.engineRef;
     if (!engine || this.closed || this.session.txn || this.sessionLock.locked || p.parsed.statement.kind !== 'select') return undefined;
+    if ((p.temporal ??= temporalRefs(p.parsed.statement)).length > 0) return undefined;
     const values = bindParams(p.parsed, params);
-    const txn = new Transaction(engine, engine.lastVisibleLsn, MAIN_BRANCH, this.catalog);
+    const txn = this.begin(engine);
     let rows: Row[] | Promise<Row[]>;
     let plan: Executable;
     try {
@@ -245,11 +252,18 @@ export class Database {
     const mark = txn.mark();
     let result: ExecResult;
     let plan: Executable;
+    const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
+    let bindings: Map<TableRef, import('../planner/planner-context.js').TemporalBinding> | undefined;
     try {
-      plan = this.planFor(p, txn.catalog);
+      if (temporal.length) {
+        bindings = await bindTemporal(this.pointHost(engine, txn.branch), temporal, values, txn);
+        plan = compileStatement(p.parsed.statement, txn.catalog, bindings);
+      } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engineNow(engine), randomInt64);
       result = await plan.execute(env, p.sql);
+      if (bindings) for (const b of bindings.values()) b.view.release();
     } catch (e) {
+      if (bindings) for (const b of bindings.values()) b.view.release();
       // lang_conflict.html: FAIL keeps the statement's earlier changes, ROLLBACK ends the
       // whole transaction, everything else (ABORT) undoes just this statement.
       const action = e instanceof DoSQLError ? e.details.conflictAction : undefined;
@@ -292,7 +306,192 @@ export class Database {
 
   /** @internal Starts a transaction reading the latest commit. */
   begin(engine: LsmEngine): Transaction {
-    return new Transaction(engine, engine.lastVisibleLsn, MAIN_BRANCH, this.catalog);
+    const b = this.branchIdValue;
+    return new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
+  }
+
+  // ---------------------------------------------------------------- branches and time travel
+
+  /** @internal Ancestor layers of a branch: parent at the base LSN, then its parent, ... */
+  ancestors(branch: number): Layer[] {
+    const engine = this.engineRef!;
+    const refs = engine.manifest.branches;
+    const out: Layer[] = [];
+    let cur = refs.find((r) => r.id === branch);
+    let lsn = Infinity;
+    while (cur && cur.parent !== null) {
+      lsn = Math.min(lsn, cur.baseLsn);
+      out.push({ branch: cur.parent, lsn });
+      const parentId = cur.parent;
+      cur = refs.find((r) => r.id === parentId);
+    }
+    return out;
+  }
+
+  /** @internal The schema of `branch` as of `lsn`. */
+  async loadCatalog(engine: LsmEngine, branch: number, lsn: number): Promise<Catalog> {
+    const t = new Transaction(engine, lsn, branch, new Catalog([]), branch === MAIN_BRANCH ? [] : this.ancestors(branch), true);
+    try {
+      return await Catalog.load(t);
+    } finally {
+      t.release();
+    }
+  }
+
+  /** @internal */
+  pointHost(engine: LsmEngine, branch = this.branchIdValue): PointHost {
+    return {
+      engine,
+      branch,
+      branchId: (name) => this.branchRef(name).id,
+      ancestors: (b) => (b === MAIN_BRANCH ? [] : this.ancestors(b)),
+      snapshotPoint: (name) => {
+        const snap = engine.manifest.snapshots.find((x) => x.name === name);
+        if (!snap) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`, { details: { snapshot: name } });
+        return { branch: snap.branch, lsn: snap.lsn };
+      },
+      loadCatalog: (b, lsn) => this.loadCatalog(engine, b, lsn),
+    };
+  }
+
+  /** @internal The branch called `name` ('main' included). Throws NOT_FOUND. */
+  branchRef(name: string): { id: number; name: string; parent: number | null; baseLsn: number; mergedAt?: number | null } {
+    if (name === 'main') return { id: MAIN_BRANCH, name: 'main', parent: null, baseLsn: 0 };
+    const r = this.engineRef!.manifest.branches.find((b) => b.name === name);
+    if (!r) throw new DoSQLError('NOT_FOUND', `sql: no such branch: ${name}`, { details: { branch: name } });
+    return r;
+  }
+
+  /** @internal */
+  branchName(id: number): string {
+    if (id === MAIN_BRANCH) return 'main';
+    return this.engineRef!.manifest.branches.find((b) => b.id === id)?.name ?? `#${id}`;
+  }
+
+  /** Resolves an API time point (lsn(), timestamp(), snapshot(), branch(), relative()) to a read point. */
+  async resolve(point: TimePoint): Promise<ReadPoint> {
+    const engine = await this.eng();
+    return resolvePoint(this.pointHost(engine), point);
+  }
+
+  /**
+   * Creates a branch from the current branch (or from a snapshot `from: 'main@5'`, or an
+   * LSN `fromLSN`): a manifest entry (parent, base LSN); no data is copied. The base LSN is
+   * pinned against garbage collection while the branch exists.
+   */
+  async branch(name: string, options: { from?: string; fromLSN?: number } = {}): Promise<{ name: string; baseLsn: number }> {
+    const engine = await this.eng();
+    if (!/^[A-Za-z0-9_.\-/]+$/.test(name) || name === 'main') throw new DoSQLError('INVALID_ARGUMENT', `sql: invalid branch name ${JSON.stringify(name)}`);
+    if (engine.manifest.branches.some((b) => b.name === name)) throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} already exists`);
+    let parent = this.branchIdValue;
+    let baseLsn = engine.lastVisibleLsn;
+    if (options.from !== undefined) {
+      const p = this.pointHost(engine).snapshotPoint(options.from);
+      parent = p.branch;
+      baseLsn = p.lsn;
+    } else if (options.fromLSN !== undefined) baseLsn = engine.readPoint(options.fromLSN);
+    await engine.editManifest((d) => {
+      const id = Math.max(0, ...d.branches.map((b) => b.id)) + 1;
+      const ref: BranchRef = { id, name, parent, baseLsn, createdAt: engine.clockNow(), mergedAt: null };
+      d.branches.push(ref);
+    });
+    return { name, baseLsn };
+  }
+
+  /** Switches this handle to branch `name` ('main' included). No transaction may be open. */
+  async checkout(name: string): Promise<void> {
+    const engine = await this.eng();
+    if (this.session.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot switch branches inside a transaction');
+    const ref = this.branchRef(name);
+    this.catalog = await this.loadCatalog(engine, ref.id, engine.lastVisibleLsn);
+    this.branchIdValue = ref.id;
+    this.cache.clear();
+  }
+
+  /** Name of the branch this handle is on. */
+  currentBranch(): string {
+    return this.engineRef ? this.branchName(this.branchIdValue) : 'main';
+  }
+
+  /** Every branch: main first, then in creation order. */
+  async listBranches(): Promise<{ name: string; parent: string | null; baseLsn: number; createdAt: number; merged: boolean }[]> {
+    const engine = await this.eng();
+    return [
+      { name: 'main', parent: null, baseLsn: 0, createdAt: 0, merged: false },
+      ...engine.manifest.branches.map((b) => ({ name: b.name, parent: b.parent === null ? null : this.branchName(b.parent), baseLsn: b.baseLsn, createdAt: b.createdAt, merged: b.mergedAt != null })),
+    ];
+  }
+
+  /** Deletes a branch (its rows become garbage). Refuses an unmerged branch unless `force`, and branches with children. */
+  async deleteBranch(name: string, options: { force?: boolean } = {}): Promise<void> {
+    const engine = await this.eng();
+    const ref = this.branchRef(name);
+    if (ref.id === MAIN_BRANCH) throw new DoSQLError('INVALID_ARGUMENT', 'sql: cannot delete main');
+    if (ref.id === this.branchIdValue) throw new DoSQLError('INVALID_ARGUMENT', `sql: cannot delete the checked-out branch ${name}`);
+    if (engine.manifest.branches.some((b) => b.parent === ref.id)) throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} has child branches`);
+    const own = await this.ownWrites(engine, ref.id);
+    if (own && ref.mergedAt == null && !options.force) {
+      throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} has unmerged changes; merge it or pass { force: true }`, { details: { branch: name } });
+    }
+    await engine.editManifest((d) => {
+      d.branches = d.branches.filter((b) => b.id !== ref.id);
+      d.snapshots = d.snapshots.filter((x) => x.branch !== ref.id);
+    });
+  }
+
+  /** True when the branch wrote anything since it was created (beyond its commit log). */
+  private async ownWrites(engine: LsmEngine, branch: number): Promise<boolean> {
+    const { encodeTablePrefix } = await import('../../mvcc/internal-key.js');
+    const lower = encodeTablePrefix(branch, 3);
+    const upper = encodeTablePrefix(branch + 1, 0);
+    for await (const e of engine.scanVersions(lower, upper, engine.lastVisibleLsn, false)) {
+      void e;
+      return true;
+    }
+    const cat = encodeTablePrefix(branch, 1);
+    for await (const e of engine.scanVersions(cat, encodeTablePrefix(branch, 2), engine.lastVisibleLsn, false)) {
+      void e;
+      return true;
+    }
+    return false;
+  }
+
+  /** Pins the current state as a named snapshot `<branch>@<n>` (or `name`), kept from garbage collection. */
+  async createSnapshot(name?: string): Promise<{ name: string; lsn: number; branch: string }> {
+    const engine = await this.eng();
+    const branchId = this.branchIdValue;
+    const bname = this.branchName(branchId);
+    const lsn = engine.lastVisibleLsn;
+    let chosen = name;
+    await engine.editManifest((d) => {
+      if (chosen === undefined) {
+        let n = d.snapshots.filter((x) => x.branch === branchId).length + 1;
+        while (d.snapshots.some((x) => x.name === `${bname}@${n}`)) n++;
+        chosen = `${bname}@${n}`;
+      } else if (d.snapshots.some((x) => x.name === chosen)) throw new DoSQLError('INVALID_ARGUMENT', `sql: snapshot ${chosen} already exists`);
+      const ref: SnapshotRef = { name: chosen, branch: branchId, lsn, createdAt: engine.clockNow() };
+      d.snapshots.push(ref);
+    });
+    return { name: chosen!, lsn, branch: bname };
+  }
+
+  async listSnapshots(): Promise<{ name: string; lsn: number; branch: string; createdAt: number }[]> {
+    const engine = await this.eng();
+    return engine.manifest.snapshots.map((x) => ({ name: x.name, lsn: x.lsn, branch: this.branchName(x.branch), createdAt: x.createdAt }));
+  }
+
+  async deleteSnapshot(name: string): Promise<void> {
+    const engine = await this.eng();
+    if (!engine.manifest.snapshots.some((x) => x.name === name)) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`);
+    await engine.editManifest((d) => {
+      d.snapshots = d.snapshots.filter((x) => x.name !== name);
+    });
+  }
+
+  /** @internal A read-only view (and its schema) at a resolved point; release the view. */
+  async viewAt(point: ReadPoint): Promise<{ view: Transaction; catalog: Catalog }> {
+    const engine = await this.eng();
+    return openView(this.pointHost(engine), point);
   }
 
   /**
@@ -307,15 +506,11 @@ export class Database {
       if (latest !== txn.readLsn) await this.checkConflicts(engine, txn, latest);
       const batch = new WriteBatch(txn.branch);
       for (const op of txn.ops()) batch.addRaw(op);
-      const info = await engine.write(batch);
-      if (txn.ddl) {
-        const t = new Transaction(engine, info.lsn, txn.branch, this.catalog);
-        try {
-          this.catalog = await Catalog.load(t);
-        } finally {
-          t.release();
-        }
-      }
+      // The commit log row makes this commit's timestamp findable from its LSN and back.
+      const ts = Math.max(engine.clockNow(), engine.lastCommitTimestamp);
+      batch.addRaw({ kind: 1, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE });
+      const info = await engine.write(batch, { timestamp: ts });
+      if (txn.ddl && txn.branch === this.branchIdValue) this.catalog = await this.loadCatalog(engine, txn.branch, info.lsn);
       return info.lsn;
     } finally {
       unlock();

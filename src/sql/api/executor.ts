@@ -3,11 +3,11 @@
 import { DoSQLError } from '../../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ExecEnv, Row } from '../execution/env.js';
-import type { Statement } from '../parser/ast.js';
+import type { Statement, TableRef } from '../parser/ast.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from '../planner/plan-ddl.js';
 import { planDelete, planInsert, planUpdate } from '../planner/plan-dml.js';
 import { planSelect } from '../planner/plan-select.js';
-import { PlannerContext } from '../planner/planner-context.js';
+import { PlannerContext, type TemporalBinding } from '../planner/planner-context.js';
 import { Scope } from '../planner/scope.js';
 
 export interface ExecResult {
@@ -34,11 +34,11 @@ export interface Executable {
 
 const NO_ROWS: Row[] = [];
 
-export function compileStatement(stmt: Statement, catalog: Catalog): Executable {
+export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: ReadonlyMap<TableRef, TemporalBinding>): Executable {
   const v = catalog.version;
   switch (stmt.kind) {
     case 'select': {
-      const plan = planSelect(stmt, new Scope(undefined, 0), new PlannerContext(catalog));
+      const plan = planSelect(stmt, new Scope(undefined, 0), new PlannerContext(catalog, temporal));
       return {
         catalogVersion: v,
         columns: plan.columnNames,
@@ -104,7 +104,7 @@ export function compileStatement(stmt: Statement, catalog: Catalog): Executable 
       if (!stmt.queryPlan) throw new DoSQLError('NOT_SUPPORTED', 'sql: EXPLAIN (bytecode) is not supported; use EXPLAIN QUERY PLAN');
       const inner = stmt.statement;
       let lines: string[];
-      if (inner.kind === 'select') lines = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog)).describe();
+      if (inner.kind === 'select') lines = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog, temporal)).describe();
       else if (inner.kind === 'update') lines = planUpdate(inner, new PlannerContext(catalog)).describe();
       else if (inner.kind === 'delete') lines = planDelete(inner, new PlannerContext(catalog)).describe();
       else if (inner.kind === 'insert') lines = planInsert(inner, new PlannerContext(catalog)).describe();

@@ -7,6 +7,7 @@ import { decodeRowInto } from '../rows/row-codec.js';
 import { rowidFromKey } from '../rows/row-keys.js';
 import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import type { Transaction } from '../txn/transaction.js';
 
 export class TableReader {
   private readonly slotOf: Int32Array;
@@ -26,6 +27,17 @@ export class TableReader {
     this.slotOf = Int32Array.from(table.columns.map((c) => c.id));
     this.defaults = [...defaults];
     this.columnCount = table.columns.length + (table.withoutRowid ? 0 : 1);
+  }
+
+  /**
+   * A fixed read view for this table reference (FOR SYSTEM_TIME AS OF ...), resolved per
+   * statement execution; the statement's transaction when undefined.
+   */
+  view?: (env: ExecEnv) => Transaction;
+
+  /** Where this reader reads: its time-travel view, or the statement's transaction. */
+  kv(env: ExecEnv): Transaction {
+    return this.view ? this.view(env) : env.txn;
   }
 
   /** Decodes one stored row into a new `width`-wide row. */
@@ -68,10 +80,11 @@ export class TableReader {
 
   /** Rows with user keys in [lower, upper), in batches. */
   async *scan(env: ExecEnv, lower?: Uint8Array, upper?: Uint8Array, reverse = false): AsyncGenerator<Row[]> {
-    const branch = env.txn.branch;
+    const kv = this.kv(env);
+    const branch = kv.branch;
     const b = this.bounds(branch);
     let batch: Row[] = [];
-    for await (const e of env.txn.scan(lower ?? b.lower, upper ?? b.upper, reverse)) {
+    for await (const e of kv.scan(lower ?? b.lower, upper ?? b.upper, reverse)) {
       batch.push(this.decode(e.uk, e.value, branch));
       if (batch.length >= BATCH_ROWS) {
         yield batch;
@@ -83,14 +96,15 @@ export class TableReader {
 
   /** The row with this key tuple, or undefined. */
   get(env: ExecEnv, key: readonly KeyValue[]): Row | undefined | Promise<Row | undefined> {
-    const branch = env.txn.branch;
+    const branch = this.kv(env).branch;
     const uk = encodeUserKey(branch, this.table.id, key);
     return this.getRaw(env, uk);
   }
 
   getRaw(env: ExecEnv, uk: Uint8Array): Row | undefined | Promise<Row | undefined> {
-    const branch = env.txn.branch;
-    const v = env.txn.get(uk);
+    const kv = this.kv(env);
+    const branch = kv.branch;
+    const v = kv.get(uk);
     if (v instanceof Promise) return v.then((x) => (x ? this.decode(uk, x, branch) : undefined));
     return v ? this.decode(uk, v, branch) : undefined;
   }

@@ -4,7 +4,7 @@ import { DoSQLError } from '../../errors.js';
 import type { TableSchema } from '../catalog/schema.js';
 import type { Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
-import type { Expr, FromItem, SelectBody, SelectStmt, TemporalClause } from '../parser/ast.js';
+import type { Expr, FromItem, SelectBody, SelectStmt, TableRef, TemporalClause } from '../parser/ast.js';
 import { RecursiveCteOp } from '../execution/recursive-cte-op.js';
 import { collect, LimitOp, type Operator } from '../execution/operators.js';
 import { compileExpr } from './compile-expr.js';
@@ -12,7 +12,10 @@ import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import type { SubPlan } from './compile-expr.js';
-import type { CteDef, PlannerContext } from './planner-context.js';
+import type { CteDef, PlannerContext, TemporalBinding } from './planner-context.js';
+import { encodeTablePrefix } from '../../mvcc/internal-key.js';
+import { historyScan } from '../txn/layers.js';
+import { formatTimestamp } from '../api/time-points.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
 
 /** Plans a SELECT into a SubPlan with output column names (set by plan-select.ts to break the import cycle). */
@@ -92,6 +95,7 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
       if (item.schema && item.schema.toLowerCase() !== 'main' && item.schema.toLowerCase() !== 'temp') {
         throw new DoSQLError('SQL_ERROR', `sql: unknown database ${item.schema}`);
       }
+      if (item.temporal) return temporalLeaf(item, scope, pc, leaves);
       const cte = item.schema ? undefined : pc.findCte(item.name);
       if (cte && (!cte.inProgress || cte.working)) return cteLeaf(cte, item.alias ?? item.name, scope, pc, planSelect, leaves);
       const t = pc.catalog.findTable(item.name);
@@ -252,5 +256,77 @@ function planRecursive(cte: CteDef, scope: Scope, pc: PlannerContext, planSelect
     minOuterLevel: Math.min(initial.minOuterLevel, step.minOuterLevel),
     outerRefs: [...initial.outerRefs, ...step.outerRefs],
     run: (env, limit) => collect(finalOp, env, limit),
+  };
+}
+
+/** A FOR SYSTEM_TIME reference: the table as of a point, or its versions (history). */
+function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: Leaf[]): FromNode {
+  const b = pc.temporal?.get(item);
+  if (!b) throw new DoSQLError('NOT_SUPPORTED', `sql: FOR SYSTEM_TIME is supported in queries (SELECT), not here`);
+  const t = b.catalog.findTable(item.name);
+  if (!t) {
+    if (b.catalog.findView(item.name)) throw new DoSQLError('NOT_SUPPORTED', `sql: FOR SYSTEM_TIME on a view (${item.name}) is not supported yet; use it on tables`);
+    throw new DoSQLError('SQL_ERROR', `sql: no such table: ${item.name} (${b.label})`, { details: { table: item.name } });
+  }
+  const name = item.alias ?? t.name;
+  if (b.kind === 'asOf') {
+    const cols = tableColumns(t);
+    return addLeaf(
+      scope,
+      leaves,
+      (src) => {
+        const reader = new TableReader(t, 0, src.offset, columnDefaults(t));
+        reader.view = () => b.view;
+        return { src, table: t, reader, label: `${item.alias ? `${t.name} AS ${item.alias}` : t.name} (${b.label})` };
+      },
+      name,
+      cols,
+      t.withoutRowid ? -1 : cols.length - 1,
+    );
+  }
+  const cols = tableColumns(t);
+  const base = cols.length;
+  cols.push(
+    { name: '_dosql_version', affinity: 'INTEGER', collation: 'BINARY', hidden: false },
+    { name: '_dosql_valid_from', affinity: 'TEXT', collation: 'BINARY', hidden: false },
+    { name: '_dosql_valid_to', affinity: 'TEXT', collation: 'BINARY', hidden: false },
+  );
+  const plan = historyPlan(t, b, base, cols.length);
+  return addLeaf(scope, leaves, (src) => ({ src, plan, label: `SCAN ${t.name} (${b.label})` }), name, cols, t.withoutRowid ? -1 : base - 1);
+}
+
+function historyPlan(t: TableSchema, b: Extract<TemporalBinding, { kind: 'history' }>, base: number, width: number): SubPlan {
+  return {
+    columnCount: width,
+    affinities: [],
+    collations: [],
+    minOuterLevel: Infinity,
+    outerRefs: [],
+    run: async () => {
+      const view = b.view;
+      const reader = new TableReader(t, base, 0, columnDefaults(t));
+      const lower = encodeTablePrefix(view.branch, t.id);
+      const upper = encodeTablePrefix(view.branch, t.id + 1);
+      const rows: Row[] = [];
+      const fmt = (lsn: number): string | null => {
+        const ms = b.timeOf(lsn);
+        return ms === undefined ? null : formatTimestamp(ms);
+      };
+      for await (const { uk, versions } of historyScan(view.engine, view.layers, lower, upper)) {
+        let next = Infinity;
+        for (const v of versions) {
+          if (v.value && b.keep(v.lsn, next)) {
+            const r = reader.decode(uk, v.value, view.branch);
+            r.length = width;
+            r[base] = BigInt(v.lsn);
+            r[base + 1] = fmt(v.lsn);
+            r[base + 2] = next === Infinity ? null : fmt(next);
+            rows.push(r);
+          }
+          next = v.lsn;
+        }
+      }
+      return rows;
+    },
   };
 }

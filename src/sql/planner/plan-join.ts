@@ -263,7 +263,6 @@ export interface JoinPlan {
 export function planJoin(from: FromPlan, where: readonly Expr[], width: number, cx: CompileContext): JoinPlan {
   for (const l of from.leaves) {
     if (l.reader) l.reader.width = width;
-    if (l.temporal) throw new DoSQLError('NOT_SUPPORTED', `sql: FOR SYSTEM_TIME on ${l.label} is not supported yet`);
   }
   const flat = flatten(from.root);
   if (!flat) return { op: new TreeJoinOp(from.root, where.map((w) => compileExpr(w, cx)), width, cx), width };
@@ -452,7 +451,7 @@ class JoinOp implements Operator {
   private async lookup(level: Level, cur: Row, env: ExecEnv): Promise<Row[]> {
     const a = level.access;
     const reader = level.leaf.reader!;
-    const branch = env.txn.branch;
+    const branch = reader.kv(env).branch;
     const t = level.leaf.table!;
     switch (a.kind) {
       case 'rowid': {
@@ -496,7 +495,7 @@ class JoinOp implements Operator {
         }
         const { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
         const out: Row[] = [];
-        for await (const e of env.txn.scan(lower, upper)) {
+        for await (const e of reader.kv(env).scan(lower, upper)) {
           const r = await reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
           if (r) out.push(r);
         }

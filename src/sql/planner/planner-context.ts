@@ -1,7 +1,25 @@
 // State shared while planning one statement: the catalog, visible CTEs, subquery slots.
 import type { Catalog } from '../catalog/catalog.js';
 import type { Row } from '../execution/env.js';
-import type { SelectStmt } from '../parser/ast.js';
+import type { SelectStmt, TableRef } from '../parser/ast.js';
+import type { Transaction } from '../txn/transaction.js';
+
+/**
+ * A FOR SYSTEM_TIME table reference, resolved by the session before planning: a read view
+ * at the point (AS OF), or the versions to return with their validity (history).
+ */
+export type TemporalBinding =
+  | { readonly kind: 'asOf'; readonly view: Transaction; readonly catalog: Catalog; readonly label: string }
+  | {
+      readonly kind: 'history';
+      readonly view: Transaction;
+      readonly catalog: Catalog;
+      /** SQL:2011 predicate on a version valid over LSNs [from, to) (to = Infinity: current). */
+      readonly keep: (from: number, to: number) => boolean;
+      /** Commit timestamp (ms) of an LSN. */
+      readonly timeOf: (lsn: number) => number | undefined;
+      readonly label: string;
+    };
 
 export interface CteDef {
   readonly name: string;
@@ -21,7 +39,10 @@ export class PlannerContext {
   /** Views being expanded (guards against a view referring to itself). */
   readonly viewStack: string[] = [];
 
-  constructor(readonly catalog: Catalog) {}
+  constructor(
+    readonly catalog: Catalog,
+    readonly temporal?: ReadonlyMap<TableRef, TemporalBinding>,
+  ) {}
 
   nextSlot(): number {
     return this.slots++;

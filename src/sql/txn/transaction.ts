@@ -11,6 +11,8 @@ import { KIND_DELETE, KIND_PUT } from '../../mvcc/internal-key.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { compareBytes } from '../../util/bytes.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { DoSQLError } from '../../errors.js';
+import { layeredGet, layeredScan, type Layer } from './layers.js';
 
 export interface PendingWrite {
   readonly uk: Uint8Array;
@@ -42,15 +44,23 @@ export class Transaction {
   /** Catalog version when the transaction began: a commit after a schema change must retry. */
   readonly baseCatalogVersion: number;
 
+  /** Read layers: this branch at readLsn, then its ancestors at their base LSNs. */
+  readonly layers: readonly Layer[];
+
   constructor(
     readonly engine: LsmEngine,
     readonly readLsn: number,
     readonly branch: number,
     /** The schema this transaction sees (replaced by its own DDL). */
     public catalog: Catalog,
+    /** Ancestors of `branch` as read layers (see layers.ts); none for main. */
+    ancestors: readonly Layer[] = [],
+    /** Read-only views (time travel) that never write. */
+    readonly readOnly = false,
   ) {
     engine.registerView(readLsn);
     this.baseCatalogVersion = catalog.version;
+    this.layers = [{ branch, lsn: readLsn }, ...ancestors.map((l) => ({ branch: l.branch, lsn: Math.min(l.lsn, readLsn) }))];
   }
 
   /** Stops protecting the read LSN from garbage collection. Idempotent. */
@@ -66,16 +76,19 @@ export class Transaction {
       const w = this.writes.get(keyString(uk));
       if (w) return w.value ?? undefined;
     }
+    if (this.layers.length > 1) return layeredGet(this.engine, this.layers, uk);
     const r = this.engine.getRaw(uk, this.readLsn);
     if (r instanceof Promise) return r.then((v) => (v && v.kind === KIND_PUT ? v.value : undefined));
     return r && r.kind === KIND_PUT ? r.value : undefined;
   }
 
   put(uk: Uint8Array, value: Uint8Array): void {
+    if (this.readOnly) throw new DoSQLError('SQL_ERROR', 'sql: attempt to write a readonly database (a time-travel read view)');
     this.record(uk, { uk, value });
   }
 
   delete(uk: Uint8Array): void {
+    if (this.readOnly) throw new DoSQLError('SQL_ERROR', 'sql: attempt to write a readonly database (a time-travel read view)');
     this.record(uk, { uk, value: null });
   }
 
@@ -120,7 +133,7 @@ export class Transaction {
     }
     let oi = 0;
     const dir = reverse ? -1 : 1;
-    for await (const e of this.engine.scanRaw(lower, upper, this.readLsn, reverse)) {
+    for await (const e of this.committed(lower, upper, reverse)) {
       while (oi < overlay.length && compareBytes(overlay[oi]!.uk, e.rawKey) * dir < 0) {
         const o = overlay[oi++]!;
         if (o.value) yield o as PendingWrite & { value: Uint8Array };
@@ -136,6 +149,22 @@ export class Transaction {
       const o = overlay[oi]!;
       if (o.value) yield o as PendingWrite & { value: Uint8Array };
     }
+  }
+
+  /** Committed entries of [lower, upper) visible to this transaction (all layers). */
+  private async *committed(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<{ rawKey: Uint8Array; value: Uint8Array }> {
+    if (this.layers.length === 1) {
+      yield* this.engine.scanRaw(lower, upper, this.readLsn, reverse);
+      return;
+    }
+    if (!reverse) {
+      for await (const e of layeredScan(this.engine, this.layers, lower, upper)) yield { rawKey: e.uk, value: e.value };
+      return;
+    }
+    // Reverse across layers: collected forward (used for max-rowid probes and ORDER BY DESC scans).
+    const all: { rawKey: Uint8Array; value: Uint8Array }[] = [];
+    for await (const e of layeredScan(this.engine, this.layers, lower, upper)) all.push({ rawKey: e.uk, value: e.value });
+    for (let i = all.length - 1; i >= 0; i--) yield all[i]!;
   }
 
   /** Operations to commit, as WAL ops. */

@@ -1,0 +1,64 @@
+// Time points of the time-travel API (the seed documents' shapes): lsn(12345n),
+// timestamp('…' | Date), snapshot('main@5'), branch('feature-x'), relative({ versionOffset: -5 }).
+import { DoSQLError } from '../../errors.js';
+
+export type TimePoint =
+  | { readonly kind: 'lsn'; readonly lsn: number }
+  | { readonly kind: 'timestamp'; readonly ms: number }
+  | { readonly kind: 'snapshot'; readonly name: string }
+  | { readonly kind: 'branch'; readonly name: string }
+  | { readonly kind: 'relative'; readonly versionOffset: number };
+
+/** The database as of commit LSN `n` (a `run()` result's `lsn`). */
+export function lsn(n: number | bigint): TimePoint {
+  const v = typeof n === 'bigint' ? Number(n) : n;
+  if (!Number.isSafeInteger(v) || v < 0) throw new DoSQLError('INVALID_ARGUMENT', `sql: lsn() needs a non-negative integer, got ${String(n)}`);
+  return { kind: 'lsn', lsn: v };
+}
+
+/** The database as of the last commit at or before `t` (ISO text, Date, or ms since the epoch). */
+export function timestamp(t: string | Date | number): TimePoint {
+  const ms = parseTimestamp(t);
+  if (ms === undefined) throw new DoSQLError('INVALID_ARGUMENT', `sql: timestamp() could not read ${String(t)} as a date/time`);
+  return { kind: 'timestamp', ms };
+}
+
+/** A named snapshot (`<branch>@<n>`, from `db.createSnapshot()`). */
+export function snapshot(name: string): TimePoint {
+  return { kind: 'snapshot', name };
+}
+
+/** The latest commit of another branch. */
+export function branch(name: string): TimePoint {
+  return { kind: 'branch', name };
+}
+
+/** `versionOffset: -n`: the state n commits before the latest on the current branch. */
+export function relative(o: { versionOffset: number }): TimePoint {
+  if (!Number.isInteger(o.versionOffset) || o.versionOffset > 0) throw new DoSQLError('INVALID_ARGUMENT', 'sql: relative() needs versionOffset <= 0');
+  return { kind: 'relative', versionOffset: o.versionOffset };
+}
+
+/**
+ * ms since the epoch of a Date, a number, or text: ISO-8601 or SQLite's 'YYYY-MM-DD
+ * HH:MM:SS[.SSS]' (read as UTC, as SQLite's date functions do).
+ */
+export function parseTimestamp(t: string | Date | number): number | undefined {
+  if (t instanceof Date) return Number.isNaN(t.getTime()) ? undefined : t.getTime();
+  if (typeof t === 'number') return Number.isFinite(t) ? t : undefined;
+  const s = t.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), +(m[7] ?? '0').padEnd(3, '0'));
+  if (Number.isNaN(ms)) return undefined;
+  const tz = m[8];
+  if (!tz || tz === 'Z') return ms;
+  const sign = tz[0] === '-' ? -1 : 1;
+  const digits = tz.slice(1).replace(':', '');
+  return ms - sign * (+digits.slice(0, 2) * 60 + +digits.slice(2)) * 60_000;
+}
+
+/** SQLite's datetime text for ms since the epoch: 'YYYY-MM-DD HH:MM:SS.SSS' (UTC). */
+export function formatTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}

@@ -1,0 +1,109 @@
+// Finds the table references of a statement that carry FOR SYSTEM_TIME clauses, so the
+// session can resolve their read points (and schemas as of those points) before planning.
+import type { Expr, FromItem, SelectBody, SelectStmt, Statement, TableRef } from '../parser/ast.js';
+
+export function temporalRefs(stmt: Statement): TableRef[] {
+  const out: TableRef[] = [];
+  visitStatement(stmt, out);
+  return out;
+}
+
+function visitStatement(s: Statement, out: TableRef[]): void {
+  switch (s.kind) {
+    case 'select':
+      return visitSelect(s, out);
+    case 'insert':
+      if (s.source.kind === 'select') visitSelect(s.source.select, out);
+      if (s.source.kind === 'values') s.source.rows.forEach((r) => r.forEach((e) => visitExpr(e, out)));
+      return;
+    case 'update':
+      if (s.from) visitFrom(s.from, out);
+      visitExpr(s.where, out);
+      s.sets.forEach((x) => visitExpr(x.value, out));
+      return;
+    case 'delete':
+      visitExpr(s.where, out);
+      return;
+    case 'explain':
+      return visitStatement(s.statement, out);
+    default:
+      return;
+  }
+}
+
+function visitSelect(s: SelectStmt, out: TableRef[]): void {
+  s.with?.ctes.forEach((c) => visitSelect(c.select, out));
+  visitBody(s.body, out);
+  s.orderBy?.forEach((o) => visitExpr(o.expr, out));
+}
+
+function visitBody(b: SelectBody, out: TableRef[]): void {
+  if (b.kind === 'compound') {
+    visitBody(b.left, out);
+    visitBody(b.right, out);
+  } else if (b.kind === 'values') b.rows.forEach((r) => r.forEach((e) => visitExpr(e, out)));
+  else {
+    if (b.from) visitFrom(b.from, out);
+    b.columns.forEach((c) => c.kind === 'expr' && visitExpr(c.expr, out));
+    visitExpr(b.where, out);
+    visitExpr(b.having, out);
+    b.groupBy?.forEach((g) => visitExpr(g, out));
+  }
+}
+
+function visitFrom(f: FromItem, out: TableRef[]): void {
+  switch (f.kind) {
+    case 'table':
+      if (f.temporal) out.push(f);
+      return;
+    case 'subquery':
+      return visitSelect(f.select, out);
+    case 'join':
+      visitFrom(f.left, out);
+      visitFrom(f.right, out);
+      f.on && visitExpr(f.on, out);
+      return;
+    default:
+      return;
+  }
+}
+
+function visitExpr(e: Expr | undefined, out: TableRef[]): void {
+  if (!e) return;
+  switch (e.kind) {
+    case 'subquery':
+    case 'exists':
+      return visitSelect(e.select, out);
+    case 'in':
+      visitExpr(e.operand, out);
+      e.list?.forEach((x) => visitExpr(x, out));
+      if (e.select) visitSelect(e.select, out);
+      return;
+    case 'unary':
+    case 'cast':
+    case 'collate':
+      return visitExpr(e.operand, out);
+    case 'binary':
+      visitExpr(e.left, out);
+      return visitExpr(e.right, out);
+    case 'between':
+      visitExpr(e.operand, out);
+      visitExpr(e.low, out);
+      return visitExpr(e.high, out);
+    case 'like':
+      visitExpr(e.operand, out);
+      return visitExpr(e.pattern, out);
+    case 'case':
+      visitExpr(e.operand, out);
+      e.whens.forEach((w) => {
+        visitExpr(w.when, out);
+        visitExpr(w.then, out);
+      });
+      return visitExpr(e.else, out);
+    case 'function':
+      e.args.forEach((a) => visitExpr(a, out));
+      return;
+    default:
+      return;
+  }
+}
