@@ -29,3 +29,6 @@ export { Database, TransactionHandle, type RunResult, type QueryOptions } from '
 export { Statement } from './sql/api/statement.js';
 export type { BindParams, BindValue, JsValue } from './sql/api/values.js';
 export type { SqlValue } from './sql/types/value.js';
+export { lsn, timestamp, snapshot, branch, relative, type TimePoint } from './sql/api/time-points.js';
+export { createTimeTravelSession, type TimeTravelSession } from './sql/api/time-travel-session.js';
+export type { MergeConflict, MergeStrategy } from './sql/api/merge.js';

@@ -21,7 +21,13 @@ import { temporalRefs } from '../planner/temporal-refs.js';
 import { bindTemporal, openView, resolvePoint, type PointHost, type ReadPoint } from './temporal.js';
 import type { TimePoint } from './time-points.js';
 import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
+
+function big(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v;
+}
 import type { Layer } from '../txn/layers.js';
+import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
+import { commits } from './commit-log.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
@@ -486,6 +492,138 @@ export class Database {
     await engine.editManifest((d) => {
       d.snapshots = d.snapshots.filter((x) => x.name !== name);
     });
+  }
+
+  /**
+   * Merges branch `source` (a child of the checked-out branch) into it: a three-way,
+   * cell-level merge against the branch base, written as one commit (see merge.ts).
+   * 'auto' throws MERGE_CONFLICT listing conflicts; 'manual' returns them for
+   * `resolveConflict` / `completeMerge`; 'ours' / 'theirs' settle them.
+   */
+  async merge(source: string, options: { strategy?: MergeStrategy; message?: string } = {}): Promise<{ merged: boolean; lsn: number | null; changes: number; conflicts: MergeConflict[] }> {
+    const engine = await this.eng();
+    if (this.session.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot merge inside a transaction');
+    const src = this.branchRef(source);
+    if (src.parent !== this.branchIdValue) {
+      throw new DoSQLError('NOT_SUPPORTED', `sql: merge: ${source} is not a child of ${this.currentBranch()} (merging into the parent branch is supported)`);
+    }
+    const strategy = options.strategy ?? 'auto';
+    const txn = this.begin(engine);
+    let plan: MergePlan;
+    try {
+      plan = await planMerge(engine, txn, src, [{ branch: src.id, lsn: engine.lastVisibleLsn }, ...this.ancestors(src.id)]);
+    } catch (e) {
+      txn.release();
+      throw e;
+    }
+    if (plan.conflicts.length && strategy === 'auto') {
+      txn.release();
+      throw new DoSQLError('MERGE_CONFLICT', `sql: merge of ${source}: ${plan.conflicts.length} conflict(s); merge with strategy 'ours', 'theirs' or 'manual'`, { details: { conflicts: plan.conflicts } });
+    }
+    if (plan.conflicts.length && strategy === 'manual') {
+      txn.release();
+      this.pendingMerge = plan;
+      return { merged: false, lsn: null, changes: 0, conflicts: plan.conflicts };
+    }
+    return this.finishMerge(engine, txn, plan, strategy);
+  }
+
+  private pendingMerge: MergePlan | undefined;
+
+  private async finishMerge(engine: LsmEngine, txn: Transaction, plan: MergePlan, strategy: MergeStrategy): Promise<{ merged: boolean; lsn: number; changes: number; conflicts: MergeConflict[] }> {
+    let changes: number;
+    try {
+      changes = await applyMerge(txn, plan, strategy, engine.clockNow());
+    } catch (e) {
+      txn.release();
+      throw e;
+    }
+    txn.ddl ||= plan.schema.length > 0;
+    const lsn = await this.commit(engine, txn);
+    await engine.editManifest((d) => {
+      const b = d.branches.find((x) => x.id === plan.sourceId);
+      if (b) b.mergedAt = lsn;
+    });
+    this.pendingMerge = undefined;
+    this.cache.clear();
+    return { merged: true, lsn, changes, conflicts: plan.conflicts };
+  }
+
+  /** Chooses the value of a conflict of the pending manual merge: a value, or 'ours' / 'theirs'. */
+  resolveConflict(id: number, value: SqlValue | 'ours' | 'theirs'): void {
+    const p = this.pendingMerge;
+    if (!p) throw new DoSQLError('SQL_ERROR', 'sql: no manual merge is pending');
+    if (!p.conflicts.some((c) => c.id === id)) throw new DoSQLError('NOT_FOUND', `sql: no merge conflict ${id}`);
+    p.resolutions.set(id, value);
+  }
+
+  /** Commits the pending manual merge once every conflict is resolved. */
+  async completeMerge(): Promise<{ merged: boolean; lsn: number; changes: number; conflicts: MergeConflict[] }> {
+    const engine = await this.eng();
+    const p = this.pendingMerge;
+    if (!p) throw new DoSQLError('SQL_ERROR', 'sql: no manual merge is pending');
+    const open = p.conflicts.filter((c) => !p.resolutions.has(c.id));
+    if (open.length) throw new DoSQLError('MERGE_CONFLICT', `sql: ${open.length} conflict(s) still unresolved: ${open.map((c) => c.id).join(', ')}`, { details: { conflicts: open } });
+    return this.finishMerge(engine, this.begin(engine), p, 'manual');
+  }
+
+  /**
+   * Commits on `a` that `b` does not have (ahead) and the reverse (behind); diverged when both;
+   * canFastForward when `a` has nothing `b` lacks.
+   */
+  async compareBranches(a: string, b: string): Promise<{ ahead: number; behind: number; diverged: boolean; canFastForward: boolean }> {
+    const engine = await this.eng();
+    const layers = (name: string): Layer[] => {
+      const id = this.branchRef(name).id;
+      return [{ branch: id, lsn: engine.lastVisibleLsn }, ...(id === MAIN_BRANCH ? [] : this.ancestors(id))];
+    };
+    const ca = new Set((await commits(engine, layers(a))).map((c) => c.lsn));
+    const cb = new Set((await commits(engine, layers(b))).map((c) => c.lsn));
+    let ahead = 0;
+    let behind = 0;
+    for (const x of ca) if (!cb.has(x)) ahead++;
+    for (const x of cb) if (!ca.has(x)) behind++;
+    return { ahead, behind, diverged: ahead > 0 && behind > 0, canFastForward: ahead === 0 };
+  }
+
+  /**
+   * Rows of `table` that differ between two points (time points, or branch names):
+   * added, removed, and changed (before/after), by primary key.
+   */
+  async diff(from: TimePoint | string, to: TimePoint | string, options: { table: string }): Promise<{ added: Record<string, JsValue>[]; removed: Record<string, JsValue>[]; changed: { before: Record<string, JsValue>; after: Record<string, JsValue> }[] }> {
+    const engine = await this.eng();
+    const host = this.pointHost(engine);
+    const point = (p: TimePoint | string): Promise<ReadPoint> => resolvePoint(host, typeof p === 'string' ? { kind: 'branch', name: p } : p);
+    const rowsAt = async (p: ReadPoint): Promise<Map<string, Record<string, JsValue>>> => {
+      const { view, catalog } = await openView(host, p);
+      try {
+        const t = catalog.table(options.table);
+        const plan = compileStatement({ kind: 'select', body: { kind: 'selectCore', distinct: false, columns: [{ kind: 'star' }, ...(t.withoutRowid ? [] : [{ kind: 'expr' as const, expr: { kind: 'column' as const, column: 'rowid' }, alias: '_rowid' }])], from: { kind: 'table', name: t.name } } }, catalog);
+        const env = new ExecEnv(view, [], this.info, engine.clockNow(), randomInt64);
+        const r = await plan.execute(env, '');
+        const objs = rowsToObjects(plan.columns, r.rows, false);
+        const keyCols = t.withoutRowid ? t.primaryKey.map((i) => t.columns[i]!.name) : ['_rowid'];
+        const m = new Map<string, Record<string, JsValue>>();
+        for (const o of objs) {
+          const k = JSON.stringify(keyCols.map((c) => o[c]), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+          if (!t.withoutRowid) delete o._rowid;
+          m.set(k, o);
+        }
+        return m;
+      } finally {
+        view.release();
+      }
+    };
+    const [a, b] = [await rowsAt(await point(from)), await rowsAt(await point(to))];
+    const same = (x: Record<string, JsValue>, y: Record<string, JsValue>): boolean => JSON.stringify(x, big) === JSON.stringify(y, big);
+    const out = { added: [] as Record<string, JsValue>[], removed: [] as Record<string, JsValue>[], changed: [] as { before: Record<string, JsValue>; after: Record<string, JsValue> }[] };
+    for (const [k, v] of b) {
+      const old = a.get(k);
+      if (!old) out.added.push(v);
+      else if (!same(old, v)) out.changed.push({ before: old, after: v });
+    }
+    for (const [k, v] of a) if (!b.has(k)) out.removed.push(v);
+    return out;
   }
 
   /** @internal A read-only view (and its schema) at a resolved point; release the view. */

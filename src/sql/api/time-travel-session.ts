@@ -1,0 +1,52 @@
+// createTimeTravelSession(db, { asOf }): one consistent read view for many queries, as of
+// any time point, with the schema of that point. Read-only; close() releases the view so
+// compaction may collect what only it kept.
+import { DoSQLError } from '../../errors.js';
+import type { Database, QueryOptions } from './database.js';
+import { rowsToObjects } from './database.js';
+import type { ReadPoint } from './temporal.js';
+import type { TimePoint } from './time-points.js';
+import type { BindParams, JsValue } from './values.js';
+import type { Transaction } from '../txn/transaction.js';
+
+export interface TimeTravelSession {
+  /** The resolved read point (branch name and LSN). */
+  readonly point: { readonly branch: string; readonly lsn: number };
+  query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<T[]>;
+  queryOne<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<T | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a read view at `asOf` (lsn(), timestamp(), snapshot(), branch(), relative()).
+ * `scope: 'database'` (the default and only scope): every table is read at that point.
+ * Throws BEFORE_RETENTION_HORIZON for points older than the retention horizon.
+ */
+export async function createTimeTravelSession(db: Database, options: { asOf: TimePoint; scope?: 'database' }): Promise<TimeTravelSession> {
+  if (options.scope !== undefined && options.scope !== 'database') throw new DoSQLError('INVALID_ARGUMENT', `sql: unknown time-travel scope ${String(options.scope)}`);
+  const point: ReadPoint = await db.resolve(options.asOf);
+  const { view } = await db.viewAt(point);
+  let open = true;
+  const run = async (sql: string, params?: BindParams): Promise<{ columns: readonly string[]; rows: import('../execution/env.js').Row[] }> => {
+    if (!open) throw new DoSQLError('CLOSED', 'sql: time-travel session is closed');
+    const p = db.prepared(sql);
+    if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'sql: a time-travel session is read-only (SELECT only)');
+    return db.execPrepared(p, params, view as Transaction);
+  };
+  return {
+    point: { branch: db.branchName(point.branch), lsn: point.lsn },
+    async query(sql, params, o = {}) {
+      const r = await run(sql, params);
+      return rowsToObjects(r.columns, r.rows, o.safeIntegers ?? false) as never[];
+    },
+    async queryOne(sql, params, o = {}) {
+      const r = await run(sql, params);
+      return rowsToObjects(r.columns, r.rows, o.safeIntegers ?? false)[0] as never;
+    },
+    async close() {
+      if (!open) return;
+      open = false;
+      view.release();
+    },
+  };
+}
