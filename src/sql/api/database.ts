@@ -18,7 +18,8 @@ import { Transaction } from '../txn/transaction.js';
 import type { SqlValue } from '../types/value.js';
 import { compileStatement, type Executable, type ExecResult } from './executor.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
-import { bindTemporal, openView, resolvePoint, type PointHost, type ReadPoint } from './temporal.js';
+import { bindTemporal, bindTemporalSync, openView, resolvePoint, type PointHost, type ReadPoint } from './temporal.js';
+import type { TemporalBinding } from '../planner/planner-context.js';
 import type { TimePoint } from './time-points.js';
 import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
 
@@ -59,8 +60,10 @@ export interface Prepared {
   readonly parsed: ParsedStatement;
   readonly sql: string;
   plan?: Executable;
-  /** FOR SYSTEM_TIME references (resolved per execution; such plans are not cached). */
+  /** FOR SYSTEM_TIME references (resolved per execution). */
   temporal?: TableRef[];
+  /** The plan of a statement with FOR SYSTEM_TIME references, for one combination of schemas. */
+  temporalPlan?: { key: string; plan: Executable };
 }
 
 export class Database {
@@ -156,30 +159,49 @@ export class Database {
   tryRead(p: Prepared, params: BindParams | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.engineRef;
     if (!engine || this.closed || this.session.txn || this.sessionLock.locked || p.parsed.statement.kind !== 'select') return undefined;
-    if ((p.temporal ??= temporalRefs(p.parsed.statement)).length > 0) return undefined;
+    const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
     const values = bindParams(p.parsed, params);
     const txn = this.begin(engine);
     let rows: Row[] | Promise<Row[]>;
     let plan: Executable;
+    let bindings: Map<TableRef, TemporalBinding> | undefined;
     try {
-      plan = this.planFor(p, txn.catalog);
-      rows = plan.runRows!(new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64));
+      if (temporal.length) {
+        bindings = bindTemporalSync(this.pointHost(engine, txn.branch), temporal, values, txn);
+        const key = bindings && [txn.catalog.version, ...[...bindings.values()].map((b) => `${b.kind}:${b.catalog.version}`)].join('|');
+        if (!bindings || p.temporalPlan?.key !== key) {
+          if (bindings) for (const b of bindings.values()) b.view.release();
+          txn.release();
+          return undefined;
+        }
+        plan = p.temporalPlan!.plan;
+      } else plan = this.planFor(p, txn.catalog);
+      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64);
+      if (bindings) env.temporal = bindings;
+      rows = plan.runRows!(env);
     } catch (e) {
+      if (bindings) for (const b of bindings.values()) b.view.release();
       txn.release();
       throw e;
     }
+    const done = (): void => {
+      if (bindings) for (const b of bindings.values()) b.view.release();
+    };
     if (rows instanceof Promise) {
       return rows.then(
         (r) => {
+          done();
           txn.release();
           return { columns: plan.columns, rows: r };
         },
         (e: unknown) => {
+          done();
           txn.release();
           throw e;
         },
       );
     }
+    done();
     txn.release();
     return { columns: plan.columns, rows };
   }
@@ -263,9 +285,17 @@ export class Database {
     try {
       if (temporal.length) {
         bindings = await bindTemporal(this.pointHost(engine, txn.branch), temporal, values, txn);
-        plan = compileStatement(p.parsed.statement, txn.catalog, bindings);
+        // Plans depend on the schemas (catalog objects are cached per read point) and the
+        // binding kinds; views are looked up per execution, so equal keys reuse the plan.
+        const key = [txn.catalog.version, ...[...bindings.values()].map((b) => `${b.kind}:${b.catalog.version}`)].join('|');
+        if (p.temporalPlan?.key === key) plan = p.temporalPlan.plan;
+        else {
+          plan = compileStatement(p.parsed.statement, txn.catalog, bindings);
+          p.temporalPlan = { key, plan };
+        }
       } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engineNow(engine), randomInt64);
+      if (bindings) env.temporal = bindings;
       result = await plan.execute(env, p.sql);
       if (bindings) for (const b of bindings.values()) b.view.release();
     } catch (e) {
@@ -336,6 +366,20 @@ export class Database {
 
   /** @internal The schema of `branch` as of `lsn`. */
   async loadCatalog(engine: LsmEngine, branch: number, lsn: number): Promise<Catalog> {
+    // Past schemas never change: cache them per read point (branch ids are only reused after
+    // a delete, which clears the cache).
+    const k = `${branch}:${lsn}`;
+    const hit = this.catalogAt.get(k);
+    if (hit) return hit;
+    const c = await this.loadCatalogUncached(engine, branch, lsn);
+    if (this.catalogAt.size >= 64) this.catalogAt.delete(this.catalogAt.keys().next().value!);
+    this.catalogAt.set(k, c);
+    return c;
+  }
+
+  private readonly catalogAt = new Map<string, Catalog>();
+
+  private async loadCatalogUncached(engine: LsmEngine, branch: number, lsn: number): Promise<Catalog> {
     const t = new Transaction(engine, lsn, branch, new Catalog([]), branch === MAIN_BRANCH ? [] : this.ancestors(branch), true);
     try {
       return await Catalog.load(t);
@@ -357,6 +401,7 @@ export class Database {
         return { branch: snap.branch, lsn: snap.lsn };
       },
       loadCatalog: (b, lsn) => this.loadCatalog(engine, b, lsn),
+      cachedCatalog: (b, lsn) => this.catalogAt.get(`${b}:${lsn}`),
     };
   }
 
@@ -439,6 +484,7 @@ export class Database {
     if (own && ref.mergedAt == null && !options.force) {
       throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} has unmerged changes; merge it or pass { force: true }`, { details: { branch: name } });
     }
+    this.catalogAt.clear();
     await engine.editManifest((d) => {
       d.branches = d.branches.filter((b) => b.id !== ref.id);
       d.snapshots = d.snapshots.filter((x) => x.branch !== ref.id);

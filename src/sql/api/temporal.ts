@@ -24,6 +24,8 @@ export interface PointHost {
   ancestors(branch: number): Layer[];
   snapshotPoint(name: string): { branch: number; lsn: number };
   loadCatalog(branch: number, lsn: number): Promise<Catalog>;
+  /** The schema at a read point if already loaded (for the synchronous fast path). */
+  cachedCatalog(branch: number, lsn: number): Catalog | undefined;
 }
 
 export interface ReadPoint {
@@ -62,19 +64,23 @@ export async function openView(h: PointHost, point: ReadPoint): Promise<{ view: 
   return { view: new Transaction(h.engine, point.lsn, point.branch, catalog, h.ancestors(point.branch), true), catalog };
 }
 
-function constValue(e: Expr, params: readonly SqlValue[], txn: Transaction): SqlValue {
-  const c = compileExpr(e, {
-    scope: new Scope(undefined, 0),
-    planSubquery: () => {
-      throw new DoSQLError('NOT_SUPPORTED', 'sql: subqueries in FOR SYSTEM_TIME points are not supported');
-    },
-    nextSlot: () => 0,
-  });
-  return c.ev([], new ExecEnv(txn, params, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, h0(), () => 0n));
-}
+const constCache = new WeakMap<Expr, ReturnType<typeof compileExpr>>();
 
-function h0(): number {
-  return Date.now();
+function constValue(e: Expr, params: readonly SqlValue[], txn: Transaction): SqlValue {
+  if (e.kind === 'literal') return e.value;
+  if (e.kind === 'param') return params[e.index - 1] ?? null;
+  let c = constCache.get(e);
+  if (!c) {
+    c = compileExpr(e, {
+      scope: new Scope(undefined, 0),
+      planSubquery: () => {
+        throw new DoSQLError('NOT_SUPPORTED', 'sql: subqueries in FOR SYSTEM_TIME points are not supported');
+      },
+      nextSlot: () => 0,
+    });
+    constCache.set(e, c);
+  }
+  return c.ev([], new ExecEnv(txn, params, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, txn.engine.clockNow(), () => 0n));
 }
 
 function astPoint(p: AstTimePoint, params: readonly SqlValue[], txn: Transaction): TimePoint {
@@ -180,4 +186,33 @@ function describe(tp: TimePoint, p: ReadPoint): string {
     default:
       return `AS OF LSN ${p.lsn}`;
   }
+}
+
+/**
+ * The fast path of `bindTemporal`: only AS OF LSN points whose schema is already cached, so
+ * point queries on a past LSN cost what they cost on the present. Undefined otherwise.
+ */
+export function bindTemporalSync(h: PointHost, refs: readonly TableRef[], params: readonly SqlValue[], txn: Transaction): Map<TableRef, TemporalBinding> | undefined {
+  const out = new Map<TableRef, TemporalBinding>();
+  for (const ref of refs) {
+    const t = ref.temporal!;
+    if (t.kind !== 'asOf' || (t.point.kind !== 'lsn' && t.point.kind !== 'expr')) return release(out);
+    let tp: TimePoint;
+    try {
+      tp = astPoint(t.point, params, txn);
+    } catch {
+      return release(out);
+    }
+    if (tp.kind !== 'lsn') return release(out);
+    const point = { branch: h.branch, lsn: h.engine.readPoint(tp.lsn) };
+    const catalog = h.cachedCatalog(point.branch, point.lsn);
+    if (!catalog) return release(out);
+    out.set(ref, { kind: 'asOf', view: new Transaction(h.engine, point.lsn, point.branch, catalog, h.ancestors(point.branch), true), catalog, label: `AS OF LSN ${point.lsn}` });
+  }
+  return out;
+}
+
+function release(m: Map<TableRef, TemporalBinding>): undefined {
+  for (const b of m.values()) b.view.release();
+  return undefined;
 }

@@ -20,6 +20,8 @@ export class ExecEnv {
   readonly outer: Row[] = [];
   /** Results of subqueries prepared for the row being evaluated, by subquery slot. */
   readonly sub: unknown[] = [];
+  /** FOR SYSTEM_TIME references resolved for this execution (see planner-context TemporalBinding). */
+  temporal?: ReadonlyMap<object, unknown>;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
   private readonly now: number;

@@ -2,7 +2,7 @@
 // (lang_select.html §2-3). Access paths and join order are chosen in plan-join.ts.
 import { DoSQLError } from '../../errors.js';
 import type { TableSchema } from '../catalog/schema.js';
-import type { Row } from '../execution/env.js';
+import type { ExecEnv, Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
 import type { Expr, FromItem, SelectBody, SelectStmt, TableRef, TemporalClause } from '../parser/ast.js';
 import { RecursiveCteOp } from '../execution/recursive-cte-op.js';
@@ -276,7 +276,8 @@ function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: 
       leaves,
       (src) => {
         const reader = new TableReader(t, 0, src.offset, columnDefaults(t));
-        reader.view = () => b.view;
+        // The read view is resolved per execution, so the plan can be cached and reused.
+        reader.view = (env) => bindingOf(env, item, 'asOf').view;
         return { src, table: t, reader, label: `${item.alias ? `${t.name} AS ${item.alias}` : t.name} (${b.label})` };
       },
       name,
@@ -291,18 +292,25 @@ function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: 
     { name: '_dosql_valid_from', affinity: 'TEXT', collation: 'BINARY', hidden: false },
     { name: '_dosql_valid_to', affinity: 'TEXT', collation: 'BINARY', hidden: false },
   );
-  const plan = historyPlan(t, b, base, cols.length);
+  const plan = historyPlan(t, item, base, cols.length);
   return addLeaf(scope, leaves, (src) => ({ src, plan, label: `SCAN ${t.name} (${b.label})` }), name, cols, t.withoutRowid ? -1 : base - 1);
 }
 
-function historyPlan(t: TableSchema, b: Extract<TemporalBinding, { kind: 'history' }>, base: number, width: number): SubPlan {
+function bindingOf<K extends TemporalBinding['kind']>(env: ExecEnv, item: TableRef, kind: K): Extract<TemporalBinding, { kind: K }> {
+  const b = env.temporal?.get(item) as TemporalBinding | undefined;
+  if (!b || b.kind !== kind) throw new DoSQLError('INVALID_ARGUMENT', 'sql: internal: FOR SYSTEM_TIME reference not resolved for this execution');
+  return b as Extract<TemporalBinding, { kind: K }>;
+}
+
+function historyPlan(t: TableSchema, item: TableRef, base: number, width: number): SubPlan {
   return {
     columnCount: width,
     affinities: [],
     collations: [],
     minOuterLevel: Infinity,
     outerRefs: [],
-    run: async () => {
+    run: async (env) => {
+      const b = bindingOf(env, item, 'history');
       const view = b.view;
       const reader = new TableReader(t, base, 0, columnDefaults(t));
       const lower = encodeTablePrefix(view.branch, t.id);
