@@ -16,6 +16,11 @@ switch (which) {
     await main(rest);
     break;
   }
+  case 'timetravel': {
+    const { main } = await import('./timetravel.js');
+    await main(rest);
+    break;
+  }
   case 'report': {
     const { main } = await import('./report.js');
     await main();
@@ -24,6 +29,7 @@ switch (which) {
   default:
     console.error(`usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]
        npm run bench -- compaction [--n N] [--json FILE]
-       npm run bench -- sql [--n ROWS] [--ops N] [--json FILE]`);
+       npm run bench -- sql [--n ROWS] [--ops N] [--json FILE]
+       npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]`);
     process.exit(2);
 }

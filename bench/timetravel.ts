@@ -1,0 +1,166 @@
+// The cost of reading the past: the same queries at the current LSN and AS OF an older LSN,
+// on a table whose every row has three versions, all in SSTables; and the cost of creating
+// a branch on a small and a large database (a manifest reference, so it should not grow
+// with the data).
+//
+//   npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]
+//
+// Targets: AS OF / current <= 1.2 for scans and point lookups; branch() under 10 ms.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DB, type Database } from '../src/index.js';
+import { Prng } from '../src/util/prng.js';
+import { describeMachine, machineInfo } from './machine.js';
+
+interface TimeTravelRow {
+  workload: string;
+  current_ms: number;
+  as_of_ms: number;
+  /** as_of_ms / current_ms */
+  ratio: number;
+}
+
+interface BranchRow {
+  rows: number;
+  branch_ms: number;
+  delete_ms: number;
+}
+
+const BATCH = 10_000;
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Writes rows 0..n-1 with v = id (version 1), then `UPDATE t SET v = v + 1` twice over every
+ * row, each in transactions of BATCH rows. Returns the LSN at which version 1 was complete.
+ */
+async function load(db: Database, n: number, log: (s: string) => void): Promise<number> {
+  await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, s TEXT)');
+  let t0 = performance.now();
+  for (let i = 0; i < n; i += BATCH) {
+    await db.transaction(async (tx) => {
+      for (let j = i; j < Math.min(n, i + BATCH); j++) await tx.run('INSERT INTO t VALUES (?, ?, ?)', [j, j, `row-${j}`]);
+    });
+  }
+  const oldLsn = (await db.engine()).lastVisibleLsn;
+  log(`  version 1: ${n} inserts in ${Math.round(performance.now() - t0)} ms (old point: LSN ${oldLsn})`);
+  for (let round = 2; round <= 3; round++) {
+    t0 = performance.now();
+    for (let i = 0; i < n; i += BATCH) await db.run('UPDATE t SET v = v + 1 WHERE id >= ? AND id < ?', [i, i + BATCH]);
+    log(`  version ${round}: ${n} updates in ${Math.round(performance.now() - t0)} ms`);
+  }
+  return oldLsn;
+}
+
+/** Median ms of `branch(name)` and of `deleteBranch(name)` over `reps` pairs. */
+async function branchTimes(db: Database, reps: number): Promise<{ branch: number; del: number }> {
+  const b: number[] = [];
+  const d: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    b.push(await timed(() => db.branch('b1')));
+    d.push(await timed(() => db.deleteBranch('b1', { force: true })));
+  }
+  return { branch: median(b), del: median(d) };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const n = arg(args, '--n', 1_000_000);
+  const lookups = arg(args, '--lookups', 10_000);
+  const reps = arg(args, '--reps', 5);
+  const jsonAt = args.indexOf('--json');
+  const dir = mkdtempSync(join(tmpdir(), 'dosql-bench-tt-'));
+  console.log(`time-travel benchmark: ${n} rows x 3 versions, ${lookups} point lookups, median of ${reps}`);
+  console.log(`machine: ${describeMachine(machineInfo(dir))}`);
+  const rows: TimeTravelRow[] = [];
+  const branches: BranchRow[] = [];
+  const log = (s: string): void => console.log(s);
+  try {
+    const db = DB('tt', { path: join(dir, 'big'), durability: 'normal', retention: 'forever' });
+    const oldLsn = await load(db, n, log);
+    await (await db.engine()).flush();
+    const asOf = `FOR SYSTEM_TIME AS OF LSN ${oldLsn}`;
+
+    // (a) Full scan. Version 1 has v = id; the current version v = id + 2.
+    const firstSum = (n * (n - 1)) / 2;
+    const scans: Record<'cur' | 'old', number[]> = { cur: [], old: [] };
+    for (let r = 0; r <= reps; r++) {
+      for (const [which, sql, sum] of [
+        ['cur', 'SELECT count(*) AS c, sum(v) AS s FROM t', firstSum + 2 * n],
+        ['old', `SELECT count(*) AS c, sum(v) AS s FROM t ${asOf}`, firstSum],
+      ] as const) {
+        let got: { c: number; s: number } | undefined;
+        const ms = await timed(async () => (got = await db.queryOne<{ c: number; s: number }>(sql)));
+        if (got?.c !== n || got.s !== sum) throw new Error(`timetravel: ${sql} returned ${JSON.stringify(got)}, expected count ${n}, sum ${sum}`);
+        if (r > 0) scans[which].push(ms); // the first round warms the block cache
+      }
+    }
+    rows.push({ workload: 'full scan count(*), sum(v)', current_ms: median(scans.cur), as_of_ms: median(scans.old), ratio: 0 });
+
+    // (b) Prepared point lookups by primary key, the same random keys at both points.
+    const rng = new Prng(7);
+    const keys = Array.from({ length: lookups }, () => rng.int(n));
+    const cur = db.prepare('SELECT v FROM t WHERE id = ?').pluck();
+    const old = db.prepare(`SELECT v FROM t ${asOf} WHERE id = ?`).pluck();
+    const points: Record<'cur' | 'old', number[]> = { cur: [], old: [] };
+    for (let r = 0; r <= reps; r++) {
+      for (const [which, stmt, delta] of [
+        ['cur', cur, 2],
+        ['old', old, 0],
+      ] as const) {
+        const ms = await timed(async () => {
+          for (const k of keys) {
+            const v = await stmt.get<number>(k);
+            if (v !== k + delta) throw new Error(`timetravel: ${stmt.source} with id ${k} returned ${v}, expected ${k + delta}`);
+          }
+        });
+        if (r > 0) points[which].push(ms);
+      }
+    }
+    rows.push({ workload: `${lookups} point lookups by id`, current_ms: median(points.cur), as_of_ms: median(points.old), ratio: 0 });
+    for (const row of rows) row.ratio = row.as_of_ms / row.current_ms;
+
+    // (c) Branch creation on this database and on a small one.
+    const bigTimes = await branchTimes(db, Math.max(reps, 10));
+    await db.close();
+    const small = DB('small', { path: join(dir, 'small'), durability: 'normal', retention: 'forever' });
+    await small.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, s TEXT)');
+    await small.transaction(async (tx) => {
+      for (let j = 0; j < 1000; j++) await tx.run('INSERT INTO t VALUES (?, ?, ?)', [j, j, `row-${j}`]);
+    });
+    await (await small.engine()).flush();
+    const smallTimes = await branchTimes(small, Math.max(reps, 10));
+    await small.close();
+    branches.push({ rows: 1000, branch_ms: smallTimes.branch, delete_ms: smallTimes.del });
+    branches.push({ rows: n, branch_ms: bigTimes.branch, delete_ms: bigTimes.del });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const f = (x: number): string => x.toFixed(x < 10 ? 2 : 1);
+  console.log('');
+  console.log('| workload | current ms | AS OF LSN ms | AS OF / current |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const r of rows) console.log(`| ${r.workload} | ${f(r.current_ms)} | ${f(r.as_of_ms)} | ${r.ratio.toFixed(2)} |`);
+  console.log('');
+  console.log('| database rows | branch() ms | deleteBranch() ms |');
+  console.log('| ---: | ---: | ---: |');
+  for (const b of branches) console.log(`| ${b.rows.toLocaleString('en-US')} | ${f(b.branch_ms)} | ${f(b.delete_ms)} |`);
+  console.log('answers checked: current sum = first-version sum + 2n, AS OF sum = first-version sum; every lookup');
+  if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ machine: machineInfo(), n, lookups, reps, rows, branches }, null, 2));
+}
