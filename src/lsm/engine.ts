@@ -734,6 +734,9 @@ export class LsmEngine {
     if (asOf === undefined) return this.visible;
     if (!Number.isInteger(asOf) || asOf < 0) throw new DoSQLError('INVALID_ARGUMENT', `engine: asOf must be a non-negative integer LSN, got ${asOf}`);
     if (asOf >= this.visible) return this.visible;
+    // Common case first, without building the retained-point list: at or above the horizon.
+    const s = this.versions.state;
+    if (asOf >= Math.max(s.gcHorizon, horizonLsn(this.retention, this.visible, this.o.clock.now(), this.samples))) return asOf;
     const retained = this.retainedPoints();
     if (!retained.allows(asOf)) {
       throw new DoSQLError('BEFORE_RETENTION_HORIZON', `engine: LSN ${asOf} is older than the retention horizon (LSN ${retained.horizon}); its history may have been garbage-collected`, {

@@ -388,8 +388,19 @@ export class Database {
     }
   }
 
-  /** @internal */
+  private readonly hosts = new Map<number, PointHost>();
+
+  /** @internal The time-point resolver for statements on `branch` (cached: point queries are hot). */
   pointHost(engine: LsmEngine, branch = this.branchIdValue): PointHost {
+    let h = this.hosts.get(branch);
+    if (!h || h.engine !== engine) {
+      h = this.makePointHost(engine, branch);
+      this.hosts.set(branch, h);
+    }
+    return h;
+  }
+
+  private makePointHost(engine: LsmEngine, branch: number): PointHost {
     return {
       engine,
       branch,
@@ -485,6 +496,7 @@ export class Database {
       throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} has unmerged changes; merge it or pass { force: true }`, { details: { branch: name } });
     }
     this.catalogAt.clear();
+    this.hosts.clear();
     await engine.editManifest((d) => {
       d.branches = d.branches.filter((b) => b.id !== ref.id);
       d.snapshots = d.snapshots.filter((x) => x.branch !== ref.id);

@@ -83,21 +83,24 @@ function constValue(e: Expr, params: readonly SqlValue[], txn: Transaction): Sql
   return c.ev([], new ExecEnv(txn, params, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, txn.engine.clockNow(), () => 0n));
 }
 
+function need(v: SqlValue, what: string): SqlValue {
+  if (v === null) throw new DoSQLError('SQL_ERROR', `sql: FOR SYSTEM_TIME ${what} is NULL`);
+  return v;
+}
+
+function asLsn(v: SqlValue): TimePoint {
+  const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new DoSQLError('SQL_ERROR', `sql: FOR SYSTEM_TIME AS OF LSN needs a non-negative integer, got ${String(v)}`);
+  return { kind: 'lsn', lsn: n };
+}
+
+function asTs(v: SqlValue): TimePoint {
+  const ms = typeof v === 'string' ? parseTimestamp(v) : typeof v === 'number' || typeof v === 'bigint' ? Number(v) : undefined;
+  if (ms === undefined) throw new DoSQLError('SQL_ERROR', `sql: FOR SYSTEM_TIME: cannot read ${String(v)} as a timestamp`);
+  return { kind: 'timestamp', ms };
+}
+
 function astPoint(p: AstTimePoint, params: readonly SqlValue[], txn: Transaction): TimePoint {
-  const need = (v: SqlValue, what: string): SqlValue => {
-    if (v === null) throw new DoSQLError('SQL_ERROR', `sql: FOR SYSTEM_TIME ${what} is NULL`);
-    return v;
-  };
-  const asLsn = (v: SqlValue): TimePoint => {
-    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
-    if (!Number.isSafeInteger(n) || n < 0) throw new DoSQLError('SQL_ERROR', `sql: FOR SYSTEM_TIME AS OF LSN needs a non-negative integer, got ${String(v)}`);
-    return { kind: 'lsn', lsn: n };
-  };
-  const asTs = (v: SqlValue): TimePoint => {
-    const ms = typeof v === 'string' ? parseTimestamp(v) : typeof v === 'number' || typeof v === 'bigint' ? Number(v) : undefined;
-    if (ms === undefined) throw new DoSQLError('SQL_ERROR', `sql: FOR SYSTEM_TIME: cannot read ${String(v)} as a timestamp`);
-    return { kind: 'timestamp', ms };
-  };
   switch (p.kind) {
     case 'lsn':
       return asLsn(need(constValue(p.value, params, txn), 'LSN'));
