@@ -167,4 +167,21 @@ describe('DB() API vs SQLite', () => {
       await db.close();
     }
   });
+
+  it('WITH clauses on INSERT, UPDATE and DELETE (recursive too), like SQLite', async () => {
+    const steps = [
+      'CREATE TABLE t(x INTEGER)',
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5) INSERT INTO t SELECT x FROM c',
+      'WITH d AS (SELECT 2 AS y) DELETE FROM t WHERE x IN (SELECT y FROM d)',
+      'WITH u AS (SELECT 3 AS y) UPDATE t SET x = x * 10 WHERE x IN (SELECT y FROM u)',
+    ];
+    const lite = new Database(':memory:');
+    const db = DB('with', { storage: 'memory' });
+    for (const sql of steps) {
+      lite.exec(sql);
+      await db.exec(sql);
+    }
+    expect(await db.query('SELECT x FROM t ORDER BY x')).toEqual(lite.prepare('SELECT x FROM t ORDER BY x').all());
+    await db.close();
+  });
 });

@@ -14,7 +14,7 @@ import { compileExpr, type CompileContext, type Compiled } from './compile-expr.
 import { exprToSql } from './expr-name.js';
 import { buildFrom, type Leaf } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
-import { planSelect } from './plan-select.js';
+import { planSelect, withCtes } from './plan-select.js';
 import type { PlannerContext } from './planner-context.js';
 import { Scope } from './scope.js';
 
@@ -105,6 +105,10 @@ function columnIndex(t: TableSchema, name: string): number {
 // ---------------------------------------------------------------- INSERT
 
 export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
+  return withCtes(stmt.with, pc, () => planInsertBody(stmt, pc));
+}
+
+function planInsertBody(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   const ncols = t.columns.length;
   const targets = stmt.source.kind === 'defaultValues' ? [] : stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
@@ -295,6 +299,10 @@ async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Ro
 // ---------------------------------------------------------------- UPDATE
 
 export function planUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
+  return withCtes(stmt.with, pc, () => planUpdateBody(stmt, pc));
+}
+
+function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: UPDATE ... ORDER BY/LIMIT is not supported yet');
   const scope = new Scope(undefined, 0);
@@ -355,6 +363,10 @@ export function planUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
 // ---------------------------------------------------------------- DELETE
 
 export function planDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
+  return withCtes(stmt.with, pc, () => planDeleteBody(stmt, pc));
+}
+
+function planDeleteBody(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: DELETE ... ORDER BY/LIMIT is not supported yet');
   const scope = new Scope(undefined, 0);

@@ -19,7 +19,7 @@ import {
   type Operator,
   type SortKey,
 } from '../execution/operators.js';
-import type { Expr, FunctionExpr, OrderingTerm, ResultColumn, SelectBody, SelectCore, SelectStmt, ValuesClause } from '../parser/ast.js';
+import type { Expr, FunctionExpr, OrderingTerm, ResultColumn, SelectBody, SelectCore, SelectStmt, ValuesClause, WithClause } from '../parser/ast.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import { compileExpr, type CompileContext, type Compiled, type SubPlan } from './compile-expr.js';
@@ -84,19 +84,21 @@ class Plan implements SelectPlan {
 
 /** Plans a SELECT statement whose FROM sources go into `scope` (a fresh scope for this query level). */
 export function planSelect(stmt: SelectStmt, scope: Scope, pc: PlannerContext): SelectPlan {
-  let pushed = false;
-  if (stmt.with) {
-    const defs = new Map<string, CteDef>();
-    for (const c of stmt.with.ctes) {
-      defs.set(c.name.toLowerCase(), { name: c.name, ...(c.columns ? { columns: c.columns } : {}), select: c.select, recursive: stmt.with.recursive } as CteDef);
-    }
-    pc.pushCtes(defs);
-    pushed = true;
+  return withCtes(stmt.with, pc, () => planStmtBody(stmt, scope, pc));
+}
+
+/** Runs `f` with the CTEs of a WITH clause visible (SELECT, INSERT, UPDATE, DELETE). */
+export function withCtes<T>(w: WithClause | undefined, pc: PlannerContext, f: () => T): T {
+  if (!w) return f();
+  const defs = new Map<string, CteDef>();
+  for (const c of w.ctes) {
+    defs.set(c.name.toLowerCase(), { name: c.name, ...(c.columns ? { columns: c.columns } : {}), select: c.select, recursive: w.recursive } as CteDef);
   }
+  pc.pushCtes(defs);
   try {
-    return planStmtBody(stmt, scope, pc);
+    return f();
   } finally {
-    if (pushed) pc.popCtes();
+    pc.popCtes();
   }
 }
 
