@@ -176,7 +176,9 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
     const o = dec(oursV);
     const t = dec(theirsV);
     if (!o || !t) {
-      const c: MergeConflict = { id: conflicts.length + 1, table: table.name, key: dk.key as SqlValue[], column: '*', base: b ? 'row' : undefined, ours: o ? 'row' : undefined, theirs: t ? 'row' : undefined };
+      // A whole-row conflict (deleted on one side, changed on the other): the rows as JSON text.
+      const text = (r: Row | undefined): SqlValue | undefined => (r ? JSON.stringify(Object.fromEntries(table.columns.map((c, i) => [c.name, r[i]])), plainJson) : undefined);
+      const c: MergeConflict = { id: conflicts.length + 1, table: table.name, key: dk.key as SqlValue[], column: '*', base: text(b), ours: text(o), theirs: text(t) };
       conflicts.push(c);
       changes.push({ table, ours: o, result: o, cells: [], rowConflict: { conflict: c, theirs: t } });
       continue;
@@ -205,6 +207,13 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
     const t = theirsV ? toRow(table, decodeRow(theirsV), rowid, defaults) : undefined;
     return { table, ours: o, result: t, cells: [] };
   }
+}
+
+/** JSON for people: safe integers as numbers, others as strings, blobs as hex. */
+function plainJson(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('');
+  return v;
 }
 
 function big(_k: string, v: unknown): unknown {
