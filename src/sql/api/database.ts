@@ -23,6 +23,18 @@ import type { TemporalBinding } from '../planner/planner-context.js';
 import type { TimePoint } from './time-points.js';
 import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
 
+/** True when a cached temporal plan was made for these schemas and binding kinds. */
+function samePlanKey(c: Prepared['temporalPlan'], base: Catalog, bindings: ReadonlyMap<TableRef, TemporalBinding>): boolean {
+  if (!c || c.base !== base || c.catalogs.length !== bindings.size) return false;
+  let i = 0;
+  let kinds = '';
+  for (const b of bindings.values()) {
+    if (c.catalogs[i++] !== b.catalog) return false;
+    kinds += kinds ? `,${b.kind}` : b.kind;
+  }
+  return kinds === c.kinds;
+}
+
 function big(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v;
 }
@@ -63,7 +75,7 @@ export interface Prepared {
   /** FOR SYSTEM_TIME references (resolved per execution). */
   temporal?: TableRef[];
   /** The plan of a statement with FOR SYSTEM_TIME references, for one combination of schemas. */
-  temporalPlan?: { key: string; plan: Executable };
+  temporalPlan?: { base: Catalog; kinds: string; catalogs: Catalog[]; plan: Executable };
 }
 
 export class Database {
@@ -168,8 +180,7 @@ export class Database {
     try {
       if (temporal.length) {
         bindings = bindTemporalSync(this.pointHost(engine, txn.branch), temporal, values, txn);
-        const key = bindings && [txn.catalog.version, ...[...bindings.values()].map((b) => `${b.kind}:${b.catalog.version}`)].join('|');
-        if (!bindings || p.temporalPlan?.key !== key) {
+        if (!bindings || !samePlanKey(p.temporalPlan, txn.catalog, bindings)) {
           if (bindings) for (const b of bindings.values()) b.view.release();
           txn.release();
           return undefined;
@@ -287,11 +298,11 @@ export class Database {
         bindings = await bindTemporal(this.pointHost(engine, txn.branch), temporal, values, txn);
         // Plans depend on the schemas (catalog objects are cached per read point) and the
         // binding kinds; views are looked up per execution, so equal keys reuse the plan.
-        const key = [txn.catalog.version, ...[...bindings.values()].map((b) => `${b.kind}:${b.catalog.version}`)].join('|');
-        if (p.temporalPlan?.key === key) plan = p.temporalPlan.plan;
+        if (samePlanKey(p.temporalPlan, txn.catalog, bindings)) plan = p.temporalPlan!.plan;
         else {
           plan = compileStatement(p.parsed.statement, txn.catalog, bindings);
-          p.temporalPlan = { key, plan };
+          const vals = [...bindings.values()];
+          p.temporalPlan = { base: txn.catalog, kinds: vals.map((b) => b.kind).join(','), catalogs: vals.map((b) => b.catalog), plan };
         }
       } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engineNow(engine), randomInt64);
@@ -368,16 +379,17 @@ export class Database {
   async loadCatalog(engine: LsmEngine, branch: number, lsn: number): Promise<Catalog> {
     // Past schemas never change: cache them per read point (branch ids are only reused after
     // a delete, which clears the cache).
-    const k = `${branch}:${lsn}`;
-    const hit = this.catalogAt.get(k);
+    const hit = this.catalogAt.get(branch)?.get(lsn);
     if (hit) return hit;
     const c = await this.loadCatalogUncached(engine, branch, lsn);
-    if (this.catalogAt.size >= 64) this.catalogAt.delete(this.catalogAt.keys().next().value!);
-    this.catalogAt.set(k, c);
+    let m = this.catalogAt.get(branch);
+    if (!m) this.catalogAt.set(branch, (m = new Map()));
+    if (m.size >= 64) m.delete(m.keys().next().value!);
+    m.set(lsn, c);
     return c;
   }
 
-  private readonly catalogAt = new Map<string, Catalog>();
+  private readonly catalogAt = new Map<number, Map<number, Catalog>>();
 
   private async loadCatalogUncached(engine: LsmEngine, branch: number, lsn: number): Promise<Catalog> {
     const t = new Transaction(engine, lsn, branch, new Catalog([]), branch === MAIN_BRANCH ? [] : this.ancestors(branch), true);
@@ -412,7 +424,7 @@ export class Database {
         return { branch: snap.branch, lsn: snap.lsn };
       },
       loadCatalog: (b, lsn) => this.loadCatalog(engine, b, lsn),
-      cachedCatalog: (b, lsn) => this.catalogAt.get(`${b}:${lsn}`),
+      cachedCatalog: (b, lsn) => this.catalogAt.get(b)?.get(lsn),
     };
   }
 
