@@ -148,7 +148,7 @@ function planInsertBody(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
       let inputs: Row[];
       if (source.kind === 'values') {
         inputs = [];
-        for (const r of source.rows) inputs.push(await project(r, [], env));
+        for (const r of source.rows) inputs.push(r.every((c) => c.subqueries.length === 0) ? r.map((c) => c.ev([], env)) : await project(r, [], env));
       } else if (source.kind === 'select') inputs = await source.run(env);
       else inputs = [[]];
       const defaultValues: SqlValue[] = [];

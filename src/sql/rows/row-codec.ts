@@ -69,13 +69,37 @@ function writeSlot(w: ByteWriter, v: SqlValue): void {
     }
     case 'string': {
       w.u8(TAG_TEXT);
-      w.lenBytes(utf8Encoder.encode(v));
+      writeText(w, v);
       return;
     }
     default:
       w.u8(TAG_BLOB);
       w.lenBytes(v);
   }
+}
+
+/** Length-prefixed UTF-8 without an intermediate array (short ASCII strings byte by byte). */
+function writeText(w: ByteWriter, v: string): void {
+  const n = v.length;
+  if (n < 128) {
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (v.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      w.ensure(n + 1);
+      const b = w.buf;
+      let p = w.pos;
+      b[p++] = n;
+      for (let i = 0; i < n; i++) b[p++] = v.charCodeAt(i);
+      w.pos = p;
+      return;
+    }
+  }
+  w.lenBytes(utf8Encoder.encode(v));
 }
 
 function corrupt(what: string, offset: number): DoSQLError {
