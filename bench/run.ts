@@ -21,6 +21,11 @@ switch (which) {
     await main(rest);
     break;
   }
+  case 'flights': {
+    const { main } = await import('./flights.js');
+    await main(rest);
+    break;
+  }
   case 'report': {
     const { main } = await import('./report.js');
     await main();
