@@ -621,6 +621,36 @@ export class LsmEngine {
   }
 
   /**
+   * `scanRaw` in batches of up to `batch` entries: one async step per batch instead of per
+   * row, for bulk readers (table scans).
+   */
+  async *scanRawBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, batch = 256): AsyncGenerator<KvEntry[]> {
+    const src = this.sources();
+    src.version.ref();
+    const it = new MvccIterator(mergedIterator(src), asOf, { lower, upper }, reverse);
+    try {
+      let out: KvEntry[] = [];
+      for (;;) {
+        const p = it.next();
+        if (p) await p;
+        const e = it.entry();
+        if (!e) break;
+        out.push(new KvEntry(e.userKey, e.value, e.lsn));
+        if (out.length >= batch) {
+          this.opsSinceYield += out.length;
+          if (this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
+          yield out;
+          out = [];
+        }
+      }
+      if (out.length) yield out;
+    } finally {
+      it.close();
+      src.version.unref();
+    }
+  }
+
+  /**
    * Versions of the user keys in [lower, upper) with LSN <= `asOf` (already checked by
    * `readPoint`), in key order and, per key, newest first. `all` false: only the newest
    * version per key, tombstones included (value null) — what branch overlays need. `all`

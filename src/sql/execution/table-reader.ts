@@ -47,9 +47,26 @@ export class TableReader {
     return row;
   }
 
+  /**
+   * Column positions the query reads (set by the planner: a live set filled while expressions
+   * compile); undefined means all. Other TEXT/BLOB columns are not decoded.
+   */
+  used?: ReadonlySet<number>;
+  private neededSlots: Uint8Array | undefined | null = null;
+
+  private needed(): Uint8Array | undefined {
+    if (this.neededSlots !== null) return this.neededSlots;
+    if (!this.used) return (this.neededSlots = undefined);
+    const m = new Uint8Array(this.table.nextColumnId);
+    this.table.columns.forEach((c, i) => {
+      if (this.used!.has(i)) m[c.id] = 1;
+    });
+    return (this.neededSlots = m);
+  }
+
   decodeInto(row: Row, uk: Uint8Array, value: Uint8Array, branch: number): void {
     const slots = this.slots;
-    const n = decodeRowInto(value, slots);
+    const n = decodeRowInto(value, slots, this.needed());
     const cols = this.table.columns;
     const off = this.offset;
     for (let i = 0; i < cols.length; i++) {
@@ -83,15 +100,11 @@ export class TableReader {
     const kv = this.kv(env);
     const branch = kv.branch;
     const b = this.bounds(branch);
-    let batch: Row[] = [];
-    for await (const e of kv.scan(lower ?? b.lower, upper ?? b.upper, reverse)) {
-      batch.push(this.decode(e.uk, e.value, branch));
-      if (batch.length >= BATCH_ROWS) {
-        yield batch;
-        batch = [];
-      }
+    for await (const entries of kv.scanBatches(lower ?? b.lower, upper ?? b.upper, reverse, BATCH_ROWS)) {
+      const batch: Row[] = new Array(entries.length);
+      for (let i = 0; i < entries.length; i++) batch[i] = this.decode(entries[i]!.uk, entries[i]!.value, branch);
+      yield batch;
     }
-    if (batch.length) yield batch;
   }
 
   /** The row with this key tuple, or undefined. */

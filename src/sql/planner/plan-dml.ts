@@ -49,6 +49,7 @@ function tableLeaf(t: TableSchema, alias: string | undefined, scope: Scope, pc: 
   const from = buildFrom({ kind: 'table', name: t.name, ...(alias ? { alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const leaf = from.leaves[0]!;
   leaf.reader!.width = scope.width;
+  leaf.reader!.used = undefined; // rows get rewritten whole
   return leaf;
 }
 
@@ -323,6 +324,7 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const returning = compileReturning(stmt.returning, scope, pc);
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
   const reader = from.leaves[0]!.reader!;
+  reader.used = undefined; // rows get rewritten whole
   return {
     columns: returning.names,
     describe: () => {
@@ -376,6 +378,7 @@ function planDeleteBody(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const indexes = pc.catalog.indexesOf(t.name);
   const returning = compileReturning(stmt.returning, scope, pc);
   const reader = from.leaves[0]!.reader!;
+  reader.used = undefined; // index entries of deleted rows need every indexed column
   return {
     columns: returning.names,
     describe: () => {

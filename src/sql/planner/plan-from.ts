@@ -108,7 +108,7 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
           (src) => ({
             src,
             table: t,
-            reader: new TableReader(t, 0, src.offset, columnDefaults(t)),
+            reader: withUsed(new TableReader(t, 0, src.offset, columnDefaults(t)), src.used),
             label: item.alias ? `${t.name} AS ${item.alias}` : t.name,
             ...(item.temporal ? { temporal: item.temporal } : {}),
           }),
@@ -275,7 +275,7 @@ function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: 
       scope,
       leaves,
       (src) => {
-        const reader = new TableReader(t, 0, src.offset, columnDefaults(t));
+        const reader = withUsed(new TableReader(t, 0, src.offset, columnDefaults(t)), src.used);
         // The read view is resolved per execution, so the plan can be cached and reused.
         reader.view = (env) => bindingOf(env, item, 'asOf').view;
         return { src, table: t, reader, label: `${item.alias ? `${t.name} AS ${item.alias}` : t.name} (${b.label})` };
@@ -337,4 +337,9 @@ function historyPlan(t: TableSchema, item: TableRef, base: number, width: number
       return rows;
     },
   };
+}
+
+function withUsed(r: TableReader, used: ReadonlySet<number>): TableReader {
+  r.used = used;
+  return r;
 }

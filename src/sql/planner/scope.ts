@@ -26,6 +26,8 @@ export interface ScopeSource {
   readonly rowidColumn: number;
   /** Column names merged by USING/NATURAL into an earlier source: unqualified refs go there. */
   readonly mergedNames: Set<string>;
+  /** Columns (indexes into `columns`) some expression references: what readers must decode. */
+  readonly used: Set<number>;
 }
 
 export interface Resolved {
@@ -52,7 +54,7 @@ export class Scope {
   }
 
   addSource(name: string, columns: readonly SourceColumn[], rowidColumn = -1): ScopeSource {
-    const s: ScopeSource = { name, columns, offset: this.width, index: this.sources.length, rowidColumn, mergedNames: new Set() };
+    const s: ScopeSource = { name, columns, offset: this.width, index: this.sources.length, rowidColumn, mergedNames: new Set(), used: new Set() };
     this.sources.push(s);
     this.width += columns.length;
     return s;
@@ -79,6 +81,7 @@ export class Scope {
       if (idx < 0) continue;
       if (found) throw new DoSQLError('SQL_ERROR', `sql: ambiguous column name: ${table ? `${table}.` : ''}${column}`);
       const c = src.columns[idx]!;
+      src.used.add(idx);
       found = { level: this.level, index: src.offset + idx, source: src.index, affinity: c.affinity, collation: c.collation };
     }
     return found;

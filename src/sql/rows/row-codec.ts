@@ -107,10 +107,11 @@ function corrupt(what: string, offset: number): DoSQLError {
 }
 
 /**
- * Decodes a row value into `out` (index = column id), returning the slot count.
+ * Decodes a row value into `out` (index = column id), returning the slot count. With
+ * `needed`, TEXT/BLOB slots whose entry is 0 are skipped (left null).
  * Throws CORRUPTION naming the offset on a bad magic, version or tag.
  */
-export function decodeRowInto(b: Uint8Array, out: SqlValue[]): number {
+export function decodeRowInto(b: Uint8Array, out: SqlValue[], needed?: Uint8Array): number {
   if (b.length < 3 || b[0] !== ROW_MAGIC) throw corrupt('bad magic', 0);
   if (b[1] !== ROW_VERSION) throw new DoSQLError('UNSUPPORTED_FORMAT_VERSION', `sql: row format version ${b[1]} is not supported (this build reads ${ROW_VERSION})`);
   const c = { pos: 2 };
@@ -151,7 +152,9 @@ export function decodeRowInto(b: Uint8Array, out: SqlValue[]): number {
         const len = getUvarint(b, c);
         p = c.pos;
         if (p + len > b.length) throw corrupt('truncated string', p);
-        out[i] = tag === TAG_TEXT ? utf8Decoder.decode(b.subarray(p, p + len)) : b.slice(p, p + len);
+        // Slots nobody reads are skipped undecoded (projection pushdown).
+        if (needed && !needed[i]) out[i] = null;
+        else out[i] = tag === TAG_TEXT ? utf8Decoder.decode(b.subarray(p, p + len)) : b.slice(p, p + len);
         p += len;
         break;
       }

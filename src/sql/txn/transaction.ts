@@ -151,6 +151,34 @@ export class Transaction {
     }
   }
 
+  /**
+   * `scan` in batches: with no pending writes in the range and no branch layers, straight
+   * from the engine one batch per async step (table scans); otherwise `scan`, batched.
+   */
+  async *scanBatches(lower: Uint8Array, upper: Uint8Array, reverse = false, batch = 256): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array }[]> {
+    const noOverlay = this.writes.size === 0 || (() => {
+      const all = this.sortedWrites();
+      return lowerBound(all, lower) === lowerBound(all, upper);
+    })();
+    if (noOverlay && this.layers.length === 1) {
+      for await (const b of this.engine.scanRawBatches(lower, upper, this.readLsn, reverse, batch)) {
+        const out = new Array<{ uk: Uint8Array; value: Uint8Array }>(b.length);
+        for (let i = 0; i < b.length; i++) out[i] = { uk: b[i]!.rawKey, value: b[i]!.value };
+        yield out;
+      }
+      return;
+    }
+    let out: { uk: Uint8Array; value: Uint8Array }[] = [];
+    for await (const e of this.scan(lower, upper, reverse)) {
+      out.push(e);
+      if (out.length >= batch) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length) yield out;
+  }
+
   /** Committed entries of [lower, upper) visible to this transaction (all layers). */
   private async *committed(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<{ rawKey: Uint8Array; value: Uint8Array }> {
     if (this.layers.length === 1) {
