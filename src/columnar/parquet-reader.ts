@@ -1,0 +1,224 @@
+// Reads our Parquet files with hyparquet (pure JS, runs in workerd) and fzstd: footer,
+// row-group pruning, then the selected columns of the selected row groups.
+import { decompress as zstdDecompress } from 'fzstd';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnData, type Compressors, type FileMetaData } from 'hyparquet';
+import { DoSQLError, asIoError } from '../errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { describeParquet, RAW_BYTES_PARSERS, type FileStats, type ParquetColumnInfo } from './parquet-stats.js';
+import { selectRowGroups, type StatsPredicate } from './row-group-pruning.js';
+import type { ColumnValue } from './schema.js';
+import { decodeShadow } from './shadow-codec.js';
+
+/** A Parquet file to read: whole bytes in memory, or ranges fetched on demand. */
+export interface ParquetSource {
+  /** Name for error messages (the object key). */
+  readonly name: string;
+  readonly byteLength: number;
+  /** Bytes [start, end). */
+  slice(start: number, end: number): Promise<Uint8Array>;
+}
+
+/** A source over bytes already in memory. */
+export function bytesSource(bytes: Uint8Array, name = 'parquet'): ParquetSource {
+  return { name, byteLength: bytes.byteLength, slice: (start, end) => Promise.resolve(bytes.subarray(start, end)) };
+}
+
+/** A source over one object: one HEAD now, then one ranged GET per byte range hyparquet plans. */
+export async function objectStoreSource(store: ObjectStore, key: string): Promise<ParquetSource> {
+  const info = await store.head(key).catch((e: unknown) => {
+    throw asIoError('columnar', 'head', key, e);
+  });
+  if (!info) throw new DoSQLError('NOT_FOUND', `columnar: no object ${key} in ${store.name}`, { details: { file: key } });
+  return {
+    name: key,
+    byteLength: info.size,
+    async slice(start, end) {
+      const got = await store.get(key, { range: { offset: start, length: end - start } }).catch((e: unknown) => {
+        throw asIoError('columnar', 'get', key, e);
+      });
+      if (!got || got.data.byteLength !== end - start) {
+        throw new DoSQLError('CORRUPTION', `columnar: ${key} ended before byte ${end} in ${store.name}`, {
+          details: { file: key, offset: start },
+        });
+      }
+      return got.data;
+    },
+  };
+}
+
+/** An opened file: its source, parsed footer and described statistics. */
+export interface OpenedParquet {
+  readonly source: ParquetSource;
+  readonly metadata: FileMetaData;
+  readonly stats: FileStats;
+}
+
+/** Reads and parses the footer (one ranged read of up to 64 KiB, a second if the footer is larger). */
+export async function openParquet(source: ParquetSource): Promise<OpenedParquet> {
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(asyncBuffer(source), { parsers: RAW_BYTES_PARSERS, initialFetchSize: 64 * 1024 });
+  } catch (e) {
+    if (e instanceof DoSQLError) throw e;
+    throw new DoSQLError('CORRUPTION', `columnar: unreadable Parquet footer in ${source.name}: ${(e as Error).message}`, {
+      cause: e,
+      details: { file: source.name },
+    });
+  }
+  return { source, metadata, stats: describeParquet(metadata, source.byteLength, source.name) };
+}
+
+export interface ReadParquetOptions {
+  /** Columns to return, in this order. Default: every column except shadow columns. */
+  columns?: readonly string[];
+  /** Row groups to consider (file order is kept). Default: all. */
+  rowGroups?: readonly number[];
+  /** Conjunction used to skip row groups by statistics; rows are NOT filtered within a group. */
+  where?: readonly StatsPredicate[];
+}
+
+/** One row group's requested columns, each an array of values in row order. */
+export interface RowGroupColumns {
+  readonly rowGroup: number;
+  readonly firstRow: number;
+  readonly columns: readonly ColumnValue[][];
+}
+
+/** The row groups a read would visit after `rowGroups` and `where` are applied. */
+export function plannedRowGroups(file: OpenedParquet, options: ReadParquetOptions = {}): number[] {
+  const all = options.where?.length ? selectRowGroups(file.stats, options.where) : file.stats.rowGroups.map((g) => g.index);
+  if (!options.rowGroups) return all;
+  for (const g of options.rowGroups) {
+    if (!Number.isInteger(g) || g < 0 || g >= file.stats.rowGroups.length) {
+      throw new DoSQLError('INVALID_ARGUMENT', `columnar: ${file.source.name} has no row group ${g}`);
+    }
+  }
+  const wanted = new Set(options.rowGroups);
+  return all.filter((g) => wanted.has(g));
+}
+
+/**
+ * Yields the selected columns of each planned row group, in file order. Values come back
+ * in their storage class: long as bigint, double as number, string as string, binary as a
+ * fresh Uint8Array; off-type values are restored from the column's shadow column.
+ * Throws `INVALID_ARGUMENT` for an unknown column, `CORRUPTION` for undecodable data.
+ */
+export async function* readRowGroups(file: OpenedParquet, options: ReadParquetOptions = {}): AsyncGenerator<RowGroupColumns> {
+  const infos = file.stats.columns.map((c) => c.column);
+  const wanted = options.columns ?? infos.filter((c) => c.shadowOf === undefined).map((c) => c.name);
+  const selected = wanted.map((name) => {
+    const col = infos.find((c) => c.name === name);
+    if (!col) throw new DoSQLError('INVALID_ARGUMENT', `columnar: ${file.source.name} has no column "${name}"`);
+    const shadow = col.fieldId === null ? undefined : infos.find((c) => c.shadowOf === col.fieldId);
+    return { col, shadow };
+  });
+  const physical = [...new Set(selected.flatMap((s) => (s.shadow ? [s.col.name, s.shadow.name] : [s.col.name])))];
+  for (const g of plannedRowGroups(file, options)) {
+    const group = file.stats.rowGroups[g]!;
+    const raw = await readGroup(file, physical, group.firstRow, group.rowCount);
+    const columns = selected.map(({ col, shadow }) => {
+      const typed = convert(raw.get(col.name)!, col, file.source.name);
+      if (!shadow) return typed;
+      const tagged = raw.get(shadow.name)!;
+      for (let i = 0; i < typed.length; i++) {
+        const t = tagged[i];
+        if (t instanceof Uint8Array) typed[i] = decodeShadow(t, file.source.name);
+      }
+      return typed;
+    });
+    yield { rowGroup: g, firstRow: group.firstRow, columns };
+  }
+}
+
+/** All selected rows as arrays of values in `columns` order, plus the row groups read. */
+export async function readParquetRows(
+  file: OpenedParquet,
+  options: ReadParquetOptions = {},
+): Promise<{ rows: ColumnValue[][]; rowGroupsRead: number[] }> {
+  const rows: ColumnValue[][] = [];
+  const rowGroupsRead: number[] = [];
+  for await (const g of readRowGroups(file, options)) {
+    rowGroupsRead.push(g.rowGroup);
+    const n = g.columns[0]?.length ?? file.stats.rowGroups[g.rowGroup]!.rowCount;
+    for (let r = 0; r < n; r++) rows.push(g.columns.map((c) => c[r]!));
+  }
+  return { rows, rowGroupsRead };
+}
+
+/** All selected values column by column (each column concatenated over the row groups read). */
+export async function readParquetColumns(
+  file: OpenedParquet,
+  options: ReadParquetOptions = {},
+): Promise<{ columns: ColumnValue[][]; rowGroupsRead: number[] }> {
+  let columns: ColumnValue[][] | undefined;
+  const rowGroupsRead: number[] = [];
+  for await (const g of readRowGroups(file, options)) {
+    rowGroupsRead.push(g.rowGroup);
+    if (!columns) columns = g.columns.map((c) => c.slice());
+    else g.columns.forEach((c, i) => columns![i]!.push(...c));
+  }
+  const width = options.columns?.length ?? file.stats.columns.filter((c) => c.column.shadowOf === undefined).length;
+  return { columns: columns ?? Array.from({ length: width }, () => []), rowGroupsRead };
+}
+
+/** zstd through fzstd only: hyparquet-compressors' snappy compiles wasm at run time, which workerd forbids. */
+const COMPRESSORS: Compressors = {
+  ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
+};
+
+async function readGroup(file: OpenedParquet, columns: string[], rowStart: number, rowCount: number): Promise<Map<string, unknown[]>> {
+  const out = new Map(columns.map((c) => [c, new Array<unknown>(rowCount)] as const));
+  const rowEnd = rowStart + rowCount;
+  const take = (chunk: ColumnData): void => {
+    const dest = out.get(chunk.columnName);
+    if (!dest) return;
+    const data = chunk.columnData as ArrayLike<unknown>;
+    const from = Math.max(chunk.rowStart, rowStart);
+    const to = Math.min(chunk.rowEnd, rowEnd);
+    for (let r = from; r < to; r++) dest[r - rowStart] = data[r - chunk.rowStart];
+  };
+  try {
+    await parquetRead({
+      file: asyncBuffer(file.source),
+      metadata: file.metadata,
+      columns,
+      rowStart,
+      rowEnd,
+      compressors: COMPRESSORS,
+      utf8: false,
+      onChunk: take,
+    });
+  } catch (e) {
+    if (e instanceof DoSQLError) throw e;
+    throw new DoSQLError('CORRUPTION', `columnar: cannot decode rows ${rowStart}..${rowEnd} of ${file.source.name}: ${(e as Error).message}`, {
+      cause: e,
+      details: { file: file.source.name },
+    });
+  }
+  return out;
+}
+
+function convert(raw: unknown[], col: ParquetColumnInfo, file: string): ColumnValue[] {
+  const out = new Array<ColumnValue>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (v === null || v === undefined) out[i] = null;
+    else if (col.type === 'long' && typeof v === 'bigint') out[i] = v;
+    else if (col.type === 'double' && typeof v === 'number') out[i] = v;
+    else if (col.type === 'string' && typeof v === 'string') out[i] = v;
+    else if (col.type === 'binary' && v instanceof Uint8Array) out[i] = v.slice();
+    else throw new DoSQLError('CORRUPTION', `columnar: column "${col.name}" of ${file} decoded a ${typeof v} at row ${i}`, { details: { file } });
+  }
+  return out;
+}
+
+function asyncBuffer(source: ParquetSource): AsyncBuffer {
+  return {
+    byteLength: source.byteLength,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const b = await source.slice(start, end ?? source.byteLength);
+      if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
+      return b.slice().buffer as ArrayBuffer;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The columnar schema: named, typed columns with stable field ids (docs/format/columnar.md).
+import { DoSQLError } from '../errors.js';
+import {
+  COLUMN_KIND,
+  COLUMN_LSN,
+  COLUMN_TS,
+  FIELD_ID_KIND,
+  FIELD_ID_LSN,
+  FIELD_ID_TS,
+  MAX_USER_FIELD_ID,
+  RESERVED_PREFIX,
+} from './format.js';
+
+/**
+ * One value as the SQL layer holds it (SQLite's five storage classes, datatype3.html §2):
+ * NULL, INTEGER (bigint, signed 64-bit), REAL (number), TEXT (string), BLOB (Uint8Array).
+ * Declared here because `src/columnar` sits below `src/sql`.
+ */
+export type ColumnValue = null | bigint | number | string | Uint8Array;
+
+/**
+ * Column types and their Parquet encoding: `long` INT64, `double` DOUBLE,
+ * `string` BYTE_ARRAY (STRING), `binary` BYTE_ARRAY. The matching storage classes are
+ * bigint, number, string and Uint8Array; other values go to a shadow column (see arrow-encode.ts).
+ */
+export type ColumnType = 'long' | 'double' | 'string' | 'binary';
+
+export interface ColumnDef {
+  readonly name: string;
+  /** Stable id across renames; user ids are 1..2147483443 (Iceberg field ids). */
+  readonly fieldId: number;
+  readonly type: ColumnType;
+  /** False makes the Parquet column REQUIRED; a NULL in it is then rejected on write. */
+  readonly nullable: boolean;
+}
+
+export interface ColumnarSchema {
+  readonly columns: readonly ColumnDef[];
+}
+
+/** The system columns every columnar run carries after the table's columns. */
+export const SYSTEM_COLUMNS: readonly ColumnDef[] = [
+  { name: COLUMN_LSN, fieldId: FIELD_ID_LSN, type: 'long', nullable: false },
+  { name: COLUMN_TS, fieldId: FIELD_ID_TS, type: 'long', nullable: false },
+  { name: COLUMN_KIND, fieldId: FIELD_ID_KIND, type: 'long', nullable: false },
+];
+
+const TYPES: ReadonlySet<string> = new Set(['long', 'double', 'string', 'binary']);
+
+function isSystemColumn(c: ColumnDef): boolean {
+  return SYSTEM_COLUMNS.some((s) => s.name === c.name && s.fieldId === c.fieldId && s.type === c.type);
+}
+
+/**
+ * Checks names and field ids are unique, types known, and that reserved names
+ * (`_dosql_` prefix) and ids (> 2147483443) are used only by the system columns.
+ * Throws `INVALID_ARGUMENT` naming the offending column.
+ */
+export function validateSchema(schema: ColumnarSchema): void {
+  const names = new Set<string>();
+  const ids = new Set<number>();
+  for (const c of schema.columns) {
+    const bad = (why: string): DoSQLError =>
+      new DoSQLError('INVALID_ARGUMENT', `columnar: column "${c.name}" (field id ${c.fieldId}): ${why}`);
+    if (!TYPES.has(c.type)) throw bad(`unknown type ${String(c.type)}`);
+    if (names.has(c.name)) throw bad('duplicate name');
+    if (ids.has(c.fieldId)) throw bad('duplicate field id');
+    names.add(c.name);
+    ids.add(c.fieldId);
+    if (isSystemColumn(c)) continue;
+    if (c.name.startsWith(RESERVED_PREFIX)) throw bad(`names starting with ${RESERVED_PREFIX} are reserved`);
+    if (!Number.isInteger(c.fieldId) || c.fieldId < 1 || c.fieldId > MAX_USER_FIELD_ID) {
+      throw bad(`field ids must be integers in [1, ${MAX_USER_FIELD_ID}]`);
+    }
+  }
+}
+
+/** The schema with the three system columns appended (the layout of a columnar run). */
+export function withSystemColumns(schema: ColumnarSchema): ColumnarSchema {
+  return { columns: [...schema.columns, ...SYSTEM_COLUMNS] };
+}
+
+/** An Iceberg v2 schema (spec "Schemas and Data Types") in its JSON form. */
+export interface IcebergSchemaJson {
+  readonly type: 'struct';
+  readonly 'schema-id': number;
+  readonly fields: readonly { id: number; name: string; required: boolean; type: ColumnType }[];
+}
+
+/** The Iceberg schema of a file's columns, written into its `iceberg.schema` metadata. */
+export function icebergSchema(schema: ColumnarSchema, schemaId = 0): IcebergSchemaJson {
+  return {
+    type: 'struct',
+    'schema-id': schemaId,
+    fields: schema.columns.map((c) => ({ id: c.fieldId, name: c.name, required: !c.nullable, type: c.type })),
+  };
+}
