@@ -2,6 +2,11 @@
 // tiers in local folders), or in memory for tests. Flushes and compactions run on worker
 // threads when the data is in a folder.
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { initParquet } from '../columnar/index.js';
+import type { Warehouse } from '../sql/api/iceberg-publish.js';
 import { DoSQLError } from '../errors.js';
 import type { Retention } from '../compaction/retention.js';
 import type { CompactionOptions } from '../compaction/options.js';
@@ -33,6 +38,22 @@ export interface DBOptions {
   workerThreads?: boolean;
   /** Engine reads/commits between yields to the event loop (tests use small values). */
   yieldEveryOps?: number;
+  /**
+   * The cold tier's Iceberg warehouse: objects under `prefix` (default 'cold/warehouse') of
+   * `store` (default: the database's own store, i.e. `<db folder>/cold/warehouse`), seen by
+   * readers under `url` (default `file://<that folder>` for folders, `mem://<name>/...` in memory).
+   */
+  warehouse?: { store?: ObjectStore; prefix?: string; url?: string; namespace?: string };
+}
+
+let parquetLoaded = false;
+
+/** Loads parquet-wasm's wasm from node_modules once (workerd passes its module import instead). */
+function ensureParquet(): void {
+  if (parquetLoaded) return;
+  const require = createRequire(import.meta.url);
+  initParquet(readFileSync(require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')));
+  parquetLoaded = true;
 }
 
 /**
@@ -44,11 +65,22 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   if (!/^[A-Za-z0-9_.-]+$/.test(name) || name === '.' || name === '..') {
     throw new DoSQLError('INVALID_ARGUMENT', `sql: database name must use letters, digits, '_', '-' or '.', got ${JSON.stringify(name)}`);
   }
+  let store: ObjectStore;
+  const folder = resolve(options.path ?? `.dosql/${name}`);
+  if (options.store) store = options.store;
+  else if (options.storage === 'memory') store = new MemoryObjectStore();
+  else store = new FsObjectStore(folder);
+  const w = options.warehouse ?? {};
+  const prefix = w.prefix ?? 'cold/warehouse';
+  const onDisk = !options.store && options.storage !== 'memory' && !w.store;
+  const warehouse: Warehouse = {
+    store: w.store ?? store,
+    prefix,
+    url: w.url ?? (onDisk ? pathToFileURL(`${folder}/${prefix}`).href : `mem://${name}/${prefix}`),
+    namespace: w.namespace ?? 'default',
+  };
+  ensureParquet();
   const open = async (): Promise<LsmEngine> => {
-    let store: ObjectStore;
-    if (options.store) store = options.store;
-    else if (options.storage === 'memory') store = new MemoryObjectStore();
-    else store = new FsObjectStore(resolve(options.path ?? `.dosql/${name}`));
     const useWorkers = options.workerThreads ?? (!options.store && options.storage !== 'memory');
     return LsmEngine.open({
       store,
@@ -61,5 +93,5 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       ...(options.yieldEveryOps ? { yieldEveryOps: options.yieldEveryOps } : {}),
     });
   };
-  return new Database(open, name);
+  return new Database(open, name, warehouse);
 }

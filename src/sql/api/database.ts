@@ -41,6 +41,7 @@ function big(_k: string, v: unknown): unknown {
 import type { Layer } from '../txn/layers.js';
 import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
 import { commits } from './commit-log.js';
+import { publishTable, tableSnapshots, type Warehouse } from './iceberg-publish.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
@@ -96,6 +97,8 @@ export class Database {
   constructor(
     open: () => Promise<LsmEngine>,
     readonly name: string,
+    /** Where Iceberg snapshots of the tables are published (the cold tier's catalog). */
+    private readonly warehouse?: Warehouse,
   ) {
     this.ready = open().then(async (engine) => {
       this.engineRef = engine;
@@ -694,6 +697,54 @@ export class Database {
     }
     for (const [k, v] of a) if (!b.has(k)) out.removed.push(v);
     return out;
+  }
+
+  // ---------------------------------------------------------------- cold tier (Iceberg)
+
+  /**
+   * Compacts the engine (`full`: to one sorted level). With `tier: 'cold'` also publishes
+   * every table of the current branch as an Iceberg v2 snapshot of its state at the current
+   * LSN (docs/format/iceberg.md). Returns the snapshots published.
+   */
+  async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<{ published: { table: string; snapshotId: bigint; lsn: number }[] }> {
+    const engine = await this.eng();
+    await engine.compact({ full: options.full ?? false });
+    if (options.tier !== 'cold') return { published: [] };
+    return { published: await this.publishIceberg() };
+  }
+
+  /** Publishes tables (default: all) as Iceberg snapshots of their state at the current LSN. */
+  async publishIceberg(tables?: readonly string[]): Promise<{ table: string; snapshotId: bigint; lsn: number }[]> {
+    const engine = await this.eng();
+    const w = this.requireWarehouse();
+    const view = this.begin(engine);
+    try {
+      const names = tables ?? view.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
+      const out: { table: string; snapshotId: bigint; lsn: number }[] = [];
+      for (const name of names) {
+        const r = await publishTable(view, view.catalog.table(name), w, engine.clockNow());
+        out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
+      }
+      return out;
+    } finally {
+      view.release();
+    }
+  }
+
+  /** The Iceberg snapshots of `table`: `{ snapshotId, lsn, timestampMs, metadataPath }`. */
+  async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
+    await this.eng();
+    return tableSnapshots(this.requireWarehouse(), table);
+  }
+
+  /** Root URL of the Iceberg warehouse (hand `<root>/<namespace>/<table>` to other engines). */
+  warehousePath(): string {
+    return this.requireWarehouse().url;
+  }
+
+  private requireWarehouse(): Warehouse {
+    if (!this.warehouse) throw new DoSQLError('NOT_SUPPORTED', `sql: database ${this.name} has no cold tier configured`);
+    return this.warehouse;
   }
 
   /** @internal A read-only view (and its schema) at a resolved point; release the view. */

@@ -1,0 +1,138 @@
+// Publishing SQL tables as Apache Iceberg v2 snapshots (docs/format/iceberg.md): for each
+// table, the current state as of one LSN — one row per primary key, no superseded versions, no
+// deleted rows — written as a Parquet data file with Iceberg field ids (stable column id + 1),
+// then committed as a new snapshot whose summary records the LSN. An Iceberg reader of that
+// snapshot sees what `SELECT * FROM t FOR SYSTEM_TIME AS OF LSN n` returns in dosql.
+//
+// Value mapping (Iceberg columns are typed, SQLite's are not): INTEGER → long, REAL and
+// NUMERIC → double (integers widened), TEXT and untyped → string (numbers rendered as SQLite
+// text), BLOB → binary. A value that still does not fit its column is kept for dosql in the
+// columnar shadow column and reads as NULL to other engines (docs/format/columnar.md).
+import { DoSQLError } from '../../errors.js';
+import { columnStats, writeParquet, type ColumnarSchema, type ColumnType, type ColumnValue } from '../../columnar/index.js';
+import { encodeBound } from '../../iceberg/bounds.js';
+import { listSnapshots, publishSnapshot, type PublishResult } from '../../iceberg/publisher.js';
+import type { DataFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../../iceberg/types.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { TableSchema } from '../catalog/schema.js';
+import type { Row } from '../execution/env.js';
+import { TableReader } from '../execution/table-reader.js';
+import { ExecEnv } from '../execution/env.js';
+import { columnDefaults } from '../planner/plan-from.js';
+import type { Transaction } from '../txn/transaction.js';
+import { toText } from '../types/convert.js';
+import type { SqlValue } from '../types/value.js';
+
+/** Where published tables go: `<prefix>/<namespace>/<table>` in `store`, seen by readers under `url`. */
+export interface Warehouse {
+  readonly store: ObjectStore;
+  readonly prefix: string;
+  readonly url: string;
+  readonly namespace: string;
+}
+
+export function tableLocation(w: Warehouse, table: string): IcebergTableLocation {
+  const t = table.toLowerCase();
+  return { prefix: `${w.prefix}/${w.namespace}/${t}`, url: `${w.url.replace(/\/$/, '')}/${w.namespace}/${t}` };
+}
+
+function columnType(t: TableSchema, i: number): ColumnType {
+  if (i === t.rowidAlias) return 'long';
+  switch (t.columns[i]!.affinity) {
+    case 'INTEGER':
+      return 'long';
+    case 'REAL':
+    case 'NUMERIC':
+      return 'double';
+    case 'BLOB':
+      return t.columns[i]!.type === '' ? 'string' : 'binary';
+    default:
+      return 'string';
+  }
+}
+
+const ICEBERG_TYPE: Record<ColumnType, IcebergPrimitiveType> = { long: 'long', double: 'double', string: 'string', binary: 'binary' };
+
+function fit(v: SqlValue, type: ColumnType): ColumnValue {
+  if (v === null) return null;
+  switch (type) {
+    case 'double':
+      return typeof v === 'bigint' ? Number(v) : v;
+    case 'long':
+      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v;
+    case 'string':
+      return typeof v === 'bigint' || typeof v === 'number' ? toText(v) : v;
+    default:
+      return v;
+  }
+}
+
+/** Publishes the state of `t` visible to `view` (its read LSN) as a new Iceberg snapshot. */
+export async function publishTable(view: Transaction, t: TableSchema, w: Warehouse, timestampMs: number): Promise<PublishResult> {
+  const width = t.columns.length + (t.withoutRowid ? 0 : 1);
+  const reader = new TableReader(t, width, 0, columnDefaults(t));
+  const types = t.columns.map((_, i) => columnType(t, i));
+  const env = new ExecEnv(view, [], { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, timestampMs, () => 0n);
+  const rows: ColumnValue[][] = [];
+  for await (const batch of reader.scan(env)) {
+    for (const r of batch as Row[]) rows.push(t.columns.map((_, i) => fit(r[i]!, types[i]!)));
+  }
+  const schema: ColumnarSchema = {
+    columns: t.columns.map((c, i) => ({ name: c.name, fieldId: c.id + 1, type: types[i]!, nullable: !(c.notNull || i === t.rowidAlias) })),
+  };
+  const iceberg: IcebergSchema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: schema.columns.map((c) => ({ id: c.fieldId, name: c.name, required: !c.nullable, type: ICEBERG_TYPE[c.type] })),
+  };
+  const loc = tableLocation(w, t.name);
+  const lsn = view.readLsn;
+  const dataFiles: DataFileInfo[] = [];
+  if (rows.length > 0) {
+    const written = writeParquet(rows, schema, { compression: 'zstd' });
+    const rel = `data/${String(lsn).padStart(12, '0')}-${crypto.randomUUID()}.parquet`;
+    await w.store.put(`${loc.prefix}/${rel}`, written.bytes, { condition: { ifNoneMatch: '*' } });
+    const stats = columnStats(written.bytes, rel);
+    const byId = new Map(schema.columns.map((c) => [c.fieldId, c]));
+    const columnSizes = new Map<number, number>();
+    const valueCounts = new Map<number, number>();
+    const nullValueCounts = new Map<number, number>();
+    const lowerBounds = new Map<number, Uint8Array>();
+    const upperBounds = new Map<number, Uint8Array>();
+    for (const c of stats.columns) {
+      const id = c.column.fieldId;
+      const def = id === undefined || id === null ? undefined : byId.get(id);
+      if (id === undefined || id === null || !def) continue;
+      columnSizes.set(id, c.columnSize);
+      valueCounts.set(id, c.valueCount);
+      if (c.nullValueCount !== null) nullValueCounts.set(id, c.nullValueCount);
+      if (c.lowerBound !== undefined && c.lowerBound !== null) lowerBounds.set(id, encodeBound(ICEBERG_TYPE[def.type], c.lowerBound as never));
+      if (c.upperBound !== undefined && c.upperBound !== null) upperBounds.set(id, encodeBound(ICEBERG_TYPE[def.type], c.upperBound as never));
+    }
+    dataFiles.push({ path: rel, recordCount: stats.recordCount, fileSizeBytes: stats.fileSizeInBytes, columnSizes, valueCounts, nullValueCounts, lowerBounds, upperBounds });
+  }
+  const existing = await listSnapshots(w.store, loc);
+  return publishSnapshot(w.store, loc, {
+    schema: iceberg,
+    dataFiles,
+    lsn: BigInt(lsn),
+    timestampMs,
+    ...(dataFiles.length === 0 && existing.length > 0 ? { removeAll: true } : {}),
+  });
+}
+
+/** Snapshots of a published table: id, the dosql LSN it reflects, time and metadata file. */
+export async function tableSnapshots(w: Warehouse, table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
+  const loc = tableLocation(w, table);
+  return (await listSnapshots(w.store, loc)).map((s) => ({
+    snapshotId: s.snapshotId,
+    lsn: s.lsn === undefined ? -1 : Number(s.lsn),
+    timestampMs: s.timestampMs,
+    metadataPath: s.metadataKey === null ? '' : `${loc.url}/${s.metadataKey.slice(loc.prefix.length + 1)}`,
+  }));
+}
+
+export function requireTable(t: TableSchema | undefined, name: string): TableSchema {
+  if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${name}`);
+  return t;
+}
