@@ -41,7 +41,7 @@ function big(_k: string, v: unknown): unknown {
 import type { Layer } from '../txn/layers.js';
 import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
 import { commits } from './commit-log.js';
-import { publishTable, tableSnapshots, type Warehouse } from './iceberg-publish.js';
+import { publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
@@ -735,6 +735,23 @@ export class Database {
   async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
     await this.eng();
     return tableSnapshots(this.requireWarehouse(), table);
+  }
+
+  /**
+   * Deletes files in the tables' Iceberg folders that no metadata version references (left by
+   * a publish that crashed or lost a race). Run it when no publish is in flight.
+   */
+  async cleanupIceberg(tables?: readonly string[]): Promise<{ table: string; removed: string[] }[]> {
+    const engine = await this.eng();
+    const w = this.requireWarehouse();
+    const names = tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
+    void engine;
+    const out: { table: string; removed: string[] }[] = [];
+    for (const name of names) {
+      const removed = await removeOrphans(w, name);
+      out.push({ table: name, removed });
+    }
+    return out;
   }
 
   /** Root URL of the Iceberg warehouse (hand `<root>/<namespace>/<table>` to other engines). */

@@ -11,7 +11,9 @@
 import { DoSQLError } from '../../errors.js';
 import { columnStats, writeParquet, type ColumnarSchema, type ColumnType, type ColumnValue } from '../../columnar/index.js';
 import { encodeBound } from '../../iceberg/bounds.js';
-import { listSnapshots, publishSnapshot, type PublishResult } from '../../iceberg/publisher.js';
+import { listSnapshots, publishSnapshot, writeVersionHint, type PublishResult } from '../../iceberg/publisher.js';
+import { listMetadataVersions } from '../../iceberg/table-files.js';
+import { listOrphans } from '../../iceberg/maintenance.js';
 import type { DataFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../../iceberg/types.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { TableSchema } from '../catalog/schema.js';
@@ -130,6 +132,17 @@ export async function tableSnapshots(w: Warehouse, table: string): Promise<{ sna
     timestampMs: s.timestampMs,
     metadataPath: s.metadataKey === null ? '' : `${loc.url}/${s.metadataKey.slice(loc.prefix.length + 1)}`,
   }));
+}
+
+/** Deletes the table's unreferenced files (see maintenance.listOrphans); returns their keys. */
+export async function removeOrphans(w: Warehouse, table: string): Promise<string[]> {
+  const loc = tableLocation(w, table);
+  // A crash between the metadata commit and the hint leaves the hint one version behind.
+  const versions = await listMetadataVersions(w.store, loc);
+  if (versions.length) await writeVersionHint(w.store, loc, Math.max(...versions));
+  const orphans = await listOrphans(w.store, loc);
+  for (const k of orphans) await w.store.delete(k);
+  return orphans;
 }
 
 export function requireTable(t: TableSchema | undefined, name: string): TableSchema {
