@@ -347,6 +347,17 @@ function probeValue(p: KeyProbe, row: Row, env: ExecEnv): KeyValue | undefined {
   return collationKey(v, p.coll);
 }
 
+/** Key values of all probes; undefined when one is NULL (nothing can match). */
+function probeValues(probes: readonly KeyProbe[], row: Row, env: ExecEnv): KeyValue[] | undefined {
+  const keys: KeyValue[] = [];
+  for (const p of probes) {
+    const k = probeValue(p, row, env);
+    if (k === undefined) return undefined;
+    keys.push(k);
+  }
+  return keys;
+}
+
 class JoinOp implements Operator {
   runOnce?: (env: ExecEnv) => Row[] | Promise<Row[]>;
 
@@ -369,12 +380,8 @@ class JoinOp implements Operator {
     if (this.prefilter.length && predicatesPass(this.prefilter, empty, env) !== true) return [];
     const l0 = this.levels[0]!;
     const a = l0.access as Extract<Access, { kind: 'rowid' | 'pk' }>;
-    const keys: KeyValue[] = [];
-    for (const p of a.probes) {
-      const k = probeValue(p, empty, env);
-      if (k === undefined) return [];
-      keys.push(k);
-    }
+    const keys = probeValues(a.probes, empty, env);
+    if (!keys) return [];
     const finish = (r: Row | undefined): Row[] => (r && predicatesPass(l0.preds, r, env) === true ? [r] : []);
     const r = l0.leaf.reader!.get(env, keys);
     return r instanceof Promise ? r.then(finish) : finish(r);
@@ -471,12 +478,8 @@ class JoinOp implements Operator {
         return out;
       }
       case 'pk': {
-        const keys: KeyValue[] = [];
-        for (const p of a.probes) {
-          const k = probeValue(p, cur, env);
-          if (k === undefined) return [];
-          keys.push(k);
-        }
+        const keys = probeValues(a.probes, cur, env);
+        if (!keys) return [];
         if (a.full) {
           const r = await reader.get(env, keys);
           return r ? [r] : [];
@@ -487,12 +490,8 @@ class JoinOp implements Operator {
         return out;
       }
       case 'index': {
-        const keys: KeyValue[] = [];
-        for (const p of a.probes) {
-          const k = probeValue(p, cur, env);
-          if (k === undefined) return [];
-          keys.push(k);
-        }
+        const keys = probeValues(a.probes, cur, env);
+        if (!keys) return [];
         const { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
         const out: Row[] = [];
         for await (const e of reader.kv(env).scan(lower, upper)) {
