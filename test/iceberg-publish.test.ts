@@ -96,6 +96,13 @@ describe('Iceberg publishing', () => {
       ['color', 5],
     ]);
     expect(statSync(fileURLToPath(`file://${file}`)).size).toBeGreaterThan(0);
+
+    // Expiring all but the newest snapshot removes the old data files; the table still reads.
+    const exp = await db.expireIcebergSnapshots({ olderThanMs: Date.now() + 1 });
+    expect(exp[0]!.expired).toHaveLength(2);
+    expect(exp[0]!.removed.some((k) => k.includes('/data/'))).toBe(true);
+    expect(await db.icebergSnapshots('item')).toHaveLength(1);
+    expect(norm((await icebergRead({ tableUrl })) as Record<string, unknown>[])).toEqual(norm(await db.query('SELECT * FROM item')));
     await db.close();
   });
 });

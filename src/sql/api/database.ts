@@ -41,7 +41,7 @@ function big(_k: string, v: unknown): unknown {
 import type { Layer } from '../txn/layers.js';
 import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
 import { commits } from './commit-log.js';
-import { publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
+import { expireTableSnapshots, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
@@ -750,6 +750,23 @@ export class Database {
     for (const name of names) {
       const removed = await removeOrphans(w, name);
       out.push({ table: name, removed });
+    }
+    return out;
+  }
+
+  /**
+   * Expires Iceberg snapshots older than `olderThanMs` (keeping the newest `retainLast`, at
+   * least the current one), then removes the files no remaining metadata references. dosql's
+   * own history is unaffected: it lives in the LSM under the retention policy.
+   */
+  async expireIcebergSnapshots(options: { olderThanMs: number; retainLast?: number; tables?: readonly string[] }): Promise<{ table: string; expired: bigint[]; removed: string[] }[]> {
+    const engine = await this.eng();
+    const w = this.requireWarehouse();
+    const names = options.tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
+    const out: { table: string; expired: bigint[]; removed: string[] }[] = [];
+    for (const name of names) {
+      const r = await expireTableSnapshots(w, name, { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}), timestampMs: engine.clockNow() });
+      out.push({ table: name, expired: r.expired, removed: await removeOrphans(w, name) });
     }
     return out;
   }

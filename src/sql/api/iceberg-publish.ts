@@ -13,7 +13,7 @@ import { columnStats, writeParquet, type ColumnarSchema, type ColumnType, type C
 import { encodeBound } from '../../iceberg/bounds.js';
 import { listSnapshots, publishSnapshot, writeVersionHint, type PublishResult } from '../../iceberg/publisher.js';
 import { listMetadataVersions } from '../../iceberg/table-files.js';
-import { listOrphans } from '../../iceberg/maintenance.js';
+import { expireSnapshots, listOrphans } from '../../iceberg/maintenance.js';
 import type { DataFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../../iceberg/types.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { TableSchema } from '../catalog/schema.js';
@@ -132,6 +132,13 @@ export async function tableSnapshots(w: Warehouse, table: string): Promise<{ sna
     timestampMs: s.timestampMs,
     metadataPath: s.metadataKey === null ? '' : `${loc.url}/${s.metadataKey.slice(loc.prefix.length + 1)}`,
   }));
+}
+
+/** Expires old snapshots of a published table (see iceberg/maintenance.ts); no-op for tables never published. */
+export async function expireTableSnapshots(w: Warehouse, table: string, o: { olderThanMs: number; retainLast?: number; timestampMs: number }): Promise<{ expired: bigint[] }> {
+  const loc = tableLocation(w, table);
+  if ((await listMetadataVersions(w.store, loc)).length === 0) return { expired: [] };
+  return expireSnapshots(w.store, loc, o);
 }
 
 /** Deletes the table's unreferenced files (see maintenance.listOrphans); returns their keys. */
