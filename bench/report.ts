@@ -73,6 +73,56 @@ function compactionSection(rows: CompactionRow[], date: string): string {
   return lines.join('\n');
 }
 
+interface SqlFile {
+  rows: { engine: string; workload: string; ops_per_sec: number }[];
+}
+
+function sqlSection(f: SqlFile, date: string): string {
+  const workloads = [...new Set(f.rows.map((r) => r.workload))];
+  const at = (e: string, w: string): number | undefined => f.rows.find((r) => r.engine === e && r.workload === w)?.ops_per_sec;
+  const lines = [
+    `## SQL through the public API`,
+    ``,
+    `\`npm run bench -- sql\`, run ${date}: 100,000 rows \`t(id INTEGER PRIMARY KEY, name TEXT, score REAL)\`, prepared`,
+    `statements; dosql \`durability: 'normal'\` in a folder, better-sqlite3 WAL + \`synchronous=NORMAL\`. "after flush":`,
+    `the same reads once dosql's rows are in SSTables (SQLite column: its only figure). Operations per second:`,
+    ``,
+    `| workload | dosql | sqlite | dosql / sqlite |`,
+    `| --- | ---: | ---: | ---: |`,
+  ];
+  for (const w of workloads.filter((x) => at('dosql', x) !== undefined)) {
+    const d = at('dosql', w)!;
+    const l = at('sqlite', w) ?? at('sqlite', w.replace(' (after flush)', ' by primary key'));
+    lines.push(`| ${w} | ${fmt(Math.round(d))} | ${l === undefined ? '-' : fmt(Math.round(l))} | ${l === undefined ? '-' : (d / l).toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
+interface TimeTravelFile {
+  n: number;
+  lookups: number;
+  rows: { workload: string; current_ms: number; as_of_ms: number; ratio: number }[];
+  branches?: { rows: number; branch_ms: number; delete_ms: number }[];
+}
+
+function timeTravelSection(f: TimeTravelFile, date: string): string {
+  const lines = [
+    `## Time travel`,
+    ``,
+    `\`npm run bench -- timetravel --n ${f.n}\`, run ${date}: ${fmt(f.n)} rows with three versions each; the same`,
+    `queries at the current LSN and \`FOR SYSTEM_TIME AS OF LSN\` the first version (target: at most 1.2x). Median ms:`,
+    ``,
+    `| workload | current | AS OF old LSN | AS OF / current |`,
+    `| --- | ---: | ---: | ---: |`,
+    ...f.rows.map((r) => `| ${r.workload} | ${r.current_ms.toFixed(1)} | ${r.as_of_ms.toFixed(1)} | ${r.ratio.toFixed(2)} |`),
+  ];
+  if (f.branches?.length) {
+    lines.push('', '| database rows | branch() ms | deleteBranch() ms |', '| ---: | ---: | ---: |');
+    for (const b of f.branches) lines.push(`| ${fmt(b.rows)} | ${b.branch_ms.toFixed(2)} | ${b.delete_ms.toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
 export async function main(): Promise<void> {
   const m = machineInfo(here);
   const parts = [`# Benchmark results`, ``, `Machine: ${describeMachine(m)}.`, ``, `Every table compares engines measured in the same run on this machine.`];
@@ -80,6 +130,10 @@ export async function main(): Promise<void> {
   if (kv) parts.push('', kvSection(kv.rows, kv.date));
   const comp = read<CompactionRow[]>('compaction.json');
   if (comp) parts.push('', compactionSection(comp.rows, comp.date));
+  const sql = read<SqlFile>('sql.json');
+  if (sql) parts.push('', sqlSection(sql.rows, sql.date));
+  const tt = read<TimeTravelFile>('timetravel.json');
+  if (tt) parts.push('', timeTravelSection(tt.rows, tt.date));
   writeFileSync(join(here, 'RESULTS.md'), `${parts.join('\n')}\n`);
   console.log(`wrote ${join(here, 'RESULTS.md')}`);
 }
