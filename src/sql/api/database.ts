@@ -42,6 +42,8 @@ import type { Layer } from '../txn/layers.js';
 import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
 import { commits } from './commit-log.js';
 import { expireTableSnapshots, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
+import type { ColdFile } from '../execution/columnar-aggregate-op.js';
+import { readOrderedUvarint } from '../../mvcc/key-codec.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
@@ -192,6 +194,8 @@ export class Database {
       } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64);
       if (bindings) env.temporal = bindings;
+      const cold = this.coldLookup(txn.branch);
+      if (cold) env.cold = cold;
       rows = plan.runRows!(env);
     } catch (e) {
       if (bindings) for (const b of bindings.values()) b.view.release();
@@ -310,6 +314,8 @@ export class Database {
       } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engineNow(engine), randomInt64);
       if (bindings) env.temporal = bindings;
+      const cold = this.coldLookup(txn.branch);
+      if (cold) env.cold = cold;
       result = await plan.execute(env, p.sql);
       if (bindings) for (const b of bindings.values()) b.view.release();
     } catch (e) {
@@ -722,8 +728,13 @@ export class Database {
       const names = tables ?? view.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
       const out: { table: string; snapshotId: bigint; lsn: number }[] = [];
       for (const name of names) {
-        const r = await publishTable(view, view.catalog.table(name), w, engine.clockNow());
+        const t = view.catalog.table(name);
+        const r = await publishTable(view, t, w, engine.clockNow());
         out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
+        // The file now holds the table's current state: queries may read it until the table changes.
+        if (view.branch === MAIN_BRANCH && r.dataKey && !this.changedSince(t.id, view.readLsn)) {
+          this.coldFiles.set(t.name.toLowerCase(), { store: w.store, key: r.dataKey, lsn: view.readLsn, catalogVersion: view.catalog.version, tableId: t.id });
+        }
       }
       return out;
     } finally {
@@ -776,6 +787,21 @@ export class Database {
     return this.requireWarehouse().url;
   }
 
+  /** Current-state cold files by table (main branch), dropped when a commit touches the table. */
+  private readonly coldFiles = new Map<string, ColdFile & { tableId: number }>();
+  /** LSN of the last commit that wrote each table id (main branch), for cold-file validity. */
+  private readonly lastWrite = new Map<number, number>();
+
+  private changedSince(tableId: number, lsn: number): boolean {
+    return (this.lastWrite.get(tableId) ?? 0) > lsn;
+  }
+
+  /** @internal The cold-file lookup a statement's ExecEnv uses. */
+  coldLookup(branch: number): ((table: string) => ColdFile | undefined) | undefined {
+    if (branch !== MAIN_BRANCH || this.coldFiles.size === 0) return undefined;
+    return (table) => this.coldFiles.get(table.toLowerCase());
+  }
+
   private requireWarehouse(): Warehouse {
     if (!this.warehouse) throw new DoSQLError('NOT_SUPPORTED', `sql: database ${this.name} has no cold tier configured`);
     return this.warehouse;
@@ -803,11 +829,23 @@ export class Database {
       const ts = Math.max(engine.clockNow(), engine.lastCommitTimestamp);
       batch.addRaw({ kind: 1, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE });
       const info = await engine.write(batch, { timestamp: ts });
+      if (txn.branch === MAIN_BRANCH) this.noteWrites(txn, info.lsn);
       if (txn.ddl && txn.branch === this.branchIdValue) this.catalog = await this.loadCatalog(engine, txn.branch, info.lsn);
       return info.lsn;
     } finally {
       unlock();
       txn.release();
+    }
+  }
+
+  private noteWrites(txn: Transaction, lsn: number): void {
+    const c = { pos: 0 };
+    for (const w of txn.writes.values()) {
+      c.pos = 0;
+      readOrderedUvarint(w.uk, c);
+      const table = readOrderedUvarint(w.uk, c);
+      this.lastWrite.set(table, lsn);
+      for (const [name, f] of this.coldFiles) if (f.tableId === table) this.coldFiles.delete(name);
     }
   }
 

@@ -70,7 +70,7 @@ function fit(v: SqlValue, type: ColumnType): ColumnValue {
 }
 
 /** Publishes the state of `t` visible to `view` (its read LSN) as a new Iceberg snapshot. */
-export async function publishTable(view: Transaction, t: TableSchema, w: Warehouse, timestampMs: number): Promise<PublishResult> {
+export async function publishTable(view: Transaction, t: TableSchema, w: Warehouse, timestampMs: number): Promise<PublishResult & { dataKey?: string }> {
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
   const reader = new TableReader(t, width, 0, columnDefaults(t));
   const types = t.columns.map((_, i) => columnType(t, i));
@@ -90,10 +90,12 @@ export async function publishTable(view: Transaction, t: TableSchema, w: Warehou
   const loc = tableLocation(w, t.name);
   const lsn = view.readLsn;
   const dataFiles: DataFileInfo[] = [];
+  let dataKey: string | undefined;
   if (rows.length > 0) {
     const written = writeParquet(rows, schema, { compression: 'zstd' });
     const rel = `data/${String(lsn).padStart(12, '0')}-${crypto.randomUUID()}.parquet`;
-    await w.store.put(`${loc.prefix}/${rel}`, written.bytes, { condition: { ifNoneMatch: '*' } });
+    dataKey = `${loc.prefix}/${rel}`;
+    await w.store.put(dataKey, written.bytes, { condition: { ifNoneMatch: '*' } });
     const stats = columnStats(written.bytes, rel);
     const byId = new Map(schema.columns.map((c) => [c.fieldId, c]));
     const columnSizes = new Map<number, number>();
@@ -114,13 +116,14 @@ export async function publishTable(view: Transaction, t: TableSchema, w: Warehou
     dataFiles.push({ path: rel, recordCount: stats.recordCount, fileSizeBytes: stats.fileSizeInBytes, columnSizes, valueCounts, nullValueCounts, lowerBounds, upperBounds });
   }
   const existing = await listSnapshots(w.store, loc);
-  return publishSnapshot(w.store, loc, {
+  const result = await publishSnapshot(w.store, loc, {
     schema: iceberg,
     dataFiles,
     lsn: BigInt(lsn),
     timestampMs,
     ...(dataFiles.length === 0 && existing.length > 0 ? { removeAll: true } : {}),
   });
+  return dataKey ? { ...result, dataKey } : result;
 }
 
 /** Snapshots of a published table: id, the dosql LSN it reflects, time and metadata file. */
