@@ -64,3 +64,10 @@ export function fromHex(s: string): Uint8Array {
 
 export const utf8Encoder = new TextEncoder();
 export const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** A Map key for bytes: one UTF-16 unit per byte (equal strings iff equal bytes; same order as memcmp). */
+export function byteString(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}

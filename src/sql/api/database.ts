@@ -8,9 +8,10 @@
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { WriteBatch } from '../../lsm/write-batch.js';
-import { MAIN_BRANCH } from '../../mvcc/internal-key.js';
+import { encodeTablePrefix, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import { Mutex } from '../../util/async.js';
-import { Catalog } from '../catalog/catalog.js';
+import { identityJson } from '../../util/json.js';
+import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { ExecEnv, type Row, type SessionInfo } from '../execution/env.js';
 import type { ParsedStatement } from '../parser/ast.js';
 import { parse, parseOne } from '../parser/index.js';
@@ -21,7 +22,7 @@ import { temporalRefs } from '../planner/temporal-refs.js';
 import { bindTemporal, bindTemporalSync, openView, resolvePoint, type PointHost, type ReadPoint } from './temporal.js';
 import type { TemporalBinding } from '../planner/planner-context.js';
 import type { TimePoint } from './time-points.js';
-import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
+import { COMMIT_LOG_TABLE_ID, COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
 
 /** True when a cached temporal plan was made for these schemas and binding kinds. */
 function samePlanKey(c: Prepared['temporalPlan'], base: Catalog, bindings: ReadonlyMap<TableRef, TemporalBinding>): boolean {
@@ -35,9 +36,6 @@ function samePlanKey(c: Prepared['temporalPlan'], base: Catalog, bindings: Reado
   return kinds === c.kinds;
 }
 
-function big(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v;
-}
 import type { Layer } from '../txn/layers.js';
 import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
 import { commits } from './commit-log.js';
@@ -526,19 +524,17 @@ export class Database {
 
   /** True when the branch wrote anything since it was created (beyond its commit log). */
   private async ownWrites(engine: LsmEngine, branch: number): Promise<boolean> {
-    const { encodeTablePrefix } = await import('../../mvcc/internal-key.js');
-    const lower = encodeTablePrefix(branch, 3);
-    const upper = encodeTablePrefix(branch + 1, 0);
-    for await (const e of engine.scanVersions(lower, upper, engine.lastVisibleLsn, false)) {
-      void e;
-      return true;
-    }
-    const cat = encodeTablePrefix(branch, 1);
-    for await (const e of engine.scanVersions(cat, encodeTablePrefix(branch, 2), engine.lastVisibleLsn, false)) {
-      void e;
-      return true;
-    }
-    return false;
+    const any = async (lower: Uint8Array, upper: Uint8Array): Promise<boolean> => {
+      const it = engine.scanVersions(lower, upper, engine.lastVisibleLsn, false);
+      const first = await it.next();
+      await it.return(undefined);
+      return !first.done;
+    };
+    // Its catalog rows and its tables and indexes; not its commit log.
+    return (
+      (await any(encodeTablePrefix(branch, CATALOG_TABLE_ID), encodeTablePrefix(branch, COMMIT_LOG_TABLE_ID))) ||
+      (await any(encodeTablePrefix(branch, COMMIT_LOG_TABLE_ID + 1), encodeTablePrefix(branch + 1, 0)))
+    );
   }
 
   /** Pins the current state as a named snapshot `<branch>@<n>` (or `name`), kept from garbage collection. */
@@ -694,7 +690,7 @@ export class Database {
       }
     };
     const [a, b] = [await rowsAt(await point(from)), await rowsAt(await point(to))];
-    const same = (x: Record<string, JsValue>, y: Record<string, JsValue>): boolean => JSON.stringify(x, big) === JSON.stringify(y, big);
+    const same = (x: Record<string, JsValue>, y: Record<string, JsValue>): boolean => JSON.stringify(x, identityJson) === JSON.stringify(y, identityJson);
     const out = { added: [] as Record<string, JsValue>[], removed: [] as Record<string, JsValue>[], changed: [] as { before: Record<string, JsValue>; after: Record<string, JsValue> }[] };
     for (const [k, v] of b) {
       const old = a.get(k);
@@ -731,8 +727,9 @@ export class Database {
         const t = view.catalog.table(name);
         const r = await publishTable(view, t, w, engine.clockNow());
         out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
-        // The file now holds the table's current state: queries may read it until the table changes.
-        if (view.branch === MAIN_BRANCH && r.dataKey && !this.changedSince(t.id, view.readLsn)) {
+        // The file holds the table's current state if nothing committed since the view was taken;
+        // queries may then read it until a commit touches the table (dropColdFiles).
+        if (view.branch === MAIN_BRANCH && r.dataKey && engine.lastVisibleLsn === view.readLsn) {
           this.coldFiles.set(t.name.toLowerCase(), { store: w.store, key: r.dataKey, lsn: view.readLsn, catalogVersion: view.catalog.version, tableId: t.id });
         }
       }
@@ -753,10 +750,9 @@ export class Database {
    * a publish that crashed or lost a race). Run it when no publish is in flight.
    */
   async cleanupIceberg(tables?: readonly string[]): Promise<{ table: string; removed: string[] }[]> {
-    const engine = await this.eng();
+    await this.eng();
     const w = this.requireWarehouse();
     const names = tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
-    void engine;
     const out: { table: string; removed: string[] }[] = [];
     for (const name of names) {
       const removed = await removeOrphans(w, name);
@@ -789,13 +785,6 @@ export class Database {
 
   /** Current-state cold files by table (main branch), dropped when a commit touches the table. */
   private readonly coldFiles = new Map<string, ColdFile & { tableId: number }>();
-  /** LSN of the last commit that wrote each table id (main branch), for cold-file validity. */
-  private readonly lastWrite = new Map<number, number>();
-
-  private changedSince(tableId: number, lsn: number): boolean {
-    return (this.lastWrite.get(tableId) ?? 0) > lsn;
-  }
-
   /** @internal The cold-file lookup a statement's ExecEnv uses. */
   coldLookup(branch: number): ((table: string) => ColdFile | undefined) | undefined {
     if (branch !== MAIN_BRANCH || this.coldFiles.size === 0) return undefined;
@@ -829,7 +818,7 @@ export class Database {
       const ts = Math.max(engine.clockNow(), engine.lastCommitTimestamp);
       batch.addRaw({ kind: 1, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE });
       const info = await engine.write(batch, { timestamp: ts });
-      if (txn.branch === MAIN_BRANCH) this.noteWrites(txn, info.lsn);
+      if (txn.branch === MAIN_BRANCH && this.coldFiles.size > 0) this.dropColdFiles(txn);
       if (txn.ddl && txn.branch === this.branchIdValue) this.catalog = await this.loadCatalog(engine, txn.branch, info.lsn);
       return info.lsn;
     } finally {
@@ -838,15 +827,16 @@ export class Database {
     }
   }
 
-  private noteWrites(txn: Transaction, lsn: number): void {
+  /** Forgets the cold files of the tables `txn` wrote: they no longer hold the current state. */
+  private dropColdFiles(txn: Transaction): void {
+    const tables = new Set<number>();
     const c = { pos: 0 };
     for (const w of txn.writes.values()) {
       c.pos = 0;
       readOrderedUvarint(w.uk, c);
-      const table = readOrderedUvarint(w.uk, c);
-      this.lastWrite.set(table, lsn);
-      for (const [name, f] of this.coldFiles) if (f.tableId === table) this.coldFiles.delete(name);
+      tables.add(readOrderedUvarint(w.uk, c));
     }
+    for (const [name, f] of this.coldFiles) if (tables.has(f.tableId)) this.coldFiles.delete(name);
   }
 
   private async checkConflicts(engine: LsmEngine, txn: Transaction, latest: number): Promise<void> {

@@ -12,17 +12,18 @@
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { decodeUserKey, encodeTablePrefix } from '../../mvcc/internal-key.js';
-import { utf8Decoder } from '../../util/bytes.js';
+import { identityJson } from '../../util/json.js';
 import { bytesEqual } from '../../util/bytes.js';
-import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
-import { decodeSchemaObject, type SchemaObject, type TableSchema } from '../catalog/schema.js';
+import { Catalog } from '../catalog/catalog.js';
+import { COMMIT_LOG_TABLE_ID } from './commit-log.js';
+import type { SchemaObject, TableSchema } from '../catalog/schema.js';
 import { ExecEnv, type Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
 import { TableWriter } from '../execution/table-writer.js';
 import { columnDefaults } from '../planner/plan-from.js';
 import { decodeRow } from '../rows/row-codec.js';
 import { layeredGet, rebase, branchPrefix, type Layer } from '../txn/layers.js';
-import type { Transaction } from '../txn/transaction.js';
+import { Transaction } from '../txn/transaction.js';
 import { compareValues } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 
@@ -99,16 +100,13 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
 
   // Schemas: base, ours (target now), theirs (source now).
   const loadCat = async (layers: readonly Layer[]): Promise<Catalog> => {
-    const objs: SchemaObject[] = [];
-    const l0 = layers[0]!;
-    const lower = encodeTablePrefix(l0.branch, CATALOG_TABLE_ID);
-    const upper = encodeTablePrefix(l0.branch, CATALOG_TABLE_ID + 1);
-    const { layeredScan } = await import('../txn/layers.js');
-    for await (const e of layeredScan(engine, layers, lower, upper)) {
-      const text = utf8Decoder.decode(e.value);
-      if (text.startsWith('{')) objs.push(decodeSchemaObject(text));
+    const [own, ...anc] = layers;
+    const view = new Transaction(engine, own!.lsn, own!.branch, new Catalog([]), anc, true);
+    try {
+      return await Catalog.load(view);
+    } finally {
+      view.release();
     }
-    return new Catalog(objs);
   };
   const baseCat = await loadCat(baseLayers);
   const oursCat = txn.catalog;
@@ -129,7 +127,7 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
       all.set(k, e);
     }
   }
-  const same = (x?: SchemaObject, y?: SchemaObject): boolean => (x === undefined || y === undefined ? x === y : JSON.stringify(x, big) === JSON.stringify(y, big));
+  const same = (x?: SchemaObject, y?: SchemaObject): boolean => (x === undefined || y === undefined ? x === y : JSON.stringify(x, identityJson) === JSON.stringify(y, identityJson));
   for (const [k, e] of all) {
     if (same(e.t, e.b)) continue;
     if (same(e.o, e.b)) {
@@ -149,7 +147,7 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
   }
 
   // Row changes: the source's own key space, user tables only.
-  const lower = encodeTablePrefix(source.id, 3);
+  const lower = encodeTablePrefix(source.id, COMMIT_LOG_TABLE_ID + 1);
   const upper = encodeTablePrefix(source.id + 1, 0);
   for await (const v of engine.scanVersions(lower, upper, sourceLayers[0]!.lsn, false)) {
     const dk = decodeUserKey(v.userKey);
@@ -216,10 +214,6 @@ function plainJson(_k: string, v: unknown): unknown {
   return v;
 }
 
-function big(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? `${v}n` : v;
-}
-
 function describeObj(o: SchemaObject | undefined): SqlValue | undefined {
   return o ? o.sql || `${o.type} ${o.name}` : undefined;
 }
@@ -234,7 +228,7 @@ export async function applyMerge(txn: Transaction, plan: MergePlan, strategy: Me
     if (r === 'ours' || r === 'theirs') return r;
     if (r !== undefined) return { value: r };
     if (strategy === 'ours' || strategy === 'theirs') return strategy;
-    throw new DoSQLError('MERGE_CONFLICT', `sql: merge of ${plan.source}: conflict ${c.id} on ${c.table} ${JSON.stringify(c.key, big)} column ${c.column} is unresolved`, { details: { conflict: c.id } });
+    throw new DoSQLError('MERGE_CONFLICT', `sql: merge of ${plan.source}: conflict ${c.id} on ${c.table} ${JSON.stringify(c.key, identityJson)} column ${c.column} is unresolved`, { details: { conflict: c.id } });
   };
   // Schema first, so rows of new or altered tables decode and index on the target.
   let cat = txn.catalog;

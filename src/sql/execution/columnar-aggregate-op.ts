@@ -5,7 +5,7 @@
 // changed after the publish (or the query reads an older snapshot, or has its own pending
 // writes), the same statement runs on the row path (`fallback`), so answers never depend on
 // which path ran.
-import { objectStoreSource, openParquet, readRowGroups, type ColumnValue, type StatsPredicate } from '../../columnar/index.js';
+import { objectStoreSource, openParquet, readRowGroups, type ColumnValue, type OpenedParquet, type StatsPredicate } from '../../columnar/index.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { SqlValue } from '../types/value.js';
 import type { ExecEnv, Row } from './env.js';
@@ -29,7 +29,7 @@ export interface ColumnarPredicate {
 export type ColumnarAgg =
   | { readonly kind: 'group' }
   | { readonly kind: 'count*' }
-  | { readonly kind: 'count' | 'sum' | 'avg' | 'min' | 'max'; readonly column: string; readonly integer: boolean };
+  | { readonly kind: 'count' | 'sum' | 'avg' | 'min' | 'max'; readonly column: string };
 
 export interface ColumnarQuery {
   readonly table: string;
@@ -48,6 +48,19 @@ const TEST: Record<ColumnarPredicate['op'], (c: number) => boolean> = {
   '>': (c) => c > 0,
   '>=': (c) => c >= 0,
 };
+
+/** Footers of cold files, read once per file (a cold file never changes while it is current). */
+const footers = new WeakMap<ColdFile, Promise<OpenedParquet>>();
+
+function opened(f: ColdFile): Promise<OpenedParquet> {
+  let p = footers.get(f);
+  if (!p) {
+    p = objectStoreSource(f.store, f.key).then(openParquet);
+    p.catch(() => footers.delete(f));
+    footers.set(f, p);
+  }
+  return p;
+}
 
 /** Statements answered from cold files so far (observability and tests). */
 export const columnarStats = { runs: 0, fallbacks: 0 };
@@ -84,7 +97,7 @@ export class ColumnarAggregateOp implements Operator {
   /** Result rows, or undefined when the file holds values this path does not handle (shadow columns). */
   private async compute(f: ColdFile): Promise<Row[] | undefined> {
     const q = this.q;
-    const file = await openParquet(await objectStoreSource(f.store, f.key));
+    const file = await opened(f);
     if (file.stats.columns.some((c) => c.column.shadowOf !== undefined)) return undefined;
     const needed = new Set<string>();
     for (const p of q.where) needed.add(p.column);

@@ -1,6 +1,7 @@
 // Renders an expression back to SQL text: result-column names (SQLite names an unaliased
 // result column after its expression text) and EXPLAIN output.
 import type { Expr } from '../parser/ast.js';
+import { identityJson } from '../../util/json.js';
 import type { SqlValue } from '../types/value.js';
 
 function lit(v: SqlValue): string {
@@ -48,5 +49,5 @@ export function exprToSql(e: Expr): string {
 
 /** A structural identity for expressions (ORDER BY / GROUP BY term matching). */
 export function astKey(e: Expr): string {
-  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v));
+  return JSON.stringify(e, identityJson);
 }

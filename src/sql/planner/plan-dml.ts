@@ -2,10 +2,11 @@
 // lang_upsert.html, lang_returning.html). Rows to change are read completely before the
 // first write, so a statement never sees its own changes (no Halloween problem).
 import { DoSQLError } from '../../errors.js';
+import { byteString } from '../../util/bytes.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import * as ops from '../execution/ops.js';
-import { collect, evaluate, predicatesPass } from '../execution/operators.js';
+import { collect, evaluate, predicatesPass, type Operator } from '../execution/operators.js';
 import { TableWriter, type CheckConstraint } from '../execution/table-writer.js';
 import type { ConflictAction, DeleteStmt, FromItem, InsertStmt, ResultColumn, UpdateStmt, UpsertClause } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
@@ -297,6 +298,13 @@ async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Ro
   return true;
 }
 
+/** EXPLAIN QUERY PLAN lines of the rows a statement changes. */
+function planLines(op: Operator): string[] {
+  const out: string[] = [];
+  op.describe(out, 0);
+  return out;
+}
+
 // ---------------------------------------------------------------- UPDATE
 
 export function planUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
@@ -327,11 +335,7 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   reader.used = undefined; // rows get rewritten whole
   return {
     columns: returning.names,
-    describe: () => {
-      const out: string[] = [];
-      join.op.describe(out, 0);
-      return out;
-    },
+    describe: () => planLines(join.op),
     async execute(env) {
       const writer = new TableWriter(t, indexes, reader, checks);
       const rows = await collect(join.op, env);
@@ -340,7 +344,7 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
       const branch = env.txn.branch;
       for (const row of rows) {
         const k = rowKey(branch, t, row, t.withoutRowid ? null : (row[t.columns.length] as bigint));
-        const ks = String.fromCharCode(...k);
+        const ks = byteString(k);
         if (seen.has(ks)) continue;
         seen.add(ks);
         const next = row.slice(0, width);
@@ -381,11 +385,7 @@ function planDeleteBody(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   reader.used = undefined; // index entries of deleted rows need every indexed column
   return {
     columns: returning.names,
-    describe: () => {
-      const out: string[] = [];
-      join.op.describe(out, 0);
-      return out;
-    },
+    describe: () => planLines(join.op),
     async execute(env) {
       const writer = new TableWriter(t, indexes, reader, []);
       const rows = await collect(join.op, env);

@@ -347,6 +347,23 @@ function probeValue(p: KeyProbe, row: Row, env: ExecEnv): KeyValue | undefined {
   return collationKey(v, p.coll);
 }
 
+/** Every row of a leaf, `width` wide with the leaf's values at its offset. */
+async function leafRows(leaf: Leaf, env: ExecEnv, width: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  if (leaf.reader) {
+    for await (const b of leaf.reader.scan(env)) for (const r of b) rows.push(r);
+    return rows;
+  }
+  const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
+  const off = leaf.src.offset;
+  for (const r of narrow) {
+    const w: Row = new Array(width).fill(null);
+    for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
+    rows.push(w);
+  }
+  return rows;
+}
+
 /** Key values of all probes; undefined when one is NULL (nothing can match). */
 function probeValues(probes: readonly KeyProbe[], row: Row, env: ExecEnv): KeyValue[] | undefined {
   const keys: KeyValue[] = [];
@@ -419,30 +436,15 @@ class JoinOp implements Operator {
         yield* leaf.reader.scan(env);
         return;
       }
-      yield await this.leafRows(leaf, env);
+      yield await leafRows(leaf, env, this.width);
       return;
     }
     const rows = await this.lookup(level, new Array(this.width).fill(null), env);
     if (rows.length) yield rows;
   }
 
-  /** All rows of a non-table leaf, placed at its offset. */
-  private async leafRows(leaf: Leaf, env: ExecEnv): Promise<Row[]> {
-    const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
-    const off = leaf.src.offset;
-    return narrow.map((r) => {
-      const w: Row = new Array(this.width).fill(null);
-      for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
-      return w;
-    });
-  }
-
   private async materialize(level: Level, env: ExecEnv): Promise<Row[]> {
-    let rows: Row[];
-    if (level.leaf.reader) {
-      rows = [];
-      for await (const b of level.leaf.reader.scan(env)) for (const r of b) rows.push(r);
-    } else rows = await this.leafRows(level.leaf, env);
+    let rows = await leafRows(level.leaf, env, this.width);
     if (level.scanPreds.length) {
       const kept: Row[] = [];
       for (const r of rows) {
@@ -661,12 +663,23 @@ function hashKeyOf(exprs: readonly Compiled[], conv: readonly { inner: Affinity 
 
 /** General joins (RIGHT, FULL, parenthesised right sides): materialises both sides. */
 class TreeJoinOp implements Operator {
+  /** ON conditions of every join node, compiled while planning (correlation is tracked then). */
+  private readonly on = new Map<FromNode, Compiled[]>();
+
   constructor(
     readonly root: FromNode,
     readonly where: readonly Compiled[],
     readonly width: number,
-    readonly cx: CompileContext,
-  ) {}
+    cx: CompileContext,
+  ) {
+    const visit = (n: FromNode): void => {
+      if (n.kind === 'leaf') return;
+      this.on.set(n, n.on.map((e) => compileExpr(e, cx)));
+      visit(n.left);
+      visit(n.right);
+    };
+    visit(root);
+  }
 
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const rows = await this.evalNode(this.root, env);
@@ -680,24 +693,10 @@ class TreeJoinOp implements Operator {
   }
 
   private async evalNode(node: FromNode, env: ExecEnv): Promise<Row[]> {
-    if (node.kind === 'leaf') {
-      const leaf = node.leaf;
-      if (leaf.reader) {
-        const rows: Row[] = [];
-        for await (const b of leaf.reader.scan(env)) rows.push(...b);
-        return rows;
-      }
-      const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
-      const off = leaf.src.offset;
-      return narrow.map((r) => {
-        const w: Row = new Array(this.width).fill(null);
-        for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
-        return w;
-      });
-    }
+    if (node.kind === 'leaf') return leafRows(node.leaf, env, this.width);
     const L = await this.evalNode(node.left, env);
     const R = await this.evalNode(node.right, env);
-    const on = node.on.map((e) => compileExpr(e, this.cx));
+    const on = this.on.get(node)!;
     const rightRange = ranges(node.right);
     const leftRange = ranges(node.left);
     const out: Row[] = [];

@@ -24,6 +24,7 @@ import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import { compileExpr, type CompileContext, type Compiled, type SubPlan } from './compile-expr.js';
 import { astKey, exprToSql } from './expr-name.js';
+import { exprChildren } from '../parser/ast-walk.js';
 import { ColumnarAggregateOp, type ColumnarAgg, type ColumnarPredicate, type ColumnarQuery } from '../execution/columnar-aggregate-op.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
@@ -225,44 +226,11 @@ class RowsOpEval implements Operator {
 /** Aggregate calls in `e`, not looking inside subqueries. */
 function collectAggregates(e: Expr | undefined, out: FunctionExpr[]): void {
   if (!e) return;
-  switch (e.kind) {
-    case 'function':
-      if (e.over === undefined && ops.isAggregate(e.name, e.args.length, e.star)) {
-        out.push(e);
-        return;
-      }
-      e.args.forEach((a) => collectAggregates(a, out));
-      return;
-    case 'unary':
-      return collectAggregates(e.operand, out);
-    case 'binary':
-      collectAggregates(e.left, out);
-      return collectAggregates(e.right, out);
-    case 'between':
-      collectAggregates(e.operand, out);
-      collectAggregates(e.low, out);
-      return collectAggregates(e.high, out);
-    case 'in':
-      collectAggregates(e.operand, out);
-      e.list?.forEach((x) => collectAggregates(x, out));
-      return;
-    case 'like':
-      collectAggregates(e.operand, out);
-      collectAggregates(e.pattern, out);
-      return collectAggregates(e.escape, out);
-    case 'case':
-      collectAggregates(e.operand, out);
-      e.whens.forEach((w) => {
-        collectAggregates(w.when, out);
-        collectAggregates(w.then, out);
-      });
-      return collectAggregates(e.else, out);
-    case 'cast':
-    case 'collate':
-      return collectAggregates(e.operand, out);
-    default:
-      return;
+  if (e.kind === 'function' && e.over === undefined && ops.isAggregate(e.name, e.args.length, e.star)) {
+    out.push(e);
+    return;
   }
+  for (const c of exprChildren(e)) collectAggregates(c, out);
 }
 
 interface OutCol {
@@ -479,7 +447,7 @@ function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: Planner
     if (!['count', 'sum', 'avg', 'min', 'max'].includes(e.name) || e.args.length !== 1) return undefined;
     const a = col(e.args[0]!);
     if (!a || (e.name !== 'count' && a.affinity !== 'INTEGER' && a.affinity !== 'REAL')) return undefined;
-    outputs.push({ kind: e.name as 'count' | 'sum' | 'avg' | 'min' | 'max', column: a.name, integer: a.affinity === 'INTEGER' });
+    outputs.push({ kind: e.name as 'count' | 'sum' | 'avg' | 'min' | 'max', column: a.name });
   }
   if (!outputs.some((o) => o.kind !== 'group')) return undefined;
   return { table: t.name, catalogVersion: pc.catalog.version, where, ...(group ? { groupBy: group.name } : {}), outputs };

@@ -1,6 +1,7 @@
 // Finds the table references of a statement that carry FOR SYSTEM_TIME clauses, so the
 // session can resolve their read points (and schemas as of those points) before planning.
 import type { Expr, FromItem, SelectBody, SelectStmt, Statement, TableRef } from '../parser/ast.js';
+import { exprChildren, exprSubqueries } from '../parser/ast-walk.js';
 
 export function temporalRefs(stmt: Statement): TableRef[] {
   const out: TableRef[] = [];
@@ -70,40 +71,6 @@ function visitFrom(f: FromItem, out: TableRef[]): void {
 
 function visitExpr(e: Expr | undefined, out: TableRef[]): void {
   if (!e) return;
-  switch (e.kind) {
-    case 'subquery':
-    case 'exists':
-      return visitSelect(e.select, out);
-    case 'in':
-      visitExpr(e.operand, out);
-      e.list?.forEach((x) => visitExpr(x, out));
-      if (e.select) visitSelect(e.select, out);
-      return;
-    case 'unary':
-    case 'cast':
-    case 'collate':
-      return visitExpr(e.operand, out);
-    case 'binary':
-      visitExpr(e.left, out);
-      return visitExpr(e.right, out);
-    case 'between':
-      visitExpr(e.operand, out);
-      visitExpr(e.low, out);
-      return visitExpr(e.high, out);
-    case 'like':
-      visitExpr(e.operand, out);
-      return visitExpr(e.pattern, out);
-    case 'case':
-      visitExpr(e.operand, out);
-      e.whens.forEach((w) => {
-        visitExpr(w.when, out);
-        visitExpr(w.then, out);
-      });
-      return visitExpr(e.else, out);
-    case 'function':
-      e.args.forEach((a) => visitExpr(a, out));
-      return;
-    default:
-      return;
-  }
+  for (const sel of exprSubqueries(e)) visitSelect(sel, out);
+  for (const c of exprChildren(e)) visitExpr(c, out);
 }

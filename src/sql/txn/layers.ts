@@ -7,7 +7,7 @@ import type { LsmEngine } from '../../lsm/engine.js';
 import { KIND_PUT } from '../../mvcc/internal-key.js';
 import { writeOrderedUvarint } from '../../mvcc/key-codec.js';
 import { ByteWriter } from '../../util/byte-writer.js';
-import { compareRange } from '../../util/bytes.js';
+import { byteString, compareRange } from '../../util/bytes.js';
 
 /** One layer: read branch `branch` as of `lsn`. */
 export interface Layer {
@@ -117,8 +117,7 @@ export async function* historyScan(engine: LsmEngine, layers: readonly Layer[], 
     const hi = li === 0 ? upper : rebase(upper, own.length, p);
     for await (const v of engine.scanVersions(lo, hi, l.lsn, true)) {
       const uk = li === 0 ? v.userKey : rebase(v.userKey, p.length, own);
-      let k = '';
-      for (let i = 0; i < uk.length; i++) k += String.fromCharCode(uk[i]!);
+      const k = byteString(uk);
       let e = byKey.get(k);
       if (!e) byKey.set(k, (e = { uk, perLayer: layers.map(() => []) }));
       e.perLayer[li]!.push({ value: v.value, lsn: v.lsn });

@@ -9,7 +9,7 @@
 // which never change what this transaction sees.
 import { KIND_DELETE, KIND_PUT } from '../../mvcc/internal-key.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { compareBytes } from '../../util/bytes.js';
+import { byteString, compareBytes } from '../../util/bytes.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { DoSQLError } from '../../errors.js';
 import { layeredGet, layeredScan, type Layer } from './layers.js';
@@ -26,12 +26,6 @@ export interface RangeClaim {
   readonly upper: Uint8Array;
 }
 
-/** Map key for an encoded user key: one UTF-16 unit per byte. */
-export function keyString(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
 
 export class Transaction {
   readonly writes = new Map<string, PendingWrite>();
@@ -73,7 +67,7 @@ export class Transaction {
   /** The current value of a user key in this transaction, or undefined. May be synchronous. */
   get(uk: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     if (this.writes.size > 0) {
-      const w = this.writes.get(keyString(uk));
+      const w = this.writes.get(byteString(uk));
       if (w) return w.value ?? undefined;
     }
     if (this.layers.length > 1) return layeredGet(this.engine, this.layers, uk);
@@ -93,7 +87,7 @@ export class Transaction {
   }
 
   private record(uk: Uint8Array, w: PendingWrite): void {
-    const k = keyString(uk);
+    const k = byteString(uk);
     this.undo.push({ k, prev: this.writes.get(k) });
     this.writes.set(k, w);
     this.sortedCache = null;
@@ -156,11 +150,7 @@ export class Transaction {
    * from the engine one batch per async step (table scans); otherwise `scan`, batched.
    */
   async *scanBatches(lower: Uint8Array, upper: Uint8Array, reverse = false, batch = 256): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array }[]> {
-    const noOverlay = this.writes.size === 0 || (() => {
-      const all = this.sortedWrites();
-      return lowerBound(all, lower) === lowerBound(all, upper);
-    })();
-    if (noOverlay && this.layers.length === 1) {
+    if (!this.writesIn(lower, upper) && this.layers.length === 1) {
       for await (const b of this.engine.scanRawBatches(lower, upper, this.readLsn, reverse, batch)) {
         const out = new Array<{ uk: Uint8Array; value: Uint8Array }>(b.length);
         for (let i = 0; i < b.length; i++) out[i] = { uk: b[i]!.rawKey, value: b[i]!.value };
@@ -177,6 +167,13 @@ export class Transaction {
       }
     }
     if (out.length) yield out;
+  }
+
+  /** True when this transaction wrote a key in [lower, upper). */
+  private writesIn(lower: Uint8Array, upper: Uint8Array): boolean {
+    if (this.writes.size === 0) return false;
+    const all = this.sortedWrites();
+    return lowerBound(all, lower) !== lowerBound(all, upper);
   }
 
   /** Committed entries of [lower, upper) visible to this transaction (all layers). */
