@@ -48,9 +48,33 @@ interface HeldTombstone {
   value: Uint8Array;
 }
 
-export async function runCompaction(c: Compaction, o: CompactionJobOptions): Promise<CompactionResult> {
-  const t0 = Date.now();
-  const builder = new RunBuilder({ store: o.store, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber });
+/** Where the surviving versions go, in internal-key order. */
+export interface VersionSink {
+  add(ikey: Uint8Array, value: Uint8Array): void | Promise<void>;
+}
+
+/** Counters of one merge. */
+export interface MergeCounters {
+  bytesRead: number;
+  entriesIn: number;
+  droppedVersions: number;
+  droppedTombstones: number;
+}
+
+export interface MergeOptions {
+  tables: TableCache;
+  retained: RetainedPoints;
+  deeperDataMayExist: (uk: Uint8Array) => boolean;
+  yieldEvery?: number;
+  aborted?: () => boolean;
+}
+
+/**
+ * Merges the compaction's input runs and hands every version some retained read point can
+ * see to `sink`, in internal-key order (the GC rule of docs/compaction.md). Shared by the
+ * SSTable compaction below and the cold compaction (cold-compaction-job.ts).
+ */
+export async function mergeVersions(c: Compaction, o: MergeOptions, sink: VersionSink): Promise<MergeCounters> {
   const merged = new MergingIterator(c.runs.map((run) => runIterator(o.tables, run)));
   let bytesRead = 0;
   for (const run of c.runs) for (const f of run) bytesRead += f.size;
@@ -66,12 +90,16 @@ export async function runCompaction(c: Compaction, o: CompactionJobOptions): Pro
   let nextLsn = Infinity; // LSN of the next newer version of the current user key in the input
   let held: HeldTombstone[] = [];
 
-  const endGroup = (): void => {
+  const add = async (k: Uint8Array, v: Uint8Array): Promise<void> => {
+    const p = sink.add(k, v);
+    if (p) await p;
+  };
+  const endGroup = async (): Promise<void> => {
     if (held.length === 0) return;
     // A tombstone that is the oldest surviving version hides nothing if no deeper level can
     // hold the key: reads at any point see "absent" with or without it.
     if (!o.deeperDataMayExist(lastUk.subarray(0, lastUkLen))) droppedTombstones += held.length;
-    else for (const h of held) builder.add(h.key, h.value);
+    else for (const h of held) await add(h.key, h.value);
     held = [];
   };
 
@@ -82,7 +110,7 @@ export async function runCompaction(c: Compaction, o: CompactionJobOptions): Pro
       const k = merged.key();
       const ukLen = k.length - TRAILER_SIZE;
       if (ukLen !== lastUkLen || compareRange(k, 0, ukLen, lastUk, 0, ukLen) !== 0) {
-        endGroup();
+        await endGroup();
         if (ukLen > lastUk.length) lastUk = new Uint8Array(ukLen * 2);
         for (let i = 0; i < ukLen; i++) lastUk[i] = k[i]!;
         lastUkLen = ukLen;
@@ -94,10 +122,11 @@ export async function runCompaction(c: Compaction, o: CompactionJobOptions): Pro
           held.push({ key: k.slice(), value: merged.value() });
         } else {
           if (held.length > 0) {
-            for (const h of held) builder.add(h.key, h.value);
+            for (const h of held) await add(h.key, h.value);
             held = [];
           }
-          builder.add(k, merged.value());
+          const q = sink.add(k, merged.value());
+          if (q) await q;
         }
       } else {
         droppedVersions++;
@@ -111,19 +140,26 @@ export async function runCompaction(c: Compaction, o: CompactionJobOptions): Pro
         if (o.aborted?.()) throw new Error('compaction aborted');
       }
     }
-    endGroup();
-    const outputs = await builder.finish();
-    return {
-      outputs,
-      bytesRead,
-      bytesWritten: builder.bytesWritten,
-      entriesIn,
-      entriesOut: builder.entries,
-      droppedVersions,
-      droppedTombstones,
-      ms: Date.now() - t0,
-    };
+    await endGroup();
+    return { bytesRead, entriesIn, droppedVersions, droppedTombstones };
   } finally {
     merged.close();
   }
+}
+
+export async function runCompaction(c: Compaction, o: CompactionJobOptions): Promise<CompactionResult> {
+  const t0 = Date.now();
+  const builder = new RunBuilder({ store: o.store, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber });
+  const m = await mergeVersions(c, o, builder);
+  const outputs = await builder.finish();
+  return {
+    outputs,
+    bytesRead: m.bytesRead,
+    bytesWritten: builder.bytesWritten,
+    entriesIn: m.entriesIn,
+    entriesOut: builder.entries,
+    droppedVersions: m.droppedVersions,
+    droppedTombstones: m.droppedTombstones,
+    ms: Date.now() - t0,
+  };
 }

@@ -49,7 +49,9 @@ function levelBytes(state: ManifestState, level: number): number {
 /** Score per level (index 0 = L0); the last level never compacts further. */
 export function levelScores(state: ManifestState, o: ResolvedCompactionOptions): number[] {
   const scores: number[] = [(state.levels[0]?.length ?? 0) / o.l0CompactionTrigger];
-  for (let level = 1; level < o.maxLevels - 1; level++) scores.push(levelBytes(state, level) / maxBytesForLevel(o, level));
+  // Normal compactions never write into the cold level (only a cold compaction does).
+  const last = state.coldLevel > 0 ? Math.min(o.maxLevels - 1, state.coldLevel - 1) : o.maxLevels - 1;
+  for (let level = 1; level < last; level++) scores.push(levelBytes(state, level) / maxBytesForLevel(o, level));
   return scores;
 }
 
@@ -84,11 +86,15 @@ export function pickCompaction(state: ManifestState, o: ResolvedCompactionOption
   return { kind: 'level', level: best, outputLevel: best + 1, runs, inputFiles: numbers(runs), score };
 }
 
-/** Every file of every level, merged into the deepest non-empty level (at least L1). */
+/**
+ * Every file of every hot level (those above the cold level), merged into the deepest
+ * non-empty one (at least L1, at most the level above the cold level).
+ */
 export function fullCompaction(state: ManifestState): Compaction | null {
   const runs: FileMeta[][] = [];
   let deepest = 1;
   state.levels.forEach((level, i) => {
+    if (state.coldLevel > 0 && i >= state.coldLevel) return;
     for (const run of level) {
       if (run.length === 0) continue;
       runs.push([...run]);
@@ -97,6 +103,18 @@ export function fullCompaction(state: ManifestState): Compaction | null {
   });
   if (runs.length === 0) return null;
   return { kind: 'full', level: 0, outputLevel: deepest, runs, inputFiles: numbers(runs), score: 0 };
+}
+
+/**
+ * Every file of every level, cold level included, merged into the cold level (`coldLevel`
+ * when one exists, else `firstColdLevel`): the cold compaction (cold-compaction-job.ts).
+ */
+export function coldCompaction(state: ManifestState, firstColdLevel: number): Compaction | null {
+  const runs: FileMeta[][] = [];
+  for (const level of state.levels) for (const run of level) if (run.length > 0) runs.push([...run]);
+  if (runs.length === 0) return null;
+  const outputLevel = state.coldLevel > 0 ? state.coldLevel : firstColdLevel;
+  return { kind: 'full', level: 0, outputLevel, runs, inputFiles: numbers(runs), score: 0 };
 }
 
 function numbers(runs: FileMeta[][]): Set<number> {

@@ -64,6 +64,11 @@ export class RunBuilder {
     return Promise.all(this.uploads);
   }
 
+  /** Ends the open file (if any) so the next entry starts a new one: used where another kind of file takes over a key range. */
+  cutFile(): void {
+    if (this.writer) this.cut();
+  }
+
   /** Waits for uploads without finishing (used to bound memory while building long runs). */
   get pendingUploads(): number {
     return this.uploads.length;

@@ -7,7 +7,9 @@ import { asIoError, DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { VersionSet } from '../manifest/version-set.js';
 import type { TableCache } from '../sstable/table-cache.js';
-import { fullCompaction, pickCompaction, levelScores, type Compaction } from '../compaction/compaction-picker.js';
+import { coldCompaction, fullCompaction, pickCompaction, levelScores, type Compaction } from '../compaction/compaction-picker.js';
+import type { CompactionResult } from '../compaction/compaction-job.js';
+import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
 import { applyCompaction, checkInvariants } from '../compaction/version-edit.js';
 import type { ResolvedCompactionOptions } from '../compaction/options.js';
 import type { RetainedPoints } from '../compaction/retention.js';
@@ -16,6 +18,10 @@ import type { BackgroundExecutor, JobContext } from './background-executor.js';
 
 export interface SchedulerHost {
   store: ObjectStore;
+  /** Where columnar run files live. */
+  coldStore: ObjectStore;
+  /** Runs a cold compaction on this thread (it needs the codec of the layer above). */
+  coldCompact(c: Compaction, state: ManifestState, retained: RetainedPoints): Promise<CompactionResult>;
   tables: TableCache;
   versions: VersionSet;
   options: ResolvedCompactionOptions;
@@ -60,8 +66,8 @@ export class CompactionScheduler {
   private running: Promise<void> | null = null;
   private readonly pointers = new Map<number, Uint8Array>();
   /** Files out of the current version but possibly still read through older versions. */
-  private readonly obsolete = new Map<number, string>();
-  private requests: { kind: 'full' | 'balance'; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly obsolete = new Map<number, FileMeta>();
+  private requests: { kind: 'full' | 'balance' | 'cold'; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly h: SchedulerHost) {}
 
@@ -86,6 +92,11 @@ export class CompactionScheduler {
     return this.request('full');
   }
 
+  /** Compacts every file, cold level included, into the cold level (columnar runs for SQL tables). */
+  cold(): Promise<void> {
+    return this.request('cold');
+  }
+
   /** Runs the compactions the level scores call for, until every score is below 1. */
   balance(): Promise<void> {
     return this.request('balance');
@@ -95,7 +106,7 @@ export class CompactionScheduler {
     return levelScores(this.h.versions.state, this.h.options);
   }
 
-  private request(kind: 'full' | 'balance'): Promise<void> {
+  private request(kind: 'full' | 'balance' | 'cold'): Promise<void> {
     if (this.h.closing()) return Promise.reject(new DoSQLError('CLOSED', 'compaction: engine closed'));
     return new Promise((resolve, reject) => {
       this.requests.push({ kind, resolve, reject });
@@ -116,6 +127,9 @@ export class CompactionScheduler {
           if (req.kind === 'full') {
             const c = fullCompaction(this.h.versions.state);
             if (c) await this.execute(c);
+          } else if (req.kind === 'cold') {
+            const c = coldCompaction(this.h.versions.state, this.h.options.maxLevels);
+            if (c) await this.execute(c, true);
           } else {
             for (let c = this.pick(); c; c = this.pick()) await this.execute(c);
           }
@@ -143,10 +157,10 @@ export class CompactionScheduler {
     return pickCompaction(this.h.versions.state, this.h.options, this.pointers);
   }
 
-  private async execute(c: Compaction): Promise<void> {
+  private async execute(c: Compaction, cold = false): Promise<void> {
     const versions = this.h.versions;
     const inputFiles = c.inputFiles.size;
-    this.h.emit({ type: 'compaction-start', kind: c.kind, level: c.level, outputLevel: c.outputLevel, inputFiles });
+    this.h.emit({ type: 'compaction-start', kind: cold ? 'cold' : c.kind, level: c.level, outputLevel: c.outputLevel, inputFiles });
     if (c.kind === 'move') {
       const f = c.runs[0]![0]!;
       await versions.update((d) => {
@@ -164,9 +178,10 @@ export class CompactionScheduler {
     try {
       const retained = this.h.retainedPoints();
       const state = base.state;
-      const result = await this.h.executor.compact(c, state, retained, this.h.jobContext);
+      const result = cold ? await this.h.coldCompact(c, state, retained) : await this.h.executor.compact(c, state, retained, this.h.jobContext);
       await versions.update((d) => {
         applyCompaction(d, c, result.outputs);
+        if (cold) d.coldLevel = c.outputLevel;
         d.gcHorizon = Math.max(d.gcHorizon, retained.horizon);
         d.nextFileNumber = Math.max(d.nextFileNumber, this.h.nextFileNumber());
         assertInvariants(d);
@@ -182,8 +197,8 @@ export class CompactionScheduler {
       s.ms += result.ms;
       const top = c.runs[0]!;
       if (c.level > 0 && top.length > 0) this.pointers.set(c.level, top[top.length - 1]!.largest);
-      for (const run of c.runs) for (const f of run) this.obsolete.set(f.number, f.key);
-      this.h.emit({ type: 'compaction-end', kind: c.kind, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, droppedVersions: result.droppedVersions, ms: result.ms });
+      for (const run of c.runs) for (const f of run) this.obsolete.set(f.number, f);
+      this.h.emit({ type: 'compaction-end', kind: cold ? 'cold' : c.kind, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, droppedVersions: result.droppedVersions, ms: result.ms });
     } finally {
       base.unref();
     }
@@ -194,12 +209,12 @@ export class CompactionScheduler {
   /** Deletes obsolete files that no version in use references. */
   async deleteObsolete(): Promise<void> {
     const live = this.h.versions.liveFiles();
-    for (const [num, key] of this.obsolete) {
-      if (live.has(key)) continue;
+    for (const [num, f] of this.obsolete) {
+      if (live.has(f.key)) continue;
       this.obsolete.delete(num);
       this.h.tables.evict(num);
       try {
-        await this.h.store.delete(key);
+        await (f.tier === 'cold' ? this.h.coldStore : this.h.store).delete(f.key);
         this.stats.filesDeleted++;
       } catch {
         // Left for orphan collection at the next open.

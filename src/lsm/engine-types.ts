@@ -53,6 +53,11 @@ export interface EngineOptions {
   retention?: Retention;
   /** Wall clock for commit timestamps. Default: Date.now. */
   clock?: Clock;
+  /**
+   * Where columnar runs go (the cold tier): a local folder on Node, R2 on Workers.
+   * Default: `store` itself, under `cold/runs/`.
+   */
+  coldStore?: ObjectStore;
   /** Observes background work (flushes, compactions) as it starts and ends. */
   onEvent?: (event: EngineEvent) => void;
   /**
@@ -71,8 +76,8 @@ export interface EngineOptions {
 export type EngineEvent =
   | { type: 'flush-start'; memtableBytes: number }
   | { type: 'flush-end'; files: number; bytes: number; ms: number }
-  | { type: 'compaction-start'; kind: 'l0' | 'level' | 'move' | 'full'; level: number; outputLevel: number; inputFiles: number }
-  | { type: 'compaction-end'; kind: 'l0' | 'level' | 'move' | 'full'; bytesRead: number; bytesWritten: number; droppedVersions: number; ms: number };
+  | { type: 'compaction-start'; kind: 'l0' | 'level' | 'move' | 'full' | 'cold'; level: number; outputLevel: number; inputFiles: number }
+  | { type: 'compaction-end'; kind: 'l0' | 'level' | 'move' | 'full' | 'cold'; bytesRead: number; bytesWritten: number; droppedVersions: number; ms: number };
 
 /** What a commit returns: its LSN and its wall-clock timestamp (ms since the epoch). */
 export interface CommitInfo {
@@ -151,8 +156,10 @@ export interface EngineStats {
   writeAmplification: number;
   /** Bytes of all SSTables / bytes of the last non-empty level (RocksDB's definition). */
   spaceAmplification: number;
-  /** Total SSTable bytes. */
+  /** Total SSTable bytes (hot tier). */
   sstBytes: number;
+  /** The cold tier: columnar run files in the cold level (level 0 = none yet), their bytes, rows (versions) and table ids. */
+  cold: { level: number; files: number; bytes: number; rows: number; tables: number[] };
   blockCache: { bytes: number; capacity: number; hits: number; misses: number };
   /** Files searched per point read (after range and bloom filter checks), on average. */
   reads: { gets: number; filesSearched: number; bloomSkips: number; readAmplification: number };

@@ -14,7 +14,12 @@ import { DoSQLError, asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { Memtable } from '../memtable/memtable.js';
 import { VersionSet, type Version } from '../manifest/version-set.js';
-import type { ManifestState } from '../manifest/manifest-format.js';
+import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
+import type { ColdCodec } from '../compaction/cold-codec.js';
+import { ColdFileReader } from '../compaction/cold-file-reader.js';
+import { COLD_RUN_PREFIX, runColdCompaction } from '../compaction/cold-compaction-job.js';
+import type { CompactionResult } from '../compaction/compaction-job.js';
+import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
 import { BlockCache } from '../sstable/block-cache.js';
 import { TableCache } from '../sstable/table-cache.js';
 import { ensureCodec, type CompressionName } from '../sstable/compression.js';
@@ -100,6 +105,8 @@ export class LsmEngine {
   private readonly compactionOptions: ResolvedCompactionOptions;
   private readonly retention: RetentionPolicy;
   private readonly tables: TableCache;
+  private readonly coldStore: ObjectStore;
+  private coldCodec: ColdCodec | null = null;
   private readonly scheduler: CompactionScheduler;
   private readonly executor: BackgroundExecutor;
   private readonly jobs: JobContext;
@@ -145,6 +152,7 @@ export class LsmEngine {
     this.compactionOptions = resolveCompactionOptions(options.compaction);
     this.retention = parseRetention(options.retention);
     this.tables = new TableCache(options.store, new BlockCache(this.o.blockCacheBytes), this.o.maxOpenTables);
+    this.coldStore = options.coldStore ?? options.store;
     this.mem = mem;
     this.lastLsn = recovered.lastLsn;
     this.visible = recovered.lastLsn;
@@ -167,6 +175,8 @@ export class LsmEngine {
     };
     this.scheduler = new CompactionScheduler({
       store: options.store,
+      coldStore: this.coldStore,
+      coldCompact: (c, state, retained) => this.coldCompact(c, state, retained),
       tables: this.tables,
       versions,
       options: this.compactionOptions,
@@ -224,8 +234,10 @@ export class LsmEngine {
     const state = versions.state;
     const rec = await recoverWal(store, state, 1);
     const sstKeys = await listSstKeys(store);
+    const coldKeys = await listColdKeys(options.coldStore ?? store);
     let maxFile = 0;
     for (const k of sstKeys) maxFile = Math.max(maxFile, Number(/(\d+)\.sst$/.exec(k)![1]));
+    for (const k of coldKeys) maxFile = Math.max(maxFile, Number(/(\d+)-t\d+\.parquet/.exec(k)![1]));
     const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, maxTs: rec.lastTimestamp, hasSealed: rec.commits > 0 };
     const engine = new LsmEngine(options, versions, mem, {
       lastLsn: rec.lastLsn,
@@ -249,6 +261,7 @@ export class LsmEngine {
     // Orphans: SSTables of a flush or compaction that crashed before its manifest update.
     const live = versions.liveFiles();
     for (const key of sstKeys) if (!live.has(key)) await store.delete(key).catch(() => undefined);
+    for (const key of coldKeys) if (!live.has(key)) await engine.coldStore.delete(key).catch(() => undefined);
     engine.scheduler.kick();
     return engine;
   }
@@ -518,15 +531,49 @@ export class LsmEngine {
    * run at the deepest level, dropping every version outside the retained read points;
    * otherwise runs the compactions the level scores call for and returns when balanced.
    */
-  async compact(options: { full?: boolean } = {}): Promise<void> {
+  async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<void> {
     this.assertOpen();
-    if (options.full) {
+    if (options.tier === 'cold') {
+      if (!this.coldCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
+      await this.flush();
+      await this.scheduler.cold();
+    } else if (options.full) {
       await this.flush();
       await this.scheduler.full();
     } else {
       await this.scheduler.balance();
     }
     if (this.bgError) throw this.bgError;
+  }
+
+  /**
+   * Installs the codec that turns SQL rows into columns and back (the SQL layer's). Needed
+   * before a cold compaction and before reading columnar run files; install it right after
+   * open, before the first read.
+   */
+  setColdCodec(codec: ColdCodec): void {
+    this.coldCodec = codec;
+    this.tables.setColdOpener((file) => {
+      const info = (file as FileMeta).cold;
+      if (!info) return Promise.reject(new DoSQLError('CORRUPTION', `engine: manifest entry of ${file.key} lacks its columnar layout`, { details: { file: file.key } }));
+      return ColdFileReader.open(this.coldStore, file.key, info, codec);
+    });
+  }
+
+  private async coldCompact(c: Compaction, state: ManifestState, retained: RetainedPoints): Promise<CompactionResult> {
+    const plan = await this.coldCodec!.plan();
+    return runColdCompaction(c, {
+      store: this.o.store,
+      coldStore: this.coldStore,
+      tables: this.tables,
+      targetFileBytes: this.o.targetFileBytes,
+      sstable: this.sstableOptions(),
+      newFileNumber: () => this.nextFileNumber++,
+      retained,
+      deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
+      aborted: () => this.closed,
+      plan,
+    });
   }
 
   // ---------------------------------------------------------------- reads
@@ -799,6 +846,7 @@ export class LsmEngine {
     const scores = this.scheduler.scores();
     let sstBytes = 0;
     let lastLevelBytes = 0;
+    const cold = { level: s.coldLevel, files: 0, bytes: 0, rows: 0, tables: [] as number[] };
     const levels: LevelStats[] = s.levels.map((runs, level) => {
       let files = 0;
       let bytes = 0;
@@ -808,8 +856,13 @@ export class LsmEngine {
           files++;
           bytes += f.size;
           entries += f.entries;
+          if (f.tier === 'cold') {
+            cold.files++;
+            cold.bytes += f.size;
+            cold.rows += f.entries;
+            if (f.cold && !cold.tables.includes(f.cold.table)) cold.tables.push(f.cold.table);
+          } else sstBytes += f.size;
         }
-      sstBytes += bytes;
       if (bytes > 0) lastLevelBytes = bytes;
       return { level, runs: runs.filter((r) => r.length > 0).length, files, bytes, entries, score: scores[level] ?? 0 };
     });
@@ -833,6 +886,7 @@ export class LsmEngine {
       writeAmplification: this.userBytes === 0 ? 0 : (this.flushStats.bytesWritten + cs.bytesWritten) / this.userBytes,
       spaceAmplification: lastLevelBytes === 0 ? 0 : sstBytes / lastLevelBytes,
       sstBytes,
+      cold,
       blockCache: { bytes: bc.usedBytes, capacity: bc.capacityBytes, hits: bc.hits, misses: bc.misses },
       reads: { ...c, readAmplification: c.gets === 0 ? 0 : c.filesSearched / c.gets },
       stallMs: this.stallMs,
@@ -872,6 +926,14 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+async function listColdKeys(store: ObjectStore): Promise<string[]> {
+  try {
+    return (await store.list(COLD_RUN_PREFIX)).map((o) => o.key).filter((k) => /^cold\/runs\/\d+-t\d+\.parquet$/.test(k));
+  } catch (e) {
+    throw asIoError('engine', 'list', COLD_RUN_PREFIX, e);
+  }
 }
 
 async function listSstKeys(store: ObjectStore): Promise<string[]> {

@@ -11,8 +11,8 @@ import { compareRange } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
 import { runIterator } from '../compaction/run-iterator.js';
-import type { SSTableEntry, SSTableReader } from '../sstable/sstable-reader.js';
-import type { TableCache } from '../sstable/table-cache.js';
+import type { SSTableEntry } from '../sstable/sstable-reader.js';
+import type { TableCache, TableReader } from '../sstable/table-cache.js';
 
 export interface ReadSources {
   /** Active memtable first, then immutable memtables newest first. */
@@ -107,7 +107,7 @@ function searchFiles(
 }
 
 /** undefined: skipped by the bloom filter. */
-function searchOne(reader: SSTableReader, uk: Uint8Array, target: Uint8Array, counters: GetCounters): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
+function searchOne(reader: TableReader, uk: Uint8Array, target: Uint8Array, counters: GetCounters): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
   if (!reader.mayContain(uk)) {
     counters.bloomSkips++;
     return undefined;

@@ -10,10 +10,14 @@ const FILE = 'manifest/00000000000000000042';
 
 function randomFile(r: Prng, n: number): FileMeta {
   const minLsn = r.int(1e6);
+  const cold = r.chance(0.3);
   return {
+    ...(cold
+      ? { cold: { table: 16 + r.int(100), rowGroupRows: 1 + r.int(65536), groupKeys: Array.from({ length: r.int(4) }, () => r.bytes(1 + r.int(20))), newestRows: r.int(1e6), layout: 'sql-rowid-v1', shadowFieldIds: r.chance(0.5) ? [] : [1 + r.int(9)] } }
+      : {}),
     number: n,
     key: `sst/${String(n).padStart(12, '0')}.sst`,
-    tier: r.chance(0.8) ? 'hot' : 'cold',
+    tier: cold ? 'cold' : 'hot',
     size: r.int(2 ** 40),
     smallest: r.bytes(r.int(30)),
     largest: r.bytes(1 + r.int(30)),
@@ -47,6 +51,7 @@ function randomState(r: Prng): ManifestState {
     pins: r.chance(0.5) ? [{ lsn: 3, reason: 'backup' }] : [],
     gcHorizon: r.int(1000),
     timeIndex: Array.from({ length: r.int(4) }, (_, i) => [i * 10, 1_700_000_000_000 + i] as [number, number]),
+    coldLevel: r.int(8),
     extra: { catalog: { tables: r.int(10), names: ['t1', 'ü'] } },
   };
 }

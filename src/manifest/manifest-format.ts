@@ -32,6 +32,27 @@ export interface FileMeta {
   entries: number;
   /** Entries that are tombstones. */
   tombstones: number;
+  /** Present on columnar run files (tier 'cold'): what a reader needs besides the Parquet footer. */
+  cold?: ColdFileInfo;
+}
+
+/**
+ * A columnar run file's layout (docs/format/columnar.md, "Runs in the LSM"): the Parquet
+ * file holds one SQL table's versions sorted by (key, LSN descending).
+ */
+export interface ColdFileInfo {
+  /** Key-space id of the table (every user key in the file has this table id, main branch). */
+  table: number;
+  /** How rows map to columns, named by the codec that wrote the file (e.g. 'sql-rowid-v1'). */
+  layout: string;
+  /** Rows per row group (the last group may be shorter). */
+  rowGroupRows: number;
+  /** Internal key of the first row of each row group, ascending: seeks pick a group without I/O. */
+  groupKeys: Uint8Array[];
+  /** Rows that are the newest version of their key (the others are superseded versions). */
+  newestRows: number;
+  /** Field ids with values kept only in shadow columns (type mismatches): other engines read those as NULL. */
+  shadowFieldIds: number[];
 }
 
 /** A sorted run: files ordered by key with disjoint user-key ranges. */
@@ -89,6 +110,11 @@ export interface ManifestState {
   gcHorizon: number;
   /** Sampled (LSN, commit timestamp ms) pairs, ascending: resolve time-based retention. */
   timeIndex: [number, number][];
+  /**
+   * Level holding the columnar runs (and the SSTables written beside them by the same cold
+   * compaction), below every level normal compactions touch; 0 when nothing is cold yet.
+   */
+  coldLevel: number;
   /** Free-form state of higher layers (the SQL catalog's bookkeeping, Iceberg pointers). */
   extra: Record<string, unknown>;
 }
@@ -109,13 +135,15 @@ export function emptyManifest(): ManifestState {
     pins: [],
     gcHorizon: 0,
     timeIndex: [],
+    coldLevel: 0,
     extra: {},
   };
 }
 
-interface FileMetaJson extends Omit<FileMeta, 'smallest' | 'largest'> {
+interface FileMetaJson extends Omit<FileMeta, 'smallest' | 'largest' | 'cold'> {
   smallest: string;
   largest: string;
+  cold?: Omit<ColdFileInfo, 'groupKeys'> & { groupKeys: string[] };
 }
 
 export function encodeManifest(state: ManifestState): Uint8Array {
@@ -171,9 +199,15 @@ export function decodeManifest(data: Uint8Array, file: string): ManifestState {
 }
 
 function fileToJson(f: FileMeta): FileMetaJson {
-  return { ...f, smallest: toHex(f.smallest), largest: toHex(f.largest) };
+  const { cold, ...rest } = f;
+  const out: FileMetaJson = { ...rest, smallest: toHex(f.smallest), largest: toHex(f.largest) };
+  if (cold) out.cold = { ...cold, groupKeys: cold.groupKeys.map(toHex) };
+  return out;
 }
 
 function fileFromJson(f: FileMetaJson): FileMeta {
-  return { ...f, smallest: fromHex(f.smallest), largest: fromHex(f.largest) };
+  const { cold, ...rest } = f;
+  const out: FileMeta = { ...rest, smallest: fromHex(f.smallest), largest: fromHex(f.largest) };
+  if (cold) out.cold = { ...cold, groupKeys: cold.groupKeys.map(fromHex) };
+  return out;
 }

@@ -1,22 +1,44 @@
+import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { InternalIterator } from '../util/internal-iterator.js';
 import { BlockCache } from './block-cache.js';
-import { SSTableReader } from './sstable-reader.js';
+import { SSTableReader, type SSTableEntry } from './sstable-reader.js';
 
 /** What the table cache needs to know about a file to open it. */
 export interface TableHandle {
   number: number;
   key: string;
   size: number;
+  /** 'cold' files are columnar runs, opened by the cold opener. */
+  tier?: 'hot' | 'cold';
 }
 
 /**
- * Open SSTable readers, keyed by file number, at most `maxOpen` at a time (LevelDB's
- * table cache). An open reader holds its index block and bloom filter in memory.
+ * What reads need from an open immutable sorted file: an SSTable, or a columnar run
+ * (src/compaction/cold-file-reader.ts) seen as the same sorted (internal key, value) entries.
+ */
+export interface TableReader {
+  /** False only when the file certainly holds no version of the user key `filterKey[start, end)`. */
+  mayContain(filterKey: Uint8Array, start?: number, end?: number): boolean;
+  /** The first entry with key >= target, or null. */
+  seekFirst(target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null>;
+  iterator(options?: { readaheadBytes?: number }): InternalIterator;
+}
+
+/** Opens a columnar run file as a TableReader (supplied by the engine, which knows the codec). */
+export type ColdOpener = (file: TableHandle) => Promise<TableReader>;
+
+type Opening = Promise<TableReader> & { resolved?: TableReader };
+
+/**
+ * Open table readers, keyed by file number, at most `maxOpen` at a time (LevelDB's
+ * table cache). An open SSTable reader holds its index block and bloom filter in memory.
  *
  * Async safety: concurrent `get`s of one file share one open.
  */
 export class TableCache {
-  private readonly open = new Map<number, Promise<SSTableReader>>();
+  private readonly open = new Map<number, Opening>();
+  private coldOpener: ColdOpener | null = null;
 
   constructor(
     private readonly store: ObjectStore,
@@ -24,14 +46,18 @@ export class TableCache {
     private readonly maxOpen = 1000,
   ) {}
 
+  /** Installs how columnar run files are opened (reading one before this throws). */
+  setColdOpener(opener: ColdOpener): void {
+    this.coldOpener = opener;
+  }
+
   /** The reader for `file` if it is already open (no I/O), else undefined. */
-  peek(file: TableHandle): SSTableReader | undefined {
-    const p = this.open.get(file.number) as (Promise<SSTableReader> & { resolved?: SSTableReader }) | undefined;
-    return p?.resolved;
+  peek(file: TableHandle): TableReader | undefined {
+    return this.open.get(file.number)?.resolved;
   }
 
   /** The reader for `file`, opening it if needed. */
-  get(file: TableHandle): SSTableReader | Promise<SSTableReader> {
+  get(file: TableHandle): TableReader | Promise<TableReader> {
     const hit = this.peek(file);
     if (hit) {
       const p = this.open.get(file.number)!;
@@ -39,11 +65,9 @@ export class TableCache {
       this.open.set(file.number, p);
       return hit;
     }
-    let p = this.open.get(file.number) as (Promise<SSTableReader> & { resolved?: SSTableReader }) | undefined;
+    let p = this.open.get(file.number);
     if (!p) {
-      const opening = SSTableReader.open(this.store, file.key, { fileNumber: file.number, size: file.size, cache: this.blockCache }) as Promise<SSTableReader> & {
-        resolved?: SSTableReader;
-      };
+      const opening: Opening = this.openFile(file);
       opening.then(
         (r) => {
           opening.resolved = r;
@@ -60,6 +84,14 @@ export class TableCache {
       }
     }
     return p;
+  }
+
+  private openFile(file: TableHandle): Promise<TableReader> {
+    if (file.tier === 'cold') {
+      if (!this.coldOpener) return Promise.reject(new DoSQLError('NOT_SUPPORTED', `table cache: ${file.key} is a columnar run and no cold codec is installed`));
+      return this.coldOpener(file);
+    }
+    return SSTableReader.open(this.store, file.key, { fileNumber: file.number, size: file.size, cache: this.blockCache });
   }
 
   /** Forgets a deleted file and its cached blocks. */

@@ -39,6 +39,8 @@ function samePlanKey(c: Prepared['temporalPlan'], base: Catalog, bindings: Reado
 import type { Layer } from '../txn/layers.js';
 import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
 import { commits } from './commit-log.js';
+import { sqlColdCodec } from '../rows/cold-layout.js';
+import type { TableSchema } from '../catalog/schema.js';
 import { expireTableSnapshots, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
 import type { ColdFile } from '../execution/columnar-aggregate-op.js';
 import { readOrderedUvarint } from '../../mvcc/key-codec.js';
@@ -103,6 +105,14 @@ export class Database {
     this.ready = open().then(async (engine) => {
       this.engineRef = engine;
       this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
+      engine.setColdCodec(
+        sqlColdCodec(async () => {
+          const lsn = engine.lastVisibleLsn;
+          const catalog = await this.loadCatalog(engine, MAIN_BRANCH, lsn);
+          const tables = catalog.objects().filter((o): o is TableSchema => o.type === 'table');
+          return { tables, commits: await commits(engine, [{ branch: MAIN_BRANCH, lsn }]) };
+        }),
+      );
       return engine;
     });
     // Avoid an unhandled rejection when nobody awaits an open that failed.
@@ -710,7 +720,8 @@ export class Database {
    */
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<{ published: { table: string; snapshotId: bigint; lsn: number }[] }> {
     const engine = await this.eng();
-    await engine.compact({ full: options.full ?? false });
+    if (options.tier === 'cold') await engine.compact({ tier: 'cold' });
+    else await engine.compact({ full: options.full ?? false });
     if (options.tier !== 'cold') return { published: [] };
     return { published: await this.publishIceberg() };
   }

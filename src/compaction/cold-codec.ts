@@ -1,0 +1,48 @@
+// The bridge between the LSM's (user key, value) versions and columnar runs. The engine does
+// not know row formats; the layer that does (the SQL layer: catalog and row codec) supplies
+// a ColdCodec. Dependency inversion keeps compaction below sql in the layering.
+import type { ColumnarSchema, ColumnValue } from '../columnar/index.js';
+import type { ColdFileInfo } from '../manifest/manifest-format.js';
+
+/** One row version split into columns. */
+export interface ColumnarVersion {
+  /** Primary-key values in key-column order. */
+  key: ColumnValue[];
+  /** The whole row in schema order, or null for a tombstone. */
+  values: ColumnValue[] | null;
+}
+
+/** How one table's main-branch rows are written as columns (decided when a cold compaction starts). */
+export interface ColdTablePlan {
+  /** Key-space id (the table id in the user key). */
+  readonly table: number;
+  /** Recorded in ColdFileInfo.layout for the decoder. */
+  readonly layout: string;
+  /** Columns without the system columns; every key column included. */
+  readonly schema: ColumnarSchema;
+  /** Names of the key columns, in key order. */
+  readonly keyColumns: readonly string[];
+  /** Splits a version: `value` null for a tombstone. Throws CORRUPTION for an undecodable value. */
+  toColumns(uk: Uint8Array, value: Uint8Array | null): ColumnarVersion;
+}
+
+/** Turns a run file's rows (schema order, as read back) into the LSM's user key and value. */
+export interface ColdRowDecoder {
+  userKey(row: readonly ColumnValue[]): Uint8Array;
+  /** The row value of a put (tombstones have an empty value and are not decoded). */
+  value(row: readonly ColumnValue[]): Uint8Array;
+}
+
+/** What one cold compaction writes, decided when it starts. */
+export interface ColdPlan {
+  /** Tables whose main-branch rows go to columnar runs, by key-space id. */
+  readonly tables: ReadonlyMap<number, ColdTablePlan>;
+  /** Commit timestamp (ms since the epoch) of an LSN, for the `_dosql_ts` column; 0 when unknown. */
+  timestampOf(lsn: number): number;
+}
+
+export interface ColdCodec {
+  plan(): Promise<ColdPlan>;
+  /** A decoder for a file written with `schema` and `keyColumns` (the file's own layout, not today's catalog). */
+  decoder(info: ColdFileInfo, schema: ColumnarSchema, keyColumns: readonly string[]): ColdRowDecoder;
+}
