@@ -560,6 +560,51 @@ export class LsmEngine {
     });
   }
 
+  /**
+   * The columnar run files holding every version of the user keys in [lower, upper), when no
+   * other source (memtable, hot level, SSTable) holds any of them: reading those files alone
+   * is then reading the range (the SQL layer's columnar query path). Null otherwise. The
+   * files stay readable until `release()` (their version is referenced).
+   */
+  coldRunsCovering(lower: Uint8Array, upper: Uint8Array): { files: readonly FileMeta[]; store: ObjectStore; release: () => void } | null {
+    const version = this.versions.current;
+    const s = version.state;
+    if (s.coldLevel === 0) return null;
+    const mts = [this.mem.mt, ...this.imm.map((m) => m.mt)];
+    for (const mt of mts) {
+      const it = mt.iterator();
+      void it.seek(lower);
+      const hit = it.valid() && compareRange(it.key(), 0, it.key().length - TRAILER_SIZE, upper, 0, upper.length) < 0;
+      it.close();
+      if (hit) return null;
+    }
+    const files: FileMeta[] = [];
+    for (let l = 0; l < s.levels.length; l++) {
+      for (const run of s.levels[l]!) {
+        for (const f of run) {
+          const below = compareRange(f.largest, 0, f.largest.length - TRAILER_SIZE, lower, 0, lower.length) < 0;
+          const above = compareRange(f.smallest, 0, f.smallest.length - TRAILER_SIZE, upper, 0, upper.length) >= 0;
+          if (below || above) continue;
+          if (l !== s.coldLevel || f.tier !== 'cold') return null;
+          files.push(f);
+        }
+      }
+    }
+    if (files.length === 0) return null;
+    version.ref();
+    let released = false;
+    return {
+      files,
+      store: this.coldStore,
+      release: () => {
+        if (released) return;
+        released = true;
+        version.unref();
+        void this.scheduler.deleteObsolete();
+      },
+    };
+  }
+
   private async coldCompact(c: Compaction, state: ManifestState, retained: RetainedPoints): Promise<CompactionResult> {
     const plan = await this.coldCodec!.plan();
     return runColdCompaction(c, {

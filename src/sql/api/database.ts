@@ -42,8 +42,7 @@ import { commits } from './commit-log.js';
 import { sqlColdCodec } from '../rows/cold-layout.js';
 import type { TableSchema } from '../catalog/schema.js';
 import { expireTableSnapshots, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
-import type { ColdFile } from '../execution/columnar-aggregate-op.js';
-import { readOrderedUvarint } from '../../mvcc/key-codec.js';
+import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
@@ -738,11 +737,6 @@ export class Database {
         const t = view.catalog.table(name);
         const r = await publishTable(view, t, w, engine.clockNow());
         out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
-        // The file holds the table's current state if nothing committed since the view was taken;
-        // queries may then read it until a commit touches the table (dropColdFiles).
-        if (view.branch === MAIN_BRANCH && r.dataKey && engine.lastVisibleLsn === view.readLsn) {
-          this.coldFiles.set(t.name.toLowerCase(), { store: w.store, key: r.dataKey, lsn: view.readLsn, catalogVersion: view.catalog.version, tableId: t.id });
-        }
       }
       return out;
     } finally {
@@ -794,12 +788,11 @@ export class Database {
     return this.requireWarehouse().url;
   }
 
-  /** Current-state cold files by table (main branch), dropped when a commit touches the table. */
-  private readonly coldFiles = new Map<string, ColdFile & { tableId: number }>();
-  /** @internal The cold-file lookup a statement's ExecEnv uses. */
-  coldLookup(branch: number): ((table: string) => ColdFile | undefined) | undefined {
-    if (branch !== MAIN_BRANCH || this.coldFiles.size === 0) return undefined;
-    return (table) => this.coldFiles.get(table.toLowerCase());
+  /** @internal The columnar-run lookup a statement's ExecEnv uses (main branch only: runs hold main's rows). */
+  coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
+    const engine = this.engineRef;
+    if (branch !== MAIN_BRANCH || !engine) return undefined;
+    return (tableId) => engine.coldRunsCovering(encodeTablePrefix(MAIN_BRANCH, tableId), encodeTablePrefix(MAIN_BRANCH, tableId + 1)) ?? undefined;
   }
 
   private requireWarehouse(): Warehouse {
@@ -829,25 +822,12 @@ export class Database {
       const ts = Math.max(engine.clockNow(), engine.lastCommitTimestamp);
       batch.addRaw({ kind: 1, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE });
       const info = await engine.write(batch, { timestamp: ts });
-      if (txn.branch === MAIN_BRANCH && this.coldFiles.size > 0) this.dropColdFiles(txn);
       if (txn.ddl && txn.branch === this.branchIdValue) this.catalog = await this.loadCatalog(engine, txn.branch, info.lsn);
       return info.lsn;
     } finally {
       unlock();
       txn.release();
     }
-  }
-
-  /** Forgets the cold files of the tables `txn` wrote: they no longer hold the current state. */
-  private dropColdFiles(txn: Transaction): void {
-    const tables = new Set<number>();
-    const c = { pos: 0 };
-    for (const w of txn.writes.values()) {
-      c.pos = 0;
-      readOrderedUvarint(w.uk, c);
-      tables.add(readOrderedUvarint(w.uk, c));
-    }
-    for (const [name, f] of this.coldFiles) if (tables.has(f.tableId)) this.coldFiles.delete(name);
   }
 
   private async checkConflicts(engine: LsmEngine, txn: Transaction, latest: number): Promise<void> {

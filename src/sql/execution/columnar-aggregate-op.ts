@@ -1,23 +1,32 @@
-// The columnar path for simple analytics on a table whose current state is published in the
-// cold tier and unchanged since: `SELECT [g,] agg(...) ... FROM t [WHERE col op literal AND ...]
-// [GROUP BY g]` reads only the needed columns of the Parquet file, skips row groups by their
-// statistics, and filters and aggregates column arrays without building rows. When the table
-// changed after the publish (or the query reads an older snapshot, or has its own pending
-// writes), the same statement runs on the row path (`fallback`), so answers never depend on
-// which path ran.
-import { objectStoreSource, openParquet, readRowGroups, type ColumnValue, type OpenedParquet, type StatsPredicate } from '../../columnar/index.js';
+// The columnar path for simple analytics on a table that lives in the cold tier:
+// `SELECT [g,] agg(...) FROM t [WHERE col op literal AND ...] [GROUP BY g]` over the table's
+// columnar run files, when those files alone hold the table (nothing newer in memtables or hot
+// levels: LsmEngine.coldRunsCovering). The rows a read point sees are picked from the files'
+// LSN, kind and key columns (run-visibility.ts; all rows when the files hold one version per
+// key, none newer), then the query reads only the needed columns, skips row groups by their
+// statistics (counting whole groups a predicate fully covers without decoding them), and
+// filters and aggregates typed arrays (column-cache.ts). Anything else — pending writes, keys
+// the typed visibility scan cannot compare, values of a type the typed path does not handle,
+// columns added after a file was written — runs the same statement on the row path (`fallback`),
+// and sums/averages follow SQLite's SumCtx exactly (see functions/aggregate.ts), so answers
+// never depend on which path ran.
+import type { ColumnarSchema } from '../../columnar/index.js';
+import type { RowGroupStats } from '../../columnar/index.js';
+import type { FileMeta } from '../../manifest/manifest-format.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { FIELD_ID_SLOTS } from '../rows/cold-layout.js';
 import type { SqlValue } from '../types/value.js';
+import { ColumnCache, type ColumnChunk } from './column-cache.js';
 import type { ExecEnv, Row } from './env.js';
 import * as ops from './ops.js';
+import { visibility } from './run-visibility.js';
 import type { Operator } from './operators.js';
 
-/** A published current-state file of a table, valid for reads at `lsn` or later until the table changes. */
-export interface ColdFile {
+/** A table's columnar runs, readable while `release` has not been called. */
+export interface ColdSource {
+  readonly files: readonly FileMeta[];
   readonly store: ObjectStore;
-  readonly key: string;
-  readonly lsn: number;
-  readonly catalogVersion: number;
+  release(): void;
 }
 
 export interface ColumnarPredicate {
@@ -33,7 +42,10 @@ export type ColumnarAgg =
 
 export interface ColumnarQuery {
   readonly table: string;
+  readonly tableId: number;
   readonly catalogVersion: number;
+  /** Parquet field id of each column the query names (stable column id + 1). */
+  readonly fieldIds: ReadonlyMap<string, number>;
   readonly where: readonly ColumnarPredicate[];
   readonly groupBy?: string;
   /** Output columns in order. */
@@ -48,22 +60,34 @@ const TEST: Record<ColumnarPredicate['op'], (c: number) => boolean> = {
   '>': (c) => c > 0,
   '>=': (c) => c >= 0,
 };
+const SAFE = 2 ** 53;
 
-/** Footers of cold files, read once per file (a cold file never changes while it is current). */
-const footers = new WeakMap<ColdFile, Promise<OpenedParquet>>();
+/** Statements answered from columnar runs so far (observability and tests). */
+export const columnarStats = { runs: 0, fallbacks: 0, groupsSkipped: 0, groupsCounted: 0, groupsScanned: 0 };
 
-function opened(f: ColdFile): Promise<OpenedParquet> {
-  let p = footers.get(f);
-  if (!p) {
-    p = objectStoreSource(f.store, f.key).then(openParquet);
-    p.catch(() => footers.delete(f));
-    footers.set(f, p);
-  }
-  return p;
+const caches = new WeakMap<ObjectStore, ColumnCache>();
+/** The decoded-column cache of a cold store. */
+export function columnCache(store: ObjectStore): ColumnCache {
+  let c = caches.get(store);
+  if (!c) caches.set(store, (c = new ColumnCache(store)));
+  return c;
 }
 
-/** Statements answered from cold files so far (observability and tests). */
-export const columnarStats = { runs: 0, fallbacks: 0 };
+/** Per output: running state of one group. */
+interface AggState {
+  n: number;
+  sum: number;
+  err: number;
+  big: boolean;
+  min: number;
+  max: number;
+}
+
+interface Group {
+  key: SqlValue;
+  n: number;
+  aggs: AggState[];
+}
 
 export class ColumnarAggregateOp implements Operator {
   constructor(
@@ -71,90 +95,254 @@ export class ColumnarAggregateOp implements Operator {
     readonly fallback: Operator,
   ) {}
 
-  private usable(env: ExecEnv): ColdFile | undefined {
-    const f = env.cold?.(this.q.table);
-    if (!f || f.catalogVersion !== this.q.catalogVersion || f.lsn > env.txn.readLsn || env.txn.writes.size > 0) return undefined;
-    return f;
-  }
-
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
-    const f = this.usable(env);
-    if (!f) {
-      columnarStats.fallbacks++;
-      yield* this.fallback.run(env);
-      return;
+    const src = env.txn.writes.size === 0 ? env.cold?.(this.q.tableId) : undefined;
+    let rows: Row[] | undefined;
+    if (src) {
+      try {
+        rows = await this.compute(src, env.txn.readLsn);
+      } finally {
+        src.release();
+      }
     }
-    const rows = await this.compute(f);
     if (rows) {
       columnarStats.runs++;
       yield rows;
-    } else {
-      columnarStats.fallbacks++;
-      yield* this.fallback.run(env);
+      return;
     }
+    columnarStats.fallbacks++;
+    yield* this.fallback.run(env);
   }
 
-  /** Result rows, or undefined when the file holds values this path does not handle (shadow columns). */
-  private async compute(f: ColdFile): Promise<Row[] | undefined> {
+  /** Result rows, or undefined when the files are not a case this path answers exactly. */
+  private async compute(src: ColdSource, readLsn: number): Promise<Row[] | undefined> {
     const q = this.q;
-    const file = await opened(f);
-    if (file.stats.columns.some((c) => c.column.shadowOf !== undefined)) return undefined;
-    const needed = new Set<string>();
-    for (const p of q.where) needed.add(p.column);
-    if (q.groupBy) needed.add(q.groupBy);
-    for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') needed.add(o.column);
-    if (needed.size === 0) {
-      const anyColumn = file.stats.columns[0]?.column.name;
-      if (anyColumn) needed.add(anyColumn);
+    const fid = (name: string): number => q.fieldIds.get(name)!;
+    const needed = new Set<number>();
+    for (const p of q.where) needed.add(fid(p.column));
+    if (q.groupBy) needed.add(fid(q.groupBy));
+    for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') needed.add(fid(o.column));
+    for (const f of src.files) {
+      const c = f.cold;
+      if (!c) return undefined;
+      if (c.shadowFieldIds.some((id) => needed.has(id))) return undefined;
     }
-    const columns = [...needed];
-    const idx = new Map(columns.map((c, i) => [c, i]));
-    const where: StatsPredicate[] = q.where.filter((p) => p.op !== '!=' && p.value !== null).map((p) => ({ column: p.column, op: p.op as StatsPredicate['op'], value: p.value as ColumnValue }));
-    // The row path's accumulators, so sums (SQLite's compensated summation), integer overflow
-    // and NULL rules are exactly the same on both paths.
-    const groups = new Map<unknown, { key: SqlValue; n: number; accs: (ops.Accumulator | undefined)[] }>();
-    const newAccs = (): (ops.Accumulator | undefined)[] => q.outputs.map((o) => (o.kind === 'group' || o.kind === 'count*' ? undefined : ops.aggregateFunction(o.kind)!.create('BINARY')));
-    const gi = q.groupBy ? idx.get(q.groupBy)! : -1;
-    const preds = q.where.map((p) => ({ i: idx.get(p.column)!, test: TEST[p.op], value: p.value }));
-    const argCols = q.outputs.map((o) => (o.kind === 'group' || o.kind === 'count*' ? -1 : idx.get(o.column)!));
-    const arg: SqlValue[] = [null];
-    for await (const g of readRowGroups(file, { columns, where })) {
-      const cols = g.columns as SqlValue[][];
-      const n = cols[0]?.length ?? 0;
-      for (let r = 0; r < n; r++) {
-        let ok = true;
-        for (let k = 0; k < preds.length; k++) {
-          const p = preds[k]!;
-          const v = cols[p.i]![r]!;
-          if (v === null || p.value === null || !p.test(ops.compare(v, p.value, 'BINARY'))) {
-            ok = false;
-            break;
+    const cache = columnCache(src.store);
+    const groups = new Map<string | number, Group>();
+    const newGroup = (key: SqlValue): Group => ({ key, n: 0, aggs: q.outputs.map(() => ({ n: 0, sum: 0, err: 0, big: false, min: Infinity, max: -Infinity })) });
+    const numeric = new Map<number, boolean>();
+    for (const f of src.files) {
+      const file = await cache.file(f.key);
+      const names = columnNames(file.stats.columns.map((c) => c.column));
+      if ([...needed].some((id) => !names.has(id))) return undefined; // a column added after the file was written
+      const slotsIdx = file.stats.columns.findIndex((c) => c.column.fieldId === FIELD_ID_SLOTS);
+      const maxSlot = Math.max(0, ...[...needed].filter((id) => id < FIELD_ID_SLOTS));
+      const vis = await visibility(cache, f, file, readLsn);
+      if (vis === undefined) return undefined;
+      const col = (name: string): string => names.get(fid(name))!;
+      const colIdx = (name: string): number => file.stats.columns.findIndex((c) => c.column.name === col(name));
+      for (const rg of file.stats.rowGroups) {
+        // Rows written before an ADD COLUMN lack the slot: they read as the default, not as stored.
+        const slots = slotsIdx >= 0 ? rg.columns[slotsIdx]!.min : undefined;
+        if (maxSlot > 0 && (typeof slots !== 'bigint' || Number(slots) < maxSlot)) return undefined;
+        const verdicts = q.where.map((p) => judge(rg, colIdx(p.column), p));
+        if (verdicts.includes('none')) {
+          columnarStats.groupsSkipped++;
+          continue;
+        }
+        const countOnly = !q.groupBy && q.outputs.every((o) => o.kind === 'count*');
+        if (countOnly && vis === null && verdicts.every((v) => v === 'all')) {
+          columnarStats.groupsCounted++;
+          const g = groups.get(0) ?? newGroup(null);
+          groups.set(0, g);
+          g.n += rg.rowCount;
+          continue;
+        }
+        columnarStats.groupsScanned++;
+        const want = [...new Set([...q.where.filter((_, i) => verdicts[i] !== 'all').map((p) => p.column), ...(q.groupBy ? [q.groupBy] : []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
+        const chunks = await cache.chunks(f.key, rg.index, want.map(col));
+        if (chunks.some((c) => c === null)) return undefined;
+        const byName = new Map(want.map((w, i) => [w, chunks[i]!]));
+        const mask = vis ? vis.slice(rg.firstRow, rg.firstRow + rg.rowCount) : new Uint8Array(rg.rowCount).fill(1);
+        q.where.forEach((p, i) => {
+          if (verdicts[i] !== 'all') applyPredicate(mask, byName.get(p.column)!, p);
+        });
+        for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') {
+          const c = byName.get(o.column)!;
+          if (o.kind !== 'count' && c.kind !== 'num') return undefined;
+          if (c.kind === 'num') {
+            const prev = numeric.get(fid(o.column));
+            if (prev !== undefined && prev !== c.int) return undefined;
+            numeric.set(fid(o.column), c.int);
           }
         }
-        if (!ok) continue;
-        const key = gi >= 0 ? cols[gi]![r]! : null;
-        const hk = gi >= 0 ? ops.hashKey(key, 'BINARY') : 0;
-        let grp = groups.get(hk);
-        if (!grp) groups.set(hk, (grp = { key, n: 0, accs: newAccs() }));
-        grp.n++;
-        for (let o = 0; o < argCols.length; o++) {
-          const ci = argCols[o]!;
-          if (ci < 0) continue;
-          arg[0] = cols[ci]![r]!;
-          grp.accs[o]!.step(arg);
+        const gid = q.groupBy ? groupIds(byName.get(q.groupBy)!, groups, newGroup) : null;
+        const single = gid ? null : (groups.get(0) ?? groups.set(0, newGroup(null)).get(0)!);
+        const argChunks = q.outputs.map((o) => (o.kind === 'group' || o.kind === 'count*' ? null : byName.get(o.column)!));
+        for (let r = 0; r < rg.rowCount; r++) {
+          if (!mask[r]) continue;
+          const g = gid ? gid[r]! : single!;
+          g.n++;
+          for (let k = 0; k < argChunks.length; k++) {
+            const c = argChunks[k];
+            if (!c || c.nulls?.[r]) continue;
+            const a = g.aggs[k]!;
+            a.n++;
+            if (c.kind !== 'num') continue;
+            const v = c.values[r]!;
+            if (c.int) {
+              a.sum += v;
+              if (a.sum > SAFE || a.sum < -SAFE) a.big = true;
+            } else {
+              // Kahan-Babuska-Neumaier, as SQLite's SumCtx (and SumState in functions/aggregate.ts).
+              const s = a.sum;
+              const t = s + v;
+              if (Math.abs(s) > Math.abs(v)) a.err += s - t + v;
+              else a.err += v - t + s;
+              a.sum = t;
+            }
+            if (v < a.min) a.min = v;
+            if (v > a.max) a.max = v;
+          }
         }
       }
     }
-    if (!q.groupBy && groups.size === 0) groups.set(0, { key: null, n: 0, accs: newAccs() });
-    const rows: Row[] = [];
-    for (const grp of groups.values()) {
-      rows.push(q.outputs.map((out, o) => (out.kind === 'group' ? grp.key : out.kind === 'count*' ? BigInt(grp.n) : grp.accs[o]!.result())));
+    if (!q.groupBy && groups.size === 0) groups.set(0, newGroup(null));
+    const out: Row[] = [];
+    // Groups met only in rows the mask dropped have no rows: SQL shows no such group.
+    const sorted = [...groups.values()].filter((g) => !q.groupBy || g.n > 0).sort((a, b) => ops.compare(a.key, b.key, 'BINARY'));
+    for (const g of sorted) {
+      const row: SqlValue[] = [];
+      for (let k = 0; k < q.outputs.length; k++) {
+        const o = q.outputs[k]!;
+        const a = g.aggs[k]!;
+        if (o.kind === 'group') row.push(g.key);
+        else if (o.kind === 'count*') row.push(BigInt(g.n));
+        else if (o.kind === 'count') row.push(BigInt(a.n));
+        else {
+          const int = numeric.get(fid(o.column)) ?? true;
+          if (a.big) return undefined;
+          const total = int ? a.sum : Number.isFinite(a.err) ? a.sum + a.err : a.sum;
+          if (a.n === 0) row.push(null);
+          else if (o.kind === 'sum') row.push(int ? BigInt(a.sum) : nanToNull(total));
+          else if (o.kind === 'avg') row.push(nanToNull(total / a.n));
+          else {
+            const v = o.kind === 'min' ? a.min : a.max;
+            row.push(int ? BigInt(v) : v);
+          }
+        }
+      }
+      out.push(row);
     }
-    return rows;
+    return out;
   }
 
   describe(out: string[], depth: number): void {
-    out.push(`${'  '.repeat(depth)}COLUMNAR SCAN ${this.q.table} (cold tier, when current)`);
+    out.push(`${'  '.repeat(depth)}COLUMNAR SCAN ${this.q.table} (cold tier runs, when they hold the table)`);
     this.fallback.describe(out, depth + 1);
   }
+}
+
+function nanToNull(r: number): number | null {
+  return r !== r ? null : r;
+}
+
+/** File column name by field id (shadow columns excluded). */
+function columnNames(cols: readonly ColumnarSchema['columns'][number][] | readonly { name: string; fieldId: number | null; shadowOf?: number }[]): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const c of cols as readonly { name: string; fieldId: number | null; shadowOf?: number }[]) if (c.fieldId !== null && c.shadowOf === undefined) m.set(c.fieldId, c.name);
+  return m;
+}
+
+/** Whether every, no or some row of the group can satisfy `p`, from the chunk statistics. */
+function judge(rg: RowGroupStats, idx: number, p: ColumnarPredicate): 'all' | 'none' | 'some' {
+  const s = rg.columns[idx];
+  if (!s || s.min === undefined || s.max === undefined) return s && s.nullCount === rg.rowCount ? 'none' : 'some';
+  const lo = ops.compare(s.min as SqlValue, p.value, 'BINARY');
+  const hi = ops.compare(s.max as SqlValue, p.value, 'BINARY');
+  const noNulls = s.nullCount === 0;
+  let all: boolean;
+  let none: boolean;
+  switch (p.op) {
+    case '=':
+      all = lo === 0 && hi === 0;
+      none = lo > 0 || hi < 0;
+      break;
+    case '!=':
+      all = lo > 0 || hi < 0;
+      none = lo === 0 && hi === 0;
+      break;
+    case '<':
+      all = hi < 0;
+      none = lo >= 0;
+      break;
+    case '<=':
+      all = hi <= 0;
+      none = lo > 0;
+      break;
+    case '>':
+      all = lo > 0;
+      none = hi <= 0;
+      break;
+    default:
+      all = lo >= 0;
+      none = hi < 0;
+  }
+  return none ? 'none' : all && noNulls ? 'all' : 'some';
+}
+
+/** Clears mask entries of rows that fail `p` (NULL never satisfies a comparison). */
+function applyPredicate(mask: Uint8Array, c: ColumnChunk, p: ColumnarPredicate): void {
+  const test = TEST[p.op];
+  const nulls = c.nulls;
+  if (c.kind === 'dict') {
+    const ok = c.dict.map((v) => test(ops.compare(v, p.value, 'BINARY')));
+    const codes = c.codes;
+    for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !ok[codes[r]!])) mask[r] = 0;
+    return;
+  }
+  const lit = p.value;
+  const vals = c.values;
+  if (typeof lit === 'bigint' || typeof lit === 'number') {
+    const x = Number(lit);
+    if (typeof lit === 'bigint' && (lit > BigInt(SAFE) || lit < -BigInt(SAFE))) {
+      for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !test(ops.compare(BigInt(vals[r]!), lit, 'BINARY')))) mask[r] = 0;
+      return;
+    }
+    for (let r = 0; r < mask.length; r++) {
+      if (!mask[r]) continue;
+      const v = vals[r]!;
+      if ((nulls && nulls[r]) || !test(v < x ? -1 : v > x ? 1 : 0)) mask[r] = 0;
+    }
+    return;
+  }
+  // A TEXT or BLOB literal: every number sorts before it (datatype3.html §4.1).
+  const pass = test(ops.compare(0, lit, 'BINARY'));
+  for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !pass)) mask[r] = 0;
+}
+
+/** The group of each row of a chunk (NULLs form one group, as in SQLite). */
+function groupIds(c: ColumnChunk, groups: Map<string | number, Group>, make: (key: SqlValue) => Group): Group[] {
+  const n = c.kind === 'dict' ? c.codes.length : c.values.length;
+  const out = new Array<Group>(n);
+  const get = (hk: string | number, key: SqlValue): Group => {
+    let g = groups.get(hk);
+    if (!g) groups.set(hk, (g = make(key)));
+    return g;
+  };
+  const nullGroup = (): Group => get('\u0000null', null);
+  if (c.kind === 'dict') {
+    const byCode = c.dict.map((v) => get(`s${v}`, v));
+    for (let r = 0; r < n; r++) out[r] = c.nulls?.[r] ? nullGroup() : byCode[c.codes[r]!]!;
+    return out;
+  }
+  for (let r = 0; r < n; r++) {
+    if (c.nulls?.[r]) {
+      out[r] = nullGroup();
+      continue;
+    }
+    const v = c.values[r]!;
+    out[r] = get(v, c.int ? BigInt(v) : v);
+  }
+  return out;
 }

@@ -20,8 +20,8 @@ export class ExecEnv {
   readonly outer: Row[] = [];
   /** Results of subqueries prepared for the row being evaluated, by subquery slot. */
   readonly sub: unknown[] = [];
-  /** The table's current-state cold file if it is still current (see columnar-aggregate-op.ts). */
-  cold?: (table: string) => { readonly store: import('../../storage/object-store.js').ObjectStore; readonly key: string; readonly lsn: number; readonly catalogVersion: number } | undefined;
+  /** The table's columnar runs, when they alone hold it (see columnar-aggregate-op.ts); release what it returns. */
+  cold?: (tableId: number) => import('./columnar-aggregate-op.js').ColdSource | undefined;
   /** FOR SYSTEM_TIME references resolved for this execution (see planner-context TemporalBinding). */
   temporal?: ReadonlyMap<object, unknown>;
   /** Uncorrelated subquery results, computed once per statement execution. */

@@ -450,5 +450,6 @@ function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: Planner
     outputs.push({ kind: e.name as 'count' | 'sum' | 'avg' | 'min' | 'max', column: a.name });
   }
   if (!outputs.some((o) => o.kind !== 'group')) return undefined;
-  return { table: t.name, catalogVersion: pc.catalog.version, where, ...(group ? { groupBy: group.name } : {}), outputs };
+  const fieldIds = new Map(t.columns.map((c) => [c.name, c.id + 1]));
+  return { table: t.name, tableId: t.id, catalogVersion: pc.catalog.version, fieldIds, where, ...(group ? { groupBy: group.name } : {}), outputs };
 }

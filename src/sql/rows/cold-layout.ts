@@ -91,7 +91,10 @@ export function tablePlan(t: TableSchema): ColdTablePlan {
       const c = { pos: 0 };
       readOrderedUvarint(uk, c);
       readOrderedUvarint(uk, c);
+      // The key codec orders numbers by value and decodes them as JS numbers; the rowid is an
+      // INTEGER, and a primary key's exact storage class is the row's own value.
       const key = decodeKeyTuple(uk, c.pos).values as ColumnValue[];
+      if (rowidKeyed && typeof key[0] === 'number') key[0] = BigInt(key[0]);
       if (value === null) return { key, values: null };
       const n = decodeRowInto(value, slots);
       const values = new Array<ColumnValue>(width);
@@ -102,6 +105,7 @@ export function tablePlan(t: TableSchema): ColdTablePlan {
       if (aliasPos >= 0) values[aliasPos] = key[0]!;
       if (rowidPos >= 0) values[rowidPos] = key[0]!;
       values[width - 1] = BigInt(n);
+      if (!rowidKeyed) for (let k = 0; k < keyPos.length; k++) key[k] = values[keyPos[k]!]!;
       return { key, values };
     },
   };
