@@ -15,3 +15,5 @@ export type { OpenedParquet, ParquetSource, ReadParquetOptions, RowGroupColumns 
 export { DEFAULT_TARGET_FILE_BYTES, readColumnarRun, runLayout, writeColumnarRun } from './columnar-run.js';
 export type { RunFile, RunRow, RunWriterOptions } from './columnar-run.js';
 export { compareKeys, compareValues } from './value-order.js';
+export { chunkValue, toChunk } from './column-chunk.js';
+export type { ColumnChunk } from './column-chunk.js';

@@ -1,9 +1,10 @@
 // A columnar run file read as the sorted (internal key, value) entries of the LSM, so point
 // reads, scans, time travel and compactions go through it exactly as through an SSTable.
 // A row group plays the part of a block: the manifest holds each group's first internal key
-// (ColdFileInfo.groupKeys), so a seek decodes exactly one group, fetched with ranged reads.
+// (ColdFileInfo.groupKeys), so a seek decodes exactly one group, fetched with ranged reads,
+// and keeps it in a shared cache of decoded groups.
 import { DoSQLError } from '../errors.js';
-import { objectStoreSource, openParquet, readRowGroups, runLayout, type OpenedParquet } from '../columnar/index.js';
+import { chunkValue, objectStoreSource, openParquet, readRowGroups, runLayout, toChunk, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
 import { COLUMN_KIND, COLUMN_LSN } from '../columnar/format.js';
 import type { ColdFileInfo } from '../manifest/manifest-format.js';
 import { makeInternalKey } from '../mvcc/internal-key.js';
@@ -14,18 +15,86 @@ import { compareBytes } from '../util/bytes.js';
 import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
 import type { ColdCodec, ColdRowDecoder } from './cold-codec.js';
 
-/** One decoded row group: internal keys ascending, values beside them. */
-interface Group {
-  keys: Uint8Array[];
-  values: Uint8Array[];
+/**
+ * One decoded row group: its columns as typed chunks (raw arrays when a column's values do
+ * not fit one), with internal keys and row values materialized only for the rows a seek or a
+ * step visits — a point read costs one group decode (usually cached) and ~log2(rows) key encodings.
+ */
+class Group {
+  readonly keys: (Uint8Array | undefined)[];
+  readonly values: (Uint8Array | undefined)[];
+  private readonly row: ColumnValue[];
+
+  constructor(
+    readonly n: number,
+    private readonly cols: readonly (ColumnChunk | readonly ColumnValue[])[],
+    private readonly lsns: Float64Array,
+    private readonly kinds: Uint8Array,
+    private readonly decoder: ColdRowDecoder,
+    readonly bytes: number,
+  ) {
+    this.keys = new Array<Uint8Array | undefined>(n);
+    this.values = new Array<Uint8Array | undefined>(n);
+    this.row = new Array<ColumnValue>(cols.length);
+  }
+
+  private fill(i: number): ColumnValue[] {
+    const row = this.row;
+    for (let c = 0; c < this.cols.length; c++) {
+      const col = this.cols[c]!;
+      row[c] = Array.isArray(col) ? (col as readonly ColumnValue[])[i]! : chunkValue(col as ColumnChunk, i);
+    }
+    return row;
+  }
+
+  key(i: number): Uint8Array {
+    let k = this.keys[i];
+    if (!k) this.keys[i] = k = makeInternalKey(this.decoder.userKey(this.fill(i)), this.lsns[i]!, this.kinds[i]!);
+    return k;
+  }
+
+  value(i: number): Uint8Array {
+    let v = this.values[i];
+    if (!v) this.values[i] = v = this.kinds[i] === 0 ? EMPTY : this.decoder.value(this.fill(i));
+    return v;
+  }
 }
 
 const EMPTY = new Uint8Array(0);
-/** Decoded row groups kept per open file (a group of 65,536 rows is a few MB decoded). */
-const GROUPS_CACHED = 4;
+
+/**
+ * Decoded row groups of every open columnar file, least recently used out first, bounded by
+ * bytes (the cold tier's counterpart of the block cache). 256 MiB holds ~3M rows of a
+ * six-column table.
+ */
+class GroupCache {
+  private readonly map = new Map<string, Group>();
+  private used = 0;
+  constructor(private readonly capacity: number) {}
+  get(k: string): Group | undefined {
+    const g = this.map.get(k);
+    if (g) {
+      this.map.delete(k);
+      this.map.set(k, g);
+    }
+    return g;
+  }
+  set(k: string, g: Group): void {
+    this.map.set(k, g);
+    this.used += g.bytes;
+    for (const [old, v] of this.map) {
+      if (this.used <= this.capacity || old === k) break;
+      this.map.delete(old);
+      this.used -= v.bytes;
+    }
+  }
+}
+
+const groupCache = new GroupCache(256 * 1024 * 1024);
+let nextReaderId = 1;
 
 export class ColdFileReader implements TableReader {
-  private readonly cache = new Map<number, Group>();
+  private readonly id = nextReaderId++;
   private readonly inflight = new Map<number, Promise<Group>>();
 
   private constructor(
@@ -87,12 +156,8 @@ export class ColdFileReader implements TableReader {
 
   /** The decoded group `g` (from the cache when possible). */
   group(g: number): Group | Promise<Group> {
-    const hit = this.cache.get(g);
-    if (hit) {
-      this.cache.delete(g);
-      this.cache.set(g, hit);
-      return hit;
-    }
+    const hit = groupCache.get(`${this.id}:${g}`);
+    if (hit) return hit;
     let p = this.inflight.get(g);
     if (!p) {
       p = this.load(g).finally(() => this.inflight.delete(g));
@@ -102,25 +167,28 @@ export class ColdFileReader implements TableReader {
   }
 
   private async load(g: number): Promise<Group> {
-    const keys: Uint8Array[] = [];
-    const values: Uint8Array[] = [];
     const width = this.columns.length - 2;
+    let group: Group | undefined;
     for await (const rg of readRowGroups(this.file, { rowGroups: [g], columns: this.columns })) {
-      const cols = rg.columns;
-      const n = cols[0]?.length ?? 0;
-      const lsns = cols[width]!;
-      const kinds = cols[width + 1]!;
-      const row = new Array<(typeof cols)[number][number]>(width);
+      const n = rg.columns[0]?.length ?? 0;
+      let bytes = 64 * n; // keys and values materialized later, roughly
+      const cols = rg.columns.slice(0, width).map((raw) => {
+        const chunk = toChunk(raw);
+        bytes += chunk ? chunk.bytes : 32 * n;
+        return chunk ?? raw;
+      });
+      const lsns = new Float64Array(n);
+      const kinds = new Uint8Array(n);
+      const l = rg.columns[width]!;
+      const k = rg.columns[width + 1]!;
       for (let r = 0; r < n; r++) {
-        for (let c = 0; c < width; c++) row[c] = cols[c]![r]!;
-        const kind = Number(kinds[r] as bigint);
-        keys.push(makeInternalKey(this.decoder.userKey(row), Number(lsns[r] as bigint), kind));
-        values.push(kind === 0 ? EMPTY : this.decoder.value(row));
+        lsns[r] = Number(l[r] as bigint);
+        kinds[r] = Number(k[r] as bigint);
       }
+      group = new Group(n, cols, lsns, kinds, this.decoder, bytes + 9 * n);
     }
-    const group = { keys, values };
-    this.cache.set(g, group);
-    if (this.cache.size > GROUPS_CACHED) this.cache.delete(this.cache.keys().next().value as number);
+    if (!group) throw new DoSQLError('CORRUPTION', `compaction: ${this.file.source.name} has no row group ${g}`, { details: { file: this.file.source.name } });
+    groupCache.set(`${this.id}:${g}`, group);
     return group;
   }
 }
@@ -134,13 +202,13 @@ class ColdFileIterator implements InternalIterator {
   constructor(private readonly r: ColdFileReader) {}
 
   valid(): boolean {
-    return this.cur !== null && this.i >= 0 && this.i < this.cur.keys.length;
+    return this.cur !== null && this.i >= 0 && this.i < this.cur.n;
   }
   key(): Uint8Array {
-    return this.cur!.keys[this.i]!;
+    return this.cur!.key(this.i);
   }
   value(): Uint8Array {
-    return this.cur!.values[this.i]!;
+    return this.cur!.value(this.i);
   }
 
   seekToFirst(): MaybePromise {
@@ -148,11 +216,11 @@ class ColdFileIterator implements InternalIterator {
   }
 
   seekToLast(): MaybePromise {
-    return this.enter(this.r.groupCount - 1, (grp) => grp.keys.length - 1, false);
+    return this.enter(this.r.groupCount - 1, (grp) => grp.n - 1, false);
   }
 
   seek(target: Uint8Array): MaybePromise {
-    return this.enter(Math.max(0, this.r.groupFor(target)), (grp) => lowerBound(grp.keys, target), true);
+    return this.enter(Math.max(0, this.r.groupFor(target)), (grp) => lowerBound(grp, target), true);
   }
 
   seekForPrev(target: Uint8Array): MaybePromise {
@@ -161,19 +229,19 @@ class ColdFileIterator implements InternalIterator {
       this.cur = null;
       return;
     }
-    return this.enter(g, (grp) => upperBound(grp.keys, target) - 1, false);
+    return this.enter(g, (grp) => upperBound(grp, target) - 1, false);
   }
 
   next(): MaybePromise {
     this.i++;
-    if (this.i < this.cur!.keys.length) return;
+    if (this.i < this.cur!.n) return;
     return this.enter(this.g + 1, () => 0, true);
   }
 
   prev(): MaybePromise {
     this.i--;
     if (this.i >= 0) return;
-    return this.enter(this.g - 1, (grp) => grp.keys.length - 1, false);
+    return this.enter(this.g - 1, (grp) => grp.n - 1, false);
   }
 
   close(): void {
@@ -191,30 +259,30 @@ class ColdFileIterator implements InternalIterator {
       this.g = g;
       this.cur = grp;
       this.i = pick(grp);
-      if (this.i >= 0 && this.i < grp.keys.length) return;
-      return this.enter(forward ? g + 1 : g - 1, forward ? () => 0 : (x) => x.keys.length - 1, forward);
+      if (this.i >= 0 && this.i < grp.n) return;
+      return this.enter(forward ? g + 1 : g - 1, forward ? () => 0 : (x) => x.n - 1, forward);
     };
     return got instanceof Promise ? got.then(place) : place(got);
   }
 }
 
-function lowerBound(keys: readonly Uint8Array[], target: Uint8Array): number {
+function lowerBound(grp: Group, target: Uint8Array): number {
   let lo = 0;
-  let hi = keys.length;
+  let hi = grp.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareBytes(keys[mid]!, target) < 0) lo = mid + 1;
+    if (compareBytes(grp.key(mid), target) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function upperBound(keys: readonly Uint8Array[], target: Uint8Array): number {
+function upperBound(grp: Group, target: Uint8Array): number {
   let lo = 0;
-  let hi = keys.length;
+  let hi = grp.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareBytes(keys[mid]!, target) <= 0) lo = mid + 1;
+    if (compareBytes(grp.key(mid), target) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -1,74 +1,9 @@
-// Decoded columns of columnar run files, kept in typed arrays for the columnar query path
-// (columnar-aggregate-op.ts): numbers as Float64Array (integers only while exact, |v| <= 2^53),
-// text dictionary-encoded (codes + distinct values). Run files are immutable, so an entry
+// Decoded columns of columnar run files, kept as typed chunks (columnar/column-chunk.ts) for
+// the columnar query path (columnar-aggregate-op.ts). Run files are immutable, so an entry
 // never goes stale; the cache is bounded by bytes, least recently used out first — the same
 // idea as the SSTable block cache, one level up (decoded values instead of blocks).
-import { objectStoreSource, openParquet, readRowGroups, type OpenedParquet } from '../../columnar/index.js';
+import { objectStoreSource, openParquet, readRowGroups, toChunk, type ColumnChunk, type OpenedParquet } from '../../columnar/index.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-
-/** One row group's values of one column. `nulls[r] === 1` marks a NULL (absent when there are none). */
-export type ColumnChunk =
-  | { readonly kind: 'num'; readonly values: Float64Array; readonly nulls: Uint8Array | null; readonly int: boolean; readonly bytes: number }
-  | { readonly kind: 'dict'; readonly codes: Int32Array; readonly dict: readonly string[]; readonly nulls: Uint8Array | null; readonly bytes: number };
-
-const SAFE = 2 ** 53;
-
-/**
- * Typed form of decoded values, or null when they do not all fit one kind (mixed storage
- * classes, blobs, integers beyond ±2^53): the caller then takes the row path.
- */
-export function toChunk(values: readonly unknown[]): ColumnChunk | null {
-  const n = values.length;
-  let nulls: Uint8Array | null = null;
-  let kind: 'int' | 'real' | 'text' | null = null;
-  for (let r = 0; r < n; r++) {
-    const v = values[r];
-    if (v === null) continue;
-    const k = typeof v === 'bigint' ? 'int' : typeof v === 'number' ? 'real' : typeof v === 'string' ? 'text' : null;
-    if (k === null || (kind !== null && k !== kind)) return null;
-    kind = k;
-    if (kind !== null) break;
-  }
-  if (kind === 'text') {
-    const codes = new Int32Array(n);
-    const dict: string[] = [];
-    const ids = new Map<string, number>();
-    let bytes = n * 4;
-    for (let r = 0; r < n; r++) {
-      const v = values[r];
-      if (v === null) {
-        (nulls ??= new Uint8Array(n))[r] = 1;
-        continue;
-      }
-      if (typeof v !== 'string') return null;
-      let id = ids.get(v);
-      if (id === undefined) {
-        id = dict.length;
-        ids.set(v, id);
-        dict.push(v);
-        bytes += v.length * 2 + 16;
-      }
-      codes[r] = id;
-    }
-    return { kind: 'dict', codes, dict, nulls, bytes: bytes + (nulls ? n : 0) };
-  }
-  const out = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const v = values[r];
-    if (v === null) {
-      (nulls ??= new Uint8Array(n))[r] = 1;
-      continue;
-    }
-    if (kind === 'int') {
-      if (typeof v !== 'bigint' || v > SAFE || v < -SAFE) return null;
-      out[r] = Number(v);
-    } else {
-      if (typeof v !== 'number') return null;
-      out[r] = v;
-    }
-  }
-  return { kind: 'num', values: out, nulls, int: kind !== 'real', bytes: n * 8 + (nulls ? n : 0) };
-}
 
 /** Decoded chunks by (file, row group, column), at most `capacityBytes` of them. */
 export class ColumnCache {
