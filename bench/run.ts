@@ -1,40 +1,150 @@
-// npm run bench -- <kv|...> [options]: dispatches to one benchmark.
-const [which, ...rest] = process.argv.slice(2);
-switch (which) {
-  case 'kv': {
-    const { main } = await import('./kv.js');
-    await main(rest);
-    break;
+// The benchmarks behind one entry point.
+//
+//   npm run bench -- <kv|sql|flights|compaction|timetravel> [options]   one benchmark
+//   npm run bench -- all [--scale X]                                      each in turn, results in bench/out/*.json
+//   npm run bench -- report                                               bench/RESULTS.md and bench/charts/*.svg
+//
+// `dosql bench` (src/cli/commands/bench.ts) calls runBench / runAll / the report here.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel'] as const;
+export type BenchName = (typeof BENCHES)[number];
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Where each benchmark's JSON goes when run through `all` or `dosql bench` (DOSQL_BENCH_OUT overrides, for smoke runs). */
+export const OUT_DIR = process.env.DOSQL_BENCH_OUT ? resolve(process.env.DOSQL_BENCH_OUT) : join(here, 'out');
+
+/**
+ * Sizes for `all`: moderate, so the five runs take roughly 10 minutes on 2 cores (flights
+ * reads the whole 3M-row file). Each number is multiplied by `--scale`.
+ */
+export const ALL_SIZES: Readonly<Record<BenchName, readonly [string, number][]>> = {
+  kv: [['--n', 500_000]],
+  compaction: [['--n', 500_000]],
+  sql: [
+    ['--n', 100_000],
+    ['--ops', 300_000],
+  ],
+  timetravel: [
+    ['--n', 500_000],
+    ['--lookups', 10_000],
+  ],
+  flights: [['--rows', 3_000_000]],
+};
+
+/** One benchmark run as bench/out/runs.json records it (the report quotes the command). */
+export interface RunRecord {
+  args: string[];
+  started: string;
+  seconds: number;
+}
+
+export function isBench(name: string): name is BenchName {
+  return (BENCHES as readonly string[]).includes(name);
+}
+
+async function load(name: BenchName): Promise<(args: string[]) => Promise<void>> {
+  switch (name) {
+    case 'kv':
+      return (await import('./kv.js')).main;
+    case 'compaction':
+      return (await import('./compaction.js')).main;
+    case 'sql':
+      return (await import('./sql.js')).main;
+    case 'timetravel':
+      return (await import('./timetravel.js')).main;
+    case 'flights':
+      return (await import('./flights.js')).main;
   }
-  case 'compaction': {
-    const { main } = await import('./compaction.js');
-    await main(rest);
-    break;
+}
+
+function recordRun(name: BenchName, rec: RunRecord): void {
+  const file = join(OUT_DIR, 'runs.json');
+  let all: Record<string, RunRecord> = {};
+  try {
+    if (existsSync(file)) all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, RunRecord>;
+  } catch {
+    all = {};
   }
-  case 'sql': {
-    const { main } = await import('./sql.js');
-    await main(rest);
-    break;
+  all[name] = rec;
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+/**
+ * Runs one benchmark with `args`. With `toOut`, adds `--json <OUT_DIR>/<name>.json` unless
+ * the args name a file. A run whose JSON lands there is recorded in <OUT_DIR>/runs.json.
+ */
+export async function runBench(name: BenchName, args: readonly string[], options: { toOut?: boolean } = {}): Promise<void> {
+  const a = [...args];
+  const target = join(OUT_DIR, `${name}.json`);
+  if (options.toOut && !a.includes('--json')) {
+    mkdirSync(OUT_DIR, { recursive: true });
+    a.push('--json', target);
   }
-  case 'timetravel': {
-    const { main } = await import('./timetravel.js');
-    await main(rest);
-    break;
+  const main = await load(name);
+  const started = new Date();
+  await main(a);
+  const ji = a.indexOf('--json');
+  if (ji >= 0 && resolve(a[ji + 1]!) === target) {
+    recordRun(name, { args: a.filter((_, i) => i !== ji && i !== ji + 1), started: started.toISOString(), seconds: Math.round((Date.now() - started.getTime()) / 1000) });
   }
-  case 'flights': {
-    const { main } = await import('./flights.js');
-    await main(rest);
-    break;
+}
+
+/** The size arguments `all` gives `name` at `scale` (at least 1,000 rows / ops each). */
+export function sizesFor(name: BenchName, scale: number): string[] {
+  return ALL_SIZES[name].flatMap(([flag, n]) => [flag, String(Math.max(1000, Math.round(n * scale)))]);
+}
+
+/** Every benchmark in turn at ALL_SIZES x `scale`, results in bench/out/. Returns seconds per benchmark. */
+export async function runAll(options: { scale?: number; only?: readonly BenchName[]; log?: (s: string) => void } = {}): Promise<Record<string, number>> {
+  const log = options.log ?? console.log;
+  const took: Record<string, number> = {};
+  for (const name of options.only ?? BENCHES) {
+    const args = sizesFor(name, options.scale ?? 1);
+    log(`\n=== ${name} ${args.join(' ')}`);
+    const t0 = Date.now();
+    await runBench(name, args, { toOut: true });
+    took[name] = Math.round((Date.now() - t0) / 1000);
+    log(`=== ${name} done in ${took[name]} s`);
   }
-  case 'report': {
-    const { main } = await import('./report.js');
-    await main();
-    break;
-  }
-  default:
-    console.error(`usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]
+  return took;
+}
+
+const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]
        npm run bench -- compaction [--n N] [--json FILE]
        npm run bench -- sql [--n ROWS] [--ops N] [--json FILE]
-       npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]`);
-    process.exit(2);
+       npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]
+       npm run bench -- flights [--rows N] [--json FILE]
+       npm run bench -- all [--scale X]        (each of the above, results in bench/out/)
+       npm run bench -- report                 (bench/RESULTS.md and bench/charts/ from bench/out/)`;
+
+async function cli(argv: string[]): Promise<number> {
+  const [which, ...rest] = argv;
+  if (which !== undefined && isBench(which)) {
+    await runBench(which, rest);
+    return 0;
+  }
+  if (which === 'all') {
+    const si = rest.indexOf('--scale');
+    const scale = si >= 0 ? Number(rest[si + 1]) : 1;
+    if (!(scale > 0)) {
+      console.error('--scale needs a positive number');
+      return 2;
+    }
+    await runAll({ scale });
+    return 0;
+  }
+  if (which === 'report') {
+    const { main } = await import('./report.js');
+    await main();
+    return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await cli(process.argv.slice(2));
 }

@@ -1,0 +1,76 @@
+// dosql compact <db> [--full] [--cold]: compacts the LSM tree (--full: into one sorted
+// level) with a progress bar of the bytes compactions read, then with --cold publishes
+// every table as an Iceberg snapshot (one bar step per table). Prints the tree before and
+// after and what was published.
+import { boolOpt, parseCommand } from '../args.js';
+import { println, type CliIO } from '../io.js';
+import { openDatabase } from '../open-db.js';
+import { bytes, count, progressBar, seconds } from '../progress.js';
+import { tableNames } from '../schema-info.js';
+import { USAGE } from '../usage.js';
+
+const OPTIONS = { full: { type: 'boolean' }, cold: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } } as const;
+
+export async function compactCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const p = parseCommand('compact', argv, OPTIONS, { min: 1, max: 1 });
+  if (p.values.help) {
+    println(io.stdout, USAGE.compact);
+    return 0;
+  }
+  const full = boolOpt(p, 'full');
+  const cold = boolOpt(p, 'cold');
+  const quiet = boolOpt(p, 'quiet');
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false });
+  try {
+    const engine = await db.engine();
+    const before = engine.stats();
+    const files = (s: typeof before): number => s.levels.reduce((a, l) => a + l.files, 0);
+    const bar = progressBar(io.stderr, {
+      total: Math.max(1, before.sstBytes + before.memtable.bytes),
+      // Compactions report their bytes when each one ends, so the bar moves in steps: show the elapsed time, not an ETA.
+      format: `compacting [{bar}] {percentage}% | {done} read | {duration_formatted}`,
+      enabled: !quiet,
+      payload: { done: '0 B' },
+    });
+    // The engine reports no progress of its own: poll its counters.
+    const timer = setInterval(() => {
+      const read = engine.stats().compaction.bytesRead - before.compaction.bytesRead;
+      bar.update(read, { done: bytes(read) });
+    }, 200);
+    const t0 = performance.now();
+    try {
+      await db.compact({ full });
+      bar.update(Math.max(1, before.sstBytes + before.memtable.bytes), { done: bytes(engine.stats().compaction.bytesRead - before.compaction.bytesRead) });
+    } finally {
+      clearInterval(timer);
+      bar.stop();
+    }
+    const after = engine.stats();
+    const read = after.compaction.bytesRead - before.compaction.bytesRead;
+    const written = after.compaction.bytesWritten - before.compaction.bytesWritten;
+    println(io.stdout, `compacted${full ? ' (full)' : ''} in ${seconds(performance.now() - t0)}: ${count(files(before))} files, ${bytes(before.sstBytes)} -> ${count(files(after))} files, ${bytes(after.sstBytes)}; read ${bytes(read)}, wrote ${bytes(written)}, ${count(after.compaction.droppedVersions - before.compaction.droppedVersions)} old versions dropped`);
+    if (cold) {
+      const tables = tableNames(db);
+      const cbar = progressBar(io.stderr, { total: tables.length, format: 'publishing [{bar}] {value}/{total} tables | {table}', enabled: !quiet, payload: { table: '' } });
+      // Printed once the bar is gone, so the lines do not interleave with it.
+      const lines: string[] = [];
+      try {
+        for (let i = 0; i < tables.length; i++) {
+          cbar.update(i, { table: tables[i]! });
+          const t1 = performance.now();
+          for (const r of await db.publishIceberg([tables[i]!])) {
+            lines.push(`published ${r.table}: Iceberg snapshot ${r.snapshotId} at LSN ${r.lsn} (${seconds(performance.now() - t1)})`);
+          }
+        }
+        cbar.update(tables.length, { table: '' });
+      } finally {
+        cbar.stop();
+        for (const l of lines) println(io.stdout, l);
+      }
+      println(io.stdout, `warehouse: ${db.warehousePath()}`);
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,51 @@
+// Opens the database a command names: `<db>` is a folder path, opened with
+// `DB(basename, { path })` (src/node/db.ts). Commands that only read refuse a folder that
+// holds no database instead of creating one there.
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { DoSQLError } from '../errors.js';
+import { DB, type DBOptions } from '../node/db.js';
+import type { Database } from '../sql/api/database.js';
+
+export interface OpenedDb {
+  readonly db: Database;
+  /** Absolute folder path. */
+  readonly path: string;
+}
+
+/**
+ * True when `folder` holds a dosql database: its manifest folder exists
+ * (docs/format/manifest.md: `manifest/<version>.manifest`).
+ */
+export function isDatabaseFolder(folder: string): boolean {
+  return existsSync(resolve(folder, 'manifest'));
+}
+
+/** A name DB() accepts, from the folder's name (the name only appears in messages). */
+function dbName(folder: string): string {
+  const n = basename(folder).replace(/[^A-Za-z0-9_.-]/g, '_');
+  return n === '' || n === '.' || n === '..' ? 'db' : n;
+}
+
+/**
+ * Opens `<db>` relative to `cwd` and waits for the open, so a locked (BUSY, FENCED) or
+ * corrupt (CORRUPTION) database fails here with its DoSQLError. With `create: false`,
+ * throws NOT_FOUND naming the path when the folder holds no database.
+ */
+export async function openDatabase(cwd: string, arg: string, options: { create: boolean; durability?: DBOptions['durability'] }): Promise<OpenedDb> {
+  const path = resolve(cwd, arg);
+  if (existsSync(path) && !statSync(path).isDirectory()) {
+    throw new DoSQLError('INVALID_ARGUMENT', `cli: ${path} is a file; a database is a folder`, { details: { path } });
+  }
+  if (!options.create && !isDatabaseFolder(path)) {
+    throw new DoSQLError('NOT_FOUND', `cli: no database at ${path}`, { details: { path } });
+  }
+  const db = DB(dbName(path), { path, ...(options.durability ? { durability: options.durability } : {}) });
+  try {
+    await db.open();
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+  return { db, path };
+}

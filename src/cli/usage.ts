@@ -1,0 +1,58 @@
+// Usage text of every command: printed by `dosql help`, by `--help`, and (to stderr, exit
+// code 2) after a bad command line. docs/cli.md explains each option at length.
+
+export const USAGE: Readonly<Record<string, string>> = {
+  import: `dosql import <db> <file.parquet|.csv|.tsv|.json|.ndjson> --table T [options]
+  --table T            table to create or append to (required)
+  --pk COLS            primary key column(s), comma separated, when the table is created
+  --schema "DEFS"      column definitions instead of inferring them, e.g. "id INTEGER, name TEXT"
+  --create-sql "SQL"   the whole CREATE TABLE statement instead of inferring it
+  --format F           csv | tsv | json | ndjson | parquet (default: from the file name)
+  --delimiter C        CSV field delimiter (default ',', TAB for .tsv)
+  --no-header          the CSV has no header row (columns are named c1, c2, ...)
+  --batch N            rows per transaction (default 10000)
+  --quiet              no progress bar`,
+  sql: `dosql sql <db> "<SQL>" [options]
+  --as-of P            read as of lsn:N, ts:ISO-TIME, snapshot:NAME or branch:NAME (SELECT only)
+  --branch B           run on branch B instead of main
+  --format F           table | json | csv | arrow (default table)
+  --create             create the database if the folder holds none`,
+  shell: `dosql shell <db> [--branch B]
+  Interactive SQL: statements end with ';'. Dot commands: .tables, .schema [T], .timing on|off,
+  .format table|json|csv, .help, .quit`,
+  compact: `dosql compact <db> [--full] [--cold] [--quiet]
+  --full               merge everything into one sorted level
+  --cold               also publish every table as an Iceberg snapshot (the cold tier)`,
+  stats: `dosql stats <db> [--format table|json]
+  levels, files, bytes, amplification, snapshots, branches and the cold tier`,
+  snapshots: `dosql snapshots <db> [--format table|json|csv] [--create [NAME]] [--delete NAME]`,
+  branches: `dosql branches <db> [--format table|json|csv] [--create NAME [--from SNAPSHOT]] [--delete NAME [--force]]`,
+  iceberg: `dosql iceberg <db> [--table T] [--format table|json|csv]
+  Iceberg snapshots of each table, their LSNs, and the warehouse path to give other engines`,
+  bench: `dosql bench [kv|sql|flights|compaction|timetravel|all] [--report] [--scale X] [benchmark options]
+  all                  every benchmark in turn with moderate sizes (--scale multiplies them)
+  --report             write bench/RESULTS.md and bench/charts/*.svg from bench/out/*.json
+  other options go to the benchmark (e.g. --n 100000, --rows 1000000)`,
+};
+
+export const OVERVIEW = `dosql: a command line for dosql databases (a database is a folder)
+
+usage: dosql <command> [arguments]
+
+commands:
+  import <db> <file> --table T    load a Parquet, CSV, JSON or NDJSON file into a table
+  sql <db> "<SQL>"                run SQL; --as-of for time travel, --format table|json|csv|arrow
+  shell <db>                      interactive SQL with history
+  compact <db> [--full] [--cold]  compact the LSM tree; --cold publishes Iceberg snapshots
+  stats <db>                      levels, files, bytes, amplification, cold tier
+  snapshots <db>                  named snapshots (create, delete)
+  branches <db>                   branches (create, delete)
+  iceberg <db> [--table T]        Iceberg snapshots and the warehouse path
+  bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB
+  help [command]                  this text, or one command's options
+
+Exit codes: 0 success, 1 failure (the error code and message are printed), 2 bad arguments.`;
+
+export function usageOf(command: string): string {
+  return USAGE[command] ?? OVERVIEW;
+}
