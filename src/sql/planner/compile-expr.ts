@@ -2,6 +2,7 @@
 // lang_expr.html and datatype3.html §4 (affinity before comparison, collation choice).
 // Subqueries are planned here and evaluated by the caller before the closure runs
 // (`prepareSubqueries`), so the closures themselves stay synchronous and cheap.
+import type { KeyValue } from '../../mvcc/key-codec.js';
 import { DoSQLError } from '../../errors.js';
 import type { IndexSchema } from '../catalog/schema.js';
 import type { Expr, FunctionExpr, SelectStmt } from '../parser/ast.js';
@@ -36,6 +37,8 @@ export interface SubPlan {
   /** Enclosing-query columns referenced from inside: [level, source index] pairs. */
   readonly outerRefs: readonly (readonly [number, number])[];
   run(env: ExecEnv, limit?: number): Row[] | Promise<Row[]>;
+  /** Only the rows of one primary key (history leaves: a key lookup instead of a scan). */
+  runKey?(env: ExecEnv, key: readonly KeyValue[]): Promise<Row[]>;
 }
 
 export interface Compiled {

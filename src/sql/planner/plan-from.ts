@@ -13,7 +13,8 @@ import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import type { SubPlan } from './compile-expr.js';
 import type { CteDef, PlannerContext, TemporalBinding } from './planner-context.js';
-import { encodeTablePrefix } from '../../mvcc/internal-key.js';
+import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
+import type { KeyValue } from '../../mvcc/key-codec.js';
 import { historyScan } from '../txn/layers.js';
 import { formatTimestamp } from '../api/time-points.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
@@ -293,7 +294,7 @@ function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: 
     { name: '_dosql_valid_to', affinity: 'TEXT', collation: 'BINARY', hidden: false },
   );
   const plan = historyPlan(t, item, base, cols.length);
-  return addLeaf(scope, leaves, (src) => ({ src, plan, label: `SCAN ${t.name} (${b.label})` }), name, cols, t.withoutRowid ? -1 : base - 1);
+  return addLeaf(scope, leaves, (src) => ({ src, plan, table: t, ...(item.temporal ? { temporal: item.temporal } : {}), label: `${t.name} (${b.label})` }), name, cols, t.withoutRowid ? -1 : base - 1);
 }
 
 function bindingOf<K extends TemporalBinding['kind']>(env: ExecEnv, item: TableRef, kind: K): Extract<TemporalBinding, { kind: K }> {
@@ -303,39 +304,47 @@ function bindingOf<K extends TemporalBinding['kind']>(env: ExecEnv, item: TableR
 }
 
 function historyPlan(t: TableSchema, item: TableRef, base: number, width: number): SubPlan {
+  const gather = async (env: ExecEnv, key?: readonly KeyValue[]): Promise<Row[]> => {
+    const b = bindingOf(env, item, 'history');
+    const view = b.view;
+    const reader = new TableReader(t, base, 0, columnDefaults(t));
+    let lower = encodeTablePrefix(view.branch, t.id);
+    let upper = encodeTablePrefix(view.branch, t.id + 1);
+    if (key) {
+      // Exactly one user key: [uk, uk 0x00) holds nothing else.
+      lower = encodeUserKey(view.branch, t.id, key);
+      upper = new Uint8Array(lower.length + 1);
+      upper.set(lower);
+    }
+    const rows: Row[] = [];
+    const fmt = (lsn: number): string | null => {
+      const ms = b.timeOf(lsn);
+      return ms === undefined ? null : formatTimestamp(ms);
+    };
+    for await (const { uk, versions } of historyScan(view.engine, view.layers, lower, upper)) {
+      let next = Infinity;
+      for (const v of versions) {
+        if (v.value && b.keep(v.lsn, next)) {
+          const r = reader.decode(uk, v.value, view.branch);
+          r.length = width;
+          r[base] = BigInt(v.lsn);
+          r[base + 1] = fmt(v.lsn);
+          r[base + 2] = next === Infinity ? null : fmt(next);
+          rows.push(r);
+        }
+        next = v.lsn;
+      }
+    }
+    return rows;
+  };
   return {
     columnCount: width,
     affinities: [],
     collations: [],
     minOuterLevel: Infinity,
     outerRefs: [],
-    run: async (env) => {
-      const b = bindingOf(env, item, 'history');
-      const view = b.view;
-      const reader = new TableReader(t, base, 0, columnDefaults(t));
-      const lower = encodeTablePrefix(view.branch, t.id);
-      const upper = encodeTablePrefix(view.branch, t.id + 1);
-      const rows: Row[] = [];
-      const fmt = (lsn: number): string | null => {
-        const ms = b.timeOf(lsn);
-        return ms === undefined ? null : formatTimestamp(ms);
-      };
-      for await (const { uk, versions } of historyScan(view.engine, view.layers, lower, upper)) {
-        let next = Infinity;
-        for (const v of versions) {
-          if (v.value && b.keep(v.lsn, next)) {
-            const r = reader.decode(uk, v.value, view.branch);
-            r.length = width;
-            r[base] = BigInt(v.lsn);
-            r[base + 1] = fmt(v.lsn);
-            r[base + 2] = next === Infinity ? null : fmt(next);
-            rows.push(r);
-          }
-          next = v.lsn;
-        }
-      }
-      return rows;
-    },
+    run: (env) => gather(env),
+    runKey: (env, key) => gather(env, key),
   };
 }
 

@@ -34,6 +34,7 @@ type Access =
   | { readonly kind: 'pk'; readonly probes: readonly KeyProbe[]; readonly full: boolean; readonly desc: string }
   | { readonly kind: 'index'; readonly index: IndexSchema; readonly probes: readonly KeyProbe[]; readonly desc: string }
   | { readonly kind: 'rowidRange'; readonly lo?: { p: KeyProbe; incl: boolean }; readonly hi?: { p: KeyProbe; incl: boolean }; readonly desc: string }
+  | { readonly kind: 'historyKey'; readonly probes: readonly KeyProbe[]; readonly desc: string }
   | { readonly kind: 'hash'; readonly inner: readonly Compiled[]; readonly outer: readonly Compiled[]; readonly conv: readonly { inner: Affinity | null; outer: Affinity | null; coll: Collation }[] };
 
 interface Level {
@@ -152,6 +153,19 @@ function probe(colC: Compiled, other: Compiled, keyColl: Collation | undefined):
 function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<number>, cx: CompileContext, allowHash: boolean, hashConjs: readonly Expr[]): { access: Access; score: number } {
   const compileExpr = memoCompile(cx);
   const t = leaf.table;
+  if (t && leaf.temporal && leaf.plan?.runKey) {
+    // FOR SYSTEM_TIME ALL / BETWEEN with the whole primary key bound: read that key's versions only.
+    const cands = conjs.flatMap((c) => candidatesFor(c, leaf, cx)).filter((c) => c.others.every((o) => isSubset(o.sources, bound)));
+    const keyCols = t.withoutRowid ? t.primaryKey : [t.columns.length];
+    const probes: KeyProbe[] = [];
+    for (const col of keyCols) {
+      const c = cands.find((x) => x.op === '=' && x.others.length === 1 && (x.col === col || (!t.withoutRowid && x.col === t.rowidAlias)));
+      const p = c && probe(c.colC, c.others[0]!, t.withoutRowid ? t.columns[col]!.collation : undefined);
+      if (!p) break;
+      probes.push(p);
+    }
+    if (probes.length === keyCols.length) return { access: { kind: 'historyKey', probes, desc: `SEARCH ${leaf.label} USING PRIMARY KEY (all versions of one key)` }, score: 4 };
+  }
   if (t && !leaf.temporal) {
     const cands = conjs.flatMap((c) => candidatesFor(c, leaf, cx)).filter((c) => c.others.every((o) => isSubset(o.sources, bound)));
     const rowidPos = t.withoutRowid ? -1 : t.columns.length;
@@ -459,6 +473,16 @@ class JoinOp implements Operator {
 
   private async lookup(level: Level, cur: Row, env: ExecEnv): Promise<Row[]> {
     const a = level.access;
+    if (a.kind === 'historyKey') {
+      const keys = probeValues(a.probes, cur, env);
+      if (!keys) return [];
+      const off = level.leaf.src.offset;
+      return (await level.leaf.plan!.runKey!(env, keys)).map((r) => {
+        const w: Row = cur.slice();
+        for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
+        return w;
+      });
+    }
     const reader = level.leaf.reader!;
     const branch = reader.kv(env).branch;
     const t = level.leaf.table!;
@@ -639,7 +663,7 @@ class JoinOp implements Operator {
     for (const l of this.levels) {
       const a = l.access;
       if (a.kind === 'scan' || a.kind === 'hash') {
-        if (l.leaf.plan) {
+        if (l.leaf.plan && !l.leaf.table) {
           out.push(`${pad}${l.leaf.label}`);
         } else out.push(`${pad}SCAN ${l.leaf.label}${a.kind === 'hash' ? ' (HASH JOIN)' : ''}`);
       } else out.push(`${pad}${a.desc}`);

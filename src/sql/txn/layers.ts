@@ -3,6 +3,7 @@
 // the parent's row), then the parent's as of the branch's base LSN, and so on up to main.
 // Keys of every layer differ only in their leading branch varint, so layers merge on the
 // rest of the key (the "suffix": table id and primary key).
+import { compareBytes } from '../../util/bytes.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { KIND_PUT } from '../../mvcc/internal-key.js';
 import { writeOrderedUvarint } from '../../mvcc/key-codec.js';
@@ -108,6 +109,19 @@ export interface HistoryVersion {
  * (ascending) and newest first: the branch's own versions, then the parent's up to the base.
  */
 export async function* historyScan(engine: LsmEngine, layers: readonly Layer[], lower: Uint8Array, upper: Uint8Array): AsyncGenerator<{ uk: Uint8Array; versions: HistoryVersion[] }> {
+  if (layers.length === 1) {
+    // One layer: the engine already yields versions grouped by key, newest first.
+    let cur: { uk: Uint8Array; versions: HistoryVersion[] } | undefined;
+    for await (const v of engine.scanVersions(lower, upper, layers[0]!.lsn, true)) {
+      if (cur && compareBytes(cur.uk, v.userKey) === 0) cur.versions.push({ value: v.value, lsn: v.lsn });
+      else {
+        if (cur) yield cur;
+        cur = { uk: v.userKey, versions: [{ value: v.value, lsn: v.lsn }] };
+      }
+    }
+    if (cur) yield cur;
+    return;
+  }
   const own = branchPrefix(layers[0]!.branch);
   const byKey = new Map<string, { uk: Uint8Array; perLayer: HistoryVersion[][] }>();
   for (let li = 0; li < layers.length; li++) {
