@@ -40,6 +40,7 @@ export class DoSQLError extends Error {
  * - `BEFORE_RETENTION_HORIZON`: a read asked for history older than the retention horizon.
  * - `WRITE_CONFLICT`: first-committer-wins lost; retry the transaction.
  * - `UNSUPPORTED_FORMAT_VERSION`: a file was written by a newer format version.
+ * - `UNAUTHORIZED`: a request to the Worker API lacked the right bearer token. Fix the token.
  */
 export type ErrorCode =
   | 'IO_ERROR'
@@ -63,7 +64,8 @@ export type ErrorCode =
   | 'CONSTRAINT_FOREIGNKEY'
   | 'MISMATCH'
   | 'RANGE'
-  | 'MERGE_CONFLICT';
+  | 'MERGE_CONFLICT'
+  | 'UNAUTHORIZED';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY']);
 

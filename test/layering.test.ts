@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   vector: 8,
   shard: 9,
   worker: 10,
+  client: 10,
   cli: 10,
   node: 10,
   'index.ts': 11,

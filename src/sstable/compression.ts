@@ -62,7 +62,10 @@ export async function ensureCodec(name: CompressionName): Promise<void> {
   if (name === 'none' || codecs.has(compressionId(name))) return;
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
   if (name === 'lz4' && isNode) {
-    const mod = (await import('lz4-wasm-nodejs')) as unknown as Lz4Module & { default?: Lz4Module };
+    // A specifier in a variable: bundlers (wrangler's esbuild) then leave the Node-only build,
+    // which reads its .wasm with `fs`, out of Worker bundles.
+    const nodeBuild = 'lz4-wasm-nodejs';
+    const mod = (await import(nodeBuild)) as Lz4Module & { default?: Lz4Module };
     registerCodec(lz4Codec(mod.default ?? mod));
     return;
   }

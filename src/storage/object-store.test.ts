@@ -1,14 +1,16 @@
 // Conformance suite for the ObjectStore contract (object-store.ts), run identically against
-// MemoryObjectStore and FsObjectStore, plus FsObjectStore- and FaultInjectingStore-specific tests.
+// MemoryObjectStore, FsObjectStore, DurableObjectStore and R2ObjectStore (harnesses in
+// test/support/worker-store-factories.ts), plus FsObjectStore- and FaultInjectingStore-specific tests.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DoSQLError, type ErrorCode } from '../errors.js';
 import { FaultInjectingStore, InjectedFault, type FaultKind, type FaultOp } from './fault-store.js';
 import { FsObjectStore } from './fs-store.js';
 import { MemoryObjectStore } from './memory-store.js';
 import { checkKey, type AppendableObject, type ObjectStore } from './object-store.js';
+import { disposeWorkerStores, workerStoreFactories } from '../../test/support/worker-store-factories.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -79,7 +81,7 @@ function makeTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'dosql-object-store-'));
 }
 
-const factories: { name: string; make: () => Harness }[] = [
+const factories: { name: string; make: () => Harness | Promise<Harness> }[] = [
   {
     name: 'MemoryObjectStore',
     make: () => {
@@ -101,7 +103,10 @@ const factories: { name: string; make: () => Harness }[] = [
       };
     },
   },
+  ...workerStoreFactories,
 ];
+
+afterAll(disposeWorkerStores);
 
 // ---------------------------------------------------------------------------------------------
 // conformance
@@ -111,8 +116,8 @@ describe.each(factories)('ObjectStore conformance: $name', ({ make }) => {
   let store: ObjectStore;
   const appendables: AppendableObject[] = [];
 
-  beforeEach(() => {
-    h = make();
+  beforeEach(async () => {
+    h = await make();
     store = h.store;
   });
 

@@ -1,0 +1,393 @@
+// One database as the Worker API sees it: statements (optionally on a branch, as of a time
+// point, or inside an interactive transaction), batches, branches and snapshots, on top of
+// the SQL layer's `Database`. Shared by the HTTP and WebSocket front ends.
+//
+// Statements run on a `Database` handle per branch, all on one engine: a handle's own
+// session (BEGIN ... COMMIT through SQL text) would be shared by every client of the object,
+// so transaction-control statements are refused here; transactions go through
+// `begin`/`commit`/`rollback` (a server-side transaction per id) or `transaction()` (one
+// request, atomic).
+//
+// Async safety: any method may run concurrently with any other; statements of one
+// interactive transaction run one at a time (its lock); commits serialise in the Database.
+import { DoSQLError } from '../errors.js';
+import type { Database, Prepared } from '../sql/api/database.js';
+import type { Transaction } from '../sql/txn/transaction.js';
+import type { BindParams, BindValue } from '../sql/api/values.js';
+import type { SqlValue } from '../sql/types/value.js';
+import { lsn as lsnPoint, relative, snapshot, timestamp, branch as branchPoint, type TimePoint } from '../sql/api/time-points.js';
+import { parse } from '../sql/parser/index.js';
+import type { ParsedStatement } from '../sql/parser/ast.js';
+import type { MergeStrategy } from '../sql/api/merge.js';
+import type { LsmEngine } from '../lsm/engine.js';
+import { Mutex } from '../util/async.js';
+import { temporalRefs } from '../sql/planner/temporal-refs.js';
+
+export interface StatementInput {
+  sql: string;
+  params?: BindParams;
+}
+
+export interface QueryInput extends StatementInput {
+  asOf?: TimePoint;
+  branch?: string;
+  txId?: string;
+}
+
+/** One statement's outcome; rows as arrays of SQL values (INTEGER as bigint). */
+export interface StatementResult {
+  columns: readonly string[];
+  rows: readonly (readonly SqlValue[])[];
+  changes: number;
+  lastInsertRowId: bigint;
+  /** Commit LSN of a write, read LSN of a read; absent inside an interactive transaction. */
+  lsn?: number;
+}
+
+interface OpenTx {
+  db: Database;
+  txn: Transaction;
+  lock: Mutex;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** WebSocket that owns it (rolled back when the socket closes). */
+  owner?: string;
+}
+
+const SESSION_KINDS = new Set(['begin', 'commit', 'rollback', 'savepoint', 'release']);
+
+/** Reads an API `asOf` into a TimePoint: an LSN, a date-time text, or a tagged object. */
+export function toTimePoint(v: unknown): TimePoint {
+  if (typeof v === 'number') return lsnPoint(v);
+  if (typeof v === 'string') return timestamp(v);
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (typeof o.lsn === 'number') return lsnPoint(o.lsn);
+    if (typeof o.timestamp === 'string' || typeof o.timestamp === 'number') return timestamp(o.timestamp);
+    if (typeof o.snapshot === 'string') return snapshot(o.snapshot);
+    if (typeof o.branch === 'string') return branchPoint(o.branch);
+    if (typeof o.versionOffset === 'number') return relative({ versionOffset: o.versionOffset });
+  }
+  throw new DoSQLError('INVALID_ARGUMENT', `worker: asOf must be an LSN, a date-time text or one of {lsn}, {timestamp}, {snapshot}, {branch}, {versionOffset}; got ${JSON.stringify(v)}`);
+}
+
+export class DatabaseHost {
+  private readonly handles = new Map<string, Promise<Database>>();
+  private readonly txs = new Map<string, OpenTx>();
+
+  /**
+   * `main` is the database's handle on the main branch; `branchHandle(name)` makes another
+   * handle on the same engine (it must not close the engine).
+   */
+  constructor(
+    readonly main: Database,
+    private readonly branchHandle: () => Database,
+    private readonly txTimeoutMs: number,
+    /** Called after every statement that may have written (alarm scheduling). */
+    private readonly onWrite: () => void = () => undefined,
+  ) {}
+
+  engine(): Promise<LsmEngine> {
+    return this.main.engine();
+  }
+
+  /** The handle for `branch` (default main); NOT_FOUND for an unknown branch. */
+  async handle(branch?: string): Promise<Database> {
+    if (branch === undefined || branch === 'main') return this.main;
+    let h = this.handles.get(branch);
+    if (!h) {
+      const db = this.branchHandle();
+      h = db.checkout(branch).then(() => db);
+      this.handles.set(branch, h);
+      h.catch(() => this.handles.delete(branch));
+    }
+    return h;
+  }
+
+  /** Runs one statement (SELECT, DML, DDL). */
+  async query(q: QueryInput): Promise<StatementResult> {
+    if (q.txId !== undefined) {
+      if (q.asOf !== undefined || q.branch !== undefined) throw new DoSQLError('INVALID_ARGUMENT', 'worker: asOf and branch do not apply inside a transaction (it has its own)');
+      return this.inTx(q.txId, (tx) => this.runIn(tx, q));
+    }
+    const db = await this.handle(q.branch);
+    const p = prepare(db, q.sql);
+    if (q.asOf !== undefined) return this.queryAsOf(db, p, q);
+    const engine = await db.engine();
+    const readLsn = engine.lastVisibleLsn;
+    const fast = db.tryRead(p, q.params);
+    if (fast !== undefined) {
+      const r = await fast;
+      return { columns: r.columns, rows: r.rows, changes: 0, lastInsertRowId: 0n, lsn: readLsn };
+    }
+    const r = await db.execPrepared(p, q.params);
+    if (p.parsed.statement.kind !== 'select') this.onWrite();
+    return { columns: r.columns, rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId ?? 0n, lsn: r.lsn };
+  }
+
+  /**
+   * Runs one statement and hands its rows to `sink` in batches of up to `batchRows` as they
+   * are produced: a plain SELECT streams from one read view (Statement.iterate); anything
+   * else runs whole first. Resolves with the statement's effect (rows already delivered).
+   */
+  async stream(q: QueryInput, sink: { columns(columns: readonly string[]): void; rows(rows: (readonly SqlValue[])[]): void }, batchRows = 256): Promise<StatementResult> {
+    let streamable = q.txId === undefined && q.asOf === undefined;
+    const db = streamable ? await this.handle(q.branch) : undefined;
+    if (db) {
+      const st = prepare(db, q.sql).parsed.statement;
+      streamable = st.kind === 'select' && temporalRefs(st).length === 0;
+    }
+    if (!db || !streamable) {
+      const r = await this.query(q);
+      sink.columns(r.columns);
+      for (let i = 0; i < r.rows.length; i += batchRows) sink.rows(r.rows.slice(i, i + batchRows));
+      return { ...r, rows: [] };
+    }
+    const engine = await db.engine();
+    const readLsn = engine.lastVisibleLsn;
+    const stmt = db.prepare(q.sql).raw().safeIntegers();
+    sink.columns(stmt.columns().map((c) => c.name));
+    const args = q.params === undefined ? [] : Array.isArray(q.params) ? (q.params as BindValue[]) : [q.params as Readonly<Record<string, BindValue>>];
+    let buf: SqlValue[][] = [];
+    for await (const row of stmt.iterate<SqlValue[]>(...(args as BindValue[]))) {
+      buf.push(row);
+      if (buf.length >= batchRows) {
+        sink.rows(buf);
+        buf = [];
+      }
+    }
+    if (buf.length) sink.rows(buf);
+    return { columns: [], rows: [], changes: 0, lastInsertRowId: 0n, lsn: readLsn };
+  }
+
+  private async queryAsOf(db: Database, p: Prepared, q: QueryInput): Promise<StatementResult> {
+    if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'worker: a query with asOf is read-only (SELECT only)');
+    const point = await db.resolve(q.asOf!);
+    const { view } = await db.viewAt(point);
+    try {
+      const r = await db.execPrepared(p, q.params, view);
+      return { columns: r.columns, rows: r.rows, changes: 0, lastInsertRowId: 0n, lsn: point.lsn };
+    } finally {
+      view.release();
+    }
+  }
+
+  /** Runs every statement of `sql` in order, each committed on its own; returns the last LSN. */
+  async exec(sql: string, options: { branch?: string; txId?: string } = {}): Promise<{ changes: number; lsn?: number }> {
+    const parsed = parseChecked(sql);
+    if (options.txId !== undefined) {
+      return this.inTx(options.txId, async (tx) => {
+        let changes = 0;
+        for (const p of parsed) changes += (await tx.db.execPrepared(p, undefined, tx.txn)).changes;
+        return { changes };
+      });
+    }
+    const db = await this.handle(options.branch);
+    let changes = 0;
+    let lsn: number | undefined;
+    try {
+      for (const p of parsed) {
+        const r = await db.execPrepared(p, undefined);
+        changes += r.changes;
+        lsn = r.lsn;
+      }
+    } finally {
+      this.onWrite();
+    }
+    return { changes, ...(lsn !== undefined ? { lsn } : {}) };
+  }
+
+  /**
+   * Runs statements in order, each committed on its own (not atomic); stops at the first
+   * failure, which it throws with `details.index` and the results so far in `details.results`.
+   */
+  async batch(statements: readonly StatementInput[], branch?: string): Promise<StatementResult[]> {
+    const out: StatementResult[] = [];
+    for (let i = 0; i < statements.length; i++) {
+      try {
+        out.push(await this.query({ ...statements[i]!, ...(branch !== undefined ? { branch } : {}) }));
+      } catch (e) {
+        throw withDetails(e, { index: i, completed: i });
+      }
+    }
+    return out;
+  }
+
+  /** Runs statements in one transaction: all commit (one LSN) or none does. */
+  async transaction(statements: readonly StatementInput[], branch?: string): Promise<{ results: StatementResult[]; lsn: number }> {
+    const txId = await this.begin(branch);
+    const results: StatementResult[] = [];
+    try {
+      for (let i = 0; i < statements.length; i++) {
+        try {
+          results.push(await this.query({ ...statements[i]!, txId }));
+        } catch (e) {
+          throw withDetails(e, { index: i });
+        }
+      }
+    } catch (e) {
+      await this.rollback(txId).catch(() => undefined);
+      throw e;
+    }
+    const { lsn } = await this.commit(txId);
+    return { results, lsn };
+  }
+
+  /** Starts an interactive transaction (snapshot isolation) and returns its id. */
+  async begin(branch?: string, owner?: string): Promise<string> {
+    const db = await this.handle(branch);
+    const engine = await db.engine();
+    const txn = db.begin(engine);
+    const id = randomId();
+    const tx: OpenTx = { db, txn, lock: new Mutex(), timer: undefined, ...(owner !== undefined ? { owner } : {}) };
+    this.txs.set(id, tx);
+    this.touch(id, tx);
+    return id;
+  }
+
+  /** Commits: throws WRITE_CONFLICT (retryable) when first-committer-wins lost. */
+  async commit(txId: string): Promise<{ lsn: number }> {
+    const tx = this.take(txId);
+    const unlock = await tx.lock.lock();
+    try {
+      const lsn = await tx.db.commit(await tx.db.engine(), tx.txn);
+      this.onWrite();
+      return { lsn };
+    } finally {
+      unlock();
+    }
+  }
+
+  async rollback(txId: string): Promise<void> {
+    const tx = this.take(txId);
+    const unlock = await tx.lock.lock();
+    try {
+      tx.txn.release();
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Rolls back every transaction `owner` opened (its socket closed). */
+  rollbackOwned(owner: string): void {
+    for (const [id, tx] of this.txs) if (tx.owner === owner) void this.rollback(id).catch(() => undefined);
+  }
+
+  get openTransactions(): number {
+    return this.txs.size;
+  }
+
+  // ---------------------------------------------------------------- branches and snapshots
+
+  async listBranches(): Promise<Awaited<ReturnType<Database['listBranches']>>> {
+    return this.main.listBranches();
+  }
+
+  async createBranch(name: string, options: { parent?: string; from?: string; fromLSN?: number }): Promise<{ name: string; baseLsn: number }> {
+    const db = await this.handle(options.parent);
+    const r = await db.branch(name, { ...(options.from !== undefined ? { from: options.from } : {}), ...(options.fromLSN !== undefined ? { fromLSN: options.fromLSN } : {}) });
+    this.onWrite();
+    return r;
+  }
+
+  async deleteBranch(name: string, force: boolean): Promise<void> {
+    this.handles.delete(name);
+    await this.main.deleteBranch(name, { force });
+    this.onWrite();
+  }
+
+  async merge(source: string, options: { into?: string; strategy?: MergeStrategy; message?: string }): Promise<Awaited<ReturnType<Database['merge']>>> {
+    const db = await this.handle(options.into);
+    const r = await db.merge(source, { ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.message ? { message: options.message } : {}) });
+    this.onWrite();
+    return r;
+  }
+
+  async listSnapshots(): Promise<Awaited<ReturnType<Database['listSnapshots']>>> {
+    return this.main.listSnapshots();
+  }
+
+  async createSnapshot(name: string | undefined, branch?: string): Promise<{ name: string; lsn: number; branch: string }> {
+    const db = await this.handle(branch);
+    const r = await db.createSnapshot(name);
+    this.onWrite();
+    return r;
+  }
+
+  async deleteSnapshot(name: string): Promise<void> {
+    await this.main.deleteSnapshot(name);
+    this.onWrite();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async runIn(tx: OpenTx, q: StatementInput): Promise<StatementResult> {
+    const p = prepare(tx.db, q.sql);
+    const r = await tx.db.execPrepared(p, q.params, tx.txn);
+    return { columns: r.columns, rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId ?? 0n };
+  }
+
+  private async inTx<T>(txId: string, fn: (tx: OpenTx) => Promise<T>): Promise<T> {
+    const tx = this.txs.get(txId);
+    if (!tx) throw noTx(txId);
+    const unlock = await tx.lock.lock();
+    try {
+      if (!this.txs.has(txId)) throw noTx(txId);
+      this.touch(txId, tx);
+      return await fn(tx);
+    } finally {
+      unlock();
+    }
+  }
+
+  private take(txId: string): OpenTx {
+    const tx = this.txs.get(txId);
+    if (!tx) throw noTx(txId);
+    this.txs.delete(txId);
+    if (tx.timer !== undefined) clearTimeout(tx.timer);
+    return tx;
+  }
+
+  /** (Re)starts the idle timer that rolls an abandoned transaction back. */
+  private touch(txId: string, tx: OpenTx): void {
+    if (tx.timer !== undefined) clearTimeout(tx.timer);
+    tx.timer = setTimeout(() => void this.rollback(txId).catch(() => undefined), this.txTimeoutMs);
+  }
+}
+
+function prepare(db: Database, sql: string): Prepared {
+  if (typeof sql !== 'string' || sql.trim() === '') throw new DoSQLError('INVALID_ARGUMENT', 'worker: sql must be a non-empty string');
+  const p = db.prepared(sql);
+  checkNotSession(p.parsed);
+  return p;
+}
+
+function parseChecked(sql: string): Prepared[] {
+  if (typeof sql !== 'string' || sql.trim() === '') throw new DoSQLError('INVALID_ARGUMENT', 'worker: sql must be a non-empty string');
+  return parse(sql).map((parsed) => {
+    checkNotSession(parsed);
+    return { parsed, sql: sql.slice(parsed.start, parsed.end) };
+  });
+}
+
+function checkNotSession(p: ParsedStatement): void {
+  if (SESSION_KINDS.has(p.statement.kind)) {
+    throw new DoSQLError('SQL_ERROR', `worker: ${p.statement.kind.toUpperCase()} is not accepted here; use the transaction API (begin/commit/rollback, or /transaction with statements)`);
+  }
+}
+
+function noTx(txId: string): DoSQLError {
+  return new DoSQLError('NOT_FOUND', `worker: no open transaction ${txId} (finished, timed out, or the object restarted)`, { details: { txId } });
+}
+
+function withDetails(e: unknown, extra: Record<string, unknown>): unknown {
+  if (!(e instanceof DoSQLError)) return e;
+  return new DoSQLError(e.code, e.message, { cause: e, details: { ...e.details, ...extra } });
+}
+
+function randomId(): string {
+  const b = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(b);
+  let s = 'tx_';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}

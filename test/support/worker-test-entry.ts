@@ -1,0 +1,54 @@
+// The test build of the Worker: the production entry plus routes under /db/<name>/__test/ that
+// only tests reach (this module is never the wrangler.toml `main`):
+//   POST __test/model { seed, steps, retention? }  runs the engine's model-based test
+//        (test/engine-model.test.ts, runModel) inside this object against a DurableObjectStore
+//        on its own SQLite storage, and returns the run's statistics or the first mismatch;
+//   POST __test/evict  resets the object (ctx.abort): the next request starts a new instance
+//        that recovers from storage, as after an eviction.
+// Bundled with the alias vitest -> worker-vitest-shim.ts.
+import { DoSQL as ProductionDoSQL, type OpenDatabase } from '../../src/worker/do-sql.js';
+import { DurableObjectStore } from '../../src/storage/do-store.js';
+import { errorResponse, json, readJsonObject } from '../../src/worker/http-wire.js';
+import { AlarmExecutor } from '../../src/worker/alarm-executor.js';
+import type { EngineOptions } from '../../src/lsm/engine-types.js';
+import { runModel } from '../engine-model.test.js';
+
+export { default } from '../../src/worker/index.js';
+
+let modelRuns = 0;
+
+export class DoSQL extends ProductionDoSQL {
+  protected override async testRoute(req: Request, rest: string[], _db: OpenDatabase): Promise<Response | null> {
+    if (rest[0] !== '__test') return null;
+    if (rest[1] === 'evict') {
+      // Answer first; the reset takes the object down right after.
+      setTimeout(() => this.ctx.abort?.('test eviction'), 0);
+      return json({ evicting: true });
+    }
+    if (rest[1] === 'model') {
+      const b = await readJsonObject(req);
+      const seed = Number(b.seed ?? 1);
+      const steps = Number(b.steps ?? 300);
+      const retention = typeof b.retention === 'number' ? b.retention : undefined;
+      const store = new DurableObjectStore(this.ctx.storage, { tablePrefix: `model_${seed}_${modelRuns++}`, chunkBytes: 4096, appendCoalesceBytes: 512 });
+      const extra: Partial<EngineOptions> = {};
+      if (typeof b.memtableBytes === 'number') extra.memtableBytes = b.memtableBytes;
+      if (typeof b.maxImmutableMemtables === 'number') extra.maxImmutableMemtables = b.maxImmutableMemtables;
+      if (b.deferredFlush === true) {
+        // As in the object: flushes wait in the alarm executor until "the alarm" drains them
+        // (here a timer), and compactions run only when asked for.
+        const executor: AlarmExecutor = new AlarmExecutor(() => setTimeout(() => void executor.drain(), 1));
+        extra.executor = () => executor;
+        extra.compaction = { l0CompactionTrigger: 2, l0SlowdownTrigger: 6, l0StopTrigger: 10, levelBaseBytes: 24 * 1024, levelMultiplier: 3, maxLevels: 5, background: false };
+      }
+      const t0 = Date.now();
+      try {
+        const stats = await runModel(seed, steps, store, extra, retention);
+        return json({ ok: true, seed, steps, stats, storage: store.usage(), ms: Date.now() - t0 });
+      } catch (e) {
+        return json({ ok: false, seed, steps, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }, 500);
+      }
+    }
+    return errorResponse(new Error(`no test route ${rest.join('/')}`));
+  }
+}
