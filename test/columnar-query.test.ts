@@ -14,7 +14,12 @@ const QUERIES = [
   "SELECT origin, max(dist), min(delay) FROM f WHERE origin != 'AAA' GROUP BY origin ORDER BY origin",
   'SELECT count(*) FROM f WHERE delay BETWEEN -5 AND 5',
   'SELECT id, count(*) FROM f WHERE id = 7 GROUP BY id',
+  'SELECT origin, substr(day, 1, 7) AS m, count(*) FROM f GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 3',
+  'SELECT origin, day, count(*) AS n FROM f GROUP BY origin, day ORDER BY n DESC, origin, day LIMIT 7',
+  'SELECT delay, origin, count(*), sum(dist) FROM f WHERE delay < 0 GROUP BY delay, origin ORDER BY delay, origin',
 ];
+/** Queries outside the columnar path's shape (they must still answer right, on the row path). */
+const ROW_PATH = new Set([QUERIES[7]]);
 
 describe('columnar query path', () => {
   it('answers like SQLite from the cold file, and only while it is current', async () => {
@@ -44,7 +49,7 @@ describe('columnar query path', () => {
     await db.compact({ tier: 'cold' });
     const before = columnarStats.runs;
     await check();
-    expect(columnarStats.runs - before).toBe(QUERIES.length);
+    expect(columnarStats.runs - before).toBe(QUERIES.length - ROW_PATH.size);
     expect((await db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${QUERIES[0]}`)).map((x) => x.detail)[0]).toContain('COLUMNAR SCAN f');
     // A change makes the cold file stale: the row path answers, with the change.
     for (const sql of ['UPDATE f SET delay = delay + 1000 WHERE id % 7 = 0', 'DELETE FROM f WHERE id % 11 = 0', "UPDATE f SET origin = 'ZZZ' WHERE id % 13 = 0"]) {
@@ -58,7 +63,7 @@ describe('columnar query path', () => {
     // columnar path picks the visible version of each key and serves the new state.
     await db.compact({ tier: 'cold' });
     await check();
-    expect(columnarStats.runs - mid).toBe(QUERIES.length);
+    expect(columnarStats.runs - mid).toBe(QUERIES.length - ROW_PATH.size);
     expect((await db.engine()).stats().cold.rows).toBeGreaterThan(3000);
     await db.close();
   });

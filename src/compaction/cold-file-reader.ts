@@ -17,12 +17,11 @@ import type { ColdCodec, ColdRowDecoder } from './cold-codec.js';
 
 /**
  * One decoded row group: its columns as typed chunks (raw arrays when a column's values do
- * not fit one), with internal keys and row values materialized only for the rows a seek or a
- * step visits — a point read costs one group decode (usually cached) and ~log2(rows) key encodings.
+ * not fit one). Internal keys and row values are built only for the rows a seek or a step
+ * visits and are not kept (iterators hold their current row's): a cached group costs about
+ * the size of its typed columns, and a point read costs ~log2(rows) key encodings.
  */
 class Group {
-  readonly keys: (Uint8Array | undefined)[];
-  readonly values: (Uint8Array | undefined)[];
   private readonly row: ColumnValue[];
 
   constructor(
@@ -33,8 +32,6 @@ class Group {
     private readonly decoder: ColdRowDecoder,
     readonly bytes: number,
   ) {
-    this.keys = new Array<Uint8Array | undefined>(n);
-    this.values = new Array<Uint8Array | undefined>(n);
     this.row = new Array<ColumnValue>(cols.length);
   }
 
@@ -48,15 +45,11 @@ class Group {
   }
 
   key(i: number): Uint8Array {
-    let k = this.keys[i];
-    if (!k) this.keys[i] = k = makeInternalKey(this.decoder.userKey(this.fill(i)), this.lsns[i]!, this.kinds[i]!);
-    return k;
+    return makeInternalKey(this.decoder.userKey(this.fill(i)), this.lsns[i]!, this.kinds[i]!);
   }
 
   value(i: number): Uint8Array {
-    let v = this.values[i];
-    if (!v) this.values[i] = v = this.kinds[i] === 0 ? EMPTY : this.decoder.value(this.fill(i));
-    return v;
+    return this.kinds[i] === 0 ? EMPTY : this.decoder.value(this.fill(i));
   }
 }
 
@@ -171,7 +164,7 @@ export class ColdFileReader implements TableReader {
     let group: Group | undefined;
     for await (const rg of readRowGroups(this.file, { rowGroups: [g], columns: this.columns })) {
       const n = rg.columns[0]?.length ?? 0;
-      let bytes = 64 * n; // keys and values materialized later, roughly
+      let bytes = 16 * n;
       const cols = rg.columns.slice(0, width).map((raw) => {
         const chunk = toChunk(raw);
         bytes += chunk ? chunk.bytes : 32 * n;
@@ -198,6 +191,10 @@ class ColdFileIterator implements InternalIterator {
   private g = -1;
   private i = 0;
   private cur: Group | null = null;
+  /** Key and value of (g, i), built on first use. */
+  private k: Uint8Array | null = null;
+  private v: Uint8Array | null = null;
+  private at = -1;
 
   constructor(private readonly r: ColdFileReader) {}
 
@@ -205,10 +202,20 @@ class ColdFileIterator implements InternalIterator {
     return this.cur !== null && this.i >= 0 && this.i < this.cur.n;
   }
   key(): Uint8Array {
-    return this.cur!.key(this.i);
+    this.sync();
+    return (this.k ??= this.cur!.key(this.i));
   }
   value(): Uint8Array {
-    return this.cur!.value(this.i);
+    this.sync();
+    return (this.v ??= this.cur!.value(this.i));
+  }
+  private sync(): void {
+    const pos = this.g * 0x1_0000_0000 + this.i;
+    if (pos !== this.at) {
+      this.at = pos;
+      this.k = null;
+      this.v = null;
+    }
   }
 
   seekToFirst(): MaybePromise {

@@ -37,7 +37,7 @@ export interface ColumnarPredicate {
 }
 
 export type ColumnarAgg =
-  | { readonly kind: 'group' }
+  | { readonly kind: 'group'; readonly index: number }
   | { readonly kind: 'count*' }
   | { readonly kind: 'count' | 'sum' | 'avg' | 'min' | 'max'; readonly column: string };
 
@@ -48,7 +48,8 @@ export interface ColumnarQuery {
   /** Parquet field id of each column the query names (stable column id + 1). */
   readonly fieldIds: ReadonlyMap<string, number>;
   readonly where: readonly ColumnarPredicate[];
-  readonly groupBy?: string;
+  /** GROUP BY columns (up to four). */
+  readonly groupBy?: readonly string[];
   /** Output columns in order. */
   readonly outputs: readonly ColumnarAgg[];
 }
@@ -85,7 +86,7 @@ interface AggState {
 }
 
 interface Group {
-  key: SqlValue;
+  key: SqlValue[];
   n: number;
   aggs: AggState[];
 }
@@ -121,7 +122,7 @@ export class ColumnarAggregateOp implements Operator {
     const fid = (name: string): number => q.fieldIds.get(name)!;
     const needed = new Set<number>();
     for (const p of q.where) needed.add(fid(p.column));
-    if (q.groupBy) needed.add(fid(q.groupBy));
+    for (const g of q.groupBy ?? []) needed.add(fid(g));
     for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') needed.add(fid(o.column));
     for (const f of src.files) {
       const c = f.cold;
@@ -130,7 +131,7 @@ export class ColumnarAggregateOp implements Operator {
     }
     const cache = columnCache(src.store);
     const groups = new Map<string | number, Group>();
-    const newGroup = (key: SqlValue): Group => ({ key, n: 0, aggs: q.outputs.map(() => ({ n: 0, sum: 0, err: 0, big: false, min: Infinity, max: -Infinity })) });
+    const newGroup = (key: SqlValue[]): Group => ({ key, n: 0, aggs: q.outputs.map(() => ({ n: 0, sum: 0, err: 0, big: false, min: Infinity, max: -Infinity })) });
     const numeric = new Map<number, boolean>();
     for (const f of src.files) {
       const file = await cache.file(f.key);
@@ -154,13 +155,13 @@ export class ColumnarAggregateOp implements Operator {
         const countOnly = !q.groupBy && q.outputs.every((o) => o.kind === 'count*');
         if (countOnly && vis === null && verdicts.every((v) => v === 'all')) {
           columnarStats.groupsCounted++;
-          const g = groups.get(0) ?? newGroup(null);
+          const g = groups.get(0) ?? newGroup([]);
           groups.set(0, g);
           g.n += rg.rowCount;
           continue;
         }
         columnarStats.groupsScanned++;
-        const want = [...new Set([...q.where.filter((_, i) => verdicts[i] !== 'all').map((p) => p.column), ...(q.groupBy ? [q.groupBy] : []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
+        const want = [...new Set([...q.where.filter((_, i) => verdicts[i] !== 'all').map((p) => p.column), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
         const chunks = await cache.chunks(f.key, rg.index, want.map(col));
         if (chunks.some((c) => c === null)) return undefined;
         const byName = new Map(want.map((w, i) => [w, chunks[i]!]));
@@ -177,8 +178,8 @@ export class ColumnarAggregateOp implements Operator {
             numeric.set(fid(o.column), c.int);
           }
         }
-        const gid = q.groupBy ? groupIds(byName.get(q.groupBy)!, groups, newGroup) : null;
-        const single = gid ? null : (groups.get(0) ?? groups.set(0, newGroup(null)).get(0)!);
+        const gid = q.groupBy ? groupIds(q.groupBy.map((c) => byName.get(c)!), rg.rowCount, mask, groups, newGroup) : null;
+        const single = gid ? null : (groups.get(0) ?? groups.set(0, newGroup([])).get(0)!);
         const argChunks = q.outputs.map((o) => (o.kind === 'group' || o.kind === 'count*' ? null : byName.get(o.column)!));
         for (let r = 0; r < rg.rowCount; r++) {
           if (!mask[r]) continue;
@@ -208,16 +209,16 @@ export class ColumnarAggregateOp implements Operator {
         }
       }
     }
-    if (!q.groupBy && groups.size === 0) groups.set(0, newGroup(null));
+    if (!q.groupBy && groups.size === 0) groups.set(0, newGroup([]));
     const out: Row[] = [];
     // Groups met only in rows the mask dropped have no rows: SQL shows no such group.
-    const sorted = [...groups.values()].filter((g) => !q.groupBy || g.n > 0).sort((a, b) => ops.compare(a.key, b.key, 'BINARY'));
+    const sorted = [...groups.values()].filter((g) => !q.groupBy || g.n > 0).sort(compareGroups);
     for (const g of sorted) {
       const row: SqlValue[] = [];
       for (let k = 0; k < q.outputs.length; k++) {
         const o = q.outputs[k]!;
         const a = g.aggs[k]!;
-        if (o.kind === 'group') row.push(g.key);
+        if (o.kind === 'group') row.push(g.key[o.index]!);
         else if (o.kind === 'count*') row.push(BigInt(g.n));
         else if (o.kind === 'count') row.push(BigInt(a.n));
         else {
@@ -322,28 +323,63 @@ function applyPredicate(mask: Uint8Array, c: ColumnChunk, p: ColumnarPredicate):
   for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !pass)) mask[r] = 0;
 }
 
-/** The group of each row of a chunk (NULLs form one group, as in SQLite). */
-function groupIds(c: ColumnChunk, groups: Map<string | number, Group>, make: (key: SqlValue) => Group): Group[] {
-  const n = c.kind === 'dict' ? c.codes.length : c.values.length;
-  const out = new Array<Group>(n);
-  const get = (hk: string | number, key: SqlValue): Group => {
-    let g = groups.get(hk);
-    if (!g) groups.set(hk, (g = make(key)));
-    return g;
-  };
-  const nullGroup = (): Group => get('\u0000null', null);
-  if (c.kind === 'dict') {
-    const byCode = c.dict.map((v) => get(`s${v}`, v));
-    for (let r = 0; r < n; r++) out[r] = c.nulls?.[r] ? nullGroup() : byCode[c.codes[r]!]!;
-    return out;
+/** SQLite's GROUP BY output order: by the group key, column by column (NULL first). */
+function compareGroups(a: Group, b: Group): number {
+  for (let i = 0; i < a.key.length; i++) {
+    const c = ops.compare(a.key[i]!, b.key[i]!, 'BINARY');
+    if (c !== 0) return c;
   }
+  return 0;
+}
+
+/** Per chunk: the value of a row as a group-key part, and a small integer naming it within the chunk. */
+function part(c: ColumnChunk): { local: (r: number) => number; size: number; value: (r: number) => SqlValue } {
+  if (c.kind === 'dict') {
+    const nullCode = c.dict.length;
+    return { local: (r) => (c.nulls?.[r] ? nullCode : c.codes[r]!), size: c.dict.length + 1, value: (r) => (c.nulls?.[r] ? null : c.dict[c.codes[r]!]!) };
+  }
+  const ids = new Map<number, number>();
+  const nullId = -1;
+  return {
+    local: (r) => {
+      if (c.nulls?.[r]) return nullId;
+      const v = c.values[r]!;
+      let id = ids.get(v);
+      if (id === undefined) ids.set(v, (id = ids.size));
+      return id;
+    },
+    size: Infinity,
+    value: (r) => (c.nulls?.[r] ? null : c.int ? BigInt(c.values[r]!) : c.values[r]!),
+  };
+}
+
+/**
+ * The group of each row the mask keeps (NULLs group together, as in SQLite). Rows are first
+ * named by a number local to the chunk (dictionary codes combined), so the global map is
+ * consulted once per distinct key of the chunk, not once per row.
+ */
+function groupIds(cols: readonly ColumnChunk[], n: number, mask: Uint8Array, groups: Map<string | number, Group>, make: (key: SqlValue[]) => Group): Group[] {
+  const parts = cols.map(part);
+  const out = new Array<Group>(n);
+  const local = new Map<number | string, Group>();
+  const dense = parts.every((p) => p.size !== Infinity) && parts.reduce((a, p) => a * p.size, 1) < 2 ** 31;
   for (let r = 0; r < n; r++) {
-    if (c.nulls?.[r]) {
-      out[r] = nullGroup();
-      continue;
+    if (!mask[r]) continue;
+    let lk: number | string;
+    if (dense) {
+      let x = 0;
+      for (const p of parts) x = x * p.size + p.local(r);
+      lk = x;
+    } else lk = parts.map((p) => p.local(r)).join(',');
+    let g = local.get(lk);
+    if (!g) {
+      const key = parts.map((p) => p.value(r));
+      const hk = key.map((v) => (v === null ? '\u0000' : typeof v === 'string' ? `s${v}` : `n${String(v)}`)).join('\u0001');
+      g = groups.get(hk);
+      if (!g) groups.set(hk, (g = make(key)));
+      local.set(lk, g);
     }
-    const v = c.values[r]!;
-    out[r] = get(v, c.int ? BigInt(v) : v);
+    out[r] = g;
   }
   return out;
 }

@@ -425,18 +425,19 @@ function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: Planner
     else if (r && c.left.kind === 'literal' && fits(r.affinity, c.left.value)) where.push({ column: r.name, op: flip[op], value: c.left.value });
     else return undefined;
   }
-  if ((core.groupBy?.length ?? 0) > 1) return undefined;
-  const g = core.groupBy?.[0];
-  const group = g ? col(g) : undefined;
+  if ((core.groupBy?.length ?? 0) > 4) return undefined;
+  const groups = (core.groupBy ?? []).map(col);
   // Group keys come back as stored in the cold file: only columns whose values keep their type there.
-  if (g && (!group || !['INTEGER', 'REAL', 'TEXT'].includes(group.affinity))) return undefined;
+  if (groups.some((g) => !g || !['INTEGER', 'REAL', 'TEXT'].includes(g.affinity))) return undefined;
+  const groupNames = groups.map((g) => g!.name);
   const outputs: ColumnarAgg[] = [];
   for (const o of outCols) {
     const e = o.expr;
     const k = col(e);
     if (k) {
-      if (!group || k.name !== group.name) return undefined;
-      outputs.push({ kind: 'group' });
+      const index = groupNames.indexOf(k.name);
+      if (index < 0) return undefined;
+      outputs.push({ kind: 'group', index });
       continue;
     }
     if (e.kind !== 'function' || e.distinct || e.filter || e.over !== undefined || e.orderBy?.length) return undefined;
@@ -451,5 +452,5 @@ function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: Planner
   }
   if (!outputs.some((o) => o.kind !== 'group')) return undefined;
   const fieldIds = new Map(t.columns.map((c) => [c.name, c.id + 1]));
-  return { table: t.name, tableId: t.id, catalogVersion: pc.catalog.version, fieldIds, where, ...(group ? { groupBy: group.name } : {}), outputs };
+  return { table: t.name, tableId: t.id, catalogVersion: pc.catalog.version, fieldIds, where, ...(groupNames.length ? { groupBy: groupNames } : {}), outputs };
 }
