@@ -165,9 +165,12 @@ export class ColumnarAggregateOp implements Operator {
         const chunks = await cache.chunks(f.key, rg.index, want.map(col));
         if (chunks.some((c) => c === null)) return undefined;
         const byName = new Map(want.map((w, i) => [w, chunks[i]!]));
-        const mask = vis ? vis.slice(rg.firstRow, rg.firstRow + rg.rowCount) : new Uint8Array(rg.rowCount).fill(1);
+        // null mask: every row of the group counts.
+        let mask: Uint8Array | null = vis ? vis.slice(rg.firstRow, rg.firstRow + rg.rowCount) : null;
         q.where.forEach((p, i) => {
-          if (verdicts[i] !== 'all') applyPredicate(mask, byName.get(p.column)!, p);
+          if (verdicts[i] === 'all') return;
+          mask ??= new Uint8Array(rg.rowCount).fill(1);
+          applyPredicate(mask, byName.get(p.column)!, p);
         });
         for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') {
           const c = byName.get(o.column)!;
@@ -178,35 +181,8 @@ export class ColumnarAggregateOp implements Operator {
             numeric.set(fid(o.column), c.int);
           }
         }
-        const gid = q.groupBy ? groupIds(q.groupBy.map((c) => byName.get(c)!), rg.rowCount, mask, groups, newGroup) : null;
-        const single = gid ? null : (groups.get(0) ?? groups.set(0, newGroup([])).get(0)!);
-        const argChunks = q.outputs.map((o) => (o.kind === 'group' || o.kind === 'count*' ? null : byName.get(o.column)!));
-        for (let r = 0; r < rg.rowCount; r++) {
-          if (!mask[r]) continue;
-          const g = gid ? gid[r]! : single!;
-          g.n++;
-          for (let k = 0; k < argChunks.length; k++) {
-            const c = argChunks[k];
-            if (!c || c.nulls?.[r]) continue;
-            const a = g.aggs[k]!;
-            a.n++;
-            if (c.kind !== 'num') continue;
-            const v = c.values[r]!;
-            if (c.int) {
-              a.sum += v;
-              if (a.sum > SAFE || a.sum < -SAFE) a.big = true;
-            } else {
-              // Kahan-Babuska-Neumaier, as SQLite's SumCtx (and SumState in functions/aggregate.ts).
-              const s = a.sum;
-              const t = s + v;
-              if (Math.abs(s) > Math.abs(v)) a.err += s - t + v;
-              else a.err += v - t + s;
-              a.sum = t;
-            }
-            if (v < a.min) a.min = v;
-            if (v > a.max) a.max = v;
-          }
-        }
+        const local = q.groupBy ? localGroups(q.groupBy.map((c) => byName.get(c)!), rg.rowCount, mask, groups, newGroup) : { ids: null, groups: [groups.get(0) ?? groups.set(0, newGroup([])).get(0)!] };
+        accumulate(local, rg.rowCount, mask, q.outputs.map((o) => (o.kind === 'group' || o.kind === 'count*' ? null : byName.get(o.column)!)));
       }
     }
     if (!q.groupBy && groups.size === 0) groups.set(0, newGroup([]));
@@ -353,33 +329,131 @@ function part(c: ColumnChunk): { local: (r: number) => number; size: number; val
   };
 }
 
+/** The rows of one row group named by dense local group numbers (null ids: one group). */
+interface LocalGroups {
+  readonly ids: Int32Array | null;
+  readonly groups: readonly Group[];
+}
+
 /**
- * The group of each row the mask keeps (NULLs group together, as in SQLite). Rows are first
- * named by a number local to the chunk (dictionary codes combined), so the global map is
- * consulted once per distinct key of the chunk, not once per row.
+ * Names each row the mask keeps by a dense number local to the row group (NULLs group
+ * together, as in SQLite), resolving each distinct key to its global group once per row group:
+ * a single text column uses its dictionary codes directly, several combine their codes.
  */
-function groupIds(cols: readonly ColumnChunk[], n: number, mask: Uint8Array, groups: Map<string | number, Group>, make: (key: SqlValue[]) => Group): Group[] {
+function localGroups(cols: readonly ColumnChunk[], n: number, mask: Uint8Array | null, groups: Map<string | number, Group>, make: (key: SqlValue[]) => Group): LocalGroups {
   const parts = cols.map(part);
-  const out = new Array<Group>(n);
-  const local = new Map<number | string, Group>();
-  const dense = parts.every((p) => p.size !== Infinity) && parts.reduce((a, p) => a * p.size, 1) < 2 ** 31;
+  const ids = new Int32Array(n);
+  const out: Group[] = [];
+  const space = parts.reduce((a, p) => a * p.size, 1);
+  const dense = space <= 1 << 20 ? new Int32Array(space).fill(-1) : null;
+  const sparse = dense ? null : new Map<number | string, number>();
   for (let r = 0; r < n; r++) {
-    if (!mask[r]) continue;
+    if (mask && !mask[r]) continue;
     let lk: number | string;
     if (dense) {
       let x = 0;
       for (const p of parts) x = x * p.size + p.local(r);
       lk = x;
     } else lk = parts.map((p) => p.local(r)).join(',');
-    let g = local.get(lk);
-    if (!g) {
+    let id = dense ? dense[lk as number]! : (sparse!.get(lk) ?? -1);
+    if (id < 0) {
       const key = parts.map((p) => p.value(r));
       const hk = key.map((v) => (v === null ? '\u0000' : typeof v === 'string' ? `s${v}` : `n${String(v)}`)).join('\u0001');
-      g = groups.get(hk);
+      let g = groups.get(hk);
       if (!g) groups.set(hk, (g = make(key)));
-      local.set(lk, g);
+      id = out.length;
+      out.push(g);
+      if (dense) dense[lk as number] = id;
+      else sparse!.set(lk, id);
     }
-    out[r] = g;
+    ids[r] = id;
   }
-  return out;
+  return { ids, groups: out };
+}
+
+/**
+ * Adds one row group's kept rows to their groups' states: row counts, then per output the
+ * non-NULL count, sum (integers exact while |sum| <= 2^53; doubles by Kahan-Babuska-Neumaier in
+ * row order, continuing each group's running state, exactly as SQLite's SumCtx), min and max.
+ */
+function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args: readonly (ColumnChunk | null)[]): void {
+  const L = local.groups.length;
+  const ids = local.ids;
+  const cnt = new Float64Array(L);
+  if (!ids && !mask) cnt[0] = n;
+  else for (let r = 0; r < n; r++) if (!mask || mask[r]) cnt[ids ? ids[r]! : 0]!++;
+  for (let l = 0; l < L; l++) local.groups[l]!.n += cnt[l]!;
+  for (let k = 0; k < args.length; k++) {
+    const c = args[k];
+    if (!c) continue;
+    const nulls = c.nulls;
+    const an = new Float64Array(L);
+    if (c.kind !== 'num') {
+      for (let r = 0; r < n; r++) if ((!mask || mask[r]) && !(nulls && nulls[r])) an[ids ? ids[r]! : 0]!++;
+      for (let l = 0; l < L; l++) local.groups[l]!.aggs[k]!.n += an[l]!;
+      continue;
+    }
+    const vals = c.values;
+    const sum = new Float64Array(L);
+    const err = new Float64Array(L);
+    const mn = new Float64Array(L).fill(Infinity);
+    const mx = new Float64Array(L).fill(-Infinity);
+    for (let l = 0; l < L; l++) {
+      const a = local.groups[l]!.aggs[k]!;
+      sum[l] = a.sum;
+      err[l] = a.err;
+    }
+    if (c.int) {
+      if (!ids && !mask && !nulls) {
+        let s = sum[0]!;
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let r = 0; r < n; r++) {
+          const v = vals[r]!;
+          s += v;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        sum[0] = s;
+        mn[0] = lo;
+        mx[0] = hi;
+        an[0] = n;
+      } else {
+        for (let r = 0; r < n; r++) {
+          if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
+          const l = ids ? ids[r]! : 0;
+          const v = vals[r]!;
+          an[l]!++;
+          sum[l]! += v;
+          if (v < mn[l]!) mn[l] = v;
+          if (v > mx[l]!) mx[l] = v;
+        }
+      }
+    } else {
+      for (let r = 0; r < n; r++) {
+        if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
+        const l = ids ? ids[r]! : 0;
+        const v = vals[r]!;
+        an[l]!++;
+        const sv = sum[l]!;
+        const t = sv + v;
+        if (Math.abs(sv) > Math.abs(v)) err[l]! += sv - t + v;
+        else err[l]! += v - t + sv;
+        sum[l] = t;
+        if (v < mn[l]!) mn[l] = v;
+        if (v > mx[l]!) mx[l] = v;
+      }
+    }
+    for (let l = 0; l < L; l++) {
+      const a = local.groups[l]!.aggs[k]!;
+      if (an[l] === 0) continue;
+      // Integer sums stay exact while no partial sum leaves ±2^53: bound them by the chunk's extremes.
+      if (c.int && Math.abs(a.sum) + an[l]! * Math.max(Math.abs(mn[l]!), Math.abs(mx[l]!)) > SAFE) a.big = true;
+      a.n += an[l]!;
+      a.sum = sum[l]!;
+      a.err = err[l]!;
+      if (mn[l]! < a.min) a.min = mn[l]!;
+      if (mx[l]! > a.max) a.max = mx[l]!;
+    }
+  }
 }
