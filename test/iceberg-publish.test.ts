@@ -3,7 +3,7 @@
 // reads the warehouse folder over a loopback HTTP server; DuckDB reads the Parquet data files
 // and must see the same values and the Iceberg field ids.
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,77 @@ describe('Iceberg publishing', () => {
     expect(exp[0]!.removed.some((k) => k.includes('/data/'))).toBe(true);
     expect(await db.icebergSnapshots('item')).toHaveLength(1);
     expect(norm((await icebergRead({ tableUrl })) as Record<string, unknown>[])).toEqual(norm(await db.query('SELECT * FROM item')));
+    await db.close();
+  });
+});
+
+describe('Iceberg snapshots over columnar runs', () => {
+  it('references runs in place when they hold the state, keeps them while a snapshot needs them, frees them after expiry', async () => {
+    const path = join(dir, 'runs');
+    const open = () => DB('runs', { path, durability: 'normal', retention: 0, warehouse: { url: `${base}/runs/cold/warehouse` } });
+    let db = open();
+    await db.exec('CREATE TABLE f(id INTEGER PRIMARY KEY, origin TEXT, delay INTEGER, dist REAL)');
+    const put = async (from: number, to: number): Promise<void> => {
+      await db.transaction(async (tx) => {
+        for (let i = from; i < to; i++) await tx.run('INSERT INTO f VALUES (?, ?, ?, ?)', [i, ['ORD', 'SFO', 'BOS'][i % 3], (i * 7) % 90 - 20, i / 4]);
+      });
+    };
+    await put(1, 3000);
+    await db.compact({ tier: 'cold' });
+    const tableUrl = `${db.warehousePath()}/default/f`;
+    const runsDir = join(path, 'cold', 'runs');
+    const runFiles = (): string[] => readdirSync(runsDir).sort();
+    const first = runFiles();
+    expect(first.length).toBeGreaterThan(0);
+    // No copy: the snapshot's data files are the runs themselves, and readers see dosql's rows.
+    expect(existsSync(join(path, 'cold', 'warehouse', 'default', 'f', 'data'))).toBe(false);
+    const snaps1 = await db.icebergSnapshots('f');
+    const read = async (metadataPath: string): Promise<string[]> => norm((await icebergRead({ tableUrl, metadataFileName: metadataPath.split('/').pop()! })) as Record<string, unknown>[]);
+    const state1 = norm(await db.query('SELECT * FROM f'));
+    expect(await read(snaps1[0]!.metadataPath)).toEqual(state1);
+    expect((await db.engine()).manifest.externalRefs).toEqual(first.map((f) => `cold/runs/${f}`));
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const ids = (await duck.runAndReadAll(`SELECT name, field_id FROM parquet_schema('${join(runsDir, first[0]!)}') WHERE field_id IS NOT NULL AND field_id < 1000 ORDER BY field_id`)).getRowObjectsJS();
+    expect(ids).toEqual([
+      { name: 'id', field_id: 1n },
+      { name: 'origin', field_id: 2n },
+      { name: 'delay', field_id: 3n },
+      { name: 'dist', field_id: 4n },
+    ]);
+    // New rows, a new cold compaction: new runs; the old ones stay while snapshot 1 needs them.
+    await put(3000, 4000);
+    await db.compact({ tier: 'cold' });
+    const snaps2 = await db.icebergSnapshots('f');
+    expect(snaps2).toHaveLength(2);
+    const second = runFiles();
+    expect(second).toEqual(expect.arrayContaining(first));
+    await db.close();
+    db = open();
+    expect(runFiles()).toEqual(expect.arrayContaining(first)); // not orphans: listed as external references
+    // (retention 0: dosql itself no longer keeps that state; the snapshot's runs still do)
+    expect(await read(snaps2[0]!.metadataPath)).toEqual(state1);
+    expect(await read(snaps2[1]!.metadataPath)).toEqual(norm(await db.query('SELECT * FROM f')));
+    // Expiring snapshot 1 releases its runs; they are deleted (at the latest at the next open).
+    await db.expireIcebergSnapshots({ olderThanMs: Date.now() + 1000, retainLast: 1 });
+    await db.close();
+    db = open();
+    await db.query('SELECT count(*) FROM f');
+    // The second cold compaction rewrote every row into new runs: the first runs were kept
+    // only for snapshot 1.
+    const left = runFiles();
+    expect(second.filter((f) => !first.includes(f)).length).toBeGreaterThan(0);
+    for (const f of first) expect(left).not.toContain(f);
+    expect((await db.engine()).manifest.externalRefs).toEqual(left.map((f) => `cold/runs/${f}`));
+    expect(await read((await db.icebergSnapshots('f'))[0]!.metadataPath)).toEqual(norm(await db.query('SELECT * FROM f')));
+    // An update under a named snapshot makes the runs hold history: the next publish writes a
+    // current-state copy instead.
+    await db.createSnapshot('keep');
+    await db.run('UPDATE f SET delay = delay + 1 WHERE id % 10 = 0');
+    await db.compact({ tier: 'cold' });
+    expect(existsSync(join(path, 'cold', 'warehouse', 'default', 'f', 'data'))).toBe(true);
+    const snaps3 = await db.icebergSnapshots('f');
+    expect(await read(snaps3[snaps3.length - 1]!.metadataPath)).toEqual(norm(await db.query('SELECT * FROM f')));
     await db.close();
   });
 });

@@ -3,6 +3,7 @@
 import {
   Compression,
   EnabledStatistics,
+  Encoding,
   Table as WasmTable,
   WriterPropertiesBuilder,
   initSync,
@@ -106,13 +107,21 @@ export function writeParquet(
   kv.set(KV_ICEBERG_SCHEMA, JSON.stringify(icebergSchema(fileSchema, options.icebergSchemaId ?? 0)));
   if (options.keyFieldIds) kv.set(KV_KEY_FIELD_IDS, JSON.stringify(options.keyFieldIds));
 
-  const props = new WriterPropertiesBuilder()
+  let builder = new WriterPropertiesBuilder()
     .setCompression(compressionOf(options.compression ?? 'zstd'))
     .setMaxRowGroupSize(rowGroupRows)
     .setStatisticsEnabled(EnabledStatistics.Page)
     .setCreatedBy('dosql')
-    .setKeyValueMetadata(kv)
-    .build();
+    .setKeyValueMetadata(kv);
+  // Integers: dictionary while it pays, else delta encoding (keys, LSNs and timestamps are
+  // sorted or nearly so: a few bits a value instead of 8 bytes). Unique keys skip the dictionary.
+  const keys = new Set(options.keyFieldIds ?? []);
+  for (const c of batch.columns) {
+    if (c.type !== 'long') continue;
+    builder = builder.setColumnEncoding(c.name, Encoding.DELTA_BINARY_PACKED);
+    if (c.fieldId !== null && keys.has(c.fieldId) && keys.size === 1) builder = builder.setColumnDictionaryEnabled(c.name, false);
+  }
+  const props = builder.build();
   // writeParquet consumes both the wasm table and the properties (research §1).
   const bytes = wasmWriteParquet(WasmTable.fromIPCStream(tableToIPC(batch.table, 'stream')), props);
   return { bytes, rowCount: batch.table.numRows, columns: batch.columns, nanCounts: batch.nanCounts };

@@ -102,6 +102,18 @@ export async function referencedKeys(store: ObjectStore, table: IcebergTableLoca
   return keys;
 }
 
+/** Absolute URLs of every data and delete file a retained snapshot of the table references. */
+export async function referencedFileUrls(store: ObjectStore, table: IcebergTableLocation): Promise<Set<string>> {
+  const loaded = await loadCurrentMetadata(store, table);
+  const urls = new Set<string>();
+  if (!loaded) return urls;
+  for (const s of loaded.metadata.snapshots) {
+    const files = await readSnapshotFiles(store, table, s);
+    for (const e of files.entries) if (e.status !== ManifestEntryStatus.DELETED) urls.add(e.file.path);
+  }
+  return urls;
+}
+
 /** Keys under the table prefix that no retained snapshot or live metadata file references, sorted. */
 export async function listOrphans(store: ObjectStore, table: IcebergTableLocation): Promise<string[]> {
   const referenced = await referencedKeys(store, table);

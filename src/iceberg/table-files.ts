@@ -16,12 +16,9 @@ const VERSION_RE = /\/v(\d+)\.metadata\.json$/;
 
 /** Absolute URL of `path`, which is relative to the table root or already an absolute URL under it. */
 export function tableUrl(table: IcebergTableLocation, path: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
-    if (!path.startsWith(`${table.url}/`)) {
-      throw new DoSQLError('INVALID_ARGUMENT', `iceberg: ${path} is not under the table location ${table.url}`);
-    }
-    return path;
-  }
+  // Absolute URLs may point anywhere (the spec allows data files outside the table location:
+  // dosql references its columnar runs in place); maintenance never deletes those (keyForUrl).
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
   return `${table.url}/${path.replace(/^\/+/, '')}`;
 }
 

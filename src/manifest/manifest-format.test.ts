@@ -52,6 +52,7 @@ function randomState(r: Prng): ManifestState {
     gcHorizon: r.int(1000),
     timeIndex: Array.from({ length: r.int(4) }, (_, i) => [i * 10, 1_700_000_000_000 + i] as [number, number]),
     coldLevel: r.int(8),
+    externalRefs: r.chance(0.5) ? [] : ['cold/runs/000000000001-t16.parquet'],
     extra: { catalog: { tables: r.int(10), names: ['t1', 'ü'] } },
   };
 }

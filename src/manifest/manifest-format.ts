@@ -115,6 +115,11 @@ export interface ManifestState {
    * compaction), below every level normal compactions touch; 0 when nothing is cold yet.
    */
   coldLevel: number;
+  /**
+   * Object keys of files that readers outside the engine reference (columnar runs an Iceberg
+   * snapshot points at): never deleted while listed, even after they leave the levels.
+   */
+  externalRefs: string[];
   /** Free-form state of higher layers (the SQL catalog's bookkeeping, Iceberg pointers). */
   extra: Record<string, unknown>;
 }
@@ -136,6 +141,7 @@ export function emptyManifest(): ManifestState {
     gcHorizon: 0,
     timeIndex: [],
     coldLevel: 0,
+    externalRefs: [],
     extra: {},
   };
 }

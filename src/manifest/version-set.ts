@@ -150,6 +150,7 @@ export class VersionSet {
   liveFiles(): Set<string> {
     const live = new Set<string>();
     for (const f of this.currentVersion.files()) live.add(f.key);
+    for (const k of this.currentVersion.state.externalRefs) live.add(k);
     for (const v of this.older) if (v.inUse) for (const f of v.files()) live.add(f.key);
     return live;
   }

@@ -41,8 +41,9 @@ import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeSt
 import { commits } from './commit-log.js';
 import { sqlColdCodec } from '../rows/cold-layout.js';
 import type { TableSchema } from '../catalog/schema.js';
-import { expireTableSnapshots, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
-import type { ColdSource } from '../execution/columnar-aggregate-op.js';
+import { expireTableSnapshots, externalKeys, publishFromRuns, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
+import { columnCache, type ColdSource } from '../execution/columnar-aggregate-op.js';
+import { COLD_RUN_PREFIX } from '../../compaction/cold-compaction-job.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
@@ -735,13 +736,43 @@ export class Database {
       const out: { table: string; snapshotId: bigint; lsn: number }[] = [];
       for (const name of names) {
         const t = view.catalog.table(name);
-        const r = await publishTable(view, t, w, engine.clockNow());
+        // Runs that hold exactly this state are referenced in place; otherwise a copy is written.
+        const src = view.branch === MAIN_BRANCH ? engine.coldRunsCovering(encodeTablePrefix(MAIN_BRANCH, t.id), encodeTablePrefix(MAIN_BRANCH, t.id + 1)) : null;
+        let r: { snapshotId: bigint } | undefined;
+        if (src) {
+          try {
+            r = await publishFromRuns(view, t, w, src, engine.clockNow(), (k) => columnCache(src.store).file(k), (keys) =>
+              engine.editManifest((d) => {
+                d.externalRefs = [...new Set([...d.externalRefs, ...keys])];
+              }),
+            );
+          } finally {
+            src.release();
+          }
+        }
+        r ??= await publishTable(view, t, w, engine.clockNow());
         out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
       }
+      await this.refreshExternalRefs(engine, w);
       return out;
     } finally {
       view.release();
     }
+  }
+
+  /**
+   * Lists, in the manifest, exactly the columnar runs some retained Iceberg snapshot of a
+   * table references, so compaction keeps them while a reader may open them (and frees the rest).
+   */
+  private async refreshExternalRefs(engine: LsmEngine, w: Warehouse): Promise<void> {
+    const keys = new Set<string>();
+    const catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
+    for (const o of catalog.objects()) if (o.type === 'table') for (const k of await externalKeys(w, o.name, COLD_RUN_PREFIX)) keys.add(k);
+    const before = engine.manifest.externalRefs;
+    if (before.length === keys.size && before.every((k) => keys.has(k))) return;
+    await engine.editManifest((d) => {
+      d.externalRefs = [...keys].sort();
+    });
   }
 
   /** The Iceberg snapshots of `table`: `{ snapshotId, lsn, timestampMs, metadataPath }`. */
@@ -780,6 +811,7 @@ export class Database {
       const r = await expireTableSnapshots(w, name, { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}), timestampMs: engine.clockNow() });
       out.push({ table: name, expired: r.expired, removed: await removeOrphans(w, name) });
     }
+    await this.refreshExternalRefs(engine, w);
     return out;
   }
 

@@ -9,11 +9,13 @@
 // text), BLOB → binary. A value that still does not fit its column is kept for dosql in the
 // columnar shadow column and reads as NULL to other engines (docs/format/columnar.md).
 import { DoSQLError } from '../../errors.js';
-import { columnStats, writeParquet, type ColumnarSchema, type ColumnType, type ColumnValue } from '../../columnar/index.js';
+import { columnStats, writeParquet, type ColumnarSchema, type ColumnType, type ColumnValue, type FileStats, type OpenedParquet } from '../../columnar/index.js';
+import { declaredColumnType, FIELD_ID_SLOTS } from '../rows/cold-layout.js';
+import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { encodeBound } from '../../iceberg/bounds.js';
 import { listSnapshots, publishSnapshot, writeVersionHint, type PublishResult } from '../../iceberg/publisher.js';
 import { listMetadataVersions } from '../../iceberg/table-files.js';
-import { expireSnapshots, listOrphans } from '../../iceberg/maintenance.js';
+import { expireSnapshots, listOrphans, referencedFileUrls } from '../../iceberg/maintenance.js';
 import type { DataFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../../iceberg/types.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { TableSchema } from '../catalog/schema.js';
@@ -38,20 +40,7 @@ export function tableLocation(w: Warehouse, table: string): IcebergTableLocation
   return { prefix: `${w.prefix}/${w.namespace}/${t}`, url: `${w.url.replace(/\/$/, '')}/${w.namespace}/${t}` };
 }
 
-function columnType(t: TableSchema, i: number): ColumnType {
-  if (i === t.rowidAlias) return 'long';
-  switch (t.columns[i]!.affinity) {
-    case 'INTEGER':
-      return 'long';
-    case 'REAL':
-    case 'NUMERIC':
-      return 'double';
-    case 'BLOB':
-      return t.columns[i]!.type === '' ? 'string' : 'binary';
-    default:
-      return 'string';
-  }
-}
+const columnType = declaredColumnType;
 
 const ICEBERG_TYPE: Record<ColumnType, IcebergPrimitiveType> = { long: 'long', double: 'double', string: 'string', binary: 'binary' };
 
@@ -69,6 +58,111 @@ function fit(v: SqlValue, type: ColumnType): ColumnValue {
   }
 }
 
+/** An Iceberg data_file entry for a Parquet file: its figures for the schema's field ids only. */
+function dataFileInfo(path: string, stats: FileStats, schema: ColumnarSchema): DataFileInfo {
+  const byId = new Map(schema.columns.map((c) => [c.fieldId, c]));
+  const columnSizes = new Map<number, number>();
+  const valueCounts = new Map<number, number>();
+  const nullValueCounts = new Map<number, number>();
+  const lowerBounds = new Map<number, Uint8Array>();
+  const upperBounds = new Map<number, Uint8Array>();
+  for (const c of stats.columns) {
+    const id = c.column.fieldId;
+    const def = id === undefined || id === null || c.column.shadowOf !== undefined ? undefined : byId.get(id);
+    if (id === undefined || id === null || !def) continue;
+    columnSizes.set(id, c.columnSize);
+    valueCounts.set(id, c.valueCount);
+    if (c.nullValueCount !== null) nullValueCounts.set(id, c.nullValueCount);
+    if (c.lowerBound !== undefined && c.lowerBound !== null) lowerBounds.set(id, encodeBound(ICEBERG_TYPE[def.type], c.lowerBound as never));
+    if (c.upperBound !== undefined && c.upperBound !== null) upperBounds.set(id, encodeBound(ICEBERG_TYPE[def.type], c.upperBound as never));
+  }
+  return { path, recordCount: stats.recordCount, fileSizeBytes: stats.fileSizeInBytes, columnSizes, valueCounts, nullValueCounts, lowerBounds, upperBounds, splitOffsets: stats.splitOffsets };
+}
+
+/** The table's Iceberg schema: columns by field id (stable column id + 1). */
+function tableSchemas(t: TableSchema): { schema: ColumnarSchema; iceberg: IcebergSchema } {
+  const schema: ColumnarSchema = {
+    columns: t.columns.map((c, i) => ({ name: c.name, fieldId: c.id + 1, type: columnType(t, i), nullable: !(c.notNull || i === t.rowidAlias) })),
+  };
+  const iceberg: IcebergSchema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: schema.columns.map((c) => ({ id: c.fieldId, name: c.name, required: !c.nullable, type: ICEBERG_TYPE[c.type] })),
+  };
+  return { schema, iceberg };
+}
+
+/**
+ * URL under which other readers find object `key` of the warehouse's store: defined when the
+ * warehouse URL is `<root>/<prefix>` (the default layout), so the store's root is `<root>`.
+ */
+export function storeObjectUrl(w: Warehouse, key: string): string | undefined {
+  const u = w.url.replace(/\/$/, '');
+  if (!u.endsWith(`/${w.prefix}`)) return undefined;
+  return `${u.slice(0, u.length - w.prefix.length - 1)}/${key}`;
+}
+
+/**
+ * Publishes `t` by pointing the snapshot at its columnar runs in place, without a copy, when
+ * they hold exactly the table's state at the view's LSN: one version per key, no tombstones,
+ * nothing newer, every current column present in every row (no slot left to its default)
+ * and no value of a current column kept only in a shadow column. Returns undefined otherwise
+ * (the caller writes a current-state copy). `pin` records the files as externally referenced
+ * before the snapshot can name them.
+ */
+export async function publishFromRuns(
+  view: Transaction,
+  t: TableSchema,
+  w: Warehouse,
+  src: ColdSource,
+  timestampMs: number,
+  open: (key: string) => Promise<OpenedParquet>,
+  pin: (keys: readonly string[]) => Promise<void>,
+): Promise<PublishResult | undefined> {
+  if (src.store !== w.store) return undefined;
+  const { schema, iceberg } = tableSchemas(t);
+  const ids = new Set(schema.columns.map((c) => c.fieldId));
+  const maxId = Math.max(0, ...ids);
+  const dataFiles: DataFileInfo[] = [];
+  for (const f of src.files) {
+    const c = f.cold;
+    if (!c || c.newestRows !== f.entries || f.tombstones !== 0 || f.maxLsn > view.readLsn) return undefined;
+    if (c.shadowFieldIds.some((id) => ids.has(id))) return undefined;
+    const url = storeObjectUrl(w, f.key);
+    if (!url) return undefined;
+    const file = await open(f.key);
+    const cols = file.stats.columns;
+    for (const def of schema.columns) {
+      const col = cols.find((x) => x.column.fieldId === def.fieldId && x.column.shadowOf === undefined);
+      if (!col || col.column.type !== def.type) return undefined;
+    }
+    const slots = cols.find((x) => x.column.fieldId === FIELD_ID_SLOTS)?.lowerBound;
+    if (typeof slots !== 'bigint' || Number(slots) < maxId) return undefined;
+    dataFiles.push(dataFileInfo(url, file.stats, schema));
+  }
+  await pin(src.files.map((f) => f.key));
+  const loc = tableLocation(w, t.name);
+  const existing = await listSnapshots(w.store, loc);
+  return publishSnapshot(w.store, loc, {
+    schema: iceberg,
+    dataFiles,
+    lsn: BigInt(view.readLsn),
+    timestampMs,
+    ...(dataFiles.length === 0 && existing.length > 0 ? { removeAll: true } : {}),
+  });
+}
+
+/** Object keys (under `prefix`) of the files outside its own folder that any retained snapshot of `table` references. */
+export async function externalKeys(w: Warehouse, table: string, prefix: string): Promise<string[]> {
+  const root = storeObjectUrl(w, '');
+  if (root === undefined) return [];
+  const out: string[] = [];
+  for (const url of await referencedFileUrls(w.store, tableLocation(w, table))) {
+    if (url.startsWith(root + prefix)) out.push(url.slice(root.length));
+  }
+  return out;
+}
+
 /** Publishes the state of `t` visible to `view` (its read LSN) as a new Iceberg snapshot. */
 export async function publishTable(view: Transaction, t: TableSchema, w: Warehouse, timestampMs: number): Promise<PublishResult & { dataKey?: string }> {
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
@@ -79,14 +173,7 @@ export async function publishTable(view: Transaction, t: TableSchema, w: Warehou
   for await (const batch of reader.scan(env)) {
     for (const r of batch as Row[]) rows.push(t.columns.map((_, i) => fit(r[i]!, types[i]!)));
   }
-  const schema: ColumnarSchema = {
-    columns: t.columns.map((c, i) => ({ name: c.name, fieldId: c.id + 1, type: types[i]!, nullable: !(c.notNull || i === t.rowidAlias) })),
-  };
-  const iceberg: IcebergSchema = {
-    type: 'struct',
-    'schema-id': 0,
-    fields: schema.columns.map((c) => ({ id: c.fieldId, name: c.name, required: !c.nullable, type: ICEBERG_TYPE[c.type] })),
-  };
+  const { schema, iceberg } = tableSchemas(t);
   const loc = tableLocation(w, t.name);
   const lsn = view.readLsn;
   const dataFiles: DataFileInfo[] = [];
@@ -96,24 +183,7 @@ export async function publishTable(view: Transaction, t: TableSchema, w: Warehou
     const rel = `data/${String(lsn).padStart(12, '0')}-${crypto.randomUUID()}.parquet`;
     dataKey = `${loc.prefix}/${rel}`;
     await w.store.put(dataKey, written.bytes, { condition: { ifNoneMatch: '*' } });
-    const stats = columnStats(written.bytes, rel);
-    const byId = new Map(schema.columns.map((c) => [c.fieldId, c]));
-    const columnSizes = new Map<number, number>();
-    const valueCounts = new Map<number, number>();
-    const nullValueCounts = new Map<number, number>();
-    const lowerBounds = new Map<number, Uint8Array>();
-    const upperBounds = new Map<number, Uint8Array>();
-    for (const c of stats.columns) {
-      const id = c.column.fieldId;
-      const def = id === undefined || id === null ? undefined : byId.get(id);
-      if (id === undefined || id === null || !def) continue;
-      columnSizes.set(id, c.columnSize);
-      valueCounts.set(id, c.valueCount);
-      if (c.nullValueCount !== null) nullValueCounts.set(id, c.nullValueCount);
-      if (c.lowerBound !== undefined && c.lowerBound !== null) lowerBounds.set(id, encodeBound(ICEBERG_TYPE[def.type], c.lowerBound as never));
-      if (c.upperBound !== undefined && c.upperBound !== null) upperBounds.set(id, encodeBound(ICEBERG_TYPE[def.type], c.upperBound as never));
-    }
-    dataFiles.push({ path: rel, recordCount: stats.recordCount, fileSizeBytes: stats.fileSizeInBytes, columnSizes, valueCounts, nullValueCounts, lowerBounds, upperBounds });
+    dataFiles.push(dataFileInfo(rel, columnStats(written.bytes, rel), schema));
   }
   const existing = await listSnapshots(w.store, loc);
   const result = await publishSnapshot(w.store, loc, {

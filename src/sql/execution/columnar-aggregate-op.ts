@@ -341,6 +341,23 @@ interface LocalGroups {
  * a single text column uses its dictionary codes directly, several combine their codes.
  */
 function localGroups(cols: readonly ColumnChunk[], n: number, mask: Uint8Array | null, groups: Map<string | number, Group>, make: (key: SqlValue[]) => Group): LocalGroups {
+  const only = cols.length === 1 ? cols[0]! : null;
+  if (only && only.kind === 'dict' && !only.nulls) {
+    // The dictionary codes are the local numbers; only codes some kept row uses get a group.
+    const used = new Uint8Array(only.dict.length);
+    const codes = only.codes;
+    for (let r = 0; r < n; r++) if (!mask || mask[r]) used[codes[r]!] = 1;
+    const out = new Array<Group>(only.dict.length);
+    for (let code = 0; code < used.length; code++) {
+      if (!used[code]) continue;
+      const v = only.dict[code]!;
+      const hk = `s${v}`;
+      let g = groups.get(hk);
+      if (!g) groups.set(hk, (g = make([v])));
+      out[code] = g;
+    }
+    return { ids: codes, groups: out };
+  }
   const parts = cols.map(part);
   const ids = new Int32Array(n);
   const out: Group[] = [];
@@ -382,7 +399,7 @@ function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args
   const cnt = new Float64Array(L);
   if (!ids && !mask) cnt[0] = n;
   else for (let r = 0; r < n; r++) if (!mask || mask[r]) cnt[ids ? ids[r]! : 0]!++;
-  for (let l = 0; l < L; l++) local.groups[l]!.n += cnt[l]!;
+  for (let l = 0; l < L; l++) if (cnt[l]) local.groups[l]!.n += cnt[l]!;
   for (let k = 0; k < args.length; k++) {
     const c = args[k];
     if (!c) continue;
@@ -390,7 +407,7 @@ function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args
     const an = new Float64Array(L);
     if (c.kind !== 'num') {
       for (let r = 0; r < n; r++) if ((!mask || mask[r]) && !(nulls && nulls[r])) an[ids ? ids[r]! : 0]!++;
-      for (let l = 0; l < L; l++) local.groups[l]!.aggs[k]!.n += an[l]!;
+      for (let l = 0; l < L; l++) if (an[l]) local.groups[l]!.aggs[k]!.n += an[l]!;
       continue;
     }
     const vals = c.values;
@@ -399,6 +416,7 @@ function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args
     const mn = new Float64Array(L).fill(Infinity);
     const mx = new Float64Array(L).fill(-Infinity);
     for (let l = 0; l < L; l++) {
+      if (!cnt[l]) continue;
       const a = local.groups[l]!.aggs[k]!;
       sum[l] = a.sum;
       err[l] = a.err;
@@ -445,8 +463,8 @@ function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args
       }
     }
     for (let l = 0; l < L; l++) {
+      if (!an[l]) continue;
       const a = local.groups[l]!.aggs[k]!;
-      if (an[l] === 0) continue;
       // Integer sums stay exact while no partial sum leaves ±2^53: bound them by the chunk's extremes.
       if (c.int && Math.abs(a.sum) + an[l]! * Math.max(Math.abs(mn[l]!), Math.abs(mx[l]!)) > SAFE) a.big = true;
       a.n += an[l]!;
