@@ -166,12 +166,15 @@ describe('Iceberg snapshots over columnar runs', () => {
     for (const f of first) expect(left).not.toContain(f);
     expect((await db.engine()).manifest.externalRefs).toEqual(left.map((f) => `cold/runs/${f}`));
     expect(await read((await db.icebergSnapshots('f'))[0]!.metadataPath)).toEqual(norm(await db.query('SELECT * FROM f')));
-    // An update under a named snapshot makes the runs hold history: the next publish writes a
-    // current-state copy instead.
+    // An update and a delete under a named snapshot make the runs hold history: the next publish
+    // still references the runs, hiding superseded versions and tombstones with position deletes.
     await db.createSnapshot('keep');
     await db.run('UPDATE f SET delay = delay + 1 WHERE id % 10 = 0');
+    await db.run('DELETE FROM f WHERE id % 13 = 0');
     await db.compact({ tier: 'cold' });
-    expect(existsSync(join(path, 'cold', 'warehouse', 'default', 'f', 'data'))).toBe(true);
+    const dataFiles = readdirSync(join(path, 'cold', 'warehouse', 'default', 'f', 'data'));
+    expect(dataFiles.length).toBeGreaterThan(0);
+    expect(dataFiles.every((f) => f.endsWith('-deletes.parquet'))).toBe(true);
     const snaps3 = await db.icebergSnapshots('f');
     expect(await read(snaps3[snaps3.length - 1]!.metadataPath)).toEqual(norm(await db.query('SELECT * FROM f')));
     await db.close();

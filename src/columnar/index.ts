@@ -1,6 +1,6 @@
 // The columnar layer's public surface (docs/format/columnar.md): re-exports only.
 export { ARROW_FIELD_ID_KEY, COLUMNAR_FORMAT_NAME, COLUMNAR_FORMAT_VERSION, FIELD_ID_KIND, FIELD_ID_LSN, FIELD_ID_TS, KIND_DELETE, KIND_PUT } from './format.js';
-export { SYSTEM_COLUMNS, icebergSchema, validateSchema, withSystemColumns } from './schema.js';
+export { POSITION_DELETE_COLUMNS, SYSTEM_COLUMNS, icebergSchema, validateSchema, withSystemColumns } from './schema.js';
 export type { ColumnDef, ColumnType, ColumnValue, ColumnarSchema, IcebergSchemaJson } from './schema.js';
 export { encodeRows } from './arrow-encode.js';
 export type { EncodedBatch, FileColumn } from './arrow-encode.js';

@@ -47,8 +47,17 @@ export const SYSTEM_COLUMNS: readonly ColumnDef[] = [
 
 const TYPES: ReadonlySet<string> = new Set(['long', 'double', 'string', 'binary']);
 
+/**
+ * The columns of an Iceberg v2 position-delete file (spec "Position Delete Files"): the data
+ * file's path and the 0-based row position, with Iceberg's reserved field ids.
+ */
+export const POSITION_DELETE_COLUMNS: readonly ColumnDef[] = [
+  { name: 'file_path', fieldId: 2147483546, type: 'string', nullable: false },
+  { name: 'pos', fieldId: 2147483545, type: 'long', nullable: false },
+];
+
 function isSystemColumn(c: ColumnDef): boolean {
-  return SYSTEM_COLUMNS.some((s) => s.name === c.name && s.fieldId === c.fieldId && s.type === c.type);
+  return [...SYSTEM_COLUMNS, ...POSITION_DELETE_COLUMNS].some((s) => s.name === c.name && s.fieldId === c.fieldId && s.type === c.type);
 }
 
 /**

@@ -741,7 +741,7 @@ export class Database {
         let r: { snapshotId: bigint } | undefined;
         if (src) {
           try {
-            r = await publishFromRuns(view, t, w, src, engine.clockNow(), (k) => columnCache(src.store).file(k), (keys) =>
+            r = await publishFromRuns(view, t, w, src, engine.clockNow(), columnCache(src.store), (keys) =>
               engine.editManifest((d) => {
                 d.externalRefs = [...new Set([...d.externalRefs, ...keys])];
               }),

@@ -9,14 +9,16 @@
 // text), BLOB → binary. A value that still does not fit its column is kept for dosql in the
 // columnar shadow column and reads as NULL to other engines (docs/format/columnar.md).
 import { DoSQLError } from '../../errors.js';
-import { columnStats, writeParquet, type ColumnarSchema, type ColumnType, type ColumnValue, type FileStats, type OpenedParquet } from '../../columnar/index.js';
+import { columnStats, POSITION_DELETE_COLUMNS, writeParquet, type ColumnarSchema, type ColumnType, type ColumnValue, type FileStats } from '../../columnar/index.js';
+import type { ColumnCache } from '../execution/column-cache.js';
+import { visibility } from '../execution/run-visibility.js';
 import { declaredColumnType, FIELD_ID_SLOTS } from '../rows/cold-layout.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { encodeBound } from '../../iceberg/bounds.js';
 import { listSnapshots, publishSnapshot, writeVersionHint, type PublishResult } from '../../iceberg/publisher.js';
 import { listMetadataVersions } from '../../iceberg/table-files.js';
 import { expireSnapshots, listOrphans, referencedFileUrls } from '../../iceberg/maintenance.js';
-import type { DataFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../../iceberg/types.js';
+import type { DataFileInfo, DeleteFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../../iceberg/types.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { TableSchema } from '../catalog/schema.js';
 import type { Row } from '../execution/env.js';
@@ -103,12 +105,13 @@ export function storeObjectUrl(w: Warehouse, key: string): string | undefined {
 }
 
 /**
- * Publishes `t` by pointing the snapshot at its columnar runs in place, without a copy, when
- * they hold exactly the table's state at the view's LSN: one version per key, no tombstones,
- * nothing newer, every current column present in every row (no slot left to its default)
- * and no value of a current column kept only in a shadow column. Returns undefined otherwise
- * (the caller writes a current-state copy). `pin` records the files as externally referenced
- * before the snapshot can name them.
+ * Publishes `t` by pointing the snapshot at its columnar runs in place, without a copy: rows
+ * the view's LSN does not see (superseded versions, tombstones, newer rows) are hidden by Iceberg
+ * v2 position-delete files, one per run file. Applies when every current column is present in
+ * every row (no slot left to its default), no value of a current column is kept only in a
+ * shadow column, and visibility can be computed from typed columns (run-visibility.ts).
+ * Returns undefined otherwise (the caller writes a current-state copy). `pin` records the runs
+ * as externally referenced before the snapshot can name them.
  */
 export async function publishFromRuns(
   view: Transaction,
@@ -116,7 +119,7 @@ export async function publishFromRuns(
   w: Warehouse,
   src: ColdSource,
   timestampMs: number,
-  open: (key: string) => Promise<OpenedParquet>,
+  cache: ColumnCache,
   pin: (keys: readonly string[]) => Promise<void>,
 ): Promise<PublishResult | undefined> {
   if (src.store !== w.store) return undefined;
@@ -124,13 +127,13 @@ export async function publishFromRuns(
   const ids = new Set(schema.columns.map((c) => c.fieldId));
   const maxId = Math.max(0, ...ids);
   const dataFiles: DataFileInfo[] = [];
+  const hidden: { url: string; positions: number[] }[] = [];
   for (const f of src.files) {
     const c = f.cold;
-    if (!c || c.newestRows !== f.entries || f.tombstones !== 0 || f.maxLsn > view.readLsn) return undefined;
-    if (c.shadowFieldIds.some((id) => ids.has(id))) return undefined;
+    if (!c || c.shadowFieldIds.some((id) => ids.has(id))) return undefined;
     const url = storeObjectUrl(w, f.key);
     if (!url) return undefined;
-    const file = await open(f.key);
+    const file = await cache.file(f.key);
     const cols = file.stats.columns;
     for (const def of schema.columns) {
       const col = cols.find((x) => x.column.fieldId === def.fieldId && x.column.shadowOf === undefined);
@@ -138,14 +141,30 @@ export async function publishFromRuns(
     }
     const slots = cols.find((x) => x.column.fieldId === FIELD_ID_SLOTS)?.lowerBound;
     if (typeof slots !== 'bigint' || Number(slots) < maxId) return undefined;
+    const vis = await visibility(cache, f, file, view.readLsn);
+    if (vis === undefined) return undefined;
     dataFiles.push(dataFileInfo(url, file.stats, schema));
+    if (vis) {
+      const positions: number[] = [];
+      for (let i = 0; i < vis.length; i++) if (!vis[i]) positions.push(i);
+      if (positions.length > 0) hidden.push({ url, positions });
+    }
   }
   await pin(src.files.map((f) => f.key));
   const loc = tableLocation(w, t.name);
+  const deleteFiles: DeleteFileInfo[] = [];
+  for (const h of hidden) {
+    const rows: ColumnValue[][] = h.positions.map((p) => [h.url, BigInt(p)]);
+    const written = writeParquet(rows, { columns: POSITION_DELETE_COLUMNS }, { compression: 'zstd' });
+    const rel = `data/${String(view.readLsn).padStart(12, '0')}-${crypto.randomUUID()}-deletes.parquet`;
+    await w.store.put(`${loc.prefix}/${rel}`, written.bytes, { condition: { ifNoneMatch: '*' } });
+    deleteFiles.push({ path: rel, recordCount: rows.length, fileSizeBytes: written.bytes.byteLength, referencedDataFile: h.url });
+  }
   const existing = await listSnapshots(w.store, loc);
   return publishSnapshot(w.store, loc, {
     schema: iceberg,
     dataFiles,
+    ...(deleteFiles.length ? { deleteFiles } : {}),
     lsn: BigInt(view.readLsn),
     timestampMs,
     ...(dataFiles.length === 0 && existing.length > 0 ? { removeAll: true } : {}),
