@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DB, FaultInjectingStore, MemoryObjectStore, type Database, type FaultRule } from '../src/index.js';
+import { DB, FaultInjectingStore, ManualClock, MemoryObjectStore, type Database, type FaultRule } from '../src/index.js';
 import { Prng } from '../src/util/prng.js';
 
 const dirs: string[] = [];
@@ -196,4 +196,25 @@ describe('crashing during a cold compaction', () => {
       await again.close();
     });
   }
+});
+
+describe('hotDataMaxAge', () => {
+  it('moves tables to the cold tier in the background once their oldest hot version is old enough', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const db = DB('aging', { storage: 'memory', clock, hotDataMaxAge: 3_600_000, memtableBytes: 64 * 1024 });
+    await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
+    const engine = await db.engine();
+    for (let i = 0; i < 50; i++) await db.run('INSERT INTO t VALUES (?, ?)', [i, 'x'.repeat(40)]);
+    await engine.flush();
+    await engine.compact();
+    expect(engine.stats().cold.files).toBe(0); // young data stays hot
+    clock.advance(2 * 3_600_000);
+    for (let i = 50; i < 100; i++) await db.run('INSERT INTO t VALUES (?, ?)', [i, 'y'.repeat(40)]);
+    await engine.flush();
+    for (let k = 0; k < 100 && engine.stats().cold.files === 0; k++) await new Promise((r) => setTimeout(r, 20));
+    await engine.compact(); // waits for the scheduler
+    expect(engine.stats().cold.tables).toEqual([16]);
+    expect(await db.query('SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM t')).toEqual([{ n: 100n, lo: 0n, hi: 99n }]);
+    await db.close();
+  });
 });

@@ -58,6 +58,13 @@ export interface EngineOptions {
    * Default: `store` itself, under `cold/runs/`.
    */
   coldStore?: ObjectStore;
+  /**
+   * Age (ms) after which hot data moves to the cold tier: after each flush, when the oldest
+   * version in the hot levels was committed more than this long ago (by the clock), a cold
+   * compaction runs in the background (needs the SQL layer's codec, installed by `DB()`).
+   * Default: never; `compact({ tier: 'cold' })` moves data explicitly.
+   */
+  hotDataMaxAge?: number;
   /** Observes background work (flushes, compactions) as it starts and ends. */
   onEvent?: (event: EngineEvent) => void;
   /**

@@ -500,6 +500,7 @@ export class LsmEngine {
     this.flushStats.count++;
     this.flushStats.bytesWritten += bytesWritten;
     this.emit({ type: 'flush-end', files: files.length, bytes: bytesWritten, ms: Date.now() - t0 });
+    this.maybeColdCompact();
     // WAL segments wholly flushed are garbage now.
     for (let s = oldLog; s < nextFirst; s++) await this.o.store.delete(walSegmentKey(this.versions.epoch, s)).catch(() => undefined);
     if (m.hasSealed) for (const s of seals) await this.o.store.delete(s.key).catch(() => undefined);
@@ -603,6 +604,31 @@ export class LsmEngine {
         void this.scheduler.deleteObsolete();
       },
     };
+  }
+
+  private coldRequested = false;
+
+  /** Starts a background cold compaction when the oldest hot version is older than hotDataMaxAge. */
+  private maybeColdCompact(): void {
+    const age = this.userOptions.hotDataMaxAge;
+    if (age === undefined || !this.coldCodec || this.coldRequested || this.closed) return;
+    const s = this.versions.state;
+    let oldest = Infinity;
+    s.levels.forEach((runs, l) => {
+      if (s.coldLevel > 0 && l >= s.coldLevel) return;
+      for (const run of runs) for (const f of run) oldest = Math.min(oldest, f.minLsn);
+    });
+    if (oldest === Infinity) return;
+    // The first sampled commit at or after it was no earlier: move only when that one is old enough.
+    const sample = this.samples.find(([lsn]) => lsn >= oldest);
+    if (!sample || this.o.clock.now() - sample[1] <= age) return;
+    this.coldRequested = true;
+    this.scheduler
+      .cold()
+      .catch(() => undefined)
+      .finally(() => {
+        this.coldRequested = false;
+      });
   }
 
   private async coldCompact(c: Compaction, state: ManifestState, retained: RetainedPoints): Promise<CompactionResult> {

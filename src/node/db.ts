@@ -34,6 +34,8 @@ export interface DBOptions {
   /** Memtable size before a flush, bytes (default 64 MiB). */
   memtableBytes?: number;
   compaction?: Partial<CompactionOptions>;
+  /** Move tables to the cold tier (columnar runs) in the background once their oldest hot version is older than this, ms (EngineOptions.hotDataMaxAge). Default: only on compact({ tier: 'cold' }). */
+  hotDataMaxAge?: number;
   /** Run flushes and compactions on worker threads (default true for folders). */
   workerThreads?: boolean;
   /** Engine reads/commits between yields to the event loop (tests use small values). */
@@ -91,6 +93,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       ...(options.compaction ? { compaction: options.compaction } : {}),
       ...(useWorkers ? { executor: workerExecutor } : {}),
       ...(options.yieldEveryOps ? { yieldEveryOps: options.yieldEveryOps } : {}),
+      ...(options.hotDataMaxAge !== undefined ? { hotDataMaxAge: options.hotDataMaxAge } : {}),
     });
   };
   return new Database(open, name, warehouse);
