@@ -214,7 +214,7 @@ describe('hotDataMaxAge', () => {
     for (let k = 0; k < 100 && engine.stats().cold.files === 0; k++) await new Promise((r) => setTimeout(r, 20));
     await engine.compact(); // waits for the scheduler
     expect(engine.stats().cold.tables).toEqual([16]);
-    expect(await db.query('SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM t')).toEqual([{ n: 100n, lo: 0n, hi: 99n }]);
+    expect(await db.query('SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM t')).toEqual([{ n: 100, lo: 0, hi: 99 }]);
     await db.close();
   });
 });
