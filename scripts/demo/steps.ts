@@ -31,7 +31,7 @@ export interface DemoResult {
   history: Version[];
   whatIf: WhatIfResult;
   publish: PublishResult;
-  /** dosql's answers after the merge, once the table is published (read from the cold file). */
+  /** dosql's answers after the merge, once the table is in the cold tier (read from its columnar runs). */
   published: Answers;
   iceberg: IcebergCounts;
   /** True when icebird's answers equal dosql's. */
@@ -76,7 +76,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     header(ctx, '5. cold tier: publish Iceberg, read it back with an external reader');
     const publish = await publishCold(ctx, now.q1.n);
     const published = await ask(ctx, { label: 'after publish', from: 'flights' });
-    for (const t of timings.slice(-3)) t.note = 'current state: from the cold file';
+    for (const t of timings.slice(-3)) t.note = 'columnar runs (first run fills the column cache)';
     const iceberg = await readIceberg(ctx, publish, published.q1.n);
     const agree = printAgreement(ctx, { n: published.q1.n, avgDelay: published.q1.avgDelay, march: published.q4, top10: published.q2 }, iceberg);
 
