@@ -86,7 +86,7 @@ export interface Version {
 export async function flightHistory(ctx: DemoContext, id: number): Promise<Version[]> {
   const sql = `SELECT _dosql_version AS version, delay, delay_cause, _dosql_valid_from AS valid_from, _dosql_valid_to AS valid_to
     FROM flights FOR SYSTEM_TIME ALL WHERE id = ? ORDER BY version`;
-  const rows = await timed(ctx.timings, `history of flight ${id}`, 0, () => ctx.db.query(sql, [id]), 'FOR SYSTEM_TIME ALL WHERE id = ?: one key'''s versions');
+  const rows = await timed(ctx.timings, `history of flight ${id}`, 0, () => ctx.db.query(sql, [id]), "FOR SYSTEM_TIME ALL WHERE id = ?: one key's versions");
   const flight = await ctx.db.queryOne('SELECT date, origin, destination, distance FROM flights WHERE id = ?', [id]);
   const versions = rows.map((r) => ({ version: n(r.version), delay: n(r.delay), delayCause: r.delay_cause === null ? null : String(r.delay_cause), validFrom: String(r.valid_from), validTo: r.valid_to === null ? null : String(r.valid_to) }));
   ctx.log(`history of flight ${id} (${String(flight?.origin)} -> ${String(flight?.destination)}, departed ${String(flight?.date)}), in ${duration(ctx.timings.at(-1)!.ms)}:`);
