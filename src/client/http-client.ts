@@ -3,9 +3,9 @@
 // sends its statements with the transaction id. Errors come back as DoSQLError with the
 // server's code.
 import { DoSQLError } from '../errors.js';
-import { encodeParams, errorFromWire, type WireError, type WireResult } from './wire.js';
-import { lastRowId, rowObjects } from './rows.js';
-import type { ClientOptions, ClientParams, ClientQueryOptions, ClientRunResult, ClientTransaction, DoSQLClient } from './types.js';
+import { errorFromWire, type WireError, type WireResult } from './wire.js';
+import { clientSurface } from './surface.js';
+import type { ClientOptions, DoSQLClient } from './types.js';
 
 export interface HttpClientOptions extends ClientOptions {
   /** fetch implementation (default globalThis.fetch). */
@@ -36,65 +36,20 @@ export function createHttpClient(options: HttpClientOptions): DoSQLClient {
     return parsed as T;
   }
 
-  const statement = (sql: string, params: ClientParams | undefined, extra: Record<string, unknown>): Promise<WireResult> => {
-    const p = encodeParams(params);
-    return post<WireResult>('/query', { sql, ...(p !== undefined ? { params: p } : {}), rowMode: 'array', ...extra });
-  };
-
-  async function query<T>(sql: string, params?: ClientParams, o: ClientQueryOptions = {}): Promise<T[]> {
-    const r = await statement(sql, params, { safeIntegers: o.safeIntegers ?? false, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), ...(o.branch !== undefined ? { branch: o.branch } : {}) });
-    return rowObjects(r.columns, r.rows, o.safeIntegers ?? false) as T[];
-  }
-
-  function txHandle(txId: string): ClientTransaction {
-    const q = async <T>(sql: string, params?: ClientParams, o: { safeIntegers?: boolean } = {}): Promise<T[]> => {
-      const r = await statement(sql, params, { txId, safeIntegers: o.safeIntegers ?? false });
-      return rowObjects(r.columns, r.rows, o.safeIntegers ?? false) as T[];
-    };
-    return {
-      query: q,
-      queryOne: async (sql, params, o) => (await q(sql, params, o))[0] as never,
-      run: async (sql, params) => {
-        const r = await statement(sql, params, { txId });
-        return { changes: r.changes, lastInsertRowId: lastRowId(r.lastInsertRowId) };
-      },
-      exec: async (sql) => {
-        await post('/exec', { sql, txId });
-      },
-    };
-  }
-
-  return {
-    query,
-    queryOne: async (sql, params, o) => (await query(sql, params, o))[0] as never,
-    async run(sql, params, o = {}): Promise<ClientRunResult> {
-      const r = await statement(sql, params, o.branch !== undefined ? { branch: o.branch } : {});
-      return { changes: r.changes, lastInsertRowId: lastRowId(r.lastInsertRowId), lsn: r.lsn ?? 0 };
+  return clientSurface({
+    statement: (sql, params, extra) => post<WireResult>('/query', { sql, ...(params !== undefined ? { params } : {}), rowMode: 'array', ...extra }),
+    script: async (sql, extra) => {
+      await post('/exec', { sql, ...extra });
     },
-    async exec(sql, o = {}) {
-      await post('/exec', { sql, ...(o.branch !== undefined ? { branch: o.branch } : {}) });
+    begin: async (extra) => (await post<{ txId: string }>('/transaction', { action: 'begin', ...extra })).txId,
+    commit: async (txId) => {
+      await post('/transaction', { action: 'commit', txId });
     },
-    async transaction(fn, o = {}) {
-      for (let attempt = 0; ; attempt++) {
-        const { txId } = await post<{ txId: string }>('/transaction', { action: 'begin', ...(o.branch !== undefined ? { branch: o.branch } : {}) });
-        let result;
-        try {
-          result = await fn(txHandle(txId));
-        } catch (e) {
-          await post('/transaction', { action: 'rollback', txId }).catch(() => undefined);
-          throw e;
-        }
-        try {
-          await post('/transaction', { action: 'commit', txId });
-          return result;
-        } catch (e) {
-          if (e instanceof DoSQLError && e.code === 'WRITE_CONFLICT' && attempt < (o.retries ?? 0)) continue;
-          throw e;
-        }
-      }
+    rollback: async (txId) => {
+      await post('/transaction', { action: 'rollback', txId });
     },
-    async close() {
+    close: async () => {
       closed = true;
     },
-  };
+  });
 }

@@ -5,9 +5,9 @@
 // opens on first use and again after it closes; transactions belong to the socket that began
 // them (the server rolls them back when it closes).
 import { DoSQLError } from '../errors.js';
-import { encodeParams, errorFromWire, type WireError, type WireResult } from './wire.js';
-import { lastRowId, rowObjects } from './rows.js';
-import type { ClientOptions, ClientParams, ClientQueryOptions, ClientRunResult, ClientTransaction, DoSQLClient } from './types.js';
+import { errorFromWire, type WireError, type WireResult } from './wire.js';
+import { clientSurface } from './surface.js';
+import type { ClientOptions, DoSQLClient } from './types.js';
 
 /** The WHATWG WebSocket shape the client needs (browsers, workerd, Node 22+, undici). */
 export interface WebSocketLike {
@@ -114,69 +114,26 @@ export function createWebSocketClient(options: WebSocketClientOptions): DoSQLCli
     });
   }
 
-  const statement = async (sql: string, params: ClientParams | undefined, extra: Record<string, unknown>): Promise<Reply> => {
-    const p = encodeParams(params);
-    return request({ type: 'query', sql, ...(p !== undefined ? { params: p } : {}), ...extra });
-  };
-
-  async function query<T>(sql: string, params?: ClientParams, o: ClientQueryOptions = {}): Promise<T[]> {
-    const r = await statement(sql, params, { safeIntegers: o.safeIntegers ?? false, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), ...(o.branch !== undefined ? { branch: o.branch } : {}) });
-    return rowObjects(r.columns, r.rows, o.safeIntegers ?? false) as T[];
-  }
-
-  function txHandle(txId: string): ClientTransaction {
-    const q = async <T>(sql: string, params?: ClientParams, o: { safeIntegers?: boolean } = {}): Promise<T[]> => {
-      const r = await statement(sql, params, { txId, safeIntegers: o.safeIntegers ?? false });
-      return rowObjects(r.columns, r.rows, o.safeIntegers ?? false) as T[];
-    };
-    return {
-      query: q,
-      queryOne: async (sql, params, o) => (await q(sql, params, o))[0] as never,
-      run: async (sql, params) => {
-        const d = (await statement(sql, params, { txId })).done as unknown as WireResult;
-        return { changes: d.changes, lastInsertRowId: lastRowId(d.lastInsertRowId) };
-      },
-      exec: async (sql) => {
-        await request({ type: 'exec', sql, txId });
-      },
-    };
-  }
-
-  return {
-    query,
-    queryOne: async (sql, params, o) => (await query(sql, params, o))[0] as never,
-    async run(sql, params, o = {}): Promise<ClientRunResult> {
-      const d = (await statement(sql, params, o.branch !== undefined ? { branch: o.branch } : {})).done as unknown as WireResult;
-      return { changes: d.changes, lastInsertRowId: lastRowId(d.lastInsertRowId), lsn: d.lsn ?? 0 };
+  return clientSurface({
+    statement: async (sql, params, extra) => {
+      const reply = await request({ type: 'query', sql, ...(params !== undefined ? { params } : {}), ...extra });
+      return { ...(reply.done as unknown as WireResult), columns: reply.columns, rows: reply.rows as WireResult['rows'] };
     },
-    async exec(sql, o = {}) {
-      await request({ type: 'exec', sql, ...(o.branch !== undefined ? { branch: o.branch } : {}) });
+    script: async (sql, extra) => {
+      await request({ type: 'exec', sql, ...extra });
     },
-    async transaction(fn, o = {}) {
-      for (let attempt = 0; ; attempt++) {
-        const begun = await request({ type: 'begin', ...(o.branch !== undefined ? { branch: o.branch } : {}) });
-        const txId = (begun.done.result as { txId: string }).txId;
-        let result;
-        try {
-          result = await fn(txHandle(txId));
-        } catch (e) {
-          await request({ type: 'rollback', txId }).catch(() => undefined);
-          throw e;
-        }
-        try {
-          await request({ type: 'commit', txId });
-          return result;
-        } catch (e) {
-          if (e instanceof DoSQLError && e.code === 'WRITE_CONFLICT' && attempt < (o.retries ?? 0)) continue;
-          throw e;
-        }
-      }
+    begin: async (extra) => ((await request({ type: 'begin', ...extra })).done.result as { txId: string }).txId,
+    commit: async (txId) => {
+      await request({ type: 'commit', txId });
     },
-    async close() {
+    rollback: async (txId) => {
+      await request({ type: 'rollback', txId });
+    },
+    close: async () => {
       closed = true;
       const s = socket;
       socket = null;
       if (s) (await s.catch(() => null))?.close(1000, 'client closed');
     },
-  };
+  });
 }

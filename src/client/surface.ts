@@ -1,0 +1,78 @@
+// The DB()-shaped methods both clients share (query/queryOne/run/exec/transaction with
+// retries), built on a transport that sends one statement, one script, or a transaction
+// action. The HTTP client sends each as a request; the WebSocket client as a message.
+import { DoSQLError } from '../errors.js';
+import { encodeParams, type WireResult } from './wire.js';
+import { lastRowId, rowObjects } from './rows.js';
+import type { ClientParams, ClientQueryOptions, ClientRunResult, ClientTransaction, DoSQLClient } from './types.js';
+
+/** What a client must be able to send. `extra` carries txId, branch, asOf, safeIntegers. */
+export interface ClientTransport {
+  /** One statement; the result's columns and rows (rowMode 'array') and its run figures. */
+  statement(sql: string, params: unknown, extra: Record<string, unknown>): Promise<WireResult>;
+  script(sql: string, extra: Record<string, unknown>): Promise<void>;
+  begin(extra: Record<string, unknown>): Promise<string>;
+  commit(txId: string): Promise<void>;
+  rollback(txId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const branchOf = (o: { branch?: string }): Record<string, unknown> => (o.branch !== undefined ? { branch: o.branch } : {});
+
+/** The client surface over `t`. Errors are the transport's DoSQLErrors (the server's codes). */
+export function clientSurface(t: ClientTransport): DoSQLClient {
+  const send = (sql: string, params: ClientParams | undefined, extra: Record<string, unknown>): Promise<WireResult> => t.statement(sql, encodeParams(params), extra);
+
+  async function query<T>(sql: string, params?: ClientParams, o: ClientQueryOptions = {}): Promise<T[]> {
+    const safe = o.safeIntegers ?? false;
+    const r = await send(sql, params, { safeIntegers: safe, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), ...branchOf(o) });
+    return rowObjects(r.columns, r.rows, safe) as T[];
+  }
+
+  function txHandle(txId: string): ClientTransaction {
+    const q = async <T>(sql: string, params?: ClientParams, o: { safeIntegers?: boolean } = {}): Promise<T[]> => {
+      const safe = o.safeIntegers ?? false;
+      const r = await send(sql, params, { txId, safeIntegers: safe });
+      return rowObjects(r.columns, r.rows, safe) as T[];
+    };
+    return {
+      query: q,
+      queryOne: async (sql, params, o) => (await q(sql, params, o))[0] as never,
+      run: async (sql, params) => {
+        const r = await send(sql, params, { txId });
+        return { changes: r.changes, lastInsertRowId: lastRowId(r.lastInsertRowId) };
+      },
+      exec: (sql) => t.script(sql, { txId }),
+    };
+  }
+
+  return {
+    query,
+    queryOne: async (sql, params, o) => (await query(sql, params, o))[0] as never,
+    async run(sql, params, o = {}): Promise<ClientRunResult> {
+      const r = await send(sql, params, branchOf(o));
+      return { changes: r.changes, lastInsertRowId: lastRowId(r.lastInsertRowId), lsn: r.lsn ?? 0 };
+    },
+    exec: (sql, o = {}) => t.script(sql, branchOf(o)),
+    async transaction(fn, o = {}) {
+      for (let attempt = 0; ; attempt++) {
+        const txId = await t.begin(branchOf(o));
+        let result;
+        try {
+          result = await fn(txHandle(txId));
+        } catch (e) {
+          await t.rollback(txId).catch(() => undefined);
+          throw e;
+        }
+        try {
+          await t.commit(txId);
+          return result;
+        } catch (e) {
+          if (e instanceof DoSQLError && e.code === 'WRITE_CONFLICT' && attempt < (o.retries ?? 0)) continue;
+          throw e;
+        }
+      }
+    },
+    close: () => t.close(),
+  };
+}
