@@ -218,3 +218,26 @@ describe('hotDataMaxAge', () => {
     await db.close();
   });
 });
+
+describe('coldFromLevel', () => {
+  it('moves tables to the cold tier in the background once compaction pushes data to that level', async () => {
+    const db = DB('deep', { storage: 'memory', coldFromLevel: 2, memtableBytes: 16 * 1024, compaction: { l0CompactionTrigger: 2, levelBaseBytes: 32 * 1024, levelMultiplier: 2 } });
+    await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
+    const engine = await db.engine();
+    let i = 0;
+    const deepest = (): number => Math.max(0, ...engine.stats().levels.filter((l) => l.files > 0 && l.level !== engine.stats().cold.level).map((l) => l.level));
+    // Only levels 0 and 1 while the data is small.
+    for (; i < 50; i++) await db.run('INSERT INTO t VALUES (?, ?)', [i, 'x'.repeat(100)]);
+    await engine.flush();
+    expect(engine.stats().cold.files).toBe(0);
+    for (; i < 3000 && engine.stats().cold.files === 0; i++) await db.run('INSERT INTO t VALUES (?, ?)', [i, 'y'.repeat(100)]);
+    await engine.flush();
+    for (let k = 0; k < 100 && engine.stats().cold.files === 0; k++) await new Promise((r) => setTimeout(r, 20));
+    await engine.compact();
+    expect(engine.stats().cold.tables).toEqual([16]);
+    expect(deepest()).toBeLessThan(2);
+    const n = i;
+    expect(await db.query('SELECT count(*) AS n, max(id) AS hi FROM t')).toEqual([{ n, hi: n - 1 }]);
+    await db.close();
+  });
+});

@@ -65,6 +65,12 @@ export interface EngineOptions {
    * Default: never; `compact({ tier: 'cold' })` moves data explicitly.
    */
   hotDataMaxAge?: number;
+  /**
+   * Depth at which hot data moves to the cold tier: when a flush or compaction leaves files in
+   * level `coldFromLevel` or deeper (above the cold level), a cold compaction runs in the
+   * background (needs the SQL layer's codec). Default: never.
+   */
+  coldFromLevel?: number;
   /** Observes background work (flushes, compactions) as it starts and ends. */
   onEvent?: (event: EngineEvent) => void;
   /**

@@ -184,7 +184,10 @@ export class LsmEngine {
       jobContext: this.jobs,
       nextFileNumber: () => this.nextFileNumber,
       retainedPoints: () => this.retainedPoints(),
-      onInstalled: () => this.wakeRoomWaiters(),
+      onInstalled: () => {
+        this.wakeRoomWaiters();
+        this.maybeColdCompact();
+      },
       onError: (e) => {
         this.fail(e);
         this.wakeRoomWaiters();
@@ -608,20 +611,31 @@ export class LsmEngine {
 
   private coldRequested = false;
 
-  /** Starts a background cold compaction when the oldest hot version is older than hotDataMaxAge. */
+  /**
+   * Starts a background cold compaction when hot data is old enough (hotDataMaxAge) or deep
+   * enough (coldFromLevel).
+   */
   private maybeColdCompact(): void {
     const age = this.userOptions.hotDataMaxAge;
-    if (age === undefined || !this.coldCodec || this.coldRequested || this.closed) return;
+    const depth = this.userOptions.coldFromLevel;
+    if ((age === undefined && depth === undefined) || !this.coldCodec || this.coldRequested || this.closed) return;
     const s = this.versions.state;
     let oldest = Infinity;
+    let deep = false;
     s.levels.forEach((runs, l) => {
       if (s.coldLevel > 0 && l >= s.coldLevel) return;
-      for (const run of runs) for (const f of run) oldest = Math.min(oldest, f.minLsn);
+      for (const run of runs) {
+        for (const f of run) {
+          oldest = Math.min(oldest, f.minLsn);
+          if (depth !== undefined && l >= depth) deep = true;
+        }
+      }
     });
     if (oldest === Infinity) return;
     // The first sampled commit at or after it was no earlier: move only when that one is old enough.
-    const sample = this.samples.find(([lsn]) => lsn >= oldest);
-    if (!sample || this.o.clock.now() - sample[1] <= age) return;
+    const sample = age === undefined ? undefined : this.samples.find(([lsn]) => lsn >= oldest);
+    const old = sample !== undefined && this.o.clock.now() - sample[1] > age!;
+    if (!old && !deep) return;
     this.coldRequested = true;
     this.scheduler
       .cold()

@@ -36,6 +36,8 @@ export interface DBOptions {
   compaction?: Partial<CompactionOptions>;
   /** Move tables to the cold tier (columnar runs) in the background once their oldest hot version is older than this, ms (EngineOptions.hotDataMaxAge). Default: only on compact({ tier: 'cold' }). */
   hotDataMaxAge?: number;
+  /** Move tables to the cold tier in the background once data reaches this LSM level (EngineOptions.coldFromLevel). */
+  coldFromLevel?: number;
   /** Run flushes and compactions on worker threads (default true for folders). */
   workerThreads?: boolean;
   /** Engine reads/commits between yields to the event loop (tests use small values). */
@@ -94,6 +96,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       ...(useWorkers ? { executor: workerExecutor } : {}),
       ...(options.yieldEveryOps ? { yieldEveryOps: options.yieldEveryOps } : {}),
       ...(options.hotDataMaxAge !== undefined ? { hotDataMaxAge: options.hotDataMaxAge } : {}),
+      ...(options.coldFromLevel !== undefined ? { coldFromLevel: options.coldFromLevel } : {}),
     });
   };
   return new Database(open, name, warehouse);
