@@ -790,6 +790,11 @@ export class LsmEngine {
    * may already be collapsed into the one visible there.
    */
   async *scanVersions(lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean): AsyncGenerator<{ userKey: Uint8Array; value: Uint8Array | null; lsn: number }> {
+    for await (const b of this.scanVersionBatches(lower, upper, asOf, all)) yield* b;
+  }
+
+  /** `scanVersions` in arrays of up to `batch` versions: one await per batch for bulk readers (branch scans). */
+  async *scanVersionBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean, batch = 256): AsyncGenerator<{ userKey: Uint8Array; value: Uint8Array | null; lsn: number }[]> {
     this.assertOpen();
     const src = this.sources();
     src.version.ref();
@@ -798,6 +803,7 @@ export class LsmEngine {
       let p = it.seek(lower);
       if (p) await p;
       let last: Uint8Array | null = null;
+      let out: { userKey: Uint8Array; value: Uint8Array | null; lsn: number }[] = [];
       while (it.valid()) {
         const k = it.key();
         const ukLen = k.length - TRAILER_SIZE;
@@ -806,13 +812,18 @@ export class LsmEngine {
         if (lsn <= asOf && (all || !last || compareRange(k, 0, ukLen, last, 0, last.length) !== 0)) {
           const uk = k.slice(0, ukLen);
           last = uk;
-          const value = trailerKind(k) === KIND_PUT ? it.value().slice() : null;
-          if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
-          yield { userKey: uk, value, lsn };
+          out.push({ userKey: uk, value: trailerKind(k) === KIND_PUT ? it.value().slice() : null, lsn });
+          if (out.length >= batch) {
+            this.opsSinceYield += out.length;
+            if (this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
+            yield out;
+            out = [];
+          }
         }
         p = it.next();
         if (p) await p;
       }
+      if (out.length) yield out;
     } finally {
       it.close();
       src.version.unref();

@@ -44,57 +44,96 @@ export async function layeredGet(engine: LsmEngine, layers: readonly Layer[], uk
   return undefined;
 }
 
-interface Head {
-  uk: Uint8Array;
-  value: Uint8Array | null;
-  lsn: number;
-  prefixLen: number;
-}
-
 /**
  * Live rows of [lower, upper) (keys in the first layer's branch) across layers, ascending,
  * with keys rewritten into the first layer's branch. The newest layer wins per key.
  */
 export async function* layeredScan(engine: LsmEngine, layers: readonly Layer[], lower: Uint8Array, upper: Uint8Array): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array; lsn: number }> {
+  for await (const b of layeredScanBatches(engine, layers, lower, upper)) yield* b;
+}
+
+/** One layer's batched cursor. */
+interface Cursor {
+  readonly it: AsyncIterator<{ userKey: Uint8Array; value: Uint8Array | null; lsn: number }[]>;
+  readonly prefixLen: number;
+  buf: { userKey: Uint8Array; value: Uint8Array | null; lsn: number }[];
+  i: number;
+  done: boolean;
+}
+
+/**
+ * `layeredScan` in arrays of up to `batch` rows: each layer is read in batches
+ * (LsmEngine.scanVersionBatches) and merged in memory, so a branch scan awaits once per batch
+ * per layer instead of once per row.
+ */
+export async function* layeredScanBatches(
+  engine: LsmEngine,
+  layers: readonly Layer[],
+  lower: Uint8Array,
+  upper: Uint8Array,
+  batch = 256,
+): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array; lsn: number }[]> {
   const own = branchPrefix(layers[0]!.branch);
-  const its = layers.map((l) => {
+  const cs: Cursor[] = layers.map((l) => {
     const p = branchPrefix(l.branch);
     const lo = l === layers[0] ? lower : rebase(lower, own.length, p);
     const hi = l === layers[0] ? upper : rebase(upper, own.length, p);
-    return { it: engine.scanVersions(lo, hi, l.lsn, false)[Symbol.asyncIterator](), prefixLen: p.length };
+    return { it: engine.scanVersionBatches(lo, hi, l.lsn, false, batch)[Symbol.asyncIterator](), prefixLen: p.length, buf: [], i: 0, done: false };
   });
-  const heads: (Head | null)[] = [];
-  const pull = async (i: number): Promise<void> => {
-    const r = await its[i]!.it.next();
-    heads[i] = r.done ? null : { uk: r.value.userKey, value: r.value.value, lsn: r.value.lsn, prefixLen: its[i]!.prefixLen };
+  /** Ensures cursor c has a current entry unless exhausted. */
+  const fill = async (c: Cursor): Promise<void> => {
+    while (!c.done && c.i >= c.buf.length) {
+      const r = await c.it.next();
+      if (r.done) c.done = true;
+      else {
+        c.buf = r.value;
+        c.i = 0;
+      }
+    }
   };
   try {
-    for (let i = 0; i < its.length; i++) await pull(i);
+    for (const c of cs) await fill(c);
+    let out: { uk: Uint8Array; value: Uint8Array; lsn: number }[] = [];
     for (;;) {
       let best = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (!h) continue;
+      for (let i = 0; i < cs.length; i++) {
+        const c = cs[i]!;
+        if (c.i >= c.buf.length) continue;
         if (best < 0) {
           best = i;
           continue;
         }
-        const b = heads[best]!;
-        if (compareRange(h.uk, h.prefixLen, h.uk.length, b.uk, b.prefixLen, b.uk.length) < 0) best = i;
+        const h = c.buf[c.i]!.userKey;
+        const bc = cs[best]!;
+        const b = bc.buf[bc.i]!.userKey;
+        if (compareRange(h, c.prefixLen, h.length, b, bc.prefixLen, b.length) < 0) best = i;
       }
-      if (best < 0) return;
-      const b = heads[best]!;
-      const winner = b;
+      if (best < 0) break;
+      const bc = cs[best]!;
+      const winner = bc.buf[bc.i]!;
       // Advance every layer positioned on the same suffix; the first (newest) layer wins.
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (h && i !== best && compareRange(h.uk, h.prefixLen, h.uk.length, b.uk, b.prefixLen, b.uk.length) === 0) await pull(i);
+      for (let i = 0; i < cs.length; i++) {
+        const c = cs[i]!;
+        if (i === best || c.i >= c.buf.length) continue;
+        const h = c.buf[c.i]!.userKey;
+        if (compareRange(h, c.prefixLen, h.length, winner.userKey, bc.prefixLen, winner.userKey.length) === 0) {
+          c.i++;
+          if (c.i >= c.buf.length) await fill(c);
+        }
       }
-      await pull(best);
-      if (winner.value) yield { uk: best === 0 ? winner.uk : rebase(winner.uk, winner.prefixLen, own), value: winner.value, lsn: winner.lsn };
+      bc.i++;
+      if (bc.i >= bc.buf.length) await fill(bc);
+      if (winner.value) {
+        out.push({ uk: best === 0 ? winner.userKey : rebase(winner.userKey, bc.prefixLen, own), value: winner.value, lsn: winner.lsn });
+        if (out.length >= batch) {
+          yield out;
+          out = [];
+        }
+      }
     }
+    if (out.length) yield out;
   } finally {
-    for (const x of its) await x.it.return?.(undefined);
+    for (const c of cs) await c.it.return?.(undefined);
   }
 }
 

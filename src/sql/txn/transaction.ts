@@ -12,7 +12,7 @@ import type { LsmEngine } from '../../lsm/engine.js';
 import { byteString, compareBytes } from '../../util/bytes.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { DoSQLError } from '../../errors.js';
-import { layeredGet, layeredScan, type Layer } from './layers.js';
+import { layeredGet, layeredScan, layeredScanBatches, type Layer } from './layers.js';
 
 export interface PendingWrite {
   readonly uk: Uint8Array;
@@ -156,6 +156,10 @@ export class Transaction {
         for (let i = 0; i < b.length; i++) out[i] = { uk: b[i]!.rawKey, value: b[i]!.value };
         yield out;
       }
+      return;
+    }
+    if (!reverse && !this.writesIn(lower, upper)) {
+      for await (const b of layeredScanBatches(this.engine, this.layers, lower, upper, batch)) yield b;
       return;
     }
     let out: { uk: Uint8Array; value: Uint8Array }[] = [];
