@@ -1,0 +1,283 @@
+// The typed kernels of the columnar query path (columnar-aggregate-op.ts): predicate verdicts
+// from row-group statistics, predicate masks over typed chunks, dense local group numbering, and
+// accumulation of counts, sums (SQLite's SumCtx semantics), minima and maxima per group.
+import type { ColumnChunk, RowGroupStats } from '../../columnar/index.js';
+import type { SqlValue } from '../types/value.js';
+import * as ops from './ops.js';
+
+export interface ColumnarPredicate {
+  readonly column: string;
+  readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value: SqlValue;
+}
+
+const TEST: Record<ColumnarPredicate['op'], (c: number) => boolean> = {
+  '=': (c) => c === 0,
+  '!=': (c) => c !== 0,
+  '<': (c) => c < 0,
+  '<=': (c) => c <= 0,
+  '>': (c) => c > 0,
+  '>=': (c) => c >= 0,
+};
+
+const SAFE = 2 ** 53;
+
+/** Per output: running state of one group. */
+export interface AggState {
+  n: number;
+  sum: number;
+  err: number;
+  big: boolean;
+  min: number;
+  max: number;
+}
+
+export interface Group {
+  key: SqlValue[];
+  n: number;
+  aggs: AggState[];
+}
+
+/** Whether every, no or some row of the group can satisfy `p`, from the chunk statistics. */
+export function judge(rg: RowGroupStats, idx: number, p: ColumnarPredicate): 'all' | 'none' | 'some' {
+  const s = rg.columns[idx];
+  if (!s || s.min === undefined || s.max === undefined) return s && s.nullCount === rg.rowCount ? 'none' : 'some';
+  const lo = ops.compare(s.min as SqlValue, p.value, 'BINARY');
+  const hi = ops.compare(s.max as SqlValue, p.value, 'BINARY');
+  const noNulls = s.nullCount === 0;
+  let all: boolean;
+  let none: boolean;
+  switch (p.op) {
+    case '=':
+      all = lo === 0 && hi === 0;
+      none = lo > 0 || hi < 0;
+      break;
+    case '!=':
+      all = lo > 0 || hi < 0;
+      none = lo === 0 && hi === 0;
+      break;
+    case '<':
+      all = hi < 0;
+      none = lo >= 0;
+      break;
+    case '<=':
+      all = hi <= 0;
+      none = lo > 0;
+      break;
+    case '>':
+      all = lo > 0;
+      none = hi <= 0;
+      break;
+    default:
+      all = lo >= 0;
+      none = hi < 0;
+  }
+  return none ? 'none' : all && noNulls ? 'all' : 'some';
+}
+
+/** Clears mask entries of rows that fail `p` (NULL never satisfies a comparison). */
+export function applyPredicate(mask: Uint8Array, c: ColumnChunk, p: ColumnarPredicate): void {
+  const test = TEST[p.op];
+  const nulls = c.nulls;
+  if (c.kind === 'dict') {
+    const ok = c.dict.map((v) => test(ops.compare(v, p.value, 'BINARY')));
+    const codes = c.codes;
+    for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !ok[codes[r]!])) mask[r] = 0;
+    return;
+  }
+  const lit = p.value;
+  const vals = c.values;
+  if (typeof lit === 'bigint' || typeof lit === 'number') {
+    const x = Number(lit);
+    if (typeof lit === 'bigint' && (lit > BigInt(SAFE) || lit < -BigInt(SAFE))) {
+      for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !test(ops.compare(BigInt(vals[r]!), lit, 'BINARY')))) mask[r] = 0;
+      return;
+    }
+    for (let r = 0; r < mask.length; r++) {
+      if (!mask[r]) continue;
+      const v = vals[r]!;
+      if ((nulls && nulls[r]) || !test(v < x ? -1 : v > x ? 1 : 0)) mask[r] = 0;
+    }
+    return;
+  }
+  // A TEXT or BLOB literal: every number sorts before it (datatype3.html §4.1).
+  const pass = test(ops.compare(0, lit, 'BINARY'));
+  for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !pass)) mask[r] = 0;
+}
+
+/** SQLite's GROUP BY output order: by the group key, column by column (NULL first). */
+export function compareGroups(a: Group, b: Group): number {
+  for (let i = 0; i < a.key.length; i++) {
+    const c = ops.compare(a.key[i]!, b.key[i]!, 'BINARY');
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** Per chunk: the value of a row as a group-key part, and a small integer naming it within the chunk. */
+function part(c: ColumnChunk): { local: (r: number) => number; size: number; value: (r: number) => SqlValue } {
+  if (c.kind === 'dict') {
+    const nullCode = c.dict.length;
+    return { local: (r) => (c.nulls?.[r] ? nullCode : c.codes[r]!), size: c.dict.length + 1, value: (r) => (c.nulls?.[r] ? null : c.dict[c.codes[r]!]!) };
+  }
+  const ids = new Map<number, number>();
+  const nullId = -1;
+  return {
+    local: (r) => {
+      if (c.nulls?.[r]) return nullId;
+      const v = c.values[r]!;
+      let id = ids.get(v);
+      if (id === undefined) ids.set(v, (id = ids.size));
+      return id;
+    },
+    size: Infinity,
+    value: (r) => (c.nulls?.[r] ? null : c.int ? BigInt(c.values[r]!) : c.values[r]!),
+  };
+}
+
+/** The rows of one row group named by dense local group numbers (null ids: one group). */
+export interface LocalGroups {
+  readonly ids: Int32Array | null;
+  readonly groups: readonly Group[];
+}
+
+/**
+ * Names each row the mask keeps by a dense number local to the row group (NULLs group
+ * together, as in SQLite), resolving each distinct key to its global group once per row group:
+ * a single text column uses its dictionary codes directly, several combine their codes.
+ */
+export function localGroups(cols: readonly ColumnChunk[], n: number, mask: Uint8Array | null, groups: Map<string | number, Group>, make: (key: SqlValue[]) => Group): LocalGroups {
+  const only = cols.length === 1 ? cols[0]! : null;
+  if (only && only.kind === 'dict' && !only.nulls) {
+    // The dictionary codes are the local numbers; only codes some kept row uses get a group.
+    const used = new Uint8Array(only.dict.length);
+    const codes = only.codes;
+    for (let r = 0; r < n; r++) if (!mask || mask[r]) used[codes[r]!] = 1;
+    const out = new Array<Group>(only.dict.length);
+    for (let code = 0; code < used.length; code++) {
+      if (!used[code]) continue;
+      const v = only.dict[code]!;
+      const hk = `s${v}`;
+      let g = groups.get(hk);
+      if (!g) groups.set(hk, (g = make([v])));
+      out[code] = g;
+    }
+    return { ids: codes, groups: out };
+  }
+  const parts = cols.map(part);
+  const ids = new Int32Array(n);
+  const out: Group[] = [];
+  const space = parts.reduce((a, p) => a * p.size, 1);
+  const dense = space <= 1 << 20 ? new Int32Array(space).fill(-1) : null;
+  const sparse = dense ? null : new Map<number | string, number>();
+  for (let r = 0; r < n; r++) {
+    if (mask && !mask[r]) continue;
+    let lk: number | string;
+    if (dense) {
+      let x = 0;
+      for (const p of parts) x = x * p.size + p.local(r);
+      lk = x;
+    } else lk = parts.map((p) => p.local(r)).join(',');
+    let id = dense ? dense[lk as number]! : (sparse!.get(lk) ?? -1);
+    if (id < 0) {
+      const key = parts.map((p) => p.value(r));
+      const hk = key.map((v) => (v === null ? '\u0000' : typeof v === 'string' ? `s${v}` : `n${String(v)}`)).join('\u0001');
+      let g = groups.get(hk);
+      if (!g) groups.set(hk, (g = make(key)));
+      id = out.length;
+      out.push(g);
+      if (dense) dense[lk as number] = id;
+      else sparse!.set(lk, id);
+    }
+    ids[r] = id;
+  }
+  return { ids, groups: out };
+}
+
+/**
+ * Adds one row group's kept rows to their groups' states: row counts, then per output the
+ * non-NULL count, sum (integers exact while |sum| <= 2^53; doubles by Kahan-Babuska-Neumaier in
+ * row order, continuing each group's running state, exactly as SQLite's SumCtx), min and max.
+ */
+export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args: readonly (ColumnChunk | null)[]): void {
+  const L = local.groups.length;
+  const ids = local.ids;
+  const cnt = new Float64Array(L);
+  if (!ids && !mask) cnt[0] = n;
+  else for (let r = 0; r < n; r++) if (!mask || mask[r]) cnt[ids ? ids[r]! : 0]!++;
+  for (let l = 0; l < L; l++) if (cnt[l]) local.groups[l]!.n += cnt[l]!;
+  for (let k = 0; k < args.length; k++) {
+    const c = args[k];
+    if (!c) continue;
+    const nulls = c.nulls;
+    const an = new Float64Array(L);
+    if (c.kind !== 'num') {
+      for (let r = 0; r < n; r++) if ((!mask || mask[r]) && !(nulls && nulls[r])) an[ids ? ids[r]! : 0]!++;
+      for (let l = 0; l < L; l++) if (an[l]) local.groups[l]!.aggs[k]!.n += an[l]!;
+      continue;
+    }
+    const vals = c.values;
+    const sum = new Float64Array(L);
+    const err = new Float64Array(L);
+    const mn = new Float64Array(L).fill(Infinity);
+    const mx = new Float64Array(L).fill(-Infinity);
+    for (let l = 0; l < L; l++) {
+      if (!cnt[l]) continue;
+      const a = local.groups[l]!.aggs[k]!;
+      sum[l] = a.sum;
+      err[l] = a.err;
+    }
+    if (c.int) {
+      if (!ids && !mask && !nulls) {
+        let s = sum[0]!;
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let r = 0; r < n; r++) {
+          const v = vals[r]!;
+          s += v;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        sum[0] = s;
+        mn[0] = lo;
+        mx[0] = hi;
+        an[0] = n;
+      } else {
+        for (let r = 0; r < n; r++) {
+          if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
+          const l = ids ? ids[r]! : 0;
+          const v = vals[r]!;
+          an[l]!++;
+          sum[l]! += v;
+          if (v < mn[l]!) mn[l] = v;
+          if (v > mx[l]!) mx[l] = v;
+        }
+      }
+    } else {
+      for (let r = 0; r < n; r++) {
+        if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
+        const l = ids ? ids[r]! : 0;
+        const v = vals[r]!;
+        an[l]!++;
+        const sv = sum[l]!;
+        const t = sv + v;
+        if (Math.abs(sv) > Math.abs(v)) err[l]! += sv - t + v;
+        else err[l]! += v - t + sv;
+        sum[l] = t;
+        if (v < mn[l]!) mn[l] = v;
+        if (v > mx[l]!) mx[l] = v;
+      }
+    }
+    for (let l = 0; l < L; l++) {
+      if (!an[l]) continue;
+      const a = local.groups[l]!.aggs[k]!;
+      // Integer sums stay exact while no partial sum leaves ±2^53: bound them by the chunk's extremes.
+      if (c.int && Math.abs(a.sum) + an[l]! * Math.max(Math.abs(mn[l]!), Math.abs(mx[l]!)) > SAFE) a.big = true;
+      a.n += an[l]!;
+      a.sum = sum[l]!;
+      a.err = err[l]!;
+      if (mn[l]! < a.min) a.min = mn[l]!;
+      if (mx[l]! > a.max) a.max = mx[l]!;
+    }
+  }
+}
