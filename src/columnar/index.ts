@@ -10,7 +10,7 @@ export { columnStats, describeParquet } from './parquet-stats.js';
 export type { ColumnChunkStats, ColumnFileStats, FileStats, ParquetColumnInfo, RowGroupStats } from './parquet-stats.js';
 export { selectRowGroups } from './row-group-pruning.js';
 export type { PredicateOp, StatsPredicate } from './row-group-pruning.js';
-export { bytesSource, objectStoreSource, openParquet, plannedRowGroups, readParquetColumns, readParquetRows, readRowGroups } from './parquet-reader.js';
+export { bytesSource, objectStoreSource, openParquet, registerZstdDecoder, plannedRowGroups, readParquetColumns, readParquetRows, readRowGroups } from './parquet-reader.js';
 export type { OpenedParquet, ParquetSource, ReadParquetOptions, RowGroupColumns } from './parquet-reader.js';
 export { DEFAULT_TARGET_FILE_BYTES, readColumnarRun, runLayout, writeColumnarRun } from './columnar-run.js';
 export type { RunFile, RunRow, RunWriterOptions } from './columnar-run.js';

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { initParquet } from '../columnar/index.js';
+import { initParquet, registerZstdDecoder } from '../columnar/index.js';
 import type { Warehouse } from '../sql/api/iceberg-publish.js';
 import { DoSQLError } from '../errors.js';
 import type { Retention } from '../compaction/retention.js';
@@ -60,6 +60,19 @@ function ensureParquet(): void {
   parquetLoaded = true;
 }
 
+let zstdLoaded: Promise<void> | null = null;
+
+/** Registers zstd compiled to wasm for Parquet reads (fzstd stays the fallback if it cannot load). */
+function ensureZstd(): Promise<void> {
+  zstdLoaded ??= import('@bokuweb/zstd-wasm')
+    .then(async (z) => {
+      await z.init();
+      registerZstdDecoder((input) => z.decompress(input));
+    })
+    .catch(() => undefined);
+  return zstdLoaded;
+}
+
 /**
  * Opens (lazily: every method waits for the open) the database `name`.
  * Throws INVALID_ARGUMENT for a bad name; open failures (a locked or corrupt database)
@@ -85,6 +98,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   };
   ensureParquet();
   const open = async (): Promise<LsmEngine> => {
+    await ensureZstd();
     const useWorkers = options.workerThreads ?? (!options.store && options.storage !== 'memory');
     return LsmEngine.open({
       store,
