@@ -30,7 +30,8 @@ export interface RunningWorker {
   api(path: string, init?: RequestInit & { auth?: boolean | string }): Promise<Response>;
   /** POST JSON, returning status and parsed body. */
   post<T = Record<string, unknown>>(path: string, body: unknown, init?: { auth?: boolean | string; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
-  get<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }>;
+  /** `timeoutMs`: abort a request the runtime leaves unanswered (polling loops retry). */
+  get<T = Record<string, unknown>>(path: string, options?: { timeoutMs?: number }): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
   /** Stops and removes the persist folder if this harness made it. */
   destroy(): Promise<void>;
@@ -83,7 +84,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
     api,
     post: async (path, body, init = {}) =>
       parse(await api(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...(init.headers ?? {}) }, ...(init.auth !== undefined ? { auth: init.auth } : {}) })),
-    get: async (path) => parse(await api(path)),
+    get: async (path, options = {}) => parse(await api(path, options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {})),
     stop,
     destroy: async () => {
       await stop();
