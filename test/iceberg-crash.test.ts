@@ -3,8 +3,7 @@
 // every orphan left by the interrupted publish is cleaned without breaking it.
 // (More trials: DOSQL_ICEBERG_CRASH_TRIALS=50 npx vitest run test/iceberg-crash.test.ts)
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,38 +11,21 @@ import { icebergMetadata, icebergRead } from 'icebird';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';
 import { Prng } from '../src/util/prng.js';
+import { serveFolder, type StaticServer } from './support/static-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-let server: Server;
+let server: StaticServer;
 let root: string;
 let base: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'dosql-iceberg-crash-'));
-  server = createServer((req, res) => {
-    try {
-      const data = readFileSync(join(root, decodeURIComponent(new URL(req.url!, 'http://x').pathname)));
-      const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-      if (range) {
-        const start = Number(range[1]);
-        const end = range[2] ? Number(range[2]) : data.length - 1;
-        res.statusCode = 206;
-        res.setHeader('content-range', `bytes ${start}-${end}/${data.length}`);
-        res.end(data.subarray(start, end + 1));
-        return;
-      }
-      res.end(data);
-    } catch {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await serveFolder(root);
+  base = server.base;
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await server.close();
   rmSync(root, { recursive: true, force: true });
 });
 

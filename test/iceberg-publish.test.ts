@@ -2,50 +2,27 @@
 // LSN n sees exactly the rows `SELECT * FROM t FOR SYSTEM_TIME AS OF LSN n` returns. icebird
 // reads the warehouse folder over a loopback HTTP server; DuckDB reads the Parquet data files
 // and must see the same values and the Iceberg field ids.
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { icebergRead } from 'icebird';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';
+import { serveFolder, type StaticServer } from './support/static-server.js';
 
-let server: Server;
+let server: StaticServer;
 let dir: string;
 let base: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dosql-iceberg-'));
-  server = createServer((req, res) => {
-    const path = join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
-    let data: Buffer;
-    try {
-      data = readFileSync(path);
-    } catch {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-    if (range) {
-      const start = Number(range[1]);
-      const end = range[2] ? Number(range[2]) : data.length - 1;
-      res.statusCode = 206;
-      res.setHeader('content-range', `bytes ${start}-${end}/${data.length}`);
-      res.end(data.subarray(start, end + 1));
-      return;
-    }
-    res.setHeader('content-length', data.length);
-    res.end(req.method === 'HEAD' ? undefined : data);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  base = `http://127.0.0.1:${port}`;
+  server = await serveFolder(dir);
+  base = server.base;
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -227,7 +227,7 @@ class ColdFileIterator implements InternalIterator {
   }
 
   seek(target: Uint8Array): MaybePromise {
-    return this.enter(Math.max(0, this.r.groupFor(target)), (grp) => lowerBound(grp, target), true);
+    return this.enter(Math.max(0, this.r.groupFor(target)), (grp) => bound(grp, target, true), true);
   }
 
   seekForPrev(target: Uint8Array): MaybePromise {
@@ -236,7 +236,7 @@ class ColdFileIterator implements InternalIterator {
       this.cur = null;
       return;
     }
-    return this.enter(g, (grp) => upperBound(grp, target) - 1, false);
+    return this.enter(g, (grp) => bound(grp, target, false) - 1, false);
   }
 
   next(): MaybePromise {
@@ -273,23 +273,14 @@ class ColdFileIterator implements InternalIterator {
   }
 }
 
-function lowerBound(grp: Group, target: Uint8Array): number {
+/** Index of the first row whose key is > target (`inclusive`: >= target). */
+function bound(grp: Group, target: Uint8Array, inclusive: boolean): number {
   let lo = 0;
   let hi = grp.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareBytes(grp.key(mid), target) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(grp: Group, target: Uint8Array): number {
-  let lo = 0;
-  let hi = grp.n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareBytes(grp.key(mid), target) <= 0) lo = mid + 1;
+    const c = compareBytes(grp.key(mid), target);
+    if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

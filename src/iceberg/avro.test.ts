@@ -8,20 +8,8 @@ import { isDoSQLError } from '../errors.js';
 import type { AvroSchema, AvroValue } from './avro.js';
 import { encodeAvroContainer } from './avro-container.js';
 import { decodeAvroContainer } from './avro-reader.js';
+import { bigintLong } from '../../test/support/avsc-bigint.js';
 
-/** avsc's long type throws above 2^53; this one decodes to bigint. */
-const bigintLong = avsc.types.LongType.__with({
-  fromBuffer: (b: Buffer) => b.readBigInt64LE(),
-  toBuffer: (n: bigint) => {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64LE(BigInt(n));
-    return b;
-  },
-  fromJSON: (x: unknown) => BigInt(x as string),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint',
-  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
-});
 
 /** Decodes a whole container with avsc: header schema (verbatim), metadata and records. */
 async function avscDecode(bytes: Uint8Array): Promise<{ schema: unknown; meta: Record<string, string>; records: unknown[] }> {

@@ -7,19 +7,8 @@ import { decodeManifest, decodeManifestList } from './manifest-reader.js';
 import { encodeManifest, encodeManifestList, type ManifestEntry, type ManifestListEntry } from './manifest-writer.js';
 import { MANIFEST_ENTRY_SCHEMA, MANIFEST_FILE_SCHEMA } from './schemas.js';
 import type { IcebergSchema } from './types.js';
+import { bigintLong } from '../../test/support/avsc-bigint.js';
 
-const bigintLong = avsc.types.LongType.__with({
-  fromBuffer: (b: Buffer) => b.readBigInt64LE(),
-  toBuffer: (n: bigint) => {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64LE(BigInt(n));
-    return b;
-  },
-  fromJSON: (x: unknown) => BigInt(x as string),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint',
-  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
-});
 
 async function avscDecode(bytes: Uint8Array): Promise<{ schema: unknown; meta: Record<string, string>; records: Record<string, unknown>[] }> {
   let schema: unknown;

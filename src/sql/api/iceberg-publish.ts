@@ -42,8 +42,6 @@ export function tableLocation(w: Warehouse, table: string): IcebergTableLocation
   return { prefix: `${w.prefix}/${w.namespace}/${t}`, url: `${w.url.replace(/\/$/, '')}/${w.namespace}/${t}` };
 }
 
-const columnType = declaredColumnType;
-
 const ICEBERG_TYPE: Record<ColumnType, IcebergPrimitiveType> = { long: 'long', double: 'double', string: 'string', binary: 'binary' };
 
 function fit(v: SqlValue, type: ColumnType): ColumnValue {
@@ -84,7 +82,7 @@ function dataFileInfo(path: string, stats: FileStats, schema: ColumnarSchema): D
 /** The table's Iceberg schema: columns by field id (stable column id + 1). */
 function tableSchemas(t: TableSchema): { schema: ColumnarSchema; iceberg: IcebergSchema } {
   const schema: ColumnarSchema = {
-    columns: t.columns.map((c, i) => ({ name: c.name, fieldId: c.id + 1, type: columnType(t, i), nullable: !(c.notNull || i === t.rowidAlias) })),
+    columns: t.columns.map((c, i) => ({ name: c.name, fieldId: c.id + 1, type: declaredColumnType(t, i), nullable: !(c.notNull || i === t.rowidAlias) })),
   };
   const iceberg: IcebergSchema = {
     type: 'struct',
@@ -186,7 +184,7 @@ export async function externalKeys(w: Warehouse, table: string, prefix: string):
 export async function publishTable(view: Transaction, t: TableSchema, w: Warehouse, timestampMs: number): Promise<PublishResult & { dataKey?: string }> {
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
   const reader = new TableReader(t, width, 0, columnDefaults(t));
-  const types = t.columns.map((_, i) => columnType(t, i));
+  const types = t.columns.map((_, i) => declaredColumnType(t, i));
   const env = new ExecEnv(view, [], { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, timestampMs, () => 0n);
   const rows: ColumnValue[][] = [];
   for await (const batch of reader.scan(env)) {

@@ -10,7 +10,7 @@
 // columns added after a file was written — runs the same statement on the row path (`fallback`),
 // and sums/averages follow SQLite's SumCtx exactly (see functions/aggregate.ts), so answers
 // never depend on which path ran.
-import type { ColumnarSchema } from '../../columnar/index.js';
+import type { ParquetColumnInfo } from '../../columnar/index.js';
 import type { FileMeta } from '../../manifest/manifest-format.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { FIELD_ID_SLOTS } from '../rows/cold-layout.js';
@@ -197,8 +197,8 @@ function nanToNull(r: number): number | null {
 }
 
 /** File column name by field id (shadow columns excluded). */
-function columnNames(cols: readonly ColumnarSchema['columns'][number][] | readonly { name: string; fieldId: number | null; shadowOf?: number }[]): Map<number, string> {
+function columnNames(cols: readonly ParquetColumnInfo[]): Map<number, string> {
   const m = new Map<number, string>();
-  for (const c of cols as readonly { name: string; fieldId: number | null; shadowOf?: number }[]) if (c.fieldId !== null && c.shadowOf === undefined) m.set(c.fieldId, c.name);
+  for (const c of cols) if (c.fieldId !== null && c.shadowOf === undefined) m.set(c.fieldId, c.name);
   return m;
 }
