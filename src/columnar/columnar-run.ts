@@ -4,9 +4,10 @@
 import { DoSQLError, asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { COLUMN_KIND, COLUMN_LSN, COLUMN_TS, KIND_DELETE, KIND_PUT, KV_KEY_FIELD_IDS } from './format.js';
-import { columnStats, type FileStats } from './parquet-stats.js';
+import { describeParquet, parseFooter, type FileStats } from './parquet-stats.js';
 import { readRowGroups, type OpenedParquet, type ReadParquetOptions } from './parquet-reader.js';
 import { writeParquet, type ParquetCompression } from './parquet-writer.js';
+import { computeRunChecksums, type RunChecksums } from './run-checksums.js';
 import { validateSchema, withSystemColumns, type ColumnValue, type ColumnarSchema } from './schema.js';
 import { compareKeys } from './value-order.js';
 
@@ -57,6 +58,8 @@ export interface RunFile {
   readonly stats: FileStats;
   /** NaN count per `double` field id. */
   readonly nanCounts: ReadonlyMap<number, number>;
+  /** CRC-32C of the file's checked ranges, for its manifest entry (run-checksums.ts). */
+  readonly checksums: RunChecksums;
 }
 
 export const DEFAULT_TARGET_FILE_BYTES = 64 * 1024 * 1024;
@@ -118,6 +121,7 @@ export async function writeColumnarRun(rows: AsyncIterable<RunRow> | Iterable<Ru
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
     }
+    const footer = parseFooter(written.bytes, path);
     files.push({
       path,
       sizeBytes: written.bytes.byteLength,
@@ -128,8 +132,9 @@ export async function writeColumnarRun(rows: AsyncIterable<RunRow> | Iterable<Ru
       maxLsn,
       minTs,
       maxTs,
-      stats: columnStats(written.bytes, path),
+      stats: describeParquet(footer, written.bytes.byteLength, path),
       nanCounts: written.nanCounts,
+      checksums: computeRunChecksums(written.bytes, footer, path),
     });
     if (rawBytes > 0) ratio = written.bytes.byteLength / rawBytes;
     buffer = [];

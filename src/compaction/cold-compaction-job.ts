@@ -147,6 +147,7 @@ class ColdRouter implements VersionSink {
       groupKeys: file.stats.rowGroups.map((g) => ikeys[g.firstRow]!),
       newestRows: this.newest,
       shadowFieldIds,
+      checksums: file.checksums,
     };
     this.outputs.push({
       number,

@@ -4,9 +4,9 @@
 // (ColdFileInfo.groupKeys), so a seek decodes exactly one group, fetched with ranged reads,
 // and keeps it in a shared cache of decoded groups.
 import { DoSQLError } from '../errors.js';
-import { chunkValue, objectStoreSource, openParquet, readRowGroups, runLayout, toChunk, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import { chunkValue, openRunFile, readRowGroups, runLayout, toChunk, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
 import { COLUMN_KIND, COLUMN_LSN } from '../columnar/format.js';
-import type { ColdFileInfo } from '../manifest/manifest-format.js';
+import type { ColdFileInfo, FileMeta } from '../manifest/manifest-format.js';
 import { makeInternalKey } from '../mvcc/internal-key.js';
 import type { SSTableEntry } from '../sstable/sstable-reader.js';
 import type { TableReader } from '../sstable/table-cache.js';
@@ -97,9 +97,14 @@ export class ColdFileReader implements TableReader {
     private readonly columns: string[],
   ) {}
 
-  /** Opens `key` (footer only). Throws CORRUPTION when the footer disagrees with the manifest. */
-  static async open(store: ObjectStore, key: string, info: ColdFileInfo, codec: ColdCodec): Promise<ColdFileReader> {
-    const file = await openParquet(await objectStoreSource(store, key));
+  /**
+   * Opens run file `meta` (footer only), verified against its manifest entry (run-source.ts):
+   * every later read of its bytes is checked too. Throws CORRUPTION when the file is damaged
+   * or disagrees with the manifest.
+   */
+  static async open(store: ObjectStore, meta: FileMeta, info: ColdFileInfo, codec: ColdCodec): Promise<ColdFileReader> {
+    const key = meta.key;
+    const file = await openRunFile(store, key, { size: meta.size, ...(info.checksums ? { checksums: info.checksums } : {}) });
     const layout = runLayout(file);
     if (file.stats.rowGroups.length !== info.groupKeys.length) {
       throw new DoSQLError('CORRUPTION', `compaction: ${key} has ${file.stats.rowGroups.length} row groups, the manifest says ${info.groupKeys.length}`, {

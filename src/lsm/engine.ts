@@ -560,7 +560,7 @@ export class LsmEngine {
     this.tables.setColdOpener((file) => {
       const info = (file as FileMeta).cold;
       if (!info) return Promise.reject(new DoSQLError('CORRUPTION', `engine: manifest entry of ${file.key} lacks its columnar layout`, { details: { file: file.key } }));
-      return ColdFileReader.open(this.coldStore, file.key, info, codec);
+      return ColdFileReader.open(this.coldStore, file as FileMeta, info, codec);
     });
   }
 

@@ -53,6 +53,12 @@ export interface ColdFileInfo {
   newestRows: number;
   /** Field ids with values kept only in shadow columns (type mismatches): other engines read those as NULL. */
   shadowFieldIds: number[];
+  /**
+   * CRC-32C of the file's checked ranges (columnar.md, "Checksums"): where the footer starts,
+   * and 8 hex digits per range in file order. Absent on runs written before checksums were
+   * recorded; those are read unverified.
+   */
+  checksums?: { footerOffset: number; crc32c: string };
 }
 
 /** A sorted run: files ordered by key with disjoint user-key ranges. */

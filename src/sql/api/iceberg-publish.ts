@@ -131,7 +131,7 @@ export async function publishFromRuns(
     if (!c || c.shadowFieldIds.some((id) => ids.has(id))) return undefined;
     const url = storeObjectUrl(w, f.key);
     if (!url) return undefined;
-    const file = await cache.file(f.key);
+    const file = await cache.file(f);
     const cols = file.stats.columns;
     for (const def of schema.columns) {
       const col = cols.find((x) => x.column.fieldId === def.fieldId && x.column.shadowOf === undefined);
@@ -141,6 +141,8 @@ export async function publishFromRuns(
     if (typeof slots !== 'bigint' || Number(slots) < maxId) return undefined;
     const vis = await visibility(cache, f, file, view.readLsn);
     if (vis === undefined) return undefined;
+    // Other engines read the run as it is, unverified: it must be intact before a snapshot names it.
+    await cache.verifyWhole(f);
     dataFiles.push(dataFileInfo(url, file.stats, schema));
     if (vis) {
       const positions: number[] = [];

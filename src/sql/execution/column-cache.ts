@@ -1,14 +1,19 @@
 // Decoded columns of columnar run files, kept as typed chunks (columnar/column-chunk.ts) for
 // the columnar query path (columnar-aggregate-op.ts). Run files are immutable, so an entry
 // never goes stale; the cache is bounded by bytes, least recently used out first — the same
-// idea as the SSTable block cache, one level up (decoded values instead of blocks).
-import { objectStoreSource, openParquet, readRowGroups, toChunk, type ColumnChunk, type OpenedParquet } from '../../columnar/index.js';
+// idea as the SSTable block cache, one level up (decoded values instead of blocks). Files are
+// opened with openRunFile, so every byte decoded here was verified against the checksums the
+// manifest records (docs/format/columnar.md, "Checksums").
+import { openRunFile, readRowGroups, verifyWholeRun, toChunk, type ColumnChunk, type OpenedParquet } from '../../columnar/index.js';
+import type { FileMeta } from '../../manifest/manifest-format.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 
 /** Decoded chunks by (file, row group, column), at most `capacityBytes` of them. */
 export class ColumnCache {
   private readonly entries = new Map<string, ColumnChunk | null>();
   private readonly footers = new Map<string, Promise<OpenedParquet>>();
+  /** Run files read whole and found intact. */
+  private readonly verified = new Set<string>();
   private used = 0;
   hits = 0;
   misses = 0;
@@ -18,24 +23,36 @@ export class ColumnCache {
     readonly capacityBytes = 256 * 1024 * 1024,
   ) {}
 
-  /** The file's footer (read once: run files never change). */
-  file(key: string): Promise<OpenedParquet> {
+  /** The run file's footer, verified (read once: run files never change). Throws CORRUPTION for a damaged file. */
+  file(f: FileMeta): Promise<OpenedParquet> {
+    const key = f.key;
     let p = this.footers.get(key);
     if (!p) {
-      p = objectStoreSource(this.store, key).then(openParquet);
+      p = openRunFile(this.store, key, { size: f.size, ...(f.cold?.checksums ? { checksums: f.cold.checksums } : {}) });
       p.catch(() => this.footers.delete(key));
       this.footers.set(key, p);
     }
     return p;
   }
 
-  /** Chunks of `columns` (file column names) for row group `g` of `key`; null entries do not fit a typed chunk. */
-  async chunks(key: string, g: number, columns: readonly string[]): Promise<(ColumnChunk | null)[]> {
+  /**
+   * Verifies every byte of run file `f` once per cache (a run an Iceberg snapshot references in
+   * place is read by engines that do not check our checksums). Throws CORRUPTION.
+   */
+  async verifyWhole(f: FileMeta): Promise<void> {
+    if (this.verified.has(f.key)) return;
+    await verifyWholeRun(await this.file(f));
+    this.verified.add(f.key);
+  }
+
+  /** Chunks of `columns` (file column names) for row group `g` of run file `f`; null entries do not fit a typed chunk. */
+  async chunks(f: FileMeta, g: number, columns: readonly string[]): Promise<(ColumnChunk | null)[]> {
+    const key = f.key;
     const out: (ColumnChunk | null | undefined)[] = columns.map((c) => this.lookup(`${key}|${g}|${c}`));
     const missing = columns.filter((_, i) => out[i] === undefined);
     if (missing.length > 0) {
       this.misses += missing.length;
-      const file = await this.file(key);
+      const file = await this.file(f);
       for await (const rg of readRowGroups(file, { rowGroups: [g], columns: missing })) {
         missing.forEach((c, i) => {
           const chunk = toChunk(rg.columns[i]!);
@@ -71,6 +88,7 @@ export class ColumnCache {
   /** Forgets a deleted file. */
   forget(key: string): void {
     this.footers.delete(key);
+    this.verified.delete(key);
     for (const [k, c] of this.entries) {
       if (k.startsWith(`${key}|`)) {
         this.entries.delete(k);

@@ -105,7 +105,7 @@ export class ColumnarAggregateOp implements Operator {
     const newGroup = (key: SqlValue[]): Group => ({ key, n: 0, aggs: q.outputs.map(() => ({ n: 0, sum: 0, err: 0, big: false, min: Infinity, max: -Infinity })) });
     const numeric = new Map<number, boolean>();
     for (const f of src.files) {
-      const file = await cache.file(f.key);
+      const file = await cache.file(f);
       const names = columnNames(file.stats.columns.map((c) => c.column));
       if ([...needed].some((id) => !names.has(id))) return undefined; // a column added after the file was written
       const slotsIdx = file.stats.columns.findIndex((c) => c.column.fieldId === FIELD_ID_SLOTS);
@@ -133,7 +133,7 @@ export class ColumnarAggregateOp implements Operator {
         }
         columnarStats.groupsScanned++;
         const want = [...new Set([...q.where.filter((_, i) => verdicts[i] !== 'all').map((p) => p.column), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
-        const chunks = await cache.chunks(f.key, rg.index, want.map(col));
+        const chunks = await cache.chunks(f, rg.index, want.map(col));
         if (chunks.some((c) => c === null)) return undefined;
         const byName = new Map(want.map((w, i) => [w, chunks[i]!]));
         // null mask: every row of the group counts.

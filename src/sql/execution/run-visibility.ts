@@ -28,7 +28,7 @@ export async function visibility(cache: ColumnCache, f: FileMeta, file: OpenedPa
   let found = false;
   for (const rg of file.stats.rowGroups) {
     const cols = single ? [COLUMN_LSN, COLUMN_KIND] : [COLUMN_LSN, COLUMN_KIND, keyColumns[0]!];
-    const chunks = await cache.chunks(f.key, rg.index, cols);
+    const chunks = await cache.chunks(f, rg.index, cols);
     const [lsn, kind, key] = chunks;
     if (!lsn || !kind || lsn.kind !== 'num' || kind.kind !== 'num') return undefined;
     if (!single && (!key || key.kind !== 'num' || key.nulls)) return undefined;
