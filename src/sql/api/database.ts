@@ -778,7 +778,12 @@ export class Database {
   /** The Iceberg snapshots of `table`: `{ snapshotId, lsn, timestampMs, metadataPath }`. */
   async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
     await this.eng();
-    return tableSnapshots(this.requireWarehouse(), table);
+    return tableSnapshots(this.requireWarehouse(), this.publishedName(table));
+  }
+
+  /** A table's name as created (its Iceberg folder derives from it), or `name` for a table no longer in the catalog. */
+  private publishedName(name: string): string {
+    return this.catalog.findTable(name)?.name ?? name;
   }
 
   /**
@@ -791,7 +796,7 @@ export class Database {
     const names = tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
     const out: { table: string; removed: string[] }[] = [];
     for (const name of names) {
-      const removed = await removeOrphans(w, name);
+      const removed = await removeOrphans(w, this.publishedName(name));
       out.push({ table: name, removed });
     }
     return out;
@@ -808,8 +813,8 @@ export class Database {
     const names = options.tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
     const out: { table: string; expired: bigint[]; removed: string[] }[] = [];
     for (const name of names) {
-      const r = await expireTableSnapshots(w, name, { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}), timestampMs: engine.clockNow() });
-      out.push({ table: name, expired: r.expired, removed: await removeOrphans(w, name) });
+      const r = await expireTableSnapshots(w, this.publishedName(name), { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}), timestampMs: engine.clockNow() });
+      out.push({ table: name, expired: r.expired, removed: await removeOrphans(w, this.publishedName(name)) });
     }
     await this.refreshExternalRefs(engine, w);
     return out;

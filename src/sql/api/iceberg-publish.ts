@@ -17,6 +17,7 @@ import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { encodeBound } from '../../iceberg/bounds.js';
 import { listSnapshots, publishSnapshot, writeVersionHint, type PublishResult } from '../../iceberg/publisher.js';
 import { listMetadataVersions } from '../../iceberg/table-files.js';
+import { tableFolder } from '../../iceberg/table-folder.js';
 import { expireSnapshots, listOrphans, referencedFileUrls } from '../../iceberg/maintenance.js';
 import type { DataFileInfo, DeleteFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../../iceberg/types.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -37,8 +38,13 @@ export interface Warehouse {
   readonly namespace: string;
 }
 
-export function tableLocation(w: Warehouse, table: string): IcebergTableLocation {
-  const t = table.toLowerCase();
+/**
+ * Where table `table` (its SQL name) is published: `<prefix>/<namespace>/<folder>`, the folder
+ * being the name mapped to one safe path segment (iceberg/table-folder.ts; plain names such as
+ * `item` map to themselves).
+ */
+export async function tableLocation(w: Warehouse, table: string): Promise<IcebergTableLocation> {
+  const t = await tableFolder(table);
   return { prefix: `${w.prefix}/${w.namespace}/${t}`, url: `${w.url.replace(/\/$/, '')}/${w.namespace}/${t}` };
 }
 
@@ -151,7 +157,7 @@ export async function publishFromRuns(
     }
   }
   await pin(src.files.map((f) => f.key));
-  const loc = tableLocation(w, t.name);
+  const loc = await tableLocation(w, t.name);
   const deleteFiles: DeleteFileInfo[] = [];
   for (const h of hidden) {
     const rows: ColumnValue[][] = h.positions.map((p) => [h.url, BigInt(p)]);
@@ -176,7 +182,7 @@ export async function externalKeys(w: Warehouse, table: string, prefix: string):
   const root = storeObjectUrl(w, '');
   if (root === undefined) return [];
   const out: string[] = [];
-  for (const url of await referencedFileUrls(w.store, tableLocation(w, table))) {
+  for (const url of await referencedFileUrls(w.store, await tableLocation(w, table))) {
     if (url.startsWith(root + prefix)) out.push(url.slice(root.length));
   }
   return out;
@@ -193,7 +199,7 @@ export async function publishTable(view: Transaction, t: TableSchema, w: Warehou
     for (const r of batch as Row[]) rows.push(t.columns.map((_, i) => fit(r[i]!, types[i]!)));
   }
   const { schema, iceberg } = tableSchemas(t);
-  const loc = tableLocation(w, t.name);
+  const loc = await tableLocation(w, t.name);
   const lsn = view.readLsn;
   const dataFiles: DataFileInfo[] = [];
   let dataKey: string | undefined;
@@ -217,7 +223,7 @@ export async function publishTable(view: Transaction, t: TableSchema, w: Warehou
 
 /** Snapshots of a published table: id, the dosql LSN it reflects, time and metadata file. */
 export async function tableSnapshots(w: Warehouse, table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
-  const loc = tableLocation(w, table);
+  const loc = await tableLocation(w, table);
   return (await listSnapshots(w.store, loc)).map((s) => ({
     snapshotId: s.snapshotId,
     lsn: s.lsn === undefined ? -1 : Number(s.lsn),
@@ -228,14 +234,14 @@ export async function tableSnapshots(w: Warehouse, table: string): Promise<{ sna
 
 /** Expires old snapshots of a published table (see iceberg/maintenance.ts); no-op for tables never published. */
 export async function expireTableSnapshots(w: Warehouse, table: string, o: { olderThanMs: number; retainLast?: number; timestampMs: number }): Promise<{ expired: bigint[] }> {
-  const loc = tableLocation(w, table);
+  const loc = await tableLocation(w, table);
   if ((await listMetadataVersions(w.store, loc)).length === 0) return { expired: [] };
   return expireSnapshots(w.store, loc, o);
 }
 
 /** Deletes the table's unreferenced files (see maintenance.listOrphans); returns their keys. */
 export async function removeOrphans(w: Warehouse, table: string): Promise<string[]> {
-  const loc = tableLocation(w, table);
+  const loc = await tableLocation(w, table);
   // A crash between the metadata commit and the hint leaves the hint one version behind.
   const versions = await listMetadataVersions(w.store, loc);
   if (versions.length) await writeVersionHint(w.store, loc, Math.max(...versions));
