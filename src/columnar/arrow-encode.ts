@@ -3,12 +3,14 @@
 import { Binary, Field, Float64, Int64, RecordBatch, Schema, Struct, Table, Utf8, makeData, type Data, type DataType } from 'apache-arrow';
 import { DoSQLError } from '../errors.js';
 import { utf8Encoder } from '../util/bytes.js';
+import { parquetColumnNames } from './column-names.js';
 import { ARROW_FIELD_ID_KEY, shadowColumnName } from './format.js';
 import type { ColumnDef, ColumnType, ColumnValue, ColumnarSchema } from './schema.js';
 import { encodeShadow, fitsType } from './shadow-codec.js';
 
 /** One physical column of a written file. */
 export interface FileColumn {
+  /** The column's Parquet name (column-names.ts: the schema's name made Avro-compatible and unique). */
   readonly name: string;
   /** Parquet field id; `null` for shadow columns, which have none. */
   readonly fieldId: number | null;
@@ -49,6 +51,7 @@ export function encodeRows(rows: readonly (readonly ColumnValue[])[], schema: Co
   const columns: FileColumn[] = [];
   const shadows: { field: Field; data: Data<DataType>; column: FileColumn }[] = [];
   const nanCounts = new Map<number, number>();
+  const names = parquetColumnNames(schema.columns);
   schema.columns.forEach((def, c) => {
     const values = rows.map((row) => row[c]!);
     let offType = 0;
@@ -61,9 +64,9 @@ export function encodeRows(rows: readonly (readonly ColumnValue[])[], schema: Co
     }
     const nullable = def.nullable || offType > 0;
     const typed = offType > 0 ? values.map((v) => (fitsType(v, def.type) ? v : null)) : values;
-    fields.push(arrowField(def.name, def.type, nullable, def.fieldId));
+    fields.push(arrowField(names[c]!, def.type, nullable, def.fieldId));
     children.push(columnData(def, typed));
-    columns.push({ name: def.name, fieldId: def.fieldId, type: def.type, nullable });
+    columns.push({ name: names[c]!, fieldId: def.fieldId, type: def.type, nullable });
     if (def.type === 'double') nanCounts.set(def.fieldId, countNaN(typed));
     if (offType > 0) {
       const name = shadowColumnName(def.fieldId);

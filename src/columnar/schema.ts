@@ -8,7 +8,6 @@ import {
   FIELD_ID_LSN,
   FIELD_ID_TS,
   MAX_USER_FIELD_ID,
-  RESERVED_PREFIX,
 } from './format.js';
 
 /**
@@ -56,28 +55,29 @@ export const POSITION_DELETE_COLUMNS: readonly ColumnDef[] = [
   { name: 'pos', fieldId: 2147483545, type: 'long', nullable: false },
 ];
 
-function isSystemColumn(c: ColumnDef): boolean {
+/** True for a system or position-delete column (name, field id and type all match). */
+export function isSystemColumn(c: ColumnDef): boolean {
   return [...SYSTEM_COLUMNS, ...POSITION_DELETE_COLUMNS].some((s) => s.name === c.name && s.fieldId === c.fieldId && s.type === c.type);
 }
 
 /**
- * Checks names and field ids are unique, types known, and that reserved names
- * (`_dosql_` prefix) and ids (> 2147483443) are used only by the system columns.
- * Throws `INVALID_ARGUMENT` naming the offending column.
+ * Checks that field ids are unique and names unique among the user columns, types known, and
+ * that reserved field ids (> 2147483443) are used only by the system columns. Names are data:
+ * any string, including one starting with `_dosql_` (a column's Parquet name is derived from
+ * it, column-names.ts). Throws `INVALID_ARGUMENT` naming the offending column.
  */
 export function validateSchema(schema: ColumnarSchema): void {
   const names = new Set<string>();
   const ids = new Set<number>();
   for (const c of schema.columns) {
     const bad = (why: string): DoSQLError =>
-      new DoSQLError('INVALID_ARGUMENT', `columnar: column "${c.name}" (field id ${c.fieldId}): ${why}`);
+      new DoSQLError('INVALID_ARGUMENT', `columnar: column ${JSON.stringify(c.name)} (field id ${c.fieldId}): ${why}`);
     if (!TYPES.has(c.type)) throw bad(`unknown type ${String(c.type)}`);
-    if (names.has(c.name)) throw bad('duplicate name');
     if (ids.has(c.fieldId)) throw bad('duplicate field id');
-    names.add(c.name);
     ids.add(c.fieldId);
     if (isSystemColumn(c)) continue;
-    if (c.name.startsWith(RESERVED_PREFIX)) throw bad(`names starting with ${RESERVED_PREFIX} are reserved`);
+    if (names.has(c.name)) throw bad('duplicate name');
+    names.add(c.name);
     if (!Number.isInteger(c.fieldId) || c.fieldId < 1 || c.fieldId > MAX_USER_FIELD_ID) {
       throw bad(`field ids must be integers in [1, ${MAX_USER_FIELD_ID}]`);
     }
