@@ -26,9 +26,9 @@ export function fileLine(r: FileResult, width = 0): string {
   return r.error === undefined ? head : `${head}  ERROR: ${r.error}`;
 }
 
-/** `N passed, N failed, N skipped`: the last line of every run. */
-export function totalsLine(t: Totals): string {
-  return `${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`;
+/** `N passed, N failed, N skipped (engine E)`: the last line of every run, naming the engine measured. */
+export function totalsLine(t: Totals, engine: string): string {
+  return `${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (engine ${engine})`;
 }
 
 export function percent(passed: number, failed: number): string {
