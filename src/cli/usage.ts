@@ -52,6 +52,9 @@ commands:
   bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB
   help [command]                  this text, or one command's options
 
+A command refuses (BUSY) a database another live process has open; --take-over opens it
+anyway, and that process's writes then fail with FENCED.
+
 Exit codes: 0 success, 1 failure (the error code and message are printed), 2 bad arguments.`;
 
 export function usageOf(command: string): string {

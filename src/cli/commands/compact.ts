@@ -5,11 +5,11 @@
 // what was published.
 import { boolOpt, parseCommand } from '../args.js';
 import { println, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { bytes, count, progressBar, seconds } from '../progress.js';
 import { USAGE } from '../usage.js';
 
-const OPTIONS = { full: { type: 'boolean' }, cold: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } } as const;
+const OPTIONS = { full: { type: 'boolean' }, cold: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, ...TAKE_OVER_OPTION } as const;
 
 export async function compactCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const p = parseCommand('compact', argv, OPTIONS, { min: 1, max: 1 });
@@ -20,7 +20,7 @@ export async function compactCommand(argv: readonly string[], io: CliIO): Promis
   const full = boolOpt(p, 'full');
   const cold = boolOpt(p, 'cold');
   const quiet = boolOpt(p, 'quiet');
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
   try {
     const engine = await db.engine();
     const before = engine.stats();

@@ -9,10 +9,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineStats } from '../../lsm/engine-types.js';
-import { choiceOpt, parseCommand } from '../args.js';
+import { boolOpt, choiceOpt, parseCommand } from '../args.js';
 import { formatTable, recordsResult } from '../format.js';
 import { println, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { bytes, count } from '../progress.js';
 import { tableNames } from '../schema-info.js';
 import { USAGE } from '../usage.js';
@@ -50,13 +50,13 @@ export interface ColdTable {
 }
 
 export async function statsCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parseCommand('stats', argv, { format: { type: 'string', short: 'f' } }, { min: 1, max: 1 });
+  const p = parseCommand('stats', argv, { format: { type: 'string', short: 'f' }, ...TAKE_OVER_OPTION }, { min: 1, max: 1 });
   if (p.values.help) {
     println(io.stdout, USAGE.stats);
     return 0;
   }
   const format = choiceOpt('stats', p, 'format', ['table', 'json'] as const, 'table');
-  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: false });
+  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
   try {
     const s = (await db.engine()).stats();
     const snapshots = await db.listSnapshots();
