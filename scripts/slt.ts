@@ -9,10 +9,10 @@
 //
 // By default files run in a child process watched by a supervisor (scripts/slt/supervisor.ts):
 // a record stuck longer than the timeout (default 30 s) fails and the file carries on after it.
-import { readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { isEngineName, openEngine, type EngineName } from './slt/adapter.js';
 import { runSltFile, type FileResult } from './slt/file-run.js';
+import { collectFiles } from './slt/files.js';
 import { failureText, fileLine, jsonReport, totalsLine, totalsOf, seconds } from './slt/report.js';
 import { DEFAULT_TIMEOUT_MS } from './slt/runner.js';
 import { IsolatedRunner } from './slt/supervisor.js';
@@ -58,28 +58,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
   return o;
 }
 
-/** The script files under each path: a folder contributes its *.test / *.slt files, recursively, sorted. */
-async function collectFiles(paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith('.test') || e.name.endsWith('.slt')) out.push(p);
-    }
-  };
-  for (const p of paths) {
-    const s = await stat(p).catch(() => usage(`no such file or folder: ${p}`));
-    if (s.isDirectory()) await walk(p);
-    else out.push(p);
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const files = await collectFiles(o.paths);
+  const files = await collectFiles(o.paths).catch((e: Error) => usage(e.message));
   try {
     await (await openEngine(o.engine)).close();
   } catch (e) {
