@@ -146,10 +146,13 @@ describe('Worker input handling in workerd', () => {
     await stillServing();
   });
 
-  it('binds a named parameter called __proto__ like any other name', async () => {
+  it('binds a parameter and keeps a result column called __proto__ like any other name', async () => {
     const r = await send('/db/shop/query', { method: 'POST', body: '{"sql": "SELECT :__proto__ AS v", "params": {"__proto__": 5}}' });
     expect(r.status, r.text).toBe(200);
     expect((r.body as unknown as { rows: unknown[] }).rows).toEqual([{ v: 5 }]);
+    const col = await send('/db/shop/query', { method: 'POST', body: JSON.stringify({ sql: 'SELECT 1 AS __proto__, 2 AS b' }) });
+    expect(col.status).toBe(200);
+    expect(col.text).toContain('"rows":[{"__proto__":1,"b":2}]');
   });
 
   it('answers unknown routes and methods with a typed 404 or 405, whether or not the request has a body', async () => {

@@ -236,7 +236,8 @@ export function encodeResult(r: StatementResult, options: { bigints: boolean; ob
   return {
     ...base,
     rows: r.rows.map((row) => {
-      const o: Record<string, WireValue> = {};
+      // No prototype: a column named `__proto__` is kept like any other.
+      const o = Object.create(null) as Record<string, WireValue>;
       for (let j = 0; j < cols.length; j++) o[cols[j]!] = encodeValue(row[j]!, options.bigints);
       return o;
     }),
