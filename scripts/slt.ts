@@ -2,16 +2,17 @@
 //                [--timeout SECONDS] [--strict] [--no-isolate] <files or folders...>
 //
 // Runs sqllogictest files (format: /work/shared/slt/README.md), each in a fresh in-memory
-// database, and prints one line per file, the first failures, and a last line
-// "N passed, N failed, N skipped". Exit code 0 even with failures unless --strict;
-// 2 for bad arguments or an engine that cannot be opened.
+// database of dosql (the engine under test; `--engine sqlite` runs the same files on SQLite,
+// the reference), and prints one line per file, the first failures, a line naming the engine
+// and the files run, and a last line "N passed, N failed, N skipped (engine E)". Exit code 0
+// even with failures unless --strict; 2 for bad arguments or an engine that cannot be opened.
 //
 // By default files run in a child process watched by a supervisor (scripts/slt/supervisor.ts):
 // a record stuck longer than the timeout (default 30 s) fails and the file carries on after it.
-import { readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { isEngineName, openEngine, type EngineName } from './slt/adapter.js';
 import { runSltFile, type FileResult } from './slt/file-run.js';
+import { collectFiles } from './slt/files.js';
 import { failureText, fileLine, jsonReport, totalsLine, totalsOf, seconds } from './slt/report.js';
 import { DEFAULT_TIMEOUT_MS } from './slt/runner.js';
 import { IsolatedRunner } from './slt/supervisor.js';
@@ -28,12 +29,12 @@ interface CliOptions {
 
 function usage(problem: string): never {
   console.error(`slt: ${problem}`);
-  console.error('usage: npm run slt -- [--engine dosql|sqlite] [--max-failures-shown N] [--json out.json] [--timeout S] [--strict] [--no-isolate] <files or folders...>');
+  console.error('usage: npm run slt -- [--engine dosql (default) | sqlite] [--max-failures-shown N] [--json out.json] [--timeout S] [--strict] [--no-isolate] <files or folders...>');
   process.exit(2);
 }
 
 function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { engine: 'sqlite', maxShown: 10, timeoutMs: DEFAULT_TIMEOUT_MS, strict: false, isolate: true, paths: [] };
+  const o: CliOptions = { engine: 'dosql', maxShown: 10, timeoutMs: DEFAULT_TIMEOUT_MS, strict: false, isolate: true, paths: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => argv[++i] ?? usage(`${a} needs a value`);
@@ -57,28 +58,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
   return o;
 }
 
-/** The script files under each path: a folder contributes its *.test / *.slt files, recursively, sorted. */
-async function collectFiles(paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith('.test') || e.name.endsWith('.slt')) out.push(p);
-    }
-  };
-  for (const p of paths) {
-    const s = await stat(p).catch(() => usage(`no such file or folder: ${p}`));
-    if (s.isDirectory()) await walk(p);
-    else out.push(p);
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const files = await collectFiles(o.paths);
+  const files = await collectFiles(o.paths).catch((e: Error) => usage(e.message));
   try {
     await (await openEngine(o.engine)).close();
   } catch (e) {
@@ -107,7 +89,7 @@ async function main(): Promise<void> {
   if (o.json !== undefined) await writeFile(o.json, jsonReport(o.engine, o.timeoutMs, results));
   const errors = results.filter((r) => r.error !== undefined).length;
   console.log(`engine ${o.engine}, ${files.length} files${errors > 0 ? ` (${errors} not run to the end)` : ''}, ${seconds(totals.ms)}`);
-  console.log(totalsLine(totals));
+  console.log(totalsLine(totals, o.engine));
   process.exitCode = o.strict && (totals.failed > 0 || errors > 0) ? 1 : 0;
 }
 

@@ -6,12 +6,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PassThrough, Writable } from 'node:stream';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { CliIO } from '../src/cli/io.js';
 import { parseCsv } from '../src/cli/csv-reader.js';
+import { DB } from '../src/node/db.js';
+import { icebergRead } from 'icebird';
 
 const root = mkdtempSync(join(tmpdir(), 'dosql-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -60,6 +63,29 @@ beforeAll(async () => {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   duck = (await (await DuckDBInstance.create(':memory:')).connect()) as unknown as Duck;
 });
+
+/**
+ * Runs `fn` with a global fetch that also reads file:// URLs (with HTTP ranges), as the
+ * Iceberg metadata a CLI database publishes names its files by file:// URL.
+ */
+async function withFileFetch<T>(fn: () => Promise<T>): Promise<T> {
+  const real = globalThis.fetch;
+  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith('file:')) return real(input, init);
+    const data = readFileSync(fileURLToPath(url));
+    const range = /bytes=(\d+)-(\d*)/.exec(new Headers(init?.headers).get('range') ?? '');
+    if (!range) return new Response(data);
+    const start = Number(range[1]);
+    const end = range[2] ? Number(range[2]) : data.length - 1;
+    return new Response(data.subarray(start, end + 1), { status: 206, headers: { 'content-range': `bytes ${start}-${end}/${data.length}` } });
+  }) as typeof fetch;
+  try {
+    return await fn();
+  } finally {
+    globalThis.fetch = real;
+  }
+}
 
 /** DuckDB values as the CLI's JSON shows them: bigint as number. */
 const plain = (rows: Record<string, unknown>[]): Record<string, unknown>[] => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
@@ -328,25 +354,52 @@ describe('dosql shell', () => {
 });
 
 describe('dosql compact, stats, snapshots, iceberg', () => {
-  it('compacts (full, cold), then shows levels, the cold tier and the Iceberg snapshots', async () => {
-    const r = await dosql(['compact', 'shop', '--full', '--cold']);
+  it('compacts (full), then shows levels; the stats before any cold compaction show no cold runs', async () => {
+    const r = await dosql(['compact', 'shop', '--full']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^compacted \(full\) in /);
+    expect(r.out).not.toContain('published');
+    const s = await dosql(['stats', 'shop', '--format', 'json']);
+    const stats = JSON.parse(s.out) as { files: number; levels: { files: number }[]; cold: { runs: { files: number } } };
+    expect(stats.files).toBeGreaterThan(0);
+    expect(stats.levels.reduce((a, l) => a + l.files, 0)).toBe(stats.files);
+    expect(stats.cold.runs.files).toBe(0);
+  });
+
+  it('compact --cold builds the cold tier (columnar runs, as db.compact({ tier: "cold" })) and publishes Iceberg snapshots', async () => {
+    const before = await json('shop', 'SELECT id, name, price FROM item ORDER BY id');
+    const r = await dosql(['compact', 'shop', '--cold']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^compacted \(cold\) in /);
     const pub = /published item: Iceberg snapshot (\d+) at LSN (\d+)/.exec(r.out);
     expect(pub).not.toBeNull();
     expect(r.out).toContain(`warehouse: file://${join(root, 'shop', 'cold', 'warehouse')}`);
 
+    // The engine itself, opened through the API, holds the rows in columnar runs now.
+    const db = DB('shop', { path: join(root, 'shop') });
+    try {
+      const cold = (await db.engine()).stats().cold;
+      expect(cold.files).toBeGreaterThan(0);
+      expect(cold.rows).toBeGreaterThanOrEqual(before.length);
+    } finally {
+      await db.close();
+    }
+    expect(await json('shop', 'SELECT id, name, price FROM item ORDER BY id')).toEqual(before);
+
     const s = await dosql(['stats', 'shop', '--format', 'json']);
     expect(s.code).toBe(0);
-    const stats = JSON.parse(s.out) as { files: number; levels: { files: number }[]; cold: { tables: { table: string; snapshots: number; latestLsn: number }[]; bytes: number } };
-    expect(stats.files).toBeGreaterThan(0);
-    expect(stats.levels.reduce((a, l) => a + l.files, 0)).toBe(stats.files);
+    const stats = JSON.parse(s.out) as { cold: { runs: { files: number; bytes: number; rows: number }; tables: { table: string; snapshots: number; latestLsn: number }[]; bytes: number } };
+    expect(stats.cold.runs.files).toBeGreaterThan(0);
+    expect(stats.cold.runs.bytes).toBeGreaterThan(0);
+    expect(stats.cold.runs.rows).toBeGreaterThanOrEqual(before.length);
     expect(stats.cold.tables).toEqual([expect.objectContaining({ table: 'item', snapshots: 1, latestLsn: Number(pub![2]) })]);
     expect(stats.cold.bytes).toBeGreaterThan(0);
     const text = await dosql(['stats', 'shop']);
     expect(text.out).toContain('amplification space');
     expect(text.out).toMatch(/ level \| runs \| files \| bytes/);
+    expect(text.out).toMatch(/cold tier +[1-9]\d* columnar runs?, /);
 
     const ice = await dosql(['iceberg', 'shop', '--format', 'json']);
     const snaps = JSON.parse(ice.out) as { table: string; snapshot: string; lsn: number; metadata: string }[];
@@ -356,11 +409,12 @@ describe('dosql compact, stats, snapshots, iceberg', () => {
     expect(iceText.out).toContain('latest metadata per table');
     expect((await dosql(['iceberg', 'shop', '--table', 'nosuch'])).code).toBe(1);
 
-    // DuckDB reads the published Parquet data with the same rows.
-    const dataDir = join(root, 'shop', 'cold', 'warehouse', 'default', 'item', 'data');
-    const parquet = readdirSync(dataDir).filter((f) => f.endsWith('.parquet'));
-    const rows = (await duck.runAndReadAll(`SELECT id, name, price FROM read_parquet('${join(dataDir, parquet[0]!)}') ORDER BY id`)).getRowObjectsJS();
-    expect(plain(rows)).toEqual(await json('shop', 'SELECT id, name, price FROM item ORDER BY id'));
+    // An Iceberg reader (icebird) of the published snapshot sees the same rows: the columnar
+    // runs referenced in place, less their position deletes.
+    const metadataFileName = snaps[0]!.metadata.split('/').pop()!;
+    const tableUrl = `file://${join(root, 'shop', 'cold', 'warehouse', 'default', 'item')}`;
+    const rows = await withFileFetch(() => icebergRead({ tableUrl, metadataFileName }));
+    expect(plain(rows as Record<string, unknown>[]).map(({ id, name, price }) => ({ id, name, price })).sort((a, b) => Number(a.id) - Number(b.id))).toEqual(before);
   });
 
   it('lists, creates and deletes snapshots; refuses commands on a missing database', async () => {

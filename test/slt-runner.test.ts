@@ -1,9 +1,11 @@
 // The sqllogictest runner (scripts/slt): parser, value printing, hashing, records run on the
 // better-sqlite3 adapter, and the supervisor's timeout handling.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type SqlEngineAdapter } from '../scripts/slt/adapter.js';
@@ -300,5 +302,22 @@ describe('files', () => {
     } finally {
       runner.close();
     }
+  });
+
+  it('npm run slt runs dosql unless --engine sqlite asks for the reference, and names the engine in the last line', async () => {
+    // A failing statement shows which engine ran it: dosql's errors carry dosql's codes.
+    const path = join(dir, 'which.test');
+    await writeFile(path, 'statement ok\nCREATE TABLE t(a INTEGER)\n\nstatement ok\nSELECT * FROM nosuch\n');
+    const slt = async (...args: string[]): Promise<string[]> => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/slt.ts', ...args, path], { cwd: join(import.meta.dirname, '..') });
+      return stdout.trimEnd().split('\n');
+    };
+    const byDefault = await slt();
+    expect(byDefault.find((l) => l.includes('error:'))).toMatch(/error: +SQL_ERROR: sql: no such table: nosuch/);
+    expect(byDefault.at(-2)).toMatch(/^engine dosql, 1 files, /);
+    expect(byDefault.at(-1)).toBe('1 passed, 1 failed, 0 skipped (engine dosql)');
+    const reference = await slt('--engine', 'sqlite');
+    expect(reference.find((l) => l.includes('error:'))).toMatch(/error: +SQLITE_ERROR: no such table: nosuch/);
+    expect(reference.at(-1)).toBe('1 passed, 1 failed, 0 skipped (engine sqlite)');
   });
 });

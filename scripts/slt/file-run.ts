@@ -3,13 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import { openEngine, type EngineName, type SqlEngineAdapter } from './adapter.js';
 import { parseSlt } from './parser.js';
-import { runRecords, type RunHooks, type RunOptions, type SltFailure } from './runner.js';
+import { isTimeout, runRecords, type RunHooks, type RunOptions, type SltFailure } from './runner.js';
 
 export interface FileResult {
   readonly path: string;
   passed: number;
   failed: number;
   skipped: number;
+  /** Failed records that ran out of time (counted in `failed` too). */
+  timeouts: number;
   /** Wall time for the file, milliseconds. */
   ms: number;
   /** The first failures, at most `maxFailuresKept`; `failuresOmitted` counts the rest. */
@@ -27,11 +29,12 @@ export interface FileRunOptions extends RunOptions {
 export const DEFAULT_FAILURES_KEPT = 200;
 
 export function emptyResult(path: string): FileResult {
-  return { path, passed: 0, failed: 0, skipped: 0, ms: 0, failures: [], failuresOmitted: 0 };
+  return { path, passed: 0, failed: 0, skipped: 0, timeouts: 0, ms: 0, failures: [], failuresOmitted: 0 };
 }
 
-/** Adds a failure to a result, keeping at most `max` details. */
+/** Adds a failure to a result, keeping at most `max` details (every timeout is counted). */
 export function keepFailure(result: FileResult, f: SltFailure, max: number): void {
+  if (isTimeout(f)) result.timeouts++;
   if (result.failures.length < max) result.failures.push(f);
   else result.failuresOmitted++;
 }

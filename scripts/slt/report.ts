@@ -6,15 +6,18 @@ export interface Totals {
   passed: number;
   failed: number;
   skipped: number;
+  /** Failed records that ran out of time. */
+  timeouts: number;
   ms: number;
 }
 
 export function totalsOf(results: readonly FileResult[]): Totals {
-  const t: Totals = { passed: 0, failed: 0, skipped: 0, ms: 0 };
+  const t: Totals = { passed: 0, failed: 0, skipped: 0, timeouts: 0, ms: 0 };
   for (const r of results) {
     t.passed += r.passed;
     t.failed += r.failed;
     t.skipped += r.skipped;
+    t.timeouts += r.timeouts;
     t.ms += r.ms;
   }
   return t;
@@ -26,9 +29,9 @@ export function fileLine(r: FileResult, width = 0): string {
   return r.error === undefined ? head : `${head}  ERROR: ${r.error}`;
 }
 
-/** `N passed, N failed, N skipped`: the last line of every run. */
-export function totalsLine(t: Totals): string {
-  return `${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`;
+/** `N passed, N failed[ (N timed out)], N skipped (engine E)`: the last line of every run, naming the engine measured. */
+export function totalsLine(t: Totals, engine: string): string {
+  return `${t.passed} passed, ${t.failed} failed${t.timeouts > 0 ? ` (${t.timeouts} timed out)` : ''}, ${t.skipped} skipped (engine ${engine})`;
 }
 
 export function percent(passed: number, failed: number): string {

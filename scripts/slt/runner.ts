@@ -145,8 +145,14 @@ function expectedHash(expected: readonly string[]): string {
   return m !== null ? m[1]! : hashValues(expected);
 }
 
-function timeoutReason(ms: number): string {
+/** The reason of a record that ran out of time (here, or killed by the supervisor). */
+export function timeoutReason(ms: number): string {
   return `timed out after ${ms / 1000} s`;
+}
+
+/** Whether a failure is a record that ran out of time. */
+export function isTimeout(f: SltFailure): boolean {
+  return f.reason.startsWith('timed out after ');
 }
 
 function message(e: unknown): string {

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import type { EngineName } from './adapter.js';
 import { DEFAULT_FAILURES_KEPT, emptyResult, keepFailure, type FileResult } from './file-run.js';
 import { parseSlt, type SltRecord } from './parser.js';
-import { DEFAULT_TIMEOUT_MS, type SltTally } from './runner.js';
+import { DEFAULT_TIMEOUT_MS, timeoutReason, type SltTally } from './runner.js';
 import type { WorkerMessage, WorkerTask } from './worker-protocol.js';
 
 export interface SupervisorOptions {
@@ -67,7 +67,7 @@ export class IsolatedRunner {
         break;
       }
       this.killChild();
-      const reason = end.kind === 'stuck' ? `timed out after ${this.timeoutMs / 1000} s (engine process killed)` : `engine process died: ${end.why}`;
+      const reason = end.kind === 'stuck' ? `${timeoutReason(this.timeoutMs)} (engine process killed)` : `engine process died: ${end.why}`;
       if (!end.started) {
         // Not a record's fault: the child could not even begin (say, the engine failed to load).
         result.error = `${reason} before running any record`;

@@ -1,10 +1,14 @@
 // Opens the database a command names: `<db>` is a folder path, opened with
 // `DB(basename, { path })` (src/node/db.ts). Commands that only read refuse a folder that
-// holds no database instead of creating one there.
+// holds no database instead of creating one there. Every command refuses (BUSY) a database
+// another live process has open: opening it would make the CLI the writer and fence that
+// process (until read-only readers exist, even a read takes the writer's epoch). `--take-over`
+// opens it anyway.
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { DoSQLError } from '../errors.js';
 import { DB, type DBOptions } from '../node/db.js';
+import { liveWriter } from '../node/writer-lease.js';
 import type { Database } from '../sql/api/database.js';
 
 export interface OpenedDb {
@@ -27,18 +31,32 @@ function dbName(folder: string): string {
   return n === '' || n === '.' || n === '..' ? 'db' : n;
 }
 
+/** The option every command that opens a database takes (parseCommand spec). */
+export const TAKE_OVER_OPTION = { 'take-over': { type: 'boolean' } } as const;
+
 /**
  * Opens `<db>` relative to `cwd` and waits for the open, so a locked (BUSY, FENCED) or
  * corrupt (CORRUPTION) database fails here with its DoSQLError. With `create: false`,
- * throws NOT_FOUND naming the path when the folder holds no database.
+ * throws NOT_FOUND naming the path when the folder holds no database. Throws BUSY, naming
+ * the holder, when a live process holds the folder's writer lease, unless `takeOver`.
  */
-export async function openDatabase(cwd: string, arg: string, options: { create: boolean; durability?: DBOptions['durability'] }): Promise<OpenedDb> {
+export async function openDatabase(cwd: string, arg: string, options: { create: boolean; takeOver?: boolean; durability?: DBOptions['durability'] }): Promise<OpenedDb> {
   const path = resolve(cwd, arg);
   if (existsSync(path) && !statSync(path).isDirectory()) {
     throw new DoSQLError('INVALID_ARGUMENT', `cli: ${path} is a file; a database is a folder`, { details: { path } });
   }
   if (!options.create && !isDatabaseFolder(path)) {
     throw new DoSQLError('NOT_FOUND', `cli: no database at ${path}`, { details: { path } });
+  }
+  const holder = options.takeOver ? undefined : liveWriter(path);
+  if (holder) {
+    const beat = ((Date.now() - holder.heartbeatAt) / 1000).toFixed(1);
+    throw new DoSQLError(
+      'BUSY',
+      `cli: ${path} is open in another live process (pid ${holder.pid} on ${holder.hostname}, since ${new Date(holder.startedAt).toISOString()}, heartbeat ${beat} s ago); ` +
+        'opening it here would make this command the writer and fail that process\'s writes with FENCED. Close it first, or pass --take-over to take over anyway',
+      { details: { path, pid: holder.pid, hostname: holder.hostname, startedAt: holder.startedAt, heartbeatAt: holder.heartbeatAt } },
+    );
   }
   const db = DB(dbName(path), { path, ...(options.durability ? { durability: options.durability } : {}) });
   try {

@@ -22,7 +22,8 @@ export const USAGE: Readonly<Record<string, string>> = {
   .format table|json|csv, .help, .quit`,
   compact: `dosql compact <db> [--full] [--cold] [--quiet]
   --full               merge everything into one sorted level
-  --cold               also publish every table as an Iceberg snapshot (the cold tier)`,
+  --cold               move every table into columnar runs (the cold tier) and publish each
+                       as an Iceberg snapshot, as db.compact({ tier: 'cold' }) does`,
   stats: `dosql stats <db> [--format table|json]
   levels, files, bytes, amplification, snapshots, branches and the cold tier`,
   snapshots: `dosql snapshots <db> [--format table|json|csv] [--create [NAME]] [--delete NAME]`,
@@ -43,13 +44,16 @@ commands:
   import <db> <file> --table T    load a Parquet, CSV, JSON or NDJSON file into a table
   sql <db> "<SQL>"                run SQL; --as-of for time travel, --format table|json|csv|arrow
   shell <db>                      interactive SQL with history
-  compact <db> [--full] [--cold]  compact the LSM tree; --cold publishes Iceberg snapshots
+  compact <db> [--full] [--cold]  compact the LSM tree; --cold builds the cold tier and publishes it
   stats <db>                      levels, files, bytes, amplification, cold tier
   snapshots <db>                  named snapshots (create, delete)
   branches <db>                   branches (create, delete)
   iceberg <db> [--table T]        Iceberg snapshots and the warehouse path
   bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB
   help [command]                  this text, or one command's options
+
+A command refuses (BUSY) a database another live process has open; --take-over opens it
+anyway, and that process's writes then fail with FENCED.
 
 Exit codes: 0 success, 1 failure (the error code and message are printed), 2 bad arguments.`;
 

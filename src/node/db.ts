@@ -1,6 +1,7 @@
 // The Node.js entry of the DB() API: data under ./.dosql/<name> by default (hot and cold
 // tiers in local folders), or in memory for tests. Flushes and compactions run on worker
-// threads when the data is in a folder.
+// threads when the data is in a folder, and a handle that has a folder open holds its writer
+// lease (writer-lease.ts) until it closes, so tools can see that a live process has it open.
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,6 +18,7 @@ import { MemoryObjectStore } from '../storage/memory-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
 import { workerExecutor } from './worker-executor.js';
+import { acquireWriterLease, type HeldLease } from './writer-lease.js';
 
 export interface DBOptions {
   /** Folder holding the database (default `./.dosql/<name>`). */
@@ -97,7 +99,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
     namespace: w.namespace ?? 'default',
   };
   ensureParquet();
-  const open = async (): Promise<LsmEngine> => {
+  const openEngine = async (): Promise<LsmEngine> => {
     await ensureZstd();
     const useWorkers = options.workerThreads ?? (!options.store && options.storage !== 'memory');
     return LsmEngine.open({
@@ -113,5 +115,36 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       ...(options.coldFromLevel !== undefined ? { coldFromLevel: options.coldFromLevel } : {}),
     });
   };
-  return new Database(open, name, warehouse);
+  if (options.store || options.storage === 'memory') return new Database(openEngine, name, warehouse);
+  let lease: HeldLease | undefined;
+  const open = async (): Promise<LsmEngine> => {
+    lease = acquireWriterLease(folder);
+    try {
+      return await openEngine();
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
+  };
+  return new FolderDatabase(open, name, warehouse, () => lease?.release());
+}
+
+/** A Database on a folder: gives up the folder's writer lease once closed. */
+class FolderDatabase extends Database {
+  constructor(
+    open: () => Promise<LsmEngine>,
+    name: string,
+    warehouse: Warehouse,
+    private readonly onClosed: () => void,
+  ) {
+    super(open, name, warehouse);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      this.onClosed();
+    }
+  }
 }

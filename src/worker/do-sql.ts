@@ -24,7 +24,7 @@ import { newWebSocketPair, type DurableObjectState, type Env, type WorkerWebSock
 import { checkDatabaseName, readConfig, type DoConfig } from './config.js';
 import { DatabaseHost } from './database-host.js';
 import { HttpApi } from './http-api.js';
-import { errorResponse } from './http-wire.js';
+import { decodePathSegment, discardBody, errorResponse } from './http-wire.js';
 import { runMaintenance, type MaintenanceResult } from './maintenance.js';
 import { handleSocketMessage } from './websocket-api.js';
 import { initWasm } from './wasm.js';
@@ -66,7 +66,7 @@ export class DoSQL {
       const url = new URL(req.url);
       const segments = url.pathname.split('/').filter(Boolean);
       if (segments[0] !== 'db' || segments.length < 2) throw new DoSQLError('NOT_FOUND', `worker: no route ${url.pathname}`);
-      const name = decodeURIComponent(segments[1]!);
+      const name = decodePathSegment(segments[1]!, 'database name');
       checkDatabaseName(name);
       const headerName = req.headers.get(DATABASE_HEADER);
       if (headerName !== null && headerName !== name) throw new DoSQLError('INVALID_ARGUMENT', 'worker: database header and path disagree');
@@ -78,6 +78,7 @@ export class DoSQL {
       return await db.api.handle(req, rest, url);
     } catch (e) {
       this.resetIfBroken();
+      await discardBody(req);
       return errorResponse(e);
     }
   }

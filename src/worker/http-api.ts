@@ -15,7 +15,7 @@ import { DoSQLError } from '../errors.js';
 import type { MergeStrategy } from '../sql/api/merge.js';
 import { ARROW_STREAM_TYPE, resultToArrow } from './arrow-output.js';
 import { toTimePoint, type DatabaseHost, type StatementInput, type StatementResult } from './database-host.js';
-import { decodeParams, encodeResult, json, optBool, optNumber, optString, readJsonObject, reqString } from './http-wire.js';
+import { decodeParams, decodePathSegment, discardBody, encodeResult, json, optBool, optNumber, optString, readJsonObject, reqString } from './http-wire.js';
 
 /** What the object adds to the database API (status and maintenance live with the object). */
 export interface ObjectControls {
@@ -88,8 +88,9 @@ export class HttpApi {
       if (!args) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
-      const body = req.method === 'POST' ? await readJsonObject(req) : {};
-      return route.handler(req, body, args, url);
+      if (req.method === 'POST') return route.handler(req, await readJsonObject(req), args, url);
+      await discardBody(req);
+      return route.handler(req, {}, args, url);
     }
     if (pathMatched) throw new DoSQLError('INVALID_ARGUMENT', `worker: method ${req.method} not allowed on /${segments.join('/')}`, { details: { status: 405 } });
     throw new DoSQLError('NOT_FOUND', `worker: no route /${segments.join('/')}`, { details: { status: 404 } });
@@ -157,7 +158,7 @@ function match(pattern: string[], segments: string[]): string[] | null {
   if (pattern.length !== segments.length) return null;
   const args: string[] = [];
   for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i]!.startsWith(':')) args.push(decodeURIComponent(segments[i]!));
+    if (pattern[i]!.startsWith(':')) args.push(decodePathSegment(segments[i]!, pattern[i] === ':b' ? 'branch name' : 'snapshot name'));
     else if (pattern[i] !== segments[i]) return null;
   }
   return args;

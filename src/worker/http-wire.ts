@@ -6,7 +6,11 @@ import { decodeValue, encodeValue, type WireError, type WireResult, type WireVal
 import type { BindParams, BindValue } from '../sql/api/values.js';
 import type { StatementResult } from './database-host.js';
 
-/** Bodies above this are refused with 413 (the platform's own limit is 100 MB). */
+/**
+ * Request bodies (and WebSocket messages) above this many bytes are refused with 413. Counted
+ * on the bytes as they arrive, so an oversized body is never buffered whole (workerd's own
+ * WebSocket message limit is the same 32 MiB; the platform's request limit is 100 MB).
+ */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const STATUS: Record<ErrorCode, number> = {
@@ -35,10 +39,15 @@ const STATUS: Record<ErrorCode, number> = {
   FENCED: 503,
 };
 
-/** Any thrown value as a DoSQLError (unknown failures become IO_ERROR, TypeError/RangeError INVALID_ARGUMENT). */
+/**
+ * Any thrown value as a DoSQLError. Unknown failures become IO_ERROR (503, retryable); the
+ * built-in errors that only malformed input raises here (TypeError, RangeError, and URIError
+ * from decoding a percent-encoded path) become INVALID_ARGUMENT (400), so bad input is
+ * never reported as retryable.
+ */
 export function asDoSQLError(e: unknown): DoSQLError {
   if (e instanceof DoSQLError) return e;
-  if (e instanceof TypeError || e instanceof RangeError) return new DoSQLError('INVALID_ARGUMENT', `worker: ${e.message}`, { cause: e });
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof URIError) return new DoSQLError('INVALID_ARGUMENT', `worker: ${e.message}`, { cause: e });
   return new DoSQLError('IO_ERROR', `worker: internal error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
@@ -63,21 +72,114 @@ export function json(body: unknown, status = 200, extraHeaders: Record<string, s
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...extraHeaders } });
 }
 
-/** The request's JSON object body; INVALID_ARGUMENT (400) when malformed, 413 when too large. */
-export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
-  const len = Number(req.headers.get('content-length') ?? '0');
-  if (len > MAX_BODY_BYTES) throw new DoSQLError('INVALID_ARGUMENT', `worker: request body of ${len} bytes is over the ${MAX_BODY_BYTES}-byte limit`, { details: { status: 413 } });
-  const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) throw new DoSQLError('INVALID_ARGUMENT', `worker: request body is over the ${MAX_BODY_BYTES}-byte limit`, { details: { status: 413 } });
-  if (text.trim() === '') return {};
+/**
+ * A refused request's unread body is read and dropped up to this many bytes before the answer
+ * goes out (a lingering close, as HTTP servers do): answering with bytes still unread lost the
+ * connection now and then, and the client got no answer (under `wrangler dev`, a 503 "worker
+ * restarted mid-request"). Above the platform's 100 MB request limit; past it the stream is
+ * cancelled.
+ */
+const DRAIN_BYTES = 128 * 1024 * 1024;
+
+/** The 413 refusal of a body or message over `limit` bytes. */
+export function tooLarge(what: string, limit: number): DoSQLError {
+  return new DoSQLError('INVALID_ARGUMENT', `worker: ${what} is over the ${limit}-byte limit`, { details: { status: 413, limit } });
+}
+
+/**
+ * The request body's bytes, counted as they stream in: 413 as soon as more than `limit` bytes
+ * have arrived (nothing past the limit is kept; the rest is drained), or before reading when
+ * `content-length` already says so. An absent body is empty.
+ */
+export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
+  if (Number(req.headers.get('content-length') ?? '0') > limit) {
+    await discardBody(req);
+    throw tooLarge('request body', limit);
+  }
+  if (req.body === null) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await drain(reader, total);
+      throw tooLarge('request body', limit);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** Reads and drops the body of a request answered without reading it (see DRAIN_BYTES). */
+export async function discardBody(req: Request): Promise<void> {
+  // A body already read, or handed on to another Request, is not this handler's to drop.
+  if (req.body === null || req.bodyUsed || req.body.locked) return;
+  await drain(req.body.getReader(), 0);
+}
+
+/** Reads `reader` to its end, dropping the bytes; cancels it past DRAIN_BYTES in all (`read`: bytes already read). */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, read: number): Promise<void> {
+  try {
+    while (read <= DRAIN_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away; there is no one to answer.
+  }
+}
+
+/** UTF-8 text of a body or message; INVALID_ARGUMENT when the bytes are not valid UTF-8 (JSON must be, RFC 8259). */
+export function utf8Text(bytes: Uint8Array, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DoSQLError('INVALID_ARGUMENT', `worker: ${what} is not valid UTF-8`);
+  }
+}
+
+/** Parses JSON text that must be an object; INVALID_ARGUMENT (400) naming `what` otherwise. */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (e) {
-    throw new DoSQLError('INVALID_ARGUMENT', `worker: malformed JSON body: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DoSQLError('INVALID_ARGUMENT', `worker: malformed JSON ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new DoSQLError('INVALID_ARGUMENT', 'worker: the JSON body must be an object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new DoSQLError('INVALID_ARGUMENT', `worker: a JSON ${what} must be an object`);
   return body as Record<string, unknown>;
+}
+
+/** The request's JSON object body (an empty body is `{}`); INVALID_ARGUMENT (400) when malformed, 413 when over MAX_BODY_BYTES. */
+export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+  const text = utf8Text(await readBody(req), 'request body');
+  if (text.trim() === '') return {};
+  return parseJsonObject(text, 'body');
+}
+
+/**
+ * One percent-encoded path segment (a database, branch or snapshot name), decoded;
+ * INVALID_ARGUMENT (400) for malformed encoding (`%ff`, a cut-off `%E0%A4%A`) instead of
+ * decodeURIComponent's URIError.
+ */
+export function decodePathSegment(segment: string, what: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DoSQLError('INVALID_ARGUMENT', `worker: malformed percent-encoding in the ${what} ${JSON.stringify(segment)}`, { details: { segment } });
+  }
 }
 
 /** Parameters from the wire (positional array or named object of wire values). */
@@ -85,7 +187,8 @@ export function decodeParams(v: unknown): BindParams | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v.map((x) => decodeValue(x) as BindValue);
   if (typeof v === 'object') {
-    const out: Record<string, BindValue> = {};
+    // No prototype: a parameter named `__proto__` stays a parameter.
+    const out = Object.create(null) as Record<string, BindValue>;
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = decodeValue(x);
     return out;
   }
@@ -133,7 +236,8 @@ export function encodeResult(r: StatementResult, options: { bigints: boolean; ob
   return {
     ...base,
     rows: r.rows.map((row) => {
-      const o: Record<string, WireValue> = {};
+      // No prototype: a column named `__proto__` is kept like any other.
+      const o = Object.create(null) as Record<string, WireValue>;
       for (let j = 0; j < cols.length; j++) o[cols[j]!] = encodeValue(row[j]!, options.bigints);
       return o;
     }),

@@ -8,7 +8,7 @@ import type { Env } from './cf-types.js';
 import { checkDatabaseName } from './config.js';
 import { corsHeaders, preflight, withCors } from './cors.js';
 import { DATABASE_HEADER } from './do-sql.js';
-import { errorResponse, json } from './http-wire.js';
+import { decodePathSegment, discardBody, errorResponse, json } from './http-wire.js';
 
 export { DoSQL } from './do-sql.js';
 
@@ -23,7 +23,7 @@ async function route(req: Request, env: Env): Promise<Response> {
     return errorResponse(e, { 'www-authenticate': 'Bearer realm="dosql"' });
   }
   try {
-    const name = decodeURIComponent(m[1]!);
+    const name = decodePathSegment(m[1]!, 'database name');
     checkDatabaseName(name);
     const headers = new Headers(req.headers);
     headers.set(DATABASE_HEADER, name);
@@ -38,6 +38,9 @@ export default {
   async fetch(req: Request, env: Env): Promise<Response> {
     const cors = corsHeaders(req, env.DOSQL_CORS_ORIGINS);
     if (req.method === 'OPTIONS') return cors ? preflight(cors) : new Response(null, { status: 204 });
-    return withCors(await route(req, env), cors);
+    const res = await route(req, env);
+    // A request refused here still holds its unread body (a forwarded one gave it to the object).
+    await discardBody(req);
+    return withCors(res, cors);
   },
 };

@@ -14,7 +14,7 @@
 import { DoSQLError } from '../errors.js';
 import { encodeValue } from '../client/wire.js';
 import { toTimePoint, type DatabaseHost } from './database-host.js';
-import { decodeParams, encodeResult, optBool, optString, reqString, wireError } from './http-wire.js';
+import { decodeParams, encodeResult, MAX_BODY_BYTES, optBool, optString, parseJsonObject, reqString, tooLarge, utf8Text, wireError } from './http-wire.js';
 import type { WorkerWebSocket } from './cf-types.js';
 
 /** Rows per `rows` message. */
@@ -90,14 +90,29 @@ export async function handleSocketMessage(host: DatabaseHost, ws: WorkerWebSocke
   }
 }
 
+/**
+ * A message as a JSON object: text, or UTF-8 bytes (invalid UTF-8 is INVALID_ARGUMENT). Over
+ * MAX_BODY_BYTES (UTF-8 bytes) it is refused with 413 before parsing, as an HTTP body is.
+ */
 function parseMessage(data: string | ArrayBuffer): Record<string, unknown> {
-  const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch (e) {
-    throw new DoSQLError('INVALID_ARGUMENT', `worker: malformed JSON message: ${e instanceof Error ? e.message : String(e)}`);
+  // A string short enough that even 3 bytes per code unit fit needs no counting.
+  const bytes = typeof data !== 'string' ? data.byteLength : data.length * 3 <= MAX_BODY_BYTES ? 0 : utf8Length(data);
+  if (bytes > MAX_BODY_BYTES) throw tooLarge('message', MAX_BODY_BYTES);
+  const text = typeof data === 'string' ? data : utf8Text(new Uint8Array(data), 'message');
+  return parseJsonObject(text, 'message');
+}
+
+/** UTF-8 length of `s`, without encoding it (a lone surrogate counts 3, as TextEncoder writes U+FFFD). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
   }
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new DoSQLError('INVALID_ARGUMENT', 'worker: a message must be a JSON object');
-  return m as Record<string, unknown>;
+  return n;
 }

@@ -3,21 +3,21 @@
 // hand to other engines, e.g. DuckDB `iceberg_scan('<location>')` or Spark/Trino with a
 // Hadoop catalog over the warehouse folder.
 import { DoSQLError } from '../../errors.js';
-import { choiceOpt, parseCommand, stringOpt } from '../args.js';
+import { boolOpt, choiceOpt, parseCommand, stringOpt } from '../args.js';
 import { formatText, recordsResult } from '../format.js';
 import { println, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { tableColumns, tableNames } from '../schema-info.js';
 import { USAGE } from '../usage.js';
 
 export async function icebergCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parseCommand('iceberg', argv, { table: { type: 'string' }, format: { type: 'string', short: 'f' } }, { min: 1, max: 1 });
+  const p = parseCommand('iceberg', argv, { table: { type: 'string' }, format: { type: 'string', short: 'f' }, ...TAKE_OVER_OPTION }, { min: 1, max: 1 });
   if (p.values.help) {
     println(io.stdout, USAGE.iceberg);
     return 0;
   }
   const format = choiceOpt('iceberg', p, 'format', ['table', 'json', 'csv'] as const, 'table');
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
   try {
     const only = stringOpt(p, 'table');
     if (only !== undefined && tableColumns(db, only) === undefined) throw new DoSQLError('NOT_FOUND', `iceberg: no such table: ${only}`, { details: { table: only } });

@@ -13,7 +13,7 @@ import { boolOpt, choiceOpt, intOpt, parseCommand, stringOpt } from '../args.js'
 import { createTableSql, quoteIdent } from '../infer-schema.js';
 import { formatFromName, IMPORT_FORMATS, openCsv, openJson, type ImportFormat, type ImportSource } from '../import-source.js';
 import { println, usageError, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { openParquet } from '../parquet-source.js';
 import { count, progressBar, seconds } from '../progress.js';
 import { tableColumns } from '../schema-info.js';
@@ -29,6 +29,7 @@ const OPTIONS = {
   'no-header': { type: 'boolean' },
   batch: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  ...TAKE_OVER_OPTION,
 } as const;
 
 /** Imports of at least this many rows end with a flush. */
@@ -113,7 +114,7 @@ export async function importCommand(argv: readonly string[], io: CliIO): Promise
   const header = !boolOpt(p, 'no-header');
 
   const source = await openSource(file, format, delimiterArg(stringOpt(p, 'delimiter')), header);
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: true });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: true, takeOver: boolOpt(p, 'take-over') });
   let committed = 0;
   try {
     const existing = tableColumns(db, table);

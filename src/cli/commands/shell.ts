@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DoSQLError } from '../../errors.js';
 import type { Database } from '../../sql/api/database.js';
-import { parseCommand, stringOpt } from '../args.js';
+import { boolOpt, parseCommand, stringOpt } from '../args.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format.js';
 import { isTTY, println, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { seconds } from '../progress.js';
 import { executeStatement, printOutcome } from '../run-sql.js';
 import { schemaEntries } from '../schema-info.js';
@@ -87,12 +87,12 @@ function report(e: unknown, io: CliIO): void {
 }
 
 export async function shellCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parseCommand('shell', argv, { branch: { type: 'string' } }, { min: 1, max: 1 });
+  const p = parseCommand('shell', argv, { branch: { type: 'string' }, ...TAKE_OVER_OPTION }, { min: 1, max: 1 });
   if (p.values.help) {
     println(io.stdout, USAGE.shell);
     return 0;
   }
-  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: true });
+  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: true, takeOver: boolOpt(p, 'take-over') });
   const interactive = isTTY(io.stdin);
   const historyFile = join(io.home, '.dosql_history');
   const state: ShellState = { timing: false, format: 'table' };

@@ -5,7 +5,7 @@ import { DoSQLError } from '../../errors.js';
 import { boolOpt, choiceOpt, parseCommand, stringOpt, type ParsedCommand } from '../args.js';
 import { formatText, recordsResult } from '../format.js';
 import { println, usageError, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { USAGE } from '../usage.js';
 
 const when = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
@@ -15,7 +15,7 @@ function formatOf(command: string, p: ParsedCommand): 'table' | 'json' | 'csv' {
 }
 
 export async function snapshotsCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parseCommand('snapshots', argv, { format: { type: 'string', short: 'f' }, create: { type: 'boolean' }, name: { type: 'string' }, delete: { type: 'string' } }, { min: 1, max: 2 });
+  const p = parseCommand('snapshots', argv, { format: { type: 'string', short: 'f' }, create: { type: 'boolean' }, name: { type: 'string' }, delete: { type: 'string' }, ...TAKE_OVER_OPTION }, { min: 1, max: 2 });
   if (p.values.help) {
     println(io.stdout, USAGE.snapshots);
     return 0;
@@ -26,7 +26,7 @@ export async function snapshotsCommand(argv: readonly string[], io: CliIO): Prom
   // `--create NAME` reads NAME as a second positional (parseArgs booleans take no value).
   if (p.positionals.length > 1 && !create) throw usageError('snapshots', `snapshots: unexpected argument ${JSON.stringify(p.positionals[1])}`);
   if (create && del !== undefined) throw usageError('snapshots', 'snapshots: --create and --delete together');
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
   try {
     if (create) {
       const s = await db.createSnapshot(p.positionals[1] ?? stringOpt(p, 'name'));
@@ -50,7 +50,7 @@ export async function branchesCommand(argv: readonly string[], io: CliIO): Promi
   const p = parseCommand(
     'branches',
     argv,
-    { format: { type: 'string', short: 'f' }, create: { type: 'string' }, from: { type: 'string' }, delete: { type: 'string' }, force: { type: 'boolean' } },
+    { format: { type: 'string', short: 'f' }, create: { type: 'string' }, from: { type: 'string' }, delete: { type: 'string' }, force: { type: 'boolean' }, ...TAKE_OVER_OPTION },
     { min: 1, max: 1 },
   );
   if (p.values.help) {
@@ -62,7 +62,7 @@ export async function branchesCommand(argv: readonly string[], io: CliIO): Promi
   const del = stringOpt(p, 'delete');
   if (create !== undefined && del !== undefined) throw usageError('branches', 'branches: --create and --delete together');
   if (stringOpt(p, 'from') !== undefined && create === undefined) throw usageError('branches', 'branches: --from goes with --create');
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
   try {
     if (create !== undefined) {
       const from = stringOpt(p, 'from');

@@ -7,7 +7,7 @@ import { createTimeTravelSession, type TimeTravelSession } from '../../sql/api/t
 import { boolOpt, choiceOpt, parseAsOf, parseCommand, stringOpt } from '../args.js';
 import { OUTPUT_FORMATS } from '../format.js';
 import { isTTY, println, usageError, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { checkArrowSingle, executeStatement, printOutcome } from '../run-sql.js';
 import { splitSql } from '../sql-split.js';
 import { USAGE } from '../usage.js';
@@ -17,6 +17,7 @@ const OPTIONS = {
   branch: { type: 'string' },
   format: { type: 'string', short: 'f' },
   create: { type: 'boolean' },
+  ...TAKE_OVER_OPTION,
 } as const;
 
 export async function sqlCommand(argv: readonly string[], io: CliIO): Promise<number> {
@@ -34,7 +35,7 @@ export async function sqlCommand(argv: readonly string[], io: CliIO): Promise<nu
   checkArrowSingle(statements, format);
   if (format === 'arrow' && isTTY(io.stdout)) throw usageError('sql', 'sql: --format arrow writes binary; redirect stdout to a file or a pipe');
 
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: boolOpt(p, 'create') });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: boolOpt(p, 'create'), takeOver: boolOpt(p, 'take-over') });
   let session: TimeTravelSession | undefined;
   try {
     const branch = stringOpt(p, 'branch');

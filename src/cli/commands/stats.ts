@@ -1,6 +1,7 @@
 // dosql stats <db> [--format table|json]: the LSM tree level by level (runs, files, bytes,
 // entries, compaction score), amplification, WAL and memtable, history (LSNs, retention
-// horizon, snapshots, branches) and the cold tier (Iceberg snapshots per table, bytes).
+// horizon, snapshots, branches) and the cold tier (columnar runs, Iceberg snapshots per
+// table, bytes).
 //
 // Counters the engine keeps since it opened (write amplification, cache hits) are not
 // shown: this process has just opened the database, so they would read zero.
@@ -8,10 +9,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineStats } from '../../lsm/engine-types.js';
-import { choiceOpt, parseCommand } from '../args.js';
+import { boolOpt, choiceOpt, parseCommand } from '../args.js';
 import { formatTable, recordsResult } from '../format.js';
 import { println, type CliIO } from '../io.js';
-import { openDatabase } from '../open-db.js';
+import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
 import { bytes, count } from '../progress.js';
 import { tableNames } from '../schema-info.js';
 import { USAGE } from '../usage.js';
@@ -49,13 +50,13 @@ export interface ColdTable {
 }
 
 export async function statsCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parseCommand('stats', argv, { format: { type: 'string', short: 'f' } }, { min: 1, max: 1 });
+  const p = parseCommand('stats', argv, { format: { type: 'string', short: 'f' }, ...TAKE_OVER_OPTION }, { min: 1, max: 1 });
   if (p.values.help) {
     println(io.stdout, USAGE.stats);
     return 0;
   }
   const format = choiceOpt('stats', p, 'format', ['table', 'json'] as const, 'table');
-  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: false });
+  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
   try {
     const s = (await db.engine()).stats();
     const snapshots = await db.listSnapshots();
@@ -83,7 +84,7 @@ export async function statsCommand(argv: readonly string[], io: CliIO): Promise<
       worstReadAmplification: worstReadAmplification(s),
       snapshots: snapshots.length,
       branches: branches.length,
-      cold: { warehouse, bytes: coldBytes, tables: cold },
+      cold: { runs: { files: s.cold.files, bytes: s.cold.bytes, rows: s.cold.rows }, warehouse, bytes: coldBytes, tables: cold },
     };
     if (format === 'json') {
       println(io.stdout, JSON.stringify(summary, null, 2));
@@ -106,7 +107,8 @@ export async function statsCommand(argv: readonly string[], io: CliIO): Promise<
       ),
     );
     println(out);
-    println(out, `cold tier     ${warehouse}${coldBytes === null ? '' : ` (${bytes(coldBytes)})`}`);
+    println(out, `cold tier     ${count(s.cold.files)} columnar run${s.cold.files === 1 ? '' : 's'}, ${bytes(s.cold.bytes)}, ${count(s.cold.rows)} row versions`);
+    println(out, `warehouse     ${warehouse}${coldBytes === null ? '' : ` (${bytes(coldBytes)})`}`);
     if (cold.some((c) => c.snapshots > 0)) {
       out.write(formatTable(recordsResult(['table', 'snapshots', 'latest LSN', 'location'], cold.map((c) => ({ table: c.table, snapshots: c.snapshots, 'latest LSN': c.latestLsn, location: c.location })))));
     } else println(out, '              no table published yet (dosql compact <db> --cold)');
