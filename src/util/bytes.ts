@@ -63,7 +63,8 @@ export function fromHex(s: string): Uint8Array {
 }
 
 export const utf8Encoder = new TextEncoder();
-export const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: a leading U+FEFF is part of the data (stored TEXT, keys, names), never a byte-order mark to drop.
+export const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** A Map key for bytes: one UTF-16 unit per byte (equal strings iff equal bytes; same order as memcmp). */
 export function byteString(b: Uint8Array): string {

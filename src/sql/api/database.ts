@@ -11,6 +11,7 @@ import { WriteBatch } from '../../lsm/write-batch.js';
 import { encodeTablePrefix, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import { Mutex } from '../../util/async.js';
 import { identityJson } from '../../util/json.js';
+import { assignableKeys, setOwn } from '../../util/record.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { ExecEnv, type Row, type SessionInfo } from '../execution/env.js';
 import type { ParsedStatement } from '../parser/ast.js';
@@ -989,10 +990,13 @@ function jsRowid(r: bigint): number | bigint {
 
 export function rowsToObjects(columns: readonly string[], rows: readonly Row[], safe: boolean): Record<string, JsValue>[] {
   const out: Record<string, JsValue>[] = new Array(rows.length);
+  // Any column name is kept, `__proto__` included (src/util/record.ts).
+  const assignable = assignableKeys(columns);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     const o: Record<string, JsValue> = {};
-    for (let j = 0; j < columns.length; j++) o[columns[j]!] = toJsValue(r[j]!, safe);
+    if (assignable) for (let j = 0; j < columns.length; j++) o[columns[j]!] = toJsValue(r[j]!, safe);
+    else for (let j = 0; j < columns.length; j++) setOwn(o, columns[j]!, toJsValue(r[j]!, safe));
     out[i] = o;
   }
   return out;
