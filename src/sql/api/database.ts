@@ -47,7 +47,8 @@ import { columnCache, type ColdSource } from '../execution/columnar-aggregate-op
 import { COLD_RUN_PREFIX } from '../../compaction/cold-compaction-job.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
-import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
+import { toJsValue, type BindParams, type JsValue } from './values.js';
+import { bindParams, checkSql, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
 import { Statement } from './statement.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
@@ -140,6 +141,7 @@ export class Database {
 
   /** @internal Parses (cached) one statement. */
   prepared(sql: string): Prepared {
+    checkSql(sql);
     let p = this.cache.get(sql);
     if (!p) {
       p = { parsed: parseOne(sql), sql };
@@ -172,9 +174,17 @@ export class Database {
     return { changes: r.changes, lastInsertRowId: jsRowid(this.info.lastInsertRowId), lsn: r.lsn };
   }
 
-  /** Runs every statement in `sql` (no parameters, results discarded). */
+  /**
+   * Runs every statement in `sql`, a script (as SQLite's sqlite3_exec and better-sqlite3's
+   * exec): results are discarded and nothing is bound, so a parameter in the script reads NULL.
+   * Parameters passed anyway throw INVALID_ARGUMENT rather than being ignored: bind values with
+   * run() or query(), one statement at a time.
+   */
   async exec(sql: string): Promise<void> {
-    for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, undefined);
+    // eslint-disable-next-line prefer-rest-params -- JavaScript callers may pass what the type forbids
+    refuseScriptParams(arguments[1]);
+    checkSql(sql);
+    for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
   }
 
   /**
@@ -182,7 +192,7 @@ export class Database {
    * session lock, no commit, synchronous when the rows are in memory. Returns undefined
    * when the statement must take the general path.
    */
-  tryRead(p: Prepared, params: BindParams | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+  tryRead(p: Prepared, params: BindParams | StatementArgs | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.engineRef;
     if (!engine || this.closed || this.session.txn || this.sessionLock.locked || p.parsed.statement.kind !== 'select') return undefined;
     const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
@@ -234,7 +244,7 @@ export class Database {
   }
 
   /** @internal Executes a prepared statement in the handle's session. */
-  async execPrepared(p: Prepared, params: BindParams | undefined, txn?: Transaction): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     const engine = await this.eng();
     const values = bindParams(p.parsed, params);
     if (txn) return this.runIn(engine, txn, p, values, false);
@@ -945,7 +955,7 @@ export class TransactionHandle {
     private readonly txn: Transaction,
   ) {}
 
-  private async execute(p: Prepared, params: BindParams | undefined): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  private async execute(p: Prepared, params: BindParams | StatementArgs | undefined): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     if (this.done) throw new DoSQLError('SQL_ERROR', 'sql: transaction already finished');
     const k = p.parsed.statement.kind;
     if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release') {
@@ -973,9 +983,12 @@ export class TransactionHandle {
     return { changes: r.changes, lastInsertRowId: jsRowid(r.lastInsertRowId ?? 0n) };
   }
 
-  /** Runs every statement in `sql`. */
+  /** Runs every statement in `sql`, binding nothing (see Database.exec). */
   async exec(sql: string): Promise<void> {
-    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, undefined);
+    // eslint-disable-next-line prefer-rest-params -- JavaScript callers may pass what the type forbids
+    refuseScriptParams(arguments[1]);
+    checkSql(sql);
+    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
   }
 }
 
