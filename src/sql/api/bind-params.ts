@@ -41,7 +41,7 @@ function isPlainObject(v: object): boolean {
 
 /** A short description of a value for error messages. */
 export function describeValue(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return `an object (${Object.prototype.toString.call(v).slice(8, -1)})`;
   if (typeof v === 'string') return `a string`;

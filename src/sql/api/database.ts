@@ -48,7 +48,8 @@ import { COLD_RUN_PREFIX } from '../../compaction/cold-compaction-job.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { toJsValue, type BindParams, type JsValue } from './values.js';
-import { bindParams, checkSql, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
+import { bindParams, checkSql, describeValue, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
+import { argFunction, argNames, argOptions, argPointOrBranch, argString, argTimePoint, optionNumber, optionOf, optionOneOf } from './arguments.js';
 import { Statement } from './statement.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
@@ -92,6 +93,8 @@ export class Database {
   private readonly ready: Promise<LsmEngine>;
   private engineRef: LsmEngine | undefined;
   private closed = false;
+  /** Why the open failed, once it has. */
+  private openError: unknown;
   /** Serialises statements of the handle's own session. */
   private readonly sessionLock = new Mutex();
   /** The branch this handle reads and writes (main = 0). */
@@ -105,8 +108,15 @@ export class Database {
     private readonly warehouse?: Warehouse,
   ) {
     this.ready = open().then(async (engine) => {
+      // The handle counts as open only once its schema loaded: a failed load (CORRUPTION) must
+      // leave every later call answering that error, not reading a missing catalog.
+      try {
+        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
+      } catch (e) {
+        await engine.close().catch(() => undefined);
+        throw e;
+      }
       this.engineRef = engine;
-      this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
       engine.setColdCodec(
         sqlColdCodec(async () => {
           const lsn = engine.lastVisibleLsn;
@@ -117,8 +127,11 @@ export class Database {
       );
       return engine;
     });
-    // Avoid an unhandled rejection when nobody awaits an open that failed.
-    this.ready.catch(() => undefined);
+    // Avoid an unhandled rejection when nobody awaits an open that failed; keep its error for
+    // the synchronous methods (Statement.columns()).
+    this.ready.catch((e: unknown) => {
+      this.openError = e;
+    });
   }
 
   /** Resolves when the database is open (every method also waits for it). */
@@ -158,6 +171,7 @@ export class Database {
 
   /** Rows of a query as objects keyed by column name. */
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
+    argOptions(options, 'db.query()');
     const p = this.prepared(sql);
     const r = (await this.tryRead(p, params)) ?? (await this.execPrepared(p, params));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
@@ -375,6 +389,7 @@ export class Database {
 
   /** @internal The latest committed schema (requires the database to be open). */
   currentCatalog(): Catalog {
+    if (this.openError !== undefined) throw this.openError;
     if (!this.engineRef) throw new DoSQLError('INVALID_ARGUMENT', `sql: database ${this.name} is not open yet; await db.open() first`);
     return this.catalog;
   }
@@ -447,6 +462,7 @@ export class Database {
       branchId: (name) => this.branchRef(name).id,
       ancestors: (b) => (b === MAIN_BRANCH ? [] : this.ancestors(b)),
       snapshotPoint: (name) => {
+        argString(name, 'snapshot', 'a snapshot name');
         const snap = engine.manifest.snapshots.find((x) => x.name === name);
         if (!snap) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`, { details: { snapshot: name } });
         return { branch: snap.branch, lsn: snap.lsn };
@@ -458,6 +474,7 @@ export class Database {
 
   /** @internal The branch called `name` ('main' included). Throws NOT_FOUND. */
   branchRef(name: string): { id: number; name: string; parent: number | null; baseLsn: number; mergedAt?: number | null } {
+    argString(name, 'branch', 'a branch name');
     if (name === 'main') return { id: MAIN_BRANCH, name: 'main', parent: null, baseLsn: 0 };
     const r = this.engineRef!.manifest.branches.find((b) => b.name === name);
     if (!r) throw new DoSQLError('NOT_FOUND', `sql: no such branch: ${name}`, { details: { branch: name } });
@@ -472,6 +489,7 @@ export class Database {
 
   /** Resolves an API time point (lsn(), timestamp(), snapshot(), branch(), relative()) to a read point. */
   async resolve(point: TimePoint): Promise<ReadPoint> {
+    argTimePoint(point, 'db.resolve()');
     const engine = await this.eng();
     return resolvePoint(this.pointHost(engine), point);
   }
@@ -482,6 +500,9 @@ export class Database {
    * pinned against garbage collection while the branch exists.
    */
   async branch(name: string, options: { from?: string; fromLSN?: number } = {}): Promise<{ name: string; baseLsn: number }> {
+    argString(name, 'db.branch()', 'the branch name');
+    optionOf(argOptions(options, 'db.branch()'), 'from', 'string', 'db.branch()');
+    optionNumber(options, 'fromLSN', 'db.branch()', { integer: true, min: 0 });
     const engine = await this.eng();
     if (!/^[A-Za-z0-9_.\-/]+$/.test(name) || name === 'main') throw new DoSQLError('INVALID_ARGUMENT', `sql: invalid branch name ${JSON.stringify(name)}`);
     if (engine.manifest.branches.some((b) => b.name === name)) throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} already exists`);
@@ -526,6 +547,7 @@ export class Database {
 
   /** Deletes a branch (its rows become garbage). Refuses an unmerged branch unless `force`, and branches with children. */
   async deleteBranch(name: string, options: { force?: boolean } = {}): Promise<void> {
+    optionOf(argOptions(options, 'db.deleteBranch()'), 'force', 'boolean', 'db.deleteBranch()');
     const engine = await this.eng();
     const ref = this.branchRef(name);
     if (ref.id === MAIN_BRANCH) throw new DoSQLError('INVALID_ARGUMENT', 'sql: cannot delete main');
@@ -560,6 +582,7 @@ export class Database {
 
   /** Pins the current state as a named snapshot `<branch>@<n>` (or `name`), kept from garbage collection. */
   async createSnapshot(name?: string): Promise<{ name: string; lsn: number; branch: string }> {
+    if (name !== undefined && argString(name, 'db.createSnapshot()', 'the snapshot name') === '') throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.createSnapshot(): the snapshot name must not be empty');
     const engine = await this.eng();
     const branchId = this.branchIdValue;
     const bname = this.branchName(branchId);
@@ -583,6 +606,7 @@ export class Database {
   }
 
   async deleteSnapshot(name: string): Promise<void> {
+    argString(name, 'db.deleteSnapshot()', 'the snapshot name');
     const engine = await this.eng();
     if (!engine.manifest.snapshots.some((x) => x.name === name)) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`);
     await engine.editManifest((d) => {
@@ -597,6 +621,8 @@ export class Database {
    * `resolveConflict` / `completeMerge`; 'ours' / 'theirs' settle them.
    */
   async merge(source: string, options: { strategy?: MergeStrategy; message?: string } = {}): Promise<{ merged: boolean; lsn: number | null; changes: number; conflicts: MergeConflict[] }> {
+    optionOneOf(argOptions(options, 'db.merge()'), 'strategy', ['auto', 'manual', 'ours', 'theirs'], 'db.merge()');
+    optionOf(options, 'message', 'string', 'db.merge()');
     const engine = await this.eng();
     if (this.session.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot merge inside a transaction');
     const src = this.branchRef(source);
@@ -647,6 +673,9 @@ export class Database {
 
   /** Chooses the value of a conflict of the pending manual merge: a value, or 'ours' / 'theirs'. */
   resolveConflict(id: number, value: SqlValue | 'ours' | 'theirs'): void {
+    if (!(value === null || ['bigint', 'number', 'string'].includes(typeof value) || value instanceof Uint8Array)) {
+      throw new DoSQLError('INVALID_ARGUMENT', `sql: db.resolveConflict(): the value must be null, a bigint, a number, a string, a Uint8Array, 'ours' or 'theirs', got ${describeValue(value)}`);
+    }
     const p = this.pendingMerge;
     if (!p) throw new DoSQLError('SQL_ERROR', 'sql: no manual merge is pending');
     if (!p.conflicts.some((c) => c.id === id)) throw new DoSQLError('NOT_FOUND', `sql: no merge conflict ${id}`);
@@ -687,6 +716,9 @@ export class Database {
    * added, removed, and changed (before/after), by primary key.
    */
   async diff(from: TimePoint | string, to: TimePoint | string, options: { table: string }): Promise<{ added: Record<string, JsValue>[]; removed: Record<string, JsValue>[]; changed: { before: Record<string, JsValue>; after: Record<string, JsValue> }[] }> {
+    argPointOrBranch(from, 'db.diff()');
+    argPointOrBranch(to, 'db.diff()');
+    argString(argOptions(options, 'db.diff()').table, 'db.diff()', 'option table');
     const engine = await this.eng();
     const host = this.pointHost(engine);
     const point = (p: TimePoint | string): Promise<ReadPoint> => resolvePoint(host, typeof p === 'string' ? { kind: 'branch', name: p } : p);
@@ -730,6 +762,8 @@ export class Database {
    * LSN (docs/format/iceberg.md). Returns the snapshots published.
    */
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<{ published: { table: string; snapshotId: bigint; lsn: number }[] }> {
+    optionOf(argOptions(options, 'db.compact()'), 'full', 'boolean', 'db.compact()');
+    optionOneOf(options, 'tier', ['hot', 'cold'], 'db.compact()');
     const engine = await this.eng();
     if (options.tier === 'cold') await engine.compact({ tier: 'cold' });
     else await engine.compact({ full: options.full ?? false });
@@ -739,6 +773,7 @@ export class Database {
 
   /** Publishes tables (default: all) as Iceberg snapshots of their state at the current LSN. */
   async publishIceberg(tables?: readonly string[]): Promise<{ table: string; snapshotId: bigint; lsn: number }[]> {
+    argNames(tables, 'db.publishIceberg()');
     const engine = await this.eng();
     const w = this.requireWarehouse();
     const view = this.begin(engine);
@@ -788,6 +823,7 @@ export class Database {
 
   /** The Iceberg snapshots of `table`: `{ snapshotId, lsn, timestampMs, metadataPath }`. */
   async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
+    argString(table, 'db.icebergSnapshots()', 'the table name');
     await this.eng();
     return tableSnapshots(this.requireWarehouse(), table);
   }
@@ -797,6 +833,7 @@ export class Database {
    * a publish that crashed or lost a race). Run it when no publish is in flight.
    */
   async cleanupIceberg(tables?: readonly string[]): Promise<{ table: string; removed: string[] }[]> {
+    argNames(tables, 'db.cleanupIceberg()');
     await this.eng();
     const w = this.requireWarehouse();
     const names = tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
@@ -814,6 +851,10 @@ export class Database {
    * own history is unaffected: it lives in the LSM under the retention policy.
    */
   async expireIcebergSnapshots(options: { olderThanMs: number; retainLast?: number; tables?: readonly string[] }): Promise<{ table: string; expired: bigint[]; removed: string[] }[]> {
+    if (argOptions(options, 'db.expireIcebergSnapshots()').olderThanMs === undefined) throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.expireIcebergSnapshots(): option olderThanMs is required');
+    optionNumber(options, 'olderThanMs', 'db.expireIcebergSnapshots()');
+    optionNumber(options, 'retainLast', 'db.expireIcebergSnapshots()', { integer: true, min: 1 });
+    argNames(options.tables, 'db.expireIcebergSnapshots()');
     const engine = await this.eng();
     const w = this.requireWarehouse();
     const names = options.tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
@@ -900,6 +941,8 @@ export class Database {
    * `retries` allows running `fn` again.
    */
   async transaction<T>(fn: (tx: TransactionHandle) => Promise<T>, options: { retries?: number } = {}): Promise<T> {
+    argFunction(fn, 'db.transaction()', 'the callback');
+    optionNumber(argOptions(options, 'db.transaction()'), 'retries', 'db.transaction()', { integer: true, min: 0 });
     const engine = await this.eng();
     for (let attempt = 0; ; attempt++) {
       const txn = this.begin(engine);
@@ -970,6 +1013,7 @@ export class TransactionHandle {
   }
 
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
+    argOptions(options, 'tx.query()');
     const r = await this.execute(this.db.prepared(sql), params);
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
   }
