@@ -169,7 +169,11 @@ export class Database {
     return new Statement(this, this.prepared(sql));
   }
 
-  /** Rows of a query as objects keyed by column name. */
+  /**
+   * Rows of a query as objects keyed by column name (any name, `__proto__` included). `params`
+   * is an array of positional values or a plain object of named values; a missing or extra
+   * value throws INVALID_ARGUMENT naming the parameter (bind-params.ts), as better-sqlite3 does.
+   */
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
     argOptions(options, 'db.query()');
     const p = this.prepared(sql);
@@ -182,7 +186,7 @@ export class Database {
     return (await this.query<T>(sql, params, options))[0];
   }
 
-  /** Runs one statement and reports its effect. */
+  /** Runs one statement and reports its effect; parameters as for query(). */
   async run(sql: string, params?: BindParams): Promise<RunResult> {
     const r = await this.execPrepared(this.prepared(sql), params);
     return { changes: r.changes, lastInsertRowId: jsRowid(this.info.lastInsertRowId), lsn: r.lsn };
@@ -195,7 +199,7 @@ export class Database {
    * run() or query(), one statement at a time.
    */
   async exec(sql: string): Promise<void> {
-    // eslint-disable-next-line prefer-rest-params -- JavaScript callers may pass what the type forbids
+    // `arguments`: JavaScript callers may pass parameters the signature does not have.
     refuseScriptParams(arguments[1]);
     checkSql(sql);
     for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
@@ -1029,7 +1033,7 @@ export class TransactionHandle {
 
   /** Runs every statement in `sql`, binding nothing (see Database.exec). */
   async exec(sql: string): Promise<void> {
-    // eslint-disable-next-line prefer-rest-params -- JavaScript callers may pass what the type forbids
+    // `arguments`: JavaScript callers may pass parameters the signature does not have.
     refuseScriptParams(arguments[1]);
     checkSql(sql);
     for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
