@@ -149,9 +149,10 @@ function probes(db: Database): Probe[] {
     { call: 'relative(x)', run: (v) => relative(x(v)), typed: [] },
     { call: 'relative({ versionOffset: x })', run: (v) => relative({ versionOffset: x(v) }), typed: ['number'] },
     { call: 'DB(x)', run: (v) => DB(x(v), { storage: 'memory' }), typed: ['string', 'undefined'] },
-    { call: "DB('a', x)", run: (v) => DB('a', x(v)), typed: ['undefined', 'plain'] },
+    // (No default options here: they would open ./.dosql/a in the working folder.)
+    { call: "DB('a', x)", run: (v) => DB('a', x(v)), typed: ['undefined', 'plain'], skip: ['undefined', 'plain'] },
     ...(['storage', 'durability', 'memtableBytes', 'retention', 'clock', 'compaction', 'warehouse', 'hotDataMaxAge', 'coldFromLevel', 'yieldEveryOps', 'workerThreads', 'store'] as const).map(
-      (k): Probe => ({ call: `DB('a', { ${k}: x })`, run: (v) => withOption(k, v), typed: k === 'retention' ? ['undefined', 'string', 'number'] : k === 'memtableBytes' || k === 'hotDataMaxAge' || k === 'coldFromLevel' || k === 'yieldEveryOps' ? ['undefined', 'number'] : k === 'workerThreads' ? ['undefined', 'boolean'] : k === 'compaction' || k === 'warehouse' ? ['undefined', 'plain'] : ['undefined'] }),
+      (k): Probe => ({ call: `DB('a', { ${k}: x })`, run: (v) => withOption(k, v), ...(k === 'storage' ? { skip: ['undefined'] as Kind[] } : {}), typed: k === 'retention' ? ['undefined', 'string', 'number'] : k === 'memtableBytes' || k === 'hotDataMaxAge' || k === 'coldFromLevel' || k === 'yieldEveryOps' ? ['undefined', 'number'] : k === 'workerThreads' ? ['undefined', 'boolean'] : k === 'compaction' || k === 'warehouse' ? ['undefined', 'plain'] : ['undefined'] }),
     ),
     { call: "DB('a', { path: x })", run: (v) => DB('a', { path: x(v) }).query('SELECT 1'), typed: [], skip: ['string', 'undefined'] },
     { call: 'LsmEngine.open(x)', run: (v) => LsmEngine.open(x(v)), typed: [] },
