@@ -162,6 +162,13 @@ describe('Worker HTTP API in workerd', () => {
     await bad('/db/shop/query', { sql: 'INSERT INTO items VALUES (1, ?, 1, NULL)', params: ['dup'] }, 409, 'CONSTRAINT_PRIMARYKEY');
     await bad('/db/shop/query', { sql: 'INSERT INTO items (id) VALUES (99)' }, 409, 'CONSTRAINT_NOTNULL');
     await bad('/db/shop/exec', { sql: 'BEGIN' }, 400, 'SQL_ERROR');
+    // Parameters: too few are refused (never bound as NULL); a script binds none.
+    await bad('/db/shop/query', { sql: 'SELECT ?, ?', params: [1] }, 400, 'INVALID_ARGUMENT');
+    await bad('/db/shop/exec', { sql: 'INSERT INTO items (id, name) VALUES (?, ?)', params: [50, 'x'] }, 400, 'INVALID_ARGUMENT');
+    // Any column name survives the JSON objects, __proto__ included.
+    const [named] = await rows('shop', 'SELECT 1 AS "__proto__", 2 AS "constructor"');
+    expect(Object.getOwnPropertyDescriptor(named, '__proto__')?.value).toBe(1);
+    expect(Object.getOwnPropertyDescriptor(named, 'constructor')?.value).toBe(2);
     await bad('/db/shop/query', { sql: 'SELECT 1', txId: 'tx_nope' }, 404, 'NOT_FOUND');
     await bad('/db/shop/nope', {}, 404, 'NOT_FOUND');
     await bad('/db/bad%20name/query', { sql: 'SELECT 1' }, 400, 'INVALID_ARGUMENT');

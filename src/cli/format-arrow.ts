@@ -8,6 +8,7 @@
 import { Binary, Float64, Int64, Null, Table, Utf8, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import type { JsValue } from '../sql/api/values.js';
 import { valueText, type ResultSet } from './format.js';
+import { setOwn } from '../util/record.js';
 
 function columnVector(values: JsValue[]): Vector {
   let ints = 0;
@@ -45,7 +46,7 @@ export function formatArrow(r: ResultSet): Uint8Array {
   r.columns.forEach((name, i) => {
     const n = (seen.get(name) ?? 0) + 1;
     seen.set(name, n);
-    cols[n === 1 ? name : `${name}_${n}`] = columnVector(r.rows.map((row) => row[i] ?? null));
+    setOwn(cols, n === 1 ? name : `${name}_${n}`, columnVector(r.rows.map((row) => row[i] ?? null)));
   });
   return tableToIPC(new Table(cols), 'stream');
 }

@@ -3,13 +3,16 @@
 // hyparquet decodes SNAPPY, GZIP and the others it knows itself.
 import { statSync } from 'node:fs';
 import * as fzstd from 'fzstd';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { DoSQLError } from '../errors.js';
+import { utf8Decoder } from '../util/bytes.js';
 import type { BindValue } from '../sql/api/values.js';
 import { parquetCell, parquetColumnType } from './infer-schema.js';
 import type { ImportSource } from './import-source.js';
 
 const compressors = { ZSTD: (input: Uint8Array, n: number): Uint8Array => fzstd.decompress(input, new Uint8Array(n)) };
+/** Strings keep a leading U+FEFF (hyparquet's default decoder drops it: it is data here). */
+const parsers = { stringFromBytes: (b: Uint8Array | undefined): string | undefined => b && utf8Decoder.decode(b) };
 
 export async function openParquet(path: string): Promise<ImportSource> {
   const file = await asyncBufferFromFile(path);
@@ -36,13 +39,14 @@ export async function openParquet(path: string): Promise<ImportSource> {
       let start = 0;
       for (let g = 0; g < groups.length; g++) {
         const end = start + groups[g]!;
-        let objs: Record<string, unknown>[];
+        // Rows as arrays in column order: any column name works (objects would lose `__proto__`).
+        let raw: unknown[][] = [];
         try {
-          objs = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors })) as Record<string, unknown>[];
+          await parquetRead({ file, metadata, columns, rowStart: start, rowEnd: end, compressors, parsers, rowFormat: 'array', onComplete: (r: unknown[][]) => (raw = r) });
         } catch (e) {
           throw new DoSQLError('INVALID_ARGUMENT', `parquet: ${path}: row group ${g}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, details: { path, rowGroup: g } });
         }
-        const rows: BindValue[][] = objs.map((o) => columns.map((c, i) => parquetCell(o[c], mapped[i]!.kind)));
+        const rows: BindValue[][] = raw.map((o) => columns.map((_c, i) => parquetCell(o[i], mapped[i]!.kind)));
         start = end;
         bytes = Math.round((totalBytes * start) / Math.max(1, totalRows));
         yield rows;

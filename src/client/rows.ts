@@ -1,6 +1,7 @@
 // Results from the wire as DB() returns them: objects keyed by column name, INTEGERs as number
 // unless safeIntegers (a value outside ±2^53 then fails with RANGE, exactly as DB() does).
 import { DoSQLError } from '../errors.js';
+import { assignableKeys, recordOf } from '../util/record.js';
 import { decodeValue, type WireResult } from './wire.js';
 import type { ClientValue } from './types.js';
 
@@ -14,11 +15,8 @@ export function toClientValue(v: unknown, safeIntegers: boolean): ClientValue {
 }
 
 export function rowObjects(columns: readonly string[], rows: readonly (readonly unknown[])[], safeIntegers: boolean): Record<string, ClientValue>[] {
-  return rows.map((r) => {
-    const o: Record<string, ClientValue> = {};
-    for (let j = 0; j < columns.length; j++) o[columns[j]!] = toClientValue(r[j], safeIntegers);
-    return o;
-  });
+  const assignable = assignableKeys(columns);
+  return rows.map((r) => recordOf(columns, (j) => toClientValue(r[j], safeIntegers), assignable));
 }
 
 export function lastRowId(v: WireResult['lastInsertRowId']): number | bigint {

@@ -17,6 +17,12 @@ export interface ClientTransport {
   close(): Promise<void>;
 }
 
+/** exec() binds no parameters: an array (or anything but an options object) is refused, not dropped. */
+function scriptOptions<T extends object>(o: T): T {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new DoSQLError('INVALID_ARGUMENT', 'client: exec() runs a script and binds no parameters; bind values with run() or query()');
+  return o;
+}
+
 const branchOf = (o: { branch?: string }): Record<string, unknown> => (o.branch !== undefined ? { branch: o.branch } : {});
 
 /** The client surface over `t`. Errors are the transport's DoSQLErrors (the server's codes). */
@@ -42,7 +48,7 @@ export function clientSurface(t: ClientTransport): DoSQLClient {
         const r = await send(sql, params, { txId });
         return { changes: r.changes, lastInsertRowId: lastRowId(r.lastInsertRowId) };
       },
-      exec: (sql) => t.script(sql, { txId }),
+      exec: (sql, o?: unknown) => (scriptOptions(o ?? {}), t.script(sql, { txId })),
     };
   }
 
@@ -53,7 +59,7 @@ export function clientSurface(t: ClientTransport): DoSQLClient {
       const r = await send(sql, params, branchOf(o));
       return { changes: r.changes, lastInsertRowId: lastRowId(r.lastInsertRowId), lsn: r.lsn ?? 0 };
     },
-    exec: (sql, o = {}) => t.script(sql, branchOf(o)),
+    exec: (sql, o = {}) => t.script(sql, branchOf(scriptOptions(o))),
     async transaction(fn, o = {}) {
       for (let attempt = 0; ; attempt++) {
         const txId = await t.begin(branchOf(o));

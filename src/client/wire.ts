@@ -10,6 +10,7 @@
 // every other value is the plain JSON value (null, number, string). Parameters use the
 // same encoding in the other direction. Pure functions; no runtime-specific APIs.
 import { DoSQLError, type ErrorCode } from '../errors.js';
+import { setOwn } from '../util/record.js';
 
 /** A value on the wire. */
 export type WireValue = null | number | string | { $bigint: string } | { $blob: string } | { $real: string };
@@ -58,7 +59,7 @@ export function encodeParams(params: readonly WireJsValue[] | Readonly<Record<st
   if (params === undefined) return undefined;
   if (Array.isArray(params)) return params.map((p) => encodeValue(p as WireJsValue, true));
   const out: Record<string, WireValue> = {};
-  for (const [k, v] of Object.entries(params)) out[k] = encodeValue(v, true);
+  for (const [k, v] of Object.entries(params)) setOwn(out, k, encodeValue(v, true));
   return out;
 }
 

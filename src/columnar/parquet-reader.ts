@@ -4,6 +4,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnData, type Compressors, type FileMetaData } from 'hyparquet';
 import { DoSQLError, asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { utf8Decoder } from '../util/bytes.js';
 import { describeParquet, RAW_BYTES_PARSERS, type FileStats, type ParquetColumnInfo } from './parquet-stats.js';
 import { selectRowGroups, type StatsPredicate } from './row-group-pruning.js';
 import type { ColumnValue } from './schema.js';
@@ -181,6 +182,9 @@ export function registerZstdDecoder(decode: (input: Uint8Array) => Uint8Array): 
   };
 }
 
+/** STRING values decoded keeping a leading U+FEFF (hyparquet's default decoder drops it). */
+const TEXT_PARSERS = { stringFromBytes: (b: Uint8Array | undefined): string | undefined => b && utf8Decoder.decode(b) };
+
 async function readGroup(file: OpenedParquet, columns: string[], rowStart: number, rowCount: number): Promise<Map<string, unknown[]>> {
   const out = new Map(columns.map((c) => [c, new Array<unknown>(rowCount)] as const));
   const rowEnd = rowStart + rowCount;
@@ -200,6 +204,7 @@ async function readGroup(file: OpenedParquet, columns: string[], rowStart: numbe
       rowStart,
       rowEnd,
       compressors: COMPRESSORS,
+      parsers: TEXT_PARSERS,
       utf8: false,
       onChunk: take,
     });

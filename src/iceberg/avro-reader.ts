@@ -38,7 +38,8 @@ export interface AvroContainer {
   records: AvroDecoded[];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a string value (a path, a name) that starts with U+FEFF keeps it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Cursor {
   pos = 0;

@@ -89,7 +89,7 @@ export function decodeBound(type: IcebergPrimitiveType, bytes: Uint8Array): Boun
       need(8);
       return dv.getFloat64(0, true);
     case 'string':
-      return new TextDecoder().decode(bytes);
+      return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     case 'binary':
       return bytes.slice();
     default:

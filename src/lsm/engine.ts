@@ -217,6 +217,7 @@ export class LsmEngine {
    * `INVALID_ARGUMENT` for bad options.
    */
   static async open(options: EngineOptions): Promise<LsmEngine> {
+    if (typeof (options as Partial<EngineOptions> | null)?.store?.get !== 'function') throw new DoSQLError('INVALID_ARGUMENT', 'engine: open() needs options with an ObjectStore as store');
     resolveCompactionOptions(options.compaction);
     parseRetention(options.retention);
     await ensureCodec(options.compression ?? DEFAULTS.compression);

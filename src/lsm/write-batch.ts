@@ -91,7 +91,7 @@ export class WriteBatch {
   }
 
   private key(table: number, key: KeyTuple): Uint8Array {
-    if (!Number.isInteger(table) || table < 0 || table > 0xffffffff) throw new DoSQLError('INVALID_ARGUMENT', `write: bad table id ${table}`);
+    if (!Number.isInteger(table) || table < 0 || table > 0xffffffff) throw new DoSQLError('INVALID_ARGUMENT', `write: bad table id ${typeof table === 'number' ? table : `of type ${typeof table}`}`);
     if (!Array.isArray(key)) throw new DoSQLError('INVALID_ARGUMENT', 'write: key must be an array (a tuple of key values)');
     const uk = encodeUserKey(this.branch, table, key);
     if (uk.length > MAX_KEY_BYTES) throw new DoSQLError('INVALID_ARGUMENT', `write: key of ${uk.length} bytes exceeds ${MAX_KEY_BYTES}`);

@@ -78,7 +78,9 @@ export class MvccIterator {
     }
     if (this.reverse) return this.find();
     // Forward: step past the versions of the entry we returned.
-    return this.skipUserKey(this.current!.userKey, 0);
+    const p = this.skipVersions(this.current!.userKey, 0);
+    if (p) return p.then(() => this.findNext());
+    return this.findNext();
   }
 
   close(): void {
@@ -116,8 +118,11 @@ export class MvccIterator {
           this.current = { userKey: k.slice(0, ukLen), value: inner.value(), lsn };
           return;
         }
-        // Tombstone: the key is absent at asOf; skip its older versions.
-        return this.skipUserKey(k.slice(0, ukLen), 0);
+        // Tombstone: the key is absent at asOf; skip its older versions. A loop, not a call
+        // back into findNext: a run of thousands of deleted keys must not grow the stack.
+        const p = this.skipVersions(k.slice(0, ukLen), 0);
+        if (p) return p.then(() => this.findNext());
+        continue;
       }
       // Newer than asOf. A few steps are cheaper than a seek; after that, seek straight
       // to the version visible at asOf.
@@ -135,13 +140,13 @@ export class MvccIterator {
     }
   }
 
-  /** Advances the inner iterator past every version of `uk`, then continues `findNext`. */
-  private skipUserKey(uk: Uint8Array, stepped: number): MaybePromise {
+  /** Advances the inner iterator past every version of `uk` (to the next user key, or the end). */
+  private skipVersions(uk: Uint8Array, stepped: number): MaybePromise {
     const inner = this.inner;
     for (;;) {
-      if (!inner.valid()) return this.finish();
+      if (!inner.valid()) return;
       const k = inner.key();
-      if (k.length - TRAILER_SIZE !== uk.length || compareRange(k, 0, uk.length, uk, 0, uk.length) !== 0) return this.findNext();
+      if (k.length - TRAILER_SIZE !== uk.length || compareRange(k, 0, uk.length, uk, 0, uk.length) !== 0) return;
       let p: MaybePromise;
       if (stepped >= SKIP_BEFORE_RESEEK) {
         // Past the oldest possible version of uk: the trailer of LSN 0 (all 0xFF) sorts last.
@@ -156,7 +161,7 @@ export class MvccIterator {
       }
       if (p) {
         const s = stepped;
-        return p.then(() => this.skipUserKey(uk, s));
+        return p.then(() => this.skipVersions(uk, s));
       }
     }
   }

@@ -2,8 +2,8 @@
 // tiers in local folders), or in memory for tests. Flushes and compactions run on worker
 // threads when the data is in a folder, and a handle that has a folder open holds its writer
 // lease (writer-lease.ts) until it closes, so tools can see that a live process has it open.
-import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { initParquet, registerZstdDecoder } from '../columnar/index.js';
@@ -19,6 +19,8 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
+import { isPlainObject, optionNumber, optionOf, optionOneOf } from '../sql/api/arguments.js';
+import { describeValue } from '../sql/api/bind-params.js';
 
 export interface DBOptions {
   /** Folder holding the database (default `./.dosql/<name>`). */
@@ -75,20 +77,79 @@ function ensureZstd(): Promise<void> {
   return zstdLoaded;
 }
 
+/** A file name's limit on the file systems Node runs on (NAME_MAX). */
+const NAME_MAX_BYTES = 255;
+
+function invalidOption(what: string): DoSQLError {
+  return new DoSQLError('INVALID_ARGUMENT', `sql: DB(): ${what}`);
+}
+
+/** Checks the arguments of DB() (JavaScript callers can pass anything): INVALID_ARGUMENT naming the problem. */
+function checkArguments(name: unknown, options: unknown): void {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(name) || name === '.' || name === '..') {
+    throw invalidOption(`the database name must use letters, digits, '_', '-' or '.' (it names a folder), got ${typeof name === 'string' ? JSON.stringify(name.slice(0, 80)) : describeValue(name)}`);
+  }
+  if (name.length > NAME_MAX_BYTES) throw invalidOption(`the database name is ${name.length} bytes; a folder name holds at most ${NAME_MAX_BYTES}`);
+  if (!isPlainObject(options)) throw invalidOption(`options must be a plain object, got ${describeValue(options)}`);
+  const o = options as DBOptions;
+  optionOneOf(o, 'storage', ['fs', 'memory'], 'DB()');
+  optionOneOf(o, 'durability', ['full', 'normal', 'off'], 'DB()');
+  optionOf(o, 'workerThreads', 'boolean', 'DB()');
+  optionNumber(o, 'memtableBytes', 'DB()', { integer: true, min: 1 });
+  optionNumber(o, 'yieldEveryOps', 'DB()', { integer: true, min: 1 });
+  optionNumber(o, 'hotDataMaxAge', 'DB()', { min: 0 });
+  optionNumber(o, 'coldFromLevel', 'DB()', { integer: true, min: 0 });
+  for (const k of ['compaction', 'warehouse'] as const) if (o[k] !== undefined && !isPlainObject(o[k])) throw invalidOption(`option ${k} must be a plain object, got ${describeValue(o[k])}`);
+  if (o.clock !== undefined && typeof (o.clock as { now?: unknown } | null)?.now !== 'function') throw invalidOption(`option clock must have a now() method, got ${describeValue(o.clock)}`);
+  if (o.store !== undefined && (o.store === null || typeof o.store !== 'object' || typeof o.store.get !== 'function' || typeof o.store.put !== 'function')) {
+    throw invalidOption(`option store must be an ObjectStore, got ${describeValue(o.store)}`);
+  }
+  if (o.retention !== undefined && typeof o.retention !== 'string' && typeof o.retention !== 'number') {
+    throw invalidOption(`option retention must be a duration text ('7d', 'forever') or a count of LSNs, got ${describeValue(o.retention)}`);
+  }
+  if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalidOption(`option path must be a non-empty string, got ${describeValue(o.path)}`);
+}
+
+/**
+ * A folder for a database: a string without NUL whose components fit NAME_MAX, and either
+ * absent (it is created) or a directory; the first existing ancestor must be a directory.
+ */
+function checkFolder(p: string): void {
+  if (p.includes('\0')) throw invalidOption(`option path must not contain a NUL character, got ${JSON.stringify(p.slice(0, 200))}`);
+  const abs = resolve(p);
+  const long = abs.split(sep).find((c) => Buffer.byteLength(c) > NAME_MAX_BYTES);
+  if (long !== undefined) throw invalidOption(`option path has a component of ${Buffer.byteLength(long)} bytes (at most ${NAME_MAX_BYTES}): ${JSON.stringify(long.slice(0, 40))}...`);
+  for (let dir = abs; ; dir = dirname(dir)) {
+    let st: Stats | undefined;
+    try {
+      st = statSync(dir);
+    } catch {
+      st = undefined;
+    }
+    if (st) {
+      if (!st.isDirectory()) throw invalidOption(`option path ${JSON.stringify(p)}: ${dir} exists and is not a folder`);
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
 /**
  * Opens (lazily: every method waits for the open) the database `name`.
- * Throws INVALID_ARGUMENT for a bad name; open failures (a locked or corrupt database)
- * surface from the first call.
+ * Throws INVALID_ARGUMENT for a bad name or option (a path that is a file, too long, or holds
+ * NUL; an unknown storage or durability); open failures (a locked or corrupt database) surface
+ * from the first call, and every later call answers the same error.
  */
 export function DB(name = 'default', options: DBOptions = {}): Database {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name) || name === '.' || name === '..') {
-    throw new DoSQLError('INVALID_ARGUMENT', `sql: database name must use letters, digits, '_', '-' or '.', got ${JSON.stringify(name)}`);
-  }
+  checkArguments(name, options);
   let store: ObjectStore;
   const folder = resolve(options.path ?? `.dosql/${name}`);
   if (options.store) store = options.store;
   else if (options.storage === 'memory') store = new MemoryObjectStore();
-  else store = new FsObjectStore(folder);
+  else {
+    checkFolder(options.path ?? folder);
+    store = new FsObjectStore(folder);
+  }
   const w = options.warehouse ?? {};
   const prefix = w.prefix ?? 'cold/warehouse';
   const onDisk = !options.store && options.storage !== 'memory' && !w.store;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
-import { DoSQLError } from '../errors.js';
+import { DoSQLError, asIoError } from '../errors.js';
 import {
   checkKey,
   type AppendableObject,
@@ -64,12 +64,24 @@ export class FsObjectStore implements ObjectStore {
     readonly root: string,
     options: FsObjectStoreOptions = {},
   ) {
+    if (typeof root !== 'string' || root === '' || root.includes('\0')) {
+      throw new DoSQLError('INVALID_ARGUMENT', `storage: the folder of an FsObjectStore must be a non-empty string without NUL, got ${typeof root === 'string' ? JSON.stringify(root.slice(0, 200)) : typeof root}`);
+    }
     this.name = `fs:${root}`;
     this.fsync = options.fsync ?? true;
     this.fsyncEnabled = this.fsync;
     this.maxOpen = options.maxOpenFiles ?? 512;
     this.internalDir = path.join(root, FS_INTERNAL_DIR);
-    fs.mkdirSync(path.join(this.internalDir, 'locks'), { recursive: true });
+    try {
+      fs.mkdirSync(path.join(this.internalDir, 'locks'), { recursive: true });
+    } catch (e) {
+      // A path that cannot be a folder is the caller's mistake; anything else is the file system's.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'EEXIST') {
+        throw new DoSQLError('INVALID_ARGUMENT', `storage: cannot use ${root} as a folder: ${(e as Error).message}`, { cause: e, details: { path: root } });
+      }
+      throw asIoError('storage', 'mkdir', root, e);
+    }
   }
 
   private readonly internalDir: string;

@@ -485,12 +485,12 @@ describe.each(factories)('ObjectStore conformance: $name', ({ make }) => {
     const invalid = ['', '/a', '/', 'a/', 'a//b', '..', 'a/../b', '../escape', '.', 'a/./b'];
 
     it.each(invalid)('rejects the invalid key %j in every keyed operation', async (key) => {
-      await expect(store.get(key)).rejects.toThrow(TypeError);
-      await expect(store.head(key)).rejects.toThrow(TypeError);
-      await expect(store.put(key, bytes(1))).rejects.toThrow(TypeError);
-      await expect(store.put(key, bytes(1), { condition: { ifNoneMatch: '*' } })).rejects.toThrow(TypeError);
-      await expect(store.delete(key)).rejects.toThrow(TypeError);
-      await expect(store.openAppendable(key)).rejects.toThrow(TypeError);
+      await expect(store.get(key)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(store.head(key)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(store.put(key, bytes(1))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(store.put(key, bytes(1), { condition: { ifNoneMatch: '*' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(store.delete(key)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(store.openAppendable(key)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
       expect(await store.list('')).toEqual([]);
     });
 

@@ -1,3 +1,5 @@
+import { DoSQLError } from '../errors.js';
+
 /**
  * The storage contract every tier is written against: an object store in the shape of
  * R2 / S3 (whole-object put, ranged get, conditional put, list by prefix, delete), plus
@@ -100,9 +102,17 @@ export interface AppendableObject {
   close(): Promise<void>;
 }
 
+/** A payload is bytes or a list of byte chunks: anything else is INVALID_ARGUMENT. */
+function checkPayload(data: unknown): void {
+  if (!Array.isArray(data) || !data.every((c) => c instanceof Uint8Array)) {
+    throw new DoSQLError('INVALID_ARGUMENT', `storage: a payload must be a Uint8Array or an array of them, got ${data === null ? 'null' : Array.isArray(data) ? 'an array of other values' : typeof data}`);
+  }
+}
+
 /** Total byte length of a put/append payload. */
 export function payloadLength(data: Uint8Array | readonly Uint8Array[]): number {
   if (data instanceof Uint8Array) return data.length;
+  checkPayload(data);
   let n = 0;
   for (const c of data) n += c.length;
   return n;
@@ -111,6 +121,7 @@ export function payloadLength(data: Uint8Array | readonly Uint8Array[]): number 
 /** The payload as one contiguous array (copies only when given chunks). */
 export function payloadBytes(data: Uint8Array | readonly Uint8Array[]): Uint8Array {
   if (data instanceof Uint8Array) return data;
+  checkPayload(data);
   if (data.length === 1) return data[0]!;
   const out = new Uint8Array(payloadLength(data));
   let off = 0;
@@ -121,9 +132,10 @@ export function payloadBytes(data: Uint8Array | readonly Uint8Array[]): Uint8Arr
   return out;
 }
 
-/** Validates an object key: non-empty, no leading slash, no `..` or empty segments. */
+/** Validates an object key: a non-empty string, no leading slash, no `..` or empty segments. Throws INVALID_ARGUMENT. */
 export function checkKey(key: string): void {
+  if (typeof key !== 'string') throw new DoSQLError('INVALID_ARGUMENT', `storage: an object key must be a string, got ${key === null ? 'null' : typeof key}`);
   if (key.length === 0 || key.startsWith('/') || key.endsWith('/') || key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-    throw new TypeError(`storage: invalid object key ${JSON.stringify(key)}`);
+    throw new DoSQLError('INVALID_ARGUMENT', `storage: invalid object key ${JSON.stringify(key)}`, { details: { key } });
   }
 }

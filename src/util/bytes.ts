@@ -63,7 +63,13 @@ export function fromHex(s: string): Uint8Array {
 }
 
 export const utf8Encoder = new TextEncoder();
-export const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: a leading U+FEFF is part of the data (stored TEXT, keys, names), never a byte-order mark to drop.
+export const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** memcmp order of two byteString keys (negative, zero or positive): the order of the bytes they stand for. */
+export function compareByteStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** A Map key for bytes: one UTF-16 unit per byte (equal strings iff equal bytes; same order as memcmp). */
 export function byteString(b: Uint8Array): string {

@@ -14,6 +14,7 @@ import { DoSQLError } from '../errors.js';
 import type { Database, Prepared } from '../sql/api/database.js';
 import type { Transaction } from '../sql/txn/transaction.js';
 import type { BindParams, BindValue } from '../sql/api/values.js';
+import { SCRIPT_ARGS } from '../sql/api/bind-params.js';
 import type { SqlValue } from '../sql/types/value.js';
 import { lsn as lsnPoint, relative, snapshot, timestamp, branch as branchPoint, type TimePoint } from '../sql/api/time-points.js';
 import { parse } from '../sql/parser/index.js';
@@ -177,7 +178,7 @@ export class DatabaseHost {
     if (options.txId !== undefined) {
       return this.inTx(options.txId, async (tx) => {
         let changes = 0;
-        for (const p of parsed) changes += (await tx.db.execPrepared(p, undefined, tx.txn)).changes;
+        for (const p of parsed) changes += (await tx.db.execPrepared(p, SCRIPT_ARGS, tx.txn)).changes;
         return { changes };
       });
     }
@@ -186,7 +187,7 @@ export class DatabaseHost {
     let lsn: number | undefined;
     try {
       for (const p of parsed) {
-        const r = await db.execPrepared(p, undefined);
+        const r = await db.execPrepared(p, SCRIPT_ARGS);
         changes += r.changes;
         lsn = r.lsn;
       }

@@ -111,6 +111,7 @@ export class HttpApi {
   }
 
   private async exec(b: Record<string, unknown>): Promise<Response> {
+    if (b.params !== undefined && b.params !== null) throw new DoSQLError('INVALID_ARGUMENT', 'worker: /exec runs a script and binds no parameters; send each statement with its params to /query');
     const branch = optString(b, 'branch');
     const txId = optString(b, 'txId');
     return json(await this.host.exec(reqString(b, 'sql'), { ...(branch !== undefined ? { branch } : {}), ...(txId !== undefined ? { txId } : {}) }));

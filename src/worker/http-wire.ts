@@ -5,6 +5,7 @@ import { DoSQLError, type ErrorCode } from '../errors.js';
 import { decodeValue, encodeValue, type WireError, type WireResult, type WireValue } from '../client/wire.js';
 import type { BindParams, BindValue } from '../sql/api/values.js';
 import type { StatementResult } from './database-host.js';
+import { assignableKeys, recordOf, setOwn } from '../util/record.js';
 
 /**
  * Request bodies (and WebSocket messages) above this many bytes are refused with 413. Counted
@@ -187,9 +188,8 @@ export function decodeParams(v: unknown): BindParams | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v.map((x) => decodeValue(x) as BindValue);
   if (typeof v === 'object') {
-    // No prototype: a parameter named `__proto__` stays a parameter.
-    const out = Object.create(null) as Record<string, BindValue>;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = decodeValue(x);
+    const out: Record<string, BindValue> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) setOwn(out, k, decodeValue(x));
     return out;
   }
   throw new DoSQLError('INVALID_ARGUMENT', 'worker: params must be an array or an object');
@@ -233,15 +233,8 @@ export function encodeResult(r: StatementResult, options: { bigints: boolean; ob
   if (typeof base.lastInsertRowId === 'object') base.lastInsertRowId = r.lastInsertRowId.toString();
   if (!options.objects) return { ...base, rows: r.rows.map((row) => row.map((v) => encodeValue(v, options.bigints))) };
   const cols = r.columns;
-  return {
-    ...base,
-    rows: r.rows.map((row) => {
-      // No prototype: a column named `__proto__` is kept like any other.
-      const o = Object.create(null) as Record<string, WireValue>;
-      for (let j = 0; j < cols.length; j++) o[cols[j]!] = encodeValue(row[j]!, options.bigints);
-      return o;
-    }),
-  };
+  const assignable = assignableKeys(cols);
+  return { ...base, rows: r.rows.map((row) => recordOf(cols, (j) => encodeValue(row[j]!, options.bigints), assignable)) };
 }
 
 /** Details as plain JSON (bigints as text; anything unserialisable dropped). */

@@ -56,6 +56,7 @@ export async function handleSocketMessage(host: DatabaseHost, ws: WorkerWebSocke
         return;
       }
       case 'exec':
+        if (msg.params !== undefined && msg.params !== null) throw new DoSQLError('INVALID_ARGUMENT', 'worker: exec runs a script and binds no parameters; send each statement with its params as a query');
         send({ type: 'done', result: await host.exec(reqString(msg, 'sql'), { ...(branch !== undefined ? { branch } : {}), ...(txId !== undefined ? { txId } : {}) }) });
         return;
       case 'begin':

@@ -11,6 +11,7 @@ import { WriteBatch } from '../../lsm/write-batch.js';
 import { encodeTablePrefix, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import { Mutex } from '../../util/async.js';
 import { identityJson } from '../../util/json.js';
+import { assignableKeys, setOwn } from '../../util/record.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { ExecEnv, type Row, type SessionInfo } from '../execution/env.js';
 import type { ParsedStatement } from '../parser/ast.js';
@@ -46,7 +47,9 @@ import { columnCache, type ColdSource } from '../execution/columnar-aggregate-op
 import { COLD_RUN_PREFIX } from '../../compaction/cold-compaction-job.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
-import { bindParams, toJsValue, type BindParams, type JsValue } from './values.js';
+import { toJsValue, type BindParams, type JsValue } from './values.js';
+import { bindParams, checkSql, describeValue, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
+import { argFunction, argNames, argOptions, argPointOrBranch, argString, argTimePoint, optionNumber, optionOf, optionOneOf } from './arguments.js';
 import { Statement } from './statement.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
@@ -90,6 +93,8 @@ export class Database {
   private readonly ready: Promise<LsmEngine>;
   private engineRef: LsmEngine | undefined;
   private closed = false;
+  /** Why the open failed, once it has. */
+  private openError: unknown;
   /** Serialises statements of the handle's own session. */
   private readonly sessionLock = new Mutex();
   /** The branch this handle reads and writes (main = 0). */
@@ -103,8 +108,15 @@ export class Database {
     private readonly warehouse?: Warehouse,
   ) {
     this.ready = open().then(async (engine) => {
+      // The handle counts as open only once its schema loaded: a failed load (CORRUPTION) must
+      // leave every later call answering that error, not reading a missing catalog.
+      try {
+        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
+      } catch (e) {
+        await engine.close().catch(() => undefined);
+        throw e;
+      }
       this.engineRef = engine;
-      this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
       engine.setColdCodec(
         sqlColdCodec(async () => {
           const lsn = engine.lastVisibleLsn;
@@ -115,8 +127,11 @@ export class Database {
       );
       return engine;
     });
-    // Avoid an unhandled rejection when nobody awaits an open that failed.
-    this.ready.catch(() => undefined);
+    // Avoid an unhandled rejection when nobody awaits an open that failed; keep its error for
+    // the synchronous methods (Statement.columns()).
+    this.ready.catch((e: unknown) => {
+      this.openError = e;
+    });
   }
 
   /** Resolves when the database is open (every method also waits for it). */
@@ -139,6 +154,7 @@ export class Database {
 
   /** @internal Parses (cached) one statement. */
   prepared(sql: string): Prepared {
+    checkSql(sql);
     let p = this.cache.get(sql);
     if (!p) {
       p = { parsed: parseOne(sql), sql };
@@ -153,8 +169,13 @@ export class Database {
     return new Statement(this, this.prepared(sql));
   }
 
-  /** Rows of a query as objects keyed by column name. */
+  /**
+   * Rows of a query as objects keyed by column name (any name, `__proto__` included). `params`
+   * is an array of positional values or a plain object of named values; a missing or extra
+   * value throws INVALID_ARGUMENT naming the parameter (bind-params.ts), as better-sqlite3 does.
+   */
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
+    argOptions(options, 'db.query()');
     const p = this.prepared(sql);
     const r = (await this.tryRead(p, params)) ?? (await this.execPrepared(p, params));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
@@ -165,15 +186,23 @@ export class Database {
     return (await this.query<T>(sql, params, options))[0];
   }
 
-  /** Runs one statement and reports its effect. */
+  /** Runs one statement and reports its effect; parameters as for query(). */
   async run(sql: string, params?: BindParams): Promise<RunResult> {
     const r = await this.execPrepared(this.prepared(sql), params);
     return { changes: r.changes, lastInsertRowId: jsRowid(this.info.lastInsertRowId), lsn: r.lsn };
   }
 
-  /** Runs every statement in `sql` (no parameters, results discarded). */
+  /**
+   * Runs every statement in `sql`, a script (as SQLite's sqlite3_exec and better-sqlite3's
+   * exec): results are discarded and nothing is bound, so a parameter in the script reads NULL.
+   * Parameters passed anyway throw INVALID_ARGUMENT rather than being ignored: bind values with
+   * run() or query(), one statement at a time.
+   */
   async exec(sql: string): Promise<void> {
-    for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, undefined);
+    // `arguments`: JavaScript callers may pass parameters the signature does not have.
+    refuseScriptParams(arguments[1]);
+    checkSql(sql);
+    for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
   }
 
   /**
@@ -181,7 +210,7 @@ export class Database {
    * session lock, no commit, synchronous when the rows are in memory. Returns undefined
    * when the statement must take the general path.
    */
-  tryRead(p: Prepared, params: BindParams | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+  tryRead(p: Prepared, params: BindParams | StatementArgs | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.engineRef;
     if (!engine || this.closed || this.session.txn || this.sessionLock.locked || p.parsed.statement.kind !== 'select') return undefined;
     const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
@@ -233,7 +262,7 @@ export class Database {
   }
 
   /** @internal Executes a prepared statement in the handle's session. */
-  async execPrepared(p: Prepared, params: BindParams | undefined, txn?: Transaction): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     const engine = await this.eng();
     const values = bindParams(p.parsed, params);
     if (txn) return this.runIn(engine, txn, p, values, false);
@@ -364,6 +393,7 @@ export class Database {
 
   /** @internal The latest committed schema (requires the database to be open). */
   currentCatalog(): Catalog {
+    if (this.openError !== undefined) throw this.openError;
     if (!this.engineRef) throw new DoSQLError('INVALID_ARGUMENT', `sql: database ${this.name} is not open yet; await db.open() first`);
     return this.catalog;
   }
@@ -436,6 +466,7 @@ export class Database {
       branchId: (name) => this.branchRef(name).id,
       ancestors: (b) => (b === MAIN_BRANCH ? [] : this.ancestors(b)),
       snapshotPoint: (name) => {
+        argString(name, 'snapshot', 'a snapshot name');
         const snap = engine.manifest.snapshots.find((x) => x.name === name);
         if (!snap) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`, { details: { snapshot: name } });
         return { branch: snap.branch, lsn: snap.lsn };
@@ -447,6 +478,7 @@ export class Database {
 
   /** @internal The branch called `name` ('main' included). Throws NOT_FOUND. */
   branchRef(name: string): { id: number; name: string; parent: number | null; baseLsn: number; mergedAt?: number | null } {
+    argString(name, 'branch', 'a branch name');
     if (name === 'main') return { id: MAIN_BRANCH, name: 'main', parent: null, baseLsn: 0 };
     const r = this.engineRef!.manifest.branches.find((b) => b.name === name);
     if (!r) throw new DoSQLError('NOT_FOUND', `sql: no such branch: ${name}`, { details: { branch: name } });
@@ -461,6 +493,7 @@ export class Database {
 
   /** Resolves an API time point (lsn(), timestamp(), snapshot(), branch(), relative()) to a read point. */
   async resolve(point: TimePoint): Promise<ReadPoint> {
+    argTimePoint(point, 'db.resolve()');
     const engine = await this.eng();
     return resolvePoint(this.pointHost(engine), point);
   }
@@ -471,6 +504,9 @@ export class Database {
    * pinned against garbage collection while the branch exists.
    */
   async branch(name: string, options: { from?: string; fromLSN?: number } = {}): Promise<{ name: string; baseLsn: number }> {
+    argString(name, 'db.branch()', 'the branch name');
+    optionOf(argOptions(options, 'db.branch()'), 'from', 'string', 'db.branch()');
+    optionNumber(options, 'fromLSN', 'db.branch()', { integer: true, min: 0 });
     const engine = await this.eng();
     if (!/^[A-Za-z0-9_.\-/]+$/.test(name) || name === 'main') throw new DoSQLError('INVALID_ARGUMENT', `sql: invalid branch name ${JSON.stringify(name)}`);
     if (engine.manifest.branches.some((b) => b.name === name)) throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} already exists`);
@@ -515,6 +551,7 @@ export class Database {
 
   /** Deletes a branch (its rows become garbage). Refuses an unmerged branch unless `force`, and branches with children. */
   async deleteBranch(name: string, options: { force?: boolean } = {}): Promise<void> {
+    optionOf(argOptions(options, 'db.deleteBranch()'), 'force', 'boolean', 'db.deleteBranch()');
     const engine = await this.eng();
     const ref = this.branchRef(name);
     if (ref.id === MAIN_BRANCH) throw new DoSQLError('INVALID_ARGUMENT', 'sql: cannot delete main');
@@ -549,6 +586,7 @@ export class Database {
 
   /** Pins the current state as a named snapshot `<branch>@<n>` (or `name`), kept from garbage collection. */
   async createSnapshot(name?: string): Promise<{ name: string; lsn: number; branch: string }> {
+    if (name !== undefined && argString(name, 'db.createSnapshot()', 'the snapshot name') === '') throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.createSnapshot(): the snapshot name must not be empty');
     const engine = await this.eng();
     const branchId = this.branchIdValue;
     const bname = this.branchName(branchId);
@@ -572,6 +610,7 @@ export class Database {
   }
 
   async deleteSnapshot(name: string): Promise<void> {
+    argString(name, 'db.deleteSnapshot()', 'the snapshot name');
     const engine = await this.eng();
     if (!engine.manifest.snapshots.some((x) => x.name === name)) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`);
     await engine.editManifest((d) => {
@@ -586,6 +625,8 @@ export class Database {
    * `resolveConflict` / `completeMerge`; 'ours' / 'theirs' settle them.
    */
   async merge(source: string, options: { strategy?: MergeStrategy; message?: string } = {}): Promise<{ merged: boolean; lsn: number | null; changes: number; conflicts: MergeConflict[] }> {
+    optionOneOf(argOptions(options, 'db.merge()'), 'strategy', ['auto', 'manual', 'ours', 'theirs'], 'db.merge()');
+    optionOf(options, 'message', 'string', 'db.merge()');
     const engine = await this.eng();
     if (this.session.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot merge inside a transaction');
     const src = this.branchRef(source);
@@ -636,6 +677,9 @@ export class Database {
 
   /** Chooses the value of a conflict of the pending manual merge: a value, or 'ours' / 'theirs'. */
   resolveConflict(id: number, value: SqlValue | 'ours' | 'theirs'): void {
+    if (!(value === null || ['bigint', 'number', 'string'].includes(typeof value) || value instanceof Uint8Array)) {
+      throw new DoSQLError('INVALID_ARGUMENT', `sql: db.resolveConflict(): the value must be null, a bigint, a number, a string, a Uint8Array, 'ours' or 'theirs', got ${describeValue(value)}`);
+    }
     const p = this.pendingMerge;
     if (!p) throw new DoSQLError('SQL_ERROR', 'sql: no manual merge is pending');
     if (!p.conflicts.some((c) => c.id === id)) throw new DoSQLError('NOT_FOUND', `sql: no merge conflict ${id}`);
@@ -676,6 +720,9 @@ export class Database {
    * added, removed, and changed (before/after), by primary key.
    */
   async diff(from: TimePoint | string, to: TimePoint | string, options: { table: string }): Promise<{ added: Record<string, JsValue>[]; removed: Record<string, JsValue>[]; changed: { before: Record<string, JsValue>; after: Record<string, JsValue> }[] }> {
+    argPointOrBranch(from, 'db.diff()');
+    argPointOrBranch(to, 'db.diff()');
+    argString(argOptions(options, 'db.diff()').table, 'db.diff()', 'option table');
     const engine = await this.eng();
     const host = this.pointHost(engine);
     const point = (p: TimePoint | string): Promise<ReadPoint> => resolvePoint(host, typeof p === 'string' ? { kind: 'branch', name: p } : p);
@@ -719,6 +766,8 @@ export class Database {
    * LSN (docs/format/iceberg.md). Returns the snapshots published.
    */
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<{ published: { table: string; snapshotId: bigint; lsn: number }[] }> {
+    optionOf(argOptions(options, 'db.compact()'), 'full', 'boolean', 'db.compact()');
+    optionOneOf(options, 'tier', ['hot', 'cold'], 'db.compact()');
     const engine = await this.eng();
     if (options.tier === 'cold') await engine.compact({ tier: 'cold' });
     else await engine.compact({ full: options.full ?? false });
@@ -728,6 +777,7 @@ export class Database {
 
   /** Publishes tables (default: all) as Iceberg snapshots of their state at the current LSN. */
   async publishIceberg(tables?: readonly string[]): Promise<{ table: string; snapshotId: bigint; lsn: number }[]> {
+    argNames(tables, 'db.publishIceberg()');
     const engine = await this.eng();
     const w = this.requireWarehouse();
     const view = this.begin(engine);
@@ -777,6 +827,7 @@ export class Database {
 
   /** The Iceberg snapshots of `table`: `{ snapshotId, lsn, timestampMs, metadataPath }`. */
   async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
+    argString(table, 'db.icebergSnapshots()', 'the table name');
     await this.eng();
     return tableSnapshots(this.requireWarehouse(), this.publishedName(table));
   }
@@ -791,6 +842,7 @@ export class Database {
    * a publish that crashed or lost a race). Run it when no publish is in flight.
    */
   async cleanupIceberg(tables?: readonly string[]): Promise<{ table: string; removed: string[] }[]> {
+    argNames(tables, 'db.cleanupIceberg()');
     await this.eng();
     const w = this.requireWarehouse();
     const names = tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
@@ -808,6 +860,10 @@ export class Database {
    * own history is unaffected: it lives in the LSM under the retention policy.
    */
   async expireIcebergSnapshots(options: { olderThanMs: number; retainLast?: number; tables?: readonly string[] }): Promise<{ table: string; expired: bigint[]; removed: string[] }[]> {
+    if (argOptions(options, 'db.expireIcebergSnapshots()').olderThanMs === undefined) throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.expireIcebergSnapshots(): option olderThanMs is required');
+    optionNumber(options, 'olderThanMs', 'db.expireIcebergSnapshots()');
+    optionNumber(options, 'retainLast', 'db.expireIcebergSnapshots()', { integer: true, min: 1 });
+    argNames(options.tables, 'db.expireIcebergSnapshots()');
     const engine = await this.eng();
     const w = this.requireWarehouse();
     const names = options.tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
@@ -894,6 +950,8 @@ export class Database {
    * `retries` allows running `fn` again.
    */
   async transaction<T>(fn: (tx: TransactionHandle) => Promise<T>, options: { retries?: number } = {}): Promise<T> {
+    argFunction(fn, 'db.transaction()', 'the callback');
+    optionNumber(argOptions(options, 'db.transaction()'), 'retries', 'db.transaction()', { integer: true, min: 0 });
     const engine = await this.eng();
     for (let attempt = 0; ; attempt++) {
       const txn = this.begin(engine);
@@ -949,7 +1007,7 @@ export class TransactionHandle {
     private readonly txn: Transaction,
   ) {}
 
-  private async execute(p: Prepared, params: BindParams | undefined): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  private async execute(p: Prepared, params: BindParams | StatementArgs | undefined): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     if (this.done) throw new DoSQLError('SQL_ERROR', 'sql: transaction already finished');
     const k = p.parsed.statement.kind;
     if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release') {
@@ -964,6 +1022,7 @@ export class TransactionHandle {
   }
 
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
+    argOptions(options, 'tx.query()');
     const r = await this.execute(this.db.prepared(sql), params);
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
   }
@@ -977,9 +1036,12 @@ export class TransactionHandle {
     return { changes: r.changes, lastInsertRowId: jsRowid(r.lastInsertRowId ?? 0n) };
   }
 
-  /** Runs every statement in `sql`. */
+  /** Runs every statement in `sql`, binding nothing (see Database.exec). */
   async exec(sql: string): Promise<void> {
-    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, undefined);
+    // `arguments`: JavaScript callers may pass parameters the signature does not have.
+    refuseScriptParams(arguments[1]);
+    checkSql(sql);
+    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
   }
 }
 
@@ -994,10 +1056,13 @@ function jsRowid(r: bigint): number | bigint {
 
 export function rowsToObjects(columns: readonly string[], rows: readonly Row[], safe: boolean): Record<string, JsValue>[] {
   const out: Record<string, JsValue>[] = new Array(rows.length);
+  // Any column name is kept, `__proto__` included (src/util/record.ts).
+  const assignable = assignableKeys(columns);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     const o: Record<string, JsValue> = {};
-    for (let j = 0; j < columns.length; j++) o[columns[j]!] = toJsValue(r[j]!, safe);
+    if (assignable) for (let j = 0; j < columns.length; j++) o[columns[j]!] = toJsValue(r[j]!, safe);
+    else for (let j = 0; j < columns.length; j++) setOwn(o, columns[j]!, toJsValue(r[j]!, safe));
     out[i] = o;
   }
   return out;

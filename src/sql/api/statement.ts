@@ -2,19 +2,14 @@
 import { ExecEnv } from '../execution/env.js';
 import type { Database, Prepared, RunResult } from './database.js';
 import { rowsToObjects } from './database.js';
-import { bindParams, toJsValue, type BindParams, type BindValue, type JsValue } from './values.js';
+import { toJsValue, type BindValue, type JsValue } from './values.js';
+import { bindParams, statementArgs, type StatementArgs } from './bind-params.js';
 
-/** Arguments: positional values, or a single object of named parameters. */
-type Args = readonly BindValue[] | readonly [Readonly<Record<string, BindValue>>];
+/** Arguments as better-sqlite3 takes them: values, arrays of values, and one plain object of named values (bind-params.ts). */
+type Args = readonly (BindValue | readonly BindValue[] | Readonly<Record<string, BindValue>>)[];
 
-function toParams(args: Args): BindParams | undefined {
-  if (args.length === 0) return undefined;
-  const first = args[0];
-  if (args.length === 1 && first !== null && typeof first === 'object' && !(first instanceof Uint8Array) && !Array.isArray(first)) {
-    return first as Readonly<Record<string, BindValue>>;
-  }
-  if (args.length === 1 && Array.isArray(first)) return first as readonly BindValue[];
-  return args as readonly BindValue[];
+function toParams(p: Prepared, args: Args): StatementArgs {
+  return statementArgs(args, p.parsed.paramNames.length > 0);
 }
 
 export class Statement {
@@ -70,7 +65,7 @@ export class Statement {
   /** Every result row. */
   all<T = unknown>(...args: Args): Promise<T[]> {
     try {
-      const params = toParams(args);
+      const params = toParams(this.p, args);
       const fast = this.db.tryRead(this.p, params);
       if (fast === undefined) return this.db.execPrepared(this.p, params).then((r) => this.shape(r.columns, r.rows) as T[]);
       if (fast instanceof Promise) return fast.then((r) => this.shape(r.columns, r.rows) as T[]);
@@ -87,7 +82,7 @@ export class Statement {
 
   /** Runs the statement: `{ changes, lastInsertRowId, lsn }`. */
   async run(...args: Args): Promise<RunResult> {
-    const r = await this.db.execPrepared(this.p, toParams(args));
+    const r = await this.db.execPrepared(this.p, toParams(this.p, args));
     const last = r.lastInsertRowId;
     return { changes: r.changes, lastInsertRowId: last === undefined ? 0 : Number(last), lsn: r.lsn };
   }
@@ -99,7 +94,7 @@ export class Statement {
       return;
     }
     const engine = await this.db.engine();
-    const values = bindParams(this.p.parsed, toParams(args));
+    const values = bindParams(this.p.parsed, toParams(this.p, args));
     const txn = this.db.begin(engine);
     try {
       const plan = this.db.planFor(this.p, txn.catalog);

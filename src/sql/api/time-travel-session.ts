@@ -2,8 +2,9 @@
 // any time point, with the schema of that point. Read-only; close() releases the view so
 // compaction may collect what only it kept.
 import { DoSQLError } from '../../errors.js';
-import type { Database, QueryOptions } from './database.js';
-import { rowsToObjects } from './database.js';
+import { Database, rowsToObjects, type QueryOptions } from './database.js';
+import { argOptions, argTimePoint, optionOneOf } from './arguments.js';
+import { describeValue } from './bind-params.js';
 import type { ReadPoint } from './temporal.js';
 import type { TimePoint } from './time-points.js';
 import type { BindParams, JsValue } from './values.js';
@@ -23,7 +24,9 @@ export interface TimeTravelSession {
  * Throws BEFORE_RETENTION_HORIZON for points older than the retention horizon.
  */
 export async function createTimeTravelSession(db: Database, options: { asOf: TimePoint; scope?: 'database' }): Promise<TimeTravelSession> {
-  if (options.scope !== undefined && options.scope !== 'database') throw new DoSQLError('INVALID_ARGUMENT', `sql: unknown time-travel scope ${String(options.scope)}`);
+  if (!(db instanceof Database)) throw new DoSQLError('INVALID_ARGUMENT', `sql: createTimeTravelSession(): the first argument must be a database from DB(), got ${describeValue(db)}`);
+  argTimePoint(argOptions(options, 'createTimeTravelSession()').asOf, 'createTimeTravelSession()');
+  optionOneOf(options, 'scope', ['database'], 'createTimeTravelSession()');
   const point: ReadPoint = await db.resolve(options.asOf);
   const { view } = await db.viewAt(point);
   let open = true;
@@ -36,10 +39,12 @@ export async function createTimeTravelSession(db: Database, options: { asOf: Tim
   return {
     point: { branch: db.branchName(point.branch), lsn: point.lsn },
     async query(sql, params, o = {}) {
+      argOptions(o, 'session.query()');
       const r = await run(sql, params);
       return rowsToObjects(r.columns, r.rows, o.safeIntegers ?? false) as never[];
     },
     async queryOne(sql, params, o = {}) {
+      argOptions(o, 'session.queryOne()');
       const r = await run(sql, params);
       return rowsToObjects(r.columns, r.rows, o.safeIntegers ?? false)[0] as never;
     },

@@ -2,7 +2,6 @@
 // better-sqlite3: integral numbers bind as INTEGER, other numbers as REAL, bigint as
 // INTEGER, strings as TEXT, Uint8Array as BLOB, null/undefined as NULL, booleans as 1/0.
 import { DoSQLError } from '../../errors.js';
-import type { ParsedStatement } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
 import { INT64_MAX, INT64_MIN } from '../types/value.js';
 
@@ -30,26 +29,6 @@ export function toSqlValue(v: BindValue, where: string): SqlValue {
       if (v instanceof Uint8Array) return v;
       throw new DoSQLError('INVALID_ARGUMENT', `sql: ${where}: cannot bind a value of type ${Object.prototype.toString.call(v)}; use number, bigint, string, boolean, Uint8Array or null`);
   }
-}
-
-/** Binds `params` to the statement's parameter slots (1-based indexes → array positions). */
-export function bindParams(p: ParsedStatement, params: BindParams | undefined): SqlValue[] {
-  const out: SqlValue[] = new Array(p.paramCount).fill(null);
-  if (params === undefined) return out;
-  if (Array.isArray(params)) {
-    const arr = params as readonly BindValue[];
-    if (arr.length > p.paramCount) throw new DoSQLError('RANGE', `sql: too many parameters: the statement takes ${p.paramCount}, got ${arr.length}`);
-    for (let i = 0; i < arr.length; i++) out[i] = toSqlValue(arr[i], `parameter ${i + 1}`);
-    return out;
-  }
-  const obj = params as Readonly<Record<string, BindValue>>;
-  for (const [name, index] of p.paramNames) {
-    const bare = name.slice(1);
-    const v = name in obj ? obj[name] : bare in obj ? obj[bare] : undefined;
-    if (v === undefined && !(name in obj) && !(bare in obj)) throw new DoSQLError('RANGE', `sql: missing named parameter ${name}`);
-    out[index - 1] = toSqlValue(v, `parameter ${name}`);
-  }
-  return out;
 }
 
 /** Converts a result value for JavaScript. Integers outside ±2^53 need safeIntegers: no silent precision loss. */

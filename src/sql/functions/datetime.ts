@@ -40,7 +40,7 @@ export interface DateTimeFunction {
   readonly call: DateTimeFn;
 }
 
-const UTF8 = new TextDecoder();
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * The text SQLite's sqlite3_value_text() gives for a value, cut at the first NUL (where C string

@@ -13,6 +13,7 @@ import { byteString, compareBytes } from '../../util/bytes.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { DoSQLError } from '../../errors.js';
 import { layeredGet, layeredScan, layeredScanBatches, type Layer } from './layers.js';
+import { SortedKeys } from './sorted-keys.js';
 
 export interface PendingWrite {
   readonly uk: Uint8Array;
@@ -31,7 +32,8 @@ export class Transaction {
   readonly writes = new Map<string, PendingWrite>();
   readonly claims: RangeClaim[] = [];
   private undo: { k: string; prev: PendingWrite | undefined }[] = [];
-  private sortedCache: PendingWrite[] | null = null;
+  /** The keys of `writes` in order, for scans that merge them with committed data. */
+  private readonly order = new SortedKeys();
   /** True once the transaction changed the schema: the DB reloads its catalog at commit. */
   ddl = false;
   private released = false;
@@ -88,9 +90,10 @@ export class Transaction {
 
   private record(uk: Uint8Array, w: PendingWrite): void {
     const k = byteString(uk);
-    this.undo.push({ k, prev: this.writes.get(k) });
+    const prev = this.writes.get(k);
+    this.undo.push({ k, prev });
     this.writes.set(k, w);
-    this.sortedCache = null;
+    if (!prev) this.order.add(k);
   }
 
   /** A position in the undo log: statement starts and savepoints. */
@@ -103,14 +106,19 @@ export class Transaction {
     while (this.undo.length > mark) {
       const u = this.undo.pop()!;
       if (u.prev) this.writes.set(u.k, u.prev);
-      else this.writes.delete(u.k);
+      else {
+        this.writes.delete(u.k);
+        this.order.delete(u.k);
+      }
     }
-    this.sortedCache = null;
   }
 
-  private sortedWrites(): PendingWrite[] {
-    if (!this.sortedCache) this.sortedCache = [...this.writes.values()].sort((a, b) => compareBytes(a.uk, b.uk));
-    return this.sortedCache;
+  /** This transaction's writes with keys in [lower, upper), in key order (a snapshot). */
+  private writesBetween(lower: Uint8Array, upper: Uint8Array): PendingWrite[] {
+    const keys = this.order.range(byteString(lower), byteString(upper));
+    const out = new Array<PendingWrite>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = this.writes.get(keys[i]!)!;
+    return out;
   }
 
   /**
@@ -121,8 +129,7 @@ export class Transaction {
   async *scan(lower: Uint8Array, upper: Uint8Array, reverse = false): AsyncGenerator<PendingWrite & { value: Uint8Array }> {
     let overlay: PendingWrite[] = [];
     if (this.writes.size > 0) {
-      const all = this.sortedWrites();
-      overlay = all.slice(lowerBound(all, lower), lowerBound(all, upper));
+      overlay = this.writesBetween(lower, upper);
       if (reverse) overlay.reverse();
     }
     let oi = 0;
@@ -175,9 +182,7 @@ export class Transaction {
 
   /** True when this transaction wrote a key in [lower, upper). */
   private writesIn(lower: Uint8Array, upper: Uint8Array): boolean {
-    if (this.writes.size === 0) return false;
-    const all = this.sortedWrites();
-    return lowerBound(all, lower) !== lowerBound(all, upper);
+    return this.writes.size > 0 && this.order.hasAnyIn(byteString(lower), byteString(upper));
   }
 
   /** Committed entries of [lower, upper) visible to this transaction (all layers). */
@@ -205,15 +210,4 @@ export class Transaction {
     }
     return out;
   }
-}
-
-function lowerBound(a: readonly PendingWrite[], key: Uint8Array): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareBytes(a[mid]!.uk, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

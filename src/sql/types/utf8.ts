@@ -4,7 +4,8 @@
 // (ASCII / BMP) cases. (https://sqlite.org/datatype3.html §7, lang_corefunc.html)
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8');
+// ignoreBOM: TEXT that starts with U+FEFF keeps it (SQLite stores and compares it as any character).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** UTF-8 bytes of `s` (lone surrogates become U+FFFD, as every UTF-8 encoder does). */
 export function utf8Encode(s: string): Uint8Array {
