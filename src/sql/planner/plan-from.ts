@@ -257,6 +257,7 @@ function planRecursive(cte: CteDef, scope: Scope, pc: PlannerContext, planSelect
     minOuterLevel: Math.min(initial.minOuterLevel, step.minOuterLevel),
     outerRefs: [...initial.outerRefs, ...step.outerRefs],
     run: (env, limit) => collect(finalOp, env, limit),
+    stream: (env) => finalOp.run(env),
   };
 }
 

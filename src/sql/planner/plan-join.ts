@@ -369,11 +369,17 @@ async function leafRows(leaf: Leaf, env: ExecEnv, width: number): Promise<Row[]>
     return rows;
   }
   const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
-  const off = leaf.src.offset;
-  for (const r of narrow) {
+  return widen(narrow, leaf.src.offset, width);
+}
+
+/** Rows of one source placed at `off` inside rows `width` wide. */
+function widen(narrow: readonly Row[], off: number, width: number): Row[] {
+  const rows: Row[] = new Array(narrow.length);
+  for (let k = 0; k < narrow.length; k++) {
+    const r = narrow[k]!;
     const w: Row = new Array(width).fill(null);
     for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
-    rows.push(w);
+    rows[k] = w;
   }
   return rows;
 }
@@ -448,6 +454,12 @@ class JoinOp implements Operator {
     if (level.access.kind === 'scan') {
       if (leaf.reader) {
         yield* leaf.reader.scan(env);
+        return;
+      }
+      if (leaf.plan?.stream) {
+        // The outermost loop pulls a derived table or CTE batch by batch, so a LIMIT above
+        // stops it: `WITH RECURSIVE c AS (... unbounded ...) SELECT x FROM c LIMIT 5` ends.
+        for await (const b of leaf.plan.stream(env)) yield widen(b, leaf.src.offset, this.width);
         return;
       }
       yield await leafRows(leaf, env, this.width);

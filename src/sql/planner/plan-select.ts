@@ -77,6 +77,9 @@ class Plan implements SelectPlan {
   run(env: ExecEnv, limit?: number): Row[] | Promise<Row[]> {
     return collect(this.op, env, limit);
   }
+  stream(env: ExecEnv): AsyncGenerator<Row[]> {
+    return this.op.run(env);
+  }
   describe(): string[] {
     const out: string[] = [];
     this.op.describe(out, 0);
