@@ -12,6 +12,7 @@ import type { Retention } from '../compaction/retention.js';
 import type { CompactionOptions } from '../compaction/options.js';
 import { LsmEngine, type Durability } from '../lsm/engine.js';
 import { Database } from '../sql/api/database.js';
+import type { Limits } from '../sql/execution/limits.js';
 import { FsObjectStore } from '../storage/fs-store.js';
 import { MemoryObjectStore } from '../storage/memory-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -48,6 +49,13 @@ export interface DBOptions {
    * readers under `url` (default `file://<that folder>` for folders, `mem://<name>/...` in memory).
    */
   warehouse?: { store?: ObjectStore; prefix?: string; url?: string; namespace?: string };
+  /**
+   * Resource limits over the defaults (docs/limits.md), as SQLite's sqlite3_limit:
+   * `{ maxLength, maxColumns, maxQueryDepth, maxMemoryBytes }`.
+   */
+  limits?: Partial<Limits>;
+  /** Default timeout of every statement, ms (default 0: none); a call's `{ timeoutMs }` overrides it. */
+  timeoutMs?: number;
 }
 
 let parquetLoaded = false;
@@ -113,5 +121,8 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       ...(options.coldFromLevel !== undefined ? { coldFromLevel: options.coldFromLevel } : {}),
     });
   };
-  return new Database(open, name, warehouse);
+  return new Database(open, name, warehouse, {
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
 }

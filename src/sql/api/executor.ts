@@ -9,6 +9,7 @@ import { planDelete, planInsert, planUpdate } from '../planner/plan-dml.js';
 import { planSelect } from '../planner/plan-select.js';
 import { PlannerContext, type TemporalBinding } from '../planner/planner-context.js';
 import { Scope } from '../planner/scope.js';
+import { accountResult, collectResult } from '../execution/operators.js';
 
 export interface ExecResult {
   readonly rows: Row[];
@@ -44,8 +45,8 @@ export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: R
         columns: plan.columnNames,
         returnsRows: true,
         writes: false,
-        execute: async (env) => ({ rows: await plan.run(env), changes: 0 }),
-        runRows: (env) => plan.run(env),
+        execute: async (env) => ({ rows: await collectResult(plan.op, env), changes: 0 }),
+        runRows: (env) => collectResult(plan.op, env),
         stream: (env) => plan.op.run(env),
       };
     }
@@ -61,6 +62,7 @@ export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: R
         writes: true,
         execute: async (env) => {
           const r = await plan.execute(env);
+          accountResult(r.rows, env);
           return { rows: r.rows, changes: r.changes, ...(r.lastInsertRowId !== undefined ? { lastInsertRowId: r.lastInsertRowId } : {}) };
         },
       };

@@ -3,6 +3,7 @@ import { ExecEnv } from '../execution/env.js';
 import type { Database, Prepared, RunResult } from './database.js';
 import { rowsToObjects } from './database.js';
 import { bindParams, toJsValue, type BindParams, type BindValue, type JsValue } from './values.js';
+import type { StatementOptions } from '../execution/statement-guard.js';
 
 /** Arguments: positional values, or a single object of named parameters. */
 type Args = readonly BindValue[] | readonly [Readonly<Record<string, BindValue>>];
@@ -21,6 +22,7 @@ export class Statement {
   private rawMode = false;
   private safe = false;
   private pluckMode = false;
+  private options: StatementOptions | undefined;
 
   /** @internal */
   constructor(
@@ -61,6 +63,16 @@ export class Statement {
     return this;
   }
 
+  /**
+   * Timeout and AbortSignal for each later execution (all, get, run, iterate): each call
+   * gets `timeoutMs` from when it starts; INTERRUPTED when it runs out or the signal aborts.
+   */
+  withOptions(options: StatementOptions): this {
+    this.db.interruptOf(options);
+    this.options = options;
+    return this;
+  }
+
   private shape(columns: readonly string[], rows: readonly (readonly import('../types/value.js').SqlValue[])[]): unknown[] {
     if (this.rawMode) return rows.map((r) => r.map((v) => toJsValue(v, this.safe)));
     if (this.pluckMode) return rows.map((r) => toJsValue(r[0] ?? null, this.safe));
@@ -71,8 +83,9 @@ export class Statement {
   all<T = unknown>(...args: Args): Promise<T[]> {
     try {
       const params = toParams(args);
-      const fast = this.db.tryRead(this.p, params);
-      if (fast === undefined) return this.db.execPrepared(this.p, params).then((r) => this.shape(r.columns, r.rows) as T[]);
+      const it = this.db.interruptOf(this.options);
+      const fast = this.db.tryRead(this.p, params, it);
+      if (fast === undefined) return this.db.execPrepared(this.p, params, undefined, it).then((r) => this.shape(r.columns, r.rows) as T[]);
       if (fast instanceof Promise) return fast.then((r) => this.shape(r.columns, r.rows) as T[]);
       return Promise.resolve(this.shape(fast.columns, fast.rows) as T[]);
     } catch (e) {
@@ -87,7 +100,7 @@ export class Statement {
 
   /** Runs the statement: `{ changes, lastInsertRowId, lsn }`. */
   async run(...args: Args): Promise<RunResult> {
-    const r = await this.db.execPrepared(this.p, toParams(args));
+    const r = await this.db.execPrepared(this.p, toParams(args), undefined, this.db.interruptOf(this.options));
     const last = r.lastInsertRowId;
     return { changes: r.changes, lastInsertRowId: last === undefined ? 0 : Number(last), lsn: r.lsn };
   }
@@ -98,12 +111,14 @@ export class Statement {
       for (const r of await this.all<T>(...args)) yield r;
       return;
     }
+    const it = this.db.interruptOf(this.options);
     const engine = await this.db.engine();
     const values = bindParams(this.p.parsed, toParams(args));
+    const guard = this.db.guard(it);
     const txn = this.db.begin(engine);
     try {
       const plan = this.db.planFor(this.p, txn.catalog);
-      const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n);
+      const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n, guard);
       for await (const b of plan.stream!(env)) for (const row of this.shape(plan.columns, b)) yield row as T;
     } finally {
       txn.release();

@@ -73,7 +73,7 @@ export class ColumnarAggregateOp implements Operator {
     let rows: Row[] | undefined;
     if (src) {
       try {
-        rows = await this.compute(src, env.txn.readLsn);
+        rows = await this.compute(src, env.txn.readLsn, env);
       } finally {
         src.release();
       }
@@ -88,7 +88,7 @@ export class ColumnarAggregateOp implements Operator {
   }
 
   /** Result rows, or undefined when the files are not a case this path answers exactly. */
-  private async compute(src: ColdSource, readLsn: number): Promise<Row[] | undefined> {
+  private async compute(src: ColdSource, readLsn: number, env: ExecEnv): Promise<Row[] | undefined> {
     const q = this.q;
     const fid = (name: string): number => q.fieldIds.get(name)!;
     const needed = new Set<number>();
@@ -132,6 +132,8 @@ export class ColumnarAggregateOp implements Operator {
           continue;
         }
         columnarStats.groupsScanned++;
+        const t = env.guard.tick(rg.rowCount);
+        if (t) await t;
         const want = [...new Set([...q.where.filter((_, i) => verdicts[i] !== 'all').map((p) => p.column), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
         const chunks = await cache.chunks(f.key, rg.index, want.map(col));
         if (chunks.some((c) => c === null)) return undefined;

@@ -7,6 +7,7 @@ import * as ops from './ops.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import { rowBytes } from './statement-guard.js';
 
 export interface Operator {
   run(env: ExecEnv): AsyncGenerator<Row[]>;
@@ -170,9 +171,13 @@ export class RowsOp implements Operator {
     readonly rows: () => Row[] | Promise<Row[]>,
     readonly label: string,
   ) {}
-  async *run(): AsyncGenerator<Row[]> {
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const rows = await this.rows();
-    for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
+    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+      const t = env.guard.tick(BATCH_ROWS);
+      if (t) await t;
+      yield rows.slice(i, i + BATCH_ROWS);
+    }
   }
   describe(out: string[], depth: number): void {
     if (this.label) out.push(`${'  '.repeat(depth)}${this.label}`);
@@ -397,6 +402,43 @@ async function collectAsync(op: Operator, env: ExecEnv, cap: number): Promise<Ro
       rows.push(r);
       if (rows.length >= cap) return rows;
     }
+  }
+  return rows;
+}
+
+/**
+ * Every row of a statement's result, charged to its memory budget and counted against its
+ * result caps as it is collected (so an oversized result stops before it is all in memory).
+ */
+export function collectResult(op: Operator, env: ExecEnv): Row[] | Promise<Row[]> {
+  if (op.runOnce) {
+    const r = op.runOnce(env);
+    return r instanceof Promise ? r.then((rows) => accountResult(rows, env)) : accountResult(r, env);
+  }
+  return collectResultAsync(op, env);
+}
+
+async function collectResultAsync(op: Operator, env: ExecEnv): Promise<Row[]> {
+  const rows: Row[] = [];
+  const guard = env.guard;
+  for await (const b of op.run(env)) {
+    for (const r of b) {
+      const n = rowBytes(r);
+      guard.charge(n, 'the result');
+      guard.resultRow(n);
+      rows.push(r);
+    }
+  }
+  return rows;
+}
+
+/** Charges and counts rows a statement returns that were made whole (RETURNING, point lookups). */
+export function accountResult(rows: Row[], env: ExecEnv): Row[] {
+  const guard = env.guard;
+  for (const r of rows) {
+    const n = rowBytes(r);
+    guard.charge(n, 'the result');
+    guard.resultRow(n);
   }
   return rows;
 }

@@ -29,6 +29,8 @@ export class RecursiveCteOp implements Operator {
     };
     let queue: Row[] = [];
     for await (const b of this.initial.run(env)) {
+      const t = env.guard.tick(b.length);
+      if (t) await t;
       const f = fresh(b);
       if (f.length) {
         queue.push(...f);
@@ -41,6 +43,8 @@ export class RecursiveCteOp implements Operator {
       queue = [];
       try {
         for await (const b of this.recursive.run(env)) {
+          const t = env.guard.tick(b.length);
+          if (t) await t;
           const f = fresh(b);
           if (f.length) {
             queue.push(...f);

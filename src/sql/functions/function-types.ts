@@ -11,6 +11,11 @@ export interface FunctionContext {
   nowMs(): number;
   /** 64 random bits as a signed bigint in the int64 range. */
   random(): bigint;
+  /**
+   * The largest TEXT (UTF-8 bytes) or BLOB a function may build (SQLITE_MAX_LENGTH; default
+   * DEFAULT_MAX_LENGTH). Builders check it before allocating (types/length-limit.ts).
+   */
+  readonly maxLength?: number;
 }
 
 /** A scalar SQL function. */

@@ -323,6 +323,8 @@ function historyPlan(t: TableSchema, item: TableRef, base: number, width: number
       return ms === undefined ? null : formatTimestamp(ms);
     };
     for await (const { uk, versions } of historyScan(view.engine, view.layers, lower, upper)) {
+      const t = env.guard.tick(versions.length);
+      if (t) await t;
       let next = Infinity;
       for (const v of versions) {
         if (v.value && b.keep(v.lsn, next)) {

@@ -9,6 +9,7 @@ import type { IndexSchema } from '../catalog/schema.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from '../execution/env.js';
 import * as ops from '../execution/ops.js';
 import { evaluate, predicatesPass, type Operator } from '../execution/operators.js';
+import { rowBytes } from '../execution/statement-guard.js';
 import type { Expr } from '../parser/ast.js';
 import { collationKey, indexColumnPositions, tableKeyFromIndexKey } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
@@ -352,6 +353,8 @@ export function planJoin(from: FromPlan, where: readonly Expr[], width: number, 
 interface LevelState {
   rows?: Row[];
   hash?: Map<unknown, Row[]>;
+  /** Bytes of `rows` / `hash` charged to the statement's memory budget. */
+  bytes: number;
 }
 
 function probeValue(p: KeyProbe, row: Row, env: ExecEnv): KeyValue | undefined {
@@ -424,29 +427,90 @@ class JoinOp implements Operator {
     return r instanceof Promise ? r.then(finish) : finish(r);
   }
 
+  /**
+   * The nested loop, iteratively: level 0 streams; for each of its rows the inner levels are
+   * walked with an explicit cursor per level, so output leaves in batches of BATCH_ROWS however
+   * many rows one outer row makes (a cross join never piles its product up in memory), and the
+   * statement guard is ticked per candidate row (a long join yields and can be interrupted).
+   */
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     if (this.prefilter.length && !(await predicatesPass(this.prefilter, new Array(this.width).fill(null), env))) return;
-    const states: LevelState[] = this.levels.map(() => ({}));
-    const l0 = this.levels[0]!;
+    const levels = this.levels;
+    const n = levels.length;
+    const guard = env.guard;
+    const states: LevelState[] = levels.map(() => ({ bytes: 0 }));
+    const rowsAt: Row[][] = new Array(n);
+    const pos = new Int32Array(n);
+    // Per level: 1 = some candidate matched the ON condition, 2 = already null-extended.
+    const flags = new Uint8Array(n);
+    const l0 = levels[0]!;
     let out: Row[] = [];
-    const single = this.levels.length === 1;
-    for await (const batch of this.stream(l0, env)) {
-      for (const r of batch) {
-        let ok = predicatesPass(l0.preds, r, env);
-        if (ok instanceof Promise) ok = await ok;
-        if (!ok) continue;
-        if (single) out.push(r);
-        else {
-          const p = this.descend(1, r, env, states, out);
-          if (p) await p;
+    try {
+      for await (const batch of this.stream(l0, env)) {
+        for (const cur of batch) {
+          let ok = predicatesPass(l0.preds, cur, env);
+          if (ok instanceof Promise) ok = await ok;
+          if (!ok) continue;
+          if (n === 1) {
+            out.push(cur);
+            continue;
+          }
+          let i = 1;
+          let c = this.candidates(levels[1]!, cur, env, states[1]!);
+          rowsAt[1] = c instanceof Promise ? await c : c;
+          pos[1] = 0;
+          flags[1] = 0;
+          while (i >= 1) {
+            const level = levels[i]!;
+            const rows = rowsAt[i]!;
+            const off = level.leaf.src.offset;
+            const end = off + level.leaf.src.columns.length;
+            if (pos[i]! < rows.length) {
+              const r = rows[pos[i]!++]!;
+              const t = guard.tick();
+              if (t) await t;
+              for (let j = off; j < end; j++) cur[j] = r[j]!;
+              if (level.left) {
+                let on = predicatesPass(level.onPreds, cur, env);
+                if (on instanceof Promise) on = await on;
+                if (!on) continue;
+                flags[i]! |= 1;
+              }
+            } else if (level.left && flags[i] === 0) {
+              // LEFT JOIN: no candidate matched, so the level contributes one all-NULL row.
+              flags[i] = 2;
+              for (let j = off; j < end; j++) cur[j] = null;
+            } else {
+              i--;
+              continue;
+            }
+            let ok = predicatesPass(level.preds, cur, env);
+            if (ok instanceof Promise) ok = await ok;
+            if (!ok) continue;
+            if (i === n - 1) {
+              out.push(cur.slice());
+              if (out.length >= BATCH_ROWS) {
+                yield out;
+                out = [];
+              }
+              continue;
+            }
+            i++;
+            c = this.candidates(levels[i]!, cur, env, states[i]!);
+            rowsAt[i] = c instanceof Promise ? await c : c;
+            pos[i] = 0;
+            flags[i] = 0;
+          }
+        }
+        if (out.length >= BATCH_ROWS) {
+          yield out;
+          out = [];
         }
       }
-      if (out.length >= BATCH_ROWS) {
-        yield out;
-        out = [];
-      }
+      if (out.length) yield out;
+    } finally {
+      for (const st of states) guard.release(st.bytes);
     }
-    if (out.length) yield out;
   }
 
   private async *stream(level: Level, env: ExecEnv): AsyncGenerator<Row[]> {
@@ -469,7 +533,8 @@ class JoinOp implements Operator {
     if (rows.length) yield rows;
   }
 
-  private async materialize(level: Level, env: ExecEnv): Promise<Row[]> {
+  /** A scanned or hashed inner level's rows, filtered, charged to the budget (released when the join ends). */
+  private async materialize(level: Level, env: ExecEnv, st: LevelState): Promise<Row[]> {
     let rows = await leafRows(level.leaf, env, this.width);
     if (level.scanPreds.length) {
       const kept: Row[] = [];
@@ -480,6 +545,10 @@ class JoinOp implements Operator {
       }
       rows = kept;
     }
+    let bytes = 0;
+    for (const r of rows) bytes += rowBytes(r);
+    env.guard.charge(bytes, `the join's copy of ${level.leaf.label}`);
+    st.bytes += bytes;
     return rows;
   }
 
@@ -535,6 +604,8 @@ class JoinOp implements Operator {
         for await (const e of reader.kv(env).scan(lower, upper)) {
           const r = await reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
           if (r) out.push(r);
+          const tk = env.guard.tick();
+          if (tk) await tk;
         }
         return out;
       }
@@ -564,7 +635,7 @@ class JoinOp implements Operator {
     const a = level.access;
     if (a.kind === 'scan') {
       if (st.rows) return st.rows;
-      return this.materialize(level, env).then((rows) => (st.rows = rows));
+      return this.materialize(level, env, st).then((rows) => (st.rows = rows));
     }
     if (a.kind === 'hash') {
       const build = (rows: Row[]): Map<unknown, Row[]> => {
@@ -583,91 +654,9 @@ class JoinOp implements Operator {
         return k === undefined ? [] : (m.get(k) ?? []);
       };
       if (st.hash) return probeHash(st.hash);
-      return this.materialize(level, env).then((rows) => probeHash((st.hash = build(rows))));
+      return this.materialize(level, env, st).then((rows) => probeHash((st.hash = build(rows))));
     }
     return this.lookup(level, cur, env);
-  }
-
-  private descend(i: number, cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> | void {
-    if (i === this.levels.length) {
-      out.push(cur.slice());
-      return;
-    }
-    const level = this.levels[i]!;
-    const c = this.candidates(level, cur, env, states[i]!);
-    if (c instanceof Promise) return c.then((rows) => this.visit(i, level, rows, cur, env, states, out));
-    return this.visit(i, level, c, cur, env, states, out);
-  }
-
-  private visit(i: number, level: Level, rows: Row[], cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> | void {
-    const off = level.leaf.src.offset;
-    const n = level.leaf.src.columns.length;
-    let matched = false;
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k]!;
-      for (let j = off; j < off + n; j++) cur[j] = r[j]!;
-      if (level.left) {
-        const on = predicatesPass(level.onPreds, cur, env);
-        // Hand the evaluation already under way to the async path: starting it again would
-        // run the same subqueries twice, concurrently, over shared state.
-        if (on instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out, on, undefined);
-        if (!on) continue;
-        matched = true;
-      }
-      const ok = predicatesPass(level.preds, cur, env);
-      if (ok instanceof Promise) return this.visitAsync(i, level, rows, k, matched, cur, env, states, out, undefined, ok);
-      if (!ok) continue;
-      const p = this.descend(i + 1, cur, env, states, out);
-      if (p) return p.then(() => this.visitAsync(i, level, rows, k + 1, matched, cur, env, states, out));
-    }
-    if (level.left && !matched) return this.nullExtend(i, level, cur, env, states, out);
-  }
-
-  /**
-   * Continues `visit` from row `from`. For that row, `pendingOn` / `pendingPreds` are the
-   * evaluations `visit` already started (its columns are already in `cur`).
-   */
-  private async visitAsync(
-    i: number,
-    level: Level,
-    rows: Row[],
-    from: number,
-    matchedSoFar: boolean,
-    cur: Row,
-    env: ExecEnv,
-    states: LevelState[],
-    out: Row[],
-    pendingOn?: Promise<boolean>,
-    pendingPreds?: Promise<boolean>,
-  ): Promise<void> {
-    const off = level.leaf.src.offset;
-    const n = level.leaf.src.columns.length;
-    let matched = matchedSoFar;
-    for (let k = from; k < rows.length; k++) {
-      const resumed = k === from && (pendingOn !== undefined || pendingPreds !== undefined);
-      if (!resumed) {
-        const r = rows[k]!;
-        for (let j = off; j < off + n; j++) cur[j] = r[j]!;
-      }
-      if (level.left && !(resumed && pendingPreds !== undefined)) {
-        const on = resumed && pendingOn ? await pendingOn : await predicatesPass(level.onPreds, cur, env);
-        if (!on) continue;
-        matched = true;
-      }
-      const ok = resumed && pendingPreds ? await pendingPreds : await predicatesPass(level.preds, cur, env);
-      if (!ok) continue;
-      await this.descend(i + 1, cur, env, states, out);
-    }
-    if (level.left && !matched) await this.nullExtend(i, level, cur, env, states, out);
-  }
-
-  private nullExtend(i: number, level: Level, cur: Row, env: ExecEnv, states: LevelState[], out: Row[]): Promise<void> | void {
-    const off = level.leaf.src.offset;
-    const n = level.leaf.src.columns.length;
-    for (let j = off; j < off + n; j++) cur[j] = null;
-    const ok = predicatesPass(level.preds, cur, env);
-    if (ok instanceof Promise) return ok.then((b) => (b ? this.descend(i + 1, cur, env, states, out) : undefined));
-    if (ok) return this.descend(i + 1, cur, env, states, out);
   }
 
   describe(out: string[], depth: number): void {
@@ -718,20 +707,36 @@ class TreeJoinOp implements Operator {
   }
 
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
-    const rows = await this.evalNode(this.root, env);
-    const out: Row[] = [];
-    for (const r of rows) {
-      let ok = predicatesPass(this.where, r, env);
-      if (ok instanceof Promise) ok = await ok;
-      if (ok) out.push(r);
+    const held = { bytes: 0 };
+    try {
+      const rows = await this.evalNode(this.root, env, held);
+      const out: Row[] = [];
+      for (const r of rows) {
+        let ok = predicatesPass(this.where, r, env);
+        if (ok instanceof Promise) ok = await ok;
+        if (ok) out.push(r);
+      }
+      for (let i = 0; i < out.length; i += BATCH_ROWS) yield out.slice(i, i + BATCH_ROWS);
+    } finally {
+      env.guard.release(held.bytes);
     }
-    for (let i = 0; i < out.length; i += BATCH_ROWS) yield out.slice(i, i + BATCH_ROWS);
   }
 
-  private async evalNode(node: FromNode, env: ExecEnv): Promise<Row[]> {
-    if (node.kind === 'leaf') return leafRows(node.leaf, env, this.width);
-    const L = await this.evalNode(node.left, env);
-    const R = await this.evalNode(node.right, env);
+  /** Every row of `node`, charged to the statement's memory budget (`held` keeps the total to release). */
+  private async evalNode(node: FromNode, env: ExecEnv, held: { bytes: number }): Promise<Row[]> {
+    const guard = env.guard;
+    const keep = (r: Row): void => {
+      const b = rowBytes(r);
+      guard.charge(b, 'a join');
+      held.bytes += b;
+    };
+    if (node.kind === 'leaf') {
+      const rows = await leafRows(node.leaf, env, this.width);
+      for (const r of rows) keep(r);
+      return rows;
+    }
+    const L = await this.evalNode(node.left, env, held);
+    const R = await this.evalNode(node.right, env, held);
     const on = this.on.get(node)!;
     const rightRange = ranges(node.right);
     const leftRange = ranges(node.left);
@@ -743,20 +748,28 @@ class TreeJoinOp implements Operator {
         const r = R[k]!;
         const m = l.slice();
         for (const [a, b] of rightRange) for (let j = a; j < b; j++) m[j] = r[j]!;
+        const t = guard.tick();
+        if (t) await t;
         let ok = true;
         for (const c of on) if (ops.toBool(await evaluate(c, m, env)) !== true) ok = false;
         if (!ok) continue;
         matched = true;
         rightMatched[k] = 1;
+        keep(m);
         out.push(m);
       }
-      if (!matched && (node.joinType === 'LEFT' || node.joinType === 'FULL')) out.push(l.slice());
+      if (!matched && (node.joinType === 'LEFT' || node.joinType === 'FULL')) {
+        const m = l.slice();
+        keep(m);
+        out.push(m);
+      }
     }
     if (node.joinType === 'RIGHT' || node.joinType === 'FULL') {
       for (let k = 0; k < R.length; k++) {
         if (rightMatched[k]) continue;
         const m = R[k]!.slice();
         for (const [a, b] of leftRange) for (let j = a; j < b; j++) m[j] = null;
+        keep(m);
         out.push(m);
       }
     }
