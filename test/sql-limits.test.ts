@@ -91,3 +91,62 @@ describe('statement timeout and interruption (issue 13 item 7)', () => {
     await db.close();
   });
 });
+
+describe('TEXT and BLOB length limit, checked before the value is built (SQLITE_MAX_LENGTH)', () => {
+  it.each([
+    'SELECT length(hex(zeroblob(1000000))) AS n',
+    "SELECT length(replace(hex(zeroblob(1000)), '0', 'ab')) AS n",
+    "SELECT length(printf('%.*c', 100000, 'x')) AS a, length(printf('%100000d', 7)) AS b",
+    "SELECT upper('aéBç' || 'xyz') AS u, lower('AÉbÇ') AS l",
+    "SELECT length(group_concat(hex(zeroblob(100)), '--')) AS n FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT x FROM c)",
+    'SELECT length(concat(hex(zeroblob(1000)), 1, 2.5)) AS a, length(concat_ws(\',\', hex(zeroblob(10)), NULL, \'x\')) AS b, length(quote(zeroblob(1000))) AS c',
+  ])('answers like SQLite under the default limit: %s', async (sql) => {
+    await sameAsSqlite(sql);
+  });
+
+  const MAX = 1_000_000;
+  it.each([
+    ['zeroblob', 'SELECT zeroblob(1000001)'],
+    ['randomblob', 'SELECT randomblob(1000001)'],
+    ['hex', 'SELECT hex(zeroblob(500001))'],
+    ['quote', 'SELECT quote(zeroblob(500000))'],
+    ['replace', "SELECT replace(hex(zeroblob(1000)), '0', printf('%.*c', 600, 'y'))"],
+    ['printf width', "SELECT printf('%1000001d', 1)"],
+    ['printf precision', "SELECT printf('%.*c', 1000001, 'x')"],
+    ['printf, counted in UTF-8 bytes', "SELECT printf('%.*c', 600000, 'é')"],
+    ['||', 'SELECT hex(zeroblob(400000)) || hex(zeroblob(100001))'],
+    ['|| on blobs', 'SELECT zeroblob(600000) || zeroblob(400001)'],
+    ['concat', 'SELECT concat(hex(zeroblob(400000)), hex(zeroblob(100001)))'],
+    ['concat_ws', "SELECT concat_ws('-', hex(zeroblob(400000)), hex(zeroblob(100000)))"],
+    ['group_concat', 'SELECT group_concat(hex(zeroblob(1000))) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600) SELECT x FROM c)'],
+    ['a stored row', 'INSERT INTO t VALUES (zeroblob(600000), zeroblob(600000))'],
+  ])('%s over limits.maxLength is LIMIT_EXCEEDED "string or blob too big"', async (_what, sql) => {
+    const db = DB('limits', { storage: 'memory', limits: { maxLength: MAX } });
+    await db.exec('CREATE TABLE t(a, b)');
+    const err = await db.query(sql).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, sql).toMatchObject({ name: 'DoSQLError', code: 'LIMIT_EXCEEDED', message: 'sql: string or blob too big', details: { limit: 'maxLength', max: MAX } });
+    await db.close();
+  });
+
+  it("length(hex(zeroblob(1e8))) answers SQLite's 200000000 in a 768 MB heap; hex(zeroblob(2e8)) is over the default 256 MiB", async () => {
+    expect(await runChild('hugeHex', 768)).toEqual([{ ok: true, value: [{ n: 200_000_000 }] }, { error: { name: 'DoSQLError', code: 'LIMIT_EXCEEDED' } }]);
+  });
+
+  it('values at the limit are built; char() is checked too', async () => {
+    const db = DB('limits', { storage: 'memory', limits: { maxLength: MAX } });
+    expect(await db.query('SELECT length(zeroblob(1000000)) AS a, length(hex(zeroblob(500000))) AS b, length(hex(zeroblob(400000)) || hex(zeroblob(100000))) AS c')).toEqual([{ a: MAX, b: MAX, c: MAX }]);
+    await db.close();
+    const tiny = DB('limits', { storage: 'memory', limits: { maxLength: 100 } });
+    expect(await tiny.query(`SELECT length(char(${Array(100).fill(65).join(',')})) AS n`)).toEqual([{ n: 100 }]);
+    await expect(tiny.query(`SELECT char(${Array(101).fill(65).join(',')})`)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    await tiny.close();
+  });
+
+  it('refuses a malformed limits option', () => {
+    expect(() => DB('limits', { storage: 'memory', limits: { maxLength: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => DB('limits', { storage: 'memory', limits: { maxLenght: 5 } as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

@@ -74,6 +74,14 @@ const scenarios: Record<string, () => Promise<Outcome[]>> = {
     await db.close();
     return out;
   },
+
+  /** The issue's `length(hex(zeroblob(1e8)))`: built without a rope per byte; twice that is over the default limit. */
+  async hugeHex() {
+    const db = DB('child', { storage: 'memory' });
+    const out = [await outcome(() => db.query('SELECT length(hex(zeroblob(1e8))) AS n')), await outcome(() => db.query('SELECT length(hex(zeroblob(2e8))) AS n'))];
+    await db.close();
+    return out;
+  },
 };
 
 const name = process.argv[2]!;

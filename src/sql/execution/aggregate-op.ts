@@ -46,11 +46,11 @@ export class AggregateOp implements Operator {
     this.async = [...groupBy, ...aggs.flatMap((a) => (a.filter ? [...a.args, a.filter] : a.args))].some((c) => c.subqueries.length > 0);
   }
 
-  private newGroup(rep: Row, keys: Row = []): Group {
+  private newGroup(env: ExecEnv, rep: Row, keys: Row = []): Group {
     return {
       rep,
       keys,
-      accs: this.aggs.map((a) => ops.aggregateFunction(a.name)!.create(a.collation)),
+      accs: this.aggs.map((a) => ops.aggregateFunction(a.name)!.create(a.collation, env.maxLength)),
       distinct: this.aggs.map((a) => (a.distinct ? new Set<unknown>() : undefined)),
       ordered: this.aggs.map((a) => (a.orderBy?.length ? [] : undefined)),
       best: null,
@@ -66,13 +66,13 @@ export class AggregateOp implements Operator {
       for (const row of batch) {
         let g: Group;
         if (this.groupBy.length === 0) {
-          g = single ??= this.newGroup(row);
+          g = single ??= this.newGroup(env, row);
         } else {
           for (let i = 0; i < this.groupBy.length; i++) keyVals[i] = this.async ? await evaluate(this.groupBy[i]!, row, env) : this.groupBy[i]!.ev(row, env);
           const k = rowKey(keyVals, keyVals.length, gcoll);
           let found = groups.get(k);
           if (!found) {
-            found = this.newGroup(row, keyVals.slice());
+            found = this.newGroup(env, row, keyVals.slice());
             groups.set(k, found);
           }
           g = found;
@@ -108,7 +108,7 @@ export class AggregateOp implements Operator {
       }
     }
     if (this.groupBy.length === 0) {
-      const g = single ?? this.newGroup(new Array(this.inputWidth).fill(null));
+      const g = single ?? this.newGroup(env, new Array(this.inputWidth).fill(null));
       yield [this.output(g)];
       return;
     }

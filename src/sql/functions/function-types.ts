@@ -66,8 +66,11 @@ export interface AggregateFunction {
   readonly maxArgs: number;
   /** Whether accumulators support `inverse` (usable in sliding window frames). */
   readonly invertible: boolean;
-  /** A fresh accumulator; `collation` is used by min() and max() to compare TEXT. */
-  create(collation?: Collation): Accumulator;
+  /**
+   * A fresh accumulator; `collation` is used by min() and max() to compare TEXT, `maxLength`
+   * (bytes, FunctionContext.maxLength) bounds what group_concat builds.
+   */
+  create(collation?: Collation, maxLength?: number): Accumulator;
 }
 
 /** Throws SQLite's "wrong number of arguments to function X()" unless `argCount` fits. */

@@ -395,7 +395,7 @@ function compileBinary(op: Extract<Expr, { kind: 'binary' }>['op'], le: Expr, re
         return a === null || b === null ? null : 0n;
       });
     case '||':
-      return merge([l, r], (row, env) => ops.concat(lf(row, env), rf(row, env)));
+      return merge([l, r], (row, env) => ops.concat(lf(row, env), rf(row, env), env.maxLength));
     case '+':
     case '-':
     case '*':

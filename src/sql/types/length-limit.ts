@@ -7,10 +7,14 @@ import { DoSQLError } from '../../errors.js';
 /** The default length limit, bytes: 256 MiB (SQLite's is 1,000,000,000). */
 export const DEFAULT_MAX_LENGTH = 256 * 1024 * 1024;
 
-/** SQLite's "string or blob too big" (SQLITE_TOOBIG) for a value of `size` over `max`. */
+/**
+ * SQLite's "string or blob too big" (SQLITE_TOOBIG) for a value of `size` bytes over `max`.
+ * The message is SQLite's word for word; `details` say which builder (`what`), how big and
+ * which limit (`limits.maxLength`).
+ */
 export function tooBig(size: number, max: number, what?: string): DoSQLError {
-  return new DoSQLError('LIMIT_EXCEEDED', `sql: string or blob too big${what ? ` (${what})` : ''}: ${size} bytes is over the limit of ${max} (limits.maxLength)`, {
-    details: { limit: 'maxLength', max, size },
+  return new DoSQLError('LIMIT_EXCEEDED', 'sql: string or blob too big', {
+    details: { limit: 'maxLength', max, size, ...(what !== undefined ? { what } : {}) },
   });
 }
 
