@@ -150,3 +150,100 @@ describe('TEXT and BLOB length limit, checked before the value is built (SQLITE_
     expect(() => DB('limits', { storage: 'memory', limits: { maxLenght: 5 } as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
+
+describe('nesting depth: chained CTEs, views and subqueries are a typed error, never a stack overflow', () => {
+  const ctes = (n: number): string => `WITH ${Array.from({ length: n }, (_, i) => (i === 0 ? 'c0 AS (SELECT 1 AS x)' : `c${i} AS (SELECT x + 1 AS x FROM c${i - 1})`)).join(', ')} SELECT x FROM c${n - 1}`;
+  const subs = (n: number): string => {
+    let s = 'SELECT 1 AS x';
+    for (let i = 0; i < n; i++) s = `SELECT x + 1 AS x FROM (${s})`;
+    return s;
+  };
+  const tooDeep = { name: 'DoSQLError', code: 'LIMIT_EXCEEDED', details: { limit: 'maxQueryDepth', max: 150 } };
+
+  it('100 chained CTEs or nested subqueries answer like SQLite', async () => {
+    await sameAsSqlite(ctes(100));
+    await sameAsSqlite(subs(100));
+  });
+
+  it('600 chained CTEs or nested subqueries are LIMIT_EXCEEDED (maxQueryDepth)', async () => {
+    const db = DB('limits', { storage: 'memory' });
+    await expect(db.query(ctes(600))).rejects.toMatchObject(tooDeep);
+    await expect(db.query(subs(600))).rejects.toMatchObject(tooDeep);
+    await db.close();
+  });
+
+  it('a chain of views stops growing at the limit with LIMIT_EXCEEDED; the views below it answer like SQLite', async () => {
+    const db = DB('limits', { storage: 'memory' });
+    const ref = new Database(':memory:');
+    let failed: unknown;
+    let made = 0;
+    for (let i = 0; i < 600 && failed === undefined; i++) {
+      const sql = i === 0 ? 'CREATE VIEW v0 AS SELECT 1 AS x' : `CREATE VIEW v${i} AS SELECT x + 1 AS x FROM v${i - 1}`;
+      try {
+        await db.exec(sql);
+        ref.exec(sql);
+        made++;
+      } catch (e) {
+        failed = e;
+      }
+    }
+    expect(failed).toMatchObject(tooDeep);
+    expect(made).toBe(150);
+    const q = `SELECT x FROM v${made - 2}`;
+    expect(await db.query(q)).toEqual(ref.prepare(q).all());
+    await db.close();
+  });
+
+  it('the parser bounds expression depth (SQLITE_MAX_EXPR_DEPTH) with SQL_SYNTAX', async () => {
+    const db = DB('limits', { storage: 'memory' });
+    await expect(db.query(`SELECT ${Array(1100).fill('1').join(' + ')}`)).rejects.toMatchObject({ code: 'SQL_SYNTAX', message: expect.stringContaining('too deeply nested') });
+    await expect(db.query(`SELECT ${'('.repeat(1100)}1${')'.repeat(1100)}`)).rejects.toMatchObject({ code: 'SQL_SYNTAX' });
+    await db.close();
+  });
+
+  it('past a raised limit, running out of stack is still LIMIT_EXCEEDED, not a RangeError', async () => {
+    const db = DB('limits', { storage: 'memory', limits: { maxQueryDepth: 1_000_000 } });
+    await expect(db.query(ctes(5000))).rejects.toMatchObject({ name: 'DoSQLError', code: 'LIMIT_EXCEEDED', details: { limit: 'maxQueryDepth' } });
+    await db.close();
+  });
+});
+
+describe('column count limit (SQLITE_MAX_COLUMN, 2000)', () => {
+  const list = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join(', ');
+  it.each([
+    ['a result set', `SELECT ${list(2001, (i) => `${i} AS c${i}`)}`],
+    ['VALUES', `VALUES (${list(2001, () => '1')})`],
+    ['CREATE TABLE', `CREATE TABLE wide(${list(2001, (i) => `c${i}`)})`],
+    ['ORDER BY', `SELECT 1 ORDER BY ${list(2001, () => '1')}`],
+    ['a join expanded by *', `SELECT * FROM w a, w b`],
+    ['CREATE INDEX', `CREATE INDEX wi ON w(${list(2000, (i) => `c${i}`)}, c0)`],
+    ['UPDATE SET', `UPDATE w SET ${list(2001, (i) => `c${i % 2000} = 1`)}`],
+    ['ALTER TABLE ADD COLUMN', 'ALTER TABLE w ADD COLUMN extra'],
+  ])('%s over 2000 columns fails like SQLite, as LIMIT_EXCEEDED', async (_what, sql) => {
+    const setup = `CREATE TABLE w(${list(2000, (i) => `c${i}`)})`;
+    const ref = new Database(':memory:');
+    ref.exec(setup);
+    let want = '';
+    try {
+      ref.prepare(sql).run();
+    } catch (e) {
+      want = (e as Error).message.replace('sqlite_altertab_', '');
+    }
+    expect(want).toMatch(/too many/);
+    const db = DB('limits', { storage: 'memory' });
+    await db.exec(setup);
+    await expect(db.query(sql)).rejects.toMatchObject({ name: 'DoSQLError', code: 'LIMIT_EXCEEDED', message: `sql: ${want}`, details: { limit: 'maxColumns', max: 2000 } });
+    await db.close();
+  });
+
+  it('2000 columns work end to end', async () => {
+    const db = DB('limits', { storage: 'memory' });
+    const cols = Array.from({ length: 2000 }, (_, i) => `c${i}`);
+    await db.exec(`CREATE TABLE w(${cols.join(', ')})`);
+    await db.run('INSERT INTO w(c0, c1999) VALUES (1, 2)');
+    const rows = await db.query<Record<string, unknown>>('SELECT * FROM (SELECT * FROM w)');
+    expect(Object.keys(rows[0]!).length).toBe(2000);
+    expect([rows[0]!.c0, rows[0]!.c1999, rows[0]!.c5]).toEqual([1, 2, null]);
+    await db.close();
+  });
+});

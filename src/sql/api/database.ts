@@ -357,7 +357,7 @@ export class Database {
         // binding kinds; views are looked up per execution, so equal keys reuse the plan.
         if (samePlanKey(p.temporalPlan, txn.catalog, bindings)) plan = p.temporalPlan!.plan;
         else {
-          plan = compileStatement(p.parsed.statement, txn.catalog, bindings);
+          plan = compileStatement(p.parsed.statement, txn.catalog, bindings, this.limits);
           const vals = [...bindings.values()];
           p.temporalPlan = { base: txn.catalog, kinds: vals.map((b) => b.kind).join(','), catalogs: vals.map((b) => b.catalog), plan };
         }
@@ -400,7 +400,7 @@ export class Database {
 
   /** @internal The plan of `p` for `catalog`, re-planned when the schema changed. */
   planFor(p: Prepared, catalog: Catalog): Executable {
-    if (!p.plan || p.plan.catalogVersion !== catalog.version) p.plan = compileStatement(p.parsed.statement, catalog);
+    if (!p.plan || p.plan.catalogVersion !== catalog.version) p.plan = compileStatement(p.parsed.statement, catalog, undefined, this.limits);
     return p.plan;
   }
 

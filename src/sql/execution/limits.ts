@@ -53,3 +53,14 @@ export function resolveLimits(given: Partial<Limits> | undefined, base: Readonly
 export function limitExceeded(limit: string, max: number, message: string): DoSQLError {
   return new DoSQLError('LIMIT_EXCEEDED', `sql: ${message}`, { details: { limit, max } });
 }
+
+/**
+ * A JavaScript stack overflow (RangeError) as LIMIT_EXCEEDED: the backstop behind
+ * limits.maxQueryDepth and the parser's depth limits, for recursion they do not count.
+ * Anything else is returned unchanged.
+ */
+export function stackOverflowAsLimit(e: unknown, limits: Readonly<Limits>): unknown {
+  if (!(e instanceof RangeError) || !/call stack/i.test(e.message)) return e;
+  const err = limitExceeded('maxQueryDepth', limits.maxQueryDepth, 'statement nested too deeply: it ran out of stack (limits.maxQueryDepth)');
+  return Object.assign(err, { cause: e });
+}

@@ -322,6 +322,7 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
   const sets: { col: number; c: Compiled }[] = [];
+  pc.checkColumns(stmt.sets.length, 'too many columns in set list');
   for (const s of stmt.sets) {
     if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET (a, b) = (...) is not supported yet');
     const col = columnIndex(t, s.columns[0]!);
