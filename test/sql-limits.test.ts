@@ -247,3 +247,46 @@ describe('column count limit (SQLITE_MAX_COLUMN, 2000)', () => {
     await db.close();
   });
 });
+
+describe('memory budget of a statement (limits.maxMemoryBytes)', () => {
+  const MAX = 1024 * 1024;
+  const rows = (n: number): string => `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${n}) SELECT x, printf('%.200c', 'x') || x AS s FROM c`;
+  const over = { name: 'DoSQLError', code: 'LIMIT_EXCEEDED', details: { limit: 'maxMemoryBytes', max: MAX } };
+
+  it.each([
+    ['ORDER BY', `SELECT x FROM (${rows(20000)}) ORDER BY s DESC LIMIT 1`],
+    ['GROUP BY', `SELECT s, count(*) FROM (${rows(20000)}) GROUP BY s LIMIT 1`],
+    ['DISTINCT', `SELECT count(*) FROM (SELECT DISTINCT s FROM (${rows(20000)}))`],
+    ['count(DISTINCT)', `SELECT count(DISTINCT s) FROM (${rows(20000)})`],
+    ['group_concat', `SELECT length(group_concat(s)) FROM (${rows(20000)})`],
+    ['UNION', `SELECT count(*) FROM (SELECT s FROM (${rows(10000)}) UNION SELECT s || 'y' FROM (${rows(10000)}))`],
+    ['EXCEPT', `SELECT s FROM (${rows(100)}) EXCEPT SELECT s FROM (${rows(20000)})`],
+    ['a join build side', `SELECT count(*) FROM (${rows(10)}) a JOIN (${rows(20000)}) b ON a.s = b.s`],
+    ['IN (SELECT ...)', `SELECT count(*) FROM (${rows(10)}) WHERE s IN (SELECT s FROM (${rows(20000)}))`],
+    ['the result itself', rows(20000)],
+    ['INSERT ... SELECT', `INSERT INTO t ${rows(20000)}`],
+  ])('%s over the budget is LIMIT_EXCEEDED', async (_what, sql) => {
+    const db = DB('limits', { storage: 'memory', limits: { maxMemoryBytes: MAX } });
+    await db.exec('CREATE TABLE t(x, s)');
+    await expect(db.query(sql)).rejects.toMatchObject(over);
+    await db.close();
+  });
+
+  it('the same queries fit a larger budget and answer like SQLite; a streamed result is not buffered', async () => {
+    const sql = `SELECT s, count(*) AS n FROM (${rows(20000)}) GROUP BY s ORDER BY s DESC LIMIT 3`;
+    const db = DB('limits', { storage: 'memory', limits: { maxMemoryBytes: 64 * MAX } });
+    expect(await db.query(sql)).toEqual(lite.prepare(sql).all());
+    await db.close();
+    const small = DB('limits', { storage: 'memory', limits: { maxMemoryBytes: MAX } });
+    let n = 0;
+    for await (const _ of small.prepare(rows(20000)).iterate()) n++;
+    expect(n).toBe(20000);
+    // Budgets are per statement: a statement that stayed under it leaves nothing charged behind.
+    for (let i = 0; i < 5; i++) expect(await small.query(`SELECT count(*) AS n FROM (SELECT DISTINCT s FROM (${rows(2000)}))`)).toEqual([{ n: 2000 }]);
+    await small.close();
+  });
+
+  it('an endless recursive CTE with UNION (which keeps what it has seen) stops at the budget', async () => {
+    expect(await runChild('unionForever', 256)).toEqual([{ error: { name: 'DoSQLError', code: 'LIMIT_EXCEEDED' } }]);
+  });
+});

@@ -27,6 +27,8 @@ export class ExecEnv {
   temporal?: ReadonlyMap<object, unknown>;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
+  /** Bytes charged to the guard for the IN-list held in each subquery slot. */
+  readonly subBytes = new Map<number, number>();
   private readonly now: number;
 
   constructor(

@@ -170,6 +170,11 @@ export function valueBytes(v: SqlValue): number {
   }
 }
 
+/** Estimated bytes of a hash key (rowKey / hashKey output) kept in a Set or Map. */
+export function keyBytes(k: unknown): number {
+  return typeof k === 'string' ? 40 + k.length : 40;
+}
+
 /** Estimated bytes of a row: the array and its values. */
 export function rowBytes(r: readonly SqlValue[]): number {
   let b = 32 + 8 * r.length;
