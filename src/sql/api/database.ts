@@ -177,9 +177,12 @@ export class Database {
     return interruptOf(options, this.defaultTimeoutMs);
   }
 
-  /** @internal A statement's guard; INTERRUPTED at once when its signal already aborted. */
+  /**
+   * @internal A statement's guard (the database's default timeout when `interrupt` is
+   * undefined); INTERRUPTED at once when its signal already aborted.
+   */
   guard(interrupt: Interrupt | undefined, caps?: ResultCaps): StatementGuard {
-    const g = new StatementGuard(this.limits, interrupt, caps);
+    const g = new StatementGuard(this.limits, interrupt ?? this.interruptOf(undefined), caps);
     g.check();
     return g;
   }

@@ -31,10 +31,15 @@ export interface Interrupt {
   readonly signal?: AbortSignal;
 }
 
-/** @internal Caps on what a statement returns (the Worker's HTTP responses). */
+/**
+ * @internal Caps on what one response returns (the Worker's HTTP responses): every statement
+ * of the response counts into the same `rows` and `bytes`.
+ */
 export interface ResultCaps {
   readonly maxRows?: number;
   readonly maxBytes?: number;
+  rows: number;
+  bytes: number;
 }
 
 /** Units of work between checkpoints: small enough to stop within milliseconds, large enough to cost nothing. */
@@ -81,8 +86,6 @@ function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
 export class StatementGuard {
   private countdown = CHECK_EVERY;
   private used = 0;
-  private resultRows = 0;
-  private resultBytes = 0;
 
   constructor(
     readonly limits: Readonly<Limits> = DEFAULT_LIMITS,
@@ -144,12 +147,12 @@ export class StatementGuard {
   resultRow(bytes: number): void {
     const c = this.caps;
     if (!c) return;
-    this.resultRows++;
-    this.resultBytes += bytes;
-    if (c.maxRows !== undefined && this.resultRows > c.maxRows) {
+    c.rows++;
+    c.bytes += bytes;
+    if (c.maxRows !== undefined && c.rows > c.maxRows) {
       throw limitExceeded('maxResultRows', c.maxRows, `result has more than ${c.maxRows} rows, the most one response may carry; page with LIMIT/OFFSET or a keyset, or stream it over the WebSocket API`);
     }
-    if (c.maxBytes !== undefined && this.resultBytes > c.maxBytes) {
+    if (c.maxBytes !== undefined && c.bytes > c.maxBytes) {
       throw limitExceeded('maxResultBytes', c.maxBytes, `result is larger than ${c.maxBytes} bytes, the most one response may carry; select fewer rows or columns, or stream it over the WebSocket API`);
     }
   }
