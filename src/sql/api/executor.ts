@@ -9,7 +9,7 @@ import { planDelete, planInsert, planUpdate } from '../planner/plan-dml.js';
 import { planSelect } from '../planner/plan-select.js';
 import { PlannerContext, type TemporalBinding } from '../planner/planner-context.js';
 import { Scope } from '../planner/scope.js';
-import { accountResult, collectResult } from '../execution/operators.js';
+import { accountResult, collectResult } from '../execution/collect.js';
 import { DEFAULT_LIMITS, stackOverflowAsLimit, type Limits } from '../execution/limits.js';
 
 export interface ExecResult {

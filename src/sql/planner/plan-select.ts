@@ -4,8 +4,8 @@
 import { DoSQLError } from '../../errors.js';
 import { AggregateOp, checkAggregateArity, type AggSpec } from '../execution/aggregate-op.js';
 import type { ExecEnv, Row } from '../execution/env.js';
+import { collect } from '../execution/collect.js';
 import {
-  collect,
   CompoundOp,
   DistinctOp,
   FilterOp,
