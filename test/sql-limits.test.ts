@@ -194,6 +194,21 @@ describe('nesting depth: chained CTEs, views and subqueries are a typed error, n
     await db.close();
   });
 
+  it('a view that uses the one before it twice (doubling per level) stops at 10,000 planned SELECTs', async () => {
+    const db = DB('limits', { storage: 'memory' });
+    await db.exec('CREATE VIEW v0 AS SELECT 1 AS x');
+    let failed: unknown;
+    let level = 1;
+    for (; level <= 20 && failed === undefined; level++) {
+      await db.exec(`CREATE VIEW v${level} AS SELECT a.x + b.x AS x FROM v${level - 1} a, v${level - 1} b`).catch((e: unknown) => (failed = e));
+    }
+    // 2^13 copies of v0 plus the levels above them is the first over 10,000.
+    expect(level - 1).toBe(13);
+    expect(failed).toMatchObject({ name: 'DoSQLError', code: 'LIMIT_EXCEEDED', details: { limit: 'plannedQueries', max: 10_000 } });
+    expect(await db.query('SELECT x FROM v12')).toEqual([{ x: 4096 }]);
+    await db.close();
+  });
+
   it('the parser bounds expression depth (SQLITE_MAX_EXPR_DEPTH) with SQL_SYNTAX', async () => {
     const db = DB('limits', { storage: 'memory' });
     await expect(db.query(`SELECT ${Array(1100).fill('1').join(' + ')}`)).rejects.toMatchObject({ code: 'SQL_SYNTAX', message: expect.stringContaining('too deeply nested') });

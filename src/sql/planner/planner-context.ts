@@ -34,6 +34,14 @@ export interface CteDef {
   inProgress?: boolean;
 }
 
+/**
+ * Most SELECTs one statement may plan (each view, CTE reference and subquery is one): a view
+ * that uses the view before it twice doubles at every level, and planning is synchronous, so
+ * without a bound a few lines of DDL block the event loop for hours. SQLite bounds the same
+ * growth by refusing more than 65535 references to one view.
+ */
+export const MAX_PLANNED_QUERIES = 10_000;
+
 export class PlannerContext {
   private slots = 0;
   private cteStack: Map<string, CteDef>[] = [];
@@ -41,6 +49,8 @@ export class PlannerContext {
   readonly viewStack: string[] = [];
   /** SELECTs being planned inside one another (subqueries, views, CTEs). */
   private depth = 0;
+  /** SELECTs planned so far for this statement. */
+  private planned = 0;
 
   constructor(
     readonly catalog: Catalog,
@@ -58,6 +68,9 @@ export class PlannerContext {
     const max = this.limits.maxQueryDepth;
     if (this.depth >= max) {
       throw limitExceeded('maxQueryDepth', max, `query nested too deeply: more than ${max} levels of subqueries, views and common table expressions (limits.maxQueryDepth)`);
+    }
+    if (++this.planned > MAX_PLANNED_QUERIES) {
+      throw limitExceeded('plannedQueries', MAX_PLANNED_QUERIES, `query too complex: it expands to more than ${MAX_PLANNED_QUERIES} subqueries, views and common table expression references`);
     }
     this.depth++;
     try {
