@@ -41,6 +41,14 @@ export class DoSQLError extends Error {
  * - `WRITE_CONFLICT`: first-committer-wins lost; retry the transaction.
  * - `UNSUPPORTED_FORMAT_VERSION`: a file was written by a newer format version.
  * - `UNAUTHORIZED`: a request to the Worker API lacked the right bearer token. Fix the token.
+ * - `INTERRUPTED`: a statement was stopped by its timeout or its AbortSignal (SQLite's
+ *   SQLITE_INTERRUPT); `details.reason` is `'timeout'` or `'abort'`. Its writes were undone.
+ *   Retrying the same statement will likely be stopped again; raise the timeout or narrow the query.
+ * - `LIMIT_EXCEEDED`: a statement went over a resource limit (docs/limits.md): a TEXT or BLOB
+ *   over the length limit (SQLite's SQLITE_TOOBIG, "string or blob too big"), too many columns,
+ *   queries nested too deeply, more memory buffered than the statement's budget, or a result
+ *   over the Worker's cap. `details.limit` names the limit and `details.max` its value. Do not
+ *   retry unchanged; change the statement or raise the limit.
  */
 export type ErrorCode =
   | 'IO_ERROR'
@@ -65,7 +73,9 @@ export type ErrorCode =
   | 'MISMATCH'
   | 'RANGE'
   | 'MERGE_CONFLICT'
-  | 'UNAUTHORIZED';
+  | 'UNAUTHORIZED'
+  | 'INTERRUPTED'
+  | 'LIMIT_EXCEEDED';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY']);
 

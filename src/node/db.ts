@@ -12,7 +12,8 @@ import { DoSQLError } from '../errors.js';
 import type { Retention } from '../compaction/retention.js';
 import type { CompactionOptions } from '../compaction/options.js';
 import { LsmEngine, type Durability } from '../lsm/engine.js';
-import { Database } from '../sql/api/database.js';
+import { Database, type DatabaseOptions } from '../sql/api/database.js';
+import type { Limits } from '../sql/execution/limits.js';
 import { FsObjectStore } from '../storage/fs-store.js';
 import { MemoryObjectStore } from '../storage/memory-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -52,6 +53,13 @@ export interface DBOptions {
    * readers under `url` (default `file://<that folder>` for folders, `mem://<name>/...` in memory).
    */
   warehouse?: { store?: ObjectStore; prefix?: string; url?: string; namespace?: string };
+  /**
+   * Resource limits over the defaults (docs/limits.md), as SQLite's sqlite3_limit:
+   * `{ maxLength, maxColumns, maxQueryDepth, maxMemoryBytes }`.
+   */
+  limits?: Partial<Limits>;
+  /** Default timeout of every statement, ms (default 0: none); a call's `{ timeoutMs }` overrides it. */
+  timeoutMs?: number;
 }
 
 let parquetLoaded = false;
@@ -176,7 +184,11 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       ...(options.coldFromLevel !== undefined ? { coldFromLevel: options.coldFromLevel } : {}),
     });
   };
-  if (options.store || options.storage === 'memory') return new Database(openEngine, name, warehouse);
+  const sqlOptions = {
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  };
+  if (options.store || options.storage === 'memory') return new Database(openEngine, name, warehouse, sqlOptions);
   let lease: HeldLease | undefined;
   const open = async (): Promise<LsmEngine> => {
     lease = acquireWriterLease(folder);
@@ -187,7 +199,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
       throw e;
     }
   };
-  return new FolderDatabase(open, name, warehouse, () => lease?.release());
+  return new FolderDatabase(open, name, warehouse, sqlOptions, () => lease?.release());
 }
 
 /** A Database on a folder: gives up the folder's writer lease once closed. */
@@ -196,9 +208,10 @@ class FolderDatabase extends Database {
     open: () => Promise<LsmEngine>,
     name: string,
     warehouse: Warehouse,
+    sqlOptions: DatabaseOptions,
     private readonly onClosed: () => void,
   ) {
-    super(open, name, warehouse);
+    super(open, name, warehouse, sqlOptions);
   }
 
   override async close(): Promise<void> {

@@ -28,6 +28,21 @@ export interface DoConfig {
   coldUrl: string;
   /** DOSQL_TX_TIMEOUT_MS: an interactive transaction idle this long is rolled back. Default 30 s. */
   txTimeoutMs: number;
+  /**
+   * DOSQL_STATEMENT_TIMEOUT_MS: a statement running this long is stopped with INTERRUPTED
+   * (HTTP 408), so one query cannot hold the object. Default 30 s; 0 turns it off.
+   */
+  statementTimeoutMs: number;
+  /** DOSQL_MAX_RESULT_ROWS: most rows one HTTP response (/query, /batch, /transaction) may carry. Default 100,000. */
+  maxResultRows: number;
+  /** DOSQL_MAX_RESULT_BYTES: most bytes (estimated in memory) of rows one HTTP response may carry. Default 16 MiB. */
+  maxResultBytes: number;
+  /** DOSQL_MAX_OPEN_TRANSACTIONS: interactive transactions open at once per object; more are BUSY (429). Default 32. */
+  maxOpenTransactions: number;
+  /** DOSQL_MAX_STATEMENT_MEMORY_BYTES: what one statement may buffer (limits.maxMemoryBytes). Default 32 MiB. */
+  maxStatementMemoryBytes: number;
+  /** DOSQL_MAX_LENGTH: largest TEXT or BLOB a statement may build (limits.maxLength). Default 16 MiB. */
+  maxLength: number;
 }
 
 function num(env: Env, name: string, dflt: number, min = 1): number {
@@ -60,6 +75,12 @@ export function readConfig(env: Env): DoConfig {
     durability,
     coldUrl: str(env, 'DOSQL_COLD_URL', 'r2://dosql-cold').replace(/\/+$/, ''),
     txTimeoutMs: num(env, 'DOSQL_TX_TIMEOUT_MS', 30_000),
+    statementTimeoutMs: num(env, 'DOSQL_STATEMENT_TIMEOUT_MS', 30_000, 0),
+    maxResultRows: num(env, 'DOSQL_MAX_RESULT_ROWS', 100_000),
+    maxResultBytes: num(env, 'DOSQL_MAX_RESULT_BYTES', 16 * 1024 * 1024, 1024),
+    maxOpenTransactions: num(env, 'DOSQL_MAX_OPEN_TRANSACTIONS', 32),
+    maxStatementMemoryBytes: num(env, 'DOSQL_MAX_STATEMENT_MEMORY_BYTES', 32 * 1024 * 1024, 1024),
+    maxLength: num(env, 'DOSQL_MAX_LENGTH', 16 * 1024 * 1024, 1024),
   };
 }
 

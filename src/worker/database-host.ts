@@ -23,6 +23,17 @@ import type { MergeStrategy } from '../sql/api/merge.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import { Mutex } from '../util/async.js';
 import { temporalRefs } from '../sql/planner/temporal-refs.js';
+import type { ResultCaps } from '../sql/execution/statement-guard.js';
+
+/** What one object allows (src/worker/config.ts, docs/limits.md); absent: no cap. */
+export interface HostLimits {
+  /** Rows one response may carry (every statement of a batch or transaction counts). */
+  maxResultRows?: number;
+  /** Bytes (estimated in memory) of rows one response may carry. */
+  maxResultBytes?: number;
+  /** Interactive transactions open at once; `begin` past it is BUSY. */
+  maxOpenTransactions?: number;
+}
 
 export interface StatementInput {
   sql: string;
@@ -85,7 +96,14 @@ export class DatabaseHost {
     private readonly txTimeoutMs: number,
     /** Called after every statement that may have written (alarm scheduling). */
     private readonly onWrite: () => void = () => undefined,
+    private readonly limits: HostLimits = {},
   ) {}
+
+  /** Fresh result caps for one response. */
+  private caps(): ResultCaps {
+    const l = this.limits;
+    return { rows: 0, bytes: 0, ...(l.maxResultRows !== undefined ? { maxRows: l.maxResultRows } : {}), ...(l.maxResultBytes !== undefined ? { maxBytes: l.maxResultBytes } : {}) };
+  }
 
   engine(): Promise<LsmEngine> {
     return this.main.engine();
@@ -104,23 +122,26 @@ export class DatabaseHost {
     return h;
   }
 
-  /** Runs one statement (SELECT, DML, DDL). */
-  async query(q: QueryInput): Promise<StatementResult> {
+  /**
+   * Runs one statement (SELECT, DML, DDL) under the database's timeout; its rows count
+   * against `caps` (default: this response's own), LIMIT_EXCEEDED past them.
+   */
+  async query(q: QueryInput, caps: ResultCaps = this.caps()): Promise<StatementResult> {
     if (q.txId !== undefined) {
       if (q.asOf !== undefined || q.branch !== undefined) throw new DoSQLError('INVALID_ARGUMENT', 'worker: asOf and branch do not apply inside a transaction (it has its own)');
-      return this.inTx(q.txId, (tx) => this.runIn(tx, q));
+      return this.inTx(q.txId, (tx) => this.runIn(tx, q, caps));
     }
     const db = await this.handle(q.branch);
     const p = prepare(db, q.sql);
-    if (q.asOf !== undefined) return this.queryAsOf(db, p, q);
+    if (q.asOf !== undefined) return this.queryAsOf(db, p, q, caps);
     const engine = await db.engine();
     const readLsn = engine.lastVisibleLsn;
-    const fast = db.tryRead(p, q.params);
+    const fast = db.tryRead(p, q.params, undefined, caps);
     if (fast !== undefined) {
       const r = await fast;
       return { columns: r.columns, rows: r.rows, changes: 0, lastInsertRowId: 0n, lsn: readLsn };
     }
-    const r = await db.execPrepared(p, q.params);
+    const r = await db.execPrepared(p, q.params, undefined, undefined, caps);
     if (p.parsed.statement.kind !== 'select') this.onWrite();
     return { columns: r.columns, rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId ?? 0n, lsn: r.lsn };
   }
@@ -160,12 +181,12 @@ export class DatabaseHost {
     return { columns: [], rows: [], changes: 0, lastInsertRowId: 0n, lsn: readLsn };
   }
 
-  private async queryAsOf(db: Database, p: Prepared, q: QueryInput): Promise<StatementResult> {
+  private async queryAsOf(db: Database, p: Prepared, q: QueryInput, caps: ResultCaps): Promise<StatementResult> {
     if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'worker: a query with asOf is read-only (SELECT only)');
     const point = await db.resolve(q.asOf!);
     const { view } = await db.viewAt(point);
     try {
-      const r = await db.execPrepared(p, q.params, view);
+      const r = await db.execPrepared(p, q.params, view, undefined, caps);
       return { columns: r.columns, rows: r.rows, changes: 0, lastInsertRowId: 0n, lsn: point.lsn };
     } finally {
       view.release();
@@ -203,9 +224,10 @@ export class DatabaseHost {
    */
   async batch(statements: readonly StatementInput[], branch?: string): Promise<StatementResult[]> {
     const out: StatementResult[] = [];
+    const caps = this.caps();
     for (let i = 0; i < statements.length; i++) {
       try {
-        out.push(await this.query({ ...statements[i]!, ...(branch !== undefined ? { branch } : {}) }));
+        out.push(await this.query({ ...statements[i]!, ...(branch !== undefined ? { branch } : {}) }, caps));
       } catch (e) {
         throw withDetails(e, { index: i, completed: i });
       }
@@ -217,10 +239,11 @@ export class DatabaseHost {
   async transaction(statements: readonly StatementInput[], branch?: string): Promise<{ results: StatementResult[]; lsn: number }> {
     const txId = await this.begin(branch);
     const results: StatementResult[] = [];
+    const caps = this.caps();
     try {
       for (let i = 0; i < statements.length; i++) {
         try {
-          results.push(await this.query({ ...statements[i]!, txId }));
+          results.push(await this.query({ ...statements[i]!, txId }, caps));
         } catch (e) {
           throw withDetails(e, { index: i });
         }
@@ -235,6 +258,13 @@ export class DatabaseHost {
 
   /** Starts an interactive transaction (snapshot isolation) and returns its id. */
   async begin(branch?: string, owner?: string): Promise<string> {
+    const max = this.limits.maxOpenTransactions;
+    if (max !== undefined && this.txs.size >= max) {
+      // Each open transaction pins a read view and holds its writes in memory.
+      throw new DoSQLError('BUSY', `worker: ${this.txs.size} interactive transactions are open, the most this database allows (DOSQL_MAX_OPEN_TRANSACTIONS); commit or roll one back, or retry later`, {
+        details: { limit: 'maxOpenTransactions', max, status: 429 },
+      });
+    }
     const db = await this.handle(branch);
     const engine = await db.engine();
     const txn = db.begin(engine);
@@ -321,9 +351,9 @@ export class DatabaseHost {
 
   // ---------------------------------------------------------------- internals
 
-  private async runIn(tx: OpenTx, q: StatementInput): Promise<StatementResult> {
+  private async runIn(tx: OpenTx, q: StatementInput, caps: ResultCaps): Promise<StatementResult> {
     const p = prepare(tx.db, q.sql);
-    const r = await tx.db.execPrepared(p, q.params, tx.txn);
+    const r = await tx.db.execPrepared(p, q.params, tx.txn, undefined, caps);
     return { columns: r.columns, rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId ?? 0n };
   }
 

@@ -156,10 +156,17 @@ export class DoSQL {
       },
       executor: () => this.executor,
     });
-    const main = new Database(() => engineOpen, name, warehouse);
+    // Statements run under the object's limits: a default timeout, and memory and value sizes
+    // sized for 128 MB shared by every database the isolate holds (docs/limits.md).
+    const dbOptions = { timeoutMs: c.statementTimeoutMs, limits: { maxLength: c.maxLength, maxMemoryBytes: c.maxStatementMemoryBytes } };
+    const main = new Database(() => engineOpen, name, warehouse, dbOptions);
     await main.open();
     const engine = await engineOpen;
-    const host = new DatabaseHost(main, () => new Database(() => engineOpen, name, warehouse), c.txTimeoutMs, () => this.noteWrite());
+    const host = new DatabaseHost(main, () => new Database(() => engineOpen, name, warehouse, dbOptions), c.txTimeoutMs, () => this.noteWrite(), {
+      maxResultRows: c.maxResultRows,
+      maxResultBytes: c.maxResultBytes,
+      maxOpenTransactions: c.maxOpenTransactions,
+    });
     const api = new HttpApi(host, {
       status: () => this.status(),
       flush: () => this.executor.runInline(() => engine.flush()),

@@ -38,6 +38,9 @@ const STATUS: Record<ErrorCode, number> = {
   BUSY: 503,
   CLOSED: 503,
   FENCED: 503,
+  // A statement stopped by its timeout or an abort: the request took too long.
+  INTERRUPTED: 408,
+  LIMIT_EXCEEDED: 400,
 };
 
 /**

@@ -51,6 +51,8 @@ import { toJsValue, type BindParams, type JsValue } from './values.js';
 import { bindParams, checkSql, describeValue, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
 import { argFunction, argNames, argOptions, argPointOrBranch, argString, argTimePoint, optionNumber, optionOf, optionOneOf } from './arguments.js';
 import { Statement } from './statement.js';
+import { resolveLimits, type Limits } from '../execution/limits.js';
+import { combineInterrupts, interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
 export interface RunResult {
@@ -60,9 +62,19 @@ export interface RunResult {
   lsn: number;
 }
 
-export interface QueryOptions {
+export interface QueryOptions extends StatementOptions {
   /** Return INTEGER values as bigint (better-sqlite3's safeIntegers). */
   safeIntegers?: boolean;
+}
+
+export type { StatementOptions };
+
+/** Options of a database handle (docs/limits.md). */
+export interface DatabaseOptions {
+  /** Resource limits, over DEFAULT_LIMITS (as sqlite3_limit). */
+  limits?: Partial<Limits>;
+  /** Default statement timeout, ms (0, the default: none); a call's `timeoutMs` overrides it. */
+  timeoutMs?: number;
 }
 
 /** A session: the connection's own explicit transaction and savepoints. */
@@ -99,6 +111,9 @@ export class Database {
   private readonly sessionLock = new Mutex();
   /** The branch this handle reads and writes (main = 0). */
   private branchIdValue = MAIN_BRANCH;
+  /** The limits every statement of this handle runs under. */
+  readonly limits: Readonly<Limits>;
+  private readonly defaultTimeoutMs: number;
 
   /** `open` resolves to the engine; the database opens lazily on first use. */
   constructor(
@@ -106,7 +121,10 @@ export class Database {
     readonly name: string,
     /** Where Iceberg snapshots of the tables are published (the cold tier's catalog). */
     private readonly warehouse?: Warehouse,
+    options: DatabaseOptions = {},
   ) {
+    this.limits = resolveLimits(options.limits);
+    this.defaultTimeoutMs = interruptOf({ timeoutMs: options.timeoutMs ?? 0 }, 0).timeoutMs;
     this.ready = open().then(async (engine) => {
       // The handle counts as open only once its schema loaded: a failed load (CORRUPTION) must
       // leave every later call answering that error, not reading a missing catalog.
@@ -164,20 +182,38 @@ export class Database {
     return p;
   }
 
-  /** Prepares one statement (better-sqlite3's shape, async methods). */
-  prepare(sql: string): Statement {
-    return new Statement(this, this.prepared(sql));
+  /** Prepares one statement (better-sqlite3's shape, async methods); `options` apply to each execution. */
+  prepare(sql: string, options?: StatementOptions): Statement {
+    const st = new Statement(this, this.prepared(sql));
+    return options ? st.withOptions(options) : st;
+  }
+
+  /** @internal The interrupt of a call: its options over the database's default timeout. */
+  interruptOf(options: StatementOptions | undefined): Interrupt {
+    return interruptOf(options, this.defaultTimeoutMs);
+  }
+
+  /**
+   * @internal A statement's guard (the database's default timeout when `interrupt` is
+   * undefined); INTERRUPTED at once when its signal already aborted.
+   */
+  guard(interrupt: Interrupt | undefined, caps?: ResultCaps): StatementGuard {
+    const g = new StatementGuard(this.limits, interrupt ?? this.interruptOf(undefined), caps);
+    g.check();
+    return g;
   }
 
   /**
    * Rows of a query as objects keyed by column name (any name, `__proto__` included). `params`
    * is an array of positional values or a plain object of named values; a missing or extra
    * value throws INVALID_ARGUMENT naming the parameter (bind-params.ts), as better-sqlite3 does.
+   * `options.timeoutMs` / `options.signal` stop it with INTERRUPTED (docs/limits.md).
    */
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
     argOptions(options, 'db.query()');
     const p = this.prepared(sql);
-    const r = (await this.tryRead(p, params)) ?? (await this.execPrepared(p, params));
+    const it = this.interruptOf(options);
+    const r = (await this.tryRead(p, params, it)) ?? (await this.execPrepared(p, params, undefined, it));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
   }
 
@@ -187,8 +223,8 @@ export class Database {
   }
 
   /** Runs one statement and reports its effect; parameters as for query(). */
-  async run(sql: string, params?: BindParams): Promise<RunResult> {
-    const r = await this.execPrepared(this.prepared(sql), params);
+  async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<RunResult> {
+    const r = await this.execPrepared(this.prepared(sql), params, undefined, this.interruptOf(options));
     return { changes: r.changes, lastInsertRowId: jsRowid(this.info.lastInsertRowId), lsn: r.lsn };
   }
 
@@ -196,13 +232,13 @@ export class Database {
    * Runs every statement in `sql`, a script (as SQLite's sqlite3_exec and better-sqlite3's
    * exec): results are discarded and nothing is bound, so a parameter in the script reads NULL.
    * Parameters passed anyway throw INVALID_ARGUMENT rather than being ignored: bind values with
-   * run() or query(), one statement at a time.
+   * run() or query(), one statement at a time. The timeout of `options` covers the whole script.
    */
-  async exec(sql: string): Promise<void> {
-    // `arguments`: JavaScript callers may pass parameters the signature does not have.
-    refuseScriptParams(arguments[1]);
+  async exec(sql: string, params?: BindParams, options?: StatementOptions): Promise<void> {
+    refuseScriptParams(params);
     checkSql(sql);
-    for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
+    const it = this.interruptOf(options);
+    for (const p of parse(sql)) await this.execPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS, undefined, it);
   }
 
   /**
@@ -210,11 +246,12 @@ export class Database {
    * session lock, no commit, synchronous when the rows are in memory. Returns undefined
    * when the statement must take the general path.
    */
-  tryRead(p: Prepared, params: BindParams | StatementArgs | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+  tryRead(p: Prepared, params: BindParams | StatementArgs | undefined, interrupt?: Interrupt, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.engineRef;
     if (!engine || this.closed || this.session.txn || this.sessionLock.locked || p.parsed.statement.kind !== 'select') return undefined;
     const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
     const values = bindParams(p.parsed, params);
+    const guard = this.guard(interrupt, caps);
     const txn = this.begin(engine);
     let rows: Row[] | Promise<Row[]>;
     let plan: Executable;
@@ -229,7 +266,7 @@ export class Database {
         }
         plan = p.temporalPlan!.plan;
       } else plan = this.planFor(p, txn.catalog);
-      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64);
+      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
       if (bindings) env.temporal = bindings;
       const cold = this.coldLookup(txn.branch);
       if (cold) env.cold = cold;
@@ -262,19 +299,20 @@ export class Database {
   }
 
   /** @internal Executes a prepared statement in the handle's session. */
-  async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     const engine = await this.eng();
     const values = bindParams(p.parsed, params);
-    if (txn) return this.runIn(engine, txn, p, values, false);
+    const guard = this.guard(interrupt, caps);
+    if (txn) return this.runIn(engine, txn, p, values, false, guard);
     const unlock = await this.sessionLock.lock();
     try {
-      return await this.runSession(engine, p, values);
+      return await this.runSession(engine, p, values, guard);
     } finally {
       unlock();
     }
   }
 
-  private async runSession(engine: LsmEngine, p: Prepared, values: SqlValue[]): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  private async runSession(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     const s = this.session;
     const st = p.parsed.statement;
     const none = { rows: [] as Row[], changes: 0, columns: [] as string[] };
@@ -325,13 +363,13 @@ export class Database {
       default:
         break;
     }
-    if (s.txn) return this.runIn(engine, s.txn, p, values, false);
+    if (s.txn) return this.runIn(engine, s.txn, p, values, false, guard);
     const txn = this.begin(engine);
-    return this.runIn(engine, txn, p, values, true);
+    return this.runIn(engine, txn, p, values, true, guard);
   }
 
   /** Runs a statement in `txn`; on error undoes the statement's writes; commits when `autocommit`. */
-  private async runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  private async runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     const mark = txn.mark();
     let result: ExecResult;
     let plan: Executable;
@@ -344,12 +382,12 @@ export class Database {
         // binding kinds; views are looked up per execution, so equal keys reuse the plan.
         if (samePlanKey(p.temporalPlan, txn.catalog, bindings)) plan = p.temporalPlan!.plan;
         else {
-          plan = compileStatement(p.parsed.statement, txn.catalog, bindings);
+          plan = compileStatement(p.parsed.statement, txn.catalog, bindings, this.limits);
           const vals = [...bindings.values()];
           p.temporalPlan = { base: txn.catalog, kinds: vals.map((b) => b.kind).join(','), catalogs: vals.map((b) => b.catalog), plan };
         }
       } else plan = this.planFor(p, txn.catalog);
-      const env = new ExecEnv(txn, values, this.info, engineNow(engine), randomInt64);
+      const env = new ExecEnv(txn, values, this.info, engineNow(engine), randomInt64, guard);
       if (bindings) env.temporal = bindings;
       const cold = this.coldLookup(txn.branch);
       if (cold) env.cold = cold;
@@ -387,7 +425,7 @@ export class Database {
 
   /** @internal The plan of `p` for `catalog`, re-planned when the schema changed. */
   planFor(p: Prepared, catalog: Catalog): Executable {
-    if (!p.plan || p.plan.catalogVersion !== catalog.version) p.plan = compileStatement(p.parsed.statement, catalog);
+    if (!p.plan || p.plan.catalogVersion !== catalog.version) p.plan = compileStatement(p.parsed.statement, catalog, undefined, this.limits);
     return p.plan;
   }
 
@@ -949,13 +987,16 @@ export class Database {
    * back when it throws. A WRITE_CONFLICT at commit is thrown (retryable) unless
    * `retries` allows running `fn` again.
    */
-  async transaction<T>(fn: (tx: TransactionHandle) => Promise<T>, options: { retries?: number } = {}): Promise<T> {
+  async transaction<T>(fn: (tx: TransactionHandle) => Promise<T>, options: { retries?: number } & StatementOptions = {}): Promise<T> {
     argFunction(fn, 'db.transaction()', 'the callback');
     optionNumber(argOptions(options, 'db.transaction()'), 'retries', 'db.transaction()', { integer: true, min: 0 });
     const engine = await this.eng();
+    // An explicit timeout is one deadline for the whole callback (each statement gets what is
+    // left); without one, each statement has the database's default timeout.
+    const interrupt = options.timeoutMs !== undefined || options.signal !== undefined ? this.interruptOf(options) : undefined;
     for (let attempt = 0; ; attempt++) {
       const txn = this.begin(engine);
-      const handle = new TransactionHandle(this, txn);
+      const handle = new TransactionHandle(this, txn, interrupt);
       let result: T;
       try {
         result = await fn(handle);
@@ -1005,9 +1046,16 @@ export class TransactionHandle {
   constructor(
     private readonly db: Database,
     private readonly txn: Transaction,
+    /** The transaction's own timeout and signal (db.transaction(fn, options)). */
+    private readonly interrupt?: Interrupt,
   ) {}
 
-  private async execute(p: Prepared, params: BindParams | StatementArgs | undefined): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
+  /** A call's own timeout and signal, when it gave any. */
+  private own(options: StatementOptions | undefined): Interrupt | undefined {
+    return options && (options.timeoutMs !== undefined || options.signal !== undefined) ? this.db.interruptOf(options) : undefined;
+  }
+
+  private async execute(p: Prepared, params: BindParams | StatementArgs | undefined, own?: Interrupt): Promise<ExecResult & { columns: readonly string[]; lsn: number }> {
     if (this.done) throw new DoSQLError('SQL_ERROR', 'sql: transaction already finished');
     const k = p.parsed.statement.kind;
     if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release') {
@@ -1015,7 +1063,7 @@ export class TransactionHandle {
     }
     const unlock = await this.lock.lock();
     try {
-      return await this.db.execPrepared(p, params, this.txn);
+      return await this.db.execPrepared(p, params, this.txn, combineInterrupts(this.interrupt, own ?? this.db.interruptOf(undefined)));
     } finally {
       unlock();
     }
@@ -1023,7 +1071,7 @@ export class TransactionHandle {
 
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
     argOptions(options, 'tx.query()');
-    const r = await this.execute(this.db.prepared(sql), params);
+    const r = await this.execute(this.db.prepared(sql), params, this.own(options));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
   }
 
@@ -1031,17 +1079,17 @@ export class TransactionHandle {
     return (await this.query<T>(sql, params, options))[0];
   }
 
-  async run(sql: string, params?: BindParams): Promise<Omit<RunResult, 'lsn'>> {
-    const r = await this.execute(this.db.prepared(sql), params);
+  async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<Omit<RunResult, 'lsn'>> {
+    const r = await this.execute(this.db.prepared(sql), params, this.own(options));
     return { changes: r.changes, lastInsertRowId: jsRowid(r.lastInsertRowId ?? 0n) };
   }
 
   /** Runs every statement in `sql`, binding nothing (see Database.exec). */
-  async exec(sql: string): Promise<void> {
-    // `arguments`: JavaScript callers may pass parameters the signature does not have.
-    refuseScriptParams(arguments[1]);
+  async exec(sql: string, params?: BindParams, options?: StatementOptions): Promise<void> {
+    refuseScriptParams(params);
     checkSql(sql);
-    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS);
+    const own = this.own(options);
+    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS, own);
   }
 }
 

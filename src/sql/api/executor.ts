@@ -9,6 +9,8 @@ import { planDelete, planInsert, planUpdate } from '../planner/plan-dml.js';
 import { planSelect } from '../planner/plan-select.js';
 import { PlannerContext, type TemporalBinding } from '../planner/planner-context.js';
 import { Scope } from '../planner/scope.js';
+import { accountResult, collectResult } from '../execution/collect.js';
+import { DEFAULT_LIMITS, stackOverflowAsLimit, type Limits } from '../execution/limits.js';
 
 export interface ExecResult {
   readonly rows: Row[];
@@ -34,25 +36,59 @@ export interface Executable {
 
 const NO_ROWS: Row[] = [];
 
-export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: ReadonlyMap<TableRef, TemporalBinding>): Executable {
+/**
+ * Plans `stmt` against `catalog` under `limits` (the database's; checked while planning). A
+ * stack overflow while planning or running it is LIMIT_EXCEEDED, never a raw RangeError.
+ */
+export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: ReadonlyMap<TableRef, TemporalBinding>, limits: Readonly<Limits> = DEFAULT_LIMITS): Executable {
+  let e: Executable;
+  try {
+    e = compileUnguarded(stmt, catalog, temporal, limits);
+  } catch (err) {
+    throw stackOverflowAsLimit(err, limits);
+  }
+  const { execute, runRows } = e;
+  const typed = (err: unknown): never => {
+    throw stackOverflowAsLimit(err, limits);
+  };
+  return {
+    ...e,
+    execute: (env, sql) => execute(env, sql).catch(typed),
+    ...(runRows
+      ? {
+          runRows: (env: ExecEnv) => {
+            let r: Row[] | Promise<Row[]>;
+            try {
+              r = runRows(env);
+            } catch (err) {
+              return typed(err);
+            }
+            return r instanceof Promise ? r.catch(typed) : r;
+          },
+        }
+      : {}),
+  };
+}
+
+function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyMap<TableRef, TemporalBinding> | undefined, limits: Readonly<Limits>): Executable {
   const v = catalog.version;
   switch (stmt.kind) {
     case 'select': {
-      const plan = planSelect(stmt, new Scope(undefined, 0), new PlannerContext(catalog, temporal));
+      const plan = planSelect(stmt, new Scope(undefined, 0), new PlannerContext(catalog, temporal, limits));
       return {
         catalogVersion: v,
         columns: plan.columnNames,
         returnsRows: true,
         writes: false,
-        execute: async (env) => ({ rows: await plan.run(env), changes: 0 }),
-        runRows: (env) => plan.run(env),
+        execute: async (env) => ({ rows: await collectResult(plan.op, env), changes: 0 }),
+        runRows: (env) => collectResult(plan.op, env),
         stream: (env) => plan.op.run(env),
       };
     }
     case 'insert':
     case 'update':
     case 'delete': {
-      const pc = new PlannerContext(catalog);
+      const pc = new PlannerContext(catalog, undefined, limits);
       const plan = stmt.kind === 'insert' ? planInsert(stmt, pc) : stmt.kind === 'update' ? planUpdate(stmt, pc) : planDelete(stmt, pc);
       return {
         catalogVersion: v,
@@ -61,6 +97,7 @@ export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: R
         writes: true,
         execute: async (env) => {
           const r = await plan.execute(env);
+          accountResult(r.rows, env);
           return { rows: r.rows, changes: r.changes, ...(r.lastInsertRowId !== undefined ? { lastInsertRowId: r.lastInsertRowId } : {}) };
         },
       };
@@ -104,10 +141,10 @@ export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: R
       if (!stmt.queryPlan) throw new DoSQLError('NOT_SUPPORTED', 'sql: EXPLAIN (bytecode) is not supported; use EXPLAIN QUERY PLAN');
       const inner = stmt.statement;
       let lines: string[];
-      if (inner.kind === 'select') lines = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog, temporal)).describe();
-      else if (inner.kind === 'update') lines = planUpdate(inner, new PlannerContext(catalog)).describe();
-      else if (inner.kind === 'delete') lines = planDelete(inner, new PlannerContext(catalog)).describe();
-      else if (inner.kind === 'insert') lines = planInsert(inner, new PlannerContext(catalog)).describe();
+      if (inner.kind === 'select') lines = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog, temporal, limits)).describe();
+      else if (inner.kind === 'update') lines = planUpdate(inner, new PlannerContext(catalog, undefined, limits)).describe();
+      else if (inner.kind === 'delete') lines = planDelete(inner, new PlannerContext(catalog, undefined, limits)).describe();
+      else if (inner.kind === 'insert') lines = planInsert(inner, new PlannerContext(catalog, undefined, limits)).describe();
       else lines = [];
       const rows: Row[] = lines.map((l, i) => {
         const depth = (l.length - l.trimStart().length) / 2;

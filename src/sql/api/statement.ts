@@ -4,6 +4,7 @@ import type { Database, Prepared, RunResult } from './database.js';
 import { rowsToObjects } from './database.js';
 import { toJsValue, type BindValue, type JsValue } from './values.js';
 import { bindParams, statementArgs, type StatementArgs } from './bind-params.js';
+import type { StatementOptions } from '../execution/statement-guard.js';
 
 /** Arguments as better-sqlite3 takes them: values, arrays of values, and one plain object of named values (bind-params.ts). */
 type Args = readonly (BindValue | readonly BindValue[] | Readonly<Record<string, BindValue>>)[];
@@ -16,6 +17,7 @@ export class Statement {
   private rawMode = false;
   private safe = false;
   private pluckMode = false;
+  private options: StatementOptions | undefined;
 
   /** @internal */
   constructor(
@@ -56,6 +58,16 @@ export class Statement {
     return this;
   }
 
+  /**
+   * Timeout and AbortSignal for each later execution (all, get, run, iterate): each call
+   * gets `timeoutMs` from when it starts; INTERRUPTED when it runs out or the signal aborts.
+   */
+  withOptions(options: StatementOptions): this {
+    this.db.interruptOf(options);
+    this.options = options;
+    return this;
+  }
+
   private shape(columns: readonly string[], rows: readonly (readonly import('../types/value.js').SqlValue[])[]): unknown[] {
     if (this.rawMode) return rows.map((r) => r.map((v) => toJsValue(v, this.safe)));
     if (this.pluckMode) return rows.map((r) => toJsValue(r[0] ?? null, this.safe));
@@ -66,8 +78,9 @@ export class Statement {
   all<T = unknown>(...args: Args): Promise<T[]> {
     try {
       const params = toParams(this.p, args);
-      const fast = this.db.tryRead(this.p, params);
-      if (fast === undefined) return this.db.execPrepared(this.p, params).then((r) => this.shape(r.columns, r.rows) as T[]);
+      const it = this.db.interruptOf(this.options);
+      const fast = this.db.tryRead(this.p, params, it);
+      if (fast === undefined) return this.db.execPrepared(this.p, params, undefined, it).then((r) => this.shape(r.columns, r.rows) as T[]);
       if (fast instanceof Promise) return fast.then((r) => this.shape(r.columns, r.rows) as T[]);
       return Promise.resolve(this.shape(fast.columns, fast.rows) as T[]);
     } catch (e) {
@@ -82,7 +95,7 @@ export class Statement {
 
   /** Runs the statement: `{ changes, lastInsertRowId, lsn }`. */
   async run(...args: Args): Promise<RunResult> {
-    const r = await this.db.execPrepared(this.p, toParams(this.p, args));
+    const r = await this.db.execPrepared(this.p, toParams(this.p, args), undefined, this.db.interruptOf(this.options));
     const last = r.lastInsertRowId;
     return { changes: r.changes, lastInsertRowId: last === undefined ? 0 : Number(last), lsn: r.lsn };
   }
@@ -93,12 +106,14 @@ export class Statement {
       for (const r of await this.all<T>(...args)) yield r;
       return;
     }
+    const it = this.db.interruptOf(this.options);
     const engine = await this.db.engine();
     const values = bindParams(this.p.parsed, toParams(this.p, args));
+    const guard = this.db.guard(it);
     const txn = this.db.begin(engine);
     try {
       const plan = this.db.planFor(this.p, txn.catalog);
-      const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n);
+      const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n, guard);
       for await (const b of plan.stream!(env)) for (const row of this.shape(plan.columns, b)) yield row as T;
     } finally {
       txn.release();

@@ -30,22 +30,22 @@ export async function createTimeTravelSession(db: Database, options: { asOf: Tim
   const point: ReadPoint = await db.resolve(options.asOf);
   const { view } = await db.viewAt(point);
   let open = true;
-  const run = async (sql: string, params?: BindParams): Promise<{ columns: readonly string[]; rows: import('../execution/env.js').Row[] }> => {
+  const run = async (sql: string, params?: BindParams, o?: QueryOptions): Promise<{ columns: readonly string[]; rows: import('../execution/env.js').Row[] }> => {
     if (!open) throw new DoSQLError('CLOSED', 'sql: time-travel session is closed');
     const p = db.prepared(sql);
     if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'sql: a time-travel session is read-only (SELECT only)');
-    return db.execPrepared(p, params, view as Transaction);
+    return db.execPrepared(p, params, view as Transaction, db.interruptOf(o));
   };
   return {
     point: { branch: db.branchName(point.branch), lsn: point.lsn },
     async query(sql, params, o = {}) {
       argOptions(o, 'session.query()');
-      const r = await run(sql, params);
+      const r = await run(sql, params, o);
       return rowsToObjects(r.columns, r.rows, o.safeIntegers ?? false) as never[];
     },
     async queryOne(sql, params, o = {}) {
       argOptions(o, 'session.queryOne()');
-      const r = await run(sql, params);
+      const r = await run(sql, params, o);
       return rowsToObjects(r.columns, r.rows, o.safeIntegers ?? false)[0] as never;
     },
     async close() {

@@ -10,6 +10,7 @@ import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
 import * as ops from './ops.js';
 import { evaluate, rowKey, type Operator } from './operators.js';
+import { keyBytes, rowBytes, valueBytes } from './statement-guard.js';
 
 export interface AggSpec {
   readonly name: string;
@@ -29,7 +30,12 @@ interface Group {
   /** Buffered (args, sort keys) of ordered aggregates. */
   ordered: ({ args: SqlValue[]; keys: SqlValue[] }[] | undefined)[];
   best: SqlValue;
+  /** Bytes charged to the statement's memory budget for this group. */
+  bytes: number;
 }
+
+/** Aggregates whose state grows with their input (the rest keep a few numbers). */
+const GROWING = new Set(['group_concat', 'string_agg']);
 
 export class AggregateOp implements Operator {
   private readonly minMax: 'min' | 'max' | undefined;
@@ -46,33 +52,53 @@ export class AggregateOp implements Operator {
     this.async = [...groupBy, ...aggs.flatMap((a) => (a.filter ? [...a.args, a.filter] : a.args))].some((c) => c.subqueries.length > 0);
   }
 
-  private newGroup(rep: Row, keys: Row = []): Group {
+  private newGroup(env: ExecEnv, rep: Row, keys: Row = []): Group {
+    const bytes = rowBytes(rep) + rowBytes(keys) + 64 * this.aggs.length;
+    env.guard.charge(bytes, 'GROUP BY');
     return {
       rep,
       keys,
-      accs: this.aggs.map((a) => ops.aggregateFunction(a.name)!.create(a.collation)),
+      accs: this.aggs.map((a) => ops.aggregateFunction(a.name)!.create(a.collation, env.maxLength)),
       distinct: this.aggs.map((a) => (a.distinct ? new Set<unknown>() : undefined)),
       ordered: this.aggs.map((a) => (a.orderBy?.length ? [] : undefined)),
       best: null,
+      bytes,
     };
+  }
+
+  /** Charges `n` more bytes to group `g`. */
+  private grow(env: ExecEnv, g: Group, n: number): void {
+    env.guard.charge(n, 'GROUP BY');
+    g.bytes += n;
   }
 
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const groups = new Map<unknown, Group>();
+    let single: Group | undefined;
+    try {
+      yield* this.aggregate(env, groups, (g) => (single = g), () => single);
+    } finally {
+      for (const g of groups.values()) env.guard.release(g.bytes);
+      if (single) env.guard.release(single.bytes);
+    }
+  }
+
+  private async *aggregate(env: ExecEnv, groups: Map<unknown, Group>, setSingle: (g: Group) => void, getSingle: () => Group | undefined): AsyncGenerator<Row[]> {
     const keyVals: Row = new Array(this.groupBy.length);
     const gcoll = this.groupBy.map((g) => g.collation ?? 'BINARY');
-    let single: Group | undefined;
     for await (const batch of this.input.run(env)) {
       for (const row of batch) {
         let g: Group;
         if (this.groupBy.length === 0) {
-          g = single ??= this.newGroup(row);
+          g = getSingle() ?? this.newGroup(env, row);
+          setSingle(g);
         } else {
           for (let i = 0; i < this.groupBy.length; i++) keyVals[i] = this.async ? await evaluate(this.groupBy[i]!, row, env) : this.groupBy[i]!.ev(row, env);
           const k = rowKey(keyVals, keyVals.length, gcoll);
           let found = groups.get(k);
           if (!found) {
-            found = this.newGroup(row, keyVals.slice());
+            found = this.newGroup(env, row, keyVals.slice());
+            this.grow(env, found, keyBytes(k));
             groups.set(k, found);
           }
           g = found;
@@ -88,6 +114,7 @@ export class AggregateOp implements Operator {
             if (args[0] === null) continue;
             const k = ops.hashKey(args[0]!, spec.collation);
             if (dset.has(k)) continue;
+            this.grow(env, g, keyBytes(k));
             dset.add(k);
           }
           if (this.minMax && args[0] !== null) {
@@ -101,25 +128,37 @@ export class AggregateOp implements Operator {
           if (buf) {
             const keys: SqlValue[] = [];
             for (const o of spec.orderBy!) keys.push(this.async ? await evaluate(o.c, row, env) : o.c.ev(row, env));
+            this.grow(env, g, rowBytes(args) + rowBytes(keys));
             buf.push({ args, keys });
-          } else g.accs[a]!.step(args);
+          } else {
+            if (GROWING.has(spec.name) && args[0] !== null) this.grow(env, g, valueBytes(args[0]!));
+            g.accs[a]!.step(args);
+          }
         }
         if (newRep) g.rep = row;
       }
     }
     if (this.groupBy.length === 0) {
-      const g = single ?? this.newGroup(new Array(this.inputWidth).fill(null));
+      const g = getSingle() ?? this.newGroup(env, new Array(this.inputWidth).fill(null));
+      setSingle(g);
       yield [this.output(g)];
       return;
     }
     let out: Row[] = [];
+    let done = 0;
     for (const g of groups.values()) {
       out.push(this.output(g));
+      // The consumer owns the output row; the group's state is garbage from here on.
+      done += g.bytes;
+      g.bytes = 0;
       if (out.length >= BATCH_ROWS) {
+        env.guard.release(done);
+        done = 0;
         yield out;
         out = [];
       }
     }
+    env.guard.release(done);
     if (out.length) yield out;
   }
 

@@ -20,6 +20,7 @@ import { accumulate, applyPredicate, compareGroups, judge, localGroups, type Col
 import type { ExecEnv, Row } from './env.js';
 import type { Operator } from './operators.js';
 import { visibility } from './run-visibility.js';
+import { rowBytes } from './statement-guard.js';
 
 export type { ColumnarPredicate } from './columnar-kernels.js';
 
@@ -71,10 +72,13 @@ export class ColumnarAggregateOp implements Operator {
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const src = env.txn.writes.size === 0 ? env.cold?.(this.q.tableId) : undefined;
     let rows: Row[] | undefined;
+    // Bytes of groups charged while computing, released once the result rows exist.
+    const held = { bytes: 0 };
     if (src) {
       try {
-        rows = await this.compute(src, env.txn.readLsn);
+        rows = await this.compute(src, env.txn.readLsn, env, held);
       } finally {
+        env.guard.release(held.bytes);
         src.release();
       }
     }
@@ -88,7 +92,7 @@ export class ColumnarAggregateOp implements Operator {
   }
 
   /** Result rows, or undefined when the files are not a case this path answers exactly. */
-  private async compute(src: ColdSource, readLsn: number): Promise<Row[] | undefined> {
+  private async compute(src: ColdSource, readLsn: number, env: ExecEnv, held: { bytes: number }): Promise<Row[] | undefined> {
     const q = this.q;
     const fid = (name: string): number => q.fieldIds.get(name)!;
     const needed = new Set<number>();
@@ -102,7 +106,12 @@ export class ColumnarAggregateOp implements Operator {
     }
     const cache = columnCache(src.store);
     const groups = new Map<string | number, Group>();
-    const newGroup = (key: SqlValue[]): Group => ({ key, n: 0, aggs: q.outputs.map(() => ({ n: 0, sum: 0, err: 0, big: false, min: Infinity, max: -Infinity })) });
+    const newGroup = (key: SqlValue[]): Group => {
+      const bytes = rowBytes(key) + 64 + 64 * q.outputs.length;
+      env.guard.charge(bytes, 'GROUP BY');
+      held.bytes += bytes;
+      return { key, n: 0, aggs: q.outputs.map(() => ({ n: 0, sum: 0, err: 0, big: false, min: Infinity, max: -Infinity })) };
+    };
     const numeric = new Map<number, boolean>();
     for (const f of src.files) {
       const file = await cache.file(f);
@@ -132,6 +141,8 @@ export class ColumnarAggregateOp implements Operator {
           continue;
         }
         columnarStats.groupsScanned++;
+        const t = env.guard.tick(rg.rowCount);
+        if (t) await t;
         const want = [...new Set([...q.where.filter((_, i) => verdicts[i] !== 'all').map((p) => p.column), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
         const chunks = await cache.chunks(f, rg.index, want.map(col));
         if (chunks.some((c) => c === null)) return undefined;

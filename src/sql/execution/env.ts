@@ -1,6 +1,7 @@
 // Per-execution state shared by the operators and compiled expressions of one statement.
 import type { Transaction } from '../txn/transaction.js';
 import type { SqlValue } from '../types/value.js';
+import { StatementGuard } from './statement-guard.js';
 
 /** A row flowing between operators: values at fixed positions decided by the planner. */
 export type Row = SqlValue[];
@@ -26,6 +27,8 @@ export class ExecEnv {
   temporal?: ReadonlyMap<object, unknown>;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
+  /** Bytes charged to the guard for the IN-list held in each subquery slot. */
+  readonly subBytes = new Map<number, number>();
   private readonly now: number;
 
   constructor(
@@ -34,8 +37,15 @@ export class ExecEnv {
     readonly session: SessionInfo,
     nowMs: number,
     readonly random: () => bigint,
+    /** The statement's limits, deadline and memory budget (statement-guard.ts). */
+    readonly guard: StatementGuard = new StatementGuard(),
   ) {
     this.now = nowMs;
+  }
+
+  /** The largest TEXT or BLOB the statement may build (FunctionContext; limits.maxLength). */
+  get maxLength(): number {
+    return this.guard.limits.maxLength;
   }
 
   /** The statement's clock reading: constant within one statement, as SQLite's 'now'. */

@@ -7,6 +7,7 @@ import * as ops from './ops.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import { keyBytes, rowBytes } from './statement-guard.js';
 
 export interface Operator {
   run(env: ExecEnv): AsyncGenerator<Row[]>;
@@ -39,7 +40,16 @@ export async function prepareSubqueries(subs: readonly SubqueryRef[], row: Row, 
         res = rows.length ? rows[0]![0]! : null;
       } else if (s.kind === 'exists') {
         res = (await s.plan.run(env, 1)).length > 0;
-      } else res = new InSet(await s.plan.run(env));
+      } else {
+        const rows = await s.plan.run(env);
+        // The set is held until the next outer row (correlated) or the statement's end.
+        let bytes = 0;
+        for (const r of rows) bytes += rowBytes(r);
+        env.guard.charge(bytes, 'an IN (SELECT ...) list');
+        env.guard.release(env.subBytes.get(s.slot) ?? 0);
+        env.subBytes.set(s.slot, bytes);
+        res = new InSet(rows);
+      }
     } finally {
       if (saved !== undefined) env.outer[s.level] = saved;
     }
@@ -170,9 +180,13 @@ export class RowsOp implements Operator {
     readonly rows: () => Row[] | Promise<Row[]>,
     readonly label: string,
   ) {}
-  async *run(): AsyncGenerator<Row[]> {
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const rows = await this.rows();
-    for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
+    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+      const t = env.guard.tick(BATCH_ROWS);
+      if (t) await t;
+      yield rows.slice(i, i + BATCH_ROWS);
+    }
   }
   describe(out: string[], depth: number): void {
     if (this.label) out.push(`${'  '.repeat(depth)}${this.label}`);
@@ -212,11 +226,32 @@ export class SortOp implements Operator {
     readonly keys: readonly SortKey[],
   ) {}
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const guard = env.guard;
     const all: Row[] = [];
-    for await (const b of this.input.run(env)) for (const r of b) all.push(r);
-    const keys = this.keys;
-    all.sort((a, b) => compareRows(a, b, keys));
-    for (let i = 0; i < all.length; i += BATCH_ROWS) yield all.slice(i, i + BATCH_ROWS);
+    let held = 0;
+    try {
+      for await (const b of this.input.run(env)) {
+        for (const r of b) {
+          const n = rowBytes(r);
+          guard.charge(n, 'ORDER BY');
+          held += n;
+          all.push(r);
+        }
+      }
+      const keys = this.keys;
+      all.sort((a, b) => compareRows(a, b, keys));
+      for (let i = 0; i < all.length; i += BATCH_ROWS) {
+        const batch = all.slice(i, i + BATCH_ROWS);
+        // The consumer owns these rows now.
+        let n = 0;
+        for (const r of batch) n += rowBytes(r);
+        guard.release(n);
+        held -= n;
+        yield batch;
+      }
+    } finally {
+      guard.release(held);
+    }
   }
   describe(out: string[], depth: number): void {
     this.input.describe(out, depth);
@@ -244,15 +279,23 @@ export class DistinctOp implements Operator {
   ) {}
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const seen = new Set<unknown>();
-    for await (const b of this.input.run(env)) {
-      const out: Row[] = [];
-      for (const r of b) {
-        const k = rowKey(r, this.n, this.collations);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        out.push(r);
+    let held = 0;
+    try {
+      for await (const b of this.input.run(env)) {
+        const out: Row[] = [];
+        for (const r of b) {
+          const k = rowKey(r, this.n, this.collations);
+          if (seen.has(k)) continue;
+          const n = keyBytes(k);
+          env.guard.charge(n, 'DISTINCT');
+          held += n;
+          seen.add(k);
+          out.push(r);
+        }
+        if (out.length) yield out;
       }
-      if (out.length) yield out;
+    } finally {
+      env.guard.release(held);
     }
   }
   describe(out: string[], depth: number): void {
@@ -339,36 +382,45 @@ export class CompoundOp implements Operator {
       yield* this.right.run(env);
       return;
     }
-    if (this.op === 'UNION') {
-      const seen = new Set<unknown>();
-      for (const side of [this.left, this.right]) {
-        for await (const b of side.run(env)) {
-          const out: Row[] = [];
-          for (const r of b) {
-            const k = rowKey(r, n, collations);
-            if (!seen.has(k)) {
-              seen.add(k);
-              out.push(r);
-            }
+    const guard = env.guard;
+    const what = this.op;
+    let held = 0;
+    /** Adds `k` to `set`, charging its bytes; false when it was there. */
+    const add = (set: Set<unknown>, k: unknown): boolean => {
+      if (set.has(k)) return false;
+      const b = keyBytes(k);
+      guard.charge(b, what);
+      held += b;
+      set.add(k);
+      return true;
+    };
+    try {
+      if (this.op === 'UNION') {
+        const seen = new Set<unknown>();
+        for (const side of [this.left, this.right]) {
+          for await (const b of side.run(env)) {
+            const out: Row[] = [];
+            for (const r of b) if (add(seen, rowKey(r, n, collations))) out.push(r);
+            if (out.length) yield out;
           }
-          if (out.length) yield out;
         }
+        return;
       }
-      return;
-    }
-    const right = new Set<unknown>();
-    for await (const b of this.right.run(env)) for (const r of b) right.add(rowKey(r, n, collations));
-    const seen = new Set<unknown>();
-    const keep = this.op === 'INTERSECT';
-    for await (const b of this.left.run(env)) {
-      const out: Row[] = [];
-      for (const r of b) {
-        const k = rowKey(r, n, collations);
-        if (right.has(k) !== keep || seen.has(k)) continue;
-        seen.add(k);
-        out.push(r);
+      const right = new Set<unknown>();
+      for await (const b of this.right.run(env)) for (const r of b) add(right, rowKey(r, n, collations));
+      const seen = new Set<unknown>();
+      const keep = this.op === 'INTERSECT';
+      for await (const b of this.left.run(env)) {
+        const out: Row[] = [];
+        for (const r of b) {
+          const k = rowKey(r, n, collations);
+          if (right.has(k) !== keep || !add(seen, k)) continue;
+          out.push(r);
+        }
+        if (out.length) yield out;
       }
-      if (out.length) yield out;
+    } finally {
+      guard.release(held);
     }
   }
   describe(out: string[], depth: number): void {
@@ -378,25 +430,4 @@ export class CompoundOp implements Operator {
     out.push(`${'  '.repeat(depth + 1)}${this.op}`);
     this.right.describe(out, depth + 2);
   }
-}
-
-/** Collects every row of an operator. */
-export function collect(op: Operator, env: ExecEnv, cap = Infinity): Promise<Row[]> | Row[] {
-  if (op.runOnce) {
-    const r = op.runOnce(env);
-    if (cap === Infinity) return r;
-    return r instanceof Promise ? r.then((rows) => rows.slice(0, cap)) : r.slice(0, cap);
-  }
-  return collectAsync(op, env, cap);
-}
-
-async function collectAsync(op: Operator, env: ExecEnv, cap: number): Promise<Row[]> {
-  const rows: Row[] = [];
-  for await (const b of op.run(env)) {
-    for (const r of b) {
-      rows.push(r);
-      if (rows.length >= cap) return rows;
-    }
-  }
-  return rows;
 }

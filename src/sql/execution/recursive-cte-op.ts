@@ -4,6 +4,7 @@
 // they are made, so a LIMIT above stops an otherwise endless recursion.
 import type { ExecEnv, Row } from './env.js';
 import { rowKey, type Operator } from './operators.js';
+import { keyBytes, rowBytes } from './statement-guard.js';
 
 export class RecursiveCteOp implements Operator {
   constructor(
@@ -15,41 +16,69 @@ export class RecursiveCteOp implements Operator {
   ) {}
 
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const guard = env.guard;
     const seen = this.distinct ? new Set<unknown>() : undefined;
+    // Charged bytes: the UNION's seen keys, the working table of this round, the next round's.
+    let seenBytes = 0;
+    let workingBytes = 0;
+    let queueBytes = 0;
     const fresh = (b: Row[]): Row[] => {
       if (!seen) return b;
       const out: Row[] = [];
       for (const r of b) {
         const k = rowKey(r, this.width);
         if (seen.has(k)) continue;
+        const n = keyBytes(k);
+        guard.charge(n, 'a recursive common table expression');
+        seenBytes += n;
         seen.add(k);
         out.push(r);
       }
       return out;
     };
     let queue: Row[] = [];
-    for await (const b of this.initial.run(env)) {
-      const f = fresh(b);
-      if (f.length) {
-        queue.push(...f);
-        yield f;
+    const enqueue = (f: Row[]): void => {
+      for (const r of f) {
+        const n = rowBytes(r);
+        guard.charge(n, 'a recursive common table expression');
+        queueBytes += n;
+        queue.push(r);
       }
-    }
-    while (queue.length) {
-      const saved = this.working.rows;
-      this.working.rows = queue;
-      queue = [];
-      try {
-        for await (const b of this.recursive.run(env)) {
-          const f = fresh(b);
-          if (f.length) {
-            queue.push(...f);
-            yield f;
-          }
+    };
+    try {
+      for await (const b of this.initial.run(env)) {
+        const t = guard.tick(b.length);
+        if (t) await t;
+        const f = fresh(b);
+        if (f.length) {
+          enqueue(f);
+          yield f;
         }
-      } finally {
-        if (saved.length === 0) this.working.rows = [];
       }
+      while (queue.length) {
+        const saved = this.working.rows;
+        this.working.rows = queue;
+        workingBytes = queueBytes;
+        queue = [];
+        queueBytes = 0;
+        try {
+          for await (const b of this.recursive.run(env)) {
+            const t = guard.tick(b.length);
+            if (t) await t;
+            const f = fresh(b);
+            if (f.length) {
+              enqueue(f);
+              yield f;
+            }
+          }
+        } finally {
+          if (saved.length === 0) this.working.rows = [];
+          guard.release(workingBytes);
+          workingBytes = 0;
+        }
+      }
+    } finally {
+      guard.release(seenBytes + queueBytes);
     }
   }
 

@@ -103,6 +103,8 @@ export class TableReader {
     for await (const entries of kv.scanBatches(lower ?? b.lower, upper ?? b.upper, reverse, BATCH_ROWS)) {
       const batch: Row[] = new Array(entries.length);
       for (let i = 0; i < entries.length; i++) batch[i] = this.decode(entries[i]!.uk, entries[i]!.value, branch);
+      const t = env.guard.tick(entries.length);
+      if (t) await t;
       yield batch;
     }
   }

@@ -9,6 +9,7 @@ import { encodeTablePrefix } from '../../mvcc/internal-key.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { ConflictAction } from '../parser/ast.js';
 import { encodeRow } from '../rows/row-codec.js';
+import { checkLength } from '../types/length-limit.js';
 import { indexColumnPositions, indexKey, indexValues, rowKey, rowidFromKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
 import type { Compiled } from '../planner/compile-expr.js';
 import type { SqlValue } from '../types/value.js';
@@ -175,7 +176,10 @@ export class TableWriter {
     const t = this.table;
     const slots: SqlValue[] = new Array(t.nextColumnId).fill(null);
     for (let i = 0; i < t.columns.length; i++) slots[t.columns[i]!.id] = i === t.rowidAlias ? null : values[i]!;
-    env.txn.put(rowKey(branch, t, values, rowid), encodeRow(slots));
+    const encoded = encodeRow(slots);
+    // SQLITE_MAX_LENGTH bounds a row as well as a value (sqlite.org/limits.html).
+    checkLength(encoded.length, env.maxLength, `a row of ${t.name}`);
+    env.txn.put(rowKey(branch, t, values, rowid), encoded);
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
       if (ix.using) continue;

@@ -5,6 +5,7 @@
 import type { Collation } from '../types/compare.js';
 import { compareValues } from '../types/compare.js';
 import { numericAffinityOfText, realToInt64, toReal, toText } from '../types/convert.js';
+import { checkLength, DEFAULT_MAX_LENGTH } from '../types/length-limit.js';
 import { utf8ByteLength } from '../types/utf8.js';
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../types/value.js';
 import { functionError, type Accumulator, type AggregateFunction } from './function-types.js';
@@ -216,6 +217,21 @@ class GroupConcatAccumulator implements Accumulator {
   private count = 0;
   private firstSepLength = 0;
   private sepLengths: number[] | undefined;
+  /** UTF-8 bytes of `text`, once it is long enough for the length limit to matter (else -1). */
+  private bytes = -1;
+
+  constructor(private readonly max: number) {}
+
+  /** Appends `s`, checking the length limit before the text grows past it. */
+  private append(s: string): void {
+    if (this.bytes < 0 && (this.text.length + s.length) * 3 > this.max) this.bytes = utf8ByteLength(this.text);
+    if (this.bytes >= 0) {
+      const n = utf8ByteLength(s);
+      checkLength(this.bytes + n, this.max, 'group_concat');
+      this.bytes += n;
+    }
+    this.text += s;
+  }
 
   step(args: readonly SqlValue[]): void {
     const v = args[0]!;
@@ -223,12 +239,12 @@ class GroupConcatAccumulator implements Accumulator {
     const first = !this.started;
     this.started = true;
     if (args.length === 1) {
-      if (!first) this.text += ',';
+      if (!first) this.append(',');
       else this.firstSepLength = 1;
     } else if (!first) {
       const sep = toText(args[1]!);
       const sepLength = sep === null ? 0 : utf8ByteLength(sep);
-      if (sep !== null) this.text += sep;
+      if (sep !== null) this.append(sep);
       if (sepLength !== this.firstSepLength || this.sepLengths !== undefined) {
         if (this.sepLengths === undefined) {
           this.sepLengths = [];
@@ -241,7 +257,7 @@ class GroupConcatAccumulator implements Accumulator {
       this.firstSepLength = sep === null ? 0 : utf8ByteLength(sep);
     }
     this.count++;
-    this.text += toText(v)!;
+    this.append(toText(v)!);
   }
 
   inverse(args: readonly SqlValue[]): void {
@@ -255,6 +271,7 @@ class GroupConcatAccumulator implements Accumulator {
       remove += this.firstSepLength;
     }
     this.text = dropUtf8Prefix(this.text, remove);
+    if (this.bytes >= 0) this.bytes = Math.max(0, this.bytes - remove);
     if (this.text.length === 0) {
       this.started = false;
       this.sepLengths = undefined;
@@ -294,7 +311,7 @@ function aggregate(
   minArgs: number,
   maxArgs: number,
   invertible: boolean,
-  create: (collation?: Collation) => Accumulator,
+  create: (collation?: Collation, maxLength?: number) => Accumulator,
 ): AggregateFunction {
   return { name, minArgs, maxArgs, invertible, create };
 }
@@ -306,8 +323,8 @@ const AGGREGATES: readonly AggregateFunction[] = [
   aggregate('avg', 1, 1, true, () => new AvgAccumulator()),
   aggregate('min', 1, 1, false, (collation) => new MinMaxAccumulator(false, collation)),
   aggregate('max', 1, 1, false, (collation) => new MinMaxAccumulator(true, collation)),
-  aggregate('group_concat', 1, 2, true, () => new GroupConcatAccumulator()),
-  aggregate('string_agg', 2, 2, true, () => new GroupConcatAccumulator()),
+  aggregate('group_concat', 1, 2, true, (_c, max) => new GroupConcatAccumulator(max ?? DEFAULT_MAX_LENGTH)),
+  aggregate('string_agg', 2, 2, true, (_c, max) => new GroupConcatAccumulator(max ?? DEFAULT_MAX_LENGTH)),
 ];
 
 const registry = new Map<string, AggregateFunction>(AGGREGATES.map((f) => [f.name, f]));

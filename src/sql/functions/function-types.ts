@@ -11,6 +11,11 @@ export interface FunctionContext {
   nowMs(): number;
   /** 64 random bits as a signed bigint in the int64 range. */
   random(): bigint;
+  /**
+   * The largest TEXT (UTF-8 bytes) or BLOB a function may build (SQLITE_MAX_LENGTH; default
+   * DEFAULT_MAX_LENGTH). Builders check it before allocating (types/length-limit.ts).
+   */
+  readonly maxLength?: number;
 }
 
 /** A scalar SQL function. */
@@ -61,8 +66,11 @@ export interface AggregateFunction {
   readonly maxArgs: number;
   /** Whether accumulators support `inverse` (usable in sliding window frames). */
   readonly invertible: boolean;
-  /** A fresh accumulator; `collation` is used by min() and max() to compare TEXT. */
-  create(collation?: Collation): Accumulator;
+  /**
+   * A fresh accumulator; `collation` is used by min() and max() to compare TEXT, `maxLength`
+   * (bytes, FunctionContext.maxLength) bounds what group_concat builds.
+   */
+  create(collation?: Collation, maxLength?: number): Accumulator;
 }
 
 /** Throws SQLite's "wrong number of arguments to function X()" unless `argCount` fits. */

@@ -1,7 +1,7 @@
 // The conversions of SQLite's printf (printf.c), one function per family: integers
 // (%d %i %u %x %X %o %p %r), floating point (%f %e %E %g %G, digits from fpDecode), strings
 // (%s %z %c) and SQL quoting (%q %Q %w). Each returns the padded field.
-import { MAX_LENGTH, tooBig } from '../types/convert.js';
+import { tooBig } from '../types/length-limit.js';
 import { fpDecode } from '../types/real-format.js';
 import { advanceCodePoints, codePointAt, codePointCount, isAscii, utf8ByteLength, utf8Decode, utf8Encode } from '../types/utf8.js';
 
@@ -18,6 +18,8 @@ export interface Spec {
   thousands: boolean;
   width: number;
   precision: number; // -1 when absent
+  /** The length limit (bytes): widths and precisions above it are "string or blob too big". */
+  max: number;
 }
 
 /** Pads `body` (of display length `length`) to the field width with spaces. */
@@ -51,7 +53,7 @@ export const INT_OCTAL: IntegerStyle = { ...INT_HEX_LOWER, base: 8, altPrefix: '
 
 /** %d %i %u %x %X %o %p %r: precision zero-pads; the '0' flag pads to the width after the sign. */
 export function formatInteger(spec: Spec, raw: bigint, style: IntegerStyle): string {
-  if (spec.precision > MAX_LENGTH) throw tooBig();
+  if (spec.precision > spec.max) throw tooBig(spec.precision, spec.max, 'printf precision');
   let value: bigint;
   let sign = '';
   if (style.signed) {
@@ -227,7 +229,7 @@ export function formatString(spec: Spec, arg: string | null): string {
 
 /** %c: the first character, repeated `precision` times; widths count characters. */
 export function formatChar(spec: Spec, arg: string | null): string {
-  if (spec.precision > MAX_LENGTH) throw tooBig();
+  if (spec.precision > spec.max) throw tooBig(spec.precision, spec.max, 'printf precision');
   const s = cString(arg);
   const ch = s.length === 0 ? '\0' : String.fromCodePoint(codePointAt(s, 0));
   let width = spec.width;

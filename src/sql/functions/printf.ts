@@ -4,7 +4,8 @@
 // both possibly '*'. Widths and precisions count UTF-8 bytes unless the '!' flag asks for
 // characters. Missing arguments read as 0, 0.0 or ''. An unknown conversion ends the output
 // where it stands. The result is NULL when nothing at all was produced (format('') is NULL).
-import { MAX_LENGTH, toInt64, toReal, toText, tooBig } from '../types/convert.js';
+import { toInt64, toReal, toText } from '../types/convert.js';
+import { checkText, DEFAULT_MAX_LENGTH, tooBig } from '../types/length-limit.js';
 import type { SqlValue } from '../types/value.js';
 import {
   formatChar,
@@ -59,18 +60,21 @@ function asInt32(v: bigint): number {
 
 /**
  * Formats `values[argStart..]` by `format`. Returns null when no output was produced at all.
- * Throws SQL_ERROR "string or blob too big" past SQLite's default length limit.
+ * Throws LIMIT_EXCEEDED "string or blob too big" when a width, a precision or the output
+ * would pass `maxLength` bytes (checked before the padding is built).
  */
-export function sqlPrintf(format: string, values: readonly SqlValue[], argStart: number): string | null {
+export function sqlPrintf(format: string, values: readonly SqlValue[], argStart: number, maxLength = DEFAULT_MAX_LENGTH): string | null {
+  let out: string | null;
   try {
-    return printfUnchecked(format, values, argStart);
+    out = printfUnchecked(format, values, argStart, maxLength);
   } catch (e) {
-    if (e instanceof RangeError) throw tooBig(); // longer than a JS string can be
+    if (e instanceof RangeError) throw tooBig(2 ** 29, maxLength, 'printf'); // longer than a JS string can be
     throw e;
   }
+  return out === null ? null : checkText(out, maxLength, 'printf');
 }
 
-function printfUnchecked(format: string, values: readonly SqlValue[], argStart: number): string | null {
+function printfUnchecked(format: string, values: readonly SqlValue[], argStart: number, max: number): string | null {
   const args = new Args(values, argStart);
   let out = '';
   let touched = false;
@@ -101,6 +105,7 @@ function printfUnchecked(format: string, values: readonly SqlValue[], argStart: 
       thousands: false,
       width: 0,
       precision: -1,
+      max,
     };
     let c = format.charCodeAt(i);
     let done = false;
@@ -177,12 +182,12 @@ function printfUnchecked(format: string, values: readonly SqlValue[], argStart: 
           }
       }
     } while (!done && (c = charAt(format, ++i)) !== 0);
-    if (spec.width > MAX_LENGTH) throw tooBig();
+    if (spec.width > max) throw tooBig(spec.width, max, 'printf width');
     const piece = convert(String.fromCharCode(c), spec, args);
     if (piece === undefined) break; // unknown conversion: stop here
     out += piece;
     touched = true;
-    if (out.length > MAX_LENGTH) throw tooBig();
+    if (out.length > max) throw tooBig(out.length, max, 'printf');
     i++;
   }
   return touched ? out : null;

@@ -2,7 +2,8 @@
 // inspection, comparison helpers, blobs and randomness (https://sqlite.org/lang_corefunc.html;
 // func.c).
 import { compareValues } from '../types/compare.js';
-import { MAX_LENGTH, toBlob, toBoolean, toInt64, toText, tooBig } from '../types/convert.js';
+import { toBlob, toBoolean, toInt64, toText } from '../types/convert.js';
+import { checkLength, DEFAULT_MAX_LENGTH, tooBig } from '../types/length-limit.js';
 import { realToText } from '../types/real-format.js';
 import { codePointAt } from '../types/utf8.js';
 import { INT64_MAX, storageClass, type SqlValue } from '../types/value.js';
@@ -75,21 +76,44 @@ function minMax(name: string, isMax: boolean): ScalarFunction {
   };
 }
 
-const HEX_DIGITS = '0123456789ABCDEF';
+/** ASCII codes of the two hex digits of each byte value, as one 16-bit unit (little-endian pairs). */
+const HEX_PAIRS = (() => {
+  const digits = '0123456789ABCDEF';
+  const t = new Uint16Array(256);
+  for (let b = 0; b < 256; b++) t[b] = digits.charCodeAt(b >> 4) | (digits.charCodeAt(b & 15) << 8);
+  return t;
+})();
+const ascii = new TextDecoder();
 
-function hexOf(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    s += HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!;
+/**
+ * Upper-case hex of `bytes`, `max` bytes at most: the output is sized and checked first, then
+ * filled as bytes and decoded once (a string built by `+=` per byte is a rope of one node per
+ * byte, which a large blob turns into gigabytes).
+ */
+function hexOf(bytes: Uint8Array, max: number): string {
+  checkLength(bytes.length * 2, max, 'hex');
+  if (bytes.length < 64) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i++) {
+      const p = HEX_PAIRS[bytes[i]!]!;
+      s += String.fromCharCode(p & 0xff, p >> 8);
+    }
+    return s;
   }
-  return s;
+  const out = new Uint8Array(bytes.length * 2);
+  const pairs = new Uint16Array(out.buffer);
+  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  for (let i = 0; i < bytes.length; i++) {
+    const p = HEX_PAIRS[bytes[i]!]!;
+    pairs[i] = littleEndian ? p : (p >> 8) | ((p & 0xff) << 8);
+  }
+  return ascii.decode(out);
 }
 
 /** hex(X): upper-case hex of the BLOB view (TEXT as UTF-8, numbers via their text); NULL → ''. */
-const hex = scalar('hex', 1, 1, (args) => {
+const hex = scalar('hex', 1, 1, (args, ctx) => {
   const b = toBlob(args[0]!);
-  return b === null ? '' : hexOf(b);
+  return b === null ? '' : hexOf(b, ctx.maxLength ?? DEFAULT_MAX_LENGTH);
 });
 
 function hexDigit(c: number): number {
@@ -126,30 +150,32 @@ const unhex = scalar('unhex', 1, 2, (args) => {
 });
 
 /** quote(X): an SQL literal for X ('it''s', X'00FF', 1.0, 9.0e+999 for infinity, NULL). */
-function quoteValue(v: SqlValue, escapeControls: boolean): string {
+function quoteValue(v: SqlValue, escapeControls: boolean, max: number): string {
   switch (typeof v) {
     case 'bigint':
       return v.toString();
     case 'number':
       return Number.isFinite(v) ? realToText(v) : v > 0 ? '9.0e+999' : '-9.0e+999';
     case 'string':
-      return sqlPrintf(escapeControls ? '%#Q' : '%Q', [v], 0)!;
+      return sqlPrintf(escapeControls ? '%#Q' : '%Q', [v], 0, max)!;
     default:
-      return v === null ? 'NULL' : `X'${hexOf(v)}'`;
+      if (v === null) return 'NULL';
+      checkLength(v.length * 2 + 3, max, 'quote');
+      return `X'${hexOf(v, max)}'`;
   }
 }
 
-const quote = scalar('quote', 1, 1, (args) => quoteValue(args[0]!, false));
+const quote = scalar('quote', 1, 1, (args, ctx) => quoteValue(args[0]!, false, ctx.maxLength ?? DEFAULT_MAX_LENGTH));
 /** unistr_quote(X): like quote() but control characters become unistr('\u00XX') escapes. */
-const unistrQuote = scalar('unistr_quote', 1, 1, (args) => quoteValue(args[0]!, true));
+const unistrQuote = scalar('unistr_quote', 1, 1, (args, ctx) => quoteValue(args[0]!, true, ctx.maxLength ?? DEFAULT_MAX_LENGTH));
 
 const printf = (name: string): ScalarFunction =>
-  scalar(name, 0, -1, (args) => {
+  scalar(name, 0, -1, (args, ctx) => {
     if (args.length === 0) return null;
     const fmt = toText(args[0]!);
     if (fmt === null) return null;
     const nul = fmt.indexOf('\0'); // the format is a C string
-    return sqlPrintf(nul < 0 ? fmt : fmt.slice(0, nul), args, 1);
+    return sqlPrintf(nul < 0 ? fmt : fmt.slice(0, nul), args, 1, ctx.maxLength ?? DEFAULT_MAX_LENGTH);
   });
 
 /** random(): a random INTEGER (never -9223372036854775808). */
@@ -164,9 +190,10 @@ const random: ScalarFunction = {
   },
 };
 
-function blobLength(v: SqlValue): number {
+/** The byte count argument of zeroblob / randomblob, checked against the length limit before allocating. */
+function blobLength(v: SqlValue, max: number, fn: string): number {
   const n = toInt64(v);
-  if (n > BigInt(MAX_LENGTH)) throw tooBig();
+  if (n > BigInt(max)) throw tooBig(n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n), max, fn);
   return Number(n);
 }
 
@@ -177,7 +204,7 @@ const randomblob: ScalarFunction = {
   maxArgs: 1,
   deterministic: false,
   call: (args, ctx) => {
-    const n = Math.max(1, blobLength(args[0]!));
+    const n = Math.max(1, blobLength(args[0]!, ctx.maxLength ?? DEFAULT_MAX_LENGTH, 'randomblob'));
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i += 8) {
       const r = ctx.random();
@@ -195,7 +222,7 @@ const randomblob: ScalarFunction = {
 };
 
 /** zeroblob(N): N zero bytes (negative N gives an empty blob). */
-const zeroblob = scalar('zeroblob', 1, 1, (args) => new Uint8Array(Math.max(0, blobLength(args[0]!))));
+const zeroblob = scalar('zeroblob', 1, 1, (args, ctx) => new Uint8Array(Math.max(0, blobLength(args[0]!, ctx.maxLength ?? DEFAULT_MAX_LENGTH, 'zeroblob'))));
 
 /** The core functions, for the registry. */
 export const CORE_FUNCTIONS: readonly ScalarFunction[] = [

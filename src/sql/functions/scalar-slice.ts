@@ -3,7 +3,8 @@
 // (code points) for TEXT and bytes for BLOB; walks over characters stop at U+0000 as SQLite's
 // C strings do.
 import { toInt64, toText } from '../types/convert.js';
-import { advanceCodePoints, codePointAt, codePointCount } from '../types/utf8.js';
+import { checkLength, DEFAULT_MAX_LENGTH } from '../types/length-limit.js';
+import { advanceCodePoints, codePointAt, codePointCount, utf8ByteLength } from '../types/utf8.js';
 import type { ScalarFunction } from './function-types.js';
 
 /** substr(X, Y) with no length takes up to SQLITE_LIMIT_LENGTH characters. */
@@ -70,7 +71,8 @@ function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
 }
 
-const replace = scalar('replace', 3, 3, (args) => {
+/** replace(X, Y, Z): every Y in X (left to right, not overlapping) becomes Z; the result is sized before it is built. */
+const replace = scalar('replace', 3, 3, (args, ctx) => {
   const s = toText(args[0]!);
   if (s === null) return null;
   const pattern = toText(args[1]!);
@@ -78,16 +80,14 @@ const replace = scalar('replace', 3, 3, (args) => {
   if (pattern.length === 0 || pattern.charCodeAt(0) === 0) return s;
   const rep = toText(args[2]!);
   if (rep === null) return null;
-  let at = s.indexOf(pattern);
-  if (at < 0) return s;
-  let out = '';
-  let from = 0;
-  while (at >= 0) {
-    out += s.slice(from, at) + rep;
-    from = at + pattern.length;
-    at = s.indexOf(pattern, from);
-  }
-  return out + s.slice(from);
+  const parts = s.split(pattern);
+  if (parts.length === 1) return s;
+  const max = ctx.maxLength ?? DEFAULT_MAX_LENGTH;
+  const k = parts.length - 1;
+  // UTF-16 units bound UTF-8 bytes from below and a third of them from above.
+  const units = s.length + k * (rep.length - pattern.length);
+  if (units * 3 > max) checkLength(utf8ByteLength(s) + k * (utf8ByteLength(rep) - utf8ByteLength(pattern)), max, 'replace');
+  return parts.join(rep);
 });
 
 /** |x| below 2^51: sums of two such values stay exact as doubles. */

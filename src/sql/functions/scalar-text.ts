@@ -3,6 +3,7 @@
 // unicode). upper()/lower() fold ASCII only, as SQLite does without ICU. The slicing
 // functions (substr, instr, replace, trim) are in scalar-slice.ts.
 import { toInt64, toText } from '../types/convert.js';
+import { checkLength, checkText, DEFAULT_MAX_LENGTH } from '../types/length-limit.js';
 import { sqlGlob, sqlLike } from '../types/like.js';
 import { codePointAt, codePointCount, utf8ByteLength, utf8Encode } from '../types/utf8.js';
 import { functionError, type ScalarFunction } from './function-types.js';
@@ -51,12 +52,8 @@ function mapAscii(s: string, from: number, to: number, delta: number): string {
   }
   if (!change) return s;
   if (ascii) return delta < 0 ? s.toUpperCase() : s.toLowerCase();
-  let out = '';
-  for (i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += c >= from && c <= to ? String.fromCharCode(c + delta) : s[i];
-  }
-  return out;
+  // Runs of ASCII letters only (a `+=` per character would build a rope node per character).
+  return s.replace(delta < 0 ? /[a-z]+/g : /[A-Z]+/g, (run) => (delta < 0 ? run.toUpperCase() : run.toLowerCase()));
 }
 
 const upper = scalar('upper', 1, 1, (args) => {
@@ -69,13 +66,13 @@ const lower = scalar('lower', 1, 1, (args) => {
   return s === null ? null : mapAscii(s, 65, 90, 32);
 });
 
-const char = scalar('char', 0, -1, (args) => {
+const char = scalar('char', 0, -1, (args, ctx) => {
   let out = '';
   for (let i = 0; i < args.length; i++) {
     const x = toInt64(args[i]!);
     out += String.fromCodePoint(x < 0n || x > 0x10ffffn ? 0xfffd : Number(x));
   }
-  return out;
+  return checkText(out, ctx.maxLength ?? DEFAULT_MAX_LENGTH, 'char');
 });
 
 const unicode = scalar('unicode', 1, 1, (args) => {
@@ -127,28 +124,38 @@ const soundex = scalar('soundex', 1, 1, (args) => {
   return out.padEnd(4, '0');
 });
 
-const concat = scalar('concat', 1, -1, (args) => {
-  let out = '';
+/** `parts` joined by `sep`; the UTF-8 length is checked against the limit before the join. */
+function joinChecked(parts: readonly string[], sep: string, max: number, fn: string): string {
+  const gaps = Math.max(0, parts.length - 1);
+  let units = sep.length * gaps;
+  for (const p of parts) units += p.length;
+  // UTF-16 units bound UTF-8 bytes from below and a third of them from above.
+  if (units * 3 > max) {
+    let bytes = utf8ByteLength(sep) * gaps;
+    for (const p of parts) bytes += utf8ByteLength(p);
+    checkLength(bytes, max, fn);
+  }
+  return parts.join(sep);
+}
+
+const concat = scalar('concat', 1, -1, (args, ctx) => {
+  const parts: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const v = args[i]!;
-    if (v !== null) out += toText(v)!;
+    if (v !== null) parts.push(toText(v)!);
   }
-  return out;
+  return joinChecked(parts, '', ctx.maxLength ?? DEFAULT_MAX_LENGTH, 'concat');
 });
 
-const concatWs = scalar('concat_ws', 2, -1, (args) => {
+const concatWs = scalar('concat_ws', 2, -1, (args, ctx) => {
   const sep = toText(args[0]!);
   if (sep === null) return null;
-  let out = '';
-  let first = true;
+  const parts: string[] = [];
   for (let i = 1; i < args.length; i++) {
     const v = args[i]!;
-    if (v === null) continue;
-    if (!first) out += sep;
-    out += toText(v)!;
-    first = false;
+    if (v !== null) parts.push(toText(v)!);
   }
-  return out;
+  return joinChecked(parts, sep, ctx.maxLength ?? DEFAULT_MAX_LENGTH, 'concat_ws');
 });
 
 /** like(PATTERN, X [, ESCAPE]) — the function form of `X LIKE PATTERN [ESCAPE E]`; see sqlLike. */

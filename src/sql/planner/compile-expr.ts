@@ -37,6 +37,12 @@ export interface SubPlan {
   /** Enclosing-query columns referenced from inside: [level, source index] pairs. */
   readonly outerRefs: readonly (readonly [number, number])[];
   run(env: ExecEnv, limit?: number): Row[] | Promise<Row[]>;
+  /**
+   * The rows in batches as they are made, for a consumer that may stop early (a derived
+   * table or CTE scanned by the outermost loop of a join under a LIMIT). Undefined when the
+   * plan can only produce all of its rows at once.
+   */
+  stream?(env: ExecEnv): AsyncGenerator<Row[]>;
   /** Only the rows of one primary key (history leaves: a key lookup instead of a scan). */
   runKey?(env: ExecEnv, key: readonly KeyValue[]): Promise<Row[]>;
 }
@@ -389,7 +395,7 @@ function compileBinary(op: Extract<Expr, { kind: 'binary' }>['op'], le: Expr, re
         return a === null || b === null ? null : 0n;
       });
     case '||':
-      return merge([l, r], (row, env) => ops.concat(lf(row, env), rf(row, env)));
+      return merge([l, r], (row, env) => ops.concat(lf(row, env), rf(row, env), env.maxLength));
     case '+':
     case '-':
     case '*':

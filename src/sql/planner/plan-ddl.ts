@@ -3,6 +3,7 @@
 // catalog rows written in the same transaction as any data they move, so DDL is
 // transactional and versioned like data.
 import { DoSQLError } from '../../errors.js';
+import { limitExceeded } from '../execution/limits.js';
 import { encodeTablePrefix } from '../../mvcc/internal-key.js';
 import { Catalog } from '../catalog/catalog.js';
 import type { ColumnSchema, IndexSchema, SchemaObject, TableSchema } from '../catalog/schema.js';
@@ -19,6 +20,12 @@ import type { Collation } from '../types/compare.js';
 
 /** Runs a DDL statement in `env.txn`; `sql` is the statement text stored in the catalog. */
 export type DdlRunner = (env: ExecEnv, sql: string) => Promise<void>;
+
+/** LIMIT_EXCEEDED with SQLite's message when `n` columns pass limits.maxColumns (SQLITE_MAX_COLUMN). */
+function checkColumnCount(env: ExecEnv, n: number, message: string): void {
+  const max = env.guard.limits.maxColumns;
+  if (n > max) throw limitExceeded('maxColumns', max, message);
+}
 
 function exists(msg: string, name: string): DoSQLError {
   return new DoSQLError('SQL_ERROR', `sql: ${msg} ${name} already exists`, { details: { name } });
@@ -202,10 +209,11 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
     if (stmt.ifNotExists && clash.type !== 'index') return;
     throw exists(clash.type === 'index' ? 'there is already an index named' : clash.type, stmt.name);
   }
+  checkColumnCount(env, stmt.columns.length, `too many columns on ${stmt.name}`);
   let def = stmt;
   let rows: Row[] | undefined;
   if (stmt.asSelect) {
-    const plan = planSelect(stmt.asSelect, new Scope(undefined, 0), new PlannerContext(txn.catalog));
+    const plan = planSelect(stmt.asSelect, new Scope(undefined, 0), new PlannerContext(txn.catalog, undefined, env.guard.limits));
     rows = await plan.run(env);
     const typeFor = (a: string | null): string | undefined => (a === 'INTEGER' ? 'INT' : a === 'TEXT' ? 'TEXT' : a === 'REAL' ? 'REAL' : a === 'NUMERIC' ? 'NUM' : undefined);
     def = {
@@ -247,6 +255,7 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
   }
   const t = txn.catalog.findTable(stmt.table);
   if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
+  checkColumnCount(env, stmt.columns.length, 'too many columns in index');
   const ix = await createIndexObject(env, t, stmt.name, stmt.columns, stmt.unique, false, sql, {
     ...(stmt.where ? { where: stmt.where } : {}),
     ...(stmt.using ? { using: stmt.using } : {}),
@@ -266,7 +275,7 @@ export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string
     throw exists(clash.type, stmt.name);
   }
   // Plan once so a view over missing tables or columns fails now, as in SQLite.
-  const plan = planSelect(stmt.select, new Scope(undefined, 0), new PlannerContext(txn.catalog));
+  const plan = planSelect(stmt.select, new Scope(undefined, 0), new PlannerContext(txn.catalog, undefined, env.guard.limits));
   if (stmt.columns && stmt.columns.length !== plan.columnCount) {
     throw new DoSQLError('SQL_ERROR', `sql: expected ${stmt.columns.length} columns for '${stmt.name}' but got ${plan.columnCount}`);
   }
@@ -348,6 +357,7 @@ export async function alterTable(env: ExecEnv, stmt: AlterTableStmt): Promise<vo
     }
     case 'addColumn': {
       const def = a.column;
+      checkColumnCount(env, t.columns.length + 1, `too many columns on ${t.name}`);
       if (t.columns.some((c) => c.name.toLowerCase() === def.name.toLowerCase())) throw new DoSQLError('SQL_ERROR', `sql: duplicate column name: ${def.name}`);
       if (def.constraints.some((c) => c.kind === 'primaryKey' || c.kind === 'unique')) throw new DoSQLError('SQL_ERROR', `sql: Cannot add a ${def.constraints.some((c) => c.kind === 'primaryKey') ? 'PRIMARY KEY' : 'UNIQUE'} column`);
       const { table: one } = buildTableSchema({ kind: 'createTable', temp: false, ifNotExists: false, name: t.name, columns: [def], constraints: [], withoutRowid: false, strict: false }, t.id, '');

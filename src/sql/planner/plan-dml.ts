@@ -6,7 +6,8 @@ import { byteString } from '../../util/bytes.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import * as ops from '../execution/ops.js';
-import { collect, evaluate, predicatesPass, type Operator } from '../execution/operators.js';
+import { collectCharged } from '../execution/collect.js';
+import { evaluate, predicatesPass, type Operator } from '../execution/operators.js';
 import { TableWriter, type CheckConstraint } from '../execution/table-writer.js';
 import type { ConflictAction, DeleteStmt, FromItem, InsertStmt, ResultColumn, UpdateStmt, UpsertClause } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
@@ -129,7 +130,7 @@ function planInsertBody(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     if (plan.columnCount !== targets.length) {
       throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${plan.columnCount} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${plan.columnCount} values were supplied`);
     }
-    source = { kind: 'select', run: (env) => plan.run(env) };
+    source = { kind: 'select', run: (env) => collectCharged(plan.op, env, 'INSERT ... SELECT') };
   } else source = { kind: 'default' };
 
   const defaults = compileDefaults(t, pc);
@@ -322,6 +323,7 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
   const sets: { col: number; c: Compiled }[] = [];
+  pc.checkColumns(stmt.sets.length, 'too many columns in set list');
   for (const s of stmt.sets) {
     if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET (a, b) = (...) is not supported yet');
     const col = columnIndex(t, s.columns[0]!);
@@ -338,7 +340,7 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
     describe: () => planLines(join.op),
     async execute(env) {
       const writer = new TableWriter(t, indexes, reader, checks);
-      const rows = await collect(join.op, env);
+      const rows = await collectCharged(join.op, env, 'UPDATE');
       const seen = new Set<string>();
       const out: DmlResult = { rows: [], changes: 0 };
       const branch = env.txn.branch;
@@ -388,7 +390,7 @@ function planDeleteBody(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
     describe: () => planLines(join.op),
     async execute(env) {
       const writer = new TableWriter(t, indexes, reader, []);
-      const rows = await collect(join.op, env);
+      const rows = await collectCharged(join.op, env, 'DELETE');
       const out: DmlResult = { rows: [], changes: 0 };
       for (const row of rows) {
         writer.deleteRow(env, row);

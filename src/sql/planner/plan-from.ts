@@ -6,7 +6,8 @@ import type { ExecEnv, Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
 import type { Expr, FromItem, SelectBody, SelectStmt, TableRef, TemporalClause } from '../parser/ast.js';
 import { RecursiveCteOp } from '../execution/recursive-cte-op.js';
-import { collect, LimitOp, type Operator } from '../execution/operators.js';
+import { collect } from '../execution/collect.js';
+import { LimitOp, type Operator } from '../execution/operators.js';
 import { compileExpr } from './compile-expr.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
@@ -257,6 +258,7 @@ function planRecursive(cte: CteDef, scope: Scope, pc: PlannerContext, planSelect
     minOuterLevel: Math.min(initial.minOuterLevel, step.minOuterLevel),
     outerRefs: [...initial.outerRefs, ...step.outerRefs],
     run: (env, limit) => collect(finalOp, env, limit),
+    stream: (env) => finalOp.run(env),
   };
 }
 
@@ -322,6 +324,8 @@ function historyPlan(t: TableSchema, item: TableRef, base: number, width: number
       return ms === undefined ? null : formatTimestamp(ms);
     };
     for await (const { uk, versions } of historyScan(view.engine, view.layers, lower, upper)) {
+      const t = env.guard.tick(versions.length);
+      if (t) await t;
       let next = Infinity;
       for (const v of versions) {
         if (v.value && b.keep(v.lsn, next)) {

@@ -4,8 +4,8 @@
 import { DoSQLError } from '../../errors.js';
 import { AggregateOp, checkAggregateArity, type AggSpec } from '../execution/aggregate-op.js';
 import type { ExecEnv, Row } from '../execution/env.js';
+import { collect } from '../execution/collect.js';
 import {
-  collect,
   CompoundOp,
   DistinctOp,
   FilterOp,
@@ -77,6 +77,9 @@ class Plan implements SelectPlan {
   run(env: ExecEnv, limit?: number): Row[] | Promise<Row[]> {
     return collect(this.op, env, limit);
   }
+  stream(env: ExecEnv): AsyncGenerator<Row[]> {
+    return this.op.run(env);
+  }
   describe(): string[] {
     const out: string[] = [];
     this.op.describe(out, 0);
@@ -86,7 +89,7 @@ class Plan implements SelectPlan {
 
 /** Plans a SELECT statement whose FROM sources go into `scope` (a fresh scope for this query level). */
 export function planSelect(stmt: SelectStmt, scope: Scope, pc: PlannerContext): SelectPlan {
-  return withCtes(stmt.with, pc, () => planStmtBody(stmt, scope, pc));
+  return pc.nested(() => withCtes(stmt.with, pc, () => planStmtBody(stmt, scope, pc)));
 }
 
 /** Runs `f` with the CTEs of a WITH clause visible (SELECT, INSERT, UPDATE, DELETE). */
@@ -112,6 +115,7 @@ function planStmtBody(stmt: SelectStmt, scope: Scope, pc: PlannerContext): Selec
   let op = inner.op;
   const cx = makeCx(scope, pc, tr);
   if (stmt.orderBy?.length) {
+    pc.checkColumns(stmt.orderBy.length, 'too many terms in ORDER BY clause');
     const keys = stmt.orderBy.map((t, i) => compoundOrderKey(t, i, inner, firstCore(body)));
     op = new SortOp(op, keys);
   }
@@ -193,6 +197,7 @@ function planBody(b: SelectBody, scope: Scope, pc: PlannerContext, tr: Tracker):
 function planValues(v: ValuesClause, scope: Scope, pc: PlannerContext, tr: Tracker): BodyPlan {
   const cx = makeCx(scope, pc, tr);
   const width = v.rows[0]?.length ?? 0;
+  pc.checkColumns(width, 'too many columns in result set');
   const rows = v.rows.map((r) => {
     if (r.length !== width) throw new DoSQLError('SQL_ERROR', 'sql: all VALUES must have the same number of terms');
     return r.map((e) => compileExpr(e, cx));
@@ -263,6 +268,9 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
   const from = core.from ? buildFrom(core.from, scope, pc, (s, sc, p) => planSelect(s, sc, p)) : undefined;
   const width = scope.width;
   const outCols = expandColumns(core.columns, scope);
+  pc.checkColumns(outCols.length, 'too many columns in result set');
+  pc.checkColumns(core.groupBy?.length ?? 0, 'too many terms in GROUP BY clause');
+  pc.checkColumns(stmt?.orderBy?.length ?? 0, 'too many terms in ORDER BY clause');
   const aliases = new Map<string, Expr>();
   for (const c of core.columns) if (c.kind === 'expr' && c.alias) aliases.set(c.alias.toLowerCase(), c.expr);
   const cx = makeCx(scope, pc, tr, { aliases });

@@ -1,6 +1,7 @@
 // State shared while planning one statement: the catalog, visible CTEs, subquery slots.
 import type { Catalog } from '../catalog/catalog.js';
 import type { Row } from '../execution/env.js';
+import { DEFAULT_LIMITS, limitExceeded, type Limits } from '../execution/limits.js';
 import type { SelectStmt, TableRef } from '../parser/ast.js';
 import type { Transaction } from '../txn/transaction.js';
 
@@ -33,16 +34,57 @@ export interface CteDef {
   inProgress?: boolean;
 }
 
+/**
+ * Most SELECTs one statement may plan (each view, CTE reference and subquery is one): a view
+ * that uses the view before it twice doubles at every level, and planning is synchronous, so
+ * without a bound a few lines of DDL block the event loop for hours. SQLite bounds the same
+ * growth by refusing more than 65535 references to one view.
+ */
+export const MAX_PLANNED_QUERIES = 10_000;
+
 export class PlannerContext {
   private slots = 0;
   private cteStack: Map<string, CteDef>[] = [];
   /** Views being expanded (guards against a view referring to itself). */
   readonly viewStack: string[] = [];
+  /** SELECTs being planned inside one another (subqueries, views, CTEs). */
+  private depth = 0;
+  /** SELECTs planned so far for this statement. */
+  private planned = 0;
 
   constructor(
     readonly catalog: Catalog,
     readonly temporal?: ReadonlyMap<TableRef, TemporalBinding>,
+    /** The database's limits: result width (maxColumns) and nesting (maxQueryDepth) are checked while planning. */
+    readonly limits: Readonly<Limits> = DEFAULT_LIMITS,
   ) {}
+
+  /**
+   * Plans a nested SELECT with `f`: LIMIT_EXCEEDED past limits.maxQueryDepth, before the
+   * planner's (and later the executor's) recursion can overflow the stack. Chains of views or
+   * CTEs, and subqueries inside subqueries, all count.
+   */
+  nested<T>(f: () => T): T {
+    const max = this.limits.maxQueryDepth;
+    if (this.depth >= max) {
+      throw limitExceeded('maxQueryDepth', max, `query nested too deeply: more than ${max} levels of subqueries, views and common table expressions (limits.maxQueryDepth)`);
+    }
+    if (++this.planned > MAX_PLANNED_QUERIES) {
+      throw limitExceeded('plannedQueries', MAX_PLANNED_QUERIES, `query too complex: it expands to more than ${MAX_PLANNED_QUERIES} subqueries, views and common table expression references`);
+    }
+    this.depth++;
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** LIMIT_EXCEEDED with SQLite's message when a list of `n` columns passes limits.maxColumns. */
+  checkColumns(n: number, what: string): void {
+    const max = this.limits.maxColumns;
+    if (n > max) throw limitExceeded('maxColumns', max, what);
+  }
 
   nextSlot(): number {
     return this.slots++;

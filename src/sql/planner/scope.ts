@@ -76,7 +76,7 @@ export class Scope {
     for (const src of this.sources) {
       if (tbl !== undefined && src.name.toLowerCase() !== tbl) continue;
       if (tbl === undefined && src.mergedNames.has(col)) continue;
-      let idx = src.columns.findIndex((c) => c.name.toLowerCase() === col && !(c.hidden && c.name === '\u0000'));
+      let idx = columnIndex(src, col);
       if (idx < 0 && (col === 'rowid' || col === 'oid' || col === '_rowid_') && src.rowidColumn >= 0) idx = src.rowidColumn;
       if (idx < 0) continue;
       if (found) throw new DoSQLError('SQL_ERROR', `sql: ambiguous column name: ${table ? `${table}.` : ''}${column}`);
@@ -91,4 +91,25 @@ export class Scope {
     const n = name.toLowerCase();
     return this.sources.find((s) => s.name.toLowerCase() === n);
   }
+}
+
+const byName = new WeakMap<readonly SourceColumn[], Map<string, number>>();
+
+/**
+ * Position of the first column of `src` called `col` (lower case), or -1. A map per column
+ * list, built on first use: resolving every column of a wide source (SELECT *) by a linear
+ * search was quadratic in its width.
+ */
+function columnIndex(src: ScopeSource, col: string): number {
+  let m = byName.get(src.columns);
+  if (!m) {
+    m = new Map();
+    src.columns.forEach((c, i) => {
+      if (c.hidden && c.name === '\u0000') return;
+      const k = c.name.toLowerCase();
+      if (!m!.has(k)) m!.set(k, i);
+    });
+    byName.set(src.columns, m);
+  }
+  return m.get(col) ?? -1;
 }

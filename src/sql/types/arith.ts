@@ -7,7 +7,8 @@
 // used. Any NULL operand gives NULL, as does division or remainder by zero and a NaN result
 // (inf - inf).
 import { toInt64, toNumeric, toReal, toText } from './convert.js';
-import { utf8Decode, utf8Encode } from './utf8.js';
+import { checkLength, DEFAULT_MAX_LENGTH } from './length-limit.js';
+import { utf8ByteLength, utf8Decode, utf8Encode } from './utf8.js';
 import { INT64_MAX, INT64_MIN, type SqlValue } from './value.js';
 
 /** The binary arithmetic operators. */
@@ -166,17 +167,23 @@ function shift(value: bigint, amount: bigint, left: boolean): bigint {
 
 /**
  * `a || b`: both sides as TEXT (REAL as SQLite renders it); NULL if either is NULL. BLOB
- * bytes are joined raw and the result read as UTF-8 text, as SQLite does.
+ * bytes are joined raw and the result read as UTF-8 text, as SQLite does. LIMIT_EXCEEDED
+ * ("string or blob too big") when the result would pass `max` bytes, checked before joining.
  */
-export function concat(a: SqlValue, b: SqlValue): SqlValue {
+export function concat(a: SqlValue, b: SqlValue, max = DEFAULT_MAX_LENGTH): SqlValue {
   if (a === null || b === null) return null;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
     const x = a instanceof Uint8Array ? a : utf8Encode(toText(a)!);
     const y = b instanceof Uint8Array ? b : utf8Encode(toText(b)!);
+    checkLength(x.length + y.length, max, '||');
     const joined = new Uint8Array(x.length + y.length);
     joined.set(x, 0);
     joined.set(y, x.length);
     return utf8Decode(joined);
   }
-  return toText(a)! + toText(b)!;
+  const s = toText(a)!;
+  const t = toText(b)!;
+  // UTF-16 units bound UTF-8 bytes from below and a third of them from above.
+  if ((s.length + t.length) * 3 > max) checkLength(utf8ByteLength(s) + utf8ByteLength(t), max, '||');
+  return s + t;
 }

@@ -2,7 +2,6 @@
 // _int64, _double return for each class, numeric conversion for arithmetic, CAST, and
 // truthiness. (https://sqlite.org/datatype3.html §3-4, lang_expr.html "CAST expressions"
 // and "Boolean expressions")
-import { DoSQLError } from '../../errors.js';
 import { ATOF_REAL, atof, atoi64, type NumberSlot } from './numeric-text.js';
 import { realToText } from './real-format.js';
 import { utf8Decode, utf8Encode } from './utf8.js';
@@ -154,10 +153,3 @@ export function toBoolean(v: SqlValue): boolean | null {
   }
 }
 
-/** `SQLITE_LIMIT_LENGTH`'s default: the largest string or blob a function may produce. */
-export const MAX_LENGTH = 1_000_000_000;
-
-/** The error SQLite raises when a result would exceed {@link MAX_LENGTH}. */
-export function tooBig(): DoSQLError {
-  return new DoSQLError('SQL_ERROR', 'sql: string or blob too big');
-}

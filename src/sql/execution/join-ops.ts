@@ -1,0 +1,481 @@
+// The join operators the planner builds (plan-join.ts chooses join order and access paths):
+// JoinOp, a nested loop over levels with per-level access (key lookups, a scan or hash build
+// kept for the whole join), and TreeJoinOp for RIGHT/FULL joins and parenthesised right sides.
+import { DoSQLError } from '../../errors.js';
+import { encodeRange } from '../../lsm/engine-types.js';
+import type { KeyValue } from '../../mvcc/key-codec.js';
+import type { IndexSchema } from '../catalog/schema.js';
+import type { Compiled } from '../planner/compile-expr.js';
+import { compileExpr, type CompileContext } from '../planner/compile-expr.js';
+import type { FromNode, Leaf } from '../planner/plan-from.js';
+import { collationKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
+import type { Affinity } from '../types/affinity.js';
+import type { Collation } from '../types/compare.js';
+import type { SqlValue } from '../types/value.js';
+import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import * as ops from './ops.js';
+import { evaluate, predicatesPass, type Operator } from './operators.js';
+import { rowBytes } from './statement-guard.js';
+
+export interface KeyProbe {
+  readonly c: Compiled;
+  readonly aff: Affinity | null;
+  readonly coll: Collation;
+}
+
+export type Access =
+  | { readonly kind: 'scan' }
+  | { readonly kind: 'rowid'; readonly probes: readonly KeyProbe[]; readonly desc: string }
+  | { readonly kind: 'pk'; readonly probes: readonly KeyProbe[]; readonly full: boolean; readonly desc: string }
+  | { readonly kind: 'index'; readonly index: IndexSchema; readonly probes: readonly KeyProbe[]; readonly desc: string }
+  | { readonly kind: 'rowidRange'; readonly lo?: { p: KeyProbe; incl: boolean }; readonly hi?: { p: KeyProbe; incl: boolean }; readonly desc: string }
+  | { readonly kind: 'historyKey'; readonly probes: readonly KeyProbe[]; readonly desc: string }
+  | { readonly kind: 'hash'; readonly inner: readonly Compiled[]; readonly outer: readonly Compiled[]; readonly conv: readonly { inner: Affinity | null; outer: Affinity | null; coll: Collation }[] };
+
+export interface Level {
+  readonly leaf: Leaf;
+  readonly access: Access;
+  /** Checked after the level's columns are bound (for LEFT levels: after null-extension too). */
+  readonly preds: Compiled[];
+  /** LEFT JOIN match conditions. */
+  readonly onPreds: Compiled[];
+  readonly left: boolean;
+  /** Filters applied while materialising a scanned inner level (reference only this source). */
+  readonly scanPreds: Compiled[];
+}
+
+interface LevelState {
+  rows?: Row[];
+  hash?: Map<unknown, Row[]>;
+  /** Bytes of `rows` / `hash` charged to the statement's memory budget. */
+  bytes: number;
+}
+
+function probeValue(p: KeyProbe, row: Row, env: ExecEnv): KeyValue | undefined {
+  let v: SqlValue = p.c.ev(row, env);
+  if (v === null) return undefined;
+  if (p.aff) v = ops.applyAffinity(v, p.aff);
+  return collationKey(v, p.coll);
+}
+
+/** Every row of a leaf, `width` wide with the leaf's values at its offset. */
+async function leafRows(leaf: Leaf, env: ExecEnv, width: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  if (leaf.reader) {
+    for await (const b of leaf.reader.scan(env)) for (const r of b) rows.push(r);
+    return rows;
+  }
+  const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
+  return widen(narrow, leaf.src.offset, width);
+}
+
+/** Rows of one source placed at `off` inside rows `width` wide. */
+function widen(narrow: readonly Row[], off: number, width: number): Row[] {
+  const rows: Row[] = new Array(narrow.length);
+  for (let k = 0; k < narrow.length; k++) {
+    const r = narrow[k]!;
+    const w: Row = new Array(width).fill(null);
+    for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
+    rows[k] = w;
+  }
+  return rows;
+}
+
+/** Key values of all probes; undefined when one is NULL (nothing can match). */
+function probeValues(probes: readonly KeyProbe[], row: Row, env: ExecEnv): KeyValue[] | undefined {
+  const keys: KeyValue[] = [];
+  for (const p of probes) {
+    const k = probeValue(p, row, env);
+    if (k === undefined) return undefined;
+    keys.push(k);
+  }
+  return keys;
+}
+
+export class JoinOp implements Operator {
+  runOnce?: (env: ExecEnv) => Row[] | Promise<Row[]>;
+
+  constructor(
+    readonly levels: readonly Level[],
+    readonly width: number,
+    readonly prefilter: readonly Compiled[],
+  ) {
+    const l0 = levels[0]!;
+    const a = l0.access;
+    const simple = (cs: readonly Compiled[]): boolean => cs.every((c) => c.subqueries.length === 0);
+    if (levels.length === 1 && ((a.kind === 'rowid' && a.probes.length === 1) || (a.kind === 'pk' && a.full)) && simple(l0.preds) && simple(prefilter)) {
+      this.runOnce = (env) => this.pointLookup(env);
+    }
+  }
+
+  /** A single primary-key lookup: synchronous when the row is in the memtable. */
+  private pointLookup(env: ExecEnv): Row[] | Promise<Row[]> {
+    const empty: Row = new Array(this.width).fill(null);
+    if (this.prefilter.length && predicatesPass(this.prefilter, empty, env) !== true) return [];
+    const l0 = this.levels[0]!;
+    const a = l0.access as Extract<Access, { kind: 'rowid' | 'pk' }>;
+    const keys = probeValues(a.probes, empty, env);
+    if (!keys) return [];
+    const finish = (r: Row | undefined): Row[] => (r && predicatesPass(l0.preds, r, env) === true ? [r] : []);
+    const r = l0.leaf.reader!.get(env, keys);
+    return r instanceof Promise ? r.then(finish) : finish(r);
+  }
+
+  /**
+   * The nested loop, iteratively: level 0 streams; for each of its rows the inner levels are
+   * walked with an explicit cursor per level, so output leaves in batches of BATCH_ROWS however
+   * many rows one outer row makes (a cross join never piles its product up in memory), and the
+   * statement guard is ticked per candidate row (a long join yields and can be interrupted).
+   */
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    if (this.prefilter.length && !(await predicatesPass(this.prefilter, new Array(this.width).fill(null), env))) return;
+    const levels = this.levels;
+    const n = levels.length;
+    const guard = env.guard;
+    const states: LevelState[] = levels.map(() => ({ bytes: 0 }));
+    const rowsAt: Row[][] = new Array(n);
+    const pos = new Int32Array(n);
+    // Per level: 1 = some candidate matched the ON condition, 2 = already null-extended.
+    const flags = new Uint8Array(n);
+    const l0 = levels[0]!;
+    let out: Row[] = [];
+    try {
+      for await (const batch of this.stream(l0, env)) {
+        for (const cur of batch) {
+          let ok = predicatesPass(l0.preds, cur, env);
+          if (ok instanceof Promise) ok = await ok;
+          if (!ok) continue;
+          if (n === 1) {
+            out.push(cur);
+            continue;
+          }
+          let i = 1;
+          let c = this.candidates(levels[1]!, cur, env, states[1]!);
+          rowsAt[1] = c instanceof Promise ? await c : c;
+          pos[1] = 0;
+          flags[1] = 0;
+          while (i >= 1) {
+            const level = levels[i]!;
+            const rows = rowsAt[i]!;
+            const off = level.leaf.src.offset;
+            const end = off + level.leaf.src.columns.length;
+            if (pos[i]! < rows.length) {
+              const r = rows[pos[i]!++]!;
+              const t = guard.tick();
+              if (t) await t;
+              for (let j = off; j < end; j++) cur[j] = r[j]!;
+              if (level.left) {
+                let on = predicatesPass(level.onPreds, cur, env);
+                if (on instanceof Promise) on = await on;
+                if (!on) continue;
+                flags[i]! |= 1;
+              }
+            } else if (level.left && flags[i] === 0) {
+              // LEFT JOIN: no candidate matched, so the level contributes one all-NULL row.
+              flags[i] = 2;
+              for (let j = off; j < end; j++) cur[j] = null;
+            } else {
+              i--;
+              continue;
+            }
+            let ok = predicatesPass(level.preds, cur, env);
+            if (ok instanceof Promise) ok = await ok;
+            if (!ok) continue;
+            if (i === n - 1) {
+              out.push(cur.slice());
+              if (out.length >= BATCH_ROWS) {
+                yield out;
+                out = [];
+              }
+              continue;
+            }
+            i++;
+            c = this.candidates(levels[i]!, cur, env, states[i]!);
+            rowsAt[i] = c instanceof Promise ? await c : c;
+            pos[i] = 0;
+            flags[i] = 0;
+          }
+        }
+        if (out.length >= BATCH_ROWS) {
+          yield out;
+          out = [];
+        }
+      }
+      if (out.length) yield out;
+    } finally {
+      for (const st of states) guard.release(st.bytes);
+    }
+  }
+
+  private async *stream(level: Level, env: ExecEnv): AsyncGenerator<Row[]> {
+    const leaf = level.leaf;
+    if (level.access.kind === 'scan') {
+      if (leaf.reader) {
+        yield* leaf.reader.scan(env);
+        return;
+      }
+      if (leaf.plan?.stream) {
+        // The outermost loop pulls a derived table or CTE batch by batch, so a LIMIT above
+        // stops it: `WITH RECURSIVE c AS (... unbounded ...) SELECT x FROM c LIMIT 5` ends.
+        for await (const b of leaf.plan.stream(env)) yield widen(b, leaf.src.offset, this.width);
+        return;
+      }
+      yield await leafRows(leaf, env, this.width);
+      return;
+    }
+    const rows = await this.lookup(level, new Array(this.width).fill(null), env);
+    if (rows.length) yield rows;
+  }
+
+  /** A scanned or hashed inner level's rows, filtered, charged to the budget (released when the join ends). */
+  private async materialize(level: Level, env: ExecEnv, st: LevelState): Promise<Row[]> {
+    let rows = await leafRows(level.leaf, env, this.width);
+    if (level.scanPreds.length) {
+      const kept: Row[] = [];
+      for (const r of rows) {
+        let ok = predicatesPass(level.scanPreds, r, env);
+        if (ok instanceof Promise) ok = await ok;
+        if (ok) kept.push(r);
+      }
+      rows = kept;
+    }
+    let bytes = 0;
+    for (const r of rows) bytes += rowBytes(r);
+    env.guard.charge(bytes, `the join's copy of ${level.leaf.label}`);
+    st.bytes += bytes;
+    return rows;
+  }
+
+  private async lookup(level: Level, cur: Row, env: ExecEnv): Promise<Row[]> {
+    const a = level.access;
+    if (a.kind === 'historyKey') {
+      const keys = probeValues(a.probes, cur, env);
+      if (!keys) return [];
+      const off = level.leaf.src.offset;
+      return (await level.leaf.plan!.runKey!(env, keys)).map((r) => {
+        const w: Row = cur.slice();
+        for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
+        return w;
+      });
+    }
+    const reader = level.leaf.reader!;
+    const branch = reader.kv(env).branch;
+    const t = level.leaf.table!;
+    switch (a.kind) {
+      case 'rowid': {
+        const out: Row[] = [];
+        const seen = a.probes.length > 1 ? new Set<unknown>() : undefined;
+        for (const p of a.probes) {
+          const k = probeValue(p, cur, env);
+          if (k === undefined) continue;
+          if (seen) {
+            const hk = ops.hashKey(k as SqlValue, 'BINARY');
+            if (seen.has(hk)) continue;
+            seen.add(hk);
+          }
+          const r = await reader.get(env, [k]);
+          if (r) out.push(r);
+        }
+        return out;
+      }
+      case 'pk': {
+        const keys = probeValues(a.probes, cur, env);
+        if (!keys) return [];
+        if (a.full) {
+          const r = await reader.get(env, keys);
+          return r ? [r] : [];
+        }
+        const { lower, upper } = encodeRange(branch, t.id, { prefix: keys });
+        const out: Row[] = [];
+        for await (const b of reader.scan(env, lower, upper)) out.push(...b);
+        return out;
+      }
+      case 'index': {
+        const keys = probeValues(a.probes, cur, env);
+        if (!keys) return [];
+        const { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
+        const out: Row[] = [];
+        for await (const e of reader.kv(env).scan(lower, upper)) {
+          const r = await reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
+          if (r) out.push(r);
+          const tk = env.guard.tick();
+          if (tk) await tk;
+        }
+        return out;
+      }
+      case 'rowidRange': {
+        const range: { gt?: KeyValue[]; gte?: KeyValue[]; lt?: KeyValue[]; lte?: KeyValue[] } = {};
+        if (a.lo) {
+          const k = probeValue(a.lo.p, cur, env);
+          if (k === undefined) return [];
+          range[a.lo.incl ? 'gte' : 'gt'] = [k];
+        }
+        if (a.hi) {
+          const k = probeValue(a.hi.p, cur, env);
+          if (k === undefined) return [];
+          range[a.hi.incl ? 'lte' : 'lt'] = [k];
+        }
+        const { lower, upper } = encodeRange(branch, t.id, range);
+        const out: Row[] = [];
+        for await (const b of reader.scan(env, lower, upper)) out.push(...b);
+        return out;
+      }
+      default:
+        throw new DoSQLError('INVALID_ARGUMENT', 'sql: internal: lookup on a scan level');
+    }
+  }
+
+  private candidates(level: Level, cur: Row, env: ExecEnv, st: LevelState): Row[] | Promise<Row[]> {
+    const a = level.access;
+    if (a.kind === 'scan') {
+      if (st.rows) return st.rows;
+      return this.materialize(level, env, st).then((rows) => (st.rows = rows));
+    }
+    if (a.kind === 'hash') {
+      const build = (rows: Row[]): Map<unknown, Row[]> => {
+        const m = new Map<unknown, Row[]>();
+        for (const r of rows) {
+          const k = hashKeyOf(a.inner, a.conv, 'inner', r, env);
+          if (k === undefined) continue;
+          const list = m.get(k);
+          if (list) list.push(r);
+          else m.set(k, [r]);
+        }
+        return m;
+      };
+      const probeHash = (m: Map<unknown, Row[]>): Row[] => {
+        const k = hashKeyOf(a.outer, a.conv, 'outer', cur, env);
+        return k === undefined ? [] : (m.get(k) ?? []);
+      };
+      if (st.hash) return probeHash(st.hash);
+      return this.materialize(level, env, st).then((rows) => probeHash((st.hash = build(rows))));
+    }
+    return this.lookup(level, cur, env);
+  }
+
+  describe(out: string[], depth: number): void {
+    const pad = '  '.repeat(depth);
+    for (const l of this.levels) {
+      const a = l.access;
+      if (a.kind === 'scan' || a.kind === 'hash') {
+        if (l.leaf.plan && !l.leaf.table) {
+          out.push(`${pad}${l.leaf.label}`);
+        } else out.push(`${pad}SCAN ${l.leaf.label}${a.kind === 'hash' ? ' (HASH JOIN)' : ''}`);
+      } else out.push(`${pad}${a.desc}`);
+    }
+  }
+}
+
+function hashKeyOf(exprs: readonly Compiled[], conv: readonly { inner: Affinity | null; outer: Affinity | null; coll: Collation }[], side: 'inner' | 'outer', row: Row, env: ExecEnv): unknown {
+  let key = '';
+  for (let i = 0; i < exprs.length; i++) {
+    let v = exprs[i]!.ev(row, env);
+    if (v === null) return undefined;
+    const aff = conv[i]![side];
+    if (aff) v = ops.applyAffinity(v, aff);
+    const k = ops.hashKey(v, conv[i]!.coll);
+    if (exprs.length === 1) return k;
+    key += typeof k === 'string' ? `s${k.length}:${k}` : `${typeof k}:${String(k)};`;
+  }
+  return key;
+}
+
+/** General joins (RIGHT, FULL, parenthesised right sides): materialises both sides. */
+export class TreeJoinOp implements Operator {
+  /** ON conditions of every join node, compiled while planning (correlation is tracked then). */
+  private readonly on = new Map<FromNode, Compiled[]>();
+
+  constructor(
+    readonly root: FromNode,
+    readonly where: readonly Compiled[],
+    readonly width: number,
+    cx: CompileContext,
+  ) {
+    const visit = (n: FromNode): void => {
+      if (n.kind === 'leaf') return;
+      this.on.set(n, n.on.map((e) => compileExpr(e, cx)));
+      visit(n.left);
+      visit(n.right);
+    };
+    visit(root);
+  }
+
+  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
+    const held = { bytes: 0 };
+    try {
+      const rows = await this.evalNode(this.root, env, held);
+      const out: Row[] = [];
+      for (const r of rows) {
+        let ok = predicatesPass(this.where, r, env);
+        if (ok instanceof Promise) ok = await ok;
+        if (ok) out.push(r);
+      }
+      for (let i = 0; i < out.length; i += BATCH_ROWS) yield out.slice(i, i + BATCH_ROWS);
+    } finally {
+      env.guard.release(held.bytes);
+    }
+  }
+
+  /** Every row of `node`, charged to the statement's memory budget (`held` keeps the total to release). */
+  private async evalNode(node: FromNode, env: ExecEnv, held: { bytes: number }): Promise<Row[]> {
+    const guard = env.guard;
+    const keep = (r: Row): void => {
+      const b = rowBytes(r);
+      guard.charge(b, 'a join');
+      held.bytes += b;
+    };
+    if (node.kind === 'leaf') {
+      const rows = await leafRows(node.leaf, env, this.width);
+      for (const r of rows) keep(r);
+      return rows;
+    }
+    const L = await this.evalNode(node.left, env, held);
+    const R = await this.evalNode(node.right, env, held);
+    const on = this.on.get(node)!;
+    const rightRange = ranges(node.right);
+    const leftRange = ranges(node.left);
+    const out: Row[] = [];
+    const rightMatched = new Uint8Array(R.length);
+    for (const l of L) {
+      let matched = false;
+      for (let k = 0; k < R.length; k++) {
+        const r = R[k]!;
+        const m = l.slice();
+        for (const [a, b] of rightRange) for (let j = a; j < b; j++) m[j] = r[j]!;
+        const t = guard.tick();
+        if (t) await t;
+        let ok = true;
+        for (const c of on) if (ops.toBool(await evaluate(c, m, env)) !== true) ok = false;
+        if (!ok) continue;
+        matched = true;
+        rightMatched[k] = 1;
+        keep(m);
+        out.push(m);
+      }
+      if (!matched && (node.joinType === 'LEFT' || node.joinType === 'FULL')) {
+        const m = l.slice();
+        keep(m);
+        out.push(m);
+      }
+    }
+    if (node.joinType === 'RIGHT' || node.joinType === 'FULL') {
+      for (let k = 0; k < R.length; k++) {
+        if (rightMatched[k]) continue;
+        const m = R[k]!.slice();
+        for (const [a, b] of leftRange) for (let j = a; j < b; j++) m[j] = null;
+        keep(m);
+        out.push(m);
+      }
+    }
+    return out;
+  }
+
+  describe(out: string[], depth: number): void {
+    out.push(`${'  '.repeat(depth)}NESTED LOOP JOIN (materialised)`);
+  }
+}
+
+function ranges(node: FromNode): [number, number][] {
+  if (node.kind === 'leaf') return [[node.leaf.src.offset, node.leaf.src.offset + node.leaf.src.columns.length]];
+  return [...ranges(node.left), ...ranges(node.right)];
+}
