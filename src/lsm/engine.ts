@@ -17,7 +17,7 @@ import { VersionSet, type Version } from '../manifest/version-set.js';
 import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
 import type { ColdCodec } from '../compaction/cold-codec.js';
 import { ColdFileReader } from '../compaction/cold-file-reader.js';
-import { COLD_RUN_PREFIX, runColdCompaction } from '../compaction/cold-compaction-job.js';
+import { runColdCompaction } from '../compaction/cold-compaction-job.js';
 import type { CompactionResult } from '../compaction/compaction-job.js';
 import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
 import { BlockCache } from '../sstable/block-cache.js';
@@ -39,6 +39,8 @@ import { applyCommit, recoverWal } from './recovery.js';
 import { getVersion, mergedIterator, type GetCounters, type ReadSources } from './read-path.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from './read-view.js';
+import { deleteOrphans, listDataFiles } from './orphans.js';
+import { fencedAppendOutcome } from './fence-outcome.js';
 import type { WriteBatch } from './write-batch.js';
 import {
   encodeRange,
@@ -75,7 +77,7 @@ interface PendingCommit {
   done: Deferred<CommitInfo>;
 }
 
-type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor' | 'yieldEveryOps'>> & { clock: Clock };
+type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor' | 'yieldEveryOps' | 'fenceCheckMs'>> & { clock: Clock };
 
 const DEFAULTS = {
   durability: 'full' as Durability,
@@ -96,6 +98,8 @@ const DEFAULTS = {
  * results, timers) would wait until it stops.
  */
 const YIELD_EVERY_OPS = 1024;
+/** Most time (ms) between fence checks that reads start (EngineOptions.fenceCheckMs). */
+const FENCE_CHECK_MS = 1000;
 /** Time samples are at least this far apart (ms) and at most this many. */
 const SAMPLE_SPACING_MS = 100;
 const MAX_SAMPLES = 1024;
@@ -139,6 +143,9 @@ export class LsmEngine {
   private readonly yieldEvery: number;
   private stallMs = 0;
   private slowdowns = 0;
+  private readonly fenceCheckMs: number;
+  private nextFenceCheck = 0;
+  private fenceCheckRunning = false;
 
   private constructor(
     private readonly userOptions: EngineOptions,
@@ -149,6 +156,8 @@ export class LsmEngine {
     const options = userOptions;
     this.o = { ...DEFAULTS, ...definedOnly(options), clock: options.clock ?? systemClock } as ResolvedOptions;
     this.yieldEvery = Math.max(1, options.yieldEveryOps ?? YIELD_EVERY_OPS);
+    this.fenceCheckMs = Math.max(0, options.fenceCheckMs ?? FENCE_CHECK_MS);
+    this.nextFenceCheck = Date.now() + this.fenceCheckMs;
     this.compactionOptions = resolveCompactionOptions(options.compaction);
     this.retention = parseRetention(options.retention);
     this.tables = new TableCache(options.store, new BlockCache(this.o.blockCacheBytes), this.o.maxOpenTables);
@@ -162,6 +171,7 @@ export class LsmEngine {
     this.executor = options.executor ? options.executor(options.store) : new InlineExecutor();
     this.jobs = {
       store: options.store,
+      epoch: versions.epoch,
       tables: this.tables,
       targetFileBytes: this.o.targetFileBytes,
       sstable: this.sstableOptions(),
@@ -233,14 +243,20 @@ export class LsmEngine {
 
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {
     const store = options.store;
+    const coldStore = options.coldStore ?? store;
     const versions = await VersionSet.open(store);
     const state = versions.state;
-    const rec = await recoverWal(store, state, 1);
-    const sstKeys = await listSstKeys(store);
-    const coldKeys = await listColdKeys(options.coldStore ?? store);
+    let rec;
+    try {
+      rec = await recoverWal(store, state, 1);
+    } catch (e) {
+      // A writer we just fenced may have updated the manifest after we loaded it and deleted
+      // a WAL segment it no longer needs: that is a race to retry, not corruption.
+      throw await versions.staleOpenError(e);
+    }
+    const files = await listDataFiles(store, coldStore);
     let maxFile = 0;
-    for (const k of sstKeys) maxFile = Math.max(maxFile, Number(/(\d+)\.sst$/.exec(k)![1]));
-    for (const k of coldKeys) maxFile = Math.max(maxFile, Number(/(\d+)-t\d+\.parquet/.exec(k)![1]));
+    for (const f of files) maxFile = Math.max(maxFile, f.number);
     const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, maxTs: rec.lastTimestamp, hasSealed: rec.commits > 0 };
     const engine = new LsmEngine(options, versions, mem, {
       lastLsn: rec.lastLsn,
@@ -249,22 +265,27 @@ export class LsmEngine {
     });
     // The first manifest of this epoch: seals what we replayed, so a fenced writer's
     // later appends are never replayed.
-    await versions.update((d) => {
-      d.walSeals = rec.commits > 0 ? rec.seals : [];
-      d.logNumber = 1;
-      d.lastLsn = rec.lastLsn;
-      d.lastTimestamp = rec.lastTimestamp;
-      d.nextFileNumber = engine.nextFileNumber;
-      if (rec.commits === 0) d.flushedLsn = Math.max(d.flushedLsn, rec.lastLsn);
-    });
+    try {
+      await versions.update((d) => {
+        d.walSeals = rec.commits > 0 ? rec.seals : [];
+        d.logNumber = 1;
+        d.lastLsn = rec.lastLsn;
+        d.lastTimestamp = rec.lastTimestamp;
+        d.nextFileNumber = engine.nextFileNumber;
+        if (rec.commits === 0) d.flushedLsn = Math.max(d.flushedLsn, rec.lastLsn);
+      });
+    } catch (e) {
+      // Another open claimed a newer epoch while we recovered: it won; ours may be retried.
+      if (e instanceof DoSQLError && e.code === 'FENCED') {
+        throw new DoSQLError('BUSY', `engine: another writer opened ${store.name} while this open recovered; retry the open`, { cause: e });
+      }
+      throw e;
+    }
     engine.walSegment = 1;
     engine.wal = await WalWriter.create(store, versions.epoch, 1);
     for (const key of rec.obsolete) await store.delete(key).catch(() => undefined);
     if (rec.commits === 0) for (const s of rec.seals) await store.delete(s.key).catch(() => undefined);
-    // Orphans: SSTables of a flush or compaction that crashed before its manifest update.
-    const live = versions.liveFiles();
-    for (const key of sstKeys) if (!live.has(key)) await store.delete(key).catch(() => undefined);
-    for (const key of coldKeys) if (!live.has(key)) await engine.coldStore.delete(key).catch(() => undefined);
+    await deleteOrphans(files, versions.liveFiles(), versions.epoch, store, coldStore);
     engine.scheduler.kick();
     return engine;
   }
@@ -274,9 +295,13 @@ export class LsmEngine {
   /**
    * Commits `batch` atomically and returns its LSN and timestamp once durable per the
    * durability level. `timestamp` overrides the clock (never earlier than the last commit).
-   * Throws `FENCED` if another writer took over, `IO_ERROR` if the WAL could not be written
-   * (the engine then refuses writes until reopened; the commit may or may not be in the
-   * WAL), `CLOSED` after close.
+   * Throws `FENCED` if another writer took over and this commit is not committed (refused
+   * before its WAL append, or appended after the new writer sealed our log);
+   * `COMMIT_UNKNOWN` if it was appended but the new writer's seal cannot be read yet (it may or
+   * may not be committed; docs/format/wal.md, "Fencing and the outcome of a write"); `IO_ERROR`
+   * if the WAL could not be written (the engine then refuses writes until reopened; the commit
+   * may or may not be in the WAL); `CLOSED` after close. A commit the new writer's seal
+   * includes is acknowledged even though this handle is fenced.
    */
   write(batch: WriteBatch, options: { timestamp?: number } = {}): Promise<CommitInfo> {
     if (this.closed) return Promise.reject(new DoSQLError('CLOSED', 'engine: closed'));
@@ -326,6 +351,9 @@ export class LsmEngine {
     const records: CommitRecord[] = [];
     const w = this.walBuf;
     w.reset();
+    const segmentStart = this.wal.size;
+    /** Where each record ends in the segment: decides its fate if we turn out to be fenced. */
+    const ends: number[] = [];
     let lsn = this.lastLsn;
     let ts = this.lastTimestamp;
     for (const p of group) {
@@ -333,20 +361,25 @@ export class LsmEngine {
       const rec: CommitRecord = { lsn: ++lsn, timestamp: ts, txnId: p.txnId, ops: p.batch.ops };
       records.push(rec);
       encodeCommit(w, rec);
+      ends.push(segmentStart + w.pos);
     }
     this.lastLsn = lsn;
     this.lastTimestamp = ts;
+    let fenced: boolean;
     try {
       await this.wal.append(w.view());
       if (this.o.durability === 'full') {
         await this.wal.sync();
         this.walStats.syncs++;
       }
-      // Fenced after our append? Then the new writer may or may not have replayed it: fail.
-      await this.versions.checkFence();
+      fenced = await this.versions.isFenced();
     } catch (e) {
       const err = this.fail(e);
       for (const p of group) p.done.reject(err);
+      return;
+    }
+    if (fenced) {
+      await this.settleFencedGroup(group, records, segmentStart, ends);
       return;
     }
     this.walStats.groups++;
@@ -361,6 +394,31 @@ export class LsmEngine {
     this.visible = lsn;
     this.sample(lsn, ts);
     for (let i = 0; i < group.length; i++) group[i]!.done.resolve({ lsn: records[i]!.lsn, timestamp: records[i]!.timestamp });
+  }
+
+  /**
+   * A group appended before we learnt we were fenced: the new writer may have replayed it.
+   * Each commit is acknowledged if the new writer's seal includes it, fails with `FENCED` if
+   * the seal excludes it (never committed), and with `COMMIT_UNKNOWN` while undecidable.
+   */
+  private async settleFencedGroup(group: PendingCommit[], records: CommitRecord[], segmentStart: number, ends: number[]): Promise<void> {
+    const fencedErr = this.fail(this.versions.fencedError ?? new DoSQLError('FENCED', 'engine: fenced'));
+    const outcome = await fencedAppendOutcome(this.o.store, { epoch: this.versions.epoch, version: this.versions.state.version, segment: this.wal.key, ends });
+    for (let i = 0; i < group.length; i++) {
+      const rec = records[i]!;
+      const where = `${this.wal.key} at offset ${i === 0 ? segmentStart : ends[i - 1]!}`;
+      if (outcome[i] === 'committed') group[i]!.done.resolve({ lsn: rec.lsn, timestamp: rec.timestamp });
+      else if (outcome[i] === 'not-committed') {
+        group[i]!.done.reject(new DoSQLError('FENCED', `${fencedErr.message}; this write (LSN ${rec.lsn}) was appended after the new writer sealed the log, so it is not committed`, { details: { ...fencedErr.details, lsn: rec.lsn } }));
+      } else {
+        group[i]!.done.reject(
+          new DoSQLError('COMMIT_UNKNOWN', `engine: writer epoch ${this.versions.epoch} was fenced out after appending this write (${where}) to the WAL; the new writer may or may not have replayed it: reopen and check before retrying`, {
+            cause: fencedErr,
+            details: { epoch: this.versions.epoch, segment: this.wal.key, lsn: rec.lsn },
+          }),
+        );
+      }
+    }
   }
 
   /** Records a fatal write-path error (LevelDB's bg_error): reads go on, writes fail until reopen. */
@@ -515,6 +573,7 @@ export class LsmEngine {
    */
   async flush(): Promise<void> {
     this.assertOpen();
+    await this.checkStillWriter();
     const unlock = await this.walLock.lock();
     try {
       if (this.bgError) throw this.bgError;
@@ -537,6 +596,7 @@ export class LsmEngine {
    */
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<void> {
     this.assertOpen();
+    await this.checkStillWriter();
     if (options.tier === 'cold') {
       if (!this.coldCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
       await this.flush();
@@ -571,6 +631,7 @@ export class LsmEngine {
    * files stay readable until `release()` (their version is referenced).
    */
   coldRunsCovering(lower: Uint8Array, upper: Uint8Array): { files: readonly FileMeta[]; store: ObjectStore; release: () => void } | null {
+    this.assertReadable();
     const version = this.versions.current;
     const s = version.state;
     if (s.coldLevel === 0) return null;
@@ -653,6 +714,7 @@ export class LsmEngine {
       tables: this.tables,
       targetFileBytes: this.o.targetFileBytes,
       sstable: this.sstableOptions(),
+      epoch: this.versions.epoch,
       newFileNumber: () => this.nextFileNumber++,
       retained,
       deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
@@ -685,7 +747,7 @@ export class LsmEngine {
 
   /** The value of (table, key) as of `asOf` (default: latest), or undefined. */
   async get(table: number, key: KeyTuple, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
-    this.assertOpen();
+    this.assertReadable();
     const uk = encodeUserKey(options.branch ?? MAIN_BRANCH, table, key);
     const found = await this.getRaw(uk, this.readPoint(options.asOf));
     if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
@@ -704,6 +766,7 @@ export class LsmEngine {
    * synchronously.
    */
   getRaw(uk: Uint8Array, asOf: number): ReturnType<typeof getVersion> {
+    this.assertReadable();
     const src = this.sources();
     const v = src.version;
     v.ref();
@@ -724,7 +787,7 @@ export class LsmEngine {
    * reads below the retention horizon throw here, before iteration starts.
    */
   scan(table: number, range: KeyRange = {}, options: ScanOptions = {}): AsyncGenerator<KvEntry> {
-    this.assertOpen();
+    this.assertReadable();
     const branch = options.branch ?? MAIN_BRANCH;
     const bounds = encodeRange(branch, table, range);
     return this.scanRaw(bounds.lower, bounds.upper, this.readPoint(options.asOf), options.reverse ?? false, options.limit ?? Infinity);
@@ -732,6 +795,7 @@ export class LsmEngine {
 
   /** Scan over encoded user-key bounds [lower, upper) at a checked read point. */
   async *scanRaw(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, limit = Infinity): AsyncGenerator<KvEntry> {
+    this.assertReadable();
     const src = this.sources();
     src.version.ref();
     const it = new MvccIterator(mergedIterator(src), asOf, { lower, upper }, reverse);
@@ -757,6 +821,7 @@ export class LsmEngine {
    * row, for bulk readers (table scans).
    */
   async *scanRawBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, batch = 256): AsyncGenerator<KvEntry[]> {
+    this.assertReadable();
     const src = this.sources();
     src.version.ref();
     const it = new MvccIterator(mergedIterator(src), asOf, { lower, upper }, reverse);
@@ -795,7 +860,7 @@ export class LsmEngine {
 
   /** `scanVersions` in arrays of up to `batch` versions: one await per batch for bulk readers (branch scans). */
   async *scanVersionBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean, batch = 256): AsyncGenerator<{ userKey: Uint8Array; value: Uint8Array | null; lsn: number }[]> {
-    this.assertOpen();
+    this.assertReadable();
     const src = this.sources();
     src.version.ref();
     const it = mergedIterator(src);
@@ -846,7 +911,7 @@ export class LsmEngine {
    * snapshot until `release()` (also `await using`), and compaction keeps what it sees.
    */
   readView(): ReadView {
-    this.assertOpen();
+    this.assertReadable();
     return new ReadView(this, this.visible);
   }
 
@@ -1016,6 +1081,38 @@ export class LsmEngine {
   private assertOpen(): void {
     if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
   }
+
+  /**
+   * Reads refuse with `FENCED` once this handle knows a newer writer took over (its memtable
+   * and version may be stale). Without writes to notice it, reads start a fence check (one
+   * `head`, in the background) at most every `fenceCheckMs`: a read-only handle learns it was
+   * fenced within about that long, at no store round trip per read.
+   */
+  private assertReadable(): void {
+    if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
+    const fenced = this.versions.fencedError;
+    if (fenced) throw fenced;
+    if (this.fenceCheckRunning) return;
+    const now = Date.now();
+    if (now < this.nextFenceCheck) return;
+    this.fenceCheckRunning = true;
+    this.nextFenceCheck = now + this.fenceCheckMs;
+    this.versions.isFenced().then(
+      (f) => {
+        this.fenceCheckRunning = false;
+        if (f) this.fail(this.versions.fencedError);
+      },
+      () => {
+        this.fenceCheckRunning = false;
+      },
+    );
+  }
+
+  /** Throws `FENCED` (and stops writes) if a newer writer took over: flush and compact notice it even with nothing to write. */
+  private async checkStillWriter(): Promise<void> {
+    if (this.bgError) throw this.bgError;
+    if (await this.versions.isFenced()) throw this.fail(this.versions.fencedError);
+  }
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -1023,20 +1120,3 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
-
-async function listColdKeys(store: ObjectStore): Promise<string[]> {
-  try {
-    return (await store.list(COLD_RUN_PREFIX)).map((o) => o.key).filter((k) => /^cold\/runs\/\d+-t\d+\.parquet$/.test(k));
-  } catch (e) {
-    throw asIoError('engine', 'list', COLD_RUN_PREFIX, e);
-  }
-}
-
-async function listSstKeys(store: ObjectStore): Promise<string[]> {
-  try {
-    return (await store.list('sst/')).map((o) => o.key).filter((k) => /^sst\/\d+\.sst$/.test(k));
-  } catch (e) {
-    throw asIoError('engine', 'list', 'sst/', e);
-  }
-}
-

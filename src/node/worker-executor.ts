@@ -114,7 +114,7 @@ class WorkerExecutor implements BackgroundExecutor {
     const frozen = mt.exportFrozen();
     const fileCount = Math.ceil(mt.approximateBytes / ctx.targetFileBytes) * 2 + 8;
     const firstFile = ctx.reserveFileNumbers(fileCount);
-    return this.flusher.request<FlushOutput>({ type: 'flush', frozen, firstFile, fileCount });
+    return this.flusher.request<FlushOutput>({ type: 'flush', frozen, epoch: ctx.epoch, firstFile, fileCount });
   }
 
   async compact(c: Compaction, state: ManifestState, retained: RetainedPoints, ctx: JobContext): Promise<CompactionResult> {
@@ -129,6 +129,7 @@ class WorkerExecutor implements BackgroundExecutor {
       levels: state.levels.map((runs) => runs.map((run) => [...run])),
       horizon: retained.horizon,
       points: retained.points,
+      epoch: ctx.epoch,
       firstFile,
       fileCount,
     });
