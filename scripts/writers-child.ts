@@ -2,13 +2,16 @@
 // looping "open -> write -> on FENCED close and reopen" on a shared folder, printing its
 // events (scripts/writers-workload.ts, formatEvent) one per line, until the parent kills it
 // or writes a line to its stdin (then it closes the engine and exits 0).
+// argv: <dir> <writer> <durability> <worker|inline> <seed>
 import { FsObjectStore } from '../src/storage/fs-store.js';
 import { LsmEngine, type Durability } from '../src/lsm/engine.js';
 import { workerExecutor } from '../src/node/worker-executor.js';
+import { Prng } from '../src/util/prng.js';
 import { formatEvent, writerLoop } from './writers-workload.js';
 
-const [dir, writerArg, durability] = process.argv.slice(2);
+const [dir, writerArg, durability, executor, seedArg] = process.argv.slice(2);
 const writer = Number(writerArg);
+const rng = new Prng(Number(seedArg ?? 1) * 2 + writer);
 let stop = false;
 process.stdin.on('data', () => {
   stop = true;
@@ -20,6 +23,8 @@ await writerLoop({
   writer,
   inflight: 4,
   stop: () => stop,
+  // Besides reopening when fenced, sometimes reopen on its own: more racing opens.
+  sessionWrites: () => (rng.chance(0.5) ? Infinity : 20 + rng.int(300)),
   emit: (e) => {
     process.stdout.write(`${formatEvent(e)}\n`);
   },
@@ -31,7 +36,7 @@ await writerLoop({
       targetFileBytes: 16 * 1024,
       blockSize: 1024,
       retention: 100,
-      executor: workerExecutor,
+      ...(executor === 'inline' ? {} : { executor: workerExecutor }),
       compaction: { l0CompactionTrigger: 2, l0SlowdownTrigger: 8, l0StopTrigger: 16, levelBaseBytes: 64 * 1024, levelMultiplier: 4, maxLevels: 5 },
     }),
 });

@@ -29,9 +29,9 @@ export interface WritersRunResult {
   unknownPresent: number;
 }
 
-function startChild(dir: string, writer: number, durability: Durability, log: WriterLog): { child: ChildProcess; exited: Promise<void> } {
+function startChild(dir: string, writer: number, o: WritersRunOptions, log: WriterLog): { child: ChildProcess; exited: Promise<void> } {
   // node with tsx as a loader (not the tsx CLI, whose grandchild a SIGKILL would miss).
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'writers-child.ts'), dir, String(writer), durability], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'writers-child.ts'), dir, String(writer), o.durability ?? 'full', o.executor ?? 'worker', String(o.seed ?? 1)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let buf = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -53,12 +53,23 @@ function startChild(dir: string, writer: number, durability: Durability, log: Wr
   return { child, exited };
 }
 
+export interface WritersRunOptions {
+  ms: number;
+  /** Stop the writers with SIGKILL (else they are asked to close). */
+  kill: boolean;
+  durability?: Durability;
+  /** Flushes and compactions on worker threads (the default for folders) or inline. */
+  executor?: 'worker' | 'inline';
+  /** Seeds when each writer reopens on its own. */
+  seed?: number;
+}
+
 /** One run: two writers for `ms` milliseconds, then stopped by SIGKILL (`kill`) or asked to close. */
-export async function writersRun(options: { ms: number; kill: boolean; durability?: Durability }): Promise<WritersRunResult> {
+export async function writersRun(options: WritersRunOptions): Promise<WritersRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'dosql-writers-'));
   const logs = [newWriterLog(0), newWriterLog(1)];
   try {
-    const children = logs.map((log) => startChild(dir, log.writer, options.durability ?? 'full', log));
+    const children = logs.map((log) => startChild(dir, log.writer, options, log));
     await new Promise((r) => setTimeout(r, options.ms));
     for (const c of children) {
       if (options.kill) c.child.kill('SIGKILL');

@@ -126,7 +126,16 @@ const describeError = (e: unknown): string => (e instanceof DoSQLError ? `${e.co
  * fails, then close and reopen. Indices continue across reopens, so each batch is submitted
  * exactly once.
  */
-export async function writerLoop(o: { writer: number; open: () => Promise<LsmEngine>; inflight: number; stop: () => boolean; emit: (e: WriterEvent) => void; start?: number }): Promise<void> {
+export async function writerLoop(o: {
+  writer: number;
+  open: () => Promise<LsmEngine>;
+  inflight: number;
+  stop: () => boolean;
+  emit: (e: WriterEvent) => void;
+  start?: number;
+  /** Batches a session writes before it closes and reopens on its own (default: until fenced). */
+  sessionWrites?: () => number;
+}): Promise<void> {
   let next = o.start ?? 0;
   while (!o.stop()) {
     let engine: LsmEngine;
@@ -144,8 +153,9 @@ export async function writerLoop(o: { writer: number; open: () => Promise<LsmEng
     }
     o.emit({ t: 'open' });
     let failed = false;
+    let budget = o.sessionWrites?.() ?? Infinity;
     const one = async (): Promise<void> => {
-      while (!failed && !o.stop()) {
+      while (!failed && !o.stop() && budget-- > 0) {
         const i = next++;
         o.emit({ t: 'start', i });
         try {

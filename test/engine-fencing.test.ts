@@ -198,4 +198,21 @@ describe('writer fencing', () => {
     await b.close();
     await r.close();
   });
+
+  it('a read that finds a file gone because the new writer collected it reports FENCED, not NOT_FOUND', async () => {
+    const store = new MemoryObjectStore();
+    const o = { store, compaction: { background: false } };
+    const a = await LsmEngine.open(o);
+    for (let f = 0; f < 3; f++) {
+      for (let k = 0; k < 20; k++) await a.write(put(f * 100 + k, `v${f}`));
+      await a.flush();
+    }
+    const b = await LsmEngine.open(o);
+    await b.compact({ full: true }); // deletes the L0 files A's version still lists
+    await expectCode(a.get(1, [5]), 'FENCED');
+    await expectCode(a.write(put(7, 'late')), 'FENCED');
+    expect(str(await b.get(1, [5]))).toBe('v0');
+    await b.close();
+    await a.close();
+  });
 });

@@ -147,8 +147,11 @@ describe('two writers on one database', () => {
   });
 
   it('two processes on one folder (a short `npm run stress:writers`)', async () => {
-    for (const kill of [true, false]) {
-      const r = await writersRun({ ms: 4000, kill, durability: 'normal' });
+    for (const [kill, executor] of [
+      [true, 'worker'],
+      [false, 'inline'],
+    ] as const) {
+      const r = await writersRun({ ms: 4000, kill, durability: 'normal', executor, seed: 7 });
       expect(r.problems).toEqual([]);
       expect(r.opened).toBe(true);
       expect(r.acked).toBeGreaterThan(0);

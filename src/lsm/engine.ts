@@ -199,8 +199,10 @@ export class LsmEngine {
         this.maybeColdCompact();
       },
       onError: (e) => {
-        this.fail(e);
-        this.wakeRoomWaiters();
+        void this.blameFence(e).then((err) => {
+          this.fail(err);
+          this.wakeRoomWaiters();
+        });
       },
       closing: () => this.closed,
       emit: (e) => this.emit(e),
@@ -530,7 +532,7 @@ export class LsmEngine {
       try {
         await this.flushOne(m);
       } catch (e) {
-        this.fail(e);
+        this.fail(await this.blameFence(e));
         return;
       }
       this.imm.shift();
@@ -597,15 +599,19 @@ export class LsmEngine {
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<void> {
     this.assertOpen();
     await this.checkStillWriter();
-    if (options.tier === 'cold') {
-      if (!this.coldCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
-      await this.flush();
-      await this.scheduler.cold();
-    } else if (options.full) {
-      await this.flush();
-      await this.scheduler.full();
-    } else {
-      await this.scheduler.balance();
+    if (options.tier === 'cold' && !this.coldCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
+    try {
+      if (options.tier === 'cold') {
+        await this.flush();
+        await this.scheduler.cold();
+      } else if (options.full) {
+        await this.flush();
+        await this.scheduler.full();
+      } else {
+        await this.scheduler.balance();
+      }
+    } catch (e) {
+      throw await this.blameFence(e);
     }
     if (this.bgError) throw this.bgError;
   }
@@ -775,9 +781,14 @@ export class LsmEngine {
       res = getVersion(src, uk, asOf, this.counters);
     } catch (e) {
       v.unref();
-      throw e;
+      return this.blameFence(e).then((err) => Promise.reject(err));
     }
-    if (res instanceof Promise) return res.finally(() => v.unref());
+    if (res instanceof Promise) {
+      return res.then(
+        (r) => (v.unref(), r),
+        (e: unknown) => (v.unref(), this.blameFence(e).then((err) => Promise.reject(err))),
+      );
+    }
     v.unref();
     return res;
   }
@@ -810,6 +821,8 @@ export class LsmEngine {
         if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
         yield new KvEntry(e.userKey, e.value, e.lsn);
       }
+    } catch (e) {
+      throw await this.blameFence(e);
     } finally {
       it.close();
       src.version.unref();
@@ -841,6 +854,8 @@ export class LsmEngine {
         }
       }
       if (out.length) yield out;
+    } catch (e) {
+      throw await this.blameFence(e);
     } finally {
       it.close();
       src.version.unref();
@@ -889,6 +904,8 @@ export class LsmEngine {
         if (p) await p;
       }
       if (out.length) yield out;
+    } catch (e) {
+      throw await this.blameFence(e);
     } finally {
       it.close();
       src.version.unref();
@@ -1106,6 +1123,20 @@ export class LsmEngine {
         this.fenceCheckRunning = false;
       },
     );
+  }
+
+  /**
+   * What to report for a failed read, flush or compaction: a file of our version that is
+   * missing or damaged may have been collected by a newer writer that fenced us without our
+   * knowing yet. Then the error is `FENCED` (and writes stop); otherwise `e` itself. One
+   * `head`, on failures only.
+   */
+  private async blameFence(e: unknown): Promise<unknown> {
+    if (!(e instanceof DoSQLError) || (e.code !== 'NOT_FOUND' && e.code !== 'CORRUPTION')) return e;
+    const known = this.versions.fencedError;
+    if (known) return known;
+    if (!(await this.versions.isFenced().catch(() => false))) return e;
+    return this.fail(this.versions.fencedError);
   }
 
   /** Throws `FENCED` (and stops writes) if a newer writer took over: flush and compact notice it even with nothing to write. */
