@@ -45,7 +45,8 @@ function startChild(dir: string, writer: number, o: WritersRunOptions, log: Writ
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': every line the child wrote has been read by then.
+    child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL' && code !== 0) log.errors.push(`process exited with code ${code}: ${stderr.slice(0, 2000)}`);
       resolve();
     });
