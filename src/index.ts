@@ -25,6 +25,7 @@ export type { CompactionStats } from './lsm/compaction-scheduler.js';
 export { WriteBatch } from './lsm/write-batch.js';
 export { ManualClock, type Clock } from './util/clock.js';
 export { DB, type DBOptions } from './node/db.js';
+export { repair, type RepairOptions, type RepairReport, type ManifestReport } from './node/repair.js';
 export { Database, TransactionHandle, type RunResult, type QueryOptions } from './sql/api/database.js';
 export { Statement } from './sql/api/statement.js';
 export type { BindParams, BindValue, JsValue } from './sql/api/values.js';

@@ -84,6 +84,16 @@ export class VersionSet {
     return new VersionSet(store, epoch, latest, options);
   }
 
+  /**
+   * Claims a new writer epoch (fencing any writer) and takes `base` as the current state
+   * without reading the manifests in the store: repair, whose latest manifest may be damaged.
+   * The next `update` writes version `base.version + 1`, create-if-absent.
+   */
+  static async claimWith(store: ObjectStore, base: ManifestState, options: VersionSetOptions = {}): Promise<VersionSet> {
+    const epoch = await claimEpoch(store);
+    return new VersionSet(store, epoch, base, options);
+  }
+
   get current(): Version {
     return this.currentVersion;
   }
