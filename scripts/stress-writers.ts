@@ -20,7 +20,7 @@ const seed0 = Number(arg('seed', String(Date.now() % 100000)));
 let passed = 0;
 let failed = 0;
 let unopenable = 0;
-const totals = { opens: 0, busy: 0, acked: 0, fenced: 0, unknown: 0, fencedPresent: 0, unknownPresent: 0 };
+const totals = { opens: 0, busy: 0, acked: 0, fenced: 0, commitUnknown: 0, unknown: 0, fencedPresent: 0, unknownPresent: 0 };
 const t0 = Date.now();
 for (let r = 0; r < runs; r++) {
   const exec = executor === 'both' ? (Math.floor(r / 2) % 2 === 0 ? 'worker' : 'inline') : (executor as 'worker' | 'inline');
@@ -32,9 +32,9 @@ for (let r = 0; r < runs; r++) {
     failed++;
     console.log(`run ${r} (seed ${seed0 + r}, ${exec}) FAILED: ${res.problems.slice(0, 5).join('; ')}`);
   }
-  console.log(`  run ${r + 1}/${runs}: ${res.opens} opens, ${res.busy} busy, ${res.acked} acknowledged, ${res.fenced} FENCED, ${res.unknown} unknown (${res.unknownPresent} present)${res.ok ? '' : ' FAILED'}`);
+  console.log(`  run ${r + 1}/${runs}: ${res.opens} opens, ${res.busy} busy, ${res.acked} acknowledged, ${res.fenced} FENCED, ${res.commitUnknown} COMMIT_UNKNOWN + ${res.unknown} in flight at the end (${res.unknownPresent} present)${res.ok ? '' : ' FAILED'}`);
 }
 console.log(`durability ${durability}, executor ${executor}, seeds ${seed0}..${seed0 + runs - 1}, ${ms} ms per run, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${totals.opens} opens (${totals.busy} BUSY), ${totals.acked} acknowledged batches checked, ${totals.fenced} FENCED (${totals.fencedPresent} present), ${totals.unknown} outcome unknown (${totals.unknownPresent} present)`);
+console.log(`${totals.opens} opens (${totals.busy} BUSY), ${totals.acked} acknowledged batches checked, ${totals.fenced} FENCED (${totals.fencedPresent} present), ${totals.commitUnknown} COMMIT_UNKNOWN + ${totals.unknown} in flight at the end (${totals.unknownPresent} of these present)`);
 console.log(`${passed} passed, ${failed} failed, ${unopenable} unopenable`);
 process.exit(failed === 0 ? 0 : 1);

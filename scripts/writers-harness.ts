@@ -24,6 +24,9 @@ export interface WritersRunResult {
   busy: number;
   acked: number;
   fenced: number;
+  /** Writes that failed with COMMIT_UNKNOWN. */
+  commitUnknown: number;
+  /** Writes with no outcome: in flight when the process was killed, or failed otherwise (then a problem too). */
   unknown: number;
   fencedPresent: number;
   unknownPresent: number;
@@ -108,12 +111,14 @@ function summary(logs: WriterLog[]): Omit<WritersRunResult, 'opened' | 'ok' | 'p
   let acked = 0;
   let fenced = 0;
   let unknown = 0;
+  let commitUnknown = 0;
   for (const l of logs) {
+    commitUnknown += l.unknown.size;
     opens += l.opens;
     busy += l.busy;
     acked += l.acked.size;
     fenced += l.fenced.size;
-    unknown += [...l.started].filter((i) => !l.acked.has(i) && !l.fenced.has(i)).length;
+    unknown += [...l.started].filter((i) => !l.acked.has(i) && !l.fenced.has(i) && !l.unknown.has(i)).length;
   }
-  return { opens, busy, acked, fenced, unknown };
+  return { opens, busy, acked, fenced, commitUnknown, unknown };
 }
