@@ -40,7 +40,7 @@ import { getVersion, mergedIterator, type GetCounters, type ReadSources } from '
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from './read-view.js';
 import { deleteOrphans, listDataFiles } from './orphans.js';
-import { fencedAppendOutcome } from './fence-outcome.js';
+import { WriterFence } from './writer-fence.js';
 import type { WriteBatch } from './write-batch.js';
 import {
   encodeRange,
@@ -143,9 +143,7 @@ export class LsmEngine {
   private readonly yieldEvery: number;
   private stallMs = 0;
   private slowdowns = 0;
-  private readonly fenceCheckMs: number;
-  private nextFenceCheck = 0;
-  private fenceCheckRunning = false;
+  private readonly fence: WriterFence;
 
   private constructor(
     private readonly userOptions: EngineOptions,
@@ -156,8 +154,7 @@ export class LsmEngine {
     const options = userOptions;
     this.o = { ...DEFAULTS, ...definedOnly(options), clock: options.clock ?? systemClock } as ResolvedOptions;
     this.yieldEvery = Math.max(1, options.yieldEveryOps ?? YIELD_EVERY_OPS);
-    this.fenceCheckMs = Math.max(0, options.fenceCheckMs ?? FENCE_CHECK_MS);
-    this.nextFenceCheck = Date.now() + this.fenceCheckMs;
+    this.fence = new WriterFence(versions, options.store, Math.max(0, options.fenceCheckMs ?? FENCE_CHECK_MS), (e) => this.fail(e));
     this.compactionOptions = resolveCompactionOptions(options.compaction);
     this.retention = parseRetention(options.retention);
     this.tables = new TableCache(options.store, new BlockCache(this.o.blockCacheBytes), this.o.maxOpenTables);
@@ -381,7 +378,9 @@ export class LsmEngine {
       return;
     }
     if (fenced) {
-      await this.settleFencedGroup(group, records, segmentStart, ends);
+      const starts = ends.map((_, i) => (i === 0 ? segmentStart : ends[i - 1]!));
+      const settled = await this.fence.settle(records, this.wal.key, starts, ends);
+      settled.forEach((r, i) => ('ok' in r ? group[i]!.done.resolve(r.ok) : group[i]!.done.reject(r.err)));
       return;
     }
     this.walStats.groups++;
@@ -396,31 +395,6 @@ export class LsmEngine {
     this.visible = lsn;
     this.sample(lsn, ts);
     for (let i = 0; i < group.length; i++) group[i]!.done.resolve({ lsn: records[i]!.lsn, timestamp: records[i]!.timestamp });
-  }
-
-  /**
-   * A group appended before we learnt we were fenced: the new writer may have replayed it.
-   * Each commit is acknowledged if the new writer's seal includes it, fails with `FENCED` if
-   * the seal excludes it (never committed), and with `COMMIT_UNKNOWN` while undecidable.
-   */
-  private async settleFencedGroup(group: PendingCommit[], records: CommitRecord[], segmentStart: number, ends: number[]): Promise<void> {
-    const fencedErr = this.fail(this.versions.fencedError ?? new DoSQLError('FENCED', 'engine: fenced'));
-    const outcome = await fencedAppendOutcome(this.o.store, { epoch: this.versions.epoch, version: this.versions.state.version, segment: this.wal.key, ends });
-    for (let i = 0; i < group.length; i++) {
-      const rec = records[i]!;
-      const where = `${this.wal.key} at offset ${i === 0 ? segmentStart : ends[i - 1]!}`;
-      if (outcome[i] === 'committed') group[i]!.done.resolve({ lsn: rec.lsn, timestamp: rec.timestamp });
-      else if (outcome[i] === 'not-committed') {
-        group[i]!.done.reject(new DoSQLError('FENCED', `${fencedErr.message}; this write (LSN ${rec.lsn}) was appended after the new writer sealed the log, so it is not committed`, { details: { ...fencedErr.details, lsn: rec.lsn } }));
-      } else {
-        group[i]!.done.reject(
-          new DoSQLError('COMMIT_UNKNOWN', `engine: writer epoch ${this.versions.epoch} was fenced out after appending this write (${where}) to the WAL; the new writer may or may not have replayed it: reopen and check before retrying`, {
-            cause: fencedErr,
-            details: { epoch: this.versions.epoch, segment: this.wal.key, lsn: rec.lsn },
-          }),
-        );
-      }
-    }
   }
 
   /** Records a fatal write-path error (LevelDB's bg_error): reads go on, writes fail until reopen. */
@@ -1099,50 +1073,21 @@ export class LsmEngine {
     if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
   }
 
-  /**
-   * Reads refuse with `FENCED` once this handle knows a newer writer took over (its memtable
-   * and version may be stale). Without writes to notice it, reads start a fence check (one
-   * `head`, in the background) at most every `fenceCheckMs`: a read-only handle learns it was
-   * fenced within about that long, at no store round trip per read.
-   */
+  /** Reads: `CLOSED` after close, `FENCED` once a newer writer is known (writer-fence.ts). */
   private assertReadable(): void {
     if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
-    const fenced = this.versions.fencedError;
-    if (fenced) throw fenced;
-    if (this.fenceCheckRunning) return;
-    const now = Date.now();
-    if (now < this.nextFenceCheck) return;
-    this.fenceCheckRunning = true;
-    this.nextFenceCheck = now + this.fenceCheckMs;
-    this.versions.isFenced().then(
-      (f) => {
-        this.fenceCheckRunning = false;
-        if (f) this.fail(this.versions.fencedError);
-      },
-      () => {
-        this.fenceCheckRunning = false;
-      },
-    );
+    this.fence.assertCurrent();
   }
 
-  /**
-   * What to report for a failed read, flush or compaction: a file of our version that is
-   * missing or damaged may have been collected by a newer writer that fenced us without our
-   * knowing yet. Then the error is `FENCED` (and writes stop); otherwise `e` itself. One
-   * `head`, on failures only.
-   */
-  private async blameFence(e: unknown): Promise<unknown> {
-    if (!(e instanceof DoSQLError) || (e.code !== 'NOT_FOUND' && e.code !== 'CORRUPTION')) return e;
-    const known = this.versions.fencedError;
-    if (known) return known;
-    if (!(await this.versions.isFenced().catch(() => false))) return e;
-    return this.fail(this.versions.fencedError);
+  /** A failure to report as `FENCED` if a newer writer caused it (writer-fence.ts, `blame`). */
+  private blameFence(e: unknown): Promise<unknown> {
+    return this.fence.blame(e);
   }
 
-  /** Throws `FENCED` (and stops writes) if a newer writer took over: flush and compact notice it even with nothing to write. */
+  /** Throws the background error, or `FENCED` if a newer writer took over: flush and compact notice it with nothing to write. */
   private async checkStillWriter(): Promise<void> {
     if (this.bgError) throw this.bgError;
-    if (await this.versions.isFenced()) throw this.fail(this.versions.fencedError);
+    await this.fence.check();
   }
 }
 
