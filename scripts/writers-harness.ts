@@ -11,6 +11,7 @@ import { DoSQLError } from '../src/errors.js';
 import { LsmEngine, type Durability } from '../src/lsm/engine.js';
 import { FsObjectStore } from '../src/storage/fs-store.js';
 import { applyEvent, checkWriters, newWriterLog, parseEvent, type WriterLog } from './writers-workload.js';
+import { checkSqlWriters } from './writers-sql.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -34,7 +35,7 @@ export interface WritersRunResult {
 
 function startChild(dir: string, writer: number, o: WritersRunOptions, log: WriterLog): { child: ChildProcess; exited: Promise<void> } {
   // node with tsx as a loader (not the tsx CLI, whose grandchild a SIGKILL would miss).
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'writers-child.ts'), dir, String(writer), o.durability ?? 'full', o.executor ?? 'worker', String(o.seed ?? 1)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'writers-child.ts'), dir, String(writer), o.durability ?? 'full', o.executor ?? 'worker', String(o.seed ?? 1), o.api ?? 'engine'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let buf = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -66,6 +67,8 @@ export interface WritersRunOptions {
   executor?: 'worker' | 'inline';
   /** Seeds when each writer reopens on its own. */
   seed?: number;
+  /** Write through the key-value engine (default) or the SQL API (DB()). */
+  api?: 'engine' | 'sql';
 }
 
 /** One run: two writers for `ms` milliseconds, then stopped by SIGKILL (`kill`) or asked to close. */
@@ -80,6 +83,15 @@ export async function writersRun(options: WritersRunOptions): Promise<WritersRun
       else c.child.stdin!.end('stop\n');
     }
     await Promise.all(children.map((c) => c.exited));
+    if (options.api === 'sql') {
+      try {
+        const c = await checkSqlWriters(dir, logs);
+        return { ...summary(logs), opened: true, ok: c.problems.length === 0, problems: c.problems, fencedPresent: c.fencedPresent, unknownPresent: c.unknownPresent };
+      } catch (e) {
+        const what = e instanceof DoSQLError ? `${e.code} ${e.message}` : String(e);
+        return { ...summary(logs), opened: false, ok: false, problems: [`final open or read failed: ${what}`], fencedPresent: 0, unknownPresent: 0 };
+      }
+    }
     const store = new FsObjectStore(dir);
     let engine: LsmEngine;
     try {
