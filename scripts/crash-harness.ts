@@ -57,7 +57,9 @@ function runChild(dir: string, start: number, durability: Durability, killAfterM
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (_code, signal) => {
+    // 'close', not 'exit': by then every line the child wrote has been read (a batch it started
+    // just before the kill must not look "never submitted").
+    child.on('close', (_code, signal) => {
       if (timer) clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`child exited on its own (signal ${signal}): ${stderr.slice(0, 2000)}`));
       else resolve(log);

@@ -33,7 +33,17 @@ export class DoSQLError extends Error {
  *   `details.offset` say where. Do not retry; restore or repair.
  * - `NOT_FOUND`: a named object (file, snapshot, branch, table) does not exist.
  * - `PRECONDITION_FAILED`: a conditional put lost (create-if-absent found the key, if-match found another etag).
- * - `FENCED`: another writer opened the database with a newer epoch; this handle can no longer write.
+ * - `FENCED`: another writer opened the database with a newer epoch (docs/format/wal.md,
+ *   "Fencing and the outcome of a write"). This handle can no longer write, and once it knows,
+ *   no longer read (its view may be stale): close it and reopen. A write that fails with
+ *   `FENCED` was never committed — it was refused before its WAL append, or the new writer's
+ *   first manifest sealed the log before it — so it is safe to retry after reopening.
+ * - `COMMIT_UNKNOWN`: the write reached the WAL, but the writer was fenced before it could
+ *   tell whether the new writer kept it (an ambiguous commit, like a network database's
+ *   connection lost during COMMIT). It may or may not be committed; it is all-or-nothing
+ *   either way. Not retryable blindly: reopen, check (read the rows back), then decide.
+ * - `BUSY`: a racing operation holds what this one needs (another open of the same database
+ *   was updating its manifest, a lock is held). Retry.
  * - `CLOSED`: the engine or database handle was closed.
  * - `INVALID_ARGUMENT`: the caller passed something malformed (bad key type, bad option).
  * - `NOT_SUPPORTED`: valid request this version cannot execute (yet).
@@ -56,6 +66,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'PRECONDITION_FAILED'
   | 'FENCED'
+  | 'COMMIT_UNKNOWN'
   | 'CLOSED'
   | 'INVALID_ARGUMENT'
   | 'NOT_SUPPORTED'

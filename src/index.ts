@@ -25,6 +25,7 @@ export type { CompactionStats } from './lsm/compaction-scheduler.js';
 export { WriteBatch } from './lsm/write-batch.js';
 export { ManualClock, type Clock } from './util/clock.js';
 export { DB, type DBOptions } from './node/db.js';
+export { repair, type RepairOptions, type RepairReport, type ManifestReport } from './node/repair.js';
 export { Database, TransactionHandle, type RunResult, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';
 export type { Limits } from './sql/execution/limits.js';
 export { Statement } from './sql/api/statement.js';

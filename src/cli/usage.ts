@@ -30,6 +30,11 @@ export const USAGE: Readonly<Record<string, string>> = {
   branches: `dosql branches <db> [--format table|json|csv] [--create NAME [--from SNAPSHOT]] [--delete NAME [--force]]`,
   iceberg: `dosql iceberg <db> [--table T] [--format table|json|csv]
   Iceberg snapshots of each table, their LSNs, and the warehouse path to give other engines`,
+  repair: `dosql repair <db> [--apply] [--format table|json]
+  Checks every manifest version (does it decode, do its SSTables and columnar runs verify) and
+  the WAL, reports the newest consistent version and the LSNs falling back to it would lose.
+  --apply              write a new manifest version from it (fences any writer); without it
+                       nothing is changed`,
   bench: `dosql bench [kv|sql|flights|compaction|timetravel|all] [--report] [--scale X] [benchmark options]
   all                  every benchmark in turn with moderate sizes (--scale multiplies them)
   --report             write bench/RESULTS.md and bench/charts/*.svg from bench/out/*.json
@@ -49,6 +54,7 @@ commands:
   snapshots <db>                  named snapshots (create, delete)
   branches <db>                   branches (create, delete)
   iceberg <db> [--table T]        Iceberg snapshots and the warehouse path
+  repair <db> [--apply]           check a damaged database; --apply falls back to the newest good manifest
   bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB
   help [command]                  this text, or one command's options
 

@@ -24,6 +24,8 @@ export interface ColdCompactionOptions extends MergeOptions {
   coldStore: ObjectStore;
   targetFileBytes: number;
   sstable: SSTableWriterOptions;
+  /** Writer epoch, part of every output file name. */
+  epoch: number;
   newFileNumber: () => number;
   plan: ColdPlan;
   /** Rows per columnar file, cut only between two keys. Default 1,048,576. */
@@ -32,16 +34,26 @@ export interface ColdCompactionOptions extends MergeOptions {
   rowGroupRows?: number;
 }
 
-/** Object key of a columnar run file in the cold store. */
-export function coldRunKey(fileNumber: number, table: number): string {
-  return `cold/runs/${String(fileNumber).padStart(12, '0')}-t${table}.parquet`;
+/**
+ * Object key of a columnar run file in the cold store: `cold/runs/<epoch>-<number>-t<table>.parquet`
+ * (12 digits each; epoch-qualified like SSTables, run-builder.ts `sstKey`). Runs written
+ * before that are named `cold/runs/<number>-t<table>.parquet`.
+ */
+export function coldRunKey(epoch: number, fileNumber: number, table: number): string {
+  return `cold/runs/${String(epoch).padStart(12, '0')}-${String(fileNumber).padStart(12, '0')}-t${table}.parquet`;
+}
+
+/** The writer epoch and file number a run key names (epoch 0 for the old names), or null. */
+export function parseColdRunKey(key: string): { epoch: number; number: number } | null {
+  const m = /^cold\/runs\/(?:(\d{12})-)?(\d+)-t\d+\.parquet$/.exec(key);
+  return m ? { epoch: m[1] === undefined ? 0 : Number(m[1]), number: Number(m[2]) } : null;
 }
 
 export const COLD_RUN_PREFIX = 'cold/runs/';
 
 export async function runColdCompaction(c: Compaction, o: ColdCompactionOptions): Promise<CompactionResult> {
   const t0 = Date.now();
-  const builder = new RunBuilder({ store: o.store, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber });
+  const builder = new RunBuilder({ store: o.store, epoch: o.epoch, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber });
   const router = new ColdRouter(builder, o);
   const m = await mergeVersions(c, o, router);
   await router.finishTable();
@@ -125,7 +137,7 @@ class ColdRouter implements VersionSink {
     const rows = this.rows;
     const ikeys = this.ikeys;
     const number = this.o.newFileNumber();
-    const key = coldRunKey(number, plan.table);
+    const key = coldRunKey(this.o.epoch, number, plan.table);
     const [file] = await writeColumnarRun(rows, {
       schema: plan.schema,
       keyColumns: plan.keyColumns,

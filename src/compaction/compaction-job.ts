@@ -19,6 +19,8 @@ export interface CompactionJobOptions {
   tables: TableCache;
   targetFileBytes: number;
   sstable: SSTableWriterOptions;
+  /** Writer epoch, part of every output file name. */
+  epoch: number;
   newFileNumber: () => number;
   retained: RetainedPoints;
   /** True when a level below the output level may hold versions of `uk`. */
@@ -149,7 +151,7 @@ export async function mergeVersions(c: Compaction, o: MergeOptions, sink: Versio
 
 export async function runCompaction(c: Compaction, o: CompactionJobOptions): Promise<CompactionResult> {
   const t0 = Date.now();
-  const builder = new RunBuilder({ store: o.store, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber });
+  const builder = new RunBuilder({ store: o.store, epoch: o.epoch, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber });
   const m = await mergeVersions(c, o, builder);
   const outputs = await builder.finish();
   return {

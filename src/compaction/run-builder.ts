@@ -7,12 +7,27 @@ import type { FileMeta } from '../manifest/manifest-format.js';
 import { KIND_DELETE, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import { SSTableWriter, type SSTableWriterOptions } from '../sstable/sstable-writer.js';
 
-export function sstKey(fileNumber: number): string {
-  return `sst/${String(fileNumber).padStart(12, '0')}.sst`;
+/**
+ * Object key of an SSTable: `sst/<epoch>-<number>.sst` (12 digits each). The writer epoch in
+ * the name means a fenced writer's late flush or compaction can never overwrite a file of the
+ * writer that fenced it, whose counter may hand out the same number (docs/format/manifest.md,
+ * "File names"). Databases written before epoch-qualified names keep their `sst/<number>.sst`
+ * files: readers take every key from the manifest.
+ */
+export function sstKey(epoch: number, fileNumber: number): string {
+  return `sst/${String(epoch).padStart(12, '0')}-${String(fileNumber).padStart(12, '0')}.sst`;
+}
+
+/** The writer epoch and file number an SSTable key names (epoch 0 for the old `sst/<number>.sst`), or null. */
+export function parseSstKey(key: string): { epoch: number; number: number } | null {
+  const m = /^sst\/(?:(\d+)-)?(\d+)\.sst$/.exec(key);
+  return m ? { epoch: m[1] === undefined ? 0 : Number(m[1]), number: Number(m[2]) } : null;
 }
 
 export interface RunBuilderOptions {
   store: ObjectStore;
+  /** Writer epoch, part of every file name. */
+  epoch: number;
   /** Split output files once they reach this many bytes (at a user-key boundary). */
   targetFileBytes: number;
   sstable: SSTableWriterOptions;
@@ -87,7 +102,7 @@ export class RunBuilder {
     const build = w.finish({ minLsn: this.minLsn, maxLsn: this.maxLsn });
     const meta: FileMeta = {
       number: this.fileNumber,
-      key: sstKey(this.fileNumber),
+      key: sstKey(this.o.epoch, this.fileNumber),
       tier: 'hot',
       size: build.size,
       smallest: build.smallestKey,
@@ -101,7 +116,8 @@ export class RunBuilder {
     this.minLsn = Infinity;
     this.maxLsn = 0;
     this.tombstones = 0;
-    const upload = this.o.store.put(meta.key, build.chunks).then(
+    // Create-if-absent: a name is never reused, so a conflict is a bug to surface, never an overwrite.
+    const upload = this.o.store.put(meta.key, build.chunks, { condition: { ifNoneMatch: '*' } }).then(
       () => meta,
       (e: unknown) => {
         throw asIoError('compaction', 'put', meta.key, e);

@@ -16,6 +16,8 @@ import { yieldToEventLoop } from '../util/async.js';
 /** What a job needs from the engine. */
 export interface JobContext {
   store: ObjectStore;
+  /** Writer epoch: part of every file name the job writes. */
+  epoch: number;
   tables: TableCache;
   targetFileBytes: number;
   sstable: SSTableWriterOptions;
@@ -52,7 +54,7 @@ export class InlineExecutor implements BackgroundExecutor {
   readonly wantsSharedMemtables = false;
 
   async flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput> {
-    const builder = new RunBuilder({ store: ctx.store, targetFileBytes: ctx.targetFileBytes, sstable: ctx.sstable, newFileNumber: () => ctx.newFileNumber() });
+    const builder = new RunBuilder({ store: ctx.store, epoch: ctx.epoch, targetFileBytes: ctx.targetFileBytes, sstable: ctx.sstable, newFileNumber: () => ctx.newFileNumber() });
     const it = mt.iterator();
     it.seekToFirst();
     let n = 0;
@@ -71,6 +73,7 @@ export class InlineExecutor implements BackgroundExecutor {
       tables: ctx.tables,
       targetFileBytes: ctx.targetFileBytes,
       sstable: ctx.sstable,
+      epoch: ctx.epoch,
       newFileNumber: () => ctx.newFileNumber(),
       retained,
       deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),

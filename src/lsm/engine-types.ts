@@ -83,6 +83,13 @@ export interface EngineOptions {
    * interleave concurrent work at many more points.
    */
   yieldEveryOps?: number;
+  /**
+   * How stale a handle that only reads may get after another writer fenced it, ms: reads
+   * start a fence check (one `head` of the next epoch's claim, in the background) at most
+   * this often, and fail with `FENCED` once it finds one. Writes, flushes and compactions
+   * check on their own. Default 1000; 0 checks at every read.
+   */
+  fenceCheckMs?: number;
 }
 
 /** Background work the engine reports through `onEvent`. */

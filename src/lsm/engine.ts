@@ -17,7 +17,7 @@ import { VersionSet, type Version } from '../manifest/version-set.js';
 import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
 import type { ColdCodec } from '../compaction/cold-codec.js';
 import { ColdFileReader } from '../compaction/cold-file-reader.js';
-import { COLD_RUN_PREFIX, runColdCompaction } from '../compaction/cold-compaction-job.js';
+import { runColdCompaction } from '../compaction/cold-compaction-job.js';
 import type { CompactionResult } from '../compaction/compaction-job.js';
 import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
 import { BlockCache } from '../sstable/block-cache.js';
@@ -39,6 +39,8 @@ import { applyCommit, recoverWal } from './recovery.js';
 import { getVersion, mergedIterator, type GetCounters, type ReadSources } from './read-path.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from './read-view.js';
+import { deleteOrphans, listDataFiles } from './orphans.js';
+import { WriterFence } from './writer-fence.js';
 import type { WriteBatch } from './write-batch.js';
 import {
   encodeRange,
@@ -75,7 +77,7 @@ interface PendingCommit {
   done: Deferred<CommitInfo>;
 }
 
-type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor' | 'yieldEveryOps'>> & { clock: Clock };
+type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor' | 'yieldEveryOps' | 'fenceCheckMs'>> & { clock: Clock };
 
 const DEFAULTS = {
   durability: 'full' as Durability,
@@ -96,6 +98,8 @@ const DEFAULTS = {
  * results, timers) would wait until it stops.
  */
 const YIELD_EVERY_OPS = 1024;
+/** Most time (ms) between fence checks that reads start (EngineOptions.fenceCheckMs). */
+const FENCE_CHECK_MS = 1000;
 /** Time samples are at least this far apart (ms) and at most this many. */
 const SAMPLE_SPACING_MS = 100;
 const MAX_SAMPLES = 1024;
@@ -139,6 +143,7 @@ export class LsmEngine {
   private readonly yieldEvery: number;
   private stallMs = 0;
   private slowdowns = 0;
+  private readonly fence: WriterFence;
 
   private constructor(
     private readonly userOptions: EngineOptions,
@@ -149,6 +154,7 @@ export class LsmEngine {
     const options = userOptions;
     this.o = { ...DEFAULTS, ...definedOnly(options), clock: options.clock ?? systemClock } as ResolvedOptions;
     this.yieldEvery = Math.max(1, options.yieldEveryOps ?? YIELD_EVERY_OPS);
+    this.fence = new WriterFence(versions, options.store, Math.max(0, options.fenceCheckMs ?? FENCE_CHECK_MS), (e) => this.fail(e));
     this.compactionOptions = resolveCompactionOptions(options.compaction);
     this.retention = parseRetention(options.retention);
     this.tables = new TableCache(options.store, new BlockCache(this.o.blockCacheBytes), this.o.maxOpenTables);
@@ -162,6 +168,7 @@ export class LsmEngine {
     this.executor = options.executor ? options.executor(options.store) : new InlineExecutor();
     this.jobs = {
       store: options.store,
+      epoch: versions.epoch,
       tables: this.tables,
       targetFileBytes: this.o.targetFileBytes,
       sstable: this.sstableOptions(),
@@ -189,8 +196,10 @@ export class LsmEngine {
         this.maybeColdCompact();
       },
       onError: (e) => {
-        this.fail(e);
-        this.wakeRoomWaiters();
+        void this.blameFence(e).then((err) => {
+          this.fail(err);
+          this.wakeRoomWaiters();
+        });
       },
       closing: () => this.closed,
       emit: (e) => this.emit(e),
@@ -234,14 +243,20 @@ export class LsmEngine {
 
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {
     const store = options.store;
+    const coldStore = options.coldStore ?? store;
     const versions = await VersionSet.open(store);
     const state = versions.state;
-    const rec = await recoverWal(store, state, 1);
-    const sstKeys = await listSstKeys(store);
-    const coldKeys = await listColdKeys(options.coldStore ?? store);
+    let rec;
+    try {
+      rec = await recoverWal(store, state, 1);
+    } catch (e) {
+      // A writer we just fenced may have updated the manifest after we loaded it and deleted
+      // a WAL segment it no longer needs: that is a race to retry, not corruption.
+      throw await versions.staleOpenError(e);
+    }
+    const files = await listDataFiles(store, coldStore);
     let maxFile = 0;
-    for (const k of sstKeys) maxFile = Math.max(maxFile, Number(/(\d+)\.sst$/.exec(k)![1]));
-    for (const k of coldKeys) maxFile = Math.max(maxFile, Number(/(\d+)-t\d+\.parquet/.exec(k)![1]));
+    for (const f of files) maxFile = Math.max(maxFile, f.number);
     const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, maxTs: rec.lastTimestamp, hasSealed: rec.commits > 0 };
     const engine = new LsmEngine(options, versions, mem, {
       lastLsn: rec.lastLsn,
@@ -250,22 +265,27 @@ export class LsmEngine {
     });
     // The first manifest of this epoch: seals what we replayed, so a fenced writer's
     // later appends are never replayed.
-    await versions.update((d) => {
-      d.walSeals = rec.commits > 0 ? rec.seals : [];
-      d.logNumber = 1;
-      d.lastLsn = rec.lastLsn;
-      d.lastTimestamp = rec.lastTimestamp;
-      d.nextFileNumber = engine.nextFileNumber;
-      if (rec.commits === 0) d.flushedLsn = Math.max(d.flushedLsn, rec.lastLsn);
-    });
+    try {
+      await versions.update((d) => {
+        d.walSeals = rec.commits > 0 ? rec.seals : [];
+        d.logNumber = 1;
+        d.lastLsn = rec.lastLsn;
+        d.lastTimestamp = rec.lastTimestamp;
+        d.nextFileNumber = engine.nextFileNumber;
+        if (rec.commits === 0) d.flushedLsn = Math.max(d.flushedLsn, rec.lastLsn);
+      });
+    } catch (e) {
+      // Another open claimed a newer epoch while we recovered: it won; ours may be retried.
+      if (e instanceof DoSQLError && e.code === 'FENCED') {
+        throw new DoSQLError('BUSY', `engine: another writer opened ${store.name} while this open recovered; retry the open`, { cause: e });
+      }
+      throw e;
+    }
     engine.walSegment = 1;
     engine.wal = await WalWriter.create(store, versions.epoch, 1);
     for (const key of rec.obsolete) await store.delete(key).catch(() => undefined);
     if (rec.commits === 0) for (const s of rec.seals) await store.delete(s.key).catch(() => undefined);
-    // Orphans: SSTables of a flush or compaction that crashed before its manifest update.
-    const live = versions.liveFiles();
-    for (const key of sstKeys) if (!live.has(key)) await store.delete(key).catch(() => undefined);
-    for (const key of coldKeys) if (!live.has(key)) await engine.coldStore.delete(key).catch(() => undefined);
+    await deleteOrphans(files, versions.liveFiles(), versions.epoch, store, coldStore);
     engine.scheduler.kick();
     return engine;
   }
@@ -275,9 +295,13 @@ export class LsmEngine {
   /**
    * Commits `batch` atomically and returns its LSN and timestamp once durable per the
    * durability level. `timestamp` overrides the clock (never earlier than the last commit).
-   * Throws `FENCED` if another writer took over, `IO_ERROR` if the WAL could not be written
-   * (the engine then refuses writes until reopened; the commit may or may not be in the
-   * WAL), `CLOSED` after close.
+   * Throws `FENCED` if another writer took over and this commit is not committed (refused
+   * before its WAL append, or appended after the new writer sealed our log);
+   * `COMMIT_UNKNOWN` if it was appended but the new writer's seal cannot be read yet (it may or
+   * may not be committed; docs/format/wal.md, "Fencing and the outcome of a write"); `IO_ERROR`
+   * if the WAL could not be written (the engine then refuses writes until reopened; the commit
+   * may or may not be in the WAL); `CLOSED` after close. A commit the new writer's seal
+   * includes is acknowledged even though this handle is fenced.
    */
   write(batch: WriteBatch, options: { timestamp?: number } = {}): Promise<CommitInfo> {
     if (this.closed) return Promise.reject(new DoSQLError('CLOSED', 'engine: closed'));
@@ -327,6 +351,9 @@ export class LsmEngine {
     const records: CommitRecord[] = [];
     const w = this.walBuf;
     w.reset();
+    const segmentStart = this.wal.size;
+    /** Where each record ends in the segment: decides its fate if we turn out to be fenced. */
+    const ends: number[] = [];
     let lsn = this.lastLsn;
     let ts = this.lastTimestamp;
     for (const p of group) {
@@ -334,20 +361,27 @@ export class LsmEngine {
       const rec: CommitRecord = { lsn: ++lsn, timestamp: ts, txnId: p.txnId, ops: p.batch.ops };
       records.push(rec);
       encodeCommit(w, rec);
+      ends.push(segmentStart + w.pos);
     }
     this.lastLsn = lsn;
     this.lastTimestamp = ts;
+    let fenced: boolean;
     try {
       await this.wal.append(w.view());
       if (this.o.durability === 'full') {
         await this.wal.sync();
         this.walStats.syncs++;
       }
-      // Fenced after our append? Then the new writer may or may not have replayed it: fail.
-      await this.versions.checkFence();
+      fenced = await this.versions.isFenced();
     } catch (e) {
       const err = this.fail(e);
       for (const p of group) p.done.reject(err);
+      return;
+    }
+    if (fenced) {
+      const starts = ends.map((_, i) => (i === 0 ? segmentStart : ends[i - 1]!));
+      const settled = await this.fence.settle(records, this.wal.key, starts, ends);
+      settled.forEach((r, i) => ('ok' in r ? group[i]!.done.resolve(r.ok) : group[i]!.done.reject(r.err)));
       return;
     }
     this.walStats.groups++;
@@ -473,7 +507,7 @@ export class LsmEngine {
       try {
         await this.flushOne(m);
       } catch (e) {
-        this.fail(e);
+        this.fail(await this.blameFence(e));
         return;
       }
       this.imm.shift();
@@ -516,6 +550,7 @@ export class LsmEngine {
    */
   async flush(): Promise<void> {
     this.assertOpen();
+    await this.checkStillWriter();
     const unlock = await this.walLock.lock();
     try {
       if (this.bgError) throw this.bgError;
@@ -538,15 +573,20 @@ export class LsmEngine {
    */
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<void> {
     this.assertOpen();
-    if (options.tier === 'cold') {
-      if (!this.coldCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
-      await this.flush();
-      await this.scheduler.cold();
-    } else if (options.full) {
-      await this.flush();
-      await this.scheduler.full();
-    } else {
-      await this.scheduler.balance();
+    await this.checkStillWriter();
+    if (options.tier === 'cold' && !this.coldCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
+    try {
+      if (options.tier === 'cold') {
+        await this.flush();
+        await this.scheduler.cold();
+      } else if (options.full) {
+        await this.flush();
+        await this.scheduler.full();
+      } else {
+        await this.scheduler.balance();
+      }
+    } catch (e) {
+      throw await this.blameFence(e);
     }
     if (this.bgError) throw this.bgError;
   }
@@ -572,6 +612,7 @@ export class LsmEngine {
    * files stay readable until `release()` (their version is referenced).
    */
   coldRunsCovering(lower: Uint8Array, upper: Uint8Array): { files: readonly FileMeta[]; store: ObjectStore; release: () => void } | null {
+    this.assertReadable();
     const version = this.versions.current;
     const s = version.state;
     if (s.coldLevel === 0) return null;
@@ -654,6 +695,7 @@ export class LsmEngine {
       tables: this.tables,
       targetFileBytes: this.o.targetFileBytes,
       sstable: this.sstableOptions(),
+      epoch: this.versions.epoch,
       newFileNumber: () => this.nextFileNumber++,
       retained,
       deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
@@ -686,7 +728,7 @@ export class LsmEngine {
 
   /** The value of (table, key) as of `asOf` (default: latest), or undefined. */
   async get(table: number, key: KeyTuple, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
-    this.assertOpen();
+    this.assertReadable();
     const uk = encodeUserKey(options.branch ?? MAIN_BRANCH, table, key);
     const found = await this.getRaw(uk, this.readPoint(options.asOf));
     if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
@@ -705,6 +747,7 @@ export class LsmEngine {
    * synchronously.
    */
   getRaw(uk: Uint8Array, asOf: number): ReturnType<typeof getVersion> {
+    this.assertReadable();
     const src = this.sources();
     const v = src.version;
     v.ref();
@@ -713,9 +756,14 @@ export class LsmEngine {
       res = getVersion(src, uk, asOf, this.counters);
     } catch (e) {
       v.unref();
-      throw e;
+      return this.blameFence(e).then((err) => Promise.reject(err));
     }
-    if (res instanceof Promise) return res.finally(() => v.unref());
+    if (res instanceof Promise) {
+      return res.then(
+        (r) => (v.unref(), r),
+        (e: unknown) => (v.unref(), this.blameFence(e).then((err) => Promise.reject(err))),
+      );
+    }
     v.unref();
     return res;
   }
@@ -725,7 +773,7 @@ export class LsmEngine {
    * reads below the retention horizon throw here, before iteration starts.
    */
   scan(table: number, range: KeyRange = {}, options: ScanOptions = {}): AsyncGenerator<KvEntry> {
-    this.assertOpen();
+    this.assertReadable();
     const branch = options.branch ?? MAIN_BRANCH;
     const bounds = encodeRange(branch, table, range);
     return this.scanRaw(bounds.lower, bounds.upper, this.readPoint(options.asOf), options.reverse ?? false, options.limit ?? Infinity);
@@ -733,6 +781,7 @@ export class LsmEngine {
 
   /** Scan over encoded user-key bounds [lower, upper) at a checked read point. */
   async *scanRaw(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, limit = Infinity): AsyncGenerator<KvEntry> {
+    this.assertReadable();
     const src = this.sources();
     src.version.ref();
     const it = new MvccIterator(mergedIterator(src), asOf, { lower, upper }, reverse);
@@ -747,6 +796,8 @@ export class LsmEngine {
         if (++this.opsSinceYield >= this.yieldEvery) await this.yieldNow();
         yield new KvEntry(e.userKey, e.value, e.lsn);
       }
+    } catch (e) {
+      throw await this.blameFence(e);
     } finally {
       it.close();
       src.version.unref();
@@ -758,6 +809,7 @@ export class LsmEngine {
    * row, for bulk readers (table scans).
    */
   async *scanRawBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, batch = 256): AsyncGenerator<KvEntry[]> {
+    this.assertReadable();
     const src = this.sources();
     src.version.ref();
     const it = new MvccIterator(mergedIterator(src), asOf, { lower, upper }, reverse);
@@ -777,6 +829,8 @@ export class LsmEngine {
         }
       }
       if (out.length) yield out;
+    } catch (e) {
+      throw await this.blameFence(e);
     } finally {
       it.close();
       src.version.unref();
@@ -796,7 +850,7 @@ export class LsmEngine {
 
   /** `scanVersions` in arrays of up to `batch` versions: one await per batch for bulk readers (branch scans). */
   async *scanVersionBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean, batch = 256): AsyncGenerator<{ userKey: Uint8Array; value: Uint8Array | null; lsn: number }[]> {
-    this.assertOpen();
+    this.assertReadable();
     const src = this.sources();
     src.version.ref();
     const it = mergedIterator(src);
@@ -825,6 +879,8 @@ export class LsmEngine {
         if (p) await p;
       }
       if (out.length) yield out;
+    } catch (e) {
+      throw await this.blameFence(e);
     } finally {
       it.close();
       src.version.unref();
@@ -847,7 +903,7 @@ export class LsmEngine {
    * snapshot until `release()` (also `await using`), and compaction keeps what it sees.
    */
   readView(): ReadView {
-    this.assertOpen();
+    this.assertReadable();
     return new ReadView(this, this.visible);
   }
 
@@ -1017,6 +1073,23 @@ export class LsmEngine {
   private assertOpen(): void {
     if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
   }
+
+  /** Reads: `CLOSED` after close, `FENCED` once a newer writer is known (writer-fence.ts). */
+  private assertReadable(): void {
+    if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
+    this.fence.assertCurrent();
+  }
+
+  /** A failure to report as `FENCED` if a newer writer caused it (writer-fence.ts, `blame`). */
+  private blameFence(e: unknown): Promise<unknown> {
+    return this.fence.blame(e);
+  }
+
+  /** Throws the background error, or `FENCED` if a newer writer took over: flush and compact notice it with nothing to write. */
+  private async checkStillWriter(): Promise<void> {
+    if (this.bgError) throw this.bgError;
+    await this.fence.check();
+  }
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -1024,20 +1097,3 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
-
-async function listColdKeys(store: ObjectStore): Promise<string[]> {
-  try {
-    return (await store.list(COLD_RUN_PREFIX)).map((o) => o.key).filter((k) => /^cold\/runs\/\d+-t\d+\.parquet$/.test(k));
-  } catch (e) {
-    throw asIoError('engine', 'list', COLD_RUN_PREFIX, e);
-  }
-}
-
-async function listSstKeys(store: ObjectStore): Promise<string[]> {
-  try {
-    return (await store.list('sst/')).map((o) => o.key).filter((k) => /^sst\/\d+\.sst$/.test(k));
-  } catch (e) {
-    throw asIoError('engine', 'list', 'sst/', e);
-  }
-}
-

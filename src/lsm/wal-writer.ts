@@ -7,12 +7,21 @@ import { encodeSegmentHeader, walSegmentKey } from './wal-format.js';
  * only (one at a time); `sync` makes every appended byte durable.
  */
 export class WalWriter {
+  /**
+   * Bytes appended so far, counted here rather than asked of the store: after a newer writer
+   * deleted the segment (it flushed what it replayed), a fenced writer's appends still need
+   * their true offsets to be compared with that writer's seal (fence-outcome.ts).
+   */
+  private bytes: number;
+
   private constructor(
     readonly key: string,
     readonly epoch: number,
     readonly segment: number,
     private readonly file: AppendableObject,
-  ) {}
+  ) {
+    this.bytes = file.size;
+  }
 
   /** Creates the segment and writes its header. */
   static async create(store: ObjectStore, epoch: number, segment: number): Promise<WalWriter> {
@@ -26,12 +35,13 @@ export class WalWriter {
     }
   }
 
-  /** Bytes in the segment. */
+  /** Bytes in the segment (those of a failed append included: it may have landed in part). */
   get size(): number {
-    return this.file.size;
+    return this.bytes;
   }
 
   async append(bytes: Uint8Array): Promise<void> {
+    this.bytes += bytes.length;
     try {
       await this.file.append(bytes);
     } catch (e) {

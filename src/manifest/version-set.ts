@@ -61,6 +61,8 @@ export class VersionSet {
   private readonly older: Version[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private fenced: DoSQLError | null = null;
+  /** The version this epoch wrote first (its seals decide the last writes of the epoch it fenced). */
+  private firstVersion = 0;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -80,6 +82,16 @@ export class VersionSet {
     const epoch = await claimEpoch(store);
     const latest = (await loadLatestManifest(store)) ?? emptyManifest();
     return new VersionSet(store, epoch, latest, options);
+  }
+
+  /**
+   * Claims a new writer epoch (fencing any writer) and takes `base` as the current state
+   * without reading the manifests in the store: repair, whose latest manifest may be damaged.
+   * The next `update` writes version `base.version + 1`, create-if-absent.
+   */
+  static async claimWith(store: ObjectStore, base: ManifestState, options: VersionSetOptions = {}): Promise<VersionSet> {
+    const epoch = await claimEpoch(store);
+    return new VersionSet(store, epoch, base, options);
   }
 
   get current(): Version {
@@ -106,6 +118,28 @@ export class VersionSet {
   /** Throws `FENCED` if a newer writer has claimed the database. */
   async checkFence(): Promise<void> {
     if (await this.isFenced()) throw this.fenced!;
+  }
+
+  /** The `FENCED` error once this writer knows it was fenced out, else null. No I/O. */
+  get fencedError(): DoSQLError | null {
+    return this.fenced?.code === 'FENCED' ? this.fenced : null;
+  }
+
+  /**
+   * For a failure while opening (before this epoch's first manifest): a retryable `BUSY` if
+   * the manifest we loaded is no longer the latest (a writer this open fenced updated it
+   * meanwhile and may have deleted what it stopped referencing), else `e` itself.
+   */
+  async staleOpenError(e: unknown): Promise<unknown> {
+    let latest: number;
+    try {
+      latest = await latestManifestVersion(this.store);
+    } catch {
+      return e;
+    }
+    if (latest <= this.state.version) return e;
+    const what = e instanceof Error ? e.message : String(e);
+    return new DoSQLError('BUSY', `manifest: version ${latest} was written by an earlier writer while this open read version ${this.state.version} (${what}); retry the open`, { cause: e });
   }
 
   /**
@@ -135,6 +169,7 @@ export class VersionSet {
         }
         throw asIoError('manifest', 'put', key, e);
       }
+      if (this.firstVersion === 0) this.firstVersion = draft.version;
       const prev = this.currentVersion;
       this.currentVersion = new Version(draft);
       this.older.push(prev);
@@ -155,7 +190,11 @@ export class VersionSet {
     return live;
   }
 
-  /** Drops released older versions from memory and deletes old manifest objects. */
+  /**
+   * Drops released older versions from memory and deletes old manifest objects, except this
+   * epoch's first: the writer it fenced reads its seals to learn whether its last appends were
+   * committed (src/lsm/fence-outcome.ts).
+   */
   private async collectOld(): Promise<void> {
     for (let i = this.older.length - 1; i >= 0; i--) if (!this.older[i]!.inUse) this.older.splice(i, 1);
     const keep = this.options.keepManifests ?? 5;
@@ -164,7 +203,7 @@ export class VersionSet {
     const list = await this.store.list(MANIFEST_PREFIX).catch(() => []);
     for (const o of list) {
       const v = parseNumber(o.key, MANIFEST_PREFIX);
-      if (v >= 0 && v < oldest) await this.store.delete(o.key).catch(() => undefined);
+      if (v >= 0 && v < oldest && v !== this.firstVersion) await this.store.delete(o.key).catch(() => undefined);
     }
   }
 }
@@ -199,30 +238,52 @@ async function claimEpoch(store: ObjectStore): Promise<number> {
   throw new DoSQLError('BUSY', 'manifest: could not claim a writer epoch after 100 attempts');
 }
 
-/** The newest manifest in the store, or null for a new database. */
-export async function loadLatestManifest(store: ObjectStore): Promise<ManifestState | null> {
+/** Version numbers of the manifest objects in the store, ascending. */
+export async function listManifestVersions(store: ObjectStore): Promise<number[]> {
   let list;
   try {
     list = await store.list(MANIFEST_PREFIX);
   } catch (e) {
     throw asIoError('manifest', 'list', MANIFEST_PREFIX, e);
   }
-  let best = -1;
-  let bestKey = '';
+  const out: number[] = [];
   for (const o of list) {
     const v = parseNumber(o.key, MANIFEST_PREFIX);
-    if (v > best) {
-      best = v;
-      bestKey = o.key;
-    }
+    if (v >= 0 && o.key === manifestKey(v)) out.push(v);
   }
-  if (best < 0) return null;
+  return out.sort((a, b) => a - b);
+}
+
+/** The highest manifest version in the store (0: none). */
+export async function latestManifestVersion(store: ObjectStore): Promise<number> {
+  const versions = await listManifestVersions(store);
+  return versions.length === 0 ? 0 : versions[versions.length - 1]!;
+}
+
+/**
+ * The newest manifest in the store, or null for a new database. A damaged newest manifest
+ * fails with `CORRUPTION` naming it and pointing at `dosql repair`, which can fall back to
+ * an older one (src/lsm/repair.ts); it is never skipped silently.
+ */
+export async function loadLatestManifest(store: ObjectStore): Promise<ManifestState | null> {
+  const best = await latestManifestVersion(store);
+  if (best === 0) return null;
+  const key = manifestKey(best);
   let r;
   try {
-    r = await store.get(bestKey);
+    r = await store.get(key);
   } catch (e) {
-    throw asIoError('manifest', 'get', bestKey, e);
+    throw asIoError('manifest', 'get', key, e);
   }
-  if (!r) throw new DoSQLError('NOT_FOUND', `manifest: ${bestKey} vanished while opening`);
-  return decodeManifest(r.data, bestKey);
+  // Collected by a writer that moved on meanwhile (versions.collectOld): look again.
+  if (!r) throw new DoSQLError('BUSY', `manifest: ${key} was deleted while opening; retry the open`, { details: { key } });
+  try {
+    return decodeManifest(r.data, key);
+  } catch (e) {
+    if (!isDoSQLError(e, 'CORRUPTION')) throw e;
+    throw new DoSQLError('CORRUPTION', `${e.message}; the latest manifest is damaged, so the database cannot open: run \`dosql repair <db>\` (or repair() in the API) to find the newest manifest whose files verify and what falling back to it would lose`, {
+      cause: e,
+      details: { ...e.details, manifest: key },
+    });
+  }
 }

@@ -24,7 +24,7 @@ export interface WorkerSetup {
 
 export type WorkerRequest =
   | { id: number; type: 'setup'; setup: WorkerSetup }
-  | { id: number; type: 'flush'; frozen: FrozenEntries; firstFile: number; fileCount: number }
+  | { id: number; type: 'flush'; frozen: FrozenEntries; epoch: number; firstFile: number; fileCount: number }
   | {
       id: number;
       type: 'compact';
@@ -32,6 +32,7 @@ export type WorkerRequest =
       levels: FileMeta[][][];
       horizon: number;
       points: number[];
+      epoch: number;
       firstFile: number;
       fileCount: number;
     };
@@ -63,7 +64,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       src,
       Array.from({ length: src.size }, (_, i) => i),
     );
-    const builder = new RunBuilder({ store, targetFileBytes: setup.targetFileBytes, sstable: setup.sstable, newFileNumber: numbers(msg.firstFile, msg.fileCount) });
+    const builder = new RunBuilder({ store, epoch: msg.epoch, targetFileBytes: setup.targetFileBytes, sstable: setup.sstable, newFileNumber: numbers(msg.firstFile, msg.fileCount) });
     for (const e of order) builder.add(src.keyAt(e), src.valueAt(e));
     const files = await builder.finish();
     return { files, bytesWritten: builder.bytesWritten };
@@ -75,6 +76,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     tables,
     targetFileBytes: setup.targetFileBytes,
     sstable: setup.sstable,
+    epoch: msg.epoch,
     newFileNumber: numbers(msg.firstFile, msg.fileCount),
     retained: new RetainedPoints(msg.horizon, msg.points),
     deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),

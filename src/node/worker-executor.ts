@@ -16,6 +16,27 @@ import type { RetainedPoints } from '../compaction/retention.js';
 import { InlineExecutor, type BackgroundExecutor, type ExecutorFactory, type FlushOutput, type JobContext } from '../lsm/background-executor.js';
 import type { WorkerRequest, WorkerSetup } from './background-worker.js';
 
+/** Flags a worker thread may share with its parent: how errors print and modules resolve. */
+const SHARED_FLAGS = new Set(['--enable-source-maps', '--no-warnings', '--no-deprecation', '--trace-warnings', '--trace-uncaught', '--preserve-symlinks']);
+
+/**
+ * Node flags for the flush and compaction threads: of the parent's `execArgv`, only those in
+ * SHARED_FLAGS and `--conditions`. By default a worker inherits them all, and flags about the
+ * parent's own entry (`--input-type`, `-e`, `--import`, `--require`, ...) then apply to the
+ * worker's entry file: `node --input-type=module -e ...` failed at its first flush with
+ * ERR_INPUT_TYPE_NOT_ALLOWED. A TypeScript loader, when running from sources, is registered
+ * by the worker's boot code itself.
+ */
+export function workerExecArgv(parent: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const a = parent[i]!;
+    if (SHARED_FLAGS.has(a) || a.startsWith('--conditions=')) out.push(a);
+    else if ((a === '--conditions' || a === '-C') && i + 1 < parent.length) out.push(a, parent[++i]!);
+  }
+  return out;
+}
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 /** A request without its id (distributes over the union). */
 type Request = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
@@ -42,9 +63,9 @@ class WorkerHandle {
       const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
       const tsxApi = pathToFileURL(join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
       const boot = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(url.href)}); })()`;
-      worker = new Worker(boot, { eval: true });
+      worker = new Worker(boot, { eval: true, execArgv: workerExecArgv() });
     } else {
-      worker = new Worker(url);
+      worker = new Worker(url, { execArgv: workerExecArgv() });
     }
     worker.unref();
     worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { code: ErrorCode; message: string; details: Record<string, unknown> } }) => {
@@ -114,7 +135,7 @@ class WorkerExecutor implements BackgroundExecutor {
     const frozen = mt.exportFrozen();
     const fileCount = Math.ceil(mt.approximateBytes / ctx.targetFileBytes) * 2 + 8;
     const firstFile = ctx.reserveFileNumbers(fileCount);
-    return this.flusher.request<FlushOutput>({ type: 'flush', frozen, firstFile, fileCount });
+    return this.flusher.request<FlushOutput>({ type: 'flush', frozen, epoch: ctx.epoch, firstFile, fileCount });
   }
 
   async compact(c: Compaction, state: ManifestState, retained: RetainedPoints, ctx: JobContext): Promise<CompactionResult> {
@@ -129,6 +150,7 @@ class WorkerExecutor implements BackgroundExecutor {
       levels: state.levels.map((runs) => runs.map((run) => [...run])),
       horizon: retained.horizon,
       points: retained.points,
+      epoch: ctx.epoch,
       firstFile,
       fileCount,
     });

@@ -32,6 +32,8 @@ const STATUS: Record<ErrorCode, number> = {
   BEFORE_RETENTION_HORIZON: 410,
   PRECONDITION_FAILED: 412,
   CORRUPTION: 500,
+  // Not 503: the request must not be retried blindly (it may have committed).
+  COMMIT_UNKNOWN: 500,
   UNSUPPORTED_FORMAT_VERSION: 500,
   NOT_SUPPORTED: 501,
   IO_ERROR: 503,
