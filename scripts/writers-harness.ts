@@ -77,6 +77,12 @@ export async function writersRun(options: WritersRunOptions): Promise<WritersRun
   const logs = [newWriterLog(0), newWriterLog(1)];
   try {
     const children = logs.map((log) => startChild(dir, log.writer, options, log));
+    // The run's time starts once both writers have opened (or given up): on a loaded machine
+    // starting node with tsx can take seconds, and a run spent starting tests nothing.
+    let exitedCount = 0;
+    for (const c of children) void c.exited.then(() => exitedCount++);
+    const startBy = Date.now() + 60_000;
+    while (Date.now() < startBy && exitedCount === 0 && !logs.every((l) => l.opens > 0)) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, options.ms));
     for (const c of children) {
       if (options.kill) c.child.kill('SIGKILL');
