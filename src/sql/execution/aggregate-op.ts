@@ -8,7 +8,7 @@ import type { Compiled } from '../planner/compile-expr.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
-import * as ops from './ops.js';
+import * as ops from './value-ops.js';
 import { evaluate, rowKey, type Operator } from './operators.js';
 import { keyBytes, rowBytes, valueBytes } from './statement-guard.js';
 

@@ -13,7 +13,7 @@ import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
-import * as ops from './ops.js';
+import * as ops from './value-ops.js';
 import { evaluate, predicatesPass, type Operator } from './operators.js';
 import { rowBytes } from './statement-guard.js';
 

@@ -3,7 +3,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { Compiled, SubqueryRef } from '../planner/compile-expr.js';
 import { InSet } from '../planner/compile-expr.js';
-import * as ops from './ops.js';
+import * as ops from './value-ops.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';

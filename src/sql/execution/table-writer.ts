@@ -15,7 +15,7 @@ import type { Compiled } from '../planner/compile-expr.js';
 import type { SqlValue } from '../types/value.js';
 import { INT64_MAX } from '../types/value.js';
 import type { ExecEnv, Row } from './env.js';
-import * as ops from './ops.js';
+import * as ops from './value-ops.js';
 import { evaluate } from './operators.js';
 import type { TableReader } from './table-reader.js';
 import { bytesEqual } from '../../util/bytes.js';

@@ -7,7 +7,7 @@ import { DoSQLError } from '../../errors.js';
 import type { IndexSchema } from '../catalog/schema.js';
 import type { Expr, FunctionExpr, SelectStmt } from '../parser/ast.js';
 import type { ExecEnv, Row } from '../execution/env.js';
-import * as ops from '../execution/ops.js';
+import * as ops from '../execution/value-ops.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';

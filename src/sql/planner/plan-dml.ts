@@ -5,7 +5,7 @@ import { DoSQLError } from '../../errors.js';
 import { byteString } from '../../util/bytes.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
-import * as ops from '../execution/ops.js';
+import * as ops from '../execution/value-ops.js';
 import { collectCharged } from '../execution/collect.js';
 import { evaluate, predicatesPass, type Operator } from '../execution/operators.js';
 import { TableWriter, type CheckConstraint } from '../execution/table-writer.js';

@@ -30,7 +30,7 @@ import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import type { CteDef, PlannerContext } from './planner-context.js';
 import type { Scope } from './scope.js';
-import * as ops from '../execution/ops.js';
+import * as ops from '../execution/value-ops.js';
 
 export interface SelectPlan extends SubPlan {
   readonly columnNames: readonly string[];
