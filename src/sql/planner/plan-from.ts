@@ -17,7 +17,7 @@ import type { CteDef, PlannerContext, TemporalBinding } from './planner-context.
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import { historyScan } from '../txn/layers.js';
-import { formatTimestamp } from '../api/time-points.js';
+import { formatTimestamp } from '../types/timestamp.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
 
 /** Plans a SELECT into a SubPlan with output column names (set by plan-select.ts to break the import cycle). */
