@@ -5,16 +5,17 @@ import { DoSQLError } from '../../errors.js';
 import { encodeRange } from '../../lsm/engine-types.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import type { IndexSchema } from '../catalog/schema.js';
-import type { Compiled } from '../planner/compile-expr.js';
 import { compileExpr, type CompileContext } from '../planner/compile-expr.js';
 import type { FromNode, Leaf } from '../planner/plan-from.js';
 import { collationKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
+import type { Compiled } from './compiled.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import { evaluate, predicatesPass } from './evaluate.js';
 import * as ops from './value-ops.js';
-import { evaluate, predicatesPass, type Operator } from './operators.js';
+import type { Operator } from './operators.js';
 import { rowBytes } from './statement-guard.js';
 
 export interface KeyProbe {

@@ -1,69 +1,18 @@
 // Compiles bound expressions into closures over a row. Semantics follow SQLite's
 // lang_expr.html and datatype3.html §4 (affinity before comparison, collation choice).
 // Subqueries are planned here and evaluated by the caller before the closure runs
-// (`prepareSubqueries`), so the closures themselves stay synchronous and cheap.
-import type { KeyValue } from '../../mvcc/key-codec.js';
+// (execution/evaluate.ts), so the closures themselves stay synchronous and cheap.
 import { DoSQLError } from '../../errors.js';
 import type { IndexSchema } from '../catalog/schema.js';
 import type { Expr, FunctionExpr, SelectStmt } from '../parser/ast.js';
-import type { ExecEnv, Row } from '../execution/env.js';
+import type { Compiled, Ev, SubPlan, SubqueryRef } from '../execution/compiled.js';
+import type { InSet } from '../execution/in-set.js';
 import * as ops from '../execution/value-ops.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import type { Scope } from './scope.js';
 import { astKey } from './expr-name.js';
-
-export type Ev = (row: Row, env: ExecEnv) => SqlValue;
-
-/** A planned subquery whose result the caller computes before evaluating the expression. */
-export interface SubqueryRef {
-  readonly slot: number;
-  readonly kind: 'scalar' | 'exists' | 'in';
-  readonly plan: SubPlan;
-  /** References a column of an enclosing query: re-run per outer row. */
-  readonly correlated: boolean;
-  /** Nesting level of the scope the subquery sits in (its outer row goes to env.outer[level]). */
-  readonly level: number;
-}
-
-/** What the compiler needs from a planned SELECT (implemented by plan-select.ts). */
-export interface SubPlan {
-  readonly columnCount: number;
-  readonly affinities: readonly (Affinity | null)[];
-  readonly collations: readonly (Collation | undefined)[];
-  /** Minimum nesting level referenced from inside (Infinity when uncorrelated). */
-  readonly minOuterLevel: number;
-  /** Enclosing-query columns referenced from inside: [level, source index] pairs. */
-  readonly outerRefs: readonly (readonly [number, number])[];
-  run(env: ExecEnv, limit?: number): Row[] | Promise<Row[]>;
-  /**
-   * The rows in batches as they are made, for a consumer that may stop early (a derived
-   * table or CTE scanned by the outermost loop of a join under a LIMIT). Undefined when the
-   * plan can only produce all of its rows at once.
-   */
-  stream?(env: ExecEnv): AsyncGenerator<Row[]>;
-  /** Only the rows of one primary key (history leaves: a key lookup instead of a scan). */
-  runKey?(env: ExecEnv, key: readonly KeyValue[]): Promise<Row[]>;
-}
-
-export interface Compiled {
-  readonly ev: Ev;
-  /** Affinity for comparisons: a column's, a CAST's; null means none. */
-  readonly affinity: Affinity | null;
-  /** Collation of a column reference, or explicit COLLATE. */
-  readonly collation: Collation | undefined;
-  readonly explicitCollation: boolean;
-  readonly subqueries: readonly SubqueryRef[];
-  /** Sources of the current scope that are referenced (by ScopeSource.index). */
-  readonly sources: ReadonlySet<number>;
-  /** Lowest enclosing level referenced (Infinity if none). */
-  readonly minOuterLevel: number;
-  /** No row, parameter-free of subqueries, deterministic: may be folded. */
-  readonly constant: boolean;
-  /** The expression is a plain column reference to this row position. */
-  readonly columnIndex?: number;
-}
 
 export interface CompileContext {
   readonly scope: Scope;
@@ -474,32 +423,6 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, cx: CompileContext): Compil
     if (set.hasNull) return null;
     return not ? 1n : 0n;
   }, { subqueries: [...x.subqueries, ref], minOuterLevel: minOuter, constant: false, sources: union(x.sources, linked.sources) });
-}
-
-/** The right side of `x IN (SELECT ...)`, materialised. */
-export class InSet {
-  readonly values: SqlValue[] = [];
-  hasNull = false;
-  private cache = new Map<string, Map<unknown, true>>();
-
-  constructor(rows: readonly Row[]) {
-    for (const r of rows) {
-      const v = r[0]!;
-      if (v === null) this.hasNull = true;
-      else this.values.push(v);
-    }
-  }
-
-  contains(v: SqlValue, rightAff: Affinity | null, coll: Collation): boolean {
-    const key = `${rightAff}:${coll}`;
-    let m = this.cache.get(key);
-    if (!m) {
-      m = new Map();
-      for (const w of this.values) m.set(ops.hashKey(rightAff ? ops.applyAffinity(w, rightAff) : w, coll), true);
-      this.cache.set(key, m);
-    }
-    return m.has(ops.hashKey(v, coll));
-  }
 }
 
 function compileCase(e: Extract<Expr, { kind: 'case' }>, cx: CompileContext): Compiled {

@@ -3,13 +3,14 @@
 // hash joins, else FROM order), and picks an access path per level: rowid / primary-key /
 // index lookups, rowid ranges, hash join on an equality, or a scan.
 import type { IndexSchema } from '../catalog/schema.js';
+import type { Compiled } from '../execution/compiled.js';
 import { JoinOp, TreeJoinOp, type Access, type KeyProbe, type Level } from '../execution/join-ops.js';
 import type { Operator } from '../execution/operators.js';
 import type { Expr } from '../parser/ast.js';
 import { indexColumnPositions } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
-import { comparisonCollation, comparisonConversions, compileExpr, type CompileContext, type Compiled } from './compile-expr.js';
+import { comparisonCollation, comparisonConversions, compileExpr, type CompileContext } from './compile-expr.js';
 import type { FromNode, FromPlan, Leaf } from './plan-from.js';
 
 export interface Conjunct {

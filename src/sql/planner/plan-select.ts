@@ -15,14 +15,15 @@ import {
   SingleRowOp,
   SortOp,
   TrimOp,
-  evaluate,
   type Operator,
   type SortKey,
 } from '../execution/operators.js';
 import type { Expr, FunctionExpr, OrderingTerm, ResultColumn, SelectBody, SelectCore, SelectStmt, ValuesClause, WithClause } from '../parser/ast.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
-import { compileExpr, type CompileContext, type Compiled, type SubPlan } from './compile-expr.js';
+import type { Compiled, SubPlan } from '../execution/compiled.js';
+import { evaluate } from '../execution/evaluate.js';
+import { compileExpr, type CompileContext } from './compile-expr.js';
 import { astKey, exprToSql } from './expr-name.js';
 import { exprChildren } from '../parser/ast-walk.js';
 import { ColumnarAggregateOp, type ColumnarAgg, type ColumnarPredicate, type ColumnarQuery } from '../execution/columnar-aggregate-op.js';
