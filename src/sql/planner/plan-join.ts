@@ -11,7 +11,8 @@ import type { Expr } from '../parser/ast.js';
 import { indexColumnPositions } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
-import { comparisonCollation, comparisonConversions, compileExpr, type CompileContext } from './compile-expr.js';
+import { comparisonCollation, comparisonConversions } from './compile-comparison.js';
+import { compileExpr, type CompileContext } from './compile-expr.js';
 import type { FromNode, FromPlan, Leaf } from './plan-from.js';
 
 export interface Conjunct {
