@@ -96,22 +96,20 @@ export class SingleRowOp implements Operator {
   describe(): void {}
 }
 
-/** Rows materialised by the caller (VALUES, CTE working tables). */
-export class RowsOp implements Operator {
-  constructor(
-    readonly rows: () => Row[] | Promise<Row[]>,
-    readonly label: string,
-  ) {}
+/** A VALUES clause: rows of compiled expressions, evaluated when run (they may hold subqueries). */
+export class ValuesOp implements Operator {
+  constructor(readonly rows: readonly (readonly Compiled[])[]) {}
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
-    const rows = await this.rows();
-    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-      const t = env.guard.tick(BATCH_ROWS);
-      if (t) await t;
-      yield rows.slice(i, i + BATCH_ROWS);
+    const out: Row[] = [];
+    for (const r of this.rows) {
+      const row: Row = [];
+      for (const c of r) row.push(await evaluate(c, [], env));
+      out.push(row);
     }
+    yield out;
   }
   describe(out: string[], depth: number): void {
-    if (this.label) out.push(`${'  '.repeat(depth)}${this.label}`);
+    out.push(`${'  '.repeat(depth)}SCAN ${this.rows.length} CONSTANT ROW${this.rows.length === 1 ? '' : 'S'}`);
   }
 }
 

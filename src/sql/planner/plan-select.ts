@@ -11,10 +11,10 @@ import {
   FilterOp,
   LimitOp,
   ProjectOp,
-  RowsOp,
   SingleRowOp,
   SortOp,
   TrimOp,
+  ValuesOp,
   type Operator,
   type SortKey,
 } from '../execution/operators.js';
@@ -22,7 +22,6 @@ import type { Expr, FunctionExpr, OrderingTerm, ResultColumn, SelectBody, Select
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { Compiled, SubPlan } from '../execution/compiled.js';
-import { evaluate } from '../execution/evaluate.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import { astKey, exprToSql } from './expr-name.js';
 import { exprChildren } from '../parser/ast-walk.js';
@@ -203,7 +202,7 @@ function planValues(v: ValuesClause, scope: Scope, pc: PlannerContext, tr: Track
     if (r.length !== width) throw new DoSQLError('SQL_ERROR', 'sql: all VALUES must have the same number of terms');
     return r.map((e) => compileExpr(e, cx));
   });
-  const op = new RowsOpEval(rows);
+  const op = new ValuesOp(rows);
   return {
     op,
     columnNames: Array.from({ length: width }, (_, i) => `column${i + 1}`),
@@ -211,22 +210,6 @@ function planValues(v: ValuesClause, scope: Scope, pc: PlannerContext, tr: Track
     collations: new Array(width).fill(undefined),
     minOuterLevel: tr.min,
   };
-}
-
-class RowsOpEval implements Operator {
-  constructor(readonly rows: readonly (readonly Compiled[])[]) {}
-  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
-    const out: Row[] = [];
-    for (const r of this.rows) {
-      const row: Row = [];
-      for (const c of r) row.push(await evaluate(c, [], env));
-      out.push(row);
-    }
-    yield out;
-  }
-  describe(out: string[], depth: number): void {
-    out.push(`${'  '.repeat(depth)}SCAN ${this.rows.length} CONSTANT ROW${this.rows.length === 1 ? '' : 'S'}`);
-  }
 }
 
 /** Aggregate calls in `e`, not looking inside subqueries. */
@@ -394,8 +377,6 @@ function whereOnly(input: Operator, where: readonly Expr[], cx: CompileContext):
   if (where.length === 0) return input;
   return new FilterOp(input, where.map((w) => compileExpr(w, cx)));
 }
-
-export { RowsOp };
 
 /**
  * The shape the columnar path runs (columnar-aggregate-op.ts): one table, WHERE a conjunction
