@@ -33,6 +33,29 @@ const RANK: Record<string, number> = {
 /** Same-rank folders that must not import each other. */
 const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest']];
 
+/**
+ * Inside src/sql, the pipeline parser → planner → execution (STYLE.md, after DuckDB): each
+ * stage imports only stages ranked below it; the planner builds execution's operators, and
+ * execution never plans. types 0 (SQL values); parser and functions 1 (independent of each
+ * other); catalog and txn 2 (the catalog is read and written through a transaction, which
+ * carries the catalog); rows 3 (row and key codecs of catalog schemas); execution 4;
+ * planner 5; api 6 (the session and the DB() API).
+ */
+const SQL_RANK: Record<string, number> = {
+  types: 0,
+  parser: 1,
+  functions: 1,
+  catalog: 2,
+  txn: 2,
+  rows: 3,
+  execution: 4,
+  planner: 5,
+  api: 6,
+};
+
+/** Same-rank SQL stages that must not import each other. */
+const SQL_PEERS_ISOLATED = [['parser', 'functions']];
+
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */
 const NODE_ALLOWED = [/^storage\/fs-store\.ts$/, /^node\//, /^cli\//, /^index\.ts$/, /\.test\.ts$/];
 
@@ -71,6 +94,28 @@ describe('layering', () => {
         if (rf === undefined || rt === undefined) bad.push(`${rel}: unknown layer ${from} or ${to}`);
         else if (rt > rf) bad.push(`${rel} imports ${target} (upwards: ${from} -> ${to})`);
         else if (PEERS_ISOLATED.some((g) => g.includes(from) && g.includes(to))) bad.push(`${rel} imports peer ${target}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('inside src/sql every import points down the pipeline (parser -> planner -> execution)', () => {
+    const bad: string[] = [];
+    for (const { rel, specs } of imports) {
+      if (rel.endsWith('.test.ts') || layerOf(rel) !== 'sql') continue;
+      const from = rel.split('/')[1]!;
+      if (SQL_RANK[from] === undefined) bad.push(`${rel}: src/sql/${from} has no rank in SQL_RANK`);
+      for (const s of specs) {
+        if (!s.startsWith('.')) continue;
+        const target = relative(SRC, resolve(dirname(join(SRC, rel)), s)).replace(/\.js$/, '.ts');
+        if (layerOf(target) !== 'sql') continue;
+        const to = target.split('/')[1]!;
+        if (to === from) continue;
+        const rf = SQL_RANK[from];
+        const rt = SQL_RANK[to];
+        if (rf === undefined || rt === undefined) continue;
+        if (rt > rf) bad.push(`${rel} imports ${target} (upwards: sql/${from} -> sql/${to})`);
+        else if (SQL_PEERS_ISOLATED.some((g) => g.includes(from) && g.includes(to))) bad.push(`${rel} imports peer ${target}`);
       }
     }
     expect(bad).toEqual([]);

@@ -18,7 +18,7 @@ import type { ParsedStatement } from '../parser/ast.js';
 import { parse, parseOne } from '../parser/index.js';
 import { Transaction } from '../txn/transaction.js';
 import type { SqlValue } from '../types/value.js';
-import { compileStatement, type Executable, type ExecResult } from './executor.js';
+import { compileStatement, type Executable, type ExecResult } from '../planner/plan-statement.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
 import { bindTemporal, bindTemporalSync, openView, resolvePoint, type PointHost, type ReadPoint } from './temporal.js';
 import type { TemporalBinding } from '../planner/planner-context.js';

@@ -13,7 +13,8 @@ import type { Layer } from '../txn/layers.js';
 import { Transaction } from '../txn/transaction.js';
 import type { SqlValue } from '../types/value.js';
 import { commits, lsnAtTimestamp } from './commit-log.js';
-import { formatTimestamp, parseTimestamp, type TimePoint } from './time-points.js';
+import { formatTimestamp, parseTimestamp } from '../types/timestamp.js';
+import type { TimePoint } from './time-points.js';
 
 /** What resolution needs from the database. */
 export interface PointHost {

@@ -4,12 +4,13 @@
 // last row of the group, or the row holding the min()/max() when that is the only
 // aggregate, as SQLite documents.
 import { DoSQLError } from '../../errors.js';
-import type { Compiled } from '../planner/compile-expr.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
+import type { Compiled } from './compiled.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
-import * as ops from './ops.js';
-import { evaluate, rowKey, type Operator } from './operators.js';
+import { evaluate } from './evaluate.js';
+import * as ops from './value-ops.js';
+import { rowKey, type Operator } from './operators.js';
 import { keyBytes, rowBytes, valueBytes } from './statement-guard.js';
 
 export interface AggSpec {

@@ -3,7 +3,7 @@
 // accumulation of counts, sums (SQLite's SumCtx semantics), minima and maxima per group.
 import type { ColumnChunk, RowGroupStats } from '../../columnar/index.js';
 import type { SqlValue } from '../types/value.js';
-import * as ops from './ops.js';
+import * as ops from './value-ops.js';
 
 export interface ColumnarPredicate {
   readonly column: string;

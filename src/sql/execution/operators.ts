@@ -1,12 +1,12 @@
 // Row operators: each turns batches of rows into batches of rows. They are pulled by the
 // statement (streaming); Sort, Aggregate and set operations buffer by nature.
 import { DoSQLError } from '../../errors.js';
-import type { Compiled, SubqueryRef } from '../planner/compile-expr.js';
-import { InSet } from '../planner/compile-expr.js';
-import * as ops from './ops.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
+import type { Compiled } from './compiled.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import { evaluate, filterRows } from './evaluate.js';
+import * as ops from './value-ops.js';
 import { keyBytes, rowBytes } from './statement-guard.js';
 
 export interface Operator {
@@ -19,84 +19,6 @@ export interface Operator {
   runOnce?(env: ExecEnv): Row[] | Promise<Row[]>;
   /** EXPLAIN QUERY PLAN lines, indented by depth. */
   describe(out: string[], depth: number): void;
-}
-
-/** Computes the results of `subs` for `row` into env.sub (cached when uncorrelated). */
-export async function prepareSubqueries(subs: readonly SubqueryRef[], row: Row, env: ExecEnv): Promise<void> {
-  for (const s of subs) {
-    if (!s.correlated) {
-      const hit = env.subCache.get(s.slot);
-      if (hit !== undefined) {
-        env.sub[s.slot] = hit;
-        continue;
-      }
-    }
-    const saved = env.outer[s.level];
-    env.outer[s.level] = row;
-    let res: unknown;
-    try {
-      if (s.kind === 'scalar') {
-        const rows = await s.plan.run(env, 1);
-        res = rows.length ? rows[0]![0]! : null;
-      } else if (s.kind === 'exists') {
-        res = (await s.plan.run(env, 1)).length > 0;
-      } else {
-        const rows = await s.plan.run(env);
-        // The set is held until the next outer row (correlated) or the statement's end.
-        let bytes = 0;
-        for (const r of rows) bytes += rowBytes(r);
-        env.guard.charge(bytes, 'an IN (SELECT ...) list');
-        env.guard.release(env.subBytes.get(s.slot) ?? 0);
-        env.subBytes.set(s.slot, bytes);
-        res = new InSet(rows);
-      }
-    } finally {
-      if (saved !== undefined) env.outer[s.level] = saved;
-    }
-    env.sub[s.slot] = res;
-    if (!s.correlated) env.subCache.set(s.slot, res);
-  }
-}
-
-/** Evaluates `c` on `row`, preparing its subqueries first when it has any. */
-export function evaluate(c: Compiled, row: Row, env: ExecEnv): SqlValue | Promise<SqlValue> {
-  if (c.subqueries.length === 0) return c.ev(row, env);
-  return prepareSubqueries(c.subqueries, row, env).then(() => c.ev(row, env));
-}
-
-/** Keeps the rows for which every predicate is true (NULL counts as false). */
-export async function filterRows(rows: Row[], preds: readonly Compiled[], env: ExecEnv): Promise<Row[]> {
-  if (preds.length === 0) return rows;
-  const out: Row[] = [];
-  const needsAsync = preds.some((p) => p.subqueries.length > 0);
-  for (const r of rows) {
-    let ok = true;
-    for (const p of preds) {
-      const v = needsAsync ? await evaluate(p, r, env) : p.ev(r, env);
-      if (ops.toBool(v) !== true) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) out.push(r);
-  }
-  return out;
-}
-
-export function predicatesPass(preds: readonly Compiled[], row: Row, env: ExecEnv): boolean | Promise<boolean> {
-  for (let i = 0; i < preds.length; i++) {
-    const p = preds[i]!;
-    if (p.subqueries.length) return predicatesPassAsync(preds, i, row, env);
-    if (ops.toBool(p.ev(row, env)) !== true) return false;
-  }
-  return true;
-}
-
-async function predicatesPassAsync(preds: readonly Compiled[], from: number, row: Row, env: ExecEnv): Promise<boolean> {
-  for (let i = from; i < preds.length; i++) {
-    if (ops.toBool(await evaluate(preds[i]!, row, env)) !== true) return false;
-  }
-  return true;
 }
 
 export class FilterOp implements Operator {
@@ -174,22 +96,20 @@ export class SingleRowOp implements Operator {
   describe(): void {}
 }
 
-/** Rows materialised by the caller (VALUES, CTE working tables). */
-export class RowsOp implements Operator {
-  constructor(
-    readonly rows: () => Row[] | Promise<Row[]>,
-    readonly label: string,
-  ) {}
+/** A VALUES clause: rows of compiled expressions, evaluated when run (they may hold subqueries). */
+export class ValuesOp implements Operator {
+  constructor(readonly rows: readonly (readonly Compiled[])[]) {}
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
-    const rows = await this.rows();
-    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-      const t = env.guard.tick(BATCH_ROWS);
-      if (t) await t;
-      yield rows.slice(i, i + BATCH_ROWS);
+    const out: Row[] = [];
+    for (const r of this.rows) {
+      const row: Row = [];
+      for (const c of r) row.push(await evaluate(c, [], env));
+      out.push(row);
     }
+    yield out;
   }
   describe(out: string[], depth: number): void {
-    if (this.label) out.push(`${'  '.repeat(depth)}${this.label}`);
+    out.push(`${'  '.repeat(depth)}SCAN ${this.rows.length} CONSTANT ROW${this.rows.length === 1 ? '' : 'S'}`);
   }
 }
 

@@ -11,12 +11,12 @@ import type { ConflictAction } from '../parser/ast.js';
 import { encodeRow } from '../rows/row-codec.js';
 import { checkLength } from '../types/length-limit.js';
 import { indexColumnPositions, indexKey, indexValues, rowKey, rowidFromKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
-import type { Compiled } from '../planner/compile-expr.js';
 import type { SqlValue } from '../types/value.js';
 import { INT64_MAX } from '../types/value.js';
+import type { Compiled } from './compiled.js';
 import type { ExecEnv, Row } from './env.js';
-import * as ops from './ops.js';
-import { evaluate } from './operators.js';
+import { evaluate } from './evaluate.js';
+import * as ops from './value-ops.js';
 import type { TableReader } from './table-reader.js';
 import { bytesEqual } from '../../util/bytes.js';
 

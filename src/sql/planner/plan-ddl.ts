@@ -8,7 +8,7 @@ import { encodeTablePrefix } from '../../mvcc/internal-key.js';
 import { Catalog } from '../catalog/catalog.js';
 import type { ColumnSchema, IndexSchema, SchemaObject, TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
-import * as ops from '../execution/ops.js';
+import * as ops from '../execution/value-ops.js';
 import { TableReader } from '../execution/table-reader.js';
 import { TableWriter } from '../execution/table-writer.js';
 import type { AlterTableStmt, ColumnDef, CreateIndexStmt, CreateTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, IndexedColumn } from '../parser/ast.js';

@@ -7,32 +7,26 @@ import { TableReader } from '../execution/table-reader.js';
 import type { Expr, FromItem, SelectBody, SelectStmt, TableRef, TemporalClause } from '../parser/ast.js';
 import { RecursiveCteOp } from '../execution/recursive-cte-op.js';
 import { collect } from '../execution/collect.js';
+import type { JoinLeaf } from '../execution/join-leaf.js';
+import type { SubPlan } from '../execution/compiled.js';
 import { LimitOp, type Operator } from '../execution/operators.js';
 import { compileExpr } from './compile-expr.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
-import type { SubPlan } from './compile-expr.js';
 import type { CteDef, PlannerContext, TemporalBinding } from './planner-context.js';
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import { historyScan } from '../txn/layers.js';
-import { formatTimestamp } from '../api/time-points.js';
+import { formatTimestamp } from '../types/timestamp.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
 
 /** Plans a SELECT into a SubPlan with output column names (set by plan-select.ts to break the import cycle). */
 export type PlanSelectFn = (stmt: SelectStmt, scope: Scope, pc: PlannerContext) => SubPlan & { readonly columnNames: readonly string[] };
 
-export interface Leaf {
+/** A FROM source: what the join operators read (JoinLeaf) plus its scope entry. */
+export interface Leaf extends JoinLeaf {
   readonly src: ScopeSource;
-  /** Base table rows. */
-  readonly reader?: TableReader;
-  readonly table?: TableSchema;
-  /** Derived table, view or CTE: rows of this plan, placed at src.offset. */
-  readonly plan?: SubPlan;
-  /** Recursive CTE working table. */
-  readonly working?: { rows: Row[] };
-  readonly label: string;
   readonly temporal?: TemporalClause;
 }
 

@@ -3,13 +3,16 @@
 // hash joins, else FROM order), and picks an access path per level: rowid / primary-key /
 // index lookups, rowid ranges, hash join on an equality, or a scan.
 import type { IndexSchema } from '../catalog/schema.js';
-import { JoinOp, TreeJoinOp, type Access, type KeyProbe, type Level } from '../execution/join-ops.js';
+import type { Compiled } from '../execution/compiled.js';
+import { JoinOp, type Access, type KeyProbe, type Level } from '../execution/join-op.js';
+import { TreeJoinOp, type JoinTree } from '../execution/tree-join-op.js';
 import type { Operator } from '../execution/operators.js';
 import type { Expr } from '../parser/ast.js';
 import { indexColumnPositions } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
-import { comparisonCollation, comparisonConversions, compileExpr, type CompileContext, type Compiled } from './compile-expr.js';
+import { comparisonCollation, comparisonConversions } from './compile-comparison.js';
+import { compileExpr, type CompileContext } from './compile-expr.js';
 import type { FromNode, FromPlan, Leaf } from './plan-from.js';
 
 export interface Conjunct {
@@ -236,6 +239,13 @@ function flatten(node: FromNode): Flat | undefined {
   return f;
 }
 
+/** The join tree with every ON compiled, node before children (the order correlation is tracked in). */
+function compileTree(node: FromNode, cx: CompileContext): JoinTree {
+  if (node.kind === 'leaf') return node;
+  const on = node.on.map((e) => compileExpr(e, cx));
+  return { kind: 'join', joinType: node.joinType, left: compileTree(node.left, cx), right: compileTree(node.right, cx), on };
+}
+
 export interface JoinPlan {
   readonly op: Operator;
   readonly width: number;
@@ -247,7 +257,10 @@ export function planJoin(from: FromPlan, where: readonly Expr[], width: number, 
     if (l.reader) l.reader.width = width;
   }
   const flat = flatten(from.root);
-  if (!flat) return { op: new TreeJoinOp(from.root, where.map((w) => compileExpr(w, cx)), width, cx), width };
+  if (!flat) {
+    const compiledWhere = where.map((w) => compileExpr(w, cx));
+    return { op: new TreeJoinOp(compileTree(from.root, cx), compiledWhere, width), width };
+  }
   const n = flat.leaves.length;
   const pool: Expr[] = [...where, ...flat.inner];
   const comp = memoCompile(cx);

@@ -11,18 +11,18 @@ import {
   FilterOp,
   LimitOp,
   ProjectOp,
-  RowsOp,
   SingleRowOp,
   SortOp,
   TrimOp,
-  evaluate,
+  ValuesOp,
   type Operator,
   type SortKey,
 } from '../execution/operators.js';
 import type { Expr, FunctionExpr, OrderingTerm, ResultColumn, SelectBody, SelectCore, SelectStmt, ValuesClause, WithClause } from '../parser/ast.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
-import { compileExpr, type CompileContext, type Compiled, type SubPlan } from './compile-expr.js';
+import type { Compiled, SubPlan } from '../execution/compiled.js';
+import { compileExpr, type CompileContext } from './compile-expr.js';
 import { astKey, exprToSql } from './expr-name.js';
 import { exprChildren } from '../parser/ast-walk.js';
 import { ColumnarAggregateOp, type ColumnarAgg, type ColumnarPredicate, type ColumnarQuery } from '../execution/columnar-aggregate-op.js';
@@ -30,7 +30,7 @@ import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import type { CteDef, PlannerContext } from './planner-context.js';
 import type { Scope } from './scope.js';
-import * as ops from '../execution/ops.js';
+import * as ops from '../execution/value-ops.js';
 
 export interface SelectPlan extends SubPlan {
   readonly columnNames: readonly string[];
@@ -202,7 +202,7 @@ function planValues(v: ValuesClause, scope: Scope, pc: PlannerContext, tr: Track
     if (r.length !== width) throw new DoSQLError('SQL_ERROR', 'sql: all VALUES must have the same number of terms');
     return r.map((e) => compileExpr(e, cx));
   });
-  const op = new RowsOpEval(rows);
+  const op = new ValuesOp(rows);
   return {
     op,
     columnNames: Array.from({ length: width }, (_, i) => `column${i + 1}`),
@@ -210,22 +210,6 @@ function planValues(v: ValuesClause, scope: Scope, pc: PlannerContext, tr: Track
     collations: new Array(width).fill(undefined),
     minOuterLevel: tr.min,
   };
-}
-
-class RowsOpEval implements Operator {
-  constructor(readonly rows: readonly (readonly Compiled[])[]) {}
-  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
-    const out: Row[] = [];
-    for (const r of this.rows) {
-      const row: Row = [];
-      for (const c of r) row.push(await evaluate(c, [], env));
-      out.push(row);
-    }
-    yield out;
-  }
-  describe(out: string[], depth: number): void {
-    out.push(`${'  '.repeat(depth)}SCAN ${this.rows.length} CONSTANT ROW${this.rows.length === 1 ? '' : 'S'}`);
-  }
 }
 
 /** Aggregate calls in `e`, not looking inside subqueries. */
@@ -393,8 +377,6 @@ function whereOnly(input: Operator, where: readonly Expr[], cx: CompileContext):
   if (where.length === 0) return input;
   return new FilterOp(input, where.map((w) => compileExpr(w, cx)));
 }
-
-export { RowsOp };
 
 /**
  * The shape the columnar path runs (columnar-aggregate-op.ts): one table, WHERE a conjunction

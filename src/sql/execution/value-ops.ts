@@ -1,5 +1,7 @@
-// The value operations the planner and operators use, gathered in one place so the
-// executor depends on a small surface of src/sql/types and src/sql/functions.
+// Operations on single SQL values (compare, cast, affinity, arithmetic, LIKE/GLOB, hash keys)
+// and the function registry lookups, gathered in one place so the compiled expressions and
+// the operators depend on a small surface of src/sql/types and src/sql/functions. Imported
+// as `ops` by convention.
 import { getAggregateFunction, type Accumulator, type AggregateFunction } from '../functions/aggregate.js';
 import { getScalarFunction, type ScalarFunction } from '../functions/scalar.js';
 import { DATETIME_FUNCTIONS } from '../functions/datetime.js';

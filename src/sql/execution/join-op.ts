@@ -1,20 +1,21 @@
-// The join operators the planner builds (plan-join.ts chooses join order and access paths):
-// JoinOp, a nested loop over levels with per-level access (key lookups, a scan or hash build
-// kept for the whole join), and TreeJoinOp for RIGHT/FULL joins and parenthesised right sides.
+// JoinOp, the join the planner builds for left-deep INNER/CROSS/LEFT joins (plan-join.ts
+// chooses join order and access paths): a nested loop over levels with per-level access (key
+// lookups, a scan or hash build kept for the whole join). RIGHT/FULL joins and parenthesised
+// right sides go to TreeJoinOp (tree-join-op.ts).
 import { DoSQLError } from '../../errors.js';
 import { encodeRange } from '../../lsm/engine-types.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import type { IndexSchema } from '../catalog/schema.js';
-import type { Compiled } from '../planner/compile-expr.js';
-import { compileExpr, type CompileContext } from '../planner/compile-expr.js';
-import type { FromNode, Leaf } from '../planner/plan-from.js';
 import { collationKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
+import type { Compiled } from './compiled.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
-import * as ops from './ops.js';
-import { evaluate, predicatesPass, type Operator } from './operators.js';
+import { predicatesPass } from './evaluate.js';
+import { leafRows, widen, type JoinLeaf } from './join-leaf.js';
+import * as ops from './value-ops.js';
+import type { Operator } from './operators.js';
 import { rowBytes } from './statement-guard.js';
 
 export interface KeyProbe {
@@ -33,7 +34,7 @@ export type Access =
   | { readonly kind: 'hash'; readonly inner: readonly Compiled[]; readonly outer: readonly Compiled[]; readonly conv: readonly { inner: Affinity | null; outer: Affinity | null; coll: Collation }[] };
 
 export interface Level {
-  readonly leaf: Leaf;
+  readonly leaf: JoinLeaf;
   readonly access: Access;
   /** Checked after the level's columns are bound (for LEFT levels: after null-extension too). */
   readonly preds: Compiled[];
@@ -56,29 +57,6 @@ function probeValue(p: KeyProbe, row: Row, env: ExecEnv): KeyValue | undefined {
   if (v === null) return undefined;
   if (p.aff) v = ops.applyAffinity(v, p.aff);
   return collationKey(v, p.coll);
-}
-
-/** Every row of a leaf, `width` wide with the leaf's values at its offset. */
-async function leafRows(leaf: Leaf, env: ExecEnv, width: number): Promise<Row[]> {
-  const rows: Row[] = [];
-  if (leaf.reader) {
-    for await (const b of leaf.reader.scan(env)) for (const r of b) rows.push(r);
-    return rows;
-  }
-  const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
-  return widen(narrow, leaf.src.offset, width);
-}
-
-/** Rows of one source placed at `off` inside rows `width` wide. */
-function widen(narrow: readonly Row[], off: number, width: number): Row[] {
-  const rows: Row[] = new Array(narrow.length);
-  for (let k = 0; k < narrow.length; k++) {
-    const r = narrow[k]!;
-    const w: Row = new Array(width).fill(null);
-    for (let i = 0; i < r.length; i++) w[off + i] = r[i]!;
-    rows[k] = w;
-  }
-  return rows;
 }
 
 /** Key values of all probes; undefined when one is NULL (nothing can match). */
@@ -378,104 +356,4 @@ function hashKeyOf(exprs: readonly Compiled[], conv: readonly { inner: Affinity 
     key += typeof k === 'string' ? `s${k.length}:${k}` : `${typeof k}:${String(k)};`;
   }
   return key;
-}
-
-/** General joins (RIGHT, FULL, parenthesised right sides): materialises both sides. */
-export class TreeJoinOp implements Operator {
-  /** ON conditions of every join node, compiled while planning (correlation is tracked then). */
-  private readonly on = new Map<FromNode, Compiled[]>();
-
-  constructor(
-    readonly root: FromNode,
-    readonly where: readonly Compiled[],
-    readonly width: number,
-    cx: CompileContext,
-  ) {
-    const visit = (n: FromNode): void => {
-      if (n.kind === 'leaf') return;
-      this.on.set(n, n.on.map((e) => compileExpr(e, cx)));
-      visit(n.left);
-      visit(n.right);
-    };
-    visit(root);
-  }
-
-  async *run(env: ExecEnv): AsyncGenerator<Row[]> {
-    const held = { bytes: 0 };
-    try {
-      const rows = await this.evalNode(this.root, env, held);
-      const out: Row[] = [];
-      for (const r of rows) {
-        let ok = predicatesPass(this.where, r, env);
-        if (ok instanceof Promise) ok = await ok;
-        if (ok) out.push(r);
-      }
-      for (let i = 0; i < out.length; i += BATCH_ROWS) yield out.slice(i, i + BATCH_ROWS);
-    } finally {
-      env.guard.release(held.bytes);
-    }
-  }
-
-  /** Every row of `node`, charged to the statement's memory budget (`held` keeps the total to release). */
-  private async evalNode(node: FromNode, env: ExecEnv, held: { bytes: number }): Promise<Row[]> {
-    const guard = env.guard;
-    const keep = (r: Row): void => {
-      const b = rowBytes(r);
-      guard.charge(b, 'a join');
-      held.bytes += b;
-    };
-    if (node.kind === 'leaf') {
-      const rows = await leafRows(node.leaf, env, this.width);
-      for (const r of rows) keep(r);
-      return rows;
-    }
-    const L = await this.evalNode(node.left, env, held);
-    const R = await this.evalNode(node.right, env, held);
-    const on = this.on.get(node)!;
-    const rightRange = ranges(node.right);
-    const leftRange = ranges(node.left);
-    const out: Row[] = [];
-    const rightMatched = new Uint8Array(R.length);
-    for (const l of L) {
-      let matched = false;
-      for (let k = 0; k < R.length; k++) {
-        const r = R[k]!;
-        const m = l.slice();
-        for (const [a, b] of rightRange) for (let j = a; j < b; j++) m[j] = r[j]!;
-        const t = guard.tick();
-        if (t) await t;
-        let ok = true;
-        for (const c of on) if (ops.toBool(await evaluate(c, m, env)) !== true) ok = false;
-        if (!ok) continue;
-        matched = true;
-        rightMatched[k] = 1;
-        keep(m);
-        out.push(m);
-      }
-      if (!matched && (node.joinType === 'LEFT' || node.joinType === 'FULL')) {
-        const m = l.slice();
-        keep(m);
-        out.push(m);
-      }
-    }
-    if (node.joinType === 'RIGHT' || node.joinType === 'FULL') {
-      for (let k = 0; k < R.length; k++) {
-        if (rightMatched[k]) continue;
-        const m = R[k]!.slice();
-        for (const [a, b] of leftRange) for (let j = a; j < b; j++) m[j] = null;
-        keep(m);
-        out.push(m);
-      }
-    }
-    return out;
-  }
-
-  describe(out: string[], depth: number): void {
-    out.push(`${'  '.repeat(depth)}NESTED LOOP JOIN (materialised)`);
-  }
-}
-
-function ranges(node: FromNode): [number, number][] {
-  if (node.kind === 'leaf') return [[node.leaf.src.offset, node.leaf.src.offset + node.leaf.src.columns.length]];
-  return [...ranges(node.left), ...ranges(node.right)];
 }

@@ -1,16 +1,18 @@
 // Turns one parsed statement into something executable against a transaction: the one
 // SQL path every caller (API, CLI, Worker, benchmarks, conformance runner) goes through.
+// The planner's entry point: dispatches on the statement kind to plan-select, plan-dml and
+// plan-ddl; the session (api/database.ts) runs what it returns.
 import { DoSQLError } from '../../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { ExecEnv, Row } from '../execution/env.js';
-import type { Statement, TableRef } from '../parser/ast.js';
-import { alterTable, createIndex, createTable, createTrigger, createView, drop } from '../planner/plan-ddl.js';
-import { planDelete, planInsert, planUpdate } from '../planner/plan-dml.js';
-import { planSelect } from '../planner/plan-select.js';
-import { PlannerContext, type TemporalBinding } from '../planner/planner-context.js';
-import { Scope } from '../planner/scope.js';
 import { accountResult, collectResult } from '../execution/collect.js';
+import type { ExecEnv, Row } from '../execution/env.js';
 import { DEFAULT_LIMITS, stackOverflowAsLimit, type Limits } from '../execution/limits.js';
+import type { Statement, TableRef } from '../parser/ast.js';
+import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './plan-ddl.js';
+import { planDelete, planInsert, planUpdate } from './plan-dml.js';
+import { planSelect } from './plan-select.js';
+import { PlannerContext, type TemporalBinding } from './planner-context.js';
+import { Scope } from './scope.js';
 
 export interface ExecResult {
   readonly rows: Row[];

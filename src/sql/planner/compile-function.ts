@@ -1,0 +1,65 @@
+// Function calls (lang_corefunc.html, lang_datefunc.html): aggregate calls read their
+// result from the post-aggregation row; the few functions that short-circuit or read the
+// session (coalesce, ifnull, iif, changes, ...) are compiled here; the rest call the
+// function registry (src/sql/functions) with the arguments evaluated.
+import { DoSQLError } from '../../errors.js';
+import type { Compiled, Ev } from '../execution/compiled.js';
+import * as ops from '../execution/value-ops.js';
+import type { FunctionExpr } from '../parser/ast.js';
+import type { SqlValue } from '../types/value.js';
+import { literal, merge } from './compile-common.js';
+import { compileExpr, type CompileContext } from './compile-expr.js';
+
+export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
+  if (e.over !== undefined) throw new DoSQLError('NOT_SUPPORTED', `sql: window functions (${e.name}() OVER ...) are not supported yet`);
+  const slot = cx.aggregates?.get(e);
+  if (slot !== undefined) {
+    return { ...literal(null), ev: (row) => row[slot]!, constant: false, sources: new Set([-1]) };
+  }
+  if (ops.isAggregate(e.name, e.args.length, e.star)) {
+    throw new DoSQLError('SQL_ERROR', `sql: misuse of aggregate function ${e.name}()`);
+  }
+  if (e.distinct || e.filter || e.star) throw new DoSQLError('SQL_ERROR', `sql: ${e.name}() is not an aggregate function`);
+  const args = e.args.map((a) => compileExpr(a, cx));
+  const fs = args.map((a) => a.ev);
+  switch (e.name) {
+    case 'changes':
+      return merge(args, (_r, env) => BigInt(env.session.changes), { constant: false });
+    case 'total_changes':
+      return merge(args, (_r, env) => BigInt(env.session.totalChanges), { constant: false });
+    case 'last_insert_rowid':
+      return merge(args, (_r, env) => env.session.lastInsertRowId, { constant: false });
+    case 'coalesce':
+    case 'ifnull': {
+      if (e.name === 'ifnull' ? fs.length !== 2 : fs.length < 2) throw new DoSQLError('SQL_ERROR', `sql: wrong number of arguments to function ${e.name}()`);
+      return merge(args, (r, env) => {
+        for (let i = 0; i < fs.length; i++) {
+          const v = fs[i]!(r, env);
+          if (v !== null) return v;
+        }
+        return null;
+      });
+    }
+    case 'iif':
+    case 'if': {
+      if (fs.length !== 3) throw new DoSQLError('SQL_ERROR', `sql: wrong number of arguments to function ${e.name}()`);
+      const [c, a, b] = fs as [Ev, Ev, Ev];
+      return merge(args, (r, env) => (ops.toBool(c(r, env)) === true ? a(r, env) : b(r, env)));
+    }
+  }
+  const fn = ops.scalarFunction(e.name);
+  if (!fn) throw new DoSQLError('SQL_ERROR', `sql: no such function: ${e.name}`);
+  if (fs.length < fn.minArgs || (fn.maxArgs >= 0 && fs.length > fn.maxArgs)) {
+    throw new DoSQLError('SQL_ERROR', `sql: wrong number of arguments to function ${e.name}()`);
+  }
+  const n = fs.length;
+  // Functions that compare (min, max, nullif) use the first explicit, else column, collation.
+  const collation = args.find((a) => a.explicitCollation)?.collation ?? args.find((a) => a.collation)?.collation;
+  const callColl = collation ?? 'BINARY';
+  const ev: Ev = (r, env) => {
+    const vals: SqlValue[] = new Array(n);
+    for (let i = 0; i < n; i++) vals[i] = fs[i]!(r, env);
+    return fn.call(vals, env, callColl);
+  };
+  return merge(args, ev, { constant: fn.deterministic && args.every((a) => a.constant), collation, explicitCollation: args.some((a) => a.explicitCollation) });
+}
