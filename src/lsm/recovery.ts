@@ -9,8 +9,9 @@ import { asIoError, corruption } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ManifestState, WalSeal } from '../manifest/manifest-format.js';
 import { Memtable } from '../memtable/memtable.js';
-import { KIND_PUT, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
-import { WAL_HEADER_SIZE, decodeSegmentHeader, parseWalSegmentKey, scanSegment, type CommitRecord, type LogEnd } from './wal-format.js';
+import { TRAILER_SIZE } from '../mvcc/internal-key.js';
+import { applyCommit } from './apply-commit.js';
+import { WAL_HEADER_SIZE, decodeSegmentHeader, parseWalSegmentKey, scanSegment, type LogEnd } from './wal-format.js';
 
 export interface RecoveredWal {
   memtable: Memtable;
@@ -98,13 +99,3 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
   }
   return { memtable: mt, minLsn, maxLsn, lastLsn, lastTimestamp, seals, obsolete, commits, ends };
 }
-
-/** Inserts one commit's operations into a memtable (shared by recovery and the write path). */
-export function applyCommit(mt: Memtable, c: CommitRecord, trailer: Uint8Array): void {
-  for (const op of c.ops) {
-    writeTrailer(trailer, 0, c.lsn, op.kind);
-    mt.add(op.userKey, op.kind === KIND_PUT ? op.value! : EMPTY, trailer);
-  }
-}
-
-const EMPTY = new Uint8Array(0);
