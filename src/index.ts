@@ -6,7 +6,7 @@ export { FsObjectStore, type FsObjectStoreOptions } from './storage/fs-store.js'
 export { FaultInjectingStore, InjectedFault, type FaultRule, type FaultKind, type FaultOp } from './storage/fault-store.js';
 export type { KeyValue, KeyTuple } from './mvcc/key-codec.js';
 export { LsmEngine } from './lsm/engine.js';
-export { ReadView } from './lsm/read-view.js';
+export { ReadView } from './mvcc/read-view.js';
 export {
   KvEntry,
   type EngineOptions,

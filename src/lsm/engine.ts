@@ -15,7 +15,7 @@
 import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { VersionSet, type Version } from '../manifest/version-set.js';
-import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
+import type { BranchRef, FileMeta, ManifestState, SnapshotRef } from '../manifest/manifest-format.js';
 import type { ColdCodec } from '../compaction/cold-codec.js';
 import { ColdFileReader } from '../compaction/cold-file-reader.js';
 import { runColdCompaction } from '../compaction/cold-compaction-job.js';
@@ -35,10 +35,14 @@ import { DEFAULTS, EngineStatus, resolveOptions, type EngineContext, type Resolv
 import { recoverWal } from './recovery.js';
 import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
-import { ReadView } from './read-view.js';
+import { ReadView } from '../mvcc/read-view.js';
 import { deleteOrphans, listDataFiles } from './orphans.js';
 import { WriterFence } from './writer-fence.js';
-import type { WriteBatch } from './write-batch.js';
+import { WriteBatch } from './write-batch.js';
+import { Committer, type CommitOptions } from '../mvcc/commit.js';
+import { ancestorLayers, type Layer } from '../mvcc/layers.js';
+import { Transaction, type TransactionOptions } from '../mvcc/transaction.js';
+import { addBranch, addSnapshot, branchName, removeBranch, removeSnapshot, setMerged } from './branch-ops.js';
 import { WritePath, type CommitListener, type MemState } from './write-path.js';
 import { Flusher } from './flush.js';
 import { LsnPins } from './lsn-pins.js';
@@ -68,6 +72,7 @@ export class LsmEngine {
   private nextFileNumber: number;
   private readonly counters: GetCounters = { gets: 0, filesSearched: 0, bloomSkips: 0 };
   private readonly reads: ReadContext;
+  private readonly committer: Committer;
 
   private constructor(
     private readonly userOptions: EngineOptions,
@@ -103,6 +108,11 @@ export class LsmEngine {
     this.ctx = { o, compaction, versions, status: this.status, fence, budget, pins: this.pins, executor, jobs, emit: (e) => this.emit(e) };
     this.reads = { sources: () => (this.assertReadable(), this.sources()), budget, blame: (e) => fence.blame(e) };
     this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered);
+    this.committer = new Committer(this, (branch, ops, timestamp) => {
+      const batch = new WriteBatch(branch);
+      for (const op of ops) batch.addRaw(op);
+      return this.writes.write(batch, { timestamp });
+    });
     this.flusher = new Flusher(this.ctx, this.writes, {
       nextFileNumber: () => this.nextFileNumber,
       flushed: () => this.maybeColdCompact(),
@@ -499,26 +509,86 @@ export class LsmEngine {
     return { memtables: this.writes.memtables(), version: this.versions.current, tables: this.tables };
   }
 
-  // ---------------------------------------------------------------- read points and the manifest
+  // ---------------------------------------------------------------- transactions
 
   /**
-   * Applies `edit` to the manifest atomically (a new manifest version): the hook higher layers
-   * use for branches, named snapshots and their own bookkeeping in `extra`. Removing pins,
-   * snapshots or branches lets compaction collect what only they kept.
+   * Starts a transaction (src/mvcc/transaction.ts): reads see `branch` (default main) as of
+   * `asOf` (default the latest commit; BEFORE_RETENTION_HORIZON when gone) plus its own writes,
+   * and that LSN stays retained until it commits or is released. NOT_FOUND for an unknown branch.
    */
-  async editManifest(edit: (draft: ManifestState) => void): Promise<void> {
-    this.assertOpen();
-    await this.versions.update(edit);
-    this.scheduler.kick();
+  begin(options: TransactionOptions = {}): Transaction {
+    this.assertReadable();
+    const branch = options.branch ?? MAIN_BRANCH;
+    if (branchName(this.versions.state, branch) === undefined) throw new DoSQLError('NOT_FOUND', `engine: no branch with id ${branch}`, { details: { branch } });
+    return new Transaction(this, this.readPoint(options.asOf), branch, this.ancestorLayers(branch), options.readOnly ?? false);
   }
 
   /**
-   * A read view pinned at the latest visible LSN: every read through it sees the same
-   * snapshot until `release()` (also `await using`), and compaction keeps what it sees.
+   * Commits `txn` through the engine's one commit path (src/mvcc/commit.ts): under one
+   * engine-wide commit lock, first committer wins — WRITE_CONFLICT (retryable, nothing written)
+   * when a key it wrote or a range it claimed changed after its read LSN — then one WAL record
+   * with its writes and `extraOps`, as `write`. Releases `txn`. A transaction that wrote
+   * nothing returns its read LSN (and timestamp 0).
    */
-  readView(): ReadView {
-    this.assertReadable();
-    return new ReadView(this, this.writes.visible);
+  commit(txn: Transaction, options?: CommitOptions): Promise<CommitInfo> {
+    return this.committer.commit(txn, options);
+  }
+
+  /** @internal The ancestor read layers of `branch`: parent at its base LSN, then up to main. */
+  ancestorLayers(branch: number): Layer[] {
+    return branch === MAIN_BRANCH ? [] : ancestorLayers(this.versions.state.branches, branch);
+  }
+
+  // ---------------------------------------------------------------- branches, snapshots, pins
+
+  /**
+   * Creates branch `name` of `parent` (an id, default main) at `baseLsn` (default the latest
+   * commit; checked as a read point): one manifest entry, no data copied; the base stays
+   * retained while the branch exists. Read and write it with `{ branch: ref.id }`.
+   * INVALID_ARGUMENT for a malformed or taken name, NOT_FOUND for an unknown parent.
+   */
+  async createBranch(name: string, options: { parent?: number; baseLsn?: number } = {}): Promise<BranchRef> {
+    const base = this.readPoint(options.baseLsn);
+    let ref!: BranchRef;
+    await this.edit((d) => (ref = addBranch(d, name, options.parent ?? MAIN_BRANCH, base, this.o.clock.now())));
+    return ref;
+  }
+
+  /** Deletes branch `name` and its snapshots (its rows become garbage). INVALID_ARGUMENT for main or a parent of branches; NOT_FOUND. */
+  deleteBranch(name: string): Promise<void> {
+    return this.edit((d) => removeBranch(d, name));
+  }
+
+  /** Records that branch `id` was merged by the commit at `lsn` (its `mergedAt`). */
+  markBranchMerged(id: number, lsn: number): Promise<void> {
+    return this.edit((d) => setMerged(d, id, lsn));
+  }
+
+  /** Every branch but main, in creation order. */
+  listBranches(): readonly BranchRef[] {
+    return this.versions.state.branches;
+  }
+
+  /**
+   * Names the state of `branch` (default main) at `lsn` (default the latest commit): kept from
+   * garbage collection and readable as of that LSN until deleted. Without a name:
+   * `<branch>@<n>`. INVALID_ARGUMENT for an empty or taken name, NOT_FOUND for an unknown branch.
+   */
+  async createSnapshot(options: { name?: string; branch?: number; lsn?: number } = {}): Promise<SnapshotRef> {
+    const at = this.readPoint(options.lsn);
+    let ref!: SnapshotRef;
+    await this.edit((d) => (ref = addSnapshot(d, options.name, options.branch ?? MAIN_BRANCH, at, this.o.clock.now())));
+    return ref;
+  }
+
+  /** Deletes snapshot `name`; NOT_FOUND if there is none. */
+  deleteSnapshot(name: string): Promise<void> {
+    return this.edit((d) => removeSnapshot(d, name));
+  }
+
+  /** Every named snapshot, in creation order. */
+  listSnapshots(): readonly SnapshotRef[] {
+    return this.versions.state.snapshots;
   }
 
   /**
@@ -535,13 +605,37 @@ export class LsmEngine {
   }
 
   /** Removes one pin of `lsn` (with this reason, if given). */
-  async unpinLsn(lsn: number, reason?: string): Promise<void> {
-    this.assertOpen();
-    await this.versions.update((d) => {
+  unpinLsn(lsn: number, reason?: string): Promise<void> {
+    return this.edit((d) => {
       const i = d.pins.findIndex((p) => p.lsn === lsn && (reason === undefined || p.reason === reason));
       if (i >= 0) d.pins.splice(i, 1);
     });
+  }
+
+  /**
+   * @internal Applies `edit` to the manifest atomically (a new manifest version). Left for the
+   * cold tier's `externalRefs` bookkeeping; branches, snapshots and pins have their own operations.
+   */
+  editManifest(edit: (draft: ManifestState) => void): Promise<void> {
+    return this.edit(edit);
+  }
+
+  /** One manifest edit; compaction may now collect what a removed reference kept. */
+  private async edit(edit: (draft: ManifestState) => void): Promise<void> {
+    this.assertOpen();
+    await this.versions.update(edit);
     this.scheduler.kick();
+  }
+
+  // ---------------------------------------------------------------- read points
+
+  /**
+   * A read view pinned at the latest visible LSN: every read through it sees the same
+   * snapshot until `release()` (also `await using`), and compaction keeps what it sees.
+   */
+  readView(): ReadView {
+    this.assertReadable();
+    return new ReadView(this, this.writes.visible);
   }
 
   /** @internal Pins `lsn` in memory (read views, transactions) until `releaseView`. */

@@ -15,7 +15,10 @@ import { MergingIterator } from '../sstable/merging-iterator.js';
 import { runIterator } from '../compaction/run-iterator.js';
 import type { SSTableEntry } from '../sstable/sstable-reader.js';
 import type { TableCache, TableReader } from '../sstable/table-cache.js';
-import { KvEntry } from './engine-types.js';
+import { KvEntry } from '../mvcc/kv-types.js';
+import type { FoundVersion, StoredVersion } from '../mvcc/version-store.js';
+
+export type { FoundVersion, StoredVersion } from '../mvcc/version-store.js';
 
 export interface ReadSources {
   /** Active memtable first, then immutable memtables newest first. */
@@ -24,12 +27,6 @@ export interface ReadSources {
   tables: TableCache;
 }
 
-/** The visible version found by a point read. */
-export interface FoundVersion {
-  kind: number;
-  value: Uint8Array;
-  lsn: number;
-}
 
 export interface GetCounters {
   gets: number;
@@ -218,13 +215,6 @@ export async function* scanEntryBatches(ctx: ReadContext, lower: Uint8Array, upp
     it.close();
     src.version.unref();
   }
-}
-
-/** One stored version of a user key (value null: a tombstone). */
-export interface StoredVersion {
-  userKey: Uint8Array;
-  value: Uint8Array | null;
-  lsn: number;
 }
 
 /**

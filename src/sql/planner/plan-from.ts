@@ -16,7 +16,7 @@ import type { SubPlan } from './compile-expr.js';
 import type { CteDef, PlannerContext, TemporalBinding } from './planner-context.js';
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
-import { historyScan } from '../txn/layers.js';
+import { historyScan } from '../../mvcc/layers.js';
 import { formatTimestamp } from '../api/time-points.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
 
