@@ -1,11 +1,93 @@
-// Branches and named snapshots as manifest edits (contract 6: a branch is a manifest entry
-// (parent, base LSN), never a copy). Each function edits a manifest draft inside one
-// `VersionSet.update`, so its checks and its change are atomic against every other edit; it
-// throws to refuse (nothing is written). The base LSN of a branch and the LSN of a snapshot are
-// retained read points while they are listed (lsn-pins.ts).
+// Branches and named snapshots, the engine's operations on them (`engine.branches`,
+// `engine.snapshots`). Contract 6: a branch is a manifest entry (parent, base LSN), never a
+// copy. Each operation is one manifest edit (`VersionSet.update`), so its checks and its change
+// are atomic against every other edit; refusing throws inside the edit and writes nothing. The
+// base LSN of a branch and the LSN of a snapshot are retained read points while they are listed
+// (lsn-pins.ts).
 import { DoSQLError } from '../errors.js';
 import type { BranchRef, ManifestState, SnapshotRef } from '../manifest/manifest-format.js';
 import { MAIN_BRANCH } from '../mvcc/internal-key.js';
+
+/** What the operations need from the engine. */
+export interface RefHost {
+  readonly state: ManifestState;
+  /** One manifest edit (then compaction may collect what a removed reference kept). */
+  edit(edit: (draft: ManifestState) => void): Promise<void>;
+  /** Checks a read point (`LsmEngine.readPoint`): the latest when undefined. */
+  readPoint(asOf: number | undefined): number;
+  clockNow(): number;
+}
+
+/** The branches of a database (`LsmEngine.branches`). Main (id 0) is implicit and never listed. */
+export class Branches {
+  constructor(private readonly h: RefHost) {}
+
+  /**
+   * Creates branch `name` of `parent` (an id, default main) at `baseLsn` (default the latest
+   * commit; checked as a read point): one manifest entry, no data copied; the base stays
+   * retained while the branch exists. Read and write it with `{ branch: ref.id }`.
+   * INVALID_ARGUMENT for a malformed or taken name, NOT_FOUND for an unknown parent,
+   * BEFORE_RETENTION_HORIZON for a base whose history may be gone.
+   */
+  async create(name: string, options: { parent?: number; baseLsn?: number } = {}): Promise<BranchRef> {
+    const base = this.h.readPoint(options.baseLsn);
+    let ref!: BranchRef;
+    await this.h.edit((d) => (ref = addBranch(d, name, options.parent ?? MAIN_BRANCH, base, this.h.clockNow())));
+    return ref;
+  }
+
+  /** Deletes branch `name` and its snapshots (its rows become garbage). INVALID_ARGUMENT for main or a parent of branches; NOT_FOUND. */
+  delete(name: string): Promise<void> {
+    return this.h.edit((d) => removeBranch(d, name));
+  }
+
+  /** Records that branch `id` was merged by the commit at `lsn` (its `mergedAt`; a deleted branch is left alone). */
+  markMerged(id: number, lsn: number): Promise<void> {
+    return this.h.edit((d) => setMerged(d, id, lsn));
+  }
+
+  /** Every branch but main, in creation order. */
+  list(): readonly BranchRef[] {
+    return this.h.state.branches;
+  }
+
+  /** The branch called `name` (not main), or undefined. */
+  get(name: string): BranchRef | undefined {
+    return this.h.state.branches.find((b) => b.name === name);
+  }
+}
+
+/** The named snapshots of a database (`LsmEngine.snapshots`). */
+export class Snapshots {
+  constructor(private readonly h: RefHost) {}
+
+  /**
+   * Names the state of `branch` (default main) at `lsn` (default the latest commit): kept from
+   * garbage collection and readable as of that LSN until deleted. Without a name:
+   * `<branch>@<n>`. INVALID_ARGUMENT for an empty or taken name, NOT_FOUND for an unknown branch.
+   */
+  async create(options: { name?: string; branch?: number; lsn?: number } = {}): Promise<SnapshotRef> {
+    const at = this.h.readPoint(options.lsn);
+    let ref!: SnapshotRef;
+    await this.h.edit((d) => (ref = addSnapshot(d, options.name, options.branch ?? MAIN_BRANCH, at, this.h.clockNow())));
+    return ref;
+  }
+
+  /** Deletes snapshot `name`; NOT_FOUND if there is none. */
+  delete(name: string): Promise<void> {
+    return this.h.edit((d) => removeSnapshot(d, name));
+  }
+
+  /** Every named snapshot, in creation order. */
+  list(): readonly SnapshotRef[] {
+    return this.h.state.snapshots;
+  }
+
+  /** The snapshot called `name`, or undefined. */
+  get(name: string): SnapshotRef | undefined {
+    return this.h.state.snapshots.find((x) => x.name === name);
+  }
+}
 
 /** Branch names: letters, digits and `_ . - /`; `main` is the main branch's. */
 const BRANCH_NAME = /^[A-Za-z0-9_.\-/]+$/;

@@ -15,7 +15,7 @@
 import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { VersionSet, type Version } from '../manifest/version-set.js';
-import type { BranchRef, FileMeta, ManifestState, SnapshotRef } from '../manifest/manifest-format.js';
+import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
 import type { ColdCodec } from '../compaction/cold-codec.js';
 import { ColdFileReader } from '../compaction/cold-file-reader.js';
 import { runColdCompaction } from '../compaction/cold-compaction-job.js';
@@ -32,17 +32,17 @@ import { parseRetention, type RetainedPoints } from '../compaction/retention.js'
 import { YieldBudget } from '../util/async.js';
 import { InlineExecutor, type JobContext } from './background-executor.js';
 import { DEFAULTS, EngineStatus, resolveOptions, type EngineContext, type ResolvedOptions } from './engine-context.js';
-import { recoverWal } from './recovery.js';
+import { recoverWal, writeFirstManifest } from './recovery.js';
 import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from '../mvcc/read-view.js';
 import { deleteOrphans, listDataFiles } from './orphans.js';
 import { WriterFence } from './writer-fence.js';
-import { WriteBatch } from './write-batch.js';
+import type { WriteBatch } from './write-batch.js';
 import { Committer, type CommitOptions } from '../mvcc/commit.js';
 import { ancestorLayers, type Layer } from '../mvcc/layers.js';
 import { Transaction, type TransactionOptions } from '../mvcc/transaction.js';
-import { addBranch, addSnapshot, branchName, removeBranch, removeSnapshot, setMerged } from './branch-ops.js';
+import { Branches, branchName, Snapshots, type RefHost } from './branch-ops.js';
 import { WritePath, type CommitListener, type MemState } from './write-path.js';
 import { Flusher } from './flush.js';
 import { LsnPins } from './lsn-pins.js';
@@ -108,16 +108,22 @@ export class LsmEngine {
     this.ctx = { o, compaction, versions, status: this.status, fence, budget, pins: this.pins, executor, jobs, emit: (e) => this.emit(e) };
     this.reads = { sources: () => (this.assertReadable(), this.sources()), budget, blame: (e) => fence.blame(e) };
     this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered);
-    this.committer = new Committer(this, (branch, ops, timestamp) => {
-      const batch = new WriteBatch(branch);
-      for (const op of ops) batch.addRaw(op);
-      return this.writes.write(batch, { timestamp });
-    });
+    this.committer = new Committer(this, (branch, ops, timestamp) => this.writes.writeOps(branch, ops, timestamp));
     this.flusher = new Flusher(this.ctx, this.writes, {
       nextFileNumber: () => this.nextFileNumber,
       flushed: () => this.maybeColdCompact(),
       retired: () => this.scheduler.kick(),
     });
+    const refs: RefHost = {
+      get state() {
+        return versions.state;
+      },
+      edit: (e) => this.edit(e),
+      readPoint: (lsn) => this.readPoint(lsn),
+      clockNow: () => o.clock.now(),
+    };
+    this.branches = new Branches(refs);
+    this.snapshots = new Snapshots(refs);
     this.scheduler = new CompactionScheduler({
       store: o.store,
       coldStore: this.coldStore,
@@ -201,24 +207,7 @@ export class LsmEngine {
       lastTimestamp: rec.lastTimestamp,
       nextFileNumber: Math.max(state.nextFileNumber, maxFile + 1),
     });
-    // The first manifest of this epoch: seals what we replayed, so a fenced writer's
-    // later appends are never replayed.
-    try {
-      await versions.update((d) => {
-        d.walSeals = rec.commits > 0 ? rec.seals : [];
-        d.logNumber = 1;
-        d.lastLsn = rec.lastLsn;
-        d.lastTimestamp = rec.lastTimestamp;
-        d.nextFileNumber = engine.nextFileNumber;
-        if (rec.commits === 0) d.flushedLsn = Math.max(d.flushedLsn, rec.lastLsn);
-      });
-    } catch (e) {
-      // Another open claimed a newer epoch while we recovered: it won; ours may be retried.
-      if (e instanceof DoSQLError && e.code === 'FENCED') {
-        throw new DoSQLError('BUSY', `engine: another writer opened ${store.name} while this open recovered; retry the open`, { cause: e });
-      }
-      throw e;
-    }
+    await writeFirstManifest(versions, rec, engine.nextFileNumber, store.name);
     await engine.writes.start(1);
     for (const key of rec.obsolete) await store.delete(key).catch(() => undefined);
     if (rec.commits === 0) for (const s of rec.seals) await store.delete(s.key).catch(() => undefined);
@@ -541,55 +530,10 @@ export class LsmEngine {
 
   // ---------------------------------------------------------------- branches, snapshots, pins
 
-  /**
-   * Creates branch `name` of `parent` (an id, default main) at `baseLsn` (default the latest
-   * commit; checked as a read point): one manifest entry, no data copied; the base stays
-   * retained while the branch exists. Read and write it with `{ branch: ref.id }`.
-   * INVALID_ARGUMENT for a malformed or taken name, NOT_FOUND for an unknown parent.
-   */
-  async createBranch(name: string, options: { parent?: number; baseLsn?: number } = {}): Promise<BranchRef> {
-    const base = this.readPoint(options.baseLsn);
-    let ref!: BranchRef;
-    await this.edit((d) => (ref = addBranch(d, name, options.parent ?? MAIN_BRANCH, base, this.o.clock.now())));
-    return ref;
-  }
-
-  /** Deletes branch `name` and its snapshots (its rows become garbage). INVALID_ARGUMENT for main or a parent of branches; NOT_FOUND. */
-  deleteBranch(name: string): Promise<void> {
-    return this.edit((d) => removeBranch(d, name));
-  }
-
-  /** Records that branch `id` was merged by the commit at `lsn` (its `mergedAt`). */
-  markBranchMerged(id: number, lsn: number): Promise<void> {
-    return this.edit((d) => setMerged(d, id, lsn));
-  }
-
-  /** Every branch but main, in creation order. */
-  listBranches(): readonly BranchRef[] {
-    return this.versions.state.branches;
-  }
-
-  /**
-   * Names the state of `branch` (default main) at `lsn` (default the latest commit): kept from
-   * garbage collection and readable as of that LSN until deleted. Without a name:
-   * `<branch>@<n>`. INVALID_ARGUMENT for an empty or taken name, NOT_FOUND for an unknown branch.
-   */
-  async createSnapshot(options: { name?: string; branch?: number; lsn?: number } = {}): Promise<SnapshotRef> {
-    const at = this.readPoint(options.lsn);
-    let ref!: SnapshotRef;
-    await this.edit((d) => (ref = addSnapshot(d, options.name, options.branch ?? MAIN_BRANCH, at, this.o.clock.now())));
-    return ref;
-  }
-
-  /** Deletes snapshot `name`; NOT_FOUND if there is none. */
-  deleteSnapshot(name: string): Promise<void> {
-    return this.edit((d) => removeSnapshot(d, name));
-  }
-
-  /** Every named snapshot, in creation order. */
-  listSnapshots(): readonly SnapshotRef[] {
-    return this.versions.state.snapshots;
-  }
+  /** Branches: create, delete, list, mark merged (branch-ops.ts); each one manifest edit. */
+  readonly branches: Branches;
+  /** Named snapshots: create, delete, list (branch-ops.ts); each one manifest edit. */
+  readonly snapshots: Snapshots;
 
   /**
    * Pins `lsn` in the manifest: compaction keeps every version visible at it, and reads as

@@ -16,9 +16,9 @@ import { TRAILER_SIZE } from '../mvcc/internal-key.js';
 import { ByteWriter } from '../util/byte-writer.js';
 import { Mutex, deferred, type Deferred } from '../util/async.js';
 import { applyCommit } from './apply-commit.js';
-import { encodeCommit, type CommitRecord } from './wal-format.js';
+import { encodeCommit, type CommitRecord, type WalOp } from './wal-format.js';
 import { WalWriter } from './wal-writer.js';
-import type { WriteBatch } from './write-batch.js';
+import { WriteBatch } from './write-batch.js';
 import type { CommitInfo } from './engine-types.js';
 import type { EngineContext } from './engine-context.js';
 
@@ -107,6 +107,13 @@ export class WritePath {
     this.queue.push(pending);
     if (!this.committing) void this.runCommits();
     return done.promise;
+  }
+
+  /** Writes `ops` of one branch as one commit at `timestamp` (the transaction commit path). */
+  writeOps(branch: number, ops: readonly WalOp[], timestamp: number): Promise<CommitInfo> {
+    const batch = new WriteBatch(branch);
+    for (const op of ops) batch.addRaw(op);
+    return this.write(batch, { timestamp });
   }
 
   /** Adds a commit listener; returns the function that removes it. */

@@ -503,7 +503,7 @@ export class Database {
       ancestors: (b) => (b === MAIN_BRANCH ? [] : this.ancestors(b)),
       snapshotPoint: (name) => {
         argString(name, 'snapshot', 'a snapshot name');
-        const snap = engine.listSnapshots().find((x) => x.name === name);
+        const snap = engine.snapshots.get(name);
         if (!snap) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`, { details: { snapshot: name } });
         return { branch: snap.branch, lsn: snap.lsn };
       },
@@ -516,7 +516,7 @@ export class Database {
   branchRef(name: string): { id: number; name: string; parent: number | null; baseLsn: number; mergedAt?: number | null } {
     argString(name, 'branch', 'a branch name');
     if (name === 'main') return { id: MAIN_BRANCH, name: 'main', parent: null, baseLsn: 0 };
-    const r = this.engineRef!.listBranches().find((b) => b.name === name);
+    const r = this.engineRef!.branches.get(name);
     if (!r) throw new DoSQLError('NOT_FOUND', `sql: no such branch: ${name}`, { details: { branch: name } });
     return r;
   }
@@ -524,7 +524,7 @@ export class Database {
   /** @internal */
   branchName(id: number): string {
     if (id === MAIN_BRANCH) return 'main';
-    return this.engineRef!.listBranches().find((b) => b.id === id)?.name ?? `#${id}`;
+    return this.engineRef!.branches.list().find((b) => b.id === id)?.name ?? `#${id}`;
   }
 
   /** Resolves an API time point (lsn(), timestamp(), snapshot(), branch(), relative()) to a read point. */
@@ -551,7 +551,7 @@ export class Database {
       parent = p.branch;
       baseLsn = p.lsn;
     } else if (options.fromLSN !== undefined) baseLsn = options.fromLSN;
-    const ref = await engine.createBranch(name, { parent, ...(baseLsn !== undefined ? { baseLsn } : {}) });
+    const ref = await engine.branches.create(name, { parent, ...(baseLsn !== undefined ? { baseLsn } : {}) });
     return { name, baseLsn: ref.baseLsn };
   }
 
@@ -577,7 +577,7 @@ export class Database {
     const engine = await this.eng();
     return [
       { name: 'main', parent: null, baseLsn: 0, createdAt: 0, merged: false },
-      ...engine.listBranches().map((b) => ({ name: b.name, parent: b.parent === null ? null : this.branchName(b.parent), baseLsn: b.baseLsn, createdAt: b.createdAt, merged: b.mergedAt != null })),
+      ...engine.branches.list().map((b) => ({ name: b.name, parent: b.parent === null ? null : this.branchName(b.parent), baseLsn: b.baseLsn, createdAt: b.createdAt, merged: b.mergedAt != null })),
     ];
   }
 
@@ -589,12 +589,12 @@ export class Database {
     if (ref.id === MAIN_BRANCH) throw new DoSQLError('INVALID_ARGUMENT', 'sql: cannot delete main');
     if (ref.id === this.branchIdValue) throw new DoSQLError('INVALID_ARGUMENT', `sql: cannot delete the checked-out branch ${name}`);
     // Children are refused by the engine, in the same manifest edit as the delete.
-    if (!engine.listBranches().some((b) => b.parent === ref.id) && ref.mergedAt == null && !options.force && (await this.ownWrites(engine, ref.id))) {
+    if (!engine.branches.list().some((b) => b.parent === ref.id) && ref.mergedAt == null && !options.force && (await this.ownWrites(engine, ref.id))) {
       throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} has unmerged changes; merge it or pass { force: true }`, { details: { branch: name } });
     }
     this.catalogAt.clear();
     this.hosts.clear();
-    await engine.deleteBranch(name);
+    await engine.branches.delete(name);
   }
 
   /** True when the branch wrote anything since it was created (beyond its commit log). */
@@ -617,19 +617,19 @@ export class Database {
     if (name !== undefined && argString(name, 'db.createSnapshot()', 'the snapshot name') === '') throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.createSnapshot(): the snapshot name must not be empty');
     const engine = await this.eng();
     const branchId = this.branchIdValue;
-    const snap = await engine.createSnapshot({ branch: branchId, ...(name !== undefined ? { name } : {}) });
+    const snap = await engine.snapshots.create({ branch: branchId, ...(name !== undefined ? { name } : {}) });
     return { name: snap.name, lsn: snap.lsn, branch: this.branchName(branchId) };
   }
 
   async listSnapshots(): Promise<{ name: string; lsn: number; branch: string; createdAt: number }[]> {
     const engine = await this.eng();
-    return engine.listSnapshots().map((x) => ({ name: x.name, lsn: x.lsn, branch: this.branchName(x.branch), createdAt: x.createdAt }));
+    return engine.snapshots.list().map((x) => ({ name: x.name, lsn: x.lsn, branch: this.branchName(x.branch), createdAt: x.createdAt }));
   }
 
   async deleteSnapshot(name: string): Promise<void> {
     argString(name, 'db.deleteSnapshot()', 'the snapshot name');
     const engine = await this.eng();
-    await engine.deleteSnapshot(name);
+    await engine.snapshots.delete(name);
   }
 
   /**
@@ -680,7 +680,7 @@ export class Database {
     }
     txn.ddl ||= plan.schema.length > 0;
     const lsn = await this.commit(engine, txn);
-    await engine.markBranchMerged(plan.sourceId, lsn);
+    await engine.branches.markMerged(plan.sourceId, lsn);
     this.pendingMerge = undefined;
     this.cache.clear();
     return { merged: true, lsn, changes, conflicts: plan.conflicts };
