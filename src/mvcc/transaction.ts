@@ -47,6 +47,13 @@ export interface TransactionOptions {
   readOnly?: boolean;
 }
 
+/**
+ * A key-value transaction (snapshot isolation, first committer wins): start one with
+ * `LsmEngine.begin`, read and write it, then `commit()` or `rollback()`. Every read sees the
+ * branch as of `readLsn` plus the transaction's own writes; `mark()` / `rollbackTo(mark)` undo
+ * back to a savepoint. Commit throws WRITE_CONFLICT (retryable) when another transaction
+ * committed a write to one of its keys, or into a range it claimed, after `readLsn`.
+ */
 export class Transaction {
   /** Pending writes by key (byteString of the user key). */
   readonly writes = new Map<string, PendingWrite>();
@@ -153,12 +160,16 @@ export class Transaction {
   }
 
   /**
-   * Claims [lower, upper): the commit fails with WRITE_CONFLICT if a key in it changed after
-   * the read point (conflicts.ts, `RangeClaim`). For reads whose answer the writes depend on,
+   * Claims a range of encoded user keys, or of `table`'s keys on this branch: the commit fails
+   * with WRITE_CONFLICT if a key in it changed after the read point (conflicts.ts,
+   * `RangeClaim`; `anyChange` counts deletes too). For reads whose answer the writes depend on,
    * such as "no row has this unique value".
    */
-  claim(claim: RangeClaim): void {
-    this.claims.push(claim);
+  claim(claim: RangeClaim): void;
+  claim(table: number, range: KeyRange, options?: { anyChange?: boolean }): void;
+  claim(a: RangeClaim | number, range?: KeyRange, options: { anyChange?: boolean } = {}): void {
+    if (typeof a !== 'number') this.claims.push(a);
+    else this.claims.push({ ...encodeRange(this.branch, a, range!), ...(options.anyChange ? { anyChange: true } : {}) });
   }
 
   /** A position in the undo log: statement starts and savepoints. */
