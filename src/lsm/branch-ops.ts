@@ -8,19 +8,23 @@ import { DoSQLError } from '../errors.js';
 import type { BranchRef, ManifestState, SnapshotRef } from '../manifest/manifest-format.js';
 import { MAIN_BRANCH } from '../mvcc/internal-key.js';
 
-/** What the operations need from the engine. */
+/** What the operations read of the engine (LsmEngine). */
 export interface RefHost {
-  readonly state: ManifestState;
-  /** One manifest edit (then compaction may collect what a removed reference kept). */
-  edit(edit: (draft: ManifestState) => void): Promise<void>;
+  readonly manifest: ManifestState;
   /** Checks a read point (`LsmEngine.readPoint`): the latest when undefined. */
   readPoint(asOf: number | undefined): number;
   clockNow(): number;
 }
 
+/** One manifest edit (then compaction may collect what a removed reference kept). */
+export type ManifestEdit = (edit: (draft: ManifestState) => void) => Promise<void>;
+
 /** The branches of a database (`LsmEngine.branches`). Main (id 0) is implicit and never listed. */
 export class Branches {
-  constructor(private readonly h: RefHost) {}
+  constructor(
+    private readonly h: RefHost,
+    private readonly edit: ManifestEdit,
+  ) {}
 
   /**
    * Creates branch `name` of `parent` (an id, default main) at `baseLsn` (default the latest
@@ -32,34 +36,37 @@ export class Branches {
   async create(name: string, options: { parent?: number; baseLsn?: number } = {}): Promise<BranchRef> {
     const base = this.h.readPoint(options.baseLsn);
     let ref!: BranchRef;
-    await this.h.edit((d) => (ref = addBranch(d, name, options.parent ?? MAIN_BRANCH, base, this.h.clockNow())));
+    await this.edit((d) => (ref = addBranch(d, name, options.parent ?? MAIN_BRANCH, base, this.h.clockNow())));
     return ref;
   }
 
   /** Deletes branch `name` and its snapshots (its rows become garbage). INVALID_ARGUMENT for main or a parent of branches; NOT_FOUND. */
   delete(name: string): Promise<void> {
-    return this.h.edit((d) => removeBranch(d, name));
+    return this.edit((d) => removeBranch(d, name));
   }
 
   /** Records that branch `id` was merged by the commit at `lsn` (its `mergedAt`; a deleted branch is left alone). */
   markMerged(id: number, lsn: number): Promise<void> {
-    return this.h.edit((d) => setMerged(d, id, lsn));
+    return this.edit((d) => setMerged(d, id, lsn));
   }
 
   /** Every branch but main, in creation order. */
   list(): readonly BranchRef[] {
-    return this.h.state.branches;
+    return this.h.manifest.branches;
   }
 
   /** The branch called `name` (not main), or undefined. */
   get(name: string): BranchRef | undefined {
-    return this.h.state.branches.find((b) => b.name === name);
+    return this.h.manifest.branches.find((b) => b.name === name);
   }
 }
 
 /** The named snapshots of a database (`LsmEngine.snapshots`). */
 export class Snapshots {
-  constructor(private readonly h: RefHost) {}
+  constructor(
+    private readonly h: RefHost,
+    private readonly edit: ManifestEdit,
+  ) {}
 
   /**
    * Names the state of `branch` (default main) at `lsn` (default the latest commit): kept from
@@ -69,23 +76,23 @@ export class Snapshots {
   async create(options: { name?: string; branch?: number; lsn?: number } = {}): Promise<SnapshotRef> {
     const at = this.h.readPoint(options.lsn);
     let ref!: SnapshotRef;
-    await this.h.edit((d) => (ref = addSnapshot(d, options.name, options.branch ?? MAIN_BRANCH, at, this.h.clockNow())));
+    await this.edit((d) => (ref = addSnapshot(d, options.name, options.branch ?? MAIN_BRANCH, at, this.h.clockNow())));
     return ref;
   }
 
   /** Deletes snapshot `name`; NOT_FOUND if there is none. */
   delete(name: string): Promise<void> {
-    return this.h.edit((d) => removeSnapshot(d, name));
+    return this.edit((d) => removeSnapshot(d, name));
   }
 
   /** Every named snapshot, in creation order. */
   list(): readonly SnapshotRef[] {
-    return this.h.state.snapshots;
+    return this.h.manifest.snapshots;
   }
 
   /** The snapshot called `name`, or undefined. */
   get(name: string): SnapshotRef | undefined {
-    return this.h.state.snapshots.find((x) => x.name === name);
+    return this.h.manifest.snapshots.find((x) => x.name === name);
   }
 }
 

@@ -42,7 +42,7 @@ import type { WriteBatch } from './write-batch.js';
 import { Committer, type CommitOptions } from '../mvcc/commit.js';
 import { ancestorLayers, type Layer } from '../mvcc/layers.js';
 import { Transaction, type TransactionOptions } from '../mvcc/transaction.js';
-import { Branches, branchName, Snapshots, type RefHost } from './branch-ops.js';
+import { Branches, branchName, Snapshots } from './branch-ops.js';
 import { WritePath, type CommitListener, type MemState } from './write-path.js';
 import { Flusher } from './flush.js';
 import { LsnPins } from './lsn-pins.js';
@@ -58,6 +58,10 @@ const YIELD_EVERY_OPS = 1024;
 const FENCE_CHECK_MS = 1000;
 
 export class LsmEngine {
+  /** Branches: create, delete, list, mark merged (branch-ops.ts); each one manifest edit. */
+  readonly branches: Branches;
+  /** Named snapshots: create, delete, list (branch-ops.ts); each one manifest edit. */
+  readonly snapshots: Snapshots;
   private readonly ctx: EngineContext;
   private readonly o: ResolvedOptions;
   private readonly versions: VersionSet;
@@ -114,16 +118,8 @@ export class LsmEngine {
       flushed: () => this.maybeColdCompact(),
       retired: () => this.scheduler.kick(),
     });
-    const refs: RefHost = {
-      get state() {
-        return versions.state;
-      },
-      edit: (e) => this.edit(e),
-      readPoint: (lsn) => this.readPoint(lsn),
-      clockNow: () => o.clock.now(),
-    };
-    this.branches = new Branches(refs);
-    this.snapshots = new Snapshots(refs);
+    this.branches = new Branches(this, (e) => this.edit(e));
+    this.snapshots = new Snapshots(this, (e) => this.edit(e));
     this.scheduler = new CompactionScheduler({
       store: o.store,
       coldStore: this.coldStore,
@@ -528,12 +524,7 @@ export class LsmEngine {
     return branch === MAIN_BRANCH ? [] : ancestorLayers(this.versions.state.branches, branch);
   }
 
-  // ---------------------------------------------------------------- branches, snapshots, pins
-
-  /** Branches: create, delete, list, mark merged (branch-ops.ts); each one manifest edit. */
-  readonly branches: Branches;
-  /** Named snapshots: create, delete, list (branch-ops.ts); each one manifest edit. */
-  readonly snapshots: Snapshots;
+  // ---------------------------------------------------------------- branches (engine.branches, engine.snapshots), pins
 
   /**
    * Pins `lsn` in the manifest: compaction keeps every version visible at it, and reads as

@@ -8,7 +8,7 @@
 // detected — across every handle on the engine.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { encodeTablePrefix, MAIN_BRANCH } from '../../mvcc/internal-key.js';
+import { encodeTablePrefix, KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import { Mutex } from '../../util/async.js';
 import { identityJson } from '../../util/json.js';
 import { assignableKeys, setOwn } from '../../util/record.js';
@@ -24,7 +24,6 @@ import { bindTemporal, bindTemporalSync, openView, resolvePoint, type PointHost,
 import type { TemporalBinding } from '../planner/planner-context.js';
 import type { TimePoint } from './time-points.js';
 import { COMMIT_LOG_TABLE_ID, COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
-import { KIND_PUT } from '../../mvcc/internal-key.js';
 
 /** True when a cached temporal plan was made for these schemas and binding kinds. */
 function samePlanKey(c: Prepared['temporalPlan'], base: Catalog, bindings: ReadonlyMap<TableRef, TemporalBinding>): boolean {
