@@ -7,6 +7,9 @@
 //   read path   read-path.ts   memtables, then the runs of one manifest version (MvccIterator)
 //   retention   lsn-pins.ts    read views, snapshots, branch bases, pins, the horizon
 //   recovery    recovery.ts    WAL replay at open
+//   commit      src/mvcc/commit.ts  transactions (src/mvcc/transaction.ts): one engine-wide
+//                              commit lock, first-committer-wins check, then the write path
+//   branches    branch-ops.ts  branches and named snapshots, each one manifest edit
 //
 // Async safety: all public methods may be called concurrently. Group commits and memtable
 // switches are serialised by the write path's `walLock`; flushes by the flush loop;
