@@ -6,7 +6,14 @@ export { FsObjectStore, type FsObjectStoreOptions } from './storage/fs-store.js'
 export { FaultInjectingStore, InjectedFault, type FaultRule, type FaultKind, type FaultOp } from './storage/fault-store.js';
 export type { KeyValue, KeyTuple } from './mvcc/key-codec.js';
 export { LsmEngine } from './lsm/engine.js';
-export { ReadView } from './lsm/read-view.js';
+export { ReadView } from './mvcc/read-view.js';
+export { Transaction, type TransactionOptions, type KvPair, type PendingWrite } from './mvcc/transaction.js';
+export type { CommitOptions } from './mvcc/commit.js';
+export type { RangeClaim } from './mvcc/conflicts.js';
+export type { Branches, Snapshots } from './lsm/branch-ops.js';
+export type { BranchRef, SnapshotRef } from './manifest/manifest-format.js';
+export type { CommitListener } from './lsm/write-path.js';
+export type { CommitRecord, WalOp } from './lsm/wal-format.js';
 export {
   KvEntry,
   type EngineOptions,

@@ -1,5 +1,5 @@
 // Scans through branch layers (the branch's own key space over its parent's as of the base
-// LSN, batched merge in src/sql/txn/layers.ts) equal an in-memory model of each branch:
+// LSN, batched merge in src/mvcc/layers.ts) equal an in-memory model of each branch:
 // writes and deletes on every level, nested branches, batches of 256 crossed many times.
 import { describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';

@@ -5,7 +5,7 @@ import { WriteBatch } from '../src/lsm/write-batch.js';
 import { MemoryObjectStore } from '../src/storage/memory-store.js';
 import { ManualClock } from '../src/util/clock.js';
 import { DoSQLError } from '../src/errors.js';
-import { checkInvariants } from '../src/compaction/version-edit.js';
+import { checkInvariants } from '../src/manifest/version-edit.js';
 import type { EngineOptions } from '../src/lsm/engine-types.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -1,15 +1,15 @@
-// Public types of the key-value engine and the encoding of key ranges.
+// Public types of the key-value engine. Key ranges, read options and entries are shared with
+// MVCC and live in src/mvcc/kv-types.ts (re-exported here).
 import type { ObjectStore } from '../storage/object-store.js';
 import type { CompressionName } from '../sstable/compression.js';
 import type { CompactionOptions } from '../compaction/options.js';
 import type { Retention } from '../compaction/retention.js';
 import type { CompactionStats } from './compaction-scheduler.js';
 import type { ExecutorFactory } from './background-executor.js';
-import { decodeUserKey, encodeTablePrefix, encodeUserKey } from '../mvcc/internal-key.js';
-import { writeKeyValue, type KeyTuple, type KeyValue } from '../mvcc/key-codec.js';
-import { ByteWriter } from '../util/byte-writer.js';
-import { compareBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
+
+export { KvEntry, encodeRange, type KeyRange, type ReadOptions, type ScanOptions } from '../mvcc/kv-types.js';
+export type { CommitInfo } from '../mvcc/version-store.js';
 
 /**
  * When a write is acknowledged (SQLite's `synchronous` levels):
@@ -99,53 +99,6 @@ export type EngineEvent =
   | { type: 'compaction-start'; kind: 'l0' | 'level' | 'move' | 'full' | 'cold'; level: number; outputLevel: number; inputFiles: number }
   | { type: 'compaction-end'; kind: 'l0' | 'level' | 'move' | 'full' | 'cold'; bytesRead: number; bytesWritten: number; droppedVersions: number; ms: number };
 
-/** What a commit returns: its LSN and its wall-clock timestamp (ms since the epoch). */
-export interface CommitInfo {
-  lsn: number;
-  timestamp: number;
-}
-
-export interface ReadOptions {
-  /** Read as of this LSN (default: the latest visible commit). */
-  asOf?: number;
-  /** Branch id (default: main, 0). */
-  branch?: number;
-}
-
-/**
- * A key range within one table. Bounds compare encoded tuples (SQLite's order,
- * element by element, a shorter tuple before its extensions). `prefix` selects every key
- * whose leading elements equal it.
- */
-export interface KeyRange {
-  gte?: KeyTuple;
-  gt?: KeyTuple;
-  lte?: KeyTuple;
-  lt?: KeyTuple;
-  prefix?: KeyTuple;
-}
-
-export interface ScanOptions extends ReadOptions {
-  limit?: number;
-  reverse?: boolean;
-}
-
-/** One row version returned by `scan`. */
-export class KvEntry {
-  constructor(
-    /** Encoded user key (branch, table, primary key). */
-    readonly rawKey: Uint8Array,
-    /** The value: a view of an immutable buffer, safe to keep. */
-    readonly value: Uint8Array,
-    /** LSN of the version. */
-    readonly lsn: number,
-  ) {}
-  /** The primary-key tuple (decoded on access). */
-  get key(): KeyValue[] {
-    return decodeUserKey(this.rawKey).key;
-  }
-}
-
 export interface LevelStats {
   level: number;
   runs: number;
@@ -187,39 +140,4 @@ export interface EngineStats {
   stallMs: number;
   slowdowns: number;
   openReadViews: number;
-}
-
-/** Encodes a KeyRange of one table into user-key bounds [lower, upper). */
-export function encodeRange(branch: number, table: number, r: KeyRange): { lower: Uint8Array; upper: Uint8Array } {
-  const prefix = encodeTablePrefix(branch, table);
-  let lower = prefix;
-  let upper = withByte(prefix, 0xff);
-  const tighter = (candidate: Uint8Array, isLower: boolean): void => {
-    if (isLower) {
-      if (compareBytes(candidate, lower) > 0) lower = candidate;
-    } else if (compareBytes(candidate, upper) < 0) upper = candidate;
-  };
-  if (r.prefix) {
-    const w = new ByteWriter(64);
-    w.bytes(prefix);
-    for (const v of r.prefix) writeKeyValue(w, v);
-    const p = w.toBytes();
-    tighter(p, true);
-    tighter(withByte(p, 0xff), false);
-  }
-  // User keys are prefix-free, so uk + 0xFF lies above uk and below every greater user key
-  // (and above every internal key of uk except those with trailer bytes 0xFF..., which the
-  // iterator's user-key comparison excludes).
-  if (r.gte) tighter(encodeUserKey(branch, table, r.gte), true);
-  if (r.gt) tighter(withByte(encodeUserKey(branch, table, r.gt), 0xff), true);
-  if (r.lt) tighter(encodeUserKey(branch, table, r.lt), false);
-  if (r.lte) tighter(withByte(encodeUserKey(branch, table, r.lte), 0xff), false);
-  return { lower, upper };
-}
-
-function withByte(a: Uint8Array, b: number): Uint8Array {
-  const out = new Uint8Array(a.length + 1);
-  out.set(a);
-  out[a.length] = b;
-  return out;
 }

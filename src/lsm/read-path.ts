@@ -6,13 +6,19 @@
 import type { FileMeta } from '../manifest/manifest-format.js';
 import type { Version } from '../manifest/version-set.js';
 import type { Memtable } from '../memtable/memtable.js';
-import { TRAILER_SIZE, hasUserKey, seekKey, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import { KIND_PUT, TRAILER_SIZE, hasUserKey, seekKey, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import { MvccIterator } from '../mvcc/mvcc-iterator.js';
+import type { YieldBudget } from '../util/async.js';
 import { compareRange } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
 import { runIterator } from '../compaction/run-iterator.js';
 import type { SSTableEntry } from '../sstable/sstable-reader.js';
 import type { TableCache, TableReader } from '../sstable/table-cache.js';
+import { KvEntry } from '../mvcc/kv-types.js';
+import type { FoundVersion, StoredVersion } from '../mvcc/version-store.js';
+
+export type { FoundVersion, StoredVersion } from '../mvcc/version-store.js';
 
 export interface ReadSources {
   /** Active memtable first, then immutable memtables newest first. */
@@ -21,12 +27,6 @@ export interface ReadSources {
   tables: TableCache;
 }
 
-/** The visible version found by a point read. */
-export interface FoundVersion {
-  kind: number;
-  value: Uint8Array;
-  lsn: number;
-}
 
 export interface GetCounters {
   gets: number;
@@ -130,4 +130,130 @@ export function mergedIterator(src: ReadSources): MergingIterator {
     }
   }
   return new MergingIterator(children);
+}
+
+/** How a scan reaches the engine: its sources, yields to the event loop, the right error. */
+export interface ReadContext {
+  /**
+   * Checks the engine is readable and returns its current sources. Scans call it when they
+   * start (their first `next()`), as the engine's own generators did.
+   */
+  sources(): ReadSources;
+  readonly budget: YieldBudget;
+  /** A failure to report as `FENCED` if a newer writer caused it (writer-fence.ts, `blame`). */
+  blame(e: unknown): Promise<unknown>;
+}
+
+/** `getVersion` with the version referenced while files are read. May return synchronously. */
+export function getVisible(src: ReadSources, uk: Uint8Array, asOf: number, counters: GetCounters, ctx: Pick<ReadContext, 'blame'>): FoundVersion | null | Promise<FoundVersion | null> {
+  const v = src.version;
+  v.ref();
+  let res: FoundVersion | null | Promise<FoundVersion | null>;
+  try {
+    res = getVersion(src, uk, asOf, counters);
+  } catch (e) {
+    v.unref();
+    return ctx.blame(e).then((err) => Promise.reject(err));
+  }
+  if (res instanceof Promise) {
+    return res.then(
+      (r) => (v.unref(), r),
+      (e: unknown) => (v.unref(), ctx.blame(e).then((err) => Promise.reject(err))),
+    );
+  }
+  v.unref();
+  return res;
+}
+
+/** Visible entries of the user keys in [lower, upper) at `asOf`, in key order (or reverse), up to `limit`. */
+export async function* scanEntries(ctx: ReadContext, lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, limit: number): AsyncGenerator<KvEntry> {
+  const src = ctx.sources();
+  src.version.ref();
+  const it = new MvccIterator(mergedIterator(src), asOf, { lower, upper }, reverse);
+  try {
+    let n = 0;
+    while (n < limit) {
+      const p = it.next();
+      if (p) await p;
+      const e = it.entry();
+      if (!e) break;
+      n++;
+      if (ctx.budget.spend()) await ctx.budget.yieldNow();
+      yield new KvEntry(e.userKey, e.value, e.lsn);
+    }
+  } catch (e) {
+    throw await ctx.blame(e);
+  } finally {
+    it.close();
+    src.version.unref();
+  }
+}
+
+/** `scanEntries` in arrays of up to `batch` entries: one async step per batch. */
+export async function* scanEntryBatches(ctx: ReadContext, lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, batch: number): AsyncGenerator<KvEntry[]> {
+  const src = ctx.sources();
+  src.version.ref();
+  const it = new MvccIterator(mergedIterator(src), asOf, { lower, upper }, reverse);
+  try {
+    let out: KvEntry[] = [];
+    for (;;) {
+      const p = it.next();
+      if (p) await p;
+      const e = it.entry();
+      if (!e) break;
+      out.push(new KvEntry(e.userKey, e.value, e.lsn));
+      if (out.length >= batch) {
+        if (ctx.budget.spend(out.length)) await ctx.budget.yieldNow();
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length) yield out;
+  } catch (e) {
+    throw await ctx.blame(e);
+  } finally {
+    it.close();
+    src.version.unref();
+  }
+}
+
+/**
+ * Versions of the user keys in [lower, upper) with LSN <= `asOf`, in key order and, per key,
+ * newest first, in arrays of up to `batch`. `all` false: only the newest version per key,
+ * tombstones included; `all` true: every version still stored.
+ */
+export async function* scanVersionBatches(ctx: ReadContext, lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean, batch: number): AsyncGenerator<StoredVersion[]> {
+  const src = ctx.sources();
+  src.version.ref();
+  const it = mergedIterator(src);
+  try {
+    let p = it.seek(lower);
+    if (p) await p;
+    let last: Uint8Array | null = null;
+    let out: StoredVersion[] = [];
+    while (it.valid()) {
+      const k = it.key();
+      const ukLen = k.length - TRAILER_SIZE;
+      if (compareRange(k, 0, ukLen, upper, 0, upper.length) >= 0) break;
+      const lsn = trailerLsn(k);
+      if (lsn <= asOf && (all || !last || compareRange(k, 0, ukLen, last, 0, last.length) !== 0)) {
+        const uk = k.slice(0, ukLen);
+        last = uk;
+        out.push({ userKey: uk, value: trailerKind(k) === KIND_PUT ? it.value().slice() : null, lsn });
+        if (out.length >= batch) {
+          if (ctx.budget.spend(out.length)) await ctx.budget.yieldNow();
+          yield out;
+          out = [];
+        }
+      }
+      p = it.next();
+      if (p) await p;
+    }
+    if (out.length) yield out;
+  } catch (e) {
+    throw await ctx.blame(e);
+  } finally {
+    it.close();
+    src.version.unref();
+  }
 }

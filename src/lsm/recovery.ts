@@ -5,12 +5,14 @@
 //   2. the previous writer's own segments from its logNumber on, up to their torn tail.
 // Other segments (epochs that never wrote a manifest, or already flushed) hold nothing
 // acknowledged and are obsolete. Commits with LSN <= flushedLsn are already in SSTables.
-import { asIoError, corruption } from '../errors.js';
+import { asIoError, corruption, DoSQLError } from '../errors.js';
+import type { VersionSet } from '../manifest/version-set.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ManifestState, WalSeal } from '../manifest/manifest-format.js';
 import { Memtable } from '../memtable/memtable.js';
-import { KIND_PUT, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
-import { WAL_HEADER_SIZE, decodeSegmentHeader, parseWalSegmentKey, scanSegment, type CommitRecord, type LogEnd } from './wal-format.js';
+import { TRAILER_SIZE } from '../mvcc/internal-key.js';
+import { applyCommit } from './apply-commit.js';
+import { WAL_HEADER_SIZE, decodeSegmentHeader, parseWalSegmentKey, scanSegment, type LogEnd } from './wal-format.js';
 
 export interface RecoveredWal {
   memtable: Memtable;
@@ -99,12 +101,27 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
   return { memtable: mt, minLsn, maxLsn, lastLsn, lastTimestamp, seals, obsolete, commits, ends };
 }
 
-/** Inserts one commit's operations into a memtable (shared by recovery and the write path). */
-export function applyCommit(mt: Memtable, c: CommitRecord, trailer: Uint8Array): void {
-  for (const op of c.ops) {
-    writeTrailer(trailer, 0, c.lsn, op.kind);
-    mt.add(op.userKey, op.kind === KIND_PUT ? op.value! : EMPTY, trailer);
+/**
+ * Writes the first manifest of the opening epoch: it seals the segments replayed (so a fenced
+ * writer's later appends are never replayed), starts this epoch's log at segment 1 and records
+ * the recovered LSN bookkeeping. BUSY (retry the open) when another open claimed a newer epoch
+ * meanwhile.
+ */
+export async function writeFirstManifest(versions: VersionSet, rec: RecoveredWal, nextFileNumber: number, storeName: string): Promise<void> {
+  try {
+    await versions.update((d) => {
+      d.walSeals = rec.commits > 0 ? rec.seals : [];
+      d.logNumber = 1;
+      d.lastLsn = rec.lastLsn;
+      d.lastTimestamp = rec.lastTimestamp;
+      d.nextFileNumber = nextFileNumber;
+      if (rec.commits === 0) d.flushedLsn = Math.max(d.flushedLsn, rec.lastLsn);
+    });
+  } catch (e) {
+    // Another open claimed a newer epoch while we recovered: it won; ours may be retried.
+    if (e instanceof DoSQLError && e.code === 'FENCED') {
+      throw new DoSQLError('BUSY', `engine: another writer opened ${storeName} while this open recovered; retry the open`, { cause: e });
+    }
+    throw e;
   }
 }
-
-const EMPTY = new Uint8Array(0);

@@ -1,14 +1,10 @@
-import { DoSQLError } from '../errors.js';
-import { encodeUserKey, KIND_DELETE, KIND_PUT, MAIN_BRANCH } from '../mvcc/internal-key.js';
+import { KIND_DELETE, KIND_PUT, MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
+import { checkedUserKey, checkValue } from '../mvcc/kv-types.js';
 import type { WalOp } from './wal-format.js';
 import { bloomHash } from '../sstable/bloom-filter.js';
 import { bytesEqual } from '../util/bytes.js';
 
-/** Largest value accepted in one put, bytes. */
-export const MAX_VALUE_BYTES = 32 * 1024 * 1024;
-/** Largest encoded key, bytes. */
-export const MAX_KEY_BYTES = 64 * 1024;
 
 /**
  * An atomic group of puts and deletes across tables of one branch. Keys are encoded when
@@ -29,14 +25,13 @@ export class WriteBatch {
 
   /** Puts `value` under (table, key). `value` is not copied until commit: don't mutate it. */
   put(table: number, key: KeyTuple, value: Uint8Array): this {
-    if (!(value instanceof Uint8Array)) throw new DoSQLError('INVALID_ARGUMENT', 'write: value must be a Uint8Array');
-    if (value.length > MAX_VALUE_BYTES) throw new DoSQLError('INVALID_ARGUMENT', `write: value of ${value.length} bytes exceeds ${MAX_VALUE_BYTES}`);
-    return this.addRaw({ kind: KIND_PUT, userKey: this.key(table, key), value });
+    checkValue(value);
+    return this.addRaw({ kind: KIND_PUT, userKey: checkedUserKey(this.branch, table, key), value });
   }
 
   /** Deletes (table, key): writes a tombstone version. */
   delete(table: number, key: KeyTuple): this {
-    return this.addRaw({ kind: KIND_DELETE, userKey: this.key(table, key) });
+    return this.addRaw({ kind: KIND_DELETE, userKey: checkedUserKey(this.branch, table, key) });
   }
 
   /**
@@ -88,13 +83,5 @@ export class WriteBatch {
   /** Key and value bytes in the batch. */
   get byteSize(): number {
     return this.bytes;
-  }
-
-  private key(table: number, key: KeyTuple): Uint8Array {
-    if (!Number.isInteger(table) || table < 0 || table > 0xffffffff) throw new DoSQLError('INVALID_ARGUMENT', `write: bad table id ${typeof table === 'number' ? table : `of type ${typeof table}`}`);
-    if (!Array.isArray(key)) throw new DoSQLError('INVALID_ARGUMENT', 'write: key must be an array (a tuple of key values)');
-    const uk = encodeUserKey(this.branch, table, key);
-    if (uk.length > MAX_KEY_BYTES) throw new DoSQLError('INVALID_ARGUMENT', `write: key of ${uk.length} bytes exceeds ${MAX_KEY_BYTES}`);
-    return uk;
   }
 }

@@ -48,6 +48,7 @@ function randomState(r: Prng): ManifestState {
     levels,
     snapshots: r.chance(0.5) ? [{ name: 'nightly "quoted" é', branch: 0, lsn: 5, createdAt: 1 }] : [],
     branches: r.chance(0.5) ? [{ id: 1, name: 'dev', parent: 0, baseLsn: 10, createdAt: 2, mergedAt: null, meta: { owner: 'x', n: [1, 2] } }] : [],
+    nextBranchId: 2 + r.int(10),
     pins: r.chance(0.5) ? [{ lsn: 3, reason: 'backup' }] : [],
     gcHorizon: r.int(1000),
     timeIndex: Array.from({ length: r.int(4) }, (_, i) => [i * 10, 1_700_000_000_000 + i] as [number, number]),

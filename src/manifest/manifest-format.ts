@@ -110,6 +110,11 @@ export interface ManifestState {
   levels: Run[][];
   snapshots: SnapshotRef[];
   branches: BranchRef[];
+  /**
+   * Id the next branch gets: ids are never reused, even after the newest branch is deleted
+   * (absent in manifests written before it existed: read as one above the highest id listed).
+   */
+  nextBranchId: number;
   /** LSNs pinned against garbage collection, beyond snapshots and branch bases. */
   pins: { lsn: number; reason: string }[];
   /** Highest retention horizon any compaction has collected below: older reads are refused. */
@@ -143,6 +148,7 @@ export function emptyManifest(): ManifestState {
     levels: [[]],
     snapshots: [],
     branches: [],
+    nextBranchId: 1,
     pins: [],
     gcHorizon: 0,
     timeIndex: [],
@@ -200,11 +206,13 @@ export function decodeManifest(data: Uint8Array, file: string): ManifestState {
     throw corruption('manifest', file, HEADER_SIZE, 'body is not a manifest object');
   }
   try {
-    return {
+    const state: ManifestState = {
       ...emptyManifest(),
       ...parsed,
       levels: parsed.levels.map((runs) => runs.map((run) => run.map(fileFromJson))),
     };
+    state.nextBranchId = Math.max(state.nextBranchId, ...state.branches.map((b) => b.id + 1));
+    return state;
   } catch (e) {
     throw corruption('manifest', file, HEADER_SIZE, `body is not a valid manifest: ${(e as Error).message}`);
   }

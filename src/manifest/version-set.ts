@@ -7,6 +7,7 @@
 import { asIoError, DoSQLError, isDoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { decodeManifest, emptyManifest, encodeManifest, type FileMeta, type ManifestState } from './manifest-format.js';
+import { checkInvariants } from './version-edit.js';
 
 export const MANIFEST_PREFIX = 'manifest/';
 export const EPOCH_PREFIX = 'epoch/';
@@ -143,9 +144,11 @@ export class VersionSet {
   }
 
   /**
-   * Applies `edit` to a copy of the current state and writes it as the next manifest
-   * version with create-if-absent. Throws `FENCED` when a newer epoch exists or another
-   * writer won the version; the in-memory state is unchanged on failure.
+   * Applies `edit` to a copy of the current state, checks the manifest invariants
+   * (version-edit.ts, `checkInvariants`) and writes it as the next manifest version with
+   * create-if-absent. Throws what `edit` throws, `CORRUPTION` when the result breaks an
+   * invariant (nothing is written), `FENCED` when a newer epoch exists or another writer won
+   * the version; the in-memory state is unchanged on failure.
    */
   update(edit: (draft: ManifestState) => void): Promise<Version> {
     const run = async (): Promise<Version> => {
@@ -155,6 +158,10 @@ export class VersionSet {
       edit(draft);
       draft.version = base.version + 1;
       draft.epoch = this.epoch;
+      const bad = checkInvariants(draft);
+      if (bad.length > 0) {
+        throw new DoSQLError('CORRUPTION', `manifest: refusing to write version ${draft.version}, it would break the manifest invariants: ${bad.join('; ')}`, { details: { version: draft.version, violations: bad } });
+      }
       await this.checkFence();
       const key = manifestKey(draft.version);
       try {

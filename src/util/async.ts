@@ -52,3 +52,30 @@ export function deferred<T>(): Deferred<T> {
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * Counts operations between yields to the event loop: a caller looping over cached reads (or
+ * commits) otherwise never leaves the microtask queue, and I/O callbacks, timers and
+ * background results would wait until it stops.
+ */
+export class YieldBudget {
+  private ops = 0;
+  /** Yield after this many operations (at least 1). */
+  readonly every: number;
+
+  constructor(every: number) {
+    this.every = Math.max(1, every);
+  }
+
+  /** Counts `n` operations; true when `limit` (default `every`) have been counted since the last yield. */
+  spend(n = 1, limit = this.every): boolean {
+    this.ops += n;
+    return this.ops >= limit;
+  }
+
+  /** Yields to the event loop and starts counting again. */
+  yieldNow(): Promise<void> {
+    this.ops = 0;
+    return yieldToEventLoop();
+  }
+}

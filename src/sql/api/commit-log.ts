@@ -6,7 +6,7 @@ import { encodeRange } from '../../lsm/engine-types.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { encodeUserKey } from '../../mvcc/internal-key.js';
 import { decodeKeyTuple, readOrderedUvarint } from '../../mvcc/key-codec.js';
-import type { Layer } from '../txn/layers.js';
+import type { Layer } from '../../mvcc/layers.js';
 
 /** Key-space id of the commit log. Persisted: never change. */
 export const COMMIT_LOG_TABLE_ID = 2;

@@ -3,12 +3,12 @@
 //
 // Async safety: statements of one session (the handle's own BEGIN ... COMMIT, or one
 // `db.transaction` callback) run one at a time; different transactions interleave freely
-// and are serialised only at commit, under `commitLock`, where write-write conflicts
-// against commits made after the transaction's read LSN are detected.
+// and are serialised only at commit, under the engine's commit lock (src/mvcc/commit.ts),
+// where write-write conflicts against commits made after the transaction's read LSN are
+// detected — across every handle on the engine.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { WriteBatch } from '../../lsm/write-batch.js';
-import { encodeTablePrefix, MAIN_BRANCH } from '../../mvcc/internal-key.js';
+import { encodeTablePrefix, KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import { Mutex } from '../../util/async.js';
 import { identityJson } from '../../util/json.js';
 import { assignableKeys, setOwn } from '../../util/record.js';
@@ -37,7 +37,7 @@ function samePlanKey(c: Prepared['temporalPlan'], base: Catalog, bindings: Reado
   return kinds === c.kinds;
 }
 
-import type { Layer } from '../txn/layers.js';
+import type { Layer } from '../../mvcc/layers.js';
 import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeStrategy } from './merge.js';
 import { commits } from './commit-log.js';
 import { sqlColdCodec } from '../rows/cold-layout.js';
@@ -45,7 +45,6 @@ import type { TableSchema } from '../catalog/schema.js';
 import { expireTableSnapshots, externalKeys, publishFromRuns, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
 import { columnCache, type ColdSource } from '../execution/columnar-aggregate-op.js';
 import { COLD_RUN_PREFIX } from '../../compaction/cold-compaction-job.js';
-import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { toJsValue, type BindParams, type JsValue } from './values.js';
 import { bindParams, checkSql, describeValue, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
@@ -98,7 +97,10 @@ export interface Prepared {
 
 export class Database {
   private catalog!: Catalog;
-  private readonly commitLock = new Mutex();
+  /** The LSN `catalog` was read at. */
+  private catalogLsn = 0;
+  /** Commits with schema changes on this handle's branch whose catalog is not reloaded yet. */
+  private ddlCommits = 0;
   private readonly session: Session = { savepoints: [], implicitBySavepoint: false };
   private readonly cache = new Map<string, Prepared>();
   private readonly info: SessionInfo = { changes: 0, totalChanges: 0, lastInsertRowId: 0n };
@@ -129,7 +131,8 @@ export class Database {
       // The handle counts as open only once its schema loaded: a failed load (CORRUPTION) must
       // leave every later call answering that error, not reading a missing catalog.
       try {
-        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
+        this.catalogLsn = engine.lastVisibleLsn;
+        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, this.catalogLsn);
       } catch (e) {
         await engine.close().catch(() => undefined);
         throw e;
@@ -439,31 +442,25 @@ export class Database {
   /** @internal Starts a transaction reading the latest commit. */
   begin(engine: LsmEngine): Transaction {
     const b = this.branchIdValue;
-    return new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
+    const txn = new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
+    // A schema change of this handle is visible but its catalog not reloaded yet: the schema
+    // this transaction plans against may be older than its read LSN, so its schema claim starts
+    // where that schema was read (and it retries if the change lands in between).
+    if (this.ddlCommits > 0) txn.schemaSince = this.catalogLsn;
+    return txn;
   }
 
   // ---------------------------------------------------------------- branches and time travel
 
   /** @internal Ancestor layers of a branch: parent at the base LSN, then its parent, ... */
   ancestors(branch: number): Layer[] {
-    const engine = this.engineRef!;
-    const refs = engine.manifest.branches;
-    const out: Layer[] = [];
-    let cur = refs.find((r) => r.id === branch);
-    let lsn = Infinity;
-    while (cur && cur.parent !== null) {
-      lsn = Math.min(lsn, cur.baseLsn);
-      out.push({ branch: cur.parent, lsn });
-      const parentId = cur.parent;
-      cur = refs.find((r) => r.id === parentId);
-    }
-    return out;
+    return this.engineRef!.ancestorLayers(branch);
   }
 
   /** @internal The schema of `branch` as of `lsn`. */
   async loadCatalog(engine: LsmEngine, branch: number, lsn: number): Promise<Catalog> {
-    // Past schemas never change: cache them per read point (branch ids are only reused after
-    // a delete, which clears the cache).
+    // Past schemas never change: cache them per read point (branch ids are never reused; a
+    // delete clears the cache anyway).
     const hit = this.catalogAt.get(branch)?.get(lsn);
     if (hit) return hit;
     const c = await this.loadCatalogUncached(engine, branch, lsn);
@@ -505,7 +502,7 @@ export class Database {
       ancestors: (b) => (b === MAIN_BRANCH ? [] : this.ancestors(b)),
       snapshotPoint: (name) => {
         argString(name, 'snapshot', 'a snapshot name');
-        const snap = engine.manifest.snapshots.find((x) => x.name === name);
+        const snap = engine.snapshots.get(name);
         if (!snap) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`, { details: { snapshot: name } });
         return { branch: snap.branch, lsn: snap.lsn };
       },
@@ -518,7 +515,7 @@ export class Database {
   branchRef(name: string): { id: number; name: string; parent: number | null; baseLsn: number; mergedAt?: number | null } {
     argString(name, 'branch', 'a branch name');
     if (name === 'main') return { id: MAIN_BRANCH, name: 'main', parent: null, baseLsn: 0 };
-    const r = this.engineRef!.manifest.branches.find((b) => b.name === name);
+    const r = this.engineRef!.branches.get(name);
     if (!r) throw new DoSQLError('NOT_FOUND', `sql: no such branch: ${name}`, { details: { branch: name } });
     return r;
   }
@@ -526,7 +523,7 @@ export class Database {
   /** @internal */
   branchName(id: number): string {
     if (id === MAIN_BRANCH) return 'main';
-    return this.engineRef!.manifest.branches.find((b) => b.id === id)?.name ?? `#${id}`;
+    return this.engineRef!.branches.list().find((b) => b.id === id)?.name ?? `#${id}`;
   }
 
   /** Resolves an API time point (lsn(), timestamp(), snapshot(), branch(), relative()) to a read point. */
@@ -546,21 +543,15 @@ export class Database {
     optionOf(argOptions(options, 'db.branch()'), 'from', 'string', 'db.branch()');
     optionNumber(options, 'fromLSN', 'db.branch()', { integer: true, min: 0 });
     const engine = await this.eng();
-    if (!/^[A-Za-z0-9_.\-/]+$/.test(name) || name === 'main') throw new DoSQLError('INVALID_ARGUMENT', `sql: invalid branch name ${JSON.stringify(name)}`);
-    if (engine.manifest.branches.some((b) => b.name === name)) throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} already exists`);
     let parent = this.branchIdValue;
-    let baseLsn = engine.lastVisibleLsn;
+    let baseLsn: number | undefined;
     if (options.from !== undefined) {
       const p = this.pointHost(engine).snapshotPoint(options.from);
       parent = p.branch;
       baseLsn = p.lsn;
-    } else if (options.fromLSN !== undefined) baseLsn = engine.readPoint(options.fromLSN);
-    await engine.editManifest((d) => {
-      const id = Math.max(0, ...d.branches.map((b) => b.id)) + 1;
-      const ref: BranchRef = { id, name, parent, baseLsn, createdAt: engine.clockNow(), mergedAt: null };
-      d.branches.push(ref);
-    });
-    return { name, baseLsn };
+    } else if (options.fromLSN !== undefined) baseLsn = options.fromLSN;
+    const ref = await engine.branches.create(name, { parent, ...(baseLsn !== undefined ? { baseLsn } : {}) });
+    return { name, baseLsn: ref.baseLsn };
   }
 
   /** Switches this handle to branch `name` ('main' included). No transaction may be open. */
@@ -568,7 +559,9 @@ export class Database {
     const engine = await this.eng();
     if (this.session.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot switch branches inside a transaction');
     const ref = this.branchRef(name);
-    this.catalog = await this.loadCatalog(engine, ref.id, engine.lastVisibleLsn);
+    const lsn = engine.lastVisibleLsn;
+    this.catalog = await this.loadCatalog(engine, ref.id, lsn);
+    this.catalogLsn = lsn;
     this.branchIdValue = ref.id;
     this.cache.clear();
   }
@@ -583,7 +576,7 @@ export class Database {
     const engine = await this.eng();
     return [
       { name: 'main', parent: null, baseLsn: 0, createdAt: 0, merged: false },
-      ...engine.manifest.branches.map((b) => ({ name: b.name, parent: b.parent === null ? null : this.branchName(b.parent), baseLsn: b.baseLsn, createdAt: b.createdAt, merged: b.mergedAt != null })),
+      ...engine.branches.list().map((b) => ({ name: b.name, parent: b.parent === null ? null : this.branchName(b.parent), baseLsn: b.baseLsn, createdAt: b.createdAt, merged: b.mergedAt != null })),
     ];
   }
 
@@ -594,17 +587,13 @@ export class Database {
     const ref = this.branchRef(name);
     if (ref.id === MAIN_BRANCH) throw new DoSQLError('INVALID_ARGUMENT', 'sql: cannot delete main');
     if (ref.id === this.branchIdValue) throw new DoSQLError('INVALID_ARGUMENT', `sql: cannot delete the checked-out branch ${name}`);
-    if (engine.manifest.branches.some((b) => b.parent === ref.id)) throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} has child branches`);
-    const own = await this.ownWrites(engine, ref.id);
-    if (own && ref.mergedAt == null && !options.force) {
+    // Children are refused by the engine, in the same manifest edit as the delete.
+    if (!engine.branches.list().some((b) => b.parent === ref.id) && ref.mergedAt == null && !options.force && (await this.ownWrites(engine, ref.id))) {
       throw new DoSQLError('INVALID_ARGUMENT', `sql: branch ${name} has unmerged changes; merge it or pass { force: true }`, { details: { branch: name } });
     }
     this.catalogAt.clear();
     this.hosts.clear();
-    await engine.editManifest((d) => {
-      d.branches = d.branches.filter((b) => b.id !== ref.id);
-      d.snapshots = d.snapshots.filter((x) => x.branch !== ref.id);
-    });
+    await engine.branches.delete(name);
   }
 
   /** True when the branch wrote anything since it was created (beyond its commit log). */
@@ -627,33 +616,19 @@ export class Database {
     if (name !== undefined && argString(name, 'db.createSnapshot()', 'the snapshot name') === '') throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.createSnapshot(): the snapshot name must not be empty');
     const engine = await this.eng();
     const branchId = this.branchIdValue;
-    const bname = this.branchName(branchId);
-    const lsn = engine.lastVisibleLsn;
-    let chosen = name;
-    await engine.editManifest((d) => {
-      if (chosen === undefined) {
-        let n = d.snapshots.filter((x) => x.branch === branchId).length + 1;
-        while (d.snapshots.some((x) => x.name === `${bname}@${n}`)) n++;
-        chosen = `${bname}@${n}`;
-      } else if (d.snapshots.some((x) => x.name === chosen)) throw new DoSQLError('INVALID_ARGUMENT', `sql: snapshot ${chosen} already exists`);
-      const ref: SnapshotRef = { name: chosen, branch: branchId, lsn, createdAt: engine.clockNow() };
-      d.snapshots.push(ref);
-    });
-    return { name: chosen!, lsn, branch: bname };
+    const snap = await engine.snapshots.create({ branch: branchId, ...(name !== undefined ? { name } : {}) });
+    return { name: snap.name, lsn: snap.lsn, branch: this.branchName(branchId) };
   }
 
   async listSnapshots(): Promise<{ name: string; lsn: number; branch: string; createdAt: number }[]> {
     const engine = await this.eng();
-    return engine.manifest.snapshots.map((x) => ({ name: x.name, lsn: x.lsn, branch: this.branchName(x.branch), createdAt: x.createdAt }));
+    return engine.snapshots.list().map((x) => ({ name: x.name, lsn: x.lsn, branch: this.branchName(x.branch), createdAt: x.createdAt }));
   }
 
   async deleteSnapshot(name: string): Promise<void> {
     argString(name, 'db.deleteSnapshot()', 'the snapshot name');
     const engine = await this.eng();
-    if (!engine.manifest.snapshots.some((x) => x.name === name)) throw new DoSQLError('NOT_FOUND', `sql: no such snapshot: ${name}`);
-    await engine.editManifest((d) => {
-      d.snapshots = d.snapshots.filter((x) => x.name !== name);
-    });
+    await engine.snapshots.delete(name);
   }
 
   /**
@@ -704,10 +679,7 @@ export class Database {
     }
     txn.ddl ||= plan.schema.length > 0;
     const lsn = await this.commit(engine, txn);
-    await engine.editManifest((d) => {
-      const b = d.branches.find((x) => x.id === plan.sourceId);
-      if (b) b.mergedAt = lsn;
-    });
+    await engine.branches.markMerged(plan.sourceId, lsn);
     this.pendingMerge = undefined;
     this.cache.clear();
     return { merged: true, lsn, changes, conflicts: plan.conflicts };
@@ -938,47 +910,25 @@ export class Database {
   }
 
   /**
-   * @internal Commits `txn`: first committer wins. Throws WRITE_CONFLICT (retryable) when a
-   * key it wrote, or a unique-index range it checked, changed after its read LSN.
+   * @internal Commits `txn` through the engine (src/mvcc/commit.ts): first committer wins.
+   * Throws WRITE_CONFLICT (retryable) when a key it wrote, a unique-index range it checked or
+   * the schema it planned against changed after its read LSN. Adds the commit-log row, which
+   * makes the commit's timestamp findable from its LSN and back.
    */
   async commit(engine: LsmEngine, txn: Transaction): Promise<number> {
-    const unlock = await this.commitLock.lock();
+    if (txn.writes.size === 0) return (await engine.commit(txn)).lsn;
+    txn.claimSchema();
+    const reload = txn.ddl && txn.branch === this.branchIdValue;
+    if (reload) this.ddlCommits++;
     try {
-      if (txn.writes.size === 0) return txn.readLsn;
-      const latest = engine.lastVisibleLsn;
-      if (latest !== txn.readLsn) await this.checkConflicts(engine, txn, latest);
-      const batch = new WriteBatch(txn.branch);
-      for (const op of txn.ops()) batch.addRaw(op);
-      // The commit log row makes this commit's timestamp findable from its LSN and back.
-      const ts = Math.max(engine.clockNow(), engine.lastCommitTimestamp);
-      batch.addRaw({ kind: 1, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE });
-      const info = await engine.write(batch, { timestamp: ts });
-      if (txn.ddl && txn.branch === this.branchIdValue) this.catalog = await this.loadCatalog(engine, txn.branch, info.lsn);
+      const info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+      if (reload) {
+        this.catalog = await this.loadCatalog(engine, txn.branch, info.lsn);
+        this.catalogLsn = info.lsn;
+      }
       return info.lsn;
     } finally {
-      unlock();
-      txn.release();
-    }
-  }
-
-  private async checkConflicts(engine: LsmEngine, txn: Transaction, latest: number): Promise<void> {
-    for (const w of txn.writes.values()) {
-      const v = await engine.getRaw(w.uk, latest);
-      if (v && v.lsn > txn.readLsn) {
-        throw new DoSQLError('WRITE_CONFLICT', `sql: write conflict: a row this transaction wrote was changed by a transaction that committed after it began (LSN ${v.lsn} > ${txn.readLsn}); retry`, {
-          details: { readLsn: txn.readLsn, conflictLsn: v.lsn },
-        });
-      }
-    }
-    for (const c of txn.claims) {
-      for await (const e of engine.scanRaw(c.lower, c.upper, latest, false)) {
-        if (e.lsn > txn.readLsn) throw new DoSQLError('WRITE_CONFLICT', `sql: write conflict on a unique index (LSN ${e.lsn} > ${txn.readLsn}); retry`, { details: { readLsn: txn.readLsn, conflictLsn: e.lsn } });
-      }
-    }
-    if (this.catalog.version !== txn.baseCatalogVersion) {
-      // The schema changed since this transaction planned its writes (an index it did not
-      // maintain may exist now): retry against the new schema.
-      throw new DoSQLError('WRITE_CONFLICT', 'sql: the schema changed while this transaction ran; retry', { details: { readLsn: txn.readLsn } });
+      if (reload) this.ddlCommits--;
     }
   }
 

@@ -22,7 +22,7 @@ import { TableReader } from '../execution/table-reader.js';
 import { TableWriter } from '../execution/table-writer.js';
 import { columnDefaults } from '../planner/plan-from.js';
 import { decodeRow } from '../rows/row-codec.js';
-import { layeredGet, rebase, branchPrefix, type Layer } from '../txn/layers.js';
+import { layeredGet, rebase, branchPrefix, type Layer } from '../../mvcc/layers.js';
 import { Transaction } from '../txn/transaction.js';
 import { compareValues } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';

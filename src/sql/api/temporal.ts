@@ -9,7 +9,7 @@ import type { Expr, TableRef, TimePoint as AstTimePoint } from '../parser/ast.js
 import { compileExpr } from '../planner/compile-expr.js';
 import type { TemporalBinding } from '../planner/planner-context.js';
 import { Scope } from '../planner/scope.js';
-import type { Layer } from '../txn/layers.js';
+import type { Layer } from '../../mvcc/layers.js';
 import { Transaction } from '../txn/transaction.js';
 import type { SqlValue } from '../types/value.js';
 import { commits, lsnAtTimestamp } from './commit-log.js';

@@ -17,7 +17,7 @@ import type { SqlValue } from '../types/value.js';
 import type { CteDef, PlannerContext, TemporalBinding } from './planner-context.js';
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
-import { historyScan } from '../txn/layers.js';
+import { historyScan } from '../../mvcc/layers.js';
 import { formatTimestamp } from '../types/timestamp.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
 

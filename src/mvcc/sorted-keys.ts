@@ -8,7 +8,7 @@
 //
 // Invariants: every chunk is non-empty and sorted, chunks are in order (the last key of chunk
 // i is below the first of chunk i + 1), `maxes[i]` is the last key of `chunks[i]`.
-import { compareByteStrings } from '../../util/bytes.js';
+import { compareByteStrings } from '../util/bytes.js';
 
 /** Chunks split beyond 2 * LOAD keys. */
 const LOAD = 256;

@@ -3,17 +3,43 @@
 // the parent's row), then the parent's as of the branch's base LSN, and so on up to main.
 // Keys of every layer differ only in their leading branch varint, so layers merge on the
 // rest of the key (the "suffix": table id and primary key).
-import { compareBytes } from '../../util/bytes.js';
-import type { LsmEngine } from '../../lsm/engine.js';
-import { KIND_PUT } from '../../mvcc/internal-key.js';
-import { writeOrderedUvarint } from '../../mvcc/key-codec.js';
-import { ByteWriter } from '../../util/byte-writer.js';
-import { byteString, compareRange } from '../../util/bytes.js';
+import { ByteWriter } from '../util/byte-writer.js';
+import { byteString, compareBytes, compareRange } from '../util/bytes.js';
+import { KIND_PUT } from './internal-key.js';
+import { writeOrderedUvarint } from './key-codec.js';
+import type { VersionReader } from './version-store.js';
 
 /** One layer: read branch `branch` as of `lsn`. */
 export interface Layer {
   readonly branch: number;
   readonly lsn: number;
+}
+
+/** What layered reads need from the engine. */
+export type LayerSource = Pick<VersionReader, 'getRaw' | 'scanVersions' | 'scanVersionBatches'>;
+
+/** A branch as the manifest records it (src/manifest/manifest-format.ts, `BranchRef`). */
+export interface BranchLink {
+  readonly id: number;
+  readonly parent: number | null;
+  readonly baseLsn: number;
+}
+
+/**
+ * The ancestor layers of `branch`: its parent as of its base LSN, then the parent's parent as
+ * of the smaller of the two bases, and so on up to main. None for main or an unknown branch.
+ */
+export function ancestorLayers(branches: readonly BranchLink[], branch: number): Layer[] {
+  const out: Layer[] = [];
+  let cur = branches.find((r) => r.id === branch);
+  let lsn = Infinity;
+  while (cur && cur.parent !== null) {
+    lsn = Math.min(lsn, cur.baseLsn);
+    out.push({ branch: cur.parent, lsn });
+    const parentId = cur.parent;
+    cur = branches.find((r) => r.id === parentId);
+  }
+  return out;
 }
 
 const w = new ByteWriter(16);
@@ -34,7 +60,7 @@ export function rebase(uk: Uint8Array, fromLen: number, toPrefix: Uint8Array): U
 }
 
 /** The newest version of one key across layers: the value, or undefined when absent or deleted. */
-export async function layeredGet(engine: LsmEngine, layers: readonly Layer[], uk: Uint8Array): Promise<Uint8Array | undefined> {
+export async function layeredGet(engine: LayerSource, layers: readonly Layer[], uk: Uint8Array): Promise<Uint8Array | undefined> {
   const ownLen = branchPrefix(layers[0]!.branch).length;
   for (const l of layers) {
     const key = l === layers[0] ? uk : rebase(uk, ownLen, branchPrefix(l.branch));
@@ -48,7 +74,7 @@ export async function layeredGet(engine: LsmEngine, layers: readonly Layer[], uk
  * Live rows of [lower, upper) (keys in the first layer's branch) across layers, ascending,
  * with keys rewritten into the first layer's branch. The newest layer wins per key.
  */
-export async function* layeredScan(engine: LsmEngine, layers: readonly Layer[], lower: Uint8Array, upper: Uint8Array): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array; lsn: number }> {
+export async function* layeredScan(engine: LayerSource, layers: readonly Layer[], lower: Uint8Array, upper: Uint8Array): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array; lsn: number }> {
   for await (const b of layeredScanBatches(engine, layers, lower, upper)) yield* b;
 }
 
@@ -63,11 +89,11 @@ interface Cursor {
 
 /**
  * `layeredScan` in arrays of up to `batch` rows: each layer is read in batches
- * (LsmEngine.scanVersionBatches) and merged in memory, so a branch scan awaits once per batch
+ * (VersionReader.scanVersionBatches) and merged in memory, so a branch scan awaits once per batch
  * per layer instead of once per row.
  */
 export async function* layeredScanBatches(
-  engine: LsmEngine,
+  engine: LayerSource,
   layers: readonly Layer[],
   lower: Uint8Array,
   upper: Uint8Array,
@@ -147,7 +173,7 @@ export interface HistoryVersion {
  * Every stored version of each key of [lower, upper) across layers, grouped by key
  * (ascending) and newest first: the branch's own versions, then the parent's up to the base.
  */
-export async function* historyScan(engine: LsmEngine, layers: readonly Layer[], lower: Uint8Array, upper: Uint8Array): AsyncGenerator<{ uk: Uint8Array; versions: HistoryVersion[] }> {
+export async function* historyScan(engine: LayerSource, layers: readonly Layer[], lower: Uint8Array, upper: Uint8Array): AsyncGenerator<{ uk: Uint8Array; versions: HistoryVersion[] }> {
   if (layers.length === 1) {
     // One layer: the engine already yields versions grouped by key, newest first.
     let cur: { uk: Uint8Array; versions: HistoryVersion[] } | undefined;

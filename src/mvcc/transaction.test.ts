@@ -2,15 +2,13 @@
 // sorted array, and scans merging committed rows with the transaction's own writes (puts,
 // deletes, statement rollbacks) against a map.
 import { describe, expect, it } from 'vitest';
-import { LsmEngine } from '../../lsm/engine.js';
-import { KIND_DELETE, KIND_PUT } from '../../mvcc/internal-key.js';
-import { WriteBatch } from '../../lsm/write-batch.js';
-import { MemoryObjectStore } from '../../storage/memory-store.js';
-import { byteString } from '../../util/bytes.js';
-import { Prng } from '../../util/prng.js';
-import { Catalog } from '../catalog/catalog.js';
+import { LsmEngine } from '../lsm/engine.js';
+import { KIND_DELETE, KIND_PUT } from './internal-key.js';
+import { WriteBatch } from '../lsm/write-batch.js';
+import { MemoryObjectStore } from '../storage/memory-store.js';
+import { byteString } from '../util/bytes.js';
+import { Prng } from '../util/prng.js';
 import { SortedKeys } from './sorted-keys.js';
-import { Transaction } from './transaction.js';
 
 const key = (n: number): Uint8Array => new Uint8Array([0x10, (n >> 8) & 0xff, n & 0xff]);
 const str = (n: number): string => byteString(key(n));
@@ -61,7 +59,7 @@ describe('Transaction scans', () => {
     b.addRaw({ kind: KIND_DELETE, userKey: key(5) });
     committed.delete(str(5));
     await engine.write(b);
-    const txn = new Transaction(engine, engine.lastVisibleLsn, 0, new Catalog([]));
+    const txn = engine.begin();
     const model = new Map(committed);
     /** Savepoints: the transaction's mark and the model's state there. */
     const saved: { mark: number; model: Map<string, Uint8Array> }[] = [];

@@ -1,8 +1,11 @@
+// A read view: a consistent snapshot of the engine at one LSN for many reads, pinned against
+// garbage collection while open. Written against `ViewHost`, the part of the engine it needs
+// (LsmEngine implements it), so MVCC never imports the engine.
 import { DoSQLError } from '../errors.js';
-import type { KeyTuple } from '../mvcc/key-codec.js';
-import type { KeyRange, KvEntry, ScanOptions } from './engine-types.js';
+import type { KeyTuple } from './key-codec.js';
+import type { KeyRange, KvEntry, ScanOptions } from './kv-types.js';
 
-/** What a read view needs from the engine (kept narrow to avoid an import cycle). */
+/** What a read view needs from the engine (LsmEngine): pins and reads that check their read point. */
 export interface ViewHost {
   registerView(lsn: number): void;
   releaseView(lsn: number): void;

@@ -1,0 +1,303 @@
+// The write path: write(batch) -> commit queue -> group commit (one WAL append [+ fsync] for
+// every commit queued meanwhile) -> fence check -> memtable (apply-commit.ts) -> visible ->
+// commit listeners. A full memtable is frozen and a new WAL segment started (`switchMemtable`);
+// the flush (flush.ts) turns frozen memtables into L0 runs. Writers stall while too many frozen
+// memtables wait or L0 holds too many runs, and slow down near that limit (LevelDB's
+// MakeRoomForWrite).
+//
+// Async safety: `write` may be called concurrently; it only queues. One `runCommits` loop at a
+// time drains the queue, holding `walLock`; group commits and memtable switches happen only
+// under `walLock` (flush() and close() take it too). `mem`, `imm`, `visible` and
+// `lastTimestamp` change only there, synchronously after the WAL append, so a reader's
+// synchronous snapshot of (memtables, visible) is consistent.
+import { DoSQLError } from '../errors.js';
+import { Memtable } from '../memtable/memtable.js';
+import { TRAILER_SIZE } from '../mvcc/internal-key.js';
+import { ByteWriter } from '../util/byte-writer.js';
+import { Mutex, deferred, type Deferred } from '../util/async.js';
+import { applyCommit } from './apply-commit.js';
+import { encodeCommit, type CommitRecord, type WalOp } from './wal-format.js';
+import { WalWriter } from './wal-writer.js';
+import { WriteBatch } from './write-batch.js';
+import type { CommitInfo } from './engine-types.js';
+import type { EngineContext } from './engine-context.js';
+
+/** A memtable and the WAL bookkeeping of the commits it holds. */
+export interface MemState {
+  mt: Memtable;
+  /** First WAL segment (of this epoch) holding its commits. */
+  firstSegment: number;
+  minLsn: number;
+  maxLsn: number;
+  /** Commit timestamp of maxLsn. */
+  maxTs: number;
+  /** Holds commits replayed from sealed segments of earlier epochs. */
+  hasSealed: boolean;
+}
+
+/**
+ * Called with each group of commits once they are visible (in LSN order), before their writers
+ * are told: the seam change data capture publishes its feed from. Must not throw or block.
+ */
+export type CommitListener = (records: readonly CommitRecord[]) => void;
+
+interface PendingCommit {
+  batch: WriteBatch;
+  txnId: number;
+  timestamp?: number;
+  done: Deferred<CommitInfo>;
+}
+
+export class WritePath {
+  /** The active memtable. */
+  mem: MemState;
+  /** Frozen memtables waiting for flush, oldest first. */
+  readonly imm: MemState[] = [];
+  wal!: WalWriter;
+  private walSegment = 0;
+  /** LSN of the last commit appended to the WAL (visible or not yet). */
+  lastLsn: number;
+  /** LSN of the newest visible commit. */
+  visible: number;
+  lastTimestamp: number;
+  private nextTxnId = 1;
+  private readonly queue: PendingCommit[] = [];
+  private committing = false;
+  /** Serialises group commits, memtable switches, flush() and close(). */
+  readonly walLock = new Mutex();
+  private readonly walBuf = new ByteWriter(1 << 16);
+  private readonly trailer = new Uint8Array(TRAILER_SIZE);
+  /** Writers waiting for a flush or compaction to make room. */
+  private roomWaiters: (() => void)[] = [];
+  private readonly listeners: CommitListener[] = [];
+  readonly stats = { groups: 0, commits: 0, bytesWritten: 0, syncs: 0 };
+  /** Key and value bytes of committed writes. */
+  userBytes = 0;
+  stallMs = 0;
+  slowdowns = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    /** A memtable was frozen: flush it. */
+    private readonly scheduleFlush: () => void,
+    mem: MemState,
+    recovered: { lastLsn: number; lastTimestamp: number },
+  ) {
+    this.mem = mem;
+    this.lastLsn = recovered.lastLsn;
+    this.visible = recovered.lastLsn;
+    this.lastTimestamp = recovered.lastTimestamp;
+  }
+
+  /** Starts WAL segment `segment` of this epoch (at open). */
+  async start(segment: number): Promise<void> {
+    this.walSegment = segment;
+    this.wal = await WalWriter.create(this.ctx.o.store, this.ctx.versions.epoch, segment);
+  }
+
+  /** See `LsmEngine.write`. */
+  write(batch: WriteBatch, options: { timestamp?: number } = {}): Promise<CommitInfo> {
+    const status = this.ctx.status;
+    if (status.closed) return Promise.reject(new DoSQLError('CLOSED', 'engine: closed'));
+    if (status.error) return Promise.reject(status.error);
+    if (batch.size === 0) return Promise.resolve({ lsn: this.visible, timestamp: this.lastTimestamp });
+    const done = deferred<CommitInfo>();
+    const pending: PendingCommit = { batch, txnId: this.nextTxnId++, done };
+    if (options.timestamp !== undefined) pending.timestamp = options.timestamp;
+    this.queue.push(pending);
+    if (!this.committing) void this.runCommits();
+    return done.promise;
+  }
+
+  /** Writes `ops` of one branch as one commit at `timestamp` (the transaction commit path). */
+  writeOps(branch: number, ops: readonly WalOp[], timestamp: number): Promise<CommitInfo> {
+    const batch = new WriteBatch(branch);
+    for (const op of ops) batch.addRaw(op);
+    return this.write(batch, { timestamp });
+  }
+
+  /** Adds a commit listener; returns the function that removes it. */
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private async runCommits(): Promise<void> {
+    this.committing = true;
+    const unlock = await this.walLock.lock();
+    try {
+      while (this.queue.length > 0) {
+        const bg = this.ctx.status.error;
+        if (bg) {
+          for (const p of this.queue.splice(0)) p.done.reject(bg);
+          break;
+        }
+        try {
+          await this.makeRoomForWrite();
+        } catch (e) {
+          this.ctx.status.fail(e);
+          continue;
+        }
+        await this.commitGroup();
+        const b = this.ctx.budget;
+        if (b.spend(1, b.every / 16)) await b.yieldNow();
+      }
+    } finally {
+      this.committing = false;
+      unlock();
+    }
+  }
+
+  /** Takes queued commits up to maxGroupBytes and makes them durable with one append. */
+  private async commitGroup(): Promise<void> {
+    const group: PendingCommit[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && (group.length === 0 || bytes + this.queue[0]!.batch.byteSize <= this.ctx.o.maxGroupBytes)) {
+      const p = this.queue.shift()!;
+      group.push(p);
+      bytes += p.batch.byteSize;
+    }
+    const records: CommitRecord[] = [];
+    const w = this.walBuf;
+    w.reset();
+    const segmentStart = this.wal.size;
+    /** Where each record ends in the segment: decides its fate if we turn out to be fenced. */
+    const ends: number[] = [];
+    let lsn = this.lastLsn;
+    let ts = this.lastTimestamp;
+    for (const p of group) {
+      ts = Math.max(p.timestamp ?? this.ctx.o.clock.now(), ts);
+      const rec: CommitRecord = { lsn: ++lsn, timestamp: ts, txnId: p.txnId, ops: p.batch.ops };
+      records.push(rec);
+      encodeCommit(w, rec);
+      ends.push(segmentStart + w.pos);
+    }
+    this.lastLsn = lsn;
+    this.lastTimestamp = ts;
+    let fenced: boolean;
+    try {
+      await this.wal.append(w.view());
+      if (this.ctx.o.durability === 'full') {
+        await this.wal.sync();
+        this.stats.syncs++;
+      }
+      fenced = await this.ctx.versions.isFenced();
+    } catch (e) {
+      const err = this.ctx.status.fail(e);
+      for (const p of group) p.done.reject(err);
+      return;
+    }
+    if (fenced) {
+      const starts = ends.map((_, i) => (i === 0 ? segmentStart : ends[i - 1]!));
+      const settled = await this.ctx.fence.settle(records, this.wal.key, starts, ends);
+      settled.forEach((r, i) => ('ok' in r ? group[i]!.done.resolve(r.ok) : group[i]!.done.reject(r.err)));
+      return;
+    }
+    this.stats.groups++;
+    this.stats.commits += group.length;
+    this.stats.bytesWritten += w.pos;
+    this.userBytes += bytes;
+    const mem = this.mem;
+    for (const rec of records) applyCommit(mem.mt, rec, this.trailer);
+    if (mem.minLsn === 0) mem.minLsn = records[0]!.lsn;
+    mem.maxLsn = lsn;
+    mem.maxTs = ts;
+    this.visible = lsn;
+    this.ctx.pins.sample(lsn, ts);
+    this.publish(records);
+    for (let i = 0; i < group.length; i++) group[i]!.done.resolve({ lsn: records[i]!.lsn, timestamp: records[i]!.timestamp });
+  }
+
+  private publish(records: readonly CommitRecord[]): void {
+    for (const l of this.listeners) {
+      try {
+        l(records);
+      } catch {
+        // A listener's failure must not fail commits that are already durable and visible.
+      }
+    }
+  }
+
+  /**
+   * REQUIRES: walLock held. Freezes a full memtable and starts a new WAL segment; stalls
+   * while too many frozen memtables wait for flush or L0 has too many runs; slows down
+   * (1 ms per group) while L0 is near that limit.
+   */
+  async makeRoomForWrite(force = false): Promise<void> {
+    let slowed = false;
+    const co = this.ctx.compaction;
+    for (;;) {
+      this.ctx.status.throwIfFailed();
+      const l0 = this.ctx.versions.state.levels[0]?.length ?? 0;
+      if (!force && l0 >= co.l0StopTrigger && co.background) {
+        await this.waitForRoom();
+        continue;
+      }
+      if (!force && !slowed && l0 >= co.l0SlowdownTrigger && co.background) {
+        slowed = true;
+        this.slowdowns++;
+        const t0 = Date.now();
+        await new Promise((r) => setTimeout(r, 1));
+        this.stallMs += Date.now() - t0;
+        continue;
+      }
+      if (this.mem.mt.count === 0) return;
+      if (!force && this.mem.mt.approximateBytes < this.ctx.o.memtableBytes) return;
+      if (this.imm.length >= this.ctx.o.maxImmutableMemtables) {
+        await this.waitForRoom();
+        continue;
+      }
+      await this.switchMemtable();
+      if (force) return;
+    }
+  }
+
+  private async waitForRoom(): Promise<void> {
+    const t0 = Date.now();
+    await new Promise<void>((r) => this.roomWaiters.push(r));
+    this.stallMs += Date.now() - t0;
+  }
+
+  /** A flush or compaction finished (or the engine closes): stalled writers look again. */
+  wakeRoomWaiters(): void {
+    const ws = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of ws) w();
+  }
+
+  private async switchMemtable(): Promise<void> {
+    const old = this.wal;
+    if (this.ctx.o.durability !== 'off') {
+      await old.sync();
+      this.stats.syncs++;
+    }
+    const segment = this.walSegment + 1;
+    const next = await WalWriter.create(this.ctx.o.store, this.ctx.versions.epoch, segment);
+    this.walSegment = segment;
+    this.wal = next;
+    await old.close();
+    this.mem.mt.freeze();
+    this.imm.push(this.mem);
+    this.mem = { mt: this.newMemtable(this.mem.mt.id + 1), firstSegment: segment, minLsn: 0, maxLsn: 0, maxTs: 0, hasSealed: false };
+    this.scheduleFlush();
+  }
+
+  private newMemtable(id: number): Memtable {
+    // Entries average ~150 bytes in practice; size the hash table for that.
+    return new Memtable(id, {
+      suffixLength: TRAILER_SIZE,
+      expectedEntries: Math.min(1 << 22, Math.ceil(this.ctx.o.memtableBytes / 150)),
+      shared: this.ctx.executor.wantsSharedMemtables,
+    });
+  }
+
+  /** The memtables a reader merges: active first, then frozen ones newest first. */
+  memtables(): Memtable[] {
+    const out: Memtable[] = [this.mem.mt];
+    for (let i = this.imm.length - 1; i >= 0; i--) out.push(this.imm[i]!.mt);
+    return out;
+  }
+}

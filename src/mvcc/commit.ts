@@ -1,0 +1,72 @@
+// The engine's one commit path for transactions: under one engine-wide commit lock, check
+// conflicts (conflicts.ts), then append the transaction's writes as one commit and wait until
+// it is visible. Holding the lock from the check to visibility is what makes first committer
+// wins exact: no other transaction commits between a check and the write it admits, whatever
+// handle or branch it comes from.
+//
+// Async safety: `commit` may be called concurrently; commits run one at a time in call order.
+// Plain `LsmEngine.write` batches do not take the lock: they are blind writes, never checked,
+// and a transaction's check does not see one appended meanwhile.
+import { DoSQLError } from '../errors.js';
+import { Mutex } from '../util/async.js';
+import { checkConflicts, claimsNeedCheck } from './conflicts.js';
+import type { KvOp } from './kv-types.js';
+import type { Transaction } from './transaction.js';
+import type { CommitInfo, VersionReader } from './version-store.js';
+
+export interface CommitOptions {
+  /**
+   * Commit timestamp, ms since the epoch (default: the engine's clock). Never earlier than the
+   * previous commit's: a smaller one is raised to it.
+   */
+  timestamp?: number;
+  /**
+   * Operations written with the transaction's own, in the same commit (same LSN), given the
+   * commit's timestamp; called under the commit lock. Not checked for conflicts. The SQL layer
+   * adds its commit-log row this way.
+   */
+  extraOps?: (timestamp: number) => readonly KvOp[];
+}
+
+/** What committing needs from the engine. */
+export interface CommitTarget extends VersionReader {
+  readonly lastCommitTimestamp: number;
+  clockNow(): number;
+}
+
+/** Appends `ops` of one branch as one commit at `timestamp`; resolves once durable and visible. */
+export type WriteOps = (branch: number, ops: readonly KvOp[], timestamp: number) => Promise<CommitInfo>;
+
+export class Committer {
+  private readonly lock = new Mutex();
+
+  constructor(
+    private readonly target: CommitTarget,
+    private readonly writeOps: WriteOps,
+  ) {}
+
+  /**
+   * Commits `txn` (first committer wins) and releases it, committed or not. A transaction that
+   * wrote nothing writes no commit: it returns its read LSN and timestamp 0. Throws
+   * WRITE_CONFLICT (retryable; nothing written) when a key it wrote or a range it claimed
+   * changed after its read point; INVALID_ARGUMENT for a transaction with writes that was
+   * already committed, or released (rolled back); what the write path throws (`LsmEngine.write`).
+   */
+  async commit(txn: Transaction, options: CommitOptions = {}): Promise<CommitInfo> {
+    const unlock = await this.lock.lock();
+    try {
+      if (txn.released && txn.writes.size > 0) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
+      if (txn.writes.size === 0) return { lsn: txn.readLsn, timestamp: 0 };
+      const t = this.target;
+      const latest = t.lastVisibleLsn;
+      if (latest !== txn.readLsn || claimsNeedCheck(txn, latest)) await checkConflicts(t, txn, latest);
+      const ts = Math.max(options.timestamp ?? t.clockNow(), t.lastCommitTimestamp);
+      const ops: KvOp[] = txn.ops();
+      if (options.extraOps) ops.push(...options.extraOps(ts));
+      return await this.writeOps(txn.branch, ops, ts);
+    } finally {
+      unlock();
+      txn.release();
+    }
+  }
+}

@@ -1,0 +1,309 @@
+// A key-value transaction over the engine: a read view at one LSN (pinned while open) plus a
+// private write set that its reads see first (read-your-writes), with an undo log whose marks
+// are statement starts and savepoints. Snapshot isolation: every read sees the branch as of
+// `readLsn` (through its ancestors' layers, layers.ts) plus the transaction's own writes.
+// `commit` hands it to the engine's commit path (commit.ts): first committer wins.
+//
+// Keys come two ways: encoded user keys (`get(uk)`, `put(uk, value)`, `scan(lower, upper)`:
+// higher layers that encode their own keys, the SQL layer) or (table, key tuple) as the rest of
+// the key-value API (`get(table, key)`, `put(table, key, value)`, `scan(table, range)`).
+//
+// Async safety: a transaction is used by one caller at a time (the SQL layer serialises the
+// statements of one transaction); reads may interleave with other transactions' commits,
+// which never change what this transaction sees.
+import { DoSQLError } from '../errors.js';
+import { byteString, compareBytes } from '../util/bytes.js';
+import type { CommitOptions } from './commit.js';
+import type { RangeClaim } from './conflicts.js';
+import { decodeUserKey, KIND_DELETE, KIND_PUT } from './internal-key.js';
+import type { KeyTuple, KeyValue } from './key-codec.js';
+import { checkedUserKey, checkValue, encodeRange, type KeyRange, type KvOp } from './kv-types.js';
+import { layeredGet, layeredScan, layeredScanBatches, type Layer } from './layers.js';
+import { SortedKeys } from './sorted-keys.js';
+import type { CommitInfo, VersionStore } from './version-store.js';
+
+export interface PendingWrite {
+  readonly uk: Uint8Array;
+  /** null for a delete. */
+  readonly value: Uint8Array | null;
+}
+
+/** One row a transaction's scan returns by (table, key): committed as of its read LSN, or its own write. */
+export interface KvPair {
+  /** The primary-key tuple. */
+  readonly key: KeyValue[];
+  /** The encoded user key (branch, table, key). */
+  readonly rawKey: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/** `LsmEngine.begin` options. */
+export interface TransactionOptions {
+  /** Branch id to read and write (default main, 0). */
+  branch?: number;
+  /** Read as of this LSN (default: the latest visible commit); checked against retention. */
+  asOf?: number;
+  /** Refuse writes (time-travel views). */
+  readOnly?: boolean;
+}
+
+/**
+ * A key-value transaction (snapshot isolation, first committer wins): start one with
+ * `LsmEngine.begin`, read and write it, then `commit()` or `rollback()`. Every read sees the
+ * branch as of `readLsn` plus the transaction's own writes; `mark()` / `rollbackTo(mark)` undo
+ * back to a savepoint. Commit throws WRITE_CONFLICT (retryable) when another transaction
+ * committed a write to one of its keys, or into a range it claimed, after `readLsn`.
+ */
+export class Transaction {
+  /** Pending writes by key (byteString of the user key). */
+  readonly writes = new Map<string, PendingWrite>();
+  /** Ranges that must not change before commit (conflicts.ts). */
+  readonly claims: RangeClaim[] = [];
+  private undo: { k: string; prev: PendingWrite | undefined }[] = [];
+  /** The keys of `writes` in order, for scans that merge them with committed data. */
+  private readonly order = new SortedKeys();
+  private releasedFlag = false;
+  /** Read layers: this branch at readLsn, then its ancestors at their base LSNs. */
+  readonly layers: readonly Layer[];
+
+  /** Prefer `LsmEngine.begin`. Pins `readLsn` until `release`. */
+  constructor(
+    readonly engine: VersionStore,
+    /** The LSN every read sees (already checked by the engine's `readPoint`). */
+    readonly readLsn: number,
+    readonly branch: number,
+    /** Ancestors of `branch` as read layers (layers.ts `ancestorLayers`); none for main. */
+    ancestors: readonly Layer[] = [],
+    /** Read-only views (time travel) that never write. */
+    readonly readOnly = false,
+  ) {
+    engine.registerView(readLsn);
+    this.layers = [{ branch, lsn: readLsn }, ...ancestors.map((l) => ({ branch: l.branch, lsn: Math.min(l.lsn, readLsn) }))];
+  }
+
+  /** True once committed, rolled back or released: its read LSN is no longer pinned. */
+  get released(): boolean {
+    return this.releasedFlag;
+  }
+
+  /** Stops protecting the read LSN from garbage collection. Idempotent. */
+  release(): void {
+    if (this.releasedFlag) return;
+    this.releasedFlag = true;
+    this.engine.releaseView(this.readLsn);
+  }
+
+  /** Discards every write and releases the transaction. */
+  rollback(): void {
+    this.rollbackTo(0);
+    this.release();
+  }
+
+  /**
+   * Commits through the engine (first committer wins) and releases the transaction: the
+   * commit's LSN and timestamp. WRITE_CONFLICT (retryable, nothing written) when a key it
+   * wrote or a range it claimed changed after `readLsn`. See `LsmEngine.commit`.
+   */
+  commit(options?: CommitOptions): Promise<CommitInfo> {
+    return this.engine.commit(this, options);
+  }
+
+  /**
+   * The current value of an encoded user key, or of (table, key) on this branch, in this
+   * transaction (its own writes first), or undefined. The user-key form may return synchronously.
+   */
+  get(uk: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  get(table: number, key: KeyTuple): Promise<Uint8Array | undefined>;
+  get(a: Uint8Array | number, key?: KeyTuple): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (typeof a === 'number') return Promise.resolve(this.get(checkedUserKey(this.branch, a, key!)));
+    if (this.writes.size > 0) {
+      const w = this.writes.get(byteString(a));
+      if (w) return w.value ?? undefined;
+    }
+    if (this.layers.length > 1) return layeredGet(this.engine, this.layers, a);
+    const r = this.engine.getRaw(a, this.readLsn);
+    if (r instanceof Promise) return r.then((v) => (v && v.kind === KIND_PUT ? v.value : undefined));
+    return r && r.kind === KIND_PUT ? r.value : undefined;
+  }
+
+  /** Writes `value` under an encoded user key, or (table, key) on this branch. `value` is not copied. */
+  put(uk: Uint8Array, value: Uint8Array): void;
+  put(table: number, key: KeyTuple, value: Uint8Array): void;
+  put(a: Uint8Array | number, b: Uint8Array | KeyTuple, c?: Uint8Array): void {
+    if (this.readOnly) throw this.readOnlyError();
+    if (typeof a === 'number') {
+      checkValue(c!);
+      this.record({ uk: checkedUserKey(this.branch, a, b as KeyTuple), value: c! });
+    } else this.record({ uk: a, value: b as Uint8Array });
+  }
+
+  /** Deletes an encoded user key, or (table, key) on this branch (a tombstone at commit). */
+  delete(uk: Uint8Array): void;
+  delete(table: number, key: KeyTuple): void;
+  delete(a: Uint8Array | number, key?: KeyTuple): void {
+    if (this.readOnly) throw this.readOnlyError();
+    this.record({ uk: typeof a === 'number' ? checkedUserKey(this.branch, a, key!) : a, value: null });
+  }
+
+  /** The error a write to a read-only transaction throws. */
+  protected readOnlyError(): DoSQLError {
+    return new DoSQLError('INVALID_ARGUMENT', 'mvcc: this transaction is read-only');
+  }
+
+  private record(w: PendingWrite): void {
+    if (this.releasedFlag) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
+    const k = byteString(w.uk);
+    const prev = this.writes.get(k);
+    this.undo.push({ k, prev });
+    this.writes.set(k, w);
+    if (!prev) this.order.add(k);
+  }
+
+  /**
+   * Claims a range of encoded user keys, or of `table`'s keys on this branch: the commit fails
+   * with WRITE_CONFLICT if a key in it changed after the read point (conflicts.ts,
+   * `RangeClaim`; `anyChange` counts deletes too). For reads whose answer the writes depend on,
+   * such as "no row has this unique value".
+   */
+  claim(claim: RangeClaim): void;
+  claim(table: number, range: KeyRange, options?: { anyChange?: boolean }): void;
+  claim(a: RangeClaim | number, range?: KeyRange, options: { anyChange?: boolean } = {}): void {
+    if (typeof a !== 'number') this.claims.push(a);
+    else this.claims.push({ ...encodeRange(this.branch, a, range!), ...(options.anyChange ? { anyChange: true } : {}) });
+  }
+
+  /** A position in the undo log: statement starts and savepoints. */
+  mark(): number {
+    return this.undo.length;
+  }
+
+  /** Undoes every write after `mark` (0: all of them). */
+  rollbackTo(mark: number): void {
+    while (this.undo.length > mark) {
+      const u = this.undo.pop()!;
+      if (u.prev) this.writes.set(u.k, u.prev);
+      else {
+        this.writes.delete(u.k);
+        this.order.delete(u.k);
+      }
+    }
+  }
+
+  /** This transaction's writes with keys in [lower, upper), in key order (a snapshot). */
+  private writesBetween(lower: Uint8Array, upper: Uint8Array): PendingWrite[] {
+    const keys = this.order.range(byteString(lower), byteString(upper));
+    const out = new Array<PendingWrite>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = this.writes.get(keys[i]!)!;
+    return out;
+  }
+
+  /**
+   * Entries with user keys in [lower, upper) — or rows of `table` in `range` on this branch —
+   * in key order (or reverse), merging committed data as of `readLsn` with this transaction's
+   * writes (which win). The write set is captured when the scan starts: writes made while
+   * iterating are not seen by it.
+   */
+  scan(lower: Uint8Array, upper: Uint8Array, reverse?: boolean): AsyncGenerator<PendingWrite & { value: Uint8Array }>;
+  scan(table: number, range?: KeyRange, options?: { reverse?: boolean; limit?: number }): AsyncGenerator<KvPair>;
+  scan(a: Uint8Array | number, b?: Uint8Array | KeyRange, c?: boolean | { reverse?: boolean; limit?: number }): AsyncGenerator<PendingWrite & { value: Uint8Array }> | AsyncGenerator<KvPair> {
+    if (typeof a === 'number') return this.scanTable(a, (b as KeyRange | undefined) ?? {}, (c as { reverse?: boolean; limit?: number } | undefined) ?? {});
+    return this.scanRange(a, b as Uint8Array, (c as boolean | undefined) ?? false);
+  }
+
+  private async *scanTable(table: number, range: KeyRange, options: { reverse?: boolean; limit?: number }): AsyncGenerator<KvPair> {
+    const { lower, upper } = encodeRange(this.branch, table, range);
+    let n = 0;
+    const limit = options.limit ?? Infinity;
+    if (n >= limit) return;
+    for await (const e of this.scanRange(lower, upper, options.reverse ?? false)) {
+      yield { key: decodeUserKey(e.uk).key, rawKey: e.uk, value: e.value };
+      if (++n >= limit) return;
+    }
+  }
+
+  private async *scanRange(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<PendingWrite & { value: Uint8Array }> {
+    let overlay: PendingWrite[] = [];
+    if (this.writes.size > 0) {
+      overlay = this.writesBetween(lower, upper);
+      if (reverse) overlay.reverse();
+    }
+    let oi = 0;
+    const dir = reverse ? -1 : 1;
+    for await (const e of this.committed(lower, upper, reverse)) {
+      while (oi < overlay.length && compareBytes(overlay[oi]!.uk, e.rawKey) * dir < 0) {
+        const o = overlay[oi++]!;
+        if (o.value) yield o as PendingWrite & { value: Uint8Array };
+      }
+      if (oi < overlay.length && compareBytes(overlay[oi]!.uk, e.rawKey) === 0) {
+        const o = overlay[oi++]!;
+        if (o.value) yield o as PendingWrite & { value: Uint8Array };
+        continue;
+      }
+      yield { uk: e.rawKey, value: e.value };
+    }
+    for (; oi < overlay.length; oi++) {
+      const o = overlay[oi]!;
+      if (o.value) yield o as PendingWrite & { value: Uint8Array };
+    }
+  }
+
+  /**
+   * `scan` of encoded bounds in batches: with no pending writes in the range and no branch
+   * layers, straight from the engine one batch per async step (table scans); otherwise
+   * `scan`, batched.
+   */
+  async *scanBatches(lower: Uint8Array, upper: Uint8Array, reverse = false, batch = 256): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array }[]> {
+    if (!this.writesIn(lower, upper) && this.layers.length === 1) {
+      for await (const b of this.engine.scanRawBatches(lower, upper, this.readLsn, reverse, batch)) {
+        const out = new Array<{ uk: Uint8Array; value: Uint8Array }>(b.length);
+        for (let i = 0; i < b.length; i++) out[i] = { uk: b[i]!.rawKey, value: b[i]!.value };
+        yield out;
+      }
+      return;
+    }
+    if (!reverse && !this.writesIn(lower, upper)) {
+      for await (const b of layeredScanBatches(this.engine, this.layers, lower, upper, batch)) yield b;
+      return;
+    }
+    let out: { uk: Uint8Array; value: Uint8Array }[] = [];
+    for await (const e of this.scanRange(lower, upper, reverse)) {
+      out.push(e);
+      if (out.length >= batch) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length) yield out;
+  }
+
+  /** True when this transaction wrote a key in [lower, upper). */
+  private writesIn(lower: Uint8Array, upper: Uint8Array): boolean {
+    return this.writes.size > 0 && this.order.hasAnyIn(byteString(lower), byteString(upper));
+  }
+
+  /** Committed entries of [lower, upper) visible to this transaction (all layers). */
+  private async *committed(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<{ rawKey: Uint8Array; value: Uint8Array }> {
+    if (this.layers.length === 1) {
+      yield* this.engine.scanRaw(lower, upper, this.readLsn, reverse);
+      return;
+    }
+    if (!reverse) {
+      for await (const e of layeredScan(this.engine, this.layers, lower, upper)) yield { rawKey: e.uk, value: e.value };
+      return;
+    }
+    // Reverse across layers: collected forward (used for max-rowid probes and ORDER BY DESC scans).
+    const all: { rawKey: Uint8Array; value: Uint8Array }[] = [];
+    for await (const e of layeredScan(this.engine, this.layers, lower, upper)) all.push({ rawKey: e.uk, value: e.value });
+    for (let i = all.length - 1; i >= 0; i--) yield all[i]!;
+  }
+
+  /** Operations to commit, as WAL ops. */
+  ops(): KvOp[] {
+    const out: KvOp[] = [];
+    for (const w of this.writes.values()) {
+      if (w.value) out.push({ kind: KIND_PUT, userKey: w.uk, value: w.value });
+      else out.push({ kind: KIND_DELETE, userKey: w.uk });
+    }
+    return out;
+  }
+}

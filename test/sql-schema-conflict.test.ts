@@ -1,0 +1,54 @@
+// A transaction whose schema changed under it must not commit writes planned against the old
+// schema (they would miss a new index's entries): the commit claims the catalog's key range
+// (src/sql/txn/transaction.ts, claimSchema) and fails with WRITE_CONFLICT, retryable.
+import { describe, expect, it } from 'vitest';
+import { DB } from '../src/index.js';
+
+describe('schema changes and concurrent transactions', () => {
+  it('a transaction that began before a CREATE INDEX committed retries instead of skipping the index', async () => {
+    const db = DB('schema1', { storage: 'memory' });
+    await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER)');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let attempts = 0;
+    const tx = db.transaction(
+      async (t) => {
+        attempts++;
+        await t.run('INSERT INTO t(id, a) VALUES (?, 5)', [attempts]);
+        if (attempts === 1) await gate;
+      },
+      { retries: 1 },
+    );
+    // Let the transaction write, then change the schema under it.
+    await new Promise((r) => setTimeout(r, 10));
+    await db.run('CREATE UNIQUE INDEX ta ON t(a)');
+    release();
+    await tx;
+    expect(attempts).toBe(2);
+    // The retried insert maintained the index: a second row with a = 5 violates it.
+    await expect(db.run('INSERT INTO t(id, a) VALUES (9, 5)')).rejects.toMatchObject({ code: 'CONSTRAINT_UNIQUE' });
+    await db.close();
+  });
+
+  it('a transaction begun while its handle commits a schema change (catalog not reloaded yet) conflicts', async () => {
+    const db = DB('schema2', { storage: 'memory' });
+    await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER)');
+    const engine = await db.engine();
+    let started: Promise<void> | undefined;
+    // Runs when the CREATE INDEX commit becomes visible, before the handle has reloaded its
+    // catalog: the transaction reads at the new LSN but plans against the old schema.
+    const off = engine.onCommit(() => {
+      if (started) return;
+      started = db.transaction(async (t) => {
+        await t.run('INSERT INTO t(id, a) VALUES (1, 5)');
+      });
+    });
+    await db.run('CREATE UNIQUE INDEX ta ON t(a)');
+    off();
+    await expect(started).rejects.toMatchObject({ code: 'WRITE_CONFLICT', retryable: true });
+    // Nothing of it was written; the index is intact.
+    await db.run('INSERT INTO t(id, a) VALUES (1, 5)');
+    await expect(db.run('INSERT INTO t(id, a) VALUES (2, 5)')).rejects.toMatchObject({ code: 'CONSTRAINT_UNIQUE' });
+    await db.close();
+  });
+});
