@@ -44,7 +44,7 @@ import { sqlColdCodec } from '../rows/cold-layout.js';
 import type { TableSchema } from '../catalog/schema.js';
 import { expireTableSnapshots, externalKeys, publishFromRuns, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
 import { columnCache, type ColdSource } from '../execution/columnar-aggregate-op.js';
-import { COLD_RUN_PREFIX } from '../../compaction/cold-compaction-job.js';
+import { COLD_RUN_PREFIX } from '../../cold/run-keys.js';
 import type { BranchRef, SnapshotRef } from '../../manifest/manifest-format.js';
 import type { TableRef } from '../parser/ast.js';
 import { toJsValue, type BindParams, type JsValue } from './values.js';

@@ -10,8 +10,8 @@
 // columnar shadow column and reads as NULL to other engines (docs/format/columnar.md).
 import { DoSQLError } from '../../errors.js';
 import { columnStats, POSITION_DELETE_COLUMNS, writeParquet, type ColumnarSchema, type ColumnType, type ColumnValue, type FileStats } from '../../columnar/index.js';
-import type { ColumnCache } from '../execution/column-cache.js';
-import { visibility } from '../execution/run-visibility.js';
+import type { ColumnCache } from '../../cold/column-cache.js';
+import { visibility } from '../../cold/run-visibility.js';
 import { declaredColumnType, FIELD_ID_SLOTS } from '../rows/cold-layout.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { encodeBound } from '../../iceberg/bounds.js';

@@ -15,11 +15,11 @@ import type { FileMeta } from '../../manifest/manifest-format.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { FIELD_ID_SLOTS } from '../rows/cold-layout.js';
 import type { SqlValue } from '../types/value.js';
-import { ColumnCache } from './column-cache.js';
+import { ColumnCache } from '../../cold/column-cache.js';
 import { accumulate, applyPredicate, compareGroups, judge, localGroups, type ColumnarPredicate, type Group } from './columnar-kernels.js';
 import type { ExecEnv, Row } from './env.js';
 import type { Operator } from './operators.js';
-import { visibility } from './run-visibility.js';
+import { visibility } from '../../cold/run-visibility.js';
 import { rowBytes } from './statement-guard.js';
 
 export type { ColumnarPredicate } from './columnar-kernels.js';

@@ -4,7 +4,7 @@
 // same field id Iceberg publishing uses — so a file stays readable across renames and drops,
 // and values are kept in their exact storage class (mismatches go to shadow columns).
 import { DoSQLError } from '../../errors.js';
-import type { ColdCodec, ColdPlan, ColdRowDecoder, ColdTablePlan, ColumnarVersion } from '../../compaction/cold-codec.js';
+import type { ColdCodec, ColdPlan, ColdRowDecoder, ColdTablePlan, ColumnarVersion } from '../../cold/cold-codec.js';
 import type { ColumnDef, ColumnType, ColumnValue, ColumnarSchema } from '../../columnar/index.js';
 import { MAX_USER_FIELD_ID } from '../../columnar/format.js';
 import type { ColdFileInfo } from '../../manifest/manifest-format.js';

@@ -4,9 +4,10 @@
 // idea as the SSTable block cache, one level up (decoded values instead of blocks). Files are
 // opened with openRunFile, so every byte decoded here was verified against the checksums the
 // manifest records (docs/format/columnar.md, "Checksums").
-import { openRunFile, readRowGroups, verifyWholeRun, toChunk, type ColumnChunk, type OpenedParquet } from '../../columnar/index.js';
-import type { FileMeta } from '../../manifest/manifest-format.js';
-import type { ObjectStore } from '../../storage/object-store.js';
+import { readRowGroups, toChunk, type ColumnChunk, type OpenedParquet } from '../columnar/index.js';
+import type { FileMeta } from '../manifest/manifest-format.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openRunFile, verifyWholeRun } from './run-source.js';
 
 /** Decoded chunks by (file, row group, column), at most `capacityBytes` of them. */
 export class ColumnCache {
