@@ -1,7 +1,8 @@
 // Decoded columns of columnar run files, kept as typed chunks (columnar/column-chunk.ts) for
-// the columnar query path (columnar-aggregate-op.ts). Run files are immutable, so an entry
-// never goes stale; the cache is bounded by bytes, least recently used out first — the same
-// idea as the SSTable block cache, one level up (decoded values instead of blocks). Files are
+// columnar reads (cold-scan.ts), visibility (run-visibility.ts) and Iceberg publishing. Run
+// files are immutable, so an entry never goes stale; the cache is bounded by bytes, least
+// recently used out first — the same idea as the SSTable block cache, one level up (decoded
+// values instead of blocks). Files are
 // opened with openRunFile, so every byte decoded here was verified against the checksums the
 // manifest records (docs/format/columnar.md, "Checksums").
 import { readRowGroups, toChunk, type ColumnChunk, type OpenedParquet } from '../columnar/index.js';
@@ -20,7 +21,7 @@ export class ColumnCache {
   misses = 0;
 
   constructor(
-    private readonly store: ObjectStore,
+    readonly store: ObjectStore,
     readonly capacityBytes = 256 * 1024 * 1024,
   ) {}
 
@@ -101,4 +102,13 @@ export class ColumnCache {
   get usedBytes(): number {
     return this.used;
   }
+}
+
+const caches = new WeakMap<ObjectStore, ColumnCache>();
+
+/** The decoded-column cache of a cold store (shared by every engine on it: run files never change). */
+export function columnCache(store: ObjectStore): ColumnCache {
+  let c = caches.get(store);
+  if (!c) caches.set(store, (c = new ColumnCache(store)));
+  return c;
 }

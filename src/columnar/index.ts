@@ -1,6 +1,6 @@
 // The columnar layer's public surface (docs/format/columnar.md): re-exports only.
 export { ARROW_FIELD_ID_KEY, COLUMNAR_FORMAT_NAME, COLUMNAR_FORMAT_VERSION, KV_KEY_FIELD_IDS, MAX_USER_FIELD_ID } from './format.js';
-export { POSITION_DELETE_COLUMNS, icebergSchema, validateSchema } from './schema.js';
+export { icebergSchema, validateSchema } from './schema.js';
 export type { ColumnDef, ColumnType, ColumnValue, ColumnarSchema, IcebergSchemaJson } from './schema.js';
 export { encodeRows } from './arrow-encode.js';
 export type { EncodedBatch, FileColumn } from './arrow-encode.js';

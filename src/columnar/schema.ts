@@ -38,15 +38,6 @@ export interface ColumnarSchema {
 const TYPES: ReadonlySet<string> = new Set(['long', 'double', 'string', 'binary']);
 
 /**
- * The columns of an Iceberg v2 position-delete file (spec "Position Delete Files"): the data
- * file's path and the 0-based row position, with Iceberg's reserved field ids.
- */
-export const POSITION_DELETE_COLUMNS: readonly ColumnDef[] = [
-  { name: 'file_path', fieldId: 2147483546, type: 'string', nullable: false, reserved: true },
-  { name: 'pos', fieldId: 2147483545, type: 'long', nullable: false, reserved: true },
-];
-
-/**
  * Checks that field ids are unique and names unique among the user columns, types known, and
  * that reserved field ids (> 2147483443) are used exactly by the reserved columns. Names are data:
  * any string, including one starting with `_dosql_` (a column's Parquet name is derived from
