@@ -1,7 +1,7 @@
 // The Iceberg tables of one warehouse as an engine publishes them (iceberg-publish.ts), with
 // the manifest bookkeeping that goes with them: runs a retained snapshot references in place
 // are listed in the manifest's `externalRefs`, so compaction keeps them while external readers
-// may open them (docs/design/cold-tier.md, "Iceberg").
+// may open them (docs/design/cold-tier.md, "Iceberg publishing").
 import { MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { PublishResult } from '../iceberg/publisher.js';
 import type { ColdTier } from './cold-tier.js';
