@@ -16,9 +16,10 @@ const RANK: Record<string, number> = {
   columnar: 2,
   manifest: 2,
   mvcc: 3,
+  iceberg: 3,
   compaction: 4,
+  cold: 4,
   lsm: 5,
-  iceberg: 6,
   sql: 7,
   cdc: 8,
   vector: 8,
@@ -31,7 +32,28 @@ const RANK: Record<string, number> = {
 };
 
 /** Same-rank folders that must not import each other. */
-const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest']];
+const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg']];
+
+/**
+ * Same-rank folders where imports go one way only: [from, to] may not be reversed. The cold
+ * tier drives compaction's merge (cold-compaction-job.ts); compaction never knows the cold tier
+ * (the engine passes the cold compaction in as a callback, compaction-scheduler.ts).
+ */
+const ONE_WAY = [['cold', 'compaction']];
+
+/**
+ * Folders with one public entry: from outside the folder only this file may be imported
+ * (ARCHITECTURE.md; the cold tier's surface is src/cold/index.ts).
+ */
+const ENTRY_ONLY: Record<string, string> = { cold: 'cold/index.ts' };
+
+/**
+ * What SQL never imports: file formats and storage internals reach it only through the engine
+ * (src/lsm) and the cold tier's public surface (ENTRY_ONLY).
+ */
+const SQL_FORBIDDEN = ['columnar', 'compaction', 'manifest', 'sstable', 'iceberg'];
+/** Imports still to remove, by the issue that removes them (issue 14: branches and snapshots become engine operations). */
+const SQL_KNOWN: readonly string[] = [];
 
 /**
  * Inside src/sql, the pipeline parser → planner → execution (STYLE.md, after DuckDB): each
@@ -78,6 +100,11 @@ const imports = files(SRC).map((file) => {
   return { rel, specs };
 });
 
+/** Relative imports of non-test modules, resolved to paths under src/. */
+const edges = imports
+  .filter(({ rel }) => !rel.endsWith('.test.ts'))
+  .flatMap(({ rel, specs }) => specs.filter((s) => s.startsWith('.')).map((s) => ({ rel, target: relative(SRC, resolve(dirname(join(SRC, rel)), s)).replace(/\.js$/, '.ts') })));
+
 describe('layering', () => {
   it('every import points down (or sideways within a folder)', () => {
     const bad: string[] = [];
@@ -117,6 +144,29 @@ describe('layering', () => {
         if (rt > rf) bad.push(`${rel} imports ${target} (upwards: sql/${from} -> sql/${to})`);
         else if (SQL_PEERS_ISOLATED.some((g) => g.includes(from) && g.includes(to))) bad.push(`${rel} imports peer ${target}`);
       }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('same-rank folders import one way (cold -> compaction), and only the public entry of a folder that has one', () => {
+    const bad: string[] = [];
+    for (const { rel, target } of edges) {
+      const from = layerOf(rel);
+      const to = layerOf(target);
+      if (from === to) continue;
+      if (ONE_WAY.some(([a, b]) => from === b && to === a)) bad.push(`${rel} imports ${target} (${to} may import ${from}, not the reverse)`);
+      const entry = ENTRY_ONLY[to];
+      if (entry !== undefined && target !== entry) bad.push(`${rel} imports ${target} (only ${entry} is public)`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('SQL never imports file formats, compaction, the manifest or Iceberg: only the engine and the cold tier\'s surface', () => {
+    const bad: string[] = [];
+    for (const { rel, target } of edges) {
+      if (layerOf(rel) !== 'sql' || !SQL_FORBIDDEN.includes(layerOf(target))) continue;
+      const edge = `${rel} -> ${target}`;
+      if (!SQL_KNOWN.includes(edge)) bad.push(edge);
     }
     expect(bad).toEqual([]);
   });

@@ -10,7 +10,8 @@ import { avroCompatibleName, parquetColumnNames } from './column-names.js';
 import { KV_ICEBERG_SCHEMA } from './format.js';
 import { bytesSource, openParquet, readParquetRows } from './parquet-reader.js';
 import { initParquet, writeParquet } from './parquet-writer.js';
-import { SYSTEM_COLUMNS, withSystemColumns, type ColumnarSchema } from './schema.js';
+import type { ColumnarSchema } from './schema.js';
+import { SYSTEM_COLUMNS, withSystemColumns } from '../cold/run-layout.js';
 
 beforeAll(() => initParquet(readFileSync(createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'))));
 

@@ -6,12 +6,12 @@
 // readers such as icebird expect), made unique within the file. Readers that follow the
 // Iceberg spec map columns by field id and never depend on these names.
 import { RESERVED_PREFIX } from './format.js';
-import { isSystemColumn, type ColumnDef } from './schema.js';
+import type { ColumnDef } from './schema.js';
 
 /**
- * The Parquet name of each column of `columns`, in order. System columns keep their names;
+ * The Parquet name of each column of `columns`, in order. Reserved (metadata) columns keep their names;
  * a user column gets {@link avroCompatibleName} of its name, with a leading `_dosql_` turned
- * into `_x5Fdosql_` (that prefix is reserved for system and shadow columns), an empty result
+ * into `_x5Fdosql_` (that prefix is reserved for metadata and shadow columns), an empty result
  * becoming `_`, and `_<field id>` appended (repeatedly) while the name is taken, compared
  * without regard to ASCII case. Names of letters, digits and `_` not starting with a digit
  * or `_dosql_` stay as they are. Every result is a fixed point of `avroCompatibleName`.
@@ -20,7 +20,7 @@ export function parquetColumnNames(columns: readonly ColumnDef[]): string[] {
   const out = new Array<string>(columns.length);
   const taken = new Set<string>();
   columns.forEach((c, i) => {
-    if (!isSystemColumn(c)) return;
+    if (!c.reserved) return;
     out[i] = c.name;
     taken.add(c.name.toLowerCase());
   });

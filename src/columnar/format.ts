@@ -1,4 +1,5 @@
-// Persisted constants of the columnar run format (docs/format/columnar.md).
+// Persisted constants of the columnar file format (docs/format/columnar.md); what a columnar
+// run adds (system columns, kinds) is in src/cold/run-layout.ts.
 // Persisted: never renumber or rename; retired values stay listed here.
 
 /** Value of the `dosql.format` key-value entry in every file we write. */
@@ -10,7 +11,7 @@ export const SUPPORTED_FORMAT_VERSIONS: ReadonlySet<number> = new Set([1]);
 /** Parquet key-value metadata keys. */
 export const KV_FORMAT = 'dosql.format';
 export const KV_FORMAT_VERSION = 'dosql.format.version';
-/** JSON array of the field ids of the key columns, in key order (columnar runs only). */
+/** JSON array of the field ids of the key columns, in key order (WriteParquetOptions.keyFieldIds). */
 export const KV_KEY_FIELD_IDS = 'dosql.key';
 /** JSON Iceberg schema of the file's columns (read by icebird and Java Iceberg). */
 export const KV_ICEBERG_SCHEMA = 'iceberg.schema';
@@ -19,30 +20,18 @@ export const KV_ICEBERG_SCHEMA = 'iceberg.schema';
 export const ARROW_FIELD_ID_KEY = 'PARQUET:field_id';
 
 /**
- * Field ids of the system columns. Iceberg reserves ids >= 2147483447 (Integer.MAX_VALUE - 200)
- * for its own metadata columns (`_file` 2147483646, `_pos` 2147483645, delete-file
- * `file_path` 2147483546, `pos` 2147483545, row lineage, ...), so ours sit just below that
- * range: legal in an Iceberg table schema, and never reached by ids assigned from 1 upwards.
+ * User field ids must be in [1, MAX_USER_FIELD_ID]. Higher ids are reserved for metadata
+ * columns (ColumnDef.reserved): a columnar run's system columns just below Iceberg's range
+ * (src/cold/run-layout.ts), and Iceberg's own (>= 2147483447, Integer.MAX_VALUE - 200).
  */
-export const FIELD_ID_LSN = 2147483446;
-export const FIELD_ID_TS = 2147483445;
-export const FIELD_ID_KIND = 2147483444;
-/** User field ids must be in [1, MAX_USER_FIELD_ID]. */
 export const MAX_USER_FIELD_ID = 2147483443;
 
-export const COLUMN_LSN = '_dosql_lsn';
-export const COLUMN_TS = '_dosql_ts';
-export const COLUMN_KIND = '_dosql_kind';
-/** Names starting with this prefix are reserved for system and shadow columns. */
+/** Names starting with this prefix are reserved for metadata and shadow columns. */
 export const RESERVED_PREFIX = '_dosql_';
 /** Name of the shadow column that holds the off-type values of the column with field id `id`. */
 export function shadowColumnName(fieldId: number): string {
   return `${RESERVED_PREFIX}mixed_${fieldId}`;
 }
-
-/** `_dosql_kind` values. */
-export const KIND_DELETE = 0;
-export const KIND_PUT = 1;
 
 /** First byte of a shadow-column value: the value's SQLite storage class. */
 export const TAG_INTEGER = 1; // 8 bytes: int64 little-endian

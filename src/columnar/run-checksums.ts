@@ -3,7 +3,7 @@
 // verified from outside: the file is cut into checked ranges — the leading magic, each column
 // chunk, the bytes between chunks (page indexes), the footer — and the CRC-32C of each range
 // is recorded in the run's manifest entry (FileMeta.cold.checksums), which is itself
-// checksummed. Pure codec: no I/O (run-source.ts fetches and verifies).
+// checksummed. Pure codec: no I/O (src/cold/run-source.ts fetches and verifies).
 import type { FileMetaData } from 'hyparquet';
 import { corruption, DoSQLError } from '../errors.js';
 import { crc32c } from '../util/crc32c.js';

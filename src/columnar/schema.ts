@@ -1,14 +1,6 @@
 // The columnar schema: named, typed columns with stable field ids (docs/format/columnar.md).
 import { DoSQLError } from '../errors.js';
-import {
-  COLUMN_KIND,
-  COLUMN_LSN,
-  COLUMN_TS,
-  FIELD_ID_KIND,
-  FIELD_ID_LSN,
-  FIELD_ID_TS,
-  MAX_USER_FIELD_ID,
-} from './format.js';
+import { MAX_USER_FIELD_ID } from './format.js';
 
 /**
  * One value as the SQL layer holds it (SQLite's five storage classes, datatype3.html §2):
@@ -31,38 +23,23 @@ export interface ColumnDef {
   readonly type: ColumnType;
   /** False makes the Parquet column REQUIRED; a NULL in it is then rejected on write. */
   readonly nullable: boolean;
+  /**
+   * A metadata column of a layout built on these files (a columnar run's system columns,
+   * src/cold/run-layout.ts; Iceberg's position-delete columns): its field id is above
+   * MAX_USER_FIELD_ID and its Parquet name is its name, as is (column-names.ts).
+   */
+  readonly reserved?: boolean;
 }
 
 export interface ColumnarSchema {
   readonly columns: readonly ColumnDef[];
 }
 
-/** The system columns every columnar run carries after the table's columns. */
-export const SYSTEM_COLUMNS: readonly ColumnDef[] = [
-  { name: COLUMN_LSN, fieldId: FIELD_ID_LSN, type: 'long', nullable: false },
-  { name: COLUMN_TS, fieldId: FIELD_ID_TS, type: 'long', nullable: false },
-  { name: COLUMN_KIND, fieldId: FIELD_ID_KIND, type: 'long', nullable: false },
-];
-
 const TYPES: ReadonlySet<string> = new Set(['long', 'double', 'string', 'binary']);
 
 /**
- * The columns of an Iceberg v2 position-delete file (spec "Position Delete Files"): the data
- * file's path and the 0-based row position, with Iceberg's reserved field ids.
- */
-export const POSITION_DELETE_COLUMNS: readonly ColumnDef[] = [
-  { name: 'file_path', fieldId: 2147483546, type: 'string', nullable: false },
-  { name: 'pos', fieldId: 2147483545, type: 'long', nullable: false },
-];
-
-/** True for a system or position-delete column (name, field id and type all match). */
-export function isSystemColumn(c: ColumnDef): boolean {
-  return [...SYSTEM_COLUMNS, ...POSITION_DELETE_COLUMNS].some((s) => s.name === c.name && s.fieldId === c.fieldId && s.type === c.type);
-}
-
-/**
  * Checks that field ids are unique and names unique among the user columns, types known, and
- * that reserved field ids (> 2147483443) are used only by the system columns. Names are data:
+ * that reserved field ids (> 2147483443) are used exactly by the reserved columns. Names are data:
  * any string, including one starting with `_dosql_` (a column's Parquet name is derived from
  * it, column-names.ts). Throws `INVALID_ARGUMENT` naming the offending column.
  */
@@ -75,18 +52,16 @@ export function validateSchema(schema: ColumnarSchema): void {
     if (!TYPES.has(c.type)) throw bad(`unknown type ${String(c.type)}`);
     if (ids.has(c.fieldId)) throw bad('duplicate field id');
     ids.add(c.fieldId);
-    if (isSystemColumn(c)) continue;
+    if (c.reserved) {
+      if (!Number.isInteger(c.fieldId) || c.fieldId <= MAX_USER_FIELD_ID) throw bad(`a reserved column's field id must be an integer above ${MAX_USER_FIELD_ID}`);
+      continue;
+    }
     if (names.has(c.name)) throw bad('duplicate name');
     names.add(c.name);
     if (!Number.isInteger(c.fieldId) || c.fieldId < 1 || c.fieldId > MAX_USER_FIELD_ID) {
       throw bad(`field ids must be integers in [1, ${MAX_USER_FIELD_ID}]`);
     }
   }
-}
-
-/** The schema with the three system columns appended (the layout of a columnar run). */
-export function withSystemColumns(schema: ColumnarSchema): ColumnarSchema {
-  return { columns: [...schema.columns, ...SYSTEM_COLUMNS] };
 }
 
 /** An Iceberg v2 schema (spec "Schemas and Data Types") in its JSON form. */

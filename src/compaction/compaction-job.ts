@@ -74,7 +74,7 @@ export interface MergeOptions {
 /**
  * Merges the compaction's input runs and hands every version some retained read point can
  * see to `sink`, in internal-key order (the GC rule of docs/compaction.md). Shared by the
- * SSTable compaction below and the cold compaction (cold-compaction-job.ts).
+ * SSTable compaction below and the cold compaction (src/cold/cold-compaction-job.ts).
  */
 export async function mergeVersions(c: Compaction, o: MergeOptions, sink: VersionSink): Promise<MergeCounters> {
   const merged = new MergingIterator(c.runs.map((run) => runIterator(o.tables, run)));

@@ -107,7 +107,7 @@ export function fullCompaction(state: ManifestState): Compaction | null {
 
 /**
  * Every file of every level, cold level included, merged into the cold level (`coldLevel`
- * when one exists, else `firstColdLevel`): the cold compaction (cold-compaction-job.ts).
+ * when one exists, else `firstColdLevel`): the cold compaction (src/cold/cold-compaction-job.ts).
  */
 export function coldCompaction(state: ManifestState, firstColdLevel: number): Compaction | null {
   const runs: FileMeta[][] = [];

@@ -18,17 +18,14 @@
 import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { VersionSet, type Version } from '../manifest/version-set.js';
-import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
-import type { ColdCodec } from '../compaction/cold-codec.js';
-import { ColdFileReader } from '../compaction/cold-file-reader.js';
-import { runColdCompaction } from '../compaction/cold-compaction-job.js';
+import type { ManifestState } from '../manifest/manifest-format.js';
+import { ColdTier, type ColdCodec, type ColdTierApi } from '../cold/index.js';
 import type { CompactionResult } from '../compaction/compaction-job.js';
-import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
+import type { Compaction } from '../compaction/compaction-picker.js';
 import { BlockCache } from '../sstable/block-cache.js';
 import { TableCache } from '../sstable/table-cache.js';
 import { ensureCodec, type CompressionName } from '../sstable/compression.js';
-import { encodeUserKey, KIND_PUT, MAIN_BRANCH, TRAILER_SIZE } from '../mvcc/internal-key.js';
-import { compareRange } from '../util/bytes.js';
+import { encodeUserKey, KIND_PUT, MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import { resolveCompactionOptions } from '../compaction/options.js';
 import { parseRetention, type RetainedPoints } from '../compaction/retention.js';
@@ -70,7 +67,7 @@ export class LsmEngine {
   private readonly versions: VersionSet;
   private readonly tables: TableCache;
   private readonly coldStore: ObjectStore;
-  private coldCodec: ColdCodec | null = null;
+  private readonly coldTier: ColdTier;
   private readonly scheduler: CompactionScheduler;
   private readonly writes: WritePath;
   private readonly flusher: Flusher;
@@ -123,6 +120,26 @@ export class LsmEngine {
     });
     this.branches = new Branches(this, (e) => this.edit(e));
     this.snapshots = new Snapshots(this, (e) => this.edit(e));
+    this.coldTier = new ColdTier({
+      store: o.store,
+      coldStore: this.coldStore,
+      tables: this.tables,
+      versions,
+      targetFileBytes: this.o.targetFileBytes,
+      hotDataMaxAge: userOptions.hotDataMaxAge,
+      coldFromLevel: userOptions.coldFromLevel,
+      sstableOptions: () => this.sstableOptions(),
+      newFileNumber: () => this.nextFileNumber++,
+      memtables: () => [this.mem.mt, ...this.imm.map((m) => m.mt)],
+      samples: () => this.samples,
+      now: () => this.o.clock.now(),
+      closed: () => this.closed,
+      assertOpen: () => this.assertOpen(),
+      assertReadable: () => this.assertReadable(),
+      compactCold: () => this.scheduler.cold(),
+      kick: () => this.scheduler.kick(),
+      deleteObsolete: () => void this.scheduler.deleteObsolete(),
+    });
     this.scheduler = new CompactionScheduler({
       store: o.store,
       coldStore: this.coldStore,
@@ -277,7 +294,7 @@ export class LsmEngine {
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<void> {
     this.assertOpen();
     await this.checkStillWriter();
-    if (options.tier === 'cold' && !this.coldCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
+    if (options.tier === 'cold' && !this.coldTier.hasCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
     try {
       if (options.tier === 'cold') {
         await this.flush();
@@ -294,117 +311,28 @@ export class LsmEngine {
     this.status.throwIfFailed();
   }
 
+  // ---------------------------------------------------------------- cold tier (src/cold)
+
   /**
-   * Installs the codec that turns SQL rows into columns and back (the SQL layer's). Needed
-   * before a cold compaction and before reading columnar run files; install it right after
-   * open, before the first read.
+   * Installs the codec that turns rows into columns and back (the SQL layer's; ColdTier.setCodec).
+   * Needed before a cold compaction and before reading columnar run files; install it right
+   * after open, before the first read.
    */
   setColdCodec(codec: ColdCodec): void {
-    this.coldCodec = codec;
-    this.tables.setColdOpener((file) => {
-      const info = (file as FileMeta).cold;
-      if (!info) return Promise.reject(new DoSQLError('CORRUPTION', `engine: manifest entry of ${file.key} lacks its columnar layout`, { details: { file: file.key } }));
-      return ColdFileReader.open(this.coldStore, file as FileMeta, info, codec);
-    });
+    this.coldTier.setCodec(codec);
   }
 
-  /**
-   * The columnar run files holding every version of the user keys in [lower, upper), when no
-   * other source (memtable, hot level, SSTable) holds any of them: reading those files alone
-   * is then reading the range (the SQL layer's columnar query path). Null otherwise. The
-   * files stay readable until `release()` (their version is referenced).
-   */
-  coldRunsCovering(lower: Uint8Array, upper: Uint8Array): { files: readonly FileMeta[]; store: ObjectStore; release: () => void } | null {
-    this.assertReadable();
-    const version = this.versions.current;
-    const s = version.state;
-    if (s.coldLevel === 0) return null;
-    const mts = [this.mem.mt, ...this.imm.map((m) => m.mt)];
-    for (const mt of mts) {
-      const it = mt.iterator();
-      void it.seek(lower);
-      const hit = it.valid() && compareRange(it.key(), 0, it.key().length - TRAILER_SIZE, upper, 0, upper.length) < 0;
-      it.close();
-      if (hit) return null;
-    }
-    const files: FileMeta[] = [];
-    for (let l = 0; l < s.levels.length; l++) {
-      for (const run of s.levels[l]!) {
-        for (const f of run) {
-          const below = compareRange(f.largest, 0, f.largest.length - TRAILER_SIZE, lower, 0, lower.length) < 0;
-          const above = compareRange(f.smallest, 0, f.smallest.length - TRAILER_SIZE, upper, 0, upper.length) >= 0;
-          if (below || above) continue;
-          if (l !== s.coldLevel || f.tier !== 'cold') return null;
-          files.push(f);
-        }
-      }
-    }
-    if (files.length === 0) return null;
-    version.ref();
-    let released = false;
-    return {
-      files,
-      store: this.coldStore,
-      release: () => {
-        if (released) return;
-        released = true;
-        version.unref();
-        void this.scheduler.deleteObsolete();
-      },
-    };
+  /** The cold tier: columnar reads of a table's runs, and Iceberg publishing from them. */
+  get cold(): ColdTierApi {
+    return this.coldTier;
   }
 
-  private coldRequested = false;
-
-  /**
-   * Starts a background cold compaction when hot data is old enough (hotDataMaxAge) or deep
-   * enough (coldFromLevel).
-   */
   private maybeColdCompact(): void {
-    const age = this.userOptions.hotDataMaxAge;
-    const depth = this.userOptions.coldFromLevel;
-    if ((age === undefined && depth === undefined) || !this.coldCodec || this.coldRequested || this.closed) return;
-    const s = this.versions.state;
-    let oldest = Infinity;
-    let deep = false;
-    s.levels.forEach((runs, l) => {
-      if (s.coldLevel > 0 && l >= s.coldLevel) return;
-      for (const run of runs) {
-        for (const f of run) {
-          oldest = Math.min(oldest, f.minLsn);
-          if (depth !== undefined && l >= depth) deep = true;
-        }
-      }
-    });
-    if (oldest === Infinity) return;
-    // The first sampled commit at or after it was no earlier: move only when that one is old enough.
-    const sample = age === undefined ? undefined : this.samples.find(([lsn]) => lsn >= oldest);
-    const old = sample !== undefined && this.o.clock.now() - sample[1] > age!;
-    if (!old && !deep) return;
-    this.coldRequested = true;
-    this.scheduler
-      .cold()
-      .catch(() => undefined)
-      .finally(() => {
-        this.coldRequested = false;
-      });
+    this.coldTier.maybeCompact();
   }
 
-  private async coldCompact(c: Compaction, state: ManifestState, retained: RetainedPoints): Promise<CompactionResult> {
-    const plan = await this.coldCodec!.plan();
-    return runColdCompaction(c, {
-      store: this.o.store,
-      coldStore: this.coldStore,
-      tables: this.tables,
-      targetFileBytes: this.o.targetFileBytes,
-      sstable: this.sstableOptions(),
-      epoch: this.versions.epoch,
-      newFileNumber: () => this.nextFileNumber++,
-      retained,
-      deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
-      aborted: () => this.closed,
-      plan,
-    });
+  private coldCompact(c: Compaction, state: ManifestState, retained: RetainedPoints): Promise<CompactionResult> {
+    return this.coldTier.compact(c, state, retained);
   }
 
   // ---------------------------------------------------------------- reads

@@ -4,7 +4,7 @@
 import { asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { parseSstKey } from '../compaction/run-builder.js';
-import { COLD_RUN_PREFIX, parseColdRunKey } from '../compaction/cold-compaction-job.js';
+import { COLD_RUN_PREFIX, parseColdRunKey } from '../cold/index.js';
 
 export interface DataFile {
   key: string;

@@ -7,7 +7,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { initParquet, registerZstdDecoder } from '../columnar/index.js';
-import type { Warehouse } from '../sql/api/iceberg-publish.js';
+import type { Warehouse } from '../cold/index.js';
 import { DoSQLError } from '../errors.js';
 import type { Retention } from '../compaction/retention.js';
 import type { CompactionOptions } from '../compaction/options.js';

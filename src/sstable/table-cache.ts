@@ -15,7 +15,7 @@ export interface TableHandle {
 
 /**
  * What reads need from an open immutable sorted file: an SSTable, or a columnar run
- * (src/compaction/cold-file-reader.ts) seen as the same sorted (internal key, value) entries.
+ * (src/cold/cold-file-reader.ts) seen as the same sorted (internal key, value) entries.
  */
 export interface TableReader {
   /** False only when the file certainly holds no version of the user key `filterKey[start, end)`. */

@@ -16,7 +16,7 @@ import { DoSQLError } from '../errors.js';
 import { LsmEngine } from '../lsm/engine.js';
 import { WriteBatch } from '../lsm/write-batch.js';
 import { Database } from '../sql/api/database.js';
-import type { Warehouse } from '../sql/api/iceberg-publish.js';
+import type { Warehouse } from '../cold/index.js';
 import { DurableObjectStore } from '../storage/do-store.js';
 import { R2ObjectStore } from '../storage/r2-store.js';
 import { AlarmExecutor } from './alarm-executor.js';

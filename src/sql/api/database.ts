@@ -42,9 +42,9 @@ import { applyMerge, planMerge, type MergeConflict, type MergePlan, type MergeSt
 import { commits } from './commit-log.js';
 import { sqlColdCodec } from '../rows/cold-layout.js';
 import type { TableSchema } from '../catalog/schema.js';
-import { expireTableSnapshots, externalKeys, publishFromRuns, publishTable, removeOrphans, tableSnapshots, type Warehouse } from './iceberg-publish.js';
-import { columnCache, type ColdSource } from '../execution/columnar-aggregate-op.js';
-import { COLD_RUN_PREFIX } from '../../compaction/cold-compaction-job.js';
+import type { IcebergTables, Warehouse } from '../../cold/index.js';
+import { icebergSource } from './iceberg-source.js';
+import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import type { TableRef } from '../parser/ast.js';
 import { toJsValue, type BindParams, type JsValue } from './values.js';
 import { bindParams, checkSql, describeValue, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
@@ -789,31 +789,18 @@ export class Database {
   async publishIceberg(tables?: readonly string[]): Promise<{ table: string; snapshotId: bigint; lsn: number }[]> {
     argNames(tables, 'db.publishIceberg()');
     const engine = await this.eng();
-    const w = this.requireWarehouse();
+    const iceberg = this.iceberg(engine);
     const view = this.begin(engine);
     try {
       const names = tables ?? view.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
       const out: { table: string; snapshotId: bigint; lsn: number }[] = [];
       for (const name of names) {
         const t = view.catalog.table(name);
-        // Runs that hold exactly this state are referenced in place; otherwise a copy is written.
-        const src = view.branch === MAIN_BRANCH ? engine.coldRunsCovering(encodeTablePrefix(MAIN_BRANCH, t.id), encodeTablePrefix(MAIN_BRANCH, t.id + 1)) : null;
-        let r: { snapshotId: bigint } | undefined;
-        if (src) {
-          try {
-            r = await publishFromRuns(view, t, w, src, engine.clockNow(), columnCache(src.store), (keys) =>
-              engine.editManifest((d) => {
-                d.externalRefs = [...new Set([...d.externalRefs, ...keys])];
-              }),
-            );
-          } finally {
-            src.release();
-          }
-        }
-        r ??= await publishTable(view, t, w, engine.clockNow());
+        // The cold tier references runs that hold exactly this state in place; otherwise it writes a copy.
+        const r = await iceberg.publish(icebergSource(view, t, engine.clockNow()), { lsn: view.readLsn, branch: view.branch });
         out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
       }
-      await this.refreshExternalRefs(engine, w);
+      await this.refreshExternalRefs(engine, iceberg);
       return out;
     } finally {
       view.release();
@@ -824,22 +811,15 @@ export class Database {
    * Lists, in the manifest, exactly the columnar runs some retained Iceberg snapshot of a
    * table references, so compaction keeps them while a reader may open them (and frees the rest).
    */
-  private async refreshExternalRefs(engine: LsmEngine, w: Warehouse): Promise<void> {
-    const keys = new Set<string>();
+  private async refreshExternalRefs(engine: LsmEngine, iceberg: IcebergTables): Promise<void> {
     const catalog = await this.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
-    for (const o of catalog.objects()) if (o.type === 'table') for (const k of await externalKeys(w, o.name, COLD_RUN_PREFIX)) keys.add(k);
-    const before = engine.manifest.externalRefs;
-    if (before.length === keys.size && before.every((k) => keys.has(k))) return;
-    await engine.editManifest((d) => {
-      d.externalRefs = [...keys].sort();
-    });
+    await iceberg.refreshExternalRefs(catalog.objects().filter((o) => o.type === 'table').map((o) => o.name));
   }
 
   /** The Iceberg snapshots of `table`: `{ snapshotId, lsn, timestampMs, metadataPath }`. */
   async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
     argString(table, 'db.icebergSnapshots()', 'the table name');
-    await this.eng();
-    return tableSnapshots(this.requireWarehouse(), this.publishedName(table));
+    return this.iceberg(await this.eng()).snapshots(this.publishedName(table));
   }
 
   /** A table's name as created (its Iceberg folder derives from it), or `name` for a table no longer in the catalog. */
@@ -853,12 +833,11 @@ export class Database {
    */
   async cleanupIceberg(tables?: readonly string[]): Promise<{ table: string; removed: string[] }[]> {
     argNames(tables, 'db.cleanupIceberg()');
-    await this.eng();
-    const w = this.requireWarehouse();
+    const iceberg = this.iceberg(await this.eng());
     const names = tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
     const out: { table: string; removed: string[] }[] = [];
     for (const name of names) {
-      const removed = await removeOrphans(w, this.publishedName(name));
+      const removed = await iceberg.removeOrphans(this.publishedName(name));
       out.push({ table: name, removed });
     }
     return out;
@@ -875,14 +854,14 @@ export class Database {
     optionNumber(options, 'retainLast', 'db.expireIcebergSnapshots()', { integer: true, min: 1 });
     argNames(options.tables, 'db.expireIcebergSnapshots()');
     const engine = await this.eng();
-    const w = this.requireWarehouse();
+    const iceberg = this.iceberg(engine);
     const names = options.tables ?? this.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
     const out: { table: string; expired: bigint[]; removed: string[] }[] = [];
     for (const name of names) {
-      const r = await expireTableSnapshots(w, this.publishedName(name), { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}), timestampMs: engine.clockNow() });
-      out.push({ table: name, expired: r.expired, removed: await removeOrphans(w, this.publishedName(name)) });
+      const r = await iceberg.expireSnapshots(this.publishedName(name), { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}) });
+      out.push({ table: name, expired: r.expired, removed: await iceberg.removeOrphans(this.publishedName(name)) });
     }
-    await this.refreshExternalRefs(engine, w);
+    await this.refreshExternalRefs(engine, iceberg);
     return out;
   }
 
@@ -895,12 +874,17 @@ export class Database {
   coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
     const engine = this.engineRef;
     if (branch !== MAIN_BRANCH || !engine) return undefined;
-    return (tableId) => engine.coldRunsCovering(encodeTablePrefix(MAIN_BRANCH, tableId), encodeTablePrefix(MAIN_BRANCH, tableId + 1)) ?? undefined;
+    return (tableId) => engine.cold.runs(tableId) ?? undefined;
   }
 
   private requireWarehouse(): Warehouse {
     if (!this.warehouse) throw new DoSQLError('NOT_SUPPORTED', `sql: database ${this.name} has no cold tier configured`);
     return this.warehouse;
+  }
+
+  /** The warehouse's Iceberg tables as the engine's cold tier publishes them. Throws NOT_SUPPORTED without a warehouse. */
+  private iceberg(engine: LsmEngine): IcebergTables {
+    return engine.cold.iceberg(this.requireWarehouse());
   }
 
   /** @internal A read-only view (and its schema) at a resolved point; release the view. */

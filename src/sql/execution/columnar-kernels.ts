@@ -1,7 +1,7 @@
 // The typed kernels of the columnar query path (columnar-aggregate-op.ts): predicate verdicts
 // from row-group statistics, predicate masks over typed chunks, dense local group numbering, and
 // accumulation of counts, sums (SQLite's SumCtx semantics), minima and maxima per group.
-import type { ColumnChunk, RowGroupStats } from '../../columnar/index.js';
+import type { ColdColumnStats, ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import * as ops from './value-ops.js';
 
@@ -38,10 +38,9 @@ export interface Group {
   aggs: AggState[];
 }
 
-/** Whether every, no or some row of the group can satisfy `p`, from the chunk statistics. */
-export function judge(rg: RowGroupStats, idx: number, p: ColumnarPredicate): 'all' | 'none' | 'some' {
-  const s = rg.columns[idx];
-  if (!s || s.min === undefined || s.max === undefined) return s && s.nullCount === rg.rowCount ? 'none' : 'some';
+/** Whether every, no or some of a group's `rowCount` rows can satisfy `p`, from the chunk statistics `s`. */
+export function judge(s: ColdColumnStats | undefined, rowCount: number, p: ColumnarPredicate): 'all' | 'none' | 'some' {
+  if (!s || s.min === undefined || s.max === undefined) return s && s.nullCount === rowCount ? 'none' : 'some';
   const lo = ops.compare(s.min as SqlValue, p.value, 'BINARY');
   const hi = ops.compare(s.max as SqlValue, p.value, 'BINARY');
   const noNulls = s.nullCount === 0;

@@ -4,20 +4,30 @@
 // same field id Iceberg publishing uses — so a file stays readable across renames and drops,
 // and values are kept in their exact storage class (mismatches go to shadow columns).
 import { DoSQLError } from '../../errors.js';
-import type { ColdCodec, ColdPlan, ColdRowDecoder, ColdTablePlan, ColumnarVersion } from '../../compaction/cold-codec.js';
-import type { ColumnDef, ColumnType, ColumnValue, ColumnarSchema } from '../../columnar/index.js';
-import { MAX_USER_FIELD_ID } from '../../columnar/format.js';
-import type { ColdFileInfo } from '../../manifest/manifest-format.js';
+import {
+  FIELD_ID_ROWID,
+  FIELD_ID_SLOTS,
+  type ColdCodec,
+  type ColdFileInfo,
+  type ColdPlan,
+  type ColdRowDecoder,
+  type ColdTablePlan,
+  type ColumnarVersion,
+  type ColumnDef,
+  type ColumnType,
+  type ColumnValue,
+  type ColumnarSchema,
+} from '../../cold/index.js';
 import { MAIN_BRANCH, encodeUserKey } from '../../mvcc/internal-key.js';
 import { decodeKeyTuple, readOrderedUvarint } from '../../mvcc/key-codec.js';
 import type { TableSchema } from '../catalog/schema.js';
 import type { SqlValue } from '../types/value.js';
 import { decodeRowInto, encodeRow } from './row-codec.js';
 
-/** Field id of the hidden rowid column (rowid tables without an INTEGER PRIMARY KEY). */
-export const FIELD_ID_ROWID = MAX_USER_FIELD_ID;
-/** Field id of the slot-count column: how many slots the row value had (rows older than an ADD COLUMN have fewer). */
-export const FIELD_ID_SLOTS = MAX_USER_FIELD_ID - 1;
+// The cold tier's codec columns (src/cold/run-layout.ts): FIELD_ID_ROWID holds the hidden rowid
+// (rowid tables without an INTEGER PRIMARY KEY), FIELD_ID_SLOTS how many slots the row value
+// had (rows older than an ADD COLUMN have fewer).
+
 /** ColdFileInfo.layout values. */
 export const LAYOUT_ROWID = 'sql-rowid-v1';
 export const LAYOUT_PK = 'sql-pk-v1';

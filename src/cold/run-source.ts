@@ -1,17 +1,15 @@
 // Opening a columnar run file for reading, verified against what its manifest entry records
 // (docs/format/columnar.md, "Checksums"): the object's size, then the footer's CRC before it
-// is parsed, the leading magic, and every checked range (run-checksums.ts) hyparquet asks for,
+// is parsed, the leading magic, and every checked range (columnar/run-checksums.ts) hyparquet asks for,
 // after it is fetched and before anything decodes it. A request that covers part of a range
 // is widened to the whole range, so no byte reaches a decoder unverified. Every path that
-// reads run bytes (cold-file-reader.ts for gets, scans, time travel and compactions; the
-// SQL layer's column cache for the columnar query path and Iceberg publishing) opens runs here;
+// reads run bytes (cold-file-reader.ts for gets, scans, time travel and compactions;
+// column-cache.ts for the columnar query path and Iceberg publishing) opens runs here;
 // a run an Iceberg snapshot hands to other readers is verified whole first (verifyWholeRun).
 import { DoSQLError, asIoError, corruption } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { crc32c } from '../util/crc32c.js';
-import { describeParquet, parseFooter } from './parquet-stats.js';
-import { objectStoreSource, openParquet, type OpenedParquet, type ParquetSource } from './parquet-reader.js';
-import { checkedRanges, parseCrcs, type RunChecksums } from './run-checksums.js';
+import { checkedRanges, describeParquet, objectStoreSource, openParquet, parseCrcs, parseFooter, type OpenedParquet, type ParquetSource, type RunChecksums } from '../columnar/index.js';
 
 /** What the manifest says about a run file. */
 export interface RunFileExpectation {

@@ -4,10 +4,11 @@ import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../storage/memory-store.js';
 import { Prng } from '../util/prng.js';
-import { readColumnarRun, runLayout, writeColumnarRun, type RunRow } from './columnar-run.js';
-import { initParquet } from './parquet-writer.js';
-import { objectStoreSource, openParquet, plannedRowGroups } from './parquet-reader.js';
-import type { ColumnarSchema, ColumnValue } from './schema.js';
+import { readColumnarRun, writeColumnarRun, type RunRow } from './columnar-run.js';
+import { runLayout } from './run-layout.js';
+import { initParquet } from '../columnar/parquet-writer.js';
+import { objectStoreSource, openParquet, plannedRowGroups } from '../columnar/parquet-reader.js';
+import type { ColumnarSchema, ColumnValue } from '../columnar/schema.js';
 
 beforeAll(() => initParquet(readFileSync(createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'))));
 

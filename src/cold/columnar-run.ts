@@ -3,13 +3,23 @@
 // Independent of the LSM key encoding: keys are tuples of values in SQLite order.
 import { DoSQLError, asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { COLUMN_KIND, COLUMN_LSN, COLUMN_TS, KIND_DELETE, KIND_PUT, KV_KEY_FIELD_IDS } from './format.js';
-import { describeParquet, parseFooter, type FileStats } from './parquet-stats.js';
-import { readRowGroups, type OpenedParquet, type ReadParquetOptions } from './parquet-reader.js';
-import { writeParquet, type ParquetCompression } from './parquet-writer.js';
-import { computeRunChecksums, type RunChecksums } from './run-checksums.js';
-import { validateSchema, withSystemColumns, type ColumnValue, type ColumnarSchema } from './schema.js';
-import { compareKeys } from './value-order.js';
+import {
+  compareKeys,
+  computeRunChecksums,
+  describeParquet,
+  parseFooter,
+  readRowGroups,
+  validateSchema,
+  writeParquet,
+  type ColumnValue,
+  type ColumnarSchema,
+  type FileStats,
+  type OpenedParquet,
+  type ParquetCompression,
+  type ReadParquetOptions,
+  type RunChecksums,
+} from '../columnar/index.js';
+import { COLUMN_KIND, COLUMN_LSN, COLUMN_TS, KIND_DELETE, KIND_PUT, runLayout, withSystemColumns } from './run-layout.js';
 
 /** One row version. */
 export interface RunRow {
@@ -188,28 +198,6 @@ function rawSize(row: readonly ColumnValue[]): number {
     else n += 8;
   }
   return n;
-}
-
-/** The table schema and key column names recorded in a run file. */
-export function runLayout(file: OpenedParquet): { schema: ColumnarSchema; keyColumns: string[] } {
-  const raw = file.stats.keyValue[KV_KEY_FIELD_IDS];
-  const keyIds = raw === undefined ? undefined : (JSON.parse(raw) as unknown);
-  if (!Array.isArray(keyIds) || !keyIds.every((id) => typeof id === 'number')) {
-    throw new DoSQLError('CORRUPTION', `columnar: ${file.source.name} is not a columnar run (no ${KV_KEY_FIELD_IDS})`, {
-      details: { file: file.source.name },
-    });
-  }
-  const system = new Set([COLUMN_LSN, COLUMN_TS, COLUMN_KIND]);
-  const columns = file.stats.columns
-    .map((c) => c.column)
-    .filter((c) => c.shadowOf === undefined && !system.has(c.name) && c.fieldId !== null)
-    .map((c) => ({ name: c.name, fieldId: c.fieldId!, type: c.type, nullable: c.nullable }));
-  const keyColumns = (keyIds as number[]).map((id) => {
-    const col = columns.find((c) => c.fieldId === id);
-    if (!col) throw new DoSQLError('CORRUPTION', `columnar: key field id ${id} missing in ${file.source.name}`, { details: { file: file.source.name } });
-    return col.name;
-  });
-  return { schema: { columns }, keyColumns };
 }
 
 /**

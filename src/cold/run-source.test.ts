@@ -7,11 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DoSQLError } from '../errors.js';
 import { MemoryObjectStore } from '../storage/memory-store.js';
 import { readColumnarRun, writeColumnarRun, type RunFile, type RunRow } from './columnar-run.js';
-import { initParquet } from './parquet-writer.js';
-import { readRowGroups, type OpenedParquet } from './parquet-reader.js';
-import { checkedRanges, parseCrcs } from './run-checksums.js';
+import { initParquet } from '../columnar/parquet-writer.js';
+import { readRowGroups, type OpenedParquet } from '../columnar/parquet-reader.js';
+import { checkedRanges, parseCrcs } from '../columnar/run-checksums.js';
 import { openRunFile, verifyWholeRun } from './run-source.js';
-import type { ColumnarSchema } from './schema.js';
+import type { ColumnarSchema } from '../columnar/schema.js';
 
 beforeAll(() => initParquet(readFileSync(createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'))));
 

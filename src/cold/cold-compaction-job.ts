@@ -6,7 +6,7 @@
 // form one stretch: the SSTable being built is cut before it, so hot and cold output files
 // never overlap and together form the single sorted run of the cold level.
 import { DoSQLError } from '../errors.js';
-import { writeColumnarRun, type RunRow } from '../columnar/index.js';
+import { writeColumnarRun, type RunRow } from './columnar-run.js';
 import type { ColdFileInfo, FileMeta } from '../manifest/manifest-format.js';
 import { KIND_DELETE, MAIN_BRANCH, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import { readOrderedUvarint } from '../mvcc/key-codec.js';
@@ -14,9 +14,10 @@ import type { SSTableWriterOptions } from '../sstable/sstable-writer.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { compareBytes, compareRange } from '../util/bytes.js';
 import type { ColdPlan, ColdTablePlan } from './cold-codec.js';
-import { mergeVersions, type CompactionResult, type MergeOptions, type VersionSink } from './compaction-job.js';
-import type { Compaction } from './compaction-picker.js';
-import { RunBuilder } from './run-builder.js';
+import { coldRunKey } from './run-keys.js';
+import { mergeVersions, type CompactionResult, type MergeOptions, type VersionSink } from '../compaction/compaction-job.js';
+import type { Compaction } from '../compaction/compaction-picker.js';
+import { RunBuilder } from '../compaction/run-builder.js';
 
 export interface ColdCompactionOptions extends MergeOptions {
   /** The hot store (SSTables) and the cold store (columnar runs); may be the same store. */
@@ -33,23 +34,6 @@ export interface ColdCompactionOptions extends MergeOptions {
   /** Rows per row group. Default 65,536. */
   rowGroupRows?: number;
 }
-
-/**
- * Object key of a columnar run file in the cold store: `cold/runs/<epoch>-<number>-t<table>.parquet`
- * (12 digits each; epoch-qualified like SSTables, run-builder.ts `sstKey`). Runs written
- * before that are named `cold/runs/<number>-t<table>.parquet`.
- */
-export function coldRunKey(epoch: number, fileNumber: number, table: number): string {
-  return `cold/runs/${String(epoch).padStart(12, '0')}-${String(fileNumber).padStart(12, '0')}-t${table}.parquet`;
-}
-
-/** The writer epoch and file number a run key names (epoch 0 for the old names), or null. */
-export function parseColdRunKey(key: string): { epoch: number; number: number } | null {
-  const m = /^cold\/runs\/(?:(\d{12})-)?(\d+)-t\d+\.parquet$/.exec(key);
-  return m ? { epoch: m[1] === undefined ? 0 : Number(m[1]), number: Number(m[2]) } : null;
-}
-
-export const COLD_RUN_PREFIX = 'cold/runs/';
 
 export async function runColdCompaction(c: Compaction, o: ColdCompactionOptions): Promise<CompactionResult> {
   const t0 = Date.now();

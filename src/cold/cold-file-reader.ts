@@ -4,8 +4,9 @@
 // (ColdFileInfo.groupKeys), so a seek decodes exactly one group, fetched with ranged reads,
 // and keeps it in a shared cache of decoded groups.
 import { DoSQLError } from '../errors.js';
-import { chunkValue, openRunFile, readRowGroups, runLayout, toChunk, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
-import { COLUMN_KIND, COLUMN_LSN } from '../columnar/format.js';
+import { chunkValue, readRowGroups, toChunk, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import { COLUMN_KIND, COLUMN_LSN, runLayout } from './run-layout.js';
+import { openRunFile } from './run-source.js';
 import type { ColdFileInfo, FileMeta } from '../manifest/manifest-format.js';
 import { makeInternalKey } from '../mvcc/internal-key.js';
 import type { SSTableEntry } from '../sstable/sstable-reader.js';

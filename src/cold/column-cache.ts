@@ -1,12 +1,14 @@
 // Decoded columns of columnar run files, kept as typed chunks (columnar/column-chunk.ts) for
-// the columnar query path (columnar-aggregate-op.ts). Run files are immutable, so an entry
-// never goes stale; the cache is bounded by bytes, least recently used out first — the same
-// idea as the SSTable block cache, one level up (decoded values instead of blocks). Files are
+// columnar reads (cold-scan.ts), visibility (run-visibility.ts) and Iceberg publishing. Run
+// files are immutable, so an entry never goes stale; the cache is bounded by bytes, least
+// recently used out first — the same idea as the SSTable block cache, one level up (decoded
+// values instead of blocks). Files are
 // opened with openRunFile, so every byte decoded here was verified against the checksums the
 // manifest records (docs/format/columnar.md, "Checksums").
-import { openRunFile, readRowGroups, verifyWholeRun, toChunk, type ColumnChunk, type OpenedParquet } from '../../columnar/index.js';
-import type { FileMeta } from '../../manifest/manifest-format.js';
-import type { ObjectStore } from '../../storage/object-store.js';
+import { readRowGroups, toChunk, type ColumnChunk, type OpenedParquet } from '../columnar/index.js';
+import type { FileMeta } from '../manifest/manifest-format.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openRunFile, verifyWholeRun } from './run-source.js';
 
 /** Decoded chunks by (file, row group, column), at most `capacityBytes` of them. */
 export class ColumnCache {
@@ -19,7 +21,7 @@ export class ColumnCache {
   misses = 0;
 
   constructor(
-    private readonly store: ObjectStore,
+    readonly store: ObjectStore,
     readonly capacityBytes = 256 * 1024 * 1024,
   ) {}
 
@@ -100,4 +102,13 @@ export class ColumnCache {
   get usedBytes(): number {
     return this.used;
   }
+}
+
+const caches = new WeakMap<ObjectStore, ColumnCache>();
+
+/** The decoded-column cache of a cold store (shared by every engine on it: run files never change). */
+export function columnCache(store: ObjectStore): ColumnCache {
+  let c = caches.get(store);
+  if (!c) caches.set(store, (c = new ColumnCache(store)));
+  return c;
 }

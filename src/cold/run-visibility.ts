@@ -2,10 +2,10 @@
 // with LSN <= n, unless that version is a tombstone (the MVCC rule of docs/compaction.md,
 // applied to a file sorted by key ascending, LSN descending). A key's versions never span two
 // files of a run but may span row groups, so the scan carries its state across groups.
-import { runLayout, type OpenedParquet } from '../../columnar/index.js';
-import { COLUMN_KIND, COLUMN_LSN } from '../../columnar/format.js';
-import type { FileMeta } from '../../manifest/manifest-format.js';
+import type { OpenedParquet } from '../columnar/index.js';
+import type { FileMeta } from '../manifest/manifest-format.js';
 import type { ColumnCache } from './column-cache.js';
+import { COLUMN_KIND, COLUMN_LSN, runLayout } from './run-layout.js';
 
 /** Visibility for a whole file, one byte per row (1 = visible); null when all rows are visible. */
 export type Visibility = Uint8Array | null;

@@ -1,6 +1,8 @@
-// The bridge between the LSM's (user key, value) versions and columnar runs. The engine does
-// not know row formats; the layer that does (the SQL layer: catalog and row codec) supplies
-// a ColdCodec. Dependency inversion keeps compaction below sql in the layering.
+// The bridge between the LSM's (user key, value) versions and columnar runs. The engine and
+// the cold tier do not know row formats; the layer that does (the SQL layer: catalog and row
+// codec, src/sql/rows/cold-layout.ts) supplies a ColdCodec. Dependency inversion keeps the cold
+// tier below sql in the layering. The columns a plan may add besides the table's own, and
+// what they mean to readers, are in run-layout.ts (FIELD_ID_ROWID, FIELD_ID_SLOTS).
 import type { ColumnarSchema, ColumnValue } from '../columnar/index.js';
 import type { ColdFileInfo } from '../manifest/manifest-format.js';
 
