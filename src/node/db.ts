@@ -20,8 +20,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
-import { isPlainObject, optionNumber, optionOf, optionOneOf } from '../sql/api/arguments.js';
-import { describeValue } from '../sql/api/bind-params.js';
+import { describeValue, isPlainObject, optionNumber, optionOf, optionOneOf } from '../sql/api/host.js';
 
 export interface DBOptions {
   /** Folder holding the database (default `./.dosql/<name>`). */
