@@ -296,7 +296,7 @@ async function aggregateSliding(spec: WindowCallSpec, p: PartitionData, cols: Ca
       while (s < ns) inverse(s++);
       while (e < ne) step(e++);
     }
-    out[i] = acc.result();
+    out[i] = acc.value ? acc.value() : acc.result();
     await tick(cx, 1 + work);
   }
 }
@@ -355,7 +355,7 @@ async function recompute(spec: WindowCallSpec, p: PartitionData, cols: CallColum
       const row = rows[r]!;
       if (pass === undefined || pass[row] === 1) acc.step(argsAt(row));
     }
-    out[i] = acc.result();
+    out[i] = acc.value ? acc.value() : acc.result();
     await tick(cx, 1 + e - s);
   }
 }
