@@ -130,7 +130,7 @@ function aggregateCall(w: WindowContext, safe: boolean): GenExpr {
   // The length of a concatenation depends only on which values are in the frame.
   const x = genSafeValue(rowEnv, 0);
   const arg = (x.classes & REAL) !== 0 ? `CAST(${x.sql} AS INTEGER)` : x.sql;
-  return int(`length(group_concat(${arg}))${filter} OVER ${win}`);
+  return int(`length(group_concat(${arg})${filter} OVER ${win})`);
 }
 
 /** PARTITION BY and ORDER BY terms; with `total`, the ORDER BY ends with the tie-breakers. */
