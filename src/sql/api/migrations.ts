@@ -11,7 +11,7 @@
 //
 // Async safety: two handles migrating one database at once both try the first pending
 // migration; the record's primary key makes the second commit a WRITE_CONFLICT, after which it
-// re-reads the record and finds the migration applied.
+// reloads its schema, re-reads the record and finds the migration applied.
 import { DoSQLError } from '../../errors.js';
 import { parse } from '../parser/index.js';
 import { isPlainObject } from './arguments.js';
@@ -170,9 +170,19 @@ function withMigration(e: unknown, m: Parsed, statement: number | undefined): un
 export async function migrate(db: Database, migrations: readonly Migration[]): Promise<{ applied: string[]; version: number }> {
   const given = parsed(migrations, 'migrate: migrations');
   const scripts = new Map(given.map((m) => [m.version, statementsOf(m)]));
-  await db.exec(CREATE);
   const done: string[] = [];
+  await db.open();
   for (let conflicts = 0; ; ) {
+    // The handle's schema as of now: another handle on the engine may have migrated since
+    // this one last read it (a handle reloads its schema after its own DDL, not others').
+    await db.checkout(db.currentBranch());
+    try {
+      await db.exec(CREATE);
+    } catch (e) {
+      // Another handle created the table meanwhile: start over with its schema.
+      if (isConflict(e) && ++conflicts <= CONFLICT_RETRIES) continue;
+      throw e;
+    }
     const status = await statusOf(db, given);
     const bad = status.find((s) => s.state !== 'applied' && s.state !== 'pending');
     if (bad) throw driftError(bad, given);
@@ -193,9 +203,20 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
       });
       done.push(m.name);
     } catch (e) {
-      // Another handle applied it first: read the record again (it is then applied, or drift).
-      if (e instanceof DoSQLError && e.code === 'WRITE_CONFLICT' && ++conflicts <= CONFLICT_RETRIES) continue;
+      // Another handle applied it first (its commit conflicts with ours, or ours ran after it and
+      // met its tables or its record): read the record again; it is then applied, or drift.
+      if (++conflicts <= CONFLICT_RETRIES && (isConflict(e) || (await recordedElsewhere(db, m.version)))) continue;
       throw e;
     }
   }
+}
+
+function isConflict(e: unknown): boolean {
+  return e instanceof DoSQLError && e.code === 'WRITE_CONFLICT';
+}
+
+/** True when migration `version` is recorded now (by another handle), as the handle's fresh schema sees it. */
+async function recordedElsewhere(db: Database, version: number): Promise<boolean> {
+  await db.checkout(db.currentBranch());
+  return (await appliedOf(db)).some((a) => a.version === version);
 }
