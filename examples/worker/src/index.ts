@@ -37,7 +37,7 @@ export class TenantDatabase {
         case 'POST /users': {
           const b = (await request.json()) as { email: string; name: string; role?: string };
           const r = await db.run('INSERT INTO users (email, name, role) VALUES (?, ?, ?)', [b.email, b.name, b.role ?? 'member']);
-          return Response.json({ id: r.lastInsertRowId }, { status: 201 });
+          return Response.json({ id: r.lastRowId }, { status: 201 });
         }
         case 'GET /projects':
           return Response.json({
@@ -51,7 +51,7 @@ export class TenantDatabase {
         case 'POST /projects': {
           const b = (await request.json()) as { name: string; description?: string; owner_id: number };
           const r = await db.run('INSERT INTO projects (name, description, owner_id) VALUES (?, ?, ?)', [b.name, b.description ?? null, b.owner_id]);
-          return Response.json({ id: r.lastInsertRowId }, { status: 201 });
+          return Response.json({ id: r.lastRowId }, { status: 201 });
         }
         case 'GET /tasks':
           return this.tasks(url.searchParams);
@@ -65,7 +65,7 @@ export class TenantDatabase {
             b.priority ?? 0,
             b.due_date ?? null,
           ]);
-          return Response.json({ id: r.lastInsertRowId }, { status: 201 });
+          return Response.json({ id: r.lastRowId }, { status: 201 });
         }
         case 'PATCH /tasks': {
           const b = (await request.json()) as { id: number; status?: string; priority?: number };
