@@ -59,6 +59,10 @@ export class DoSQLError extends Error {
  *   queries nested too deeply, more memory buffered than the statement's budget, or a result
  *   over the Worker's cap. `details.limit` names the limit and `details.max` its value. Do not
  *   retry unchanged; change the statement or raise the limit.
+ * - `MIGRATION_DRIFT`: the migrations given do not match those the database recorded as
+ *   applied (an applied file edited, renamed or removed, or a new one numbered below an applied
+ *   one; src/sql/api/migrations.ts). `details.migration` names it. Nothing was applied;
+ *   restore the file and put changes in a new migration.
  */
 export type ErrorCode =
   | 'IO_ERROR'
@@ -86,7 +90,8 @@ export type ErrorCode =
   | 'MERGE_CONFLICT'
   | 'UNAUTHORIZED'
   | 'INTERRUPTED'
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  | 'MIGRATION_DRIFT';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY']);
 

@@ -17,6 +17,8 @@ export interface WorkerOptions {
   vars?: Record<string, string>;
   /** Another entry module (the test build with extra routes). */
   entrypoint?: string;
+  /** Another wrangler config (default: the repository's wrangler.toml, the DoSQL Worker). */
+  config?: string;
   compatibilityFlags?: string[];
   alias?: Record<string, string>;
 }
@@ -48,7 +50,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   const bindings: Record<string, { type: 'plain_text'; value: string }> = {};
   for (const [k, v] of Object.entries(vars)) bindings[k] = { type: 'plain_text', value: v };
   const worker = await unstable_startWorker({
-    config: join(ROOT, 'wrangler.toml'),
+    config: options.config ?? join(ROOT, 'wrangler.toml'),
     ...(options.entrypoint ? { entrypoint: options.entrypoint } : {}),
     ...(options.compatibilityFlags ? { compatibilityFlags: options.compatibilityFlags } : {}),
     bindings,

@@ -1,8 +1,8 @@
 // The SQL layer's declared host interface: what the runtimes around it need beyond the public
 // API (src/index.ts). Its users are the Worker's DatabaseHost (src/worker/database-host.ts:
 // statements under response caps, interactive transactions held by id, reads at a resolved
-// point), the CLI's schema listing (src/cli/schema-info.ts) and the Node DB() entry's argument
-// checks (src/node/db.ts). Those modules import nothing else from src/sql beyond public names
+// point), the CLI's schema listing (src/cli/schema-info.ts) and the DB() entries of Node and
+// Workers (src/node/db.ts, src/worker/db.ts: the options check and the open). Those modules import nothing else from src/sql beyond public names
 // (test/layering.test.ts), and reach a Database's internals only through `sqlHost(db)`.
 //
 // Not public API: the package does not export it, and it changes with the SQL layer.
@@ -26,6 +26,9 @@ export { SCRIPT_ARGS };
 /** Argument checks shared by the DB() entries (INVALID_ARGUMENT naming the option). */
 export { isPlainObject, optionNumber, optionOf, optionOneOf } from './arguments.js';
 export { describeValue } from './bind-params.js';
+/** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
+export { checkDBArguments, engineOptionsOf, type DBRuntime } from './db-options.js';
+export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
 
 /** A schema object as tools list it (the CLI's `.tables`, `.schema`, `stats`). */
 export interface SchemaObjectInfo {
