@@ -194,16 +194,18 @@ export function localGroups(cols: readonly ColumnChunk[], n: number, mask: Uint8
 }
 
 /**
- * Adds one row group's kept rows to their groups' states: row counts, then per output the
- * non-NULL count, sum (integers exact while |sum| <= 2^53; doubles by Kahan-Babuska-Neumaier in
- * row order, continuing each group's running state, exactly as SQLite's SumCtx), min and max.
+ * Adds the kept rows [from, to) of one row group (`n` rows) to their groups' states: row
+ * counts, then per output the non-NULL count, sum (integers exact while |sum| <= 2^53; doubles
+ * by Kahan-Babuska-Neumaier in row order, continuing each group's running state, exactly as
+ * SQLite's SumCtx), min and max.
  */
-export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args: readonly (ColumnChunk | null)[]): void {
+export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args: readonly (ColumnChunk | null)[], from = 0, to = n): void {
+  if (from >= to) return;
   const L = local.groups.length;
   const ids = local.ids;
   const cnt = new Float64Array(L);
-  if (!ids && !mask) cnt[0] = n;
-  else for (let r = 0; r < n; r++) if (!mask || mask[r]) cnt[ids ? ids[r]! : 0]!++;
+  if (!ids && !mask) cnt[0] = to - from;
+  else for (let r = from; r < to; r++) if (!mask || mask[r]) cnt[ids ? ids[r]! : 0]!++;
   for (let l = 0; l < L; l++) if (cnt[l]) local.groups[l]!.n += cnt[l]!;
   for (let k = 0; k < args.length; k++) {
     const c = args[k];
@@ -211,7 +213,7 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
     const nulls = c.nulls;
     const an = new Float64Array(L);
     if (c.kind !== 'num') {
-      for (let r = 0; r < n; r++) if ((!mask || mask[r]) && !(nulls && nulls[r])) an[ids ? ids[r]! : 0]!++;
+      for (let r = from; r < to; r++) if ((!mask || mask[r]) && !(nulls && nulls[r])) an[ids ? ids[r]! : 0]!++;
       for (let l = 0; l < L; l++) if (an[l]) local.groups[l]!.aggs[k]!.n += an[l]!;
       continue;
     }
@@ -231,7 +233,7 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
         let s = sum[0]!;
         let lo = Infinity;
         let hi = -Infinity;
-        for (let r = 0; r < n; r++) {
+        for (let r = from; r < to; r++) {
           const v = vals[r]!;
           s += v;
           if (v < lo) lo = v;
@@ -240,9 +242,9 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
         sum[0] = s;
         mn[0] = lo;
         mx[0] = hi;
-        an[0] = n;
+        an[0] = to - from;
       } else {
-        for (let r = 0; r < n; r++) {
+        for (let r = from; r < to; r++) {
           if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
           const l = ids ? ids[r]! : 0;
           const v = vals[r]!;
@@ -253,7 +255,7 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
         }
       }
     } else {
-      for (let r = 0; r < n; r++) {
+      for (let r = from; r < to; r++) {
         if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
         const l = ids ? ids[r]! : 0;
         const v = vals[r]!;
@@ -279,4 +281,12 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
       if (mx[l]! > a.max) a.max = mx[l]!;
     }
   }
+}
+
+/** Whether some row of [0, n) of `c` is not NULL (an all-NULL chunk says nothing of its column's class). */
+export function hasValues(c: ColumnChunk, n: number): boolean {
+  const nulls = c.nulls;
+  if (!nulls) return n > 0;
+  for (let r = 0; r < n; r++) if (!nulls[r]) return true;
+  return false;
 }
