@@ -16,9 +16,10 @@ import { MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { Layer } from '../mvcc/layers.js';
 import type { ColumnCache } from './column-cache.js';
 import { placeDelta, type PlacedFile, type Placement } from './delta-placement.js';
-import { readHotDelta, type HotSources } from './hot-delta.js';
+import { cacheDelta, cachedDelta, combinedMask, deltaKey, type FileMask, type PlacedDelta } from './delta-cache.js';
+import { readHotDelta, type DeltaEntry, type HotSources } from './hot-delta.js';
 import { FIELD_ID_SLOTS, runLayout } from './run-layout.js';
-import { visibility, type Visibility } from './run-visibility.js';
+import { visibility } from './run-visibility.js';
 
 /** What a columnar read of a table asks for. */
 export interface ColdScanRequest {
@@ -156,10 +157,9 @@ async function scanRuns(runs: PinnedRuns, request: ColdScanRequest): Promise<Col
     const file = await cache.file(f);
     opened.push({ meta: f, file, keyColumns: runLayout(file).keyColumns });
   }
-  const all = await readHotDelta(runs.hot, runs.table, layers, request.maxDeltaBytes ?? DEFAULT_MAX_DELTA_BYTES);
-  if (!all) return undefined;
-  const placed = await placeDelta(cache, opened, all);
-  if (!placed) return undefined;
+  const maxDeltaBytes = request.maxDeltaBytes ?? DEFAULT_MAX_DELTA_BYTES;
+  const placed = await placedDelta(runs, opened, layers, maxDeltaBytes);
+  if (!placed || placed.bytes > maxDeltaBytes) return undefined;
   const groups: ColdRowGroup[] = [];
   /** Index in `groups` of each file's first row group. */
   const base: number[] = [];
@@ -170,22 +170,41 @@ async function scanRuns(runs: PinnedRuns, request: ColdScanRequest): Promise<Col
     const names = columnNames(cols.map((c) => c.column));
     if (wanted.some((id) => !names.has(id))) return undefined;
     const slotsIdx = cols.findIndex((c) => c.column.fieldId === FIELD_ID_SLOTS);
-    const vis = await visibility(cache, f, file, main.lsn);
-    if (vis === undefined) return undefined;
+    let mask = placed.masks.get(f.key);
+    if (!mask) {
+      const vis = await visibility(cache, f, file, main.lsn);
+      if (vis === undefined) return undefined;
+      placed.masks.set(f.key, (mask = { vis, excluded: placed.placement.excluded[fi]! }));
+    }
     const colNames = wanted.map((id) => names.get(id)!);
     const colIdx = colNames.map((name) => cols.findIndex((c) => c.column.name === name));
     for (const rg of file.stats.rowGroups) {
       const slots = slotsIdx >= 0 ? rg.columns[slotsIdx]!.min : undefined;
       if (maxSlot > 0 && (typeof slots !== 'bigint' || Number(slots) < maxSlot)) return undefined;
-      groups.push(new RunGroup(cache, f, rg.index, rg.firstRow, rg.rowCount, colIdx.map((i) => rg.columns[i]), colNames, vis, placed.excluded[fi]!));
+      groups.push(new RunGroup(cache, f, rg.index, rg.firstRow, rg.rowCount, colIdx.map((i) => rg.columns[i]), colNames, mask, file.stats.recordCount));
     }
   }
   base.push(groups.length);
-  return { groups, delta: deltaRows(all, placed, opened, base) };
+  placed.delta ??= deltaRows(placed.entries, placed.placement, opened, base);
+  return { groups, delta: placed.delta };
+}
+
+/** The hot delta of the read placed among the runs' rows: cached while the hot sources stay as they are (delta-cache.ts). */
+async function placedDelta(runs: PinnedRuns, opened: readonly PlacedFile[], layers: readonly Layer[], maxBytes: number): Promise<PlacedDelta | undefined> {
+  const key = deltaKey(runs.hot, runs.table, layers);
+  const hit = cachedDelta(runs.hot.version, key);
+  if (hit) return hit;
+  const read = await readHotDelta(runs.hot, runs.table, layers, maxBytes);
+  if (!read) return undefined;
+  const placement = await placeDelta(runs.cache, opened, read.entries);
+  if (!placement) return undefined;
+  const placed: PlacedDelta = { entries: read.entries, placement, bytes: read.bytes, masks: new Map() };
+  cacheDelta(runs.hot.version, key, placed);
+  return placed;
 }
 
 /** The delta's puts with their places as (row group, row) pairs. */
-function deltaRows(all: readonly { uk: Uint8Array; value: Uint8Array | null }[], placed: Placement, files: readonly PlacedFile[], base: readonly number[]): ColdDelta {
+function deltaRows(all: readonly DeltaEntry[], placed: Placement, files: readonly PlacedFile[], base: readonly number[]): ColdDelta {
   const { file: fileOf, row: rowOf, excluded } = placed;
   const keys: Uint8Array[] = [];
   const values: Uint8Array[] = [];
@@ -223,20 +242,18 @@ class RunGroup implements ColdRowGroup {
     readonly stats: readonly (ColdColumnStats | undefined)[],
     /** File column name of each requested column. */
     private readonly names: readonly string[],
-    private readonly vis: Visibility,
-    /** File rows the hot delta supersedes, ascending. */
-    private readonly excluded: Int32Array,
+    /** The file's visible rows and the rows the hot delta supersedes. */
+    private readonly mask: FileMask,
+    private readonly fileRows: number,
   ) {}
 
   visibleRows(): Uint8Array | null {
     const from = this.firstRow;
     const to = from + this.rowCount;
-    let i = lowerBound(this.excluded, from);
-    const any = i < this.excluded.length && this.excluded[i]! < to;
-    if (!any) return this.vis ? this.vis.slice(from, to) : null;
-    const out = this.vis ? this.vis.slice(from, to) : new Uint8Array(this.rowCount).fill(1);
-    for (; i < this.excluded.length && this.excluded[i]! < to; i++) out[this.excluded[i]! - from] = 0;
-    return out;
+    const ex = this.mask.excluded;
+    const i = lowerBound(ex, from);
+    if (i < ex.length && ex[i]! < to) return combinedMask(this.mask, this.fileRows).slice(from, to);
+    return this.mask.vis ? this.mask.vis.slice(from, to) : null;
   }
 
   read(which: readonly number[]): Promise<(ColumnChunk | null)[]> {

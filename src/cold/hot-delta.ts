@@ -94,9 +94,10 @@ async function newestHot(src: HotSources, lower: Uint8Array, upper: Uint8Array, 
  * The hot delta of table `table` as read through `layers` (mvcc/layers.ts: the reading branch
  * at its read LSN, then its ancestors at their base LSNs, ending with main): per key suffix,
  * the newest version the first layer holding one gives it, tombstones included, in key order.
- * Undefined when the gathered keys and values would pass `maxBytes`.
+ * With the bytes of its keys and values (64 more per entry); undefined when those would pass
+ * `maxBytes`.
  */
-export async function readHotDelta(src: HotSources, table: number, layers: readonly Layer[], maxBytes: number): Promise<DeltaEntry[] | undefined> {
+export async function readHotDelta(src: HotSources, table: number, layers: readonly Layer[], maxBytes: number): Promise<{ entries: DeltaEntry[]; bytes: number } | undefined> {
   const budget = { bytes: maxBytes };
   const perLayer: LayerVersion[][] = [];
   for (const l of layers) {
@@ -108,7 +109,7 @@ export async function readHotDelta(src: HotSources, table: number, layers: reado
   }
   const own = encodeTablePrefix(layers[0]!.branch, table);
   const main = encodeTablePrefix(MAIN_BRANCH, table);
-  return mergeLayers(perLayer, own, main);
+  return { entries: mergeLayers(perLayer, own, main), bytes: maxBytes - budget.bytes };
 }
 
 /** Merges per-layer versions by key suffix; the first layer holding a suffix wins. */

@@ -16,6 +16,9 @@ export interface DeltaColumns {
   readonly bytes: number;
 }
 
+/** Decoded deltas: the cold tier hands out the same ColdDelta while the hot sources stay as they are (src/cold/delta-cache.ts). */
+const decoded = new WeakMap<ColdDelta, WeakMap<TableReader, Map<string, DeltaColumns | undefined>>>();
+
 /**
  * Decodes `delta`'s rows (keys in `branch`) with `reader` and returns the columns `names`
  * (positions in the reader's rows by name) as typed chunks; undefined when a column's values
@@ -23,6 +26,18 @@ export interface DeltaColumns {
  * caller takes the row path.
  */
 export function deltaColumns(delta: ColdDelta, reader: TableReader, branch: number, positions: ReadonlyMap<string, number>, names: readonly string[]): DeltaColumns | undefined {
+  let byReader = decoded.get(delta);
+  if (!byReader) decoded.set(delta, (byReader = new WeakMap()));
+  let byNames = byReader.get(reader);
+  if (!byNames) byReader.set(reader, (byNames = new Map()));
+  const key = `${branch}|${names.join('\u0000')}`;
+  if (byNames.has(key)) return byNames.get(key);
+  const out = decode(delta, reader, branch, positions, names);
+  byNames.set(key, out);
+  return out;
+}
+
+function decode(delta: ColdDelta, reader: TableReader, branch: number, positions: ReadonlyMap<string, number>, names: readonly string[]): DeltaColumns | undefined {
   const n = delta.keys.length;
   const cols = names.map(() => new Array<SqlValue>(n));
   const at = names.map((name) => positions.get(name)!);

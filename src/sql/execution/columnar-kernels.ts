@@ -205,7 +205,8 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
   const ids = local.ids;
   const cnt = new Float64Array(L);
   if (!ids && !mask) cnt[0] = to - from;
-  else for (let r = from; r < to; r++) if (!mask || mask[r]) cnt[ids ? ids[r]! : 0]!++;
+  else if (!ids) cnt[0] = countSet(mask!, from, to);
+  else for (let r = from; r < to; r++) if (!mask || mask[r]) cnt[ids[r]!]!++;
   for (let l = 0; l < L; l++) if (cnt[l]) local.groups[l]!.n += cnt[l]!;
   for (let k = 0; k < args.length; k++) {
     const c = args[k];
@@ -229,20 +230,12 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
       err[l] = a.err;
     }
     if (c.int) {
-      if (!ids && !mask && !nulls) {
-        let s = sum[0]!;
-        let lo = Infinity;
-        let hi = -Infinity;
-        for (let r = from; r < to; r++) {
-          const v = vals[r]!;
-          s += v;
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
-        sum[0] = s;
-        mn[0] = lo;
-        mx[0] = hi;
-        an[0] = to - from;
+      if (!ids) {
+        const got = sumInts(vals, mask, nulls, from, to);
+        sum[0]! += got.sum;
+        mn[0] = got.min;
+        mx[0] = got.max;
+        an[0] = got.n;
       } else {
         for (let r = from; r < to; r++) {
           if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
@@ -281,6 +274,39 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
       if (mx[l]! > a.max) a.max = mx[l]!;
     }
   }
+}
+
+/** Set bytes of `mask` in [from, to). */
+function countSet(mask: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let r = from; r < to; r++) n += mask[r]!;
+  return n;
+}
+
+/** Count, sum, min and max of the kept non-NULL values of an integer chunk in [from, to) (one group). */
+function sumInts(vals: Float64Array, mask: Uint8Array | null, nulls: Uint8Array | null, from: number, to: number): { n: number; sum: number; min: number; max: number } {
+  let n = 0;
+  let s = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  if (!mask && !nulls) {
+    for (let r = from; r < to; r++) {
+      const v = vals[r]!;
+      s += v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return { n: to - from, sum: s, min: lo, max: hi };
+  }
+  for (let r = from; r < to; r++) {
+    if ((mask !== null && mask[r] === 0) || (nulls !== null && nulls[r] === 1)) continue;
+    const v = vals[r]!;
+    n++;
+    s += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { n, sum: s, min: lo, max: hi };
 }
 
 /** Whether some row of [0, n) of `c` is not NULL (an all-NULL chunk says nothing of its column's class). */
