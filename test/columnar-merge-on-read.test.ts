@@ -125,18 +125,6 @@ describe('merge-on-read: columnar runs plus the hot delta', () => {
             if (target === lite && k % 8 === 7) points.push({ lsn, lite: new Database(lite.serialize()) });
           }
         };
-        await changes(30);
-        // A branch whose base is cold, with a hot delta of its own and main's.
-        await db.branch('b');
-        const liteB = new Database(lite.serialize());
-        await changes(20);
-        await db.checkout('b');
-        await changes(15, liteB);
-        await db.checkout('main');
-        // Runs holding several versions per key, then more hot DML above them.
-        await db.compact({ tier: 'cold' });
-        await changes(25);
-
         const check = async (target: Database.Database, from: string, n: number): Promise<void> => {
           for (let k = 0; k < n; k++) {
             const q = randomQuery(r, shape);
@@ -153,6 +141,20 @@ describe('merge-on-read: columnar runs plus the hot delta', () => {
             expect(columnarStats, `row path for ${rowSql}`).toEqual(before);
           }
         };
+        await changes(30);
+        // Runs of one version per key with a hot delta above them.
+        await check(lite, '', 15);
+        // A branch whose base is cold, with a hot delta of its own and main's.
+        await db.branch('b');
+        const liteB = new Database(lite.serialize());
+        await changes(20);
+        await db.checkout('b');
+        await changes(15, liteB);
+        await db.checkout('main');
+        // Runs holding several versions per key, then more hot DML above them.
+        await db.compact({ tier: 'cold' });
+        await changes(25);
+
         await check(lite, '', 25);
         for (const p of points) await check(p.lite, ` FOR SYSTEM_TIME AS OF LSN ${p.lsn}`, 6);
         await check(liteB, " FOR SYSTEM_TIME AS OF BRANCH 'b'", 8);

@@ -60,6 +60,13 @@ export interface ColdRowGroup {
    */
   visibleRows(): Uint8Array | null;
   /**
+   * The rows of the group (group-relative, ascending) the hot delta supersedes: `visibleRows()`
+   * is `runRows()` less these. Empty without a delta.
+   */
+  superseded(): Int32Array;
+  /** `visibleRows()` before the hot delta: the rows the runs alone would show the read point. */
+  runRows(): Uint8Array | null;
+  /**
    * Typed chunks of the requested columns at `which` (indexes into the request's columns),
    * decoded once and cached; null for a column whose values do not fit a typed chunk (mixed
    * classes, blobs, integers beyond ±2^53). Throws CORRUPTION for damaged bytes.
@@ -253,7 +260,19 @@ class RunGroup implements ColdRowGroup {
     const ex = this.mask.excluded;
     const i = lowerBound(ex, from);
     if (i < ex.length && ex[i]! < to) return combinedMask(this.mask, this.fileRows).slice(from, to);
-    return this.mask.vis ? this.mask.vis.slice(from, to) : null;
+    return this.runRows();
+  }
+
+  superseded(): Int32Array {
+    const ex = this.mask.excluded;
+    const from = this.firstRow;
+    const i = lowerBound(ex, from);
+    const j = lowerBound(ex, from + this.rowCount);
+    return ex.subarray(i, j).map((r) => r - from);
+  }
+
+  runRows(): Uint8Array | null {
+    return this.mask.vis ? this.mask.vis.slice(this.firstRow, this.firstRow + this.rowCount) : null;
   }
 
   read(which: readonly number[]): Promise<(ColumnChunk | null)[]> {

@@ -16,7 +16,7 @@ import type { ColdRuns, ColdScan, ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import type { Transaction } from '../txn/transaction.js';
 import { deltaColumns } from './columnar-delta.js';
-import { accumulate, applyPredicate, compareGroups, hasValues, judge, localGroups, type ColumnarPredicate, type Group, type LocalGroups } from './columnar-kernels.js';
+import { accumulate, accumulateExcept, applyPredicate, compareGroups, hasValues, judge, localGroups, type ColumnarPredicate, type Group, type LocalGroups } from './columnar-kernels.js';
 import type { ExecEnv, Row } from './env.js';
 import type { Operator } from './operators.js';
 import { rowBytes } from './statement-guard.js';
@@ -161,6 +161,7 @@ export class ColumnarAggregateOp implements Operator {
       delta.next = j;
     };
     const countOnly = !q.groupBy && q.outputs.every((o) => o.kind === 'count*');
+    const kinds = q.outputs.map((o) => o.kind);
     for (let gi = 0; gi < scan.groups.length; gi++) {
       const rg = scan.groups[gi]!;
       if (q.ordered) deltaUpTo(gi, 0);
@@ -169,10 +170,13 @@ export class ColumnarAggregateOp implements Operator {
         columnarStats.groupsSkipped++;
         continue;
       }
-      let mask = rg.visibleRows();
-      if (countOnly && mask === null && verdicts.every((v) => v === 'all')) {
+      const all = verdicts.every((v) => v === 'all');
+      // Rows the runs show the read point, and those the hot delta supersedes among them.
+      const runRows = rg.runRows();
+      const gone = rg.superseded();
+      if (countOnly && all && runRows === null) {
         columnarStats.groupsCounted++;
-        single().groups[0]!.n += rg.rowCount;
+        single().groups[0]!.n += rg.rowCount - gone.length;
         continue;
       }
       columnarStats.groupsScanned++;
@@ -182,6 +186,13 @@ export class ColumnarAggregateOp implements Operator {
       const chunks = await rg.read(want.map((w) => at.get(w)!));
       if (chunks.some((c) => c === null)) return undefined;
       const byName = new Map(want.map((w, i) => [w, chunks[i]!]));
+      if (!q.groupBy && all && runRows === null && gone.length > 0) {
+        // A few superseded rows: aggregate the whole group and take them out, without a mask.
+        const args = argsOf(byName, rg.rowCount);
+        if (!args) return undefined;
+        if (accumulateExcept(single().groups[0]!, rg.rowCount, args, kinds, gone)) continue;
+      }
+      let mask = gone.length > 0 ? rg.visibleRows() : runRows;
       // null mask: every row of the group counts.
       q.where.forEach((p, i) => {
         if (verdicts[i] === 'all') return;

@@ -276,6 +276,65 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
   }
 }
 
+/**
+ * Adds every row of one `n`-row group to the single group `g` except the rows `except`
+ * (ascending; the rows a hot delta supersedes), without a mask: counts and integer sums by
+ * subtraction, minima and maxima unless every row holding one is excepted. Returns false,
+ * having added nothing, when that cannot be exact — a double summed (`ops[k]` is output k's
+ * aggregate), an extreme only excepted rows hold — and the caller masks instead.
+ */
+export function accumulateExcept(g: Group, n: number, args: readonly (ColumnChunk | null)[], ops: readonly string[], except: Int32Array): boolean {
+  const out: { k: number; n: number; sum: number; min: number; max: number; int: boolean }[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const c = args[k];
+    if (!c) continue;
+    const nulls = c.nulls;
+    if (c.kind !== 'num') {
+      let kept = n - (nulls ? countSet(nulls, 0, n) : 0);
+      for (const r of except) if (!(nulls && nulls[r])) kept--;
+      out.push({ k, n: kept, sum: 0, min: Infinity, max: -Infinity, int: false });
+      continue;
+    }
+    const op = ops[k];
+    if (!c.int && (op === 'sum' || op === 'avg')) return false;
+    const vals = c.values;
+    const all = sumInts(vals, null, nulls, 0, n);
+    let kept = all.n;
+    let sum = all.sum;
+    let atMin = 0;
+    let atMax = 0;
+    for (const r of except) {
+      if (nulls && nulls[r]) continue;
+      const v = vals[r]!;
+      if (v === all.min) atMin++;
+      if (v === all.max) atMax++;
+      kept--;
+      sum -= v;
+    }
+    // An extreme stays when some row not excepted holds it.
+    if ((op === 'min' && atMin > 0 && occurrences(vals, nulls, n, all.min) === atMin) || (op === 'max' && atMax > 0 && occurrences(vals, nulls, n, all.max) === atMax)) return false;
+    out.push({ k, n: kept, sum, min: all.min, max: all.max, int: c.int });
+  }
+  g.n += n - except.length;
+  for (const o of out) {
+    const a = g.aggs[o.k]!;
+    if (o.n === 0) continue;
+    if (o.int && Math.abs(a.sum) + o.n * Math.max(Math.abs(o.min), Math.abs(o.max)) > SAFE) a.big = true;
+    a.n += o.n;
+    if (o.int) a.sum += o.sum;
+    if (o.min < a.min) a.min = o.min;
+    if (o.max > a.max) a.max = o.max;
+  }
+  return true;
+}
+
+/** Non-NULL rows of [0, n) holding `v`. */
+function occurrences(vals: Float64Array, nulls: Uint8Array | null, n: number, v: number): number {
+  let c = 0;
+  for (let r = 0; r < n; r++) if (vals[r] === v && !(nulls && nulls[r])) c++;
+  return c;
+}
+
 /** Set bytes of `mask` in [from, to). */
 function countSet(mask: Uint8Array, from: number, to: number): number {
   let n = 0;
