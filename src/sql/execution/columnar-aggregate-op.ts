@@ -16,7 +16,7 @@ import type { ColdRuns, ColdScan, ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import type { Transaction } from '../txn/transaction.js';
 import { deltaColumns } from './columnar-delta.js';
-import { accumulate, accumulateExcept, applyPredicate, compareGroups, hasValues, judge, localGroups, type ColumnarPredicate, type Group, type LocalGroups } from './columnar-kernels.js';
+import { accumulate, accumulateExcept, applyPredicate, compareGroups, hasValues, judge, localGroups, retract, retractable, type ColumnarPredicate, type Group, type LocalGroups } from './columnar-kernels.js';
 import type { ExecEnv, Row } from './env.js';
 import type { Operator } from './operators.js';
 import { rowBytes } from './statement-guard.js';
@@ -186,11 +186,18 @@ export class ColumnarAggregateOp implements Operator {
       const chunks = await rg.read(want.map((w) => at.get(w)!));
       if (chunks.some((c) => c === null)) return undefined;
       const byName = new Map(want.map((w, i) => [w, chunks[i]!]));
-      if (!q.groupBy && all && runRows === null && gone.length > 0) {
+      if (all && runRows === null && gone.length > 0) {
         // A few superseded rows: aggregate the whole group and take them out, without a mask.
         const args = argsOf(byName, rg.rowCount);
         if (!args) return undefined;
-        if (accumulateExcept(single().groups[0]!, rg.rowCount, args, kinds, gone)) continue;
+        if (!q.groupBy) {
+          if (accumulateExcept(single().groups[0]!, rg.rowCount, args, kinds, gone)) continue;
+        } else if (retractable(args, kinds)) {
+          const local = localGroups(q.groupBy.map((c) => byName.get(c)!), rg.rowCount, null, groups, newGroup);
+          accumulate(local, rg.rowCount, null, args);
+          retract(local, args, gone);
+          continue;
+        }
       }
       let mask = gone.length > 0 ? rg.visibleRows() : runRows;
       // null mask: every row of the group counts.

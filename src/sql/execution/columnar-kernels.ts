@@ -328,6 +328,30 @@ export function accumulateExcept(g: Group, n: number, args: readonly (ColumnChun
   return true;
 }
 
+/**
+ * Whether rows added by `accumulate` can be taken out again exactly (`retract`): no minimum or
+ * maximum, and no sum of doubles (`ops[k]` is output k's aggregate, `args[k]` its chunk).
+ */
+export function retractable(args: readonly (ColumnChunk | null)[], ops: readonly string[]): boolean {
+  return args.every((c, k) => !c || (ops[k] !== 'min' && ops[k] !== 'max' && !(c.kind === 'num' && !c.int && (ops[k] === 'sum' || ops[k] === 'avg'))));
+}
+
+/** Takes rows `rows` (added by `accumulate` without a mask) out of their groups' states again. REQUIRES: `retractable(args, ops)`. */
+export function retract(local: LocalGroups, args: readonly (ColumnChunk | null)[], rows: Int32Array): void {
+  const ids = local.ids;
+  for (const r of rows) {
+    const g = local.groups[ids ? ids[r]! : 0]!;
+    g.n--;
+    for (let k = 0; k < args.length; k++) {
+      const c = args[k];
+      if (!c || (c.nulls && c.nulls[r])) continue;
+      const a = g.aggs[k]!;
+      a.n--;
+      if (c.kind === 'num' && c.int) a.sum -= c.values[r]!;
+    }
+  }
+}
+
 /** Non-NULL rows of [0, n) holding `v`. */
 function occurrences(vals: Float64Array, nulls: Uint8Array | null, n: number, v: number): number {
   let c = 0;
