@@ -38,8 +38,12 @@ const SHAPES: Shape[] = [
 ];
 
 const TEXTS = ['x', 'y', 'z', 'é', 'Z', ''];
-const AGGS = ['count(*)', 'count(a)', 'sum(a)', 'avg(a)', 'min(a)', 'max(a)', 'sum(b)', 'avg(b)', 'min(b)', 'max(b)', 'count(c)', 'count(b)'];
-const PREDS = ['a > 10', 'a <= -5', 'b < 3.5', 'b >= -100', "c = 'x'", "c != 'y'", "d >= 'k2'", "d < 'k15'", 'a = 7'];
+const AGGS = ['count(*)', 'count(a)', 'sum(a)', 'avg(a)', 'min(a)', 'max(a)', 'sum(b)', 'avg(b)', 'min(b)', 'max(b)', 'count(c)', 'count(b)', 'count(DISTINCT a)', 'count(DISTINCT c)', 'count(DISTINCT b)'];
+const PREDS = [
+  'a > 10', 'a <= -5', 'b < 3.5', 'b >= -100', "c = 'x'", "c != 'y'", "d >= 'k2'", "d < 'k15'", 'a = 7',
+  'a IN (1, 7, -5, 300, 2.5)', "c NOT IN ('x', 'é')", '(a > 100 OR b < -50)', "d LIKE 'K1%'", "c GLOB '[xy]*'", 'a NOT BETWEEN -100 AND 100',
+  "((c = 'x' AND a > 0) OR d = 'k3')", "d NOT LIKE '%2'",
+];
 const GROUP_COLS = ['c', 'd', 'a'];
 const ROWS = 1200;
 

@@ -96,8 +96,11 @@ describe('columnar query path, random queries', () => {
         for (const row of rows) await tx.run('INSERT INTO g VALUES (?, ?, ?, ?, ?)', row);
       });
       await db.compact({ tier: 'cold' });
-      const aggs = ['count(*)', 'count(a)', 'sum(a)', 'avg(a)', 'min(a)', 'max(a)', 'sum(b)', 'avg(b)', 'min(b)', 'max(b)', 'count(c)', 'count(b)'];
-      const preds = ['a > 10', 'a <= -5', 'b < 3.5', 'b >= -100', "c = 'x'", "c != 'y'", "d >= 'k2'", "d < 'k15'", 'id BETWEEN 100 AND 900', 'a = 7'];
+      const aggs = ['count(*)', 'count(a)', 'sum(a)', 'avg(a)', 'min(a)', 'max(a)', 'sum(b)', 'avg(b)', 'min(b)', 'max(b)', 'count(c)', 'count(b)', 'count(DISTINCT d)', 'count(DISTINCT a)'];
+      const preds = [
+        'a > 10', 'a <= -5', 'b < 3.5', 'b >= -100', "c = 'x'", "c != 'y'", "d >= 'k2'", "d < 'k15'", 'id BETWEEN 100 AND 900', 'a = 7',
+        'id NOT BETWEEN 200 AND 2400', 'a IN (3, -7, 11)', "(c = 'z' OR b > 500)", "d LIKE 'k2_'", "d GLOB 'k1*'",
+      ];
       const groupCols = ['c', 'd', 'a'];
       const before = columnarStats.runs;
       let n = 0;

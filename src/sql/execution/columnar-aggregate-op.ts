@@ -16,13 +16,14 @@ import type { ColdRuns, ColdScan, ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import type { Transaction } from '../txn/transaction.js';
 import { deltaColumns } from './columnar-delta.js';
-import { accumulate, accumulateExcept, applyPredicate, compareGroups, hasValues, judge, localGroups, retract, retractable, type ColumnarPredicate, type Group, type LocalGroups } from './columnar-kernels.js';
+import { applyFilter, filterColumns, judgeFilter, type ColumnarFilter } from './columnar-filters.js';
+import { accumulate, accumulateExcept, addDistinct, compareGroups, hasValues, localGroups, retract, retractable, type Group, type LocalGroups } from './columnar-kernels.js';
 import type { ExecEnv, Row } from './env.js';
 import type { Operator } from './operators.js';
 import { rowBytes } from './statement-guard.js';
 import type { TableReader } from './table-reader.js';
 
-export type { ColumnarPredicate } from './columnar-kernels.js';
+export type { ColumnarFilter, ColumnarMatch, ColumnarPredicate } from './columnar-filters.js';
 
 /** A table's columnar runs, readable until `release()` (ExecEnv.cold). */
 export type ColdSource = ColdRuns;
@@ -30,7 +31,7 @@ export type ColdSource = ColdRuns;
 export type ColumnarAgg =
   | { readonly kind: 'group'; readonly index: number }
   | { readonly kind: 'count*' }
-  | { readonly kind: 'count' | 'sum' | 'avg' | 'min' | 'max'; readonly column: string };
+  | { readonly kind: 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max'; readonly column: string };
 
 export interface ColumnarQuery {
   readonly table: string;
@@ -44,7 +45,8 @@ export interface ColumnarQuery {
   readonly reader: TableReader;
   /** A sum or avg may add doubles: run rows and delta rows are then visited in key order. */
   readonly ordered: boolean;
-  readonly where: readonly ColumnarPredicate[];
+  /** WHERE, as a conjunction. */
+  readonly where: readonly ColumnarFilter[];
   /** GROUP BY columns (up to four). */
   readonly groupBy?: readonly string[];
   /** Output columns in order. */
@@ -118,7 +120,8 @@ export class ColumnarAggregateOp implements Operator {
       if (i < 0) i = columns.push(id) - 1;
       at.set(name, i);
     };
-    for (const p of q.where) need(p.column);
+    const whereColumns = q.where.map((f) => filterColumns(f));
+    for (const cols of whereColumns) for (const c of cols) need(c);
     for (const g of q.groupBy ?? []) need(g);
     for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') need(o.column);
     const guard = env.guard;
@@ -140,7 +143,7 @@ export class ColumnarAggregateOp implements Operator {
       for (const o of q.outputs) {
         if (o.kind === 'group' || o.kind === 'count*') continue;
         const c = byName.get(o.column)!;
-        if (o.kind !== 'count' && c.kind !== 'num') return undefined;
+        if (o.kind !== 'count' && o.kind !== 'countDistinct' && c.kind !== 'num') return undefined;
         if (c.kind !== 'num' || !hasValues(c, n)) continue;
         // Out of key order, doubles may not be summed.
         if (!q.ordered && !c.int && (o.kind === 'sum' || o.kind === 'avg')) return undefined;
@@ -150,6 +153,16 @@ export class ColumnarAggregateOp implements Operator {
       }
       return q.outputs.map((o) => (o.kind === 'group' || o.kind === 'count*' ? null : byName.get(o.column)!));
     };
+    const distinct = q.outputs.flatMap((o, k) => (o.kind === 'countDistinct' ? [k] : []));
+    const charge = (bytes: number): void => {
+      guard.charge(bytes, 'count(DISTINCT)');
+      held.bytes += bytes;
+    };
+    /** Adds rows [from, to) of a row group (or of the delta) that the mask keeps. */
+    const add = (local: LocalGroups, n: number, mask: Uint8Array | null, args: readonly (ColumnChunk | null)[], from = 0, to = n): void => {
+      accumulate(local, n, mask, distinct.length ? args.map((c, k) => (distinct.includes(k) ? null : c)) : args, from, to);
+      for (const k of distinct) addDistinct(local, mask, args[k]!, k, from, to, charge);
+    };
     const delta = this.deltaState(scan, kv, env, held, argsOf, groups, newGroup, single);
     if (delta === null) return undefined;
     /** Adds the delta rows placed before row `row` of row group `g` (and not yet added). */
@@ -157,7 +170,7 @@ export class ColumnarAggregateOp implements Operator {
       if (!delta) return;
       let j = delta.next;
       while (j < delta.n && (delta.group[j]! < g || (delta.group[j] === g && delta.row[j]! <= row))) j++;
-      accumulate(delta.local, delta.n, delta.mask, delta.args, delta.next, j);
+      add(delta.local, delta.n, delta.mask, delta.args, delta.next, j);
       delta.next = j;
     };
     const countOnly = !q.groupBy && q.outputs.every((o) => o.kind === 'count*');
@@ -165,7 +178,7 @@ export class ColumnarAggregateOp implements Operator {
     for (let gi = 0; gi < scan.groups.length; gi++) {
       const rg = scan.groups[gi]!;
       if (q.ordered) deltaUpTo(gi, 0);
-      const verdicts = q.where.map((p) => judge(rg.stats[at.get(p.column)!], rg.rowCount, p));
+      const verdicts = q.where.map((f) => judgeFilter(f, (c) => rg.stats[at.get(c)!], rg.rowCount));
       if (verdicts.includes('none')) {
         columnarStats.groupsSkipped++;
         continue;
@@ -182,7 +195,7 @@ export class ColumnarAggregateOp implements Operator {
       columnarStats.groupsScanned++;
       const t = guard.tick(rg.rowCount);
       if (t) await t;
-      const want = [...new Set([...q.where.filter((_, i) => verdicts[i] !== 'all').map((p) => p.column), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
+      const want = [...new Set([...whereColumns.filter((_, i) => verdicts[i] !== 'all').flat(), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
       const chunks = await rg.read(want.map((w) => at.get(w)!));
       if (chunks.some((c) => c === null)) return undefined;
       const byName = new Map(want.map((w, i) => [w, chunks[i]!]));
@@ -201,16 +214,16 @@ export class ColumnarAggregateOp implements Operator {
       }
       let mask = gone.length > 0 ? rg.visibleRows() : runRows;
       // null mask: every row of the group counts.
-      q.where.forEach((p, i) => {
-        if (verdicts[i] === 'all') return;
+      for (let i = 0; i < q.where.length; i++) {
+        if (verdicts[i] === 'all') continue;
         mask ??= new Uint8Array(rg.rowCount).fill(1);
-        applyPredicate(mask, byName.get(p.column)!, p);
-      });
+        if (!applyFilter(mask, q.where[i]!, (c) => byName.get(c)!)) return undefined;
+      }
       const args = argsOf(byName, rg.rowCount);
       if (!args) return undefined;
       const local = q.groupBy ? localGroups(q.groupBy.map((c) => byName.get(c)!), rg.rowCount, mask, groups, newGroup) : single();
       if (!q.ordered || !delta) {
-        accumulate(local, rg.rowCount, mask, args);
+        add(local, rg.rowCount, mask, args);
         continue;
       }
       // Run rows up to each delta row placed in this group, then that delta row.
@@ -218,7 +231,7 @@ export class ColumnarAggregateOp implements Operator {
         deltaUpTo(gi, from);
         const j = delta.next;
         const to = j < delta.n && delta.group[j] === gi ? delta.row[j]! : rg.rowCount;
-        accumulate(local, rg.rowCount, mask, args, from, to);
+        add(local, rg.rowCount, mask, args, from, to);
         from = to;
       }
     }
@@ -247,14 +260,14 @@ export class ColumnarAggregateOp implements Operator {
       columnarStats.deltaRows += d.keys.length;
     }
     if (d.keys.length === 0) return undefined;
-    const names = [...new Set([...q.where.map((p) => p.column), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
+    const names = [...new Set([...q.where.flatMap((f) => filterColumns(f)), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
     const cols = deltaColumns(d, q.reader, kv.branch, q.positions, names);
     if (!cols) return null;
     env.guard.charge(cols.bytes, 'columnar scan (hot delta)');
     held.bytes += cols.bytes;
     const n = cols.n;
     const mask = new Uint8Array(n).fill(1);
-    for (const p of q.where) applyPredicate(mask, cols.chunks.get(p.column)!, p);
+    for (const f of q.where) if (!applyFilter(mask, f, (c) => cols.chunks.get(c)!)) return null;
     const args = argsOf(cols.chunks, n);
     if (!args) return null;
     const local = q.groupBy ? localGroups(q.groupBy.map((c) => cols.chunks.get(c)!), n, mask, groups, newGroup) : single();
@@ -276,6 +289,7 @@ export class ColumnarAggregateOp implements Operator {
         if (o.kind === 'group') row.push(g.key[o.index]!);
         else if (o.kind === 'count*') row.push(BigInt(g.n));
         else if (o.kind === 'count') row.push(BigInt(a.n));
+        else if (o.kind === 'countDistinct') row.push(BigInt(a.distinct?.size ?? 0));
         else {
           const int = numeric.get(q.fieldIds.get(o.column)!) ?? true;
           if (a.big) return undefined;

@@ -1,24 +1,9 @@
-// The typed kernels of the columnar query path (columnar-aggregate-op.ts): predicate verdicts
-// from row-group statistics, predicate masks over typed chunks, dense local group numbering, and
-// accumulation of counts, sums (SQLite's SumCtx semantics), minima and maxima per group.
-import type { ColdColumnStats, ColumnChunk } from '../../cold/index.js';
+// The typed kernels of the columnar query path (columnar-aggregate-op.ts): dense local group
+// numbering, and accumulation of counts, sums (SQLite's SumCtx semantics), minima, maxima and
+// distinct values per group (WHERE clauses: columnar-filters.ts).
+import type { ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import * as ops from './value-ops.js';
-
-export interface ColumnarPredicate {
-  readonly column: string;
-  readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=';
-  readonly value: SqlValue;
-}
-
-const TEST: Record<ColumnarPredicate['op'], (c: number) => boolean> = {
-  '=': (c) => c === 0,
-  '!=': (c) => c !== 0,
-  '<': (c) => c < 0,
-  '<=': (c) => c <= 0,
-  '>': (c) => c > 0,
-  '>=': (c) => c >= 0,
-};
 
 const SAFE = 2 ** 53;
 
@@ -30,78 +15,14 @@ export interface AggState {
   big: boolean;
   min: number;
   max: number;
+  /** count(DISTINCT): the non-NULL values met (numbers by value, text by string). */
+  distinct?: Set<number | string>;
 }
 
 export interface Group {
   key: SqlValue[];
   n: number;
   aggs: AggState[];
-}
-
-/** Whether every, no or some of a group's `rowCount` rows can satisfy `p`, from the chunk statistics `s`. */
-export function judge(s: ColdColumnStats | undefined, rowCount: number, p: ColumnarPredicate): 'all' | 'none' | 'some' {
-  if (!s || s.min === undefined || s.max === undefined) return s && s.nullCount === rowCount ? 'none' : 'some';
-  const lo = ops.compare(s.min as SqlValue, p.value, 'BINARY');
-  const hi = ops.compare(s.max as SqlValue, p.value, 'BINARY');
-  const noNulls = s.nullCount === 0;
-  let all: boolean;
-  let none: boolean;
-  switch (p.op) {
-    case '=':
-      all = lo === 0 && hi === 0;
-      none = lo > 0 || hi < 0;
-      break;
-    case '!=':
-      all = lo > 0 || hi < 0;
-      none = lo === 0 && hi === 0;
-      break;
-    case '<':
-      all = hi < 0;
-      none = lo >= 0;
-      break;
-    case '<=':
-      all = hi <= 0;
-      none = lo > 0;
-      break;
-    case '>':
-      all = lo > 0;
-      none = hi <= 0;
-      break;
-    default:
-      all = lo >= 0;
-      none = hi < 0;
-  }
-  return none ? 'none' : all && noNulls ? 'all' : 'some';
-}
-
-/** Clears mask entries of rows that fail `p` (NULL never satisfies a comparison). */
-export function applyPredicate(mask: Uint8Array, c: ColumnChunk, p: ColumnarPredicate): void {
-  const test = TEST[p.op];
-  const nulls = c.nulls;
-  if (c.kind === 'dict') {
-    const ok = c.dict.map((v) => test(ops.compare(v, p.value, 'BINARY')));
-    const codes = c.codes;
-    for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !ok[codes[r]!])) mask[r] = 0;
-    return;
-  }
-  const lit = p.value;
-  const vals = c.values;
-  if (typeof lit === 'bigint' || typeof lit === 'number') {
-    const x = Number(lit);
-    if (typeof lit === 'bigint' && (lit > BigInt(SAFE) || lit < -BigInt(SAFE))) {
-      for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !test(ops.compare(BigInt(vals[r]!), lit, 'BINARY')))) mask[r] = 0;
-      return;
-    }
-    for (let r = 0; r < mask.length; r++) {
-      if (!mask[r]) continue;
-      const v = vals[r]!;
-      if ((nulls && nulls[r]) || !test(v < x ? -1 : v > x ? 1 : 0)) mask[r] = 0;
-    }
-    return;
-  }
-  // A TEXT or BLOB literal: every number sorts before it (datatype3.html §4.1).
-  const pass = test(ops.compare(0, lit, 'BINARY'));
-  for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !pass)) mask[r] = 0;
 }
 
 /** SQLite's GROUP BY output order: by the group key, column by column (NULL first). */
@@ -289,6 +210,7 @@ export function accumulateExcept(g: Group, n: number, args: readonly (ColumnChun
     const c = args[k];
     if (!c) continue;
     const nulls = c.nulls;
+    if (ops[k] === 'countDistinct') return false;
     if (c.kind !== 'num') {
       let kept = n - (nulls ? countSet(nulls, 0, n) : 0);
       for (const r of except) if (!(nulls && nulls[r])) kept--;
@@ -297,6 +219,7 @@ export function accumulateExcept(g: Group, n: number, args: readonly (ColumnChun
     }
     const op = ops[k];
     if (!c.int && (op === 'sum' || op === 'avg')) return false;
+    if (op === 'countDistinct') return false;
     const vals = c.values;
     const all = sumInts(vals, null, nulls, 0, n);
     let kept = all.n;
@@ -329,11 +252,29 @@ export function accumulateExcept(g: Group, n: number, args: readonly (ColumnChun
 }
 
 /**
- * Whether rows added by `accumulate` can be taken out again exactly (`retract`): no minimum or
- * maximum, and no sum of doubles (`ops[k]` is output k's aggregate, `args[k]` its chunk).
+ * Adds the kept non-NULL values of chunk `c` in rows [from, to) to the distinct sets of output
+ * `k` of their groups (count(DISTINCT)); `charge` is told the bytes of each new value.
+ */
+export function addDistinct(local: LocalGroups, mask: Uint8Array | null, c: ColumnChunk, k: number, from: number, to: number, charge: (bytes: number) => void): void {
+  const ids = local.ids;
+  const nulls = c.nulls;
+  for (let r = from; r < to; r++) {
+    if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
+    const a = local.groups[ids ? ids[r]! : 0]!.aggs[k]!;
+    const set = (a.distinct ??= new Set());
+    const v = c.kind === 'num' ? c.values[r]! : c.dict[c.codes[r]!]!;
+    if (set.has(v)) continue;
+    set.add(v);
+    charge(typeof v === 'string' ? 48 + 2 * v.length : 48);
+  }
+}
+
+/**
+ * Whether rows added by `accumulate` can be taken out again exactly (`retract`): no minimum,
+ * maximum or distinct count, and no sum of doubles (`ops[k]` is output k's aggregate, `args[k]` its chunk).
  */
 export function retractable(args: readonly (ColumnChunk | null)[], ops: readonly string[]): boolean {
-  return args.every((c, k) => !c || (ops[k] !== 'min' && ops[k] !== 'max' && !(c.kind === 'num' && !c.int && (ops[k] === 'sum' || ops[k] === 'avg'))));
+  return args.every((c, k) => !c || (ops[k] !== 'min' && ops[k] !== 'max' && ops[k] !== 'countDistinct' && !(c.kind === 'num' && !c.int && (ops[k] === 'sum' || ops[k] === 'avg'))));
 }
 
 /** Takes rows `rows` (added by `accumulate` without a mask) out of their groups' states again. REQUIRES: `retractable(args, ops)`. */

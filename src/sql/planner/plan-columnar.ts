@@ -1,11 +1,13 @@
 // Which SELECTs the columnar path runs (execution/columnar-aggregate-op.ts), and what it needs
 // to run them: the table's Parquet field ids, the predicates and aggregates in typed form, and
 // a reader that decodes the hot delta's rows (merge-on-read) exactly as the row path does.
-import type { ColumnarAgg, ColumnarPredicate, ColumnarQuery } from '../execution/columnar-aggregate-op.js';
+import type { ColumnarAgg, ColumnarFilter, ColumnarQuery } from '../execution/columnar-aggregate-op.js';
+import { filterColumns } from '../execution/columnar-filters.js';
 import type { ExecEnv } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
 import type { Expr, SelectCore } from '../parser/ast.js';
 import type { Transaction } from '../txn/transaction.js';
+import type { SqlValue } from '../types/value.js';
 import { bindingOf, columnDefaults } from './plan-from.js';
 import { splitAnd } from './plan-join.js';
 import type { OutCol } from './plan-select.js';
@@ -13,8 +15,9 @@ import type { PlannerContext, TemporalBinding } from './planner-context.js';
 
 /**
  * The shape the columnar path runs: one table (now, or `FOR SYSTEM_TIME AS OF` a point), WHERE
- * a conjunction of `column op literal` with matching types, up to four GROUP BY columns, and
- * result columns that are those columns or count / sum / avg / min / max of a column.
+ * AND / OR of `column op literal`, [NOT] BETWEEN and [NOT] IN lists of literals of the column's
+ * type, and [NOT] LIKE / GLOB of a literal pattern on TEXT columns, up to four GROUP BY columns, and
+ * result columns that are those columns or count / count(DISTINCT) / sum / avg / min / max of a column.
  * Undefined otherwise.
  */
 export function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: PlannerContext): ColumnarQuery | undefined {
@@ -37,22 +40,54 @@ export function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: 
   };
   const fits = (affinity: string, v: unknown): boolean =>
     affinity === 'TEXT' ? typeof v === 'string' : affinity === 'INTEGER' || affinity === 'REAL' || affinity === 'NUMERIC' ? typeof v === 'bigint' || typeof v === 'number' : false;
-  const where: ColumnarPredicate[] = [];
   const flip = { '=': '=', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
-  for (const c of splitAnd(core.where)) {
-    if (c.kind === 'between' && !c.not) {
+  /** A WHERE term as a typed filter: comparisons, BETWEEN, IN lists, LIKE / GLOB, AND, OR. */
+  const toFilter = (c: Expr): ColumnarFilter | undefined => {
+    if (c.kind === 'binary' && (c.op === 'AND' || c.op === 'OR')) {
+      const l = toFilter(c.left);
+      const r = toFilter(c.right);
+      if (!l || !r) return undefined;
+      return c.op === 'AND' ? { every: [l, r] } : { any: [l, r] };
+    }
+    if (c.kind === 'between') {
       const k = col(c.operand);
       if (!k || c.low.kind !== 'literal' || c.high.kind !== 'literal' || !fits(k.affinity, c.low.value) || !fits(k.affinity, c.high.value)) return undefined;
-      where.push({ column: k.name, op: '>=', value: c.low.value }, { column: k.name, op: '<=', value: c.high.value });
-      continue;
+      // NOT BETWEEN of non-NULL bounds: below or above them (NULL operand: neither).
+      if (c.not) return { any: [{ column: k.name, op: '<', value: c.low.value }, { column: k.name, op: '>', value: c.high.value }] };
+      return { every: [{ column: k.name, op: '>=', value: c.low.value }, { column: k.name, op: '<=', value: c.high.value }] };
+    }
+    if (c.kind === 'in') {
+      const k = col(c.operand);
+      const list = c.list;
+      if (!k || !list || list.length === 0 || !list.every((x) => x.kind === 'literal' && fits(k.affinity, x.value))) return undefined;
+      const values = list.map((x) => (x as { value: SqlValue }).value);
+      // Non-NULL literals: IN is equal to one of them, NOT IN unequal to all.
+      if (c.not) return { every: values.map((value) => ({ column: k.name, op: '!=' as const, value })) };
+      return { any: values.map((value) => ({ column: k.name, op: '=' as const, value })) };
+    }
+    if (c.kind === 'like') {
+      const k = col(c.operand);
+      if (!k || k.affinity !== 'TEXT' || (c.op !== 'LIKE' && c.op !== 'GLOB') || c.pattern.kind !== 'literal' || typeof c.pattern.value !== 'string') return undefined;
+      let escape: string | undefined;
+      if (c.escape) {
+        if (c.escape.kind !== 'literal' || typeof c.escape.value !== 'string') return undefined;
+        escape = c.escape.value;
+      }
+      return { column: k.name, match: c.op, pattern: c.pattern.value, ...(escape !== undefined ? { escape } : {}), not: c.not };
     }
     if (c.kind !== 'binary' || !(c.op in flip)) return undefined;
     const op = c.op as keyof typeof flip;
     const l = col(c.left);
     const r = col(c.right);
-    if (l && c.right.kind === 'literal' && fits(l.affinity, c.right.value)) where.push({ column: l.name, op, value: c.right.value });
-    else if (r && c.left.kind === 'literal' && fits(r.affinity, c.left.value)) where.push({ column: r.name, op: flip[op], value: c.left.value });
-    else return undefined;
+    if (l && c.right.kind === 'literal' && fits(l.affinity, c.right.value)) return { column: l.name, op, value: c.right.value };
+    if (r && c.left.kind === 'literal' && fits(r.affinity, c.left.value)) return { column: r.name, op: flip[op], value: c.left.value };
+    return undefined;
+  };
+  const where: ColumnarFilter[] = [];
+  for (const c of splitAnd(core.where)) {
+    const f = toFilter(c);
+    if (!f) return undefined;
+    where.push(f);
   }
   if ((core.groupBy?.length ?? 0) > 4) return undefined;
   const groups = (core.groupBy ?? []).map(col);
@@ -71,7 +106,13 @@ export function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: 
       outputs.push({ kind: 'group', index });
       continue;
     }
-    if (e.kind !== 'function' || e.distinct || e.filter || e.over !== undefined || e.orderBy?.length) return undefined;
+    if (e.kind !== 'function' || e.filter || e.over !== undefined || e.orderBy?.length) return undefined;
+    if (e.distinct) {
+      const a = e.name === 'count' && e.args.length === 1 ? col(e.args[0]!) : undefined;
+      if (!a) return undefined;
+      outputs.push({ kind: 'countDistinct', column: a.name });
+      continue;
+    }
     if (e.name === 'count' && e.star) {
       outputs.push({ kind: 'count*' });
       continue;
@@ -87,7 +128,7 @@ export function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: 
   const positions = new Map(t.columns.map((c, i) => [c.name, i]));
   // The hot delta's rows, decoded as the row path decodes them (ADD COLUMN defaults included).
   const reader = new TableReader(t, t.columns.length + (t.withoutRowid ? 0 : 1), 0, columnDefaults(t));
-  const named = new Set([...where.map((p) => p.column), ...groupNames, ...outputs.flatMap((o) => ('column' in o ? [o.column] : []))]);
+  const named = new Set([...where.flatMap((f) => filterColumns(f)), ...groupNames, ...outputs.flatMap((o) => ('column' in o ? [o.column] : []))]);
   reader.used = new Set([...named].map((n) => positions.get(n)!));
   if (binding) {
     const ref = f;
