@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DB, type Database as DosqlDatabase } from '../src/index.js';
 import { columnarStats } from '../src/sql/execution/columnar-aggregate-op.js';
+import { columnarScanStats } from '../src/sql/execution/columnar-scan-op.js';
 import { Prng } from '../src/util/prng.js';
 
 type Value = string | number | null;
@@ -97,6 +98,18 @@ function randomQuery(r: Prng, s: Shape): { sel: string; where: string[]; tail: s
   return { sel: `SELECT ${cols} FROM t`, where, tail };
 }
 
+/** Queries the aggregate path does not take: projections, expressions, other aggregates (the columnar scan reads for them). */
+function randomScanQuery(r: Prng, s: Shape): { sel: string; where: string[]; tail: string } {
+  const SELS = ['*', 'id, a, c', 'a + 1, upper(c), b', 'd, count(*), total(b)', 'substr(d, 1, 2), max(c)', 'rowid, id, b'];
+  const sel = SELS[r.int(SELS.length - (s.explicitKey && s.label.includes('WITHOUT') ? 1 : 0))]!;
+  const where = Array.from({ length: r.int(3) }, () => PREDS[r.int(PREDS.length)]!);
+  if (r.chance(0.3)) where.push('a > ?');
+  if (r.chance(0.2)) where.push("length(c) = 1");
+  const grouped = sel.includes('count') || sel.includes('max(');
+  const order = grouped ? ' GROUP BY 1 ORDER BY 1' : r.chance(0.5) ? ` ORDER BY b DESC, id LIMIT ${1 + r.int(40)}` : r.chance(0.5) ? ` LIMIT ${1 + r.int(30)}` : '';
+  return { sel: `SELECT ${sel} FROM t`, where, tail: order };
+}
+
 const whereSql = (w: readonly string[]): string => (w.length ? ` WHERE ${w.join(' AND ')}` : '');
 
 async function apply(db: DosqlDatabase, lite: Database.Database, c: Change): Promise<number> {
@@ -145,9 +158,21 @@ describe('merge-on-read: columnar runs plus the hot delta', () => {
             expect(columnarStats, `row path for ${rowSql}`).toEqual(before);
           }
         };
+        const checkScans = async (target: Database.Database, from: string, n: number): Promise<void> => {
+          for (let k = 0; k < n; k++) {
+            const q = randomScanQuery(r, shape);
+            const params = q.where.includes('a > ?') ? [r.int(400) - 200] : [];
+            const sql = `${q.sel}${from}${whereSql(q.where)}${q.tail}`;
+            const want = target.prepare(`${q.sel}${whereSql(q.where)}${q.tail}`).raw().all(...params);
+            const scans = columnarScanStats.runs;
+            expect(await db.prepare(sql).raw().all(...params), sql).toEqual(want);
+            expect(columnarScanStats.runs - scans, `columnar scan for ${sql}`).toBe(1);
+          }
+        };
         await changes(30);
         // Runs of one version per key with a hot delta above them.
         await check(lite, '', 15);
+        await checkScans(lite, '', 15);
         // A branch whose base is cold, with a hot delta of its own and main's.
         await db.branch('b');
         const liteB = new Database(lite.serialize());
@@ -160,10 +185,13 @@ describe('merge-on-read: columnar runs plus the hot delta', () => {
         await changes(25);
 
         await check(lite, '', 25);
+        await checkScans(lite, '', 15);
         for (const p of points) await check(p.lite, ` FOR SYSTEM_TIME AS OF LSN ${p.lsn}`, 6);
+        for (const p of points.slice(-2)) await checkScans(p.lite, ` FOR SYSTEM_TIME AS OF LSN ${p.lsn}`, 5);
         await check(liteB, " FOR SYSTEM_TIME AS OF BRANCH 'b'", 8);
         await db.checkout('b');
         await check(liteB, '', 10);
+        await checkScans(liteB, '', 8);
         await db.close();
       });
     }

@@ -14,5 +14,5 @@ export type { Warehouse } from './warehouse.js';
 // Shapes the codec and the columnar readers above exchange (src/columnar's).
 export type { ColumnChunk, ColumnDef, ColumnType, ColumnValue, ColumnarSchema } from '../columnar/index.js';
 // Typed chunks of values the caller holds (the hot delta's rows, decoded above the engine).
-export { toChunk } from '../columnar/index.js';
+export { chunkValue, toChunk } from '../columnar/index.js';
 export type { ColdFileInfo } from '../manifest/manifest-format.js';

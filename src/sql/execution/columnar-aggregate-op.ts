@@ -16,7 +16,7 @@ import type { ColdRuns, ColdScan, ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import type { Transaction } from '../txn/transaction.js';
 import { deltaColumns } from './columnar-delta.js';
-import { applyFilter, filterColumns, judgeFilter, type ColumnarFilter } from './columnar-filters.js';
+import { applyFilter, bindFilters, filterColumns, judgeFilter, type ColumnarFilter } from './columnar-filters.js';
 import { accumulate, accumulateExcept, addDistinct, compareGroups, hasValues, localGroups, retract, retractable, type Group, type LocalGroups } from './columnar-kernels.js';
 import type { ExecEnv, Row } from './env.js';
 import type { Operator } from './operators.js';
@@ -120,7 +120,9 @@ export class ColumnarAggregateOp implements Operator {
       if (i < 0) i = columns.push(id) - 1;
       at.set(name, i);
     };
-    const whereColumns = q.where.map((f) => filterColumns(f));
+    const where = bindFilters(q.where, env.params);
+    if (!where) return undefined;
+    const whereColumns = where.map((f) => filterColumns(f));
     for (const cols of whereColumns) for (const c of cols) need(c);
     for (const g of q.groupBy ?? []) need(g);
     for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') need(o.column);
@@ -163,7 +165,7 @@ export class ColumnarAggregateOp implements Operator {
       accumulate(local, n, mask, distinct.length ? args.map((c, k) => (distinct.includes(k) ? null : c)) : args, from, to);
       for (const k of distinct) addDistinct(local, mask, args[k]!, k, from, to, charge);
     };
-    const delta = this.deltaState(scan, kv, env, held, argsOf, groups, newGroup, single);
+    const delta = this.deltaState(scan, where, kv, env, held, argsOf, groups, newGroup, single);
     if (delta === null) return undefined;
     /** Adds the delta rows placed before row `row` of row group `g` (and not yet added). */
     const deltaUpTo = (g: number, row: number): void => {
@@ -178,7 +180,7 @@ export class ColumnarAggregateOp implements Operator {
     for (let gi = 0; gi < scan.groups.length; gi++) {
       const rg = scan.groups[gi]!;
       if (q.ordered) deltaUpTo(gi, 0);
-      const verdicts = q.where.map((f) => judgeFilter(f, (c) => rg.stats[at.get(c)!], rg.rowCount));
+      const verdicts = where.map((f) => judgeFilter(f, (c) => rg.stats[at.get(c)!], rg.rowCount));
       if (verdicts.includes('none')) {
         columnarStats.groupsSkipped++;
         continue;
@@ -214,10 +216,10 @@ export class ColumnarAggregateOp implements Operator {
       }
       let mask = gone.length > 0 ? rg.visibleRows() : runRows;
       // null mask: every row of the group counts.
-      for (let i = 0; i < q.where.length; i++) {
+      for (let i = 0; i < where.length; i++) {
         if (verdicts[i] === 'all') continue;
         mask ??= new Uint8Array(rg.rowCount).fill(1);
-        if (!applyFilter(mask, q.where[i]!, (c) => byName.get(c)!)) return undefined;
+        if (!applyFilter(mask, where[i]!, (c) => byName.get(c)!)) return undefined;
       }
       const args = argsOf(byName, rg.rowCount);
       if (!args) return undefined;
@@ -245,6 +247,7 @@ export class ColumnarAggregateOp implements Operator {
    */
   private deltaState(
     scan: ColdScan,
+    where: readonly ColumnarFilter[],
     kv: Transaction,
     env: ExecEnv,
     held: { bytes: number },
@@ -260,14 +263,14 @@ export class ColumnarAggregateOp implements Operator {
       columnarStats.deltaRows += d.keys.length;
     }
     if (d.keys.length === 0) return undefined;
-    const names = [...new Set([...q.where.flatMap((f) => filterColumns(f)), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
+    const names = [...new Set([...where.flatMap((f) => filterColumns(f)), ...(q.groupBy ?? []), ...q.outputs.flatMap((o) => (o.kind === 'group' || o.kind === 'count*' ? [] : [o.column]))])];
     const cols = deltaColumns(d, q.reader, kv.branch, q.positions, names);
     if (!cols) return null;
     env.guard.charge(cols.bytes, 'columnar scan (hot delta)');
     held.bytes += cols.bytes;
     const n = cols.n;
     const mask = new Uint8Array(n).fill(1);
-    for (const f of q.where) if (!applyFilter(mask, f, (c) => cols.chunks.get(c)!)) return null;
+    for (const f of where) if (!applyFilter(mask, f, (c) => cols.chunks.get(c)!)) return null;
     const args = argsOf(cols.chunks, n);
     if (!args) return null;
     const local = q.groupBy ? localGroups(q.groupBy.map((c) => cols.chunks.get(c)!), n, mask, groups, newGroup) : single();

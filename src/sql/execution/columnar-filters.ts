@@ -14,6 +14,8 @@ export interface ColumnarPredicate {
   readonly column: string;
   readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=';
   readonly value: SqlValue;
+  /** The literal is bound parameter `index` (0-based) of each execution, of the column's `affinity` (bindFilters). */
+  readonly param?: { readonly index: number; readonly affinity: string };
 }
 
 const TEST: Record<ColumnarPredicate['op'], (c: number) => boolean> = {
@@ -39,6 +41,39 @@ const SAFE = 2 ** 53;
 export type ColumnarFilter = ColumnarPredicate | ColumnarMatch | { readonly any: readonly ColumnarFilter[] } | { readonly every: readonly ColumnarFilter[] };
 
 export type Verdict = 'all' | 'none' | 'some';
+
+/**
+ * Whether a literal of this class compares with a column of `affinity` without conversion:
+ * text with TEXT, numbers with INTEGER / REAL / NUMERIC (datatype3.html §4.2 would convert the
+ * others first, which the typed tests do not).
+ */
+export function fitsAffinity(affinity: string, v: unknown): boolean {
+  return affinity === 'TEXT' ? typeof v === 'string' : affinity === 'INTEGER' || affinity === 'REAL' || affinity === 'NUMERIC' ? typeof v === 'bigint' || typeof v === 'number' : false;
+}
+
+/**
+ * `filters` with each parameter replaced by its value in `params`; undefined when one does not
+ * fit its column (NULL, or another class: the row path answers).
+ */
+export function bindFilters(filters: readonly ColumnarFilter[], params: readonly SqlValue[]): ColumnarFilter[] | undefined {
+  const bind = (f: ColumnarFilter): ColumnarFilter | undefined => {
+    if ('any' in f || 'every' in f) {
+      const parts = ('any' in f ? f.any : f.every).map(bind);
+      if (parts.some((x) => !x)) return undefined;
+      return 'any' in f ? { any: parts as ColumnarFilter[] } : { every: parts as ColumnarFilter[] };
+    }
+    if (!('op' in f) || !f.param) return f;
+    const value = f.param.index < params.length ? params[f.param.index]! : null;
+    return fitsAffinity(f.param.affinity, value) ? { column: f.column, op: f.op, value } : undefined;
+  };
+  const out: ColumnarFilter[] = [];
+  for (const f of filters) {
+    const b = bind(f);
+    if (!b) return undefined;
+    out.push(b);
+  }
+  return out;
+}
 
 /** The columns `f` reads. */
 export function filterColumns(f: ColumnarFilter, out: string[] = []): string[] {

@@ -1,22 +1,26 @@
-// Which SELECTs the columnar path runs (execution/columnar-aggregate-op.ts), and what it needs
-// to run them: the table's Parquet field ids, the predicates and aggregates in typed form, and
-// a reader that decodes the hot delta's rows (merge-on-read) exactly as the row path does.
+// Which SELECTs the columnar paths run — aggregates (execution/columnar-aggregate-op.ts) and
+// full scans of one table (execution/columnar-scan-op.ts) — and what they need to run them: the
+// table's Parquet field ids, the predicates and aggregates in typed form, and a reader that
+// decodes the hot delta's rows (merge-on-read) exactly as the row path does.
 import type { ColumnarAgg, ColumnarFilter, ColumnarQuery } from '../execution/columnar-aggregate-op.js';
 import { filterColumns } from '../execution/columnar-filters.js';
 import type { ExecEnv } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
+import { FIELD_ID_ROWID } from '../../cold/index.js';
+import type { ColumnarScanQuery } from '../execution/columnar-scan-op.js';
 import type { Expr, SelectCore } from '../parser/ast.js';
+import { compileExpr, type CompileContext } from './compile-expr.js';
+import type { FromPlan } from './plan-from.js';
 import type { Transaction } from '../txn/transaction.js';
-import type { SqlValue } from '../types/value.js';
 import { bindingOf, columnDefaults } from './plan-from.js';
-import { splitAnd } from './plan-join.js';
+import { columnResolver, toFilter } from './plan-columnar-filter.js';
+import { singleTableAccess, splitAnd } from './plan-join.js';
 import type { OutCol } from './plan-select.js';
 import type { PlannerContext, TemporalBinding } from './planner-context.js';
 
 /**
  * The shape the columnar path runs: one table (now, or `FOR SYSTEM_TIME AS OF` a point), WHERE
- * AND / OR of `column op literal`, [NOT] BETWEEN and [NOT] IN lists of literals of the column's
- * type, and [NOT] LIKE / GLOB of a literal pattern on TEXT columns, up to four GROUP BY columns, and
+ * terms with a typed form (plan-columnar-filter.ts), up to four GROUP BY columns, and
  * result columns that are those columns or count / count(DISTINCT) / sum / avg / min / max of a column.
  * Undefined otherwise.
  */
@@ -31,63 +35,12 @@ export function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: 
   }
   const t = (binding?.catalog ?? pc.catalog).findTable(f.name);
   if (!t) return undefined;
-  const names = new Set([t.name.toLowerCase(), (f.alias ?? t.name).toLowerCase()]);
-  const col = (e: Expr): { name: string; affinity: string } | undefined => {
-    if (e.kind !== 'column' || (e.table && !names.has(e.table.toLowerCase()))) return undefined;
-    const c = t.columns.find((x) => x.name.toLowerCase() === e.column.toLowerCase());
-    if (!c || c.collation !== 'BINARY') return undefined;
-    return { name: c.name, affinity: t.columns.indexOf(c) === t.rowidAlias ? 'INTEGER' : c.affinity };
-  };
-  const fits = (affinity: string, v: unknown): boolean =>
-    affinity === 'TEXT' ? typeof v === 'string' : affinity === 'INTEGER' || affinity === 'REAL' || affinity === 'NUMERIC' ? typeof v === 'bigint' || typeof v === 'number' : false;
-  const flip = { '=': '=', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
-  /** A WHERE term as a typed filter: comparisons, BETWEEN, IN lists, LIKE / GLOB, AND, OR. */
-  const toFilter = (c: Expr): ColumnarFilter | undefined => {
-    if (c.kind === 'binary' && (c.op === 'AND' || c.op === 'OR')) {
-      const l = toFilter(c.left);
-      const r = toFilter(c.right);
-      if (!l || !r) return undefined;
-      return c.op === 'AND' ? { every: [l, r] } : { any: [l, r] };
-    }
-    if (c.kind === 'between') {
-      const k = col(c.operand);
-      if (!k || c.low.kind !== 'literal' || c.high.kind !== 'literal' || !fits(k.affinity, c.low.value) || !fits(k.affinity, c.high.value)) return undefined;
-      // NOT BETWEEN of non-NULL bounds: below or above them (NULL operand: neither).
-      if (c.not) return { any: [{ column: k.name, op: '<', value: c.low.value }, { column: k.name, op: '>', value: c.high.value }] };
-      return { every: [{ column: k.name, op: '>=', value: c.low.value }, { column: k.name, op: '<=', value: c.high.value }] };
-    }
-    if (c.kind === 'in') {
-      const k = col(c.operand);
-      const list = c.list;
-      if (!k || !list || list.length === 0 || !list.every((x) => x.kind === 'literal' && fits(k.affinity, x.value))) return undefined;
-      const values = list.map((x) => (x as { value: SqlValue }).value);
-      // Non-NULL literals: IN is equal to one of them, NOT IN unequal to all.
-      if (c.not) return { every: values.map((value) => ({ column: k.name, op: '!=' as const, value })) };
-      return { any: values.map((value) => ({ column: k.name, op: '=' as const, value })) };
-    }
-    if (c.kind === 'like') {
-      const k = col(c.operand);
-      if (!k || k.affinity !== 'TEXT' || (c.op !== 'LIKE' && c.op !== 'GLOB') || c.pattern.kind !== 'literal' || typeof c.pattern.value !== 'string') return undefined;
-      let escape: string | undefined;
-      if (c.escape) {
-        if (c.escape.kind !== 'literal' || typeof c.escape.value !== 'string') return undefined;
-        escape = c.escape.value;
-      }
-      return { column: k.name, match: c.op, pattern: c.pattern.value, ...(escape !== undefined ? { escape } : {}), not: c.not };
-    }
-    if (c.kind !== 'binary' || !(c.op in flip)) return undefined;
-    const op = c.op as keyof typeof flip;
-    const l = col(c.left);
-    const r = col(c.right);
-    if (l && c.right.kind === 'literal' && fits(l.affinity, c.right.value)) return { column: l.name, op, value: c.right.value };
-    if (r && c.left.kind === 'literal' && fits(r.affinity, c.left.value)) return { column: r.name, op: flip[op], value: c.left.value };
-    return undefined;
-  };
+  const col = columnResolver(t, f.alias);
   const where: ColumnarFilter[] = [];
   for (const c of splitAnd(core.where)) {
-    const f = toFilter(c);
-    if (!f) return undefined;
-    where.push(f);
+    const w = toFilter(c, col);
+    if (!w) return undefined;
+    where.push(w);
   }
   if ((core.groupBy?.length ?? 0) > 4) return undefined;
   const groups = (core.groupBy ?? []).map(col);
@@ -145,5 +98,33 @@ export function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: 
     where,
     ...(groupNames.length ? { groupBy: groupNames } : {}),
     outputs,
+  };
+}
+
+/**
+ * The columnar scan of a single-table FROM whose access path is a full scan
+ * (execution/columnar-scan-op.ts): the table's field ids, the WHERE terms with a typed form
+ * (to drop rows early) and every WHERE term compiled (checked on the rows built). Undefined for
+ * joins, derived tables, views, history references and keyed or indexed access.
+ */
+export function columnarScanQuery(from: FromPlan, where: readonly Expr[], cx: CompileContext): ColumnarScanQuery | undefined {
+  if (from.root.kind !== 'leaf') return undefined;
+  const leaf = from.root.leaf;
+  const r = leaf.reader;
+  const t = leaf.table;
+  if (!r || !t || (leaf.temporal && !r.view)) return undefined;
+  if (singleTableAccess(leaf, where, cx) !== 'scan') return undefined;
+  const col = columnResolver(t, leaf.src.name);
+  const filters = where.map((w) => toFilter(w, col)).filter((f): f is ColumnarFilter => f !== undefined);
+  const fieldIds = t.columns.map((c) => c.id + 1);
+  if (!t.withoutRowid) fieldIds.push(t.rowidAlias >= 0 ? t.columns[t.rowidAlias]!.id + 1 : FIELD_ID_ROWID);
+  return {
+    table: t.name,
+    tableId: t.id,
+    reader: r,
+    fieldIds,
+    filters,
+    positions: new Map(t.columns.map((c, i) => [c.name, i])),
+    where: where.map((w) => compileExpr(w, cx)),
   };
 }

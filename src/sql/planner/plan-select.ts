@@ -26,7 +26,8 @@ import { compileExpr, type CompileContext } from './compile-expr.js';
 import { astKey, exprToSql } from './expr-name.js';
 import { exprChildren } from '../parser/ast-walk.js';
 import { ColumnarAggregateOp } from '../execution/columnar-aggregate-op.js';
-import { columnarQuery } from './plan-columnar.js';
+import { ColumnarScanOp } from '../execution/columnar-scan-op.js';
+import { columnarQuery, columnarScanQuery } from './plan-columnar.js';
 import { buildFrom } from './plan-from.js';
 import { analyzeWindows, planWindowOp, windowScopeExprs } from './plan-window.js';
 import { planJoin, splitAnd } from './plan-join.js';
@@ -265,6 +266,8 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
   // FROM + WHERE.
   const where = splitAnd(core.where);
   let op: Operator = from ? planJoin(from, where, width, cx).op : whereOnly(new SingleRowOp(width), where, cx);
+  const scan = from && columnarScanQuery(from, where, cx);
+  if (scan) op = new ColumnarScanOp(scan, op);
 
   // Aggregation.
   const orderBy = stmt?.orderBy ?? [];
