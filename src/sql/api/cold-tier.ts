@@ -40,10 +40,14 @@ export class SqlColdTier {
     );
   }
 
-  /** The columnar-run lookup a statement's ExecEnv uses (main branch only: runs hold main's rows). */
-  coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
+  /**
+   * The columnar-run lookup a statement's ExecEnv uses. Runs hold main's rows; a statement on
+   * another branch (or FOR SYSTEM_TIME AS OF one) reads them through its layers, its branch's
+   * own keys coming in the hot delta (cold-scan.ts), so every branch gets the lookup.
+   */
+  coldLookup(_branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
     const engine = this.core.engineRef;
-    if (branch !== MAIN_BRANCH || !engine) return undefined;
+    if (!engine) return undefined;
     return (tableId) => engine.cold.runs(tableId) ?? undefined;
   }
 

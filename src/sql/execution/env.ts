@@ -21,7 +21,7 @@ export class ExecEnv {
   readonly outer: Row[] = [];
   /** Results of subqueries prepared for the row being evaluated, by subquery slot. */
   readonly sub: unknown[] = [];
-  /** The table's columnar runs, when they alone hold it (see columnar-aggregate-op.ts); release what it returns. */
+  /** The table's columnar runs with the hot sources beside them, when it has runs (see columnar-aggregate-op.ts); release what it returns. */
   cold?: (tableId: number) => import('./columnar-aggregate-op.js').ColdSource | undefined;
   /** FOR SYSTEM_TIME references resolved for this execution (see planner-context TemporalBinding). */
   temporal?: ReadonlyMap<object, unknown>;

@@ -293,7 +293,8 @@ function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: 
   return addLeaf(scope, leaves, (src) => ({ src, plan, table: t, ...(item.temporal ? { temporal: item.temporal } : {}), label: `${t.name} (${b.label})` }), name, cols, t.withoutRowid ? -1 : base - 1);
 }
 
-function bindingOf<K extends TemporalBinding['kind']>(env: ExecEnv, item: TableRef, kind: K): Extract<TemporalBinding, { kind: K }> {
+/** The FOR SYSTEM_TIME binding of `item` for this execution. Throws INVALID_ARGUMENT when it was not resolved. */
+export function bindingOf<K extends TemporalBinding['kind']>(env: ExecEnv, item: TableRef, kind: K): Extract<TemporalBinding, { kind: K }> {
   const b = env.temporal?.get(item) as TemporalBinding | undefined;
   if (!b || b.kind !== kind) throw new DoSQLError('INVALID_ARGUMENT', 'sql: internal: FOR SYSTEM_TIME reference not resolved for this execution');
   return b as Extract<TemporalBinding, { kind: K }>;

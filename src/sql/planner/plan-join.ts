@@ -121,6 +121,11 @@ function probe(colC: Compiled, other: Compiled, keyColl: Collation | undefined):
   return { c: other, aff: conv.right, coll: keyColl ?? 'BINARY' };
 }
 
+/** The access path the only table of a single-table query gets from `where`: 'scan' when no key, index or range serves. */
+export function singleTableAccess(leaf: Leaf, where: readonly Expr[], cx: CompileContext): Access['kind'] {
+  return chooseAccess(leaf, where, new Set(), cx, false, []).access.kind;
+}
+
 function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<number>, cx: CompileContext, allowHash: boolean, hashConjs: readonly Expr[]): { access: Access; score: number } {
   const compileExpr = memoCompile(cx);
   const t = leaf.table;

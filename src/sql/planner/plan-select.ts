@@ -25,7 +25,9 @@ import type { Compiled, SubPlan } from '../execution/compiled.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import { astKey, exprToSql } from './expr-name.js';
 import { exprChildren } from '../parser/ast-walk.js';
-import { ColumnarAggregateOp, type ColumnarAgg, type ColumnarPredicate, type ColumnarQuery } from '../execution/columnar-aggregate-op.js';
+import { ColumnarAggregateOp } from '../execution/columnar-aggregate-op.js';
+import { ColumnarScanOp } from '../execution/columnar-scan-op.js';
+import { columnarQuery, columnarScanQuery } from './plan-columnar.js';
 import { buildFrom } from './plan-from.js';
 import { analyzeWindows, planWindowOp, windowScopeExprs } from './plan-window.js';
 import { planJoin, splitAnd } from './plan-join.js';
@@ -223,7 +225,7 @@ function collectAggregates(e: Expr | undefined, out: FunctionExpr[]): void {
   for (const c of exprChildren(e)) collectAggregates(c, out);
 }
 
-interface OutCol {
+export interface OutCol {
   expr: Expr;
   name: string;
 }
@@ -264,6 +266,8 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
   // FROM + WHERE.
   const where = splitAnd(core.where);
   let op: Operator = from ? planJoin(from, where, width, cx).op : whereOnly(new SingleRowOp(width), where, cx);
+  const scan = from && columnarScanQuery(from, where, cx);
+  if (scan) op = new ColumnarScanOp(scan, op);
 
   // Aggregation.
   const orderBy = stmt?.orderBy ?? [];
@@ -389,71 +393,4 @@ function collectAggregatesIn(e: Expr): boolean {
 function whereOnly(input: Operator, where: readonly Expr[], cx: CompileContext): Operator {
   if (where.length === 0) return input;
   return new FilterOp(input, where.map((w) => compileExpr(w, cx)));
-}
-
-/**
- * The shape the columnar path runs (columnar-aggregate-op.ts): one table, WHERE a conjunction
- * of `column op literal` with matching types, at most one GROUP BY column, and result columns
- * that are that column or count / sum / avg / min / max of a column. Undefined otherwise.
- */
-function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: PlannerContext): ColumnarQuery | undefined {
-  const f = core.from;
-  if (!f || f.kind !== 'table' || f.temporal || f.indexedBy !== undefined || f.schema || pc.findCte(f.name)) return undefined;
-  if (core.distinct || core.having || core.windows?.length) return undefined;
-  const t = pc.catalog.findTable(f.name);
-  if (!t) return undefined;
-  const names = new Set([t.name.toLowerCase(), (f.alias ?? t.name).toLowerCase()]);
-  const col = (e: Expr): { name: string; affinity: string } | undefined => {
-    if (e.kind !== 'column' || (e.table && !names.has(e.table.toLowerCase()))) return undefined;
-    const c = t.columns.find((x) => x.name.toLowerCase() === e.column.toLowerCase());
-    if (!c || c.collation !== 'BINARY') return undefined;
-    return { name: c.name, affinity: t.columns.indexOf(c) === t.rowidAlias ? 'INTEGER' : c.affinity };
-  };
-  const fits = (affinity: string, v: unknown): boolean =>
-    affinity === 'TEXT' ? typeof v === 'string' : affinity === 'INTEGER' || affinity === 'REAL' || affinity === 'NUMERIC' ? typeof v === 'bigint' || typeof v === 'number' : false;
-  const where: ColumnarPredicate[] = [];
-  const flip = { '=': '=', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
-  for (const c of splitAnd(core.where)) {
-    if (c.kind === 'between' && !c.not) {
-      const k = col(c.operand);
-      if (!k || c.low.kind !== 'literal' || c.high.kind !== 'literal' || !fits(k.affinity, c.low.value) || !fits(k.affinity, c.high.value)) return undefined;
-      where.push({ column: k.name, op: '>=', value: c.low.value }, { column: k.name, op: '<=', value: c.high.value });
-      continue;
-    }
-    if (c.kind !== 'binary' || !(c.op in flip)) return undefined;
-    const op = c.op as keyof typeof flip;
-    const l = col(c.left);
-    const r = col(c.right);
-    if (l && c.right.kind === 'literal' && fits(l.affinity, c.right.value)) where.push({ column: l.name, op, value: c.right.value });
-    else if (r && c.left.kind === 'literal' && fits(r.affinity, c.left.value)) where.push({ column: r.name, op: flip[op], value: c.left.value });
-    else return undefined;
-  }
-  if ((core.groupBy?.length ?? 0) > 4) return undefined;
-  const groups = (core.groupBy ?? []).map(col);
-  // Group keys come back as stored in the cold file: only columns whose values keep their type there.
-  if (groups.some((g) => !g || !['INTEGER', 'REAL', 'TEXT'].includes(g.affinity))) return undefined;
-  const groupNames = groups.map((g) => g!.name);
-  const outputs: ColumnarAgg[] = [];
-  for (const o of outCols) {
-    const e = o.expr;
-    const k = col(e);
-    if (k) {
-      const index = groupNames.indexOf(k.name);
-      if (index < 0) return undefined;
-      outputs.push({ kind: 'group', index });
-      continue;
-    }
-    if (e.kind !== 'function' || e.distinct || e.filter || e.over !== undefined || e.orderBy?.length) return undefined;
-    if (e.name === 'count' && e.star) {
-      outputs.push({ kind: 'count*' });
-      continue;
-    }
-    if (!['count', 'sum', 'avg', 'min', 'max'].includes(e.name) || e.args.length !== 1) return undefined;
-    const a = col(e.args[0]!);
-    if (!a || (e.name !== 'count' && a.affinity !== 'INTEGER' && a.affinity !== 'REAL')) return undefined;
-    outputs.push({ kind: e.name as 'count' | 'sum' | 'avg' | 'min' | 'max', column: a.name });
-  }
-  if (!outputs.some((o) => o.kind !== 'group')) return undefined;
-  const fieldIds = new Map(t.columns.map((c) => [c.name, c.id + 1]));
-  return { table: t.name, tableId: t.id, catalogVersion: pc.catalog.version, fieldIds, where, ...(groupNames.length ? { groupBy: groupNames } : {}), outputs };
 }
