@@ -234,8 +234,11 @@ function flatten(node: FromNode): Flat | undefined {
   const f = flatten(node.left);
   if (!f) return undefined;
   f.leaves.push(node.right.leaf);
-  if (node.joinType === 'LEFT') f.leftOn.set(f.leaves.length - 1, [...node.on]);
-  else f.inner.push(...node.on);
+  // ON conjuncts one by one, as WHERE's are: `ON r.id = l.x AND r.s LIKE 'h%'` keys a rowid
+  // lookup on r.id = l.x; kept whole, the AND matches no access-path shape and r is scanned.
+  const on = node.on.flatMap((e) => splitAnd(e));
+  if (node.joinType === 'LEFT') f.leftOn.set(f.leaves.length - 1, on);
+  else f.inner.push(...on);
   return f;
 }
 
