@@ -10,6 +10,8 @@
 //   commit      src/mvcc/commit.ts  transactions (src/mvcc/transaction.ts): one engine-wide
 //                              commit lock, first-committer-wins check, then the write path
 //   branches    branch-ops.ts  branches and named snapshots, each one manifest edit
+//   log         log-service.ts the WAL as change data capture reads it: commit feed, log
+//                              reader, replication slots, retained and archived segments
 //
 // Async safety: all public methods may be called concurrently. Group commits and memtable
 // switches are serialised by the write path's `walLock`; flushes by the flush loop;
@@ -47,6 +49,8 @@ import { WritePath, type CommitListener, type MemState } from './write-path.js';
 import { Flusher } from './flush.js';
 import { LsnPins } from './lsn-pins.js';
 import { collectStats } from './engine-stats.js';
+import { LogService, type Deletion } from './log-service.js';
+import { LiveLog } from './wal-index.js';
 import { encodeRange, KvEntry, type CommitInfo, type EngineEvent, type EngineOptions, type EngineStats, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
 
 export type { CommitInfo, Durability, EngineEvent, EngineOptions, EngineStats, KeyRange, ReadOptions, ScanOptions } from './engine-types.js';
@@ -62,6 +66,8 @@ export class LsmEngine {
   readonly branches: Branches;
   /** Named snapshots: create, delete, list (branch-ops.ts); each one manifest edit. */
   readonly snapshots: Snapshots;
+  /** The log for change data capture (log-service.ts): commit feed, reader, slots, retention. */
+  readonly log: LogService;
   private readonly ctx: EngineContext;
   private readonly o: ResolvedOptions;
   private readonly versions: VersionSet;
@@ -83,6 +89,8 @@ export class LsmEngine {
     versions: VersionSet,
     mem: MemState,
     recovered: { lastLsn: number; lastTimestamp: number; nextFileNumber: number },
+    /** The live WAL segments recovery replayed (sealed; the write path adds its own). */
+    live: LiveLog,
   ) {
     const o = (this.o = resolveOptions(userOptions));
     this.versions = versions;
@@ -111,12 +119,25 @@ export class LsmEngine {
     const compaction = resolveCompactionOptions(userOptions.compaction);
     this.ctx = { o, compaction, versions, status: this.status, fence, budget, pins: this.pins, executor, jobs, emit: (e) => this.emit(e) };
     this.reads = { sources: () => (this.assertReadable(), this.sources()), budget, blame: (e) => fence.blame(e) };
-    this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered);
+    this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered, live);
     this.committer = new Committer(this, (branch, ops, timestamp) => this.writes.writeOps(branch, ops, timestamp));
+    const log = (this.log = new LogService(
+      { versions, store: o.store, coldStore: this.coldStore, pins: this.pins, visible: () => this.writes.visible, now: () => o.clock.now(), edit: (e) => this.edit(e), beforeImageReads: () => this.committer.beforeImageReads },
+      userOptions,
+      live,
+      recovered.lastLsn,
+    ));
+    this.writes.onCommit((records) => log.feed.publish(records));
     this.flusher = new Flusher(this.ctx, this.writes, {
       nextFileNumber: () => this.nextFileNumber,
       flushed: () => this.maybeColdCompact(),
       retired: () => this.scheduler.kick(),
+      retireLog: (d, keys) => log.retireAtFlush(d, keys),
+      logRetired: async (keys, deletions) => {
+        log.retired(keys);
+        await log.delete(deletions);
+        if (log.archiving) void log.runRetention().catch(() => undefined);
+      },
     });
     this.branches = new Branches(this, (e) => this.edit(e));
     this.snapshots = new Snapshots(this, (e) => this.edit(e));
@@ -218,15 +239,23 @@ export class LsmEngine {
     let maxFile = 0;
     for (const f of files) maxFile = Math.max(maxFile, f.number);
     const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, maxTs: rec.lastTimestamp, hasSealed: rec.commits > 0 };
-    const engine = new LsmEngine(options, versions, mem, {
-      lastLsn: rec.lastLsn,
-      lastTimestamp: rec.lastTimestamp,
-      nextFileNumber: Math.max(state.nextFileNumber, maxFile + 1),
-    });
-    await writeFirstManifest(versions, rec, engine.nextFileNumber, store.name);
+    // Replayed segments stay live (sealed) until a flush covers them; with nothing replayed they
+    // retire at once (into walHistory if change data capture still needs them).
+    const engine = new LsmEngine(
+      options,
+      versions,
+      mem,
+      { lastLsn: rec.lastLsn, lastTimestamp: rec.lastTimestamp, nextFileNumber: Math.max(state.nextFileNumber, maxFile + 1) },
+      new LiveLog(rec.commits > 0 ? rec.ranges : []),
+    );
+    let retired: Deletion[] = [];
+    await writeFirstManifest(versions, rec, engine.nextFileNumber, store.name, (d) => (retired = engine.log.retireAtOpen(d, rec.ranges)));
     await engine.writes.start(1);
-    for (const key of rec.obsolete) await store.delete(key).catch(() => undefined);
-    if (rec.commits === 0) for (const s of rec.seals) await store.delete(s.key).catch(() => undefined);
+    // Segments recovery did not plan are obsolete unless change data capture retains them.
+    const kept = new Set(versions.state.walHistory.filter((h) => h.hot).map((h) => h.key));
+    for (const key of rec.obsolete) if (!kept.has(key)) await store.delete(key).catch(() => undefined);
+    await engine.log.delete(retired);
+    if (engine.log.archiving) await engine.log.sweepArchive();
     await deleteOrphans(files, versions.liveFiles(), versions.epoch, store, coldStore);
     engine.scheduler.kick();
     return engine;
@@ -574,6 +603,7 @@ export class LsmEngine {
       await this.scheduler.waitIdle().catch(() => undefined);
       if (!this.status.error && this.o.durability !== 'off') await w.wal.sync().catch(() => undefined);
       await w.wal.close();
+      this.log.close();
       await this.ctx.executor.close().catch(() => undefined);
     } finally {
       w.wakeRoomWaiters();

@@ -15,7 +15,7 @@ import { Mutex } from '../util/async.js';
 import { CommitFeed } from './commit-feed.js';
 import type { LsnPins } from './lsn-pins.js';
 import { archiveSegment } from './wal-archive.js';
-import { LiveLog, type LiveSegment } from './wal-index.js';
+import type { LiveLog, LiveSegment } from './wal-index.js';
 import { LogReader, type LogSegmentRef } from './wal-reader.js';
 import { ARCHIVE_PREFIX, historyEntries, planWalRetention, type RetentionPlan } from './wal-retention.js';
 
@@ -68,10 +68,13 @@ export class LogService {
   constructor(
     private readonly host: LogHost,
     options: LogOptions & { retention?: Retention },
-    sealed: readonly { key: string; end: number; firstLsn: number; lastLsn: number }[],
+    /** The live segments' index, kept by the write path (wal-index.ts). */
+    live: LiveLog,
+    /** LSN of the newest visible commit at open. */
+    visible: number,
   ) {
-    this.feed = new CommitFeed(host.visible(), options.commitFeedBytes ?? 8 * 1024 * 1024);
-    this.live = new LiveLog(sealed);
+    this.feed = new CommitFeed(visible, options.commitFeedBytes ?? 8 * 1024 * 1024);
+    this.live = live;
     this.archive = options.walArchive ?? false;
     this.archivePolicy = parseRetention(options.archiveRetention ?? options.retention);
   }
