@@ -1,0 +1,25 @@
+// The public API of `dosql/cdc` (docs/cdc.md): change data capture read from the WAL. Only
+// named re-exports; test/public-api.test.ts pins this list.
+export { createCDC, createCDCSubscription, createReplicationSlotManager, subscribeTable, type CDC, type CDCSource } from './cdc.js';
+export { CDCSubscription } from './subscription.js';
+export { ReplicationSlotManager } from './slots.js';
+export { CDCError, CDCErrorCode, CDCConnectionError } from './errors.js';
+export type {
+  CDCEvent,
+  CDCFilter,
+  CDCOptions,
+  CDCPosition,
+  CDCStats,
+  ChangeEvent,
+  ColumnInfo,
+  LSNInput,
+  ReplicationSlot,
+  RowDecoder,
+  SchemaChangeEvent,
+  SubscribeOptions,
+  SubscriptionStatus,
+  TransactionEvent,
+  WALConfig,
+  WALEntry,
+  WALOp,
+} from './types.js';
