@@ -6,13 +6,17 @@
 // emitted; `alter_column` never is (dosql has no such DDL).
 import type { Catalog } from '../sql/catalog/catalog.js';
 import type { IndexSchema, TableSchema } from '../sql/catalog/schema.js';
+import { columnDefaults } from '../sql/rows/row-materializer.js';
+import { jsValue } from './row-image.js';
 import type { ColumnInfo, SchemaChangeEvent } from './types.js';
 
 /** A schema event without its position (the decoder numbers it). */
 export type SchemaChange = Omit<SchemaChangeEvent, 'id' | 'txnId' | 'schemaVersion' | 'timestamp' | 'lsn' | 'seq'>;
 
+/** The columns of `t` as events describe them (constant defaults: what rows written before an ADD COLUMN read as). */
 export function columnsOf(t: TableSchema): ColumnInfo[] {
-  return t.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, primaryKey: c.primaryKey }));
+  const defaults = columnDefaults(t);
+  return t.columns.map((c, i) => ({ name: c.name, type: c.type, notNull: c.notNull, primaryKey: c.primaryKey, defaultValue: jsValue(defaults[i]!, true) }));
 }
 
 function tablesById(c: Catalog): Map<number, TableSchema> {

@@ -75,6 +75,11 @@ export interface ColumnInfo {
   type: string;
   notNull: boolean;
   primaryKey: boolean;
+  /**
+   * The constant DEFAULT (INTEGER as bigint), else null: what rows written before the column
+   * was added read as (a replica applying `add_column` fills existing rows with it).
+   */
+  defaultValue: JsValue;
 }
 
 /** A schema change (seed 002 `SchemaChangeEvent`), in the commit's event list before its rows. */
