@@ -99,10 +99,14 @@ export class ReplicationSlotManager {
    * what this process's subscription of the slot delivered; see the header). Durable when it
    * resolves. CDC_SLOT_NOT_FOUND when absent.
    */
-  async updateSlot(name: string, position: LSNInput | { id: string }): Promise<void> {
+  async updateSlot(name: string, position: LSNInput | { id: string; op?: string; type?: string }): Promise<void> {
     const engine = await this.host.engine();
     let target: Pos;
-    if (typeof position === 'object' && position !== null && 'id' in position) target = parsePosition(String(position.id));
+    if (typeof position === 'object' && position !== null && 'id' in position) {
+      target = parsePosition(String(position.id));
+      // A COMMIT acknowledges its whole commit.
+      if (position.op === 'COMMIT' || position.type === 'commit') target = { lsn: target.lsn, seq: null };
+    }
     else if (typeof position === 'string' && position.includes(':')) target = parsePosition(position);
     else {
       target = { lsn: toLsn(position as LSNInput, 'LSN'), seq: null };

@@ -284,6 +284,8 @@ export class LogService {
     await this.host.edit((d) => {
       if (d.slots.some((s) => s.name === slot.name)) throw slotExists(slot.name);
       d.slots.push(slot);
+      // A position a consumer acknowledged is never handed out again, even after a lost tail.
+      d.lastLsn = Math.max(d.lastLsn, this.host.visible());
     });
   }
 
@@ -298,6 +300,7 @@ export class LogService {
       s.lsn = lsn;
       s.seq = seq;
       s.updatedAt = now;
+      d.lastLsn = Math.max(d.lastLsn, this.host.visible());
     });
     await this.runRetention().catch(() => undefined);
   }
