@@ -13,6 +13,10 @@ import { MemoryObjectStore } from '../src/storage/memory-store.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { decodeUserKey } from '../src/mvcc/internal-key.js';
 import { DoSQLError } from '../src/errors.js';
+import { FsObjectStore } from '../src/storage/fs-store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const T = 16;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -155,6 +159,29 @@ describe('retained WAL segments', () => {
     engine = await LsmEngine.open(opts(store));
     expect((await readAll(engine, 0)).length).toBe(27);
     await engine.close();
+  });
+});
+
+describe('reading a growing segment', () => {
+  it('on a folder store, a reader sees records appended after its first read of the segment (regression: a cached file size hid them)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdc-log-'));
+    const store = new FsObjectStore(dir);
+    try {
+      const engine = await LsmEngine.open(opts(store, { memtableBytes: 1 << 20 }));
+      await engine.log.createSlot(slot('s', 0));
+      await writeMany(engine, 5);
+      const r = engine.log.openReader(0, 64);
+      expect((await r.next(100)).map((x) => x.lsn)).toEqual([1, 2, 3, 4, 5]);
+      await writeMany(engine, 5);
+      expect((await r.next(100)).map((x) => x.lsn)).toEqual([6, 7, 8, 9, 10]);
+      await writeMany(engine, 2);
+      await engine.flush(); // the segment is closed and retained
+      expect((await r.next(100)).map((x) => x.lsn)).toEqual([11, 12]);
+      await engine.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,7 @@
 // named re-exports; test/public-api.test.ts pins this list.
 export { createCDC, createCDCSubscription, createReplicationSlotManager, subscribeTable, type CDC, type CDCSource } from './cdc.js';
 export { CDCSubscription } from './subscription.js';
+export { createCDCStream, type CDCStream, type CDCStreamHandler, type CDCStreamOptions, type CDCStreamStatus } from './stream.js';
 export { ReplicationSlotManager } from './slots.js';
 export { CDCError, CDCErrorCode, CDCConnectionError } from './errors.js';
 export type {

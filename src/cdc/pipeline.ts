@@ -25,6 +25,8 @@ export interface PipelineOptions {
   readonly filter: CompiledFilter;
   readonly maxBufferSize: number;
   readonly batchSize: number;
+  /** Called each time the pump stops because the buffer is full. */
+  readonly onFull?: () => void;
   /** Counters shared by the CDC instance. */
   readonly counters: DecodeContext['counters'];
   branchName(id: number): string;
@@ -170,7 +172,10 @@ export class Pipeline {
     const f = this.o.filter;
     while (!this.closedFlag) {
       const room = max - (this.queue.length - this.qHead);
-      if (room <= 0) return;
+      if (room <= 0) {
+        this.o.onFull?.();
+        return;
+      }
       let e = this.stash;
       this.stash = null;
       if (!e) {

@@ -37,6 +37,7 @@ export class CDCSubscription implements AsyncIterable<WALEntry> {
   private readonly live = new Set<Pipeline>();
   private latest: Pipeline | undefined;
   private closedFlag = false;
+  private readonly fullListeners = new Set<() => void>();
 
   constructor(
     private readonly host: SubscriptionHost,
@@ -65,6 +66,16 @@ export class CDCSubscription implements AsyncIterable<WALEntry> {
 
   [Symbol.asyncIterator](): AsyncIterator<WALEntry> {
     return this.subscribe();
+  }
+
+  /**
+   * Calls `listener` each time an iteration's buffer is full (maxBufferSize events not yet
+   * taken): reading from the log has stopped until the consumer takes more. Returns the
+   * function that removes it.
+   */
+  onBufferFull(listener: () => void): () => void {
+    this.fullListeners.add(listener);
+    return () => this.fullListeners.delete(listener);
   }
 
   /** Progress of the most recent iteration. */
@@ -118,6 +129,9 @@ export class CDCSubscription implements AsyncIterable<WALEntry> {
         filter,
         maxBufferSize: o.maxBufferSize ?? DEFAULT_BUFFER,
         batchSize: o.batchSize ?? DEFAULT_BATCH,
+        onFull: () => {
+          for (const l of self.fullListeners) l();
+        },
         counters: self.host.counters,
         branchName: (id) => (id === 0 ? 'main' : (engine.manifest.branches.find((b) => b.id === id)?.name ?? `#${id}`)),
       });
