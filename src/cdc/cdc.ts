@@ -48,6 +48,10 @@ class CDCImpl implements CDC {
       counters: this.counters,
       opened: (p, slot) => this.pipelines.set(p, slot),
       closed: (p) => this.pipelines.delete(p),
+      track: (s) => {
+        this.subscriptions.add(s);
+        return s;
+      },
       pipelineOf: (slot) => {
         let last: Pipeline | undefined;
         for (const [p, s] of this.pipelines) if (s === slot && !p.closed) last = p;
@@ -67,9 +71,7 @@ class CDCImpl implements CDC {
 
   subscribe(from?: LSNInput | SubscribeOptions): CDCSubscription {
     const options: SubscribeOptions = from === undefined ? {} : typeof from === 'object' ? from : { fromLSN: from };
-    const s = new CDCSubscription(this.host, options);
-    this.subscriptions.add(s);
-    return s;
+    return this.host.track(new CDCSubscription(this.host, options));
   }
 
   async stats(): Promise<CDCStats> {

@@ -24,6 +24,8 @@ const SLOT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 export interface SlotHost extends SubscriptionHost {
   /** The live pipeline of a slot's subscription in this process, if any. */
   pipelineOf(slot: string): Pipeline | undefined;
+  /** A subscription made here: `cdc.close()` ends it too. */
+  track(s: CDCSubscription): CDCSubscription;
 }
 
 export class ReplicationSlotManager {
@@ -83,7 +85,7 @@ export class ReplicationSlotManager {
     const ref = engine.log.slots().find((x) => x.name === name);
     if (!ref) throw notFound(name);
     const slot = toSlot(engine, ref);
-    return new CDCSubscription(this.host, options, {
+    return this.host.track(new CDCSubscription(this.host, options, {
       name,
       branch: slot.branch,
       ...(slot.filter ? { filter: slot.filter as CDCFilter } : {}),
@@ -91,7 +93,7 @@ export class ReplicationSlotManager {
         const cur = engine.log.slots().find((x) => x.name === name);
         return cur ? { lsn: cur.lsn, seq: cur.seq } : { lsn: ref.lsn, seq: ref.seq };
       },
-    });
+    }));
   }
 
   /**
