@@ -5,6 +5,7 @@ export { CDCSubscription } from './subscription.js';
 export { createCDCStream, type CDCStream, type CDCStreamHandler, type CDCStreamOptions, type CDCStreamStatus } from './stream.js';
 export { ReplicationSlotManager } from './slots.js';
 export { CDCError, CDCErrorCode, CDCConnectionError } from './errors.js';
+export { eventToJSON, entryToJSON } from './wire.js';
 export type {
   CDCEvent,
   CDCFilter,

@@ -25,6 +25,8 @@ export interface PipelineOptions {
   readonly filter: CompiledFilter;
   readonly maxBufferSize: number;
   readonly batchSize: number;
+  /** End the iteration after the commit at this LSN (inclusive). */
+  readonly until?: number;
   /** Called each time the pump stops because the buffer is full. */
   readonly onFull?: () => void;
   /** Counters shared by the CDC instance. */
@@ -49,7 +51,9 @@ export class Pipeline {
   /** Position of the last event taken by the consumer (start until then). */
   private delivered: Pos;
   /** LSN of the last commit the pump finished (all its events pushed or filtered out). */
-  private lastDone = 0;
+  private lastDone: number;
+  /** Past `until`: nothing more will come. */
+  private ended = false;
   readonly status = { entriesProcessed: 0, lastEntryAt: undefined as Date | undefined };
 
   private constructor(
@@ -59,6 +63,7 @@ export class Pipeline {
     timeline: SchemaTimeline,
   ) {
     this.delivered = o.start;
+    this.lastDone = source.position;
     this.ctx = { engine, timeline, branchName: (id) => o.branchName(id), counters: o.counters };
   }
 
@@ -135,6 +140,7 @@ export class Pipeline {
         return e;
       }
       if (this.failure !== null) throw asCDCError(this.failure, formatPosition(this.delivered));
+      if (this.ended && this.stash === null) return null;
       this.waiter ??= deferred<void>();
       const w = this.waiter.promise;
       this.kick();
@@ -144,7 +150,7 @@ export class Pipeline {
 
   /** Starts the pump unless it runs or the buffer is full. */
   private kick(): void {
-    if (this.filling || this.closedFlag || this.failure !== null) return;
+    if (this.filling || this.closedFlag || this.failure !== null || (this.ended && this.stash === null)) return;
     if (this.queue.length - this.qHead >= this.o.maxBufferSize) return;
     this.filling = this.fill()
       .catch((e: unknown) => {
@@ -180,6 +186,10 @@ export class Pipeline {
       this.stash = null;
       if (!e) {
         if (!this.gen) {
+          if (this.o.until !== undefined && this.lastDone >= this.o.until) {
+            this.ended = true;
+            return;
+          }
           const rec = await this.source.next(this.abort.signal);
           if (this.closedFlag) return;
           if (!this.onLineage(rec)) {

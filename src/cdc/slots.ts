@@ -39,7 +39,7 @@ export class ReplicationSlotManager {
    * CDC_LSN_NOT_FOUND when the log after `fromLSN` is gone, INVALID_ARGUMENT for a bad name
    * (`[A-Za-z0-9_.-]{1,64}`) or a filter with a predicate.
    */
-  async createSlot(name: string, fromLSN?: LSNInput, filter?: Omit<CDCFilter, 'predicate'> & { predicate?: never }, options: { branch?: string } = {}): Promise<ReplicationSlot> {
+  async createSlot(name: string, fromLSN?: LSNInput, filter?: CDCFilter, options: { branch?: string } = {}): Promise<ReplicationSlot> {
     checkName(name);
     const stored = storableFilter(filter);
     const engine = await this.host.engine();

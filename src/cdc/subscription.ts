@@ -129,6 +129,7 @@ export class CDCSubscription implements AsyncIterable<WALEntry> {
         filter,
         maxBufferSize: o.maxBufferSize ?? DEFAULT_BUFFER,
         batchSize: o.batchSize ?? DEFAULT_BATCH,
+        ...(o.untilLSN !== undefined ? { until: toLsn(o.untilLSN, 'untilLSN') } : {}),
         onFull: () => {
           for (const l of self.fullListeners) l();
         },
@@ -160,5 +161,6 @@ function checkOptions(o: SubscribeOptions): void {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new DoSQLError('INVALID_ARGUMENT', `cdc: ${k} must be a positive integer, got ${String(v)}`);
   }
   if (o.fromLSN !== undefined) toLsn(o.fromLSN, 'fromLSN');
+  if (o.untilLSN !== undefined) toLsn(o.untilLSN, 'untilLSN');
   if (o.after !== undefined) parsePosition(o.after);
 }

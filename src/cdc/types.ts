@@ -146,6 +146,8 @@ export interface SubscribeOptions {
   maxBufferSize?: number;
   /** Commit records read from the log at a time. Default 100. */
   batchSize?: number;
+  /** End the iteration after the commit at this LSN (inclusive) instead of waiting at the head. */
+  untilLSN?: LSNInput;
   /** Accepted and ignored: the commit path wakes subscribers (no polling). */
   pollInterval?: number;
   /** INTEGER values as bigint in typed events (else number, or bigint beyond ±2^53). */

@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   iceberg: async () => (await import('./commands/iceberg.js')).icebergCommand,
   repair: async () => (await import('./commands/repair.js')).repairCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
+  cdc: async () => (await import('./commands/cdc.js')).cdcCommand,
 };
 
 /**
