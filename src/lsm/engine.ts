@@ -249,7 +249,11 @@ export class LsmEngine {
       new LiveLog(rec.commits > 0 ? rec.ranges : []),
     );
     let retired: Deletion[] = [];
-    await writeFirstManifest(versions, rec, engine.nextFileNumber, store.name, (d) => (retired = engine.log.retireAtOpen(d, rec.ranges)));
+    await writeFirstManifest(versions, rec, engine.nextFileNumber, store.name, (d) => {
+      // Seals that replayed nothing are not needed for recovery; change data capture may keep them.
+      if (rec.commits === 0) retired = engine.log.retireAtOpen(d, rec.ranges);
+      engine.log.keepFullHistoryIn(d, options.fullHistoryTables ?? []);
+    });
     await engine.writes.start(1);
     // Segments recovery did not plan are obsolete unless change data capture retains them.
     const kept = new Set(versions.state.walHistory.filter((h) => h.hot).map((h) => h.key));

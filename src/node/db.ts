@@ -21,7 +21,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
-import { describeValue, isPlainObject, optionNumber, optionOf, optionOneOf } from '../sql/api/host.js';
+import { describeValue, isPlainObject, optionNumber, optionOf, optionOneOf, SQL_ENGINE_OPTIONS } from '../sql/api/host.js';
 
 export interface DBOptions {
   /** Folder holding the database (default `./.dosql/<name>`). */
@@ -173,6 +173,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
     const useWorkers = options.workerThreads ?? (!options.store && options.storage !== 'memory');
     return LsmEngine.open({
       store,
+      ...SQL_ENGINE_OPTIONS,
       ...(options.durability ? { durability: options.durability } : {}),
       ...(options.retention !== undefined ? { retention: options.retention } : {}),
       ...(options.clock ? { clock: options.clock } : {}),

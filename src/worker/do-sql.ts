@@ -16,6 +16,7 @@ import { DoSQLError } from '../errors.js';
 import { LsmEngine } from '../lsm/engine.js';
 import { WriteBatch } from '../lsm/write-batch.js';
 import { Database } from '../sql/api/database.js';
+import { SQL_ENGINE_OPTIONS } from '../sql/api/host.js';
 import type { Warehouse } from '../cold/index.js';
 import { DurableObjectStore } from '../storage/do-store.js';
 import { R2ObjectStore } from '../storage/r2-store.js';
@@ -141,6 +142,7 @@ export class DoSQL {
     const warehouse: Warehouse = { store: cold, prefix: 'warehouse', url: `${c.coldUrl}/db/${name}/warehouse`, namespace: 'default' };
     const engineOpen = LsmEngine.open({
       store,
+      ...SQL_ENGINE_OPTIONS,
       coldStore: cold,
       durability: c.durability,
       memtableBytes: c.memtableBytes,

@@ -9,6 +9,7 @@
 import type { LsmEngine } from '../../lsm/engine.js';
 import type { Row } from '../execution/env.js';
 import type { ResultCaps } from '../execution/statement-guard.js';
+import { CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { parse } from '../parser/index.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
 import type { Transaction } from '../txn/transaction.js';
@@ -26,6 +27,13 @@ export { SCRIPT_ARGS };
 /** Argument checks shared by the DB() entries (INVALID_ARGUMENT naming the option). */
 export { isPlainObject, optionNumber, optionOf, optionOneOf } from './arguments.js';
 export { describeValue } from './bind-params.js';
+
+/**
+ * Engine options every engine under a SQL database needs (DB() and the Worker pass them to
+ * LsmEngine.open): the catalog's full history is kept, so change data capture decodes any
+ * retained commit with the schema as of that commit (docs/cdc.md).
+ */
+export const SQL_ENGINE_OPTIONS: { readonly fullHistoryTables: readonly number[] } = Object.freeze({ fullHistoryTables: Object.freeze([CATALOG_TABLE_ID]) });
 
 /** A schema object as tools list it (the CLI's `.tables`, `.schema`, `stats`). */
 export interface SchemaObjectInfo {
