@@ -32,16 +32,19 @@ function open(dir: string): Database {
   return DB('cdcbench', { path: dir, workerThreads: false, durability: 'normal', retention: 0 });
 }
 
-/** One commit of ROWS changes: inserts of new ids, updates and deletes of older ones. */
+/**
+ * One commit of ROWS row changes: per 10 rows, 5 inserts into `a`, 3 updates and 1 delete of
+ * rows `a` got two commits earlier, and 1 upsert into `b` (an insert, then updates).
+ */
 async function commitChanges(db: Database, c: number): Promise<void> {
   const base = c * ROWS;
   await db.transaction(async (tx) => {
-    for (let i = 0; i < ROWS; i++) {
-      const id = base + i;
-      const k = i % 10;
-      if (k < 6 || c < 2) await tx.run('INSERT INTO a VALUES (?, ?, ?)', [id, `name-${id}`, id % 97]);
-      else if (k < 9) await tx.run('UPDATE a SET score = score + 1 WHERE id = ?', [id - 2 * ROWS]);
-      else await tx.run('INSERT OR REPLACE INTO b VALUES (?, ?)', [id % 500, `b-${id}`]);
+    for (let i = 0; i < ROWS; i += 10) {
+      for (let j = 0; j < 5; j++) await tx.run('INSERT INTO a VALUES (?, ?, ?)', [base + i + j, `name-${base + i + j}`, (base + i + j) % 97]);
+      const old = base - 2 * ROWS + i;
+      for (let j = 0; j < 3; j++) await tx.run('UPDATE a SET score = score + 1 WHERE id = ?', [c >= 2 ? old + j : base + i + j]);
+      await tx.run('DELETE FROM a WHERE id = ?', [c >= 2 ? old + 3 : base + i + 4]);
+      await tx.run('INSERT OR REPLACE INTO b VALUES (?, ?)', [(base + i) % 500, `b-${base + i}`]);
     }
   });
 }
@@ -171,8 +174,9 @@ export async function main(args: string[]): Promise<void> {
     const c = await catchUp(join(root, 'catchup'), n, log);
     log(`latency (${commits} commits)`);
     const l = await latency(join(root, 'latency'), commits, log);
-    log(`write overhead (${Math.max(10, Math.round(commits / 20))} commits of ${ROWS} rows per round)`);
-    const o = await overhead(join(root, 'overhead'), Math.max(10, Math.round(commits / 20)), log);
+    const perRound = Math.max(10, Math.round(commits / 10));
+    log(`write overhead (${perRound} commits of ${ROWS} rows per round, rounds 0,1,4,4,1,0 subscribers)`);
+    const o = await overhead(join(root, 'overhead'), perRound, log);
     if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ machine: machineInfo(), n, commits, catchUp: c, latency: l, overhead: o }, null, 2));
   } finally {
     rmSync(root, { recursive: true, force: true });
