@@ -87,8 +87,8 @@ function typeExportsOf(source: string): string[] {
 }
 
 /** The `dosql/cdc` subpath (src/cdc/index.ts): values, then types. */
-const CDC_VALUE_EXPORTS = ['CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CDCSubscription', 'ReplicationSlotManager', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'subscribeTable'];
-const CDC_TYPE_EXPORTS = ['CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'ChangeEvent', 'ColumnInfo', 'LSNInput', 'ReplicationSlot', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
+const CDC_VALUE_EXPORTS = ['CdcSession', 'CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CDCSubscription', 'ReplicationSlotManager', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'subscribeTable'];
+const CDC_TYPE_EXPORTS = ['CdcSessionOptions', 'CdcTransport', 'CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'ChangeEvent', 'ColumnInfo', 'LSNInput', 'ReplicationSlot', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
 
 describe('dosql/cdc', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'cdc', 'index.ts'), 'utf8');

@@ -6,6 +6,7 @@ export { createCDCStream, type CDCStream, type CDCStreamHandler, type CDCStreamO
 export { ReplicationSlotManager } from './slots.js';
 export { CDCError, CDCErrorCode, CDCConnectionError } from './errors.js';
 export { eventToJSON, entryToJSON } from './wire.js';
+export { CdcSession, type CdcSessionOptions, type CdcTransport } from './session.js';
 export type {
   CDCEvent,
   CDCFilter,
