@@ -22,6 +22,8 @@ import { entryToJSON, eventToJSON } from './wire.js';
 export interface CdcSessionOptions {
   /** Follow this slot (start at its position, acknowledge into it). */
   slot?: string;
+  /** Create the slot (at fromLSN, default 0) when it does not exist. */
+  createSlot?: boolean;
   /** Start after this commit, or after this event id (`after` wins). */
   fromLSN?: number;
   after?: string;
@@ -67,6 +69,11 @@ export class CdcSession {
         safeIntegers: true,
         maxBufferSize: Math.max(o.batch, 100),
       };
+      if (o.slot !== undefined && o.createSlot && !(await this.cdc.slots.getSlot(o.slot))) {
+        await this.cdc.slots.createSlot(o.slot, o.fromLSN ?? 0).catch((e: unknown) => {
+          if (!(e instanceof DoSQLError && e.code === 'CDC_SLOT_EXISTS')) throw e;
+        });
+      }
       this.sub = o.slot !== undefined ? await this.cdc.slots.subscribeFromSlot(o.slot, opts) : this.cdc.subscribe(opts);
       if (this.closed) return void (await this.sub.close());
       const stats = await this.cdc.stats();

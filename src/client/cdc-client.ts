@@ -27,8 +27,10 @@ export interface CDCWireEvent {
 
 export interface SubscribeCDCOptions extends ClientOptions {
   WebSocket?: WebSocketConstructor;
-  /** Follow this replication slot (created with dosql/cdc or `dosql cdc --create-slot`). */
+  /** Follow this replication slot (created with dosql/cdc or `dosql cdc --create-slot`, or here with `createSlot`). */
   slot?: string;
+  /** Create `slot` at `fromLSN` (default 0) if it does not exist. */
+  createSlot?: boolean;
   /** Start after this commit (default 0). */
   fromLSN?: bigint | number;
   /** Start after this event id. */
@@ -80,9 +82,10 @@ export function subscribeCDC(options: SubscribeCDCOptions): CDCClientSubscriptio
   function urlFor(): string {
     const q = new URLSearchParams();
     if (options.slot !== undefined) q.set('slot', options.slot);
+    if (options.createSlot) q.set('create', '1');
+    if (options.fromLSN !== undefined) q.set('fromLSN', String(options.fromLSN));
     if (delivered !== undefined) q.set('after', delivered);
     else if (options.after !== undefined) q.set('after', options.after);
-    else if (options.fromLSN !== undefined) q.set('fromLSN', String(options.fromLSN));
     for (const t of options.tables ?? []) q.append('table', t);
     if (options.branch !== undefined) q.set('branch', options.branch);
     if (options.format) q.set('format', options.format);

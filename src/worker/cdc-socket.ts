@@ -1,7 +1,8 @@
 // GET /db/:name/cdc: the change stream over a WebSocket (docs/cdc.md, "Over the Worker"; the
 // protocol is src/cdc/session.ts). Authenticated by the Worker like every /db/ route. Query:
-// `slot` | `fromLSN` | `after`, `table` (repeatable), `branch`, `format=changes|raw`, `window`
-// (default 1000, at most 10000), `batch` (default CDC_BATCH_SIZE or 100).
+// `slot` (with `create=1`: made at fromLSN when absent) | `fromLSN` | `after`, `table`
+// (repeatable), `branch`, `format=changes|raw`, `window` (default 1000, at most 10000), `batch`
+// (default CDC_BATCH_SIZE or 100).
 //
 // The socket is accepted with the hibernation API under the tag 'cdc'; its attachment holds the
 // session's options and last acknowledged position, so a session lost with the object's memory
@@ -47,6 +48,7 @@ export function sessionOptions(url: URL, defaultBatch: number): CdcSessionOption
   const from = p.get('fromLSN');
   const after = p.get('after');
   if (slot !== null) o.slot = slot;
+  if (p.get('create') === '1') o.createSlot = true;
   if (after !== null) o.after = after;
   if (from !== null) {
     if (!/^\d+$/.test(from)) throw new DoSQLError('INVALID_ARGUMENT', 'worker: fromLSN must be a non-negative integer');
