@@ -63,6 +63,15 @@ export class DoSQLError extends Error {
  *   applied (an applied file edited, renamed or removed, or a new one numbered below an applied
  *   one; src/sql/api/migrations.ts). `details.migration` names it. Nothing was applied;
  *   restore the file and put changes in a new migration.
+ * - Change data capture (src/cdc, docs/cdc.md; thrown as `CDCError`, a DoSQLError):
+ *   `CDC_LSN_NOT_FOUND`: a position older than the retained log (`details.oldestLSN`) or past
+ *   the head — resubscribe from a kept position (a slot); resetting to the oldest loses events.
+ *   `CDC_SLOT_NOT_FOUND` / `CDC_SLOT_EXISTS`: no slot with that name / the name is taken.
+ *   `CDC_BUFFER_OVERFLOW`: a paused push stream configured with `onBufferFull: 'error'` filled
+ *   its buffer; nothing was dropped, resume from `details.position`. `CDC_DECODE_ERROR`: a
+ *   change could not be decoded (a decoder threw, or a row has no before image and its history
+ *   is gone). `CDC_SUBSCRIPTION_FAILED`: the subscription stopped (I/O, the engine closed, a
+ *   lost connection); retryable when the cause is.
  */
 export type ErrorCode =
   | 'IO_ERROR'
@@ -91,7 +100,13 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'INTERRUPTED'
   | 'LIMIT_EXCEEDED'
-  | 'MIGRATION_DRIFT';
+  | 'MIGRATION_DRIFT'
+  | 'CDC_LSN_NOT_FOUND'
+  | 'CDC_SLOT_NOT_FOUND'
+  | 'CDC_SLOT_EXISTS'
+  | 'CDC_BUFFER_OVERFLOW'
+  | 'CDC_DECODE_ERROR'
+  | 'CDC_SUBSCRIPTION_FAILED';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY']);
 

@@ -46,3 +46,4 @@ export type { SqlValue } from './sql/types/value.js';
 export { lsn, timestamp, snapshot, branch, relative, type TimePoint } from './sql/api/time-points.js';
 export { createTimeTravelSession, type TimeTravelSession } from './sql/api/time-travel-session.js';
 export type { MergeConflict, MergeStrategy } from './sql/api/merge.js';
+export { createCDC, type CDC } from './cdc/cdc.js';

@@ -96,6 +96,7 @@ const HOST_INTERFACES: Record<string, string> = {
   'cold/index.ts': "the cold tier's surface: the Iceberg warehouse a database publishes to",
   'columnar/index.ts': 'the columnar library: Parquet WASM set-up, Arrow encoding of results',
   'sstable/compression.ts': 'the block codec registry (lz4 in WASM on workerd)',
+  'cdc/index.ts': 'the public `dosql/cdc` subpath: change streams (the CLI\'s `dosql cdc`)',
 };
 
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */
@@ -220,6 +221,11 @@ describe('layering', () => {
       const edge = `${rel} -> ${target}`;
       if (!SQL_KNOWN.includes(edge)) bad.push(edge);
     }
+    expect(bad).toEqual([]);
+  });
+
+  it('change data capture knows the SQL catalog and row format, not SQL planning or execution', () => {
+    const bad = edges.filter(({ rel, target }) => layerOf(rel) === 'cdc' && /^sql\/(planner|execution|parser)\//.test(target)).map(({ rel, target }) => `${rel} -> ${target}`);
     expect(bad).toEqual([]);
   });
 

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
+import * as cdcApi from '../src/cdc/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
-const VALUE_EXPORTS = ['DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
+const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
 
 /** The types src/index.ts exports (`export type { ... }` and `type X` in an export list). */
 const TYPE_EXPORTS = [
@@ -21,6 +22,7 @@ const TYPE_EXPORTS = [
   'BindParams',
   'BindValue',
   'BranchRef',
+  'CDC',
   'Branches',
   'ByteRange',
   'Clock',
@@ -111,6 +113,23 @@ function typeExportsOf(source: string): string[] {
   }
   return out;
 }
+
+/** The `dosql/cdc` subpath (src/cdc/index.ts): values, then types. */
+const CDC_VALUE_EXPORTS = ['CdcSession', 'CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CDCSubscription', 'ReplicationSlotManager', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'subscribeTable'];
+const CDC_TYPE_EXPORTS = ['CdcSessionOptions', 'CdcTransport', 'CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'ChangeEvent', 'ColumnInfo', 'LSNInput', 'ReplicationSlot', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
+
+describe('dosql/cdc', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'cdc', 'index.ts'), 'utf8');
+  it('exports exactly the documented names and types', () => {
+    expect(Object.keys(cdcApi).sort()).toEqual([...CDC_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(source).sort()).toEqual([...CDC_TYPE_EXPORTS].sort());
+  });
+
+  it('is the package subpath export', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./cdc']).toEqual({ types: './dist/cdc/index.d.ts', default: './dist/cdc/index.js' });
+  });
+});
 
 describe('public API', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'index.ts'), 'utf8');

@@ -5,7 +5,7 @@ import { DoSQLError } from '../errors.js';
 import { branch, lsn, snapshot, timestamp, type TimePoint } from '../sql/api/time-points.js';
 import { usageError } from './io.js';
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 export interface ParsedCommand {
   readonly values: Readonly<Record<string, string | boolean | undefined>>;

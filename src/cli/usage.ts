@@ -43,6 +43,22 @@ dosql migrate <db> --status [<folder>] [--branch B] [--format table|json|csv]
   the WAL, reports the newest consistent version and the LSNs falling back to it would lose.
   --apply              write a new manifest version from it (fences any writer); without it
                        nothing is changed`,
+  cdc: `dosql cdc <db> [--from-lsn N | --after ID | --slot NAME] [--table T ...] [--branch B] [--raw] [--follow] [--limit N]
+dosql cdc <db> --create-slot NAME [--from-lsn N] [--table T ...] | --drop-slot NAME | --slots
+  The change stream as NDJSON, one event per line (docs/cdc.md): BEGIN, schema changes, row
+  changes with their before and after images, COMMIT.
+  --from-lsn N         start after commit N (default 0: from the first retained commit)
+  --after ID           start after event ID ("<lsn>:<seq>")
+  --slot NAME          start from the slot and acknowledge into it as lines are written
+  --table T            only these tables (repeat, or comma separated)
+  --branch B           follow branch B (default main)
+  --raw                raw log entries (op, key, before/after row JSON) instead of typed events
+  --follow, -f         keep waiting for new commits (until Ctrl-C); without it, stop at the
+                       newest commit at start
+  --limit N            stop after N events
+  --create-slot NAME   create a replication slot at --from-lsn (default: the newest commit)
+  --drop-slot NAME     delete a slot (the log it kept can go)
+  --slots              list slots with their lag`,
   bench: `dosql bench [kv|sql|flights|compaction|timetravel|all] [--report] [--scale X] [benchmark options]
   all                  every benchmark in turn with moderate sizes (--scale multiplies them)
   --report             write bench/RESULTS.md and bench/charts/*.svg from bench/out/*.json
@@ -64,6 +80,7 @@ commands:
   iceberg <db> [--table T]        Iceberg snapshots and the warehouse path
   migrate <db> <folder>           apply pending NNN_name.sql migrations; --status lists them
   repair <db> [--apply]           check a damaged database; --apply falls back to the newest good manifest
+  cdc <db> [--follow]             the change stream as NDJSON; --slot, --table, --from-lsn
   bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB
   help [command]                  this text, or one command's options
 

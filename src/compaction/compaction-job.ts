@@ -91,6 +91,7 @@ export async function mergeVersions(c: Compaction, o: MergeOptions, sink: Versio
   let lastUkLen = -1;
   let nextLsn = Infinity; // LSN of the next newer version of the current user key in the input
   let held: HeldTombstone[] = [];
+  let keepAll = false; // the current key's table keeps its full history (RetainedPoints.keepsAll)
 
   const add = async (k: Uint8Array, v: Uint8Array): Promise<void> => {
     const p = sink.add(k, v);
@@ -117,9 +118,10 @@ export async function mergeVersions(c: Compaction, o: MergeOptions, sink: Versio
         for (let i = 0; i < ukLen; i++) lastUk[i] = k[i]!;
         lastUkLen = ukLen;
         nextLsn = Infinity;
+        keepAll = o.retained.keepsAll(k);
       }
       const lsn = trailerLsn(k);
-      if (o.retained.keep(lsn, nextLsn)) {
+      if (keepAll || o.retained.keep(lsn, nextLsn)) {
         if (trailerKind(k) === KIND_DELETE) {
           held.push({ key: k.slice(), value: merged.value() });
         } else {

@@ -1,6 +1,7 @@
 // How much history the engine keeps, and which read points that makes retained.
 // The argument that garbage collection never drops a retained version: docs/compaction.md.
 import { DoSQLError } from '../errors.js';
+import { readOrderedUvarint } from '../mvcc/key-codec.js';
 
 /**
  * How far back reads are supported:
@@ -66,8 +67,22 @@ export class RetainedPoints {
   constructor(
     readonly horizon: number,
     points: Iterable<number>,
+    /** Table ids whose every version is kept, on every branch (manifest `fullHistoryTables`: the SQL catalog). */
+    readonly fullHistoryTables: readonly number[] = [],
   ) {
     this.points = [...new Set([...points].filter((p) => p < horizon))].sort((a, b) => a - b);
+  }
+
+  /**
+   * True when every version of the key (a user key, or an internal key: both start with the
+   * branch and table id) is kept whatever the read points: its table keeps its full history.
+   */
+  keepsAll(key: Uint8Array): boolean {
+    const t = this.fullHistoryTables;
+    if (t.length === 0) return false;
+    const c = { pos: 0 };
+    readOrderedUvarint(key, c);
+    return t.includes(readOrderedUvarint(key, c));
   }
 
   /**

@@ -182,6 +182,8 @@ export class CompactionScheduler {
         applyCompaction(d, c, result.outputs);
         if (cold) d.coldLevel = c.outputLevel;
         d.gcHorizon = Math.max(d.gcHorizon, retained.horizon);
+        // A table listed for full history after this compaction started lost its versions below the horizon.
+        if (d.fullHistoryTables.some((t) => !retained.fullHistoryTables.includes(t))) d.fullHistorySince = Math.max(d.fullHistorySince, retained.horizon);
         d.nextFileNumber = Math.max(d.nextFileNumber, this.h.nextFileNumber());
       });
       const s = this.stats;

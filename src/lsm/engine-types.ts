@@ -90,6 +90,25 @@ export interface EngineOptions {
    * check on their own. Default 1000; 0 checks at every read.
    */
   fenceCheckMs?: number;
+  /**
+   * Copy WAL segments that change data capture retains (for a replication slot, an open
+   * subscription or the archive window) to `coldStore` under `_archive/wal/`, byte for byte,
+   * and drop their hot copies (docs/format/wal.md, "Archive"). Default false.
+   */
+  walArchive?: boolean;
+  /**
+   * With `walArchive`: how long archived segments are kept after their last commit, whether
+   * or not a slot needs them (a Retention: an LSN count, '7d', 'forever'). Default: `retention`.
+   */
+  archiveRetention?: Retention;
+  /** Bytes of recent commits held in memory for change-data-capture subscribers at the head. Default 8 MiB. */
+  commitFeedBytes?: number;
+  /**
+   * Table ids whose every version compaction keeps, on every branch, from this open on
+   * (manifest `fullHistoryTables`, recorded in the epoch's first manifest). DB() passes the SQL
+   * catalog's, so change data capture decodes any retained commit with its schema.
+   */
+  fullHistoryTables?: readonly number[];
 }
 
 /** Background work the engine reports through `onEvent`. */

@@ -10,6 +10,8 @@
 //   commit      src/mvcc/commit.ts  transactions (src/mvcc/transaction.ts): one engine-wide
 //                              commit lock, first-committer-wins check, then the write path
 //   branches    branch-ops.ts  branches and named snapshots, each one manifest edit
+//   log         log-service.ts the WAL as change data capture reads it: commit feed, log
+//                              reader, replication slots, retained and archived segments
 //
 // Async safety: all public methods may be called concurrently. Group commits and memtable
 // switches are serialised by the write path's `walLock`; flushes by the flush loop;
@@ -46,6 +48,8 @@ import { WritePath, type CommitListener, type MemState } from './write-path.js';
 import { Flusher } from './flush.js';
 import { LsnPins } from './lsn-pins.js';
 import { collectStats } from './engine-stats.js';
+import { LogService } from './log-service.js';
+import { LiveLog } from './wal-index.js';
 import { encodeRange, KvEntry, type CommitInfo, type EngineEvent, type EngineOptions, type EngineStats, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
 
 export type { CommitInfo, Durability, EngineEvent, EngineOptions, EngineStats, KeyRange, ReadOptions, ScanOptions } from './engine-types.js';
@@ -61,6 +65,8 @@ export class LsmEngine {
   readonly branches: Branches;
   /** Named snapshots: create, delete, list (branch-ops.ts); each one manifest edit. */
   readonly snapshots: Snapshots;
+  /** The log for change data capture (log-service.ts): commit feed, reader, slots, retention. */
+  readonly log: LogService;
   private readonly ctx: EngineContext;
   private readonly o: ResolvedOptions;
   private readonly versions: VersionSet;
@@ -82,6 +88,8 @@ export class LsmEngine {
     versions: VersionSet,
     mem: MemState,
     recovered: { lastLsn: number; lastTimestamp: number; nextFileNumber: number },
+    /** The live WAL segments recovery replayed (sealed; the write path adds its own). */
+    live: LiveLog,
   ) {
     const o = (this.o = resolveOptions(userOptions));
     this.versions = versions;
@@ -110,12 +118,25 @@ export class LsmEngine {
     const compaction = resolveCompactionOptions(userOptions.compaction);
     this.ctx = { o, compaction, versions, status: this.status, fence, budget, pins: this.pins, executor, jobs, emit: (e) => this.emit(e) };
     this.reads = { sources: () => (this.assertReadable(), this.sources()), budget, blame: (e) => fence.blame(e) };
-    this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered);
+    this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered, live);
     this.committer = new Committer(this, (branch, ops, timestamp) => this.writes.writeOps(branch, ops, timestamp));
+    const log = (this.log = new LogService(
+      { versions, store: o.store, coldStore: this.coldStore, pins: this.pins, visible: () => this.writes.visible, now: () => o.clock.now(), edit: (e) => this.edit(e), beforeImageReads: () => this.committer.beforeImageReads },
+      userOptions,
+      live,
+      recovered.lastLsn,
+    ));
+    this.writes.onCommit((records) => log.feed.publish(records));
     this.flusher = new Flusher(this.ctx, this.writes, {
       nextFileNumber: () => this.nextFileNumber,
       flushed: () => this.maybeColdCompact(),
       retired: () => this.scheduler.kick(),
+      retireLog: (d, keys) => log.retireAtFlush(d, keys),
+      logRetired: async (keys, deletions) => {
+        log.retired(keys);
+        await log.delete(deletions);
+        if (log.archiving) void log.runRetention().catch(() => undefined);
+      },
     });
     this.branches = new Branches(this, (e) => this.edit(e));
     this.snapshots = new Snapshots(this, (e) => this.edit(e));
@@ -203,8 +224,10 @@ export class LsmEngine {
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {
     const stores = { store: options.store, coldStore: options.coldStore ?? options.store };
     const s = await loadForOpen(stores.store, stores.coldStore);
-    const engine = new LsmEngine(options, s.versions, s.mem, s.recovered);
-    await finishOpen(s, stores, engine.nextFileNumber, () => engine.writes.start(1));
+    // Replayed segments stay live (sealed) until a flush covers them; with nothing replayed they
+    // retire at once (into walHistory if change data capture still needs them).
+    const engine = new LsmEngine(options, s.versions, s.mem, s.recovered, new LiveLog(s.rec.commits > 0 ? s.rec.ranges : []));
+    await finishOpen(s, stores, engine.nextFileNumber, { startWal: () => engine.writes.start(1), log: engine.log, fullHistoryTables: options.fullHistoryTables ?? [] });
     engine.scheduler.kick();
     return engine;
   }
@@ -539,6 +562,7 @@ export class LsmEngine {
       await this.scheduler.waitIdle().catch(() => undefined);
       if (!this.status.error && this.o.durability !== 'off') await w.wal.sync().catch(() => undefined);
       await w.wal.close();
+      this.log.close();
       await this.ctx.executor.close().catch(() => undefined);
     } finally {
       w.wakeRoomWaiters();

@@ -81,7 +81,7 @@ export class LsnPins {
     for (const snap of state.snapshots) points.push(snap.lsn);
     for (const b of state.branches) points.push(b.baseLsn);
     for (const p of state.pins) points.push(p.lsn);
-    return new RetainedPoints(this.horizon(state, visible, now), points);
+    return new RetainedPoints(this.horizon(state, visible, now), points, state.fullHistoryTables);
   }
 
   /**

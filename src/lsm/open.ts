@@ -11,6 +11,7 @@ import { VersionSet } from '../manifest/version-set.js';
 import { recoverWal, writeFirstManifest, type RecoveredWal } from './recovery.js';
 import { deleteOrphans, listDataFiles, type DataFile } from './orphans.js';
 import type { MemState } from './write-path.js';
+import type { Deletion, LogService } from './log-service.js';
 
 /** What steps 1-2 found: the engine's starting state. */
 export interface OpenState {
@@ -46,14 +47,29 @@ export async function loadForOpen(store: ObjectStore, coldStore: ObjectStore): P
 }
 
 /**
- * Steps 3-4, once the engine exists: `startWal` opens the epoch's first segment. `BUSY` when
- * another open claimed a newer epoch meanwhile.
+ * Steps 3-4, once the engine exists: `startWal` opens the epoch's first segment; `log` (change
+ * data capture's log service) decides which replayed or unneeded segments it still retains
+ * (walHistory) instead of their deletion. `BUSY` when another open claimed a newer epoch meanwhile.
  */
-export async function finishOpen(s: OpenState, stores: { store: ObjectStore; coldStore: ObjectStore }, nextFileNumber: number, startWal: () => Promise<void>): Promise<void> {
+export async function finishOpen(
+  s: OpenState,
+  stores: { store: ObjectStore; coldStore: ObjectStore },
+  nextFileNumber: number,
+  hooks: { startWal: () => Promise<void>; log: LogService; fullHistoryTables: readonly number[] },
+): Promise<void> {
   const { store, coldStore } = stores;
-  await writeFirstManifest(s.versions, s.rec, nextFileNumber, store.name);
-  await startWal();
-  for (const key of s.rec.obsolete) await store.delete(key).catch(() => undefined);
-  if (s.rec.commits === 0) for (const seal of s.rec.seals) await store.delete(seal.key).catch(() => undefined);
+  const { log, rec } = { log: hooks.log, rec: s.rec };
+  let retired: Deletion[] = [];
+  await writeFirstManifest(s.versions, rec, nextFileNumber, store.name, (d) => {
+    // Seals that replayed nothing are not needed for recovery; change data capture may keep them.
+    if (rec.commits === 0) retired = log.retireAtOpen(d, rec.ranges);
+    log.keepFullHistoryIn(d, [...hooks.fullHistoryTables]);
+  });
+  await hooks.startWal();
+  // Segments recovery did not plan are obsolete unless change data capture retains them.
+  const kept = new Set(s.versions.state.walHistory.filter((h) => h.hot).map((h) => h.key));
+  for (const key of rec.obsolete) if (!kept.has(key)) await store.delete(key).catch(() => undefined);
+  await log.delete(retired);
+  if (log.archiving) await log.sweepArchive();
   await deleteOrphans(s.files, s.versions.liveFiles(), s.versions.epoch, store, coldStore);
 }

@@ -28,6 +28,11 @@ export interface RecoveredWal {
   commits: number;
   /** How each replayed segment ended. */
   ends: { key: string; stop: LogEnd }[];
+  /**
+   * Each replayed segment's readable length and the LSNs of its first and last record (0, 0:
+   * none), records already flushed included: the live log's index (wal-index.ts).
+   */
+  ranges: { key: string; end: number; firstLsn: number; lastLsn: number }[];
 }
 
 export async function recoverWal(store: ObjectStore, state: ManifestState, memtableId: number): Promise<RecoveredWal> {
@@ -61,6 +66,7 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
   let commits = 0;
   const seals: WalSeal[] = [];
   const ends: RecoveredWal['ends'] = [];
+  const ranges: RecoveredWal['ranges'] = [];
   for (const p of plan) {
     let res;
     try {
@@ -79,6 +85,7 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
       // appended, so nothing was acknowledged from it.
       seals.push({ key: p.key, end: 0 });
       ends.push({ key: p.key, stop: 'torn-tail' });
+      ranges.push({ key: p.key, end: 0, firstLsn: 0, lastLsn: 0 });
       continue;
     }
     const hdr = decodeSegmentHeader(res.data, p.key);
@@ -97,8 +104,10 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
     }
     seals.push({ key: p.key, end: scan.end });
     ends.push({ key: p.key, stop: scan.stop });
+    const recs = scan.records;
+    ranges.push({ key: p.key, end: scan.end, firstLsn: recs[0]?.record.lsn ?? 0, lastLsn: recs.at(-1)?.record.lsn ?? 0 });
   }
-  return { memtable: mt, minLsn, maxLsn, lastLsn, lastTimestamp, seals, obsolete, commits, ends };
+  return { memtable: mt, minLsn, maxLsn, lastLsn, lastTimestamp, seals, obsolete, commits, ends, ranges };
 }
 
 /**
@@ -107,9 +116,12 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
  * the recovered LSN bookkeeping. BUSY (retry the open) when another open claimed a newer epoch
  * meanwhile.
  */
-export async function writeFirstManifest(versions: VersionSet, rec: RecoveredWal, nextFileNumber: number, storeName: string): Promise<void> {
+export async function writeFirstManifest(versions: VersionSet, rec: RecoveredWal, nextFileNumber: number, storeName: string, extra?: (draft: ManifestState) => void): Promise<void> {
   try {
     await versions.update((d) => {
+      // The opener's own changes (change data capture: retiring seals that replayed nothing,
+      // tables to keep the full history of) ride in the same manifest version.
+      extra?.(d);
       d.walSeals = rec.commits > 0 ? rec.seals : [];
       d.logNumber = 1;
       d.lastLsn = rec.lastLsn;

@@ -7,8 +7,12 @@
 //              | body[length]
 //   body    := type: u8 (1 = commit) | lsn: uvarint | timestamp_ms: uvarint | txn_id: uvarint
 //              | op_count: uvarint | op*
-//   op      := kind: u8 (0 = delete, 1 = put) | key_len: uvarint | user_key
+//   op      := op_byte: u8 (bit 0 kind: 0 delete, 1 put; bits 1-2 before tag, v2 only:
+//              0 not logged, 1 absent, 2 present) | key_len: uvarint | user_key
 //              | (kind = put: value_len: uvarint | value)
+//              | (tag = present: before_len: uvarint | before)
+// Version 2 added the before tag (change data capture: the row as it was at lsn - 1); readers
+// accept version 1 segments, whose op byte is the kind alone.
 import { corruption, DoSQLError } from '../errors.js';
 import { ByteWriter } from '../util/byte-writer.js';
 import { crc32c } from '../util/crc32c.js';
@@ -16,11 +20,18 @@ import { getU32LE, getU64LE, getUvarint, putU32LE, putU64LE } from '../util/codi
 import { KIND_DELETE, KIND_PUT } from '../mvcc/internal-key.js';
 
 export const WAL_MAGIC = new Uint8Array([0x44, 0x4f, 0x53, 0x51, 0x4c, 0x57, 0x41, 0x4c]); // DOSQLWAL
-export const WAL_FORMAT_VERSION = 1;
+export const WAL_FORMAT_VERSION = 2;
+/** Segment format versions this build reads. */
+export const SUPPORTED_WAL_VERSIONS: readonly number[] = [1, 2];
 export const WAL_HEADER_SIZE = 32;
 export const RECORD_HEADER_SIZE = 12;
 /** Record types. Persisted: never renumber. */
 export const RECORD_COMMIT = 1;
+
+/** Before tags (bits 1-2 of the op byte). Persisted: never renumber. */
+const BEFORE_NOT_LOGGED = 0;
+const BEFORE_ABSENT = 1;
+const BEFORE_PRESENT = 2;
 
 /** One operation of a commit: `userKey` is the encoded (branch, table, primary key). */
 export interface WalOp {
@@ -28,6 +39,12 @@ export interface WalOp {
   userKey: Uint8Array;
   /** Present for puts. */
   value?: Uint8Array;
+  /**
+   * The key's value as of the commit's LSN - 1 (its before image, for change data capture):
+   * bytes when a version was visible, null when none was (an insert), undefined when not
+   * logged (index entries, key-value writes that did not say).
+   */
+  before?: Uint8Array | null;
 }
 
 export interface CommitRecord {
@@ -48,15 +65,15 @@ export function encodeSegmentHeader(epoch: number, segment: number): Uint8Array 
   return h;
 }
 
-export function decodeSegmentHeader(b: Uint8Array, file: string): { epoch: number; segment: number } {
+export function decodeSegmentHeader(b: Uint8Array, file: string): { epoch: number; segment: number; version: number } {
   if (b.length < WAL_HEADER_SIZE) throw corruption('wal', file, 0, 'segment shorter than its header');
   for (let i = 0; i < 8; i++) if (b[i] !== WAL_MAGIC[i]) throw corruption('wal', file, 0, 'bad magic number');
   if (crc32c(b, 0, 28) !== getU32LE(b, 28)) throw corruption('wal', file, 0, 'segment header checksum mismatch');
   const version = getU32LE(b, 8);
-  if (version !== WAL_FORMAT_VERSION) {
+  if (!SUPPORTED_WAL_VERSIONS.includes(version)) {
     throw new DoSQLError('UNSUPPORTED_FORMAT_VERSION', `wal: ${file} has format version ${version}`, { details: { file } });
   }
-  return { epoch: getU64LE(b, 12), segment: getU64LE(b, 20) };
+  return { epoch: getU64LE(b, 12), segment: getU64LE(b, 20), version };
 }
 
 /**
@@ -74,9 +91,11 @@ export function encodeCommit(w: ByteWriter, c: CommitRecord): void {
   w.uvarint(c.txnId);
   w.uvarint(c.ops.length);
   for (const op of c.ops) {
-    w.u8(op.kind);
+    const b = op.before;
+    w.u8(op.kind | ((b === undefined ? BEFORE_NOT_LOGGED : b === null ? BEFORE_ABSENT : BEFORE_PRESENT) << 1));
     w.lenBytes(op.userKey);
     if (op.kind === KIND_PUT) w.lenBytes(op.value!);
+    if (b) w.lenBytes(b);
   }
   const len = w.pos - bodyStart;
   const b = w.buf;
@@ -109,6 +128,8 @@ export function scanSegment(data: Uint8Array, file: string, limit: number = data
     // Recovery sealed this segment at `limit` after replaying up to there: bytes are missing.
     throw corruption('wal', file, data.length, `segment of ${data.length} bytes is shorter than its seal at ${limit}`);
   }
+  // Callers check the header (decodeSegmentHeader); the op layout depends on its version.
+  const version = data.length >= 12 ? getU32LE(data, 8) : WAL_FORMAT_VERSION;
   let off = WAL_HEADER_SIZE;
   const end = Math.min(limit, data.length);
   let stop: LogEnd = limit < data.length ? 'seal' : 'eof';
@@ -137,7 +158,7 @@ export function scanSegment(data: Uint8Array, file: string, limit: number = data
       break;
     }
     if (crc32c(data, bodyStart, bodyStart + len) !== bodyCrc) throw corruption('wal', file, off, 'record body checksum mismatch');
-    records.push({ record: decodeBody(data, bodyStart, bodyStart + len, file, off), offset: off, end: bodyStart + len });
+    records.push({ record: decodeBody(data, bodyStart, bodyStart + len, file, off, version), offset: off, end: bodyStart + len });
     off = bodyStart + len;
   }
   return { records, end: off, stop };
@@ -148,7 +169,32 @@ function allZero(b: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-function decodeBody(b: Uint8Array, start: number, end: number, file: string, recordOffset: number): CommitRecord {
+/**
+ * Decodes one record whose framing starts at `off` in `b` (bytes up to `end` available), for
+ * readers that page through a segment (the change-data-capture log reader): the record and
+ * the offset after it, 'short' when its bytes run past `end`, 'zero' for an all-zero header
+ * (a zero-filled tail). Throws CORRUPTION naming `file` and the record's offset (`base + off`)
+ * on a checksum mismatch or a malformed body.
+ */
+export function decodeRecordAt(b: Uint8Array, off: number, end: number, file: string, version: number, base = 0): { record: CommitRecord; next: number } | 'short' | 'zero' {
+  if (end - off < RECORD_HEADER_SIZE) return 'short';
+  const len = getU32LE(b, off);
+  if (crc32c(b, off, off + 8) !== getU32LE(b, off + 8)) {
+    if (allZero(b, off, off + RECORD_HEADER_SIZE)) return 'zero';
+    throw corruption('wal', file, base + off, 'record header checksum mismatch');
+  }
+  const bodyStart = off + RECORD_HEADER_SIZE;
+  if (bodyStart + len > end) return 'short';
+  if (crc32c(b, bodyStart, bodyStart + len) !== getU32LE(b, off + 4)) throw corruption('wal', file, base + off, 'record body checksum mismatch');
+  return { record: decodeBody(b, bodyStart, bodyStart + len, file, base + off, version), next: bodyStart + len };
+}
+
+/** Bytes a record framed at `off` spans (header and body), read from its header; -1 when fewer than 12 bytes are there. */
+export function recordSpan(b: Uint8Array, off: number, end: number): number {
+  return end - off < RECORD_HEADER_SIZE ? -1 : RECORD_HEADER_SIZE + getU32LE(b, off);
+}
+
+function decodeBody(b: Uint8Array, start: number, end: number, file: string, recordOffset: number, version: number): CommitRecord {
   const bad = (what: string): never => {
     throw corruption('wal', file, recordOffset, what);
   };
@@ -163,20 +209,31 @@ function decodeBody(b: Uint8Array, start: number, end: number, file: string, rec
   const ops: WalOp[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if (c.pos >= end) bad('truncated op');
-    const kind = b[c.pos++]!;
-    if (kind !== KIND_PUT && kind !== KIND_DELETE) bad(`unknown op kind ${kind}`);
+    const opByte = b[c.pos++]!;
+    const kind = (opByte & 1) as typeof KIND_DELETE | typeof KIND_PUT;
+    const tag = (opByte >> 1) & 3;
+    if (version < 2 ? opByte > 1 : opByte >> 3 !== 0 || tag > BEFORE_PRESENT) bad(`unknown op byte ${opByte}`);
     const kl = getUvarint(b, c, end);
     if (kl < 0 || c.pos + kl > end) bad('truncated key');
     const userKey = b.subarray(c.pos, c.pos + kl);
     c.pos += kl;
+    let op: WalOp;
     if (kind === KIND_PUT) {
       const vl = getUvarint(b, c, end);
       if (vl < 0 || c.pos + vl > end) bad('truncated value');
-      ops[i] = { kind, userKey, value: b.subarray(c.pos, c.pos + vl) };
+      op = { kind, userKey, value: b.subarray(c.pos, c.pos + vl) };
       c.pos += vl;
     } else {
-      ops[i] = { kind: KIND_DELETE, userKey };
+      op = { kind: KIND_DELETE, userKey };
     }
+    if (tag === BEFORE_ABSENT) op.before = null;
+    else if (tag === BEFORE_PRESENT) {
+      const bl = getUvarint(b, c, end);
+      if (bl < 0 || c.pos + bl > end) bad('truncated before image');
+      op.before = b.subarray(c.pos, c.pos + bl);
+      c.pos += bl;
+    }
+    ops[i] = op;
   }
   if (c.pos !== end) bad('trailing bytes in commit');
   return { lsn, timestamp, txnId, ops };

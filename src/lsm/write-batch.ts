@@ -36,7 +36,8 @@ export class WriteBatch {
 
   /**
    * Adds an already-encoded operation (used by higher layers that encode keys themselves).
-   * Replaces an earlier operation on the same user key.
+   * Replaces an earlier operation on the same user key, keeping the earlier one's before image
+   * (the value before the batch) when it logged one.
    */
   addRaw(op: WalOp): this {
     const uk = op.userKey;
@@ -49,9 +50,9 @@ export class WriteBatch {
       if (this.hashes[j] === h) {
         const old = this.ops[j]!;
         if (bytesEqual(old.userKey, uk)) {
-          this.bytes -= old.userKey.length + (old.value?.length ?? 0);
-          this.ops[j] = op;
-          this.bytes += uk.length + (op.value?.length ?? 0);
+          this.bytes -= opBytes(old);
+          this.ops[j] = old.before !== undefined ? { ...op, before: old.before } : op;
+          this.bytes += opBytes(this.ops[j]!);
           return this;
         }
       }
@@ -60,7 +61,7 @@ export class WriteBatch {
     slots[i] = this.ops.length + 1;
     this.ops.push(op);
     this.hashes.push(h);
-    this.bytes += uk.length + (op.value?.length ?? 0);
+    this.bytes += opBytes(op);
     if (this.ops.length * 2 > slots.length) this.grow();
     return this;
   }
@@ -80,8 +81,12 @@ export class WriteBatch {
     return this.ops.length;
   }
 
-  /** Key and value bytes in the batch. */
+  /** Key and value bytes in the batch (before images not counted: they are not user data). */
   get byteSize(): number {
     return this.bytes;
   }
+}
+
+function opBytes(op: WalOp): number {
+  return op.userKey.length + (op.value?.length ?? 0);
 }

@@ -18,6 +18,7 @@ import { Mutex, deferred, type Deferred } from '../util/async.js';
 import { applyCommit } from './apply-commit.js';
 import { encodeCommit, type CommitRecord, type WalOp } from './wal-format.js';
 import { WalWriter } from './wal-writer.js';
+import type { LiveLog } from './wal-index.js';
 import { WriteBatch } from './write-batch.js';
 import type { CommitInfo } from './engine-types.js';
 import type { EngineContext } from './engine-context.js';
@@ -82,6 +83,8 @@ export class WritePath {
     private readonly scheduleFlush: () => void,
     mem: MemState,
     recovered: { lastLsn: number; lastTimestamp: number },
+    /** The index of live WAL segments (their LSN ranges and lengths), for the log reader. */
+    readonly live: LiveLog,
   ) {
     this.mem = mem;
     this.lastLsn = recovered.lastLsn;
@@ -93,6 +96,7 @@ export class WritePath {
   async start(segment: number): Promise<void> {
     this.walSegment = segment;
     this.wal = await WalWriter.create(this.ctx.o.store, this.ctx.versions.epoch, segment);
+    this.live.start(this.wal.key, this.wal.size);
   }
 
   /** See `LsmEngine.write`. */
@@ -205,6 +209,7 @@ export class WritePath {
     if (mem.minLsn === 0) mem.minLsn = records[0]!.lsn;
     mem.maxLsn = lsn;
     mem.maxTs = ts;
+    this.live.appended(records[0]!.lsn, lsn, this.wal.size);
     this.visible = lsn;
     this.ctx.pins.sample(lsn, ts);
     this.publish(records);
@@ -278,6 +283,8 @@ export class WritePath {
     const next = await WalWriter.create(this.ctx.o.store, this.ctx.versions.epoch, segment);
     this.walSegment = segment;
     this.wal = next;
+    this.live.closeActive(old.size);
+    this.live.start(next.key, next.size);
     await old.close();
     this.mem.mt.freeze();
     this.imm.push(this.mem);

@@ -55,6 +55,10 @@ function randomState(r: Prng): ManifestState {
     coldLevel: r.int(8),
     externalRefs: r.chance(0.5) ? [] : ['cold/runs/000000000001-t16.parquet'],
     extra: { catalog: { tables: r.int(10), names: ['t1', 'ü'] } },
+    walHistory: r.chance(0.5) ? [] : [{ key: 'wal/000000000001-000000000001.log', end: 4096, firstLsn: 1, lastLsn: 9, hot: true }, { key: 'wal/000000000001-000000000002.log', end: 81, firstLsn: 10, lastLsn: 10, hot: false, archived: '_archive/wal/000000000001-000000000002.log' }],
+    slots: r.chance(0.5) ? [] : [{ name: 'analytics', lsn: 7, seq: r.chance(0.5) ? null : 3, branch: 0, filter: { tables: ['orders'] }, createdAt: 1, updatedAt: 2 }],
+    fullHistoryTables: r.chance(0.5) ? [] : [1],
+    fullHistorySince: r.int(100),
   };
 }
 
@@ -91,6 +95,15 @@ describe('manifest-format', () => {
       expect(d.levels.flat(2).every((f) => f.smallest instanceof Uint8Array && f.largest instanceof Uint8Array)).toBe(true);
     }
     expect(decodeManifest(encodeManifest(emptyManifest()), FILE)).toEqual(emptyManifest());
+  });
+
+  it('a manifest written before change data capture (no walHistory, slots, fullHistoryTables) reads them as empty', () => {
+    const s = randomState(new Prng(3));
+    const body = JSON.parse(new TextDecoder().decode(encodeManifest(s).subarray(20))) as Record<string, unknown>;
+    for (const k of ['walHistory', 'slots', 'fullHistoryTables', 'fullHistorySince']) delete body[k];
+    const d = decodeManifest(frame(new TextEncoder().encode(JSON.stringify(body))), FILE);
+    expect([d.walHistory, d.slots, d.fullHistoryTables, d.fullHistorySince]).toEqual([[], [], [], 0]);
+    expect(d.levels).toEqual(s.levels);
   });
 
   it('every flipped byte is detected', () => {

@@ -90,6 +90,38 @@ export interface WalSeal {
   end: number;
 }
 
+/**
+ * A WAL segment flushed into the LSM but kept for change data capture (docs/format/wal.md,
+ * "Retained segments"): a replication slot, a reader or the archive window still needs it.
+ */
+export interface WalHistoryEntry {
+  /** Object key of the segment in the hot store (`wal/<epoch>-<segment>.log`). */
+  key: string;
+  /** Bytes of the segment that hold its records (a seal's end, or what its writer appended). */
+  end: number;
+  /** LSNs of its first and last record. */
+  firstLsn: number;
+  lastLsn: number;
+  /** The hot copy exists. */
+  hot: boolean;
+  /** Key of its byte-identical copy in the cold store (`_archive/wal/...`), once archived. */
+  archived?: string;
+}
+
+/** A replication slot: a durable change-data-capture consumer position that pins the log it still needs. */
+export interface SlotRef {
+  name: string;
+  /** Acknowledged position: every event up to (lsn, seq) is consumed; seq null = the whole commit `lsn`. */
+  lsn: number;
+  seq: number | null;
+  /** Branch whose lineage the slot follows. */
+  branch: number;
+  /** Serializable event filter (tables, operations, transaction ids), as the CDC layer stores it. */
+  filter?: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface ManifestState {
   /** Monotonic version number of this manifest object. */
   version: number;
@@ -133,6 +165,14 @@ export interface ManifestState {
   externalRefs: string[];
   /** Free-form state of higher layers (the SQL catalog's bookkeeping, Iceberg pointers). */
   extra: Record<string, unknown>;
+  /** Flushed WAL segments still kept for change data capture, in LSN order. */
+  walHistory: WalHistoryEntry[];
+  /** Replication slots (change data capture). */
+  slots: SlotRef[];
+  /** Table ids whose every version compaction keeps, on every branch (the SQL catalog: schema as of any LSN). */
+  fullHistoryTables: number[];
+  /** Versions of `fullHistoryTables` are complete from this LSN on (older ones may have been collected before they were listed). */
+  fullHistorySince: number;
 }
 
 export function emptyManifest(): ManifestState {
@@ -155,6 +195,10 @@ export function emptyManifest(): ManifestState {
     coldLevel: 0,
     externalRefs: [],
     extra: {},
+    walHistory: [],
+    slots: [],
+    fullHistoryTables: [],
+    fullHistorySince: 0,
   };
 }
 

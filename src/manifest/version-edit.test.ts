@@ -31,6 +31,23 @@ describe('manifest invariants', () => {
     for (const [want, patch] of cases) expect(checkInvariants({ ...ok, ...patch }).join('; ')).toContain(want);
   });
 
+  it('finds broken change-data-capture bookkeeping: retained WAL segments and replication slots', () => {
+    const h = (key: string, firstLsn: number, lastLsn: number, hot = true, archived?: string): ManifestState['walHistory'][number] => ({ key, end: 100, firstLsn, lastLsn, hot, ...(archived ? { archived } : {}) });
+    const slot = (name: string, lsn: number, branchId = 0): ManifestState['slots'][number] => ({ name, lsn, seq: null, branch: branchId, createdAt: 0, updatedAt: 0 });
+    const ok: ManifestState = { ...emptyManifest(), lastLsn: 30, nextBranchId: 2, branches: [branch(1, 'a')], walHistory: [h('wal/a', 1, 9), h('wal/b', 10, 20, false, '_archive/wal/b')], slots: [slot('s', 5), slot('t', 30, 1)] };
+    expect(checkInvariants(ok)).toEqual([]);
+    const cases: [string, Partial<ManifestState>][] = [
+      ['LSN 5 does not follow 9', { walHistory: [h('wal/a', 1, 9), h('wal/b', 5, 20)] }],
+      ['bad LSN range 9..3', { walHistory: [h('wal/a', 9, 3)] }],
+      ['wal/a appears twice', { walHistory: [h('wal/a', 1, 9), h('wal/a', 10, 11)] }],
+      ['neither a hot copy nor an archive', { walHistory: [h('wal/a', 1, 9, false)] }],
+      ['slot name s appears twice', { slots: [slot('s', 1), slot('s', 2)] }],
+      ['bad LSN 31', { slots: [slot('s', 31)] }],
+      ['branch 4 does not exist', { slots: [slot('s', 1, 4)] }],
+    ];
+    for (const [want, patch] of cases) expect(checkInvariants({ ...ok, ...patch }).join('; ')).toContain(want);
+  });
+
   it('VersionSet.update refuses a branch edit that breaks them and writes nothing', async () => {
     const store = new MemoryObjectStore();
     const vs = await VersionSet.open(store);

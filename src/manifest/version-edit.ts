@@ -39,7 +39,9 @@ export function applyCompaction(draft: ManifestState, c: CompactionEdit, outputs
  * - branches: ids unique, >= 1 and below `nextBranchId` (ids are never reused); names unique,
  *   non-empty and not `main`; a parent is main (0), absent (null) or another listed branch;
  * - named snapshots: names unique and non-empty; each on main or a listed branch;
- * - pins and references: LSNs are non-negative integers.
+ * - pins and references: LSNs are non-negative integers;
+ * - retained WAL segments (walHistory): LSN ranges ascending without overlap, each with a copy;
+ *   replication slots: names unique, LSN <= lastLsn, on main or a listed branch.
  * Cost: one pass over the files, branches, snapshots and pins — the same order as encoding
  * the manifest, which every edit does anyway.
  */
@@ -91,6 +93,29 @@ function checkRefs(s: ManifestState, bad: string[]): void {
     if (!isLsn(x.lsn)) bad.push(`snapshot ${x.name}: bad LSN ${x.lsn}`);
   }
   for (const p of s.pins) if (!isLsn(p.lsn)) bad.push(`pin ${JSON.stringify(p.reason)}: bad LSN ${p.lsn}`);
+  checkLog(s, ids, bad);
+}
+
+/** Retained WAL segments in LSN order without overlap; slots unique, at or below lastLsn, on a listed branch. */
+function checkLog(s: ManifestState, branchIds: ReadonlySet<number>, bad: string[]): void {
+  let prev = 0;
+  const keys = new Set<string>();
+  for (const h of s.walHistory) {
+    if (!isLsn(h.firstLsn) || !isLsn(h.lastLsn) || h.firstLsn < 1 || h.lastLsn < h.firstLsn) bad.push(`walHistory ${h.key}: bad LSN range ${h.firstLsn}..${h.lastLsn}`);
+    else if (h.firstLsn <= prev) bad.push(`walHistory ${h.key}: LSN ${h.firstLsn} does not follow ${prev}`);
+    prev = Math.max(prev, h.lastLsn);
+    if (keys.has(h.key)) bad.push(`walHistory ${h.key} appears twice`);
+    keys.add(h.key);
+    if (!h.hot && !h.archived) bad.push(`walHistory ${h.key}: neither a hot copy nor an archive`);
+  }
+  const names = new Set<string>();
+  for (const x of s.slots) {
+    if (names.has(x.name)) bad.push(`slot name ${x.name} appears twice`);
+    names.add(x.name);
+    if (!isLsn(x.lsn) || x.lsn > s.lastLsn) bad.push(`slot ${x.name}: bad LSN ${x.lsn} (lastLsn ${s.lastLsn})`);
+    if (x.seq !== null && !isLsn(x.seq)) bad.push(`slot ${x.name}: bad seq ${x.seq}`);
+    if (x.branch !== 0 && !branchIds.has(x.branch)) bad.push(`slot ${x.name}: branch ${x.branch} does not exist`);
+  }
 }
 
 function isLsn(n: unknown): boolean {

@@ -39,6 +39,8 @@ export type WriteOps = (branch: number, ops: readonly KvOp[], timestamp: number)
 
 export class Committer {
   private readonly lock = new Mutex();
+  /** Before images read at commit because no write supplied them (Transaction.resolveBefores). */
+  beforeImageReads = 0;
 
   constructor(
     private readonly target: CommitTarget,
@@ -60,6 +62,9 @@ export class Committer {
       const t = this.target;
       const latest = t.lastVisibleLsn;
       if (latest !== txn.readLsn || claimsNeedCheck(txn, latest)) await checkConflicts(t, txn, latest);
+      // With first committer wins, a key's value at the read LSN is its value at this commit's
+      // LSN - 1: what the before images must be.
+      this.beforeImageReads += await txn.resolveBefores();
       const ts = Math.max(options.timestamp ?? t.clockNow(), t.lastCommitTimestamp);
       const ops: KvOp[] = txn.ops();
       if (options.extraOps) ops.push(...options.extraOps(ts));

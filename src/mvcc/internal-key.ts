@@ -46,6 +46,14 @@ export interface DecodedUserKey {
   key: KeyValue[];
 }
 
+/** The (branch, table) of a user key and where its key tuple starts, without decoding the tuple. */
+export function userKeyPrefix(uk: Uint8Array): { branch: number; table: number; tupleStart: number } {
+  const c = { pos: 0 };
+  const branch = readOrderedUvarint(uk, c);
+  const table = readOrderedUvarint(uk, c);
+  return { branch, table, tupleStart: c.pos };
+}
+
 export function decodeUserKey(uk: Uint8Array, start = 0, end = uk.length): DecodedUserKey {
   const c = { pos: start };
   const branch = readOrderedUvarint(uk, c);

@@ -59,6 +59,8 @@ export interface KvOp {
   userKey: Uint8Array;
   /** Present for puts. */
   value?: Uint8Array;
+  /** The before image (the value as of the commit's LSN - 1; null: absent), when logged (wal-format.ts, `WalOp`). */
+  before?: Uint8Array | null;
 }
 
 /** The user key of (branch, table, key); `INVALID_ARGUMENT` for a bad table id, a key that is not a tuple or too long. */

@@ -26,6 +26,12 @@ export interface PendingWrite {
   readonly uk: Uint8Array;
   /** null for a delete. */
   readonly value: Uint8Array | null;
+  /**
+   * The key's committed value as of the read LSN (its before image, logged in the WAL for
+   * change data capture): bytes, null when absent, undefined when unknown. Set by the key's
+   * first write in the transaction and kept by later ones.
+   */
+  readonly before?: Uint8Array | null;
 }
 
 /** One row a transaction's scan returns by (table, key): committed as of its read LSN, or its own write. */
@@ -65,6 +71,11 @@ export class Transaction {
   private releasedFlag = false;
   /** Read layers: this branch at readLsn, then its ancestors at their base LSNs. */
   readonly layers: readonly Layer[];
+  /**
+   * Keys whose before image the commit must log even when no write supplied it (read at the
+   * read LSN at commit, `resolveBefores`): the SQL layer's table rows. Default: none.
+   */
+  captureBefore?: (uk: Uint8Array) => boolean;
 
   /** Prefer `LsmEngine.begin`. Pins `readLsn` until `release`. */
   constructor(
@@ -126,23 +137,30 @@ export class Transaction {
     return r && r.kind === KIND_PUT ? r.value : undefined;
   }
 
-  /** Writes `value` under an encoded user key, or (table, key) on this branch. `value` is not copied. */
-  put(uk: Uint8Array, value: Uint8Array): void;
+  /**
+   * Writes `value` under an encoded user key, or (table, key) on this branch. `value` is not
+   * copied. `before` (encoded-key form): the key's value as this transaction read it before
+   * its first write (null: absent), logged as the before image; it must be the committed
+   * value at the read LSN, which is what any read of a key this transaction has not written
+   * returns. Ignored when the transaction already wrote the key.
+   */
+  put(uk: Uint8Array, value: Uint8Array, before?: Uint8Array | null): void;
   put(table: number, key: KeyTuple, value: Uint8Array): void;
-  put(a: Uint8Array | number, b: Uint8Array | KeyTuple, c?: Uint8Array): void {
+  put(a: Uint8Array | number, b: Uint8Array | KeyTuple, c?: Uint8Array | null): void {
     if (this.readOnly) throw this.readOnlyError();
     if (typeof a === 'number') {
       checkValue(c!);
-      this.record({ uk: checkedUserKey(this.branch, a, b as KeyTuple), value: c! });
-    } else this.record({ uk: a, value: b as Uint8Array });
+      this.record({ uk: checkedUserKey(this.branch, a, b as KeyTuple), value: c! }, undefined);
+    } else this.record({ uk: a, value: b as Uint8Array }, c);
   }
 
-  /** Deletes an encoded user key, or (table, key) on this branch (a tombstone at commit). */
-  delete(uk: Uint8Array): void;
+  /** Deletes an encoded user key, or (table, key) on this branch (a tombstone at commit); `before` as for `put`. */
+  delete(uk: Uint8Array, before?: Uint8Array | null): void;
   delete(table: number, key: KeyTuple): void;
-  delete(a: Uint8Array | number, key?: KeyTuple): void {
+  delete(a: Uint8Array | number, b?: KeyTuple | Uint8Array | null): void {
     if (this.readOnly) throw this.readOnlyError();
-    this.record({ uk: typeof a === 'number' ? checkedUserKey(this.branch, a, key!) : a, value: null });
+    if (typeof a === 'number') this.record({ uk: checkedUserKey(this.branch, a, b as KeyTuple), value: null }, undefined);
+    else this.record({ uk: a, value: null }, b as Uint8Array | null | undefined);
   }
 
   /** The error a write to a read-only transaction throws. */
@@ -150,13 +168,38 @@ export class Transaction {
     return new DoSQLError('INVALID_ARGUMENT', 'mvcc: this transaction is read-only');
   }
 
-  private record(w: PendingWrite): void {
+  private record(w: { uk: Uint8Array; value: Uint8Array | null }, before: Uint8Array | null | undefined): void {
     if (this.releasedFlag) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
     const k = byteString(w.uk);
     const prev = this.writes.get(k);
     this.undo.push({ k, prev });
-    this.writes.set(k, w);
+    // The first write's before image stands: a later one read this transaction's own write.
+    const b = prev ? prev.before : before;
+    this.writes.set(k, b === undefined ? w : { uk: w.uk, value: w.value, before: b });
     if (!prev) this.order.add(k);
+  }
+
+  /**
+   * Reads, at the read LSN, the before image of every write `captureBefore` selects that no
+   * write supplied (the commit path calls it under the commit lock, before `ops`). Returns how
+   * many it read.
+   */
+  async resolveBefores(): Promise<number> {
+    const want = this.captureBefore;
+    if (!want) return 0;
+    let n = 0;
+    for (const [k, w] of this.writes) {
+      if (w.before !== undefined || !want(w.uk)) continue;
+      const v = this.layers.length > 1 ? await layeredGet(this.engine, this.layers, w.uk) : await this.committedValue(w.uk);
+      this.writes.set(k, { uk: w.uk, value: w.value, before: v ?? null });
+      n++;
+    }
+    return n;
+  }
+
+  private async committedValue(uk: Uint8Array): Promise<Uint8Array | undefined> {
+    const r = await this.engine.getRaw(uk, this.readLsn);
+    return r && r.kind === KIND_PUT ? r.value : undefined;
   }
 
   /**
@@ -297,12 +340,13 @@ export class Transaction {
     for (let i = all.length - 1; i >= 0; i--) yield all[i]!;
   }
 
-  /** Operations to commit, as WAL ops. */
+  /** Operations to commit, as WAL ops (with the before images known). */
   ops(): KvOp[] {
     const out: KvOp[] = [];
     for (const w of this.writes.values()) {
-      if (w.value) out.push({ kind: KIND_PUT, userKey: w.uk, value: w.value });
-      else out.push({ kind: KIND_DELETE, userKey: w.uk });
+      const op: KvOp = w.value ? { kind: KIND_PUT, userKey: w.uk, value: w.value } : { kind: KIND_DELETE, userKey: w.uk };
+      if (w.before !== undefined) op.before = w.before;
+      out.push(op);
     }
     return out;
   }

@@ -39,6 +39,7 @@ export type WorkerRequest =
       levels: FileMeta[][][];
       horizon: number;
       points: number[];
+      fullHistoryTables?: number[];
       epoch: number;
       firstFile: number;
       fileCount: number;
@@ -85,7 +86,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     sstable: setup.sstable,
     epoch: msg.epoch,
     newFileNumber: numbers(msg.firstFile, msg.fileCount),
-    retained: new RetainedPoints(msg.horizon, msg.points),
+    retained: new RetainedPoints(msg.horizon, msg.points, msg.fullHistoryTables ?? []),
     deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
     yieldEvery: 1 << 30,
   });

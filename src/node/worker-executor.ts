@@ -156,6 +156,7 @@ class WorkerExecutor implements BackgroundExecutor {
       levels: state.levels.map((runs) => runs.map((run) => [...run])),
       horizon: retained.horizon,
       points: retained.points,
+      fullHistoryTables: [...retained.fullHistoryTables],
       epoch: ctx.epoch,
       firstFile,
       fileCount,

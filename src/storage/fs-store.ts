@@ -90,7 +90,15 @@ export class FsObjectStore implements ObjectStore {
     const file = this.pathOf(key);
     try {
       if (options?.range) {
-        const { fd, size, etag } = this.cachedFd(key, file);
+        const cached = this.cachedFd(key, file);
+        // A WAL segment grows by appends while readers (change data capture) page through it:
+        // a range past the size seen at open looks again.
+        if (options.range.offset + options.range.length > cached.size) {
+          const st = fs.fstatSync(cached.fd, { bigint: true });
+          cached.size = Number(st.size);
+          cached.etag = etagOf(st);
+        }
+        const { fd, size, etag } = cached;
         const start = Math.min(options.range.offset, size);
         const len = Math.max(0, Math.min(options.range.length, size - start));
         const buf = new Uint8Array(len);

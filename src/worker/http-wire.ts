@@ -44,6 +44,13 @@ const STATUS: Record<ErrorCode, number> = {
   // A statement stopped by its timeout or an abort: the request took too long.
   INTERRUPTED: 408,
   LIMIT_EXCEEDED: 400,
+  // Change data capture (docs/cdc.md).
+  CDC_LSN_NOT_FOUND: 410,
+  CDC_SLOT_NOT_FOUND: 404,
+  CDC_SLOT_EXISTS: 409,
+  CDC_BUFFER_OVERFLOW: 429,
+  CDC_DECODE_ERROR: 500,
+  CDC_SUBSCRIPTION_FAILED: 503,
 };
 
 /**

@@ -12,7 +12,7 @@ import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import type { Layer } from '../../mvcc/layers.js';
-import { Catalog } from '../catalog/catalog.js';
+import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
@@ -57,6 +57,9 @@ export class DatabaseCore {
       try {
         this.catalogLsn = engine.lastVisibleLsn;
         this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, this.catalogLsn);
+        // Change data capture decodes every retained commit with the schema as of that commit:
+        // compaction keeps every version of the catalog (one manifest edit, the first time).
+        await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
       } catch (e) {
         await engine.close().catch(() => undefined);
         throw e;

@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS, type Limits } from '../execution/limits.js';
 import { isPlainObject } from './arguments.js';
 import { describeValue } from './bind-params.js';
 import { checkMigrations, type Migration } from './migrations.js';
+import { CATALOG_TABLE_ID } from '../catalog/catalog.js';
 
 /** Where a database's data lives when it is not a folder: Durable Object storage and R2, or any ObjectStores. */
 export interface StorageTiers {
@@ -277,9 +278,14 @@ export function checkDBArguments(name: unknown, options: unknown, runtime: DBRun
   }
 }
 
-/** The engine options DB() passes through unchanged (the entries add store, executor and their defaults). */
+/**
+ * The engine options DB() passes through unchanged (the entries add store, executor and their
+ * defaults), plus what every engine under a SQL database needs: the catalog's full history
+ * (host.ts, SQL_ENGINE_OPTIONS; change data capture decodes each commit with its schema).
+ */
 export function engineOptionsOf(o: DBOptions): Partial<EngineOptions> {
   return {
+    fullHistoryTables: [CATALOG_TABLE_ID],
     ...(o.durability ? { durability: o.durability } : {}),
     ...(o.retention !== undefined ? { retention: o.retention } : {}),
     ...(o.clock ? { clock: o.clock } : {}),

@@ -9,6 +9,7 @@
 import type { LsmEngine } from '../../lsm/engine.js';
 import type { Row } from '../execution/env.js';
 import type { ResultCaps } from '../execution/statement-guard.js';
+import { CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { parse } from '../parser/index.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
 import type { Transaction } from '../txn/transaction.js';
@@ -29,6 +30,13 @@ export { describeValue } from './bind-params.js';
 /** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
 export { checkDBArguments, engineOptionsOf, type DBRuntime } from './db-options.js';
 export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
+
+/**
+ * Engine options every engine under a SQL database needs (DB() and the Worker pass them to
+ * LsmEngine.open): the catalog's full history is kept, so change data capture decodes any
+ * retained commit with the schema as of that commit (docs/cdc.md).
+ */
+export const SQL_ENGINE_OPTIONS: { readonly fullHistoryTables: readonly number[] } = Object.freeze({ fullHistoryTables: Object.freeze([CATALOG_TABLE_ID]) });
 
 /** A schema object as tools list it (the CLI's `.tables`, `.schema`, `stats`). */
 export interface SchemaObjectInfo {

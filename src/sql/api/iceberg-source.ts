@@ -9,7 +9,7 @@ import type { ColumnarSchema, ColumnType, ColumnValue, IcebergTableSource } from
 import type { TableSchema } from '../catalog/schema.js';
 import { ExecEnv, type Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
-import { columnDefaults } from '../planner/plan-from.js';
+import { columnDefaults } from '../rows/row-materializer.js';
 import { declaredColumnType } from '../rows/cold-layout.js';
 import type { Transaction } from '../txn/transaction.js';
 import { toText } from '../types/convert.js';

@@ -20,7 +20,7 @@ import type { SchemaObject, TableSchema } from '../catalog/schema.js';
 import { ExecEnv, type Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
 import { TableWriter } from '../execution/table-writer.js';
-import { columnDefaults } from '../planner/plan-from.js';
+import { columnDefaults } from '../rows/row-materializer.js';
 import { decodeRow } from '../rows/row-codec.js';
 import { layeredGet, rebase, branchPrefix, type Layer } from '../../mvcc/layers.js';
 import { Transaction } from '../txn/transaction.js';
@@ -287,10 +287,12 @@ export async function applyMerge(txn: Transaction, plan: MergePlan, strategy: Me
       if (!t.withoutRowid) out.push(r[ch.table.columns.length] ?? null);
       return out;
     };
-    if (ch.ours) w.deleteRow(env, fit(ch.ours));
+    // The plan's rows may be older than this transaction (a manual merge completes in a new
+    // one): the commit reads the before images itself.
+    if (ch.ours) w.deleteRow(env, fit(ch.ours), false);
     if (result) {
       const r = fit(result);
-      w.putRow(env, r, t.withoutRowid ? null : (r[t.columns.length] as bigint));
+      w.putRow(env, r, t.withoutRowid ? null : (r[t.columns.length] as bigint), undefined);
     }
     n++;
   }

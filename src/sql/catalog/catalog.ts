@@ -43,6 +43,17 @@ export class Catalog {
     return new Catalog(objects);
   }
 
+  private byId: Map<number, TableSchema> | undefined;
+
+  /** The table whose key-space id is `id` (indexes share the id space: they are not tables). */
+  tableById(id: number): TableSchema | undefined {
+    if (!this.byId) {
+      this.byId = new Map();
+      for (const o of this.byName.values()) if (o.type === 'table') this.byId.set(o.id, o);
+    }
+    return this.byId.get(id);
+  }
+
   objects(): SchemaObject[] {
     return [...this.byName.values()];
   }

@@ -3,16 +3,13 @@
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import type { TableSchema } from '../catalog/schema.js';
-import { decodeRowInto } from '../rows/row-codec.js';
-import { rowidFromKey } from '../rows/row-keys.js';
+import { RowMaterializer } from '../rows/row-materializer.js';
 import type { SqlValue } from '../types/value.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
 import type { Transaction } from '../txn/transaction.js';
 
 export class TableReader {
-  private readonly slotOf: Int32Array;
-  private readonly defaults: SqlValue[];
-  private readonly slots: SqlValue[] = [];
+  private readonly rows: RowMaterializer;
   /** Number of row positions this table fills: its columns, plus the rowid for rowid tables. */
   readonly columnCount: number;
 
@@ -24,8 +21,7 @@ export class TableReader {
     /** Default of each column for rows written before ADD COLUMN (constant values). */
     defaults: readonly SqlValue[],
   ) {
-    this.slotOf = Int32Array.from(table.columns.map((c) => c.id));
-    this.defaults = [...defaults];
+    this.rows = new RowMaterializer(table, [...defaults]);
     this.columnCount = table.columns.length + (table.withoutRowid ? 0 : 1);
   }
 
@@ -65,29 +61,7 @@ export class TableReader {
   }
 
   decodeInto(row: Row, uk: Uint8Array, value: Uint8Array, branch: number): void {
-    const slots = this.slots;
-    const n = decodeRowInto(value, slots, this.needed());
-    const cols = this.table.columns;
-    const off = this.offset;
-    for (let i = 0; i < cols.length; i++) {
-      const s = this.slotOf[i]!;
-      row[off + i] = s < n ? slots[s]! : this.defaults[i]!;
-    }
-    if (!this.table.withoutRowid) {
-      const rowid = rowidFromKey(uk, this.prefixLen(branch));
-      row[off + cols.length] = rowid;
-      if (this.table.rowidAlias >= 0) row[off + this.table.rowidAlias] = rowid;
-    }
-  }
-
-  private cachedPrefix = -1;
-  private cachedBranch = -1;
-  private prefixLen(branch: number): number {
-    if (branch !== this.cachedBranch) {
-      this.cachedBranch = branch;
-      this.cachedPrefix = encodeTablePrefix(branch, this.table.id).length;
-    }
-    return this.cachedPrefix;
+    this.rows.decodeInto(row, this.offset, uk, value, branch, this.needed());
   }
 
   /** Key bounds of the whole table. */

@@ -8,7 +8,7 @@ import { encodeRange } from '../../lsm/engine-types.js';
 import { encodeTablePrefix } from '../../mvcc/internal-key.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { ConflictAction } from '../parser/ast.js';
-import { encodeRow } from '../rows/row-codec.js';
+import { encodeRowValue } from '../rows/row-materializer.js';
 import { checkLength } from '../types/length-limit.js';
 import { indexColumnPositions, indexKey, indexValues, rowKey, rowidFromKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
 import type { SqlValue } from '../types/value.js';
@@ -156,12 +156,16 @@ export class TableWriter {
     return true;
   }
 
-  /** Deletes a row (as read by the table reader, rowid last) and its index entries. */
-  deleteRow(env: ExecEnv, row: Row): void {
+  /**
+   * Deletes a row (as read by the table reader, rowid last) and its index entries. `row` is
+   * logged as the before image (change data capture) unless `readHere` is false: a row that
+   * was not read through this transaction (the commit then reads the image itself).
+   */
+  deleteRow(env: ExecEnv, row: Row, readHere = true): void {
     const branch = env.txn.branch;
     const t = this.table;
     const rowid = t.withoutRowid ? null : (row[t.columns.length] as bigint);
-    env.txn.delete(rowKey(branch, t, row, rowid));
+    env.txn.delete(rowKey(branch, t, row, rowid), readHere ? encodeRowValue(t, row) : undefined);
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
       if (ix.using) continue;
@@ -169,17 +173,28 @@ export class TableWriter {
     }
   }
 
-  /** Stores a row and its index entries (constraints already checked). */
-  putRow(env: ExecEnv, values: Row, rowid: bigint | null): void {
+  /**
+   * Stores a row and its index entries (constraints already checked). `before` is the row the
+   * key held as this transaction read it (null: none, as when a conflict probe found the key
+   * free or the rowid is new): the before image change data capture logs. Undefined when not
+   * read here (or when this transaction already wrote the key: the first write's image stands).
+   */
+  putRow(env: ExecEnv, values: Row, rowid: bigint | null, before?: Row | null): void {
     if (rowid !== null) this.noteRowid(rowid);
     const branch = env.txn.branch;
     const t = this.table;
-    const slots: SqlValue[] = new Array(t.nextColumnId).fill(null);
-    for (let i = 0; i < t.columns.length; i++) slots[t.columns[i]!.id] = i === t.rowidAlias ? null : values[i]!;
-    const encoded = encodeRow(slots);
+    const encoded = encodeRowValue(t, values);
     // SQLITE_MAX_LENGTH bounds a row as well as a value (sqlite.org/limits.html).
     checkLength(encoded.length, env.maxLength, `a row of ${t.name}`);
-    env.txn.put(rowKey(branch, t, values, rowid), encoded);
+    const key = rowKey(branch, t, values, rowid);
+    env.txn.put(key, encoded, before === undefined ? undefined : before && encodeRowValue(t, before));
+    this.putIndexEntries(env, values, rowid);
+  }
+
+  /** Stores the index entries of a row (CREATE INDEX over existing rows). */
+  putIndexEntries(env: ExecEnv, values: Row, rowid: bigint | null): void {
+    const branch = env.txn.branch;
+    const t = this.table;
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
       if (ix.using) continue;

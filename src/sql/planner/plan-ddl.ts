@@ -12,7 +12,7 @@ import * as ops from '../execution/value-ops.js';
 import { TableReader } from '../execution/table-reader.js';
 import { TableWriter } from '../execution/table-writer.js';
 import type { AlterTableStmt, ColumnDef, CreateIndexStmt, CreateTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, IndexedColumn } from '../parser/ast.js';
-import { columnDefaults } from './plan-from.js';
+import { columnDefaults } from '../rows/row-materializer.js';
 import { planSelect } from './plan-select.js';
 import { PlannerContext } from './planner-context.js';
 import { Scope } from './scope.js';
@@ -196,7 +196,8 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
       const c = await writer.findConflict(env, row, rowid, undefined);
       if (c && c.index) throw writer.conflictError(c);
     }
-    writer.putRow(env, row, rowid);
+    // Only the index entries: the rows themselves do not change (no new row versions).
+    writer.putIndexEntries(env, row, rowid);
   }
 }
 
@@ -240,7 +241,7 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
       const values: Row = table.columns.map((c, i) => ops.applyAffinity(r[i]!, c.affinity));
       values.push(null);
       const rowid = await writer.resolveRowid(env, values, undefined);
-      writer.putRow(env, values, rowid);
+      writer.putRow(env, values, rowid, null); // a new table: no row was there
     }
   }
 }

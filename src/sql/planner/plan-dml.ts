@@ -2,7 +2,7 @@
 // lang_upsert.html, lang_returning.html). Rows to change are read completely before the
 // first write, so a statement never sees its own changes (no Halloween problem).
 import { DoSQLError } from '../../errors.js';
-import { byteString } from '../../util/bytes.js';
+import { byteString, bytesEqual } from '../../util/bytes.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import * as ops from '../execution/value-ops.js';
@@ -196,7 +196,8 @@ function planInsertBody(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
           conflict = await writer.findConflict(env, values, rowid);
         }
         if (skip) continue;
-        writer.putRow(env, values, rowid);
+        // The conflict loop found the key free (or freed it: REPLACE logged that row's image).
+        writer.putRow(env, values, rowid, null);
         out.changes++;
         if (rowid !== null) out.lastInsertRowId = rowid;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));
@@ -297,7 +298,8 @@ async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Ro
     conflict = await writer.findConflict(env, next, newRowid, oldKey);
   }
   writer.deleteRow(env, old);
-  writer.putRow(env, next, newRowid);
+  // A new key was probed free by findConflict; the old key's image was logged by deleteRow.
+  writer.putRow(env, next, newRowid, bytesEqual(rowKey(branch, t, next, newRowid), oldKey) ? undefined : null);
   return true;
 }
 

@@ -4,6 +4,7 @@ import { DoSQLError } from '../../errors.js';
 import type { TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
+import { columnDefaults } from '../rows/row-materializer.js';
 import type { Expr, FromItem, SelectBody, SelectStmt, TableRef, TemporalClause } from '../parser/ast.js';
 import { RecursiveCteOp } from '../execution/recursive-cte-op.js';
 import { collect } from '../execution/collect.js';
@@ -13,7 +14,6 @@ import { LimitOp, type Operator } from '../execution/operators.js';
 import { compileExpr } from './compile-expr.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
-import type { SqlValue } from '../types/value.js';
 import type { CteDef, PlannerContext, TemporalBinding } from './planner-context.js';
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
@@ -47,20 +47,6 @@ export interface FromPlan {
 }
 
 /** Default values of columns, used for rows written before ADD COLUMN: constants only. */
-export function columnDefaults(t: TableSchema): SqlValue[] {
-  return t.columns.map((c) => {
-    const d = c.defaultExpr;
-    if (!d) return null;
-    if (d.kind === 'literal') return d.value;
-    if (d.kind === 'unary' && d.op === '-' && d.operand.kind === 'literal') {
-      const v = d.operand.value;
-      if (typeof v === 'bigint') return -v;
-      if (typeof v === 'number') return -v;
-    }
-    return null;
-  });
-}
-
 function tableColumns(t: TableSchema): SourceColumn[] {
   const cols: SourceColumn[] = t.columns.map((c) => ({ name: c.name, affinity: c.affinity, collation: c.collation, hidden: false }));
   if (!t.withoutRowid) cols.push({ name: 'rowid', affinity: 'INTEGER', collation: 'BINARY', hidden: true });

@@ -5,11 +5,11 @@
 // range: a transaction whose schema changed under it retries (schemaClaim).
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { encodeUserKey } from '../../mvcc/internal-key.js';
+import { encodeUserKey, userKeyPrefix } from '../../mvcc/internal-key.js';
 import type { RangeClaim } from '../../mvcc/conflicts.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Transaction as KvTransaction } from '../../mvcc/transaction.js';
-import { CATALOG_TABLE_ID, type Catalog } from '../catalog/catalog.js';
+import { CATALOG_TABLE_ID, FIRST_USER_ID, type Catalog } from '../catalog/catalog.js';
 
 export type { PendingWrite } from '../../mvcc/transaction.js';
 export type { RangeClaim } from '../../mvcc/conflicts.js';
@@ -34,6 +34,13 @@ export class Transaction extends KvTransaction {
     readOnly = false,
   ) {
     super(engine, readLsn, branch, ancestors, readOnly);
+    // Row writes of tables carry their before image into the WAL (change data capture): table
+    // writers supply it; any they did not is read at commit. Rows of a table this transaction
+    // dropped are not captured (their drop_table event stands for them).
+    this.captureBefore = (uk) => {
+      const id = userKeyPrefix(uk).table;
+      return id >= FIRST_USER_ID && this.catalog.tableById(id) !== undefined;
+    };
   }
 
   protected override readOnlyError(): DoSQLError {
