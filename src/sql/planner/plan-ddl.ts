@@ -190,11 +190,17 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
   const writer = new TableWriter(t, [ix], reader, []);
   const rows: Row[] = [];
   for await (const b of reader.scan(env)) rows.push(...b);
+  // The range claims findConflict adds are dropped: the index's key range is new in this
+  // transaction (its id allocated here), so no other commit can write into it.
+  const claims = env.txn.claims.length;
   for (const row of rows) {
     const rowid = t.withoutRowid ? null : (row[t.columns.length] as bigint);
     if (ix.unique) {
-      const c = await writer.findConflict(env, row, rowid, undefined);
-      if (c && c.index) throw writer.conflictError(c);
+      // Only the new index: the row's own key is always there, and checking it first would
+      // end the search before the index (a unique index over duplicate values).
+      const c = await writer.findConflict(env, row, rowid, undefined, ix);
+      env.txn.claims.length = claims;
+      if (c) throw writer.conflictError(c);
     }
     writer.putRow(env, row, rowid);
   }
@@ -248,13 +254,14 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
 export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: string): Promise<void> {
   const txn = env.txn;
   checkName(stmt.name);
+  // The table first, as SQLite's sqlite3CreateIndex: IF NOT EXISTS does not excuse a missing table.
+  const t = txn.catalog.findTable(stmt.table);
+  if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type === 'index' ? 'index' : `there is already a ${clash.type} named`, stmt.name);
   }
-  const t = txn.catalog.findTable(stmt.table);
-  if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   checkColumnCount(env, stmt.columns.length, 'too many columns in index');
   const ix = await createIndexObject(env, t, stmt.name, stmt.columns, stmt.unique, false, sql, {
     ...(stmt.where ? { where: stmt.where } : {}),
