@@ -184,8 +184,15 @@ async function createIndexObject(env: ExecEnv, t: TableSchema, name: string, col
   return { type: 'index', name, id, table: t.name, unique, columns: cols, auto, sql, ...extra };
 }
 
-/** Writes index entries for every existing row (and checks uniqueness). */
+/**
+ * Writes index entries for every existing row (and checks uniqueness). The rows are read as of
+ * the read LSN, so the table's keys are claimed: a row written, changed or deleted by a commit
+ * after it (planned without this index) makes this commit a WRITE_CONFLICT instead of an index
+ * that misses the row or keeps a stale entry.
+ */
 async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<void> {
+  const branch = env.txn.branch;
+  env.txn.claim({ lower: encodeTablePrefix(branch, t.id), upper: encodeTablePrefix(branch, t.id + 1), anyChange: true, label: `table ${t.name}, which changed while index ${ix.name} was built` });
   const reader = new TableReader(t, t.columns.length + 1, 0, columnDefaults(t));
   const writer = new TableWriter(t, [ix], reader, []);
   const rows: Row[] = [];
