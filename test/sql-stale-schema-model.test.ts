@@ -24,7 +24,7 @@ import { Rng } from './support/sql-gen/random.js';
 
 const HANDLES = 3;
 const STEPS = 160;
-const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
+const SEEDS = [1, 2, 3, 4, 5, 6];
 const TABLES = ['t1', 't2'];
 const COLUMNS = ['b', 'c'];
 const INDEXES = ['i1', 'i2'];

@@ -95,7 +95,11 @@ export class DatabaseCore {
     return this.ready;
   }
 
-  /** The latest committed schema (requires the database to be open). */
+  /**
+   * The cached schema of the checked-out branch, without waiting (requires the database to be
+   * open): the latest as of this handle's last statement, checkout or DDL; a schema change by
+   * another handle on the engine shows once a statement of this handle began (begin()).
+   */
   currentCatalog(): Catalog {
     if (this.openError !== undefined) throw this.openError;
     if (!this.engineRef) throw new DoSQLError('INVALID_ARGUMENT', `sql: database ${this.name} is not open yet; await db.open() first`);
