@@ -137,7 +137,7 @@ export class Branching {
       throw new DoSQLError('NOT_SUPPORTED', `sql: merge: ${source} is not a child of ${this.currentBranch()} (merging into the parent branch is supported)`);
     }
     const strategy = options.strategy ?? 'auto';
-    const txn = this.core.begin(engine);
+    const txn = await this.core.begin(engine);
     let plan: MergePlan;
     try {
       plan = await planMerge(engine, txn, src, [{ branch: src.id, lsn: engine.lastVisibleLsn }, ...this.core.ancestors(src.id)]);
@@ -176,7 +176,7 @@ export class Branching {
     if (!p) throw new DoSQLError('SQL_ERROR', 'sql: no manual merge is pending');
     const open = p.conflicts.filter((c) => !p.resolutions.has(c.id));
     if (open.length) throw new DoSQLError('MERGE_CONFLICT', `sql: ${open.length} conflict(s) still unresolved: ${open.map((c) => c.id).join(', ')}`, { details: { conflicts: open } });
-    return this.finishMerge(engine, this.core.begin(engine), p, 'manual');
+    return this.finishMerge(engine, await this.core.begin(engine), p, 'manual');
   }
 
   /** Writes the merge as one commit on the checked-out branch and marks the source merged. */

@@ -191,7 +191,7 @@ export class Database {
     // left); without one, each statement has the database's default timeout.
     const interrupt = options.timeoutMs !== undefined || options.signal !== undefined ? core.interruptOf(options) : undefined;
     for (let attempt = 0; ; attempt++) {
-      const txn = core.begin(engine);
+      const txn = await core.begin(engine);
       const handle = new TransactionHandle(this.parts, txn, interrupt);
       let result: T;
       try {

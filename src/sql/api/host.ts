@@ -70,8 +70,8 @@ export interface SqlHost {
   tryRead(p: Prepared, params: BindParams | undefined, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined;
   /** Runs a statement: in `txn` when given (not committed), else in its own transaction (committed). */
   execute(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: SqlTransaction, caps?: ResultCaps): Promise<StatementResult>;
-  /** Starts a transaction on the handle's branch at the latest commit; commit it or release() it. */
-  begin(engine: LsmEngine): SqlTransaction;
+  /** Starts a transaction on the handle's branch at the latest commit, with the schema as of it; commit it or release() it. */
+  begin(engine: LsmEngine): Promise<SqlTransaction>;
   /** Commits `txn` (first committer wins: WRITE_CONFLICT, retryable); returns its LSN. */
   commit(engine: LsmEngine, txn: SqlTransaction): Promise<number>;
   /** A read-only transaction at a resolved point (Database.resolve), with that point's schema; release() it. */

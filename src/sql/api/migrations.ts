@@ -174,7 +174,7 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
   await db.open();
   for (let conflicts = 0; ; ) {
     // The handle's schema as of now: another handle on the engine may have migrated since
-    // this one last read it (a handle reloads its schema after its own DDL, not others').
+    // this one last ran a statement, and appliedOf() reads the cached schema without waiting.
     await db.checkout(db.currentBranch());
     try {
       await db.exec(CREATE);

@@ -84,7 +84,7 @@ export class Session {
     switch (st.kind) {
       case 'begin':
         if (this.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot start a transaction within a transaction');
-        this.txn = this.core.begin(engine);
+        this.txn = await this.core.begin(engine);
         this.implicitBySavepoint = false;
         return { ...none, lsn: this.txn.readLsn };
       case 'commit': {
@@ -109,7 +109,7 @@ export class Session {
       }
       case 'savepoint':
         if (!this.txn) {
-          this.txn = this.core.begin(engine);
+          this.txn = await this.core.begin(engine);
           this.implicitBySavepoint = true;
         }
         this.savepoints.push({ name: st.name, mark: this.txn.mark() });
@@ -138,7 +138,7 @@ export class Session {
         }
       });
     }
-    return this.runner.runIn(engine, this.core.begin(engine), p, values, true, guard);
+    return this.runner.runIn(engine, await this.core.begin(engine), p, values, true, guard);
   }
 
   private findSavepoint(name: string): number {

@@ -140,7 +140,9 @@ export class StatementRunner {
    */
   tryRead(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const temporal = p.temporal!;
-    const txn = this.core.begin(engine);
+    // Another handle changed the schema: the general path reads it again first.
+    const txn = this.core.tryBegin(engine);
+    if (!txn) return undefined;
     let rows: Row[] | Promise<Row[]>;
     let plan: Executable;
     let bindings: Map<TableRef, TemporalBinding> | undefined;

@@ -111,7 +111,7 @@ export class Statement {
     const engine = await core.ready;
     const values = bindParams(this.p.parsed, toParams(this.p, args));
     const guard = core.guard(it);
-    const txn = core.begin(engine);
+    const txn = await core.begin(engine);
     try {
       const plan = runner.planFor(this.p, txn.catalog);
       const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n, guard);

@@ -184,17 +184,30 @@ async function createIndexObject(env: ExecEnv, t: TableSchema, name: string, col
   return { type: 'index', name, id, table: t.name, unique, columns: cols, auto, sql, ...extra };
 }
 
-/** Writes index entries for every existing row (and checks uniqueness). */
+/**
+ * Writes index entries for every existing row (and checks uniqueness). The rows are read as of
+ * the read LSN, so the table's keys are claimed: a row written, changed or deleted by a commit
+ * after it (planned without this index) makes this commit a WRITE_CONFLICT instead of an index
+ * that misses the row or keeps a stale entry.
+ */
 async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<void> {
+  const branch = env.txn.branch;
+  env.txn.claim({ lower: encodeTablePrefix(branch, t.id), upper: encodeTablePrefix(branch, t.id + 1), anyChange: true, label: `table ${t.name}, which changed while index ${ix.name} was built` });
   const reader = new TableReader(t, t.columns.length + 1, 0, columnDefaults(t));
   const writer = new TableWriter(t, [ix], reader, []);
   const rows: Row[] = [];
   for await (const b of reader.scan(env)) rows.push(...b);
+  // The range claims findConflict adds are dropped: the index's key range is new in this
+  // transaction (its id allocated here), so no other commit can write into it.
+  const claims = env.txn.claims.length;
   for (const row of rows) {
     const rowid = t.withoutRowid ? null : (row[t.columns.length] as bigint);
     if (ix.unique) {
-      const c = await writer.findConflict(env, row, rowid, undefined);
-      if (c && c.index) throw writer.conflictError(c);
+      // Only the new index: the row's own key is always there, and checking it first would
+      // end the search before the index (a unique index over duplicate values).
+      const c = await writer.findConflict(env, row, rowid, undefined, ix);
+      env.txn.claims.length = claims;
+      if (c) throw writer.conflictError(c);
     }
     // Only the index entries: the rows themselves do not change (no new row versions).
     writer.putIndexEntries(env, row, rowid);
@@ -249,13 +262,14 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
 export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: string): Promise<void> {
   const txn = env.txn;
   checkName(stmt.name);
+  // The table first, as SQLite's sqlite3CreateIndex: IF NOT EXISTS does not excuse a missing table.
+  const t = txn.catalog.findTable(stmt.table);
+  if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type === 'index' ? 'index' : `there is already a ${clash.type} named`, stmt.name);
   }
-  const t = txn.catalog.findTable(stmt.table);
-  if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   checkColumnCount(env, stmt.columns.length, 'too many columns in index');
   const ix = await createIndexObject(env, t, stmt.name, stmt.columns, stmt.unique, false, sql, {
     ...(stmt.where ? { where: stmt.where } : {}),
