@@ -46,7 +46,7 @@ export function compileExpr(e: Expr, cx: CompileContext): Compiled {
     const slot = cx.groupTerms.get(astKey(e));
     if (slot !== undefined) {
       const inner = compileExpr(e, { ...cx, groupTerms: undefined });
-      return { ...inner, ev: (row) => row[slot]!, columnIndex: undefined, subqueries: [] };
+      return { ...inner, ev: (row) => row[slot]!, columnIndex: undefined, subqueries: [], evSubtype: undefined, resultSubtype: undefined };
     }
   }
   switch (e.kind) {

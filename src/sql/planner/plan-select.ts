@@ -70,6 +70,7 @@ class Plan implements SelectPlan {
     readonly collations: readonly (Collation | undefined)[],
     readonly minOuterLevel: number,
     readonly outerRefs: readonly (readonly [number, number])[],
+    readonly subtypes?: readonly (number | undefined)[],
   ) {}
   get columnCount(): number {
     return this.columnNames.length;
@@ -364,6 +365,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     exprs.map((e) => e.collation),
     tr.min,
     [...tr.refs.values()],
+    exprs.some((e) => e.resultSubtype !== undefined) ? exprs.map((e) => e.resultSubtype) : undefined,
   );
 }
 
