@@ -78,6 +78,26 @@ const SQL_RANK: Record<string, number> = {
 /** Same-rank SQL stages that must not import each other. */
 const SQL_PEERS_ISOLATED = [['parser', 'functions']];
 
+/**
+ * The edges: runtimes and tools around the library. They use the public API — the names
+ * src/index.ts re-exports, imported from the module that defines them (an edge cannot import
+ * src/index.ts itself: the Worker must not load its Node-only exports) — or a declared host
+ * interface module below. util/ and errors.ts are everyone's.
+ */
+const EDGES = ['worker', 'cli', 'node', 'client'];
+
+/** Declared host interface modules: what edges may import beyond the public API, and why. */
+const HOST_INTERFACES: Record<string, string> = {
+  'sql/api/host.ts': "the SQL layer's host interface (sqlHost): the Worker's statements and transactions, the CLI's schema listing, DB()'s argument checks",
+  'lsm/executor-host.ts': 'where flushes and compactions run: the executor interface and job parts (Node worker threads, Durable Object alarms)',
+  'lsm/repair.ts': 'offline repair of a store (node/repair.ts runs it on a folder)',
+  'storage/do-store.ts': 'Durable Object storage as the hot store (the Worker)',
+  'storage/r2-store.ts': 'R2 as the cold store (the Worker)',
+  'cold/index.ts': "the cold tier's surface: the Iceberg warehouse a database publishes to",
+  'columnar/index.ts': 'the columnar library: Parquet WASM set-up, Arrow encoding of results',
+  'sstable/compression.ts': 'the block codec registry (lz4 in WASM on workerd)',
+};
+
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */
 const NODE_ALLOWED = [/^storage\/fs-store\.ts$/, /^node\//, /^cli\//, /^index\.ts$/, /\.test\.ts$/];
 
@@ -99,6 +119,38 @@ const imports = files(SRC).map((file) => {
   const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
   return { rel, specs };
 });
+
+/** The names in a `{ ... }` import or export list (`type` markers and `as` renames dropped: the name imported). */
+function namesIn(list: string): string[] {
+  return list
+    .split(',')
+    .map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim())
+    .filter((n) => n !== '');
+}
+
+/** Public names by defining module (path under src/): what src/index.ts re-exports, values and types. */
+const PUBLIC_NAMES = new Map<string, Set<string>>();
+for (const m of readFileSync(join(SRC, 'index.ts'), 'utf8').matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)) {
+  const target = relative(SRC, resolve(SRC, m[2]!)).replace(/\.js$/, '.ts');
+  const set = PUBLIC_NAMES.get(target) ?? new Set<string>();
+  for (const n of namesIn(m[1]!)) set.add(n);
+  PUBLIC_NAMES.set(target, set);
+}
+
+/** Relative imports of non-test modules, resolved to paths under src/, with the names they import (`*` for a namespace or side-effect import). */
+const namedImports = files(SRC)
+  .map((file) => relative(SRC, file))
+  .filter((rel) => !rel.endsWith('.test.ts'))
+  .flatMap((rel) => {
+    const text = readFileSync(join(SRC, rel), 'utf8');
+    const out: { rel: string; target: string; names: string[] }[] = [];
+    const stmt = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:(\{[^}]*\})|([^'"{;]*?))\s*(?:from\s+)?['"](\.[^'"]+)['"]/g;
+    for (const m of text.matchAll(stmt)) {
+      const target = relative(SRC, resolve(dirname(join(SRC, rel)), m[3]!)).replace(/\.js$/, '.ts');
+      out.push({ rel, target, names: m[1] !== undefined ? namesIn(m[1].slice(1, -1)) : ['*'] });
+    }
+    return out;
+  });
 
 /** Relative imports of non-test modules, resolved to paths under src/. */
 const edges = imports
@@ -169,6 +221,31 @@ describe('layering', () => {
       if (!SQL_KNOWN.includes(edge)) bad.push(edge);
     }
     expect(bad).toEqual([]);
+  });
+
+  it('the engine never imports SQL: nothing below src/sql imports it', () => {
+    const bad = edges.filter(({ rel, target }) => RANK[layerOf(rel)]! < RANK.sql! && layerOf(target) === 'sql').map(({ rel, target }) => `${rel} -> ${target}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('edges (worker, cli, node, client) use the public API or a declared host interface module, nothing else', () => {
+    const bad: string[] = [];
+    for (const { rel, target, names } of namedImports) {
+      const from = layerOf(rel);
+      const to = layerOf(target);
+      if (!EDGES.includes(from) || EDGES.includes(to) || to === 'util' || to === 'errors.ts') continue;
+      if (HOST_INTERFACES[target] !== undefined) continue;
+      const pub = PUBLIC_NAMES.get(target);
+      const hidden = names.filter((n) => !pub?.has(n));
+      if (hidden.length) bad.push(`${rel} imports ${hidden.join(', ')} from ${target} (neither public in src/index.ts nor a declared host interface)`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the edge rule sees what it must: named, renamed and type imports, and the host modules exist', () => {
+    expect(namedImports.find((i) => i.rel === 'worker/database-host.ts' && i.target === 'sql/api/time-points.ts')?.names).toEqual(expect.arrayContaining(['lsn', 'branch', 'TimePoint']));
+    expect(PUBLIC_NAMES.get('sql/api/database.ts')).toEqual(new Set(['Database', 'RunResult', 'QueryOptions', 'DatabaseOptions', 'StatementOptions']));
+    for (const m of Object.keys(HOST_INTERFACES)) expect(statSync(join(SRC, m)).isFile(), m).toBe(true);
   });
 
   it('no node: imports in the core (it must run in workerd)', () => {

@@ -1,11 +1,108 @@
-// The public API is exactly what src/index.ts exports: this list changes only on purpose.
+// The public API is exactly what src/index.ts exports: these lists change only on purpose.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 
+/** The values src/index.ts exports (classes, functions). */
+const VALUE_EXPORTS = ['DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
+
+/** The types src/index.ts exports (`export type { ... }` and `type X` in an export list). */
+const TYPE_EXPORTS = [
+  'AppendableObject',
+  'BindParams',
+  'BindValue',
+  'BranchRef',
+  'Branches',
+  'ByteRange',
+  'Clock',
+  'CommitInfo',
+  'CommitListener',
+  'CommitOptions',
+  'CommitRecord',
+  'CompactionOptions',
+  'CompactionStats',
+  'DBOptions',
+  'DatabaseOptions',
+  'Durability',
+  'EngineEvent',
+  'EngineOptions',
+  'EngineStats',
+  'ErrorCode',
+  'FaultKind',
+  'FaultOp',
+  'FaultRule',
+  'FsObjectStoreOptions',
+  'GetOptions',
+  'GetResult',
+  'JsValue',
+  'KeyRange',
+  'KeyTuple',
+  'KeyValue',
+  'KvPair',
+  'LevelStats',
+  'Limits',
+  'ManifestReport',
+  'MergeConflict',
+  'MergeStrategy',
+  'ObjectInfo',
+  'ObjectStore',
+  'PendingWrite',
+  'PutCondition',
+  'PutOptions',
+  'PutResult',
+  'QueryOptions',
+  'RangeClaim',
+  'ReadOptions',
+  'RepairOptions',
+  'RepairReport',
+  'Retention',
+  'RunResult',
+  'ScanOptions',
+  'SnapshotRef',
+  'Snapshots',
+  'SqlValue',
+  'StatementOptions',
+  'TimePoint',
+  'TimeTravelSession',
+  'TransactionOptions',
+  'WalOp',
+];
+
+/** Names src/index.ts exports as types, read from its text (types leave nothing at run time to list). */
+function typeExportsOf(source: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(/export\s+(type\s+)?\{([^}]*)\}\s*from\s*['"][^'"]+['"]/g)) {
+    for (const raw of m[2]!.split(',')) {
+      const n = raw.trim();
+      if (n === '') continue;
+      const exported = (s: string): string => s.split(/\s+as\s+/).pop()!.trim();
+      if (m[1] !== undefined) out.push(exported(n));
+      else if (n.startsWith('type ')) out.push(exported(n.slice(5)));
+    }
+  }
+  return out;
+}
+
 describe('public API', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'index.ts'), 'utf8');
+
   it('exports exactly the documented names', () => {
-    expect(Object.keys(api).sort()).toEqual(
-      ['DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'].sort(),
-    );
+    expect(Object.keys(api).sort()).toEqual([...VALUE_EXPORTS].sort());
+  });
+
+  it('exports exactly the documented types', () => {
+    const types = typeExportsOf(source);
+    expect(new Set(types).size, 'a type exported twice').toBe(types.length);
+    expect(types.sort()).toEqual([...TYPE_EXPORTS].sort());
+  });
+
+  it('is a list of named re-exports (nothing declared or star-exported in src/index.ts)', () => {
+    const statements = source
+      .replace(/\/\/[^\n]*/g, '')
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    expect(statements.filter((s) => !/^export\s+(type\s+)?\{[^}]*\}\s*from\s*['"][^'"]+['"]$/.test(s))).toEqual([]);
   });
 });

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { loadDosql } from '../scripts/slt/dosql-adapter.js';
 import { formatMismatch, runDifferential } from './support/sql-gen/differential.js';
 
-const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
+/**
+ * Seeds 1-21 but 11: seed 11 builds a query that meets a SQLite defect, not a dosql one (a
+ * GROUP BY column compared with an INTEGER column inside a correlated subquery gets that
+ * affinity applied in place, so SQLite outputs the text '10' as the integer 10); the defect is
+ * pinned by 'SQLite applies comparison affinity to a grouped column in place' below, which
+ * fails once SQLite fixes it, and seed 11 can then come back.
+ */
+const SEEDS = Array.from({ length: 21 }, (_, i) => i + 1).filter((s) => s !== 11);
 const STATEMENTS = 150;
 
 describe('dosql agrees with SQLite on random SQL', () => {
@@ -25,5 +32,23 @@ describe('dosql agrees with SQLite on random SQL', () => {
     });
     expect(report.mismatches.map(formatMismatch)).toEqual([]);
     expect(report.queries + report.changes).toBe(STATEMENTS);
+  });
+});
+
+describe('oracle defects the seeds avoid', () => {
+  it('SQLite applies comparison affinity to a grouped column in place (dosql keeps the stored text)', async () => {
+    const { default: Sqlite } = await import('better-sqlite3');
+    const { DB } = await import('../src/index.js');
+    const setup = "CREATE TABLE t1(a INTEGER, d CLOB, PRIMARY KEY(a, d)) WITHOUT ROWID; INSERT INTO t1 VALUES (14, '10')";
+    const sql = 'SELECT (SELECT count(*) FROM t1 AS q2 WHERE q2.a IS q1.d), q1.d, typeof(q1.d) FROM t1 AS q1';
+    const lite = new Sqlite(':memory:');
+    lite.exec(setup);
+    expect(lite.prepare(sql).raw().all()).toEqual([[0, '10', 'text']]);
+    expect(lite.prepare(`${sql} GROUP BY q1.d`).raw().all()).toEqual([[0, 10, 'integer']]);
+    lite.close();
+    const db = DB('oracle-defect', { storage: 'memory' });
+    await db.exec(setup);
+    expect(await db.prepare(`${sql} GROUP BY q1.d`).raw().all()).toEqual([[0, '10', 'text']]);
+    await db.close();
   });
 });

@@ -2,10 +2,11 @@
 // columns of `SELECT *`), and the list of schema objects with their CREATE statements for
 // `.tables`, `.schema` and `stats`.
 //
-// dosql has no public schema listing yet (no sqlite_schema table): the list comes from
-// `Database.currentCatalog()`, marked @internal, read only through the narrow shape below.
+// dosql has no public schema listing yet (no sqlite_schema table): the list comes from the
+// SQL layer's host interface (src/sql/api/host.ts, `schemaObjects`).
 import { DoSQLError } from '../errors.js';
 import type { Database } from '../sql/api/database.js';
+import { sqlHost } from '../sql/api/host.js';
 import { quoteIdent } from './infer-schema.js';
 
 /** A schema object as the shell shows it. */
@@ -40,10 +41,9 @@ export function tableColumns(db: Database, name: string): string[] | undefined {
 
 /** Schema objects of the checked-out branch's latest schema, tables first, by name. The database must be open. */
 export function schemaEntries(db: Database): SchemaEntry[] {
-  const catalog = db.currentCatalog() as unknown as { objects(): readonly { type: SchemaEntry['type']; name: string; table?: string; sql?: string; auto?: boolean }[] };
   const order = { table: 0, view: 1, index: 2, trigger: 3 } as const;
-  return catalog
-    .objects()
+  return sqlHost(db)
+    .schemaObjects()
     .map((o) => ({ type: o.type, name: o.name, ...(o.table !== undefined ? { table: o.table } : {}), sql: o.sql ?? '', ...(o.auto ? { auto: true } : {}) }))
     .sort((a, b) => order[a.type] - order[b.type] || a.name.localeCompare(b.name));
 }

@@ -6,7 +6,7 @@
 //   compaction  compaction-scheduler.ts, src/compaction (docs/compaction.md)
 //   read path   read-path.ts   memtables, then the runs of one manifest version (MvccIterator)
 //   retention   lsn-pins.ts    read views, snapshots, branch bases, pins, the horizon
-//   recovery    recovery.ts    WAL replay at open
+//   open        open.ts        epoch claim, WAL replay (recovery.ts), first manifest, orphans
 //   commit      src/mvcc/commit.ts  transactions (src/mvcc/transaction.ts): one engine-wide
 //                              commit lock, first-committer-wins check, then the write path
 //   branches    branch-ops.ts  branches and named snapshots, each one manifest edit
@@ -17,7 +17,7 @@
 // consistent snapshot of (memtables, version) synchronously.
 import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { VersionSet, type Version } from '../manifest/version-set.js';
+import type { VersionSet, Version } from '../manifest/version-set.js';
 import type { ManifestState } from '../manifest/manifest-format.js';
 import { ColdTier, type ColdCodec, type ColdTierApi } from '../cold/index.js';
 import type { CompactionResult } from '../compaction/compaction-job.js';
@@ -32,11 +32,10 @@ import { parseRetention, type RetainedPoints } from '../compaction/retention.js'
 import { YieldBudget } from '../util/async.js';
 import { InlineExecutor, type JobContext } from './background-executor.js';
 import { DEFAULTS, EngineStatus, resolveOptions, type EngineContext, type ResolvedOptions } from './engine-context.js';
-import { recoverWal, writeFirstManifest } from './recovery.js';
+import { finishOpen, loadForOpen } from './open.js';
 import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from '../mvcc/read-view.js';
-import { deleteOrphans, listDataFiles } from './orphans.js';
 import { WriterFence } from './writer-fence.js';
 import type { WriteBatch } from './write-batch.js';
 import { Committer, type CommitOptions } from '../mvcc/commit.js';
@@ -130,8 +129,8 @@ export class LsmEngine {
       coldFromLevel: userOptions.coldFromLevel,
       sstableOptions: () => this.sstableOptions(),
       newFileNumber: () => this.nextFileNumber++,
-      memtables: () => [this.mem.mt, ...this.imm.map((m) => m.mt)],
-      samples: () => this.samples,
+      memtables: () => [this.writes.mem.mt, ...this.writes.imm.map((m) => m.mt)],
+      samples: () => this.pins.samples,
       now: () => this.o.clock.now(),
       closed: () => this.closed,
       assertOpen: () => this.assertOpen(),
@@ -202,32 +201,10 @@ export class LsmEngine {
   }
 
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {
-    const store = options.store;
-    const coldStore = options.coldStore ?? store;
-    const versions = await VersionSet.open(store);
-    const state = versions.state;
-    let rec;
-    try {
-      rec = await recoverWal(store, state, 1);
-    } catch (e) {
-      // A writer we just fenced may have updated the manifest after we loaded it and deleted
-      // a WAL segment it no longer needs: that is a race to retry, not corruption.
-      throw await versions.staleOpenError(e);
-    }
-    const files = await listDataFiles(store, coldStore);
-    let maxFile = 0;
-    for (const f of files) maxFile = Math.max(maxFile, f.number);
-    const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, maxTs: rec.lastTimestamp, hasSealed: rec.commits > 0 };
-    const engine = new LsmEngine(options, versions, mem, {
-      lastLsn: rec.lastLsn,
-      lastTimestamp: rec.lastTimestamp,
-      nextFileNumber: Math.max(state.nextFileNumber, maxFile + 1),
-    });
-    await writeFirstManifest(versions, rec, engine.nextFileNumber, store.name);
-    await engine.writes.start(1);
-    for (const key of rec.obsolete) await store.delete(key).catch(() => undefined);
-    if (rec.commits === 0) for (const s of rec.seals) await store.delete(s.key).catch(() => undefined);
-    await deleteOrphans(files, versions.liveFiles(), versions.epoch, store, coldStore);
+    const stores = { store: options.store, coldStore: options.coldStore ?? options.store };
+    const s = await loadForOpen(stores.store, stores.coldStore);
+    const engine = new LsmEngine(options, s.versions, s.mem, s.recovered);
+    await finishOpen(s, stores, engine.nextFileNumber, () => engine.writes.start(1));
     engine.scheduler.kick();
     return engine;
   }
@@ -256,18 +233,6 @@ export class LsmEngine {
    */
   onCommit(listener: CommitListener): () => void {
     return this.writes.onCommit(listener);
-  }
-
-  private get mem(): MemState {
-    return this.writes.mem;
-  }
-
-  private get imm(): readonly MemState[] {
-    return this.writes.imm;
-  }
-
-  private get samples(): readonly (readonly [number, number])[] {
-    return this.pins.samples;
   }
 
   private sstableOptions(): { blockSize: number; compression: CompressionName; bitsPerKey: number } {

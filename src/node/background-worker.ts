@@ -4,15 +4,22 @@
 // { id, ok: false, error: { code, message, details } } out.
 import { parentPort } from 'node:worker_threads';
 import { FsObjectStore } from '../storage/fs-store.js';
-import { ensureCodec, type CompressionName } from '../sstable/compression.js';
-import { BlockCache } from '../sstable/block-cache.js';
-import { TableCache } from '../sstable/table-cache.js';
-import { FrozenEntrySource, sortEntries, type FrozenEntries } from '../memtable/entry-source.js';
-import { RunBuilder } from '../compaction/run-builder.js';
-import { runCompaction } from '../compaction/compaction-job.js';
-import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
-import { RetainedPoints } from '../compaction/retention.js';
-import { emptyManifest, type FileMeta } from '../manifest/manifest-format.js';
+import {
+  BlockCache,
+  deeperDataMayExist,
+  emptyManifest,
+  ensureCodec,
+  FrozenEntrySource,
+  RetainedPoints,
+  RunBuilder,
+  runCompaction,
+  sortEntries,
+  TableCache,
+  type Compaction,
+  type CompressionName,
+  type FileMeta,
+  type FrozenEntries,
+} from '../lsm/executor-host.js';
 import { DoSQLError } from '../errors.js';
 
 export interface WorkerSetup {

@@ -11,7 +11,8 @@ import type { Warehouse } from '../cold/index.js';
 import { DoSQLError } from '../errors.js';
 import type { Retention } from '../compaction/retention.js';
 import type { CompactionOptions } from '../compaction/options.js';
-import { LsmEngine, type Durability } from '../lsm/engine.js';
+import { LsmEngine } from '../lsm/engine.js';
+import type { Durability } from '../lsm/engine-types.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import type { Limits } from '../sql/execution/limits.js';
 import { FsObjectStore } from '../storage/fs-store.js';
@@ -20,8 +21,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
-import { isPlainObject, optionNumber, optionOf, optionOneOf } from '../sql/api/arguments.js';
-import { describeValue } from '../sql/api/bind-params.js';
+import { describeValue, isPlainObject, optionNumber, optionOf, optionOneOf } from '../sql/api/host.js';
 
 export interface DBOptions {
   /** Folder holding the database (default `./.dosql/<name>`). */

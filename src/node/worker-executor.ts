@@ -8,12 +8,18 @@ import { dirname, join } from 'node:path';
 import { DoSQLError, type ErrorCode } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { FsObjectStore } from '../storage/fs-store.js';
-import type { ManifestState } from '../manifest/manifest-format.js';
-import type { Memtable } from '../memtable/memtable.js';
-import type { Compaction } from '../compaction/compaction-picker.js';
-import type { CompactionResult } from '../compaction/compaction-job.js';
-import type { RetainedPoints } from '../compaction/retention.js';
-import { InlineExecutor, type BackgroundExecutor, type ExecutorFactory, type FlushOutput, type JobContext } from '../lsm/background-executor.js';
+import {
+  InlineExecutor,
+  type BackgroundExecutor,
+  type Compaction,
+  type CompactionResult,
+  type ExecutorFactory,
+  type FlushOutput,
+  type JobContext,
+  type ManifestState,
+  type Memtable,
+  type RetainedPoints,
+} from '../lsm/executor-host.js';
 import type { WorkerRequest, WorkerSetup } from './background-worker.js';
 
 /** Flags a worker thread may share with its parent: how errors print and modules resolve. */

@@ -10,12 +10,7 @@
 //
 // Async safety: jobs run one at a time, in order; requests keep running between their slices
 // (the inline executor yields to the event loop).
-import { InlineExecutor, type BackgroundExecutor, type FlushOutput, type JobContext } from '../lsm/background-executor.js';
-import type { Memtable } from '../memtable/memtable.js';
-import type { Compaction } from '../compaction/compaction-picker.js';
-import type { ManifestState } from '../manifest/manifest-format.js';
-import type { RetainedPoints } from '../compaction/retention.js';
-import type { CompactionResult } from '../compaction/compaction-job.js';
+import { InlineExecutor, type BackgroundExecutor, type Compaction, type CompactionResult, type FlushOutput, type JobContext, type ManifestState, type Memtable, type RetainedPoints } from '../lsm/executor-host.js';
 
 export class AlarmExecutor implements BackgroundExecutor {
   readonly wantsSharedMemtables = false;

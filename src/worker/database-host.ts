@@ -11,19 +11,14 @@
 // Async safety: any method may run concurrently with any other; statements of one
 // interactive transaction run one at a time (its lock); commits serialise in the Database.
 import { DoSQLError } from '../errors.js';
-import type { Database, Prepared } from '../sql/api/database.js';
-import type { Transaction } from '../sql/txn/transaction.js';
+import type { Database } from '../sql/api/database.js';
 import type { BindParams, BindValue } from '../sql/api/values.js';
-import { SCRIPT_ARGS } from '../sql/api/bind-params.js';
 import type { SqlValue } from '../sql/types/value.js';
 import { lsn as lsnPoint, relative, snapshot, timestamp, branch as branchPoint, type TimePoint } from '../sql/api/time-points.js';
-import { parse } from '../sql/parser/index.js';
-import type { ParsedStatement } from '../sql/parser/ast.js';
 import type { MergeStrategy } from '../sql/api/merge.js';
+import { SCRIPT_ARGS, sqlHost, type Prepared, type ResultCaps, type SqlHost, type SqlTransaction } from '../sql/api/host.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import { Mutex } from '../util/async.js';
-import { temporalRefs } from '../sql/planner/temporal-refs.js';
-import type { ResultCaps } from '../sql/execution/statement-guard.js';
 
 /** What one object allows (src/worker/config.ts, docs/limits.md); absent: no cap. */
 export interface HostLimits {
@@ -58,7 +53,9 @@ export interface StatementResult {
 
 interface OpenTx {
   db: Database;
-  txn: Transaction;
+  /** The SQL layer's host interface of `db` (src/sql/api/host.ts). */
+  host: SqlHost;
+  txn: SqlTransaction;
   lock: Mutex;
   timer: ReturnType<typeof setTimeout> | undefined;
   /** WebSocket that owns it (rolled back when the socket closes). */
@@ -132,16 +129,17 @@ export class DatabaseHost {
       return this.inTx(q.txId, (tx) => this.runIn(tx, q, caps));
     }
     const db = await this.handle(q.branch);
-    const p = prepare(db, q.sql);
+    const host = sqlHost(db);
+    const p = prepare(host, q.sql);
     if (q.asOf !== undefined) return this.queryAsOf(db, p, q, caps);
     const engine = await db.engine();
     const readLsn = engine.lastVisibleLsn;
-    const fast = db.tryRead(p, q.params, undefined, caps);
+    const fast = host.tryRead(p, q.params, caps);
     if (fast !== undefined) {
       const r = await fast;
       return { columns: r.columns, rows: r.rows, changes: 0, lastInsertRowId: 0n, lsn: readLsn };
     }
-    const r = await db.execPrepared(p, q.params, undefined, undefined, caps);
+    const r = await host.execute(p, q.params, undefined, caps);
     if (p.parsed.statement.kind !== 'select') this.onWrite();
     return { columns: r.columns, rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId ?? 0n, lsn: r.lsn };
   }
@@ -155,8 +153,9 @@ export class DatabaseHost {
     let streamable = q.txId === undefined && q.asOf === undefined;
     const db = streamable ? await this.handle(q.branch) : undefined;
     if (db) {
-      const st = prepare(db, q.sql).parsed.statement;
-      streamable = st.kind === 'select' && temporalRefs(st).length === 0;
+      const host = sqlHost(db);
+      const p = prepare(host, q.sql);
+      streamable = p.parsed.statement.kind === 'select' && !host.readsHistory(p);
     }
     if (!db || !streamable) {
       const r = await this.query(q);
@@ -183,10 +182,11 @@ export class DatabaseHost {
 
   private async queryAsOf(db: Database, p: Prepared, q: QueryInput, caps: ResultCaps): Promise<StatementResult> {
     if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'worker: a query with asOf is read-only (SELECT only)');
+    const host = sqlHost(db);
     const point = await db.resolve(q.asOf!);
-    const { view } = await db.viewAt(point);
+    const view = await host.viewAt(point);
     try {
-      const r = await db.execPrepared(p, q.params, view, undefined, caps);
+      const r = await host.execute(p, q.params, view, caps);
       return { columns: r.columns, rows: r.rows, changes: 0, lastInsertRowId: 0n, lsn: point.lsn };
     } finally {
       view.release();
@@ -195,20 +195,20 @@ export class DatabaseHost {
 
   /** Runs every statement of `sql` in order, each committed on its own; returns the last LSN. */
   async exec(sql: string, options: { branch?: string; txId?: string } = {}): Promise<{ changes: number; lsn?: number }> {
-    const parsed = parseChecked(sql);
+    const parsed = parseChecked(sqlHost(this.main), sql);
     if (options.txId !== undefined) {
       return this.inTx(options.txId, async (tx) => {
         let changes = 0;
-        for (const p of parsed) changes += (await tx.db.execPrepared(p, SCRIPT_ARGS, tx.txn)).changes;
+        for (const p of parsed) changes += (await tx.host.execute(p, SCRIPT_ARGS, tx.txn)).changes;
         return { changes };
       });
     }
-    const db = await this.handle(options.branch);
+    const host = sqlHost(await this.handle(options.branch));
     let changes = 0;
     let lsn: number | undefined;
     try {
       for (const p of parsed) {
-        const r = await db.execPrepared(p, SCRIPT_ARGS);
+        const r = await host.execute(p, SCRIPT_ARGS);
         changes += r.changes;
         lsn = r.lsn;
       }
@@ -267,9 +267,10 @@ export class DatabaseHost {
     }
     const db = await this.handle(branch);
     const engine = await db.engine();
-    const txn = db.begin(engine);
+    const host = sqlHost(db);
+    const txn = host.begin(engine);
     const id = randomId();
-    const tx: OpenTx = { db, txn, lock: new Mutex(), timer: undefined, ...(owner !== undefined ? { owner } : {}) };
+    const tx: OpenTx = { db, host, txn, lock: new Mutex(), timer: undefined, ...(owner !== undefined ? { owner } : {}) };
     this.txs.set(id, tx);
     this.touch(id, tx);
     return id;
@@ -280,7 +281,7 @@ export class DatabaseHost {
     const tx = this.take(txId);
     const unlock = await tx.lock.lock();
     try {
-      const lsn = await tx.db.commit(await tx.db.engine(), tx.txn);
+      const lsn = await tx.host.commit(await tx.db.engine(), tx.txn);
       this.onWrite();
       return { lsn };
     } finally {
@@ -352,8 +353,8 @@ export class DatabaseHost {
   // ---------------------------------------------------------------- internals
 
   private async runIn(tx: OpenTx, q: StatementInput, caps: ResultCaps): Promise<StatementResult> {
-    const p = prepare(tx.db, q.sql);
-    const r = await tx.db.execPrepared(p, q.params, tx.txn, undefined, caps);
+    const p = prepare(tx.host, q.sql);
+    const r = await tx.host.execute(p, q.params, tx.txn, caps);
     return { columns: r.columns, rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId ?? 0n };
   }
 
@@ -385,24 +386,24 @@ export class DatabaseHost {
   }
 }
 
-function prepare(db: Database, sql: string): Prepared {
+function prepare(host: SqlHost, sql: string): Prepared {
   if (typeof sql !== 'string' || sql.trim() === '') throw new DoSQLError('INVALID_ARGUMENT', 'worker: sql must be a non-empty string');
-  const p = db.prepared(sql);
-  checkNotSession(p.parsed);
+  const p = host.prepare(sql);
+  checkNotSession(p);
   return p;
 }
 
-function parseChecked(sql: string): Prepared[] {
+function parseChecked(host: SqlHost, sql: string): Prepared[] {
   if (typeof sql !== 'string' || sql.trim() === '') throw new DoSQLError('INVALID_ARGUMENT', 'worker: sql must be a non-empty string');
-  return parse(sql).map((parsed) => {
-    checkNotSession(parsed);
-    return { parsed, sql: sql.slice(parsed.start, parsed.end) };
-  });
+  const statements = host.script(sql);
+  for (const p of statements) checkNotSession(p);
+  return statements;
 }
 
-function checkNotSession(p: ParsedStatement): void {
-  if (SESSION_KINDS.has(p.statement.kind)) {
-    throw new DoSQLError('SQL_ERROR', `worker: ${p.statement.kind.toUpperCase()} is not accepted here; use the transaction API (begin/commit/rollback, or /transaction with statements)`);
+function checkNotSession(p: Prepared): void {
+  const kind = p.parsed.statement.kind;
+  if (SESSION_KINDS.has(kind)) {
+    throw new DoSQLError('SQL_ERROR', `worker: ${kind.toUpperCase()} is not accepted here; use the transaction API (begin/commit/rollback, or /transaction with statements)`);
   }
 }
 

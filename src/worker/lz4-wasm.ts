@@ -10,8 +10,7 @@
 // `__wbindgen_string_new`. Output buffers are freed with `__wbindgen_free`. A round-trip test
 // against lz4-wasm-nodejs (lz4-wasm.test.ts) pins the ABI.
 import { DoSQLError } from '../errors.js';
-import { codecById, lz4Codec, registerCodec, type BlockCodec } from '../sstable/compression.js';
-import { COMPRESSION_LZ4 } from '../sstable/format.js';
+import { codecById, compressionId, lz4Codec, registerCodec, type BlockCodec } from '../sstable/compression.js';
 
 interface Lz4Exports {
   memory: { buffer: ArrayBuffer };
@@ -68,7 +67,7 @@ export function instantiateLz4(module: object): { compress(b: Uint8Array): Uint8
 
 /** Registers the LZ4 block codec from lz4-wasm's compiled module, once per isolate. */
 export function registerLz4(module: object): BlockCodec {
-  const have = codecById(COMPRESSION_LZ4);
+  const have = codecById(compressionId('lz4'));
   if (have) return have;
   let codec: BlockCodec;
   try {

@@ -20,7 +20,7 @@ import type { ParsedStatement } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
 import { toSqlValue, type BindParams, type BindValue } from './values.js';
 
-/** @internal The arguments of one statement call, sorted into positional values and named values. */
+/** The arguments of one statement call, sorted into positional values and named values (not public API; hosts see it through host.ts). */
 export class StatementArgs {
   constructor(
     readonly positional: readonly unknown[],
@@ -30,7 +30,7 @@ export class StatementArgs {
   ) {}
 }
 
-/** @internal What `db.exec` scripts bind: nothing; every parameter reads NULL. */
+/** What `db.exec` scripts bind: nothing; every parameter reads NULL (not public API; hosts see it through host.ts). */
 export const SCRIPT_ARGS = new StatementArgs([], undefined, true);
 
 /** True for `{...}` and `Object.create(null)`: the only objects that carry named values. */

@@ -1,8 +1,8 @@
 // A prepared statement with better-sqlite3's method names (async here, because storage is).
 import { ExecEnv } from '../execution/env.js';
-import type { Database, Prepared, RunResult } from './database.js';
-import { rowsToObjects } from './database.js';
-import { toJsValue, type BindValue, type JsValue } from './values.js';
+import type { DatabaseParts, RunResult } from './database.js';
+import type { Prepared } from './statement-runner.js';
+import { rowsToObjects, toJsValue, type BindValue, type JsValue } from './values.js';
 import { bindParams, statementArgs, type StatementArgs } from './bind-params.js';
 import type { StatementOptions } from '../execution/statement-guard.js';
 
@@ -21,7 +21,7 @@ export class Statement {
 
   /** @internal */
   constructor(
-    private readonly db: Database,
+    private readonly parts: DatabaseParts,
     private readonly p: Prepared,
   ) {}
 
@@ -63,7 +63,7 @@ export class Statement {
    * gets `timeoutMs` from when it starts; INTERRUPTED when it runs out or the signal aborts.
    */
   withOptions(options: StatementOptions): this {
-    this.db.interruptOf(options);
+    this.parts.core.interruptOf(options);
     this.options = options;
     return this;
   }
@@ -78,9 +78,9 @@ export class Statement {
   all<T = unknown>(...args: Args): Promise<T[]> {
     try {
       const params = toParams(this.p, args);
-      const it = this.db.interruptOf(this.options);
-      const fast = this.db.tryRead(this.p, params, it);
-      if (fast === undefined) return this.db.execPrepared(this.p, params, undefined, it).then((r) => this.shape(r.columns, r.rows) as T[]);
+      const it = this.parts.core.interruptOf(this.options);
+      const fast = this.parts.session.tryRead(this.p, params, it);
+      if (fast === undefined) return this.parts.session.execPrepared(this.p, params, undefined, it).then((r) => this.shape(r.columns, r.rows) as T[]);
       if (fast instanceof Promise) return fast.then((r) => this.shape(r.columns, r.rows) as T[]);
       return Promise.resolve(this.shape(fast.columns, fast.rows) as T[]);
     } catch (e) {
@@ -95,7 +95,7 @@ export class Statement {
 
   /** Runs the statement: `{ changes, lastInsertRowId, lsn }`. */
   async run(...args: Args): Promise<RunResult> {
-    const r = await this.db.execPrepared(this.p, toParams(this.p, args), undefined, this.db.interruptOf(this.options));
+    const r = await this.parts.session.execPrepared(this.p, toParams(this.p, args), undefined, this.parts.core.interruptOf(this.options));
     const last = r.lastInsertRowId;
     return { changes: r.changes, lastInsertRowId: last === undefined ? 0 : Number(last), lsn: r.lsn };
   }
@@ -106,13 +106,14 @@ export class Statement {
       for (const r of await this.all<T>(...args)) yield r;
       return;
     }
-    const it = this.db.interruptOf(this.options);
-    const engine = await this.db.engine();
+    const { core, runner } = this.parts;
+    const it = core.interruptOf(this.options);
+    const engine = await core.ready;
     const values = bindParams(this.p.parsed, toParams(this.p, args));
-    const guard = this.db.guard(it);
-    const txn = this.db.begin(engine);
+    const guard = core.guard(it);
+    const txn = core.begin(engine);
     try {
-      const plan = this.db.planFor(this.p, txn.catalog);
+      const plan = runner.planFor(this.p, txn.catalog);
       const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n, guard);
       for await (const b of plan.stream!(env)) for (const row of this.shape(plan.columns, b)) yield row as T;
     } finally {
@@ -125,7 +126,7 @@ export class Statement {
    * `columns()`). Throws INVALID_ARGUMENT before the database has opened (await a query or `db.open()`).
    */
   columns(): { name: string }[] {
-    return this.db.planFor(this.p, this.db.currentCatalog()).columns.map((name) => ({ name }));
+    return this.parts.runner.planFor(this.p, this.parts.core.currentCatalog()).columns.map((name) => ({ name }));
   }
 }
 

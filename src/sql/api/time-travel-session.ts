@@ -2,12 +2,13 @@
 // any time point, with the schema of that point. Read-only; close() releases the view so
 // compaction may collect what only it kept.
 import { DoSQLError } from '../../errors.js';
-import { Database, rowsToObjects, type QueryOptions } from './database.js';
+import { Database, databaseParts, type QueryOptions } from './database.js';
 import { argOptions, argTimePoint, optionOneOf } from './arguments.js';
 import { describeValue } from './bind-params.js';
 import type { ReadPoint } from './temporal.js';
 import type { TimePoint } from './time-points.js';
-import type { BindParams, JsValue } from './values.js';
+import { rowsToObjects, type BindParams, type JsValue } from './values.js';
+import { branchName } from './branch-names.js';
 import type { Transaction } from '../txn/transaction.js';
 
 export interface TimeTravelSession {
@@ -27,17 +28,18 @@ export async function createTimeTravelSession(db: Database, options: { asOf: Tim
   if (!(db instanceof Database)) throw new DoSQLError('INVALID_ARGUMENT', `sql: createTimeTravelSession(): the first argument must be a database from DB(), got ${describeValue(db)}`);
   argTimePoint(argOptions(options, 'createTimeTravelSession()').asOf, 'createTimeTravelSession()');
   optionOneOf(options, 'scope', ['database'], 'createTimeTravelSession()');
+  const { core, runner, session, timeTravel } = databaseParts(db);
   const point: ReadPoint = await db.resolve(options.asOf);
-  const { view } = await db.viewAt(point);
+  const { view } = await timeTravel.viewAt(point);
   let open = true;
   const run = async (sql: string, params?: BindParams, o?: QueryOptions): Promise<{ columns: readonly string[]; rows: import('../execution/env.js').Row[] }> => {
     if (!open) throw new DoSQLError('CLOSED', 'sql: time-travel session is closed');
-    const p = db.prepared(sql);
+    const p = runner.prepared(sql);
     if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'sql: a time-travel session is read-only (SELECT only)');
-    return db.execPrepared(p, params, view as Transaction, db.interruptOf(o));
+    return session.execPrepared(p, params, view as Transaction, core.interruptOf(o));
   };
   return {
-    point: { branch: db.branchName(point.branch), lsn: point.lsn },
+    point: { branch: branchName(core.engineRef!, point.branch), lsn: point.lsn },
     async query(sql, params, o = {}) {
       argOptions(o, 'session.query()');
       const r = await run(sql, params, o);

@@ -2,6 +2,8 @@
 // better-sqlite3: integral numbers bind as INTEGER, other numbers as REAL, bigint as
 // INTEGER, strings as TEXT, Uint8Array as BLOB, null/undefined as NULL, booleans as 1/0.
 import { DoSQLError } from '../../errors.js';
+import { assignableKeys, setOwn } from '../../util/record.js';
+import type { Row } from '../execution/env.js';
 import type { SqlValue } from '../types/value.js';
 import { INT64_MAX, INT64_MIN } from '../types/value.js';
 
@@ -38,4 +40,23 @@ export function toJsValue(v: SqlValue, safeIntegers: boolean): JsValue {
     throw new DoSQLError('RANGE', `sql: integer ${v} cannot be represented exactly as a number; use safeIntegers(true) to receive bigint`);
   }
   return Number(v);
+}
+
+/** An INTEGER rowid for JavaScript: a number when exact, else a bigint. */
+export function jsRowid(r: bigint): number | bigint {
+  return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+}
+
+/** Result rows as objects keyed by column name; any column name is kept, `__proto__` included (src/util/record.ts). */
+export function rowsToObjects(columns: readonly string[], rows: readonly Row[], safe: boolean): Record<string, JsValue>[] {
+  const out: Record<string, JsValue>[] = new Array(rows.length);
+  const assignable = assignableKeys(columns);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const o: Record<string, JsValue> = {};
+    if (assignable) for (let j = 0; j < columns.length; j++) o[columns[j]!] = toJsValue(r[j]!, safe);
+    else for (let j = 0; j < columns.length; j++) setOwn(o, columns[j]!, toJsValue(r[j]!, safe));
+    out[i] = o;
+  }
+  return out;
 }

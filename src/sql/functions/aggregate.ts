@@ -284,6 +284,11 @@ class GroupConcatAccumulator implements Accumulator {
     if (this.count > 0) return this.text;
     return this.text.length > 0 ? this.text : null;
   }
+
+  /** groupConcatValue: values that are all empty give a one-byte "\0" text (it passes "" with length 1). */
+  value(): SqlValue {
+    return this.count > 0 && this.text.length === 0 ? '\0' : this.result();
+  }
 }
 
 /** `s` without its first `bytes` UTF-8 bytes (a cut inside a character drops all of it). */

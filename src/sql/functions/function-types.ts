@@ -69,6 +69,11 @@ export interface Accumulator {
   stepSubtyped?(args: readonly MaybeSubtyped[]): void;
   inverse?(args: readonly SqlValue[]): void;
   result(): SqlValue;
+  /**
+   * The current value while a window frame slides (SQLite's xValue), where it differs from
+   * `result` (xFinal, which also serves frames computed from scratch).
+   */
+  value?(): SqlValue;
 }
 
 /** An aggregate SQL function; `count(*)` is `count` stepped with zero arguments. */

@@ -5,6 +5,7 @@ import type { Compiled, SubqueryRef } from '../execution/compiled.js';
 import type { ColumnExpr, ParamExpr } from '../parser/ast.js';
 import { literal, NONE } from './compile-common.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
+import { containsWindow } from './window-check.js';
 
 /** `?`, `?NNN`, `:name`: the statement's bound value at the parameter's index (NULL when unbound). */
 export function compileParam(e: ParamExpr): Compiled {
@@ -22,7 +23,10 @@ export function compileColumn(e: ColumnExpr, cx: CompileContext): Compiled {
   if (!res) {
     if (!e.table && cx.aliases) {
       const a = cx.aliases.get(e.column.toLowerCase());
-      if (a) return compileExpr(a, { ...cx, aliases: undefined });
+      if (a) {
+        if (!cx.windows && containsWindow(a)) throw new DoSQLError('SQL_ERROR', `sql: misuse of aliased window function ${e.column}`);
+        return compileExpr(a, { ...cx, aliases: undefined });
+      }
     }
     if (e.dquoted && !e.table) return literal(e.column);
     const name = e.table ? `${e.table}.${e.column}` : e.column;

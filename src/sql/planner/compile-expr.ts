@@ -29,6 +29,8 @@ export interface CompileContext {
   nextSlot(): number;
   /** Aggregate calls of the current query and their positions in the post-aggregation row. */
   readonly aggregates?: ReadonlyMap<FunctionExpr, number>;
+  /** Window calls of the current query and their positions in the row after the window operator. */
+  readonly windows?: ReadonlyMap<FunctionExpr, number>;
   /** Result-column aliases usable in WHERE/GROUP BY/HAVING (SQLite extension). */
   readonly aliases?: ReadonlyMap<string, Expr>;
   /** Told about every reference to an enclosing query level (for correlation tracking). */

@@ -9,13 +9,19 @@ import type { FunctionExpr } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
 import { literal, merge } from './compile-common.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
+import { isWindowOnlyName, misusedWindow } from './window-check.js';
 import { coalesceSubtyped, iifSubtyped, passArgumentSubtype, restoreSubtype, subtypedCall } from './compile-subtype.js';
 
 /** Functions that return one of their arguments unchanged, passing its subtype on. */
 const RETURNS_ARGUMENT: ReadonlySet<string> = new Set(['likely', 'unlikely', 'likelihood', 'nullif', 'min', 'max']);
 
 export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
-  if (e.over !== undefined) throw new DoSQLError('NOT_SUPPORTED', `sql: window functions (${e.name}() OVER ...) are not supported yet`);
+  if (e.over !== undefined) {
+    // Window calls are computed by the window operator (plan-window.ts); anywhere else they are misused.
+    const w = cx.windows?.get(e);
+    if (w === undefined) throw misusedWindow(e);
+    return { ...literal(null), ev: (row) => row[w]!, constant: false, sources: new Set([-1]) };
+  }
   const slot = cx.aggregates?.get(e);
   if (slot !== undefined) {
     const ev = (row: SqlValue[]): SqlValue => row[slot]!;
@@ -26,6 +32,7 @@ export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
   if (ops.isAggregate(e.name, e.args.length, e.star)) {
     throw new DoSQLError('SQL_ERROR', `sql: misuse of aggregate function ${e.name}()`);
   }
+  if (isWindowOnlyName(e.name)) throw misusedWindow(e);
   if (e.distinct || e.filter || e.star) throw new DoSQLError('SQL_ERROR', `sql: ${e.name}() is not an aggregate function`);
   const args = e.args.map((a) => compileExpr(a, cx));
   const fs = args.map((a) => a.ev);

@@ -27,6 +27,7 @@ import { astKey, exprToSql } from './expr-name.js';
 import { exprChildren } from '../parser/ast-walk.js';
 import { ColumnarAggregateOp, type ColumnarAgg, type ColumnarPredicate, type ColumnarQuery } from '../execution/columnar-aggregate-op.js';
 import { buildFrom } from './plan-from.js';
+import { analyzeWindows, planWindowOp, windowScopeExprs } from './plan-window.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import type { CteDef, PlannerContext } from './planner-context.js';
 import type { Scope } from './scope.js';
@@ -250,6 +251,7 @@ function expandColumns(cols: readonly ResultColumn[], scope: Scope): OutCol[] {
 }
 
 function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, pc: PlannerContext, tr: Tracker): SelectPlan {
+  const windows = analyzeWindows(core, stmt?.orderBy ?? []);
   const from = core.from ? buildFrom(core.from, scope, pc, (s, sc, p) => planSelect(s, sc, p)) : undefined;
   const width = scope.width;
   const outCols = expandColumns(core.columns, scope);
@@ -270,8 +272,11 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
   for (const c of outCols) collectAggregates(c.expr, aggCalls);
   collectAggregates(core.having, aggCalls);
   for (const t of orderBy) collectAggregates(t.expr, aggCalls);
+  if (windows) for (const e of windowScopeExprs(windows)) collectAggregates(e, aggCalls);
+  aggCalls.splice(0, aggCalls.length, ...new Set(aggCalls));
   const isAgg = aggCalls.length > 0 || (core.groupBy?.length ?? 0) > 0 || core.having !== undefined;
   let post = cx;
+  let rowWidth = width;
   if (isAgg) {
     const slots = new Map<FunctionExpr, number>();
     const specs: AggSpec[] = [];
@@ -310,6 +315,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
       return c;
     });
     op = new AggregateOp(op, groupBy, specs, width);
+    rowWidth = width + specs.length + groupBy.length;
     // GROUP BY terms read the group's first row (SQLite keeps the key it grouped on).
     const groupTerms = new Map<string, number>();
     (core.groupBy ?? []).forEach((g, i) => {
@@ -317,6 +323,13 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     });
     post = { ...cx, aggregates: slots, groupTerms };
     if (core.having) op = new FilterOp(op, [compileExpr(core.having, post)]);
+  }
+
+  // Window functions, over the rows after GROUP BY and HAVING.
+  if (windows) {
+    const w = planWindowOp(op, windows, post, rowWidth);
+    op = w.op;
+    post = { ...post, windows: w.slots };
   }
 
   // Result columns, then hidden ORDER BY keys.
@@ -350,7 +363,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     keys.push(sortKey(t, idx, collation));
   });
   op = new ProjectOp(op, [...exprs, ...hidden]);
-  if (hidden.length === 0) {
+  if (hidden.length === 0 && !windows) {
     const cq = columnarQuery(core, outCols, pc);
     if (cq) op = new ColumnarAggregateOp(cq, op);
   }

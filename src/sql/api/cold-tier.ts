@@ -1,0 +1,153 @@
+// The SQL side of the cold tier (src/cold, reached as engine.cold): the codec that turns this
+// database's rows into columns (rows/cold-layout.ts, installed at open), the columnar-run
+// lookup statements use, cold compaction, and Iceberg publishing and upkeep. The cold tier
+// writes, reads and publishes; this supplies schemas and rows (iceberg-source.ts).
+import { DoSQLError } from '../../errors.js';
+import type { LsmEngine } from '../../lsm/engine.js';
+import { MAIN_BRANCH } from '../../mvcc/internal-key.js';
+import type { IcebergTables, Warehouse } from '../../cold/index.js';
+import type { TableSchema } from '../catalog/schema.js';
+import type { ColdSource } from '../execution/columnar-aggregate-op.js';
+import { sqlColdCodec } from '../rows/cold-layout.js';
+import { argNames, argOptions, argString, optionNumber, optionOf, optionOneOf } from './arguments.js';
+import { commits } from './commit-log.js';
+import type { DatabaseCore } from './core.js';
+import { icebergSource } from './iceberg-source.js';
+
+/** One table published as an Iceberg snapshot. */
+export interface PublishedSnapshot {
+  table: string;
+  snapshotId: bigint;
+  lsn: number;
+}
+
+export class SqlColdTier {
+  constructor(
+    private readonly core: DatabaseCore,
+    /** Where Iceberg snapshots of the tables are published (the cold tier's catalog). */
+    private readonly warehouse: Warehouse | undefined,
+  ) {}
+
+  /** Installs the codec of this database's rows in the engine (right after open, before any read). */
+  install(engine: LsmEngine): void {
+    engine.setColdCodec(
+      sqlColdCodec(async () => {
+        const lsn = engine.lastVisibleLsn;
+        const catalog = await this.core.loadCatalog(engine, MAIN_BRANCH, lsn);
+        const tables = catalog.objects().filter((o): o is TableSchema => o.type === 'table');
+        return { tables, commits: await commits(engine, [{ branch: MAIN_BRANCH, lsn }]) };
+      }),
+    );
+  }
+
+  /** The columnar-run lookup a statement's ExecEnv uses (main branch only: runs hold main's rows). */
+  coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
+    const engine = this.core.engineRef;
+    if (branch !== MAIN_BRANCH || !engine) return undefined;
+    return (tableId) => engine.cold.runs(tableId) ?? undefined;
+  }
+
+  /** See Database.compact. */
+  async compact(options: { full?: boolean; tier?: 'hot' | 'cold' }): Promise<{ published: PublishedSnapshot[] }> {
+    optionOf(argOptions(options, 'db.compact()'), 'full', 'boolean', 'db.compact()');
+    optionOneOf(options, 'tier', ['hot', 'cold'], 'db.compact()');
+    const engine = await this.core.eng();
+    if (options.tier === 'cold') await engine.compact({ tier: 'cold' });
+    else await engine.compact({ full: options.full ?? false });
+    if (options.tier !== 'cold') return { published: [] };
+    return { published: await this.publishIceberg() };
+  }
+
+  /** See Database.publishIceberg. */
+  async publishIceberg(tables?: readonly string[]): Promise<PublishedSnapshot[]> {
+    argNames(tables, 'db.publishIceberg()');
+    const engine = await this.core.eng();
+    const iceberg = this.iceberg(engine);
+    const view = this.core.begin(engine);
+    try {
+      const names = tables ?? view.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
+      const out: PublishedSnapshot[] = [];
+      for (const name of names) {
+        const t = view.catalog.table(name);
+        // The cold tier references runs that hold exactly this state in place; otherwise it writes a copy.
+        const r = await iceberg.publish(icebergSource(view, t, engine.clockNow()), { lsn: view.readLsn, branch: view.branch });
+        out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
+      }
+      await this.refreshExternalRefs(engine, iceberg);
+      return out;
+    } finally {
+      view.release();
+    }
+  }
+
+  /** See Database.icebergSnapshots. */
+  async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
+    argString(table, 'db.icebergSnapshots()', 'the table name');
+    return this.iceberg(await this.core.eng()).snapshots(this.publishedName(table));
+  }
+
+  /** See Database.cleanupIceberg. */
+  async cleanupIceberg(tables?: readonly string[]): Promise<{ table: string; removed: string[] }[]> {
+    argNames(tables, 'db.cleanupIceberg()');
+    const iceberg = this.iceberg(await this.core.eng());
+    const names = tables ?? this.tableNames();
+    const out: { table: string; removed: string[] }[] = [];
+    for (const name of names) {
+      const removed = await iceberg.removeOrphans(this.publishedName(name));
+      out.push({ table: name, removed });
+    }
+    return out;
+  }
+
+  /** See Database.expireIcebergSnapshots. */
+  async expireIcebergSnapshots(options: { olderThanMs: number; retainLast?: number; tables?: readonly string[] }): Promise<{ table: string; expired: bigint[]; removed: string[] }[]> {
+    if (argOptions(options, 'db.expireIcebergSnapshots()').olderThanMs === undefined) throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.expireIcebergSnapshots(): option olderThanMs is required');
+    optionNumber(options, 'olderThanMs', 'db.expireIcebergSnapshots()');
+    optionNumber(options, 'retainLast', 'db.expireIcebergSnapshots()', { integer: true, min: 1 });
+    argNames(options.tables, 'db.expireIcebergSnapshots()');
+    const engine = await this.core.eng();
+    const iceberg = this.iceberg(engine);
+    const names = options.tables ?? this.tableNames();
+    const out: { table: string; expired: bigint[]; removed: string[] }[] = [];
+    for (const name of names) {
+      const r = await iceberg.expireSnapshots(this.publishedName(name), { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}) });
+      out.push({ table: name, expired: r.expired, removed: await iceberg.removeOrphans(this.publishedName(name)) });
+    }
+    await this.refreshExternalRefs(engine, iceberg);
+    return out;
+  }
+
+  /** See Database.warehousePath. */
+  warehousePath(): string {
+    return this.requireWarehouse().url;
+  }
+
+  /**
+   * Lists, in the manifest, exactly the columnar runs some retained Iceberg snapshot of a
+   * table references, so compaction keeps them while a reader may open them (and frees the rest).
+   */
+  private async refreshExternalRefs(engine: LsmEngine, iceberg: IcebergTables): Promise<void> {
+    const catalog = await this.core.loadCatalog(engine, MAIN_BRANCH, engine.lastVisibleLsn);
+    await iceberg.refreshExternalRefs(catalog.objects().filter((o) => o.type === 'table').map((o) => o.name));
+  }
+
+  /** Tables of the handle's latest schema. */
+  private tableNames(): string[] {
+    return this.core.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
+  }
+
+  /** A table's name as created (its Iceberg folder derives from it), or `name` for a table no longer in the catalog. */
+  private publishedName(name: string): string {
+    return this.core.catalog.findTable(name)?.name ?? name;
+  }
+
+  private requireWarehouse(): Warehouse {
+    if (!this.warehouse) throw new DoSQLError('NOT_SUPPORTED', `sql: database ${this.core.name} has no cold tier configured`);
+    return this.warehouse;
+  }
+
+  /** The warehouse's Iceberg tables as the engine's cold tier publishes them. Throws NOT_SUPPORTED without a warehouse. */
+  private iceberg(engine: LsmEngine): IcebergTables {
+    return engine.cold.iceberg(this.requireWarehouse());
+  }
+}

@@ -1,0 +1,100 @@
+// The SQL layer's declared host interface: what the runtimes around it need beyond the public
+// API (src/index.ts). Its users are the Worker's DatabaseHost (src/worker/database-host.ts:
+// statements under response caps, interactive transactions held by id, reads at a resolved
+// point), the CLI's schema listing (src/cli/schema-info.ts) and the Node DB() entry's argument
+// checks (src/node/db.ts). Those modules import nothing else from src/sql beyond public names
+// (test/layering.test.ts), and reach a Database's internals only through `sqlHost(db)`.
+//
+// Not public API: the package does not export it, and it changes with the SQL layer.
+import type { LsmEngine } from '../../lsm/engine.js';
+import type { Row } from '../execution/env.js';
+import type { ResultCaps } from '../execution/statement-guard.js';
+import { parse } from '../parser/index.js';
+import { temporalRefs } from '../planner/temporal-refs.js';
+import type { Transaction } from '../txn/transaction.js';
+import { checkSql, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
+import { databaseParts, type Database } from './database.js';
+import type { Prepared, StatementResult } from './statement-runner.js';
+import type { ReadPoint } from './temporal.js';
+import type { BindParams } from './values.js';
+
+export type { Prepared, StatementResult, ResultCaps, ReadPoint, StatementArgs };
+/** A SQL transaction a host holds (begin/commit below): release() rolls it back. */
+export type SqlTransaction = Transaction;
+/** What a script binds: nothing; every parameter reads NULL (as Database.exec). */
+export { SCRIPT_ARGS };
+/** Argument checks shared by the DB() entries (INVALID_ARGUMENT naming the option). */
+export { isPlainObject, optionNumber, optionOf, optionOneOf } from './arguments.js';
+export { describeValue } from './bind-params.js';
+
+/** A schema object as tools list it (the CLI's `.tables`, `.schema`, `stats`). */
+export interface SchemaObjectInfo {
+  readonly type: 'table' | 'index' | 'view' | 'trigger';
+  readonly name: string;
+  /** The table an index or trigger belongs to. */
+  readonly table?: string;
+  /** The CREATE statement as written. */
+  readonly sql?: string;
+  /** Indexes made for UNIQUE / PRIMARY KEY constraints. */
+  readonly auto?: boolean;
+}
+
+/**
+ * One Database as a host drives it. Statements run as in the Database's own methods (same
+ * plan cache, limits and default timeout); a statement given `txn` runs in that transaction
+ * and does not commit it.
+ */
+export interface SqlHost {
+  /** Parses one statement (cached per handle). INVALID_ARGUMENT for a non-string, SQL_ERROR for bad SQL. */
+  prepare(sql: string): Prepared;
+  /** Parses a script into its statements, each with its own text (not cached). */
+  script(sql: string): Prepared[];
+  /** True when the statement reads through FOR SYSTEM_TIME (then it cannot stream from one view). */
+  readsHistory(p: Prepared): boolean;
+  /**
+   * The read fast path of an autocommit SELECT outside any transaction (Database.query takes
+   * it first): the rows, or undefined when the statement must go through `execute`. Rows
+   * count against `caps` (LIMIT_EXCEEDED past them).
+   */
+  tryRead(p: Prepared, params: BindParams | undefined, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined;
+  /** Runs a statement: in `txn` when given (not committed), else in its own transaction (committed). */
+  execute(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: SqlTransaction, caps?: ResultCaps): Promise<StatementResult>;
+  /** Starts a transaction on the handle's branch at the latest commit; commit it or release() it. */
+  begin(engine: LsmEngine): SqlTransaction;
+  /** Commits `txn` (first committer wins: WRITE_CONFLICT, retryable); returns its LSN. */
+  commit(engine: LsmEngine, txn: SqlTransaction): Promise<number>;
+  /** A read-only transaction at a resolved point (Database.resolve), with that point's schema; release() it. */
+  viewAt(point: ReadPoint): Promise<SqlTransaction>;
+  /** The objects of the checked-out branch's latest schema. INVALID_ARGUMENT before the handle is open. */
+  schemaObjects(): readonly SchemaObjectInfo[];
+}
+
+const hosts = new WeakMap<Database, SqlHost>();
+
+/** The host interface of `db` (one per handle). */
+export function sqlHost(db: Database): SqlHost {
+  let h = hosts.get(db);
+  if (!h) {
+    h = makeHost(db);
+    hosts.set(db, h);
+  }
+  return h;
+}
+
+function makeHost(db: Database): SqlHost {
+  const { core, runner, session, timeTravel } = databaseParts(db);
+  return {
+    prepare: (sql) => runner.prepared(sql),
+    script: (sql) => {
+      checkSql(sql);
+      return parse(sql).map((parsed) => ({ parsed, sql: sql.slice(parsed.start, parsed.end) }));
+    },
+    readsHistory: (p) => (p.temporal ??= temporalRefs(p.parsed.statement)).length > 0,
+    tryRead: (p, params, caps) => session.tryRead(p, params, undefined, caps),
+    execute: (p, params, txn, caps) => session.execPrepared(p, params, txn, undefined, caps),
+    begin: (engine) => core.begin(engine),
+    commit: (engine, txn) => core.commit(engine, txn),
+    viewAt: async (point) => (await timeTravel.viewAt(point)).view,
+    schemaObjects: () => core.currentCatalog().objects(),
+  };
+}

@@ -1,0 +1,149 @@
+// A handle's session: its own explicit transaction (BEGIN ... COMMIT through SQL text) and
+// savepoints, and the entry point of every statement of the handle. A statement outside any
+// transaction runs in its own (autocommit); one given a transaction (db.transaction's handle,
+// a time-travel view, the Worker's interactive transactions) runs in that one.
+//
+// Async safety: statements of the session run one at a time (`lock`); the read fast path
+// takes no lock and so is refused while the session has a statement running or a
+// transaction open. Different transactions interleave freely; commits serialise in the engine.
+import { DoSQLError } from '../../errors.js';
+import type { LsmEngine } from '../../lsm/engine.js';
+import { Mutex } from '../../util/async.js';
+import type { Row } from '../execution/env.js';
+import type { Interrupt, ResultCaps, StatementGuard } from '../execution/statement-guard.js';
+import { temporalRefs } from '../planner/temporal-refs.js';
+import type { Transaction } from '../txn/transaction.js';
+import type { SqlValue } from '../types/value.js';
+import { bindParams, type StatementArgs } from './bind-params.js';
+import type { DatabaseCore } from './core.js';
+import type { Prepared, StatementResult, StatementRunner } from './statement-runner.js';
+import type { BindParams } from './values.js';
+
+export class Session {
+  /** The session's open transaction (BEGIN, or a SAVEPOINT outside one). */
+  private txn: Transaction | undefined;
+  private savepoints: { name: string; mark: number }[] = [];
+  /** SAVEPOINT outside BEGIN started the transaction: RELEASE of the outermost commits it. */
+  private implicitBySavepoint = false;
+  /** Serialises statements of the session. */
+  private readonly lock = new Mutex();
+
+  constructor(
+    private readonly core: DatabaseCore,
+    private readonly runner: StatementRunner,
+  ) {}
+
+  /** True while the session's own BEGIN ... COMMIT is open. */
+  get inTransaction(): boolean {
+    return this.txn !== undefined;
+  }
+
+  /** Throws SQL_ERROR `sql: cannot <what> inside a transaction` while the session has one open. */
+  refuseInTransaction(what: string): void {
+    if (this.txn) throw new DoSQLError('SQL_ERROR', `sql: cannot ${what} inside a transaction`);
+  }
+
+  /** Rolls back the session's open transaction, if any (the handle closes). */
+  rollbackOpen(): void {
+    this.txn?.release();
+    this.txn = undefined;
+  }
+
+  /**
+   * The fast path of an autocommit SELECT outside any explicit transaction: no session lock,
+   * no commit, synchronous when the rows are in memory. Returns undefined when the statement
+   * must take the general path (`execPrepared`).
+   */
+  tryRead(p: Prepared, params: BindParams | StatementArgs | undefined, interrupt?: Interrupt, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+    const engine = this.core.engineRef;
+    if (!engine || this.core.closed || this.txn || this.lock.locked || p.parsed.statement.kind !== 'select') return undefined;
+    p.temporal ??= temporalRefs(p.parsed.statement);
+    const values = bindParams(p.parsed, params);
+    const guard = this.core.guard(interrupt, caps);
+    return this.runner.tryRead(engine, p, values, guard);
+  }
+
+  /** Executes a prepared statement: in `txn` when given, else in the session. */
+  async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+    const engine = await this.core.eng();
+    const values = bindParams(p.parsed, params);
+    const guard = this.core.guard(interrupt, caps);
+    if (txn) return this.runner.runIn(engine, txn, p, values, false, guard);
+    const unlock = await this.lock.lock();
+    try {
+      return await this.run(engine, p, values, guard);
+    } finally {
+      unlock();
+    }
+  }
+
+  /** A statement of the session: transaction control (lang_transaction.html, lang_savepoint.html) or one run in the session's transaction. */
+  private async run(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
+    const st = p.parsed.statement;
+    const none = { rows: [] as Row[], changes: 0, columns: [] as string[] };
+    switch (st.kind) {
+      case 'begin':
+        if (this.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot start a transaction within a transaction');
+        this.txn = this.core.begin(engine);
+        this.implicitBySavepoint = false;
+        return { ...none, lsn: this.txn.readLsn };
+      case 'commit': {
+        if (!this.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot commit - no transaction is active');
+        const txn = this.txn;
+        this.txn = undefined;
+        this.savepoints = [];
+        return { ...none, lsn: await this.core.commit(engine, txn) };
+      }
+      case 'rollback': {
+        if (!this.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot rollback - no transaction is active');
+        if (st.savepoint) {
+          const i = this.findSavepoint(st.savepoint);
+          this.txn.rollbackTo(this.savepoints[i]!.mark);
+          this.savepoints.length = i + 1;
+          return { ...none, lsn: this.txn.readLsn };
+        }
+        this.txn.release();
+        this.txn = undefined;
+        this.savepoints = [];
+        return { ...none, lsn: engine.lastVisibleLsn };
+      }
+      case 'savepoint':
+        if (!this.txn) {
+          this.txn = this.core.begin(engine);
+          this.implicitBySavepoint = true;
+        }
+        this.savepoints.push({ name: st.name, mark: this.txn.mark() });
+        return { ...none, lsn: this.txn.readLsn };
+      case 'release': {
+        if (!this.txn) throw new DoSQLError('SQL_ERROR', `sql: no such savepoint: ${st.name}`);
+        const i = this.findSavepoint(st.name);
+        this.savepoints.length = i;
+        if (i === 0 && this.implicitBySavepoint) {
+          const txn = this.txn;
+          this.txn = undefined;
+          return { ...none, lsn: await this.core.commit(engine, txn) };
+        }
+        return { ...none, lsn: this.txn.readLsn };
+      }
+      default:
+        break;
+    }
+    const open = this.txn;
+    if (open) {
+      return this.runner.runIn(engine, open, p, values, false, guard, () => {
+        // A ROLLBACK conflict action ended the session's transaction.
+        if (this.txn === open) {
+          this.txn = undefined;
+          this.savepoints = [];
+        }
+      });
+    }
+    return this.runner.runIn(engine, this.core.begin(engine), p, values, true, guard);
+  }
+
+  private findSavepoint(name: string): number {
+    const s = this.savepoints;
+    for (let i = s.length - 1; i >= 0; i--) if (s[i]!.name.toLowerCase() === name.toLowerCase()) return i;
+    throw new DoSQLError('SQL_ERROR', `sql: no such savepoint: ${name}`);
+  }
+}

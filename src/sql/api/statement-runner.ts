@@ -1,0 +1,207 @@
+// Statement execution for one Database handle: the plan cache, running a statement in a
+// transaction (FOR SYSTEM_TIME references bound per execution, conflict actions on error,
+// autocommit), and the read fast path. Which transaction a statement runs in is the
+// session's business (session.ts); this file runs it.
+import { DoSQLError } from '../../errors.js';
+import type { LsmEngine } from '../../lsm/engine.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { ExecEnv, type Row, type SessionInfo } from '../execution/env.js';
+import type { ColdSource } from '../execution/columnar-aggregate-op.js';
+import type { StatementGuard } from '../execution/statement-guard.js';
+import type { ParsedStatement, TableRef } from '../parser/ast.js';
+import { parseOne } from '../parser/index.js';
+import type { TemporalBinding } from '../planner/planner-context.js';
+import { compileStatement, type Executable, type ExecResult } from '../planner/plan-statement.js';
+import { temporalRefs } from '../planner/temporal-refs.js';
+import type { Transaction } from '../txn/transaction.js';
+import type { SqlValue } from '../types/value.js';
+import { checkSql } from './bind-params.js';
+import type { DatabaseCore } from './core.js';
+import { bindTemporal, bindTemporalSync, type PointHost } from './temporal.js';
+
+/** A parsed statement with its cached plans (one per SQL text, per handle). */
+export interface Prepared {
+  readonly parsed: ParsedStatement;
+  readonly sql: string;
+  plan?: Executable;
+  /** FOR SYSTEM_TIME references (resolved per execution). */
+  temporal?: TableRef[];
+  /** The plan of a statement with FOR SYSTEM_TIME references, for one combination of schemas. */
+  temporalPlan?: { base: Catalog; kinds: string; catalogs: Catalog[]; plan: Executable };
+}
+
+/** A statement's outcome: its result, the result's column names, and the commit (or read) LSN. */
+export type StatementResult = ExecResult & { columns: readonly string[]; lsn: number };
+
+/** What the runner needs besides the core: time-point resolution and the cold tier's runs. */
+export interface RunnerHosts {
+  /** The time-point resolver for statements on `branch` (time-travel-host.ts). */
+  pointHost(engine: LsmEngine, branch: number): PointHost;
+  /** The columnar-run lookup of a statement on `branch` (cold-tier.ts), if any. */
+  coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined;
+}
+
+/** Distinct SQL texts whose parse and plans are cached before the cache starts over. */
+const PLAN_CACHE_SIZE = 1000;
+
+export class StatementRunner {
+  /** changes(), total_changes(), last_insert_rowid() of the handle (as SQLite's connection). */
+  readonly info: SessionInfo = { changes: 0, totalChanges: 0, lastInsertRowId: 0n };
+  private readonly cache = new Map<string, Prepared>();
+
+  constructor(
+    private readonly core: DatabaseCore,
+    private readonly hosts: RunnerHosts,
+  ) {}
+
+  /** Parses (cached) one statement. */
+  prepared(sql: string): Prepared {
+    checkSql(sql);
+    let p = this.cache.get(sql);
+    if (!p) {
+      p = { parsed: parseOne(sql), sql };
+      if (this.cache.size > PLAN_CACHE_SIZE) this.cache.clear();
+      this.cache.set(sql, p);
+    }
+    return p;
+  }
+
+  /** Forgets every cached parse and plan (the schema changed under them: checkout, merge). */
+  clearPlans(): void {
+    this.cache.clear();
+  }
+
+  /** The plan of `p` for `catalog`, re-planned when the schema changed. */
+  planFor(p: Prepared, catalog: Catalog): Executable {
+    if (!p.plan || p.plan.catalogVersion !== catalog.version) p.plan = compileStatement(p.parsed.statement, catalog, undefined, this.core.limits);
+    return p.plan;
+  }
+
+  /**
+   * Runs a statement in `txn`; on error undoes the statement's writes (`ended` is called when
+   * a ROLLBACK conflict action ended the whole transaction); commits when `autocommit`.
+   */
+  async runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): Promise<StatementResult> {
+    const mark = txn.mark();
+    let result: ExecResult;
+    let plan: Executable;
+    const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
+    let bindings: Map<TableRef, TemporalBinding> | undefined;
+    try {
+      if (temporal.length) {
+        bindings = await bindTemporal(this.hosts.pointHost(engine, txn.branch), temporal, values, txn);
+        // Plans depend on the schemas (catalog objects are cached per read point) and the
+        // binding kinds; views are looked up per execution, so equal keys reuse the plan.
+        if (samePlanKey(p.temporalPlan, txn.catalog, bindings)) plan = p.temporalPlan!.plan;
+        else {
+          plan = compileStatement(p.parsed.statement, txn.catalog, bindings, this.core.limits);
+          const vals = [...bindings.values()];
+          p.temporalPlan = { base: txn.catalog, kinds: vals.map((b) => b.kind).join(','), catalogs: vals.map((b) => b.catalog), plan };
+        }
+      } else plan = this.planFor(p, txn.catalog);
+      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
+      if (bindings) env.temporal = bindings;
+      const cold = this.hosts.coldLookup(txn.branch);
+      if (cold) env.cold = cold;
+      result = await plan.execute(env, p.sql);
+      if (bindings) for (const b of bindings.values()) b.view.release();
+    } catch (e) {
+      if (bindings) for (const b of bindings.values()) b.view.release();
+      // lang_conflict.html: FAIL keeps the statement's earlier changes, ROLLBACK ends the
+      // whole transaction, everything else (ABORT) undoes just this statement.
+      const action = e instanceof DoSQLError ? e.details.conflictAction : undefined;
+      if (action === 'FAIL') {
+        if (autocommit) await this.core.commit(engine, txn);
+      } else if (action === 'ROLLBACK') {
+        txn.rollbackTo(0);
+        ended?.();
+        txn.release();
+      } else {
+        txn.rollbackTo(mark);
+        if (autocommit) txn.release();
+      }
+      throw e;
+    }
+    if (plan.writes) {
+      this.info.changes = result.changes;
+      this.info.totalChanges += result.changes;
+      if (result.lastInsertRowId !== undefined) this.info.lastInsertRowId = result.lastInsertRowId;
+    }
+    let lsn = txn.readLsn;
+    if (autocommit) lsn = await this.core.commit(engine, txn);
+    return { ...result, columns: plan.columns, lsn };
+  }
+
+  /**
+   * The fast path of an autocommit SELECT (the session checked that none of its own
+   * transaction is open): no commit, synchronous when the rows are in memory. Returns
+   * undefined when the statement must take the general path (a FOR SYSTEM_TIME point whose
+   * schema or plan is not cached yet).
+   */
+  tryRead(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+    const temporal = p.temporal!;
+    const txn = this.core.begin(engine);
+    let rows: Row[] | Promise<Row[]>;
+    let plan: Executable;
+    let bindings: Map<TableRef, TemporalBinding> | undefined;
+    try {
+      if (temporal.length) {
+        bindings = bindTemporalSync(this.hosts.pointHost(engine, txn.branch), temporal, values, txn);
+        if (!bindings || !samePlanKey(p.temporalPlan, txn.catalog, bindings)) {
+          if (bindings) for (const b of bindings.values()) b.view.release();
+          txn.release();
+          return undefined;
+        }
+        plan = p.temporalPlan!.plan;
+      } else plan = this.planFor(p, txn.catalog);
+      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
+      if (bindings) env.temporal = bindings;
+      const cold = this.hosts.coldLookup(txn.branch);
+      if (cold) env.cold = cold;
+      rows = plan.runRows!(env);
+    } catch (e) {
+      if (bindings) for (const b of bindings.values()) b.view.release();
+      txn.release();
+      throw e;
+    }
+    const done = (): void => {
+      if (bindings) for (const b of bindings.values()) b.view.release();
+    };
+    if (rows instanceof Promise) {
+      return rows.then(
+        (r) => {
+          done();
+          txn.release();
+          return { columns: plan.columns, rows: r };
+        },
+        (e: unknown) => {
+          done();
+          txn.release();
+          throw e;
+        },
+      );
+    }
+    done();
+    txn.release();
+    return { columns: plan.columns, rows };
+  }
+}
+
+/** True when a cached temporal plan was made for these schemas and binding kinds. */
+function samePlanKey(c: Prepared['temporalPlan'], base: Catalog, bindings: ReadonlyMap<TableRef, TemporalBinding>): boolean {
+  if (!c || c.base !== base || c.catalogs.length !== bindings.size) return false;
+  let i = 0;
+  let kinds = '';
+  for (const b of bindings.values()) {
+    if (c.catalogs[i++] !== b.catalog) return false;
+    kinds += kinds ? `,${b.kind}` : b.kind;
+  }
+  return kinds === c.kinds;
+}
+
+const rnd = new BigInt64Array(1);
+/** random(): a uniformly random 64-bit integer (as SQLite's). */
+export function randomInt64(): bigint {
+  globalThis.crypto.getRandomValues(rnd);
+  return rnd[0]!;
+}

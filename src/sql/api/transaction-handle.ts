@@ -1,0 +1,69 @@
+// The handle passed to `db.transaction(fn)`: the query methods of a Database, inside one
+// transaction that the database commits when `fn` resolves (database.ts, `transaction`).
+import { DoSQLError } from '../../errors.js';
+import { Mutex } from '../../util/async.js';
+import { combineInterrupts, type Interrupt, type StatementOptions } from '../execution/statement-guard.js';
+import { parse } from '../parser/index.js';
+import type { Transaction } from '../txn/transaction.js';
+import { checkSql, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
+import { argOptions } from './arguments.js';
+import type { DatabaseParts, QueryOptions, RunResult } from './database.js';
+import type { Prepared, StatementResult } from './statement-runner.js';
+import { jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
+
+/** The handle passed to `db.transaction(fn)`: the same query methods, inside one transaction. */
+export class TransactionHandle {
+  /** @internal Set once the callback settled: later calls throw. */
+  done = false;
+  private readonly lock = new Mutex();
+
+  /** @internal */
+  constructor(
+    private readonly parts: DatabaseParts,
+    private readonly txn: Transaction,
+    /** The transaction's own timeout and signal (db.transaction(fn, options)). */
+    private readonly interrupt?: Interrupt,
+  ) {}
+
+  /** A call's own timeout and signal, when it gave any. */
+  private own(options: StatementOptions | undefined): Interrupt | undefined {
+    return options && (options.timeoutMs !== undefined || options.signal !== undefined) ? this.parts.core.interruptOf(options) : undefined;
+  }
+
+  private async execute(p: Prepared, params: BindParams | StatementArgs | undefined, own?: Interrupt): Promise<StatementResult> {
+    if (this.done) throw new DoSQLError('SQL_ERROR', 'sql: transaction already finished');
+    const k = p.parsed.statement.kind;
+    if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release') {
+      throw new DoSQLError('SQL_ERROR', `sql: ${k.toUpperCase()} is not allowed inside db.transaction(); return or throw from the callback instead`);
+    }
+    const unlock = await this.lock.lock();
+    try {
+      return await this.parts.session.execPrepared(p, params, this.txn, combineInterrupts(this.interrupt, own ?? this.parts.core.interruptOf(undefined)));
+    } finally {
+      unlock();
+    }
+  }
+
+  async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
+    argOptions(options, 'tx.query()');
+    const r = await this.execute(this.parts.runner.prepared(sql), params, this.own(options));
+    return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
+  }
+
+  async queryOne<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T | undefined> {
+    return (await this.query<T>(sql, params, options))[0];
+  }
+
+  async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<Omit<RunResult, 'lsn'>> {
+    const r = await this.execute(this.parts.runner.prepared(sql), params, this.own(options));
+    return { changes: r.changes, lastInsertRowId: jsRowid(r.lastInsertRowId ?? 0n) };
+  }
+
+  /** Runs every statement in `sql`, binding nothing (see Database.exec). */
+  async exec(sql: string, params?: BindParams, options?: StatementOptions): Promise<void> {
+    refuseScriptParams(params);
+    checkSql(sql);
+    const own = this.own(options);
+    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS, own);
+  }
+}
