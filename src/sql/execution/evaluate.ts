@@ -1,7 +1,7 @@
 // Running compiled expressions (compiled.ts): the subqueries an expression needs are run
 // first and their results put in env.sub, then the synchronous closure reads them. The
 // fast paths skip the promise when an expression has no subqueries.
-import { plain, type MaybeSubtyped } from '../types/subtype.js';
+import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 import type { Compiled, SubqueryRef } from './compiled.js';
 import type { ExecEnv, Row } from './env.js';
@@ -59,7 +59,6 @@ export function evaluateSubtyped(c: Compiled, row: Row, env: ExecEnv): MaybeSubt
   return prepareSubqueries(c.subqueries, row, env).then(() => f(row, env));
 }
 
-export { plain };
 
 /** Keeps the rows for which every predicate is true (NULL counts as false). */
 export async function filterRows(rows: Row[], preds: readonly Compiled[], env: ExecEnv): Promise<Row[]> {

@@ -90,6 +90,8 @@ export interface AggregateFunction {
   create(collation?: Collation, maxLength?: number): Accumulator;
   /** Every TEXT result carries this subtype (json_group_array's JSON text). */
   readonly resultSubtype?: number;
+  /** Reads its arguments' subtypes (accumulators have stepSubtyped): json_group_array nests JSON arguments. */
+  readonly readsSubtypes?: boolean;
 }
 
 /** Throws SQLite's "wrong number of arguments to function X()" unless `argCount` fits. */

@@ -75,6 +75,7 @@ function group(name: string, object: boolean, blob: boolean): AggregateFunction 
     minArgs: n,
     maxArgs: n,
     invertible: true,
+    readsSubtypes: true,
     ...(blob ? {} : { resultSubtype: JSON_SUBTYPE }),
     create: (_c, maxLength) => new GroupAccumulator(object, blob, maxLength ?? DEFAULT_MAX_LENGTH),
   };
