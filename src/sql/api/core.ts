@@ -13,6 +13,7 @@ import type { LsmEngine } from '../../lsm/engine.js';
 import { KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog } from '../catalog/catalog.js';
+import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
 import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
@@ -121,6 +122,8 @@ export class DatabaseCore {
    * Returns the commit's LSN (the read LSN when nothing was written).
    */
   async commit(engine: LsmEngine, txn: Transaction): Promise<number> {
+    // Deferred foreign keys hold or the commit fails (sessions check first to keep the transaction open).
+    checkDeferredForeignKeys(txn);
     if (txn.writes.size === 0) return (await engine.commit(txn)).lsn;
     txn.claimSchema();
     const reload = txn.ddl && txn.branch === this.branchId;

@@ -14,6 +14,8 @@ export interface SessionInfo {
   changes: number;
   totalChanges: number;
   lastInsertRowId: bigint;
+  /** PRAGMA foreign_keys of the connection; undefined means ON (dosql's default, as D1's). */
+  foreignKeys?: boolean;
 }
 
 export class ExecEnv {
@@ -25,6 +27,8 @@ export class ExecEnv {
   cold?: (tableId: number) => import('./columnar-aggregate-op.js').ColdSource | undefined;
   /** FOR SYSTEM_TIME references resolved for this execution (see planner-context TemporalBinding). */
   temporal?: ReadonlyMap<object, unknown>;
+  /** The statement runs inside an explicit transaction (BEGIN ... COMMIT): some PRAGMAs do nothing then. */
+  inTransaction = false;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
   /** Bytes charged to the guard for the IN-list held in each subquery slot. */

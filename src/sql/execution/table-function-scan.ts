@@ -6,6 +6,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { ColumnBound, TableFunction } from '../functions/table-functions.js';
 import type { MaybeSubtyped } from '../types/subtype.js';
+import type { SqlValue } from '../types/value.js';
 import type { Compiled } from './compiled.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
 import { evaluate, evaluateSubtyped } from './evaluate.js';
@@ -54,17 +55,31 @@ export class TableFunctionScan {
     const off = this.offset;
     let rowid = 0n;
     let batch: Row[] = [];
-    for (const r of this.fn.open({ args, bounds }, env)) {
+    const place = (r: readonly SqlValue[]): void => {
       const w: Row = new Array(this.width).fill(null);
       for (let i = 0; i < n; i++) w[off + i] = r[i] ?? null;
       w[off + n] = this.fn.rowidColumn === undefined ? rowid++ : (r[this.fn.rowidColumn] ?? null);
       batch.push(w);
-      if (batch.length >= BATCH_ROWS) {
-        yield batch;
-        batch = [];
+    };
+    const source = this.fn.open({ args, bounds }, env);
+    if (Symbol.asyncIterator in source) {
+      for await (const r of source) {
+        place(r);
+        if (batch.length >= BATCH_ROWS) {
+          yield batch;
+          batch = [];
+        }
       }
-      const t = env.guard.tick();
-      if (t) await t;
+    } else {
+      for (const r of source) {
+        place(r);
+        if (batch.length >= BATCH_ROWS) {
+          yield batch;
+          batch = [];
+        }
+        const t = env.guard.tick();
+        if (t) await t;
+      }
     }
     if (batch.length) yield batch;
   }

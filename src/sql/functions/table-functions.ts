@@ -57,11 +57,12 @@ export interface TableFunction {
    */
   checkPlan?(present: readonly boolean[], boundOps: readonly BoundOp[]): void;
   /**
-   * The rows of one call, every column's value in `columns` order. `ctx` is the statement's
+   * The rows of one call, every column's value in `columns` order (async for functions that
+   * read tables: foreign_key_check). `ctx` is the statement's
    * execution environment (execution/env.ts ExecEnv implements FunctionContext), so functions
    * registered from higher layers may read more of it.
    */
-  open(call: TableFunctionCall, ctx: FunctionContext): Iterable<SqlValue[]>;
+  open(call: TableFunctionCall, ctx: FunctionContext): Iterable<SqlValue[]> | AsyncIterable<SqlValue[]>;
   /**
    * The subtype of the function's column `column` in a row holding its columns from `offset`
    * (json_each's value is JSON text for arrays and objects); undefined for none.

@@ -10,7 +10,10 @@ import { collectCharged } from '../execution/collect.js';
 import type { Compiled } from '../execution/compiled.js';
 import { evaluate, predicatesPass } from '../execution/evaluate.js';
 import type { Operator } from '../execution/operators.js';
-import { TableWriter, type CheckConstraint } from '../execution/table-writer.js';
+import { TableWriter } from '../execution/table-writer.js';
+import { ForeignKeyEnforcer } from '../execution/foreign-keys.js';
+import type { TableDml } from '../execution/table-dml.js';
+import { DmlTargets } from './plan-table-dml.js';
 import type { ConflictAction, DeleteStmt, FromItem, InsertStmt, ResultColumn, UpdateStmt, UpsertClause } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
 import type { SqlValue } from '../types/value.js';
@@ -57,17 +60,17 @@ function tableLeaf(t: TableSchema, alias: string | undefined, scope: Scope, pc: 
   return leaf;
 }
 
-function compileChecks(t: TableSchema, pc: PlannerContext): CheckConstraint[] {
-  if (t.checks.length === 0) return [];
-  const scope = new Scope(undefined, 0);
-  tableLeaf(t, undefined, scope, pc);
-  const cx = cxFor(scope, pc);
-  return t.checks.map((ck) => ({ ...(ck.name ? { name: ck.name } : {}), text: exprToSql(ck.expr), c: compileExpr(ck.expr, cx) }));
+function targetsFor(pc: PlannerContext): DmlTargets {
+  return new DmlTargets(pc, (s, sc, p) => planSelect(s, sc, p));
 }
 
-function compileDefaults(t: TableSchema, pc: PlannerContext): (Compiled | undefined)[] {
-  const cx = cxFor(new Scope(undefined, 0), pc);
-  return t.columns.map((c) => (c.defaultExpr ? compileExpr(c.defaultExpr, cx) : undefined));
+/** Deletes the row under `key` (a REPLACE conflict) with its foreign-key checks and actions. */
+async function replaceDelete(env: ExecEnv, writer: TableWriter, fk: ForeignKeyEnforcer, dml: TableDml, key: Uint8Array): Promise<void> {
+  const old = await writer.reader.getRaw(env, key);
+  if (!old) return;
+  await fk.beforeDelete(dml, old);
+  writer.deleteRow(env, old);
+  await fk.afterDelete(dml, old);
 }
 
 function compileReturning(cols: readonly ResultColumn[] | undefined, scope: Scope, pc: PlannerContext): { names: string[]; exprs: Compiled[] } {
@@ -135,20 +138,25 @@ function planInsertBody(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     source = { kind: 'select', run: (env) => collectCharged(plan.op, env, 'INSERT ... SELECT') };
   } else source = { kind: 'default' };
 
-  const defaults = compileDefaults(t, pc);
-  const checks = compileChecks(t, pc);
-  const indexes = pc.catalog.indexesOf(t.name);
+  const dml = targetsFor(pc).get(t);
+  const defaults = dml.defaults;
   const scope = new Scope(undefined, 0);
   const leaf = tableLeaf(t, stmt.alias, scope, pc);
   const returning = compileReturning(stmt.returning, scope, pc);
-  const upsert = stmt.upsert?.length ? planUpsert(stmt.upsert, t, stmt.alias, pc) : undefined;
+  const upsert = stmt.upsert?.length ? planUpsert(stmt.upsert, t, stmt.alias, pc, dml) : undefined;
   const orAction = stmt.orAction;
+  // One VALUES row that no REPLACE can turn into a delete (SQLite's single-row INSERT, see ForeignKeyEnforcer.singleRowInsert).
+  const singleRow =
+    source.kind !== 'select' && (source.kind !== 'values' || source.rows.length === 1) && orAction !== 'REPLACE' && t.pkConflict !== 'REPLACE' && !dml.indexes.some((ix) => ix.onConflict === 'REPLACE');
 
   return {
     columns: returning.names,
     describe: () => [`INSERT INTO ${t.name}`],
     async execute(env) {
-      const writer = new TableWriter(t, indexes, leaf.reader!, checks);
+      const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks);
+      const fk = new ForeignKeyEnforcer(env);
+      fk.checkUsable(dml.outgoing);
+      fk.singleRowInsert = singleRow;
       const out: DmlResult = { rows: [], changes: 0 };
       let inputs: Row[];
       if (source.kind === 'values') {
@@ -174,7 +182,7 @@ function planInsertBody(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         values[ncols] = rowid;
         if (!(await writer.checkRow(env, values, rowid, orAction, defaultValues))) continue;
         if (upsert) {
-          const r = await upsert.handle(env, writer, values, rowid);
+          const r = await upsert.handle(env, writer, values, rowid, fk);
           if (r !== undefined) {
             if (r) {
               out.changes++;
@@ -192,15 +200,17 @@ function planInsertBody(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
             break;
           }
           if (action !== 'REPLACE') throw writer.conflictError(conflict, action);
-          await writer.deleteByKey(env, conflict.rowKey);
+          await replaceDelete(env, writer, fk, dml, conflict.rowKey);
           conflict = await writer.findConflict(env, values, rowid);
         }
         if (skip) continue;
+        await fk.beforeInsert(dml, values);
         writer.putRow(env, values, rowid);
         out.changes++;
         if (rowid !== null) out.lastInsertRowId = rowid;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));
       }
+      fk.finish();
       return out;
     },
   };
@@ -211,7 +221,7 @@ interface UpsertPlan {
    * Finds a conflict the UPSERT clauses handle and handles it: `undefined` when none applies
    * (the normal conflict rules follow), else the updated row or null (DO NOTHING / WHERE false).
    */
-  handle(env: ExecEnv, writer: TableWriter, proposed: Row, rowid: bigint | null): Promise<Row | null | undefined>;
+  handle(env: ExecEnv, writer: TableWriter, proposed: Row, rowid: bigint | null, fk: ForeignKeyEnforcer): Promise<Row | null | undefined>;
 }
 
 /** The constraint an ON CONFLICT target names (lang_upsert.html): the PRIMARY KEY or a UNIQUE index with exactly those columns. */
@@ -230,7 +240,7 @@ function upsertTarget(t: TableSchema, cols: readonly string[], pc: PlannerContex
   throw new DoSQLError('SQL_ERROR', 'sql: ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint');
 }
 
-function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: string | undefined, pc: PlannerContext): UpsertPlan {
+function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: string | undefined, pc: PlannerContext, dml: TableDml): UpsertPlan {
   // Scope: the existing row, then the proposed row as "excluded".
   const scope = new Scope(undefined, 0);
   tableLeaf(t, alias, scope, pc);
@@ -252,7 +262,7 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
     return { target, nothing: false as const, sets, where };
   });
   return {
-    async handle(env, writer, proposed, rowid) {
+    async handle(env, writer, proposed, rowid, fk) {
       for (const p of plans) {
         const c = await writer.findConflict(env, proposed, rowid, undefined, p.target);
         if (!c) continue;
@@ -264,7 +274,7 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
         if (p.where && !(await predicatesPass([p.where], row, env))) return null;
         const next = old.slice(0, width);
         for (const s of p.sets) next[s.col] = s.col === t.columns.length ? await evaluate(s.c, row, env) : ops.applyAffinity(await evaluate(s.c, row, env), t.columns[s.col]!.affinity);
-        return (await applyUpdate(env, writer, old.slice(0, width), next, undefined)) ? next : null;
+        return (await applyUpdate(env, writer, old.slice(0, width), next, undefined, fk, dml, new Set(p.sets.map((x) => x.col)))) ? next : null;
       }
       return undefined;
     },
@@ -272,7 +282,7 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
 }
 
 /** Writes `next` over `old` (both table-reader rows); false when skipped by IGNORE. */
-async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Row, orAction: ConflictAction | undefined): Promise<boolean> {
+async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Row, orAction: ConflictAction | undefined, fk: ForeignKeyEnforcer, dml: TableDml, assigned: ReadonlySet<number>): Promise<boolean> {
   const t = writer.table;
   const ncols = t.columns.length;
   const oldRowid = t.withoutRowid ? null : (old[ncols] as bigint);
@@ -293,11 +303,15 @@ async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, next: Ro
     const action: ConflictAction = orAction ?? (conflict.index ? conflict.index.onConflict : t.pkConflict) ?? 'ABORT';
     if (action === 'IGNORE') return false;
     if (action !== 'REPLACE') throw writer.conflictError(conflict, action);
-    await writer.deleteByKey(env, conflict.rowKey);
+    await replaceDelete(env, writer, fk, dml, conflict.rowKey);
     conflict = await writer.findConflict(env, next, newRowid, oldKey);
   }
+  const change = { assigned, rowidChanged: newRowid !== oldRowid };
+  await fk.beforeUpdateOld(dml, old, change);
   writer.deleteRow(env, old);
+  await fk.beforeUpdateNew(dml, next, change);
   writer.putRow(env, next, newRowid);
+  await fk.afterUpdate(dml, old, next, change);
   return true;
 }
 
@@ -328,11 +342,23 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   pc.checkColumns(stmt.sets.length, 'too many columns in set list');
   for (const s of stmt.sets) {
     if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET (a, b) = (...) is not supported yet');
-    const col = columnIndex(t, s.columns[0]!);
+    let col: number;
+    try {
+      col = columnIndex(t, s.columns[0]!);
+    } catch {
+      // UPDATE names an unknown column as SQLite does (INSERT's message is the other one).
+      throw new DoSQLError('SQL_ERROR', `sql: no such column: ${s.columns[0]!}`, { details: { table: t.name, column: s.columns[0]! } });
+    }
     sets.push({ col, c: compileExpr(s.value, cx) });
   }
-  const checks = compileChecks(t, pc);
-  const indexes = pc.catalog.indexesOf(t.name);
+  const dml = targetsFor(pc).get(t);
+  const assigned = new Set(sets.map((x) => x.col));
+  // SQLite's sqlite3FkRequired: this UPDATE takes part in foreign keys when it assigns a child
+  // key (a self reference always counts) or a parent key; then every constraint referencing
+  // the table must be usable (sqlite3FkOldmask locates them all), and the child keys it checks.
+  const touches = (cols: readonly number[]): boolean => cols.some((c) => assigned.has(c) || (c === t.rowidAlias && assigned.has(t.columns.length)));
+  const outgoing = dml.outgoing.filter((f) => touches(f.childCols) || f.parentName.toLowerCase() === t.name.toLowerCase());
+  const relevant = outgoing.length > 0 || dml.incoming.some((f) => touches(f.parentCols)) ? [...outgoing, ...dml.incoming] : [];
   const returning = compileReturning(stmt.returning, scope, pc);
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
   const reader = from.leaves[0]!.reader!;
@@ -341,7 +367,11 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
     columns: returning.names,
     describe: () => planLines(join.op),
     async execute(env) {
-      const writer = new TableWriter(t, indexes, reader, checks);
+      const writer = new TableWriter(t, dml.indexes, reader, dml.checks);
+      const fk = new ForeignKeyEnforcer(env);
+      fk.checkUsable(relevant);
+      // Foreign-key actions of earlier rows may change or remove later ones: read each again.
+      const reread = fk.on && dml.incoming.length > 0;
       const rows = await collectCharged(join.op, env, 'UPDATE');
       const seen = new Set<string>();
       const out: DmlResult = { rows: [], changes: 0 };
@@ -351,13 +381,18 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
         const ks = byteString(k);
         if (seen.has(ks)) continue;
         seen.add(ks);
+        if (reread) {
+          const cur = await writer.reader.getRaw(env, k);
+          if (!cur) continue;
+          for (let i = 0; i < width; i++) row[i] = cur[i]!;
+        }
         const next = row.slice(0, width);
         const vals: SqlValue[] = [];
         for (const s of sets) vals.push(await evaluate(s.c, row, env));
         sets.forEach((s, i) => {
           next[s.col] = s.col === t.columns.length ? vals[i]! : ops.applyAffinity(vals[i]!, t.columns[s.col]!.affinity);
         });
-        if (!(await applyUpdate(env, writer, row.slice(0, width), next, stmt.orAction))) continue;
+        if (!(await applyUpdate(env, writer, row.slice(0, width), next, stmt.orAction, fk, dml, assigned))) continue;
         out.changes++;
         if (returning.exprs.length) {
           const r = row.slice();
@@ -365,6 +400,7 @@ function planUpdateBody(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
           out.rows.push(await project(returning.exprs, r, env));
         }
       }
+      fk.finish();
       return out;
     },
   };
@@ -383,7 +419,7 @@ function planDeleteBody(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const from = buildFrom({ kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
-  const indexes = pc.catalog.indexesOf(t.name);
+  const dml = targetsFor(pc).get(t);
   const returning = compileReturning(stmt.returning, scope, pc);
   const reader = from.leaves[0]!.reader!;
   reader.used = undefined; // index entries of deleted rows need every indexed column
@@ -391,14 +427,24 @@ function planDeleteBody(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
     columns: returning.names,
     describe: () => planLines(join.op),
     async execute(env) {
-      const writer = new TableWriter(t, indexes, reader, []);
+      const writer = new TableWriter(t, dml.indexes, reader, []);
+      const fk = new ForeignKeyEnforcer(env);
+      // Deleting looks up the parents of the rows (a missing parent table is an error) and their children.
+      fk.checkUsable([...dml.outgoing, ...dml.incoming]);
+      // A CASCADE from an earlier row may already have deleted a later one.
+      const reread = fk.on && dml.incoming.length > 0;
       const rows = await collectCharged(join.op, env, 'DELETE');
       const out: DmlResult = { rows: [], changes: 0 };
+      const branch = env.txn.branch;
       for (const row of rows) {
+        if (reread && !(await writer.reader.getRaw(env, rowKey(branch, t, row, t.withoutRowid ? null : (row[t.columns.length] as bigint))))) continue;
+        await fk.beforeDelete(dml, row);
         writer.deleteRow(env, row);
+        await fk.afterDelete(dml, row);
         out.changes++;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, row, env));
       }
+      fk.finish();
       return out;
     },
   };

@@ -12,7 +12,9 @@ import { alterTable, createIndex, createTable, createTrigger, createView, drop }
 import { planDelete, planInsert, planUpdate } from './plan-dml.js';
 import { planSelect } from './plan-select.js';
 import { PlannerContext, type TemporalBinding } from './planner-context.js';
+import { settingPragma } from './pragma-settings.js';
 import { rowsPragma, runPragma } from './pragma-tables.js';
+import './pragma-fk-check.js';
 import { Scope } from './scope.js';
 
 export interface ExecResult {
@@ -165,7 +167,17 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
           columns: d.columns,
           returnsRows: true,
           writes: false,
-          execute: async (env) => ({ rows: runPragma(d, stmt.schema, arg, env), changes: 0 }),
+          execute: async (env) => ({ rows: await runPragma(d, stmt.schema, arg, env), changes: 0 }),
+        };
+      }
+      const setting = settingPragma(stmt);
+      if (setting) {
+        return {
+          catalogVersion: v,
+          columns: setting.columns,
+          returnsRows: setting.columns.length > 0,
+          writes: false,
+          execute: async (env) => ({ rows: setting.run(env), changes: 0 }),
         };
       }
       return noOp(stmt, catalog);
@@ -181,7 +193,6 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
 
 /** PRAGMA settings, REINDEX, ANALYZE and VACUUM: checked, then nothing to do. */
 function noOp(stmt: Extract<Statement, { kind: 'pragma' | 'reindex' | 'analyze' | 'vacuum' }>, catalog: Catalog): Executable {
-  if (stmt.kind === 'pragma') checkPragma(stmt);
   if (stmt.kind === 'reindex' && stmt.name) {
     const n = stmt.name;
     if (!catalog.findTable(n) && !catalog.findIndex(n) && !['binary', 'nocase', 'rtrim'].includes(n.toLowerCase())) {
@@ -191,14 +202,4 @@ function noOp(stmt: Extract<Statement, { kind: 'pragma' | 'reindex' | 'analyze' 
   // Indexes are maintained in the same commit as rows and statistics are not used:
   // REINDEX, ANALYZE and VACUUM have nothing to do. Unknown PRAGMAs are ignored, as in SQLite.
   return { catalogVersion: catalog.version, columns: [], returnsRows: false, writes: false, execute: async () => ({ rows: NO_ROWS, changes: 0 }) };
-}
-
-/** PRAGMAs that would change semantics we do not implement are refused, not ignored. */
-function checkPragma(stmt: Extract<Statement, { kind: 'pragma' }>): void {
-  if (stmt.name.toLowerCase() !== 'foreign_keys' || stmt.value === undefined) return;
-  const v = stmt.value;
-  let on = true;
-  if (v.kind === 'literal') on = !(v.value === 0n || v.value === 0 || (typeof v.value === 'string' && ['off', 'false', 'no', '0'].includes(v.value.toLowerCase())));
-  else if (v.kind === 'column') on = !['off', 'false', 'no'].includes(v.column.toLowerCase());
-  if (on) throw new DoSQLError('NOT_SUPPORTED', 'sql: PRAGMA foreign_keys = ON is not supported yet (foreign keys are parsed and stored but not enforced)');
 }

@@ -21,7 +21,7 @@ interface PragmaDef {
   /** Has the hidden `schema` column. */
   readonly schema: boolean;
   /** Rows for `arg` (undefined when not given). */
-  rows(catalog: Catalog, arg: string | undefined, env: ExecEnv): PragmaRow[];
+  rows(catalog: Catalog, arg: string | undefined, env: ExecEnv): PragmaRow[] | Promise<PragmaRow[]>;
 }
 
 const defs = new Map<string, PragmaDef>();
@@ -37,7 +37,7 @@ export function definePragma(d: PragmaDef): void {
     name: `pragma_${d.name}`,
     columns,
     argColumns,
-    *open(call, ctx) {
+    async *open(call, ctx) {
       const env = ctx as ExecEnv;
       const [argV, schemaV] = d.arg ? call.args : [undefined, call.args[0]];
       const schema = schemaV === undefined ? undefined : plain(schemaV);
@@ -45,7 +45,7 @@ export function definePragma(d: PragmaDef): void {
       const a = argV === undefined ? undefined : plain(argV);
       if (d.arg && !d.argOptional && (a === undefined || a === null)) return;
       const arg = a === undefined || a === null ? undefined : toText(a)!;
-      for (const r of d.rows(env.txn.catalog, arg, env)) {
+      for (const r of await d.rows(env.txn.catalog, arg, env)) {
         const out: SqlValue[] = [...r];
         if (d.arg) out.push(arg ?? null);
         if (d.schema) out.push(schema ?? null);
@@ -62,7 +62,7 @@ export function rowsPragma(name: string): PragmaDef | undefined {
 }
 
 /** Rows of `PRAGMA [schema.]name[(arg)]`; none for another schema or a missing required argument. */
-export function runPragma(d: PragmaDef, schema: string | undefined, arg: SqlValue | undefined, env: ExecEnv): PragmaRow[] {
+export async function runPragma(d: PragmaDef, schema: string | undefined, arg: SqlValue | undefined, env: ExecEnv): Promise<PragmaRow[]> {
   if (schema !== undefined && schema.toLowerCase() !== 'main') return [];
   if (d.arg && !d.argOptional && (arg === undefined || arg === null)) return [];
   return d.rows(env.txn.catalog, arg === undefined || arg === null ? undefined : toText(arg)!, env);
