@@ -59,6 +59,10 @@ export class DoSQLError extends Error {
  *   queries nested too deeply, more memory buffered than the statement's budget, or a result
  *   over the Worker's cap. `details.limit` names the limit and `details.max` its value. Do not
  *   retry unchanged; change the statement or raise the limit.
+ * - `CONSTRAINT_*`: a row broke a constraint (SQLite's SQLITE_CONSTRAINT_*): the message is
+ *   SQLite's and names the constraint; `CONSTRAINT_TRIGGER` is a trigger's RAISE(ABORT | FAIL |
+ *   ROLLBACK, message), its message the one given. `details.conflictAction` says how much was
+ *   undone (the statement, or the whole transaction for ROLLBACK). Do not retry unchanged.
  */
 export type ErrorCode =
   | 'IO_ERROR'
@@ -81,6 +85,7 @@ export type ErrorCode =
   | 'CONSTRAINT_NOTNULL'
   | 'CONSTRAINT_CHECK'
   | 'CONSTRAINT_FOREIGNKEY'
+  | 'CONSTRAINT_TRIGGER'
   | 'MISMATCH'
   | 'RANGE'
   | 'MERGE_CONFLICT'

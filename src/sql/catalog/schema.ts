@@ -89,6 +89,8 @@ export interface TriggerSchema {
   readonly type: 'trigger';
   readonly name: string;
   readonly table: string;
+  /** Creation order (the newest fires first, as in SQLite); absent in catalogs written before it was kept. */
+  readonly seq?: number;
   readonly stmt: CreateTriggerStmt;
   readonly sql: string;
 }

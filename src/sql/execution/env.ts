@@ -29,6 +29,10 @@ export class ExecEnv {
   temporal?: ReadonlyMap<object, unknown>;
   /** The statement runs inside an explicit transaction (BEGIN ... COMMIT): some PRAGMAs do nothing then. */
   inTransaction = false;
+  /** Foreign-key counts and the trigger stack of the top-level statement (set for statements triggers run). */
+  hooks?: import('./triggers.js').RowHooks;
+  /** The conflict resolution of the statement that fired the trigger running this one (it replaces this one's own). */
+  conflictOverride?: import('../parser/ast.js').ConflictAction;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
   /** Bytes charged to the guard for the IN-list held in each subquery slot. */

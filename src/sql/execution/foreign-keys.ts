@@ -22,10 +22,8 @@ import { evaluate } from './evaluate.js';
 import { childRows, foreignKeyFailed, keyOf, parentExists, unusable, type ForeignKey } from './foreign-key-lookup.js';
 import { writerFor, type TableDml } from './table-dml.js';
 import type { TableWriter } from './table-writer.js';
+import { MAX_TRIGGER_DEPTH, RaiseIgnore, type RowHooks, type TriggerTiming } from './triggers.js';
 import * as ops from './value-ops.js';
-
-/** SQLite's SQLITE_MAX_TRIGGER_DEPTH: nested foreign-key actions (and triggers) past it fail. */
-export const MAX_ACTION_DEPTH = 1000;
 
 /** A transaction's count of outstanding deferred violations, and the constraint that counted last. */
 interface Deferred {
@@ -73,12 +71,8 @@ export class ForeignKeyEnforcer {
   private depth = 0;
   /** The SET NULL action being applied, whose own constraint is not checked on the rows it writes (isSetNullAction). */
   private setNull?: ForeignKey;
-  /**
-   * The statement inserts one row and cannot delete any (SQLite's !isMultiWrite): inserting
-   * a parent row then cannot cause or fix an immediate violation, so the referencing
-   * constraints are not even looked at (no "foreign key mismatch" either).
-   */
-  singleRowInsert = false;
+  /** The statement's triggers, fired for the child rows actions delete or rewrite. */
+  hooks?: RowHooks;
 
   constructor(private readonly env: ExecEnv) {
     this.on = env.session.foreignKeys !== false;
@@ -150,8 +144,13 @@ export class ForeignKeyEnforcer {
     this.count(fk, incr * rows.length);
   }
 
-  /** sqlite3FkCheck for a row leaving (`old`) or entering (`next`) `dml`'s table; `change` limits it to what an UPDATE touches. */
-  private async check(dml: TableDml, old: Row | undefined, next: Row | undefined, change: RowChange | undefined): Promise<void> {
+  /**
+   * sqlite3FkCheck for a row leaving (`old`) or entering (`next`) `dml`'s table; `change`
+   * limits it to what an UPDATE touches. `singleRow`: a top-level INSERT of one row that
+   * cannot delete any (SQLite's !isMultiWrite): inserting a parent row then cannot cause or
+   * fix an immediate violation, so the referencing constraints are not even looked at.
+   */
+  private async check(dml: TableDml, old: Row | undefined, next: Row | undefined, change: RowChange | undefined, singleRow = false): Promise<void> {
     const t = dml.table;
     for (const fk of dml.outgoing) {
       const self = fk.parentName.toLowerCase() === t.name.toLowerCase();
@@ -161,7 +160,7 @@ export class ForeignKeyEnforcer {
     }
     for (const fk of dml.incoming) {
       if (change && !fk.parentCols.some((c) => change.assigned.has(c) || (c === t.rowidAlias && change.rowidChanged))) continue;
-      if (!old && !change && this.singleRowInsert && !fk.deferred && this.depth === 0) continue;
+      if (!old && !change && singleRow && !fk.deferred) continue;
       const e = unusable(fk);
       if (e) throw e;
       if (next) await this.scanChildren(dml, fk, next, -1);
@@ -169,9 +168,9 @@ export class ForeignKeyEnforcer {
     }
   }
 
-  /** Before a row enters `dml`'s table (INSERT). */
-  async beforeInsert(dml: TableDml, row: Row): Promise<void> {
-    if (this.on) await this.check(dml, undefined, row, undefined);
+  /** Before a row enters `dml`'s table (INSERT); `singleRow`: see check. */
+  async beforeInsert(dml: TableDml, row: Row, singleRow = false): Promise<void> {
+    if (this.on) await this.check(dml, undefined, row, undefined, singleRow);
   }
 
   /** Before a row leaves `dml`'s table (DELETE, a REPLACE conflict). */
@@ -223,40 +222,67 @@ export class ForeignKeyEnforcer {
     const rows = await childRows(this.env, fk, w.reader, key, 'action');
     if (rows.length === 0) return;
     if (action === 'RESTRICT') throw foreignKeyFailed(fk);
-    if (++this.depth > MAX_ACTION_DEPTH) throw new DoSQLError('SQL_ERROR', 'sql: too many levels of trigger recursion');
+    if (++this.depth > MAX_TRIGGER_DEPTH) throw new DoSQLError('SQL_ERROR', 'sql: too many levels of trigger recursion');
     try {
       for (const r of rows) {
         // A row an earlier action already removed or rewrote is left alone.
         const cur = await w.reader.getRaw(this.env, this.keyOfRow(child, r));
         if (!cur || !fk.childCols.every((c) => sameStored(cur[c] ?? null, r[c] ?? null))) continue;
-        if (action === 'CASCADE' && newKey === undefined) {
-          await this.beforeDelete(child, cur);
-          w.deleteRow(this.env, cur);
-          await this.afterDelete(child, cur);
-          continue;
-        }
-        const next = cur.slice();
-        for (let j = 0; j < fk.childCols.length; j++) {
-          const c = fk.childCols[j]!;
-          let v: SqlValue = null;
-          if (action === 'CASCADE') v = newKey![j]!;
-          else if (action === 'SET DEFAULT') {
-            const d = child.defaults[c];
-            v = d ? await evaluate(d, [], this.env) : null;
-          }
-          next[c] = ops.applyAffinity(v, child.table.columns[c]!.affinity);
-        }
-        const saved = this.setNull;
-        if (action === 'SET NULL') this.setNull = fk;
         try {
-          await this.rewrite(child, w, cur, next, new Set(fk.childCols));
-        } finally {
-          this.setNull = saved;
+          if (action === 'CASCADE' && newKey === undefined) await this.deleteChild(child, w, cur);
+          else await this.updateChild(child, w, fk, action, cur, newKey);
+        } catch (e) {
+          // RAISE(IGNORE) in a trigger of the action's statement skips that row.
+          if (!(e instanceof RaiseIgnore)) throw e;
         }
       }
     } finally {
       this.depth--;
     }
+  }
+
+  private async fire(dml: TableDml, timing: TriggerTiming, event: 'UPDATE' | 'DELETE', next: Row | undefined, old: Row | undefined, assigned?: ReadonlySet<number>): Promise<void> {
+    const programs = this.hooks ? dml.triggers(event) : [];
+    if (programs.length) await this.hooks!.fire(this.env, programs, timing, dml.table.columns.length + 1, next, old, assigned);
+  }
+
+  /** The DELETE of a CASCADE action: the child's triggers, counts and own actions apply. */
+  private async deleteChild(child: TableDml, w: TableWriter, row: Row): Promise<void> {
+    await this.fire(child, 'BEFORE', 'DELETE', undefined, row);
+    const cur = await w.reader.getRaw(this.env, this.keyOfRow(child, row));
+    if (!cur) return;
+    await this.beforeDelete(child, cur);
+    w.deleteRow(this.env, cur);
+    await this.afterDelete(child, cur);
+    await this.fire(child, 'AFTER', 'DELETE', undefined, row);
+  }
+
+  /** The UPDATE of a CASCADE, SET NULL or SET DEFAULT action on one child row. */
+  private async updateChild(child: TableDml, w: TableWriter, fk: ForeignKey, action: string, cur: Row, newKey: SqlValue[] | undefined): Promise<void> {
+    const next = cur.slice();
+    for (let j = 0; j < fk.childCols.length; j++) {
+      const c = fk.childCols[j]!;
+      let v: SqlValue = null;
+      if (action === 'CASCADE') v = newKey![j]!;
+      else if (action === 'SET DEFAULT') {
+        const d = child.defaults[c];
+        v = d ? await evaluate(d, [], this.env) : null;
+      }
+      next[c] = ops.applyAffinity(v, child.table.columns[c]!.affinity);
+    }
+    const assigned = new Set(fk.childCols);
+    await this.fire(child, 'BEFORE', 'UPDATE', next, cur, assigned);
+    const now = await w.reader.getRaw(this.env, this.keyOfRow(child, cur));
+    if (!now) return;
+    for (let i = 0; i < now.length; i++) if (!assigned.has(i)) next[i] = now[i]!;
+    const saved = this.setNull;
+    if (action === 'SET NULL') this.setNull = fk;
+    try {
+      await this.rewrite(child, w, now, next, assigned);
+    } finally {
+      this.setNull = saved;
+    }
+    await this.fire(child, 'AFTER', 'UPDATE', next, cur, assigned);
   }
 
   /** Writes a child row an action changed, as an UPDATE of those columns would. */
@@ -278,6 +304,16 @@ export class ForeignKeyEnforcer {
     await this.beforeUpdateNew(child, next, change);
     w.putRow(this.env, next, rowid);
     await this.afterUpdate(child, old, next, change);
+  }
+
+  /**
+   * The error a top-level statement ends with: a FAIL (which keeps the statement's changes)
+   * while immediate violations are outstanding becomes FOREIGN KEY constraint failed, undoing
+   * the statement, as sqlite3VdbeHalt checks the count before keeping them.
+   */
+  onError(e: unknown): unknown {
+    if (this.on && this.immediate > 0 && e instanceof DoSQLError && e.details.conflictAction === 'FAIL') return foreignKeyFailed(this.lastImmediate!);
+    return e;
   }
 
   /** At the end of the statement: FOREIGN KEY constraint failed while immediate violations are outstanding. */

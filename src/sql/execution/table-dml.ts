@@ -7,6 +7,7 @@ import type { Compiled } from './compiled.js';
 import type { ForeignKey } from './foreign-key-lookup.js';
 import { TableWriter, type CheckConstraint } from './table-writer.js';
 import type { TableReader } from './table-reader.js';
+import type { TriggerEvent, TriggerProgram } from './triggers.js';
 
 export interface TableDml {
   readonly table: TableSchema;
@@ -22,6 +23,8 @@ export interface TableDml {
   target(name: string): TableDml;
   /** A reader of whole rows of this table: its columns, then the rowid. */
   reader(): TableReader;
+  /** The triggers on this table for `event`, newest first (compiled on first use). */
+  triggers(event: TriggerEvent): readonly TriggerProgram[];
 }
 
 /** A writer for `dml`'s table with a fresh whole-row reader. */

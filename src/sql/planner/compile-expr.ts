@@ -13,6 +13,7 @@ import type { IndexSchema } from '../catalog/schema.js';
 import type { Compiled, SubPlan } from '../execution/compiled.js';
 import type { Expr, FunctionExpr, SelectStmt } from '../parser/ast.js';
 import { compileCase } from './compile-case.js';
+import { compileRaise } from './compile-raise.js';
 import { compileColumn, compileParam } from './compile-column.js';
 import { literal } from './compile-common.js';
 import { compileBetween, compileInList } from './compile-comparison.js';
@@ -80,7 +81,7 @@ export function compileExpr(e: Expr, cx: CompileContext): Compiled {
     case 'exists':
       return compileSubquery(e, cx);
     case 'raise':
-      throw new DoSQLError('SQL_ERROR', 'sql: RAISE() may only be used within a trigger-program');
+      return compileRaise(e, cx);
   }
   throw new DoSQLError('NOT_SUPPORTED', `sql: expression kind ${(e as Expr).kind} is not supported yet`);
 }

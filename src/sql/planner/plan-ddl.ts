@@ -316,9 +316,10 @@ export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: 
   const t = txn.catalog.findTable(stmt.table);
   const v = t ? undefined : txn.catalog.findView(stmt.table);
   if (!t && !v) throw new DoSQLError('SQL_ERROR', `sql: no such table: main.${stmt.table}`);
-  if (v && stmt.timing !== 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create ${stmt.timing} trigger on view: main.${stmt.table}`);
-  if (t && stmt.timing === 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create INSTEAD OF trigger on table: main.${stmt.table}`);
-  txn.catalog = txn.catalog.with(txn, { type: 'trigger', name: stmt.name, table: (t ?? v)!.name, stmt, sql });
+  if (v && stmt.timing !== 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create ${stmt.timing} trigger on view: ${stmt.table}`);
+  if (t && stmt.timing === 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create INSTEAD OF trigger on table: ${stmt.table}`);
+  const seq = 1 + Math.max(0, ...txn.catalog.objects().map((o) => (o.type === 'trigger' ? (o.seq ?? 0) : 0)));
+  txn.catalog = txn.catalog.with(txn, { type: 'trigger', name: stmt.name, table: (t ?? v)!.name, seq, stmt, sql });
 }
 
 async function deleteKeyspace(env: ExecEnv, id: number): Promise<void> {

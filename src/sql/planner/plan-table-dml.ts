@@ -9,6 +9,8 @@ import type { TableSchema } from '../catalog/schema.js';
 import type { Compiled } from '../execution/compiled.js';
 import type { ForeignKey, ParentKeyAccess } from '../execution/foreign-key-lookup.js';
 import type { TableDml } from '../execution/table-dml.js';
+import type { TriggerEvent, TriggerProgram } from '../execution/triggers.js';
+import { compileTriggers, type PlanTriggerStep } from './plan-trigger.js';
 import type { CheckConstraint } from '../execution/table-writer.js';
 import { TableReader } from '../execution/table-reader.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
@@ -131,6 +133,7 @@ export class DmlTargets {
   constructor(
     private readonly pc: PlannerContext,
     private readonly planSelect: PlanSelectFn,
+    private readonly planStep: PlanTriggerStep,
   ) {}
 
   get(t: TableSchema): TableDml {
@@ -139,6 +142,7 @@ export class DmlTargets {
     if (d) return d;
     const keys = catalogForeignKeys(this.pc.catalog);
     let checks: CheckConstraint[] | undefined;
+    const triggers = new Map<TriggerEvent, TriggerProgram[]>();
     let defaults: (Compiled | undefined)[] | undefined;
     const self = this;
     d = {
@@ -155,6 +159,17 @@ export class DmlTargets {
       incoming: keys.incoming.get(key) ?? [],
       target: (name: string) => self.get(self.pc.catalog.table(name)),
       reader: () => new TableReader(t, t.columns.length + 1, 0, columnDefaults(t)),
+      triggers(event: TriggerEvent) {
+        let list = triggers.get(event);
+        if (!list) {
+          const target = { name: t.name, columns: t.columns, hasRowid: !t.withoutRowid };
+          // Cached before compiling: a trigger whose statements write this table again finds it.
+          triggers.set(event, []);
+          list = compileTriggers(self.pc.catalog, self.pc.limits, target, event, self.planStep, self.planSelect).filter((p) => p.timing !== 'INSTEAD OF');
+          triggers.set(event, list);
+        }
+        return list;
+      },
     };
     this.built.set(key, d);
     return d;

@@ -48,6 +48,8 @@ export interface Resolved {
 export class Scope {
   readonly sources: ScopeSource[] = [];
   width = 0;
+  /** The NEW/OLD scope of a trigger: statements under it may use RAISE(). */
+  trigger = false;
 
   constructor(
     readonly parent: Scope | undefined,
