@@ -182,3 +182,34 @@ export function unescapeString(s: string): string {
 export function cpToString(cp: number): string {
   return cp <= 0xffff ? String.fromCharCode(cp) : String.fromCodePoint(cp);
 }
+
+export const C_TAB = 9;
+export const C_LF = 10;
+export const C_CR = 13;
+export const C_SPACE = 32;
+
+export function isSpace(c: number): boolean {
+  return c === C_SPACE || c === C_LF || c === C_CR || c === C_TAB;
+}
+
+export function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** sqlite3JsonId1: may start an unquoted JSON5 key (letters, '_', '$', any non-ASCII character). */
+export function isId1(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c >= 0x80;
+}
+
+export function isId2(c: number): boolean {
+  return isId1(c) || (c >= 48 && c <= 57);
+}
+
+// Case-insensitive spellings of Infinity and NaN that SQLite reads as numbers (aNanInfName).
+export const NAN_INF: readonly { word: string; inf: boolean }[] = [
+  { word: 'inf', inf: true },
+  { word: 'infinity', inf: true },
+  { word: 'nan', inf: false },
+  { word: 'qnan', inf: false },
+  { word: 'snan', inf: false },
+];

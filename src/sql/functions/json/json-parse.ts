@@ -21,7 +21,7 @@ import {
   TRUE_NODE,
   type JsonNode,
 } from './json-node.js';
-import { isDigit, isHex, json5Whitespace } from './json-chars.js';
+import { C_CR, C_LF, C_SPACE, C_TAB, isAlnum, isDigit, isHex, isId1, isId2, isSpace, json5Whitespace, NAN_INF } from './json-chars.js';
 
 export interface JsonParsed {
   readonly node: JsonNode;
@@ -42,37 +42,6 @@ const CLOSE_BRACE = -2;
 const CLOSE_BRACKET = -3;
 const COMMA = -4;
 const COLON = -5;
-
-const C_TAB = 9;
-const C_LF = 10;
-const C_CR = 13;
-const C_SPACE = 32;
-
-function isSpace(c: number): boolean {
-  return c === C_SPACE || c === C_LF || c === C_CR || c === C_TAB;
-}
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-
-/** sqlite3JsonId1: may start an unquoted JSON5 key (letters, '_', '$', any non-ASCII character). */
-function isId1(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c >= 0x80;
-}
-
-function isId2(c: number): boolean {
-  return isId1(c) || (c >= 48 && c <= 57);
-}
-
-// Case-insensitive spellings of Infinity and NaN that SQLite reads as numbers (aNanInfName).
-const NAN_INF: readonly { word: string; inf: boolean }[] = [
-  { word: 'inf', inf: true },
-  { word: 'infinity', inf: true },
-  { word: 'nan', inf: false },
-  { word: 'qnan', inf: false },
-  { word: 'snan', inf: false },
-];
 
 class TextParser {
   readonly z: string;
