@@ -72,6 +72,10 @@ export class DoSQLError extends Error {
  *   change could not be decoded (a decoder threw, or a row has no before image and its history
  *   is gone). `CDC_SUBSCRIPTION_FAILED`: the subscription stopped (I/O, the engine closed, a
  *   lost connection); retryable when the cause is.
+ * - `CONSTRAINT_*`: a row broke a constraint (SQLite's SQLITE_CONSTRAINT_*): the message is
+ *   SQLite's and names the constraint; `CONSTRAINT_TRIGGER` is a trigger's RAISE(ABORT | FAIL |
+ *   ROLLBACK, message), its message the one given. `details.conflictAction` says how much was
+ *   undone (the statement, or the whole transaction for ROLLBACK). Do not retry unchanged.
  */
 export type ErrorCode =
   | 'IO_ERROR'
@@ -94,6 +98,7 @@ export type ErrorCode =
   | 'CONSTRAINT_NOTNULL'
   | 'CONSTRAINT_CHECK'
   | 'CONSTRAINT_FOREIGNKEY'
+  | 'CONSTRAINT_TRIGGER'
   | 'MISMATCH'
   | 'RANGE'
   | 'MERGE_CONFLICT'

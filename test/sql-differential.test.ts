@@ -7,13 +7,14 @@ import { loadDosql } from '../scripts/slt/dosql-adapter.js';
 import { formatMismatch, runDifferential } from './support/sql-gen/differential.js';
 
 /**
- * Seeds 1-21 but 11: seed 11 builds a query that meets a SQLite defect, not a dosql one (a
- * GROUP BY column compared with an INTEGER column inside a correlated subquery gets that
- * affinity applied in place, so SQLite outputs the text '10' as the integer 10); the defect is
- * pinned by 'SQLite applies comparison affinity to a grouped column in place' below, which
- * fails once SQLite fixes it, and seed 11 can then come back.
+ * Seeds 1-22 but 2 and 9, which build queries that meet SQLite defects, not dosql ones: seed 2
+ * a GROUP BY column compared with an INTEGER column inside a correlated subquery (SQLite
+ * applies that affinity in place and outputs the text '-3' as the integer -3; pinned by 'SQLite
+ * applies comparison affinity to a grouped column in place' below), seed 9 a LIKE on an
+ * INTEGER PRIMARY KEY in a subquery on the right of a LEFT JOIN (SQLite's LIKE optimisation
+ * drops the row: test/sql-left-join-on.test.ts pins it). They can come back once SQLite fixes them.
  */
-const SEEDS = Array.from({ length: 21 }, (_, i) => i + 1).filter((s) => s !== 11);
+const SEEDS = Array.from({ length: 22 }, (_, i) => i + 1).filter((s) => s !== 2 && s !== 9);
 const STATEMENTS = 150;
 
 describe('dosql agrees with SQLite on random SQL', () => {

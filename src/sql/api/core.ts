@@ -23,6 +23,7 @@ import { KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { schemaWatch, type SchemaWatch } from '../catalog/schema-watch.js';
+import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
 import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
@@ -191,6 +192,8 @@ export class DatabaseCore {
    * Returns the commit's LSN (the read LSN when nothing was written).
    */
   async commit(engine: LsmEngine, txn: Transaction): Promise<number> {
+    // Deferred foreign keys hold or the commit fails (sessions check first to keep the transaction open).
+    checkDeferredForeignKeys(txn);
     if (txn.writes.size === 0) return (await engine.commit(txn)).lsn;
     txn.claimSchema();
     const info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });

@@ -14,6 +14,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { Collation } from '../types/compare.js';
 import { integerIfExact, numericAffinityOfText, toInt64 } from '../types/convert.js';
+import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 import type { StatementGuard } from './statement-guard.js';
 import { mustBeInt, type FrameSpec, type Frames, type PartitionShape } from './window-frame.js';
@@ -52,6 +53,8 @@ export interface PartitionData extends PartitionShape {
 /** A call's evaluated inputs, by row index. */
 export interface CallColumns {
   readonly args: readonly (readonly SqlValue[])[];
+  /** The same arguments with their subtypes, for aggregates that read them (AggregateFunction.readsSubtypes). */
+  readonly subtyped?: readonly (readonly MaybeSubtyped[])[];
   /** FILTER (WHERE ...) outcome by row index (1: the row counts); undefined without FILTER. */
   readonly pass?: Uint8Array;
 }
@@ -249,6 +252,19 @@ function argReader(cols: CallColumns): (row: number) => SqlValue[] {
   };
 }
 
+/** Steps an accumulator with the arguments at a row: with their subtypes when the call has them (json_group_array). */
+function stepper(cols: CallColumns): (acc: ops.Accumulator, row: number) => void {
+  const argsAt = argReader(cols);
+  const sub = cols.subtyped;
+  if (!sub) return (acc, row) => acc.step(argsAt(row));
+  const scratch: MaybeSubtyped[] = new Array(sub.length);
+  return (acc, row) => {
+    if (!acc.stepSubtyped) return acc.step(argsAt(row));
+    for (let k = 0; k < sub.length; k++) scratch[k] = sub[k]![row]!;
+    acc.stepSubtyped(scratch);
+  };
+}
+
 function newAccumulator(spec: WindowCallSpec, cx: CallContext): ops.Accumulator {
   return ops.aggregateFunction(spec.name)!.create(spec.collation, cx.maxLength);
 }
@@ -274,12 +290,13 @@ async function aggregateSliding(spec: WindowCallSpec, p: PartitionData, cols: Ca
   if (!growing && !fn.invertible) return recompute(spec, p, cols, frames, out, cx);
   const acc = newAccumulator(spec, cx);
   const argsAt = argReader(cols);
+  const stepRow = stepper(cols);
   const stepFirst = stepsFirst(spec.frame);
   let s = 0;
   let e = 0;
   const step = (pos: number): void => {
     const row = rows[pos]!;
-    if (pass === undefined || pass[row] === 1) acc.step(argsAt(row));
+    if (pass === undefined || pass[row] === 1) stepRow(acc, row);
   };
   const inverse = (pos: number): void => {
     const row = rows[pos]!;
@@ -345,7 +362,7 @@ async function minMaxSliding(isMax: boolean, collation: Collation, p: PartitionD
 /** An aggregate without an inverse over a moving frame: a fresh accumulator per row. */
 async function recompute(spec: WindowCallSpec, p: PartitionData, cols: CallColumns, frames: Frames, out: SqlValue[], cx: CallContext): Promise<void> {
   const { n, rows } = p;
-  const argsAt = argReader(cols);
+  const stepRow = stepper(cols);
   const pass = cols.pass;
   for (let i = 0; i < n; i++) {
     const acc = newAccumulator(spec, cx);
@@ -353,7 +370,7 @@ async function recompute(spec: WindowCallSpec, p: PartitionData, cols: CallColum
     const e = frames.end[i]!;
     for (let r = s; r < e; r++) {
       const row = rows[r]!;
-      if (pass === undefined || pass[row] === 1) acc.step(argsAt(row));
+      if (pass === undefined || pass[row] === 1) stepRow(acc, row);
     }
     out[i] = acc.value ? acc.value() : acc.result();
     await tick(cx, 1 + e - s);
@@ -363,7 +380,7 @@ async function recompute(spec: WindowCallSpec, p: PartitionData, cols: CallColum
 /** Aggregates with EXCLUDE: a fresh accumulator per row over the frame minus the excluded rows (windowFullScan). */
 async function aggregateFullScan(spec: WindowCallSpec, p: PartitionData, cols: CallColumns, frames: Frames, out: SqlValue[], cx: CallContext): Promise<void> {
   const { n, rows } = p;
-  const argsAt = argReader(cols);
+  const stepRow = stepper(cols);
   const pass = cols.pass;
   for (let i = 0; i < n; i++) {
     const acc = newAccumulator(spec, cx);
@@ -372,7 +389,7 @@ async function aggregateFullScan(spec: WindowCallSpec, p: PartitionData, cols: C
     for (let r = s; r < e; r++) {
       if (excluded(spec.frame, p, r, i)) continue;
       const row = rows[r]!;
-      if (pass === undefined || pass[row] === 1) acc.step(argsAt(row));
+      if (pass === undefined || pass[row] === 1) stepRow(acc, row);
     }
     out[i] = acc.result();
     await tick(cx, 1 + e - s);

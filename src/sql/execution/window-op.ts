@@ -11,10 +11,11 @@
 // Memory: the buffered rows, the evaluated keys and arguments and every computed value are
 // charged to the statement's budget (statement-guard.ts) and released as rows are handed on.
 import type { Collation } from '../types/compare.js';
+import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 import type { Compiled } from './compiled.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, evaluateSubtyped } from './evaluate.js';
 import type { Operator } from './operators.js';
 import { rowBytes, valueBytes, type StatementGuard } from './statement-guard.js';
 import { checkOffset, computeFrames, type FrameOffsets, type Frames, type PartitionShape } from './window-frame.js';
@@ -125,13 +126,19 @@ export class WindowOp implements Operator {
     for (const call of sort.calls) {
       const args = [];
       for (const a of call.args) args.push(await column(a));
+      // Aggregates that read subtypes (json_group_array nests JSON arguments) get them too.
+      let subtyped: MaybeSubtyped[][] | undefined;
+      if (call.spec.kind === 'aggregate' && ops.aggregateFunction(call.spec.name)?.readsSubtypes && call.args.some((a) => a.evSubtype)) {
+        subtyped = [];
+        for (const a of call.args) subtyped.push(await evalSubtypedColumn(a, rows, env));
+      }
       let pass: Uint8Array | undefined;
       if (call.filter) {
         const f = await column(call.filter);
         pass = new Uint8Array(n);
         for (let i = 0; i < n; i++) pass[i] = ops.toBool(f[i]!) === true ? 1 : 0;
       }
-      inputs.push(pass ? { args, pass } : { args });
+      inputs.push({ args, ...(pass ? { pass } : {}), ...(subtyped ? { subtyped } : {}) });
     }
     if (pkeys.length + okeys.length > 0) order = sortOrder(order, pkeys, sort.partitionBy, okeys, sort.orderBy);
     const pcoll = sort.partitionBy.map((p) => p.collation);
@@ -229,6 +236,13 @@ async function evalColumn(c: Compiled, rows: readonly Row[], env: ExecEnv): Prom
     const t = env.guard.tick(1);
     if (t) await t;
   }
+  return col;
+}
+
+/** `c` on every row with subtypes (Compiled.evSubtype); no extra charge: the plain column holds the same values. */
+async function evalSubtypedColumn(c: Compiled, rows: readonly Row[], env: ExecEnv): Promise<MaybeSubtyped[]> {
+  const col: MaybeSubtyped[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) col[i] = await evaluateSubtyped(c, rows[i]!, env);
   return col;
 }
 

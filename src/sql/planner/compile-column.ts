@@ -2,7 +2,9 @@
 // enclosing query's, lang_expr.html "Column names") and bound parameters ("Parameters").
 import { DoSQLError } from '../../errors.js';
 import type { Compiled, SubqueryRef } from '../execution/compiled.js';
+import type { ExecEnv, Row } from '../execution/env.js';
 import type { ColumnExpr, ParamExpr } from '../parser/ast.js';
+import { Subtyped } from '../types/subtype.js';
 import { literal, NONE } from './compile-common.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import { containsWindow } from './window-check.js';
@@ -34,10 +36,23 @@ export function compileColumn(e: ColumnExpr, cx: CompileContext): Compiled {
   }
   const idx = res.index;
   const base = { affinity: res.affinity, collation: res.collation, explicitCollation: false, subqueries: [] as SubqueryRef[], constant: false };
+  const sub = res.subtypeOf;
+  // A table-valued function's column may carry a subtype per row (json_each's array values).
+  const withSub = (read: (row: Row, env: ExecEnv) => Row): { evSubtype?: Compiled['evSubtype'] } =>
+    sub
+      ? {
+          evSubtype: (row, env) => {
+            const r = read(row, env);
+            const v = r[idx]!;
+            const st = typeof v === 'string' ? sub(r) : undefined;
+            return st === undefined ? v : new Subtyped(v as string, st);
+          },
+        }
+      : {};
   if (res.level === cx.scope.level) {
-    return { ...base, ev: (row) => row[idx]!, sources: new Set([res.source]), minOuterLevel: Infinity, columnIndex: idx };
+    return { ...base, ev: (row) => row[idx]!, sources: new Set([res.source]), minOuterLevel: Infinity, columnIndex: idx, ...withSub((row) => row) };
   }
   const lvl = res.level;
   cx.onOuterRef?.(lvl, res.source);
-  return { ...base, ev: (_row, env) => env.outer[lvl]![idx]!, sources: NONE, minOuterLevel: lvl };
+  return { ...base, ev: (_row, env) => env.outer[lvl]![idx]!, sources: NONE, minOuterLevel: lvl, ...withSub((_row, env) => env.outer[lvl]!) };
 }

@@ -73,6 +73,7 @@ class Plan implements SelectPlan {
     readonly collations: readonly (Collation | undefined)[],
     readonly minOuterLevel: number,
     readonly outerRefs: readonly (readonly [number, number])[],
+    readonly subtypes?: readonly (number | undefined)[],
   ) {}
   get columnCount(): number {
     return this.columnNames.length;
@@ -123,7 +124,7 @@ function planStmtBody(stmt: SelectStmt, scope: Scope, pc: PlannerContext): Selec
     op = new SortOp(op, keys);
   }
   if (stmt.limit || stmt.offset) op = new LimitOp(op, stmt.limit && compileExpr(stmt.limit, cx), stmt.offset && compileExpr(stmt.offset, cx));
-  return new Plan(op, inner.columnNames, inner.affinities, inner.collations, Math.min(tr.min, inner.minOuterLevel), [...tr.refs.values()]);
+  return new Plan(op, inner.columnNames, inner.affinities, inner.collations, Math.min(tr.min, inner.minOuterLevel), [...tr.refs.values()], inner.subtypes);
 }
 
 function firstCore(b: SelectBody): SelectCore | ValuesClause {
@@ -173,12 +174,14 @@ interface BodyPlan {
   affinities: (Affinity | null)[];
   collations: (Collation | undefined)[];
   minOuterLevel: number;
+  /** Per column, the subtype its TEXT values carry (SubPlan.subtypes). */
+  subtypes?: readonly (number | undefined)[];
 }
 
 function planBody(b: SelectBody, scope: Scope, pc: PlannerContext, tr: Tracker): BodyPlan {
   if (b.kind === 'selectCore') {
     const p = planCore(b, undefined, scope, pc, tr);
-    return { op: p.op, columnNames: [...p.columnNames], affinities: [...p.affinities], collations: [...p.collations], minOuterLevel: p.minOuterLevel };
+    return { op: p.op, columnNames: [...p.columnNames], affinities: [...p.affinities], collations: [...p.collations], minOuterLevel: p.minOuterLevel, ...(p.subtypes ? { subtypes: p.subtypes } : {}) };
   }
   if (b.kind === 'values') return planValues(b, scope, pc, tr);
   const left = planBody(b.left, scope, pc, tr);
@@ -188,7 +191,10 @@ function planBody(b: SelectBody, scope: Scope, pc: PlannerContext, tr: Tracker):
     throw new DoSQLError('SQL_ERROR', `sql: SELECTs to the left and right of ${b.op} do not have the same number of result columns`);
   }
   const colls = left.collations.map((c, i) => c ?? right.collations[i] ?? 'BINARY');
+  // A column keeps a subtype only when both arms give it (a value keeps its own in SQLite).
+  const subtypes = left.subtypes && right.subtypes ? left.subtypes.map((st, i) => (st === right.subtypes![i] ? st : undefined)) : undefined;
   return {
+    ...(subtypes?.some((st) => st !== undefined) ? { subtypes } : {}),
     op: new CompoundOp(left.op, right.op, b.op, left.columnNames.length, colls),
     columnNames: left.columnNames,
     affinities: left.affinities,
@@ -381,6 +387,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     exprs.map((e) => e.collation),
     tr.min,
     [...tr.refs.values()],
+    exprs.some((e) => e.resultSubtype !== undefined) ? exprs.map((e) => e.resultSubtype) : undefined,
   );
 }
 

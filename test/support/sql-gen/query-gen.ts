@@ -1,5 +1,5 @@
 // Random SELECT statements with a deterministic answer in SQLite (lang_select.html): joins
-// (INNER, LEFT, CROSS, comma; ON and USING), derived tables, WHERE with subqueries, GROUP BY
+// (INNER, LEFT, CROSS, comma; ON and USING), derived tables, json_each / json_tree in FROM, WHERE with subqueries, GROUP BY
 // with HAVING, aggregates without GROUP BY, window functions over rows or groups
 // (window-gen.ts), DISTINCT, compound selects, ORDER BY and LIMIT.
 //
@@ -12,6 +12,7 @@ import { genBool, genSafeValue, genValue } from './expr-gen.js';
 import { AliasCounter, column, tableScope, type ExprEnv, type GenExpr, type ScopeColumn } from './scope.js';
 import { setSafe, type SchemaModel } from './model.js';
 import { genWindowValue } from './window-gen.js';
+import { jsonTableItem } from './json-expr-gen.js';
 import type { Rng } from './random.js';
 
 export interface GeneratedQuery {
@@ -179,11 +180,11 @@ function genFrom(ctx: QueryCtx): FromClause {
     [4, 2],
     [1.5, 3],
   ]);
-  const items: FromItem[] = [fromItem(ctx)];
+  const items: FromItem[] = [fromItem(ctx, [])];
   let sql = items[0]!.sql;
   const scope = [...items[0]!.scope];
   for (let k = 1; k < count; k++) {
-    const item = fromItem(ctx);
+    const item = fromItem(ctx, scope);
     const join = rng.weighted([
       [3, 'JOIN'],
       [1, 'INNER JOIN'],
@@ -218,9 +219,11 @@ function joinConstraint(ctx: QueryCtx, before: readonly FromItem[], scope: reado
   return `ON ${genBool(env, 1).sql}`;
 }
 
-function fromItem(ctx: QueryCtx): FromItem {
+function fromItem(ctx: QueryCtx, before: readonly ScopeColumn[]): FromItem {
   const { rng } = ctx;
   const alias = ctx.aliases.next();
+  // A table-valued function: json_each / json_tree over a document or an earlier item's column.
+  if (rng.chance(0.07)) return { ...jsonTableItem(rng, alias, before), derived: true };
   if (ctx.depth === 0 && rng.chance(0.15)) {
     const inner = genSelect({ ...ctx, depth: ctx.depth + 1 }, { alias: true });
     const scope = inner.outputs.map((o, i) => ({ sql: `${alias}.c${i}`, name: `c${i}`, classes: o.classes, wide: o.wide, inexact: o.inexact }));
