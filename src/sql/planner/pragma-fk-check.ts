@@ -7,7 +7,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ExecEnv } from '../execution/env.js';
 import { keyOf, parentExists, unusable } from '../execution/foreign-key-lookup.js';
 import { TableReader } from '../execution/table-reader.js';
-import { columnDefaults } from './plan-from.js';
+import { columnDefaults } from '../rows/row-materializer.js';
 import { catalogForeignKeys } from './plan-table-dml.js';
 import { definePragma } from './pragma-tables.js';
 import type { PragmaRow } from './pragma-rows.js';
