@@ -14,6 +14,7 @@
 // (which fails and leaves the transaction open), restored when a statement or savepoint is
 // rolled back.
 import { DoSQLError } from '../../errors.js';
+import { bytesEqual } from '../../util/bytes.js';
 import { rowKey } from '../rows/row-keys.js';
 import type { Transaction } from '../txn/transaction.js';
 import type { SqlValue } from '../types/value.js';
@@ -300,9 +301,11 @@ export class ForeignKeyEnforcer {
     if (conflict) throw w.conflictError(conflict);
     const change: RowChange = { assigned, rowidChanged: rowid !== oldRowid };
     await this.beforeUpdateOld(child, old, change);
+    const oldKey = this.keyOfRow(child, old);
     w.deleteRow(this.env, old);
     await this.beforeUpdateNew(child, next, change);
-    w.putRow(this.env, next, rowid);
+    // The new key was probed free by findConflict; the old key's image was logged by deleteRow.
+    w.putRow(this.env, next, rowid, bytesEqual(rowKey(this.env.txn.branch, t, next, rowid), oldKey) ? undefined : null);
     await this.afterUpdate(child, old, next, change);
   }
 

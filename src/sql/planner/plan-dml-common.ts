@@ -15,6 +15,7 @@ import type { TableWriter } from '../execution/table-writer.js';
 import { RowHooks, type TriggerEvent, type TriggerTiming } from '../execution/triggers.js';
 import type { ConflictAction, ResultColumn } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
+import { bytesEqual } from '../../util/bytes.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import { exprToSql } from './expr-name.js';
 import { buildFrom, type Leaf } from './plan-from.js';
@@ -123,7 +124,8 @@ export async function applyUpdate(env: ExecEnv, writer: TableWriter, old: Row, n
   await fk.beforeUpdateOld(dml, old, change);
   writer.deleteRow(env, old);
   await fk.beforeUpdateNew(dml, next, change);
-  writer.putRow(env, next, newRowid);
+  // A new key was probed free by findConflict; the old key's image was logged by deleteRow.
+  writer.putRow(env, next, newRowid, bytesEqual(rowKey(env.txn.branch, t, next, newRowid), oldKey) ? undefined : null);
   await fk.afterUpdate(dml, old, next, change);
   return true;
 }
