@@ -7,7 +7,8 @@
 //     (BEGIN at seq 0 ... COMMIT, seqs consecutive);
 //   - the sink equals a fresh read of the stream from LSN 0 (slot `keep` retains the whole
 //     log), so it holds nothing from a commit the database lacks;
-//   - every acknowledged commit (`ack <lsn>` printed by the writer) is in the sink;
+//   - every acknowledged commit (`ack <lsn>` printed by the writer) is in the sink, or (no
+//     events: it deleted what it inserted) left every table as it was;
 //   - the sink replayed per table equals `SELECT *` of that table.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +33,8 @@ export interface CdcTrialResult {
   events: number;
   /** The largest number of acknowledged commits the consumer's sink was behind at a kill. */
   maxLag: number;
+  /** Acknowledged commits with no net row change (no events), checked against the tables' history. */
+  netEmpty: number;
   error?: string;
 }
 
@@ -79,7 +82,7 @@ function runChild(dir: string, seed: number, mode: 'kill' | 'drain', killAfterMs
 
 type Row = Record<string, unknown>;
 
-async function verify(dir: string, acked: Set<number>): Promise<{ problems: string[]; events: number }> {
+async function verify(dir: string, acked: Set<number>): Promise<{ problems: string[]; events: number; netEmpty: number }> {
   const problems: string[] = [];
   const sink = readFileSync(join(dir, 'sink.jsonl'), 'utf8')
     .split('\n')
@@ -95,14 +98,28 @@ async function verify(dir: string, acked: Set<number>): Promise<{ problems: stri
     if (e.op === 'BEGIN' && p !== undefined && p.op !== 'COMMIT') problems.push(`sink commit ${p.lsn} not closed before ${e.id}`);
   }
   if (sink.length > 0 && sink.at(-1)!.op !== 'COMMIT') problems.push(`sink ends inside commit ${sink.at(-1)!.lsn}`);
-  // Every acknowledged commit is there.
   const lsns = new Set(sink.map((e) => e.lsn));
-  for (const l of acked) if (!lsns.has(l)) problems.push(`acknowledged commit ${l} is not in the sink`);
+  let netEmpty = 0;
 
   const db = DB('cdc-crash', { path: join(dir, 'db'), durability: 'full' });
   const cdc = createCDC(db);
   try {
     const head = (await db.engine()).lastVisibleLsn;
+    // Every acknowledged commit is there, unless it has no net row change (a transaction that
+    // deleted the rows it inserted commits, at its own LSN, but shows no events): then every
+    // table as of it equals the table as of the LSN before (history is kept: retention 7d).
+    for (const l of acked) {
+      if (lsns.has(l)) continue;
+      if (l > head) {
+        problems.push(`acknowledged commit ${l} is beyond the recovered head ${head}`);
+        continue;
+      }
+      for (const t of TABLES) {
+        const asOf = (n: number): Promise<Row[]> => db.query(`SELECT * FROM ${t} FOR SYSTEM_TIME AS OF LSN ${n} ORDER BY id`);
+        if (!isDeepStrictEqual(await asOf(l - 1), await asOf(l))) problems.push(`acknowledged commit ${l} changed table ${t} but is not in the sink`);
+      }
+      netEmpty++;
+    }
     const stats = await cdc.stats();
     if (stats.oldestLSN !== 0n) problems.push(`the log starts at ${stats.oldestLSN}, not 0: the fresh read cannot cover the sink`);
     // The sink equals a fresh read of the whole stream.
@@ -135,7 +152,7 @@ async function verify(dir: string, acked: Set<number>): Promise<{ problems: stri
     await cdc.close();
     await db.close();
   }
-  return { problems, events: sink.length };
+  return { problems, events: sink.length, netEmpty };
 }
 
 /** One trial: `kills` kill/restart rounds on one database and sink, a draining run, the checks. */
@@ -157,11 +174,11 @@ export async function cdcCrashTrial(seed: number, options: { kills?: number; max
       maxLag = Math.max(maxLag, [...acked].filter((l) => l > sinkLsn).length);
     }
     await runChild(dir, seed * 1000 + 999, 'drain', 0);
-    const { problems, events } = await verify(dir, acked);
-    const res = { ok: problems.length === 0, kills, phases, acked: acked.size, events, maxLag };
+    const { problems, events, netEmpty } = await verify(dir, acked);
+    const res = { ok: problems.length === 0, kills, phases, acked: acked.size, events, maxLag, netEmpty };
     return problems.length === 0 ? res : { ...res, error: problems.slice(0, 5).join('; ') };
   } catch (e) {
-    return { ok: false, kills, phases, acked: acked.size, events: 0, maxLag, error: (e as Error).stack ?? String(e) };
+    return { ok: false, kills, phases, acked: acked.size, events: 0, maxLag, netEmpty: 0, error: (e as Error).stack ?? String(e) };
   } finally {
     rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }

@@ -12,7 +12,7 @@ const arg = (name: string, def: string): string => {
 const trials = Number(arg('trials', '20'));
 const killsPerTrial = Number(arg('kills', '3'));
 const seed0 = Number(arg('seed', String(Date.now() % 100000)));
-const totals = { kills: 0, acked: 0, events: 0, passed: 0, failed: 0, maxLag: 0 };
+const totals = { kills: 0, acked: 0, events: 0, passed: 0, failed: 0, maxLag: 0, netEmpty: 0 };
 const phases: Record<string, number> = {};
 const t0 = Date.now();
 for (let t = 0; t < trials; t++) {
@@ -20,6 +20,7 @@ for (let t = 0; t < trials; t++) {
   totals.kills += res.kills;
   totals.acked += res.acked;
   totals.events += res.events;
+  totals.netEmpty += res.netEmpty;
   totals.maxLag = Math.max(totals.maxLag, res.maxLag);
   for (const [p, n] of Object.entries(res.phases)) phases[p] = (phases[p] ?? 0) + n;
   if (res.ok) totals.passed++;
@@ -29,7 +30,7 @@ for (let t = 0; t < trials; t++) {
   }
   if ((t + 1) % 10 === 0) console.log(`  ${t + 1}/${trials} trials, ${totals.kills} kills, ${totals.acked} acknowledged commits`);
 }
-console.log(`seeds ${seed0}..${seed0 + trials - 1}: ${trials} trials, ${totals.kills} kills, ${totals.acked} acknowledged commits, ${totals.events} events checked, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`seeds ${seed0}..${seed0 + trials - 1}: ${trials} trials, ${totals.kills} kills, ${totals.acked} acknowledged commits, ${totals.events} events checked (${totals.netEmpty} acknowledged commits had no net row change, so no events), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`consumer phase at the kill: ${Object.entries(phases).map(([p, n]) => `${p} ${n}`).join(', ')}; the sink was at most ${totals.maxLag} acknowledged commits behind at a kill`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 ? 0 : 1);
