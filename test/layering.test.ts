@@ -98,6 +98,7 @@ const HOST_INTERFACES: Record<string, string> = {
   'columnar/index.ts': 'the columnar library: Parquet WASM set-up, Arrow encoding of results',
   'sstable/compression.ts': 'the block codec registry (lz4 in WASM on workerd)',
   'cdc/index.ts': 'the public `dosql/cdc` subpath: change streams (the CLI\'s `dosql cdc`)',
+  'lake/index.ts': 'the public `dosql/lake` subpath: the lake (the CLI\'s `dosql lake sync`)',
 };
 
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */

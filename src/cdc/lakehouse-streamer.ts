@@ -262,7 +262,7 @@ class Streamer implements LakehouseStreamer {
 
   private signal(s: BackpressureSignal | undefined): void {
     if (!s || (this.bp && this.bp.type === s.type && this.bp.at === s.at)) return;
-    const changed = this.bp?.type !== s.type;
+    const changed = (this.bp?.type ?? 'resume') !== s.type;
     this.bp = s;
     if (this.state === 'streaming' || this.state === 'slowed' || this.state === 'paused') this.state = s.type === 'pause' ? 'paused' : s.type === 'slow_down' ? 'slowed' : 'streaming';
     if (changed) {
@@ -292,6 +292,9 @@ class Streamer implements LakehouseStreamer {
     const id = this.o.config.sourceDoId;
     const welcome = await this.lake.hello({ type: 'hello', v: LAKE_PROTOCOL_VERSION, sourceId: id, ...(this.o.config.sourceShardName ? { shard: this.o.config.sourceShardName } : {}), exactlyOnce: this.c.exactlyOnce });
     this.welcomed = true;
+    // What the lake already holds counts as acknowledged (every whole commit up to it).
+    const held = parsePosition(welcome.resumeAfter);
+    this.status.lastAckLSN = Math.max(this.status.lastAckLSN, held.seq === null ? held.lsn : held.lsn - 1);
     this.signal(welcome.backpressure);
     const slots = this.cdc.slots;
     let slot = await slots.getSlot(this.c.slot);

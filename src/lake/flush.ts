@@ -115,7 +115,7 @@ export async function runFlush(h: FlushHost): Promise<FlushResult & { trimmedByt
     c.src.committed = c.lsn;
     c.src.tables = c.registry.tables;
     c.src.names = c.registry.names;
-    h.state.putSource(b, c.src);
+    h.state.putProgress(b, c.src);
     result.committed[c.src.id] = c.lsn;
     result.events += c.keys.length;
     result.trimmedBytes += c.bytes;

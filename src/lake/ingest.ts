@@ -92,19 +92,17 @@ export async function ingestBatch(h: IngestHost, b: CDCBatch): Promise<LakeAck |
   if (h.bufferedBytes + bytes > h.maxBufferBytes && openBefore === 0) {
     return nack(b, 'buffer_full', `lake: buffer full (${h.bufferedBytes} of ${h.maxBufferBytes} bytes); retry after a flush`, { retryAfterMs: 1000 });
   }
-  const prev = { received: src.received, lastComplete: src.lastComplete, lastBatchAt: src.lastBatchAt };
   // After a COMMIT the whole commit is held: "<lsn>", as a slot records it.
-  src.received = events.at(-1)?.op === 'commit' ? String(last.lsn) : b.lastPosition;
-  src.lastComplete = lastComplete;
-  src.lastBatchAt = h.now();
-  h.state.putSource(wb, src);
+  const next = { received: events.at(-1)?.op === 'commit' ? String(last.lsn) : b.lastPosition, lastComplete, lastBatchAt: h.now() };
+  h.state.putReceived(wb, src, next);
   try {
     await h.state.write(wb);
   } catch (e) {
-    Object.assign(src, prev);
     const msg = e instanceof DoSQLError ? e.message : String(e);
     return nack(b, 'internal', `lake: batch ${b.batchId} was not stored: ${msg}`, { retryAfterMs: 1000 });
   }
+  // Only now may a flush take these events: its cutoff never runs ahead of the buffer.
+  Object.assign(src, next);
   if (h.bufferedEvents === 0 && events.length) h.oldestAt = h.now();
   h.bufferedBytes += bytes;
   h.bufferedEvents += events.length;

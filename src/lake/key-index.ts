@@ -96,7 +96,7 @@ export async function rebuildIndex(state: LakeState, store: ObjectStore, t: Tabl
     for (let pos = 0; pos < sources.length; pos++) {
       if (deleted.has(`${f.url}\u0000${pos}`)) continue;
       const src = state.source(String(sources[pos]));
-      if (src.lastBatchAt === 0 && src.received === '0') state.putSource(b, src);
+      if (src.lastBatchAt === 0 && src.received === '0') state.putReceived(b, src, src);
       const entry: IndexEntry = t.keyScope === 'global' ? { fileNo: no, pos, owner: src.no } : { fileNo: no, pos };
       b.put(T_INDEX, indexKey(rec.no, t.keyScope === 'global' ? 0 : src.no, keys[pos] as Uint8Array), encodeIndexEntry(entry));
       if (b.size >= CHUNK) {

@@ -256,7 +256,10 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
   /** Per source and per table progress. */
   status(): { sources: LakeSourceStatus[]; tables: LakeTableStatus[]; backpressure: BackpressureSignal; lastError?: string } {
     const sources = [...this.state.sources.values()].map((s) => ({ sourceId: s.id, received: s.received, committed: s.committed, buffered: 0, lastBatchAt: s.lastBatchAt }));
-    const tables = [...this.open.values()].map((o) => ({ name: o.t.name, namespace: o.t.namespace, version: o.t.loaded?.version ?? 0, dataFiles: o.t.dataFiles.size, deleteFiles: o.t.deleteFiles.size }));
+    const tables = [...this.state.tables.values()].map((r) => {
+      const o = this.open.get(`${r.namespace}\u0000${r.name}`);
+      return { name: r.name, namespace: r.namespace, version: o?.t.loaded?.version ?? r.indexedVersion, dataFiles: o?.t.dataFiles.size ?? 0, deleteFiles: o?.t.deleteFiles.size ?? 0 };
+    });
     return { sources, tables, backpressure: this.bp.current, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
 

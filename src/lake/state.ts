@@ -1,7 +1,8 @@
 // The lake's own state (docs/format/lake.md, "State"): an LsmEngine used through its key-value
 // API, on Durable Object storage (Workers) or a folder (Node). Keyspaces (persisted table ids,
 // never renumber):
-//   16 sources  [sourceId]                       → JSON SourceRecord
+//   16 sources  [sourceId]                       → JSON { id, no, received, lastComplete, lastBatchAt } (ingest writes it)
+//   22 progress [sourceId]                       → JSON { committed, tables, names } (a flush writes it)
 //   17 tables   [namespace, name]                → JSON TableRecord
 //   18 buffer   [sourceNo, lsn, seq]             → JSON LakeEvent (received, not yet in Iceberg)
 //   19 index    [tableNo, sourceNo|0, key bytes] → uvarint fileNo, uvarint row, [uvarint ownerNo]
@@ -26,6 +27,7 @@ export const T_BUFFER = 18;
 export const T_INDEX = 19;
 export const T_FILES = 20;
 export const T_META = 21;
+export const T_PROGRESS = 22;
 
 /** A source table as the lake maps it: the source's table id → lake table name. */
 export interface SourceRecord {
@@ -113,7 +115,11 @@ export class LakeState {
     const s = new LakeState(engine);
     for await (const e of engine.scan(T_SOURCES)) {
       const r = decodeJson<SourceRecord>(e.value, `sources/${String(e.key[0])}`);
-      s.sources.set(r.id, r);
+      s.sources.set(r.id, { ...r, committed: 0, tables: {}, names: {} });
+    }
+    for await (const e of engine.scan(T_PROGRESS)) {
+      const r = s.sources.get(String(e.key[0]));
+      if (r) Object.assign(r, decodeJson<Pick<SourceRecord, 'committed' | 'tables' | 'names'>>(e.value, `progress/${String(e.key[0])}`));
     }
     for await (const e of engine.scan(T_TABLES)) {
       const r = decodeJson<TableRecord>(e.value, `tables/${String(e.key[1])}`);
@@ -145,9 +151,18 @@ export class LakeState {
     return r;
   }
 
-  putSource(b: WriteBatch, r: SourceRecord): void {
-    b.put(T_SOURCES, [r.id], encodeJson(r));
+  /**
+   * The ingest half of a source record (`received` and friends, given as they will be after the
+   * batch). Ingest and flush write disjoint records, so neither can put back a stale half.
+   */
+  putReceived(b: WriteBatch, r: SourceRecord, next: Pick<SourceRecord, 'received' | 'lastComplete' | 'lastBatchAt'>): void {
+    b.put(T_SOURCES, [r.id], encodeJson({ id: r.id, no: r.no, ...next }));
     b.put(T_META, ['counters'], encodeJson(this.counters));
+  }
+
+  /** The flush half of a source record. */
+  putProgress(b: WriteBatch, r: SourceRecord): void {
+    b.put(T_PROGRESS, [r.id], encodeJson({ committed: r.committed, tables: r.tables, names: r.names }));
   }
 
   putTable(b: WriteBatch, r: TableRecord): void {

@@ -63,10 +63,11 @@ function gotValue(v: unknown, type: string): unknown {
 const canon = (r: Row): string => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 
 /**
- * The lake table's rows of each source and the oracle's, as sorted canonical strings:
- * `{ got, want }` per source. `sources` maps a source id to its database.
+ * The lake table's rows of each source and the oracle's, as sorted canonical strings.
+ * `sources` maps a source id to its database; the oracle reads each as of the table's position
+ * for it, or as of `at[id]` when given (a caught-up lake must equal the head).
  */
-export async function compareLakeTable(lake: Lake, table: string, sources: ReadonlyMap<string, Database>): Promise<{ got: string[]; want: string[]; positions: Record<string, number> }> {
+export async function compareLakeTable(lake: Lake, table: string, sources: ReadonlyMap<string, Database>, at?: Readonly<Record<string, number>>): Promise<{ got: string[]; want: string[]; positions: Record<string, number> }> {
   const { rows, fields, positions } = await readLakeTable(lake, table);
   const got: string[] = [];
   const want: string[] = [];
@@ -76,7 +77,7 @@ export async function compareLakeTable(lake: Lake, table: string, sources: Reado
     got.push(canon(out));
   }
   for (const [id, db] of sources) {
-    const lsn = positions[id];
+    const lsn = at?.[id] ?? positions[id];
     if (lsn === undefined) continue;
     let rs: Row[];
     try {
