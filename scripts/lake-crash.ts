@@ -16,7 +16,7 @@ const seed0 = Number(arg('seed', String(Date.now() % 100000)));
 // DB() loads the Parquet writer's wasm; the lake needs it too.
 await DB('init', { storage: 'memory', workerThreads: false }).close();
 const w = await warehouse();
-const totals = { passed: 0, failed: 0, lakeKills: 0, streamerKills: 0, midFlush: 0, checks: 0, rows: 0, faults: 0, commits: 0 };
+const totals = { passed: 0, failed: 0, lakeKills: 0, streamerKills: 0, midFlush: 0, midMaintenance: 0, maintenance: 0, checks: 0, rows: 0, faults: 0, commits: 0 };
 const t0 = Date.now();
 const plan: { seed: number; sources: number }[] = [];
 for (let t = 0; t < trials; t++) plan.push({ seed: seed0 + t, sources: 1 });
@@ -26,6 +26,8 @@ for (const [i, p] of plan.entries()) {
   totals.lakeKills += r.kills.lake;
   totals.streamerKills += r.kills.streamer;
   totals.midFlush += r.kills.midFlush;
+  totals.midMaintenance += r.kills.midMaintenance;
+  totals.maintenance += r.maintenance;
   totals.checks += r.checks;
   totals.rows += r.rows;
   totals.faults += r.faults;
@@ -39,7 +41,7 @@ for (const [i, p] of plan.entries()) {
 }
 await w.close();
 console.log(`seeds ${seed0}.., ${plan.length} trials (${trials} with 1 source, ${plan.length - trials} with 3), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${totals.lakeKills} lake kills (${totals.midFlush} mid-flush), ${totals.streamerKills} streamer kills, ${totals.faults} injected store faults, ${totals.commits} Iceberg commits`);
+console.log(`${totals.lakeKills} lake kills (${totals.midFlush} mid-flush, ${totals.midMaintenance} mid-compaction/cleanup), ${totals.streamerKills} streamer kills, ${totals.faults} injected store faults, ${totals.commits} Iceberg commits, ${totals.maintenance} compactions/cleanups completed`);
 console.log(`${totals.checks} table checks against AS OF LSN, ${totals.rows} rows compared`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 ? 0 : 1);

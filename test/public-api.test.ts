@@ -106,7 +106,7 @@ describe('dosql/cdc', () => {
 
 /** The `dosql/lake` subpath (src/lake/index.ts): values, then types. */
 const LAKE_VALUE_EXPORTS = ['Lake', 'openLake'];
-const LAKE_TYPE_EXPORTS = ['BackpressureSignal', 'CDCBatch', 'FlushResult', 'LakeAck', 'LakeCommitted', 'LakeEndpoint', 'LakeEvent', 'LakeFlushOptions', 'LakeHello', 'LakeMetrics', 'LakeNack', 'LakeOptions', 'LakeSourceStatus', 'LakeTableConfig', 'LakeTableSnapshot', 'LakeTableStatus', 'LakeWelcome'];
+const LAKE_TYPE_EXPORTS = ['BackpressureSignal', 'CDCBatch', 'CleanupResult', 'CompactionResult', 'FlushResult', 'LakeCompactionOptions', 'LakeRetentionOptions', 'LakeAck', 'LakeCommitted', 'LakeEndpoint', 'LakeEvent', 'LakeFlushOptions', 'LakeHello', 'LakeMetrics', 'LakeNack', 'LakeOptions', 'LakeSourceStatus', 'LakeTableConfig', 'LakeTableSnapshot', 'LakeTableStatus', 'LakeWelcome'];
 
 describe('dosql/lake', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'lake', 'index.ts'), 'utf8');

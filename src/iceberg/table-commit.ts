@@ -64,6 +64,8 @@ export interface CommitRequest {
   mergeManifestsAbove?: number;
   /** Injected for tests; random in [1, 2^53) otherwise. */
   snapshotId?: bigint;
+  /** Called just before the commit point; throwing abandons the commit (its files stay orphans). */
+  beforeCommitPoint?: () => void;
 }
 
 export type CommitOutcome =
@@ -258,6 +260,7 @@ export async function commitTable(store: ObjectStore, r: CommitRequest): Promise
   };
   const previous = loaded ? tableUrl(table, `metadata/v${loaded.version}.metadata.json`) : undefined;
   const metadata = withSnapshot(base, snapshot, previous);
+  r.beforeCommitPoint?.();
   const won = await putMetadata(store, table, version, new TextEncoder().encode(serializeTableMetadata(metadata)), r.commitId);
   if (!won) return { status: 'lost', version };
   await writeHint(store, table, version);

@@ -34,6 +34,8 @@ export interface FlushHost {
   readonly writerId: string;
   readonly rowGroupRows: number;
   readonly maxRowsPerFile: number;
+  /** Cleanup's age guard (cleanup.ts); commits older than half of it are abandoned. */
+  readonly orphanMinAgeMs: number;
   now(): number;
   /** Commits lost to another writer (each was re-planned). */
   commitConflicts: number;
@@ -53,6 +55,12 @@ export async function openTable(h: FlushHost, namespace: string, name: string): 
   const o = { t, rec, files };
   h.open.set(k, o);
   return o;
+}
+
+/** The tables named (in their configured or the default namespace), or every table the lake knows. */
+export function lakeTables(h: FlushHost, names?: readonly string[]): { namespace: string; name: string }[] {
+  if (names) return names.map((name) => ({ namespace: h.tableConfig[name]?.namespace ?? h.namespace, name }));
+  return [...h.state.tables.values()].map((r) => ({ namespace: r.namespace, name: r.name }));
 }
 
 /** Runs one flush. REQUIRES: no other flush or maintenance of this lake runs (the lake's mutex). */
@@ -93,7 +101,7 @@ export async function runFlush(h: FlushHost): Promise<FlushResult & { trimmedByt
       let o: OpenTable;
       try {
         o = await openTable(h, g.namespace, g.name);
-        const r = await applyTable({ state: h.state, store: h.store, t: o.t, rec: o.rec, files: o.files, events: g.events, cutoffs, now: h.now(), writerId: h.writerId, flushNo, rowGroupRows: h.rowGroupRows, maxRowsPerFile: h.maxRowsPerFile });
+        const r = await applyTable({ state: h.state, store: h.store, t: o.t, rec: o.rec, files: o.files, events: g.events, cutoffs, now: h.now(), writerId: h.writerId, flushNo, rowGroupRows: h.rowGroupRows, maxRowsPerFile: h.maxRowsPerFile, orphanMinAgeMs: h.orphanMinAgeMs, clockNow: () => h.now() });
         if (r.status === 'committed') result.commits.push({ table: `${g.namespace}.${g.name}`, version: r.version, rows: r.rows, deletes: r.deletes });
         if (r.status !== 'lost') break;
       } catch (e) {

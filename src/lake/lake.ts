@@ -19,6 +19,8 @@ import { PrefixedObjectStore } from '../storage/prefixed-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { Backpressure } from './backpressure.js';
+import { cleanupLake, type CleanupResult, type LakeRetentionOptions } from './cleanup.js';
+import { compactLake, type CompactionResult, type LakeCompactionOptions } from './compaction.js';
 import { openTable, runFlush, type FlushHost, type OpenTable } from './flush.js';
 import { ingestBatch, type IngestHost } from './ingest.js';
 import { lakeMetrics, type LakeMetrics } from './metrics.js';
@@ -53,6 +55,7 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
   readonly maxRowsPerFile: number;
   readonly maxBufferBytes: number;
   readonly maxTransactionBytes: number;
+  readonly orphanMinAgeMs: number;
   readonly open = new Map<string, OpenTable>();
   flushNo = 0;
   bufferedBytes = 0;
@@ -75,6 +78,8 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
   private flushing: Promise<FlushResult> | null = null;
   private closed = false;
   private readonly intervalMs: number;
+  private readonly retention: LakeRetentionOptions;
+  private readonly compaction: LakeCompactionOptions;
   private readonly eventThreshold: number;
   private readonly auto: boolean;
 
@@ -96,6 +101,9 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
     this.rowGroupRows = f.rowGroupRows ?? DEFAULTS.rowGroupRows;
     this.maxRowsPerFile = f.maxRowsPerFile ?? DEFAULTS.maxRowsPerFile;
     this.auto = f.auto ?? true;
+    this.orphanMinAgeMs = o.retention?.orphanMinAgeMs ?? 86_400_000;
+    this.retention = o.retention ?? {};
+    this.compaction = o.compaction ?? {};
     this.bp = new Backpressure(this.clock.now());
   }
 
@@ -236,6 +244,21 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
       this.schedule();
     }, ms);
     (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Rewrites small files and files with many deleted rows, per day partition (seed 003
+   * CompactionConfig; `o` over the lake's `compaction` option). Serialised with flushes.
+   */
+  compact(o: LakeCompactionOptions = {}): Promise<CompactionResult> {
+    this.check();
+    return this.exclusive(() => compactLake(this, { ...this.compaction, ...o }));
+  }
+
+  /** Expires old snapshots and deletes old unreferenced files (`o` over the lake's `retention` option). */
+  cleanup(o: LakeRetentionOptions = {}): Promise<CleanupResult> {
+    this.check();
+    return this.exclusive(() => cleanupLake(this, { ...this.retention, ...o }));
   }
 
   /** The table's current snapshot: version, metadata file and per-source positions. */

@@ -15,7 +15,8 @@ import { commitTable } from '../iceberg/table-commit.js';
 import type { DataFileInfo, DeleteFileInfo } from '../iceberg/types.js';
 import type { JsValue } from '../sql/api/values.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { uuid7 } from '../util/uuid7.js';
+import { uuid7, uuid7Time } from '../util/uuid7.js';
+import { DoSQLError } from '../errors.js';
 import { dataPath, writeDataFile, writeDeleteFile } from './file-writer.js';
 import { indexKey, lookup, scanScope, type FileCache } from './key-index.js';
 import { encodePositions, POSITIONS_CRC_SUMMARY_KEY, POSITIONS_SUMMARY_KEY, type Positions } from './positions.js';
@@ -37,10 +38,14 @@ export interface ApplyInput {
   /** Per source, the flush's cutoff (last whole transaction) and its commit time. */
   cutoffs: ReadonlyMap<string, { lsn: number; ts: number }>;
   now: number;
+  /** The lake's clock, read again before the commit point. */
+  clockNow: () => number;
   writerId: string;
   flushNo: number;
   rowGroupRows: number;
   maxRowsPerFile: number;
+  /** Cleanup's age guard: a commit older than half of it is abandoned before its commit point. */
+  orphanMinAgeMs: number;
 }
 
 export type ApplyResult = { status: 'noop' } | { status: 'lost' } | { status: 'committed'; version: number; rows: number; deletes: number; rewritten: boolean };
@@ -161,6 +166,9 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
     ...(removed.size ? { removed } : {}),
     commitId,
     timestampMs: i.now,
+    // Cleanup may take files older than orphanMinAgeMs that nothing references: a commit that
+    // took half of that to get here gives up (its files are left to cleanup) and is planned again.
+    beforeCommitPoint: () => checkAge(i.orphanMinAgeMs, commitId, i.clockNow()),
     properties: { [KEY_SCOPE_PROPERTY]: t.keyScope },
     summary: {
       [POSITIONS_SUMMARY_KEY]: posRel,
@@ -229,6 +237,12 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
   let deleted = 0;
   for (const s of deletes.values()) deleted += s.size;
   return { status: 'committed', version: outcome.version, rows: pending.length, deletes: deleted, rewritten: rewrite };
+}
+
+/** Throws BUSY when commit `commitId` is older than half of cleanup's age guard (see cleanup.ts). */
+export function checkAge(orphanMinAgeMs: number, commitId: string, now: number): void {
+  const born = uuid7Time(commitId) ?? now;
+  if (now - born > orphanMinAgeMs / 2) throw new DoSQLError('BUSY', `lake: commit ${commitId} took ${now - born} ms, over half of orphanMinAgeMs (${orphanMinAgeMs}); abandoned before its commit point, to be planned again`, { details: { commitId } });
 }
 
 function keyText(key: Uint8Array): string {

@@ -1,6 +1,8 @@
 // Options, configuration and results of the lake (`dosql/lake`, docs/lake.md).
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
+import type { LakeRetentionOptions } from './cleanup.js';
+import type { LakeCompactionOptions } from './compaction.js';
 
 /** How one lake table is laid out and keyed. */
 export interface LakeTableConfig {
@@ -52,6 +54,10 @@ export interface LakeOptions {
   clock?: Clock;
   /** State engine durability (default 'full'). */
   durability?: 'full' | 'normal' | 'off';
+  /** Snapshot expiry and orphan cleanup defaults (`cleanup()`); `orphanMinAgeMs` also bounds a commit's duration. */
+  retention?: LakeRetentionOptions;
+  /** Compaction defaults (`compact()`). */
+  compaction?: LakeCompactionOptions;
   /** Names this lake in snapshot summaries (`dosql.lake.writer`). Default a random id. */
   writerId?: string;
 }
