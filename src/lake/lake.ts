@@ -15,6 +15,7 @@
 import type { BackpressureSignal, CDCBatch, LakeAck, LakeCommitted, LakeEndpoint, LakeHello, LakeNack, LakeWelcome } from '../cdc/lake-protocol.js';
 import { LAKE_PROTOCOL_VERSION } from '../cdc/lake-protocol.js';
 import { DoSQLError } from '../errors.js';
+import { initParquet, parquetReady } from '../columnar/index.js';
 import { PrefixedObjectStore } from '../storage/prefixed-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -110,6 +111,8 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
   /** Opens the lake: its state engine, the buffer's accounting. See `openLake`. */
   static async open(o: LakeOptions): Promise<Lake> {
     if (typeof o?.warehouse?.get !== 'function' || typeof o.url !== 'string') throw new DoSQLError('INVALID_ARGUMENT', 'lake: openLake() needs { warehouse: ObjectStore, url: string }');
+    if (o.parquetWasm !== undefined) initParquet(o.parquetWasm);
+    if (!parquetReady()) throw new DoSQLError('INVALID_ARGUMENT', 'lake: the Parquet writer is not loaded: open a database with DB() first, or pass openLake({ parquetWasm })');
     const state = await LakeState.open(o.state ?? new PrefixedObjectStore(o.warehouse, '_lake/state'), { durability: o.durability ?? 'full', ...(o.clock ? { clock: o.clock } : {}) });
     const lake = new Lake(state, o);
     for (const src of state.sources.values()) {

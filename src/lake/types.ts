@@ -1,6 +1,7 @@
 // Options, configuration and results of the lake (`dosql/lake`, docs/lake.md).
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
+import type { ParquetWasmSource } from '../columnar/index.js';
 import type { LakeRetentionOptions } from './cleanup.js';
 import type { LakeCompactionOptions } from './compaction.js';
 
@@ -58,6 +59,11 @@ export interface LakeOptions {
   retention?: LakeRetentionOptions;
   /** Compaction defaults (`compact()`). */
   compaction?: LakeCompactionOptions;
+  /**
+   * parquet-wasm's `parquet_wasm_bg.wasm` (bytes or a WebAssembly.Module), when no database in
+   * this process has loaded it yet (`DB()` does); see src/columnar `initParquet`.
+   */
+  parquetWasm?: ParquetWasmSource;
   /** Names this lake in snapshot summaries (`dosql.lake.writer`). Default a random id. */
   writerId?: string;
 }

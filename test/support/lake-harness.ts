@@ -1,7 +1,8 @@
 // Shared set-up of the lake tests: a warehouse folder served over loopback HTTP (icebird reads
 // it as any outside engine would), source databases with the streamer's slot made at creation
 // (their whole history stays readable), and "stream until caught up".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCDC } from '../../src/cdc/index.js';
@@ -14,6 +15,9 @@ import { FsObjectStore } from '../../src/storage/fs-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { MemoryObjectStore } from '../../src/storage/memory-store.js';
 import { serveFolder, type StaticServer } from './static-server.js';
+
+/** parquet-wasm's module bytes: a lake in a process without a database loads them itself. */
+export const PARQUET_WASM = readFileSync(createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'));
 
 export interface Warehouse {
   dir: string;
@@ -41,7 +45,7 @@ export async function warehouse(): Promise<Warehouse> {
 /** A lake on the warehouse (its own state in memory unless given), flushing only when told. */
 export function lakeOn(w: Warehouse, o: Partial<LakeOptions> & { store?: ObjectStore } = {}): Promise<Lake> {
   const { store, ...rest } = o;
-  return openLake({ warehouse: store ?? w.store, url: w.server.base, durability: 'off', flush: { auto: false }, state: new MemoryObjectStore(), ...rest });
+  return openLake({ warehouse: store ?? w.store, url: w.server.base, durability: 'off', flush: { auto: false }, state: new MemoryObjectStore(), parquetWasm: PARQUET_WASM, ...rest });
 }
 
 /** An in-memory source database whose lake slot exists from its first commit. */
