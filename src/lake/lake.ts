@@ -291,7 +291,7 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
 
   /** The seed's metrics (docs/lake.md, "Metrics"). */
   metrics(): LakeMetrics {
-    return lakeMetrics(this, this.committedListeners.size);
+    return lakeMetrics(this, [...this.committedListeners.values()].filter((s) => s.size > 0).length);
   }
 
   /** Stops the timers, waits for a running flush, closes the state engine. The warehouse store stays open. */
