@@ -3,7 +3,11 @@
 // Q1 count and average delay, Q2 top-10 origins, Q3 late flights, Q4 flights in March 2001,
 // Q5 top-10 routes — and point lookups by primary key, on dosql's hot tier and (after
 // compact({ tier: 'cold' })) its cold tier. Every engine's answers must agree; first-run and
-// warm times, ratios and the cold tier's size against the source file are reported.
+// warm times, ratios and the cold tier's size against the source file are reported. The
+// hybrid row: after the cold compaction, 1% of the rows updated and 0.1% inserted or deleted
+// (committed, in the hot tier: half flushed to SSTables, half in the memtable), then Q1, Q2, Q4
+// — dosql merges the runs with that hot delta (merge-on-read) — beside SQLite on the same
+// changed data, answers checked equal.
 //
 //   npm run bench -- flights [--rows N] [--json FILE]
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -93,6 +97,37 @@ interface Row {
 
 const TARGETS = ['Q1', 'Q2', 'Q4'];
 
+/** A change of the hybrid row, applied alike to dosql and SQLite. */
+type Change = { kind: 'update'; id: number; delay: bigint } | { kind: 'insert'; id: number; f: Flight } | { kind: 'delete'; id: number };
+
+/** 1% of the rows updated (a new delay), 0.1% inserted (new ids) or deleted, in a random order. */
+function hybridChanges(flights: readonly Flight[], rng: Prng): Change[] {
+  const n = flights.length;
+  const out: Change[] = [];
+  for (let i = 0; i < Math.ceil(n / 100); i++) out.push({ kind: 'update', id: 1 + rng.int(n), delay: BigInt(rng.int(300) - 60) });
+  for (let i = 0; i < Math.ceil(n / 1000); i++) {
+    if (i % 2 === 0) out.push({ kind: 'insert', id: n + 1 + i, f: flights[rng.int(n)]! });
+    else out.push({ kind: 'delete', id: 1 + rng.int(n) });
+  }
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const CHANGE_SQL = {
+  update: 'UPDATE flights SET delay = ? WHERE id = ?',
+  insert: 'INSERT INTO flights VALUES (?, ?, ?, ?, ?, ?)',
+  delete: 'DELETE FROM flights WHERE id = ?',
+} as const;
+
+function changeParams(c: Change): (string | number | bigint)[] {
+  if (c.kind === 'update') return [c.delay, c.id];
+  if (c.kind === 'delete') return [c.id];
+  return [c.id, sqliteDate(c.f.date), c.f.delay, c.f.distance, c.f.origin, c.f.destination];
+}
+
 export async function main(args: string[]): Promise<void> {
   const ri = args.indexOf('--rows');
   const limit = ri >= 0 ? Number(args[ri + 1]) : undefined;
@@ -111,6 +146,7 @@ export async function main(args: string[]): Promise<void> {
   };
   const rng = new Prng(5);
   const lookups = Array.from({ length: 10_000 }, () => rng.int(flights.length));
+  const changes = hybridChanges(flights, rng);
   // The source file's size is comparable only when all of it is loaded.
   const sourceBytes = flights.length === 3_000_000 ? statSync(flightsFile()).size : undefined;
   let coldBytes = 0;
@@ -164,6 +200,17 @@ export async function main(args: string[]): Promise<void> {
     }
     m = await measure(lookup, 1);
     push('dosql-cold', 'point lookups x10000', m, String(m.value));
+    // The hybrid: the changes committed in the hot tier (the first half flushed to SSTables).
+    for (let i = 0; i < changes.length; i += 1000) {
+      await db.transaction(async (tx) => {
+        for (const c of changes.slice(i, i + 1000)) await tx.run(CHANGE_SQL[c.kind], changeParams(c));
+      });
+      if (i < changes.length / 2 && i + 1000 >= changes.length / 2) await (await db.engine()).flush();
+    }
+    for (const q of TARGETS) {
+      const qm = await measure(() => db.query(QUERIES[q as keyof typeof QUERIES].dosql), 5);
+      push('dosql-cold', `${q} hybrid`, qm, canon(qm.value));
+    }
     await db.close();
 
     // SQLite
@@ -193,6 +240,14 @@ export async function main(args: string[]): Promise<void> {
       return s;
     }, 3);
     push('sqlite', 'point lookups x10000', m, String(m.value));
+    lite.transaction(() => {
+      for (const c of changes) lite.prepare(CHANGE_SQL[c.kind]).run(...changeParams(c));
+    })();
+    for (const q of TARGETS) {
+      const stmt = lite.prepare(QUERIES[q as keyof typeof QUERIES].dosql);
+      const qm = await measure(() => stmt.all() as Record<string, unknown>[], 5);
+      push('sqlite', `${q} hybrid`, qm, canon(qm.value));
+    }
     lite.close();
 
     // DuckDB: on the source Parquet file itself (the same data, as DuckDB reads a lake), and on
@@ -227,9 +282,9 @@ export async function main(args: string[]): Promise<void> {
   }
 
   const engines = ['dosql', 'dosql-cold', 'sqlite', 'duckdb-parquet', 'duckdb'];
-  const steps = ['load', ...Object.keys(QUERIES), 'point lookups x10000'];
+  const steps = ['load', ...Object.keys(QUERIES), 'point lookups x10000', ...TARGETS.map((q) => `${q} hybrid`)];
   const get = (e: string, s: string): Row | undefined => out.find((r) => r.engine === e && r.step === s);
-  console.log(`\nwarm = median of repeated runs after the first; "dosql" = hot tier (row path), "dosql-cold" = after compact({ tier: 'cold' }) (its load: the cold compaction and Iceberg publish).`);
+  console.log(`\nwarm = median of repeated runs after the first; "dosql" = hot tier (row path), "dosql-cold" = after compact({ tier: 'cold' }) (its load: the cold compaction and Iceberg publish); "Qn hybrid" = after ${changes.length} committed hot changes (1% updated, 0.1% inserted or deleted), dosql merging runs and hot delta.`);
   console.log(`| step | ${engines.map((e) => `${e} ms`).join(' | ')} | sqlite / cold | cold / duckdb-parquet | answers agree |`);
   console.log(`| --- | ${engines.map(() => '---:').join(' | ')} | ---: | ---: | --- |`);
   let allAgree = true;
@@ -248,6 +303,13 @@ export async function main(args: string[]): Promise<void> {
     if (TARGETS.includes(s) && vsLite !== undefined && vsDuck !== undefined) {
       verdicts.push(`${s}: cold tier ${vsLite.toFixed(1)}x faster than SQLite (target >= 10: ${vsLite >= 10 ? 'met' : 'NOT met'}), ${vsDuck.toFixed(2)}x DuckDB-on-Parquet's time (target <= 3: ${vsDuck <= 3 ? 'met' : 'NOT met'})`);
     }
+  }
+  for (const q of TARGETS) {
+    const h = get('dosql-cold', `${q} hybrid`);
+    const c = get('dosql-cold', q);
+    const l = get('sqlite', `${q} hybrid`);
+    if (!h || !c || !l) continue;
+    verdicts.push(`${q} hybrid: ${(h.ms / c.ms).toFixed(2)}x the pure-cold time (target <= 2: ${h.ms <= 2 * c.ms ? 'met' : 'NOT met'}), ${(l.ms / h.ms).toFixed(1)}x faster than SQLite on the same changed data (target >= 10: ${l.ms >= 10 * h.ms ? 'met' : 'NOT met'})`);
   }
   for (const v of verdicts) console.log(v);
   if (sourceBytes) console.log(`space: cold tier (runs + Iceberg files) ${coldBytes} bytes = ${(coldBytes / sourceBytes).toFixed(2)}x the source Parquet (${sourceBytes} bytes; target <= 1.5); hot tier (SSTables) ${hotBytes} bytes = ${(hotBytes / sourceBytes).toFixed(2)}x`);

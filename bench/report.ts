@@ -192,6 +192,38 @@ function timeTravelSection(ctx: Ctx, f: TimeTravelFile, date: string): string {
   return lines.join('\n');
 }
 
+interface CdcFile {
+  n: number;
+  commits: number;
+  catchUp: { changes: number; commits: number; typed_events: number; typed_events_per_s: number; raw_events_per_s: number; retained_wal_bytes: number };
+  latency: { commits: number; p50_ms: number; p99_ms: number; max_ms: number };
+  overhead: { rows_per_s_0: number; rows_per_s_1: number; rows_per_s_4: number; overhead_1_pct: number; overhead_4_pct: number };
+}
+
+function cdcSection(ctx: Ctx, f: CdcFile, date: string): string {
+  const c = f.catchUp;
+  const l = f.latency;
+  const o = f.overhead;
+  return [
+    `## Change data capture`,
+    ``,
+    `${command(ctx, 'cdc', date, '')}: a slot at LSN 0, then ${fmt(c.changes)} row changes in ${fmt(c.commits)} commits (inserts, updates,`,
+    `deletes, upserts over two tables, one indexed), read back from LSN 0; commit -> delivery latency of one subscriber at the`,
+    `head over ${fmt(l.commits)} commits; the same write loop with 0, 1 and 4 subscribers consuming typed events in the same`,
+    `process (target: at most 10 % slower with one).`,
+    ``,
+    `| measure | value |`,
+    `| --- | ---: |`,
+    `| catch-up, typed events/s | ${fmt(Math.round(c.typed_events_per_s))} |`,
+    `| catch-up, raw entries/s | ${fmt(Math.round(c.raw_events_per_s))} |`,
+    `| retained WAL for the slot | ${(c.retained_wal_bytes / 1e6).toFixed(1)} MB |`,
+    `| latency p50 / p99 / max | ${l.p50_ms.toFixed(3)} / ${l.p99_ms.toFixed(3)} / ${l.max_ms.toFixed(1)} ms |`,
+    `| write rows/s, no subscriber | ${fmt(Math.round(o.rows_per_s_0))} |`,
+    `| write rows/s, 1 subscriber | ${fmt(Math.round(o.rows_per_s_1))} (${o.overhead_1_pct.toFixed(1)} % overhead) |`,
+    `| write rows/s, 4 subscribers | ${fmt(Math.round(o.rows_per_s_4))} (${o.overhead_4_pct.toFixed(1)} % overhead) |`,
+  ].join('\n');
+}
+
 function flightsSection(ctx: Ctx, f: FlightsFile, date: string): string {
   const steps = [...new Set(f.rows.map((r) => r.step))];
   const engines = ['dosql', 'dosql-cold', 'sqlite', 'duckdb-parquet', 'duckdb'].filter((e) => f.rows.some((r) => r.engine === e));
@@ -281,6 +313,7 @@ export async function main(options: ReportOptions = {}): Promise<string[]> {
   const sql = read<SqlFile>(ctx, 'sql.json');
   const tt = read<TimeTravelFile>(ctx, 'timetravel.json');
   const flights = read<FlightsFile>(ctx, 'flights.json');
+  const cdc = read<CdcFile>(ctx, 'cdc.json');
   const m = machineOf([flights, tt, sql]);
   const parts = [
     `# Benchmark results`,
@@ -298,6 +331,7 @@ export async function main(options: ReportOptions = {}): Promise<string[]> {
   if (tt) parts.push('', timeTravelSection(ctx, tt.data, tt.date));
   const lake = read<LakeFile>(ctx, 'lake.json');
   if (lake) parts.push('', lakeSection(lake.data, command(ctx, 'lake', lake.date, '--ms 30000')));
+  if (cdc) parts.push('', cdcSection(ctx, cdc.data, cdc.date));
   writeFileSync(ctx.resultsPath, `${parts.join('\n')}\n`);
   console.log(`wrote ${ctx.resultsPath} and ${ctx.charts.length} chart${ctx.charts.length === 1 ? '' : 's'} in ${ctx.chartsDir}`);
   return [ctx.resultsPath, ...ctx.charts];

@@ -1,6 +1,6 @@
 // The benchmarks behind one entry point.
 //
-//   npm run bench -- <kv|sql|flights|compaction|timetravel> [options]   one benchmark
+//   npm run bench -- <kv|sql|flights|compaction|timetravel|worker|cdc> [options]   one benchmark
 //   npm run bench -- all [--scale X]                                      each in turn, results in bench/out/*.json
 //   npm run bench -- report                                               bench/RESULTS.md and bench/charts/*.svg
 //
@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'lake'] as const;
+export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +34,10 @@ export const ALL_SIZES: Readonly<Record<BenchName, readonly [string, number][]>>
   flights: [['--rows', 3_000_000]],
   worker: [['--ms', 10_000]],
   lake: [['--ms', 30_000]],
+  cdc: [
+    ['--n', 200_000],
+    ['--commits', 2_000],
+  ],
 };
 
 /** One benchmark run as bench/out/runs.json records it (the report quotes the command). */
@@ -63,6 +67,8 @@ async function load(name: BenchName): Promise<(args: string[]) => Promise<void>>
       return (await import('./worker-load.js')).main;
     case 'lake':
       return (await import('./lake.js')).main;
+    case 'cdc':
+      return (await import('./cdc.js')).main;
   }
 }
 
@@ -125,6 +131,7 @@ const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql
        npm run bench -- flights [--rows N] [--json FILE]
        npm run bench -- worker [--seconds N | --ms N] [--clients N] [--preload N] [--write-ratio X] [--json FILE]
        npm run bench -- lake [--ms MS] [--rate ROWS_PER_S] [--json FILE]
+       npm run bench -- cdc [--n CHANGES] [--commits N] [--json FILE]
        npm run bench -- all [--scale X]        (each of the above, results in bench/out/)
        npm run bench -- report                 (bench/RESULTS.md and bench/charts/ from bench/out/)`;
 

@@ -59,7 +59,15 @@ function startChild(dir: string, writer: number, o: WritersRunOptions, log: Writ
 }
 
 export interface WritersRunOptions {
+  /** How long the writers run once both have opened, ms (the minimum when `until` is given). */
   ms: number;
+  /**
+   * Keep running past `ms` until the writers have, in total, this many acknowledged writes
+   * and opens (every open after the first two took the database over from the other writer),
+   * for at most `maxMs` from when both opened. A run's length in wall time says little about
+   * the work done on a loaded machine, where the writers may get a fraction of a core.
+   */
+  until?: { acked: number; opens: number; maxMs: number };
   /** Stop the writers with SIGKILL (else they are asked to close). */
   kill: boolean;
   durability?: Durability;
@@ -83,7 +91,14 @@ export async function writersRun(options: WritersRunOptions): Promise<WritersRun
     for (const c of children) void c.exited.then(() => exitedCount++);
     const startBy = Date.now() + 60_000;
     while (Date.now() < startBy && exitedCount === 0 && !logs.every((l) => l.opens > 0)) await new Promise((r) => setTimeout(r, 20));
+    const runStart = Date.now();
     await new Promise((r) => setTimeout(r, options.ms));
+    const until = options.until;
+    if (until) {
+      const total = (f: (l: WriterLog) => number): number => logs.reduce((n, l) => n + f(l), 0);
+      const done = (): boolean => total((l) => l.acked.size) >= until.acked && total((l) => l.opens) >= until.opens;
+      while (!done() && exitedCount === 0 && Date.now() < runStart + until.maxMs) await new Promise((r) => setTimeout(r, 20));
+    }
     for (const c of children) {
       if (options.kill) c.child.kill('SIGKILL');
       else c.child.stdin!.end('stop\n');

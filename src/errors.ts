@@ -59,6 +59,10 @@ export class DoSQLError extends Error {
  *   queries nested too deeply, more memory buffered than the statement's budget, or a result
  *   over the Worker's cap. `details.limit` names the limit and `details.max` its value. Do not
  *   retry unchanged; change the statement or raise the limit.
+ * - `MIGRATION_DRIFT`: the migrations given do not match those the database recorded as
+ *   applied (an applied file edited, renamed or removed, or a new one numbered below an applied
+ *   one; src/sql/api/migrations.ts). `details.migration` names it. Nothing was applied;
+ *   restore the file and put changes in a new migration.
  * - Change data capture (src/cdc, docs/cdc.md; thrown as `CDCError`, a DoSQLError):
  *   `CDC_LSN_NOT_FOUND`: a position older than the retained log (`details.oldestLSN`) or past
  *   the head — resubscribe from a kept position (a slot); resetting to the oldest loses events.
@@ -77,6 +81,10 @@ export class DoSQLError extends Error {
  *   schema cannot be mapped onto the lake table (a column named like a system column); the
  *   table's events stay buffered. `LAKE_TRANSACTION_TOO_LARGE`: one source transaction exceeds
  *   the lake's transaction limit; raise `maxTransactionBytes`.
+ * - `CONSTRAINT_*`: a row broke a constraint (SQLite's SQLITE_CONSTRAINT_*): the message is
+ *   SQLite's and names the constraint; `CONSTRAINT_TRIGGER` is a trigger's RAISE(ABORT | FAIL |
+ *   ROLLBACK, message), its message the one given. `details.conflictAction` says how much was
+ *   undone (the statement, or the whole transaction for ROLLBACK). Do not retry unchanged.
  */
 export type ErrorCode =
   | 'IO_ERROR'
@@ -99,12 +107,14 @@ export type ErrorCode =
   | 'CONSTRAINT_NOTNULL'
   | 'CONSTRAINT_CHECK'
   | 'CONSTRAINT_FOREIGNKEY'
+  | 'CONSTRAINT_TRIGGER'
   | 'MISMATCH'
   | 'RANGE'
   | 'MERGE_CONFLICT'
   | 'UNAUTHORIZED'
   | 'INTERRUPTED'
   | 'LIMIT_EXCEEDED'
+  | 'MIGRATION_DRIFT'
   | 'CDC_LSN_NOT_FOUND'
   | 'CDC_SLOT_NOT_FOUND'
   | 'CDC_SLOT_EXISTS'

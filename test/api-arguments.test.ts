@@ -108,7 +108,7 @@ function probes(db: Database): Probe[] {
     { call: 'db.deleteSnapshot(x)', run: (v) => db.deleteSnapshot(x(v)), typed: ['string'] },
     { call: 'db.merge(x)', run: (v) => db.merge(x(v)), typed: ['string'] },
     { call: "db.merge('nope', x)", run: (v) => db.merge('nope', x(v)), typed: ['undefined', 'plain'] },
-    { call: 'db.resolveConflict(1, x)', run: (v) => db.resolveConflict(1, x(v)), typed: ['null', 'number', 'bigint', 'string', 'bytes'] },
+    { call: 'db.resolveConflict(1, x)', run: (v) => db.resolveConflict(1, x(v)), typed: ['null', 'number', 'bigint', 'string', 'bytes', 'undefined'] },
     { call: "db.compareBranches(x, 'main')", run: (v) => db.compareBranches(x(v), 'main'), typed: ['string'] },
     { call: "db.compareBranches('main', x)", run: (v) => db.compareBranches('main', x(v)), typed: ['string'] },
     { call: "db.diff(x, 'main', { table: 't' })", run: (v) => db.diff(x(v), 'main', { table: 't' }), typed: ['string'] },

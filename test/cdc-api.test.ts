@@ -275,6 +275,11 @@ describe('branches', () => {
       ['insert', 4, { id: 4, v: 'f', w: 7 }],
     ]));
     await expect(take(cdc.subscribe({ branch: 'nope' }), 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // A branch a slot follows cannot be deleted from under it.
+    await cdc.slots.createSlot('f', 0n, undefined, { branch: 'feature' });
+    await expect(db.deleteBranch('feature', { force: true })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { slot: 'f' } });
+    await cdc.slots.deleteSlot('f');
+    await db.deleteBranch('feature', { force: true });
     await cdc.close();
     await db.close();
   });

@@ -40,7 +40,9 @@ describe('backpressure', () => {
     for (let i = 0; i < 10; i++) got.push((await it.next()).value as WALEntry);
     await settle();
     const s0 = sub.getStatus();
-    expect(s0.bufferedEntries).toBe(max);
+    // The pipeline refills once the buffer is half empty; it reads ahead, up to the bound.
+    expect(s0.bufferedEntries).toBeGreaterThanOrEqual(max / 2);
+    expect(s0.bufferedEntries).toBeLessThanOrEqual(max);
     // The writer runs far ahead: 100,000 rows in 1,000 commits (flushes retire WAL segments).
     const heap0 = process.memoryUsage().heapUsed;
     await writeRows(db, 1000, 1_000_000);

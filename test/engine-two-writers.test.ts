@@ -146,15 +146,22 @@ describe('two writers on one database', () => {
     await store.close();
   });
 
-  it('two processes on one folder (a short `npm run stress:writers`)', async () => {
+  // Each run starts two node processes (up to 60 s to open on a loaded machine, in the harness)
+  // and runs until it has done the work below (at most 60 s more): two runs need more than the
+  // suite's 120 s default in the worst case, while a quiet machine takes about 15 s in all.
+  it('two processes on one folder (a short `npm run stress:writers`)', { timeout: 300_000 }, async () => {
     for (const [kill, executor] of [
       [true, 'worker'],
       [false, 'inline'],
     ] as const) {
-      const r = await writersRun({ ms: 4000, kill, durability: 'normal', executor, seed: 7 });
+      // At least 4 s, and on until 100 writes were acknowledged and the writers took the
+      // database from each other at least twice after both opened: a fixed 4 s of wall time
+      // could pass with the writers starved of CPU and have tested nothing.
+      const r = await writersRun({ ms: 4000, until: { acked: 100, opens: 4, maxMs: 60_000 }, kill, durability: 'normal', executor, seed: 7 });
       expect(r.problems).toEqual([]);
       expect(r.opened).toBe(true);
       expect(r.acked).toBeGreaterThan(0);
+      expect(r.opens).toBeGreaterThanOrEqual(4);
     }
   });
 });

@@ -7,10 +7,18 @@ import * as cdcApi from '../src/cdc/index.js';
 import * as lakeApi from '../src/lake/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
-const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
+const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
 
 /** The types src/index.ts exports (`export type { ... }` and `type X` in an export list). */
 const TYPE_EXPORTS = [
+  'StorageTiers',
+  'R2ObjectStoreOptions',
+  'R2BucketLike',
+  'MigrationsOption',
+  'MigrationStatus',
+  'Migration',
+  'DurableObjectStoreOptions',
+  'DoSqlStorage',
   'AppendableObject',
   'BindParams',
   'BindValue',
@@ -72,6 +80,26 @@ const TYPE_EXPORTS = [
   'WalOp',
 ];
 
+/**
+ * The Workers entry (`dosql/worker`, and `dosql` under the `workerd` condition): src/worker/exports.ts.
+ * Read from its text: importing it here would load its WebAssembly modules, which only a
+ * Workers bundle provides (test/worker-entry.test.ts runs it in workerd).
+ */
+const WORKER_VALUE_EXPORTS = ['DB', 'DoSQL', 'DoSQLError', 'Database', 'DurableObjectStore', 'MemoryObjectStore', 'R2ObjectStore', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'migrate', 'migrationStatus', 'relative', 'snapshot', 'timestamp'];
+const WORKER_TYPE_EXPORTS = ['AppendableObject', 'BindParams', 'BindValue', 'DBOptions', 'DatabaseOptions', 'DoSqlStorage', 'DurableObjectStoreOptions', 'ErrorCode', 'GetOptions', 'GetResult', 'JsValue', 'Limits', 'MergeConflict', 'MergeStrategy', 'Migration', 'MigrationStatus', 'MigrationsOption', 'ObjectInfo', 'ObjectStore', 'PutOptions', 'PutResult', 'QueryOptions', 'R2BucketLike', 'R2ObjectStoreOptions', 'RunResult', 'SqlValue', 'StatementOptions', 'StorageTiers', 'TimePoint', 'TimeTravelSession'];
+
+/** Names a module exports as values, read from its `export { ... } from` lists. */
+function valueExportsOf(source: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(/export\s+\{([^}]*)\}\s*from\s*['"][^'"]+['"]/g)) {
+    for (const raw of m[1]!.split(',')) {
+      const n = raw.trim();
+      if (n !== '' && !n.startsWith('type ')) out.push(n.split(/\s+as\s+/).pop()!.trim());
+    }
+  }
+  return out;
+}
+
 /** Names src/index.ts exports as types, read from its text (types leave nothing at run time to list). */
 function typeExportsOf(source: string): string[] {
   const out: string[] = [];
@@ -88,8 +116,8 @@ function typeExportsOf(source: string): string[] {
 }
 
 /** The `dosql/cdc` subpath (src/cdc/index.ts): values, then types. */
-const CDC_VALUE_EXPORTS = ['CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CDCSubscription', 'ReplicationSlotManager', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createLakehouseStreamer', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'subscribeTable'];
-const CDC_TYPE_EXPORTS = ['CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'ChangeEvent', 'ColumnInfo', 'LSNInput', 'LakehouseCheckpoint', 'LakehouseStreamConfig', 'LakehouseStreamer', 'LakehouseStreamerOptions', 'LakehouseStreamerState', 'LakehouseStreamerStatus', 'ReplicationSlot', 'RetryOptions', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
+const CDC_VALUE_EXPORTS = ['CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CdcSession', 'CDCSubscription', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createLakehouseStreamer', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'ReplicationSlotManager', 'subscribeTable'];
+const CDC_TYPE_EXPORTS = ['CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CdcSessionOptions', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'CdcTransport', 'ChangeEvent', 'ColumnInfo', 'LakehouseCheckpoint', 'LakehouseStreamConfig', 'LakehouseStreamer', 'LakehouseStreamerOptions', 'LakehouseStreamerState', 'LakehouseStreamerStatus', 'LSNInput', 'ReplicationSlot', 'RetryOptions', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
 
 describe('dosql/cdc', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'cdc', 'index.ts'), 'utf8');
@@ -141,5 +169,22 @@ describe('public API', () => {
       .map((s) => s.trim())
       .filter((s) => s !== '');
     expect(statements.filter((s) => !/^export\s+(type\s+)?\{[^}]*\}\s*from\s*['"][^'"]+['"]$/.test(s))).toEqual([]);
+  });
+
+  it('the Workers entry exports exactly the documented names, each also public in src/index.ts or the DoSQL object', () => {
+    const worker = readFileSync(resolve(__dirname, '..', 'src', 'worker', 'exports.ts'), 'utf8');
+    expect(valueExportsOf(worker).sort()).toEqual([...WORKER_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(worker).sort()).toEqual([...WORKER_TYPE_EXPORTS].sort());
+    for (const n of WORKER_VALUE_EXPORTS) if (n !== 'DoSQL') expect(VALUE_EXPORTS, n).toContain(n);
+    for (const n of WORKER_TYPE_EXPORTS) expect(TYPE_EXPORTS, n).toContain(n);
+  });
+
+  it('package.json maps dosql/worker and the workerd condition of dosql to the Workers entry', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, Record<string, unknown>> };
+    const entry = { types: './dist/worker/exports.d.ts', default: './dist/worker/exports.js' };
+    expect(pkg.exports['./worker']).toEqual(entry);
+    expect(pkg.exports['.']!.workerd).toEqual(entry);
+    // workerd first: a bundler for Workers matches it before the Node entry's types/default.
+    expect(Object.keys(pkg.exports['.']!)).toEqual(['workerd', 'types', 'default']);
   });
 });

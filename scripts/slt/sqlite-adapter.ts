@@ -14,6 +14,8 @@ export interface SqliteOptions {
 
 export function openSqlite(options: SqliteOptions = {}): SqlEngineAdapter {
   const db = new Database(':memory:');
+  // dosql enforces foreign keys unless told not to (docs/sql.md); the oracle does the same.
+  db.pragma('foreign_keys = ON');
   if (options.reverseUnorderedSelects === true) db.pragma('reverse_unordered_selects = ON');
   return {
     name: 'sqlite',

@@ -116,10 +116,17 @@ async function readBefore(ctx: DecodeContext, rec: CommitRecord, branch: number,
 /** The commit's events, in canonical order (see the header). */
 export function* commitEvents(p: PreparedCommit, ctx: DecodeContext): Generator<DecodedEvent> {
   const { rec } = p;
-  const base = { lsn: rec.lsn, timestamp: rec.timestamp, branch: ctx.branchName(p.branch) };
+  const lsn = rec.lsn;
+  const ts = rec.timestamp;
+  const branch = ctx.branchName(p.branch);
+  const ev = (seq: number, op: WALOp, table: string): DecodedEvent => ({ lsn, seq, timestamp: ts, branch, op, table });
   let seq = 0;
-  yield { ...base, seq: seq++, op: 'BEGIN', table: '' };
-  for (const s of p.schema) yield { ...base, seq: seq++, op: 'DDL', table: s.table, schema: s };
+  yield ev(seq++, 'BEGIN', '');
+  for (const s of p.schema) {
+    const e = ev(seq++, 'DDL', s.table);
+    e.schema = s;
+    yield e;
+  }
   for (let i = 0; i < rec.ops.length; i++) {
     const op = rec.ops[i]!;
     const k = userKeyPrefix(op.userKey);
@@ -131,14 +138,17 @@ export function* commitEvents(p: PreparedCommit, ctx: DecodeContext): Generator<
       if (!p.before.tableById(k.table) && !isIndex(p.after, k.table) && !isIndex(p.before, k.table) && !(op.kind !== KIND_PUT && beforeBytes === null)) ctx.counters.unclassifiedOps++;
       continue;
     }
-    if (beforeBytes === undefined) throw new DoSQLError('CORRUPTION', `cdc: row op at LSN ${rec.lsn} has no before image`);
-    const img = (bytes: Uint8Array): RowImage => new RowImage(t, op.userKey, k.tupleStart, k.branch, bytes);
+    if (beforeBytes === undefined) throw new DoSQLError('CORRUPTION', `cdc: row op at LSN ${lsn} has no before image`);
     if (op.kind === KIND_PUT) {
-      if (beforeBytes === null) yield { ...base, seq: seq++, op: 'INSERT', table: t.name, after: img(op.value!) };
-      else yield { ...base, seq: seq++, op: 'UPDATE', table: t.name, after: img(op.value!), before: img(beforeBytes) };
+      const e = ev(seq++, beforeBytes === null ? 'INSERT' : 'UPDATE', t.name);
+      e.after = new RowImage(t, op.userKey, k.tupleStart, k.branch, op.value!);
+      if (beforeBytes !== null) e.before = new RowImage(t, op.userKey, k.tupleStart, k.branch, beforeBytes);
+      yield e;
     } else if (beforeBytes !== null) {
-      yield { ...base, seq: seq++, op: 'DELETE', table: t.name, before: img(beforeBytes) };
+      const e = ev(seq++, 'DELETE', t.name);
+      e.before = new RowImage(t, op.userKey, k.tupleStart, k.branch, beforeBytes);
+      yield e;
     }
   }
-  yield { ...base, seq: seq++, op: 'COMMIT', table: '' };
+  yield ev(seq++, 'COMMIT', '');
 }

@@ -11,28 +11,85 @@ export function schemaEvent(e: DecodedEvent): SchemaChangeEvent {
   return { id: eventId(e.lsn, e.seq), ...e.schema!, txnId: String(e.lsn), schemaVersion: e.lsn, timestamp: e.timestamp, lsn: BigInt(e.lsn), seq: e.seq };
 }
 
+/**
+ * A raw entry. `before` / `after` are accessors on the prototype that encode the row JSON on
+ * first read (most consumers read one side, many neither): they are not own properties, so
+ * `JSON.stringify(entry)` and `{ ...entry }` leave them out — use `entryToJSON` (wire.ts).
+ */
+class RawEntry implements WALEntry {
+  readonly lsn: bigint;
+  readonly timestamp: number;
+  readonly txnId: string;
+  readonly op: WALEntry['op'];
+  readonly table: string;
+  readonly id: string;
+  readonly seq: number;
+  key?: Uint8Array;
+  schemaChange?: WALEntry['schemaChange'];
+  #e: DecodedEvent;
+  #before: Uint8Array | undefined;
+  #after: Uint8Array | undefined;
+  constructor(e: DecodedEvent) {
+    this.lsn = BigInt(e.lsn);
+    this.timestamp = e.timestamp;
+    this.txnId = String(e.lsn);
+    this.op = e.op;
+    this.table = e.table;
+    this.id = eventId(e.lsn, e.seq);
+    this.seq = e.seq;
+    this.#e = e;
+  }
+  get before(): Uint8Array | undefined {
+    return this.#e.before ? (this.#before ??= this.#e.before.json()) : undefined;
+  }
+  get after(): Uint8Array | undefined {
+    return this.#e.after ? (this.#after ??= this.#e.after.json()) : undefined;
+  }
+}
+
 /** The raw form (seed 002 `WALEntry`). */
 export function toWALEntry(e: DecodedEvent): WALEntry {
-  const entry: WALEntry = { lsn: BigInt(e.lsn), timestamp: e.timestamp, txnId: String(e.lsn), op: e.op, table: e.table, id: eventId(e.lsn, e.seq), seq: e.seq };
+  const entry = new RawEntry(e);
   const img = e.after ?? e.before;
   if (img) entry.key = img.key();
-  if (e.before) lazy(entry, 'before', () => e.before!.json());
-  if (e.after) lazy(entry, 'after', () => e.after!.json());
   if (e.schema) entry.schemaChange = schemaEvent(e);
   return entry;
 }
 
-/** An own enumerable property computed once, on first read. */
-function lazy<K extends 'before' | 'after'>(o: WALEntry, k: K, get: () => Uint8Array): void {
-  Object.defineProperty(o, k, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const v = get();
-      Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-      return v;
-    },
-  });
+/** A typed row change; `after` / `before` are the seed 001 names of `data` / `oldData` (on the prototype: not enumerated). */
+class RowChange<T> {
+  data?: T;
+  oldData?: T;
+  key!: Uint8Array;
+  keyValues!: ChangeEvent<T>['keyValues'];
+  constructor(
+    readonly id: string,
+    readonly type: 'insert' | 'update' | 'delete',
+    readonly table: string,
+    readonly txnId: string,
+    readonly timestamp: Date,
+    readonly lsn: bigint,
+    readonly seq: number,
+  ) {}
+
+  get after(): T | undefined {
+    return this.data;
+  }
+
+  get before(): T | undefined {
+    return this.oldData;
+  }
+}
+
+function decodeImage<T>(e: DecodedEvent, side: 'after' | 'before', decoder: RowDecoder<T> | undefined, safeIntegers: boolean): T {
+  const i = e[side]!;
+  if (!decoder) return i.object(safeIntegers) as T;
+  try {
+    return decoder(i.json());
+  } catch (cause) {
+    const id = eventId(e.lsn, e.seq);
+    throw new CDCError('CDC_DECODE_ERROR', `cdc: the decoder failed on the ${side} image of event ${id} (table ${e.table}): ${cause instanceof Error ? cause.message : String(cause)}`, { lsn: BigInt(e.lsn), position: id, cause });
+  }
 }
 
 /** The typed form. A decoder that throws makes CDC_DECODE_ERROR naming the event. */
@@ -43,23 +100,11 @@ export function toCDCEvent<T>(e: DecodedEvent, decoder: RowDecoder<T> | undefine
     return t;
   }
   if (e.op === 'DDL') return schemaEvent(e);
-  const type = e.op === 'INSERT' ? 'insert' : e.op === 'UPDATE' ? 'update' : 'delete';
+  const c = new RowChange<T>(id, e.op === 'INSERT' ? 'insert' : e.op === 'UPDATE' ? 'update' : 'delete', e.table, String(e.lsn), new Date(e.timestamp), BigInt(e.lsn), e.seq);
+  if (e.after) c.data = decodeImage(e, 'after', decoder, safeIntegers);
+  if (e.before) c.oldData = decodeImage(e, 'before', decoder, safeIntegers);
   const img = (e.after ?? e.before)!;
-  const conv = (side: 'after' | 'before'): T => {
-    const i = e[side]!;
-    if (!decoder) return i.object(safeIntegers) as T;
-    try {
-      return decoder(i.json());
-    } catch (cause) {
-      throw new CDCError('CDC_DECODE_ERROR', `cdc: the decoder failed on the ${side} image of event ${id} (table ${e.table}): ${cause instanceof Error ? cause.message : String(cause)}`, { lsn: BigInt(e.lsn), position: id, cause });
-    }
-  };
-  const c = { id, type, table: e.table, txnId: String(e.lsn), timestamp: new Date(e.timestamp), lsn: BigInt(e.lsn), seq: e.seq } as ChangeEvent<T>;
-  if (e.after) c.data = conv('after');
-  if (e.before) c.oldData = conv('before');
   c.key = img.key();
   c.keyValues = img.keyValues(safeIntegers);
-  Object.defineProperty(c, 'after', { get: () => c.data, enumerable: false });
-  Object.defineProperty(c, 'before', { get: () => c.oldData, enumerable: false });
-  return c;
+  return c as unknown as ChangeEvent<T>;
 }

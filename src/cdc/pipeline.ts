@@ -54,7 +54,8 @@ export class Pipeline {
   private lastDone: number;
   /** Past `until`: nothing more will come. */
   private ended = false;
-  readonly status = { entriesProcessed: 0, lastEntryAt: undefined as Date | undefined };
+  /** Events taken, and the commit time (ms) of the last one. */
+  readonly status = { entriesProcessed: 0, lastEntryAt: undefined as number | undefined };
 
   private constructor(
     private readonly engine: LsmEngine,
@@ -122,23 +123,28 @@ export class Pipeline {
     return this.delivered;
   }
 
+  /** The next buffered event without waiting, or undefined when none is buffered (then call take()). */
+  takeNow(): DecodedEvent | undefined {
+    if (this.closedFlag || this.qHead >= this.queue.length) return undefined;
+    const e = this.queue[this.qHead]!;
+    this.queue[this.qHead++] = undefined as unknown as DecodedEvent;
+    if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.qHead);
+      this.qHead = 0;
+    }
+    this.delivered = e.op === 'COMMIT' ? { lsn: e.lsn, seq: null } : { lsn: e.lsn, seq: e.seq };
+    this.status.entriesProcessed++;
+    this.status.lastEntryAt = e.timestamp;
+    this.kick();
+    return e;
+  }
+
   /** The next event, or null once closed. Throws the pump's failure after the events before it. */
   async take(): Promise<DecodedEvent | null> {
     for (;;) {
       if (this.closedFlag) return null;
-      if (this.qHead < this.queue.length) {
-        const e = this.queue[this.qHead]!;
-        this.queue[this.qHead++] = undefined as unknown as DecodedEvent;
-        if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
-          this.queue = this.queue.slice(this.qHead);
-          this.qHead = 0;
-        }
-        this.delivered = e.op === 'COMMIT' ? { lsn: e.lsn, seq: null } : { lsn: e.lsn, seq: e.seq };
-        this.status.entriesProcessed++;
-        this.status.lastEntryAt = new Date();
-        this.kick();
-        return e;
-      }
+      const e = this.takeNow();
+      if (e) return e;
       if (this.failure !== null) throw asCDCError(this.failure, formatPosition(this.delivered));
       if (this.ended && this.stash === null) return null;
       this.waiter ??= deferred<void>();
@@ -148,10 +154,15 @@ export class Pipeline {
     }
   }
 
-  /** Starts the pump unless it runs or the buffer is full. */
-  private kick(): void {
+  /**
+   * Starts the pump unless it runs, or the buffer is more than half full (refilling in
+   * batches rather than one event at a time; an empty buffer always starts it). `topUp`:
+   * whenever there is room (read ahead to a full buffer).
+   */
+  kick(topUp = false): void {
     if (this.filling || this.closedFlag || this.failure !== null || (this.ended && this.stash === null)) return;
-    if (this.queue.length - this.qHead >= this.o.maxBufferSize) return;
+    const n = this.queue.length - this.qHead;
+    if (n >= this.o.maxBufferSize || (!topUp && n > 0 && n > this.o.maxBufferSize / 2)) return;
     this.filling = this.fill()
       .catch((e: unknown) => {
         if (!this.closedFlag) this.failure = e;

@@ -130,7 +130,10 @@ class Stream<T> implements CDCStream {
         if (r.done) return;
         const e = r.value;
         while (this.state === 'paused') {
-          if (o.onBufferFull === 'error' && this.sub.getStatus().bufferedEntries >= (o.maxBufferSize ?? 1000)) this.overflowed = true;
+          if (o.onBufferFull === 'error') {
+            if (this.sub.getStatus().bufferedEntries >= (o.maxBufferSize ?? 1000)) this.overflowed = true;
+            else this.sub.fillBuffer();
+          }
           if (!this.overflowed) await this.resumed!.promise;
           if (this.overflowed && this.state === 'paused') {
             throw new CDCError('CDC_BUFFER_OVERFLOW', `cdc: the stream is paused and its buffer is full (${o.maxBufferSize ?? 1000} events); nothing was dropped — resume from ${this.position ?? 'its start'}`, { position: this.position ?? '0' });

@@ -78,6 +78,11 @@ export class CDCSubscription implements AsyncIterable<WALEntry> {
     return () => this.fullListeners.delete(listener);
   }
 
+  /** Reads ahead until the buffer is full (maxBufferSize events), even while nobody takes events. */
+  fillBuffer(): void {
+    this.latest?.kick(true);
+  }
+
   /** Progress of the most recent iteration. */
   getStatus(): SubscriptionStatus {
     const p = this.latest;
@@ -88,7 +93,7 @@ export class CDCSubscription implements AsyncIterable<WALEntry> {
       position: formatPosition(pos),
       entriesProcessed: p?.status.entriesProcessed ?? 0,
       bufferedEntries: p?.buffered ?? 0,
-      ...(p?.status.lastEntryAt ? { lastEntryAt: p.status.lastEntryAt } : {}),
+      ...(p?.status.lastEntryAt !== undefined ? { lastEntryAt: new Date(p.status.lastEntryAt) } : {}),
       recordsRead: p?.recordsRead ?? 0,
     };
   }
@@ -142,7 +147,7 @@ export class CDCSubscription implements AsyncIterable<WALEntry> {
       if (self.closedFlag) self.release(p);
       try {
         for (;;) {
-          const e = await p.take();
+          const e = p.takeNow() ?? (await p.take());
           if (e === null) return;
           yield map(e);
         }

@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   snapshots: async () => (await import('./commands/snapshots.js')).snapshotsCommand,
   branches: async () => (await import('./commands/snapshots.js')).branchesCommand,
   iceberg: async () => (await import('./commands/iceberg.js')).icebergCommand,
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
   repair: async () => (await import('./commands/repair.js')).repairCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
   cdc: async () => (await import('./commands/cdc.js')).cdcCommand,

@@ -30,6 +30,14 @@ export const USAGE: Readonly<Record<string, string>> = {
   branches: `dosql branches <db> [--format table|json|csv] [--create NAME [--from SNAPSHOT]] [--delete NAME [--force]]`,
   iceberg: `dosql iceberg <db> [--table T] [--format table|json|csv]
   Iceberg snapshots of each table, their LSNs, and the warehouse path to give other engines`,
+  migrate: `dosql migrate <db> <folder> [--branch B]
+dosql migrate <db> --status [<folder>] [--branch B] [--format table|json|csv]
+  <folder>             NNN_name.sql files, applied in version order, each once and in its own
+                       transaction, recorded with a SHA-256 in _dosql_migrations (the database
+                       is created if the folder <db> holds none)
+  --status             list what is applied (and, with <folder>, pending, drift, missing,
+                       out-of-order); changes nothing
+  --branch B           on branch B: migrations applied there stay there`,
   repair: `dosql repair <db> [--apply] [--format table|json]
   Checks every manifest version (does it decode, do its SSTables and columnar runs verify) and
   the WAL, reports the newest consistent version and the LSNs falling back to it would lose.
@@ -84,6 +92,7 @@ commands:
   snapshots <db>                  named snapshots (create, delete)
   branches <db>                   branches (create, delete)
   iceberg <db> [--table T]        Iceberg snapshots and the warehouse path
+  migrate <db> <folder>           apply pending NNN_name.sql migrations; --status lists them
   repair <db> [--apply]           check a damaged database; --apply falls back to the newest good manifest
   cdc <db> [--follow]             the change stream as NDJSON; --slot, --table, --from-lsn
   lake sync <db...> --warehouse D stream databases into Iceberg tables, exactly once; --follow

@@ -56,6 +56,6 @@ describe('wire values', () => {
 
 describe('dosql/client public API', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(client).sort()).toEqual(['DoSQLError', 'createHttpClient', 'createWebSocketClient']);
+    expect(Object.keys(client).sort()).toEqual(['DoSQLError', 'createHttpClient', 'createWebSocketClient', 'subscribeCDC']);
   });
 });

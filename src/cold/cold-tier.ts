@@ -60,8 +60,9 @@ export interface ColdTierHost {
 /** The cold tier as the layers above the engine see it (`engine.cold`). */
 export interface ColdTierApi {
   /**
-   * Table `table`'s runs (its main-branch rows) when they alone hold the table: no memtable,
-   * hot level or SSTable holds a version of any of its keys. Null otherwise. Throws CLOSED or
+   * Table `table`'s runs (its main-branch rows) with the hot sources of the same moment, for
+   * merge-on-read (cold-scan.ts): whenever the cold level holds runs of the table, whatever
+   * memtables, hot levels or branches hold besides. Null when it has none. Throws CLOSED or
    * FENCED like reads. Release what it returns.
    */
   runs(table: number): ColdRuns | null;
@@ -95,7 +96,12 @@ export class ColdTier implements ColdTierApi {
   }
 
   runs(table: number): PinnedRuns | null {
-    return this.covering(encodeTablePrefix(MAIN_BRANCH, table), encodeTablePrefix(MAIN_BRANCH, table + 1));
+    return this.covering(table, false);
+  }
+
+  /** Table `table`'s runs when they alone hold its rows (nothing hot holds a version of its keys): what Iceberg publishing references in place. */
+  exclusiveRuns(table: number): PinnedRuns | null {
+    return this.covering(table, true);
   }
 
   iceberg(w: Warehouse): IcebergTables {
@@ -108,22 +114,28 @@ export class ColdTier implements ColdTierApi {
   }
 
   /**
-   * The columnar run files holding every version of the user keys in [lower, upper), when no
-   * other source (memtable, hot level, SSTable) holds any of them: reading those files alone
-   * is then reading the range. Null otherwise. The files stay readable until `release()`
-   * (their version is referenced).
+   * The columnar run files of table `table`'s main-branch keys in the cold level, with the
+   * memtables of this moment (the hot sources a merge-on-read scan reads beside them); null
+   * when there are none, and when `alone` and another source (memtable, hot level, SSTable)
+   * holds a version of one of those keys. The files stay readable until `release()` (their
+   * version is referenced).
    */
-  private covering(lower: Uint8Array, upper: Uint8Array): PinnedRuns | null {
+  private covering(table: number, alone: boolean): PinnedRuns | null {
     this.h.assertReadable();
+    const lower = encodeTablePrefix(MAIN_BRANCH, table);
+    const upper = encodeTablePrefix(MAIN_BRANCH, table + 1);
     const version = this.h.versions.current;
     const s = version.state;
     if (s.coldLevel === 0) return null;
-    for (const mt of this.h.memtables()) {
-      const it = mt.iterator();
-      void it.seek(lower);
-      const hit = it.valid() && compareRange(it.key(), 0, it.key().length - TRAILER_SIZE, upper, 0, upper.length) < 0;
-      it.close();
-      if (hit) return null;
+    const memtables = this.h.memtables();
+    if (alone) {
+      for (const mt of memtables) {
+        const it = mt.iterator();
+        void it.seek(lower);
+        const hit = it.valid() && compareRange(it.key(), 0, it.key().length - TRAILER_SIZE, upper, 0, upper.length) < 0;
+        it.close();
+        if (hit) return null;
+      }
     }
     const files: FileMeta[] = [];
     for (let l = 0; l < s.levels.length; l++) {
@@ -132,14 +144,14 @@ export class ColdTier implements ColdTierApi {
           const below = compareRange(f.largest, 0, f.largest.length - TRAILER_SIZE, lower, 0, lower.length) < 0;
           const above = compareRange(f.smallest, 0, f.smallest.length - TRAILER_SIZE, upper, 0, upper.length) >= 0;
           if (below || above) continue;
-          if (l !== s.coldLevel || f.tier !== 'cold') return null;
-          files.push(f);
+          if (l === s.coldLevel && f.tier === 'cold') files.push(f);
+          else if (alone) return null;
         }
       }
     }
     if (files.length === 0) return null;
     version.ref();
-    return new PinnedRuns(files, columnCache(this.h.coldStore), () => {
+    return new PinnedRuns(table, files, columnCache(this.h.coldStore), { memtables: [...memtables], version, tables: this.h.tables }, () => {
       version.unref();
       this.h.deleteObsolete();
     });

@@ -23,7 +23,7 @@ export class IcebergTables {
    */
   async publish(t: IcebergTableSource, at: { lsn: number; branch: number }): Promise<PublishResult> {
     const w = this.warehouse;
-    const runs = at.branch === MAIN_BRANCH ? this.tier.runs(t.table) : null;
+    const runs = at.branch === MAIN_BRANCH ? this.tier.exclusiveRuns(t.table) : null;
     let r: PublishResult | undefined;
     if (runs) {
       try {

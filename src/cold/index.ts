@@ -4,7 +4,7 @@
 // src/cold (test/layering.test.ts).
 export { ColdTier } from './cold-tier.js';
 export type { ColdTierApi, ColdTierHost } from './cold-tier.js';
-export type { ColdColumnStats, ColdRowGroup, ColdRuns, ColdScan, ColdScanRequest } from './cold-scan.js';
+export type { ColdColumnStats, ColdDelta, ColdRowGroup, ColdRuns, ColdScan, ColdScanRequest } from './cold-scan.js';
 export type { ColdCodec, ColdPlan, ColdRowDecoder, ColdTablePlan, ColumnarVersion } from './cold-codec.js';
 export { FIELD_ID_ROWID, FIELD_ID_SLOTS } from './run-layout.js';
 export { COLD_RUN_PREFIX, parseColdRunKey } from './run-keys.js';
@@ -13,4 +13,6 @@ export type { IcebergTableSource } from './iceberg-publish.js';
 export type { Warehouse } from './warehouse.js';
 // Shapes the codec and the columnar readers above exchange (src/columnar's).
 export type { ColumnChunk, ColumnDef, ColumnType, ColumnValue, ColumnarSchema } from '../columnar/index.js';
+// Typed chunks of values the caller holds (the hot delta's rows, decoded above the engine).
+export { chunkValue, toChunk } from '../columnar/index.js';
 export type { ColdFileInfo } from '../manifest/manifest-format.js';

@@ -4,7 +4,7 @@
 // Ln compacts one file (round-robin by key) with the overlapping files of Ln+1, or moves it
 // down unchanged when nothing overlaps (a trivial move).
 import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
-import { TRAILER_SIZE } from '../mvcc/internal-key.js';
+import { MAIN_BRANCH, TRAILER_SIZE } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
 import { maxBytesForLevel, type ResolvedCompactionOptions } from './options.js';
 
@@ -125,9 +125,13 @@ function numbers(runs: FileMeta[][]): Set<number> {
 
 /**
  * True when some level deeper than `level` may hold a version of user key `uk`
- * (LevelDB's IsBaseLevelForKey, negated): then a tombstone must stay to hide it.
+ * (LevelDB's IsBaseLevelForKey, negated): then a tombstone must stay to hide it. Always true
+ * for a key of a branch other than main (its first byte, the branch varint, is not 0): such a
+ * tombstone hides the parent's row of the same key (mvcc/layers.ts), which lives under
+ * another key, in any level.
  */
 export function deeperDataMayExist(state: ManifestState, level: number, uk: Uint8Array): boolean {
+  if (uk[0] !== MAIN_BRANCH) return true;
   for (let l = level + 1; l < state.levels.length; l++) {
     for (const run of state.levels[l]!) {
       let lo = 0;

@@ -121,13 +121,16 @@ export function addBranch(d: ManifestState, name: string, parent: number, baseLs
 
 /**
  * Removes branch `name` and its named snapshots (its rows become garbage). INVALID_ARGUMENT for
- * main and for a branch with child branches, NOT_FOUND for an unknown name.
+ * main, for a branch with child branches and for a branch a replication slot follows (delete the
+ * slot first: its consumer would lose the branch's history), NOT_FOUND for an unknown name.
  */
 export function removeBranch(d: ManifestState, name: string): void {
   if (name === 'main') throw new DoSQLError('INVALID_ARGUMENT', 'engine: cannot delete main');
   const ref = d.branches.find((b) => b.name === name);
   if (!ref) throw new DoSQLError('NOT_FOUND', `engine: no such branch: ${name}`, { details: { branch: name } });
   if (d.branches.some((b) => b.parent === ref.id)) throw new DoSQLError('INVALID_ARGUMENT', `engine: branch ${name} has child branches`, { details: { branch: name } });
+  const slot = d.slots.find((s) => s.branch === ref.id);
+  if (slot) throw new DoSQLError('INVALID_ARGUMENT', `engine: replication slot ${slot.name} follows branch ${name}; delete the slot first`, { details: { branch: name, slot: slot.name } });
   d.branches = d.branches.filter((b) => b.id !== ref.id);
   d.snapshots = d.snapshots.filter((x) => x.branch !== ref.id);
 }

@@ -103,6 +103,12 @@ export interface EngineOptions {
   archiveRetention?: Retention;
   /** Bytes of recent commits held in memory for change-data-capture subscribers at the head. Default 8 MiB. */
   commitFeedBytes?: number;
+  /**
+   * Table ids whose every version compaction keeps, on every branch, from this open on
+   * (manifest `fullHistoryTables`, recorded in the epoch's first manifest). DB() passes the SQL
+   * catalog's, so change data capture decodes any retained commit with its schema.
+   */
+  fullHistoryTables?: readonly number[];
 }
 
 /** Background work the engine reports through `onEvent`. */

@@ -6,7 +6,7 @@
 //   compaction  compaction-scheduler.ts, src/compaction (docs/compaction.md)
 //   read path   read-path.ts   memtables, then the runs of one manifest version (MvccIterator)
 //   retention   lsn-pins.ts    read views, snapshots, branch bases, pins, the horizon
-//   recovery    recovery.ts    WAL replay at open
+//   open        open.ts        epoch claim, WAL replay (recovery.ts), first manifest, orphans
 //   commit      src/mvcc/commit.ts  transactions (src/mvcc/transaction.ts): one engine-wide
 //                              commit lock, first-committer-wins check, then the write path
 //   branches    branch-ops.ts  branches and named snapshots, each one manifest edit
@@ -19,7 +19,7 @@
 // consistent snapshot of (memtables, version) synchronously.
 import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { VersionSet, type Version } from '../manifest/version-set.js';
+import type { VersionSet, Version } from '../manifest/version-set.js';
 import type { ManifestState } from '../manifest/manifest-format.js';
 import { ColdTier, type ColdCodec, type ColdTierApi } from '../cold/index.js';
 import type { CompactionResult } from '../compaction/compaction-job.js';
@@ -34,11 +34,10 @@ import { parseRetention, type RetainedPoints } from '../compaction/retention.js'
 import { YieldBudget } from '../util/async.js';
 import { InlineExecutor, type JobContext } from './background-executor.js';
 import { DEFAULTS, EngineStatus, resolveOptions, type EngineContext, type ResolvedOptions } from './engine-context.js';
-import { recoverWal, writeFirstManifest } from './recovery.js';
+import { finishOpen, loadForOpen } from './open.js';
 import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from '../mvcc/read-view.js';
-import { deleteOrphans, listDataFiles } from './orphans.js';
 import { WriterFence } from './writer-fence.js';
 import type { WriteBatch } from './write-batch.js';
 import { Committer, type CommitOptions } from '../mvcc/commit.js';
@@ -49,7 +48,7 @@ import { WritePath, type CommitListener, type MemState } from './write-path.js';
 import { Flusher } from './flush.js';
 import { LsnPins } from './lsn-pins.js';
 import { collectStats } from './engine-stats.js';
-import { LogService, type Deletion } from './log-service.js';
+import { LogService } from './log-service.js';
 import { LiveLog } from './wal-index.js';
 import { encodeRange, KvEntry, type CommitInfo, type EngineEvent, type EngineOptions, type EngineStats, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
 
@@ -151,8 +150,8 @@ export class LsmEngine {
       coldFromLevel: userOptions.coldFromLevel,
       sstableOptions: () => this.sstableOptions(),
       newFileNumber: () => this.nextFileNumber++,
-      memtables: () => [this.mem.mt, ...this.imm.map((m) => m.mt)],
-      samples: () => this.samples,
+      memtables: () => [this.writes.mem.mt, ...this.writes.imm.map((m) => m.mt)],
+      samples: () => this.pins.samples,
       now: () => this.o.clock.now(),
       closed: () => this.closed,
       assertOpen: () => this.assertOpen(),
@@ -223,40 +222,12 @@ export class LsmEngine {
   }
 
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {
-    const store = options.store;
-    const coldStore = options.coldStore ?? store;
-    const versions = await VersionSet.open(store);
-    const state = versions.state;
-    let rec;
-    try {
-      rec = await recoverWal(store, state, 1);
-    } catch (e) {
-      // A writer we just fenced may have updated the manifest after we loaded it and deleted
-      // a WAL segment it no longer needs: that is a race to retry, not corruption.
-      throw await versions.staleOpenError(e);
-    }
-    const files = await listDataFiles(store, coldStore);
-    let maxFile = 0;
-    for (const f of files) maxFile = Math.max(maxFile, f.number);
-    const mem: MemState = { mt: rec.memtable, firstSegment: 1, minLsn: rec.minLsn, maxLsn: rec.maxLsn, maxTs: rec.lastTimestamp, hasSealed: rec.commits > 0 };
+    const stores = { store: options.store, coldStore: options.coldStore ?? options.store };
+    const s = await loadForOpen(stores.store, stores.coldStore);
     // Replayed segments stay live (sealed) until a flush covers them; with nothing replayed they
     // retire at once (into walHistory if change data capture still needs them).
-    const engine = new LsmEngine(
-      options,
-      versions,
-      mem,
-      { lastLsn: rec.lastLsn, lastTimestamp: rec.lastTimestamp, nextFileNumber: Math.max(state.nextFileNumber, maxFile + 1) },
-      new LiveLog(rec.commits > 0 ? rec.ranges : []),
-    );
-    let retired: Deletion[] = [];
-    await writeFirstManifest(versions, rec, engine.nextFileNumber, store.name, (d) => (retired = engine.log.retireAtOpen(d, rec.ranges)));
-    await engine.writes.start(1);
-    // Segments recovery did not plan are obsolete unless change data capture retains them.
-    const kept = new Set(versions.state.walHistory.filter((h) => h.hot).map((h) => h.key));
-    for (const key of rec.obsolete) if (!kept.has(key)) await store.delete(key).catch(() => undefined);
-    await engine.log.delete(retired);
-    if (engine.log.archiving) await engine.log.sweepArchive();
-    await deleteOrphans(files, versions.liveFiles(), versions.epoch, store, coldStore);
+    const engine = new LsmEngine(options, s.versions, s.mem, s.recovered, new LiveLog(s.rec.commits > 0 ? s.rec.ranges : []));
+    await finishOpen(s, stores, engine.nextFileNumber, { startWal: () => engine.writes.start(1), log: engine.log, fullHistoryTables: options.fullHistoryTables ?? [] });
     engine.scheduler.kick();
     return engine;
   }
@@ -285,18 +256,6 @@ export class LsmEngine {
    */
   onCommit(listener: CommitListener): () => void {
     return this.writes.onCommit(listener);
-  }
-
-  private get mem(): MemState {
-    return this.writes.mem;
-  }
-
-  private get imm(): readonly MemState[] {
-    return this.writes.imm;
-  }
-
-  private get samples(): readonly (readonly [number, number])[] {
-    return this.pins.samples;
   }
 
   private sstableOptions(): { blockSize: number; compression: CompressionName; bitsPerKey: number } {

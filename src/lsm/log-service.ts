@@ -264,12 +264,15 @@ export class LogService {
    */
   async keepFullHistory(tables: readonly number[]): Promise<void> {
     if (tables.every((t) => this.state.fullHistoryTables.includes(t))) return;
-    await this.host.edit((d) => {
-      const add = tables.filter((t) => !d.fullHistoryTables.includes(t));
-      if (add.length === 0) return;
-      d.fullHistoryTables = [...d.fullHistoryTables, ...add].sort((a, b) => a - b);
-      d.fullHistorySince = Math.max(d.fullHistorySince, d.gcHorizon);
-    });
+    await this.host.edit((d) => this.keepFullHistoryIn(d, tables));
+  }
+
+  /** `keepFullHistory` inside a manifest edit (the first manifest of an epoch: EngineOptions.fullHistoryTables). */
+  keepFullHistoryIn(d: ManifestState, tables: readonly number[]): void {
+    const add = tables.filter((t) => !d.fullHistoryTables.includes(t));
+    if (add.length === 0) return;
+    d.fullHistoryTables = [...d.fullHistoryTables, ...add].sort((a, b) => a - b);
+    d.fullHistorySince = Math.max(d.fullHistorySince, d.gcHorizon);
   }
 
   // ---------------------------------------------------------------- slots

@@ -116,11 +116,12 @@ export async function recoverWal(store: ObjectStore, state: ManifestState, memta
  * the recovered LSN bookkeeping. BUSY (retry the open) when another open claimed a newer epoch
  * meanwhile.
  */
-export async function writeFirstManifest(versions: VersionSet, rec: RecoveredWal, nextFileNumber: number, storeName: string, retireSeals?: (draft: ManifestState) => void): Promise<void> {
+export async function writeFirstManifest(versions: VersionSet, rec: RecoveredWal, nextFileNumber: number, storeName: string, extra?: (draft: ManifestState) => void): Promise<void> {
   try {
     await versions.update((d) => {
-      // Seals that replayed nothing are not needed for recovery; change data capture may keep them.
-      if (rec.commits === 0) retireSeals?.(d);
+      // The opener's own changes (change data capture: retiring seals that replayed nothing,
+      // tables to keep the full history of) ride in the same manifest version.
+      extra?.(d);
       d.walSeals = rec.commits > 0 ? rec.seals : [];
       d.logNumber = 1;
       d.lastLsn = rec.lastLsn;

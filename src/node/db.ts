@@ -1,5 +1,6 @@
 // The Node.js entry of the DB() API: data under ./.dosql/<name> by default (hot and cold
-// tiers in local folders), or in memory for tests. Flushes and compactions run on worker
+// tiers in local folders), in memory for tests, or in the stores of `storage: { hot, cold }`.
+// Options are checked by the one check both entries share (src/sql/api/db-options.ts). Flushes and compactions run on worker
 // threads when the data is in a folder, and a handle that has a folder open holds its writer
 // lease (writer-lease.ts) until it closes, so tools can see that a live process has it open.
 import { dirname, resolve, sep } from 'node:path';
@@ -9,58 +10,17 @@ import { pathToFileURL } from 'node:url';
 import { initParquet, registerZstdDecoder } from '../columnar/index.js';
 import type { Warehouse } from '../cold/index.js';
 import { DoSQLError } from '../errors.js';
-import type { Retention } from '../compaction/retention.js';
-import type { CompactionOptions } from '../compaction/options.js';
-import { LsmEngine } from '../lsm/engine.js';
-import type { Durability } from '../lsm/engine-types.js';
+import type { LsmEngine } from '../lsm/engine.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
-import type { Limits } from '../sql/execution/limits.js';
+import type { DBOptions } from '../sql/api/db-options.js';
+import type { Migration } from '../sql/api/migrations.js';
 import { FsObjectStore } from '../storage/fs-store.js';
-import { MemoryObjectStore } from '../storage/memory-store.js';
-import type { ObjectStore } from '../storage/object-store.js';
-import type { Clock } from '../util/clock.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
-import { describeValue, isPlainObject, optionNumber, optionOf, optionOneOf } from '../sql/api/host.js';
+import { readMigrationsFolder } from './migrations-folder.js';
+import { checkDBArguments, engineOpener, engineOptionsOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
 
-export interface DBOptions {
-  /** Folder holding the database (default `./.dosql/<name>`). */
-  path?: string;
-  /** `'memory'` keeps everything in memory (tests); default `'fs'`. */
-  storage?: 'fs' | 'memory';
-  /** A custom hot-tier store (overrides path and storage). */
-  store?: ObjectStore;
-  /** WAL durability: `full` (fsync per commit group, default), `normal`, `off`. */
-  durability?: Durability;
-  /** How much history time travel keeps (default '7d'). */
-  retention?: Retention;
-  /** Clock for commit timestamps and CURRENT_TIMESTAMP (tests inject a ManualClock). */
-  clock?: Clock;
-  /** Memtable size before a flush, bytes (default 64 MiB). */
-  memtableBytes?: number;
-  compaction?: Partial<CompactionOptions>;
-  /** Move tables to the cold tier (columnar runs) in the background once their oldest hot version is older than this, ms (EngineOptions.hotDataMaxAge). Default: only on compact({ tier: 'cold' }). */
-  hotDataMaxAge?: number;
-  /** Move tables to the cold tier in the background once data reaches this LSM level (EngineOptions.coldFromLevel). */
-  coldFromLevel?: number;
-  /** Run flushes and compactions on worker threads (default true for folders). */
-  workerThreads?: boolean;
-  /** Engine reads/commits between yields to the event loop (tests use small values). */
-  yieldEveryOps?: number;
-  /**
-   * The cold tier's Iceberg warehouse: objects under `prefix` (default 'cold/warehouse') of
-   * `store` (default: the database's own store, i.e. `<db folder>/cold/warehouse`), seen by
-   * readers under `url` (default `file://<that folder>` for folders, `mem://<name>/...` in memory).
-   */
-  warehouse?: { store?: ObjectStore; prefix?: string; url?: string; namespace?: string };
-  /**
-   * Resource limits over the defaults (docs/limits.md), as SQLite's sqlite3_limit:
-   * `{ maxLength, maxColumns, maxQueryDepth, maxMemoryBytes }`.
-   */
-  limits?: Partial<Limits>;
-  /** Default timeout of every statement, ms (default 0: none); a call's `{ timeoutMs }` overrides it. */
-  timeoutMs?: number;
-}
+export type { DBOptions };
 
 let parquetLoaded = false;
 
@@ -92,32 +52,6 @@ function invalidOption(what: string): DoSQLError {
   return new DoSQLError('INVALID_ARGUMENT', `sql: DB(): ${what}`);
 }
 
-/** Checks the arguments of DB() (JavaScript callers can pass anything): INVALID_ARGUMENT naming the problem. */
-function checkArguments(name: unknown, options: unknown): void {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(name) || name === '.' || name === '..') {
-    throw invalidOption(`the database name must use letters, digits, '_', '-' or '.' (it names a folder), got ${typeof name === 'string' ? JSON.stringify(name.slice(0, 80)) : describeValue(name)}`);
-  }
-  if (name.length > NAME_MAX_BYTES) throw invalidOption(`the database name is ${name.length} bytes; a folder name holds at most ${NAME_MAX_BYTES}`);
-  if (!isPlainObject(options)) throw invalidOption(`options must be a plain object, got ${describeValue(options)}`);
-  const o = options as DBOptions;
-  optionOneOf(o, 'storage', ['fs', 'memory'], 'DB()');
-  optionOneOf(o, 'durability', ['full', 'normal', 'off'], 'DB()');
-  optionOf(o, 'workerThreads', 'boolean', 'DB()');
-  optionNumber(o, 'memtableBytes', 'DB()', { integer: true, min: 1 });
-  optionNumber(o, 'yieldEveryOps', 'DB()', { integer: true, min: 1 });
-  optionNumber(o, 'hotDataMaxAge', 'DB()', { min: 0 });
-  optionNumber(o, 'coldFromLevel', 'DB()', { integer: true, min: 0 });
-  for (const k of ['compaction', 'warehouse'] as const) if (o[k] !== undefined && !isPlainObject(o[k])) throw invalidOption(`option ${k} must be a plain object, got ${describeValue(o[k])}`);
-  if (o.clock !== undefined && typeof (o.clock as { now?: unknown } | null)?.now !== 'function') throw invalidOption(`option clock must have a now() method, got ${describeValue(o.clock)}`);
-  if (o.store !== undefined && (o.store === null || typeof o.store !== 'object' || typeof o.store.get !== 'function' || typeof o.store.put !== 'function')) {
-    throw invalidOption(`option store must be an ObjectStore, got ${describeValue(o.store)}`);
-  }
-  if (o.retention !== undefined && typeof o.retention !== 'string' && typeof o.retention !== 'number') {
-    throw invalidOption(`option retention must be a duration text ('7d', 'forever') or a count of LSNs, got ${describeValue(o.retention)}`);
-  }
-  if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalidOption(`option path must be a non-empty string, got ${describeValue(o.path)}`);
-}
-
 /**
  * A folder for a database: a string without NUL whose components fit NAME_MAX, and either
  * absent (it is created) or a directory; the first existing ancestor must be a directory.
@@ -143,63 +77,54 @@ function checkFolder(p: string): void {
 }
 
 /**
- * Opens (lazily: every method waits for the open) the database `name`.
- * Throws INVALID_ARGUMENT for a bad name or option (a path that is a file, too long, or holds
- * NUL; an unknown storage or durability); open failures (a locked or corrupt database) surface
- * from the first call, and every later call answers the same error.
+ * Opens (lazily: every method waits for the open) the database `name`: in the folder
+ * `options.path` (default `./.dosql/<name>`), in memory (`storage: 'memory'`), or in the stores
+ * of `storage: { hot, cold?, coldPrefix? }` (ObjectStores, or a Durable Object's storage and an
+ * R2 bucket binding, recognised by shape). `migrations` are applied at open (migrations.ts).
+ * Throws INVALID_ARGUMENT naming the option for a bad name, an unknown or mistyped option, a
+ * storage object of no known shape, or a path that cannot be a folder; open failures (a locked
+ * or corrupt database, a failing or drifted migration) surface from the first call, and every
+ * later call answers the same error.
  */
 export function DB(name = 'default', options: DBOptions = {}): Database {
-  checkArguments(name, options);
-  let store: ObjectStore;
-  const folder = resolve(options.path ?? `.dosql/${name}`);
-  if (options.store) store = options.store;
-  else if (options.storage === 'memory') store = new MemoryObjectStore();
-  else {
-    checkFolder(options.path ?? folder);
-    store = new FsObjectStore(folder);
-  }
-  const w = options.warehouse ?? {};
-  const prefix = w.prefix ?? 'cold/warehouse';
-  const onDisk = !options.store && options.storage !== 'memory' && !w.store;
-  const warehouse: Warehouse = {
-    store: w.store ?? store,
-    prefix,
-    url: w.url ?? (onDisk ? pathToFileURL(`${folder}/${prefix}`).href : `mem://${name}/${prefix}`),
-    namespace: w.namespace ?? 'default',
-  };
+  checkDBArguments(name, options, 'node');
+  const given = tiersOf(name, options);
+  const folder = given ? undefined : resolve(options.path ?? `.dosql/${name}`);
+  if (folder !== undefined) checkFolder(options.path ?? folder);
+  const tiers: Tiers = given ?? { hot: new FsObjectStore(folder!) };
+  const warehouse = warehouseOf(name, options, tiers, folder !== undefined ? (prefix) => pathToFileURL(`${folder}/${prefix}`).href : undefined);
   ensureParquet();
-  const openEngine = async (): Promise<LsmEngine> => {
-    await ensureZstd();
-    const useWorkers = options.workerThreads ?? (!options.store && options.storage !== 'memory');
-    return LsmEngine.open({
-      store,
-      ...(options.durability ? { durability: options.durability } : {}),
-      ...(options.retention !== undefined ? { retention: options.retention } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.memtableBytes ? { memtableBytes: options.memtableBytes } : {}),
-      ...(options.compaction ? { compaction: options.compaction } : {}),
-      ...(useWorkers ? { executor: workerExecutor } : {}),
-      ...(options.yieldEveryOps ? { yieldEveryOps: options.yieldEveryOps } : {}),
-      ...(options.hotDataMaxAge !== undefined ? { hotDataMaxAge: options.hotDataMaxAge } : {}),
-      ...(options.coldFromLevel !== undefined ? { coldFromLevel: options.coldFromLevel } : {}),
-    });
-  };
-  const sqlOptions = {
+  const useWorkers = options.workerThreads ?? folder !== undefined;
+  const sqlOptions: DatabaseOptions = {
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   };
-  if (options.store || options.storage === 'memory') return new Database(openEngine, name, warehouse, sqlOptions);
-  let lease: HeldLease | undefined;
+  const m = options.migrations;
+  const migrations = m === undefined ? undefined : Array.isArray(m) ? async (): Promise<readonly Migration[]> => m : () => readMigrationsFolder(resolve((m as { folder: string }).folder));
+  const openEngine = engineOpener({
+    name,
+    tiers,
+    warehouse,
+    engine: { ...engineOptionsOf(options), ...(useWorkers ? { executor: workerExecutor } : {}) },
+    sql: sqlOptions,
+    ...(migrations ? { migrations } : {}),
+  });
   const open = async (): Promise<LsmEngine> => {
+    await ensureZstd();
+    return openEngine();
+  };
+  if (folder === undefined) return new Database(open, name, warehouse, sqlOptions);
+  let lease: HeldLease | undefined;
+  const openFolder = async (): Promise<LsmEngine> => {
     lease = acquireWriterLease(folder);
     try {
-      return await openEngine();
+      return await open();
     } catch (e) {
       lease.release();
       throw e;
     }
   };
-  return new FolderDatabase(open, name, warehouse, sqlOptions, () => lease?.release());
+  return new FolderDatabase(openFolder, name, warehouse, sqlOptions, () => lease?.release());
 }
 
 /** A Database on a folder: gives up the folder's writer lease once closed. */

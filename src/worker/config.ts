@@ -43,6 +43,8 @@ export interface DoConfig {
   maxStatementMemoryBytes: number;
   /** DOSQL_MAX_LENGTH: largest TEXT or BLOB a statement may build (limits.maxLength). Default 16 MiB. */
   maxLength: number;
+  /** CDC_BATCH_SIZE: most change events per message on /db/:name/cdc (seed 003's name). Default 100. */
+  cdcBatchSize: number;
 }
 
 function num(env: Env, name: string, dflt: number, min = 1): number {
@@ -81,6 +83,7 @@ export function readConfig(env: Env): DoConfig {
     maxOpenTransactions: num(env, 'DOSQL_MAX_OPEN_TRANSACTIONS', 32),
     maxStatementMemoryBytes: num(env, 'DOSQL_MAX_STATEMENT_MEMORY_BYTES', 32 * 1024 * 1024, 1024),
     maxLength: num(env, 'DOSQL_MAX_LENGTH', 16 * 1024 * 1024, 1024),
+    cdcBatchSize: num(env, 'CDC_BATCH_SIZE', 100),
   };
 }
 

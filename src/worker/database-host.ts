@@ -268,7 +268,7 @@ export class DatabaseHost {
     const db = await this.handle(branch);
     const engine = await db.engine();
     const host = sqlHost(db);
-    const txn = host.begin(engine);
+    const txn = await host.begin(engine);
     const id = randomId();
     const tx: OpenTx = { db, host, txn, lock: new Mutex(), timer: undefined, ...(owner !== undefined ? { owner } : {}) };
     this.txs.set(id, tx);

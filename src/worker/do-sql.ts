@@ -16,6 +16,7 @@ import { DoSQLError } from '../errors.js';
 import { LsmEngine } from '../lsm/engine.js';
 import { WriteBatch } from '../lsm/write-batch.js';
 import { Database } from '../sql/api/database.js';
+import { SQL_ENGINE_OPTIONS } from '../sql/api/host.js';
 import type { Warehouse } from '../cold/index.js';
 import { DurableObjectStore } from '../storage/do-store.js';
 import { R2ObjectStore } from '../storage/r2-store.js';
@@ -27,6 +28,7 @@ import { HttpApi } from './http-api.js';
 import { decodePathSegment, discardBody, errorResponse } from './http-wire.js';
 import { runMaintenance, type MaintenanceResult } from './maintenance.js';
 import { handleSocketMessage } from './websocket-api.js';
+import { acceptCdcSocket, CDC_TAG, cdcAttachment, cdcSocketClosed, cdcSocketMessage, resumeCdcSockets, sessionOptions } from './cdc-socket.js';
 import { initWasm } from './wasm.js';
 
 /** The Worker passes the database name in this header. */
@@ -35,6 +37,8 @@ export const DATABASE_HEADER = 'x-dosql-database';
 /** An open database inside the object. */
 export interface OpenDatabase {
   name: string;
+  /** The handle change streams read (src/worker/cdc-socket.ts). */
+  main: Database;
   engine: LsmEngine;
   store: DurableObjectStore;
   cold: R2ObjectStore;
@@ -75,6 +79,7 @@ export class DoSQL {
       const special = await this.testRoute(req, rest, db);
       if (special) return special;
       if (rest.length === 1 && rest[0] === 'ws') return this.acceptSocket(req);
+      if (rest.length === 1 && rest[0] === 'cdc') return this.acceptSocket(req, db, url);
       return await db.api.handle(req, rest, url);
     } catch (e) {
       this.resetIfBroken();
@@ -141,6 +146,7 @@ export class DoSQL {
     const warehouse: Warehouse = { store: cold, prefix: 'warehouse', url: `${c.coldUrl}/db/${name}/warehouse`, namespace: 'default' };
     const engineOpen = LsmEngine.open({
       store,
+      ...SQL_ENGINE_OPTIONS,
       coldStore: cold,
       durability: c.durability,
       memtableBytes: c.memtableBytes,
@@ -183,7 +189,9 @@ export class DoSQL {
     // A memtable recovered from the WAL is flushed once it has been idle a while.
     this.lastWriteAt = Date.now();
     if (engine.stats().memtable.entries > 0) this.scheduleAlarm(c.idleFlushMs);
-    return { name, engine, store, cold, host, api };
+    // Change streams whose sockets outlived the object's memory continue from their last acknowledgement.
+    resumeCdcSockets(main, this.ctx.getWebSockets(CDC_TAG));
+    return { name, main, engine, store, cold, host, api };
   }
 
   // ---------------------------------------------------------------- alarms
@@ -237,13 +245,20 @@ export class DoSQL {
 
   // ---------------------------------------------------------------- WebSockets (hibernation API)
 
-  private acceptSocket(req: Request): Response {
+  /** /ws (statements), or /cdc with `db` and `url` (a change stream, cdc-socket.ts). */
+  private acceptSocket(req: Request, db?: OpenDatabase, url?: URL): Response {
     if ((req.headers.get('upgrade') ?? '').toLowerCase() !== 'websocket') {
-      throw new DoSQLError('INVALID_ARGUMENT', 'worker: /ws expects a WebSocket upgrade request', { details: { status: 426 } });
+      throw new DoSQLError('INVALID_ARGUMENT', `worker: /${db ? 'cdc' : 'ws'} expects a WebSocket upgrade request`, { details: { status: 426 } });
     }
+    const cdc = db && url ? sessionOptions(url, this.config.cdcBatchSize) : null;
     const [client, server] = newWebSocketPair();
-    this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ owner: `ws_${Date.now().toString(36)}_${Math.random().toString(36).slice(2)}` });
+    if (cdc) {
+      this.ctx.acceptWebSocket(server, [CDC_TAG]);
+      acceptCdcSocket(db!.main, server, cdc);
+    } else {
+      this.ctx.acceptWebSocket(server);
+      server.serializeAttachment({ owner: `ws_${Date.now().toString(36)}_${Math.random().toString(36).slice(2)}` });
+    }
     // Browsers send the token as a subprotocol and require one to be selected in the reply.
     const offered = (req.headers.get('sec-websocket-protocol') ?? '').split(',').map((s) => s.trim());
     const headers: Record<string, string> = offered.includes('dosql') ? { 'sec-websocket-protocol': 'dosql' } : {};
@@ -252,10 +267,13 @@ export class DoSQL {
 
   async webSocketMessage(ws: WorkerWebSocket, message: string | ArrayBuffer): Promise<void> {
     const db = await this.open();
+    const cdc = cdcAttachment(ws);
+    if (cdc) return cdcSocketMessage(db.main, ws, cdc, message);
     await handleSocketMessage(db.host, ws, ownerOf(ws), message);
   }
 
   async webSocketClose(ws: WorkerWebSocket, code: number, reason: string): Promise<void> {
+    cdcSocketClosed(ws);
     if (this.opened) (await this.opened.catch(() => null))?.host.rollbackOwned(ownerOf(ws));
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
@@ -265,6 +283,7 @@ export class DoSQL {
   }
 
   async webSocketError(ws: WorkerWebSocket): Promise<void> {
+    cdcSocketClosed(ws);
     if (this.opened) (await this.opened.catch(() => null))?.host.rollbackOwned(ownerOf(ws));
   }
 }

@@ -1,7 +1,8 @@
 // Child process of test/cli-busy.test.ts: an application that has a database folder open and
 // writes to it without pause, until "stop" arrives on stdin (then it closes the database) or
 // it is killed. Prints "ready" after its first acknowledged write, "n <count>" after every 100,
-// and at the end "done <json>": acknowledged writes, failed writes and the first failure codes.
+// "failed <code>" for each of its first failures, and at the end "done <json>": acknowledged
+// writes, failed writes and the first failure codes.
 import { DB } from '../../src/index.js';
 
 const dir = process.argv[2]!;
@@ -23,7 +24,11 @@ for (let n = 0; !stop; n++) {
     if (ok % 100 === 0) say(`n ${ok}`);
   } catch (e) {
     failed++;
-    if (failures.length < 5) failures.push(String((e as { code?: unknown }).code ?? e));
+    if (failures.length < 5) {
+      const code = String((e as { code?: unknown }).code ?? e);
+      failures.push(code);
+      say(`failed ${code.replace(/\s+/g, ' ')}`);
+    }
   }
   // Let stdin, timers (the lease heartbeat) and I/O callbacks run between writes.
   await new Promise((r) => setImmediate(r));

@@ -1,10 +1,25 @@
 // Starts the real Worker (wrangler.toml, bundled by wrangler, run by workerd) on loopback for
 // tests and the load script. Local state (Durable Object SQLite files, R2 objects) goes to
 // `persistDir`, so stopping and starting again with the same folder is a runtime restart.
+//
+// Requests go straight to the Worker's own workerd socket, not through the port wrangler's dev
+// server binds: that port is a second workerd (its ProxyWorker) that forwards each request over
+// pooled keep-alive connections, whose idle timeouts on both ends are 5 s. A request sent on a
+// connection idle for about 5 s races the other end closing it and fails with "Network
+// connection lost"; wrangler 4.86's ProxyWorker then misreads that as a reload (it compares
+// full URLs, not origins) and answers a POST with a 503 "Your worker restarted mid-request"
+// page and parks a GET until a reload that never comes (cloudflare/workers-sdk issues 14641,
+// 14593). On a loaded machine that hit the worker tests at random. The direct hop does not
+// keep connections alive either (one connection per request, on loopback), so it cannot race
+// workerd closing an idle one.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { unstable_startWorker } from 'wrangler';
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import { unstable_DevEnv } from 'wrangler';
+
+/** pipelining 0: undici's switch for no keep-alive. */
+const noKeepAlive = new Agent({ pipelining: 0 });
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -17,6 +32,8 @@ export interface WorkerOptions {
   vars?: Record<string, string>;
   /** Another entry module (the test build with extra routes). */
   entrypoint?: string;
+  /** Another wrangler config (default: the repository's wrangler.toml, the DoSQL Worker). */
+  config?: string;
   compatibilityFlags?: string[];
   alias?: Record<string, string>;
 }
@@ -47,8 +64,26 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   if (token !== null) vars.DOSQL_TOKEN = token;
   const bindings: Record<string, { type: 'plain_text'; value: string }> = {};
   for (const [k, v] of Object.entries(vars)) bindings[k] = { type: 'plain_text', value: v };
-  const worker = await unstable_startWorker({
-    config: join(ROOT, 'wrangler.toml'),
+  // unstable_startWorker, with the Worker's own address taken from the runtime's reloadComplete
+  // event (what wrangler hands its ProxyWorker as the place to forward to).
+  const devEnv = new unstable_DevEnv();
+  let onDirect!: (url: string) => void;
+  let onFailed!: (e: unknown) => void;
+  const direct = new Promise<string>((res, rej) => {
+    onDirect = res;
+    onFailed = rej;
+  });
+  const dispatch = devEnv.dispatch.bind(devEnv);
+  devEnv.dispatch = (event) => {
+    if (event.type === 'reloadComplete') {
+      const u = event.proxyData.userWorkerUrl;
+      onDirect(`${u.protocol}//${u.hostname}:${u.port}`);
+    }
+    dispatch(event);
+  };
+  devEnv.on('error', onFailed);
+  const worker = await devEnv.startWorker({
+    config: options.config ?? join(ROOT, 'wrangler.toml'),
     ...(options.entrypoint ? { entrypoint: options.entrypoint } : {}),
     ...(options.compatibilityFlags ? { compatibilityFlags: options.compatibilityFlags } : {}),
     bindings,
@@ -58,14 +93,15 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
     dev: { persist: persistDir, server: { hostname: '127.0.0.1', port: 0 }, inspector: false, logLevel: 'error', watch: false, liveReload: false },
   });
   await worker.ready;
-  const url = (await worker.url).origin;
+  const url = await direct;
   const authHeader = (auth: boolean | string | undefined): Record<string, string> => {
     if (auth === false || token === null) return typeof auth === 'string' ? { authorization: `Bearer ${auth}` } : {};
     return { authorization: `Bearer ${typeof auth === 'string' ? auth : token}` };
   };
   const api: RunningWorker['api'] = (path, init = {}) => {
     const { auth, headers, ...rest } = init;
-    return fetch(url + path, { ...rest, headers: { ...authHeader(auth), ...((headers as Record<string, string>) ?? {}) } });
+    const req = { ...rest, headers: { ...authHeader(auth), ...((headers as Record<string, string>) ?? {}) }, dispatcher: noKeepAlive } as UndiciRequestInit;
+    return undiciFetch(url + path, req) as unknown as Promise<Response>;
   };
   const parse = async <T>(res: Response): Promise<{ status: number; body: T }> => {
     const text = await res.text();

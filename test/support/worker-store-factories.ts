@@ -1,13 +1,15 @@
 // Harnesses that put the Cloudflare stores through the ObjectStore conformance suite in Node:
 // DurableObjectStore over better-sqlite3 (the same SQL the Durable Object runs), and
 // R2ObjectStore over miniflare's R2 simulator (workerd's own R2 implementation, reached from
-// Node through miniflare's binding proxy). One miniflare instance serves the whole file; each
+// Node over async HTTP through a small Worker: r2-http-bucket.ts says why not through
+// miniflare's synchronous binding proxy). One miniflare instance serves the whole file; each
 // harness gets its own key prefix.
 import { Miniflare } from 'miniflare';
 import { DurableObjectStore } from '../../src/storage/do-store.js';
 import { R2ObjectStore, type R2BucketLike } from '../../src/storage/r2-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { SqliteDoStorage } from './worker-sqlite-storage.js';
+import { httpR2Bucket, R2_HTTP_BINDING, R2_HTTP_WORKER } from './r2-http-bucket.js';
 
 export interface StoreHarness {
   store: ObjectStore;
@@ -22,8 +24,9 @@ let nextPrefix = 0;
 export async function r2Bucket(): Promise<R2BucketLike> {
   if (!bucket) {
     process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-    mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response(null) } }', r2Buckets: ['BUCKET'], host: '127.0.0.1' });
-    bucket = mf.getR2Bucket('BUCKET') as unknown as Promise<R2BucketLike>;
+    const m = new Miniflare({ modules: true, script: R2_HTTP_WORKER, r2Buckets: [R2_HTTP_BINDING], host: '127.0.0.1' });
+    mf = m;
+    bucket = m.ready.then(() => httpR2Bucket(m));
   }
   return bucket;
 }

@@ -39,10 +39,15 @@ export class Branching {
   ) {}
 
   /** See Database.branch. */
-  async branch(name: string, options: { from?: string; fromLSN?: number }): Promise<{ name: string; baseLsn: number }> {
+  async branch(name: string, options: { from?: string; fromLSN?: number | bigint }): Promise<{ name: string; baseLsn: number }> {
     argString(name, 'db.branch()', 'the branch name');
     optionOf(argOptions(options, 'db.branch()'), 'from', 'string', 'db.branch()');
-    optionNumber(options, 'fromLSN', 'db.branch()', { integer: true, min: 0 });
+    // LSNs are bigints in seed code (`fromLSN: 12345n`): any within 2^53 - 1 is the same LSN.
+    const from = options.fromLSN;
+    if (typeof from === 'bigint') {
+      if (from < 0n || from > BigInt(Number.MAX_SAFE_INTEGER)) throw new DoSQLError('INVALID_ARGUMENT', `sql: db.branch(): option fromLSN must be an LSN from 0 to 2^53 - 1, got ${from}n`);
+      options = { ...options, fromLSN: Number(from) };
+    } else optionNumber(options, 'fromLSN', 'db.branch()', { integer: true, min: 0 });
     const engine = await this.core.eng();
     let parent = this.core.branchId;
     let baseLsn: number | undefined;
@@ -50,7 +55,7 @@ export class Branching {
       const p = this.timeTravel.pointHost(engine).snapshotPoint(options.from);
       parent = p.branch;
       baseLsn = p.lsn;
-    } else if (options.fromLSN !== undefined) baseLsn = options.fromLSN;
+    } else if (options.fromLSN !== undefined) baseLsn = Number(options.fromLSN);
     const ref = await engine.branches.create(name, { parent, ...(baseLsn !== undefined ? { baseLsn } : {}) });
     return { name, baseLsn: ref.baseLsn };
   }
@@ -98,12 +103,12 @@ export class Branching {
   // ---------------------------------------------------------------- snapshots
 
   /** See Database.createSnapshot. */
-  async createSnapshot(name?: string): Promise<{ name: string; lsn: number; branch: string }> {
+  async createSnapshot(name?: string): Promise<{ id: string; name: string; lsn: number; branch: string }> {
     if (name !== undefined && argString(name, 'db.createSnapshot()', 'the snapshot name') === '') throw new DoSQLError('INVALID_ARGUMENT', 'sql: db.createSnapshot(): the snapshot name must not be empty');
     const engine = await this.core.eng();
     const branchId = this.core.branchId;
     const snap = await engine.snapshots.create({ branch: branchId, ...(name !== undefined ? { name } : {}) });
-    return { name: snap.name, lsn: snap.lsn, branch: branchName(engine, branchId) };
+    return { id: snap.name, name: snap.name, lsn: snap.lsn, branch: branchName(engine, branchId) };
   }
 
   /** See Database.listSnapshots. */
@@ -132,7 +137,7 @@ export class Branching {
       throw new DoSQLError('NOT_SUPPORTED', `sql: merge: ${source} is not a child of ${this.currentBranch()} (merging into the parent branch is supported)`);
     }
     const strategy = options.strategy ?? 'auto';
-    const txn = this.core.begin(engine);
+    const txn = await this.core.begin(engine);
     let plan: MergePlan;
     try {
       plan = await planMerge(engine, txn, src, [{ branch: src.id, lsn: engine.lastVisibleLsn }, ...this.core.ancestors(src.id)]);
@@ -153,14 +158,15 @@ export class Branching {
   }
 
   /** See Database.resolveConflict. */
-  resolveConflict(id: number, value: SqlValue | 'ours' | 'theirs'): void {
-    if (!(value === null || ['bigint', 'number', 'string'].includes(typeof value) || value instanceof Uint8Array)) {
-      throw new DoSQLError('INVALID_ARGUMENT', `sql: db.resolveConflict(): the value must be null, a bigint, a number, a string, a Uint8Array, 'ours' or 'theirs', got ${describeValue(value)}`);
+  resolveConflict(id: number, value: SqlValue | 'ours' | 'theirs' | undefined): void {
+    if (!(value === undefined || value === null || ['bigint', 'number', 'string'].includes(typeof value) || value instanceof Uint8Array)) {
+      throw new DoSQLError('INVALID_ARGUMENT', `sql: db.resolveConflict(): the value must be null, a bigint, a number, a string, a Uint8Array, 'ours', 'theirs', or the conflict's main or branch, got ${describeValue(value)}`);
     }
     const p = this.pendingMerge;
     if (!p) throw new DoSQLError('SQL_ERROR', 'sql: no manual merge is pending');
-    if (!p.conflicts.some((c) => c.id === id)) throw new DoSQLError('NOT_FOUND', `sql: no merge conflict ${id}`);
-    p.resolutions.set(id, value);
+    const c = p.conflicts.find((x) => x.id === id);
+    if (!c) throw new DoSQLError('NOT_FOUND', `sql: no merge conflict ${id}`);
+    p.resolutions.set(id, sideOf(c, value));
   }
 
   /** See Database.completeMerge. */
@@ -170,7 +176,7 @@ export class Branching {
     if (!p) throw new DoSQLError('SQL_ERROR', 'sql: no manual merge is pending');
     const open = p.conflicts.filter((c) => !p.resolutions.has(c.id));
     if (open.length) throw new DoSQLError('MERGE_CONFLICT', `sql: ${open.length} conflict(s) still unresolved: ${open.map((c) => c.id).join(', ')}`, { details: { conflicts: open } });
-    return this.finishMerge(engine, this.core.begin(engine), p, 'manual');
+    return this.finishMerge(engine, await this.core.begin(engine), p, 'manual');
   }
 
   /** Writes the merge as one commit on the checked-out branch and marks the source merged. */
@@ -204,4 +210,27 @@ async function ownWrites(engine: LsmEngine, branch: number): Promise<boolean> {
     (await any(encodeTablePrefix(branch, CATALOG_TABLE_ID), encodeTablePrefix(branch, COMMIT_LOG_TABLE_ID))) ||
     (await any(encodeTablePrefix(branch, COMMIT_LOG_TABLE_ID + 1), encodeTablePrefix(branch + 1, 0)))
   );
+}
+
+/**
+ * A resolution as the merge applies it. A value equal to one side's picks that side: the same
+ * cell either way, and for a whole-row conflict (cells '*', the rows as JSON text, undefined
+ * where deleted) the only way to say which row to keep, so `resolveConflict(c.id, c.branch)`
+ * keeps the branch's row or its deletion. Undefined must be a side's (a deleted row); other
+ * values are refused for whole-row conflicts.
+ */
+function sideOf(c: MergeConflict, value: SqlValue | 'ours' | 'theirs' | undefined): SqlValue | 'ours' | 'theirs' {
+  if (value === 'ours' || value === 'theirs') return value;
+  if (sameValue(value, c.theirs)) return 'theirs';
+  if (sameValue(value, c.ours)) return 'ours';
+  if (value === undefined || c.column === '*') {
+    throw new DoSQLError('INVALID_ARGUMENT', `sql: db.resolveConflict(): conflict ${c.id} on ${c.table} ${c.column === '*' ? 'is over a whole row' : 'needs a value'}: pass 'ours' or 'theirs' (or the conflict's main or branch)`);
+  }
+  return value;
+}
+
+/** The same SQL value: same type and value (an INTEGER 1 is not the REAL 1), BLOBs byte for byte. */
+function sameValue(a: SqlValue | undefined, b: SqlValue | undefined): boolean {
+  if (a instanceof Uint8Array || b instanceof Uint8Array) return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
 }

@@ -6,6 +6,7 @@ import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import type { IcebergTables, Warehouse } from '../../cold/index.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { TableSchema } from '../catalog/schema.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { sqlColdCodec } from '../rows/cold-layout.js';
@@ -40,10 +41,14 @@ export class SqlColdTier {
     );
   }
 
-  /** The columnar-run lookup a statement's ExecEnv uses (main branch only: runs hold main's rows). */
-  coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
+  /**
+   * The columnar-run lookup a statement's ExecEnv uses. Runs hold main's rows; a statement on
+   * another branch (or FOR SYSTEM_TIME AS OF one) reads them through its layers, its branch's
+   * own keys coming in the hot delta (cold-scan.ts), so every branch gets the lookup.
+   */
+  coldLookup(_branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
     const engine = this.core.engineRef;
-    if (branch !== MAIN_BRANCH || !engine) return undefined;
+    if (!engine) return undefined;
     return (tableId) => engine.cold.runs(tableId) ?? undefined;
   }
 
@@ -63,7 +68,7 @@ export class SqlColdTier {
     argNames(tables, 'db.publishIceberg()');
     const engine = await this.core.eng();
     const iceberg = this.iceberg(engine);
-    const view = this.core.begin(engine);
+    const view = await this.core.begin(engine);
     try {
       const names = tables ?? view.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
       const out: PublishedSnapshot[] = [];
@@ -83,17 +88,20 @@ export class SqlColdTier {
   /** See Database.icebergSnapshots. */
   async icebergSnapshots(table: string): Promise<{ snapshotId: bigint; lsn: number; timestampMs: number; metadataPath: string }[]> {
     argString(table, 'db.icebergSnapshots()', 'the table name');
-    return this.iceberg(await this.core.eng()).snapshots(this.publishedName(table));
+    const engine = await this.core.eng();
+    return this.iceberg(engine).snapshots(publishedName(await this.core.latestCatalog(engine), table));
   }
 
   /** See Database.cleanupIceberg. */
   async cleanupIceberg(tables?: readonly string[]): Promise<{ table: string; removed: string[] }[]> {
     argNames(tables, 'db.cleanupIceberg()');
-    const iceberg = this.iceberg(await this.core.eng());
-    const names = tables ?? this.tableNames();
+    const engine = await this.core.eng();
+    const iceberg = this.iceberg(engine);
+    const catalog = await this.core.latestCatalog(engine);
+    const names = tables ?? tableNames(catalog);
     const out: { table: string; removed: string[] }[] = [];
     for (const name of names) {
-      const removed = await iceberg.removeOrphans(this.publishedName(name));
+      const removed = await iceberg.removeOrphans(publishedName(catalog, name));
       out.push({ table: name, removed });
     }
     return out;
@@ -107,11 +115,12 @@ export class SqlColdTier {
     argNames(options.tables, 'db.expireIcebergSnapshots()');
     const engine = await this.core.eng();
     const iceberg = this.iceberg(engine);
-    const names = options.tables ?? this.tableNames();
+    const catalog = await this.core.latestCatalog(engine);
+    const names = options.tables ?? tableNames(catalog);
     const out: { table: string; expired: bigint[]; removed: string[] }[] = [];
     for (const name of names) {
-      const r = await iceberg.expireSnapshots(this.publishedName(name), { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}) });
-      out.push({ table: name, expired: r.expired, removed: await iceberg.removeOrphans(this.publishedName(name)) });
+      const r = await iceberg.expireSnapshots(publishedName(catalog, name), { olderThanMs: options.olderThanMs, ...(options.retainLast ? { retainLast: options.retainLast } : {}) });
+      out.push({ table: name, expired: r.expired, removed: await iceberg.removeOrphans(publishedName(catalog, name)) });
     }
     await this.refreshExternalRefs(engine, iceberg);
     return out;
@@ -131,16 +140,6 @@ export class SqlColdTier {
     await iceberg.refreshExternalRefs(catalog.objects().filter((o) => o.type === 'table').map((o) => o.name));
   }
 
-  /** Tables of the handle's latest schema. */
-  private tableNames(): string[] {
-    return this.core.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
-  }
-
-  /** A table's name as created (its Iceberg folder derives from it), or `name` for a table no longer in the catalog. */
-  private publishedName(name: string): string {
-    return this.core.catalog.findTable(name)?.name ?? name;
-  }
-
   private requireWarehouse(): Warehouse {
     if (!this.warehouse) throw new DoSQLError('NOT_SUPPORTED', `sql: database ${this.core.name} has no cold tier configured`);
     return this.warehouse;
@@ -150,4 +149,14 @@ export class SqlColdTier {
   private iceberg(engine: LsmEngine): IcebergTables {
     return engine.cold.iceberg(this.requireWarehouse());
   }
+}
+
+/** Tables of a schema. */
+function tableNames(catalog: Catalog): string[] {
+  return catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
+}
+
+/** A table's name as created (its Iceberg folder derives from it), or `name` for a table no longer in the catalog. */
+function publishedName(catalog: Catalog, name: string): string {
+  return catalog.findTable(name)?.name ?? name;
 }

@@ -4,15 +4,26 @@
 // builds on: begin a transaction on the checked-out branch, commit one (the commit itself is
 // src/mvcc/commit.ts's; this adds the commit-log row and reloads the schema after DDL).
 //
-// Async safety: `catalog` is replaced (never mutated) after a DDL commit of this handle or a
-// checkout; a transaction keeps the catalog it began with. `ddlCommits` counts this handle's
-// schema-changing commits in flight, so a transaction that begins meanwhile claims the schema
-// from where `catalog` was read (see begin()).
+// Schema invariant: every transaction begin() returns plans and writes against its branch's
+// schema as of its own read LSN. The handle caches that schema (`catalog`, read at
+// `catalogLsn`); other handles on the engine may change it at any commit, so begin() asks the
+// engine's schema watch (src/sql/catalog/schema-watch.ts) whether a commit changed the
+// branch's catalog since `catalogLsn` and, if one did, reads the schema again at the new
+// transaction's read LSN. A schema change that commits after the read LSN is caught at commit:
+// the commit claims the catalog's key range from the read LSN on (Transaction.claimSchema),
+// so the transaction fails with WRITE_CONFLICT (retryable) rather than writing rows or index
+// entries in the layout of a schema that is gone.
+//
+// Async safety: `catalog` / `catalogLsn` are replaced together (never mutated), only by a
+// newer read of the checked-out branch (`install`) or a checkout; a transaction keeps the
+// catalog it began with.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
+import { schemaWatch, type SchemaWatch } from '../catalog/schema-watch.js';
+import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
 import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
@@ -22,7 +33,10 @@ import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
 const CATALOGS_PER_BRANCH = 64;
 
 export class DatabaseCore {
-  /** The checked-out branch's latest schema (this handle's own DDL reloads it). */
+  /**
+   * The checked-out branch's schema as of `catalogLsn`: its latest unless the schema watch says
+   * otherwise (begin() then reads it again; this handle's own DDL reloads it at commit).
+   */
   catalog!: Catalog;
   /** The LSN `catalog` was read at. */
   catalogLsn = 0;
@@ -35,8 +49,10 @@ export class DatabaseCore {
   openError: unknown;
   /** Resolves to the engine once the handle is open (see Database's constructor). */
   readonly ready: Promise<LsmEngine>;
-  /** Commits with schema changes on this handle's branch whose catalog is not reloaded yet. */
-  private ddlCommits = 0;
+  /** The engine's schema watch, once open. */
+  private watch!: SchemaWatch;
+  /** `watch.version` when `catalog` was last found current (-1: check the branch's changes). */
+  private seenVersion = -1;
   private readonly catalogAt = new Map<number, Map<number, Catalog>>();
 
   /**
@@ -55,6 +71,8 @@ export class DatabaseCore {
       // The handle counts as open only once its schema loaded: a failed load (CORRUPTION) must
       // leave every later call answering that error, not reading a missing catalog.
       try {
+        // Watched before the schema is read: a change committed after this read is then seen.
+        this.watch = schemaWatch(engine);
         this.catalogLsn = engine.lastVisibleLsn;
         this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, this.catalogLsn);
         // Change data capture decodes every retained commit with the schema as of that commit:
@@ -81,7 +99,11 @@ export class DatabaseCore {
     return this.ready;
   }
 
-  /** The latest committed schema (requires the database to be open). */
+  /**
+   * The cached schema of the checked-out branch, without waiting (requires the database to be
+   * open): the latest as of this handle's last statement, checkout or DDL; a schema change by
+   * another handle on the engine shows once a statement of this handle began (begin()).
+   */
   currentCatalog(): Catalog {
     if (this.openError !== undefined) throw this.openError;
     if (!this.engineRef) throw new DoSQLError('INVALID_ARGUMENT', `sql: database ${this.name} is not open yet; await db.open() first`);
@@ -105,15 +127,61 @@ export class DatabaseCore {
 
   // ---------------------------------------------------------------- transactions
 
-  /** Starts a transaction on the checked-out branch, reading the latest commit. */
-  begin(engine: LsmEngine): Transaction {
+  /**
+   * Starts a transaction on the checked-out branch, reading the latest commit, with the
+   * branch's schema as of that commit (read again when another handle changed it).
+   */
+  async begin(engine: LsmEngine): Promise<Transaction> {
+    return this.tryBegin(engine) ?? this.beginReloading(engine);
+  }
+
+  /**
+   * begin() without waiting: the transaction when the cached schema is current, else
+   * undefined (the read fast path then takes the general path, which reads the schema).
+   */
+  tryBegin(engine: LsmEngine): Transaction | undefined {
+    if (!this.schemaCurrent()) return undefined;
+    const b = this.branchId;
+    return new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
+  }
+
+  /** The checked-out branch's latest schema, read again if another handle changed it. */
+  async latestCatalog(engine: LsmEngine): Promise<Catalog> {
+    if (this.schemaCurrent()) return this.catalog;
+    const t = await this.beginReloading(engine);
+    t.release();
+    return t.catalog;
+  }
+
+  /** True when no visible commit changed the branch's schema after `catalogLsn` (schema-watch.ts). */
+  private schemaCurrent(): boolean {
+    const w = this.watch;
+    if (w.version === this.seenVersion) return true;
+    if (w.changedAfter(this.branchId, this.catalogLsn)) return false;
+    this.seenVersion = w.version;
+    return true;
+  }
+
+  /** A transaction at the latest commit with the schema read at that very LSN (pinned meanwhile). */
+  private async beginReloading(engine: LsmEngine): Promise<Transaction> {
     const b = this.branchId;
     const txn = new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
-    // A schema change of this handle is visible but its catalog not reloaded yet: the schema
-    // this transaction plans against may be older than its read LSN, so its schema claim starts
-    // where that schema was read (and it retries if the change lands in between).
-    if (this.ddlCommits > 0) txn.schemaSince = this.catalogLsn;
+    try {
+      txn.catalog = await this.loadCatalog(engine, b, txn.readLsn);
+    } catch (e) {
+      txn.release();
+      throw e;
+    }
+    this.install(b, txn.readLsn, txn.catalog);
     return txn;
+  }
+
+  /** Makes `catalog` (branch `branch` as of `lsn`) the cached schema unless a newer one is. */
+  private install(branch: number, lsn: number, catalog: Catalog): void {
+    if (branch !== this.branchId || lsn <= this.catalogLsn) return;
+    this.catalog = catalog;
+    this.catalogLsn = lsn;
+    this.seenVersion = -1;
   }
 
   /**
@@ -124,20 +192,15 @@ export class DatabaseCore {
    * Returns the commit's LSN (the read LSN when nothing was written).
    */
   async commit(engine: LsmEngine, txn: Transaction): Promise<number> {
+    // Deferred foreign keys hold or the commit fails (sessions check first to keep the transaction open).
+    checkDeferredForeignKeys(txn);
     if (txn.writes.size === 0) return (await engine.commit(txn)).lsn;
     txn.claimSchema();
-    const reload = txn.ddl && txn.branch === this.branchId;
-    if (reload) this.ddlCommits++;
-    try {
-      const info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
-      if (reload) {
-        this.catalog = await this.loadCatalog(engine, txn.branch, info.lsn);
-        this.catalogLsn = info.lsn;
-      }
-      return info.lsn;
-    } finally {
-      if (reload) this.ddlCommits--;
-    }
+    const info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+    // Read the new schema now rather than at the next begin, so synchronous callers
+    // (Statement.columns(), the schema listing) see this handle's own DDL.
+    if (txn.ddl && txn.branch === this.branchId) this.install(txn.branch, info.lsn, await this.loadCatalog(engine, txn.branch, info.lsn));
+    return info.lsn;
   }
 
   // ---------------------------------------------------------------- branches and schemas
@@ -148,6 +211,7 @@ export class DatabaseCore {
     this.catalog = await this.loadCatalog(engine, branch, lsn);
     this.catalogLsn = lsn;
     this.branchId = branch;
+    this.seenVersion = -1;
   }
 
   /** Ancestor layers of a branch: parent at the base LSN, then its parent, ... */

@@ -47,6 +47,8 @@ import { jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.
 export interface RunResult {
   changes: number;
   lastInsertRowId: number | bigint;
+  /** The same as `lastInsertRowId` (the name seed code uses, D1's `meta.last_row_id`). */
+  lastRowId: number | bigint;
   /** LSN of the commit (the read LSN when nothing was written). */
   lsn: number;
 }
@@ -158,7 +160,8 @@ export class Database {
   async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<RunResult> {
     const { core, runner, session } = this.parts;
     const r = await session.execPrepared(runner.prepared(sql), params, undefined, core.interruptOf(options));
-    return { changes: r.changes, lastInsertRowId: jsRowid(runner.info.lastInsertRowId), lsn: r.lsn };
+    const last = jsRowid(runner.info.lastInsertRowId);
+    return { changes: r.changes, lastInsertRowId: last, lastRowId: last, lsn: r.lsn };
   }
 
   /**
@@ -188,7 +191,7 @@ export class Database {
     // left); without one, each statement has the database's default timeout.
     const interrupt = options.timeoutMs !== undefined || options.signal !== undefined ? core.interruptOf(options) : undefined;
     for (let attempt = 0; ; attempt++) {
-      const txn = core.begin(engine);
+      const txn = await core.begin(engine);
       const handle = new TransactionHandle(this.parts, txn, interrupt);
       let result: T;
       try {
@@ -236,10 +239,10 @@ export class Database {
 
   /**
    * Creates a branch from the current branch (or from a snapshot `from: 'main@5'`, or an
-   * LSN `fromLSN`): a manifest entry (parent, base LSN); no data is copied. The base LSN is
-   * pinned against garbage collection while the branch exists.
+   * LSN `fromLSN`, a number or a bigint up to 2^53 - 1): a manifest entry (parent, base LSN);
+   * no data is copied. The base LSN is pinned against garbage collection while the branch exists.
    */
-  branch(name: string, options: { from?: string; fromLSN?: number } = {}): Promise<{ name: string; baseLsn: number }> {
+  branch(name: string, options: { from?: string; fromLSN?: number | bigint } = {}): Promise<{ name: string; baseLsn: number }> {
     return this.parts.branching.branch(name, options);
   }
 
@@ -263,8 +266,12 @@ export class Database {
     return this.parts.branching.deleteBranch(name, options);
   }
 
-  /** Pins the current state as a named snapshot `<branch>@<n>` (or `name`), kept from garbage collection. */
-  createSnapshot(name?: string): Promise<{ name: string; lsn: number; branch: string }> {
+  /**
+   * Pins the current state as a named snapshot `<branch>@<n>` (or `name`), kept from garbage
+   * collection. `id` is the snapshot's identifier, its name (what snapshot(id), `from` and
+   * deleteSnapshot take).
+   */
+  createSnapshot(name?: string): Promise<{ id: string; name: string; lsn: number; branch: string }> {
     return this.parts.branching.createSnapshot(name);
   }
 
@@ -288,8 +295,13 @@ export class Database {
     return this.parts.branching.merge(source, options);
   }
 
-  /** Chooses the value of a conflict of the pending manual merge: a value, or 'ours' / 'theirs'. */
-  resolveConflict(id: number, value: SqlValue | 'ours' | 'theirs'): void {
+  /**
+   * Chooses the value of a conflict of the pending manual merge: a value, 'ours' / 'theirs', or
+   * the conflict's own `main` / `branch` (seed 001: `resolveConflict(c.id, c.branch)`), which
+   * pick that side, including a side where the row is absent (undefined). A whole-row conflict
+   * (column '*') takes only a side.
+   */
+  resolveConflict(id: number, value: SqlValue | 'ours' | 'theirs' | undefined): void {
     this.parts.branching.resolveConflict(id, value);
   }
 

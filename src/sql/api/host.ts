@@ -1,14 +1,15 @@
 // The SQL layer's declared host interface: what the runtimes around it need beyond the public
 // API (src/index.ts). Its users are the Worker's DatabaseHost (src/worker/database-host.ts:
 // statements under response caps, interactive transactions held by id, reads at a resolved
-// point), the CLI's schema listing (src/cli/schema-info.ts) and the Node DB() entry's argument
-// checks (src/node/db.ts). Those modules import nothing else from src/sql beyond public names
+// point), the CLI's schema listing (src/cli/schema-info.ts) and the DB() entries of Node and
+// Workers (src/node/db.ts, src/worker/db.ts: the options check and the open). Those modules import nothing else from src/sql beyond public names
 // (test/layering.test.ts), and reach a Database's internals only through `sqlHost(db)`.
 //
 // Not public API: the package does not export it, and it changes with the SQL layer.
 import type { LsmEngine } from '../../lsm/engine.js';
 import type { Row } from '../execution/env.js';
 import type { ResultCaps } from '../execution/statement-guard.js';
+import { CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { parse } from '../parser/index.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
 import type { Transaction } from '../txn/transaction.js';
@@ -26,6 +27,16 @@ export { SCRIPT_ARGS };
 /** Argument checks shared by the DB() entries (INVALID_ARGUMENT naming the option). */
 export { isPlainObject, optionNumber, optionOf, optionOneOf } from './arguments.js';
 export { describeValue } from './bind-params.js';
+/** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
+export { checkDBArguments, engineOptionsOf, type DBRuntime } from './db-options.js';
+export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
+
+/**
+ * Engine options every engine under a SQL database needs (DB() and the Worker pass them to
+ * LsmEngine.open): the catalog's full history is kept, so change data capture decodes any
+ * retained commit with the schema as of that commit (docs/cdc.md).
+ */
+export const SQL_ENGINE_OPTIONS: { readonly fullHistoryTables: readonly number[] } = Object.freeze({ fullHistoryTables: Object.freeze([CATALOG_TABLE_ID]) });
 
 /** A schema object as tools list it (the CLI's `.tables`, `.schema`, `stats`). */
 export interface SchemaObjectInfo {
@@ -59,8 +70,8 @@ export interface SqlHost {
   tryRead(p: Prepared, params: BindParams | undefined, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined;
   /** Runs a statement: in `txn` when given (not committed), else in its own transaction (committed). */
   execute(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: SqlTransaction, caps?: ResultCaps): Promise<StatementResult>;
-  /** Starts a transaction on the handle's branch at the latest commit; commit it or release() it. */
-  begin(engine: LsmEngine): SqlTransaction;
+  /** Starts a transaction on the handle's branch at the latest commit, with the schema as of it; commit it or release() it. */
+  begin(engine: LsmEngine): Promise<SqlTransaction>;
   /** Commits `txn` (first committer wins: WRITE_CONFLICT, retryable); returns its LSN. */
   commit(engine: LsmEngine, txn: SqlTransaction): Promise<number>;
   /** A read-only transaction at a resolved point (Database.resolve), with that point's schema; release() it. */

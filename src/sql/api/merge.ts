@@ -37,8 +37,19 @@ export interface MergeConflict {
   readonly key: readonly SqlValue[];
   readonly column: string;
   readonly base: SqlValue | undefined;
+  /** The checked-out branch's (the merge target's) value; undefined where its row is absent. */
   readonly ours: SqlValue | undefined;
+  /** The merged branch's value; undefined where its row is absent. */
   readonly theirs: SqlValue | undefined;
+  /** `ours` under seed 001's name (the target, typically main). */
+  readonly main: SqlValue | undefined;
+  /** `theirs` under seed 001's name (the branch merged in). */
+  readonly branch: SqlValue | undefined;
+}
+
+/** A conflict with its seed-named aliases (main = ours, branch = theirs). */
+function conflict(c: Omit<MergeConflict, 'main' | 'branch'>): MergeConflict {
+  return { ...c, main: c.ours, branch: c.theirs };
 }
 
 /** A row-level change to apply to the target. */
@@ -135,7 +146,7 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
       continue;
     }
     if (same(e.o, e.t)) continue;
-    conflicts.push({ id: conflicts.length + 1, table: 'schema', key: [k], column: '*', base: describeObj(e.b), ours: describeObj(e.o), theirs: describeObj(e.t) });
+    conflicts.push(conflict({ id: conflicts.length + 1, table: 'schema', key: [k], column: '*', base: describeObj(e.b), ours: describeObj(e.o), theirs: describeObj(e.t) }));
   }
   // A table created on both sides with one id, or ids taken on the target since the base, would collide.
   for (const s of schema) {
@@ -176,7 +187,7 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
     if (!o || !t) {
       // A whole-row conflict (deleted on one side, changed on the other): the rows as JSON text.
       const text = (r: Row | undefined): SqlValue | undefined => (r ? JSON.stringify(Object.fromEntries(table.columns.map((c, i) => [c.name, r[i]])), plainJson) : undefined);
-      const c: MergeConflict = { id: conflicts.length + 1, table: table.name, key: dk.key as SqlValue[], column: '*', base: text(b), ours: text(o), theirs: text(t) };
+      const c = conflict({ id: conflicts.length + 1, table: table.name, key: dk.key as SqlValue[], column: '*', base: text(b), ours: text(o), theirs: text(t) });
       conflicts.push(c);
       changes.push({ table, ours: o, result: o, cells: [], rowConflict: { conflict: c, theirs: t } });
       continue;
@@ -190,7 +201,7 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
         result[i] = t[i]!;
         return;
       }
-      const c: MergeConflict = { id: conflicts.length + 1, table: table.name, key: dk.key as SqlValue[], column: col.name, base: bv, ours: o[i], theirs: t[i] };
+      const c = conflict({ id: conflicts.length + 1, table: table.name, key: dk.key as SqlValue[], column: col.name, base: bv, ours: o[i], theirs: t[i] });
       conflicts.push(c);
       cells.push({ conflict: c, index: i });
     });

@@ -7,6 +7,7 @@
 // takes no lock and so is refused while the session has a statement running or a
 // transaction open. Different transactions interleave freely; commits serialise in the engine.
 import { DoSQLError } from '../../errors.js';
+import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { Mutex } from '../../util/async.js';
 import type { Row } from '../execution/env.js';
@@ -22,7 +23,7 @@ import type { BindParams } from './values.js';
 export class Session {
   /** The session's open transaction (BEGIN, or a SAVEPOINT outside one). */
   private txn: Transaction | undefined;
-  private savepoints: { name: string; mark: number }[] = [];
+  private savepoints: { name: string; mark: number; deferred: number }[] = [];
   /** SAVEPOINT outside BEGIN started the transaction: RELEASE of the outermost commits it. */
   private implicitBySavepoint = false;
   /** Serialises statements of the session. */
@@ -84,21 +85,24 @@ export class Session {
     switch (st.kind) {
       case 'begin':
         if (this.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot start a transaction within a transaction');
-        this.txn = this.core.begin(engine);
+        this.txn = await this.core.begin(engine);
         this.implicitBySavepoint = false;
         return { ...none, lsn: this.txn.readLsn };
       case 'commit': {
         if (!this.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot commit - no transaction is active');
         const txn = this.txn;
+        // A deferred foreign key that does not hold fails the COMMIT and leaves the transaction open (as SQLite).
+        checkDeferredForeignKeys(txn);
         this.txn = undefined;
         this.savepoints = [];
         return { ...none, lsn: await this.core.commit(engine, txn) };
       }
       case 'rollback': {
-        if (!this.txn) throw new DoSQLError('SQL_ERROR', 'sql: cannot rollback - no transaction is active');
+        if (!this.txn) throw new DoSQLError('SQL_ERROR', st.savepoint ? `sql: no such savepoint: ${st.savepoint}` : 'sql: cannot rollback - no transaction is active');
         if (st.savepoint) {
           const i = this.findSavepoint(st.savepoint);
           this.txn.rollbackTo(this.savepoints[i]!.mark);
+          restoreDeferredViolations(this.txn, this.savepoints[i]!.deferred);
           this.savepoints.length = i + 1;
           return { ...none, lsn: this.txn.readLsn };
         }
@@ -109,14 +113,16 @@ export class Session {
       }
       case 'savepoint':
         if (!this.txn) {
-          this.txn = this.core.begin(engine);
+          this.txn = await this.core.begin(engine);
           this.implicitBySavepoint = true;
         }
-        this.savepoints.push({ name: st.name, mark: this.txn.mark() });
+        this.savepoints.push({ name: st.name, mark: this.txn.mark(), deferred: deferredViolations(this.txn) });
         return { ...none, lsn: this.txn.readLsn };
       case 'release': {
         if (!this.txn) throw new DoSQLError('SQL_ERROR', `sql: no such savepoint: ${st.name}`);
         const i = this.findSavepoint(st.name);
+        // Releasing the outermost savepoint commits: a deferred foreign key that does not hold fails it, savepoints kept.
+        if (i === 0 && this.implicitBySavepoint) checkDeferredForeignKeys(this.txn);
         this.savepoints.length = i;
         if (i === 0 && this.implicitBySavepoint) {
           const txn = this.txn;
@@ -138,7 +144,7 @@ export class Session {
         }
       });
     }
-    return this.runner.runIn(engine, this.core.begin(engine), p, values, true, guard);
+    return this.runner.runIn(engine, await this.core.begin(engine), p, values, true, guard);
   }
 
   private findSavepoint(name: string): number {

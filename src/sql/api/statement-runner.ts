@@ -7,6 +7,7 @@ import type { LsmEngine } from '../../lsm/engine.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { ExecEnv, type Row, type SessionInfo } from '../execution/env.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
+import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
 import type { StatementGuard } from '../execution/statement-guard.js';
 import type { ParsedStatement, TableRef } from '../parser/ast.js';
 import { parseOne } from '../parser/index.js';
@@ -83,6 +84,7 @@ export class StatementRunner {
    */
   async runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): Promise<StatementResult> {
     const mark = txn.mark();
+    const deferredAtStart = deferredViolations(txn);
     let result: ExecResult;
     let plan: Executable;
     const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
@@ -100,10 +102,13 @@ export class StatementRunner {
         }
       } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
+      env.inTransaction = !autocommit;
       if (bindings) env.temporal = bindings;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;
       result = await plan.execute(env, p.sql);
+      // Deferred foreign keys of a statement that commits on its own are checked now, before its changes are kept.
+      if (autocommit) checkDeferredForeignKeys(txn);
       if (bindings) for (const b of bindings.values()) b.view.release();
     } catch (e) {
       if (bindings) for (const b of bindings.values()) b.view.release();
@@ -118,6 +123,7 @@ export class StatementRunner {
         txn.release();
       } else {
         txn.rollbackTo(mark);
+        restoreDeferredViolations(txn, deferredAtStart);
         if (autocommit) txn.release();
       }
       throw e;
@@ -140,7 +146,9 @@ export class StatementRunner {
    */
   tryRead(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const temporal = p.temporal!;
-    const txn = this.core.begin(engine);
+    // Another handle changed the schema: the general path reads it again first.
+    const txn = this.core.tryBegin(engine);
+    if (!txn) return undefined;
     let rows: Row[] | Promise<Row[]>;
     let plan: Executable;
     let bindings: Map<TableRef, TemporalBinding> | undefined;

@@ -93,11 +93,11 @@ export class Statement {
     return this.all<T>(...args).then((rows) => rows[0]);
   }
 
-  /** Runs the statement: `{ changes, lastInsertRowId, lsn }`. */
+  /** Runs the statement: `{ changes, lastInsertRowId, lastRowId (the same), lsn }`. */
   async run(...args: Args): Promise<RunResult> {
     const r = await this.parts.session.execPrepared(this.p, toParams(this.p, args), undefined, this.parts.core.interruptOf(this.options));
-    const last = r.lastInsertRowId;
-    return { changes: r.changes, lastInsertRowId: last === undefined ? 0 : Number(last), lsn: r.lsn };
+    const last = r.lastInsertRowId === undefined ? 0 : Number(r.lastInsertRowId);
+    return { changes: r.changes, lastInsertRowId: last, lastRowId: last, lsn: r.lsn };
   }
 
   /** Result rows, streamed in batches from one read view (SELECT only). */
@@ -111,7 +111,7 @@ export class Statement {
     const engine = await core.ready;
     const values = bindParams(this.p.parsed, toParams(this.p, args));
     const guard = core.guard(it);
-    const txn = core.begin(engine);
+    const txn = await core.begin(engine);
     try {
       const plan = runner.planFor(this.p, txn.catalog);
       const env = new ExecEnv(txn, values, { changes: 0, totalChanges: 0, lastInsertRowId: 0n }, engine.clockNow(), () => 0n, guard);

@@ -56,7 +56,8 @@ export class TransactionHandle {
 
   async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<Omit<RunResult, 'lsn'>> {
     const r = await this.execute(this.parts.runner.prepared(sql), params, this.own(options));
-    return { changes: r.changes, lastInsertRowId: jsRowid(r.lastInsertRowId ?? 0n) };
+    const last = jsRowid(r.lastInsertRowId ?? 0n);
+    return { changes: r.changes, lastInsertRowId: last, lastRowId: last };
   }
 
   /** Runs every statement in `sql`, binding nothing (see Database.exec). */

@@ -16,6 +16,8 @@ export interface ColumnSchema {
   readonly notNull: boolean;
   readonly notNullConflict?: ConflictAction;
   readonly defaultExpr?: Expr;
+  /** DEFAULT as written, without enclosing parentheses (absent in catalogs written before it was kept). */
+  readonly defaultText?: string;
   readonly collation: Collation;
   /** Part of the PRIMARY KEY. */
   readonly primaryKey: boolean;
@@ -45,6 +47,8 @@ export interface TableSchema {
   readonly autoincrement: boolean;
   readonly checks: readonly { readonly name?: string; readonly expr: Expr }[];
   readonly foreignKeys: readonly { readonly name?: string; readonly columns: readonly string[]; readonly fk: ForeignKeyClause }[];
+  /** WITHOUT ROWID: the name SQLite gives the PRIMARY KEY's index (sqlite_autoindex_T_N; the table itself is keyed by it). */
+  readonly pkIndexName?: string;
   readonly sql: string;
 }
 
@@ -66,6 +70,8 @@ export interface IndexSchema {
   readonly onConflict?: ConflictAction;
   /** Created for a UNIQUE / PRIMARY KEY constraint (sqlite_autoindex_*): dropped with the table only. */
   readonly auto: boolean;
+  /** 'pk' for the PRIMARY KEY's automatic index (PRAGMA index_list's origin); absent otherwise and in catalogs written before it was kept. */
+  readonly origin?: 'pk';
   /** Secondary-index method (e.g. VECTOR) when not a plain B-tree-like index. */
   readonly using?: string;
   readonly sql: string;
@@ -83,6 +89,8 @@ export interface TriggerSchema {
   readonly type: 'trigger';
   readonly name: string;
   readonly table: string;
+  /** Creation order (the newest fires first, as in SQLite); absent in catalogs written before it was kept. */
+  readonly seq?: number;
   readonly stmt: CreateTriggerStmt;
   readonly sql: string;
 }

@@ -8,7 +8,8 @@ import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
 import type { Compiled } from './compiled.js';
 import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, evaluateSubtyped } from './evaluate.js';
+import { plain, type MaybeSubtyped } from '../types/subtype.js';
 import * as ops from './value-ops.js';
 import { rowKey, type Operator } from './operators.js';
 import { keyBytes, rowBytes, valueBytes } from './statement-guard.js';
@@ -36,7 +37,7 @@ interface Group {
 }
 
 /** Aggregates whose state grows with their input (the rest keep a few numbers). */
-const GROWING = new Set(['group_concat', 'string_agg']);
+const GROWING = new Set(['group_concat', 'string_agg', 'json_group_array', 'json_group_object', 'jsonb_group_array', 'jsonb_group_object']);
 
 export class AggregateOp implements Operator {
   private readonly minMax: 'min' | 'max' | undefined;
@@ -109,7 +110,15 @@ export class AggregateOp implements Operator {
           const spec = this.aggs[a]!;
           if (spec.filter && ops.toBool(this.async ? await evaluate(spec.filter, row, env) : spec.filter.ev(row, env)) !== true) continue;
           const args: SqlValue[] = new Array(spec.args.length);
-          for (let i = 0; i < args.length; i++) args[i] = this.async ? await evaluate(spec.args[i]!, row, env) : spec.args[i]!.ev(row, env);
+          // Aggregates that read subtypes (json_group_array) get the values with theirs.
+          const sub: MaybeSubtyped[] | undefined = g.accs[a]!.stepSubtyped && spec.args.some((c) => c.evSubtype) ? new Array(args.length) : undefined;
+          for (let i = 0; i < args.length; i++) {
+            if (sub) {
+              const v = this.async ? await evaluateSubtyped(spec.args[i]!, row, env) : (spec.args[i]!.evSubtype ?? spec.args[i]!.ev)(row, env);
+              sub[i] = v;
+              args[i] = plain(v);
+            } else args[i] = this.async ? await evaluate(spec.args[i]!, row, env) : spec.args[i]!.ev(row, env);
+          }
           const dset = g.distinct[a];
           if (dset) {
             if (args[0] === null) continue;
@@ -133,7 +142,8 @@ export class AggregateOp implements Operator {
             buf.push({ args, keys });
           } else {
             if (GROWING.has(spec.name) && args[0] !== null) this.grow(env, g, valueBytes(args[0]!));
-            g.accs[a]!.step(args);
+            if (sub) g.accs[a]!.stepSubtyped!(sub);
+            else g.accs[a]!.step(args);
           }
         }
         if (newRep) g.rep = row;

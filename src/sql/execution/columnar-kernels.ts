@@ -1,24 +1,9 @@
-// The typed kernels of the columnar query path (columnar-aggregate-op.ts): predicate verdicts
-// from row-group statistics, predicate masks over typed chunks, dense local group numbering, and
-// accumulation of counts, sums (SQLite's SumCtx semantics), minima and maxima per group.
-import type { ColdColumnStats, ColumnChunk } from '../../cold/index.js';
+// The typed kernels of the columnar query path (columnar-aggregate-op.ts): dense local group
+// numbering, and accumulation of counts, sums (SQLite's SumCtx semantics), minima, maxima and
+// distinct values per group (WHERE clauses: columnar-filters.ts).
+import type { ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import * as ops from './value-ops.js';
-
-export interface ColumnarPredicate {
-  readonly column: string;
-  readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=';
-  readonly value: SqlValue;
-}
-
-const TEST: Record<ColumnarPredicate['op'], (c: number) => boolean> = {
-  '=': (c) => c === 0,
-  '!=': (c) => c !== 0,
-  '<': (c) => c < 0,
-  '<=': (c) => c <= 0,
-  '>': (c) => c > 0,
-  '>=': (c) => c >= 0,
-};
 
 const SAFE = 2 ** 53;
 
@@ -30,78 +15,14 @@ export interface AggState {
   big: boolean;
   min: number;
   max: number;
+  /** count(DISTINCT): the non-NULL values met (numbers by value, text by string). */
+  distinct?: Set<number | string>;
 }
 
 export interface Group {
   key: SqlValue[];
   n: number;
   aggs: AggState[];
-}
-
-/** Whether every, no or some of a group's `rowCount` rows can satisfy `p`, from the chunk statistics `s`. */
-export function judge(s: ColdColumnStats | undefined, rowCount: number, p: ColumnarPredicate): 'all' | 'none' | 'some' {
-  if (!s || s.min === undefined || s.max === undefined) return s && s.nullCount === rowCount ? 'none' : 'some';
-  const lo = ops.compare(s.min as SqlValue, p.value, 'BINARY');
-  const hi = ops.compare(s.max as SqlValue, p.value, 'BINARY');
-  const noNulls = s.nullCount === 0;
-  let all: boolean;
-  let none: boolean;
-  switch (p.op) {
-    case '=':
-      all = lo === 0 && hi === 0;
-      none = lo > 0 || hi < 0;
-      break;
-    case '!=':
-      all = lo > 0 || hi < 0;
-      none = lo === 0 && hi === 0;
-      break;
-    case '<':
-      all = hi < 0;
-      none = lo >= 0;
-      break;
-    case '<=':
-      all = hi <= 0;
-      none = lo > 0;
-      break;
-    case '>':
-      all = lo > 0;
-      none = hi <= 0;
-      break;
-    default:
-      all = lo >= 0;
-      none = hi < 0;
-  }
-  return none ? 'none' : all && noNulls ? 'all' : 'some';
-}
-
-/** Clears mask entries of rows that fail `p` (NULL never satisfies a comparison). */
-export function applyPredicate(mask: Uint8Array, c: ColumnChunk, p: ColumnarPredicate): void {
-  const test = TEST[p.op];
-  const nulls = c.nulls;
-  if (c.kind === 'dict') {
-    const ok = c.dict.map((v) => test(ops.compare(v, p.value, 'BINARY')));
-    const codes = c.codes;
-    for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !ok[codes[r]!])) mask[r] = 0;
-    return;
-  }
-  const lit = p.value;
-  const vals = c.values;
-  if (typeof lit === 'bigint' || typeof lit === 'number') {
-    const x = Number(lit);
-    if (typeof lit === 'bigint' && (lit > BigInt(SAFE) || lit < -BigInt(SAFE))) {
-      for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !test(ops.compare(BigInt(vals[r]!), lit, 'BINARY')))) mask[r] = 0;
-      return;
-    }
-    for (let r = 0; r < mask.length; r++) {
-      if (!mask[r]) continue;
-      const v = vals[r]!;
-      if ((nulls && nulls[r]) || !test(v < x ? -1 : v > x ? 1 : 0)) mask[r] = 0;
-    }
-    return;
-  }
-  // A TEXT or BLOB literal: every number sorts before it (datatype3.html §4.1).
-  const pass = test(ops.compare(0, lit, 'BINARY'));
-  for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !pass)) mask[r] = 0;
 }
 
 /** SQLite's GROUP BY output order: by the group key, column by column (NULL first). */
@@ -194,16 +115,19 @@ export function localGroups(cols: readonly ColumnChunk[], n: number, mask: Uint8
 }
 
 /**
- * Adds one row group's kept rows to their groups' states: row counts, then per output the
- * non-NULL count, sum (integers exact while |sum| <= 2^53; doubles by Kahan-Babuska-Neumaier in
- * row order, continuing each group's running state, exactly as SQLite's SumCtx), min and max.
+ * Adds the kept rows [from, to) of one row group (`n` rows) to their groups' states: row
+ * counts, then per output the non-NULL count, sum (integers exact while |sum| <= 2^53; doubles
+ * by Kahan-Babuska-Neumaier in row order, continuing each group's running state, exactly as
+ * SQLite's SumCtx), min and max.
  */
-export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args: readonly (ColumnChunk | null)[]): void {
+export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | null, args: readonly (ColumnChunk | null)[], from = 0, to = n): void {
+  if (from >= to) return;
   const L = local.groups.length;
   const ids = local.ids;
   const cnt = new Float64Array(L);
-  if (!ids && !mask) cnt[0] = n;
-  else for (let r = 0; r < n; r++) if (!mask || mask[r]) cnt[ids ? ids[r]! : 0]!++;
+  if (!ids && !mask) cnt[0] = to - from;
+  else if (!ids) cnt[0] = countSet(mask!, from, to);
+  else for (let r = from; r < to; r++) if (!mask || mask[r]) cnt[ids[r]!]!++;
   for (let l = 0; l < L; l++) if (cnt[l]) local.groups[l]!.n += cnt[l]!;
   for (let k = 0; k < args.length; k++) {
     const c = args[k];
@@ -211,7 +135,7 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
     const nulls = c.nulls;
     const an = new Float64Array(L);
     if (c.kind !== 'num') {
-      for (let r = 0; r < n; r++) if ((!mask || mask[r]) && !(nulls && nulls[r])) an[ids ? ids[r]! : 0]!++;
+      for (let r = from; r < to; r++) if ((!mask || mask[r]) && !(nulls && nulls[r])) an[ids ? ids[r]! : 0]!++;
       for (let l = 0; l < L; l++) if (an[l]) local.groups[l]!.aggs[k]!.n += an[l]!;
       continue;
     }
@@ -227,22 +151,14 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
       err[l] = a.err;
     }
     if (c.int) {
-      if (!ids && !mask && !nulls) {
-        let s = sum[0]!;
-        let lo = Infinity;
-        let hi = -Infinity;
-        for (let r = 0; r < n; r++) {
-          const v = vals[r]!;
-          s += v;
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
-        sum[0] = s;
-        mn[0] = lo;
-        mx[0] = hi;
-        an[0] = n;
+      if (!ids) {
+        const got = sumInts(vals, mask, nulls, from, to);
+        sum[0]! += got.sum;
+        mn[0] = got.min;
+        mx[0] = got.max;
+        an[0] = got.n;
       } else {
-        for (let r = 0; r < n; r++) {
+        for (let r = from; r < to; r++) {
           if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
           const l = ids ? ids[r]! : 0;
           const v = vals[r]!;
@@ -253,7 +169,7 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
         }
       }
     } else {
-      for (let r = 0; r < n; r++) {
+      for (let r = from; r < to; r++) {
         if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
         const l = ids ? ids[r]! : 0;
         const v = vals[r]!;
@@ -279,4 +195,148 @@ export function accumulate(local: LocalGroups, n: number, mask: Uint8Array | nul
       if (mx[l]! > a.max) a.max = mx[l]!;
     }
   }
+}
+
+/**
+ * Adds every row of one `n`-row group to the single group `g` except the rows `except`
+ * (ascending; the rows a hot delta supersedes), without a mask: counts and integer sums by
+ * subtraction, minima and maxima unless every row holding one is excepted. Returns false,
+ * having added nothing, when that cannot be exact — a double summed (`ops[k]` is output k's
+ * aggregate), an extreme only excepted rows hold — and the caller masks instead.
+ */
+export function accumulateExcept(g: Group, n: number, args: readonly (ColumnChunk | null)[], ops: readonly string[], except: Int32Array): boolean {
+  const out: { k: number; n: number; sum: number; min: number; max: number; int: boolean }[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const c = args[k];
+    if (!c) continue;
+    const nulls = c.nulls;
+    if (ops[k] === 'countDistinct') return false;
+    if (c.kind !== 'num') {
+      let kept = n - (nulls ? countSet(nulls, 0, n) : 0);
+      for (const r of except) if (!(nulls && nulls[r])) kept--;
+      out.push({ k, n: kept, sum: 0, min: Infinity, max: -Infinity, int: false });
+      continue;
+    }
+    const op = ops[k];
+    if (!c.int && (op === 'sum' || op === 'avg')) return false;
+    if (op === 'countDistinct') return false;
+    const vals = c.values;
+    const all = sumInts(vals, null, nulls, 0, n);
+    let kept = all.n;
+    let sum = all.sum;
+    let atMin = 0;
+    let atMax = 0;
+    for (const r of except) {
+      if (nulls && nulls[r]) continue;
+      const v = vals[r]!;
+      if (v === all.min) atMin++;
+      if (v === all.max) atMax++;
+      kept--;
+      sum -= v;
+    }
+    // An extreme stays when some row not excepted holds it.
+    if ((op === 'min' && atMin > 0 && occurrences(vals, nulls, n, all.min) === atMin) || (op === 'max' && atMax > 0 && occurrences(vals, nulls, n, all.max) === atMax)) return false;
+    out.push({ k, n: kept, sum, min: all.min, max: all.max, int: c.int });
+  }
+  g.n += n - except.length;
+  for (const o of out) {
+    const a = g.aggs[o.k]!;
+    if (o.n === 0) continue;
+    if (o.int && Math.abs(a.sum) + o.n * Math.max(Math.abs(o.min), Math.abs(o.max)) > SAFE) a.big = true;
+    a.n += o.n;
+    if (o.int) a.sum += o.sum;
+    if (o.min < a.min) a.min = o.min;
+    if (o.max > a.max) a.max = o.max;
+  }
+  return true;
+}
+
+/**
+ * Adds the kept non-NULL values of chunk `c` in rows [from, to) to the distinct sets of output
+ * `k` of their groups (count(DISTINCT)); `charge` is told the bytes of each new value.
+ */
+export function addDistinct(local: LocalGroups, mask: Uint8Array | null, c: ColumnChunk, k: number, from: number, to: number, charge: (bytes: number) => void): void {
+  const ids = local.ids;
+  const nulls = c.nulls;
+  for (let r = from; r < to; r++) {
+    if ((mask && !mask[r]) || (nulls && nulls[r])) continue;
+    const a = local.groups[ids ? ids[r]! : 0]!.aggs[k]!;
+    const set = (a.distinct ??= new Set());
+    const v = c.kind === 'num' ? c.values[r]! : c.dict[c.codes[r]!]!;
+    if (set.has(v)) continue;
+    set.add(v);
+    charge(typeof v === 'string' ? 48 + 2 * v.length : 48);
+  }
+}
+
+/**
+ * Whether rows added by `accumulate` can be taken out again exactly (`retract`): no minimum,
+ * maximum or distinct count, and no sum of doubles (`ops[k]` is output k's aggregate, `args[k]` its chunk).
+ */
+export function retractable(args: readonly (ColumnChunk | null)[], ops: readonly string[]): boolean {
+  return args.every((c, k) => !c || (ops[k] !== 'min' && ops[k] !== 'max' && ops[k] !== 'countDistinct' && !(c.kind === 'num' && !c.int && (ops[k] === 'sum' || ops[k] === 'avg'))));
+}
+
+/** Takes rows `rows` (added by `accumulate` without a mask) out of their groups' states again. REQUIRES: `retractable(args, ops)`. */
+export function retract(local: LocalGroups, args: readonly (ColumnChunk | null)[], rows: Int32Array): void {
+  const ids = local.ids;
+  for (const r of rows) {
+    const g = local.groups[ids ? ids[r]! : 0]!;
+    g.n--;
+    for (let k = 0; k < args.length; k++) {
+      const c = args[k];
+      if (!c || (c.nulls && c.nulls[r])) continue;
+      const a = g.aggs[k]!;
+      a.n--;
+      if (c.kind === 'num' && c.int) a.sum -= c.values[r]!;
+    }
+  }
+}
+
+/** Non-NULL rows of [0, n) holding `v`. */
+function occurrences(vals: Float64Array, nulls: Uint8Array | null, n: number, v: number): number {
+  let c = 0;
+  for (let r = 0; r < n; r++) if (vals[r] === v && !(nulls && nulls[r])) c++;
+  return c;
+}
+
+/** Set bytes of `mask` in [from, to). */
+function countSet(mask: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let r = from; r < to; r++) n += mask[r]!;
+  return n;
+}
+
+/** Count, sum, min and max of the kept non-NULL values of an integer chunk in [from, to) (one group). */
+function sumInts(vals: Float64Array, mask: Uint8Array | null, nulls: Uint8Array | null, from: number, to: number): { n: number; sum: number; min: number; max: number } {
+  let n = 0;
+  let s = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  if (!mask && !nulls) {
+    for (let r = from; r < to; r++) {
+      const v = vals[r]!;
+      s += v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return { n: to - from, sum: s, min: lo, max: hi };
+  }
+  for (let r = from; r < to; r++) {
+    if ((mask !== null && mask[r] === 0) || (nulls !== null && nulls[r] === 1)) continue;
+    const v = vals[r]!;
+    n++;
+    s += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { n, sum: s, min: lo, max: hi };
+}
+
+/** Whether some row of [0, n) of `c` is not NULL (an all-NULL chunk says nothing of its column's class). */
+export function hasValues(c: ColumnChunk, n: number): boolean {
+  const nulls = c.nulls;
+  if (!nulls) return n > 0;
+  for (let r = 0; r < n; r++) if (!nulls[r]) return true;
+  return false;
 }

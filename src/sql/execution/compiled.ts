@@ -6,6 +6,7 @@
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
+import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 import type { ExecEnv, Row } from './env.js';
 
@@ -42,6 +43,8 @@ export interface SubPlan {
   stream?(env: ExecEnv): AsyncGenerator<Row[]>;
   /** Only the rows of one primary key (history leaves: a key lookup instead of a scan). */
   runKey?(env: ExecEnv, key: readonly KeyValue[]): Promise<Row[]>;
+  /** Per result column, the subtype every TEXT value of it carries (a scalar subquery passes it on). */
+  readonly subtypes?: readonly (number | undefined)[];
 }
 
 export interface Compiled {
@@ -60,4 +63,12 @@ export interface Compiled {
   readonly constant: boolean;
   /** The expression is a plain column reference to this row position. */
   readonly columnIndex?: number;
+  /**
+   * The value with its subtype (types/subtype.ts), for the consumers that read subtypes (the
+   * JSON functions): set on expressions whose value can carry one (a JSON function's result, a
+   * CASE or COALESCE choosing one, json_each's value column). Undefined: never subtyped.
+   */
+  readonly evSubtype?: (row: Row, env: ExecEnv) => MaybeSubtyped;
+  /** Every TEXT value this yields carries this subtype (so it can be restored after passing through a row). */
+  readonly resultSubtype?: number;
 }

@@ -14,6 +14,8 @@ export interface SessionInfo {
   changes: number;
   totalChanges: number;
   lastInsertRowId: bigint;
+  /** PRAGMA foreign_keys of the connection; undefined means ON (dosql's default, as D1's). */
+  foreignKeys?: boolean;
 }
 
 export class ExecEnv {
@@ -21,10 +23,16 @@ export class ExecEnv {
   readonly outer: Row[] = [];
   /** Results of subqueries prepared for the row being evaluated, by subquery slot. */
   readonly sub: unknown[] = [];
-  /** The table's columnar runs, when they alone hold it (see columnar-aggregate-op.ts); release what it returns. */
+  /** The table's columnar runs with the hot sources beside them, when it has runs (see columnar-aggregate-op.ts); release what it returns. */
   cold?: (tableId: number) => import('./columnar-aggregate-op.js').ColdSource | undefined;
   /** FOR SYSTEM_TIME references resolved for this execution (see planner-context TemporalBinding). */
   temporal?: ReadonlyMap<object, unknown>;
+  /** The statement runs inside an explicit transaction (BEGIN ... COMMIT): some PRAGMAs do nothing then. */
+  inTransaction = false;
+  /** Foreign-key counts and the trigger stack of the top-level statement (set for statements triggers run). */
+  hooks?: import('./triggers.js').RowHooks;
+  /** The conflict resolution of the statement that fired the trigger running this one (it replaces this one's own). */
+  conflictOverride?: import('../parser/ast.js').ConflictAction;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
   /** Bytes charged to the guard for the IN-list held in each subquery slot. */

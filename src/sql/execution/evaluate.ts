@@ -1,6 +1,7 @@
 // Running compiled expressions (compiled.ts): the subqueries an expression needs are run
 // first and their results put in env.sub, then the synchronous closure reads them. The
 // fast paths skip the promise when an expression has no subqueries.
+import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 import type { Compiled, SubqueryRef } from './compiled.js';
 import type { ExecEnv, Row } from './env.js';
@@ -50,6 +51,14 @@ export function evaluate(c: Compiled, row: Row, env: ExecEnv): SqlValue | Promis
   if (c.subqueries.length === 0) return c.ev(row, env);
   return prepareSubqueries(c.subqueries, row, env).then(() => c.ev(row, env));
 }
+
+/** Evaluates `c` on `row` keeping the value's subtype (Compiled.evSubtype), preparing subqueries first. */
+export function evaluateSubtyped(c: Compiled, row: Row, env: ExecEnv): MaybeSubtyped | Promise<MaybeSubtyped> {
+  const f = c.evSubtype ?? c.ev;
+  if (c.subqueries.length === 0) return f(row, env);
+  return prepareSubqueries(c.subqueries, row, env).then(() => f(row, env));
+}
+
 
 /** Keeps the rows for which every predicate is true (NULL counts as false). */
 export async function filterRows(rows: Row[], preds: readonly Compiled[], env: ExecEnv): Promise<Row[]> {

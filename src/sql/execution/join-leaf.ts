@@ -1,9 +1,11 @@
 // One source of a join as execution sees it: a base table read through its TableReader, the
-// rows of a planned derived table / view / CTE, or a recursive CTE's working table. The
+// rows of a planned derived table / view / CTE, a table-valued function's, or a recursive
+// CTE's working table. The
 // planner builds them (planner/plan-from.ts `Leaf` adds what only planning needs).
 import type { TableSchema } from '../catalog/schema.js';
 import type { SubPlan } from './compiled.js';
 import type { ExecEnv, Row } from './env.js';
+import type { TableFunctionScan } from './table-function-scan.js';
 import type { TableReader } from './table-reader.js';
 
 export interface JoinLeaf {
@@ -14,6 +16,8 @@ export interface JoinLeaf {
   readonly table?: TableSchema;
   /** Derived table, view or CTE: rows of this plan, placed at src.offset. */
   readonly plan?: SubPlan;
+  /** Table-valued function call (its rows depend on the joined row when its arguments read other sources). */
+  readonly tvf?: TableFunctionScan;
   /** Recursive CTE working table. */
   readonly working?: { rows: Row[] };
   /** The source as EXPLAIN QUERY PLAN and memory-budget errors name it. */
@@ -27,6 +31,7 @@ export async function leafRows(leaf: JoinLeaf, env: ExecEnv, width: number): Pro
     for await (const b of leaf.reader.scan(env)) for (const r of b) rows.push(r);
     return rows;
   }
+  if (leaf.tvf) return leaf.tvf.rows(new Array(width).fill(null), env);
   const narrow = leaf.plan ? await leaf.plan.run(env) : leaf.working!.rows;
   return widen(narrow, leaf.src.offset, width);
 }

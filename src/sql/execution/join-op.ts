@@ -31,6 +31,8 @@ export type Access =
   | { readonly kind: 'index'; readonly index: IndexSchema; readonly probes: readonly KeyProbe[]; readonly desc: string }
   | { readonly kind: 'rowidRange'; readonly lo?: { p: KeyProbe; incl: boolean }; readonly hi?: { p: KeyProbe; incl: boolean }; readonly desc: string }
   | { readonly kind: 'historyKey'; readonly probes: readonly KeyProbe[]; readonly desc: string }
+  /** A table-valued function called per joined row (its arguments may read earlier levels); `cached` when they read none. */
+  | { readonly kind: 'tvf'; readonly cached: boolean; readonly desc: string }
   | { readonly kind: 'hash'; readonly inner: readonly Compiled[]; readonly outer: readonly Compiled[]; readonly conv: readonly { inner: Affinity | null; outer: Affinity | null; coll: Collation }[] };
 
 export interface Level {
@@ -201,6 +203,10 @@ export class JoinOp implements Operator {
       yield await leafRows(leaf, env, this.width);
       return;
     }
+    if (level.access.kind === 'tvf') {
+      yield* leaf.tvf!.batches(new Array(this.width).fill(null), env);
+      return;
+    }
     const rows = await this.lookup(level, new Array(this.width).fill(null), env);
     if (rows.length) yield rows;
   }
@@ -327,6 +333,11 @@ export class JoinOp implements Operator {
       };
       if (st.hash) return probeHash(st.hash);
       return this.materialize(level, env, st).then((rows) => probeHash((st.hash = build(rows))));
+    }
+    if (a.kind === 'tvf') {
+      if (st.rows) return st.rows;
+      const rows = level.leaf.tvf!.rows(cur, env);
+      return a.cached ? rows.then((r) => (st.rows = r)) : rows;
     }
     return this.lookup(level, cur, env);
   }

@@ -305,6 +305,7 @@ export class CompoundOp implements Operator {
     const guard = env.guard;
     const what = this.op;
     let held = 0;
+    let leftRun: AsyncGenerator<Row[]> | undefined;
     /** Adds `k` to `set`, charging its bytes; false when it was there. */
     const add = (set: Set<unknown>, k: unknown): boolean => {
       if (set.has(k)) return false;
@@ -326,11 +327,21 @@ export class CompoundOp implements Operator {
         }
         return;
       }
+      // As SQLite does, the right side runs only once the left has a row: an empty left is the
+      // answer, and a right side that would fail (a bad frame offset, an overflow) is not run.
+      const left = (leftRun = this.left.run(env));
+      let first = await left.next();
+      while (!first.done && first.value.length === 0) first = await left.next();
+      if (first.done) return;
       const right = new Set<unknown>();
       for await (const b of this.right.run(env)) for (const r of b) add(right, rowKey(r, n, collations));
       const seen = new Set<unknown>();
       const keep = this.op === 'INTERSECT';
-      for await (const b of this.left.run(env)) {
+      const rest = async function* (): AsyncGenerator<Row[]> {
+        yield first.value as Row[];
+        for (let next = await left.next(); !next.done; next = await left.next()) yield next.value;
+      };
+      for await (const b of rest()) {
         const out: Row[] = [];
         for (const r of b) {
           const k = rowKey(r, n, collations);
@@ -341,6 +352,8 @@ export class CompoundOp implements Operator {
       }
     } finally {
       guard.release(held);
+      // Stopped early (LIMIT, an error): close the left side's scans.
+      await leftRun?.return(undefined);
     }
   }
   describe(out: string[], depth: number): void {

@@ -63,6 +63,11 @@ export class TableWriter {
     return this.nextRowid;
   }
 
+  /** Forgets the next automatic rowid: a trigger may have inserted rows since it was read. */
+  forgetRowid(): void {
+    this.nextRowid = undefined;
+  }
+
   private noteRowid(r: bigint): void {
     if (this.nextRowid !== undefined && r >= this.nextRowid) this.nextRowid = r + 1n;
   }

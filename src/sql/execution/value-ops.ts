@@ -5,6 +5,8 @@
 import { getAggregateFunction, type Accumulator, type AggregateFunction } from '../functions/aggregate.js';
 import { getScalarFunction, type ScalarFunction } from '../functions/scalar.js';
 import { DATETIME_FUNCTIONS } from '../functions/datetime.js';
+import { JSON_ARROW, JSON_ARROW2 } from '../functions/json/json-functions.js';
+import { getTableFunction, type TableFunction } from '../functions/table-functions.js';
 import { affinityOfDeclaredType, applyAffinity as applyAff, type Affinity } from '../types/affinity.js';
 import * as arithm from '../types/arith.js';
 import { castTo } from '../types/cast.js';
@@ -14,7 +16,7 @@ import { groupKeyCollated } from '../types/group-key.js';
 import { sqlGlob, sqlLike } from '../types/like.js';
 import type { SqlValue } from '../types/value.js';
 
-export type { Accumulator, AggregateFunction, ScalarFunction };
+export type { Accumulator, AggregateFunction, ScalarFunction, TableFunction };
 
 export const compare = compareValues;
 export const toBool = toBoolean;
@@ -85,6 +87,16 @@ const DATETIME = new Map<string, ScalarFunction>(DATETIME_FUNCTIONS.map((f) => [
 
 export function scalarFunction(name: string): ScalarFunction | undefined {
   return getScalarFunction(name) ?? DATETIME.get(name);
+}
+
+/** The function behind the `->` or `->>` operator. */
+export function jsonOperator(op: '->' | '->>'): ScalarFunction {
+  return op === '->' ? JSON_ARROW : JSON_ARROW2;
+}
+
+/** The table-valued function called `name` (functions/table-functions.ts), or undefined. */
+export function tableFunction(name: string): TableFunction | undefined {
+  return getTableFunction(name);
 }
 
 export function aggregateFunction(name: string): AggregateFunction | undefined {

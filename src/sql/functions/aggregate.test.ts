@@ -141,7 +141,7 @@ describe('aggregates match SQLite', () => {
   });
 
   it('registry', () => {
-    expect(aggregateFunctionNames()).toEqual(['avg', 'count', 'group_concat', 'max', 'min', 'string_agg', 'sum', 'total']);
+    expect(aggregateFunctionNames()).toEqual(['avg', 'count', 'group_concat', 'json_group_array', 'json_group_object', 'jsonb_group_array', 'jsonb_group_object', 'max', 'min', 'string_agg', 'sum', 'total']);
     expect(getAggregateFunction('SUM')!.name).toBe('sum');
     const sum = getAggregateFunction('sum')!.create();
     sum.step([2n ** 63n - 1n]);

@@ -1,5 +1,6 @@
 // Built-in aggregate functions (https://sqlite.org/lang_aggfunc.html; func.c): count, sum,
-// total, avg, min, max, group_concat, string_agg. NULL arguments are skipped. DISTINCT and
+// total, avg, min, max, group_concat, string_agg (and json_group_array / json_group_object
+// from json/json-aggregate.ts). NULL arguments are skipped. DISTINCT and
 // FILTER are the caller's job: it steps only the rows (distinct argument values) that
 // qualify. `inverse` exists where SQLite has one, for sliding window frames.
 import type { Collation } from '../types/compare.js';
@@ -9,6 +10,7 @@ import { checkLength, DEFAULT_MAX_LENGTH } from '../types/length-limit.js';
 import { utf8ByteLength } from '../types/utf8.js';
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../types/value.js';
 import { functionError, type Accumulator, type AggregateFunction } from './function-types.js';
+import { JSON_AGGREGATES } from './json/json-aggregate.js';
 
 export type { Accumulator, AggregateFunction } from './function-types.js';
 
@@ -282,6 +284,11 @@ class GroupConcatAccumulator implements Accumulator {
     if (this.count > 0) return this.text;
     return this.text.length > 0 ? this.text : null;
   }
+
+  /** groupConcatValue: values that are all empty give a one-byte "\0" text (it passes "" with length 1). */
+  value(): SqlValue {
+    return this.count > 0 && this.text.length === 0 ? '\0' : this.result();
+  }
 }
 
 /** `s` without its first `bytes` UTF-8 bytes (a cut inside a character drops all of it). */
@@ -327,7 +334,7 @@ const AGGREGATES: readonly AggregateFunction[] = [
   aggregate('string_agg', 2, 2, true, (_c, max) => new GroupConcatAccumulator(max ?? DEFAULT_MAX_LENGTH)),
 ];
 
-const registry = new Map<string, AggregateFunction>(AGGREGATES.map((f) => [f.name, f]));
+const registry = new Map<string, AggregateFunction>([...AGGREGATES, ...JSON_AGGREGATES].map((f) => [f.name, f]));
 
 /** The built-in aggregate called `name` (any case), or undefined. Check arity with `checkArity`. */
 export function getAggregateFunction(name: string): AggregateFunction | undefined {

@@ -3,6 +3,7 @@
 // replays are deterministic. (https://sqlite.org/lang_corefunc.html, lang_aggfunc.html)
 import { DoSQLError } from '../../errors.js';
 import type { Collation } from '../types/compare.js';
+import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 
 /** What a function may ask of the running statement. */
@@ -45,6 +46,15 @@ export interface ScalarFunction {
    * binding). Errors are DoSQLError with code SQL_ERROR.
    */
   call(args: readonly SqlValue[], ctx: FunctionContext, collation?: Collation): SqlValue;
+  /**
+   * The same computation over arguments that may carry a subtype (types/subtype.ts), returning
+   * its result's subtype too: present on functions that read or set subtypes (the JSON
+   * functions, as SQLITE_SUBTYPE / SQLITE_RESULT_SUBTYPE). Evaluators that track subtypes call
+   * this instead of `call`.
+   */
+  callSubtyped?(args: readonly MaybeSubtyped[], ctx: FunctionContext): MaybeSubtyped;
+  /** Every TEXT result carries this subtype (e.g. json_array's JSON text), whatever the arguments. */
+  readonly resultSubtype?: number;
 }
 
 /**
@@ -55,8 +65,15 @@ export interface ScalarFunction {
  */
 export interface Accumulator {
   step(args: readonly SqlValue[]): void;
+  /** `step` for callers that evaluate subtypes, on aggregates that read them (json_group_array). */
+  stepSubtyped?(args: readonly MaybeSubtyped[]): void;
   inverse?(args: readonly SqlValue[]): void;
   result(): SqlValue;
+  /**
+   * The current value while a window frame slides (SQLite's xValue), where it differs from
+   * `result` (xFinal, which also serves frames computed from scratch).
+   */
+  value?(): SqlValue;
 }
 
 /** An aggregate SQL function; `count(*)` is `count` stepped with zero arguments. */
@@ -71,6 +88,10 @@ export interface AggregateFunction {
    * (bytes, FunctionContext.maxLength) bounds what group_concat builds.
    */
   create(collation?: Collation, maxLength?: number): Accumulator;
+  /** Every TEXT result carries this subtype (json_group_array's JSON text). */
+  readonly resultSubtype?: number;
+  /** Reads its arguments' subtypes (accumulators have stepSubtyped): json_group_array nests JSON arguments. */
+  readonly readsSubtypes?: boolean;
 }
 
 /** Throws SQLite's "wrong number of arguments to function X()" unless `argCount` fits. */

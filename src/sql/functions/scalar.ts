@@ -1,7 +1,8 @@
 // The scalar function registry: every built-in scalar function by lower-case name.
 // changes(), last_insert_rowid() and total_changes() belong to the executor, and the
-// date/time functions live in datetime*.ts. (https://sqlite.org/lang_corefunc.html)
+// date/time functions live in datetime*.ts, the JSON functions in json/. (https://sqlite.org/lang_corefunc.html)
 import type { ScalarFunction } from './function-types.js';
+import { JSON_FUNCTIONS } from './json/json-functions.js';
 import { CORE_FUNCTIONS } from './scalar-core.js';
 import { MATH_FUNCTIONS } from './scalar-math.js';
 import { SLICE_FUNCTIONS } from './scalar-slice.js';
@@ -11,7 +12,7 @@ export type { FunctionContext, ScalarFunction } from './function-types.js';
 export { checkArity } from './function-types.js';
 
 const registry = new Map<string, ScalarFunction>();
-for (const fn of [...CORE_FUNCTIONS, ...TEXT_FUNCTIONS, ...SLICE_FUNCTIONS, ...MATH_FUNCTIONS]) registry.set(fn.name, fn);
+for (const fn of [...CORE_FUNCTIONS, ...TEXT_FUNCTIONS, ...SLICE_FUNCTIONS, ...MATH_FUNCTIONS, ...JSON_FUNCTIONS]) registry.set(fn.name, fn);
 
 /**
  * The built-in scalar function called `name` (any case), or undefined when there is none

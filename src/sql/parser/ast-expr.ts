@@ -186,6 +186,8 @@ export interface VectorExpr {
 export interface TypeName {
   readonly name: string;
   readonly args: readonly number[];
+  /** The type as written in the source (PRAGMA table_info shows it). */
+  readonly text?: string;
 }
 
 // ---------------------------------------------------------------- windows

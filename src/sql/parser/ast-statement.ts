@@ -88,7 +88,8 @@ export type ColumnConstraint =
   | { readonly kind: 'null'; readonly name?: string }
   | { readonly kind: 'unique'; readonly name?: string; readonly onConflict?: ConflictAction }
   | { readonly kind: 'check'; readonly name?: string; readonly expr: Expr }
-  | { readonly kind: 'default'; readonly name?: string; readonly expr: Expr }
+  /** `text`: the value as written, without enclosing parentheses (PRAGMA table_info's dflt_value). */
+  | { readonly kind: 'default'; readonly name?: string; readonly expr: Expr; readonly text?: string }
   | { readonly kind: 'collate'; readonly name?: string; readonly collation: string }
   | { readonly kind: 'references'; readonly name?: string; readonly fk: ForeignKeyClause }
   | { readonly kind: 'generated'; readonly name?: string; readonly expr: Expr; readonly stored: boolean };

@@ -96,9 +96,12 @@ export function parseOnConflict(p: Parser): ConflictAction | undefined {
  */
 export function parseTypeName(p: Parser, columnDef: boolean): TypeName | undefined {
   const words: string[] = [];
+  const ends: number[] = [];
+  const start = p.tok.start;
   while (p.isIds()) {
     const t = p.next();
     words.push(t.type === 'word' ? t.text : t.value);
+    ends.push(t.end);
   }
   if (words.length === 0) return undefined;
   const args: number[] = [];
@@ -111,8 +114,11 @@ export function parseTypeName(p: Parser, columnDef: boolean): TypeName | undefin
   if (columnDef && args.length === 0 && n >= 2 && words[n - 1]!.toUpperCase() === 'ALWAYS' && words[n - 2]!.toUpperCase() === 'GENERATED') {
     if (n === 2) return undefined;
     words.length = n - 2;
+    ends.length = n - 2;
   }
-  return { name: words.join(' '), args };
+  const name = words.join(' ');
+  // A column's type as written is what PRAGMA table_info shows.
+  return columnDef ? { name, args, text: p.sql.slice(start, args.length ? p.prevEnd : ends[ends.length - 1]) } : { name, args };
 }
 
 /** `[+|-] number` as a JS number (type arguments). */

@@ -115,9 +115,15 @@ function parseColumnConstraint(p: Parser, previous: ColumnConstraint[]): ColumnC
       p.expectOp(')');
       return { kind: 'check', expr };
     }
-    case 'DEFAULT':
+    case 'DEFAULT': {
       p.next();
-      return { kind: 'default', expr: parseDefaultValue(p) };
+      const start = p.tok.start;
+      const expr = parseDefaultValue(p);
+      // The text as SQLite keeps it for PRAGMA table_info: without the parentheses, trimmed.
+      let text = p.sql.slice(start, p.prevEnd);
+      if (text.startsWith('(')) text = text.slice(1, -1).trim();
+      return { kind: 'default', expr, text };
+    }
     case 'COLLATE':
       p.next();
       return { kind: 'collate', collation: p.parseIds().toUpperCase() };

@@ -18,10 +18,10 @@ describe('CREATE TABLE', () => {
     );
     expect(t).toMatchObject({ kind: 'createTable', temp: true, ifNotExists: true, schema: 'main', name: 't', withoutRowid: false, strict: false, constraints: [] });
     expect(t.columns).toEqual([
-      { name: 'id', type: { name: 'INTEGER', args: [] }, constraints: [{ kind: 'primaryKey', name: 'pk', direction: 'DESC', onConflict: 'ROLLBACK', autoincrement: true }] },
+      { name: 'id', type: { name: 'INTEGER', args: [], text: 'INTEGER' }, constraints: [{ kind: 'primaryKey', name: 'pk', direction: 'DESC', onConflict: 'ROLLBACK', autoincrement: true }] },
       {
         name: 'name',
-        type: { name: 'VARCHAR', args: [10] },
+        type: { name: 'VARCHAR', args: [10], text: 'VARCHAR(10)' },
         constraints: [
           { kind: 'notNull', onConflict: 'IGNORE' },
           { kind: 'null' },
@@ -30,12 +30,12 @@ describe('CREATE TABLE', () => {
           { kind: 'collate', collation: 'NOCASE' },
         ],
       },
-      { name: 'price', type: { name: 'DECIMAL', args: [10, -2] }, constraints: [] },
-      { name: 'ref', type: { name: 'INT', args: [] }, constraints: [{ kind: 'references', fk: { table: 'u', columns: ['id'], onDelete: 'SET NULL', onUpdate: 'CASCADE', deferrable: true } }] },
+      { name: 'price', type: { name: 'DECIMAL', args: [10, -2], text: 'DECIMAL(10, -2)' }, constraints: [] },
+      { name: 'ref', type: { name: 'INT', args: [], text: 'INT' }, constraints: [{ kind: 'references', fk: { table: 'u', columns: ['id'], onDelete: 'SET NULL', onUpdate: 'CASCADE', deferrable: true } }] },
       { name: 'g', constraints: [{ kind: 'generated', expr: { kind: 'binary', op: '*', left: col('id'), right: lit(2n) }, stored: true }] },
       // SQLite reads GENERATED ALWAYS after a type as type words and strips them from the type.
-      { name: 'h', type: { name: 'INT', args: [] }, constraints: [{ kind: 'generated', expr: lit(1n), stored: false }] },
-      { name: 'big', type: { name: 'UNSIGNED BIG INT', args: [] }, constraints: [] },
+      { name: 'h', type: { name: 'INT', args: [], text: 'INT' }, constraints: [{ kind: 'generated', expr: lit(1n), stored: false }] },
+      { name: 'big', type: { name: 'UNSIGNED BIG INT', args: [], text: 'UNSIGNED BIG INT' }, constraints: [] },
     ]);
   });
 
@@ -60,7 +60,7 @@ describe('CREATE TABLE', () => {
   });
 
   it('does not let DEFAULT swallow a following NOT NULL', () => {
-    expect(table('CREATE TABLE t(a INT DEFAULT 0 NOT NULL)').columns[0]!.constraints).toEqual([{ kind: 'default', expr: lit(0n) }, { kind: 'notNull' }]);
+    expect(table('CREATE TABLE t(a INT DEFAULT 0 NOT NULL)').columns[0]!.constraints).toEqual([{ kind: 'default', expr: lit(0n), text: '0' }, { kind: 'notNull' }]);
   });
 
   it('parses table constraints with optional commas between them', () => {

@@ -3,6 +3,7 @@
 // https://sqlite.org/lang_createtrigger.html, https://sqlite.org/lang_droptable.html,
 // https://sqlite.org/lang_altertable.html. CREATE TABLE bodies are in parse-create-table.ts.
 // dosql extension: `CREATE INDEX i ON t USING VECTOR (col) WITH (metric = 'cosine', dims = 384)`.
+import { DoSQLError } from '../../errors.js';
 import type { AlterAction, AlterTableStmt, CreateIndexStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, Expr, Statement } from './ast.js';
 import { parseIndexedColumns } from './parse-common.js';
 import { parseColumnDef, parseCreateTableBody } from './parse-create-table.js';
@@ -117,6 +118,8 @@ function parseCreateTrigger(p: Parser, temp: boolean): CreateTriggerStmt {
     p.expectOp(';');
   } while (!p.isKw('END'));
   p.next();
+  // A trigger is stored and run later, with nothing to bind: SQLite refuses parameters in it.
+  if (p.paramInfo().paramCount > 0) throw new DoSQLError('SQL_ERROR', 'sql: trigger cannot use variables');
   const stmt: CreateTriggerStmt = { kind: 'createTrigger', temp, ifNotExists, name, timing, event, table, forEachRow, body };
   return { ...stmt, ...(schema === undefined ? {} : { schema }), ...(when ? { when } : {}) };
 }

@@ -6,6 +6,7 @@ import type { CaseExpr } from '../parser/ast.js';
 import { merge } from './compile-common.js';
 import { comparator } from './compile-comparison.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
+import { subtypedEv } from './compile-subtype.js';
 
 export function compileCase(e: CaseExpr, cx: CompileContext): Compiled {
   const parts: Compiled[] = [];
@@ -15,16 +16,29 @@ export function compileCase(e: CaseExpr, cx: CompileContext): Compiled {
     const when = compileExpr(w.when, cx);
     const then = compileExpr(w.then, cx);
     parts.push(when, then);
-    return { test: operand ? comparator('=', operand, when) : when.ev, then: then.ev };
+    return { test: operand ? comparator('=', operand, when) : when.ev, then: then.ev, thenC: then };
   });
   const els = e.else ? compileExpr(e.else, cx) : undefined;
   if (els) parts.push(els);
   const ef = els?.ev;
-  return merge(parts, (row, env) => {
+  const c = merge(parts, (row, env) => {
     for (let i = 0; i < whens.length; i++) {
       const w = whens[i]!;
       if (ops.toBool(w.test(row, env)) === true) return w.then(row, env);
     }
     return ef ? ef(row, env) : null;
   });
+  if (!whens.some((w) => w.thenC.evSubtype) && !els?.evSubtype) return c;
+  // The chosen branch's value keeps its subtype (json_array(CASE ... THEN json(x) END) nests).
+  const thens = whens.map((w) => subtypedEv(w.thenC));
+  const es = els && subtypedEv(els);
+  return {
+    ...c,
+    evSubtype: (row, env) => {
+      for (let i = 0; i < whens.length; i++) {
+        if (ops.toBool(whens[i]!.test(row, env)) === true) return thens[i]!(row, env);
+      }
+      return es ? es(row, env) : null;
+    },
+  };
 }

@@ -13,6 +13,7 @@ import type { IndexSchema } from '../catalog/schema.js';
 import type { Compiled, SubPlan } from '../execution/compiled.js';
 import type { Expr, FunctionExpr, SelectStmt } from '../parser/ast.js';
 import { compileCase } from './compile-case.js';
+import { compileRaise } from './compile-raise.js';
 import { compileColumn, compileParam } from './compile-column.js';
 import { literal } from './compile-common.js';
 import { compileBetween, compileInList } from './compile-comparison.js';
@@ -29,6 +30,8 @@ export interface CompileContext {
   nextSlot(): number;
   /** Aggregate calls of the current query and their positions in the post-aggregation row. */
   readonly aggregates?: ReadonlyMap<FunctionExpr, number>;
+  /** Window calls of the current query and their positions in the row after the window operator. */
+  readonly windows?: ReadonlyMap<FunctionExpr, number>;
   /** Result-column aliases usable in WHERE/GROUP BY/HAVING (SQLite extension). */
   readonly aliases?: ReadonlyMap<string, Expr>;
   /** Told about every reference to an enclosing query level (for correlation tracking). */
@@ -46,7 +49,7 @@ export function compileExpr(e: Expr, cx: CompileContext): Compiled {
     const slot = cx.groupTerms.get(astKey(e));
     if (slot !== undefined) {
       const inner = compileExpr(e, { ...cx, groupTerms: undefined });
-      return { ...inner, ev: (row) => row[slot]!, columnIndex: undefined, subqueries: [] };
+      return { ...inner, ev: (row) => row[slot]!, columnIndex: undefined, subqueries: [], evSubtype: undefined, resultSubtype: undefined };
     }
   }
   switch (e.kind) {
@@ -78,7 +81,7 @@ export function compileExpr(e: Expr, cx: CompileContext): Compiled {
     case 'exists':
       return compileSubquery(e, cx);
     case 'raise':
-      throw new DoSQLError('SQL_ERROR', 'sql: RAISE() may only be used within a trigger-program');
+      return compileRaise(e, cx);
   }
   throw new DoSQLError('NOT_SUPPORTED', `sql: expression kind ${(e as Expr).kind} is not supported yet`);
 }

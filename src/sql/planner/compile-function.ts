@@ -9,16 +9,30 @@ import type { FunctionExpr } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
 import { literal, merge } from './compile-common.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
+import { isWindowOnlyName, misusedWindow } from './window-check.js';
+import { coalesceSubtyped, iifSubtyped, passArgumentSubtype, restoreSubtype, subtypedCall } from './compile-subtype.js';
+
+/** Functions that return one of their arguments unchanged, passing its subtype on. */
+const RETURNS_ARGUMENT: ReadonlySet<string> = new Set(['likely', 'unlikely', 'likelihood', 'nullif', 'min', 'max']);
 
 export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
-  if (e.over !== undefined) throw new DoSQLError('NOT_SUPPORTED', `sql: window functions (${e.name}() OVER ...) are not supported yet`);
+  if (e.over !== undefined) {
+    // Window calls are computed by the window operator (plan-window.ts); anywhere else they are misused.
+    const w = cx.windows?.get(e);
+    if (w === undefined) throw misusedWindow(e);
+    return { ...literal(null), ev: (row) => row[w]!, constant: false, sources: new Set([-1]) };
+  }
   const slot = cx.aggregates?.get(e);
   if (slot !== undefined) {
-    return { ...literal(null), ev: (row) => row[slot]!, constant: false, sources: new Set([-1]) };
+    const ev = (row: SqlValue[]): SqlValue => row[slot]!;
+    const st = ops.aggregateFunction(e.name)?.resultSubtype;
+    const sub = st === undefined ? {} : { resultSubtype: st, evSubtype: restoreSubtype(ev, st) };
+    return { ...literal(null), ev, constant: false, sources: new Set([-1]), ...sub };
   }
   if (ops.isAggregate(e.name, e.args.length, e.star)) {
     throw new DoSQLError('SQL_ERROR', `sql: misuse of aggregate function ${e.name}()`);
   }
+  if (isWindowOnlyName(e.name)) throw misusedWindow(e);
   if (e.distinct || e.filter || e.star) throw new DoSQLError('SQL_ERROR', `sql: ${e.name}() is not an aggregate function`);
   const args = e.args.map((a) => compileExpr(a, cx));
   const fs = args.map((a) => a.ev);
@@ -32,19 +46,25 @@ export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
     case 'coalesce':
     case 'ifnull': {
       if (e.name === 'ifnull' ? fs.length !== 2 : fs.length < 2) throw new DoSQLError('SQL_ERROR', `sql: wrong number of arguments to function ${e.name}()`);
-      return merge(args, (r, env) => {
-        for (let i = 0; i < fs.length; i++) {
-          const v = fs[i]!(r, env);
-          if (v !== null) return v;
-        }
-        return null;
-      });
+      const evSubtype = coalesceSubtyped(args);
+      return merge(
+        args,
+        (r, env) => {
+          for (let i = 0; i < fs.length; i++) {
+            const v = fs[i]!(r, env);
+            if (v !== null) return v;
+          }
+          return null;
+        },
+        evSubtype ? { evSubtype } : {},
+      );
     }
     case 'iif':
     case 'if': {
       if (fs.length !== 3) throw new DoSQLError('SQL_ERROR', `sql: wrong number of arguments to function ${e.name}()`);
       const [c, a, b] = fs as [Ev, Ev, Ev];
-      return merge(args, (r, env) => (ops.toBool(c(r, env)) === true ? a(r, env) : b(r, env)));
+      const evSubtype = iifSubtyped(c, args[1]!, args[2]!);
+      return merge(args, (r, env) => (ops.toBool(c(r, env)) === true ? a(r, env) : b(r, env)), evSubtype ? { evSubtype } : {});
     }
   }
   const fn = ops.scalarFunction(e.name);
@@ -56,10 +76,13 @@ export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
   // Functions that compare (min, max, nullif) use the first explicit, else column, collation.
   const collation = args.find((a) => a.explicitCollation)?.collation ?? args.find((a) => a.collation)?.collation;
   const callColl = collation ?? 'BINARY';
+  const facts = { constant: fn.deterministic && args.every((a) => a.constant), collation, explicitCollation: args.some((a) => a.explicitCollation) };
+  if (fn.callSubtyped) return subtypedCall(fn, args, facts);
   const ev: Ev = (r, env) => {
     const vals: SqlValue[] = new Array(n);
     for (let i = 0; i < n; i++) vals[i] = fs[i]!(r, env);
     return fn.call(vals, env, callColl);
   };
-  return merge(args, ev, { constant: fn.deterministic && args.every((a) => a.constant), collation, explicitCollation: args.some((a) => a.explicitCollation) });
+  const c = merge(args, ev, facts);
+  return RETURNS_ARGUMENT.has(fn.name) ? passArgumentSubtype(c, args, (vals, env) => fn.call(vals, env, callColl)) : c;
 }

@@ -8,6 +8,8 @@ import type { BinaryExpr, CastExpr, CollateExpr, Expr, LikeExpr, UnaryExpr } fro
 import { merge } from './compile-common.js';
 import { comparator } from './compile-comparison.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
+import { compileJsonArrow } from './compile-json.js';
+import { sameSubtype } from './compile-subtype.js';
 
 /** `-x`, `+x`, `~x`, `NOT x`. */
 export function compileUnary(e: UnaryExpr, cx: CompileContext): Compiled {
@@ -18,7 +20,7 @@ export function compileUnary(e: UnaryExpr, cx: CompileContext): Compiled {
       return merge([a], (r, env) => ops.negate(f(r, env)));
     case '+':
       // Unary plus keeps the value but drops column affinity (SQLite's "+x" idiom).
-      return merge([a], f, { collation: a.collation, explicitCollation: a.explicitCollation });
+      return sameSubtype(merge([a], f, { collation: a.collation, explicitCollation: a.explicitCollation }), a);
     case '~':
       return merge([a], (r, env) => ops.bitNot(f(r, env)));
     case 'NOT':
@@ -82,7 +84,7 @@ export function compileBinary(e: BinaryExpr, cx: CompileContext): Compiled {
     }
     case '->':
     case '->>':
-      throw new DoSQLError('NOT_SUPPORTED', `sql: the ${op} JSON operator is not supported yet`);
+      return compileJsonArrow(op, l, r);
   }
 }
 
@@ -118,7 +120,9 @@ export function compileCast(e: CastExpr, cx: CompileContext): Compiled {
   const f = a.ev;
   const type = e.type;
   const aff = ops.affinityOf(type.name);
-  return merge([a], (r, env) => ops.cast(f(r, env), type.name), { affinity: aff, collation: a.collation, explicitCollation: a.explicitCollation });
+  const c = merge([a], (r, env) => ops.cast(f(r, env), type.name), { affinity: aff, collation: a.collation, explicitCollation: a.explicitCollation });
+  // CAST(x AS TEXT) of subtyped TEXT is that same text: SQLite keeps the subtype.
+  return aff === 'TEXT' ? sameSubtype(c, a) : c;
 }
 
 /** `x COLLATE name`: the same value with an explicit collation (which wins in comparisons). */

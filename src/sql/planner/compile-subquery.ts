@@ -10,6 +10,7 @@ import type { SqlValue } from '../types/value.js';
 import { convert, literal, merge, union } from './compile-common.js';
 import { comparisonConversions } from './compile-comparison.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
+import { restoreSubtype } from './compile-subtype.js';
 
 /**
  * Connects a subquery's references to enclosing queries: columns of this query's own
@@ -41,9 +42,12 @@ export function compileSubquery(e: SubqueryExpr | ExistsExpr, cx: CompileContext
     const not = e.not;
     return { ...literal(null), ev: (_r, env) => ((env.sub[slot] as boolean) !== not ? 1n : 0n), subqueries: [ref], minOuterLevel: minOuter, constant: false, sources };
   }
+  const ev = (_r: unknown, env: { sub: unknown[] }): SqlValue => env.sub[slot] as SqlValue;
+  const st = plan.subtypes?.[0];
   return {
     ...literal(null),
-    ev: (_r, env) => env.sub[slot] as SqlValue,
+    ev,
+    ...(st === undefined ? {} : { resultSubtype: st, evSubtype: restoreSubtype(ev, st) }),
     subqueries: [ref],
     minOuterLevel: minOuter,
     sources,

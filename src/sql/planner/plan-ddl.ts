@@ -53,12 +53,21 @@ function indexedCollation(ic: IndexedColumn, col: ColumnSchema): Collation {
   return col.collation;
 }
 
-export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string): { table: TableSchema; uniques: { name?: string; columns: IndexedColumn[]; onConflict?: IndexSchema['onConflict'] }[] } {
+/** A UNIQUE or PRIMARY KEY constraint's automatic index, in the order SQLite numbers them (sqlite_autoindex_T_N). */
+export interface AutoIndexDef {
+  name?: string;
+  columns: IndexedColumn[];
+  onConflict?: IndexSchema['onConflict'];
+  /** The PRIMARY KEY: no index for an INTEGER PRIMARY KEY, none in the catalog for a WITHOUT ROWID table (the table is keyed by it) but it takes its number. */
+  pk?: boolean;
+}
+
+export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string): { table: TableSchema; uniques: AutoIndexDef[] } {
   const names = new Set<string>();
   let pkCols: IndexedColumn[] | undefined;
   let pkConflict: TableSchema['pkConflict'];
   let autoincrement = false;
-  const uniques: { name?: string; columns: IndexedColumn[]; onConflict?: IndexSchema['onConflict'] }[] = [];
+  const uniques: AutoIndexDef[] = [];
   const checks: { name?: string; expr: import('../parser/ast.js').Expr }[] = [];
   const foreignKeys: TableSchema['foreignKeys'][number][] = [];
   const columns: ColumnSchema[] = stmt.columns.map((def, i) => {
@@ -68,6 +77,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
     let notNull = false;
     let notNullConflict: ColumnSchema['notNullConflict'];
     let defaultExpr: ColumnSchema['defaultExpr'];
+    let defaultText: string | undefined;
     let primaryKey = false;
     let generated: ColumnSchema['generated'];
     for (const c of def.constraints) {
@@ -76,6 +86,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
           if (pkCols) throw new DoSQLError('SQL_ERROR', `sql: table "${stmt.name}" has more than one primary key`);
           pkCols = [{ expr: { kind: 'column', column: def.name }, ...(c.direction ? { direction: c.direction } : {}) }];
           pkConflict = c.onConflict;
+          uniques.push({ columns: pkCols, pk: true });
           autoincrement = c.autoincrement;
           primaryKey = true;
           break;
@@ -91,6 +102,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
           break;
         case 'default':
           defaultExpr = c.expr;
+          defaultText = c.text;
           break;
         case 'references':
           foreignKeys.push({ columns: [def.name], fk: c.fk });
@@ -103,7 +115,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
       }
     }
     if (generated) throw new DoSQLError('NOT_SUPPORTED', 'sql: generated columns are not supported yet');
-    const type = def.type ? `${def.type.name}${def.type.args.length ? `(${def.type.args.join(',')})` : ''}` : '';
+    const type = def.type ? (def.type.text ?? `${def.type.name}${def.type.args.length ? `(${def.type.args.join(',')})` : ''}`) : '';
     return {
       id: i,
       name: def.name,
@@ -112,6 +124,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
       notNull,
       ...(notNullConflict ? { notNullConflict } : {}),
       ...(defaultExpr ? { defaultExpr } : {}),
+      ...(defaultText !== undefined ? { defaultText } : {}),
       collation: collationOf(def),
       primaryKey,
     };
@@ -122,6 +135,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
         if (pkCols) throw new DoSQLError('SQL_ERROR', `sql: table "${stmt.name}" has more than one primary key`);
         pkCols = [...c.columns];
         pkConflict = c.onConflict;
+        uniques.push({ columns: pkCols, pk: true });
         autoincrement = c.autoincrement;
         break;
       case 'unique':
@@ -151,8 +165,13 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
   if (autoincrement && rowidAlias < 0) throw new DoSQLError('SQL_ERROR', 'sql: AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY');
   if (stmt.withoutRowid && primaryKey.length === 0) throw new DoSQLError('SQL_ERROR', `sql: PRIMARY KEY missing on table ${stmt.name}`);
   if (stmt.withoutRowid) for (const i of primaryKey) columns[i] = { ...columns[i]!, notNull: true };
-  // A PRIMARY KEY that is not the rowid is enforced by an automatic unique index.
-  if (!stmt.withoutRowid && primaryKey.length > 0 && rowidAlias < 0) uniques.unshift({ columns: pkCols!, ...(pkConflict ? { onConflict: pkConflict } : {}) });
+  // A PRIMARY KEY that is not the rowid is enforced by an automatic unique index; an INTEGER
+  // PRIMARY KEY has none and takes no sqlite_autoindex number.
+  const pkAt = uniques.findIndex((u) => u.pk);
+  if (pkAt >= 0) {
+    if (rowidAlias >= 0) uniques.splice(pkAt, 1);
+    else if (pkConflict) uniques[pkAt]!.onConflict = pkConflict;
+  }
   return {
     table: {
       type: 'table',
@@ -184,17 +203,30 @@ async function createIndexObject(env: ExecEnv, t: TableSchema, name: string, col
   return { type: 'index', name, id, table: t.name, unique, columns: cols, auto, sql, ...extra };
 }
 
-/** Writes index entries for every existing row (and checks uniqueness). */
+/**
+ * Writes index entries for every existing row (and checks uniqueness). The rows are read as of
+ * the read LSN, so the table's keys are claimed: a row written, changed or deleted by a commit
+ * after it (planned without this index) makes this commit a WRITE_CONFLICT instead of an index
+ * that misses the row or keeps a stale entry.
+ */
 async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<void> {
+  const branch = env.txn.branch;
+  env.txn.claim({ lower: encodeTablePrefix(branch, t.id), upper: encodeTablePrefix(branch, t.id + 1), anyChange: true, label: `table ${t.name}, which changed while index ${ix.name} was built` });
   const reader = new TableReader(t, t.columns.length + 1, 0, columnDefaults(t));
   const writer = new TableWriter(t, [ix], reader, []);
   const rows: Row[] = [];
   for await (const b of reader.scan(env)) rows.push(...b);
+  // The range claims findConflict adds are dropped: the index's key range is new in this
+  // transaction (its id allocated here), so no other commit can write into it.
+  const claims = env.txn.claims.length;
   for (const row of rows) {
     const rowid = t.withoutRowid ? null : (row[t.columns.length] as bigint);
     if (ix.unique) {
-      const c = await writer.findConflict(env, row, rowid, undefined);
-      if (c && c.index) throw writer.conflictError(c);
+      // Only the new index: the row's own key is always there, and checking it first would
+      // end the search before the index (a unique index over duplicate values).
+      const c = await writer.findConflict(env, row, rowid, undefined, ix);
+      env.txn.claims.length = claims;
+      if (c) throw writer.conflictError(c);
     }
     // Only the index entries: the rows themselves do not change (no new row versions).
     writer.putIndexEntries(env, row, rowid);
@@ -226,11 +258,16 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
     };
   }
   const id = await Catalog.allocateId(txn);
-  const { table, uniques } = buildTableSchema(def, id, sql);
+  const built = buildTableSchema(def, id, sql);
+  const uniques = built.uniques;
+  const pkAt = uniques.findIndex((u) => u.pk);
+  const table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
   let cat = txn.catalog.with(txn, table);
   let n = 0;
   for (const u of uniques) {
-    const ix = await createIndexObject(env, table, `sqlite_autoindex_${table.name}_${++n}`, u.columns, true, true, '', u.onConflict ? { onConflict: u.onConflict } : {});
+    const name = `sqlite_autoindex_${table.name}_${++n}`;
+    if (u.pk && table.withoutRowid) continue;
+    const ix = await createIndexObject(env, table, name, u.columns, true, true, '', { ...(u.onConflict ? { onConflict: u.onConflict } : {}), ...(u.pk ? { origin: 'pk' as const } : {}) });
     cat = cat.with(txn, ix);
   }
   txn.catalog = cat;
@@ -249,13 +286,14 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
 export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: string): Promise<void> {
   const txn = env.txn;
   checkName(stmt.name);
+  // The table first, as SQLite's sqlite3CreateIndex: IF NOT EXISTS does not excuse a missing table.
+  const t = txn.catalog.findTable(stmt.table);
+  if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type === 'index' ? 'index' : `there is already a ${clash.type} named`, stmt.name);
   }
-  const t = txn.catalog.findTable(stmt.table);
-  if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   checkColumnCount(env, stmt.columns.length, 'too many columns in index');
   const ix = await createIndexObject(env, t, stmt.name, stmt.columns, stmt.unique, false, sql, {
     ...(stmt.where ? { where: stmt.where } : {}),
@@ -293,9 +331,10 @@ export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: 
   const t = txn.catalog.findTable(stmt.table);
   const v = t ? undefined : txn.catalog.findView(stmt.table);
   if (!t && !v) throw new DoSQLError('SQL_ERROR', `sql: no such table: main.${stmt.table}`);
-  if (v && stmt.timing !== 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create ${stmt.timing} trigger on view: main.${stmt.table}`);
-  if (t && stmt.timing === 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create INSTEAD OF trigger on table: main.${stmt.table}`);
-  txn.catalog = txn.catalog.with(txn, { type: 'trigger', name: stmt.name, table: (t ?? v)!.name, stmt, sql });
+  if (v && stmt.timing !== 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create ${stmt.timing} trigger on view: ${stmt.table}`);
+  if (t && stmt.timing === 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create INSTEAD OF trigger on table: ${stmt.table}`);
+  const seq = 1 + Math.max(0, ...txn.catalog.objects().map((o) => (o.type === 'trigger' ? (o.seq ?? 0) : 0)));
+  txn.catalog = txn.catalog.with(txn, { type: 'trigger', name: stmt.name, table: (t ?? v)!.name, seq, stmt, sql });
 }
 
 async function deleteKeyspace(env: ExecEnv, id: number): Promise<void> {
@@ -366,7 +405,7 @@ export async function alterTable(env: ExecEnv, stmt: AlterTableStmt): Promise<vo
       const d = col.defaultExpr;
       if (d && d.kind !== 'literal' && !(d.kind === 'unary' && d.operand.kind === 'literal')) throw new DoSQLError('SQL_ERROR', 'sql: Cannot add a column with non-constant default');
       if (col.notNull && (!d || (d.kind === 'literal' && d.value === null))) throw new DoSQLError('SQL_ERROR', 'sql: Cannot add a NOT NULL column with default value NULL');
-      cat = cat.with(txn, { ...t, columns: [...t.columns, col], nextColumnId: t.nextColumnId + 1, checks: [...t.checks, ...one.checks] });
+      cat = cat.with(txn, { ...t, columns: [...t.columns, col], nextColumnId: t.nextColumnId + 1, checks: [...t.checks, ...one.checks], foreignKeys: [...t.foreignKeys, ...one.foreignKeys] });
       break;
     }
     case 'dropColumn': {

@@ -20,6 +20,7 @@ import type { KeyValue } from '../../mvcc/key-codec.js';
 import { historyScan } from '../../mvcc/layers.js';
 import { formatTimestamp } from '../types/timestamp.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
+import { tableFunctionSource } from './plan-table-function.js';
 
 /** Plans a SELECT into a SubPlan with output column names (set by plan-select.ts to break the import cycle). */
 export type PlanSelectFn = (stmt: SelectStmt, scope: Scope, pc: PlannerContext) => SubPlan & { readonly columnNames: readonly string[] };
@@ -112,14 +113,15 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
           pc.viewStack.pop();
         }
       }
-      throw new DoSQLError('SQL_ERROR', `sql: no such table: ${item.name}`, { details: { table: item.name } });
+      // A bare table-valued function name: its arguments come from WHERE (`FROM json_each WHERE json = ?`).
+      return tableFunction(item.name, undefined, item.alias, scope, pc, leaves);
     }
     case 'subquery': {
       const plan = planSelect(item.select, scope.child(), pc);
       return derivedLeaf(plan, plan.columnNames, item.alias ?? `(subquery-${leaves.length + 1})`, scope, leaves, 'SCAN (subquery)');
     }
     case 'tableFunction':
-      throw new DoSQLError('NOT_SUPPORTED', `sql: table-valued function ${item.name}() is not supported yet`);
+      return tableFunction(item.name, item.args, item.alias, scope, pc, leaves);
     case 'join': {
       const left = build(item.left, scope, pc, planSelect, leaves, pending);
       const leftSources = scope.sources.slice();
@@ -150,6 +152,14 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
       return { kind: 'join', joinType: item.joinType, left, right, on };
     }
   }
+}
+
+function tableFunction(name: string, args: readonly Expr[] | undefined, alias: string | undefined, scope: Scope, pc: PlannerContext, leaves: Leaf[]): FromNode {
+  let node: FromNode | undefined;
+  tableFunctionSource(name, args, alias, pc.catalog, (make, n, cols, rowid) => {
+    node = addLeaf(scope, leaves, make, n, cols, rowid);
+  });
+  return node!;
 }
 
 function cteLeaf(cte: CteDef, alias: string, scope: Scope, pc: PlannerContext, planSelect: PlanSelectFn, leaves: Leaf[]): FromNode {
@@ -279,7 +289,8 @@ function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: 
   return addLeaf(scope, leaves, (src) => ({ src, plan, table: t, ...(item.temporal ? { temporal: item.temporal } : {}), label: `${t.name} (${b.label})` }), name, cols, t.withoutRowid ? -1 : base - 1);
 }
 
-function bindingOf<K extends TemporalBinding['kind']>(env: ExecEnv, item: TableRef, kind: K): Extract<TemporalBinding, { kind: K }> {
+/** The FOR SYSTEM_TIME binding of `item` for this execution. Throws INVALID_ARGUMENT when it was not resolved. */
+export function bindingOf<K extends TemporalBinding['kind']>(env: ExecEnv, item: TableRef, kind: K): Extract<TemporalBinding, { kind: K }> {
   const b = env.temporal?.get(item) as TemporalBinding | undefined;
   if (!b || b.kind !== kind) throw new DoSQLError('INVALID_ARGUMENT', 'sql: internal: FOR SYSTEM_TIME reference not resolved for this execution');
   return b as Extract<TemporalBinding, { kind: K }>;

@@ -14,6 +14,8 @@ import type { Collation } from '../types/compare.js';
 import { comparisonCollation, comparisonConversions } from './compile-comparison.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import type { FromNode, FromPlan, Leaf } from './plan-from.js';
+import { bindTableFunction, compileTableFunctionArgs, isTableFunctionLeaf, type TableFunctionConstraint, type TableFunctionLeaf } from './plan-table-function.js';
+import { DoSQLError } from '../../errors.js';
 
 export interface Conjunct {
   readonly ast: Expr;
@@ -121,6 +123,11 @@ function probe(colC: Compiled, other: Compiled, keyColl: Collation | undefined):
   return { c: other, aff: conv.right, coll: keyColl ?? 'BINARY' };
 }
 
+/** The access path the only table of a single-table query gets from `where`: 'scan' when no key, index or range serves. */
+export function singleTableAccess(leaf: Leaf, where: readonly Expr[], cx: CompileContext): Access['kind'] {
+  return chooseAccess(leaf, where, new Set(), cx, false, []).access.kind;
+}
+
 function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<number>, cx: CompileContext, allowHash: boolean, hashConjs: readonly Expr[]): { access: Access; score: number } {
   const compileExpr = memoCompile(cx);
   const t = leaf.table;
@@ -220,6 +227,20 @@ function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<num
   return { access: { kind: 'scan' }, score: 0 };
 }
 
+const NONE: ReadonlySet<number> = new Set();
+
+/** Comparisons in `conjs` (by index) on a table-valued function's columns whose other side is bound before its level. */
+function tvfConstraints(leaf: Leaf, conjs: readonly Expr[], before: ReadonlySet<number>, cx: CompileContext): TableFunctionConstraint[] {
+  const out: TableFunctionConstraint[] = [];
+  conjs.forEach((conj, k) => {
+    if (conj.kind !== 'binary' && conj.kind !== 'between') return;
+    for (const c of candidatesFor(conj, leaf, cx)) {
+      if (c.others.length === 1 && isSubset(c.others[0]!.sources, before) && c.others[0]!.subqueries.length === 0) out.push({ col: c.col, op: c.op, value: c.others[0]!, conjunct: k });
+    }
+  });
+  return out;
+}
+
 interface Flat {
   leaves: Leaf[];
   /** LEFT JOIN ON conditions by leaf index. */
@@ -256,11 +277,20 @@ export interface JoinPlan {
 
 /** Plans FROM + WHERE into an operator producing `width`-wide joined rows that satisfy WHERE. */
 export function planJoin(from: FromPlan, where: readonly Expr[], width: number, cx: CompileContext): JoinPlan {
+  const tvfArgs = new Map<Leaf, Compiled[]>();
   for (const l of from.leaves) {
     if (l.reader) l.reader.width = width;
+    if (isTableFunctionLeaf(l)) {
+      l.tvf.width = width;
+      tvfArgs.set(l, compileTableFunctionArgs(l, cx));
+    }
   }
   const flat = flatten(from.root);
   if (!flat) {
+    for (const [l, args] of tvfArgs) {
+      if (l.tvf!.deps.size) throw new DoSQLError('NOT_SUPPORTED', `sql: ${l.label}() reading another FROM source inside a RIGHT or FULL JOIN is not supported`);
+      bindTableFunction(l as TableFunctionLeaf, args, () => true, []);
+    }
     const compiledWhere = where.map((w) => compileExpr(w, cx));
     return { op: new TreeJoinOp(compileTree(from.root, cx), compiledWhere, width), width };
   }
@@ -280,8 +310,18 @@ export function planJoin(from: FromPlan, where: readonly Expr[], width: number, 
     let pick = 0;
     if (!hasLeft) {
       let bestScore = -1;
+      // A table-valued function waits for the sources its arguments read (unless nothing else can go).
+      const ready = remaining.filter((li) => isSubset(flat.leaves[li]!.tvf?.deps ?? NONE, bound));
       for (let k = 0; k < remaining.length; k++) {
         const leaf = flat.leaves[remaining[k]!]!;
+        if (ready.length && !ready.includes(remaining[k]!)) continue;
+        if (leaf.tvf) {
+          if (bestScore < 5) {
+            bestScore = 5;
+            pick = k;
+          }
+          continue;
+        }
         const { score } = chooseAccess(leaf, pool, bound, cx, order.length > 0, pool);
         if (score > bestScore) {
           bestScore = score;
@@ -323,6 +363,15 @@ export function planJoin(from: FromPlan, where: readonly Expr[], width: number, 
     });
     // Access paths may use ON conditions (LEFT) or WHERE/inner conjuncts (inner levels).
     const accessConjs = isLeft ? onConjs.map((c) => c.ast) : here;
+    if (isTableFunctionLeaf(leaf)) {
+      // The function takes its arguments and bounds from the level's conjuncts (ON for a LEFT level).
+      const consumed = bindTableFunction(leaf, tvfArgs.get(leaf)!, (c) => isSubset(c.sources, boundNow), tvfConstraints(leaf, accessConjs, before, cx));
+      const keep = <T>(xs: readonly T[]): T[] => xs.filter((_, k) => !consumed.has(k));
+      const cached = [...leaf.tvf.args, ...leaf.tvf.bounds.map((b) => b.value)].every((c) => !c || c.sources.size === 0);
+      const access: Access = { kind: 'tvf', cached, desc: `SCAN ${leaf.label} VIRTUAL TABLE` };
+      levels.push({ leaf, access, preds: isLeft ? preds : keep(preds), onPreds: isLeft ? keep(onConjs).map((c) => c.c) : [], left: isLeft, scanPreds: [] });
+      continue;
+    }
     const { access } = pos === 0 ? chooseAccess(leaf, accessConjs, before, cx, false, []) : chooseAccess(leaf, accessConjs, before, cx, true, accessConjs);
     const scanSrc = isLeft ? onConjs : here.map((ast, k) => ({ ast, c: preds[k]! }));
     const materialized = pos > 0 && (access.kind === 'scan' || access.kind === 'hash');

@@ -25,8 +25,11 @@ import type { Compiled, SubPlan } from '../execution/compiled.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import { astKey, exprToSql } from './expr-name.js';
 import { exprChildren } from '../parser/ast-walk.js';
-import { ColumnarAggregateOp, type ColumnarAgg, type ColumnarPredicate, type ColumnarQuery } from '../execution/columnar-aggregate-op.js';
+import { ColumnarAggregateOp } from '../execution/columnar-aggregate-op.js';
+import { ColumnarScanOp } from '../execution/columnar-scan-op.js';
+import { columnarQuery, columnarScanQuery } from './plan-columnar.js';
 import { buildFrom } from './plan-from.js';
+import { analyzeWindows, planWindowOp, windowScopeExprs } from './plan-window.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import type { CteDef, PlannerContext } from './planner-context.js';
 import type { Scope } from './scope.js';
@@ -70,6 +73,7 @@ class Plan implements SelectPlan {
     readonly collations: readonly (Collation | undefined)[],
     readonly minOuterLevel: number,
     readonly outerRefs: readonly (readonly [number, number])[],
+    readonly subtypes?: readonly (number | undefined)[],
   ) {}
   get columnCount(): number {
     return this.columnNames.length;
@@ -120,7 +124,7 @@ function planStmtBody(stmt: SelectStmt, scope: Scope, pc: PlannerContext): Selec
     op = new SortOp(op, keys);
   }
   if (stmt.limit || stmt.offset) op = new LimitOp(op, stmt.limit && compileExpr(stmt.limit, cx), stmt.offset && compileExpr(stmt.offset, cx));
-  return new Plan(op, inner.columnNames, inner.affinities, inner.collations, Math.min(tr.min, inner.minOuterLevel), [...tr.refs.values()]);
+  return new Plan(op, inner.columnNames, inner.affinities, inner.collations, Math.min(tr.min, inner.minOuterLevel), [...tr.refs.values()], inner.subtypes);
 }
 
 function firstCore(b: SelectBody): SelectCore | ValuesClause {
@@ -170,12 +174,14 @@ interface BodyPlan {
   affinities: (Affinity | null)[];
   collations: (Collation | undefined)[];
   minOuterLevel: number;
+  /** Per column, the subtype its TEXT values carry (SubPlan.subtypes). */
+  subtypes?: readonly (number | undefined)[];
 }
 
 function planBody(b: SelectBody, scope: Scope, pc: PlannerContext, tr: Tracker): BodyPlan {
   if (b.kind === 'selectCore') {
     const p = planCore(b, undefined, scope, pc, tr);
-    return { op: p.op, columnNames: [...p.columnNames], affinities: [...p.affinities], collations: [...p.collations], minOuterLevel: p.minOuterLevel };
+    return { op: p.op, columnNames: [...p.columnNames], affinities: [...p.affinities], collations: [...p.collations], minOuterLevel: p.minOuterLevel, ...(p.subtypes ? { subtypes: p.subtypes } : {}) };
   }
   if (b.kind === 'values') return planValues(b, scope, pc, tr);
   const left = planBody(b.left, scope, pc, tr);
@@ -185,7 +191,10 @@ function planBody(b: SelectBody, scope: Scope, pc: PlannerContext, tr: Tracker):
     throw new DoSQLError('SQL_ERROR', `sql: SELECTs to the left and right of ${b.op} do not have the same number of result columns`);
   }
   const colls = left.collations.map((c, i) => c ?? right.collations[i] ?? 'BINARY');
+  // A column keeps a subtype only when both arms give it (a value keeps its own in SQLite).
+  const subtypes = left.subtypes && right.subtypes ? left.subtypes.map((st, i) => (st === right.subtypes![i] ? st : undefined)) : undefined;
   return {
+    ...(subtypes?.some((st) => st !== undefined) ? { subtypes } : {}),
     op: new CompoundOp(left.op, right.op, b.op, left.columnNames.length, colls),
     columnNames: left.columnNames,
     affinities: left.affinities,
@@ -222,7 +231,7 @@ function collectAggregates(e: Expr | undefined, out: FunctionExpr[]): void {
   for (const c of exprChildren(e)) collectAggregates(c, out);
 }
 
-interface OutCol {
+export interface OutCol {
   expr: Expr;
   name: string;
 }
@@ -249,6 +258,7 @@ function expandColumns(cols: readonly ResultColumn[], scope: Scope): OutCol[] {
 }
 
 function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, pc: PlannerContext, tr: Tracker): SelectPlan {
+  const windows = analyzeWindows(core, stmt?.orderBy ?? []);
   const from = core.from ? buildFrom(core.from, scope, pc, (s, sc, p) => planSelect(s, sc, p)) : undefined;
   const width = scope.width;
   const outCols = expandColumns(core.columns, scope);
@@ -262,6 +272,8 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
   // FROM + WHERE.
   const where = splitAnd(core.where);
   let op: Operator = from ? planJoin(from, where, width, cx).op : whereOnly(new SingleRowOp(width), where, cx);
+  const scan = from && columnarScanQuery(from, where, cx);
+  if (scan) op = new ColumnarScanOp(scan, op);
 
   // Aggregation.
   const orderBy = stmt?.orderBy ?? [];
@@ -269,8 +281,11 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
   for (const c of outCols) collectAggregates(c.expr, aggCalls);
   collectAggregates(core.having, aggCalls);
   for (const t of orderBy) collectAggregates(t.expr, aggCalls);
+  if (windows) for (const e of windowScopeExprs(windows)) collectAggregates(e, aggCalls);
+  aggCalls.splice(0, aggCalls.length, ...new Set(aggCalls));
   const isAgg = aggCalls.length > 0 || (core.groupBy?.length ?? 0) > 0 || core.having !== undefined;
   let post = cx;
+  let rowWidth = width;
   if (isAgg) {
     const slots = new Map<FunctionExpr, number>();
     const specs: AggSpec[] = [];
@@ -309,6 +324,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
       return c;
     });
     op = new AggregateOp(op, groupBy, specs, width);
+    rowWidth = width + specs.length + groupBy.length;
     // GROUP BY terms read the group's first row (SQLite keeps the key it grouped on).
     const groupTerms = new Map<string, number>();
     (core.groupBy ?? []).forEach((g, i) => {
@@ -316,6 +332,13 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     });
     post = { ...cx, aggregates: slots, groupTerms };
     if (core.having) op = new FilterOp(op, [compileExpr(core.having, post)]);
+  }
+
+  // Window functions, over the rows after GROUP BY and HAVING.
+  if (windows) {
+    const w = planWindowOp(op, windows, post, rowWidth);
+    op = w.op;
+    post = { ...post, windows: w.slots };
   }
 
   // Result columns, then hidden ORDER BY keys.
@@ -349,7 +372,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     keys.push(sortKey(t, idx, collation));
   });
   op = new ProjectOp(op, [...exprs, ...hidden]);
-  if (hidden.length === 0) {
+  if (hidden.length === 0 && !windows) {
     const cq = columnarQuery(core, outCols, pc);
     if (cq) op = new ColumnarAggregateOp(cq, op);
   }
@@ -364,6 +387,7 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     exprs.map((e) => e.collation),
     tr.min,
     [...tr.refs.values()],
+    exprs.some((e) => e.resultSubtype !== undefined) ? exprs.map((e) => e.resultSubtype) : undefined,
   );
 }
 
@@ -376,71 +400,4 @@ function collectAggregatesIn(e: Expr): boolean {
 function whereOnly(input: Operator, where: readonly Expr[], cx: CompileContext): Operator {
   if (where.length === 0) return input;
   return new FilterOp(input, where.map((w) => compileExpr(w, cx)));
-}
-
-/**
- * The shape the columnar path runs (columnar-aggregate-op.ts): one table, WHERE a conjunction
- * of `column op literal` with matching types, at most one GROUP BY column, and result columns
- * that are that column or count / sum / avg / min / max of a column. Undefined otherwise.
- */
-function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: PlannerContext): ColumnarQuery | undefined {
-  const f = core.from;
-  if (!f || f.kind !== 'table' || f.temporal || f.indexedBy !== undefined || f.schema || pc.findCte(f.name)) return undefined;
-  if (core.distinct || core.having || core.windows?.length) return undefined;
-  const t = pc.catalog.findTable(f.name);
-  if (!t) return undefined;
-  const names = new Set([t.name.toLowerCase(), (f.alias ?? t.name).toLowerCase()]);
-  const col = (e: Expr): { name: string; affinity: string } | undefined => {
-    if (e.kind !== 'column' || (e.table && !names.has(e.table.toLowerCase()))) return undefined;
-    const c = t.columns.find((x) => x.name.toLowerCase() === e.column.toLowerCase());
-    if (!c || c.collation !== 'BINARY') return undefined;
-    return { name: c.name, affinity: t.columns.indexOf(c) === t.rowidAlias ? 'INTEGER' : c.affinity };
-  };
-  const fits = (affinity: string, v: unknown): boolean =>
-    affinity === 'TEXT' ? typeof v === 'string' : affinity === 'INTEGER' || affinity === 'REAL' || affinity === 'NUMERIC' ? typeof v === 'bigint' || typeof v === 'number' : false;
-  const where: ColumnarPredicate[] = [];
-  const flip = { '=': '=', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
-  for (const c of splitAnd(core.where)) {
-    if (c.kind === 'between' && !c.not) {
-      const k = col(c.operand);
-      if (!k || c.low.kind !== 'literal' || c.high.kind !== 'literal' || !fits(k.affinity, c.low.value) || !fits(k.affinity, c.high.value)) return undefined;
-      where.push({ column: k.name, op: '>=', value: c.low.value }, { column: k.name, op: '<=', value: c.high.value });
-      continue;
-    }
-    if (c.kind !== 'binary' || !(c.op in flip)) return undefined;
-    const op = c.op as keyof typeof flip;
-    const l = col(c.left);
-    const r = col(c.right);
-    if (l && c.right.kind === 'literal' && fits(l.affinity, c.right.value)) where.push({ column: l.name, op, value: c.right.value });
-    else if (r && c.left.kind === 'literal' && fits(r.affinity, c.left.value)) where.push({ column: r.name, op: flip[op], value: c.left.value });
-    else return undefined;
-  }
-  if ((core.groupBy?.length ?? 0) > 4) return undefined;
-  const groups = (core.groupBy ?? []).map(col);
-  // Group keys come back as stored in the cold file: only columns whose values keep their type there.
-  if (groups.some((g) => !g || !['INTEGER', 'REAL', 'TEXT'].includes(g.affinity))) return undefined;
-  const groupNames = groups.map((g) => g!.name);
-  const outputs: ColumnarAgg[] = [];
-  for (const o of outCols) {
-    const e = o.expr;
-    const k = col(e);
-    if (k) {
-      const index = groupNames.indexOf(k.name);
-      if (index < 0) return undefined;
-      outputs.push({ kind: 'group', index });
-      continue;
-    }
-    if (e.kind !== 'function' || e.distinct || e.filter || e.over !== undefined || e.orderBy?.length) return undefined;
-    if (e.name === 'count' && e.star) {
-      outputs.push({ kind: 'count*' });
-      continue;
-    }
-    if (!['count', 'sum', 'avg', 'min', 'max'].includes(e.name) || e.args.length !== 1) return undefined;
-    const a = col(e.args[0]!);
-    if (!a || (e.name !== 'count' && a.affinity !== 'INTEGER' && a.affinity !== 'REAL')) return undefined;
-    outputs.push({ kind: e.name as 'count' | 'sum' | 'avg' | 'min' | 'max', column: a.name });
-  }
-  if (!outputs.some((o) => o.kind !== 'group')) return undefined;
-  const fieldIds = new Map(t.columns.map((c) => [c.name, c.id + 1]));
-  return { table: t.name, tableId: t.id, catalogVersion: pc.catalog.version, fieldIds, where, ...(groupNames.length ? { groupBy: groupNames } : {}), outputs };
 }

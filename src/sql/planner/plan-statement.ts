@@ -12,6 +12,9 @@ import { alterTable, createIndex, createTable, createTrigger, createView, drop }
 import { planDelete, planInsert, planUpdate } from './plan-dml.js';
 import { planSelect } from './plan-select.js';
 import { PlannerContext, type TemporalBinding } from './planner-context.js';
+import { settingPragma } from './pragma-settings.js';
+import { rowsPragma, runPragma } from './pragma-tables.js';
+import './pragma-fk-check.js';
 import { Scope } from './scope.js';
 
 export interface ExecResult {
@@ -154,32 +157,49 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
       });
       return { catalogVersion: v, columns: ['id', 'parent', 'notused', 'detail'], returnsRows: true, writes: false, execute: async () => ({ rows, changes: 0 }) };
     }
-    case 'pragma':
+    case 'pragma': {
+      const d = rowsPragma(stmt.name);
+      if (d) {
+        const value = stmt.value;
+        const arg = value === undefined ? undefined : value.kind === 'literal' ? value.value : value.kind === 'column' ? value.column : undefined;
+        return {
+          catalogVersion: v,
+          columns: d.columns,
+          returnsRows: true,
+          writes: false,
+          execute: async (env) => ({ rows: await runPragma(d, stmt.schema, arg, env), changes: 0 }),
+        };
+      }
+      const setting = settingPragma(stmt);
+      if (setting) {
+        return {
+          catalogVersion: v,
+          columns: setting.columns,
+          returnsRows: setting.columns.length > 0,
+          writes: false,
+          execute: async (env) => ({ rows: setting.run(env), changes: 0 }),
+        };
+      }
+      return noOp(stmt, catalog);
+    }
     case 'reindex':
     case 'analyze':
-    case 'vacuum': {
-      if (stmt.kind === 'pragma') checkPragma(stmt);
-      if (stmt.kind === 'reindex' && stmt.name) {
-        const n = stmt.name;
-        if (!catalog.findTable(n) && !catalog.findIndex(n) && !['binary', 'nocase', 'rtrim'].includes(n.toLowerCase())) {
-          throw new DoSQLError('SQL_ERROR', `sql: unable to identify the object to be reindexed`);
-        }
-      }
-      // Indexes are maintained in the same commit as rows and statistics are not used:
-      // REINDEX, ANALYZE and VACUUM have nothing to do. Unknown PRAGMAs are ignored, as in SQLite.
-      return { catalogVersion: v, columns: [], returnsRows: false, writes: false, execute: async () => ({ rows: NO_ROWS, changes: 0 }) };
-    }
+    case 'vacuum':
+      return noOp(stmt, catalog);
     default:
       throw new DoSQLError('INVALID_ARGUMENT', `sql: internal: ${stmt.kind} is handled by the session`);
   }
 }
 
-/** PRAGMAs that would change semantics we do not implement are refused, not ignored. */
-function checkPragma(stmt: Extract<Statement, { kind: 'pragma' }>): void {
-  if (stmt.name.toLowerCase() !== 'foreign_keys' || stmt.value === undefined) return;
-  const v = stmt.value;
-  let on = true;
-  if (v.kind === 'literal') on = !(v.value === 0n || v.value === 0 || (typeof v.value === 'string' && ['off', 'false', 'no', '0'].includes(v.value.toLowerCase())));
-  else if (v.kind === 'column') on = !['off', 'false', 'no'].includes(v.column.toLowerCase());
-  if (on) throw new DoSQLError('NOT_SUPPORTED', 'sql: PRAGMA foreign_keys = ON is not supported yet (foreign keys are parsed and stored but not enforced)');
+/** PRAGMA settings, REINDEX, ANALYZE and VACUUM: checked, then nothing to do. */
+function noOp(stmt: Extract<Statement, { kind: 'pragma' | 'reindex' | 'analyze' | 'vacuum' }>, catalog: Catalog): Executable {
+  if (stmt.kind === 'reindex' && stmt.name) {
+    const n = stmt.name;
+    if (!catalog.findTable(n) && !catalog.findIndex(n) && !['binary', 'nocase', 'rtrim'].includes(n.toLowerCase())) {
+      throw new DoSQLError('SQL_ERROR', `sql: unable to identify the object to be reindexed`);
+    }
+  }
+  // Indexes are maintained in the same commit as rows and statistics are not used:
+  // REINDEX, ANALYZE and VACUUM have nothing to do. Unknown PRAGMAs are ignored, as in SQLite.
+  return { catalogVersion: catalog.version, columns: [], returnsRows: false, writes: false, execute: async () => ({ rows: NO_ROWS, changes: 0 }) };
 }

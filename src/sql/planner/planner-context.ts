@@ -1,4 +1,5 @@
 // State shared while planning one statement: the catalog, visible CTEs, subquery slots.
+import { Scope } from './scope.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Row } from '../execution/env.js';
 import { DEFAULT_LIMITS, limitExceeded, type Limits } from '../execution/limits.js';
@@ -57,7 +58,14 @@ export class PlannerContext {
     readonly temporal?: ReadonlyMap<TableRef, TemporalBinding>,
     /** The database's limits: result width (maxColumns) and nesting (maxQueryDepth) are checked while planning. */
     readonly limits: Readonly<Limits> = DEFAULT_LIMITS,
+    /** Planning a trigger's statement: NEW and OLD, the level every statement scope sits under (plan-trigger.ts). */
+    readonly triggerScope?: Scope,
   ) {}
+
+  /** A statement's outermost scope: level 0, or under the trigger's NEW and OLD. */
+  rootScope(): Scope {
+    return this.triggerScope ? this.triggerScope.child() : new Scope(undefined, 0);
+  }
 
   /**
    * Plans a nested SELECT with `f`: LIMIT_EXCEEDED past limits.maxQueryDepth, before the

@@ -4,6 +4,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
+import type { SqlValue } from '../types/value.js';
 
 export interface SourceColumn {
   readonly name: string;
@@ -12,6 +13,8 @@ export interface SourceColumn {
   readonly collation: Collation;
   /** Not expanded by `*` (rowid; the right-hand copy of a USING column). */
   readonly hidden: boolean;
+  /** The subtype of the column's value in a joined row holding its source from `offset` (json_each's value). */
+  readonly subtypeOf?: (row: readonly SqlValue[], offset: number) => number | undefined;
 }
 
 export interface ScopeSource {
@@ -38,11 +41,15 @@ export interface Resolved {
   readonly source: number;
   readonly affinity: Affinity | null;
   readonly collation: Collation;
+  /** SourceColumn.subtypeOf, with the source's offset. */
+  readonly subtypeOf?: (row: readonly SqlValue[]) => number | undefined;
 }
 
 export class Scope {
   readonly sources: ScopeSource[] = [];
   width = 0;
+  /** The NEW/OLD scope of a trigger: statements under it may use RAISE(). */
+  trigger = false;
 
   constructor(
     readonly parent: Scope | undefined,
@@ -82,7 +89,9 @@ export class Scope {
       if (found) throw new DoSQLError('SQL_ERROR', `sql: ambiguous column name: ${table ? `${table}.` : ''}${column}`);
       const c = src.columns[idx]!;
       src.used.add(idx);
-      found = { level: this.level, index: src.offset + idx, source: src.index, affinity: c.affinity, collation: c.collation };
+      const sub = c.subtypeOf;
+      const off = src.offset;
+      found = { level: this.level, index: src.offset + idx, source: src.index, affinity: c.affinity, collation: c.collation, ...(sub ? { subtypeOf: (row: readonly SqlValue[]) => sub(row, off) } : {}) };
     }
     return found;
   }

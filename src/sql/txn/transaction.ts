@@ -2,7 +2,9 @@
 // undo log, range claims, branch layers) plus the schema its statements plan against and
 // whether they changed it. Commit is the engine's (src/mvcc/commit.ts, first committer wins),
 // called by `Database.commit`, which adds the commit-log row and a claim on the catalog's key
-// range: a transaction whose schema changed under it retries (schemaClaim).
+// range: a transaction whose schema changed under it retries (schemaClaim). Its `catalog` is
+// its branch's schema as of its read LSN (src/sql/api/core.ts begin() keeps that invariant),
+// so a claim from the read LSN covers every schema change it did not plan against.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { encodeUserKey, userKeyPrefix } from '../../mvcc/internal-key.js';
@@ -18,17 +20,12 @@ export class Transaction extends KvTransaction {
   declare readonly engine: LsmEngine;
   /** True once the transaction changed the schema: the DB reloads its catalog at commit. */
   ddl = false;
-  /**
-   * Where the schema claim starts (default: the read LSN). Earlier when the catalog was loaded
-   * before a schema change that is committing now (Database.begin).
-   */
-  schemaSince: number | undefined;
 
   constructor(
     engine: LsmEngine,
     readLsn: number,
     branch: number,
-    /** The schema this transaction sees (replaced by its own DDL). */
+    /** The branch's schema as of `readLsn`, which this transaction sees (replaced by its own DDL). */
     public catalog: Catalog,
     ancestors: readonly Layer[] = [],
     readOnly = false,
@@ -47,21 +44,21 @@ export class Transaction extends KvTransaction {
     return new DoSQLError('SQL_ERROR', 'sql: attempt to write a readonly database (a time-travel read view)');
   }
 
-  /** Claims the branch's catalog rows: the commit fails with WRITE_CONFLICT if the schema changed since it was read. */
+  /** Claims the branch's catalog rows: the commit fails with WRITE_CONFLICT if the schema changed after the read LSN. */
   claimSchema(): void {
-    this.claim(schemaClaim(this.branch, this.schemaSince));
+    this.claim(schemaClaim(this.branch));
   }
 }
 
 const claims = new Map<number, RangeClaim>();
 
 /** The catalog's key range on `branch`, claimed for any change (see RangeClaim). */
-function schemaClaim(branch: number, since: number | undefined): RangeClaim {
+function schemaClaim(branch: number): RangeClaim {
   let c = claims.get(branch);
   if (!c) {
     c = { lower: encodeUserKey(branch, CATALOG_TABLE_ID, []), upper: encodeUserKey(branch, CATALOG_TABLE_ID + 1, []), anyChange: true, label: 'the schema, which changed while this transaction ran' };
     if (claims.size > 1024) claims.clear();
     claims.set(branch, c);
   }
-  return since === undefined ? c : { ...c, since };
+  return c;
 }

@@ -6,12 +6,14 @@
 // A run is split into rounds of `statementsPerSchema` statements, each with a fresh schema and
 // fresh databases seeded from (seed, round): the same seed always generates the same SQL,
 // whatever the engines answer. A round ends early once the engines' data may have diverged.
+// Some rounds instead run a foreign-key or trigger schema and its statements (constraint-round.ts).
 import { describeError, openEngine, type EngineName, type SqlEngineAdapter, type SqlValue } from '../../../scripts/slt/adapter.js';
 import { generateData, generateDml } from './dml-gen.js';
 import { minimiseSetup } from './minimise.js';
 import type { SchemaModel } from './model.js';
 import { generateQuery } from './query-gen.js';
 import { Rng, deriveSeed } from './random.js';
+import { constraintRound } from './constraint-round.js';
 import { diffResults, showRows } from './result-compare.js';
 import { generateSchema } from './schema-gen.js';
 
@@ -55,6 +57,8 @@ export interface DifferentialOptions {
   readonly maxMismatches?: number;
   /** Per statement, each engine; cooperative (default 30 000 ms). */
   readonly timeoutMs?: number;
+  /** Share of rounds over a foreign-key or trigger schema (default 0.15). */
+  readonly constraintRounds?: number;
 }
 
 export interface DifferentialReport {
@@ -69,7 +73,7 @@ export interface DifferentialReport {
   readonly mismatches: Mismatch[];
 }
 
-type Outcome =
+export type Outcome =
   | { readonly ok: true; readonly ran: 'run' | 'query'; readonly rows: SqlValue[][]; readonly width: number; readonly changes: number }
   | { readonly ok: false; readonly kind: 'constraint' | 'error'; readonly message: string };
 
@@ -91,6 +95,8 @@ export async function runDifferential(o: DifferentialOptions): Promise<Different
 
 async function runRound(o: DifferentialOptions, round: number, steps: number, report: DifferentialReport, max: number): Promise<void> {
   const rng = new Rng(deriveSeed(o.seed, round));
+  // Some rounds are about constraints that act: foreign keys or triggers (constraint-round.ts).
+  if (rng.chance(o.constraintRounds ?? 0.15)) return constraintRound(rng, o, round, steps, report, max);
   const schema = generateSchema(rng);
   const data = generateData(rng, schema);
   report.schemas++;
@@ -158,11 +164,11 @@ function tableQuery(schema: SchemaModel, name: string): string {
   return t.withoutRowid ? `SELECT * FROM ${name}` : `SELECT rowid, * FROM ${name}`;
 }
 
-async function open(spec: EngineSpec): Promise<SqlEngineAdapter> {
+export async function open(spec: EngineSpec): Promise<SqlEngineAdapter> {
   return typeof spec === 'function' ? spec() : openEngine(spec);
 }
 
-async function attempt(db: SqlEngineAdapter, sql: string, how: 'run' | 'query', timeoutMs = 30_000): Promise<Outcome> {
+export async function attempt(db: SqlEngineAdapter, sql: string, how: 'run' | 'query', timeoutMs = 30_000): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
@@ -183,7 +189,7 @@ async function attempt(db: SqlEngineAdapter, sql: string, how: 'run' | 'query', 
 }
 
 /** Why two outcomes disagree, or undefined. Both failing agrees unless one is a constraint error and the other not. */
-function outcomeDiff(a: Outcome, b: Outcome, ordered: boolean): string | undefined {
+export function outcomeDiff(a: Outcome, b: Outcome, ordered: boolean): string | undefined {
   if (!a.ok && !b.ok) return a.kind === b.kind ? undefined : `both failed, but ${a.kind} vs ${b.kind}`;
   if (!a.ok || !b.ok) return a.ok ? 'only engine B failed' : 'only engine A failed';
   if (a.changes !== b.changes) return `changes: ${a.changes} vs ${b.changes}`;
@@ -191,7 +197,7 @@ function outcomeDiff(a: Outcome, b: Outcome, ordered: boolean): string | undefin
   return diffResults(a.rows, b.rows, ordered);
 }
 
-function describe(r: Outcome): string {
+export function describe(r: Outcome): string {
   if (!r.ok) return `${r.kind === 'constraint' ? 'constraint error' : 'error'} ${r.message}`;
   return r.ran === 'run' ? `ok, ${r.changes} changes` : `${r.rows.length} rows: ${showRows(r.rows)}`;
 }

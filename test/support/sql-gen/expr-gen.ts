@@ -6,6 +6,7 @@
 import { BLOB, INT, NUMBER, REAL, REAL_INTEGRAL, TEXT, arithmeticOf, numericOf, setSafe, type ValueClasses } from './model.js';
 import type { Rng } from './random.js';
 import { column, type ExprEnv, type GenExpr } from './scope.js';
+import { jsonValue } from './json-expr-gen.js';
 import { existsSubquery, inSubquery, scalarSubquery } from './subquery-gen.js';
 import { TEXT_POOL, sqlLiteral } from './values.js';
 
@@ -63,6 +64,7 @@ export function genValue(env: ExprEnv, depth: number): GenExpr {
     [1.5, () => stringFunction(env, sub())],
     [0.7, () => numericFunction(env, sub())],
     [0.4, () => scalarMinMax(env, sub(), sub())],
+    [0.6, () => jsonValue(env, sub)],
     [0.6, () => ({ sql: `(${genBool(env, depth - 1).sql})`, classes: INT, wide: false, inexact: false })],
     [env.subqueryDepth > 0 ? 0.6 : 0, () => scalarSubquery(env)],
   ])();

@@ -1,6 +1,7 @@
 // Random SELECT statements with a deterministic answer in SQLite (lang_select.html): joins
-// (INNER, LEFT, CROSS, comma; ON and USING), derived tables, WHERE with subqueries, GROUP BY
-// with HAVING, aggregates without GROUP BY, DISTINCT, compound selects, ORDER BY and LIMIT.
+// (INNER, LEFT, CROSS, comma; ON and USING), derived tables, json_each / json_tree in FROM, WHERE with subqueries, GROUP BY
+// with HAVING, aggregates without GROUP BY, window functions over rows or groups
+// (window-gen.ts), DISTINCT, compound selects, ORDER BY and LIMIT.
 //
 // Determinism rules (the reasons are in model.ts):
 // - grouped queries output only group keys, aggregates and expressions over them;
@@ -10,6 +11,8 @@
 import { genBool, genSafeValue, genValue } from './expr-gen.js';
 import { AliasCounter, column, tableScope, type ExprEnv, type GenExpr, type ScopeColumn } from './scope.js';
 import { setSafe, type SchemaModel } from './model.js';
+import { genWindowValue } from './window-gen.js';
+import { jsonTableItem } from './json-expr-gen.js';
 import type { Rng } from './random.js';
 
 export interface GeneratedQuery {
@@ -116,18 +119,24 @@ function genCore(ctx: QueryCtx, opts: CoreOptions): { sql: string; outputs: GenE
   const width = opts.width ?? rng.int(1, 4);
   const distinct = mode !== 'aggregate' && rng.chance(0.15);
   const safe = opts.safe === true || distinct;
-  const make = (e: ExprEnv): GenExpr => (safe ? genSafeValue(e, rng.int(0, 2)) : genValue(e, rng.int(0, 2)));
+  // Some SELECTs compute window functions (window-gen.ts) over their rows or groups.
+  const windowed = rng.chance(0.14);
+  const defs: string[] = [];
+  const make = (e: ExprEnv, tieBreak: readonly GenExpr[] = []): GenExpr => {
+    if (windowed && rng.chance(0.45)) return genWindowValue({ env: e, tieBreak, defs }, safe);
+    return safe ? genSafeValue(e, rng.int(0, 2)) : genValue(e, rng.int(0, 2));
+  };
   const fromSql = fromless ? '' : ` FROM ${from.sql}`;
   const select = (outputs: GenExpr[], rest: string): { sql: string; outputs: GenExpr[] } => {
     const list = outputs.map((o, i) => (opts.alias === true ? `${o.sql} AS c${i}` : o.sql)).join(', ');
-    return { sql: `SELECT ${distinct ? 'DISTINCT ' : ''}${list}${fromSql}${where}${rest}`, outputs };
+    return { sql: `SELECT ${distinct ? 'DISTINCT ' : ''}${list}${fromSql}${where}${rest}${defs.length ? ` WINDOW ${defs.join(', ')}` : ''}`, outputs };
   };
 
   if (mode === 'plain') {
     if (from.single && opts.width === undefined && opts.alias !== true && rng.chance(0.1)) {
       return { sql: `SELECT ${distinct ? 'DISTINCT ' : ''}*${fromSql}${where}`, outputs: from.scope.map(column) };
     }
-    return select(Array.from({ length: width }, () => make(env)), '');
+    return select(Array.from({ length: width }, () => make(env, from.scope.map(column))), '');
   }
   if (mode === 'aggregate') {
     const aenv: ExprEnv = { ...env, scope: [], aggScope: from.scope };
@@ -146,7 +155,7 @@ function genCore(ctx: QueryCtx, opts: CoreOptions): { sql: string; outputs: GenE
   const genv: ExprEnv = { ...env, scope: keyScope, aggScope: from.scope };
   const having = rng.chance(0.4) ? ` HAVING ${genBool(genv, 1).sql}` : '';
   return select(
-    Array.from({ length: width }, () => make(genv)),
+    Array.from({ length: width }, () => make(genv, keys)),
     ` GROUP BY ${keys.map((k) => k.sql).join(', ')}${having}`,
   );
 }
@@ -171,11 +180,11 @@ function genFrom(ctx: QueryCtx): FromClause {
     [4, 2],
     [1.5, 3],
   ]);
-  const items: FromItem[] = [fromItem(ctx)];
+  const items: FromItem[] = [fromItem(ctx, [])];
   let sql = items[0]!.sql;
   const scope = [...items[0]!.scope];
   for (let k = 1; k < count; k++) {
-    const item = fromItem(ctx);
+    const item = fromItem(ctx, scope);
     const join = rng.weighted([
       [3, 'JOIN'],
       [1, 'INNER JOIN'],
@@ -210,9 +219,11 @@ function joinConstraint(ctx: QueryCtx, before: readonly FromItem[], scope: reado
   return `ON ${genBool(env, 1).sql}`;
 }
 
-function fromItem(ctx: QueryCtx): FromItem {
+function fromItem(ctx: QueryCtx, before: readonly ScopeColumn[]): FromItem {
   const { rng } = ctx;
   const alias = ctx.aliases.next();
+  // A table-valued function: json_each / json_tree over a document or an earlier item's column.
+  if (rng.chance(0.07)) return { ...jsonTableItem(rng, alias, before), derived: true };
   if (ctx.depth === 0 && rng.chance(0.15)) {
     const inner = genSelect({ ...ctx, depth: ctx.depth + 1 }, { alias: true });
     const scope = inner.outputs.map((o, i) => ({ sql: `${alias}.c${i}`, name: `c${i}`, classes: o.classes, wide: o.wide, inexact: o.inexact }));

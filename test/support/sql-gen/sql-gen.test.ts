@@ -54,7 +54,9 @@ describe('generators', () => {
       }
       db.close();
     }
-    expect(rejected / queries).toBeLessThan(0.01);
+    // Window calls are made invalid on purpose now and then (window-gen.ts: both engines must
+    // reject them), about 1% of statements, more or less with the random stream.
+    expect(rejected / queries).toBeLessThan(0.02);
     expect(nonEmpty / queries).toBeGreaterThan(0.4);
   });
 
@@ -98,6 +100,12 @@ describe('generators', () => {
       'DELETE FROM',
       '(-9223372036854775807 - 1)',
       "X'",
+      'json_each(',
+      'json_tree(',
+      'json_extract(',
+      '->> ',
+      'json_array(',
+      'json_valid(',
     ]) {
       expect(text, feature).toContain(feature);
     }

@@ -1,0 +1,222 @@
+// INSERT (lang_insert.html, lang_upsert.html, lang_returning.html). Per row, in SQLite's
+// order: BEFORE INSERT triggers (NEW.rowid -1 when the rowid is not given), the rowid, NOT
+// NULL and CHECK, UPSERT or the conflict resolution (REPLACE deletes with foreign-key
+// actions), the foreign-key count, the write, then AFTER INSERT triggers. Rows to insert
+// are computed before the first write, so the statement never sees its own rows.
+import { DoSQLError } from '../../errors.js';
+import type { IndexSchema, TableSchema } from '../catalog/schema.js';
+import { collectCharged } from '../execution/collect.js';
+import type { Compiled } from '../execution/compiled.js';
+import type { ExecEnv, Row } from '../execution/env.js';
+import { evaluate, predicatesPass } from '../execution/evaluate.js';
+import type { TableDml } from '../execution/table-dml.js';
+import { TableWriter } from '../execution/table-writer.js';
+import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
+import * as ops from '../execution/value-ops.js';
+import type { ConflictAction, InsertStmt, UpsertClause } from '../parser/ast.js';
+import type { SqlValue } from '../types/value.js';
+import { compileExpr } from './compile-expr.js';
+import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
+import { buildFrom } from './plan-from.js';
+import { planSelect } from './plan-select.js';
+import type { PlannerContext } from './planner-context.js';
+
+export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
+  const t = targetTable(pc, stmt.table.name);
+  const ncols = t.columns.length;
+  const targets = stmt.source.kind === 'defaultValues' ? [] : stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
+  const emptyCx = cxFor(pc.rootScope(), pc);
+  let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
+  if (stmt.source.kind === 'values') {
+    const rows = stmt.source.rows.map((r) => {
+      if (r.length !== targets.length) {
+        throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${r.length} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${r.length} values were supplied`);
+      }
+      return r.map((e) => compileExpr(e, emptyCx));
+    });
+    source = { kind: 'values', rows };
+  } else if (stmt.source.kind === 'select') {
+    const plan = planSelect(stmt.source.select, pc.rootScope(), pc);
+    if (plan.columnCount !== targets.length) {
+      throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${plan.columnCount} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${plan.columnCount} values were supplied`);
+    }
+    source = { kind: 'select', run: (env) => collectCharged(plan.op, env, 'INSERT ... SELECT') };
+  } else source = { kind: 'default' };
+
+  const dml = targetsFor(pc).get(t);
+  const defaults = dml.defaults;
+  const scope = pc.rootScope();
+  const leaf = tableLeaf(t, stmt.alias, scope, pc);
+  const returning = compileReturning(stmt.returning, scope, pc);
+  const upsert = stmt.upsert?.length ? planUpsert(stmt.upsert, t, stmt.alias, pc, dml) : undefined;
+  // Triggers that may fire, compiled now for a top-level statement so their errors are its
+  // own; a trigger's statements compile theirs when first fired (they may lead back here).
+  const hasTriggers = pc.catalog.triggersOf(t.name).some((tr) => tr.stmt.event.kind === 'INSERT' && tr.stmt.timing !== 'INSTEAD OF');
+  if (!pc.triggerScope) {
+    dml.triggers('INSERT');
+    if (upsert) dml.triggers('UPDATE');
+  }
+  // One VALUES row that no REPLACE or trigger can turn into more writes (SQLite's single-row INSERT, see ForeignKeyEnforcer.beforeInsert).
+  const singleRow =
+    source.kind !== 'select' && (source.kind !== 'values' || source.rows.length === 1) && stmt.orAction !== 'REPLACE' && t.pkConflict !== 'REPLACE' && !dml.indexes.some((ix) => ix.onConflict === 'REPLACE') && !hasTriggers;
+
+  return {
+    columns: returning.names,
+    describe: () => [`INSERT INTO ${t.name}`],
+    async execute(env) {
+      const { hooks, top } = rowHooks(env);
+      try {
+        return await run(env, hooks, top);
+      } catch (e) {
+        throw top ? hooks.fk.onError(e) : e;
+      }
+    },
+  };
+  async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
+    const orAction = env.conflictOverride ?? stmt.orAction;
+    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks);
+    const fk = hooks.fk;
+    fk.checkUsable(dml.outgoing);
+    const out: DmlResult = { rows: [], changes: 0 };
+    const triggers = dml.triggers('INSERT');
+    let inputs: Row[];
+    if (source.kind === 'values') {
+      inputs = [];
+      for (const r of source.rows) inputs.push(r.every((c) => c.subqueries.length === 0) ? r.map((c) => c.ev([], env)) : await project(r, [], env));
+    } else if (source.kind === 'select') inputs = await source.run(env);
+    else inputs = [[]];
+    const defaultValues: SqlValue[] = [];
+    for (let i = 0; i < ncols; i++) {
+      const d = defaults[i];
+      defaultValues.push(d ? ops.applyAffinity(await evaluate(d, [], env), t.columns[i]!.affinity) : null);
+    }
+    for (const input of inputs) {
+      const values: Row = defaultValues.slice();
+      values.push(null);
+      let explicitRowid: SqlValue | undefined;
+      for (let k = 0; k < targets.length; k++) {
+        const ci = targets[k]!;
+        if (ci === ncols) explicitRowid = input[k]!;
+        else values[ci] = ops.applyAffinity(input[k]!, t.columns[ci]!.affinity);
+      }
+      try {
+        if (triggers.length) {
+          const img = values.slice();
+          const given = t.rowidAlias >= 0 ? values[t.rowidAlias] : explicitRowid;
+          img[ncols] = given === undefined || given === null ? -1n : ops.applyAffinity(given, 'INTEGER');
+          if (t.rowidAlias >= 0) img[t.rowidAlias] = img[ncols]!;
+          await fire(env, hooks, dml, 'BEFORE', 'INSERT', img, undefined, undefined, orAction);
+          writer.forgetRowid();
+        }
+        const rowid = await writer.resolveRowid(env, values, explicitRowid);
+        values[ncols] = rowid;
+        if (!(await writer.checkRow(env, values, rowid, orAction, defaultValues))) continue;
+        if (upsert) {
+          const r = await upsert.handle(env, writer, values, rowid, hooks, orAction);
+          if (r !== undefined) {
+            if (r) {
+              out.changes++;
+              if (returning.exprs.length) out.rows.push(await project(returning.exprs, r, env));
+            }
+            continue;
+          }
+        }
+        let conflict = await writer.findConflict(env, values, rowid);
+        let skip = false;
+        while (conflict) {
+          const action: ConflictAction = orAction ?? (conflict.index ? conflict.index.onConflict : t.pkConflict) ?? 'ABORT';
+          if (action === 'IGNORE') {
+            skip = true;
+            break;
+          }
+          if (action !== 'REPLACE') throw writer.conflictError(conflict, action);
+          await replaceDelete(env, writer, hooks, dml, conflict.rowKey);
+          conflict = await writer.findConflict(env, values, rowid);
+        }
+        if (skip) continue;
+        await fk.beforeInsert(dml, values, top && singleRow);
+        // The conflict loop found the key free (or freed it: REPLACE logged that row's image),
+        // and the foreign-key check only reads parents: no row was there (the CDC before image).
+        writer.putRow(env, values, rowid, null);
+        out.changes++;
+        if (rowid !== null) out.lastInsertRowId = rowid;
+        if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));
+        if (triggers.length) await fire(env, hooks, dml, 'AFTER', 'INSERT', values, undefined, undefined, orAction);
+      } catch (e) {
+        if (!(e instanceof RaiseIgnore)) throw e;
+      }
+    }
+    if (top) fk.finish();
+    return out;
+  }
+}
+
+interface UpsertPlan {
+  /**
+   * Finds a conflict the UPSERT clauses handle and handles it: `undefined` when none applies
+   * (the normal conflict rules follow), else the updated row or null (DO NOTHING / WHERE false).
+   */
+  handle(env: ExecEnv, writer: TableWriter, proposed: Row, rowid: bigint | null, hooks: RowHooks, override: ConflictAction | undefined): Promise<Row | null | undefined>;
+}
+
+/** The constraint an ON CONFLICT target names (lang_upsert.html): the PRIMARY KEY or a UNIQUE index with exactly those columns. */
+function upsertTarget(t: TableSchema, cols: readonly string[], pc: PlannerContext): 'pk' | IndexSchema {
+  const want = new Set(cols.map((c) => columnIndex(t, c)));
+  const same = (xs: readonly number[]): boolean => xs.length === want.size && xs.every((x) => want.has(x));
+  if (!t.withoutRowid && t.rowidAlias >= 0 && same([t.rowidAlias])) return 'pk';
+  if (!t.withoutRowid && want.size === 1 && want.has(t.columns.length)) return 'pk';
+  if (t.withoutRowid && same(t.primaryKey)) return 'pk';
+  for (const ix of pc.catalog.indexesOf(t.name)) {
+    if (!ix.unique || ix.where) continue;
+    // SQLite does not match an index containing the INTEGER PRIMARY KEY column (it stores the rowid there).
+    if (t.rowidAlias >= 0 && ix.columns.some((c) => c.columnId === t.columns[t.rowidAlias]!.id)) continue;
+    if (same(ix.columns.map((c) => t.columns.findIndex((col) => col.id === c.columnId)))) return ix;
+  }
+  throw new DoSQLError('SQL_ERROR', 'sql: ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint');
+}
+
+function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: string | undefined, pc: PlannerContext, dml: TableDml): UpsertPlan {
+  // Scope: the existing row, then the proposed row as "excluded".
+  const scope = pc.rootScope();
+  tableLeaf(t, alias, scope, pc);
+  const ex = buildFrom({ kind: 'table', name: t.name, alias: 'excluded' }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  ex.leaves[0]!.reader!.width = scope.width;
+  // Unqualified names mean the existing row; the proposed one is only reachable as excluded.x.
+  for (const c of ex.leaves[0]!.src.columns) ex.leaves[0]!.src.mergedNames.add(c.name.toLowerCase());
+  const cx = cxFor(scope, pc);
+  const width = t.columns.length + (t.withoutRowid ? 0 : 1);
+  const plans = clauses.map((clause, i) => {
+    if (!clause.target && i !== clauses.length - 1) throw new DoSQLError('SQL_ERROR', 'sql: only the last ON CONFLICT clause may omit the conflict target');
+    const target = clause.target ? upsertTarget(t, clause.target.columns.map((ic) => (ic.expr.kind === 'column' ? ic.expr.column : '?')), pc) : undefined;
+    if (clause.action.kind === 'nothing') return { target, nothing: true as const };
+    const sets = clause.action.sets.map((s) => {
+      if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET in UPSERT is not supported yet');
+      return { col: columnIndex(t, s.columns[0]!), c: compileExpr(s.value, cx) };
+    });
+    const where = clause.action.where ? compileExpr(clause.action.where, cx) : undefined;
+    return { target, nothing: false as const, sets, where };
+  });
+  return {
+    async handle(env, writer, proposed, rowid, hooks, override) {
+      for (const p of plans) {
+        const c = await writer.findConflict(env, proposed, rowid, undefined, p.target);
+        if (!c) continue;
+        if (p.nothing) return null;
+        const old = await writer.reader.getRaw(env, c.rowKey);
+        if (!old) return null;
+        const row: Row = old.slice(0, width);
+        for (let i = 0; i < width; i++) row.push(proposed[i] ?? null);
+        if (p.where && !(await predicatesPass([p.where], row, env))) return null;
+        const next = old.slice(0, width);
+        for (const s of p.sets) next[s.col] = s.col === t.columns.length ? await evaluate(s.c, row, env) : ops.applyAffinity(await evaluate(s.c, row, env), t.columns[s.col]!.affinity);
+        const assigned = new Set(p.sets.map((x) => x.col));
+        // DO UPDATE fires the UPDATE triggers of the row it changes.
+        await fire(env, hooks, dml, 'BEFORE', 'UPDATE', next, old.slice(0, width), assigned, override);
+        if (!(await applyUpdate(env, writer, old.slice(0, width), next, undefined, hooks, dml, assigned))) return null;
+        await fire(env, hooks, dml, 'AFTER', 'UPDATE', next, old.slice(0, width), assigned, override);
+        return next;
+      }
+      return undefined;
+    },
+  };
+}
