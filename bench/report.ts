@@ -6,6 +6,7 @@
 // Every ratio compares engines measured in the same run on the same machine. Ratios are
 // oriented so that > 1 means dosql is ahead: ops/s as dosql / reference, times as
 // reference / dosql.
+import { lakeSection, type LakeFile } from './report-lake.js';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -328,6 +329,8 @@ export async function main(options: ReportOptions = {}): Promise<string[]> {
   if (comp) parts.push('', compactionSection(ctx, comp.data, comp.date));
   if (sql) parts.push('', sqlSection(ctx, sql.data, sql.date));
   if (tt) parts.push('', timeTravelSection(ctx, tt.data, tt.date));
+  const lake = read<LakeFile>(ctx, 'lake.json');
+  if (lake) parts.push('', lakeSection(lake.data, command(ctx, 'lake', lake.date, '--ms 30000')));
   if (cdc) parts.push('', cdcSection(ctx, cdc.data, cdc.date));
   writeFileSync(ctx.resultsPath, `${parts.join('\n')}\n`);
   console.log(`wrote ${ctx.resultsPath} and ${ctx.charts.length} chart${ctx.charts.length === 1 ? '' : 's'} in ${ctx.chartsDir}`);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc'] as const;
+export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,6 +33,7 @@ export const ALL_SIZES: Readonly<Record<BenchName, readonly [string, number][]>>
   ],
   flights: [['--rows', 3_000_000]],
   worker: [['--ms', 10_000]],
+  lake: [['--ms', 30_000]],
   cdc: [
     ['--n', 200_000],
     ['--commits', 2_000],
@@ -64,6 +65,8 @@ async function load(name: BenchName): Promise<(args: string[]) => Promise<void>>
       return (await import('./flights.js')).main;
     case 'worker':
       return (await import('./worker-load.js')).main;
+    case 'lake':
+      return (await import('./lake.js')).main;
     case 'cdc':
       return (await import('./cdc.js')).main;
   }
@@ -127,6 +130,7 @@ const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql
        npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]
        npm run bench -- flights [--rows N] [--json FILE]
        npm run bench -- worker [--seconds N | --ms N] [--clients N] [--preload N] [--write-ratio X] [--json FILE]
+       npm run bench -- lake [--ms MS] [--rate ROWS_PER_S] [--json FILE]
        npm run bench -- cdc [--n CHANGES] [--commits N] [--json FILE]
        npm run bench -- all [--scale X]        (each of the above, results in bench/out/)
        npm run bench -- report                 (bench/RESULTS.md and bench/charts/ from bench/out/)`;

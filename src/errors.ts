@@ -72,6 +72,15 @@ export class DoSQLError extends Error {
  *   change could not be decoded (a decoder threw, or a row has no before image and its history
  *   is gone). `CDC_SUBSCRIPTION_FAILED`: the subscription stopped (I/O, the engine closed, a
  *   lost connection); retryable when the cause is.
+ * - The lake (src/lake, docs/lake.md): `LAKE_BUFFER_FULL`: the lake's buffer is full; send
+ *   again after `details.retryAfterMs` (retryable). `LAKE_OUT_OF_ORDER`: a batch does not follow
+ *   the last position the lake holds for its source (`details.expected`); resend from there.
+ *   `LAKE_POSITION_GAP`: the source can no longer supply the events after the lake's position
+ *   (its slot or log moved past it); the lake would miss changes, so it refuses. Rebuild the
+ *   source's rows (a snapshot) or reset the lake's table. `LAKE_SCHEMA_CONFLICT`: a source's
+ *   schema cannot be mapped onto the lake table (a column named like a system column); the
+ *   table's events stay buffered. `LAKE_TRANSACTION_TOO_LARGE`: one source transaction exceeds
+ *   the lake's transaction limit; raise `maxTransactionBytes`.
  * - `CONSTRAINT_*`: a row broke a constraint (SQLite's SQLITE_CONSTRAINT_*): the message is
  *   SQLite's and names the constraint; `CONSTRAINT_TRIGGER` is a trigger's RAISE(ABORT | FAIL |
  *   ROLLBACK, message), its message the one given. `details.conflictAction` says how much was
@@ -111,9 +120,14 @@ export type ErrorCode =
   | 'CDC_SLOT_EXISTS'
   | 'CDC_BUFFER_OVERFLOW'
   | 'CDC_DECODE_ERROR'
-  | 'CDC_SUBSCRIPTION_FAILED';
+  | 'CDC_SUBSCRIPTION_FAILED'
+  | 'LAKE_BUFFER_FULL'
+  | 'LAKE_OUT_OF_ORDER'
+  | 'LAKE_POSITION_GAP'
+  | 'LAKE_SCHEMA_CONFLICT'
+  | 'LAKE_TRANSACTION_TOO_LARGE';
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY', 'LAKE_BUFFER_FULL']);
 
 /** Builds a `CORRUPTION` error naming the file and byte offset, as every reader must. */
 export function corruption(subsystem: string, file: string, offset: number, what: string): DoSQLError {

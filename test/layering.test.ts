@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   cdc: 8,
   vector: 8,
   shard: 9,
+  lake: 9,
   worker: 10,
   client: 10,
   cli: 10,
@@ -32,7 +33,7 @@ const RANK: Record<string, number> = {
 };
 
 /** Same-rank folders that must not import each other. */
-const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg']];
+const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg'], ['lake', 'shard']];
 
 /**
  * Same-rank folders where imports go one way only: [from, to] may not be reversed. The cold
@@ -45,7 +46,7 @@ const ONE_WAY = [['cold', 'compaction']];
  * Folders with one public entry: from outside the folder only this file may be imported
  * (ARCHITECTURE.md; the cold tier's surface is src/cold/index.ts).
  */
-const ENTRY_ONLY: Record<string, string> = { cold: 'cold/index.ts' };
+const ENTRY_ONLY: Record<string, string> = { cold: 'cold/index.ts', lake: 'lake/index.ts' };
 
 /**
  * What SQL never imports: file formats and storage internals reach it only through the engine
@@ -97,6 +98,7 @@ const HOST_INTERFACES: Record<string, string> = {
   'columnar/index.ts': 'the columnar library: Parquet WASM set-up, Arrow encoding of results',
   'sstable/compression.ts': 'the block codec registry (lz4 in WASM on workerd)',
   'cdc/index.ts': 'the public `dosql/cdc` subpath: change streams (the CLI\'s `dosql cdc`)',
+  'lake/index.ts': 'the public `dosql/lake` subpath: the lake (the CLI\'s `dosql lake sync`)',
 };
 
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */
@@ -226,6 +228,11 @@ describe('layering', () => {
 
   it('change data capture knows the SQL catalog and row format, not SQL planning or execution', () => {
     const bad = edges.filter(({ rel, target }) => layerOf(rel) === 'cdc' && /^sql\/(planner|execution|parser)\//.test(target)).map(({ rel, target }) => `${rel} -> ${target}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('the lake uses of SQL only its value types and conversions (it applies change events, never plans or runs SQL)', () => {
+    const bad = edges.filter(({ rel, target }) => layerOf(rel) === 'lake' && layerOf(target) === 'sql' && !/^sql\/(types\/|api\/values\.ts$|functions\/datetime)/.test(target)).map(({ rel, target }) => `${rel} -> ${target}`);
     expect(bad).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import * as cdcApi from '../src/cdc/index.js';
+import * as lakeApi from '../src/lake/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -115,8 +116,8 @@ function typeExportsOf(source: string): string[] {
 }
 
 /** The `dosql/cdc` subpath (src/cdc/index.ts): values, then types. */
-const CDC_VALUE_EXPORTS = ['CdcSession', 'CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CDCSubscription', 'ReplicationSlotManager', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'subscribeTable'];
-const CDC_TYPE_EXPORTS = ['CdcSessionOptions', 'CdcTransport', 'CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'ChangeEvent', 'ColumnInfo', 'LSNInput', 'ReplicationSlot', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
+const CDC_VALUE_EXPORTS = ['CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CdcSession', 'CDCSubscription', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createLakehouseStreamer', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'ReplicationSlotManager', 'subscribeTable'];
+const CDC_TYPE_EXPORTS = ['CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CdcSessionOptions', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'CdcTransport', 'ChangeEvent', 'ColumnInfo', 'LakehouseCheckpoint', 'LakehouseStreamConfig', 'LakehouseStreamer', 'LakehouseStreamerOptions', 'LakehouseStreamerState', 'LakehouseStreamerStatus', 'LSNInput', 'ReplicationSlot', 'RetryOptions', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
 
 describe('dosql/cdc', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'cdc', 'index.ts'), 'utf8');
@@ -128,6 +129,23 @@ describe('dosql/cdc', () => {
   it('is the package subpath export', () => {
     const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(pkg.exports['./cdc']).toEqual({ types: './dist/cdc/index.d.ts', default: './dist/cdc/index.js' });
+  });
+});
+
+/** The `dosql/lake` subpath (src/lake/index.ts): values, then types. */
+const LAKE_VALUE_EXPORTS = ['Lake', 'openLake'];
+const LAKE_TYPE_EXPORTS = ['BackpressureSignal', 'CDCBatch', 'CleanupResult', 'CompactionResult', 'FlushResult', 'LakeCompactionOptions', 'LakeRetentionOptions', 'LakeAck', 'LakeCommitted', 'LakeEndpoint', 'LakeEvent', 'LakeFlushOptions', 'LakeHello', 'LakeMetrics', 'LakeNack', 'LakeOptions', 'LakeSourceStatus', 'LakeTableConfig', 'LakeTableSnapshot', 'LakeTableStatus', 'LakeWelcome'];
+
+describe('dosql/lake', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'lake', 'index.ts'), 'utf8');
+  it('exports exactly the documented names and types', () => {
+    expect(Object.keys(lakeApi).sort()).toEqual([...LAKE_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(source).sort()).toEqual([...LAKE_TYPE_EXPORTS].sort());
+  });
+
+  it('is the package subpath export', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./lake']).toEqual({ types: './dist/lake/index.d.ts', default: './dist/lake/index.js' });
   });
 });
 

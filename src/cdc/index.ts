@@ -6,6 +6,8 @@ export { createCDCStream, type CDCStream, type CDCStreamHandler, type CDCStreamO
 export { ReplicationSlotManager } from './slots.js';
 export { CDCError, CDCErrorCode, CDCConnectionError } from './errors.js';
 export { eventToJSON, entryToJSON } from './wire.js';
+export { createLakehouseStreamer, type LakehouseCheckpoint, type LakehouseStreamConfig, type LakehouseStreamer, type LakehouseStreamerOptions, type LakehouseStreamerState, type LakehouseStreamerStatus } from './lakehouse-streamer.js';
+export type { RetryOptions } from './retry.js';
 export { CdcSession, type CdcSessionOptions, type CdcTransport } from './session.js';
 export type {
   CDCEvent,

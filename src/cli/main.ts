@@ -26,6 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   repair: async () => (await import('./commands/repair.js')).repairCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
   cdc: async () => (await import('./commands/cdc.js')).cdcCommand,
+  lake: async () => (await import('./commands/lake.js')).lakeCommand,
 };
 
 /**

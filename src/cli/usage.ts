@@ -43,6 +43,20 @@ dosql migrate <db> --status [<folder>] [--branch B] [--format table|json|csv]
   the WAL, reports the newest consistent version and the LSNs falling back to it would lose.
   --apply              write a new manifest version from it (fences any writer); without it
                        nothing is changed`,
+  lake: `dosql lake sync <db...> --warehouse <dir> [--follow] [--url U] [--namespace N] [--slot S] [--source-id ID] [--table T ...] [--key-scope T=global ...] [--flush-interval MS]
+  Streams each database's changes into Iceberg v2 tables in <dir> (docs/lake.md), exactly once:
+  one table per source table name, rows of every database in it (column _dosql_source).
+  --warehouse DIR       the lake's folder (tables under warehouse/<namespace>/<table>, state under _lake/state)
+  --url U               the URL readers see DIR under (default file://<DIR>)
+  --namespace N         namespace folder (default "default")
+  --slot S              the databases' replication slot (default dosql-lake; made at LSN 0 if absent,
+                        which needs the database's whole log: create it with the database)
+  --source-id ID        the source id of a single database (default: its folder's name)
+  --table T             only these tables (repeat, or comma separated)
+  --key-scope T=global  table T is sharded by key across the databases (a key moves between them)
+  --follow, -f          keep streaming (flush every --flush-interval ms, default 1000) until Ctrl-C;
+                        without it, stop once the lake holds every commit made before the start
+  Prints one JSON line per source (committed LSN) and per table (version, URL, positions).`,
   cdc: `dosql cdc <db> [--from-lsn N | --after ID | --slot NAME] [--table T ...] [--branch B] [--raw] [--follow] [--limit N]
 dosql cdc <db> --create-slot NAME [--from-lsn N] [--table T ...] | --drop-slot NAME | --slots
   The change stream as NDJSON, one event per line (docs/cdc.md): BEGIN, schema changes, row
@@ -81,6 +95,7 @@ commands:
   migrate <db> <folder>           apply pending NNN_name.sql migrations; --status lists them
   repair <db> [--apply]           check a damaged database; --apply falls back to the newest good manifest
   cdc <db> [--follow]             the change stream as NDJSON; --slot, --table, --from-lsn
+  lake sync <db...> --warehouse D stream databases into Iceberg tables, exactly once; --follow
   bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB
   help [command]                  this text, or one command's options
 

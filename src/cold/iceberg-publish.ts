@@ -44,7 +44,7 @@ const POSITION_DELETE_COLUMNS: readonly ColumnDef[] = [
   { name: 'pos', fieldId: POSITION_DELETE_POS_ID, type: 'long', nullable: false, reserved: true },
 ];
 
-const ICEBERG_TYPE: Record<ColumnType, IcebergPrimitiveType> = { long: 'long', double: 'double', string: 'string', binary: 'binary' };
+const ICEBERG_TYPE: Record<ColumnType, IcebergPrimitiveType> = { long: 'long', double: 'double', string: 'string', binary: 'binary', timestamptz: 'timestamptz' };
 
 /** An Iceberg data_file entry for a Parquet file: its figures for the schema's field ids only. */
 function dataFileInfo(path: string, stats: FileStats, schema: ColumnarSchema): DataFileInfo {

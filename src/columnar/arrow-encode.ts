@@ -1,6 +1,6 @@
 // Rows -> one Arrow record batch, built with makeData from typed arrays (no Arrow Builders:
 // they compile code with `new Function`, which workerd forbids). Layout: docs/format/columnar.md.
-import { Binary, Field, Float64, Int64, RecordBatch, Schema, Struct, Table, Utf8, makeData, type Data, type DataType } from 'apache-arrow';
+import { Binary, Field, Float64, Int64, RecordBatch, Schema, Struct, Table, TimestampMicrosecond, Utf8, makeData, type Data, type DataType } from 'apache-arrow';
 import { DoSQLError } from '../errors.js';
 import { utf8Encoder } from '../util/bytes.js';
 import { parquetColumnNames } from './column-names.js';
@@ -104,6 +104,8 @@ function arrowType(type: ColumnType): DataType {
       return new Utf8();
     case 'binary':
       return new Binary();
+    case 'timestamptz':
+      return new TimestampMicrosecond('UTC');
   }
 }
 
@@ -112,7 +114,8 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 function columnData(def: ColumnDef, values: readonly ColumnValue[]): Data<DataType> {
   switch (def.type) {
-    case 'long': {
+    case 'long':
+    case 'timestamptz': {
       const data = new BigInt64Array(values.length);
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
@@ -123,7 +126,9 @@ function columnData(def: ColumnDef, values: readonly ColumnValue[]): Data<DataTy
         data[i] = v;
       }
       return withValidity(values, (nullBitmap, nullCount) =>
-        makeData({ type: new Int64(), length: values.length, nullCount, nullBitmap, data }),
+        def.type === 'long'
+          ? makeData({ type: new Int64(), length: values.length, nullCount, nullBitmap, data })
+          : makeData({ type: new TimestampMicrosecond('UTC'), length: values.length, nullCount, nullBitmap, data }),
       );
     }
     case 'double': {

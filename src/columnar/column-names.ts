@@ -9,7 +9,7 @@ import { RESERVED_PREFIX } from './format.js';
 import type { ColumnDef } from './schema.js';
 
 /**
- * The Parquet name of each column of `columns`, in order. Reserved (metadata) columns keep their names;
+ * The Parquet name of each column of `columns`, in order. Reserved (metadata) and `verbatimName` columns keep their names;
  * a user column gets {@link avroCompatibleName} of its name, with a leading `_dosql_` turned
  * into `_x5Fdosql_` (that prefix is reserved for metadata and shadow columns), an empty result
  * becoming `_`, and `_<field id>` appended (repeatedly) while the name is taken, compared
@@ -20,7 +20,7 @@ export function parquetColumnNames(columns: readonly ColumnDef[]): string[] {
   const out = new Array<string>(columns.length);
   const taken = new Set<string>();
   columns.forEach((c, i) => {
-    if (!c.reserved) return;
+    if (!c.reserved && !c.verbatimName) return;
     out[i] = c.name;
     taken.add(c.name.toLowerCase());
   });

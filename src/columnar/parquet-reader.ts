@@ -183,7 +183,8 @@ export function registerZstdDecoder(decode: (input: Uint8Array) => Uint8Array): 
 }
 
 /** STRING values decoded keeping a leading U+FEFF (hyparquet's default decoder drops it). */
-const TEXT_PARSERS = { stringFromBytes: (b: Uint8Array | undefined): string | undefined => b && utf8Decoder.decode(b) };
+// Timestamps stay µs bigints (hyparquet would make a Date of them, losing the microseconds).
+const TEXT_PARSERS = { stringFromBytes: (b: Uint8Array | undefined): string | undefined => b && utf8Decoder.decode(b), timestampFromMicroseconds: (v: bigint): bigint => v };
 
 async function readGroup(file: OpenedParquet, columns: string[], rowStart: number, rowCount: number): Promise<Map<string, unknown[]>> {
   const out = new Map(columns.map((c) => [c, new Array<unknown>(rowCount)] as const));
@@ -223,7 +224,7 @@ function convert(raw: unknown[], col: ParquetColumnInfo, file: string): ColumnVa
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i];
     if (v === null || v === undefined) out[i] = null;
-    else if (col.type === 'long' && typeof v === 'bigint') out[i] = v;
+    else if ((col.type === 'long' || col.type === 'timestamptz') && typeof v === 'bigint') out[i] = v;
     else if (col.type === 'double' && typeof v === 'number') out[i] = v;
     else if (col.type === 'string' && typeof v === 'string') out[i] = v;
     else if (col.type === 'binary' && v instanceof Uint8Array) out[i] = v.slice();

@@ -13,7 +13,7 @@ import type { ColumnType, ColumnValue } from './schema.js';
 import { compareValues } from './value-order.js';
 
 /** Metadata parser options: keep BYTE_ARRAY statistics as bytes; we decode them by column type. */
-export const RAW_BYTES_PARSERS = { stringFromBytes: (b: Uint8Array): Uint8Array => b };
+export const RAW_BYTES_PARSERS = { stringFromBytes: (b: Uint8Array): Uint8Array => b, timestampFromMicroseconds: (v: bigint): bigint => v };
 
 /** A physical column as found in a file's footer. */
 export interface ParquetColumnInfo {
@@ -112,7 +112,7 @@ export function fileColumns(md: FileMetaData, file: string): ParquetColumnInfo[]
 function columnTypeOf(el: SchemaElement, file: string): ColumnType {
   switch (el.type) {
     case 'INT64':
-      return 'long';
+      return el.logical_type?.type === 'TIMESTAMP' || el.converted_type === 'TIMESTAMP_MICROS' ? 'timestamptz' : 'long';
     case 'DOUBLE':
       return 'double';
     case 'BYTE_ARRAY':
@@ -208,6 +208,7 @@ function statValue(v: Statistics['min_value'], type: ColumnType): ColumnValue | 
   if (v === undefined) return undefined;
   switch (type) {
     case 'long':
+    case 'timestamptz':
       return typeof v === 'bigint' ? v : undefined;
     case 'double':
       return typeof v === 'number' ? v : undefined;

@@ -51,10 +51,12 @@ function randomValue(rng: Prng, type: ColumnType): ColumnValue {
       return rng.chance(0.5) ? rng.pick(STRINGS) : Array.from({ length: rng.int(12) }, () => String.fromCodePoint(rng.pick([0x61 + rng.int(26), 0x3b1 + rng.int(20), 0x1f600 + rng.int(50)]))).join('');
     case 'binary':
       return rng.bytes(rng.int(20));
+    case 'timestamptz':
+      return BigInt(rng.int(2 ** 31)) * 1_000_000n + BigInt(rng.int(1_000_000)) - 2n ** 50n;
   }
 }
 
-const TYPES: ColumnType[] = ['long', 'double', 'string', 'binary'];
+const TYPES: ColumnType[] = ['long', 'double', 'string', 'binary', 'timestamptz'];
 
 function randomTable(seed: number, n: number, mixed: boolean): { schema: ColumnarSchema; rows: ColumnValue[][] } {
   const rng = new Prng(seed);
@@ -96,6 +98,7 @@ async function duckRows(path: string): Promise<ColumnValue[][]> {
     row.map((v): ColumnValue => {
       if (v === null || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string') return v;
       if (typeof v === 'object' && 'bytes' in v) return new Uint8Array((v as { bytes: Uint8Array }).bytes);
+      if (typeof v === 'object' && 'micros' in v) return (v as { micros: bigint }).micros;
       throw new Error(`unexpected DuckDB value ${String(v)}`);
     }),
   );

@@ -61,6 +61,8 @@ function sameClass(column: ParquetColumnInfo, v: ColumnValue): boolean {
       return typeof v === 'string';
     case 'binary':
       return v instanceof Uint8Array;
+    case 'timestamptz':
+      return typeof v === 'bigint';
   }
 }
 

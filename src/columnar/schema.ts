@@ -11,10 +11,12 @@ export type ColumnValue = null | bigint | number | string | Uint8Array;
 
 /**
  * Column types and their Parquet encoding: `long` INT64, `double` DOUBLE,
- * `string` BYTE_ARRAY (STRING), `binary` BYTE_ARRAY. The matching storage classes are
- * bigint, number, string and Uint8Array; other values go to a shadow column (see arrow-encode.ts).
+ * `string` BYTE_ARRAY (STRING), `binary` BYTE_ARRAY, `timestamptz` INT64
+ * TIMESTAMP(isAdjustedToUTC, MICROS) (Iceberg `timestamptz`; the lake's commit-time columns).
+ * The matching storage classes are bigint, number, string, Uint8Array and bigint (µs since the
+ * Unix epoch); other values go to a shadow column (see arrow-encode.ts).
  */
-export type ColumnType = 'long' | 'double' | 'string' | 'binary';
+export type ColumnType = 'long' | 'double' | 'string' | 'binary' | 'timestamptz';
 
 export interface ColumnDef {
   readonly name: string;
@@ -29,13 +31,19 @@ export interface ColumnDef {
    * MAX_USER_FIELD_ID and its Parquet name is its name, as is (column-names.ts).
    */
   readonly reserved?: boolean;
+  /**
+   * Keep the column's name as its Parquet name, as reserved columns do, though its field id is a
+   * user id: visible system columns of a layout (the lake's `_dosql_source`, ..., docs/lake.md)
+   * that readers see under exactly that name.
+   */
+  readonly verbatimName?: boolean;
 }
 
 export interface ColumnarSchema {
   readonly columns: readonly ColumnDef[];
 }
 
-const TYPES: ReadonlySet<string> = new Set(['long', 'double', 'string', 'binary']);
+const TYPES: ReadonlySet<string> = new Set(['long', 'double', 'string', 'binary', 'timestamptz']);
 
 /**
  * Checks that field ids are unique and names unique among the user columns, types known, and

@@ -12,6 +12,7 @@ export function fitsType(v: ColumnValue, type: ColumnType): boolean {
   if (v === null) return true;
   switch (type) {
     case 'long':
+    case 'timestamptz':
       return typeof v === 'bigint';
     case 'double':
       return typeof v === 'number';

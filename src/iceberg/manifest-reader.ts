@@ -41,6 +41,19 @@ function kvMap<V>(v: AvroDecoded | undefined, conv: (x: AvroDecoded) => V): Map<
   return out;
 }
 
+/** A partition record as day numbers by field name; undefined when it has no field (unpartitioned). */
+function partitionOf(v: AvroDecoded | undefined): Record<string, number | null> | undefined {
+  if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return undefined;
+  const keys = Object.keys(v);
+  if (keys.length === 0) return undefined;
+  const out: Record<string, number | null> = {};
+  for (const k of keys) {
+    const x = v[k];
+    out[k] = typeof x === 'number' || typeof x === 'bigint' ? Number(x) : null;
+  }
+  return out;
+}
+
 /** Entries of a manifest file; `file` names it in CORRUPTION errors. */
 export function decodeManifest(bytes: Uint8Array, file = 'manifest'): ManifestEntry[] {
   return decodeAvroContainer(bytes, file).records.map((r, i) => {
@@ -75,6 +88,7 @@ export function decodeManifest(bytes: Uint8Array, file = 'manifest'): ManifestEn
     set('splitOffsets', splitOffsets);
     set('equalityIds', equalityIds);
     set('referencedDataFile', typeof d['referenced_data_file'] === 'string' ? d['referenced_data_file'] : undefined);
+    set('partition', partitionOf(d['partition']));
     return entry;
   });
 }

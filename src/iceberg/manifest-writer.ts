@@ -4,8 +4,9 @@
 // and "Manifest Lists". Format: docs/format/iceberg.md.
 import type { AvroValue } from './avro.js';
 import { encodeAvroContainer } from './avro-container.js';
-import { MANIFEST_ENTRY_SCHEMA, MANIFEST_FILE_SCHEMA, type FileContent, type ManifestContent, type ManifestEntryStatus } from './schemas.js';
-import type { DataFileInfo, IcebergSchema } from './types.js';
+import { manifestEntrySchema, specHeader, UNPARTITIONED, type FieldSummary } from './partition-spec.js';
+import { MANIFEST_FILE_SCHEMA, type FileContent, type ManifestContent, type ManifestEntryStatus } from './schemas.js';
+import type { DataFileInfo, IcebergSchema, PartitionSpec } from './types.js';
 
 /** A data or delete file as listed in a manifest; `file.path` is an absolute URL. */
 export interface ManifestEntry {
@@ -34,6 +35,8 @@ export interface ManifestListEntry {
   addedRowsCount: number;
   existingRowsCount: number;
   deletedRowsCount: number;
+  /** Partition field summaries (one per spec field); absent for unpartitioned manifests. */
+  partitions?: readonly FieldSummary[];
 }
 
 function intMap<V extends AvroValue>(m: ReadonlyMap<number, V> | undefined, conv: (v: V) => AvroValue = (v) => v): AvroValue {
@@ -52,7 +55,7 @@ function entryRecord(e: ManifestEntry): AvroValue {
       content: e.content,
       file_path: f.path,
       file_format: 'PARQUET',
-      partition: {},
+      partition: f.partition ? { ...f.partition } : {},
       record_count: f.recordCount,
       file_size_in_bytes: f.fileSizeBytes,
       column_sizes: intMap(f.columnSizes),
@@ -74,18 +77,21 @@ export interface ManifestOptions {
   schema: IcebergSchema;
   content: 'data' | 'deletes';
   entries: readonly ManifestEntry[];
+  /** The partition spec of every entry (default: unpartitioned, spec 0). */
+  spec?: PartitionSpec;
   /** Injected for deterministic bytes in tests. */
   sync?: Uint8Array;
 }
 
-/** A manifest file (Avro container) of an unpartitioned table (partition spec 0). */
+/** A manifest file (Avro container) of spec `o.spec` (unpartitioned by default). */
 export function encodeManifest(o: ManifestOptions): Uint8Array {
-  return encodeAvroContainer(MANIFEST_ENTRY_SCHEMA, o.entries.map(entryRecord), {
+  const spec = o.spec ?? UNPARTITIONED;
+  return encodeAvroContainer(manifestEntrySchema(spec), o.entries.map(entryRecord), {
     metadata: {
       schema: JSON.stringify(o.schema),
       'schema-id': String(o.schema['schema-id']),
-      'partition-spec': '[]',
-      'partition-spec-id': '0',
+      'partition-spec': specHeader(spec),
+      'partition-spec-id': String(spec['spec-id']),
       'format-version': '2',
       content: o.content,
     },
@@ -117,7 +123,7 @@ export function encodeManifestList(o: ManifestListOptions): Uint8Array {
     added_rows_count: m.addedRowsCount,
     existing_rows_count: m.existingRowsCount,
     deleted_rows_count: m.deletedRowsCount,
-    partitions: null,
+    partitions: m.partitions ? m.partitions.map((p) => ({ contains_null: p.containsNull, contains_nan: null, lower_bound: p.lowerBound, upper_bound: p.upperBound })) : null,
     key_metadata: null,
   }));
   const metadata: Record<string, string> = {

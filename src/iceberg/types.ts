@@ -110,6 +110,8 @@ export interface DataFileInfo {
   upperBounds?: ReadonlyMap<number, Uint8Array>;
   /** Row-group start offsets in bytes, ascending. */
   splitOffsets?: readonly number[];
+  /** The partition tuple by partition field name (day numbers or null); absent when unpartitioned. */
+  partition?: Readonly<Record<string, number | null>>;
 }
 
 /**

@@ -1,0 +1,68 @@
+// Change events → lake rows (docs/lake.md, "System columns", "Types"): the system columns, then
+// the source's values by field id. A value is fitted to its field's Iceberg type as the cold
+// tier does (sql/api/iceberg-source.ts): INTEGER into double widened, an integral REAL into
+// long narrowed, numbers into string as SQLite's text; any other value stays as it is and the
+// Parquet writer keeps it in the shadow column (NULL to other readers).
+import type { ColumnValue } from '../columnar/index.js';
+import { fromLakeValue, type LakeEvent } from '../cdc/lake-protocol.js';
+import type { IcebergPrimitiveType, IcebergSchema } from '../iceberg/types.js';
+import type { JsValue } from '../sql/api/values.js';
+import { toText } from '../sql/types/convert.js';
+import { F_KEY, F_LSN, F_SOURCE, F_TS, type ColumnMap } from './schema-map.js';
+
+/** `v` in the storage class of an Iceberg `type` where SQLite would convert it losslessly. */
+export function fitValue(v: JsValue, type: IcebergPrimitiveType): ColumnValue {
+  if (v === null) return null;
+  switch (type) {
+    case 'double':
+      return typeof v === 'bigint' ? Number(v) : v;
+    case 'long':
+      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v;
+    case 'string':
+      return typeof v === 'bigint' || typeof v === 'number' ? toText(v) : v;
+    default:
+      return v;
+  }
+}
+
+/** µs since the epoch of a commit time in ms. */
+export function tsMicros(ms: number): bigint {
+  return BigInt(ms) * 1000n;
+}
+
+/** One row to write: the source, the key and the event's image, mapped by `map` as of the event. */
+export interface PendingRow {
+  source: string;
+  key: Uint8Array;
+  event: LakeEvent;
+  map: ColumnMap;
+}
+
+/**
+ * The row's values in `schema` field order. Fields the row's map lacks but `fills` names (a
+ * column the source added after this row was written) take the fill value; other absent
+ * fields are NULL.
+ */
+export function buildRow(schema: IcebergSchema, r: PendingRow, fills: Readonly<Record<number, JsValue>> | undefined): ColumnValue[] {
+  const byField = new Map<number, JsValue>();
+  const data = r.event.data ?? {};
+  for (const [name, id] of Object.entries(r.map)) {
+    if (Object.prototype.hasOwnProperty.call(data, name)) byField.set(id, fromLakeValue(data[name]!));
+  }
+  const mapped = new Set(Object.values(r.map));
+  if (fills) for (const [id, v] of Object.entries(fills)) if (!mapped.has(Number(id))) byField.set(Number(id), v);
+  return schema.fields.map((f) => {
+    switch (f.id) {
+      case F_SOURCE:
+        return r.source;
+      case F_KEY:
+        return r.key;
+      case F_LSN:
+        return BigInt(r.event.lsn);
+      case F_TS:
+        return tsMicros(r.event.ts);
+      default:
+        return fitValue(byField.get(f.id) ?? null, f.type);
+    }
+  });
+}
