@@ -1,6 +1,7 @@
 // Reads one decoded block payload (see block-builder.ts for the layout) and iterates it.
 import { getU32LE } from '../util/coding.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
+import { BlockSearch } from './block-search.js';
 
 /** A parsed block: the payload and where its restart array starts. Immutable, shareable. */
 export class Block {
@@ -8,6 +9,8 @@ export class Block {
   readonly numRestarts: number;
   /** Block cache reference bit (CLOCK). */
   referenced = false;
+  /** The flat search index of point reads, built on the first one (block-search.ts). */
+  private searchIndex: BlockSearch | undefined;
 
   /** Throws `Error` with a reason when the payload is malformed (the caller names file and offset). */
   constructor(readonly data: Uint8Array) {
@@ -16,11 +19,19 @@ export class Block {
     const restartsBytes = this.numRestarts * 4 + 4;
     if (this.numRestarts === 0 || restartsBytes > data.length) throw new Error(`bad restart count ${this.numRestarts}`);
     this.restartsOffset = data.length - restartsBytes;
+    this.charge = data.length + 64;
   }
 
-  /** Memory accounted to the block cache. */
-  get charge(): number {
-    return this.data.length + 64;
+  /**
+   * Memory accounted to the block cache, fixed when the block is made (the cache subtracts
+   * what it added). The point-read search index, built later for blocks that point reads
+   * hit, is not charged: it is at most the payload's size plus 12 bytes per entry.
+   */
+  readonly charge: number;
+
+  /** The block's point-read index (built now if it is the first point read). Throws like `iterator()` on a malformed payload. */
+  search(): BlockSearch {
+    return (this.searchIndex ??= new BlockSearch(this));
   }
 
   restartPoint(i: number): number {

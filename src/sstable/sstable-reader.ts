@@ -9,6 +9,7 @@ import { getU32LE, getU64LE, getUvarint } from '../util/coding.js';
 import { utf8Decoder } from '../util/bytes.js';
 import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
 import { Block, BlockIterator } from './block.js';
+import type { BlockSearch } from './block-search.js';
 import { IndexArray } from './index-array.js';
 import { BlockCache } from './block-cache.js';
 import { bloomHash, bloomMayContain } from './bloom-filter.js';
@@ -35,7 +36,7 @@ export interface OpenSSTableOptions {
   cache?: BlockCache;
 }
 
-/** One entry found by a point lookup: key copied, value a view of an immutable block. */
+/** One entry found by a point lookup: key and value are views of immutable bytes (the block and its search index). */
 export interface SSTableEntry {
   key: Uint8Array;
   value: Uint8Array;
@@ -57,8 +58,6 @@ export class SSTableReader {
   private readonly inflight = new Map<number, Promise<Block>>();
   /** The index, decoded for point reads. */
   private readonly indexArray: IndexArray;
-  /** Reused by point reads (which search a block synchronously). */
-  private readonly scratch: BlockIterator;
   readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
 
   private constructor(
@@ -73,7 +72,6 @@ export class SSTableReader {
     private readonly cache: BlockCache | undefined,
   ) {
     this.indexArray = new IndexArray(indexBlock, (v) => this.decodeHandle(v));
-    this.scratch = indexBlock.iterator();
   }
 
   static async open(store: ObjectStore, key: string, options: OpenSSTableOptions): Promise<SSTableReader> {
@@ -139,14 +137,17 @@ export class SSTableReader {
   }
 
   private firstInBlock(block: Block, handle: BlockHandle, target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
-    const it = this.scratch;
-    it.reset(block);
+    let s: BlockSearch;
     try {
-      it.seek(target);
+      s = block.search();
     } catch (e) {
       throw corruption('sstable', this.key, handle.offset, (e as Error).message);
     }
-    if (it.valid()) return { key: it.key().slice(), value: it.value() };
+    const i = s.lowerBound(target);
+    if (i < s.count) {
+      const off = s.valueOffset(i);
+      return { key: s.key(i), value: block.data.subarray(off, off + s.valueLength(i)) };
+    }
     // The index said this block's last key >= target; an empty result means corruption.
     throw corruption('sstable', this.key, handle.offset, 'index entry points at a block without a key >= the separator');
   }
