@@ -73,6 +73,9 @@ export function compareByteStrings(a: string, b: string): number {
 
 /** A Map key for bytes: one UTF-16 unit per byte (equal strings iff equal bytes; same order as memcmp). */
 export function byteString(b: Uint8Array): string {
+  // One call builds a flat string for short keys (appending char by char makes a rope that
+  // is flattened again when the string is hashed as a Map key).
+  if (b.length <= 64) return String.fromCharCode.apply(null, b as unknown as number[]);
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
   return s;

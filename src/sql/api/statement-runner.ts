@@ -135,7 +135,9 @@ export class StatementRunner {
     }
     let lsn = txn.readLsn;
     if (autocommit) lsn = await this.core.commit(engine, txn);
-    return { ...result, columns: plan.columns, lsn };
+    // Spelled out rather than spread: this runs once per statement.
+    const last = result.lastInsertRowId;
+    return last !== undefined ? { rows: result.rows, changes: result.changes, lastInsertRowId: last, columns: plan.columns, lsn } : { rows: result.rows, changes: result.changes, columns: plan.columns, lsn };
   }
 
   /**

@@ -170,8 +170,10 @@ export class ForeignKeyEnforcer {
   }
 
   /** Before a row enters `dml`'s table (INSERT); `singleRow`: see check. */
-  async beforeInsert(dml: TableDml, row: Row, singleRow = false): Promise<void> {
-    if (this.on) await this.check(dml, undefined, row, undefined, singleRow);
+  beforeInsert(dml: TableDml, row: Row, singleRow = false): Promise<void> | undefined {
+    // Nothing to look at (no constraint from or to the table): no promise on the per-row path.
+    if (!this.on || (dml.outgoing.length === 0 && dml.incoming.length === 0)) return undefined;
+    return this.check(dml, undefined, row, undefined, singleRow);
   }
 
   /** Before a row leaves `dml`'s table (DELETE, a REPLACE conflict). */

@@ -73,8 +73,12 @@ export class TableWriter {
   }
 
 
-  /** Applies NOT NULL (with REPLACE → default) and CHECK. Returns false to skip the row (IGNORE). */
-  async checkRow(env: ExecEnv, values: Row, rowid: bigint | null, conflict: ConflictAction | undefined, defaults: readonly SqlValue[]): Promise<boolean> {
+  /**
+   * Applies NOT NULL (with REPLACE → default) and CHECK. Returns false to skip the row
+   * (IGNORE). Synchronous unless the table has CHECK constraints (the per-row insert path
+   * takes no await when nothing needs one).
+   */
+  checkRow(env: ExecEnv, values: Row, rowid: bigint | null, conflict: ConflictAction | undefined, defaults: readonly SqlValue[]): boolean | Promise<boolean> {
     const t = this.table;
     for (let i = 0; i < t.columns.length; i++) {
       const col = t.columns[i]!;
@@ -87,23 +91,29 @@ export class TableWriter {
       }
       throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: action } });
     }
-    if (this.checks.length) {
-      const row = values.slice();
-      row[t.columns.length] = rowid;
-      for (const ck of this.checks) {
-        const v = await evaluate(ck.c, row, env);
-        if (v !== null && ops.toBool(v) === false) {
-          const action = conflict ?? 'ABORT';
-          if (action === 'IGNORE') return false;
-          throw new DoSQLError('CONSTRAINT_CHECK', `sql: CHECK constraint failed: ${ck.name ?? ck.text}`, { details: { table: t.name, constraint: ck.name ?? ck.text, conflictAction: action } });
-        }
+    return this.checks.length ? this.checkConstraints(env, values, rowid, conflict) : true;
+  }
+
+  private async checkConstraints(env: ExecEnv, values: Row, rowid: bigint | null, conflict: ConflictAction | undefined): Promise<boolean> {
+    const t = this.table;
+    const row = values.slice();
+    row[t.columns.length] = rowid;
+    for (const ck of this.checks) {
+      const v = await evaluate(ck.c, row, env);
+      if (v !== null && ops.toBool(v) === false) {
+        const action = conflict ?? 'ABORT';
+        if (action === 'IGNORE') return false;
+        throw new DoSQLError('CONSTRAINT_CHECK', `sql: CHECK constraint failed: ${ck.name ?? ck.text}`, { details: { table: t.name, constraint: ck.name ?? ck.text, conflictAction: action } });
       }
     }
     return true;
   }
 
-  /** Resolves the rowid of a new row of a rowid table (INTEGER PRIMARY KEY value or automatic). */
-  async resolveRowid(env: ExecEnv, values: Row, explicit: SqlValue | undefined): Promise<bigint | null> {
+  /**
+   * Resolves the rowid of a new row of a rowid table (INTEGER PRIMARY KEY value or automatic).
+   * Synchronous when the row gives its rowid or the next automatic one is known.
+   */
+  resolveRowid(env: ExecEnv, values: Row, explicit: SqlValue | undefined): bigint | null | Promise<bigint | null> {
     const t = this.table;
     if (t.withoutRowid) return null;
     let v: SqlValue = t.rowidAlias >= 0 ? values[t.rowidAlias]! : (explicit ?? null);
@@ -111,21 +121,47 @@ export class TableWriter {
       v = ops.applyAffinity(v, 'INTEGER');
       if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
     }
-    const rowid = v === null ? await this.allocRowid(env) : v;
-    if (t.rowidAlias >= 0) values[t.rowidAlias] = rowid;
-    return rowid;
+    if (v === null) {
+      if (this.nextRowid === undefined) {
+        return this.allocRowid(env).then((r) => {
+          if (t.rowidAlias >= 0) values[t.rowidAlias] = r;
+          return r;
+        });
+      }
+      v = this.nextRowid;
+    }
+    if (t.rowidAlias >= 0) values[t.rowidAlias] = v;
+    return v;
   }
 
-  /** Finds a row conflicting with `values` on the primary key or a unique index (other than `selfKey`). */
-  async findConflict(env: ExecEnv, values: Row, rowid: bigint | null, selfKey?: Uint8Array, only?: 'pk' | IndexSchema): Promise<UniqueConflict | undefined> {
+  /**
+   * Finds a row conflicting with `values` on the primary key or a unique index (other than
+   * `selfKey`). `key`: the row's key if the caller already encoded it (`rowKey`).
+   * Synchronous when the key's read is (memtable, cached blocks) and no unique index is probed.
+   */
+  findConflict(env: ExecEnv, values: Row, rowid: bigint | null, selfKey?: Uint8Array, only?: 'pk' | IndexSchema, key?: Uint8Array): UniqueConflict | undefined | Promise<UniqueConflict | undefined> {
+    const t = this.table;
+    const k = key ?? rowKey(env.txn.branch, t, values, rowid);
+    if ((only === undefined || only === 'pk') && (!selfKey || !bytesEqual(k, selfKey))) {
+      const existing = env.txn.get(k);
+      if (existing instanceof Promise) return existing.then((e) => (e ? { rowKey: k } : this.findIndexConflict(env, values, selfKey, only)));
+      if (existing) return { rowKey: k };
+    }
+    return this.findIndexConflict(env, values, selfKey, only);
+  }
+
+  private findIndexConflict(env: ExecEnv, values: Row, selfKey: Uint8Array | undefined, only: 'pk' | IndexSchema | undefined): UniqueConflict | undefined | Promise<UniqueConflict | undefined> {
+    for (let k = 0; k < this.indexes.length; k++) {
+      const ix = this.indexes[k]!;
+      if (ix.unique && !ix.where && (only === undefined || only === ix)) return this.scanIndexConflicts(env, values, selfKey, only, k);
+    }
+    return undefined;
+  }
+
+  private async scanIndexConflicts(env: ExecEnv, values: Row, selfKey: Uint8Array | undefined, only: 'pk' | IndexSchema | undefined, from: number): Promise<UniqueConflict | undefined> {
     const branch = env.txn.branch;
     const t = this.table;
-    const key = rowKey(branch, t, values, rowid);
-    if ((only === undefined || only === 'pk') && (!selfKey || !bytesEqual(key, selfKey))) {
-      const existing = await env.txn.get(key);
-      if (existing) return { rowKey: key };
-    }
-    for (let k = 0; k < this.indexes.length; k++) {
+    for (let k = from; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
       if (!ix.unique || ix.where || (only !== undefined && only !== ix)) continue;
       const vals = indexValues(t, ix, values, this.positions[k]!);
@@ -184,15 +220,15 @@ export class TableWriter {
    * free or the rowid is new): the before image change data capture logs. Undefined when not
    * read here (or when this transaction already wrote the key: the first write's image stands).
    */
-  putRow(env: ExecEnv, values: Row, rowid: bigint | null, before?: Row | null): void {
+  putRow(env: ExecEnv, values: Row, rowid: bigint | null, before?: Row | null, key?: Uint8Array): void {
     if (rowid !== null) this.noteRowid(rowid);
     const branch = env.txn.branch;
     const t = this.table;
     const encoded = encodeRowValue(t, values);
     // SQLITE_MAX_LENGTH bounds a row as well as a value (sqlite.org/limits.html).
     checkLength(encoded.length, env.maxLength, `a row of ${t.name}`);
-    const key = rowKey(branch, t, values, rowid);
-    env.txn.put(key, encoded, before === undefined ? undefined : before && encodeRowValue(t, before));
+    const k = key ?? rowKey(branch, t, values, rowid);
+    env.txn.put(k, encoded, before === undefined ? undefined : before && encodeRowValue(t, before));
     this.putIndexEntries(env, values, rowid);
   }
 

@@ -11,6 +11,7 @@ import type { ExecEnv, Row } from '../execution/env.js';
 import { evaluate, predicatesPass } from '../execution/evaluate.js';
 import type { TableDml } from '../execution/table-dml.js';
 import { TableWriter } from '../execution/table-writer.js';
+import { rowKey } from '../rows/row-keys.js';
 import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import * as ops from '../execution/value-ops.js';
 import type { ConflictAction, InsertStmt, UpsertClause } from '../parser/ast.js';
@@ -108,9 +109,14 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
           await fire(env, hooks, dml, 'BEFORE', 'INSERT', img, undefined, undefined, orAction);
           writer.forgetRowid();
         }
-        const rowid = await writer.resolveRowid(env, values, explicitRowid);
+        // The per-row steps may complete synchronously: await only the promises they return.
+        let rid = writer.resolveRowid(env, values, explicitRowid);
+        if (rid instanceof Promise) rid = await rid;
+        const rowid = rid;
         values[ncols] = rowid;
-        if (!(await writer.checkRow(env, values, rowid, orAction, defaultValues))) continue;
+        let ok = writer.checkRow(env, values, rowid, orAction, defaultValues);
+        if (ok instanceof Promise) ok = await ok;
+        if (!ok) continue;
         if (upsert) {
           const r = await upsert.handle(env, writer, values, rowid, hooks, orAction);
           if (r !== undefined) {
@@ -121,7 +127,10 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
             continue;
           }
         }
-        let conflict = await writer.findConflict(env, values, rowid);
+        const key = rowKey(env.txn.branch, t, values, rowid);
+        let found = writer.findConflict(env, values, rowid, undefined, undefined, key);
+        if (found instanceof Promise) found = await found;
+        let conflict = found;
         let skip = false;
         while (conflict) {
           const action: ConflictAction = orAction ?? (conflict.index ? conflict.index.onConflict : t.pkConflict) ?? 'ABORT';
@@ -134,10 +143,11 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
           conflict = await writer.findConflict(env, values, rowid);
         }
         if (skip) continue;
-        await fk.beforeInsert(dml, values, top && singleRow);
+        const fkDone = fk.beforeInsert(dml, values, top && singleRow);
+        if (fkDone) await fkDone;
         // The conflict loop found the key free (or freed it: REPLACE logged that row's image),
         // and the foreign-key check only reads parents: no row was there (the CDC before image).
-        writer.putRow(env, values, rowid, null);
+        writer.putRow(env, values, rowid, null, key);
         out.changes++;
         if (rowid !== null) out.lastInsertRowId = rowid;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));

@@ -103,7 +103,7 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
         execute: async (env) => {
           const r = await plan.execute(env);
           accountResult(r.rows, env);
-          return { rows: r.rows, changes: r.changes, ...(r.lastInsertRowId !== undefined ? { lastInsertRowId: r.lastInsertRowId } : {}) };
+          return r.lastInsertRowId !== undefined ? { rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId } : { rows: r.rows, changes: r.changes };
         },
       };
     }
