@@ -45,23 +45,29 @@ export class TableReader {
 
   /**
    * Column positions the query reads (set by the planner: a live set filled while expressions
-   * compile); undefined means all. Other TEXT/BLOB columns are not decoded.
+   * compile; the rowid is position `table.columns.length`); undefined means all. Other
+   * columns, and the rowid when neither it nor an INTEGER PRIMARY KEY is read, are left NULL.
    */
   used?: ReadonlySet<number>;
   private neededSlots: Uint8Array | undefined | null = null;
+  private neededRowid = true;
 
   private needed(): Uint8Array | undefined {
     if (this.neededSlots !== null) return this.neededSlots;
-    if (!this.used) return (this.neededSlots = undefined);
-    const m = new Uint8Array(this.table.nextColumnId);
-    this.table.columns.forEach((c, i) => {
-      if (this.used!.has(i)) m[c.id] = 1;
+    const used = this.used;
+    if (!used) return (this.neededSlots = undefined);
+    const t = this.table;
+    const m = new Uint8Array(t.nextColumnId);
+    t.columns.forEach((c, i) => {
+      if (used.has(i)) m[c.id] = 1;
     });
+    this.neededRowid = used.has(t.columns.length) || (t.rowidAlias >= 0 && used.has(t.rowidAlias));
     return (this.neededSlots = m);
   }
 
   decodeInto(row: Row, uk: Uint8Array, value: Uint8Array, branch: number): void {
-    this.rows.decodeInto(row, this.offset, uk, value, branch, this.needed());
+    const needed = this.needed();
+    this.rows.decodeInto(row, this.offset, uk, value, branch, needed, this.neededRowid);
   }
 
   /** Key bounds of the whole table. */

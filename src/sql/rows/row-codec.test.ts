@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../util/prng.js';
-import { decodeRow, encodeRow } from './row-codec.js';
+import { decodeRow, decodeRowInto, encodeRow } from './row-codec.js';
 import type { SqlValue } from '../types/value.js';
 
 function randomValue(r: Prng): SqlValue {
@@ -41,5 +41,16 @@ describe('row codec (docs/format/row.md)', () => {
     b[b.length - 4] = 0x7f; // the TEXT slot's tag
     expect(() => decodeRow(b)).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
     expect(() => decodeRow(new Uint8Array([0x00, 1, 0]))).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+  });
+
+  it('with a needed-slot mask decodes exactly the needed slots (every storage class) and leaves the rest NULL', () => {
+    const r = new Prng(12);
+    for (let i = 0; i < 2000; i++) {
+      const slots = Array.from({ length: 1 + r.int(12) }, () => randomValue(r));
+      const needed = Uint8Array.from(slots, () => r.int(2));
+      const out: SqlValue[] = [];
+      expect(decodeRowInto(encodeRow(slots), out, needed)).toBe(slots.length);
+      expect(out).toEqual(slots.map((v, k) => (needed[k] ? v : null)));
+    }
   });
 });

@@ -23,6 +23,14 @@ const I32_MAX = 2n ** 31n - 1n;
 
 const writer = new ByteWriter(256);
 const scratch = new DataView(new ArrayBuffer(8));
+/**
+ * 8-byte slots are decoded through these typed-array views of one scratch buffer instead of a
+ * DataView per row: the format is little-endian, as are the platforms dosql runs on (x64 and
+ * arm64 Node, workerd).
+ */
+const scratchBytes = new Uint8Array(8);
+const scratchF64 = new Float64Array(scratchBytes.buffer);
+const scratchI64 = new BigInt64Array(scratchBytes.buffer);
 
 /**
  * Encodes column slots (index = column id) into a fresh row value.
@@ -108,7 +116,7 @@ function corrupt(what: string, offset: number): DoSQLError {
 
 /**
  * Decodes a row value into `out` (index = column id), returning the slot count. With
- * `needed`, TEXT/BLOB slots whose entry is 0 are skipped (left null).
+ * `needed`, slots whose entry is not 1 are skipped (left null).
  * Throws CORRUPTION naming the offset on a bad magic, version or tag.
  */
 export function decodeRowInto(b: Uint8Array, out: SqlValue[], needed?: Uint8Array): number {
@@ -117,33 +125,43 @@ export function decodeRowInto(b: Uint8Array, out: SqlValue[], needed?: Uint8Arra
   const c = { pos: 2 };
   const n = getUvarint(b, c);
   let p = c.pos;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   for (let i = 0; i < n; i++) {
     if (p >= b.length) throw corrupt('truncated', p);
     const tag = b[p++]!;
+    // Slots nobody reads are skipped undecoded (projection pushdown): no string, BigInt or
+    // heap number is made for them.
+    const skip = needed !== undefined && needed[i] !== 1;
     switch (tag) {
       case TAG_NULL:
         out[i] = null;
         break;
       case TAG_ZERO:
-        out[i] = 0n;
+        out[i] = skip ? null : 0n;
         break;
       case TAG_ONE:
-        out[i] = 1n;
+        out[i] = skip ? null : 1n;
         break;
       case TAG_INT32:
         if (p + 4 > b.length) throw corrupt('truncated int32', p);
-        out[i] = BigInt(dv.getInt32(p, true));
+        out[i] = skip ? null : BigInt(b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24));
         p += 4;
         break;
       case TAG_INT64:
         if (p + 8 > b.length) throw corrupt('truncated int64', p);
-        out[i] = dv.getBigInt64(p, true);
+        if (skip) out[i] = null;
+        else {
+          for (let j = 0; j < 8; j++) scratchBytes[j] = b[p + j]!;
+          out[i] = scratchI64[0]!;
+        }
         p += 8;
         break;
       case TAG_REAL:
         if (p + 8 > b.length) throw corrupt('truncated real', p);
-        out[i] = dv.getFloat64(p, true);
+        if (skip) out[i] = null;
+        else {
+          for (let j = 0; j < 8; j++) scratchBytes[j] = b[p + j]!;
+          out[i] = scratchF64[0]!;
+        }
         p += 8;
         break;
       case TAG_TEXT:
@@ -152,8 +170,7 @@ export function decodeRowInto(b: Uint8Array, out: SqlValue[], needed?: Uint8Arra
         const len = getUvarint(b, c);
         p = c.pos;
         if (p + len > b.length) throw corrupt('truncated string', p);
-        // Slots nobody reads are skipped undecoded (projection pushdown).
-        if (needed && !needed[i]) out[i] = null;
+        if (skip) out[i] = null;
         else out[i] = tag === TAG_TEXT ? utf8Decoder.decode(b.subarray(p, p + len)) : b.slice(p, p + len);
         p += len;
         break;

@@ -55,10 +55,11 @@ export class RowMaterializer {
   /**
    * Writes the row stored under `uk` (a key of `branch`) with value `value` into `row` at
    * `offset`: the columns in declared order, then, for rowid tables, the rowid. With `needed`,
-   * TEXT/BLOB slots whose entry is 0 are left NULL (projection pushdown). Throws CORRUPTION
+   * slots whose entry is not 1 are left NULL, and with `rowid` false the rowid (and an
+   * INTEGER PRIMARY KEY column) too (projection pushdown). Throws CORRUPTION
    * for a damaged value.
    */
-  decodeInto(row: SqlValue[], offset: number, uk: Uint8Array, value: Uint8Array, branch: number, needed?: Uint8Array): void {
+  decodeInto(row: SqlValue[], offset: number, uk: Uint8Array, value: Uint8Array, branch: number, needed?: Uint8Array, rowid = true): void {
     const slots = this.slots;
     const n = decodeRowInto(value, slots, needed);
     const t = this.table;
@@ -67,7 +68,7 @@ export class RowMaterializer {
       const s = this.slotOf[i]!;
       row[offset + i] = s < n ? slots[s]! : this.defaults[i]!;
     }
-    if (!t.withoutRowid) {
+    if (!t.withoutRowid && rowid) {
       const rowid = rowidFromKey(uk, this.prefixLen(branch));
       row[offset + cols.length] = rowid;
       if (t.rowidAlias >= 0) row[offset + t.rowidAlias] = rowid;
