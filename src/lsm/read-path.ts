@@ -239,9 +239,11 @@ export async function* scanVersionBatches(ctx: ReadContext, lower: Uint8Array, u
       if (lsn <= asOf && (all || !last || compareRange(k, 0, ukLen, last, 0, last.length) !== 0)) {
         const uk = k.slice(0, ukLen);
         last = uk;
-        out.push({ userKey: uk, value: trailerKind(k) === KIND_PUT ? it.value().slice() : null, lsn });
+        out.push({ userKey: uk, value: trailerKind(k) === KIND_PUT ? it.value() : null, lsn });
         if (out.length >= batch) {
           if (ctx.budget.spend(out.length)) await ctx.budget.yieldNow();
+          // The receiver owns the keys it was given (it may rewrite them): keep our own copy.
+          last = uk.slice();
           yield out;
           out = [];
         }

@@ -150,7 +150,13 @@ export async function* layeredScanBatches(
       bc.i++;
       if (bc.i >= bc.buf.length) await fill(bc);
       if (winner.value) {
-        out.push({ uk: best === 0 ? winner.userKey : rebase(winner.userKey, bc.prefixLen, own), value: winner.value, lsn: winner.lsn });
+        let uk = winner.userKey;
+        if (best !== 0) {
+          // The key is this scan's own copy (StoredVersion): an equal-length prefix is rewritten in place.
+          if (bc.prefixLen === own.length) for (let j = 0; j < own.length; j++) uk[j] = own[j]!;
+          else uk = rebase(uk, bc.prefixLen, own);
+        }
+        out.push({ uk, value: winner.value, lsn: winner.lsn });
         if (out.length >= batch) {
           yield out;
           out = [];

@@ -12,7 +12,11 @@ export interface FoundVersion {
   lsn: number;
 }
 
-/** One stored version of a user key (value null: a tombstone). */
+/**
+ * One stored version of a user key (value null: a tombstone). `userKey` is a fresh copy the
+ * receiver owns; `value` a view of immutable bytes (a memtable arena or a cached block), safe
+ * to keep but not to modify (as MvccEntry's).
+ */
 export interface StoredVersion {
   userKey: Uint8Array;
   value: Uint8Array | null;
