@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   sql: 7,
   cdc: 8,
   vector: 8,
+  search: 8,
   shard: 9,
   lake: 9,
   worker: 10,
@@ -33,7 +34,7 @@ const RANK: Record<string, number> = {
 };
 
 /** Same-rank folders that must not import each other. */
-const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg'], ['lake', 'shard']];
+const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg'], ['lake', 'shard'], ['vector', 'search', 'cdc']];
 
 /**
  * Same-rank folders where imports go one way only: [from, to] may not be reversed. The cold
@@ -99,6 +100,7 @@ const HOST_INTERFACES: Record<string, string> = {
   'sstable/compression.ts': 'the block codec registry (lz4 in WASM on workerd)',
   'cdc/index.ts': 'the public `dosql/cdc` subpath: change streams (the CLI\'s `dosql cdc`)',
   'lake/index.ts': 'the public `dosql/lake` subpath: the lake (the CLI\'s `dosql lake sync`)',
+  'vector/index.ts': 'vector search: loading it registers the vector functions and index with SQL (both DB() entries)',
 };
 
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */

@@ -1,0 +1,11 @@
+// Vector search for the SQL engine: the distance functions, registered with the SQL layer's
+// scalar function registry when this module loads (the DB() entries import it, as SQLite
+// extensions register with sqlite3_create_function).
+import { registerScalarFunction } from '../sql/functions/scalar.js';
+import { VECTOR_FUNCTIONS } from './sql-functions.js';
+
+for (const f of VECTOR_FUNCTIONS) registerScalarFunction(f);
+
+export { VECTOR_FUNCTIONS } from './sql-functions.js';
+export { distance, parseMetric, type Metric } from './distance.js';
+export { toVector, toBlob, toJson } from './vector-blob.js';
