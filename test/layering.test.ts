@@ -100,6 +100,7 @@ const HOST_INTERFACES: Record<string, string> = {
   'sstable/compression.ts': 'the block codec registry (lz4 in WASM on workerd)',
   'cdc/index.ts': 'the public `dosql/cdc` subpath: change streams (the CLI\'s `dosql cdc`)',
   'lake/index.ts': 'the public `dosql/lake` subpath: the lake (the CLI\'s `dosql lake sync`)',
+  'search/index.ts': 'full-text search: loading it registers the fts5 virtual table module and its functions with SQL (both DB() entries)',
   'vector/index.ts': 'vector search: loading it registers the vector functions and index with SQL (both DB() entries)',
 };
 

@@ -18,6 +18,7 @@ import type { ExecEnv, Row } from './env.js';
 import { evaluate } from './evaluate.js';
 import * as ops from './value-ops.js';
 import type { TableReader } from './table-reader.js';
+import { indexMethodOf } from './index-methods.js';
 import { bytesEqual } from '../../util/bytes.js';
 
 const EMPTY = new Uint8Array(0);
@@ -173,7 +174,10 @@ export class TableWriter {
     env.txn.delete(rowKey(branch, t, row, rowid), readHere ? encodeRowValue(t, row) : undefined);
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
-      if (ix.using) continue;
+      if (ix.using) {
+        indexMethodOf(ix)?.onDelete(env, t, ix, row, rowid);
+        continue;
+      }
       env.txn.delete(indexKey(branch, t, ix, row, rowid, this.positions[k]!));
     }
   }
@@ -202,7 +206,10 @@ export class TableWriter {
     const t = this.table;
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
-      if (ix.using) continue;
+      if (ix.using) {
+        indexMethodOf(ix)?.onPut(env, t, ix, values, rowid);
+        continue;
+      }
       env.txn.put(indexKey(branch, t, ix, values, rowid, this.positions[k]!), EMPTY);
     }
   }
@@ -212,7 +219,10 @@ export class TableWriter {
     const branch = env.txn.branch;
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
-      if (ix.using) continue;
+      if (ix.using) {
+        indexMethodOf(ix)?.onDelete(env, this.table, ix, oldRow, oldRowid);
+        continue;
+      }
       env.txn.delete(indexKey(branch, this.table, ix, oldRow, oldRowid, this.positions[k]!));
     }
   }

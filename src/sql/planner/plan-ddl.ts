@@ -2,6 +2,7 @@
 // lang_createtrigger.html, lang_droptable.html, lang_altertable.html). Schema changes are
 // catalog rows written in the same transaction as any data they move, so DDL is
 // transactional and versioned like data.
+import { dropVirtualTable } from './virtual-tables.js';
 import { DoSQLError } from '../../errors.js';
 import { limitExceeded } from '../execution/limits.js';
 import { encodeTablePrefix } from '../../mvcc/internal-key.js';
@@ -351,6 +352,7 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
   const cat = txn.catalog;
   const kind = stmt.objectType.toLowerCase() as 'table' | 'index' | 'view' | 'trigger';
   const obj: SchemaObject | undefined = kind === 'table' ? cat.findTable(stmt.name) : kind === 'index' ? cat.findIndex(stmt.name) : kind === 'view' ? cat.findView(stmt.name) : cat.findTrigger(stmt.name);
+  if (!obj && kind === 'table' && (await dropVirtualTable(env, stmt.name))) return;
   if (!obj) {
     if (stmt.ifExists) return;
     if (kind === 'table' && cat.findView(stmt.name)) throw new DoSQLError('SQL_ERROR', `sql: use DROP VIEW to delete view ${stmt.name}`);
