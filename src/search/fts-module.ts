@@ -173,7 +173,7 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
     if (!inst) continue;
     const row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
     if (!row) continue; // external content deleted without the index knowing: fts5 would return garbage; skip
-    const state = matchState(idfs, inst, nCols, sizes.get(rowid) ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => textOf(row[p])));
+    const state = matchState(idfs, inst, nCols, sizes.get(rowid) ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => (row[p] === null || row[p] === undefined ? null : textOf(row[p]))));
     yield out(row, JSON.stringify(state), bm25(state, []), rowid);
   }
 }

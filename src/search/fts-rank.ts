@@ -21,8 +21,8 @@ export interface MatchState {
   readonly inst: [number, number, number, number][];
   /** The tokenize= spec, to find tokens' offsets again. */
   readonly tok: string;
-  /** The row's column texts. */
-  readonly txt: string[];
+  /** The row's column texts (null for NULL). */
+  readonly txt: (string | null)[];
 }
 
 const K1 = 1.2;
@@ -34,7 +34,7 @@ export function idf(rows: number, hits: number): number {
   return v <= 0 ? 1e-6 : v;
 }
 
-export function matchState(idfs: number[], instances: readonly Instance[], columns: number, d: number, avg: number, tok: string, txt: string[]): MatchState {
+export function matchState(idfs: number[], instances: readonly Instance[], columns: number, d: number, avg: number, tok: string, txt: (string | null)[]): MatchState {
   const f = idfs.map(() => new Array<number>(columns).fill(0));
   for (const i of instances) f[i.phrase]![i.col]!++;
   return { fts5: 1, idf: idfs, f, d, avg, inst: instances.map((i) => [i.phrase, i.col, i.pos, i.len]), tok, txt };
@@ -72,7 +72,7 @@ function ranges(s: MatchState, col: number): [number, number][] {
 /** highlight(t, col, open, close): the column's text with each phrase instance wrapped. */
 export function highlight(s: MatchState, col: number, open: string, close: string): string | null {
   const text = s.txt[col];
-  if (text === undefined) return null;
+  if (text === undefined || text === null) return null;
   const toks = tokenizerFor(s.tok).tokenize(text);
   let out = '';
   let at = 0;
@@ -100,7 +100,7 @@ export function snippet(s: MatchState, col: number, open: string, close: string,
     c = counts.indexOf(Math.max(...counts));
   }
   const text = s.txt[c];
-  if (text === undefined) return null;
+  if (text === undefined || text === null) return null;
   const toks = tokenizerFor(s.tok).tokenize(text);
   if (toks.length === 0) return text;
   const hits = ranges(s, c);
