@@ -19,7 +19,7 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: DELETE ... ORDER BY/LIMIT is not supported yet');
   const scope = pc.rootScope();
-  const from = buildFrom({ kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const from = buildFrom({ kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
   const dml = targetsFor(pc).get(t);

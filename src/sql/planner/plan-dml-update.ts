@@ -27,8 +27,8 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: UPDATE ... ORDER BY/LIMIT is not supported yet');
   const scope = pc.rootScope();
   const fromItem: FromItem = stmt.from
-    ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
-    : { kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) };
+    ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
+    : { kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) };
   const from = buildFrom(fromItem, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
