@@ -1,0 +1,96 @@
+// The MVCC vector index against exact search (model-based): random inserts, updates (vector
+// changed or set NULL) and deletes, with flushes, compactions and cold compactions between
+// them, a branch that diverges; at checkpoints the top k from vector_top_k() — now, in
+// time-travel sessions AS OF random earlier LSNs (before and after the index was first built),
+// on the branch and back on main — must equal `ORDER BY vector_distance(...) LIMIT k` over
+// the rows of the same read point. usearch is loaded here (Node), so the HNSW path is tested;
+// the exact fallback answers reads older than the index's base LSN.
+import { describe, expect, it } from 'vitest';
+import { DB, createTimeTravelSession, lsn } from '../src/index.js';
+import { Rng } from './support/sql-gen/random.js';
+
+const DIMS = 8;
+const blob = (v: readonly number[]): Uint8Array => new Uint8Array(new Float32Array(v).buffer);
+
+type Querier = { query<T>(sql: string, params?: unknown[]): Promise<T[]> };
+type Hit = { id: number; distance: number };
+
+async function compareAt(q: Querier, metric: string, vec: Uint8Array, k: number, where: string): Promise<void> {
+  const got = await q.query<Hit>(`SELECT id, distance FROM vector_top_k('ix', ?, ?)`, [vec, k]);
+  const want = await q.query<Hit>(`SELECT id, vector_distance(e, ?, '${metric}') AS distance FROM d WHERE e IS NOT NULL ORDER BY distance, id LIMIT ?`, [vec, k]);
+  expect(got.map((h) => h.id), where).toEqual(want.map((h) => h.id));
+  got.forEach((h, i) => expect(h.distance, where).toBeCloseTo(want[i]!.distance, 5));
+}
+
+describe('vector index under MVCC', () => {
+  for (const [seed, metric] of [
+    [1, 'cosine'],
+    [2, 'euclidean'],
+  ] as const) {
+    it(`top k equals exact search now, AS OF past LSNs and on a branch (seed ${seed}, ${metric})`, async () => {
+      const rng = new Rng(seed);
+      const db = DB(`vim-${seed}`, { storage: 'memory', memtableBytes: 16 * 1024 });
+      await db.exec(`CREATE TABLE d (id INTEGER PRIMARY KEY, e BLOB, tag INTEGER)`);
+      await db.exec(`CREATE INDEX ix ON d USING VECTOR (e) WITH (dimensions = ${DIMS}, metric = '${metric}', m = 16, ef_construction = 200, ef_search = 200)`);
+      const vec = (): number[] => Array.from({ length: DIMS }, () => rng.float() * 2 - 1);
+      const lsns: number[] = [];
+      const step = async (): Promise<void> => {
+        const id = rng.int(1, 250);
+        const x = rng.float();
+        let r;
+        if (x < 0.55) r = await db.run('INSERT OR REPLACE INTO d VALUES (?, ?, ?)', [id, blob(vec()), rng.int(0, 9)]);
+        else if (x < 0.75) r = await db.run('UPDATE d SET e = ? WHERE id = ?', [rng.chance(0.1) ? null : blob(vec()), id]);
+        else r = await db.run('DELETE FROM d WHERE id = ?', [id]);
+        lsns.push(r.lsn);
+        const y = rng.float();
+        const engine = await db.engine();
+        if (y < 0.03) await engine.flush();
+        else if (y < 0.045) await db.compact();
+        else if (y < 0.05) await db.compact({ tier: 'cold' });
+      };
+      for (let i = 0; i < 150; i++) await step();
+      const checkpoint = async (label: string): Promise<void> => {
+        const qv = blob(vec());
+        const k = rng.int(1, 12);
+        await compareAt(db as unknown as Querier, metric, qv, k, `${label}: now`);
+        for (let t = 0; t < 3; t++) {
+          const at = rng.pick(lsns);
+          const s = await createTimeTravelSession(db, { asOf: lsn(at) });
+          try {
+            await compareAt(s as unknown as Querier, metric, qv, k, `${label}: AS OF ${at}`);
+          } finally {
+            await s.close();
+          }
+        }
+      };
+      for (let round = 0; round < 6; round++) {
+        await checkpoint(`round ${round}`);
+        for (let i = 0; i < 60; i++) await step();
+      }
+      // A transaction sees its own uncommitted vectors.
+      await db.transaction(async (tx) => {
+        await tx.run('INSERT OR REPLACE INTO d VALUES (999, ?, 0)', [blob(Array.from({ length: DIMS }, () => 0.5))]);
+        await compareAt(tx as unknown as Querier, metric, blob(Array.from({ length: DIMS }, () => 0.5)), 3, 'in a transaction');
+      });
+      await db.branch('side');
+      await db.checkout('side');
+      for (let i = 0; i < 80; i++) await step();
+      await checkpoint('branch side');
+      await db.checkout('main');
+      await checkpoint('back on main');
+      await db.close();
+    }, 120_000);
+  }
+
+  it('errors name the index and the problem', async () => {
+    const db = DB('vim-err', { storage: 'memory' });
+    await db.exec('CREATE TABLE d (id INTEGER PRIMARY KEY, e BLOB)');
+    await db.exec("CREATE INDEX ix ON d USING VECTOR (e) WITH (dimensions = 3, metric = 'cosine')");
+    await db.exec('CREATE INDEX plain ON d (e)');
+    await expect(db.query("SELECT * FROM vector_top_k('ix', vector('[1,2]'), 3)")).rejects.toThrow(/^vector: index ix has 3 dimensions, the query vector 2/);
+    await expect(db.query("SELECT * FROM vector_top_k('plain', vector('[1,2,3]'), 3)")).rejects.toThrow(/no such vector index: plain/);
+    await db.exec("CREATE INDEX bad ON d USING VECTOR (e) WITH (metric = 'cosine')");
+    await expect(db.query("SELECT * FROM vector_top_k('bad', vector('[1,2,3]'), 3)")).rejects.toThrow(/index bad: option dimensions is required/);
+    await db.close();
+  });
+});
