@@ -20,6 +20,9 @@ async function compareAt(q: Querier, metric: string, vec: Uint8Array, k: number,
   const want = await q.query<Hit>(`SELECT id, vector_distance(e, ?, '${metric}') AS distance FROM d WHERE e IS NOT NULL ORDER BY distance, id LIMIT ?`, [vec, k]);
   expect(got.map((h) => h.id), where).toEqual(want.map((h) => h.id));
   got.forEach((h, i) => expect(h.distance, where).toBeCloseTo(want[i]!.distance, 5));
+  // The seed's form, which the planner answers with the index (one ORDER BY term; the oracle above has two).
+  const planned = await q.query<Hit>(`SELECT id, vector_distance(e, ?, '${metric}') AS distance FROM d WHERE e IS NOT NULL ORDER BY distance LIMIT ?`, [vec, k]);
+  expect(planned.map((h) => h.id), `${where} (planned)`).toEqual(want.map((h) => h.id));
 }
 
 describe('vector index under MVCC', () => {
@@ -81,6 +84,19 @@ describe('vector index under MVCC', () => {
       await db.close();
     }, 120_000);
   }
+
+  it('the planner uses the index for ORDER BY vector_distance(...) LIMIT k, and only where that is exact', async () => {
+    const db = DB('vim-plan', { storage: 'memory' });
+    await db.exec("CREATE TABLE documents (id INTEGER PRIMARY KEY, content TEXT, category TEXT, embedding BLOB); CREATE INDEX ie ON documents USING VECTOR (embedding) WITH (dimensions = 2, metric = 'cosine')");
+    const plan = async (sql: string): Promise<string> => (await db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, [blob([1, 0])])).map((r) => r.detail).join('\n');
+    expect(await plan('SELECT id, vector_distance(embedding, ?) AS distance FROM documents ORDER BY distance ASC LIMIT 10')).toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
+    expect(await plan('SELECT id FROM documents WHERE embedding IS NOT NULL ORDER BY vector_distance(embedding, ?) LIMIT 5')).toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
+    // Another metric than the index's, a filter, or no LIMIT: an exact scan.
+    expect(await plan("SELECT id FROM documents ORDER BY vector_distance(embedding, ?, 'l2') LIMIT 5")).not.toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
+    expect(await plan("SELECT id FROM documents WHERE category = 'a' ORDER BY vector_distance(embedding, ?) LIMIT 5")).not.toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
+    expect(await plan('SELECT id FROM documents ORDER BY vector_distance(embedding, ?)')).not.toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
+    await db.close();
+  });
 
   it('errors name the index and the problem', async () => {
     const db = DB('vim-err', { storage: 'memory' });

@@ -25,6 +25,26 @@ async function* run(env: ExecEnv, index: unknown, query: unknown, k: unknown): A
   for (const r of rows) yield [r.rowid, r.distance, null, null, null];
 }
 
+/** The planner's form (plan-rewrite.ts): the same search, every column hidden. */
+export const KNN_ROWIDS = 'vector_knn_rowids';
+
+export const VECTOR_KNN_ROWIDS: TableFunction = {
+  name: KNN_ROWIDS,
+  columns: [
+    { name: '\u0001id', hidden: true },
+    { name: '\u0001distance', hidden: true },
+    { name: 'index_name', hidden: true },
+    { name: 'query', hidden: true },
+    { name: 'k', hidden: true },
+  ],
+  argColumns: [2, 3, 4],
+  rowidColumn: 0,
+  open: (call, ctx) => {
+    const [a, b, c] = call.args.map((x) => (x === undefined ? null : plain(x)));
+    return run(ctx as unknown as ExecEnv, a, b, c);
+  },
+};
+
 export const VECTOR_TOP_K: TableFunction = {
   name: 'vector_top_k',
   columns: [

@@ -6,7 +6,7 @@ import { DoSQLError } from '../../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ExecEnv } from '../execution/env.js';
 import type { TableFunction } from '../functions/table-functions.js';
-import type { CreateVirtualTableStmt } from '../parser/ast.js';
+import type { CreateVirtualTableStmt, SelectStmt } from '../parser/ast.js';
 
 export interface VirtualTableModule {
   /** Lower-case module name (`USING fts5`). */
@@ -20,6 +20,27 @@ export interface VirtualTableModule {
 }
 
 const modules = new Map<string, VirtualTableModule>();
+
+/**
+ * A rewrite of a SELECT before it is planned (a layer's access path the planner does not know:
+ * the vector index's nearest-neighbour search). Returns the new statement or undefined.
+ */
+export type SelectRewriter = (stmt: SelectStmt, catalog: Catalog, isCte: (name: string) => boolean) => SelectStmt | undefined;
+
+const rewriters: SelectRewriter[] = [];
+
+export function registerSelectRewriter(r: SelectRewriter): void {
+  if (!rewriters.includes(r)) rewriters.push(r);
+}
+
+/** `stmt` after the first registered rewrite that applies. */
+export function rewriteSelect(stmt: SelectStmt, catalog: Catalog, isCte: (name: string) => boolean): SelectStmt {
+  for (const r of rewriters) {
+    const out = r(stmt, catalog, isCte);
+    if (out) return out;
+  }
+  return stmt;
+}
 
 /** Adds a module (a second registration under a name replaces the first). */
 export function registerVirtualTableModule(m: VirtualTableModule): void {
