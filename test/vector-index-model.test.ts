@@ -23,6 +23,12 @@ async function compareAt(q: Querier, metric: string, vec: Uint8Array, k: number,
   // The seed's form, which the planner answers with the index (one ORDER BY term; the oracle above has two).
   const planned = await q.query<Hit>(`SELECT id, vector_distance(e, ?, '${metric}') AS distance FROM d WHERE e IS NOT NULL ORDER BY distance LIMIT ?`, [vec, k]);
   expect(planned.map((h) => h.id), `${where} (planned)`).toEqual(want.map((h) => h.id));
+  // Filtered: the WHERE's rows become the allowed rowids (broad, ~10%, and very selective filters).
+  for (const filter of ['tag < 8', 'tag = 3', 'id % 50 = 7']) {
+    const exactRows = await q.query<Hit>(`SELECT id FROM d WHERE e IS NOT NULL AND ${filter} ORDER BY vector_distance(e, ?, '${metric}'), id LIMIT ?`, [vec, k]);
+    const viaIndex = await q.query<Hit>(`SELECT id FROM d WHERE ${filter} ORDER BY vector_distance(e, ?, '${metric}') LIMIT ?`, [vec, k]);
+    expect(viaIndex.map((h) => h.id), `${where} (filter ${filter})`).toEqual(exactRows.map((h) => h.id));
+  }
 }
 
 describe('vector index under MVCC', () => {
@@ -91,10 +97,11 @@ describe('vector index under MVCC', () => {
     const plan = async (sql: string): Promise<string> => (await db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, [blob([1, 0])])).map((r) => r.detail).join('\n');
     expect(await plan('SELECT id, vector_distance(embedding, ?) AS distance FROM documents ORDER BY distance ASC LIMIT 10')).toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
     expect(await plan('SELECT id FROM documents WHERE embedding IS NOT NULL ORDER BY vector_distance(embedding, ?) LIMIT 5')).toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
-    // Another metric than the index's, a filter, or no LIMIT: an exact scan.
-    expect(await plan("SELECT id FROM documents ORDER BY vector_distance(embedding, ?, 'l2') LIMIT 5")).not.toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
-    expect(await plan("SELECT id FROM documents WHERE category = 'a' ORDER BY vector_distance(embedding, ?) LIMIT 5")).not.toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
-    expect(await plan('SELECT id FROM documents ORDER BY vector_distance(embedding, ?)')).not.toMatch(/SCAN vector_knn_rowids[\s\S]*SEARCH documents USING INTEGER PRIMARY KEY/);
+    // A filter: the index searches among the rows passing it.
+    expect(await plan("SELECT id FROM documents WHERE category = 'a' ORDER BY vector_distance(embedding, ?) LIMIT 5")).toMatch(/SCAN vector_knn_rowids/);
+    // Another metric than the index's, or no LIMIT: an exact scan.
+    expect(await plan("SELECT id FROM documents ORDER BY vector_distance(embedding, ?, 'l2') LIMIT 5")).not.toMatch(/vector_knn_rowids/);
+    expect(await plan('SELECT id FROM documents ORDER BY vector_distance(embedding, ?)')).not.toMatch(/vector_knn_rowids/);
     await db.close();
   });
 

@@ -1,5 +1,5 @@
 // The planner's use of a VECTOR index: a nearest-neighbour query
-//   SELECT ... FROM t [WHERE col IS NOT NULL] ORDER BY vector_distance(col, :q) [ASC] LIMIT k
+//   SELECT ... FROM t [WHERE ...] ORDER BY vector_distance(col, :q) [ASC] LIMIT k
 // (ORDER BY may name a result column defined so, as `ORDER BY distance`) on a table with a
 // VECTOR index on col whose metric is the call's, is rewritten before planning to
 //   ... FROM vector_knn_rowids('index', :q, k) JOIN t ON t.rowid = <candidate> ... ORDER BY ... LIMIT k
@@ -82,9 +82,27 @@ export function rewriteNearestNeighbour(stmt: SelectStmt, catalog: Catalog, isCt
     }
   });
   if (!ix) return undefined;
-  // Only `col IS NOT NULL` may stay: the index holds just the rows with a vector.
+  // `col IS NOT NULL` needs no filter (the index holds just the rows with a vector); any other
+  // WHERE becomes the allowed rowids: (SELECT json_group_array(rowid) FROM t WHERE ...),
+  // evaluated at the same read point, and stays on the outer query too.
   const w = body.where;
-  if (w && !(w.kind === 'binary' && w.op === 'IS NOT' && w.right.kind === 'literal' && w.right.value === null && sameColumn(w.left, (colArg as { column: string }).column, names))) return undefined;
+  const implied = w && w.kind === 'binary' && w.op === 'IS NOT' && w.right.kind === 'literal' && w.right.value === null && sameColumn(w.left, (colArg as { column: string }).column, names);
+  const filterArgs: Expr[] = [];
+  if (w && !implied) {
+    filterArgs.push({
+      kind: 'subquery',
+      select: {
+        kind: 'select',
+        body: {
+          kind: 'selectCore',
+          distinct: false,
+          columns: [{ kind: 'expr', expr: { kind: 'function', name: 'json_group_array', args: [{ kind: 'column', table: from.alias ?? t.name, column: 'rowid' }], star: false, distinct: false } }],
+          from,
+          where: w,
+        },
+      },
+    } as Expr);
+  }
   // The candidates drive a rowid lookup into t: FROM vector_top_k(...) JOIN t ON t.rowid = id.
   // The function's columns are all hidden under names no query can write, so t's columns
   // (and *) resolve as before.
@@ -92,7 +110,7 @@ export function rewriteNearestNeighbour(stmt: SelectStmt, catalog: Catalog, isCt
     kind: 'join',
     joinType: 'INNER',
     natural: false,
-    left: { kind: 'tableFunction', name: KNN_ROWIDS, args: [{ kind: 'literal', value: ix.name }, qArg, stmt.limit] },
+    left: { kind: 'tableFunction', name: KNN_ROWIDS, args: [{ kind: 'literal', value: ix.name }, qArg, stmt.limit, ...filterArgs] },
     right: from,
     on: { kind: 'binary', op: '=', left: { kind: 'column', table: from.alias ?? t.name, column: 'rowid' }, right: { kind: 'column', table: KNN_ROWIDS, column: '\u0001id' } },
   };

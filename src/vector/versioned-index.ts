@@ -21,6 +21,8 @@ import { distance } from './distance.js';
 import { createAnn, type Ann } from './hnsw-backend.js';
 import { vectorIndexOptions, type VectorIndexOptions } from './index-options.js';
 import { toVector } from './vector-blob.js';
+import type { AllowedRowids } from './allowed-rowids.js';
+import { rowKey } from '../sql/rows/row-keys.js';
 
 export interface Neighbour {
   readonly rowid: bigint;
@@ -149,24 +151,43 @@ function stateFor(env: ExecEnv, table: TableSchema, ix: IndexSchema): Promise<Ve
 }
 
 /** Exact top k over the rows the statement sees (its transaction at its read LSN). */
-async function exact(env: ExecEnv, table: TableSchema, column: number, opts: VectorIndexOptions, q: Float32Array, k: number): Promise<Neighbour[]> {
+function push(out: Neighbour[], row: readonly unknown[], rowid: bigint, column: number, opts: VectorIndexOptions, q: Float32Array): void {
+  const v = row[column];
+  if (v === null || v === undefined) return;
+  let f: Float32Array;
+  try {
+    f = toVector(v, 'row');
+  } catch {
+    return;
+  }
+  if (f.length === q.length) out.push({ rowid, distance: distance(opts.metric, f, q) });
+}
+
+function topK(out: Neighbour[], k: number): Neighbour[] {
+  return out.sort((a, b) => a.distance - b.distance || (a.rowid < b.rowid ? -1 : 1)).slice(0, k);
+}
+
+/** Exact top k among the allowed rowids, each read at the statement's read point. */
+async function exactAmong(env: ExecEnv, table: TableSchema, column: number, opts: VectorIndexOptions, q: Float32Array, k: number, allowed: AllowedRowids): Promise<Neighbour[]> {
+  const reader = new TableReader(table, table.columns.length + 1, 0, columnDefaults(table));
+  const out: Neighbour[] = [];
+  for (const rowid of allowed.list()) {
+    const row = await reader.getRaw(env, rowKey(env.txn.branch, table, [], rowid));
+    if (row) push(out, row, rowid, column, opts, q);
+  }
+  return topK(out, k);
+}
+
+async function exact(env: ExecEnv, table: TableSchema, column: number, opts: VectorIndexOptions, q: Float32Array, k: number, allowed?: AllowedRowids): Promise<Neighbour[]> {
   const reader = new TableReader(table, table.columns.length + 1, 0, columnDefaults(table));
   const out: Neighbour[] = [];
   for await (const batch of reader.scan(env)) {
     for (const row of batch) {
-      const v = row[column];
-      if (v === null || v === undefined) continue;
-      let f: Float32Array;
-      try {
-        f = toVector(v, 'row');
-      } catch {
-        continue;
-      }
-      if (f.length !== q.length) continue;
-      out.push({ rowid: row[table.columns.length] as bigint, distance: distance(opts.metric, f, q) });
+      const rowid = row[table.columns.length] as bigint;
+      if (!allowed || allowed.has(rowid)) push(out, row, rowid, column, opts, q);
     }
   }
-  return out.sort((a, b) => a.distance - b.distance || (a.rowid < b.rowid ? -1 : 1)).slice(0, k);
+  return topK(out, k);
 }
 
 /** How a search was answered (EXPLAIN-like, for tests and docs). */
@@ -176,14 +197,17 @@ export type SearchPath = 'hnsw' | 'exact';
  * The k rows of `table` nearest to `q` by index `ix` as the statement sees them (its branch,
  * its read LSN, its own uncommitted writes). Throws SQL_ERROR on a query of the wrong length.
  */
-export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema, q: Float32Array, k: number): Promise<{ rows: Neighbour[]; path: SearchPath }> {
+export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema, q: Float32Array, k: number, allowed?: AllowedRowids): Promise<{ rows: Neighbour[]; path: SearchPath }> {
   const opts = vectorIndexOptions(ix);
   if (q.length !== opts.dimensions) throw new DoSQLError('SQL_ERROR', `vector: index ${ix.name} has ${opts.dimensions} dimensions, the query vector ${q.length}`, { details: { index: ix.name } });
   const column = table.columns.findIndex((c) => c.id === ix.columns[0]!.columnId);
   if (k <= 0) return { rows: [], path: 'exact' };
+  if (allowed && allowed.size <= Math.max(4 * k, 64)) return { rows: await exactAmong(env, table, column, opts, q, k, allowed), path: 'exact' };
   const s = await stateFor(env, table, ix);
   const r = env.txn.readLsn;
-  if (!s.ann || r < s.baseLsn) return { rows: await exact(env, table, column, opts, q, k), path: 'exact' };
+  if (!s.ann || r < s.baseLsn) return { rows: await exact(env, table, column, opts, q, k, allowed), path: 'exact' };
+  // A very selective filter: the allowed rows alone, looked up by rowid.
+  if (allowed && allowed.size * 100 < s.ann.size) return { rows: await exactAmong(env, table, column, opts, q, k, allowed), path: 'exact' };
   // Rows this transaction wrote override what the index knows.
   const own = new Map<bigint, Float32Array | null>();
   for (const w of env.txn.writes.values()) {
@@ -193,18 +217,20 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
     own.set(rowid, w.value ? s.vectorOf(s['reader'].decode(w.uk, w.value, env.txn.branch)) : null);
   }
   const found = new Map<bigint, number>();
-  let want = Math.max(2 * k, k + 16);
+  // Over-fetch by the filter's selectivity: about k / (allowed / indexed) entries hold k allowed ones.
+  const selectivity = allowed ? Math.max(allowed.size / Math.max(1, s.ann.size), 0.01) : 1;
+  let want = Math.ceil(Math.max(2 * k, k + 16) / selectivity);
   for (;;) {
     const labels = s.ann.search(q, want);
     for (const label of labels) {
       const e = s.vectors.get(label)!;
-      if (own.has(e.rowid) || s.visible(e.rowid, r) !== label) continue;
+      if (own.has(e.rowid) || s.visible(e.rowid, r) !== label || (allowed && !allowed.has(e.rowid))) continue;
       found.set(e.rowid, distance(opts.metric, e.v, q));
     }
     if (found.size >= k || labels.length < want || want >= s.ann.size) break;
     want *= 4;
   }
-  for (const [rowid, v] of own) if (v) found.set(rowid, distance(opts.metric, v, q));
+  for (const [rowid, v] of own) if (v && (!allowed || allowed.has(rowid))) found.set(rowid, distance(opts.metric, v, q));
   const rows = [...found].map(([rowid, d]) => ({ rowid, distance: d })).sort((a, b) => a.distance - b.distance || (a.rowid < b.rowid ? -1 : 1));
   return { rows: rows.slice(0, k), path: 'hnsw' };
 }
