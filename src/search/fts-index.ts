@@ -153,17 +153,42 @@ export async function loadPostings(env: ExecEnv, ix: IndexSchema, term: string, 
   return out;
 }
 
-/** Row count, total tokens, and the token count of each row in `want`. */
+function sizeOf(value: Uint8Array): number {
+  const c = { pos: 0 };
+  let d = 0;
+  while (c.pos < value.length) d += readUvarint(value, c, 'a document size');
+  return d;
+}
+
+/** Row and token totals by (branch, index, read LSN): a committed snapshot never changes. */
+const totalsCache = new WeakMap<object, Map<string, { rows: number; tokens: number }>>();
+
+/**
+ * Row count, total tokens, and the token count of each row in `want`. The totals of a read
+ * point are computed once (one scan of the sizes) and reused while the transaction has no
+ * writes of its own; the sizes of few rows are point reads.
+ */
 export async function loadSizes(env: ExecEnv, ix: IndexSchema, want: ReadonlySet<bigint>): Promise<{ rows: number; tokens: number; sizes: Map<bigint, number> }> {
-  const { lower, upper } = encodeRange(env.txn.branch, ix.id, { prefix: [DOCSIZE] });
+  const branch = env.txn.branch;
+  const sizes = new Map<bigint, number>();
+  const cacheable = env.txn.writes.size === 0;
+  let byEngine = totalsCache.get(env.txn.engine);
+  if (!byEngine) totalsCache.set(env.txn.engine, (byEngine = new Map()));
+  const key = `${branch}/${ix.id}/${env.txn.readLsn}`;
+  const cached = cacheable ? byEngine.get(key) : undefined;
+  if (cached && want.size <= 4096) {
+    for (const rowid of want) {
+      const v = await env.txn.get(encodeUserKey(branch, ix.id, [DOCSIZE, rowid]));
+      if (v) sizes.set(rowid, sizeOf(v));
+    }
+    return { ...cached, sizes };
+  }
+  const { lower, upper } = encodeRange(branch, ix.id, { prefix: [DOCSIZE] });
   let rows = 0;
   let tokens = 0;
-  const sizes = new Map<bigint, number>();
   for await (const batch of env.txn.scanBatches(lower, upper)) {
     for (const e of batch) {
-      const c = { pos: 0 };
-      let d = 0;
-      while (c.pos < e.value.length) d += readUvarint(e.value, c, 'a document size');
+      const d = sizeOf(e.value);
       rows++;
       tokens += d;
       if (want.size) {
@@ -173,6 +198,10 @@ export async function loadSizes(env: ExecEnv, ix: IndexSchema, want: ReadonlySet
     }
     const tick = env.guard.tick(batch.length);
     if (tick) await tick;
+  }
+  if (cacheable) {
+    if (byEngine.size > 64) byEngine.clear();
+    byEngine.set(key, { rows, tokens });
   }
   return { rows, tokens, sizes };
 }
