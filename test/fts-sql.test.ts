@@ -137,6 +137,26 @@ describe('fts5 in dosql', () => {
     );
     // bm25() is negative (better is lower), so the keyword weight is negated to add relevance.
     expect(results.map((r) => r.id)).toEqual([1, 3, 2]);
+    // Reciprocal-rank fusion, the pattern docs/search.md gives.
+    const rrf = await db.query<{ id: number; rrf: number }>(
+      `WITH kw AS (
+         SELECT rowid AS id, row_number() OVER (ORDER BY rank) AS r
+         FROM documents_fts WHERE documents_fts MATCH :query ORDER BY rank LIMIT 100
+       ), sem AS (
+         SELECT id, row_number() OVER (ORDER BY d) AS r FROM (
+           SELECT id, vector_distance(embedding, :embedding) AS d FROM documents ORDER BY d LIMIT 100)
+       )
+       SELECT d.id, d.title, COALESCE(1.0 / (60 + kw.r), 0) + COALESCE(1.0 / (60 + sem.r), 0) AS rrf
+       FROM documents d LEFT JOIN kw ON kw.id = d.id LEFT JOIN sem ON sem.id = d.id
+       WHERE kw.id IS NOT NULL OR sem.id IS NOT NULL
+       ORDER BY rrf DESC LIMIT 10`,
+      { query: 'storage', embedding: blob([1, 0, 0]) },
+    );
+    // Documents 1 and 3 top both lists in opposite orders (3 has more 'storage', 1 is nearest).
+    expect(rrf.map((r) => r.id).slice(0, 2).sort()).toEqual([1, 3]);
+    expect(rrf[0]!.rrf).toBeCloseTo(1 / 61 + 1 / 62, 10);
+    expect(rrf[1]!.rrf).toBeCloseTo(1 / 61 + 1 / 62, 10);
+    expect(rrf.map((r) => r.id)).toContain(2);
     await db.close();
   });
 });
