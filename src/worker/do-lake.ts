@@ -38,6 +38,8 @@ export class DoLake {
   private alarmAt: number | null = null;
   private lastMaintenanceAt = Date.now();
   private flushedSinceMaintenance = false;
+  /** After a flush that took nothing (only open transactions buffered): no flush before this. */
+  private noFlushUntil = 0;
   private readonly alarms = { runs: 0, flushes: 0, failedFlushes: 0, maintenanceRuns: 0, lastError: undefined as string | undefined };
 
   constructor(
@@ -148,6 +150,8 @@ export class DoLake {
         const b = m.batch;
         if (b?.sourceDoId !== source) return this.refuse(ws, new DoSQLError('INVALID_ARGUMENT', `lake: a batch of ${String(b?.sourceDoId)} on the socket of source ${source}`), 4400);
         ws.send(JSON.stringify(await lake.ingest(b)));
+        // New events may complete a transaction the last flush could not take.
+        this.noFlushUntil = 0;
         this.arm(lake);
         return;
       }
@@ -193,6 +197,7 @@ export class DoLake {
   private async flushNow(lake: Lake): Promise<FlushResult> {
     const r = await lake.flush();
     this.alarms.flushes++;
+    this.noFlushUntil = r.events === 0 ? Date.now() + this.config.flushIntervalMs : 0;
     if (r.commits.length) this.flushedSinceMaintenance = true;
     for (const [sourceId, lsn] of Object.entries(r.committed)) this.broadcast(this.ctx.getWebSockets(`src:${sourceId}`), { type: 'committed', sourceId, lsn, position: String(lsn) });
     return r;
@@ -233,6 +238,7 @@ export class DoLake {
   /** Arms the alarm for the next flush (or maintenance) due. */
   private arm(lake: Lake, retryAt: number | null = null): void {
     let at = lake.flushDueAt();
+    if (at !== null && at < this.noFlushUntil) at = this.noFlushUntil;
     if (retryAt !== null) at = Math.max(at ?? retryAt, retryAt);
     if (this.flushedSinceMaintenance && this.config.maintenanceIntervalMs > 0) {
       const m = this.lastMaintenanceAt + this.config.maintenanceIntervalMs;
