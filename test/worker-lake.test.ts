@@ -137,7 +137,10 @@ describe('the lake on Workers (DoSQL → DoLake → R2 → icebird)', () => {
       await new Promise((r) => setTimeout(r, 500));
       status = await lakeStatus();
     }
-    for (const db of dbs) expect(status.sources.find((s) => s.sourceId === db)?.committed, db).toBeGreaterThanOrEqual(head[db]!);
+    for (const db of dbs) {
+      const why = async (): Promise<string> => JSON.stringify({ source: (await w.get<{ lake?: unknown }>(`/db/${db}/status`)).body.lake, lake: status.sources });
+      expect(status.sources.find((s) => s.sourceId === db)?.committed, await why()).toBeGreaterThanOrEqual(head[db]!);
+    }
     expect(status.snapshots.map((s) => s.name).sort()).toEqual(['notes', 'orders']);
     for (const snap of status.snapshots) {
       for (const db of dbs) expect(snap.positions[db], `${snap.name} ${db}`).toBeGreaterThan(0);

@@ -51,6 +51,8 @@ export class WebSocketLakeEndpoint implements LakeEndpoint {
   private readonly ackTimeoutMs: number;
   /** Connections opened so far (status, tests). */
   connects = 0;
+  private lostWake: ((e: DoSQLError) => void) | null = null;
+  private lostPromise: Promise<DoSQLError> = new Promise(() => undefined);
 
   constructor(private readonly o: WebSocketLakeOptions) {
     this.heartbeatMs = o.heartbeatIntervalMs ?? 30_000;
@@ -67,6 +69,7 @@ export class WebSocketLakeEndpoint implements LakeEndpoint {
     const ws = await this.o.connect();
     this.connects++;
     this.ws = ws;
+    this.lostPromise = new Promise((r) => (this.lostWake = r));
     this.lastMessageAt = Date.now();
     ws.addEventListener('message', (e) => {
       if (this.ws === ws) this.onMessage(e.data);
@@ -95,6 +98,14 @@ export class WebSocketLakeEndpoint implements LakeEndpoint {
   onBackpressure(listener: (s: BackpressureSignal) => void): () => void {
     this.bpListeners.add(listener);
     return () => this.bpListeners.delete(listener);
+  }
+
+  /**
+   * Resolves with the reason when the current session's connection is lost — also while no call
+   * is pending, so an idle streamer notices and reconnects.
+   */
+  lost(): Promise<DoSQLError> {
+    return this.lostPromise;
   }
 
   /** Closes the connection; pending calls fail with CLOSED. */
@@ -186,6 +197,8 @@ export class WebSocketLakeEndpoint implements LakeEndpoint {
   private drop(err: DoSQLError): void {
     const ws = this.ws;
     this.ws = null;
+    this.lostWake?.(err);
+    this.lostWake = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     if (ws) {

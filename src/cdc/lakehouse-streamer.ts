@@ -371,11 +371,14 @@ class Streamer implements LakehouseStreamer {
       next ??= it.next();
       pending.next = next;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const races: Promise<IteratorResult<CDCEvent> | typeof STOP | typeof IDLE>[] = [next, this.stopSignal];
+      const races: Promise<IteratorResult<CDCEvent> | typeof STOP | typeof IDLE | DoSQLError>[] = [next, this.stopSignal];
+      // A lake over the network may go away while nothing is sent: end the session, reconnect.
+      if (this.lake instanceof WebSocketLakeEndpoint) races.push(this.lake.lost());
       if (wait !== Infinity) races.push(new Promise((r) => (timer = setTimeout(() => r(IDLE), wait))));
       const r = await Promise.race(races);
       if (timer) clearTimeout(timer);
       if (r === STOP) continue;
+      if (r instanceof DoSQLError) throw r;
       if (r !== IDLE) {
         next = null;
         if (r.done) {
