@@ -1,0 +1,65 @@
+// Step 6: the lake (docs/lake.md). The flights database's whole change history — the daily
+// ingest, the corrections and cancellations, the ALTER TABLE, the merged what-if branch —
+// streams through a lakehouse streamer into a lake in this process (`openLake` on a folder,
+// `<demo dir>/lake`), which keeps an Iceberg v2 table partitioned by commit day (the demo stamps
+// each day's commit with that day, so `data/dt=2001-…`). icebird then reads the lake's table over
+// loopback HTTP and must give dosql's counts and averages.
+import { join } from 'node:path';
+import { createLakehouseStreamer } from '../../src/cdc/index.js';
+import { openLake } from '../../src/lake/index.js';
+import { FsObjectStore } from '../../src/storage/fs-store.js';
+import type { DemoContext } from './context.js';
+import { LAKE_SLOT, latestLsn } from './context.js';
+import { readIceberg, type IcebergCounts, type PublishResult } from './cold-tier.js';
+import { duration, int, timed } from './report.js';
+
+export interface LakeResult {
+  /** LSN the lake committed the database up to (its head). */
+  committedLsn: number;
+  /** Row changes (inserts, updates, deletes) the streamer sent. */
+  events: number;
+  /** Data files and day partitions of the lake table. */
+  dataFiles: number;
+  partitions: number;
+  counts: IcebergCounts;
+}
+
+/** Streams the database into a lake until it holds the head, then reads the lake with icebird. */
+export async function streamToLake(ctx: DemoContext, expectedRows: number): Promise<LakeResult> {
+  const dir = join(ctx.dir, 'lake');
+  const store = new FsObjectStore(dir);
+  const lake = await openLake({
+    warehouse: store,
+    url: `${ctx.server.url}/lake`,
+    // Flushes at 250,000 buffered events; the last one is asked for below.
+    flush: { intervalMs: 3_600_000, eventThreshold: 250_000, maxBufferBytes: 512 * 1024 * 1024, rowGroupRows: 100_000 },
+    durability: 'normal',
+  });
+  try {
+    const head = await latestLsn(ctx.db);
+    const events = await timed(ctx.timings, 'stream into the lake', (n) => n, async () => {
+      const s = createLakehouseStreamer({ cdc: ctx.db, config: { sourceDoId: 'flights-demo', lake, slot: LAKE_SLOT, maxBatchSize: 20_000, maxBatchBytes: 16 * 1024 * 1024, maxBufferSize: 20_000 } });
+      await s.start();
+      while (Number(s.getStatus().lastAckLSN) < head) {
+        if (s.getStatus().state === 'error') throw new Error(s.getStatus().lastError);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await lake.flush();
+      await s.waitCommitted(head);
+      await s.stop();
+      return s.getStatus().totalEntriesSent;
+    }, 'createLakehouseStreamer → openLake (folder), Iceberg commits');
+    const snap = await lake.snapshot('flights');
+    const files = lake.status().tables.find((t) => t.name === 'flights');
+    const partitions = new Set((await store.list(`${snap.url.slice(ctx.server.url.length + 1 + 'lake/'.length)}/data/`)).map((o) => o.key.split('/').at(-2))).size;
+    ctx.log(`the lake holds flights-demo up to LSN ${snap.positions['flights-demo']} (the head: ${head}) after ${int(events)} change events in ${duration(ctx.timings.at(-1)!.ms)}`);
+    ctx.log(`  table:     ${snap.url} (metadata ${snap.metadataFileName}), ${int(files?.dataFiles ?? 0)} data files in ${int(partitions)} day partitions (dt=2001-…)`);
+    const pub: Pick<PublishResult, 'tableUrl' | 'metadataPath'> = { tableUrl: snap.url, metadataPath: `${snap.url}/metadata/${snap.metadataFileName}` };
+    // 'total-records' counts rows of data files, deleted ones (position deletes) included: not compared.
+    const counts = { ...(await readIceberg(ctx, pub, expectedRows, 'icebird reads the lake')), metadataRecords: undefined };
+    return { committedLsn: snap.positions['flights-demo'] ?? 0, events, dataFiles: files?.dataFiles ?? 0, partitions, counts };
+  } finally {
+    await lake.close();
+    await store.close();
+  }
+}
