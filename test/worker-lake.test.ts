@@ -11,6 +11,8 @@ import { icebergMetadata, icebergRead } from 'icebird';
 import { Agent, fetch as undiciFetch, WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startWorker, type RunningWorker } from './support/worker-harness.js';
+import { createLakehouseStreamer, type LakehouseStreamConfig } from '../src/cdc/index.js';
+import { headLsn, source } from './support/lake-harness.js';
 
 const WAREHOUSE = 'r2://dosql-lakehouse';
 const noKeepAlive = new Agent({ pipelining: 0 });
@@ -171,6 +173,33 @@ describe('the lake on Workers (DoSQL → DoLake → R2 → icebird)', () => {
     const again = await compare(after, dbs);
     expect(again.got).toEqual(again.want);
   }, 300_000);
+
+  it('a Node database streams to the DoLake object over WebSocket (lakehouseUrl, bearer token)', async () => {
+    const db = await source('node-src');
+    await db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, sensor TEXT, v REAL)');
+    for (let i = 0; i < 5; i++) await db.run(`INSERT INTO readings VALUES (${i}, 's${i % 2}', ${i}.5)`);
+    await db.run('UPDATE readings SET v = v * 2 WHERE id % 2 = 0');
+    await db.run('DELETE FROM readings WHERE id = 3');
+    const s = createLakehouseStreamer({
+      cdc: db,
+      config: { sourceDoId: 'node-src', lakehouseUrl: `${w.url.replace('http', 'ws')}/lake/ingest?lake=ext`, token: w.token!, WebSocket: WebSocket as unknown as LakehouseStreamConfig['WebSocket'], retry: { initialDelayMs: 20, maxAttempts: 20 } },
+    });
+    await s.start();
+    const head = await headLsn(db);
+    await s.waitCommitted(head);
+    await s.stop();
+    const snap = (await lakeStatus('ext')).snapshots.find((x) => x.name === 'readings')!;
+    expect(snap.positions['node-src']).toBe(head);
+    readThroughEndpoint(w.token);
+    const rows = (await icebergRead({ tableUrl: snap.url, metadataFileName: snap.metadataFileName })) as Row[];
+    const got = rows.map((r) => canon(String(r._dosql_source), r, ['id', 'sensor', 'v'])).sort();
+    const want = (await db.query(`SELECT * FROM readings FOR SYSTEM_TIME AS OF LSN ${head}`)).map((r) => canon('node-src', r as Row, ['id', 'sensor', 'v'])).sort();
+    expect(got).toEqual(want);
+    // A wrong token is refused before any object wakes.
+    const bad = createLakehouseStreamer({ cdc: db, config: { sourceDoId: 'node-src', lakehouseUrl: `${w.url.replace('http', 'ws')}/lake/ingest?lake=ext`, token: 'wrong', WebSocket: WebSocket as unknown as LakehouseStreamConfig['WebSocket'], retry: { initialDelayMs: 1, maxAttempts: 2 } } });
+    await expect(bad.start()).rejects.toThrow();
+    await db.close();
+  }, 120_000);
 
   it('a batch that does not fit is NACKed buffer_full with pause, and resume follows the flush that frees the buffer', async () => {
     const open = (source: string): Promise<{ ws: WebSocket; next: (pred: (m: Row) => boolean) => Promise<Row> }> =>
