@@ -215,3 +215,26 @@ export class WebSocketLakeEndpoint implements LakeEndpoint {
     this.waiters.clear();
   }
 }
+
+/**
+ * An endpoint on a lake's WebSocket ingest URL (`wss://<worker>/lake/ingest[?lake=<name>]`):
+ * `?source=<sourceId>` is appended, `token` goes as the `bearer.<token>` subprotocol (beside
+ * `dosql`), `WebSocket` defaults to the global one. INVALID_ARGUMENT without a WebSocket.
+ */
+export function webSocketLake(o: { url: string; sourceId: string; token?: string; WebSocket?: new (url: string, protocols?: string[]) => LakeSocket; heartbeatIntervalMs?: number; ackTimeoutMs?: number }): WebSocketLakeEndpoint {
+  const WS = o.WebSocket ?? (globalThis as { WebSocket?: new (url: string, protocols?: string[]) => LakeSocket }).WebSocket;
+  if (!WS) throw new DoSQLError('INVALID_ARGUMENT', 'cdc: no WebSocket in this runtime: pass one for the lake URL');
+  const url = new URL(o.url);
+  url.searchParams.set('source', o.sourceId);
+  return new WebSocketLakeEndpoint({
+    connect: () =>
+      new Promise<LakeSocket>((resolve, reject) => {
+        const ws = new WS(url.toString(), o.token ? ['dosql', `bearer.${o.token}`] : undefined);
+        (ws as unknown as { binaryType?: string }).binaryType = 'arraybuffer';
+        ws.addEventListener('open' as 'close', () => resolve(ws));
+        ws.addEventListener('error', () => reject(new DoSQLError('IO_ERROR', `cdc: could not connect to the lake at ${o.url}`)));
+      }),
+    ...(o.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: o.heartbeatIntervalMs } : {}),
+    ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
+  });
+}

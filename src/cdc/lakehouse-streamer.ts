@@ -16,7 +16,7 @@ import { comparePositions, parsePosition } from './position.js';
 import { backoffDelay, resolveRetry, type RetryOptions } from './retry.js';
 import type { CDCEvent } from './types.js';
 import type { CDCSubscription } from './subscription.js';
-import { WebSocketLakeEndpoint, type LakeSocket } from './lake-transport-ws.js';
+import { webSocketLake, WebSocketLakeEndpoint, type LakeSocket } from './lake-transport-ws.js';
 
 /** Seed 002 `LakehouseStreamConfig`, with dosql's additions (docs/lake.md). */
 export interface LakehouseStreamConfig {
@@ -473,19 +473,5 @@ class Streamer implements LakehouseStreamer {
 
 /** The endpoint of `config.lakehouseUrl`. */
 function wsLake(c: LakehouseStreamConfig): WebSocketLakeEndpoint {
-  const WS = c.WebSocket ?? (globalThis as { WebSocket?: new (url: string, protocols?: string[]) => LakeSocket }).WebSocket;
-  if (!WS) throw new DoSQLError('INVALID_ARGUMENT', 'cdc: no WebSocket in this runtime: pass config.WebSocket for lakehouseUrl');
-  const url = new URL(c.lakehouseUrl!);
-  url.searchParams.set('source', c.sourceDoId);
-  return new WebSocketLakeEndpoint({
-    connect: () =>
-      new Promise<LakeSocket>((resolve, reject) => {
-        const ws = new WS(url.toString(), c.token ? ['dosql', `bearer.${c.token}`] : undefined);
-        (ws as unknown as { binaryType?: string }).binaryType = 'arraybuffer';
-        ws.addEventListener('open' as 'close', () => resolve(ws));
-        ws.addEventListener('error', () => reject(new DoSQLError('IO_ERROR', `cdc: could not connect to the lake at ${c.lakehouseUrl}`)));
-      }),
-    ...(c.heartbeatInterval !== undefined ? { heartbeatIntervalMs: c.heartbeatInterval } : {}),
-    ...(c.ackTimeoutMs !== undefined ? { ackTimeoutMs: c.ackTimeoutMs } : {}),
-  });
+  return webSocketLake({ url: c.lakehouseUrl!, sourceId: c.sourceDoId, ...(c.token ? { token: c.token } : {}), ...(c.WebSocket ? { WebSocket: c.WebSocket } : {}), ...(c.heartbeatInterval !== undefined ? { heartbeatIntervalMs: c.heartbeatInterval } : {}), ...(c.ackTimeoutMs !== undefined ? { ackTimeoutMs: c.ackTimeoutMs } : {}) });
 }
