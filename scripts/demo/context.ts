@@ -20,6 +20,8 @@ export interface DemoOptions {
   quiet?: boolean;
   /** Seed of the change stream's PRNG (default 2001). */
   seed?: number;
+  /** Run step 6, the lake (default true; it streams every change again, the slowest step). */
+  lake?: boolean;
 }
 
 export interface DemoContext {

@@ -31,14 +31,14 @@ export async function streamToLake(ctx: DemoContext, expectedRows: number): Prom
   const lake = await openLake({
     warehouse: store,
     url: `${ctx.server.url}/lake`,
-    // Flushes at 250,000 buffered events; the last one is asked for below.
-    flush: { intervalMs: 3_600_000, eventThreshold: 250_000, maxBufferBytes: 512 * 1024 * 1024, rowGroupRows: 100_000 },
+    // Flushes at 50,000 buffered events (or 64 MiB / 4 of them); the last one is asked for below.
+    flush: { intervalMs: 3_600_000, eventThreshold: 50_000, rowGroupRows: 100_000 },
     durability: 'normal',
   });
   try {
     const head = await latestLsn(ctx.db);
     const events = await timed(ctx.timings, 'stream into the lake', (n) => n, async () => {
-      const s = createLakehouseStreamer({ cdc: ctx.db, config: { sourceDoId: 'flights-demo', lake, slot: LAKE_SLOT, maxBatchSize: 20_000, maxBatchBytes: 16 * 1024 * 1024, maxBufferSize: 20_000 } });
+      const s = createLakehouseStreamer({ cdc: ctx.db, config: { sourceDoId: 'flights-demo', lake, slot: LAKE_SLOT, maxBatchSize: 10_000, maxBatchBytes: 4 * 1024 * 1024, maxBufferSize: 10_000 } });
       await s.start();
       while (Number(s.getStatus().lastAckLSN) < head) {
         if (s.getStatus().state === 'error') throw new Error(s.getStatus().lastError);
