@@ -22,6 +22,8 @@ export interface DemoOptions {
   seed?: number;
   /** Run step 6, the lake (default true; it streams every change again, the slowest step). */
   lake?: boolean;
+  /** Step 6 streams the daily commits of this many flights (default 500,000; all of a smaller run, changes included). */
+  lakeRows?: number;
 }
 
 export interface DemoContext {

@@ -89,8 +89,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     let agree = coldAgree;
     if (options.lake !== false) {
       header(ctx, '6. lake: the change stream into Iceberg tables, read back with an external reader');
-      lake = await streamToLake(ctx, published.q1.n);
-      agree = printAgreement(ctx, dosql, lake.counts) && coldAgree;
+      lake = await streamToLake(ctx, ing, options.lakeRows ?? 500_000, published);
+      agree = printAgreement(ctx, { n: lake.dosql.q1.n, avgDelay: lake.dosql.q1.avgDelay, march: lake.dosql.q4, top10: lake.dosql.q2 }, lake.counts) && coldAgree;
     }
 
     header(ctx, '7. summary');
