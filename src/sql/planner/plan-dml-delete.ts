@@ -2,7 +2,6 @@
 // row, in SQLite's order: BEFORE DELETE triggers (the row is skipped if one removed it), the
 // foreign-key counts, the delete, the ON DELETE actions, AFTER DELETE triggers (OLD is the
 // row as read before the BEFORE triggers).
-import { DoSQLError } from '../../errors.js';
 import { collectCharged } from '../execution/collect.js';
 import type { ExecEnv } from '../execution/env.js';
 import { TableWriter } from '../execution/table-writer.js';
@@ -10,6 +9,7 @@ import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import type { DeleteStmt } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
 import { compileReturning, cxFor, fire, planLines, project, rowHooks, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
+import { orderAndLimit } from './plan-dml-order.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import { planSelect } from './plan-select.js';
@@ -17,11 +17,11 @@ import type { PlannerContext } from './planner-context.js';
 
 export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
-  if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: DELETE ... ORDER BY/LIMIT is not supported yet');
   const scope = pc.rootScope();
   const from = buildFrom({ kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
+  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx);
   const dml = targetsFor(pc).get(t);
   const returning = compileReturning(stmt.returning, scope, pc);
   const reader = from.leaves[0]!.reader!;
@@ -32,7 +32,7 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
   return {
     columns: returning.names,
-    describe: () => planLines(join.op),
+    describe: () => planLines(rowsOp),
     async execute(env) {
       const { hooks, top } = rowHooks(env);
       try {
@@ -50,7 +50,7 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
     fk.checkUsable([...dml.outgoing, ...dml.incoming]);
     // A CASCADE or trigger from an earlier row may already have deleted or changed a later one.
     const reread = (fk.on && dml.incoming.length > 0) || triggers.length > 0 || !top;
-    const rows = await collectCharged(join.op, env, 'DELETE');
+    const rows = await collectCharged(rowsOp, env, 'DELETE');
     const out: DmlResult = { rows: [], changes: 0 };
     const branch = env.txn.branch;
     for (const row of rows) {

@@ -15,6 +15,7 @@ import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import * as ops from '../execution/value-ops.js';
 import type { ConflictAction, InsertStmt, UpsertClause } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
+import { rowValueSet } from './plan-row-value-set.js';
 import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
 import { buildFrom } from './plan-from.js';
@@ -189,9 +190,9 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
     if (!clause.target && i !== clauses.length - 1) throw new DoSQLError('SQL_ERROR', 'sql: only the last ON CONFLICT clause may omit the conflict target');
     const target = clause.target ? upsertTarget(t, clause.target.columns.map((ic) => (ic.expr.kind === 'column' ? ic.expr.column : '?')), pc) : undefined;
     if (clause.action.kind === 'nothing') return { target, nothing: true as const };
-    const sets = clause.action.sets.map((s) => {
-      if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET in UPSERT is not supported yet');
-      return { col: columnIndex(t, s.columns[0]!), c: compileExpr(s.value, cx) };
+    const sets = clause.action.sets.flatMap((s) => {
+      const values = rowValueSet(s.columns.length, s.value, cx);
+      return s.columns.map((name, j) => ({ col: columnIndex(t, name), c: values[j]! }));
     });
     const where = clause.action.where ? compileExpr(clause.action.where, cx) : undefined;
     return { target, nothing: false as const, sets, where };

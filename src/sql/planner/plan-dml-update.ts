@@ -15,8 +15,9 @@ import * as ops from '../execution/value-ops.js';
 import type { FromItem, UpdateStmt } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
 import type { SqlValue } from '../types/value.js';
-import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, planLines, project, rowHooks, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
+import { orderAndLimit } from './plan-dml-order.js';
+import { rowValueSet } from './plan-row-value-set.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import { planSelect } from './plan-select.js';
@@ -24,7 +25,6 @@ import type { PlannerContext } from './planner-context.js';
 
 export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
-  if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: UPDATE ... ORDER BY/LIMIT is not supported yet');
   const scope = pc.rootScope();
   const fromItem: FromItem = stmt.from
     ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
@@ -32,18 +32,21 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const from = buildFrom(fromItem, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
+  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx);
   const sets: { col: number; c: Compiled }[] = [];
   pc.checkColumns(stmt.sets.length, 'too many columns in set list');
   for (const s of stmt.sets) {
-    if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET (a, b) = (...) is not supported yet');
-    let col: number;
-    try {
-      col = columnIndex(t, s.columns[0]!);
-    } catch {
-      // UPDATE names an unknown column as SQLite does (INSERT's message is the other one).
-      throw new DoSQLError('SQL_ERROR', `sql: no such column: ${s.columns[0]!}`, { details: { table: t.name, column: s.columns[0]! } });
-    }
-    sets.push({ col, c: compileExpr(s.value, cx) });
+    const values = rowValueSet(s.columns.length, s.value, cx);
+    s.columns.forEach((name, i) => {
+      let col: number;
+      try {
+        col = columnIndex(t, name);
+      } catch {
+        // UPDATE names an unknown column as SQLite does (INSERT's message is the other one).
+        throw new DoSQLError('SQL_ERROR', `sql: no such column: ${name}`, { details: { table: t.name, column: name } });
+      }
+      sets.push({ col, c: values[i]! });
+    });
   }
   const dml = targetsFor(pc).get(t);
   const assigned = new Set(sets.map((x) => x.col));
@@ -62,7 +65,7 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   if (!pc.triggerScope) dml.triggers('UPDATE');
   return {
     columns: returning.names,
-    describe: () => planLines(join.op),
+    describe: () => planLines(rowsOp),
     async execute(env) {
       const { hooks, top } = rowHooks(env);
       try {
@@ -80,7 +83,7 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
     fk.checkUsable(relevant);
     // Foreign-key actions and triggers of earlier rows may change or remove later ones: read each again.
     const reread = (fk.on && dml.incoming.length > 0) || triggers.length > 0 || !top;
-    const rows = await collectCharged(join.op, env, 'UPDATE');
+    const rows = await collectCharged(rowsOp, env, 'UPDATE');
     const seen = new Set<string>();
     const out: DmlResult = { rows: [], changes: 0 };
     const branch = env.txn.branch;
