@@ -53,11 +53,16 @@ export interface TableSchema {
 }
 
 export interface IndexColumnSchema {
-  /** Stable column id (survives renames). */
+  /** Stable column id (survives renames); EXPRESSION_COLUMN for a column of an index on an expression. */
   readonly columnId: number;
+  /** The indexed expression when columnId is EXPRESSION_COLUMN (as SQLite's cid -2). */
+  readonly expr?: Expr;
   readonly collation: Collation;
   readonly desc: boolean;
 }
+
+/** IndexColumnSchema.columnId of an expression (SQLite's PRAGMA index_info shows cid -2 for it). */
+export const EXPRESSION_COLUMN = -2;
 
 export interface IndexSchema {
   readonly type: 'index';

@@ -6,7 +6,7 @@ import { DoSQLError } from '../../errors.js';
 import { limitExceeded } from '../execution/limits.js';
 import { encodeTablePrefix } from '../../mvcc/internal-key.js';
 import { Catalog } from '../catalog/catalog.js';
-import type { ColumnSchema, IndexSchema, SchemaObject, TableSchema } from '../catalog/schema.js';
+import { EXPRESSION_COLUMN, type ColumnSchema, type IndexColumnSchema, type IndexSchema, type SchemaObject, type TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import * as ops from '../execution/value-ops.js';
 import { TableReader } from '../execution/table-reader.js';
@@ -14,6 +14,7 @@ import { TableWriter } from '../execution/table-writer.js';
 import type { AlterTableStmt, ColumnDef, CreateIndexStmt, CreateTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, IndexedColumn } from '../parser/ast.js';
 import { columnDefaults } from '../rows/row-materializer.js';
 import { planSelect } from './plan-select.js';
+import { refuseSubqueries, rowProgramsFor } from './plan-row-programs.js';
 import { PlannerContext } from './planner-context.js';
 import { Scope } from './scope.js';
 import type { Collation } from '../types/compare.js';
@@ -194,7 +195,14 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
 
 async function createIndexObject(env: ExecEnv, t: TableSchema, name: string, columns: readonly IndexedColumn[], unique: boolean, auto: boolean, sql: string, extra: Partial<IndexSchema> = {}): Promise<IndexSchema> {
   const id = await Catalog.allocateId(env.txn);
-  const cols = columns.map((ic) => {
+  const cols = columns.map((ic): IndexColumnSchema => {
+    const bare = ic.expr.kind === 'collate' ? ic.expr.operand : ic.expr;
+    if (!auto && (bare.kind !== 'column' || bare.table)) {
+      // An index on an expression (lang_createindex.html "Indexes On Expressions").
+      refuseSubqueries(ic.expr, 'index expressions');
+      const collation = ic.collation ? ops.collation(ic.collation) : ic.expr.kind === 'collate' ? ops.collation(ic.expr.collation) : 'BINARY';
+      return { columnId: EXPRESSION_COLUMN, expr: bare, collation, desc: ic.direction === 'DESC' };
+    }
     const n = indexedColumnName(ic);
     const col = t.columns.find((c) => c.name.toLowerCase() === n.toLowerCase());
     if (!col) throw new DoSQLError('SQL_ERROR', `sql: no such column: ${n}`);
@@ -213,7 +221,8 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
   const branch = env.txn.branch;
   env.txn.claim({ lower: encodeTablePrefix(branch, t.id), upper: encodeTablePrefix(branch, t.id + 1), anyChange: true, label: `table ${t.name}, which changed while index ${ix.name} was built` });
   const reader = new TableReader(t, t.columns.length + 1, 0, columnDefaults(t));
-  const writer = new TableWriter(t, [ix], reader, []);
+  // Compiled now: an expression naming a missing column fails CREATE INDEX, as in SQLite.
+  const writer = new TableWriter(t, [ix], reader, [], rowProgramsFor(env.txn.catalog, t, [ix], env.guard.limits));
   const rows: Row[] = [];
   for await (const b of reader.scan(env)) rows.push(...b);
   // The range claims findConflict adds are dropped: the index's key range is new in this
@@ -299,9 +308,9 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
     ...(stmt.where ? { where: stmt.where } : {}),
     ...(stmt.using ? { using: stmt.using } : {}),
   });
-  if (ix.where && ix.unique) throw new DoSQLError('NOT_SUPPORTED', 'sql: partial UNIQUE indexes are not supported yet');
+  if (ix.where) refuseSubqueries(ix.where, 'partial index WHERE clauses');
   txn.catalog = txn.catalog.with(txn, ix);
-  if (!ix.using && !ix.where) await backfill(env, t, ix);
+  if (!ix.using) await backfill(env, t, ix);
 }
 
 export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string): Promise<void> {

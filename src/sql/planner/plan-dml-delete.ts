@@ -43,7 +43,7 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
     },
   };
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
-    const writer = new TableWriter(t, dml.indexes, reader, []);
+    const writer = new TableWriter(t, dml.indexes, reader, [], dml.programs);
     const triggers = dml.triggers('DELETE');
     const fk = hooks.fk;
     // Deleting looks up the parents of the rows (a missing parent table is an error) and their children.

@@ -75,7 +75,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   };
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
     const orAction = env.conflictOverride ?? stmt.orAction;
-    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks);
+    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
     const fk = hooks.fk;
     fk.checkUsable(dml.outgoing);
     const out: DmlResult = { rows: [], changes: 0 };

@@ -77,7 +77,7 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   };
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
     const orAction = env.conflictOverride ?? stmt.orAction;
-    const writer = new TableWriter(t, dml.indexes, reader, dml.checks);
+    const writer = new TableWriter(t, dml.indexes, reader, dml.checks, dml.programs);
     const triggers = dml.triggers('UPDATE');
     const fk = hooks.fk;
     fk.checkUsable(relevant);

@@ -168,7 +168,7 @@ export function indexInfo(catalog: Catalog, name: string, xinfo: boolean): Pragm
   const { ix, t } = found;
   const cidOf = (id: number): number => t.columns.findIndex((c) => c.id === id);
   const rows: PragmaRow[] = ix.columns.map((c, k) => {
-    const cid = cidOf(c.columnId);
+    const cid = c.expr ? -2 : cidOf(c.columnId);
     const r: PragmaRow = [BigInt(k), BigInt(cid), t.columns[cid]?.name ?? null];
     if (xinfo) r.push(c.desc ? 1n : 0n, c.collation, 1n);
     return r;
