@@ -14,7 +14,7 @@ import { TableWriter } from '../execution/table-writer.js';
 import type { AlterTableStmt, ColumnDef, CreateIndexStmt, CreateTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, IndexedColumn } from '../parser/ast.js';
 import { columnDefaults } from '../rows/row-materializer.js';
 import { planSelect } from './plan-select.js';
-import { refuseSubqueries, rowProgramsFor } from './plan-row-programs.js';
+import { checkGeneratedColumns, refuseNondeterministic, refuseSubqueries, rowProgramsFor } from './plan-row-programs.js';
 import { PlannerContext } from './planner-context.js';
 import { Scope } from './scope.js';
 import type { Collation } from '../types/compare.js';
@@ -115,7 +115,13 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
           break;
       }
     }
-    if (generated) throw new DoSQLError('NOT_SUPPORTED', 'sql: generated columns are not supported yet');
+    if (generated) {
+      // lang_createtable.html "Generated columns": the restrictions SQLite checks at CREATE TABLE.
+      if (defaultExpr) throw new DoSQLError('SQL_ERROR', 'sql: cannot use DEFAULT on a generated column');
+      if (primaryKey) throw new DoSQLError('SQL_ERROR', 'sql: generated columns cannot be part of the PRIMARY KEY');
+      refuseSubqueries(generated.expr, 'generated columns');
+      refuseNondeterministic(generated.expr, 'generated columns');
+    }
     const type = def.type ? (def.type.text ?? `${def.type.name}${def.type.args.length ? `(${def.type.args.join(',')})` : ''}`) : '';
     return {
       id: i,
@@ -128,6 +134,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
       ...(defaultText !== undefined ? { defaultText } : {}),
       collation: collationOf(def),
       primaryKey,
+      ...(generated ? { generated } : {}),
     };
   });
   for (const c of stmt.constraints) {
@@ -156,6 +163,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
     return i;
   };
   const primaryKey = (pkCols ?? []).map((ic) => colIndex(indexedColumnName(ic)));
+  if (primaryKey.some((i) => columns[i]!.generated)) throw new DoSQLError('SQL_ERROR', 'sql: generated columns cannot be part of the PRIMARY KEY');
   for (const i of primaryKey) columns[i] = { ...columns[i]!, primaryKey: true };
   let rowidAlias = -1;
   if (!stmt.withoutRowid && primaryKey.length === 1) {
@@ -272,6 +280,7 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
   const pkAt = uniques.findIndex((u) => u.pk);
   const table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
   let cat = txn.catalog.with(txn, table);
+  checkGeneratedColumns(cat, table, env.guard.limits);
   let n = 0;
   for (const u of uniques) {
     const name = `sqlite_autoindex_${table.name}_${++n}`;
@@ -411,6 +420,9 @@ export async function alterTable(env: ExecEnv, stmt: AlterTableStmt): Promise<vo
       if (def.constraints.some((c) => c.kind === 'primaryKey' || c.kind === 'unique')) throw new DoSQLError('SQL_ERROR', `sql: Cannot add a ${def.constraints.some((c) => c.kind === 'primaryKey') ? 'PRIMARY KEY' : 'UNIQUE'} column`);
       const { table: one } = buildTableSchema({ kind: 'createTable', temp: false, ifNotExists: false, name: t.name, columns: [def], constraints: [], withoutRowid: false, strict: false }, t.id, '');
       const col = { ...one.columns[0]!, id: t.nextColumnId };
+      if (col.generated?.stored) throw new DoSQLError('SQL_ERROR', 'sql: cannot add a STORED column');
+      // dosql keeps VIRTUAL columns in the row (computed on write), so existing rows would need rewriting.
+      if (col.generated) throw new DoSQLError('NOT_SUPPORTED', 'sql: ALTER TABLE ADD COLUMN of a generated column is not supported (dosql stores VIRTUAL columns); recreate the table');
       const d = col.defaultExpr;
       if (d && d.kind !== 'literal' && !(d.kind === 'unary' && d.operand.kind === 'literal')) throw new DoSQLError('SQL_ERROR', 'sql: Cannot add a column with non-constant default');
       if (col.notNull && (!d || (d.kind === 'literal' && d.value === null))) throw new DoSQLError('SQL_ERROR', 'sql: Cannot add a NOT NULL column with default value NULL');

@@ -25,13 +25,16 @@ import type { PlannerContext } from './planner-context.js';
 export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   const ncols = t.columns.length;
-  const targets = stmt.source.kind === 'defaultValues' ? [] : stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
+  // Generated columns take no values: left out of the implicit column list, refused in an explicit one.
+  const targets = stmt.source.kind === 'defaultValues' ? [] : stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.flatMap((c, i) => (c.generated ? [] : [i]));
+  for (const i of targets) if (t.columns[i]?.generated) throw new DoSQLError('SQL_ERROR', `sql: cannot INSERT into generated column "${t.columns[i]!.name}"`);
+  const ncolsGiven = targets.length;
   const emptyCx = cxFor(pc.rootScope(), pc);
   let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
   if (stmt.source.kind === 'values') {
     const rows = stmt.source.rows.map((r) => {
       if (r.length !== targets.length) {
-        throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${r.length} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${r.length} values were supplied`);
+        throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${r.length} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncolsGiven} columns but ${r.length} values were supplied`);
       }
       return r.map((e) => compileExpr(e, emptyCx));
     });
@@ -39,7 +42,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   } else if (stmt.source.kind === 'select') {
     const plan = planSelect(stmt.source.select, pc.rootScope(), pc);
     if (plan.columnCount !== targets.length) {
-      throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${plan.columnCount} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${plan.columnCount} values were supplied`);
+      throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${plan.columnCount} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncolsGiven} columns but ${plan.columnCount} values were supplied`);
     }
     source = { kind: 'select', run: (env) => collectCharged(plan.op, env, 'INSERT ... SELECT') };
   } else source = { kind: 'default' };
@@ -192,6 +195,7 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
     if (clause.action.kind === 'nothing') return { target, nothing: true as const };
     const sets = clause.action.sets.flatMap((s) => {
       const values = rowValueSet(s.columns.length, s.value, cx);
+      // SQLite lets DO UPDATE assign a generated column; the value is computed over it.
       return s.columns.map((name, j) => ({ col: columnIndex(t, name), c: values[j]! }));
     });
     const where = clause.action.where ? compileExpr(clause.action.where, cx) : undefined;

@@ -17,7 +17,7 @@ import { rowKey } from '../rows/row-keys.js';
 import type { SqlValue } from '../types/value.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, planLines, project, rowHooks, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
 import { orderAndLimit } from './plan-dml-order.js';
-import { rowValueSet } from './plan-row-value-set.js';
+import { generatedRefused, rowValueSet } from './plan-row-value-set.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import { planSelect } from './plan-select.js';
@@ -45,7 +45,7 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
         // UPDATE names an unknown column as SQLite does (INSERT's message is the other one).
         throw new DoSQLError('SQL_ERROR', `sql: no such column: ${name}`, { details: { table: t.name, column: name } });
       }
-      sets.push({ col, c: values[i]! });
+      sets.push({ col: generatedRefused(t, col), c: values[i]! });
     });
   }
   const dml = targetsFor(pc).get(t);

@@ -9,6 +9,7 @@ import type { Compiled } from '../execution/compiled.js';
 import { NO_PROGRAMS, type IndexProgram, type RowPrograms } from '../execution/row-programs.js';
 import { exprChildren } from '../parser/ast-walk.js';
 import type { Expr } from '../parser/ast.js';
+import * as ops from '../execution/value-ops.js';
 import { compileExpr } from './compile-expr.js';
 import { buildFrom, type PlanSelectFn } from './plan-from.js';
 import { planSelect } from './plan-select.js';
@@ -28,6 +29,37 @@ export function refuseSubqueries(e: Expr, what: string): void {
   for (const c of exprChildren(e)) refuseSubqueries(c, what);
 }
 
+/** Throws SQL_ERROR (SQLite's message) when `e` calls a non-deterministic function (random(), changes(), ...). */
+export function refuseNondeterministic(e: Expr, what: string): void {
+  if (e.kind === 'function' && ops.scalarFunction(e.name)?.deterministic === false) throw new DoSQLError('SQL_ERROR', `sql: non-deterministic functions prohibited in ${what}`);
+  for (const c of exprChildren(e)) refuseNondeterministic(c, what);
+}
+
+/**
+ * Positions of `t`'s generated columns, each after the generated columns it reads; SQLite's
+ * "generated column loop on "x"" (x: the column whose expression closes the loop) otherwise.
+ */
+export function generationOrder(t: TableSchema): number[] {
+  const byName = new Map(t.columns.map((col, i) => [col.name.toLowerCase(), i] as const));
+  const state = new Map<number, 'visiting' | 'done'>();
+  const out: number[] = [];
+  const visit = (i: number): void => {
+    state.set(i, 'visiting');
+    for (const n of columnsRead(t.columns[i]!.generated!.expr)) {
+      const j = byName.get(n);
+      if (j === undefined || !t.columns[j]!.generated) continue;
+      if (state.get(j) === 'visiting') throw new DoSQLError('SQL_ERROR', `sql: generated column loop on "${t.columns[i]!.name}"`);
+      if (!state.has(j)) visit(j);
+    }
+    state.set(i, 'done');
+    out.push(i);
+  };
+  t.columns.forEach((col, i) => {
+    if (col.generated && !state.has(i)) visit(i);
+  });
+  return out;
+}
+
 function needsPrograms(t: TableSchema, indexes: readonly IndexSchema[]): boolean {
   return t.columns.some((c) => c.generated) || indexes.some((ix) => ix.where || ix.columns.some((c) => c.expr));
 }
@@ -40,18 +72,7 @@ export function compileRowPrograms(t: TableSchema, indexes: readonly IndexSchema
   from.leaves[0]!.reader!.width = scope.width;
   const cx = { scope, planSubquery: () => { throw new DoSQLError('SQL_ERROR', 'sql: subqueries prohibited in generated columns and index expressions'); }, nextSlot: () => pc.nextSlot(), indexes: (n: string) => pc.catalog.indexesOf(n) };
   const c = (e: Expr): Compiled => compileExpr(e, cx);
-  // Generated columns in dependency order (SQLite rejects cycles at CREATE TABLE).
-  const pending = t.columns.map((col, i) => ({ col, i })).filter((x) => x.col.generated);
-  const genNames = new Set(pending.map((x) => x.col.name.toLowerCase()));
-  const done = new Set<string>();
-  const generated: { col: number; c: Compiled }[] = [];
-  while (pending.length) {
-    const at = pending.findIndex((x) => [...columnsRead(x.col.generated!.expr)].every((n) => !genNames.has(n) || done.has(n) || n === x.col.name.toLowerCase()));
-    if (at < 0) throw new DoSQLError('SQL_ERROR', `sql: generated column loop on "${pending[0]!.col.name}"`);
-    const { col, i } = pending.splice(at, 1)[0]!;
-    generated.push({ col: i, c: c(col.generated!.expr) });
-    done.add(col.name.toLowerCase());
-  }
+  const generated = generationOrder(t).map((i) => ({ col: i, c: c(t.columns[i]!.generated!.expr) }));
   const programs = new Map<string, IndexProgram>();
   for (const ix of indexes) {
     if (!ix.where && !ix.columns.some((col) => col.expr)) continue;
@@ -64,4 +85,15 @@ export function compileRowPrograms(t: TableSchema, indexes: readonly IndexSchema
 export function rowProgramsFor(catalog: Catalog, t: TableSchema, indexes: readonly IndexSchema[], limits?: Limits): RowPrograms {
   if (!needsPrograms(t, indexes)) return NO_PROGRAMS;
   return compileRowPrograms(t, indexes, new PlannerContext(catalog, undefined, limits));
+}
+
+/** Compiles each generated column of `t` once, so one naming a missing column fails CREATE TABLE as in SQLite. */
+export function checkGeneratedColumns(catalog: Catalog, t: TableSchema, limits?: Limits): void {
+  if (!t.columns.some((c) => c.generated)) return;
+  const pc = new PlannerContext(catalog, undefined, limits);
+  const scope = new Scope(undefined, 0);
+  buildFrom({ kind: 'table', name: t.name }, scope, pc, planSelect).leaves[0]!.reader!.width = scope.width;
+  const cx = { scope, planSubquery: () => { throw new DoSQLError('SQL_ERROR', 'sql: subqueries prohibited in generated columns'); }, nextSlot: () => pc.nextSlot(), indexes: (n: string) => pc.catalog.indexesOf(n) };
+  for (const c of t.columns) if (c.generated) compileExpr(c.generated.expr, cx);
+  generationOrder(t);
 }

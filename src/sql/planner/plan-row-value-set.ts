@@ -2,6 +2,7 @@
 // (rowvalue.html "Row values in UPDATE"): one compiled value per assigned column. The
 // subquery runs once per row: the first column's value runs it, the others read its row.
 import { DoSQLError } from '../../errors.js';
+import type { TableSchema } from '../catalog/schema.js';
 import type { Compiled, SubqueryRef } from '../execution/compiled.js';
 import type { Expr } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
@@ -41,4 +42,11 @@ export function rowValueSet(n: number, value: Expr, cx: CompileContext): Compile
     affinity: plan.affinities[i] ?? null,
     collation: plan.collations[i],
   }));
+}
+
+/** `col` of `t`, unless it is a generated column (SQLite: cannot UPDATE generated column "c"). */
+export function generatedRefused(t: TableSchema, col: number): number {
+  const c = t.columns[col];
+  if (c?.generated) throw new DoSQLError('SQL_ERROR', `sql: cannot UPDATE generated column "${c.name}"`);
+  return col;
 }
