@@ -19,6 +19,7 @@ import { evaluate } from './evaluate.js';
 import * as ops from './value-ops.js';
 import type { TableReader } from './table-reader.js';
 import { bytesEqual } from '../../util/bytes.js';
+import { sequenceOf } from './autoincrement.js';
 import { NO_PROGRAMS, type IndexProgram, type RowPrograms } from './row-programs.js';
 
 const EMPTY = new Uint8Array(0);
@@ -107,6 +108,11 @@ export class TableWriter {
       for await (const e of env.txn.scan(lower, upper, true)) {
         max = rowidFromKey(e.uk, encodeTablePrefix(env.txn.branch, this.table.id).length);
         break;
+      }
+      if (this.table.autoincrement) {
+        // autoinc.html: one more than the largest rowid the table ever held.
+        const seq = await sequenceOf(env, this.table);
+        if (seq > max) max = seq;
       }
       if (max >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${this.table.name})`);
       this.nextRowid = max + 1n;

@@ -14,6 +14,8 @@ import { TableWriter } from '../execution/table-writer.js';
 import type { AlterTableStmt, ColumnDef, CreateIndexStmt, CreateTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, IndexedColumn } from '../parser/ast.js';
 import { columnDefaults } from '../rows/row-materializer.js';
 import { planSelect } from './plan-select.js';
+import { forgetSequence, SEQUENCE_SQL, SEQUENCE_TABLE } from '../execution/autoincrement.js';
+import { parseOne } from '../parser/index.js';
 import { checkGeneratedColumns, refuseNondeterministic, refuseSubqueries, rowProgramsFor } from './plan-row-programs.js';
 import { PlannerContext } from './planner-context.js';
 import { Scope } from './scope.js';
@@ -281,6 +283,11 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
   const table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
   let cat = txn.catalog.with(txn, table);
   checkGeneratedColumns(cat, table, env.guard.limits);
+  if (table.autoincrement && !cat.findTable(SEQUENCE_TABLE)) {
+    // autoinc.html: sqlite_sequence comes with the first AUTOINCREMENT table.
+    const seqId = await Catalog.allocateId(txn);
+    cat = cat.with(txn, buildTableSchema(parseOne(SEQUENCE_SQL).statement as CreateTableStmt, seqId, SEQUENCE_SQL).table);
+  }
   let n = 0;
   for (const u of uniques) {
     const name = `sqlite_autoindex_${table.name}_${++n}`;
@@ -307,6 +314,7 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
   // The table first, as SQLite's sqlite3CreateIndex: IF NOT EXISTS does not excuse a missing table.
   const t = txn.catalog.findTable(stmt.table);
   if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
+  if (t.name.toLowerCase().startsWith('sqlite_')) throw new DoSQLError('SQL_ERROR', `sql: table ${t.name} may not be indexed`);
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
     if (stmt.ifNotExists) return;
@@ -349,6 +357,7 @@ export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: 
   const t = txn.catalog.findTable(stmt.table);
   const v = t ? undefined : txn.catalog.findView(stmt.table);
   if (!t && !v) throw new DoSQLError('SQL_ERROR', `sql: no such table: main.${stmt.table}`);
+  if (t && t.name.toLowerCase().startsWith('sqlite_')) throw new DoSQLError('SQL_ERROR', 'sql: cannot create trigger on system table');
   if (v && stmt.timing !== 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create ${stmt.timing} trigger on view: ${stmt.table}`);
   if (t && stmt.timing === 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create INSTEAD OF trigger on table: ${stmt.table}`);
   const seq = 1 + Math.max(0, ...txn.catalog.objects().map((o) => (o.type === 'trigger' ? (o.seq ?? 0) : 0)));
@@ -376,6 +385,8 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
     throw new DoSQLError('SQL_ERROR', `sql: no such ${kind}: ${stmt.name}`, { details: { name: stmt.name } });
   }
   let next = cat;
+  if (obj.type === 'table' && obj.name.toLowerCase() === SEQUENCE_TABLE) throw new DoSQLError('SQL_ERROR', `sql: table ${SEQUENCE_TABLE} may not be dropped`);
+  if (obj.type === 'table' && obj.autoincrement) await forgetSequence(env, obj.name);
   if (obj.type === 'table') {
     for (const ix of cat.indexesOf(obj.name)) {
       await deleteKeyspace(env, ix.id);

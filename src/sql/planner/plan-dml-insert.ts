@@ -15,6 +15,7 @@ import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import * as ops from '../execution/value-ops.js';
 import type { ConflictAction, InsertStmt, UpsertClause } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
+import { noteInserted } from '../execution/autoincrement.js';
 import { rowValueSet } from './plan-row-value-set.js';
 import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
@@ -142,6 +143,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         // The conflict loop found the key free (or freed it: REPLACE logged that row's image),
         // and the foreign-key check only reads parents: no row was there (the CDC before image).
         writer.putRow(env, values, rowid, null);
+        if (t.autoincrement && rowid !== null) await noteInserted(env, t, rowid);
         out.changes++;
         if (rowid !== null) out.lastInsertRowId = rowid;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));
