@@ -49,6 +49,8 @@ export interface TableSchema {
   readonly foreignKeys: readonly { readonly name?: string; readonly columns: readonly string[]; readonly fk: ForeignKeyClause }[];
   /** WITHOUT ROWID: the name SQLite gives the PRIMARY KEY's index (sqlite_autoindex_T_N; the table itself is keyed by it). */
   readonly pkIndexName?: string;
+  /** CREATE TEMP TABLE: listed in sqlite_temp_schema (schema "temp"); kept like any table (docs/sql.md). */
+  readonly temp?: boolean;
   readonly sql: string;
 }
 
@@ -87,6 +89,8 @@ export interface ViewSchema {
   readonly name: string;
   readonly columns?: readonly string[];
   readonly select: SelectStmt;
+  /** CREATE TEMP VIEW (see TableSchema.temp). */
+  readonly temp?: boolean;
   readonly sql: string;
 }
 

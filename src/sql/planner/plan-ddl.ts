@@ -254,7 +254,6 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
 
 export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: string): Promise<void> {
   const txn = env.txn;
-  if (stmt.temp) throw new DoSQLError('NOT_SUPPORTED', 'sql: TEMP tables are not supported yet');
   checkName(stmt.name);
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
@@ -280,7 +279,8 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
   const built = buildTableSchema(def, id, sql);
   const uniques = built.uniques;
   const pkAt = uniques.findIndex((u) => u.pk);
-  const table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
+  let table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
+  if (stmt.temp) table = { ...table, temp: true };
   let cat = txn.catalog.with(txn, table);
   checkGeneratedColumns(cat, table, env.guard.limits);
   if (table.autoincrement && !cat.findTable(SEQUENCE_TABLE)) {
@@ -332,7 +332,7 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
 
 export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string): Promise<void> {
   const txn = env.txn;
-  // TEMP views are kept like ordinary views (they outlive the connection; noted as a gap).
+  // TEMP views, as TEMP tables, are kept like ordinary ones (they outlive the connection; docs/sql.md).
   checkName(stmt.name);
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
@@ -344,7 +344,7 @@ export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string
   if (stmt.columns && stmt.columns.length !== plan.columnCount) {
     throw new DoSQLError('SQL_ERROR', `sql: expected ${stmt.columns.length} columns for '${stmt.name}' but got ${plan.columnCount}`);
   }
-  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, sql });
+  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, ...(stmt.temp ? { temp: true } : {}), sql });
 }
 
 export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: string): Promise<void> {
