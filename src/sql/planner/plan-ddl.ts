@@ -14,6 +14,7 @@ import { TableWriter } from '../execution/table-writer.js';
 import type { AlterTableStmt, ColumnDef, CreateIndexStmt, CreateTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, IndexedColumn } from '../parser/ast.js';
 import { columnDefaults } from '../rows/row-materializer.js';
 import { planSelect } from './plan-select.js';
+import { createTableAsSql } from './ctas-sql.js';
 import { forgetSequence, SEQUENCE_SQL, SEQUENCE_TABLE } from '../execution/autoincrement.js';
 import { parseOne } from '../parser/index.js';
 import { checkGeneratedColumns, refuseNondeterministic, refuseSubqueries, rowProgramsFor } from './plan-row-programs.js';
@@ -276,7 +277,9 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
     };
   }
   const id = await Catalog.allocateId(txn);
-  const built = buildTableSchema(def, id, sql);
+  // SQLite stores the table CREATE TABLE ... AS SELECT made, not the statement.
+  const text = stmt.asSelect ? createTableAsSql(stmt.name, def.columns.map((c) => [c.name, c.type?.name ?? ''] as const)) : sql;
+  const built = buildTableSchema(def, id, text);
   const uniques = built.uniques;
   const pkAt = uniques.findIndex((u) => u.pk);
   let table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
