@@ -165,6 +165,13 @@ const SCENARIOS: Scenario[] = [
     tables: ['o'],
   },
   {
+    // A REPLACE conflict deletes a row the UPDATE has yet to visit: it must not come back.
+    name: 'UPDATE OR REPLACE over rows it deletes',
+    setup: ['CREATE TABLE u(id INTEGER PRIMARY KEY, a UNIQUE, b INT UNIQUE ON CONFLICT REPLACE)', 'INSERT INTO u VALUES (1, 1, 10), (2, 2, 20), (3, 3, 30), (4, 5, 40)'],
+    run: ['UPDATE OR REPLACE u SET a = a + 1', 'SELECT changes()', 'UPDATE u SET b = b + 10', 'SELECT changes()', 'UPDATE OR REPLACE u SET a = 9 ORDER BY id DESC LIMIT 2', 'SELECT changes()'],
+    tables: ['u'],
+  },
+  {
     name: 'row-value SET',
     setup: ['CREATE TABLE r(id INTEGER PRIMARY KEY, a, b, c)', 'CREATE TABLE src(id INTEGER PRIMARY KEY, x, y)', 'INSERT INTO r VALUES (1, 1, 2, 3), (2, 4, 5, 6)', "INSERT INTO src VALUES (1, 'one', 'uno'), (2, 'two', NULL)"],
     run: [

@@ -39,29 +39,33 @@ async function findRow(env: ExecEnv, seqT: TableSchema, table: string): Promise<
   return undefined;
 }
 
-/** The largest rowid ever inserted into `t` as sqlite_sequence records it (0 when none). */
+/** The largest rowid ever inserted into `t` as sqlite_sequence records it (0 when none): read at the start of an INSERT. */
 export async function sequenceOf(env: ExecEnv, t: TableSchema): Promise<bigint> {
   const seqT = sequenceTable(env);
   if (!seqT) return 0n;
   return (await findRow(env, seqT, t.name))?.seq ?? 0n;
 }
 
-/** Records that `rowid` was inserted into `t`: raises its sqlite_sequence row (adds one when missing). */
-export async function noteInserted(env: ExecEnv, t: TableSchema, rowid: bigint): Promise<void> {
+/**
+ * Stores `seq` as `t`'s sqlite_sequence row, adding the row when missing. SQLite writes it at
+ * the end of every INSERT into the table (sqlite3AutoincrementEnd), whether or not a row went
+ * in: `seq` is the larger of the value read at the start and every rowid the statement tried.
+ */
+export async function writeSequence(env: ExecEnv, t: TableSchema, seq: bigint): Promise<void> {
   const seqT = sequenceTable(env);
   if (!seqT) return;
   const found = await findRow(env, seqT, t.name);
-  if (found && found.seq >= rowid) return;
+  if (found && found.seq === seq && found.row[1] === seq) return;
   const w = new TableWriter(seqT, env.txn.catalog.indexesOf(seqT.name), new TableReader(seqT, seqT.columns.length + 1, 0, columnDefaults(seqT)), []);
   if (found) {
     const next = found.row.slice();
-    next[1] = rowid;
+    next[1] = seq;
     const rid = found.row[seqT.columns.length] as bigint;
     w.deleteIndexEntries(env, found.row, rid);
     w.putRow(env, next, rid, found.row);
     return;
   }
-  const values: Row = [t.name, rowid, null];
+  const values: Row = [t.name, seq, null];
   const rid = await w.resolveRowid(env, values, undefined);
   values[seqT.columns.length] = rid;
   w.putRow(env, values, rid, null);

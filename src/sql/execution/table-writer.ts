@@ -19,7 +19,6 @@ import { evaluate } from './evaluate.js';
 import * as ops from './value-ops.js';
 import type { TableReader } from './table-reader.js';
 import { bytesEqual } from '../../util/bytes.js';
-import { sequenceOf } from './autoincrement.js';
 import { NO_PROGRAMS, type IndexProgram, type RowPrograms } from './row-programs.js';
 
 const EMPTY = new Uint8Array(0);
@@ -41,6 +40,11 @@ export class TableWriter {
   private readonly progs: (IndexProgram | undefined)[];
   /** Next automatic rowid per statement (SQLite: max(rowid) + 1). */
   private nextRowid: bigint | undefined;
+  /**
+   * An AUTOINCREMENT table's sequence during an INSERT (set by it): read from sqlite_sequence
+   * at the start, raised by every rowid the statement resolves, written back at its end.
+   */
+  autoSeq: { value: bigint } | undefined;
 
   constructor(
     readonly table: TableSchema,
@@ -109,13 +113,15 @@ export class TableWriter {
         max = rowidFromKey(e.uk, encodeTablePrefix(env.txn.branch, this.table.id).length);
         break;
       }
-      if (this.table.autoincrement) {
-        // autoinc.html: one more than the largest rowid the table ever held.
-        const seq = await sequenceOf(env, this.table);
-        if (seq > max) max = seq;
-      }
       if (max >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${this.table.name})`);
       this.nextRowid = max + 1n;
+    }
+    // autoinc.html: one more than the largest rowid the table ever held, or the statement tried
+    // (a row IGNOREd after taking a rowid still raises the sequence).
+    const seq = this.autoSeq?.value;
+    if (seq !== undefined && seq >= this.nextRowid) {
+      if (seq >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${this.table.name})`);
+      return seq + 1n;
     }
     return this.nextRowid;
   }
@@ -170,6 +176,7 @@ export class TableWriter {
       if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
     }
     const rowid = v === null ? await this.allocRowid(env) : v;
+    if (this.autoSeq && rowid > this.autoSeq.value) this.autoSeq.value = rowid;
     if (t.rowidAlias >= 0) values[t.rowidAlias] = rowid;
     return rowid;
   }

@@ -9,7 +9,7 @@ import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import type { DeleteStmt } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
 import { compileReturning, cxFor, fire, planLines, project, rowHooks, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
-import { orderAndLimit } from './plan-dml-order.js';
+import { keyOrderOf, orderAndLimit } from './plan-dml-order.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import { planSelect } from './plan-select.js';
@@ -21,7 +21,7 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const from = buildFrom({ kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
-  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx);
+  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx, keyOrderOf(t));
   const dml = targetsFor(pc).get(t);
   const returning = compileReturning(stmt.returning, scope, pc);
   const reader = from.leaves[0]!.reader!;

@@ -15,7 +15,7 @@ import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import * as ops from '../execution/value-ops.js';
 import type { ConflictAction, InsertStmt, UpsertClause } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
-import { noteInserted } from '../execution/autoincrement.js';
+import { sequenceOf, writeSequence } from '../execution/autoincrement.js';
 import { rowValueSet } from './plan-row-value-set.js';
 import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
@@ -80,6 +80,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
     const orAction = env.conflictOverride ?? stmt.orAction;
     const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    if (t.autoincrement) writer.autoSeq = { value: await sequenceOf(env, t) };
     const fk = hooks.fk;
     fk.checkUsable(dml.outgoing);
     const out: DmlResult = { rows: [], changes: 0 };
@@ -143,7 +144,6 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         // The conflict loop found the key free (or freed it: REPLACE logged that row's image),
         // and the foreign-key check only reads parents: no row was there (the CDC before image).
         writer.putRow(env, values, rowid, null);
-        if (t.autoincrement && rowid !== null) await noteInserted(env, t, rowid);
         out.changes++;
         if (rowid !== null) out.lastInsertRowId = rowid;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));
@@ -152,6 +152,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         if (!(e instanceof RaiseIgnore)) throw e;
       }
     }
+    if (writer.autoSeq) await writeSequence(env, t, writer.autoSeq.value);
     if (top) fk.finish();
     return out;
   }

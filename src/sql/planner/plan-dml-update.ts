@@ -16,7 +16,7 @@ import type { FromItem, UpdateStmt } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
 import type { SqlValue } from '../types/value.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, planLines, project, rowHooks, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
-import { orderAndLimit } from './plan-dml-order.js';
+import { keyOrderOf, orderAndLimit } from './plan-dml-order.js';
 import { generatedRefused, rowValueSet } from './plan-row-value-set.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
@@ -32,7 +32,7 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const from = buildFrom(fromItem, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
-  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx);
+  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx, keyOrderOf(t));
   const sets: { col: number; c: Compiled }[] = [];
   pc.checkColumns(stmt.sets.length, 'too many columns in set list');
   for (const s of stmt.sets) {
@@ -82,7 +82,9 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
     const fk = hooks.fk;
     fk.checkUsable(relevant);
     // Foreign-key actions and triggers of earlier rows may change or remove later ones: read each again.
-    const reread = (fk.on && dml.incoming.length > 0) || triggers.length > 0 || !top;
+    // So may a REPLACE conflict of an earlier row (it deletes the row in the way).
+    const replaces = orAction === 'REPLACE' || (orAction === undefined && (t.pkConflict === 'REPLACE' || dml.indexes.some((ix) => ix.onConflict === 'REPLACE')));
+    const reread = (fk.on && dml.incoming.length > 0) || triggers.length > 0 || !top || replaces;
     const rows = await collectCharged(rowsOp, env, 'UPDATE');
     const seen = new Set<string>();
     const out: DmlResult = { rows: [], changes: 0 };
