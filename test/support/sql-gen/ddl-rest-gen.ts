@@ -65,7 +65,8 @@ export function genRestStatement(r: Rng): string {
     [2, () => `INSERT${r.pick(['', ' OR REPLACE', ' OR IGNORE'])} INTO ${t}(id, a, b) VALUES (${r.pick(['NULL', '1', '2', '5', '50', '-3'])}, ${v()}, ${v()})`],
     [1, () => `INSERT INTO ${t}(id, a, b) VALUES (${r.int(1, 6)}, ${v()}, ${v()}) ON CONFLICT(id) DO UPDATE SET ${r.pick(['a = excluded.a + 1', '(a, b) = (excluded.b, excluded.a)', 'b = NULL'])}`],
     [1, () => `INSERT INTO ${t}(a, b) SELECT a, b FROM ${r.pick(['r0', 'r1'])} WHERE ${r.pick(['a > 1', 'b IS NOT NULL', 'id % 2 = 0'])} ORDER BY rowid`],
-    [2, () => `UPDATE${r.pick(['', ' OR REPLACE', ' OR IGNORE'])} ${t} SET ${r.pick(['a = a + 1', `b = ${v()}`, `a = ${v()}`, '(a, b) = (b, a)', `(a, b) = (SELECT max(a), min(b) FROM ${r.pick(['r0', 'r1'])})`])}${r.chance(0.4) ? ` WHERE ${r.pick(WHERES)}` : ''}${r.chance(0.5) ? `${order()}${limit()}` : ''}`],
+    // No UPDATE OR IGNORE / OR REPLACE: which of two rows wanting one unique value wins is the order rows are visited in, a scan order.
+    [2, () => `UPDATE ${t} SET ${r.pick(['a = a + 1', `b = ${v()}`, `a = ${v()}`, '(a, b) = (b, a)', `(a, b) = (SELECT max(a), min(b) FROM ${r.pick(['r0', 'r1'])})`])}${r.chance(0.4) ? ` WHERE ${r.pick(WHERES)}` : ''}${r.chance(0.5) ? `${order()}${limit()}` : ''}`],
     [1, () => `DELETE FROM ${t}${r.chance(0.4) ? ` WHERE ${r.pick(WHERES)}` : ''}${r.chance(0.6) ? `${order()}${limit()}` : ''}`],
     [2, () => `SELECT id, g1${r.pick(['', ', g2'])} FROM ${t} WHERE ${r.pick(['g1 IS NOT NULL', 'lower(b) = \'ab\'', 'a + 1 > 2', 'g1 = g1'])} ORDER BY id`],
     [1, () => `UPDATE sqlite_sequence SET seq = ${r.pick(['seq + 10', '0', '100'])} WHERE name = '${t}'`],
