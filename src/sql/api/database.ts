@@ -27,6 +27,7 @@ import { parse } from '../parser/index.js';
 import { resolveLimits, type Limits } from '../execution/limits.js';
 import { interruptOf, type StatementOptions } from '../execution/statement-guard.js';
 import type { SqlValue } from '../types/value.js';
+import type { RowTriggerHooks } from '../execution/row-triggers.js';
 import { argFunction, argOptions, argTimePoint, optionNumber } from './arguments.js';
 import { checkSql, refuseScriptParams, SCRIPT_ARGS } from './bind-params.js';
 import { compareBranches, diffRows } from './branch-diff.js';
@@ -220,6 +221,7 @@ export class Database {
       handle.done = true;
       try {
         await core.commit(engine, txn);
+        await core.drainAfterTriggers();
         return result;
       } catch (e) {
         if (e instanceof DoSQLError && e.code === 'WRITE_CONFLICT' && attempt < (options.retries ?? 0)) continue;
@@ -241,6 +243,11 @@ export class Database {
     this.parts.session.rollbackOpen();
     const engine = await core.ready.catch(() => undefined);
     await engine?.close();
+  }
+
+  /** @internal Attaches dosql/triggers' programmatic row triggers (createTriggerExecutor); undefined detaches. */
+  attachRowTriggers(hooks: RowTriggerHooks | undefined): void {
+    this.parts.core.rowTriggers = hooks;
   }
 
   // ---------------------------------------------------------------- time travel (time-travel-host.ts)

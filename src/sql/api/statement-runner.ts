@@ -123,6 +123,7 @@ export class StatementRunner {
       } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
       env.inTransaction = !autocommit;
+      if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
       if (bindings) env.temporal = bindings;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;

@@ -5,6 +5,7 @@
 import { collectCharged } from '../execution/collect.js';
 import type { ExecEnv } from '../execution/env.js';
 import { TableWriter } from '../execution/table-writer.js';
+import { rowObject } from '../execution/row-triggers.js';
 import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import type { DeleteStmt } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
@@ -69,9 +70,13 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
           cur = await writer.reader.getRaw(env, key);
           if (!cur) continue;
         }
+        const rt = env.rowTriggers;
+        // A BEFORE DELETE handler may only reject the row (by throwing).
+        if (rt?.fires(t.name, 'before', 'delete')) await rt.before(t.name, 'delete', rowObject(t, cur), undefined, env.txn.branch);
         await fk.beforeDelete(dml, cur);
         writer.deleteRow(env, cur);
         await fk.afterDelete(dml, cur);
+        if (rt?.fires(t.name, 'after', 'delete')) env.txn.recordAfter({ table: t.name, event: 'delete', old: rowObject(t, cur), branch: env.txn.branch });
         out.changes++;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, row, env));
         if (triggers.length) await fire(env, hooks, dml, 'AFTER', 'DELETE', undefined, old);

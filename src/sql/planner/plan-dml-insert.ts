@@ -16,6 +16,7 @@ import * as ops from '../execution/value-ops.js';
 import type { ConflictAction, InsertStmt, UpsertClause } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
 import { sequenceOf, writeSequence } from '../execution/autoincrement.js';
+import { applyRowObject, rowObject } from '../execution/row-triggers.js';
 import { rowValueSet } from './plan-row-value-set.js';
 import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
@@ -114,8 +115,17 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
           await fire(env, hooks, dml, 'BEFORE', 'INSERT', img, undefined, undefined, orAction);
           writer.forgetRowid();
         }
-        const rowid = await writer.resolveRowid(env, values, explicitRowid);
+        let rowid = await writer.resolveRowid(env, values, explicitRowid);
         values[ncols] = rowid;
+        const rt = env.rowTriggers;
+        if (rt?.fires(t.name, 'before', 'insert')) {
+          const given = t.rowidAlias >= 0 ? values[t.rowidAlias] : undefined;
+          const o = await rt.before(t.name, 'insert', undefined, rowObject(t, values), env.txn.branch);
+          if (o) {
+            applyRowObject(t, values, o, `a BEFORE INSERT trigger on ${t.name}`);
+            if (t.rowidAlias >= 0 && values[t.rowidAlias] !== given) values[ncols] = rowid = await writer.resolveRowid(env, values, undefined);
+          }
+        }
         if (!(await writer.checkRow(env, values, rowid, orAction, defaultValues))) continue;
         if (upsert) {
           const r = await upsert.handle(env, writer, values, rowid, hooks, orAction);
@@ -144,6 +154,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         // The conflict loop found the key free (or freed it: REPLACE logged that row's image),
         // and the foreign-key check only reads parents: no row was there (the CDC before image).
         writer.putRow(env, values, rowid, null);
+        if (rt?.fires(t.name, 'after', 'insert')) env.txn.recordAfter({ table: t.name, event: 'insert', new: rowObject(t, values), branch: env.txn.branch });
         out.changes++;
         if (rowid !== null) out.lastInsertRowId = rowid;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));

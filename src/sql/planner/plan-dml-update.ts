@@ -10,6 +10,7 @@ import type { ExecEnv } from '../execution/env.js';
 import type { Compiled } from '../execution/compiled.js';
 import { evaluate } from '../execution/evaluate.js';
 import { TableWriter } from '../execution/table-writer.js';
+import { applyRowObject, rowObject } from '../execution/row-triggers.js';
 import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import * as ops from '../execution/value-ops.js';
 import type { FromItem, UpdateStmt } from '../parser/ast.js';
@@ -115,7 +116,13 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
           old = cur.slice(0, width);
           for (let i = 0; i < width; i++) if (!assigned.has(i)) next[i] = old[i]!;
         }
+        const rt = env.rowTriggers;
+        if (rt?.fires(t.name, 'before', 'update')) {
+          const o = await rt.before(t.name, 'update', rowObject(t, old), rowObject(t, next), env.txn.branch);
+          if (o) applyRowObject(t, next, o, `a BEFORE UPDATE trigger on ${t.name}`);
+        }
         if (!(await applyUpdate(env, writer, old, next, orAction, hooks, dml, assigned))) continue;
+        if (rt?.fires(t.name, 'after', 'update')) env.txn.recordAfter({ table: t.name, event: 'update', old: rowObject(t, old), new: rowObject(t, next), branch: env.txn.branch });
         out.changes++;
         if (returning.exprs.length) {
           const r = row.slice();
