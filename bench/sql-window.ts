@@ -19,7 +19,8 @@ const WORKLOAD = 'window: running sum + rank() per partition (rows/s)';
 export async function windowBench(dir: string, n: number): Promise<WindowRow[]> {
   const value = (i: number): number => (i * 7919) % 100_003;
   const out: WindowRow[] = [];
-  const db = DB('bench-window', { path: join(dir, 'dosql-window'), durability: 'normal' });
+  // The window holds every row (1M rows pass the default 256 MiB statement budget; SQLite has none).
+  const db = DB('bench-window', { path: join(dir, 'dosql-window'), durability: 'normal', limits: { maxMemoryBytes: 4 * 1024 ** 3 } });
   try {
     await db.exec('CREATE TABLE w(id INTEGER PRIMARY KEY, g INT, v INT)');
     for (let i = 0; i < n; i += 10_000) {
