@@ -71,6 +71,11 @@ export class DatabaseCore {
    * statement or transaction has committed and released the session (a handler may run
    * statements). A handler's error is thrown after the others ran: the changes stay committed.
    */
+  /** True when committed changes wait for their AFTER triggers (callers skip the await otherwise). */
+  get afterTriggersPending(): boolean {
+    return this.pendingAfter.length > 0 && !this.draining;
+  }
+
   async drainAfterTriggers(): Promise<void> {
     if (this.draining || this.pendingAfter.length === 0 || !this.rowTriggers) return;
     this.draining = true;

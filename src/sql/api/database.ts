@@ -221,7 +221,7 @@ export class Database {
       handle.done = true;
       try {
         await core.commit(engine, txn);
-        await core.drainAfterTriggers();
+        if (core.afterTriggersPending) await core.drainAfterTriggers();
         return result;
       } catch (e) {
         if (e instanceof DoSQLError && e.code === 'WRITE_CONFLICT' && attempt < (options.retries ?? 0)) continue;

@@ -78,7 +78,7 @@ export class Session {
       unlock();
     }
     // Programmatic AFTER triggers of what this statement (or the COMMIT it was) committed.
-    await this.core.drainAfterTriggers();
+    if (this.core.afterTriggersPending) await this.core.drainAfterTriggers();
     return r;
   }
 
