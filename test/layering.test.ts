@@ -22,6 +22,7 @@ const RANK: Record<string, number> = {
   lsm: 5,
   sql: 7,
   cdc: 8,
+  triggers: 8,
   vector: 8,
   search: 8,
   shard: 9,
@@ -63,7 +64,7 @@ const SQL_KNOWN: readonly string[] = [];
  * execution never plans. types 0 (SQL values); parser and functions 1 (independent of each
  * other); catalog and txn 2 (the catalog is read and written through a transaction, which
  * carries the catalog); rows 3 (row and key codecs of catalog schemas); execution 4;
- * planner 5; api 6 (the session and the DB() API).
+ * planner 5; api 6 (the session and the DB() API); triggers 7 (dosql/triggers over the API).
  */
 const SQL_RANK: Record<string, number> = {
   types: 0,
@@ -75,6 +76,7 @@ const SQL_RANK: Record<string, number> = {
   execution: 4,
   planner: 5,
   api: 6,
+  triggers: 7,
 };
 
 /** Same-rank SQL stages that must not import each other. */

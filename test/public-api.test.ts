@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import * as cdcApi from '../src/cdc/index.js';
 import * as lakeApi from '../src/lake/index.js';
+import * as triggersApi from '../src/triggers/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -146,6 +147,23 @@ describe('dosql/lake', () => {
   it('is the package subpath export', () => {
     const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(pkg.exports['./lake']).toEqual({ types: './dist/lake/index.d.ts', default: './dist/lake/index.js' });
+  });
+});
+
+/** The `dosql/triggers` subpath (src/triggers/index.ts): values, then types. */
+const TRIGGERS_VALUE_EXPORTS = ['createTriggerExecutor', 'createTriggerRegistry'];
+const TRIGGERS_TYPE_EXPORTS = ['BeforeResult', 'TriggerContext', 'TriggerDb', 'TriggerDefinition', 'TriggerEvent', 'TriggerExecutor', 'TriggerRegistry', 'TriggerRow', 'TriggerTiming'];
+
+describe('dosql/triggers', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'triggers', 'index.ts'), 'utf8');
+  it('exports exactly the documented names and types', () => {
+    expect(Object.keys(triggersApi).sort()).toEqual([...TRIGGERS_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(source).sort()).toEqual([...TRIGGERS_TYPE_EXPORTS].sort());
+  });
+
+  it('is the package subpath export', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./triggers']).toEqual({ types: './dist/triggers/index.d.ts', default: './dist/triggers/index.js' });
   });
 });
 
