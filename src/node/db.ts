@@ -4,7 +4,7 @@
 // threads when the data is in a folder, and a handle that has a folder open holds its writer
 // lease (writer-lease.ts) until it closes, so tools can see that a live process has it open.
 import { dirname, resolve, sep } from 'node:path';
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { initParquet, registerZstdDecoder } from '../columnar/index.js';
@@ -12,6 +12,7 @@ import type { Warehouse } from '../cold/index.js';
 import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
+import { ReaderDatabase } from './reader-db.js';
 import type { DBOptions } from '../sql/api/db-options.js';
 import type { Migration } from '../sql/api/migrations.js';
 import { FsObjectStore } from '../storage/fs-store.js';
@@ -94,7 +95,11 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   const tiers: Tiers = given ?? { hot: new FsObjectStore(folder!) };
   const warehouse = warehouseOf(name, options, tiers, folder !== undefined ? (prefix) => pathToFileURL(`${folder}/${prefix}`).href : undefined);
   ensureParquet();
-  const useWorkers = options.workerThreads ?? folder !== undefined;
+  if (options.readonly && folder !== undefined && !existsSync(folder)) {
+    throw new DoSQLError('NOT_FOUND', `sql: DB(): no database at ${folder} to open read-only (create it by opening it without readonly)`, { details: { path: folder } });
+  }
+  // A reader runs no flushes or compactions: no worker threads.
+  const useWorkers = options.readonly ? false : (options.workerThreads ?? folder !== undefined);
   const sqlOptions: DatabaseOptions = {
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -113,6 +118,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
     await ensureZstd();
     return openEngine();
   };
+  if (options.readonly) return new ReaderDatabase(open, name, warehouse, sqlOptions);
   if (folder === undefined) return new Database(open, name, warehouse, sqlOptions);
   let lease: HeldLease | undefined;
   const openFolder = async (): Promise<LsmEngine> => {

@@ -80,6 +80,25 @@ export interface SqlHost {
   schemaObjects(): readonly SchemaObjectInfo[];
 }
 
+/**
+ * True when every statement of `sql` only reads (SELECT, VALUES, EXPLAIN, a PRAGMA without a
+ * value), so a read-only handle (DB(name, { readonly: true })) can run it; false for anything
+ * else, text that does not parse included (the writer then reports the error). The CLI picks
+ * a read-only open by it.
+ */
+export function readsOnly(sql: string): boolean {
+  let statements;
+  try {
+    statements = parse(sql);
+  } catch {
+    return false;
+  }
+  return statements.length > 0 && statements.every((p) => {
+    const s = p.statement;
+    return s.kind === 'select' || s.kind === 'explain' || (s.kind === 'pragma' && s.value === undefined);
+  });
+}
+
 const hosts = new WeakMap<Database, SqlHost>();
 
 /** The host interface of `db` (one per handle). */

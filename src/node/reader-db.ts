@@ -1,0 +1,63 @@
+// A Database opened with `readonly: true` (src/node/db.ts): a follower of the database's
+// writer (src/lsm/follower.ts) that holds no writer lease and claims no epoch, so any number of
+// readers, in this process or others, run beside one writer without fencing it.
+//
+// Each statement run through query / queryOne / run / exec / transaction first catches up with
+// the writer, so it sees every commit acknowledged before it started. Prepared statements and
+// streams see the commits of the last catch-up (reads start one in the background at most every
+// EngineOptions.followMs). A read that finds a file the writer collected after a compaction
+// (NOT_FOUND naming the file: nothing in the writer's process pins a reader's manifest version)
+// catches up to the writer's newer manifest and runs again; a statement is read-only here, so
+// running it again is safe.
+import { DoSQLError } from '../errors.js';
+import type { LsmEngine } from '../lsm/engine.js';
+import { Database, type QueryOptions, type RunResult, type StatementOptions } from '../sql/api/database.js';
+import type { TransactionHandle } from '../sql/api/transaction-handle.js';
+import type { BindParams, JsValue } from '../sql/api/values.js';
+
+/** Times a statement runs again after the writer collected a file under it. */
+const RETRIES = 8;
+
+export class ReaderDatabase extends Database {
+  /** Runs `fn` on a caught-up engine; again after a newer manifest when it lost a file. */
+  private async fresh<T>(fn: () => Promise<T>): Promise<T> {
+    const engine: LsmEngine = await this.engine();
+    await engine.catchUp();
+    for (let attempt = 0; ; attempt++) {
+      const version = engine.manifest.version;
+      try {
+        return await fn();
+      } catch (e) {
+        if (attempt >= RETRIES || !collected(e)) throw e;
+        await engine.catchUp();
+        // The same manifest still names the file: it is really missing.
+        if (engine.manifest.version === version) throw e;
+      }
+    }
+  }
+
+  override query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<T[]> {
+    return this.fresh(() => super.query<T>(sql, params, options));
+  }
+
+  override run(sql: string, params?: BindParams, options?: StatementOptions): Promise<RunResult> {
+    return this.fresh(() => super.run(sql, params, options));
+  }
+
+  override exec(sql: string, params?: BindParams, options?: StatementOptions): Promise<void> {
+    return this.fresh(() => super.exec(sql, params, options));
+  }
+
+  override transaction<T>(fn: (tx: TransactionHandle) => Promise<T>, options?: { retries?: number } & StatementOptions): Promise<T> {
+    // The callback may have side effects: caught up once, not run again.
+    return this.engine().then(async (engine) => {
+      await engine.catchUp();
+      return super.transaction(fn, options);
+    });
+  }
+}
+
+/** A data file of the manifest a read used is gone: the writer collected it after a compaction. */
+function collected(e: unknown): boolean {
+  return e instanceof DoSQLError && e.code === 'NOT_FOUND' && typeof e.details.file === 'string';
+}
