@@ -92,12 +92,12 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   const given = tiersOf(name, options);
   const folder = given ? undefined : resolve(options.path ?? `.dosql/${name}`);
   if (folder !== undefined) checkFolder(options.path ?? folder);
-  const tiers: Tiers = given ?? { hot: new FsObjectStore(folder!) };
-  const warehouse = warehouseOf(name, options, tiers, folder !== undefined ? (prefix) => pathToFileURL(`${folder}/${prefix}`).href : undefined);
-  ensureParquet();
   if (options.readonly && folder !== undefined && !existsSync(folder)) {
     throw new DoSQLError('NOT_FOUND', `sql: DB(): no database at ${folder} to open read-only (create it by opening it without readonly)`, { details: { path: folder } });
   }
+  const tiers: Tiers = given ?? { hot: new FsObjectStore(folder!) };
+  const warehouse = warehouseOf(name, options, tiers, folder !== undefined ? (prefix) => pathToFileURL(`${folder}/${prefix}`).href : undefined);
+  ensureParquet();
   // A reader runs no flushes or compactions: no worker threads.
   const useWorkers = options.readonly ? false : (options.workerThreads ?? folder !== undefined);
   const sqlOptions: DatabaseOptions = {

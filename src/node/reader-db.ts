@@ -12,6 +12,7 @@
 import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import { Database, type QueryOptions, type RunResult, type StatementOptions } from '../sql/api/database.js';
+import { readsOnly, splitStatements } from '../sql/api/host.js';
 import type { TransactionHandle } from '../sql/api/transaction-handle.js';
 import type { BindParams, JsValue } from '../sql/api/values.js';
 
@@ -41,11 +42,11 @@ export class ReaderDatabase extends Database {
   }
 
   override run(sql: string, params?: BindParams, options?: StatementOptions): Promise<RunResult> {
-    return this.fresh(() => super.run(sql, params, options));
+    return refuseWrites(sql) ?? this.fresh(() => super.run(sql, params, options));
   }
 
   override exec(sql: string, params?: BindParams, options?: StatementOptions): Promise<void> {
-    return this.fresh(() => super.exec(sql, params, options));
+    return refuseWrites(sql) ?? this.fresh(() => super.exec(sql, params, options));
   }
 
   override transaction<T>(fn: (tx: TransactionHandle) => Promise<T>, options?: { retries?: number } & StatementOptions): Promise<T> {
@@ -54,6 +55,25 @@ export class ReaderDatabase extends Database {
       await engine.catchUp();
       return super.transaction(fn, options);
     });
+  }
+}
+
+/**
+ * READ_ONLY for a statement that may write, even one that would change nothing (SQLite's
+ * "attempt to write a readonly database" for DELETE on an empty table too); undefined when
+ * every statement only reads (text that does not parse goes on, to fail with its SQL error).
+ */
+function refuseWrites(sql: string): Promise<never> | undefined {
+  if (typeof sql !== 'string' || readsOnly(sql) || !parses(sql)) return undefined;
+  return Promise.reject(new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (opened with readonly: true); write through the database\'s writer'));
+}
+
+function parses(sql: string): boolean {
+  try {
+    splitStatements(sql);
+    return true;
+  } catch {
+    return false;
   }
 }
 

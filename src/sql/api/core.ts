@@ -73,8 +73,7 @@ export class DatabaseCore {
       try {
         // Watched before the schema is read: a change committed after this read is then seen.
         this.watch = schemaWatch(engine);
-        this.catalogLsn = engine.lastVisibleLsn;
-        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, this.catalogLsn);
+        await this.loadFirstCatalog(engine);
         // Change data capture decodes every retained commit with the schema as of that commit:
         // compaction keeps every version of the catalog (one manifest edit, the first time).
         await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
@@ -91,6 +90,25 @@ export class DatabaseCore {
     this.ready.catch((e: unknown) => {
       this.openError = e;
     });
+  }
+
+  /**
+   * Loads the schema at open. A read-only engine may find an SSTable of the manifest it follows
+   * already collected by the writer (src/lsm/follower.ts): it catches up and loads again.
+   */
+  private async loadFirstCatalog(engine: LsmEngine): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const version = engine.manifest.version;
+      this.catalogLsn = engine.lastVisibleLsn;
+      try {
+        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, this.catalogLsn);
+        return;
+      } catch (e) {
+        if (!engine.readOnly || attempt >= 8 || !(e instanceof DoSQLError) || e.code !== 'NOT_FOUND' || typeof e.details.file !== 'string') throw e;
+        await engine.catchUp();
+        if (engine.manifest.version === version) throw e;
+      }
+    }
   }
 
   /** The engine; CLOSED after close. */

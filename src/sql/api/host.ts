@@ -99,6 +99,11 @@ export function readsOnly(sql: string): boolean {
   });
 }
 
+/** Parses `sql` into its statements' text; SQL_SYNTAX for text that does not parse. */
+export function splitStatements(sql: string): string[] {
+  return parse(sql).map((p) => sql.slice(p.start, p.end));
+}
+
 const hosts = new WeakMap<Database, SqlHost>();
 
 /** The host interface of `db` (one per handle). */
