@@ -37,7 +37,7 @@ export { DB } from './node/db.js';
 export type { DBOptions, StorageTiers, MigrationsOption } from './sql/api/db-options.js';
 export { migrate, migrationStatus, type Migration, type MigrationStatus } from './sql/api/migrations.js';
 export { repair, type RepairOptions, type RepairReport, type ManifestReport } from './node/repair.js';
-export { Database, type RunResult, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';
+export { Database, type RunResult, type ExecuteResult, type BatchStatement, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';
 export { TransactionHandle } from './sql/api/transaction-handle.js';
 export type { Limits } from './sql/execution/limits.js';
 export { Statement } from './sql/api/statement.js';

@@ -41,16 +41,41 @@ import type { ReadPoint } from './temporal.js';
 import { TimeTravelHost } from './time-travel-host.js';
 import type { TimePoint } from './time-points.js';
 import { TransactionHandle } from './transaction-handle.js';
-import { jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
+import { executeResult, jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
 export interface RunResult {
   changes: number;
   lastInsertRowId: number | bigint;
+  /** The same as `lastInsertRowId`, spelt as better-sqlite3 and libsql spell it. */
+  lastInsertRowid: number | bigint;
   /** The same as `lastInsertRowId` (the name seed code uses, D1's `meta.last_row_id`). */
   lastRowId: number | bigint;
   /** LSN of the commit (the read LSN when nothing was written). */
   lsn: number;
+}
+
+/**
+ * What `execute` and each statement of `batch` return: the result rows (objects keyed by
+ * column name; empty for a statement that returns none) together with its effect, in one call
+ * (what drivers need: Kysely's `executeQuery`, D1's `all()` with its `meta`).
+ */
+export interface ExecuteResult<T = Record<string, JsValue>> {
+  /** Result column names, in order. */
+  columns: string[];
+  rows: T[];
+  /** Rows the statement changed (SQLite's sqlite3_changes: 0 for a read). */
+  changes: number;
+  /** Rowid of the last row inserted through this handle (SQLite's sqlite3_last_insert_rowid). */
+  lastInsertRowid: number | bigint;
+  /** LSN of the commit, or the read LSN (inside a transaction: its read LSN). */
+  lsn: number;
+}
+
+/** One statement of `db.batch()`: its text and its parameters (as for query()). */
+export interface BatchStatement {
+  sql: string;
+  params?: BindParams;
 }
 
 export interface QueryOptions extends StatementOptions {
@@ -161,7 +186,46 @@ export class Database {
     const { core, runner, session } = this.parts;
     const r = await session.execPrepared(runner.prepared(sql), params, undefined, core.interruptOf(options));
     const last = jsRowid(runner.info.lastInsertRowId);
-    return { changes: r.changes, lastInsertRowId: last, lastRowId: last, lsn: r.lsn };
+    return { changes: r.changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn: r.lsn };
+  }
+
+  /**
+   * Runs one statement and returns its rows and its effect together (ExecuteResult); parameters
+   * as for query(). Inside the handle's own BEGIN ... COMMIT it runs in that transaction.
+   */
+  async execute<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<ExecuteResult<T>> {
+    argOptions(options, 'db.execute()');
+    const { core, runner, session } = this.parts;
+    const r = await session.execPrepared(runner.prepared(sql), params, undefined, core.interruptOf(options));
+    return executeResult<T>(r, runner.info.lastInsertRowId, options.safeIntegers ?? false);
+  }
+
+  /**
+   * Runs `statements` in order as one transaction, all or nothing (D1's `batch()`, seed 003's
+   * `db.batch()`): when one fails, none of them is committed and the error is thrown. Inside the
+   * handle's own BEGIN ... COMMIT they join that transaction instead. Returns each statement's
+   * ExecuteResult, in order. A WRITE_CONFLICT at commit is thrown (retryable) unless `retries`
+   * allows running the batch again.
+   */
+  async batch<T = Record<string, JsValue>>(statements: readonly BatchStatement[], options: { retries?: number } & QueryOptions = {}): Promise<ExecuteResult<T>[]> {
+    if (!Array.isArray(statements)) throw new DoSQLError('INVALID_ARGUMENT', `sql: db.batch() takes an array of { sql, params? }, got ${typeof statements}`);
+    for (const [i, s] of statements.entries()) {
+      if (s === null || typeof s !== 'object' || typeof (s as BatchStatement).sql !== 'string') throw new DoSQLError('INVALID_ARGUMENT', `sql: db.batch(): statement ${i} must be { sql: string, params? }`, { details: { index: i } });
+    }
+    const { retries, ...q } = options;
+    if (this.inTransaction) {
+      const out: ExecuteResult<T>[] = [];
+      for (const s of statements) out.push(await this.execute<T>(s.sql, s.params, q));
+      return out;
+    }
+    return this.transaction(
+      async (tx) => {
+        const out: ExecuteResult<T>[] = [];
+        for (const s of statements) out.push(await tx.execute<T>(s.sql, s.params, q));
+        return out;
+      },
+      { ...(retries !== undefined ? { retries } : {}), ...(q.timeoutMs !== undefined ? { timeoutMs: q.timeoutMs } : {}), ...(q.signal !== undefined ? { signal: q.signal } : {}) },
+    );
   }
 
   /**

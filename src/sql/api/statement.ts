@@ -97,7 +97,7 @@ export class Statement {
   async run(...args: Args): Promise<RunResult> {
     const r = await this.parts.session.execPrepared(this.p, toParams(this.p, args), undefined, this.parts.core.interruptOf(this.options));
     const last = r.lastInsertRowId === undefined ? 0 : Number(r.lastInsertRowId);
-    return { changes: r.changes, lastInsertRowId: last, lastRowId: last, lsn: r.lsn };
+    return { changes: r.changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn: r.lsn };
   }
 
   /** Result rows, streamed in batches from one read view (SELECT only). */
