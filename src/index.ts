@@ -40,6 +40,8 @@ export { repair, type RepairOptions, type RepairReport, type ManifestReport } fr
 export { Database, type RunResult, type ExecuteResult, type BatchStatement, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';
 export { TransactionHandle } from './sql/api/transaction-handle.js';
 export type { Limits } from './sql/execution/limits.js';
+export type { DatabaseMetrics } from './sql/api/metrics-text.js';
+export type { QueryMetricsSnapshot } from './sql/api/query-metrics.js';
 export { Statement } from './sql/api/statement.js';
 export type { BindParams, BindValue, JsValue } from './sql/api/values.js';
 export type { SqlValue } from './sql/types/value.js';

@@ -15,6 +15,8 @@ const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionH
 /** The types src/index.ts exports (`export type { ... }` and `type X` in an export list). */
 const TYPE_EXPORTS = [
   'StorageTiers',
+  'DatabaseMetrics',
+  'QueryMetricsSnapshot',
   'ExecuteResult',
   'BatchStatement',
   'R2ObjectStoreOptions',

@@ -28,6 +28,7 @@ import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
 import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
+import { QueryMetrics, queryMetricsOf } from './query-metrics.js';
 
 /** Past schemas kept per branch (a handle reading many points evicts the oldest first). */
 const CATALOGS_PER_BRANCH = 64;
@@ -54,6 +55,8 @@ export class DatabaseCore {
   /** `watch.version` when `catalog` was last found current (-1: check the branch's changes). */
   private seenVersion = -1;
   private readonly catalogAt = new Map<number, Map<number, Catalog>>();
+  /** Before the engine opened: statements that failed waiting for it. */
+  private readonly openMetrics = new QueryMetrics();
 
   /**
    * `open` resolves to the engine; `opened` runs once the schema is loaded, before the handle
@@ -109,6 +112,11 @@ export class DatabaseCore {
         if (engine.manifest.version === version) throw e;
       }
     }
+  }
+
+  /** What the statements on this handle's engine took and how many failed (db.metrics()). */
+  get metrics(): QueryMetrics {
+    return this.engineRef ? queryMetricsOf(this.engineRef) : this.openMetrics;
   }
 
   /** The engine; CLOSED after close. */

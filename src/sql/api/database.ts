@@ -39,6 +39,7 @@ import { Statement } from './statement.js';
 import { StatementRunner } from './statement-runner.js';
 import type { ReadPoint } from './temporal.js';
 import { TimeTravelHost } from './time-travel-host.js';
+import { prometheusText, type DatabaseMetrics } from './metrics-text.js';
 import type { TimePoint } from './time-points.js';
 import { TransactionHandle } from './transaction-handle.js';
 import { executeResult, jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
@@ -274,6 +275,34 @@ export class Database {
         throw e;
       }
     }
+  }
+
+  /**
+   * The handle's and its engine's figures (DatabaseMetrics: statements, errors, the duration
+   * histogram in ms, open transactions, WAL segments, bytes stored, the engine's statistics):
+   * seed 003's metrics. `metricsText()` gives them in Prometheus' text format.
+   */
+  async metrics(options: { connectionCount?: number } = {}): Promise<DatabaseMetrics> {
+    const engine = await this.parts.core.eng();
+    const e = engine.stats();
+    const log = engine.log.stats();
+    return {
+      database: this.name,
+      queries: this.parts.core.metrics.snapshot(Date.now()),
+      activeTransactions: e.openReadViews,
+      walSegmentCount: engine.log.live.list().length,
+      walBytes: log.walBytes,
+      storageUsedBytes: e.sstBytes + e.cold.bytes + log.walBytes.live + log.walBytes.retained,
+      connectionCount: options.connectionCount ?? 0,
+      readOnly: engine.readOnly,
+      engine: e,
+    };
+  }
+
+  /** `metrics()` in the Prometheus text exposition format (what GET /admin/metrics serves). */
+  async metricsText(options: { connectionCount?: number; labels?: Record<string, string> } = {}): Promise<string> {
+    const m = await this.metrics(options);
+    return prometheusText(m, options.labels);
   }
 
   /** True while the handle's own BEGIN ... COMMIT is open. */

@@ -58,14 +58,49 @@ export class Session {
   tryRead(p: Prepared, params: BindParams | StatementArgs | undefined, interrupt?: Interrupt, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.core.engineRef;
     if (!engine || this.core.closed || this.txn || this.lock.locked || p.parsed.statement.kind !== 'select') return undefined;
-    p.temporal ??= temporalRefs(p.parsed.statement);
-    const values = bindParams(p.parsed, params);
-    const guard = this.core.guard(interrupt, caps);
-    return this.runner.tryRead(engine, p, values, guard);
+    const t = performance.now();
+    const metrics = this.core.metrics;
+    let r;
+    try {
+      p.temporal ??= temporalRefs(p.parsed.statement);
+      const values = bindParams(p.parsed, params);
+      const guard = this.core.guard(interrupt, caps);
+      r = this.runner.tryRead(engine, p, values, guard);
+    } catch (e) {
+      metrics.observe(performance.now() - t, true, Date.now());
+      throw e;
+    }
+    if (r === undefined) return undefined;
+    if (!(r instanceof Promise)) {
+      metrics.observe(performance.now() - t, false, Date.now());
+      return r;
+    }
+    return r.then(
+      (x) => {
+        metrics.observe(performance.now() - t, false, Date.now());
+        return x;
+      },
+      (e: unknown) => {
+        metrics.observe(performance.now() - t, true, Date.now());
+        throw e;
+      },
+    );
   }
 
   /** Executes a prepared statement: in `txn` when given, else in the session. */
   async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+    const t = performance.now();
+    let failed = true;
+    try {
+      const r = await this.execOne(p, params, txn, interrupt, caps);
+      failed = false;
+      return r;
+    } finally {
+      this.core.metrics.observe(performance.now() - t, failed, Date.now());
+    }
+  }
+
+  private async execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
     const engine = await this.core.eng();
     const values = bindParams(p.parsed, params);
     const guard = this.core.guard(interrupt, caps);
