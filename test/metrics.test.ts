@@ -70,3 +70,21 @@ describe('db.metrics() in Prometheus text', () => {
     await db.close();
   });
 });
+
+describe('db.query(sql, params, { profile: true })', () => {
+  it('returns the rows with the plan SQLite would report and the time taken', async () => {
+    const db = DB('p', { storage: 'memory' });
+    await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t(v)');
+    for (let i = 0; i < 20; i++) await db.run('INSERT INTO t (v) VALUES (?)', [`v${i % 4}`]);
+    const rows = await db.query<{ id: number }>('SELECT id FROM t WHERE v = ? ORDER BY id', ['v1'], { profile: true });
+    expect(rows).toEqual([{ id: 2 }, { id: 6 }, { id: 10 }, { id: 14 }, { id: 18 }]);
+    // The plan of this statement: the index on v is searched.
+    expect(rows.queryPlan[0]!.detail).toMatch(/^SEARCH t USING (COVERING )?INDEX tv \(v=\?\)/);
+    expect(rows.stats.rowsReturned).toBe(5);
+    expect(rows.stats.durationMs).toBeGreaterThanOrEqual(0);
+    expect(rows.stats.readLsn).toBe((await db.engine()).lastVisibleLsn);
+    // Not enumerable: the rows compare and serialise as plain rows.
+    expect(JSON.parse(JSON.stringify(rows))).toEqual([{ id: 2 }, { id: 6 }, { id: 10 }, { id: 14 }, { id: 18 }]);
+    await db.close();
+  });
+});

@@ -10,7 +10,7 @@ import * as drizzleApi from '../src/drivers/drizzle.js';
 import * as kyselyApi from '../src/drivers/kysely.js';
 
 /** The values src/index.ts exports (classes, functions). */
-const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
+const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
 
 /** The types src/index.ts exports (`export type { ... }` and `type X` in an export list). */
 const TYPE_EXPORTS = [
@@ -19,6 +19,11 @@ const TYPE_EXPORTS = [
   'QueryMetricsSnapshot',
   'ExecuteResult',
   'BatchStatement',
+  'BackupResult',
+  'BackupManifest',
+  'ProfiledRows',
+  'QueryPlanStep',
+  'QueryStats',
   'R2ObjectStoreOptions',
   'R2BucketLike',
   'MigrationsOption',

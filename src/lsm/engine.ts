@@ -40,6 +40,7 @@ import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from '../mvcc/read-view.js';
 import { WriterFence } from './writer-fence.js';
 import { Follower } from './follower.js';
+import { backupPlanOf, type BackupPlan } from './backup-files.js';
 import type { WriteBatch } from './write-batch.js';
 import { Committer, type CommitOptions } from '../mvcc/commit.js';
 import { ancestorLayers, type Layer } from '../mvcc/layers.js';
@@ -609,6 +610,33 @@ export class LsmEngine {
   /** Current manifest state (read-only view for tools and higher layers). */
   get manifest(): ManifestState {
     return this.versions.state;
+  }
+
+  /**
+   * A checkpoint (SQLite's `PRAGMA wal_checkpoint`, seed 003's `db.checkpoint()`): flushes the
+   * memtable so every commit so far is in SSTables and the WAL segments it held are retired.
+   * Resolves to the flushed LSN.
+   */
+  async checkpoint(): Promise<{ lsn: number }> {
+    await this.flush();
+    return { lsn: this.versions.state.flushedLsn };
+  }
+
+  /**
+   * @internal A physical backup's content (backup-files.ts): checkpoints, then takes the current
+   * manifest version, referenced until the plan's `release()`. Its files are consistent at the
+   * plan's LSN. Throws READ_ONLY on a read-only engine (back up from the writer).
+   */
+  async backupPlan(): Promise<BackupPlan> {
+    await this.checkpoint();
+    const v = this.versions.current;
+    v.ref();
+    return backupPlanOf(v);
+  }
+
+  /** @internal The stores, for backups: SSTables and the manifest in `hot`, columnar runs in `cold`. */
+  get stores(): { hot: ObjectStore; cold: ObjectStore } {
+    return { hot: this.o.store, cold: this.coldStore };
   }
 
   /** @internal the current version, for diagnostics. */

@@ -13,13 +13,14 @@ import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
+import { backup, restoreInto } from './backup.js';
 import type { DBOptions } from '../sql/api/db-options.js';
 import type { Migration } from '../sql/api/migrations.js';
 import { FsObjectStore } from '../storage/fs-store.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
 import { readMigrationsFolder } from './migrations-folder.js';
-import { checkDBArguments, engineOpener, engineOptionsOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
+import { checkDBArguments, installBackup, engineOpener, engineOptionsOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
 
 export type { DBOptions };
 
@@ -152,4 +153,16 @@ class FolderDatabase extends Database {
       this.onClosed();
     }
   }
+}
+
+installBackup(backup);
+
+/**
+ * Restores backup `id` (default: the newest) from the backup folder `folder` into the new folder
+ * `to` (src/node/backup.ts): verifies every file's SHA-256 first (CORRUPTION naming a damaged
+ * file), and with `asOf` rewinds every table to its rows as of that LSN. Resolves to the
+ * restored database, open.
+ */
+export function restore(folder: string, options: { to: string; id?: string; asOf?: number }): Promise<Database> {
+  return restoreInto((name, path) => DB(name, { path }), folder, options);
 }

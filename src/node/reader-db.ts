@@ -11,7 +11,7 @@
 // running it again is safe.
 import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
-import { Database, type QueryOptions, type RunResult, type StatementOptions } from '../sql/api/database.js';
+import { Database, type ProfiledRows, type QueryOptions, type RunResult, type StatementOptions } from '../sql/api/database.js';
 import { readsOnly, splitStatements } from '../sql/api/host.js';
 import type { TransactionHandle } from '../sql/api/transaction-handle.js';
 import type { BindParams, JsValue } from '../sql/api/values.js';
@@ -37,6 +37,8 @@ export class ReaderDatabase extends Database {
     }
   }
 
+  override query<T = Record<string, JsValue>>(sql: string, params: BindParams | undefined, options: QueryOptions & { profile: true }): Promise<ProfiledRows<T>>;
+  override query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<T[]>;
   override query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<T[]> {
     return this.fresh(() => super.query<T>(sql, params, options));
   }

@@ -82,7 +82,33 @@ export interface BatchStatement {
 export interface QueryOptions extends StatementOptions {
   /** Return INTEGER values as bigint (better-sqlite3's safeIntegers). */
   safeIntegers?: boolean;
+  /**
+   * Profile the query (seed 003's `db.query(sql, params, { profile: true })`): the rows come
+   * back with `queryPlan` (SQLite's EXPLAIN QUERY PLAN rows) and `stats` (QueryStats) attached
+   * as non-enumerable properties.
+   */
+  profile?: boolean;
 }
+
+/** One step of a query plan, as SQLite's EXPLAIN QUERY PLAN reports it (`detail`: 'SCAN t', 'SEARCH t USING INDEX i (a=?)'). */
+export interface QueryPlanStep {
+  id: number;
+  parent: number;
+  detail: string;
+}
+
+/** What a profiled query measured. */
+export interface QueryStats {
+  /** Wall time of the query itself, ms (the plan is read apart). */
+  durationMs: number;
+  /** Rows returned. */
+  rowsReturned: number;
+  /** LSN the query read at (the latest when it began). */
+  readLsn: number;
+}
+
+/** Rows of a profiled query: the rows, with `queryPlan` and `stats` (non-enumerable). */
+export type ProfiledRows<T> = T[] & { readonly queryPlan: QueryPlanStep[]; readonly stats: QueryStats };
 
 export type { StatementOptions };
 
@@ -105,6 +131,27 @@ export interface DatabaseParts {
 }
 
 const partsOf = new WeakMap<Database, DatabaseParts>();
+
+/** What `db.backup()` did (src/node/backup.ts). */
+export interface BackupResult {
+  /** The backup's id (its time, ISO 8601 with ':' as '-'), and its folder. */
+  id: string;
+  path: string;
+  /** Every commit with LSN <= lsn is in the backup, and none after. */
+  lsn: number;
+  /** Data files the backup references, and how many of them this run copied (the others were there from earlier backups). */
+  files: number;
+  copied: number;
+  bytesCopied: number;
+}
+
+type BackupImpl = (db: Database, target: string, options: { incremental?: boolean }) => Promise<BackupResult>;
+let backupImpl: BackupImpl | undefined;
+
+/** @internal The Node entry installs folder backups (src/node/backup.ts); Workers have none yet. */
+export function installBackup(impl: BackupImpl): void {
+  backupImpl = impl;
+}
 
 /**
  * The parts behind `db`, for the modules of src/sql/api (host.ts, time-travel-session.ts).
@@ -168,13 +215,33 @@ export class Database {
    * value throws INVALID_ARGUMENT naming the parameter (bind-params.ts), as better-sqlite3 does.
    * `options.timeoutMs` / `options.signal` stop it with INTERRUPTED (docs/limits.md).
    */
+  query<T = Record<string, JsValue>>(sql: string, params: BindParams | undefined, options: QueryOptions & { profile: true }): Promise<ProfiledRows<T>>;
+  query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<T[]>;
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
     argOptions(options, 'db.query()');
+    if (options.profile === true) return this.profiled<T>(sql, params, options);
     const { core, runner, session } = this.parts;
     const p = runner.prepared(sql);
     const it = core.interruptOf(options);
     const r = (await session.tryRead(p, params, it)) ?? (await session.execPrepared(p, params, undefined, it));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
+  }
+
+  private async profiled<T>(sql: string, params: BindParams | undefined, options: QueryOptions): Promise<ProfiledRows<T>> {
+    const { profile: _profile, ...rest } = options;
+    const engine = await this.parts.core.eng();
+    const readLsn = engine.lastVisibleLsn;
+    const t = performance.now();
+    const rows = await this.query<T>(sql, params, rest);
+    const durationMs = performance.now() - t;
+    const p = this.parts.runner.prepared(sql);
+    const k = p.parsed.statement.kind;
+    // The plan of the statement as run: EXPLAIN QUERY PLAN of the same text and parameters.
+    const queryPlan = k === 'explain' ? [] : await this.query<QueryPlanStep>(`EXPLAIN QUERY PLAN ${p.sql}`, params, rest);
+    const stats: QueryStats = { durationMs, rowsReturned: rows.length, readLsn };
+    Object.defineProperty(rows, 'queryPlan', { value: queryPlan.map((s) => ({ id: s.id, parent: s.parent, detail: s.detail })), enumerable: false });
+    Object.defineProperty(rows, 'stats', { value: stats, enumerable: false });
+    return rows as ProfiledRows<T>;
   }
 
   /** The first row of a query, or undefined. */
@@ -303,6 +370,26 @@ export class Database {
   async metricsText(options: { connectionCount?: number; labels?: Record<string, string> } = {}): Promise<string> {
     const m = await this.metrics(options);
     return prometheusText(m, options.labels);
+  }
+
+  /**
+   * A checkpoint (seed 003's `db.checkpoint()`, SQLite's wal_checkpoint): every commit so far is
+   * written to SSTables and the WAL segments that held it are retired. Resolves to the LSN it
+   * covers. READ_ONLY on a read-only handle.
+   */
+  async checkpoint(): Promise<{ lsn: number }> {
+    return (await this.parts.core.eng()).checkpoint();
+  }
+
+  /**
+   * Backs the database up into the folder `target` (Node; docs/operations.md): consistent at one
+   * LSN while writes continue, data files copied once across backups (`incremental`, the
+   * default), every file's SHA-256 recorded. Restore with `restore()` or `dosql restore`.
+   * NOT_SUPPORTED where no backup target exists (Workers, for now).
+   */
+  backup(target: string, options: { incremental?: boolean } = {}): Promise<BackupResult> {
+    if (!backupImpl) return Promise.reject(new DoSQLError('NOT_SUPPORTED', 'sql: db.backup() writes to a folder and is available in Node'));
+    return backupImpl(this, target, options);
   }
 
   /** True while the handle's own BEGIN ... COMMIT is open. */

@@ -30,6 +30,8 @@ export { describeValue } from './bind-params.js';
 /** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
 export { checkDBArguments, engineOptionsOf, type DBRuntime } from './db-options.js';
 export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
+/** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts). */
+export { installBackup } from './database.js';
 
 /**
  * Engine options every engine under a SQL database needs (DB() and the Worker pass them to
