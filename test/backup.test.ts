@@ -94,3 +94,35 @@ describe('db.backup() and restore()', () => {
     expect(readdirSync(root)).not.toContain('dmg-restored');
   });
 });
+
+describe('dosql backup / dosql restore', () => {
+  it('backs up, lists, verifies and restores from the command line', async () => {
+    const { main } = await import('../src/cli/main.js');
+    const { PassThrough, Writable } = await import('node:stream');
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const sink = (into: string[]) => new Writable({ write: (c: Buffer, _e, cb) => (into.push(c.toString()), cb()) });
+      const stdin = new PassThrough();
+      stdin.end();
+      const code = await main(args, { stdout: sink(out), stderr: sink(err), stdin, cwd: root, home: root });
+      return { code, out: out.join(''), err: err.join('') };
+    };
+    const db = DB('cli', { path: join(root, 'cli') });
+    await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    const { lsn } = await db.run("INSERT INTO t (v) VALUES ('one')");
+    await db.run("INSERT INTO t (v) VALUES ('two')");
+    await db.close();
+    const b = await run(['backup', 'cli', 'cli-backups']);
+    expect(b.code, b.err).toBe(0);
+    const made = JSON.parse(b.out) as { id: string; lsn: number; copied: number };
+    expect((await run(['backup', 'cli-backups', '--list'])).out.trim()).toBe(made.id);
+    expect((await run(['backup', 'cli-backups', '--verify'])).out).toContain(`backup ${made.id} verified`);
+    const again = JSON.parse((await run(['backup', 'cli', 'cli-backups'])).out) as { copied: number };
+    expect(again.copied).toBe(0);
+    const r = await run(['restore', 'cli-backups', 'cli-restored', '--as-of', `lsn:${lsn}`]);
+    expect(r.code, r.err).toBe(0);
+    const q = await run(['sql', 'cli-restored', 'SELECT v FROM t ORDER BY id', '--format', 'json']);
+    expect(JSON.parse(q.out)).toEqual([{ v: 'one' }]);
+  });
+});
