@@ -2,7 +2,7 @@
 // writer (src/lsm/follower.ts) that holds no writer lease and claims no epoch, so any number of
 // readers, in this process or others, run beside one writer without fencing it.
 //
-// Each statement run through query / queryOne / run / exec / transaction first catches up with
+// Each statement run through query / queryOne / run / exec / execute / batch / transaction first catches up with
 // the writer, so it sees every commit acknowledged before it started. Prepared statements and
 // streams see the commits of the last catch-up (reads start one in the background at most every
 // EngineOptions.followMs). A read that finds a file the writer collected after a compaction
@@ -11,7 +11,7 @@
 // running it again is safe.
 import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
-import { Database, type ProfiledRows, type QueryOptions, type RunResult, type StatementOptions } from '../sql/api/database.js';
+import { Database, type ExecuteResult, type ProfiledRows, type QueryOptions, type RunResult, type StatementOptions } from '../sql/api/database.js';
 import { readsOnly, splitStatements } from '../sql/api/host.js';
 import type { TransactionHandle } from '../sql/api/transaction-handle.js';
 import type { BindParams, JsValue } from '../sql/api/values.js';
@@ -49,6 +49,10 @@ export class ReaderDatabase extends Database {
 
   override exec(sql: string, params?: BindParams, options?: StatementOptions): Promise<void> {
     return refuseWrites(sql) ?? this.fresh(() => super.exec(sql, params, options));
+  }
+
+  override execute<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<ExecuteResult<T>> {
+    return refuseWrites(sql) ?? this.fresh(() => super.execute<T>(sql, params, options));
   }
 
   override transaction<T>(fn: (tx: TransactionHandle) => Promise<T>, options?: { retries?: number } & StatementOptions): Promise<T> {
