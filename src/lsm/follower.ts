@@ -83,7 +83,7 @@ export class Follower {
         return step;
       } catch (e) {
         // A segment being appended can show a record header half written: look again.
-        if (!isDoSQLError(e, 'CORRUPTION')) throw e;
+        if (!isDoSQLError(e, 'CORRUPTION') || e.details.manifest !== undefined) throw e;
         last = e;
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -107,7 +107,16 @@ export class Follower {
         throw asIoError('manifest', 'get', key, e);
       }
       if (!r) return 'retry';
-      state = decodeManifest(r.data, key);
+      try {
+        state = decodeManifest(r.data, key);
+      } catch (e) {
+        if (!isDoSQLError(e, 'CORRUPTION')) throw e;
+        // As the writer's open reports it (loadLatestManifest), and not retried.
+        throw new DoSQLError('CORRUPTION', `${e.message}; the latest manifest is damaged, so the database cannot open: run \`dosql repair <db>\` (or repair() in the API) to find the newest manifest whose files verify and what falling back to it would lose`, {
+          cause: e,
+          details: { ...e.details, manifest: key },
+        });
+      }
     }
     if (prev && state.version < prev.state.version) return 'retry';
     const fresh = !prev || state.version !== prev.state.version;

@@ -79,7 +79,8 @@ export class DatabaseCore {
         await this.loadFirstCatalog(engine);
         // Change data capture decodes every retained commit with the schema as of that commit:
         // compaction keeps every version of the catalog (one manifest edit, the first time).
-        await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
+        // A reader writes no manifest: the writer records it at its next open (a repaired database may lack it).
+        if (!engine.readOnly) await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
       } catch (e) {
         await engine.close().catch(() => undefined);
         throw e;
