@@ -12,29 +12,16 @@
 import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import { Database, type ExecuteResult, type ProfiledRows, type QueryOptions, type RunResult, type StatementOptions } from '../sql/api/database.js';
-import { readsOnly, splitStatements } from '../sql/api/host.js';
+import { readsOnly, retryCollected, splitStatements } from '../sql/api/host.js';
 import type { TransactionHandle } from '../sql/api/transaction-handle.js';
 import type { BindParams, JsValue } from '../sql/api/values.js';
-
-/** Times a statement runs again after the writer collected a file under it. */
-const RETRIES = 8;
 
 export class ReaderDatabase extends Database {
   /** Runs `fn` on a caught-up engine; again after a newer manifest when it lost a file. */
   private async fresh<T>(fn: () => Promise<T>): Promise<T> {
     const engine: LsmEngine = await this.engine();
     await engine.catchUp();
-    for (let attempt = 0; ; attempt++) {
-      const version = engine.manifest.version;
-      try {
-        return await fn();
-      } catch (e) {
-        if (attempt >= RETRIES || !collected(e)) throw e;
-        await engine.catchUp();
-        // The same manifest still names the file: it is really missing.
-        if (engine.manifest.version === version) throw e;
-      }
-    }
+    return retryCollected(engine, fn);
   }
 
   override query<T = Record<string, JsValue>>(sql: string, params: BindParams | undefined, options: QueryOptions & { profile: true }): Promise<ProfiledRows<T>>;
@@ -81,9 +68,4 @@ function parses(sql: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A data file of the manifest a read used is gone: the writer collected it after a compaction. */
-function collected(e: unknown): boolean {
-  return e instanceof DoSQLError && e.code === 'NOT_FOUND' && typeof e.details.file === 'string';
 }

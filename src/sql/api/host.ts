@@ -30,6 +30,8 @@ export { describeValue } from './bind-params.js';
 /** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
 export { checkDBArguments, engineOptionsOf, type DBRuntime } from './db-options.js';
 export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
+/** Reads on a read-only engine, again after the writer collected a file under them (reader-retry.ts). */
+export { retryCollected } from './reader-retry.js';
 /** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts). */
 export { installBackup } from './database.js';
 
