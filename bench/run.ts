@@ -1,6 +1,6 @@
 // The benchmarks behind one entry point.
 //
-//   npm run bench -- <kv|sql|flights|compaction|timetravel|worker|cdc> [options]   one benchmark
+//   npm run bench -- <kv|sql|flights|compaction|timetravel|worker|cdc|lake|vector|fts> [options]   one benchmark
 //   npm run bench -- all [--scale X]                                      each in turn, results in bench/out/*.json
 //   npm run bench -- report                                               bench/RESULTS.md and bench/charts/*.svg
 //
@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake'] as const;
+export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake', 'vector', 'fts'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,6 +38,8 @@ export const ALL_SIZES: Readonly<Record<BenchName, readonly [string, number][]>>
     ['--n', 200_000],
     ['--commits', 2_000],
   ],
+  vector: [['--n', 100_000]],
+  fts: [['--copies', 10]],
 };
 
 /** One benchmark run as bench/out/runs.json records it (the report quotes the command). */
@@ -69,6 +71,10 @@ async function load(name: BenchName): Promise<(args: string[]) => Promise<void>>
       return (await import('./lake.js')).main;
     case 'cdc':
       return (await import('./cdc.js')).main;
+    case 'vector':
+      return (await import('./vector.js')).main;
+    case 'fts':
+      return (await import('./fts.js')).main;
   }
 }
 
@@ -126,12 +132,14 @@ export async function runAll(options: { scale?: number; only?: readonly BenchNam
 
 const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]
        npm run bench -- compaction [--n N] [--json FILE]
-       npm run bench -- sql [--n ROWS] [--ops N] [--json FILE]
+       npm run bench -- sql [--n ROWS] [--ops N] [--window-rows N] [--json FILE]
        npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]
        npm run bench -- flights [--rows N] [--json FILE]
        npm run bench -- worker [--seconds N | --ms N] [--clients N] [--preload N] [--write-ratio X] [--json FILE]
        npm run bench -- lake [--ms MS] [--rate ROWS_PER_S] [--json FILE]
        npm run bench -- cdc [--n CHANGES] [--commits N] [--json FILE]
+       npm run bench -- vector [--n N] [--dims D] [--queries Q] [--json FILE]
+       npm run bench -- fts [--copies N] [--queries Q] [--json FILE]
        npm run bench -- all [--scale X]        (each of the above, results in bench/out/)
        npm run bench -- report                 (bench/RESULTS.md and bench/charts/ from bench/out/)`;
 

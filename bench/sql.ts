@@ -1,7 +1,9 @@
 // SQL point reads and inserts through the public API, beside better-sqlite3 in the same
-// run: prepared `SELECT * FROM t WHERE id = ?` by random primary key, and batched inserts.
+// run: prepared `SELECT * FROM t WHERE id = ?` by random primary key, and batched inserts;
+// then window functions (a running sum and rank() per partition, sql-window.ts) over
+// --window-rows rows (default 1,000,000; 0 skips them).
 //
-//   npm run bench -- sql [--n ROWS] [--ops N] [--json FILE]
+//   npm run bench -- sql [--n ROWS] [--ops N] [--window-rows N] [--json FILE]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import Sqlite from 'better-sqlite3';
 import { DB } from '../src/index.js';
 import { Prng } from '../src/util/prng.js';
 import { describeMachine, machineInfo } from './machine.js';
+import { windowBench } from './sql-window.js';
 
 interface SqlRow {
   engine: string;
@@ -24,6 +27,7 @@ function arg(args: string[], name: string, def: number): number {
 export async function main(args: string[]): Promise<void> {
   const n = arg(args, '--n', 100_000);
   const ops = arg(args, '--ops', 300_000);
+  const windowRows = arg(args, '--window-rows', 1_000_000);
   const jsonAt = args.indexOf('--json');
   const dir = mkdtempSync(join(tmpdir(), 'dosql-bench-sql-'));
   console.log(`sql benchmark: ${n} rows, ${ops} prepared point selects by primary key`);
@@ -74,6 +78,7 @@ export async function main(args: string[]): Promise<void> {
     for (let i = 0; i < ops; i++) lsel.get(keys[i]!);
     rows.push({ engine: 'sqlite', workload: 'point select by primary key', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
     lite.close();
+    if (windowRows > 0) rows.push(...(await windowBench(dir, windowRows)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -83,5 +88,8 @@ export async function main(args: string[]): Promise<void> {
     const s = rows.find((r) => r.engine === 'sqlite' && r.workload === (w === 'point select (after flush)' ? 'point select by primary key' : w))!;
     console.log(`ratio dosql/sqlite ${w}: ${(d.ops_per_sec / s.ops_per_sec).toFixed(2)}`);
   }
+  const wd = rows.find((r) => r.engine === 'dosql' && r.workload.startsWith('window'));
+  const ws = rows.find((r) => r.engine === 'sqlite' && r.workload.startsWith('window'));
+  if (wd && ws) console.log(`ratio dosql/sqlite window (${windowRows} rows): ${(wd.ops_per_sec / ws.ops_per_sec).toFixed(2)}`);
   if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ machine: machineInfo(), rows }, null, 2));
 }

@@ -1,4 +1,4 @@
-// npm run demo [-- --rows N] [-- --every K] [-- --dir PATH] [-- --seed S]
+// npm run demo [-- --rows N] [-- --every K] [-- --dir PATH] [-- --seed S] [-- --no-lake] [-- --lake-rows N]
 //
 // dosql on 3,000,000 real US flights of 2001 (vega-datasets' flights-3m.parquet), on the
 // embedded default (a local folder, .dosql/flights-demo, wiped at the start): a time-ordered
@@ -26,7 +26,9 @@ function parseArgs(args: readonly string[]): DemoOptions {
     else if (a === '--every') options.every = count();
     else if (a === '--seed') options.seed = count();
     else if (a === '--dir') options.dir = value();
-    else throw new DoSQLError('INVALID_ARGUMENT', `demo: unknown option ${a} (use --rows N, --every K, --dir PATH, --seed S)`);
+    else if (a === '--no-lake') options.lake = false;
+    else if (a === '--lake-rows') options.lakeRows = count();
+    else throw new DoSQLError('INVALID_ARGUMENT', `demo: unknown option ${a} (use --rows N, --every K, --dir PATH, --seed S, --no-lake, --lake-rows N)`);
   }
   return options;
 }

@@ -115,4 +115,14 @@ describe('flights demo (every 100th flight)', () => {
     expect(demo.agree).toBe(true);
     expect(demo.publish.lsn).toBe(demo.whatIf.merge.lsn);
   });
+
+  it('streams the whole change history into a lake; icebird over the lake gives dosql\'s answers', () => {
+    expect(demo.lake!.committedLsn).toBeGreaterThanOrEqual(demo.whatIf.merge.lsn!);
+    expect(demo.lake!.counts.n).toBe(demo.published.q1.n);
+    expect(demo.lake!.counts.march).toBe(demo.published.q4);
+    expect(demo.lake!.counts.top10.map((o) => [o.origin, o.n])).toEqual(demo.published.q2.map((o) => [o.origin, o.n]));
+    expect(demo.lake!.counts.avgDelay!).toBeCloseTo(demo.published.q1.avgDelay!, 9);
+    // Partitioned by commit day: the demo stamps each day's commit with that day.
+    expect(demo.lake!.partitions).toBeGreaterThan(100);
+  });
 });

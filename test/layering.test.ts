@@ -22,7 +22,9 @@ const RANK: Record<string, number> = {
   lsm: 5,
   sql: 7,
   cdc: 8,
+  triggers: 8,
   vector: 8,
+  search: 8,
   shard: 9,
   lake: 9,
   worker: 10,
@@ -34,7 +36,7 @@ const RANK: Record<string, number> = {
 };
 
 /** Same-rank folders that must not import each other. */
-const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg'], ['lake', 'shard']];
+const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg'], ['lake', 'shard'], ['vector', 'search', 'cdc']];
 
 /**
  * Same-rank folders where imports go one way only: [from, to] may not be reversed. The cold
@@ -63,7 +65,7 @@ const SQL_KNOWN: readonly string[] = [];
  * execution never plans. types 0 (SQL values); parser and functions 1 (independent of each
  * other); catalog and txn 2 (the catalog is read and written through a transaction, which
  * carries the catalog); rows 3 (row and key codecs of catalog schemas); execution 4;
- * planner 5; api 6 (the session and the DB() API).
+ * planner 5; api 6 (the session and the DB() API); triggers 7 (dosql/triggers over the API).
  */
 const SQL_RANK: Record<string, number> = {
   types: 0,
@@ -75,6 +77,7 @@ const SQL_RANK: Record<string, number> = {
   execution: 4,
   planner: 5,
   api: 6,
+  triggers: 7,
 };
 
 /** Same-rank SQL stages that must not import each other. */
@@ -101,6 +104,8 @@ const HOST_INTERFACES: Record<string, string> = {
   'sstable/compression.ts': 'the block codec registry (lz4 in WASM on workerd)',
   'cdc/index.ts': 'the public `dosql/cdc` subpath: change streams (the CLI\'s `dosql cdc`)',
   'lake/index.ts': 'the public `dosql/lake` subpath: the lake (the CLI\'s `dosql lake sync`)',
+  'search/index.ts': 'full-text search: loading it registers the fts5 virtual table module and its functions with SQL (both DB() entries)',
+  'vector/index.ts': 'vector search: loading it registers the vector functions and index with SQL (both DB() entries)',
 };
 
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */

@@ -8,6 +8,7 @@ import * as lakeApi from '../src/lake/index.js';
 import * as d1Api from '../src/drivers/d1.js';
 import * as drizzleApi from '../src/drivers/drizzle.js';
 import * as kyselyApi from '../src/drivers/kysely.js';
+import * as triggersApi from '../src/triggers/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -97,7 +98,7 @@ const TYPE_EXPORTS = [
  * Read from its text: importing it here would load its WebAssembly modules, which only a
  * Workers bundle provides (test/worker-entry.test.ts runs it in workerd).
  */
-const WORKER_VALUE_EXPORTS = ['DB', 'DoSQL', 'DoSQLError', 'Database', 'DurableObjectStore', 'MemoryObjectStore', 'R2ObjectStore', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'migrate', 'migrationStatus', 'relative', 'snapshot', 'timestamp'];
+const WORKER_VALUE_EXPORTS = ['DB', 'DoLake', 'DoSQL', 'DoSQLError', 'Database', 'DurableObjectStore', 'MemoryObjectStore', 'R2ObjectStore', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'migrate', 'migrationStatus', 'relative', 'snapshot', 'timestamp'];
 const WORKER_TYPE_EXPORTS = ['AppendableObject', 'BindParams', 'BindValue', 'DBOptions', 'DatabaseOptions', 'DoSqlStorage', 'DurableObjectStoreOptions', 'ErrorCode', 'GetOptions', 'GetResult', 'JsValue', 'Limits', 'MergeConflict', 'MergeStrategy', 'Migration', 'MigrationStatus', 'MigrationsOption', 'ObjectInfo', 'ObjectStore', 'PutOptions', 'PutResult', 'QueryOptions', 'R2BucketLike', 'R2ObjectStoreOptions', 'RunResult', 'SqlValue', 'StatementOptions', 'StorageTiers', 'TimePoint', 'TimeTravelSession'];
 
 /** Names a module exports as values, read from its `export { ... } from` lists. */
@@ -128,8 +129,8 @@ function typeExportsOf(source: string): string[] {
 }
 
 /** The `dosql/cdc` subpath (src/cdc/index.ts): values, then types. */
-const CDC_VALUE_EXPORTS = ['CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CdcSession', 'CDCSubscription', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createLakehouseStreamer', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'ReplicationSlotManager', 'subscribeTable'];
-const CDC_TYPE_EXPORTS = ['CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CdcSessionOptions', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'CdcTransport', 'ChangeEvent', 'ColumnInfo', 'LakehouseCheckpoint', 'LakehouseStreamConfig', 'LakehouseStreamer', 'LakehouseStreamerOptions', 'LakehouseStreamerState', 'LakehouseStreamerStatus', 'LSNInput', 'ReplicationSlot', 'RetryOptions', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp'];
+const CDC_VALUE_EXPORTS = ['CDCConnectionError', 'CDCError', 'CDCErrorCode', 'CdcSession', 'CDCSubscription', 'createCDC', 'createCDCStream', 'createCDCSubscription', 'createLakehouseStreamer', 'createReplicationSlotManager', 'entryToJSON', 'eventToJSON', 'ReplicationSlotManager', 'subscribeTable', 'WebSocketLakeEndpoint'];
+const CDC_TYPE_EXPORTS = ['CDC', 'CDCEvent', 'CDCFilter', 'CDCOptions', 'CDCPosition', 'CdcSessionOptions', 'CDCSource', 'CDCStats', 'CDCStream', 'CDCStreamHandler', 'CDCStreamOptions', 'CDCStreamStatus', 'CdcTransport', 'ChangeEvent', 'ColumnInfo', 'LakehouseCheckpoint', 'LakehouseStreamConfig', 'LakehouseStreamer', 'LakehouseStreamerOptions', 'LakehouseStreamerState', 'LakehouseStreamerStatus', 'LakeSocket', 'LSNInput', 'ReplicationSlot', 'RetryOptions', 'RowDecoder', 'SchemaChangeEvent', 'SubscribeOptions', 'SubscriptionStatus', 'TransactionEvent', 'WALConfig', 'WALEntry', 'WALOp', 'WebSocketLakeOptions'];
 
 describe('dosql/cdc', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'cdc', 'index.ts'), 'utf8');
@@ -180,6 +181,23 @@ describe('dosql/kysely, dosql/drizzle, dosql/d1', () => {
   }
 });
 
+/** The `dosql/triggers` subpath (src/triggers/index.ts): values, then types. */
+const TRIGGERS_VALUE_EXPORTS = ['createTriggerExecutor', 'createTriggerRegistry'];
+const TRIGGERS_TYPE_EXPORTS = ['BeforeResult', 'TriggerContext', 'TriggerDb', 'TriggerDefinition', 'TriggerEvent', 'TriggerExecutor', 'TriggerRegistry', 'TriggerRow', 'TriggerTiming'];
+
+describe('dosql/triggers', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'triggers', 'index.ts'), 'utf8');
+  it('exports exactly the documented names and types', () => {
+    expect(Object.keys(triggersApi).sort()).toEqual([...TRIGGERS_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(source).sort()).toEqual([...TRIGGERS_TYPE_EXPORTS].sort());
+  });
+
+  it('is the package subpath export', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./triggers']).toEqual({ types: './dist/triggers/index.d.ts', default: './dist/triggers/index.js' });
+  });
+});
+
 describe('public API', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'index.ts'), 'utf8');
 
@@ -206,7 +224,7 @@ describe('public API', () => {
     const worker = readFileSync(resolve(__dirname, '..', 'src', 'worker', 'exports.ts'), 'utf8');
     expect(valueExportsOf(worker).sort()).toEqual([...WORKER_VALUE_EXPORTS].sort());
     expect(typeExportsOf(worker).sort()).toEqual([...WORKER_TYPE_EXPORTS].sort());
-    for (const n of WORKER_VALUE_EXPORTS) if (n !== 'DoSQL') expect(VALUE_EXPORTS, n).toContain(n);
+    for (const n of WORKER_VALUE_EXPORTS) if (n !== 'DoSQL' && n !== 'DoLake') expect(VALUE_EXPORTS, n).toContain(n);
     for (const n of WORKER_TYPE_EXPORTS) expect(TYPE_EXPORTS, n).toContain(n);
   });
 

@@ -79,7 +79,7 @@ describe('DB() in your own Durable Object (examples/worker) in workerd', () => {
     for (const tenant of ['acme', 'globex']) {
       const r = await call<{ published: { table: string }[]; warehouse: string }>(tenant, 'POST', '/admin/compact');
       expect(r.status).toBe(200);
-      expect(r.body.published.map((p) => p.table).sort()).toEqual(['_dosql_migrations', 'labels', 'projects', 'task_labels', 'tasks', 'users']);
+      expect(r.body.published.map((p) => p.table).sort()).toEqual(['_dosql_migrations', 'labels', 'projects', 'sqlite_sequence', 'task_labels', 'tasks', 'users']);
       expect(r.body.warehouse).toMatch(/^r2:\/\/dosql-cold\/db\/tenant\/[0-9a-f-]{36}\/warehouse$/);
     }
     const keys = (await w.get<{ keys: string[] }>('/__test/r2?prefix=db/tenant/')).body.keys;

@@ -51,8 +51,8 @@ export async function publishCold(ctx: DemoContext, rows: number): Promise<Publi
 const CHUNK = 250_000;
 
 /** Reads the current snapshot with icebird in row ranges and aggregates it like Q1, Q2, Q4. */
-export async function readIceberg(ctx: DemoContext, pub: PublishResult, expectedRows: number): Promise<IcebergCounts> {
-  return timed(ctx.timings, 'icebird reads the snapshot', (c) => c.n, async () => {
+export async function readIceberg(ctx: DemoContext, pub: Pick<PublishResult, 'tableUrl' | 'metadataPath'>, expectedRows: number, step = 'icebird reads the snapshot'): Promise<IcebergCounts> {
+  return timed(ctx.timings, step, (c) => c.n, async () => {
     const metadata = await icebergMetadata({ tableUrl: pub.tableUrl, metadataFileName: pub.metadataPath.split('/').pop()! });
     const current = metadata.snapshots?.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']) as { summary?: Record<string, string> } | undefined;
     const total = current?.summary?.['total-records'];

@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DB, ManualClock, type Database } from '../../src/index.js';
+import { createCDC } from '../../src/cdc/index.js';
 import { loadFlights, type Flights } from './data.js';
 import { serveFolder, type LoopbackServer } from './http-server.js';
 import { int, timed, type StepTiming } from './report.js';
@@ -19,6 +20,10 @@ export interface DemoOptions {
   quiet?: boolean;
   /** Seed of the change stream's PRNG (default 2001). */
   seed?: number;
+  /** Run step 6, the lake (default true; it streams every change again, the slowest step). */
+  lake?: boolean;
+  /** Step 6 streams the daily commits of this many flights (default 500,000; all of a smaller run, changes included). */
+  lakeRows?: number;
 }
 
 export interface DemoContext {
@@ -34,6 +39,9 @@ export interface DemoContext {
   log(line?: string): void;
   readonly timings: StepTiming[];
 }
+
+/** Replication slot of the lake step. */
+export const LAKE_SLOT = 'dosql-lake';
 
 /** The database's name; its folder is `DemoOptions.dir`. */
 export const DB_NAME = 'flights-demo';
@@ -57,6 +65,8 @@ export async function openDemo(options: DemoOptions = {}): Promise<DemoContext> 
   const clock = new ManualClock(Date.UTC(2000, 11, 31, 12));
   const db = DB(DB_NAME, { path: dir, clock, retention: 'forever', warehouse: { url: `${server.url}/cold/warehouse` } });
   await db.open();
+  // The lake step (lake.ts) streams the whole history: its slot keeps the log from the first commit.
+  await createCDC(db).slots.createSlot(LAKE_SLOT, 0n);
   return { db, clock, dir, flights, server, seed: options.seed ?? 2001, bars: !quiet, log, timings };
 }
 

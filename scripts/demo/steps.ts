@@ -5,7 +5,8 @@
 //   3. the questions now, AS OF the end of March, AS OF the snapshot; one flight's history;
 //   4. a what-if on a branch, compared with main and merged back;
 //   5. the cold tier: compaction publishes Iceberg; icebird reads the same answers;
-//   6. a summary of every step's time and throughput.
+//   6. the lake: the whole change stream into a lake's Iceberg table; icebird reads the same answers;
+//   7. a summary of every step's time and throughput.
 import { timestamp } from '../../src/index.js';
 import { applyChanges, type ChangeResult } from './changes.js';
 import { printAgreement, publishCold, readIceberg, type IcebergCounts, type PublishResult } from './cold-tier.js';
@@ -14,6 +15,7 @@ import { ingest, type IngestResult } from './ingest.js';
 import { ask, flightHistory, POINTS, printAnswers, type Answers, type Version } from './questions.js';
 import { summaryTable, type StepTiming } from './report.js';
 import { whatIf, type WhatIfResult } from './what-if.js';
+import { streamToLake, type LakeResult } from './lake.js';
 
 export { openDemo, closeDemo, ingest, applyChanges, ask, flightHistory, whatIf, publishCold, readIceberg, POINTS };
 export type { DemoContext, DemoOptions, IngestResult, ChangeResult, Answers, Version, WhatIfResult, PublishResult, IcebergCounts, StepTiming };
@@ -34,7 +36,9 @@ export interface DemoResult {
   /** dosql's answers after the merge, once the table is in the cold tier (read from its columnar runs). */
   published: Answers;
   iceberg: IcebergCounts;
-  /** True when icebird's answers equal dosql's. */
+  /** null with `lake: false`. */
+  lake: LakeResult | null;
+  /** True when icebird's answers (cold tier and lake) equal dosql's. */
   agree: boolean;
   timings: StepTiming[];
 }
@@ -78,12 +82,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const published = await ask(ctx, { label: 'after publish', from: 'flights' });
     for (const t of timings.slice(-3)) t.note = 'columnar runs (first run fills the column cache)';
     const iceberg = await readIceberg(ctx, publish, published.q1.n);
-    const agree = printAgreement(ctx, { n: published.q1.n, avgDelay: published.q1.avgDelay, march: published.q4, top10: published.q2 }, iceberg);
+    const dosql = { n: published.q1.n, avgDelay: published.q1.avgDelay, march: published.q4, top10: published.q2 };
+    const coldAgree = printAgreement(ctx, dosql, iceberg);
 
-    header(ctx, '6. summary');
+    let lake: LakeResult | null = null;
+    let agree = coldAgree;
+    if (options.lake !== false) {
+      header(ctx, '6. lake: the change stream into Iceberg tables, read back with an external reader');
+      lake = await streamToLake(ctx, ing, options.lakeRows ?? 500_000, published);
+      agree = printAgreement(ctx, { n: lake.dosql.q1.n, avgDelay: lake.dosql.q1.avgDelay, march: lake.dosql.q4, top10: lake.dosql.q2 }, lake.counts) && coldAgree;
+    }
+
+    header(ctx, '7. summary');
     log(summaryTable(timings));
     log(`\ndata in ${ctx.dir}`);
-    return { dir: ctx.dir, ingest: ing, changes, now, endOfMarch, endOfMarchLsn, snapshot, history, whatIf: wi, publish, published, iceberg, agree, timings };
+    return { dir: ctx.dir, ingest: ing, changes, now, endOfMarch, endOfMarchLsn, snapshot, history, whatIf: wi, publish, published, iceberg, lake, agree, timings };
   } finally {
     await closeDemo(ctx);
   }

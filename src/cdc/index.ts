@@ -7,6 +7,7 @@ export { ReplicationSlotManager } from './slots.js';
 export { CDCError, CDCErrorCode, CDCConnectionError } from './errors.js';
 export { eventToJSON, entryToJSON } from './wire.js';
 export { createLakehouseStreamer, type LakehouseCheckpoint, type LakehouseStreamConfig, type LakehouseStreamer, type LakehouseStreamerOptions, type LakehouseStreamerState, type LakehouseStreamerStatus } from './lakehouse-streamer.js';
+export { WebSocketLakeEndpoint, type LakeSocket, type WebSocketLakeOptions } from './lake-transport-ws.js';
 export type { RetryOptions } from './retry.js';
 export { CdcSession, type CdcSessionOptions, type CdcTransport } from './session.js';
 export type {

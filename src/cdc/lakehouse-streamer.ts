@@ -16,6 +16,7 @@ import { comparePositions, parsePosition } from './position.js';
 import { backoffDelay, resolveRetry, type RetryOptions } from './retry.js';
 import type { CDCEvent } from './types.js';
 import type { CDCSubscription } from './subscription.js';
+import { webSocketLake, WebSocketLakeEndpoint, type LakeSocket } from './lake-transport-ws.js';
 
 /** Seed 002 `LakehouseStreamConfig`, with dosql's additions (docs/lake.md). */
 export interface LakehouseStreamConfig {
@@ -23,8 +24,18 @@ export interface LakehouseStreamConfig {
   sourceDoId: string;
   /** The lake, in process. */
   lake?: LakeEndpoint;
-  /** A lake over the network (WebSocket); not built yet: pass `lake`. */
+  /**
+   * A lake over the network: its WebSocket ingest URL (`wss://host/lake/ingest`); the streamer
+   * connects with `WebSocket` (default the global one), `?source=<sourceDoId>` appended and
+   * `token` as the `bearer.<token>` subprotocol. Ignored when `lake` is given.
+   */
   lakehouseUrl?: string;
+  /** Bearer token for `lakehouseUrl`. */
+  token?: string;
+  /** WebSocket constructor for `lakehouseUrl` (Node < 22, tests). */
+  WebSocket?: new (url: string, protocols?: string[]) => LakeSocket;
+  /** A call to a lake over the network unanswered this long fails and is retried. Default 30000 ms. */
+  ackTimeoutMs?: number;
   sourceShardName?: string;
   /** Replication slot the streamer reads from and advances. Default 'dosql-lake'. */
   slot?: string;
@@ -35,7 +46,7 @@ export interface LakehouseStreamConfig {
   /** A batch is sent once its first event is this old, ms. Default 5000. */
   maxBatchAge?: number;
   retry?: RetryOptions;
-  /** Accepted (in-process lakes need no heartbeat). */
+  /** Ping a lake over the network when idle this long, ms; silence for twice it reconnects. Default 30000 (in-process lakes need none). */
   heartbeatInterval?: number;
   /** Refuse to skip events the lake lacks (LAKE_POSITION_GAP). Default true. */
   exactlyOnce?: boolean;
@@ -125,7 +136,7 @@ const IDLE = Symbol('idle');
 export function createLakehouseStreamer(a: LakehouseStreamerOptions | CDCSource, _backend?: unknown, config?: LakehouseStreamConfig): LakehouseStreamer {
   const o: LakehouseStreamerOptions = config !== undefined ? { cdc: a as CDCSource, config } : (a as LakehouseStreamerOptions);
   if (typeof o?.config !== 'object' || o.config === null) throw new DoSQLError('INVALID_ARGUMENT', 'cdc: createLakehouseStreamer() needs { cdc, config }');
-  if (!o.config.lake) throw new DoSQLError('INVALID_ARGUMENT', `cdc: createLakehouseStreamer() needs config.lake (a lake in process)${o.config.lakehouseUrl ? `; a lake at ${o.config.lakehouseUrl} over the network is not supported yet` : ''}`);
+  if (!o.config.lake && typeof o.config.lakehouseUrl !== 'string') throw new DoSQLError('INVALID_ARGUMENT', 'cdc: createLakehouseStreamer() needs config.lake (a lake in process) or config.lakehouseUrl (a lake over WebSocket)');
   if (typeof o.config.sourceDoId !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(o.config.sourceDoId)) throw new DoSQLError('INVALID_ARGUMENT', `cdc: sourceDoId must be 1-128 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(o.config.sourceDoId)}`);
   return new Streamer(o);
 }
@@ -151,6 +162,7 @@ class Streamer implements LakehouseStreamer {
   private readonly bpListeners = new Set<(s: BackpressureSignal) => void>();
   private lastError: string | undefined;
   private welcomed = false;
+  private streamed = false;
   private position = '0';
   private sequence = 0;
   private pendingId: string | null = null;
@@ -162,7 +174,7 @@ class Streamer implements LakehouseStreamer {
   constructor(private readonly o: LakehouseStreamerOptions) {
     const c = o.config;
     this.c = { slot: c.slot ?? 'dosql-lake', maxBatchSize: c.maxBatchSize ?? 1000, maxBatchBytes: Math.min(c.maxBatchBytes ?? 900 * 1024, 64 * 1024 * 1024), maxBatchAge: c.maxBatchAge ?? 5000, exactlyOnce: c.exactlyOnce ?? true, headWaitMs: c.headWaitMs ?? 2, maxBufferSize: c.maxBufferSize ?? 1000 };
-    this.lake = c.lake!;
+    this.lake = c.lake ?? wsLake(c);
     this.cdc = createCDC(o.cdc);
     this.retry = resolveRetry(c.retry);
     this.sleep = c.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -188,6 +200,7 @@ class Streamer implements LakehouseStreamer {
     this.bpWake?.();
     await this.loop;
     if (this.state !== 'error') this.state = 'stopped';
+    if (!this.o.config.lake && this.lake instanceof WebSocketLakeEndpoint) this.lake.close();
   }
 
   abort(): void {
@@ -233,10 +246,13 @@ class Streamer implements LakehouseStreamer {
     let failures = 0;
     while (!this.stopped) {
       try {
+        this.streamed = false;
         await this.session();
         break;
       } catch (e) {
         if (this.stopped) break;
+        // A session that reached streaming was a success: a later loss starts the count again.
+        if (this.streamed) failures = 0;
         const err = e instanceof Fatal ? e.error : e instanceof DoSQLError ? e : new DoSQLError('IO_ERROR', `cdc: lakehouse streamer of ${this.o.config.sourceDoId}: ${String(e)}`, { cause: e });
         this.lastError = err.message;
         failures++;
@@ -318,6 +334,7 @@ class Streamer implements LakehouseStreamer {
     this.state = this.bp?.type === 'pause' ? 'paused' : this.bp?.type === 'slow_down' ? 'slowed' : 'streaming';
     this.started?.resolve();
     this.started = null;
+    this.streamed = true;
     try {
       await this.pump(sub);
     } finally {
@@ -354,11 +371,14 @@ class Streamer implements LakehouseStreamer {
       next ??= it.next();
       pending.next = next;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const races: Promise<IteratorResult<CDCEvent> | typeof STOP | typeof IDLE>[] = [next, this.stopSignal];
+      const races: Promise<IteratorResult<CDCEvent> | typeof STOP | typeof IDLE | DoSQLError>[] = [next, this.stopSignal];
+      // A lake over the network may go away while nothing is sent: end the session, reconnect.
+      if (this.lake instanceof WebSocketLakeEndpoint) races.push(this.lake.lost());
       if (wait !== Infinity) races.push(new Promise((r) => (timer = setTimeout(() => r(IDLE), wait))));
       const r = await Promise.race(races);
       if (timer) clearTimeout(timer);
       if (r === STOP) continue;
+      if (r instanceof DoSQLError) throw r;
       if (r !== IDLE) {
         next = null;
         if (r.done) {
@@ -416,7 +436,8 @@ class Streamer implements LakehouseStreamer {
         r = await this.lake.ingest(batch);
       } catch (e) {
         if (this.aborted) return;
-        if (attempt >= this.retry.maxAttempts) throw e;
+        // A lost connection ends the session: the next one says hello and resumes.
+        if (attempt >= this.retry.maxAttempts || (this.lake instanceof WebSocketLakeEndpoint && !this.lake.connected)) throw e;
         this.status.retries++;
         await Promise.race([this.sleep(backoffDelay(this.retry, attempt, this.random)), this.stopSignal]);
         continue;
@@ -448,4 +469,9 @@ class Streamer implements LakehouseStreamer {
       await Promise.race([this.sleep(backoffDelay(this.retry, attempt, this.random)), this.stopSignal]);
     }
   }
+}
+
+/** The endpoint of `config.lakehouseUrl`. */
+function wsLake(c: LakehouseStreamConfig): WebSocketLakeEndpoint {
+  return webSocketLake({ url: c.lakehouseUrl!, sourceId: c.sourceDoId, ...(c.token ? { token: c.token } : {}), ...(c.WebSocket ? { WebSocket: c.WebSocket } : {}), ...(c.heartbeatInterval !== undefined ? { heartbeatIntervalMs: c.heartbeatInterval } : {}), ...(c.ackTimeoutMs !== undefined ? { ackTimeoutMs: c.ackTimeoutMs } : {}) });
 }

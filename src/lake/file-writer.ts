@@ -9,14 +9,14 @@ import { dayLabel } from '../iceberg/partition-spec.js';
 import { POSITION_DELETE_FILE_PATH_ID, POSITION_DELETE_POS_ID } from '../iceberg/schemas.js';
 import type { DataFileInfo, DeleteFileInfo, IcebergPrimitiveType, IcebergSchema, IcebergTableLocation } from '../iceberg/types.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { F_TS } from './schema-map.js';
+import { isSystemField } from './schema-map.js';
 
 const COLUMN_TYPE: Partial<Record<IcebergPrimitiveType, ColumnType>> = { long: 'long', double: 'double', string: 'string', binary: 'binary', timestamptz: 'timestamptz' };
 
 /** The columnar schema of a lake schema: system columns keep their names in Parquet. */
 export function columnarSchema(schema: IcebergSchema): ColumnarSchema {
   return {
-    columns: schema.fields.map((f): ColumnDef => ({ name: f.name, fieldId: f.id, type: COLUMN_TYPE[f.type] ?? 'string', nullable: !f.required, ...(f.id <= F_TS ? { verbatimName: true } : {}) })),
+    columns: schema.fields.map((f): ColumnDef => ({ name: f.name, fieldId: f.id, type: COLUMN_TYPE[f.type] ?? 'string', nullable: !f.required, ...(isSystemField(f) ? { verbatimName: true } : {}) })),
   };
 }
 

@@ -13,6 +13,7 @@ import { registryOf, route } from './registry.js';
 import { decodeJson, T_BUFFER, type LakeState, type SourceRecord, type TableRecord } from './state.js';
 import { applyTable } from './table-writer.js';
 import { loadTable, type TableState } from './table-state.js';
+import { checkPartition } from './partition.js';
 import type { FlushResult, LakeTableConfig } from './types.js';
 
 /** Attempts of one table's commit against concurrent writers before the flush gives up (BUSY). */
@@ -49,7 +50,7 @@ export async function openTable(h: FlushHost, namespace: string, name: string): 
   const k = `${namespace}\u0000${name}`;
   const cached = h.open.get(k);
   if (cached) return cached;
-  const t = await loadTable(h.store, h.url, namespace, name, h.tableConfig[name]?.keyScope ?? 'source');
+  const t = await loadTable(h.store, h.url, namespace, name, h.tableConfig[name]?.keyScope ?? 'source', checkPartition(name, h.tableConfig[name]?.partition));
   const rec = h.state.table(namespace, name);
   const files = rec.indexedVersion === (t.loaded?.version ?? 0) ? await FileCache.load(h.state, rec.no) : await rebuildIndex(h.state, h.store, t, rec);
   const o = { t, rec, files };

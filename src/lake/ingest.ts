@@ -89,7 +89,8 @@ export async function ingestBatch(h: IngestHost, b: CDCBatch): Promise<LakeAck |
   if (open > h.maxTransactionBytes) {
     return nack(b, 'transaction_too_large', `lake: a transaction of ${b.sourceDoId} at LSN ${last.lsn} exceeds maxTransactionBytes (${h.maxTransactionBytes} bytes)`);
   }
-  if (h.bufferedBytes + bytes > h.maxBufferBytes && openBefore === 0) {
+  // An empty buffer takes any batch: one larger than the whole buffer could never be taken otherwise.
+  if (h.bufferedBytes > 0 && h.bufferedBytes + bytes > h.maxBufferBytes && openBefore === 0) {
     return nack(b, 'buffer_full', `lake: buffer full (${h.bufferedBytes} of ${h.maxBufferBytes} bytes); retry after a flush`, { retryAfterMs: 1000 });
   }
   // After a COMMIT the whole commit is held: "<lsn>", as a slot records it.

@@ -151,8 +151,12 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
     const prev = this.sourceQueues.get(id) ?? Promise.resolve();
     const run = prev.then(async () => {
       const r = await ingestBatch(this, batch);
-      if (r.type === 'nack') this.nacks[r.reason] = (this.nacks[r.reason] ?? 0) + 1;
       this.signal();
+      if (r.type === 'nack') {
+        this.nacks[r.reason] = (this.nacks[r.reason] ?? 0) + 1;
+        // A refused batch carries the state the streamer must follow (pause / slow_down / resume).
+        r.backpressure = this.bp.current;
+      }
       this.schedule();
       return r;
     });
@@ -218,6 +222,17 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
   private signal(): void {
     const s = this.bp.update(this.bufferedBytes / this.maxBufferBytes, this.now());
     if (s) for (const l of this.bpListeners) l(s);
+  }
+
+  /**
+   * When the next flush is due by the flush settings (ms since the epoch; at most now when it is
+   * overdue), or null when nothing is buffered. Hosts that flush themselves (`auto: false`, the
+   * DoLake object's alarm) arm their timer with it.
+   */
+  flushDueAt(): number | null {
+    if (this.bufferedEvents === 0) return null;
+    if (this.bufferedBytes >= this.maxBufferBytes / 4 || this.bufferedEvents >= this.eventThreshold) return this.now();
+    return this.oldestAt + this.intervalMs;
   }
 
   /** Starts a flush when one is due (auto mode), else arms the timer for the interval. */

@@ -8,7 +8,7 @@ import { fromLakeValue, type LakeEvent } from '../cdc/lake-protocol.js';
 import type { IcebergPrimitiveType, IcebergSchema } from '../iceberg/types.js';
 import type { JsValue } from '../sql/api/values.js';
 import { toText } from '../sql/types/convert.js';
-import { F_KEY, F_LSN, F_SOURCE, F_TS, type ColumnMap } from './schema-map.js';
+import { F_KEY, F_LSN, F_PART, F_SOURCE, F_TS, isSystemField, type ColumnMap } from './schema-map.js';
 
 /** `v` in the storage class of an Iceberg `type` where SQLite would convert it losslessly. */
 export function fitValue(v: JsValue, type: IcebergPrimitiveType): ColumnValue {
@@ -43,7 +43,7 @@ export interface PendingRow {
  * column the source added after this row was written) take the fill value; other absent
  * fields are NULL.
  */
-export function buildRow(schema: IcebergSchema, r: PendingRow, fills: Readonly<Record<number, JsValue>> | undefined): ColumnValue[] {
+export function buildRow(schema: IcebergSchema, r: PendingRow, fills: Readonly<Record<number, JsValue>> | undefined, partMicros: bigint | null = null): ColumnValue[] {
   const byField = new Map<number, JsValue>();
   const data = r.event.data ?? {};
   for (const [name, id] of Object.entries(r.map)) {
@@ -52,6 +52,7 @@ export function buildRow(schema: IcebergSchema, r: PendingRow, fills: Readonly<R
   const mapped = new Set(Object.values(r.map));
   if (fills) for (const [id, v] of Object.entries(fills)) if (!mapped.has(Number(id))) byField.set(Number(id), v);
   return schema.fields.map((f) => {
+    if (f.id === F_PART && isSystemField(f)) return partMicros;
     switch (f.id) {
       case F_SOURCE:
         return r.source;
@@ -65,4 +66,13 @@ export function buildRow(schema: IcebergSchema, r: PendingRow, fills: Readonly<R
         return fitValue(byField.get(f.id) ?? null, f.type);
     }
   });
+}
+
+/** The value of source column `name` in the event's row image (exact name, else ASCII case-insensitive, as SQLite names match); undefined when absent. */
+export function columnValue(e: LakeEvent, name: string): JsValue | undefined {
+  const data = e.data ?? {};
+  if (Object.prototype.hasOwnProperty.call(data, name)) return fromLakeValue(data[name]!);
+  const lower = name.toLowerCase();
+  const k = Object.keys(data).find((x) => x.toLowerCase() === lower);
+  return k === undefined ? undefined : fromLakeValue(data[k]!);
 }

@@ -17,6 +17,9 @@ export const F_SOURCE = 1;
 export const F_KEY = 2;
 export const F_LSN = 3;
 export const F_TS = 4;
+/** `_dosql_part_ts`, only in tables partitioned by a column (partition.ts). */
+export const F_PART = 5;
+export const PART_FIELD_NAME = '_dosql_part_ts';
 
 export const SYSTEM_FIELDS: readonly IcebergField[] = [
   { id: F_SOURCE, name: '_dosql_source', required: true, type: 'string', doc: 'sourceDoId of the database the row came from' },
@@ -25,9 +28,16 @@ export const SYSTEM_FIELDS: readonly IcebergField[] = [
   { id: F_TS, name: '_dosql_ts', required: true, type: 'timestamptz', doc: 'commit time of this row version' },
 ];
 
-/** The schema of a new lake table. */
-export function initialSchema(): IcebergSchema {
-  return { type: 'struct', 'schema-id': 0, 'identifier-field-ids': [F_SOURCE, F_KEY], fields: [...SYSTEM_FIELDS] };
+const PART_FIELD: IcebergField = { id: F_PART, name: PART_FIELD_NAME, required: false, type: 'timestamptz', doc: 'the partition column read as a time (partition day(_dosql_part_ts))' };
+
+/** The schema of a new lake table (with `_dosql_part_ts` when it is partitioned by a column). */
+export function initialSchema(byColumn = false): IcebergSchema {
+  return { type: 'struct', 'schema-id': 0, 'identifier-field-ids': [F_SOURCE, F_KEY], fields: [...SYSTEM_FIELDS, ...(byColumn ? [PART_FIELD] : [])] };
+}
+
+/** The lake's own fields: ids 1-4, and `_dosql_part_ts` (id 5) where a table has it. */
+export function isSystemField(f: Pick<IcebergField, 'id' | 'name'>): boolean {
+  return f.id <= F_TS || (f.id === F_PART && f.name === PART_FIELD_NAME);
 }
 
 /**
@@ -131,8 +141,8 @@ export class SchemaWork {
   /** The field a source column maps to: the field of that name, else a new one. */
   private fieldFor(c: LakeColumn): number {
     const lower = c.name.toLowerCase();
-    if (SYSTEM_FIELDS.some((f) => f.name.toLowerCase() === lower)) throw this.conflict(`column ${JSON.stringify(c.name)} has the name of a system column`);
-    const f = this.schema.fields.find((x) => x.id > F_TS && x.name.toLowerCase() === lower);
+    if (lower === PART_FIELD_NAME || SYSTEM_FIELDS.some((f) => f.name.toLowerCase() === lower)) throw this.conflict(`column ${JSON.stringify(c.name)} has the name of a system column`);
+    const f = this.schema.fields.find((x) => !isSystemField(x) && x.name.toLowerCase() === lower);
     if (f) return f.id;
     const e = addColumn(this.schema, this.lastColumnId, c.name, lakeType(c.type));
     this.schema = e.schema;
@@ -146,7 +156,7 @@ export class SchemaWork {
     const used = new Set<number>();
     for (const m of Object.values(this.maps)) for (const id of Object.values(m)) used.add(id);
     for (const f of this.schema.fields) {
-      if (f.id > F_TS && !used.has(f.id)) {
+      if (!isSystemField(f) && !used.has(f.id)) {
         this.schema = dropColumn(this.schema, f.id);
         this.changed = true;
       }

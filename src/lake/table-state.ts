@@ -12,10 +12,13 @@ import { currentSchema, currentSnapshot } from '../iceberg/table-metadata.js';
 import type { IcebergSchema, IcebergTableLocation, PartitionSpec } from '../iceberg/types.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { decodePositions, emptyPositions, POSITIONS_CRC_SUMMARY_KEY, POSITIONS_SUMMARY_KEY, type Positions } from './positions.js';
-import { F_TS, initialSchema } from './schema-map.js';
+import { F_PART, F_TS, initialSchema } from './schema-map.js';
+import type { ColumnPartition } from './partition.js';
 
 /** Table property recording the key scope chosen at creation. */
 export const KEY_SCOPE_PROPERTY = 'dosql.lake.key-scope';
+/** Table property recording the partitioning chosen at creation ('commit' or the ColumnPartition as JSON). */
+export const PARTITION_PROPERTY = 'dosql.lake.partition';
 
 /** A live data or delete file. */
 export interface LiveFile {
@@ -39,6 +42,8 @@ export interface TableState {
   lastColumnId: number;
   spec: PartitionSpec;
   keyScope: 'source' | 'global';
+  /** Partitioned by this column's day, or null: by the commit day. */
+  partition: ColumnPartition | null;
   positions: Positions;
   dataFiles: Map<string, LiveFile>;
   deleteFiles: Map<string, LiveFile>;
@@ -58,7 +63,7 @@ export const LAKE_SPEC = daySpec(F_TS);
  * lagging version hint. CORRUPTION when the positions object does not match its CRC;
  * NOT_SUPPORTED for a table with equality deletes (written by another writer).
  */
-export async function loadTable(store: ObjectStore, url: string, namespace: string, name: string, keyScope: 'source' | 'global'): Promise<TableState> {
+export async function loadTable(store: ObjectStore, url: string, namespace: string, name: string, keyScope: 'source' | 'global', partition: ColumnPartition | null = null): Promise<TableState> {
   const loc = await lakeTableLocation(url, namespace, name);
   const loaded = await loadCurrentMetadata(store, loc);
   const t: TableState = {
@@ -67,10 +72,11 @@ export async function loadTable(store: ObjectStore, url: string, namespace: stri
     loc,
     loaded,
     manifests: [],
-    schema: initialSchema(),
-    lastColumnId: F_TS,
-    spec: LAKE_SPEC,
+    schema: initialSchema(partition !== null),
+    lastColumnId: partition ? F_PART : F_TS,
+    spec: partition ? daySpec(F_PART) : LAKE_SPEC,
     keyScope,
+    partition,
     positions: emptyPositions(`${namespace}.${name}`),
     dataFiles: new Map(),
     deleteFiles: new Map(),
@@ -81,6 +87,11 @@ export async function loadTable(store: ObjectStore, url: string, namespace: stri
   t.lastColumnId = m['last-column-id'];
   const scope = m.properties[KEY_SCOPE_PROPERTY];
   if (scope === 'global' || scope === 'source') t.keyScope = scope;
+  t.spec = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']) ?? t.spec;
+  const had = m.properties[PARTITION_PROPERTY] ?? 'commit';
+  if (had !== partitionProperty(partition)) {
+    throw new DoSQLError('INVALID_ARGUMENT', `lake: table ${namespace}.${name} is partitioned by ${had}, not ${partitionProperty(partition)}: a table's partitioning is fixed at creation (write to a new table)`, { details: { table: `${namespace}.${name}` } });
+  }
   const snap = currentSnapshot(m);
   if (snap) {
     const files = await readSnapshotFiles(store, loc, snap);
@@ -105,4 +116,9 @@ export async function loadTable(store: ObjectStore, url: string, namespace: stri
     });
   }
   return t;
+}
+
+/** The PARTITION_PROPERTY value of a partitioning. */
+export function partitionProperty(p: ColumnPartition | null): string {
+  return p ? JSON.stringify({ column: p.column, ...(p.unit ? { unit: p.unit } : {}) }) : 'commit';
 }

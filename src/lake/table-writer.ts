@@ -22,10 +22,11 @@ import { indexKey, lookup, scanScope, type FileCache } from './key-index.js';
 import { encodePositions, POSITIONS_CRC_SUMMARY_KEY, POSITIONS_SUMMARY_KEY, type Positions } from './positions.js';
 import { reduce } from './reducer.js';
 import { rewriteFiles } from './rewrite.js';
-import { buildRow, tsMicros } from './row-mapper.js';
+import { buildRow, columnValue, tsMicros } from './row-mapper.js';
+import { partitionMicros } from './partition.js';
 import { SchemaWork } from './schema-map.js';
 import { encodeIndexEntry, encodeJson, T_FILES, T_INDEX, type FileRecord, type IndexEntry, type LakeState, type TableRecord } from './state.js';
-import { KEY_SCOPE_PROPERTY, type LiveFile, type TableState } from './table-state.js';
+import { KEY_SCOPE_PROPERTY, PARTITION_PROPERTY, partitionProperty, type LiveFile, type TableState } from './table-state.js';
 
 export interface ApplyInput {
   state: LakeState;
@@ -96,7 +97,10 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
       continue;
     }
     if (e) hit(e, scope, c.key, c.keyText);
-    if (c.row) pending.push({ source: c.source, key: c.key, values: buildRow(schema, c.row, work.addedDefaults[c.source]), day: dayOfMicros(tsMicros(c.row.event.ts)) });
+    if (c.row) {
+      const part = t.partition ? partitionMicros(columnValue(c.row.event, t.partition.column), t.partition.unit) : null;
+      pending.push({ source: c.source, key: c.key, values: buildRow(schema, c.row, work.addedDefaults[c.source], part), day: dayOfMicros(t.partition ? part : tsMicros(c.row.event.ts)) });
+    }
   }
 
   // 4. Files.
@@ -169,7 +173,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
     // Cleanup may take files older than orphanMinAgeMs that nothing references: a commit that
     // took half of that to get here gives up (its files are left to cleanup) and is planned again.
     beforeCommitPoint: () => checkAge(i.orphanMinAgeMs, commitId, i.clockNow()),
-    properties: { [KEY_SCOPE_PROPERTY]: t.keyScope },
+    properties: { [KEY_SCOPE_PROPERTY]: t.keyScope, [PARTITION_PROPERTY]: partitionProperty(t.partition) },
     summary: {
       [POSITIONS_SUMMARY_KEY]: posRel,
       [POSITIONS_CRC_SUMMARY_KEY]: String(enc.crc),

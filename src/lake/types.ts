@@ -4,6 +4,7 @@ import type { Clock } from '../util/clock.js';
 import type { ParquetWasmSource } from '../columnar/index.js';
 import type { LakeRetentionOptions } from './cleanup.js';
 import type { LakeCompactionOptions } from './compaction.js';
+import type { ColumnPartition } from './partition.js';
 
 /** How one lake table is laid out and keyed. */
 export interface LakeTableConfig {
@@ -15,6 +16,12 @@ export interface LakeTableConfig {
    * a later write from another source moves the row (docs/lake.md, "Many sources").
    */
   keyScope?: 'source' | 'global';
+  /**
+   * Day partitions by `'commit'` time (default) or by a column's value read as a time
+   * (`{ column, unit? }`, docs/lake.md "Partitions"). Fixed when the table is created: another
+   * setting for an existing table is INVALID_ARGUMENT.
+   */
+  partition?: 'commit' | ColumnPartition;
 }
 
 /** When the buffered changes are written to Iceberg (seed 003 DOLAKE_* settings). */

@@ -11,6 +11,8 @@ import { initParquet, registerZstdDecoder } from '../columnar/index.js';
 import type { Warehouse } from '../cold/index.js';
 import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
+import '../search/index.js';
+import '../vector/index.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
 import { backup, restoreInto } from './backup.js';

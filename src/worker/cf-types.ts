@@ -39,6 +39,8 @@ export interface DurableObjectState {
   waitUntil(promise: Promise<unknown>): void;
   acceptWebSocket(ws: WorkerWebSocket, tags?: string[]): void;
   getWebSockets(tag?: string): WorkerWebSocket[];
+  /** Messages the runtime answers itself, without waking a hibernated object (a WebSocketRequestResponsePair). */
+  setWebSocketAutoResponse?(pair: unknown): void;
   /** Resets the object: the next event constructs a new instance on the same storage. */
   abort?(reason?: string): void;
 }
@@ -51,6 +53,10 @@ export interface Env {
   COLD: R2BucketLike;
   /** Bearer token every request must carry (a Worker secret; `.dev.vars` for `wrangler dev`). */
   DOSQL_TOKEN?: string;
+  /** The lake (docs/lake.md, "On Workers"): DoLake objects, their warehouse bucket, the token of /lake/*. */
+  DOLAKE?: DurableObjectNamespace;
+  LAKEHOUSE_BUCKET?: R2BucketLike;
+  DOLAKE_AUTH_TOKEN?: string;
   /** Tuning, as strings (see config.ts). */
   [key: string]: unknown;
 }

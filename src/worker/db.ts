@@ -9,6 +9,8 @@
 // refused with what to pass instead. Defaults are sized for an object's 128 MB, as the DoSQL
 // object's (src/worker/config.ts). Flushes and compactions run inside the object after the
 // writes that call for them (the engine's inline executor); the object's alarm stays yours.
+import '../search/index.js';
+import '../vector/index.js';
 import { Database } from '../sql/api/database.js';
 import type { DBOptions } from '../sql/api/db-options.js';
 import type { Migration } from '../sql/api/migrations.js';

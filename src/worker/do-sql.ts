@@ -30,6 +30,8 @@ import { runMaintenance, type MaintenanceResult } from './maintenance.js';
 import { handleSocketMessage } from './websocket-api.js';
 import { acceptCdcSocket, CDC_TAG, cdcAttachment, cdcSocketClosed, cdcSocketMessage, resumeCdcSockets, sessionOptions } from './cdc-socket.js';
 import { initWasm } from './wasm.js';
+import { readLakeLinkConfig, type LakeLinkConfig } from './lake-config.js';
+import { LakeLink } from './lake-link.js';
 
 /** The Worker passes the database name in this header. */
 export const DATABASE_HEADER = 'x-dosql-database';
@@ -44,11 +46,14 @@ export interface OpenDatabase {
   cold: R2ObjectStore;
   host: DatabaseHost;
   api: HttpApi;
+  /** The stream into a DoLake object (DOSQL_LAKE), or null. */
+  lake: LakeLink | null;
 }
 
 export class DoSQL {
   protected readonly config: DoConfig;
   protected readonly executor: AlarmExecutor;
+  private readonly lakeConfig: LakeLinkConfig;
   private opened: Promise<OpenDatabase> | null = null;
   private lastWriteAt = 0;
   private alarmAt: number | null = null;
@@ -62,6 +67,7 @@ export class DoSQL {
     protected readonly env: Env,
   ) {
     this.config = readConfig(env);
+    this.lakeConfig = readLakeLinkConfig(env);
     this.executor = new AlarmExecutor(() => this.scheduleAlarm(0));
   }
 
@@ -193,7 +199,13 @@ export class DoSQL {
     if (engine.stats().memtable.entries > 0) this.scheduleAlarm(c.idleFlushMs);
     // Change streams whose sockets outlived the object's memory continue from their last acknowledgement.
     resumeCdcSockets(main, this.ctx.getWebSockets(CDC_TAG));
-    return { name, main, engine, store, cold, host, api };
+    const lc = this.lakeConfig;
+    const lake = lc.lake !== null && this.env.DOLAKE ? new LakeLink(main, name, this.env.DOLAKE, { ...lc, lake: lc.lake }) : null;
+    if (lake) {
+      await lake.init();
+      this.scheduleAlarm(lc.intervalMs);
+    }
+    return { name, main, engine, store, cold, host, api, lake };
   }
 
   // ---------------------------------------------------------------- alarms
@@ -214,6 +226,9 @@ export class DoSQL {
     this.maintenance.runs++;
     this.maintenance.last = { ...r, at: t0, ms: Date.now() - t0 };
     if (r.nextAlarm !== null) this.scheduleAlarm(r.nextAlarm - Date.now());
+    // The lake stream: started, checked, or stopped once the lake has committed everything.
+    const next = await db.lake?.tick();
+    if (next !== undefined && next !== null) this.scheduleAlarm(next);
   }
 
   /** Asks for an alarm in `delayMs` unless one is due sooner. */
@@ -228,7 +243,7 @@ export class DoSQL {
 
   private noteWrite(): void {
     this.lastWriteAt = Date.now();
-    this.scheduleAlarm(this.config.idleFlushMs);
+    this.scheduleAlarm(this.lakeConfig.lake !== null ? Math.min(this.config.idleFlushMs, this.lakeConfig.intervalMs) : this.config.idleFlushMs);
   }
 
   private async status(): Promise<Record<string, unknown>> {
@@ -240,6 +255,7 @@ export class DoSQL {
       alarm: { scheduledAt: this.alarmAt, pendingJobs: this.executor.pending, jobsRun: this.executor.jobsRun, maintenanceRuns: this.maintenance.runs, lastMaintenance: this.maintenance.last },
       openTransactions: db.host.openTransactions,
       webSockets: this.ctx.getWebSockets().length,
+      ...(db.lake ? { lake: db.lake.status() } : {}),
       objectStartedAt: this.startedAt,
       instanceId: this.instanceId,
     };

@@ -5,6 +5,7 @@
 // object (docs/workers.md).
 export { DB } from './db.js';
 export { DoSQL } from './do-sql.js';
+export { DoLake } from './do-lake.js';
 export { DoSQLError, type ErrorCode } from '../errors.js';
 export { Database, type RunResult, type QueryOptions, type DatabaseOptions, type StatementOptions } from '../sql/api/database.js';
 export type { DBOptions, StorageTiers, MigrationsOption } from '../sql/api/db-options.js';

@@ -9,12 +9,15 @@ import { checkDatabaseName } from './config.js';
 import { corsHeaders, preflight, withCors } from './cors.js';
 import { DATABASE_HEADER } from './do-sql.js';
 import { decodePathSegment, discardBody, errorResponse, json } from './http-wire.js';
+import { lakeRoute } from './lake-routes.js';
 
 export { DoSQL } from './do-sql.js';
+export { DoLake } from './do-lake.js';
 
 async function route(req: Request, env: Env): Promise<Response> {
   const url = new URL(req.url);
   if (url.pathname === '/health' || url.pathname === '/') return json({ ok: true, service: 'dosql' });
+  if (url.pathname === '/lake' || url.pathname.startsWith('/lake/')) return lakeRoute(req, env, url);
   const m = /^\/db\/([^/]+)(?:\/|$)/.exec(url.pathname);
   if (!m) return errorResponse(new DoSQLError('NOT_FOUND', `worker: no route ${url.pathname} (the API is under /db/<name>/)`, { details: { status: 404 } }));
   try {

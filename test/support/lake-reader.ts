@@ -73,7 +73,7 @@ export async function compareLakeTable(lake: Lake, table: string, sources: Reado
   const want: string[] = [];
   for (const r of rows) {
     const out: Row = { _dosql_source: r._dosql_source };
-    for (const f of fields) if (f.id > 4) out[f.name] = gotValue(r[f.name], f.type);
+    for (const f of fields) if (f.id > 4 && !f.name.startsWith('_dosql_')) out[f.name] = gotValue(r[f.name], f.type);
     got.push(canon(out));
   }
   for (const [id, db] of sources) {
@@ -88,7 +88,7 @@ export async function compareLakeTable(lake: Lake, table: string, sources: Reado
     }
     for (const r of rs) {
       const out: Row = { _dosql_source: id };
-      for (const f of fields) if (f.id > 4) out[f.name] = Object.prototype.hasOwnProperty.call(r, f.name) ? expectValue(r[f.name], f.type) : null;
+      for (const f of fields) if (f.id > 4 && !f.name.startsWith('_dosql_')) out[f.name] = Object.prototype.hasOwnProperty.call(r, f.name) ? expectValue(r[f.name], f.type) : null;
       want.push(canon(out));
     }
   }

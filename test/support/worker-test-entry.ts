@@ -4,9 +4,11 @@
 //        (test/engine-model.test.ts, runModel) inside this object against a DurableObjectStore
 //        on its own SQLite storage, and returns the run's statistics or the first mismatch;
 //   POST __test/evict  resets the object (ctx.abort): the next request starts a new instance
-//        that recovers from storage, as after an eviction.
+//        that recovers from storage, as after an eviction (also POST /lake/__test/evict for
+//        the DoLake object).
 // Bundled with the alias vitest -> worker-vitest-shim.ts.
 import { DoSQL as ProductionDoSQL, type OpenDatabase } from '../../src/worker/do-sql.js';
+import { DoLake as ProductionDoLake } from '../../src/worker/do-lake.js';
 import { DurableObjectStore } from '../../src/storage/do-store.js';
 import { errorResponse, json, readJsonObject } from '../../src/worker/http-wire.js';
 import { AlarmExecutor } from '../../src/worker/alarm-executor.js';
@@ -50,5 +52,14 @@ export class DoSQL extends ProductionDoSQL {
       }
     }
     return errorResponse(new Error(`no test route ${rest.join('/')}`));
+  }
+}
+
+/** The DoLake object with POST /lake/__test/evict (reset, as after an eviction). */
+export class DoLake extends ProductionDoLake {
+  protected override async testRoute(_req: Request, path: string): Promise<Response | null> {
+    if (path !== '/__test/evict') return null;
+    setTimeout(() => this.ctx.abort?.('test eviction'), 0);
+    return json({ evicting: true });
   }
 }

@@ -133,8 +133,8 @@ export function checkSql(sql: unknown): asserts sql is string {
 }
 
 /** Scripts bind nothing: parameters given to `exec` are refused, not silently dropped. */
-export function refuseScriptParams(params: unknown): void {
+export function refuseScriptParams(params: unknown, what = 'exec()'): void {
   if (params !== undefined) {
-    throw new DoSQLError('INVALID_ARGUMENT', 'sql: exec() runs a script and binds no parameters (as sqlite3_exec); bind values with run() or query(), one statement at a time');
+    throw new DoSQLError('INVALID_ARGUMENT', `sql: ${what} runs a script and binds no parameters (as sqlite3_exec); bind values with run() or query(), one statement at a time`);
   }
 }

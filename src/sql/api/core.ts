@@ -23,6 +23,7 @@ import { KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import { schemaWatch, type SchemaWatch } from '../catalog/schema-watch.js';
+import type { AfterEvent, RowTriggerHooks } from '../execution/row-triggers.js';
 import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
 import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
@@ -62,6 +63,42 @@ export class DatabaseCore {
    * `open` resolves to the engine; `opened` runs once the schema is loaded, before the handle
    * counts as open (the cold tier installs its codec there).
    */
+  /** Programmatic row triggers attached with dosql/triggers' createTriggerExecutor. */
+  rowTriggers: RowTriggerHooks | undefined;
+  /** Committed row changes whose AFTER triggers have not run yet. */
+  private pendingAfter: AfterEvent[] = [];
+  private draining = false;
+
+  /**
+   * Runs the AFTER triggers of committed changes, in commit order; called by the API once the
+   * statement or transaction has committed and released the session (a handler may run
+   * statements). A handler's error is thrown after the others ran: the changes stay committed.
+   */
+  /** True when committed changes wait for their AFTER triggers (callers skip the await otherwise). */
+  get afterTriggersPending(): boolean {
+    return this.pendingAfter.length > 0 && !this.draining;
+  }
+
+  async drainAfterTriggers(): Promise<void> {
+    if (this.draining || this.pendingAfter.length === 0 || !this.rowTriggers) return;
+    this.draining = true;
+    let first: unknown;
+    try {
+      while (this.pendingAfter.length) {
+        const batch = this.pendingAfter;
+        this.pendingAfter = [];
+        try {
+          await this.rowTriggers.after(batch);
+        } catch (e) {
+          first ??= e;
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (first !== undefined) throw first;
+  }
+
   constructor(
     readonly name: string,
     readonly limits: Readonly<Limits>,
@@ -224,6 +261,8 @@ export class DatabaseCore {
     if (txn.writes.size === 0) return (await engine.commit(txn)).lsn;
     txn.claimSchema();
     const info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+    // Committed: its row changes go to the AFTER triggers (drainAfterTriggers, once no lock is held).
+    if (txn.afterEvents.length && this.rowTriggers) for (const e of txn.afterEvents) this.pendingAfter.push(e.event);
     // Read the new schema now rather than at the next begin, so synchronous callers
     // (Statement.columns(), the schema listing) see this handle's own DDL.
     if (txn.ddl && txn.branch === this.branchId) this.install(txn.branch, info.lsn, await this.loadCatalog(engine, txn.branch, info.lsn));

@@ -27,6 +27,7 @@ import { parse } from '../parser/index.js';
 import { resolveLimits, type Limits } from '../execution/limits.js';
 import { interruptOf, type StatementOptions } from '../execution/statement-guard.js';
 import type { SqlValue } from '../types/value.js';
+import type { RowTriggerHooks } from '../execution/row-triggers.js';
 import { argFunction, argOptions, argTimePoint, optionNumber } from './arguments.js';
 import { checkSql, refuseScriptParams, SCRIPT_ARGS } from './bind-params.js';
 import { compareBranches, diffRows } from './branch-diff.js';
@@ -249,12 +250,28 @@ export class Database {
     return (await this.query<T>(sql, params, options))[0];
   }
 
-  /** Runs one statement and reports its effect; parameters as for query(). */
+  /**
+   * Runs one statement and reports its effect; parameters as for query(). Several statements
+   * separated by `;` run one after another as sqlite3_exec runs them (each committed on its own
+   * outside a transaction; an error stops the script with the earlier ones done); they take no
+   * parameters (INVALID_ARGUMENT, as exec()); `changes` is the last INSERT / UPDATE / DELETE's,
+   * as sqlite3_changes() after sqlite3_exec.
+   */
   async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<RunResult> {
     const { core, runner, session } = this.parts;
-    const r = await session.execPrepared(runner.prepared(sql), params, undefined, core.interruptOf(options));
+    const ps = runner.statements(sql);
+    if (ps.length > 1) refuseScriptParams(params, 'run() of several statements');
+    const it = core.interruptOf(options);
+    let changes = 0;
+    let lsn = 0;
+    for (const p of ps) {
+      const r = await session.execPrepared(p, ps.length > 1 ? SCRIPT_ARGS : params, undefined, it);
+      const kind = p.parsed.statement.kind;
+      if (ps.length === 1 || kind === 'insert' || kind === 'update' || kind === 'delete') changes = r.changes;
+      lsn = r.lsn;
+    }
     const last = jsRowid(runner.info.lastInsertRowId);
-    return { changes: r.changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn: r.lsn };
+    return { changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn };
   }
 
   /**
@@ -336,6 +353,7 @@ export class Database {
       handle.done = true;
       try {
         await core.commit(engine, txn);
+        if (core.afterTriggersPending) await core.drainAfterTriggers();
         return result;
       } catch (e) {
         if (e instanceof DoSQLError && e.code === 'WRITE_CONFLICT' && attempt < (options.retries ?? 0)) continue;
@@ -405,6 +423,11 @@ export class Database {
     this.parts.session.rollbackOpen();
     const engine = await core.ready.catch(() => undefined);
     await engine?.close();
+  }
+
+  /** @internal Attaches dosql/triggers' programmatic row triggers (createTriggerExecutor); undefined detaches. */
+  attachRowTriggers(hooks: RowTriggerHooks | undefined): void {
+    this.parts.core.rowTriggers = hooks;
   }
 
   // ---------------------------------------------------------------- time travel (time-travel-host.ts)

@@ -19,6 +19,7 @@ import { COMMIT_LOG_TABLE_ID } from './commit-log.js';
 import type { SchemaObject, TableSchema } from '../catalog/schema.js';
 import { ExecEnv, type Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
+import { rowProgramsFor } from '../planner/plan-row-programs.js';
 import { TableWriter } from '../execution/table-writer.js';
 import { columnDefaults } from '../rows/row-materializer.js';
 import { decodeRow } from '../rows/row-codec.js';
@@ -256,7 +257,7 @@ export async function applyMerge(txn: Transaction, plan: MergePlan, strategy: Me
     if (!w) {
       const t = cat.table(name);
       const width = t.columns.length + (t.withoutRowid ? 0 : 1);
-      w = new TableWriter(t, cat.indexesOf(t.name), new TableReader(t, width, 0, columnDefaults(t)), []);
+      w = new TableWriter(t, cat.indexesOf(t.name), new TableReader(t, width, 0, columnDefaults(t)), [], rowProgramsFor(cat, t, cat.indexesOf(t.name)));
       writers.set(name, w);
     }
     return w;

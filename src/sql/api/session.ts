@@ -100,11 +100,15 @@ export class Session {
     const guard = this.core.guard(interrupt, caps);
     if (txn) return this.runner.runIn(engine, txn, p, values, false, guard);
     const unlock = await this.lock.lock();
+    let r: StatementResult;
     try {
-      return await this.run(engine, p, values, guard);
+      r = await this.run(engine, p, values, guard);
     } finally {
       unlock();
     }
+    // Programmatic AFTER triggers of what this statement (or the COMMIT it was) committed.
+    if (this.core.afterTriggersPending) await this.core.drainAfterTriggers();
+    return r;
   }
 
   /** A statement of the session: transaction control (lang_transaction.html, lang_savepoint.html) or one run in the session's transaction. */

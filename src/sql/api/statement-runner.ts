@@ -10,7 +10,7 @@ import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
 import type { StatementGuard } from '../execution/statement-guard.js';
 import type { ParsedStatement, TableRef } from '../parser/ast.js';
-import { parseOne } from '../parser/index.js';
+import { parse, parseOne } from '../parser/index.js';
 import type { TemporalBinding } from '../planner/planner-context.js';
 import { compileStatement, type Executable, type ExecResult } from '../planner/plan-statement.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
@@ -49,11 +49,30 @@ export class StatementRunner {
   /** changes(), total_changes(), last_insert_rowid() of the handle (as SQLite's connection). */
   readonly info: SessionInfo = { changes: 0, totalChanges: 0, lastInsertRowId: 0n };
   private readonly cache = new Map<string, Prepared>();
+  private readonly scripts = new Map<string, Prepared[]>();
 
   constructor(
     private readonly core: DatabaseCore,
     private readonly hosts: RunnerHosts,
   ) {}
+
+  /**
+   * The statements of `sql` (cached): one Prepared for a single statement (as prepared()),
+   * several for a script of `;`-separated statements (run() takes them as sqlite3_exec does).
+   */
+  statements(sql: string): Prepared[] {
+    const one = this.cache.get(sql);
+    if (one) return [one];
+    const many = this.scripts.get(sql);
+    if (many) return many;
+    checkSql(sql);
+    const parsed = parse(sql);
+    if (parsed.length <= 1) return [this.prepared(sql)];
+    const out = parsed.map((p) => ({ parsed: p, sql: sql.slice(p.start, p.end) }));
+    if (this.scripts.size > PLAN_CACHE_SIZE) this.scripts.clear();
+    this.scripts.set(sql, out);
+    return out;
+  }
 
   /** Parses (cached) one statement. */
   prepared(sql: string): Prepared {
@@ -70,6 +89,7 @@ export class StatementRunner {
   /** Forgets every cached parse and plan (the schema changed under them: checkout, merge). */
   clearPlans(): void {
     this.cache.clear();
+    this.scripts.clear();
   }
 
   /** The plan of `p` for `catalog`, re-planned when the schema changed. */
@@ -103,6 +123,7 @@ export class StatementRunner {
       } else plan = this.planFor(p, txn.catalog);
       const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
       env.inTransaction = !autocommit;
+      if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
       if (bindings) env.temporal = bindings;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;

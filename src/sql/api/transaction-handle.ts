@@ -57,9 +57,19 @@ export class TransactionHandle {
   }
 
   async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<Omit<RunResult, 'lsn'>> {
-    const r = await this.runPrepared(this.parts.runner.prepared(sql), params, this.own(options));
-    const last = jsRowid(r.lastInsertRowId ?? 0n);
-    return { changes: r.changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last };
+    // Several statements run as a script, as in Database.run.
+    const ps = this.parts.runner.statements(sql);
+    if (ps.length > 1) refuseScriptParams(params, 'run() of several statements');
+    const own = this.own(options);
+    let changes = 0;
+    let r: StatementResult | undefined;
+    for (const p of ps) {
+      r = await this.runPrepared(p, ps.length > 1 ? SCRIPT_ARGS : params, own);
+      const kind = p.parsed.statement.kind;
+      if (ps.length === 1 || kind === 'insert' || kind === 'update' || kind === 'delete') changes = r.changes;
+    }
+    const last = jsRowid(r?.lastInsertRowId ?? 0n);
+    return { changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last };
   }
 
   /** Runs one statement in the transaction and returns its rows and effect together (see Database.execute). */

@@ -49,15 +49,22 @@ export interface TableSchema {
   readonly foreignKeys: readonly { readonly name?: string; readonly columns: readonly string[]; readonly fk: ForeignKeyClause }[];
   /** WITHOUT ROWID: the name SQLite gives the PRIMARY KEY's index (sqlite_autoindex_T_N; the table itself is keyed by it). */
   readonly pkIndexName?: string;
+  /** CREATE TEMP TABLE: listed in sqlite_temp_schema (schema "temp"); kept like any table (docs/sql.md). */
+  readonly temp?: boolean;
   readonly sql: string;
 }
 
 export interface IndexColumnSchema {
-  /** Stable column id (survives renames). */
+  /** Stable column id (survives renames); EXPRESSION_COLUMN for a column of an index on an expression. */
   readonly columnId: number;
+  /** The indexed expression when columnId is EXPRESSION_COLUMN (as SQLite's cid -2). */
+  readonly expr?: Expr;
   readonly collation: Collation;
   readonly desc: boolean;
 }
+
+/** IndexColumnSchema.columnId of an expression (SQLite's PRAGMA index_info shows cid -2 for it). */
+export const EXPRESSION_COLUMN = -2;
 
 export interface IndexSchema {
   readonly type: 'index';
@@ -82,6 +89,8 @@ export interface ViewSchema {
   readonly name: string;
   readonly columns?: readonly string[];
   readonly select: SelectStmt;
+  /** CREATE TEMP VIEW (see TableSchema.temp). */
+  readonly temp?: boolean;
   readonly sql: string;
 }
 

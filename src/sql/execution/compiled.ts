@@ -15,9 +15,9 @@ export type Ev = (row: Row, env: ExecEnv) => SqlValue;
 
 /** A planned subquery whose result the caller computes before evaluating the expression. */
 export interface SubqueryRef {
-  /** Where its result goes: env.sub[slot] (a value, a boolean for EXISTS, an InSet for IN). */
+  /** Where its result goes: env.sub[slot] (a value, a boolean for EXISTS, an InSet for IN, the first row or null for 'row'). */
   readonly slot: number;
-  readonly kind: 'scalar' | 'exists' | 'in';
+  readonly kind: 'scalar' | 'exists' | 'in' | 'row';
   readonly plan: SubPlan;
   /** References a column of an enclosing query: re-run per outer row. */
   readonly correlated: boolean;

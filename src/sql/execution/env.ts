@@ -33,6 +33,8 @@ export class ExecEnv {
   hooks?: import('./triggers.js').RowHooks;
   /** The conflict resolution of the statement that fired the trigger running this one (it replaces this one's own). */
   conflictOverride?: import('../parser/ast.js').ConflictAction;
+  /** Programmatic row triggers of the database (dosql/triggers), when any are attached. */
+  rowTriggers?: import('./row-triggers.js').RowTriggerHooks;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
   /** Bytes charged to the guard for the IN-list held in each subquery slot. */

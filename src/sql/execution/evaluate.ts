@@ -26,6 +26,8 @@ export async function prepareSubqueries(subs: readonly SubqueryRef[], row: Row, 
       if (s.kind === 'scalar') {
         const rows = await s.plan.run(env, 1);
         res = rows.length ? rows[0]![0]! : null;
+      } else if (s.kind === 'row') {
+        res = (await s.plan.run(env, 1))[0] ?? null;
       } else if (s.kind === 'exists') {
         res = (await s.plan.run(env, 1)).length > 0;
       } else {

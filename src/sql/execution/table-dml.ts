@@ -7,12 +7,15 @@ import type { Compiled } from './compiled.js';
 import type { ForeignKey } from './foreign-key-lookup.js';
 import { TableWriter, type CheckConstraint } from './table-writer.js';
 import type { TableReader } from './table-reader.js';
+import type { RowPrograms } from './row-programs.js';
 import type { TriggerEvent, TriggerProgram } from './triggers.js';
 
 export interface TableDml {
   readonly table: TableSchema;
   readonly indexes: readonly IndexSchema[];
   readonly checks: readonly CheckConstraint[];
+  /** Generated columns, index expressions and partial-index WHEREs (compiled on first use). */
+  readonly programs: RowPrograms;
   /** Column defaults (evaluated on an empty row), by column position. */
   readonly defaults: readonly (Compiled | undefined)[];
   /** This table's FOREIGN KEY constraints (it is the child). */
@@ -29,5 +32,5 @@ export interface TableDml {
 
 /** A writer for `dml`'s table with a fresh whole-row reader. */
 export function writerFor(dml: TableDml): TableWriter {
-  return new TableWriter(dml.table, dml.indexes, dml.reader(), dml.checks);
+  return new TableWriter(dml.table, dml.indexes, dml.reader(), dml.checks, dml.programs);
 }

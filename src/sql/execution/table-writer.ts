@@ -18,7 +18,9 @@ import type { ExecEnv, Row } from './env.js';
 import { evaluate } from './evaluate.js';
 import * as ops from './value-ops.js';
 import type { TableReader } from './table-reader.js';
+import { indexMethodOf } from './index-methods.js';
 import { bytesEqual } from '../../util/bytes.js';
+import { NO_PROGRAMS, type IndexProgram, type RowPrograms } from './row-programs.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -36,16 +38,71 @@ export interface UniqueConflict {
 
 export class TableWriter {
   private readonly positions: number[][];
+  private readonly progs: (IndexProgram | undefined)[];
   /** Next automatic rowid per statement (SQLite: max(rowid) + 1). */
   private nextRowid: bigint | undefined;
+  /**
+   * An AUTOINCREMENT table's sequence during an INSERT (set by it): read from sqlite_sequence
+   * at the start, raised by every rowid the statement resolves, written back at its end.
+   */
+  autoSeq: { value: bigint } | undefined;
 
   constructor(
     readonly table: TableSchema,
     readonly indexes: readonly IndexSchema[],
     readonly reader: TableReader,
     readonly checks: readonly CheckConstraint[],
+    readonly programs: RowPrograms = NO_PROGRAMS,
   ) {
     this.positions = indexes.map((ix) => indexColumnPositions(table, ix));
+    this.progs = indexes.map((ix) => {
+      const p = programs.indexes.get(ix.name.toLowerCase());
+      if (!p && (ix.where || ix.columns.some((c) => c.expr))) throw new DoSQLError('SQL_ERROR', `sql: index ${ix.name} on ${table.name} was not planned with its expressions (internal error)`);
+      return p;
+    });
+  }
+
+  /** The row as the programs read it: the table's columns, then the rowid. */
+  private programRow(values: Row, rowid: bigint | null): Row {
+    const r = values.slice(0, this.table.columns.length);
+    r.push(rowid);
+    return r;
+  }
+
+  /** Whether the row has an entry in index `k` (false when a partial index's WHERE is not true). */
+  private covers(env: ExecEnv, k: number, values: Row, rowid: bigint | null): boolean {
+    const w = this.progs[k]?.where;
+    if (!w) return true;
+    const v = w.ev(this.programRow(values, rowid), env);
+    return v !== null && ops.toBool(v) === true;
+  }
+
+  /** The row and positions index `k`'s key is read from: expression values are appended to the row. */
+  private keySource(env: ExecEnv, k: number, values: Row, rowid: bigint | null): { row: Row; positions: readonly number[] } {
+    const p = this.progs[k];
+    if (!p || p.exprs.every((e) => !e)) return { row: values, positions: this.positions[k]! };
+    const base = this.programRow(values, rowid);
+    const row = values.slice();
+    const positions = this.positions[k]!.map((pos, i) => {
+      const e = p.exprs[i];
+      if (!e) return pos;
+      row.push(e.ev(base, env));
+      return row.length - 1;
+    });
+    return { row, positions };
+  }
+
+  /** Computes the generated columns of `values` (a row of the table's columns) from the others. */
+  computeGenerated(env: ExecEnv, values: Row, rowid: bigint | null): void {
+    const gen = this.programs.generated;
+    if (gen.length === 0) return;
+    const t = this.table;
+    const row = this.programRow(values, rowid);
+    for (const g of gen) {
+      const v = ops.applyAffinity(g.c.ev(row, env), t.columns[g.col]!.affinity);
+      row[g.col] = v;
+      values[g.col] = v;
+    }
   }
 
   /** The next automatic rowid (taken only when the row is stored: see putRow). */
@@ -59,6 +116,13 @@ export class TableWriter {
       }
       if (max >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${this.table.name})`);
       this.nextRowid = max + 1n;
+    }
+    // autoinc.html: one more than the largest rowid the table ever held, or the statement tried
+    // (a row IGNOREd after taking a rowid still raises the sequence).
+    const seq = this.autoSeq?.value;
+    if (seq !== undefined && seq >= this.nextRowid) {
+      if (seq >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${this.table.name})`);
+      return seq + 1n;
     }
     return this.nextRowid;
   }
@@ -76,6 +140,7 @@ export class TableWriter {
   /** Applies NOT NULL (with REPLACE → default) and CHECK. Returns false to skip the row (IGNORE). */
   async checkRow(env: ExecEnv, values: Row, rowid: bigint | null, conflict: ConflictAction | undefined, defaults: readonly SqlValue[]): Promise<boolean> {
     const t = this.table;
+    this.computeGenerated(env, values, rowid);
     for (let i = 0; i < t.columns.length; i++) {
       const col = t.columns[i]!;
       if (!col.notNull || values[i] !== null || i === t.rowidAlias) continue;
@@ -112,6 +177,7 @@ export class TableWriter {
       if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
     }
     const rowid = v === null ? await this.allocRowid(env) : v;
+    if (this.autoSeq && rowid > this.autoSeq.value) this.autoSeq.value = rowid;
     if (t.rowidAlias >= 0) values[t.rowidAlias] = rowid;
     return rowid;
   }
@@ -127,8 +193,10 @@ export class TableWriter {
     }
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
-      if (!ix.unique || ix.where || (only !== undefined && only !== ix)) continue;
-      const vals = indexValues(t, ix, values, this.positions[k]!);
+      if (!ix.unique || (only !== undefined && only !== ix)) continue;
+      if (!this.covers(env, k, values, rowid)) continue;
+      const src = this.keySource(env, k, values, rowid);
+      const vals = indexValues(t, ix, src.row, src.positions);
       if (vals.some((v) => v === null)) continue;
       const { lower, upper } = encodeRange(branch, ix.id, { prefix: vals });
       env.txn.claims.push({ lower, upper });
@@ -149,8 +217,9 @@ export class TableWriter {
       const what = cols.length ? cols.join(', ') : `${t.name}.rowid`;
       return new DoSQLError('CONSTRAINT_PRIMARYKEY', `sql: UNIQUE constraint failed: ${what}`, { details: { table: t.name, constraint: 'PRIMARY KEY', conflictAction: action } });
     }
-    const names = c.index.columns.map((ic) => `${t.name}.${t.columns.find((col) => col.id === ic.columnId)?.name ?? '?'}`);
-    return new DoSQLError('CONSTRAINT_UNIQUE', `sql: UNIQUE constraint failed: ${names.join(', ')}`, { details: { table: t.name, index: c.index.name, conflictAction: action } });
+    // SQLite names an index on expressions, not its columns.
+    const what = c.index.columns.some((ic) => ic.expr) ? `index '${c.index.name}'` : c.index.columns.map((ic) => `${t.name}.${t.columns.find((col) => col.id === ic.columnId)?.name ?? '?'}`).join(', ');
+    return new DoSQLError('CONSTRAINT_UNIQUE', `sql: UNIQUE constraint failed: ${what}`, { details: { table: t.name, index: c.index.name, conflictAction: action } });
   }
 
   /** Deletes the row stored under `key` and its index entries. Returns whether a row existed. */
@@ -171,11 +240,7 @@ export class TableWriter {
     const t = this.table;
     const rowid = t.withoutRowid ? null : (row[t.columns.length] as bigint);
     env.txn.delete(rowKey(branch, t, row, rowid), readHere ? encodeRowValue(t, row) : undefined);
-    for (let k = 0; k < this.indexes.length; k++) {
-      const ix = this.indexes[k]!;
-      if (ix.using) continue;
-      env.txn.delete(indexKey(branch, t, ix, row, rowid, this.positions[k]!));
-    }
+    this.deleteIndexEntries(env, row, rowid);
   }
 
   /**
@@ -202,8 +267,13 @@ export class TableWriter {
     const t = this.table;
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
-      if (ix.using) continue;
-      env.txn.put(indexKey(branch, t, ix, values, rowid, this.positions[k]!), EMPTY);
+      if (ix.using) {
+        indexMethodOf(ix)?.onPut(env, t, ix, values, rowid);
+        continue;
+      }
+      if (!this.covers(env, k, values, rowid)) continue;
+      const src = this.keySource(env, k, values, rowid);
+      env.txn.put(indexKey(branch, t, ix, src.row, rowid, src.positions), EMPTY);
     }
   }
 
@@ -212,8 +282,13 @@ export class TableWriter {
     const branch = env.txn.branch;
     for (let k = 0; k < this.indexes.length; k++) {
       const ix = this.indexes[k]!;
-      if (ix.using) continue;
-      env.txn.delete(indexKey(branch, this.table, ix, oldRow, oldRowid, this.positions[k]!));
+      if (ix.using) {
+        indexMethodOf(ix)?.onDelete(env, this.table, ix, oldRow, oldRowid);
+        continue;
+      }
+      // Partial indexes written before their WHERE was applied held every row: deleted whatever it says.
+      const src = this.keySource(env, k, oldRow, oldRowid);
+      env.txn.delete(indexKey(branch, this.table, ix, src.row, oldRowid, src.positions));
     }
   }
 }

@@ -23,6 +23,15 @@ export function getScalarFunction(name: string): ScalarFunction | undefined {
   return registry.get(name) ?? registry.get(name.toLowerCase());
 }
 
+/**
+ * Adds a scalar function from a layer above SQL (the vector functions, src/vector), as
+ * sqlite3_create_function does for extensions. A second registration under a name replaces
+ * the first, so modules can be reloaded.
+ */
+export function registerScalarFunction(fn: ScalarFunction): void {
+  registry.set(fn.name.toLowerCase(), fn);
+}
+
 /** Names of all built-in scalar functions, sorted. */
 export function scalarFunctionNames(): string[] {
   return [...registry.keys()].sort();

@@ -133,6 +133,18 @@ export interface CreateIndexStmt {
   readonly options?: readonly { readonly key: string; readonly value: Expr }[];
 }
 
+/**
+ * `CREATE VIRTUAL TABLE [IF NOT EXISTS] name USING module(arg, ...)` (https://sqlite.org/lang_createvtab.html).
+ * As in SQLite the arguments are kept as written, split at top-level commas, for the module to read.
+ */
+export interface CreateVirtualTableStmt {
+  readonly kind: 'createVirtualTable';
+  readonly ifNotExists: boolean;
+  readonly name: string;
+  readonly module: string;
+  readonly args: readonly string[];
+}
+
 export interface CreateViewStmt {
   readonly kind: 'createView';
   readonly temp: boolean;
@@ -232,6 +244,7 @@ export type Statement =
   | DeleteStmt
   | CreateTableStmt
   | CreateIndexStmt
+  | CreateVirtualTableStmt
   | CreateViewStmt
   | CreateTriggerStmt
   | DropStmt

@@ -4,7 +4,7 @@
 // https://sqlite.org/lang_altertable.html. CREATE TABLE bodies are in parse-create-table.ts.
 // dosql extension: `CREATE INDEX i ON t USING VECTOR (col) WITH (metric = 'cosine', dims = 384)`.
 import { DoSQLError } from '../../errors.js';
-import type { AlterAction, AlterTableStmt, CreateIndexStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, Expr, Statement } from './ast.js';
+import type { AlterAction, AlterTableStmt, CreateIndexStmt, CreateVirtualTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, Expr, Statement } from './ast.js';
 import { parseIndexedColumns } from './parse-common.js';
 import { parseColumnDef, parseCreateTableBody } from './parse-create-table.js';
 import { parseDelete, parseInsert, parseUpdate } from './parse-dml.js';
@@ -25,6 +25,7 @@ export function parseCreate(p: Parser): Statement {
     const { schema, name } = p.parseQualifiedName();
     return parseCreateTableBody(p, schema === undefined ? { temp, ifNotExists, name } : { temp, ifNotExists, schema, name });
   }
+  if (!temp && p.eatKw('VIRTUAL')) return parseCreateVirtualTable(p);
   if (p.eatKw('VIEW')) return parseCreateView(p, temp);
   if (p.eatKw('TRIGGER')) return parseCreateTrigger(p, temp);
   if (!temp && p.eatKw('INDEX')) return parseCreateIndex(p, false);
@@ -42,6 +43,35 @@ function parseIfExists(p: Parser): boolean {
   if (!p.eatKw('IF')) return false;
   p.expectKw('EXISTS');
   return true;
+}
+
+/** After `CREATE VIRTUAL`: the module arguments as written (SQLite's vtabarg: any tokens, balanced parentheses). */
+function parseCreateVirtualTable(p: Parser): CreateVirtualTableStmt {
+  p.expectKw('TABLE');
+  const ifNotExists = parseIfNotExists(p);
+  const { name } = p.parseQualifiedName();
+  p.expectKw('USING');
+  const module = p.parseNm();
+  const args: string[] = [];
+  if (p.eatOp('(')) {
+    let depth = 0;
+    let start = p.tok.start;
+    for (;;) {
+      if (p.atEof()) p.fail();
+      if (depth === 0 && (p.isOp(',') || p.isOp(')'))) {
+        const text = p.sql.slice(start, p.prevEnd).trim();
+        if (text !== '' || p.isOp(',')) args.push(text);
+        if (p.eatOp(')')) break;
+        p.next();
+        start = p.tok.start;
+        continue;
+      }
+      if (p.isOp('(')) depth++;
+      else if (p.isOp(')')) depth--;
+      p.next();
+    }
+  }
+  return { kind: 'createVirtualTable', ifNotExists, name, module, args };
 }
 
 /** After `CREATE [UNIQUE] INDEX`. */

@@ -58,6 +58,18 @@ describe('utility statements', () => {
 
   it('rejects statements it does not represent with a syntax error', () => {
     expect(() => parseOne("ATTACH 'x.db' AS x")).toThrow(/near "ATTACH"/);
-    expect(() => parseOne('CREATE VIRTUAL TABLE f USING fts5(a)')).toThrow(/near "VIRTUAL"/);
+  });
+
+  it('keeps CREATE VIRTUAL TABLE arguments as written, split at top-level commas', () => {
+    expect(parseOne("CREATE VIRTUAL TABLE IF NOT EXISTS f USING fts5(a, b UNINDEXED, tokenize = 'porter unicode61', x=f(1, 2))").statement).toEqual({
+      kind: 'createVirtualTable',
+      ifNotExists: true,
+      name: 'f',
+      module: 'fts5',
+      args: ['a', 'b UNINDEXED', "tokenize = 'porter unicode61'", 'x=f(1, 2)'],
+    });
+    expect(parseOne('CREATE VIRTUAL TABLE f USING m').statement).toMatchObject({ module: 'm', args: [] });
+    expect(() => parseOne('CREATE VIRTUAL TABLE f USING fts5(a')).toThrow();
+    expect(() => parseOne('CREATE TEMP VIRTUAL TABLE f USING fts5(a)')).toThrow(/near "VIRTUAL"/);
   });
 });

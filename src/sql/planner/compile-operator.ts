@@ -95,6 +95,16 @@ export function compileLike(e: LikeExpr, cx: CompileContext): Compiled {
   const esc = e.escape ? compileExpr(e.escape, cx) : undefined;
   const not = e.not;
   const op = e.op;
+  // `x MATCH y` calls match(y, x) when a layer registered one (src/search), as SQLite's MATCH calls the match() function.
+  const matchFn = op === 'MATCH' ? ops.scalarFunction('match') : undefined;
+  if (matchFn) {
+    const [xe0, pe0] = [x.ev, p.ev];
+    return merge([x, p], (r, env) => {
+      const m = matchFn.call([pe0(r, env), xe0(r, env)], env);
+      if (m === null) return null;
+      return ops.toBool(m) !== not ? 1n : 0n;
+    });
+  }
   if (op === 'REGEXP' || op === 'MATCH') throw new DoSQLError('SQL_ERROR', `sql: no such function: ${op.toLowerCase()}`);
   const xe = x.ev;
   const pe = p.ev;

@@ -2,11 +2,12 @@
 // lang_createtrigger.html, lang_droptable.html, lang_altertable.html). Schema changes are
 // catalog rows written in the same transaction as any data they move, so DDL is
 // transactional and versioned like data.
+import { dropVirtualTable } from './virtual-tables.js';
 import { DoSQLError } from '../../errors.js';
 import { limitExceeded } from '../execution/limits.js';
 import { encodeTablePrefix } from '../../mvcc/internal-key.js';
 import { Catalog } from '../catalog/catalog.js';
-import type { ColumnSchema, IndexSchema, SchemaObject, TableSchema } from '../catalog/schema.js';
+import { EXPRESSION_COLUMN, type ColumnSchema, type IndexColumnSchema, type IndexSchema, type SchemaObject, type TableSchema } from '../catalog/schema.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import * as ops from '../execution/value-ops.js';
 import { TableReader } from '../execution/table-reader.js';
@@ -14,6 +15,10 @@ import { TableWriter } from '../execution/table-writer.js';
 import type { AlterTableStmt, ColumnDef, CreateIndexStmt, CreateTableStmt, CreateTriggerStmt, CreateViewStmt, DropStmt, IndexedColumn } from '../parser/ast.js';
 import { columnDefaults } from '../rows/row-materializer.js';
 import { planSelect } from './plan-select.js';
+import { createTableAsSql } from './ctas-sql.js';
+import { forgetSequence, SEQUENCE_SQL, SEQUENCE_TABLE } from '../execution/autoincrement.js';
+import { parseOne } from '../parser/index.js';
+import { checkGeneratedColumns, refuseNondeterministic, refuseSubqueries, rowProgramsFor } from './plan-row-programs.js';
 import { PlannerContext } from './planner-context.js';
 import { Scope } from './scope.js';
 import type { Collation } from '../types/compare.js';
@@ -114,7 +119,13 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
           break;
       }
     }
-    if (generated) throw new DoSQLError('NOT_SUPPORTED', 'sql: generated columns are not supported yet');
+    if (generated) {
+      // lang_createtable.html "Generated columns": the restrictions SQLite checks at CREATE TABLE.
+      if (defaultExpr) throw new DoSQLError('SQL_ERROR', 'sql: cannot use DEFAULT on a generated column');
+      if (primaryKey) throw new DoSQLError('SQL_ERROR', 'sql: generated columns cannot be part of the PRIMARY KEY');
+      refuseSubqueries(generated.expr, 'generated columns');
+      refuseNondeterministic(generated.expr, 'generated columns');
+    }
     const type = def.type ? (def.type.text ?? `${def.type.name}${def.type.args.length ? `(${def.type.args.join(',')})` : ''}`) : '';
     return {
       id: i,
@@ -127,6 +138,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
       ...(defaultText !== undefined ? { defaultText } : {}),
       collation: collationOf(def),
       primaryKey,
+      ...(generated ? { generated } : {}),
     };
   });
   for (const c of stmt.constraints) {
@@ -155,6 +167,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
     return i;
   };
   const primaryKey = (pkCols ?? []).map((ic) => colIndex(indexedColumnName(ic)));
+  if (primaryKey.some((i) => columns[i]!.generated)) throw new DoSQLError('SQL_ERROR', 'sql: generated columns cannot be part of the PRIMARY KEY');
   for (const i of primaryKey) columns[i] = { ...columns[i]!, primaryKey: true };
   let rowidAlias = -1;
   if (!stmt.withoutRowid && primaryKey.length === 1) {
@@ -194,7 +207,14 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
 
 async function createIndexObject(env: ExecEnv, t: TableSchema, name: string, columns: readonly IndexedColumn[], unique: boolean, auto: boolean, sql: string, extra: Partial<IndexSchema> = {}): Promise<IndexSchema> {
   const id = await Catalog.allocateId(env.txn);
-  const cols = columns.map((ic) => {
+  const cols = columns.map((ic): IndexColumnSchema => {
+    const bare = ic.expr.kind === 'collate' ? ic.expr.operand : ic.expr;
+    if (!auto && (bare.kind !== 'column' || bare.table)) {
+      // An index on an expression (lang_createindex.html "Indexes On Expressions").
+      refuseSubqueries(ic.expr, 'index expressions');
+      const collation = ic.collation ? ops.collation(ic.collation) : ic.expr.kind === 'collate' ? ops.collation(ic.expr.collation) : 'BINARY';
+      return { columnId: EXPRESSION_COLUMN, expr: bare, collation, desc: ic.direction === 'DESC' };
+    }
     const n = indexedColumnName(ic);
     const col = t.columns.find((c) => c.name.toLowerCase() === n.toLowerCase());
     if (!col) throw new DoSQLError('SQL_ERROR', `sql: no such column: ${n}`);
@@ -213,7 +233,8 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
   const branch = env.txn.branch;
   env.txn.claim({ lower: encodeTablePrefix(branch, t.id), upper: encodeTablePrefix(branch, t.id + 1), anyChange: true, label: `table ${t.name}, which changed while index ${ix.name} was built` });
   const reader = new TableReader(t, t.columns.length + 1, 0, columnDefaults(t));
-  const writer = new TableWriter(t, [ix], reader, []);
+  // Compiled now: an expression naming a missing column fails CREATE INDEX, as in SQLite.
+  const writer = new TableWriter(t, [ix], reader, [], rowProgramsFor(env.txn.catalog, t, [ix], env.guard.limits));
   const rows: Row[] = [];
   for await (const b of reader.scan(env)) rows.push(...b);
   // The range claims findConflict adds are dropped: the index's key range is new in this
@@ -235,7 +256,6 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
 
 export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: string): Promise<void> {
   const txn = env.txn;
-  if (stmt.temp) throw new DoSQLError('NOT_SUPPORTED', 'sql: TEMP tables are not supported yet');
   checkName(stmt.name);
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
@@ -258,11 +278,20 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
     };
   }
   const id = await Catalog.allocateId(txn);
-  const built = buildTableSchema(def, id, sql);
+  // SQLite stores the table CREATE TABLE ... AS SELECT made, not the statement.
+  const text = stmt.asSelect ? createTableAsSql(stmt.name, def.columns.map((c) => [c.name, c.type?.name ?? ''] as const)) : sql;
+  const built = buildTableSchema(def, id, text);
   const uniques = built.uniques;
   const pkAt = uniques.findIndex((u) => u.pk);
-  const table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
+  let table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
+  if (stmt.temp) table = { ...table, temp: true };
   let cat = txn.catalog.with(txn, table);
+  checkGeneratedColumns(cat, table, env.guard.limits);
+  if (table.autoincrement && !cat.findTable(SEQUENCE_TABLE)) {
+    // autoinc.html: sqlite_sequence comes with the first AUTOINCREMENT table.
+    const seqId = await Catalog.allocateId(txn);
+    cat = cat.with(txn, buildTableSchema(parseOne(SEQUENCE_SQL).statement as CreateTableStmt, seqId, SEQUENCE_SQL).table);
+  }
   let n = 0;
   for (const u of uniques) {
     const name = `sqlite_autoindex_${table.name}_${++n}`;
@@ -289,6 +318,7 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
   // The table first, as SQLite's sqlite3CreateIndex: IF NOT EXISTS does not excuse a missing table.
   const t = txn.catalog.findTable(stmt.table);
   if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
+  if (t.name.toLowerCase().startsWith('sqlite_')) throw new DoSQLError('SQL_ERROR', `sql: table ${t.name} may not be indexed`);
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
     if (stmt.ifNotExists) return;
@@ -299,14 +329,14 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
     ...(stmt.where ? { where: stmt.where } : {}),
     ...(stmt.using ? { using: stmt.using } : {}),
   });
-  if (ix.where && ix.unique) throw new DoSQLError('NOT_SUPPORTED', 'sql: partial UNIQUE indexes are not supported yet');
+  if (ix.where) refuseSubqueries(ix.where, 'partial index WHERE clauses');
   txn.catalog = txn.catalog.with(txn, ix);
-  if (!ix.using && !ix.where) await backfill(env, t, ix);
+  if (!ix.using) await backfill(env, t, ix);
 }
 
 export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string): Promise<void> {
   const txn = env.txn;
-  // TEMP views are kept like ordinary views (they outlive the connection; noted as a gap).
+  // TEMP views, as TEMP tables, are kept like ordinary ones (they outlive the connection; docs/sql.md).
   checkName(stmt.name);
   const clash = txn.catalog.nameInUse(stmt.name);
   if (clash) {
@@ -318,7 +348,7 @@ export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string
   if (stmt.columns && stmt.columns.length !== plan.columnCount) {
     throw new DoSQLError('SQL_ERROR', `sql: expected ${stmt.columns.length} columns for '${stmt.name}' but got ${plan.columnCount}`);
   }
-  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, sql });
+  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, ...(stmt.temp ? { temp: true } : {}), sql });
 }
 
 export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: string): Promise<void> {
@@ -331,6 +361,7 @@ export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: 
   const t = txn.catalog.findTable(stmt.table);
   const v = t ? undefined : txn.catalog.findView(stmt.table);
   if (!t && !v) throw new DoSQLError('SQL_ERROR', `sql: no such table: main.${stmt.table}`);
+  if (t && t.name.toLowerCase().startsWith('sqlite_')) throw new DoSQLError('SQL_ERROR', 'sql: cannot create trigger on system table');
   if (v && stmt.timing !== 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create ${stmt.timing} trigger on view: ${stmt.table}`);
   if (t && stmt.timing === 'INSTEAD OF') throw new DoSQLError('SQL_ERROR', `sql: cannot create INSTEAD OF trigger on table: ${stmt.table}`);
   const seq = 1 + Math.max(0, ...txn.catalog.objects().map((o) => (o.type === 'trigger' ? (o.seq ?? 0) : 0)));
@@ -351,6 +382,7 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
   const cat = txn.catalog;
   const kind = stmt.objectType.toLowerCase() as 'table' | 'index' | 'view' | 'trigger';
   const obj: SchemaObject | undefined = kind === 'table' ? cat.findTable(stmt.name) : kind === 'index' ? cat.findIndex(stmt.name) : kind === 'view' ? cat.findView(stmt.name) : cat.findTrigger(stmt.name);
+  if (!obj && kind === 'table' && (await dropVirtualTable(env, stmt.name))) return;
   if (!obj) {
     if (stmt.ifExists) return;
     if (kind === 'table' && cat.findView(stmt.name)) throw new DoSQLError('SQL_ERROR', `sql: use DROP VIEW to delete view ${stmt.name}`);
@@ -358,6 +390,8 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
     throw new DoSQLError('SQL_ERROR', `sql: no such ${kind}: ${stmt.name}`, { details: { name: stmt.name } });
   }
   let next = cat;
+  if (obj.type === 'table' && obj.name.toLowerCase() === SEQUENCE_TABLE) throw new DoSQLError('SQL_ERROR', `sql: table ${SEQUENCE_TABLE} may not be dropped`);
+  if (obj.type === 'table' && obj.autoincrement) await forgetSequence(env, obj.name);
   if (obj.type === 'table') {
     for (const ix of cat.indexesOf(obj.name)) {
       await deleteKeyspace(env, ix.id);
@@ -402,6 +436,9 @@ export async function alterTable(env: ExecEnv, stmt: AlterTableStmt): Promise<vo
       if (def.constraints.some((c) => c.kind === 'primaryKey' || c.kind === 'unique')) throw new DoSQLError('SQL_ERROR', `sql: Cannot add a ${def.constraints.some((c) => c.kind === 'primaryKey') ? 'PRIMARY KEY' : 'UNIQUE'} column`);
       const { table: one } = buildTableSchema({ kind: 'createTable', temp: false, ifNotExists: false, name: t.name, columns: [def], constraints: [], withoutRowid: false, strict: false }, t.id, '');
       const col = { ...one.columns[0]!, id: t.nextColumnId };
+      if (col.generated?.stored) throw new DoSQLError('SQL_ERROR', 'sql: cannot add a STORED column');
+      // dosql keeps VIRTUAL columns in the row (computed on write), so existing rows would need rewriting.
+      if (col.generated) throw new DoSQLError('NOT_SUPPORTED', 'sql: ALTER TABLE ADD COLUMN of a generated column is not supported (dosql stores VIRTUAL columns); recreate the table');
       const d = col.defaultExpr;
       if (d && d.kind !== 'literal' && !(d.kind === 'unary' && d.operand.kind === 'literal')) throw new DoSQLError('SQL_ERROR', 'sql: Cannot add a column with non-constant default');
       if (col.notNull && (!d || (d.kind === 'literal' && d.value === null))) throw new DoSQLError('SQL_ERROR', 'sql: Cannot add a NOT NULL column with default value NULL');

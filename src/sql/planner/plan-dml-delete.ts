@@ -2,14 +2,15 @@
 // row, in SQLite's order: BEFORE DELETE triggers (the row is skipped if one removed it), the
 // foreign-key counts, the delete, the ON DELETE actions, AFTER DELETE triggers (OLD is the
 // row as read before the BEFORE triggers).
-import { DoSQLError } from '../../errors.js';
 import { collectCharged } from '../execution/collect.js';
 import type { ExecEnv } from '../execution/env.js';
 import { TableWriter } from '../execution/table-writer.js';
+import { rowObject } from '../execution/row-triggers.js';
 import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import type { DeleteStmt } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
 import { compileReturning, cxFor, fire, planLines, project, rowHooks, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
+import { keyOrderOf, orderAndLimit } from './plan-dml-order.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import { planSelect } from './plan-select.js';
@@ -17,11 +18,11 @@ import type { PlannerContext } from './planner-context.js';
 
 export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
-  if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: DELETE ... ORDER BY/LIMIT is not supported yet');
   const scope = pc.rootScope();
-  const from = buildFrom({ kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const from = buildFrom({ kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
+  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx, keyOrderOf(t));
   const dml = targetsFor(pc).get(t);
   const returning = compileReturning(stmt.returning, scope, pc);
   const reader = from.leaves[0]!.reader!;
@@ -32,7 +33,7 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const width = t.columns.length + (t.withoutRowid ? 0 : 1);
   return {
     columns: returning.names,
-    describe: () => planLines(join.op),
+    describe: () => planLines(rowsOp),
     async execute(env) {
       const { hooks, top } = rowHooks(env);
       try {
@@ -43,14 +44,14 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
     },
   };
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
-    const writer = new TableWriter(t, dml.indexes, reader, []);
+    const writer = new TableWriter(t, dml.indexes, reader, [], dml.programs);
     const triggers = dml.triggers('DELETE');
     const fk = hooks.fk;
     // Deleting looks up the parents of the rows (a missing parent table is an error) and their children.
     fk.checkUsable([...dml.outgoing, ...dml.incoming]);
     // A CASCADE or trigger from an earlier row may already have deleted or changed a later one.
     const reread = (fk.on && dml.incoming.length > 0) || triggers.length > 0 || !top;
-    const rows = await collectCharged(join.op, env, 'DELETE');
+    const rows = await collectCharged(rowsOp, env, 'DELETE');
     const out: DmlResult = { rows: [], changes: 0 };
     const branch = env.txn.branch;
     for (const row of rows) {
@@ -69,9 +70,13 @@ export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
           cur = await writer.reader.getRaw(env, key);
           if (!cur) continue;
         }
+        const rt = env.rowTriggers;
+        // A BEFORE DELETE handler may only reject the row (by throwing).
+        if (rt?.fires(t.name, 'before', 'delete')) await rt.before(t.name, 'delete', rowObject(t, cur), undefined, env.txn.branch);
         await fk.beforeDelete(dml, cur);
         writer.deleteRow(env, cur);
         await fk.afterDelete(dml, cur);
+        if (rt?.fires(t.name, 'after', 'delete')) env.txn.recordAfter({ table: t.name, event: 'delete', old: rowObject(t, cur), branch: env.txn.branch });
         out.changes++;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, row, env));
         if (triggers.length) await fire(env, hooks, dml, 'AFTER', 'DELETE', undefined, old);

@@ -15,6 +15,9 @@ import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import * as ops from '../execution/value-ops.js';
 import type { ConflictAction, InsertStmt, UpsertClause } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
+import { sequenceOf, writeSequence } from '../execution/autoincrement.js';
+import { applyRowObject, rowObject } from '../execution/row-triggers.js';
+import { rowValueSet } from './plan-row-value-set.js';
 import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
 import { buildFrom } from './plan-from.js';
@@ -24,13 +27,16 @@ import type { PlannerContext } from './planner-context.js';
 export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   const ncols = t.columns.length;
-  const targets = stmt.source.kind === 'defaultValues' ? [] : stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.map((_, i) => i);
+  // Generated columns take no values: left out of the implicit column list, refused in an explicit one.
+  const targets = stmt.source.kind === 'defaultValues' ? [] : stmt.columns ? stmt.columns.map((c) => columnIndex(t, c)) : t.columns.flatMap((c, i) => (c.generated ? [] : [i]));
+  for (const i of targets) if (t.columns[i]?.generated) throw new DoSQLError('SQL_ERROR', `sql: cannot INSERT into generated column "${t.columns[i]!.name}"`);
+  const ncolsGiven = targets.length;
   const emptyCx = cxFor(pc.rootScope(), pc);
   let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
   if (stmt.source.kind === 'values') {
     const rows = stmt.source.rows.map((r) => {
       if (r.length !== targets.length) {
-        throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${r.length} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${r.length} values were supplied`);
+        throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${r.length} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncolsGiven} columns but ${r.length} values were supplied`);
       }
       return r.map((e) => compileExpr(e, emptyCx));
     });
@@ -38,7 +44,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   } else if (stmt.source.kind === 'select') {
     const plan = planSelect(stmt.source.select, pc.rootScope(), pc);
     if (plan.columnCount !== targets.length) {
-      throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${plan.columnCount} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncols} columns but ${plan.columnCount} values were supplied`);
+      throw new DoSQLError('SQL_ERROR', stmt.columns ? `sql: ${plan.columnCount} values for ${targets.length} columns` : `sql: table ${t.name} has ${ncolsGiven} columns but ${plan.columnCount} values were supplied`);
     }
     source = { kind: 'select', run: (env) => collectCharged(plan.op, env, 'INSERT ... SELECT') };
   } else source = { kind: 'default' };
@@ -74,7 +80,8 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   };
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
     const orAction = env.conflictOverride ?? stmt.orAction;
-    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks);
+    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    if (t.autoincrement) writer.autoSeq = { value: await sequenceOf(env, t) };
     const fk = hooks.fk;
     fk.checkUsable(dml.outgoing);
     const out: DmlResult = { rows: [], changes: 0 };
@@ -108,8 +115,17 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
           await fire(env, hooks, dml, 'BEFORE', 'INSERT', img, undefined, undefined, orAction);
           writer.forgetRowid();
         }
-        const rowid = await writer.resolveRowid(env, values, explicitRowid);
+        let rowid = await writer.resolveRowid(env, values, explicitRowid);
         values[ncols] = rowid;
+        const rt = env.rowTriggers;
+        if (rt?.fires(t.name, 'before', 'insert')) {
+          const given = t.rowidAlias >= 0 ? values[t.rowidAlias] : undefined;
+          const o = await rt.before(t.name, 'insert', undefined, rowObject(t, values), env.txn.branch);
+          if (o) {
+            applyRowObject(t, values, o, `a BEFORE INSERT trigger on ${t.name}`);
+            if (t.rowidAlias >= 0 && values[t.rowidAlias] !== given) values[ncols] = rowid = await writer.resolveRowid(env, values, undefined);
+          }
+        }
         if (!(await writer.checkRow(env, values, rowid, orAction, defaultValues))) continue;
         if (upsert) {
           const r = await upsert.handle(env, writer, values, rowid, hooks, orAction);
@@ -138,6 +154,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         // The conflict loop found the key free (or freed it: REPLACE logged that row's image),
         // and the foreign-key check only reads parents: no row was there (the CDC before image).
         writer.putRow(env, values, rowid, null);
+        if (rt?.fires(t.name, 'after', 'insert')) env.txn.recordAfter({ table: t.name, event: 'insert', new: rowObject(t, values), branch: env.txn.branch });
         out.changes++;
         if (rowid !== null) out.lastInsertRowId = rowid;
         if (returning.exprs.length) out.rows.push(await project(returning.exprs, values, env));
@@ -146,6 +163,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
         if (!(e instanceof RaiseIgnore)) throw e;
       }
     }
+    if (writer.autoSeq) await writeSequence(env, t, writer.autoSeq.value);
     if (top) fk.finish();
     return out;
   }
@@ -179,7 +197,7 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
   // Scope: the existing row, then the proposed row as "excluded".
   const scope = pc.rootScope();
   tableLeaf(t, alias, scope, pc);
-  const ex = buildFrom({ kind: 'table', name: t.name, alias: 'excluded' }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const ex = buildFrom({ kind: 'table', schema: 'main', name: t.name, alias: 'excluded' }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   ex.leaves[0]!.reader!.width = scope.width;
   // Unqualified names mean the existing row; the proposed one is only reachable as excluded.x.
   for (const c of ex.leaves[0]!.src.columns) ex.leaves[0]!.src.mergedNames.add(c.name.toLowerCase());
@@ -189,9 +207,10 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
     if (!clause.target && i !== clauses.length - 1) throw new DoSQLError('SQL_ERROR', 'sql: only the last ON CONFLICT clause may omit the conflict target');
     const target = clause.target ? upsertTarget(t, clause.target.columns.map((ic) => (ic.expr.kind === 'column' ? ic.expr.column : '?')), pc) : undefined;
     if (clause.action.kind === 'nothing') return { target, nothing: true as const };
-    const sets = clause.action.sets.map((s) => {
-      if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET in UPSERT is not supported yet');
-      return { col: columnIndex(t, s.columns[0]!), c: compileExpr(s.value, cx) };
+    const sets = clause.action.sets.flatMap((s) => {
+      const values = rowValueSet(s.columns.length, s.value, cx);
+      // SQLite lets DO UPDATE assign a generated column; the value is computed over it.
+      return s.columns.map((name, j) => ({ col: columnIndex(t, name), c: values[j]! }));
     });
     const where = clause.action.where ? compileExpr(clause.action.where, cx) : undefined;
     return { target, nothing: false as const, sets, where };

@@ -10,13 +10,15 @@ import type { ExecEnv } from '../execution/env.js';
 import type { Compiled } from '../execution/compiled.js';
 import { evaluate } from '../execution/evaluate.js';
 import { TableWriter } from '../execution/table-writer.js';
+import { applyRowObject, rowObject } from '../execution/row-triggers.js';
 import { RaiseIgnore, type RowHooks } from '../execution/triggers.js';
 import * as ops from '../execution/value-ops.js';
 import type { FromItem, UpdateStmt } from '../parser/ast.js';
 import { rowKey } from '../rows/row-keys.js';
 import type { SqlValue } from '../types/value.js';
-import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, planLines, project, rowHooks, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
+import { keyOrderOf, orderAndLimit } from './plan-dml-order.js';
+import { generatedRefused, rowValueSet } from './plan-row-value-set.js';
 import { buildFrom } from './plan-from.js';
 import { planJoin, splitAnd } from './plan-join.js';
 import { planSelect } from './plan-select.js';
@@ -24,26 +26,28 @@ import type { PlannerContext } from './planner-context.js';
 
 export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
-  if (stmt.orderBy || stmt.limit) throw new DoSQLError('NOT_SUPPORTED', 'sql: UPDATE ... ORDER BY/LIMIT is not supported yet');
   const scope = pc.rootScope();
   const fromItem: FromItem = stmt.from
-    ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
-    : { kind: 'table', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) };
+    ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
+    : { kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) };
   const from = buildFrom(fromItem, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
+  const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx, keyOrderOf(t));
   const sets: { col: number; c: Compiled }[] = [];
   pc.checkColumns(stmt.sets.length, 'too many columns in set list');
   for (const s of stmt.sets) {
-    if (s.columns.length !== 1) throw new DoSQLError('NOT_SUPPORTED', 'sql: row-value SET (a, b) = (...) is not supported yet');
-    let col: number;
-    try {
-      col = columnIndex(t, s.columns[0]!);
-    } catch {
-      // UPDATE names an unknown column as SQLite does (INSERT's message is the other one).
-      throw new DoSQLError('SQL_ERROR', `sql: no such column: ${s.columns[0]!}`, { details: { table: t.name, column: s.columns[0]! } });
-    }
-    sets.push({ col, c: compileExpr(s.value, cx) });
+    const values = rowValueSet(s.columns.length, s.value, cx);
+    s.columns.forEach((name, i) => {
+      let col: number;
+      try {
+        col = columnIndex(t, name);
+      } catch {
+        // UPDATE names an unknown column as SQLite does (INSERT's message is the other one).
+        throw new DoSQLError('SQL_ERROR', `sql: no such column: ${name}`, { details: { table: t.name, column: name } });
+      }
+      sets.push({ col: generatedRefused(t, col), c: values[i]! });
+    });
   }
   const dml = targetsFor(pc).get(t);
   const assigned = new Set(sets.map((x) => x.col));
@@ -62,7 +66,7 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   if (!pc.triggerScope) dml.triggers('UPDATE');
   return {
     columns: returning.names,
-    describe: () => planLines(join.op),
+    describe: () => planLines(rowsOp),
     async execute(env) {
       const { hooks, top } = rowHooks(env);
       try {
@@ -74,13 +78,15 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   };
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
     const orAction = env.conflictOverride ?? stmt.orAction;
-    const writer = new TableWriter(t, dml.indexes, reader, dml.checks);
+    const writer = new TableWriter(t, dml.indexes, reader, dml.checks, dml.programs);
     const triggers = dml.triggers('UPDATE');
     const fk = hooks.fk;
     fk.checkUsable(relevant);
     // Foreign-key actions and triggers of earlier rows may change or remove later ones: read each again.
-    const reread = (fk.on && dml.incoming.length > 0) || triggers.length > 0 || !top;
-    const rows = await collectCharged(join.op, env, 'UPDATE');
+    // So may a REPLACE conflict of an earlier row (it deletes the row in the way).
+    const replaces = orAction === 'REPLACE' || (orAction === undefined && (t.pkConflict === 'REPLACE' || dml.indexes.some((ix) => ix.onConflict === 'REPLACE')));
+    const reread = (fk.on && dml.incoming.length > 0) || triggers.length > 0 || !top || replaces;
+    const rows = await collectCharged(rowsOp, env, 'UPDATE');
     const seen = new Set<string>();
     const out: DmlResult = { rows: [], changes: 0 };
     const branch = env.txn.branch;
@@ -110,7 +116,13 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
           old = cur.slice(0, width);
           for (let i = 0; i < width; i++) if (!assigned.has(i)) next[i] = old[i]!;
         }
+        const rt = env.rowTriggers;
+        if (rt?.fires(t.name, 'before', 'update')) {
+          const o = await rt.before(t.name, 'update', rowObject(t, old), rowObject(t, next), env.txn.branch);
+          if (o) applyRowObject(t, next, o, `a BEFORE UPDATE trigger on ${t.name}`);
+        }
         if (!(await applyUpdate(env, writer, old, next, orAction, hooks, dml, assigned))) continue;
+        if (rt?.fires(t.name, 'after', 'update')) env.txn.recordAfter({ table: t.name, event: 'update', old: rowObject(t, old), new: rowObject(t, next), branch: env.txn.branch });
         out.changes++;
         if (returning.exprs.length) {
           const r = row.slice();

@@ -21,6 +21,7 @@ import { historyScan } from '../../mvcc/layers.js';
 import { formatTimestamp } from '../types/timestamp.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
 import { tableFunctionSource } from './plan-table-function.js';
+import { resolveVirtualTable } from './virtual-tables.js';
 
 /** Plans a SELECT into a SubPlan with output column names (set by plan-select.ts to break the import cycle). */
 export type PlanSelectFn = (stmt: SelectStmt, scope: Scope, pc: PlannerContext) => SubPlan & { readonly columnNames: readonly string[] };
@@ -81,6 +82,8 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
       if (item.temporal) return temporalLeaf(item, scope, pc, leaves);
       const cte = item.schema ? undefined : pc.findCte(item.name);
       if (cte && (!cte.inProgress || cte.working)) return cteLeaf(cte, item.alias ?? item.name, scope, pc, planSelect, leaves);
+      // A virtual table (fts5) scans as a table-valued function, even where a table of its name holds its content.
+      if (!item.schema && resolveVirtualTable(item.name, pc.catalog)) return tableFunction(item.name, undefined, item.alias, scope, pc, leaves);
       const t = pc.catalog.findTable(item.name);
       if (t) {
         const cols = tableColumns(t);

@@ -102,6 +102,12 @@ function candidatesUncached(conj: Expr, leaf: Leaf, cx: CompileContext): Candida
         out.push({ col: xc, op: '=', colC: x, others: items.map((i) => ({ ...i, affinity: null })) });
       }
     }
+  } else if (conj.kind === 'like' && conj.op === 'MATCH' && !conj.not && leaf.tvf !== undefined) {
+    // `t MATCH q` on a virtual table's hidden column is handed to its scan like `t = q` (SQLite's SQLITE_INDEX_CONSTRAINT_MATCH).
+    const x = compileExpr(conj.operand, cx);
+    const xc = inSource(x);
+    const q = compileExpr(conj.pattern, cx);
+    if (xc >= 0 && !q.sources.has(si) && q.subqueries.length === 0) out.push({ col: xc, op: '=', colC: x, others: [q] });
   } else if (conj.kind === 'between' && !conj.not) {
     const x = compileExpr(conj.operand, cx);
     const xc = inSource(x);
@@ -233,7 +239,7 @@ const NONE: ReadonlySet<number> = new Set();
 function tvfConstraints(leaf: Leaf, conjs: readonly Expr[], before: ReadonlySet<number>, cx: CompileContext): TableFunctionConstraint[] {
   const out: TableFunctionConstraint[] = [];
   conjs.forEach((conj, k) => {
-    if (conj.kind !== 'binary' && conj.kind !== 'between') return;
+    if (conj.kind !== 'binary' && conj.kind !== 'between' && conj.kind !== 'like') return;
     for (const c of candidatesFor(conj, leaf, cx)) {
       if (c.others.length === 1 && isSubset(c.others[0]!.sources, before) && c.others[0]!.subqueries.length === 0) out.push({ col: c.col, op: c.op, value: c.others[0]!, conjunct: k });
     }

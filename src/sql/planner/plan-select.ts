@@ -1,6 +1,7 @@
 // SELECT planning (lang_select.html): WITH, compound selects, the core pipeline
 // FROM/WHERE → GROUP BY/aggregates → HAVING → result columns → DISTINCT → ORDER BY →
 // LIMIT/OFFSET, and result-column naming, affinity and collation.
+import { rewriteSelect } from './virtual-tables.js';
 import { DoSQLError } from '../../errors.js';
 import { AggregateOp, checkAggregateArity, type AggSpec } from '../execution/aggregate-op.js';
 import type { ExecEnv, Row } from '../execution/env.js';
@@ -93,7 +94,7 @@ class Plan implements SelectPlan {
 
 /** Plans a SELECT statement whose FROM sources go into `scope` (a fresh scope for this query level). */
 export function planSelect(stmt: SelectStmt, scope: Scope, pc: PlannerContext): SelectPlan {
-  return pc.nested(() => withCtes(stmt.with, pc, () => planStmtBody(stmt, scope, pc)));
+  return pc.nested(() => withCtes(stmt.with, pc, () => planStmtBody(rewriteSelect(stmt, pc.catalog, (n) => pc.findCte(n) !== undefined), scope, pc)));
 }
 
 /** Runs `f` with the CTEs of a WITH clause visible (SELECT, INSERT, UPDATE, DELETE). */

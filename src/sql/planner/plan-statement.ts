@@ -9,6 +9,7 @@ import type { ExecEnv, Row } from '../execution/env.js';
 import { DEFAULT_LIMITS, stackOverflowAsLimit, type Limits } from '../execution/limits.js';
 import type { Statement, TableRef } from '../parser/ast.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './plan-ddl.js';
+import { createVirtualTable } from './virtual-tables.js';
 import { planDelete, planInsert, planUpdate } from './plan-dml.js';
 import { planSelect } from './plan-select.js';
 import { PlannerContext, type TemporalBinding } from './planner-context.js';
@@ -109,6 +110,7 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
     }
     case 'createTable':
     case 'createIndex':
+    case 'createVirtualTable':
     case 'createView':
     case 'createTrigger':
     case 'drop':
@@ -125,6 +127,9 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
               break;
             case 'createIndex':
               await createIndex(env, stmt, sql);
+              break;
+            case 'createVirtualTable':
+              await createVirtualTable(env, stmt, sql);
               break;
             case 'createView':
               await createView(env, stmt, sql);

@@ -20,6 +20,8 @@ import { columnDefaults } from '../rows/row-materializer.js';
 import type { PlanSelectFn } from './plan-from.js';
 import type { PlannerContext } from './planner-context.js';
 import { Scope } from './scope.js';
+import type { RowPrograms } from '../execution/row-programs.js';
+import { compileRowPrograms } from './plan-row-programs.js';
 
 interface CatalogKeys {
   readonly outgoing: Map<string, ForeignKey[]>;
@@ -145,6 +147,7 @@ export class DmlTargets {
     let checks: CheckConstraint[] | undefined;
     const triggers = new Map<TriggerEvent, TriggerProgram[]>();
     let defaults: (Compiled | undefined)[] | undefined;
+    let programs: RowPrograms | undefined;
     const self = this;
     d = {
       table: t,
@@ -152,6 +155,9 @@ export class DmlTargets {
       // Compiled when first asked for: a table reached only for lookups never needs them.
       get checks() {
         return (checks ??= compileChecks(t, self.pc, self.planSelect));
+      },
+      get programs() {
+        return (programs ??= compileRowPrograms(t, self.pc.catalog.indexesOf(t.name), self.pc, self.planSelect));
       },
       get defaults() {
         return (defaults ??= compileDefaults(t, self.pc, self.planSelect));

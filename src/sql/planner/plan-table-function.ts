@@ -14,6 +14,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import type { Leaf } from './plan-from.js';
 import type { ScopeSource, SourceColumn } from './scope.js';
+import { resolveVirtualTable } from './virtual-tables.js';
 
 /** A FROM leaf calling a table-valued function, with the call's argument expressions. */
 export interface TableFunctionLeaf extends Leaf {
@@ -31,7 +32,7 @@ export function isTableFunctionLeaf(l: Leaf): l is TableFunctionLeaf {
  * a table called like a function, or too many arguments.
  */
 export function tableFunctionSource(name: string, args: readonly Expr[] | undefined, alias: string | undefined, catalog: Catalog, add: (make: (src: ScopeSource) => Leaf, name: string, columns: SourceColumn[], rowidColumn: number) => void): void {
-  const fn = ops.tableFunction(name);
+  const fn = resolveVirtualTable(name, catalog) ?? ops.tableFunction(name);
   if (!fn) {
     if (catalog.findTable(name) || catalog.findView(name)) throw new DoSQLError('SQL_ERROR', `sql: '${name}' is not a function`);
     throw new DoSQLError('SQL_ERROR', `sql: no such table: ${name}`, { details: { table: name } });

@@ -168,7 +168,7 @@ export function indexInfo(catalog: Catalog, name: string, xinfo: boolean): Pragm
   const { ix, t } = found;
   const cidOf = (id: number): number => t.columns.findIndex((c) => c.id === id);
   const rows: PragmaRow[] = ix.columns.map((c, k) => {
-    const cid = cidOf(c.columnId);
+    const cid = c.expr ? -2 : cidOf(c.columnId);
     const r: PragmaRow = [BigInt(k), BigInt(cid), t.columns[cid]?.name ?? null];
     if (xinfo) r.push(c.desc ? 1n : 0n, c.collation, 1n);
     return r;
@@ -216,8 +216,8 @@ export function databaseList(): PragmaRow[] {
 export function tableList(catalog: Catalog, only?: string): PragmaRow[] {
   const rows: PragmaRow[] = [];
   for (const o of catalog.objects()) {
-    if (o.type === 'table') rows.push(['main', o.name, 'table', BigInt(o.columns.length), o.withoutRowid ? 1n : 0n, 0n]);
-    else if (o.type === 'view') rows.push(['main', o.name, 'view', BigInt(viewColumns(catalog, o).length), 0n, 0n]);
+    if (o.type === 'table') rows.push([o.temp ? 'temp' : 'main', o.name, 'table', BigInt(o.columns.length), o.withoutRowid ? 1n : 0n, 0n]);
+    else if (o.type === 'view') rows.push([o.temp ? 'temp' : 'main', o.name, 'view', BigInt(viewColumns(catalog, o).length), 0n, 0n]);
   }
   rows.push(['main', 'sqlite_schema', 'table', 5n, 0n, 0n], ['temp', 'sqlite_temp_schema', 'table', 5n, 0n, 0n]);
   return only === undefined ? rows : rows.filter((r) => (r[1] as string).toLowerCase() === only.toLowerCase());
@@ -231,10 +231,16 @@ export function schemaSql(o: SchemaObject): string | null {
   return `CREATE ${m[1] ? 'UNIQUE ' : ''}${m[2]!.toUpperCase()} ${o.sql.slice(m[0].length)}`;
 }
 
-/** sqlite_schema's rows: [type, name, tbl_name, rootpage, sql], tables and their indexes before views and triggers. */
-export function schemaRows(catalog: Catalog): PragmaRow[] {
+/** sqlite_schema's rows (`temp`: sqlite_temp_schema's): [type, name, tbl_name, rootpage, sql], tables and their indexes before views and triggers. */
+export function schemaRows(catalog: Catalog, temp = false): PragmaRow[] {
   const rows: PragmaRow[] = [];
-  const objects = catalog.objects();
+  // TEMP tables and views (and their indexes and triggers) are sqlite_temp_schema's.
+  const isTemp = (o: SchemaObject): boolean => {
+    if (o.type === 'table' || o.type === 'view') return o.temp === true;
+    const owner = catalog.findTable(o.table) ?? catalog.findView(o.table);
+    return owner?.temp === true;
+  };
+  const objects = catalog.objects().filter((o) => isTemp(o) === temp);
   const order = (o: SchemaObject): number => (o.type === 'table' || o.type === 'index' ? o.id : Number.MAX_SAFE_INTEGER);
   objects.sort((a, b) => order(a) - order(b));
   for (const o of objects) {

@@ -78,7 +78,7 @@ definePragma({ name: 'foreign_key_list', columns: ['id', 'seq', 'table', 'from',
 definePragma({ name: 'database_list', columns: ['seq', 'name', 'file'], arg: false, schema: false, rows: () => databaseList() });
 definePragma({ name: 'table_list', columns: ['schema', 'name', 'type', 'ncol', 'wr', 'strict'], arg: true, argOptional: true, schema: false, rows: (c, a) => tableList(c, a) });
 
-/** sqlite_schema and its aliases: tables to FROM, read from the catalog (temp ones are empty: no TEMP objects). */
+/** sqlite_schema and its aliases: tables to FROM, read from the catalog (the temp ones list TEMP tables and views). */
 for (const [name, temp] of [
   ['sqlite_schema', false],
   ['sqlite_master', false],
@@ -89,6 +89,6 @@ for (const [name, temp] of [
     name,
     columns: ['type', 'name', 'tbl_name', 'rootpage', 'sql'].map((n) => ({ name: n, hidden: false })),
     argColumns: [],
-    open: (_call, ctx) => (temp ? [] : schemaRows((ctx as ExecEnv).txn.catalog)),
+    open: (_call, ctx) => schemaRows((ctx as ExecEnv).txn.catalog, temp),
   });
 }

@@ -11,6 +11,7 @@ import { encodeUserKey, userKeyPrefix } from '../../mvcc/internal-key.js';
 import type { RangeClaim } from '../../mvcc/conflicts.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Transaction as KvTransaction } from '../../mvcc/transaction.js';
+import type { AfterEvent } from './after-events.js';
 import { CATALOG_TABLE_ID, FIRST_USER_ID, type Catalog } from '../catalog/catalog.js';
 
 export type { PendingWrite } from '../../mvcc/transaction.js';
@@ -20,6 +21,8 @@ export class Transaction extends KvTransaction {
   declare readonly engine: LsmEngine;
   /** True once the transaction changed the schema: the DB reloads its catalog at commit. */
   ddl = false;
+  /** Row changes for programmatic AFTER triggers, each with the undo-log length after it (dropped when undone). */
+  afterEvents: { readonly at: number; readonly event: AfterEvent }[] = [];
 
   constructor(
     engine: LsmEngine,
@@ -42,6 +45,16 @@ export class Transaction extends KvTransaction {
 
   protected override readOnlyError(): DoSQLError {
     return new DoSQLError('SQL_ERROR', 'sql: attempt to write a readonly database (a time-travel read view)');
+  }
+
+  /** Records a row change for the AFTER triggers, kept unless the statement or transaction is undone. */
+  recordAfter(event: AfterEvent): void {
+    this.afterEvents.push({ at: this.mark(), event });
+  }
+
+  override rollbackTo(mark: number): void {
+    super.rollbackTo(mark);
+    if (this.afterEvents.length) this.afterEvents = this.afterEvents.filter((e) => e.at <= mark);
   }
 
   /** Claims the branch's catalog rows: the commit fails with WRITE_CONFLICT if the schema changed after the read LSN. */

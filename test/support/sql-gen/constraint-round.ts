@@ -1,22 +1,29 @@
 // A differential round over constraints that act: a random foreign-key schema (fk-gen.ts,
-// every ON DELETE / ON UPDATE action, no deferred constraints) or trigger schema
-// (trigger-gen.ts: triggers writing other tables, RAISE, WHEN, INSTEAD OF on a view), then
+// every ON DELETE / ON UPDATE action, no deferred constraints), trigger schema
+// (trigger-gen.ts: triggers writing other tables, RAISE, WHEN, INSTEAD OF on a view) or schema
+// of generated columns, AUTOINCREMENT, expression and partial indexes (ddl-rest-gen.ts), then
 // random statements over it. After each statement both engines must agree on its outcome
 // and on every table. Mismatches are reported with the statements that led to them (not
 // minimised: a later statement depends on the actions of the earlier ones).
 import type { DifferentialOptions, DifferentialReport, Mismatch } from './differential.js';
 import { attempt, describe, open, outcomeDiff } from './differential.js';
+import { genRestSchema, genRestStatement } from './ddl-rest-gen.js';
 import { genFkSchema, genFkStatement } from './fk-gen.js';
 import type { Rng } from './random.js';
 import { genTriggerSchema, genTriggerStatement } from './trigger-gen.js';
 
 export async function constraintRound(rng: Rng, o: DifferentialOptions, round: number, steps: number, report: DifferentialReport, max: number): Promise<void> {
-  const triggers = rng.chance(0.5);
-  const fk = triggers ? undefined : genFkSchema(rng, false);
-  const tr = triggers ? genTriggerSchema(rng) : undefined;
-  const setup = fk ? fk.statements : tr!.statements;
-  const tables = fk ? fk.tables.map((t) => t.name) : tr!.tables;
-  const next = (): string => (fk ? genFkStatement(rng, fk) : genTriggerStatement(rng));
+  const kind = rng.weighted<'fk' | 'trigger' | 'rest'>([
+    [1, 'fk'],
+    [1, 'trigger'],
+    [1, 'rest'],
+  ]);
+  const fk = kind === 'fk' ? genFkSchema(rng, false) : undefined;
+  const tr = kind === 'trigger' ? genTriggerSchema(rng) : undefined;
+  const rest = kind === 'rest' ? genRestSchema(rng) : undefined;
+  const setup = fk ? fk.statements : tr ? tr.statements : rest!.statements;
+  const tables = fk ? fk.tables.map((t) => t.name) : tr ? tr.tables : rest!.tables;
+  const next = (): string => (fk ? genFkStatement(rng, fk) : tr ? genTriggerStatement(rng) : genRestStatement(rng));
   report.schemas++;
   const a = await open(o.engineA);
   const b = await open(o.engineB);

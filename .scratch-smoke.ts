@@ -1,0 +1,13 @@
+import { DB } from '/work/wt/search/src/index.js';
+const db = DB('x', { storage: 'memory' });
+await db.exec(`CREATE TABLE documents (id INTEGER PRIMARY KEY, title TEXT NOT NULL, content TEXT NOT NULL)`);
+await db.exec(`INSERT INTO documents VALUES (1, 'Hello world', 'the quick brown fox'), (2, 'Second', 'lazy dog jumps over the fox'), (3,'x','nothing')`);
+await db.exec(`CREATE VIRTUAL TABLE documents_fts USING fts5(title, content, content='documents', content_rowid='id')`);
+console.log(await db.query(`SELECT rowid, title, bm25(documents_fts) AS s, highlight(documents_fts, 1, '[', ']') h FROM documents_fts WHERE documents_fts MATCH 'fox' ORDER BY rank`));
+await db.exec(`UPDATE documents SET content = 'no animals' WHERE id = 1`);
+console.log(await db.query(`SELECT rowid FROM documents_fts WHERE documents_fts MATCH 'fox'`));
+await db.exec(`CREATE VIRTUAL TABLE t USING fts5(a, b, tokenize='porter')`);
+await db.exec(`INSERT INTO t(a, b) VALUES ('running dogs', 'cats'), ('ran', 'dog runs')`);
+console.log(await db.query(`SELECT rowid, a, b, rank FROM t WHERE t MATCH 'run*' ORDER BY rank`));
+console.log(await db.query(`SELECT id FROM documents WHERE content MATCH 'fox OR animals'`));
+console.log(await db.query(`EXPLAIN QUERY PLAN SELECT * FROM t WHERE t MATCH 'x'`));

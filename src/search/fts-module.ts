@@ -1,0 +1,206 @@
+// The fts5 virtual table module. `CREATE VIRTUAL TABLE t USING fts5(a, b, ...)` records an
+// index (IndexSchema, using 'FTS5', its `sql` the CREATE VIRTUAL TABLE text) on the content
+// table: with content='c' that is table c (external content, named t); without, a real table t
+// created beside it holds the content and the index is named "t:fts5". Either way the table
+// writer maintains the index on every row write of the content table (index-methods.ts), so
+// external content stays in sync without triggers. A scan of t (FROM t) is a table-valued
+// function: its columns, a hidden column t (bound by `t MATCH q`, valued with the row's match
+// state for bm25() etc.), a hidden `rank` (bm25 with default weights) and the rowid.
+import { DoSQLError } from '../errors.js';
+import { Catalog } from '../sql/catalog/catalog.js';
+import type { IndexSchema, TableSchema } from '../sql/catalog/schema.js';
+import type { ExecEnv, Row } from '../sql/execution/env.js';
+import { registerIndexMethod } from '../sql/execution/index-methods.js';
+import { TableReader } from '../sql/execution/table-reader.js';
+import type { TableFunction, TableFunctionCall } from '../sql/functions/table-functions.js';
+import type { CreateVirtualTableStmt } from '../sql/parser/ast.js';
+import { parseOne } from '../sql/parser/index.js';
+import { createTable } from '../sql/planner/plan-ddl.js';
+import { registerVirtualTableModule } from '../sql/planner/virtual-tables.js';
+import { columnDefaults } from '../sql/rows/row-materializer.js';
+import { rowKey } from '../sql/rows/row-keys.js';
+import { plain } from '../sql/types/subtype.js';
+import type { SqlValue } from '../sql/types/value.js';
+import { clearIndex, indexRow, layoutOf, loadPostings, loadSizes, textOf, type FtsLayout } from './fts-index.js';
+import { bm25, idf, matchState } from './fts-rank.js';
+import { parseFtsArgs, specOfSql, type FtsSpec } from './fts-spec.js';
+import { evaluate, phraseHits, queryTerms, type Pos } from './query-eval.js';
+import { parseQuery } from './query-parse.js';
+
+const METHOD = 'FTS5';
+const INTERNAL_SUFFIX = ':fts5';
+
+interface FtsTable {
+  readonly name: string;
+  readonly ix: IndexSchema;
+  readonly content: TableSchema;
+  readonly layout: FtsLayout;
+}
+
+const layouts = new WeakMap<IndexSchema, FtsLayout>();
+
+function layoutFor(ix: IndexSchema, content: TableSchema): FtsLayout {
+  let l = layouts.get(ix);
+  if (!l) layouts.set(ix, (l = layoutOf(specOfSql(ix.sql), content)));
+  return l;
+}
+
+function find(name: string, catalog: Catalog): FtsTable | undefined {
+  const ext = catalog.findIndex(name);
+  if (ext && ext.using === METHOD) {
+    const content = catalog.findTable(ext.table);
+    if (!content) return undefined;
+    return { name: ext.name, ix: ext, content, layout: layoutFor(ext, content) };
+  }
+  const own = catalog.findIndex(name + INTERNAL_SUFFIX);
+  if (own && own.using === METHOD) {
+    const content = catalog.findTable(own.table);
+    if (!content) return undefined;
+    return { name: content.name, ix: own, content, layout: layoutFor(own, content) };
+  }
+  return undefined;
+}
+
+function rowidOf(content: TableSchema, rowid: bigint | null): bigint {
+  if (rowid === null) throw new DoSQLError('NOT_SUPPORTED', `fts5: content table ${content.name} is WITHOUT ROWID`, { details: { table: content.name } });
+  return rowid;
+}
+
+registerIndexMethod({
+  name: METHOD,
+  onPut(env, table, ix, row, rowid) {
+    indexRow(env, ix, layoutFor(ix, table), row, rowidOf(table, rowid), false);
+  },
+  onDelete(env, table, ix, row, rowid) {
+    indexRow(env, ix, layoutFor(ix, table), row, rowidOf(table, rowid), true);
+  },
+});
+
+function quoteId(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+async function create(env: ExecEnv, stmt: CreateVirtualTableStmt, sql: string): Promise<void> {
+  const txn = env.txn;
+  const spec: FtsSpec = parseFtsArgs(stmt.args);
+  if (txn.catalog.nameInUse(stmt.name) || find(stmt.name, txn.catalog)) {
+    if (stmt.ifNotExists) return;
+    throw new DoSQLError('SQL_ERROR', `sql: table ${stmt.name} already exists`, { details: { name: stmt.name } });
+  }
+  let content: TableSchema;
+  let ixName: string;
+  if (spec.content !== undefined) {
+    const c = txn.catalog.findTable(spec.content);
+    if (!c) throw new DoSQLError('SQL_ERROR', `fts5: no such content table: ${spec.content}`, { details: { table: spec.content } });
+    if (c.withoutRowid) throw new DoSQLError('NOT_SUPPORTED', `fts5: content table ${c.name} is WITHOUT ROWID`, { details: { table: c.name } });
+    const rid = spec.contentRowid.toLowerCase();
+    const alias = c.rowidAlias >= 0 ? c.columns[c.rowidAlias]!.name.toLowerCase() : undefined;
+    if (!['rowid', 'oid', '_rowid_'].includes(rid) && rid !== alias) {
+      throw new DoSQLError('NOT_SUPPORTED', `fts5: content_rowid must be the rowid of ${c.name} (its INTEGER PRIMARY KEY), not ${spec.contentRowid}`, { details: { table: c.name, column: spec.contentRowid } });
+    }
+    content = c;
+    ixName = stmt.name;
+  } else {
+    const ddl = `CREATE TABLE ${quoteId(stmt.name)}(${spec.columns.map((c) => quoteId(c.name)).join(', ')})`;
+    const parsed = parseOne(ddl).statement;
+    if (parsed.kind !== 'createTable') throw new DoSQLError('SQL_ERROR', 'fts5: content table DDL did not parse as CREATE TABLE');
+    await createTable(env, parsed, ddl);
+    content = txn.catalog.findTable(stmt.name)!;
+    ixName = stmt.name + INTERNAL_SUFFIX;
+  }
+  const layout = layoutOf(spec, content);
+  const id = await Catalog.allocateId(txn);
+  const ix: IndexSchema = {
+    type: 'index',
+    name: ixName,
+    id,
+    table: content.name,
+    unique: false,
+    columns: layout.positions.map((p) => ({ columnId: content.columns[p]!.id, collation: 'BINARY', desc: false })),
+    auto: false,
+    using: METHOD,
+    sql,
+  };
+  txn.catalog = txn.catalog.with(txn, ix);
+  if (spec.content !== undefined) {
+    // Index the rows already there (CREATE INDEX's backfill).
+    const reader = new TableReader(content, content.columns.length + 1, 0, columnDefaults(content));
+    for await (const batch of reader.scan(env)) for (const row of batch) indexRow(env, ix, layoutFor(ix, content), row, row[content.columns.length] as bigint, false);
+  }
+}
+
+async function drop(env: ExecEnv, name: string): Promise<boolean> {
+  const ix = env.txn.catalog.findIndex(name);
+  if (!ix || ix.using !== METHOD) return false;
+  await clearIndex(env, ix);
+  env.txn.catalog = env.txn.catalog.without(env.txn, ix);
+  return true;
+}
+
+/** The rows of one scan: every content row (no MATCH), or the matches of the query in rowid order. */
+async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncGenerator<SqlValue[]> {
+  const { content, layout, ix } = t;
+  const spec = layout.spec;
+  const nCols = spec.columns.length;
+  const reader = new TableReader(content, content.columns.length + 1, 0, columnDefaults(content));
+  const out = (row: Row, state: SqlValue, rank: SqlValue, rowid: bigint): SqlValue[] => [...layout.positions.map((p) => row[p] ?? null), state, rank, rowid];
+  const qv = call.args[0] === undefined ? undefined : plain(call.args[0]);
+  if (qv === undefined) {
+    for await (const batch of reader.scan(env)) for (const row of batch) yield out(row, null, null, row[content.columns.length] as bigint);
+    return;
+  }
+  if (qv === null) return;
+  const q = parseQuery(textOf(qv), spec.columns.map((c) => c.name), spec.tokenizer);
+  const terms = queryTerms(q);
+  const postings = new Map<string, Map<bigint, Pos[]>>();
+  const candidates = new Set<bigint>();
+  for (const term of terms) {
+    const p = await loadPostings(env, ix, term.term, term.prefix);
+    postings.set(`${term.prefix ? '*' : '='}${term.term}`, p);
+    for (const r of p.keys()) candidates.add(r);
+  }
+  const docOf = (rowid: bigint) => (term: string, prefix: boolean): readonly Pos[] => postings.get(`${prefix ? '*' : '='}${term}`)?.get(rowid) ?? [];
+  const order = [...candidates].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const { rows, tokens, sizes } = await loadSizes(env, ix, candidates);
+  const idfs = q.phrases.map((p) => {
+    let hits = 0;
+    for (const r of order) if (phraseHits(p, docOf(r)).length > 0) hits++;
+    return idf(rows, hits);
+  });
+  const avg = rows === 0 ? 0 : tokens / rows;
+  for (const rowid of order) {
+    const inst = evaluate(q, docOf(rowid));
+    if (!inst) continue;
+    const row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+    if (!row) continue; // external content deleted without the index knowing: fts5 would return garbage; skip
+    const state = matchState(idfs, inst, nCols, sizes.get(rowid) ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => (row[p] === null || row[p] === undefined ? null : textOf(row[p]))));
+    yield out(row, JSON.stringify(state), bm25(state, []), rowid);
+  }
+}
+
+function tableFunction(t: FtsTable): TableFunction {
+  const cols = t.layout.spec.columns.map((c) => ({ name: c.name, hidden: false }));
+  const n = cols.length;
+  return {
+    name: t.name,
+    columns: [...cols, { name: t.name, hidden: true }, { name: 'rank', hidden: true }, { name: '\u0001rowid', hidden: true }],
+    argColumns: [n],
+    rowidColumn: n + 2,
+    open: (call, ctx) => scan(t, call, ctx as unknown as ExecEnv),
+  };
+}
+
+const functions = new WeakMap<IndexSchema, TableFunction>();
+
+registerVirtualTableModule({
+  name: 'fts5',
+  create,
+  drop,
+  resolve(name, catalog) {
+    const t = find(name, catalog);
+    if (!t) return undefined;
+    let f = functions.get(t.ix);
+    if (!f) functions.set(t.ix, (f = tableFunction(t)));
+    return f;
+  },
+});

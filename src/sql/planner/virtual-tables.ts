@@ -1,0 +1,70 @@
+// Virtual table modules (https://sqlite.org/vtab.html) registered by layers above SQL: the
+// full-text module fts5 (src/search). A module creates its catalog objects at
+// `CREATE VIRTUAL TABLE` and, at planning, turns a name in FROM into a table-valued function
+// scanning it (its hidden columns bound from WHERE, `t MATCH q` as `t = q`).
+import { DoSQLError } from '../../errors.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ExecEnv } from '../execution/env.js';
+import type { TableFunction } from '../functions/table-functions.js';
+import type { CreateVirtualTableStmt, SelectStmt } from '../parser/ast.js';
+
+export interface VirtualTableModule {
+  /** Lower-case module name (`USING fts5`). */
+  readonly name: string;
+  /** Creates the table's catalog objects in `env.txn` (CREATE VIRTUAL TABLE; `sql` is the statement's text). */
+  create(env: ExecEnv, stmt: CreateVirtualTableStmt, sql: string): Promise<void>;
+  /** The scan of virtual table `name` in `catalog`, or undefined when it is not one of this module's. */
+  resolve(name: string, catalog: Catalog): TableFunction | undefined;
+  /** Drops virtual table `name` (DROP TABLE), returning false when it is not one of this module's. */
+  drop?(env: ExecEnv, name: string): Promise<boolean>;
+}
+
+const modules = new Map<string, VirtualTableModule>();
+
+/**
+ * A rewrite of a SELECT before it is planned (a layer's access path the planner does not know:
+ * the vector index's nearest-neighbour search). Returns the new statement or undefined.
+ */
+export type SelectRewriter = (stmt: SelectStmt, catalog: Catalog, isCte: (name: string) => boolean) => SelectStmt | undefined;
+
+const rewriters: SelectRewriter[] = [];
+
+export function registerSelectRewriter(r: SelectRewriter): void {
+  if (!rewriters.includes(r)) rewriters.push(r);
+}
+
+/** `stmt` after the first registered rewrite that applies. */
+export function rewriteSelect(stmt: SelectStmt, catalog: Catalog, isCte: (name: string) => boolean): SelectStmt {
+  for (const r of rewriters) {
+    const out = r(stmt, catalog, isCte);
+    if (out) return out;
+  }
+  return stmt;
+}
+
+/** Adds a module (a second registration under a name replaces the first). */
+export function registerVirtualTableModule(m: VirtualTableModule): void {
+  modules.set(m.name.toLowerCase(), m);
+}
+
+/** CREATE VIRTUAL TABLE: SQLite's "no such module" for unknown modules. */
+export async function createVirtualTable(env: ExecEnv, stmt: CreateVirtualTableStmt, sql: string): Promise<void> {
+  const m = modules.get(stmt.module.toLowerCase());
+  if (!m) throw new DoSQLError('SQL_ERROR', `sql: no such module: ${stmt.module}`, { details: { module: stmt.module } });
+  await m.create(env, stmt, sql);
+}
+
+/** The virtual table called `name`, as a table-valued function, or undefined. */
+export function resolveVirtualTable(name: string, catalog: Catalog): TableFunction | undefined {
+  for (const m of modules.values()) {
+    const f = m.resolve(name, catalog);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/** DROP TABLE of a virtual table: true when a module dropped it. */
+export async function dropVirtualTable(env: ExecEnv, name: string): Promise<boolean> {
+  for (const m of modules.values()) if (m.drop && (await m.drop(env, name))) return true;
+  return false;
+}

@@ -1,0 +1,59 @@
+// The rowids a filtered vector search may return (the rows passing the query's WHERE), as a
+// roaring bitmap (roaring-wasm) when they all fit in 32 bits, else a Set. Built from the JSON
+// array text of `(SELECT json_group_array(rowid) FROM t WHERE ...)` the planner passes in.
+import { DoSQLError } from '../errors.js';
+
+export interface AllowedRowids {
+  has(rowid: bigint): boolean;
+  readonly size: number;
+  /** In ascending order. */
+  list(): bigint[];
+  dispose(): void;
+}
+
+interface RoaringModule {
+  roaringLibraryInitialize(): Promise<void>;
+  RoaringBitmap32: new () => { add(v: number): unknown; has(v: number): boolean; readonly size: number; toArray(): number[]; dispose(): unknown };
+}
+
+let roaring: Promise<RoaringModule | null> | undefined;
+
+function loadRoaring(): Promise<RoaringModule | null> {
+  const name = 'roaring-wasm';
+  roaring ??= import(/* @vite-ignore */ name).then(
+    async (m: RoaringModule & { default?: RoaringModule }) => {
+      const mod = m.RoaringBitmap32 ? m : (m.default ?? null);
+      if (mod) await mod.roaringLibraryInitialize();
+      return mod;
+    },
+    () => null,
+  );
+  return roaring;
+}
+
+/** Parses the JSON rowid list; throws SQL_ERROR on anything but an array of integers. */
+export async function allowedRowids(json: string): Promise<AllowedRowids> {
+  let ids: unknown;
+  try {
+    ids = JSON.parse(json);
+  } catch {
+    ids = undefined;
+  }
+  if (!Array.isArray(ids) || !ids.every((x) => Number.isSafeInteger(x))) throw new DoSQLError('SQL_ERROR', 'vector: the allowed rowids must be a JSON array of integers');
+  const nums = ids as number[];
+  const mod = nums.every((x) => x >= 0 && x <= 0xffffffff) ? await loadRoaring() : null;
+  if (mod) {
+    const bm = new mod.RoaringBitmap32();
+    for (const x of nums) bm.add(x);
+    return {
+      has: (r) => r >= 0n && r <= 0xffffffffn && bm.has(Number(r)),
+      get size() {
+        return bm.size;
+      },
+      list: () => bm.toArray().map((x) => BigInt(x)),
+      dispose: () => void bm.dispose(),
+    };
+  }
+  const set = new Set(nums.map((x) => BigInt(x)));
+  return { has: (r) => set.has(r), size: set.size, list: () => [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), dispose: () => undefined };
+}

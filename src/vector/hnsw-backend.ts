@@ -1,0 +1,52 @@
+// The approximate nearest-neighbour backend: usearch's HNSW (a native module) where it loads,
+// none where it cannot (workerd: native modules do not load there), in which case vector
+// indexes answer by exact search over their in-memory vectors. Loaded on first use with an
+// import whose specifier bundlers leave alone, so the Worker bundle never contains it.
+import type { Metric } from './distance.js';
+
+export interface Ann {
+  add(label: bigint, v: Float32Array): void;
+  /** Up to k labels nearest to q (approximate), nearest first. */
+  search(q: Float32Array, k: number): bigint[];
+  readonly size: number;
+}
+
+interface UsearchIndex {
+  add(keys: bigint, vectors: Float32Array): void;
+  search(vectors: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array };
+  size(): number;
+}
+interface UsearchModule {
+  Index: new (config: { dimensions: number; metric: string; connectivity: number; expansion_add: number; expansion_search: number; quantization?: string }) => UsearchIndex;
+}
+
+let loaded: Promise<UsearchModule | null> | undefined;
+
+/** usearch, or null where it cannot load. */
+export function loadUsearch(): Promise<UsearchModule | null> {
+  const name = 'usearch';
+  loaded ??= import(/* @vite-ignore */ name).then(
+    (m: { default?: UsearchModule } & UsearchModule) => (m.Index ? m : (m.default ?? null)),
+    () => null,
+  );
+  return loaded;
+}
+
+const METRIC: Record<Metric, string> = { cosine: 'cos', euclidean: 'l2sq', dot_product: 'ip' };
+
+/** An HNSW graph with usearch, or undefined when usearch is unavailable. */
+export async function createAnn(dimensions: number, metric: Metric, m: number, efConstruction: number, efSearch: number): Promise<Ann | undefined> {
+  const us = await loadUsearch();
+  if (!us) return undefined;
+  const index = new us.Index({ dimensions, metric: METRIC[metric], connectivity: m, expansion_add: efConstruction, expansion_search: efSearch, quantization: 'f32' });
+  return {
+    add: (label, v) => index.add(label, v),
+    search: (q, k) => {
+      if (k <= 0 || index.size() === 0) return [];
+      return Array.from(index.search(q, Math.min(k, index.size()), 1).keys);
+    },
+    get size() {
+      return index.size();
+    },
+  };
+}
