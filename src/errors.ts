@@ -45,6 +45,9 @@ export class DoSQLError extends Error {
  * - `BUSY`: a racing operation holds what this one needs (another open of the same database
  *   was updating its manifest, a lock is held). Retry.
  * - `CLOSED`: the engine or database handle was closed.
+ * - `READ_ONLY`: a write on a handle opened read-only (`DB(name, { readonly: true })`, SQLite's
+ *   SQLITE_READONLY "attempt to write a readonly database"). Do not retry on that handle; write
+ *   through the database's writer.
  * - `INVALID_ARGUMENT`: the caller passed something malformed (bad key type, bad option).
  * - `NOT_SUPPORTED`: valid request this version cannot execute (yet).
  * - `BEFORE_RETENTION_HORIZON`: a read asked for history older than the retention horizon.
@@ -94,6 +97,7 @@ export type ErrorCode =
   | 'FENCED'
   | 'COMMIT_UNKNOWN'
   | 'CLOSED'
+  | 'READ_ONLY'
   | 'INVALID_ARGUMENT'
   | 'NOT_SUPPORTED'
   | 'BEFORE_RETENTION_HORIZON'

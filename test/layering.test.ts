@@ -31,6 +31,7 @@ const RANK: Record<string, number> = {
   client: 10,
   cli: 10,
   node: 10,
+  drivers: 10,
   'index.ts': 11,
 };
 
@@ -88,13 +89,14 @@ const SQL_PEERS_ISOLATED = [['parser', 'functions']];
  * src/index.ts itself: the Worker must not load its Node-only exports) — or a declared host
  * interface module below. util/ and errors.ts are everyone's.
  */
-const EDGES = ['worker', 'cli', 'node', 'client'];
+const EDGES = ['worker', 'cli', 'node', 'client', 'drivers'];
 
 /** Declared host interface modules: what edges may import beyond the public API, and why. */
 const HOST_INTERFACES: Record<string, string> = {
   'sql/api/host.ts': "the SQL layer's host interface (sqlHost): the Worker's statements and transactions, the CLI's schema listing, DB()'s argument checks",
   'lsm/executor-host.ts': 'where flushes and compactions run: the executor interface and job parts (Node worker threads, Durable Object alarms)',
   'lsm/repair.ts': 'offline repair of a store (node/repair.ts runs it on a folder)',
+  'lsm/backup-files.ts': "a physical backup's files and manifest (node/backup.ts copies them to a folder and restores them)",
   'storage/do-store.ts': 'Durable Object storage as the hot store (the Worker)',
   'storage/r2-store.ts': 'R2 as the cold store (the Worker)',
   'cold/index.ts': "the cold tier's surface: the Iceberg warehouse a database publishes to",
@@ -262,7 +264,7 @@ describe('layering', () => {
 
   it('the edge rule sees what it must: named, renamed and type imports, and the host modules exist', () => {
     expect(namedImports.find((i) => i.rel === 'worker/database-host.ts' && i.target === 'sql/api/time-points.ts')?.names).toEqual(expect.arrayContaining(['lsn', 'branch', 'TimePoint']));
-    expect(PUBLIC_NAMES.get('sql/api/database.ts')).toEqual(new Set(['Database', 'RunResult', 'QueryOptions', 'DatabaseOptions', 'StatementOptions']));
+    expect(PUBLIC_NAMES.get('sql/api/database.ts')).toEqual(new Set(['Database', 'RunResult', 'ExecuteResult', 'BatchStatement', 'BackupResult', 'ProfiledRows', 'QueryPlanStep', 'QueryStats', 'QueryOptions', 'DatabaseOptions', 'StatementOptions']));
     for (const m of Object.keys(HOST_INTERFACES)) expect(statSync(join(SRC, m)).isFile(), m).toBe(true);
   });
 

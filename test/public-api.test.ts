@@ -5,14 +5,26 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import * as cdcApi from '../src/cdc/index.js';
 import * as lakeApi from '../src/lake/index.js';
+import * as d1Api from '../src/drivers/d1.js';
+import * as drizzleApi from '../src/drivers/drizzle.js';
+import * as kyselyApi from '../src/drivers/kysely.js';
 import * as triggersApi from '../src/triggers/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
-const VALUE_EXPORTS = ['createCDC', 'DB', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
+const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
 
 /** The types src/index.ts exports (`export type { ... }` and `type X` in an export list). */
 const TYPE_EXPORTS = [
   'StorageTiers',
+  'DatabaseMetrics',
+  'QueryMetricsSnapshot',
+  'ExecuteResult',
+  'BatchStatement',
+  'BackupResult',
+  'BackupManifest',
+  'ProfiledRows',
+  'QueryPlanStep',
+  'QueryStats',
   'R2ObjectStoreOptions',
   'R2BucketLike',
   'MigrationsOption',
@@ -148,6 +160,25 @@ describe('dosql/lake', () => {
     const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(pkg.exports['./lake']).toEqual({ types: './dist/lake/index.d.ts', default: './dist/lake/index.js' });
   });
+});
+
+/** The driver subpaths (src/drivers): each entry's values and types, and its package export. */
+const DRIVER_EXPORTS: Record<string, { mod: object; values: string[]; types: string[] }> = {
+  kysely: { mod: kyselyApi, values: ['DosqlDialect'], types: ['DosqlDialectConfig'] },
+  drizzle: { mod: drizzleApi, values: ['drizzle', 'migrate'], types: [] },
+  d1: { mod: d1Api, values: ['d1', 'D1Database', 'D1PreparedStatement'], types: ['D1Meta', 'D1Result', 'D1ExecResult', 'D1Value'] },
+};
+
+describe('dosql/kysely, dosql/drizzle, dosql/d1', () => {
+  for (const [name, want] of Object.entries(DRIVER_EXPORTS)) {
+    it(`dosql/${name} exports exactly the documented names and is the package subpath export`, () => {
+      expect(Object.keys(want.mod).sort()).toEqual([...want.values].sort());
+      const source = readFileSync(resolve(__dirname, '..', 'src', 'drivers', `${name}.ts`), 'utf8');
+      expect(typeExportsOf(source).sort()).toEqual([...want.types].sort());
+      const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+      expect(pkg.exports[`./${name}`]).toEqual({ types: `./dist/drivers/${name}.d.ts`, default: `./dist/drivers/${name}.js` });
+    });
+  }
 });
 
 /** The `dosql/triggers` subpath (src/triggers/index.ts): values, then types. */

@@ -27,6 +27,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   bench: async () => (await import('./commands/bench.js')).benchCommand,
   cdc: async () => (await import('./commands/cdc.js')).cdcCommand,
   lake: async () => (await import('./commands/lake.js')).lakeCommand,
+  backup: async () => (await import('./commands/backup.js')).backupCommand,
+  restore: async () => (await import('./commands/backup.js')).restoreCommand,
 };
 
 /**

@@ -1,9 +1,9 @@
 // Opens the database a command names: `<db>` is a folder path, opened with
 // `DB(basename, { path })` (src/node/db.ts). Commands that only read refuse a folder that
-// holds no database instead of creating one there. Every command refuses (BUSY) a database
-// another live process has open: opening it would make the CLI the writer and fence that
-// process (until read-only readers exist, even a read takes the writer's epoch). `--take-over`
-// opens it anyway.
+// holds no database instead of creating one there, and open it read-only (`readonly: true`: no
+// writer epoch, so a live application's writer is never fenced, and any number of readers run
+// beside it). A command that writes refuses (BUSY) a database another live process has open:
+// opening it would make the CLI the writer and fence that process. `--take-over` opens it anyway.
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { DoSQLError } from '../errors.js';
@@ -38,15 +38,27 @@ export const TAKE_OVER_OPTION = { 'take-over': { type: 'boolean' } } as const;
  * Opens `<db>` relative to `cwd` and waits for the open, so a locked (BUSY, FENCED) or
  * corrupt (CORRUPTION) database fails here with its DoSQLError. With `create: false`,
  * throws NOT_FOUND naming the path when the folder holds no database. Throws BUSY, naming
- * the holder, when a live process holds the folder's writer lease, unless `takeOver`.
+ * the holder, when a live process holds the folder's writer lease, unless `takeOver` or
+ * `readonly` (the command only reads: opened read-only, it fences no one; `create` is ignored).
  */
-export async function openDatabase(cwd: string, arg: string, options: { create: boolean; takeOver?: boolean; durability?: DBOptions['durability'] }): Promise<OpenedDb> {
+export async function openDatabase(cwd: string, arg: string, options: { create: boolean; takeOver?: boolean; durability?: DBOptions['durability']; readonly?: boolean }): Promise<OpenedDb> {
   const path = resolve(cwd, arg);
   if (existsSync(path) && !statSync(path).isDirectory()) {
     throw new DoSQLError('INVALID_ARGUMENT', `cli: ${path} is a file; a database is a folder`, { details: { path } });
   }
   if (!options.create && !isDatabaseFolder(path)) {
     throw new DoSQLError('NOT_FOUND', `cli: no database at ${path}`, { details: { path } });
+  }
+  if (options.readonly && isDatabaseFolder(path)) {
+    // A reader claims nothing: the writer's lease does not concern it.
+    const db = DB(dbName(path), { path, readonly: true });
+    try {
+      await db.open();
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      throw e;
+    }
+    return { db, path };
   }
   const holder = options.takeOver ? undefined : liveWriter(path);
   if (holder) {

@@ -73,6 +73,15 @@ dosql cdc <db> --create-slot NAME [--from-lsn N] [--table T ...] | --drop-slot N
   --create-slot NAME   create a replication slot at --from-lsn (default: the newest commit)
   --drop-slot NAME     delete a slot (the log it kept can go)
   --slots              list slots with their lag`,
+  backup: `dosql backup <db> <folder> [--full] [--take-over]
+dosql backup <folder> --list | --verify [ID]
+  <folder>             the backup folder: data files shared by every backup in it, and one
+                       folder per backup (its manifest and snapshot.json with SHA-256s)
+  --full               copy every data file, even those an earlier backup in <folder> has
+  --list, --verify     list the backups in <folder>, or check one's files (default: the newest)`,
+  restore: `dosql restore <folder> <to> [--id ID] [--as-of lsn:N]
+  restores backup ID (default: the newest) of <folder> into the new folder <to>, checking every
+  file's SHA-256 first; --as-of rewinds every table to its rows as of that LSN`,
   bench: `dosql bench [kv|sql|flights|compaction|timetravel|all] [--report] [--scale X] [benchmark options]
   all                  every benchmark in turn with moderate sizes (--scale multiplies them)
   --report             write bench/RESULTS.md and bench/charts/*.svg from bench/out/*.json
@@ -96,6 +105,8 @@ commands:
   repair <db> [--apply]           check a damaged database; --apply falls back to the newest good manifest
   cdc <db> [--follow]             the change stream as NDJSON; --slot, --table, --from-lsn
   lake sync <db...> --warehouse D stream databases into Iceberg tables, exactly once; --follow
+  backup <db> <folder>            back up into a folder (incremental); --list, --verify
+  restore <folder> <to>           restore a backup into a new folder; --as-of lsn:N
   bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB
   help [command]                  this text, or one command's options
 

@@ -60,7 +60,7 @@ export function collectStats(p: StatsSources): EngineStats {
     memtable: { bytes: w.mem.mt.approximateBytes, entries: w.mem.mt.count },
     immutableMemtables: w.imm.length,
     levels,
-    wal: { segment: w.wal.key, bytes: w.wal.size, ...w.stats },
+    wal: { segment: w.wal?.key ?? '', bytes: w.wal?.size ?? 0, ...w.stats },
     userBytesWritten: w.userBytes,
     flush: { ...p.flush },
     compaction: { ...cs },

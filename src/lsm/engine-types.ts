@@ -91,6 +91,16 @@ export interface EngineOptions {
    */
   fenceCheckMs?: number;
   /**
+   * Open as a read-only follower (src/lsm/follower.ts): claim no epoch, write nothing (no
+   * manifest, no WAL segment, no flush, compaction or orphan collection), never fence the
+   * writer. Writes fail with READ_ONLY. The handle follows the writer's manifest and WAL:
+   * `catchUp()` reads what was committed since, and reads start one in the background at most
+   * every `followMs`. Default false.
+   */
+  readOnly?: boolean;
+  /** With `readOnly`: most time between background catch-ups that reads start, ms. Default 100. */
+  followMs?: number;
+  /**
    * Copy WAL segments that change data capture retains (for a replication slot, an open
    * subscription or the archive window) to `coldStore` under `_archive/wal/`, byte for byte,
    * and drop their hot copies (docs/format/wal.md, "Archive"). Default false.

@@ -19,7 +19,7 @@
 // consistent snapshot of (memtables, version) synchronously.
 import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { VersionSet, Version } from '../manifest/version-set.js';
+import { VersionSet, type Version } from '../manifest/version-set.js';
 import type { ManifestState } from '../manifest/manifest-format.js';
 import { ColdTier, type ColdCodec, type ColdTierApi } from '../cold/index.js';
 import type { CompactionResult } from '../compaction/compaction-job.js';
@@ -39,6 +39,8 @@ import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type Fou
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { ReadView } from '../mvcc/read-view.js';
 import { WriterFence } from './writer-fence.js';
+import { Follower } from './follower.js';
+import { backupPlanOf, type BackupPlan } from './backup-files.js';
 import type { WriteBatch } from './write-batch.js';
 import { Committer, type CommitOptions } from '../mvcc/commit.js';
 import { ancestorLayers, type Layer } from '../mvcc/layers.js';
@@ -82,6 +84,12 @@ export class LsmEngine {
   private readonly counters: GetCounters = { gets: 0, filesSearched: 0, bloomSkips: 0 };
   private readonly reads: ReadContext;
   private readonly committer: Committer;
+  /** A read-only engine's follower of the writer (EngineOptions.readOnly), else undefined. */
+  private follower: Follower | undefined;
+  private nextFollow = 0;
+  /** The catch-up in flight: each step is adopted exactly once. */
+  private following: Promise<void> | null = null;
+  private readonly gapListeners: ((upTo: number) => void)[] = [];
 
   private constructor(
     private readonly userOptions: EngineOptions,
@@ -119,7 +127,7 @@ export class LsmEngine {
     this.ctx = { o, compaction, versions, status: this.status, fence, budget, pins: this.pins, executor, jobs, emit: (e) => this.emit(e) };
     this.reads = { sources: () => (this.assertReadable(), this.sources()), budget, blame: (e) => fence.blame(e) };
     this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered, live);
-    this.committer = new Committer(this, (branch, ops, timestamp) => this.writes.writeOps(branch, ops, timestamp));
+    this.committer = new Committer(this, (branch, ops, timestamp) => (this.assertWritable(), this.writes.writeOps(branch, ops, timestamp)));
     const log = (this.log = new LogService(
       { versions, store: o.store, coldStore: this.coldStore, pins: this.pins, visible: () => this.writes.visible, now: () => o.clock.now(), edit: (e) => this.edit(e), beforeImageReads: () => this.committer.beforeImageReads },
       userOptions,
@@ -222,6 +230,7 @@ export class LsmEngine {
   }
 
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {
+    if (options.readOnly) return LsmEngine.openReader(options);
     const stores = { store: options.store, coldStore: options.coldStore ?? options.store };
     const s = await loadForOpen(stores.store, stores.coldStore);
     // Replayed segments stay live (sealed) until a flush covers them; with nothing replayed they
@@ -230,6 +239,78 @@ export class LsmEngine {
     await finishOpen(s, stores, engine.nextFileNumber, { startWal: () => engine.writes.start(1), log: engine.log, fullHistoryTables: options.fullHistoryTables ?? [] });
     engine.scheduler.kick();
     return engine;
+  }
+
+  /** A read-only follower (EngineOptions.readOnly): no epoch, no writes, no background work. */
+  private static async openReader(options: EngineOptions): Promise<LsmEngine> {
+    const follower = new Follower(options.store);
+    const step = (await follower.next())!;
+    const versions = await VersionSet.openReader(options.store);
+    versions.follow(step.state);
+    const recovered = { lastLsn: step.lastLsn, lastTimestamp: step.lastTimestamp, nextFileNumber: step.state.nextFileNumber };
+    const mem: MemState = { mt: step.fresh!, firstSegment: 1, minLsn: 0, maxLsn: 0, maxTs: 0, hasSealed: false };
+    const engine = new LsmEngine(options, versions, mem, recovered, new LiveLog(step.ranges));
+    engine.follower = follower;
+    engine.writes.adopt(null, step.apply, [], step.lastLsn, step.lastTimestamp);
+    return engine;
+  }
+
+  /**
+   * A read-only engine calls `listener(upTo)` when commits up to LSN `upTo` became visible
+   * without passing the commit listeners (the writer flushed them between two catch-ups):
+   * whatever a listener derives from commits (a schema cache) is unknown up to there. Returns
+   * the function that removes it. Never called on a writer's engine.
+   */
+  onFollowGap(listener: (upTo: number) => void): () => void {
+    this.gapListeners.push(listener);
+    return () => {
+      const i = this.gapListeners.indexOf(listener);
+      if (i >= 0) this.gapListeners.splice(i, 1);
+    };
+  }
+
+  /** True for a read-only follower (EngineOptions.readOnly). */
+  get readOnly(): boolean {
+    return this.follower !== undefined;
+  }
+
+  /**
+   * A read-only engine reads what the writer committed since its last catch-up (follower.ts)
+   * and makes it visible at once: later reads see it. Resolves to true when the writer's
+   * manifest moved (files a read was using may have been collected: retry that read), false
+   * when only new commits (or nothing) arrived. A writer's engine: false, nothing to do.
+   */
+  async catchUp(): Promise<boolean> {
+    const f = this.follower;
+    if (!f) return false;
+    this.assertOpen();
+    const before = this.versions.state.version;
+    await this.follow(f);
+    return this.versions.state.version !== before;
+  }
+
+  /** One catch-up, shared by concurrent callers; its step is adopted synchronously once. */
+  private follow(f: Follower): Promise<void> {
+    this.following ??= f
+      .next()
+      .then((step) => {
+        if (!step || this.closed) return;
+        // Commits the writer flushed since our last step are in its SSTables, not in the WAL
+        // we read: they become visible without passing the commit listeners.
+        const gap = step.fresh !== null && step.state.flushedLsn > this.writes.visible ? step.state.flushedLsn : 0;
+        this.versions.follow(step.state);
+        this.writes.adopt(step.fresh, step.apply, step.records, step.lastLsn, step.lastTimestamp);
+        if (gap > 0) for (const l of this.gapListeners) l(gap);
+      })
+      .finally(() => {
+        this.following = null;
+      });
+    return this.following;
+  }
+
+  /** READ_ONLY on a read-only engine. */
+  private assertWritable(): void {
+    if (this.follower) throw new DoSQLError('READ_ONLY', `engine: ${this.o.store.name} is open read-only: writes, flushes, compactions and manifest edits go through the writer`);
   }
 
   // ---------------------------------------------------------------- writes
@@ -246,6 +327,7 @@ export class LsmEngine {
    * includes is acknowledged even though this handle is fenced.
    */
   write(batch: WriteBatch, options: { timestamp?: number } = {}): Promise<CommitInfo> {
+    if (this.follower) return Promise.reject(new DoSQLError('READ_ONLY', `engine: ${this.o.store.name} is open read-only: writes go through the writer`));
     return this.writes.write(batch, options);
   }
 
@@ -270,6 +352,7 @@ export class LsmEngine {
    */
   async flush(): Promise<void> {
     this.assertOpen();
+    this.assertWritable();
     await this.checkStillWriter();
     await this.flusher.flushAll();
   }
@@ -281,6 +364,7 @@ export class LsmEngine {
    */
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<void> {
     this.assertOpen();
+    this.assertWritable();
     await this.checkStillWriter();
     if (options.tier === 'cold' && !this.coldTier.hasCodec) throw new DoSQLError('NOT_SUPPORTED', 'engine: a cold compaction needs a cold codec (setColdCodec; the SQL layer installs one)');
     try {
@@ -452,6 +536,7 @@ export class LsmEngine {
    */
   async pinLsn(lsn: number, reason: string): Promise<void> {
     this.assertOpen();
+    this.assertWritable();
     const at = this.readPoint(lsn);
     await this.versions.update((d) => {
       d.pins.push({ lsn: at, reason });
@@ -477,6 +562,7 @@ export class LsmEngine {
   /** One manifest edit; compaction may now collect what a removed reference kept. */
   private async edit(edit: (draft: ManifestState) => void): Promise<void> {
     this.assertOpen();
+    this.assertWritable();
     await this.versions.update(edit);
     this.scheduler.kick();
   }
@@ -526,6 +612,33 @@ export class LsmEngine {
     return this.versions.state;
   }
 
+  /**
+   * A checkpoint (SQLite's `PRAGMA wal_checkpoint`, seed 003's `db.checkpoint()`): flushes the
+   * memtable so every commit so far is in SSTables and the WAL segments it held are retired.
+   * Resolves to the flushed LSN.
+   */
+  async checkpoint(): Promise<{ lsn: number }> {
+    await this.flush();
+    return { lsn: this.versions.state.flushedLsn };
+  }
+
+  /**
+   * @internal A physical backup's content (backup-files.ts): checkpoints, then takes the current
+   * manifest version, referenced until the plan's `release()`. Its files are consistent at the
+   * plan's LSN. Throws READ_ONLY on a read-only engine (back up from the writer).
+   */
+  async backupPlan(): Promise<BackupPlan> {
+    await this.checkpoint();
+    const v = this.versions.current;
+    v.ref();
+    return backupPlanOf(v);
+  }
+
+  /** @internal The stores, for backups: SSTables and the manifest in `hot`, columnar runs in `cold`. */
+  get stores(): { hot: ObjectStore; cold: ObjectStore } {
+    return { hot: this.o.store, cold: this.coldStore };
+  }
+
   /** @internal the current version, for diagnostics. */
   get currentVersion(): Version {
     return this.versions.current;
@@ -560,8 +673,11 @@ export class LsmEngine {
     try {
       if (this.flusher.running) await this.flusher.running.catch(() => undefined);
       await this.scheduler.waitIdle().catch(() => undefined);
-      if (!this.status.error && this.o.durability !== 'off') await w.wal.sync().catch(() => undefined);
-      await w.wal.close();
+      // A read-only engine never started a WAL segment.
+      if (!this.follower) {
+        if (!this.status.error && this.o.durability !== 'off') await w.wal.sync().catch(() => undefined);
+        await w.wal.close();
+      }
       this.log.close();
       await this.ctx.executor.close().catch(() => undefined);
     } finally {
@@ -577,6 +693,15 @@ export class LsmEngine {
   /** Reads: `CLOSED` after close, `FENCED` once a newer writer is known (writer-fence.ts). */
   private assertReadable(): void {
     if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
+    if (this.follower) {
+      // A reader is never fenced; it catches up in the background at most every followMs.
+      const now = Date.now();
+      if (now >= this.nextFollow) {
+        this.nextFollow = now + (this.userOptions.followMs ?? 100);
+        this.follow(this.follower).catch(() => undefined);
+      }
+      return;
+    }
     this.ctx.fence.assertCurrent();
   }
 

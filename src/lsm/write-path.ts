@@ -120,6 +120,32 @@ export class WritePath {
     return this.write(batch, { timestamp });
   }
 
+  /**
+   * A read-only engine adopts what its follower read (src/lsm/follower.ts): a new active
+   * memtable when the writer's manifest moved (null: keep the current one), the commits to
+   * apply to it, and the newer commits (`records`), which become visible and go to the commit
+   * listeners. Synchronous,
+   * so a reader sees (memtable, visible LSN) of one step.
+   */
+  adopt(mt: Memtable | null, apply: readonly CommitRecord[], records: readonly CommitRecord[], lastLsn: number, lastTimestamp: number): void {
+    if (mt) {
+      this.mem = { mt, firstSegment: 1, minLsn: 0, maxLsn: 0, maxTs: 0, hasSealed: false };
+      this.imm.length = 0;
+    }
+    const mem = this.mem;
+    for (const r of apply) {
+      applyCommit(mem.mt, r, this.trailer);
+      if (mem.minLsn === 0) mem.minLsn = r.lsn;
+      mem.maxLsn = Math.max(mem.maxLsn, r.lsn);
+      mem.maxTs = Math.max(mem.maxTs, r.timestamp);
+      this.ctx.pins.sample(r.lsn, r.timestamp);
+    }
+    this.lastLsn = Math.max(this.lastLsn, lastLsn);
+    this.visible = Math.max(this.visible, lastLsn);
+    this.lastTimestamp = Math.max(this.lastTimestamp, lastTimestamp);
+    if (records.length > 0) this.publish(records);
+  }
+
   /** Adds a commit listener; returns the function that removes it. */
   onCommit(listener: CommitListener): () => void {
     this.listeners.push(listener);

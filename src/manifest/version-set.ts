@@ -64,6 +64,8 @@ export class VersionSet {
   private fenced: DoSQLError | null = null;
   /** The version this epoch wrote first (its seals decide the last writes of the epoch it fenced). */
   private firstVersion = 0;
+  /** A reader's version set (`openReader`): follows the writer's manifests, never writes one. */
+  private reader = false;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -95,6 +97,36 @@ export class VersionSet {
     return new VersionSet(store, epoch, base, options);
   }
 
+  /**
+   * Loads the latest manifest without claiming an epoch: a read-only follower of whichever
+   * writer holds the database (contract 10: readers never fence the writer). `update` throws
+   * READ_ONLY; `follow` moves it to a newer manifest the writer wrote.
+   */
+  static async openReader(store: ObjectStore, options: VersionSetOptions = {}): Promise<VersionSet> {
+    const latest = (await loadLatestManifest(store)) ?? emptyManifest();
+    const vs = new VersionSet(store, latest.epoch, latest, options);
+    vs.reader = true;
+    return vs;
+  }
+
+  /** True for a reader's version set (`openReader`). */
+  get readOnly(): boolean {
+    return this.reader;
+  }
+
+  /**
+   * A reader moves to `state`, a newer manifest the writer wrote. Reads that took the previous
+   * version keep it (its files may still be collected by the writer: readers retry, see
+   * src/lsm/follower.ts). REQUIRES: a reader's version set and `state.version` >= the current one.
+   */
+  follow(state: ManifestState): void {
+    if (!this.reader) throw new DoSQLError('INVALID_ARGUMENT', 'manifest: follow() is for a reader\'s version set');
+    if (state.version < this.currentVersion.state.version) return;
+    this.older.push(this.currentVersion);
+    for (let i = this.older.length - 1; i >= 0; i--) if (!this.older[i]!.inUse) this.older.splice(i, 1);
+    this.currentVersion = new Version(state);
+  }
+
   get current(): Version {
     return this.currentVersion;
   }
@@ -105,6 +137,8 @@ export class VersionSet {
 
   /** True if a newer writer has claimed the database. One `head` call. */
   async isFenced(): Promise<boolean> {
+    // A reader holds no epoch: nothing can fence it.
+    if (this.reader) return false;
     if (this.fenced) return true;
     let h;
     try {
@@ -152,6 +186,7 @@ export class VersionSet {
    */
   update(edit: (draft: ManifestState) => void): Promise<Version> {
     const run = async (): Promise<Version> => {
+      if (this.reader) throw new DoSQLError('READ_ONLY', 'manifest: this handle is read-only: it follows the writer\'s manifest and never writes one');
       if (this.fenced) throw this.fenced;
       const base = this.currentVersion.state;
       const draft = structuredClone(base);

@@ -4,7 +4,7 @@
 // threads when the data is in a folder, and a handle that has a folder open holds its writer
 // lease (writer-lease.ts) until it closes, so tools can see that a live process has it open.
 import { dirname, resolve, sep } from 'node:path';
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { initParquet, registerZstdDecoder } from '../columnar/index.js';
@@ -14,13 +14,15 @@ import type { LsmEngine } from '../lsm/engine.js';
 import '../search/index.js';
 import '../vector/index.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
+import { ReaderDatabase } from './reader-db.js';
+import { backup, restoreInto } from './backup.js';
 import type { DBOptions } from '../sql/api/db-options.js';
 import type { Migration } from '../sql/api/migrations.js';
 import { FsObjectStore } from '../storage/fs-store.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
 import { readMigrationsFolder } from './migrations-folder.js';
-import { checkDBArguments, engineOpener, engineOptionsOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
+import { checkDBArguments, installBackup, engineOpener, engineOptionsOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
 
 export type { DBOptions };
 
@@ -93,10 +95,14 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   const given = tiersOf(name, options);
   const folder = given ? undefined : resolve(options.path ?? `.dosql/${name}`);
   if (folder !== undefined) checkFolder(options.path ?? folder);
+  if (options.readonly && folder !== undefined && !existsSync(folder)) {
+    throw new DoSQLError('NOT_FOUND', `sql: DB(): no database at ${folder} to open read-only (create it by opening it without readonly)`, { details: { path: folder } });
+  }
   const tiers: Tiers = given ?? { hot: new FsObjectStore(folder!) };
   const warehouse = warehouseOf(name, options, tiers, folder !== undefined ? (prefix) => pathToFileURL(`${folder}/${prefix}`).href : undefined);
   ensureParquet();
-  const useWorkers = options.workerThreads ?? folder !== undefined;
+  // A reader runs no flushes or compactions: no worker threads.
+  const useWorkers = options.readonly ? false : (options.workerThreads ?? folder !== undefined);
   const sqlOptions: DatabaseOptions = {
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -115,6 +121,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
     await ensureZstd();
     return openEngine();
   };
+  if (options.readonly) return new ReaderDatabase(open, name, warehouse, sqlOptions);
   if (folder === undefined) return new Database(open, name, warehouse, sqlOptions);
   let lease: HeldLease | undefined;
   const openFolder = async (): Promise<LsmEngine> => {
@@ -148,4 +155,16 @@ class FolderDatabase extends Database {
       this.onClosed();
     }
   }
+}
+
+installBackup(backup);
+
+/**
+ * Restores backup `id` (default: the newest) from the backup folder `folder` into the new folder
+ * `to` (src/node/backup.ts): verifies every file's SHA-256 first (CORRUPTION naming a damaged
+ * file), and with `asOf` rewinds every table to its rows as of that LSN. Resolves to the
+ * restored database, open.
+ */
+export function restore(folder: string, options: { to: string; id?: string; asOf?: number }): Promise<Database> {
+  return restoreInto((name, path) => DB(name, { path }), folder, options);
 }

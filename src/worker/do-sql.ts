@@ -186,6 +186,8 @@ export class DoSQL {
         const r = await this.executor.runInline(() => main.compact({ full, tier }));
         return { published: r.published.map((p) => ({ ...p, snapshotId: p.snapshotId.toString() })) };
       },
+      metrics: () => main.metricsText({ connectionCount: this.ctx.getWebSockets().length }),
+      deepHealth: () => deepHealth({ engine: async () => void (await main.query('SELECT 1')), hot: async () => void (await store.list('manifest/')), cold: async () => void (await cold.list('_dosql')) }),
       cold: async () => {
         const objects = await cold.list('');
         return { prefix: `db/${name}/`, warehouse: warehouse.url, objects: objects.map((o) => ({ key: o.key, size: o.size })), bytes: objects.reduce((a, o) => a + o.size, 0) };
@@ -307,4 +309,19 @@ export class DoSQL {
 function ownerOf(ws: WorkerWebSocket): string {
   const a = ws.deserializeAttachment() as { owner?: string } | null;
   return a?.owner ?? 'unknown';
+}
+
+/** Runs each check, timing it; the whole is ok when every check is (GET /health/deep). */
+async function deepHealth(checks: Record<string, () => Promise<void>>): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; ms: number; error?: string }> }> {
+  const out: Record<string, { ok: boolean; ms: number; error?: string }> = {};
+  for (const [name, check] of Object.entries(checks)) {
+    const t = Date.now();
+    try {
+      await check();
+      out[name] = { ok: true, ms: Date.now() - t };
+    } catch (e) {
+      out[name] = { ok: false, ms: Date.now() - t, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return { ok: Object.values(out).every((c) => c.ok), checks: out };
 }

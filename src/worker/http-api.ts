@@ -9,7 +9,8 @@
 //   GET  /branches, POST /branches { name, parent?, from?, fromLSN? },
 //   DELETE /branches/<b>?force=1, POST /branches/<b>/merge { into?, strategy?, message? }
 //   GET  /snapshots, POST /snapshots { name?, branch? }, DELETE /snapshots/<s>
-//   GET  /health, GET /admin/status, GET /admin/cold, POST /admin/flush,
+//   GET  /health, GET /health/deep (engine, hot and cold store checks; 503 when one fails),
+//   GET  /admin/metrics (Prometheus text), GET /admin/status, GET /admin/cold, POST /admin/flush,
 //   POST /admin/compact { full?, tier? }   (tier 'cold' publishes Iceberg snapshots to R2)
 import { DoSQLError } from '../errors.js';
 import type { MergeStrategy } from '../sql/api/merge.js';
@@ -24,6 +25,10 @@ export interface ObjectControls {
   compact(options: { full: boolean; tier: 'hot' | 'cold' }): Promise<unknown>;
   /** The database's objects in the cold tier (R2), under its prefix. */
   cold(): Promise<Record<string, unknown>>;
+  /** The database's metrics in Prometheus' text format (seed 003's names and the engine's). */
+  metrics(): Promise<string>;
+  /** Checks of the engine, the hot store and the cold store: `{ ok, checks: { name: { ok, ms, error? } } }`. */
+  deepHealth(): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; ms: number; error?: string }> }>;
 }
 
 type Handler = (req: Request, body: Record<string, unknown>, args: string[], url: URL) => Promise<Response>;
@@ -65,6 +70,11 @@ export class HttpApi {
         const engine = await this.host.engine();
         return json({ ok: true, lsn: engine.lastVisibleLsn });
       }),
+      r('GET', 'health/deep', async () => {
+        const h = await this.controls.deepHealth();
+        return json(h, h.ok ? 200 : 503);
+      }),
+      r('GET', 'admin/metrics', async () => new Response(await this.controls.metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } })),
       r('GET', 'admin/status', async () => json(await this.controls.status())),
       r('GET', 'admin/cold', async () => json(await this.controls.cold())),
       r('POST', 'admin/flush', async () => {

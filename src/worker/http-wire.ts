@@ -42,6 +42,8 @@ const STATUS: Record<ErrorCode, number> = {
   BUSY: 503,
   CLOSED: 503,
   FENCED: 503,
+  // A write on a read-only handle: not allowed on this resource (SQLite's SQLITE_READONLY).
+  READ_ONLY: 405,
   // A statement stopped by its timeout or an abort: the request took too long.
   INTERRUPTED: 408,
   LIMIT_EXCEEDED: 400,

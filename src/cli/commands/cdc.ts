@@ -44,7 +44,7 @@ export async function cdcCommand(argv: readonly string[], io: CliIO): Promise<nu
   const tables = (p.values.table as unknown as string[] | undefined)?.flatMap((t) => t.split(',')).filter((t) => t !== '');
   const filter: CDCFilter | undefined = tables?.length ? { tables } : undefined;
   const limit = intOpt('cdc', p, 'limit', Infinity);
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over'), readonly: slot === undefined && stringOpt(p, 'create-slot') === undefined && stringOpt(p, 'drop-slot') === undefined });
   const cdc = createCDC(db);
   try {
     const create = stringOpt(p, 'create-slot');

@@ -17,7 +17,7 @@ export async function icebergCommand(argv: readonly string[], io: CliIO): Promis
     return 0;
   }
   const format = choiceOpt('iceberg', p, 'format', ['table', 'json', 'csv'] as const, 'table');
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over'), readonly: true });
   try {
     const only = stringOpt(p, 'table');
     if (only !== undefined && tableColumns(db, only) === undefined) throw new DoSQLError('NOT_FOUND', `iceberg: no such table: ${only}`, { details: { table: only } });

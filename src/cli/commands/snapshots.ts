@@ -26,7 +26,7 @@ export async function snapshotsCommand(argv: readonly string[], io: CliIO): Prom
   // `--create NAME` reads NAME as a second positional (parseArgs booleans take no value).
   if (p.positionals.length > 1 && !create) throw usageError('snapshots', `snapshots: unexpected argument ${JSON.stringify(p.positionals[1])}`);
   if (create && del !== undefined) throw usageError('snapshots', 'snapshots: --create and --delete together');
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over'), readonly: !create && del === undefined });
   try {
     if (create) {
       const s = await db.createSnapshot(p.positionals[1] ?? stringOpt(p, 'name'));
@@ -62,7 +62,7 @@ export async function branchesCommand(argv: readonly string[], io: CliIO): Promi
   const del = stringOpt(p, 'delete');
   if (create !== undefined && del !== undefined) throw usageError('branches', 'branches: --create and --delete together');
   if (stringOpt(p, 'from') !== undefined && create === undefined) throw usageError('branches', 'branches: --from goes with --create');
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over'), readonly: create === undefined && del === undefined });
   try {
     if (create !== undefined) {
       const from = stringOpt(p, 'from');

@@ -3,6 +3,7 @@
 // reads the database as of that point, in one consistent read view (SELECT only). The
 // database must exist unless --create is given (a mistyped path then fails, rather than
 // creating an empty database).
+import { readsOnly } from '../../sql/api/host.js';
 import { createTimeTravelSession, type TimeTravelSession } from '../../sql/api/time-travel-session.js';
 import { boolOpt, choiceOpt, parseAsOf, parseCommand, stringOpt } from '../args.js';
 import { OUTPUT_FORMATS } from '../format.js';
@@ -35,7 +36,7 @@ export async function sqlCommand(argv: readonly string[], io: CliIO): Promise<nu
   checkArrowSingle(statements, format);
   if (format === 'arrow' && isTTY(io.stdout)) throw usageError('sql', 'sql: --format arrow writes binary; redirect stdout to a file or a pipe');
 
-  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: boolOpt(p, 'create'), takeOver: boolOpt(p, 'take-over') });
+  const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: boolOpt(p, 'create'), takeOver: boolOpt(p, 'take-over'), readonly: statements.every((s) => readsOnly(s)) });
   let session: TimeTravelSession | undefined;
   try {
     const branch = stringOpt(p, 'branch');

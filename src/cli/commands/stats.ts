@@ -56,7 +56,7 @@ export async function statsCommand(argv: readonly string[], io: CliIO): Promise<
     return 0;
   }
   const format = choiceOpt('stats', p, 'format', ['table', 'json'] as const, 'table');
-  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over') });
+  const { db, path } = await openDatabase(io.cwd, p.positionals[0]!, { create: false, takeOver: boolOpt(p, 'take-over'), readonly: true });
   try {
     const s = (await db.engine()).stats();
     const snapshots = await db.listSnapshots();

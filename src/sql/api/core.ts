@@ -29,6 +29,7 @@ import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
 import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
+import { QueryMetrics, queryMetricsOf } from './query-metrics.js';
 
 /** Past schemas kept per branch (a handle reading many points evicts the oldest first). */
 const CATALOGS_PER_BRANCH = 64;
@@ -55,6 +56,8 @@ export class DatabaseCore {
   /** `watch.version` when `catalog` was last found current (-1: check the branch's changes). */
   private seenVersion = -1;
   private readonly catalogAt = new Map<number, Map<number, Catalog>>();
+  /** Before the engine opened: statements that failed waiting for it. */
+  private readonly openMetrics = new QueryMetrics();
 
   /**
    * `open` resolves to the engine; `opened` runs once the schema is loaded, before the handle
@@ -110,11 +113,11 @@ export class DatabaseCore {
       try {
         // Watched before the schema is read: a change committed after this read is then seen.
         this.watch = schemaWatch(engine);
-        this.catalogLsn = engine.lastVisibleLsn;
-        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, this.catalogLsn);
+        await this.loadFirstCatalog(engine);
         // Change data capture decodes every retained commit with the schema as of that commit:
         // compaction keeps every version of the catalog (one manifest edit, the first time).
-        await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
+        // A reader writes no manifest: the writer records it at its next open (a repaired database may lack it).
+        if (!engine.readOnly) await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
       } catch (e) {
         await engine.close().catch(() => undefined);
         throw e;
@@ -128,6 +131,30 @@ export class DatabaseCore {
     this.ready.catch((e: unknown) => {
       this.openError = e;
     });
+  }
+
+  /**
+   * Loads the schema at open. A read-only engine may find an SSTable of the manifest it follows
+   * already collected by the writer (src/lsm/follower.ts): it catches up and loads again.
+   */
+  private async loadFirstCatalog(engine: LsmEngine): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const version = engine.manifest.version;
+      this.catalogLsn = engine.lastVisibleLsn;
+      try {
+        this.catalog = await this.loadCatalog(engine, MAIN_BRANCH, this.catalogLsn);
+        return;
+      } catch (e) {
+        if (!engine.readOnly || attempt >= 8 || !(e instanceof DoSQLError) || e.code !== 'NOT_FOUND' || typeof e.details.file !== 'string') throw e;
+        await engine.catchUp();
+        if (engine.manifest.version === version) throw e;
+      }
+    }
+  }
+
+  /** What the statements on this handle's engine took and how many failed (db.metrics()). */
+  get metrics(): QueryMetrics {
+    return this.engineRef ? queryMetricsOf(this.engineRef) : this.openMetrics;
   }
 
   /** The engine; CLOSED after close. */

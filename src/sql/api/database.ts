@@ -40,24 +40,76 @@ import { Statement } from './statement.js';
 import { StatementRunner } from './statement-runner.js';
 import type { ReadPoint } from './temporal.js';
 import { TimeTravelHost } from './time-travel-host.js';
+import { prometheusText, type DatabaseMetrics } from './metrics-text.js';
 import type { TimePoint } from './time-points.js';
 import { TransactionHandle } from './transaction-handle.js';
-import { jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
+import { executeResult, jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
 export interface RunResult {
   changes: number;
   lastInsertRowId: number | bigint;
+  /** The same as `lastInsertRowId`, spelt as better-sqlite3 and libsql spell it. */
+  lastInsertRowid: number | bigint;
   /** The same as `lastInsertRowId` (the name seed code uses, D1's `meta.last_row_id`). */
   lastRowId: number | bigint;
   /** LSN of the commit (the read LSN when nothing was written). */
   lsn: number;
 }
 
+/**
+ * What `execute` and each statement of `batch` return: the result rows (objects keyed by
+ * column name; empty for a statement that returns none) together with its effect, in one call
+ * (what drivers need: Kysely's `executeQuery`, D1's `all()` with its `meta`).
+ */
+export interface ExecuteResult<T = Record<string, JsValue>> {
+  /** Result column names, in order. */
+  columns: string[];
+  rows: T[];
+  /** Rows the statement changed (SQLite's sqlite3_changes: 0 for a read). */
+  changes: number;
+  /** Rowid of the last row inserted through this handle (SQLite's sqlite3_last_insert_rowid). */
+  lastInsertRowid: number | bigint;
+  /** LSN of the commit, or the read LSN (inside a transaction: its read LSN). */
+  lsn: number;
+}
+
+/** One statement of `db.batch()`: its text and its parameters (as for query()). */
+export interface BatchStatement {
+  sql: string;
+  params?: BindParams;
+}
+
 export interface QueryOptions extends StatementOptions {
   /** Return INTEGER values as bigint (better-sqlite3's safeIntegers). */
   safeIntegers?: boolean;
+  /**
+   * Profile the query (seed 003's `db.query(sql, params, { profile: true })`): the rows come
+   * back with `queryPlan` (SQLite's EXPLAIN QUERY PLAN rows) and `stats` (QueryStats) attached
+   * as non-enumerable properties.
+   */
+  profile?: boolean;
 }
+
+/** One step of a query plan, as SQLite's EXPLAIN QUERY PLAN reports it (`detail`: 'SCAN t', 'SEARCH t USING INDEX i (a=?)'). */
+export interface QueryPlanStep {
+  id: number;
+  parent: number;
+  detail: string;
+}
+
+/** What a profiled query measured. */
+export interface QueryStats {
+  /** Wall time of the query itself, ms (the plan is read apart). */
+  durationMs: number;
+  /** Rows returned. */
+  rowsReturned: number;
+  /** LSN the query read at (the latest when it began). */
+  readLsn: number;
+}
+
+/** Rows of a profiled query: the rows, with `queryPlan` and `stats` (non-enumerable). */
+export type ProfiledRows<T> = T[] & { readonly queryPlan: QueryPlanStep[]; readonly stats: QueryStats };
 
 export type { StatementOptions };
 
@@ -80,6 +132,27 @@ export interface DatabaseParts {
 }
 
 const partsOf = new WeakMap<Database, DatabaseParts>();
+
+/** What `db.backup()` did (src/node/backup.ts). */
+export interface BackupResult {
+  /** The backup's id (its time, ISO 8601 with ':' as '-'), and its folder. */
+  id: string;
+  path: string;
+  /** Every commit with LSN <= lsn is in the backup, and none after. */
+  lsn: number;
+  /** Data files the backup references, and how many of them this run copied (the others were there from earlier backups). */
+  files: number;
+  copied: number;
+  bytesCopied: number;
+}
+
+type BackupImpl = (db: Database, target: string, options: { incremental?: boolean }) => Promise<BackupResult>;
+let backupImpl: BackupImpl | undefined;
+
+/** @internal The Node entry installs folder backups (src/node/backup.ts); Workers have none yet. */
+export function installBackup(impl: BackupImpl): void {
+  backupImpl = impl;
+}
 
 /**
  * The parts behind `db`, for the modules of src/sql/api (host.ts, time-travel-session.ts).
@@ -143,13 +216,33 @@ export class Database {
    * value throws INVALID_ARGUMENT naming the parameter (bind-params.ts), as better-sqlite3 does.
    * `options.timeoutMs` / `options.signal` stop it with INTERRUPTED (docs/limits.md).
    */
+  query<T = Record<string, JsValue>>(sql: string, params: BindParams | undefined, options: QueryOptions & { profile: true }): Promise<ProfiledRows<T>>;
+  query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options?: QueryOptions): Promise<T[]>;
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
     argOptions(options, 'db.query()');
+    if (options.profile === true) return this.profiled<T>(sql, params, options);
     const { core, runner, session } = this.parts;
     const p = runner.prepared(sql);
     const it = core.interruptOf(options);
     const r = (await session.tryRead(p, params, it)) ?? (await session.execPrepared(p, params, undefined, it));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
+  }
+
+  private async profiled<T>(sql: string, params: BindParams | undefined, options: QueryOptions): Promise<ProfiledRows<T>> {
+    const { profile: _profile, ...rest } = options;
+    const engine = await this.parts.core.eng();
+    const readLsn = engine.lastVisibleLsn;
+    const t = performance.now();
+    const rows = await this.query<T>(sql, params, rest);
+    const durationMs = performance.now() - t;
+    const p = this.parts.runner.prepared(sql);
+    const k = p.parsed.statement.kind;
+    // The plan of the statement as run: EXPLAIN QUERY PLAN of the same text and parameters.
+    const queryPlan = k === 'explain' ? [] : await this.query<QueryPlanStep>(`EXPLAIN QUERY PLAN ${p.sql}`, params, rest);
+    const stats: QueryStats = { durationMs, rowsReturned: rows.length, readLsn };
+    Object.defineProperty(rows, 'queryPlan', { value: queryPlan.map((s) => ({ id: s.id, parent: s.parent, detail: s.detail })), enumerable: false });
+    Object.defineProperty(rows, 'stats', { value: stats, enumerable: false });
+    return rows as ProfiledRows<T>;
   }
 
   /** The first row of a query, or undefined. */
@@ -178,7 +271,46 @@ export class Database {
       lsn = r.lsn;
     }
     const last = jsRowid(runner.info.lastInsertRowId);
-    return { changes, lastInsertRowId: last, lastRowId: last, lsn };
+    return { changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn };
+  }
+
+  /**
+   * Runs one statement and returns its rows and its effect together (ExecuteResult); parameters
+   * as for query(). Inside the handle's own BEGIN ... COMMIT it runs in that transaction.
+   */
+  async execute<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<ExecuteResult<T>> {
+    argOptions(options, 'db.execute()');
+    const { core, runner, session } = this.parts;
+    const r = await session.execPrepared(runner.prepared(sql), params, undefined, core.interruptOf(options));
+    return executeResult<T>(r, runner.info.lastInsertRowId, options.safeIntegers ?? false);
+  }
+
+  /**
+   * Runs `statements` in order as one transaction, all or nothing (D1's `batch()`, seed 003's
+   * `db.batch()`): when one fails, none of them is committed and the error is thrown. Inside the
+   * handle's own BEGIN ... COMMIT they join that transaction instead. Returns each statement's
+   * ExecuteResult, in order. A WRITE_CONFLICT at commit is thrown (retryable) unless `retries`
+   * allows running the batch again.
+   */
+  async batch<T = Record<string, JsValue>>(statements: readonly BatchStatement[], options: { retries?: number } & QueryOptions = {}): Promise<ExecuteResult<T>[]> {
+    if (!Array.isArray(statements)) throw new DoSQLError('INVALID_ARGUMENT', `sql: db.batch() takes an array of { sql, params? }, got ${typeof statements}`);
+    for (const [i, s] of statements.entries()) {
+      if (s === null || typeof s !== 'object' || typeof (s as BatchStatement).sql !== 'string') throw new DoSQLError('INVALID_ARGUMENT', `sql: db.batch(): statement ${i} must be { sql: string, params? }`, { details: { index: i } });
+    }
+    const { retries, ...q } = options;
+    if (this.inTransaction) {
+      const out: ExecuteResult<T>[] = [];
+      for (const s of statements) out.push(await this.execute<T>(s.sql, s.params, q));
+      return out;
+    }
+    return this.transaction(
+      async (tx) => {
+        const out: ExecuteResult<T>[] = [];
+        for (const s of statements) out.push(await tx.execute<T>(s.sql, s.params, q));
+        return out;
+      },
+      { ...(retries !== undefined ? { retries } : {}), ...(q.timeoutMs !== undefined ? { timeoutMs: q.timeoutMs } : {}), ...(q.signal !== undefined ? { signal: q.signal } : {}) },
+    );
   }
 
   /**
@@ -228,6 +360,54 @@ export class Database {
         throw e;
       }
     }
+  }
+
+  /**
+   * The handle's and its engine's figures (DatabaseMetrics: statements, errors, the duration
+   * histogram in ms, open transactions, WAL segments, bytes stored, the engine's statistics):
+   * seed 003's metrics. `metricsText()` gives them in Prometheus' text format.
+   */
+  async metrics(options: { connectionCount?: number } = {}): Promise<DatabaseMetrics> {
+    const engine = await this.parts.core.eng();
+    const e = engine.stats();
+    const log = engine.log.stats();
+    return {
+      database: this.name,
+      queries: this.parts.core.metrics.snapshot(Date.now()),
+      activeTransactions: e.openReadViews,
+      walSegmentCount: engine.log.live.list().length,
+      walBytes: log.walBytes,
+      storageUsedBytes: e.sstBytes + e.cold.bytes + log.walBytes.live + log.walBytes.retained,
+      connectionCount: options.connectionCount ?? 0,
+      readOnly: engine.readOnly,
+      engine: e,
+    };
+  }
+
+  /** `metrics()` in the Prometheus text exposition format (what GET /admin/metrics serves). */
+  async metricsText(options: { connectionCount?: number; labels?: Record<string, string> } = {}): Promise<string> {
+    const m = await this.metrics(options);
+    return prometheusText(m, options.labels);
+  }
+
+  /**
+   * A checkpoint (seed 003's `db.checkpoint()`, SQLite's wal_checkpoint): every commit so far is
+   * written to SSTables and the WAL segments that held it are retired. Resolves to the LSN it
+   * covers. READ_ONLY on a read-only handle.
+   */
+  async checkpoint(): Promise<{ lsn: number }> {
+    return (await this.parts.core.eng()).checkpoint();
+  }
+
+  /**
+   * Backs the database up into the folder `target` (Node; docs/operations.md): consistent at one
+   * LSN while writes continue, data files copied once across backups (`incremental`, the
+   * default), every file's SHA-256 recorded. Restore with `restore()` or `dosql restore`.
+   * NOT_SUPPORTED where no backup target exists (Workers, for now).
+   */
+  backup(target: string, options: { incremental?: boolean } = {}): Promise<BackupResult> {
+    if (!backupImpl) return Promise.reject(new DoSQLError('NOT_SUPPORTED', 'sql: db.backup() writes to a folder and is available in Node'));
+    return backupImpl(this, target, options);
   }
 
   /** True while the handle's own BEGIN ... COMMIT is open. */

@@ -105,7 +105,8 @@ export function engineOpener(plan: OpenPlan): () => Promise<LsmEngine> {
   return async () => {
     const { hot, cold } = plan.tiers;
     if (cold && !cold.store) Object.assign(cold, cold.make!(await databaseIdentity(hot)));
-    if (cold) await claimColdStore(hot, cold.store!, 'sql: DB()');
+    // A reader writes nothing: the writer's first open claimed the cold store.
+    if (cold && !plan.engine.readOnly) await claimColdStore(hot, cold.store!, 'sql: DB()');
     const engine = await LsmEngine.open({ ...plan.engine, store: hot, ...(cold ? { coldStore: cold.store! } : {}) });
     if (plan.migrations) {
       try {

@@ -47,6 +47,13 @@ export interface DBOptions {
   /** Node only. Folder holding the database (default `./.dosql/<name>`). */
   path?: string;
   /**
+   * Open read-only (SQLite's SQLITE_OPEN_READONLY): claim no writer epoch and write nothing, so
+   * the database's writer, in this process or another, is never fenced; follow its commits (each
+   * statement first catches up with the writer's manifest and WAL, src/lsm/follower.ts). Any
+   * write fails with READ_ONLY. Default false. Cannot be combined with `migrations`.
+   */
+  readonly?: boolean;
+  /**
    * Where the data lives: `'fs'` (Node's default: a folder), `'memory'` (tests), or the tiers
    * `{ hot, cold?, coldPrefix? }` (a Durable Object's storage and an R2 bucket, or ObjectStores).
    * Workers have no file system: there it must be the tiers or `'memory'`.
@@ -171,6 +178,9 @@ const TOP: Record<keyof DBOptions, Check> = {
     }
   },
   store: objectStore,
+  readonly: (v, key) => {
+    if (typeof v !== 'boolean') throw invalid(`option ${key} must be a boolean, got ${shown(v)}`);
+  },
   durability: oneOf(['full', 'normal', 'off']),
   retention: (v, key) => {
     if (typeof v === 'number' ? Number.isInteger(v) && v >= 0 : typeof v === 'string' && (v === 'forever' || RETENTION_TEXT.test(v))) return;
@@ -268,6 +278,7 @@ export function checkDBArguments(name: unknown, options: unknown, runtime: DBRun
       throw invalid('option migrations { folder } reads files, which Workers cannot: pass the files as [{ name, sql }] (import them as text modules, see examples/worker)');
     }
   }
+  if (o.readonly === true && o.migrations !== undefined) throw invalid('option migrations writes the schema, but readonly opens without writing: apply migrations through the writer');
   const c = o.compaction;
   if (c) {
     // The engine's defaults (src/compaction/options.ts): 4, 8, 12.
@@ -286,6 +297,7 @@ export function checkDBArguments(name: unknown, options: unknown, runtime: DBRun
 export function engineOptionsOf(o: DBOptions): Partial<EngineOptions> {
   return {
     fullHistoryTables: [CATALOG_TABLE_ID],
+    ...(o.readonly ? { readOnly: true } : {}),
     ...(o.durability ? { durability: o.durability } : {}),
     ...(o.retention !== undefined ? { retention: o.retention } : {}),
     ...(o.clock ? { clock: o.clock } : {}),

@@ -30,6 +30,10 @@ export { describeValue } from './bind-params.js';
 /** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
 export { checkDBArguments, engineOptionsOf, type DBRuntime } from './db-options.js';
 export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
+/** Reads on a read-only engine, again after the writer collected a file under them (reader-retry.ts). */
+export { retryCollected } from './reader-retry.js';
+/** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts). */
+export { installBackup } from './database.js';
 
 /**
  * Engine options every engine under a SQL database needs (DB() and the Worker pass them to
@@ -78,6 +82,30 @@ export interface SqlHost {
   viewAt(point: ReadPoint): Promise<SqlTransaction>;
   /** The objects of the checked-out branch's latest schema. INVALID_ARGUMENT before the handle is open. */
   schemaObjects(): readonly SchemaObjectInfo[];
+}
+
+/**
+ * True when every statement of `sql` only reads (SELECT, VALUES, EXPLAIN, a PRAGMA without a
+ * value), so a read-only handle (DB(name, { readonly: true })) can run it; false for anything
+ * else, text that does not parse included (the writer then reports the error). The CLI picks
+ * a read-only open by it.
+ */
+export function readsOnly(sql: string): boolean {
+  let statements;
+  try {
+    statements = parse(sql);
+  } catch {
+    return false;
+  }
+  return statements.length > 0 && statements.every((p) => {
+    const s = p.statement;
+    return s.kind === 'select' || s.kind === 'explain' || (s.kind === 'pragma' && s.value === undefined);
+  });
+}
+
+/** Parses `sql` into its statements' text; SQL_SYNTAX for text that does not parse. */
+export function splitStatements(sql: string): string[] {
+  return parse(sql).map((p) => sql.slice(p.start, p.end));
 }
 
 const hosts = new WeakMap<Database, SqlHost>();

@@ -58,14 +58,43 @@ export class Session {
   tryRead(p: Prepared, params: BindParams | StatementArgs | undefined, interrupt?: Interrupt, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.core.engineRef;
     if (!engine || this.core.closed || this.txn || this.lock.locked || p.parsed.statement.kind !== 'select') return undefined;
-    p.temporal ??= temporalRefs(p.parsed.statement);
-    const values = bindParams(p.parsed, params);
-    const guard = this.core.guard(interrupt, caps);
-    return this.runner.tryRead(engine, p, values, guard);
+    const t = performance.now();
+    const metrics = this.core.metrics;
+    let r;
+    try {
+      p.temporal ??= temporalRefs(p.parsed.statement);
+      const values = bindParams(p.parsed, params);
+      const guard = this.core.guard(interrupt, caps);
+      r = this.runner.tryRead(engine, p, values, guard);
+    } catch (e) {
+      metrics.observe(performance.now() - t, true, Date.now());
+      throw e;
+    }
+    if (r === undefined) return undefined;
+    if (!(r instanceof Promise)) {
+      metrics.observe(performance.now() - t, false, Date.now());
+      return r;
+    }
+    // Timed on the side, as in execPrepared.
+    r.then(
+      () => metrics.observe(performance.now() - t, false, Date.now()),
+      () => metrics.observe(performance.now() - t, true, Date.now()),
+    );
+    return r;
   }
 
   /** Executes a prepared statement: in `txn` when given, else in the session. */
-  async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+  execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+    // Timed on the side: the caller gets the statement's own promise, so recording metrics
+    // adds no step to when it resumes (interleavings with other work stay what they were).
+    const t = performance.now();
+    const r = this.execOne(p, params, txn, interrupt, caps);
+    const metrics = (failed: boolean) => () => this.core.metrics.observe(performance.now() - t, failed, Date.now());
+    r.then(metrics(false), metrics(true));
+    return r;
+  }
+
+  private async execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
     const engine = await this.core.eng();
     const values = bindParams(p.parsed, params);
     const guard = this.core.guard(interrupt, caps);

@@ -1,5 +1,6 @@
 // A prepared statement with better-sqlite3's method names (async here, because storage is).
 import { ExecEnv } from '../execution/env.js';
+import { retryCollected } from './reader-retry.js';
 import type { DatabaseParts, RunResult } from './database.js';
 import type { Prepared } from './statement-runner.js';
 import { rowsToObjects, toJsValue, type BindValue, type JsValue } from './values.js';
@@ -76,6 +77,13 @@ export class Statement {
 
   /** Every result row. */
   all<T = unknown>(...args: Args): Promise<T[]> {
+    const engine = this.parts.core.engineRef;
+    // A read-only handle runs the read again when the writer collected a file under it.
+    if (engine?.readOnly) return retryCollected(engine, () => this.allOnce<T>(...args));
+    return this.allOnce<T>(...args);
+  }
+
+  private allOnce<T>(...args: Args): Promise<T[]> {
     try {
       const params = toParams(this.p, args);
       const it = this.parts.core.interruptOf(this.options);
@@ -97,7 +105,7 @@ export class Statement {
   async run(...args: Args): Promise<RunResult> {
     const r = await this.parts.session.execPrepared(this.p, toParams(this.p, args), undefined, this.parts.core.interruptOf(this.options));
     const last = r.lastInsertRowId === undefined ? 0 : Number(r.lastInsertRowId);
-    return { changes: r.changes, lastInsertRowId: last, lastRowId: last, lsn: r.lsn };
+    return { changes: r.changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn: r.lsn };
   }
 
   /** Result rows, streamed in batches from one read view (SELECT only). */

@@ -7,15 +7,17 @@ import { parse } from '../parser/index.js';
 import type { Transaction } from '../txn/transaction.js';
 import { checkSql, refuseScriptParams, SCRIPT_ARGS, type StatementArgs } from './bind-params.js';
 import { argOptions } from './arguments.js';
-import type { DatabaseParts, QueryOptions, RunResult } from './database.js';
+import type { DatabaseParts, ExecuteResult, QueryOptions, RunResult } from './database.js';
 import type { Prepared, StatementResult } from './statement-runner.js';
-import { jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
+import { executeResult, jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
 
 /** The handle passed to `db.transaction(fn)`: the same query methods, inside one transaction. */
 export class TransactionHandle {
   /** @internal Set once the callback settled: later calls throw. */
   done = false;
   private readonly lock = new Mutex();
+  /** The last rowid an INSERT in this transaction made (sqlite3_last_insert_rowid within it). */
+  private lastRowid = 0n;
 
   /** @internal */
   constructor(
@@ -30,7 +32,7 @@ export class TransactionHandle {
     return options && (options.timeoutMs !== undefined || options.signal !== undefined) ? this.parts.core.interruptOf(options) : undefined;
   }
 
-  private async execute(p: Prepared, params: BindParams | StatementArgs | undefined, own?: Interrupt): Promise<StatementResult> {
+  private async runPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, own?: Interrupt): Promise<StatementResult> {
     if (this.done) throw new DoSQLError('SQL_ERROR', 'sql: transaction already finished');
     const k = p.parsed.statement.kind;
     if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release') {
@@ -46,7 +48,7 @@ export class TransactionHandle {
 
   async query<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<T[]> {
     argOptions(options, 'tx.query()');
-    const r = await this.execute(this.parts.runner.prepared(sql), params, this.own(options));
+    const r = await this.runPrepared(this.parts.runner.prepared(sql), params, this.own(options));
     return rowsToObjects(r.columns, r.rows, options.safeIntegers ?? false) as T[];
   }
 
@@ -62,12 +64,20 @@ export class TransactionHandle {
     let changes = 0;
     let r: StatementResult | undefined;
     for (const p of ps) {
-      r = await this.execute(p, ps.length > 1 ? SCRIPT_ARGS : params, own);
+      r = await this.runPrepared(p, ps.length > 1 ? SCRIPT_ARGS : params, own);
       const kind = p.parsed.statement.kind;
       if (ps.length === 1 || kind === 'insert' || kind === 'update' || kind === 'delete') changes = r.changes;
     }
     const last = jsRowid(r?.lastInsertRowId ?? 0n);
-    return { changes, lastInsertRowId: last, lastRowId: last };
+    return { changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last };
+  }
+
+  /** Runs one statement in the transaction and returns its rows and effect together (see Database.execute). */
+  async execute<T = Record<string, JsValue>>(sql: string, params?: BindParams, options: QueryOptions = {}): Promise<ExecuteResult<T>> {
+    argOptions(options, 'tx.execute()');
+    const r = await this.runPrepared(this.parts.runner.prepared(sql), params, this.own(options));
+    if (r.lastInsertRowId !== undefined) this.lastRowid = r.lastInsertRowId;
+    return executeResult<T>(r, this.lastRowid, options.safeIntegers ?? false);
   }
 
   /** Runs every statement in `sql`, binding nothing (see Database.exec). */
@@ -75,6 +85,6 @@ export class TransactionHandle {
     refuseScriptParams(params);
     checkSql(sql);
     const own = this.own(options);
-    for (const p of parse(sql)) await this.execute({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS, own);
+    for (const p of parse(sql)) await this.runPrepared({ parsed: p, sql: sql.slice(p.start, p.end) }, SCRIPT_ARGS, own);
   }
 }

@@ -60,3 +60,11 @@ export function rowsToObjects(columns: readonly string[], rows: readonly Row[], 
   }
   return out;
 }
+
+/**
+ * A statement's rows and effect as `execute` / `batch` return them (database.ts, ExecuteResult);
+ * `lastInsertRowId` is the handle's (or transaction's) last inserted rowid after it ran.
+ */
+export function executeResult<T>(r: { columns: readonly string[]; rows: readonly Row[]; changes: number; lsn: number }, lastInsertRowId: bigint, safe: boolean): { columns: string[]; rows: T[]; changes: number; lastInsertRowid: number | bigint; lsn: number } {
+  return { columns: [...r.columns], rows: rowsToObjects(r.columns, r.rows, safe) as T[], changes: r.changes, lastInsertRowid: jsRowid(lastInsertRowId), lsn: r.lsn };
+}

@@ -31,6 +31,8 @@ export class SchemaWatch {
   version = 0;
   /** Newest commit LSN that wrote a catalog key, per branch (since `since`). */
   private readonly changed = new Map<number, number>();
+  /** A read-only engine made commits up to here visible unseen (engine.onFollowGap): older loads are stale. */
+  private unseenUpTo = 0;
 
   /** Watches `engine` from now on; commits up to its visible LSN are unknown to it. */
   constructor(
@@ -39,6 +41,10 @@ export class SchemaWatch {
     readonly since = engine.lastVisibleLsn,
   ) {
     engine.onCommit((records) => this.observe(records));
+    engine.onFollowGap((upTo) => {
+      this.unseenUpTo = Math.max(this.unseenUpTo, upTo);
+      this.version++;
+    });
   }
 
   /**
@@ -46,7 +52,7 @@ export class SchemaWatch {
    * after `lsn` wrote one of its catalog keys, or `lsn` is older than the watch.
    */
   changedAfter(branch: number, lsn: number): boolean {
-    return lsn < this.since || (this.changed.get(branch) ?? 0) > lsn;
+    return lsn < this.since || lsn < this.unseenUpTo || (this.changed.get(branch) ?? 0) > lsn;
   }
 
   private observe(records: readonly CommitRecord[]): void {
