@@ -126,7 +126,7 @@ function genCore(ctx: QueryCtx, opts: CoreOptions): { sql: string; outputs: GenE
   const windowed = rng.chance(0.14);
   const defs: string[] = [];
   const make = (e: ExprEnv, tieBreak: readonly GenExpr[] = []): GenExpr => {
-    if (windowed && rng.chance(0.45)) return genWindowValue({ env: e, tieBreak, defs }, safe);
+    if (windowed && rng.chance(0.45)) return genWindowValue({ env: e, tieBreak, defs, validArgs: ctx.depth > 0 }, safe);
     return safe ? genSafeValue(e, rng.int(0, 2)) : genValue(e, rng.int(0, 2));
   };
   // Without GROUP BY, SQLite (3.53) takes a SELECT whose only aggregates sit inside window
