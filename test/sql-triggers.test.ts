@@ -75,6 +75,21 @@ const SCENARIOS: { name: string; setup: string[]; run: string[] }[] = [
     run: ["INSERT INTO t VALUES (1, 1, 'a')", 'INSERT INTO t VALUES (2, 1, NULL)', 'INSERT OR IGNORE INTO t VALUES (3, 1, NULL)', 'INSERT OR REPLACE INTO t VALUES (4, 2, NULL)', 'SELECT * FROM u'],
   },
   {
+    // SQLite codes a DELETE (of a table or a view) with OE_Default: the OR clause of the statement
+    // whose trigger runs the DELETE stops there, and the DELETE's triggers use their own.
+    name: 'a DELETE in a trigger does not pass the firing statement\'s conflict resolution on',
+    setup: [
+      ...BASE,
+      'CREATE VIEW vu AS SELECT * FROM u',
+      "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN DELETE FROM u WHERE v = new.v; DELETE FROM vu WHERE v = new.v + 100; END",
+      'CREATE TRIGGER u_del BEFORE DELETE ON u BEGIN INSERT OR IGNORE INTO log(seq, msg) VALUES (old.id, \'u \' || old.v); END',
+      'CREATE TRIGGER vu_del INSTEAD OF DELETE ON vu BEGIN INSERT OR IGNORE INTO log(seq, msg) VALUES (old.id, \'vu \' || old.v); END',
+      "INSERT INTO log VALUES (1, 'kept'), (2, 'kept')",
+      'INSERT INTO u VALUES (1, 7), (2, 108)',
+    ],
+    run: ["INSERT OR REPLACE INTO t VALUES (1, 7, 'a'), (2, 8, 'b')", "UPDATE OR REPLACE t SET w = 'c'", 'SELECT * FROM log', 'SELECT * FROM u'],
+  },
+  {
     name: 'INSTEAD OF triggers on views, UPSERT, foreign-key actions firing triggers',
     setup: [
       'CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT UNIQUE)',

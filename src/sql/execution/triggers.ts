@@ -58,7 +58,8 @@ export class RowHooks {
    * Fires `programs` of `timing` for one row of a table `width` columns wide (rowid after
    * them); `next` / `old` are the row images (undefined when the event has none), `assigned`
    * the columns an UPDATE sets, `override` the firing statement's conflict resolution (which
-   * replaces the triggered statements' own). Throws RaiseIgnore when a trigger raised IGNORE.
+   * replaces the triggered statements' own; undefined for a DELETE, whose triggers keep
+   * theirs). Throws RaiseIgnore when a trigger raised IGNORE.
    */
   async fire(env: ExecEnv, programs: readonly TriggerProgram[], timing: TriggerTiming, width: number, next: Row | undefined, old: Row | undefined, assigned?: ReadonlySet<number>, override?: ConflictAction): Promise<void> {
     for (const p of programs) {
@@ -86,8 +87,9 @@ export class RowHooks {
     c.inTransaction = env.inTransaction;
     c.outer[0] = row;
     c.hooks = this;
-    const o = override ?? env.conflictOverride;
-    if (o) c.conflictOverride = o;
+    // No fallback to env.conflictOverride: INSERT and UPDATE pass theirs on (their own OR clause
+    // already gave way to it), a DELETE passes none, as SQLite codes DELETE with OE_Default.
+    if (override) c.conflictOverride = override;
     return c;
   }
 }

@@ -100,8 +100,9 @@ export function planViewDml(stmt: InsertStmt | UpdateStmt | DeleteStmt, v: ViewS
     },
   };
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
-    // The statement's OR clause replaces those of the triggered statements.
-    const override = env.conflictOverride ?? (stmt.kind === 'delete' ? undefined : stmt.orAction);
+    // The statement's OR clause replaces those of the triggered statements; a DELETE has none
+    // to pass on, not even one it was given (SQLite codes DELETE with OE_Default).
+    const override = stmt.kind === 'delete' ? undefined : (env.conflictOverride ?? stmt.orAction);
     for (const img of await images(env)) {
       try {
         await hooks.fire(env, programs, 'INSTEAD OF', n + 1, img.next, img.old, img.assigned, override);

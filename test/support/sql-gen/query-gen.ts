@@ -10,7 +10,7 @@
 //   then a total order; `ordered` tells the comparator that row order is part of the answer.
 import { genBool, genSafeValue, genValue } from './expr-gen.js';
 import { AliasCounter, column, tableScope, type ExprEnv, type GenExpr, type ScopeColumn } from './scope.js';
-import { setSafe, type SchemaModel } from './model.js';
+import { INT, setSafe, type SchemaModel } from './model.js';
 import { genWindowValue } from './window-gen.js';
 import { jsonTableItem } from './json-expr-gen.js';
 import type { Rng } from './random.js';
@@ -100,6 +100,9 @@ function merge(a: GenExpr, b: GenExpr): GenExpr {
   return { sql: a.sql, classes: a.classes | b.classes, wide: a.wide || b.wide, inexact: a.inexact || b.inexact };
 }
 
+/** A call of one of the aggregates expr-gen.ts writes. */
+const AGGREGATE_CALL = /\b(?:count|sum|total|avg|min|max|group_concat)\(/;
+
 function genCore(ctx: QueryCtx, opts: CoreOptions): { sql: string; outputs: GenExpr[] } {
   const { rng } = ctx;
   const fromless = rng.chance(0.04);
@@ -123,8 +126,18 @@ function genCore(ctx: QueryCtx, opts: CoreOptions): { sql: string; outputs: GenE
   const windowed = rng.chance(0.14);
   const defs: string[] = [];
   const make = (e: ExprEnv, tieBreak: readonly GenExpr[] = []): GenExpr => {
-    if (windowed && rng.chance(0.45)) return genWindowValue({ env: e, tieBreak, defs }, safe);
+    if (windowed && rng.chance(0.45)) return genWindowValue({ env: e, tieBreak, defs, validArgs: ctx.depth > 0 }, safe);
     return safe ? genSafeValue(e, rng.int(0, 2)) : genValue(e, rng.int(0, 2));
+  };
+  // Without GROUP BY, SQLite (3.53) takes a SELECT whose only aggregates sit inside window
+  // calls for a non-aggregate one when it pushes an outer WHERE or ON term into it, and fails
+  // with "HAVING clause on a non-aggregate query": such a SELECT gets a plain aggregate too.
+  const aggregateOutputs = (e: ExprEnv): GenExpr[] => {
+    const outputs = Array.from({ length: width }, () => make(e));
+    if (outputs.some((o) => / OVER /.test(o.sql)) && !outputs.some((o) => !/ OVER |SELECT /.test(o.sql) && AGGREGATE_CALL.test(o.sql))) {
+      outputs[outputs.findIndex((o) => / OVER /.test(o.sql))] = { sql: 'count(*)', classes: INT, wide: false, inexact: false };
+    }
+    return outputs;
   };
   const fromSql = fromless ? '' : ` FROM ${from.sql}`;
   const select = (outputs: GenExpr[], rest: string): { sql: string; outputs: GenExpr[] } => {
@@ -139,8 +152,7 @@ function genCore(ctx: QueryCtx, opts: CoreOptions): { sql: string; outputs: GenE
     return select(Array.from({ length: width }, () => make(env, from.scope.map(column))), '');
   }
   if (mode === 'aggregate') {
-    const aenv: ExprEnv = { ...env, scope: [], aggScope: from.scope };
-    return select(Array.from({ length: width }, () => make(aenv)), '');
+    return select(aggregateOutputs({ ...env, scope: [], aggScope: from.scope }), '');
   }
   // GROUP BY: keys are set-safe columns (or expressions); outputs see only the keys, plus aggregates.
   // A constant key would be read as an output column number (or group nothing): keys mention a column.
@@ -150,7 +162,7 @@ function genCore(ctx: QueryCtx, opts: CoreOptions): { sql: string; outputs: GenE
     const e = rng.chance(0.2) ? genSafeValue({ ...env, subqueryDepth: 0 }, 1) : undefined;
     keys.push(e !== undefined && /\bq\d+\./.test(e.sql) ? e : column(rng.pick(safeCols)));
   }
-  if (keys.length === 0) return select(Array.from({ length: width }, () => make({ ...env, scope: [], aggScope: from.scope })), '');
+  if (keys.length === 0) return select(aggregateOutputs({ ...env, scope: [], aggScope: from.scope }), '');
   const keyScope: ScopeColumn[] = keys.map((k) => ({ ...k, name: 'k' }));
   const genv: ExprEnv = { ...env, scope: keyScope, aggScope: from.scope };
   const having = rng.chance(0.4) ? ` HAVING ${genBool(genv, 1).sql}` : '';
@@ -194,11 +206,25 @@ function genFrom(ctx: QueryCtx): FromClause {
     ]);
     if (join === ',') sql += `, ${item.sql}`;
     else if (join === 'CROSS JOIN') sql += ` CROSS JOIN ${item.sql}`;
-    else sql += ` ${join} ${item.sql} ${joinConstraint(ctx, items, scope, item)}`;
+    else {
+      const on = joinConstraint(ctx, items, scope, item);
+      sql += ` ${join} ${item.sql} ${join === 'LEFT JOIN' ? unoptimisableLike(on) : on}`;
+    }
     items.push(item);
     scope.push(...item.scope);
   }
   return { sql, scope, single: count === 1 && !items[0]!.derived };
+}
+
+/**
+ * `+col LIKE` for `col LIKE` in a LEFT JOIN's ON: SQLite (3.40 to at least 3.53) loses the
+ * null-extended row when its LIKE optimisation turns `r.id LIKE 'h%'` into a range on the rowid
+ * (or a NOCASE index) that no row falls in. The unary plus gives the same value (LIKE applies no
+ * affinity or collation) but blocks the optimisation; test/sql-left-join-on.test.ts covers the
+ * bare column in dosql.
+ */
+function unoptimisableLike(on: string): string {
+  return on.replace(/(^|[\s(])(q\d+\.\w+) ((?:NOT )?LIKE )/g, '$1+$2 $3');
 }
 
 /** USING over names found in exactly one earlier item (else ambiguous), or ON. */

@@ -60,6 +60,29 @@ describe('generators', () => {
     expect(nonEmpty / queries).toBeGreaterThan(0.4);
   });
 
+  it('avoid the shapes SQLite fails on wrongly: aggregates only inside window calls of a GROUP BY-less SELECT', () => {
+    // SQLite (3.53) pushes an outer WHERE / ON term into such a subquery and then fails with
+    // "HAVING clause on a non-aggregate query"; query-gen.ts adds a plain aggregate to them.
+    // The shape is rare: the generator of main made one in round 76 of this seed.
+    const bogus: string[] = [];
+    for (let round = 0; round < 80 && bogus.length === 0; round++) {
+      const rng = new Rng(deriveSeed(11, round));
+      const schema = generateSchema(rng);
+      const db = new Database(':memory:');
+      for (const s of schema.ddl) db.exec(s);
+      for (let i = 0; i < 100; i++) {
+        const q = generateQuery(rng, schema);
+        try {
+          db.prepare(q.sql).all();
+        } catch (e) {
+          if (String(e).includes('HAVING clause on a non-aggregate query')) bogus.push(q.sql);
+        }
+      }
+      db.close();
+    }
+    expect(bogus).toEqual([]);
+  });
+
   it('cover the required schema and query features', () => {
     const text = Array.from({ length: 30 }, (_, s) => script(deriveSeed(3, s), 120).join('\n')).join('\n');
     for (const feature of [

@@ -23,6 +23,17 @@ export interface WindowContext {
   readonly tieBreak: readonly GenExpr[];
   /** WINDOW clause definitions made so far (`w0 AS (...)`), appended to the statement. */
   readonly defs: string[];
+  /**
+   * Only valid ntile / nth_value arguments and frame offsets. SQLite checks them per row, so an
+   * invalid one fails only if the window gets rows; in a subquery in FROM that depends on when
+   * (and whether) the engine materialises it, which differs between SQLite and dosql.
+   */
+  readonly validArgs?: boolean;
+}
+
+/** `v`, or `fallback` when `v` is one of `invalid` and only valid arguments are wanted (the draw already happened: the random stream does not change). */
+function validated(w: WindowContext, v: string, invalid: readonly string[], fallback: string): string {
+  return w.validArgs === true && invalid.includes(v) ? fallback : v;
 }
 
 interface Spec {
@@ -66,7 +77,7 @@ function genWindowCall(w: WindowContext, safe: boolean): GenExpr {
         [1, String(rng.int(6, 40))],
         [0.3, rng.pick(['0', '-1', 'NULL', "'2'", '2.5'])],
       ]);
-      return int(`ntile(${n}) OVER ${over(w, total(), '')}`);
+      return int(`ntile(${validated(w, n, ['0', '-1', 'NULL', '2.5'], '2')}) OVER ${over(w, total(), '')}`);
     }
     case 4:
     case 5: {
@@ -85,7 +96,7 @@ function genWindowCall(w: WindowContext, safe: boolean): GenExpr {
       const x = value();
       const s = total();
       const fn = rng.pick(['first_value', 'last_value', 'nth_value']);
-      const n = fn === 'nth_value' ? `, ${rng.chance(0.95) ? rng.int(1, 4) : rng.pick(['0', 'NULL', '1.5', "'2'"])}` : '';
+      const n = fn === 'nth_value' ? `, ${rng.chance(0.95) ? rng.int(1, 4) : validated(w, rng.pick(['0', 'NULL', '1.5', "'2'"]), ['0', 'NULL', '1.5'], '1')}` : '';
       return { sql: `${fn}(${x.sql}${n}) OVER ${over(w, s, maybeFrame(w, s, 'total'))}`, classes: x.classes, wide: x.wide, inexact: x.inexact };
     }
     default:
@@ -158,11 +169,16 @@ function maybeFrame(w: WindowContext, s: Spec, use: 'ignored' | 'total' | 'peers
   // RANGE offsets need exactly one ORDER BY term; rarely they come without, an error.
   const withOffsets = units !== 'RANGE' || s.order.length === 1 || rng.chance(0.03);
   const offset = (): string =>
-    rng.weighted([
-      [8, String(rng.int(0, 3))],
-      [units === 'RANGE' ? 3 : 0, sqlLiteral(rng.int(1, 6) / 2)],
-      [0.3, rng.pick(['-1', 'NULL', "'1'", '1.5', "'x'"])],
-    ]);
+    validated(
+      w,
+      rng.weighted([
+        [8, String(rng.int(0, 3))],
+        [units === 'RANGE' ? 3 : 0, sqlLiteral(rng.int(1, 6) / 2)],
+        [0.3, rng.pick(['-1', 'NULL', "'1'", '1.5', "'x'"])],
+      ]),
+      units === 'RANGE' ? ['-1', 'NULL', "'x'"] : ['-1', 'NULL', '1.5', "'x'"],
+      '1',
+    );
   // 0 UNBOUNDED PRECEDING, 1 n PRECEDING, 2 CURRENT ROW, 3 n FOLLOWING, 4 UNBOUNDED FOLLOWING.
   const pick = (choices: number[]): number => rng.pick(withOffsets ? choices : choices.filter((c) => c !== 1 && c !== 3));
   let start = pick([0, 1, 2, 3]);
