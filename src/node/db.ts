@@ -20,7 +20,11 @@ import { FsObjectStore } from '../storage/fs-store.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
 import { readMigrationsFolder } from './migrations-folder.js';
-import { checkDBArguments, engineOpener, engineOptionsOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
+import { checkDBArguments, engineOpener, engineOptionsOf, loggerOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
+import type { LogSink } from '../util/log.js';
+
+/** JSON lines on stderr: stdout stays the program's (the CLI prints results there). */
+const stderrSink: LogSink = (r) => void process.stderr.write(`${JSON.stringify(r)}\n`);
 
 export type { DBOptions };
 
@@ -97,7 +101,10 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   const warehouse = warehouseOf(name, options, tiers, folder !== undefined ? (prefix) => pathToFileURL(`${folder}/${prefix}`).href : undefined);
   ensureParquet();
   const useWorkers = options.workerThreads ?? folder !== undefined;
+  const logger = loggerOf(options, process.env.DOSQL_LOG_LEVEL, stderrSink);
   const sqlOptions: DatabaseOptions = {
+    logger,
+    ...(options.slowQueryMs !== undefined ? { slowQueryMs: options.slowQueryMs } : {}),
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   };
@@ -107,7 +114,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
     name,
     tiers,
     warehouse,
-    engine: { ...engineOptionsOf(options), ...(useWorkers ? { executor: workerExecutor } : {}) },
+    engine: { ...engineOptionsOf(options), logger, ...(useWorkers ? { executor: workerExecutor } : {}) },
     sql: sqlOptions,
     ...(migrations ? { migrations } : {}),
   });

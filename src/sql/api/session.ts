@@ -18,6 +18,7 @@ import type { SqlValue } from '../types/value.js';
 import { bindParams, type StatementArgs } from './bind-params.js';
 import type { DatabaseCore } from './core.js';
 import type { Prepared, StatementResult, StatementRunner } from './statement-runner.js';
+import { StatementLog } from './statement-log.js';
 import type { BindParams } from './values.js';
 
 export class Session {
@@ -32,6 +33,8 @@ export class Session {
   constructor(
     private readonly core: DatabaseCore,
     private readonly runner: StatementRunner,
+    /** Logs slow and failed statements (DB() options `log`, `slowQueryMs`). */
+    private readonly log: StatementLog = new StatementLog(),
   ) {}
 
   /** True while the session's own BEGIN ... COMMIT is open. */
@@ -58,14 +61,20 @@ export class Session {
   tryRead(p: Prepared, params: BindParams | StatementArgs | undefined, interrupt?: Interrupt, caps?: ResultCaps): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const engine = this.core.engineRef;
     if (!engine || this.core.closed || this.txn || this.lock.locked || p.parsed.statement.kind !== 'select') return undefined;
-    p.temporal ??= temporalRefs(p.parsed.statement);
-    const values = bindParams(p.parsed, params);
-    const guard = this.core.guard(interrupt, caps);
-    return this.runner.tryRead(engine, p, values, guard);
+    return this.log.observe(p, () => {
+      p.temporal ??= temporalRefs(p.parsed.statement);
+      const values = bindParams(p.parsed, params);
+      const guard = this.core.guard(interrupt, caps);
+      return this.runner.tryRead(engine, p, values, guard);
+    });
   }
 
   /** Executes a prepared statement: in `txn` when given, else in the session. */
-  async execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+  execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+    return this.log.observe(p, () => this.execUnlogged(p, params, txn, interrupt, caps)) as Promise<StatementResult>;
+  }
+
+  private async execUnlogged(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
     const engine = await this.core.eng();
     const values = bindParams(p.parsed, params);
     const guard = this.core.guard(interrupt, caps);
