@@ -35,6 +35,7 @@ export { WriteBatch } from './lsm/write-batch.js';
 export { ManualClock, type Clock } from './util/clock.js';
 export { DB } from './node/db.js';
 export type { DBOptions, StorageTiers, MigrationsOption } from './sql/api/db-options.js';
+export type { LogLevel, LogRecord, LogSink } from './util/log.js';
 export { migrate, migrationStatus, type Migration, type MigrationStatus } from './sql/api/migrations.js';
 export { repair, type RepairOptions, type RepairReport, type ManifestReport } from './node/repair.js';
 export { Database, type RunResult, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';
