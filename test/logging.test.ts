@@ -88,13 +88,22 @@ describe('logging: events at debug', () => {
     expect(m2.records.filter((r) => r.level === 'debug')).toEqual([]);
   });
 
-  it('a fenced writer logs fenced at warn with its epoch', async () => {
+  it('a second writer logs the WAL it recovered; the fenced one logs fenced at warn with its epoch', async () => {
     const store = new MemoryObjectStore();
     const m = memorySink();
     const a = DB('fence', { store, workerThreads: false, log: { level: 'warn', sink: m.sink } });
     await a.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
-    const b = DB('fence', { store, workerThreads: false });
+    await a.run('INSERT INTO t VALUES (7)');
+    const aLsn = (await a.engine()).stats().lastLsn;
+    const mb = memorySink();
+    const b = DB('fence', { store, workerThreads: false, log: { level: 'info', sink: mb.sink } });
     await b.open();
+    // a never flushed or closed: b's open replays a's commits from the WAL, as after a crash.
+    const [open] = mb.named('open');
+    expect(open!.commitsReplayed as number).toBeGreaterThanOrEqual(2);
+    expect(open!.walSegments as number).toBeGreaterThanOrEqual(1);
+    expect(open!.lastLsn).toBe(aLsn);
+    expect((await b.query('SELECT id FROM t')).map((r) => r.id)).toEqual([7]);
     await expect(a.run('INSERT INTO t VALUES (1)')).rejects.toMatchObject({ code: 'FENCED' });
     const fenced = m.named('fenced');
     expect(fenced).toHaveLength(1);
