@@ -36,6 +36,7 @@ export { ManualClock, type Clock } from './util/clock.js';
 export { DB, restore } from './node/db.js';
 export { verifyBackup, listBackups, type BackupManifest } from './node/backup.js';
 export type { DBOptions, StorageTiers, MigrationsOption } from './sql/api/db-options.js';
+export type { LogLevel, LogRecord, LogSink } from './util/log.js';
 export { migrate, migrationStatus, type Migration, type MigrationStatus } from './sql/api/migrations.js';
 export { repair, type RepairOptions, type RepairReport, type ManifestReport } from './node/repair.js';
 export { Database, type RunResult, type ExecuteResult, type BatchStatement, type BackupResult, type ProfiledRows, type QueryPlanStep, type QueryStats, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';

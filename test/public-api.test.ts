@@ -66,6 +66,9 @@ const TYPE_EXPORTS = [
   'KvPair',
   'LevelStats',
   'Limits',
+  'LogLevel',
+  'LogRecord',
+  'LogSink',
   'ManifestReport',
   'MergeConflict',
   'MergeStrategy',
@@ -99,7 +102,7 @@ const TYPE_EXPORTS = [
  * Workers bundle provides (test/worker-entry.test.ts runs it in workerd).
  */
 const WORKER_VALUE_EXPORTS = ['DB', 'DoLake', 'DoSQL', 'DoSQLError', 'Database', 'DurableObjectStore', 'MemoryObjectStore', 'R2ObjectStore', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'migrate', 'migrationStatus', 'relative', 'snapshot', 'timestamp'];
-const WORKER_TYPE_EXPORTS = ['AppendableObject', 'BindParams', 'BindValue', 'DBOptions', 'DatabaseOptions', 'DoSqlStorage', 'DurableObjectStoreOptions', 'ErrorCode', 'GetOptions', 'GetResult', 'JsValue', 'Limits', 'MergeConflict', 'MergeStrategy', 'Migration', 'MigrationStatus', 'MigrationsOption', 'ObjectInfo', 'ObjectStore', 'PutOptions', 'PutResult', 'QueryOptions', 'R2BucketLike', 'R2ObjectStoreOptions', 'RunResult', 'SqlValue', 'StatementOptions', 'StorageTiers', 'TimePoint', 'TimeTravelSession'];
+const WORKER_TYPE_EXPORTS = ['AppendableObject', 'BindParams', 'BindValue', 'DBOptions', 'DatabaseOptions', 'DoSqlStorage', 'DurableObjectStoreOptions', 'ErrorCode', 'GetOptions', 'GetResult', 'JsValue', 'Limits', 'LogLevel', 'LogRecord', 'LogSink', 'MergeConflict', 'MergeStrategy', 'Migration', 'MigrationStatus', 'MigrationsOption', 'ObjectInfo', 'ObjectStore', 'PutOptions', 'PutResult', 'QueryOptions', 'R2BucketLike', 'R2ObjectStoreOptions', 'RunResult', 'SqlValue', 'StatementOptions', 'StorageTiers', 'TimePoint', 'TimeTravelSession'];
 
 /** Names a module exports as values, read from its `export { ... } from` lists. */
 function valueExportsOf(source: string): string[] {

@@ -168,7 +168,7 @@ export class CompactionScheduler {
       });
       this.pointers.set(c.level, f.largest);
       this.stats.trivialMoves++;
-      this.h.emit({ type: 'compaction-end', kind: c.kind, bytesRead: 0, bytesWritten: 0, droppedVersions: 0, ms: 0 });
+      this.h.emit({ type: 'compaction-end', kind: c.kind, inputFiles, outputFiles: 1, bytesRead: 0, bytesWritten: 0, droppedVersions: 0, ms: 0 });
       this.h.onInstalled();
       return;
     }
@@ -198,7 +198,7 @@ export class CompactionScheduler {
       const top = c.runs[0]!;
       if (c.level > 0 && top.length > 0) this.pointers.set(c.level, top[top.length - 1]!.largest);
       for (const run of c.runs) for (const f of run) this.obsolete.set(f.number, f);
-      this.h.emit({ type: 'compaction-end', kind: cold ? 'cold' : c.kind, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, droppedVersions: result.droppedVersions, ms: result.ms });
+      this.h.emit({ type: 'compaction-end', kind: cold ? 'cold' : c.kind, inputFiles, outputFiles: result.outputs.length, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, droppedVersions: result.droppedVersions, ms: result.ms });
     } finally {
       base.unref();
     }

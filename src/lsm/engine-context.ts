@@ -13,7 +13,7 @@ import type { Durability, EngineEvent, EngineOptions } from './engine-types.js';
 import type { LsnPins } from './lsn-pins.js';
 import type { WriterFence } from './writer-fence.js';
 
-export type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'executor' | 'yieldEveryOps' | 'fenceCheckMs' | 'walArchive' | 'archiveRetention' | 'commitFeedBytes' | 'fullHistoryTables'>> & { clock: Clock };
+export type ResolvedOptions = Required<Omit<EngineOptions, 'clock' | 'compaction' | 'retention' | 'onEvent' | 'logger' | 'executor' | 'yieldEveryOps' | 'fenceCheckMs' | 'walArchive' | 'archiveRetention' | 'commitFeedBytes' | 'fullHistoryTables'>> & { clock: Clock };
 
 export const DEFAULTS = {
   durability: 'full' as Durability,

@@ -7,6 +7,7 @@ import type { Retention } from '../compaction/retention.js';
 import type { CompactionStats } from './compaction-scheduler.js';
 import type { ExecutorFactory } from './background-executor.js';
 import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
 
 export { KvEntry, encodeRange, type KeyRange, type ReadOptions, type ScanOptions } from '../mvcc/kv-types.js';
 export type { CommitInfo } from '../mvcc/version-store.js';
@@ -74,6 +75,11 @@ export interface EngineOptions {
   /** Observes background work (flushes, compactions) as it starts and ends. */
   onEvent?: (event: EngineEvent) => void;
   /**
+   * Structured log of what an operator needs (src/util/log.ts, docs/operations.md): open and
+   * recovery, flushes, compactions, fencing. Default: silent.
+   */
+  logger?: Logger;
+  /**
    * Runs flushes and compactions. Default: on the calling thread. On Node,
    * `workerExecutor` (dosql's Node entry) moves them to worker threads.
    */
@@ -126,7 +132,7 @@ export type EngineEvent =
   | { type: 'flush-start'; memtableBytes: number }
   | { type: 'flush-end'; files: number; bytes: number; ms: number }
   | { type: 'compaction-start'; kind: 'l0' | 'level' | 'move' | 'full' | 'cold'; level: number; outputLevel: number; inputFiles: number }
-  | { type: 'compaction-end'; kind: 'l0' | 'level' | 'move' | 'full' | 'cold'; bytesRead: number; bytesWritten: number; droppedVersions: number; ms: number };
+  | { type: 'compaction-end'; kind: 'l0' | 'level' | 'move' | 'full' | 'cold'; inputFiles: number; outputFiles: number; bytesRead: number; bytesWritten: number; droppedVersions: number; ms: number };
 
 export interface LevelStats {
   level: number;

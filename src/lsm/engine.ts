@@ -52,6 +52,8 @@ import { LsnPins } from './lsn-pins.js';
 import { collectStats } from './engine-stats.js';
 import { LogService } from './log-service.js';
 import { LiveLog } from './wal-index.js';
+import { logEngineEvent, logOpen } from './engine-log.js';
+import { SILENT } from '../util/log.js';
 import { encodeRange, KvEntry, type CommitInfo, type EngineEvent, type EngineOptions, type EngineStats, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
 
 export type { CommitInfo, Durability, EngineEvent, EngineOptions, EngineStats, KeyRange, ReadOptions, ScanOptions } from './engine-types.js';
@@ -106,7 +108,10 @@ export class LsmEngine {
     this.tables = new TableCache(o.store, new BlockCache(o.blockCacheBytes), o.maxOpenTables);
     this.coldStore = userOptions.coldStore ?? o.store;
     this.nextFileNumber = recovered.nextFileNumber;
-    const fence = new WriterFence(versions, o.store, Math.max(0, userOptions.fenceCheckMs ?? FENCE_CHECK_MS), (e) => this.status.fail(e));
+    const fence = new WriterFence(versions, o.store, Math.max(0, userOptions.fenceCheckMs ?? FENCE_CHECK_MS), (e) => {
+      if (!this.status.error) (userOptions.logger ?? SILENT).warn('fenced', { store: o.store.name, epoch: versions.epoch, code: e.code, message: e.message });
+      return this.status.fail(e);
+    });
     const budget = new YieldBudget(userOptions.yieldEveryOps ?? YIELD_EVERY_OPS);
     const jobs: JobContext = {
       store: o.store,
@@ -196,6 +201,7 @@ export class LsmEngine {
 
   private emit(e: EngineEvent): void {
     try {
+      logEngineEvent(this.userOptions.logger ?? SILENT, e);
       this.userOptions.onEvent?.(e);
     } catch {
       // An observer's failure must not break background work.
@@ -223,7 +229,10 @@ export class LsmEngine {
         return await LsmEngine.openOnce(options);
       } catch (e) {
         // An earlier writer's last manifest update raced with our open: start over.
-        if (e instanceof DoSQLError && e.code === 'BUSY' && attempt < 5) continue;
+        if (e instanceof DoSQLError && e.code === 'BUSY' && attempt < 5) {
+          (options.logger ?? SILENT).warn('open-busy', { store: options.store.name, attempt: attempt + 1, message: e.message });
+          continue;
+        }
         throw e;
       }
     }
@@ -231,6 +240,7 @@ export class LsmEngine {
 
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {
     if (options.readOnly) return LsmEngine.openReader(options);
+    const t0 = Date.now();
     const stores = { store: options.store, coldStore: options.coldStore ?? options.store };
     const s = await loadForOpen(stores.store, stores.coldStore);
     // Replayed segments stay live (sealed) until a flush covers them; with nothing replayed they
@@ -238,6 +248,7 @@ export class LsmEngine {
     const engine = new LsmEngine(options, s.versions, s.mem, s.recovered, new LiveLog(s.rec.commits > 0 ? s.rec.ranges : []));
     await finishOpen(s, stores, engine.nextFileNumber, { startWal: () => engine.writes.start(1), log: engine.log, fullHistoryTables: options.fullHistoryTables ?? [] });
     engine.scheduler.kick();
+    logOpen(options.logger ?? SILENT, { store: stores.store.name, epoch: s.versions.epoch, rec: s.rec, lastLsn: s.recovered.lastLsn, ms: Date.now() - t0 });
     return engine;
   }
 

@@ -22,7 +22,11 @@ import { FsObjectStore } from '../storage/fs-store.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
 import { readMigrationsFolder } from './migrations-folder.js';
-import { checkDBArguments, installBackup, engineOpener, engineOptionsOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
+import { checkDBArguments, installBackup, engineOpener, engineOptionsOf, loggerOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
+import type { LogSink } from '../util/log.js';
+
+/** JSON lines on stderr: stdout stays the program's (the CLI prints results there). */
+const stderrSink: LogSink = (r) => void process.stderr.write(`${JSON.stringify(r)}\n`);
 
 export type { DBOptions };
 
@@ -103,7 +107,10 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   ensureParquet();
   // A reader runs no flushes or compactions: no worker threads.
   const useWorkers = options.readonly ? false : (options.workerThreads ?? folder !== undefined);
+  const logger = loggerOf(options, process.env.DOSQL_LOG_LEVEL, stderrSink);
   const sqlOptions: DatabaseOptions = {
+    logger,
+    ...(options.slowQueryMs !== undefined ? { slowQueryMs: options.slowQueryMs } : {}),
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   };
@@ -113,7 +120,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
     name,
     tiers,
     warehouse,
-    engine: { ...engineOptionsOf(options), ...(useWorkers ? { executor: workerExecutor } : {}) },
+    engine: { ...engineOptionsOf(options), logger, ...(useWorkers ? { executor: workerExecutor } : {}) },
     sql: sqlOptions,
     ...(migrations ? { migrations } : {}),
   });

@@ -3,6 +3,7 @@
 import { DoSQLError } from '../errors.js';
 import type { Durability } from '../lsm/engine-types.js';
 import type { Env } from './cf-types.js';
+import { logLevelFrom, type LogLevel } from '../util/log.js';
 
 export interface DoConfig {
   /** DOSQL_MEMTABLE_BYTES: memtable size that freezes it for a flush. Default 4 MiB. */
@@ -45,6 +46,10 @@ export interface DoConfig {
   maxLength: number;
   /** CDC_BATCH_SIZE: most change events per message on /db/:name/cdc (seed 003's name). Default 100. */
   cdcBatchSize: number;
+  /** DOSQL_LOG_LEVEL: 'off' (default), 'error', 'warn', 'info' or 'debug': JSON lines through console.log (docs/operations.md). */
+  logLevel: LogLevel;
+  /** DOSQL_SLOW_QUERY_MS: statements slower than this are logged at warn. Default 0: off. */
+  slowQueryMs: number;
 }
 
 function num(env: Env, name: string, dflt: number, min = 1): number {
@@ -84,6 +89,8 @@ export function readConfig(env: Env): DoConfig {
     maxStatementMemoryBytes: num(env, 'DOSQL_MAX_STATEMENT_MEMORY_BYTES', 32 * 1024 * 1024, 1024),
     maxLength: num(env, 'DOSQL_MAX_LENGTH', 16 * 1024 * 1024, 1024),
     cdcBatchSize: num(env, 'CDC_BATCH_SIZE', 100),
+    logLevel: logLevelFrom(typeof env.DOSQL_LOG_LEVEL === 'string' ? env.DOSQL_LOG_LEVEL : undefined, 'worker: var DOSQL_LOG_LEVEL'),
+    slowQueryMs: num(env, 'DOSQL_SLOW_QUERY_MS', 0, 0),
   };
 }
 

@@ -14,7 +14,8 @@ import '../vector/index.js';
 import { Database } from '../sql/api/database.js';
 import type { DBOptions } from '../sql/api/db-options.js';
 import type { Migration } from '../sql/api/migrations.js';
-import { checkDBArguments, engineOpener, engineOptionsOf, tiersOf, warehouseOf } from '../sql/api/host.js';
+import { checkDBArguments, engineOpener, engineOptionsOf, loggerOf, tiersOf, warehouseOf } from '../sql/api/host.js';
+import { consoleSink } from '../util/log.js';
 import { initWasm } from './wasm.js';
 
 const MiB = 1024 * 1024;
@@ -33,7 +34,11 @@ export function DB(name: string, options: DBOptions): Database {
   const tiers = tiersOf(name, options)!;
   const warehouse = warehouseOf(name, options, tiers);
   initWasm();
+  // A Worker has no process.env: pass log: { level: env.DOSQL_LOG_LEVEL } from the Worker's env.
+  const logger = loggerOf(options, undefined, consoleSink);
   const sql = {
+    logger,
+    ...(options.slowQueryMs !== undefined ? { slowQueryMs: options.slowQueryMs } : {}),
     // What one statement may buffer and the largest value it may build, sized for 128 MB (docs/limits.md).
     limits: { maxLength: 16 * MiB, maxMemoryBytes: 32 * MiB, ...(options.limits ?? {}) },
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -43,7 +48,7 @@ export function DB(name: string, options: DBOptions): Database {
     name,
     tiers,
     warehouse,
-    engine: { durability: 'normal', memtableBytes: 4 * MiB, targetFileBytes: 4 * MiB, blockCacheBytes: 16 * MiB, ...engineOptionsOf(options) },
+    engine: { durability: 'normal', memtableBytes: 4 * MiB, targetFileBytes: 4 * MiB, blockCacheBytes: 16 * MiB, ...engineOptionsOf(options), logger },
     sql,
     ...(m ? { migrations: async () => m } : {}),
   });

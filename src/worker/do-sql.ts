@@ -23,6 +23,7 @@ import { R2ObjectStore } from '../storage/r2-store.js';
 import { AlarmExecutor } from './alarm-executor.js';
 import { newWebSocketPair, type DurableObjectState, type Env, type WorkerWebSocket } from './cf-types.js';
 import { checkDatabaseName, readConfig, type DoConfig } from './config.js';
+import { consoleSink, createLogger } from '../util/log.js';
 import { DatabaseHost } from './database-host.js';
 import { HttpApi } from './http-api.js';
 import { decodePathSegment, discardBody, errorResponse } from './http-wire.js';
@@ -150,8 +151,10 @@ export class DoSQL {
     const store = new DurableObjectStore(this.ctx.storage);
     const cold = new R2ObjectStore(this.env.COLD, { prefix: `db/${name}/`, bucketName: 'COLD' });
     const warehouse: Warehouse = { store: cold, prefix: 'warehouse', url: `${c.coldUrl}/db/${name}/warehouse`, namespace: 'default' };
+    const logger = createLogger(c.logLevel, consoleSink);
     const engineOpen = LsmEngine.open({
       store,
+      logger,
       ...SQL_ENGINE_OPTIONS,
       coldStore: cold,
       durability: c.durability,
@@ -170,7 +173,7 @@ export class DoSQL {
     });
     // Statements run under the object's limits: a default timeout, and memory and value sizes
     // sized for 128 MB shared by every database the isolate holds (docs/limits.md).
-    const dbOptions = { timeoutMs: c.statementTimeoutMs, limits: { maxLength: c.maxLength, maxMemoryBytes: c.maxStatementMemoryBytes } };
+    const dbOptions = { timeoutMs: c.statementTimeoutMs, limits: { maxLength: c.maxLength, maxMemoryBytes: c.maxStatementMemoryBytes }, logger, slowQueryMs: c.slowQueryMs };
     const main = new Database(() => engineOpen, name, warehouse, dbOptions);
     await main.open();
     const engine = await engineOpen;

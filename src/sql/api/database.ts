@@ -36,6 +36,8 @@ import { SqlColdTier } from './cold-tier.js';
 import { DatabaseCore } from './core.js';
 import type { MergeConflict, MergeStrategy } from './merge.js';
 import { Session } from './session.js';
+import { StatementLog } from './statement-log.js';
+import type { Logger } from '../../util/log.js';
 import { Statement } from './statement.js';
 import { StatementRunner } from './statement-runner.js';
 import type { ReadPoint } from './temporal.js';
@@ -119,6 +121,10 @@ export interface DatabaseOptions {
   limits?: Partial<Limits>;
   /** Default statement timeout, ms (0, the default: none); a call's `timeoutMs` overrides it. */
   timeoutMs?: number;
+  /** Where slow and failed statements are logged (src/util/log.ts). Default: silent. */
+  logger?: Logger;
+  /** Statements slower than this, ms, are logged at warn (0, the default: none). */
+  slowQueryMs?: number;
 }
 
 /** The parts behind one Database (see the header); only modules of src/sql/api hold them. */
@@ -185,7 +191,7 @@ export class Database {
     cold = new SqlColdTier(core, warehouse);
     const timeTravel = new TimeTravelHost(core);
     const runner = new StatementRunner(core, { pointHost: (engine, branch) => timeTravel.pointHost(engine, branch), coldLookup: (branch) => cold!.coldLookup(branch) });
-    const session = new Session(core, runner);
+    const session = new Session(core, runner, new StatementLog(options.logger, options.slowQueryMs));
     const branching = new Branching(core, session, runner, timeTravel);
     this.parts = { core, runner, session, timeTravel, branching, cold };
     partsOf.set(this, this.parts);

@@ -4,6 +4,7 @@
 // worker threads and its writer lease; the Workers entry its WebAssembly and defaults.
 import type { Warehouse } from '../../cold/index.js';
 import { DoSQLError } from '../../errors.js';
+import { errorFields } from '../../util/log.js';
 import { LsmEngine } from '../../lsm/engine.js';
 import type { EngineOptions } from '../../lsm/engine-types.js';
 import { claimColdStore, databaseIdentity } from '../../storage/cold-claim.js';
@@ -107,7 +108,13 @@ export function engineOpener(plan: OpenPlan): () => Promise<LsmEngine> {
     if (cold && !cold.store) Object.assign(cold, cold.make!(await databaseIdentity(hot)));
     // A reader writes nothing: the writer's first open claimed the cold store.
     if (cold && !plan.engine.readOnly) await claimColdStore(hot, cold.store!, 'sql: DB()');
-    const engine = await LsmEngine.open({ ...plan.engine, store: hot, ...(cold ? { coldStore: cold.store! } : {}) });
+    let engine: LsmEngine;
+    try {
+      engine = await LsmEngine.open({ ...plan.engine, store: hot, ...(cold ? { coldStore: cold.store! } : {}) });
+    } catch (e) {
+      plan.engine.logger?.error('open-failed', { database: plan.name, ...errorFields(e) });
+      throw e;
+    }
     if (plan.migrations) {
       try {
         const list = await plan.migrations();

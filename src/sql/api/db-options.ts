@@ -11,6 +11,7 @@ import type { DoSqlStorage } from '../../storage/do-store.js';
 import type { R2BucketLike } from '../../storage/r2-store.js';
 import { checkColdStorage, checkHotStorage } from '../../storage/store-shapes.js';
 import type { Clock } from '../../util/clock.js';
+import { createLogger, LOG_LEVELS, logLevelFrom, type Logger, type LogLevel, type LogSink } from '../../util/log.js';
 import { DEFAULT_LIMITS, type Limits } from '../execution/limits.js';
 import { isPlainObject } from './arguments.js';
 import { describeValue } from './bind-params.js';
@@ -94,6 +95,15 @@ export interface DBOptions {
    * `[{ name: '001_init.sql', sql }]`, or in Node `{ folder: 'migrations' }`.
    */
   migrations?: MigrationsOption;
+  /**
+   * Structured logging (docs/operations.md): JSON records `{ ts, level, event, ...fields }` of
+   * `level` ('off', 'error', 'warn', 'info', 'debug') and more severe, to `sink` (default: stderr
+   * in Node, console.log in Workers). Default level: DOSQL_LOG_LEVEL (Node's process.env), else
+   * 'off': nothing is written unless a level is set.
+   */
+  log?: { level?: LogLevel; sink?: LogSink };
+  /** Statements slower than this, ms, are logged at warn as `slow-statement` (default 0: off). */
+  slowQueryMs?: number;
 }
 
 /** Which DB() is checking: the Node entry (folders) or the Workers entry (no file system). */
@@ -148,6 +158,13 @@ const COMPACTION = fields({
   maxLevels: number({ integer: true, min: 2 }),
   background: (v, key) => {
     if (typeof v !== 'boolean') throw invalid(`option ${key} must be a boolean, got ${shown(v)}`);
+  },
+});
+
+const LOG = fields({
+  level: oneOf(LOG_LEVELS),
+  sink: (v, key) => {
+    if (typeof v !== 'function') throw invalid(`option ${key} must be a function (record) => void, got ${shown(v)}`);
   },
 });
 
@@ -206,6 +223,8 @@ const TOP: Record<keyof DBOptions, Check> = {
   warehouse: WAREHOUSE,
   limits: LIMITS,
   timeoutMs: number({ min: 0 }),
+  log: LOG,
+  slowQueryMs: number({ min: 0 }),
   migrations: (v, key) => {
     if (Array.isArray(v)) return checkMigrations(v, `sql: DB(): option ${key}`);
     if (isPlainObject(v)) {
@@ -307,4 +326,14 @@ export function engineOptionsOf(o: DBOptions): Partial<EngineOptions> {
     ...(o.hotDataMaxAge !== undefined ? { hotDataMaxAge: o.hotDataMaxAge } : {}),
     ...(o.coldFromLevel !== undefined ? { coldFromLevel: o.coldFromLevel } : {}),
   };
+}
+
+/**
+ * The logger of checked options: `log.level`, else the runtime's DOSQL_LOG_LEVEL setting
+ * (`envLevel`; INVALID_ARGUMENT naming it when it is not a level), else 'off' (silent); records
+ * go to `log.sink`, else `defaultSink` (the entry's: stderr in Node, console.log in Workers).
+ */
+export function loggerOf(o: DBOptions, envLevel: string | undefined, defaultSink: LogSink): Logger {
+  const level = o.log?.level ?? logLevelFrom(envLevel, 'DOSQL_LOG_LEVEL');
+  return createLogger(level, o.log?.sink ?? defaultSink);
 }

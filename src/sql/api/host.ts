@@ -28,7 +28,7 @@ export { SCRIPT_ARGS };
 export { isPlainObject, optionNumber, optionOf, optionOneOf } from './arguments.js';
 export { describeValue } from './bind-params.js';
 /** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
-export { checkDBArguments, engineOptionsOf, type DBRuntime } from './db-options.js';
+export { checkDBArguments, engineOptionsOf, loggerOf, type DBRuntime } from './db-options.js';
 export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
 /** Reads on a read-only engine, again after the writer collected a file under them (reader-retry.ts). */
 export { retryCollected } from './reader-retry.js';

@@ -18,6 +18,7 @@ import type { SqlValue } from '../types/value.js';
 import { bindParams, type StatementArgs } from './bind-params.js';
 import type { DatabaseCore } from './core.js';
 import type { Prepared, StatementResult, StatementRunner } from './statement-runner.js';
+import { StatementLog } from './statement-log.js';
 import type { BindParams } from './values.js';
 
 export class Session {
@@ -32,6 +33,8 @@ export class Session {
   constructor(
     private readonly core: DatabaseCore,
     private readonly runner: StatementRunner,
+    /** Logs slow and failed statements (DB() options `log`, `slowQueryMs`). */
+    private readonly log: StatementLog = new StatementLog(),
   ) {}
 
   /** True while the session's own BEGIN ... COMMIT is open. */
@@ -62,10 +65,12 @@ export class Session {
     const metrics = this.core.metrics;
     let r;
     try {
-      p.temporal ??= temporalRefs(p.parsed.statement);
-      const values = bindParams(p.parsed, params);
-      const guard = this.core.guard(interrupt, caps);
-      r = this.runner.tryRead(engine, p, values, guard);
+      r = this.log.observe(p, () => {
+        p.temporal ??= temporalRefs(p.parsed.statement);
+        const values = bindParams(p.parsed, params);
+        const guard = this.core.guard(interrupt, caps);
+        return this.runner.tryRead(engine, p, values, guard);
+      });
     } catch (e) {
       metrics.observe(performance.now() - t, true, Date.now());
       throw e;
@@ -88,7 +93,7 @@ export class Session {
     // Timed on the side: the caller gets the statement's own promise, so recording metrics
     // adds no step to when it resumes (interleavings with other work stay what they were).
     const t = performance.now();
-    const r = this.execOne(p, params, txn, interrupt, caps);
+    const r = this.log.observe(p, () => this.execOne(p, params, txn, interrupt, caps)) as Promise<StatementResult>;
     const metrics = (failed: boolean) => () => this.core.metrics.observe(performance.now() - t, failed, Date.now());
     r.then(metrics(false), metrics(true));
     return r;
