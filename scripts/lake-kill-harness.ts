@@ -19,7 +19,7 @@ import { openLake } from '../src/lake/index.js';
 import { DB } from '../src/node/db.js';
 import { FsObjectStore } from '../src/storage/fs-store.js';
 import { compareLakeTable } from '../test/support/lake-reader.js';
-import { headLsn, type Warehouse } from '../test/support/lake-harness.js';
+import { headLsn, PARQUET_WASM, type Warehouse } from '../test/support/lake-harness.js';
 import { LAKE_TABLES, Prng } from '../test/support/lake-workload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,7 +86,7 @@ async function check(dir: string, w: Warehouse, ns: string, atHead: boolean, res
   const db = DB(SOURCE_ID, { path: join(dir, 'db'), durability: 'full', retention: 'forever', workerThreads: false });
   const state = new FsObjectStore(join(dir, 'state'));
   const warehouse = new FsObjectStore(w.dir);
-  const lake = await openLake({ warehouse, state, url: w.server.base, namespace: ns, durability: 'full', flush: { auto: false, maxRowsPerFile: 30 } });
+  const lake = await openLake({ warehouse, state, url: w.server.base, namespace: ns, durability: 'full', flush: { auto: false, maxRowsPerFile: 30 }, parquetWasm: PARQUET_WASM });
   try {
     const head = await headLsn(db);
     res.head = head;
