@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   triggers: 8,
   vector: 8,
   search: 8,
+  virtual: 8,
   shard: 9,
   lake: 9,
   worker: 10,
@@ -36,7 +37,7 @@ const RANK: Record<string, number> = {
 };
 
 /** Same-rank folders that must not import each other. */
-const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg'], ['lake', 'shard'], ['vector', 'search', 'cdc']];
+const PEERS_ISOLATED = [['memtable', 'sstable', 'columnar', 'manifest'], ['mvcc', 'iceberg'], ['lake', 'shard'], ['vector', 'search', 'cdc', 'virtual']];
 
 /**
  * Same-rank folders where imports go one way only: [from, to] may not be reversed. The cold
@@ -106,6 +107,7 @@ const HOST_INTERFACES: Record<string, string> = {
   'lake/index.ts': 'the public `dosql/lake` subpath: the lake (the CLI\'s `dosql lake sync`)',
   'search/index.ts': 'full-text search: loading it registers the fts5 virtual table module and its functions with SQL (both DB() entries)',
   'vector/index.ts': 'vector search: loading it registers the vector functions and index with SQL (both DB() entries)',
+  'virtual/index.ts': "the public `dosql/virtual` subpath: loading it registers the external-table reader with SQL (both DB() entries)",
 };
 
 /** Modules that may use Node built-ins: Node-only adapters and entry points. */

@@ -13,6 +13,8 @@ import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import '../search/index.js';
 import '../vector/index.js';
+import '../virtual/index.js';
+import { nodeLocalFiles } from './local-files.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
 import { backup, restoreInto } from './backup.js';
@@ -22,7 +24,7 @@ import { FsObjectStore } from '../storage/fs-store.js';
 import { workerExecutor } from './worker-executor.js';
 import { acquireWriterLease, type HeldLease } from './writer-lease.js';
 import { readMigrationsFolder } from './migrations-folder.js';
-import { checkDBArguments, installBackup, engineOpener, engineOptionsOf, loggerOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
+import { checkDBArguments, installBackup, engineOpener, engineOptionsOf, externalHostOf, loggerOf, tiersOf, warehouseOf, type Tiers } from '../sql/api/host.js';
 import type { LogSink } from '../util/log.js';
 
 /** JSON lines on stderr: stdout stays the program's (the CLI prints results there). */
@@ -113,6 +115,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
     ...(options.slowQueryMs !== undefined ? { slowQueryMs: options.slowQueryMs } : {}),
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    external: externalHostOf(options, nodeLocalFiles),
   };
   const m = options.migrations;
   const migrations = m === undefined ? undefined : Array.isArray(m) ? async (): Promise<readonly Migration[]> => m : () => readMigrationsFolder(resolve((m as { folder: string }).folder));

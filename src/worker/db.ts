@@ -11,10 +11,11 @@
 // writes that call for them (the engine's inline executor); the object's alarm stays yours.
 import '../search/index.js';
 import '../vector/index.js';
+import '../virtual/index.js';
 import { Database } from '../sql/api/database.js';
 import type { DBOptions } from '../sql/api/db-options.js';
 import type { Migration } from '../sql/api/migrations.js';
-import { checkDBArguments, engineOpener, engineOptionsOf, loggerOf, tiersOf, warehouseOf } from '../sql/api/host.js';
+import { checkDBArguments, engineOpener, engineOptionsOf, externalHostOf, loggerOf, tiersOf, warehouseOf } from '../sql/api/host.js';
 import { consoleSink } from '../util/log.js';
 import { initWasm } from './wasm.js';
 
@@ -42,6 +43,8 @@ export function DB(name: string, options: DBOptions): Database {
     // What one statement may buffer and the largest value it may build, sized for 128 MB (docs/limits.md).
     limits: { maxLength: 16 * MiB, maxMemoryBytes: 32 * MiB, ...(options.limits ?? {}) },
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    // External tables: r2:// through the cold bucket, no local files, 32 MiB per file (docs/external-tables.md).
+    external: externalHostOf(options, undefined, 32 * MiB),
   };
   const m = options.migrations as readonly Migration[] | undefined;
   const open = engineOpener({

@@ -39,6 +39,7 @@ import { Session } from './session.js';
 import { StatementLog } from './statement-log.js';
 import type { Logger } from '../../util/log.js';
 import { Statement } from './statement.js';
+import type { ExternalHost } from '../planner/external-tables.js';
 import { StatementRunner } from './statement-runner.js';
 import type { ReadPoint } from './temporal.js';
 import { TimeTravelHost } from './time-travel-host.js';
@@ -125,6 +126,8 @@ export interface DatabaseOptions {
   logger?: Logger;
   /** Statements slower than this, ms, are logged at warn (0, the default: none). */
   slowQueryMs?: number;
+  /** Where external tables (`FROM 'r2://b/*.parquet'`, docs/external-tables.md) are read: set by the DB() entries. */
+  external?: ExternalHost;
 }
 
 /** The parts behind one Database (see the header); only modules of src/sql/api hold them. */
@@ -190,7 +193,7 @@ export class Database {
     const core = new DatabaseCore(name, this.limits, timeoutMs, open, (engine) => cold!.install(engine));
     cold = new SqlColdTier(core, warehouse);
     const timeTravel = new TimeTravelHost(core);
-    const runner = new StatementRunner(core, { pointHost: (engine, branch) => timeTravel.pointHost(engine, branch), coldLookup: (branch) => cold!.coldLookup(branch) });
+    const runner = new StatementRunner(core, { pointHost: (engine, branch) => timeTravel.pointHost(engine, branch), coldLookup: (branch) => cold!.coldLookup(branch), ...(options.external ? { external: options.external } : {}) });
     const session = new Session(core, runner, new StatementLog(options.logger, options.slowQueryMs));
     const branching = new Branching(core, session, runner, timeTravel);
     this.parts = { core, runner, session, timeTravel, branching, cold };

@@ -11,6 +11,7 @@ import { claimColdStore, databaseIdentity } from '../../storage/cold-claim.js';
 import { MemoryObjectStore } from '../../storage/memory-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { checkColdStorage, coldStoreOf, hotStoreOf } from '../../storage/store-shapes.js';
+import type { ExternalHost, LocalFiles } from '../planner/external-tables.js';
 import { Database, type DatabaseOptions } from './database.js';
 import type { DBOptions } from './db-options.js';
 import { migrate, type Migration } from './migrations.js';
@@ -51,6 +52,29 @@ export function tiersOf(name: string, o: DBOptions): Tiers | undefined {
   if (checkColdStorage(s.cold, where) === 'object-store') return { hot, cold: { store: s.cold as ObjectStore, prefix: '' } };
   if (s.coldPrefix !== undefined) return { hot, cold: at(s.coldPrefix) };
   return { hot, cold: { make: (identity) => at(`db/${name}/${identity}/`) } };
+}
+
+/**
+ * Where the database's external tables are read (DatabaseOptions.external): `o.external`'s
+ * buckets as ObjectStores at their root, the cold tier's bucket at its root (not the
+ * database's folder: `r2://bucket/logs/*.parquet` names keys of the whole bucket), the
+ * entry's local files (Node) and bounds (`maxBytes` defaults to `defaultMaxBytes`).
+ */
+export function externalHostOf(o: DBOptions, files: LocalFiles | undefined, defaultMaxBytes?: number): ExternalHost {
+  const e = o.external ?? {};
+  const buckets: Record<string, ObjectStore> = {};
+  for (const [name, b] of Object.entries(e.buckets ?? {})) buckets[name] = coldStoreOf(b, '', `sql: DB(): option external.buckets.${name}`);
+  const cold = typeof o.storage === 'object' ? o.storage.cold : undefined;
+  const maxBytes = e.maxBytes ?? defaultMaxBytes;
+  return {
+    buckets,
+    ...(cold !== undefined ? { coldBucket: coldStoreOf(cold, '', 'sql: DB(): option storage.cold') } : {}),
+    ...(files ? { files } : {}),
+    ...(e.fetch ? { fetch: e.fetch } : {}),
+    ...(maxBytes !== undefined ? { maxBytes } : {}),
+    ...(e.timeoutMs !== undefined ? { timeoutMs: e.timeoutMs } : {}),
+    ...(e.maxFiles !== undefined ? { maxFiles: e.maxFiles } : {}),
+  };
 }
 
 function notOpen(): never {

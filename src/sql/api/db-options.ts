@@ -104,6 +104,14 @@ export interface DBOptions {
   log?: { level?: LogLevel; sink?: LogSink };
   /** Statements slower than this, ms, are logged at warn as `slow-statement` (default 0: off). */
   slowQueryMs?: number;
+  /**
+   * External tables (`FROM 'r2://bucket/x/*.parquet'`, docs/external-tables.md): `buckets`
+   * names the store (an R2 bucket binding or an ObjectStore) of each `r2://<bucket>`; any other
+   * bucket name reads the cold tier's bucket (storage.cold). Bounds on every external read:
+   * `maxBytes` per file (default 256 MiB; 32 MiB on Workers), `timeoutMs` per HTTP request
+   * (default 30 000), `maxFiles` per glob (default 10 000). `fetch` replaces globalThis.fetch.
+   */
+  external?: { buckets?: Record<string, unknown>; maxBytes?: number; timeoutMs?: number; maxFiles?: number; fetch?: typeof fetch };
 }
 
 /** Which DB() is checking: the Node entry (folders) or the Workers entry (no file system). */
@@ -225,6 +233,18 @@ const TOP: Record<keyof DBOptions, Check> = {
   timeoutMs: number({ min: 0 }),
   log: LOG,
   slowQueryMs: number({ min: 0 }),
+  external: fields({
+    buckets: (v, key) => {
+      if (!isPlainObject(v)) throw invalid(`option ${key} must be a plain object of bucket names to R2 bucket bindings or ObjectStores, got ${shown(v)}`);
+      for (const [name, b] of Object.entries(v)) checkColdStorage(b, `sql: DB(): option ${key}.${name}`);
+    },
+    maxBytes: number({ integer: true, min: 1 }),
+    timeoutMs: number({ min: 1 }),
+    maxFiles: number({ integer: true, min: 1 }),
+    fetch: (v, key) => {
+      if (typeof v !== 'function') throw invalid(`option ${key} must be a function (as globalThis.fetch), got ${shown(v)}`);
+    },
+  }),
   migrations: (v, key) => {
     if (Array.isArray(v)) return checkMigrations(v, `sql: DB(): option ${key}`);
     if (isPlainObject(v)) {

@@ -29,7 +29,7 @@ export { isPlainObject, optionNumber, optionOf, optionOneOf } from './arguments.
 export { describeValue } from './bind-params.js';
 /** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
 export { checkDBArguments, engineOptionsOf, loggerOf, type DBRuntime } from './db-options.js';
-export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
+export { engineOpener, externalHostOf, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
 /** Reads on a read-only engine, again after the writer collected a file under them (reader-retry.ts). */
 export { retryCollected } from './reader-retry.js';
 /** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts). */

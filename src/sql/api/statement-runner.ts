@@ -9,7 +9,10 @@ import { ExecEnv, type Row, type SessionInfo } from '../execution/env.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
 import type { StatementGuard } from '../execution/statement-guard.js';
-import type { ParsedStatement, TableRef } from '../parser/ast.js';
+import type { ParsedStatement, Statement, TableFunctionRef, TableRef } from '../parser/ast.js';
+import type { TableFunction } from '../functions/table-functions.js';
+import { externalRefs, externalRequests, type ExternalRef } from '../planner/external-refs.js';
+import { externalResolver, type ExternalHost } from '../planner/external-tables.js';
 import { parse, parseOne } from '../parser/index.js';
 import type { TemporalBinding } from '../planner/planner-context.js';
 import { compileStatement, type Executable, type ExecResult } from '../planner/plan-statement.js';
@@ -27,6 +30,8 @@ export interface Prepared {
   plan?: Executable;
   /** FOR SYSTEM_TIME references (resolved per execution). */
   temporal?: TableRef[];
+  /** External references (string locations in FROM, registered URL tables; resolved and planned per execution). */
+  external?: ExternalRef[];
   /** The plan of a statement with FOR SYSTEM_TIME references, for one combination of schemas. */
   temporalPlan?: { base: Catalog; kinds: string; catalogs: Catalog[]; plan: Executable };
 }
@@ -40,6 +45,8 @@ export interface RunnerHosts {
   pointHost(engine: LsmEngine, branch: number): PointHost;
   /** The columnar-run lookup of a statement on `branch` (cold-tier.ts), if any. */
   coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined;
+  /** Where external tables are read from (DatabaseOptions.external). */
+  readonly external?: ExternalHost;
 }
 
 /** Distinct SQL texts whose parse and plans are cached before the cache starts over. */
@@ -108,9 +115,16 @@ export class StatementRunner {
     let result: ExecResult;
     let plan: Executable;
     const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
+    const externalRefList = (p.external ??= externalRefs(p.parsed.statement));
     let bindings: Map<TableRef, TemporalBinding> | undefined;
+    let external: Map<TableFunctionRef, TableFunction> | undefined;
     try {
-      if (temporal.length) {
+      if (externalRefList.length) {
+        // Read as they are now: listed, typed and planned for each execution (external-tables.ts).
+        if (temporal.length) throw new DoSQLError('NOT_SUPPORTED', 'sql: a statement with external tables cannot also read FOR SYSTEM_TIME (docs/external-tables.md)');
+        external = await resolveExternal(p.parsed.statement, externalRefList, values, this.hosts.external ?? {});
+        plan = compileStatement(p.parsed.statement, txn.catalog, undefined, this.core.limits, external);
+      } else if (temporal.length) {
         bindings = await bindTemporal(this.hosts.pointHost(engine, txn.branch), temporal, values, txn);
         // Plans depend on the schemas (catalog objects are cached per read point) and the
         // binding kinds; views are looked up per execution, so equal keys reuse the plan.
@@ -125,6 +139,7 @@ export class StatementRunner {
       env.inTransaction = !autocommit;
       if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
       if (bindings) env.temporal = bindings;
+      if (external) env.external = external;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;
       result = await plan.execute(env, p.sql);
@@ -169,6 +184,8 @@ export class StatementRunner {
    */
   tryRead(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
     const temporal = p.temporal!;
+    // External tables are listed and read asynchronously before planning: the general path.
+    if ((p.external ??= externalRefs(p.parsed.statement)).length) return undefined;
     // Another handle changed the schema: the general path reads it again first.
     const txn = this.core.tryBegin(engine);
     if (!txn) return undefined;
@@ -216,6 +233,13 @@ export class StatementRunner {
     txn.release();
     return { columns: plan.columns, rows };
   }
+}
+
+/** Resolves a statement's external references through the registered resolver (src/virtual). */
+async function resolveExternal(stmt: Statement, refs: readonly ExternalRef[], values: readonly SqlValue[], host: ExternalHost): Promise<Map<TableFunctionRef, TableFunction>> {
+  const resolver = externalResolver();
+  if (!resolver) throw new DoSQLError('NOT_SUPPORTED', `sql: external table '${refs[0]!.ref.name}': no external table reader is loaded (import 'dosql/virtual')`);
+  return resolver.resolve(externalRequests(stmt, refs, values), host);
 }
 
 /** True when a cached temporal plan was made for these schemas and binding kinds. */

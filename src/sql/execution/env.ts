@@ -27,6 +27,8 @@ export class ExecEnv {
   cold?: (tableId: number) => import('./columnar-aggregate-op.js').ColdSource | undefined;
   /** FOR SYSTEM_TIME references resolved for this execution (see planner-context TemporalBinding). */
   temporal?: ReadonlyMap<object, unknown>;
+  /** External references resolved for this execution (planner/external-tables.ts), for plans made while running (CREATE TABLE ... AS SELECT). */
+  external?: ReadonlyMap<import('../parser/ast.js').TableFunctionRef, import('../functions/table-functions.js').TableFunction>;
   /** The statement runs inside an explicit transaction (BEGIN ... COMMIT): some PRAGMAs do nothing then. */
   inTransaction = false;
   /** Foreign-key counts and the trigger stack of the top-level statement (set for statements triggers run). */

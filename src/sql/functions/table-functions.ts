@@ -8,6 +8,7 @@
 // Built in: json_each, json_tree, jsonb_each, jsonb_tree (json/json-each.ts) and
 // generate_series (generate-series.ts). Other layers add theirs (the pragma_* forms) through
 // registerTableFunction.
+import type { Affinity } from '../types/affinity.js';
 import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 import type { FunctionContext } from './function-types.js';
@@ -18,6 +19,8 @@ export interface TableFunctionColumn {
   readonly name: string;
   /** HIDDEN: not expanded by `*` (argument columns are hidden). */
   readonly hidden: boolean;
+  /** The column's affinity in comparisons (default BLOB, none: as SQLite's table-valued functions). External tables declare their inferred types' affinities. */
+  readonly affinity?: Affinity;
 }
 
 export type BoundOp = '=' | '<' | '<=' | '>' | '>=';

@@ -92,6 +92,14 @@ export interface TableFunctionRef {
   readonly name: string;
   readonly args: readonly Expr[];
   readonly alias?: string;
+  /** An external table: `FROM 'path-or-url' [WITH (options)]` (name is the location; docs/external-tables.md). */
+  readonly external?: ExternalSource;
+}
+
+/** `'location' WITH (name = value, ...)`: the string as written and the options (literals or parameters). */
+export interface ExternalSource {
+  readonly location: string;
+  readonly options: readonly { readonly name: string; readonly value: Expr }[];
 }
 
 /** A comma between FROM items parses as an INNER join without a constraint. */

@@ -7,6 +7,7 @@ import type { ConflictAction, DeleteStmt, Expr, InsertStmt, ResultColumn, SetCla
 import { parseConflictAction, parseIndexedColumns } from './parse-common.js';
 import { parseExpr } from './parse-expr.js';
 import { parseFrom, parseIndexedBy } from './parse-from.js';
+import { refuseExternalTarget } from './parse-external.js';
 import { parseLimitClause, parseOrderByClause, parseResultColumns, parseSelect } from './parse-select.js';
 import type { Parser } from './parser-base.js';
 
@@ -22,6 +23,7 @@ export function parseInsert(p: Parser, withClause: WithClause | undefined, inTri
     if (p.eatKw('OR')) orAction = parseConflictAction(p);
   }
   p.expectKw('INTO');
+  refuseExternalTarget(p, 'INSERT');
   const table = p.parseQualifiedName();
   const head: Partial<Mutable<InsertStmt>> = {};
   if (withClause) head.with = withClause;
@@ -93,6 +95,7 @@ export function parseUpdate(p: Parser, withClause: WithClause | undefined, inTri
   const head: Partial<Mutable<UpdateStmt>> = {};
   if (withClause) head.with = withClause;
   if (p.eatKw('OR')) head.orAction = parseConflictAction(p);
+  refuseExternalTarget(p, 'UPDATE');
   const table = p.parseQualifiedName();
   if (p.eatKw('AS')) head.alias = p.parseNm();
   if (!inTrigger) {
@@ -111,6 +114,7 @@ export function parseUpdate(p: Parser, withClause: WithClause | undefined, inTri
 export function parseDelete(p: Parser, withClause: WithClause | undefined, inTrigger: boolean): DeleteStmt {
   p.expectKw('DELETE');
   p.expectKw('FROM');
+  refuseExternalTarget(p, 'DELETE');
   const table = p.parseQualifiedName();
   const stmt: Mutable<DeleteStmt> = { kind: 'delete', table };
   if (withClause) stmt.with = withClause;

@@ -4,6 +4,7 @@
 // join keyword combinations follow SQLite's sqlite3JoinType (any order, at most three words).
 import type { Expr, FromItem, JoinClause, SelectStmt, TableRef, TemporalClause, TimePoint } from './ast.js';
 import { parseExprList } from './parse-common.js';
+import { atExternalTable, parseExternalTable } from './parse-external.js';
 import { P_CMP, parseExpr } from './parse-expr.js';
 import { atSelectStart, atTemporalClause, parseAlias, parseSelect } from './parse-select.js';
 import { JOIN_KEYWORDS, TIME_KEYWORDS } from './keywords.js';
@@ -123,6 +124,7 @@ function parseTableOrSubquery(p: Parser): FromItem {
     const select: SelectStmt = { kind: 'select', body: { kind: 'selectCore', distinct: false, columns: [{ kind: 'star' }], from: inner } };
     return { kind: 'subquery', select, alias };
   }
+  if (atExternalTable(p)) return parseExternalTable(p);
   const { schema, name } = p.parseQualifiedName();
   if (p.eatOp('(')) {
     const args: Expr[] = p.isOp(')') ? [] : parseExprList(p);

@@ -266,7 +266,7 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
   let def = stmt;
   let rows: Row[] | undefined;
   if (stmt.asSelect) {
-    const plan = planSelect(stmt.asSelect, new Scope(undefined, 0), new PlannerContext(txn.catalog, undefined, env.guard.limits));
+    const plan = planSelect(stmt.asSelect, new Scope(undefined, 0), new PlannerContext(txn.catalog, undefined, env.guard.limits, undefined, env.external));
     rows = await plan.run(env);
     const typeFor = (a: string | null): string | undefined => (a === 'INTEGER' ? 'INT' : a === 'TEXT' ? 'TEXT' : a === 'REAL' ? 'REAL' : a === 'NUMERIC' ? 'NUM' : undefined);
     def = {

@@ -22,6 +22,7 @@ import { formatTimestamp } from '../types/timestamp.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
 import { tableFunctionSource } from './plan-table-function.js';
 import { resolveVirtualTable } from './virtual-tables.js';
+import type { TableFunction } from '../functions/table-functions.js';
 
 /** Plans a SELECT into a SubPlan with output column names (set by plan-select.ts to break the import cycle). */
 export type PlanSelectFn = (stmt: SelectStmt, scope: Scope, pc: PlannerContext) => SubPlan & { readonly columnNames: readonly string[] };
@@ -123,8 +124,13 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
       const plan = planSelect(item.select, scope.child(), pc);
       return derivedLeaf(plan, plan.columnNames, item.alias ?? `(subquery-${leaves.length + 1})`, scope, leaves, 'SCAN (subquery)');
     }
-    case 'tableFunction':
-      return tableFunction(item.name, item.args, item.alias, scope, pc, leaves);
+    case 'tableFunction': {
+      const resolved = pc.external?.get(item);
+      if (item.external && !resolved) {
+        throw new DoSQLError('NOT_SUPPORTED', `sql: external table '${item.name}' cannot be read here: external tables are read in SELECT, INSERT ... SELECT and UPDATE ... FROM, not in views or triggers (docs/external-tables.md)`);
+      }
+      return tableFunction(item.name, item.args, item.alias, scope, pc, leaves, resolved);
+    }
     case 'join': {
       const left = build(item.left, scope, pc, planSelect, leaves, pending);
       const leftSources = scope.sources.slice();
@@ -157,11 +163,18 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
   }
 }
 
-function tableFunction(name: string, args: readonly Expr[] | undefined, alias: string | undefined, scope: Scope, pc: PlannerContext, leaves: Leaf[]): FromNode {
+function tableFunction(name: string, args: readonly Expr[] | undefined, alias: string | undefined, scope: Scope, pc: PlannerContext, leaves: Leaf[], resolved?: TableFunction): FromNode {
   let node: FromNode | undefined;
-  tableFunctionSource(name, args, alias, pc.catalog, (make, n, cols, rowid) => {
-    node = addLeaf(scope, leaves, make, n, cols, rowid);
-  });
+  tableFunctionSource(
+    name,
+    args,
+    alias,
+    pc.catalog,
+    (make, n, cols, rowid) => {
+      node = addLeaf(scope, leaves, make, n, cols, rowid);
+    },
+    resolved,
+  );
   return node!;
 }
 

@@ -7,7 +7,8 @@ import type { Catalog } from '../catalog/catalog.js';
 import { accountResult, collectResult } from '../execution/collect.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import { DEFAULT_LIMITS, stackOverflowAsLimit, type Limits } from '../execution/limits.js';
-import type { Statement, TableRef } from '../parser/ast.js';
+import type { Statement, TableFunctionRef, TableRef } from '../parser/ast.js';
+import type { TableFunction } from '../functions/table-functions.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './plan-ddl.js';
 import { createVirtualTable } from './virtual-tables.js';
 import { planDelete, planInsert, planUpdate } from './plan-dml.js';
@@ -46,10 +47,17 @@ const NO_ROWS: Row[] = [];
  * Plans `stmt` against `catalog` under `limits` (the database's; checked while planning). A
  * stack overflow while planning or running it is LIMIT_EXCEEDED, never a raw RangeError.
  */
-export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: ReadonlyMap<TableRef, TemporalBinding>, limits: Readonly<Limits> = DEFAULT_LIMITS): Executable {
+export function compileStatement(
+  stmt: Statement,
+  catalog: Catalog,
+  temporal?: ReadonlyMap<TableRef, TemporalBinding>,
+  limits: Readonly<Limits> = DEFAULT_LIMITS,
+  /** External references resolved for this execution (external-tables.ts). */
+  external?: ReadonlyMap<TableFunctionRef, TableFunction>,
+): Executable {
   let e: Executable;
   try {
-    e = compileUnguarded(stmt, catalog, temporal, limits);
+    e = compileUnguarded(stmt, catalog, temporal, limits, external);
   } catch (err) {
     throw stackOverflowAsLimit(err, limits);
   }
@@ -76,11 +84,17 @@ export function compileStatement(stmt: Statement, catalog: Catalog, temporal?: R
   };
 }
 
-function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyMap<TableRef, TemporalBinding> | undefined, limits: Readonly<Limits>): Executable {
+function compileUnguarded(
+  stmt: Statement,
+  catalog: Catalog,
+  temporal: ReadonlyMap<TableRef, TemporalBinding> | undefined,
+  limits: Readonly<Limits>,
+  external: ReadonlyMap<TableFunctionRef, TableFunction> | undefined,
+): Executable {
   const v = catalog.version;
   switch (stmt.kind) {
     case 'select': {
-      const plan = planSelect(stmt, new Scope(undefined, 0), new PlannerContext(catalog, temporal, limits));
+      const plan = planSelect(stmt, new Scope(undefined, 0), new PlannerContext(catalog, temporal, limits, undefined, external));
       return {
         catalogVersion: v,
         columns: plan.columnNames,
@@ -94,7 +108,7 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
     case 'insert':
     case 'update':
     case 'delete': {
-      const pc = new PlannerContext(catalog, undefined, limits);
+      const pc = new PlannerContext(catalog, undefined, limits, undefined, external);
       const plan = stmt.kind === 'insert' ? planInsert(stmt, pc) : stmt.kind === 'update' ? planUpdate(stmt, pc) : planDelete(stmt, pc);
       return {
         catalogVersion: v,
@@ -151,10 +165,10 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
       if (!stmt.queryPlan) throw new DoSQLError('NOT_SUPPORTED', 'sql: EXPLAIN (bytecode) is not supported; use EXPLAIN QUERY PLAN');
       const inner = stmt.statement;
       let lines: string[];
-      if (inner.kind === 'select') lines = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog, temporal, limits)).describe();
-      else if (inner.kind === 'update') lines = planUpdate(inner, new PlannerContext(catalog, undefined, limits)).describe();
-      else if (inner.kind === 'delete') lines = planDelete(inner, new PlannerContext(catalog, undefined, limits)).describe();
-      else if (inner.kind === 'insert') lines = planInsert(inner, new PlannerContext(catalog, undefined, limits)).describe();
+      if (inner.kind === 'select') lines = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog, temporal, limits, undefined, external)).describe();
+      else if (inner.kind === 'update') lines = planUpdate(inner, new PlannerContext(catalog, undefined, limits, undefined, external)).describe();
+      else if (inner.kind === 'delete') lines = planDelete(inner, new PlannerContext(catalog, undefined, limits, undefined, external)).describe();
+      else if (inner.kind === 'insert') lines = planInsert(inner, new PlannerContext(catalog, undefined, limits, undefined, external)).describe();
       else lines = [];
       const rows: Row[] = lines.map((l, i) => {
         const depth = (l.length - l.trimStart().length) / 2;

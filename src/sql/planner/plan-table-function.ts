@@ -11,6 +11,7 @@ import * as ops from '../execution/value-ops.js';
 import type { Expr } from '../parser/ast.js';
 import type { SqlValue } from '../types/value.js';
 import type { Catalog } from '../catalog/catalog.js';
+import type { TableFunction } from '../functions/table-functions.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import type { Leaf } from './plan-from.js';
 import type { ScopeSource, SourceColumn } from './scope.js';
@@ -31,8 +32,17 @@ export function isTableFunctionLeaf(l: Leaf): l is TableFunctionLeaf {
  * bare name (arguments only through WHERE). Throws SQLite's errors for an unknown function,
  * a table called like a function, or too many arguments.
  */
-export function tableFunctionSource(name: string, args: readonly Expr[] | undefined, alias: string | undefined, catalog: Catalog, add: (make: (src: ScopeSource) => Leaf, name: string, columns: SourceColumn[], rowidColumn: number) => void): void {
-  const fn = resolveVirtualTable(name, catalog) ?? ops.tableFunction(name);
+export function tableFunctionSource(
+  name: string,
+  args: readonly Expr[] | undefined,
+  alias: string | undefined,
+  catalog: Catalog,
+  add: (make: (src: ScopeSource) => Leaf, name: string, columns: SourceColumn[], rowidColumn: number) => void,
+  /** An external table resolved before planning (external-tables.ts): its arguments were consumed by the resolver. */
+  resolved?: TableFunction,
+): void {
+  const fn = resolved ?? resolveVirtualTable(name, catalog) ?? ops.tableFunction(name);
+  if (resolved) args = [];
   if (!fn) {
     if (catalog.findTable(name) || catalog.findView(name)) throw new DoSQLError('SQL_ERROR', `sql: '${name}' is not a function`);
     throw new DoSQLError('SQL_ERROR', `sql: no such table: ${name}`, { details: { table: name } });
@@ -42,7 +52,7 @@ export function tableFunctionSource(name: string, args: readonly Expr[] | undefi
     const sub = fn.subtypeOf;
     return {
       name: c.name,
-      affinity: 'BLOB',
+      affinity: c.affinity ?? 'BLOB',
       collation: 'BINARY',
       hidden: c.hidden,
       ...(sub ? { subtypeOf: (row: readonly SqlValue[], offset: number) => sub(i, row, offset) } : {}),

@@ -3,7 +3,8 @@ import { Scope } from './scope.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Row } from '../execution/env.js';
 import { DEFAULT_LIMITS, limitExceeded, type Limits } from '../execution/limits.js';
-import type { SelectStmt, TableRef } from '../parser/ast.js';
+import type { SelectStmt, TableFunctionRef, TableRef } from '../parser/ast.js';
+import type { TableFunction } from '../functions/table-functions.js';
 import type { Transaction } from '../txn/transaction.js';
 
 /**
@@ -60,6 +61,8 @@ export class PlannerContext {
     readonly limits: Readonly<Limits> = DEFAULT_LIMITS,
     /** Planning a trigger's statement: NEW and OLD, the level every statement scope sits under (plan-trigger.ts). */
     readonly triggerScope?: Scope,
+    /** External references resolved by the session before planning (external-tables.ts). */
+    readonly external?: ReadonlyMap<TableFunctionRef, TableFunction>,
   ) {}
 
   /** A statement's outermost scope: level 0, or under the trigger's NEW and OLD. */
