@@ -53,7 +53,7 @@ export async function resolveLocation(req: ExternalRequest, host: ExternalHost):
   if (!files.length) throw new DoSQLError('NOT_FOUND', `external: no file matches ${location}`, { details: { location } });
 
   // Hive partitions: keys become columns typed over every listed file (INTEGER, REAL or TEXT).
-  const parts = files.map((f) => hivePartitions(f.path, f.base));
+  const parts = files.map((f) => hivePartitions(f.path));
   const hive = opts.hivePartitioning ?? parts.some((p) => p.length > 0);
   const keys: string[] = [];
   if (hive) for (const p of parts) for (const [k] of p) if (!keys.some((x) => x.toLowerCase() === k.toLowerCase())) keys.push(k);

@@ -43,10 +43,12 @@ export function globToRegExp(pattern: string): RegExp {
 /** DuckDB's and Hive's name for a NULL partition value. */
 const HIVE_NULL = '__HIVE_DEFAULT_PARTITION__';
 
-/** `key=value` folder segments of `path` after `base` (keys lower-cased as column names are matched; values URL-decoded; the Hive NULL as null). */
-export function hivePartitions(path: string, base: string): [string, string | null][] {
-  const rel = path.startsWith(base) ? path.slice(base.length) : path;
-  const segments = rel.split('/').slice(0, -1);
+/**
+ * `key=value` folder segments of `path` (all of them, also in the fixed part of a glob, as
+ * DuckDB's hive_partitioning reads `year=2024/*.parquet`): values URL-decoded, the Hive NULL as null.
+ */
+export function hivePartitions(path: string): [string, string | null][] {
+  const segments = path.split('/').slice(0, -1);
   const out: [string, string | null][] = [];
   for (const s of segments) {
     const eq = s.indexOf('=');
