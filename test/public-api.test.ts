@@ -9,6 +9,7 @@ import * as d1Api from '../src/drivers/d1.js';
 import * as drizzleApi from '../src/drivers/drizzle.js';
 import * as kyselyApi from '../src/drivers/kysely.js';
 import * as triggersApi from '../src/triggers/index.js';
+import * as virtualApi from '../src/virtual/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -198,6 +199,23 @@ describe('dosql/triggers', () => {
   it('is the package subpath export', () => {
     const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(pkg.exports['./triggers']).toEqual({ types: './dist/triggers/index.d.ts', default: './dist/triggers/index.js' });
+  });
+});
+
+/** The `dosql/virtual` subpath (src/virtual/index.ts): values, then types. */
+const VIRTUAL_VALUE_EXPORTS = ['createURLVirtualTable', 'createVirtualTableRegistry', 'externalReadStats', 'resetExternalReadStats'];
+const VIRTUAL_TYPE_EXPORTS = ['ExternalFormat', 'ExternalHost', 'ExternalReadStats', 'LocalFiles', 'URLVirtualTable', 'URLVirtualTableOptions', 'VirtualTableRegistry'];
+
+describe('dosql/virtual', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'virtual', 'index.ts'), 'utf8');
+  it('exports exactly the documented names and types', () => {
+    expect(Object.keys(virtualApi).sort()).toEqual([...VIRTUAL_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(source).sort()).toEqual([...VIRTUAL_TYPE_EXPORTS].sort());
+  });
+
+  it('is the package subpath export', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./virtual']).toEqual({ types: './dist/virtual/index.d.ts', default: './dist/virtual/index.js' });
   });
 });
 

@@ -4,7 +4,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { DoSQLError } from '../errors.js';
-import type { LocalFiles } from '../sql/planner/external-tables.js';
+import type { LocalFiles } from '../virtual/index.js';
 
 /** Paths use `/` (as glob patterns do) on every platform. */
 const slashes = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
