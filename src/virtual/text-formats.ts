@@ -9,7 +9,9 @@
 // their JSON type: integers (safe ones) INTEGER, other numbers REAL, true/false 1/0, strings
 // TEXT, objects and arrays their JSON text; a column's affinity is that of the one type its
 // values have (INTEGER and REAL together: REAL), or none when they mix.
-import { parse } from 'csv-parse/sync';
+// The browser ESM build: it carries its own Buffer polyfill, so it loads in workerd without
+// nodejs_compat (the package's default ESM build reads Node's global Buffer).
+import { parse } from 'csv-parse/browser/esm/sync';
 import { DoSQLError } from '../errors.js';
 import type { Affinity } from '../sql/types/affinity.js';
 import type { SqlValue } from '../sql/types/value.js';
