@@ -12,6 +12,7 @@
 //
 // Async safety: requests, socket messages and the alarm interleave at every await; the
 // engine and the Database serialise what must be serialised (commit queue, commit lock).
+import '../virtual/index.js';
 import { DoSQLError } from '../errors.js';
 import { LsmEngine } from '../lsm/engine.js';
 import { WriteBatch } from '../lsm/write-batch.js';
@@ -173,7 +174,9 @@ export class DoSQL {
     });
     // Statements run under the object's limits: a default timeout, and memory and value sizes
     // sized for 128 MB shared by every database the isolate holds (docs/limits.md).
-    const dbOptions = { timeoutMs: c.statementTimeoutMs, limits: { maxLength: c.maxLength, maxMemoryBytes: c.maxStatementMemoryBytes }, logger, slowQueryMs: c.slowQueryMs };
+    // External tables (docs/external-tables.md): `r2://<any>/key` reads the COLD bucket from its root, 32 MiB per file.
+    const external = { coldBucket: new R2ObjectStore(this.env.COLD, { prefix: '', bucketName: 'COLD' }), maxBytes: 32 * 1024 * 1024 };
+    const dbOptions = { timeoutMs: c.statementTimeoutMs, limits: { maxLength: c.maxLength, maxMemoryBytes: c.maxStatementMemoryBytes }, logger, slowQueryMs: c.slowQueryMs, external };
     const main = new Database(() => engineOpen, name, warehouse, dbOptions);
     await main.open();
     const engine = await engineOpen;
