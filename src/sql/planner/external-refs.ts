@@ -10,6 +10,9 @@ import type { Expr, FromItem, SelectCore, Statement, TableFunctionRef } from '..
 import type { SqlValue } from '../types/value.js';
 import { externalResolver, type ExternalPredicate, type ExternalRequest } from './external-tables.js';
 
+/** Statements whose external references are resolved before planning. */
+const READS_EXTERNAL: ReadonlySet<string> = new Set(['select', 'insert', 'update', 'delete', 'createTable', 'explain']);
+
 /** An external reference and the SELECT core whose FROM holds it (undefined: UPDATE ... FROM). */
 export interface ExternalRef {
   readonly ref: TableFunctionRef;
@@ -19,6 +22,9 @@ export interface ExternalRef {
 /** The statement's external references (string locations, and calls the resolver claims), in source order. */
 export function externalRefs(stmt: Statement): ExternalRef[] {
   const out: ExternalRef[] = [];
+  // Views and triggers are planned again at every use, without this statement's resolution:
+  // their external references are refused when planned (plan-from.ts), never read here.
+  if (!READS_EXTERNAL.has(stmt.kind)) return out;
   const claims = externalResolver()?.claims;
   const visitFrom = (f: FromItem, core: SelectCore | undefined): void => {
     if (f.kind === 'tableFunction' && (f.external || claims?.(f.name))) out.push({ ref: f, core });

@@ -1,0 +1,106 @@
+// External tables: which strings in FROM are locations, the WITH options around an alias,
+// globs and Hive folders, local CSV/JSON files through file: URLs, and what is refused.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDoSQLError } from '../src/errors.js';
+import { DB } from '../src/node/db.js';
+import type { Database } from '../src/sql/api/database.js';
+import { parseOne } from '../src/sql/parser/index.js';
+import { isExternalLocation } from '../src/sql/parser/parse-external.js';
+import { globBase, globToRegExp, hivePartitions } from '../src/virtual/glob.js';
+
+describe('syntax', () => {
+  it('a string in FROM is a location only when it looks like one', () => {
+    for (const s of ['data.parquet', 'x.CSV', 'a/b', 'https://h/x', 'r2://b/k', 'file:x', '*.json', 'logs/2024-??.ndjson']) expect(isExternalLocation(s), s).toBe(true);
+    for (const s of ['users', 'my table', 'parquet', 'x.db']) expect(isExternalLocation(s), s).toBe(false);
+  });
+
+  it('WITH (options) before or after the alias; FOR SYSTEM_TIME refused', () => {
+    const from = (sql: string): unknown => (parseOne(sql).statement as { body: { from: unknown } }).body.from;
+    const a = from("SELECT * FROM 'x.csv' WITH (header = false, delimiter = ';') AS t") as { alias: string; external: { options: { name: string }[] } };
+    const b = from("SELECT * FROM 'x.csv' t WITH (header = false, delimiter = ';')") as typeof a;
+    expect(a.alias).toBe('t');
+    expect(b.alias).toBe('t');
+    expect(a.external.options.map((o) => o.name)).toEqual(['header', 'delimiter']);
+    expect(b.external).toEqual(a.external);
+    expect(() => parseOne("SELECT * FROM 'x.csv' FOR SYSTEM_TIME AS OF LSN 3")).toThrow(/has no history/);
+  });
+
+  it('globs: * within a segment, ** across any number, the folder to list', () => {
+    expect(globToRegExp('/d/*.parquet').test('/d/a.parquet')).toBe(true);
+    expect(globToRegExp('/d/*.parquet').test('/d/x/a.parquet')).toBe(false);
+    expect(globToRegExp('/d/**/*.parquet').test('/d/a.parquet')).toBe(true);
+    expect(globToRegExp('/d/**/*.parquet').test('/d/y=1/m=2/a.parquet')).toBe(true);
+    expect(globToRegExp('/d/f?.csv').test('/d/f1.csv')).toBe(true);
+    expect(globToRegExp('/d/[ab].csv').test('/d/c.csv')).toBe(false);
+    expect(globToRegExp('/d/a+b(1).csv').test('/d/a+b(1).csv')).toBe(true);
+    expect(globBase('sales/year=2024/*/x.parquet')).toBe('sales/year=2024/');
+  });
+
+  it('Hive folders: every key=value segment, URL-decoded, the Hive NULL', () => {
+    expect(hivePartitions('s/year=2024/region=a%2Fb/k=__HIVE_DEFAULT_PARTITION__/f.parquet')).toEqual([
+      ['year', '2024'],
+      ['region', 'a/b'],
+      ['k', null],
+    ]);
+  });
+});
+
+describe('local files', () => {
+  let dir: string;
+  let db: Database;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dosql-ext-'));
+    for (const day of ['2024-01-01', '2024-01-02']) {
+      mkdirSync(join(dir, `day=${day}`));
+      writeFileSync(join(dir, `day=${day}`, 'log.csv'), `1;ok;${day === '2024-01-01' ? '1.5' : '2'}\n2;fail;3\n`);
+    }
+    writeFileSync(join(dir, 'events.json'), JSON.stringify([{ a: 1, b: { c: [1, 2] } }, { a: 2.5, d: true }]));
+    db = DB('external-syntax', { storage: 'memory' });
+  });
+  afterAll(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a headerless CSV glob through a file: URL, with text Hive keys', async () => {
+    const rows = await db.query(`SELECT column0 AS id, column1 AS s, column2 AS v, typeof(column2) AS t, day FROM 'file://${dir}/*/log.csv' WITH (header = false, delimiter = ';') ORDER BY day, id`);
+    expect(rows).toEqual([
+      { id: 1, s: 'ok', v: 1.5, t: 'real', day: '2024-01-01' },
+      { id: 2, s: 'fail', v: 3, t: 'real', day: '2024-01-01' },
+      { id: 1, s: 'ok', v: 2, t: 'integer', day: '2024-01-02' },
+      { id: 2, s: 'fail', v: 3, t: 'integer', day: '2024-01-02' },
+    ]);
+  });
+
+  it('JSON: union of keys, nested values as JSON text, mixed numbers REAL', async () => {
+    expect(await db.query(`SELECT a, b, d, json_extract(b, '$.c[1]') AS c1 FROM '${dir}/events.json' ORDER BY a`)).toEqual([
+      { a: 1, b: '{"c":[1,2]}', d: null, c1: 2 },
+      { a: 2.5, b: null, d: 1, c1: null },
+    ]);
+  });
+
+  it('a view over an external table is NOT_SUPPORTED; so is mixing it with FOR SYSTEM_TIME', async () => {
+    const e = await db.exec(`CREATE VIEW v AS SELECT * FROM '${dir}/events.json'`).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isDoSQLError(e, 'NOT_SUPPORTED'), String(e)).toBe(true);
+    await db.exec('CREATE TABLE t (x INTEGER)');
+    const f = await db.query(`SELECT * FROM t FOR SYSTEM_TIME AS OF LSN 1, '${dir}/events.json'`).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isDoSQLError(f, 'NOT_SUPPORTED'), String(f)).toBe(true);
+  });
+
+  it('too many files for max_files is LIMIT_EXCEEDED', async () => {
+    const e = await db.query(`SELECT * FROM '${dir}/**/*.csv' WITH (max_files = 1)`).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isDoSQLError(e, 'LIMIT_EXCEEDED') && (e as Error).message).toMatch(/matches 2 files, more than max_files 1/);
+  });
+});
