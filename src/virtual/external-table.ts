@@ -101,7 +101,7 @@ async function parquetTable(location: string, listed: readonly Listed[], kept: r
   const columns: Column[] = [...fileCols, ...hive];
   const wanted = (name: string): boolean => req.columns === undefined || req.columns.has(name.toLowerCase());
   let reuse: OpenedParquetFile | undefined = kept[0] === first ? firstOpened : undefined;
-  async function* read(): AsyncGenerator<SqlValue[]> {
+  async function* read(): AsyncGenerator<SqlValue[][]> {
     for (const f of kept) {
       const file = reuse && f === first ? reuse : await openParquetFile(await f.open());
       reuse = undefined;
@@ -118,12 +118,14 @@ async function parquetTable(location: string, listed: readonly Listed[], kept: r
           g,
           pick.map((p) => p.fileCol),
         );
+        const rows = new Array<SqlValue[]>(rowCount);
         for (let r = 0; r < rowCount; r++) {
           const row = new Array<SqlValue>(columns.length).fill(null);
           for (let k = 0; k < pick.length; k++) row[pick[k]!.out] = values[k]![r]!;
           for (const h of hiveAt) row[h.out] = h.value;
-          yield row;
+          rows[r] = row;
         }
+        yield rows;
       }
     }
   }
@@ -158,6 +160,6 @@ async function textTable(location: string, format: ExternalFormat, kept: readonl
     }
   }
   return rowsTable(location, columns, async function* () {
-    yield* rows;
+    yield rows;
   });
 }

@@ -168,7 +168,7 @@ export async function resolveRegistered(req: ExternalRequest, host: ExternalHost
     req.location.toLowerCase(),
     table.columns.map((name, i) => ({ name, affinity: table.affinities[i]! })),
     async function* () {
-      yield* rows;
+      yield rows;
     },
   );
 }

@@ -61,6 +61,21 @@ export class TableFunctionScan {
       w[off + n] = this.fn.rowidColumn === undefined ? rowid++ : (r[this.fn.rowidColumn] ?? null);
       batch.push(w);
     };
+    if (this.fn.openBatches) {
+      for await (const rows of this.fn.openBatches({ args, bounds }, env)) {
+        for (const r of rows) {
+          place(r);
+          if (batch.length >= BATCH_ROWS) {
+            yield batch;
+            batch = [];
+            const t = env.guard.tick();
+            if (t) await t;
+          }
+        }
+      }
+      if (batch.length) yield batch;
+      return;
+    }
     const source = this.fn.open({ args, bounds }, env);
     if (Symbol.asyncIterator in source) {
       for await (const r of source) {

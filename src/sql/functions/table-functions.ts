@@ -67,6 +67,11 @@ export interface TableFunction {
    */
   open(call: TableFunctionCall, ctx: FunctionContext): Iterable<SqlValue[]> | AsyncIterable<SqlValue[]>;
   /**
+   * The same rows in batches (external tables: a Parquet row group at a time), which the scan
+   * prefers to `open` when present: one await per batch instead of one per row.
+   */
+  openBatches?(call: TableFunctionCall, ctx: FunctionContext): AsyncIterable<readonly SqlValue[][]>;
+  /**
    * The subtype of the function's column `column` in a row holding its columns from `offset`
    * (json_each's value is JSON text for arrays and objects); undefined for none.
    */
