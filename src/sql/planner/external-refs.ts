@@ -47,15 +47,20 @@ export function externalRefs(stmt: Statement): ExternalRef[] {
   return out;
 }
 
-/** Visits every object node of the tree (objects and arrays, depth first). */
-function walk(node: unknown, visit: (n: object) => void): void {
-  if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
-  if (Array.isArray(node)) {
-    for (const x of node) walk(x, visit);
-    return;
+/** Visits every object node of the tree (objects and arrays); iterative, so a deep tree cannot overflow the stack. */
+function walk(root: unknown, visit: (n: object) => void): void {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object' || node instanceof Uint8Array) continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
+      continue;
+    }
+    visit(node);
+    const vs = Object.values(node);
+    for (let i = vs.length - 1; i >= 0; i--) if (vs[i] !== null && typeof vs[i] === 'object') stack.push(vs[i]);
   }
-  visit(node);
-  for (const v of Object.values(node)) if (v !== null && typeof v === 'object') walk(v, visit);
 }
 
 /** Lower-case names of every column reference in `stmt`, or undefined when it may read all columns (`*`, NATURAL JOIN). */
