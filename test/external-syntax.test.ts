@@ -104,3 +104,37 @@ describe('local files', () => {
     expect(isDoSQLError(e, 'LIMIT_EXCEEDED') && (e as Error).message).toMatch(/matches 2 files, more than max_files 1/);
   });
 });
+
+describe('r2:// over ObjectStores in Node, and the external DB option', () => {
+  it('reads a named bucket, and any other bucket name from the cold tier\'s store root', async () => {
+    const { MemoryObjectStore } = await import('../src/storage/memory-store.js');
+    const named = new MemoryObjectStore();
+    const cold = new MemoryObjectStore();
+    const enc = new TextEncoder();
+    await named.put('exports/a.ndjson', enc.encode('{"k":1}\n{"k":2}\n'));
+    await cold.put('logs/day=1/x.csv', enc.encode('k\n10\n'));
+    await cold.put('logs/day=2/x.csv', enc.encode('k\n20\n'));
+    const db = DB('external-r2', { storage: { hot: new MemoryObjectStore(), cold }, external: { buckets: { named } } });
+    try {
+      expect(await db.query("SELECT sum(k) AS s FROM 'r2://named/exports/*.ndjson'")).toEqual([{ s: 3 }]);
+      expect(await db.query("SELECT day, k FROM 'r2://whatever/logs/**/*.csv' WHERE day >= 2")).toEqual([{ day: 2, k: 20 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('unknown or mistyped external options are INVALID_ARGUMENT naming them', () => {
+    const bad = (o: unknown): string => {
+      try {
+        DB('external-bad', { storage: 'memory', external: o } as never);
+      } catch (e) {
+        expect(isDoSQLError(e, 'INVALID_ARGUMENT')).toBe(true);
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(bad({ bucket: {} })).toMatch(/unknown option external\.bucket \(did you mean buckets\?\)/);
+    expect(bad({ buckets: { b: {} } })).toMatch(/external\.buckets\.b must be an R2 bucket binding \(env.BUCKET\) or an ObjectStore/);
+    expect(bad({ maxBytes: 0 })).toMatch(/external\.maxBytes/);
+  });
+});
