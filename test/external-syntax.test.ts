@@ -138,3 +138,23 @@ describe('r2:// over ObjectStores in Node, and the external DB option', () => {
     expect(bad({ maxBytes: 0 })).toMatch(/external\.maxBytes/);
   });
 });
+
+describe('time travel does not apply to external tables', () => {
+  it('a time-travel session reads the file as it is now', async () => {
+    const { createTimeTravelSession } = await import('../src/sql/api/time-travel-session.js');
+    const { lsn } = await import('../src/sql/api/time-points.js');
+    const dir = mkdtempSync(join(tmpdir(), 'dosql-ext-tt-'));
+    const db = DB('external-tt', { storage: 'memory' });
+    try {
+      await db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
+      writeFileSync(join(dir, 'v.csv'), 'v\nold\n');
+      const session = await createTimeTravelSession(db, { asOf: lsn(1) });
+      writeFileSync(join(dir, 'v.csv'), 'v\nnew\n');
+      expect(await session.query(`SELECT v FROM '${dir}/v.csv'`)).toEqual([{ v: 'new' }]);
+      await session.close?.();
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
