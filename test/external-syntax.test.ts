@@ -96,8 +96,20 @@ describe('local files', () => {
     expect(isDoSQLError(f, 'NOT_SUPPORTED'), String(f)).toBe(true);
   });
 
+  it('a partition key that is also a column in the files reads the path value, the one pruning used', async () => {
+    for (const k of [1, 2]) {
+      mkdirSync(join(dir, 'dup', `k=${k}`), { recursive: true });
+      writeFileSync(join(dir, 'dup', `k=${k}`, 'f.csv'), `k,v\n9,${k * 10}\n`);
+    }
+    expect(await db.query(`SELECT k, v FROM '${dir}/dup/*/f.csv' WHERE k = 2`)).toEqual([{ k: 2, v: 20 }]);
+    expect(await db.query(`SELECT * FROM '${dir}/dup/*/f.csv' ORDER BY v`)).toEqual([
+      { v: 10, k: 1 },
+      { v: 20, k: 2 },
+    ]);
+  });
+
   it('too many files for max_files is LIMIT_EXCEEDED', async () => {
-    const e = await db.query(`SELECT * FROM '${dir}/**/*.csv' WITH (max_files = 1)`).then(
+    const e = await db.query(`SELECT * FROM '${dir}/day=*/*.csv' WITH (max_files = 1)`).then(
       () => undefined,
       (x: unknown) => x,
     );

@@ -6,7 +6,8 @@
 //
 // Several files (a glob) form one table: columns are matched by name; the first file's
 // columns come first, then those only later files have, then the Hive partition keys (as
-// DuckDB's read_parquet(..., union_by_name = true, hive_partitioning = true) orders them).
+// DuckDB's read_parquet(..., union_by_name = true, hive_partitioning = true) orders them). A
+// key that is also a file column takes the path's value, the one partition pruning decided on.
 import { DoSQLError } from '../errors.js';
 import type { TableFunction } from '../sql/functions/table-functions.js';
 import type { ExternalHost, ExternalRequest } from '../sql/planner/external-tables.js';
@@ -96,8 +97,10 @@ async function parquetTable(location: string, listed: readonly Listed[], kept: r
   // The schema is the first kept file's (the first listed one's when pruning kept none).
   const first = kept[0] ?? listed[0]!;
   const firstOpened = await openParquetFile(await first.open());
-  const fileCols: Column[] = firstOpened.columns.map((c) => ({ name: c.name, affinity: c.affinity }));
-  const hive = hiveColumns.filter((h) => !fileCols.some((c) => c.name.toLowerCase() === h.name.toLowerCase()));
+  // A partition key that is also a file column reads the path's value (what pruning decided on).
+  const isKey = (name: string): boolean => hiveColumns.some((h) => h.name.toLowerCase() === name.toLowerCase());
+  const fileCols: Column[] = firstOpened.columns.filter((c) => !isKey(c.name)).map((c) => ({ name: c.name, affinity: c.affinity }));
+  const hive = hiveColumns;
   const columns: Column[] = [...fileCols, ...hive];
   const wanted = (name: string): boolean => req.columns === undefined || req.columns.has(name.toLowerCase());
   let reuse: OpenedParquetFile | undefined = kept[0] === first ? firstOpened : undefined;
@@ -109,7 +112,7 @@ async function parquetTable(location: string, listed: readonly Listed[], kept: r
       const pick: { fileCol: number; out: number }[] = [];
       file.columns.forEach((c, i) => {
         const out = columns.findIndex((x) => x.name.toLowerCase() === c.name.toLowerCase());
-        if (out >= 0 && wanted(c.name)) pick.push({ fileCol: i, out });
+        if (out >= 0 && !isKey(c.name) && wanted(c.name)) pick.push({ fileCol: i, out });
       });
       const hiveAt = hive.map((h) => ({ out: columns.indexOf(h), value: f.partition.get(h.name.toLowerCase()) ?? null }));
       for (const g of selectRowGroups(file, req.predicates)) {
@@ -144,17 +147,19 @@ async function textTable(location: string, format: ExternalFormat, kept: readonl
     const table = format === 'json' ? parseJson(text, src.name) : format === 'ndjson' ? parseNdjson(text, src.name) : parseCsv(text, src.name, opts.csv);
     parsed.push({ table, file: f });
   }
+  // A partition key that is also a file column reads the path's value (what pruning decided on).
+  const isKey = (name: string): boolean => hiveColumns.some((h) => h.name.toLowerCase() === name.toLowerCase());
   const columns: Column[] = [];
-  for (const { table } of parsed) mergeColumns(columns, table.columns.map((name, i) => ({ name, affinity: table.affinities[i]! })));
-  const hive = hiveColumns.filter((h) => !columns.some((c) => c.name.toLowerCase() === h.name.toLowerCase()));
+  for (const { table } of parsed) mergeColumns(columns, table.columns.flatMap((name, i) => (isKey(name) ? [] : [{ name, affinity: table.affinities[i]! }])));
+  const hive = hiveColumns;
   const fileWidth = columns.length;
   columns.push(...hive);
   const rows: SqlValue[][] = [];
   for (const { table, file } of parsed) {
-    const at = table.columns.map((n) => columns.findIndex((c) => c.name.toLowerCase() === n.toLowerCase()));
+    const at = table.columns.map((n) => (isKey(n) ? -1 : columns.findIndex((c) => c.name.toLowerCase() === n.toLowerCase())));
     for (const r of table.rows) {
       const row = new Array<SqlValue>(columns.length).fill(null);
-      for (let i = 0; i < at.length; i++) row[at[i]!] = r[i] ?? null;
+      for (let i = 0; i < at.length; i++) if (at[i]! >= 0) row[at[i]!] = r[i] ?? null;
       for (let h = 0; h < hive.length; h++) row[fileWidth + h] = file.partition.get(hive[h]!.name.toLowerCase()) ?? null;
       rows.push(row);
     }
