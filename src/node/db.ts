@@ -13,6 +13,8 @@ import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import '../search/index.js';
 import '../vector/index.js';
+// CALL of SQL-stored procedures runs their code in worker threads (proc-sandbox.ts).
+import './proc-sandbox.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
 import { backup, restoreInto } from './backup.js';

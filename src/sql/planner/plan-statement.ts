@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS, stackOverflowAsLimit, type Limits } from '../execution/
 import type { Statement, TableRef } from '../parser/ast.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './plan-ddl.js';
 import { createVirtualTable } from './virtual-tables.js';
+import { createProcedure, dropProcedure, planCall } from './plan-procedure.js';
 import { planDelete, planInsert, planUpdate } from './plan-dml.js';
 import { planSelect } from './plan-select.js';
 import { PlannerContext, type TemporalBinding } from './planner-context.js';
@@ -22,6 +23,8 @@ export interface ExecResult {
   readonly rows: Row[];
   readonly changes: number;
   readonly lastInsertRowId?: bigint;
+  /** Result columns known only once run (CALL); otherwise Executable.columns. */
+  readonly columns?: readonly string[];
 }
 
 /** A statement planned against one catalog version. */
@@ -108,6 +111,10 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
         },
       };
     }
+    case 'call':
+      return planCall(stmt, catalog, limits);
+    case 'createProcedure':
+      return { catalogVersion: v, columns: [], returnsRows: false, writes: true, execute: async (env, sql) => (await createProcedure(env, stmt, sql), { rows: NO_ROWS, changes: 0 }) };
     case 'createTable':
     case 'createIndex':
     case 'createVirtualTable':
@@ -138,7 +145,8 @@ function compileUnguarded(stmt: Statement, catalog: Catalog, temporal: ReadonlyM
               await createTrigger(env, stmt, sql);
               break;
             case 'drop':
-              await drop(env, stmt);
+              if (stmt.objectType === 'PROCEDURE') dropProcedure(env, stmt);
+              else await drop(env, stmt);
               break;
             case 'alterTable':
               await alterTable(env, stmt);
