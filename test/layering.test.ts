@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   sql: 7,
   cdc: 8,
   triggers: 8,
+  proc: 8,
   vector: 8,
   search: 8,
   shard: 9,
@@ -78,6 +79,7 @@ const SQL_RANK: Record<string, number> = {
   planner: 5,
   api: 6,
   triggers: 7,
+  procedures: 7,
 };
 
 /** Same-rank SQL stages that must not import each other. */

@@ -35,7 +35,9 @@ export async function createTimeTravelSession(db: Database, options: { asOf: Tim
   const run = async (sql: string, params?: BindParams, o?: QueryOptions): Promise<{ columns: readonly string[]; rows: import('../execution/env.js').Row[] }> => {
     if (!open) throw new DoSQLError('CLOSED', 'sql: time-travel session is closed');
     const p = runner.prepared(sql);
-    if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'sql: a time-travel session is read-only (SELECT only)');
+    // CALL runs the procedure as stored at the point, reading the data as of it (its writes fail: the view is read-only).
+    const k = p.parsed.statement.kind;
+    if (k !== 'select' && k !== 'call') throw new DoSQLError('SQL_ERROR', 'sql: a time-travel session is read-only (SELECT and CALL only)');
     return session.execPrepared(p, params, view as Transaction, core.interruptOf(o));
   };
   return {
