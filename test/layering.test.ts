@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   cdc: 8,
   triggers: 8,
   proc: 8,
+  timetravel: 8,
   vector: 8,
   search: 8,
   shard: 9,
