@@ -31,6 +31,7 @@ const RANK: Record<string, number> = {
   lake: 9,
   worker: 10,
   client: 10,
+  rpc: 10,
   cli: 10,
   node: 10,
   drivers: 10,
@@ -92,7 +93,7 @@ const SQL_PEERS_ISOLATED = [['parser', 'functions']];
  * src/index.ts itself: the Worker must not load its Node-only exports) — or a declared host
  * interface module below. util/ and errors.ts are everyone's.
  */
-const EDGES = ['worker', 'cli', 'node', 'client', 'drivers'];
+const EDGES = ['worker', 'cli', 'node', 'client', 'drivers', 'rpc'];
 
 /** Declared host interface modules: what edges may import beyond the public API, and why. */
 const HOST_INTERFACES: Record<string, string> = {

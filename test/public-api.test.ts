@@ -11,6 +11,7 @@ import * as kyselyApi from '../src/drivers/kysely.js';
 import * as triggersApi from '../src/triggers/index.js';
 import * as procApi from '../src/proc/index.js';
 import * as timetravelApi from '../src/timetravel/index.js';
+import * as rpcApi from '../src/rpc/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -216,6 +217,12 @@ const SUBPATHS: { name: string; api: object; values: string[]; types: string[] }
     api: timetravelApi,
     values: ['branch', 'compareBranches', 'createTimeTravelSession', 'lsn', 'relative', 'snapshot', 'timestamp'],
     types: ['BranchComparison', 'TimePoint', 'TimeTravelScope', 'TimeTravelSession'],
+  },
+  {
+    name: 'rpc',
+    api: rpcApi,
+    values: ['DoSQLTarget', 'TransactionTarget', 'createHttpClient', 'createWebSocketClient', 'handleDoSQLRequest', 'isDoSQLRequest', 'withTransaction'],
+    types: ['DoSQLTargetOptions', 'RpcClient', 'RpcClientOptions', 'RpcDatabase', 'RpcParams', 'RpcRow', 'RpcRunResult', 'RpcTransaction', 'RpcTransactionHandle', 'RpcValue', 'RpcWebSocketConstructor'],
   },
 ];
 
