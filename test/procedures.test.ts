@@ -403,6 +403,10 @@ describe('procedures are versioned with the catalog', () => {
     await db.checkout('main');
     expect(await db.query('CALL version()')).toEqual([{ v: 2, n: 9 }]); // the branch's DROP did not touch main
     expect(await codeOf(db.query('CALL branch_only()'))).toMatchObject({ code: 'SQL_ERROR' });
+    // Merging a branch brings its procedure changes: the one created there arrives on main.
+    await db.merge('old', { strategy: 'theirs' });
+    expect(await db.query('CALL branch_only()')).toEqual([{ result: 42 }]);
+    expect(await db.query('CALL version()')).toEqual([{ v: 2, n: 9 }]);
     await db.close();
   });
 });
