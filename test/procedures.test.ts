@@ -6,6 +6,7 @@
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DB, DoSQLError, createTimeTravelSession, lsn, type Database } from '../src/index.js';
+import { splitSql } from '../src/cli/sql-split.js';
 import { createProcedureExecutor, createProcedureRegistry, defineProcedures, procedure, withRetry, withValidation, type ProcedureContext } from '../src/proc/index.js';
 
 const USERS = 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT UNIQUE NOT NULL, role TEXT)';
@@ -245,6 +246,13 @@ describe('SQL-stored procedures (CREATE PROCEDURE ... AS MODULE, CALL)', () => {
     await db.exec('DROP PROCEDURE IF EXISTS calculate_customer_stats');
     lite.close();
     await db.close();
+  });
+
+  it("the CLI's statement splitter keeps a $$ body whole (semicolons inside it do not end the statement)", () => {
+    const create = `CREATE PROCEDURE p AS MODULE $$ export default async ({ db }) => { await db.run('INSERT INTO t VALUES (1)'); return 1; } $$`;
+    expect(splitSql(`${create};\nCALL p();\nSELECT 1`)).toEqual({ statements: [create, 'CALL p()'], rest: 'SELECT 1' });
+    expect(splitSql('CREATE PROCEDURE q AS MODULE $$ export default () => 1;')).toEqual({ statements: [], rest: 'CREATE PROCEDURE q AS MODULE $$ export default () => 1;' });
+    expect(splitSql('SELECT $a; SELECT 2;').statements).toEqual(['SELECT $a', 'SELECT 2']);
   });
 
   it('refuses a module without a default export, or with imports, at CREATE', async () => {
