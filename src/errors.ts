@@ -84,6 +84,10 @@ export class DoSQLError extends Error {
  *   schema cannot be mapped onto the lake table (a column named like a system column); the
  *   table's events stay buffered. `LAKE_TRANSACTION_TOO_LARGE`: one source transaction exceeds
  *   the lake's transaction limit; raise `maxTransactionBytes`.
+ * - `PROCEDURE_ERROR`: the code of a SQL-stored procedure (CREATE PROCEDURE ... AS MODULE)
+ *   threw; the message is the procedure's and `details.procedure` names it (docs/procedures.md).
+ *   Its writes were undone with the CALL. A procedure stopped by its time limit is
+ *   `INTERRUPTED`, by its memory limit `LIMIT_EXCEEDED`.
  * - `CONSTRAINT_*`: a row broke a constraint (SQLite's SQLITE_CONSTRAINT_*): the message is
  *   SQLite's and names the constraint; `CONSTRAINT_TRIGGER` is a trigger's RAISE(ABORT | FAIL |
  *   ROLLBACK, message), its message the one given. `details.conflictAction` says how much was
@@ -119,6 +123,7 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'LIMIT_EXCEEDED'
   | 'MIGRATION_DRIFT'
+  | 'PROCEDURE_ERROR'
   | 'CDC_LSN_NOT_FOUND'
   | 'CDC_SLOT_NOT_FOUND'
   | 'CDC_SLOT_EXISTS'

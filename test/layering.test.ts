@@ -23,6 +23,8 @@ const RANK: Record<string, number> = {
   sql: 7,
   cdc: 8,
   triggers: 8,
+  proc: 8,
+  timetravel: 8,
   vector: 8,
   search: 8,
   virtual: 8,
@@ -30,6 +32,7 @@ const RANK: Record<string, number> = {
   lake: 9,
   worker: 10,
   client: 10,
+  rpc: 10,
   cli: 10,
   node: 10,
   drivers: 10,
@@ -79,6 +82,7 @@ const SQL_RANK: Record<string, number> = {
   planner: 5,
   api: 6,
   triggers: 7,
+  procedures: 7,
 };
 
 /** Same-rank SQL stages that must not import each other. */
@@ -90,7 +94,7 @@ const SQL_PEERS_ISOLATED = [['parser', 'functions']];
  * src/index.ts itself: the Worker must not load its Node-only exports) — or a declared host
  * interface module below. util/ and errors.ts are everyone's.
  */
-const EDGES = ['worker', 'cli', 'node', 'client', 'drivers'];
+const EDGES = ['worker', 'cli', 'node', 'client', 'drivers', 'rpc'];
 
 /** Declared host interface modules: what edges may import beyond the public API, and why. */
 const HOST_INTERFACES: Record<string, string> = {

@@ -10,6 +10,9 @@ import * as drizzleApi from '../src/drivers/drizzle.js';
 import * as kyselyApi from '../src/drivers/kysely.js';
 import * as triggersApi from '../src/triggers/index.js';
 import * as virtualApi from '../src/virtual/index.js';
+import * as procApi from '../src/proc/index.js';
+import * as timetravelApi from '../src/timetravel/index.js';
+import * as rpcApi from '../src/rpc/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -218,6 +221,42 @@ describe('dosql/virtual', () => {
     expect(pkg.exports['./virtual']).toEqual({ types: './dist/virtual/index.d.ts', default: './dist/virtual/index.js' });
   });
 });
+/** The subpaths of issue 21 (seeds 000 and 001): each entry's values and types, and its package export. */
+const SUBPATHS: { name: string; api: object; values: string[]; types: string[] }[] = [
+  {
+    name: 'proc',
+    api: procApi,
+    values: ['ProcedureBuilder', 'ProcedureDb', 'createProcedureExecutor', 'createProcedureRegistry', 'defineProcedures', 'procedure', 'withRetry', 'withValidation'],
+    types: ['ExecutorOptions', 'FieldSpec', 'FieldType', 'Infer', 'ParserLike', 'Procedure', 'ProcedureContext', 'ProcedureExecutor', 'ProcedureFn', 'ProcedureHandler', 'ProcedureRegistry', 'RetryOptions', 'Schema', 'Shape'],
+  },
+  {
+    name: 'timetravel',
+    api: timetravelApi,
+    values: ['branch', 'compareBranches', 'createTimeTravelSession', 'lsn', 'relative', 'snapshot', 'timestamp'],
+    types: ['BranchComparison', 'TimePoint', 'TimeTravelScope', 'TimeTravelSession'],
+  },
+  {
+    name: 'rpc',
+    api: rpcApi,
+    values: ['DoSQLTarget', 'TransactionTarget', 'createHttpClient', 'createWebSocketClient', 'handleDoSQLRequest', 'isDoSQLRequest', 'withTransaction'],
+    types: ['DoSQLTargetOptions', 'RpcClient', 'RpcClientOptions', 'RpcDatabase', 'RpcParams', 'RpcRow', 'RpcRunResult', 'RpcTransaction', 'RpcTransactionHandle', 'RpcValue', 'RpcWebSocketConstructor'],
+  },
+];
+
+for (const sub of SUBPATHS) {
+  describe(`dosql/${sub.name}`, () => {
+    const source = readFileSync(resolve(__dirname, '..', 'src', sub.name, 'index.ts'), 'utf8');
+    it('exports exactly the documented names and types', () => {
+      expect(Object.keys(sub.api).sort()).toEqual([...sub.values].sort());
+      expect(typeExportsOf(source).sort()).toEqual([...sub.types].sort());
+    });
+
+    it('is the package subpath export', () => {
+      const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+      expect(pkg.exports[`./${sub.name}`]).toEqual({ types: `./dist/${sub.name}/index.d.ts`, default: `./dist/${sub.name}/index.js` });
+    });
+  });
+}
 
 describe('public API', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'index.ts'), 'utf8');

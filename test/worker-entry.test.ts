@@ -31,6 +31,8 @@ async function nodeImportsOf(entry: string): Promise<string[]> {
         name: 'node-builtins',
         setup(b) {
           b.onResolve({ filter: /.*/ }, (args) => {
+            // workerd's own modules (capnweb imports cloudflare:workers there): not Node built-ins.
+            if (args.path.startsWith('cloudflare:')) return { path: args.path, external: true };
             if (!BUILTINS.has(args.path)) return undefined;
             found.add(args.path);
             return { path: args.path, external: true };
@@ -39,7 +41,7 @@ async function nodeImportsOf(entry: string): Promise<string[]> {
       },
     ],
   });
-  for (const input of Object.values(r.metafile.inputs)) for (const i of input.imports) if (i.external && !i.path.endsWith('.wasm')) found.add(i.path);
+  for (const input of Object.values(r.metafile.inputs)) for (const i of input.imports) if (i.external && !i.path.endsWith('.wasm') && !i.path.startsWith('cloudflare:')) found.add(i.path);
   return [...found].sort();
 }
 

@@ -57,12 +57,13 @@ export class SchemaTimeline {
     const tuple = decodeUserKey(op.userKey).key;
     const type = tuple[0];
     const name = tuple[1];
-    if (typeof type !== 'string' || typeof name !== 'string' || type.startsWith('~')) return false;
+    // Stored procedures are catalog rows too, but no row's shape depends on them.
+    if (typeof type !== 'string' || typeof name !== 'string' || type.startsWith('~') || type === 'procedure') return false;
     const k = `${type}:${name}`;
     if (op.value) {
       const text = utf8d.decode(op.value);
       if (!text.startsWith('{')) return false;
-      this.objects.set(k, decodeSchemaObject(text));
+      this.objects.set(k, decodeSchemaObject(text) as SchemaObject);
     } else if (!this.objects.delete(k)) return false;
     this.cached = undefined;
     return true;

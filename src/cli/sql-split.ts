@@ -1,7 +1,8 @@
 // Splits SQL text into statements at the semicolons that end them, the way sqlite3's
 // `sqlite3_complete()` decides a statement is complete: semicolons inside quotes ('text',
 // "ident", `ident`, [ident]), comments (-- and /* */) do not count, and inside
-// CREATE TRIGGER ... BEGIN ... END only the semicolon after END does.
+// CREATE TRIGGER ... BEGIN ... END only the semicolon after END does. A dollar-quoted
+// $$...$$ string (the body of CREATE PROCEDURE ... AS MODULE, docs/procedures.md) is a quote too.
 //
 // The shell uses it to know when a multi-line entry is complete; `dosql sql` to run a
 // script statement by statement and print each result.
@@ -31,6 +32,13 @@ export function splitSql(text: string): SplitResult {
   let i = 0;
   while (i < n) {
     const c = text[i]!;
+    if (c === '$' && text[i + 1] === '$' && (i === 0 || !isWordChar(text[i - 1]!))) {
+      const k = text.indexOf('$$', i + 2);
+      i = k < 0 ? n : k + 2;
+      substantive = true;
+      lastWord = '';
+      continue;
+    }
     if (c === "'" || c === '"' || c === '`' || c === '[') {
       const close = c === '[' ? ']' : c;
       let j = i + 1;

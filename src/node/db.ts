@@ -15,6 +15,8 @@ import '../search/index.js';
 import '../vector/index.js';
 import '../virtual/index.js';
 import { nodeLocalFiles } from './local-files.js';
+// CALL of SQL-stored procedures runs their code in worker threads (proc-sandbox.ts).
+import './proc-sandbox.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
 import { backup, restoreInto } from './backup.js';

@@ -34,6 +34,7 @@ import { acceptCdcSocket, CDC_TAG, cdcAttachment, cdcSocketClosed, cdcSocketMess
 import { initWasm } from './wasm.js';
 import { readLakeLinkConfig, type LakeLinkConfig } from './lake-config.js';
 import { LakeLink } from './lake-link.js';
+import { DoSQLTarget, handleDoSQLRequest } from '../rpc/server.js';
 
 /** The Worker passes the database name in this header. */
 export const DATABASE_HEADER = 'x-dosql-database';
@@ -88,6 +89,8 @@ export class DoSQL {
       if (special) return special;
       if (rest.length === 1 && rest[0] === 'ws') return this.acceptSocket(req);
       if (rest.length === 1 && rest[0] === 'cdc') return this.acceptSocket(req, db, url);
+      // CapnWeb RPC (dosql/rpc, docs/rpc.md): a WebSocket session or an HTTP batch.
+      if (rest.length === 1 && rest[0] === 'rpc') return await handleDoSQLRequest(req, () => new DoSQLTarget(db.main, { transactionTimeoutMs: this.config.txTimeoutMs }));
       return await db.api.handle(req, rest, url);
     } catch (e) {
       this.resetIfBroken();

@@ -31,6 +31,8 @@ const STATUS: Record<ErrorCode, number> = {
   WRITE_CONFLICT: 409,
   MERGE_CONFLICT: 409,
   MIGRATION_DRIFT: 409,
+  // A stored procedure's own code threw (docs/procedures.md).
+  PROCEDURE_ERROR: 422,
   BEFORE_RETENTION_HORIZON: 410,
   PRECONDITION_FAILED: 412,
   CORRUPTION: 500,

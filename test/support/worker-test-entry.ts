@@ -3,6 +3,9 @@
 //   POST __test/model { seed, steps, retention? }  runs the engine's model-based test
 //        (test/engine-model.test.ts, runModel) inside this object against a DurableObjectStore
 //        on its own SQLite storage, and returns the run's statistics or the first mismatch;
+//   POST __test/proc  stored procedures in workerd (test/worker-rpc.test.ts): a registered
+//        procedure (dosql/proc) runs by executor.execute() and CALL; CALL of a SQL-stored
+//        MODULE procedure fails (no eval here): each outcome, or the error's code and message;
 //   POST __test/evict  resets the object (ctx.abort): the next request starts a new instance
 //        that recovers from storage, as after an eviction (also POST /lake/__test/evict for
 //        the DoLake object).
@@ -14,14 +17,44 @@ import { errorResponse, json, readJsonObject } from '../../src/worker/http-wire.
 import { AlarmExecutor } from '../../src/worker/alarm-executor.js';
 import type { EngineOptions } from '../../src/lsm/engine-types.js';
 import { runModel } from '../engine-model.test.js';
+import { createProcedureExecutor, createProcedureRegistry, procedure } from '../../src/proc/index.js';
 
 export { default } from '../../src/worker/index.js';
 
 let modelRuns = 0;
 
 export class DoSQL extends ProductionDoSQL {
-  protected override async testRoute(req: Request, rest: string[], _db: OpenDatabase): Promise<Response | null> {
+  protected override async testRoute(req: Request, rest: string[], db: OpenDatabase): Promise<Response | null> {
     if (rest[0] !== '__test') return null;
+    if (rest[1] === 'proc') {
+      const outcome = async (f: () => Promise<unknown>): Promise<unknown> => {
+        try {
+          return { ok: await f() };
+        } catch (e) {
+          return { code: (e as { code?: string }).code ?? (e as Error).name, message: (e as Error).message };
+        }
+      };
+      const main = db.main;
+      await main.exec('CREATE TABLE IF NOT EXISTS proc_log (n INTEGER)');
+      const double = procedure('double_it')
+        .input({ n: 'integer' })
+        .handler(async ({ db: tx }, { n }) => {
+          await tx.run('INSERT INTO proc_log VALUES (?)', [n]);
+          return { doubled: n * 2 };
+        });
+      const executor = createProcedureExecutor(main, createProcedureRegistry().register(double));
+      try {
+        return json({
+          execute: await outcome(() => executor.execute('double_it', { n: 4 })),
+          call: await outcome(() => main.query('CALL double_it(n => 21)')),
+          create: await outcome(() => main.exec('CREATE PROCEDURE IF NOT EXISTS stored AS MODULE $$ export default () => 1 $$')),
+          callStored: await outcome(() => main.query('CALL stored()')),
+          log: await main.query('SELECT n FROM proc_log ORDER BY n'),
+        });
+      } finally {
+        executor.close();
+      }
+    }
     if (rest[1] === 'evict') {
       // Answer first; the reset takes the object down right after.
       setTimeout(() => this.ctx.abort?.('test eviction'), 0);

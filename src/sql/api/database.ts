@@ -46,6 +46,7 @@ import { TimeTravelHost } from './time-travel-host.js';
 import { prometheusText, type DatabaseMetrics } from './metrics-text.js';
 import type { TimePoint } from './time-points.js';
 import { TransactionHandle } from './transaction-handle.js';
+import { ProcedureHost, type ProcedureResolver } from './procedures.js';
 import { executeResult, jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
@@ -138,6 +139,7 @@ export interface DatabaseParts {
   readonly timeTravel: TimeTravelHost;
   readonly branching: Branching;
   readonly cold: SqlColdTier;
+  readonly procedures: ProcedureHost;
 }
 
 const partsOf = new WeakMap<Database, DatabaseParts>();
@@ -193,10 +195,16 @@ export class Database {
     const core = new DatabaseCore(name, this.limits, timeoutMs, open, (engine) => cold!.install(engine));
     cold = new SqlColdTier(core, warehouse);
     const timeTravel = new TimeTravelHost(core);
-    const runner = new StatementRunner(core, { pointHost: (engine, branch) => timeTravel.pointHost(engine, branch), coldLookup: (branch) => cold!.coldLookup(branch), ...(options.external ? { external: options.external } : {}) });
+    const procedures = new ProcedureHost(() => this.parts);
+    const runner = new StatementRunner(core, {
+      pointHost: (engine, branch) => timeTravel.pointHost(engine, branch),
+      coldLookup: (branch) => cold!.coldLookup(branch),
+      ...(options.external ? { external: options.external } : {}),
+      call: (txn, name, args) => procedures.call(txn, name, args, this.limits),
+    });
     const session = new Session(core, runner, new StatementLog(options.logger, options.slowQueryMs));
     const branching = new Branching(core, session, runner, timeTravel);
-    this.parts = { core, runner, session, timeTravel, branching, cold };
+    this.parts = { core, runner, session, timeTravel, branching, cold, procedures };
     partsOf.set(this, this.parts);
   }
 
@@ -435,6 +443,14 @@ export class Database {
   }
 
   /** @internal Attaches dosql/triggers' programmatic row triggers (createTriggerExecutor); undefined detaches. */
+  /**
+   * @internal Procedures CALL finds before the catalog's SQL-stored ones (dosql/proc's
+   * createProcedureExecutor attaches its registry); undefined detaches them.
+   */
+  attachProcedures(resolver: ProcedureResolver | undefined, env?: Readonly<Record<string, unknown>>): void {
+    this.parts.procedures.attach(resolver, env);
+  }
+
   attachRowTriggers(hooks: RowTriggerHooks | undefined): void {
     this.parts.core.rowTriggers = hooks;
   }

@@ -32,6 +32,8 @@ export { checkDBArguments, engineOptionsOf, loggerOf, type DBRuntime } from './d
 export { engineOpener, externalHostOf, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
 /** Reads on a read-only engine, again after the writer collected a file under them (reader-retry.ts). */
 export { retryCollected } from './reader-retry.js';
+/** What runs SQL-stored procedure code: the Node entry installs its sandbox (src/node/proc-sandbox.ts); Workers have none. */
+export { installModuleSandbox, type ModuleSandbox, type SandboxCall } from './procedures.js';
 /** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts). */
 export { installBackup } from './database.js';
 

@@ -16,7 +16,7 @@ import { identityJson } from '../../util/json.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { Catalog } from '../catalog/catalog.js';
 import { COMMIT_LOG_TABLE_ID } from './commit-log.js';
-import type { SchemaObject, TableSchema } from '../catalog/schema.js';
+import type { CatalogObject, TableSchema } from '../catalog/schema.js';
 import { ExecEnv, type Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
 import { rowProgramsFor } from '../planner/plan-row-programs.js';
@@ -71,7 +71,7 @@ export interface MergePlan {
   readonly conflicts: MergeConflict[];
   readonly changes: RowChange[];
   /** Schema objects to write on the target (creates, alters, drops: value undefined). */
-  readonly schema: { name: string; type: string; obj: SchemaObject | undefined; old: SchemaObject | undefined }[];
+  readonly schema: { name: string; type: string; obj: CatalogObject | undefined; old: CatalogObject | undefined }[];
   readonly resolutions: Map<number, SqlValue | 'ours' | 'theirs'>;
 }
 
@@ -125,21 +125,22 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
   const theirsCat = await loadCat(sourceLayers);
 
   // Schema changes on the source.
-  const key = (o: SchemaObject): string => `${o.type}:${o.name.toLowerCase()}`;
-  const all = new Map<string, { b?: SchemaObject; o?: SchemaObject; t?: SchemaObject }>();
+  const key = (o: CatalogObject): string => `${o.type}:${o.name.toLowerCase()}`;
+  const all = new Map<string, { b?: CatalogObject; o?: CatalogObject; t?: CatalogObject }>();
   for (const [cat, side] of [
     [baseCat, 'b'],
     [oursCat, 'o'],
     [theirsCat, 't'],
   ] as const) {
-    for (const o of cat.objects()) {
+    // Stored procedures are catalog rows too: created, replaced or dropped on the source, they merge like a view.
+    for (const o of [...cat.objects(), ...cat.procedures()]) {
       const k = key(o);
       const e = all.get(k) ?? {};
       e[side] = o;
       all.set(k, e);
     }
   }
-  const same = (x?: SchemaObject, y?: SchemaObject): boolean => (x === undefined || y === undefined ? x === y : JSON.stringify(x, identityJson) === JSON.stringify(y, identityJson));
+  const same = (x?: CatalogObject, y?: CatalogObject): boolean => (x === undefined || y === undefined ? x === y : JSON.stringify(x, identityJson) === JSON.stringify(y, identityJson));
   for (const [k, e] of all) {
     if (same(e.t, e.b)) continue;
     if (same(e.o, e.b)) {
@@ -226,7 +227,7 @@ function plainJson(_k: string, v: unknown): unknown {
   return v;
 }
 
-function describeObj(o: SchemaObject | undefined): SqlValue | undefined {
+function describeObj(o: CatalogObject | undefined): SqlValue | undefined {
   return o ? o.sql || `${o.type} ${o.name}` : undefined;
 }
 

@@ -5,7 +5,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { ExecEnv, type Row, type SessionInfo } from '../execution/env.js';
+import { ExecEnv, type ProcedureArgument, type Row, type SessionInfo } from '../execution/env.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
 import type { StatementGuard } from '../execution/statement-guard.js';
@@ -47,6 +47,8 @@ export interface RunnerHosts {
   coldLookup(branch: number): ((tableId: number) => ColdSource | undefined) | undefined;
   /** Where external tables are read from (DatabaseOptions.external). */
   readonly external?: ExternalHost;
+  /** Runs CALL name(args) in `txn` (procedures.ts). */
+  call?(txn: Transaction, name: string, args: readonly ProcedureArgument[]): Promise<{ readonly columns: readonly string[]; readonly rows: Row[] }>;
 }
 
 /** Distinct SQL texts whose parse and plans are cached before the cache starts over. */
@@ -142,6 +144,8 @@ export class StatementRunner {
       if (external) env.external = external;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;
+      const call = this.hosts.call;
+      if (call) env.procedures = (name, args) => call(txn, name, args);
       result = await plan.execute(env, p.sql);
       // Deferred foreign keys of a statement that commits on its own are checked now, before its changes are kept.
       if (autocommit) checkDeferredForeignKeys(txn);
@@ -173,7 +177,8 @@ export class StatementRunner {
     if (autocommit) lsn = await this.core.commit(engine, txn);
     // Spelled out rather than spread: this runs once per statement.
     const last = result.lastInsertRowId;
-    return last !== undefined ? { rows: result.rows, changes: result.changes, lastInsertRowId: last, columns: plan.columns, lsn } : { rows: result.rows, changes: result.changes, columns: plan.columns, lsn };
+    const columns = result.columns ?? plan.columns;
+    return last !== undefined ? { rows: result.rows, changes: result.changes, lastInsertRowId: last, columns, lsn } : { rows: result.rows, changes: result.changes, columns, lsn };
   }
 
   /**

@@ -20,14 +20,22 @@ export interface TimeTravelSession {
 }
 
 /**
- * Opens a read view at `asOf` (lsn(), timestamp(), snapshot(), branch(), relative()).
- * `scope: 'database'` (the default and only scope): every table is read at that point.
+ * How far a session's point reaches. One database has one answer: every table of the
+ * database is read at the point, so 'database' (the default) and seed 001's names 'local'
+ * (this database), 'branch' (the branch the point is on) and 'global' (every database the
+ * session reads: here, this one) all mean the same; cross-shard sessions are not built.
+ */
+export type TimeTravelScope = 'database' | 'local' | 'branch' | 'global';
+
+/**
+ * Opens a read view at `asOf` (lsn(), timestamp(), snapshot(), branch(), relative()) with the
+ * schema of that point: SELECT, and CALL of the procedures as stored at that point.
  * Throws BEFORE_RETENTION_HORIZON for points older than the retention horizon.
  */
-export async function createTimeTravelSession(db: Database, options: { asOf: TimePoint; scope?: 'database' }): Promise<TimeTravelSession> {
+export async function createTimeTravelSession(db: Database, options: { asOf: TimePoint; scope?: TimeTravelScope }): Promise<TimeTravelSession> {
   if (!(db instanceof Database)) throw new DoSQLError('INVALID_ARGUMENT', `sql: createTimeTravelSession(): the first argument must be a database from DB(), got ${describeValue(db)}`);
   argTimePoint(argOptions(options, 'createTimeTravelSession()').asOf, 'createTimeTravelSession()');
-  optionOneOf(options, 'scope', ['database'], 'createTimeTravelSession()');
+  optionOneOf(options, 'scope', ['database', 'local', 'branch', 'global'], 'createTimeTravelSession()');
   const { core, runner, session, timeTravel } = databaseParts(db);
   const point: ReadPoint = await db.resolve(options.asOf);
   const { view } = await timeTravel.viewAt(point);
@@ -35,7 +43,9 @@ export async function createTimeTravelSession(db: Database, options: { asOf: Tim
   const run = async (sql: string, params?: BindParams, o?: QueryOptions): Promise<{ columns: readonly string[]; rows: import('../execution/env.js').Row[] }> => {
     if (!open) throw new DoSQLError('CLOSED', 'sql: time-travel session is closed');
     const p = runner.prepared(sql);
-    if (p.parsed.statement.kind !== 'select') throw new DoSQLError('SQL_ERROR', 'sql: a time-travel session is read-only (SELECT only)');
+    // CALL runs the procedure as stored at the point, reading the data as of it (its writes fail: the view is read-only).
+    const k = p.parsed.statement.kind;
+    if (k !== 'select' && k !== 'call') throw new DoSQLError('SQL_ERROR', 'sql: a time-travel session is read-only (SELECT and CALL only)');
     return session.execPrepared(p, params, view as Transaction, core.interruptOf(o));
   };
   return {

@@ -5,7 +5,7 @@ import { DoSQLError } from '../../errors.js';
 import { encodeUserKey } from '../../mvcc/internal-key.js';
 import { utf8Decoder, utf8Encoder } from '../../util/bytes.js';
 import type { Transaction } from '../txn/transaction.js';
-import { decodeSchemaObject, encodeSchemaObject, type IndexSchema, type SchemaObject, type TableSchema, type TriggerSchema, type ViewSchema } from './schema.js';
+import { decodeSchemaObject, encodeSchemaObject, type CatalogObject, type IndexSchema, type ProcedureSchema, type SchemaObject, type TableSchema, type TriggerSchema, type ViewSchema } from './schema.js';
 
 /** Key-space id of the catalog table. Persisted: never change. */
 export const CATALOG_TABLE_ID = 1;
@@ -21,9 +21,9 @@ function objectKey(branch: number, type: string, name: string): Uint8Array {
 export class Catalog {
   /** Changes whenever the schema changes: prepared statements re-plan when it differs. */
   readonly version = ++versionCounter;
-  private readonly byName: Map<string, SchemaObject>;
+  private readonly byName: Map<string, CatalogObject>;
 
-  constructor(objects: Iterable<SchemaObject>) {
+  constructor(objects: Iterable<CatalogObject>) {
     this.byName = new Map();
     for (const o of objects) this.byName.set(`${o.type}:${o.name.toLowerCase()}`, o);
   }
@@ -32,7 +32,7 @@ export class Catalog {
   static async load(txn: Transaction): Promise<Catalog> {
     const lower = encodeUserKey(txn.branch, CATALOG_TABLE_ID, []);
     const upper = encodeUserKey(txn.branch, CATALOG_TABLE_ID + 1, []);
-    const objects: SchemaObject[] = [];
+    const objects: CatalogObject[] = [];
     for await (const e of txn.scan(lower, upper)) {
       const text = utf8Decoder.decode(e.value);
       if (text.startsWith('{')) {
@@ -54,8 +54,22 @@ export class Catalog {
     return this.byId.get(id);
   }
 
+  /** The SQLite schema objects (tables, indexes, views, triggers): procedures are listed by procedures(). */
   objects(): SchemaObject[] {
-    return [...this.byName.values()];
+    const out: SchemaObject[] = [];
+    for (const o of this.byName.values()) if (o.type !== 'procedure') out.push(o);
+    return out;
+  }
+
+  /** The stored procedures (CREATE PROCEDURE). */
+  procedures(): ProcedureSchema[] {
+    const out: ProcedureSchema[] = [];
+    for (const o of this.byName.values()) if (o.type === 'procedure') out.push(o);
+    return out;
+  }
+
+  findProcedure(name: string): ProcedureSchema | undefined {
+    return this.byName.get(`procedure:${name.toLowerCase()}`) as ProcedureSchema | undefined;
   }
 
   findTable(name: string): TableSchema | undefined {
@@ -84,7 +98,7 @@ export class Catalog {
   /** True when a table, view or index already uses `name` (they share one namespace in SQLite). */
   nameInUse(name: string): SchemaObject | undefined {
     const n = name.toLowerCase();
-    return this.byName.get(`table:${n}`) ?? this.byName.get(`view:${n}`) ?? this.byName.get(`index:${n}`);
+    return (this.byName.get(`table:${n}`) ?? this.byName.get(`view:${n}`) ?? this.byName.get(`index:${n}`)) as SchemaObject | undefined;
   }
 
   private indexCache = new Map<string, IndexSchema[]>();
@@ -112,7 +126,7 @@ export class Catalog {
   }
 
   /** A new catalog with `o` added or replaced; also writes it into `txn`. */
-  with(txn: Transaction, o: SchemaObject, replacing?: SchemaObject): Catalog {
+  with(txn: Transaction, o: CatalogObject, replacing?: CatalogObject): Catalog {
     const objs = new Map(this.byName);
     if (replacing) {
       objs.delete(`${replacing.type}:${replacing.name.toLowerCase()}`);
@@ -125,7 +139,7 @@ export class Catalog {
   }
 
   /** A new catalog without `o`; also deletes it in `txn`. */
-  without(txn: Transaction, o: SchemaObject): Catalog {
+  without(txn: Transaction, o: CatalogObject): Catalog {
     const objs = new Map(this.byName);
     objs.delete(`${o.type}:${o.name.toLowerCase()}`);
     txn.delete(objectKey(txn.branch, o.type, o.name));

@@ -1,4 +1,4 @@
-// Schema objects of the catalog (tables, indexes, views, triggers) and their persisted
+// Schema objects of the catalog (tables, indexes, views, triggers, procedures) and their persisted
 // JSON form. The catalog is itself a versioned table in the LSM (table id 1, see
 // docs/format/row.md), so every schema travels with time travel and branches.
 import { DoSQLError } from '../../errors.js';
@@ -106,6 +106,25 @@ export interface TriggerSchema {
 
 export type SchemaObject = TableSchema | IndexSchema | ViewSchema | TriggerSchema;
 
+/**
+ * A stored procedure (CREATE PROCEDURE ... AS MODULE, docs/procedures.md): a row of the
+ * catalog like any schema object, so it time-travels and branches with the schema. It is not
+ * a SQLite object: Catalog.objects() (sqlite_schema, PRAGMAs, CDC schemas) leaves it out.
+ */
+export interface ProcedureSchema {
+  readonly type: 'procedure';
+  readonly name: string;
+  readonly language: 'module';
+  /** The ES module's source as written. */
+  readonly source: string;
+  /** Names of the default export's parameters after the context, for named CALL arguments. */
+  readonly params: readonly string[];
+  readonly sql: string;
+}
+
+/** Every row of the catalog table that is an object. */
+export type CatalogObject = SchemaObject | ProcedureSchema;
+
 // JSON cannot carry bigint or bytes: literals are tagged objects.
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return { $int: value.toString() };
@@ -122,13 +141,13 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
-export function encodeSchemaObject(o: SchemaObject): string {
+export function encodeSchemaObject(o: CatalogObject): string {
   return JSON.stringify(o, replacer);
 }
 
-export function decodeSchemaObject(text: string): SchemaObject {
+export function decodeSchemaObject(text: string): CatalogObject {
   try {
-    return JSON.parse(text, reviver) as SchemaObject;
+    return JSON.parse(text, reviver) as CatalogObject;
   } catch (e) {
     throw new DoSQLError('CORRUPTION', `sql: catalog entry is not valid JSON`, { cause: e });
   }

@@ -6,6 +6,18 @@ import { StatementGuard } from './statement-guard.js';
 /** A row flowing between operators: values at fixed positions decided by the planner. */
 export type Row = SqlValue[];
 
+/** One argument of CALL, evaluated: positional, or named. */
+export interface ProcedureArgument {
+  readonly name?: string;
+  readonly value: SqlValue;
+}
+
+/**
+ * Runs `CALL name(args)` in the statement's transaction (set by the session, api/procedures.ts):
+ * the procedure's result as rows. The planner only evaluates the arguments.
+ */
+export type ProcedureCaller = (name: string, args: readonly ProcedureArgument[]) => Promise<{ readonly columns: readonly string[]; readonly rows: Row[] }>;
+
 /** How many rows operators pass per batch. */
 export const BATCH_ROWS = 256;
 
@@ -37,6 +49,8 @@ export class ExecEnv {
   conflictOverride?: import('../parser/ast.js').ConflictAction;
   /** Programmatic row triggers of the database (dosql/triggers), when any are attached. */
   rowTriggers?: import('./row-triggers.js').RowTriggerHooks;
+  /** CALL's procedure runner, when the session provides one (api/procedures.ts). */
+  procedures?: ProcedureCaller;
   /** Uncorrelated subquery results, computed once per statement execution. */
   readonly subCache = new Map<number, unknown>();
   /** Bytes charged to the guard for the IN-list held in each subquery slot. */

@@ -25,6 +25,13 @@ export interface Limits {
    * (estimated from the rows; SQLite's nearest equivalent is sqlite3_hard_heap_limit64).
    */
   maxMemoryBytes: number;
+  /**
+   * Longest a CALL of a SQL-stored MODULE procedure may run, ms, its statements included
+   * (docs/procedures.md; the sandbox stops it with INTERRUPTED). Default 5000.
+   */
+  procedureTimeoutMs: number;
+  /** Heap a SQL-stored MODULE procedure's sandbox may use, MiB (Node: the worker thread's resourceLimits). Default 64. */
+  procedureMemoryMb: number;
 }
 
 /** The defaults for a database in Node.js (the Worker lowers some: src/worker/config.ts). */
@@ -33,6 +40,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxColumns: 2000,
   maxQueryDepth: 150,
   maxMemoryBytes: 256 * 1024 * 1024,
+  procedureTimeoutMs: 5000,
+  procedureMemoryMb: 64,
 });
 
 /** `given` over the defaults; INVALID_ARGUMENT for a value that is not a positive integer. */

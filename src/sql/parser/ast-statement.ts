@@ -170,9 +170,35 @@ export interface CreateTriggerStmt {
   readonly body: readonly (InsertStmt | UpdateStmt | DeleteStmt | SelectStmt)[];
 }
 
+/**
+ * dosql extension: `CREATE [OR REPLACE] PROCEDURE [IF NOT EXISTS] name AS MODULE $$ source $$`
+ * (seed 000): an ES module whose default export is the procedure (docs/procedures.md).
+ */
+export interface CreateProcedureStmt {
+  readonly kind: 'createProcedure';
+  readonly orReplace: boolean;
+  readonly ifNotExists: boolean;
+  readonly name: string;
+  /** The module's source text as written between the quotes. */
+  readonly source: string;
+}
+
+/** One argument of CALL: positional, or named (`name => expr` or `name = expr`, seeds 000 and 001). */
+export interface CallArgument {
+  readonly name?: string;
+  readonly expr: Expr;
+}
+
+/** dosql extension: `CALL name(arg, ...)` runs a stored or registered procedure (docs/procedures.md). */
+export interface CallStmt {
+  readonly kind: 'call';
+  readonly name: string;
+  readonly args: readonly CallArgument[];
+}
+
 export interface DropStmt {
   readonly kind: 'drop';
-  readonly objectType: 'TABLE' | 'INDEX' | 'VIEW' | 'TRIGGER';
+  readonly objectType: 'TABLE' | 'INDEX' | 'VIEW' | 'TRIGGER' | 'PROCEDURE';
   readonly ifExists: boolean;
   readonly schema?: string;
   readonly name: string;
@@ -248,6 +274,8 @@ export type Statement =
   | CreateViewStmt
   | CreateTriggerStmt
   | DropStmt
+  | CreateProcedureStmt
+  | CallStmt
   | AlterTableStmt
   | BeginStmt
   | CommitStmt

@@ -4,6 +4,8 @@
 // code unit >= 0x80; "..", [..] and `..` quote identifiers; '..' is a string with '' for a
 // quote; X'..' is a blob; numbers are 123, 1.5, .5, 1., 1e5, 0x1F, with `_` allowed between
 // digits (SQLite 3.46+); parameters are ?, ?NNN, :name, @name, $name.
+// dosql extension: $$...$$ is a dollar-quoted string (as PostgreSQL's), the body of
+// CREATE PROCEDURE ... AS MODULE $$ ... $$; SQLite would read `$$` as a parameter name.
 //
 // The lexer never throws. Malformed input (unterminated string, blob or block comment, a number
 // glued to letters, a stray character) becomes one 'illegal' token, after which lexing stops;
@@ -204,7 +206,10 @@ class Lexer {
         return this.op(start, 1);
       case 63: // ?
         return this.param(start, true);
-      case 58: case 64: case 36: // : @ $
+      case 36: // $
+        if (c1 === 36) return this.dollarQuoted(start);
+        return this.param(start, false);
+      case 58: case 64: // : @
         return this.param(start, false);
       default:
         break;
@@ -242,6 +247,13 @@ class Lexer {
       value += src.slice(chunk, close);
       return this.pushToken(type, start, close + 1, value, type === 'qid' ? q : '');
     }
+  }
+
+  /** `$$body$$`: the body as written, with no escapes (it ends at the next `$$`). */
+  private dollarQuoted(start: number): boolean {
+    const close = this.src.indexOf('$$', start + 2);
+    if (close < 0) return this.illegal(start, this.src.length, 'unterminated $$ string');
+    return this.pushToken('string', start, close + 2, this.src.slice(start + 2, close), '');
   }
 
   private blob(start: number): boolean {

@@ -9,12 +9,20 @@ import { parseIndexedColumns } from './parse-common.js';
 import { parseColumnDef, parseCreateTableBody } from './parse-create-table.js';
 import { parseDelete, parseInsert, parseUpdate } from './parse-dml.js';
 import { parseExpr } from './parse-expr.js';
+import { parseCreateProcedure } from './parse-procedure.js';
 import { atSelectStart, parseColumnNameList, parseSelect } from './parse-select.js';
 import type { Parser } from './parser-base.js';
 
 /** At CREATE. */
 export function parseCreate(p: Parser): Statement {
   p.expectKw('CREATE');
+  if (p.isKw('OR') && p.peekKw(1, 'REPLACE')) {
+    p.next();
+    p.next();
+    p.expectKw('PROCEDURE');
+    return parseCreateProcedure(p, true);
+  }
+  if (p.eatKw('PROCEDURE')) return parseCreateProcedure(p, false);
   const temp = p.eatKw('TEMP') || p.eatKw('TEMPORARY');
   if (!temp && p.eatKw('UNIQUE')) {
     p.expectKw('INDEX');
@@ -166,7 +174,7 @@ function parseTriggerCommand(p: Parser): CreateTriggerStmt['body'][number] {
 export function parseDrop(p: Parser): DropStmt {
   p.expectKw('DROP');
   const t = p.tok;
-  if (!(t.type === 'word' && (t.value === 'TABLE' || t.value === 'INDEX' || t.value === 'VIEW' || t.value === 'TRIGGER'))) p.fail();
+  if (!(t.type === 'word' && (t.value === 'TABLE' || t.value === 'INDEX' || t.value === 'VIEW' || t.value === 'TRIGGER' || t.value === 'PROCEDURE'))) p.fail();
   p.next();
   const ifExists = parseIfExists(p);
   const { schema, name } = p.parseQualifiedName();

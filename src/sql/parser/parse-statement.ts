@@ -4,6 +4,7 @@ import type { Statement } from './ast.js';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl.js';
 import { parseDelete, parseInsert, parseUpdate } from './parse-dml.js';
 import { parseMisc } from './parse-misc.js';
+import { parseCall } from './parse-procedure.js';
 import { parseSelect, parseSelectAfterWith, parseWith } from './parse-select.js';
 import type { Parser } from './parser-base.js';
 
@@ -54,6 +55,8 @@ function parseCommand(p: Parser): Statement {
       return parseDrop(p);
     case 'ALTER':
       return parseAlter(p);
+    case 'CALL':
+      return parseCall(p);
     default:
       if (MISC.has(t.value)) return parseMisc(p);
       return p.fail();

@@ -11,6 +11,7 @@ import type { Statement, TableFunctionRef, TableRef } from '../parser/ast.js';
 import type { TableFunction } from '../functions/table-functions.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './plan-ddl.js';
 import { createVirtualTable } from './virtual-tables.js';
+import { createProcedure, dropProcedure, planCall } from './plan-procedure.js';
 import { planDelete, planInsert, planUpdate } from './plan-dml.js';
 import { planSelect } from './plan-select.js';
 import { PlannerContext, type TemporalBinding } from './planner-context.js';
@@ -23,6 +24,8 @@ export interface ExecResult {
   readonly rows: Row[];
   readonly changes: number;
   readonly lastInsertRowId?: bigint;
+  /** Result columns known only once run (CALL); otherwise Executable.columns. */
+  readonly columns?: readonly string[];
 }
 
 /** A statement planned against one catalog version. */
@@ -122,6 +125,10 @@ function compileUnguarded(
         },
       };
     }
+    case 'call':
+      return planCall(stmt, catalog, limits);
+    case 'createProcedure':
+      return { catalogVersion: v, columns: [], returnsRows: false, writes: true, execute: async (env, sql) => (await createProcedure(env, stmt, sql), { rows: NO_ROWS, changes: 0 }) };
     case 'createTable':
     case 'createIndex':
     case 'createVirtualTable':
@@ -152,7 +159,8 @@ function compileUnguarded(
               await createTrigger(env, stmt, sql);
               break;
             case 'drop':
-              await drop(env, stmt);
+              if (stmt.objectType === 'PROCEDURE') dropProcedure(env, stmt);
+              else await drop(env, stmt);
               break;
             case 'alterTable':
               await alterTable(env, stmt);
