@@ -65,30 +65,40 @@ export class WindowOp implements Operator {
       held.bytes += n;
     };
     try {
+      // Input rows are kept as they come (the consumer owns them) and each call's values go to
+      // a column by row index: the output rows are built once, in output order, at the end.
       const rows: Row[] = [];
       const w = this.inputWidth;
+      const extra = SLOT_BYTES * (this.outWidth - w);
       for await (const b of this.input.run(env)) {
         for (const r of b) {
-          const o: Row = new Array(this.outWidth);
-          for (let k = 0; k < w; k++) o[k] = r[k]!;
-          for (let k = w; k < this.outWidth; k++) o[k] = null;
-          charge(rowBytes(o));
-          rows.push(o);
+          charge(rowBytes(r) + extra);
+          rows.push(r);
         }
       }
-      let order: number[] = Array.from({ length: rows.length }, (_, i) => i);
-      for (const sort of this.sorts) order = await this.process(sort, rows, order, env, charge);
-      for (let i = 0; i < order.length; i += BATCH_ROWS) {
-        const batch: Row[] = [];
-        let n = 0;
-        for (let j = i; j < Math.min(order.length, i + BATCH_ROWS); j++) {
-          const r = rows[order[j]!]!;
-          n += rowBytes(r);
-          batch.push(r);
+      const n = rows.length;
+      const results: SqlValue[][] = [];
+      for (let k = w; k < this.outWidth; k++) results.push(new Array<SqlValue>(n).fill(null));
+      let order: number[] = Array.from({ length: n }, (_, i) => i);
+      for (const sort of this.sorts) order = await this.process(sort, rows, results, order, env, charge);
+      const width = this.outWidth;
+      const nres = results.length;
+      for (let i = 0; i < n; i += BATCH_ROWS) {
+        const end = Math.min(n, i + BATCH_ROWS);
+        const batch: Row[] = new Array(end - i);
+        let bytes = 0;
+        for (let j = i; j < end; j++) {
+          const at = order[j]!;
+          const r = rows[at]!;
+          const o: Row = new Array(width);
+          for (let k = 0; k < w; k++) o[k] = r[k]!;
+          for (let k = 0; k < nres; k++) o[w + k] = results[k]![at]!;
+          bytes += rowBytes(o);
+          batch[j - i] = o;
         }
         // The consumer owns these rows now.
-        guard.release(Math.min(n, held.bytes));
-        held.bytes -= Math.min(n, held.bytes);
+        guard.release(Math.min(bytes, held.bytes));
+        held.bytes -= Math.min(bytes, held.bytes);
         yield batch;
       }
     } finally {
@@ -97,10 +107,10 @@ export class WindowOp implements Operator {
   }
 
   /** Sorts `order` by the window's ordering and computes its calls; returns the new order. */
-  private async process(sort: WindowSort, rows: Row[], order: number[], env: ExecEnv, charge: (n: number) => void): Promise<number[]> {
+  private async process(sort: WindowSort, rows: Row[], results: SqlValue[][], order: number[], env: ExecEnv, charge: (n: number) => void): Promise<number[]> {
     let temp = 0;
     try {
-      return await this.sortAndCompute(sort, rows, order, env, charge, (b) => {
+      return await this.sortAndCompute(sort, rows, results, order, env, charge, (b) => {
         env.guard.charge(b, 'window functions');
         temp += b;
       });
@@ -109,7 +119,7 @@ export class WindowOp implements Operator {
     }
   }
 
-  private async sortAndCompute(sort: WindowSort, rows: Row[], order: number[], env: ExecEnv, charge: (n: number) => void, chargeTemp: (n: number) => void): Promise<number[]> {
+  private async sortAndCompute(sort: WindowSort, rows: Row[], results: SqlValue[][], order: number[], env: ExecEnv, charge: (n: number) => void, chargeTemp: (n: number) => void): Promise<number[]> {
     const n = rows.length;
     const column = async (c: Compiled): Promise<SqlValue[]> => {
       const col = await evalColumn(c, rows, env);
@@ -140,17 +150,17 @@ export class WindowOp implements Operator {
       }
       inputs.push({ args, ...(pass ? { pass } : {}), ...(subtyped ? { subtyped } : {}) });
     }
-    if (pkeys.length + okeys.length > 0) order = sortOrder(order, pkeys, sort.partitionBy, okeys, sort.orderBy);
-    const pcoll = sort.partitionBy.map((p) => p.collation);
-    const ocoll = sort.orderBy.map((o) => o.collation);
+    const pk = keyColumns(pkeys, sort.partitionBy.map((p) => p.collation));
+    const ok = keyColumns(okeys, sort.orderBy.map((o) => o.collation));
+    if (pkeys.length + okeys.length > 0) order = sortOrder(order, pk, ok, sort.orderBy);
     const sorted = Int32Array.from(order);
     const cx = { guard: env.guard, maxLength: env.maxLength };
     let p0 = 0;
     while (p0 < n) {
       let p1 = p0 + 1;
-      while (p1 < n && sameKeys(pkeys, pcoll, sorted[p0]!, sorted[p1]!)) p1++;
-      const part = partition(sorted.subarray(p0, p1), okeys, ocoll);
-      await this.partitionCalls(sort, part, inputs, okeys, rows, env, cx.guard, charge);
+      while (p1 < n && sameKeys(pk, sorted[p0]!, sorted[p1]!)) p1++;
+      const part = partition(sorted.subarray(p0, p1), ok);
+      await this.partitionCalls(sort, part, inputs, okeys, rows, results, env, cx.guard, charge);
       p0 = p1;
     }
     return order;
@@ -163,6 +173,7 @@ export class WindowOp implements Operator {
     inputs: readonly CallColumns[],
     okeys: readonly SqlValue[][],
     rows: Row[],
+    results: SqlValue[][],
     env: ExecEnv,
     guard: StatementGuard,
     charge: (n: number) => void,
@@ -195,11 +206,13 @@ export class WindowOp implements Operator {
         }
       }
       await computeCall(call.spec, part, inputs[c]!, frames, out, { guard, maxLength: env.maxLength });
+      const res = results[call.slot - this.inputWidth]!;
+      const prow = part.rows;
       let bytes = 0;
       for (let i = 0; i < part.n; i++) {
         const v = out[i]!;
         if (v !== null) bytes += valueBytes(v);
-        rows[part.rows[i]!]![call.slot] = v;
+        res[prow[i]!] = v;
       }
       charge(bytes);
     }
@@ -246,10 +259,54 @@ async function evalSubtypedColumn(c: Compiled, rows: readonly Row[], env: ExecEn
   return col;
 }
 
+/**
+ * A key column as doubles, NaN standing for NULL (SQLite has no NaN values: they become NULL),
+ * when every value is NULL, a REAL or an INTEGER a double holds exactly; undefined otherwise.
+ * Comparing these doubles orders the values as compareValues does, without its type dispatch.
+ */
+function numericKeys(col: readonly SqlValue[]): Float64Array | undefined {
+  const n = col.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = col[i]!;
+    if (typeof v === 'bigint') {
+      if (v > 9007199254740992n || v < -9007199254740992n) return undefined;
+      out[i] = Number(v);
+    } else if (typeof v === 'number') {
+      out[i] = v;
+    } else if (v === null) {
+      out[i] = NaN;
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+/** The key columns of one window ordering: values by row index, and doubles where numericKeys allows. */
+export interface KeyColumns {
+  readonly values: readonly SqlValue[][];
+  readonly nums: readonly (Float64Array | undefined)[];
+  readonly colls: readonly Collation[];
+}
+
+function keyColumns(values: SqlValue[][], colls: readonly Collation[]): KeyColumns {
+  return { values, nums: values.map(numericKeys), colls };
+}
+
 /** Equal under the collation, NULL equal to NULL: peers and partitions (OP_Compare with a KeyInfo). */
-function sameKeys(keys: readonly SqlValue[][], colls: readonly Collation[], a: number, b: number): boolean {
-  for (let k = 0; k < keys.length; k++) {
-    const col = keys[k]!;
+function sameKeys(keys: KeyColumns, a: number, b: number): boolean {
+  const { values, nums, colls } = keys;
+  for (let k = 0; k < values.length; k++) {
+    const num = nums[k];
+    if (num !== undefined) {
+      const x = num[a]!;
+      const y = num[b]!;
+      // NaN is NULL: equal to NULL only.
+      if (x !== y && (x === x || y === y)) return false;
+      continue;
+    }
+    const col = values[k]!;
     const x = col[a]!;
     const y = col[b]!;
     if (x === null || y === null) {
@@ -262,12 +319,13 @@ function sameKeys(keys: readonly SqlValue[][], colls: readonly Collation[], a: n
 }
 
 /** The peer groups of a partition whose rows (in order) are `rows`. */
-function partition(rows: Int32Array, okeys: readonly SqlValue[][], ocoll: readonly Collation[]): PartitionData {
+function partition(rows: Int32Array, okeys: KeyColumns): PartitionData {
   const n = rows.length;
   const group = new Int32Array(n);
   const starts: number[] = [0];
+  const ordered = okeys.values.length > 0;
   for (let i = 1; i < n; i++) {
-    if (okeys.length === 0 || sameKeys(okeys, ocoll, rows[i - 1]!, rows[i]!)) {
+    if (!ordered || sameKeys(okeys, rows[i - 1]!, rows[i]!)) {
       group[i] = group[i - 1]!;
     } else {
       group[i] = group[i - 1]! + 1;
@@ -283,18 +341,25 @@ function partition(rows: Int32Array, okeys: readonly SqlValue[][], ocoll: readon
  * A stable sort of `order` by the partition keys (ascending, NULLs first, as SQLite sorts
  * PARTITION BY terms) and then the ORDER BY keys.
  */
-function sortOrder(
-  order: number[],
-  pkeys: readonly SqlValue[][],
-  pspec: readonly { readonly collation: Collation }[],
-  okeys: readonly SqlValue[][],
-  ospec: readonly WindowOrderKey[],
-): number[] {
-  const cols = [...pkeys, ...okeys];
-  const specs = [...pspec.map((p) => ({ desc: false, nullsFirst: true, collation: p.collation })), ...ospec];
+function sortOrder(order: number[], pkeys: KeyColumns, okeys: KeyColumns, ospec: readonly WindowOrderKey[]): number[] {
+  const cols = [...pkeys.values, ...okeys.values];
+  const nums = [...pkeys.nums, ...okeys.nums];
+  const specs = [...pkeys.colls.map((collation) => ({ desc: false, nullsFirst: true, collation })), ...ospec];
   const k = cols.length;
   return order.sort((a, b) => {
     for (let i = 0; i < k; i++) {
+      const num = nums[i];
+      if (num !== undefined) {
+        const x = num[a]!;
+        const y = num[b]!;
+        if (x < y) return specs[i]!.desc ? 1 : -1;
+        if (x > y) return specs[i]!.desc ? -1 : 1;
+        if (x === y) continue;
+        // At least one NaN (NULL).
+        const xn = x !== x;
+        if (xn && y !== y) continue;
+        return xn === specs[i]!.nullsFirst ? -1 : 1;
+      }
       const col = cols[i]!;
       const x = col[a]!;
       const y = col[b]!;
