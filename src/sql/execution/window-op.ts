@@ -57,6 +57,18 @@ export class WindowOp implements Operator {
     readonly outWidth: number,
   ) {}
 
+  /**
+   * The result columns computed here instead of by a ProjectOp above (planner: only when none
+   * has a subquery): each output row is built straight from the input row and the window
+   * values, without the intermediate row of width outWidth.
+   */
+  private project: readonly Compiled[] | undefined;
+
+  /** Fuses the projection `exprs` (synchronous Compiled over rows of width outWidth) into this operator. */
+  fuseProjection(exprs: readonly Compiled[]): void {
+    this.project = exprs;
+  }
+
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const guard = env.guard;
     const held = { bytes: 0 };
@@ -83,6 +95,9 @@ export class WindowOp implements Operator {
       for (const sort of this.sorts) order = await this.process(sort, rows, results, order, env, charge);
       const width = this.outWidth;
       const nres = results.length;
+      const project = this.project;
+      // With a fused projection the full row is only a scratch buffer the expressions read.
+      const scratch: Row = new Array(width);
       for (let i = 0; i < n; i += BATCH_ROWS) {
         const end = Math.min(n, i + BATCH_ROWS);
         const batch: Row[] = new Array(end - i);
@@ -90,11 +105,17 @@ export class WindowOp implements Operator {
         for (let j = i; j < end; j++) {
           const at = order[j]!;
           const r = rows[at]!;
-          const o: Row = new Array(width);
+          const o: Row = project ? scratch : new Array(width);
           for (let k = 0; k < w; k++) o[k] = r[k]!;
           for (let k = 0; k < nres; k++) o[w + k] = results[k]![at]!;
           bytes += rowBytes(o);
-          batch[j - i] = o;
+          if (project) {
+            const p: Row = new Array(project.length);
+            for (let k = 0; k < project.length; k++) p[k] = project[k]!.ev(o, env);
+            batch[j - i] = p;
+          } else {
+            batch[j - i] = o;
+          }
         }
         // The consumer owns these rows now.
         guard.release(Math.min(bytes, held.bytes));
@@ -346,8 +367,24 @@ function sortOrder(order: number[], pkeys: KeyColumns, okeys: KeyColumns, ospec:
   const nums = [...pkeys.nums, ...okeys.nums];
   const specs = [...pkeys.colls.map((collation) => ({ desc: false, nullsFirst: true, collation })), ...ospec];
   const k = cols.length;
-  return order.sort((a, b) => {
-    for (let i = 0; i < k; i++) {
+  // A numeric first PARTITION BY key with few distinct values: bucket by it (stable), then
+  // sort each bucket by the remaining keys: log(partition size) comparisons per row, not log(n).
+  const first = pkeys.nums[0];
+  if (first !== undefined) {
+    const buckets = bucketByKey(order, first);
+    if (buckets) {
+      const out: number[] = [];
+      for (const b of buckets) {
+        if (k > 1 && b.length > 1) b.sort((a, c) => compareFrom(1, a, c));
+        for (let i = 0; i < b.length; i++) out.push(b[i]!);
+      }
+      return out;
+    }
+  }
+  return order.sort((a, b) => compareFrom(0, a, b));
+
+  function compareFrom(from: number, a: number, b: number): number {
+    for (let i = from; i < k; i++) {
       const num = nums[i];
       if (num !== undefined) {
         const x = num[a]!;
@@ -372,5 +409,37 @@ function sortOrder(order: number[], pkeys: KeyColumns, okeys: KeyColumns, ospec:
       if (c !== 0) return specs[i]!.desc ? -c : c;
     }
     return 0;
-  });
+  }
+}
+
+/**
+ * `order` split by the key in `num` (NaN, i.e. NULL, first, then ascending), each bucket in
+ * `order`'s order; undefined when the key has more than 1/8 as many distinct values as rows.
+ */
+function bucketByKey(order: readonly number[], num: Float64Array): number[][] | undefined {
+  const n = order.length;
+  const limit = Math.max(16, n >>> 3);
+  const map = new Map<number, number[]>();
+  const nulls: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = order[i]!;
+    const v = num[at]!;
+    if (v !== v) {
+      nulls.push(at);
+      continue;
+    }
+    // -0 and 0 are one key (they compare equal).
+    const key = v === 0 ? 0 : v;
+    let b = map.get(key);
+    if (b === undefined) {
+      if (map.size >= limit) return undefined;
+      b = [];
+      map.set(key, b);
+    }
+    b.push(at);
+  }
+  const keys = [...map.keys()].sort((a, b) => a - b);
+  const out: number[][] = nulls.length > 0 ? [nulls] : [];
+  for (const key of keys) out.push(map.get(key)!);
+  return out;
 }
