@@ -74,9 +74,12 @@ export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
   }
   const n = fs.length;
   // Functions that compare (min, max, nullif) use the first explicit, else column, collation.
-  const collation = args.find((a) => a.explicitCollation)?.collation ?? args.find((a) => a.collation)?.collation;
-  const callColl = collation ?? 'BINARY';
-  const facts = { constant: fn.deterministic && args.every((a) => a.constant), collation, explicitCollation: args.some((a) => a.explicitCollation) };
+  const explicit = args.find((a) => a.explicitCollation)?.collation;
+  const callColl = explicit ?? args.find((a) => a.collation)?.collation ?? 'BINARY';
+  // The result carries only an explicit COLLATE of an argument, not a column's collation
+  // (sqlite3ExprCollSeq follows EP_Collate into a function's arguments only): with c NOCASE,
+  // lower(c) = 'ABC' compares BINARY.
+  const facts = { constant: fn.deterministic && args.every((a) => a.constant), collation: explicit, explicitCollation: explicit !== undefined };
   if (fn.callSubtyped) return subtypedCall(fn, args, facts);
   const ev: Ev = (r, env) => {
     const vals: SqlValue[] = new Array(n);
