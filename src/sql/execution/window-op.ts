@@ -8,6 +8,12 @@
 // order of the next one and so on: the order SQLite's rewrite into nested sorted subqueries
 // gives (window.c, "SELECT REWRITING").
 //
+// Cost per row is kept to a few array writes: input rows are buffered as they come, each call's
+// values go to a column indexed by input row, numeric keys sort as doubles (a numeric first
+// PARTITION BY key buckets the rows first), frame loops await nothing unless the guard asks,
+// and each output row is built once, at the end, in output order, through the projection
+// fused into this operator when the planner could (fuseProjection).
+//
 // Memory: the buffered rows, the evaluated keys and arguments and every computed value are
 // charged to the statement's budget (statement-guard.ts) and released as rows are handed on.
 import type { Collation } from '../types/compare.js';
