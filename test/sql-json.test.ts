@@ -153,6 +153,18 @@ describe('json1 agrees with SQLite', () => {
     expect(await p.disagreements(sqls)).toEqual([]);
   });
 
+  it('min() and max() as aggregates keep the JSON subtype of the value they choose', async () => {
+    const sqls: string[] = [];
+    for (const f of ['min', 'max']) {
+      for (const v of ['json(d)', "json_object('k', k)", 'json_array(id, n)', 'd', 'k', "CASE WHEN id % 2 THEN json(d) ELSE k END"]) {
+        sqls.push(`SELECT json_array(${f}(${v})) FROM docs WHERE json_valid(d)`);
+        sqls.push(`SELECT id % 3, json_type(${f}(${v})), json_array(${f}(${v}), ${f}(${v}) -> '$') FROM docs WHERE json_valid(d) GROUP BY 1 ORDER BY 1`);
+        sqls.push(`SELECT json_object('m', ${f}(${v}) FILTER (WHERE id % 2 = 0)) FROM docs WHERE json_valid(d)`);
+      }
+    }
+    expect(await p.disagreements(sqls)).toEqual([]);
+  });
+
   it('subtypes pass through CASE, COALESCE, IIF, subqueries, CTEs and views, and are lost in tables', async () => {
     await p.both("CREATE VIEW IF NOT EXISTS jv AS SELECT id, json(d) AS j, d -> '$' AS a FROM docs WHERE id < 5");
     await p.both("CREATE TABLE IF NOT EXISTS jt AS SELECT id, json_array(id, json('[1]')) AS j FROM docs WHERE id < 5");

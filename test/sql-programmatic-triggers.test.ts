@@ -190,4 +190,86 @@ describe('dosql/triggers', () => {
       await db.close();
     }
   });
+
+  it("fires from UPSERT's DO UPDATE: BEFORE replaces or rejects the updated row, AFTER sees it once committed", async () => {
+    const db = DB('ptrig-upsert', { storage: 'memory' });
+    try {
+      await db.exec('CREATE TABLE kv(k TEXT PRIMARY KEY, v INT, hits INT DEFAULT 0)');
+      const seen: string[] = [];
+      const registry = createTriggerRegistry();
+      registry.register({ name: 'seen', table: 'kv', timing: 'after', events: ['insert', 'update'], handler: (ctx) => void seen.push(`${ctx.event} ${String(ctx.old?.v)}->${String(ctx.new!.v)} hits ${String(ctx.new!.hits)}`) });
+      registry.register({
+        name: 'cap',
+        table: 'kv',
+        timing: 'before',
+        events: ['update'],
+        handler: (ctx) => {
+          if ((ctx.new!.v as number) > 1000) throw new Error('too big');
+          return { ...ctx.new!, hits: (ctx.old!.hits as number) + 1 };
+        },
+      });
+      createTriggerExecutor(db, registry);
+      const upsert = 'INSERT INTO kv(k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v';
+      await db.run(upsert, ['a', 1]);
+      await db.run(upsert, ['a', 2]);
+      await expect(db.run(upsert, ['a', 5000])).rejects.toMatchObject({ code: 'CONSTRAINT_TRIGGER', message: expect.stringContaining('too big') });
+      expect(await db.query('SELECT * FROM kv')).toEqual([{ k: 'a', v: 2, hits: 1 }]);
+      expect(seen).toEqual(['insert undefined->1 hits 0', 'update 1->2 hits 1']);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('fires from foreign-key actions: ON DELETE CASCADE deletes and ON DELETE SET NULL updates the child rows', async () => {
+    const db = DB('ptrig-fk', { storage: 'memory' });
+    try {
+      await db.exec(
+        'CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE kid(id INTEGER PRIMARY KEY, p INT REFERENCES parent(id) ON DELETE CASCADE); CREATE TABLE pet(id INTEGER PRIMARY KEY, p INT REFERENCES parent(id) ON DELETE SET NULL, note TEXT)',
+      );
+      await db.exec('INSERT INTO parent VALUES (1), (2), (3); INSERT INTO kid VALUES (10, 1), (11, 1), (12, 2); INSERT INTO pet VALUES (20, 1, NULL), (21, 2, NULL), (22, 3, NULL)');
+      const seen: string[] = [];
+      const registry = createTriggerRegistry();
+      registry.register({ name: 'kids', table: 'kid', timing: 'after', events: ['delete'], handler: (ctx) => void seen.push(`kid delete ${String(ctx.old!.id)}`) });
+      registry.register({ name: 'pets', table: 'pet', timing: 'after', events: ['update'], handler: (ctx) => void seen.push(`pet update ${String(ctx.old!.id)} ${String(ctx.old!.p)}->${String(ctx.new!.p)} ${String(ctx.new!.note)}`) });
+      registry.register({ name: 'orphan', table: 'pet', timing: 'before', events: ['update'], handler: (ctx) => ({ ...ctx.new!, note: 'orphaned' }) });
+      registry.register({ name: 'keep12', table: 'kid', timing: 'before', events: ['delete'], handler: (ctx) => { if (ctx.old!.id === 12) throw new Error('kid 12 stays'); } });
+      createTriggerExecutor(db, registry);
+      await db.run('DELETE FROM parent WHERE id = 1');
+      expect(seen).toEqual(['kid delete 10', 'kid delete 11', 'pet update 20 1->null orphaned']);
+      expect(await db.query('SELECT * FROM pet ORDER BY id')).toEqual([{ id: 20, p: null, note: 'orphaned' }, { id: 21, p: 2, note: null }, { id: 22, p: 3, note: null }]);
+      // A BEFORE handler rejecting the cascaded delete fails the parent's DELETE and undoes it.
+      await expect(db.run('DELETE FROM parent WHERE id = 2')).rejects.toMatchObject({ code: 'CONSTRAINT_TRIGGER', message: expect.stringContaining('kid 12 stays') });
+      expect(await db.query('SELECT id FROM parent ORDER BY id')).toEqual([{ id: 2 }, { id: 3 }]);
+      expect(seen).toHaveLength(3);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('fires for the base-table writes of DML on a view through its INSTEAD OF triggers, and for writes of SQL trigger bodies', async () => {
+    const db = DB('ptrig-view', { storage: 'memory' });
+    try {
+      await db.exec(
+        `CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE hist(id INTEGER PRIMARY KEY, what TEXT);
+         CREATE VIEW v AS SELECT id, name FROM item;
+         CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN INSERT INTO item VALUES (NEW.id, NEW.name); END;
+         CREATE TRIGGER v_upd INSTEAD OF UPDATE ON v BEGIN UPDATE item SET name = NEW.name WHERE id = OLD.id; END;
+         CREATE TRIGGER v_del INSTEAD OF DELETE ON v BEGIN DELETE FROM item WHERE id = OLD.id; END;
+         CREATE TRIGGER item_hist AFTER INSERT ON item BEGIN INSERT INTO hist(what) VALUES ('added ' || NEW.name); END;`,
+      );
+      const seen: string[] = [];
+      const registry = createTriggerRegistry();
+      registry.register({ name: 'items', table: 'item', timing: 'after', events: ['insert', 'update', 'delete'], handler: (ctx) => void seen.push(`item ${ctx.event} ${String(ctx.new?.name ?? ctx.old?.name)}`) });
+      registry.register({ name: 'upper', table: 'item', timing: 'before', events: ['insert'], handler: (ctx) => ({ ...ctx.new!, name: String(ctx.new!.name).toUpperCase() }) });
+      registry.register({ name: 'hists', table: 'hist', timing: 'after', events: ['insert'], handler: (ctx) => void seen.push(`hist ${String(ctx.new!.what)}`) });
+      createTriggerExecutor(db, registry);
+      await db.run("INSERT INTO v VALUES (1, 'pen')");
+      await db.run("UPDATE v SET name = 'ink' WHERE id = 1");
+      await db.run('DELETE FROM v WHERE id = 1');
+      expect(seen).toEqual(['item insert PEN', 'hist added PEN', 'item update ink', 'item delete ink']);
+      expect(await db.query('SELECT what FROM hist')).toEqual([{ what: 'added PEN' }]);
+    } finally {
+      await db.close();
+    }
+  });
 });

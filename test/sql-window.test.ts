@@ -101,6 +101,10 @@ const WINDOWS = [
   '(PARTITION BY s ORDER BY id)',
   '(ORDER BY v)',
   '(PARTITION BY k % 2 ORDER BY v DESC)',
+  // Numeric PARTITION BY keys (REAL and INTEGER, NULLs, ties across groups): the bucketed sort.
+  '(PARTITION BY x ORDER BY k, id)',
+  '(PARTITION BY k, g ORDER BY x DESC)',
+  '(PARTITION BY x * 0 + k ORDER BY v)',
   '(ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)',
   '(ORDER BY id ROWS 2 PRECEDING)',
   '(ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)',
@@ -176,6 +180,7 @@ const STATEMENTS = [
   'SELECT id, sum(k) OVER (ORDER BY id) FROM w WHERE k > 2 ORDER BY id',
   'SELECT id, row_number() OVER () FROM w',
   'SELECT id, sum(k) OVER (PARTITION BY g) FROM w',
+  'SELECT id, rank() OVER (PARTITION BY x ORDER BY k), sum(id) OVER (PARTITION BY k ORDER BY id ROWS UNBOUNDED PRECEDING) FROM w',
   'SELECT id, rank() OVER (ORDER BY k), row_number() OVER (ORDER BY s, id), sum(x) OVER (PARTITION BY g ORDER BY id) FROM w',
   'SELECT a, row_number() OVER (ORDER BY a), sum(a) OVER () FROM empty',
   'SELECT count(*) OVER (), ntile(0) OVER () FROM empty',

@@ -70,7 +70,7 @@ export class Statement {
   }
 
   private shape(columns: readonly string[], rows: readonly (readonly import('../types/value.js').SqlValue[])[]): unknown[] {
-    if (this.rawMode) return rows.map((r) => r.map((v) => toJsValue(v, this.safe)));
+    if (this.rawMode) return rawRows(rows, this.safe);
     if (this.pluckMode) return rows.map((r) => toJsValue(r[0] ?? null, this.safe));
     return rowsToObjects(columns, rows as import('../execution/env.js').Row[], this.safe);
   }
@@ -139,3 +139,15 @@ export class Statement {
 }
 
 export type { JsValue };
+
+/** Rows as arrays of JavaScript values (raw mode); plain loops: this runs once per result value. */
+function rawRows(rows: readonly (readonly import('../types/value.js').SqlValue[])[], safe: boolean): unknown[][] {
+  const out: unknown[][] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const o: unknown[] = new Array(r.length);
+    for (let j = 0; j < r.length; j++) o[j] = toJsValue(r[j]!, safe);
+    out[i] = o;
+  }
+  return out;
+}

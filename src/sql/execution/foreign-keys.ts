@@ -23,6 +23,7 @@ import { evaluate } from './evaluate.js';
 import { childRows, foreignKeyFailed, keyOf, parentExists, unusable, type ForeignKey } from './foreign-key-lookup.js';
 import { writerFor, type TableDml } from './table-dml.js';
 import type { TableWriter } from './table-writer.js';
+import { applyRowObject, rowObject } from './row-triggers.js';
 import { MAX_TRIGGER_DEPTH, RaiseIgnore, type RowHooks, type TriggerTiming } from './triggers.js';
 import * as ops from './value-ops.js';
 
@@ -254,9 +255,14 @@ export class ForeignKeyEnforcer {
     await this.fire(child, 'BEFORE', 'DELETE', undefined, row);
     const cur = await w.reader.getRaw(this.env, this.keyOfRow(child, row));
     if (!cur) return;
+    const t = child.table;
+    const rt = this.env.rowTriggers;
+    // Programmatic handlers see the action's DELETE as a DELETE statement's (a BEFORE one may only reject it).
+    if (rt?.fires(t.name, 'before', 'delete')) await rt.before(t.name, 'delete', rowObject(t, cur), undefined, this.env.txn.branch);
     await this.beforeDelete(child, cur);
     w.deleteRow(this.env, cur);
     await this.afterDelete(child, cur);
+    if (rt?.fires(t.name, 'after', 'delete')) this.env.txn.recordAfter({ table: t.name, event: 'delete', old: rowObject(t, cur), branch: this.env.txn.branch });
     await this.fire(child, 'AFTER', 'DELETE', undefined, row);
   }
 
@@ -278,6 +284,13 @@ export class ForeignKeyEnforcer {
     const now = await w.reader.getRaw(this.env, this.keyOfRow(child, cur));
     if (!now) return;
     for (let i = 0; i < now.length; i++) if (!assigned.has(i)) next[i] = now[i]!;
+    const t = child.table;
+    const rt = this.env.rowTriggers;
+    // Programmatic handlers see the action's UPDATE as an UPDATE statement's: a BEFORE one may replace the row or reject it.
+    if (rt?.fires(t.name, 'before', 'update')) {
+      const o = await rt.before(t.name, 'update', rowObject(t, now), rowObject(t, next), this.env.txn.branch);
+      if (o) applyRowObject(t, next, o, `a BEFORE UPDATE trigger on ${t.name}`);
+    }
     const saved = this.setNull;
     if (action === 'SET NULL') this.setNull = fk;
     try {
@@ -285,6 +298,7 @@ export class ForeignKeyEnforcer {
     } finally {
       this.setNull = saved;
     }
+    if (rt?.fires(t.name, 'after', 'update')) this.env.txn.recordAfter({ table: t.name, event: 'update', old: rowObject(t, now), new: rowObject(t, next), branch: this.env.txn.branch });
     await this.fire(child, 'AFTER', 'UPDATE', next, cur, assigned);
   }
 

@@ -87,6 +87,9 @@ export class RowHooks {
     c.inTransaction = env.inTransaction;
     c.outer[0] = row;
     c.hooks = this;
+    // The trigger's statements fire programmatic handlers as the statement's own rows do
+    // (DML on a view reaches its base tables through INSTEAD OF triggers).
+    if (env.rowTriggers) c.rowTriggers = env.rowTriggers;
     // No fallback to env.conflictOverride: INSERT and UPDATE pass theirs on (their own OR clause
     // already gave way to it), a DELETE passes none, as SQLite codes DELETE with OE_Default.
     if (override) c.conflictOverride = override;

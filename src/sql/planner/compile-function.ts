@@ -15,6 +15,19 @@ import { coalesceSubtyped, iifSubtyped, passArgumentSubtype, restoreSubtype, sub
 /** Functions that return one of their arguments unchanged, passing its subtype on. */
 const RETURNS_ARGUMENT: ReadonlySet<string> = new Set(['likely', 'unlikely', 'likelihood', 'nullif', 'min', 'max']);
 
+/**
+ * min(x) / max(x) return the chosen argument value itself, subtype included (minmaxStep keeps
+ * a copy of the Mem): when x is a call of a function whose every result carries a subtype
+ * (json(), json_object(), ...), so does the aggregate's. Other arguments give a plain value.
+ */
+function minMaxSubtype(e: FunctionExpr): number | undefined {
+  if ((e.name !== 'min' && e.name !== 'max') || e.args.length !== 1) return undefined;
+  let a = e.args[0]!;
+  while (a.kind === 'collate') a = a.operand;
+  if (a.kind !== 'function' || a.over !== undefined) return undefined;
+  return ops.scalarFunction(a.name)?.resultSubtype;
+}
+
 export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
   if (e.over !== undefined) {
     // Window calls are computed by the window operator (plan-window.ts); anywhere else they are misused.
@@ -25,7 +38,7 @@ export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
   const slot = cx.aggregates?.get(e);
   if (slot !== undefined) {
     const ev = (row: SqlValue[]): SqlValue => row[slot]!;
-    const st = ops.aggregateFunction(e.name)?.resultSubtype;
+    const st = ops.aggregateFunction(e.name)?.resultSubtype ?? minMaxSubtype(e);
     const sub = st === undefined ? {} : { resultSubtype: st, evSubtype: restoreSubtype(ev, st) };
     return { ...literal(null), ev, constant: false, sources: new Set([-1]), ...sub };
   }
@@ -74,9 +87,12 @@ export function compileFunction(e: FunctionExpr, cx: CompileContext): Compiled {
   }
   const n = fs.length;
   // Functions that compare (min, max, nullif) use the first explicit, else column, collation.
-  const collation = args.find((a) => a.explicitCollation)?.collation ?? args.find((a) => a.collation)?.collation;
-  const callColl = collation ?? 'BINARY';
-  const facts = { constant: fn.deterministic && args.every((a) => a.constant), collation, explicitCollation: args.some((a) => a.explicitCollation) };
+  const explicit = args.find((a) => a.explicitCollation)?.collation;
+  const callColl = explicit ?? args.find((a) => a.collation)?.collation ?? 'BINARY';
+  // The result carries only an explicit COLLATE of an argument, not a column's collation
+  // (sqlite3ExprCollSeq follows EP_Collate into a function's arguments only): with c NOCASE,
+  // lower(c) = 'ABC' compares BINARY.
+  const facts = { constant: fn.deterministic && args.every((a) => a.constant), collation: explicit, explicitCollation: explicit !== undefined };
   if (fn.callSubtyped) return subtypedCall(fn, args, facts);
   const ev: Ev = (r, env) => {
     const vals: SqlValue[] = new Array(n);

@@ -239,9 +239,16 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
         const next = old.slice(0, width);
         for (const s of p.sets) next[s.col] = s.col === t.columns.length ? await evaluate(s.c, row, env) : ops.applyAffinity(await evaluate(s.c, row, env), t.columns[s.col]!.affinity);
         const assigned = new Set(p.sets.map((x) => x.col));
-        // DO UPDATE fires the UPDATE triggers of the row it changes.
+        // DO UPDATE fires the UPDATE triggers of the row it changes, the programmatic ones too
+        // (after the SQL BEFORE triggers, as a plain UPDATE runs them).
         await fire(env, hooks, dml, 'BEFORE', 'UPDATE', next, old.slice(0, width), assigned, override);
+        const rt = env.rowTriggers;
+        if (rt?.fires(t.name, 'before', 'update')) {
+          const o = await rt.before(t.name, 'update', rowObject(t, old), rowObject(t, next), env.txn.branch);
+          if (o) applyRowObject(t, next, o, `a BEFORE UPDATE trigger on ${t.name}`);
+        }
         if (!(await applyUpdate(env, writer, old.slice(0, width), next, undefined, hooks, dml, assigned))) return null;
+        if (rt?.fires(t.name, 'after', 'update')) env.txn.recordAfter({ table: t.name, event: 'update', old: rowObject(t, old), new: rowObject(t, next), branch: env.txn.branch });
         await fire(env, hooks, dml, 'AFTER', 'UPDATE', next, old.slice(0, width), assigned, override);
         return next;
       }

@@ -2,7 +2,7 @@
 // where its sources are bound, orders inner joins greedily (index lookups first, then
 // hash joins, else FROM order), and picks an access path per level: rowid / primary-key /
 // index lookups, rowid ranges, hash join on an equality, or a scan.
-import type { IndexSchema } from '../catalog/schema.js';
+import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { Compiled } from '../execution/compiled.js';
 import { JoinOp, type Access, type KeyProbe, type Level } from '../execution/join-op.js';
 import { TreeJoinOp, type JoinTree } from '../execution/tree-join-op.js';
@@ -14,6 +14,7 @@ import type { Collation } from '../types/compare.js';
 import { comparisonCollation, comparisonConversions } from './compile-comparison.js';
 import { compileExpr, type CompileContext } from './compile-expr.js';
 import type { FromNode, FromPlan, Leaf } from './plan-from.js';
+import { partialIndexUsable, queryExprKey, schemaExprKey } from './plan-index-match.js';
 import { bindTableFunction, compileTableFunctionArgs, isTableFunctionLeaf, type TableFunctionConstraint, type TableFunctionLeaf } from './plan-table-function.js';
 import { DoSQLError } from '../../errors.js';
 
@@ -121,6 +122,26 @@ function candidatesUncached(conj: Expr, leaf: Leaf, cx: CompileContext): Candida
   return out;
 }
 
+/** A term `expr = x` (either way round) where expr is the indexed expression `ie` of `t` and x is bound: a key probe's shape. */
+function exprCandidate(t: TableSchema, ie: Expr, conjs: readonly Expr[], leaf: Leaf, bound: ReadonlySet<number>, cx: CompileContext): Candidate | undefined {
+  const compile = memoCompile(cx);
+  const want = schemaExprKey(t, ie);
+  const si = leaf.src.index;
+  const usable = (o: Compiled): boolean => !o.sources.has(si) && o.subqueries.length === 0 && isSubset(o.sources, bound);
+  for (const conj of conjs) {
+    if (conj.kind !== 'binary' || conj.op !== '=') continue;
+    for (const [side, other] of [
+      [conj.left, conj.right],
+      [conj.right, conj.left],
+    ] as const) {
+      if (queryExprKey(leaf, side, compile) !== want) continue;
+      const o = compile(other);
+      if (usable(o)) return { col: -1, op: '=', colC: compile(side), others: [o] };
+    }
+  }
+  return undefined;
+}
+
 function probe(colC: Compiled, other: Compiled, keyColl: Collation | undefined): KeyProbe | undefined {
   const conv = comparisonConversions(colC.affinity, other.affinity);
   if (conv.left !== null) return undefined;
@@ -174,12 +195,16 @@ function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<num
     }
     let best: { index: IndexSchema; probes: KeyProbe[] } | undefined;
     for (const ix of cx.indexes?.(t.name) ?? []) {
-      if (ix.where || ix.using) continue;
+      if (ix.using) continue;
+      // A partial index only when the terms imply its WHERE (plan-index-match.ts).
+      if (ix.where && !partialIndexUsable(t, ix, conjs, leaf, compileExpr)) continue;
       const positions = indexColumnPositions(t, ix);
       const probes: KeyProbe[] = [];
       for (let k = 0; k < positions.length; k++) {
-        const c = cands.find((x) => x.op === '=' && x.col === positions[k] && x.others.length === 1);
-        const p = c && probe(c.colC, c.others[0]!, ix.columns[k]!.collation);
+        const ic = ix.columns[k]!;
+        // An indexed expression: a term comparing that very expression (expridx.html §2).
+        const c = ic.expr ? exprCandidate(t, ic.expr, conjs, leaf, bound, cx) : cands.find((x) => x.op === '=' && x.col === positions[k] && x.others.length === 1);
+        const p = c && probe(c.colC, c.others[0]!, ic.collation);
         if (!p) break;
         probes.push(p);
       }
@@ -187,7 +212,10 @@ function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<num
     }
     if (best) {
       const positions = indexColumnPositions(t, best.index);
-      const cols = positions.slice(0, best.probes.length).map((p) => `${t.columns[p]!.name}=?`).join(' AND ');
+      const cols = positions
+        .slice(0, best.probes.length)
+        .map((p, k) => `${best.index.columns[k]!.expr ? '<expr>' : t.columns[p]!.name}=?`)
+        .join(' AND ');
       return { access: { kind: 'index', index: best.index, probes: best.probes, desc: `SEARCH ${leaf.label} USING INDEX ${best.index.name} (${cols})` }, score: 3 };
     }
     if (!t.withoutRowid) {

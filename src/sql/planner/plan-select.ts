@@ -4,6 +4,7 @@
 import { rewriteSelect } from './virtual-tables.js';
 import { DoSQLError } from '../../errors.js';
 import { AggregateOp, checkAggregateArity, type AggSpec } from '../execution/aggregate-op.js';
+import { WindowOp } from '../execution/window-op.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import { collect } from '../execution/collect.js';
 import {
@@ -372,7 +373,9 @@ function planCore(core: SelectCore, stmt: SelectStmt | undefined, scope: Scope, 
     }
     keys.push(sortKey(t, idx, collation));
   });
-  op = new ProjectOp(op, [...exprs, ...hidden]);
+  const projected = [...exprs, ...hidden];
+  if (op instanceof WindowOp && projected.every((e) => e.subqueries.length === 0)) op.fuseProjection(projected);
+  else op = new ProjectOp(op, projected);
   if (hidden.length === 0 && !windows) {
     const cq = columnarQuery(core, outCols, pc);
     if (cq) op = new ColumnarAggregateOp(cq, op);
