@@ -6,13 +6,15 @@ import type { Metric } from './distance.js';
 
 export interface Ann {
   add(label: bigint, v: Float32Array): void;
+  /** Adds `labels.length` vectors stored back to back in `flat` (labels.length × dimensions). */
+  addMany(labels: BigUint64Array, flat: Float32Array): void;
   /** Up to k labels nearest to q (approximate), nearest first. */
   search(q: Float32Array, k: number): bigint[];
   readonly size: number;
 }
 
 interface UsearchIndex {
-  add(keys: bigint, vectors: Float32Array): void;
+  add(keys: bigint | BigUint64Array, vectors: Float32Array, threads?: number): void;
   search(vectors: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array };
   size(): number;
 }
@@ -41,6 +43,10 @@ export async function createAnn(dimensions: number, metric: Metric, m: number, e
   const index = new us.Index({ dimensions, metric: METRIC[metric], connectivity: m, expansion_add: efConstruction, expansion_search: efSearch, quantization: 'f32' });
   return {
     add: (label, v) => index.add(label, v),
+    // One thread: the machine's cores belong to the whole process (and to other databases).
+    addMany: (labels, flat) => {
+      if (labels.length > 0) index.add(labels, flat, 1);
+    },
     search: (q, k) => {
       if (k <= 0 || index.size() === 0) return [];
       return Array.from(index.search(q, Math.min(k, index.size()), 1).keys);
