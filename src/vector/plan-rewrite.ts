@@ -14,6 +14,7 @@ import type { Metric } from './distance.js';
 import { parseMetric } from './distance.js';
 import { vectorIndexOptions } from './index-options.js';
 import { KNN_ROWIDS } from './top-k.js';
+import { indexRangeFor } from './index-filter.js';
 
 const DISTANCE_FUNCTIONS: Record<string, Metric | undefined> = {
   vector_distance: undefined,
@@ -88,7 +89,12 @@ export function rewriteNearestNeighbour(stmt: SelectStmt, catalog: Catalog, isCt
   const w = body.where;
   const implied = w && w.kind === 'binary' && w.op === 'IS NOT' && w.right.kind === 'literal' && w.right.value === null && sameColumn(w.left, (colArg as { column: string }).column, names);
   const filterArgs: Expr[] = [];
-  if (w && !implied) {
+  const isVectorNotNull = (x: Expr): boolean => x.kind === 'binary' && x.op === 'IS NOT' && x.right.kind === 'literal' && x.right.value === null && sameColumn(x.left, (colArg as { column: string }).column, names);
+  const range = w && !implied ? indexRangeFor(w, t, catalog.indexesOf(t.name), (x, name) => sameColumn(x, name, names), isVectorNotNull) : undefined;
+  if (range) {
+    // The WHERE is a key range of an ordinary index: the allowed rowids come from its keys.
+    filterArgs.push({ kind: 'literal', value: JSON.stringify(range) });
+  } else if (w && !implied) {
     filterArgs.push({
       kind: 'subquery',
       select: {
