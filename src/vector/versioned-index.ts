@@ -167,21 +167,32 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
     const found = new Map<bigint, number>();
     // Over-fetch by the filter's selectivity: about k / (allowed / indexed) entries hold k allowed ones.
     const selectivity = allowed ? Math.max(allowed.size / Math.max(1, indexed), 0.01) : 1;
+    // The k-th best distance kept so far: a source's candidates (nearest first) beyond it
+    // cannot enter the answer, so neither their visibility nor more of them is needed.
+    let bound = Infinity;
+    const kth = (): number => (found.size < k ? Infinity : [...found.values()].sort((a, b) => a - b)[k - 1]!);
     for (const s of sources) {
       let want = Math.min(s.size, Math.ceil(Math.max(2 * k, k + 16) / selectivity));
       for (;;) {
         const got = s.ranked(want);
         let kept = 0;
+        let beyond = false;
         for (const c of got) {
           if (own.has(c.rowid) || (allowed && !allowed.has(c.rowid))) continue;
+          const d = distance(opts.metric, c.v, q);
+          if (d > bound) {
+            beyond = true;
+            break;
+          }
           const vis = await visible(c.rowid);
           if (!vis || vis.branch !== s.branch || vis.lsn !== c.lsn) continue;
-          if (!found.has(c.rowid)) found.set(c.rowid, distance(opts.metric, c.v, q));
+          found.set(c.rowid, d);
           if (++kept >= k) break;
         }
-        if (kept >= k || got.length < want || want >= s.size) break;
+        if (beyond || kept >= k || got.length < want || want >= s.size) break;
         want = Math.min(s.size, want * 4);
       }
+      bound = kth();
     }
     for (const [rowid, v] of own) if (v && (!allowed || allowed.has(rowid))) found.set(rowid, distance(opts.metric, v, q));
     const rows = [...found].map(([rowid, d]) => ({ rowid, distance: d })).sort((a, b) => a.distance - b.distance || (a.rowid < b.rowid ? -1 : 1));
