@@ -16,6 +16,8 @@ import { decodeKeyTuple, writeKeyValue, type KeyValue } from '../mvcc/key-codec.
 import { ByteWriter } from '../util/byte-writer.js';
 import { compareBytes } from '../util/bytes.js';
 import { DoSQLError } from '../errors.js';
+import { collationKey } from '../sql/rows/row-keys.js';
+import type { SqlValue } from '../sql/types/value.js';
 
 /** A key range over an index's first column, as passed to vector_knn_rowids (JSON text). */
 export interface IndexRangeSpec {
@@ -107,25 +109,62 @@ function withValue(prefix: Uint8Array, v: KeyValue): Uint8Array {
   return w.toBytes();
 }
 
-/**
- * The rowids of `t`'s rows whose index `ix` key lies in `spec`'s range, as the statement sees
- * them (its branch, read LSN and own writes), ascending by key.
- */
-export async function rowidsInRange(env: ExecEnv, t: TableSchema, ix: IndexSchema, spec: IndexRangeSpec): Promise<bigint[]> {
-  if (t.withoutRowid) throw new DoSQLError('SQL_ERROR', `vector: index ${ix.name}: filter needs a rowid table`);
-  const prefix = encodeTablePrefix(env.txn.branch, ix.id);
+/** The encoded key bounds [lower, upper) of `spec` under `prefix` (an index's key prefix). */
+function rangeBounds(prefix: Uint8Array, spec: IndexRangeSpec): { lower: Uint8Array; upper: Uint8Array } {
   // Past the NULLs: no comparison with a constant passes NULL.
   const lower = spec.lo ? (spec.lo[1] ? withValue(prefix, spec.lo[0]) : prefixEnd(withValue(prefix, spec.lo[0]))) : prefixEnd(withValue(prefix, null));
   const upper = spec.hi ? (spec.hi[1] ? prefixEnd(withValue(prefix, spec.hi[0])) : withValue(prefix, spec.hi[0])) : prefixEnd(prefix);
+  return { lower, upper };
+}
+
+/**
+ * The rowids of `t`'s rows whose index `ix` key lies in `spec`'s range, as the statement sees
+ * them (its branch, read LSN and own writes), ascending by key; null once more than `limit`.
+ */
+export async function rowidsInRange(env: ExecEnv, t: TableSchema, ix: IndexSchema, spec: IndexRangeSpec, limit = Infinity): Promise<bigint[] | null> {
+  if (t.withoutRowid) throw new DoSQLError('SQL_ERROR', `vector: index ${ix.name}: filter needs a rowid table`);
+  const prefix = encodeTablePrefix(env.txn.branch, ix.id);
+  const { lower, upper } = rangeBounds(prefix, spec);
   const out: bigint[] = [];
   if (compareBytes(lower, upper) >= 0) return out;
-  for await (const batch of env.txn.scanBatches(lower, upper, false, 1024)) {
+  for await (const batch of env.txn.scanBatches(lower, upper, false, Math.min(1024, limit + 1))) {
     for (const e of batch) {
       const rowid = decodeKeyTuple(e.uk, prefix.length).values[ix.columns.length];
       out.push(typeof rowid === 'bigint' ? rowid : BigInt(rowid as number));
     }
+    if (out.length > limit) return null;
     const g = env.guard.tick(batch.length);
     if (g) await g;
   }
   return out;
+}
+
+/** A test of one row (values in table column order) against a filter. */
+export interface RowFilter {
+  test(row: readonly unknown[]): boolean;
+}
+
+/**
+ * `spec` as a test of a row's value: its index key (collated as the index's first column) in
+ * the range — the same rows `rowidsInRange` finds, checked one candidate at a time (broad
+ * filters, where reading every key of the range would cost more than the search).
+ */
+export function rangeFilter(t: TableSchema, ix: IndexSchema, spec: IndexRangeSpec): RowFilter {
+  const prefix = new Uint8Array(0);
+  const { lower, upper } = rangeBounds(prefix, spec);
+  const pos = t.columns.findIndex((c) => c.id === ix.columns[0]!.columnId);
+  const coll = ix.columns[0]!.collation;
+  return {
+    test(row) {
+      const v = row[pos];
+      if (v === null || v === undefined) return false;
+      let key: Uint8Array;
+      try {
+        key = withValue(prefix, collationKey(v as SqlValue, coll));
+      } catch {
+        return false; // not a key value (NaN): no comparison passes it
+      }
+      return compareBytes(key, lower) >= 0 && compareBytes(key, upper) < 0;
+    },
+  };
 }

@@ -48,6 +48,11 @@ export class VectorColumn {
     return this.fromRow(this.reader.decode(uk, value, branch));
   }
 
+  /** The stored row's values in table column order, then the rowid. */
+  decode(uk: Uint8Array, value: Uint8Array, branch: number): unknown[] {
+    return this.reader.decode(uk, value, branch);
+  }
+
   fromRow(row: readonly unknown[]): Float32Array | null {
     const v = row[this.column];
     if (v === null || v === undefined) return null;

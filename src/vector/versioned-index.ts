@@ -23,6 +23,7 @@ import { VectorColumn, collectVectors, tableBounds, type IndexTarget, type Layer
 import { LayerRegistry, registryOf } from './layer-registry.js';
 import { toVector } from './vector-blob.js';
 import type { AllowedRowids } from './allowed-rowids.js';
+import type { RowFilter } from './index-filter.js';
 
 export interface Neighbour {
   readonly rowid: bigint;
@@ -57,13 +58,13 @@ async function exactAmong(env: ExecEnv, table: TableSchema, column: number, opts
   return topK(out, k);
 }
 
-async function exact(env: ExecEnv, table: TableSchema, column: number, opts: VectorIndexOptions, q: Float32Array, k: number, allowed?: AllowedRowids): Promise<Neighbour[]> {
+async function exact(env: ExecEnv, table: TableSchema, column: number, opts: VectorIndexOptions, q: Float32Array, k: number, allowed?: AllowedRowids, rowFilter?: RowFilter): Promise<Neighbour[]> {
   const reader = new TableReader(table, table.columns.length + 1, 0, columnDefaults(table));
   const out: Neighbour[] = [];
   for await (const batch of reader.scan(env)) {
     for (const row of batch) {
       const rowid = row[table.columns.length] as bigint;
-      if (!allowed || allowed.has(rowid)) push(out, row, rowid, column, opts, q);
+      if ((!allowed || allowed.has(rowid)) && (!rowFilter || rowFilter.test(row))) push(out, row, rowid, column, opts, q);
     }
   }
   return topK(out, k);
@@ -106,13 +107,21 @@ async function memtableSource(snap: LayerSnapshot, col: VectorColumn, branch: nu
  * The version of each rowid the statement sees: (branch of the layer it came from, LSN), or
  * null (no row, or deleted). One point read per rowid through the branch layers, memoised.
  */
-function visibility(env: ExecEnv, table: TableSchema): (rowid: bigint) => Promise<{ branch: number; lsn: number } | null> {
-  const memo = new Map<bigint, Promise<{ branch: number; lsn: number } | null>>();
+interface Seen {
+  readonly branch: number;
+  readonly lsn: number;
+  readonly uk: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+function visibility(env: ExecEnv, table: TableSchema): (rowid: bigint) => Promise<Seen | null> {
+  const memo = new Map<bigint, Promise<Seen | null>>();
   const engine = env.txn.engine;
-  const resolve = async (rowid: bigint): Promise<{ branch: number; lsn: number } | null> => {
+  const resolve = async (rowid: bigint): Promise<Seen | null> => {
     for (const l of env.txn.layers) {
-      const found = await engine.getRaw(rowKey(l.branch, table, [], rowid), l.lsn);
-      if (found) return found.kind === KIND_PUT ? { branch: l.branch, lsn: found.lsn } : null;
+      const uk = rowKey(l.branch, table, [], rowid);
+      const found = await engine.getRaw(uk, l.lsn);
+      if (found) return found.kind === KIND_PUT ? { branch: l.branch, lsn: found.lsn, uk, value: found.value } : null;
     }
     return null;
   };
@@ -127,7 +136,7 @@ function visibility(env: ExecEnv, table: TableSchema): (rowid: bigint) => Promis
  * The k rows of `table` nearest to `q` by index `ix` as the statement sees them (its branch,
  * its read LSN, its own uncommitted writes). Throws SQL_ERROR on a query of the wrong length.
  */
-export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema, q: Float32Array, k: number, allowed?: AllowedRowids): Promise<{ rows: Neighbour[]; path: SearchPath }> {
+export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema, q: Float32Array, k: number, allowed?: AllowedRowids, rowFilter?: RowFilter): Promise<{ rows: Neighbour[]; path: SearchPath }> {
   const opts = vectorIndexOptions(ix);
   if (q.length !== opts.dimensions) throw new DoSQLError('SQL_ERROR', `vector: index ${ix.name} has ${opts.dimensions} dimensions, the query vector ${q.length}`, { details: { index: ix.name } });
   const column = table.columns.findIndex((c) => c.id === ix.columns[0]!.columnId);
@@ -135,7 +144,7 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
   if (k <= 0) return { rows: [], path: 'exact' };
   // A very selective filter: the allowed rows alone, looked up by rowid.
   if (allowed && allowed.size <= Math.max(4 * k, 64)) return { rows: await exactAmong(env, table, column, opts, q, k, allowed), path: 'exact' };
-  if (!(await loadUsearch())) return { rows: await exact(env, table, column, opts, q, k, allowed), path: 'exact' };
+  if (!(await loadUsearch())) return { rows: await exact(env, table, column, opts, q, k, allowed, rowFilter), path: 'exact' };
   const engine = env.txn.engine;
   const registry = registryOf(engine);
   const col = new VectorColumn(table, ix);
@@ -161,7 +170,8 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
       const p = userKeyPrefix(w.uk);
       if (p.branch !== env.txn.branch || p.table !== table.id) continue;
       const rowid = BigInt(decodeUserKey(w.uk).key[0] as bigint | number);
-      own.set(rowid, w.value ? col.fromStored(w.uk, w.value, env.txn.branch) : null);
+      const row = w.value ? col.decode(w.uk, w.value, env.txn.branch) : null;
+      own.set(rowid, row && (!rowFilter || rowFilter.test(row)) ? col.fromRow(row) : null);
     }
     const visible = visibility(env, table);
     const found = new Map<bigint, number>();
@@ -186,6 +196,7 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
           }
           const vis = await visible(c.rowid);
           if (!vis || vis.branch !== s.branch || vis.lsn !== c.lsn) continue;
+          if (rowFilter && !rowFilter.test(col.decode(vis.uk, vis.value, vis.branch))) continue;
           found.set(c.rowid, d);
           if (++kept >= k) break;
         }
