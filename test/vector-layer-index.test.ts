@@ -2,7 +2,10 @@
 // SSTable / columnar run holding the table's rows, built when a flush or compaction writes the
 // layer (once the index has been searched), dropped when compaction removes the layer, shared
 // by branches whose base reads the layer; answers stay equal to exact search throughout.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';
 import type { LsmEngine } from '../src/lsm/engine.js';
 import { layerIndexes, layerIndexesIdle, layerIndexStats } from '../src/vector/index.js';
@@ -40,7 +43,7 @@ describe('vector indexes per immutable layer', () => {
     let ixs = layerIndexes(engine);
     expect(ixs.map((x) => x.entries)).toEqual([50]);
     expect(ixs.map((x) => x.file)).toEqual(liveFiles(engine).map((f) => f.number));
-    expect(layerIndexStats(engine)).toEqual({ built: 1, dropped: 0 });
+    expect(layerIndexStats(engine)).toMatchObject({ built: 1, dropped: 0, loaded: 0 });
     await check('one layer');
 
     for (let i = 1; i <= 20; i++) await db.run('UPDATE d SET e = ? WHERE id = ?', [vec(), i]);
@@ -51,7 +54,7 @@ describe('vector indexes per immutable layer', () => {
     // The second layer holds the 20 updated versions (its tombstones hold no vector).
     expect(ixs.map((x) => x.entries)).toEqual([50, 20]);
     expect(ixs.map((x) => x.file).sort()).toEqual(liveFiles(engine).map((f) => f.number).sort());
-    expect(layerIndexStats(engine)).toEqual({ built: 2, dropped: 0 });
+    expect(layerIndexStats(engine)).toMatchObject({ built: 2, dropped: 0, loaded: 0 });
     await check('two layers, superseded and deleted versions in the older');
 
     const before = ixs.map((x) => x.file);
@@ -146,4 +149,73 @@ describe('vector indexes per immutable layer', () => {
     });
     await db.close();
   }, 60_000);
+
+  describe('stored beside their layer (docs/format/vector-index.md)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dosql-vli-'));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it('a reopened database loads the layer indexes instead of rebuilding; a corrupt or missing object is rebuilt, named in the stats', async () => {
+      const rng = new Rng(10);
+      const vec = (): Uint8Array => blob(Array.from({ length: DIMS }, () => rng.float() * 2 - 1));
+
+      const queries = Array.from({ length: 8 }, vec);
+      const answers = async (db: ReturnType<typeof DB>): Promise<number[][]> => {
+        const out: number[][] = [];
+        for (const q of queries) {
+          const got = (await db.query<Hit>('SELECT id FROM d ORDER BY vector_distance(e, ?) LIMIT 5', [q])).map((h) => h.id);
+          const want = (await db.query<Hit>('SELECT id FROM d WHERE e IS NOT NULL ORDER BY vector_distance(e, ?), id LIMIT 5', [q])).map((h) => h.id);
+          expect(got).toEqual(want);
+          out.push(got);
+        }
+        return out;
+      };
+      let db = DB('vli', { path: root });
+      await db.exec('CREATE TABLE d (id INTEGER PRIMARY KEY, e BLOB)');
+      await db.exec(`CREATE INDEX ix ON d USING VECTOR (e) WITH (dimensions = ${DIMS}, metric = 'cosine')`);
+      let engine = await db.engine();
+      for (let i = 1; i <= 60; i++) await db.run('INSERT INTO d VALUES (?, ?)', [i, vec()]);
+      await engine.flush();
+      for (let i = 1; i <= 30; i++) await db.run('UPDATE d SET e = ? WHERE id = ?', [vec(), i * 2]);
+      await engine.flush();
+      const first = await answers(db);
+      await layerIndexesIdle(engine);
+      expect(layerIndexStats(engine)).toMatchObject({ built: 2, saved: 2, loaded: 0 });
+      const store = engine.stores.hot;
+      const objects = (await store.list('vix/')).map((o) => o.key).sort();
+      expect(objects.length).toBe(2);
+      await db.close();
+
+      db = DB('vli', { path: root });
+      engine = await db.engine();
+      expect(await answers(db)).toEqual(first);
+      expect(layerIndexStats(engine)).toMatchObject({ built: 0, loaded: 2, corrupt: [] });
+      await db.close();
+
+      // One object with a flipped byte in its vectors, the other deleted: both rebuilt, the corrupt one named.
+      db = DB('vli', { path: root });
+      const s2 = (await db.engine()).stores.hot;
+      const bytes = (await s2.get(objects[0]!))!.data.slice();
+      bytes[bytes.length >> 1] ^= 0x40;
+      await s2.put(objects[0]!, bytes);
+      await s2.delete(objects[1]!);
+      await db.close();
+      db = DB('vli', { path: root });
+      engine = await db.engine();
+      expect(await answers(db)).toEqual(first);
+      expect(layerIndexStats(engine)).toMatchObject({ built: 2, loaded: 0, saved: 2, corrupt: [objects[0]] });
+      await db.close();
+
+      // Compaction drops the layers, their indexes and their objects.
+      db = DB('vli', { path: root });
+      engine = await db.engine();
+      await answers(db);
+      await db.compact({ full: true });
+      await layerIndexesIdle(engine);
+      const after = (await engine.stores.hot.list('vix/')).map((o) => o.key);
+      expect(after.some((k) => objects.includes(k))).toBe(false);
+      expect(after.length).toBe(layerIndexes(engine).length);
+      expect(await answers(db)).toEqual(first);
+      await db.close();
+    }, 60_000);
+  });
 });

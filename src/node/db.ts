@@ -13,6 +13,7 @@ import { DoSQLError } from '../errors.js';
 import type { LsmEngine } from '../lsm/engine.js';
 import '../search/index.js';
 import '../vector/index.js';
+import './usearch-graph-codec.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
 import { backup, restoreInto } from './backup.js';

@@ -117,13 +117,21 @@ export class LayerIndex {
     return this.ann.search(q, want).map(Number);
   }
 
-  /** Builds the graph over `data`; undefined where usearch cannot load. */
-  static async create(file: number, branch: number, opts: VectorIndexOptions, data: LayerVectors): Promise<LayerIndex | undefined> {
-    const ann = await createAnn(opts.dimensions, opts.metric, opts.m, opts.efConstruction, opts.efSearch);
+  /**
+   * Builds the graph over `data`, or loads `saved` (a graph `Ann.save()` returned for the same
+   * data); undefined where usearch cannot load. Throws when `saved` does not load or does not
+   * hold one entry per vector.
+   */
+  static async create(file: number, branch: number, opts: VectorIndexOptions, data: LayerVectors, saved?: Uint8Array): Promise<LayerIndex | undefined> {
+    const ann = await createAnn(opts.dimensions, opts.metric, opts.m, opts.efConstruction, opts.efSearch, saved);
     if (!ann) return undefined;
-    const labels = new BigUint64Array(data.rowids.length);
-    for (let i = 0; i < labels.length; i++) labels[i] = BigInt(i);
-    ann.addMany(labels, data.vectors);
+    if (saved) {
+      if (ann.size !== data.rowids.length) throw new Error(`graph holds ${ann.size} entries, the layer ${data.rowids.length}`);
+    } else {
+      const labels = new BigUint64Array(data.rowids.length);
+      for (let i = 0; i < labels.length; i++) labels[i] = BigInt(i);
+      ann.addMany(labels, data.vectors);
+    }
     return new LayerIndex(file, branch, data, ann, opts.dimensions);
   }
 }

@@ -9,7 +9,8 @@ export function layerIndexes(engine: LsmEngine): LayerIndexInfo[] {
 
 /** Builds and drops since the engine opened (zeros before any vector search). */
 export function layerIndexStats(engine: LsmEngine): LayerIndexStats {
-  return { ...(existingRegistry(engine)?.stats ?? { built: 0, dropped: 0 }) };
+  const s = existingRegistry(engine)?.stats;
+  return s ? { ...s, corrupt: [...s.corrupt] } : { built: 0, loaded: 0, saved: 0, dropped: 0, corrupt: [] };
 }
 
 /** Resolves once the index builds that flushes and compactions started are done. */
