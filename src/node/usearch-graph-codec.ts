@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setGraphCodec, type UsearchIndex } from '../vector/hnsw-backend.js';
+import { setGraphCodec, type UsearchIndex } from '../vector/index.js';
 
 let dir: string | undefined;
 let seq = 0;
