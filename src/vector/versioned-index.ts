@@ -181,8 +181,13 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
     // cannot enter the answer, so neither their visibility nor more of them is needed.
     let bound = Infinity;
     const kth = (): number => (found.size < k ? Infinity : [...found.values()].sort((a, b) => a - b)[k - 1]!);
+    // A per-candidate filter: its pass rate so far (over visible candidates) sizes the over-fetch.
+    const passes = new Map<bigint, boolean>();
+    let tested = 0;
+    let passed = 0;
+    const filterRate = (): number => (tested >= 16 ? Math.max(passed / tested, 0.01) : 1);
     for (const s of sources) {
-      let want = Math.min(s.size, Math.ceil(Math.max(2 * k, k + 16) / selectivity));
+      let want = Math.min(s.size, Math.ceil(Math.max(2 * k, k + 16) / selectivity / filterRate()));
       for (;;) {
         const got = s.ranked(want);
         let kept = 0;
@@ -196,12 +201,21 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
           }
           const vis = await visible(c.rowid);
           if (!vis || vis.branch !== s.branch || vis.lsn !== c.lsn) continue;
-          if (rowFilter && !rowFilter.test(col.decode(vis.uk, vis.value, vis.branch))) continue;
+          if (rowFilter) {
+            let ok = passes.get(c.rowid);
+            if (ok === undefined) {
+              passes.set(c.rowid, (ok = rowFilter.test(col.decode(vis.uk, vis.value, vis.branch))));
+              tested++;
+              if (ok) passed++;
+            }
+            if (!ok) continue;
+          }
           found.set(c.rowid, d);
           if (++kept >= k) break;
         }
         if (beyond || kept >= k || got.length < want || want >= s.size) break;
-        want = Math.min(s.size, want * 4);
+        // Enough more for k at the rate kept so far (at least twice as many).
+        want = Math.min(s.size, Math.max(want * 2, Math.ceil(((want * k) / Math.max(kept, 1)) * 1.2)));
       }
       bound = kth();
     }
