@@ -5,8 +5,9 @@
 //   ... FROM vector_knn_rowids('index', :q, k) JOIN t ON t.rowid = <candidate> ... ORDER BY ... LIMIT k
 // so the index finds the k candidates (MVCC-filtered at the statement's read point), t's rows
 // are looked up by rowid and the query orders those exactly; EXPLAIN QUERY PLAN shows
-// `SCAN vector_knn_rowids` and the rowid search of t. Any other
-// WHERE (a filter) keeps the exact scan, which is always correct: see docs/search.md.
+// `SCAN vector_knn_rowids` and the rowid search of t. A WHERE (a filter) restricts the
+// candidates: a key range of an ordinary index when it is one (index-filter.ts), else the rowids
+// a subquery finds; it stays on the outer query too. See docs/search.md.
 import type { Catalog } from '../sql/catalog/catalog.js';
 import type { Expr, FromItem, SelectStmt } from '../sql/parser/ast.js';
 import { exprChildren } from '../sql/parser/ast-walk.js';
