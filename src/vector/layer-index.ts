@@ -15,6 +15,7 @@ import { columnDefaults } from '../sql/rows/row-materializer.js';
 import { createAnn, type Ann } from './hnsw-backend.js';
 import { vectorIndexOptions, type VectorIndexOptions } from './index-options.js';
 import { toVector } from './vector-blob.js';
+import { yieldToEventLoop } from '../util/async.js';
 
 /** The vectors of one layer: entry i is (rowids[i], lsns[i], vectors[i·d .. (i+1)·d)). */
 export interface LayerVectors {
@@ -94,6 +95,9 @@ export async function collectVectors(col: VectorColumn, branch: number, batches:
   return { rowids: BigInt64Array.from(rowids), lsns: Float64Array.from(lsns), vectors: flat.slice(0, rowids.length * d) };
 }
 
+/** Vectors added to a graph between yields to the event loop. */
+const BUILD_SLICE = 256;
+
 /** The HNSW of one layer for one (branch, index). */
 export class LayerIndex {
   private constructor(
@@ -128,9 +132,17 @@ export class LayerIndex {
     if (saved) {
       if (ann.size !== data.rowids.length) throw new Error(`graph holds ${ann.size} entries, the layer ${data.rowids.length}`);
     } else {
-      const labels = new BigUint64Array(data.rowids.length);
-      for (let i = 0; i < labels.length; i++) labels[i] = BigInt(i);
-      ann.addMany(labels, data.vectors);
+      // In slices, yielding between them: one native call over a large layer would hold the
+      // event loop (and every other statement) for the whole build.
+      const n = data.rowids.length;
+      const d = opts.dimensions;
+      for (let at = 0; at < n; at += BUILD_SLICE) {
+        const end = Math.min(n, at + BUILD_SLICE);
+        const labels = new BigUint64Array(end - at);
+        for (let i = at; i < end; i++) labels[i - at] = BigInt(i);
+        ann.addMany(labels, data.vectors.subarray(at * d, end * d));
+        if (end < n) await yieldToEventLoop();
+      }
     }
     return new LayerIndex(file, branch, data, ann, opts.dimensions);
   }
