@@ -22,8 +22,20 @@ export interface LayerSnapshot {
   fileVersions(file: FileMeta, lower: Uint8Array, upper: Uint8Array, batch?: number): AsyncGenerator<StoredVersion[]>;
   /** The same over the memtables (active and immutable) merged. */
   memtableVersions(lower: Uint8Array, upper: Uint8Array, batch?: number): AsyncGenerator<StoredVersion[]>;
+  /**
+   * The memtables one by one, active first: `id` is the same object for a memtable's whole life
+   * and `size` (entries ever added) changes whenever it does, so a reader may cache what it
+   * derived from one while both are unchanged.
+   */
+  readonly memtables: readonly MemtableLayer[];
   /** Stops referencing the manifest version. Idempotent. */
   release(): void;
+}
+
+export interface MemtableLayer {
+  readonly id: object;
+  readonly size: number;
+  versions(lower: Uint8Array, upper: Uint8Array, batch?: number): AsyncGenerator<StoredVersion[]>;
 }
 
 /** True when `file` may hold a user key in [lower, upper) (by its smallest and largest keys). */
@@ -75,6 +87,7 @@ export function layerSnapshot(ctx: ReadContext): LayerSnapshot {
       };
       return open();
     },
+    memtables: src.memtables.map((m) => ({ id: m, size: m.size, versions: (lower: Uint8Array, upper: Uint8Array, batch = 256) => versionsOf(ctx, m.iterator(), lower, upper, batch) })),
     memtableVersions(lower, upper, batch = 256) {
       return versionsOf(ctx, new MergingIterator(src.memtables.map((m) => m.iterator())), lower, upper, batch);
     },

@@ -19,7 +19,7 @@ import { rowKey } from '../sql/rows/row-keys.js';
 import { distance } from './distance.js';
 import { loadUsearch } from './hnsw-backend.js';
 import { vectorIndexOptions, type VectorIndexOptions } from './index-options.js';
-import { VectorColumn, collectVectors, tableBounds, type IndexTarget, type LayerIndex } from './layer-index.js';
+import { VectorColumn, collectVectors, tableBounds, type IndexTarget, type LayerIndex, type LayerVectors } from './layer-index.js';
 import { LayerRegistry, registryOf } from './layer-registry.js';
 import { toVector } from './vector-blob.js';
 import type { AllowedRowids } from './allowed-rowids.js';
@@ -89,15 +89,38 @@ function layerSource(ix: LayerIndex, q: Float32Array): Source {
   };
 }
 
-async function memtableSource(snap: LayerSnapshot, col: VectorColumn, branch: number, maxLsn: number, q: Float32Array): Promise<Source> {
+/**
+ * Each memtable's vectors for one (branch, index, table shape), kept while the memtable is
+ * unchanged (its size: entries ever added): a read-mostly period decodes the memtable once.
+ */
+const memtableCache = new WeakMap<object, Map<string, { size: number; data: LayerVectors }>>();
+
+async function memtableVectors(snap: LayerSnapshot, col: VectorColumn, branch: number): Promise<LayerVectors[]> {
   const { lower, upper } = tableBounds(branch, col.table.id);
-  const data = await collectVectors(col, branch, snap.memtableVersions(lower, upper));
+  const key = `${branch}/${col.ix.id}/${col.table.id}/${col.table.nextColumnId}`;
+  const out: LayerVectors[] = [];
+  for (const m of snap.memtables) {
+    let per = memtableCache.get(m.id);
+    if (!per) memtableCache.set(m.id, (per = new Map()));
+    let hit = per.get(key);
+    if (!hit || hit.size !== m.size) {
+      hit = { size: m.size, data: await collectVectors(col, branch, m.versions(lower, upper)) };
+      per.set(key, hit);
+    }
+    out.push(hit.data);
+  }
+  return out;
+}
+
+async function memtableSource(snap: LayerSnapshot, col: VectorColumn, branch: number, maxLsn: number, q: Float32Array): Promise<Source> {
   const d = col.opts.dimensions;
   const all: { rowid: bigint; lsn: number; v: Float32Array; dist: number }[] = [];
-  for (let i = 0; i < data.rowids.length; i++) {
-    if (data.lsns[i]! > maxLsn) continue;
-    const v = data.vectors.subarray(i * d, (i + 1) * d);
-    all.push({ rowid: data.rowids[i]!, lsn: data.lsns[i]!, v, dist: distance(col.opts.metric, v, q) });
+  for (const data of await memtableVectors(snap, col, branch)) {
+    for (let i = 0; i < data.rowids.length; i++) {
+      if (data.lsns[i]! > maxLsn) continue;
+      const v = data.vectors.subarray(i * d, (i + 1) * d);
+      all.push({ rowid: data.rowids[i]!, lsn: data.lsns[i]!, v, dist: distance(col.opts.metric, v, q) });
+    }
   }
   all.sort((a, b) => a.dist - b.dist);
   return { branch, size: all.length, ranked: (want) => all.slice(0, want) };
