@@ -24,7 +24,8 @@ async function compareAt(q: Querier, metric: string, vec: Uint8Array, k: number,
   const planned = await q.query<Hit>(`SELECT id, vector_distance(e, ?, '${metric}') AS distance FROM d WHERE e IS NOT NULL ORDER BY distance LIMIT ?`, [vec, k]);
   expect(planned.map((h) => h.id), `${where} (planned)`).toEqual(want.map((h) => h.id));
   // Filtered: the WHERE's rows become the allowed rowids (broad, ~10%, and very selective filters).
-  for (const filter of ['tag < 8', 'tag = 3', 'id % 50 = 7']) {
+  // With an index on tag (seed 2), the comparisons below are read from its key range (index-filter.ts).
+  for (const filter of ['tag < 8', 'tag = 3', 'id % 50 = 7', 'tag BETWEEN 2 AND 6', 'tag >= 7', '5 > tag', 'tag > 2 AND tag <= 4 AND e IS NOT NULL', 'tag = 3.0', 'tag > 99']) {
     const exactRows = await q.query<Hit>(`SELECT id FROM d WHERE e IS NOT NULL AND ${filter} ORDER BY vector_distance(e, ?, '${metric}'), id LIMIT ?`, [vec, k]);
     const viaIndex = await q.query<Hit>(`SELECT id FROM d WHERE ${filter} ORDER BY vector_distance(e, ?, '${metric}') LIMIT ?`, [vec, k]);
     expect(viaIndex.map((h) => h.id), `${where} (filter ${filter})`).toEqual(exactRows.map((h) => h.id));
@@ -41,6 +42,7 @@ describe('vector index under MVCC', () => {
       const db = DB(`vim-${seed}`, { storage: 'memory', memtableBytes: 16 * 1024 });
       await db.exec(`CREATE TABLE d (id INTEGER PRIMARY KEY, e BLOB, tag INTEGER)`);
       await db.exec(`CREATE INDEX ix ON d USING VECTOR (e) WITH (dimensions = ${DIMS}, metric = '${metric}', m = 16, ef_construction = 200, ef_search = 200)`);
+      if (seed === 2) await db.exec('CREATE INDEX it ON d (tag)');
       const vec = (): number[] => Array.from({ length: DIMS }, () => rng.float() * 2 - 1);
       const lsns: number[] = [];
       const step = async (): Promise<void> => {

@@ -54,6 +54,7 @@ import { LogService } from './log-service.js';
 import { LiveLog } from './wal-index.js';
 import { logEngineEvent, logOpen } from './engine-log.js';
 import { SILENT } from '../util/log.js';
+import { layerSnapshot, type LayerSnapshot } from './layer-scan.js';
 import { encodeRange, KvEntry, type CommitInfo, type EngineEvent, type EngineOptions, type EngineStats, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
 
 export type { CommitInfo, Durability, EngineEvent, EngineOptions, EngineStats, KeyRange, ReadOptions, ScanOptions } from './engine-types.js';
@@ -92,6 +93,7 @@ export class LsmEngine {
   /** The catch-up in flight: each step is adopted exactly once. */
   private following: Promise<void> | null = null;
   private readonly gapListeners: ((upTo: number) => void)[] = [];
+  private readonly eventListeners: ((e: EngineEvent) => void)[] = [];
 
   private constructor(
     private readonly userOptions: EngineOptions,
@@ -206,6 +208,35 @@ export class LsmEngine {
     } catch {
       // An observer's failure must not break background work.
     }
+    for (const l of this.eventListeners) {
+      try {
+        l(e);
+      } catch {
+        // as above
+      }
+    }
+  }
+
+  /**
+   * @internal Calls `listener` with every flush and compaction event after the user's
+   * `onEvent`, once the new manifest version is installed (derived per-layer indexes, src/vector,
+   * build beside new files and drop those of removed ones). Returns the unsubscribe function.
+   */
+  onEngineEvent(listener: (e: EngineEvent) => void): () => void {
+    this.eventListeners.push(listener);
+    return () => {
+      const i = this.eventListeners.indexOf(listener);
+      if (i >= 0) this.eventListeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * @internal The current memtables and files, each readable on its own (layer-scan.ts), for
+   * indexes kept per immutable layer. Release it when done.
+   */
+  layerSnapshot(): LayerSnapshot {
+    this.assertReadable();
+    return layerSnapshot(this.reads);
   }
 
   private get closed(): boolean {

@@ -17,6 +17,7 @@ import '../virtual/index.js';
 import { nodeLocalFiles } from './local-files.js';
 // CALL of SQL-stored procedures runs their code in worker threads (proc-sandbox.ts).
 import './proc-sandbox.js';
+import './usearch-graph-codec.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
 import { backup, restoreInto } from './backup.js';

@@ -17,3 +17,6 @@ export { VECTOR_FUNCTIONS } from './sql-functions.js';
 export { distance, parseMetric, type Metric } from './distance.js';
 export { toVector, toBlob, toJson } from './vector-blob.js';
 export { nearest, type Neighbour } from './versioned-index.js';
+export { layerIndexes, layerIndexStats, layerIndexesIdle } from './layer-stats.js';
+export type { LayerIndexInfo, LayerIndexStats } from './layer-registry.js';
+export { setGraphCodec, type GraphCodec, type UsearchIndex } from './hnsw-backend.js';

@@ -5,8 +5,9 @@
 //   ... FROM vector_knn_rowids('index', :q, k) JOIN t ON t.rowid = <candidate> ... ORDER BY ... LIMIT k
 // so the index finds the k candidates (MVCC-filtered at the statement's read point), t's rows
 // are looked up by rowid and the query orders those exactly; EXPLAIN QUERY PLAN shows
-// `SCAN vector_knn_rowids` and the rowid search of t. Any other
-// WHERE (a filter) keeps the exact scan, which is always correct: see docs/search.md.
+// `SCAN vector_knn_rowids` and the rowid search of t. A WHERE (a filter) restricts the
+// candidates: a key range of an ordinary index when it is one (index-filter.ts), else the rowids
+// a subquery finds; it stays on the outer query too. See docs/search.md.
 import type { Catalog } from '../sql/catalog/catalog.js';
 import type { Expr, FromItem, SelectStmt } from '../sql/parser/ast.js';
 import { exprChildren } from '../sql/parser/ast-walk.js';
@@ -14,6 +15,7 @@ import type { Metric } from './distance.js';
 import { parseMetric } from './distance.js';
 import { vectorIndexOptions } from './index-options.js';
 import { KNN_ROWIDS } from './top-k.js';
+import { indexRangeFor } from './index-filter.js';
 
 const DISTANCE_FUNCTIONS: Record<string, Metric | undefined> = {
   vector_distance: undefined,
@@ -88,7 +90,12 @@ export function rewriteNearestNeighbour(stmt: SelectStmt, catalog: Catalog, isCt
   const w = body.where;
   const implied = w && w.kind === 'binary' && w.op === 'IS NOT' && w.right.kind === 'literal' && w.right.value === null && sameColumn(w.left, (colArg as { column: string }).column, names);
   const filterArgs: Expr[] = [];
-  if (w && !implied) {
+  const isVectorNotNull = (x: Expr): boolean => x.kind === 'binary' && x.op === 'IS NOT' && x.right.kind === 'literal' && x.right.value === null && sameColumn(x.left, (colArg as { column: string }).column, names);
+  const range = w && !implied ? indexRangeFor(w, t, catalog.indexesOf(t.name), (x, name) => sameColumn(x, name, names), isVectorNotNull) : undefined;
+  if (range) {
+    // The WHERE is a key range of an ordinary index: the allowed rowids come from its keys.
+    filterArgs.push({ kind: 'literal', value: JSON.stringify(range) });
+  } else if (w && !implied) {
     filterArgs.push({
       kind: 'subquery',
       select: {

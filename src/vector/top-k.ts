@@ -5,14 +5,34 @@
 //   JOIN documents d ON d.id = v.id ORDER BY v.distance
 // The answer is the k nearest rows the statement sees — now, AS OF its read LSN, on its branch
 // (versioned-index.ts) — approximately (HNSW recall) when usearch is loaded, exactly otherwise.
-// `allowed`, JSON array text of rowids, restricts the answer to those rows (a filter).
+// `allowed`, JSON array text of rowids, restricts the answer to those rows (a filter); the
+// planner's form may pass an index key range instead (index-filter.ts).
 import { DoSQLError } from '../errors.js';
 import type { ExecEnv } from '../sql/execution/env.js';
 import type { TableFunction } from '../sql/functions/table-functions.js';
 import { plain } from '../sql/types/subtype.js';
 import { toVector } from './vector-blob.js';
 import { nearest } from './versioned-index.js';
-import { allowedRowids } from './allowed-rowids.js';
+import { allowedFrom, allowedRowids, type AllowedRowids } from './allowed-rowids.js';
+import { rangeFilter, rowidsInRange, type IndexRangeSpec, type RowFilter } from './index-filter.js';
+import type { TableSchema } from '../sql/catalog/schema.js';
+
+/** Above this many rows in an index range, a filter is checked per candidate instead of read whole. */
+const MATERIALIZE_MAX = 2048;
+
+/**
+ * `filter`: JSON array text of rowids, or an index key range (index-filter.ts) as JSON object
+ * text — read whole when it holds few rows (the exact path may answer), else tested per
+ * candidate row.
+ */
+async function filterOf(env: ExecEnv, table: TableSchema, filter: string, k: number): Promise<{ allowed?: AllowedRowids; rowFilter?: RowFilter }> {
+  if (!filter.startsWith('{')) return { allowed: await allowedRowids(filter) };
+  const spec = JSON.parse(filter) as IndexRangeSpec;
+  const ix = env.txn.catalog.findIndex(spec.index);
+  if (!ix || ix.table.toLowerCase() !== table.name.toLowerCase() || ix.using) throw new DoSQLError('SQL_ERROR', `vector: filter index ${spec.index} is not an index of ${table.name}`);
+  const ids = await rowidsInRange(env, table, ix, spec, Math.max(MATERIALIZE_MAX, 4 * k));
+  return ids ? { allowed: await allowedFrom(ids) } : { rowFilter: rangeFilter(table, ix, spec) };
+}
 
 async function* run(env: ExecEnv, index: unknown, query: unknown, k: unknown, filter?: unknown): AsyncGenerator<(bigint | number | null)[]> {
   if (index === null || query === null || k === null) return;
@@ -23,9 +43,9 @@ async function* run(env: ExecEnv, index: unknown, query: unknown, k: unknown, fi
   if (!table || table.withoutRowid) throw new DoSQLError('SQL_ERROR', `vector: vector_top_k(): index ${ix.name} is not on a rowid table`);
   const n = typeof k === 'bigint' ? Number(k) : typeof k === 'number' ? Math.trunc(k) : NaN;
   if (!Number.isFinite(n) || n < 0 || n > 100_000) throw new DoSQLError('SQL_ERROR', 'vector: vector_top_k(): k must be an integer in [0, 100000]', { details: { k: String(k) } });
-  const allowed = filter === undefined || filter === null ? undefined : await allowedRowids(String(filter));
+  const { allowed, rowFilter } = filter === undefined || filter === null ? {} : await filterOf(env, table, String(filter), n);
   try {
-    const { rows } = await nearest(env, table, ix, toVector(query, 'vector_top_k() argument 2'), n, allowed);
+    const { rows } = await nearest(env, table, ix, toVector(query, 'vector_top_k() argument 2'), n, allowed, rowFilter);
     for (const r of rows) yield [r.rowid, r.distance, null, null, null, null];
   } finally {
     allowed?.dispose();
