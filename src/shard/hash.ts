@@ -76,7 +76,21 @@ export function xxhash32(bytes: Uint8Array, seed = 0): number {
   return h >>> 0;
 }
 
-/** The hash `algorithm` of `bytes`, unsigned 32-bit. */
+/**
+ * MurmurHash3's 32-bit finalizer (fmix32): every input bit affects every output bit. FNV-1a
+ * of short keys that differ only in their last byte differ mostly in the low bits, while
+ * keyspace ranges split on the high bits; the finalizer spreads them.
+ */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The keyspace hash of `bytes` under `algorithm`, unsigned 32-bit: fmix32(FNV-1a 32), or XXH32 (which already avalanches). */
 export function hash32(algorithm: HashAlgorithm, bytes: Uint8Array): number {
-  return algorithm === 'xxhash' ? xxhash32(bytes) : fnv1a32(bytes);
+  return algorithm === 'xxhash' ? xxhash32(bytes) : fmix32(fnv1a32(bytes));
 }
