@@ -263,6 +263,11 @@ async function moveRows(ctx: WriteContext, s: UpdateStmt, spec: ShardedTableSpec
   for (const [shard, st] of inserts) add(shard, st);
   const lookups = [...lookupPairs.entries()].flatMap(([col, pairs]) => lookupWrites(spec, col, pairs));
   if (lookups.length) await apply(ctx, lookups);
-  await apply(ctx, [...writes.entries()].map(([shard, statements]) => ({ shard, statements })));
+  // Shards that only receive rows go first, shards that only lose rows last: a new image that
+  // conflicts where it goes fails the write before any old row is deleted (the best-effort
+  // committer stops at the first failure).
+  const rank = (sts: readonly ShardStatement[]): number => (sts.every((x) => x.sql.startsWith('INSERT')) ? 0 : sts.every((x) => x.sql.startsWith('DELETE')) ? 2 : 1);
+  const ordered = [...writes.entries()].sort((x, y) => rank(x[1]) - rank(y[1]));
+  await apply(ctx, ordered.map(([shard, statements]) => ({ shard, statements })));
   return { columns: [], rows: [], changes };
 }

@@ -15,7 +15,7 @@
 // what the coordinator evaluates.
 import type { ColumnExpr, Expr, FunctionExpr, OrderingTerm, ResultColumn, SelectCore, SelectStmt } from '../sql/parser/ast.js';
 import { isAggregate } from '../sql/execution/value-ops.js';
-import { exprToSql } from '../sql/planner/expr-name.js';
+import { resultName } from './sql-print.js';
 import { astKey, CannotRewrite, mapExpr, someExpr } from './expr-map.js';
 
 export const PARTIAL_TABLE = '_shard_rows';
@@ -32,10 +32,6 @@ export interface AggregateSplit {
 
 const DECOMPOSABLE = new Set(['count', 'sum', 'total', 'min', 'max', 'avg']);
 
-/** The name SQLite gives result column `c` (its alias, its column name, or its text). */
-export function resultName(c: Extract<ResultColumn, { kind: 'expr' }>): string {
-  return c.alias ?? (c.expr.kind === 'column' ? c.expr.column : (c.text ?? exprToSql(c.expr)));
-}
 
 const col = (column: string): ColumnExpr => ({ kind: 'column', column });
 const fn = (name: string, args: Expr[]): FunctionExpr => ({ kind: 'function', name, args, star: false, distinct: false });

@@ -7,6 +7,7 @@
 import type { Expr, FromItem, OrderingTerm, ResultColumn, SelectBody, SelectCore, SelectStmt, TemporalClause, TimePoint, WindowSpec, FrameBound } from '../sql/parser/ast.js';
 import type { DeleteStmt, InsertStmt, SetClause, UpdateStmt, UpsertClause } from '../sql/parser/ast.js';
 import type { SqlValue } from '../sql/types/value.js';
+import { exprToSql } from '../sql/planner/expr-name.js';
 
 /** How to print: where parameter values come from, and optional table renames. */
 export interface PrintContext {
@@ -182,10 +183,17 @@ export function printFrom(f: FromItem, c: PrintContext): string {
   }
 }
 
+/** The name SQLite gives result column `c` (its alias, its column name, or its text as written). */
+export function resultName(c: Extract<ResultColumn, { kind: 'expr' }>): string {
+  return c.alias ?? (c.expr.kind === 'column' ? c.expr.column : (c.text ?? exprToSql(c.expr)));
+}
+
+/** A result column; an unaliased expression is aliased with the name SQLite gives it (its text as written), which the printed text would change. */
 export function printResultColumn(r: ResultColumn, c: PrintContext): string {
   if (r.kind === 'star') return '*';
   if (r.kind === 'tableStar') return `${quoteIdent(r.table)}.*`;
-  return `${printExpr(r.expr, c)}${r.alias !== undefined ? ` AS ${quoteIdent(r.alias)}` : ''}`;
+  const alias = r.alias ?? (r.expr.kind === 'column' ? undefined : resultName(r));
+  return `${printExpr(r.expr, c)}${alias !== undefined ? ` AS ${quoteIdent(alias)}` : ''}`;
 }
 
 export function printCore(s: SelectCore, c: PrintContext): string {
