@@ -9,6 +9,7 @@ import * as d1Api from '../src/drivers/d1.js';
 import * as drizzleApi from '../src/drivers/drizzle.js';
 import * as kyselyApi from '../src/drivers/kysely.js';
 import * as triggersApi from '../src/triggers/index.js';
+import * as shardingApi from '../src/shard/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -198,6 +199,23 @@ describe('dosql/triggers', () => {
   it('is the package subpath export', () => {
     const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(pkg.exports['./triggers']).toEqual({ types: './dist/triggers/index.d.ts', default: './dist/triggers/index.js' });
+  });
+});
+
+/** The `dosql/sharding` subpath (src/shard/index.ts): values, then types. */
+const SHARDING_VALUE_EXPORTS = ['CdcReplica', 'bestEffortCommitter', 'cdcReplica', 'consistentHashVindex', 'createShardExecutor', 'createShardId', 'createShardRouter', 'createVSchema', 'hashVindex', 'httpShard', 'localShard', 'lookupVindex', 'rangeVindex', 'referenceTable', 'replica', 'shard', 'shardedTable', 'unshardedTable'];
+const SHARDING_TYPE_EXPORTS = ['CdcReplicaOptions', 'ClusterHealth', 'ConsistentHashVindex', 'CrossShardCommitter', 'ExecutionPlan', 'HashAlgorithm', 'HashVindex', 'HttpShardOptions', 'KeyspaceRange', 'LookupVindex', 'NodeHealth', 'PostProcessingStep', 'PrimaryVindex', 'QueryType', 'RangeVindex', 'ReadOptions', 'ReadPreference', 'ReferenceTableSpec', 'ReplicaConnection', 'ReplicaSpec', 'ShardConnection', 'ShardExecutor', 'ShardExecutorOptions', 'ShardHealth', 'ShardId', 'ShardQueryResult', 'ShardResult', 'ShardRouter', 'ShardSpec', 'ShardStatement', 'ShardWrite', 'ShardedTableSpec', 'ShardingMetrics', 'TableSpec', 'UnshardedTableSpec', 'VSchema', 'VSchemaSettings', 'ValueRange', 'Vindex'];
+
+describe('dosql/sharding', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'shard', 'index.ts'), 'utf8');
+  it('exports exactly the documented names and types', () => {
+    expect(Object.keys(shardingApi).sort()).toEqual([...SHARDING_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(source).sort()).toEqual([...SHARDING_TYPE_EXPORTS].sort());
+  });
+
+  it('is the package subpath export', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./sharding']).toEqual({ types: './dist/shard/index.d.ts', default: './dist/shard/index.js' });
   });
 });
 

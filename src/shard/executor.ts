@@ -37,6 +37,8 @@ export interface ShardExecutorOptions {
   readonly committer?: CrossShardCommitter;
   /** The region of this coordinator, for readPreference 'nearest' (matched against shard and replica metadata.region). */
   readonly region?: string;
+  /** Wall clock, ms, replica staleness is measured with (default Date.now). */
+  readonly clock?: () => number;
 }
 
 /** A statement's answer: columns, rows (arrays, INTEGER as bigint) and its effect. */
@@ -103,7 +105,7 @@ class Executor implements ShardExecutor {
     this.timeoutMs = options.shardTimeoutMs ?? this.vschema.settings.shardTimeoutMs ?? 5000;
     if (!Number.isInteger(this.parallel) || this.parallel < 1) throw new DoSQLError('INVALID_ARGUMENT', 'shard: maxParallelShards must be a positive integer');
     this.committer = options.committer ?? bestEffortCommitter;
-    this.replicaSet = new ReplicaSet(this.vschema, new Map(entriesOf(options.replicas)), options.region);
+    this.replicaSet = new ReplicaSet(this.vschema, new Map(entriesOf(options.replicas)), options.region, options.clock ?? Date.now);
   }
 
   analyze(sql: string, params?: BindParams): ExecutionPlan {

@@ -39,3 +39,4 @@ export { bestEffortCommitter, type CrossShardCommitter, type ShardWrite } from '
 export type { ReadPreference, ReadOptions, ReplicaConnection } from './replica.js';
 export type { ClusterHealth, ShardHealth, NodeHealth } from './health.js';
 export type { ShardingMetrics } from './metrics.js';
+export { cdcReplica, CdcReplica, type CdcReplicaOptions } from './replica-feed.js';
