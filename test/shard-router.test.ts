@@ -82,6 +82,17 @@ async function fourShards(wrap: (id: string, c: ShardConnection) => ShardConnect
   return { ex, close: () => Promise.all(dbs.map((d) => d.close())) };
 }
 
+describe('parameters', () => {
+  it('named, numbered and positional parameters bind alike on pass-through, scatter and gather paths', async () => {
+    const { ex, close } = await fourShards((_id, c) => c);
+    expect(await ex.query('SELECT name FROM users WHERE id = :id', { id: 7 })).toEqual([{ name: 'n7' }]);
+    expect(await ex.query('SELECT name FROM users WHERE id = ?2 AND name = ?1', ['n8', 8])).toEqual([{ name: 'n8' }]);
+    expect(await ex.query('SELECT count(*) AS n FROM users WHERE id > :lo AND id <= :hi', { lo: 5, hi: 15 })).toEqual([{ n: 10 }]);
+    expect(await ex.query('SELECT u.name FROM users u WHERE u.id IN (SELECT id FROM users WHERE id < $max) ORDER BY u.id LIMIT :n', { max: 4, n: 2 })).toEqual([{ name: 'n1' }, { name: 'n2' }]);
+    await close();
+  });
+});
+
 describe('executor failures', () => {
   it('a failing shard fails the scatter with its code, naming the shard', async () => {
     let broken = false;

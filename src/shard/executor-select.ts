@@ -34,10 +34,21 @@ export function printCtx(values: readonly SqlValue[], extra: Partial<PrintContex
   return { param: (i) => values[i - 1] ?? null, params: [], ...extra };
 }
 
-export async function runSelect(ctx: SelectContext, a: Extract<Analysis, { kind: 'one' | 'local' | 'gather' }>, values: readonly SqlValue[], sql: string): Promise<ShardResult> {
+/**
+ * Runs an analysed SELECT. `sql` is the statement's text for a pass-through, with `values` by
+ * slot; a statement with named parameters is printed instead (positional values cannot bind them).
+ */
+export async function runSelect(ctx: SelectContext, a: Extract<Analysis, { kind: 'one' | 'local' | 'gather' }>, values: readonly SqlValue[], text: string, stmt: SelectStmt, named: boolean): Promise<ShardResult> {
+  let sql = text;
+  let passParams = values;
+  if (named) {
+    const c = printCtx(values);
+    sql = printSelect(stmt, c);
+    passParams = c.params;
+  }
   if (a.kind === 'one') {
     ctx.note('single');
-    return (await ctx.readMany([a.shard], (c) => c.exec(sql, values)))[0]!;
+    return (await ctx.readMany([a.shard], (c) => c.exec(sql, passParams)))[0]!;
   }
   if (a.kind === 'gather') return runGather(ctx, a.stmt, values);
   let targets = [...a.targets];
@@ -51,7 +62,7 @@ export async function runSelect(ctx: SelectContext, a: Extract<Analysis, { kind:
   }
   if (targets.length === 1) {
     ctx.note('single');
-    return (await ctx.readMany(targets, (c) => c.exec(sql, values)))[0]!;
+    return (await ctx.readMany(targets, (c) => c.exec(sql, passParams)))[0]!;
   }
   ctx.note('scatter');
   return runScatter(ctx, a.stmt, values, targets);

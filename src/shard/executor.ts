@@ -157,11 +157,11 @@ class Executor implements ShardExecutor {
           r = (await writeCtx.writeMany([a.shard], (c) => c.exec(sql, values)))[0]!;
           break;
         }
-        r = await runSelect(selectCtx, a, values, sql);
+        r = await runSelect(selectCtx, a, values, sql, st as Extract<typeof st, { kind: 'select' }>, parsed.paramNames.length > 0);
         break;
       case 'local':
       case 'gather':
-        r = await runSelect(selectCtx, a, values, sql);
+        r = await runSelect(selectCtx, a, values, sql, a.stmt, parsed.paramNames.length > 0);
         break;
       case 'insert':
         r = await runInsert(writeCtx, st as Extract<typeof st, { kind: 'insert' }>, a, values);
