@@ -84,8 +84,9 @@ export class CdcReplica implements ReplicaConnection {
   /** Copies the primary at its head LSN and starts following its change stream. */
   async start(): Promise<void> {
     const engine = await this.primary.engine();
-    const at = engine.lastVisibleLsn;
+    // The time first, then the head: every commit before `t` is at or below `at`.
     const t = this.clock();
+    const at = engine.lastVisibleLsn;
     const tables = (await this.primary.query<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL")).filter((x) => !x.name.startsWith('sqlite_'));
     for (const tb of tables) await this.copyTable(tb.name, tb.sql, at);
     this.applied = BigInt(at);
