@@ -200,6 +200,31 @@ interface CdcFile {
   overhead: { rows_per_s_0: number; rows_per_s_1: number; rows_per_s_4: number; overhead_1_pct: number; overhead_4_pct: number };
 }
 
+interface ShardFile {
+  rows: number;
+  ops: number;
+  scatter: number;
+  clients: number;
+  caveat: string;
+  results: { shards: number; pointQps: number; aggregateP50Ms: number; aggregateP99Ms: number; topP50Ms: number; topP99Ms: number }[];
+}
+
+function shardSection(ctx: Ctx, f: ShardFile, date: string): string {
+  return [
+    `## Sharding: routed and scatter queries over 1, 2, 4 and 8 shards`,
+    ``,
+    `${command(ctx, 'shard', date, '')}: a \`users\` table of ${fmt(f.rows)} rows hash-sharded on \`id\` over N shards (each a dosql`,
+    `database in its own folder) behind \`createShardExecutor\`: ${fmt(f.ops)} routed point queries from ${f.clients} concurrent callers, and`,
+    `${fmt(f.scatter)} runs each of a scatter aggregate (partial aggregates merged) and a scatter top-10 (LIMIT pushed down).`,
+    ``,
+    `| shards | point queries/s | scatter aggregate p50 ms | p99 ms | scatter top-10 p50 ms | p99 ms |`,
+    `| ---: | ---: | ---: | ---: | ---: | ---: |`,
+    ...f.results.map((r) => `| ${r.shards} | ${fmt(r.pointQps)} | ${ms(r.aggregateP50Ms)} | ${ms(r.aggregateP99Ms)} | ${ms(r.topP50Ms)} | ${ms(r.topP99Ms)} |`),
+    ``,
+    `**Caveat (2 cores):** ${f.caveat}`,
+  ].join('\n');
+}
+
 function cdcSection(ctx: Ctx, f: CdcFile, date: string): string {
   const c = f.catchUp;
   const l = f.latency;
@@ -332,6 +357,8 @@ export async function main(options: ReportOptions = {}): Promise<string[]> {
   const lake = read<LakeFile>(ctx, 'lake.json');
   if (lake) parts.push('', lakeSection(lake.data, command(ctx, 'lake', lake.date, '--ms 30000')));
   if (cdc) parts.push('', cdcSection(ctx, cdc.data, cdc.date));
+  const sharding = read<ShardFile>(ctx, 'shard.json');
+  if (sharding) parts.push('', shardSection(ctx, sharding.data, sharding.date));
   writeFileSync(ctx.resultsPath, `${parts.join('\n')}\n`);
   console.log(`wrote ${ctx.resultsPath} and ${ctx.charts.length} chart${ctx.charts.length === 1 ? '' : 's'} in ${ctx.chartsDir}`);
   return [ctx.resultsPath, ...ctx.charts];

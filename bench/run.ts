@@ -1,6 +1,6 @@
 // The benchmarks behind one entry point.
 //
-//   npm run bench -- <kv|sql|flights|compaction|timetravel|worker|cdc|lake|vector|fts> [options]   one benchmark
+//   npm run bench -- <kv|sql|flights|compaction|timetravel|worker|cdc|lake|vector|fts|shard> [options]   one benchmark
 //   npm run bench -- all [--scale X]                                      each in turn, results in bench/out/*.json
 //   npm run bench -- report                                               bench/RESULTS.md and bench/charts/*.svg
 //
@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake', 'vector', 'fts'] as const;
+export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake', 'vector', 'fts', 'shard'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +40,7 @@ export const ALL_SIZES: Readonly<Record<BenchName, readonly [string, number][]>>
   ],
   vector: [['--n', 100_000]],
   fts: [['--copies', 10]],
+  shard: [['--rows', 20_000]],
 };
 
 /** One benchmark run as bench/out/runs.json records it (the report quotes the command). */
@@ -75,6 +76,8 @@ async function load(name: BenchName): Promise<(args: string[]) => Promise<void>>
       return (await import('./vector.js')).main;
     case 'fts':
       return (await import('./fts.js')).main;
+    case 'shard':
+      return (await import('./shard.js')).main;
   }
 }
 
@@ -140,6 +143,7 @@ const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql
        npm run bench -- cdc [--n CHANGES] [--commits N] [--json FILE]
        npm run bench -- vector [--n N] [--dims D] [--queries Q] [--json FILE]
        npm run bench -- fts [--copies N] [--queries Q] [--json FILE]
+       npm run bench -- shard [--rows N] [--ops N] [--scatter N] [--clients N] [--json FILE]
        npm run bench -- all [--scale X]        (each of the above, results in bench/out/)
        npm run bench -- report                 (bench/RESULTS.md and bench/charts/ from bench/out/)`;
 

@@ -51,9 +51,10 @@ const ONE_WAY = [['cold', 'compaction']];
 
 /**
  * Folders with one public entry: from outside the folder only this file may be imported
- * (ARCHITECTURE.md; the cold tier's surface is src/cold/index.ts).
+ * (ARCHITECTURE.md; the cold tier's surface is src/cold/index.ts; sharding's is the
+ * `dosql/sharding` subpath, src/shard/index.ts).
  */
-const ENTRY_ONLY: Record<string, string> = { cold: 'cold/index.ts', lake: 'lake/index.ts' };
+const ENTRY_ONLY: Record<string, string> = { cold: 'cold/index.ts', lake: 'lake/index.ts', shard: 'shard/index.ts' };
 
 /**
  * What SQL never imports: file formats and storage internals reach it only through the engine

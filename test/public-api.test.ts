@@ -13,6 +13,7 @@ import * as virtualApi from '../src/virtual/index.js';
 import * as procApi from '../src/proc/index.js';
 import * as timetravelApi from '../src/timetravel/index.js';
 import * as rpcApi from '../src/rpc/index.js';
+import * as shardingApi from '../src/shard/index.js';
 
 /** The values src/index.ts exports (classes, functions). */
 const VALUE_EXPORTS = ['createCDC', 'DB', 'restore', 'verifyBackup', 'listBackups', 'Database', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'relative', 'repair', 'snapshot', 'timestamp', 'DoSQLError', 'DurableObjectStore', 'R2ObjectStore', 'migrate', 'migrationStatus', 'FaultInjectingStore', 'FsObjectStore', 'InjectedFault', 'KvEntry', 'LsmEngine', 'ManualClock', 'MemoryObjectStore', 'ReadView', 'Transaction', 'WriteBatch'];
@@ -257,6 +258,23 @@ for (const sub of SUBPATHS) {
     });
   });
 }
+
+/** The `dosql/sharding` subpath (src/shard/index.ts): values, then types. */
+const SHARDING_VALUE_EXPORTS = ['CdcReplica', 'bestEffortCommitter', 'cdcReplica', 'consistentHashVindex', 'createShardExecutor', 'createShardId', 'createShardRouter', 'createVSchema', 'hashVindex', 'httpShard', 'localShard', 'lookupVindex', 'rangeVindex', 'referenceTable', 'replica', 'shard', 'shardedTable', 'unshardedTable'];
+const SHARDING_TYPE_EXPORTS = ['CdcReplicaOptions', 'ClusterHealth', 'ConsistentHashVindex', 'CrossShardCommitter', 'ExecutionPlan', 'HashAlgorithm', 'HashVindex', 'HttpShardOptions', 'KeyspaceRange', 'LookupVindex', 'NodeHealth', 'PostProcessingStep', 'PrimaryVindex', 'QueryType', 'RangeVindex', 'ReadOptions', 'ReadPreference', 'ReferenceTableSpec', 'ReplicaConnection', 'ReplicaSpec', 'ShardConnection', 'ShardExecutor', 'ShardExecutorOptions', 'ShardHealth', 'ShardId', 'ShardQueryResult', 'ShardResult', 'ShardRouter', 'ShardSpec', 'ShardStatement', 'ShardWrite', 'ShardedTableSpec', 'ShardingMetrics', 'TableSpec', 'UnshardedTableSpec', 'VSchema', 'VSchemaSettings', 'ValueRange', 'Vindex'];
+
+describe('dosql/sharding', () => {
+  const source = readFileSync(resolve(__dirname, '..', 'src', 'shard', 'index.ts'), 'utf8');
+  it('exports exactly the documented names and types', () => {
+    expect(Object.keys(shardingApi).sort()).toEqual([...SHARDING_VALUE_EXPORTS].sort());
+    expect(typeExportsOf(source).sort()).toEqual([...SHARDING_TYPE_EXPORTS].sort());
+  });
+
+  it('is the package subpath export', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./sharding']).toEqual({ types: './dist/shard/index.d.ts', default: './dist/shard/index.js' });
+  });
+});
 
 describe('public API', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'index.ts'), 'utf8');
