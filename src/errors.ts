@@ -84,6 +84,11 @@ export class DoSQLError extends Error {
  *   schema cannot be mapped onto the lake table (a column named like a system column); the
  *   table's events stay buffered. `LAKE_TRANSACTION_TOO_LARGE`: one source transaction exceeds
  *   the lake's transaction limit; raise `maxTransactionBytes`.
+ * - Two-phase commit (PREPARE TRANSACTION, docs/sharding-2pc.md): `PREPARED_XACT_EXISTS`: the
+ *   gid is prepared or was resolved recently; pick another. `PREPARED_XACT_RESOLVED`: COMMIT /
+ *   ROLLBACK PREPARED of a gid already resolved; `details.outcome` ('committed' or 'rolled
+ *   back') says how — a coordinator's retry treats a matching outcome as done. An unknown gid
+ *   is `NOT_FOUND` with `details.gid`; an intent conflict is `WRITE_CONFLICT` with `details.gid`.
  * - `CONSTRAINT_*`: a row broke a constraint (SQLite's SQLITE_CONSTRAINT_*): the message is
  *   SQLite's and names the constraint; `CONSTRAINT_TRIGGER` is a trigger's RAISE(ABORT | FAIL |
  *   ROLLBACK, message), its message the one given. `details.conflictAction` says how much was
@@ -129,7 +134,9 @@ export type ErrorCode =
   | 'LAKE_OUT_OF_ORDER'
   | 'LAKE_POSITION_GAP'
   | 'LAKE_SCHEMA_CONFLICT'
-  | 'LAKE_TRANSACTION_TOO_LARGE';
+  | 'LAKE_TRANSACTION_TOO_LARGE'
+  | 'PREPARED_XACT_EXISTS'
+  | 'PREPARED_XACT_RESOLVED';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY', 'LAKE_BUFFER_FULL']);
 

@@ -14,6 +14,7 @@ import type { Row } from '../execution/env.js';
 import type { Interrupt, ResultCaps, StatementGuard } from '../execution/statement-guard.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
 import type { Transaction } from '../txn/transaction.js';
+import { preparedXacts } from '../txn/prepared-xacts.js';
 import type { SqlValue } from '../types/value.js';
 import { bindParams, type StatementArgs } from './bind-params.js';
 import type { DatabaseCore } from './core.js';
@@ -169,6 +170,8 @@ export class Session {
         }
         return { ...none, lsn: this.txn.readLsn };
       }
+      case 'twoPhase':
+        return { ...none, lsn: await this.twoPhase(engine, st.action, st.gid) };
       default:
         break;
     }
@@ -183,6 +186,27 @@ export class Session {
       });
     }
     return this.runner.runIn(engine, await this.core.begin(engine), p, values, true, guard);
+  }
+
+  /**
+   * PREPARE TRANSACTION 'gid' ends the session's transaction by preparing it; COMMIT PREPARED /
+   * ROLLBACK PREPARED resolve a prepared one, outside any transaction (as PostgreSQL). See
+   * src/sql/txn/prepared-xacts.ts. Returns the LSN of the commit written.
+   */
+  private async twoPhase(engine: LsmEngine, action: 'prepare' | 'commit' | 'rollback', gid: string): Promise<number> {
+    if (engine.readOnly) throw new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (two-phase commit)');
+    const registry = await preparedXacts(engine);
+    if (action === 'prepare') {
+      if (!this.txn) throw new DoSQLError('SQL_ERROR', 'sql: PREPARE TRANSACTION requires an open transaction (BEGIN first)');
+      const txn = this.txn;
+      // As COMMIT: a deferred foreign key that does not hold fails it and leaves the transaction open.
+      checkDeferredForeignKeys(txn);
+      this.txn = undefined;
+      this.savepoints = [];
+      return (await registry.prepare(txn, gid)).lsn;
+    }
+    this.refuseInTransaction(`${action.toUpperCase()} PREPARED`);
+    return (action === 'commit' ? await registry.commitPrepared(gid) : await registry.rollbackPrepared(gid)).lsn;
   }
 
   private findSavepoint(name: string): number {
