@@ -15,6 +15,8 @@ import type { Interrupt, ResultCaps, StatementGuard } from '../execution/stateme
 import { temporalRefs } from '../planner/temporal-refs.js';
 import type { Transaction } from '../txn/transaction.js';
 import { preparedXacts } from '../txn/prepared-xacts.js';
+import { MAIN_BRANCH } from '../../mvcc/internal-key.js';
+import { commitLogOp } from './commit-log.js';
 import type { SqlValue } from '../types/value.js';
 import { bindParams, type StatementArgs } from './bind-params.js';
 import type { DatabaseCore } from './core.js';
@@ -196,6 +198,7 @@ export class Session {
   private async twoPhase(engine: LsmEngine, action: 'prepare' | 'commit' | 'rollback', gid: string): Promise<number> {
     if (engine.readOnly) throw new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (two-phase commit)');
     const registry = await preparedXacts(engine);
+    const logOp = (ts: number) => commitLogOp(MAIN_BRANCH, ts);
     if (action === 'prepare') {
       if (!this.txn) throw new DoSQLError('SQL_ERROR', 'sql: PREPARE TRANSACTION requires an open transaction (BEGIN first)');
       const txn = this.txn;
@@ -203,10 +206,10 @@ export class Session {
       checkDeferredForeignKeys(txn);
       this.txn = undefined;
       this.savepoints = [];
-      return (await registry.prepare(txn, gid)).lsn;
+      return (await registry.prepare(txn, gid, logOp)).lsn;
     }
     this.refuseInTransaction(`${action.toUpperCase()} PREPARED`);
-    return (action === 'commit' ? await registry.commitPrepared(gid) : await registry.rollbackPrepared(gid)).lsn;
+    return (action === 'commit' ? await registry.commitPrepared(gid, logOp) : await registry.rollbackPrepared(gid, logOp)).lsn;
   }
 
   private findSavepoint(name: string): number {

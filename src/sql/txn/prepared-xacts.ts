@@ -32,7 +32,6 @@ import type { Transaction as KvTransaction } from '../../mvcc/transaction.js';
 import { SortedKeys } from '../../mvcc/sorted-keys.js';
 import type { CommitInfo } from '../../mvcc/version-store.js';
 import { byteString, compareBytes } from '../../util/bytes.js';
-import { commitLogKey, COMMIT_LOG_VALUE } from '../api/commit-log.js';
 import { decodePreparedRecord, encodePreparedRecord, STATE_COMMITTED, STATE_PREPARED, STATE_ROLLED_BACK, type PreparedBody } from './prepared-format.js';
 import type { Transaction } from './transaction.js';
 
@@ -166,7 +165,7 @@ export class PreparedXacts implements WriteIntents {
    * within OUTCOME_RETENTION_MS; NOT_SUPPORTED for a transaction that changed the schema or is
    * not on the main branch.
    */
-  async prepare(txn: Transaction, gid: string): Promise<CommitInfo> {
+  async prepare(txn: Transaction, gid: string, commitLogOp: CommitLogOp): Promise<CommitInfo> {
     try {
       checkGid(gid);
       if (txn.ddl) throw new DoSQLError('NOT_SUPPORTED', `twopc: cannot PREPARE TRANSACTION '${gid}': it changed the schema (commit schema changes on their own)`, { details: { gid } });
@@ -202,16 +201,16 @@ export class PreparedXacts implements WriteIntents {
    * (`details.outcome` 'committed' or 'rolled back', `details.lsn`) for one already resolved —
    * a coordinator's retry of a commit that went through sees outcome 'committed'.
    */
-  commitPrepared(gid: string): Promise<CommitInfo> {
-    return this.resolve(gid, true);
+  commitPrepared(gid: string, commitLogOp: CommitLogOp): Promise<CommitInfo> {
+    return this.resolve(gid, true, commitLogOp);
   }
 
   /** ROLLBACK PREPARED 'gid': discards the write set and records the outcome; errors as commitPrepared. */
-  rollbackPrepared(gid: string): Promise<CommitInfo> {
-    return this.resolve(gid, false);
+  rollbackPrepared(gid: string, commitLogOp: CommitLogOp): Promise<CommitInfo> {
+    return this.resolve(gid, false, commitLogOp);
   }
 
-  private resolve(gid: string, commit: boolean): Promise<CommitInfo> {
+  private resolve(gid: string, commit: boolean, commitLogOp: CommitLogOp): Promise<CommitInfo> {
     checkGid(gid);
     return this.engine.committer.exclusive(async (write, ts) => {
       const p = this.pending.get(gid);
@@ -271,9 +270,8 @@ export class PreparedXacts implements WriteIntents {
   }
 }
 
-function commitLogOp(ts: number): KvOp {
-  return { kind: KIND_PUT, userKey: commitLogKey(MAIN_BRANCH, ts), value: COMMIT_LOG_VALUE };
-}
+/** The commit-log op every SQL commit adds (src/sql/api/commit-log.ts), for a commit at `ts`. */
+export type CommitLogOp = (timestamp: number) => KvOp;
 
 function copyOp(op: KvOp): KvOp {
   const out: KvOp = { kind: op.kind, userKey: op.userKey.slice() };
