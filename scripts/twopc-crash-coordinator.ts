@@ -46,7 +46,8 @@ function httpParticipant(id: string, port: number): TwoPhaseParticipant {
 }
 
 const participants = ports.map((p, i) => httpParticipant(`s${i}`, p));
-const coordinator = new TwoPhaseCoordinator({ store: new FsObjectStore(logDir!), id: 'bank', resolveAttempts: 3, retryDelayMs: 30 });
+// Phases go to the parent, which may SIGKILL someone right then (the windows between durable states).
+const coordinator = new TwoPhaseCoordinator({ store: new FsObjectStore(logDir!), id: 'bank', resolveAttempts: 3, retryDelayMs: 30, onPhase: (gid, phase) => console.log(`PHASE ${phase} ${gid}`) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Recovers until no gid is in doubt (shards that are down are retried). */

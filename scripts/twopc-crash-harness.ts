@@ -44,6 +44,8 @@ export interface TrialResult {
   failed: Record<string, number>;
   /** Transfers found committed on the shards (acknowledged or not). */
   committed: number;
+  /** Kills sent right as the coordinator reported a phase ('prepared' or 'decided'). */
+  phaseKills: number;
 }
 
 interface Proc {
@@ -132,12 +134,18 @@ export async function twopcCrashTrial(seed: number, options: TrialOptions = {}):
   const root = mkdtempSync(join(tmpdir(), 'dosql-2pc-crash-'));
   const ports: number[] = [];
   for (let i = 0; i < n; i++) ports.push(await freePort());
-  const result: TrialResult = { ok: false, kills: {}, acked: 0, failed: {}, committed: 0 };
+  const result: TrialResult = { ok: false, kills: {}, acked: 0, failed: {}, committed: 0, phaseKills: 0 };
   const acks = new Map<string, { from: number; fa: number; to: number; tb: number; amount: number }>();
   const shards: (Proc | undefined)[] = new Array(n);
   let coordinator: Proc | undefined;
+  /** Waiting for the coordinator to report this phase (then kill at once). */
+  let phaseWaiter: { phase: string; resolve: () => void } | undefined;
   const onCoordinatorLine = (line: string): void => {
     const f = line.split(' ');
+    if (f[0] === 'PHASE' && phaseWaiter && phaseWaiter.phase === f[1]) {
+      phaseWaiter.resolve();
+      phaseWaiter = undefined;
+    }
     if (f[0] === 'ACK') acks.set(f[1]!, { from: Number(f[2]), fa: Number(f[3]), to: Number(f[4]), tb: Number(f[5]), amount: Number(f[6]) });
     else if (f[0] === 'ERR') result.failed[f[1]!] = (result.failed[f[1]!] ?? 0) + 1;
   };
@@ -154,7 +162,20 @@ export async function twopcCrashTrial(seed: number, options: TrialOptions = {}):
     await Promise.all(Array.from({ length: n }, (_, i) => startShard(i)));
     coordinator = startCoordinator('run', seed);
     for (let k = 0; k < kills; k++) {
-      await new Promise((r) => setTimeout(r, 200 + rng.int(maxKillMs)));
+      // Half the kills at a random moment, half right as the coordinator reports that every
+      // participant prepared, or that it logged commit: the windows where a participant holds
+      // a prepared transaction, or the coordinator a decision not yet acted on.
+      const when = rng.int(4);
+      if (when < 2) await new Promise((r) => setTimeout(r, 200 + rng.int(maxKillMs)));
+      else {
+        const phase = when === 2 ? 'prepared' : 'decided';
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 5000);
+          phaseWaiter = { phase, resolve: () => (clearTimeout(t), resolve()) };
+        });
+        phaseWaiter = undefined;
+        result.phaseKills++;
+      }
       const target = rng.int(n + 1);
       const name = target === n ? 'coordinator' : `s${target}`;
       result.kills[name] = (result.kills[name] ?? 0) + 1;
@@ -176,10 +197,10 @@ export async function twopcCrashTrial(seed: number, options: TrialOptions = {}):
     const stuck = setTimeout(() => rec.child.kill('SIGKILL'), 60_000);
     await rec.exited;
     clearTimeout(stuck);
+    if (rec.child.signalCode === 'SIGKILL') throw new Error('recovery did not finish within 60 s: a gid stays in doubt');
     if (rec.child.exitCode !== 0) throw new Error(`recovery coordinator failed: ${stderrOf(rec).slice(-2000)}`);
     await Promise.all(shards.map((s) => kill(s!)));
     const logLeft = listLog(join(root, 'log'));
-    result.acked = acks.size;
     const problems = await check(root, n, accounts, acks, result);
     if (logLeft.length) problems.push(`coordinator log not empty: ${logLeft.join(', ')}`);
     result.ok = problems.length === 0;
@@ -187,6 +208,7 @@ export async function twopcCrashTrial(seed: number, options: TrialOptions = {}):
   } catch (e) {
     result.error = e instanceof Error ? e.message : String(e);
   } finally {
+    result.acked = acks.size;
     for (const p of [coordinator, ...shards]) if (p && p.child.exitCode === null && p.child.signalCode === null) await kill(p);
     rmSync(root, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ const shards = Number(arg('shards', '3'));
 const maxKillMs = Number(arg('max-kill-ms', '1500'));
 const maxSeconds = Number(arg('max-seconds', 'Infinity'));
 const seed0 = Number(arg('seed', String(Date.now() % 100000)));
-const totals = { passed: 0, failed: 0, acked: 0, committed: 0, kills: {} as Record<string, number>, errors: {} as Record<string, number> };
+const totals = { passed: 0, failed: 0, acked: 0, committed: 0, phaseKills: 0, kills: {} as Record<string, number>, errors: {} as Record<string, number> };
 const t0 = Date.now();
 let ran = 0;
 for (let t = 0; t < trials && (Date.now() - t0) / 1000 < maxSeconds; t++) {
@@ -27,6 +27,7 @@ for (let t = 0; t < trials && (Date.now() - t0) / 1000 < maxSeconds; t++) {
   for (const [k, v] of Object.entries(r.failed)) totals.errors[k] = (totals.errors[k] ?? 0) + v;
   totals.acked += r.acked;
   totals.committed += r.committed;
+  totals.phaseKills += r.phaseKills;
   if (r.ok) totals.passed++;
   else {
     totals.failed++;
@@ -36,7 +37,7 @@ for (let t = 0; t < trials && (Date.now() - t0) / 1000 < maxSeconds; t++) {
 }
 const killList = Object.entries(totals.kills).sort().map(([k, v]) => `${k} ${v}`).join(', ');
 const killSum = Object.values(totals.kills).reduce((a, b) => a + b, 0);
-console.log(`seeds ${seed0}..${seed0 + ran - 1}: ${ran} trials, ${shards} shards, ${killSum} SIGKILLs (${killList}), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`seeds ${seed0}..${seed0 + ran - 1}: ${ran} trials, ${shards} shards, ${killSum} SIGKILLs (${killList}; ${totals.phaseKills} sent as the coordinator reported 'prepared' or 'decided'), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`${totals.acked} transfers acknowledged, ${totals.committed} found committed after recovery, transfers aborted by code: ${JSON.stringify(totals.errors)}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 ? 0 : 1);

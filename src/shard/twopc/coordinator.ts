@@ -38,6 +38,12 @@ export interface CoordinatorOptions {
   readonly resolveAttempts?: number;
   /** Pause between those attempts, ms (default 50). */
   readonly retryDelayMs?: number;
+  /**
+   * Called as a two-phase transaction passes each durable state: 'prepared' (every participant
+   * prepared, no decision yet), 'decided' (commit logged, COMMIT PREPARED not yet sent), 'done'
+   * (every participant acknowledged; the record is being forgotten). For metrics and crash tests; must not throw.
+   */
+  readonly onPhase?: (gid: string, phase: 'prepared' | 'decided' | 'done') => void;
 }
 
 /** What the callback of `runDistributedTransaction` runs statements through. */
@@ -81,6 +87,7 @@ export class TwoPhaseCoordinator {
   private readonly now: () => number;
   private readonly attempts: number;
   private readonly delayMs: number;
+  private readonly onPhase: (gid: string, phase: 'prepared' | 'decided' | 'done') => void;
   private seq = 0;
   private readonly sessions = new WeakMap<TwoPhaseParticipant, Mutex>();
 
@@ -91,6 +98,7 @@ export class TwoPhaseCoordinator {
     this.now = options.now ?? Date.now;
     this.attempts = Math.max(1, options.resolveAttempts ?? 5);
     this.delayMs = options.retryDelayMs ?? 50;
+    this.onPhase = options.onPhase ?? (() => undefined);
   }
 
   /** A fresh gid: `<id>.<ms base 36>.<sequence>.<random>`. */
@@ -178,6 +186,7 @@ export class TwoPhaseCoordinator {
       await this.abort(rec, used);
       throw (prepares[failed] as PromiseRejectedResult).reason;
     }
+    this.onPhase(gid, 'prepared');
     try {
       rec = await this.log.decide(rec, 'commit', this.now());
     } catch (e) {
@@ -191,8 +200,12 @@ export class TwoPhaseCoordinator {
       }
       rec = now;
     }
+    this.onPhase(gid, 'decided');
     const unresolved = await this.resolveAll(gid, used, 'commit');
-    if (unresolved.length === 0) await this.log.forget(gid).catch(() => undefined);
+    if (unresolved.length === 0) {
+      this.onPhase(gid, 'done');
+      await this.log.forget(gid).catch(() => undefined);
+    }
     return { gid, value, participants: ids, protocol: 'two-phase', unresolved };
   }
 
