@@ -5,7 +5,7 @@
 // recovers, with every acknowledged transfer present.
 import { describe, expect, it } from 'vitest';
 import { DB, DoSQLError, MemoryObjectStore, type Database } from '../src/index.js';
-import { TwoPhaseCoordinator, type TwoPhaseParticipant } from '../src/shard/twopc/index.js';
+import { databaseParticipant, TwoPhaseCoordinator, type TwoPhaseParticipant } from '../src/shard/twopc/index.js';
 import type { ObjectStore, PutOptions, PutResult } from '../src/storage/object-store.js';
 
 class Killed extends Error {}
@@ -19,7 +19,8 @@ class Fuse {
 }
 
 function participant(id: string, db: Database, fuse?: Fuse): TwoPhaseParticipant {
-  return { id, exec: async (sql, params) => (fuse?.spend(), db.query(sql, params as never)) };
+  const p = databaseParticipant(id, db);
+  return fuse ? { id, exec: async (sql, params) => (fuse.spend(), p.exec(sql, params)) } : p;
 }
 
 function fusedStore(store: ObjectStore, fuse: Fuse): ObjectStore {

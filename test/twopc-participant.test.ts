@@ -12,6 +12,7 @@ import { createCDC, type WALEntry } from '../src/cdc/index.js';
 import { Prng } from '../src/util/prng.js';
 import { decodePreparedRecord, encodePreparedRecord, STATE_PREPARED } from '../src/sql/txn/prepared-format.js';
 import { KIND_DELETE, KIND_PUT } from '../src/mvcc/internal-key.js';
+import { sqlHost } from '../src/sql/api/host.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dosql-2pc-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -243,6 +244,24 @@ describe('PREPARE TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED', () => {
     expect(rows.map((e) => [Number(e.lsn), e.op, e.table])).toEqual([[r.lsn, 'UPDATE', 'account'], [r.lsn, 'INSERT', 'account']]);
     expect(JSON.parse(new TextDecoder().decode(rows[0]!.before))).toEqual({ id: 0, balance: 100 });
     expect(JSON.parse(new TextDecoder().decode(rows[0]!.after))).toEqual({ id: 0, balance: 60 });
+    await db.close();
+  });
+
+  it('a transaction the caller owns (the Worker interactive transactions) prepares through the host', async () => {
+    const db = DB('host', { storage: 'memory' });
+    await setup(db, 2);
+    const host = sqlHost(db);
+    const engine = await db.engine();
+    const txn = await host.begin(engine);
+    await host.execute(host.prepare('UPDATE account SET balance = 5 WHERE id = 1'), undefined, txn);
+    await host.execute(host.prepare("PREPARE TRANSACTION 'w1'"), undefined, txn);
+    expect(txn.released).toBe(true);
+    expect(await prepared(db)).toEqual(['w1']);
+    const t2 = await host.begin(engine);
+    expect((await errorOf(host.execute(host.prepare("COMMIT PREPARED 'w1'"), undefined, t2))).code).toBe('SQL_ERROR');
+    t2.release();
+    await db.exec("COMMIT PREPARED 'w1'");
+    expect((await balances(db)).get(1)).toBe(5);
     await db.close();
   });
 

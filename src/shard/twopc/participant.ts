@@ -5,6 +5,7 @@
 // A participant speaks dosql's (PostgreSQL's) two-phase commit statements: BEGIN, the
 // transaction's statements, PREPARE TRANSACTION 'gid', then COMMIT PREPARED 'gid' or ROLLBACK
 // PREPARED 'gid' (docs/sharding-2pc.md); `PRAGMA prepared_xacts` lists its in-doubt gids.
+import type { BindParams } from '../../sql/api/values.js';
 
 /**
  * One shard connection. `exec` runs one statement in the connection's session (BEGIN opens a
@@ -43,4 +44,19 @@ export function rowsOf(result: unknown): Record<string, unknown>[] {
 /** `gid` as a SQL string literal. */
 export function gidLiteral(gid: string): string {
   return `'${gid.replace(/'/g, "''")}'`;
+}
+
+/** What `databaseParticipant` needs of a handle: `Database.query` (src/sql/api/database.ts). */
+export interface QueryHandle {
+  query(sql: string, params?: BindParams, options?: never): Promise<unknown>;
+}
+
+/**
+ * A participant over an in-process database handle: each statement runs through `db.query`, in
+ * the handle's own session (so one handle is one connection: give each concurrent distributed
+ * transaction its own handle, or let the coordinator queue them).
+ */
+export function databaseParticipant(id: string, db: QueryHandle): TwoPhaseParticipant {
+  // The coordinator sends positional parameters only (an array), which BindParams includes.
+  return { id, exec: (sql, params) => db.query(sql, params as BindParams | undefined) };
 }

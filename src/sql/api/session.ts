@@ -106,7 +106,13 @@ export class Session {
     const engine = await this.core.eng();
     const values = bindParams(p.parsed, params);
     const guard = this.core.guard(interrupt, caps);
-    if (txn) return this.runner.runIn(engine, txn, p, values, false, guard);
+    if (txn) {
+      // A transaction owned by the caller (the Worker's interactive transactions): PREPARE
+      // TRANSACTION ends it, as it ends the session's own; its owner must then drop it.
+      const st = p.parsed.statement;
+      if (st.kind === 'twoPhase') return { rows: [], changes: 0, columns: [], lsn: await this.twoPhaseIn(engine, txn, st.action, st.gid) };
+      return this.runner.runIn(engine, txn, p, values, false, guard);
+    }
     const unlock = await this.lock.lock();
     let r: StatementResult;
     try {
@@ -195,6 +201,14 @@ export class Session {
    * ROLLBACK PREPARED resolve a prepared one, outside any transaction (as PostgreSQL). See
    * src/sql/txn/prepared-xacts.ts. Returns the LSN of the commit written.
    */
+  /** PREPARE TRANSACTION of a transaction the caller owns; COMMIT / ROLLBACK PREPARED are refused inside one (as PostgreSQL). */
+  private async twoPhaseIn(engine: LsmEngine, txn: Transaction, action: 'prepare' | 'commit' | 'rollback', gid: string): Promise<number> {
+    if (action !== 'prepare') throw new DoSQLError('SQL_ERROR', `sql: cannot ${action.toUpperCase()} PREPARED inside a transaction`);
+    if (engine.readOnly) throw new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (two-phase commit)');
+    checkDeferredForeignKeys(txn);
+    return (await (await preparedXacts(engine)).prepare(txn, gid, (ts) => commitLogOp(MAIN_BRANCH, ts))).lsn;
+  }
+
   private async twoPhase(engine: LsmEngine, action: 'prepare' | 'commit' | 'rollback', gid: string): Promise<number> {
     if (engine.readOnly) throw new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (two-phase commit)');
     const registry = await preparedXacts(engine);
