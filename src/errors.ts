@@ -88,6 +88,11 @@ export class DoSQLError extends Error {
  *   threw; the message is the procedure's and `details.procedure` names it (docs/procedures.md).
  *   Its writes were undone with the CALL. A procedure stopped by its time limit is
  *   `INTERRUPTED`, by its memory limit `LIMIT_EXCEEDED`.
+ * - Two-phase commit (PREPARE TRANSACTION, docs/sharding-2pc.md): `PREPARED_XACT_EXISTS`: the
+ *   gid is prepared or was resolved recently; pick another. `PREPARED_XACT_RESOLVED`: COMMIT /
+ *   ROLLBACK PREPARED of a gid already resolved; `details.outcome` ('committed' or 'rolled
+ *   back') says how — a coordinator's retry treats a matching outcome as done. An unknown gid
+ *   is `NOT_FOUND` with `details.gid`; an intent conflict is `WRITE_CONFLICT` with `details.gid`.
  * - `CONSTRAINT_*`: a row broke a constraint (SQLite's SQLITE_CONSTRAINT_*): the message is
  *   SQLite's and names the constraint; `CONSTRAINT_TRIGGER` is a trigger's RAISE(ABORT | FAIL |
  *   ROLLBACK, message), its message the one given. `details.conflictAction` says how much was
@@ -134,7 +139,9 @@ export type ErrorCode =
   | 'LAKE_OUT_OF_ORDER'
   | 'LAKE_POSITION_GAP'
   | 'LAKE_SCHEMA_CONFLICT'
-  | 'LAKE_TRANSACTION_TOO_LARGE';
+  | 'LAKE_TRANSACTION_TOO_LARGE'
+  | 'PREPARED_XACT_EXISTS'
+  | 'PREPARED_XACT_RESOLVED';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['IO_ERROR', 'WRITE_CONFLICT', 'BUSY', 'LAKE_BUFFER_FULL']);
 

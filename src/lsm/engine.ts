@@ -86,7 +86,8 @@ export class LsmEngine {
   private nextFileNumber: number;
   private readonly counters: GetCounters = { gets: 0, filesSearched: 0, bloomSkips: 0 };
   private readonly reads: ReadContext;
-  private readonly committer: Committer;
+  /** @internal The one commit path (src/mvcc/commit.ts); two-phase commit (src/sql/txn/prepared-xacts.ts) sets its intents and uses its lock. */
+  readonly committer: Committer;
   /** A read-only engine's follower of the writer (EngineOptions.readOnly), else undefined. */
   private follower: Follower | undefined;
   private nextFollow = 0;

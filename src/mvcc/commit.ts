@@ -26,6 +26,25 @@ export interface CommitOptions {
    * adds its commit-log row this way.
    */
   extraOps?: (timestamp: number) => readonly KvOp[];
+  /**
+   * Two-phase commit's PREPARE (src/sql/txn/prepared-xacts.ts): after the conflict and intent
+   * checks and the before-image reads, under the commit lock, what to write instead of the
+   * transaction's own ops (given them, with their before images, and the timestamp): the
+   * prepared record. `onCommitted` then runs, still under the lock, once that is durable.
+   */
+  writeInstead?: (ops: readonly KvOp[], timestamp: number) => readonly KvOp[];
+  /** Called under the commit lock once the commit is durable and visible (PREPARE registers its intents there). */
+  onCommitted?: (info: CommitInfo) => void;
+}
+
+/**
+ * The write intents of prepared transactions (two-phase commit, src/sql/txn/prepared-xacts.ts),
+ * checked under the commit lock at every transaction commit after first committer wins: throws
+ * WRITE_CONFLICT when `txn` writes a key a prepared transaction holds, writes into a range one
+ * claimed, or claims a range holding a key one writes.
+ */
+export interface WriteIntents {
+  check(txn: Transaction): void;
 }
 
 /** What committing needs from the engine. */
@@ -41,6 +60,8 @@ export class Committer {
   private readonly lock = new Mutex();
   /** Before images read at commit because no write supplied them (Transaction.resolveBefores). */
   beforeImageReads = 0;
+  /** Prepared transactions' write intents (set by the SQL layer when it loads them). */
+  intents: WriteIntents | undefined;
 
   constructor(
     private readonly target: CommitTarget,
@@ -62,16 +83,35 @@ export class Committer {
       const t = this.target;
       const latest = t.lastVisibleLsn;
       if (latest !== txn.readLsn || claimsNeedCheck(txn, latest)) await checkConflicts(t, txn, latest);
+      this.intents?.check(txn);
       // With first committer wins, a key's value at the read LSN is its value at this commit's
       // LSN - 1: what the before images must be.
       this.beforeImageReads += await txn.resolveBefores();
       const ts = Math.max(options.timestamp ?? t.clockNow(), t.lastCommitTimestamp);
-      const ops: KvOp[] = txn.ops();
+      let ops: KvOp[] = txn.ops();
+      if (options.writeInstead) ops = [...options.writeInstead(ops, ts)];
       if (options.extraOps) ops.push(...options.extraOps(ts));
-      return await this.writeOps(txn.branch, ops, ts);
+      const info = await this.writeOps(txn.branch, ops, ts);
+      options.onCommitted?.(info);
+      return info;
     } finally {
       unlock();
       txn.release();
+    }
+  }
+
+  /**
+   * Runs `fn` under the commit lock, given the op writer and a commit timestamp (never before
+   * the last commit's): two-phase commit's COMMIT PREPARED and ROLLBACK PREPARED write a
+   * prepared transaction's outcome this way, with no other commit between their check of its
+   * state and the write.
+   */
+  async exclusive<T>(fn: (write: WriteOps, timestamp: number) => Promise<T>): Promise<T> {
+    const unlock = await this.lock.lock();
+    try {
+      return await fn(this.writeOps, Math.max(this.target.clockNow(), this.target.lastCommitTimestamp));
+    } finally {
+      unlock();
     }
   }
 }

@@ -60,6 +60,9 @@ const STATUS: Record<ErrorCode, number> = {
   LAKE_OUT_OF_ORDER: 409,
   LAKE_POSITION_GAP: 409,
   LAKE_SCHEMA_CONFLICT: 422,
+  // Two-phase commit (docs/sharding-2pc.md).
+  PREPARED_XACT_EXISTS: 409,
+  PREPARED_XACT_RESOLVED: 409,
   LAKE_TRANSACTION_TOO_LARGE: 413,
 };
 

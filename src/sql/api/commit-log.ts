@@ -4,7 +4,8 @@
 // travels with branches and retention like any other row. docs/format/row.md §Keys.
 import { encodeRange } from '../../lsm/engine-types.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { encodeUserKey } from '../../mvcc/internal-key.js';
+import { encodeUserKey, KIND_PUT } from '../../mvcc/internal-key.js';
+import type { KvOp } from '../../mvcc/kv-types.js';
 import { decodeKeyTuple, readOrderedUvarint } from '../../mvcc/key-codec.js';
 import type { Layer } from '../../mvcc/layers.js';
 
@@ -16,6 +17,11 @@ export const COMMIT_LOG_VALUE = new Uint8Array(0);
 
 export function commitLogKey(branch: number, ts: number): Uint8Array {
   return encodeUserKey(branch, COMMIT_LOG_TABLE_ID, [ts]);
+}
+
+/** The commit-log put of a commit at `ts` on `branch`. */
+export function commitLogOp(branch: number, ts: number): KvOp {
+  return { kind: KIND_PUT, userKey: commitLogKey(branch, ts), value: COMMIT_LOG_VALUE };
 }
 
 /** LSN of the last commit at or before `ms` visible through `layers`; 0 when none. */

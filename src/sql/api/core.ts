@@ -28,6 +28,7 @@ import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
 import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
+import { preparedXacts } from '../txn/prepared-xacts.js';
 import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
 import { QueryMetrics, queryMetricsOf } from './query-metrics.js';
 
@@ -118,6 +119,8 @@ export class DatabaseCore {
         // compaction keeps every version of the catalog (one manifest edit, the first time).
         // A reader writes no manifest: the writer records it at its next open (a repaired database may lack it).
         if (!engine.readOnly) await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
+        // Transactions prepared before a crash hold their write intents from the first commit on.
+        if (!engine.readOnly) await preparedXacts(engine);
       } catch (e) {
         await engine.close().catch(() => undefined);
         throw e;

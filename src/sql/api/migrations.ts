@@ -146,8 +146,8 @@ function statementsOf(m: Parsed): string[] {
   }
   return ps.map((p, i) => {
     const k = p.statement.kind;
-    if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release') {
-      throw new DoSQLError('SQL_ERROR', `migrate: ${m.name}, statement ${i + 1}: ${k.toUpperCase()} is not allowed; each migration runs in its own transaction`, { details: { migration: m.name, statement: i + 1 } });
+    if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release' || k === 'twoPhase') {
+      throw new DoSQLError('SQL_ERROR', `migrate: ${m.name}, statement ${i + 1}: ${k === 'twoPhase' ? 'two-phase commit' : k.toUpperCase()} is not allowed; each migration runs in its own transaction`, { details: { migration: m.name, statement: i + 1 } });
     }
     return m.sql.slice(p.start, p.end);
   });

@@ -14,6 +14,9 @@ import type { Row } from '../execution/env.js';
 import type { Interrupt, ResultCaps, StatementGuard } from '../execution/statement-guard.js';
 import { temporalRefs } from '../planner/temporal-refs.js';
 import type { Transaction } from '../txn/transaction.js';
+import { preparedXacts } from '../txn/prepared-xacts.js';
+import { MAIN_BRANCH } from '../../mvcc/internal-key.js';
+import { commitLogOp } from './commit-log.js';
 import type { SqlValue } from '../types/value.js';
 import { bindParams, type StatementArgs } from './bind-params.js';
 import type { DatabaseCore } from './core.js';
@@ -103,7 +106,13 @@ export class Session {
     const engine = await this.core.eng();
     const values = bindParams(p.parsed, params);
     const guard = this.core.guard(interrupt, caps);
-    if (txn) return this.runner.runIn(engine, txn, p, values, false, guard);
+    if (txn) {
+      // A transaction owned by the caller (the Worker's interactive transactions): PREPARE
+      // TRANSACTION ends it, as it ends the session's own; its owner must then drop it.
+      const st = p.parsed.statement;
+      if (st.kind === 'twoPhase') return { rows: [], changes: 0, columns: [], lsn: await this.twoPhaseIn(engine, txn, st.action, st.gid) };
+      return this.runner.runIn(engine, txn, p, values, false, guard);
+    }
     const unlock = await this.lock.lock();
     let r: StatementResult;
     try {
@@ -169,6 +178,8 @@ export class Session {
         }
         return { ...none, lsn: this.txn.readLsn };
       }
+      case 'twoPhase':
+        return { ...none, lsn: await this.twoPhase(engine, st.action, st.gid) };
       default:
         break;
     }
@@ -183,6 +194,36 @@ export class Session {
       });
     }
     return this.runner.runIn(engine, await this.core.begin(engine), p, values, true, guard);
+  }
+
+  /**
+   * PREPARE TRANSACTION 'gid' ends the session's transaction by preparing it; COMMIT PREPARED /
+   * ROLLBACK PREPARED resolve a prepared one, outside any transaction (as PostgreSQL). See
+   * src/sql/txn/prepared-xacts.ts. Returns the LSN of the commit written.
+   */
+  /** PREPARE TRANSACTION of a transaction the caller owns; COMMIT / ROLLBACK PREPARED are refused inside one (as PostgreSQL). */
+  private async twoPhaseIn(engine: LsmEngine, txn: Transaction, action: 'prepare' | 'commit' | 'rollback', gid: string): Promise<number> {
+    if (action !== 'prepare') throw new DoSQLError('SQL_ERROR', `sql: cannot ${action.toUpperCase()} PREPARED inside a transaction`);
+    if (engine.readOnly) throw new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (two-phase commit)');
+    checkDeferredForeignKeys(txn);
+    return (await (await preparedXacts(engine)).prepare(txn, gid, (ts) => commitLogOp(MAIN_BRANCH, ts))).lsn;
+  }
+
+  private async twoPhase(engine: LsmEngine, action: 'prepare' | 'commit' | 'rollback', gid: string): Promise<number> {
+    if (engine.readOnly) throw new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (two-phase commit)');
+    const registry = await preparedXacts(engine);
+    const logOp = (ts: number) => commitLogOp(MAIN_BRANCH, ts);
+    if (action === 'prepare') {
+      if (!this.txn) throw new DoSQLError('SQL_ERROR', 'sql: PREPARE TRANSACTION requires an open transaction (BEGIN first)');
+      const txn = this.txn;
+      // As COMMIT: a deferred foreign key that does not hold fails it and leaves the transaction open.
+      checkDeferredForeignKeys(txn);
+      this.txn = undefined;
+      this.savepoints = [];
+      return (await registry.prepare(txn, gid, logOp)).lsn;
+    }
+    this.refuseInTransaction(`${action.toUpperCase()} PREPARED`);
+    return (action === 'commit' ? await registry.commitPrepared(gid, logOp) : await registry.rollbackPrepared(gid, logOp)).lsn;
   }
 
   private findSavepoint(name: string): number {

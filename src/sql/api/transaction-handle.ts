@@ -35,8 +35,9 @@ export class TransactionHandle {
   private async runPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, own?: Interrupt): Promise<StatementResult> {
     if (this.done) throw new DoSQLError('SQL_ERROR', 'sql: transaction already finished');
     const k = p.parsed.statement.kind;
-    if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release') {
-      throw new DoSQLError('SQL_ERROR', `sql: ${k.toUpperCase()} is not allowed inside db.transaction(); return or throw from the callback instead`);
+    if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release' || k === 'twoPhase') {
+      const what = k === 'twoPhase' ? 'PREPARE TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED' : k.toUpperCase();
+      throw new DoSQLError('SQL_ERROR', `sql: ${what} is not allowed inside db.transaction(); use BEGIN ... PREPARE TRANSACTION on the handle`);
     }
     const unlock = await this.lock.lock();
     try {

@@ -231,6 +231,15 @@ export interface RollbackStmt {
   readonly kind: 'rollback';
   readonly savepoint?: string;
 }
+/**
+ * Two-phase commit, as PostgreSQL: PREPARE TRANSACTION 'gid' (action 'prepare'),
+ * COMMIT PREPARED 'gid' ('commit'), ROLLBACK PREPARED 'gid' ('rollback').
+ */
+export interface TwoPhaseStmt {
+  readonly kind: 'twoPhase';
+  readonly action: 'prepare' | 'commit' | 'rollback';
+  readonly gid: string;
+}
 export interface SavepointStmt {
   readonly kind: 'savepoint';
   readonly name: string;
@@ -280,6 +289,7 @@ export type Statement =
   | BeginStmt
   | CommitStmt
   | RollbackStmt
+  | TwoPhaseStmt
   | SavepointStmt
   | ReleaseStmt
   | ExplainStmt

@@ -1,4 +1,5 @@
-// Transactions, savepoints and utility statements.
+// Transactions, savepoints and utility statements, plus PostgreSQL's two-phase commit statements
+// (https://www.postgresql.org/docs/current/sql-prepare-transaction.html).
 // Grammar: https://sqlite.org/lang_transaction.html, https://sqlite.org/lang_savepoint.html,
 // https://sqlite.org/pragma.html#syntax, https://sqlite.org/lang_reindex.html,
 // https://sqlite.org/lang_analyze.html, https://sqlite.org/lang_vacuum.html.
@@ -7,7 +8,7 @@ import { negateLiteral, parseExpr } from './parse-expr.js';
 import { parsePrimary } from './parse-primary.js';
 import type { Parser } from './parser-base.js';
 
-/** At BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, PRAGMA, REINDEX, ANALYZE or VACUUM. */
+/** At BEGIN, COMMIT [PREPARED], END, ROLLBACK [PREPARED], PREPARE TRANSACTION, SAVEPOINT, RELEASE, PRAGMA, REINDEX, ANALYZE or VACUUM. */
 export function parseMisc(p: Parser): Statement {
   const t = p.next();
   switch (t.value) {
@@ -19,11 +20,16 @@ export function parseMisc(p: Parser): Statement {
       parseTransactionName(p);
       return mode ? { kind: 'begin', mode } : { kind: 'begin' };
     }
+    case 'PREPARE':
+      p.expectKw('TRANSACTION');
+      return { kind: 'twoPhase', action: 'prepare', gid: parseGid(p) };
     case 'COMMIT':
     case 'END':
+      if (t.value === 'COMMIT' && p.eatKw('PREPARED')) return { kind: 'twoPhase', action: 'commit', gid: parseGid(p) };
       parseTransactionName(p);
       return { kind: 'commit' };
     case 'ROLLBACK':
+      if (p.eatKw('PREPARED')) return { kind: 'twoPhase', action: 'rollback', gid: parseGid(p) };
       parseTransactionName(p);
       if (!p.eatKw('TO')) return { kind: 'rollback' };
       p.eatKw('SAVEPOINT');
@@ -54,6 +60,12 @@ export function parseMisc(p: Parser): Statement {
     default:
       return p.fail(t);
   }
+}
+
+/** The transaction identifier of PREPARE TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED: a string literal, as in PostgreSQL. */
+function parseGid(p: Parser): string {
+  if (p.tok.type !== 'string') p.fail();
+  return p.next().value;
 }
 
 /** Optional `TRANSACTION [name]` after BEGIN/COMMIT/END/ROLLBACK (the name is ignored, as in SQLite). */

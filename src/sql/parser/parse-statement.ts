@@ -8,7 +8,7 @@ import { parseCall } from './parse-procedure.js';
 import { parseSelect, parseSelectAfterWith, parseWith } from './parse-select.js';
 import type { Parser } from './parser-base.js';
 
-const MISC: ReadonlySet<string> = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'PRAGMA', 'REINDEX', 'ANALYZE', 'VACUUM']);
+const MISC: ReadonlySet<string> = new Set(['BEGIN', 'COMMIT', 'END', 'PREPARE', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'PRAGMA', 'REINDEX', 'ANALYZE', 'VACUUM']);
 
 /** Parses one statement starting at the current token; stops before its `;` (if any). */
 export function parseStatement(p: Parser): Statement {

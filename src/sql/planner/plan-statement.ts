@@ -18,6 +18,7 @@ import { PlannerContext, type TemporalBinding } from './planner-context.js';
 import { settingPragma } from './pragma-settings.js';
 import { rowsPragma, runPragma } from './pragma-tables.js';
 import './pragma-fk-check.js';
+import './pragma-prepared-xacts.js';
 import { Scope } from './scope.js';
 
 export interface ExecResult {
