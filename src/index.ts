@@ -34,7 +34,7 @@ export type { CompactionStats } from './lsm/compaction-scheduler.js';
 export { WriteBatch } from './lsm/write-batch.js';
 export { ManualClock, type Clock } from './util/clock.js';
 export { DB, restore } from './node/db.js';
-export { verifyBackup, listBackups, type BackupManifest } from './node/backup.js';
+export { verifyBackup, listBackups, listBackupsIn, type BackupManifest, type BackupTarget, type RestoreOptions } from './node/backup.js';
 export type { DBOptions, StorageTiers, MigrationsOption } from './sql/api/db-options.js';
 export type { LogLevel, LogRecord, LogSink } from './util/log.js';
 export { migrate, migrationStatus, type Migration, type MigrationStatus } from './sql/api/migrations.js';

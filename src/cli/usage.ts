@@ -79,9 +79,10 @@ dosql backup <folder> --list | --verify [ID]
                        folder per backup (its manifest and snapshot.json with SHA-256s)
   --full               copy every data file, even those an earlier backup in <folder> has
   --list, --verify     list the backups in <folder>, or check one's files (default: the newest)`,
-  restore: `dosql restore <folder> <to> [--id ID] [--as-of lsn:N]
+  restore: `dosql restore <folder> <to> [--id ID] [--as-of lsn:N] [--archive DBFOLDER]
   restores backup ID (default: the newest) of <folder> into the new folder <to>, checking every
-  file's SHA-256 first; --as-of rewinds every table to its rows as of that LSN`,
+  file's SHA-256 first; --as-of rewinds every table to its rows as of that LSN, or with
+  --archive (the database folder, opened with walArchive) replays its WAL archive past the backup`,
   bench: `dosql bench [kv|sql|flights|compaction|timetravel|all] [--report] [--scale X] [benchmark options]
   all                  every benchmark in turn with moderate sizes (--scale multiplies them)
   --report             write bench/RESULTS.md and bench/charts/*.svg from bench/out/*.json

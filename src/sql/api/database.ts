@@ -22,6 +22,8 @@
 // detected — across every handle on the engine.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
+import { writeBackup } from '../../lsm/backup-store.js';
+import type { ObjectStore } from '../../storage/object-store.js';
 import type { Warehouse } from '../../cold/index.js';
 import { parse } from '../parser/index.js';
 import { resolveLimits, type Limits } from '../execution/limits.js';
@@ -141,7 +143,7 @@ const partsOf = new WeakMap<Database, DatabaseParts>();
 
 /** What `db.backup()` did (src/node/backup.ts). */
 export interface BackupResult {
-  /** The backup's id (its time, ISO 8601 with ':' as '-'), and its folder. */
+  /** The backup's id (its time, ISO 8601 with ':' as '-'), and its folder (its key prefix in an ObjectStore). */
   id: string;
   path: string;
   /** Every commit with LSN <= lsn is in the backup, and none after. */
@@ -406,13 +408,19 @@ export class Database {
   }
 
   /**
-   * Backs the database up into the folder `target` (Node; docs/operations.md): consistent at one
-   * LSN while writes continue, data files copied once across backups (`incremental`, the
-   * default), every file's SHA-256 recorded. Restore with `restore()` or `dosql restore`.
-   * NOT_SUPPORTED where no backup target exists (Workers, for now).
+   * Backs the database up (docs/operations.md, docs/format/backup.md): consistent at one LSN
+   * while writes continue, data files copied once across backups (`incremental`, the default),
+   * every file's SHA-256 recorded. `target` is a folder (Node) or an ObjectStore — on Workers an
+   * R2 prefix such as the cold bucket's `_backups/`; the objects are the same either way.
+   * Restore with `restore()` or `dosql restore`. NOT_SUPPORTED for a folder outside Node;
+   * READ_ONLY on a read-only handle.
    */
-  backup(target: string, options: { incremental?: boolean } = {}): Promise<BackupResult> {
-    if (!backupImpl) return Promise.reject(new DoSQLError('NOT_SUPPORTED', 'sql: db.backup() writes to a folder and is available in Node'));
+  async backup(target: string | ObjectStore, options: { incremental?: boolean } = {}): Promise<BackupResult> {
+    if (typeof target !== 'string') {
+      const r = await writeBackup(await this.parts.core.eng(), target, { database: this.name, ...(options.incremental !== undefined ? { incremental: options.incremental } : {}) });
+      return { ...r, path: `${r.id}/` };
+    }
+    if (!backupImpl) throw new DoSQLError('NOT_SUPPORTED', 'sql: db.backup() to a folder is available in Node; pass an ObjectStore (an R2 prefix) elsewhere');
     return backupImpl(this, target, options);
   }
 
