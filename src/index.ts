@@ -40,6 +40,7 @@ export type { LogLevel, LogRecord, LogSink } from './util/log.js';
 export { migrate, migrationStatus, type Migration, type MigrationStatus } from './sql/api/migrations.js';
 export { repair, type RepairOptions, type RepairReport, type ManifestReport } from './node/repair.js';
 export { Database, type RunResult, type ExecuteResult, type BatchStatement, type BackupResult, type ProfiledRows, type QueryPlanStep, type QueryStats, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';
+export type { OperatorProfile } from './sql/execution/op-profile.js';
 export { TransactionHandle } from './sql/api/transaction-handle.js';
 export type { Limits } from './sql/execution/limits.js';
 export type { DatabaseMetrics } from './sql/api/metrics-text.js';

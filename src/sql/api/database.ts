@@ -41,7 +41,8 @@ import { Session } from './session.js';
 import { StatementLog } from './statement-log.js';
 import type { Logger } from '../../util/log.js';
 import { Statement } from './statement.js';
-import { StatementRunner } from './statement-runner.js';
+import { StatementRunner, type Prepared } from './statement-runner.js';
+import { OperatorProfiler, type OperatorProfile } from '../execution/op-profile.js';
 import type { ReadPoint } from './temporal.js';
 import { TimeTravelHost } from './time-travel-host.js';
 import { prometheusText, type DatabaseMetrics } from './metrics-text.js';
@@ -89,8 +90,9 @@ export interface QueryOptions extends StatementOptions {
   safeIntegers?: boolean;
   /**
    * Profile the query (seed 003's `db.query(sql, params, { profile: true })`): the rows come
-   * back with `queryPlan` (SQLite's EXPLAIN QUERY PLAN rows) and `stats` (QueryStats) attached
-   * as non-enumerable properties.
+   * back with `queryPlan` (SQLite's EXPLAIN QUERY PLAN rows), `stats` (QueryStats) and
+   * `operators` (per-operator loops, rows and times, as DuckDB's EXPLAIN ANALYZE) attached as
+   * non-enumerable properties.
    */
   profile?: boolean;
 }
@@ -112,8 +114,12 @@ export interface QueryStats {
   readLsn: number;
 }
 
-/** Rows of a profiled query: the rows, with `queryPlan` and `stats` (non-enumerable). */
-export type ProfiledRows<T> = T[] & { readonly queryPlan: QueryPlanStep[]; readonly stats: QueryStats };
+/**
+ * Rows of a profiled query: the rows, with `queryPlan`, `stats` and `operators` (non-enumerable).
+ * `operators` has one row per operator of a SELECT's plan (op-profile.ts: loops, rows in and
+ * out, time), as EXPLAIN ANALYZE returns them; [] for other statements.
+ */
+export type ProfiledRows<T> = T[] & { readonly queryPlan: QueryPlanStep[]; readonly stats: QueryStats; readonly operators: OperatorProfile[] };
 
 export type { StatementOptions };
 
@@ -238,18 +244,24 @@ export class Database {
 
   private async profiled<T>(sql: string, params: BindParams | undefined, options: QueryOptions): Promise<ProfiledRows<T>> {
     const { profile: _profile, ...rest } = options;
-    const engine = await this.parts.core.eng();
+    const { core, runner, session } = this.parts;
+    const engine = await core.eng();
     const readLsn = engine.lastVisibleLsn;
+    const cached = runner.prepared(sql);
+    // A Prepared of its own: the profiler instruments the plan compiled for it, never a cached one.
+    const profiler = new OperatorProfiler();
+    const own: Prepared = { parsed: cached.parsed, sql: cached.sql, profiler };
     const t = performance.now();
-    const rows = await this.query<T>(sql, params, rest);
+    const r = await session.execPrepared(own, params, undefined, core.interruptOf(rest));
     const durationMs = performance.now() - t;
-    const p = this.parts.runner.prepared(sql);
-    const k = p.parsed.statement.kind;
+    const rows = rowsToObjects(r.columns, r.rows, rest.safeIntegers ?? false) as T[];
+    const k = cached.parsed.statement.kind;
     // The plan of the statement as run: EXPLAIN QUERY PLAN of the same text and parameters.
-    const queryPlan = k === 'explain' ? [] : await this.query<QueryPlanStep>(`EXPLAIN QUERY PLAN ${p.sql}`, params, rest);
+    const queryPlan = k === 'explain' ? [] : await this.query<QueryPlanStep>(`EXPLAIN QUERY PLAN ${cached.sql}`, params, rest);
     const stats: QueryStats = { durationMs, rowsReturned: rows.length, readLsn };
     Object.defineProperty(rows, 'queryPlan', { value: queryPlan.map((s) => ({ id: s.id, parent: s.parent, detail: s.detail })), enumerable: false });
     Object.defineProperty(rows, 'stats', { value: stats, enumerable: false });
+    Object.defineProperty(rows, 'operators', { value: profiler.report(), enumerable: false });
     return rows as ProfiledRows<T>;
   }
 
