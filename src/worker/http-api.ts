@@ -16,7 +16,7 @@
 import { DoSQLError } from '../errors.js';
 import type { BackupResult } from '../sql/api/database.js';
 import type { MergeStrategy } from '../sql/api/merge.js';
-import { ARROW_STREAM_TYPE, resultToArrow } from './arrow-output.js';
+import { ARROW_STREAM_TYPE, resultToArrowStream } from '../util/arrow-result.js';
 import { toTimePoint, type DatabaseHost, type StatementInput, type StatementResult } from './database-host.js';
 import { decodeParams, decodePathSegment, discardBody, encodeResult, json, optBool, optNumber, optString, readJsonObject, reqString } from './http-wire.js';
 
@@ -123,7 +123,7 @@ export class HttpApi {
     if ((req.headers.get('accept') ?? '').includes(ARROW_STREAM_TYPE) && r.columns.length > 0) {
       const headers: Record<string, string> = { 'content-type': ARROW_STREAM_TYPE, 'x-dosql-changes': String(r.changes) };
       if (r.lsn !== undefined) headers['x-dosql-lsn'] = String(r.lsn);
-      return new Response(resultToArrow(r.columns, r.rows), { headers });
+      return new Response(resultToArrowStream(r.columns, r.rows), { headers });
     }
     return json(encodeResult(r, resultOptions(b)));
   }

@@ -23,6 +23,8 @@
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import { writeBackup } from '../../lsm/backup-store.js';
+import type { Table as ArrowTable } from 'apache-arrow';
+import { resultToArrowTable } from '../../util/arrow-result.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { Warehouse } from '../../cold/index.js';
 import { parse } from '../parser/index.js';
@@ -263,6 +265,19 @@ export class Database {
     Object.defineProperty(rows, 'stats', { value: stats, enumerable: false });
     Object.defineProperty(rows, 'operators', { value: profiler.report(), enumerable: false });
     return rows as ProfiledRows<T>;
+  }
+
+  /**
+   * The rows of a query as an Apache Arrow Table (as `prepare(sql).arrow(...)`; types in
+   * docs/arrow.md: INTEGER Int64, REAL Float64, TEXT Utf8, BLOB Binary, mixed columns dense
+   * unions). Errors as query().
+   */
+  async queryArrow(sql: string, params?: BindParams, options: StatementOptions = {}): Promise<ArrowTable> {
+    const { core, runner, session } = this.parts;
+    const p = runner.prepared(sql);
+    const it = core.interruptOf(options);
+    const r = (await session.tryRead(p, params, it)) ?? (await session.execPrepared(p, params, undefined, it));
+    return resultToArrowTable(r.columns, r.rows);
   }
 
   /** The first row of a query, or undefined. */
