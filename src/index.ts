@@ -2,6 +2,7 @@
 export { DoSQLError, type ErrorCode } from './errors.js';
 export type { ObjectStore, AppendableObject, GetOptions, GetResult, ObjectInfo, PutOptions, PutCondition, PutResult, ByteRange } from './storage/object-store.js';
 export { MemoryObjectStore } from './storage/memory-store.js';
+export { PrefixedObjectStore } from './storage/prefixed-store.js';
 export { FsObjectStore, type FsObjectStoreOptions } from './storage/fs-store.js';
 export { DurableObjectStore, type DurableObjectStoreOptions, type DoSqlStorage } from './storage/do-store.js';
 export { R2ObjectStore, type R2ObjectStoreOptions, type R2BucketLike } from './storage/r2-store.js';

@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DB, DoSQLError, FsObjectStore, listBackupsIn, MemoryObjectStore, restore, verifyBackup } from '../src/index.js';
-import { PrefixedObjectStore } from '../src/storage/prefixed-store.js';
+import { DB, DoSQLError, FsObjectStore, listBackupsIn, MemoryObjectStore, PrefixedObjectStore, restore, verifyBackup } from '../src/index.js';
+
 
 const root = mkdtempSync(join(tmpdir(), 'dosql-pitr-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -12,7 +12,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DoSQLError } from '../errors.js';
-import { listBackupIds, restoreFiles, verifyBackupIn, writeBackup, type BackupManifest } from '../lsm/backup-store.js';
+import { listBackupIds, restoreFiles, verifyBackupIn, writeBackup, type BackupManifest } from '../sql/api/host.js';
 import type { BackupResult, Database } from '../sql/api/database.js';
 import type { JsValue } from '../sql/api/values.js';
 import { FsObjectStore } from '../storage/fs-store.js';

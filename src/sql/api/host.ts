@@ -32,8 +32,9 @@ export { checkDBArguments, engineOptionsOf, loggerOf, type DBRuntime } from './d
 export { engineOpener, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';
 /** Reads on a read-only engine, again after the writer collected a file under them (reader-retry.ts). */
 export { retryCollected } from './reader-retry.js';
-/** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts). */
+/** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts) on the store-generic backup format. */
 export { installBackup } from './database.js';
+export { listBackupIds, restoreFiles, verifyBackupIn, writeBackup, type BackupManifest } from '../../lsm/backup-store.js';
 
 /**
  * Engine options every engine under a SQL database needs (DB() and the Worker pass them to
