@@ -295,7 +295,7 @@ describe('dosql sql', () => {
     expect(r.err).toContain('usage: dosql sql');
     r = await dosql(['sql', 'shop', 'SELECT 1', '--format', 'xml']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--format must be one of table, json, csv, arrow');
+    expect(r.err).toContain('--format must be one of table, box, markdown, line, json, csv, arrow');
     r = await dosql(['sql', 'shop', 'SELECT 1', '--bogus']);
     expect(r.code).toBe(2);
     expect(r.err).toContain("Unknown option '--bogus'");
@@ -309,7 +309,7 @@ describe('dosql sql', () => {
     expect(r.err).toContain('SQL_ERROR: sql: no such table: nosuch');
     r = await dosql(['sql', 'missing-db', 'SELECT 1']);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`dosql: NOT_FOUND: cli: no database at ${join(root, 'missing-db')}\n`);
+    expect(r.err).toBe(`dosql: NOT_FOUND: cli: no database at ${join(root, 'missing-db')}; create one with \`dosql sql missing-db --create "CREATE TABLE ..."\` or \`dosql shell missing-db\`\n`);
     r = await dosql(['sql', 'shop', 'SELECT 1; SELECT 2', '--format', 'arrow']);
     expect(r.code).toBe(1);
     expect((await dosql(['help'])).code).toBe(0);

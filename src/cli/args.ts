@@ -85,3 +85,23 @@ export function parseAsOf(command: string, text: string): TimePoint {
   }
   throw usageError(command, `--as-of must be lsn:N, ts:ISO-TIME, snapshot:NAME or branch:NAME; got ${JSON.stringify(text)}`);
 }
+
+/** sqlite3's and duckdb's single-dash long options, and what they mean here. */
+const SQLITE_STYLE: Readonly<Record<string, readonly string[]>> = {
+  '-readonly': ['--readonly'],
+  '-header': ['--header'],
+  '-noheader': ['--noheader'],
+  '-box': ['--format', 'box'],
+  '-markdown': ['--format', 'markdown'],
+  '-line': ['--format', 'line'],
+  '-csv': ['--format', 'csv'],
+  '-json': ['--format', 'json'],
+  '-table': ['--format', 'table'],
+};
+
+/** `argv` with sqlite3-style options (`-readonly`, `-csv`, ...) spelled as this CLI's (`--readonly`, `--format csv`). */
+export function sqliteStyleArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv) out.push(...(SQLITE_STYLE[a] ?? [a]));
+  return out;
+}

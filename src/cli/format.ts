@@ -5,6 +5,7 @@
 // as number, TEXT as string, BLOB as Uint8Array, NULL as null; so INTEGER 3 and REAL 3.0
 // print differently, as in the sqlite3 shell.
 import type { JsValue } from '../sql/api/values.js';
+import { formatBox, formatCsvRows, formatLine, formatMarkdown } from './format-modes.js';
 
 /** A query's result: column names and rows of values in column order. */
 export interface ResultSet {
@@ -12,8 +13,8 @@ export interface ResultSet {
   readonly rows: readonly (readonly JsValue[])[];
 }
 
-export type OutputFormat = 'table' | 'json' | 'csv' | 'arrow';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'csv', 'arrow'];
+export type OutputFormat = 'table' | 'box' | 'markdown' | 'line' | 'json' | 'csv' | 'arrow';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'box', 'markdown', 'line', 'json', 'csv', 'arrow'];
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -108,9 +109,26 @@ export function formatCsv(r: ResultSet, delimiter = ','): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** The text formats by name (arrow is binary: format-arrow.ts). */
-export function formatText(r: ResultSet, format: Exclude<OutputFormat, 'arrow'>): string {
-  return format === 'table' ? formatTable(r) : format === 'json' ? formatJson(r) : formatCsv(r);
+/**
+ * The text formats by name (arrow is binary: format-arrow.ts; box, markdown and line are
+ * sqlite3's modes: format-modes.ts). `headers: false` (sqlite3's `.headers off`) drops the
+ * header row of csv, box and markdown.
+ */
+export function formatText(r: ResultSet, format: Exclude<OutputFormat, 'arrow'>, headers = true): string {
+  switch (format) {
+    case 'table':
+      return formatTable(r);
+    case 'box':
+      return formatBox(r, headers);
+    case 'markdown':
+      return formatMarkdown(r, headers);
+    case 'line':
+      return formatLine(r);
+    case 'json':
+      return formatJson(r);
+    case 'csv':
+      return headers ? formatCsv(r) : formatCsvRows(r);
+  }
 }
 
 /** A result set from plain records (command listings): integral numbers print as integers. */

@@ -41,13 +41,16 @@ export const TAKE_OVER_OPTION = { 'take-over': { type: 'boolean' } } as const;
  * the holder, when a live process holds the folder's writer lease, unless `takeOver` or
  * `readonly` (the command only reads: opened read-only, it fences no one; `create` is ignored).
  */
-export async function openDatabase(cwd: string, arg: string, options: { create: boolean; takeOver?: boolean; durability?: DBOptions['durability']; readonly?: boolean }): Promise<OpenedDb> {
+export async function openDatabase(cwd: string, arg: string, options: { create: boolean; takeOver?: boolean; durability?: DBOptions['durability']; readonly?: boolean; mustExist?: boolean }): Promise<OpenedDb> {
   const path = resolve(cwd, arg);
   if (existsSync(path) && !statSync(path).isDirectory()) {
     throw new DoSQLError('INVALID_ARGUMENT', `cli: ${path} is a file; a database is a folder`, { details: { path } });
   }
-  if (!options.create && !isDatabaseFolder(path)) {
-    throw new DoSQLError('NOT_FOUND', `cli: no database at ${path}`, { details: { path } });
+  if ((!options.create || options.mustExist) && !isDatabaseFolder(path)) {
+    // The hint sqlite3 and duckdb give by creating the file: here creating is explicit, so a
+    // mistyped path never leaves an empty database behind.
+    const what = existsSync(path) ? `${path} is a folder without a database` : `no database at ${path}`;
+    throw new DoSQLError('NOT_FOUND', `cli: ${what}; create one with \`dosql sql ${arg} --create "CREATE TABLE ..."\` or \`dosql shell ${arg}\``, { details: { path } });
   }
   if (options.readonly && isDatabaseFolder(path)) {
     // A reader claims nothing: the writer's lease does not concern it.

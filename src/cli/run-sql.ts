@@ -41,13 +41,13 @@ export async function executeStatement(db: Database, sql: string, session?: Time
 }
 
 /** Writes an outcome: rows in `format` to `out`; a change summary to `out` for the table format, to `info` otherwise (keeps machine output clean). */
-export function printOutcome(o: StatementOutcome, format: OutputFormat, out: Writable, info: Writable): void {
+export function printOutcome(o: StatementOutcome, format: OutputFormat, out: Writable, info: Writable, headers = true): void {
   if (o.kind === 'change') {
     (format === 'table' ? out : info).write(`changes: ${o.changes}, lsn: ${o.lsn}\n`);
     return;
   }
   if (format === 'arrow') out.write(formatArrow(o.result));
-  else out.write(formatText(o.result, format));
+  else out.write(formatText(o.result, format, headers));
 }
 
 /** Refuses Arrow output for more than one result set (one IPC stream per output). */

@@ -12,14 +12,20 @@ export const USAGE: Readonly<Record<string, string>> = {
   --no-header          the CSV has no header row (columns are named c1, c2, ...)
   --batch N            rows per transaction (default 10000)
   --quiet              no progress bar`,
-  sql: `dosql sql <db> "<SQL>" [options]
+  sql: `dosql sql <db> ["<SQL>" | -c "<SQL>" | < script.sql] [options]
+  SQL comes from the argument, -c, or stdin (when neither is given, or the argument is -)
   --as-of P            read as of lsn:N, ts:ISO-TIME, snapshot:NAME or branch:NAME (SELECT only)
   --branch B           run on branch B instead of main
-  --format F           table | json | csv | arrow (default table)
+  --format F           table | box | markdown | line | json | csv | arrow (default table);
+                       sqlite3's -box, -markdown, -line, -csv, -json, -table work too
+  --noheader           no header row in csv, box and markdown (sqlite3's -noheader)
+  --readonly           open read-only (sqlite3's -readonly): writes fail with READ_ONLY
   --create             create the database if the folder holds none`,
-  shell: `dosql shell <db> [--branch B]
-  Interactive SQL: statements end with ';'. Dot commands: .tables, .schema [T], .timing on|off,
-  .format table|json|csv, .help, .quit`,
+  shell: `dosql shell <db> [--branch B] [-c "<SQL>"] [--readonly] [--format F] [--noheader]
+  Interactive SQL, like the sqlite3 and duckdb shells: statements end with ';'. Dot commands:
+  .tables, .schema [T], .mode table|box|markdown|line|csv|json|arrow, .headers on|off,
+  .read FILE, .import FILE TABLE, .dump [TABLE], .timing on|off, .help, .quit.
+  -c runs the SQL (and dot commands) and leaves; piped input runs as a script`,
   compact: `dosql compact <db> [--full] [--cold] [--quiet]
   --full               merge everything into one sorted level
   --cold               move every table into columnar runs (the cold tier) and publish each
@@ -79,9 +85,10 @@ dosql backup <folder> --list | --verify [ID]
                        folder per backup (its manifest and snapshot.json with SHA-256s)
   --full               copy every data file, even those an earlier backup in <folder> has
   --list, --verify     list the backups in <folder>, or check one's files (default: the newest)`,
-  restore: `dosql restore <folder> <to> [--id ID] [--as-of lsn:N]
+  restore: `dosql restore <folder> <to> [--id ID] [--as-of lsn:N] [--archive DBFOLDER]
   restores backup ID (default: the newest) of <folder> into the new folder <to>, checking every
-  file's SHA-256 first; --as-of rewinds every table to its rows as of that LSN`,
+  file's SHA-256 first; --as-of rewinds every table to its rows as of that LSN, or with
+  --archive (the database folder, opened with walArchive) replays its WAL archive past the backup`,
   bench: `dosql bench [kv|sql|flights|compaction|timetravel|all] [--report] [--scale X] [benchmark options]
   all                  every benchmark in turn with moderate sizes (--scale multiplies them)
   --report             write bench/RESULTS.md and bench/charts/*.svg from bench/out/*.json

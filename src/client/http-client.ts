@@ -45,6 +45,7 @@ export function createHttpClient(options: HttpClientOptions): DoSQLClient {
     commit: async (txId) => {
       await post('/transaction', { action: 'commit', txId });
     },
+    atomic: (statements, extra) => post<{ results: WireResult[]; lsn: number }>('/transaction', { statements, rowMode: 'array', ...extra }),
     rollback: async (txId) => {
       await post('/transaction', { action: 'rollback', txId });
     },

@@ -1,5 +1,6 @@
 // The client surface: the same query/run/exec/transaction methods as the embedded DB()
 // (src/sql/api/database.ts), over the Worker API.
+import type { Table as ArrowTable } from 'apache-arrow';
 import type { WireAsOf, WireJsValue } from './wire.js';
 
 /** A value returned to JavaScript: INTEGER as number (bigint with safeIntegers), REAL, TEXT, BLOB, NULL. */
@@ -32,7 +33,33 @@ export interface ClientTransaction {
   exec(sql: string): Promise<void>;
 }
 
+/** One statement of `batch()`: its text and parameters. */
+export interface ClientBatchStatement {
+  sql: string;
+  params?: ClientParams;
+}
+
+/** What one statement of `batch()` did (as the embedded db.batch()'s ExecuteResult). */
+export interface ClientExecuteResult<T = Record<string, ClientValue>> {
+  columns: string[];
+  rows: T[];
+  changes: number;
+  lastInsertRowid: number | bigint;
+  /** The batch's commit LSN (every statement of a batch commits together). */
+  lsn: number;
+}
+
 export interface DoSQLClient {
+  /**
+   * The rows of a query as an Apache Arrow Table, typed as the embedded `db.queryArrow()`
+   * types them (one encoder: src/util/arrow-result.ts; docs/arrow.md).
+   */
+  queryArrow(sql: string, params?: ClientParams, options?: Omit<ClientQueryOptions, 'safeIntegers'>): Promise<ArrowTable>;
+  /**
+   * Runs `statements` in order in one transaction, all or nothing (as the embedded
+   * db.batch() and D1's batch()): the first error rolls every one back and is thrown.
+   */
+  batch<T = Record<string, ClientValue>>(statements: readonly ClientBatchStatement[], options?: { safeIntegers?: boolean; branch?: string }): Promise<ClientExecuteResult<T>[]>;
   /** Rows as objects keyed by column name. */
   query<T = Record<string, ClientValue>>(sql: string, params?: ClientParams, options?: ClientQueryOptions): Promise<T[]>;
   queryOne<T = Record<string, ClientValue>>(sql: string, params?: ClientParams, options?: ClientQueryOptions): Promise<T | undefined>;

@@ -167,14 +167,19 @@ async function create(store: ObjectStore, key: string, data: Uint8Array): Promis
  */
 export async function publishSnapshot(store: ObjectStore, table: IcebergTableLocation, options: PublishOptions): Promise<PublishResult> {
   const loaded = await loadCurrentMetadata(store, table);
-  if (loaded && loaded.metadata.location !== table.url) {
+  // A table whose whole folder moved (a database folder copied or moved elsewhere: both are
+  // file: URLs and the recorded one ends in the same table path) starts a new history at its new location:
+  // the metadata's absolute URLs point at the old place, which may be gone. Its snapshots
+  // before the move stay in the older metadata files. Any other mismatch is refused.
+  const relocated = loaded !== null && loaded !== undefined && loaded.metadata.location !== table.url;
+  if (relocated && !movedFolder(loaded.metadata.location, table.url, table.prefix)) {
     throw new DoSQLError('INVALID_ARGUMENT', `iceberg: table ${table.prefix} was created with location ${loaded.metadata.location}, not ${table.url}`);
   }
   let base =
-    loaded?.metadata ??
+    (relocated ? undefined : loaded?.metadata) ??
     newTableMetadata({
       location: table.url,
-      tableUuid: options.tableUuid ?? crypto.randomUUID(),
+      tableUuid: (relocated ? loaded.metadata['table-uuid'] : undefined) ?? options.tableUuid ?? crypto.randomUUID(),
       schema: options.schema,
       timestampMs: options.timestampMs,
       ...(options.properties ? { properties: options.properties } : {}),
@@ -311,4 +316,9 @@ export async function listSnapshots(store: ObjectStore, table: IcebergTableLocat
       };
     })
     .sort((a, b) => a.sequenceNumber - b.sequenceNumber);
+}
+
+/** Both locations are local folders (file: URLs) ending in the same table path: the folder moved. */
+function movedFolder(recorded: string, now: string, prefix: string): boolean {
+  return recorded.startsWith('file:') && now.startsWith('file:') && recorded.endsWith(`/${prefix}`) && now.endsWith(`/${prefix}`);
 }

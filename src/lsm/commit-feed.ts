@@ -44,6 +44,11 @@ export class CommitFeed {
   /** The write path's commit listener: `records` are visible, in LSN order. */
   publish(records: readonly CommitRecord[]): void {
     if (records.length === 0) return;
+    // A read-only engine's catch-up may skip commits the writer flushed meanwhile (they are in
+    // SSTables, not in the WAL it replayed). The ring indexes by consecutive LSNs, so it
+    // restarts after the gap: a reader before it gets null from read() and takes the gap from
+    // the log (retained or archived segments), or CDC_LSN_NOT_FOUND; never the next records.
+    if (records[0]!.lsn > this.newest + 1) this.clear();
     if (this.attached > 0) {
       for (const r of records) {
         const b = recordBytes(r);

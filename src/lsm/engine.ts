@@ -342,6 +342,9 @@ export class LsmEngine {
         // we read: they become visible without passing the commit listeners.
         const gap = step.fresh !== null && step.state.flushedLsn > this.writes.visible ? step.state.flushedLsn : 0;
         this.versions.follow(step.state);
+        // The log reader walks the manifest's retained segments, then these: without them a
+        // change stream that must read the log (a gap in the commit feed) finds nothing.
+        this.log.live.replace(step.ranges);
         this.writes.adopt(step.fresh, step.apply, step.records, step.lastLsn, step.lastTimestamp);
         if (gap > 0) for (const l of this.gapListeners) l(gap);
       })

@@ -27,6 +27,14 @@ export class LiveLog {
     for (const s of sealed) this.segs.push({ key: s.key, end: s.end, firstLsn: s.firstLsn, lastLsn: s.lastLsn, active: false });
   }
 
+  /**
+   * A read-only engine's catch-up (follower.ts): the segments the writer's newest manifest
+   * leaves live, as far as the reader read them, replace the whole list.
+   */
+  replace(sealed: readonly { key: string; end: number; firstLsn: number; lastLsn: number }[]): void {
+    this.segs = sealed.map((s) => ({ key: s.key, end: s.end, firstLsn: s.firstLsn, lastLsn: s.lastLsn, active: false }));
+  }
+
   /** A new active segment (after its header is written: `end` bytes). */
   start(key: string, end: number): void {
     const cur = this.segs.at(-1);

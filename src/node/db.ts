@@ -20,7 +20,7 @@ import './proc-sandbox.js';
 import './usearch-graph-codec.js';
 import { Database, type DatabaseOptions } from '../sql/api/database.js';
 import { ReaderDatabase } from './reader-db.js';
-import { backup, restoreInto } from './backup.js';
+import { backup, restoreInto, type BackupTarget, type RestoreOptions } from './backup.js';
 import type { DBOptions } from '../sql/api/db-options.js';
 import type { Migration } from '../sql/api/migrations.js';
 import { FsObjectStore } from '../storage/fs-store.js';
@@ -173,11 +173,13 @@ class FolderDatabase extends Database {
 installBackup(backup);
 
 /**
- * Restores backup `id` (default: the newest) from the backup folder `folder` into the new folder
- * `to` (src/node/backup.ts): verifies every file's SHA-256 first (CORRUPTION naming a damaged
- * file), and with `asOf` rewinds every table to its rows as of that LSN. Resolves to the
- * restored database, open.
+ * Restores backup `id` (default: the newest) from `source` (a backup folder, or an ObjectStore
+ * such as an R2 bucket's `_backups/` prefix) into the new folder `to` (src/node/backup.ts):
+ * verifies every file's SHA-256 first (CORRUPTION naming a damaged file). With `asOf` before
+ * the backup's LSN every table is rewound to its rows as of that LSN; past it, the commits in
+ * between are replayed from the WAL archive in `archive` (the database's folder or cold store,
+ * written with the `walArchive` option). Resolves to the restored database, open.
  */
-export function restore(folder: string, options: { to: string; id?: string; asOf?: number }): Promise<Database> {
-  return restoreInto((name, path) => DB(name, { path }), folder, options);
+export function restore(source: BackupTarget, options: RestoreOptions): Promise<Database> {
+  return restoreInto((name, path) => DB(name, { path }), source, options);
 }

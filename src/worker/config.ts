@@ -20,6 +20,8 @@ export interface DoConfig {
   idleFlushMs: number;
   /** DOSQL_RETENTION: time-travel history kept ('7d', '12h', an LSN count, 'forever'). Default '7d'. */
   retention: string | number;
+  /** DOSQL_WAL_ARCHIVE=1: copy flushed WAL segments to R2 under `_archive/wal/` (point-in-time restore past a backup). Default off. */
+  walArchive: boolean;
   /**
    * DOSQL_DURABILITY: 'normal' (default) acknowledges once the WAL append is in storage, where
    * the output gate holds the response until it is durable; 'full' also awaits storage.sync().
@@ -79,6 +81,7 @@ export function readConfig(env: Env): DoConfig {
     levelBaseBytes: num(env, 'DOSQL_LEVEL_BASE_BYTES', 32 * 1024 * 1024, 1024),
     idleFlushMs: num(env, 'DOSQL_IDLE_FLUSH_MS', 30_000, 0),
     retention: /^\d+$/.test(retention) ? Number(retention) : retention,
+    walArchive: ['1', 'true', 'on'].includes(str(env, 'DOSQL_WAL_ARCHIVE', '0').toLowerCase()),
     durability,
     coldUrl: str(env, 'DOSQL_COLD_URL', 'r2://dosql-cold').replace(/\/+$/, ''),
     txTimeoutMs: num(env, 'DOSQL_TX_TIMEOUT_MS', 30_000),

@@ -21,6 +21,7 @@ import { SQL_ENGINE_OPTIONS } from '../sql/api/host.js';
 import type { Warehouse } from '../cold/index.js';
 import { DurableObjectStore } from '../storage/do-store.js';
 import { R2ObjectStore } from '../storage/r2-store.js';
+import { PrefixedObjectStore } from '../storage/prefixed-store.js';
 import { AlarmExecutor } from './alarm-executor.js';
 import { newWebSocketPair, type DurableObjectState, type Env, type WorkerWebSocket } from './cf-types.js';
 import { checkDatabaseName, readConfig, type DoConfig } from './config.js';
@@ -166,6 +167,7 @@ export class DoSQL {
       targetFileBytes: c.targetFileBytes,
       blockCacheBytes: c.blockCacheBytes,
       retention: c.retention,
+      walArchive: c.walArchive,
       compaction: {
         l0CompactionTrigger: c.l0CompactionTrigger,
         l0SlowdownTrigger: Math.max(8, c.l0CompactionTrigger),
@@ -195,6 +197,8 @@ export class DoSQL {
         const r = await this.executor.runInline(() => main.compact({ full, tier }));
         return { published: r.published.map((p) => ({ ...p, snapshotId: p.snapshotId.toString() })) };
       },
+      // Into the cold bucket beside `_archive/` (seed 003's layout): db/<name>/_backups/.
+      backup: (incremental) => this.executor.runInline(() => main.backup(new PrefixedObjectStore(cold, '_backups'), { incremental })),
       metrics: () => main.metricsText({ connectionCount: this.ctx.getWebSockets().length }),
       deepHealth: () => deepHealth({ engine: async () => void (await main.query('SELECT 1')), hot: async () => void (await store.list('manifest/')), cold: async () => void (await cold.list('_dosql')) }),
       cold: async () => {

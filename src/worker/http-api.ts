@@ -12,9 +12,11 @@
 //   GET  /health, GET /health/deep (engine, hot and cold store checks; 503 when one fails),
 //   GET  /admin/metrics (Prometheus text), GET /admin/status, GET /admin/cold, POST /admin/flush,
 //   POST /admin/compact { full?, tier? }   (tier 'cold' publishes Iceberg snapshots to R2)
+//   POST /admin/backup { incremental? }    a backup into R2 under the database's _backups/
 import { DoSQLError } from '../errors.js';
+import type { BackupResult } from '../sql/api/database.js';
 import type { MergeStrategy } from '../sql/api/merge.js';
-import { ARROW_STREAM_TYPE, resultToArrow } from './arrow-output.js';
+import { ARROW_STREAM_TYPE, resultToArrowStream } from '../util/arrow-result.js';
 import { toTimePoint, type DatabaseHost, type StatementInput, type StatementResult } from './database-host.js';
 import { decodeParams, decodePathSegment, discardBody, encodeResult, json, optBool, optNumber, optString, readJsonObject, reqString } from './http-wire.js';
 
@@ -25,6 +27,8 @@ export interface ObjectControls {
   compact(options: { full: boolean; tier: 'hot' | 'cold' }): Promise<unknown>;
   /** The database's objects in the cold tier (R2), under its prefix. */
   cold(): Promise<Record<string, unknown>>;
+  /** A backup into the cold bucket under the database's `_backups/` (docs/format/backup.md). */
+  backup(incremental: boolean): Promise<BackupResult>;
   /** The database's metrics in Prometheus' text format (seed 003's names and the engine's). */
   metrics(): Promise<string>;
   /** Checks of the engine, the hot store and the cold store: `{ ok, checks: { name: { ok, ms, error? } } }`. */
@@ -81,6 +85,10 @@ export class HttpApi {
         await this.controls.flush();
         return json({ ok: true });
       }),
+      r('POST', 'admin/backup', async (_q, b) => {
+        const incremental = b.incremental === undefined ? true : optBool(b, 'incremental');
+        return json(await this.controls.backup(incremental));
+      }),
       r('POST', 'admin/compact', async (_q, b) => {
         const tier = optString(b, 'tier') ?? 'hot';
         if (tier !== 'hot' && tier !== 'cold') throw new DoSQLError('INVALID_ARGUMENT', "worker: tier must be 'hot' or 'cold'");
@@ -115,7 +123,7 @@ export class HttpApi {
     if ((req.headers.get('accept') ?? '').includes(ARROW_STREAM_TYPE) && r.columns.length > 0) {
       const headers: Record<string, string> = { 'content-type': ARROW_STREAM_TYPE, 'x-dosql-changes': String(r.changes) };
       if (r.lsn !== undefined) headers['x-dosql-lsn'] = String(r.lsn);
-      return new Response(resultToArrow(r.columns, r.rows), { headers });
+      return new Response(resultToArrowStream(r.columns, r.rows), { headers });
     }
     return json(encodeResult(r, resultOptions(b)));
   }

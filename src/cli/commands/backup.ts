@@ -39,7 +39,7 @@ export async function backupCommand(argv: readonly string[], io: CliIO): Promise
 }
 
 export async function restoreCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parseCommand('restore', argv, { id: { type: 'string' }, 'as-of': { type: 'string' } }, { min: 2, max: 2 });
+  const p = parseCommand('restore', argv, { id: { type: 'string' }, 'as-of': { type: 'string' }, archive: { type: 'string' } }, { min: 2, max: 2 });
   if (p.values.help) {
     println(io.stdout, USAGE.restore);
     return 0;
@@ -52,7 +52,13 @@ export async function restoreCommand(argv: readonly string[], io: CliIO): Promis
     asOf = Number(m[1]);
   }
   const id = stringOpt(p, 'id');
-  const db = await restore(resolve(io.cwd, p.positionals[0]!), { to: resolve(io.cwd, p.positionals[1]!), ...(id !== undefined ? { id } : {}), ...(asOf !== undefined ? { asOf } : {}) });
+  const archive = stringOpt(p, 'archive');
+  const db = await restore(resolve(io.cwd, p.positionals[0]!), {
+    to: resolve(io.cwd, p.positionals[1]!),
+    ...(id !== undefined ? { id } : {}),
+    ...(asOf !== undefined ? { asOf } : {}),
+    ...(archive !== undefined ? { archive: resolve(io.cwd, archive) } : {}),
+  });
   try {
     const lsn = (await db.engine()).lastVisibleLsn;
     println(io.stdout, JSON.stringify({ restored: resolve(io.cwd, p.positionals[1]!), lsn }));

@@ -22,6 +22,10 @@
 // detected — across every handle on the engine.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
+import { writeBackup } from '../../lsm/backup-store.js';
+import type { Table as ArrowTable } from 'apache-arrow';
+import { resultToArrowTable } from '../../util/arrow-result.js';
+import type { ObjectStore } from '../../storage/object-store.js';
 import type { Warehouse } from '../../cold/index.js';
 import { parse } from '../parser/index.js';
 import { resolveLimits, type Limits } from '../execution/limits.js';
@@ -40,7 +44,8 @@ import { StatementLog } from './statement-log.js';
 import type { Logger } from '../../util/log.js';
 import { Statement } from './statement.js';
 import type { ExternalHost } from '../planner/external-tables.js';
-import { StatementRunner } from './statement-runner.js';
+import { StatementRunner, type Prepared } from './statement-runner.js';
+import { OperatorProfiler, type OperatorProfile } from '../execution/op-profile.js';
 import type { ReadPoint } from './temporal.js';
 import { TimeTravelHost } from './time-travel-host.js';
 import { prometheusText, type DatabaseMetrics } from './metrics-text.js';
@@ -89,8 +94,9 @@ export interface QueryOptions extends StatementOptions {
   safeIntegers?: boolean;
   /**
    * Profile the query (seed 003's `db.query(sql, params, { profile: true })`): the rows come
-   * back with `queryPlan` (SQLite's EXPLAIN QUERY PLAN rows) and `stats` (QueryStats) attached
-   * as non-enumerable properties.
+   * back with `queryPlan` (SQLite's EXPLAIN QUERY PLAN rows), `stats` (QueryStats) and
+   * `operators` (per-operator loops, rows and times, as DuckDB's EXPLAIN ANALYZE) attached as
+   * non-enumerable properties.
    */
   profile?: boolean;
 }
@@ -112,8 +118,12 @@ export interface QueryStats {
   readLsn: number;
 }
 
-/** Rows of a profiled query: the rows, with `queryPlan` and `stats` (non-enumerable). */
-export type ProfiledRows<T> = T[] & { readonly queryPlan: QueryPlanStep[]; readonly stats: QueryStats };
+/**
+ * Rows of a profiled query: the rows, with `queryPlan`, `stats` and `operators` (non-enumerable).
+ * `operators` has one row per operator of a SELECT's plan (op-profile.ts: loops, rows in and
+ * out, time), as EXPLAIN ANALYZE returns them; [] for other statements.
+ */
+export type ProfiledRows<T> = T[] & { readonly queryPlan: QueryPlanStep[]; readonly stats: QueryStats; readonly operators: OperatorProfile[] };
 
 export type { StatementOptions };
 
@@ -146,7 +156,7 @@ const partsOf = new WeakMap<Database, DatabaseParts>();
 
 /** What `db.backup()` did (src/node/backup.ts). */
 export interface BackupResult {
-  /** The backup's id (its time, ISO 8601 with ':' as '-'), and its folder. */
+  /** The backup's id (its time, ISO 8601 with ':' as '-'), and its folder (its key prefix in an ObjectStore). */
   id: string;
   path: string;
   /** Every commit with LSN <= lsn is in the backup, and none after. */
@@ -247,19 +257,38 @@ export class Database {
 
   private async profiled<T>(sql: string, params: BindParams | undefined, options: QueryOptions): Promise<ProfiledRows<T>> {
     const { profile: _profile, ...rest } = options;
-    const engine = await this.parts.core.eng();
+    const { core, runner, session } = this.parts;
+    const engine = await core.eng();
     const readLsn = engine.lastVisibleLsn;
+    const cached = runner.prepared(sql);
+    // A Prepared of its own: the profiler instruments the plan compiled for it, never a cached one.
+    const profiler = new OperatorProfiler();
+    const own: Prepared = { parsed: cached.parsed, sql: cached.sql, profiler };
     const t = performance.now();
-    const rows = await this.query<T>(sql, params, rest);
+    const r = await session.execPrepared(own, params, undefined, core.interruptOf(rest));
     const durationMs = performance.now() - t;
-    const p = this.parts.runner.prepared(sql);
-    const k = p.parsed.statement.kind;
+    const rows = rowsToObjects(r.columns, r.rows, rest.safeIntegers ?? false) as T[];
+    const k = cached.parsed.statement.kind;
     // The plan of the statement as run: EXPLAIN QUERY PLAN of the same text and parameters.
-    const queryPlan = k === 'explain' ? [] : await this.query<QueryPlanStep>(`EXPLAIN QUERY PLAN ${p.sql}`, params, rest);
+    const queryPlan = k === 'explain' ? [] : await this.query<QueryPlanStep>(`EXPLAIN QUERY PLAN ${cached.sql}`, params, rest);
     const stats: QueryStats = { durationMs, rowsReturned: rows.length, readLsn };
     Object.defineProperty(rows, 'queryPlan', { value: queryPlan.map((s) => ({ id: s.id, parent: s.parent, detail: s.detail })), enumerable: false });
     Object.defineProperty(rows, 'stats', { value: stats, enumerable: false });
+    Object.defineProperty(rows, 'operators', { value: profiler.report(), enumerable: false });
     return rows as ProfiledRows<T>;
+  }
+
+  /**
+   * The rows of a query as an Apache Arrow Table (as `prepare(sql).arrow(...)`; types in
+   * docs/arrow.md: INTEGER Int64, REAL Float64, TEXT Utf8, BLOB Binary, mixed columns dense
+   * unions). Errors as query().
+   */
+  async queryArrow(sql: string, params?: BindParams, options: StatementOptions = {}): Promise<ArrowTable> {
+    const { core, runner, session } = this.parts;
+    const p = runner.prepared(sql);
+    const it = core.interruptOf(options);
+    const r = (await session.tryRead(p, params, it)) ?? (await session.execPrepared(p, params, undefined, it));
+    return resultToArrowTable(r.columns, r.rows);
   }
 
   /** The first row of a query, or undefined. */
@@ -417,13 +446,19 @@ export class Database {
   }
 
   /**
-   * Backs the database up into the folder `target` (Node; docs/operations.md): consistent at one
-   * LSN while writes continue, data files copied once across backups (`incremental`, the
-   * default), every file's SHA-256 recorded. Restore with `restore()` or `dosql restore`.
-   * NOT_SUPPORTED where no backup target exists (Workers, for now).
+   * Backs the database up (docs/operations.md, docs/format/backup.md): consistent at one LSN
+   * while writes continue, data files copied once across backups (`incremental`, the default),
+   * every file's SHA-256 recorded. `target` is a folder (Node) or an ObjectStore — on Workers an
+   * R2 prefix such as the cold bucket's `_backups/`; the objects are the same either way.
+   * Restore with `restore()` or `dosql restore`. NOT_SUPPORTED for a folder outside Node;
+   * READ_ONLY on a read-only handle.
    */
-  backup(target: string, options: { incremental?: boolean } = {}): Promise<BackupResult> {
-    if (!backupImpl) return Promise.reject(new DoSQLError('NOT_SUPPORTED', 'sql: db.backup() writes to a folder and is available in Node'));
+  async backup(target: string | ObjectStore, options: { incremental?: boolean } = {}): Promise<BackupResult> {
+    if (typeof target !== 'string') {
+      const r = await writeBackup(await this.parts.core.eng(), target, { database: this.name, ...(options.incremental !== undefined ? { incremental: options.incremental } : {}) });
+      return { ...r, path: `${r.id}/` };
+    }
+    if (!backupImpl) throw new DoSQLError('NOT_SUPPORTED', 'sql: db.backup() to a folder is available in Node; pass an ObjectStore (an R2 prefix) elsewhere');
     return backupImpl(this, target, options);
   }
 

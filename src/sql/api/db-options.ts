@@ -66,6 +66,14 @@ export interface DBOptions {
   durability?: 'full' | 'normal' | 'off';
   /** How much history time travel keeps (default '7d'): a duration ('12h', '7d'), an LSN count, or 'forever'. */
   retention?: EngineOptions['retention'];
+  /**
+   * Copy each flushed WAL segment to the cold store under `_archive/wal/` before it is collected
+   * (seed 003's WAL archive; docs/format/wal.md, "Archive"), so `restore(backup, { asOf, archive })`
+   * reaches any LSN after the backup, beyond `retention`. Default false.
+   */
+  walArchive?: boolean;
+  /** With `walArchive`: how long archived segments are kept (a duration, an LSN count, 'forever'). Default: `retention`. */
+  archiveRetention?: EngineOptions['retention'];
   /** Clock for commit timestamps and CURRENT_TIMESTAMP (tests inject a ManualClock). */
   clock?: Clock;
   /** Memtable size before a flush, bytes (default 64 MiB in Node, 4 MiB in Workers). */
@@ -183,6 +191,11 @@ const LIMITS = fields(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => 
 /** Durations as the engine's retention parser reads them (src/compaction/retention.ts). */
 const RETENTION_TEXT = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)\s*$/;
 
+function retentionCheck(v: unknown, key: string): void {
+  if (typeof v === 'number' ? Number.isInteger(v) && v >= 0 : typeof v === 'string' && (v === 'forever' || RETENTION_TEXT.test(v))) return;
+  throw invalid(`option ${key} must be a duration text ('7d', '12h', 'forever') or a count of LSNs, got ${shown(v)}`);
+}
+
 const TOP: Record<keyof DBOptions, Check> = {
   path: (v, key) => {
     if (typeof v !== 'string' || v === '') throw invalid(`option ${key} must be a non-empty string, got ${shown(v)}`);
@@ -207,10 +220,11 @@ const TOP: Record<keyof DBOptions, Check> = {
     if (typeof v !== 'boolean') throw invalid(`option ${key} must be a boolean, got ${shown(v)}`);
   },
   durability: oneOf(['full', 'normal', 'off']),
-  retention: (v, key) => {
-    if (typeof v === 'number' ? Number.isInteger(v) && v >= 0 : typeof v === 'string' && (v === 'forever' || RETENTION_TEXT.test(v))) return;
-    throw invalid(`option ${key} must be a duration text ('7d', '12h', 'forever') or a count of LSNs, got ${shown(v)}`);
+  retention: retentionCheck,
+  walArchive: (v, key) => {
+    if (typeof v !== 'boolean') throw invalid(`option ${key} must be a boolean, got ${shown(v)}`);
   },
+  archiveRetention: retentionCheck,
   clock: (v, key) => {
     let ok = false;
     try {
@@ -339,6 +353,8 @@ export function engineOptionsOf(o: DBOptions): Partial<EngineOptions> {
     ...(o.readonly ? { readOnly: true } : {}),
     ...(o.durability ? { durability: o.durability } : {}),
     ...(o.retention !== undefined ? { retention: o.retention } : {}),
+    ...(o.walArchive !== undefined ? { walArchive: o.walArchive } : {}),
+    ...(o.archiveRetention !== undefined ? { archiveRetention: o.archiveRetention } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.memtableBytes ? { memtableBytes: o.memtableBytes } : {}),
     ...(o.compaction ? { compaction: o.compaction } : {}),

@@ -34,8 +34,9 @@ export { engineOpener, externalHostOf, tiersOf, warehouseOf, type OpenPlan, type
 export { retryCollected } from './reader-retry.js';
 /** What runs SQL-stored procedure code: the Node entry installs its sandbox (src/node/proc-sandbox.ts); Workers have none. */
 export { installModuleSandbox, type ModuleSandbox, type SandboxCall } from './procedures.js';
-/** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts). */
+/** Where db.backup() writes: the Node entry installs folder backups (src/node/backup.ts) on the store-generic backup format. */
 export { installBackup } from './database.js';
+export { listBackupIds, restoreFiles, verifyBackupIn, writeBackup, type BackupManifest } from '../../lsm/backup-store.js';
 
 /**
  * Engine options every engine under a SQL database needs (DB() and the Worker pass them to

@@ -8,6 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { ExecEnv, type ProcedureArgument, type Row, type SessionInfo } from '../execution/env.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
+import type { OperatorProfiler } from '../execution/op-profile.js';
 import type { StatementGuard } from '../execution/statement-guard.js';
 import type { ParsedStatement, Statement, TableFunctionRef, TableRef } from '../parser/ast.js';
 import type { TableFunction } from '../functions/table-functions.js';
@@ -34,6 +35,8 @@ export interface Prepared {
   external?: ExternalRef[];
   /** The plan of a statement with FOR SYSTEM_TIME references, for one combination of schemas. */
   temporalPlan?: { base: Catalog; kinds: string; catalogs: Catalog[]; plan: Executable };
+  /** A profiled run (db.query(..., { profile: true })): a Prepared of its own, so its plans are too. */
+  profiler?: OperatorProfiler;
 }
 
 /** A statement's outcome: its result, the result's column names, and the commit (or read) LSN. */
@@ -137,6 +140,7 @@ export class StatementRunner {
           p.temporalPlan = { base: txn.catalog, kinds: vals.map((b) => b.kind).join(','), catalogs: vals.map((b) => b.catalog), plan };
         }
       } else plan = this.planFor(p, txn.catalog);
+      if (p.profiler && plan.root) p.profiler.attach(plan.root);
       const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
       env.inTransaction = !autocommit;
       if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;

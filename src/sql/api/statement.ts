@@ -6,6 +6,9 @@ import type { Prepared } from './statement-runner.js';
 import { rowsToObjects, toJsValue, type BindValue, type JsValue } from './values.js';
 import { bindParams, statementArgs, type StatementArgs } from './bind-params.js';
 import type { StatementOptions } from '../execution/statement-guard.js';
+import type { SqlValue } from '../types/value.js';
+import type { Table as ArrowTable } from 'apache-arrow';
+import { resultToArrowTable } from '../../util/arrow-result.js';
 
 /** Arguments as better-sqlite3 takes them: values, arrays of values, and one plain object of named values (bind-params.ts). */
 type Args = readonly (BindValue | readonly BindValue[] | Readonly<Record<string, BindValue>>)[];
@@ -91,6 +94,29 @@ export class Statement {
       if (fast === undefined) return this.parts.session.execPrepared(this.p, params, undefined, it).then((r) => this.shape(r.columns, r.rows) as T[]);
       if (fast instanceof Promise) return fast.then((r) => this.shape(r.columns, r.rows) as T[]);
       return Promise.resolve(this.shape(fast.columns, fast.rows) as T[]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Every result row as an Apache Arrow Table (one record batch; types from the columns'
+   * SQLite storage classes, mixed columns as dense unions: src/util/arrow-result.ts,
+   * docs/arrow.md). INTEGER is Int64 whatever `safeIntegers` says.
+   */
+  arrow(...args: Args): Promise<ArrowTable> {
+    const engine = this.parts.core.engineRef;
+    const once = (): Promise<ArrowTable> => this.resultOnce(args).then((r) => resultToArrowTable(r.columns, r.rows));
+    return engine?.readOnly ? retryCollected(engine, once) : once();
+  }
+
+  private resultOnce(args: Args): Promise<{ columns: readonly string[]; rows: readonly (readonly SqlValue[])[] }> {
+    try {
+      const params = toParams(this.p, args);
+      const it = this.parts.core.interruptOf(this.options);
+      const fast = this.parts.session.tryRead(this.p, params, it);
+      if (fast === undefined) return this.parts.session.execPrepared(this.p, params, undefined, it);
+      return Promise.resolve(fast);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -72,8 +72,29 @@ function probeValues(probes: readonly KeyProbe[], row: Row, env: ExecEnv): KeyVa
   return keys;
 }
 
+/** A join level's counts in a profiled run (op-profile.ts; SQLite's scanstats nLoop / nVisit). */
+export interface LevelStats {
+  /** Times the level's rows were fetched (level 0: once per run; inner: once per outer row). */
+  loops: number;
+  /** Times its table, index or source was read, and the rows read (a scanned or hashed inner table: once). */
+  reads: number;
+  read: number;
+  /** Of those, rows kept by the filters pushed down to the read (a scanned inner level's own conditions). */
+  kept: number;
+  /** Candidate rows tested against its conditions, and those that passed. */
+  tested: number;
+  passed: number;
+}
+
 export class JoinOp implements Operator {
   runOnce?: (env: ExecEnv) => Row[] | Promise<Row[]>;
+  /** Set only on a plan being profiled; every count below is skipped when undefined. */
+  private stats?: LevelStats[];
+
+  /** Turns counting on (a profiled plan of its own) and returns the per-level counts. */
+  profileLevels(): LevelStats[] {
+    return (this.stats ??= this.levels.map(() => ({ loops: 0, reads: 0, read: 0, kept: 0, tested: 0, passed: 0 })));
+  }
 
   constructor(
     readonly levels: readonly Level[],
@@ -118,18 +139,30 @@ export class JoinOp implements Operator {
     // Per level: 1 = some candidate matched the ON condition, 2 = already null-extended.
     const flags = new Uint8Array(n);
     const l0 = levels[0]!;
+    const stats = this.stats;
+    if (stats) {
+      stats[0]!.loops++;
+      stats[0]!.reads++;
+    }
     let out: Row[] = [];
     try {
       for await (const batch of this.stream(l0, env)) {
+        if (stats) {
+          stats[0]!.read += batch.length;
+          stats[0]!.kept += batch.length;
+          stats[0]!.tested += batch.length;
+        }
         for (const cur of batch) {
           let ok = predicatesPass(l0.preds, cur, env);
           if (ok instanceof Promise) ok = await ok;
           if (!ok) continue;
+          if (stats) stats[0]!.passed++;
           if (n === 1) {
             out.push(cur);
             continue;
           }
           let i = 1;
+          if (stats) stats[1]!.loops++;
           let c = this.candidates(levels[1]!, cur, env, states[1]!);
           rowsAt[1] = c instanceof Promise ? await c : c;
           pos[1] = 0;
@@ -141,6 +174,7 @@ export class JoinOp implements Operator {
             const end = off + level.leaf.src.columns.length;
             if (pos[i]! < rows.length) {
               const r = rows[pos[i]!++]!;
+              if (stats) stats[i]!.tested++;
               const t = guard.tick();
               if (t) await t;
               for (let j = off; j < end; j++) cur[j] = r[j]!;
@@ -153,6 +187,7 @@ export class JoinOp implements Operator {
             } else if (level.left && flags[i] === 0) {
               // LEFT JOIN: no candidate matched, so the level contributes one all-NULL row.
               flags[i] = 2;
+              if (stats) stats[i]!.tested++;
               for (let j = off; j < end; j++) cur[j] = null;
             } else {
               i--;
@@ -161,6 +196,7 @@ export class JoinOp implements Operator {
             let ok = predicatesPass(level.preds, cur, env);
             if (ok instanceof Promise) ok = await ok;
             if (!ok) continue;
+            if (stats) stats[i]!.passed++;
             if (i === n - 1) {
               out.push(cur.slice());
               if (out.length >= BATCH_ROWS) {
@@ -170,6 +206,7 @@ export class JoinOp implements Operator {
               continue;
             }
             i++;
+            if (stats) stats[i]!.loops++;
             c = this.candidates(levels[i]!, cur, env, states[i]!);
             rowsAt[i] = c instanceof Promise ? await c : c;
             pos[i] = 0;
@@ -214,6 +251,11 @@ export class JoinOp implements Operator {
   /** A scanned or hashed inner level's rows, filtered, charged to the budget (released when the join ends). */
   private async materialize(level: Level, env: ExecEnv, st: LevelState): Promise<Row[]> {
     let rows = await leafRows(level.leaf, env, this.width);
+    const s = this.stats?.[this.levels.indexOf(level)];
+    if (s) {
+      s.reads++;
+      s.read += rows.length;
+    }
     if (level.scanPreds.length) {
       const kept: Row[] = [];
       for (const r of rows) {
@@ -223,6 +265,7 @@ export class JoinOp implements Operator {
       }
       rows = kept;
     }
+    if (s) s.kept += rows.length;
     let bytes = 0;
     for (const r of rows) bytes += rowBytes(r);
     env.guard.charge(bytes, `the join's copy of ${level.leaf.label}`);
@@ -339,7 +382,14 @@ export class JoinOp implements Operator {
       const rows = level.leaf.tvf!.rows(cur, env);
       return a.cached ? rows.then((r) => (st.rows = r)) : rows;
     }
-    return this.lookup(level, cur, env);
+    if (!this.stats) return this.lookup(level, cur, env);
+    const s = this.stats[this.levels.indexOf(level)]!;
+    return this.lookup(level, cur, env).then((rows) => {
+      s.reads++;
+      s.read += rows.length;
+      s.kept += rows.length;
+      return rows;
+    });
   }
 
   describe(out: string[], depth: number): void {

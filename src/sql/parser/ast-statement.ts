@@ -251,6 +251,8 @@ export interface ReleaseStmt {
 export interface ExplainStmt {
   readonly kind: 'explain';
   readonly queryPlan: boolean;
+  /** EXPLAIN ANALYZE <query>: run the query and return its per-operator profile. */
+  readonly analyze?: boolean;
   readonly statement: Statement;
 }
 export interface PragmaStmt {

@@ -1,5 +1,6 @@
 // One SQL statement, dispatched on its first keyword (https://sqlite.org/lang.html), plus
-// EXPLAIN [QUERY PLAN] (https://sqlite.org/lang_explain.html) and WITH-prefixed DML.
+// EXPLAIN [QUERY PLAN] (https://sqlite.org/lang_explain.html), EXPLAIN ANALYZE <query> (DuckDB's)
+// and WITH-prefixed DML.
 import type { Statement } from './ast.js';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl.js';
 import { parseDelete, parseInsert, parseUpdate } from './parse-dml.js';
@@ -17,6 +18,11 @@ export function parseStatement(p: Parser): Statement {
     if (p.eatKw('QUERY')) {
       p.expectKw('PLAN');
       queryPlan = true;
+    } else if (p.isKw('ANALYZE') && ['SELECT', 'WITH', 'VALUES', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE'].some((k) => p.peekKw(1, k))) {
+      // DuckDB's and Postgres' EXPLAIN ANALYZE <query>: run it, report per-operator counts.
+      // `EXPLAIN ANALYZE [name]` (SQLite: EXPLAIN of the ANALYZE statement) stays as it was.
+      p.eatKw('ANALYZE');
+      return { kind: 'explain', queryPlan: false, analyze: true, statement: parseCommand(p) };
     }
     return { kind: 'explain', queryPlan, statement: parseCommand(p) };
   }

@@ -6,6 +6,8 @@ import { DoSQLError } from '../../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { accountResult, collectResult } from '../execution/collect.js';
 import type { ExecEnv, Row } from '../execution/env.js';
+import { OperatorProfiler } from '../execution/op-profile.js';
+import type { Operator } from '../execution/operators.js';
 import { DEFAULT_LIMITS, stackOverflowAsLimit, type Limits } from '../execution/limits.js';
 import type { Statement, TableFunctionRef, TableRef } from '../parser/ast.js';
 import type { TableFunction } from '../functions/table-functions.js';
@@ -43,6 +45,8 @@ export interface Executable {
   readonly runRows?: (env: ExecEnv) => Row[] | Promise<Row[]>;
   /** The rows, streamed (SELECT only; others return everything at once). */
   stream?(env: ExecEnv): AsyncGenerator<Row[]>;
+  /** SELECT only: the plan's root operator (what a profiler instruments: op-profile.ts). */
+  readonly root?: Operator;
 }
 
 const NO_ROWS: Row[] = [];
@@ -107,6 +111,7 @@ function compileUnguarded(
         execute: async (env) => ({ rows: await collectResult(plan.op, env), changes: 0 }),
         runRows: (env) => collectResult(plan.op, env),
         stream: (env) => plan.op.run(env),
+        root: plan.op,
       };
     }
     case 'insert':
@@ -171,6 +176,7 @@ function compileUnguarded(
         },
       };
     case 'explain': {
+      if (stmt.analyze) return explainAnalyze(stmt.statement, catalog, temporal, limits);
       if (!stmt.queryPlan) throw new DoSQLError('NOT_SUPPORTED', 'sql: EXPLAIN (bytecode) is not supported; use EXPLAIN QUERY PLAN');
       const inner = stmt.statement;
       let lines: string[];
@@ -230,4 +236,31 @@ function noOp(stmt: Extract<Statement, { kind: 'pragma' | 'reindex' | 'analyze' 
   // Indexes are maintained in the same commit as rows and statistics are not used:
   // REINDEX, ANALYZE and VACUUM have nothing to do. Unknown PRAGMAs are ignored, as in SQLite.
   return { catalogVersion: catalog.version, columns: [], returnsRows: false, writes: false, execute: async () => ({ rows: NO_ROWS, changes: 0 }) };
+}
+
+/** Columns of EXPLAIN ANALYZE (OperatorProfile, op-profile.ts). */
+const ANALYZE_COLUMNS = ['id', 'parent', 'operator', 'detail', 'loops', 'rows_in', 'rows_out', 'time_ms', 'self_ms'];
+
+/**
+ * EXPLAIN ANALYZE <query> (DuckDB's, Postgres'): runs the query on a plan of its own, discards
+ * its rows and returns one row per operator with its loops, rows in and out and times.
+ */
+function explainAnalyze(inner: Statement, catalog: Catalog, temporal: ReadonlyMap<TableRef, TemporalBinding> | undefined, limits: Readonly<Limits>): Executable {
+  if (inner.kind !== 'select') throw new DoSQLError('NOT_SUPPORTED', 'sql: EXPLAIN ANALYZE profiles a query (SELECT, WITH, VALUES); it does not run writes');
+  return {
+    catalogVersion: catalog.version,
+    columns: ANALYZE_COLUMNS,
+    returnsRows: true,
+    writes: false,
+    execute: async (env) => {
+      const plan = planSelect(inner, new Scope(undefined, 0), new PlannerContext(catalog, temporal, limits));
+      const profiler = new OperatorProfiler();
+      profiler.attach(plan.op);
+      for await (const _batch of plan.op.run(env)) {
+        // The rows are counted by the profiler, not kept.
+      }
+      const rows: Row[] = profiler.report().map((o) => [BigInt(o.id), BigInt(o.parent), o.operator, o.detail, BigInt(o.loops), BigInt(o.rowsIn), BigInt(o.rowsOut), o.timeMs, o.selfMs]);
+      return { rows, changes: 0 };
+    },
+  };
 }
