@@ -119,6 +119,9 @@ export class DatabaseCore {
         // compaction keeps every version of the catalog (one manifest edit, the first time).
         // A reader writes no manifest: the writer records it at its next open (a repaired database may lack it).
         if (!engine.readOnly) await engine.log.keepFullHistory([CATALOG_TABLE_ID]);
+        // Installed before anything scans table data: the prepared-transaction scan below may
+        // pass over columnar runs, which only the cold codec reads.
+        opened(engine);
         // Transactions prepared before a crash hold their write intents from the first commit on.
         if (!engine.readOnly) await preparedXacts(engine);
       } catch (e) {
@@ -126,7 +129,6 @@ export class DatabaseCore {
         throw e;
       }
       this.engineRef = engine;
-      opened(engine);
       return engine;
     });
     // Avoid an unhandled rejection when nobody awaits an open that failed; keep its error for
