@@ -40,3 +40,13 @@ export type { ReadPreference, ReadOptions, ReplicaConnection } from './replica.j
 export type { ClusterHealth, ShardHealth, NodeHealth } from './health.js';
 export type { ShardingMetrics } from './metrics.js';
 export { cdcReplica, CdcReplica, type CdcReplicaOptions } from './replica-feed.js';
+export { twoPhaseCommitter, shardParticipant, type TwoPhaseCommitterOptions } from './twopc-committer.js';
+export {
+  TwoPhaseCoordinator,
+  databaseParticipant,
+  type CoordinatorOptions,
+  type DistributedTransaction,
+  type DistributedResult,
+  type RecoveryReport,
+  type TwoPhaseParticipant,
+} from './twopc/index.js';
