@@ -130,7 +130,8 @@ function bundle(script: string): string {
     out = join(here, '..', '.scratch', 'lake-kill', `${process.pid}-${script.replace(/\.ts$/, '.mjs')}`);
     buildSync({ entryPoints: [join(here, script)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'warning' });
     bundles.set(script, out);
-    if (bundles.size === 1) process.once('exit', () => rmSync(join(here, '..', '.scratch', 'lake-kill'), { recursive: true, force: true }));
+    const file = out;
+    process.once('exit', () => rmSync(file, { force: true }));
   }
   return out;
 }
