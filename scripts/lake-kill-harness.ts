@@ -246,8 +246,8 @@ export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKil
     lake = await startLake();
     for (const id of ids) srcs.set(id, await startSource(id, 'drain'));
     for (const [id, c] of srcs) {
-      const e = await Promise.race([c.exited, sleep(180_000).then(() => ({ code: null, signal: 'timeout' }))]);
-      if (e.code !== 0) throw new Error(`drain of source ${id} failed (code ${e.code}, signal ${e.signal}): ${c.stderr.slice(0, 2000)}`);
+      const e = await Promise.race([c.exited, sleep(360_000).then(() => ({ code: null, signal: 'timeout' }))]);
+      if (e.code !== 0) throw new Error(`drain of source ${id} failed (code ${e.code}, signal ${e.signal}): ${c.stderr.slice(0, 3000)}; lake process output: ${lake.out.slice(-600)}`);
     }
     srcs.clear();
     await stopLake(lake);

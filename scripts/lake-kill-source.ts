@@ -46,7 +46,11 @@ await s.start();
 
 if (mode === 'drain') {
   const head = await headLsn(db);
-  await until(() => Number(s.getStatus().lastAckLSN) >= head || s.getStatus().state === 'error', 120_000, `acknowledged up to ${head}`);
+  await until(() => Number(s.getStatus().lastAckLSN) >= head || s.getStatus().state === 'error', 300_000, `acknowledged up to ${head}`).catch((e: unknown) => {
+    // What the streamer was doing: a stall and an overloaded machine look alike from outside.
+    const st = s.getStatus();
+    throw new Error(`${String(e)}; streamer ${JSON.stringify({ ...st, lastAckLSN: String(st.lastAckLSN), lastCommittedLSN: String(st.lastCommittedLSN) })}`);
+  });
   if (s.getStatus().state === 'error') throw new Error(`lake-kill source: streamer failed: ${s.getStatus().lastError}`);
   await s.waitCommitted(head);
   await s.stop();
