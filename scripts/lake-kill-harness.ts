@@ -1,140 +1,266 @@
-// Parent side of the lake's kill -9 test: the in-process variant (test/support/lake-crash-trial.ts)
-// simulates kills by letting stores die; here a real child process (scripts/lake-kill-child.ts)
-// hosting the source database, its streamer and the lake is SIGKILLed at random moments (20 ms to
-// `maxKillMs` after it runs; the child flushes every 0-150 ms, so kills land before, during and
-// after flushes, mid-batch and mid-commit), and restarted on what its files hold. After some
-// kills and at the end of the kills, and again after a draining run:
-//   icebird, over loopback HTTP, reads every lake table's current snapshot (the metadata file the
-//   lake committed), and it equals the source's `SELECT * FROM t FOR SYSTEM_TIME AS OF LSN <the
-//   table's committed position for the source>` (test/support/lake-reader.ts), after the drain
-//   at the source's head, and the lake's committed position is the head.
-// The checks open the dead child's database and lake in this process (a lake opening recovers
-// exactly as a restarted child would).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// Parent side of the lake's kill -9 test. The in-process variant (test/support/lake-crash-trial.ts)
+// simulates kills by letting stores die; here every side is a real OS process:
+//   - one source process per source (scripts/lake-kill-source.ts): the source database with a
+//     random workload and its streamer, streaming over a WebSocket to
+//   - the lake process (scripts/lake-kill-lake.ts): `dosql lake serve`'s server on a fixed
+//     loopback port, its warehouse behind injected store failures, flushed every 0-150 ms.
+// Each kill picks one process at random (the lake, or one source) and SIGKILLs it 20 ms to
+// `maxKillMs` after it runs — independently of what the others do, so the lake dies before,
+// during (`mid-flush`: between its `F+` and `F-`) and after flushes, and sources die mid-batch
+// and mid-ack — then restarts it on what its files hold. After some kills and after the last one
+// every process is SIGKILLed and the parent opens the databases and the lake (a lake opening
+// recovers exactly as a restarted process would):
+//   icebird, over loopback HTTP, reads every lake table's current snapshot, and it equals each
+//   source's `SELECT * FROM t FOR SYSTEM_TIME AS OF LSN <the table's committed position for that
+//   source>` (test/support/lake-reader.ts).
+// Then a draining run (the lake and every source restarted, sources without writers, each
+// exiting once the lake committed its head): every table equals every source at its head and
+// the lake's committed position is each head. With `sources: 3`, three source processes (ids
+// s0..s2) write the same four tables, so each lake table holds three sources' rows.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { openLake } from '../src/lake/index.js';
 import { DB } from '../src/node/db.js';
+import type { Database } from '../src/sql/api/database.js';
 import { FsObjectStore } from '../src/storage/fs-store.js';
 import { compareLakeTable } from '../test/support/lake-reader.js';
 import { headLsn, PARQUET_WASM, type Warehouse } from '../test/support/lake-harness.js';
 import { LAKE_TABLES, Prng } from '../test/support/lake-workload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The child's source id (scripts/lake-kill-child.ts). */
-const SOURCE_ID = 'src';
+
+export interface LakeKillOptions {
+  /** Kill events per trial (each kills one process). Default 6. */
+  kills?: number;
+  /** Latest kill, ms after the target runs. Default 1500. */
+  maxKillMs?: number;
+  /** Source processes. Default 1. */
+  sources?: number;
+  /** Probability of each injected warehouse fault per store call in the lake process. Default 0.03. */
+  faultRate?: number;
+}
 
 export interface LakeKillResult {
   ok: boolean;
   error?: string;
-  kills: number;
-  /** Kills that landed while the child was inside `lake.flush()`. */
+  /** SIGKILLs of the lake process / of source processes at random moments (not the stops for checks). */
+  lakeKills: number;
+  sourceKills: number;
+  /** Lake kills that landed inside a flush. */
   midFlush: number;
-  /** Flushes the children finished (ok or failed) before their kill. */
+  /** Flushes the lake processes finished before their kill, and faults they injected. */
   flushes: number;
-  /** Table checks against AS OF LSN, rows compared, and how many of them were at a committed position below the source's head. */
+  faults: number;
+  /** Table checks against AS OF LSN (per table and source), rows compared, checks at a committed position below the source's head. */
   checks: number;
   rows: number;
   behind: number;
-  /** The source's head LSN at the end. */
+  /** The sources' head LSNs at the end, summed. */
   head: number;
 }
 
-interface ChildRun {
-  inFlush: boolean;
-  flushes: number;
-}
+/** A running child: its readiness, flush markers and exit. */
+class Child {
+  readonly proc: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  inFlush = false;
+  flushes = 0;
+  faults = 0;
+  stderr = '';
+  out = '';
 
-function runChild(dir: string, w: Warehouse, ns: string, seed: number, mode: 'kill' | 'drain', killAfterMs: number): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    // node with tsx as a loader, not the tsx CLI: the CLI relays to a grandchild that a SIGKILL
-    // of the CLI would leave running.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'lake-kill-child.ts'), dir, w.dir, w.server.base, ns, String(seed), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.on('error', reject);
-    const run: ChildRun = { inFlush: false, flushes: 0 };
+  constructor(script: string, args: string[]) {
+    // node on a bundle, not the tsx CLI: the CLI relays to a grandchild that a SIGKILL of the CLI
+    // would leave running, and a bundle starts in a fraction of tsx's time on a loaded machine.
+    this.proc = spawn(process.execPath, [bundle(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | null = null;
-    child.stdout.on('data', (d: Buffer) => {
+    let readyWake: () => void = () => undefined;
+    this.ready = new Promise((r) => (readyWake = r));
+    this.proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const tag = buf.slice(0, nl).split(' ')[0];
+        const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (tag === 'R' && mode === 'kill' && !timer) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        else if (tag === 'F+') run.inFlush = true;
+        const [tag, , faults] = line.split(' ');
+        this.out += `${line}\n`;
+        if (this.out.length > 4000) this.out = this.out.slice(-2000);
+        if (tag === 'R') readyWake();
+        else if (tag === 'F+') this.inFlush = true;
         else if (tag === 'F-') {
-          run.inFlush = false;
-          run.flushes++;
+          this.inFlush = false;
+          this.flushes++;
+          this.faults = Number(faults ?? 0);
         }
       }
     });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (mode === 'kill' && signal !== 'SIGKILL') reject(new Error(`lake-kill child exited on its own (code ${code}, signal ${signal}): ${stderr.slice(0, 2000)}`));
-      else if (mode === 'drain' && code !== 0) reject(new Error(`lake-kill drain run failed (code ${code}, signal ${signal}): ${stderr.slice(0, 2000)}`));
-      else resolve(run);
+    this.proc.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      if (this.stderr.length > 20000) this.stderr = this.stderr.slice(-10000);
+    });
+    this.exited = new Promise((resolve) => this.proc.on('close', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Resolves once it printed `R`; rejects if it exits first. */
+  async started(what: string): Promise<void> {
+    const e = await Promise.race([this.ready.then(() => null), this.exited]);
+    if (e) throw new Error(`${what} exited before running (code ${e.code}, signal ${e.signal}): ${this.stderr.slice(0, 2000)}`);
+  }
+
+  /** SIGKILL; resolves once it is gone. Refuses a child that exited on its own (it failed). */
+  async kill(what: string): Promise<void> {
+    this.proc.kill('SIGKILL');
+    const e = await this.exited;
+    if (e.signal !== 'SIGKILL') throw new Error(`${what} exited on its own (code ${e.code}, signal ${e.signal}): ${this.stderr.slice(0, 2000)}`);
+  }
+}
+
+const bundles = new Map<string, string>();
+
+/** The child script bundled once per parent (esbuild; packages stay imports) under <repo>/.scratch/lake-kill. */
+function bundle(script: string): string {
+  let out = bundles.get(script);
+  if (!out) {
+    out = join(here, '..', '.scratch', 'lake-kill', `${process.pid}-${script.replace(/\.ts$/, '.mjs')}`);
+    buildSync({ entryPoints: [join(here, script)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'warning' });
+    bundles.set(script, out);
+    const file = out;
+    process.once('exit', () => rmSync(file, { force: true }));
+  }
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
     });
   });
 }
 
-/** Opens the dead child's source and lake here; icebird reads every table, it must equal AS OF the committed position (or `atHead`: the head). */
-async function check(dir: string, w: Warehouse, ns: string, atHead: boolean, res: LakeKillResult): Promise<void> {
-  const db = DB(SOURCE_ID, { path: join(dir, 'db'), durability: 'full', retention: 'forever', workerThreads: false });
-  const state = new FsObjectStore(join(dir, 'state'));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Opens the dead processes' sources and lake here; icebird reads every table, it must equal AS OF the committed positions (or, `atHead`, the heads). */
+async function check(dir: string, ids: string[], w: Warehouse, ns: string, atHead: boolean, res: LakeKillResult): Promise<void> {
+  const dbs = new Map<string, Database>(ids.map((id) => [id, DB(id, { path: join(dir, id, 'db'), durability: 'full', retention: 'forever', workerThreads: false })]));
+  const state = new FsObjectStore(join(dir, 'lake', 'state'));
   const warehouse = new FsObjectStore(w.dir);
   const lake = await openLake({ warehouse, state, url: w.server.base, namespace: ns, durability: 'full', flush: { auto: false, maxRowsPerFile: 30 }, parquetWasm: PARQUET_WASM });
   try {
-    const head = await headLsn(db);
-    res.head = head;
-    const sources = new Map([[SOURCE_ID, db]]);
+    const heads: Record<string, number> = {};
+    for (const [id, db] of dbs) heads[id] = await headLsn(db);
+    res.head = Object.values(heads).reduce((a, b) => a + b, 0);
     for (const t of LAKE_TABLES) {
-      const { got, want, positions } = await compareLakeTable(lake, t, sources, atHead ? { [SOURCE_ID]: head } : undefined);
-      res.checks++;
+      const { got, want, positions } = await compareLakeTable(lake, t, dbs, atHead ? heads : undefined);
+      res.checks += ids.length;
       res.rows += got.length;
-      if ((positions[SOURCE_ID] ?? 0) < head) res.behind++;
+      for (const id of ids) if ((positions[id] ?? 0) < heads[id]!) res.behind++;
       if (JSON.stringify(got) !== JSON.stringify(want)) {
         const missing = want.filter((x) => !got.includes(x));
         const extra = got.filter((x) => !want.includes(x));
-        throw new Error(`table ${t} at ${JSON.stringify(positions)} (head ${head}): ${missing.length} missing ${JSON.stringify(missing.slice(0, 3))}, ${extra.length} extra ${JSON.stringify(extra.slice(0, 3))}`);
+        throw new Error(`table ${t} at ${JSON.stringify(positions)} (heads ${JSON.stringify(heads)}): ${missing.length} missing ${JSON.stringify(missing.slice(0, 3))}, ${extra.length} extra ${JSON.stringify(extra.slice(0, 3))}`);
       }
     }
     if (atHead) {
-      const committed = lake.status().sources.find((s) => s.sourceId === SOURCE_ID)?.committed;
-      if (committed !== head) throw new Error(`after the drain the lake committed ${SOURCE_ID} up to ${committed}, its head is ${head}`);
+      for (const id of ids) {
+        const committed = lake.status().sources.find((s) => s.sourceId === id)?.committed;
+        if (committed !== heads[id]) throw new Error(`after the drain the lake committed ${id} up to ${committed}, its head is ${heads[id]}`);
+      }
     }
   } finally {
     await lake.close();
     await warehouse.close();
     await state.close();
-    await db.close();
+    for (const db of dbs.values()) await db.close();
   }
 }
 
-/** One trial: `kills` SIGKILL/restart rounds of the child on one database, lake state and namespace of `w`; a check after the last kill (and after some others), a draining run, a check at the head. */
-export async function lakeKillTrial(w: Warehouse, seed: number, options: { kills?: number; maxKillMs?: number } = {}): Promise<LakeKillResult> {
+/** One trial: independent SIGKILL/restart of the lake process and the source processes, checks after some kills, a draining run, a check at the heads. */
+export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKillOptions = {}): Promise<LakeKillResult> {
   const r = new Prng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'dosql-lake-kill-'));
   const ns = `kill${seed}`;
-  const res: LakeKillResult = { ok: true, kills: 0, midFlush: 0, flushes: 0, checks: 0, rows: 0, behind: 0, head: 0 };
-  const kills = options.kills ?? 4;
+  const res: LakeKillResult = { ok: true, lakeKills: 0, sourceKills: 0, midFlush: 0, flushes: 0, faults: 0, checks: 0, rows: 0, behind: 0, head: 0 };
+  const kills = options.kills ?? 6;
+  const n = options.sources ?? 1;
+  const ids = n === 1 ? ['src'] : Array.from({ length: n }, (_, i) => `s${i}`);
+  for (const id of ids) mkdirSync(join(dir, id), { recursive: true });
+  mkdirSync(join(dir, 'lake'), { recursive: true });
+  const port = await freePort();
+  const ingest = `ws://127.0.0.1:${port}/lake/ingest`;
+  let runs = 0;
+  const startLake = async (): Promise<Child> => {
+    const c = new Child('lake-kill-lake.ts', [join(dir, 'lake'), w.dir, w.server.base, ns, String(port), String(seed * 1000 + runs++), String(options.faultRate ?? 0.03)]);
+    await c.started('the lake process');
+    return c;
+  };
+  const startSource = async (id: string, mode: 'kill' | 'drain'): Promise<Child> => {
+    const c = new Child('lake-kill-source.ts', [join(dir, id), id, ingest, String(seed * 1000 + runs++), mode]);
+    if (mode === 'kill') await c.started(`source ${id}`);
+    return c;
+  };
+  const stopLake = async (c: Child): Promise<void> => {
+    await c.kill('the lake process');
+    res.flushes += c.flushes;
+    res.faults += c.faults;
+  };
+  let lake: Child | null = null;
+  const srcs = new Map<string, Child>();
   try {
+    lake = await startLake();
+    for (const id of ids) srcs.set(id, await startSource(id, 'kill'));
     for (let k = 0; k < kills; k++) {
-      const run = await runChild(dir, w, ns, seed * 1000 + k, 'kill', 20 + r.int(options.maxKillMs ?? 1500));
-      res.kills++;
-      res.flushes += run.flushes;
-      if (run.inFlush) res.midFlush++;
-      if (k === kills - 1 || r.chance(0.3)) await check(dir, w, ns, false, res);
+      await sleep(20 + r.int(options.maxKillMs ?? 1500));
+      if (r.chance(0.5)) {
+        res.lakeKills++;
+        if (lake.inFlush) res.midFlush++;
+        await stopLake(lake);
+        lake = await startLake();
+      } else {
+        const id = ids[r.int(ids.length)]!;
+        res.sourceKills++;
+        await srcs.get(id)!.kill(`source ${id}`);
+        srcs.set(id, await startSource(id, 'kill'));
+      }
+      if (k === kills - 1 || r.chance(0.25)) {
+        await stopLake(lake);
+        for (const [id, c] of srcs) await c.kill(`source ${id}`);
+        srcs.clear();
+        lake = null;
+        await check(dir, ids, w, ns, false, res);
+        if (k === kills - 1) break;
+        lake = await startLake();
+        for (const id of ids) srcs.set(id, await startSource(id, 'kill'));
+      }
     }
-    await runChild(dir, w, ns, seed * 1000 + 999, 'drain', 0);
-    await check(dir, w, ns, true, res);
+    // Drain: no writers; each source exits once the lake committed its head.
+    lake = await startLake();
+    for (const id of ids) srcs.set(id, await startSource(id, 'drain'));
+    for (const [id, c] of srcs) {
+      const e = await Promise.race([c.exited, sleep(360_000).then(() => ({ code: null, signal: 'timeout' }))]);
+      if (e.code !== 0) throw new Error(`drain of source ${id} failed (code ${e.code}, signal ${e.signal}): ${c.stderr.slice(0, 3000)}; lake process output: ${lake.out.slice(-600)}`);
+    }
+    srcs.clear();
+    await stopLake(lake);
+    lake = null;
+    await check(dir, ids, w, ns, true, res);
   } catch (e) {
     res.ok = false;
     res.error = `seed ${seed}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
   } finally {
+    for (const c of srcs.values()) c.proc.kill('SIGKILL');
+    lake?.proc.kill('SIGKILL');
+    await Promise.all([...srcs.values()].map((c) => c.exited));
+    if (lake) await lake.exited;
     rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     rmSync(join(w.dir, 'warehouse', ns), { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }

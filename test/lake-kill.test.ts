@@ -1,8 +1,9 @@
-// A short run of `npm run crash:lake-kill` (scripts/lake-kill-harness.ts): a child process hosting
-// a source database with random DML, its createLakehouseStreamer and the lake (folder warehouse,
-// FsObjectStore) is SIGKILLed at random moments and restarted; icebird over loopback HTTP reads
-// every lake table, which equals the source AS OF the lake's committed LSN, and after a drain the
-// source's head.
+// A short run of `npm run crash:lake-kill` (scripts/lake-kill-harness.ts): the lake as its own
+// process (`dosql lake serve`'s server, its warehouse failing now and then) and the source
+// processes (database with random DML + streamer over WebSocket) are SIGKILLed independently at
+// random moments and restarted; icebird over loopback HTTP reads every lake table, which equals
+// each source AS OF the lake's committed LSN, and after a drain the sources' heads. Seed 2 runs
+// three source processes into the same tables.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeKillTrial } from '../scripts/lake-kill-harness.js';
 import { warehouse, type Warehouse } from './support/lake-harness.js';
@@ -15,20 +16,27 @@ afterAll(async () => {
   await w.close();
 });
 
-describe('lake exactly once under kill -9 (source, streamer and lake in a SIGKILLed child)', () => {
-  it('seeds 1-2, 3 kills each: every table equals the source AS OF its committed LSN, then the head', async () => {
+describe('lake exactly once under kill -9 (lake process and source processes killed independently)', () => {
+  it('seed 1 (one source) and seed 2 (three sources), 4 kills each: every table equals the sources AS OF their committed LSNs, then the heads', async () => {
     let checks = 0;
-    let behind = 0;
-    for (const seed of [1, 2]) {
-      const res = await lakeKillTrial(w, seed, { kills: 3, maxKillMs: 1000 });
+    let lakeKills = 0;
+    let sourceKills = 0;
+    for (const [seed, sources] of [
+      [1, 1],
+      [2, 3],
+    ] as const) {
+      const res = await lakeKillTrial(w, seed, { kills: 4, maxKillMs: 1000, sources });
       expect(res.error ?? '', `seed ${seed}`).toBe('');
-      expect(res.kills).toBe(3);
+      expect(res.lakeKills + res.sourceKills).toBe(4);
       expect(res.head).toBeGreaterThan(0);
       checks += res.checks;
-      behind += res.behind;
+      lakeKills += res.lakeKills;
+      sourceKills += res.sourceKills;
     }
-    // The checks after the kills saw a lake behind its source: AS OF compared something other than the head.
-    expect(checks).toBeGreaterThanOrEqual(16);
-    expect(behind).toBeGreaterThan(0);
-  }, 400_000);
+    // Both kinds of process were killed (seeded: the schedule is fixed), and every table of
+    // every source was checked after the kills and after the drain.
+    expect(lakeKills).toBeGreaterThan(0);
+    expect(sourceKills).toBeGreaterThan(0);
+    expect(checks).toBeGreaterThanOrEqual(2 * 4 + 2 * 12);
+  }, 600_000);
 });

@@ -157,8 +157,8 @@ describe('dosql/cdc', () => {
 });
 
 /** The `dosql/lake` subpath (src/lake/index.ts): values, then types. */
-const LAKE_VALUE_EXPORTS = ['Lake', 'openLake'];
-const LAKE_TYPE_EXPORTS = ['BackpressureSignal', 'CDCBatch', 'CleanupResult', 'CompactionResult', 'FlushResult', 'LakeCompactionOptions', 'LakeRetentionOptions', 'LakeAck', 'LakeCommitted', 'LakeEndpoint', 'LakeEvent', 'LakeFlushOptions', 'LakeHello', 'LakeMetrics', 'LakeNack', 'LakeOptions', 'LakeSourceStatus', 'LakeTableConfig', 'LakeTableSnapshot', 'LakeTableStatus', 'LakeWelcome'];
+const LAKE_VALUE_EXPORTS = ['LAKE_SOURCE_ID', 'Lake', 'LakeHost', 'openLake', 'serveWarehouseObject'];
+const LAKE_TYPE_EXPORTS = ['BackpressureSignal', 'CDCBatch', 'CleanupResult', 'CompactionResult', 'FlushResult', 'LakeCompactionOptions', 'LakeRetentionOptions', 'LakeAck', 'LakeCommitted', 'LakeConnection', 'LakeEndpoint', 'LakeEvent', 'LakeFlushOptions', 'LakeHello', 'LakeHostCounters', 'LakeHostOptions', 'LakeMetrics', 'LakeNack', 'LakeOptions', 'LakeSourceStatus', 'LakeTableConfig', 'LakeTableSnapshot', 'LakeTableStatus', 'LakeWelcome'];
 
 describe('dosql/lake', () => {
   const source = readFileSync(resolve(__dirname, '..', 'src', 'lake', 'index.ts'), 'utf8');

@@ -49,10 +49,13 @@ dosql migrate <db> --status [<folder>] [--branch B] [--format table|json|csv]
   the WAL, reports the newest consistent version and the LSNs falling back to it would lose.
   --apply              write a new manifest version from it (fences any writer); without it
                        nothing is changed`,
-  lake: `dosql lake sync <db...> --warehouse <dir> [--follow] [--url U] [--namespace N] [--slot S] [--source-id ID] [--table T ...] [--key-scope T=global ...] [--flush-interval MS]
-  Streams each database's changes into Iceberg v2 tables in <dir> (docs/lake.md), exactly once:
+  lake: `dosql lake sync <db...> (--warehouse <dir> | --lake <url>) [--follow] [--url U] [--namespace N] [--slot S] [--source-id ID] [--table T ...] [--key-scope T=global ...] [--partition T=COL[:UNIT] ...] [--flush-interval MS] [--token T]
+dosql lake serve --warehouse <dir> [--port N] [--host H] [--token T] [--url U] [--namespace N] [--key-scope T=global ...] [--partition T=COL[:UNIT] ...] [--flush-interval MS] [--max-buffer BYTES] [--event-threshold N] [--row-group-rows N] [--maintenance-interval MS]
+  sync streams each database's changes into Iceberg v2 tables (docs/lake.md), exactly once:
   one table per source table name, rows of every database in it (column _dosql_source).
   --warehouse DIR       the lake's folder (tables under warehouse/<namespace>/<table>, state under _lake/state)
+  --lake URL            stream to a lake served by \`dosql lake serve\` (http://host:port) instead
+  --token T             bearer token of the served lake (default $DOLAKE_AUTH_TOKEN)
   --url U               the URL readers see DIR under (default file://<DIR>)
   --namespace N         namespace folder (default "default")
   --slot S              the databases' replication slot (default dosql-lake; made at LSN 0 if absent,
@@ -60,9 +63,18 @@ dosql migrate <db> --status [<folder>] [--branch B] [--format table|json|csv]
   --source-id ID        the source id of a single database (default: its folder's name)
   --table T             only these tables (repeat, or comma separated)
   --key-scope T=global  table T is sharded by key across the databases (a key moves between them)
+  --partition T=COL[:UNIT]  day partitions of table T by column COL (UNIT unixepoch, unixepoch-ms
+                        or julianday for numbers; default: text dates, julian days for REALs);
+                        T=commit: by commit time (the default). Fixed when the table is created
   --follow, -f          keep streaming (flush every --flush-interval ms, default 1000) until Ctrl-C;
                         without it, stop once the lake holds every commit made before the start
-  Prints one JSON line per source (committed LSN) and per table (version, URL, positions).`,
+  Prints one JSON line per source (committed LSN) and per table (version, URL, positions).
+  serve runs the lake as its own process with the DoLake endpoints: /lake/ingest (WebSocket),
+  /lake/status, /lake/flush, /lake/compact, /lake/cleanup, /lake/objects/<key> (docs/lake.md,
+  "Serving a lake"). --port (default any free one) and --host (default 127.0.0.1; another host
+  needs --token); --flush-interval (default 60000), --max-buffer (64 MiB), --event-threshold
+  (10000), --row-group-rows (100000): DOLAKE_* settings; --maintenance-interval (300000, 0 = off).
+  Prints {"listening": url, ...}; Ctrl-C flushes and stops.`,
   cdc: `dosql cdc <db> [--from-lsn N | --after ID | --slot NAME] [--table T ...] [--branch B] [--raw] [--follow] [--limit N]
 dosql cdc <db> --create-slot NAME [--from-lsn N] [--table T ...] | --drop-slot NAME | --slots
   The change stream as NDJSON, one event per line (docs/cdc.md): BEGIN, schema changes, row
@@ -112,6 +124,7 @@ commands:
   repair <db> [--apply]           check a damaged database; --apply falls back to the newest good manifest
   cdc <db> [--follow]             the change stream as NDJSON; --slot, --table, --from-lsn
   lake sync <db...> --warehouse D stream databases into Iceberg tables, exactly once; --follow
+  lake serve --warehouse D        the lake as its own process (streamers: lake sync --lake URL)
   backup <db> <folder>            back up into a folder (incremental); --list, --verify
   restore <folder> <to>           restore a backup into a new folder; --as-of lsn:N
   bench [name|all] [--report]     benchmarks beside SQLite, DuckDB, LevelDB, LMDB

@@ -7,3 +7,5 @@ export type { CleanupResult, LakeRetentionOptions } from './cleanup.js';
 export type { CompactionResult, LakeCompactionOptions } from './compaction.js';
 export type { FlushResult, LakeFlushOptions, LakeOptions, LakeSourceStatus, LakeTableConfig, LakeTableStatus } from './types.js';
 export type { BackpressureSignal, CDCBatch, LakeAck, LakeCommitted, LakeEndpoint, LakeEvent, LakeHello, LakeNack, LakeWelcome } from '../cdc/lake-protocol.js';
+export { LakeHost, LAKE_SOURCE_ID, type LakeConnection, type LakeHostCounters, type LakeHostOptions } from './host.js';
+export { serveWarehouseObject } from './objects.js';

@@ -16,11 +16,14 @@
 // (DOLAKE_* vars, lake-config.ts); maintenance (compaction, expiry, cleanup) runs from the alarm
 // every DOLAKE_MAINTENANCE_INTERVAL_MS after flushes wrote something.
 //
+// The protocol, the flush / maintenance schedule and the control routes are the lake's LakeHost
+// (src/lake/host.ts), shared with `dosql lake serve`; this class adapts it to hibernated sockets
+// and the storage alarm.
+//
 // Async safety: socket messages, requests and the alarm interleave at every await; the lake
 // serialises ingests per source and runs flushes, compactions and cleanups one at a time.
-import type { BackpressureSignal, CDCBatch, LakeHello } from '../lake/index.js';
 import { DoSQLError } from '../errors.js';
-import { openLake, type FlushResult, type Lake } from '../lake/index.js';
+import { LAKE_SOURCE_ID, LakeHost, openLake, type LakeConnection } from '../lake/index.js';
 import { DurableObjectStore } from '../storage/do-store.js';
 import { R2ObjectStore, type R2BucketLike } from '../storage/r2-store.js';
 import { newWebSocketPair, type DurableObjectState, type Env, type WorkerWebSocket } from './cf-types.js';
@@ -30,17 +33,11 @@ import { initWasm } from './wasm.js';
 
 /** Tag of every ingest socket (a second tag `src:<id>` names its source). */
 export const LAKE_TAG = 'lake-ingest';
-const SOURCE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export class DoLake {
   protected readonly config: DoLakeConfig;
-  private opened: Promise<Lake> | null = null;
+  private opened: Promise<LakeHost> | null = null;
   private alarmAt: number | null = null;
-  private lastMaintenanceAt = Date.now();
-  private flushedSinceMaintenance = false;
-  /** After a flush that took nothing (only open transactions buffered): no flush before this. */
-  private noFlushUntil = 0;
-  private readonly alarms = { runs: 0, flushes: 0, failedFlushes: 0, maintenanceRuns: 0, lastError: undefined as string | undefined };
 
   constructor(
     protected readonly ctx: DurableObjectState,
@@ -59,15 +56,9 @@ export class DoLake {
       const special = await this.testRoute(req, path);
       if (special) return special;
       if (path === '/ingest') return await this.acceptIngest(req, url);
-      const lake = await this.open();
-      if (path === '/status' && req.method === 'GET') return json(await this.status(lake));
-      if (req.method !== 'POST' || !['/flush', '/compact', '/cleanup'].includes(path)) throw new DoSQLError('NOT_FOUND', `lake: no route ${req.method} /lake${path} (GET /lake/status; POST /lake/flush, /lake/compact, /lake/cleanup; /lake/ingest WebSocket)`, { details: { status: 404 } });
-      const body = await readJsonObject(req).catch(() => ({}) as Record<string, unknown>);
-      if (path === '/flush') return json(await this.flushNow(lake));
-      const tables = Array.isArray(body.tables) ? body.tables.map(String) : undefined;
-      const nums = pickNumbers(body);
-      if (path === '/compact') return json(await lake.compact({ ...nums, ...(tables ? { tables } : {}), ...(body.mode === 'full' ? { mode: 'full' as const } : {}) }));
-      return json(await lake.cleanup({ ...nums, ...(tables ? { tables } : {}) }));
+      const host = await this.open();
+      const body = req.method === 'POST' ? await readJsonObject(req).catch(() => ({}) as Record<string, unknown>) : {};
+      return json(await host.control(req.method, path, body, { config: this.config }));
     } catch (e) {
       await discardBody(req);
       return errorResponse(e);
@@ -80,7 +71,7 @@ export class DoLake {
   }
 
   /** Opens (once per instance) the lake on this object's storage and the bucket. */
-  protected open(): Promise<Lake> {
+  protected open(): Promise<LakeHost> {
     if (!this.opened) {
       const p = this.openOnce();
       this.opened = p;
@@ -91,7 +82,7 @@ export class DoLake {
     return this.opened;
   }
 
-  private async openOnce(): Promise<Lake> {
+  private async openOnce(): Promise<LakeHost> {
     initWasm();
     const c = this.config;
     const bucket = this.env.LAKEHOUSE_BUCKET as R2BucketLike | undefined;
@@ -108,10 +99,15 @@ export class DoLake {
       retention: { orphanMinAgeMs: c.orphanMinAgeMs },
       writerId: `dolake:${this.ctx.id.toString()}`,
     });
-    lake.onBackpressure((signal) => this.broadcast(this.ctx.getWebSockets(LAKE_TAG), { type: 'backpressure', signal } satisfies { type: string; signal: BackpressureSignal }));
+    const host: LakeHost = new LakeHost(lake, {
+      flushIntervalMs: c.flushIntervalMs,
+      maintenanceIntervalMs: c.maintenanceIntervalMs,
+      connections: (sourceId) => this.ctx.getWebSockets(sourceId === undefined ? LAKE_TAG : `src:${sourceId}`).flatMap((ws) => connection(ws) ?? []),
+      rearm: () => this.arm(host),
+    });
     this.alarmAt = await this.ctx.storage.getAlarm();
-    this.arm(lake);
-    return lake;
+    this.arm(host);
+    return host;
   }
 
   // ---------------------------------------------------------------- ingest sockets
@@ -119,7 +115,7 @@ export class DoLake {
   private async acceptIngest(req: Request, url: URL): Promise<Response> {
     if ((req.headers.get('upgrade') ?? '').toLowerCase() !== 'websocket') throw new DoSQLError('INVALID_ARGUMENT', 'lake: /lake/ingest expects a WebSocket upgrade request', { details: { status: 426 } });
     const source = url.searchParams.get('source') ?? '';
-    if (!SOURCE_ID.test(source)) throw new DoSQLError('INVALID_ARGUMENT', `lake: /lake/ingest needs ?source=<id> (1-128 characters of [A-Za-z0-9_.:-]), got ${JSON.stringify(source)}`);
+    if (!LAKE_SOURCE_ID.test(source)) throw new DoSQLError('INVALID_ARGUMENT', `lake: /lake/ingest needs ?source=<id> (1-128 characters of [A-Za-z0-9_.:-]), got ${JSON.stringify(source)}`);
     await this.open();
     const [client, server] = newWebSocketPair();
     this.ctx.acceptWebSocket(server, [LAKE_TAG, `src:${source}`]);
@@ -130,35 +126,15 @@ export class DoLake {
   }
 
   async webSocketMessage(ws: WorkerWebSocket, message: string | ArrayBuffer): Promise<void> {
-    const source = (ws.deserializeAttachment() as { sourceId?: string } | null)?.sourceId;
-    if (!source) return;
-    let m: { type?: string; sourceId?: string; batch?: CDCBatch };
+    const conn = connection(ws);
+    if (!conn) return;
+    let host: LakeHost;
     try {
-      m = JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message)) as typeof m;
-    } catch {
-      return this.refuse(ws, new DoSQLError('INVALID_ARGUMENT', 'lake: a message that is not JSON'), 4400);
-    }
-    if (m.type === 'ping') return ws.send('{"type":"pong"}');
-    try {
-      const lake = await this.open();
-      if (m.type === 'hello') {
-        if (m.sourceId !== source) return this.refuse(ws, new DoSQLError('INVALID_ARGUMENT', `lake: hello from ${String(m.sourceId)} on the socket of source ${source}`), 4400);
-        ws.send(JSON.stringify(await lake.hello(m as LakeHello)));
-        return;
-      }
-      if (m.type === 'batch') {
-        const b = m.batch;
-        if (b?.sourceDoId !== source) return this.refuse(ws, new DoSQLError('INVALID_ARGUMENT', `lake: a batch of ${String(b?.sourceDoId)} on the socket of source ${source}`), 4400);
-        ws.send(JSON.stringify(await lake.ingest(b)));
-        // New events may complete a transaction the last flush could not take.
-        this.noFlushUntil = 0;
-        this.arm(lake);
-        return;
-      }
-      this.refuse(ws, new DoSQLError('INVALID_ARGUMENT', `lake: unknown message type ${JSON.stringify(m.type)}`), 4400);
+      host = await this.open();
     } catch (e) {
-      this.refuse(ws, e, 1011);
+      return conn.refuse(e, 1011);
     }
+    await host.message(conn, typeof message === 'string' ? message : new TextDecoder().decode(message));
   }
 
   async webSocketClose(ws: WorkerWebSocket, code: number, reason: string): Promise<void> {
@@ -171,79 +147,18 @@ export class DoLake {
 
   async webSocketError(_ws: WorkerWebSocket): Promise<void> {}
 
-  private refuse(ws: WorkerWebSocket, e: unknown, code: number): void {
-    try {
-      ws.send(JSON.stringify({ type: 'error', error: wireError(e) }));
-      ws.close(code, 'lake: session refused');
-    } catch {
-      // Already closed.
-    }
-  }
-
-  private broadcast(sockets: WorkerWebSocket[], msg: unknown): void {
-    const text = JSON.stringify(msg);
-    for (const ws of sockets) {
-      try {
-        ws.send(text);
-      } catch {
-        // A closing socket; its streamer learns the state at its next hello.
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- flushes and the alarm
-
-  /** Flushes and tells each source's sockets what is now committed. */
-  private async flushNow(lake: Lake): Promise<FlushResult> {
-    const r = await lake.flush();
-    this.alarms.flushes++;
-    this.noFlushUntil = r.events === 0 ? Date.now() + this.config.flushIntervalMs : 0;
-    if (r.commits.length) this.flushedSinceMaintenance = true;
-    for (const [sourceId, lsn] of Object.entries(r.committed)) this.broadcast(this.ctx.getWebSockets(`src:${sourceId}`), { type: 'committed', sourceId, lsn, position: String(lsn) });
-    return r;
-  }
+  // ---------------------------------------------------------------- the alarm
 
   async alarm(): Promise<void> {
     this.alarmAt = null;
-    this.alarms.runs++;
-    const lake = await this.open();
-    const due = lake.flushDueAt();
-    let retryAt: number | null = null;
-    if (due !== null && due <= Date.now()) {
-      try {
-        await this.flushNow(lake);
-        this.alarms.lastError = undefined;
-      } catch (e) {
-        // The buffer keeps everything; the lake signals flush_error backpressure after 3 failures.
-        this.alarms.failedFlushes++;
-        this.alarms.lastError = e instanceof Error ? e.message : String(e);
-        retryAt = Date.now() + Math.min(this.config.flushIntervalMs, 1000);
-      }
-    }
-    const every = this.config.maintenanceIntervalMs;
-    if (every > 0 && this.flushedSinceMaintenance && Date.now() - this.lastMaintenanceAt >= every) {
-      this.flushedSinceMaintenance = false;
-      this.lastMaintenanceAt = Date.now();
-      this.alarms.maintenanceRuns++;
-      try {
-        await lake.compact();
-        await lake.cleanup();
-      } catch (e) {
-        this.alarms.lastError = e instanceof Error ? e.message : String(e);
-      }
-    }
-    this.arm(lake, retryAt);
+    const host = await this.open();
+    await host.tick();
+    this.arm(host);
   }
 
-  /** Arms the alarm for the next flush (or maintenance) due. */
-  private arm(lake: Lake, retryAt: number | null = null): void {
-    let at = lake.flushDueAt();
-    if (at !== null && at < this.noFlushUntil) at = this.noFlushUntil;
-    if (retryAt !== null) at = Math.max(at ?? retryAt, retryAt);
-    if (this.flushedSinceMaintenance && this.config.maintenanceIntervalMs > 0) {
-      const m = this.lastMaintenanceAt + this.config.maintenanceIntervalMs;
-      at = at === null ? m : Math.min(at, m);
-    }
+  /** Arms the alarm for the host's next wake-up (never later than one already set). */
+  private arm(host: LakeHost): void {
+    const at = host.wakeAt();
     if (at === null) return;
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
@@ -251,35 +166,22 @@ export class DoLake {
       if (this.alarmAt === at) this.alarmAt = null;
     });
   }
-
-  private async status(lake: Lake): Promise<Record<string, unknown>> {
-    const s = lake.status();
-    const sources = new Set<string>();
-    for (const ws of this.ctx.getWebSockets(LAKE_TAG)) {
-      const id = (ws.deserializeAttachment() as { sourceId?: string } | null)?.sourceId;
-      if (id) sources.add(id);
-    }
-    const snapshots = [];
-    for (const t of s.tables) snapshots.push(await lake.snapshot(t.name, t.namespace));
-    return {
-      ...s,
-      snapshots,
-      metrics: { ...lake.metrics(), dolake_connected_sources: sources.size },
-      alarm: { scheduledAt: this.alarmAt, ...this.alarms },
-      config: this.config,
-    };
-  }
 }
 
-/** The numeric tuning fields of a compact / cleanup request body. */
-function pickNumbers(body: Record<string, unknown>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of ['minFilesThreshold', 'targetFileSizeBytes', 'maxFilesPerCompaction', 'minPartitionAgeMs', 'maxSmallFilesPerPartition', 'maxDeleteRatio', 'minSnapshotsToKeep', 'maxSnapshotAgeMs', 'maxSnapshots', 'orphanMinAgeMs']) {
-    const v = body[k];
-    if (v !== undefined) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new DoSQLError('INVALID_ARGUMENT', `lake: ${k} must be a number >= 0, got ${JSON.stringify(v)}`);
-      out[k] = v;
-    }
-  }
-  return out;
+/** A hibernated ingest socket as the host's connection (null: not an ingest socket). */
+function connection(ws: WorkerWebSocket): LakeConnection | null {
+  const sourceId = (ws.deserializeAttachment() as { sourceId?: string } | null)?.sourceId;
+  if (!sourceId) return null;
+  return {
+    sourceId,
+    send: (text) => ws.send(text),
+    refuse(e, code) {
+      try {
+        ws.send(JSON.stringify({ type: 'error', error: wireError(e) }));
+        ws.close(code, 'lake: session refused');
+      } catch {
+        // Already closed.
+      }
+    },
+  };
 }
