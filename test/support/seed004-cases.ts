@@ -7,9 +7,8 @@
 //   (accept, broadcast, send) is dropped: the test calls the methods directly.
 // - Use case 3: user ids are "hashed" with a fixed stand-in (the seed's createCrypto() and
 //   HASH_SALT are not provided), and syncToGlobal's POST to another Durable Object returns the
-//   rollups instead. queryHistorical reads 'r2://…/*.parquet' files nobody writes in the seed.
-// - Use case 5: handleHistoricalQuery reads 'r2://…/*.parquet' likewise (and calls DuckDB's
-//   date_trunc, which SQLite has not): not run.
+//   rollups instead. Nothing in the seed writes the Parquet archives that queryHistorical and
+//   use case 5's handleHistoricalQuery read from 'r2://…': the test puts them in the bucket.
 // - Use cases 2 and 4: the seed never inserts the `documents` row 'main' its blocks reference,
 //   nor the SKU's `inventory` row: the scenarios insert them first.
 
@@ -449,6 +448,21 @@ const analytics = {
     `);
     return null;
   },
+  /** queryHistorical (region: the seed's env.REGION, passed in). */
+  async queryHistorical(db: SeedDb, { region, startDate, endDate, eventType }: { region: string; startDate: string; endDate: string; eventType?: string }) {
+    let query = `
+      SELECT date, event_type, SUM(total_events) as total
+      FROM 'r2://regional-archive/${region}/daily/*.parquet'
+      WHERE date BETWEEN ? AND ?
+    `;
+    const params: string[] = [startDate, endDate];
+    if (eventType) {
+      query += ' AND event_type = ?';
+      params.push(eventType);
+    }
+    query += ' GROUP BY date, event_type ORDER BY date';
+    return db.query(query, params);
+  },
 };
 
 // ---- Use case 4: Transactional E-Commerce Platform (InventorySKU) ----
@@ -856,6 +870,34 @@ const telemetry = {
       WHERE id = ? AND status = 'ACTIVE'
     `, [body.userId, body.alertId]);
     return { success: true };
+  },
+  /**
+   * handleHistoricalQuery (buildingId: the seed's this.buildingId, passed in). The seed's SQL
+   * calls date_trunc('day', …), DuckDB's and PostgreSQL's, which neither SQLite nor dosql has;
+   * `sqliteDay` swaps in SQLite's date(…) (the one change to the SQL in this file, asked for by the test).
+   */
+  async historicalQuery(db: SeedDb, params: { buildingId: string; sensor_id?: string; start?: string; end?: string; sqliteDay?: boolean }) {
+    const sensorId = params.sensor_id;
+    const startDate = params.start;
+    const endDate = params.end;
+    if (!startDate || !endDate) return { error: 'start and end required' };
+    let sql = `
+      SELECT
+        sensor_id,
+        date_trunc('day', timestamp) as day,
+        AVG(value) as avg_value,
+        MIN(value) as min_value,
+        MAX(value) as max_value,
+        COUNT(*) as reading_count
+      FROM 'r2://telemetry-archive/${params.buildingId}/readings/*.parquet'
+      WHERE timestamp BETWEEN ? AND ?
+        ${sensorId ? `AND sensor_id = '${sensorId}'` : ''}
+      GROUP BY sensor_id, day
+      ORDER BY day
+    `;
+    if (params.sqliteDay) sql = sql.replace("date_trunc('day', timestamp)", 'date(timestamp)');
+    const data = await db.query(sql, [startDate, endDate]);
+    return { data };
   },
   /** Adapted (test set-up): resolve an alert at a given time, so the lifecycle has history to move. */
   async resolveAlert(db: SeedDb, body: { alertId: number; resolvedAt: string }) {

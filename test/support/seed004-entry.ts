@@ -3,7 +3,8 @@
 // (use case, tenant): the Worker routes by x-tenant-id; x-use-case (1..5) picks the schema that
 // object's database migrates to when it opens. POST /call { method, args } runs that use case's
 // method from seed004-cases.ts (the seed's code) and answers its result with the statements run.
-// POST /branch { name } is use case 2's handleBranch (db.branch), which the oracle has not.
+// POST /branch { name } is use case 2's handleBranch (db.branch), which the oracle has not;
+// PUT /__test/object/<key> puts a file in the bucket (the archives the r2:// queries read).
 import { DB, type Database } from '../../src/worker/exports.js';
 import { SEED004_SCHEMAS } from './seed-sql.js';
 import { USE_CASES, type Params, type SeedDb } from './seed004-cases.js';
@@ -81,6 +82,12 @@ export class TenantDatabase {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
+    // Test set-up: PUT /__test/object/<key> stores the body in the bucket (the Parquet archives).
+    const url = new URL(request.url);
+    if (url.pathname.startsWith('/__test/object/') && request.method === 'PUT') {
+      await env.BUCKET.put(decodeURIComponent(url.pathname.slice('/__test/object/'.length)), new Uint8Array(await request.arrayBuffer()));
+      return Response.json({ ok: true });
+    }
     const tenant = request.headers.get('x-tenant-id');
     if (!tenant) return Response.json({ error: 'send the tenant in x-tenant-id' }, { status: 400 });
     return env.TENANT.get(env.TENANT.idFromName(tenant)).fetch(request);
