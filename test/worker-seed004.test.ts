@@ -31,6 +31,8 @@ const oracleSql = (sql: string): string => sql.replace(/'r2:\/\/[^']*'/g, ARCHIV
 class Oracle {
   readonly lite = new Database(':memory:');
   statements = 0;
+  /** The distinct SQL texts run (dynamic queries count once per shape). */
+  readonly distinct = new Set<string>();
   constructor(schema: string) {
     this.lite.pragma('foreign_keys = ON'); // dosql's default
     this.lite.exec(schema);
@@ -38,11 +40,13 @@ class Oracle {
   readonly db: SeedDb = {
     query: async (sql, params) => {
       this.statements++;
+      this.distinct.add(sql);
       const st = this.lite.prepare(oracleSql(sql));
       return (st.reader ? st.all(...(params ?? [])) : (st.run(...(params ?? [])), [])) as never;
     },
     run: async (sql, params) => {
       this.statements++;
+      this.distinct.add(sql);
       const r = this.lite.prepare(sql).run(...((params ?? []) as Params));
       return { lastRowId: r.lastInsertRowid, changes: r.changes };
     },
@@ -90,8 +94,8 @@ describe("seed 004's five use cases in a user's own Durable Object in workerd, a
   });
   afterAll(async () => {
     await w?.destroy();
+    console.log('seed 004 statements run per use case:', JSON.stringify(ran), 'distinct:', JSON.stringify(Object.fromEntries([...oracles].map(([uc, o]) => [uc, o.distinct.size]))));
     for (const o of oracles.values()) o.lite.close();
-    console.log('seed 004 statements run per use case:', JSON.stringify(ran));
   });
 
   const post = async (uc: number, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
