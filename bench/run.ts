@@ -1,6 +1,6 @@
 // The benchmarks behind one entry point.
 //
-//   npm run bench -- <kv|sql|flights|compaction|timetravel|worker|cdc|lake|vector|fts|shard> [options]   one benchmark
+//   npm run bench -- <kv|sql|flights|compaction|timetravel|worker|cdc|lake|vector|fts|shard|micro> [options]   one benchmark
 //   npm run bench -- all [--scale X]                                      each in turn, results in bench/out/*.json
 //   npm run bench -- report                                               bench/RESULTS.md and bench/charts/*.svg
 //
@@ -9,8 +9,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake', 'vector', 'fts', 'shard'] as const;
+export const BENCHES = ['kv', 'sql', 'flights', 'compaction', 'timetravel', 'worker', 'cdc', 'lake', 'vector', 'fts', 'shard', 'micro'] as const;
 export type BenchName = (typeof BENCHES)[number];
+/** What `all` runs: every benchmark but `micro` (tinybench ops/s of single calls, not charted by the report; run it on its own). */
+export type AllBenchName = Exclude<BenchName, 'micro'>;
+export const ALL_BENCHES: readonly AllBenchName[] = BENCHES.filter((b): b is AllBenchName => b !== 'micro');
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Where each benchmark's JSON goes when run through `all` or `dosql bench` (DOSQL_BENCH_OUT overrides, for smoke runs). */
@@ -20,7 +23,7 @@ export const OUT_DIR = process.env.DOSQL_BENCH_OUT ? resolve(process.env.DOSQL_B
  * Sizes for `all`: moderate, so the five runs take roughly 10 minutes on 2 cores (flights
  * reads the whole 3M-row file). Each number is multiplied by `--scale`.
  */
-export const ALL_SIZES: Readonly<Record<BenchName, readonly [string, number][]>> = {
+export const ALL_SIZES: Readonly<Record<AllBenchName, readonly [string, number][]>> = {
   kv: [['--n', 500_000]],
   compaction: [['--n', 500_000]],
   sql: [
@@ -78,6 +81,8 @@ async function load(name: BenchName): Promise<(args: string[]) => Promise<void>>
       return (await import('./fts.js')).main;
     case 'shard':
       return (await import('./shard.js')).main;
+    case 'micro':
+      return (await import('./micro.js')).main;
   }
 }
 
@@ -114,15 +119,15 @@ export async function runBench(name: BenchName, args: readonly string[], options
 }
 
 /** The size arguments `all` gives `name` at `scale` (at least 1,000 rows / ops each). */
-export function sizesFor(name: BenchName, scale: number): string[] {
+export function sizesFor(name: AllBenchName, scale: number): string[] {
   return ALL_SIZES[name].flatMap(([flag, n]) => [flag, String(Math.max(1000, Math.round(n * scale)))]);
 }
 
 /** Every benchmark in turn at ALL_SIZES x `scale`, results in bench/out/. Returns seconds per benchmark. */
-export async function runAll(options: { scale?: number; only?: readonly BenchName[]; log?: (s: string) => void } = {}): Promise<Record<string, number>> {
+export async function runAll(options: { scale?: number; only?: readonly AllBenchName[]; log?: (s: string) => void } = {}): Promise<Record<string, number>> {
   const log = options.log ?? console.log;
   const took: Record<string, number> = {};
-  for (const name of options.only ?? BENCHES) {
+  for (const name of options.only ?? ALL_BENCHES) {
     const args = sizesFor(name, options.scale ?? 1);
     log(`\n=== ${name} ${args.join(' ')}`);
     const t0 = Date.now();
@@ -144,7 +149,8 @@ const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql
        npm run bench -- vector [--n N] [--dims D] [--queries Q] [--json FILE]
        npm run bench -- fts [--copies N] [--queries Q] [--json FILE]
        npm run bench -- shard [--rows N] [--ops N] [--scatter N] [--clients N] [--json FILE]
-       npm run bench -- all [--scale X]        (each of the above, results in bench/out/)
+       npm run bench -- micro [--time MS] [--json FILE]   (tinybench; not part of all)
+       npm run bench -- all [--scale X]        (each of the above but micro, results in bench/out/)
        npm run bench -- report                 (bench/RESULTS.md and bench/charts/ from bench/out/)`;
 
 async function cli(argv: string[]): Promise<number> {

@@ -38,6 +38,7 @@ export { DB, restore } from './node/db.js';
 export { verifyBackup, listBackups, listBackupsIn, type BackupManifest, type BackupTarget, type RestoreOptions } from './node/backup.js';
 export type { DBOptions, StorageTiers, MigrationsOption } from './sql/api/db-options.js';
 export type { LogLevel, LogRecord, LogSink } from './util/log.js';
+export type { CompactProgress, ImportProgress, ProgressCallback, ProgressEvent } from './util/progress.js';
 export { migrate, migrationStatus, type Migration, type MigrationStatus } from './sql/api/migrations.js';
 export { repair, type RepairOptions, type RepairReport, type ManifestReport } from './node/repair.js';
 export { Database, type RunResult, type ExecuteResult, type BatchStatement, type BackupResult, type ProfiledRows, type QueryPlanStep, type QueryStats, type QueryOptions, type DatabaseOptions, type StatementOptions } from './sql/api/database.js';

@@ -33,6 +33,10 @@ const TYPE_EXPORTS = [
   'ProfiledRows',
   'QueryPlanStep',
   'QueryStats',
+  'CompactProgress',
+  'ImportProgress',
+  'ProgressCallback',
+  'ProgressEvent',
   'R2ObjectStoreOptions',
   'R2BucketLike',
   'MigrationsOption',
@@ -110,7 +114,7 @@ const TYPE_EXPORTS = [
  * Workers bundle provides (test/worker-entry.test.ts runs it in workerd).
  */
 const WORKER_VALUE_EXPORTS = ['DB', 'DoLake', 'DoSQL', 'DoSQLError', 'Database', 'DurableObjectStore', 'MemoryObjectStore', 'R2ObjectStore', 'Statement', 'TransactionHandle', 'branch', 'createTimeTravelSession', 'lsn', 'migrate', 'migrationStatus', 'relative', 'snapshot', 'timestamp'];
-const WORKER_TYPE_EXPORTS = ['AppendableObject', 'BindParams', 'BindValue', 'DBOptions', 'DatabaseOptions', 'DoSqlStorage', 'DurableObjectStoreOptions', 'ErrorCode', 'GetOptions', 'GetResult', 'JsValue', 'Limits', 'LogLevel', 'LogRecord', 'LogSink', 'MergeConflict', 'MergeStrategy', 'Migration', 'MigrationStatus', 'MigrationsOption', 'ObjectInfo', 'ObjectStore', 'PutOptions', 'PutResult', 'QueryOptions', 'R2BucketLike', 'R2ObjectStoreOptions', 'RunResult', 'SqlValue', 'StatementOptions', 'StorageTiers', 'TimePoint', 'TimeTravelSession'];
+const WORKER_TYPE_EXPORTS = ['AppendableObject', 'BindParams', 'BindValue', 'CompactProgress', 'DBOptions', 'DatabaseOptions', 'DoSqlStorage', 'DurableObjectStoreOptions', 'ErrorCode', 'GetOptions', 'GetResult', 'ImportProgress', 'JsValue', 'Limits', 'LogLevel', 'LogRecord', 'LogSink', 'MergeConflict', 'MergeStrategy', 'Migration', 'MigrationStatus', 'MigrationsOption', 'ObjectInfo', 'ObjectStore', 'ProgressCallback', 'ProgressEvent', 'PutOptions', 'PutResult', 'QueryOptions', 'R2BucketLike', 'R2ObjectStoreOptions', 'RunResult', 'SqlValue', 'StatementOptions', 'StorageTiers', 'TimePoint', 'TimeTravelSession'];
 
 /** Names a module exports as values, read from its `export { ... } from` lists. */
 function valueExportsOf(source: string): string[] {

@@ -37,6 +37,57 @@ export interface SchedulerHost {
   emit(event: EngineEvent): void;
 }
 
+/**
+ * Progress of one explicit compaction request (Database.compact's `onProgress`,
+ * src/util/progress.ts): input files and bytes of the jobs picked so far, and of those done.
+ * Reported before and after each job; the last report has done === total (0 of 0 when there
+ * was nothing to compact).
+ */
+export interface CompactionProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export type CompactionProgressCallback = (p: CompactionProgress) => void;
+
+/** Counts a request's jobs; the callback is the caller's and must not throw (Database wraps it). */
+class ProgressTracker {
+  private readonly p: CompactionProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+  private reported = false;
+
+  constructor(private readonly cb: CompactionProgressCallback | undefined) {}
+
+  private report(): void {
+    this.reported = true;
+    this.cb?.({ ...this.p });
+  }
+
+  start(c: Compaction): void {
+    this.p.filesTotal += c.inputFiles.size;
+    this.p.bytesTotal += inputBytes(c);
+    this.report();
+  }
+
+  end(c: Compaction): void {
+    this.p.filesDone += c.inputFiles.size;
+    this.p.bytesDone += inputBytes(c);
+    this.report();
+  }
+
+  /** The request is done: one report even when there was nothing to do. */
+  finish(): void {
+    if (!this.reported) this.report();
+  }
+}
+
+function inputBytes(c: Compaction): number {
+  let n = 0;
+  for (const run of c.runs) for (const f of run) n += f.size;
+  return n;
+}
+
 export interface CompactionStats {
   compactions: number;
   trivialMoves: number;
@@ -67,7 +118,7 @@ export class CompactionScheduler {
   private readonly pointers = new Map<number, Uint8Array>();
   /** Files out of the current version but possibly still read through older versions. */
   private readonly obsolete = new Map<number, FileMeta>();
-  private requests: { kind: 'full' | 'balance' | 'cold'; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private requests: { kind: 'full' | 'balance' | 'cold'; progress: ProgressTracker; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly h: SchedulerHost) {}
 
@@ -88,28 +139,28 @@ export class CompactionScheduler {
   }
 
   /** Compacts every file into one sorted run at the deepest level. */
-  full(): Promise<void> {
-    return this.request('full');
+  full(onProgress?: CompactionProgressCallback): Promise<void> {
+    return this.request('full', onProgress);
   }
 
   /** Compacts every file, cold level included, into the cold level (columnar runs for SQL tables). */
-  cold(): Promise<void> {
-    return this.request('cold');
+  cold(onProgress?: CompactionProgressCallback): Promise<void> {
+    return this.request('cold', onProgress);
   }
 
   /** Runs the compactions the level scores call for, until every score is below 1. */
-  balance(): Promise<void> {
-    return this.request('balance');
+  balance(onProgress?: CompactionProgressCallback): Promise<void> {
+    return this.request('balance', onProgress);
   }
 
   scores(): number[] {
     return levelScores(this.h.versions.state, this.h.options);
   }
 
-  private request(kind: 'full' | 'balance' | 'cold'): Promise<void> {
+  private request(kind: 'full' | 'balance' | 'cold', onProgress: CompactionProgressCallback | undefined): Promise<void> {
     if (this.h.closing()) return Promise.reject(new DoSQLError('CLOSED', 'compaction: engine closed'));
     return new Promise((resolve, reject) => {
-      this.requests.push({ kind, resolve, reject });
+      this.requests.push({ kind, progress: new ProgressTracker(onProgress), resolve, reject });
       this.kick();
     });
   }
@@ -124,15 +175,17 @@ export class CompactionScheduler {
       const req = this.requests.shift();
       if (req) {
         try {
+          const p = req.progress;
           if (req.kind === 'full') {
             const c = fullCompaction(this.h.versions.state);
-            if (c) await this.execute(c);
+            if (c) await this.execute(c, false, p);
           } else if (req.kind === 'cold') {
             const c = coldCompaction(this.h.versions.state, this.h.options.maxLevels);
-            if (c) await this.execute(c, true);
+            if (c) await this.execute(c, true, p);
           } else {
-            for (let c = this.pick(); c; c = this.pick()) await this.execute(c);
+            for (let c = this.pick(); c; c = this.pick()) await this.execute(c, false, p);
           }
+          p.finish();
           req.resolve();
         } catch (e) {
           req.reject(e);
@@ -157,7 +210,13 @@ export class CompactionScheduler {
     return pickCompaction(this.h.versions.state, this.h.options, this.pointers);
   }
 
-  private async execute(c: Compaction, cold = false): Promise<void> {
+  private async execute(c: Compaction, cold = false, progress?: ProgressTracker): Promise<void> {
+    progress?.start(c);
+    await this.run(c, cold);
+    progress?.end(c);
+  }
+
+  private async run(c: Compaction, cold: boolean): Promise<void> {
     const versions = this.h.versions;
     const inputFiles = c.inputFiles.size;
     this.h.emit({ type: 'compaction-start', kind: cold ? 'cold' : c.kind, level: c.level, outputLevel: c.outputLevel, inputFiles });

@@ -36,7 +36,7 @@ import { InlineExecutor, type JobContext } from './background-executor.js';
 import { DEFAULTS, EngineStatus, resolveOptions, type EngineContext, type ResolvedOptions } from './engine-context.js';
 import { finishOpen, loadForOpen } from './open.js';
 import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
-import { CompactionScheduler } from './compaction-scheduler.js';
+import { CompactionScheduler, type CompactionProgressCallback } from './compaction-scheduler.js';
 import { ReadView } from '../mvcc/read-view.js';
 import { WriterFence } from './writer-fence.js';
 import { Follower } from './follower.js';
@@ -407,8 +407,9 @@ export class LsmEngine {
    * Compacts. `{ full: true }` flushes the memtable and merges every file into one sorted
    * run at the deepest level, dropping every version outside the retained read points;
    * otherwise runs the compactions the level scores call for and returns when balanced.
+   * `onProgress` hears of each job's input files and bytes (CompactionProgress); it must not throw.
    */
-  async compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<void> {
+  async compact(options: { full?: boolean; tier?: 'hot' | 'cold'; onProgress?: CompactionProgressCallback } = {}): Promise<void> {
     this.assertOpen();
     this.assertWritable();
     await this.checkStillWriter();
@@ -416,12 +417,12 @@ export class LsmEngine {
     try {
       if (options.tier === 'cold') {
         await this.flush();
-        await this.scheduler.cold();
+        await this.scheduler.cold(options.onProgress);
       } else if (options.full) {
         await this.flush();
-        await this.scheduler.full();
+        await this.scheduler.full(options.onProgress);
       } else {
-        await this.scheduler.balance();
+        await this.scheduler.balance(options.onProgress);
       }
     } catch (e) {
       throw await this.blameFence(e);

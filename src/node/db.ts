@@ -116,6 +116,7 @@ export function DB(name = 'default', options: DBOptions = {}): Database {
   const sqlOptions: DatabaseOptions = {
     logger,
     ...(options.slowQueryMs !== undefined ? { slowQueryMs: options.slowQueryMs } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     external: externalHostOf(options, nodeLocalFiles),

@@ -3,7 +3,7 @@
 // db_bench-style values, LZ4 compresses at ~600 MB/s and decompresses at ~1 GB/s,
 // zstd level 1 (@bokuweb/zstd-wasm) at ~110 / ~260 MB/s for a 20% smaller block.
 // Runtimes register their wasm build: Node loads lz4-wasm-nodejs on demand; the Worker
-// entry registers lz4-wasm.
+// entry instantiates the same package's .wasm (src/worker/lz4-wasm.ts).
 import { DoSQLError } from '../errors.js';
 import { COMPRESSION_LZ4, COMPRESSION_NONE } from './format.js';
 

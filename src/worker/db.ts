@@ -40,6 +40,7 @@ export function DB(name: string, options: DBOptions): Database {
   const sql = {
     logger,
     ...(options.slowQueryMs !== undefined ? { slowQueryMs: options.slowQueryMs } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
     // What one statement may buffer and the largest value it may build, sized for 128 MB (docs/limits.md).
     limits: { maxLength: 16 * MiB, maxMemoryBytes: 32 * MiB, ...(options.limits ?? {}) },
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

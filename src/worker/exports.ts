@@ -10,6 +10,7 @@ export { DoSQLError, type ErrorCode } from '../errors.js';
 export { Database, type RunResult, type QueryOptions, type DatabaseOptions, type StatementOptions } from '../sql/api/database.js';
 export type { DBOptions, StorageTiers, MigrationsOption } from '../sql/api/db-options.js';
 export type { LogLevel, LogRecord, LogSink } from '../util/log.js';
+export type { CompactProgress, ImportProgress, ProgressCallback, ProgressEvent } from '../util/progress.js';
 export { migrate, migrationStatus, type Migration, type MigrationStatus } from '../sql/api/migrations.js';
 export { Statement } from '../sql/api/statement.js';
 export { TransactionHandle } from '../sql/api/transaction-handle.js';

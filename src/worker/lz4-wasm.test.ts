@@ -9,7 +9,8 @@ import { Prng } from '../util/prng.js';
 const require = createRequire(import.meta.url);
 const nodeLz4 = require('lz4-wasm-nodejs') as { compress(b: Uint8Array): Uint8Array; decompress(b: Uint8Array): Uint8Array };
 const wa = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
-const wasmModule = new wa.Module(readFileSync(require.resolve('lz4-wasm/lz4_wasm_bg.wasm')));
+// The module the Worker bundles (src/worker/wasm.ts): lz4-wasm-nodejs's own .wasm.
+const wasmModule = new wa.Module(readFileSync(require.resolve('lz4-wasm-nodejs/lz4_wasm_nodejs_bg.wasm')));
 
 describe('lz4-wasm loader (workerd build)', () => {
   const lz4 = instantiateLz4(wasmModule);

@@ -1,10 +1,12 @@
 // LZ4 for workerd. The hot tier's blocks are LZ4 (src/sstable/compression.ts); Node loads
-// lz4-wasm-nodejs, which reads its .wasm with `fs`. In workerd the Worker bundles lz4-wasm's
-// `lz4_wasm_bg.wasm` as a compiled module (code generation from bytes is forbidden there) and
-// this file instantiates it. Its JS glue cannot be used as is: it imports the .wasm as an ES
-// module instance (the bundler target), which wrangler does not provide.
+// lz4-wasm-nodejs, whose JS glue reads its .wasm with `fs`. In workerd the Worker bundles that
+// same `lz4_wasm_nodejs_bg.wasm` as a compiled module (code generation from bytes is forbidden
+// there) and this file instantiates it, so the package has one lz4 dependency for both runtimes
+// (issue 22's dependency trim: lz4-wasm, the bundler build, was a second copy Node never loaded).
 //
-// The calls follow the package's wasm-bindgen ABI (lz4-wasm 0.9.2, pinned in package-lock):
+// The calls follow the crate's wasm-bindgen ABI (lz4-wasm-nodejs 0.9.2, pinned in package-lock;
+// the bundler build lz4-wasm 0.9.2 exports the same functions and differs only in the name of
+// its import module, which is also provided below):
 // `compress(retptr, ptr, len)` writes (ptr, len) of the output at retptr; `decompress` writes
 // (ptr, len, errIndex, isErr), where errIndex names a string made by the one import,
 // `__wbindgen_string_new`. Output buffers are freed with `__wbindgen_free`. A round-trip test
@@ -31,14 +33,14 @@ export function instantiateLz4(module: object): { compress(b: Uint8Array): Uint8
   const decoder = new TextDecoder();
   let wasm: Lz4Exports;
   const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const instance = new wa.Instance(module, {
-    './lz4_wasm_bg.js': {
-      __wbindgen_string_new: (ptr: number, len: number): number => {
-        strings.push(decoder.decode(new Uint8Array(wasm.memory.buffer, ptr, len)));
-        return strings.length - 1;
-      },
+  const glue = {
+    __wbindgen_string_new: (ptr: number, len: number): number => {
+      strings.push(decoder.decode(new Uint8Array(wasm.memory.buffer, ptr, len)));
+      return strings.length - 1;
     },
-  });
+  };
+  // The import module's name: '__wbindgen_placeholder__' in the nodejs build, './lz4_wasm_bg.js' in the bundler build.
+  const instance = new wa.Instance(module, { __wbindgen_placeholder__: glue, './lz4_wasm_bg.js': glue });
   wasm = instance.exports as Lz4Exports;
 
   const call = (fn: 'compress' | 'decompress', input: Uint8Array): Uint8Array => {

@@ -7,10 +7,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DoSQLError } from '../../errors.js';
-import type { Database } from '../../sql/api/database.js';
-import type { BindValue } from '../../sql/api/values.js';
 import { boolOpt, choiceOpt, intOpt, parseCommand, stringOpt } from '../args.js';
 import { createTableSql, quoteIdent } from '../infer-schema.js';
+import { importInto } from '../import-run.js';
 import { formatFromName, IMPORT_FORMATS, openCsv, openJson, type ImportFormat, type ImportSource } from '../import-source.js';
 import { println, usageError, type CliIO } from '../io.js';
 import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
@@ -34,9 +33,6 @@ const OPTIONS = {
 
 /** Imports of at least this many rows end with a flush. */
 const FLUSH_AFTER_ROWS = 50_000;
-
-/** Most parameters one INSERT statement binds (rows per statement = this / columns). */
-const PARAMS_PER_STATEMENT = 2000;
 
 async function openSource(path: string, format: ImportFormat, delimiter: string | undefined, header: boolean): Promise<ImportSource> {
   switch (format) {
@@ -73,21 +69,6 @@ function targetColumns(table: string, fileColumns: readonly string[], tableCols:
     throw new DoSQLError('INVALID_ARGUMENT', `import: table ${table} has no column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} (its columns: ${tableCols.join(', ')})`, { details: { table, missing } });
   }
   return fileColumns.map((c) => byName.get(c.toLowerCase())!);
-}
-
-/** Inserts `rows` in one transaction, as multi-row INSERTs. */
-async function insertBatch(db: Database, table: string, columns: readonly string[], rows: readonly BindValue[][]): Promise<void> {
-  const per = Math.max(1, Math.min(500, Math.floor(PARAMS_PER_STATEMENT / Math.max(1, columns.length))));
-  const head = `INSERT INTO ${quoteIdent(table)}(${columns.map(quoteIdent).join(', ')}) VALUES `;
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const sqlFor = (n: number): string => head + Array.from({ length: n }, () => tuple).join(', ');
-  const full = sqlFor(per);
-  await db.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += per) {
-      const part = rows.slice(i, i + per);
-      await tx.run(part.length === per ? full : sqlFor(part.length), part.flat());
-    }
-  });
 }
 
 export async function importCommand(argv: readonly string[], io: CliIO): Promise<number> {
@@ -148,32 +129,21 @@ export async function importCommand(argv: readonly string[], io: CliIO): Promise
       payload: { rows: '0', rate: '0' },
     });
     const t0 = performance.now();
-    const tick = (): void => {
-      const s = (performance.now() - t0) / 1000;
-      bar.update(byRows ? committed : source.bytesRead(), { rows: count(committed), rate: count(s > 0 ? committed / s : 0) });
-    };
-    let pending: BindValue[][] = [];
+    const state = { committed: 0 };
     try {
-      for await (const rows of source.batches()) {
-        for (const r of rows) {
-          pending.push(r);
-          if (pending.length >= batch) {
-            await insertBatch(db, table, columns, pending);
-            committed += pending.length;
-            pending = [];
-            tick();
-          }
-        }
-      }
-      if (pending.length) {
-        await insertBatch(db, table, columns, pending);
-        committed += pending.length;
-      }
-      tick();
+      await importInto(db, table, columns, source, {
+        batch,
+        onProgress: (e) => {
+          if (e.operation !== 'import') return;
+          const s = (performance.now() - t0) / 1000;
+          bar.update(byRows ? e.rowsDone : e.bytesDone, { rows: count(e.rowsDone), rate: count(s > 0 ? e.rowsDone / s : 0) });
+        },
+      }, state);
       // A large import goes to SSTables now rather than staying in the WAL, which every later
       // open would replay; a small one is not worth starting the flush workers for.
-      if (committed >= FLUSH_AFTER_ROWS) await (await db.engine()).flush();
+      if (state.committed >= FLUSH_AFTER_ROWS) await (await db.engine()).flush();
     } finally {
+      committed = state.committed;
       bar.stop();
     }
     const ms = performance.now() - t0;

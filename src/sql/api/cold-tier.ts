@@ -14,6 +14,8 @@ import { argNames, argOptions, argString, optionNumber, optionOf, optionOneOf } 
 import { commits } from './commit-log.js';
 import type { DatabaseCore } from './core.js';
 import { icebergSource } from './iceberg-source.js';
+import type { Logger } from '../../util/log.js';
+import { progressReporter, type CompactProgress, type ProgressCallback } from '../../util/progress.js';
 
 /** One table published as an Iceberg snapshot. */
 export interface PublishedSnapshot {
@@ -27,6 +29,8 @@ export class SqlColdTier {
     private readonly core: DatabaseCore,
     /** Where Iceberg snapshots of the tables are published (the cold tier's catalog). */
     private readonly warehouse: Warehouse | undefined,
+    /** DB()'s `onProgress` and the logger its throws are logged to (src/util/progress.ts). */
+    private readonly progress: { onProgress?: ProgressCallback; logger?: Logger } = {},
   ) {}
 
   /** Installs the codec of this database's rows in the engine (right after open, before any read). */
@@ -53,30 +57,46 @@ export class SqlColdTier {
   }
 
   /** See Database.compact. */
-  async compact(options: { full?: boolean; tier?: 'hot' | 'cold' }): Promise<{ published: PublishedSnapshot[] }> {
+  async compact(options: { full?: boolean; tier?: 'hot' | 'cold'; onProgress?: ProgressCallback }): Promise<{ published: PublishedSnapshot[] }> {
     optionOf(argOptions(options, 'db.compact()'), 'full', 'boolean', 'db.compact()');
     optionOneOf(options, 'tier', ['hot', 'cold'], 'db.compact()');
+    optionOf(options, 'onProgress', 'function', 'db.compact()');
     const engine = await this.core.eng();
-    if (options.tier === 'cold') await engine.compact({ tier: 'cold' });
-    else await engine.compact({ full: options.full ?? false });
-    if (options.tier !== 'cold') return { published: [] };
-    return { published: await this.publishIceberg() };
+    const tier = options.tier === 'cold' ? 'cold' : 'hot';
+    const report = progressReporter([this.progress.onProgress, options.onProgress], this.progress.logger);
+    let last: CompactProgress = { operation: 'compact', tier, phase: 'compact', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, tablesDone: 0, tablesTotal: 0 };
+    const emit = (p: Partial<CompactProgress>): void => {
+      last = { ...last, ...p };
+      report?.(last);
+    };
+    const onProgress = report ? (p: { filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number }): void => emit(p) : undefined;
+    if (tier === 'cold') await engine.compact({ tier: 'cold', ...(onProgress ? { onProgress } : {}) });
+    else await engine.compact({ full: options.full ?? false, ...(onProgress ? { onProgress } : {}) });
+    if (tier !== 'cold') return { published: [] };
+    return { published: await this.publish(undefined, report ? (done, total) => emit({ phase: 'publish', tablesDone: done, tablesTotal: total }) : undefined) };
   }
 
   /** See Database.publishIceberg. */
   async publishIceberg(tables?: readonly string[]): Promise<PublishedSnapshot[]> {
     argNames(tables, 'db.publishIceberg()');
+    return this.publish(tables, undefined);
+  }
+
+  /** Publishes `tables` (default all), telling `tick` tables done of total before the first and after each. */
+  private async publish(tables: readonly string[] | undefined, tick: ((done: number, total: number) => void) | undefined): Promise<PublishedSnapshot[]> {
     const engine = await this.core.eng();
     const iceberg = this.iceberg(engine);
     const view = await this.core.begin(engine);
     try {
       const names = tables ?? view.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
       const out: PublishedSnapshot[] = [];
+      tick?.(0, names.length);
       for (const name of names) {
         const t = view.catalog.table(name);
         // The cold tier references runs that hold exactly this state in place; otherwise it writes a copy.
         const r = await iceberg.publish(icebergSource(view, t, engine.clockNow()), { lsn: view.readLsn, branch: view.branch });
         out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });
+        tick?.(out.length, names.length);
       }
       await this.refreshExternalRefs(engine, iceberg);
       return out;

@@ -53,6 +53,7 @@ import type { TimePoint } from './time-points.js';
 import { TransactionHandle } from './transaction-handle.js';
 import { ProcedureHost, type ProcedureResolver } from './procedures.js';
 import { executeResult, jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
+import type { ProgressCallback } from '../../util/progress.js';
 
 /** What `run` returns: rows changed, the last rowid inserted, and the commit's LSN. */
 export interface RunResult {
@@ -137,6 +138,8 @@ export interface DatabaseOptions {
   logger?: Logger;
   /** Statements slower than this, ms, are logged at warn (0, the default: none). */
   slowQueryMs?: number;
+  /** Hears the progress of every compact() and import on this handle (src/util/progress.ts); throws are logged and ignored. */
+  onProgress?: ProgressCallback;
   /** Where external tables (`FROM 'r2://b/*.parquet'`, docs/external-tables.md) are read: set by the DB() entries. */
   external?: ExternalHost;
 }
@@ -150,6 +153,8 @@ export interface DatabaseParts {
   readonly branching: Branching;
   readonly cold: SqlColdTier;
   readonly procedures: ProcedureHost;
+  /** DB()'s `onProgress` and the logger a throwing callback is logged to (importers report here too). */
+  readonly progress: { onProgress?: ProgressCallback; logger?: Logger };
 }
 
 const partsOf = new WeakMap<Database, DatabaseParts>();
@@ -203,7 +208,8 @@ export class Database {
     const timeoutMs = interruptOf({ timeoutMs: options.timeoutMs ?? 0 }, 0).timeoutMs;
     let cold: SqlColdTier | undefined;
     const core = new DatabaseCore(name, this.limits, timeoutMs, open, (engine) => cold!.install(engine));
-    cold = new SqlColdTier(core, warehouse);
+    const progress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.logger ? { logger: options.logger } : {}) };
+    cold = new SqlColdTier(core, warehouse, progress);
     const timeTravel = new TimeTravelHost(core);
     const procedures = new ProcedureHost(() => this.parts);
     const runner = new StatementRunner(core, {
@@ -214,7 +220,7 @@ export class Database {
     });
     const session = new Session(core, runner, new StatementLog(options.logger, options.slowQueryMs));
     const branching = new Branching(core, session, runner, timeTravel);
-    this.parts = { core, runner, session, timeTravel, branching, cold, procedures };
+    this.parts = { core, runner, session, timeTravel, branching, cold, procedures, progress };
     partsOf.set(this, this.parts);
   }
 
@@ -595,9 +601,12 @@ export class Database {
   /**
    * Compacts the engine (`full`: to one sorted level). With `tier: 'cold'` also publishes
    * every table of the current branch as an Iceberg v2 snapshot of its state at the current
-   * LSN (docs/format/iceberg.md). Returns the snapshots published.
+   * LSN (docs/format/iceberg.md). Returns the snapshots published. `onProgress` (with DB()'s
+   * `onProgress`) hears CompactProgress events: input files and bytes per compaction job, then
+   * tables published; done counters only grow and the last event of each phase has done ===
+   * total. A callback that throws is logged at warn and ignored: the compaction completes.
    */
-  compact(options: { full?: boolean; tier?: 'hot' | 'cold' } = {}): Promise<{ published: { table: string; snapshotId: bigint; lsn: number }[] }> {
+  compact(options: { full?: boolean; tier?: 'hot' | 'cold'; onProgress?: ProgressCallback } = {}): Promise<{ published: { table: string; snapshotId: bigint; lsn: number }[] }> {
     return this.parts.cold.compact(options);
   }
 

@@ -11,6 +11,7 @@ import type { DoSqlStorage } from '../../storage/do-store.js';
 import type { R2BucketLike } from '../../storage/r2-store.js';
 import { checkColdStorage, checkHotStorage } from '../../storage/store-shapes.js';
 import type { Clock } from '../../util/clock.js';
+import type { ProgressCallback } from '../../util/progress.js';
 import { createLogger, LOG_LEVELS, logLevelFrom, type Logger, type LogLevel, type LogSink } from '../../util/log.js';
 import { DEFAULT_LIMITS, type Limits } from '../execution/limits.js';
 import { isPlainObject } from './arguments.js';
@@ -112,6 +113,15 @@ export interface DBOptions {
   log?: { level?: LogLevel; sink?: LogSink };
   /** Statements slower than this, ms, are logged at warn as `slow-statement` (default 0: off). */
   slowQueryMs?: number;
+  /**
+   * Hears the progress of this handle's long operations (src/util/progress.ts): every
+   * `compact()` (CompactProgress: input files and bytes per compaction job, then tables
+   * published) and every import into it (ImportProgress: rows committed, bytes read; `dosql
+   * import` and importInto). Done counters only grow; the last event has done === total.
+   * Background compactions are not reported. A callback that throws is logged at warn
+   * (`progress-callback-error`) and ignored: the operation completes unchanged.
+   */
+  onProgress?: ProgressCallback;
   /**
    * External tables (`FROM 'r2://bucket/x/*.parquet'`, docs/external-tables.md): `buckets`
    * names the store (an R2 bucket binding or an ObjectStore) of each `r2://<bucket>`; any other
@@ -247,6 +257,9 @@ const TOP: Record<keyof DBOptions, Check> = {
   timeoutMs: number({ min: 0 }),
   log: LOG,
   slowQueryMs: number({ min: 0 }),
+  onProgress: (v, key) => {
+    if (typeof v !== 'function') throw invalid(`option ${key} must be a function (event) => void, got ${shown(v)}`);
+  },
   external: fields({
     buckets: (v, key) => {
       if (!isPlainObject(v)) throw invalid(`option ${key} must be a plain object of bucket names to R2 bucket bindings or ObjectStores, got ${shown(v)}`);

@@ -18,6 +18,7 @@ import { databaseParts, type Database } from './database.js';
 import type { Prepared, StatementResult } from './statement-runner.js';
 import type { ReadPoint } from './temporal.js';
 import type { BindParams } from './values.js';
+import { progressReporter, type ProgressCallback } from '../../util/progress.js';
 
 export type { Prepared, StatementResult, ResultCaps, ReadPoint, StatementArgs };
 /** A SQL transaction a host holds (begin/commit below): release() rolls it back. */
@@ -114,6 +115,15 @@ export function splitStatements(sql: string): string[] {
 const hosts = new WeakMap<Database, SqlHost>();
 
 /** The host interface of `db` (one per handle). */
+/**
+ * Where an importer running against `db` reports (the CLI's `dosql import`, src/cli/import-run.ts):
+ * DB()'s `onProgress` and `extra`, each throw logged at warn and ignored. Undefined when neither is set.
+ */
+export function progressOf(db: Database, extra?: ProgressCallback): ProgressCallback | undefined {
+  const p = databaseParts(db).progress;
+  return progressReporter([p.onProgress, extra], p.logger);
+}
+
 export function sqlHost(db: Database): SqlHost {
   let h = hosts.get(db);
   if (!h) {
