@@ -5,6 +5,7 @@
 import { getAggregateFunction, type Accumulator, type AggregateFunction } from '../functions/aggregate.js';
 import { getScalarFunction, type ScalarFunction } from '../functions/scalar.js';
 import { DATETIME_FUNCTIONS } from '../functions/datetime.js';
+import { dateTruncFunction } from '../functions/date-trunc.js';
 import { JSON_ARROW, JSON_ARROW2 } from '../functions/json/json-functions.js';
 import { getTableFunction, type TableFunction } from '../functions/table-functions.js';
 import { affinityOfDeclaredType, applyAffinity as applyAff, type Affinity } from '../types/affinity.js';
@@ -84,6 +85,8 @@ export function glob(pattern: SqlValue, value: SqlValue): boolean | null {
 }
 
 const DATETIME = new Map<string, ScalarFunction>(DATETIME_FUNCTIONS.map((f) => [f.name, f]));
+// A dosql extension (PostgreSQL's and DuckDB's date_trunc), not SQLite's: date-trunc.ts.
+DATETIME.set('date_trunc', { name: 'date_trunc', minArgs: 2, maxArgs: 2, deterministic: true, call: dateTruncFunction });
 
 export function scalarFunction(name: string): ScalarFunction | undefined {
   return getScalarFunction(name) ?? DATETIME.get(name);

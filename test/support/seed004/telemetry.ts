@@ -220,8 +220,9 @@ export const telemetry = {
   },
   /**
    * handleHistoricalQuery (buildingId: the seed's this.buildingId, passed in). The seed's SQL
-   * calls date_trunc('day', …), DuckDB's and PostgreSQL's, which neither SQLite nor dosql has;
-   * `sqliteDay` swaps in SQLite's date(…) (the one change to the SQL in this file, asked for by the test).
+   * calls date_trunc('day', …), DuckDB's and PostgreSQL's, which dosql has as an extension and
+   * SQLite lacks; `sqliteDay` swaps in SQLite's datetime(…, 'start of day') for the better-sqlite3
+   * oracle (the one change to the SQL in this file, made only on the oracle's side).
    */
   async historicalQuery(db: SeedDb, params: { buildingId: string; sensor_id?: string; start?: string; end?: string; sqliteDay?: boolean }) {
     const sensorId = params.sensor_id;
@@ -242,7 +243,7 @@ export const telemetry = {
       GROUP BY sensor_id, day
       ORDER BY day
     `;
-    if (params.sqliteDay) sql = sql.replace("date_trunc('day', timestamp)", 'date(timestamp)');
+    if (params.sqliteDay) sql = sql.replace("date_trunc('day', timestamp)", "datetime(timestamp, 'start of day')");
     const data = await db.query(sql, [startDate, endDate]);
     return { data };
   },
