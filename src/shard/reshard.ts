@@ -148,9 +148,9 @@ export async function splitShard(host: ReshardHost, source: ShardId, options: Sp
     await phase('fenced');
     const cutoverLsn = (await db.engine()).lastVisibleLsn;
     await drainTo(cutoverLsn);
-    await phase('drained');
     await sub.close();
     await loop;
+    await phase('drained');
     host.install(next, target.id, target);
     await phase('switched');
     // 4. the moved rows leave the source (one transaction), then the fence opens.
