@@ -46,6 +46,18 @@ describe('reshard plan', () => {
     expect(next.tables.x).toBe(vs.tables.x);
   });
 
+  it('tables that do not move keep their placement though the new shard joins the hash shards', () => {
+    // c is dedicated to the range vindex, so t spreads over a and b; u lives on c by keyspace id.
+    const vs = createVSchema({ t: shardedTable('k', hashVindex()), u: shardedTable('k', hashVindex('fnv1a', { shards: ['c'] })), r: shardedTable('n', rangeVindex([{ shard: 'c', min: null, max: null }])) }, SH);
+    const { vschema: next, moving } = splitVSchema(vs, 'c', 'd', undefined);
+    expect(moving).toEqual(['u']);
+    const before = resolverOf(vs, (vs.tables.t as { vindex: ReturnType<typeof hashVindex> }).vindex);
+    const after = resolverOf(next, (next.tables.t as { vindex: ReturnType<typeof hashVindex> }).vindex);
+    for (const x of values) expect(after.shardOf(x)).toBe(before.shardOf(x));
+    const u = resolverOf(next, (next.tables.u as { vindex: ReturnType<typeof hashVindex> }).vindex);
+    expect(new Set(values.map((x) => u.shardOf(x)))).toEqual(new Set(['c', 'd']));
+  });
+
   it('refuses an unknown source, a target already present, and a split that moves nothing', async () => {
     const vs = createVSchema({ t: shardedTable('k', hashVindex()) }, SH);
     expect(() => splitVSchema(vs, 'z', 'd', undefined)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
