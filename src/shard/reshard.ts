@@ -7,10 +7,9 @@
 //     transaction per target transaction, keeping only changes of moving rows and reference
 //     tables (a change that takes a row out of the moving set deletes it on the target);
 //  3. cut over: the executor's fence queues every new statement and waits for the ones running;
-//     the stream is drained up to the source's head LSN, and the executor switches to the new
-//     vschema in one step;
-//  4. the moved rows are deleted from the source, then the fence opens and queued statements
-//     run under the new vschema.
+//     the stream is drained up to the source's head LSN and stopped;
+//  4. the moved rows are deleted from the source in one transaction, the executor switches to
+//     the new vschema in one step, and the fence opens: queued statements run under it.
 // The copy and the catch-up run while the executor serves reads and writes under the old
 // vschema; only step 3-4 holds statements back.
 import { createCDC } from '../cdc/cdc.js';
@@ -151,9 +150,8 @@ export async function splitShard(host: ReshardHost, source: ShardId, options: Sp
     await sub.close();
     await loop;
     await phase('drained');
-    host.install(next, target.id, target);
-    await phase('switched');
-    // 4. the moved rows leave the source (one transaction), then the fence opens.
+    // 4. the moved rows leave the source (one transaction), then the executor switches. Under
+    // the fence no statement sees the order; if the delete fails, nothing has switched.
     let deletedRows = 0;
     const deletes: ShardStatement[] = [];
     for (const name of moving) {
@@ -172,6 +170,8 @@ export async function splitShard(host: ReshardHost, source: ShardId, options: Sp
       const rs = await db.batch(deletes.map((d) => ({ sql: d.sql, params: d.params ?? [] })));
       deletedRows = rs.reduce((n, r) => n + r.changes, 0);
     }
+    host.install(next, target.id, target);
+    await phase('switched');
     release();
     release = undefined;
     await phase('done');
