@@ -13,6 +13,7 @@
 // The copy and the catch-up run while the executor serves reads and writes under the old
 // vschema; only step 3-4 holds statements back.
 import { createCDC } from '../cdc/cdc.js';
+import { DoSQLError } from '../errors.js';
 import type { CDCEvent, ChangeEvent } from '../cdc/types.js';
 import type { Database } from '../sql/api/database.js';
 import type { SqlValue } from '../sql/types/value.js';
@@ -35,6 +36,12 @@ export interface SplitShardOptions {
   readonly at?: number;
   /** Called as each phase ends and awaited (observability; tests use it to interleave writes). */
   readonly onPhase?: (phase: ReshardPhase) => void | Promise<void>;
+  /**
+   * Longest wait, ms, for the change stream to reach the source's head (each of the two drains;
+   * default 30000). Past it the split fails with INTERRUPTED before the switch and the fence
+   * opens, so a stalled stream cannot hold the executor's statements forever.
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 /** What a split did. */
@@ -134,8 +141,23 @@ export async function splitShard(host: ReshardHost, source: ShardId, options: Sp
     failure = e;
     wake();
   });
+  const limitMs = options.drainTimeoutMs ?? 30_000;
   const drainTo = async (lsn: number): Promise<void> => {
-    if (applied < BigInt(lsn) && failure === undefined) await new Promise<void>((resolve) => waiters.push({ lsn: BigInt(lsn), resolve }));
+    if (applied < BigInt(lsn) && failure === undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiter = { lsn: BigInt(lsn), resolve: (): void => undefined };
+      try {
+        await new Promise<void>((resolve, reject) => {
+          waiter.resolve = resolve;
+          waiters.push(waiter);
+          timer = setTimeout(() => reject(new DoSQLError('INTERRUPTED', `shard: reshard: ${source}: the change stream did not reach LSN ${lsn} within ${limitMs} ms (applied up to ${applied})`, { details: { shard: source, lsn } })), limitMs);
+        });
+      } finally {
+        clearTimeout(timer);
+        const i = waiters.indexOf(waiter);
+        if (i >= 0) waiters.splice(i, 1);
+      }
+    }
     if (failure !== undefined) throw failure;
   };
   let release: (() => void) | undefined;
