@@ -21,6 +21,7 @@ import { tableSchemaOf, type TableSchema } from './scratch.js';
 import { resolverOf } from './vindex.js';
 import { lookupTables, tableSpec, type ShardId, type VSchema } from './vschema.js';
 import { clusterHealth, type ClusterHealth } from './health.js';
+import { splitShard, type SplitShardOptions, type SplitShardResult } from './reshard.js';
 
 export interface ShardExecutorOptions {
   /** The topology (or pass a router as the first argument of createShardExecutor). */
@@ -66,6 +67,12 @@ export interface ShardExecutor {
   getClusterHealth(): Promise<ClusterHealth>;
   /** The sharding metrics of seed 003: scatter ratio, imbalance ratio, p99 latency. */
   metrics(): Promise<ShardingMetrics>;
+  /**
+   * Splits shard `source` online: keyspace ids it owns at or above `options.at` (default: half
+   * of them) move to `options.newShard` (copy at a snapshot, catch-up from the source's change
+   * stream, cut-over under a fence that queues statements). reshard.ts and docs/sharding.md.
+   */
+  splitShard(source: ShardId, options: SplitShardOptions): Promise<SplitShardResult>;
 }
 
 /**
@@ -85,19 +92,26 @@ export function createShardExecutor(routerOrOptions: ShardRouter | ShardExecutor
 const entriesOf = <V>(m: ReadonlyMap<string, V> | Readonly<Record<string, V>> | undefined): [string, V][] => (m === undefined ? [] : m instanceof Map ? [...m.entries()] : Object.entries(m));
 
 class Executor implements ShardExecutor {
-  readonly vschema: VSchema;
+  vschema: VSchema;
+  router: ShardRouter;
+  // The resharding fence: while set, new statements wait on it; `running` counts statements under way.
+  private gate: Promise<void> | undefined;
+  private running = 0;
+  private idle: (() => void) | undefined;
+  private splitting = false;
   private readonly conns = new Map<string, ShardConnection>();
-  private readonly replicaSet: ReplicaSet;
+  private replicaSet: ReplicaSet;
+  private readonly replicaConns: Map<string, readonly ReplicaConnection[]>;
+  private readonly region: string | undefined;
+  private readonly clock: () => number;
   private readonly parallel: number;
   private readonly timeoutMs: number;
   private readonly committer: CrossShardCommitter;
   private readonly schemas = new Map<string, Promise<TableSchema | undefined>>();
   private readonly stats = new ShardMetrics();
 
-  constructor(
-    readonly router: ShardRouter,
-    options: ShardExecutorOptions,
-  ) {
+  constructor(router: ShardRouter, options: ShardExecutorOptions) {
+    this.router = router;
     this.vschema = router.vschema;
     for (const [id, c] of entriesOf(options.shards)) this.conns.set(id, c);
     for (const s of this.vschema.shards) if (!this.conns.has(s.id)) throw new DoSQLError('INVALID_ARGUMENT', `shard: createShardExecutor(): no connection for shard ${s.id}`, { details: { shard: s.id } });
@@ -105,7 +119,10 @@ class Executor implements ShardExecutor {
     this.timeoutMs = options.shardTimeoutMs ?? this.vschema.settings.shardTimeoutMs ?? 5000;
     if (!Number.isInteger(this.parallel) || this.parallel < 1) throw new DoSQLError('INVALID_ARGUMENT', 'shard: maxParallelShards must be a positive integer');
     this.committer = options.committer ?? bestEffortCommitter;
-    this.replicaSet = new ReplicaSet(this.vschema, new Map(entriesOf(options.replicas)), options.region, options.clock ?? Date.now);
+    this.replicaConns = new Map(entriesOf(options.replicas));
+    this.region = options.region;
+    this.clock = options.clock ?? Date.now;
+    this.replicaSet = new ReplicaSet(this.vschema, this.replicaConns, this.region, this.clock);
   }
 
   analyze(sql: string, params?: BindParams): ExecutionPlan {
@@ -127,6 +144,50 @@ class Executor implements ShardExecutor {
   }
 
   async execute(sql: string, params?: BindParams, options: ReadOptions = {}): Promise<ShardQueryResult> {
+    while (this.gate) await this.gate;
+    this.running++;
+    try {
+      return await this.run1(sql, params, options);
+    } finally {
+      if (--this.running === 0) this.idle?.();
+    }
+  }
+
+  async splitShard(source: ShardId, options: SplitShardOptions): Promise<SplitShardResult> {
+    if (this.splitting) throw new DoSQLError('BUSY', `shard: splitShard(${source}): another split is under way`, { details: { shard: source } });
+    this.splitting = true;
+    try {
+      return await splitShard(
+        {
+          vschema: this.vschema,
+          fence: async () => {
+            let open!: () => void;
+            this.gate = new Promise((r) => (open = r));
+            if (this.running > 0) await new Promise<void>((r) => (this.idle = r));
+            this.idle = undefined;
+            return () => {
+              this.gate = undefined;
+              open();
+            };
+          },
+          install: (vschema, id, connection) => {
+            this.conns.set(id, connection);
+            this.vschema = vschema;
+            this.router = createShardRouter(vschema);
+            this.replicaSet = new ReplicaSet(vschema, this.replicaConns, this.region, this.clock);
+            this.schemas.clear();
+          },
+        },
+        source,
+        options,
+      );
+    } finally {
+      this.splitting = false;
+    }
+  }
+
+  /** One statement, inside the fence (statements a statement runs, e.g. an UPDATE's SELECT, come here directly). */
+  private async run1(sql: string, params?: BindParams, options: ReadOptions = {}): Promise<ShardQueryResult> {
     const t0 = performance.now();
     const { parsed, values, analysis: a } = analyzeSql(this.vschema, sql, params);
     const st = parsed.statement;
@@ -145,7 +206,7 @@ class Executor implements ShardExecutor {
       writeMany: (shards, fn) => this.many(shards, (s) => Promise.resolve(this.primary(s)), fn),
       schema: (t) => this.schema(t),
       lookupTargets: (needs) => this.lookupTargets(needs),
-      select: (q, ps) => this.execute(q, ps as BindParams, options),
+      select: (q, ps) => this.run1(q, ps as BindParams, options),
     };
     let r: ShardResult;
     switch (a.kind) {

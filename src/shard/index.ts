@@ -39,6 +39,7 @@ export { bestEffortCommitter, type CrossShardCommitter, type ShardWrite } from '
 export type { ReadPreference, ReadOptions, ReplicaConnection } from './replica.js';
 export type { ClusterHealth, ShardHealth, NodeHealth } from './health.js';
 export type { ShardingMetrics } from './metrics.js';
+export type { SplitShardOptions, SplitShardResult, ReshardPhase } from './reshard.js';
 export { cdcReplica, CdcReplica, type CdcReplicaOptions } from './replica-feed.js';
 export { twoPhaseCommitter, shardParticipant, type TwoPhaseCommitterOptions } from './twopc-committer.js';
 export {
