@@ -17,7 +17,7 @@ import type { SqlValue } from '../sql/types/value.js';
 import { localShard, type ShardStatement } from './connection.js';
 import type { ReplicaConnection } from './replica.js';
 import { tableSchemaOf, type TableSchema } from './scratch.js';
-import { quoteIdent } from './sql-print.js';
+import { bindSlots, quoteIdent } from './sql-print.js';
 
 export interface CdcReplicaOptions {
   /** The shard id the replica serves. */
@@ -140,7 +140,10 @@ export class CdcReplica implements ReplicaConnection {
     const key = schema.withoutRowidKey ? '' : 'rowid AS __rowid, ';
     const rows = (await this.primary.prepare(`SELECT ${key}* FROM ${quoteIdent(name)} FOR SYSTEM_TIME AS OF LSN ${at}`).raw().safeIntegers().all()) as SqlValue[][];
     const cols = [...(schema.withoutRowidKey ? [] : ['rowid']), ...schema.columns.map((c) => c.name)];
-    const statements: ShardStatement[] = rows.map((r) => ({ sql: `INSERT OR REPLACE INTO ${quoteIdent(name)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, params: r }));
+    const statements: ShardStatement[] = rows.map((r) => {
+      const b = bindSlots(r);
+      return { sql: `INSERT OR REPLACE INTO ${quoteIdent(name)} (${cols.map(quoteIdent).join(', ')}) VALUES (${b.marks.join(', ')})`, params: b.params };
+    });
     for (let i = 0; i < statements.length; i += 500) await this.conn.batch(statements.slice(i, i + 500));
   }
 
@@ -171,7 +174,10 @@ export class CdcReplica implements ReplicaConnection {
     const t = quoteIdent(e.table);
     const keyCols = schema.withoutRowidKey ?? ['rowid'];
     const keyOf = (row: Record<string, unknown> | undefined): SqlValue[] => (schema.withoutRowidKey && row ? schema.withoutRowidKey.map((k) => (row[k] ?? null) as SqlValue) : (e.keyValues as SqlValue[]));
-    const del = (key: SqlValue[]): ShardStatement => ({ sql: `DELETE FROM ${t} WHERE ${keyCols.map((k) => `${quoteIdent(k)} IS ?`).join(' AND ')}`, params: key });
+    const del = (key: SqlValue[]): ShardStatement => {
+      const b = bindSlots(key);
+      return { sql: `DELETE FROM ${t} WHERE ${keyCols.map((k, i) => `${quoteIdent(k)} IS ${b.marks[i]}`).join(' AND ')}`, params: b.params };
+    };
     if (e.type === 'delete') return [del(keyOf(e.oldData as Record<string, unknown> | undefined))];
     const data = (e.data ?? {}) as Record<string, unknown>;
     const cols = schema.columns.map((c) => c.name);
@@ -183,7 +189,8 @@ export class CdcReplica implements ReplicaConnection {
       const oldKey = keyOf(e.oldData as Record<string, unknown>);
       if (JSON.stringify(oldKey, big) !== JSON.stringify(keyOf(data), big)) out.push(del(oldKey));
     }
-    out.push({ sql: `INSERT OR REPLACE INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`, params: values });
+    const b = bindSlots(values);
+    out.push({ sql: `INSERT OR REPLACE INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${b.marks.join(', ')})`, params: b.params });
     return out;
   }
 }

@@ -20,7 +20,7 @@ import type { SqlValue } from '../sql/types/value.js';
 import type { ShardConnection, ShardStatement } from './connection.js';
 import { splitVSchema } from './reshard-plan.js';
 import { tableSchemaOf, type TableSchema } from './scratch.js';
-import { quoteIdent } from './sql-print.js';
+import { bindSlots, quoteIdent } from './sql-print.js';
 import { resolverOf } from './vindex.js';
 import { tableSpec, type ShardId, type VSchema } from './vschema.js';
 
@@ -214,11 +214,13 @@ function keyOf(schema: TableSchema, row: Record<string, unknown>): SqlValue[] {
 }
 
 function upsert(table: string, cols: readonly string[], values: readonly SqlValue[]): ShardStatement {
-  return { sql: `INSERT OR REPLACE INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, params: [...values] };
+  const b = bindSlots(values);
+  return { sql: `INSERT OR REPLACE INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(', ')}) VALUES (${b.marks.join(', ')})`, params: b.params };
 }
 
 function deleteByKey(table: string, schema: TableSchema, key: readonly SqlValue[]): ShardStatement {
-  return { sql: `DELETE FROM ${quoteIdent(table)} WHERE ${(schema.withoutRowidKey ?? ['rowid']).map((k) => `${quoteIdent(k)} IS ?`).join(' AND ')}`, params: [...key] };
+  const b = bindSlots(key);
+  return { sql: `DELETE FROM ${quoteIdent(table)} WHERE ${(schema.withoutRowidKey ?? ['rowid']).map((k, i) => `${quoteIdent(k)} IS ${b.marks[i]}`).join(' AND ')}`, params: b.params };
 }
 
 /**

@@ -13,7 +13,7 @@ import { parseOne } from '../sql/parser/index.js';
 import type { SqlValue } from '../sql/types/value.js';
 import { MemoryObjectStore } from '../storage/memory-store.js';
 import type { ShardResult } from './connection.js';
-import { quoteIdent } from './sql-print.js';
+import { bindSlots, quoteIdent } from './sql-print.js';
 
 /** A column of a table as declared: name, type text, collation. */
 export interface ColumnDecl {
@@ -62,11 +62,13 @@ export class Scratch {
   async load(name: string, width: number, rows: readonly (readonly SqlValue[])[]): Promise<void> {
     if (rows.length === 0 || width === 0) return;
     const per = Math.max(1, Math.floor(500 / width));
-    const one = `(${new Array(width).fill('?').join(', ')})`;
     const statements: { sql: string; params: BindValue[] }[] = [];
     for (let i = 0; i < rows.length; i += per) {
       const chunk = rows.slice(i, i + per);
-      statements.push({ sql: `INSERT INTO ${quoteIdent(name)} VALUES ${chunk.map(() => one).join(', ')}`, params: chunk.flat() as BindValue[] });
+      const { marks, params } = bindSlots(chunk.flat());
+      const tuples: string[] = [];
+      for (let r = 0; r < chunk.length; r++) tuples.push(`(${marks.slice(r * width, (r + 1) * width).join(', ')})`);
+      statements.push({ sql: `INSERT INTO ${quoteIdent(name)} VALUES ${tuples.join(', ')}`, params: params as BindValue[] });
     }
     await this.db.batch(statements);
   }

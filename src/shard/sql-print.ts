@@ -43,6 +43,25 @@ export function literal(v: SqlValue): string {
   return `X'${Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('')}'`;
 }
 
+/**
+ * Placeholders for SqlValues bound positionally. A REAL (a JS number in SqlValue form) goes
+ * inline as a literal: dosql binds an integral JS number as INTEGER, so 484.0 bound as a
+ * parameter would arrive as 484 — a REAL copied, loaded or merged would change storage class.
+ * Everything else is a '?' with its value in `params`.
+ */
+export function bindSlots(values: readonly SqlValue[]): { marks: string[]; params: SqlValue[] } {
+  const marks: string[] = [];
+  const params: SqlValue[] = [];
+  for (const v of values) {
+    if (typeof v === 'number') marks.push(literal(v));
+    else {
+      marks.push('?');
+      params.push(v);
+    }
+  }
+  return { marks, params };
+}
+
 const BARE_FUNCTIONS = new Set(['current_timestamp', 'current_date', 'current_time']);
 
 export function printExpr(e: Expr, c: PrintContext): string {
