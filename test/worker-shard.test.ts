@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';
-import { createShardExecutor, createVSchema, hashVindex, httpShard, referenceTable, shard, shardedTable, type ShardExecutor } from '../src/shard/index.js';
+import { createShardExecutor, createVSchema, hashVindex, httpParticipant, httpShard, referenceTable, shard, shardedTable, TwoPhaseCoordinator, twoPhaseCommitter, type ShardExecutor } from '../src/shard/index.js';
+import { MemoryObjectStore } from '../src/index.js';
 import { startWorker, type RunningWorker } from './support/worker-harness.js';
 
 const SHARDS = ['shard-0', 'shard-1', 'shard-2', 'shard-3'];
@@ -88,4 +89,52 @@ describe('a 4-shard cluster of DoSQL objects in workerd', () => {
     const h = await ex.getClusterHealth();
     expect(h.healthyShards).toBe(4);
   }, 60_000);
+
+  it('runs cross-shard transactions over HTTP by two-phase commit: all shards or none', async () => {
+    const viaWorker = async (req: Request): Promise<Response> => w.api(new URL(req.url).pathname, { method: req.method, headers: { 'content-type': 'application/json' }, ...(req.method === 'POST' ? { body: await req.text() } : {}) });
+    const participant = (s: string) => httpParticipant(s, { url: `http://worker/db/${s}`, fetch: viaWorker });
+    const coordinator = new TwoPhaseCoordinator({ store: new MemoryObjectStore(), id: 'wcoord' });
+    const vschema = createVSchema({ accounts: shardedTable('id', hashVindex('xxhash')) }, SHARDS.map((s) => shard(s, 'DOSQL')));
+    const shards = Object.fromEntries(SHARDS.map((s) => [s, httpShard(s, { url: `http://worker/db/${s}`, fetch: viaWorker })]));
+    const tx = createShardExecutor({ vschema, shards, shardTimeoutMs: 20_000, committer: twoPhaseCommitter({ coordinator, participant: (s) => participant(s) }) });
+    await tx.exec('CREATE TABLE accounts(id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0)) WITHOUT ROWID');
+    // A multi-shard INSERT through the executor: one distributed transaction over every shard it touches.
+    expect((await tx.run(`INSERT INTO accounts VALUES ${Array.from({ length: 16 }, (_, i) => `(${i + 1}, 100)`).join(', ')}`)).changes).toBe(16);
+    const where = async (id: number): Promise<string> => tx.analyze('SELECT * FROM accounts WHERE id = ?', [id]).routing.targetShards[0]!;
+    // Two accounts on different shards.
+    let a = 1;
+    let b = 2;
+    while ((await where(a)) === (await where(b))) b++;
+    const [sa, sb] = [await where(a), await where(b)];
+    const balances = async (): Promise<number[]> => {
+      const rows = await tx.query<{ id: bigint; balance: bigint }>('SELECT id, balance FROM accounts WHERE id IN (?, ?) ORDER BY id', [a, b], { safeIntegers: true });
+      return rows.map((r) => Number(r.balance));
+    };
+    const transfer = (amount: number) =>
+      coordinator.runDistributedTransaction([participant(sa), participant(sb)], async (t) => {
+        await t.exec(sa, 'UPDATE accounts SET balance = balance - ? WHERE id = ?', [amount, a]);
+        await t.exec(sb, 'UPDATE accounts SET balance = balance + ? WHERE id = ?', [amount, b]);
+      });
+    const done = await transfer(30);
+    expect(done.protocol).toBe('two-phase');
+    expect(await balances()).toEqual(a < b ? [70, 130] : [130, 70]);
+    // The debit breaks the CHECK on the first shard: nothing applied anywhere.
+    await expect(transfer(500)).rejects.toMatchObject({ code: expect.stringMatching(/^CONSTRAINT/) });
+    expect(await balances()).toEqual(a < b ? [70, 130] : [130, 70]);
+    // A failure on the second shard after the first shard's statement ran: both roll back.
+    await expect(
+      coordinator.runDistributedTransaction([participant(sa), participant(sb)], async (t) => {
+        await t.exec(sa, 'UPDATE accounts SET balance = balance - 10 WHERE id = ?', [a]);
+        await t.exec(sb, 'UPDATE accounts SET balance = balance - 1000 WHERE id = ?', [b]);
+      }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^CONSTRAINT/) });
+    expect(await balances()).toEqual(a < b ? [70, 130] : [130, 70]);
+    // Nothing is left prepared on any shard, and the total is unchanged.
+    for (const s of SHARDS) {
+      const r = await w.post<{ rows: unknown[] }>(`/db/${s}/query`, { sql: 'PRAGMA prepared_xacts' });
+      expect(r.body.rows, s).toEqual([]);
+    }
+    const total = await tx.query<{ t: bigint }>('SELECT sum(balance) AS t FROM accounts', [], { safeIntegers: true });
+    expect(Number(total[0]!.t)).toBe(1600);
+  }, 120_000);
 });

@@ -35,6 +35,7 @@ export { createShardRouter, type ShardRouter, type ExecutionPlan, type PostProce
 export { createShardExecutor, type ShardExecutor, type ShardExecutorOptions, type ShardQueryResult } from './executor.js';
 export { localShard, type ShardConnection, type ShardResult, type ShardStatement } from './connection.js';
 export { httpShard, type HttpShardOptions } from './http-connection.js';
+export { httpParticipant } from './http-participant.js';
 export { bestEffortCommitter, type CrossShardCommitter, type ShardWrite } from './committer.js';
 export type { ReadPreference, ReadOptions, ReplicaConnection } from './replica.js';
 export type { ClusterHealth, ShardHealth, NodeHealth } from './health.js';
