@@ -206,7 +206,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
 }
 
 async function createIndexObject(env: ExecEnv, t: TableSchema, name: string, columns: readonly IndexedColumn[], unique: boolean, auto: boolean, sql: string, extra: Partial<IndexSchema> = {}): Promise<IndexSchema> {
-  const id = await Catalog.allocateId(env.txn);
+  const id = await Catalog.allocateId(env.txn, env.txn.catalog.isTemp(t) || t.temp === true);
   const cols = columns.map((ic): IndexColumnSchema => {
     const bare = ic.expr.kind === 'collate' ? ic.expr.operand : ic.expr;
     if (!auto && (bare.kind !== 'column' || bare.table)) {
@@ -257,7 +257,8 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
 export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: string): Promise<void> {
   const txn = env.txn;
   checkName(stmt.name);
-  const clash = txn.catalog.nameInUse(stmt.name);
+  // A TEMP table may take a main table's name and shadow it (SQLite resolves temp first).
+  const clash = txn.catalog.nameInUse(stmt.name, stmt.temp);
   if (clash) {
     if (stmt.ifNotExists && clash.type !== 'index') return;
     throw exists(clash.type === 'index' ? 'there is already an index named' : clash.type, stmt.name);
@@ -277,7 +278,7 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
       }),
     };
   }
-  const id = await Catalog.allocateId(txn);
+  const id = await Catalog.allocateId(txn, stmt.temp);
   // SQLite stores the table CREATE TABLE ... AS SELECT made, not the statement.
   const text = stmt.asSelect ? createTableAsSql(stmt.name, def.columns.map((c) => [c.name, c.type?.name ?? ''] as const)) : sql;
   const built = buildTableSchema(def, id, text);
@@ -285,6 +286,7 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
   const pkAt = uniques.findIndex((u) => u.pk);
   let table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
   if (stmt.temp) table = { ...table, temp: true };
+  if (stmt.temp && table.autoincrement) throw new DoSQLError('NOT_SUPPORTED', `sql: AUTOINCREMENT on TEMP table ${stmt.name} (its sqlite_sequence would be the temp schema's)`);
   let cat = txn.catalog.with(txn, table);
   checkGeneratedColumns(cat, table, env.guard.limits);
   if (table.autoincrement && !cat.findTable(SEQUENCE_TABLE)) {
@@ -319,7 +321,7 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
   const t = txn.catalog.findTable(stmt.table);
   if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   if (t.name.toLowerCase().startsWith('sqlite_')) throw new DoSQLError('SQL_ERROR', `sql: table ${t.name} may not be indexed`);
-  const clash = txn.catalog.nameInUse(stmt.name);
+  const clash = txn.catalog.nameInUse(stmt.name, txn.catalog.isTemp(t));
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type === 'index' ? 'index' : `there is already a ${clash.type} named`, stmt.name);
@@ -336,9 +338,9 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
 
 export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string): Promise<void> {
   const txn = env.txn;
-  // TEMP views, as TEMP tables, are kept like ordinary ones (they outlive the connection; docs/sql.md).
+  // TEMP views, as TEMP tables, are the handle's own (src/sql/txn/temp-store.ts).
   checkName(stmt.name);
-  const clash = txn.catalog.nameInUse(stmt.name);
+  const clash = txn.catalog.nameInUse(stmt.name, stmt.temp);
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type, stmt.name);

@@ -1,0 +1,61 @@
+// A handle's TEMP schema and rows (SQLite's per-connection "temp" database): committed temp
+// keys live here, in memory, never in the shared engine, so no other handle, the WAL, change
+// data capture, time travel, branches, backups or the cold tier ever sees them. Temp objects
+// use key-space ids from TEMP_FIRST_ID on (their catalog rows under TEMP_CATALOG_ID); a
+// transaction keeps its temp writes in its own write set like any other (so ROLLBACK and
+// savepoints undo them) and the handle moves them here when it commits (core.ts commit).
+// Dropped with the handle: reopening starts with an empty temp schema, as SQLite's does.
+import { userKeyPrefix } from '../../mvcc/internal-key.js';
+import { SortedKeys } from '../../mvcc/sorted-keys.js';
+import type { PendingWrite } from '../../mvcc/transaction.js';
+import { byteString } from '../../util/bytes.js';
+
+/** Key-space id of the temp catalog rows; temp tables and indexes take the ids after it. Never persisted. */
+export const TEMP_CATALOG_ID = 2 ** 40;
+/** First key-space id of a temp table or index. */
+export const TEMP_FIRST_ID = TEMP_CATALOG_ID + 1;
+
+/** True for a key-space id of the temp schema (its catalog, tables and indexes). */
+export function isTempId(id: number): boolean {
+  return id >= TEMP_CATALOG_ID;
+}
+
+/** True for an encoded user key of the temp schema. */
+export function isTempKey(uk: Uint8Array): boolean {
+  return isTempId(userKeyPrefix(uk).table);
+}
+
+/** A handle's committed temp keys (byteString order) and its temp id counter. */
+export class TempStore {
+  private readonly values = new Map<string, { uk: Uint8Array; value: Uint8Array }>();
+  private readonly order = new SortedKeys();
+  private nextId = TEMP_FIRST_ID;
+
+  /** A fresh key-space id for a temp table or index (ids are never reused by the handle). */
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  get(uk: Uint8Array): Uint8Array | undefined {
+    return this.values.get(byteString(uk))?.value;
+  }
+
+  /** Committed entries with user keys in [lower, upper), in key order (or reverse); a snapshot. */
+  *scan(lower: Uint8Array, upper: Uint8Array, reverse: boolean): Generator<{ rawKey: Uint8Array; value: Uint8Array }> {
+    const keys = this.order.range(byteString(lower), byteString(upper));
+    if (reverse) keys.reverse();
+    const snap = keys.map((k) => this.values.get(k)!);
+    for (const e of snap) yield { rawKey: e.uk, value: e.value };
+  }
+
+  /** Applies a committed transaction's temp writes (deletes for null values). */
+  apply(writes: readonly PendingWrite[]): void {
+    for (const w of writes) {
+      const k = byteString(w.uk);
+      if (w.value) {
+        if (!this.values.has(k)) this.order.add(k);
+        this.values.set(k, { uk: w.uk, value: w.value });
+      } else if (this.values.delete(k)) this.order.delete(k);
+    }
+  }
+}
