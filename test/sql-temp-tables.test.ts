@@ -102,6 +102,20 @@ const SCRIPT: Step[] = [
   ['A', 'CREATE TEMP VIEW tv AS SELECT a * 10 AS a10 FROM x'],
   ['A', 'SELECT * FROM tv ORDER BY a10'],
   ['B', 'SELECT * FROM tv'],
+  // temp.name forms; a trigger on a temp table is the temp schema's, and may write main tables.
+  ['A', 'CREATE TABLE temp.y(a)'],
+  ['A', 'INSERT INTO temp.y VALUES (1), (2)'],
+  ['A', 'UPDATE temp.y SET a = a + 10'],
+  ['A', 'SELECT * FROM temp.y ORDER BY a'],
+  ['A', 'SELECT * FROM temp.m'],
+  ['B', 'SELECT * FROM y'],
+  ['A', "CREATE TRIGGER yt AFTER INSERT ON y BEGIN INSERT INTO m VALUES (NEW.a + 1000, 'from-temp-trigger'); END"],
+  ['A', 'INSERT INTO y VALUES (5)'],
+  ['B', 'SELECT * FROM m ORDER BY k'],
+  ['A', 'SELECT type, name, tbl_name FROM sqlite_temp_schema ORDER BY name'],
+  ['B', 'SELECT type, name, tbl_name FROM sqlite_schema ORDER BY name'],
+  ['A', 'DROP TABLE y'],
+  ['A', 'SELECT type, name, tbl_name FROM sqlite_temp_schema ORDER BY name'],
   ['A', 'DROP TABLE t'],
   ['A', 'SELECT * FROM t ORDER BY id'],
 ];
@@ -150,7 +164,7 @@ describe('TEMP tables are private to the handle that created them', () => {
     const tables = [...new Set(seen.map((e) => e.table))].sort();
     expect(tables).toEqual(['m', 't', 'x']);
     // The main t holds main rows only; x is B's main table (one column q); no event carries a temp row.
-    for (const e of seen) if (e.after) expect(new TextDecoder().decode(e.after)).not.toMatch(/temp|nine|seven|five/);
+    for (const e of seen) if (e.after) expect(new TextDecoder().decode(e.after)).not.toMatch(/"temp"|nine|seven|five/);
 
     await db.close();
     await da.close();
@@ -166,5 +180,22 @@ describe('TEMP tables are private to the handle that created them', () => {
     await da2.close();
     ra.close();
     rb.close();
+  });
+
+  it('refuses what it cannot keep private: main.x under a TEMP x, AUTOINCREMENT, PREPARE TRANSACTION of temp writes', async () => {
+    const db = DB('temp-refusals', { storage: 'memory' });
+    await db.exec('CREATE TABLE t(a)');
+    await db.exec('CREATE TEMP TABLE t(b)');
+    const code = async (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { code?: string }) => e.code);
+    expect(await code(db.query('SELECT * FROM main.t'))).toBe('NOT_SUPPORTED');
+    expect(await code(db.run('INSERT INTO main.t VALUES (1)'))).toBe('NOT_SUPPORTED');
+    expect(await code(db.exec('CREATE TEMP TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT)'))).toBe('NOT_SUPPORTED');
+    // A prepared transaction is persisted; temp writes cannot be part of it (the transaction stays open).
+    await db.exec('BEGIN');
+    await db.run('INSERT INTO t VALUES (1)');
+    expect(await code(db.exec("PREPARE TRANSACTION 'g'"))).toBe('NOT_SUPPORTED');
+    await db.exec('ROLLBACK');
+    expect(await db.query('SELECT * FROM t')).toEqual([]);
+    await db.close();
   });
 });

@@ -67,13 +67,7 @@ export class Catalog {
     return this.temps.get(`${o.type}:${o.name.toLowerCase()}`) === o;
   }
 
-  /** The main table `name` when a TEMP object shadows it (for `main.name`), else undefined. */
-  shadowedMainTable(name: string): TableSchema | undefined {
-    const k = `table:${name.toLowerCase()}`;
-    return this.temps.has(k) || this.temps.has(`view:${name.toLowerCase()}`) ? (this.mains.get(k) as TableSchema | undefined) : undefined;
-  }
-
-  /** True when the temp schema has an object named `name` that `main.name` would not reach. */
+  /** True when the temp schema has a table or view named `name` (unqualified `name` resolves to it). */
   shadows(name: string): boolean {
     const n = name.toLowerCase();
     return this.temps.has(`table:${n}`) || this.temps.has(`view:${n}`);
@@ -151,6 +145,18 @@ export class Catalog {
     const n = name.toLowerCase();
     const m = temp === undefined ? this.byName : temp ? this.temps : this.mains;
     return (m.get(`table:${n}`) ?? m.get(`view:${n}`) ?? m.get(`index:${n}`)) as SchemaObject | undefined;
+  }
+
+  /**
+   * Checks a schema-qualified table or view name (`main.x`, `temp.x`) against this catalog,
+   * whose lookups resolve temp first: `temp.x` must name a TEMP object (SQL_ERROR "no such
+   * table"); `main.x` must not be shadowed by one (NOT_SUPPORTED: statements reach a
+   * shadowed main table only from other handles).
+   */
+  checkQualified(schema: string | undefined, name: string): void {
+    const s = schema?.toLowerCase();
+    if (s === 'temp' && !this.shadows(name)) throw new DoSQLError('SQL_ERROR', `sql: no such table: temp.${name}`, { details: { table: name } });
+    if (s === 'main' && this.shadows(name)) throw new DoSQLError('NOT_SUPPORTED', `sql: main.${name} while TEMP ${name} shadows it on this handle`, { details: { table: name } });
   }
 
   /** True when `o` belongs to the temp schema: a TEMP table or view, or an index or trigger of one. */

@@ -254,8 +254,10 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
   }
 }
 
-export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: string): Promise<void> {
+export async function createTable(env: ExecEnv, given: CreateTableStmt, sql: string): Promise<void> {
   const txn = env.txn;
+  // CREATE TABLE temp.x is CREATE TEMP TABLE x (lang_createtable.html).
+  const stmt = given.schema?.toLowerCase() === 'temp' && !given.temp ? { ...given, temp: true } : given;
   checkName(stmt.name);
   // A TEMP table may take a main table's name and shadow it (SQLite resolves temp first).
   const clash = txn.catalog.nameInUse(stmt.name, stmt.temp);
@@ -340,7 +342,8 @@ export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string
   const txn = env.txn;
   // TEMP views, as TEMP tables, are the handle's own (src/sql/txn/temp-store.ts).
   checkName(stmt.name);
-  const clash = txn.catalog.nameInUse(stmt.name, stmt.temp);
+  const temp = stmt.temp || stmt.schema?.toLowerCase() === 'temp';
+  const clash = txn.catalog.nameInUse(stmt.name, temp);
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type, stmt.name);
@@ -350,7 +353,7 @@ export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string
   if (stmt.columns && stmt.columns.length !== plan.columnCount) {
     throw new DoSQLError('SQL_ERROR', `sql: expected ${stmt.columns.length} columns for '${stmt.name}' but got ${plan.columnCount}`);
   }
-  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, ...(stmt.temp ? { temp: true } : {}), sql });
+  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, ...(temp ? { temp: true } : {}), sql });
 }
 
 export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: string): Promise<void> {
