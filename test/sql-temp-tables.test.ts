@@ -198,4 +198,28 @@ describe('TEMP tables are private to the handle that created them', () => {
     expect(await db.query('SELECT * FROM t')).toEqual([]);
     await db.close();
   });
+
+  it('two transactions of one handle writing one TEMP row: first committer wins, the other gets WRITE_CONFLICT and changes nothing', async () => {
+    const db = DB('temp-conflict', { storage: 'memory' });
+    await db.exec('CREATE TABLE m(k INTEGER PRIMARY KEY, w)');
+    await db.exec('CREATE TEMP TABLE c(id INTEGER PRIMARY KEY, n INTEGER)');
+    await db.run('INSERT INTO c VALUES (1, 0)');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = db.transaction(async (tx) => {
+      await tx.run('UPDATE c SET n = n + 1 WHERE id = 1');
+      await tx.run("INSERT INTO m VALUES (1, 'slow')");
+      await gate;
+    });
+    await db.transaction(async (tx) => {
+      await tx.run('UPDATE c SET n = n + 10 WHERE id = 1');
+    });
+    release();
+    const err = await slow.then(() => undefined, (e: { code?: string }) => e.code);
+    expect(err).toBe('WRITE_CONFLICT');
+    expect(await db.query('SELECT n FROM c')).toEqual([{ n: 10 }]);
+    // The main write of the losing transaction did not commit either.
+    expect(await db.query('SELECT * FROM m')).toEqual([]);
+    await db.close();
+  });
 });

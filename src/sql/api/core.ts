@@ -23,6 +23,7 @@ import { encodeUserKey, KIND_PUT, MAIN_BRANCH, userKeyPrefix } from '../../mvcc/
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import type { PendingWrite } from '../../mvcc/transaction.js';
+import type { CommitInfo } from '../../mvcc/version-store.js';
 import { schemaWatch, type SchemaWatch } from '../catalog/schema-watch.js';
 import type { AfterEvent, RowTriggerHooks } from '../execution/row-triggers.js';
 import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
@@ -217,6 +218,7 @@ export class DatabaseCore {
     const b = this.branchId;
     const txn = new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
     txn.temp = this.temp;
+    txn.tempSince = this.temp.version;
     return txn;
   }
 
@@ -249,6 +251,7 @@ export class DatabaseCore {
     const b = this.branchId;
     const txn = new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
     txn.temp = this.temp;
+    txn.tempSince = this.temp.version;
     try {
       txn.catalog = this.withTemps(await this.loadCatalog(engine, b, txn.readLsn), b);
     } catch (e) {
@@ -279,13 +282,20 @@ export class DatabaseCore {
     checkDeferredForeignKeys(txn);
     // TEMP keys never reach the engine: they become the handle's once the rest commits.
     const temps = txn.temp && txn.writes.size ? txn.takeWrites(isTempKey) : [];
-    if (txn.writes.size === 0) {
-      const lsn = (await engine.commit(txn)).lsn;
-      this.applyTemps(txn, temps);
-      return lsn;
+    if (temps.length) this.temp.reserve(temps, txn.tempSince);
+    let info: CommitInfo;
+    try {
+      if (txn.writes.size === 0) {
+        const lsn = (await engine.commit(txn)).lsn;
+        this.applyTemps(txn, temps);
+        return lsn;
+      }
+      txn.claimSchema();
+      info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+    } catch (e) {
+      this.temp.release(temps);
+      throw e;
     }
-    txn.claimSchema();
-    const info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
     this.applyTemps(txn, temps);
     // Committed: its row changes go to the AFTER triggers (drainAfterTriggers, once no lock is held).
     if (txn.afterEvents.length && this.rowTriggers) for (const e of txn.afterEvents) this.pendingAfter.push(e.event);

@@ -32,6 +32,8 @@ export class Transaction extends KvTransaction {
    * see no temp objects.
    */
   temp: TempStore | undefined;
+  /** `temp.version` when this transaction began: the temp commits it may conflict with came after (TempStore.reserve). */
+  tempSince = 0;
 
   constructor(
     engine: LsmEngine,
