@@ -108,6 +108,11 @@ const SCRIPT: Step[] = [
   ['A', 'UPDATE temp.y SET a = a + 10'],
   ['A', 'SELECT * FROM temp.y ORDER BY a'],
   ['A', 'SELECT * FROM temp.m'],
+  ['A', 'DROP TABLE temp.m'],
+  ['A', 'DROP TABLE IF EXISTS temp.m'],
+  ['A', 'SELECT count(*) FROM m'],
+  ['A', 'ALTER TABLE temp.y ADD COLUMN extra'],
+  ['A', 'SELECT * FROM temp.y ORDER BY a'],
   ['B', 'SELECT * FROM y'],
   ['A', "CREATE TRIGGER yt AFTER INSERT ON y BEGIN INSERT INTO m VALUES (NEW.a + 1000, 'from-temp-trigger'); END"],
   ['A', 'INSERT INTO y VALUES (5)'],
@@ -189,6 +194,8 @@ describe('TEMP tables are private to the handle that created them', () => {
     const code = async (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { code?: string }) => e.code);
     expect(await code(db.query('SELECT * FROM main.t'))).toBe('NOT_SUPPORTED');
     expect(await code(db.run('INSERT INTO main.t VALUES (1)'))).toBe('NOT_SUPPORTED');
+    expect(await code(db.exec('DROP TABLE main.t'))).toBe('NOT_SUPPORTED');
+    expect(await code(db.exec('ALTER TABLE main.t ADD COLUMN c'))).toBe('NOT_SUPPORTED');
     expect(await code(db.exec('CREATE TEMP TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT)'))).toBe('NOT_SUPPORTED');
     // A prepared transaction is persisted; temp writes cannot be part of it (the transaction stays open).
     await db.exec('BEGIN');

@@ -386,7 +386,11 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
   const txn = env.txn;
   const cat = txn.catalog;
   const kind = stmt.objectType.toLowerCase() as 'table' | 'index' | 'view' | 'trigger';
-  const obj: SchemaObject | undefined = kind === 'table' ? cat.findTable(stmt.name) : kind === 'index' ? cat.findIndex(stmt.name) : kind === 'view' ? cat.findView(stmt.name) : cat.findTrigger(stmt.name);
+  // Qualified by schema: `main.x` under a TEMP x is refused (Catalog.checkQualified); `temp.x` names only a TEMP x.
+  const schema = stmt.schema?.toLowerCase();
+  if ((kind === 'table' || kind === 'view') && schema === 'main') cat.checkQualified(schema, stmt.name);
+  const found: SchemaObject | undefined = kind === 'table' ? cat.findTable(stmt.name) : kind === 'index' ? cat.findIndex(stmt.name) : kind === 'view' ? cat.findView(stmt.name) : cat.findTrigger(stmt.name);
+  const obj = found && schema === 'temp' && !cat.isTemp(found) ? undefined : found;
   if (!obj && kind === 'table' && (await dropVirtualTable(env, stmt.name))) return;
   if (!obj) {
     if (stmt.ifExists) return;
@@ -413,6 +417,7 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
 
 export async function alterTable(env: ExecEnv, stmt: AlterTableStmt): Promise<void> {
   const txn = env.txn;
+  txn.catalog.checkQualified(stmt.schema, stmt.table);
   const t = txn.catalog.table(stmt.table);
   const a = stmt.action;
   let cat = txn.catalog;
