@@ -215,6 +215,23 @@ export class Transaction {
     else this.claims.push({ ...encodeRange(this.branch, a, range!), ...(options.anyChange ? { anyChange: true } : {}) });
   }
 
+  /**
+   * Removes and returns the writes `pick` selects, at commit (the SQL layer's handle-private
+   * TEMP keys, which never reach the engine). The undo log is cleared: call it only once the
+   * transaction is ending.
+   */
+  takeWrites(pick: (uk: Uint8Array) => boolean): PendingWrite[] {
+    const out: PendingWrite[] = [];
+    for (const [k, w] of this.writes) {
+      if (!pick(w.uk)) continue;
+      out.push(w);
+      this.writes.delete(k);
+      this.order.delete(k);
+    }
+    this.undo = [];
+    return out;
+  }
+
   /** A position in the undo log: statement starts and savepoints. */
   mark(): number {
     return this.undo.length;
@@ -325,7 +342,7 @@ export class Transaction {
   }
 
   /** Committed entries of [lower, upper) visible to this transaction (all layers). */
-  private async *committed(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<{ rawKey: Uint8Array; value: Uint8Array }> {
+  protected async *committed(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<{ rawKey: Uint8Array; value: Uint8Array }> {
     if (this.layers.length === 1) {
       yield* this.engine.scanRaw(lower, upper, this.readLsn, reverse);
       return;

@@ -88,11 +88,13 @@ export class SqlColdTier {
     const iceberg = this.iceberg(engine);
     const view = await this.core.begin(engine);
     try {
-      const names = tables ?? view.catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
+      // The handle's TEMP tables are its own (src/sql/txn/temp-store.ts): never published.
+      const catalog = view.catalog.mainOnly();
+      const names = tables ?? catalog.objects().filter((o) => o.type === 'table').map((o) => o.name);
       const out: PublishedSnapshot[] = [];
       tick?.(0, names.length);
       for (const name of names) {
-        const t = view.catalog.table(name);
+        const t = catalog.table(name);
         // The cold tier references runs that hold exactly this state in place; otherwise it writes a copy.
         const r = await iceberg.publish(icebergSource(view, t, engine.clockNow()), { lsn: view.readLsn, branch: view.branch });
         out.push({ table: name, snapshotId: r.snapshotId, lsn: view.readLsn });

@@ -19,9 +19,11 @@
 // catalog it began with.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { KIND_PUT, MAIN_BRANCH } from '../../mvcc/internal-key.js';
+import { encodeUserKey, KIND_PUT, MAIN_BRANCH, userKeyPrefix } from '../../mvcc/internal-key.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
+import type { PendingWrite } from '../../mvcc/transaction.js';
+import type { CommitInfo } from '../../mvcc/version-store.js';
 import { schemaWatch, type SchemaWatch } from '../catalog/schema-watch.js';
 import type { AfterEvent, RowTriggerHooks } from '../execution/row-triggers.js';
 import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
@@ -29,6 +31,7 @@ import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
 import { Transaction } from '../txn/transaction.js';
 import { preparedXacts } from '../txn/prepared-xacts.js';
+import { isTempKey, TEMP_CATALOG_ID, TempStore } from '../txn/temp-store.js';
 import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
 import { QueryMetrics, queryMetricsOf } from './query-metrics.js';
 
@@ -43,6 +46,8 @@ export class DatabaseCore {
   catalog!: Catalog;
   /** The LSN `catalog` was read at. */
   catalogLsn = 0;
+  /** This handle's TEMP schema and rows (temp-store.ts), gone with the handle. */
+  readonly temp = new TempStore();
   /** The branch this handle reads and writes (main = 0). */
   branchId = MAIN_BRANCH;
   /** The engine, once open and the schema loaded. */
@@ -211,7 +216,17 @@ export class DatabaseCore {
   tryBegin(engine: LsmEngine): Transaction | undefined {
     if (!this.schemaCurrent()) return undefined;
     const b = this.branchId;
-    return new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
+    const txn = new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
+    txn.temp = this.temp;
+    txn.tempSince = this.temp.version;
+    return txn;
+  }
+
+  /** `main` (a schema read from the engine) with this handle's TEMP objects on `branch` (temp-store.ts). */
+  private withTemps(main: Catalog, branch: number): Catalog {
+    const values: Uint8Array[] = [];
+    for (const e of this.temp.scan(encodeUserKey(branch, TEMP_CATALOG_ID, []), encodeUserKey(branch, TEMP_CATALOG_ID + 1, []), false)) values.push(e.value);
+    return main.withTemps(values);
   }
 
   /** The checked-out branch's latest schema, read again if another handle changed it. */
@@ -235,8 +250,10 @@ export class DatabaseCore {
   private async beginReloading(engine: LsmEngine): Promise<Transaction> {
     const b = this.branchId;
     const txn = new Transaction(engine, engine.lastVisibleLsn, b, this.catalog, b === MAIN_BRANCH ? [] : this.ancestors(b));
+    txn.temp = this.temp;
+    txn.tempSince = this.temp.version;
     try {
-      txn.catalog = await this.loadCatalog(engine, b, txn.readLsn);
+      txn.catalog = this.withTemps(await this.loadCatalog(engine, b, txn.readLsn), b);
     } catch (e) {
       txn.release();
       throw e;
@@ -263,15 +280,36 @@ export class DatabaseCore {
   async commit(engine: LsmEngine, txn: Transaction): Promise<number> {
     // Deferred foreign keys hold or the commit fails (sessions check first to keep the transaction open).
     checkDeferredForeignKeys(txn);
-    if (txn.writes.size === 0) return (await engine.commit(txn)).lsn;
-    txn.claimSchema();
-    const info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+    // TEMP keys never reach the engine: they become the handle's once the rest commits.
+    const temps = txn.temp && txn.writes.size ? txn.takeWrites(isTempKey) : [];
+    if (temps.length) this.temp.reserve(temps, txn.tempSince);
+    let info: CommitInfo;
+    try {
+      if (txn.writes.size === 0) {
+        const lsn = (await engine.commit(txn)).lsn;
+        this.applyTemps(txn, temps);
+        return lsn;
+      }
+      txn.claimSchema();
+      info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+    } catch (e) {
+      this.temp.release(temps);
+      throw e;
+    }
+    this.applyTemps(txn, temps);
     // Committed: its row changes go to the AFTER triggers (drainAfterTriggers, once no lock is held).
     if (txn.afterEvents.length && this.rowTriggers) for (const e of txn.afterEvents) this.pendingAfter.push(e.event);
     // Read the new schema now rather than at the next begin, so synchronous callers
     // (Statement.columns(), the schema listing) see this handle's own DDL.
-    if (txn.ddl && txn.branch === this.branchId) this.install(txn.branch, info.lsn, await this.loadCatalog(engine, txn.branch, info.lsn));
+    if (txn.ddl && txn.branch === this.branchId) this.install(txn.branch, info.lsn, this.withTemps(await this.loadCatalog(engine, txn.branch, info.lsn), txn.branch));
     return info.lsn;
+  }
+
+  /** Moves a committed transaction's TEMP writes into the handle's temp store; temp DDL shows in `catalog` at once. */
+  private applyTemps(txn: Transaction, temps: readonly PendingWrite[]): void {
+    if (temps.length === 0) return;
+    this.temp.apply(temps);
+    if (txn.branch === this.branchId && temps.some((w) => userKeyPrefix(w.uk).table === TEMP_CATALOG_ID)) this.catalog = this.withTemps(this.catalog.mainOnly(), this.branchId);
   }
 
   // ---------------------------------------------------------------- branches and schemas
@@ -279,7 +317,7 @@ export class DatabaseCore {
   /** Switches the handle to `branch`, with that branch's latest schema. */
   async checkout(engine: LsmEngine, branch: number): Promise<void> {
     const lsn = engine.lastVisibleLsn;
-    this.catalog = await this.loadCatalog(engine, branch, lsn);
+    this.catalog = this.withTemps(await this.loadCatalog(engine, branch, lsn), branch);
     this.catalogLsn = lsn;
     this.branchId = branch;
     this.seenVersion = -1;

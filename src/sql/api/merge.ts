@@ -121,7 +121,8 @@ export async function planMerge(engine: LsmEngine, txn: Transaction, source: { i
     }
   };
   const baseCat = await loadCat(baseLayers);
-  const oursCat = txn.catalog;
+  // The handle's TEMP objects are no branch's (src/sql/txn/temp-store.ts): merges see the main schema.
+  const oursCat = txn.catalog.mainOnly();
   const theirsCat = await loadCat(sourceLayers);
 
   // Schema changes on the source.
@@ -244,7 +245,7 @@ export async function applyMerge(txn: Transaction, plan: MergePlan, strategy: Me
     throw new DoSQLError('MERGE_CONFLICT', `sql: merge of ${plan.source}: conflict ${c.id} on ${c.table} ${JSON.stringify(c.key, identityJson)} column ${c.column} is unresolved`, { details: { conflict: c.id } });
   };
   // Schema first, so rows of new or altered tables decode and index on the target.
-  let cat = txn.catalog;
+  let cat = txn.catalog.mainOnly();
   for (const s of plan.schema) {
     if (s.obj) cat = cat.with(txn, s.obj, s.old && s.old.name.toLowerCase() !== s.obj.name.toLowerCase() ? s.old : undefined);
     else if (s.old) cat = cat.without(txn, s.old);

@@ -15,6 +15,7 @@ import type { Interrupt, ResultCaps, StatementGuard } from '../execution/stateme
 import { temporalRefs } from '../planner/temporal-refs.js';
 import type { Transaction } from '../txn/transaction.js';
 import { preparedXacts } from '../txn/prepared-xacts.js';
+import { isTempKey } from '../txn/temp-store.js';
 import { MAIN_BRANCH } from '../../mvcc/internal-key.js';
 import { commitLogOp } from './commit-log.js';
 import type { SqlValue } from '../types/value.js';
@@ -206,6 +207,7 @@ export class Session {
     if (action !== 'prepare') throw new DoSQLError('SQL_ERROR', `sql: cannot ${action.toUpperCase()} PREPARED inside a transaction`);
     if (engine.readOnly) throw new DoSQLError('READ_ONLY', 'sql: attempt to write a readonly database (two-phase commit)');
     checkDeferredForeignKeys(txn);
+    refuseTempPrepare(txn);
     return (await (await preparedXacts(engine)).prepare(txn, gid, (ts) => commitLogOp(MAIN_BRANCH, ts))).lsn;
   }
 
@@ -218,6 +220,7 @@ export class Session {
       const txn = this.txn;
       // As COMMIT: a deferred foreign key that does not hold fails it and leaves the transaction open.
       checkDeferredForeignKeys(txn);
+      refuseTempPrepare(txn);
       this.txn = undefined;
       this.savepoints = [];
       return (await registry.prepare(txn, gid, logOp)).lsn;
@@ -231,4 +234,9 @@ export class Session {
     for (let i = s.length - 1; i >= 0; i--) if (s[i]!.name.toLowerCase() === name.toLowerCase()) return i;
     throw new DoSQLError('SQL_ERROR', `sql: no such savepoint: ${name}`);
   }
+}
+
+/** A prepared transaction is persisted: TEMP writes, which are the handle's alone (temp-store.ts), cannot be part of one. */
+function refuseTempPrepare(txn: Transaction): void {
+  for (const w of txn.writes.values()) if (isTempKey(w.uk)) throw new DoSQLError('NOT_SUPPORTED', 'sql: PREPARE TRANSACTION of a transaction that wrote TEMP objects');
 }

@@ -49,7 +49,7 @@ export interface TableSchema {
   readonly foreignKeys: readonly { readonly name?: string; readonly columns: readonly string[]; readonly fk: ForeignKeyClause }[];
   /** WITHOUT ROWID: the name SQLite gives the PRIMARY KEY's index (sqlite_autoindex_T_N; the table itself is keyed by it). */
   readonly pkIndexName?: string;
-  /** CREATE TEMP TABLE: listed in sqlite_temp_schema (schema "temp"); kept like any table (docs/sql.md). */
+  /** CREATE TEMP TABLE: the handle's own, in its temp store, never the engine (src/sql/txn/temp-store.ts; docs/sql.md). */
   readonly temp?: boolean;
   readonly sql: string;
 }

@@ -206,7 +206,7 @@ export function buildTableSchema(stmt: CreateTableStmt, id: number, sql: string)
 }
 
 async function createIndexObject(env: ExecEnv, t: TableSchema, name: string, columns: readonly IndexedColumn[], unique: boolean, auto: boolean, sql: string, extra: Partial<IndexSchema> = {}): Promise<IndexSchema> {
-  const id = await Catalog.allocateId(env.txn);
+  const id = await Catalog.allocateId(env.txn, env.txn.catalog.isTemp(t) || t.temp === true);
   const cols = columns.map((ic): IndexColumnSchema => {
     const bare = ic.expr.kind === 'collate' ? ic.expr.operand : ic.expr;
     if (!auto && (bare.kind !== 'column' || bare.table)) {
@@ -254,10 +254,13 @@ async function backfill(env: ExecEnv, t: TableSchema, ix: IndexSchema): Promise<
   }
 }
 
-export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: string): Promise<void> {
+export async function createTable(env: ExecEnv, given: CreateTableStmt, sql: string): Promise<void> {
   const txn = env.txn;
+  // CREATE TABLE temp.x is CREATE TEMP TABLE x (lang_createtable.html).
+  const stmt = given.schema?.toLowerCase() === 'temp' && !given.temp ? { ...given, temp: true } : given;
   checkName(stmt.name);
-  const clash = txn.catalog.nameInUse(stmt.name);
+  // A TEMP table may take a main table's name and shadow it (SQLite resolves temp first).
+  const clash = txn.catalog.nameInUse(stmt.name, stmt.temp);
   if (clash) {
     if (stmt.ifNotExists && clash.type !== 'index') return;
     throw exists(clash.type === 'index' ? 'there is already an index named' : clash.type, stmt.name);
@@ -277,7 +280,7 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
       }),
     };
   }
-  const id = await Catalog.allocateId(txn);
+  const id = await Catalog.allocateId(txn, stmt.temp);
   // SQLite stores the table CREATE TABLE ... AS SELECT made, not the statement.
   const text = stmt.asSelect ? createTableAsSql(stmt.name, def.columns.map((c) => [c.name, c.type?.name ?? ''] as const)) : sql;
   const built = buildTableSchema(def, id, text);
@@ -285,6 +288,7 @@ export async function createTable(env: ExecEnv, stmt: CreateTableStmt, sql: stri
   const pkAt = uniques.findIndex((u) => u.pk);
   let table: TableSchema = built.table.withoutRowid && pkAt >= 0 ? { ...built.table, pkIndexName: `sqlite_autoindex_${built.table.name}_${pkAt + 1}` } : built.table;
   if (stmt.temp) table = { ...table, temp: true };
+  if (stmt.temp && table.autoincrement) throw new DoSQLError('NOT_SUPPORTED', `sql: AUTOINCREMENT on TEMP table ${stmt.name} (its sqlite_sequence would be the temp schema's)`);
   let cat = txn.catalog.with(txn, table);
   checkGeneratedColumns(cat, table, env.guard.limits);
   if (table.autoincrement && !cat.findTable(SEQUENCE_TABLE)) {
@@ -319,7 +323,7 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
   const t = txn.catalog.findTable(stmt.table);
   if (!t) throw new DoSQLError('SQL_ERROR', `sql: no such table: ${stmt.table}`, { details: { table: stmt.table } });
   if (t.name.toLowerCase().startsWith('sqlite_')) throw new DoSQLError('SQL_ERROR', `sql: table ${t.name} may not be indexed`);
-  const clash = txn.catalog.nameInUse(stmt.name);
+  const clash = txn.catalog.nameInUse(stmt.name, txn.catalog.isTemp(t));
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type === 'index' ? 'index' : `there is already a ${clash.type} named`, stmt.name);
@@ -336,9 +340,10 @@ export async function createIndex(env: ExecEnv, stmt: CreateIndexStmt, sql: stri
 
 export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string): Promise<void> {
   const txn = env.txn;
-  // TEMP views, as TEMP tables, are kept like ordinary ones (they outlive the connection; docs/sql.md).
+  // TEMP views, as TEMP tables, are the handle's own (src/sql/txn/temp-store.ts).
   checkName(stmt.name);
-  const clash = txn.catalog.nameInUse(stmt.name);
+  const temp = stmt.temp || stmt.schema?.toLowerCase() === 'temp';
+  const clash = txn.catalog.nameInUse(stmt.name, temp);
   if (clash) {
     if (stmt.ifNotExists) return;
     throw exists(clash.type, stmt.name);
@@ -348,7 +353,7 @@ export async function createView(env: ExecEnv, stmt: CreateViewStmt, sql: string
   if (stmt.columns && stmt.columns.length !== plan.columnCount) {
     throw new DoSQLError('SQL_ERROR', `sql: expected ${stmt.columns.length} columns for '${stmt.name}' but got ${plan.columnCount}`);
   }
-  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, ...(stmt.temp ? { temp: true } : {}), sql });
+  txn.catalog = txn.catalog.with(txn, { type: 'view', name: stmt.name, ...(stmt.columns ? { columns: stmt.columns } : {}), select: stmt.select, ...(temp ? { temp: true } : {}), sql });
 }
 
 export async function createTrigger(env: ExecEnv, stmt: CreateTriggerStmt, sql: string): Promise<void> {
@@ -381,7 +386,11 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
   const txn = env.txn;
   const cat = txn.catalog;
   const kind = stmt.objectType.toLowerCase() as 'table' | 'index' | 'view' | 'trigger';
-  const obj: SchemaObject | undefined = kind === 'table' ? cat.findTable(stmt.name) : kind === 'index' ? cat.findIndex(stmt.name) : kind === 'view' ? cat.findView(stmt.name) : cat.findTrigger(stmt.name);
+  // Qualified by schema: `main.x` under a TEMP x is refused (Catalog.checkQualified); `temp.x` names only a TEMP x.
+  const schema = stmt.schema?.toLowerCase();
+  if ((kind === 'table' || kind === 'view') && schema === 'main') cat.checkQualified(schema, stmt.name);
+  const found: SchemaObject | undefined = kind === 'table' ? cat.findTable(stmt.name) : kind === 'index' ? cat.findIndex(stmt.name) : kind === 'view' ? cat.findView(stmt.name) : cat.findTrigger(stmt.name);
+  const obj = found && schema === 'temp' && !cat.isTemp(found) ? undefined : found;
   if (!obj && kind === 'table' && (await dropVirtualTable(env, stmt.name))) return;
   if (!obj) {
     if (stmt.ifExists) return;
@@ -408,6 +417,7 @@ export async function drop(env: ExecEnv, stmt: DropStmt): Promise<void> {
 
 export async function alterTable(env: ExecEnv, stmt: AlterTableStmt): Promise<void> {
   const txn = env.txn;
+  txn.catalog.checkQualified(stmt.schema, stmt.table);
   const t = txn.catalog.table(stmt.table);
   const a = stmt.action;
   let cat = txn.catalog;

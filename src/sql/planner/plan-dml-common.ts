@@ -53,8 +53,8 @@ export function targetTable(pc: PlannerContext, name: string): TableSchema {
 
 /** Scope holding just the target table (alias allowed), rowid last. */
 export function tableLeaf(t: TableSchema, alias: string | undefined, scope: Scope, pc: PlannerContext): Leaf {
-  // Qualified as main: the table itself, even where a virtual table of its name scans it (plan-from.ts).
-  const from = buildFrom({ kind: 'table', schema: 'main', name: t.name, ...(alias ? { alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  // Qualified (main or temp, its own schema): the table itself, even where a virtual table of its name scans it (plan-from.ts).
+  const from = buildFrom({ kind: 'table', schema: pc.catalog.isTemp(t) ? 'temp' : 'main', name: t.name, ...(alias ? { alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const leaf = from.leaves[0]!;
   leaf.reader!.width = scope.width;
   leaf.reader!.used = undefined; // rows get rewritten whole

@@ -19,7 +19,7 @@ import type { PlannerContext } from './planner-context.js';
 export function planTableDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   const scope = pc.rootScope();
-  const from = buildFrom({ kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const from = buildFrom({ kind: 'table', schema: pc.catalog.isTemp(t) ? 'temp' : 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);
   const rowsOp = orderAndLimit(stmt, join.op, scope.width, cx, keyOrderOf(t));

@@ -207,7 +207,7 @@ function planUpsert(clauses: readonly UpsertClause[], t: TableSchema, alias: str
   // Scope: the existing row, then the proposed row as "excluded".
   const scope = pc.rootScope();
   tableLeaf(t, alias, scope, pc);
-  const ex = buildFrom({ kind: 'table', schema: 'main', name: t.name, alias: 'excluded' }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
+  const ex = buildFrom({ kind: 'table', schema: pc.catalog.isTemp(t) ? 'temp' : 'main', name: t.name, alias: 'excluded' }, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   ex.leaves[0]!.reader!.width = scope.width;
   // Unqualified names mean the existing row; the proposed one is only reachable as excluded.x.
   for (const c of ex.leaves[0]!.src.columns) ex.leaves[0]!.src.mergedNames.add(c.name.toLowerCase());

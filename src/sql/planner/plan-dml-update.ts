@@ -28,8 +28,8 @@ export function planTableUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   const scope = pc.rootScope();
   const fromItem: FromItem = stmt.from
-    ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
-    : { kind: 'table', schema: 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) };
+    ? { kind: 'join', joinType: 'INNER', natural: false, left: { kind: 'table', schema: pc.catalog.isTemp(t) ? 'temp' : 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) }, right: stmt.from }
+    : { kind: 'table', schema: pc.catalog.isTemp(t) ? 'temp' : 'main', name: t.name, ...(stmt.alias ? { alias: stmt.alias } : {}) };
   const from = buildFrom(fromItem, scope, pc, (s, sc, p) => planSelect(s, sc, p));
   const cx = cxFor(scope, pc);
   const join = planJoin(from, splitAnd(stmt.where), scope.width, cx);

@@ -17,6 +17,7 @@ export type { DmlPlan, DmlResult } from './plan-dml-common.js';
 
 export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   return withCtes(stmt.with, pc, () => {
+    pc.catalog.checkQualified(stmt.table.schema, stmt.table.name);
     const v = pc.catalog.findTable(stmt.table.name) ? undefined : pc.catalog.findView(stmt.table.name);
     return v ? planViewDml(stmt, v, pc, planTriggerStep) : planTableInsert(stmt, pc);
   });
@@ -24,6 +25,7 @@ export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
 
 export function planUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
   return withCtes(stmt.with, pc, () => {
+    pc.catalog.checkQualified(stmt.table.schema, stmt.table.name);
     const v = pc.catalog.findTable(stmt.table.name) ? undefined : pc.catalog.findView(stmt.table.name);
     return v ? planViewDml(stmt, v, pc, planTriggerStep) : planTableUpdate(stmt, pc);
   });
@@ -31,6 +33,7 @@ export function planUpdate(stmt: UpdateStmt, pc: PlannerContext): DmlPlan {
 
 export function planDelete(stmt: DeleteStmt, pc: PlannerContext): DmlPlan {
   return withCtes(stmt.with, pc, () => {
+    pc.catalog.checkQualified(stmt.table.schema, stmt.table.name);
     const v = pc.catalog.findTable(stmt.table.name) ? undefined : pc.catalog.findView(stmt.table.name);
     return v ? planViewDml(stmt, v, pc, planTriggerStep) : planTableDelete(stmt, pc);
   });

@@ -80,6 +80,7 @@ function build(item: FromItem, scope: Scope, pc: PlannerContext, planSelect: Pla
       if (item.schema && item.schema.toLowerCase() !== 'main' && item.schema.toLowerCase() !== 'temp') {
         throw new DoSQLError('SQL_ERROR', `sql: unknown database ${item.schema}`);
       }
+      if (item.schema && !item.temporal) pc.catalog.checkQualified(item.schema, item.name);
       if (item.temporal) return temporalLeaf(item, scope, pc, leaves);
       const cte = item.schema ? undefined : pc.findCte(item.name);
       if (cte && (!cte.inProgress || cte.working)) return cteLeaf(cte, item.alias ?? item.name, scope, pc, planSelect, leaves);

@@ -10,9 +10,12 @@ import type { LsmEngine } from '../../lsm/engine.js';
 import { encodeUserKey, userKeyPrefix } from '../../mvcc/internal-key.js';
 import type { RangeClaim } from '../../mvcc/conflicts.js';
 import type { Layer } from '../../mvcc/layers.js';
+import type { KeyTuple } from '../../mvcc/key-codec.js';
 import { Transaction as KvTransaction } from '../../mvcc/transaction.js';
+import { byteString } from '../../util/bytes.js';
 import type { AfterEvent } from './after-events.js';
 import { CATALOG_TABLE_ID, FIRST_USER_ID, type Catalog } from '../catalog/catalog.js';
+import { isTempId, isTempKey, type TempStore } from './temp-store.js';
 
 export type { PendingWrite } from '../../mvcc/transaction.js';
 export type { RangeClaim } from '../../mvcc/conflicts.js';
@@ -23,6 +26,14 @@ export class Transaction extends KvTransaction {
   ddl = false;
   /** Row changes for programmatic AFTER triggers, each with the undo-log length after it (dropped when undone). */
   afterEvents: { readonly at: number; readonly event: AfterEvent }[] = [];
+  /**
+   * The handle's TEMP schema and rows (temp-store.ts): keys of temp ids are read from it, not
+   * from the engine. Undefined for transactions of no handle (time travel, recovery): they
+   * see no temp objects.
+   */
+  temp: TempStore | undefined;
+  /** `temp.version` when this transaction began: the temp commits it may conflict with came after (TempStore.reserve). */
+  tempSince = 0;
 
   constructor(
     engine: LsmEngine,
@@ -39,12 +50,43 @@ export class Transaction extends KvTransaction {
     // dropped are not captured (their drop_table event stands for them).
     this.captureBefore = (uk) => {
       const id = userKeyPrefix(uk).table;
-      return id >= FIRST_USER_ID && this.catalog.tableById(id) !== undefined;
+      return id >= FIRST_USER_ID && !isTempId(id) && this.catalog.tableById(id) !== undefined;
     };
   }
 
   protected override readOnlyError(): DoSQLError {
     return new DoSQLError('SQL_ERROR', 'sql: attempt to write a readonly database (a time-travel read view)');
+  }
+
+  override get(uk: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  override get(table: number, key: KeyTuple): Promise<Uint8Array | undefined>;
+  override get(a: Uint8Array | number, key?: KeyTuple): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (typeof a === 'number' || !isTempKey(a)) return typeof a === 'number' ? super.get(a, key!) : super.get(a);
+    const w = this.writes.get(byteString(a));
+    if (w) return w.value ?? undefined;
+    return this.temp?.get(a);
+  }
+
+  protected override committed(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<{ rawKey: Uint8Array; value: Uint8Array }> {
+    if (!isTempKey(lower)) return super.committed(lower, upper, reverse);
+    return fromSync(this.temp?.scan(lower, upper, reverse) ?? []);
+  }
+
+  override async *scanBatches(lower: Uint8Array, upper: Uint8Array, reverse = false, batch = 256): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array }[]> {
+    if (!isTempKey(lower)) {
+      yield* super.scanBatches(lower, upper, reverse, batch);
+      return;
+    }
+    // Temp ranges take the merging path (their committed rows are the handle's, not the engine's).
+    let out: { uk: Uint8Array; value: Uint8Array }[] = [];
+    for await (const e of this.scan(lower, upper, reverse)) {
+      out.push(e);
+      if (out.length >= batch) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length) yield out;
   }
 
   /** Records a row change for the AFTER triggers, kept unless the statement or transaction is undone. */
@@ -61,6 +103,10 @@ export class Transaction extends KvTransaction {
   claimSchema(): void {
     this.claim(schemaClaim(this.branch));
   }
+}
+
+async function* fromSync<T>(it: Iterable<T>): AsyncGenerator<T> {
+  yield* it;
 }
 
 const claims = new Map<number, RangeClaim>();
