@@ -52,7 +52,9 @@ import { LsnPins } from './lsn-pins.js';
 import { collectStats } from './engine-stats.js';
 import { LogService } from './log-service.js';
 import { LiveLog } from './wal-index.js';
-import { logEngineEvent, logOpen } from './engine-log.js';
+import { logOpen } from './engine-log.js';
+import { EngineEvents } from './engine-events.js';
+import { ReaderFollow } from './reader-follow.js';
 import { SILENT } from '../util/log.js';
 import { layerSnapshot, type LayerSnapshot } from './layer-scan.js';
 import { encodeRange, KvEntry, type CommitInfo, type EngineEvent, type EngineOptions, type EngineStats, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
@@ -88,13 +90,9 @@ export class LsmEngine {
   private readonly reads: ReadContext;
   /** @internal The one commit path (src/mvcc/commit.ts); two-phase commit (src/sql/txn/prepared-xacts.ts) sets its intents and uses its lock. */
   readonly committer: Committer;
-  /** A read-only engine's follower of the writer (EngineOptions.readOnly), else undefined. */
-  private follower: Follower | undefined;
-  private nextFollow = 0;
-  /** The catch-up in flight: each step is adopted exactly once. */
-  private following: Promise<void> | null = null;
-  private readonly gapListeners: ((upTo: number) => void)[] = [];
-  private readonly eventListeners: ((e: EngineEvent) => void)[] = [];
+  /** A read-only engine's following of the writer (EngineOptions.readOnly), else undefined. */
+  private reader: ReaderFollow | undefined;
+  private readonly events: EngineEvents;
 
   private constructor(
     private readonly userOptions: EngineOptions,
@@ -105,6 +103,7 @@ export class LsmEngine {
     live: LiveLog,
   ) {
     const o = (this.o = resolveOptions(userOptions));
+    this.events = new EngineEvents(userOptions.logger ?? SILENT, userOptions.onEvent);
     this.versions = versions;
     this.status = new EngineStatus(() => this.writes?.wal?.key ?? 'wal');
     this.pins = new LsnPins(parseRetention(userOptions.retention), versions.state.timeIndex);
@@ -203,19 +202,7 @@ export class LsmEngine {
   }
 
   private emit(e: EngineEvent): void {
-    try {
-      logEngineEvent(this.userOptions.logger ?? SILENT, e);
-      this.userOptions.onEvent?.(e);
-    } catch {
-      // An observer's failure must not break background work.
-    }
-    for (const l of this.eventListeners) {
-      try {
-        l(e);
-      } catch {
-        // as above
-      }
-    }
+    this.events.emit(e);
   }
 
   /**
@@ -224,11 +211,7 @@ export class LsmEngine {
    * build beside new files and drop those of removed ones). Returns the unsubscribe function.
    */
   onEngineEvent(listener: (e: EngineEvent) => void): () => void {
-    this.eventListeners.push(listener);
-    return () => {
-      const i = this.eventListeners.indexOf(listener);
-      if (i >= 0) this.eventListeners.splice(i, 1);
-    };
+    return this.events.listen(listener);
   }
 
   /**
@@ -293,7 +276,7 @@ export class LsmEngine {
     const recovered = { lastLsn: step.lastLsn, lastTimestamp: step.lastTimestamp, nextFileNumber: step.state.nextFileNumber };
     const mem: MemState = { mt: step.fresh!, firstSegment: 1, minLsn: 0, maxLsn: 0, maxTs: 0, hasSealed: false };
     const engine = new LsmEngine(options, versions, mem, recovered, new LiveLog(step.ranges));
-    engine.follower = follower;
+    engine.reader = new ReaderFollow(follower, { versions, log: engine.log, writes: engine.writes, closed: () => engine.closed });
     engine.writes.adopt(null, step.apply, [], step.lastLsn, step.lastTimestamp);
     return engine;
   }
@@ -305,16 +288,12 @@ export class LsmEngine {
    * the function that removes it. Never called on a writer's engine.
    */
   onFollowGap(listener: (upTo: number) => void): () => void {
-    this.gapListeners.push(listener);
-    return () => {
-      const i = this.gapListeners.indexOf(listener);
-      if (i >= 0) this.gapListeners.splice(i, 1);
-    };
+    return this.reader?.onGap(listener) ?? (() => undefined);
   }
 
   /** True for a read-only follower (EngineOptions.readOnly). */
   get readOnly(): boolean {
-    return this.follower !== undefined;
+    return this.reader !== undefined;
   }
 
   /**
@@ -324,39 +303,14 @@ export class LsmEngine {
    * when only new commits (or nothing) arrived. A writer's engine: false, nothing to do.
    */
   async catchUp(): Promise<boolean> {
-    const f = this.follower;
-    if (!f) return false;
+    if (!this.reader) return false;
     this.assertOpen();
-    const before = this.versions.state.version;
-    await this.follow(f);
-    return this.versions.state.version !== before;
-  }
-
-  /** One catch-up, shared by concurrent callers; its step is adopted synchronously once. */
-  private follow(f: Follower): Promise<void> {
-    this.following ??= f
-      .next()
-      .then((step) => {
-        if (!step || this.closed) return;
-        // Commits the writer flushed since our last step are in its SSTables, not in the WAL
-        // we read: they become visible without passing the commit listeners.
-        const gap = step.fresh !== null && step.state.flushedLsn > this.writes.visible ? step.state.flushedLsn : 0;
-        this.versions.follow(step.state);
-        // The log reader walks the manifest's retained segments, then these: without them a
-        // change stream that must read the log (a gap in the commit feed) finds nothing.
-        this.log.live.replace(step.ranges);
-        this.writes.adopt(step.fresh, step.apply, step.records, step.lastLsn, step.lastTimestamp);
-        if (gap > 0) for (const l of this.gapListeners) l(gap);
-      })
-      .finally(() => {
-        this.following = null;
-      });
-    return this.following;
+    return this.reader.catchUp();
   }
 
   /** READ_ONLY on a read-only engine. */
   private assertWritable(): void {
-    if (this.follower) throw new DoSQLError('READ_ONLY', `engine: ${this.o.store.name} is open read-only: writes, flushes, compactions and manifest edits go through the writer`);
+    if (this.reader) throw new DoSQLError('READ_ONLY', `engine: ${this.o.store.name} is open read-only: writes, flushes, compactions and manifest edits go through the writer`);
   }
 
   // ---------------------------------------------------------------- writes
@@ -373,7 +327,7 @@ export class LsmEngine {
    * includes is acknowledged even though this handle is fenced.
    */
   write(batch: WriteBatch, options: { timestamp?: number } = {}): Promise<CommitInfo> {
-    if (this.follower) return Promise.reject(new DoSQLError('READ_ONLY', `engine: ${this.o.store.name} is open read-only: writes go through the writer`));
+    if (this.reader) return Promise.reject(new DoSQLError('READ_ONLY', `engine: ${this.o.store.name} is open read-only: writes go through the writer`));
     return this.writes.write(batch, options);
   }
 
@@ -721,7 +675,7 @@ export class LsmEngine {
       if (this.flusher.running) await this.flusher.running.catch(() => undefined);
       await this.scheduler.waitIdle().catch(() => undefined);
       // A read-only engine never started a WAL segment.
-      if (!this.follower) {
+      if (!this.reader) {
         if (!this.status.error && this.o.durability !== 'off') await w.wal.sync().catch(() => undefined);
         await w.wal.close();
       }
@@ -740,13 +694,9 @@ export class LsmEngine {
   /** Reads: `CLOSED` after close, `FENCED` once a newer writer is known (writer-fence.ts). */
   private assertReadable(): void {
     if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
-    if (this.follower) {
+    if (this.reader) {
       // A reader is never fenced; it catches up in the background at most every followMs.
-      const now = Date.now();
-      if (now >= this.nextFollow) {
-        this.nextFollow = now + (this.userOptions.followMs ?? 100);
-        this.follow(this.follower).catch(() => undefined);
-      }
+      this.reader.poke(this.userOptions.followMs ?? 100);
       return;
     }
     this.ctx.fence.assertCurrent();
