@@ -4,7 +4,9 @@
 //                              [+ fsync]) -> fence check -> memtable (apply-commit.ts) -> visible
 //   flush       flush.ts       frozen memtable -> L0 run -> manifest edit -> WAL segments deleted
 //   compaction  compaction-scheduler.ts, src/compaction (docs/compaction.md)
-//   read path   read-path.ts   memtables, then the runs of one manifest version (MvccIterator)
+//   read path   read-path.ts   memtables, then the runs of one manifest version (MvccIterator);
+//                              the read API in engine-reads.ts
+//   background  engine-wiring.ts  flusher, cold tier and compaction scheduler built together
 //   retention   lsn-pins.ts    read views, snapshots, branch bases, pins, the horizon
 //   open        open.ts        epoch claim, WAL replay (recovery.ts), first manifest, orphans
 //   commit      src/mvcc/commit.ts  transactions (src/mvcc/transaction.ts): one engine-wide
@@ -21,22 +23,20 @@ import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { VersionSet, type Version } from '../manifest/version-set.js';
 import type { ManifestState } from '../manifest/manifest-format.js';
-import { ColdTier, type ColdCodec, type ColdTierApi } from '../cold/index.js';
-import type { CompactionResult } from '../compaction/compaction-job.js';
-import type { Compaction } from '../compaction/compaction-picker.js';
+import type { ColdTier, ColdCodec, ColdTierApi } from '../cold/index.js';
 import { BlockCache } from '../sstable/block-cache.js';
 import { TableCache } from '../sstable/table-cache.js';
-import { ensureCodec, type CompressionName } from '../sstable/compression.js';
-import { encodeUserKey, KIND_PUT, MAIN_BRANCH } from '../mvcc/internal-key.js';
-import type { KeyTuple } from '../mvcc/key-codec.js';
+import { ensureCodec } from '../sstable/compression.js';
+import { MAIN_BRANCH } from '../mvcc/internal-key.js';
 import { resolveCompactionOptions } from '../compaction/options.js';
 import { parseRetention, type RetainedPoints } from '../compaction/retention.js';
 import { YieldBudget } from '../util/async.js';
-import { InlineExecutor, type JobContext } from './background-executor.js';
+import { InlineExecutor } from './background-executor.js';
 import { DEFAULTS, EngineStatus, resolveOptions, type EngineContext, type ResolvedOptions } from './engine-context.js';
 import { finishOpen, loadForOpen } from './open.js';
-import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
-import { CompactionScheduler, type CompactionProgressCallback } from './compaction-scheduler.js';
+import type { GetCounters, ReadContext, ReadSources } from './read-path.js';
+import { EngineReadApi } from './engine-reads.js';
+import type { CompactionScheduler, CompactionProgressCallback } from './compaction-scheduler.js';
 import { ReadView } from '../mvcc/read-view.js';
 import { WriterFence } from './writer-fence.js';
 import { Follower } from './follower.js';
@@ -47,7 +47,8 @@ import { ancestorLayers, type Layer } from '../mvcc/layers.js';
 import { Transaction, type TransactionOptions } from '../mvcc/transaction.js';
 import { Branches, branchName, Snapshots } from './branch-ops.js';
 import { WritePath, type CommitListener, type MemState } from './write-path.js';
-import { Flusher } from './flush.js';
+import type { Flusher } from './flush.js';
+import { FileNumbers, jobContext, wireBackground } from './engine-wiring.js';
 import { LsnPins } from './lsn-pins.js';
 import { collectStats } from './engine-stats.js';
 import { LogService } from './log-service.js';
@@ -57,7 +58,7 @@ import { EngineEvents } from './engine-events.js';
 import { ReaderFollow } from './reader-follow.js';
 import { SILENT } from '../util/log.js';
 import { layerSnapshot, type LayerSnapshot } from './layer-scan.js';
-import { encodeRange, KvEntry, type CommitInfo, type EngineEvent, type EngineOptions, type EngineStats, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
+import type { CommitInfo, EngineEvent, EngineOptions, EngineStats } from './engine-types.js';
 
 export type { CommitInfo, Durability, EngineEvent, EngineOptions, EngineStats, KeyRange, ReadOptions, ScanOptions } from './engine-types.js';
 export type { CommitListener } from './write-path.js';
@@ -67,14 +68,14 @@ const YIELD_EVERY_OPS = 1024;
 /** Most time (ms) between fence checks that reads start (EngineOptions.fenceCheckMs). */
 const FENCE_CHECK_MS = 1000;
 
-export class LsmEngine {
+export class LsmEngine extends EngineReadApi {
   /** Branches: create, delete, list, mark merged (branch-ops.ts); each one manifest edit. */
   readonly branches: Branches;
   /** Named snapshots: create, delete, list (branch-ops.ts); each one manifest edit. */
   readonly snapshots: Snapshots;
   /** The log for change data capture (log-service.ts): commit feed, reader, slots, retention. */
   readonly log: LogService;
-  private readonly ctx: EngineContext;
+  protected readonly ctx: EngineContext;
   private readonly o: ResolvedOptions;
   private readonly versions: VersionSet;
   private readonly tables: TableCache;
@@ -85,9 +86,9 @@ export class LsmEngine {
   private readonly flusher: Flusher;
   private readonly pins: LsnPins;
   private readonly status: EngineStatus;
-  private nextFileNumber: number;
-  private readonly counters: GetCounters = { gets: 0, filesSearched: 0, bloomSkips: 0 };
-  private readonly reads: ReadContext;
+  private readonly files: FileNumbers;
+  protected readonly counters: GetCounters = { gets: 0, filesSearched: 0, bloomSkips: 0 };
+  protected readonly reads: ReadContext;
   /** @internal The one commit path (src/mvcc/commit.ts); two-phase commit (src/sql/txn/prepared-xacts.ts) sets its intents and uses its lock. */
   readonly committer: Committer;
   /** A read-only engine's following of the writer (EngineOptions.readOnly), else undefined. */
@@ -102,6 +103,7 @@ export class LsmEngine {
     /** The live WAL segments recovery replayed (sealed; the write path adds its own). */
     live: LiveLog,
   ) {
+    super();
     const o = (this.o = resolveOptions(userOptions));
     this.events = new EngineEvents(userOptions.logger ?? SILENT, userOptions.onEvent);
     this.versions = versions;
@@ -109,26 +111,14 @@ export class LsmEngine {
     this.pins = new LsnPins(parseRetention(userOptions.retention), versions.state.timeIndex);
     this.tables = new TableCache(o.store, new BlockCache(o.blockCacheBytes), o.maxOpenTables);
     this.coldStore = userOptions.coldStore ?? o.store;
-    this.nextFileNumber = recovered.nextFileNumber;
     const fence = new WriterFence(versions, o.store, Math.max(0, userOptions.fenceCheckMs ?? FENCE_CHECK_MS), (e) => {
       if (!this.status.error) (userOptions.logger ?? SILENT).warn('fenced', { store: o.store.name, epoch: versions.epoch, code: e.code, message: e.message });
       return this.status.fail(e);
     });
     const budget = new YieldBudget(userOptions.yieldEveryOps ?? YIELD_EVERY_OPS);
-    const jobs: JobContext = {
-      store: o.store,
-      epoch: versions.epoch,
-      tables: this.tables,
-      targetFileBytes: o.targetFileBytes,
-      sstable: this.sstableOptions(),
-      newFileNumber: () => this.nextFileNumber++,
-      reserveFileNumbers: (count) => {
-        const first = this.nextFileNumber;
-        this.nextFileNumber += count;
-        return first;
-      },
-      aborted: () => this.closed,
-    };
+    const files = (this.files = new FileNumbers(recovered.nextFileNumber));
+    const sstable = { blockSize: o.blockSize, compression: o.compression, bitsPerKey: o.bloomBitsPerKey };
+    const jobs = jobContext({ o, versions }, this.tables, sstable, files, () => this.closed);
     const executor = userOptions.executor ? userOptions.executor(o.store) : new InlineExecutor();
     const compaction = resolveCompactionOptions(userOptions.compaction);
     this.ctx = { o, compaction, versions, status: this.status, fence, budget, pins: this.pins, executor, jobs, emit: (e) => this.emit(e) };
@@ -142,63 +132,24 @@ export class LsmEngine {
       recovered.lastLsn,
     ));
     this.writes.onCommit((records) => log.feed.publish(records));
-    this.flusher = new Flusher(this.ctx, this.writes, {
-      nextFileNumber: () => this.nextFileNumber,
-      flushed: () => this.maybeColdCompact(),
-      retired: () => this.scheduler.kick(),
-      retireLog: (d, keys) => log.retireAtFlush(d, keys),
-      logRetired: async (keys, deletions) => {
-        log.retired(keys);
-        await log.delete(deletions);
-        if (log.archiving) void log.runRetention().catch(() => undefined);
-      },
-    });
     this.branches = new Branches(this, (e) => this.edit(e));
     this.snapshots = new Snapshots(this, (e) => this.edit(e));
-    this.coldTier = new ColdTier({
-      store: o.store,
-      coldStore: this.coldStore,
-      tables: this.tables,
+    ({ flusher: this.flusher, coldTier: this.coldTier, scheduler: this.scheduler } = wireBackground({
+      ctx: this.ctx,
+      options: userOptions,
       versions,
-      targetFileBytes: this.o.targetFileBytes,
-      hotDataMaxAge: userOptions.hotDataMaxAge,
-      coldFromLevel: userOptions.coldFromLevel,
-      sstableOptions: () => this.sstableOptions(),
-      newFileNumber: () => this.nextFileNumber++,
-      memtables: () => [this.writes.mem.mt, ...this.writes.imm.map((m) => m.mt)],
-      samples: () => this.pins.samples,
-      now: () => this.o.clock.now(),
+      tables: this.tables,
+      coldStore: this.coldStore,
+      writes: this.writes,
+      log,
+      files,
+      sstable,
       closed: () => this.closed,
       assertOpen: () => this.assertOpen(),
       assertReadable: () => this.assertReadable(),
-      compactCold: () => this.scheduler.cold(),
-      kick: () => this.scheduler.kick(),
-      deleteObsolete: () => void this.scheduler.deleteObsolete(),
-    });
-    this.scheduler = new CompactionScheduler({
-      store: o.store,
-      coldStore: this.coldStore,
-      coldCompact: (c, state, retained) => this.coldCompact(c, state, retained),
-      tables: this.tables,
-      versions,
-      options: compaction,
-      executor,
-      jobContext: jobs,
-      nextFileNumber: () => this.nextFileNumber,
       retainedPoints: () => this.retainedPoints(),
-      onInstalled: () => {
-        this.writes.wakeRoomWaiters();
-        this.maybeColdCompact();
-      },
-      onError: (e) => {
-        void this.blameFence(e).then((err) => {
-          this.status.fail(err);
-          this.writes.wakeRoomWaiters();
-        });
-      },
-      closing: () => this.closed,
-      emit: (e) => this.emit(e),
-    });
+      fail: (e) => this.status.fail(e),
+    }));
   }
 
   private emit(e: EngineEvent): void {
@@ -261,7 +212,7 @@ export class LsmEngine {
     // Replayed segments stay live (sealed) until a flush covers them; with nothing replayed they
     // retire at once (into walHistory if change data capture still needs them).
     const engine = new LsmEngine(options, s.versions, s.mem, s.recovered, new LiveLog(s.rec.commits > 0 ? s.rec.ranges : []));
-    await finishOpen(s, stores, engine.nextFileNumber, { startWal: () => engine.writes.start(1), log: engine.log, fullHistoryTables: options.fullHistoryTables ?? [] });
+    await finishOpen(s, stores, engine.files.next, { startWal: () => engine.writes.start(1), log: engine.log, fullHistoryTables: options.fullHistoryTables ?? [] });
     engine.scheduler.kick();
     logOpen(options.logger ?? SILENT, { store: stores.store.name, epoch: s.versions.epoch, rec: s.rec, lastLsn: s.recovered.lastLsn, ms: Date.now() - t0 });
     return engine;
@@ -340,10 +291,6 @@ export class LsmEngine {
     return this.writes.onCommit(listener);
   }
 
-  private sstableOptions(): { blockSize: number; compression: CompressionName; bitsPerKey: number } {
-    return { blockSize: this.o.blockSize, compression: this.o.compression, bitsPerKey: this.o.bloomBitsPerKey };
-  }
-
   // ---------------------------------------------------------------- flush and compaction
 
   /**
@@ -400,14 +347,6 @@ export class LsmEngine {
     return this.coldTier;
   }
 
-  private maybeColdCompact(): void {
-    this.coldTier.maybeCompact();
-  }
-
-  private coldCompact(c: Compaction, state: ManifestState, retained: RetainedPoints): Promise<CompactionResult> {
-    return this.coldTier.compact(c, state, retained);
-  }
-
   // ---------------------------------------------------------------- reads
 
   /** LSN of the newest visible commit: the default read point. */
@@ -430,71 +369,7 @@ export class LsmEngine {
     return this.versions.epoch;
   }
 
-  /** The value of (table, key) as of `asOf` (default: latest), or undefined. */
-  async get(table: number, key: KeyTuple, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
-    this.assertReadable();
-    const uk = encodeUserKey(options.branch ?? MAIN_BRANCH, table, key);
-    const found = await this.getRaw(uk, this.readPoint(options.asOf));
-    if (this.ctx.budget.spend()) await this.ctx.budget.yieldNow();
-    return found && found.kind === KIND_PUT ? found.value : undefined;
-  }
-
-  /** Lets I/O callbacks and background results run (see EngineOptions.yieldEveryOps). */
-  yieldNow(): Promise<void> {
-    return this.ctx.budget.yieldNow();
-  }
-
-  /**
-   * The visible version of an encoded user key at `asOf` (already checked by `readPoint`),
-   * with its kind and LSN; the building block for the SQL layer's reads. May return
-   * synchronously.
-   */
-  getRaw(uk: Uint8Array, asOf: number): FoundVersion | null | Promise<FoundVersion | null> {
-    this.assertReadable();
-    return getVisible(this.sources(), uk, asOf, this.counters, this.reads);
-  }
-
-  /**
-   * Rows of `table` in `range`, as of `asOf`, in key order (or reverse). Bad arguments and
-   * reads below the retention horizon throw here, before iteration starts.
-   */
-  scan(table: number, range: KeyRange = {}, options: ScanOptions = {}): AsyncGenerator<KvEntry> {
-    this.assertReadable();
-    const branch = options.branch ?? MAIN_BRANCH;
-    const bounds = encodeRange(branch, table, range);
-    return this.scanRaw(bounds.lower, bounds.upper, this.readPoint(options.asOf), options.reverse ?? false, options.limit ?? Infinity);
-  }
-
-  /** Scan over encoded user-key bounds [lower, upper) at a checked read point. */
-  scanRaw(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, limit = Infinity): AsyncGenerator<KvEntry> {
-    return scanEntries(this.reads, lower, upper, asOf, reverse, limit);
-  }
-
-  /**
-   * `scanRaw` in batches of up to `batch` entries: one async step per batch instead of per
-   * row, for bulk readers (table scans).
-   */
-  scanRawBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, batch = 256): AsyncGenerator<KvEntry[]> {
-    return scanEntryBatches(this.reads, lower, upper, asOf, reverse, batch);
-  }
-
-  /**
-   * Versions of the user keys in [lower, upper) with LSN <= `asOf` (already checked by
-   * `readPoint`), in key order and, per key, newest first. `all` false: only the newest
-   * version per key, tombstones included (value null) — what branch overlays need. `all`
-   * true: every version still stored — history queries. Versions below the retention horizon
-   * may already be collapsed into the one visible there.
-   */
-  async *scanVersions(lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean): AsyncGenerator<StoredVersion> {
-    for await (const b of this.scanVersionBatches(lower, upper, asOf, all)) yield* b;
-  }
-
-  /** `scanVersions` in arrays of up to `batch` versions: one await per batch for bulk readers (branch scans). */
-  scanVersionBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, all: boolean, batch = 256): AsyncGenerator<StoredVersion[]> {
-    return scanVersionBatches(this.reads, lower, upper, asOf, all, batch);
-  }
-
-  private sources(): ReadSources {
+  protected sources(): ReadSources {
     return { memtables: this.writes.memtables(), version: this.versions.current, tables: this.tables };
   }
 
@@ -692,7 +567,7 @@ export class LsmEngine {
   }
 
   /** Reads: `CLOSED` after close, `FENCED` once a newer writer is known (writer-fence.ts). */
-  private assertReadable(): void {
+  protected assertReadable(): void {
     if (this.closed) throw new DoSQLError('CLOSED', 'engine: closed');
     if (this.reader) {
       // A reader is never fenced; it catches up in the background at most every followMs.
