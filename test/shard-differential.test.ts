@@ -6,48 +6,12 @@
 // and for writes the change count. Generators: test/support/shard-gen.ts.
 import { describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';
-import type { Database } from '../src/sql/api/database.js';
-import type { SqlValue } from '../src/sql/types/value.js';
-import { createShardExecutor, localShard, type ShardExecutor } from '../src/shard/index.js';
+import { createShardExecutor, localShard } from '../src/shard/index.js';
+import { onCluster, onSingle, type Answer } from './support/shard-answers.js';
 import { DDL, initialData, int, randomRead, randomVSchema, randomWrite, rng, SHARDS, type Stmt } from './support/shard-gen.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6];
 const STATEMENTS = 140;
-
-type Answer = { ok: true; columns: string[]; rows: string[]; changes: number } | { ok: false; error: string };
-
-function show(v: SqlValue): string {
-  if (v === null) return 'NULL';
-  if (typeof v === 'bigint') return `int:${v}`;
-  // Partial sums add in another order than one database does: compare reals to 12 digits.
-  if (typeof v === 'number') return `real:${Number(v.toPrecision(12))}`;
-  if (typeof v === 'string') return `text:${v}`;
-  return `blob:${Buffer.from(v).toString('hex')}`;
-}
-
-async function onSingle(db: Database, s: Stmt): Promise<Answer> {
-  try {
-    const r = await db.execute(s.sql, s.params, { safeIntegers: true });
-    return { ok: true, columns: r.columns, rows: r.rows.map((o) => JSON.stringify(r.columns.map((c) => show((o as Record<string, SqlValue>)[c] ?? null)))), changes: s.write ? r.changes : 0 };
-  } catch (e) {
-    return { ok: false, error: (e as { code?: string }).code ?? String(e) };
-  }
-}
-
-async function onCluster(ex: ShardExecutor, s: Stmt): Promise<Answer> {
-  try {
-    const r = await ex.execute(s.sql, s.params);
-    // Row objects keyed by column name, as the single database's execute() builds them (duplicate names collapse alike).
-    const rows = r.rows.map((row) => {
-      const o: Record<string, SqlValue> = {};
-      r.columns.forEach((c, i) => (o[c] = row[i] ?? null));
-      return JSON.stringify(r.columns.map((c) => show(o[c] ?? null)));
-    });
-    return { ok: true, columns: [...r.columns], rows, changes: s.write ? r.changes : 0 };
-  } catch (e) {
-    return { ok: false, error: (e as { code?: string }).code ?? String(e) };
-  }
-}
 
 function comparable(a: Answer, ordered: boolean): Answer {
   return a.ok && !ordered ? { ...a, rows: [...a.rows].sort() } : a;

@@ -12,47 +12,15 @@ import { describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';
 import type { Database } from '../src/sql/api/database.js';
 import type { SqlValue } from '../src/sql/types/value.js';
-import { createShardExecutor, localShard, type ReshardPhase, type ShardExecutor } from '../src/shard/index.js';
+import { createShardExecutor, localShard, type ReshardPhase } from '../src/shard/index.js';
 import { resolverOf } from '../src/shard/vindex.js';
+import { onCluster, onSingle, show, type Answer } from './support/shard-answers.js';
 import { DDL, initialData, int, randomRead, randomWrite, randomVSchema, rng, SHARDS, type Stmt } from './support/shard-gen.js';
 
 // Seeds chosen for their vschemas (shard-gen's randomVSchema): users/orders under hash xxhash (1, 11), consistent
 // hash (2, 5) and hash fnv1a (7, 8); events under a range vindex (stays put) or a consistent hash (moves too).
 // The split shard is s<seed % 4>: s2 holds the lookup table of users.email (seed 2).
 const SEEDS = [1, 2, 5, 7, 8, 10, 11];
-
-type Answer = { ok: true; columns: string[]; rows: string[]; changes: number } | { ok: false; error: string };
-
-function show(v: SqlValue): string {
-  if (v === null) return 'NULL';
-  if (typeof v === 'bigint') return `int:${v}`;
-  if (typeof v === 'number') return `real:${Number(v.toPrecision(12))}`;
-  if (typeof v === 'string') return `text:${v}`;
-  return `blob:${Buffer.from(v).toString('hex')}`;
-}
-
-async function onSingle(db: Database, s: Stmt): Promise<Answer> {
-  try {
-    const r = await db.execute(s.sql, s.params, { safeIntegers: true });
-    return { ok: true, columns: r.columns, rows: r.rows.map((o) => JSON.stringify(r.columns.map((c) => show((o as Record<string, SqlValue>)[c] ?? null)))), changes: s.write ? r.changes : 0 };
-  } catch (e) {
-    return { ok: false, error: (e as { code?: string }).code ?? String(e) };
-  }
-}
-
-async function onCluster(ex: ShardExecutor, s: Stmt): Promise<Answer> {
-  try {
-    const r = await ex.execute(s.sql, s.params);
-    const rows = r.rows.map((row) => {
-      const o: Record<string, SqlValue> = {};
-      r.columns.forEach((c, i) => (o[c] = row[i] ?? null));
-      return JSON.stringify(r.columns.map((c) => show(o[c] ?? null)));
-    });
-    return { ok: true, columns: [...r.columns], rows, changes: s.write ? r.changes : 0 };
-  } catch (e) {
-    return { ok: false, error: (e as { code?: string }).code ?? String(e) };
-  }
-}
 
 const comparable = (a: Answer, ordered: boolean): Answer => (a.ok && !ordered ? { ...a, rows: [...a.rows].sort() } : a);
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));

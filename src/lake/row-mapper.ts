@@ -7,22 +7,12 @@ import type { ColumnValue } from '../columnar/index.js';
 import { fromLakeValue, type LakeEvent } from '../cdc/lake-protocol.js';
 import type { IcebergPrimitiveType, IcebergSchema } from '../iceberg/types.js';
 import type { JsValue } from '../sql/api/values.js';
-import { toText } from '../sql/types/convert.js';
+import { fitColumnType } from '../sql/types/convert.js';
 import { F_KEY, F_LSN, F_PART, F_SOURCE, F_TS, isSystemField, type ColumnMap } from './schema-map.js';
 
-/** `v` in the storage class of an Iceberg `type` where SQLite would convert it losslessly. */
+/** `v` in the storage class of an Iceberg `type` where SQLite would convert it losslessly (fitColumnType). */
 export function fitValue(v: JsValue, type: IcebergPrimitiveType): ColumnValue {
-  if (v === null) return null;
-  switch (type) {
-    case 'double':
-      return typeof v === 'bigint' ? Number(v) : v;
-    case 'long':
-      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v;
-    case 'string':
-      return typeof v === 'bigint' || typeof v === 'number' ? toText(v) : v;
-    default:
-      return v;
-  }
+  return fitColumnType(v, type);
 }
 
 /** µs since the epoch of a commit time in ms. */

@@ -5,29 +5,14 @@
 // NUMERIC → double (integers widened), TEXT and untyped → string (numbers rendered as SQLite
 // text), BLOB → binary. A value that still does not fit its column is written to the columnar
 // shadow column by the Parquet writer and reads as NULL to other engines.
-import type { ColumnarSchema, ColumnType, ColumnValue, IcebergTableSource } from '../../cold/index.js';
+import type { ColumnarSchema, IcebergTableSource } from '../../cold/index.js';
 import type { TableSchema } from '../catalog/schema.js';
 import { ExecEnv, type Row } from '../execution/env.js';
 import { TableReader } from '../execution/table-reader.js';
 import { columnDefaults } from '../rows/row-materializer.js';
 import { declaredColumnType } from '../rows/cold-layout.js';
 import type { Transaction } from '../txn/transaction.js';
-import { toText } from '../types/convert.js';
-import type { SqlValue } from '../types/value.js';
-
-function fit(v: SqlValue, type: ColumnType): ColumnValue {
-  if (v === null) return null;
-  switch (type) {
-    case 'double':
-      return typeof v === 'bigint' ? Number(v) : v;
-    case 'long':
-      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v;
-    case 'string':
-      return typeof v === 'bigint' || typeof v === 'number' ? toText(v) : v;
-    default:
-      return v;
-  }
-}
+import { fitColumnType as fit } from '../types/convert.js';
 
 /** The table's Iceberg columns: field id = stable column id + 1 (as in its runs, cold-layout.ts). */
 function icebergColumns(t: TableSchema): ColumnarSchema {

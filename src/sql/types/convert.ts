@@ -153,3 +153,22 @@ export function toBoolean(v: SqlValue): boolean | null {
   }
 }
 
+/**
+ * `v` in the storage class a typed column holds — `'double'` (REAL), `'long'` (INTEGER),
+ * `'string'` (TEXT), as Iceberg names them — where SQLite would convert it losslessly
+ * (lang_datatype3, "Type Affinity"); anything else is returned unchanged. Used where rows leave
+ * for typed columnar files (Iceberg export, the lake).
+ */
+export function fitColumnType(v: SqlValue, type: string): SqlValue {
+  if (v === null) return null;
+  switch (type) {
+    case 'double':
+      return typeof v === 'bigint' ? Number(v) : v;
+    case 'long':
+      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v;
+    case 'string':
+      return typeof v === 'bigint' || typeof v === 'number' ? toText(v) : v;
+    default:
+      return v;
+  }
+}
