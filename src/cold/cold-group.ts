@@ -87,6 +87,7 @@ export class ColdGroup {
   ): Promise<ColdGroup> {
     const n = file.stats.rowGroups[g]!.rowCount;
     coldDecodeStats.groups++;
+    await prefetchGroup(file, g);
     const cols = await readRowGroupChunks(file, g, [...keyColumns.map((k) => k.name), system.lsn, system.kind], 0, n);
     let bytes = 9 * n;
     const keyCols = keyColumns.map((k, i) => {
@@ -217,6 +218,26 @@ export class ColdGroup {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Groups whose column chunks span at most this many bytes are fetched in one read on entry. */
+const PREFETCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads row group g's column chunks (contiguous in the file) in one request, so the source
+ * verifies and keeps them (run-source.ts) and the pages decoded later cost no further I/O.
+ */
+async function prefetchGroup(file: OpenedParquet, g: number): Promise<void> {
+  let start = Infinity;
+  let end = 0;
+  for (const c of file.metadata.row_groups[g]!.columns) {
+    const m = c.meta_data;
+    if (!m) return;
+    const s = Number(m.dictionary_page_offset || m.data_page_offset);
+    start = Math.min(start, s);
+    end = Math.max(end, s + Number(m.total_compressed_size));
+  }
+  if (end > start && end - start <= PREFETCH_BYTES) await file.source.slice(start, end);
+}
 
 /** A system column's value (an integer) at row r. */
 function valueNumber(d: Decoded, r: number): number {

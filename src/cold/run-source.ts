@@ -175,7 +175,7 @@ function verifiedSource(key: string, size: number, starts: readonly number[], cr
         const what = i === 0 ? 'leading magic' : i === starts.length - 1 ? 'footer' : 'data';
         check(bytes, starts[i]! - from, endOf(i) - from, crcs[i]!, key, starts[i]!, what);
       }
-      if (first === last) verifiedRanges.set(id, first, bytes);
+      for (let i = first; i <= last; i++) verifiedRanges.set(id, i, bytes.subarray(starts[i]! - from, endOf(i) - from));
       return bytes.subarray(start - from, end - from);
     },
   };
