@@ -8,6 +8,7 @@ import { chunkValue, pageStarts, readRowGroupChunks, type ColumnChunk, type Colu
 import { makeInternalKey, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
 import type { ColdRowDecoder } from './cold-codec.js';
+import { keepsVerifiedRanges } from './run-source.js';
 
 /** Decoded values of one column over some rows: a typed chunk, or raw values when they do not fit one. */
 type Decoded = ColumnChunk | readonly ColumnValue[];
@@ -227,6 +228,8 @@ const PREFETCH_BYTES = 8 * 1024 * 1024;
  * verifies and keeps them (run-source.ts) and the pages decoded later cost no further I/O.
  */
 async function prefetchGroup(file: OpenedParquet, g: number): Promise<void> {
+  // An unverified source (a run from before checksums) keeps nothing: the read would be wasted.
+  if (!keepsVerifiedRanges(file.source)) return;
   let start = Infinity;
   let end = 0;
   for (const c of file.metadata.row_groups[g]!.columns) {

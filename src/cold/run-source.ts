@@ -67,6 +67,11 @@ export async function verifyWholeRun(file: OpenedParquet): Promise<void> {
   }
 }
 
+/** Whether reads through `source` are verified and kept once verified (a run with recorded checksums). */
+export function keepsVerifiedRanges(source: ParquetSource): boolean {
+  return checkedStarts.has(source);
+}
+
 /** The checked ranges of each verifying source (verifyWholeRun walks them). */
 const checkedStarts = new WeakMap<ParquetSource, readonly number[]>();
 
