@@ -199,7 +199,7 @@ class ColdFileIterator implements InternalIterator {
       this.cur = grp;
       this.i = pick(grp);
       if (this.i >= 0 && this.i < grp.n) return walk ? grp.loadAll() : grp.loadRow(this.i);
-      return this.enter(forward ? g + 1 : g - 1, forward ? () => 0 : (x) => x.n - 1, forward, true);
+      return this.enter(forward ? g + 1 : g - 1, forward ? () => 0 : (x) => x.n - 1, forward, walk);
     };
     return got instanceof Promise ? got.then(place) : place(got);
   }
