@@ -1,14 +1,15 @@
 // A columnar run file read as the sorted (internal key, value) entries of the LSM, so point
 // reads, scans, time travel and compactions go through it exactly as through an SSTable.
 // A row group plays the part of a block: the manifest holds each group's first internal key
-// (ColdFileInfo.groupKeys), so a seek decodes exactly one group, fetched with ranged reads,
-// and keeps it in a shared cache of decoded groups.
+// (ColdFileInfo.groupKeys), so a seek enters exactly one group, fetched with ranged reads:
+// its key columns whole, the page holding the row of each other column (cold-group.ts), kept
+// in a shared cache of decoded groups.
 import { DoSQLError } from '../errors.js';
-import { chunkValue, readRowGroups, toChunk, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import type { OpenedParquet } from '../columnar/index.js';
+import { ColdGroup, GroupCache } from './cold-group.js';
 import { COLUMN_KIND, COLUMN_LSN, runLayout } from './run-layout.js';
 import { openRunFile } from './run-source.js';
 import type { ColdFileInfo, FileMeta } from '../manifest/manifest-format.js';
-import { makeInternalKey } from '../mvcc/internal-key.js';
 import type { SSTableEntry } from '../sstable/sstable-reader.js';
 import type { TableReader } from '../sstable/table-cache.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -16,73 +17,7 @@ import { compareBytes } from '../util/bytes.js';
 import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
 import type { ColdCodec, ColdRowDecoder } from './cold-codec.js';
 
-/**
- * One decoded row group: its columns as typed chunks (raw arrays when a column's values do
- * not fit one). Internal keys and row values are built only for the rows a seek or a step
- * visits and are not kept (iterators hold their current row's): a cached group costs about
- * the size of its typed columns, and a point read costs ~log2(rows) key encodings.
- */
-class Group {
-  private readonly row: ColumnValue[];
-
-  constructor(
-    readonly n: number,
-    private readonly cols: readonly (ColumnChunk | readonly ColumnValue[])[],
-    private readonly lsns: Float64Array,
-    private readonly kinds: Uint8Array,
-    private readonly decoder: ColdRowDecoder,
-    readonly bytes: number,
-  ) {
-    this.row = new Array<ColumnValue>(cols.length);
-  }
-
-  private fill(i: number): ColumnValue[] {
-    const row = this.row;
-    for (let c = 0; c < this.cols.length; c++) {
-      const col = this.cols[c]!;
-      row[c] = Array.isArray(col) ? (col as readonly ColumnValue[])[i]! : chunkValue(col as ColumnChunk, i);
-    }
-    return row;
-  }
-
-  key(i: number): Uint8Array {
-    return makeInternalKey(this.decoder.userKey(this.fill(i)), this.lsns[i]!, this.kinds[i]!);
-  }
-
-  value(i: number): Uint8Array {
-    return this.kinds[i] === 0 ? EMPTY : this.decoder.value(this.fill(i));
-  }
-}
-
-const EMPTY = new Uint8Array(0);
-
-/**
- * Decoded row groups of every open columnar file, least recently used out first, bounded by
- * bytes (the cold tier's counterpart of the block cache). 256 MiB holds ~3M rows of a
- * six-column table.
- */
-class GroupCache {
-  private readonly map = new Map<string, Group>();
-  private used = 0;
-  constructor(private readonly capacity: number) {}
-  get(k: string): Group | undefined {
-    const g = this.map.get(k);
-    if (g) {
-      this.map.delete(k);
-      this.map.set(k, g);
-    }
-    return g;
-  }
-  set(k: string, g: Group): void {
-    this.map.set(k, g);
-    this.used += g.bytes;
-    for (const [old, v] of this.map) {
-      if (this.used <= this.capacity || old === k) break;
-      this.map.delete(old);
-      this.used -= v.bytes;
-    }
-  }
-}
+type Group = ColdGroup;
 
 const groupCache = new GroupCache(256 * 1024 * 1024);
 let nextReaderId = 1;
@@ -95,7 +30,9 @@ export class ColdFileReader implements TableReader {
     private readonly file: OpenedParquet,
     private readonly info: ColdFileInfo,
     private readonly decoder: ColdRowDecoder,
-    private readonly columns: string[],
+    private readonly keyColumns: readonly { name: string; pos: number }[],
+    private readonly valueColumns: readonly { name: string; pos: number }[],
+    private readonly width: number,
   ) {}
 
   /**
@@ -112,8 +49,10 @@ export class ColdFileReader implements TableReader {
         details: { file: key },
       });
     }
-    const columns = [...layout.schema.columns.map((c) => c.name), COLUMN_LSN, COLUMN_KIND];
-    return new ColdFileReader(file, info, codec.decoder(info, layout.schema, layout.keyColumns), columns);
+    const cols = layout.schema.columns.map((c, pos) => ({ name: c.name, pos }));
+    const keys = layout.keyColumns.map((k) => cols.find((c) => c.name === k)!);
+    const values = cols.filter((c) => !layout.keyColumns.includes(c.name));
+    return new ColdFileReader(file, info, codec.decoder(info, layout.schema, layout.keyColumns), keys, values, cols.length);
   }
 
   get groupCount(): number {
@@ -166,28 +105,11 @@ export class ColdFileReader implements TableReader {
   }
 
   private async load(g: number): Promise<Group> {
-    const width = this.columns.length - 2;
-    let group: Group | undefined;
-    for await (const rg of readRowGroups(this.file, { rowGroups: [g], columns: this.columns })) {
-      const n = rg.columns[0]?.length ?? 0;
-      let bytes = 16 * n;
-      const cols = rg.columns.slice(0, width).map((raw) => {
-        const chunk = toChunk(raw);
-        bytes += chunk ? chunk.bytes : 32 * n;
-        return chunk ?? raw;
-      });
-      const lsns = new Float64Array(n);
-      const kinds = new Uint8Array(n);
-      const l = rg.columns[width]!;
-      const k = rg.columns[width + 1]!;
-      for (let r = 0; r < n; r++) {
-        lsns[r] = Number(l[r] as bigint);
-        kinds[r] = Number(k[r] as bigint);
-      }
-      group = new Group(n, cols, lsns, kinds, this.decoder, bytes + 9 * n);
-    }
-    if (!group) throw new DoSQLError('CORRUPTION', `compaction: ${this.file.source.name} has no row group ${g}`, { details: { file: this.file.source.name } });
-    groupCache.set(`${this.id}:${g}`, group);
+    const key = `${this.id}:${g}`;
+    const group = await ColdGroup.open(this.file, g, this.keyColumns, this.valueColumns, { lsn: COLUMN_LSN, kind: COLUMN_KIND }, this.decoder, this.width, (delta) =>
+      groupCache.grew(key, delta),
+    );
+    groupCache.set(key, group);
     return group;
   }
 }
@@ -225,15 +147,15 @@ class ColdFileIterator implements InternalIterator {
   }
 
   seekToFirst(): MaybePromise {
-    return this.enter(0, () => 0, true);
+    return this.enter(0, () => 0, true, true);
   }
 
   seekToLast(): MaybePromise {
-    return this.enter(this.r.groupCount - 1, (grp) => grp.n - 1, false);
+    return this.enter(this.r.groupCount - 1, (grp) => grp.n - 1, false, true);
   }
 
   seek(target: Uint8Array): MaybePromise {
-    return this.enter(Math.max(0, this.r.groupFor(target)), (grp) => bound(grp, target, true), true);
+    return this.enter(Math.max(0, this.r.groupFor(target)), (grp) => bound(grp, target, true), true, false);
   }
 
   seekForPrev(target: Uint8Array): MaybePromise {
@@ -242,27 +164,31 @@ class ColdFileIterator implements InternalIterator {
       this.cur = null;
       return;
     }
-    return this.enter(g, (grp) => bound(grp, target, false) - 1, false);
+    return this.enter(g, (grp) => bound(grp, target, false) - 1, false, false);
   }
 
   next(): MaybePromise {
     this.i++;
-    if (this.i < this.cur!.n) return;
-    return this.enter(this.g + 1, () => 0, true);
+    if (this.i < this.cur!.n) return this.cur!.loadRow(this.i);
+    return this.enter(this.g + 1, () => 0, true, true);
   }
 
   prev(): MaybePromise {
     this.i--;
-    if (this.i >= 0) return;
-    return this.enter(this.g - 1, (grp) => grp.n - 1, false);
+    if (this.i >= 0) return this.cur!.loadRow(this.i);
+    return this.enter(this.g - 1, (grp) => grp.n - 1, false, true);
   }
 
   close(): void {
     this.cur = null;
   }
 
-  /** Positions in group g at pick(group); past either end moves on in `forward` direction. */
-  private enter(g: number, pick: (grp: Group) => number, forward: boolean): MaybePromise {
+  /**
+   * Positions in group g at pick(group); past either end moves on in `forward` direction.
+   * `walk`: the iterator is stepping through whole groups (decode every column of the group
+   * at once); otherwise it seeks one row (decode only the pages holding it).
+   */
+  private enter(g: number, pick: (grp: Group) => number, forward: boolean, walk: boolean): MaybePromise {
     if (g < 0 || g >= this.r.groupCount) {
       this.cur = null;
       return;
@@ -272,8 +198,8 @@ class ColdFileIterator implements InternalIterator {
       this.g = g;
       this.cur = grp;
       this.i = pick(grp);
-      if (this.i >= 0 && this.i < grp.n) return;
-      return this.enter(forward ? g + 1 : g - 1, forward ? () => 0 : (x) => x.n - 1, forward);
+      if (this.i >= 0 && this.i < grp.n) return walk ? grp.loadAll() : grp.loadRow(this.i);
+      return this.enter(forward ? g + 1 : g - 1, forward ? () => 0 : (x) => x.n - 1, forward, walk);
     };
     return got instanceof Promise ? got.then(place) : place(got);
   }
@@ -285,7 +211,7 @@ function bound(grp: Group, target: Uint8Array, inclusive: boolean): number {
   let hi = grp.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const c = compareBytes(grp.key(mid), target);
+    const c = grp.compare(mid, target);
     if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
     else hi = mid;
   }

@@ -67,6 +67,11 @@ export async function verifyWholeRun(file: OpenedParquet): Promise<void> {
   }
 }
 
+/** Whether reads through `source` are verified and kept once verified (a run with recorded checksums). */
+export function keepsVerifiedRanges(source: ParquetSource): boolean {
+  return checkedStarts.has(source);
+}
+
 /** The checked ranges of each verifying source (verifyWholeRun walks them). */
 const checkedStarts = new WeakMap<ParquetSource, readonly number[]>();
 
@@ -100,6 +105,45 @@ function check(bytes: Uint8Array, from: number, to: number, want: number, key: s
   if (crc32c(bytes, from, to) !== want) throw corruption('columnar', key, offset, `checksum mismatch in the ${what} (bytes ${offset}..${offset + to - from})`);
 }
 
+/**
+ * Checked ranges already read and verified, by (source, range), least recently used out first,
+ * bounded by bytes. Keyed by the opened source, not the object: a file opened again is read
+ * and checked again.
+ */
+class VerifiedRanges {
+  private readonly map = new Map<string, Uint8Array>();
+  private used = 0;
+  constructor(
+    private readonly capacity: number,
+    /** Larger ranges are not kept (a scan reads them once). */
+    private readonly maxRange: number,
+  ) {}
+  get(source: number, range: number): Uint8Array | undefined {
+    const k = `${source}:${range}`;
+    const b = this.map.get(k);
+    if (b) {
+      this.map.delete(k);
+      this.map.set(k, b);
+    }
+    return b;
+  }
+  set(source: number, range: number, bytes: Uint8Array): void {
+    if (bytes.length > this.maxRange) return;
+    const k = `${source}:${range}`;
+    if (this.map.has(k)) return;
+    this.map.set(k, bytes);
+    this.used += bytes.length;
+    for (const [old, v] of this.map) {
+      if (this.used <= this.capacity) break;
+      this.map.delete(old);
+      this.used -= v.length;
+    }
+  }
+}
+
+const verifiedRanges = new VerifiedRanges(32 * 1024 * 1024, 2 * 1024 * 1024);
+let nextSourceId = 1;
+
 /** A source whose every slice is widened to whole checked ranges and verified before it is returned. */
 function verifiedSource(key: string, size: number, starts: readonly number[], crcs: Uint32Array, read: RangeReader): ParquetSource {
   const endOf = (i: number): number => (i + 1 < starts.length ? starts[i + 1]! : size);
@@ -114,6 +158,7 @@ function verifiedSource(key: string, size: number, starts: readonly number[], cr
     }
     return lo - 1;
   };
+  const id = nextSourceId++;
   const source: ParquetSource = {
     name: key,
     byteLength: size,
@@ -125,11 +170,17 @@ function verifiedSource(key: string, size: number, starts: readonly number[], cr
       const first = rangeOf(start);
       const last = rangeOf(end - 1);
       const from = starts[first]!;
+      // Point reads decode one page at a time: the chunk holding it, read and checked once, serves the next pages.
+      if (first === last) {
+        const hit = verifiedRanges.get(id, first);
+        if (hit) return hit.subarray(start - from, end - from);
+      }
       const bytes = await read(from, endOf(last));
       for (let i = first; i <= last; i++) {
         const what = i === 0 ? 'leading magic' : i === starts.length - 1 ? 'footer' : 'data';
         check(bytes, starts[i]! - from, endOf(i) - from, crcs[i]!, key, starts[i]!, what);
       }
+      for (let i = first; i <= last; i++) verifiedRanges.set(id, i, bytes.subarray(starts[i]! - from, endOf(i) - from));
       return bytes.subarray(start - from, end - from);
     },
   };

@@ -8,6 +8,7 @@ import { utf8Decoder } from '../util/bytes.js';
 import { describeParquet, RAW_BYTES_PARSERS, type FileStats, type ParquetColumnInfo } from './parquet-stats.js';
 import { selectRowGroups, type StatsPredicate } from './row-group-pruning.js';
 import type { ColumnValue } from './schema.js';
+import type { ColumnChunk } from './column-chunk.js';
 import { decodeShadow } from './shadow-codec.js';
 
 /** A Parquet file to read: whole bytes in memory, or ranges fetched on demand. */
@@ -105,8 +106,39 @@ export function plannedRowGroups(file: OpenedParquet, options: ReadParquetOption
  * Throws `INVALID_ARGUMENT` for an unknown column, `CORRUPTION` for undecodable data.
  */
 export async function* readRowGroups(file: OpenedParquet, options: ReadParquetOptions = {}): AsyncGenerator<RowGroupColumns> {
+  const plan = columnPlan(file, options.columns);
+  for (const g of plannedRowGroups(file, options)) {
+    const group = file.stats.rowGroups[g]!;
+    const columns = await readPlanned(file, plan, group.firstRow, group.rowCount, false);
+    yield { rowGroup: g, firstRow: group.firstRow, columns };
+  }
+}
+
+/**
+ * Rows [start, end) of row group `g` (row numbers within the group), the selected `columns`
+ * as {@link readRowGroups} returns them: only the data pages holding those rows are
+ * decompressed and decoded, found through each column chunk's offset index (the page index
+ * our writer emits); a chunk without one is decoded whole and sliced. The bytes fetched are
+ * still whole checked ranges when the source verifies them (run-source.ts).
+ * Throws `INVALID_ARGUMENT` for an unknown column or a range outside the group.
+ */
+export async function readRowGroupRange(file: OpenedParquet, g: number, columns: readonly string[], start: number, end: number): Promise<ColumnValue[][]> {
+  const group = file.stats.rowGroups[g];
+  if (!group || !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= group.rowCount)) {
+    throw new DoSQLError('INVALID_ARGUMENT', `columnar: ${file.source.name} has no rows ${start}..${end} in row group ${g}`);
+  }
+  return readPlanned(file, columnPlan(file, columns), group.firstRow + start, end - start, true);
+}
+
+interface ColumnPlan {
+  readonly selected: readonly { col: ParquetColumnInfo; shadow: ParquetColumnInfo | undefined }[];
+  /** Physical columns to decode (a selected column's shadow column too). */
+  readonly physical: string[];
+}
+
+function columnPlan(file: OpenedParquet, columns: readonly string[] | undefined): ColumnPlan {
   const infos = file.stats.columns.map((c) => c.column);
-  const wanted = options.columns ?? infos.filter((c) => c.shadowOf === undefined).map((c) => c.name);
+  const wanted = columns ?? infos.filter((c) => c.shadowOf === undefined).map((c) => c.name);
   const selected = wanted.map((name) => {
     const col = infos.find((c) => c.name === name);
     if (!col) throw new DoSQLError('INVALID_ARGUMENT', `columnar: ${file.source.name} has no column "${name}"`);
@@ -114,21 +146,22 @@ export async function* readRowGroups(file: OpenedParquet, options: ReadParquetOp
     return { col, shadow };
   });
   const physical = [...new Set(selected.flatMap((s) => (s.shadow ? [s.col.name, s.shadow.name] : [s.col.name])))];
-  for (const g of plannedRowGroups(file, options)) {
-    const group = file.stats.rowGroups[g]!;
-    const raw = await readGroup(file, physical, group.firstRow, group.rowCount);
-    const columns = selected.map(({ col, shadow }) => {
-      const typed = convert(raw.get(col.name)!, col, file.source.name);
-      if (!shadow) return typed;
-      const tagged = raw.get(shadow.name)!;
-      for (let i = 0; i < typed.length; i++) {
-        const t = tagged[i];
-        if (t instanceof Uint8Array) typed[i] = decodeShadow(t, file.source.name);
-      }
-      return typed;
-    });
-    yield { rowGroup: g, firstRow: group.firstRow, columns };
-  }
+  return { selected, physical };
+}
+
+/** The planned columns of rows [rowStart, rowStart + count) of the file, converted and with shadow values restored. */
+async function readPlanned(file: OpenedParquet, plan: ColumnPlan, rowStart: number, count: number, narrow: boolean): Promise<ColumnValue[][]> {
+  const raw = await readGroup(file, plan.physical, rowStart, count, narrow);
+  return plan.selected.map(({ col, shadow }) => {
+    const typed = convert(raw.get(col.name)!, col, file.source.name);
+    if (!shadow) return typed;
+    const tagged = raw.get(shadow.name)!;
+    for (let i = 0; i < typed.length; i++) {
+      const t = tagged[i];
+      if (t instanceof Uint8Array) typed[i] = decodeShadow(t, file.source.name);
+    }
+    return typed;
+  });
 }
 
 /** All selected rows as arrays of values in `columns` order, plus the row groups read. */
@@ -186,16 +219,11 @@ export function registerZstdDecoder(decode: (input: Uint8Array) => Uint8Array): 
 // Timestamps stay µs bigints (hyparquet would make a Date of them, losing the microseconds).
 const TEXT_PARSERS = { stringFromBytes: (b: Uint8Array | undefined): string | undefined => b && utf8Decoder.decode(b), timestampFromMicroseconds: (v: bigint): bigint => v };
 
-async function readGroup(file: OpenedParquet, columns: string[], rowStart: number, rowCount: number): Promise<Map<string, unknown[]>> {
-  const out = new Map(columns.map((c) => [c, new Array<unknown>(rowCount)] as const));
+async function readGroup(file: OpenedParquet, columns: string[], rowStart: number, rowCount: number, narrow: boolean): Promise<Map<string, ArrayLike<unknown>>> {
+  const parts = new Map(columns.map((c) => [c, [] as ColumnData[]] as const));
   const rowEnd = rowStart + rowCount;
   const take = (chunk: ColumnData): void => {
-    const dest = out.get(chunk.columnName);
-    if (!dest) return;
-    const data = chunk.columnData as ArrayLike<unknown>;
-    const from = Math.max(chunk.rowStart, rowStart);
-    const to = Math.min(chunk.rowEnd, rowEnd);
-    for (let r = from; r < to; r++) dest[r - rowStart] = data[r - chunk.rowStart];
+    parts.get(chunk.columnName)?.push(chunk);
   };
   try {
     await parquetRead({
@@ -207,6 +235,8 @@ async function readGroup(file: OpenedParquet, columns: string[], rowStart: numbe
       compressors: COMPRESSORS,
       parsers: TEXT_PARSERS,
       utf8: false,
+      // A narrowed read decodes only the pages holding its rows (the chunks' offset indexes).
+      useOffsetIndex: narrow,
       onChunk: take,
     });
   } catch (e) {
@@ -216,10 +246,117 @@ async function readGroup(file: OpenedParquet, columns: string[], rowStart: numbe
       details: { file: file.source.name },
     });
   }
+  const out = new Map<string, ArrayLike<unknown>>();
+  for (const [name, chunks] of parts) {
+    const only = chunks.length === 1 ? chunks[0]! : undefined;
+    // One chunk of exactly the rows asked for (a whole row group, usually): no copy.
+    if (only && only.rowStart === rowStart && only.rowEnd === rowEnd) {
+      out.set(name, only.columnData as ArrayLike<unknown>);
+      continue;
+    }
+    const dest = new Array<unknown>(rowCount).fill(undefined);
+    for (const chunk of chunks) {
+      const data = chunk.columnData as ArrayLike<unknown>;
+      const from = Math.max(chunk.rowStart, rowStart);
+      const to = Math.min(chunk.rowEnd, rowEnd);
+      for (let r = from; r < to; r++) dest[r - rowStart] = data[r - chunk.rowStart];
+    }
+    out.set(name, dest);
+  }
   return out;
 }
 
-function convert(raw: unknown[], col: ParquetColumnInfo, file: string): ColumnValue[] {
+const SAFE = 2 ** 53;
+
+/**
+ * The typed chunk of a column's decoded values in one pass (readRowGroupChunks), checked as
+ * `convert` checks them; null when they do not fit one (integers beyond ±2^53, blobs).
+ */
+function chunkOf(raw: ArrayLike<unknown>, col: ParquetColumnInfo, file: string): ColumnChunk | null {
+  const n = raw.length;
+  let nulls: Uint8Array | null = null;
+  const bad = (i: number): DoSQLError => new DoSQLError('CORRUPTION', `columnar: column "${col.name}" of ${file} decoded a ${typeof raw[i]} at row ${i}`, { details: { file } });
+  if (col.type === 'string') {
+    const codes = new Int32Array(n);
+    const dict: string[] = [];
+    const ids = new Map<string, number>();
+    let bytes = n * 4;
+    let last: string | undefined;
+    let lastId = 0;
+    for (let r = 0; r < n; r++) {
+      const v = raw[r];
+      if (v === null || v === undefined) {
+        (nulls ??= new Uint8Array(n))[r] = 1;
+        continue;
+      }
+      if (typeof v !== 'string') throw bad(r);
+      // Dictionary-decoded pages repeat one string object: runs skip the map.
+      if (v === last) {
+        codes[r] = lastId;
+        continue;
+      }
+      let id = ids.get(v);
+      if (id === undefined) {
+        id = dict.length;
+        ids.set(v, id);
+        dict.push(v);
+        bytes += v.length * 2 + 16;
+      }
+      codes[r] = id;
+      last = v;
+      lastId = id;
+    }
+    return { kind: 'dict', codes, dict, nulls, bytes: bytes + (nulls ? n : 0) };
+  }
+  const long = col.type === 'long' || col.type === 'timestamptz';
+  if (!long && col.type !== 'double') return null;
+  const values = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const v = raw[r];
+    if (v === null || v === undefined) {
+      (nulls ??= new Uint8Array(n))[r] = 1;
+    } else if (long) {
+      if (typeof v !== 'bigint') throw bad(r);
+      // Compared as numbers (bigint-to-number comparisons are slow): beyond ±2^53 rounds to at least 2^53.
+      const x = Number(v);
+      if (x >= SAFE || x <= -SAFE) return null;
+      values[r] = x;
+    } else {
+      if (typeof v !== 'number') throw bad(r);
+      values[r] = v;
+    }
+  }
+  return { kind: 'num', values, nulls, int: long, bytes: n * 8 + (nulls ? n : 0) };
+}
+
+/**
+ * Rows [start, end) of row group `g` as {@link readRowGroupRange} reads them, each column as
+ * a typed chunk (column-chunk.ts) built straight from the decoder's output, or as values
+ * where it does not fit one (off-type values restored from a shadow column, big integers, blobs).
+ */
+export async function readRowGroupChunks(file: OpenedParquet, g: number, columns: readonly string[], start: number, end: number): Promise<(ColumnChunk | ColumnValue[])[]> {
+  const group = file.stats.rowGroups[g];
+  if (!group || !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= group.rowCount)) {
+    throw new DoSQLError('INVALID_ARGUMENT', `columnar: ${file.source.name} has no rows ${start}..${end} in row group ${g}`);
+  }
+  const plan = columnPlan(file, columns);
+  const raw = await readGroup(file, plan.physical, group.firstRow + start, end - start, start > 0 || end < group.rowCount);
+  return plan.selected.map(({ col, shadow }) => {
+    const values = raw.get(col.name)!;
+    const tagged = shadow && raw.get(shadow.name)!;
+    let offType = false;
+    if (tagged) for (let i = 0; i < tagged.length && !offType; i++) offType = tagged[i] instanceof Uint8Array;
+    if (!offType) {
+      const chunk = chunkOf(values, col, file.source.name);
+      if (chunk) return chunk;
+    }
+    const typed = convert(values, col, file.source.name);
+    if (offType) for (let i = 0; i < typed.length; i++) if (tagged![i] instanceof Uint8Array) typed[i] = decodeShadow(tagged![i] as Uint8Array, file.source.name);
+    return typed;
+  });
+}
+
+function convert(raw: ArrayLike<unknown>, col: ParquetColumnInfo, file: string): ColumnValue[] {
   const out = new Array<ColumnValue>(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i];

@@ -1,0 +1,303 @@
+// One row group of a columnar run file as the LSM reads it (cold-file-reader.ts): the key
+// columns, LSNs and kinds of every row, decoded when the group is first entered (small:
+// sorted integers, delta-encoded), and the other columns decoded lazily, one data page at a
+// time, when a row of that page is visited (a point read decodes one page per column instead
+// of the whole group), or all at once when an iterator walks the group in order (scans,
+// compactions). Decoded groups live in a shared cache bounded by bytes (GroupCache).
+import { chunkValue, pageStarts, readRowGroupChunks, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import { makeInternalKey, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
+import { compareRange } from '../util/bytes.js';
+import type { ColdRowDecoder } from './cold-codec.js';
+import { keepsVerifiedRanges } from './run-source.js';
+
+/** Decoded values of one column over some rows: a typed chunk, or raw values when they do not fit one. */
+type Decoded = ColumnChunk | readonly ColumnValue[];
+
+function valueAt(d: Decoded, r: number): ColumnValue {
+  return Array.isArray(d) ? (d as readonly ColumnValue[])[r]! : chunkValue(d as ColumnChunk, r);
+}
+
+
+/** A non-key column of the group: decoded whole, or page by page. */
+interface LazyColumn {
+  /** Position in the row (schema order). */
+  readonly pos: number;
+  readonly name: string;
+  whole: Decoded | null;
+  /** First row of each data page (null until the offset index is read). */
+  starts: number[] | null;
+  pages: (Decoded | undefined)[];
+}
+
+/**
+ * Process-wide counts of what cold row groups decoded (tests and diagnostics): `pages` value
+ * columns' page spans and `pageRows` the rows they held, `wholeColumns` value columns decoded
+ * for a whole group, `groups` groups entered (key columns decoded).
+ */
+export const coldDecodeStats = { groups: 0, pages: 0, pageRows: 0, wholeColumns: 0 };
+
+/** Bytes a memoized user key is counted as (array object plus its bytes). */
+const UK_OVERHEAD = 64;
+
+/**
+ * A row group's rows as internal keys and values. `key(i)` and `compare` need only what the
+ * group decodes on entry; `value(i)` needs row i's pages: call `loadRow(i)` (or `loadAll()`)
+ * first and wait for it when it returns a promise.
+ */
+export class ColdGroup {
+  private readonly row: ColumnValue[];
+  /** User keys of the rows a search compared (memoized: searches share their first steps). */
+  private readonly uks: (Uint8Array | undefined)[];
+  private readonly inflight = new Map<string, Promise<void>>();
+  private complete: boolean;
+  private readonly trailer = new Uint8Array(TRAILER_SIZE);
+
+  constructor(
+    private readonly file: OpenedParquet,
+    private readonly g: number,
+    readonly n: number,
+    private readonly keyCols: readonly { readonly pos: number; readonly d: Decoded }[],
+    private readonly lazy: LazyColumn[],
+    private readonly lsns: Float64Array,
+    private readonly kinds: Uint8Array,
+    private readonly decoder: ColdRowDecoder,
+    width: number,
+    /** Bytes held (decoded columns and memoized keys); grows as pages load. */
+    public bytes: number,
+    /** Told how many bytes the group grew by (the cache's accounting). */
+    private readonly grew: (delta: number) => void,
+  ) {
+    this.row = new Array<ColumnValue>(width).fill(null);
+    this.uks = new Array<Uint8Array | undefined>(n);
+    this.complete = lazy.length === 0;
+  }
+
+  /**
+   * Decodes the key columns, LSNs and kinds of row group `g` (`keyColumns`: names and row
+   * positions of the key columns; `valueColumns` the others). Throws like readRowGroupRange.
+   */
+  static async open(
+    file: OpenedParquet,
+    g: number,
+    keyColumns: readonly { name: string; pos: number }[],
+    valueColumns: readonly { name: string; pos: number }[],
+    system: { lsn: string; kind: string },
+    decoder: ColdRowDecoder,
+    width: number,
+    grew: (delta: number) => void,
+  ): Promise<ColdGroup> {
+    const n = file.stats.rowGroups[g]!.rowCount;
+    coldDecodeStats.groups++;
+    await prefetchGroup(file, g);
+    const cols = await readRowGroupChunks(file, g, [...keyColumns.map((k) => k.name), system.lsn, system.kind], 0, n);
+    let bytes = 9 * n;
+    const keyCols = keyColumns.map((k, i) => {
+      const d = cols[i]!;
+      bytes += bytesOf(d);
+      return { pos: k.pos, d };
+    });
+    const lsns = new Float64Array(n);
+    const kinds = new Uint8Array(n);
+    const l = cols[keyColumns.length]!;
+    const kd = cols[keyColumns.length + 1]!;
+    for (let r = 0; r < n; r++) {
+      lsns[r] = valueNumber(l, r);
+      kinds[r] = valueNumber(kd, r);
+    }
+    const lazy = valueColumns.map((c) => ({ pos: c.pos, name: c.name, whole: null, starts: null, pages: [] }));
+    return new ColdGroup(file, g, n, keyCols, lazy, lsns, kinds, decoder, width, bytes, grew);
+  }
+
+  private userKey(i: number): Uint8Array {
+    const row = this.row;
+    for (const k of this.keyCols) row[k.pos] = valueAt(k.d, i);
+    // The decoder reads only the key positions of the row for a user key.
+    return this.decoder.userKey(row);
+  }
+
+  key(i: number): Uint8Array {
+    return makeInternalKey(this.uks[i] ?? this.userKey(i), this.lsns[i]!, this.kinds[i]!);
+  }
+
+  /** memcmp order of row i's internal key against `target` (any bytes: seeks pass bare user-key bounds too). */
+  compare(i: number, target: Uint8Array): number {
+    let uk = this.uks[i];
+    if (!uk) {
+      uk = this.uks[i] = this.userKey(i);
+      this.grow(UK_OVERHEAD + uk.length);
+    }
+    const m = Math.min(uk.length, target.length);
+    const c = compareRange(uk, 0, m, target, 0, m);
+    if (c !== 0) return c;
+    // The internal key is the user key and an 8-byte trailer: longer than a target it starts with.
+    if (target.length <= uk.length) return 1;
+    writeTrailer(this.trailer, 0, this.lsns[i]!, this.kinds[i]!);
+    return compareRange(this.trailer, 0, TRAILER_SIZE, target, uk.length, target.length);
+  }
+
+  /** The row value of row i (empty for a tombstone). REQUIRES: loadRow(i) or loadAll() finished. */
+  value(i: number): Uint8Array {
+    if (this.kinds[i] === 0) return EMPTY;
+    const row = this.row;
+    for (const k of this.keyCols) row[k.pos] = valueAt(k.d, i);
+    for (const c of this.lazy) {
+      if (c.whole) row[c.pos] = valueAt(c.whole, i);
+      else {
+        const p = pageOf(c.starts!, i);
+        row[c.pos] = valueAt(c.pages[p]!, i - c.starts![p]!);
+      }
+    }
+    return this.decoder.value(row);
+  }
+
+  /** Makes row i's value readable: decodes the page holding it of each column not yet decoded. */
+  loadRow(i: number): Promise<void> | undefined {
+    if (this.complete || this.kinds[i] === 0) return undefined;
+    let wait: Promise<void>[] | undefined;
+    for (const c of this.lazy) {
+      if (c.whole) continue;
+      if (c.starts && c.pages[pageOf(c.starts, i)]) continue;
+      (wait ??= []).push(this.loadPage(c, i));
+    }
+    return wait && Promise.all(wait).then(() => undefined);
+  }
+
+  /** Makes every row's value readable (one read of every column not yet decoded whole). */
+  loadAll(): Promise<void> | undefined {
+    if (this.complete) return undefined;
+    return this.once('*', async () => {
+      const todo = this.lazy.filter((c) => !c.whole);
+      coldDecodeStats.wholeColumns += todo.length;
+      const cols = await readRowGroupChunks(this.file, this.g, todo.map((c) => c.name), 0, this.n);
+      let added = 0;
+      todo.forEach((c, k) => {
+        for (const p of c.pages) if (p) added -= bytesOf(p);
+        c.whole = cols[k]!;
+        c.pages = [];
+        added += bytesOf(c.whole);
+      });
+      this.complete = true;
+      this.grow(added);
+    });
+  }
+
+  /** Decodes the page of column `c` holding row i (after reading the column's offset index once). */
+  private loadPage(c: LazyColumn, i: number): Promise<void> {
+    if (!c.starts) {
+      return this.once(`${c.name}#`, async () => {
+        c.starts ??= await pageStarts(this.file, this.g, c.name);
+      }).then(() => this.loadPage(c, i));
+    }
+    const starts = c.starts;
+    const p = pageOf(starts, i);
+    if (c.whole || c.pages[p]) return Promise.resolve();
+    return this.once(`${c.name}@${p}`, async () => {
+      const end = p + 1 < starts.length ? starts[p + 1]! : this.n;
+      coldDecodeStats.pages++;
+      coldDecodeStats.pageRows += end - starts[p]!;
+      const [d] = await readRowGroupChunks(this.file, this.g, [c.name], starts[p]!, end);
+      if (c.whole || c.pages[p]) return;
+      c.pages[p] = d!;
+      this.grow(bytesOf(d!));
+    });
+  }
+
+  /** Runs `f` once per `key` while it is in flight (concurrent readers of one page share it). */
+  private once(key: string, f: () => Promise<void>): Promise<void> {
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = f().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private grow(delta: number): void {
+    this.bytes += delta;
+    this.grew(delta);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Groups whose column chunks span at most this many bytes are fetched in one read on entry. */
+const PREFETCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads row group g's column chunks (contiguous in the file) in one request, so the source
+ * verifies and keeps them (run-source.ts) and the pages decoded later cost no further I/O.
+ */
+async function prefetchGroup(file: OpenedParquet, g: number): Promise<void> {
+  // An unverified source (a run from before checksums) keeps nothing: the read would be wasted.
+  if (!keepsVerifiedRanges(file.source)) return;
+  let start = Infinity;
+  let end = 0;
+  for (const c of file.metadata.row_groups[g]!.columns) {
+    const m = c.meta_data;
+    if (!m) return;
+    const s = Number(m.dictionary_page_offset || m.data_page_offset);
+    start = Math.min(start, s);
+    end = Math.max(end, s + Number(m.total_compressed_size));
+  }
+  if (end > start && end - start <= PREFETCH_BYTES) await file.source.slice(start, end);
+}
+
+/** A system column's value (an integer) at row r. */
+function valueNumber(d: Decoded, r: number): number {
+  if (Array.isArray(d)) return Number((d as readonly ColumnValue[])[r] as bigint);
+  return (d as ColumnChunk & { kind: 'num' }).values[r]!;
+}
+
+function bytesOf(d: Decoded): number {
+  return Array.isArray(d) ? 32 * d.length : (d as ColumnChunk).bytes;
+}
+
+/** Index of the page whose rows hold row i (starts ascending from 0). */
+function pageOf(starts: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid]! <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/**
+ * Decoded row groups of every open columnar file, least recently used out first, bounded by
+ * bytes (the cold tier's counterpart of the block cache). 256 MiB holds ~3M rows of a
+ * six-column table.
+ */
+export class GroupCache {
+  private readonly map = new Map<string, ColdGroup>();
+  private used = 0;
+  constructor(private readonly capacity: number) {}
+  get(k: string): ColdGroup | undefined {
+    const g = this.map.get(k);
+    if (g) {
+      this.map.delete(k);
+      this.map.set(k, g);
+    }
+    return g;
+  }
+  set(k: string, g: ColdGroup): void {
+    this.map.set(k, g);
+    this.used += g.bytes;
+    this.evict(k);
+  }
+  /** Group `k` grew (pages decoded after it was cached). */
+  grew(k: string, delta: number): void {
+    if (!this.map.has(k)) return;
+    this.used += delta;
+    this.evict(k);
+  }
+  private evict(keep: string): void {
+    for (const [old, v] of this.map) {
+      if (this.used <= this.capacity) break;
+      if (old === keep) continue;
+      this.map.delete(old);
+      this.used -= v.bytes;
+    }
+  }
+}
