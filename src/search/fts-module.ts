@@ -10,7 +10,7 @@ import { DoSQLError } from '../errors.js';
 import { Catalog } from '../sql/catalog/catalog.js';
 import type { IndexSchema, TableSchema } from '../sql/catalog/schema.js';
 import type { ExecEnv, Row } from '../sql/execution/env.js';
-import { registerIndexMethod } from '../sql/execution/index-methods.js';
+import { flushIndexWork, registerIndexMethod } from '../sql/execution/index-methods.js';
 import { TableReader } from '../sql/execution/table-reader.js';
 import type { TableFunction, TableFunctionCall } from '../sql/functions/table-functions.js';
 import type { CreateVirtualTableStmt } from '../sql/parser/ast.js';
@@ -21,13 +21,15 @@ import { columnDefaults } from '../sql/rows/row-materializer.js';
 import { rowKey } from '../sql/rows/row-keys.js';
 import { plain } from '../sql/types/subtype.js';
 import type { SqlValue } from '../sql/types/value.js';
-import { clearIndex, indexRow, layoutOf, loadPostings, loadSizes, textOf, type FtsLayout } from './fts-index.js';
+import { DocSets } from './docset.js';
+import { clearIndex, flushIndex, FTS_METHOD, indexRow, initIndex, layoutOf, loadDocs, loadTermSet, loadTotals, textOf, type FtsLayout } from './fts-index.js';
 import { bm25, idf, matchState } from './fts-rank.js';
 import { parseFtsArgs, specOfSql, type FtsSpec } from './fts-spec.js';
 import { evaluate, phraseHits, queryTerms, type Pos } from './query-eval.js';
 import { parseQuery } from './query-parse.js';
+import { querySets } from './query-sets.js';
 
-const METHOD = 'FTS5';
+const METHOD = FTS_METHOD;
 const INTERNAL_SUFFIX = ':fts5';
 
 interface FtsTable {
@@ -74,6 +76,7 @@ registerIndexMethod({
   onDelete(env, table, ix, row, rowid) {
     indexRow(env, ix, layoutFor(ix, table), row, rowidOf(table, rowid), true);
   },
+  flush: flushIndex,
 });
 
 function quoteId(s: string): string {
@@ -122,6 +125,7 @@ async function create(env: ExecEnv, stmt: CreateVirtualTableStmt, sql: string): 
     sql,
   };
   txn.catalog = txn.catalog.with(txn, ix);
+  initIndex(env, ix);
   if (spec.content !== undefined) {
     // Index the rows already there (CREATE INDEX's backfill).
     const reader = new TableReader(content, content.columns.length + 1, 0, columnDefaults(content));
@@ -151,30 +155,55 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
   }
   if (qv === null) return;
   const q = parseQuery(textOf(qv), spec.columns.map((c) => c.name), spec.tokenizer);
-  const terms = queryTerms(q);
-  const postings = new Map<string, Map<bigint, Pos[]>>();
-  const candidates = new Set<bigint>();
-  for (const term of terms) {
-    const p = await loadPostings(env, ix, term.term, term.prefix);
-    postings.set(`${term.prefix ? '*' : '='}${term.term}`, p);
-    for (const r of p.keys()) candidates.add(r);
-  }
-  const docOf = (rowid: bigint) => (term: string, prefix: boolean): readonly Pos[] => postings.get(`${prefix ? '*' : '='}${term}`)?.get(rowid) ?? [];
-  const order = [...candidates].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const { rows, tokens, sizes } = await loadSizes(env, ix, candidates);
-  const idfs = q.phrases.map((p) => {
-    let hits = 0;
-    for (const r of order) if (phraseHits(p, docOf(r)).length > 0) hits++;
-    return idf(rows, hits);
-  });
-  const avg = rows === 0 ? 0 : tokens / rows;
-  for (const rowid of order) {
-    const inst = evaluate(q, docOf(rowid));
-    if (!inst) continue;
-    const row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
-    if (!row) continue; // external content deleted without the index knowing: fts5 would return garbage; skip
-    const state = matchState(idfs, inst, nCols, sizes.get(rowid) ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => (row[p] === null || row[p] === undefined ? null : textOf(row[p]))));
-    yield out(row, JSON.stringify(state), bm25(state, []), rowid);
+  // Index writes this transaction deferred (earlier in this statement) are read too.
+  if (env.txn.deferredIndexWork.length) await flushIndexWork(env.txn);
+  const totals = await loadTotals(env, ix, t.name);
+  const sets = await DocSets.open();
+  try {
+    const qs = await querySets(q, sets, (term, cols) => loadTermSet(env, ix, sets, term.term, term.prefix, cols));
+    // Positions are read for the rows that may match, and for the rows of phrases whose IDF
+    // needs them confirmed (multi-term phrases).
+    let verify = qs.root.set;
+    for (const p of qs.phrases) if (!p.exact) verify = sets.or(verify, p.set);
+    const exact = new Set<string>();
+    const prefixes: string[] = [];
+    for (const term of queryTerms(q)) {
+      if (term.prefix) prefixes.push(term.term);
+      else exact.add(term.term);
+    }
+    const want = (term: string): boolean => exact.has(term) || prefixes.some((p) => term.startsWith(p));
+    const docs = await loadDocs(env, ix, verify.list(), totals.rows, want);
+    const noPos: Pos[] = [];
+    const docOf =
+      (rowid: bigint) =>
+      (term: string, prefix: boolean): readonly Pos[] => {
+        const d = docs.get(rowid);
+        if (!d) return noPos;
+        if (!prefix) return d.terms.get(term) ?? noPos;
+        const out: Pos[] = [];
+        for (const [t, l] of d.terms) if (t.startsWith(term)) out.push(...l);
+        return out.sort((x, y) => x - y);
+      };
+    const idfs = q.phrases.map((p) => {
+      const ps = qs.phrases[p.index]!;
+      if (ps.exact) return idf(totals.rows, ps.set.size);
+      let hits = 0;
+      for (const r of ps.set.list()) if (phraseHits(p, docOf(r)).length > 0) hits++;
+      return idf(totals.rows, hits);
+    });
+    const avg = totals.rows === 0 ? 0 : totals.tokens / totals.rows;
+    const order = qs.root.set.list();
+    sets.dispose();
+    for (const rowid of order) {
+      const inst = evaluate(q, docOf(rowid));
+      if (!inst) continue;
+      const row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+      if (!row) continue; // external content deleted without the index knowing: fts5 would return garbage; skip
+      const state = matchState(idfs, inst, nCols, docs.get(rowid)?.tokens ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => (row[p] === null || row[p] === undefined ? null : textOf(row[p]))));
+      yield out(row, JSON.stringify(state), bm25(state, []), rowid);
+    }
+  } finally {
+    sets.dispose();
   }
 }
 
