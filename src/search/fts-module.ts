@@ -221,10 +221,32 @@ function tableFunction(t: FtsTable): TableFunction {
 
 const functions = new WeakMap<IndexSchema, TableFunction>();
 
+/**
+ * `INSERT INTO t(t) VALUES('rebuild')`: the index cleared and built again from the content
+ * table (as fts5's 'rebuild'), which also converts an index of format version 1.
+ * 'optimize' and 'merge' are accepted and do nothing (the LSM merges on its own).
+ */
+async function command(env: ExecEnv, name: string, cmd: SqlValue): Promise<boolean> {
+  const t = find(name, env.txn.catalog);
+  if (!t) return false;
+  const c = typeof cmd === 'string' ? cmd.toLowerCase() : '';
+  if (c === 'optimize' || c === 'merge') return true;
+  if (c !== 'rebuild') throw new DoSQLError('SQL_ERROR', `fts5: unknown command ${JSON.stringify(textOf(cmd))} for table ${t.name} (supported: 'rebuild', 'optimize')`, { details: { table: t.name } });
+  if (env.txn.deferredIndexWork.length) await flushIndexWork(env.txn);
+  await clearIndex(env, t.ix);
+  initIndex(env, t.ix);
+  const { content, ix } = t;
+  const reader = new TableReader(content, content.columns.length + 1, 0, columnDefaults(content));
+  for await (const batch of reader.scan(env)) for (const row of batch) indexRow(env, ix, t.layout, row, row[content.columns.length] as bigint, false);
+  await flushIndexWork(env.txn);
+  return true;
+}
+
 registerVirtualTableModule({
   name: 'fts5',
   create,
   drop,
+  command,
   resolve(name, catalog) {
     const t = find(name, catalog);
     if (!t) return undefined;

@@ -6,7 +6,8 @@ import { DoSQLError } from '../../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ExecEnv } from '../execution/env.js';
 import type { TableFunction } from '../functions/table-functions.js';
-import type { CreateVirtualTableStmt, SelectStmt } from '../parser/ast.js';
+import type { CreateVirtualTableStmt, Expr, InsertStmt, SelectStmt } from '../parser/ast.js';
+import type { SqlValue } from '../types/value.js';
 
 export interface VirtualTableModule {
   /** Lower-case module name (`USING fts5`). */
@@ -17,6 +18,11 @@ export interface VirtualTableModule {
   resolve(name: string, catalog: Catalog): TableFunction | undefined;
   /** Drops virtual table `name` (DROP TABLE), returning false when it is not one of this module's. */
   drop?(env: ExecEnv, name: string): Promise<boolean>;
+  /**
+   * A special INSERT, `INSERT INTO t(t) VALUES(command)` (fts5's 'rebuild'): runs it and
+   * returns true, or returns false when `name` is not one of this module's tables.
+   */
+  command?(env: ExecEnv, name: string, command: SqlValue): Promise<boolean>;
 }
 
 const modules = new Map<string, VirtualTableModule>();
@@ -67,4 +73,25 @@ export function resolveVirtualTable(name: string, catalog: Catalog): TableFuncti
 export async function dropVirtualTable(env: ExecEnv, name: string): Promise<boolean> {
   for (const m of modules.values()) if (m.drop && (await m.drop(env, name))) return true;
   return false;
+}
+
+/**
+ * The command of `INSERT INTO t(t) VALUES(command)` when t is a virtual table of a module with
+ * commands (as SQLite's fts5 reads an insert into its hidden column of the table's name), or
+ * undefined for any other INSERT. The command is a literal or a bound parameter.
+ */
+export function virtualTableCommand(stmt: InsertStmt, catalog: Catalog): { run(env: ExecEnv): Promise<void> } | undefined {
+  const name = stmt.table.name;
+  if (stmt.columns?.length !== 1 || stmt.columns[0]!.toLowerCase() !== name.toLowerCase()) return undefined;
+  if (stmt.source.kind !== 'values' || stmt.source.rows.length !== 1 || stmt.source.rows[0]!.length !== 1) return undefined;
+  if (!resolveVirtualTable(name, catalog)) return undefined;
+  const e: Expr = stmt.source.rows[0]![0]!;
+  if (e.kind !== 'literal' && e.kind !== 'param') return undefined;
+  return {
+    async run(env) {
+      const v = e.kind === 'literal' ? e.value : (env.params[e.index - 1] ?? null);
+      for (const m of modules.values()) if (m.command && (await m.command(env, name, v))) return;
+      throw new DoSQLError('SQL_ERROR', `sql: table ${name} accepts no commands`, { details: { table: name } });
+    },
+  };
 }
