@@ -67,7 +67,7 @@ export function layoutOf(spec: FtsSpec, content: TableSchema): FtsLayout {
 }
 
 /** A row's terms → column → positions, and its per-column token counts. */
-function invert(layout: FtsLayout, row: Row): { terms: Map<string, Map<number, number[]>>; sizes: number[] } {
+export function invert(layout: FtsLayout, row: Row): { terms: Map<string, Map<number, number[]>>; sizes: number[] } {
   const terms = new Map<string, Map<number, number[]>>();
   const sizes: number[] = [];
   layout.spec.columns.forEach((c, col) => {
@@ -106,11 +106,17 @@ const totalsKey = (branch: number, ix: IndexSchema): Uint8Array => encodeUserKey
 export function indexRow(env: ExecEnv, ix: IndexSchema, layout: FtsLayout, row: Row, rowid: bigint, remove: boolean): void {
   const branch = env.txn.branch;
   const { terms, sizes } = invert(layout, row);
+  const detail = layout.spec.detail;
   const k = docKey(branch, ix, rowid);
+  // Below detail=full the record keeps only the sizes: positions come from the row itself.
   if (remove) env.txn.delete(k);
-  else env.txn.put(k, encodeDoc({ sizes, terms }));
+  else env.txn.put(k, encodeDoc({ sizes, terms: detail === 'full' ? terms : new Map() }));
   const pairs: [string, number][] = [];
-  for (const [term, cols] of terms) for (const col of cols.keys()) pairs.push([term, col]);
+  // detail=none: one set per term (column 0), as fts5 keeps only rowids.
+  for (const [term, cols] of terms) {
+    if (detail === 'none') pairs.push([term, 0]);
+    else for (const col of cols.keys()) pairs.push([term, col]);
+  }
   const work: DocWork = { branch, ix, rowid, add: !remove, pairs, tokens: sizes.reduce((a, b) => a + b, 0) };
   deferIndexWork(env.txn, FTS_METHOD, work);
 }

@@ -22,12 +22,12 @@ import { rowKey } from '../sql/rows/row-keys.js';
 import { plain } from '../sql/types/subtype.js';
 import type { SqlValue } from '../sql/types/value.js';
 import { DocSets } from './docset.js';
-import { clearIndex, flushIndex, FTS_METHOD, indexRow, initIndex, layoutOf, loadDocs, loadTermSet, loadTotals, textOf, type FtsLayout } from './fts-index.js';
+import { clearIndex, flushIndex, FTS_METHOD, indexRow, initIndex, invert, layoutOf, loadDocs, loadTermSet, loadTotals, textOf, type FtsLayout, type LoadedDoc } from './fts-index.js';
 import { bm25, idf, matchState } from './fts-rank.js';
 import { parseFtsArgs, specOfSql, type FtsSpec } from './fts-spec.js';
-import { evaluate, phraseHits, queryTerms, type Pos } from './query-eval.js';
+import { COL_SHIFT, evaluate, phraseHits, queryTerms, type Pos } from './query-eval.js';
 import { parseQuery } from './query-parse.js';
-import { querySets } from './query-sets.js';
+import { checkDetail, querySets } from './query-sets.js';
 
 const METHOD = FTS_METHOD;
 const INTERNAL_SUFFIX = ':fts5';
@@ -155,6 +155,7 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
   }
   if (qv === null) return;
   const q = parseQuery(textOf(qv), spec.columns.map((c) => c.name), spec.tokenizer);
+  checkDetail(q, spec.detail);
   // Index writes this transaction deferred (earlier in this statement) are read too.
   if (env.txn.deferredIndexWork.length) await flushIndexWork(env.txn);
   const totals = await loadTotals(env, ix, t.name);
@@ -172,7 +173,8 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
       else exact.add(term.term);
     }
     const want = (term: string): boolean => exact.has(term) || prefixes.some((p) => term.startsWith(p));
-    const docs = await loadDocs(env, ix, verify.list(), totals.rows, want);
+    const full = spec.detail === 'full';
+    const docs = full ? await loadDocs(env, ix, verify.list(), totals.rows, want) : new Map<bigint, LoadedDoc>();
     const noPos: Pos[] = [];
     const docOf =
       (rowid: bigint) =>
@@ -195,9 +197,16 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
     const order = qs.root.set.list();
     sets.dispose();
     for (const rowid of order) {
+      let row: Row | undefined;
+      if (!full) {
+        // detail=column|none: the positions of the row's terms from tokenizing it again (fts5 does the same).
+        row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+        if (!row) continue;
+        docs.set(rowid, positionsOf(layout, row, want));
+      }
       const inst = evaluate(q, docOf(rowid));
       if (!inst) continue;
-      const row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+      row ??= await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
       if (!row) continue; // external content deleted without the index knowing: fts5 would return garbage; skip
       const state = matchState(idfs, inst, nCols, docs.get(rowid)?.tokens ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => (row[p] === null || row[p] === undefined ? null : textOf(row[p]))));
       yield out(row, JSON.stringify(state), bm25(state, []), rowid);
@@ -205,6 +214,19 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
   } finally {
     sets.dispose();
   }
+}
+
+/** A row's token total and the positions of the terms `want` accepts, from tokenizing it. */
+function positionsOf(layout: FtsLayout, row: Row, want: (term: string) => boolean): LoadedDoc {
+  const { terms, sizes } = invert(layout, row);
+  const out = new Map<string, Pos[]>();
+  for (const [term, cols] of terms) {
+    if (!want(term)) continue;
+    const list: Pos[] = [];
+    for (const [col, ps] of [...cols].sort((a, b) => a[0] - b[0])) for (const p of ps) list.push(col * COL_SHIFT + p);
+    out.set(term, list);
+  }
+  return { tokens: sizes.reduce((a, b) => a + b, 0), terms: out };
 }
 
 function tableFunction(t: FtsTable): TableFunction {

@@ -3,6 +3,7 @@
 // NOT combine sets. A set is exact when it is the query node's matches (a one-term phrase
 // without `^`), else a superset the positions must confirm (query-eval.ts): NOT subtracts
 // only an exact right side, since removing a superset would drop rows that match.
+import { DoSQLError } from '../errors.js';
 import type { DocSet, DocSets } from './docset.js';
 import type { Phrase, ParsedQuery, QueryNode, QueryTerm } from './query-parse.js';
 
@@ -75,4 +76,32 @@ export async function querySets(q: ParsedQuery, sets: DocSets, load: TermSetLoad
   const phrases: NodeSet[] = [];
   for (const p of q.phrases) phrases[p.index] = await phrase(p);
   return { root, phrases };
+}
+
+/**
+ * Refuses what an index below detail=full cannot answer, with fts5's errors, the first
+ * offending node in query order first (a NEAR group before its phrases, a phrase's terms
+ * before its column filter): multi-term and `^` phrases, NEAR of several phrases, and with
+ * detail=none column filters.
+ */
+export function checkDetail(q: ParsedQuery, detail: 'full' | 'column' | 'none'): void {
+  if (detail === 'full') return;
+  const refuse = (what: string): never => {
+    throw new DoSQLError('SQL_ERROR', `fts5: ${what} queries are not supported (${what === 'column' ? 'detail=none' : 'detail!=full'})`, { details: { detail } });
+  };
+  const phrase = (p: Phrase): void => {
+    if (p.terms.length > 1 || p.first) refuse('phrase');
+    if (detail === 'none' && p.cols) refuse('column');
+  };
+  const walk = (n: QueryNode): void => {
+    if (n.kind === 'phrase') phrase(n);
+    else if (n.kind === 'near') {
+      if (n.phrases.length > 1) refuse('NEAR');
+      n.phrases.forEach(phrase);
+    } else {
+      walk(n.left);
+      walk(n.right);
+    }
+  };
+  walk(q.root);
 }
