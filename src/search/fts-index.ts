@@ -37,7 +37,7 @@ import {
   TAG_V1_SIZE,
   type Totals,
 } from './fts-store.js';
-import type { Pos } from './query-eval.js';
+import { COL_SHIFT, type Pos } from './query-eval.js';
 
 export const FTS_METHOD = 'FTS5';
 const EMPTY_TEXT = '';
@@ -119,6 +119,35 @@ export function indexRow(env: ExecEnv, ix: IndexSchema, layout: FtsLayout, row: 
   }
   const work: DocWork = { branch, ix, rowid, add: !remove, pairs, tokens: sizes.reduce((a, b) => a + b, 0) };
   deferIndexWork(env.txn, FTS_METHOD, work);
+}
+
+/**
+ * Removes the document `rowid` from the index using what its record says (its terms at
+ * detail=full, always its sizes), else the terms of `row` (a contentless table's 'delete'
+ * command below detail=full, given the row's values as fts5 is). False when it is not indexed.
+ */
+export async function removeDoc(env: ExecEnv, ix: IndexSchema, layout: FtsLayout, rowid: bigint, row: Row): Promise<boolean> {
+  const branch = env.txn.branch;
+  const k = docKey(branch, ix, rowid);
+  const v = await env.txn.get(k);
+  if (!v) return false;
+  const where = `index ${ix.name} document`;
+  const rec = decodeDoc(v, () => true, where);
+  let pairs: [string, number][];
+  if (layout.spec.detail === 'full') {
+    pairs = [];
+    for (const [term, ps] of rec.terms) for (const col of new Set(ps.map((p) => Math.floor(p / COL_SHIFT)))) pairs.push([term, col]);
+  } else {
+    pairs = [];
+    for (const [term, cols] of invert(layout, row).terms) {
+      if (layout.spec.detail === 'none') pairs.push([term, 0]);
+      else for (const col of cols.keys()) pairs.push([term, col]);
+    }
+  }
+  env.txn.delete(k);
+  const work: DocWork = { branch, ix, rowid, add: false, pairs, tokens: rec.tokens };
+  deferIndexWork(env.txn, FTS_METHOD, work);
+  return true;
 }
 
 /** Writes a new index's empty totals: its mark as a version 2 index. */

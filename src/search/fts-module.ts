@@ -17,12 +17,13 @@ import type { CreateVirtualTableStmt } from '../sql/parser/ast.js';
 import { parseOne } from '../sql/parser/index.js';
 import { createTable } from '../sql/planner/plan-ddl.js';
 import { registerVirtualTableModule } from '../sql/planner/virtual-tables.js';
-import { columnDefaults } from '../sql/rows/row-materializer.js';
+import { columnDefaults, encodeRowValue } from '../sql/rows/row-materializer.js';
+import { encodeRange } from '../mvcc/kv-types.js';
 import { rowKey } from '../sql/rows/row-keys.js';
 import { plain } from '../sql/types/subtype.js';
 import type { SqlValue } from '../sql/types/value.js';
 import { DocSets } from './docset.js';
-import { clearIndex, flushIndex, FTS_METHOD, indexRow, initIndex, invert, layoutOf, loadDocs, loadTermSet, loadTotals, textOf, type FtsLayout, type LoadedDoc } from './fts-index.js';
+import { clearIndex, flushIndex, FTS_METHOD, indexRow, initIndex, invert, layoutOf, loadDocs, loadTermSet, loadTotals, removeDoc, textOf, type FtsLayout, type LoadedDoc } from './fts-index.js';
 import { bm25, idf, matchState } from './fts-rank.js';
 import { parseFtsArgs, specOfSql, type FtsSpec } from './fts-spec.js';
 import { COL_SHIFT, evaluate, phraseHits, queryTerms, type Pos } from './query-eval.js';
@@ -71,10 +72,18 @@ function rowidOf(content: TableSchema, rowid: bigint | null): bigint {
 registerIndexMethod({
   name: METHOD,
   onPut(env, table, ix, row, rowid) {
-    indexRow(env, ix, layoutFor(ix, table), row, rowidOf(table, rowid), false);
+    const layout = layoutFor(ix, table);
+    const r = rowidOf(table, rowid);
+    indexRow(env, ix, layout, row, r, false);
+    // Contentless: the row stays (its rowid) with every column NULL; only the index keeps the text.
+    if (layout.spec.contentless) env.txn.put(rowKey(env.txn.branch, table, [], r), encodeRowValue(table, table.columns.map(() => null)));
   },
   onDelete(env, table, ix, row, rowid) {
-    indexRow(env, ix, layoutFor(ix, table), row, rowidOf(table, rowid), true);
+    const layout = layoutFor(ix, table);
+    if (layout.spec.contentless) {
+      throw new DoSQLError('SQL_ERROR', `fts5: cannot UPDATE or DELETE rows of contentless fts5 table: ${table.name} (use INSERT INTO ${table.name}(${table.name}, rowid, ...) VALUES('delete', ...))`, { details: { table: table.name } });
+    }
+    indexRow(env, ix, layout, row, rowidOf(table, rowid), true);
   },
   flush: flushIndex,
 });
@@ -198,6 +207,14 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
     sets.dispose();
     for (const rowid of order) {
       let row: Row | undefined;
+      if (!full && spec.contentless && qs.root.exact) {
+        // No positions anywhere: the bitmaps' answer stands, with no instances (bm25 0), as fts5.
+        row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+        if (!row) continue;
+        const state = matchState(idfs, [], nCols, 0, avg, spec.tokenizer.spec, layout.positions.map(() => null));
+        yield out(row, JSON.stringify(state), 0, rowid);
+        continue;
+      }
       if (!full) {
         // detail=column|none: the positions of the row's terms from tokenizing it again (fts5 does the same).
         row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
@@ -248,18 +265,40 @@ const functions = new WeakMap<IndexSchema, TableFunction>();
  * table (as fts5's 'rebuild'), which also converts an index of format version 1.
  * 'optimize' and 'merge' are accepted and do nothing (the LSM merges on its own).
  */
-async function command(env: ExecEnv, name: string, cmd: SqlValue): Promise<boolean> {
+async function command(env: ExecEnv, name: string, args: ReadonlyMap<string, SqlValue>): Promise<boolean> {
   const t = find(name, env.txn.catalog);
   if (!t) return false;
+  const cmd = args.get(name.toLowerCase()) ?? null;
   const c = typeof cmd === 'string' ? cmd.toLowerCase() : '';
+  const { content, ix, layout } = t;
+  const contentless = layout.spec.contentless;
   if (c === 'optimize' || c === 'merge') return true;
-  if (c !== 'rebuild') throw new DoSQLError('SQL_ERROR', `fts5: unknown command ${JSON.stringify(textOf(cmd))} for table ${t.name} (supported: 'rebuild', 'optimize')`, { details: { table: t.name } });
   if (env.txn.deferredIndexWork.length) await flushIndexWork(env.txn);
-  await clearIndex(env, t.ix);
-  initIndex(env, t.ix);
-  const { content, ix } = t;
+  if (c === 'delete' && contentless) {
+    // fts5's 'delete' of a contentless row: its rowid and (below detail=full) its values.
+    const given = args.get('rowid') ?? null;
+    const rv = typeof given === 'number' && Number.isSafeInteger(given) ? BigInt(given) : given;
+    if (typeof rv !== 'bigint') throw new DoSQLError('SQL_ERROR', `fts5: the 'delete' command needs the rowid of the row of ${t.name} to delete`, { details: { table: t.name } });
+    const row: Row = content.columns.map((col) => args.get(col.name.toLowerCase()) ?? null);
+    if (await removeDoc(env, ix, layout, rv, row)) env.txn.delete(rowKey(env.txn.branch, content, [], rv));
+    await flushIndexWork(env.txn);
+    return true;
+  }
+  if (c === 'delete-all' && contentless) {
+    await clearIndex(env, ix);
+    initIndex(env, ix);
+    const { lower, upper } = encodeRange(env.txn.branch, content.id, {});
+    const keys: Uint8Array[] = [];
+    for await (const batch of env.txn.scanBatches(lower, upper)) for (const e of batch) keys.push(e.uk);
+    for (const k of keys) env.txn.delete(k);
+    return true;
+  }
+  if (c !== 'rebuild') throw new DoSQLError('SQL_ERROR', `fts5: unknown command ${JSON.stringify(textOf(cmd))} for table ${t.name} (supported: 'rebuild', 'optimize'${contentless ? ", 'delete', 'delete-all'" : ''})`, { details: { table: t.name } });
+  if (contentless) throw new DoSQLError('SQL_ERROR', `fts5: 'rebuild' may not be used with contentless fts5 table ${t.name}`, { details: { table: t.name } });
+  await clearIndex(env, ix);
+  initIndex(env, ix);
   const reader = new TableReader(content, content.columns.length + 1, 0, columnDefaults(content));
-  for await (const batch of reader.scan(env)) for (const row of batch) indexRow(env, ix, t.layout, row, row[content.columns.length] as bigint, false);
+  for await (const batch of reader.scan(env)) for (const row of batch) indexRow(env, ix, layout, row, row[content.columns.length] as bigint, false);
   await flushIndexWork(env.txn);
   return true;
 }

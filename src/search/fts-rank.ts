@@ -54,7 +54,7 @@ export function bm25(s: MatchState, weights: readonly number[]): number {
     s.f[p]!.forEach((n, c) => (freq += n * (c < weights.length ? weights[c]! : 1)));
     score += s.idf[p]! * ((freq * (K1 + 1)) / (freq + K1 * (1 - B + (B * s.d) / s.avg)));
   }
-  return -1 * score;
+  return score === 0 ? 0 : -score;
 }
 
 /** Token ranges [first, last] of instances in `col`, overlapping ones merged (fts5 highlight). */

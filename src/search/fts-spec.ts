@@ -1,5 +1,5 @@
 // The arguments of `CREATE VIRTUAL TABLE t USING fts5(...)` (https://sqlite.org/fts5.html):
-// column names (optionally UNINDEXED) and the options content=, content_rowid=, tokenize=,
+// column names (optionally UNINDEXED) and the options content= ('' for contentless), content_rowid=, tokenize=,
 // prefix= (accepted; prefix queries scan the term range instead), detail=full|column|none.
 import { DoSQLError } from '../errors.js';
 import { parseOne } from '../sql/parser/index.js';
@@ -24,6 +24,12 @@ export interface FtsSpec {
    * errors; positions for bm25() and highlight() come from tokenizing the row again, as fts5.
    */
   readonly detail: 'full' | 'column' | 'none';
+  /**
+   * content='' (fts5's contentless table): only the index is kept. The table's rows exist (its
+   * rowids) with every column NULL; UPDATE and DELETE are refused, rows leave through the
+   * 'delete' command (`INSERT INTO t(t, rowid, cols...) VALUES('delete', ...)`) or 'delete-all'.
+   */
+  readonly contentless: boolean;
 }
 
 function ftsError(message: string, details: Record<string, unknown> = {}): DoSQLError {
@@ -45,6 +51,7 @@ export function parseFtsArgs(args: readonly string[]): FtsSpec {
   let contentRowid = 'rowid';
   let tokenize: string | undefined;
   let detail: FtsSpec['detail'] = 'full';
+  let contentless = false;
   for (const raw of args) {
     const eq = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*)$/.exec(raw);
     if (eq) {
@@ -52,8 +59,12 @@ export function parseFtsArgs(args: readonly string[]): FtsSpec {
       const value = unquote(eq[2]!);
       switch (key) {
         case 'content':
-          if (value === '') throw new DoSQLError('NOT_SUPPORTED', 'fts5: contentless tables (content=\'\') are not supported', { details: { option: key } });
-          content = value;
+          if (value === '') contentless = true;
+          else content = value;
+          break;
+        case 'contentless_delete':
+        case 'contentless_unindexed':
+          if (value !== '0') throw new DoSQLError('NOT_SUPPORTED', `fts5: ${key}=${value} is not supported`, { details: { option: key } });
           break;
         case 'content_rowid':
           contentRowid = value;
@@ -87,7 +98,7 @@ export function parseFtsArgs(args: readonly string[]): FtsSpec {
     columns.push({ name, unindexed: flags.includes('UNINDEXED') });
   }
   if (columns.length === 0) throw ftsError('a table needs at least one column');
-  return { columns, ...(content !== undefined ? { content } : {}), contentRowid, tokenizer: tokenizerFor(tokenize), detail };
+  return { columns, ...(content !== undefined ? { content } : {}), contentRowid, tokenizer: tokenizerFor(tokenize), detail, contentless };
 }
 
 const cache = new Map<string, FtsSpec>();

@@ -19,10 +19,12 @@ export interface VirtualTableModule {
   /** Drops virtual table `name` (DROP TABLE), returning false when it is not one of this module's. */
   drop?(env: ExecEnv, name: string): Promise<boolean>;
   /**
-   * A special INSERT, `INSERT INTO t(t) VALUES(command)` (fts5's 'rebuild'): runs it and
-   * returns true, or returns false when `name` is not one of this module's tables.
+   * A special INSERT, `INSERT INTO t(t [, rowid, col...]) VALUES(command [, ...])` (fts5's
+   * 'rebuild', 'delete'): runs it and returns true, or returns false when `name` is not one of
+   * this module's tables. `args` holds the values by lower-case column name (the command
+   * under the table's name).
    */
-  command?(env: ExecEnv, name: string, command: SqlValue): Promise<boolean>;
+  command?(env: ExecEnv, name: string, args: ReadonlyMap<string, SqlValue>): Promise<boolean>;
 }
 
 const modules = new Map<string, VirtualTableModule>();
@@ -76,21 +78,27 @@ export async function dropVirtualTable(env: ExecEnv, name: string): Promise<bool
 }
 
 /**
- * The command of `INSERT INTO t(t) VALUES(command)` when t is a virtual table of a module with
- * commands (as SQLite's fts5 reads an insert into its hidden column of the table's name), or
- * undefined for any other INSERT. The command is a literal or a bound parameter.
+ * The command of `INSERT INTO t(t [, rowid, col...]) VALUES(command [, ...])` when t is a
+ * virtual table of a module with commands (as SQLite's fts5 reads an insert into its hidden
+ * column of the table's name), or undefined for any other INSERT. Values are literals or
+ * bound parameters.
  */
 export function virtualTableCommand(stmt: InsertStmt, catalog: Catalog): { run(env: ExecEnv): Promise<void> } | undefined {
   const name = stmt.table.name;
-  if (stmt.columns?.length !== 1 || stmt.columns[0]!.toLowerCase() !== name.toLowerCase()) return undefined;
-  if (stmt.source.kind !== 'values' || stmt.source.rows.length !== 1 || stmt.source.rows[0]!.length !== 1) return undefined;
+  const cols = stmt.columns;
+  if (!cols?.length || cols[0]!.toLowerCase() !== name.toLowerCase()) return undefined;
+  if (stmt.source.kind !== 'values' || stmt.source.rows.length !== 1 || stmt.source.rows[0]!.length !== cols.length) return undefined;
   if (!resolveVirtualTable(name, catalog)) return undefined;
-  const e: Expr = stmt.source.rows[0]![0]!;
-  if (e.kind !== 'literal' && e.kind !== 'param') return undefined;
+  const exprs: readonly Expr[] = stmt.source.rows[0]!;
+  if (exprs.some((e) => e.kind !== 'literal' && e.kind !== 'param')) return undefined;
   return {
     async run(env) {
-      const v = e.kind === 'literal' ? e.value : (env.params[e.index - 1] ?? null);
-      for (const m of modules.values()) if (m.command && (await m.command(env, name, v))) return;
+      const args = new Map<string, SqlValue>();
+      cols.forEach((c, i) => {
+        const e = exprs[i]!;
+        args.set(i === 0 ? name.toLowerCase() : c.toLowerCase(), e.kind === 'literal' ? e.value : e.kind === 'param' ? (env.params[e.index - 1] ?? null) : null);
+      });
+      for (const m of modules.values()) if (m.command && (await m.command(env, name, args))) return;
       throw new DoSQLError('SQL_ERROR', `sql: table ${name} accepts no commands`, { details: { table: name } });
     },
   };
