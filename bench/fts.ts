@@ -3,6 +3,8 @@
 // times with distinct rowids — and the same queries (terms, prefixes, phrases, OR, AND NOT,
 // column filters), each `SELECT rowid, bm25(m) FROM m WHERE m MATCH ? ORDER BY rank LIMIT 20`.
 //
+// Also reports each index's size in bytes and the process CPU time per query.
+//
 //   npm run bench -- fts [--copies N] [--queries Q] [--json FILE]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +17,12 @@ import { describeMachine, machineInfo } from './machine.js';
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : def;
+}
+
+/** Process CPU time (user + system) since `from`, in ms: steadier than wall time on a shared machine. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
 }
 
 function pct(xs: number[], p: number): number {
@@ -61,12 +69,15 @@ export async function main(args: string[]): Promise<void> {
   const ins = lite.prepare('INSERT INTO m(rowid, title, director, genre, distributor) VALUES (?, ?, ?, ?, ?)');
   lite.transaction(() => docs.forEach((d) => ins.run(...d)))();
   const liteLoad = (performance.now() - t0) / 1000;
+  const liteBytes = (['m_data', 'm_idx', 'm_docsize'] as const).reduce((n, t) => n + Number((lite.prepare(`SELECT coalesce(sum(${t === 'm_idx' ? 'length(term) + 16' : t === 'm_data' ? 'length(block) + 8' : 'length(sz) + 8'}), 0) AS n FROM ${t}`).get() as { n: number }).n), 0);
   const st = lite.prepare(sql);
+  let cpu0 = process.cpuUsage();
   const liteMs = queries.map((q) => {
     const t = performance.now();
     st.all(q);
     return performance.now() - t;
   });
+  const liteCpu = cpuMs(cpu0) / nq;
 
   const db = DB('bench-fts', { storage: 'memory' });
   await db.exec(ddl);
@@ -76,19 +87,27 @@ export async function main(args: string[]): Promise<void> {
     await db.run(`INSERT INTO m(rowid, title, director, genre, distributor) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, chunk.flat());
   }
   const dosqlLoad = (performance.now() - t0) / 1000;
+  // Index size: the live key and value bytes in the fts5 index's key space (its rootpage in
+  // sqlite_master), beside the bytes of SQLite's shadow tables m_data, m_idx and m_docsize.
+  const engine = await db.engine();
+  const ixId = Number(((await db.query("SELECT rootpage FROM sqlite_master WHERE name = 'm:fts5'")) as unknown as { rootpage: number }[])[0]!.rootpage);
+  let dosqlBytes = 0;
+  for await (const e of engine.scan(ixId)) dosqlBytes += e.rawKey.length + e.value.length;
   const dosqlMs: number[] = [];
+  cpu0 = process.cpuUsage();
   for (const q of queries) {
     const t = performance.now();
     await db.query(sql, [q]);
     dosqlMs.push(performance.now() - t);
   }
+  const dosqlCpu = cpuMs(cpu0) / nq;
   await db.close();
   lite.close();
   const rows = [
-    { engine: 'sqlite-fts5', load_s: liteLoad, p50_ms: pct(liteMs, 0.5), p95_ms: pct(liteMs, 0.95), mean_ms: liteMs.reduce((a, b) => a + b, 0) / nq },
-    { engine: 'dosql-fts5', load_s: dosqlLoad, p50_ms: pct(dosqlMs, 0.5), p95_ms: pct(dosqlMs, 0.95), mean_ms: dosqlMs.reduce((a, b) => a + b, 0) / nq },
+    { engine: 'sqlite-fts5', load_s: liteLoad, index_bytes: liteBytes, p50_ms: pct(liteMs, 0.5), p95_ms: pct(liteMs, 0.95), mean_ms: liteMs.reduce((a, b) => a + b, 0) / nq, cpu_ms: liteCpu },
+    { engine: 'dosql-fts5', load_s: dosqlLoad, index_bytes: dosqlBytes, p50_ms: pct(dosqlMs, 0.5), p95_ms: pct(dosqlMs, 0.95), mean_ms: dosqlMs.reduce((a, b) => a + b, 0) / nq, cpu_ms: dosqlCpu },
   ];
-  for (const x of rows) console.log(`  ${x.engine.padEnd(12)} load ${x.load_s.toFixed(1).padStart(6)} s   p50 ${x.p50_ms.toFixed(2).padStart(8)} ms   p95 ${x.p95_ms.toFixed(2).padStart(8)} ms   mean ${x.mean_ms.toFixed(2).padStart(8)} ms`);
+  for (const x of rows) console.log(`  ${x.engine.padEnd(12)} load ${x.load_s.toFixed(1).padStart(6)} s   index ${String(x.index_bytes).padStart(9)} B   p50 ${x.p50_ms.toFixed(2).padStart(8)} ms   p95 ${x.p95_ms.toFixed(2).padStart(8)} ms   mean ${x.mean_ms.toFixed(2).padStart(8)} ms   cpu/query ${x.cpu_ms.toFixed(2).padStart(8)} ms`);
   const ji = args.indexOf('--json');
   if (ji >= 0) writeFileSync(args[ji + 1]!, JSON.stringify({ machine: machineInfo(), documents: docs.length, queries: nq, rows }, null, 2));
 }

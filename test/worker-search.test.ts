@@ -26,6 +26,11 @@ describe('search in workerd', () => {
     expect(res.status, JSON.stringify(body)).toBe(200);
     // 'store*' matches storage and stored (porter: 'store', 'storag'); row 1's content changed.
     expect(body.fts).toEqual([{ rowid: 3, h: 'objects [stored] near users' }]);
+    expect(body.boolean).toEqual([{ rowid: 1 }]);
+    expect(body.rebuilt).toEqual([{ rowid: 1 }, { rowid: 3 }]);
+    // roaring-wasm compiles its WebAssembly from bytes, which workerd refuses: query-time
+    // document sets are JavaScript sets there (the stored bitmaps are the same bytes).
+    expect(body.docsets).toBe('javascript');
     expect((body.nearest as { id: number }[]).map((r) => r.id)).toEqual([1, 3]);
     expect(body.topK).toEqual([{ id: 2 }]);
     expect(JSON.stringify(body.plan)).toMatch(/vector_knn_rowids/);

@@ -10,24 +10,27 @@ import { DoSQLError } from '../errors.js';
 import { Catalog } from '../sql/catalog/catalog.js';
 import type { IndexSchema, TableSchema } from '../sql/catalog/schema.js';
 import type { ExecEnv, Row } from '../sql/execution/env.js';
-import { registerIndexMethod } from '../sql/execution/index-methods.js';
+import { flushIndexWork, registerIndexMethod } from '../sql/execution/index-methods.js';
 import { TableReader } from '../sql/execution/table-reader.js';
 import type { TableFunction, TableFunctionCall } from '../sql/functions/table-functions.js';
 import type { CreateVirtualTableStmt } from '../sql/parser/ast.js';
 import { parseOne } from '../sql/parser/index.js';
 import { createTable } from '../sql/planner/plan-ddl.js';
 import { registerVirtualTableModule } from '../sql/planner/virtual-tables.js';
-import { columnDefaults } from '../sql/rows/row-materializer.js';
+import { columnDefaults, encodeRowValue } from '../sql/rows/row-materializer.js';
+import { encodeRange } from '../mvcc/kv-types.js';
 import { rowKey } from '../sql/rows/row-keys.js';
 import { plain } from '../sql/types/subtype.js';
 import type { SqlValue } from '../sql/types/value.js';
-import { clearIndex, indexRow, layoutOf, loadPostings, loadSizes, textOf, type FtsLayout } from './fts-index.js';
+import { DocSets } from './docset.js';
+import { clearIndex, flushIndex, FTS_METHOD, indexRow, initIndex, invert, layoutOf, loadDocs, loadTermSet, loadTotals, removeDoc, textOf, type FtsLayout, type LoadedDoc } from './fts-index.js';
 import { bm25, idf, matchState } from './fts-rank.js';
 import { parseFtsArgs, specOfSql, type FtsSpec } from './fts-spec.js';
-import { evaluate, phraseHits, queryTerms, type Pos } from './query-eval.js';
+import { COL_SHIFT, evaluate, phraseHits, queryTerms, type Pos } from './query-eval.js';
 import { parseQuery } from './query-parse.js';
+import { checkDetail, querySets } from './query-sets.js';
 
-const METHOD = 'FTS5';
+const METHOD = FTS_METHOD;
 const INTERNAL_SUFFIX = ':fts5';
 
 interface FtsTable {
@@ -69,11 +72,20 @@ function rowidOf(content: TableSchema, rowid: bigint | null): bigint {
 registerIndexMethod({
   name: METHOD,
   onPut(env, table, ix, row, rowid) {
-    indexRow(env, ix, layoutFor(ix, table), row, rowidOf(table, rowid), false);
+    const layout = layoutFor(ix, table);
+    const r = rowidOf(table, rowid);
+    indexRow(env, ix, layout, row, r, false);
+    // Contentless: the row stays (its rowid) with every column NULL; only the index keeps the text.
+    if (layout.spec.contentless) env.txn.put(rowKey(env.txn.branch, table, [], r), encodeRowValue(table, table.columns.map(() => null)));
   },
   onDelete(env, table, ix, row, rowid) {
-    indexRow(env, ix, layoutFor(ix, table), row, rowidOf(table, rowid), true);
+    const layout = layoutFor(ix, table);
+    if (layout.spec.contentless) {
+      throw new DoSQLError('SQL_ERROR', `fts5: cannot UPDATE or DELETE rows of contentless fts5 table: ${table.name} (use INSERT INTO ${table.name}(${table.name}, rowid, ...) VALUES('delete', ...))`, { details: { table: table.name } });
+    }
+    indexRow(env, ix, layout, row, rowidOf(table, rowid), true);
   },
+  flush: flushIndex,
 });
 
 function quoteId(s: string): string {
@@ -122,6 +134,7 @@ async function create(env: ExecEnv, stmt: CreateVirtualTableStmt, sql: string): 
     sql,
   };
   txn.catalog = txn.catalog.with(txn, ix);
+  initIndex(env, ix);
   if (spec.content !== undefined) {
     // Index the rows already there (CREATE INDEX's backfill).
     const reader = new TableReader(content, content.columns.length + 1, 0, columnDefaults(content));
@@ -151,31 +164,86 @@ async function* scan(t: FtsTable, call: TableFunctionCall, env: ExecEnv): AsyncG
   }
   if (qv === null) return;
   const q = parseQuery(textOf(qv), spec.columns.map((c) => c.name), spec.tokenizer);
-  const terms = queryTerms(q);
-  const postings = new Map<string, Map<bigint, Pos[]>>();
-  const candidates = new Set<bigint>();
-  for (const term of terms) {
-    const p = await loadPostings(env, ix, term.term, term.prefix);
-    postings.set(`${term.prefix ? '*' : '='}${term.term}`, p);
-    for (const r of p.keys()) candidates.add(r);
+  checkDetail(q, spec.detail);
+  // Index writes this transaction deferred (earlier in this statement) are read too.
+  if (env.txn.deferredIndexWork.length) await flushIndexWork(env.txn);
+  const totals = await loadTotals(env, ix, t.name);
+  const sets = await DocSets.open();
+  try {
+    const qs = await querySets(q, sets, (term, cols) => loadTermSet(env, ix, sets, term.term, term.prefix, cols));
+    // Positions are read for the rows that may match, and for the rows of phrases whose IDF
+    // needs them confirmed (multi-term phrases).
+    let verify = qs.root.set;
+    for (const p of qs.phrases) if (!p.exact) verify = sets.or(verify, p.set);
+    const exact = new Set<string>();
+    const prefixes: string[] = [];
+    for (const term of queryTerms(q)) {
+      if (term.prefix) prefixes.push(term.term);
+      else exact.add(term.term);
+    }
+    const want = (term: string): boolean => exact.has(term) || prefixes.some((p) => term.startsWith(p));
+    const full = spec.detail === 'full';
+    const docs = full ? await loadDocs(env, ix, verify.list(), totals.rows, want) : new Map<bigint, LoadedDoc>();
+    const noPos: Pos[] = [];
+    const docOf =
+      (rowid: bigint) =>
+      (term: string, prefix: boolean): readonly Pos[] => {
+        const d = docs.get(rowid);
+        if (!d) return noPos;
+        if (!prefix) return d.terms.get(term) ?? noPos;
+        const out: Pos[] = [];
+        for (const [t, l] of d.terms) if (t.startsWith(term)) out.push(...l);
+        return out.sort((x, y) => x - y);
+      };
+    const idfs = q.phrases.map((p) => {
+      const ps = qs.phrases[p.index]!;
+      if (ps.exact) return idf(totals.rows, ps.set.size);
+      let hits = 0;
+      for (const r of ps.set.list()) if (phraseHits(p, docOf(r)).length > 0) hits++;
+      return idf(totals.rows, hits);
+    });
+    const avg = totals.rows === 0 ? 0 : totals.tokens / totals.rows;
+    const order = qs.root.set.list();
+    sets.dispose();
+    for (const rowid of order) {
+      let row: Row | undefined;
+      if (!full && spec.contentless && qs.root.exact) {
+        // No positions anywhere: the bitmaps' answer stands, with no instances (bm25 0), as fts5.
+        row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+        if (!row) continue;
+        const state = matchState(idfs, [], nCols, 0, avg, spec.tokenizer.spec, layout.positions.map(() => null));
+        yield out(row, JSON.stringify(state), 0, rowid);
+        continue;
+      }
+      if (!full) {
+        // detail=column|none: the positions of the row's terms from tokenizing it again (fts5 does the same).
+        row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+        if (!row) continue;
+        docs.set(rowid, positionsOf(layout, row, want));
+      }
+      const inst = evaluate(q, docOf(rowid));
+      if (!inst) continue;
+      row ??= await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
+      if (!row) continue; // external content deleted without the index knowing: fts5 would return garbage; skip
+      const state = matchState(idfs, inst, nCols, docs.get(rowid)?.tokens ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => (row[p] === null || row[p] === undefined ? null : textOf(row[p]))));
+      yield out(row, JSON.stringify(state), bm25(state, []), rowid);
+    }
+  } finally {
+    sets.dispose();
   }
-  const docOf = (rowid: bigint) => (term: string, prefix: boolean): readonly Pos[] => postings.get(`${prefix ? '*' : '='}${term}`)?.get(rowid) ?? [];
-  const order = [...candidates].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const { rows, tokens, sizes } = await loadSizes(env, ix, candidates);
-  const idfs = q.phrases.map((p) => {
-    let hits = 0;
-    for (const r of order) if (phraseHits(p, docOf(r)).length > 0) hits++;
-    return idf(rows, hits);
-  });
-  const avg = rows === 0 ? 0 : tokens / rows;
-  for (const rowid of order) {
-    const inst = evaluate(q, docOf(rowid));
-    if (!inst) continue;
-    const row = await reader.getRaw(env, rowKey(env.txn.branch, content, [], rowid));
-    if (!row) continue; // external content deleted without the index knowing: fts5 would return garbage; skip
-    const state = matchState(idfs, inst, nCols, sizes.get(rowid) ?? 0, avg, spec.tokenizer.spec, layout.positions.map((p) => (row[p] === null || row[p] === undefined ? null : textOf(row[p]))));
-    yield out(row, JSON.stringify(state), bm25(state, []), rowid);
+}
+
+/** A row's token total and the positions of the terms `want` accepts, from tokenizing it. */
+function positionsOf(layout: FtsLayout, row: Row, want: (term: string) => boolean): LoadedDoc {
+  const { terms, sizes } = invert(layout, row);
+  const out = new Map<string, Pos[]>();
+  for (const [term, cols] of terms) {
+    if (!want(term)) continue;
+    const list: Pos[] = [];
+    for (const [col, ps] of [...cols].sort((a, b) => a[0] - b[0])) for (const p of ps) list.push(col * COL_SHIFT + p);
+    out.set(term, list);
   }
+  return { tokens: sizes.reduce((a, b) => a + b, 0), terms: out };
 }
 
 function tableFunction(t: FtsTable): TableFunction {
@@ -192,10 +260,54 @@ function tableFunction(t: FtsTable): TableFunction {
 
 const functions = new WeakMap<IndexSchema, TableFunction>();
 
+/**
+ * `INSERT INTO t(t) VALUES('rebuild')`: the index cleared and built again from the content
+ * table (as fts5's 'rebuild'), which also converts an index of format version 1.
+ * 'optimize' and 'merge' are accepted and do nothing (the LSM merges on its own).
+ */
+async function command(env: ExecEnv, name: string, args: ReadonlyMap<string, SqlValue>): Promise<boolean> {
+  const t = find(name, env.txn.catalog);
+  if (!t) return false;
+  const cmd = args.get(name.toLowerCase()) ?? null;
+  const c = typeof cmd === 'string' ? cmd.toLowerCase() : '';
+  const { content, ix, layout } = t;
+  const contentless = layout.spec.contentless;
+  if (c === 'optimize' || c === 'merge') return true;
+  if (env.txn.deferredIndexWork.length) await flushIndexWork(env.txn);
+  if (c === 'delete' && contentless) {
+    // fts5's 'delete' of a contentless row: its rowid and (below detail=full) its values.
+    const given = args.get('rowid') ?? null;
+    const rv = typeof given === 'number' && Number.isSafeInteger(given) ? BigInt(given) : given;
+    if (typeof rv !== 'bigint') throw new DoSQLError('SQL_ERROR', `fts5: the 'delete' command needs the rowid of the row of ${t.name} to delete`, { details: { table: t.name } });
+    const row: Row = content.columns.map((col) => args.get(col.name.toLowerCase()) ?? null);
+    if (await removeDoc(env, ix, layout, rv, row)) env.txn.delete(rowKey(env.txn.branch, content, [], rv));
+    await flushIndexWork(env.txn);
+    return true;
+  }
+  if (c === 'delete-all' && contentless) {
+    await clearIndex(env, ix);
+    initIndex(env, ix);
+    const { lower, upper } = encodeRange(env.txn.branch, content.id, {});
+    const keys: Uint8Array[] = [];
+    for await (const batch of env.txn.scanBatches(lower, upper)) for (const e of batch) keys.push(e.uk);
+    for (const k of keys) env.txn.delete(k);
+    return true;
+  }
+  if (c !== 'rebuild') throw new DoSQLError('SQL_ERROR', `fts5: unknown command ${JSON.stringify(textOf(cmd))} for table ${t.name} (supported: 'rebuild', 'optimize'${contentless ? ", 'delete', 'delete-all'" : ''})`, { details: { table: t.name } });
+  if (contentless) throw new DoSQLError('SQL_ERROR', `fts5: 'rebuild' may not be used with contentless fts5 table ${t.name}`, { details: { table: t.name } });
+  await clearIndex(env, ix);
+  initIndex(env, ix);
+  const reader = new TableReader(content, content.columns.length + 1, 0, columnDefaults(content));
+  for await (const batch of reader.scan(env)) for (const row of batch) indexRow(env, ix, layout, row, row[content.columns.length] as bigint, false);
+  await flushIndexWork(env.txn);
+  return true;
+}
+
 registerVirtualTableModule({
   name: 'fts5',
   create,
   drop,
+  command,
   resolve(name, catalog) {
     const t = find(name, catalog);
     if (!t) return undefined;

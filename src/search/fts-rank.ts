@@ -54,7 +54,7 @@ export function bm25(s: MatchState, weights: readonly number[]): number {
     s.f[p]!.forEach((n, c) => (freq += n * (c < weights.length ? weights[c]! : 1)));
     score += s.idf[p]! * ((freq * (K1 + 1)) / (freq + K1 * (1 - B + (B * s.d) / s.avg)));
   }
-  return -1 * score;
+  return score === 0 ? 0 : -score;
 }
 
 /** Token ranges [first, last] of instances in `col`, overlapping ones merged (fts5 highlight). */
@@ -69,6 +69,23 @@ function ranges(s: MatchState, col: number): [number, number][] {
   return out;
 }
 
+/**
+ * The character ranges [start, end) of token ranges, merged where they overlap or touch (as
+ * fts5's highlight joins them: trigram tokens overlap, and "tin" twice in "Tintin" is one mark).
+ */
+function charRanges(toks: readonly { start: number; end: number }[], rs: readonly [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of rs) {
+    const ta = toks[a];
+    const tb = toks[b];
+    if (!ta || !tb) continue;
+    const last = out[out.length - 1];
+    if (last && ta.start <= last[1]) last[1] = Math.max(last[1], tb.end);
+    else out.push([ta.start, tb.end]);
+  }
+  return out;
+}
+
 /** highlight(t, col, open, close): the column's text with each phrase instance wrapped. */
 export function highlight(s: MatchState, col: number, open: string, close: string): string | null {
   const text = s.txt[col];
@@ -76,12 +93,9 @@ export function highlight(s: MatchState, col: number, open: string, close: strin
   const toks = tokenizerFor(s.tok).tokenize(text);
   let out = '';
   let at = 0;
-  for (const [a, b] of ranges(s, col)) {
-    const ta = toks[a];
-    const tb = toks[b];
-    if (!ta || !tb) continue;
-    out += text.slice(at, ta.start) + open + text.slice(ta.start, tb.end) + close;
-    at = tb.end;
+  for (const [a, b] of charRanges(toks, ranges(s, col))) {
+    out += text.slice(at, a) + open + text.slice(a, b) + close;
+    at = b;
   }
   return out + text.slice(at);
 }
@@ -118,10 +132,12 @@ export function snippet(s: MatchState, col: number, open: string, close: string,
   const to = last === toks.length - 1 ? text.length : toks[last]!.end;
   let out = best === 0 ? '' : ellipsis;
   let at = from;
-  for (const [a, b] of hits) {
-    if (a < best || b > last) continue;
-    out += text.slice(at, toks[a]!.start) + open + text.slice(toks[a]!.start, toks[b]!.end) + close;
-    at = toks[b]!.end;
+  for (const [a, b] of charRanges(
+    toks,
+    hits.filter(([a, b]) => a >= best && b <= last),
+  )) {
+    out += text.slice(at, a) + open + text.slice(a, b) + close;
+    at = b;
   }
   return out + text.slice(at, to) + (last === toks.length - 1 ? '' : ellipsis);
 }

@@ -1,6 +1,6 @@
 // The arguments of `CREATE VIRTUAL TABLE t USING fts5(...)` (https://sqlite.org/fts5.html):
-// column names (optionally UNINDEXED) and the options content=, content_rowid=, tokenize=,
-// prefix= (accepted; prefix queries scan the term range instead), detail=full only.
+// column names (optionally UNINDEXED) and the options content= ('' for contentless), content_rowid=, tokenize=,
+// prefix= (accepted; prefix queries scan the term range instead), detail=full|column|none.
 import { DoSQLError } from '../errors.js';
 import { parseOne } from '../sql/parser/index.js';
 import { tokenizerFor, type Tokenizer } from './tokenizer.js';
@@ -17,6 +17,19 @@ export interface FtsSpec {
   /** The content table's rowid column ('rowid' or its INTEGER PRIMARY KEY). */
   readonly contentRowid: string;
   readonly tokenizer: Tokenizer;
+  /**
+   * What the index keeps per row, as fts5's detail= option: 'full' (terms' positions),
+   * 'column' (the columns holding each term) or 'none' (the rows holding each term). Below
+   * full, phrase and NEAR queries are refused (and column filters with 'none') with fts5's
+   * errors; positions for bm25() and highlight() come from tokenizing the row again, as fts5.
+   */
+  readonly detail: 'full' | 'column' | 'none';
+  /**
+   * content='' (fts5's contentless table): only the index is kept. The table's rows exist (its
+   * rowids) with every column NULL; UPDATE and DELETE are refused, rows leave through the
+   * 'delete' command (`INSERT INTO t(t, rowid, cols...) VALUES('delete', ...)`) or 'delete-all'.
+   */
+  readonly contentless: boolean;
 }
 
 function ftsError(message: string, details: Record<string, unknown> = {}): DoSQLError {
@@ -37,6 +50,8 @@ export function parseFtsArgs(args: readonly string[]): FtsSpec {
   let content: string | undefined;
   let contentRowid = 'rowid';
   let tokenize: string | undefined;
+  let detail: FtsSpec['detail'] = 'full';
+  let contentless = false;
   for (const raw of args) {
     const eq = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*)$/.exec(raw);
     if (eq) {
@@ -44,8 +59,12 @@ export function parseFtsArgs(args: readonly string[]): FtsSpec {
       const value = unquote(eq[2]!);
       switch (key) {
         case 'content':
-          if (value === '') throw new DoSQLError('NOT_SUPPORTED', 'fts5: contentless tables (content=\'\') are not supported', { details: { option: key } });
-          content = value;
+          if (value === '') contentless = true;
+          else content = value;
+          break;
+        case 'contentless_delete':
+        case 'contentless_unindexed':
+          if (value !== '0') throw new DoSQLError('NOT_SUPPORTED', `fts5: ${key}=${value} is not supported`, { details: { option: key } });
           break;
         case 'content_rowid':
           contentRowid = value;
@@ -55,9 +74,12 @@ export function parseFtsArgs(args: readonly string[]): FtsSpec {
           break;
         case 'prefix':
           break;
-        case 'detail':
-          if (value.toLowerCase() !== 'full') throw new DoSQLError('NOT_SUPPORTED', `fts5: detail=${value} is not supported (only full)`, { details: { option: key } });
+        case 'detail': {
+          const d = value.toLowerCase();
+          if (d !== 'full' && d !== 'column' && d !== 'none') throw ftsError('malformed detail=... directive', { option: key });
+          detail = d;
           break;
+        }
         case 'columnsize':
           if (value !== '1') throw new DoSQLError('NOT_SUPPORTED', 'fts5: columnsize=0 is not supported', { details: { option: key } });
           break;
@@ -76,7 +98,7 @@ export function parseFtsArgs(args: readonly string[]): FtsSpec {
     columns.push({ name, unindexed: flags.includes('UNINDEXED') });
   }
   if (columns.length === 0) throw ftsError('a table needs at least one column');
-  return { columns, ...(content !== undefined ? { content } : {}), contentRowid, tokenizer: tokenizerFor(tokenize) };
+  return { columns, ...(content !== undefined ? { content } : {}), contentRowid, tokenizer: tokenizerFor(tokenize), detail, contentless };
 }
 
 const cache = new Map<string, FtsSpec>();

@@ -177,6 +177,11 @@ export function parseQuery(query: string, columns: readonly string[], tok: Token
       const ps: Phrase[] = [];
       while (!isOp(')') && !isOp(',')) ps.push(phrase());
       if (ps.length === 0) fail();
+      // A phrase with no tokens (a trigram query string under three characters) leaves the
+      // group, as fts5's parser drops it; a group of only such phrases matches nothing.
+      const kept = ps.filter((p) => p.terms.length > 0);
+      if (kept.length > 0) ps.splice(0, ps.length, ...kept);
+      else ps.splice(1);
       let distance = 10;
       if (isOp(',')) {
         pos++;
@@ -215,7 +220,10 @@ export function parseQuery(query: string, columns: readonly string[], tok: Token
         expectOp(')');
       } else item = nearset();
       if (cs) restrict(item, cs);
-      node = node === undefined ? item : { kind: 'and', left: node, right: item };
+      // Adjacent phrases: one without tokens is dropped (fts5), unless nothing else is there.
+      const empty = (n: QueryNode): boolean => n.kind === 'phrase' && n.terms.length === 0;
+      if (node === undefined || empty(node)) node = item;
+      else if (!empty(item)) node = { kind: 'and', left: node, right: item };
       if (cs && item.kind !== 'phrase' && item.kind !== 'near') break;
     }
     return node ?? fail();

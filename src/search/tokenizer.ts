@@ -1,5 +1,6 @@
 // The fts5 tokenizers (https://sqlite.org/fts5.html#tokenizers): `unicode61` (the default) and
-// `porter`, which stems the tokens of another tokenizer (unicode61 unless named).
+// `porter`, which stems the tokens of another tokenizer (unicode61 unless named), and
+// `trigram` (substring matching: every three characters a token).
 //   unicode61: tokens are runs of characters of the Unicode categories L*, N* and Co (plus
 //   `tokenchars`, minus `separators`), folded to lower case; `remove_diacritics` 1 (default)
 //   or 2 strips combining marks from the folded token's canonical decomposition, 0 keeps them.
@@ -86,11 +87,58 @@ function unicode61(args: readonly string[]): (text: string) => Token[] {
   };
 }
 
+/**
+ * trigram: every run of three characters (code points) of the text, spaces and punctuation
+ * included, as one token at consecutive positions, folded to lower case unless
+ * `case_sensitive 1`; `remove_diacritics 1` (only without case_sensitive) strips combining
+ * marks. Texts and query strings shorter than three characters have no tokens (match nothing).
+ */
+function trigram(args: readonly string[]): (text: string) => Token[] {
+  let caseSensitive = false;
+  let removeDiacritics = false;
+  for (let i = 0; i < args.length; i += 2) {
+    const k = args[i]!;
+    const v = args[i + 1];
+    if (v === undefined || (v !== '0' && v !== '1')) throw tokError('error in tokenizer constructor');
+    if (k === 'case_sensitive') caseSensitive = v === '1';
+    else if (k === 'remove_diacritics') removeDiacritics = v === '1';
+    else throw tokError('error in tokenizer constructor');
+  }
+  if (caseSensitive && removeDiacritics) throw tokError('error in tokenizer constructor');
+  // Folding is one code point to one, as fts5's sqlite3Fts5UnicodeFold: a character whose
+  // lower case or decomposition is longer stays as it is.
+  const fold = (c: string): string => {
+    if (caseSensitive) return c;
+    let f = c.toLowerCase();
+    if ([...f].length !== 1) f = c;
+    if (removeDiacritics) {
+      const d = f.normalize('NFD').replace(MARKS, '');
+      if ([...d].length === 1) f = d;
+    }
+    return f;
+  };
+  return (text) => {
+    const chars: string[] = [];
+    const offsets: number[] = [];
+    let i = 0;
+    while (i < text.length) {
+      const w = text.codePointAt(i)! > 0xffff ? 2 : 1;
+      chars.push(fold(text.slice(i, i + w)));
+      offsets.push(i);
+      i += w;
+    }
+    offsets.push(text.length);
+    const out: Token[] = [];
+    for (let k = 0; k + 3 <= chars.length; k++) out.push({ term: chars[k]! + chars[k + 1]! + chars[k + 2]!, start: offsets[k]!, end: offsets[k + 3]! });
+    return out;
+  };
+}
+
 const cache = new Map<string, Tokenizer>();
 
 /**
  * The tokenizer a `tokenize=` value names ('' or undefined: unicode61). Throws SQL_ERROR
- * "fts5: no such tokenizer" for others (ascii and trigram are not implemented).
+ * "fts5: no such tokenizer" for others (ascii is not implemented).
  */
 export function tokenizerFor(spec: string | undefined): Tokenizer {
   const key = spec ?? '';
@@ -102,6 +150,8 @@ export function tokenizerFor(spec: string | undefined): Tokenizer {
     switch (name.toLowerCase()) {
       case 'unicode61':
         return unicode61(rest);
+      case 'trigram':
+        return trigram(rest);
       case 'porter': {
         const inner = build(rest.length ? rest : ['unicode61']);
         return (text) => inner(text).map((t) => ({ term: porterStem(t.term), start: t.start, end: t.end }));

@@ -3,6 +3,7 @@
 // database inside workerd and returns what it found.
 import template, { TenantDatabase, type Env } from '../../examples/worker/src/index.js';
 import { DB } from '../../src/worker/exports.js';
+import { loadRoaring } from '../../src/search/docset.js';
 
 export { TenantDatabase };
 
@@ -26,8 +27,14 @@ async function search(): Promise<unknown> {
   const nearest = await db.query('SELECT id, vector_distance(embedding, ?) AS distance FROM documents ORDER BY distance LIMIT 2', [blob([1, 0, 0])]);
   const topK = await db.query("SELECT id FROM vector_top_k('idx_emb', vector('[0, 1, 0]'), 1)");
   const plan = await db.query('EXPLAIN QUERY PLAN SELECT id FROM documents ORDER BY vector_distance(embedding, ?) LIMIT 2', [blob([1, 0, 0])]);
+  // A deleted row leaves the bitmaps; NOT subtracts one; 'rebuild' builds the index again.
+  await db.run('DELETE FROM documents WHERE id = 2');
+  const boolean = await db.query("SELECT rowid FROM documents_fts WHERE documents_fts MATCH '(objects OR embeddings) NOT edge' ORDER BY rowid");
+  await db.run("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')");
+  const rebuilt = await db.query("SELECT rowid FROM documents_fts WHERE documents_fts MATCH 'storage OR objects OR embeddings' ORDER BY rowid");
+  const docsets = (await loadRoaring()) ? 'roaring-wasm' : 'javascript';
   await db.close();
-  return { fts, nearest, topK, plan };
+  return { fts, boolean, rebuilt, docsets, nearest, topK, plan };
 }
 
 export default {

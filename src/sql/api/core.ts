@@ -26,6 +26,7 @@ import type { PendingWrite } from '../../mvcc/transaction.js';
 import type { CommitInfo } from '../../mvcc/version-store.js';
 import { schemaWatch, type SchemaWatch } from '../catalog/schema-watch.js';
 import type { AfterEvent, RowTriggerHooks } from '../execution/row-triggers.js';
+import { flushIndexWork } from '../execution/index-methods.js';
 import { checkDeferredForeignKeys } from '../execution/foreign-keys.js';
 import type { Limits } from '../execution/limits.js';
 import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type StatementOptions } from '../execution/statement-guard.js';
@@ -278,6 +279,8 @@ export class DatabaseCore {
    * Returns the commit's LSN (the read LSN when nothing was written).
    */
   async commit(engine: LsmEngine, txn: Transaction): Promise<number> {
+    // Statements flush their deferred index writes; anything else that wrote rows did not.
+    if (txn.deferredIndexWork.length) await flushIndexWork(txn);
     // Deferred foreign keys hold or the commit fails (sessions check first to keep the transaction open).
     checkDeferredForeignKeys(txn);
     // TEMP keys never reach the engine: they become the handle's once the rest commits.

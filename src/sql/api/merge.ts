@@ -18,6 +18,7 @@ import { Catalog } from '../catalog/catalog.js';
 import { COMMIT_LOG_TABLE_ID } from './commit-log.js';
 import type { CatalogObject, TableSchema } from '../catalog/schema.js';
 import { ExecEnv, type Row } from '../execution/env.js';
+import { flushIndexWork } from '../execution/index-methods.js';
 import { TableReader } from '../execution/table-reader.js';
 import { rowProgramsFor } from '../planner/plan-row-programs.js';
 import { TableWriter } from '../execution/table-writer.js';
@@ -299,5 +300,6 @@ export async function applyMerge(txn: Transaction, plan: MergePlan, strategy: Me
     }
     n++;
   }
+  await flushIndexWork(txn);
   return n;
 }

@@ -7,6 +7,7 @@ import type { LsmEngine } from '../../lsm/engine.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { ExecEnv, type ProcedureArgument, type Row, type SessionInfo } from '../execution/env.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
+import { flushIndexWork } from '../execution/index-methods.js';
 import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
 import type { OperatorProfiler } from '../execution/op-profile.js';
 import type { StatementGuard } from '../execution/statement-guard.js';
@@ -151,6 +152,8 @@ export class StatementRunner {
       const call = this.hosts.call;
       if (call) env.procedures = (name, args) => call(txn, name, args);
       result = await plan.execute(env, p.sql);
+      // Index writes that read first (fts5 posting bitmaps) belong to this statement.
+      if (txn.deferredIndexWork.length) await flushIndexWork(txn);
       // Deferred foreign keys of a statement that commits on its own are checked now, before its changes are kept.
       if (autocommit) checkDeferredForeignKeys(txn);
       if (bindings) for (const b of bindings.values()) b.view.release();

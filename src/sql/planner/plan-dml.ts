@@ -5,6 +5,7 @@
 import type { ExecEnv } from '../execution/env.js';
 import type { DeleteStmt, InsertStmt, Statement, UpdateStmt } from '../parser/ast.js';
 import { setTriggerStepPlanner, type DmlPlan } from './plan-dml-common.js';
+import { virtualTableCommand } from './virtual-tables.js';
 import { planTableDelete } from './plan-dml-delete.js';
 import { planTableInsert } from './plan-dml-insert.js';
 import { planTableUpdate } from './plan-dml-update.js';
@@ -18,6 +19,8 @@ export type { DmlPlan, DmlResult } from './plan-dml-common.js';
 export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   return withCtes(stmt.with, pc, () => {
     pc.catalog.checkQualified(stmt.table.schema, stmt.table.name);
+    const cmd = virtualTableCommand(stmt, pc.catalog);
+    if (cmd) return { columns: [], execute: async (env) => (await cmd.run(env), { rows: [], changes: 0 }), describe: () => [`VIRTUAL TABLE COMMAND ${stmt.table.name}`] };
     const v = pc.catalog.findTable(stmt.table.name) ? undefined : pc.catalog.findView(stmt.table.name);
     return v ? planViewDml(stmt, v, pc, planTriggerStep) : planTableInsert(stmt, pc);
   });

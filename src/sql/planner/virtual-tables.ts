@@ -6,7 +6,8 @@ import { DoSQLError } from '../../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ExecEnv } from '../execution/env.js';
 import type { TableFunction } from '../functions/table-functions.js';
-import type { CreateVirtualTableStmt, SelectStmt } from '../parser/ast.js';
+import type { CreateVirtualTableStmt, Expr, InsertStmt, SelectStmt } from '../parser/ast.js';
+import type { SqlValue } from '../types/value.js';
 
 export interface VirtualTableModule {
   /** Lower-case module name (`USING fts5`). */
@@ -17,6 +18,13 @@ export interface VirtualTableModule {
   resolve(name: string, catalog: Catalog): TableFunction | undefined;
   /** Drops virtual table `name` (DROP TABLE), returning false when it is not one of this module's. */
   drop?(env: ExecEnv, name: string): Promise<boolean>;
+  /**
+   * A special INSERT, `INSERT INTO t(t [, rowid, col...]) VALUES(command [, ...])` (fts5's
+   * 'rebuild', 'delete'): runs it and returns true, or returns false when `name` is not one of
+   * this module's tables. `args` holds the values by lower-case column name (the command
+   * under the table's name).
+   */
+  command?(env: ExecEnv, name: string, args: ReadonlyMap<string, SqlValue>): Promise<boolean>;
 }
 
 const modules = new Map<string, VirtualTableModule>();
@@ -67,4 +75,31 @@ export function resolveVirtualTable(name: string, catalog: Catalog): TableFuncti
 export async function dropVirtualTable(env: ExecEnv, name: string): Promise<boolean> {
   for (const m of modules.values()) if (m.drop && (await m.drop(env, name))) return true;
   return false;
+}
+
+/**
+ * The command of `INSERT INTO t(t [, rowid, col...]) VALUES(command [, ...])` when t is a
+ * virtual table of a module with commands (as SQLite's fts5 reads an insert into its hidden
+ * column of the table's name), or undefined for any other INSERT. Values are literals or
+ * bound parameters.
+ */
+export function virtualTableCommand(stmt: InsertStmt, catalog: Catalog): { run(env: ExecEnv): Promise<void> } | undefined {
+  const name = stmt.table.name;
+  const cols = stmt.columns;
+  if (!cols?.length || cols[0]!.toLowerCase() !== name.toLowerCase()) return undefined;
+  if (stmt.source.kind !== 'values' || stmt.source.rows.length !== 1 || stmt.source.rows[0]!.length !== cols.length) return undefined;
+  if (!resolveVirtualTable(name, catalog)) return undefined;
+  const exprs: readonly Expr[] = stmt.source.rows[0]!;
+  if (exprs.some((e) => e.kind !== 'literal' && e.kind !== 'param')) return undefined;
+  return {
+    async run(env) {
+      const args = new Map<string, SqlValue>();
+      cols.forEach((c, i) => {
+        const e = exprs[i]!;
+        args.set(i === 0 ? name.toLowerCase() : c.toLowerCase(), e.kind === 'literal' ? e.value : e.kind === 'param' ? (env.params[e.index - 1] ?? null) : null);
+      });
+      for (const m of modules.values()) if (m.command && (await m.command(env, name, args))) return;
+      throw new DoSQLError('SQL_ERROR', `sql: table ${name} accepts no commands`, { details: { table: name } });
+    },
+  };
 }

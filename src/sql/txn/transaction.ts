@@ -27,6 +27,12 @@ export class Transaction extends KvTransaction {
   /** Row changes for programmatic AFTER triggers, each with the undo-log length after it (dropped when undone). */
   afterEvents: { readonly at: number; readonly event: AfterEvent }[] = [];
   /**
+   * Index-method work deferred until the statement ends (index-methods.ts `deferIndexWork`:
+   * writes that must first read), each with the undo-log length after its row's write
+   * (dropped when undone, like `afterEvents`).
+   */
+  deferredIndexWork: { readonly at: number; readonly method: string; readonly work: unknown }[] = [];
+  /**
    * The handle's TEMP schema and rows (temp-store.ts): keys of temp ids are read from it, not
    * from the engine. Undefined for transactions of no handle (time travel, recovery): they
    * see no temp objects.
@@ -97,6 +103,7 @@ export class Transaction extends KvTransaction {
   override rollbackTo(mark: number): void {
     super.rollbackTo(mark);
     if (this.afterEvents.length) this.afterEvents = this.afterEvents.filter((e) => e.at <= mark);
+    if (this.deferredIndexWork.length) this.deferredIndexWork = this.deferredIndexWork.filter((e) => e.at <= mark);
   }
 
   /** Claims the branch's catalog rows: the commit fails with WRITE_CONFLICT if the schema changed after the read LSN. */
