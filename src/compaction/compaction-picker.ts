@@ -1,5 +1,7 @@
 // Chooses the next compaction from the level scores (LevelDB's VersionSet::PickCompaction):
-//   L0 score = L0 runs / l0CompactionTrigger; Ln score = bytes(Ln) / maxBytesForLevel(n).
+//   L0 score = max(L0 runs / l0CompactionTrigger, bytes(L0) / levelBaseBytes) (RocksDB's level0
+//   score: a few large runs, as big memtables flush them, count as much as many small ones);
+//   Ln score = bytes(Ln) / maxBytesForLevel(n).
 // The highest score >= 1 wins. L0 compacts all its runs with the overlapping part of L1;
 // Ln compacts one file (round-robin by key) with the overlapping files of Ln+1, or moves it
 // down unchanged when nothing overlaps (a trivial move).
@@ -48,7 +50,10 @@ function levelBytes(state: ManifestState, level: number): number {
 
 /** Score per level (index 0 = L0); the last level never compacts further. */
 export function levelScores(state: ManifestState, o: ResolvedCompactionOptions): number[] {
-  const scores: number[] = [(state.levels[0]?.length ?? 0) / o.l0CompactionTrigger];
+  const l0Runs = state.levels[0]?.length ?? 0;
+  // An L0 of one run has nothing to merge with inside L0; its bytes alone do not call for work.
+  const l0Bytes = l0Runs > 1 ? levelBytes(state, 0) / o.levelBaseBytes : 0;
+  const scores: number[] = [Math.max(l0Runs / o.l0CompactionTrigger, l0Bytes)];
   // Normal compactions never write into the cold level (only a cold compaction does).
   const last = state.coldLevel > 0 ? Math.min(o.maxLevels - 1, state.coldLevel - 1) : o.maxLevels - 1;
   for (let level = 1; level < last; level++) scores.push(levelBytes(state, level) / maxBytesForLevel(o, level));

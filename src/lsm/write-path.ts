@@ -76,6 +76,8 @@ export class WritePath {
   userBytes = 0;
   stallMs = 0;
   slowdowns = 0;
+  /** The executor was asked to prepare for flushes (once, see memtableFull). */
+  private executorReady = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -276,7 +278,7 @@ export class WritePath {
         continue;
       }
       if (this.mem.mt.count === 0) return;
-      if (!force && this.mem.mt.approximateBytes < this.ctx.o.memtableBytes) return;
+      if (!force && !this.memtableFull()) return;
       if (this.imm.length >= this.ctx.o.maxImmutableMemtables) {
         await this.waitForRoom();
         continue;
@@ -284,6 +286,24 @@ export class WritePath {
       await this.switchMemtable();
       if (force) return;
     }
+  }
+
+  /**
+   * The active memtable holds its share: memtableBytes, or its part of the WAL budget
+   * (maxWalBytes shared evenly by the active and the frozen memtables it may wait behind).
+   * Past a quarter of it, the executor is told to get ready for the first flush (a worker
+   * thread's start then overlaps with writes instead of delaying that flush).
+   */
+  private memtableFull(): boolean {
+    const o = this.ctx.o;
+    const bytes = this.mem.mt.approximateBytes;
+    const walShare = o.maxWalBytes / (o.maxImmutableMemtables + 1);
+    const wal = this.wal.size;
+    if (!this.executorReady && (bytes >= o.memtableBytes / 4 || wal >= walShare / 4)) {
+      this.executorReady = true;
+      this.ctx.executor.prepare?.(this.ctx.jobs);
+    }
+    return bytes >= o.memtableBytes || wal >= walShare;
   }
 
   private async waitForRoom(): Promise<void> {
