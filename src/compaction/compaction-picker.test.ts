@@ -56,3 +56,28 @@ describe('compaction picker scores', () => {
     expect(pickCompaction(s, o, new Map())).toBeNull();
   });
 });
+
+describe('L0 trivial move', () => {
+  const o = resolveCompactionOptions({ l0CompactionTrigger: 4, levelBaseBytes: 64 * MiB });
+
+  it('moves disjoint L0 runs that overlap no L1 file into L1 unchanged, in key order', () => {
+    const l1 = [file(0, 99, MiB)];
+    const runs = [[file(400, 499, MiB)], [file(300, 399, MiB)], [file(200, 249, MiB), file(250, 299, MiB)], [file(100, 199, MiB)]];
+    const c = pickCompaction(state(runs, l1), o, new Map());
+    expect(c?.kind).toBe('move');
+    expect(c?.level).toBe(0);
+    expect(c?.outputLevel).toBe(1);
+    const moved = c!.runs.flat();
+    expect(moved.map((f) => f.number)).toEqual([runs[3]![0]!, runs[2]![0]!, runs[2]![1]!, runs[1]![0]!, runs[0]![0]!].map((f) => f.number));
+    expect([...c!.inputFiles].sort()).toEqual(moved.map((f) => f.number).sort());
+  });
+
+  it('merges instead when two L0 runs share a key, or one overlaps L1', () => {
+    const sharing = [[file(0, 100, MiB)], [file(100, 200, MiB)], [file(300, 400, MiB)], [file(500, 600, MiB)]];
+    expect(pickCompaction(state(sharing), o, new Map())?.kind).toBe('l0');
+    const intoL1 = [[file(0, 99, MiB)], [file(100, 199, MiB)], [file(200, 299, MiB)], [file(300, 399, MiB)]];
+    const c = pickCompaction(state(intoL1, [file(150, 160, MiB)]), o, new Map());
+    expect(c?.kind).toBe('l0');
+    expect(c?.inputFiles.size).toBe(5);
+  });
+});
