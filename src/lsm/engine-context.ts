@@ -19,7 +19,7 @@ export const DEFAULTS = {
   durability: 'full' as Durability,
   memtableBytes: 64 * 1024 * 1024,
   maxImmutableMemtables: 2,
-  maxWalBytes: 48 * 1024 * 1024,
+  maxWalBytes: 32 * 1024 * 1024,
   blockCacheBytes: 256 * 1024 * 1024,
   maxOpenTables: 1000,
   blockSize: 4096,
