@@ -61,4 +61,10 @@ describe('WAL budget', () => {
     expect(dec(await e.get(1, [1234]))).toBe(value(0, 1234));
     await e.close();
   });
+
+  it('refuses a budget that is not a positive number of bytes', async () => {
+    for (const maxWalBytes of [0, -1, Number.NaN]) {
+      await expect(LsmEngine.open({ store: new MemoryObjectStore(), maxWalBytes })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+  });
 });
