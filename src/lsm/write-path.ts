@@ -1,6 +1,7 @@
 // The write path: write(batch) -> commit queue -> group commit (one WAL append [+ fsync] for
 // every commit queued meanwhile) -> fence check -> memtable (apply-commit.ts) -> visible ->
-// commit listeners. A full memtable is frozen and a new WAL segment started (`switchMemtable`);
+// commit listeners. A full memtable (memtableBytes, or its share of the WAL budget maxWalBytes)
+// is frozen and a new WAL segment started (`switchMemtable`);
 // the flush (flush.ts) turns frozen memtables into L0 runs. Writers stall while too many frozen
 // memtables wait or L0 holds too many runs, and slow down near that limit (LevelDB's
 // MakeRoomForWrite).
@@ -301,7 +302,11 @@ export class WritePath {
     const wal = this.wal.size;
     if (!this.executorReady && (bytes >= o.memtableBytes / 4 || wal >= walShare / 4)) {
       this.executorReady = true;
-      this.ctx.executor.prepare?.(this.ctx.jobs);
+      try {
+        this.ctx.executor.prepare?.(this.ctx.jobs);
+      } catch {
+        // Only a head start: the first flush sets the executor up (and reports a failure) anyway.
+      }
     }
     return bytes >= o.memtableBytes || wal >= walShare;
   }
