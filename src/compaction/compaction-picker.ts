@@ -1,6 +1,9 @@
 // Chooses the next compaction from the level scores (LevelDB's VersionSet::PickCompaction):
-//   L0 score = L0 runs / l0CompactionTrigger; Ln score = bytes(Ln) / maxBytesForLevel(n).
-// The highest score >= 1 wins. L0 compacts all its runs with the overlapping part of L1;
+//   L0 score = max(L0 runs / l0CompactionTrigger, bytes(L0) / levelBaseBytes) (RocksDB's level0
+//   score: a few large runs, as big memtables flush them, count as much as many small ones);
+//   Ln score = bytes(Ln) / maxBytesForLevel(n).
+// The highest score >= 1 wins. L0 compacts all its runs with the overlapping part of L1, or
+// moves them into L1 unchanged when no two of its files nor any L1 file overlap;
 // Ln compacts one file (round-robin by key) with the overlapping files of Ln+1, or moves it
 // down unchanged when nothing overlaps (a trivial move).
 import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
@@ -48,7 +51,10 @@ function levelBytes(state: ManifestState, level: number): number {
 
 /** Score per level (index 0 = L0); the last level never compacts further. */
 export function levelScores(state: ManifestState, o: ResolvedCompactionOptions): number[] {
-  const scores: number[] = [(state.levels[0]?.length ?? 0) / o.l0CompactionTrigger];
+  const l0Runs = state.levels[0]?.length ?? 0;
+  // An L0 of one run has nothing to merge with inside L0; its bytes alone do not call for work.
+  const l0Bytes = l0Runs > 1 ? levelBytes(state, 0) / o.levelBaseBytes : 0;
+  const scores: number[] = [Math.max(l0Runs / o.l0CompactionTrigger, l0Bytes)];
   // Normal compactions never write into the cold level (only a cold compaction does).
   const last = state.coldLevel > 0 ? Math.min(o.maxLevels - 1, state.coldLevel - 1) : o.maxLevels - 1;
   for (let level = 1; level < last; level++) scores.push(levelBytes(state, level) / maxBytesForLevel(o, level));
@@ -67,6 +73,8 @@ export function pickCompaction(state: ManifestState, o: ResolvedCompactionOption
   const score = scores[best]!;
   if (best === 0) {
     const l0 = state.levels[0]!.filter((r) => r.length > 0).map((r) => [...r]);
+    const moved = movableL0(l0, state.levels[1]?.[0] ?? []);
+    if (moved) return { kind: 'move', level: 0, outputLevel: 1, runs: [moved], inputFiles: numbers([moved]), score };
     const { lo, hi } = rangeOf(l0.flat());
     const l1 = overlapping(state.levels[1]?.[0] ?? [], lo, hi);
     const runs = l1.length > 0 ? [...l0, l1] : l0;
@@ -84,6 +92,23 @@ export function pickCompaction(state: ManifestState, o: ResolvedCompactionOption
   const widened = rangeOf(same);
   const runs = [same, overlapping(next, widened.lo, widened.hi)];
   return { kind: 'level', level: best, outputLevel: best + 1, runs, inputFiles: numbers(runs), score };
+}
+
+/**
+ * The L0 files in key order when they can all move into L1 unchanged (a trivial move, as
+ * LevelDB makes of a lone L0 file): no two of them share a user key and none overlaps an L1
+ * file, as the runs of sequential inserts. Merging them would only rewrite the same entries:
+ * a user key lives in one file of the result either way, and L0 is newer than everything below.
+ * Null when some overlap.
+ */
+function movableL0(l0: readonly FileMeta[][], l1: readonly FileMeta[]): FileMeta[] | null {
+  const files = l0.flat().sort((a, b) => ukCmp(a.smallest, b.smallest));
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    if (i > 0 && ukCmp(files[i - 1]!.largest, f.smallest) >= 0) return null;
+    if (overlapping(l1, f.smallest, f.largest).length > 0) return null;
+  }
+  return files;
 }
 
 /**

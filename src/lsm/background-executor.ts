@@ -37,6 +37,11 @@ export interface FlushOutput {
 export interface BackgroundExecutor {
   /** Memtables must keep their arena in shared memory (the executor reads it from another thread). */
   readonly wantsSharedMemtables: boolean;
+  /**
+   * Optional: get ready for flushes and compactions to come (start threads, load codecs), so
+   * the first one does not pay for it. Called once, when the first memtable fills; never throws.
+   */
+  prepare?(ctx: JobContext): void;
   /** Writes a frozen memtable as a sorted run of SSTables. */
   flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput>;
   /** Runs a compaction; `state` is the version it was picked from. */

@@ -221,13 +221,14 @@ export class CompactionScheduler {
     const inputFiles = c.inputFiles.size;
     this.h.emit({ type: 'compaction-start', kind: cold ? 'cold' : c.kind, level: c.level, outputLevel: c.outputLevel, inputFiles });
     if (c.kind === 'move') {
-      const f = c.runs[0]![0]!;
+      // One file of Ln, or every file of L0 (compaction-picker.ts, movableL0).
+      const moved = c.runs.flat();
       await versions.update((d) => {
-        applyCompaction(d, c, [f]);
+        applyCompaction(d, c, moved);
       });
-      this.pointers.set(c.level, f.largest);
+      if (c.level > 0) this.pointers.set(c.level, moved[moved.length - 1]!.largest);
       this.stats.trivialMoves++;
-      this.h.emit({ type: 'compaction-end', kind: c.kind, inputFiles, outputFiles: 1, bytesRead: 0, bytesWritten: 0, droppedVersions: 0, ms: 0 });
+      this.h.emit({ type: 'compaction-end', kind: c.kind, inputFiles, outputFiles: moved.length, bytesRead: 0, bytesWritten: 0, droppedVersions: 0, ms: 0 });
       this.h.onInstalled();
       return;
     }

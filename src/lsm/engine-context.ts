@@ -19,6 +19,7 @@ export const DEFAULTS = {
   durability: 'full' as Durability,
   memtableBytes: 64 * 1024 * 1024,
   maxImmutableMemtables: 2,
+  maxWalBytes: 32 * 1024 * 1024,
   blockCacheBytes: 256 * 1024 * 1024,
   maxOpenTables: 1000,
   blockSize: 4096,
@@ -28,11 +29,14 @@ export const DEFAULTS = {
   maxGroupBytes: 8 * 1024 * 1024,
 };
 
-/** `options` over the defaults (an option given as undefined takes its default). */
+/** `options` over the defaults (an option given as undefined takes its default). INVALID_ARGUMENT for a bad maxWalBytes. */
 export function resolveOptions(options: EngineOptions): ResolvedOptions {
   const out: Record<string, unknown> = { ...DEFAULTS };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
   out.clock = options.clock ?? systemClock;
+  const wal = out.maxWalBytes as number;
+  // Zero or less would freeze a memtable at every commit group.
+  if (!(typeof wal === 'number' && wal > 0 && Number.isFinite(wal))) throw new DoSQLError('INVALID_ARGUMENT', `engine: maxWalBytes must be a positive number of bytes, got ${String(wal)}`);
   return out as ResolvedOptions;
 }
 

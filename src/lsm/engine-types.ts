@@ -30,6 +30,16 @@ export interface EngineOptions {
   memtableBytes?: number;
   /** Frozen memtables allowed to wait for flush before writes stall. Default 2. */
   maxImmutableMemtables?: number;
+  /**
+   * Bytes of WAL not yet covered by a flush (the active segment and those of the frozen
+   * memtables) the engine lets build up, as RocksDB's max_total_wal_size bounds it: the active
+   * memtable is also frozen once its WAL segment holds maxWalBytes / (maxImmutableMemtables + 1)
+   * bytes, so the memtables waiting for flush never keep more than this much WAL (plus one
+   * commit group) on disk. It bounds the disk the log takes and the replay at open: without
+   * it, three memtables of 64 MiB of small rows keep ~150 MB of WAL (which is not compressed)
+   * beside the SSTables, more than the whole of a 1M-row key-value database. Default 32 MiB.
+   */
+  maxWalBytes?: number;
   /** Decoded-block cache capacity, bytes. Default 256 MiB. */
   blockCacheBytes?: number;
   /** SSTables kept open. Default 1000. */

@@ -1,6 +1,7 @@
 // The write path: write(batch) -> commit queue -> group commit (one WAL append [+ fsync] for
 // every commit queued meanwhile) -> fence check -> memtable (apply-commit.ts) -> visible ->
-// commit listeners. A full memtable is frozen and a new WAL segment started (`switchMemtable`);
+// commit listeners. A full memtable (memtableBytes, or its share of the WAL budget maxWalBytes)
+// is frozen and a new WAL segment started (`switchMemtable`);
 // the flush (flush.ts) turns frozen memtables into L0 runs. Writers stall while too many frozen
 // memtables wait or L0 holds too many runs, and slow down near that limit (LevelDB's
 // MakeRoomForWrite).
@@ -76,6 +77,8 @@ export class WritePath {
   userBytes = 0;
   stallMs = 0;
   slowdowns = 0;
+  /** The executor was asked to prepare for flushes (once, see memtableFull). */
+  private executorReady = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -276,7 +279,7 @@ export class WritePath {
         continue;
       }
       if (this.mem.mt.count === 0) return;
-      if (!force && this.mem.mt.approximateBytes < this.ctx.o.memtableBytes) return;
+      if (!force && !this.memtableFull()) return;
       if (this.imm.length >= this.ctx.o.maxImmutableMemtables) {
         await this.waitForRoom();
         continue;
@@ -284,6 +287,28 @@ export class WritePath {
       await this.switchMemtable();
       if (force) return;
     }
+  }
+
+  /**
+   * The active memtable holds its share: memtableBytes, or its part of the WAL budget
+   * (maxWalBytes shared evenly by the active and the frozen memtables it may wait behind).
+   * Past a quarter of it, the executor is told to get ready for the first flush (a worker
+   * thread's start then overlaps with writes instead of delaying that flush).
+   */
+  private memtableFull(): boolean {
+    const o = this.ctx.o;
+    const bytes = this.mem.mt.approximateBytes;
+    const walShare = o.maxWalBytes / (o.maxImmutableMemtables + 1);
+    const wal = this.wal.size;
+    if (!this.executorReady && (bytes >= o.memtableBytes / 4 || wal >= walShare / 4)) {
+      this.executorReady = true;
+      try {
+        this.ctx.executor.prepare?.(this.ctx.jobs);
+      } catch {
+        // Only a head start: the first flush sets the executor up (and reports a failure) anyway.
+      }
+    }
+    return bytes >= o.memtableBytes || wal >= walShare;
   }
 
   private async waitForRoom(): Promise<void> {

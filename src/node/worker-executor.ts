@@ -136,6 +136,11 @@ class WorkerExecutor implements BackgroundExecutor {
     return this.ready;
   }
 
+  prepare(ctx: JobContext): void {
+    // A failed setup is reported again by the flush or compaction that awaits it.
+    this.setup(ctx).catch(() => undefined);
+  }
+
   async flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput> {
     await this.setup(ctx);
     const frozen = mt.exportFrozen();
