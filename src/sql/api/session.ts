@@ -69,27 +69,31 @@ export class Session {
     const metrics = this.core.metrics;
     let r;
     try {
-      r = this.log.observe(p, () => {
-        p.temporal ??= temporalRefs(p.parsed.statement);
-        const values = bindParams(p.parsed, params);
-        const guard = this.core.guard(interrupt, caps);
-        return this.runner.tryRead(engine, p, values, guard);
-      });
+      if (this.log.active) {
+        r = this.log.observe(p, () => this.readFast(engine, p, params, interrupt, caps));
+      } else r = this.readFast(engine, p, params, interrupt, caps);
     } catch (e) {
       metrics.observe(performance.now() - t, true, Date.now());
       throw e;
     }
     if (r === undefined) return undefined;
     if (!(r instanceof Promise)) {
-      metrics.observe(performance.now() - t, false, Date.now());
+      metrics.observe(performance.now() - t, false, 0);
       return r;
     }
     // Timed on the side, as in execPrepared.
     r.then(
-      () => metrics.observe(performance.now() - t, false, Date.now()),
+      () => metrics.observe(performance.now() - t, false, 0),
       () => metrics.observe(performance.now() - t, true, Date.now()),
     );
     return r;
+  }
+
+  private readFast(engine: LsmEngine, p: Prepared, params: BindParams | StatementArgs | undefined, interrupt: Interrupt | undefined, caps: ResultCaps | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+    p.temporal ??= temporalRefs(p.parsed.statement);
+    const values = bindParams(p.parsed, params);
+    const guard = this.core.guard(interrupt, caps);
+    return this.runner.tryRead(engine, p, values, guard);
   }
 
   /** Executes a prepared statement: in `txn` when given, else in the session. */
@@ -97,9 +101,12 @@ export class Session {
     // Timed on the side: the caller gets the statement's own promise, so recording metrics
     // adds no step to when it resumes (interleavings with other work stay what they were).
     const t = performance.now();
-    const r = this.log.observe(p, () => this.execOne(p, params, txn, interrupt, caps)) as Promise<StatementResult>;
-    const metrics = (failed: boolean) => () => this.core.metrics.observe(performance.now() - t, failed, Date.now());
-    r.then(metrics(false), metrics(true));
+    const r = this.log.active ? (this.log.observe(p, () => this.execOne(p, params, txn, interrupt, caps)) as Promise<StatementResult>) : this.execOne(p, params, txn, interrupt, caps);
+    const metrics = this.core.metrics;
+    r.then(
+      () => metrics.observe(performance.now() - t, false, 0),
+      () => metrics.observe(performance.now() - t, true, Date.now()),
+    );
     return r;
   }
 

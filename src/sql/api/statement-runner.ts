@@ -196,7 +196,7 @@ export class StatementRunner {
     // External tables are listed and read asynchronously before planning: the general path.
     if ((p.external ??= externalRefs(p.parsed.statement)).length) return undefined;
     // Another handle changed the schema: the general path reads it again first.
-    const txn = this.core.tryBegin(engine);
+    const txn = this.core.tryBeginRead(engine);
     if (!txn) return undefined;
     let rows: Row[] | Promise<Row[]>;
     let plan: Executable;
@@ -205,8 +205,8 @@ export class StatementRunner {
       if (temporal.length) {
         bindings = bindTemporalSync(this.hosts.pointHost(engine, txn.branch), temporal, values, txn);
         if (!bindings || !samePlanKey(p.temporalPlan, txn.catalog, bindings)) {
-          if (bindings) for (const b of bindings.values()) b.view.release();
-          txn.release();
+          if (bindings) releaseBindings(bindings);
+          this.core.endRead(txn);
           return undefined;
         }
         plan = p.temporalPlan!.plan;
@@ -217,30 +217,46 @@ export class StatementRunner {
       if (cold) env.cold = cold;
       rows = plan.runRows!(env);
     } catch (e) {
-      if (bindings) for (const b of bindings.values()) b.view.release();
-      txn.release();
+      if (bindings) releaseBindings(bindings);
+      this.core.endRead(txn);
       throw e;
     }
-    const done = (): void => {
-      if (bindings) for (const b of bindings.values()) b.view.release();
-    };
-    if (rows instanceof Promise) {
-      return rows.then(
-        (r) => {
-          done();
-          txn.release();
-          return { columns: plan.columns, rows: r };
-        },
-        (e: unknown) => {
-          done();
-          txn.release();
-          throw e;
-        },
-      );
-    }
-    done();
-    txn.release();
+    if (rows instanceof Promise) return new PendingRead(this.core, txn, bindings, plan.columns).settle(rows);
+    if (bindings) releaseBindings(bindings);
+    this.core.endRead(txn);
     return { columns: plan.columns, rows };
+  }
+}
+
+function releaseBindings(bindings: Map<TableRef, TemporalBinding>): void {
+  for (const b of bindings.values()) b.view.release();
+}
+
+/** A fast-path read that had to wait for I/O: ends its transaction and views when it settles. */
+class PendingRead {
+  constructor(
+    private readonly core: DatabaseCore,
+    private readonly txn: Transaction,
+    private readonly bindings: Map<TableRef, TemporalBinding> | undefined,
+    private readonly columns: readonly string[],
+  ) {}
+
+  settle(rows: Promise<Row[]>): Promise<{ columns: readonly string[]; rows: Row[] }> {
+    return rows.then(
+      (r) => {
+        this.end();
+        return { columns: this.columns, rows: r };
+      },
+      (e: unknown) => {
+        this.end();
+        throw e;
+      },
+    );
+  }
+
+  private end(): void {
+    if (this.bindings) releaseBindings(this.bindings);
+    this.core.endRead(this.txn);
   }
 }
 

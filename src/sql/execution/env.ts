@@ -51,10 +51,16 @@ export class ExecEnv {
   rowTriggers?: import('./row-triggers.js').RowTriggerHooks;
   /** CALL's procedure runner, when the session provides one (api/procedures.ts). */
   procedures?: ProcedureCaller;
-  /** Uncorrelated subquery results, computed once per statement execution. */
-  readonly subCache = new Map<number, unknown>();
+  private subCacheMap: Map<number, unknown> | undefined;
+  private subBytesMap: Map<number, number> | undefined;
+  /** Uncorrelated subquery results, computed once per statement execution (made on first use: most statements have none). */
+  get subCache(): Map<number, unknown> {
+    return (this.subCacheMap ??= new Map());
+  }
   /** Bytes charged to the guard for the IN-list held in each subquery slot. */
-  readonly subBytes = new Map<number, number>();
+  get subBytes(): Map<number, number> {
+    return (this.subBytesMap ??= new Map());
+  }
   private readonly now: number;
 
   constructor(
