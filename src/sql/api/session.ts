@@ -110,18 +110,32 @@ export class Session {
     return r;
   }
 
-  private async execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
-    const engine = await this.core.eng();
+  private execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+    // The open engine without an await (a statement in a caller's transaction then starts at once).
+    const engine = this.core.closed ? undefined : this.core.engineRef;
+    if (!engine) return this.core.eng().then((e) => this.execWith(e, p, params, txn, interrupt, caps));
+    try {
+      return this.execWith(engine, p, params, txn, interrupt, caps);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private execWith(engine: LsmEngine, p: Prepared, params: BindParams | StatementArgs | undefined, txn: Transaction | undefined, interrupt: Interrupt | undefined, caps: ResultCaps | undefined): Promise<StatementResult> {
     const values = bindParams(p.parsed, params);
     const guard = this.core.guard(interrupt, caps);
     if (txn) {
       // A transaction owned by the caller (the Worker's interactive transactions): PREPARE
       // TRANSACTION ends it, as it ends the session's own; its owner must then drop it.
       const st = p.parsed.statement;
-      if (st.kind === 'twoPhase') return { rows: [], changes: 0, columns: [], lsn: await this.twoPhaseIn(engine, txn, st.action, st.gid) };
+      if (st.kind === 'twoPhase') return this.twoPhaseIn(engine, txn, st.action, st.gid).then((lsn) => ({ rows: [], changes: 0, columns: [], lsn }));
       return this.runner.runIn(engine, txn, p, values, false, guard);
     }
-    const unlock = await this.lock.lock();
+    return this.execLocked(engine, p, values, guard);
+  }
+
+  private async execLocked(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
+    const unlock = this.lock.tryLock() ?? (await this.lock.lock());
     let r: StatementResult;
     try {
       r = await this.run(engine, p, values, guard);

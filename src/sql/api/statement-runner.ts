@@ -5,7 +5,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { ExecEnv, type ProcedureArgument, type Row, type SessionInfo } from '../execution/env.js';
+import { ExecEnv, type ProcedureArgument, type ProcedureCaller, type Row, type SessionInfo } from '../execution/env.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
 import type { OperatorProfiler } from '../execution/op-profile.js';
@@ -104,6 +104,17 @@ export class StatementRunner {
     this.scripts.clear();
   }
 
+  private clock: { engine: LsmEngine; now: () => number } | undefined;
+
+  /** The engine's clock as a function, made once per engine (ExecEnv reads it when a statement first asks for 'now'). */
+  private clockOf(engine: LsmEngine): () => number {
+    const c = this.clock;
+    if (c?.engine === engine) return c.now;
+    const now = (): number => engine.clockNow();
+    this.clock = { engine, now };
+    return now;
+  }
+
   /** The plan of `p` for `catalog`, re-planned when the schema changed. */
   planFor(p: Prepared, catalog: Catalog): Executable {
     if (!p.plan || p.plan.catalogVersion !== catalog.version) p.plan = compileStatement(p.parsed.statement, catalog, undefined, this.core.limits);
@@ -141,15 +152,14 @@ export class StatementRunner {
         }
       } else plan = this.planFor(p, txn.catalog);
       if (p.profiler && plan.root) p.profiler.attach(plan.root);
-      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
+      const env = new ExecEnv(txn, values, this.info, this.clockOf(engine), randomInt64, guard);
       env.inTransaction = !autocommit;
       if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
       if (bindings) env.temporal = bindings;
       if (external) env.external = external;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;
-      const call = this.hosts.call;
-      if (call) env.procedures = (name, args) => call(txn, name, args);
+      if (this.hosts.call) env.procedures = procedureCaller(this.hosts.call, txn);
       result = await plan.execute(env, p.sql);
       // Deferred foreign keys of a statement that commits on its own are checked now, before its changes are kept.
       if (autocommit) checkDeferredForeignKeys(txn);
@@ -211,7 +221,7 @@ export class StatementRunner {
         }
         plan = p.temporalPlan!.plan;
       } else plan = this.planFor(p, txn.catalog);
-      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
+      const env = new ExecEnv(txn, values, this.info, this.clockOf(engine), randomInt64, guard);
       if (bindings) env.temporal = bindings;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;
@@ -226,6 +236,10 @@ export class StatementRunner {
     this.core.endRead(txn);
     return { columns: plan.columns, rows };
   }
+}
+
+function procedureCaller(call: NonNullable<RunnerHosts['call']>, txn: Transaction): ProcedureCaller {
+  return (name, args) => call(txn, name, args);
 }
 
 function releaseBindings(bindings: Map<TableRef, TemporalBinding>): void {
