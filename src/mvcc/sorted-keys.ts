@@ -42,6 +42,16 @@ export class SortedKeys {
       this.count = 1;
       return true;
     }
+    const last = this.maxes.length - 1;
+    // Keys written in ascending order (bulk inserts) land after the largest: no searches.
+    if (compareByteStrings(this.maxes[last]!, k) < 0) {
+      const chunk = this.chunks[last]!;
+      chunk.push(k);
+      this.maxes[last] = k;
+      this.count++;
+      if (chunk.length > 2 * LOAD) this.split(last);
+      return true;
+    }
     let c = lowerBound(this.maxes, k);
     if (c === this.chunks.length) c--;
     const chunk = this.chunks[c]!;
@@ -51,12 +61,16 @@ export class SortedKeys {
     else chunk.splice(i, 0, k);
     this.maxes[c] = chunk[chunk.length - 1]!;
     this.count++;
-    if (chunk.length > 2 * LOAD) {
-      const right = chunk.splice(LOAD);
-      this.chunks.splice(c + 1, 0, right);
-      this.maxes.splice(c, 1, chunk[chunk.length - 1]!, right[right.length - 1]!);
-    }
+    if (chunk.length > 2 * LOAD) this.split(c);
     return true;
+  }
+
+  /** Splits chunk `c` in two halves. */
+  private split(c: number): void {
+    const chunk = this.chunks[c]!;
+    const right = chunk.splice(LOAD);
+    this.chunks.splice(c + 1, 0, right);
+    this.maxes.splice(c, 1, chunk[chunk.length - 1]!, right[right.length - 1]!);
   }
 
   /** Removes `k`; false when it was absent. */

@@ -104,6 +104,19 @@ export class Transaction {
     this.engine.releaseView(this.readLsn);
   }
 
+  /**
+   * @internal Pins the read LSN again after `release`, so a caller that only reads can reuse
+   * one released transaction for its next read at the same LSN (the SQL layer's read fast
+   * path): nothing about it changed, and allocating a new one per read is most of a point
+   * lookup's cost. Refused once it wrote.
+   */
+  reacquire(): void {
+    if (!this.releasedFlag) return;
+    if (this.writes.size > 0 || this.claims.length > 0) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: only a transaction that never wrote can be reacquired');
+    this.engine.registerView(this.readLsn);
+    this.releasedFlag = false;
+  }
+
   /** Discards every write and releases the transaction. */
   rollback(): void {
     this.rollbackTo(0);

@@ -28,11 +28,11 @@ export interface TableReader {
 /** Opens a columnar run file as a TableReader (supplied by the engine, which knows the codec). */
 export type ColdOpener = (file: TableHandle) => Promise<TableReader>;
 
-type Opening = Promise<TableReader> & { resolved?: TableReader };
+type Opening = Promise<TableReader> & { resolved?: TableReader; referenced?: boolean };
 
 /**
  * Open table readers, keyed by file number, at most `maxOpen` at a time (LevelDB's
- * table cache). An open SSTable reader holds its index block and bloom filter in memory.
+ * table cache; replacement by CLOCK, second chance for readers used since). An open SSTable reader holds its index block and bloom filter in memory.
  *
  * Async safety: concurrent `get`s of one file share one open.
  */
@@ -58,14 +58,12 @@ export class TableCache {
 
   /** The reader for `file`, opening it if needed. */
   get(file: TableHandle): TableReader | Promise<TableReader> {
-    const hit = this.peek(file);
-    if (hit) {
-      const p = this.open.get(file.number)!;
-      this.open.delete(file.number);
-      this.open.set(file.number, p);
-      return hit;
-    }
     let p = this.open.get(file.number);
+    // A hit only sets the reference bit (CLOCK, as the block cache): one map lookup per point read.
+    if (p?.resolved) {
+      p.referenced = true;
+      return p.resolved;
+    }
     if (!p) {
       const opening: Opening = this.openFile(file);
       opening.then(
@@ -78,12 +76,24 @@ export class TableCache {
       );
       this.open.set(file.number, opening);
       p = opening;
-      if (this.open.size > this.maxOpen) {
-        const oldest = this.open.keys().next().value as number;
-        this.open.delete(oldest);
-      }
+      if (this.open.size > this.maxOpen) this.evictOne(file.number);
     }
     return p;
+  }
+
+  /** Closes the oldest reader not used since the hand last passed it (second chance: a used one moves to the back), never `keep`. */
+  private evictOne(keep: number): void {
+    for (const [n, o] of this.open) {
+      if (n === keep) continue;
+      if (o.referenced) {
+        o.referenced = false;
+        this.open.delete(n);
+        this.open.set(n, o);
+        continue;
+      }
+      this.open.delete(n);
+      return;
+    }
   }
 
   private openFile(file: TableHandle): Promise<TableReader> {

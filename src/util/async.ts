@@ -1,20 +1,39 @@
 /** A FIFO async mutex: `await m.lock()` returns the unlock function. */
 export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
   private held = false;
+  /** Grants of lock() calls waiting for the lock, first come first served. */
+  private readonly queue: (() => void)[] = [];
 
   lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
-    const prev = this.tail;
-    this.tail = prev.then(() => next);
-    return prev.then(() => {
-      this.held = true;
-      return () => {
-        this.held = false;
-        release();
-      };
+    const unlock = this.tryLock();
+    if (unlock) return Promise.resolve(unlock);
+    return new Promise((resolve) => {
+      this.queue.push(() => {
+        this.held = true;
+        resolve(this.unlocker());
+      });
     });
+  }
+
+  /**
+   * The lock now, without waiting, when it is free and nobody waits for it; undefined
+   * otherwise (then `lock()`). Lets a caller on a hot path skip the promise of `lock()`.
+   */
+  tryLock(): (() => void) | undefined {
+    if (this.held || this.queue.length > 0) return undefined;
+    this.held = true;
+    return this.unlocker();
+  }
+
+  /** Releases once (a second call does nothing) and hands the lock to the next waiter. */
+  private unlocker(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.held = false;
+      this.queue.shift()?.();
+    };
   }
 
   get locked(): boolean {

@@ -1,5 +1,10 @@
 import { putUvarint } from './coding.js';
 
+/** Size of the slabs `toPooledBytes` carves copies from. */
+const POOL_BYTES = 16 * 1024;
+let pool = new Uint8Array(POOL_BYTES);
+let poolUsed = 0;
+
 /** A growable byte buffer for encoders on hot paths (WAL records, keys, blocks). */
 export class ByteWriter {
   buf: Uint8Array;
@@ -70,6 +75,27 @@ export class ByteWriter {
   /** A copy of the written bytes. */
   toBytes(): Uint8Array {
     return this.buf.slice(0, this.pos);
+  }
+
+  /**
+   * A copy of the written bytes that may share its ArrayBuffer with other such copies (as
+   * Node's Buffer pool does for small buffers): a typed array over more than 64 bytes gets an
+   * ArrayBuffer of its own outside the V8 heap, which costs several times the copy. For
+   * short-lived values on hot paths (encoded rows on their way to the memtable); whoever keeps
+   * one for long should copy it (`slice()`), or it keeps its whole slab alive.
+   */
+  toPooledBytes(): Uint8Array {
+    const n = this.pos;
+    // Up to 64 bytes V8 keeps the copy on its heap: a plain copy is cheapest.
+    if (n <= 64 || n > POOL_BYTES >>> 3) return this.buf.slice(0, n);
+    if (poolUsed + n > POOL_BYTES) {
+      pool = new Uint8Array(POOL_BYTES);
+      poolUsed = 0;
+    }
+    const out = pool.subarray(poolUsed, poolUsed + n);
+    out.set(this.buf.subarray(0, n));
+    poolUsed = (poolUsed + n + 7) & ~7;
+    return out;
   }
 
   /** A view of the written bytes (invalidated by later writes). */

@@ -74,6 +74,8 @@ export class DatabaseCore {
   rowTriggers: RowTriggerHooks | undefined;
   /** Committed row changes whose AFTER triggers have not run yet. */
   private pendingAfter: AfterEvent[] = [];
+  /** The last read fast path's transaction, released, for the next read at the same commit (tryBeginRead). */
+  private spareRead: Transaction | undefined;
   private draining = false;
 
   /**
@@ -221,6 +223,27 @@ export class DatabaseCore {
     txn.temp = this.temp;
     txn.tempSince = this.temp.version;
     return txn;
+  }
+
+  /**
+   * tryBegin() for a statement that only reads and ends synchronously or soon (the read fast
+   * path): the last such transaction again, pinned anew, when it reads the same commit with
+   * the same schema on main; give it back with `endRead`.
+   */
+  tryBeginRead(engine: LsmEngine): Transaction | undefined {
+    const s = this.spareRead;
+    if (s !== undefined && s.engine === engine && s.readLsn === engine.lastVisibleLsn && this.branchId === MAIN_BRANCH && s.catalog === this.catalog && s.tempSince === this.temp.version && this.schemaCurrent()) {
+      this.spareRead = undefined;
+      s.reacquire();
+      return s;
+    }
+    return this.tryBegin(engine);
+  }
+
+  /** Ends a transaction from tryBeginRead: released, and kept for the next read when it stayed read-only. */
+  endRead(txn: Transaction): void {
+    txn.release();
+    if (txn.branch === MAIN_BRANCH && txn.temp === this.temp && txn.writes.size === 0 && txn.claims.length === 0 && !txn.ddl) this.spareRead = txn;
   }
 
   /** `main` (a schema read from the engine) with this handle's TEMP objects on `branch` (temp-store.ts). */

@@ -28,7 +28,7 @@ export class QueryMetrics {
   /** Times of recent errors, oldest first (pruned to the window). */
   private readonly recentErrors: number[] = [];
 
-  /** Records one statement that took `ms` and failed or not, at time `now` (ms). */
+  /** Records one statement that took `ms` and failed or not, at time `now` (ms; read only for a failure, so callers may pass 0 otherwise). */
   observe(ms: number, failed: boolean, now: number): void {
     this.count++;
     this.sum += ms;

@@ -69,27 +69,31 @@ export class Session {
     const metrics = this.core.metrics;
     let r;
     try {
-      r = this.log.observe(p, () => {
-        p.temporal ??= temporalRefs(p.parsed.statement);
-        const values = bindParams(p.parsed, params);
-        const guard = this.core.guard(interrupt, caps);
-        return this.runner.tryRead(engine, p, values, guard);
-      });
+      if (this.log.active) {
+        r = this.log.observe(p, () => this.readFast(engine, p, params, interrupt, caps));
+      } else r = this.readFast(engine, p, params, interrupt, caps);
     } catch (e) {
       metrics.observe(performance.now() - t, true, Date.now());
       throw e;
     }
     if (r === undefined) return undefined;
     if (!(r instanceof Promise)) {
-      metrics.observe(performance.now() - t, false, Date.now());
+      metrics.observe(performance.now() - t, false, 0);
       return r;
     }
     // Timed on the side, as in execPrepared.
     r.then(
-      () => metrics.observe(performance.now() - t, false, Date.now()),
+      () => metrics.observe(performance.now() - t, false, 0),
       () => metrics.observe(performance.now() - t, true, Date.now()),
     );
     return r;
+  }
+
+  private readFast(engine: LsmEngine, p: Prepared, params: BindParams | StatementArgs | undefined, interrupt: Interrupt | undefined, caps: ResultCaps | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
+    p.temporal ??= temporalRefs(p.parsed.statement);
+    const values = bindParams(p.parsed, params);
+    const guard = this.core.guard(interrupt, caps);
+    return this.runner.tryRead(engine, p, values, guard);
   }
 
   /** Executes a prepared statement: in `txn` when given, else in the session. */
@@ -97,24 +101,41 @@ export class Session {
     // Timed on the side: the caller gets the statement's own promise, so recording metrics
     // adds no step to when it resumes (interleavings with other work stay what they were).
     const t = performance.now();
-    const r = this.log.observe(p, () => this.execOne(p, params, txn, interrupt, caps)) as Promise<StatementResult>;
-    const metrics = (failed: boolean) => () => this.core.metrics.observe(performance.now() - t, failed, Date.now());
-    r.then(metrics(false), metrics(true));
+    const r = this.log.active ? (this.log.observe(p, () => this.execOne(p, params, txn, interrupt, caps)) as Promise<StatementResult>) : this.execOne(p, params, txn, interrupt, caps);
+    const metrics = this.core.metrics;
+    r.then(
+      () => metrics.observe(performance.now() - t, false, 0),
+      () => metrics.observe(performance.now() - t, true, Date.now()),
+    );
     return r;
   }
 
-  private async execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
-    const engine = await this.core.eng();
+  private execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
+    // The open engine without an await (a statement in a caller's transaction then starts at once).
+    const engine = this.core.closed ? undefined : this.core.engineRef;
+    if (!engine) return this.core.eng().then((e) => this.execWith(e, p, params, txn, interrupt, caps));
+    try {
+      return this.execWith(engine, p, params, txn, interrupt, caps);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private execWith(engine: LsmEngine, p: Prepared, params: BindParams | StatementArgs | undefined, txn: Transaction | undefined, interrupt: Interrupt | undefined, caps: ResultCaps | undefined): Promise<StatementResult> {
     const values = bindParams(p.parsed, params);
     const guard = this.core.guard(interrupt, caps);
     if (txn) {
       // A transaction owned by the caller (the Worker's interactive transactions): PREPARE
       // TRANSACTION ends it, as it ends the session's own; its owner must then drop it.
       const st = p.parsed.statement;
-      if (st.kind === 'twoPhase') return { rows: [], changes: 0, columns: [], lsn: await this.twoPhaseIn(engine, txn, st.action, st.gid) };
+      if (st.kind === 'twoPhase') return this.twoPhaseIn(engine, txn, st.action, st.gid).then((lsn) => ({ rows: [], changes: 0, columns: [], lsn }));
       return this.runner.runIn(engine, txn, p, values, false, guard);
     }
-    const unlock = await this.lock.lock();
+    return this.execLocked(engine, p, values, guard);
+  }
+
+  private async execLocked(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
+    const unlock = this.lock.tryLock() ?? (await this.lock.lock());
     let r: StatementResult;
     try {
       r = await this.run(engine, p, values, guard);

@@ -15,6 +15,11 @@ export class StatementLog {
     private readonly slowQueryMs = 0,
   ) {}
 
+  /** True when `observe` records anything (a warn-level logger): otherwise callers may run the statement directly. */
+  get active(): boolean {
+    return this.log.enabled('warn');
+  }
+
   /** Observes `run` (one statement): logs it if slow or failed; returns or throws what it does. */
   observe<T extends { rows: readonly unknown[] }>(p: Prepared, run: () => T | Promise<T>): T | Promise<T>;
   observe<T extends { rows: readonly unknown[] }>(p: Prepared, run: () => T | Promise<T> | undefined): T | Promise<T> | undefined;

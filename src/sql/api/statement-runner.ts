@@ -5,7 +5,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { ExecEnv, type ProcedureArgument, type Row, type SessionInfo } from '../execution/env.js';
+import { ExecEnv, type ProcedureArgument, type ProcedureCaller, type Row, type SessionInfo } from '../execution/env.js';
 import type { ColdSource } from '../execution/columnar-aggregate-op.js';
 import { flushIndexWork } from '../execution/index-methods.js';
 import { checkDeferredForeignKeys, deferredViolations, restoreDeferredViolations } from '../execution/foreign-keys.js';
@@ -105,6 +105,17 @@ export class StatementRunner {
     this.scripts.clear();
   }
 
+  private clock: { engine: LsmEngine; now: () => number } | undefined;
+
+  /** The engine's clock as a function, made once per engine (ExecEnv reads it when a statement first asks for 'now'). */
+  private clockOf(engine: LsmEngine): () => number {
+    const c = this.clock;
+    if (c?.engine === engine) return c.now;
+    const now = (): number => engine.clockNow();
+    this.clock = { engine, now };
+    return now;
+  }
+
   /** The plan of `p` for `catalog`, re-planned when the schema changed. */
   planFor(p: Prepared, catalog: Catalog): Executable {
     if (!p.plan || p.plan.catalogVersion !== catalog.version) p.plan = compileStatement(p.parsed.statement, catalog, undefined, this.core.limits);
@@ -142,15 +153,14 @@ export class StatementRunner {
         }
       } else plan = this.planFor(p, txn.catalog);
       if (p.profiler && plan.root) p.profiler.attach(plan.root);
-      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
+      const env = new ExecEnv(txn, values, this.info, this.clockOf(engine), randomInt64, guard);
       env.inTransaction = !autocommit;
       if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
       if (bindings) env.temporal = bindings;
       if (external) env.external = external;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;
-      const call = this.hosts.call;
-      if (call) env.procedures = (name, args) => call(txn, name, args);
+      if (this.hosts.call) env.procedures = procedureCaller(this.hosts.call, txn);
       result = await plan.execute(env, p.sql);
       // Index writes that read first (fts5 posting bitmaps) belong to this statement.
       if (txn.deferredIndexWork.length) await flushIndexWork(txn);
@@ -199,7 +209,7 @@ export class StatementRunner {
     // External tables are listed and read asynchronously before planning: the general path.
     if ((p.external ??= externalRefs(p.parsed.statement)).length) return undefined;
     // Another handle changed the schema: the general path reads it again first.
-    const txn = this.core.tryBegin(engine);
+    const txn = this.core.tryBeginRead(engine);
     if (!txn) return undefined;
     let rows: Row[] | Promise<Row[]>;
     let plan: Executable;
@@ -208,42 +218,62 @@ export class StatementRunner {
       if (temporal.length) {
         bindings = bindTemporalSync(this.hosts.pointHost(engine, txn.branch), temporal, values, txn);
         if (!bindings || !samePlanKey(p.temporalPlan, txn.catalog, bindings)) {
-          if (bindings) for (const b of bindings.values()) b.view.release();
-          txn.release();
+          if (bindings) releaseBindings(bindings);
+          this.core.endRead(txn);
           return undefined;
         }
         plan = p.temporalPlan!.plan;
       } else plan = this.planFor(p, txn.catalog);
-      const env = new ExecEnv(txn, values, this.info, engine.clockNow(), randomInt64, guard);
+      const env = new ExecEnv(txn, values, this.info, this.clockOf(engine), randomInt64, guard);
       if (bindings) env.temporal = bindings;
       const cold = this.hosts.coldLookup(txn.branch);
       if (cold) env.cold = cold;
       rows = plan.runRows!(env);
     } catch (e) {
-      if (bindings) for (const b of bindings.values()) b.view.release();
-      txn.release();
+      if (bindings) releaseBindings(bindings);
+      this.core.endRead(txn);
       throw e;
     }
-    const done = (): void => {
-      if (bindings) for (const b of bindings.values()) b.view.release();
-    };
-    if (rows instanceof Promise) {
-      return rows.then(
-        (r) => {
-          done();
-          txn.release();
-          return { columns: plan.columns, rows: r };
-        },
-        (e: unknown) => {
-          done();
-          txn.release();
-          throw e;
-        },
-      );
-    }
-    done();
-    txn.release();
+    if (rows instanceof Promise) return new PendingRead(this.core, txn, bindings, plan.columns).settle(rows);
+    if (bindings) releaseBindings(bindings);
+    this.core.endRead(txn);
     return { columns: plan.columns, rows };
+  }
+}
+
+function procedureCaller(call: NonNullable<RunnerHosts['call']>, txn: Transaction): ProcedureCaller {
+  return (name, args) => call(txn, name, args);
+}
+
+function releaseBindings(bindings: Map<TableRef, TemporalBinding>): void {
+  for (const b of bindings.values()) b.view.release();
+}
+
+/** A fast-path read that had to wait for I/O: ends its transaction and views when it settles. */
+class PendingRead {
+  constructor(
+    private readonly core: DatabaseCore,
+    private readonly txn: Transaction,
+    private readonly bindings: Map<TableRef, TemporalBinding> | undefined,
+    private readonly columns: readonly string[],
+  ) {}
+
+  settle(rows: Promise<Row[]>): Promise<{ columns: readonly string[]; rows: Row[] }> {
+    return rows.then(
+      (r) => {
+        this.end();
+        return { columns: this.columns, rows: r };
+      },
+      (e: unknown) => {
+        this.end();
+        throw e;
+      },
+    );
+  }
+
+  private end(): void {
+    if (this.bindings) releaseBindings(this.bindings);
+    this.core.endRead(this.txn);
   }
 }
 

@@ -124,7 +124,23 @@ export class Statement {
 
   /** The first result row, or undefined. */
   get<T = unknown>(...args: Args): Promise<T | undefined> {
-    return this.all<T>(...args).then((rows) => rows[0]);
+    const engine = this.parts.core.engineRef;
+    if (engine?.readOnly) return retryCollected(engine, () => this.allOnce<T>(...args)).then(first);
+    // The read fast path: one promise per call, only the first row converted.
+    try {
+      const params = toParams(this.p, args);
+      const it = this.parts.core.interruptOf(this.options);
+      const fast = this.parts.session.tryRead(this.p, params, it);
+      if (fast !== undefined && !(fast instanceof Promise)) return Promise.resolve(this.firstOf(fast.columns, fast.rows) as T | undefined);
+      return (fast ?? this.parts.session.execPrepared(this.p, params, undefined, it)).then((r) => this.firstOf(r.columns, r.rows) as T | undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** The first row of a result, shaped as `get` returns it. */
+  private firstOf(columns: readonly string[], rows: readonly (readonly SqlValue[])[]): unknown {
+    return rows.length === 0 ? undefined : this.shape(columns, rows.length === 1 ? rows : rows.slice(0, 1))[0];
   }
 
   /** Runs the statement: `{ changes, lastInsertRowId, lastRowId (the same), lsn }`. */
@@ -165,6 +181,8 @@ export class Statement {
 }
 
 export type { JsValue };
+
+const first = <T>(rows: T[]): T | undefined => rows[0];
 
 /** Rows as arrays of JavaScript values (raw mode); plain loops: this runs once per result value. */
 function rawRows(rows: readonly (readonly import('../types/value.js').SqlValue[])[], safe: boolean): unknown[][] {

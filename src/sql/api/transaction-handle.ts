@@ -39,7 +39,7 @@ export class TransactionHandle {
       const what = k === 'twoPhase' ? 'PREPARE TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED' : k.toUpperCase();
       throw new DoSQLError('SQL_ERROR', `sql: ${what} is not allowed inside db.transaction(); use BEGIN ... PREPARE TRANSACTION on the handle`);
     }
-    const unlock = await this.lock.lock();
+    const unlock = this.lock.tryLock() ?? (await this.lock.lock());
     try {
       return await this.parts.session.execPrepared(p, params, this.txn, combineInterrupts(this.interrupt, own ?? this.parts.core.interruptOf(undefined)));
     } finally {

@@ -47,10 +47,19 @@ export function jsRowid(r: bigint): number | bigint {
   return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
 }
 
+let lastColumns: readonly string[] | undefined;
+let lastAssignable = true;
+
 /** Result rows as objects keyed by column name; any column name is kept, `__proto__` included (src/util/record.ts). */
 export function rowsToObjects(columns: readonly string[], rows: readonly Row[], safe: boolean): Record<string, JsValue>[] {
   const out: Record<string, JsValue>[] = new Array(rows.length);
-  const assignable = assignableKeys(columns);
+  // A prepared statement passes the same column array on every run.
+  let assignable: boolean;
+  if (columns === lastColumns) assignable = lastAssignable;
+  else {
+    assignable = lastAssignable = assignableKeys(columns);
+    lastColumns = columns;
+  }
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     const o: Record<string, JsValue> = {};

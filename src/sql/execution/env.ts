@@ -51,22 +51,31 @@ export class ExecEnv {
   rowTriggers?: import('./row-triggers.js').RowTriggerHooks;
   /** CALL's procedure runner, when the session provides one (api/procedures.ts). */
   procedures?: ProcedureCaller;
-  /** Uncorrelated subquery results, computed once per statement execution. */
-  readonly subCache = new Map<number, unknown>();
+  private subCacheMap: Map<number, unknown> | undefined;
+  private subBytesMap: Map<number, number> | undefined;
+  /** Uncorrelated subquery results, computed once per statement execution (made on first use: most statements have none). */
+  get subCache(): Map<number, unknown> {
+    return (this.subCacheMap ??= new Map());
+  }
   /** Bytes charged to the guard for the IN-list held in each subquery slot. */
-  readonly subBytes = new Map<number, number>();
-  private readonly now: number;
+  get subBytes(): Map<number, number> {
+    return (this.subBytesMap ??= new Map());
+  }
+  private now: number | undefined;
+  private readonly clock: (() => number) | undefined;
 
   constructor(
     readonly txn: Transaction,
     readonly params: readonly SqlValue[],
     readonly session: SessionInfo,
-    nowMs: number,
+    /** The statement's clock reading (ms), or the clock to read it from when first asked for. */
+    nowMs: number | (() => number),
     readonly random: () => bigint,
     /** The statement's limits, deadline and memory budget (statement-guard.ts). */
     readonly guard: StatementGuard = new StatementGuard(),
   ) {
-    this.now = nowMs;
+    if (typeof nowMs === 'number') this.now = nowMs;
+    else this.clock = nowMs;
   }
 
   /** The largest TEXT or BLOB the statement may build (FunctionContext; limits.maxLength). */
@@ -74,8 +83,9 @@ export class ExecEnv {
     return this.guard.limits.maxLength;
   }
 
-  /** The statement's clock reading: constant within one statement, as SQLite's 'now'. */
+  /** The statement's clock reading: constant within one statement, as SQLite's 'now' (read when first asked for). */
   nowMs(): number {
-    return this.now;
+    // Read once, on first use: most statements never ask.
+    return (this.now ??= this.clock!());
   }
 }

@@ -69,7 +69,8 @@ export class ForeignKeyEnforcer {
   readonly on: boolean;
   private immediate = 0;
   private lastImmediate?: ForeignKey;
-  private readonly writers = new Map<TableDml, TableWriter>();
+  /** Made on first use: most statements write no table a constraint points at. */
+  private writers: Map<TableDml, TableWriter> | undefined;
   private depth = 0;
   /** The SET NULL action being applied, whose own constraint is not checked on the rows it writes (isSetNullAction). */
   private setNull?: ForeignKey;
@@ -90,8 +91,9 @@ export class ForeignKeyEnforcer {
   }
 
   private writer(dml: TableDml): TableWriter {
-    let w = this.writers.get(dml);
-    if (!w) this.writers.set(dml, (w = writerFor(dml)));
+    const ws = (this.writers ??= new Map());
+    let w = ws.get(dml);
+    if (!w) ws.set(dml, (w = writerFor(dml)));
     return w;
   }
 

@@ -109,17 +109,23 @@ export class JoinOp implements Operator {
     }
   }
 
+  /** All-NULL row the point lookup evaluates its probes and prefilter against (they read parameters, not the row). */
+  private nullRow: Row | undefined;
+
   /** A single primary-key lookup: synchronous when the row is in the memtable. */
   private pointLookup(env: ExecEnv): Row[] | Promise<Row[]> {
-    const empty: Row = new Array(this.width).fill(null);
+    const empty = (this.nullRow ??= new Array<SqlValue>(this.width).fill(null));
     if (this.prefilter.length && predicatesPass(this.prefilter, empty, env) !== true) return [];
     const l0 = this.levels[0]!;
     const a = l0.access as Extract<Access, { kind: 'rowid' | 'pk' }>;
     const keys = probeValues(a.probes, empty, env);
     if (!keys) return [];
-    const finish = (r: Row | undefined): Row[] => (r && predicatesPass(l0.preds, r, env) === true ? [r] : []);
     const r = l0.leaf.reader!.get(env, keys);
-    return r instanceof Promise ? r.then(finish) : finish(r);
+    return r instanceof Promise ? r.then((x) => this.pointFinish(x, env)) : this.pointFinish(r, env);
+  }
+
+  private pointFinish(r: Row | undefined, env: ExecEnv): Row[] {
+    return r && predicatesPass(this.levels[0]!.preds, r, env) === true ? [r] : [];
   }
 
   /**

@@ -53,7 +53,10 @@ const yieldToEventLoop: () => Promise<void> = g.setImmediate
   : () => new Promise<void>((r) => void g.setTimeout(r, 0));
 
 /** Resolves per-call options against the database's default timeout (ms, 0 = none). */
-export function interruptOf(options: StatementOptions | undefined, defaultTimeoutMs: number, now = Date.now()): Interrupt {
+export function interruptOf(options: StatementOptions | undefined, defaultTimeoutMs: number, now?: number): Interrupt {
+  // The common case, no options and no default timeout, allocates nothing (once per statement).
+  if (options === undefined && !(defaultTimeoutMs > 0)) return NO_INTERRUPT;
+  now ??= Date.now();
   const t = options?.timeoutMs;
   if (t !== undefined && (typeof t !== 'number' || !(t >= 0))) throw new DoSQLError('INVALID_ARGUMENT', `sql: timeoutMs must be a number >= 0, got ${String(t)}`);
   const signal = options?.signal;
@@ -63,6 +66,9 @@ export function interruptOf(options: StatementOptions | undefined, defaultTimeou
   const timeoutMs = t ?? defaultTimeoutMs;
   return { deadline: timeoutMs > 0 ? now + timeoutMs : Infinity, timeoutMs, ...(signal ? { signal } : {}) };
 }
+
+/** No deadline, no signal. */
+const NO_INTERRUPT: Interrupt = Object.freeze({ deadline: Infinity, timeoutMs: 0 });
 
 /** The earlier deadline and both signals' union of two interrupts (a statement inside a timed transaction). */
 export function combineInterrupts(a: Interrupt | undefined, b: Interrupt | undefined): Interrupt | undefined {

@@ -1,7 +1,7 @@
 // Row value codec. Byte-for-byte spec: docs/format/row.md.
 import { DoSQLError } from '../../errors.js';
 import { ByteWriter } from '../../util/byte-writer.js';
-import { getUvarint } from '../../util/coding.js';
+import { getUvarint, putUvarint } from '../../util/coding.js';
 import { utf8Decoder, utf8Encoder } from '../../util/bytes.js';
 import type { SqlValue } from '../types/value.js';
 
@@ -18,13 +18,9 @@ const TAG_BLOB = 0x05;
 const TAG_ZERO = 0x06;
 const TAG_ONE = 0x07;
 
-const I32_MIN = -(2n ** 31n);
-const I32_MAX = 2n ** 31n - 1n;
-
 const writer = new ByteWriter(256);
-const scratch = new DataView(new ArrayBuffer(8));
 /**
- * 8-byte slots are decoded through these typed-array views of one scratch buffer instead of a
+ * 8-byte slots are encoded and decoded through these typed-array views of one scratch buffer instead of a
  * DataView per row: the format is little-endian, as are the platforms dosql runs on (x64 and
  * arm64 Node, workerd).
  */
@@ -35,15 +31,17 @@ const scratchI64 = new BigInt64Array(scratchBytes.buffer);
 /**
  * Encodes column slots (index = column id) into a fresh row value.
  * `slots` may contain `undefined` for ids with no column (dropped): they encode as NULL.
+ * `pooled`: the value may share its ArrayBuffer (ByteWriter.toPooledBytes), for values that
+ * are copied soon (a transaction's write set, copied into the memtable at commit).
  */
-export function encodeRow(slots: readonly (SqlValue | undefined)[]): Uint8Array {
+export function encodeRow(slots: readonly (SqlValue | undefined)[], pooled = false): Uint8Array {
   const w = writer;
   w.reset();
   w.u8(ROW_MAGIC);
   w.u8(ROW_VERSION);
   w.uvarint(slots.length);
   for (let i = 0; i < slots.length; i++) writeSlot(w, slots[i] ?? null);
-  return w.toBytes();
+  return pooled ? w.toPooledBytes() : w.toBytes();
 }
 
 function writeSlot(w: ByteWriter, v: SqlValue): void {
@@ -53,26 +51,34 @@ function writeSlot(w: ByteWriter, v: SqlValue): void {
   }
   switch (typeof v) {
     case 'bigint': {
-      if (v === 0n) w.u8(TAG_ZERO);
-      else if (v === 1n) w.u8(TAG_ONE);
-      else if (v >= I32_MIN && v <= I32_MAX) {
+      // Number(v) is exact inside the 32-bit range and rounds monotonically outside it, so
+      // the range test on it classifies every bigint as the bigint comparisons would.
+      const n = Number(v);
+      if (n === 0) w.u8(TAG_ZERO);
+      else if (n === 1) w.u8(TAG_ONE);
+      else if (n >= -2147483648 && n <= 2147483647) {
         w.ensure(5);
-        w.buf[w.pos++] = TAG_INT32;
-        scratch.setInt32(0, Number(v), true);
-        for (let i = 0; i < 4; i++) w.buf[w.pos++] = scratch.getUint8(i);
+        const b = w.buf;
+        const p = w.pos;
+        b[p] = TAG_INT32;
+        b[p + 1] = n;
+        b[p + 2] = n >> 8;
+        b[p + 3] = n >> 16;
+        b[p + 4] = n >> 24;
+        w.pos = p + 5;
       } else {
         w.ensure(9);
         w.buf[w.pos++] = TAG_INT64;
-        scratch.setBigInt64(0, v, true);
-        for (let i = 0; i < 8; i++) w.buf[w.pos++] = scratch.getUint8(i);
+        scratchI64[0] = v;
+        copy8(w);
       }
       return;
     }
     case 'number': {
       w.ensure(9);
       w.buf[w.pos++] = TAG_REAL;
-      scratch.setFloat64(0, v, true);
-      for (let i = 0; i < 8; i++) w.buf[w.pos++] = scratch.getUint8(i);
+      scratchF64[0] = v;
+      copy8(w);
       return;
     }
     case 'string': {
@@ -86,9 +92,31 @@ function writeSlot(w: ByteWriter, v: SqlValue): void {
   }
 }
 
+/** Appends the 8 scratch bytes (room ensured by the caller): little-endian, see scratchF64. */
+function copy8(w: ByteWriter): void {
+  const b = w.buf;
+  const p = w.pos;
+  for (let i = 0; i < 8; i++) b[p + i] = scratchBytes[i]!;
+  w.pos = p + 8;
+}
+
 /** Length-prefixed UTF-8 without an intermediate array (short ASCII strings byte by byte). */
 function writeText(w: ByteWriter, v: string): void {
   const n = v.length;
+  if (n >= 24) {
+    // Longer strings: the platform's encoder beats a JavaScript loop. The bytes go after room
+    // for the longest length prefix (3 bytes per UTF-16 unit at most) and move back if the
+    // actual prefix is shorter.
+    const room = uvarintLength(3 * n);
+    w.ensure(room + 3 * n);
+    const start = w.pos;
+    const len = utf8Encoder.encodeInto(v, w.buf.subarray(start + room, start + room + 3 * n)).written;
+    const prefix = uvarintLength(len);
+    if (prefix < room) w.buf.copyWithin(start + prefix, start + room, start + room + len);
+    putUvarint(w.buf, start, len);
+    w.pos = start + prefix + len;
+    return;
+  }
   if (n < 128) {
     let ascii = true;
     for (let i = 0; i < n; i++) {
@@ -108,6 +136,15 @@ function writeText(w: ByteWriter, v: string): void {
     }
   }
   w.lenBytes(utf8Encoder.encode(v));
+}
+
+function uvarintLength(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
 }
 
 function corrupt(what: string, offset: number): DoSQLError {

@@ -34,7 +34,7 @@ export function columnDefaults(t: TableSchema): SqlValue[] {
 export function encodeRowValue(t: TableSchema, values: readonly SqlValue[]): Uint8Array {
   const slots: SqlValue[] = new Array(t.nextColumnId).fill(null);
   for (let i = 0; i < t.columns.length; i++) slots[t.columns[i]!.id] = i === t.rowidAlias ? null : values[i]!;
-  return encodeRow(slots);
+  return encodeRow(slots, true);
 }
 
 /** Decodes stored rows of one table into column positions (reusable scratch; not reentrant). */

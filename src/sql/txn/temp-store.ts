@@ -85,7 +85,9 @@ export class TempStore {
       this.keyVersion.set(k, v);
       if (w.value) {
         if (!this.values.has(k)) this.order.add(k);
-        this.values.set(k, { uk: w.uk, value: w.value });
+        // Kept for the handle's life: a value sharing a pooled slab (encodeRow) gets its own bytes.
+        const value = w.value.byteLength === w.value.buffer.byteLength ? w.value : w.value.slice();
+        this.values.set(k, { uk: w.uk, value });
       } else if (this.values.delete(k)) this.order.delete(k);
     }
   }
