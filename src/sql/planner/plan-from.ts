@@ -52,7 +52,9 @@ export interface FromPlan {
 /** Default values of columns, used for rows written before ADD COLUMN: constants only. */
 function tableColumns(t: TableSchema): SourceColumn[] {
   const cols: SourceColumn[] = t.columns.map((c) => ({ name: c.name, affinity: c.affinity, collation: c.collation, hidden: false }));
-  if (!t.withoutRowid) cols.push({ name: 'rowid', affinity: 'INTEGER', collation: 'BINARY', hidden: true });
+  // A rowid reference is named after the INTEGER PRIMARY KEY, as SQLite names it.
+  const alias = t.rowidAlias >= 0 ? t.columns[t.rowidAlias]?.name : undefined;
+  if (!t.withoutRowid) cols.push({ name: 'rowid', affinity: 'INTEGER', collation: 'BINARY', hidden: true, ...(alias !== undefined ? { outputName: alias } : {}) });
   return cols;
 }
 

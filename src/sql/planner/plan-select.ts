@@ -242,7 +242,7 @@ function expandColumns(cols: readonly ResultColumn[], scope: Scope): OutCol[] {
   const out: OutCol[] = [];
   for (const c of cols) {
     if (c.kind === 'expr') {
-      out.push({ expr: c.expr, name: c.alias ?? (c.expr.kind === 'column' ? c.expr.column : (c.text ?? exprToSql(c.expr))) });
+      out.push({ expr: c.expr, name: c.alias ?? (c.expr.kind === 'column' ? scope.columnOutputName(c.expr.table, c.expr.column) : (c.text ?? exprToSql(c.expr))) });
       continue;
     }
     const sources = c.kind === 'star' ? scope.sources : scope.sources.filter((s) => s.name.toLowerCase() === c.table.toLowerCase());

@@ -15,6 +15,8 @@ export interface SourceColumn {
   readonly hidden: boolean;
   /** The subtype of the column's value in a joined row holding its source from `offset` (json_each's value). */
   readonly subtypeOf?: (row: readonly SqlValue[], offset: number) => number | undefined;
+  /** The result-column name of a reference to this column by a rowid name (a table's INTEGER PRIMARY KEY). */
+  readonly outputName?: string;
 }
 
 export interface ScopeSource {
@@ -94,6 +96,28 @@ export class Scope {
       found = { level: this.level, index: src.offset + idx, source: src.index, affinity: c.affinity, collation: c.collation, ...(sub ? { subtypeOf: (row: readonly SqlValue[]) => sub(row, off) } : {}) };
     }
     return found;
+  }
+
+  /**
+   * The result-column name of a column reference `table.column`, as SQLite gives it: the
+   * referenced column's declared name (not the spelling in the query), and for `rowid`/`oid`/
+   * `_rowid_` the table's INTEGER PRIMARY KEY column, else `rowid`. Unresolved: as written.
+   */
+  columnOutputName(table: string | undefined, column: string): string {
+    const col = column.toLowerCase();
+    const tbl = table?.toLowerCase();
+    for (let sc: Scope | undefined = this; sc; sc = sc.parent) {
+      for (const src of sc.sources) {
+        if (tbl !== undefined && src.name.toLowerCase() !== tbl) continue;
+        if (tbl === undefined && src.mergedNames.has(col)) continue;
+        let i = columnIndex(src, col);
+        if (i < 0 && (col === 'rowid' || col === 'oid' || col === '_rowid_') && src.rowidColumn >= 0) i = src.rowidColumn;
+        if (i < 0) continue;
+        const c = src.columns[i]!;
+        return c.outputName ?? c.name;
+      }
+    }
+    return column;
   }
 
   findSource(name: string): ScopeSource | undefined {
