@@ -14,6 +14,9 @@ import { WriteBatch } from '../src/lsm/write-batch.js';
 import { encodeUserKey } from '../src/mvcc/internal-key.js';
 import { MemoryObjectStore } from '../src/storage/memory-store.js';
 import { layerIndexes, layerIndexesIdle } from '../src/vector/index.js';
+import { VIX_VERSION, decodeVix, encodeVix, type VixIdentity } from '../src/vector/layer-file.js';
+import { crc32c } from '../src/util/crc32c.js';
+import { putU32LE } from '../src/util/coding.js';
 
 const blob = (v: readonly number[]): Uint8Array => new Uint8Array(new Float32Array(v).buffer);
 type Querier = { query<T>(sql: string, params?: unknown[]): Promise<T[]> };
@@ -161,4 +164,28 @@ describe('vector search visibility without row reads', () => {
     expect(await expectExact(db, Q, 3, 'main again')).toEqual([7, 8, 9]);
     await db.close();
   }, 60_000);
+});
+
+describe('index objects carry the next newer LSNs (format version 2)', () => {
+  const id: VixIdentity = { file: 3, fileKey: 'sst/3.sst', branch: 0, index: 1, table: 2, columns: 2, dimensions: 2, metric: 'euclidean', m: 16, efConstruction: 64 };
+  const data = { rowids: BigInt64Array.from([1n, 1n, 2n]), lsns: Float64Array.from([9, 5, 7]), newer: Float64Array.from([Infinity, 9, Infinity]), vectors: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+  const graph = new Uint8Array([1, 2, 3]);
+  /** `bytes` with its u32 at `at` set to `v` and the checksum recomputed (as a writer of that content would). */
+  const patched = (bytes: Uint8Array, at: number, v: number): Uint8Array => {
+    const b = bytes.slice();
+    putU32LE(b, at, v);
+    putU32LE(b, b.length - 4, crc32c(b, 0, b.length - 4));
+    return b;
+  };
+  it('round-trips, and an object of version 1 (no newer LSNs) or with a next newer LSN not above its own is refused, never misread', () => {
+    expect(VIX_VERSION).toBe(2);
+    const bytes = encodeVix(id, data, graph);
+    const back = decodeVix(bytes, 'vix/x', id);
+    expect([...back.data.newer]).toEqual([Infinity, 9, Infinity]);
+    expect([...back.data.lsns]).toEqual([9, 5, 7]);
+    expect([...back.graph]).toEqual([1, 2, 3]);
+    expect(() => decodeVix(patched(bytes, 8, 1), 'vix/x', id)).toThrow(/vector index: corruption in vix\/x at offset 8.*unsupported version 1/);
+    const bad = encodeVix(id, { ...data, newer: Float64Array.from([Infinity, 5, Infinity]) }, graph);
+    expect(() => decodeVix(bad, 'vix/x', id)).toThrow(/entry 1: next newer LSN 5 is not above its LSN 5/);
+  });
 });
