@@ -3,12 +3,16 @@
 // memtables and the files of one manifest version, referenced until `release()` — whose
 // sources are read one at a time, unmerged, every stored version (tombstones included):
 // what a per-layer index holds is exactly what its file holds.
+import { DoSQLError } from '../errors.js';
 import type { FileMeta } from '../manifest/manifest-format.js';
-import { KIND_PUT, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import { KIND_PUT, TRAILER_SIZE, hasUserKey, seekKey, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import type { StoredVersion } from '../mvcc/version-store.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
 import { compareRange } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
+import type { TableCache } from '../sstable/table-cache.js';
+import type { Memtable } from '../memtable/memtable.js';
+import type { Version } from '../manifest/version-set.js';
 import type { ReadContext } from './read-path.js';
 
 /** The immutable files and memtables a read sees, one consistent snapshot. */
@@ -28,6 +32,18 @@ export interface LayerSnapshot {
    * derived from one while both are unchanged.
    */
   readonly memtables: readonly MemtableLayer[];
+  /**
+   * Whether a source read before `above` holds a version (put or tombstone) of the user key
+   * `uk` with an LSN in (after, asOf]: the memtables before it when `above` is one of
+   * `memtables`; every memtable and the files of every run read before its run when it is a
+   * file of `files`; every source when undefined. By the leveled invariant (read-path.ts)
+   * those are the sources whose versions of `uk` are all newer than `above`'s, so a version
+   * found in `above` is the one a read at `asOf` sees iff this is false and `above` holds no
+   * newer version <= asOf itself. Each file answers by its bloom filter first (most keys are
+   * in no newer file), then one seek. Synchronous unless a file must be opened or a block
+   * read.
+   */
+  versionAbove(uk: Uint8Array, after: number, asOf: number, above?: FileMeta | MemtableLayer): boolean | Promise<boolean>;
   /** Stops referencing the manifest version. Idempotent. */
   release(): void;
 }
@@ -71,14 +87,99 @@ async function* versionsOf(ctx: ReadContext, it: InternalIterator, lower: Uint8A
   }
 }
 
+/** Runs of `version` in read order (newest first), and each file's run ordinal. */
+function runOrder(version: Version): { runs: (readonly FileMeta[])[]; ordinal: Map<number, number> } {
+  const runs: (readonly FileMeta[])[] = [];
+  const ordinal = new Map<number, number>();
+  for (const level of version.state.levels) {
+    for (const run of level) {
+      for (const f of run) ordinal.set(f.number, runs.length);
+      runs.push(run);
+    }
+  }
+  return { runs, ordinal };
+}
+
+/** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
+function fileInRun(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {
+  let lo = 0;
+  let hi = run.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const l = run[mid]!.largest;
+    if (compareRange(l, 0, l.length - TRAILER_SIZE, uk, 0, uk.length) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= run.length) return null;
+  const f = run[lo]!;
+  const s = f.smallest;
+  return compareRange(s, 0, s.length - TRAILER_SIZE, uk, 0, uk.length) <= 0 ? f : null;
+}
+
+/** `versionAbove` over files: whether runs[from..to) hold a version of uk in (after, asOf]. */
+function filesHold(tables: TableCache, runs: (readonly FileMeta[])[], from: number, to: number, uk: Uint8Array, target: Uint8Array, after: number): boolean | Promise<boolean> {
+  for (let i = from; i < to; i++) {
+    const f = fileInRun(runs[i]!, uk);
+    if (!f) continue;
+    const r = tables.get(f);
+    const at = i;
+    const check = (reader: Awaited<typeof r>): boolean | Promise<boolean> | null => {
+      if (!reader.mayContain(uk)) return null;
+      const e = reader.seekFirst(target);
+      const held = (x: { key: Uint8Array } | null): boolean => x !== null && hasUserKey(x.key, uk) && trailerLsn(x.key) > after;
+      return e instanceof Promise ? e.then(held) : held(e);
+    };
+    const rest = (held: boolean | null): boolean | Promise<boolean> => (held ? true : filesHold(tables, runs, at + 1, to, uk, target, after));
+    if (r instanceof Promise) {
+      return r.then((reader) => {
+        const h = check(reader);
+        return h instanceof Promise ? h.then(rest) : rest(h);
+      });
+    }
+    const h = check(r);
+    if (h instanceof Promise) return h.then(rest);
+    if (h) return true;
+  }
+  return false;
+}
+
 /** A snapshot of `ctx`'s current sources (the caller checked the engine is readable). */
 export function layerSnapshot(ctx: ReadContext): LayerSnapshot {
   const src = ctx.sources();
   const v = src.version;
   v.ref();
   let released = false;
+  let order: ReturnType<typeof runOrder> | undefined;
+  const memtableHolds = (m: Memtable, uk: Uint8Array, target: Uint8Array, after: number): boolean => {
+    const e = m.findInGroup(uk, target);
+    return e >= 0 && trailerLsn(m.keyAt(e)) > after;
+  };
   return {
     files: [...v.files()],
+    versionAbove(uk, after, asOf, above) {
+      const target = seekKey(uk, asOf);
+      const stop = above && 'id' in above ? above.id : undefined;
+      for (const m of src.memtables) {
+        if (m === stop) return false;
+        if (memtableHolds(m, uk, target, after)) return true;
+      }
+      if (stop) throw new DoSQLError('INVALID_ARGUMENT', 'layer snapshot: versionAbove() was given a memtable not of this snapshot');
+      order ??= runOrder(v);
+      let to = order.runs.length;
+      if (above && 'number' in above) {
+        const n = order.ordinal.get(above.number);
+        if (n === undefined) throw new DoSQLError('INVALID_ARGUMENT', `layer snapshot: versionAbove() was given ${above.key}, not a file of this snapshot`);
+        to = n;
+      }
+      const blamed = async (e: unknown): Promise<never> => Promise.reject(await ctx.blame(e));
+      let held: boolean | Promise<boolean>;
+      try {
+        held = filesHold(src.tables, order.runs, 0, to, uk, target, after);
+      } catch (e) {
+        return blamed(e);
+      }
+      return held instanceof Promise ? held.catch(blamed) : held;
+    },
     fileVersions(file, lower, upper, batch = 256) {
       const open = async function* (): AsyncGenerator<StoredVersion[]> {
         const r = src.tables.get(file);

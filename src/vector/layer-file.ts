@@ -8,7 +8,8 @@ import { getU32LE, putU32LE } from '../util/coding.js';
 import type { LayerVectors } from './layer-index.js';
 
 export const VIX_MAGIC = new Uint8Array([0x44, 0x4f, 0x53, 0x51, 0x4c, 0x56, 0x49, 0x58]); // "DOSQLVIX"
-export const VIX_VERSION = 1;
+/** 2: adds `newer` (the next newer version's LSN per entry); version 1 objects are rebuilt. */
+export const VIX_VERSION = 2;
 export const VIX_PREFIX = 'vix/';
 
 /** Which layer and index an index object belongs to: every field must match to be used. */
@@ -40,11 +41,11 @@ export function vixFileNumber(key: string): number {
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: true });
 
-/** Encodes an index object: header, vectors, graph, CRC-32C trailer. */
+/** Encodes an index object: header, entries (rowids, LSNs, next newer LSNs, vectors), graph, CRC-32C trailer. */
 export function encodeVix(id: VixIdentity, data: LayerVectors, graph: Uint8Array): Uint8Array {
   const count = data.rowids.length;
   const header = utf8.encode(JSON.stringify({ ...id, count }));
-  const sizes = [8, 4, 4, header.length, count * 8, count * 8, data.vectors.length * 4, 4, graph.length, 4];
+  const sizes = [8, 4, 4, header.length, count * 8, count * 8, count * 8, data.vectors.length * 4, 4, graph.length, 4];
   const out = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
   let p = 0;
   out.set(VIX_MAGIC, 0);
@@ -56,6 +57,8 @@ export function encodeVix(id: VixIdentity, data: LayerVectors, graph: Uint8Array
   out.set(new Uint8Array(data.rowids.buffer, data.rowids.byteOffset, count * 8), p);
   p += count * 8;
   out.set(new Uint8Array(data.lsns.buffer, data.lsns.byteOffset, count * 8), p);
+  p += count * 8;
+  out.set(new Uint8Array(data.newer.buffer, data.newer.byteOffset, count * 8), p);
   p += count * 8;
   out.set(new Uint8Array(data.vectors.buffer, data.vectors.byteOffset, data.vectors.length * 4), p);
   p += data.vectors.length * 4;
@@ -91,16 +94,20 @@ export function decodeVix(bytes: Uint8Array, key: string, want: VixIdentity): { 
   const count = header.count;
   const d = want.dimensions;
   let p = 16 + hlen;
-  if (!Number.isSafeInteger(count) || count < 0 || p + count * (16 + 4 * d) + 4 > end) throw bad(p, 'entry count past the end');
+  if (!Number.isSafeInteger(count) || count < 0 || p + count * (24 + 4 * d) + 4 > end) throw bad(p, 'entry count past the end');
   // slice(): typed arrays need aligned offsets; the copies start at 0.
   const rowids = new BigInt64Array(bytes.slice(p, p + count * 8).buffer);
   p += count * 8;
   const lsns = new Float64Array(bytes.slice(p, p + count * 8).buffer);
   p += count * 8;
+  const newer = new Float64Array(bytes.slice(p, p + count * 8).buffer);
+  p += count * 8;
   const vectors = new Float32Array(bytes.slice(p, p + count * d * 4).buffer);
   p += count * d * 4;
+  // A version's next newer one in the layer has a higher LSN (or there is none: +Infinity).
+  for (let i = 0; i < count; i++) if (!(newer[i]! > lsns[i]!)) throw bad(16 + hlen + 16 * count + 8 * i, `entry ${i}: next newer LSN ${newer[i]} is not above its LSN ${lsns[i]}`);
   const glen = getU32LE(bytes, p);
   p += 4;
   if (p + glen !== end) throw bad(p - 4, `graph length ${glen} does not end at the checksum`);
-  return { data: { rowids, lsns, vectors }, graph: bytes.subarray(p, p + glen) };
+  return { data: { rowids, lsns, newer, vectors }, graph: bytes.subarray(p, p + glen) };
 }

@@ -17,10 +17,16 @@ import { vectorIndexOptions, type VectorIndexOptions } from './index-options.js'
 import { toVector } from './vector-blob.js';
 import { yieldToEventLoop } from '../util/async.js';
 
-/** The vectors of one layer: entry i is (rowids[i], lsns[i], vectors[i·d .. (i+1)·d)). */
+/** The vectors of one layer: entry i is (rowids[i], lsns[i], newer[i], vectors[i·d .. (i+1)·d)). */
 export interface LayerVectors {
   readonly rowids: BigInt64Array;
   readonly lsns: Float64Array;
+  /**
+   * The LSN of the next newer version (put or tombstone, with or without a vector) of entry
+   * i's row in the same layer, or +Infinity when the layer holds none: a read at LSN r sees
+   * entry i only if lsns[i] <= r < newer[i] (and no newer layer holds a version <= r).
+   */
+  readonly newer: Float64Array;
   /** count × dimensions float32, entry after entry. */
   readonly vectors: Float32Array;
 }
@@ -71,14 +77,25 @@ export function tableBounds(branch: number, table: number): { lower: Uint8Array;
   return { lower: encodeTablePrefix(branch, table), upper: encodeTablePrefix(branch, table + 1) };
 }
 
-/** Collects the usable vectors of a stream of stored versions. */
+/**
+ * Collects the usable vectors of a stream of stored versions of one table's rows in
+ * internal-key order (rowid ascending, then LSN descending — a layer's order), noting for each
+ * the LSN of the version just before it in the stream when that is of the same row.
+ */
 export async function collectVectors(col: VectorColumn, branch: number, batches: AsyncIterable<StoredVersion[]>): Promise<LayerVectors> {
   const d = col.opts.dimensions;
   const rowids: bigint[] = [];
   const lsns: number[] = [];
+  const newer: number[] = [];
   let flat = new Float32Array(d * 64);
+  let prevRowid: bigint | undefined;
+  let prevLsn = Infinity;
   for await (const batch of batches) {
     for (const v of batch) {
+      const rowid = BigInt(decodeUserKey(v.userKey).key[0] as bigint | number);
+      const next = rowid === prevRowid ? prevLsn : Infinity;
+      prevRowid = rowid;
+      prevLsn = v.lsn;
       if (!v.value) continue;
       const f = col.fromStored(v.userKey, v.value, branch);
       if (!f) continue;
@@ -88,11 +105,12 @@ export async function collectVectors(col: VectorColumn, branch: number, batches:
         flat = g;
       }
       flat.set(f, rowids.length * d);
-      rowids.push(BigInt(decodeUserKey(v.userKey).key[0] as bigint | number));
+      rowids.push(rowid);
       lsns.push(v.lsn);
+      newer.push(next);
     }
   }
-  return { rowids: BigInt64Array.from(rowids), lsns: Float64Array.from(lsns), vectors: flat.slice(0, rowids.length * d) };
+  return { rowids: BigInt64Array.from(rowids), lsns: Float64Array.from(lsns), newer: Float64Array.from(newer), vectors: flat.slice(0, rowids.length * d) };
 }
 
 /** Vectors added to a graph between yields to the event loop. */

@@ -52,44 +52,36 @@ async function* run(env: ExecEnv, index: unknown, query: unknown, k: unknown, fi
   }
 }
 
+/**
+ * The function over `run`: columns id and distance (shown, or hidden under names no query
+ * can write), then its arguments (hidden).
+ */
+function knnFunction(name: string, shown: boolean, checkPlan?: TableFunction['checkPlan']): TableFunction {
+  return {
+    name,
+    columns: [
+      { name: shown ? 'id' : '\u0001id', hidden: !shown },
+      { name: shown ? 'distance' : '\u0001distance', hidden: !shown },
+      { name: 'index_name', hidden: true },
+      { name: 'query', hidden: true },
+      { name: 'k', hidden: true },
+      { name: 'allowed', hidden: true },
+    ],
+    argColumns: [2, 3, 4, 5],
+    rowidColumn: 0,
+    ...(checkPlan ? { checkPlan } : {}),
+    open: (call, ctx) => {
+      const [a, b, c, d] = call.args.map((x) => (x === undefined ? null : plain(x)));
+      return run(ctx as unknown as ExecEnv, a, b, c, d);
+    },
+  };
+}
+
 /** The planner's form (plan-rewrite.ts): the same search, every column hidden. */
 export const KNN_ROWIDS = 'vector_knn_rowids';
 
-export const VECTOR_KNN_ROWIDS: TableFunction = {
-  name: KNN_ROWIDS,
-  columns: [
-    { name: '\u0001id', hidden: true },
-    { name: '\u0001distance', hidden: true },
-    { name: 'index_name', hidden: true },
-    { name: 'query', hidden: true },
-    { name: 'k', hidden: true },
-    { name: 'allowed', hidden: true },
-  ],
-  argColumns: [2, 3, 4, 5],
-  rowidColumn: 0,
-  open: (call, ctx) => {
-    const [a, b, c, d] = call.args.map((x) => (x === undefined ? null : plain(x)));
-    return run(ctx as unknown as ExecEnv, a, b, c, d);
-  },
-};
+export const VECTOR_KNN_ROWIDS: TableFunction = knnFunction(KNN_ROWIDS, false);
 
-export const VECTOR_TOP_K: TableFunction = {
-  name: 'vector_top_k',
-  columns: [
-    { name: 'id', hidden: false },
-    { name: 'distance', hidden: false },
-    { name: 'index_name', hidden: true },
-    { name: 'query', hidden: true },
-    { name: 'k', hidden: true },
-    { name: 'allowed', hidden: true },
-  ],
-  argColumns: [2, 3, 4, 5],
-  rowidColumn: 0,
-  checkPlan(present) {
-    if (!present.slice(0, 3).every((p) => p)) throw new DoSQLError('SQL_ERROR', 'vector: vector_top_k(index, query, k) needs all three arguments');
-  },
-  open: (call, ctx) => {
-    const [a, b, c, d] = call.args.map((x) => (x === undefined ? null : plain(x)));
-    return run(ctx as unknown as ExecEnv, a, b, c, d);
-  },
-};
+export const VECTOR_TOP_K: TableFunction = knnFunction('vector_top_k', true, (present) => {
+  if (!present.slice(0, 3).every((p) => p)) throw new DoSQLError('SQL_ERROR', 'vector: vector_top_k(index, query, k) needs all three arguments');
+});

@@ -2,14 +2,18 @@
 // segment-based engines (Milvus, LanceDB) search sealed segments: each immutable layer (SSTable
 // or columnar run) that may hold the table's rows on a branch the statement reads (its own,
 // then its ancestors up to their base LSNs) is asked for candidates by its HNSW, over-fetching;
-// the memtables are searched exactly. A candidate (rowid, LSN) from a layer of branch b is kept
-// only if it is the version of its rowid the statement sees — one point read through the
-// branch layers at the read LSN — so versions that are superseded, deleted or not visible at the
-// statement's LSN drop out; rows the statement's own transaction wrote override them. Each layer
-// is asked until it gave k kept candidates (or has no more), the survivors are re-ranked by
-// exact distance. Where usearch cannot load (workerd) the search is an exact scan.
+// each memtable is searched exactly. A candidate (rowid, LSN) is kept only if it is the version
+// of its rowid the statement sees, so versions that are superseded, deleted or not visible at
+// the statement's LSN drop out; rows the statement's own transaction wrote override them. That
+// check (`visible`) reads no row: the layer index records, per entry, the LSN of the next
+// newer version of the row in the same layer, and the sources newer than the candidate's
+// are asked whether they hold a version in between — through their bloom filters, which rule
+// out almost every candidate's key without reading a block. Each layer is asked until it gave
+// k kept candidates (or has no more); the survivors are ranked by exact distance over the
+// vectors the indexes hold. Where usearch cannot load (workerd) the search is an exact scan.
 import { DoSQLError } from '../errors.js';
-import type { LayerSnapshot } from '../lsm/layer-scan.js';
+import type { LayerSnapshot, MemtableLayer } from '../lsm/layer-scan.js';
+import type { FileMeta } from '../manifest/manifest-format.js';
 import { KIND_PUT, decodeUserKey, userKeyPrefix } from '../mvcc/internal-key.js';
 import type { IndexSchema, TableSchema } from '../sql/catalog/schema.js';
 import type { ExecEnv } from '../sql/execution/env.js';
@@ -73,20 +77,31 @@ async function exact(env: ExecEnv, table: TableSchema, column: number, opts: Vec
 /** How a search was answered (EXPLAIN-like, for tests and docs). */
 export type SearchPath = 'hnsw' | 'exact';
 
-/** One candidate source: a layer's HNSW, or the memtables' versions ranked exactly. */
-interface Source {
-  readonly branch: number;
-  readonly size: number;
-  /** Up to `want` entries nearest to q, nearest first: (rowid, lsn, vector). */
-  ranked(want: number): { rowid: bigint; lsn: number; v: Float32Array }[];
+/** A candidate: entry of a source, nearest first. `newer`: as LayerVectors.newer. */
+interface Candidate {
+  readonly rowid: bigint;
+  readonly lsn: number;
+  readonly newer: number;
+  readonly v: Float32Array;
 }
 
-function layerSource(ix: LayerIndex, q: Float32Array): Source {
-  return {
-    branch: ix.branch,
-    size: ix.size,
-    ranked: (want) => ix.search(q, want).map((i) => ({ rowid: ix.data.rowids[i]!, lsn: ix.data.lsns[i]!, v: ix.vector(i) })),
-  };
+/** One candidate source: a layer's HNSW, or one memtable's versions ranked exactly. */
+interface Source {
+  /** Which of the statement's branch layers (env.txn.layers) it holds rows of. */
+  readonly layer: number;
+  /** The snapshot source it is (a file or a memtable): the newer sources are the ones read before it. */
+  readonly at: FileMeta | MemtableLayer;
+  readonly size: number;
+  /** Up to `want` entries nearest to q, nearest first. */
+  ranked(want: number): Candidate[];
+}
+
+function entry(data: LayerVectors, d: number, i: number): Candidate {
+  return { rowid: data.rowids[i]!, lsn: data.lsns[i]!, newer: data.newer[i]!, v: data.vectors.subarray(i * d, (i + 1) * d) };
+}
+
+function layerSource(ix: LayerIndex, layer: number, at: FileMeta, q: Float32Array): Source {
+  return { layer, at, size: ix.size, ranked: (want) => ix.search(q, want).map((i) => entry(ix.data, ix.dimensions, i)) };
 }
 
 /**
@@ -95,64 +110,65 @@ function layerSource(ix: LayerIndex, q: Float32Array): Source {
  */
 const memtableCache = new WeakMap<object, Map<string, { size: number; data: LayerVectors }>>();
 
-async function memtableVectors(snap: LayerSnapshot, col: VectorColumn, branch: number): Promise<LayerVectors[]> {
+async function memtableVectors(m: MemtableLayer, col: VectorColumn, branch: number): Promise<LayerVectors> {
   const { lower, upper } = tableBounds(branch, col.table.id);
   const key = `${branch}/${col.ix.id}/${col.table.id}/${col.table.nextColumnId}`;
-  const out: LayerVectors[] = [];
-  for (const m of snap.memtables) {
-    let per = memtableCache.get(m.id);
-    if (!per) memtableCache.set(m.id, (per = new Map()));
-    let hit = per.get(key);
-    if (!hit || hit.size !== m.size) {
-      hit = { size: m.size, data: await collectVectors(col, branch, m.versions(lower, upper)) };
-      per.set(key, hit);
-    }
-    out.push(hit.data);
+  let per = memtableCache.get(m.id);
+  if (!per) memtableCache.set(m.id, (per = new Map()));
+  let hit = per.get(key);
+  if (!hit || hit.size !== m.size) {
+    hit = { size: m.size, data: await collectVectors(col, branch, m.versions(lower, upper)) };
+    per.set(key, hit);
   }
-  return out;
+  return hit.data;
 }
 
-async function memtableSource(snap: LayerSnapshot, col: VectorColumn, branch: number, maxLsn: number, q: Float32Array): Promise<Source> {
+/** A memtable's versions at or below `maxLsn`, ranked by exact distance to q. */
+async function memtableSource(m: MemtableLayer, col: VectorColumn, layer: number, branch: number, maxLsn: number, q: Float32Array): Promise<Source> {
   const d = col.opts.dimensions;
-  const all: { rowid: bigint; lsn: number; v: Float32Array; dist: number }[] = [];
-  for (const data of await memtableVectors(snap, col, branch)) {
-    for (let i = 0; i < data.rowids.length; i++) {
-      if (data.lsns[i]! > maxLsn) continue;
-      const v = data.vectors.subarray(i * d, (i + 1) * d);
-      all.push({ rowid: data.rowids[i]!, lsn: data.lsns[i]!, v, dist: distance(col.opts.metric, v, q) });
-    }
+  const data = await memtableVectors(m, col, branch);
+  const all: { i: number; dist: number }[] = [];
+  for (let i = 0; i < data.rowids.length; i++) {
+    if (data.lsns[i]! <= maxLsn) all.push({ i, dist: distance(col.opts.metric, data.vectors.subarray(i * d, (i + 1) * d), q) });
   }
   all.sort((a, b) => a.dist - b.dist);
-  return { branch, size: all.length, ranked: (want) => all.slice(0, want) };
+  return { layer, at: m, size: all.length, ranked: (want) => all.slice(0, want).map((x) => entry(data, d, x.i)) };
+}
+
+type MaybeAsync<T> = T | Promise<T>;
+
+/** One of the statement's branch read layers (its transaction's `layers`): branch `branch` as of `lsn`. */
+interface BranchLayer {
+  readonly branch: number;
+  readonly lsn: number;
+}
+
+function or(a: MaybeAsync<boolean>, b: () => MaybeAsync<boolean>): MaybeAsync<boolean> {
+  return a instanceof Promise ? a.then((x) => x || b()) : a || b();
 }
 
 /**
- * The version of each rowid the statement sees: (branch of the layer it came from, LSN), or
- * null (no row, or deleted). One point read per rowid through the branch layers, memoised.
+ * Whether candidate `c` of source `s` is the version of its row the statement sees: with
+ * layers = the statement's branch layers (its own branch at its read LSN, then each ancestor
+ * at its child's base LSN) and s's layer j at LSN r, iff
+ *   - c.lsn <= r < c.newer (visible at r, not superseded within its own layer: the index
+ *     records the next newer version of each entry in the same file or memtable), and
+ *   - no source newer than s holds a version of the row's key with LSN in (c.lsn, r] (the
+ *     LSM's leveled invariant: only sources read before s can; bloom filters answer most), and
+ *   - no earlier branch layer i < j holds any version of the row at or below its LSN (a
+ *     branch's own version — or tombstone — of a row hides its ancestors').
+ * Exact, and synchronous unless a file must be opened or a block read.
  */
-interface Seen {
-  readonly branch: number;
-  readonly lsn: number;
-  readonly uk: Uint8Array;
-  readonly value: Uint8Array;
-}
-
-function visibility(env: ExecEnv, table: TableSchema): (rowid: bigint) => Promise<Seen | null> {
-  const memo = new Map<bigint, Promise<Seen | null>>();
-  const engine = env.txn.engine;
-  const resolve = async (rowid: bigint): Promise<Seen | null> => {
-    for (const l of env.txn.layers) {
-      const uk = rowKey(l.branch, table, [], rowid);
-      const found = await engine.getRaw(uk, l.lsn);
-      if (found) return found.kind === KIND_PUT ? { branch: l.branch, lsn: found.lsn, uk, value: found.value } : null;
-    }
-    return null;
+function visible(snap: LayerSnapshot, layers: readonly BranchLayer[], table: TableSchema, s: Source, c: Candidate): MaybeAsync<boolean> {
+  const l = layers[s.layer]!;
+  if (c.lsn > l.lsn || c.newer <= l.lsn) return false;
+  const shadowed = (i: number): MaybeAsync<boolean> => {
+    if (i >= s.layer) return false;
+    const b = layers[i]!;
+    return or(snap.versionAbove(rowKey(b.branch, table, [], c.rowid), -1, b.lsn), () => shadowed(i + 1));
   };
-  return (rowid) => {
-    let p = memo.get(rowid);
-    if (!p) memo.set(rowid, (p = resolve(rowid)));
-    return p;
-  };
+  const hidden = or(snap.versionAbove(rowKey(l.branch, table, [], c.rowid), c.lsn, l.lsn, s.at), () => shadowed(0));
+  return hidden instanceof Promise ? hidden.then((h) => !h) : !hidden;
 }
 
 /**
@@ -175,15 +191,19 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
   try {
     registry.sync(snap.files);
     const sources: Source[] = [];
-    for (const l of env.txn.layers) {
+    const layers = env.txn.layers;
+    for (let j = 0; j < layers.length; j++) {
+      const l = layers[j]!;
       const target: IndexTarget = { branch: l.branch, table, ix };
       registry.watch(target);
       for (const f of LayerRegistry.layersOf(snap, target, l.lsn)) {
         const li = await registry.get(snap, f, target);
-        if (li && li.size > 0) sources.push(layerSource(li, q));
+        if (li && li.size > 0) sources.push(layerSource(li, j, f, q));
       }
-      const mem = await memtableSource(snap, col, l.branch, l.lsn, q);
-      if (mem.size > 0) sources.push(mem);
+      for (const m of snap.memtables) {
+        const mem = await memtableSource(m, col, j, l.branch, l.lsn, q);
+        if (mem.size > 0) sources.push(mem);
+      }
     }
     const indexed = sources.reduce((n, s) => n + s.size, 0);
     if (allowed && allowed.size * 100 < indexed) return { rows: await exactAmong(env, table, column, opts, q, k, allowed), path: 'exact' };
@@ -196,7 +216,6 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
       const row = w.value ? col.decode(w.uk, w.value, env.txn.branch) : null;
       own.set(rowid, row && (!rowFilter || rowFilter.test(row)) ? col.fromRow(row) : null);
     }
-    const visible = visibility(env, table);
     const found = new Map<bigint, number>();
     // Over-fetch by the filter's selectivity: about k / (allowed / indexed) entries hold k allowed ones.
     const selectivity = allowed ? Math.max(allowed.size / Math.max(1, indexed), 0.01) : 1;
@@ -209,6 +228,19 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
     let tested = 0;
     let passed = 0;
     const filterRate = (): number => (tested >= 16 ? Math.max(passed / tested, 0.01) : 1);
+    /** Whether the visible version (c, of branch layer l) passes the row filter: one point read of the row. */
+    const passesFilter = async (c: Candidate, l: BranchLayer, f: RowFilter): Promise<boolean> => {
+      let ok = passes.get(c.rowid);
+      if (ok === undefined) {
+        const uk = rowKey(l.branch, table, [], c.rowid);
+        const got = await engine.getRaw(uk, l.lsn);
+        ok = got !== null && got.kind === KIND_PUT && got.lsn === c.lsn && f.test(col.decode(uk, got.value, l.branch));
+        passes.set(c.rowid, ok);
+        tested++;
+        if (ok) passed++;
+      }
+      return ok;
+    };
     for (const s of sources) {
       let want = Math.min(s.size, Math.ceil(Math.max(2 * k, k + 16) / selectivity / filterRate()));
       for (;;) {
@@ -222,17 +254,9 @@ export async function nearest(env: ExecEnv, table: TableSchema, ix: IndexSchema,
             beyond = true;
             break;
           }
-          const vis = await visible(c.rowid);
-          if (!vis || vis.branch !== s.branch || vis.lsn !== c.lsn) continue;
-          if (rowFilter) {
-            let ok = passes.get(c.rowid);
-            if (ok === undefined) {
-              passes.set(c.rowid, (ok = rowFilter.test(col.decode(vis.uk, vis.value, vis.branch))));
-              tested++;
-              if (ok) passed++;
-            }
-            if (!ok) continue;
-          }
+          const vis = visible(snap, layers, table, s, c);
+          if (!(vis instanceof Promise ? await vis : vis)) continue;
+          if (rowFilter && !(await passesFilter(c, layers[s.layer]!, rowFilter))) continue;
           found.set(c.rowid, d);
           if (++kept >= k) break;
         }
