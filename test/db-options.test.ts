@@ -96,6 +96,20 @@ describe('DB() options: wrong types', () => {
   });
 });
 
+describe("DB() options: path ':memory:'", () => {
+  it("is an in-memory database as SQLite's filename ':memory:' is: no folder of that name, nothing kept across handles", async () => {
+    const before = existsSync(':memory:');
+    const a = DB('mem', { path: ':memory:' });
+    await a.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    expect(await a.query('SELECT x FROM t')).toEqual([{ x: 1 }]);
+    await a.close();
+    expect(existsSync(':memory:')).toBe(before);
+    const b = DB('mem', { path: ':memory:' });
+    expect(await b.query("SELECT count(*) AS n FROM sqlite_schema WHERE name = 't'")).toEqual([{ n: 0 }]);
+    await b.close();
+  });
+});
+
 describe('DB() options: storage objects by shape', () => {
   it('refuses storage objects of no known shape, naming what they are', async () => {
     const bucket = await r2Bucket();

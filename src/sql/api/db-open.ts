@@ -43,7 +43,8 @@ export interface Tiers {
 export function tiersOf(name: string, o: DBOptions): Tiers | undefined {
   if (o.store) return { hot: o.store };
   const s = o.storage;
-  if (s === 'memory') return { hot: new MemoryObjectStore() };
+  // SQLite's filename ':memory:' (c3ref/open): a private in-memory database, not a folder of that name.
+  if (s === 'memory' || o.path === ':memory:') return { hot: new MemoryObjectStore() };
   if (s === undefined || s === 'fs') return undefined;
   const hot = hotStoreOf(s.hot, name, 'sql: DB(): option storage.hot');
   if (s.cold === undefined) return { hot };

@@ -46,7 +46,7 @@ export interface StorageTiers {
 export type MigrationsOption = readonly Migration[] | { folder: string };
 
 export interface DBOptions {
-  /** Node only. Folder holding the database (default `./.dosql/<name>`). */
+  /** Node only. Folder holding the database (default `./.dosql/<name>`); `':memory:'` as in SQLite: in memory, nothing written (storage 'memory'). */
   path?: string;
   /**
    * Open read-only (SQLite's SQLITE_OPEN_READONLY): claim no writer epoch and write nothing, so
