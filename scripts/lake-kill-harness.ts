@@ -72,6 +72,11 @@ export interface LakeKillResult {
   /** The final drain: how long it took, and its longest stretch without progress, ms. */
   drainMs: number;
   drainMaxGapMs: number;
+  /** In the final drain: the streamers' retries (reconnects and resends), their last errors, the lake's flushes that succeeded / failed, and whether a streamer was ever seen paused. */
+  drainRetries: number;
+  drainErrors: string[];
+  drainFlushes: { ok: number; err: number };
+  drainPaused: boolean;
 }
 
 /** A running child: its readiness, flush markers and exit. */
@@ -218,6 +223,22 @@ async function drain(lake: Child, srcs: Map<string, Child>, stallMs: number, cap
   res.drainMs = Date.now() - t0;
 }
 
+/** What the drain's status lines say about retries, errors, flushes and pauses (see LakeKillResult). */
+function drainSummary(lake: Child, srcs: Map<string, Child>, res: LakeKillResult): void {
+  const errors = new Set<string>();
+  for (const c of srcs.values()) {
+    const v = last(c);
+    res.drainRetries += Number(v?.retries ?? 0);
+    for (const x of c.samples) {
+      if (typeof x.v.lastError === 'string') errors.add(x.v.lastError.replace(/\d+/g, 'N'));
+      if (x.v.state === 'paused') res.drainPaused = true;
+    }
+  }
+  res.drainErrors = [...errors];
+  const f = last(lake)?.flushes as { ok?: number; err?: number } | undefined;
+  res.drainFlushes = { ok: f?.ok ?? 0, err: f?.err ?? 0 };
+}
+
 /** Opens the dead processes' sources and lake here; icebird reads every table, it must equal AS OF the committed positions (or, `atHead`, the heads). */
 async function check(dir: string, ids: string[], w: Warehouse, ns: string, atHead: boolean, res: LakeKillResult): Promise<void> {
   const dbs = new Map<string, Database>(ids.map((id) => [id, DB(id, { path: join(dir, id, 'db'), durability: 'full', retention: 'forever', workerThreads: false })]));
@@ -258,7 +279,7 @@ export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKil
   const r = new Prng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'dosql-lake-kill-'));
   const ns = `kill${seed}`;
-  const res: LakeKillResult = { ok: true, lakeKills: 0, sourceKills: 0, midFlush: 0, flushes: 0, faults: 0, checks: 0, rows: 0, behind: 0, head: 0, drainMs: 0, drainMaxGapMs: 0 };
+  const res: LakeKillResult = { ok: true, lakeKills: 0, sourceKills: 0, midFlush: 0, flushes: 0, faults: 0, checks: 0, rows: 0, behind: 0, head: 0, drainMs: 0, drainMaxGapMs: 0, drainRetries: 0, drainErrors: [], drainFlushes: { ok: 0, err: 0 }, drainPaused: false };
   const kills = options.kills ?? 6;
   const n = options.sources ?? 1;
   const ids = n === 1 ? ['src'] : Array.from({ length: n }, (_, i) => `s${i}`);
@@ -314,7 +335,11 @@ export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKil
     // Drain: no writers; each source exits once the lake committed its head.
     lake = await startLake();
     for (const id of ids) srcs.set(id, await startSource(id, 'drain'));
-    await drain(lake, srcs, (options.stallSeconds ?? 60) * 1000, (options.drainCapSeconds ?? 1800) * 1000, res);
+    try {
+      await drain(lake, srcs, (options.stallSeconds ?? 60) * 1000, (options.drainCapSeconds ?? 1800) * 1000, res);
+    } finally {
+      drainSummary(lake, srcs, res);
+    }
     srcs.clear();
     await stopLake(lake);
     lake = null;

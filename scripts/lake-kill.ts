@@ -35,7 +35,8 @@ const nTrials = seedList ? seedList.length : trials;
 // DB() loads the Parquet writer's wasm; the lake opened for the checks needs it too.
 await DB('init', { storage: 'memory', workerThreads: false }).close();
 const w = await warehouse();
-const totals = { passed: 0, failed: 0, lakeKills: 0, sourceKills: 0, midFlush: 0, flushes: 0, faults: 0, checks: 0, behind: 0, rows: 0, lsns: 0, drainMaxMs: 0, drainGapMs: 0, drainMs: 0 };
+const totals = { passed: 0, failed: 0, lakeKills: 0, sourceKills: 0, midFlush: 0, flushes: 0, faults: 0, checks: 0, behind: 0, rows: 0, lsns: 0, drainMaxMs: 0, drainGapMs: 0, drainMs: 0, drainRetries: 0, drainsRetried: 0, drainsPaused: 0, drainFlushOk: 0, drainFlushErr: 0 };
+const drainErrors = new Map<string, number>();
 const t0 = Date.now();
 let ran = 0;
 for (let t = 0; t < nTrials && (Date.now() - t0) / 1000 < maxSeconds; t++) {
@@ -55,7 +56,13 @@ for (let t = 0; t < nTrials && (Date.now() - t0) / 1000 < maxSeconds; t++) {
   totals.drainMs += res.drainMs;
   totals.drainMaxMs = Math.max(totals.drainMaxMs, res.drainMs);
   totals.drainGapMs = Math.max(totals.drainGapMs, res.drainMaxGapMs);
-  console.log(`trial ${t} seed ${seed}: ${res.ok ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s (drain ${(res.drainMs / 1000).toFixed(1)} s, longest without progress ${(res.drainMaxGapMs / 1000).toFixed(1)} s; kills lake ${res.lakeKills} (${res.midFlush} mid-flush) / source ${res.sourceKills}, head ${res.head})`);
+  totals.drainRetries += res.drainRetries;
+  if (res.drainRetries > 0) totals.drainsRetried++;
+  if (res.drainPaused) totals.drainsPaused++;
+  totals.drainFlushOk += res.drainFlushes.ok;
+  totals.drainFlushErr += res.drainFlushes.err;
+  for (const e of res.drainErrors) drainErrors.set(e, (drainErrors.get(e) ?? 0) + 1);
+  console.log(`trial ${t} seed ${seed}: ${res.ok ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s (drain ${(res.drainMs / 1000).toFixed(1)} s, longest without progress ${(res.drainMaxGapMs / 1000).toFixed(1)} s; kills lake ${res.lakeKills} (${res.midFlush} mid-flush) / source ${res.sourceKills}, head ${res.head}; drain: flushes ${res.drainFlushes.ok} ok / ${res.drainFlushes.err} failed, streamer retries ${res.drainRetries}${res.drainPaused ? ', paused' : ''}${res.drainErrors.length ? `, errors ${JSON.stringify(res.drainErrors)}` : ''})`);
   if (res.ok) totals.passed++;
   else {
     totals.failed++;
@@ -66,6 +73,7 @@ for (let t = 0; t < nTrials && (Date.now() - t0) / 1000 < maxSeconds; t++) {
 await w.close();
 console.log(`seeds ${seedList ? seedList.slice(0, ran).join(',') : `${seed0}..${seed0 + ran - 1}`}, ${sources} source process(es): ${ran} trials, ${totals.lakeKills} SIGKILLs of the lake process (${totals.midFlush} mid-flush), ${totals.sourceKills} SIGKILLs of a source process, ${totals.flushes} flushes finished before a kill, ${totals.faults} injected warehouse faults, source heads summing to ${totals.lsns} LSNs, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`${totals.checks} icebird table checks against AS OF LSN (${totals.behind} at a committed position below the source's head), ${totals.rows} rows compared`);
-console.log(`final drains: ${(totals.drainMs / 1000).toFixed(0)} s in all, longest ${(totals.drainMaxMs / 1000).toFixed(1)} s, longest stretch without progress ${(totals.drainGapMs / 1000).toFixed(1)} s (stall limit ${stallSeconds} s)`);
+console.log(`final drains: ${(totals.drainMs / 1000).toFixed(0)} s in all, longest ${(totals.drainMaxMs / 1000).toFixed(1)} s, longest stretch without progress ${(totals.drainGapMs / 1000).toFixed(1)} s (stall limit ${stallSeconds} s); flushes ${totals.drainFlushOk} ok / ${totals.drainFlushErr} failed; ${totals.drainsPaused} drains with a streamer paused, ${totals.drainsRetried} with streamer retries (${totals.drainRetries} in all)`);
+for (const [e, n] of drainErrors) console.log(`  drain streamer error in ${n} trial(s): ${e}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 ? 0 : 1);
