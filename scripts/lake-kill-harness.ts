@@ -17,9 +17,10 @@
 // exiting once the lake committed its head): every table equals every source at its head and
 // the lake's committed position is each head. The drain has no wall-clock limit but a stall
 // detector: both sides print their state every second, and the drain fails when neither the
-// lake's received / committed positions nor a streamer's acknowledged / committed LSN moved for
-// `stallSeconds` (printing both sides' timelines), or after `drainCapSeconds` in all. With `sources: 3`, three source processes (ids
-// s0..s2) write the same four tables, so each lake table holds three sources' rows.
+// lake's received / committed positions, its tables' versions nor a streamer's acknowledged /
+// committed LSN moved for `stallSeconds` (printing both sides' timelines), or after
+// `drainCapSeconds` in all. With `sources: 3`, three source processes (ids s0..s2) write the same
+// four tables, so each lake table holds three sources' rows.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -50,6 +51,8 @@ export interface LakeKillOptions {
   stallSeconds?: number;
   /** …or when it runs this long in all, s. Default 1800. */
   drainCapSeconds?: number;
+  /** The streamers' heartbeat, ms (silence for twice it drops the connection). Default 1000. */
+  heartbeatMs?: number;
 }
 
 export interface LakeKillResult {
@@ -188,7 +191,7 @@ function timeline(lake: Child, srcs: Map<string, Child>, t0: number, n = 12): st
 
 /**
  * Waits for every draining source to exit 0. Progress is any change of what the lake holds or
- * has committed per source, or of what a streamer has acknowledged or committed (their `L` / `S`
+ * has committed per source, of a table's snapshot version, or of what a streamer has acknowledged or committed (their `L` / `S`
  * lines, once a second); fails on none for `stallMs` (a stall: printed with what both sides
  * reported) or on `capMs` in all, and on a source exiting otherwise than 0.
  */
@@ -197,8 +200,8 @@ async function drain(lake: Child, srcs: Map<string, Child>, stallMs: number, cap
   const done = new Map<string, { code: number | null; signal: NodeJS.Signals | null }>();
   for (const [id, c] of srcs) void c.exited.then((e) => done.set(id, e));
   const progress = (): string => {
-    const l = last(lake)?.sources;
-    return JSON.stringify([l, [...srcs].map(([id, c]) => (done.has(id) ? 'done' : [last(c)?.lastAckLSN, last(c)?.lastCommittedLSN]))]);
+    const l = last(lake);
+    return JSON.stringify([l?.sources, l?.versions, [...srcs].map(([id, c]) => (done.has(id) ? 'done' : [last(c)?.lastAckLSN, last(c)?.lastCommittedLSN]))]);
   };
   let seen = progress();
   let movedAt = t0;
@@ -294,7 +297,7 @@ export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKil
     return c;
   };
   const startSource = async (id: string, mode: 'kill' | 'drain'): Promise<Child> => {
-    const c = new Child('lake-kill-source.ts', [join(dir, id), id, ingest, String(seed * 1000 + runs++), mode]);
+    const c = new Child('lake-kill-source.ts', [join(dir, id), id, ingest, String(seed * 1000 + runs++), mode, String(options.heartbeatMs ?? 1000)]);
     if (mode === 'kill') await c.started(`source ${id}`);
     return c;
   };

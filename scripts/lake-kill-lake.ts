@@ -9,7 +9,7 @@
 //     get `committed`), small files (maxRowsPerFile 30).
 // Prints `R` once it listens, `F+` / `F- <ok|err> <faults injected so far>` around each flush
 // (so the parent knows a kill landed mid-flush), and every second `L <json>`: per source what
-// the lake holds (`received`) and has committed, the buffer, the backpressure state, flushes ok /
+// the lake holds (`received`) and has committed, each table's snapshot version, the buffer, the backpressure state, flushes ok /
 // failed and the last flush error (the parent's drain tells a stall from slowness by these),
 // until the parent kills it with SIGKILL.
 import { join } from 'node:path';
@@ -60,7 +60,9 @@ const report = setInterval(() => {
   const st = open.status();
   const m = open.metrics();
   const sources = Object.fromEntries(st.sources.map((x) => [x.sourceId, { received: x.received, committed: x.committed }]));
-  out(`L ${JSON.stringify({ sources, bufferedEvents: m.dolake_buffer_event_count, bufferedBytes: m.dolake_buffer_size_bytes, bp: `${st.backpressure.type}/${st.backpressure.reason}`, flushes, faults: injected() })}`);
+  // A table committed by a flush that failed later is progress too (the next flush skips it).
+  const versions = Object.fromEntries(st.tables.map((t) => [t.name, t.version]));
+  out(`L ${JSON.stringify({ sources, versions, bufferedEvents: m.dolake_buffer_event_count, bufferedBytes: m.dolake_buffer_size_bytes, bp: `${st.backpressure.type}/${st.backpressure.reason}`, flushes, faults: injected() })}`);
 }, 1000);
 report.unref();
 for (;;) {

@@ -6,7 +6,8 @@
 //     (scripts/lake-kill-lake.ts, `dosql lake serve`'s server) at `<ingest>` (a WebSocket URL):
 //     a kill of the lake drops the connection and the streamer reconnects with backoff and
 //     resumes from the lake's `resumeAfter`.
-// Prints `R` once it runs; the parent SIGKILLs it at a random moment.
+// Prints `R` once it runs; the parent SIGKILLs it at a random moment. `[heartbeatMs]` (default
+// 1000) is the streamer's heartbeat: a lake silent for twice it is dropped and reconnected.
 // Mode `drain` runs no writer: the streamer sends up to the source's head, waits until the lake
 // has committed it, closes and exits 0 after printing `done <head>`; meanwhile it prints the
 // streamer's status every second (`S <json>`: state, lastAckLSN, lastCommittedLSN, pending…).
@@ -17,7 +18,7 @@ import { DB } from '../src/node/db.js';
 import { headLsn } from '../test/support/lake-harness.js';
 import { createTables, Prng, step } from '../test/support/lake-workload.js';
 
-const [dir, sourceId, ingest, seedArg, mode] = process.argv.slice(2) as [string, string, string, string, string];
+const [dir, sourceId, ingest, seedArg, mode, heartbeatArg] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const seed = Number(seedArg);
 const r = new Prng(seed);
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
@@ -38,7 +39,7 @@ const s = createLakehouseStreamer({
     WebSocket: WebSocket as unknown as new (url: string, protocols?: string[]) => LakeSocket,
     maxBatchSize: 1 + r.int(15),
     // A dead lake is noticed by the socket closing; these bound a hung one.
-    heartbeatInterval: 1000,
+    heartbeatInterval: Number(heartbeatArg ?? 1000),
     ackTimeoutMs: 5000,
     retry: { initialDelayMs: 5, maxDelayMs: 50, maxAttempts: 1_000_000 },
   },

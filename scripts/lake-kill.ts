@@ -1,6 +1,6 @@
 // npm run crash:lake-kill -- [--trials N] [--kills K] [--sources S] [--seed S] [--max-kill-ms M]
 //                           [--fault-rate P] [--max-seconds T] [--seeds A,B,…]
-//                           [--stall-seconds N] [--drain-cap-seconds C]
+//                           [--stall-seconds N] [--drain-cap-seconds C] [--heartbeat-ms H]
 // The lake's exactly-once test under real kill -9 (scripts/lake-kill-harness.ts): per trial, the
 // lake process (`dosql lake serve`'s server, its warehouse failing at rate P) and S source
 // processes (database + streamer over WebSocket) run side by side; K times one of them, chosen
@@ -10,7 +10,8 @@
 // T seconds (the totals say how many ran). With --seeds, runs exactly those seeds. The final drain
 // fails on no progress on either side for N s (default 60: a stall, printed with both sides'
 // timelines) or on C s in all (default 1800); the totals give its longest time and longest
-// stretch without progress.
+// stretch without progress. --heartbeat-ms sets the streamers' heartbeat (default 1000; a lake
+// silent for twice it is dropped and reconnected — small values provoke reconnects mid-drain).
 import { DB } from '../src/node/db.js';
 import { warehouse } from '../test/support/lake-harness.js';
 import { lakeKillTrial } from './lake-kill-harness.js';
@@ -29,6 +30,7 @@ const maxSeconds = Number(arg('max-seconds', 'Infinity'));
 const seed0 = Number(arg('seed', String(Date.now() % 100000)));
 const stallSeconds = Number(arg('stall-seconds', '60'));
 const drainCapSeconds = Number(arg('drain-cap-seconds', '1800'));
+const heartbeatMs = Number(arg('heartbeat-ms', '1000'));
 const seedList = arg('seeds', '') ? arg('seeds', '').split(',').map(Number) : null;
 const seedOf = (t: number): number => seedList?.[t] ?? seed0 + t;
 const nTrials = seedList ? seedList.length : trials;
@@ -43,7 +45,7 @@ for (let t = 0; t < nTrials && (Date.now() - t0) / 1000 < maxSeconds; t++) {
   ran++;
   const seed = seedOf(t);
   const started = Date.now();
-  const res = await lakeKillTrial(w, seed, { kills, maxKillMs, sources, faultRate, stallSeconds, drainCapSeconds });
+  const res = await lakeKillTrial(w, seed, { kills, maxKillMs, sources, faultRate, stallSeconds, drainCapSeconds, heartbeatMs });
   totals.lakeKills += res.lakeKills;
   totals.sourceKills += res.sourceKills;
   totals.midFlush += res.midFlush;
