@@ -15,8 +15,12 @@
 //   source>` (test/support/lake-reader.ts).
 // Then a draining run (the lake and every source restarted, sources without writers, each
 // exiting once the lake committed its head): every table equals every source at its head and
-// the lake's committed position is each head. With `sources: 3`, three source processes (ids
-// s0..s2) write the same four tables, so each lake table holds three sources' rows.
+// the lake's committed position is each head. The drain has no wall-clock limit but a stall
+// detector: both sides print their state every second, and the drain fails when neither the
+// lake's received / committed positions, its tables' versions nor a streamer's acknowledged /
+// committed LSN moved for `stallSeconds` (printing both sides' timelines), or after
+// `drainCapSeconds` in all. With `sources: 3`, three source processes (ids s0..s2) write the same
+// four tables, so each lake table holds three sources' rows.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -43,6 +47,12 @@ export interface LakeKillOptions {
   sources?: number;
   /** Probability of each injected warehouse fault per store call in the lake process. Default 0.03. */
   faultRate?: number;
+  /** The drain fails when neither side reports progress for this long, s. Default 60. */
+  stallSeconds?: number;
+  /** …or when it runs this long in all, s. Default 1800. */
+  drainCapSeconds?: number;
+  /** The streamers' heartbeat, ms (silence for twice it drops the connection). Default 1000. */
+  heartbeatMs?: number;
 }
 
 export interface LakeKillResult {
@@ -62,6 +72,14 @@ export interface LakeKillResult {
   behind: number;
   /** The sources' head LSNs at the end, summed. */
   head: number;
+  /** The final drain: how long it took, and its longest stretch without progress, ms. */
+  drainMs: number;
+  drainMaxGapMs: number;
+  /** In the final drain: the streamers' retries (reconnects and resends), their last errors, the lake's flushes that succeeded / failed, and whether a streamer was ever seen paused. */
+  drainRetries: number;
+  drainErrors: string[];
+  drainFlushes: { ok: number; err: number };
+  drainPaused: boolean;
 }
 
 /** A running child: its readiness, flush markers and exit. */
@@ -74,6 +92,8 @@ class Child {
   faults = 0;
   stderr = '';
   out = '';
+  /** The `L` / `S` status lines (the lake's, a draining streamer's), with the time they came, last 600. */
+  readonly samples: { at: number; v: Record<string, unknown> }[] = [];
 
   constructor(script: string, args: string[]) {
     // node on a bundle, not the tsx CLI: the CLI relays to a grandchild that a SIGKILL of the CLI
@@ -89,6 +109,15 @@ class Child {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         const [tag, , faults] = line.split(' ');
+        if ((tag === 'L' || tag === 'S') && line.length > 2) {
+          try {
+            this.samples.push({ at: Date.now(), v: JSON.parse(line.slice(2)) as Record<string, unknown> });
+            if (this.samples.length > 600) this.samples.shift();
+          } catch {
+            // A torn line of a killed child.
+          }
+          continue;
+        }
         this.out += `${line}\n`;
         if (this.out.length > 4000) this.out = this.out.slice(-2000);
         if (tag === 'R') readyWake();
@@ -149,6 +178,70 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+const last = (c: Child): Record<string, unknown> | undefined => c.samples.at(-1)?.v;
+
+/** A drain's timeline from the status lines since `t0`: about `n` samples per side, short. */
+function timeline(lake: Child, srcs: Map<string, Child>, t0: number, n = 12): string {
+  const pick = <T>(xs: T[]): T[] => xs.filter((_, i) => i % Math.max(1, Math.ceil(xs.length / n)) === 0 || i === xs.length - 1);
+  const secs = (at: number): string => `${((at - t0) / 1000).toFixed(0)}s`;
+  const lines = [`lake: ${pick(lake.samples.filter((x) => x.at >= t0)).map((x) => `${secs(x.at)} ${JSON.stringify(x.v)}`).join('\n  ')}`];
+  for (const [id, c] of srcs) lines.push(`source ${id}: ${pick(c.samples.filter((x) => x.at >= t0)).map((x) => `${secs(x.at)} ${JSON.stringify(x.v)}`).join('\n  ')}`);
+  return lines.join('\n ');
+}
+
+/**
+ * Waits for every draining source to exit 0. Progress is any change of what the lake holds or
+ * has committed per source, of a table's snapshot version, or of what a streamer has acknowledged or committed (their `L` / `S`
+ * lines, once a second); fails on none for `stallMs` (a stall: printed with what both sides
+ * reported) or on `capMs` in all, and on a source exiting otherwise than 0.
+ */
+async function drain(lake: Child, srcs: Map<string, Child>, stallMs: number, capMs: number, res: LakeKillResult): Promise<void> {
+  const t0 = Date.now();
+  const done = new Map<string, { code: number | null; signal: NodeJS.Signals | null }>();
+  for (const [id, c] of srcs) void c.exited.then((e) => done.set(id, e));
+  const progress = (): string => {
+    const l = last(lake);
+    return JSON.stringify([l?.sources, l?.versions, [...srcs].map(([id, c]) => (done.has(id) ? 'done' : [last(c)?.lastAckLSN, last(c)?.lastCommittedLSN]))]);
+  };
+  let seen = progress();
+  let movedAt = t0;
+  for (;;) {
+    for (const [id, e] of done) if (e.code !== 0) throw new Error(`drain of source ${id} failed (code ${e.code}, signal ${e.signal}): ${srcs.get(id)!.stderr.slice(0, 3000)}; lake process output: ${lake.out.slice(-600)}`);
+    if (done.size === srcs.size) break;
+    await sleep(250);
+    const now = Date.now();
+    const p = progress();
+    if (p !== seen) {
+      res.drainMaxGapMs = Math.max(res.drainMaxGapMs, now - movedAt);
+      seen = p;
+      movedAt = now;
+    }
+    const stalled = now - movedAt >= stallMs;
+    if (stalled || now - t0 >= capMs) {
+      res.drainMs = now - t0;
+      throw new Error(`drain ${stalled ? `STALLED: no progress for ${((now - movedAt) / 1000).toFixed(0)} s` : `still progressing but over its cap of ${capMs / 1000} s`} (${((now - t0) / 1000).toFixed(0)} s in all; sources done: ${[...done.keys()].join(',') || 'none'})\n ${timeline(lake, srcs, t0)}\n lake process output: ${lake.out.slice(-600)}`);
+    }
+  }
+  res.drainMaxGapMs = Math.max(res.drainMaxGapMs, Date.now() - movedAt);
+  res.drainMs = Date.now() - t0;
+}
+
+/** What the drain's status lines say about retries, errors, flushes and pauses (see LakeKillResult). */
+function drainSummary(lake: Child, srcs: Map<string, Child>, res: LakeKillResult): void {
+  const errors = new Set<string>();
+  for (const c of srcs.values()) {
+    const v = last(c);
+    res.drainRetries += Number(v?.retries ?? 0);
+    for (const x of c.samples) {
+      if (typeof x.v.lastError === 'string') errors.add(x.v.lastError.replace(/\d+/g, 'N'));
+      if (x.v.state === 'paused') res.drainPaused = true;
+    }
+  }
+  res.drainErrors = [...errors];
+  const f = last(lake)?.flushes as { ok?: number; err?: number } | undefined;
+  res.drainFlushes = { ok: f?.ok ?? 0, err: f?.err ?? 0 };
+}
+
 /** Opens the dead processes' sources and lake here; icebird reads every table, it must equal AS OF the committed positions (or, `atHead`, the heads). */
 async function check(dir: string, ids: string[], w: Warehouse, ns: string, atHead: boolean, res: LakeKillResult): Promise<void> {
   const dbs = new Map<string, Database>(ids.map((id) => [id, DB(id, { path: join(dir, id, 'db'), durability: 'full', retention: 'forever', workerThreads: false })]));
@@ -189,7 +282,7 @@ export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKil
   const r = new Prng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'dosql-lake-kill-'));
   const ns = `kill${seed}`;
-  const res: LakeKillResult = { ok: true, lakeKills: 0, sourceKills: 0, midFlush: 0, flushes: 0, faults: 0, checks: 0, rows: 0, behind: 0, head: 0 };
+  const res: LakeKillResult = { ok: true, lakeKills: 0, sourceKills: 0, midFlush: 0, flushes: 0, faults: 0, checks: 0, rows: 0, behind: 0, head: 0, drainMs: 0, drainMaxGapMs: 0, drainRetries: 0, drainErrors: [], drainFlushes: { ok: 0, err: 0 }, drainPaused: false };
   const kills = options.kills ?? 6;
   const n = options.sources ?? 1;
   const ids = n === 1 ? ['src'] : Array.from({ length: n }, (_, i) => `s${i}`);
@@ -204,7 +297,7 @@ export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKil
     return c;
   };
   const startSource = async (id: string, mode: 'kill' | 'drain'): Promise<Child> => {
-    const c = new Child('lake-kill-source.ts', [join(dir, id), id, ingest, String(seed * 1000 + runs++), mode]);
+    const c = new Child('lake-kill-source.ts', [join(dir, id), id, ingest, String(seed * 1000 + runs++), mode, String(options.heartbeatMs ?? 1000)]);
     if (mode === 'kill') await c.started(`source ${id}`);
     return c;
   };
@@ -245,9 +338,10 @@ export async function lakeKillTrial(w: Warehouse, seed: number, options: LakeKil
     // Drain: no writers; each source exits once the lake committed its head.
     lake = await startLake();
     for (const id of ids) srcs.set(id, await startSource(id, 'drain'));
-    for (const [id, c] of srcs) {
-      const e = await Promise.race([c.exited, sleep(360_000).then(() => ({ code: null, signal: 'timeout' }))]);
-      if (e.code !== 0) throw new Error(`drain of source ${id} failed (code ${e.code}, signal ${e.signal}): ${c.stderr.slice(0, 3000)}; lake process output: ${lake.out.slice(-600)}`);
+    try {
+      await drain(lake, srcs, (options.stallSeconds ?? 60) * 1000, (options.drainCapSeconds ?? 1800) * 1000, res);
+    } finally {
+      drainSummary(lake, srcs, res);
     }
     srcs.clear();
     await stopLake(lake);

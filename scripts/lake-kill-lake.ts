@@ -8,7 +8,10 @@
 //   - flushed by a timer here at random 0-150 ms intervals (LakeHost.flush: the sources' sockets
 //     get `committed`), small files (maxRowsPerFile 30).
 // Prints `R` once it listens, `F+` / `F- <ok|err> <faults injected so far>` around each flush
-// (so the parent knows a kill landed mid-flush), until the parent kills it with SIGKILL.
+// (so the parent knows a kill landed mid-flush), and every second `L <json>`: per source what
+// the lake holds (`received`) and has committed, each table's snapshot version, the buffer, the backpressure state, flushes ok /
+// failed and the last flush error (the parent's drain tells a stall from slowness by these),
+// until the parent kills it with SIGKILL.
 import { join } from 'node:path';
 import { openLake } from '../src/lake/index.js';
 import { serveLake } from '../src/node/lake-server.js';
@@ -51,12 +54,30 @@ for (let attempt = 0; ; attempt++) {
 const server = await serveLake({ lake, warehouse: files, port: Number(portArg), flushIntervalMs: 3_600_000, maintenanceIntervalMs: 0 });
 out('R');
 const injected = (): number => Object.values(warehouse.injected).reduce((a, b) => a + b, 0);
+const flushes = { ok: 0, err: 0, events: 0, lastError: '' };
+const open = lake;
+const report = setInterval(() => {
+  const st = open.status();
+  const m = open.metrics();
+  const sources = Object.fromEntries(st.sources.map((x) => [x.sourceId, { received: x.received, committed: x.committed }]));
+  // A table committed by a flush that failed later is progress too (the next flush skips it).
+  const versions = Object.fromEntries(st.tables.map((t) => [t.name, t.version]));
+  out(`L ${JSON.stringify({ sources, versions, bufferedEvents: m.dolake_buffer_event_count, bufferedBytes: m.dolake_buffer_size_bytes, bp: `${st.backpressure.type}/${st.backpressure.reason}`, flushes, faults: injected() })}`);
+}, 1000);
+report.unref();
 for (;;) {
   await sleep(r.int(150));
   out('F+');
   const ok = await server.host.flush().then(
-    () => 'ok',
-    () => 'err',
+    (f) => {
+      flushes.events += f.events;
+      return 'ok';
+    },
+    (e: unknown) => {
+      flushes.lastError = (e instanceof Error ? e.message : String(e)).slice(0, 200);
+      return 'err';
+    },
   );
+  flushes[ok === 'ok' ? 'ok' : 'err']++;
   out(`F- ${ok} ${injected()}`);
 }

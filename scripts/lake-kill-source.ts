@@ -6,17 +6,19 @@
 //     (scripts/lake-kill-lake.ts, `dosql lake serve`'s server) at `<ingest>` (a WebSocket URL):
 //     a kill of the lake drops the connection and the streamer reconnects with backoff and
 //     resumes from the lake's `resumeAfter`.
-// Prints `R` once it runs; the parent SIGKILLs it at a random moment.
+// Prints `R` once it runs; the parent SIGKILLs it at a random moment. `[heartbeatMs]` (default
+// 1000) is the streamer's heartbeat: a lake silent for twice it is dropped and reconnected.
 // Mode `drain` runs no writer: the streamer sends up to the source's head, waits until the lake
-// has committed it, closes and exits 0 after printing `done <head>`.
+// has committed it, closes and exits 0 after printing `done <head>`; meanwhile it prints the
+// streamer's status every second (`S <json>`: state, lastAckLSN, lastCommittedLSN, pending…).
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { createCDC, createLakehouseStreamer, type LakeSocket } from '../src/cdc/index.js';
 import { DB } from '../src/node/db.js';
-import { headLsn, until } from '../test/support/lake-harness.js';
+import { headLsn } from '../test/support/lake-harness.js';
 import { createTables, Prng, step } from '../test/support/lake-workload.js';
 
-const [dir, sourceId, ingest, seedArg, mode] = process.argv.slice(2) as [string, string, string, string, string];
+const [dir, sourceId, ingest, seedArg, mode, heartbeatArg] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const seed = Number(seedArg);
 const r = new Prng(seed);
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
@@ -37,7 +39,7 @@ const s = createLakehouseStreamer({
     WebSocket: WebSocket as unknown as new (url: string, protocols?: string[]) => LakeSocket,
     maxBatchSize: 1 + r.int(15),
     // A dead lake is noticed by the socket closing; these bound a hung one.
-    heartbeatInterval: 1000,
+    heartbeatInterval: Number(heartbeatArg ?? 1000),
     ackTimeoutMs: 5000,
     retry: { initialDelayMs: 5, maxDelayMs: 50, maxAttempts: 1_000_000 },
   },
@@ -46,13 +48,19 @@ await s.start();
 
 if (mode === 'drain') {
   const head = await headLsn(db);
-  await until(() => Number(s.getStatus().lastAckLSN) >= head || s.getStatus().state === 'error', 300_000, `acknowledged up to ${head}`).catch((e: unknown) => {
-    // What the streamer was doing: a stall and an overloaded machine look alike from outside.
+  // Every second what the streamer reports: the parent's drain fails on no progress for a while
+  // (a stall), not on a wall-clock limit, and prints these at the stall.
+  const report = (): void => {
     const st = s.getStatus();
-    throw new Error(`${String(e)}; streamer ${JSON.stringify({ ...st, lastAckLSN: String(st.lastAckLSN), lastCommittedLSN: String(st.lastCommittedLSN) })}`);
-  });
+    process.stdout.write(`S ${JSON.stringify({ head, state: st.state, lastAckLSN: Number(st.lastAckLSN), lastCommittedLSN: Number(st.lastCommittedLSN), pendingBatches: st.pendingBatches, pendingCount: st.pendingCount, batches: st.totalBatchesSent, retries: st.retries, bp: st.backpressure ? `${st.backpressure.type}/${st.backpressure.reason}` : null, lastError: st.lastError?.slice(0, 200) })}\n`);
+  };
+  report();
+  const timer = setInterval(report, 1000);
+  while (Number(s.getStatus().lastAckLSN) < head && s.getStatus().state !== 'error') await sleep(10);
   if (s.getStatus().state === 'error') throw new Error(`lake-kill source: streamer failed: ${s.getStatus().lastError}`);
   await s.waitCommitted(head);
+  clearInterval(timer);
+  report();
   await s.stop();
   await db.close();
   process.stdout.write(`done ${head}\n`);

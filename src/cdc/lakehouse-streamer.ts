@@ -471,7 +471,13 @@ class Streamer implements LakehouseStreamer {
     this.pendingId = batch.batchId;
     this.status.pending = 1;
     for (let attempt = 1; ; attempt++) {
-      while (this.bp?.type === 'pause' && !this.stopped) await this.interruptible([new Promise<void>((r) => (this.bpWake = r)), this.sleep(30_000)]);
+      // Paused until the lake says resume — on this session's connection: a connection lost
+      // meanwhile can never carry it, so the loss ends the session (the next welcome says where
+      // the lake stands). Waiting on the signal alone stalled a drain for good.
+      while (this.bp?.type === 'pause' && !this.stopped) {
+        const r = await this.interruptible([new Promise<void>((res) => (this.bpWake = res)), this.sleep(30_000)], true);
+        if (r instanceof DoSQLError) throw r;
+      }
       if (this.aborted) return;
       if (this.bp?.type === 'slow_down') await this.interruptible([this.sleep(this.bp.suggestedDelayMs)]);
       batch.isRetry = attempt > 1;

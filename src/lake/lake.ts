@@ -220,7 +220,12 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
   }
 
   private signal(): void {
-    const s = this.bp.update(this.bufferedBytes / this.maxBufferBytes, this.now());
+    // Open transactions' bytes do not count: no flush can take them before their COMMIT, which a
+    // paused streamer would never send (a stall for good). They are bounded by
+    // maxTransactionBytes per source instead, as ingest's buffer_full exemption already has it.
+    let open = 0;
+    for (const b of this.openTxnBytes.values()) open += b;
+    const s = this.bp.update(Math.max(0, this.bufferedBytes - open) / this.maxBufferBytes, this.now());
     if (s) for (const l of this.bpListeners) l(s);
   }
 
@@ -244,11 +249,18 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
     if (due) {
       this.flushing = this.flush();
       this.flushing
-        .catch(() => undefined)
-        .finally(() => {
+        .then(
+          (r) => r.events,
+          () => -1,
+        )
+        .then((taken) => {
           this.flushing = null;
-          // After a failure, wait before trying again (the buffer keeps everything).
+          // After a failure, wait before trying again (the buffer keeps everything). After a
+          // flush that could take nothing (only open transactions buffered, which stay "due" by
+          // size or count) wait the interval, as LakeHost does: rescheduling at once looped
+          // through microtasks alone and starved the event loop. The next ingest reschedules.
           if (this.lastError) this.arm(Math.min(this.intervalMs, 1000));
+          else if (taken === 0) this.arm(this.intervalMs);
           else this.schedule();
         });
     } else if (this.bufferedEvents > 0) this.arm(Math.max(0, this.oldestAt + this.intervalMs - this.now()));
