@@ -18,7 +18,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { uuid7, uuid7Time } from '../util/uuid7.js';
 import { DoSQLError } from '../errors.js';
 import { dataPath, writeDataFile, writeDeleteFile } from './file-writer.js';
-import { indexKey, lookup, scanScope, type FileCache } from './key-index.js';
+import { indexKey, lookup, noteIndexed, scanScope, type FileCache } from './key-index.js';
 import { encodePositions, POSITIONS_CRC_SUMMARY_KEY, POSITIONS_SUMMARY_KEY, type Positions } from './positions.js';
 import { reduce } from './reducer.js';
 import { rewriteFiles } from './rewrite.js';
@@ -91,7 +91,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
   const pending: { source: string; key: Uint8Array; values: ColumnValue[]; day: number | null }[] = [];
   for (const c of red.changes.values()) {
     const scope = scopeNo(c.source);
-    const e = await lookup(state, rec.no, scope, c.key);
+    const e = await lookup(state, rec, scope, c.key);
     if (e && t.keyScope === 'global' && c.row === null && !c.owned && e.owner !== state.source(c.source).no) {
       ownershipSkips++;
       continue;
@@ -219,6 +219,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
   for (const p of placed) {
     const owner = t.keyScope === 'global' ? { owner: state.source(p.source).no } : {};
     b.put(T_INDEX, indexKey(rec.no, scopeNo(p.source), p.key), encodeIndexEntry({ fileNo: fileNos[p.file]!, pos: p.pos, ...owner }));
+    noteIndexed(rec, scopeNo(p.source), p.key);
     await flushBatch();
   }
   rec.indexedVersion = outcome.version;
