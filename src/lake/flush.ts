@@ -76,7 +76,9 @@ export async function runFlush(h: FlushHost): Promise<FlushResult & { trimmedByt
   for (const src of h.state.sources.values()) {
     if (src.lastComplete <= src.committed) continue;
     const c = { src, lsn: src.lastComplete, ts: 0, keys: [] as KeyTuple[], bytes: 0, registry: registryOf(src) };
-    for await (const e of h.state.scan(T_BUFFER, [src.no])) {
+    // From the first LSN after `committed`: what lies before is trimmed (tombstones, until the
+    // state engine compacts them away, which a scan from the prefix would wade through each time).
+    for await (const e of h.state.scan(T_BUFFER, [src.no], [src.no, src.committed + 1])) {
       const lsn = Number(e.key[1]);
       if (lsn > c.lsn) break;
       const ev = decodeJson<LakeEvent>(e.value, `buffer/${src.id}/${lsn}:${String(e.key[2])}`);

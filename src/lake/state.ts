@@ -193,8 +193,9 @@ export class LakeState {
     return this.engine.get(table, key);
   }
 
-  scan(table: number, prefix: KeyTuple): AsyncGenerator<{ key: KeyTuple; value: Uint8Array }> {
-    const it = this.engine.scan(table, { prefix });
+  /** Entries under `prefix`, from key `from` on when given (skips what lies before it unread, tombstones included). */
+  scan(table: number, prefix: KeyTuple, from?: KeyTuple): AsyncGenerator<{ key: KeyTuple; value: Uint8Array }> {
+    const it = this.engine.scan(table, from ? { prefix, gte: from } : { prefix });
     return (async function* () {
       for await (const e of it) yield { key: e.key, value: e.value };
     })();

@@ -116,6 +116,10 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
     m.set(f.fieldId, f.value);
   }
   const rewrite = fills.size > 0 && t.dataFiles.size > 0;
+  // The new files are encoded one after another but stored concurrently (their puts, each made
+  // durable, overlap); every one has landed before the positions object and the commit point.
+  const deleteWrites: Promise<DeleteFileInfo>[] = [];
+  const dataWrites: Promise<DataFileInfo>[] = [];
   const removed = new Set<string>();
   if (rewrite) {
     // Rows already in the table that a new non-NULL default reaches: rewrite every data file
@@ -136,7 +140,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
       for (const pos of s) list.push({ url: `${t.loc.url}/${f.path}`, pos });
       byDay.set(f.day, list);
     }
-    for (const [day, list] of byDay) addedDeletes.push(await writeDeleteFile(i.store, t.loc, list, dataPath(commitId, day, n++, true), day));
+    for (const [day, list] of byDay) deleteWrites.push(writeDeleteFile(i.store, t.loc, list, dataPath(commitId, day, n++, true), day));
   }
   const rowsByDay = new Map<number | null, typeof pending>();
   for (const p of pending) {
@@ -147,18 +151,21 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
   for (const [day, rows] of rowsByDay) {
     for (let at = 0; at < rows.length; at += i.maxRowsPerFile) {
       const chunk = rows.slice(at, at + i.maxRowsPerFile);
-      const file = addedData.length;
+      const file = addedData.length + dataWrites.length;
       chunk.forEach((r, pos) => placed.push({ file, pos, source: r.source, key: r.key }));
-      addedData.push(await writeDataFile(i.store, t.loc, schema, chunk.map((r) => r.values), dataPath(commitId, day, n++), day, i.rowGroupRows));
+      dataWrites.push(writeDataFile(i.store, t.loc, schema, chunk.map((r) => r.values), dataPath(commitId, day, n++), day, i.rowGroupRows));
     }
   }
 
-  // 5. Positions, then the commit.
+  // 5. Positions (stored with the files), then the commit.
   const positions: Positions = { table: t.positions.table, sources: { ...t.positions.sources }, columns: { ...work.maps } };
   for (const s of red.touched) positions.sources[s] = { lsn: i.cutoffs.get(s)!.lsn, ts: i.cutoffs.get(s)!.ts };
   const enc = encodePositions(positions);
   const posRel = `metadata/${commitId}-positions.json`;
-  await i.store.put(`${t.loc.prefix}/${posRel}`, enc.bytes, { condition: { ifNoneMatch: '*' } });
+  const posWrite = i.store.put(`${t.loc.prefix}/${posRel}`, enc.bytes, { condition: { ifNoneMatch: '*' } }).then(() => null);
+  const written = await settled<DataFileInfo | DeleteFileInfo | null>([...dataWrites, ...deleteWrites, posWrite]);
+  addedData.push(...(written.slice(0, dataWrites.length) as DataFileInfo[]));
+  addedDeletes.push(...(written.slice(dataWrites.length, dataWrites.length + deleteWrites.length) as DeleteFileInfo[]));
   const outcome = await commitTable(i.store, {
     table: t.loc,
     base: t.loaded,
@@ -248,6 +255,14 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
 export function checkAge(orphanMinAgeMs: number, commitId: string, now: number): void {
   const born = uuid7Time(commitId) ?? now;
   if (now - born > orphanMinAgeMs / 2) throw new DoSQLError('BUSY', `lake: commit ${commitId} took ${now - born} ms, over half of orphanMinAgeMs (${orphanMinAgeMs}); abandoned before its commit point, to be planned again`, { details: { commitId } });
+}
+
+/** The values of `ps` in order once every one has settled; the first failure after all have (no write left running). */
+async function settled<T>(ps: readonly Promise<T>[]): Promise<T[]> {
+  const r = await Promise.allSettled(ps);
+  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
 }
 
 function keyText(key: Uint8Array): string {
