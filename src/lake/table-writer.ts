@@ -22,7 +22,7 @@ import { indexKey, lookup, noteIndexed, scanScope, type FileCache } from './key-
 import { encodePositions, POSITIONS_CRC_SUMMARY_KEY, POSITIONS_SUMMARY_KEY, type Positions } from './positions.js';
 import { reduce } from './reducer.js';
 import { rewriteFiles } from './rewrite.js';
-import { buildRow, columnValue, tsMicros } from './row-mapper.js';
+import { columnValue, RowBuilder, tsMicros } from './row-mapper.js';
 import { partitionMicros } from './partition.js';
 import { SchemaWork } from './schema-map.js';
 import { encodeIndexEntry, encodeJson, T_FILES, T_INDEX, type FileRecord, type IndexEntry, type LakeState, type TableRecord } from './state.js';
@@ -87,6 +87,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
       hit(entry, scopeNo(source), key, keyText(key));
     }
   }
+  const rows = new RowBuilder(schema);
   let ownershipSkips = 0;
   const pending: { source: string; key: Uint8Array; values: ColumnValue[]; day: number | null }[] = [];
   for (const c of red.changes.values()) {
@@ -99,7 +100,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
     if (e) hit(e, scope, c.key, c.keyText);
     if (c.row) {
       const part = t.partition ? partitionMicros(columnValue(c.row.event, t.partition.column), t.partition.unit) : null;
-      pending.push({ source: c.source, key: c.key, values: buildRow(schema, c.row, work.addedDefaults[c.source], part), day: dayOfMicros(t.partition ? part : tsMicros(c.row.event.ts)) });
+      pending.push({ source: c.source, key: c.key, values: rows.build(c.row, work.addedDefaults[c.source], part), day: dayOfMicros(t.partition ? part : tsMicros(c.row.event.ts)) });
     }
   }
 
