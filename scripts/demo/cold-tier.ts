@@ -56,7 +56,7 @@ type TableMetadata = Awaited<ReturnType<typeof icebergMetadata>>;
 
 /**
  * Row windows for reading a snapshot with icebird page by page: `[rowStart, rowEnd)` of at most
- * CHUNK rows over the data files' raw rows (icebird's row numbers count deleted rows too), and
+ * `pageRows` rows over the data files' raw rows (icebird's row numbers count deleted rows too), and
  * how many of the rows a call returns belong to the window. icebird 0.3.1 fills a window with
  * live rows, reading on past its end when position deletes removed some, so plain consecutive
  * windows overlap by the deleted count (the lake's updates read twice); the rows it returns are
@@ -64,7 +64,7 @@ type TableMetadata = Awaited<ReturnType<typeof icebergMetadata>>;
  * deletes naming rows inside it. The demo's tables have no equality deletes (the lake writes
  * position deletes only); a snapshot with any is refused.
  */
-async function pages(metadata: TableMetadata): Promise<{ rowStart: number; rowEnd: number; live: number }[]> {
+async function pages(metadata: TableMetadata, pageRows: number): Promise<{ rowStart: number; rowEnd: number; live: number }[]> {
   const { dataEntries, deleteEntries } = splitManifestEntries(await icebergManifests(metadata));
   if (deleteEntries.some((e) => e.data_file.content === 2)) throw new DoSQLError('NOT_SUPPORTED', 'demo: the snapshot has equality deletes; the paged read counts position deletes only');
   const { positionDeletesMap } = await fetchDeleteMaps(deleteEntries);
@@ -76,8 +76,8 @@ async function pages(metadata: TableMetadata): Promise<{ rowStart: number; rowEn
     let d = 0;
     for (let from = 0; from < rows; ) {
       let page = out.at(-1);
-      if (!page || page.rowEnd - page.rowStart >= CHUNK) out.push((page = { rowStart: at + from, rowEnd: at + from, live: 0 }));
-      const to = Math.min(rows, from + CHUNK - (page.rowEnd - page.rowStart));
+      if (!page || page.rowEnd - page.rowStart >= pageRows) out.push((page = { rowStart: at + from, rowEnd: at + from, live: 0 }));
+      const to = Math.min(rows, from + pageRows - (page.rowEnd - page.rowStart));
       let gone = 0;
       while (d < deleted.length && deleted[d]! < to) {
         if (deleted[d]! >= from) gone++;
@@ -93,7 +93,7 @@ async function pages(metadata: TableMetadata): Promise<{ rowStart: number; rowEn
 }
 
 /** Reads the current snapshot with icebird in row ranges and aggregates it like Q1, Q2, Q4. */
-export async function readIceberg(ctx: DemoContext, pub: Pick<PublishResult, 'tableUrl' | 'metadataPath'>, expectedRows: number, step = 'icebird reads the snapshot'): Promise<IcebergCounts> {
+export async function readIceberg(ctx: Pick<DemoContext, 'timings' | 'bars'>, pub: Pick<PublishResult, 'tableUrl' | 'metadataPath'>, expectedRows: number, step = 'icebird reads the snapshot', pageRows = CHUNK): Promise<IcebergCounts> {
   return timed(ctx.timings, step, (c) => c.n, async () => {
     const metadata = await icebergMetadata({ tableUrl: pub.tableUrl, metadataFileName: pub.metadataPath.split('/').pop()! });
     const current = metadata.snapshots?.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']) as { summary?: Record<string, string> } | undefined;
@@ -103,7 +103,7 @@ export async function readIceberg(ctx: DemoContext, pub: Pick<PublishResult, 'ta
     let sum = 0;
     let march = 0;
     const origins = new Map<string, { n: number; sum: number }>();
-    for (const page of await pages(metadata)) {
+    for (const page of await pages(metadata, pageRows)) {
       const rows = (await icebergRead({ tableUrl: pub.tableUrl, metadata, rowStart: page.rowStart, rowEnd: page.rowEnd })).slice(0, page.live);
       for (const r of rows) {
         const delay = Number(r.delay);
