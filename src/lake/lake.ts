@@ -243,12 +243,17 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
     this.timer = undefined;
     if (due) {
       this.flushing = this.flush();
+      let took = -1;
       this.flushing
-        .catch(() => undefined)
+        .then((r) => (took = r.events), () => undefined)
         .finally(() => {
           this.flushing = null;
           // After a failure, wait before trying again (the buffer keeps everything).
           if (this.lastError) this.arm(Math.min(this.intervalMs, 1000));
+          // Nothing was whole yet (an open transaction past the size or count trigger): wait for
+          // the next batch or the interval. Scheduling again at once would flush nothing again and
+          // again in promise callbacks alone, starving the I/O that brings the COMMIT.
+          else if (took === 0) this.arm(this.intervalMs);
           else this.schedule();
         });
     } else if (this.bufferedEvents > 0) this.arm(Math.max(0, this.oldestAt + this.intervalMs - this.now()));
