@@ -46,6 +46,7 @@ const lake = await openLake({ warehouse: store, url: `file://${join(dir, 'lake')
 const s = createLakehouseStreamer({ cdc: db, config: { sourceDoId: 'flights', lake, maxBatchSize: 10_000, maxBatchBytes: 4 * 1024 * 1024, maxBufferSize: 10_000 } });
 let peak = 0;
 const t1 = Date.now();
+const cpu0 = process.cpuUsage();
 let last = 0;
 const sample = setInterval(() => {
   const m = process.memoryUsage();
@@ -62,6 +63,8 @@ while (Number(s.getStatus().lastAckLSN) < head) {
 await lake.flush();
 await s.waitCommitted(head);
 const secs = (Date.now() - t1) / 1000;
+const cpu1 = process.cpuUsage(cpu0);
+const cpuSecs = (cpu1.user + cpu1.system) / 1e6;
 clearInterval(sample);
 const sent = s.getStatus().totalEntriesSent;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -80,5 +83,5 @@ await store.close();
 afterGc('lake closed');
 await db.close();
 afterGc('database closed');
-console.log(`streamed ${sent} events in ${secs.toFixed(1)} s: ${(sent / secs).toFixed(0)} events/s, peak RSS ${mb(Math.max(peak, process.memoryUsage().rss))}`);
+console.log(`streamed ${sent} events in ${secs.toFixed(1)} s (${cpuSecs.toFixed(1)} s CPU): ${(sent / secs).toFixed(0)} events/s, ${(sent / cpuSecs).toFixed(0)} events per CPU second, peak RSS ${mb(Math.max(peak, process.memoryUsage().rss))}`);
 if (!args.includes('--dir')) rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // freshness (a source commit → visible in an Iceberg snapshot) with a 1 s flush interval, and
 // data files per partition before and after compaction.
 //
-//   npm run bench -- lake [--ms MS] [--rate ROWS_PER_S] [--default-ms MS] [--json FILE]
+//   npm run bench -- lake [--ms MS] [--rate ROWS_PER_S] [--default-ms MS] [--only throughput|freshness|default] [--json FILE]
 //
 // Freshness runs twice: with a 1 s flush interval for --ms, and with the lake's default flush
 // settings (60 s interval, 10,000 events, 64 MiB buffer) for --default-ms (default 180000).
@@ -161,7 +161,8 @@ async function freshness(ms: number, rate: number, flush: FlushSettings, log: (s
     await lake.compact({ mode: 'full' });
     const compactMs = Date.now() - c0;
     const after = lake.status().tables.find((t) => t.name === 'events')!;
-    log(`  freshness at ${rate} rows/s, ${settings}: ${lat.length} commits, p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms`);
+    const fl = lake.metrics().dolake_flush_duration_ms;
+    log(`  freshness at ${rate} rows/s, ${settings}: ${lat.length} commits, p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms (flushes: p50 ${fl.p50} ms, p99 ${fl.p99} ms)`);
     log(`  files (one day partition): ${before.max} data + ${before.deletes} delete files before compaction, ${after.dataFiles} + ${after.deleteFiles} after (${compactMs} ms)`);
     await close(lake, sources);
     await server.close();
@@ -177,10 +178,13 @@ export async function main(args: string[]): Promise<void> {
   const ji = args.indexOf('--json');
   const log = (s: string): void => console.log(s);
   log(`lake benchmark (${describeMachine(machineInfo())})`);
-  const t1 = await throughput(1, ms, log);
-  const t4 = await throughput(4, ms, log);
-  const f = await freshness(ms, rate, { intervalMs: 1000 }, log);
-  const fd = await freshness(arg(args, '--default-ms', 180_000), rate, null, log);
+  // --only throughput|freshness|default: one part (the others are reported as skipped: null).
+  const oi = args.indexOf('--only');
+  const only = oi >= 0 ? args[oi + 1] : undefined;
+  const t1 = !only || only === 'throughput' ? await throughput(1, ms, log) : null;
+  const t4 = !only || only === 'throughput' ? await throughput(4, ms, log) : null;
+  const f = !only || only === 'freshness' ? await freshness(ms, rate, { intervalMs: 1000 }, log) : null;
+  const fd = !only || only === 'default' ? await freshness(arg(args, '--default-ms', 180_000), rate, null, log) : null;
   const out = { machine: machineInfo(), ms, throughput: [t1, t4], freshness: f, freshness_default: fd };
   if (ji >= 0) writeFileSync(args[ji + 1]!, `${JSON.stringify(out, null, 2)}\n`);
 }

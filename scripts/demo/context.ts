@@ -22,7 +22,7 @@ export interface DemoOptions {
   seed?: number;
   /** Run step 6, the lake (default true; it streams every change again, the slowest step). */
   lake?: boolean;
-  /** Step 6 streams the daily commits of this many flights (default 500,000; all of a smaller run, changes included). */
+  /** Step 6 streams only the daily commits of the first N flights (default: the whole history, every flight and change). */
   lakeRows?: number;
 }
 

@@ -4,10 +4,9 @@
 // with that day, so `data/dt=2001-…`). icebird then reads the lake's table over loopback HTTP and
 // must give dosql's counts and averages as of the LSN the lake committed.
 //
-// The lake takes a few thousand row changes a second here (bench/RESULTS.md), so by default the
-// stream covers the daily commits of the first `lakeRows` (500,000) flights — every change, the
-// corrections, the ALTER TABLE and the merge included, when the run has fewer flights (a sample) —
-// and dosql answers AS OF the lake's position; `--lake-rows 3000000` streams it all.
+// By default the stream covers the whole history: every daily commit, the corrections, the ALTER
+// TABLE and the merge. `--lake-rows N` stops at the daily commit that reaches N flights, and dosql
+// then answers AS OF the lake's position.
 import { join } from 'node:path';
 import { createLakehouseStreamer } from '../../src/cdc/index.js';
 import { openLake } from '../../src/lake/index.js';
@@ -66,7 +65,7 @@ export async function streamToLake(ctx: DemoContext, ing: IngestResult, lakeRows
     const files = lake.status().tables.find((t) => t.name === 'flights');
     const partitions = new Set((await store.list(`${snap.url.slice(ctx.server.url.length + 1 + 'lake/'.length)}/data/`)).map((o) => o.key.split('/').at(-2))).size;
     const at = snap.positions['flights-demo'] ?? 0;
-    ctx.log(`the lake holds flights-demo up to LSN ${at} (the head: ${head}${at < head ? `; --lake-rows ${int(ing.rows)} streams it all` : ''}) after ${int(events)} change events in ${duration(ctx.timings.at(-1)!.ms)}`);
+    ctx.log(`the lake holds flights-demo up to LSN ${at} (the head: ${head}${at < head ? '; without --lake-rows it streams it all' : ''}) after ${int(events)} change events in ${duration(ctx.timings.at(-1)!.ms)}`);
     ctx.log(`  table:     ${snap.url} (metadata ${snap.metadataFileName}), ${int(files?.dataFiles ?? 0)} data files in ${int(partitions)} day partitions (dt=2001-…)`);
     const pub: Pick<PublishResult, 'tableUrl' | 'metadataPath'> = { tableUrl: snap.url, metadataPath: `${snap.url}/metadata/${snap.metadataFileName}` };
     // 'total-records' counts rows of data files, deleted ones (position deletes) included: not compared.

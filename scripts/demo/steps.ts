@@ -89,7 +89,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     let agree = coldAgree;
     if (options.lake !== false) {
       header(ctx, '6. lake: the change stream into Iceberg tables, read back with an external reader');
-      lake = await streamToLake(ctx, ing, options.lakeRows ?? 500_000, published);
+      lake = await streamToLake(ctx, ing, options.lakeRows ?? ing.rows, published);
       agree = printAgreement(ctx, { n: lake.dosql.q1.n, avgDelay: lake.dosql.q1.avgDelay, march: lake.dosql.q4, top10: lake.dosql.q2 }, lake.counts) && coldAgree;
     }
 

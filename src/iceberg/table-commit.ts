@@ -203,17 +203,22 @@ export async function commitTable(store: ObjectStore, r: CommitRequest): Promise
     groups.push({ content: ManifestContent.DELETES, entries: newDeletes });
   }
 
+  // The manifests and the list are stored concurrently (the list needs only their names and
+  // sizes); every put has landed before the metadata put, the commit point.
   const manifests: ManifestListEntry[] = [...carried];
+  const puts: Promise<void>[] = [];
   let i = 0;
   for (const g of groups) {
     if (g.entries.length === 0) continue;
     const rel = `metadata/${r.commitId}-m${i++}.avro`;
     const bytes = encodeManifest({ schema, spec, content: g.content === ManifestContent.DATA ? 'data' : 'deletes', entries: g.entries });
-    await create(store, `${table.prefix}/${rel}`, bytes);
+    puts.push(create(store, `${table.prefix}/${rel}`, bytes));
     manifests.push(listRow(tableUrl(table, rel), bytes.length, g.content, g.entries, seq, snapshotId, spec));
   }
   const listRel = `metadata/snap-${snapshotId}-1-${r.commitId}.avro`;
-  await create(store, `${table.prefix}/${listRel}`, encodeManifestList({ snapshotId, ...(parent ? { parentSnapshotId: parent['snapshot-id'] } : {}), sequenceNumber: seq, manifests }));
+  puts.push(create(store, `${table.prefix}/${listRel}`, encodeManifestList({ snapshotId, ...(parent ? { parentSnapshotId: parent['snapshot-id'] } : {}), sequenceNumber: seq, manifests })));
+  const failed = (await Promise.allSettled(puts)).find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
 
   const addedSize = sum(newData, size) + sum(newDeletes, size);
   const removedSize = sum(removedData, size) + sum(removedDeletes, size);

@@ -10,7 +10,7 @@ import type { DataFileInfo } from '../iceberg/types.js';
 import { uuid7, uuid7Time } from '../util/uuid7.js';
 import type { FlushHost } from './flush.js';
 import { lakeTables, openTable } from './flush.js';
-import { indexKey, objectKey } from './key-index.js';
+import { indexKey, noteIndexed, objectKey } from './key-index.js';
 import { readDeleteFile } from './file-writer.js';
 import { POSITIONS_CRC_SUMMARY_KEY, POSITIONS_SUMMARY_KEY } from './positions.js';
 import { rewriteFiles } from './rewrite.js';
@@ -135,7 +135,9 @@ export async function compactLake(h: FlushHost, o: LakeCompactionOptions = {}): 
     }
     for (const p of out.rows) {
       const src = h.state.source(p.source);
-      b.put(T_INDEX, indexKey(rec.no, t.keyScope === 'global' ? 0 : src.no, p.key), encodeIndexEntry({ fileNo: fileNos[p.file]!, pos: p.pos, ...(t.keyScope === 'global' ? { owner: src.no } : {}) }));
+      const scope = t.keyScope === 'global' ? 0 : src.no;
+      b.put(T_INDEX, indexKey(rec.no, scope, p.key), encodeIndexEntry({ fileNo: fileNos[p.file]!, pos: p.pos, ...(t.keyScope === 'global' ? { owner: src.no } : {}) }));
+      noteIndexed(rec, scope, p.key);
       if (b.size >= 20_000) {
         await h.state.write(b);
         b = h.state.batch();

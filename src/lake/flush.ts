@@ -8,7 +8,7 @@ import type { LakeEvent } from '../cdc/lake-protocol.js';
 import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
-import { FileCache, rebuildIndex } from './key-index.js';
+import { FileCache, loadHighKeys, rebuildIndex } from './key-index.js';
 import { registryOf, route } from './registry.js';
 import { decodeJson, T_BUFFER, type LakeState, type SourceRecord, type TableRecord } from './state.js';
 import { applyTable } from './table-writer.js';
@@ -52,7 +52,9 @@ export async function openTable(h: FlushHost, namespace: string, name: string): 
   if (cached) return cached;
   const t = await loadTable(h.store, h.url, namespace, name, h.tableConfig[name]?.keyScope ?? 'source', checkPartition(name, h.tableConfig[name]?.partition));
   const rec = h.state.table(namespace, name);
-  const files = rec.indexedVersion === (t.loaded?.version ?? 0) ? await FileCache.load(h.state, rec.no) : await rebuildIndex(h.state, h.store, t, rec);
+  const valid = rec.indexedVersion === (t.loaded?.version ?? 0);
+  const files = valid ? await FileCache.load(h.state, rec.no) : await rebuildIndex(h.state, h.store, t, rec);
+  if (!rec.highKeys) await loadHighKeys(h.state, rec);
   const o = { t, rec, files };
   h.open.set(k, o);
   return o;
@@ -74,7 +76,9 @@ export async function runFlush(h: FlushHost): Promise<FlushResult & { trimmedByt
   for (const src of h.state.sources.values()) {
     if (src.lastComplete <= src.committed) continue;
     const c = { src, lsn: src.lastComplete, ts: 0, keys: [] as KeyTuple[], bytes: 0, registry: registryOf(src) };
-    for await (const e of h.state.scan(T_BUFFER, [src.no])) {
+    // From the first LSN after `committed`: what lies before is trimmed (tombstones, until the
+    // state engine compacts them away, which a scan from the prefix would wade through each time).
+    for await (const e of h.state.scan(T_BUFFER, [src.no], [src.no, src.committed + 1])) {
       const lsn = Number(e.key[1]);
       if (lsn > c.lsn) break;
       const ev = decodeJson<LakeEvent>(e.value, `buffer/${src.id}/${lsn}:${String(e.key[2])}`);

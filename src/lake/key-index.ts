@@ -9,6 +9,7 @@ import { DoSQLError } from '../errors.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { keyForUrl } from '../iceberg/table-files.js';
+import { compareBytes } from '../util/bytes.js';
 import { readDataFile, readDeleteFile } from './file-writer.js';
 import { F_KEY, F_SOURCE } from './schema-map.js';
 import { decodeIndexEntry, decodeJson, encodeIndexEntry, encodeJson, T_FILES, T_INDEX, type FileRecord, type IndexEntry, type LakeState, type TableRecord } from './state.js';
@@ -45,9 +46,36 @@ export function indexKey(tableNo: number, scopeNo: number, key: Uint8Array): Key
   return [tableNo, scopeNo, key];
 }
 
-export async function lookup(state: LakeState, tableNo: number, scopeNo: number, key: Uint8Array): Promise<IndexEntry | undefined> {
-  const v = await state.get(T_INDEX, indexKey(tableNo, scopeNo, key));
+/** The key's index entry, if any. A key above its scope's high key is not looked up (none can exist). */
+export async function lookup(state: LakeState, rec: TableRecord, scopeNo: number, key: Uint8Array): Promise<IndexEntry | undefined> {
+  if (rec.highKeys) {
+    const high = rec.highKeys.get(scopeNo);
+    if (high === undefined || compareBytes(key, high) > 0) return undefined;
+  }
+  const v = await state.get(T_INDEX, indexKey(rec.no, scopeNo, key));
   return v ? decodeIndexEntry(v) : undefined;
+}
+
+/**
+ * Raises the scope's high key to `key` (call for every index entry put, before the table record
+ * is written with the batch; it only grows, so an entry deleted later leaves it a bound, not the
+ * maximum). No-op while the high keys are unknown.
+ */
+export function noteIndexed(rec: TableRecord, scopeNo: number, key: Uint8Array): void {
+  const high = rec.highKeys?.get(scopeNo);
+  if (rec.highKeys && (high === undefined || compareBytes(key, high) > 0)) rec.highKeys.set(scopeNo, key);
+}
+
+/** Computes a table's high keys from its index (a record written before they existed): one scan. */
+export async function loadHighKeys(state: LakeState, rec: TableRecord): Promise<void> {
+  const highKeys = new Map<number, Uint8Array>();
+  for await (const e of state.scan(T_INDEX, [rec.no])) {
+    const scope = Number(e.key[1]);
+    const key = e.key[2] as Uint8Array;
+    const high = highKeys.get(scope);
+    if (high === undefined || compareBytes(key, high) > 0) highKeys.set(scope, key);
+  }
+  rec.highKeys = highKeys;
 }
 
 /** Every entry under (table, scope): source scope → one source's rows; global → all rows. */
@@ -76,6 +104,7 @@ async function wipe(state: LakeState, tableNo: number): Promise<void> {
  */
 export async function rebuildIndex(state: LakeState, store: ObjectStore, t: TableState, rec: TableRecord): Promise<FileCache> {
   rec.indexedVersion = 0;
+  rec.highKeys = new Map();
   const first = state.batch();
   state.putTable(first, rec);
   await state.write(first);
@@ -98,7 +127,9 @@ export async function rebuildIndex(state: LakeState, store: ObjectStore, t: Tabl
       const src = state.source(String(sources[pos]));
       if (src.lastBatchAt === 0 && src.received === '0') state.putReceived(b, src, src);
       const entry: IndexEntry = t.keyScope === 'global' ? { fileNo: no, pos, owner: src.no } : { fileNo: no, pos };
-      b.put(T_INDEX, indexKey(rec.no, t.keyScope === 'global' ? 0 : src.no, keys[pos] as Uint8Array), encodeIndexEntry(entry));
+      const scope = t.keyScope === 'global' ? 0 : src.no;
+      b.put(T_INDEX, indexKey(rec.no, scope, keys[pos] as Uint8Array), encodeIndexEntry(entry));
+      noteIndexed(rec, scope, keys[pos] as Uint8Array);
       if (b.size >= CHUNK) {
         await state.write(b);
         b = state.batch();

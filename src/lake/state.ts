@@ -3,7 +3,7 @@
 // never renumber):
 //   16 sources  [sourceId]                       → JSON { id, no, received, lastComplete, lastBatchAt } (ingest writes it)
 //   22 progress [sourceId]                       → JSON { committed, tables, names } (a flush writes it)
-//   17 tables   [namespace, name]                → JSON TableRecord
+//   17 tables   [namespace, name]                → JSON TableRecord (highKeys: scope → hex key)
 //   18 buffer   [sourceNo, lsn, seq]             → JSON LakeEvent (received, not yet in Iceberg)
 //   19 index    [tableNo, sourceNo|0, key bytes] → uvarint fileNo, uvarint row, [uvarint ownerNo]
 //   20 files    [tableNo, fileNo]                → JSON FileRecord (live data files of the index)
@@ -19,6 +19,7 @@ import { WriteBatch } from '../lsm/write-batch.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Clock } from '../util/clock.js';
+import { fromHex, toHex } from '../util/bytes.js';
 import { getUvarint, putUvarint, uvarintSize } from '../util/coding.js';
 
 export const T_SOURCES = 16;
@@ -53,6 +54,13 @@ export interface TableRecord {
   /** Metadata version the key index reflects (0: none). */
   indexedVersion: number;
   nextFileNo: number;
+  /**
+   * Per key scope (source number, or 0 for global scope): no index entry of the scope has a
+   * larger key (memcmp order); a scope absent has no entry. Lets a flush skip the index lookup of
+   * a key above it (an append: ids counting up). Undefined when unknown (a record written before
+   * it existed): key-index.ts computes it from the index when the table is opened.
+   */
+  highKeys?: Map<number, Uint8Array>;
 }
 
 export interface FileRecord {
@@ -122,8 +130,9 @@ export class LakeState {
       if (r) Object.assign(r, decodeJson<Pick<SourceRecord, 'committed' | 'tables' | 'names'>>(e.value, `progress/${String(e.key[0])}`));
     }
     for await (const e of engine.scan(T_TABLES)) {
-      const r = decodeJson<TableRecord>(e.value, `tables/${String(e.key[1])}`);
-      s.tables.set(tableKey(r.namespace, r.name), r);
+      const what = `tables/${String(e.key[1])}`;
+      const { highKeys, ...r } = decodeJson<Omit<TableRecord, 'highKeys'> & { highKeys?: Record<string, string> }>(e.value, what);
+      s.tables.set(tableKey(r.namespace, r.name), highKeys === undefined ? r : { ...r, highKeys: decodeHighKeys(highKeys, what) });
     }
     const c = await engine.get(T_META, ['counters']);
     if (c) s.counters = decodeJson(c, 'meta/counters');
@@ -145,7 +154,7 @@ export class LakeState {
     const k = tableKey(namespace, name);
     let r = this.tables.get(k);
     if (!r) {
-      r = { namespace, name, no: ++this.counters.tables, indexedVersion: 0, nextFileNo: 1 };
+      r = { namespace, name, no: ++this.counters.tables, indexedVersion: 0, nextFileNo: 1, highKeys: new Map() };
       this.tables.set(k, r);
     }
     return r;
@@ -166,7 +175,8 @@ export class LakeState {
   }
 
   putTable(b: WriteBatch, r: TableRecord): void {
-    b.put(T_TABLES, [r.namespace, r.name], encodeJson(r));
+    const { highKeys, ...rest } = r;
+    b.put(T_TABLES, [r.namespace, r.name], encodeJson(highKeys === undefined ? rest : { ...rest, highKeys: Object.fromEntries([...highKeys].map(([scope, k]) => [scope, toHex(k)])) }));
     b.put(T_META, ['counters'], encodeJson(this.counters));
   }
 
@@ -183,8 +193,9 @@ export class LakeState {
     return this.engine.get(table, key);
   }
 
-  scan(table: number, prefix: KeyTuple): AsyncGenerator<{ key: KeyTuple; value: Uint8Array }> {
-    const it = this.engine.scan(table, { prefix });
+  /** Entries under `prefix`, from key `from` on when given (skips what lies before it unread, tombstones included). */
+  scan(table: number, prefix: KeyTuple, from?: KeyTuple): AsyncGenerator<{ key: KeyTuple; value: Uint8Array }> {
+    const it = this.engine.scan(table, from ? { prefix, gte: from } : { prefix });
     return (async function* () {
       for await (const e of it) yield { key: e.key, value: e.value };
     })();
@@ -192,6 +203,14 @@ export class LakeState {
 
   close(): Promise<void> {
     return this.engine.close();
+  }
+}
+
+function decodeHighKeys(j: Record<string, string>, what: string): Map<number, Uint8Array> {
+  try {
+    return new Map(Object.entries(j).map(([scope, hex]) => [Number(scope), fromHex(hex)]));
+  } catch (e) {
+    throw new DoSQLError('CORRUPTION', `lake: state record ${what} has a malformed highKeys`, { cause: e, details: { record: what } });
   }
 }
 

@@ -18,11 +18,11 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { uuid7, uuid7Time } from '../util/uuid7.js';
 import { DoSQLError } from '../errors.js';
 import { dataPath, writeDataFile, writeDeleteFile } from './file-writer.js';
-import { indexKey, lookup, scanScope, type FileCache } from './key-index.js';
+import { indexKey, lookup, noteIndexed, scanScope, type FileCache } from './key-index.js';
 import { encodePositions, POSITIONS_CRC_SUMMARY_KEY, POSITIONS_SUMMARY_KEY, type Positions } from './positions.js';
 import { reduce } from './reducer.js';
 import { rewriteFiles } from './rewrite.js';
-import { buildRow, columnValue, tsMicros } from './row-mapper.js';
+import { columnValue, RowBuilder, tsMicros } from './row-mapper.js';
 import { partitionMicros } from './partition.js';
 import { SchemaWork } from './schema-map.js';
 import { encodeIndexEntry, encodeJson, T_FILES, T_INDEX, type FileRecord, type IndexEntry, type LakeState, type TableRecord } from './state.js';
@@ -87,11 +87,12 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
       hit(entry, scopeNo(source), key, keyText(key));
     }
   }
+  const rows = new RowBuilder(schema);
   let ownershipSkips = 0;
   const pending: { source: string; key: Uint8Array; values: ColumnValue[]; day: number | null }[] = [];
   for (const c of red.changes.values()) {
     const scope = scopeNo(c.source);
-    const e = await lookup(state, rec.no, scope, c.key);
+    const e = await lookup(state, rec, scope, c.key);
     if (e && t.keyScope === 'global' && c.row === null && !c.owned && e.owner !== state.source(c.source).no) {
       ownershipSkips++;
       continue;
@@ -99,7 +100,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
     if (e) hit(e, scope, c.key, c.keyText);
     if (c.row) {
       const part = t.partition ? partitionMicros(columnValue(c.row.event, t.partition.column), t.partition.unit) : null;
-      pending.push({ source: c.source, key: c.key, values: buildRow(schema, c.row, work.addedDefaults[c.source], part), day: dayOfMicros(t.partition ? part : tsMicros(c.row.event.ts)) });
+      pending.push({ source: c.source, key: c.key, values: rows.build(c.row, work.addedDefaults[c.source], part), day: dayOfMicros(t.partition ? part : tsMicros(c.row.event.ts)) });
     }
   }
 
@@ -116,6 +117,10 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
     m.set(f.fieldId, f.value);
   }
   const rewrite = fills.size > 0 && t.dataFiles.size > 0;
+  // The new files are encoded one after another but stored concurrently (their puts, each made
+  // durable, overlap); every one has landed before the positions object and the commit point.
+  const deleteWrites: Promise<DeleteFileInfo>[] = [];
+  const dataWrites: Promise<DataFileInfo>[] = [];
   const removed = new Set<string>();
   if (rewrite) {
     // Rows already in the table that a new non-NULL default reaches: rewrite every data file
@@ -136,7 +141,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
       for (const pos of s) list.push({ url: `${t.loc.url}/${f.path}`, pos });
       byDay.set(f.day, list);
     }
-    for (const [day, list] of byDay) addedDeletes.push(await writeDeleteFile(i.store, t.loc, list, dataPath(commitId, day, n++, true), day));
+    for (const [day, list] of byDay) deleteWrites.push(writeDeleteFile(i.store, t.loc, list, dataPath(commitId, day, n++, true), day));
   }
   const rowsByDay = new Map<number | null, typeof pending>();
   for (const p of pending) {
@@ -147,18 +152,21 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
   for (const [day, rows] of rowsByDay) {
     for (let at = 0; at < rows.length; at += i.maxRowsPerFile) {
       const chunk = rows.slice(at, at + i.maxRowsPerFile);
-      const file = addedData.length;
+      const file = addedData.length + dataWrites.length;
       chunk.forEach((r, pos) => placed.push({ file, pos, source: r.source, key: r.key }));
-      addedData.push(await writeDataFile(i.store, t.loc, schema, chunk.map((r) => r.values), dataPath(commitId, day, n++), day, i.rowGroupRows));
+      dataWrites.push(writeDataFile(i.store, t.loc, schema, chunk.map((r) => r.values), dataPath(commitId, day, n++), day, i.rowGroupRows));
     }
   }
 
-  // 5. Positions, then the commit.
+  // 5. Positions (stored with the files), then the commit.
   const positions: Positions = { table: t.positions.table, sources: { ...t.positions.sources }, columns: { ...work.maps } };
   for (const s of red.touched) positions.sources[s] = { lsn: i.cutoffs.get(s)!.lsn, ts: i.cutoffs.get(s)!.ts };
   const enc = encodePositions(positions);
   const posRel = `metadata/${commitId}-positions.json`;
-  await i.store.put(`${t.loc.prefix}/${posRel}`, enc.bytes, { condition: { ifNoneMatch: '*' } });
+  const posWrite = i.store.put(`${t.loc.prefix}/${posRel}`, enc.bytes, { condition: { ifNoneMatch: '*' } }).then(() => null);
+  const written = await settled<DataFileInfo | DeleteFileInfo | null>([...dataWrites, ...deleteWrites, posWrite]);
+  addedData.push(...(written.slice(0, dataWrites.length) as DataFileInfo[]));
+  addedDeletes.push(...(written.slice(dataWrites.length, dataWrites.length + deleteWrites.length) as DeleteFileInfo[]));
   const outcome = await commitTable(i.store, {
     table: t.loc,
     base: t.loaded,
@@ -219,6 +227,7 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
   for (const p of placed) {
     const owner = t.keyScope === 'global' ? { owner: state.source(p.source).no } : {};
     b.put(T_INDEX, indexKey(rec.no, scopeNo(p.source), p.key), encodeIndexEntry({ fileNo: fileNos[p.file]!, pos: p.pos, ...owner }));
+    noteIndexed(rec, scopeNo(p.source), p.key);
     await flushBatch();
   }
   rec.indexedVersion = outcome.version;
@@ -247,6 +256,14 @@ export async function applyTable(i: ApplyInput): Promise<ApplyResult> {
 export function checkAge(orphanMinAgeMs: number, commitId: string, now: number): void {
   const born = uuid7Time(commitId) ?? now;
   if (now - born > orphanMinAgeMs / 2) throw new DoSQLError('BUSY', `lake: commit ${commitId} took ${now - born} ms, over half of orphanMinAgeMs (${orphanMinAgeMs}); abandoned before its commit point, to be planned again`, { details: { commitId } });
+}
+
+/** The values of `ps` in order once every one has settled; the first failure after all have (no write left running). */
+async function settled<T>(ps: readonly Promise<T>[]): Promise<T[]> {
+  const r = await Promise.allSettled(ps);
+  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
 }
 
 function keyText(key: Uint8Array): string {
