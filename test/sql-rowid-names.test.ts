@@ -20,12 +20,14 @@ const SCHEMA = [
   'INSERT INTO u VALUES (1, 2)',
   "INSERT INTO w VALUES (5, 'r')",
   'INSERT INTO v VALUES (7, 8)',
+  'CREATE VIRTUAL TABLE f USING fts5(body)',
+  "INSERT INTO f(rowid, body) VALUES (3, 'x y')",
 ];
 
 const names = ['rowid', 'ROWID', 'oid', '_rowid_', 'OiD'];
 const queries: string[] = [];
 for (const n of names) {
-  for (const tbl of ['t', 'u', 'w', 'v']) {
+  for (const tbl of ['t', 'u', 'w', 'v', 'f']) {
     queries.push(`SELECT ${n} FROM ${tbl}`, `SELECT ${tbl}.${n}, * FROM ${tbl}`, `SELECT ${n} AS r FROM ${tbl}`, `SELECT z.${n} FROM ${tbl} AS z`, `SELECT ${n} + 0 FROM ${tbl}`);
   }
   queries.push(`SELECT t.${n}, u.${n} FROM t, u`, `SELECT ${n} FROM t WHERE ${n} IN (SELECT ${n} FROM u)`);

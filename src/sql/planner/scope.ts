@@ -110,11 +110,10 @@ export class Scope {
       for (const src of sc.sources) {
         if (tbl !== undefined && src.name.toLowerCase() !== tbl) continue;
         if (tbl === undefined && src.mergedNames.has(col)) continue;
-        let i = columnIndex(src, col);
-        if (i < 0 && (col === 'rowid' || col === 'oid' || col === '_rowid_') && src.rowidColumn >= 0) i = src.rowidColumn;
-        if (i < 0) continue;
-        const c = src.columns[i]!;
-        return c.outputName ?? c.name;
+        const i = columnIndex(src, col);
+        if (i >= 0) return src.columns[i]!.outputName ?? src.columns[i]!.name;
+        // A rowid name of a source whose rowid slot has no name of its own (virtual tables, triggers).
+        if ((col === 'rowid' || col === 'oid' || col === '_rowid_') && src.rowidColumn >= 0) return src.columns[src.rowidColumn]!.outputName ?? 'rowid';
       }
     }
     return column;
