@@ -1,4 +1,5 @@
-// Backpressure (issue 16): a slow warehouse (latency injected into every put) makes the lake
+// Backpressure (issue 16): a slow warehouse (200 ms injected into every put: a flush stores its
+// objects concurrently, so less would not fill the buffer) makes the lake
 // signal slow_down / pause and the streamer slow down and stop sending; the lake's buffer stays
 // within its capacity plus one batch (and the rest of an open transaction) at every
 // acknowledgement; nothing is lost — at the end the lake equals the source.
@@ -22,7 +23,7 @@ describe('lake backpressure', () => {
     const db = await source('bp');
     await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, note TEXT)');
     const maxBufferBytes = 48 * 1024;
-    const slow = new FaultInjectingStore(w.store, { rules: [{ op: 'put', kind: 'delay', probability: 1, delayMs: 40 }] });
+    const slow = new FaultInjectingStore(w.store, { rules: [{ op: 'put', kind: 'delay', probability: 1, delayMs: 200 }] });
     const lake = await openLake({ warehouse: slow, url: w.server.base, namespace: 'bp', state: new MemoryObjectStore(), durability: 'off', parquetWasm: PARQUET_WASM, flush: { maxBufferBytes, intervalMs: 200 } });
     const lakeSignals: string[] = [];
     lake.onBackpressure((s) => lakeSignals.push(s.type));

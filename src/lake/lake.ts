@@ -63,6 +63,8 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
   bufferedEvents = 0;
   oldestAt = 0;
   readonly openTxnBytes = new Map<string, number>();
+  /** Sources told to pause by a buffer_full refusal while the lake-wide state was not pause (refusedFull). */
+  private readonly refusedSources = new Set<string>();
   /** Flush durations, ms (the last 100). */
   readonly flushDurations: number[] = [];
   commits = 0;
@@ -155,7 +157,7 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
       if (r.type === 'nack') {
         this.nacks[r.reason] = (this.nacks[r.reason] ?? 0) + 1;
         // A refused batch carries the state the streamer must follow (pause / slow_down / resume).
-        r.backpressure = this.bp.current;
+        r.backpressure = r.reason === 'buffer_full' ? this.refusedFull(id, r.retryAfterMs) : this.bp.current;
       }
       this.schedule();
       return r;
@@ -226,7 +228,27 @@ export class Lake implements LakeEndpoint, IngestHost, FlushHost {
     let open = 0;
     for (const b of this.openTxnBytes.values()) open += b;
     const s = this.bp.update(Math.max(0, this.bufferedBytes - open) / this.maxBufferBytes, this.now());
-    if (s) for (const l of this.bpListeners) l(s);
+    if (s) {
+      if (s.type !== 'pause') this.refusedSources.clear();
+      for (const l of this.bpListeners) l(s);
+    } else if (this.refusedSources.size > 0 && this.bp.current.type !== 'pause' && this.bufferedBytes <= this.maxBufferBytes / 2) {
+      // Sources refused for a full buffer (refusedFull) were told to pause on their own; once a
+      // flush has freed the buffer they hear the current state, as a broadcast.
+      this.refusedSources.clear();
+      for (const l of this.bpListeners) l(this.bp.current);
+    }
+  }
+
+  /**
+   * The signal a batch refused with buffer_full carries: the lake-wide state when that already
+   * says pause; otherwise a pause for that source alone (the lake-wide state leaves open
+   * transactions out, so it may say resume while they fill the buffer), remembered so that the
+   * flush that frees the buffer tells it to go on (signal).
+   */
+  private refusedFull(sourceId: string, retryAfterMs: number | undefined): BackpressureSignal {
+    if (this.bp.current.type === 'pause') return this.bp.current;
+    this.refusedSources.add(sourceId);
+    return { type: 'pause', bufferUtilization: this.bufferedBytes / this.maxBufferBytes, suggestedDelayMs: retryAfterMs ?? 1000, reason: 'buffer', at: this.now() };
   }
 
   /**
