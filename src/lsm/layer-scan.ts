@@ -13,7 +13,7 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 import type { TableCache } from '../sstable/table-cache.js';
 import type { Memtable } from '../memtable/memtable.js';
 import type { Version } from '../manifest/version-set.js';
-import type { ReadContext } from './read-path.js';
+import { fileFor, type ReadContext } from './read-path.js';
 
 /** The immutable files and memtables a read sees, one consistent snapshot. */
 export interface LayerSnapshot {
@@ -100,26 +100,10 @@ function runOrder(version: Version): { runs: (readonly FileMeta[])[]; ordinal: M
   return { runs, ordinal };
 }
 
-/** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
-function fileInRun(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {
-  let lo = 0;
-  let hi = run.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const l = run[mid]!.largest;
-    if (compareRange(l, 0, l.length - TRAILER_SIZE, uk, 0, uk.length) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo >= run.length) return null;
-  const f = run[lo]!;
-  const s = f.smallest;
-  return compareRange(s, 0, s.length - TRAILER_SIZE, uk, 0, uk.length) <= 0 ? f : null;
-}
-
 /** `versionAbove` over files: whether runs[from..to) hold a version of uk in (after, asOf]. */
 function filesHold(tables: TableCache, runs: (readonly FileMeta[])[], from: number, to: number, uk: Uint8Array, target: Uint8Array, after: number): boolean | Promise<boolean> {
   for (let i = from; i < to; i++) {
-    const f = fileInRun(runs[i]!, uk);
+    const f = fileFor(runs[i]!, uk);
     if (!f) continue;
     const r = tables.get(f);
     const at = i;

@@ -62,7 +62,8 @@ function candidateFiles(version: Version, uk: Uint8Array): FileMeta[] {
   return out;
 }
 
-function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {
+/** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
+export function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {
   let lo = 0;
   let hi = run.length;
   while (lo < hi) {

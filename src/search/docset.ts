@@ -4,6 +4,8 @@
 // query creates its sets through one DocSets and disposes them all at the end (WASM memory is
 // not garbage-collected).
 
+import { loadRoaring as loadShared } from '../util/roaring.js';
+
 interface Bitmap {
   readonly size: number;
   has(v: number): boolean;
@@ -22,20 +24,9 @@ interface RoaringModule {
   };
 }
 
-let roaring: Promise<RoaringModule | null> | undefined;
-
 /** roaring-wasm, initialised, or null where it does not load (workerd). */
 export function loadRoaring(): Promise<RoaringModule | null> {
-  const name = 'roaring-wasm';
-  roaring ??= import(/* @vite-ignore */ name).then(
-    async (m: RoaringModule & { default?: RoaringModule }) => {
-      const mod = m.RoaringBitmap32 ? m : (m.default ?? null);
-      if (mod) await mod.roaringLibraryInitialize();
-      return mod;
-    },
-    () => null,
-  );
-  return roaring;
+  return loadShared<RoaringModule>();
 }
 
 const U32_MAX = 0xffffffffn;

@@ -2,6 +2,7 @@
 // roaring bitmap (roaring-wasm) when they all fit in 32 bits, else a Set. Built from the JSON
 // array text of `(SELECT json_group_array(rowid) FROM t WHERE ...)` the planner passes in, or
 // read from an index's key range (index-filter.ts).
+import { loadRoaring as loadShared } from '../util/roaring.js';
 import { DoSQLError } from '../errors.js';
 
 export interface AllowedRowids {
@@ -17,19 +18,8 @@ interface RoaringModule {
   RoaringBitmap32: new () => { add(v: number): unknown; has(v: number): boolean; readonly size: number; toArray(): number[]; dispose(): unknown };
 }
 
-let roaring: Promise<RoaringModule | null> | undefined;
-
 function loadRoaring(): Promise<RoaringModule | null> {
-  const name = 'roaring-wasm';
-  roaring ??= import(/* @vite-ignore */ name).then(
-    async (m: RoaringModule & { default?: RoaringModule }) => {
-      const mod = m.RoaringBitmap32 ? m : (m.default ?? null);
-      if (mod) await mod.roaringLibraryInitialize();
-      return mod;
-    },
-    () => null,
-  );
-  return roaring;
+  return loadShared<RoaringModule>();
 }
 
 /** Parses the JSON rowid list; throws SQL_ERROR on anything but an array of integers. */
