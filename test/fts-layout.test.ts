@@ -154,7 +154,7 @@ describe('fts5 index format version 2', () => {
     expect(() => decodeBitmap(Uint8Array.of(1, 2, 3, 4))).toThrow(DoSQLError);
   });
 
-  it('AS OF every step and on a branch: the same rows and bm25 as SQLite FTS5 over that point', async () => {
+  it('AS OF every step (a time-travel session and FOR SYSTEM_TIME on the table) and on a branch: the same rows and bm25 as SQLite FTS5 over that point', async () => {
     const rng = new Rng(11);
     const db = DB('fts-v2-model', { storage: 'memory' });
     await db.exec('CREATE VIRTUAL TABLE m USING fts5(title, director, genre, distributor)');
@@ -203,6 +203,9 @@ describe('fts5 index format version 2', () => {
       const s = await createTimeTravelSession(db, { asOf: lsn(at.lsn) });
       await check(at.rows, (sql, p) => s.query(sql, p as never), `AS OF LSN ${at.lsn}:`);
       await s.close();
+      // The same point named on the table reference, read from the live database.
+      const asOf = (sql: string): string => sql.replace(' FROM m WHERE', ` FROM m FOR SYSTEM_TIME AS OF LSN ${at.lsn} WHERE`);
+      await check(at.rows, (sql, p) => db.query(asOf(sql), p as never), `FROM m FOR SYSTEM_TIME AS OF LSN ${at.lsn}:`);
     }
     await check(model, (sql, p) => db.query(sql, p as never), 'main:');
     // Main's bitmaps hold exactly its rows, and each row under exactly its terms.
@@ -282,6 +285,19 @@ describe('fts5 index format version 2', () => {
     for await (const x of engine.scan(id)) tags.add(Number(x.key[0]));
     expect([...tags].sort()).toEqual([2, 3, 4]);
     await expect(db.run("INSERT INTO notes(notes) VALUES ('frobnicate')")).rejects.toThrow(/fts5: unknown command "frobnicate"/);
+    await db.close();
+  });
+  it('an external-content index read FOR SYSTEM_TIME AS OF joins its content at that point; ALL and ranges are refused', async () => {
+    const db = DB('fts-asof-content', { storage: 'memory' });
+    await db.exec('CREATE TABLE docs(id INTEGER PRIMARY KEY, body TEXT); CREATE VIRTUAL TABLE f USING fts5(body, content=docs, content_rowid=id)');
+    const at = (await db.run("INSERT INTO docs VALUES (1, 'red fox'), (2, 'red hen')")).lsn;
+    await db.exec("DELETE FROM docs WHERE id = 1; INSERT INTO docs VALUES (3, 'red deer')");
+    const q = (point: string): Promise<unknown[]> => db.query(`SELECT rowid, body FROM f ${point} WHERE f MATCH 'red' ORDER BY rowid`);
+    expect(await q(`FOR SYSTEM_TIME AS OF LSN ${at}`)).toEqual([{ rowid: 1, body: 'red fox' }, { rowid: 2, body: 'red hen' }]);
+    expect(await q('')).toEqual([{ rowid: 2, body: 'red hen' }, { rowid: 3, body: 'red deer' }]);
+    for (const clause of ['FOR SYSTEM_TIME ALL', `FOR SYSTEM_TIME BETWEEN LSN 1 AND LSN ${at}`]) {
+      await expect(q(clause)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    }
     await db.close();
   });
 });

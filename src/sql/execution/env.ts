@@ -89,3 +89,12 @@ export class ExecEnv {
     return (this.now ??= this.clock!());
   }
 }
+
+/**
+ * `env` reading through `txn` instead of its own transaction (a read view of a past LSN):
+ * everything else — parameters, guard, clock, subquery cache — is the statement's own.
+ */
+export function envWithTxn(env: ExecEnv, txn: Transaction): ExecEnv {
+  if (env.txn === txn) return env;
+  return Object.create(env, { txn: { value: txn, enumerable: true } }) as ExecEnv;
+}

@@ -8,7 +8,8 @@ import type { ColumnBound, TableFunction } from '../functions/table-functions.js
 import type { MaybeSubtyped } from '../types/subtype.js';
 import type { SqlValue } from '../types/value.js';
 import type { Compiled } from './compiled.js';
-import { BATCH_ROWS, type ExecEnv, type Row } from './env.js';
+import type { Transaction } from '../txn/transaction.js';
+import { BATCH_ROWS, envWithTxn, type ExecEnv, type Row } from './env.js';
 import { evaluate, evaluateSubtyped } from './evaluate.js';
 import { rowBytes } from './statement-guard.js';
 
@@ -27,6 +28,11 @@ export class TableFunctionScan {
   bounds: TableFunctionBound[] = [];
   /** Other sources of the same FROM clause the arguments read (ScopeSource.index). */
   deps: ReadonlySet<number> = new Set();
+  /**
+   * The read view the function's rows come from, when not the statement's transaction: a
+   * virtual table read `FOR SYSTEM_TIME AS OF` (resolved per execution, so plans stay reusable).
+   */
+  view?: (env: ExecEnv) => Transaction;
 
   constructor(
     readonly fn: TableFunction,
@@ -51,6 +57,8 @@ export class TableFunctionScan {
     for (const a of this.args) args.push(a === undefined ? undefined : await evaluateSubtyped(a, cur, env));
     const bounds: ColumnBound[] = [];
     for (const b of this.bounds) bounds.push({ op: b.op, value: await evaluate(b.value, cur, env) });
+    // Arguments are evaluated in the statement's environment; the function reads its view.
+    if (this.view) env = envWithTxn(env, this.view(env));
     const n = this.fn.columns.length;
     const off = this.offset;
     let rowid = 0n;

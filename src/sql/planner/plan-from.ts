@@ -20,7 +20,7 @@ import type { KeyValue } from '../../mvcc/key-codec.js';
 import { historyScan } from '../../mvcc/layers.js';
 import { formatTimestamp } from '../types/timestamp.js';
 import type { Scope, ScopeSource, SourceColumn } from './scope.js';
-import { tableFunctionSource } from './plan-table-function.js';
+import { isTableFunctionLeaf, tableFunctionSource } from './plan-table-function.js';
 import { resolveVirtualTable } from './virtual-tables.js';
 import type { TableFunction } from '../functions/table-functions.js';
 
@@ -275,6 +275,14 @@ function planRecursive(cte: CteDef, scope: Scope, pc: PlannerContext, planSelect
 function temporalLeaf(item: TableRef, scope: Scope, pc: PlannerContext, leaves: Leaf[]): FromNode {
   const b = pc.temporal?.get(item);
   if (!b) throw new DoSQLError('NOT_SUPPORTED', `sql: FOR SYSTEM_TIME is supported in queries (SELECT), not here`);
+  // A virtual table (fts5) as of a point: its scan, planned on that point's schema, reading that point's view.
+  const vt = item.schema ? undefined : resolveVirtualTable(item.name, b.catalog);
+  if (vt) {
+    if (b.kind !== 'asOf') throw new DoSQLError('NOT_SUPPORTED', `sql: FOR SYSTEM_TIME ${item.temporal!.kind === 'all' ? 'ALL' : item.temporal!.kind === 'between' ? 'BETWEEN' : 'FROM ... TO'} on virtual table ${item.name} is not supported; use AS OF`, { details: { table: item.name } });
+    const node = tableFunction(item.name, undefined, item.alias, scope, pc, leaves, vt);
+    if (node.kind === 'leaf' && isTableFunctionLeaf(node.leaf)) node.leaf.tvf.view = (env) => bindingOf(env, item, 'asOf').view;
+    return node;
+  }
   const t = b.catalog.findTable(item.name);
   if (!t) {
     if (b.catalog.findView(item.name)) throw new DoSQLError('NOT_SUPPORTED', `sql: FOR SYSTEM_TIME on a view (${item.name}) is not supported yet; use it on tables`);
