@@ -273,6 +273,9 @@ async function command(env: ExecEnv, name: string, args: ReadonlyMap<string, Sql
   const { content, ix, layout } = t;
   const contentless = layout.spec.contentless;
   if (c === 'optimize' || c === 'merge') return true;
+  // SQLite's sync triggers remove a row's old values before the content changes; here the
+  // index already follows the content table in the same transaction.
+  if (c === 'delete' && followsContent(t)) return true;
   if (env.txn.deferredIndexWork.length) await flushIndexWork(env.txn);
   if (c === 'delete' && contentless) {
     // fts5's 'delete' of a contentless row: its rowid and (below detail=full) its values.
@@ -293,7 +296,7 @@ async function command(env: ExecEnv, name: string, args: ReadonlyMap<string, Sql
     for (const k of keys) env.txn.delete(k);
     return true;
   }
-  if (c !== 'rebuild') throw new DoSQLError('SQL_ERROR', `fts5: unknown command ${JSON.stringify(textOf(cmd))} for table ${t.name} (supported: 'rebuild', 'optimize'${contentless ? ", 'delete', 'delete-all'" : ''})`, { details: { table: t.name } });
+  if (c !== 'rebuild') throw new DoSQLError('SQL_ERROR', `fts5: unknown command ${JSON.stringify(textOf(cmd))} for table ${t.name} (supported: 'rebuild', 'optimize'${contentless ? ", 'delete', 'delete-all'" : followsContent(t) ? ", 'delete' (does nothing: the index follows ${content.name})" : ''})`, { details: { table: t.name } });
   if (contentless) throw new DoSQLError('SQL_ERROR', `fts5: 'rebuild' may not be used with contentless fts5 table ${t.name}`, { details: { table: t.name } });
   await clearIndex(env, ix);
   initIndex(env, ix);
@@ -303,11 +306,20 @@ async function command(env: ExecEnv, name: string, args: ReadonlyMap<string, Sql
   return true;
 }
 
+/** External content (not contentless): the index is maintained from the content table's writes. */
+function followsContent(t: FtsTable): boolean {
+  return t.layout.spec.content !== undefined && !t.layout.spec.contentless;
+}
+
 registerVirtualTableModule({
   name: 'fts5',
   create,
   drop,
   command,
+  writesFollowContent(name, catalog) {
+    const t = find(name, catalog);
+    return t !== undefined && followsContent(t);
+  },
   resolve(name, catalog) {
     const t = find(name, catalog);
     if (!t) return undefined;

@@ -5,7 +5,7 @@
 import type { ExecEnv } from '../execution/env.js';
 import type { DeleteStmt, InsertStmt, Statement, UpdateStmt } from '../parser/ast.js';
 import { setTriggerStepPlanner, type DmlPlan } from './plan-dml-common.js';
-import { virtualTableCommand } from './virtual-tables.js';
+import { virtualTableCommand, virtualTableFollowsContent } from './virtual-tables.js';
 import { planTableDelete } from './plan-dml-delete.js';
 import { planTableInsert } from './plan-dml-insert.js';
 import { planTableUpdate } from './plan-dml-update.js';
@@ -21,6 +21,7 @@ export function planInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     pc.catalog.checkQualified(stmt.table.schema, stmt.table.name);
     const cmd = virtualTableCommand(stmt, pc.catalog);
     if (cmd) return { columns: [], execute: async (env) => (await cmd.run(env), { rows: [], changes: 0 }), describe: () => [`VIRTUAL TABLE COMMAND ${stmt.table.name}`] };
+    if (virtualTableFollowsContent(stmt, pc.catalog)) return { columns: [], execute: async () => ({ rows: [], changes: 0 }), describe: () => [`NOTHING: ${stmt.table.name} follows its content table`] };
     const v = pc.catalog.findTable(stmt.table.name) ? undefined : pc.catalog.findView(stmt.table.name);
     return v ? planViewDml(stmt, v, pc, planTriggerStep) : planTableInsert(stmt, pc);
   });

@@ -25,6 +25,12 @@ export interface VirtualTableModule {
    * under the table's name).
    */
   command?(env: ExecEnv, name: string, args: ReadonlyMap<string, SqlValue>): Promise<boolean>;
+  /**
+   * True when a plain INSERT into virtual table `name` is already done by the writes of its
+   * content table (fts5 with external content, which dosql indexes as the content changes), so
+   * the statement — the body of SQLite's documented sync triggers — has nothing left to do.
+   */
+  writesFollowContent?(name: string, catalog: Catalog): boolean;
 }
 
 const modules = new Map<string, VirtualTableModule>();
@@ -102,4 +108,16 @@ export function virtualTableCommand(stmt: InsertStmt, catalog: Catalog): { run(e
       throw new DoSQLError('SQL_ERROR', `sql: table ${name} accepts no commands`, { details: { table: name } });
     },
   };
+}
+
+/**
+ * A plain INSERT into a virtual table whose index follows its content table by itself
+ * (`INSERT INTO f(rowid, body) VALUES (new.id, new.body)` in SQLite's external-content sync
+ * triggers, https://sqlite.org/fts5.html#external_content_tables): a statement that does
+ * nothing, or undefined for any other INSERT.
+ */
+export function virtualTableFollowsContent(stmt: InsertStmt, catalog: Catalog): { readonly table: string } | undefined {
+  if (catalog.findTable(stmt.table.name)) return undefined;
+  for (const m of modules.values()) if (m.writesFollowContent?.(stmt.table.name, catalog)) return { table: stmt.table.name };
+  return undefined;
 }
