@@ -48,6 +48,8 @@ class TextParser {
   readonly n: number;
   iErr = 0;
   nonstd = false;
+  /** Set by separator(): the container closed (else a ',' follows). */
+  private closed = false;
   depth = 0;
   node: JsonNode = NULL_NODE;
 
@@ -242,31 +244,38 @@ class TextParser {
       }
       items.push(this.node);
       j = x;
-      let c = this.code(j);
-      if (c === 0x2c) continue;
-      if (c === 0x7d) break;
-      if (isSpace(c)) {
-        j++;
-        while (isSpace(this.code(j))) j++;
-        c = this.code(j);
-        if (c === 0x2c) continue;
-        if (c === 0x7d) break;
-      }
-      x = this.parse(j);
-      if (x === COMMA) {
-        j = this.iErr;
-        continue;
-      }
-      if (x === CLOSE_BRACE) {
-        j = this.iErr;
-        break;
-      }
-      this.iErr = j;
-      return ERR;
+      j = this.separator(j, 0x7d, CLOSE_BRACE);
+      if (j === ERR) return ERR;
+      if (this.closed) break;
     }
     this.depth--;
     this.node = container(JSONB_OBJECT, items);
     return j + 1;
+  }
+
+  /**
+   * After an object member or array element ending at `j`: the position of the ',' that
+   * follows or of the container's close (`this.closed` says which), skipping whitespace and
+   * JSON5 comments as SQLite's json.c does; ERR (with iErr set) when neither follows.
+   */
+  private separator(j: number, close: number, closeToken: number): number {
+    let c = this.code(j);
+    if (isSpace(c)) {
+      j++;
+      while (isSpace(this.code(j))) j++;
+      c = this.code(j);
+    }
+    if (c === 0x2c || c === close) {
+      this.closed = c === close;
+      return j;
+    }
+    const x = this.parse(j);
+    if (x === COMMA || x === closeToken) {
+      this.closed = x === closeToken;
+      return this.iErr;
+    }
+    this.iErr = j;
+    return ERR;
   }
 
   private parseArray(i: number): number {
@@ -289,27 +298,9 @@ class TextParser {
       }
       items.push(this.node);
       j = x;
-      let c = this.code(j);
-      if (c === 0x2c) continue;
-      if (c === 0x5d) break;
-      if (isSpace(c)) {
-        j++;
-        while (isSpace(this.code(j))) j++;
-        c = this.code(j);
-        if (c === 0x2c) continue;
-        if (c === 0x5d) break;
-      }
-      x = this.parse(j);
-      if (x === COMMA) {
-        j = this.iErr;
-        continue;
-      }
-      if (x === CLOSE_BRACKET) {
-        j = this.iErr;
-        break;
-      }
-      this.iErr = j;
-      return ERR;
+      j = this.separator(j, 0x5d, CLOSE_BRACKET);
+      if (j === ERR) return ERR;
+      if (this.closed) break;
     }
     this.depth--;
     this.node = container(JSONB_ARRAY, items);
