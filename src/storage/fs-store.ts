@@ -323,11 +323,19 @@ export class FsObjectStore implements ObjectStore {
     this.knownDirs.add(dir);
   }
 
+  /** The last key `pathOf` checked and its path: the fence check heads one key per commit. */
+  private lastKey: string | undefined;
+  private lastPath = '';
+
   private pathOf(key: string): string {
     this.assertOpen();
+    if (key === this.lastKey) return this.lastPath;
     checkKey(key);
     if (key === FS_INTERNAL_DIR || key.startsWith(`${FS_INTERNAL_DIR}/`)) throw new TypeError(`storage: key ${JSON.stringify(key)} is reserved`);
-    return path.join(this.root, key);
+    const p = path.join(this.root, key);
+    this.lastKey = key;
+    this.lastPath = p;
+    return p;
   }
 
   private assertOpen(): void {

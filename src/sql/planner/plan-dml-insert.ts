@@ -25,6 +25,9 @@ import { buildFrom } from './plan-from.js';
 import { planSelect } from './plan-select.js';
 import type { PlannerContext } from './planner-context.js';
 
+/** The row VALUES expressions are evaluated over: none (they may only read parameters). */
+const NO_ROW: Row = [];
+
 export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
   const ncols = t.columns.length;
@@ -33,7 +36,8 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   for (const i of targets) if (t.columns[i]?.generated) throw new DoSQLError('SQL_ERROR', `sql: cannot INSERT into generated column "${t.columns[i]!.name}"`);
   const ncolsGiven = targets.length;
   const emptyCx = cxFor(pc.rootScope(), pc);
-  let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
+  // direct[i]: VALUES row i has no subquery, so its expressions evaluate synchronously.
+  let source: { kind: 'values'; rows: Compiled[][]; direct: boolean[] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
   if (stmt.source.kind === 'values') {
     const rows = stmt.source.rows.map((r) => {
       if (r.length !== targets.length) {
@@ -41,7 +45,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
       }
       return r.map((e) => compileExpr(e, emptyCx));
     });
-    source = { kind: 'values', rows };
+    source = { kind: 'values', rows, direct: rows.map((r) => r.every((c) => c.subqueries.length === 0)) };
   } else if (stmt.source.kind === 'select') {
     const plan = planSelect(stmt.source.select, pc.rootScope(), pc);
     if (plan.columnCount !== targets.length) {
@@ -90,7 +94,17 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     let inputs: Row[];
     if (source.kind === 'values') {
       inputs = [];
-      for (const r of source.rows) inputs.push(r.every((c) => c.subqueries.length === 0) ? r.map((c) => c.ev([], env)) : await project(r, [], env));
+      const { rows, direct } = source;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (!direct[i]) {
+          inputs.push(await project(r, NO_ROW, env));
+          continue;
+        }
+        const vals: Row = new Array(r.length);
+        for (let k = 0; k < r.length; k++) vals[k] = r[k]!.ev(NO_ROW, env);
+        inputs.push(vals);
+      }
     } else if (source.kind === 'select') inputs = await source.run(env);
     else inputs = [[]];
     const defaultValues: SqlValue[] = [];
