@@ -19,6 +19,7 @@ import type { SqlValue } from '../types/value.js';
 import { sequenceOf, writeSequence } from '../execution/autoincrement.js';
 import { applyRowObject, rowObject } from '../execution/row-triggers.js';
 import { rowValueSet } from './plan-row-value-set.js';
+import { insertPlainRows, type PlainInsert } from './plan-insert-plain.js';
 import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
 import { buildFrom } from './plan-from.js';
@@ -71,18 +72,69 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const singleRow =
     source.kind !== 'select' && (source.kind !== 'values' || source.rows.length === 1) && stmt.orAction !== 'REPLACE' && t.pkConflict !== 'REPLACE' && !dml.indexes.some((ix) => ix.onConflict === 'REPLACE') && !hasTriggers;
 
+  // A plain VALUES insert takes plan-insert-plain.ts's loop: nothing in it needs an await
+  // unless a read or check does (REPLACE, triggers, UPSERT, RETURNING and AUTOINCREMENT do).
+  const plain =
+    source.kind === 'values' &&
+    source.direct.every((d) => d) &&
+    !upsert &&
+    returning.exprs.length === 0 &&
+    !t.autoincrement &&
+    !hasTriggers &&
+    stmt.orAction !== 'REPLACE' &&
+    t.pkConflict !== 'REPLACE' &&
+    !dml.indexes.some((ix) => ix.onConflict === 'REPLACE') &&
+    defaults.every((d) => !d || d.subqueries.length === 0);
+
   return {
     columns: returning.names,
     describe: () => [`INSERT INTO ${t.name}`],
-    async execute(env) {
+    execute(env) {
       const { hooks, top } = rowHooks(env);
-      try {
-        return await run(env, hooks, top);
-      } catch (e) {
+      const onError = (e: unknown): never => {
         throw top ? hooks.fk.onError(e) : e;
+      };
+      try {
+        const rt = env.rowTriggers;
+        const r =
+          plain && env.conflictOverride !== 'REPLACE' && dml.triggers('INSERT').length === 0 && !rt?.fires(t.name, 'before', 'insert') && !rt?.fires(t.name, 'after', 'insert')
+            ? runPlain(env, hooks, top)
+            : run(env, hooks, top);
+        return r instanceof Promise ? r.catch(onError) : Promise.resolve(r);
+      } catch (e) {
+        return Promise.reject(top ? hooks.fk.onError(e) : e);
       }
     },
   };
+  function runPlain(env: ExecEnv, hooks: RowHooks, top: boolean): DmlResult | Promise<DmlResult> {
+    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    const fk = hooks.fk;
+    fk.checkUsable(dml.outgoing);
+    const { rows } = source as { rows: Compiled[][] };
+    const inputs: Row[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const vals: Row = new Array(r.length);
+      for (let k = 0; k < r.length; k++) vals[k] = r[k]!.ev(NO_ROW, env);
+      inputs[i] = vals;
+    }
+    const defaultValues: SqlValue[] = new Array(ncols);
+    for (let i = 0; i < ncols; i++) {
+      const d = defaults[i];
+      defaultValues[i] = d ? ops.applyAffinity(d.ev(NO_ROW, env), t.columns[i]!.affinity) : null;
+    }
+    const out: DmlResult = { rows: [], changes: 0 };
+    const p: PlainInsert = { env, t, dml, writer, fk, targets, defaults: defaultValues, orAction: env.conflictOverride ?? stmt.orAction, singleRow: top && singleRow, out };
+    const r = insertPlainRows(p, inputs, 0);
+    if (r instanceof Promise) {
+      return r.then((o) => {
+        if (top) fk.finish();
+        return o;
+      });
+    }
+    if (top) fk.finish();
+    return r;
+  }
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
     const orAction = env.conflictOverride ?? stmt.orAction;
     const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
