@@ -90,7 +90,8 @@ export class Committer {
       this.intents?.check(txn);
       // With first committer wins, a key's value at the read LSN is its value at this commit's
       // LSN - 1: what the before images must be.
-      this.beforeImageReads += await txn.resolveBefores();
+      const reads = txn.resolveBefores();
+      this.beforeImageReads += reads instanceof Promise ? await reads : reads;
       const ts = Math.max(options.timestamp ?? t.clockNow(), t.lastCommitTimestamp);
       let ops: KvOp[] = txn.ops();
       // The write set holds one write per key; what replaces or joins it may not.

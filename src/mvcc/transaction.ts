@@ -198,11 +198,17 @@ export class Transaction {
   /**
    * Reads, at the read LSN, the before image of every write `captureBefore` selects that no
    * write supplied (the commit path calls it under the commit lock, before `ops`). Returns how
-   * many it read.
+   * many it read: synchronously 0 when there is none to read.
    */
-  async resolveBefores(): Promise<number> {
+  resolveBefores(): number | Promise<number> {
     const want = this.captureBefore;
     if (!want) return 0;
+    // Usually every such write supplied its image (the SQL layer's row writes do): no await.
+    for (const w of this.writes.values()) if (w.before === undefined && want(w.uk)) return this.readBefores(want);
+    return 0;
+  }
+
+  private async readBefores(want: (uk: Uint8Array) => boolean): Promise<number> {
     let n = 0;
     for (const [k, w] of this.writes) {
       if (w.before !== undefined || !want(w.uk)) continue;
