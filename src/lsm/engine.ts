@@ -124,7 +124,7 @@ export class LsmEngine extends EngineReadApi {
     this.ctx = { o, compaction, versions, status: this.status, fence, budget, pins: this.pins, executor, jobs, emit: (e) => this.emit(e) };
     this.reads = { sources: () => (this.assertReadable(), this.sources()), budget, blame: (e) => fence.blame(e) };
     this.writes = new WritePath(this.ctx, () => this.flusher.schedule(), mem, recovered, live);
-    this.committer = new Committer(this, (branch, ops, timestamp) => (this.assertWritable(), this.writes.writeOps(branch, ops, timestamp)));
+    this.committer = new Committer(this, (branch, ops, timestamp, distinct) => (this.assertWritable(), this.writes.writeOps(branch, ops, timestamp, distinct)));
     const log = (this.log = new LogService(
       { versions, store: o.store, coldStore: this.coldStore, pins: this.pins, visible: () => this.writes.visible, now: () => o.clock.now(), edit: (e) => this.edit(e), beforeImageReads: () => this.committer.beforeImageReads },
       userOptions,

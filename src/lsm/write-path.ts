@@ -116,10 +116,17 @@ export class WritePath {
     return done.promise;
   }
 
-  /** Writes `ops` of one branch as one commit at `timestamp` (the transaction commit path). */
-  writeOps(branch: number, ops: readonly WalOp[], timestamp: number): Promise<CommitInfo> {
-    const batch = new WriteBatch(branch);
-    for (const op of ops) batch.addRaw(op);
+  /**
+   * Writes `ops` of one branch as one commit at `timestamp` (the transaction commit path).
+   * `distinct`: the caller guarantees no two ops share a user key (WriteBatch.ofDistinct).
+   */
+  writeOps(branch: number, ops: readonly WalOp[], timestamp: number, distinct = false): Promise<CommitInfo> {
+    let batch: WriteBatch;
+    if (distinct) batch = WriteBatch.ofDistinct(branch, ops);
+    else {
+      batch = new WriteBatch(branch);
+      for (const op of ops) batch.addRaw(op);
+    }
     return this.write(batch, { timestamp });
   }
 

@@ -9,6 +9,7 @@
 // and a transaction's check does not see one appended meanwhile.
 import { DoSQLError } from '../errors.js';
 import { Mutex } from '../util/async.js';
+import { byteString } from '../util/bytes.js';
 import { checkConflicts, claimsNeedCheck } from './conflicts.js';
 import type { KvOp } from './kv-types.js';
 import type { Transaction } from './transaction.js';
@@ -53,8 +54,11 @@ export interface CommitTarget extends VersionReader {
   clockNow(): number;
 }
 
-/** Appends `ops` of one branch as one commit at `timestamp`; resolves once durable and visible. */
-export type WriteOps = (branch: number, ops: readonly KvOp[], timestamp: number) => Promise<CommitInfo>;
+/**
+ * Appends `ops` of one branch as one commit at `timestamp`; resolves once durable and visible.
+ * `distinct`: no two ops share a user key (the writer then skips looking for duplicates).
+ */
+export type WriteOps = (branch: number, ops: readonly KvOp[], timestamp: number, distinct?: boolean) => Promise<CommitInfo>;
 
 export class Committer {
   private readonly lock = new Mutex();
@@ -86,12 +90,25 @@ export class Committer {
       this.intents?.check(txn);
       // With first committer wins, a key's value at the read LSN is its value at this commit's
       // LSN - 1: what the before images must be.
-      this.beforeImageReads += await txn.resolveBefores();
+      const reads = txn.resolveBefores();
+      this.beforeImageReads += reads instanceof Promise ? await reads : reads;
       const ts = Math.max(options.timestamp ?? t.clockNow(), t.lastCommitTimestamp);
       let ops: KvOp[] = txn.ops();
-      if (options.writeInstead) ops = [...options.writeInstead(ops, ts)];
-      if (options.extraOps) ops.push(...options.extraOps(ts));
-      const info = await this.writeOps(txn.branch, ops, ts);
+      // The write set holds one write per key; what replaces or joins it may not.
+      let distinct = true;
+      if (options.writeInstead) {
+        ops = [...options.writeInstead(ops, ts)];
+        distinct = false;
+      }
+      if (options.extraOps) {
+        const extra = options.extraOps(ts);
+        if (extra.length > 1) distinct = false;
+        for (const op of extra) {
+          if (distinct && txn.writes.has(byteString(op.userKey))) distinct = false;
+          ops.push(op);
+        }
+      }
+      const info = await this.writeOps(txn.branch, ops, ts, distinct);
       options.onCommitted?.(info);
       return info;
     } finally {

@@ -65,7 +65,9 @@ export class Transaction {
   readonly writes = new Map<string, PendingWrite>();
   /** Ranges that must not change before commit (conflicts.ts). */
   readonly claims: RangeClaim[] = [];
-  private undo: { k: string; prev: PendingWrite | undefined }[] = [];
+  /** The undo log as two parallel arrays (no object per write): the key, and its write before. */
+  private undoKeys: string[] = [];
+  private undoPrev: (PendingWrite | undefined)[] = [];
   /** The keys of `writes` in order, for scans that merge them with committed data. */
   private readonly order = new SortedKeys();
   private releasedFlag = false;
@@ -185,7 +187,8 @@ export class Transaction {
     if (this.releasedFlag) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
     const k = byteString(w.uk);
     const prev = this.writes.get(k);
-    this.undo.push({ k, prev });
+    this.undoKeys.push(k);
+    this.undoPrev.push(prev);
     // The first write's before image stands: a later one read this transaction's own write.
     const b = prev ? prev.before : before;
     this.writes.set(k, b === undefined ? w : { uk: w.uk, value: w.value, before: b });
@@ -195,11 +198,17 @@ export class Transaction {
   /**
    * Reads, at the read LSN, the before image of every write `captureBefore` selects that no
    * write supplied (the commit path calls it under the commit lock, before `ops`). Returns how
-   * many it read.
+   * many it read: synchronously 0 when there is none to read.
    */
-  async resolveBefores(): Promise<number> {
+  resolveBefores(): number | Promise<number> {
     const want = this.captureBefore;
     if (!want) return 0;
+    // Usually every such write supplied its image (the SQL layer's row writes do): no await.
+    for (const w of this.writes.values()) if (w.before === undefined && want(w.uk)) return this.readBefores(want);
+    return 0;
+  }
+
+  private async readBefores(want: (uk: Uint8Array) => boolean): Promise<number> {
     let n = 0;
     for (const [k, w] of this.writes) {
       if (w.before !== undefined || !want(w.uk)) continue;
@@ -241,23 +250,25 @@ export class Transaction {
       this.writes.delete(k);
       this.order.delete(k);
     }
-    this.undo = [];
+    this.undoKeys = [];
+    this.undoPrev = [];
     return out;
   }
 
   /** A position in the undo log: statement starts and savepoints. */
   mark(): number {
-    return this.undo.length;
+    return this.undoKeys.length;
   }
 
   /** Undoes every write after `mark` (0: all of them). */
   rollbackTo(mark: number): void {
-    while (this.undo.length > mark) {
-      const u = this.undo.pop()!;
-      if (u.prev) this.writes.set(u.k, u.prev);
+    while (this.undoKeys.length > mark) {
+      const k = this.undoKeys.pop()!;
+      const prev = this.undoPrev.pop();
+      if (prev) this.writes.set(k, prev);
       else {
-        this.writes.delete(u.k);
-        this.order.delete(u.k);
+        this.writes.delete(k);
+        this.order.delete(k);
       }
     }
   }

@@ -147,8 +147,32 @@ export class Session {
     return r;
   }
 
-  /** A statement of the session: transaction control (lang_transaction.html, lang_savepoint.html) or one run in the session's transaction. */
-  private async run(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
+  /**
+   * A statement of the session: transaction control (`control`) or one run in the session's
+   * transaction, else in its own (autocommit). Not async itself: the autocommit statement, the
+   * common case, allocates no frame here.
+   */
+  private run(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
+    switch (p.parsed.statement.kind) {
+      case 'begin':
+      case 'commit':
+      case 'rollback':
+      case 'savepoint':
+      case 'release':
+      case 'twoPhase':
+        return this.control(engine, p, values, guard);
+      default:
+        break;
+    }
+    const open = this.txn;
+    if (open) return this.control(engine, p, values, guard);
+    const txn = this.core.tryBegin(engine);
+    if (txn) return this.runner.runIn(engine, txn, p, values, true, guard);
+    return this.core.begin(engine).then((t) => this.runner.runIn(engine, t, p, values, true, guard));
+  }
+
+  /** Transaction control (lang_transaction.html, lang_savepoint.html), or a statement in the session's open transaction. */
+  private async control(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
     const st = p.parsed.statement;
     const none = { rows: [] as Row[], changes: 0, columns: [] as string[] };
     switch (st.kind) {

@@ -11,6 +11,12 @@ import type { DatabaseParts, ExecuteResult, QueryOptions, RunResult } from './da
 import type { Prepared, StatementResult } from './statement-runner.js';
 import { executeResult, jsRowid, rowsToObjects, type BindParams, type JsValue } from './values.js';
 
+/** tx.run()'s answer for one statement. */
+function runResult(r: StatementResult): Omit<RunResult, 'lsn'> {
+  const last = jsRowid(r.lastInsertRowId ?? 0n);
+  return { changes: r.changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last };
+}
+
 /** The handle passed to `db.transaction(fn)`: the same query methods, inside one transaction. */
 export class TransactionHandle {
   /** @internal Set once the callback settled: later calls throw. */
@@ -32,14 +38,41 @@ export class TransactionHandle {
     return options && (options.timeoutMs !== undefined || options.signal !== undefined) ? this.parts.core.interruptOf(options) : undefined;
   }
 
-  private async runPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, own?: Interrupt): Promise<StatementResult> {
-    if (this.done) throw new DoSQLError('SQL_ERROR', 'sql: transaction already finished');
+  /**
+   * Runs one statement in the transaction, one at a time. Not async itself: while the handle's
+   * lock is free (statements awaited one by one, the bulk-load loop) it allocates no frame.
+   */
+  private runPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, own?: Interrupt): Promise<StatementResult> {
+    if (this.done) return Promise.reject(new DoSQLError('SQL_ERROR', 'sql: transaction already finished'));
     const k = p.parsed.statement.kind;
     if (k === 'begin' || k === 'commit' || k === 'rollback' || k === 'savepoint' || k === 'release' || k === 'twoPhase') {
       const what = k === 'twoPhase' ? 'PREPARE TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED' : k.toUpperCase();
-      throw new DoSQLError('SQL_ERROR', `sql: ${what} is not allowed inside db.transaction(); use BEGIN ... PREPARE TRANSACTION on the handle`);
+      return Promise.reject(new DoSQLError('SQL_ERROR', `sql: ${what} is not allowed inside db.transaction(); use BEGIN ... PREPARE TRANSACTION on the handle`));
     }
-    const unlock = this.lock.tryLock() ?? (await this.lock.lock());
+    const unlock = this.lock.tryLock();
+    if (!unlock) return this.runWaiting(p, params, own);
+    let r: Promise<StatementResult>;
+    try {
+      r = this.parts.session.execPrepared(p, params, this.txn, combineInterrupts(this.interrupt, own ?? this.parts.core.interruptOf(undefined)));
+    } catch (e) {
+      unlock();
+      return Promise.reject(e);
+    }
+    return r.then(
+      (v) => {
+        unlock();
+        return v;
+      },
+      (e: unknown) => {
+        unlock();
+        throw e;
+      },
+    );
+  }
+
+  /** runPrepared once the statement running now (or queued before) is done. */
+  private async runWaiting(p: Prepared, params: BindParams | StatementArgs | undefined, own: Interrupt | undefined): Promise<StatementResult> {
+    const unlock = await this.lock.lock();
     try {
       return await this.parts.session.execPrepared(p, params, this.txn, combineInterrupts(this.interrupt, own ?? this.parts.core.interruptOf(undefined)));
     } finally {
@@ -57,9 +90,19 @@ export class TransactionHandle {
     return (await this.query<T>(sql, params, options))[0];
   }
 
-  async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<Omit<RunResult, 'lsn'>> {
-    // Several statements run as a script, as in Database.run.
-    const ps = this.parts.runner.statements(sql);
+  run(sql: string, params?: BindParams, options?: StatementOptions): Promise<Omit<RunResult, 'lsn'>> {
+    // One statement (the bulk-load loop) without an async frame; several run as a script, as in Database.run.
+    let ps: Prepared[];
+    try {
+      ps = this.parts.runner.statements(sql);
+      if (ps.length === 1) return this.runPrepared(ps[0]!, params, this.own(options)).then(runResult);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.runScript(ps, params, options);
+  }
+
+  private async runScript(ps: readonly Prepared[], params: BindParams | undefined, options: StatementOptions | undefined): Promise<Omit<RunResult, 'lsn'>> {
     if (ps.length > 1) refuseScriptParams(params, 'run() of several statements');
     const own = this.own(options);
     let changes = 0;

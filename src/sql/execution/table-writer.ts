@@ -291,7 +291,7 @@ export class TableWriter {
     const t = this.table;
     const encoded = encodeRowValue(t, values);
     // SQLITE_MAX_LENGTH bounds a row as well as a value (sqlite.org/limits.html).
-    checkLength(encoded.length, env.maxLength, `a row of ${t.name}`);
+    if (encoded.length > env.maxLength) checkLength(encoded.length, env.maxLength, `a row of ${t.name}`);
     const k = key ?? rowKey(branch, t, values, rowid);
     env.txn.put(k, encoded, before === undefined ? undefined : before && encodeRowValue(t, before));
     this.putIndexEntries(env, values, rowid);

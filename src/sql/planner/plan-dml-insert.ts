@@ -19,11 +19,15 @@ import type { SqlValue } from '../types/value.js';
 import { sequenceOf, writeSequence } from '../execution/autoincrement.js';
 import { applyRowObject, rowObject } from '../execution/row-triggers.js';
 import { rowValueSet } from './plan-row-value-set.js';
+import { insertPlainRows, type PlainInsert } from './plan-insert-plain.js';
 import { compileExpr } from './compile-expr.js';
 import { applyUpdate, columnIndex, compileReturning, cxFor, fire, project, replaceDelete, rowHooks, tableLeaf, targetsFor, targetTable, type DmlPlan, type DmlResult } from './plan-dml-common.js';
 import { buildFrom } from './plan-from.js';
 import { planSelect } from './plan-select.js';
 import type { PlannerContext } from './planner-context.js';
+
+/** The row VALUES expressions are evaluated over: none (they may only read parameters). */
+const NO_ROW: Row = [];
 
 export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const t = targetTable(pc, stmt.table.name);
@@ -33,7 +37,8 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   for (const i of targets) if (t.columns[i]?.generated) throw new DoSQLError('SQL_ERROR', `sql: cannot INSERT into generated column "${t.columns[i]!.name}"`);
   const ncolsGiven = targets.length;
   const emptyCx = cxFor(pc.rootScope(), pc);
-  let source: { kind: 'values'; rows: Compiled[][] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
+  // direct[i]: VALUES row i has no subquery, so its expressions evaluate synchronously.
+  let source: { kind: 'values'; rows: Compiled[][]; direct: boolean[] } | { kind: 'select'; run: (env: ExecEnv) => Row[] | Promise<Row[]> } | { kind: 'default' };
   if (stmt.source.kind === 'values') {
     const rows = stmt.source.rows.map((r) => {
       if (r.length !== targets.length) {
@@ -41,7 +46,7 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
       }
       return r.map((e) => compileExpr(e, emptyCx));
     });
-    source = { kind: 'values', rows };
+    source = { kind: 'values', rows, direct: rows.map((r) => r.every((c) => c.subqueries.length === 0)) };
   } else if (stmt.source.kind === 'select') {
     const plan = planSelect(stmt.source.select, pc.rootScope(), pc);
     if (plan.columnCount !== targets.length) {
@@ -67,18 +72,69 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
   const singleRow =
     source.kind !== 'select' && (source.kind !== 'values' || source.rows.length === 1) && stmt.orAction !== 'REPLACE' && t.pkConflict !== 'REPLACE' && !dml.indexes.some((ix) => ix.onConflict === 'REPLACE') && !hasTriggers;
 
+  // A plain VALUES insert takes plan-insert-plain.ts's loop: nothing in it needs an await
+  // unless a read or check does (REPLACE, triggers, UPSERT, RETURNING and AUTOINCREMENT do).
+  const plain =
+    source.kind === 'values' &&
+    source.direct.every((d) => d) &&
+    !upsert &&
+    returning.exprs.length === 0 &&
+    !t.autoincrement &&
+    !hasTriggers &&
+    stmt.orAction !== 'REPLACE' &&
+    t.pkConflict !== 'REPLACE' &&
+    !dml.indexes.some((ix) => ix.onConflict === 'REPLACE') &&
+    defaults.every((d) => !d || d.subqueries.length === 0);
+
   return {
     columns: returning.names,
     describe: () => [`INSERT INTO ${t.name}`],
-    async execute(env) {
+    execute(env) {
       const { hooks, top } = rowHooks(env);
-      try {
-        return await run(env, hooks, top);
-      } catch (e) {
+      const onError = (e: unknown): never => {
         throw top ? hooks.fk.onError(e) : e;
+      };
+      try {
+        const rt = env.rowTriggers;
+        const r =
+          plain && env.conflictOverride !== 'REPLACE' && dml.triggers('INSERT').length === 0 && !rt?.fires(t.name, 'before', 'insert') && !rt?.fires(t.name, 'after', 'insert')
+            ? runPlain(env, hooks, top)
+            : run(env, hooks, top);
+        return r instanceof Promise ? r.catch(onError) : Promise.resolve(r);
+      } catch (e) {
+        return Promise.reject(top ? hooks.fk.onError(e) : e);
       }
     },
   };
+  function runPlain(env: ExecEnv, hooks: RowHooks, top: boolean): DmlResult | Promise<DmlResult> {
+    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    const fk = hooks.fk;
+    fk.checkUsable(dml.outgoing);
+    const { rows } = source as { rows: Compiled[][] };
+    const inputs: Row[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const vals: Row = new Array(r.length);
+      for (let k = 0; k < r.length; k++) vals[k] = r[k]!.ev(NO_ROW, env);
+      inputs[i] = vals;
+    }
+    const defaultValues: SqlValue[] = new Array(ncols);
+    for (let i = 0; i < ncols; i++) {
+      const d = defaults[i];
+      defaultValues[i] = d ? ops.applyAffinity(d.ev(NO_ROW, env), t.columns[i]!.affinity) : null;
+    }
+    const out: DmlResult = { rows: [], changes: 0 };
+    const p: PlainInsert = { env, t, dml, writer, fk, targets, defaults: defaultValues, orAction: env.conflictOverride ?? stmt.orAction, singleRow: top && singleRow, out };
+    const r = insertPlainRows(p, inputs, 0);
+    if (r instanceof Promise) {
+      return r.then((o) => {
+        if (top) fk.finish();
+        return o;
+      });
+    }
+    if (top) fk.finish();
+    return r;
+  }
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
     const orAction = env.conflictOverride ?? stmt.orAction;
     const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
@@ -90,7 +146,17 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     let inputs: Row[];
     if (source.kind === 'values') {
       inputs = [];
-      for (const r of source.rows) inputs.push(r.every((c) => c.subqueries.length === 0) ? r.map((c) => c.ev([], env)) : await project(r, [], env));
+      const { rows, direct } = source;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (!direct[i]) {
+          inputs.push(await project(r, NO_ROW, env));
+          continue;
+        }
+        const vals: Row = new Array(r.length);
+        for (let k = 0; k < r.length; k++) vals[k] = r[k]!.ev(NO_ROW, env);
+        inputs.push(vals);
+      }
     } else if (source.kind === 'select') inputs = await source.run(env);
     else inputs = [[]];
     const defaultValues: SqlValue[] = [];
