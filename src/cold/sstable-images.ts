@@ -1,0 +1,181 @@
+// Columnar images of SSTables (docs/design/cold-tier.md, "Hot tables on the columnar path"):
+// one table's entries in one SSTable of the hot levels, decoded once into column vectors —
+// per entry its key (the bytes after the branch and table prefix, as a latin1 string: JS
+// string order is then byte order), LSN and kind, and per field id a typed chunk of the
+// values (columnar/column-chunk.ts) — so analytic reads of hot tables run the same kernels as
+// reads of columnar runs (hot-scan.ts). SSTables are immutable and file numbers are never
+// reused, so an image never goes stale; images are kept in a cache bounded by bytes, least
+// recently used out first, and dropped once their file leaves the current version
+// (`retain`), the way column-cache.ts keeps decoded run columns.
+import { toChunk, type ColumnChunk, type ColumnValue } from '../columnar/index.js';
+import type { FileMeta } from '../manifest/manifest-format.js';
+import { KIND_PUT, TRAILER_SIZE, encodeTablePrefix, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import type { TableCache } from '../sstable/table-cache.js';
+import { compareRange } from '../util/bytes.js';
+import type { ColdTablePlan } from './cold-codec.js';
+import { FIELD_ID_SLOTS } from './run-layout.js';
+
+/** One table's entries (one branch) of one SSTable, in file order: key ascending, LSN descending. */
+export interface SSTableImage {
+  readonly fileNumber: number;
+  readonly n: number;
+  /** Key bytes after the branch and table prefix, each byte one char (latin1). */
+  readonly keys: readonly string[];
+  readonly lsn: Float64Array;
+  /** 1 for a put, 0 for a tombstone. */
+  readonly kind: Uint8Array;
+  /** Typed chunk per field id decoded so far (null: the values do not fit one). */
+  readonly chunks: Map<number, ColumnChunk | null>;
+  /** Smallest slot count over the puts (FIELD_ID_SLOTS), once a decode ran (Infinity without puts); undefined before. */
+  minSlots: number | undefined;
+  /** Bytes held (keys, LSNs, kinds, chunks). */
+  bytes: number;
+}
+
+/** Default byte budget of a cache (EngineOptions has none yet: 256 MiB, as the column cache). */
+export const DEFAULT_IMAGE_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** Images by (file number, branch, table), least recently used first. */
+export class SSTableImageCache {
+  private readonly entries = new Map<string, SSTableImage>();
+  private used = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly capacityBytes = DEFAULT_IMAGE_CACHE_BYTES) {}
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Table `table`'s entries of branch `branch` in SSTable `f` (read from the file on a miss). */
+  async image(tables: TableCache, f: FileMeta, branch: number, table: number): Promise<SSTableImage> {
+    const key = `${f.number}|${branch}|${table}`;
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.hits++;
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    this.misses++;
+    const img = await readImage(tables, f, branch, table);
+    this.entries.set(key, img);
+    this.used += img.bytes;
+    this.evict(key);
+    return img;
+  }
+
+  /**
+   * Decodes the chunks of `fieldIds` that `img` lacks with `plan` (the file is read again: the
+   * image keeps no row values). Throws CORRUPTION for an undecodable value.
+   */
+  async decode(tables: TableCache, f: FileMeta, branch: number, table: number, img: SSTableImage, plan: ColdTablePlan, fieldIds: readonly number[]): Promise<void> {
+    const missing = fieldIds.filter((id) => !img.chunks.has(id));
+    if (missing.length === 0) return;
+    const cols = plan.schema.columns;
+    const at = missing.map((id) => cols.findIndex((c) => c.fieldId === id));
+    const slotsAt = cols.findIndex((c) => c.fieldId === FIELD_ID_SLOTS);
+    const values = missing.map(() => new Array<ColumnValue>(img.n).fill(null));
+    let minSlots = Infinity;
+    let i = 0;
+    await eachEntry(tables, f, branch, table, (k, ukLen, value) => {
+      if (trailerKind(k) === KIND_PUT) {
+        const row = plan.toColumns(k.subarray(0, ukLen), value).values!;
+        for (let j = 0; j < at.length; j++) values[j]![i] = at[j]! >= 0 ? row[at[j]!]! : null;
+        if (slotsAt >= 0) minSlots = Math.min(minSlots, Number(row[slotsAt] as bigint));
+      }
+      i++;
+    });
+    let added = 0;
+    for (let j = 0; j < missing.length; j++) {
+      const c = at[j]! >= 0 ? toChunk(values[j]!) : null;
+      img.chunks.set(missing[j]!, c);
+      added += c?.bytes ?? 64;
+    }
+    img.minSlots = minSlots;
+    img.bytes += added;
+    const key = `${img.fileNumber}|${branch}|${table}`;
+    if (this.entries.get(key) === img) {
+      this.used += added;
+      this.evict(key);
+    }
+  }
+
+  /** Drops the images of files not in `live` (file numbers of the current version): their files are gone or going. */
+  retain(live: ReadonlySet<number>): void {
+    for (const [k, img] of this.entries) {
+      if (live.has(img.fileNumber)) continue;
+      this.entries.delete(k);
+      this.used -= img.bytes;
+    }
+  }
+
+  /** Least recently used images out until the cache fits (`keep`, just used, last). */
+  private evict(keep: string): void {
+    for (const [k, img] of this.entries) {
+      if (this.used <= this.capacityBytes || k === keep) break;
+      this.entries.delete(k);
+      this.used -= img.bytes;
+    }
+  }
+}
+
+const caches = new WeakMap<TableCache, SSTableImageCache>();
+
+/** The image cache of an engine's SSTables (one per table cache: file numbers are the engine's). */
+export function imageCache(tables: TableCache): SSTableImageCache {
+  let c = caches.get(tables);
+  if (!c) caches.set(tables, (c = new SSTableImageCache()));
+  return c;
+}
+
+/** Calls `f` with each entry of table `table` (branch `branch`) in SSTable `file`: internal key, user key length, value (views). */
+async function eachEntry(tables: TableCache, file: FileMeta, branch: number, table: number, f: (k: Uint8Array, ukLen: number, value: Uint8Array) => void): Promise<void> {
+  const lower = encodeTablePrefix(branch, table);
+  const upper = encodeTablePrefix(branch, table + 1);
+  const r = tables.get(file);
+  const reader = r instanceof Promise ? await r : r;
+  const it = reader.iterator({ readaheadBytes: 256 * 1024 });
+  try {
+    let p = it.seek(lower);
+    if (p) await p;
+    while (it.valid()) {
+      const k = it.key();
+      const ukLen = k.length - TRAILER_SIZE;
+      if (compareRange(k, 0, ukLen, upper, 0, upper.length) >= 0) break;
+      f(k, ukLen, it.value());
+      p = it.next();
+      if (p) await p;
+    }
+  } finally {
+    it.close();
+  }
+}
+
+async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number): Promise<SSTableImage> {
+  const prefixLen = encodeTablePrefix(branch, table).length;
+  const keys: string[] = [];
+  const lsn: number[] = [];
+  const kind: number[] = [];
+  let bytes = 0;
+  await eachEntry(tables, f, branch, table, (k, ukLen) => {
+    const s = latin1(k, prefixLen, ukLen);
+    keys.push(s);
+    lsn.push(trailerLsn(k));
+    kind.push(trailerKind(k) === KIND_PUT ? 1 : 0);
+    bytes += 2 * s.length + 40 + 9;
+  });
+  return { fileNumber: f.number, n: keys.length, keys, lsn: Float64Array.from(lsn), kind: Uint8Array.from(kind), chunks: new Map(), minSlots: undefined, bytes };
+}
+
+/** Bytes [from, to) of `b` as a string of one char per byte. */
+function latin1(b: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
