@@ -42,7 +42,8 @@ export class SSTableImageCache {
   hits = 0;
   misses = 0;
 
-  constructor(readonly capacityBytes = DEFAULT_IMAGE_CACHE_BYTES) {}
+  /** Byte budget; lowering it evicts on the next insert. */
+  constructor(public capacityBytes = DEFAULT_IMAGE_CACHE_BYTES) {}
 
   get usedBytes(): number {
     return this.used;
