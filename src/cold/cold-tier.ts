@@ -75,6 +75,8 @@ export interface ColdTierApi {
    * FENCED like reads. Release what it returns.
    */
   images(table: number): ColdRuns | null;
+  /** Bytes the SSTable images hold (sstable-images.ts: at most 256 MiB, least recently used out first). */
+  readonly imageCacheBytes: number;
   /** The Iceberg tables of warehouse `w`, published from this engine (iceberg-tables.ts). */
   iceberg(w: Warehouse): IcebergTables;
 }
