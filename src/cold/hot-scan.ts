@@ -25,7 +25,7 @@ import type { ColdColumnStats, ColdDelta, ColdRowGroup, ColdRuns, ColdScan, Cold
 import { deltaKey } from './delta-cache.js';
 import { newestHot, type HotSources } from './hot-delta.js';
 import { FIELD_ID_SLOTS } from './run-layout.js';
-import type { SSTableImage, SSTableImageCache } from './sstable-images.js';
+import { compareKeyWith, compareKeys, keyString, type SSTableImage, type SSTableImageCache } from './sstable-images.js';
 
 /** An image with the read layer it is read for. */
 interface Placed {
@@ -152,20 +152,21 @@ function keep<T>(m: WeakMap<Version, Map<string, T>>, v: Version, key: string, v
 function imageVisibility(placed: readonly Placed[], layers: readonly Layer[]): ImageVis {
   const win = placed.map((q) => localWinners(q.img, layers[q.layer]!.lsn));
   // Images whose key ranges overlap form components; only those need a key map.
-  const order = placed.map((_, i) => i).sort((a, b) => cmp(placed[a]!.img.keys[0]!, placed[b]!.img.keys[0]!));
+  const order = placed.map((_, i) => i).sort((a, b) => compareKeys(placed[a]!.img, 0, placed[b]!.img, 0));
   let comp: number[] = [];
-  let hi = '';
+  // The largest key of the component so far: (image, entry).
+  let hi: SSTableImage | undefined;
+  let hiAt = 0;
   for (const i of order) {
-    const keys = placed[i]!.img.keys;
-    const last = keys[keys.length - 1]!;
-    if (comp.length > 0 && keys[0]! <= hi) {
+    const img = placed[i]!.img;
+    if (hi && compareKeys(img, 0, hi, hiAt) <= 0) {
       comp.push(i);
-      if (last > hi) hi = last;
+      if (compareKeys(img, img.n - 1, hi, hiAt) > 0) [hi, hiAt] = [img, img.n - 1];
       continue;
     }
     if (comp.length > 1) settle(placed, win, comp);
     comp = [i];
-    hi = last;
+    [hi, hiAt] = [img, img.n - 1];
   }
   if (comp.length > 1) settle(placed, win, comp);
   const runRows = win.map((w) => {
@@ -183,12 +184,12 @@ function imageVisibility(placed: readonly Placed[], layers: readonly Layer[]): I
 /** Per entry of `img`, 1 or 2 where it is its key's newest version with LSN <= `lsn` (a put, a tombstone). */
 function localWinners(img: SSTableImage, lsn: number): Uint8Array {
   const w = new Uint8Array(img.n);
-  const { keys, lsn: l, kind } = img;
-  let decided: string | undefined;
+  const { lsn: l, kind } = img;
+  // The entry that decided the key seen last (-1: none yet).
+  let decided = -1;
   for (let j = 0; j < img.n; j++) {
-    const k = keys[j]!;
-    if (k === decided || l[j]! > lsn) continue;
-    decided = k;
+    if (l[j]! > lsn || (decided >= 0 && compareKeys(img, j, img, decided) === 0)) continue;
+    decided = j;
     w[j] = kind[j] === 1 ? 1 : 2;
   }
   return w;
@@ -204,7 +205,7 @@ function settle(placed: readonly Placed[], win: readonly Uint8Array[], comp: num
     const w = win[i]!;
     for (let j = 0; j < img.n; j++) {
       if (w[j] === 0) continue;
-      const k = img.keys[j]!;
+      const k = keyString(img, j);
       const e = best.get(k);
       if (e === undefined) {
         best.set(k, i * SHIFT + j);
@@ -225,6 +226,7 @@ function settle(placed: readonly Placed[], win: readonly Uint8Array[], comp: num
 /** The memtables' versions the read sees: the puts become the delta, and the image winners they supersede are listed per image. */
 async function memtableDelta(p: PinnedImages, vis: ImageVis, layers: readonly Layer[], maxBytes: number): Promise<HotRead | undefined> {
   const budget = { bytes: maxBytes };
+  // By key suffix (one char per byte: string order is byte order).
   const mem = new Map<string, { layer: number; uk: Uint8Array; prefixLen: number; value: Uint8Array | null }>();
   for (let i = 0; i < layers.length; i++) {
     const lower = encodeTablePrefix(layers[i]!.branch, p.table);
@@ -244,7 +246,7 @@ async function memtableDelta(p: PinnedImages, vis: ImageVis, layers: readonly La
   let hidden = 0;
   for (const s of [...mem.keys()].sort(cmp)) {
     const m = mem.get(s)!;
-    const w = imageWinner(placed, win, s);
+    const w = imageWinner(placed, win, m.uk.subarray(m.prefixLen));
     // An earlier layer's version decides the key: the memtable's (a later layer's) is not read.
     if (w && placed[w[0]]!.layer < m.layer) continue;
     if (w && win[w[0]]![w[1]] === 1) {
@@ -262,18 +264,18 @@ async function memtableDelta(p: PinnedImages, vis: ImageVis, layers: readonly La
 }
 
 /** The image entry (image index, entry) that wins key `s`, if any. */
-function imageWinner(placed: readonly Placed[], win: readonly Uint8Array[], s: string): [number, number] | undefined {
+function imageWinner(placed: readonly Placed[], win: readonly Uint8Array[], key: Uint8Array): [number, number] | undefined {
   for (let i = 0; i < placed.length; i++) {
-    const keys = placed[i]!.img.keys;
-    if (s < keys[0]! || s > keys[keys.length - 1]!) continue;
+    const img = placed[i]!.img;
+    if (compareKeyWith(img, 0, key) > 0 || compareKeyWith(img, img.n - 1, key) < 0) continue;
     let lo = 0;
-    let hi = keys.length;
+    let hi = img.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (keys[mid]! < s) lo = mid + 1;
+      if (compareKeyWith(img, mid, key) < 0) lo = mid + 1;
       else hi = mid;
     }
-    for (let j = lo; j < keys.length && keys[j] === s; j++) if (win[i]![j] !== 0) return [i, j];
+    for (let j = lo; j < img.n && compareKeyWith(img, j, key) === 0; j++) if (win[i]![j] !== 0) return [i, j];
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // Columnar images of SSTables (docs/design/cold-tier.md, "Hot tables on the columnar path"):
 // one table's entries in one SSTable of the hot levels, decoded once into column vectors —
-// per entry its key (the bytes after the branch and table prefix, as a latin1 string: JS
-// string order is then byte order), LSN and kind, and per field id a typed chunk of the
+// per entry its key (the bytes after the branch and table prefix, packed in one buffer), LSN
+// and kind, and per field id a typed chunk of the
 // values (columnar/column-chunk.ts) — so analytic reads of hot tables run the same kernels as
 // reads of columnar runs (hot-scan.ts). SSTables are immutable and file numbers are never
 // reused, so an image never goes stale; images are kept in a cache bounded by bytes, least
@@ -19,8 +19,9 @@ import { FIELD_ID_SLOTS } from './run-layout.js';
 export interface SSTableImage {
   readonly fileNumber: number;
   readonly n: number;
-  /** Key bytes after the branch and table prefix, each byte one char (latin1). */
-  readonly keys: readonly string[];
+  /** Key bytes after the branch and table prefix: entry i's are keyBytes[keyOff[i], keyOff[i + 1]). */
+  readonly keyBytes: Uint8Array;
+  readonly keyOff: Int32Array;
   readonly lsn: Float64Array;
   /** 1 for a put, 0 for a tombstone. */
   readonly kind: Uint8Array;
@@ -160,23 +161,41 @@ async function eachEntry(tables: TableCache, file: FileMeta, branch: number, tab
 
 async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number): Promise<SSTableImage> {
   const prefixLen = encodeTablePrefix(branch, table).length;
-  const keys: string[] = [];
+  let buf = new Uint8Array(4096);
+  let used = 0;
+  const off: number[] = [0];
   const lsn: number[] = [];
   const kind: number[] = [];
-  let bytes = 0;
   await eachEntry(tables, f, branch, table, (k, ukLen) => {
-    const s = latin1(k, prefixLen, ukLen);
-    keys.push(s);
+    const len = ukLen - prefixLen;
+    if (used + len > buf.length) {
+      const grown = new Uint8Array(Math.max(buf.length * 2, used + len));
+      grown.set(buf.subarray(0, used));
+      buf = grown;
+    }
+    buf.set(k.subarray(prefixLen, ukLen), used);
+    used += len;
+    off.push(used);
     lsn.push(trailerLsn(k));
     kind.push(trailerKind(k) === KIND_PUT ? 1 : 0);
-    bytes += 2 * s.length + 40 + 9;
   });
-  return { fileNumber: f.number, n: keys.length, keys, lsn: Float64Array.from(lsn), kind: Uint8Array.from(kind), chunks: new Map(), minSlots: undefined, bytes };
+  const n = lsn.length;
+  return { fileNumber: f.number, n, keyBytes: buf.slice(0, used), keyOff: Int32Array.from(off), lsn: Float64Array.from(lsn), kind: Uint8Array.from(kind), chunks: new Map(), minSlots: undefined, bytes: used + 13 * n + 64 };
 }
 
-/** Bytes [from, to) of `b` as a string of one char per byte. */
-function latin1(b: Uint8Array, from: number, to: number): string {
+/** Entry i's key of `a` against entry j's of `b` (byte order). */
+export function compareKeys(a: SSTableImage, i: number, b: SSTableImage, j: number): number {
+  return compareRange(a.keyBytes, a.keyOff[i]!, a.keyOff[i + 1]!, b.keyBytes, b.keyOff[j]!, b.keyOff[j + 1]!);
+}
+
+/** Entry i's key of `a` against `key` (byte order). */
+export function compareKeyWith(a: SSTableImage, i: number, key: Uint8Array): number {
+  return compareRange(a.keyBytes, a.keyOff[i]!, a.keyOff[i + 1]!, key, 0, key.length);
+}
+
+/** Entry i's key as a string of one char per byte (a map key: equal strings, equal keys). */
+export function keyString(a: SSTableImage, i: number): string {
   let s = '';
-  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
+  for (let p = a.keyOff[i]!; p < a.keyOff[i + 1]!; p++) s += String.fromCharCode(a.keyBytes[p]!);
   return s;
 }
