@@ -99,15 +99,11 @@ async function scanImages(p: PinnedImages, request: ColdScanRequest): Promise<Co
     const upper = encodeTablePrefix(branch, p.table + 1);
     for (const f of files) {
       if (!overlaps(f, lower, upper)) continue;
-      const img = await p.cache.image(tables, f, branch, p.table);
+      const img = await p.cache.image(tables, f, branch, p.table, plan);
       if (img.n > 0) placed.push({ img, file: f, layer: i, branch });
     }
   }
-  for (const q of placed) {
-    if (wanted.length === 0) break;
-    await p.cache.decode(tables, q.file, q.branch, p.table, q.img, plan, wanted);
-    if ((q.img.minSlots ?? 0) < maxSlot) return undefined;
-  }
+  for (const q of placed) await p.cache.decode(tables, q.file, q.branch, p.table, q.img, plan, wanted);
   const maxLsn = Math.max(0, ...files.map((f) => f.maxLsn));
   const visKey = `${p.table}|${layers.map((l) => `${l.branch}@${l.lsn >= maxLsn ? '*' : l.lsn}`).join(',')}`;
   const readKey = deltaKey(p.hot, p.table, layers);
@@ -119,8 +115,22 @@ async function scanImages(p: PinnedImages, request: ColdScanRequest): Promise<Co
     if (!r) return undefined;
     keep(readCache, version, readKey, (read = r));
   }
+  if (!complete(read.vis, maxSlot)) return undefined;
   const groups = read.vis.placed.map((q, i) => new ImageGroup(q.img, wanted, read.vis.runRows[i]!, read.superseded[i]!));
   return { groups, delta: read.delta };
+}
+
+/** Whether every row the read sees carries at least `maxSlot` slots (older versions of a row may lack a column added since). */
+function complete(vis: ImageVis, maxSlot: number): boolean {
+  for (let i = 0; i < vis.placed.length; i++) {
+    const img = vis.placed[i]!.img;
+    if ((img.minSlots ?? 0) >= maxSlot) continue;
+    const slots = img.chunks.get(FIELD_ID_SLOTS);
+    if (!slots || slots.kind !== 'num') return false;
+    const rows = vis.runRows[i];
+    for (let j = 0; j < img.n; j++) if ((rows === null || rows[j] === 1) && slots.values[j]! < maxSlot) return false;
+  }
+  return true;
 }
 
 function overlaps(f: FileMeta, lower: Uint8Array, upper: Uint8Array): boolean {

@@ -54,8 +54,12 @@ export class SSTableImageCache {
     return this.entries.size;
   }
 
-  /** Table `table`'s entries of branch `branch` in SSTable `f` (read from the file on a miss). */
-  async image(tables: TableCache, f: FileMeta, branch: number, table: number): Promise<SSTableImage> {
+  /**
+   * Table `table`'s entries of branch `branch` in SSTable `f`, read from the file on a miss
+   * with every column of `plan` decoded in the same pass (one decode of each row, whichever
+   * columns later queries ask for). Throws CORRUPTION for an undecodable value.
+   */
+  async image(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan): Promise<SSTableImage> {
     const key = `${f.number}|${branch}|${table}`;
     const hit = this.entries.get(key);
     if (hit) {
@@ -65,7 +69,7 @@ export class SSTableImageCache {
       return hit;
     }
     this.misses++;
-    const img = await readImage(tables, f, branch, table);
+    const img = await readImage(tables, f, branch, table, plan);
     this.entries.set(key, img);
     this.used += img.bytes;
     this.evict(key);
@@ -73,11 +77,12 @@ export class SSTableImageCache {
   }
 
   /**
-   * Decodes the chunks of `fieldIds` that `img` lacks with `plan` (the file is read again: the
-   * image keeps no row values). Throws CORRUPTION for an undecodable value.
+   * Decodes the chunks of `fieldIds` that `img` lacks with `plan` (columns added since it was
+   * read; the file is read again: the image keeps no row values). Throws CORRUPTION for an
+   * undecodable value.
    */
   async decode(tables: TableCache, f: FileMeta, branch: number, table: number, img: SSTableImage, plan: ColdTablePlan, fieldIds: readonly number[]): Promise<void> {
-    const missing = fieldIds.filter((id) => !img.chunks.has(id));
+    const missing = fieldIds.filter((id) => !img.chunks.has(id)).concat(img.chunks.has(FIELD_ID_SLOTS) ? [] : [FIELD_ID_SLOTS]);
     if (missing.length === 0) return;
     const cols = plan.schema.columns;
     const at = missing.map((id) => cols.findIndex((c) => c.fieldId === id));
@@ -159,14 +164,18 @@ async function eachEntry(tables: TableCache, file: FileMeta, branch: number, tab
   }
 }
 
-async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number): Promise<SSTableImage> {
+async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan): Promise<SSTableImage> {
   const prefixLen = encodeTablePrefix(branch, table).length;
+  const cols = plan.schema.columns;
+  const slotsAt = cols.findIndex((c) => c.fieldId === FIELD_ID_SLOTS);
+  const values = cols.map(() => [] as ColumnValue[]);
+  let minSlots = Infinity;
   let buf = new Uint8Array(4096);
   let used = 0;
   const off: number[] = [0];
   const lsn: number[] = [];
   const kind: number[] = [];
-  await eachEntry(tables, f, branch, table, (k, ukLen) => {
+  await eachEntry(tables, f, branch, table, (k, ukLen, value) => {
     const len = ukLen - prefixLen;
     if (used + len > buf.length) {
       const grown = new Uint8Array(Math.max(buf.length * 2, used + len));
@@ -177,10 +186,25 @@ async function readImage(tables: TableCache, f: FileMeta, branch: number, table:
     used += len;
     off.push(used);
     lsn.push(trailerLsn(k));
-    kind.push(trailerKind(k) === KIND_PUT ? 1 : 0);
+    const put = trailerKind(k) === KIND_PUT;
+    kind.push(put ? 1 : 0);
+    if (!put) {
+      for (const v of values) v.push(null);
+      return;
+    }
+    const row = plan.toColumns(k.subarray(0, ukLen), value).values!;
+    for (let j = 0; j < values.length; j++) values[j]!.push(row[j]!);
+    if (slotsAt >= 0) minSlots = Math.min(minSlots, Number(row[slotsAt] as bigint));
   });
   const n = lsn.length;
-  return { fileNumber: f.number, n, keyBytes: buf.slice(0, used), keyOff: Int32Array.from(off), lsn: Float64Array.from(lsn), kind: Uint8Array.from(kind), chunks: new Map(), minSlots: undefined, bytes: used + 13 * n + 64 };
+  const chunks = new Map<number, ColumnChunk | null>();
+  let bytes = used + 13 * n + 64;
+  for (let j = 0; j < cols.length; j++) {
+    const c = toChunk(values[j]!);
+    chunks.set(cols[j]!.fieldId, c);
+    bytes += c?.bytes ?? 64;
+  }
+  return { fileNumber: f.number, n, keyBytes: buf.slice(0, used), keyOff: Int32Array.from(off), lsn: Float64Array.from(lsn), kind: Uint8Array.from(kind), chunks, minSlots, bytes };
 }
 
 /** Entry i's key of `a` against entry j's of `b` (byte order). */
