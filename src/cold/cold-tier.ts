@@ -38,6 +38,8 @@ export interface ColdTierHost {
   /** EngineOptions.hotDataMaxAge and coldFromLevel: when hot data moves on its own. */
   readonly hotDataMaxAge: number | undefined;
   readonly coldFromLevel: number | undefined;
+  /** EngineOptions.imageCacheBytes: the SSTable image cache's budget (undefined: its default; 0: no images). */
+  readonly imageCacheBytes?: number | undefined;
   sstableOptions(): SSTableWriterOptions;
   newFileNumber(): number;
   /** The mutable memtable and the frozen ones. */
@@ -131,7 +133,8 @@ export class ColdTier implements ColdTierApi {
         }
       }
     }
-    const cache = imageCache(this.h.tables);
+    if (this.h.imageCacheBytes === 0) return null;
+    const cache = imageCache(this.h.tables, this.h.imageCacheBytes);
     // Images of files compaction removed from the version go (readers of older versions rebuild them).
     cache.retain(live);
     if (!hot) return null;

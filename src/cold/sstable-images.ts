@@ -33,7 +33,7 @@ export interface SSTableImage {
   bytes: number;
 }
 
-/** Default byte budget of a cache (EngineOptions has none yet: 256 MiB, as the column cache). */
+/** Default byte budget of a cache (EngineOptions.imageCacheBytes): 256 MiB, as the column cache's. */
 export const DEFAULT_IMAGE_CACHE_BYTES = 256 * 1024 * 1024;
 
 /** Images by (file number, branch, table), least recently used first. */
@@ -134,10 +134,10 @@ export class SSTableImageCache {
 
 const caches = new WeakMap<TableCache, SSTableImageCache>();
 
-/** The image cache of an engine's SSTables (one per table cache: file numbers are the engine's). */
-export function imageCache(tables: TableCache): SSTableImageCache {
+/** The image cache of an engine's SSTables (one per table cache: file numbers are the engine's), of `capacityBytes` when first made. */
+export function imageCache(tables: TableCache, capacityBytes = DEFAULT_IMAGE_CACHE_BYTES): SSTableImageCache {
   let c = caches.get(tables);
-  if (!c) caches.set(tables, (c = new SSTableImageCache()));
+  if (!c) caches.set(tables, (c = new SSTableImageCache(capacityBytes)));
   return c;
 }
 
