@@ -6,7 +6,10 @@
 // compacted (`--state compacted`, as bench/flights.ts) or left as written: L0/L1 SSTables plus
 // the memtable (`--state written`). Also the bytes the image cache holds.
 //
-//   npx tsx bench/flights-hot.ts [--rows N] [--reps R] [--state compacted|written]
+// `--passes P` runs the five queries P times (the first pass of a `written` state may meet
+// background flushes and compactions).
+//
+//   npx tsx bench/flights-hot.ts [--rows N] [--reps R] [--state compacted|written] [--passes P]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +55,7 @@ export async function main(args: string[]): Promise<void> {
   const rows = Number(arg(args, '--rows', '300000'));
   const reps = Number(arg(args, '--reps', '5'));
   const state = arg(args, '--state', 'compacted');
+  const passes = Number(arg(args, '--passes', '1'));
   const flights = await readFlights(rows);
   const dir = mkdtempSync(join(tmpdir(), 'dosql-flights-hot-'));
   try {
@@ -87,8 +91,9 @@ export async function main(args: string[]): Promise<void> {
     lite.transaction(() => {
       flights.forEach((f, k) => lins.run(k + 1, sqliteDate(f.date), f.delay, f.distance, f.origin, f.destination));
     })();
-    console.log(`${flights.length} flights, state ${state}: dosql load ${load.ms.toFixed(0)} ms CPU; SSTable bytes ${files.sstBytes}`);
-    console.log('query | columnar first | columnar warm | row path warm | sqlite warm | columnar/sqlite | agree');
+    console.log(`${flights.length} flights, state ${state}: dosql load ${load.ms.toFixed(0)} ms CPU; SSTable bytes ${files.sstBytes}, memtable ${files.memtable.entries} entries`);
+    for (let pass = 1; pass <= passes; pass++) {
+    console.log(`pass ${pass}: query | columnar first | columnar warm | row path warm | sqlite warm | columnar/sqlite | agree`);
     for (const [q, [sql, rowSql]] of Object.entries(QUERIES)) {
       const first = await cpu(() => db.query(sql));
       const warm: number[] = [];
@@ -108,6 +113,7 @@ export async function main(args: string[]): Promise<void> {
       const c = median(warm);
       const l = median(liteWarm);
       console.log(`${q} | ${first.ms.toFixed(1)} | ${c.toFixed(1)} | ${median(rowWarm).toFixed(1)} | ${l.toFixed(1)} | ${(c / l).toFixed(2)} | ${agree ? 'yes' : 'NO'}`);
+    }
     }
     const mem = process.memoryUsage();
     console.log(`image cache ${(engine.cold.imageCacheBytes / 1048576).toFixed(1)} MiB; heap used ${(mem.heapUsed / 1048576).toFixed(0)} MiB, rss ${(mem.rss / 1048576).toFixed(0)} MiB`);
