@@ -93,27 +93,27 @@ export async function main(args: string[]): Promise<void> {
     })();
     console.log(`${flights.length} flights, state ${state}: dosql load ${load.ms.toFixed(0)} ms CPU; SSTable bytes ${files.sstBytes}, memtable ${files.memtable.entries} entries`);
     for (let pass = 1; pass <= passes; pass++) {
-    console.log(`pass ${pass}: query | columnar first | columnar warm | row path warm | sqlite warm | columnar/sqlite | agree`);
-    for (const [q, [sql, rowSql]] of Object.entries(QUERIES)) {
-      const first = await cpu(() => db.query(sql));
-      const warm: number[] = [];
-      for (let i = 0; i < reps; i++) warm.push((await cpu(() => db.query(sql))).ms);
-      const rowWarm: number[] = [];
-      let rowValue: unknown;
-      for (let i = 0; i < Math.max(1, Math.min(reps, 3)); i++) {
-        const r = await cpu(() => db.query(rowSql));
-        rowWarm.push(r.ms);
-        rowValue = r.value;
+      console.log(`pass ${pass}: query | columnar first | columnar warm | row path warm | sqlite warm | columnar/sqlite | agree`);
+      for (const [q, [sql, rowSql]] of Object.entries(QUERIES)) {
+        const first = await cpu(() => db.query(sql));
+        const warm: number[] = [];
+        for (let i = 0; i < reps; i++) warm.push((await cpu(() => db.query(sql))).ms);
+        const rowWarm: number[] = [];
+        let rowValue: unknown;
+        for (let i = 0; i < Math.max(1, Math.min(reps, 3)); i++) {
+          const r = await cpu(() => db.query(rowSql));
+          rowWarm.push(r.ms);
+          rowValue = r.value;
+        }
+        const stmt = lite.prepare(sql);
+        const liteValue = stmt.all();
+        const liteWarm: number[] = [];
+        for (let i = 0; i < reps; i++) liteWarm.push((await cpu(() => stmt.all())).ms);
+        const agree = canon(first.value) === canon(liteValue) && canon(rowValue) === canon(liteValue);
+        const c = median(warm);
+        const l = median(liteWarm);
+        console.log(`${q} | ${first.ms.toFixed(1)} | ${c.toFixed(1)} | ${median(rowWarm).toFixed(1)} | ${l.toFixed(1)} | ${(c / l).toFixed(2)} | ${agree ? 'yes' : 'NO'}`);
       }
-      const stmt = lite.prepare(sql);
-      const liteValue = stmt.all();
-      const liteWarm: number[] = [];
-      for (let i = 0; i < reps; i++) liteWarm.push((await cpu(() => stmt.all())).ms);
-      const agree = canon(first.value) === canon(liteValue) && canon(rowValue) === canon(liteValue);
-      const c = median(warm);
-      const l = median(liteWarm);
-      console.log(`${q} | ${first.ms.toFixed(1)} | ${c.toFixed(1)} | ${median(rowWarm).toFixed(1)} | ${l.toFixed(1)} | ${(c / l).toFixed(2)} | ${agree ? 'yes' : 'NO'}`);
-    }
     }
     const mem = process.memoryUsage();
     console.log(`image cache ${(engine.cold.imageCacheBytes / 1048576).toFixed(1)} MiB; heap used ${(mem.heapUsed / 1048576).toFixed(0)} MiB, rss ${(mem.rss / 1048576).toFixed(0)} MiB`);
