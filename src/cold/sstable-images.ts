@@ -168,7 +168,9 @@ async function readImage(tables: TableCache, f: FileMeta, branch: number, table:
   const prefixLen = encodeTablePrefix(branch, table).length;
   const cols = plan.schema.columns;
   const slotsAt = cols.findIndex((c) => c.fieldId === FIELD_ID_SLOTS);
-  const values = cols.map(() => [] as ColumnValue[]);
+  // The file's entry count bounds the table's: builders hold that many until they finish.
+  const cap = Math.max(1, f.entries);
+  const builders = cols.map(() => new ChunkBuilder(cap));
   let minSlots = Infinity;
   let buf = new Uint8Array(4096);
   let used = 0;
@@ -189,22 +191,101 @@ async function readImage(tables: TableCache, f: FileMeta, branch: number, table:
     const put = trailerKind(k) === KIND_PUT;
     kind.push(put ? 1 : 0);
     if (!put) {
-      for (const v of values) v.push(null);
+      for (const b of builders) b.push(null);
       return;
     }
     const row = plan.toColumns(k.subarray(0, ukLen), value).values!;
-    for (let j = 0; j < values.length; j++) values[j]!.push(row[j]!);
+    for (let j = 0; j < builders.length; j++) builders[j]!.push(row[j]!);
     if (slotsAt >= 0) minSlots = Math.min(minSlots, Number(row[slotsAt] as bigint));
   });
   const n = lsn.length;
   const chunks = new Map<number, ColumnChunk | null>();
   let bytes = used + 13 * n + 64;
   for (let j = 0; j < cols.length; j++) {
-    const c = toChunk(values[j]!);
+    const c = builders[j]!.finish();
     chunks.set(cols[j]!.fieldId, c);
     bytes += c?.bytes ?? 64;
   }
   return { fileNumber: f.number, n, keyBytes: buf.slice(0, used), keyOff: Int32Array.from(off), lsn: Float64Array.from(lsn), kind: Uint8Array.from(kind), chunks, minSlots, bytes };
+}
+
+const SAFE = 2 ** 53;
+
+/**
+ * toChunk (columnar/column-chunk.ts) fed one value at a time, for at most `cap` values: the
+ * same chunk, without holding the values as JS values first.
+ */
+export class ChunkBuilder {
+  private n = 0;
+  private kind: 'int' | 'real' | 'text' | null = null;
+  private bad = false;
+  private nulls: Uint8Array | null = null;
+  private nums: Float64Array | null = null;
+  private codes: Int32Array | null = null;
+  private readonly dict: string[] = [];
+  private readonly ids = new Map<string, number>();
+  private textBytes = 0;
+
+  constructor(private readonly cap: number) {}
+
+  push(v: unknown): void {
+    const r = this.n++;
+    if (this.bad) return;
+    if (r >= this.cap) {
+      this.bad = true;
+      return;
+    }
+    if (v === null) {
+      (this.nulls ??= new Uint8Array(this.cap))[r] = 1;
+      return;
+    }
+    if (this.kind === null) {
+      const k = typeof v === 'bigint' ? 'int' : typeof v === 'number' ? 'real' : typeof v === 'string' ? 'text' : null;
+      if (k === null) {
+        this.bad = true;
+        return;
+      }
+      this.kind = k;
+      if (k === 'text') this.codes = new Int32Array(this.cap);
+      else this.nums = new Float64Array(this.cap);
+    }
+    if (this.kind === 'text') {
+      if (typeof v !== 'string') {
+        this.bad = true;
+        return;
+      }
+      let id = this.ids.get(v);
+      if (id === undefined) {
+        id = this.dict.length;
+        this.ids.set(v, id);
+        this.dict.push(v);
+        this.textBytes += v.length * 2 + 16;
+      }
+      this.codes![r] = id;
+    } else if (this.kind === 'int') {
+      if (typeof v !== 'bigint' || v > SAFE || v < -SAFE) {
+        this.bad = true;
+        return;
+      }
+      this.nums![r] = Number(v);
+    } else {
+      if (typeof v !== 'number') {
+        this.bad = true;
+        return;
+      }
+      this.nums![r] = v;
+    }
+  }
+
+  /** The chunk of the values pushed; null when they do not fit one (as toChunk). */
+  finish(): ColumnChunk | null {
+    if (this.bad) return null;
+    const n = this.n;
+    const nulls = this.nulls ? this.nulls.slice(0, n) : null;
+    if (this.kind === 'text') return { kind: 'dict', codes: this.codes!.slice(0, n), dict: this.dict, nulls, bytes: n * 4 + this.textBytes + (nulls ? n : 0) };
+    const values = this.nums ? this.nums.slice(0, n) : new Float64Array(n);
+    return { kind: 'num', values, nulls, int: this.kind !== 'real', bytes: n * 8 + (nulls ? n : 0) };
+  }
 }
 
 /** Entry i's key of `a` against entry j's of `b` (byte order). */
