@@ -209,4 +209,37 @@ describe('hot tables on the columnar path: SSTable images plus the memtable', ()
     expect(columnarStats.runs - runs).toBe(1);
     await db.close();
   });
+
+  it('answers while compactions replace and delete the imaged SSTables', async () => {
+    const r = new Prng(77);
+    const shape = SHAPES[0]!;
+    const lite = new Database(':memory:');
+    lite.exec(shape.setup);
+    const db = DB('hotcompact', { storage: 'memory' });
+    await db.exec(shape.setup);
+    const engine = await db.engine();
+    const ins = 'INSERT INTO t(id, a, b, c, d) VALUES (?, ?, ?, ?, ?)';
+    for (let k = 0; k < ROWS; k++) {
+      const row = [shape.key(2 * k), ...randomRow(r)];
+      lite.prepare(ins).run(...row);
+      await db.run(ins, row);
+      if (k % 150 === 149) await engine.flush();
+    }
+    for (let round = 0; round < 6; round++) {
+      for (let k = 0; k < 15; k++) await apply(db, lite, randomChange(r, shape));
+      await engine.flush();
+      const queries = Array.from({ length: 4 }, () => randomQuery(r, shape)).filter((q) => !q.ordered);
+      const runs = columnarStats.runs;
+      // Queries started before a compaction that deletes the files they read.
+      const answers = queries.map((q) => db.prepare(`${q.sel}${whereSql(q.where)}${q.tail}`).raw().all());
+      await Promise.all([engine.compact({ full: round % 2 === 0 }), ...answers]);
+      for (const [k, q] of queries.entries()) {
+        const sql = `${q.sel}${whereSql(q.where)}${q.tail}`;
+        expect(await answers[k], sql).toEqual(lite.prepare(sql).raw().all());
+        expect(await db.prepare(sql).raw().all(), sql).toEqual(lite.prepare(sql).raw().all());
+      }
+      expect(columnarStats.runs - runs).toBe(2 * queries.length);
+    }
+    await db.close();
+  });
 });
