@@ -11,6 +11,7 @@
 // the run rows whose key the delta holds (delta-placement.ts), as Paimon's and Hudi's
 // merge-on-read readers drop base-file rows a newer log record replaces.
 import type { ColumnChunk, ColumnChunkStats, ParquetColumnInfo } from '../columnar/index.js';
+import type { ColdTablePlan } from './cold-codec.js';
 import type { FileMeta } from '../manifest/manifest-format.js';
 import { MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { Layer } from '../mvcc/layers.js';
@@ -43,6 +44,12 @@ export interface ColdScanRequest {
    * top); past it the scan answers undefined and the caller reads rows. Default 64 MiB.
    */
   readonly maxDeltaBytes?: number;
+  /**
+   * How the table's row values split into columns (the codec's plan of the table): needed to
+   * read a hot table's SSTables as columns (hot-scan.ts); a scan of SSTable images without it
+   * answers undefined. Run scans ignore it.
+   */
+  readonly plan?: ColdTablePlan;
 }
 
 /** A column chunk's footer statistics; counts include rows the read point does not see. */
@@ -106,6 +113,12 @@ export interface ColdScan {
  * while the table has runs.
  */
 export interface ColdRuns {
+  /**
+   * False when the row groups and the delta are not in key order (a hot table's SSTable
+   * images, hot-scan.ts): callers whose answer depends on the order read rows instead.
+   * Undefined or true: in key order.
+   */
+  readonly keyOrdered?: boolean;
   /**
    * The rows visible at the read point, run rows column by column plus the hot delta;
    * undefined when typed chunks cannot answer exactly and the caller must read rows instead:

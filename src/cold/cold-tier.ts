@@ -22,6 +22,8 @@ import { runColdCompaction } from './cold-compaction-job.js';
 import { ColdFileReader } from './cold-file-reader.js';
 import { PinnedRuns, type ColdRuns } from './cold-scan.js';
 import { columnCache } from './column-cache.js';
+import { PinnedImages } from './hot-scan.js';
+import { imageCache } from './sstable-images.js';
 import { IcebergTables } from './iceberg-tables.js';
 import type { Warehouse } from './warehouse.js';
 
@@ -36,6 +38,8 @@ export interface ColdTierHost {
   /** EngineOptions.hotDataMaxAge and coldFromLevel: when hot data moves on its own. */
   readonly hotDataMaxAge: number | undefined;
   readonly coldFromLevel: number | undefined;
+  /** EngineOptions.imageCacheBytes: the SSTable image cache's budget (undefined: its default; 0: no images). */
+  readonly imageCacheBytes?: number | undefined;
   sstableOptions(): SSTableWriterOptions;
   newFileNumber(): number;
   /** The mutable memtable and the frozen ones. */
@@ -66,6 +70,15 @@ export interface ColdTierApi {
    * FENCED like reads. Release what it returns.
    */
   runs(table: number): ColdRuns | null;
+  /**
+   * Table `table`'s rows when it has no runs but SSTables hold some of its main-branch keys:
+   * the SSTables read as columns through their cached images (hot-scan.ts, sstable-images.ts),
+   * the memtables as the hot delta. Null otherwise (`runs`, or the row path). Throws CLOSED or
+   * FENCED like reads. Release what it returns.
+   */
+  images(table: number): ColdRuns | null;
+  /** Bytes the SSTable images hold (sstable-images.ts: at most 256 MiB, least recently used out first). */
+  readonly imageCacheBytes: number;
   /** The Iceberg tables of warehouse `w`, published from this engine (iceberg-tables.ts). */
   iceberg(w: Warehouse): IcebergTables;
 }
@@ -97,6 +110,44 @@ export class ColdTier implements ColdTierApi {
 
   runs(table: number): PinnedRuns | null {
     return this.covering(table, false);
+  }
+
+  images(table: number): PinnedImages | null {
+    this.h.assertReadable();
+    const lower = encodeTablePrefix(MAIN_BRANCH, table);
+    const upper = encodeTablePrefix(MAIN_BRANCH, table + 1);
+    const version = this.h.versions.current;
+    const live = new Set<number>();
+    let hot = false;
+    for (const runs of version.state.levels) {
+      for (const run of runs) {
+        for (const f of run) {
+          const below = compareRange(f.largest, 0, f.largest.length - TRAILER_SIZE, lower, 0, lower.length) < 0;
+          const above = compareRange(f.smallest, 0, f.smallest.length - TRAILER_SIZE, upper, 0, upper.length) >= 0;
+          if (f.tier === 'cold') {
+            if (!below && !above) return null;
+            continue;
+          }
+          live.add(f.number);
+          if (!below && !above) hot = true;
+        }
+      }
+    }
+    if (this.h.imageCacheBytes === 0) return null;
+    const cache = imageCache(this.h.tables, this.h.imageCacheBytes);
+    // Images of files compaction removed from the version go (readers of older versions rebuild them).
+    cache.retain(live);
+    if (!hot) return null;
+    version.ref();
+    return new PinnedImages(table, cache, { memtables: [...this.h.memtables()], version, tables: this.h.tables }, () => {
+      version.unref();
+      this.h.deleteObsolete();
+    });
+  }
+
+  /** Bytes the SSTable images of this engine hold (sstable-images.ts). */
+  get imageCacheBytes(): number {
+    return imageCache(this.h.tables).usedBytes;
   }
 
   /** Table `table`'s runs when they alone hold its rows (nothing hot holds a version of its keys): what Iceberg publishing references in place. */

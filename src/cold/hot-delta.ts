@@ -40,9 +40,10 @@ export interface DeltaEntry {
   readonly value: Uint8Array | null;
 }
 
-/** Every source but the columnar run files, newest first. */
-function hotIterator(src: HotSources): InternalIterator {
+/** Every source but the columnar run files (with `memtablesOnly`, the memtables alone), newest first. */
+function hotIterator(src: HotSources, memtablesOnly: boolean): InternalIterator {
   const children: InternalIterator[] = src.memtables.map((m) => m.iterator());
+  if (memtablesOnly) return new MergingIterator(children);
   for (const level of src.version.state.levels) {
     for (const run of level) {
       const files = run.filter((f) => f.tier !== 'cold');
@@ -52,7 +53,7 @@ function hotIterator(src: HotSources): InternalIterator {
   return new MergingIterator(children);
 }
 
-interface LayerVersion {
+export interface LayerVersion {
   readonly uk: Uint8Array;
   readonly prefixLen: number;
   readonly value: Uint8Array | null;
@@ -60,11 +61,12 @@ interface LayerVersion {
 
 /**
  * Per user key of [lower, upper), the newest hot version with LSN <= asOf (tombstones
- * included), in key order. Undefined once the keys and values gathered pass `budget.bytes`.
+ * included), in key order; from the memtables alone with `memtablesOnly` (hot-images.ts reads
+ * the SSTables as columns). Undefined once the keys and values gathered pass `budget.bytes`.
  */
-async function newestHot(src: HotSources, lower: Uint8Array, upper: Uint8Array, asOf: number, prefixLen: number, budget: { bytes: number }): Promise<LayerVersion[] | undefined> {
+export async function newestHot(src: HotSources, lower: Uint8Array, upper: Uint8Array, asOf: number, prefixLen: number, budget: { bytes: number }, memtablesOnly = false): Promise<LayerVersion[] | undefined> {
   const out: LayerVersion[] = [];
-  const it = hotIterator(src);
+  const it = hotIterator(src, memtablesOnly);
   try {
     let p = it.seek(lower);
     if (p) await p;

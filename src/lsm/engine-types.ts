@@ -42,6 +42,12 @@ export interface EngineOptions {
   maxWalBytes?: number;
   /** Decoded-block cache capacity, bytes. Default 256 MiB. */
   blockCacheBytes?: number;
+  /**
+   * Bytes of SSTable columnar images kept for analytic reads of hot tables
+   * (src/cold/sstable-images.ts; least recently used out first). 0 turns the columnar path
+   * over SSTables off. Default 256 MiB.
+   */
+  imageCacheBytes?: number;
   /** SSTables kept open. Default 1000. */
   maxOpenTables?: number;
   /** Uncompressed data block size, bytes. Default 4096. */

@@ -107,6 +107,7 @@ export function wireBackground(h: WiringHost): BackgroundParts {
     targetFileBytes: o.targetFileBytes,
     hotDataMaxAge: h.options.hotDataMaxAge,
     coldFromLevel: h.options.coldFromLevel,
+    imageCacheBytes: h.options.imageCacheBytes,
     sstableOptions: () => h.sstable,
     newFileNumber: () => h.files.take(),
     memtables: () => [h.writes.mem.mt, ...h.writes.imm.map((m) => m.mt)],

@@ -48,12 +48,14 @@ export class SqlColdTier {
   /**
    * The columnar-run lookup a statement's ExecEnv uses. Runs hold main's rows; a statement on
    * another branch (or FOR SYSTEM_TIME AS OF one) reads them through its layers, its branch's
-   * own keys coming in the hot delta (cold-scan.ts), so every branch gets the lookup.
+   * own keys coming in the hot delta (cold-scan.ts), so every branch gets the lookup. A table
+   * without runs whose rows sit in SSTables is read through the SSTables' columnar images
+   * (src/cold/hot-scan.ts).
    */
   coldLookup(_branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
     const engine = this.core.engineRef;
     if (!engine) return undefined;
-    return (tableId) => engine.cold.runs(tableId) ?? undefined;
+    return (tableId) => engine.cold.runs(tableId) ?? engine.cold.images(tableId) ?? undefined;
   }
 
   /** See Database.compact. */

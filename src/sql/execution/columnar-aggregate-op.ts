@@ -12,7 +12,7 @@
 // handle, columns added after a file was written, a delta too big to hold — runs the same
 // statement on the row path (`fallback`), and sums/averages follow SQLite's SumCtx exactly (see
 // functions/aggregate.ts), so answers never depend on which path ran.
-import type { ColdRuns, ColdScan, ColumnChunk } from '../../cold/index.js';
+import type { ColdRuns, ColdScan, ColdTablePlan, ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import type { Transaction } from '../txn/transaction.js';
 import { deltaColumns } from './columnar-delta.js';
@@ -45,6 +45,8 @@ export interface ColumnarQuery {
   readonly reader: TableReader;
   /** A sum or avg may add doubles: run rows and delta rows are then visited in key order. */
   readonly ordered: boolean;
+  /** How the table's rows split into columns: lets a hot table's SSTables be read as columns (src/cold/hot-scan.ts). */
+  readonly plan?: ColdTablePlan;
   /** WHERE, as a conjunction. */
   readonly where: readonly ColumnarFilter[];
   /** GROUP BY columns (up to four). */
@@ -128,7 +130,9 @@ export class ColumnarAggregateOp implements Operator {
     for (const o of q.outputs) if (o.kind !== 'group' && o.kind !== 'count*') need(o.column);
     const guard = env.guard;
     const maxDeltaBytes = Math.max(0, Math.min(MAX_DELTA_BYTES, (guard.limits.maxMemoryBytes - guard.memoryUsed) / 2));
-    const scan = await src.scan({ lsn: kv.readLsn, layers: kv.layers, columns, maxDeltaBytes });
+    // Sums of doubles follow key order, which SSTable images do not keep.
+    if (q.ordered && src.keyOrdered === false) return undefined;
+    const scan = await src.scan({ lsn: kv.readLsn, layers: kv.layers, columns, maxDeltaBytes, ...(q.plan ? { plan: q.plan } : {}) });
     if (!scan) return undefined;
     const groups = new Map<string | number, Group>();
     const newGroup = (key: SqlValue[]): Group => {

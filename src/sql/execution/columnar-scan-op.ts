@@ -46,7 +46,12 @@ export class ColumnarScanOp implements Operator {
   async *run(env: ExecEnv): AsyncGenerator<Row[]> {
     const q = this.q;
     const kv = q.reader.kv(env);
-    const src = kv === env.txn && env.txn.writes.size > 0 ? undefined : env.cold?.(q.tableId);
+    let src = kv === env.txn && env.txn.writes.size > 0 ? undefined : env.cold?.(q.tableId);
+    // Rows come out in key order here: sources that do not keep it (SSTable images) are not read.
+    if (src && src.keyOrdered === false) {
+      src.release();
+      src = undefined;
+    }
     if (!src) {
       columnarScanStats.fallbacks++;
       yield* this.fallback.run(env);

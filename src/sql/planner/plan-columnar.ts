@@ -14,6 +14,7 @@ import type { FromPlan } from './plan-from.js';
 import type { Transaction } from '../txn/transaction.js';
 import { bindingOf } from './plan-from.js';
 import { columnDefaults } from '../rows/row-materializer.js';
+import { columnarEligible, tablePlan } from '../rows/cold-layout.js';
 import { columnResolver, toFilter } from './plan-columnar-filter.js';
 import { singleTableAccess, splitAnd } from './plan-join.js';
 import type { OutCol } from './plan-select.js';
@@ -96,6 +97,7 @@ export function columnarQuery(core: SelectCore, outCols: readonly OutCol[], pc: 
     positions,
     reader,
     ordered,
+    ...(columnarEligible(t) ? { plan: tablePlan(t) } : {}),
     where,
     ...(groupNames.length ? { groupBy: groupNames } : {}),
     outputs,
