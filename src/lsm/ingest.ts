@@ -186,17 +186,16 @@ function deepestHotLevel(d: ManifestState, maxLevels: number): number {
 }
 
 /**
- * Adds `runs` to the draft: a single run into the deepest level <= `deepest` such that no file
- * of that level or any level above overlaps it; else each run as a new L0 run. Returns the level.
+ * Adds `runs` to the draft: runs whose files are pairwise disjoint go, as one run, into the
+ * deepest level <= `deepest` such that no file of that level or any level above overlaps one of
+ * theirs; else each run as a new L0 run. Returns the level.
  */
 function place(d: ManifestState, runs: readonly FileMeta[][], deepest: number): number {
   const merged = runs.length === 1 ? runs[0]! : disjointConcat(runs);
   if (merged && deepest > 0) {
-    const lo = merged[0]!.smallest;
-    const hi = merged[merged.length - 1]!.largest;
     let target = 0;
     for (let l = 0; l <= deepest; l++) {
-      const clash = (d.levels[l] ?? []).some((run) => run.some((f) => overlaps(f, lo, hi) || f.tier !== 'hot'));
+      const clash = (d.levels[l] ?? []).some((run) => run.some((f) => f.tier !== 'hot' || merged.some((m) => overlaps(f, m.smallest, m.largest))));
       if (clash) break;
       target = l;
     }
