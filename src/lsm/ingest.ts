@@ -30,6 +30,9 @@ import { encodeCommit } from './wal-format.js';
 import type { FileNumbers, SstableBuildOptions } from './engine-wiring.js';
 import type { WritePath } from './write-path.js';
 
+/** One run an ingest installs: files in key order, key ranges disjoint (RunBuilder.finish). */
+export type IngestedRun = FileMeta[];
+
 /** What `build` is given: the commit LSN of every entry, and a way to write runs. */
 export interface IngestContext {
   /** The commit LSN every ingested entry must carry (internal keys are written with it). */

@@ -23,9 +23,8 @@
 // files at the reserved LSN); a commit between the emptiness check and the lock fails the load
 // with WRITE_CONFLICT (retry).
 import { DoSQLError } from '../../errors.js';
-import type { FileMeta } from '../../manifest/manifest-format.js';
 import { encodeUserKey, KIND_PUT, MAIN_BRANCH, makeInternalKey } from '../../mvcc/internal-key.js';
-import type { IngestContext } from '../../lsm/ingest.js';
+import type { IngestContext, IngestedRun } from '../../lsm/ingest.js';
 import { compareBytes } from '../../util/bytes.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import { columnDefaults, encodeRowValue } from '../rows/row-materializer.js';
@@ -140,10 +139,10 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
   const branch = MAIN_BRANCH;
 
   let rows = 0;
-  const res = await engine.ingest(async (c: IngestContext): Promise<FileMeta[][]> => {
+  const res = await engine.ingest(async (c: IngestContext): Promise<IngestedRun[]> => {
     if (engine.lastVisibleLsn !== checkedLsn) throw new DoSQLError('WRITE_CONFLICT', `sql: bulk load into ${t.name}: the database changed since the load checked the table was empty; retry`, { details: { table: t.name } });
     const lsn = c.lsn;
-    const runs: FileMeta[][] = [];
+    const runs: IngestedRun[] = [];
     const tableRun = c.newRun();
     let lastKey: Uint8Array | null = null;
     let chunk: { key: Uint8Array; value: Uint8Array }[] = [];
