@@ -38,6 +38,8 @@ import { toSqlValue, type BindValue } from './values.js';
 
 /** Rows (and index entries) sorted in memory at a time. */
 const CHUNK_ROWS = 1 << 18;
+/** Rows arriving in key order are written on after this many (see the loop). */
+const SORTED_FLUSH_ROWS = 4096;
 const EMPTY = new Uint8Array(0);
 
 export interface BulkLoadOptions {
@@ -225,7 +227,9 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
           idx.push({ key: indexKey(branch, t, ix, values, rowid, pos), prefix, ix });
         }
         rows++;
-        if (chunk.length >= chunkRows) flushRows();
+        // Sorted input streams on in small chunks (less to hold: the GC's work); unsorted input
+        // is sorted in chunks of chunkRows.
+        if (chunk.length >= chunkRows || (chunkSorted && chunk.length >= SORTED_FLUSH_ROWS)) flushRows();
         if (idx.length >= chunkRows) await flushIndex();
       }
     }
