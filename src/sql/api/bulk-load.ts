@@ -149,6 +149,8 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     let lastKey: Uint8Array | null = null;
     let chunk: { key: Uint8Array; value: Uint8Array }[] = [];
     let chunkSorted = true;
+    /** The last chunk came sorted and later rows so far too: they skip the chunk. */
+    let streaming = false;
     let idx: IndexEntry[] = [];
     let idxChunks = 0;
     let nextRowid = 1n;
@@ -164,6 +166,7 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
       }
       for (const e of chunk) tableRun.add(makeInternalKey(e.key, lsn, KIND_PUT), e.value);
       lastKey = chunk[chunk.length - 1]!.key;
+      streaming = chunkSorted && chunk.length >= Math.min(SORTED_FLUSH_ROWS, chunkRows);
       chunk = [];
       chunkSorted = true;
     };
@@ -214,8 +217,15 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
         const value = encodeRowValue(t, values);
         checkLength(value.length, maxLength, `a row of ${t.name}`);
         const key = rowKey(branch, t, values, rowid);
-        if (chunkSorted && chunk.length > 0 && compareBytes(chunk[chunk.length - 1]!.key, key) >= 0) chunkSorted = false;
-        chunk.push({ key, value });
+        if (streaming && chunk.length === 0 && compareBytes(key, lastKey!) > 0) {
+          // Still in key order after a sorted chunk: straight to the run, nothing held.
+          tableRun.add(makeInternalKey(key, lsn, KIND_PUT), value);
+          lastKey = key;
+        } else {
+          streaming = false;
+          if (chunkSorted && chunk.length > 0 && compareBytes(chunk[chunk.length - 1]!.key, key) >= 0) chunkSorted = false;
+          chunk.push({ key, value });
+        }
         for (let k = 0; k < indexes.length; k++) {
           const ix = indexes[k]!;
           const pos = positions[k]!;
