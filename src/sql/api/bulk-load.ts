@@ -30,7 +30,7 @@ import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import { columnDefaults, encodeRowValue } from '../rows/row-materializer.js';
 import { indexColumnPositions, indexKey, indexValues, rowKey } from '../rows/row-keys.js';
 import { checkLength } from '../types/length-limit.js';
-import { INT64_MAX, type SqlValue } from '../types/value.js';
+import { INT64_MAX, INT64_MIN, type SqlValue } from '../types/value.js';
 import * as ops from '../execution/value-ops.js';
 import { commitLogKey, COMMIT_LOG_VALUE } from './commit-log.js';
 import { databaseParts, type Database } from './database.js';
@@ -192,7 +192,7 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
         values.push(null);
         for (let k = 0; k < target.length; k++) {
           const ci = target[k]!;
-          values[ci] = ops.applyAffinity(toSqlValue(input[k], `row ${rows + 1}, column ${columns[k]}`), t.columns[ci]!.affinity);
+          values[ci] = ops.applyAffinity(bound(input[k], rows, columns[k]!), t.columns[ci]!.affinity);
         }
         let rowid: bigint | null = null;
         if (!t.withoutRowid) {
@@ -255,6 +255,20 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     return runs;
   });
   return { rows, lsn: res.lsn, files: res.files, level: res.level };
+}
+
+/** toSqlValue, with the common types inline: the error's "where" is built only for an error. */
+function bound(v: BindValue, row: number, column: string): SqlValue {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+      return Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808 ? BigInt(v) : v;
+    case 'bigint':
+      if (v >= INT64_MIN && v <= INT64_MAX) return v;
+      break;
+  }
+  return toSqlValue(v, `row ${row + 1}, column ${column}`);
 }
 
 function pkError(t: TableSchema): DoSQLError {
