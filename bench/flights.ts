@@ -18,6 +18,9 @@ import Sqlite from 'better-sqlite3';
 import * as fzstd from 'fzstd';
 import { parquetReadObjects } from 'hyparquet';
 import { DB } from '../src/index.js';
+import { importInto, type ImportState } from '../src/cli/import-run.js';
+import type { ImportSource } from '../src/cli/import-source.js';
+import type { BindValue } from '../src/sql/api/values.js';
 import { Prng } from '../src/util/prng.js';
 import { describeMachine, dirBytes, machineInfo } from './machine.js';
 
@@ -116,6 +119,29 @@ function hybridChanges(flights: readonly Flight[], rng: Prng): Change[] {
   return out;
 }
 
+/** The flights as `dosql import` reads a file (src/cli/import-source.ts): batches of bound values, id = position + 1. */
+function flightSource(flights: readonly Flight[]): ImportSource {
+  let done = 0;
+  return {
+    columns: ['id', 'date', 'delay', 'distance', 'origin', 'destination'],
+    types: [],
+    totalRows: flights.length,
+    totalBytes: flights.length,
+    bytesRead: () => done,
+    async *batches() {
+      for (let i = 0; i < flights.length; i += 10_000) {
+        const out: BindValue[][] = [];
+        for (let k = i; k < Math.min(flights.length, i + 10_000); k++) {
+          const f = flights[k]!;
+          out.push([k + 1, sqliteDate(f.date), f.delay, f.distance, f.origin, f.destination]);
+        }
+        done += out.length;
+        yield out;
+      }
+    },
+  };
+}
+
 const CHANGE_SQL = {
   update: 'UPDATE flights SET delay = ? WHERE id = ?',
   insert: 'INSERT INTO flights VALUES (?, ?, ?, ?, ?, ?)',
@@ -132,6 +158,11 @@ export async function main(args: string[]): Promise<void> {
   const ri = args.indexOf('--rows');
   const limit = ri >= 0 ? Number(args[ri + 1]) : undefined;
   const ji = args.indexOf('--json');
+  // --load ingest (default): dosql loads through `dosql import`'s bulk loader; --load insert: batched INSERTs.
+  const li = args.indexOf('--load');
+  const load = li >= 0 ? args[li + 1] : 'ingest';
+  if (load !== 'ingest' && load !== 'insert') throw new Error(`flights: --load must be ingest or insert, got ${String(load)}`);
+  const loads: { engine: string; ms: number; cpuMs: number }[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'dosql-flights-'));
   console.log(`flights benchmark: ${flightsFile()}`);
   const machine = machineInfo(dir);
@@ -157,7 +188,15 @@ export async function main(args: string[]): Promise<void> {
     await db.exec('CREATE TABLE flights(id INTEGER PRIMARY KEY, date TEXT, delay INTEGER, distance INTEGER, origin TEXT, destination TEXT)');
     const per = 100;
     const insert = `INSERT INTO flights VALUES ${Array.from({ length: per }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
+    const loadCpu0 = process.cpuUsage();
     let t: { ms: number; value: unknown } = await timed(async () => {
+      if (load === 'ingest') {
+        // What `dosql import` runs (src/cli/import-run.ts): the bulk loader into the empty table.
+        const state: ImportState = { committed: 0 };
+        await importInto(db, 'flights', ['id', 'date', 'delay', 'distance', 'origin', 'destination'], flightSource(flights), { batch: 10_000, load: 'ingest' }, state);
+        if (state.path !== 'ingest') throw new Error(`flights: the bulk loader did not take the table (${state.fallback ?? '?'})`);
+        return;
+      }
       for (let i = 0; i < flights.length; i += 10_000) {
         await db.transaction(async (tx) => {
           for (let j = i; j < Math.min(flights.length, i + 10_000); j += per) {
@@ -172,8 +211,11 @@ export async function main(args: string[]): Promise<void> {
           }
         });
       }
+      // The rows end as one sorted run at the deepest level, where the bulk loader puts them.
       await (await db.engine()).compact({ full: true });
     });
+    const loadCpu = process.cpuUsage(loadCpu0);
+    loads.push({ engine: `dosql (${load})`, ms: t.ms, cpuMs: (loadCpu.user + loadCpu.system) / 1000 });
     push('dosql', 'load', { first: t.ms, warm: t.ms }, '');
     hotBytes = (await db.engine()).stats().sstBytes;
     for (const [q, sql] of Object.entries(QUERIES)) {
@@ -219,6 +261,7 @@ export async function main(args: string[]): Promise<void> {
     lite.pragma('synchronous = NORMAL');
     lite.exec('CREATE TABLE flights(id INTEGER PRIMARY KEY, date TEXT, delay INTEGER, distance INTEGER, origin TEXT, destination TEXT)');
     const ins = lite.prepare('INSERT INTO flights VALUES (?, ?, ?, ?, ?, ?)');
+    const liteCpu0 = process.cpuUsage();
     t = await timed(() => {
       lite.transaction(() => {
         for (let k = 0; k < flights.length; k++) {
@@ -227,7 +270,11 @@ export async function main(args: string[]): Promise<void> {
         }
       })();
     });
+    const liteCpu = process.cpuUsage(liteCpu0);
+    loads.push({ engine: 'sqlite', ms: t.ms, cpuMs: (liteCpu.user + liteCpu.system) / 1000 });
     push('sqlite', 'load', { first: t.ms, warm: t.ms }, '');
+    const rate = (ms: number): string => Math.round(flights.length / (ms / 1000)).toLocaleString('en-US');
+    console.log(`  load rows/s (wall | CPU): ${loads.map((l) => `${l.engine} ${rate(l.ms)} | ${rate(l.cpuMs)}`).join('; ')}; dosql/sqlite ${(loads[1]!.ms > 0 ? loads[1]!.ms / loads[0]!.ms : 0).toFixed(2)}x wall, ${(loads[1]!.cpuMs / loads[0]!.cpuMs).toFixed(2)}x CPU`);
     for (const [q, sql] of Object.entries(QUERIES)) {
       const stmt = lite.prepare(sql.dosql);
       const qm = await measure(() => stmt.all() as Record<string, unknown>[], 5);

@@ -146,7 +146,7 @@ const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql
        npm run bench -- compaction [--n N] [--json FILE]
        npm run bench -- sql [--n ROWS] [--ops N] [--window-rows N] [--json FILE]
        npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]
-       npm run bench -- flights [--rows N] [--json FILE]
+       npm run bench -- flights [--rows N] [--load ingest|insert] [--json FILE]
        npm run bench -- worker [--seconds N | --ms N] [--clients N] [--preload N] [--write-ratio X] [--json FILE]
        npm run bench -- lake [--ms MS] [--rate ROWS_PER_S] [--default-ms MS] [--json FILE]
        npm run bench -- cdc [--n CHANGES] [--commits N] [--json FILE]

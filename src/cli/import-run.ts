@@ -1,9 +1,14 @@
-// The import loop of `dosql import` (commands/import.ts): rows of an ImportSource inserted in
-// batched transactions, reporting ImportProgress (src/util/progress.ts) to the caller and to
-// DB()'s `onProgress`. Each batch is its own transaction: a failure part-way leaves the
-// batches committed before it, and `committed` says how many rows those were.
+// The import loop of `dosql import` (commands/import.ts): rows of an ImportSource, reporting
+// ImportProgress (src/util/progress.ts) to the caller and to DB()'s `onProgress`.
+//   - load 'ingest' (the default) into an empty table the bulk loader takes
+//     (src/sql/api/bulk-load.ts): every row written straight into SSTables and committed at
+//     once, or none (a failure leaves the table empty);
+//   - otherwise (load 'insert', or a table it refuses: `fallback` says why) batched
+//     transactions of INSERTs. Each batch is its own transaction: a failure part-way leaves the
+//     batches committed before it, and `committed` says how many rows those were.
+import { DoSQLError } from '../errors.js';
 import type { Database } from '../sql/api/database.js';
-import { progressOf } from '../sql/api/host.js';
+import { bulkLoad, bulkLoadFallback, progressOf } from '../sql/api/host.js';
 import type { BindValue } from '../sql/api/values.js';
 import type { ImportProgress, ProgressCallback } from '../util/progress.js';
 import { quoteIdent } from './infer-schema.js';
@@ -28,8 +33,15 @@ async function insertBatch(db: Database, table: string, columns: readonly string
 }
 
 export interface ImportRunOptions {
-  /** Rows per transaction. */
+  /** Rows per transaction (load 'insert'). */
   batch: number;
+  /** 'ingest' (default): the bulk loader when the table allows it; 'insert': batched INSERTs. */
+  load?: 'ingest' | 'insert';
+  /**
+   * A fresh source over the same file: the bulk loader found the rows unsorted beyond what it
+   * sorts in memory and the rows go in by INSERT instead. Without it that case fails (NOT_SUPPORTED).
+   */
+  reopen?: () => Promise<ImportSource>;
   /** Hears ImportProgress after each committed batch and once at the end (`phase: 'done'`); throws are logged and ignored. */
   onProgress?: ProgressCallback;
 }
@@ -39,7 +51,69 @@ export interface ImportRunOptions {
  * rows per transaction. Calls `progress.committed` as batches commit so a caller can say how
  * many rows a failure left behind. Returns the rows committed.
  */
-export async function importInto(db: Database, table: string, columns: readonly string[], source: ImportSource, options: ImportRunOptions, progress: { committed: number } = { committed: 0 }): Promise<number> {
+export async function importInto(db: Database, table: string, columns: readonly string[], source: ImportSource, options: ImportRunOptions, progress: ImportState = { committed: 0 }): Promise<number> {
+  if (options.load !== 'insert') {
+    const why = await bulkLoadFallback(db, table, columns);
+    if (why === null) {
+      try {
+        return await ingestInto(db, table, columns, source, options, progress);
+      } catch (e) {
+        if (!(e instanceof DoSQLError && e.code === 'NOT_SUPPORTED' && options.reopen)) throw e;
+        progress.fallback = e.message;
+        source = await options.reopen();
+      }
+    } else progress.fallback = why;
+  }
+  progress.path = 'insert';
+  return insertInto(db, table, columns, source, options, progress);
+}
+
+/** What an import did: rows committed, the path taken and why the bulk loader was not. */
+export interface ImportState {
+  committed: number;
+  path?: 'ingest' | 'insert';
+  /** Why the rows went in by INSERT although load 'ingest' was asked for. */
+  fallback?: string;
+}
+
+async function ingestInto(db: Database, table: string, columns: readonly string[], source: ImportSource, options: ImportRunOptions, progress: ImportState): Promise<number> {
+  const report = progressOf(db, options.onProgress);
+  let read = 0;
+  const event = (phase: ImportProgress['phase'], rowsDone: number): ImportProgress => ({
+    operation: 'import',
+    table,
+    phase,
+    rowsDone,
+    rowsTotal: source.totalRows,
+    bytesDone: Math.min(source.bytesRead(), source.totalBytes),
+    bytesTotal: source.totalBytes,
+  });
+  // Batches of `options.batch` rows, as the INSERT path commits them: progress after each.
+  async function* counted(): AsyncGenerator<BindValue[][]> {
+    let pending: BindValue[][] = [];
+    for await (const rows of source.batches()) {
+      for (const r of rows) {
+        pending.push(r);
+        if (pending.length >= options.batch) {
+          const out = pending;
+          pending = [];
+          yield out;
+          read += out.length;
+          // Rows read and written to SSTables (they commit together at the end).
+          report?.(event('import', read));
+        }
+      }
+    }
+    if (pending.length) yield pending;
+  }
+  progress.path = 'ingest';
+  const res = await bulkLoad(db, table, columns, counted());
+  progress.committed = res.rows;
+  report?.({ ...event('done', res.rows), bytesDone: source.totalBytes });
+  return res.rows;
+}
+
+async function insertInto(db: Database, table: string, columns: readonly string[], source: ImportSource, options: ImportRunOptions, progress: ImportState): Promise<number> {
   const report = progressOf(db, options.onProgress);
   const event = (phase: ImportProgress['phase']): ImportProgress => ({
     operation: 'import',

@@ -11,6 +11,8 @@ export const USAGE: Readonly<Record<string, string>> = {
   --delimiter C        CSV field delimiter (default ',', TAB for .tsv)
   --no-header          the CSV has no header row (columns are named c1, c2, ...)
   --batch N            rows per transaction (default 10000)
+  --load M             ingest (default): an empty table is loaded straight into SSTables as
+                       one commit (all rows or none); insert: batched INSERT transactions
   --quiet              no progress bar`,
   sql: `dosql sql <db> ["<SQL>" | -c "<SQL>" | < script.sql] [options]
   SQL comes from the argument, -c, or stdin (when neither is given, or the argument is -)

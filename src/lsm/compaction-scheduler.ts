@@ -133,6 +133,11 @@ export class CompactionScheduler {
     });
   }
 
+  /** A compaction loop is running (it picked from the current version, or is about to). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   /** Resolves when no compaction is running (one may start again later). */
   async waitIdle(): Promise<void> {
     while (this.running) await this.running;

@@ -48,7 +48,9 @@ import { Transaction, type TransactionOptions } from '../mvcc/transaction.js';
 import { Branches, branchName, Snapshots } from './branch-ops.js';
 import { WritePath, type CommitListener, type MemState } from './write-path.js';
 import type { Flusher } from './flush.js';
-import { FileNumbers, jobContext, wireBackground } from './engine-wiring.js';
+import { FileNumbers, jobContext, wireBackground, type SstableBuildOptions } from './engine-wiring.js';
+import { ingestRuns, type IngestContext, type IngestResult } from './ingest.js';
+import type { FileMeta } from '../manifest/manifest-format.js';
 import { LsnPins } from './lsn-pins.js';
 import { collectStats } from './engine-stats.js';
 import { LogService } from './log-service.js';
@@ -87,6 +89,7 @@ export class LsmEngine extends EngineReadApi {
   private readonly pins: LsnPins;
   private readonly status: EngineStatus;
   private readonly files: FileNumbers;
+  private readonly sstable: SstableBuildOptions;
   protected readonly counters: GetCounters = { gets: 0, filesSearched: 0, bloomSkips: 0 };
   protected readonly reads: ReadContext;
   /** @internal The one commit path (src/mvcc/commit.ts); two-phase commit (src/sql/txn/prepared-xacts.ts) sets its intents and uses its lock. */
@@ -117,7 +120,7 @@ export class LsmEngine extends EngineReadApi {
     });
     const budget = new YieldBudget(userOptions.yieldEveryOps ?? YIELD_EVERY_OPS);
     const files = (this.files = new FileNumbers(recovered.nextFileNumber));
-    const sstable = { blockSize: o.blockSize, compression: o.compression, bitsPerKey: o.bloomBitsPerKey };
+    const sstable = (this.sstable = { blockSize: o.blockSize, compression: o.compression, bitsPerKey: o.bloomBitsPerKey });
     const jobs = jobContext({ o, versions }, this.tables, sstable, files, () => this.closed);
     const executor = userOptions.executor ? userOptions.executor(o.store) : new InlineExecutor();
     const compaction = resolveCompactionOptions(userOptions.compaction);
@@ -289,6 +292,17 @@ export class LsmEngine extends EngineReadApi {
    */
   onCommit(listener: CommitListener): () => void {
     return this.writes.onCommit(listener);
+  }
+
+  /**
+   * @internal Bulk load (ingest.ts): `build` writes runs whose entries all carry `c.lsn`; they
+   * become visible at that LSN in one manifest edit. Commits wait meanwhile.
+   */
+  ingest(build: (c: IngestContext) => Promise<FileMeta[][]>): Promise<IngestResult> {
+    this.assertOpen();
+    this.assertWritable();
+    const sched = this.scheduler;
+    return ingestRuns({ ctx: this.ctx, writes: this.writes, flusher: this.flusher, files: this.files, sstable: this.sstable, compacting: () => sched.busy, kick: () => sched.kick() }, build);
   }
 
   // ---------------------------------------------------------------- flush and compaction

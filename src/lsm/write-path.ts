@@ -252,7 +252,8 @@ export class WritePath {
     for (let i = 0; i < group.length; i++) group[i]!.done.resolve({ lsn: records[i]!.lsn, timestamp: records[i]!.timestamp });
   }
 
-  private publish(records: readonly CommitRecord[]): void {
+  /** Hands visible commits to the listeners (also an ingest's commit: ingest.ts). */
+  publish(records: readonly CommitRecord[]): void {
     for (const l of this.listeners) {
       try {
         l(records);

@@ -1,15 +1,17 @@
 // dosql import <db> <file> --table T: streams a Parquet, CSV/TSV, JSON or NDJSON file into a
-// table, creating it (schema inferred, or --schema / --create-sql) unless it exists, in
-// batched transactions (--batch rows each), with a progress bar on a terminal.
+// table, creating it (schema inferred, or --schema / --create-sql) unless it exists, with a
+// progress bar on a terminal. An empty table the bulk loader takes is loaded straight into
+// SSTables as one commit (--load ingest, the default: src/sql/api/bulk-load.ts); otherwise, or
+// with --load insert, in batched transactions (--batch rows each).
 //
-// Each batch is its own transaction: a failure part-way leaves the batches committed before
-// it (the error message says how many rows).
+// With INSERTs each batch is its own transaction: a failure part-way leaves the batches
+// committed before it (the error message says how many rows).
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DoSQLError } from '../../errors.js';
 import { boolOpt, choiceOpt, intOpt, parseCommand, stringOpt } from '../args.js';
 import { createTableSql, quoteIdent } from '../infer-schema.js';
-import { importInto } from '../import-run.js';
+import { importInto, type ImportState } from '../import-run.js';
 import { formatFromName, IMPORT_FORMATS, openCsv, openJson, type ImportFormat, type ImportSource } from '../import-source.js';
 import { println, usageError, type CliIO } from '../io.js';
 import { openDatabase, TAKE_OVER_OPTION } from '../open-db.js';
@@ -27,6 +29,7 @@ const OPTIONS = {
   delimiter: { type: 'string' },
   'no-header': { type: 'boolean' },
   batch: { type: 'string' },
+  load: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   ...TAKE_OVER_OPTION,
 } as const;
@@ -93,6 +96,7 @@ export async function importCommand(argv: readonly string[], io: CliIO): Promise
   if (!existsSync(file)) throw new DoSQLError('NOT_FOUND', `import: no such file: ${file}`, { details: { path: file } });
   if (!statSync(file).isFile()) throw new DoSQLError('INVALID_ARGUMENT', `import: ${file} is not a file`, { details: { path: file } });
   const header = !boolOpt(p, 'no-header');
+  const load = choiceOpt('import', p, 'load', ['ingest', 'insert'] as const, 'ingest');
 
   const source = await openSource(file, format, delimiterArg(stringOpt(p, 'delimiter')), header);
   const { db } = await openDatabase(io.cwd, p.positionals[0]!, { create: true, takeOver: boolOpt(p, 'take-over') });
@@ -118,7 +122,8 @@ export async function importCommand(argv: readonly string[], io: CliIO): Promise
       if (!made) throw new DoSQLError('INVALID_ARGUMENT', `import: --create-sql did not create table ${table}`, { details: { table } });
       tableCols = made;
     }
-    if (source.retarget) source.retarget(created && schema === undefined && createSql === undefined ? source.columns : tableCols);
+    const retargetTo = created && schema === undefined && createSql === undefined ? source.columns : tableCols;
+    if (source.retarget) source.retarget(retargetTo);
     const columns = targetColumns(table, source.columns, tableCols, format !== 'parquet' && format !== 'json' && format !== 'ndjson' && !header);
 
     const byRows = source.totalRows !== undefined;
@@ -129,10 +134,16 @@ export async function importCommand(argv: readonly string[], io: CliIO): Promise
       payload: { rows: '0', rate: '0' },
     });
     const t0 = performance.now();
-    const state = { committed: 0 };
+    const state: ImportState = { committed: 0 };
     try {
       await importInto(db, table, columns, source, {
         batch,
+        load,
+        reopen: async () => {
+          const again = await openSource(file, format, delimiterArg(stringOpt(p, 'delimiter')), header);
+          if (again.retarget) again.retarget(retargetTo);
+          return again;
+        },
         onProgress: (e) => {
           if (e.operation !== 'import') return;
           const s = (performance.now() - t0) / 1000;
@@ -141,12 +152,13 @@ export async function importCommand(argv: readonly string[], io: CliIO): Promise
       }, state);
       // A large import goes to SSTables now rather than staying in the WAL, which every later
       // open would replay; a small one is not worth starting the flush workers for.
-      if (state.committed >= FLUSH_AFTER_ROWS) await (await db.engine()).flush();
+      if (state.path === 'insert' && state.committed >= FLUSH_AFTER_ROWS) await (await db.engine()).flush();
     } finally {
       committed = state.committed;
       bar.stop();
     }
     const ms = performance.now() - t0;
+    if (load === 'ingest' && state.fallback) println(io.stderr, `note: rows inserted in transactions (${state.fallback})`);
     println(io.stdout, `imported ${count(committed)} rows into ${table}${created ? ' (created)' : ''} in ${seconds(ms)} (${count(committed / Math.max(ms / 1000, 1e-3))} rows/s)`);
     return 0;
   } catch (e) {
