@@ -103,13 +103,13 @@ export async function decodeDataPage(file: OpenedParquet, g: number, column: str
   let nulls: Uint8Array | null = null;
   let present = n;
   if (defs) {
+    // Levels are 0 (NULL) or 1: readHybrid holds every value to the one-bit width.
     const levels = new Uint8Array(n);
     readHybrid(defs, defEnd, 1, levels, n);
-    for (let r = 0; r < n; r++) {
-      if (levels[r] === 0) {
-        (nulls ??= new Uint8Array(n))[r] = 1;
-        present--;
-      } else if (levels[r] !== 1) throw corruption('columnar', name, page.offset, `definition level ${levels[r]} in a flat column`);
+    present = countOnes(levels);
+    if (present < n) {
+      nulls = levels;
+      for (let r = 0; r < n; r++) nulls[r] ^= 1;
     }
   }
   if (encoding === ENCODING_RLE_DICTIONARY || encoding === ENCODING_PLAIN_DICTIONARY) {
@@ -120,18 +120,14 @@ export async function decodeDataPage(file: OpenedParquet, g: number, column: str
     const idx = new Int32Array(present);
     if (present > 0) readHybrid(values, values.bytes.length, bitWidth, idx, present);
     const size = dict.kind === 'num' ? dict.values.length : dict.codes.length;
-    for (let k = 0; k < present; k++) if (idx[k]! >>> 0 >= size) throw corruption('columnar', name, page.offset, `dictionary index ${idx[k]} of ${size} entries`);
+    if (maxIndex(idx) >= size) throw corruption('columnar', name, page.offset, `dictionary index ${maxIndex(idx)} of ${size} entries`);
     if (dict.kind === 'num') {
       const out = new Float64Array(n);
-      const dv = dict.values;
-      if (!nulls) for (let r = 0; r < n; r++) out[r] = dv[idx[r]!]!;
-      else for (let r = 0, k = 0; r < n; r++) if (!nulls[r]) out[r] = dv[idx[k++]!]!;
+      gatherNum(out, dict.values, idx, nulls);
       return { kind: 'num', values: out, nulls, int: p.phys === 'int', bytes: n * 8 + (nulls ? n : 0) };
     }
     const codes = new Int32Array(n);
-    const dc = dict.codes;
-    if (!nulls) for (let r = 0; r < n; r++) codes[r] = dc[idx[r]!]!;
-    else for (let r = 0, k = 0; r < n; r++) if (!nulls[r]) codes[r] = dc[idx[k++]!]!;
+    gatherCodes(codes, dict.codes, idx, nulls);
     return { kind: 'dict', codes, dict: dict.values, nulls, bytes: n * 4 + dict.bytes + (nulls ? n : 0) };
   }
   if (encoding === ENCODING_DELTA_BINARY_PACKED) {
@@ -218,6 +214,32 @@ export async function decodeColumnChunk(file: OpenedParquet, g: number, column: 
   }
   for (const v of dict) dictBytes += v.length * 2 + 16;
   return { kind: 'dict', codes, dict, nulls, bytes: rows * 4 + dictBytes + (nulls ? rows : 0) };
+}
+
+function countOnes(a: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s;
+}
+
+/** The largest value of `a` as unsigned (-1 when empty). */
+function maxIndex(a: Int32Array): number {
+  let m = -1;
+  for (let i = 0; i < a.length; i++) if (a[i]! >>> 0 > m) m = a[i]! >>> 0;
+  return m;
+}
+
+/** out[r] = dict[idx[k]] for each non-null row r, k counting those rows. */
+function gatherNum(out: Float64Array, dict: Float64Array, idx: Int32Array, nulls: Uint8Array | null): void {
+  const n = out.length;
+  if (!nulls) for (let r = 0; r < n; r++) out[r] = dict[idx[r]!]!;
+  else for (let r = 0, k = 0; r < n; r++) if (!nulls[r]) out[r] = dict[idx[k++]!]!;
+}
+
+function gatherCodes(out: Int32Array, codes: Int32Array, idx: Int32Array, nulls: Uint8Array | null): void {
+  const n = out.length;
+  if (!nulls) for (let r = 0; r < n; r++) out[r] = codes[idx[r]!]!;
+  else for (let r = 0, k = 0; r < n; r++) if (!nulls[r]) out[r] = codes[idx[k++]!]!;
 }
 
 /** The chunk's dictionary page, decoded once per state. */

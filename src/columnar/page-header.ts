@@ -197,6 +197,7 @@ export function readHybrid(c: Cursor, end: number, bitWidth: number, out: Int32A
       for (let b = 0; b < byteWidth; b++) v += bytes[c.pos + b]! * 2 ** (8 * b);
       c.pos += byteWidth;
       if (c.pos > end) fail(c, 'RLE run past the end of its data');
+      if (v > mask >>> 0) fail(c, `RLE value ${v} wider than ${bitWidth} bits`);
       out.fill(v, i, i + n);
       i += n;
       continue;
