@@ -61,6 +61,9 @@ export async function decodeDataPage(file: OpenedParquet, g: number, column: str
   const p = plan(file, g, column);
   if (!p) return undefined;
   const name = file.source.name;
+  // Awaited first (read once per chunk), so the decoding below runs without a break and may
+  // use the shared scratch arrays.
+  const dict = p.dictOffset ? await dictionary(file, p, column, state) : null;
   const bytes = await file.source.slice(page.offset, page.offset + page.size);
   const c: Cursor = { bytes, pos: 0, file: name, base: page.offset };
   const h = readPageHeader(c);
@@ -104,20 +107,19 @@ export async function decodeDataPage(file: OpenedParquet, g: number, column: str
   let present = n;
   if (defs) {
     // Levels are 0 (NULL) or 1: readHybrid holds every value to the one-bit width.
-    const levels = new Uint8Array(n);
+    const levels = scratchLevels(n);
     readHybrid(defs, defEnd, 1, levels, n);
     present = countOnes(levels);
     if (present < n) {
-      nulls = levels;
-      for (let r = 0; r < n; r++) nulls[r] ^= 1;
+      nulls = new Uint8Array(n);
+      for (let r = 0; r < n; r++) nulls[r] = levels[r]! ^ 1;
     }
   }
   if (encoding === ENCODING_RLE_DICTIONARY || encoding === ENCODING_PLAIN_DICTIONARY) {
-    const dict = await dictionary(file, p, column, state);
     if (!dict) return undefined;
     const bitWidth = values.pos < values.bytes.length ? values.bytes[values.pos++]! : 0;
     if (bitWidth > 32) throw corruption('columnar', name, page.offset, `dictionary index width ${bitWidth}`);
-    const idx = new Int32Array(present);
+    const idx = scratchIndexes(present);
     if (present > 0) readHybrid(values, values.bytes.length, bitWidth, idx, present);
     const size = dict.kind === 'num' ? dict.values.length : dict.codes.length;
     if (maxIndex(idx) >= size) throw corruption('columnar', name, page.offset, `dictionary index ${maxIndex(idx)} of ${size} entries`);
@@ -214,6 +216,24 @@ export async function decodeColumnChunk(file: OpenedParquet, g: number, column: 
   }
   for (const v of dict) dictBytes += v.length * 2 + 16;
   return { kind: 'dict', codes, dict, nulls, bytes: rows * 4 + dictBytes + (nulls ? rows : 0) };
+}
+
+/**
+ * Scratch arrays for a page's definition levels and dictionary indexes, reused from page to
+ * page (a fresh pair per page was most of a first lookup pass's garbage). Only synchronous
+ * code holds them.
+ */
+let levelsScratch = new Uint8Array(0);
+let indexScratch = new Int32Array(0);
+
+function scratchLevels(n: number): Uint8Array {
+  if (levelsScratch.length < n) levelsScratch = new Uint8Array(Math.max(n, 2 * levelsScratch.length));
+  return levelsScratch.subarray(0, n);
+}
+
+function scratchIndexes(n: number): Int32Array {
+  if (indexScratch.length < n) indexScratch = new Int32Array(Math.max(n, 2 * indexScratch.length));
+  return indexScratch.subarray(0, n);
 }
 
 function countOnes(a: Uint8Array): number {
