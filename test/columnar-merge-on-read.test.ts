@@ -197,3 +197,51 @@ describe('merge-on-read: columnar runs plus the hot delta', () => {
     }
   }
 });
+
+describe('merge-on-read: repeated filters', () => {
+  it('compares each distinct text value of runs and delta with a literal once per query shape, answers like SQLite', async () => {
+    const { dictVerdictStats } = await import('../src/sql/execution/columnar-filters.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'dosql-mor-verdicts-'));
+    const db = DB('v', { path: dir });
+    const lite = new Database(':memory:');
+    const r = new Prng(41);
+    const schema = 'CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, c TEXT)';
+    await db.exec(schema);
+    lite.exec(schema);
+    const run = async (sql: string, params: unknown[]): Promise<void> => {
+      await db.query(sql, params as never);
+      lite.prepare(sql).run(...(params as never[]));
+    };
+    const day = (n: number): string => `2001-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')} ${String(n % 24).padStart(2, '0')}:00`;
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 3000; i++) await tx.run('INSERT INTO t VALUES (?, ?, ?)', [i, r.int(100), day(r.int(5000))]);
+    });
+    for (const row of await db.query('SELECT * FROM t')) lite.prepare('INSERT INTO t VALUES (?, ?, ?)').run(...(Object.values(row) as never[]));
+    await db.compact({ tier: 'cold' });
+    for (let i = 0; i < 60; i++) await run('UPDATE t SET c = ? WHERE id = ?', [day(r.int(5000)), r.int(3000)]);
+    for (let i = 0; i < 20; i++) await run('INSERT INTO t VALUES (?, ?, ?)', [5000 + i, r.int(100), day(r.int(5000))]);
+    for (let i = 0; i < 20; i++) await run('DELETE FROM t WHERE id = ?', [r.int(3000)]);
+    const q = (lo: string, hi: string): string => `SELECT count(*) AS n, sum(a) AS s FROM t WHERE c >= '${lo}' AND c < '${hi}'`;
+    const want = (sql: string): unknown => lite.prepare(sql).all().map((x) => Object.values(x as object).map(Number));
+    const got = async (sql: string): Promise<unknown> => (await db.query(sql)).map((x) => Object.values(x).map(Number));
+    const merged = columnarStats.merged;
+    expect(await got(q('2001-03-01', '2001-04-01'))).toEqual(want(q('2001-03-01', '2001-04-01')));
+    expect(columnarStats.merged).toBeGreaterThan(merged);
+    const first = dictVerdictStats.computed;
+    expect(first).toBeGreaterThan(0);
+    // The same query again: every dictionary's verdicts are remembered.
+    expect(await got(q('2001-03-01', '2001-04-01'))).toEqual(want(q('2001-03-01', '2001-04-01')));
+    expect(dictVerdictStats.computed).toBe(first);
+    // Other literals are other verdicts, and exact.
+    expect(await got(q('2001-05-01', '2001-07-15'))).toEqual(want(q('2001-05-01', '2001-07-15')));
+    expect(dictVerdictStats.computed).toBeGreaterThan(first);
+    // A later write changes the delta: its new dictionary gets verdicts of its own.
+    await run('UPDATE t SET c = ? WHERE id = ?', ['2001-03-09 00:00', 7]);
+    expect(await got(q('2001-03-01', '2001-04-01'))).toEqual(want(q('2001-03-01', '2001-04-01')));
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+});

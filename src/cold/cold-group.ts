@@ -4,7 +4,7 @@
 // time, when a row of that page is visited (a point read decodes one page per column instead
 // of the whole group), or all at once when an iterator walks the group in order (scans,
 // compactions). Decoded groups live in a shared cache bounded by bytes (GroupCache).
-import { chunkValue, pageStarts, readRowGroupChunks, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import { chunkValue, decodeColumnChunk, decodeDataPage, pageIndex, readRowGroupChunks, type ChunkPagesState, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
 import { makeInternalKey, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
 import type { ColdRowDecoder } from './cold-codec.js';
@@ -26,15 +26,20 @@ interface LazyColumn {
   whole: Decoded | null;
   /** First row of each data page (null until the offset index is read). */
   starts: number[] | null;
+  /** Bytes of each data page (null without an offset index). */
+  spans: { readonly offset: number; readonly size: number }[] | null;
   pages: (Decoded | undefined)[];
+  /** The chunk's dictionary, kept between its pages (page-decoder.ts). */
+  readonly state: ChunkPagesState;
 }
 
 /**
  * Process-wide counts of what cold row groups decoded (tests and diagnostics): `pages` value
- * columns' page spans and `pageRows` the rows they held, `wholeColumns` value columns decoded
- * for a whole group, `groups` groups entered (key columns decoded).
+ * columns' page spans and `pageRows` the rows they held (`fastPages` of them decoded by the
+ * page decoder, columnar/page-decoder.ts, the rest through hyparquet), `wholeColumns` value
+ * columns decoded for a whole group, `groups` groups entered (key columns decoded).
  */
-export const coldDecodeStats = { groups: 0, pages: 0, pageRows: 0, wholeColumns: 0 };
+export const coldDecodeStats = { groups: 0, pages: 0, pageRows: 0, fastPages: 0, wholeColumns: 0 };
 
 /** Bytes a memoized user key is counted as (array object plus its bytes). */
 const UK_OVERHEAD = 64;
@@ -89,7 +94,14 @@ export class ColdGroup {
     const n = file.stats.rowGroups[g]!.rowCount;
     coldDecodeStats.groups++;
     await prefetchGroup(file, g);
-    const cols = await readRowGroupChunks(file, g, [...keyColumns.map((k) => k.name), system.lsn, system.kind], 0, n);
+    const names = [...keyColumns.map((k) => k.name), system.lsn, system.kind];
+    // Typed straight from the pages where the page decoder takes them, the rest through hyparquet.
+    const cols: Decoded[] = [];
+    for (const name of names) {
+      const d = await decodeColumnChunk(file, g, name);
+      if (d) cols.push(d);
+      else cols.push((await readRowGroupChunks(file, g, [name], 0, n))[0]!);
+    }
     let bytes = 9 * n;
     const keyCols = keyColumns.map((k, i) => {
       const d = cols[i]!;
@@ -104,7 +116,7 @@ export class ColdGroup {
       lsns[r] = valueNumber(l, r);
       kinds[r] = valueNumber(kd, r);
     }
-    const lazy = valueColumns.map((c) => ({ pos: c.pos, name: c.name, whole: null, starts: null, pages: [] }));
+    const lazy: LazyColumn[] = valueColumns.map((c) => ({ pos: c.pos, name: c.name, whole: null, starts: null, spans: null, pages: [], state: {} }));
     return new ColdGroup(file, g, n, keyCols, lazy, lsns, kinds, decoder, width, bytes, grew);
   }
 
@@ -185,7 +197,10 @@ export class ColdGroup {
   private loadPage(c: LazyColumn, i: number): Promise<void> {
     if (!c.starts) {
       return this.once(`${c.name}#`, async () => {
-        c.starts ??= await pageStarts(this.file, this.g, c.name);
+        if (c.starts) return;
+        const index = await pageIndex(this.file, this.g, c.name);
+        c.spans = index.pages;
+        c.starts = index.starts;
       }).then(() => this.loadPage(c, i));
     }
     const starts = c.starts;
@@ -195,7 +210,11 @@ export class ColdGroup {
       const end = p + 1 < starts.length ? starts[p + 1]! : this.n;
       coldDecodeStats.pages++;
       coldDecodeStats.pageRows += end - starts[p]!;
-      const [d] = await readRowGroupChunks(this.file, this.g, [c.name], starts[p]!, end);
+      const span = c.spans?.[p];
+      // Typed straight from the page where the page decoder takes it, else through hyparquet.
+      const fast = span && (await decodeDataPage(this.file, this.g, c.name, { ...span, rows: end - starts[p]! }, c.state));
+      const d = fast ?? (await readRowGroupChunks(this.file, this.g, [c.name], starts[p]!, end))[0];
+      if (fast) coldDecodeStats.fastPages++;
       if (c.whole || c.pages[p]) return;
       c.pages[p] = d!;
       this.grow(bytesOf(d!));

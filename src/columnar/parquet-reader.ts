@@ -1,7 +1,7 @@
 // Reads our Parquet files with hyparquet (pure JS, runs in workerd) and fzstd: footer,
 // row-group pruning, then the selected columns of the selected row groups.
 import { decompress as zstdDecompress } from 'fzstd';
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnData, type Compressors, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, snappyUncompress, type AsyncBuffer, type ColumnData, type Compressors, type FileMetaData } from 'hyparquet';
 import { DoSQLError, asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { utf8Decoder } from '../util/bytes.js';
@@ -213,6 +213,25 @@ export function registerZstdDecoder(decode: (input: Uint8Array) => Uint8Array): 
     const out = decode(input);
     return out.length === outputLength ? out : zstdDecompress(input, new Uint8Array(outputLength));
   };
+}
+
+/**
+ * A page's data decompressed with the chunk's `codec` (ZSTD, SNAPPY or UNCOMPRESSED) through
+ * the same decoders as every read (page-decoder.ts). Throws CORRUPTION (naming `file` and the
+ * page's `offset`) for another codec, data that does not decompress or a wrong length.
+ */
+export function decompressPageBytes(size: number, codec: string, input: Uint8Array, file: string, offset: number): Uint8Array {
+  let out: Uint8Array;
+  try {
+    if (codec === 'UNCOMPRESSED') out = input;
+    else if (codec === 'ZSTD') out = COMPRESSORS.ZSTD!(input, size);
+    else if (codec === 'SNAPPY') snappyUncompress(input, (out = new Uint8Array(size)));
+    else throw new Error(`unsupported codec ${codec}`);
+  } catch (e) {
+    throw new DoSQLError('CORRUPTION', `columnar: cannot decompress the page at byte ${offset} of ${file}: ${(e as Error).message}`, { cause: e, details: { file, offset } });
+  }
+  if (out.length !== size) throw new DoSQLError('CORRUPTION', `columnar: the page at byte ${offset} of ${file} decompressed to ${out.length} bytes, its header says ${size}`, { details: { file, offset } });
+  return out;
 }
 
 /** STRING values decoded keeping a leading U+FEFF (hyparquet's default decoder drops it). */

@@ -176,11 +176,39 @@ function judge(s: ColdColumnStats | undefined, rowCount: number, p: ColumnarPred
 }
 
 /** Clears mask entries of rows that fail `p` (NULL never satisfies a comparison). */
+/**
+ * Verdicts of `p` on each value of a text dictionary, kept per dictionary (decoded chunks are
+ * cached, run chunks and hot-delta chunks alike, and share their dictionary object, so a
+ * repeated query compares each distinct value once, not once per execution).
+ */
+const verdictsByDict = new WeakMap<readonly string[], Map<string, readonly boolean[]>>();
+/** Dictionaries whose verdicts were computed (not found remembered): tests and diagnostics. */
+export const dictVerdictStats = { computed: 0 };
+/** Predicates remembered per dictionary. */
+const MAX_VERDICTS = 16;
+
+function dictVerdicts(dict: readonly string[], p: ColumnarPredicate, test: (c: number) => boolean): readonly boolean[] {
+  const v = p.value;
+  // Blob literals (and NULL) are rare here: not worth a key.
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') return dict.map((x) => test(ops.compare(x, v, 'BINARY')));
+  const key = `${p.op}${typeof v}:${String(v)}`;
+  let m = verdictsByDict.get(dict);
+  if (!m) verdictsByDict.set(dict, (m = new Map()));
+  let ok = m.get(key);
+  if (!ok) {
+    dictVerdictStats.computed++;
+    ok = dict.map((x) => test(ops.compare(x, v, 'BINARY')));
+    if (m.size >= MAX_VERDICTS) m.delete(m.keys().next().value!);
+    m.set(key, ok);
+  }
+  return ok;
+}
+
 function applyPredicate(mask: Uint8Array, c: ColumnChunk, p: ColumnarPredicate): void {
   const test = TEST[p.op];
   const nulls = c.nulls;
   if (c.kind === 'dict') {
-    const ok = c.dict.map((v) => test(ops.compare(v, p.value, 'BINARY')));
+    const ok = dictVerdicts(c.dict, p, test);
     const codes = c.codes;
     for (let r = 0; r < mask.length; r++) if (mask[r] && ((nulls && nulls[r]) || !ok[codes[r]!])) mask[r] = 0;
     return;
