@@ -36,6 +36,7 @@ interface TimeTravelFile {
   lookups: number;
   rows: { workload: string; current_ms: number; as_of_ms: number; ratio: number }[];
   branches?: { rows: number; branch_ms: number; delete_ms: number }[];
+  branch_scans?: { workload: string; main_cpu_ms: number; branch_cpu_ms: number; ratio: number }[];
 }
 interface FlightsFile {
   machine?: MachineInfo;
@@ -155,7 +156,8 @@ function sqlSection(ctx: Ctx, f: SqlFile, date: string): string {
     ``,
     `${command(ctx, 'sql', date, '--n 100000 --ops 300000')}: \`t(id INTEGER PRIMARY KEY, name TEXT, score REAL)\`, prepared`,
     `statements; dosql \`durability: 'normal'\` in a folder, better-sqlite3 WAL + \`synchronous=NORMAL\`. "after flush": the`,
-    `same reads once dosql's rows are in SSTables. Operations per second:`,
+    `same reads once dosql's rows are in SSTables; "index range": \`CREATE INDEX t_score ON t(score)\`, then`,
+    `\`SELECT id, name FROM t WHERE score BETWEEN ? AND ?\` with random bounds (~30 rows). Operations per second:`,
     ``,
     `| workload | dosql | sqlite | dosql / sqlite |`,
     `| --- | ---: | ---: | ---: |`,
@@ -184,6 +186,11 @@ function timeTravelSection(ctx: Ctx, f: TimeTravelFile, date: string): string {
   if (f.branches?.length) {
     lines.push('', '| database rows | branch() ms | deleteBranch() ms |', '| ---: | ---: | ---: |');
     for (const b of f.branches) lines.push(`| ${fmt(b.rows)} | ${b.branch_ms.toFixed(2)} | ${b.delete_ms.toFixed(2)} |`);
+  }
+  if (f.branch_scans?.length) {
+    lines.push('', 'Scans on a branch of the flushed database (100 branch writes) beside the same scans on main, process CPU ms (target: branch / main <= 1.2):', '');
+    lines.push('| scan | main | branch | branch / main |', '| --- | ---: | ---: | ---: |');
+    for (const b of f.branch_scans) lines.push(`| ${b.workload} | ${ms(b.main_cpu_ms)} | ${ms(b.branch_cpu_ms)} | ${b.ratio.toFixed(2)} |`);
   }
   const bars = f.rows.map((r) => ({ label: r.workload.replace(' — ', ', '), value: r.current_ms / r.as_of_ms }));
   lines.push(

@@ -3,7 +3,8 @@
 // counts only this process's user+system time). Prints the median dosql/sqlite ratio of
 // ops per CPU-second per workload over `--reps` rounds.
 //
-//   npx tsx bench/sql-cpu.ts [--n ROWS] [--ops N] [--reps R] [--only a,b]
+//   npx tsx bench/sql-cpu.ts [--n ROWS] [--ops N] [--range-ops N] [--reps R] [--only a,b]
+//   (workloads: insert, single, point, agg, flush, range)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ export async function main(args: string[]): Promise<void> {
   const ops = arg(args, '--ops', 50_000);
   const reps = arg(args, '--reps', 3);
   const single = arg(args, '--single', 5_000);
+  const rangeOps = arg(args, '--range-ops', 5_000);
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : null;
   const want = (w: string): boolean => only === null || only.has(w);
@@ -113,9 +115,35 @@ export async function main(args: string[]): Promise<void> {
         }
       };
       if (want('agg')) await runAggs('agg mem');
+      // Secondary-index range: ~30 rows per query (score = id / 3), random bounds, prepared.
+      const ranges = Array.from({ length: rangeOps }, () => rng.int(Math.floor(n / 3) - 10));
+      const rq = 'SELECT id, name FROM t WHERE score BETWEEN ? AND ?';
+      let dRange: { all(...a: unknown[]): Promise<unknown[]> } | null = null;
+      let sRange: { all(...a: unknown[]): unknown[] } | null = null;
+      const runRange = async (label: string): Promise<void> => {
+        if (!dRange) {
+          await db.exec('CREATE INDEX t_score ON t(score)');
+          lite.exec('CREATE INDEX t_score ON t(score)');
+          dRange = db.prepare(rq);
+          sRange = lite.prepare(rq);
+        }
+        const dq = dRange;
+        const sq = sRange!;
+        for (let i = 0; i < 500; i++) await dq.all(ranges[i]!, ranges[i]! + 10);
+        for (let i = 0; i < 500; i++) sq.all(ranges[i]!, ranges[i]! + 10);
+        const d = await timed(async () => {
+          for (let i = 0; i < rangeOps; i++) await dq.all(ranges[i]!, ranges[i]! + 10);
+        });
+        const s = await timed(() => {
+          for (let i = 0; i < rangeOps; i++) sq.all(ranges[i]!, ranges[i]! + 10);
+        });
+        note(label, d, s);
+      };
+      if (want('range')) await runRange('index range (memtable)');
       await (await db.engine()).flush();
       if (want('flush')) note('point select (after flush)', await dPoint(), await sPoint());
       if (want('agg')) await runAggs('agg sst');
+      if (want('range')) await runRange('index range (after flush)');
       await db.close();
       lite.close();
     } finally {

@@ -1,9 +1,10 @@
 // SQL point reads and inserts through the public API, beside better-sqlite3 in the same
-// run: prepared `SELECT * FROM t WHERE id = ?` by random primary key, and batched inserts;
+// run: prepared `SELECT * FROM t WHERE id = ?` by random primary key, batched inserts, and a
+// secondary-index range (`CREATE INDEX t_score ON t(score)`, `score BETWEEN ? AND ?`, ~30 rows);
 // then window functions (a running sum and rank() per partition, sql-window.ts) over
 // --window-rows rows (default 1,000,000; 0 skips them).
 //
-//   npm run bench -- sql [--n ROWS] [--ops N] [--window-rows N] [--json FILE]
+//   npm run bench -- sql [--n ROWS] [--ops N] [--range-ops N] [--window-rows N] [--json FILE]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,10 @@ import { DB } from '../src/index.js';
 import { Prng } from '../src/util/prng.js';
 import { describeMachine, machineInfo } from './machine.js';
 import { windowBench } from './sql-window.js';
+
+/** Secondary-index range query (after the flush: the rows and the index built from SSTables). */
+const RANGE_SQL = 'SELECT id, name FROM t WHERE score BETWEEN ? AND ?';
+const RANGE_WORKLOAD = 'index range (~30 rows, after flush)';
 
 interface SqlRow {
   engine: string;
@@ -36,6 +41,9 @@ export async function main(args: string[]): Promise<void> {
   const rng = new Prng(7);
   const keys = Array.from({ length: ops }, () => rng.int(n));
   const payload = (i: number): string => `row-${i}-${'x'.repeat(40)}`;
+  const rangeOps = arg(args, '--range-ops', 20_000);
+  // score = id / 3: each range [lo, lo + 10] holds ~30 rows.
+  const ranges = Array.from({ length: rangeOps }, () => rng.int(Math.max(1, Math.floor(n / 3) - 10)));
   try {
     // dosql, in a folder with durability 'normal' (better-sqlite3 below uses WAL + synchronous=NORMAL).
     const db = DB('bench', { path: join(dir, 'dosql'), durability: 'normal' });
@@ -58,6 +66,12 @@ export async function main(args: string[]): Promise<void> {
     t0 = performance.now();
     for (let i = 0; i < ops; i++) await sel.get(keys[i]!);
     rows.push({ engine: 'dosql', workload: 'point select (after flush)', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
+    await db.exec('CREATE INDEX t_score ON t(score)');
+    const dr = db.prepare(RANGE_SQL);
+    for (let i = 0; i < 1000; i++) await dr.all(ranges[i]!, ranges[i]! + 10);
+    t0 = performance.now();
+    for (let i = 0; i < rangeOps; i++) await dr.all(ranges[i]!, ranges[i]! + 10);
+    rows.push({ engine: 'dosql', workload: RANGE_WORKLOAD, ops_per_sec: rangeOps / ((performance.now() - t0) / 1000) });
     await db.close();
 
     const lite = new Sqlite(join(dir, 'sqlite.db'));
@@ -77,13 +91,19 @@ export async function main(args: string[]): Promise<void> {
     t0 = performance.now();
     for (let i = 0; i < ops; i++) lsel.get(keys[i]!);
     rows.push({ engine: 'sqlite', workload: 'point select by primary key', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
+    lite.exec('CREATE INDEX t_score ON t(score)');
+    const lr = lite.prepare(RANGE_SQL);
+    for (let i = 0; i < 1000; i++) lr.all(ranges[i]!, ranges[i]! + 10);
+    t0 = performance.now();
+    for (let i = 0; i < rangeOps; i++) lr.all(ranges[i]!, ranges[i]! + 10);
+    rows.push({ engine: 'sqlite', workload: RANGE_WORKLOAD, ops_per_sec: rangeOps / ((performance.now() - t0) / 1000) });
     lite.close();
     if (windowRows > 0) rows.push(...(await windowBench(dir, windowRows)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   for (const r of rows) console.log(`${r.engine.padEnd(8)} ${r.workload.padEnd(30)} ${Math.round(r.ops_per_sec).toString().padStart(9)} ops/s`);
-  for (const w of ['insert (batches of 1000)', 'point select by primary key', 'point select (after flush)']) {
+  for (const w of ['insert (batches of 1000)', 'point select by primary key', 'point select (after flush)', RANGE_WORKLOAD]) {
     const d = rows.find((r) => r.engine === 'dosql' && r.workload === w)!;
     const s = rows.find((r) => r.engine === 'sqlite' && r.workload === (w === 'point select (after flush)' ? 'point select by primary key' : w))!;
     console.log(`ratio dosql/sqlite ${w}: ${(d.ops_per_sec / s.ops_per_sec).toFixed(2)}`);

@@ -27,6 +27,15 @@ interface BranchRow {
   delete_ms: number;
 }
 
+/** A scan on a branch beside the same scan on main, by process CPU time (target: branch <= 1.2x main). */
+interface BranchScanRow {
+  workload: string;
+  main_cpu_ms: number;
+  branch_cpu_ms: number;
+  /** branch_cpu_ms / main_cpu_ms */
+  ratio: number;
+}
+
 const BATCH = 10_000;
 
 function arg(args: string[], name: string, def: number): number {
@@ -68,6 +77,55 @@ async function load(db: Database, n: number, log: (s: string) => void): Promise<
   return oldLsn;
 }
 
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Scans on a branch created from `db`'s main (its rows in SSTables) after 100 branch
+ * updates that keep every v (so answers on both branches are equal and checked), beside the
+ * same scans on main, alternating, by process CPU time (the machine may be shared): a full
+ * count/sum and 20 rowid range sums of 1,000 rows. Median over `reps` rounds after a warm one.
+ */
+async function branchScans(db: Database, n: number, reps: number): Promise<BranchScanRow[]> {
+  await db.branch('scan');
+  await db.checkout('scan');
+  for (let j = 0; j < 100; j++) await db.run('UPDATE t SET v = v + 0, s = s WHERE id = ?', [(j * 7919) % n]);
+  const full = 'SELECT count(*) AS c, sum(v) AS s FROM t';
+  const range = 'SELECT count(*) AS c, sum(v) AS s FROM t WHERE id BETWEEN ? AND ?';
+  const span = Math.min(1000, n);
+  const starts = Array.from({ length: 20 }, (_, k) => Math.floor((k * (n - span)) / 20));
+  const cpu: Record<string, number[]> = {};
+  const answers = new Map<string, string>();
+  for (let r = 0; r <= reps; r++) {
+    for (const br of ['main', 'scan']) {
+      await db.checkout(br);
+      const c0 = cpuMs();
+      const a = JSON.stringify(await db.queryOne(full));
+      const c1 = cpuMs();
+      const b: unknown[] = [];
+      for (const lo of starts) b.push(await db.queryOne(range, [lo, lo + span - 1]));
+      const c2 = cpuMs();
+      const got = a + JSON.stringify(b);
+      const seen = answers.get(br === 'main' ? 'scan' : 'main');
+      if (seen !== undefined && seen !== got) throw new Error(`timetravel: scans on branch ${br} differ from the other branch's`);
+      answers.set(br, got);
+      if (r === 0) continue;
+      (cpu[`full ${br}`] ??= []).push(c1 - c0);
+      (cpu[`range ${br}`] ??= []).push(c2 - c1);
+    }
+  }
+  await db.checkout('main');
+  await db.deleteBranch('scan', { force: true });
+  const row = (workload: string, k: string): BranchScanRow => {
+    const m = median(cpu[`${k} main`]!);
+    const b = median(cpu[`${k} scan`]!);
+    return { workload, main_cpu_ms: m, branch_cpu_ms: b, ratio: b / m };
+  };
+  return [row(`full scan count(*), sum(v) (${n} rows)`, 'full'), row(`20 rowid ranges of ${span} rows`, 'range')];
+}
+
 /** Median ms of `branch(name)` and of `deleteBranch(name)` over `reps` pairs. */
 async function branchTimes(db: Database, reps: number): Promise<{ branch: number; del: number }> {
   const b: number[] = [];
@@ -89,6 +147,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`machine: ${describeMachine(machineInfo(dir))}`);
   const rows: TimeTravelRow[] = [];
   const branches: BranchRow[] = [];
+  let scanRows: BranchScanRow[] = [];
   const log = (s: string): void => console.log(s);
   try {
     const db = DB('tt', { path: join(dir, 'big'), durability: 'normal', retention: 'forever' });
@@ -142,7 +201,9 @@ export async function main(args: string[]): Promise<void> {
     await measure('after full compaction');
     for (const row of rows) row.ratio = row.as_of_ms / row.current_ms;
 
-    // (c) Branch creation on this database and on a small one.
+    // (c) Scans on a branch of this database vs the same scans on main.
+    scanRows = await branchScans(db, n, reps);
+    // (d) Branch creation on this database and on a small one.
     const bigTimes = await branchTimes(db, Math.max(reps, 10));
     await db.close();
     const small = DB('small', { path: join(dir, 'small'), durability: 'normal', retention: 'forever' });
@@ -168,6 +229,10 @@ export async function main(args: string[]): Promise<void> {
   console.log('| database rows | branch() ms | deleteBranch() ms |');
   console.log('| ---: | ---: | ---: |');
   for (const b of branches) console.log(`| ${b.rows.toLocaleString('en-US')} | ${f(b.branch_ms)} | ${f(b.delete_ms)} |`);
+  console.log('');
+  console.log('| scan | main cpu ms | branch cpu ms | branch / main |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const r of scanRows) console.log(`| ${r.workload} | ${f(r.main_cpu_ms)} | ${f(r.branch_cpu_ms)} | ${r.ratio.toFixed(2)} |`);
   console.log('answers checked: current sum = first-version sum + 2n, AS OF sum = first-version sum; every lookup');
-  if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ machine: machineInfo(), n, lookups, reps, rows, branches }, null, 2));
+  if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ machine: machineInfo(), n, lookups, reps, rows, branches, branch_scans: scanRows }, null, 2));
 }

@@ -40,6 +40,9 @@ export function getVersion(src: ReadSources, uk: Uint8Array, asOf: number, count
   counters.gets++;
   const target = seekKey(uk, asOf);
   for (const mt of src.memtables) {
+    // An empty memtable's hash table can be large (sized for the entries expected): a probe
+    // of it is a cache miss per read for nothing (right after a flush).
+    if (mt.count === 0) continue;
     const e = mt.findInGroup(uk, target);
     if (e >= 0) {
       const k = mt.keyAt(e);
@@ -109,6 +112,12 @@ function searchFiles(
 
 /** undefined: skipped by the bloom filter. */
 function searchOne(reader: TableReader, uk: Uint8Array, target: Uint8Array, counters: GetCounters): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
+  if (reader.seekInGroup) {
+    const r = reader.seekInGroup(target, TRAILER_SIZE);
+    if (r === undefined) counters.bloomSkips++;
+    else counters.filesSearched++;
+    return r;
+  }
   if (!reader.mayContain(uk)) {
     counters.bloomSkips++;
     return undefined;

@@ -1,25 +1,30 @@
-// A data block's entries decoded once into flat arrays for point reads: the full keys back to
-// back (prefix compression undone) and each value's place in the block. A point read then
-// binary-searches every entry, skipping the prefix both bounds share with the target, instead
-// of seeking to a restart point and re-assembling keys entry by entry (LevelDB's
-// Block::Iter::Seek). Built on the first point read of a cached block and kept with it.
+// Blocks decoded once into flat arrays for point reads: the full keys back to back (prefix
+// compression undone) plus per-entry payload. A point read then binary-searches every entry,
+// skipping the prefix both bounds share with the target (the classic string binary search
+// trick: the keys of one table share long prefixes), instead of seeking to a restart point
+// and re-assembling keys entry by entry (LevelDB's Block::Iter::Seek).
+//
+// - IndexArray: a table's index block (separator keys and block handles), built at open.
+// - BlockSearch: a data block (keys and value places), built on the first point read of a
+//   cached block and kept with it. It also holds a hash index over the entries' groups (the
+//   key minus a fixed-length suffix: the user key of an internal key), RocksDB's data block
+//   hash index kept in memory only: a point read for one group probes it instead of searching.
 import type { Block } from './block.js';
+import { bloomHash } from './bloom-filter.js';
+import type { BlockHandle } from './format.js';
 
-export class BlockSearch {
+/** Keys back to back, binary-searchable in memcmp order. */
+class FlatKeys {
   readonly count: number;
-  private readonly keys: Uint8Array;
-  /** keyStart[i]..keyStart[i+1] is the key of entry i. */
-  private readonly keyStart: Int32Array;
-  private readonly valOff: Int32Array;
-  private readonly valLen: Int32Array;
+  protected readonly keys: Uint8Array;
+  /** keyStart[i]..keyStart[i+1] is key i. */
+  protected readonly keyStart: Int32Array;
 
-  /** Throws `Error('corrupt block entry')` like BlockIterator; the caller names file and offset. */
-  constructor(block: Block) {
+  /** `visit` sees each entry's value (key views are only valid during the call). */
+  constructor(block: Block, visit: (it: ReturnType<Block['iterator']>) => void) {
     const it = block.iterator();
     let keys = new Uint8Array(Math.max(64, block.data.length >> 1));
     const starts: number[] = [0];
-    const offs: number[] = [];
-    const lens: number[] = [];
     let used = 0;
     for (it.seekToFirst(); it.valid(); it.next()) {
       const k = it.key();
@@ -31,25 +36,18 @@ export class BlockSearch {
       keys.set(k, used);
       used += k.length;
       starts.push(used);
-      offs.push(it.valueOffset());
-      lens.push(it.valueLength());
+      visit(it);
     }
-    this.count = offs.length;
+    this.count = starts.length - 1;
     this.keys = keys.slice(0, used);
     this.keyStart = Int32Array.from(starts);
-    this.valOff = Int32Array.from(offs);
-    this.valLen = Int32Array.from(lens);
   }
 
-  /** Bytes held (for memory accounting). */
-  get bytes(): number {
-    return this.keys.length + this.keyStart.length * 4 + this.count * 8;
-  }
-
-  /** Index of the first entry with key >= target (memcmp), or `count`. */
+  /** Index of the first key >= target (memcmp), or `count`. */
   lowerBound(target: Uint8Array): number {
     let lo = 0;
     let hi = this.count;
+    // Common prefix of the target with the keys at lo - 1 and hi (bounds of the range).
     let lcpLo = 0;
     let lcpHi = 0;
     const keys = this.keys;
@@ -74,9 +72,64 @@ export class BlockSearch {
     return lo;
   }
 
-  /** Key of entry i: a view of this index's immutable key bytes. */
+  /** Key i: a view of this index's immutable key bytes. */
   key(i: number): Uint8Array {
     return this.keys.subarray(this.keyStart[i]!, this.keyStart[i + 1]!);
+  }
+}
+
+/** A table's index block: separator i is the last key of data block i (sstable-writer.ts). */
+export class IndexArray extends FlatKeys {
+  private readonly offsets: Float64Array;
+  private readonly sizes: Float64Array;
+
+  constructor(index: Block, decodeHandle: (v: Uint8Array) => BlockHandle) {
+    const offsets: number[] = [];
+    const sizes: number[] = [];
+    super(index, (it) => {
+      const h = decodeHandle(it.value());
+      offsets.push(h.offset);
+      sizes.push(h.size);
+    });
+    this.offsets = Float64Array.from(offsets);
+    this.sizes = Float64Array.from(sizes);
+  }
+
+  handle(i: number): BlockHandle {
+    return { offset: this.offsets[i]!, size: this.sizes[i]! };
+  }
+
+  offsetOf(i: number): number {
+    return this.offsets[i]!;
+  }
+}
+
+/** A data block's entries; throws `Error('corrupt block entry')` like BlockIterator (the caller names file and offset). */
+export class BlockSearch extends FlatKeys {
+  private readonly valOff: Int32Array;
+  private readonly valLen: Int32Array;
+  /**
+   * Group hash table (open addressing, linear probing), two int32 per slot side by side (one
+   * cache line per probe): the group's hash, and its first entry + 1 (0: empty slot).
+   */
+  private groupSlots: Int32Array | null = null;
+  /** The suffix length the group table was built for. */
+  private groupSuffix = -1;
+
+  constructor(block: Block) {
+    const offs: number[] = [];
+    const lens: number[] = [];
+    super(block, (it) => {
+      offs.push(it.valueOffset());
+      lens.push(it.valueLength());
+    });
+    this.valOff = Int32Array.from(offs);
+    this.valLen = Int32Array.from(lens);
+  }
+
+  /** Bytes held (for memory accounting). */
+  get bytes(): number {
+    return this.keys.length + this.keyStart.length * 4 + this.count * 8 + (this.groupSlots ? this.groupSlots.length * 4 : 0);
   }
 
   valueOffset(i: number): number {
@@ -85,5 +138,80 @@ export class BlockSearch {
 
   valueLength(i: number): number {
     return this.valLen[i]!;
+  }
+
+  /**
+   * Index of the first entry with key >= target among the entries whose group (key without
+   * its last `suffix` bytes) is target's group, or -1 when this block holds none. `h` is
+   * `bloomHash(target, 0, target.length - suffix)`. Equal to `lowerBound(target)` whenever
+   * that entry is in target's group; entries of a group are contiguous (keys sorted).
+   */
+  seekInGroup(target: Uint8Array, suffix: number, h: number): number {
+    if (this.groupSuffix !== suffix) this.buildGroups(suffix);
+    const slots = this.groupSlots!;
+    const mask = (slots.length >>> 1) - 1;
+    const keys = this.keys;
+    const ks = this.keyStart;
+    const gl = target.length - suffix;
+    h |= 0;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const s = slots[2 * slot + 1]!;
+      if (s === 0) return -1;
+      if (slots[2 * slot] !== h) continue;
+      let e = s - 1;
+      const ke = ks[e]!;
+      if (ks[e + 1]! - ke - suffix !== gl) continue;
+      let j = 0;
+      while (j < gl && keys[ke + j] === target[j]) j++;
+      if (j < gl) continue;
+      // Versions of the group in key order: the first whose suffix >= target's.
+      const tl = target.length;
+      for (const first = e; e < this.count; e++) {
+        const k0 = ks[e]!;
+        const kl = ks[e + 1]! - k0;
+        if (e > first) {
+          if (kl - suffix !== gl) return -1;
+          j = 0;
+          while (j < gl && keys[k0 + j] === target[j]) j++;
+          if (j < gl) return -1;
+        }
+        let c = 0;
+        const n = kl < tl ? kl : tl;
+        for (let i = gl; i < n && c === 0; i++) c = keys[k0 + i]! - target[i]!;
+        if (c === 0) c = kl - tl;
+        if (c >= 0) return e;
+      }
+      return -1;
+    }
+  }
+
+  private buildGroups(suffix: number): void {
+    let size = 8;
+    while (size < this.count * 2) size *= 2;
+    const slots = new Int32Array(2 * size);
+    const mask = size - 1;
+    const keys = this.keys;
+    const ks = this.keyStart;
+    let prevStart = -1;
+    let prevLen = -1;
+    for (let e = 0; e < this.count; e++) {
+      const s = ks[e]!;
+      const gl = ks[e + 1]! - s - suffix;
+      if (gl < 0) continue; // shorter than the suffix: no group, never a point-read hit
+      if (gl === prevLen) {
+        let j = 0;
+        while (j < gl && keys[s + j] === keys[prevStart + j]) j++;
+        if (j === gl) continue; // a later version of the previous group
+      }
+      prevStart = s;
+      prevLen = gl;
+      const h = bloomHash(keys, s, s + gl) | 0;
+      let slot = h & mask;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = h;
+      slots[2 * slot + 1] = e + 1;
+    }
+    this.groupSlots = slots;
+    this.groupSuffix = suffix;
   }
 }

@@ -9,8 +9,7 @@ import { getU32LE, getU64LE, getUvarint } from '../util/coding.js';
 import { utf8Decoder } from '../util/bytes.js';
 import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
 import { Block, BlockIterator } from './block.js';
-import type { BlockSearch } from './block-search.js';
-import { IndexArray } from './index-array.js';
+import { IndexArray, type BlockSearch } from './block-search.js';
 import { BlockCache } from './block-cache.js';
 import { bloomHash, bloomMayContain } from './bloom-filter.js';
 import { codecById } from './compression.js';
@@ -58,6 +57,8 @@ export class SSTableReader {
   private readonly inflight = new Map<number, Promise<Block>>();
   /** The index, decoded for point reads. */
   private readonly indexArray: IndexArray;
+  /** Bytes after a key's group (its filter key); 0: no groups (point reads use `seekFirst`). */
+  private readonly groupSuffix: number;
   readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
 
   private constructor(
@@ -72,6 +73,8 @@ export class SSTableReader {
     private readonly cache: BlockCache | undefined,
   ) {
     this.indexArray = new IndexArray(indexBlock, (v) => this.decodeHandle(v));
+    const fs = properties.filterSuffixLength;
+    this.groupSuffix = typeof fs === 'number' && Number.isInteger(fs) && fs > 0 ? fs : 0;
   }
 
   static async open(store: ObjectStore, key: string, options: OpenSSTableOptions): Promise<SSTableReader> {
@@ -134,6 +137,48 @@ export class SSTableReader {
     const b = this.readBlock(handle);
     if (b instanceof Promise) return b.then((blk) => this.firstInBlock(blk, handle, target));
     return this.firstInBlock(b, handle, target);
+  }
+
+  /**
+   * Point read of one group (the key without its last `filterSuffixLength` bytes: the user
+   * key of an internal key): the first entry with key >= target if it is in target's group,
+   * null when the table holds none, undefined when the bloom filter proved it. Answers as
+   * `seekFirst` filtered to target's group, by a hash probe of the block instead of a search.
+   * `suffix` is the caller's group suffix length; a table written with another filter suffix
+   * (or none) answers by `seekFirst` alone, unfiltered.
+   */
+  seekInGroup(target: Uint8Array, suffix: number): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
+    if (suffix !== this.groupSuffix || suffix <= 0 || target.length < suffix) return this.seekFirst(target);
+    const h = bloomHash(target, 0, target.length - suffix);
+    if (this.filter.length !== 0) {
+      this.counters.bloomChecks++;
+      if (!bloomMayContain(this.filter, h)) {
+        this.counters.bloomNegatives++;
+        return undefined;
+      }
+    }
+    const ix = this.indexArray;
+    const i = ix.lowerBound(target);
+    if (i >= ix.count) return null;
+    const offset = ix.offsetOf(i);
+    // The cache first, without making a handle: the common case of a point read.
+    const ck = BlockCache.key(this.fileNumber, offset);
+    const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
+    if (b instanceof Promise) return b.then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
+    return this.groupInBlock(b, offset, target, suffix, h);
+  }
+
+  private groupInBlock(block: Block, offset: number, target: Uint8Array, suffix: number, h: number): SSTableEntry | null {
+    let s: BlockSearch;
+    try {
+      s = block.search();
+    } catch (e) {
+      throw corruption('sstable', this.key, offset, (e as Error).message);
+    }
+    const i = s.seekInGroup(target, suffix, h);
+    if (i < 0) return null;
+    const off = s.valueOffset(i);
+    return { key: s.key(i), value: block.data.subarray(off, off + s.valueLength(i)) };
   }
 
   private firstInBlock(block: Block, handle: BlockHandle, target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
@@ -209,8 +254,11 @@ export class SSTableReader {
   /** A data block, from the cache or the store. */
   readBlock(handle: BlockHandle): Block | Promise<Block> {
     const ck = BlockCache.key(this.fileNumber, handle.offset);
-    const cached = this.cache?.get(ck);
-    if (cached) return cached;
+    return this.cache?.get(ck) ?? this.loadBlock(handle, ck);
+  }
+
+  /** A block not in the cache: joins its fetch in flight or starts one. */
+  private loadBlock(handle: BlockHandle, ck: number): Promise<Block> {
     let p = this.inflight.get(ck);
     if (!p) {
       p = this.fetchBlock(handle, ck);

@@ -22,6 +22,13 @@ export interface TableReader {
   mayContain(filterKey: Uint8Array, start?: number, end?: number): boolean;
   /** The first entry with key >= target, or null. */
   seekFirst(target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null>;
+  /**
+   * Optional point read of target's group (target without its last `suffix` bytes: the user
+   * key): the first entry >= target, null or an entry of another group if there is none,
+   * undefined if the file's filter proved there is none (SSTableReader.seekInGroup).
+   * Without it, readers use mayContain + seekFirst.
+   */
+  seekInGroup?(target: Uint8Array, suffix: number): SSTableEntry | null | undefined | Promise<SSTableEntry | null>;
   iterator(options?: { readaheadBytes?: number }): InternalIterator;
 }
 

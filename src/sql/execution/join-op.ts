@@ -4,6 +4,7 @@
 // right sides go to TreeJoinOp (tree-join-op.ts).
 import { DoSQLError } from '../../errors.js';
 import { encodeRange } from '../../lsm/engine-types.js';
+import { compareBytes } from '../../util/bytes.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import type { IndexSchema } from '../catalog/schema.js';
 import { collationKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
@@ -28,7 +29,8 @@ export type Access =
   | { readonly kind: 'scan' }
   | { readonly kind: 'rowid'; readonly probes: readonly KeyProbe[]; readonly desc: string }
   | { readonly kind: 'pk'; readonly probes: readonly KeyProbe[]; readonly full: boolean; readonly desc: string }
-  | { readonly kind: 'index'; readonly index: IndexSchema; readonly probes: readonly KeyProbe[]; readonly desc: string }
+  /** Equality probes on the index's leading columns, then optionally a range (`lo`/`hi`) on the next one. */
+  | { readonly kind: 'index'; readonly index: IndexSchema; readonly probes: readonly KeyProbe[]; readonly lo?: { p: KeyProbe; incl: boolean }; readonly hi?: { p: KeyProbe; incl: boolean }; readonly desc: string }
   | { readonly kind: 'rowidRange'; readonly lo?: { p: KeyProbe; incl: boolean }; readonly hi?: { p: KeyProbe; incl: boolean }; readonly desc: string }
   | { readonly kind: 'historyKey'; readonly probes: readonly KeyProbe[]; readonly desc: string }
   /** A table-valued function called per joined row (its arguments may read earlier levels); `cached` when they read none. */
@@ -326,12 +328,33 @@ export class JoinOp implements Operator {
       case 'index': {
         const keys = probeValues(a.probes, cur, env);
         if (!keys) return [];
-        const { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
+        // A range bound is NULL: the comparison is never true. The WHERE terms are still
+        // applied to every row read (the range only narrows the index entries visited).
+        // Index keys are (columns..., row key): bounds are prefixes [lo] / [hi] of them,
+        // and `prefix + 0xFF` lies above every key with that prefix (encodeRange's rule).
+        let { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
+        if (a.lo) {
+          const k = probeValue(a.lo.p, cur, env);
+          if (k === undefined) return [];
+          const b = encodeRange(branch, a.index.id, { prefix: [...keys, k] });
+          lower = a.lo.incl ? b.lower : b.upper;
+        }
+        if (a.hi) {
+          const k = probeValue(a.hi.p, cur, env);
+          if (k === undefined) return [];
+          const b = encodeRange(branch, a.index.id, { prefix: [...keys, k] });
+          upper = a.hi.incl ? b.upper : b.lower;
+        }
+        if (compareBytes(lower, upper) >= 0) return [];
         const out: Row[] = [];
-        for await (const e of reader.kv(env).scan(lower, upper)) {
-          const r = await reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
-          if (r) out.push(r);
-          const tk = env.guard.tick();
+        // Index entries in batches, each row read synchronously while its blocks are cached.
+        for await (const batch of reader.kv(env).scanBatches(lower, upper, false, BATCH_ROWS)) {
+          for (const e of batch) {
+            let r = reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
+            if (r instanceof Promise) r = await r;
+            if (r) out.push(r);
+          }
+          const tk = env.guard.tick(batch.length);
           if (tk) await tk;
         }
         return out;

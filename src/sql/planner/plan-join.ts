@@ -233,6 +233,10 @@ function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<num
         return { access: { kind: 'rowidRange', ...(lo ? { lo } : {}), ...(hi ? { hi } : {}), desc }, score: 2 };
       }
     }
+    // A range on an index's first column (SQLite's WHERE_COLUMN_RANGE on an index): scan the
+    // index entries between the bounds, then read each row by its key.
+    const ranged = indexRangeAccess(t, leaf, cands, cx);
+    if (ranged) return { access: ranged, score: 2 };
   }
   if (allowHash) {
     const si = leaf.src.index;
@@ -259,6 +263,33 @@ function chooseAccess(leaf: Leaf, conjs: readonly Expr[], bound: ReadonlySet<num
     if (inner.length) return { access: { kind: 'hash', inner, outer, conv }, score: 1 };
   }
   return { access: { kind: 'scan' }, score: 0 };
+}
+
+/** The best index whose first (plain) column has a `<`/`<=`/`>`/`>=` term usable as a key bound, as an 'index' access; undefined if none. */
+function indexRangeAccess(t: TableSchema, leaf: Leaf, cands: readonly Candidate[], cx: CompileContext): Access | undefined {
+  let best: { index: IndexSchema; lo?: { p: KeyProbe; incl: boolean }; hi?: { p: KeyProbe; incl: boolean } } | undefined;
+  for (const ix of cx.indexes?.(t.name) ?? []) {
+    if (ix.using || ix.where) continue;
+    const ic = ix.columns[0];
+    if (!ic || ic.expr) continue;
+    const col = indexColumnPositions(t, ix)[0]!;
+    let lo: { p: KeyProbe; incl: boolean } | undefined;
+    let hi: { p: KeyProbe; incl: boolean } | undefined;
+    for (const c of cands) {
+      if (c.op === '=' || c.col !== col || c.others.length !== 1) continue;
+      const p = probe(c.colC, c.others[0]!, ic.collation);
+      if (!p) continue;
+      if ((c.op === '>' || c.op === '>=') && !lo) lo = { p, incl: c.op === '>=' };
+      if ((c.op === '<' || c.op === '<=') && !hi) hi = { p, incl: c.op === '<=' };
+    }
+    if (!lo && !hi) continue;
+    // Both bounds beat one.
+    if (!best || (lo && hi && !(best.lo && best.hi))) best = { index: ix, ...(lo ? { lo } : {}), ...(hi ? { hi } : {}) };
+  }
+  if (!best) return undefined;
+  const name = t.columns[indexColumnPositions(t, best.index)[0]!]!.name;
+  const terms = [best.lo ? `${name}>${best.lo.incl ? '=' : ''}?` : '', best.hi ? `${name}<${best.hi.incl ? '=' : ''}?` : ''].filter(Boolean).join(' AND ');
+  return { kind: 'index', index: best.index, probes: [], ...(best.lo ? { lo: best.lo } : {}), ...(best.hi ? { hi: best.hi } : {}), desc: `SEARCH ${leaf.label} USING INDEX ${best.index.name} (${terms})` };
 }
 
 const NONE: ReadonlySet<number> = new Set();
