@@ -12,6 +12,11 @@ import { checkInvariants } from '../src/manifest/version-edit.js';
 import type { EngineOptions } from '../src/lsm/engine-types.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { Prng } from '../src/util/prng.js';
+import { FsObjectStore } from '../src/storage/fs-store.js';
+import { workerExecutorWith } from '../src/node/worker-executor.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b));
@@ -173,5 +178,24 @@ describe('subcompactions', () => {
     expect(await sstKeys(inner)).toEqual(before);
     await expectModel(again, model, 300);
     await again.close();
+  });
+
+  it('on worker threads: each range runs on its own compaction thread, the result equals the model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subcompaction-'));
+    const store = new FsObjectStore(dir);
+    try {
+      const e = await LsmEngine.open({ store, ...small, compaction: { ...small.compaction, background: false }, executor: workerExecutorWith({ maxSubcompactions: 2, minSubcompactionBytes: 1 }) });
+      const model = await apply(e, workload(9, 600, 300), 10);
+      await e.flush();
+      await e.compact({ full: true });
+      expect(checkInvariants(e.manifest)).toEqual([]);
+      expect(e.manifest.levels.flat(2).length).toBe(2);
+      await expectModel(e, model, 300);
+      expect(await sstKeys(store)).toEqual(manifestKeys(e));
+      await e.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
