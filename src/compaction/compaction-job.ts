@@ -29,6 +29,17 @@ export interface CompactionJobOptions {
   yieldEvery?: number;
   /** Checked between slices; when true the job stops and throws `aborted`. */
   aborted?: () => boolean;
+  /** Only the user keys in this range (a subcompaction, src/compaction/subcompaction.ts); all when absent. */
+  range?: KeyRange;
+}
+
+/**
+ * A range of user keys: those > `after` (when set) and <= `upTo` (when set). Bounds are user
+ * keys without trailers, compared bytewise; every version of a user key falls in one range.
+ */
+export interface KeyRange {
+  after?: Uint8Array;
+  upTo?: Uint8Array;
 }
 
 export interface CompactionResult {
@@ -69,6 +80,15 @@ export interface MergeOptions {
   deeperDataMayExist: (uk: Uint8Array) => boolean;
   yieldEvery?: number;
   aborted?: () => boolean;
+  range?: KeyRange;
+}
+
+/** Seek target before every version of every user key > `uk`: `uk` then eight 0xff bytes (past its oldest version's trailer, whose kind byte is at most 1). */
+function seekPast(uk: Uint8Array): Uint8Array {
+  const t = new Uint8Array(uk.length + TRAILER_SIZE);
+  t.set(uk);
+  t.fill(0xff, uk.length);
+  return t;
 }
 
 /**
@@ -77,9 +97,13 @@ export interface MergeOptions {
  * SSTable compaction below and the cold compaction (src/cold/cold-compaction-job.ts).
  */
 export async function mergeVersions(c: Compaction, o: MergeOptions, sink: VersionSink): Promise<MergeCounters> {
-  const merged = new MergingIterator(c.runs.map((run) => runIterator(o.tables, run)));
+  const after = o.range?.after;
+  const upTo = o.range?.upTo;
+  // Runs restricted to the files that may hold a key of the range (a subcompaction reads only its share).
+  const runs = o.range ? c.runs.map((run) => filesInRange(run, after, upTo)).filter((r) => r.length > 0) : c.runs;
+  const merged = new MergingIterator(runs.map((run) => runIterator(o.tables, run)));
   let bytesRead = 0;
-  for (const run of c.runs) for (const f of run) bytesRead += f.size;
+  for (const run of runs) for (const f of run) bytesRead += f.size;
   let entriesIn = 0;
   let droppedVersions = 0;
   let droppedTombstones = 0;
@@ -107,12 +131,13 @@ export async function mergeVersions(c: Compaction, o: MergeOptions, sink: Versio
   };
 
   try {
-    let p = merged.seekToFirst();
+    let p = after ? merged.seek(seekPast(after)) : merged.seekToFirst();
     if (p) await p;
     while (merged.valid()) {
       const k = merged.key();
       const ukLen = k.length - TRAILER_SIZE;
       if (ukLen !== lastUkLen || compareRange(k, 0, ukLen, lastUk, 0, ukLen) !== 0) {
+        if (upTo && compareRange(k, 0, ukLen, upTo, 0, upTo.length) > 0) break;
         await endGroup();
         if (ukLen > lastUk.length) lastUk = new Uint8Array(ukLen * 2);
         for (let i = 0; i < ukLen; i++) lastUk[i] = k[i]!;
@@ -149,6 +174,15 @@ export async function mergeVersions(c: Compaction, o: MergeOptions, sink: Versio
   } finally {
     merged.close();
   }
+}
+
+/** Files of a run that may hold a user key in (after, upTo]. */
+function filesInRange(run: readonly FileMeta[], after: Uint8Array | undefined, upTo: Uint8Array | undefined): FileMeta[] {
+  return run.filter(
+    (f) =>
+      (!after || compareRange(f.largest, 0, f.largest.length - TRAILER_SIZE, after, 0, after.length) > 0) &&
+      (!upTo || compareRange(f.smallest, 0, f.smallest.length - TRAILER_SIZE, upTo, 0, upTo.length) <= 0),
+  );
 }
 
 export async function runCompaction(c: Compaction, o: CompactionJobOptions): Promise<CompactionResult> {

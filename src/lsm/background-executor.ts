@@ -9,7 +9,8 @@ import type { SSTableWriterOptions } from '../sstable/sstable-writer.js';
 import type { TableCache } from '../sstable/table-cache.js';
 import { RunBuilder } from '../compaction/run-builder.js';
 import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
-import { runCompaction, type CompactionResult } from '../compaction/compaction-job.js';
+import { runCompaction, type CompactionResult, type KeyRange } from '../compaction/compaction-job.js';
+import { planSubcompactions, runSubcompactions } from '../compaction/subcompaction.js';
 import type { RetainedPoints } from '../compaction/retention.js';
 import { yieldToEventLoop } from '../util/async.js';
 
@@ -55,8 +56,25 @@ export type ExecutorFactory = (store: ObjectStore) => BackgroundExecutor;
 /** Rows a flush adds between yields to the event loop. */
 const FLUSH_YIELD_EVERY = 8192;
 
+export interface InlineExecutorOptions {
+  /**
+   * Key ranges a large compaction is split into (src/compaction/subcompaction.ts). On one
+   * thread they only interleave, so the default is 1; tests raise it to exercise the split.
+   */
+  maxSubcompactions?: number;
+  /** Input bytes per subcompaction below which a job is not split further; default MIN_SUBCOMPACTION_BYTES (8 MiB). */
+  minSubcompactionBytes?: number;
+}
+
 export class InlineExecutor implements BackgroundExecutor {
   readonly wantsSharedMemtables = false;
+  private readonly maxSubcompactions: number;
+  private readonly minSubcompactionBytes: number | undefined;
+
+  constructor(o: InlineExecutorOptions = {}) {
+    this.maxSubcompactions = o.maxSubcompactions ?? 1;
+    this.minSubcompactionBytes = o.minSubcompactionBytes;
+  }
 
   async flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput> {
     const builder = new RunBuilder({ store: ctx.store, epoch: ctx.epoch, targetFileBytes: ctx.targetFileBytes, sstable: ctx.sstable, newFileNumber: () => ctx.newFileNumber() });
@@ -72,21 +90,32 @@ export class InlineExecutor implements BackgroundExecutor {
     return { files, bytesWritten: builder.bytesWritten };
   }
 
-  compact(c: Compaction, state: ManifestState, retained: RetainedPoints, ctx: JobContext): Promise<CompactionResult> {
-    return runCompaction(c, {
-      store: ctx.store,
-      tables: ctx.tables,
-      targetFileBytes: ctx.targetFileBytes,
-      sstable: ctx.sstable,
-      epoch: ctx.epoch,
-      newFileNumber: () => ctx.newFileNumber(),
-      retained,
-      deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
-      aborted: () => ctx.aborted(),
-    });
+  async compact(c: Compaction, state: ManifestState, retained: RetainedPoints, ctx: JobContext): Promise<CompactionResult> {
+    const one = (range?: KeyRange): Promise<CompactionResult> =>
+      runCompaction(c, {
+        store: ctx.store,
+        tables: ctx.tables,
+        targetFileBytes: ctx.targetFileBytes,
+        sstable: ctx.sstable,
+        epoch: ctx.epoch,
+        newFileNumber: () => ctx.newFileNumber(),
+        retained,
+        deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
+        aborted: () => ctx.aborted(),
+        range,
+      });
+    if (this.maxSubcompactions <= 1) return one();
+    const ranges = await planSubcompactions(c, ctx.tables, this.maxSubcompactions, this.minSubcompactionBytes);
+    if (ranges.length === 1) return one();
+    return runSubcompactions(c, ranges, one, (f) => ctx.store.delete(f.key));
   }
 
   async close(): Promise<void> {}
 }
 
 export const inlineExecutor: ExecutorFactory = () => new InlineExecutor();
+
+/** The inline executor with subcompactions (for tests: on one thread they only interleave). */
+export function inlineExecutorWith(o: InlineExecutorOptions): ExecutorFactory {
+  return () => new InlineExecutor(o);
+}

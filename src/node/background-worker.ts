@@ -19,6 +19,7 @@ import {
   type CompressionName,
   type FileMeta,
   type FrozenEntries,
+  type KeyRange,
 } from '../lsm/executor-host.js';
 import { DoSQLError } from '../errors.js';
 
@@ -43,6 +44,8 @@ export type WorkerRequest =
       epoch: number;
       firstFile: number;
       fileCount: number;
+      /** A subcompaction's key range (src/compaction/subcompaction.ts); the whole job when absent. */
+      range?: KeyRange;
     };
 
 let setup: WorkerSetup | null = null;
@@ -89,6 +92,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     retained: new RetainedPoints(msg.horizon, msg.points, msg.fullHistoryTables ?? []),
     deeperDataMayExist: (uk) => deeperDataMayExist(state, c.outputLevel, uk),
     yieldEvery: 1 << 30,
+    range: msg.range,
   });
 }
 

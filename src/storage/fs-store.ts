@@ -34,6 +34,34 @@ const tmpPrefix = `tmp-${process.pid}-${threadId}-${randomBytes(4).toString('hex
 /** Folder under the root for temp and lock files; no object key may start with it. */
 export const FS_INTERNAL_DIR = '.dosql-internal';
 
+/** iovecs per writev call (POSIX guarantees IOV_MAX >= 16; Linux allows 1024). */
+const WRITEV_BATCH = 1024;
+
+/**
+ * Writes every chunk to `fd` at its current position, many chunks per system call (writev):
+ * an SSTable arrives as two chunks per block (payload, trailer), tens of thousands per file,
+ * and one write(2) each cost more than the compaction's checksums.
+ */
+function writeAllSync(fd: number, chunks: readonly Uint8Array[]): void {
+  for (let i = 0; i < chunks.length; i += WRITEV_BATCH) {
+    const batch = chunks.slice(i, i + WRITEV_BATCH);
+    let want = 0;
+    for (const c of batch) want += c.length;
+    let done = fs.writevSync(fd, batch);
+    if (done === want) continue;
+    // A short write: finish chunk by chunk from where it stopped.
+    for (const c of batch) {
+      if (done >= c.length) {
+        done -= c.length;
+        continue;
+      }
+      let off = done;
+      done = 0;
+      while (off < c.length) off += fs.writeSync(fd, c, off, c.length - off);
+    }
+  }
+}
+
 /**
  * `ObjectStore` on a local folder, laid out exactly like the bucket would be
  * (key "a/b/c" is the file `<root>/a/b/c`).
@@ -139,11 +167,7 @@ export class FsObjectStore implements ObjectStore {
     const tmp = path.join(this.internalDir, `${tmpPrefix}-${++tmpCounter}`);
     const fd = fs.openSync(tmp, 'w');
     try {
-      const chunks = data instanceof Uint8Array ? [data] : data;
-      for (const c of chunks) {
-        let off = 0;
-        while (off < c.length) off += fs.writeSync(fd, c, off, c.length - off);
-      }
+      writeAllSync(fd, data instanceof Uint8Array ? [data] : data);
       if (this.fsync) await fdatasync(fd);
     } finally {
       fs.closeSync(fd);

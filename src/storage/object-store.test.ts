@@ -152,6 +152,10 @@ describe.each(factories)('ObjectStore conformance: $name', ({ make }) => {
       expect(await getBytes(store, 't/chunks')).toEqual(concat(a, c));
       await store.put('t/single-chunk', [seq(4, 50)]);
       expect(await getBytes(store, 't/single-chunk')).toEqual([50, 51, 52, 53]);
+      // More chunks than one writev call takes (FsObjectStore writes 1024 per call).
+      const many = Array.from({ length: 2500 }, (_, i) => seq(1 + (i % 3), i & 0xff));
+      await store.put('t/many-chunks', many);
+      expect(await getBytes(store, 't/many-chunks')).toEqual(concat(...many));
       await store.put('t/no-chunks', []);
       const empty = await store.get('t/no-chunks');
       expect(empty).not.toBeNull();
