@@ -6,6 +6,7 @@
 // Every ratio compares engines measured in the same run on the same machine. Ratios are
 // oriented so that > 1 means dosql is ahead: ops/s as dosql / reference, times as
 // reference / dosql.
+import { ftsSection, vectorSection, type FtsFile, type VectorFile } from './report-search.js';
 import { lakeSection, type LakeFile } from './report-lake.js';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -278,7 +279,8 @@ function flightsSection(ctx: Ctx, f: FlightsFile, date: string): string {
     ``,
     `${command(ctx, 'flights', date, '')}: ${fmt(f.flights)} US flights of 2001 (vega-datasets' flights-3m.parquet) loaded`,
     `into each engine in one process, then the same questions; every engine's answers must agree. "dosql" is the hot`,
-    `tier (row path); "dosql-cold" the same database after \`compact({ tier: 'cold' })\` (its "load" row: the cold`,
+    `tier (loaded by \`dosql import\`'s SSTable ingestion; queries take the columnar path over cached SSTable images`,
+    `where they can, the row path otherwise; its first query builds the images); "dosql-cold" the same database after \`compact({ tier: 'cold' })\` (its "load" row: the cold`,
     `compaction into columnar runs plus the Iceberg publish), answering from the runs. "duckdb-parquet" is DuckDB`,
     `querying the source Parquet file (the same data, as a lake reader); "duckdb" its own table loaded from it.`,
     `Milliseconds: the median of repeated runs after a first one (dosql's first runs, which fill its decoded-column`,
@@ -288,8 +290,10 @@ function flightsSection(ctx: Ctx, f: FlightsFile, date: string): string {
     `| --- | ${engines.map(() => '---:').join(' | ')} | ${ratioCols.map(() => '---:').join(' | ')} | --- |`,
     ...steps.map((s) => `| ${s} | ${engines.map((e) => ms(at(e, s)?.ms)).join(' | ')} | ${ratioCols.map((c) => (s === 'load' && c.m === 'dosql-cold' ? '-' : ratio(r(c.m, c.e, s)))).join(' | ')} | ${agree(s)} |`),
   ];
-  const firsts = steps.filter((s) => s !== 'load' && at('dosql-cold', s)?.firstMs !== undefined);
-  if (firsts.length) lines.push('', `dosql-cold first runs (ms): ${firsts.map((s) => `${s} ${ms(at('dosql-cold', s)!.firstMs)}`).join(', ')}.`);
+  for (const e of ['dosql', 'dosql-cold']) {
+    const firsts = steps.filter((s) => s !== 'load' && at(e, s)?.firstMs !== undefined);
+    if (firsts.length) lines.push('', `${e} first runs (ms): ${firsts.map((s) => `${s} ${ms(at(e, s)!.firstMs)}`).join(', ')}.`);
+  }
   const targets = ['Q1', 'Q2', 'Q4'].filter((s) => at('dosql-cold', s) && at('sqlite', s) && at('duckdb-parquet', s));
   if (targets.length) {
     lines.push('', 'Targets (issue 6): the cold tier at least 10x faster than SQLite and within 3x of DuckDB reading the same data:', '');
@@ -366,6 +370,10 @@ export async function main(options: ReportOptions = {}): Promise<string[]> {
   if (cdc) parts.push('', cdcSection(ctx, cdc.data, cdc.date));
   const sharding = read<ShardFile>(ctx, 'shard.json');
   if (sharding) parts.push('', shardSection(ctx, sharding.data, sharding.date));
+  const vector = read<VectorFile>(ctx, 'vector.json');
+  if (vector) parts.push('', vectorSection(vector.data, command(ctx, 'vector', vector.date, '')));
+  const fts = read<FtsFile>(ctx, 'fts.json');
+  if (fts) parts.push('', ftsSection(fts.data, command(ctx, 'fts', fts.date, '')));
   writeFileSync(ctx.resultsPath, `${parts.join('\n')}\n`);
   console.log(`wrote ${ctx.resultsPath} and ${ctx.charts.length} chart${ctx.charts.length === 1 ? '' : 's'} in ${ctx.chartsDir}`);
   return [ctx.resultsPath, ...ctx.charts];
