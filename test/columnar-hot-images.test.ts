@@ -8,96 +8,20 @@
 // with an image cache too small to keep anything.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DB, type Database as DosqlDatabase } from '../src/index.js';
+import { DB } from '../src/index.js';
 import { imageCache } from '../src/cold/sstable-images.js';
 import { columnarStats } from '../src/sql/execution/columnar-aggregate-op.js';
 import { Prng } from '../src/util/prng.js';
+import { apply, PREDS, randomChange as changeOf, randomQuery as queryOf, randomRow, SHAPES, whereSql, type Change, type ChangeMix, type Shape, type Value } from './support/columnar-gen.js';
 
-type Value = string | number | null;
-
-interface Shape {
-  readonly label: string;
-  readonly setup: string;
-  key(n: number): Value;
-  keyRange(lo: number, hi: number): string;
-  readonly explicitKey: boolean;
-}
-
-const pad = (n: number): string => String(n).padStart(6, '0');
-const SHAPES: Shape[] = [
-  { label: 'INTEGER PRIMARY KEY', setup: 'CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b REAL, c TEXT, d TEXT)', key: (n) => n, keyRange: (lo, hi) => `id BETWEEN ${lo} AND ${hi}`, explicitKey: true },
-  { label: 'hidden rowid', setup: 'CREATE TABLE t(id INTEGER, a INTEGER, b REAL, c TEXT, d TEXT)', key: (n) => n, keyRange: (lo, hi) => `id BETWEEN ${lo} AND ${hi}`, explicitKey: false },
-  {
-    label: 'TEXT key, WITHOUT ROWID',
-    setup: 'CREATE TABLE t(id TEXT PRIMARY KEY, a INTEGER, b REAL, c TEXT, d TEXT) WITHOUT ROWID',
-    key: (n) => `k${n < 0 ? `-${pad(-n)}` : pad(n)}`,
-    keyRange: (lo, hi) => `id >= 'k${pad(Math.max(0, lo))}' AND id <= 'k${pad(Math.max(0, hi))}'`,
-    explicitKey: true,
-  },
-];
-
-const TEXTS = ['x', 'y', 'z', 'é', 'Z', ''];
 // Sums and averages of the REAL column need key order, which images do not keep: those run on the row path.
 const AGGS = ['count(*)', 'count(a)', 'sum(a)', 'avg(a)', 'min(a)', 'max(a)', 'min(b)', 'max(b)', 'count(c)', 'count(b)', 'count(DISTINCT a)', 'count(DISTINCT c)', 'count(DISTINCT b)', 'sum(b)', 'avg(b)'];
-const PREDS = [
-  'a > 10', 'a <= -5', 'b < 3.5', 'b >= -100', "c = 'x'", "c != 'y'", "d >= 'k2'", "d < 'k15'", 'a = 7',
-  'a IN (1, 7, -5, 300, 2.5)', "c NOT IN ('x', 'é')", '(a > 100 OR b < -50)', "d LIKE 'K1%'", "c GLOB '[xy]*'", 'a NOT BETWEEN -100 AND 100',
-];
-const GROUP_COLS = ['c', 'd', 'a'];
 const ROWS = 900;
-
-interface Change {
-  readonly sql: string;
-  readonly params: Value[];
-}
-
-function randomRow(r: Prng): Value[] {
-  return [
-    r.chance(0.1) ? null : r.int(2000) - 1000,
-    r.chance(0.1) ? null : (r.int(2_000_000) - 1_000_000) / 997,
-    r.chance(0.1) ? null : TEXTS[r.int(TEXTS.length)]!,
-    r.chance(0.05) ? null : `k${r.int(30)}`,
-  ];
-}
-
-/** A random change: point and range updates and deletes, inserts inside and outside the loaded key range. */
-function randomChange(r: Prng, s: Shape): Change {
-  const n = r.int(ROWS * 2);
-  switch (r.int(7)) {
-    case 0:
-    case 1:
-      return { sql: `UPDATE t SET a = ?, b = ? WHERE id = ?`, params: [r.int(500), r.int(100_000) / 7, s.key(n & ~1)] };
-    case 2:
-      return { sql: `UPDATE t SET a = a + 1, c = ? WHERE ${s.keyRange(n, n + 30)}`, params: [TEXTS[r.int(TEXTS.length)]!] };
-    case 3:
-      return { sql: `DELETE FROM t WHERE id = ?`, params: [s.key(n & ~1)] };
-    case 4:
-      return { sql: `DELETE FROM t WHERE ${s.keyRange(n, n + 20)}`, params: [] };
-    default: {
-      const where = r.int(3);
-      const m = where === 0 ? n | 1 : where === 1 ? ROWS * 2 + r.int(500) : -1 - r.int(500);
-      if (s.explicitKey) return { sql: 'INSERT OR REPLACE INTO t(id, a, b, c, d) VALUES (?, ?, ?, ?, ?)', params: [s.key(m), ...randomRow(r)] };
-      const rowid = where === 0 ? 1 + r.int(ROWS) : where === 1 ? ROWS + 1 + r.int(500) : -r.int(500);
-      return { sql: 'INSERT OR REPLACE INTO t(rowid, id, a, b, c, d) VALUES (?, ?, ?, ?, ?, ?)', params: [rowid, s.key(m), ...randomRow(r)] };
-    }
-  }
-}
-
+const MIX: ChangeMix = { rows: ROWS, rangeSet: 'a = a + 1', updateSpan: 30, deleteSpan: 20 };
+const randomChange = (r: Prng, s: Shape): Change => changeOf(r, s, MIX);
 function randomQuery(r: Prng, s: Shape): { sel: string; where: string[]; tail: string; ordered: boolean } {
-  const sel = Array.from({ length: 1 + r.int(3) }, () => AGGS[r.int(AGGS.length)]!);
-  const where = Array.from({ length: r.int(3) }, () => PREDS[r.int(PREDS.length)]!);
-  if (r.chance(0.2)) where.push(s.keyRange(r.int(ROWS), ROWS + r.int(ROWS)));
-  const groups = r.chance(0.5) ? [] : [...new Set(Array.from({ length: 1 + r.int(2) }, () => GROUP_COLS[r.int(GROUP_COLS.length)]!))];
-  const cols = [...groups, ...sel].join(', ');
-  const tail = groups.length ? ` GROUP BY ${groups.join(', ')} ORDER BY ${groups.map((_, k) => k + 1).join(', ')}` : '';
-  return { sel: `SELECT ${cols} FROM t`, where, tail, ordered: sel.some((a) => a === 'sum(b)' || a === 'avg(b)') };
-}
-
-const whereSql = (w: readonly string[]): string => (w.length ? ` WHERE ${w.join(' AND ')}` : '');
-
-async function apply(db: DosqlDatabase, lite: Database.Database, c: Change): Promise<number> {
-  lite.prepare(c.sql).run(...c.params);
-  return (await db.run(c.sql, c.params)).lsn;
+  const q = queryOf(r, s, ROWS, AGGS, PREDS);
+  return { ...q, ordered: q.aggregates.some((a) => a === 'sum(b)' || a === 'avg(b)') };
 }
 
 describe('hot tables on the columnar path: SSTable images plus the memtable', () => {

@@ -7,96 +7,18 @@
 // the columnar path does not take).
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DB, type Database as DosqlDatabase } from '../src/index.js';
+import { DB } from '../src/index.js';
 import { columnarStats } from '../src/sql/execution/columnar-aggregate-op.js';
 import { columnarScanStats } from '../src/sql/execution/columnar-scan-op.js';
 import { Prng } from '../src/util/prng.js';
+import { apply, PREDS as BASE_PREDS, randomChange as changeOf, randomQuery as queryOf, randomRow, SHAPES, whereSql, type Change, type ChangeMix, type Shape } from './support/columnar-gen.js';
 
-type Value = string | number | null;
-
-interface Shape {
-  readonly label: string;
-  readonly setup: string;
-  /** The key of the row numbered n (rows 0..N-1 are loaded with even n: odd ones fit between). */
-  key(n: number): Value;
-  /** A WHERE term selecting key numbers in [lo, hi]. */
-  keyRange(lo: number, hi: number): string;
-  /** Whether `id` is the key (false: the key is a hidden rowid). */
-  readonly explicitKey: boolean;
-}
-
-const pad = (n: number): string => String(n).padStart(6, '0');
-const SHAPES: Shape[] = [
-  { label: 'INTEGER PRIMARY KEY', setup: 'CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b REAL, c TEXT, d TEXT)', key: (n) => n, keyRange: (lo, hi) => `id BETWEEN ${lo} AND ${hi}`, explicitKey: true },
-  { label: 'hidden rowid', setup: 'CREATE TABLE t(id INTEGER, a INTEGER, b REAL, c TEXT, d TEXT)', key: (n) => n, keyRange: (lo, hi) => `id BETWEEN ${lo} AND ${hi}`, explicitKey: false },
-  {
-    label: 'TEXT key, WITHOUT ROWID',
-    setup: 'CREATE TABLE t(id TEXT PRIMARY KEY, a INTEGER, b REAL, c TEXT, d TEXT) WITHOUT ROWID',
-    key: (n) => `k${n < 0 ? `-${pad(-n)}` : pad(n)}`,
-    keyRange: (lo, hi) => `id >= 'k${pad(Math.max(0, lo))}' AND id <= 'k${pad(Math.max(0, hi))}'`,
-    explicitKey: true,
-  },
-];
-
-const TEXTS = ['x', 'y', 'z', 'é', 'Z', ''];
 const AGGS = ['count(*)', 'count(a)', 'sum(a)', 'avg(a)', 'min(a)', 'max(a)', 'sum(b)', 'avg(b)', 'min(b)', 'max(b)', 'count(c)', 'count(b)', 'count(DISTINCT a)', 'count(DISTINCT c)', 'count(DISTINCT b)'];
-const PREDS = [
-  'a > 10', 'a <= -5', 'b < 3.5', 'b >= -100', "c = 'x'", "c != 'y'", "d >= 'k2'", "d < 'k15'", 'a = 7',
-  'a IN (1, 7, -5, 300, 2.5)', "c NOT IN ('x', 'é')", '(a > 100 OR b < -50)', "d LIKE 'K1%'", "c GLOB '[xy]*'", 'a NOT BETWEEN -100 AND 100',
-  "((c = 'x' AND a > 0) OR d = 'k3')", "d NOT LIKE '%2'",
-];
-const GROUP_COLS = ['c', 'd', 'a'];
+const PREDS = [...BASE_PREDS, "((c = 'x' AND a > 0) OR d = 'k3')", "d NOT LIKE '%2'"];
 const ROWS = 1200;
-
-/** One statement, run on both engines. */
-interface Change {
-  readonly sql: string;
-  readonly params: Value[];
-}
-
-function randomRow(r: Prng): Value[] {
-  return [
-    r.chance(0.1) ? null : r.int(2000) - 1000,
-    r.chance(0.1) ? null : (r.int(2_000_000) - 1_000_000) / 997,
-    r.chance(0.1) ? null : TEXTS[r.int(TEXTS.length)]!,
-    r.chance(0.05) ? null : `k${r.int(30)}`,
-  ];
-}
-
-/** A random change: point and range updates and deletes, inserts inside and outside the loaded key range. */
-function randomChange(r: Prng, s: Shape): Change {
-  const n = r.int(ROWS * 2);
-  switch (r.int(7)) {
-    case 0:
-    case 1:
-      return { sql: `UPDATE t SET a = ?, b = ? WHERE id = ?`, params: [r.int(500), r.int(100_000) / 7, s.key(n & ~1)] };
-    case 2:
-      return { sql: `UPDATE t SET b = b + 1, c = ? WHERE ${s.keyRange(n, n + 6)}`, params: [TEXTS[r.int(TEXTS.length)]!] };
-    case 3:
-      return { sql: `DELETE FROM t WHERE id = ?`, params: [s.key(n & ~1)] };
-    case 4:
-      return { sql: `DELETE FROM t WHERE ${s.keyRange(n, n + 4)}`, params: [] };
-    default: {
-      // Inside the range (an odd number, between loaded keys), above it or below it.
-      const where = r.int(3);
-      const m = where === 0 ? n | 1 : where === 1 ? ROWS * 2 + r.int(500) : -1 - r.int(500);
-      if (s.explicitKey) return { sql: 'INSERT OR REPLACE INTO t(id, a, b, c, d) VALUES (?, ?, ?, ?, ?)', params: [s.key(m), ...randomRow(r)] };
-      // A hidden rowid: replace a loaded row (rowids 1..ROWS) or add one above or below them.
-      const rowid = where === 0 ? 1 + r.int(ROWS) : where === 1 ? ROWS + 1 + r.int(500) : -r.int(500);
-      return { sql: 'INSERT OR REPLACE INTO t(rowid, id, a, b, c, d) VALUES (?, ?, ?, ?, ?, ?)', params: [rowid, s.key(m), ...randomRow(r)] };
-    }
-  }
-}
-
-function randomQuery(r: Prng, s: Shape): { sel: string; where: string[]; tail: string } {
-  const sel = Array.from({ length: 1 + r.int(3) }, () => AGGS[r.int(AGGS.length)]!);
-  const where = Array.from({ length: r.int(3) }, () => PREDS[r.int(PREDS.length)]!);
-  if (r.chance(0.2)) where.push(s.keyRange(r.int(ROWS), ROWS + r.int(ROWS)));
-  const groups = r.chance(0.5) ? [] : [...new Set(Array.from({ length: 1 + r.int(2) }, () => GROUP_COLS[r.int(GROUP_COLS.length)]!))];
-  const cols = [...groups, ...sel].join(', ');
-  const tail = groups.length ? ` GROUP BY ${groups.join(', ')} ORDER BY ${groups.map((_, k) => k + 1).join(', ')}` : '';
-  return { sel: `SELECT ${cols} FROM t`, where, tail };
-}
+const MIX: ChangeMix = { rows: ROWS, rangeSet: 'b = b + 1', updateSpan: 6, deleteSpan: 4 };
+const randomChange = (r: Prng, s: Shape): Change => changeOf(r, s, MIX);
+const randomQuery = (r: Prng, s: Shape): { sel: string; where: string[]; tail: string } => queryOf(r, s, ROWS, AGGS, PREDS);
 
 /** Queries the aggregate path does not take: projections, expressions, other aggregates (the columnar scan reads for them). */
 function randomScanQuery(r: Prng, s: Shape): { sel: string; where: string[]; tail: string } {
@@ -108,13 +30,6 @@ function randomScanQuery(r: Prng, s: Shape): { sel: string; where: string[]; tai
   const grouped = sel.includes('count') || sel.includes('max(');
   const order = grouped ? ' GROUP BY 1 ORDER BY 1' : r.chance(0.5) ? ` ORDER BY b DESC, id LIMIT ${1 + r.int(40)}` : r.chance(0.5) ? ` LIMIT ${1 + r.int(30)}` : '';
   return { sel: `SELECT ${sel} FROM t`, where, tail: order };
-}
-
-const whereSql = (w: readonly string[]): string => (w.length ? ` WHERE ${w.join(' AND ')}` : '');
-
-async function apply(db: DosqlDatabase, lite: Database.Database, c: Change): Promise<number> {
-  lite.prepare(c.sql).run(...c.params);
-  return (await db.run(c.sql, c.params)).lsn;
 }
 
 describe('merge-on-read: columnar runs plus the hot delta', () => {
