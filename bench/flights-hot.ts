@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { DB } from '../src/index.js';
-import { readFlights } from './flights.js';
+import { insertFlights, readFlights } from './flights.js';
 
 const QUERIES: Record<string, [string, string]> = {
   Q1: ['SELECT count(*) AS n, avg(delay) AS avg_delay FROM flights', 'SELECT count(*) AS n, avg(delay) AS avg_delay FROM flights WHERE 1'],
@@ -62,23 +62,8 @@ export async function main(args: string[]): Promise<void> {
     const db = DB('flights', { path: join(dir, 'dosql'), durability: 'normal' });
     const create = 'CREATE TABLE flights(id INTEGER PRIMARY KEY, date TEXT, delay INTEGER, distance INTEGER, origin TEXT, destination TEXT)';
     await db.exec(create);
-    const per = 100;
-    const insert = `INSERT INTO flights VALUES ${Array.from({ length: per }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
     const load = await cpu(async () => {
-      for (let i = 0; i < flights.length; i += 10_000) {
-        await db.transaction(async (tx) => {
-          for (let j = i; j < Math.min(flights.length, i + 10_000); j += per) {
-            const params: (string | number | bigint)[] = [];
-            const end = Math.min(flights.length, j + per);
-            for (let k = j; k < end; k++) {
-              const f = flights[k]!;
-              params.push(k + 1, sqliteDate(f.date), f.delay, f.distance, f.origin, f.destination);
-            }
-            if (end - j === per) await tx.run(insert, params);
-            else for (let k = 0; k < params.length; k += 6) await tx.run('INSERT INTO flights VALUES (?, ?, ?, ?, ?, ?)', params.slice(k, k + 6));
-          }
-        });
-      }
+      await insertFlights(db, flights);
       if (state === 'compacted') await (await db.engine()).compact({ full: true });
     });
     const engine = await db.engine();

@@ -154,6 +154,26 @@ function changeParams(c: Change): (string | number | bigint)[] {
   return [c.id, sqliteDate(c.f.date), c.f.delay, c.f.distance, c.f.origin, c.f.destination];
 }
 
+/** Loads `flights` into dosql's empty flights table by INSERTs of 100 rows, 10,000 rows per transaction (ids 1..n). */
+export async function insertFlights(db: ReturnType<typeof DB>, flights: readonly Flight[]): Promise<void> {
+  const per = 100;
+  const insert = `INSERT INTO flights VALUES ${Array.from({ length: per }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
+  for (let i = 0; i < flights.length; i += 10_000) {
+    await db.transaction(async (tx) => {
+      for (let j = i; j < Math.min(flights.length, i + 10_000); j += per) {
+        const params: (string | number | bigint)[] = [];
+        const end = Math.min(flights.length, j + per);
+        for (let k = j; k < end; k++) {
+          const f = flights[k]!;
+          params.push(k + 1, sqliteDate(f.date), f.delay, f.distance, f.origin, f.destination);
+        }
+        if (end - j === per) await tx.run(insert, params);
+        else for (let k = 0; k < params.length; k += 6) await tx.run('INSERT INTO flights VALUES (?, ?, ?, ?, ?, ?)', params.slice(k, k + 6));
+      }
+    });
+  }
+}
+
 export async function main(args: string[]): Promise<void> {
   const ri = args.indexOf('--rows');
   const limit = ri >= 0 ? Number(args[ri + 1]) : undefined;
@@ -186,8 +206,6 @@ export async function main(args: string[]): Promise<void> {
     // dosql
     const db = DB('flights', { path: join(dir, 'dosql'), durability: 'normal' });
     await db.exec('CREATE TABLE flights(id INTEGER PRIMARY KEY, date TEXT, delay INTEGER, distance INTEGER, origin TEXT, destination TEXT)');
-    const per = 100;
-    const insert = `INSERT INTO flights VALUES ${Array.from({ length: per }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
     const loadCpu0 = process.cpuUsage();
     let t: { ms: number; value: unknown } = await timed(async () => {
       if (load === 'ingest') {
@@ -197,20 +215,7 @@ export async function main(args: string[]): Promise<void> {
         if (state.path !== 'ingest') throw new Error(`flights: the bulk loader did not take the table (${state.fallback ?? '?'})`);
         return;
       }
-      for (let i = 0; i < flights.length; i += 10_000) {
-        await db.transaction(async (tx) => {
-          for (let j = i; j < Math.min(flights.length, i + 10_000); j += per) {
-            const params: (string | number | bigint)[] = [];
-            const end = Math.min(flights.length, j + per);
-            for (let k = j; k < end; k++) {
-              const f = flights[k]!;
-              params.push(k + 1, sqliteDate(f.date), f.delay, f.distance, f.origin, f.destination);
-            }
-            if (end - j === per) await tx.run(insert, params);
-            else for (let k = 0; k < params.length; k += 6) await tx.run('INSERT INTO flights VALUES (?, ?, ?, ?, ?, ?)', params.slice(k, k + 6));
-          }
-        });
-      }
+      await insertFlights(db, flights);
       // The rows end as one sorted run at the deepest level, where the bulk loader puts them.
       await (await db.engine()).compact({ full: true });
     });
