@@ -50,6 +50,12 @@ export interface ColdScanRequest {
    * answers undefined. Run scans ignore it.
    */
   readonly plan?: ColdTablePlan;
+  /**
+   * Called with a count of entries read while the scan builds SSTable images (hot-scan.ts):
+   * the statement guard's tick, so a long build yields and stops at the statement's time
+   * limit or interrupt (it throws; nothing partial is cached).
+   */
+  readonly tick?: (entries: number) => Promise<void> | undefined;
 }
 
 /** A column chunk's footer statistics; counts include rows the read point does not see. */

@@ -99,11 +99,11 @@ async function scanImages(p: PinnedImages, request: ColdScanRequest): Promise<Co
     const upper = encodeTablePrefix(branch, p.table + 1);
     for (const f of files) {
       if (!overlaps(f, lower, upper)) continue;
-      const img = await p.cache.image(tables, f, branch, p.table, plan);
+      const img = await p.cache.image(tables, f, branch, p.table, plan, request.tick);
       if (img.n > 0) placed.push({ img, file: f, layer: i, branch });
     }
   }
-  for (const q of placed) await p.cache.decode(tables, q.file, q.branch, p.table, q.img, plan, wanted);
+  for (const q of placed) await p.cache.decode(tables, q.file, q.branch, p.table, q.img, plan, wanted, request.tick);
   const maxLsn = Math.max(0, ...files.map((f) => f.maxLsn));
   const visKey = `${p.table}|${layers.map((l) => `${l.branch}@${l.lsn >= maxLsn ? '*' : l.lsn}`).join(',')}`;
   const readKey = deltaKey(p.hot, p.table, layers);

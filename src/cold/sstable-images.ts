@@ -59,7 +59,7 @@ export class SSTableImageCache {
    * with every column of `plan` decoded in the same pass (one decode of each row, whichever
    * columns later queries ask for). Throws CORRUPTION for an undecodable value.
    */
-  async image(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan): Promise<SSTableImage> {
+  async image(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan, tick?: Tick): Promise<SSTableImage> {
     const key = `${f.number}|${branch}|${table}`;
     const hit = this.entries.get(key);
     if (hit) {
@@ -69,7 +69,7 @@ export class SSTableImageCache {
       return hit;
     }
     this.misses++;
-    const img = await readImage(tables, f, branch, table, plan);
+    const img = await readImage(tables, f, branch, table, plan, tick);
     this.entries.set(key, img);
     this.used += img.bytes;
     this.evict(key);
@@ -81,7 +81,7 @@ export class SSTableImageCache {
    * read; the file is read again: the image keeps no row values). Throws CORRUPTION for an
    * undecodable value.
    */
-  async decode(tables: TableCache, f: FileMeta, branch: number, table: number, img: SSTableImage, plan: ColdTablePlan, fieldIds: readonly number[]): Promise<void> {
+  async decode(tables: TableCache, f: FileMeta, branch: number, table: number, img: SSTableImage, plan: ColdTablePlan, fieldIds: readonly number[], tick?: Tick): Promise<void> {
     const missing = fieldIds.filter((id) => !img.chunks.has(id)).concat(img.chunks.has(FIELD_ID_SLOTS) ? [] : [FIELD_ID_SLOTS]);
     if (missing.length === 0) return;
     const cols = plan.schema.columns;
@@ -90,7 +90,7 @@ export class SSTableImageCache {
     const values = missing.map(() => new Array<ColumnValue>(img.n).fill(null));
     let minSlots = Infinity;
     let i = 0;
-    await eachEntry(tables, f, branch, table, (k, ukLen, value) => {
+    await eachEntry(tables, f, branch, table, tick, (k, ukLen, value) => {
       if (trailerKind(k) === KIND_PUT) {
         const row = plan.toColumns(k.subarray(0, ukLen), value).values!;
         for (let j = 0; j < at.length; j++) values[j]![i] = at[j]! >= 0 ? row[at[j]!]! : null;
@@ -142,12 +142,19 @@ export function imageCache(tables: TableCache, capacityBytes = DEFAULT_IMAGE_CAC
 }
 
 /** Calls `f` with each entry of table `table` (branch `branch`) in SSTable `file`: internal key, user key length, value (views). */
-async function eachEntry(tables: TableCache, file: FileMeta, branch: number, table: number, f: (k: Uint8Array, ukLen: number, value: Uint8Array) => void): Promise<void> {
+/** The statement guard's tick (cold-scan.ts ColdScanRequest.tick). */
+type Tick = ((entries: number) => Promise<void> | undefined) | undefined;
+
+/** Entries read between two ticks. */
+const TICK_EVERY = 1024;
+
+async function eachEntry(tables: TableCache, file: FileMeta, branch: number, table: number, tick: Tick, f: (k: Uint8Array, ukLen: number, value: Uint8Array) => void): Promise<void> {
   const lower = encodeTablePrefix(branch, table);
   const upper = encodeTablePrefix(branch, table + 1);
   const r = tables.get(file);
   const reader = r instanceof Promise ? await r : r;
   const it = reader.iterator({ readaheadBytes: 256 * 1024 });
+  let n = 0;
   try {
     let p = it.seek(lower);
     if (p) await p;
@@ -156,6 +163,11 @@ async function eachEntry(tables: TableCache, file: FileMeta, branch: number, tab
       const ukLen = k.length - TRAILER_SIZE;
       if (compareRange(k, 0, ukLen, upper, 0, upper.length) >= 0) break;
       f(k, ukLen, it.value());
+      if (tick && ++n === TICK_EVERY) {
+        n = 0;
+        const t = tick(TICK_EVERY);
+        if (t) await t;
+      }
       p = it.next();
       if (p) await p;
     }
@@ -164,7 +176,7 @@ async function eachEntry(tables: TableCache, file: FileMeta, branch: number, tab
   }
 }
 
-async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan): Promise<SSTableImage> {
+async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan, tick: Tick): Promise<SSTableImage> {
   const prefixLen = encodeTablePrefix(branch, table).length;
   const cols = plan.schema.columns;
   const slotsAt = cols.findIndex((c) => c.fieldId === FIELD_ID_SLOTS);
@@ -177,7 +189,7 @@ async function readImage(tables: TableCache, f: FileMeta, branch: number, table:
   const off: number[] = [0];
   const lsn: number[] = [];
   const kind: number[] = [];
-  await eachEntry(tables, f, branch, table, (k, ukLen, value) => {
+  await eachEntry(tables, f, branch, table, tick, (k, ukLen, value) => {
     const len = ukLen - prefixLen;
     if (used + len > buf.length) {
       const grown = new Uint8Array(Math.max(buf.length * 2, used + len));

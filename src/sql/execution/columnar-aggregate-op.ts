@@ -132,7 +132,7 @@ export class ColumnarAggregateOp implements Operator {
     const maxDeltaBytes = Math.max(0, Math.min(MAX_DELTA_BYTES, (guard.limits.maxMemoryBytes - guard.memoryUsed) / 2));
     // Sums of doubles follow key order, which SSTable images do not keep.
     if (q.ordered && src.keyOrdered === false) return undefined;
-    const scan = await src.scan({ lsn: kv.readLsn, layers: kv.layers, columns, maxDeltaBytes, ...(q.plan ? { plan: q.plan } : {}) });
+    const scan = await src.scan({ lsn: kv.readLsn, layers: kv.layers, columns, maxDeltaBytes, tick: (n) => guard.tick(n), ...(q.plan ? { plan: q.plan } : {}) });
     if (!scan) return undefined;
     const groups = new Map<string | number, Group>();
     const newGroup = (key: SqlValue[]): Group => {
