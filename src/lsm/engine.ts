@@ -26,14 +26,13 @@ import type { ManifestState } from '../manifest/manifest-format.js';
 import type { ColdTier, ColdCodec, ColdTierApi } from '../cold/index.js';
 import { BlockCache } from '../sstable/block-cache.js';
 import { TableCache } from '../sstable/table-cache.js';
-import { ensureCodec } from '../sstable/compression.js';
 import { MAIN_BRANCH } from '../mvcc/internal-key.js';
 import { resolveCompactionOptions } from '../compaction/options.js';
 import { parseRetention, type RetainedPoints } from '../compaction/retention.js';
 import { YieldBudget } from '../util/async.js';
 import { InlineExecutor } from './background-executor.js';
-import { DEFAULTS, EngineStatus, resolveOptions, type EngineContext, type ResolvedOptions } from './engine-context.js';
-import { finishOpen, loadForOpen } from './open.js';
+import { EngineStatus, resolveOptions, type EngineContext, type ResolvedOptions } from './engine-context.js';
+import { finishOpen, loadForOpen, openWithRetry } from './open.js';
 import type { GetCounters, ReadContext, ReadSources } from './read-path.js';
 import { EngineReadApi } from './engine-reads.js';
 import type { CompactionScheduler, CompactionProgressCallback } from './compaction-scheduler.js';
@@ -188,23 +187,8 @@ export class LsmEngine extends EngineReadApi {
    * `CORRUPTION` for a damaged manifest or WAL record, `IO_ERROR` for store failures,
    * `INVALID_ARGUMENT` for bad options.
    */
-  static async open(options: EngineOptions): Promise<LsmEngine> {
-    if (typeof (options as Partial<EngineOptions> | null)?.store?.get !== 'function') throw new DoSQLError('INVALID_ARGUMENT', 'engine: open() needs options with an ObjectStore as store');
-    resolveCompactionOptions(options.compaction);
-    parseRetention(options.retention);
-    await ensureCodec(options.compression ?? DEFAULTS.compression);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await LsmEngine.openOnce(options);
-      } catch (e) {
-        // An earlier writer's last manifest update raced with our open: start over.
-        if (e instanceof DoSQLError && e.code === 'BUSY' && attempt < 5) {
-          (options.logger ?? SILENT).warn('open-busy', { store: options.store.name, attempt: attempt + 1, message: e.message });
-          continue;
-        }
-        throw e;
-      }
-    }
+  static open(options: EngineOptions): Promise<LsmEngine> {
+    return openWithRetry(options, (o) => LsmEngine.openOnce(o));
   }
 
   private static async openOnce(options: EngineOptions): Promise<LsmEngine> {

@@ -6,12 +6,42 @@
 //   3. write the epoch's first manifest (sealing what was replayed), start a new WAL segment;
 //   4. delete what nothing needs: obsolete or unsealed segments, and data files no manifest
 //      references (the output of a crashed or fenced flush or compaction: orphans.ts).
+import { DoSQLError } from '../errors.js';
+import { resolveCompactionOptions } from '../compaction/options.js';
+import { parseRetention } from '../compaction/retention.js';
+import { ensureCodec } from '../sstable/compression.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { SILENT } from '../util/log.js';
+import { DEFAULTS } from './engine-context.js';
+import type { EngineOptions } from './engine-types.js';
 import { VersionSet } from '../manifest/version-set.js';
 import { recoverWal, writeFirstManifest, type RecoveredWal } from './recovery.js';
 import { deleteOrphans, listDataFiles, type DataFile } from './orphans.js';
 import type { MemState } from './write-path.js';
 import type { Deletion, LogService } from './log-service.js';
+
+/**
+ * Validates `options` (INVALID_ARGUMENT before anything is read), loads the compression codec,
+ * then runs `once` (steps 1-4), again up to five times when it throws BUSY: an earlier writer's
+ * last manifest update raced with the open.
+ */
+export async function openWithRetry<E>(options: EngineOptions, once: (options: EngineOptions) => Promise<E>): Promise<E> {
+  if (typeof (options as Partial<EngineOptions> | null)?.store?.get !== 'function') throw new DoSQLError('INVALID_ARGUMENT', 'engine: open() needs options with an ObjectStore as store');
+  resolveCompactionOptions(options.compaction);
+  parseRetention(options.retention);
+  await ensureCodec(options.compression ?? DEFAULTS.compression);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await once(options);
+    } catch (e) {
+      if (e instanceof DoSQLError && e.code === 'BUSY' && attempt < 5) {
+        (options.logger ?? SILENT).warn('open-busy', { store: options.store.name, attempt: attempt + 1, message: e.message });
+        continue;
+      }
+      throw e;
+    }
+  }
+}
 
 /** What steps 1-2 found: the engine's starting state. */
 export interface OpenState {
