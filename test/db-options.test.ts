@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DB, DoSQLError, MemoryObjectStore, type DBOptions } from '../src/index.js';
+import { imageCache, type SSTableImageCache } from '../src/cold/sstable-images.js';
 import { checkDBArguments } from '../src/sql/api/host.js';
 import { SqliteDoStorage } from './support/worker-sqlite-storage.js';
 import { disposeWorkerStores, r2Bucket } from './support/worker-store-factories.js';
@@ -64,6 +65,8 @@ describe('DB() options: wrong types', () => {
     ['retention', { retention: '7 days' }, /option retention must be a duration text/],
     ['retention (negative)', { retention: -1 }, /option retention/],
     ['memtableBytes', { memtableBytes: 0 }, /option memtableBytes must be an integer >= 1, got 0/],
+    ['blockCacheBytes', { blockCacheBytes: -1 }, /option blockCacheBytes must be an integer >= 0, got -1/],
+    ['imageCacheBytes', { imageCacheBytes: '16MiB' }, /option imageCacheBytes must be an integer >= 0/],
     ['timeoutMs', { timeoutMs: '10' }, /option timeoutMs must be a finite number >= 0/],
     ['hotDataMaxAge', { hotDataMaxAge: NaN }, /option hotDataMaxAge/],
     ['coldFromLevel', { coldFromLevel: 1.5 }, /option coldFromLevel must be an integer/],
@@ -93,6 +96,40 @@ describe('DB() options: wrong types', () => {
     expect(refusal({ store: new MemoryObjectStore(), storage: 'memory' }).message).toMatch(/store and storage both say where the data lives/);
     expect(refusal({ path: '/tmp/x', storage: { hot: new MemoryObjectStore() } }).message).toMatch(/option path is a folder, but storage or store puts the data elsewhere/);
     expect(refusal({ storage: { hot: new MemoryObjectStore() }, store: new MemoryObjectStore() }).message).toMatch(/store and storage both/);
+  });
+});
+
+describe('DB() options: cache sizes', () => {
+  /** Rows in a flushed SSTable, a point read and an aggregate over them; the engine's two caches after. */
+  async function caches(options: DBOptions): Promise<{ answers: unknown[]; block: { bytes: number; capacity: number }; images: SSTableImageCache }> {
+    const db = DB('caches', { storage: 'memory', ...options });
+    try {
+      await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, g INTEGER, v INTEGER)');
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < 3000; i++) await tx.run('INSERT INTO t VALUES (?, ?, ?)', [i, i % 7, (i * 37) % 1001]);
+      });
+      const engine = await db.engine();
+      await engine.flush();
+      const answers = [await db.query('SELECT * FROM t WHERE id = 1234'), await db.query('SELECT g, count(*), sum(v) FROM t GROUP BY g ORDER BY g')];
+      const tables = (engine as unknown as { tables: Parameters<typeof imageCache>[0] }).tables;
+      const { bytes, capacity } = engine.stats().blockCache;
+      return { answers, block: { bytes, capacity }, images: imageCache(tables) };
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('blockCacheBytes and imageCacheBytes size the engine\'s block cache and SSTable image cache; 0 keeps nothing, answers unchanged', async () => {
+    const sized = await caches({ blockCacheBytes: 1 << 20, imageCacheBytes: 8 << 20 });
+    expect(sized.block.capacity).toBe(1 << 20);
+    expect(sized.block.bytes).toBeGreaterThan(0);
+    expect(sized.images.capacityBytes).toBe(8 << 20);
+    expect(sized.images.size).toBe(1);
+    const none = await caches({ blockCacheBytes: 0, imageCacheBytes: 0 });
+    expect(none.block).toEqual({ bytes: 0, capacity: 0 });
+    expect(none.images.size).toBe(0);
+    expect(none.answers).toEqual(sized.answers);
+    expect(sized.answers[1]).toHaveLength(7);
   });
 });
 

@@ -79,6 +79,18 @@ export interface DBOptions {
   clock?: Clock;
   /** Memtable size before a flush, bytes (default 64 MiB in Node, 4 MiB in Workers). */
   memtableBytes?: number;
+  /**
+   * Decoded-block cache of the hot tier's SSTables, bytes (EngineOptions.blockCacheBytes; as
+   * LevelDB's block cache and SQLite's `cache_size`). Default 256 MiB in Node, 16 MiB in Workers;
+   * 0 caches nothing (every read decodes its block again).
+   */
+  blockCacheBytes?: number;
+  /**
+   * Columnar images of hot SSTables kept for analytic queries, bytes (EngineOptions.imageCacheBytes,
+   * src/cold/sstable-images.ts). Default 256 MiB in Node, 16 MiB in Workers; 0 turns the columnar
+   * path over SSTables off (analytics over hot tables then read rows).
+   */
+  imageCacheBytes?: number;
   /** Leveled compaction settings (docs/compaction.md): `{ l0CompactionTrigger, l0SlowdownTrigger, l0StopTrigger, levelBaseBytes, levelMultiplier, maxLevels, background }`. */
   compaction?: EngineOptions['compaction'];
   /** Move tables to the cold tier (columnar runs) in the background once their oldest hot version is older than this, ms (EngineOptions.hotDataMaxAge). Default: only on compact({ tier: 'cold' }). */
@@ -245,6 +257,8 @@ const TOP: Record<keyof DBOptions, Check> = {
     if (!ok) throw invalid(`option ${key} must have a now() method, got ${shown(v)}`);
   },
   memtableBytes: number({ integer: true, min: 1 }),
+  blockCacheBytes: number({ integer: true, min: 0 }),
+  imageCacheBytes: number({ integer: true, min: 0 }),
   compaction: COMPACTION,
   hotDataMaxAge: number({ min: 0 }),
   coldFromLevel: number({ integer: true, min: 0 }),
@@ -370,6 +384,8 @@ export function engineOptionsOf(o: DBOptions): Partial<EngineOptions> {
     ...(o.archiveRetention !== undefined ? { archiveRetention: o.archiveRetention } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.memtableBytes ? { memtableBytes: o.memtableBytes } : {}),
+    ...(o.blockCacheBytes !== undefined ? { blockCacheBytes: o.blockCacheBytes } : {}),
+    ...(o.imageCacheBytes !== undefined ? { imageCacheBytes: o.imageCacheBytes } : {}),
     ...(o.compaction ? { compaction: o.compaction } : {}),
     ...(o.yieldEveryOps ? { yieldEveryOps: o.yieldEveryOps } : {}),
     ...(o.hotDataMaxAge !== undefined ? { hotDataMaxAge: o.hotDataMaxAge } : {}),
