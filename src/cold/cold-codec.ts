@@ -26,6 +26,15 @@ export interface ColdTablePlan {
   readonly keyColumns: readonly string[];
   /** Splits a version: `value` null for a tombstone. Throws CORRUPTION for an undecodable value. */
   toColumns(uk: Uint8Array, value: Uint8Array | null): ColumnarVersion;
+  /**
+   * A reader of some columns of puts: `pick(uk, value, out)` writes the values of the columns at
+   * schema positions `positions` to `out[0..positions.length)` and returns the row's slot count,
+   * decoding nothing else (no string, BigInt or key tuple for a column not asked for), as
+   * SSTable images want it (sstable-images.ts: a query's first read decodes only its columns).
+   * Optional: without it, callers split whole versions with toColumns. Throws CORRUPTION for an
+   * undecodable value.
+   */
+  picker?(positions: readonly number[]): (uk: Uint8Array, value: Uint8Array, out: ColumnValue[]) => number;
 }
 
 /** Turns a run file's rows (schema order, as read back) into the LSM's user key and value. */

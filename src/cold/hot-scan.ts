@@ -99,7 +99,7 @@ async function scanImages(p: PinnedImages, request: ColdScanRequest): Promise<Co
     const upper = encodeTablePrefix(branch, p.table + 1);
     for (const f of files) {
       if (!overlaps(f, lower, upper)) continue;
-      const img = await p.cache.image(tables, f, branch, p.table, plan, request.tick);
+      const img = await p.cache.image(tables, f, branch, p.table, plan, request.tick, wanted);
       if (img.n > 0) placed.push({ img, file: f, layer: i, branch });
     }
   }

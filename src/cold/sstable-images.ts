@@ -7,7 +7,8 @@
 // reused, so an image never goes stale; images are kept in a cache bounded by bytes, least
 // recently used out first, and dropped once their file leaves the current version
 // (`retain`), the way column-cache.ts keeps decoded run columns.
-import { toChunk, type ColumnChunk, type ColumnValue } from '../columnar/index.js';
+import { type ColumnChunk, type ColumnValue } from '../columnar/index.js';
+import { DoSQLError } from '../errors.js';
 import type { FileMeta } from '../manifest/manifest-format.js';
 import { KIND_PUT, TRAILER_SIZE, encodeTablePrefix, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import type { TableCache } from '../sstable/table-cache.js';
@@ -56,10 +57,11 @@ export class SSTableImageCache {
 
   /**
    * Table `table`'s entries of branch `branch` in SSTable `f`, read from the file on a miss
-   * with every column of `plan` decoded in the same pass (one decode of each row, whichever
-   * columns later queries ask for). Throws CORRUPTION for an undecodable value.
+   * with the columns `fieldIds` (and the slot counts) decoded in the same pass: a query's first
+   * read pays for its own columns only, and `decode` adds others when a later query asks
+   * (every column when `fieldIds` is undefined). Throws CORRUPTION for an undecodable value.
    */
-  async image(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan, tick?: Tick): Promise<SSTableImage> {
+  async image(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan, tick?: Tick, fieldIds?: readonly number[]): Promise<SSTableImage> {
     const key = `${f.number}|${branch}|${table}`;
     const hit = this.entries.get(key);
     if (hit) {
@@ -69,7 +71,7 @@ export class SSTableImageCache {
       return hit;
     }
     this.misses++;
-    const img = await readImage(tables, f, branch, table, plan, tick);
+    const img = await readImage(tables, f, branch, table, plan, tick, fieldIds);
     this.entries.set(key, img);
     this.used += img.bytes;
     this.evict(key);
@@ -85,26 +87,23 @@ export class SSTableImageCache {
     const missing = fieldIds.filter((id) => !img.chunks.has(id)).concat(img.chunks.has(FIELD_ID_SLOTS) ? [] : [FIELD_ID_SLOTS]);
     if (missing.length === 0) return;
     const cols = plan.schema.columns;
-    const at = missing.map((id) => cols.findIndex((c) => c.fieldId === id));
-    const slotsAt = cols.findIndex((c) => c.fieldId === FIELD_ID_SLOTS);
-    const values = missing.map(() => new Array<ColumnValue>(img.n).fill(null));
-    let minSlots = Infinity;
+    // A field id the plan lacks (a column dropped since the file was written) reads as no chunk.
+    const known = missing.filter((id) => cols.some((c) => c.fieldId === id));
+    const fill = columnFiller(plan, known, Math.max(1, img.n));
     let i = 0;
     await eachEntry(tables, f, branch, table, tick, (k, ukLen, value) => {
-      if (trailerKind(k) === KIND_PUT) {
-        const row = plan.toColumns(k.subarray(0, ukLen), value).values!;
-        for (let j = 0; j < at.length; j++) values[j]![i] = at[j]! >= 0 ? row[at[j]!]! : null;
-        if (slotsAt >= 0) minSlots = Math.min(minSlots, Number(row[slotsAt] as bigint));
-      }
+      if (i >= img.n) throw new DoSQLError('CORRUPTION', `cold: SSTable ${f.number} holds more entries of table ${table} than its image (${img.n})`);
+      fill.push(k, ukLen, value, trailerKind(k) === KIND_PUT);
       i++;
     });
     let added = 0;
-    for (let j = 0; j < missing.length; j++) {
-      const c = at[j]! >= 0 ? toChunk(values[j]!) : null;
-      img.chunks.set(missing[j]!, c);
+    for (const id of missing) {
+      const at = known.indexOf(id);
+      const c = at >= 0 ? fill.builders[at]!.finish() : null;
+      img.chunks.set(id, c);
       added += c?.bytes ?? 64;
     }
-    img.minSlots = minSlots;
+    img.minSlots = fill.minSlots;
     img.bytes += added;
     const key = `${img.fileNumber}|${branch}|${table}`;
     if (this.entries.get(key) === img) {
@@ -176,49 +175,78 @@ async function eachEntry(tables: TableCache, file: FileMeta, branch: number, tab
   }
 }
 
-async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan, tick: Tick): Promise<SSTableImage> {
-  const prefixLen = encodeTablePrefix(branch, table).length;
+/**
+ * Chunk builders for the columns `fieldIds` of `plan` (FIELD_ID_SLOTS among them or not), fed
+ * one entry at a time in file order; tracks the smallest slot count of the puts.
+ */
+function columnFiller(plan: ColdTablePlan, fieldIds: readonly number[], cap: number) {
   const cols = plan.schema.columns;
   const slotsAt = cols.findIndex((c) => c.fieldId === FIELD_ID_SLOTS);
+  // The slot count is always read (minSlots); it is a chunk only when asked for.
+  const positions = fieldIds.map((id) => cols.findIndex((c) => c.fieldId === id));
+  const pick = plan.picker?.(positions);
+  const builders = fieldIds.map(() => new ChunkBuilder(cap));
+  const out = new Array<ColumnValue>(positions.length).fill(null);
+  const state = {
+    builders,
+    minSlots: Infinity,
+    push(k: Uint8Array, ukLen: number, value: Uint8Array, put: boolean): void {
+      if (!put) {
+        for (const b of builders) b.push(null);
+        return;
+      }
+      let slots: number;
+      if (pick) slots = pick(k.subarray(0, ukLen), value, out);
+      else {
+        const row = plan.toColumns(k.subarray(0, ukLen), value).values!;
+        for (let j = 0; j < positions.length; j++) out[j] = row[positions[j]!]!;
+        slots = Number(row[slotsAt] as bigint);
+      }
+      for (let j = 0; j < builders.length; j++) builders[j]!.push(out[j]!);
+      if (slots < state.minSlots) state.minSlots = slots;
+    },
+  };
+  return state;
+}
+
+async function readImage(tables: TableCache, f: FileMeta, branch: number, table: number, plan: ColdTablePlan, tick: Tick, fieldIds?: readonly number[]): Promise<SSTableImage> {
+  const prefixLen = encodeTablePrefix(branch, table).length;
+  const cols = plan.schema.columns;
+  const wanted = (fieldIds ?? cols.map((c) => c.fieldId)).filter((id) => cols.some((c) => c.fieldId === id));
+  if (!wanted.includes(FIELD_ID_SLOTS)) wanted.push(FIELD_ID_SLOTS);
   // The file's entry count bounds the table's: builders hold that many until they finish.
   const cap = Math.max(1, f.entries);
-  const builders = cols.map(() => new ChunkBuilder(cap));
-  let minSlots = Infinity;
+  const fill = columnFiller(plan, wanted, cap);
   let buf = new Uint8Array(4096);
   let used = 0;
-  const off: number[] = [0];
-  const lsn: number[] = [];
-  const kind: number[] = [];
+  // Typed from the start (no array of boxed LSNs to copy and collect).
+  const off = new Int32Array(cap + 1);
+  const lsn = new Float64Array(cap);
+  const kind = new Uint8Array(cap);
+  let n = 0;
   await eachEntry(tables, f, branch, table, tick, (k, ukLen, value) => {
+    if (n >= cap) throw new DoSQLError('CORRUPTION', `cold: SSTable ${f.number} holds more entries than its manifest entry count (${f.entries})`);
     const len = ukLen - prefixLen;
     if (used + len > buf.length) {
       const grown = new Uint8Array(Math.max(buf.length * 2, used + len));
       grown.set(buf.subarray(0, used));
       buf = grown;
     }
-    buf.set(k.subarray(prefixLen, ukLen), used);
-    used += len;
-    off.push(used);
-    lsn.push(trailerLsn(k));
+    for (let b = prefixLen; b < ukLen; b++) buf[used++] = k[b]!;
+    lsn[n] = trailerLsn(k);
     const put = trailerKind(k) === KIND_PUT;
-    kind.push(put ? 1 : 0);
-    if (!put) {
-      for (const b of builders) b.push(null);
-      return;
-    }
-    const row = plan.toColumns(k.subarray(0, ukLen), value).values!;
-    for (let j = 0; j < builders.length; j++) builders[j]!.push(row[j]!);
-    if (slotsAt >= 0) minSlots = Math.min(minSlots, Number(row[slotsAt] as bigint));
+    kind[n] = put ? 1 : 0;
+    off[++n] = used;
+    fill.push(k, ukLen, value, put);
   });
-  const n = lsn.length;
   const chunks = new Map<number, ColumnChunk | null>();
   let bytes = used + 13 * n + 64;
-  for (let j = 0; j < cols.length; j++) {
-    const c = builders[j]!.finish();
-    chunks.set(cols[j]!.fieldId, c);
+  for (let j = 0; j < wanted.length; j++) {
+    const c = fill.builders[j]!.finish();
+    chunks.set(wanted[j]!, c);
     bytes += c?.bytes ?? 64;
   }
-  return { fileNumber: f.number, n, keyBytes: buf.slice(0, used), keyOff: Int32Array.from(off), lsn: Float64Array.from(lsn), kind: Uint8Array.from(kind), chunks, minSlots, bytes };
+  return { fileNumber: f.number, n, keyBytes: buf.slice(0, used), keyOff: off.slice(0, n + 1), lsn: lsn.slice(0, n), kind: kind.slice(0, n), chunks, minSlots: fill.minSlots, bytes };
 }
 
 const SAFE = 2 ** 53;
@@ -275,11 +303,17 @@ export class ChunkBuilder {
       }
       this.codes![r] = id;
     } else if (this.kind === 'int') {
-      if (typeof v !== 'bigint' || v > SAFE || v < -SAFE) {
+      if (typeof v !== 'bigint') {
         this.bad = true;
         return;
       }
-      this.nums![r] = Number(v);
+      // Below 2^53 in magnitude the conversion is exact; only the rare larger values need the (slow) BigInt compare.
+      const x = Number(v);
+      if ((x >= SAFE || x <= -SAFE) && (v > SAFE || v < -SAFE)) {
+        this.bad = true;
+        return;
+      }
+      this.nums![r] = x;
     } else {
       if (typeof v !== 'number') {
         this.bad = true;

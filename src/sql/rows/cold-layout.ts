@@ -118,6 +118,34 @@ export function tablePlan(t: TableSchema): ColdTablePlan {
       if (!rowidKeyed) for (let k = 0; k < keyPos.length; k++) key[k] = values[keyPos[k]!]!;
       return { key, values };
     },
+    picker(positions: readonly number[]) {
+      // The same values as toColumns gives at those positions; row slots not asked for are skipped undecoded.
+      const needed = new Uint8Array(Math.max(1, t.nextColumnId));
+      for (const p of positions) if (slotPos[p]! >= 0) needed[slotPos[p]!] = 1;
+      const keyAsked = positions.some((p) => p === aliasPos || p === rowidPos);
+      const row: SqlValue[] = [];
+      return (uk, value, out) => {
+        const n = decodeRowInto(value, row, needed);
+        let rowid: ColumnValue = null;
+        if (keyAsked) {
+          const c = { pos: 0 };
+          readOrderedUvarint(uk, c);
+          readOrderedUvarint(uk, c);
+          const k = decodeKeyTuple(uk, c.pos).values[0];
+          rowid = typeof k === 'number' ? BigInt(k) : (k as ColumnValue);
+        }
+        for (let j = 0; j < positions.length; j++) {
+          const p = positions[j]!;
+          if (p === aliasPos || p === rowidPos) out[j] = rowid;
+          else if (p === width - 1) out[j] = BigInt(n);
+          else {
+            const s = slotPos[p]!;
+            out[j] = s >= 0 && s < n ? (row[s]! as ColumnValue) : null;
+          }
+        }
+        return n;
+      };
+    },
   };
 }
 
