@@ -46,7 +46,7 @@ export async function readFlights(rows?: number): Promise<Flight[]> {
   return (await parquetReadObjects(opts)) as unknown as Flight[];
 }
 
-const sqliteDate = (d: Date): string => d.toISOString().slice(0, 19).replace('T', ' ');
+export const sqliteDate = (d: Date): string => d.toISOString().slice(0, 19).replace('T', ' ');
 
 const QUERIES = {
   Q1: { dosql: 'SELECT count(*) AS n, avg(delay) AS avg_delay FROM flights', duck: 'SELECT count(*) AS n, avg(delay) AS avg_delay FROM flights' },
@@ -120,7 +120,7 @@ function hybridChanges(flights: readonly Flight[], rng: Prng): Change[] {
 }
 
 /** The flights as `dosql import` reads a file (src/cli/import-source.ts): batches of bound values, id = position + 1. */
-function flightSource(flights: readonly Flight[]): ImportSource {
+export function flightSource(flights: readonly Flight[]): ImportSource {
   let done = 0;
   return {
     columns: ['id', 'date', 'delay', 'distance', 'origin', 'destination'],

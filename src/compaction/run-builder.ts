@@ -6,6 +6,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { FileMeta } from '../manifest/manifest-format.js';
 import { KIND_DELETE, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import { SSTableWriter, type SSTableWriterOptions } from '../sstable/sstable-writer.js';
+import { copyPrefix } from '../util/bytes.js';
 
 /**
  * Object key of an SSTable: `sst/<epoch>-<number>.sst` (12 digits each). The writer epoch in
@@ -55,20 +56,24 @@ export class RunBuilder {
 
   constructor(private readonly o: RunBuilderOptions) {}
 
-  add(ikey: Uint8Array, value: Uint8Array): void {
-    const ukLen = ikey.length - TRAILER_SIZE;
+  /**
+   * Adds an entry: the internal key is bytes [0, ikeyLen) of `ikey`, the value [0, valueLen)
+   * of `value` (both copied, so callers may reuse their buffers).
+   */
+  add(ikey: Uint8Array, value: Uint8Array, ikeyLen: number = ikey.length, valueLen: number = value.length): void {
+    const ukLen = ikeyLen - TRAILER_SIZE;
     if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !this.sameUserKey(ikey, ukLen)) this.cut();
     if (!this.writer) {
       this.writer = new SSTableWriter({ ...this.o.sstable, filterSuffixLength: TRAILER_SIZE });
       this.fileNumber = this.o.newFileNumber();
     }
-    this.writer.add(ikey, value);
-    const lsn = trailerLsn(ikey);
+    this.writer.add(ikey, value, ikeyLen, valueLen);
+    const lsn = trailerLsn(ikey, ikeyLen);
     if (lsn < this.minLsn) this.minLsn = lsn;
     if (lsn > this.maxLsn) this.maxLsn = lsn;
-    if (trailerKind(ikey) === KIND_DELETE) this.tombstones++;
+    if (trailerKind(ikey, ikeyLen) === KIND_DELETE) this.tombstones++;
     if (ukLen > this.lastUk.length) this.lastUk = new Uint8Array(ukLen * 2);
-    this.lastUk.set(ikey.subarray(0, ukLen));
+    copyPrefix(this.lastUk, ikey, ukLen);
     this.lastUkLen = ukLen;
     this.entries++;
   }
