@@ -119,10 +119,37 @@ function hybridChanges(flights: readonly Flight[], rng: Prng): Change[] {
   return out;
 }
 
-/** The flights as `dosql import` reads a file (src/cli/import-source.ts): batches of bound values, id = position + 1. */
+/**
+ * The flights as `dosql import` reads a file (src/cli/import-source.ts): batches of bound
+ * values, id = position + 1; by column too, as the Parquet source gives them to the bulk
+ * loader (the same conversions per value as the row batches and SQLite's loop: sqliteDate).
+ */
 export function flightSource(flights: readonly Flight[]): ImportSource {
   let done = 0;
   return {
+    async *columnBatches() {
+      for (let i = 0; i < flights.length; i += 10_000) {
+        const end = Math.min(flights.length, i + 10_000);
+        const n = end - i;
+        const id: number[] = new Array<number>(n);
+        const date: string[] = new Array<string>(n);
+        const delay: bigint[] = new Array<bigint>(n);
+        const distance: bigint[] = new Array<bigint>(n);
+        const origin: string[] = new Array<string>(n);
+        const destination: string[] = new Array<string>(n);
+        for (let k = 0; k < n; k++) {
+          const f = flights[i + k]!;
+          id[k] = i + k + 1;
+          date[k] = sqliteDate(f.date);
+          delay[k] = f.delay;
+          distance[k] = f.distance;
+          origin[k] = f.origin;
+          destination[k] = f.destination;
+        }
+        done += n;
+        yield { rowCount: n, columns: [id, date, delay, distance, origin, destination] };
+      }
+    },
     columns: ['id', 'date', 'delay', 'distance', 'origin', 'destination'],
     types: [],
     totalRows: flights.length,
