@@ -6,7 +6,6 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { FileMeta } from '../manifest/manifest-format.js';
 import { KIND_DELETE, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import { SSTableWriter, type SSTableWriterOptions } from '../sstable/sstable-writer.js';
-import { copyPrefix } from '../util/bytes.js';
 
 /**
  * Object key of an SSTable: `sst/<epoch>-<number>.sst` (12 digits each). The writer epoch in
@@ -47,8 +46,6 @@ export class RunBuilder {
   private minLsn = Infinity;
   private maxLsn = 0;
   private tombstones = 0;
-  private lastUk = new Uint8Array(64);
-  private lastUkLen = -1;
   private readonly uploads: Promise<FileMeta>[] = [];
   /** Bytes of finished files. */
   bytesWritten = 0;
@@ -62,7 +59,7 @@ export class RunBuilder {
    */
   add(ikey: Uint8Array, value: Uint8Array, ikeyLen: number = ikey.length, valueLen: number = value.length): void {
     const ukLen = ikeyLen - TRAILER_SIZE;
-    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !this.sameUserKey(ikey, ukLen)) this.cut();
+    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !this.writer.lastKeyPrefixEquals(ikey, ukLen, TRAILER_SIZE)) this.cut();
     if (!this.writer) {
       this.writer = new SSTableWriter({ ...this.o.sstable, filterSuffixLength: TRAILER_SIZE });
       this.fileNumber = this.o.newFileNumber();
@@ -72,9 +69,6 @@ export class RunBuilder {
     if (lsn < this.minLsn) this.minLsn = lsn;
     if (lsn > this.maxLsn) this.maxLsn = lsn;
     if (trailerKind(ikey, ikeyLen) === KIND_DELETE) this.tombstones++;
-    if (ukLen > this.lastUk.length) this.lastUk = new Uint8Array(ukLen * 2);
-    copyPrefix(this.lastUk, ikey, ukLen);
-    this.lastUkLen = ukLen;
     this.entries++;
   }
 
@@ -92,13 +86,6 @@ export class RunBuilder {
   /** Waits for uploads without finishing (used to bound memory while building long runs). */
   get pendingUploads(): number {
     return this.uploads.length;
-  }
-
-  private sameUserKey(ikey: Uint8Array, ukLen: number): boolean {
-    if (ukLen !== this.lastUkLen) return false;
-    const lk = this.lastUk;
-    for (let i = ukLen - 1; i >= 0; i--) if (lk[i] !== ikey[i]) return false;
-    return true;
   }
 
   private cut(): void {

@@ -79,8 +79,6 @@ export class SSTableWriter {
   private rawKeyBytes = 0;
   private rawValueBytes = 0;
   private dataBlocks = 0;
-  private lastFilterKey = new Uint8Array(0);
-  private lastFilterLen = -1;
   private readonly handleBuf = new ByteWriter(32);
 
   constructor(options: SSTableWriterOptions = {}) {
@@ -107,14 +105,10 @@ export class SSTableWriter {
     this.entries++;
     this.rawKeyBytes += keyLen;
     this.rawValueBytes += valueLen;
+    // The filter key of the previous entry is a prefix of lastKeyBuf (copied below).
     if (this.bloom) {
       const fl = keyLen - this.filterSuffix;
-      if (!this.sameFilterKey(key, fl)) {
-        this.bloom.addHash(bloomHash(key, 0, fl));
-        if (this.lastFilterKey.length < fl) this.lastFilterKey = new Uint8Array(fl * 2);
-        copyPrefix(this.lastFilterKey, key, fl);
-        this.lastFilterLen = fl;
-      }
+      if (!this.sameFilterKey(key, fl)) this.bloom.addHash(bloomHash(key, 0, fl));
     }
     if (keyLen > this.lastKeyBuf.length) this.lastKeyBuf = new Uint8Array(keyLen * 2);
     copyPrefix(this.lastKeyBuf, key, keyLen);
@@ -170,10 +164,16 @@ export class SSTableWriter {
     return { chunks: this.chunks, size: this.offset, smallestKey: this.smallest, largestKey: largest, properties };
   }
 
+  /** The last key added without its filter suffix equals key[0, fl). */
   private sameFilterKey(key: Uint8Array, fl: number): boolean {
-    if (fl !== this.lastFilterLen) return false;
-    const lk = this.lastFilterKey;
-    for (let i = fl - 1; i >= 0; i--) if (lk[i] !== key[i]) return false;
+    return this.lastKeyPrefixEquals(key, fl, this.filterSuffix);
+  }
+
+  /** The last key added, without its last `suffix` bytes, equals key[0, n) (false before the first). */
+  lastKeyPrefixEquals(key: Uint8Array, n: number, suffix: number): boolean {
+    if (this.lastKeyLen < 0 || n !== this.lastKeyLen - suffix) return false;
+    const lk = this.lastKeyBuf;
+    for (let i = n - 1; i >= 0; i--) if (lk[i] !== key[i]) return false;
     return true;
   }
 
