@@ -8,7 +8,7 @@
 //     batches committed before it, and `committed` says how many rows those were.
 import { DoSQLError } from '../errors.js';
 import type { Database } from '../sql/api/database.js';
-import { bulkLoad, bulkLoadFallback, progressOf } from '../sql/api/host.js';
+import { bulkLoad, bulkLoadFallback, progressOf, type ColumnBatch } from '../sql/api/host.js';
 import type { BindValue } from '../sql/api/values.js';
 import type { ImportProgress, ProgressCallback } from '../util/progress.js';
 import { quoteIdent } from './infer-schema.js';
@@ -88,6 +88,14 @@ async function ingestInto(db: Database, table: string, columns: readonly string[
     bytesDone: Math.min(source.bytesRead(), source.totalBytes),
     bytesTotal: source.totalBytes,
   });
+  // A columnar source's batches go to the loader as they come: progress after each.
+  async function* columnar(batches: AsyncGenerator<ColumnBatch>): AsyncGenerator<ColumnBatch> {
+    for await (const b of batches) {
+      yield b;
+      read += b.rowCount;
+      report?.(event('import', read));
+    }
+  }
   // Batches of `options.batch` rows, as the INSERT path commits them: progress after each.
   async function* counted(): AsyncGenerator<BindValue[][]> {
     let pending: BindValue[][] = [];
@@ -107,7 +115,7 @@ async function ingestInto(db: Database, table: string, columns: readonly string[
     if (pending.length) yield pending;
   }
   progress.path = 'ingest';
-  const res = await bulkLoad(db, table, columns, counted());
+  const res = await bulkLoad(db, table, columns, source.columnBatches ? columnar(source.columnBatches()) : counted());
   progress.committed = res.rows;
   report?.({ ...event('done', res.rows), bytesDone: source.totalBytes });
   return res.rows;

@@ -3,6 +3,7 @@
 // here; Parquet in parquet-source.ts.
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { DoSQLError } from '../errors.js';
+import type { ColumnBatch } from '../sql/api/host.js';
 import type { BindValue } from '../sql/api/values.js';
 import { CsvReader, type CsvRecord } from './csv-reader.js';
 import { inferJsonType, inferTextType, jsonCell, type InferredType } from './infer-schema.js';
@@ -24,6 +25,11 @@ export interface ImportSource {
   bytesRead(): number;
   /** The rows, in order, as values aligned with `columns`, in batches of any size. */
   batches(): AsyncGenerator<BindValue[][]>;
+  /**
+   * The same rows by column (a columnar file's natural shape), for the bulk loader: no array
+   * per row. Optional; call it or `batches()`, once.
+   */
+  columnBatches?(): AsyncGenerator<ColumnBatch>;
   /**
    * Sources of named values (JSON) can align their rows with other columns (an existing
    * table's, or those of --schema); `columns` then reads back the new list. Call before `batches()`.

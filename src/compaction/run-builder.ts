@@ -46,8 +46,6 @@ export class RunBuilder {
   private minLsn = Infinity;
   private maxLsn = 0;
   private tombstones = 0;
-  private lastUk = new Uint8Array(64);
-  private lastUkLen = -1;
   private readonly uploads: Promise<FileMeta>[] = [];
   /** Bytes of finished files. */
   bytesWritten = 0;
@@ -55,21 +53,22 @@ export class RunBuilder {
 
   constructor(private readonly o: RunBuilderOptions) {}
 
-  add(ikey: Uint8Array, value: Uint8Array): void {
-    const ukLen = ikey.length - TRAILER_SIZE;
-    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !this.sameUserKey(ikey, ukLen)) this.cut();
+  /**
+   * Adds an entry: the internal key is bytes [0, ikeyLen) of `ikey`, the value [0, valueLen)
+   * of `value` (both copied, so callers may reuse their buffers).
+   */
+  add(ikey: Uint8Array, value: Uint8Array, ikeyLen: number = ikey.length, valueLen: number = value.length): void {
+    const ukLen = ikeyLen - TRAILER_SIZE;
+    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !this.writer.lastKeyPrefixEquals(ikey, ukLen, TRAILER_SIZE)) this.cut();
     if (!this.writer) {
       this.writer = new SSTableWriter({ ...this.o.sstable, filterSuffixLength: TRAILER_SIZE });
       this.fileNumber = this.o.newFileNumber();
     }
-    this.writer.add(ikey, value);
-    const lsn = trailerLsn(ikey);
+    this.writer.add(ikey, value, ikeyLen, valueLen);
+    const lsn = trailerLsn(ikey, ikeyLen);
     if (lsn < this.minLsn) this.minLsn = lsn;
     if (lsn > this.maxLsn) this.maxLsn = lsn;
-    if (trailerKind(ikey) === KIND_DELETE) this.tombstones++;
-    if (ukLen > this.lastUk.length) this.lastUk = new Uint8Array(ukLen * 2);
-    this.lastUk.set(ikey.subarray(0, ukLen));
-    this.lastUkLen = ukLen;
+    if (trailerKind(ikey, ikeyLen) === KIND_DELETE) this.tombstones++;
     this.entries++;
   }
 
@@ -87,13 +86,6 @@ export class RunBuilder {
   /** Waits for uploads without finishing (used to bound memory while building long runs). */
   get pendingUploads(): number {
     return this.uploads.length;
-  }
-
-  private sameUserKey(ikey: Uint8Array, ukLen: number): boolean {
-    if (ukLen !== this.lastUkLen) return false;
-    const lk = this.lastUk;
-    for (let i = ukLen - 1; i >= 0; i--) if (lk[i] !== ikey[i]) return false;
-    return true;
   }
 
   private cut(): void {

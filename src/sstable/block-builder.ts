@@ -3,6 +3,7 @@
 //   payload := entry* | restart: u32le * n | n: u32le
 // Every `restartInterval`-th entry stores its whole key (shared = 0): a restart point.
 import { ByteWriter } from '../util/byte-writer.js';
+import { copyPrefix } from '../util/bytes.js';
 
 export class BlockBuilder {
   private readonly out = new ByteWriter(8192);
@@ -14,11 +15,14 @@ export class BlockBuilder {
 
   constructor(private readonly restartInterval: number) {}
 
-  /** REQUIRES: key > every key added since the last reset. */
-  add(key: Uint8Array, value: Uint8Array): void {
+  /**
+   * REQUIRES: key > every key added since the last reset. The key is bytes [0, keyLen) of
+   * `key`, the value [0, valueLen) of `value` (callers may pass buffers they reuse).
+   */
+  add(key: Uint8Array, value: Uint8Array, keyLen: number = key.length, valueLen: number = value.length): void {
     let shared = 0;
     if (this.counter < this.restartInterval) {
-      const n = Math.min(this.lastKeyLen, key.length);
+      const n = Math.min(this.lastKeyLen, keyLen);
       const lk = this.lastKey;
       while (shared < n && lk[shared] === key[shared]) shared++;
     } else {
@@ -27,13 +31,13 @@ export class BlockBuilder {
     }
     const w = this.out;
     w.uvarint(shared);
-    w.uvarint(key.length - shared);
-    w.uvarint(value.length);
-    w.bytes(key, shared);
-    w.bytes(value);
-    if (key.length > this.lastKey.length) this.lastKey = new Uint8Array(key.length * 2);
-    this.lastKey.set(key);
-    this.lastKeyLen = key.length;
+    w.uvarint(keyLen - shared);
+    w.uvarint(valueLen);
+    w.bytes(key, shared, keyLen);
+    w.bytes(value, 0, valueLen);
+    if (keyLen > this.lastKey.length) this.lastKey = new Uint8Array(keyLen * 2);
+    copyPrefix(this.lastKey, key, keyLen);
+    this.lastKeyLen = keyLen;
     this.counter++;
     this.entries++;
   }

@@ -3,7 +3,7 @@
 import { crc32c } from '../util/crc32c.js';
 import { putU32LE, putU64LE } from '../util/coding.js';
 import { ByteWriter } from '../util/byte-writer.js';
-import { utf8Encoder } from '../util/bytes.js';
+import { copyPrefix, utf8Encoder } from '../util/bytes.js';
 import { BlockBuilder } from './block-builder.js';
 import { BloomFilterBuilder, bloomHash } from './bloom-filter.js';
 import { codecById, compressionId, type CompressionName } from './compression.js';
@@ -79,8 +79,6 @@ export class SSTableWriter {
   private rawKeyBytes = 0;
   private rawValueBytes = 0;
   private dataBlocks = 0;
-  private lastFilterKey = new Uint8Array(0);
-  private lastFilterLen = -1;
   private readonly handleBuf = new ByteWriter(32);
 
   constructor(options: SSTableWriterOptions = {}) {
@@ -96,26 +94,26 @@ export class SSTableWriter {
     this.filterSuffix = options.filterSuffixLength ?? 0;
   }
 
-  /** Adds an entry. REQUIRES: key > the previous key. Key and value are copied. */
-  add(key: Uint8Array, value: Uint8Array): void {
-    if (this.smallest === null) this.smallest = key.slice();
-    this.data.add(key, value);
+  /**
+   * Adds an entry. REQUIRES: key > the previous key. Key and value are copied: the key is
+   * bytes [0, keyLen) of `key`, the value [0, valueLen) of `value`, so a caller may pass
+   * buffers it reuses for every entry.
+   */
+  add(key: Uint8Array, value: Uint8Array, keyLen: number = key.length, valueLen: number = value.length): void {
+    if (this.smallest === null) this.smallest = key.slice(0, keyLen);
+    this.data.add(key, value, keyLen, valueLen);
     this.entries++;
-    this.rawKeyBytes += key.length;
-    this.rawValueBytes += value.length;
+    this.rawKeyBytes += keyLen;
+    this.rawValueBytes += valueLen;
+    // The filter key of the previous entry is a prefix of lastKeyBuf (copied below).
     if (this.bloom) {
-      const fl = key.length - this.filterSuffix;
-      if (!this.sameFilterKey(key, fl)) {
-        this.bloom.addHash(bloomHash(key, 0, fl));
-        if (this.lastFilterKey.length < fl) this.lastFilterKey = new Uint8Array(fl * 2);
-        this.lastFilterKey.set(key.subarray(0, fl));
-        this.lastFilterLen = fl;
-      }
+      const fl = keyLen - this.filterSuffix;
+      if (!this.sameFilterKey(key, fl)) this.bloom.addHash(bloomHash(key, 0, fl));
     }
-    if (key.length > this.lastKeyBuf.length) this.lastKeyBuf = new Uint8Array(key.length * 2);
-    this.lastKeyBuf.set(key);
-    this.lastKeyLen = key.length;
-    if (this.data.estimatedSize >= this.blockSize) this.flushDataBlock(key);
+    if (keyLen > this.lastKeyBuf.length) this.lastKeyBuf = new Uint8Array(keyLen * 2);
+    copyPrefix(this.lastKeyBuf, key, keyLen);
+    this.lastKeyLen = keyLen;
+    if (this.data.estimatedSize >= this.blockSize) this.flushDataBlock(this.lastKeyBuf, keyLen);
   }
 
   get entryCount(): number {
@@ -131,7 +129,7 @@ export class SSTableWriter {
   finish(user: Record<string, unknown> = {}): SSTableBuild {
     if (this.lastKeyLen < 0 || this.smallest === null) throw new Error('sstable: cannot finish an empty table');
     const largest = this.lastKeyBuf.slice(0, this.lastKeyLen);
-    if (!this.data.empty) this.flushDataBlock(largest);
+    if (!this.data.empty) this.flushDataBlock(largest, largest.length);
     const dataBytes = this.offset;
 
     const filterHandle = this.bloom ? this.writeRaw(this.bloom.finish()) : this.writeRaw(new Uint8Array(0));
@@ -166,14 +164,20 @@ export class SSTableWriter {
     return { chunks: this.chunks, size: this.offset, smallestKey: this.smallest, largestKey: largest, properties };
   }
 
+  /** The last key added without its filter suffix equals key[0, fl). */
   private sameFilterKey(key: Uint8Array, fl: number): boolean {
-    if (fl !== this.lastFilterLen) return false;
-    const lk = this.lastFilterKey;
-    for (let i = fl - 1; i >= 0; i--) if (lk[i] !== key[i]) return false;
+    return this.lastKeyPrefixEquals(key, fl, this.filterSuffix);
+  }
+
+  /** The last key added, without its last `suffix` bytes, equals key[0, n) (false before the first). */
+  lastKeyPrefixEquals(key: Uint8Array, n: number, suffix: number): boolean {
+    if (this.lastKeyLen < 0 || n !== this.lastKeyLen - suffix) return false;
+    const lk = this.lastKeyBuf;
+    for (let i = n - 1; i >= 0; i--) if (lk[i] !== key[i]) return false;
     return true;
   }
 
-  private flushDataBlock(lastKey: Uint8Array): void {
+  private flushDataBlock(lastKey: Uint8Array, lastKeyLen: number): void {
     const payload = this.data.finish();
     const handle = this.writeBlock(payload, true);
     this.data.reset();
@@ -181,7 +185,7 @@ export class SSTableWriter {
     this.handleBuf.reset();
     this.handleBuf.uvarint(handle.offset);
     this.handleBuf.uvarint(handle.size);
-    this.index.add(lastKey, this.handleBuf.view());
+    this.index.add(lastKey, this.handleBuf.buf, lastKeyLen, this.handleBuf.pos);
   }
 
   /** Writes payload + trailer; compresses when it saves at least 1/8. */

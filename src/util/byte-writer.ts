@@ -37,7 +37,7 @@ export class ByteWriter {
   bytes(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    if (n <= 32) {
+    if (n <= 64) {
       // A loop beats creating a subarray view for the short keys and values of an LSM.
       const buf = this.buf;
       let p = this.pos;

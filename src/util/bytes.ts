@@ -31,6 +31,15 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * Copies src[0, n) to dst[0, n). Short runs by a loop: creating the subarray view `set`
+ * needs costs more than copying the few bytes of a key (hot in SSTable and run writers).
+ */
+export function copyPrefix(dst: Uint8Array, src: Uint8Array, n: number): void {
+  if (n <= 64) for (let i = 0; i < n; i++) dst[i] = src[i]!;
+  else dst.set(n === src.length ? src : src.subarray(0, n));
+}
+
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

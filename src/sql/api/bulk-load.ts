@@ -13,6 +13,11 @@
 //     indexes or index methods (FTS, vectors), a missing column whose DEFAULT is not a constant;
 //   - change data capture would miss the rows: a replication slot, an open log reader, or the
 //     WAL archive (an ingest is logged as an empty commit, docs/format/wal.md "Ingested commits").
+// Input: batches of row arrays, or ColumnBatches (a column per loaded column, as a columnar
+// reader decodes them) read straight into one reused row. Each row is encoded into reused
+// buffers (src/sql/rows/bulk-row-encoder.ts) and rows in key order go from there into the
+// SSTable writer, so the sorted case allocates nothing per row of its own. A missing rowid is
+// one more than the largest so far (1 for the first), SQLite's rule.
 // Input order: rows sorted by primary key (or rowid, as an automatic rowid always is) stream
 // into one run with bounded memory; unsorted rows are sorted in chunks of CHUNK_ROWS, which
 // must not interleave (NOT_SUPPORTED otherwise, nothing loaded: insert instead). Index entries
@@ -25,10 +30,11 @@
 import { DoSQLError } from '../../errors.js';
 import { encodeUserKey, KIND_PUT, MAIN_BRANCH, makeInternalKey } from '../../mvcc/internal-key.js';
 import type { IngestContext, IngestedRun } from '../../lsm/ingest.js';
-import { compareBytes } from '../../util/bytes.js';
+import { compareBytes, compareRange, copyPrefix } from '../../util/bytes.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
-import { columnDefaults, encodeRowValue } from '../rows/row-materializer.js';
-import { indexColumnPositions, indexKey, indexValues, rowKey } from '../rows/row-keys.js';
+import { BulkRowEncoder } from '../rows/bulk-row-encoder.js';
+import { columnDefaults } from '../rows/row-materializer.js';
+import { indexColumnPositions, indexKey, indexValues } from '../rows/row-keys.js';
 import { checkLength } from '../types/length-limit.js';
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../types/value.js';
 import * as ops from '../execution/value-ops.js';
@@ -113,13 +119,30 @@ interface IndexEntry {
 }
 
 /**
- * Loads `batches` (rows of values for `columns`, in that order) into the empty `table` as one
+ * Rows given by column, as a columnar reader (Parquet) decodes them: `columns[k][r]` is row
+ * r's value of the k-th loaded column. The loader reads them straight into the row it encodes,
+ * without an array per row.
+ */
+export interface ColumnBatch {
+  readonly rowCount: number;
+  readonly columns: readonly ArrayLike<BindValue>[];
+}
+
+/** A batch of rows: row arrays (values for the loaded columns, in order) or a ColumnBatch. */
+export type BulkBatch = readonly (readonly BindValue[])[] | ColumnBatch;
+
+function isColumnBatch(b: BulkBatch): b is ColumnBatch {
+  return !Array.isArray(b);
+}
+
+/**
+ * Loads `batches` (rows of values for `columns`, in that order, as row arrays or column batches) into the empty `table` as one
  * commit. Errors: NOT_SUPPORTED when `bulkLoadFallback` gives a reason (or unsorted input does
  * not fit the chunks, see the header); CONSTRAINT_NOTNULL / CONSTRAINT_PRIMARYKEY /
  * CONSTRAINT_UNIQUE / MISMATCH / RANGE / LIMIT_EXCEEDED as INSERT raises them (nothing loaded);
  * WRITE_CONFLICT when the database changed after the check; NOT_FOUND for an unknown column.
  */
-export async function bulkLoad(db: Database, table: string, columns: readonly string[], batches: AsyncIterable<readonly (readonly BindValue[])[]>, options: BulkLoadOptions = {}): Promise<BulkLoadResult> {
+export async function bulkLoad(db: Database, table: string, columns: readonly string[], batches: AsyncIterable<BulkBatch>, options: BulkLoadOptions = {}): Promise<BulkLoadResult> {
   const chunkRows = Math.max(1, options.chunkRows ?? CHUNK_ROWS);
   const { core } = databaseParts(db);
   const engine = await core.eng();
@@ -136,6 +159,7 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     return i;
   });
   const defaults = columnDefaults(t).map((v, i) => ops.applyAffinity(v, t.columns[i]!.affinity));
+  const affinities = t.columns.map((col) => col.affinity);
   const positions = indexes.map((ix) => indexColumnPositions(t, ix));
   const maxLength = core.limits.maxLength;
   const branch = MAIN_BRANCH;
@@ -146,26 +170,46 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     const lsn = c.lsn;
     const runs: IngestedRun[] = [];
     const tableRun = c.newRun();
-    let lastKey: Uint8Array | null = null;
+    // The last internal key written to tableRun (every key carries the same trailer, and user
+    // keys are self-delimiting: internal keys compare as their user keys do).
+    let lastKey = new Uint8Array(128);
+    let lastKeyLen = -1;
+    /** Rows held for sorting: internal keys and values (copies). */
     let chunk: { key: Uint8Array; value: Uint8Array }[] = [];
     let chunkSorted = true;
     /** The last chunk came sorted and later rows so far too: they skip the chunk. */
     let streaming = false;
     let idx: IndexEntry[] = [];
     let idxChunks = 0;
-    let nextRowid = 1n;
+    /** Largest rowid so far (the next automatic rowid is one more), null before any. */
+    let maxRowid: bigint | null = null;
     const uniqueIx = indexes.some((ix) => ix.unique);
+    const enc = new BulkRowEncoder(t, branch, lsn);
+    /** The row being loaded: columns in declared order, then the rowid (rowid tables). Reused. */
+    const values: SqlValue[] = defaults.slice();
+    values.push(null);
+    /** Positions not loaded from the input: reset to their default before each row. */
+    const untargeted: number[] = [];
+    for (let i = 0; i < ncols; i++) if (!target.includes(i)) untargeted.push(i);
 
+    const keepLast = (key: Uint8Array, len: number): void => {
+      if (len > lastKey.length) lastKey = new Uint8Array(len * 2);
+      copyPrefix(lastKey, key, len);
+      lastKeyLen = len;
+    };
     const flushRows = (): void => {
       if (chunk.length === 0) return;
       if (!chunkSorted) chunk.sort((a, b) => compareBytes(a.key, b.key));
       for (let i = 1; i < chunk.length; i++) if (compareBytes(chunk[i - 1]!.key, chunk[i]!.key) === 0) throw pkError(t);
-      if (lastKey && compareBytes(chunk[0]!.key, lastKey) <= 0) {
-        if (compareBytes(chunk[0]!.key, lastKey) === 0) throw pkError(t);
-        throw new DoSQLError('NOT_SUPPORTED', `sql: bulk load into ${t.name}: rows are not sorted by primary key across chunks of ${chunkRows}; insert them instead`, { details: { table: t.name } });
+      if (lastKeyLen >= 0) {
+        const first = chunk[0]!.key;
+        const cmp = compareRange(first, 0, first.length, lastKey, 0, lastKeyLen);
+        if (cmp === 0) throw pkError(t);
+        if (cmp < 0) throw new DoSQLError('NOT_SUPPORTED', `sql: bulk load into ${t.name}: rows are not sorted by primary key across chunks of ${chunkRows}; insert them instead`, { details: { table: t.name } });
       }
-      for (const e of chunk) tableRun.add(makeInternalKey(e.key, lsn, KIND_PUT), e.value);
-      lastKey = chunk[chunk.length - 1]!.key;
+      for (const e of chunk) tableRun.add(e.key, e.value);
+      const last = chunk[chunk.length - 1]!.key;
+      keepLast(last, last.length);
       streaming = chunkSorted && chunk.length >= Math.min(SORTED_FLUSH_ROWS, chunkRows);
       chunk = [];
       chunkSorted = true;
@@ -186,61 +230,89 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
       idx = [];
     };
 
+    /** Loads `values` (the loaded columns set, affinity applied): rowid, NOT NULL, encoding, placement, index entries. */
+    const loadRow = (): void => {
+      let rowid: bigint | null = null;
+      if (!t.withoutRowid) {
+        let v: SqlValue = t.rowidAlias >= 0 ? values[t.rowidAlias]! : null;
+        if (v !== null && typeof v !== 'bigint') {
+          v = ops.applyAffinity(v, 'INTEGER');
+          if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
+        }
+        if (v === null) {
+          if (maxRowid !== null && maxRowid >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${t.name})`);
+          v = maxRowid === null ? 1n : maxRowid + 1n;
+        }
+        if (maxRowid === null || v > maxRowid) maxRowid = v;
+        rowid = v;
+        if (t.rowidAlias >= 0) values[t.rowidAlias] = v;
+        values[ncols] = v;
+      }
+      for (let i = 0; i < ncols; i++) {
+        const col = t.columns[i]!;
+        if (col.notNull && values[i] === null && i !== t.rowidAlias) throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: 'ABORT' } });
+      }
+      enc.encode(values, rowid);
+      const value = enc.value;
+      checkLength(value.pos, maxLength, `a row of ${t.name}`);
+      const key = enc.key;
+      if (streaming && chunk.length === 0 && compareRange(key.buf, 0, key.pos, lastKey, 0, lastKeyLen) > 0) {
+        // Still in key order after a sorted chunk: straight to the run from the encoder's buffers.
+        tableRun.add(key.buf, value.buf, key.pos, value.pos);
+        keepLast(key.buf, key.pos);
+      } else {
+        streaming = false;
+        const k = key.toBytes();
+        if (chunkSorted && chunk.length > 0 && compareBytes(chunk[chunk.length - 1]!.key, k) >= 0) chunkSorted = false;
+        chunk.push({ key: k, value: value.toBytes() });
+      }
+      for (let k = 0; k < indexes.length; k++) {
+        const ix = indexes[k]!;
+        const pos = positions[k]!;
+        let prefix = 0;
+        if (ix.unique) {
+          const vals = indexValues(t, ix, values, pos);
+          if (!vals.some((v) => v === null)) prefix = encodeUserKey(branch, ix.id, vals).length;
+        }
+        idx.push({ key: indexKey(branch, t, ix, values, rowid, pos), prefix, ix });
+      }
+      rows++;
+    };
+    /** After each row: sorted input streams on in small chunks (less to hold: the GC's work); unsorted input is sorted in chunks of chunkRows. */
+    const afterRow = async (): Promise<void> => {
+      if (chunk.length >= chunkRows || (chunkSorted && chunk.length >= SORTED_FLUSH_ROWS)) flushRows();
+      if (idx.length >= chunkRows) await flushIndex();
+    };
+    /** The smallest chunk afterRow may flush. */
+    const flushAt = Math.min(chunkRows, SORTED_FLUSH_ROWS);
+    const resetUntargeted = (): void => {
+      for (let u = 0; u < untargeted.length; u++) values[untargeted[u]!] = defaults[untargeted[u]!]!;
+    };
+
     for await (const batch of batches) {
-      for (const input of batch) {
-        const values: SqlValue[] = defaults.slice();
-        values.push(null);
-        for (let k = 0; k < target.length; k++) {
-          const ci = target[k]!;
-          values[ci] = ops.applyAffinity(bound(input[k], rows, columns[k]!), t.columns[ci]!.affinity);
-        }
-        let rowid: bigint | null = null;
-        if (!t.withoutRowid) {
-          let v: SqlValue = t.rowidAlias >= 0 ? values[t.rowidAlias]! : null;
-          if (v !== null && typeof v !== 'bigint') {
-            v = ops.applyAffinity(v, 'INTEGER');
-            if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
+      if (isColumnBatch(batch)) {
+        // Columns straight into the reused row: no array per row.
+        const cols = batch.columns;
+        if (cols.length !== target.length) throw new DoSQLError('INVALID_ARGUMENT', `sql: bulk load into ${t.name}: a batch has ${cols.length} columns, expected ${target.length}`);
+        for (let r = 0; r < batch.rowCount; r++) {
+          resetUntargeted();
+          for (let k = 0; k < target.length; k++) {
+            const ci = target[k]!;
+            values[ci] = ops.applyAffinity(bound(cols[k]![r], rows, columns[k]!), affinities[ci]!);
           }
-          if (v === null) {
-            if (nextRowid > INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${t.name})`);
-            v = nextRowid;
+          loadRow();
+          if (chunk.length >= flushAt || idx.length >= chunkRows) await afterRow();
+        }
+      } else {
+        for (const input of batch) {
+          resetUntargeted();
+          for (let k = 0; k < target.length; k++) {
+            const ci = target[k]!;
+            values[ci] = ops.applyAffinity(bound(input[k], rows, columns[k]!), affinities[ci]!);
           }
-          if (v >= nextRowid) nextRowid = v + 1n;
-          rowid = v;
-          if (t.rowidAlias >= 0) values[t.rowidAlias] = v;
-          values[ncols] = v;
+          loadRow();
+          if (chunk.length >= flushAt || idx.length >= chunkRows) await afterRow();
         }
-        for (let i = 0; i < ncols; i++) {
-          const col = t.columns[i]!;
-          if (col.notNull && values[i] === null && i !== t.rowidAlias) throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: 'ABORT' } });
-        }
-        const value = encodeRowValue(t, values);
-        checkLength(value.length, maxLength, `a row of ${t.name}`);
-        const key = rowKey(branch, t, values, rowid);
-        if (streaming && chunk.length === 0 && compareBytes(key, lastKey!) > 0) {
-          // Still in key order after a sorted chunk: straight to the run, nothing held.
-          tableRun.add(makeInternalKey(key, lsn, KIND_PUT), value);
-          lastKey = key;
-        } else {
-          streaming = false;
-          if (chunkSorted && chunk.length > 0 && compareBytes(chunk[chunk.length - 1]!.key, key) >= 0) chunkSorted = false;
-          chunk.push({ key, value });
-        }
-        for (let k = 0; k < indexes.length; k++) {
-          const ix = indexes[k]!;
-          const pos = positions[k]!;
-          let prefix = 0;
-          if (ix.unique) {
-            const vals = indexValues(t, ix, values, pos);
-            if (!vals.some((v) => v === null)) prefix = encodeUserKey(branch, ix.id, vals).length;
-          }
-          idx.push({ key: indexKey(branch, t, ix, values, rowid, pos), prefix, ix });
-        }
-        rows++;
-        // Sorted input streams on in small chunks (less to hold: the GC's work); unsorted input
-        // is sorted in chunks of chunkRows.
-        if (chunk.length >= chunkRows || (chunkSorted && chunk.length >= SORTED_FLUSH_ROWS)) flushRows();
-        if (idx.length >= chunkRows) await flushIndex();
       }
     }
     flushRows();

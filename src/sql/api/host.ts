@@ -29,7 +29,7 @@ export { SCRIPT_ARGS };
 export { isPlainObject, optionNumber, optionOf, optionOneOf } from './arguments.js';
 export { describeValue } from './bind-params.js';
 /** The bulk loader `dosql import` and bench/flights.ts use (bulk-load.ts). */
-export { bulkLoad, bulkLoadFallback, type BulkLoadResult } from './bulk-load.js';
+export { bulkLoad, bulkLoadFallback, type BulkBatch, type BulkLoadResult, type ColumnBatch } from './bulk-load.js';
 /** What both DB() entries share: the one options check, and the stores, warehouse and open (with migrations) it leads to. */
 export { checkDBArguments, engineOptionsOf, loggerOf, type DBRuntime } from './db-options.js';
 export { engineOpener, externalHostOf, tiersOf, warehouseOf, type OpenPlan, type Tiers } from './db-open.js';

@@ -37,11 +37,16 @@ const scratchI64 = new BigInt64Array(scratchBytes.buffer);
 export function encodeRow(slots: readonly (SqlValue | undefined)[], pooled = false): Uint8Array {
   const w = writer;
   w.reset();
+  writeRow(w, slots);
+  return pooled ? w.toPooledBytes() : w.toBytes();
+}
+
+/** Appends the row value of `slots` (as `encodeRow` encodes it) to `w`: for encoders that reuse one buffer (the bulk loader). */
+export function writeRow(w: ByteWriter, slots: readonly (SqlValue | undefined)[]): void {
   w.u8(ROW_MAGIC);
   w.u8(ROW_VERSION);
   w.uvarint(slots.length);
   for (let i = 0; i < slots.length; i++) writeSlot(w, slots[i] ?? null);
-  return pooled ? w.toPooledBytes() : w.toBytes();
 }
 
 function writeSlot(w: ByteWriter, v: SqlValue): void {
