@@ -3,7 +3,7 @@
 //                  (the database before its full compaction);
 //   --compact DIR  copies DIR, opens the copy, prints the level shape, then the process CPU and
 //                  wall time of the full compaction (dosql compact({ full: true }) / LevelDB
-//                  compactRange) as one JSON line.
+//                  compactRange) as one JSON line; --again: then of a second one right after.
 //   npx tsx bench/kv-compact-cpu.ts --engine dosql|leveldb --n 1000000 (--build DIR | --compact DIR)
 // Without --build/--compact it runs the whole sequence in one process (used for LevelDB, whose
 // state after a reopen differs from the state bench/kv.ts compacts).
@@ -111,8 +111,10 @@ if (buildDir) {
     const before = shape(e);
     const r = await compact(e);
     const after = shape(e);
+    // A second full compaction right away: nothing written since, nothing left to drop.
+    const again = args.includes('--again') ? await compact(e) : undefined;
     await e.close();
-    console.log(JSON.stringify({ engine: engineName, n, ...r, before, after }));
+    console.log(JSON.stringify({ engine: engineName, n, ...r, again, before, after }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
