@@ -15,10 +15,13 @@ export class DosqlKv implements KvAdapter {
   private engine!: LsmEngine;
   private store!: FsObjectStore;
 
+  /** `inline`: no worker executor (compactions run on the main thread, as a CPU profile needs). */
+  constructor(private readonly o: { inline?: boolean } = {}) {}
+
   async open(dir: string): Promise<void> {
     this.store = new FsObjectStore(dir);
     // Retention 0: no history beyond open read views, the promise LevelDB makes.
-    this.engine = await LsmEngine.open({ store: this.store, durability: 'normal', retention: 0, executor: workerExecutor });
+    this.engine = await LsmEngine.open({ store: this.store, durability: 'normal', retention: 0, ...(this.o.inline ? {} : { executor: workerExecutor }) });
   }
   async putBatch(keys: string[], values: Uint8Array[]): Promise<void> {
     const b = new WriteBatch();

@@ -185,10 +185,30 @@ function filesInRange(run: readonly FileMeta[], after: Uint8Array | undefined, u
   );
 }
 
+/**
+ * A sink that ends the open output file before the first key past each of `cuts` (ascending
+ * user keys, none of which the merge emits: files left unchanged lie there), so that no output
+ * file spans a file that stays in the output level (Compaction.cuts).
+ */
+function cutAt(cuts: readonly Uint8Array[], builder: RunBuilder): VersionSink {
+  let next = 0;
+  return {
+    add(ikey: Uint8Array, value: Uint8Array): void {
+      const ukLen = ikey.length - TRAILER_SIZE;
+      if (next < cuts.length && compareRange(ikey, 0, ukLen, cuts[next]!, 0, cuts[next]!.length) > 0) {
+        builder.cutFile();
+        next++;
+        while (next < cuts.length && compareRange(ikey, 0, ukLen, cuts[next]!, 0, cuts[next]!.length) > 0) next++;
+      }
+      builder.add(ikey, value);
+    },
+  };
+}
+
 export async function runCompaction(c: Compaction, o: CompactionJobOptions): Promise<CompactionResult> {
   const t0 = Date.now();
-  const builder = new RunBuilder({ store: o.store, epoch: o.epoch, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber });
-  const m = await mergeVersions(c, o, builder);
+  const builder = new RunBuilder({ store: o.store, epoch: o.epoch, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber, retained: o.retained });
+  const m = await mergeVersions(c, o, c.cuts && c.cuts.length > 0 ? cutAt(c.cuts, builder) : builder);
   const outputs = await builder.finish();
   return {
     outputs,

@@ -21,6 +21,13 @@ export interface Compaction {
   /** Numbers of every input file (they leave the version when the output is installed). */
   inputFiles: Set<number>;
   score: number;
+  /** Files of a full compaction that move to the output level unchanged (in `inputFiles`, not in `runs`; full-compaction.ts). */
+  moves?: FileMeta[];
+  /**
+   * User keys, ascending, where files left unchanged in the output level lie: no output file
+   * may span one (output files are cut there), so the level stays one run of disjoint files.
+   */
+  cuts?: Uint8Array[];
 }
 
 /** User-key bounds of a file (its smallest and largest internal keys minus trailers). */
@@ -109,25 +116,6 @@ function movableL0(l0: readonly FileMeta[][], l1: readonly FileMeta[]): FileMeta
     if (overlapping(l1, f.smallest, f.largest).length > 0) return null;
   }
   return files;
-}
-
-/**
- * Every file of every hot level (those above the cold level), merged into the deepest
- * non-empty one (at least L1, at most the level above the cold level).
- */
-export function fullCompaction(state: ManifestState): Compaction | null {
-  const runs: FileMeta[][] = [];
-  let deepest = 1;
-  state.levels.forEach((level, i) => {
-    if (state.coldLevel > 0 && i >= state.coldLevel) return;
-    for (const run of level) {
-      if (run.length === 0) continue;
-      runs.push([...run]);
-      if (i > deepest) deepest = i;
-    }
-  });
-  if (runs.length === 0) return null;
-  return { kind: 'full', level: 0, outputLevel: deepest, runs, inputFiles: numbers(runs), score: 0 };
 }
 
 /**

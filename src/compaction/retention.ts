@@ -103,6 +103,23 @@ export class RetainedPoints {
     return lo < pts.length && pts[lo]! < nextLsn;
   }
 
+  /**
+   * Why a version with visibility interval [lsn, nextLsn) is kept: -1 when `nextLsn` is above
+   * the horizon, else the first retained point in the interval, or undefined when none holds it.
+   */
+  holder(lsn: number, nextLsn: number): number | undefined {
+    if (nextLsn > this.horizon) return -1;
+    const pts = this.points;
+    let lo = 0;
+    let hi = pts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pts[mid]! < lsn) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < pts.length && pts[lo]! < nextLsn ? pts[lo]! : undefined;
+  }
+
   /** True if a read at `lsn` is supported. */
   allows(lsn: number): boolean {
     return lsn >= this.horizon || this.points.includes(lsn);

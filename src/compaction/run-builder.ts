@@ -4,7 +4,8 @@
 import { asIoError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { FileMeta } from '../manifest/manifest-format.js';
-import { KIND_DELETE, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import { KIND_DELETE, MAIN_BRANCH, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import type { RetainedPoints } from './retention.js';
 import { SSTableWriter, type SSTableWriterOptions } from '../sstable/sstable-writer.js';
 
 /**
@@ -33,6 +34,11 @@ export interface RunBuilderOptions {
   sstable: SSTableWriterOptions;
   /** Allocates a new, never used file number. */
   newFileNumber: () => number;
+  /**
+   * The read points the entries were kept for (a compaction's): a superseded version a point
+   * below the horizon holds is recorded under FileMeta.heldBy instead of supersededFrom.
+   */
+  retained?: RetainedPoints;
 }
 
 /**
@@ -46,6 +52,15 @@ export class RunBuilder {
   private minLsn = Infinity;
   private maxLsn = 0;
   private tombstones = 0;
+  private superseded = 0;
+  private supersededFrom = Infinity;
+  private heldBy: number[] = [];
+  /** Tombstones of main at the end of the current key's versions so far, and of finished keys. */
+  private trailing = 0;
+  private trailingTombstones = 0;
+  private lastLsn = 0;
+  private lastUk = new Uint8Array(64);
+  private lastUkLen = -1;
   private readonly uploads: Promise<FileMeta>[] = [];
   /** Bytes of finished files. */
   bytesWritten = 0;
@@ -59,7 +74,8 @@ export class RunBuilder {
    */
   add(ikey: Uint8Array, value: Uint8Array, ikeyLen: number = ikey.length, valueLen: number = value.length): void {
     const ukLen = ikeyLen - TRAILER_SIZE;
-    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !this.writer.lastKeyPrefixEquals(ikey, ukLen, TRAILER_SIZE)) this.cut();
+    const same = this.writer !== null && this.sameUserKey(ikey, ukLen);
+    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !same) this.cut();
     if (!this.writer) {
       this.writer = new SSTableWriter({ ...this.o.sstable, filterSuffixLength: TRAILER_SIZE });
       this.fileNumber = this.o.newFileNumber();
@@ -68,8 +84,36 @@ export class RunBuilder {
     const lsn = trailerLsn(ikey, ikeyLen);
     if (lsn < this.minLsn) this.minLsn = lsn;
     if (lsn > this.maxLsn) this.maxLsn = lsn;
-    if (trailerKind(ikey, ikeyLen) === KIND_DELETE) this.tombstones++;
+    const del = trailerKind(ikey, ikeyLen) === KIND_DELETE;
+    if (del) this.tombstones++;
+    // An older version of the key just written (entries come newest first): it may be dropped
+    // once the horizon reaches the LSN of that newer version, unless a read point holds it.
+    if (same) {
+      this.superseded++;
+      const held = this.o.retained?.holder(lsn, this.lastLsn);
+      if (held === undefined || held < 0) {
+        if (this.lastLsn < this.supersededFrom) this.supersededFrom = this.lastLsn;
+      } else if (!this.heldBy.includes(held)) this.heldBy.push(held);
+    } else {
+      this.trailingTombstones += this.trailing;
+      this.trailing = 0;
+    }
+    if (del && ikey[0] === MAIN_BRANCH) this.trailing++;
+    else this.trailing = 0;
+    this.lastLsn = lsn;
+    if (ukLen > this.lastUk.length) this.lastUk = new Uint8Array(ukLen * 2);
+    // A loop, not set(subarray): no view allocated per entry.
+    for (let b = 0; b < ukLen; b++) this.lastUk[b] = ikey[b]!;
+    this.lastUkLen = ukLen;
     this.entries++;
+  }
+
+  /** Whether the entry's user key equals the last entry's (the writer's copy of it). */
+  private sameUserKey(ikey: Uint8Array, ukLen: number): boolean {
+    if (ukLen !== this.lastUkLen) return false;
+    const lk = this.lastUk;
+    for (let i = ukLen - 1; i >= 0; i--) if (lk[i] !== ikey[i]) return false;
+    return true;
   }
 
   /** Finishes the open file and waits for every upload. Files in key order. */
@@ -92,6 +136,7 @@ export class RunBuilder {
     const w = this.writer!;
     this.writer = null;
     const build = w.finish({ minLsn: this.minLsn, maxLsn: this.maxLsn });
+    this.trailingTombstones += this.trailing;
     const meta: FileMeta = {
       number: this.fileNumber,
       key: sstKey(this.o.epoch, this.fileNumber),
@@ -103,11 +148,20 @@ export class RunBuilder {
       maxLsn: this.maxLsn,
       entries: build.properties.entries,
       tombstones: this.tombstones,
+      superseded: this.superseded,
+      trailingTombstones: this.trailingTombstones,
     };
+    if (this.supersededFrom !== Infinity) meta.supersededFrom = this.supersededFrom;
+    if (this.heldBy.length > 0) meta.heldBy = this.heldBy.sort((a, b) => a - b);
     this.bytesWritten += build.size;
     this.minLsn = Infinity;
     this.maxLsn = 0;
     this.tombstones = 0;
+    this.superseded = 0;
+    this.supersededFrom = Infinity;
+    this.heldBy = [];
+    this.trailing = 0;
+    this.trailingTombstones = 0;
     // Create-if-absent: a name is never reused, so a conflict is a bug to surface, never an overwrite.
     const upload = this.o.store.put(meta.key, build.chunks, { condition: { ifNoneMatch: '*' } }).then(
       () => meta,

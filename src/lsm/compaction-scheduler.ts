@@ -7,7 +7,8 @@ import { asIoError, DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { VersionSet } from '../manifest/version-set.js';
 import type { TableCache } from '../sstable/table-cache.js';
-import { coldCompaction, fullCompaction, pickCompaction, levelScores, type Compaction } from '../compaction/compaction-picker.js';
+import { coldCompaction, pickCompaction, levelScores, type Compaction } from '../compaction/compaction-picker.js';
+import { fullCompaction } from '../compaction/full-compaction.js';
 import type { CompactionResult } from '../compaction/compaction-job.js';
 import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
 import { applyCompaction } from '../manifest/version-edit.js';
@@ -182,8 +183,11 @@ export class CompactionScheduler {
         try {
           const p = req.progress;
           if (req.kind === 'full') {
-            const c = fullCompaction(this.h.versions.state);
-            if (c) await this.execute(c, false, p);
+            // The read points the skip decision used are the ones the merge applies.
+            const retained = this.h.retainedPoints();
+            const c = fullCompaction(this.h.versions.state, retained);
+            if (c) await this.execute(c, false, p, retained);
+            else await this.deleteObsolete();
           } else if (req.kind === 'cold') {
             const c = coldCompaction(this.h.versions.state, this.h.options.maxLevels);
             if (c) await this.execute(c, true, p);
@@ -215,13 +219,13 @@ export class CompactionScheduler {
     return pickCompaction(this.h.versions.state, this.h.options, this.pointers);
   }
 
-  private async execute(c: Compaction, cold = false, progress?: ProgressTracker): Promise<void> {
+  private async execute(c: Compaction, cold = false, progress?: ProgressTracker, retained?: RetainedPoints): Promise<void> {
     progress?.start(c);
-    await this.run(c, cold);
+    await this.run(c, cold, retained);
     progress?.end(c);
   }
 
-  private async run(c: Compaction, cold: boolean): Promise<void> {
+  private async run(c: Compaction, cold: boolean, retainedFor?: RetainedPoints): Promise<void> {
     const versions = this.h.versions;
     const inputFiles = c.inputFiles.size;
     this.h.emit({ type: 'compaction-start', kind: cold ? 'cold' : c.kind, level: c.level, outputLevel: c.outputLevel, inputFiles });
@@ -240,11 +244,11 @@ export class CompactionScheduler {
     const base = versions.current;
     base.ref();
     try {
-      const retained = this.h.retainedPoints();
+      const retained = retainedFor ?? this.h.retainedPoints();
       const state = base.state;
       const result = cold ? await this.h.coldCompact(c, state, retained) : await this.h.executor.compact(c, state, retained, this.h.jobContext);
       await versions.update((d) => {
-        applyCompaction(d, c, result.outputs);
+        applyCompaction(d, c, c.moves ? [...result.outputs, ...c.moves] : result.outputs);
         if (cold) d.coldLevel = c.outputLevel;
         d.gcHorizon = Math.max(d.gcHorizon, retained.horizon);
         // A table listed for full history after this compaction started lost its versions below the horizon.

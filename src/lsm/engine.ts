@@ -303,8 +303,8 @@ export class LsmEngine extends EngineReadApi {
   }
 
   /**
-   * Compacts. `{ full: true }` flushes the memtable and merges every file into one sorted
-   * run at the deepest level, dropping every version outside the retained read points;
+   * Compacts. `{ full: true }` flushes and leaves every file in one sorted run at the deepest level,
+   * every version outside the retained read points dropped (unchanged files not rewritten);
    * otherwise runs the compactions the level scores call for and returns when balanced.
    * `onProgress` hears of each job's input files and bytes (CompactionProgress); it must not throw.
    */

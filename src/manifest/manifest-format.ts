@@ -32,6 +32,22 @@ export interface FileMeta {
   entries: number;
   /** Entries that are tombstones. */
   tombstones: number;
+  /**
+   * Entries with a newer version of their user key in the same file (recorded since files
+   * carry it; absent on older files, which then count as "may hold droppable versions").
+   */
+  superseded?: number;
+  /**
+   * The smallest LSN of a version that supersedes another in the file, over the superseded
+   * versions no retained read point held when the file was written (absent when none): while
+   * the retention horizon is below it, those are all kept (docs/compaction.md's rule keeps a
+   * version whose successor is above the horizon).
+   */
+  supersededFrom?: number;
+  /** Retained read points below the horizon that held the file's other superseded versions when it was written (ascending; absent when none). */
+  heldBy?: number[];
+  /** Tombstones of main that are the oldest versions of their key in the file (dropped at the bottom when nothing deeper holds the key). */
+  trailingTombstones?: number;
   /** Present on columnar run files (tier 'cold'): what a reader needs besides the Parquet footer. */
   cold?: ColdFileInfo;
 }
