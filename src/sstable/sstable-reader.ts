@@ -41,6 +41,15 @@ export interface SSTableEntry {
   value: Uint8Array;
 }
 
+/** The block a series of point reads last landed in (SSTableReader.seekInGroupHinted); `block` null: none yet. */
+export interface GroupHint {
+  file: number;
+  /** Its index entry and file offset. */
+  index: number;
+  offset: number;
+  block: Block | null;
+}
+
 /** Counters for read amplification statistics. */
 export interface ReadCounters {
   blockReads: number;
@@ -166,6 +175,47 @@ export class SSTableReader {
     const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
     if (b instanceof Promise) return b.then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
     return this.groupInBlock(b, offset, target, suffix, h);
+  }
+
+  /**
+   * `seekInGroup` for a series of point reads that often land in one block (the rows an index
+   * range names): `hint`, owned by the caller and updated here, remembers the last block
+   * read; a target inside that block's key range (between the index separators around it)
+   * is probed in it directly, without the filter check, index search or cache lookup (the
+   * block's group hash answers as the filter would).
+   */
+  seekInGroupHinted(target: Uint8Array, suffix: number, hint: GroupHint): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
+    if (suffix !== this.groupSuffix || suffix <= 0 || target.length < suffix) return this.seekFirst(target);
+    const ix = this.indexArray;
+    const hb = hint.block;
+    if (hb !== null && hint.file === this.fileNumber) {
+      const i = hint.index;
+      if (ix.compareKey(i, target) >= 0 && (i === 0 || ix.compareKey(i - 1, target) < 0)) {
+        return this.groupInBlock(hb, hint.offset, target, suffix, bloomHash(target, 0, target.length - suffix));
+      }
+    }
+    const h = bloomHash(target, 0, target.length - suffix);
+    if (this.filter.length !== 0) {
+      this.counters.bloomChecks++;
+      if (!bloomMayContain(this.filter, h)) {
+        this.counters.bloomNegatives++;
+        return undefined;
+      }
+    }
+    const i = ix.lowerBound(target);
+    if (i >= ix.count) return null;
+    const offset = ix.offsetOf(i);
+    const ck = BlockCache.key(this.fileNumber, offset);
+    const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
+    const remember = (blk: Block): SSTableEntry | null => {
+      hint.file = this.fileNumber;
+      hint.index = i;
+      hint.offset = offset;
+      hint.block = blk;
+      return this.groupInBlock(blk, offset, target, suffix, h);
+    };
+    if (b instanceof Promise) return b.then(remember);
+    return remember(b);
   }
 
   private groupInBlock(block: Block, offset: number, target: Uint8Array, suffix: number, h: number): SSTableEntry | null {

@@ -347,13 +347,14 @@ export class JoinOp implements Operator {
         }
         if (compareBytes(lower, upper) >= 0) return [];
         const out: Row[] = [];
-        // Index entries in batches, each row read synchronously while its blocks are cached.
+        // Index entries in batches; each batch's rows read together (one snapshot of the
+        // engine's sources, neighbouring rows from one block), kept in index order.
         for await (const batch of reader.kv(env).scanBatches(lower, upper, false, BATCH_ROWS)) {
-          for (const e of batch) {
-            let r = reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
-            if (r instanceof Promise) r = await r;
-            if (r) out.push(r);
-          }
+          const uks = new Array<Uint8Array>(batch.length);
+          for (let i = 0; i < batch.length; i++) uks[i] = tableKeyFromIndexKey(branch, t, a.index, batch[i]!.uk);
+          let rows = reader.getRawMany(env, uks);
+          if (rows instanceof Promise) rows = await rows;
+          for (const r of rows) if (r) out.push(r);
           const tk = env.guard.tick(batch.length);
           if (tk) await tk;
         }

@@ -96,6 +96,22 @@ export class TableReader {
     return this.getRaw(env, uk);
   }
 
+  /** The rows with these user keys (same order; undefined where none), read in one batch (Transaction.getMany). */
+  getRawMany(env: ExecEnv, uks: readonly Uint8Array[]): (Row | undefined)[] | Promise<(Row | undefined)[]> {
+    const kv = this.kv(env);
+    const branch = kv.branch;
+    const rows = (vals: readonly (Uint8Array | undefined)[]): (Row | undefined)[] => {
+      const out = new Array<Row | undefined>(vals.length);
+      for (let i = 0; i < vals.length; i++) {
+        const v = vals[i];
+        out[i] = v ? this.decode(uks[i]!, v, branch) : undefined;
+      }
+      return out;
+    };
+    const v = kv.getMany(uks);
+    return v instanceof Promise ? v.then(rows) : rows(v);
+  }
+
   getRaw(env: ExecEnv, uk: Uint8Array): Row | undefined | Promise<Row | undefined> {
     const kv = this.kv(env);
     const branch = kv.branch;
