@@ -175,15 +175,8 @@ export class Transaction {
         }
       }
     }
-    const place = (found: readonly ({ kind: number; value: Uint8Array } | null)[]): (Uint8Array | undefined)[] => {
-      for (let j = 0; j < found.length; j++) {
-        const f = found[j];
-        out[at ? at[j]! : j] = f && f.kind === KIND_PUT ? f.value : undefined;
-      }
-      return out;
-    };
     const r = many.call(this.engine, ask, this.readLsn);
-    return r instanceof Promise ? r.then(place) : place(r);
+    return r instanceof Promise ? r.then((f) => placeFound(f, at, out)) : placeFound(r, at, out);
   }
 
   /** `get` key by key from `k` on, synchronously while each answers synchronously. */
@@ -441,4 +434,13 @@ export class Transaction {
     }
     return out;
   }
+}
+
+/** Values of found versions (puts; tombstones and misses undefined) into `out`, at `at[j]` (or j). */
+function placeFound(found: readonly ({ kind: number; value: Uint8Array } | null)[], at: readonly number[] | null, out: (Uint8Array | undefined)[]): (Uint8Array | undefined)[] {
+  for (let j = 0; j < found.length; j++) {
+    const f = found[j];
+    out[at ? at[j]! : j] = f && f.kind === KIND_PUT ? f.value : undefined;
+  }
+  return out;
 }

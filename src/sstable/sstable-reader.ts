@@ -207,15 +207,16 @@ export class SSTableReader {
     const offset = ix.offsetOf(i);
     const ck = BlockCache.key(this.fileNumber, offset);
     const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
-    const remember = (blk: Block): SSTableEntry | null => {
-      hint.file = this.fileNumber;
-      hint.index = i;
-      hint.offset = offset;
-      hint.block = blk;
-      return this.groupInBlock(blk, offset, target, suffix, h);
-    };
-    if (b instanceof Promise) return b.then(remember);
-    return remember(b);
+    if (b instanceof Promise) return b.then((blk) => this.remember(hint, i, offset, blk, target, suffix, h));
+    return this.remember(hint, i, offset, b, target, suffix, h);
+  }
+
+  private remember(hint: GroupHint, i: number, offset: number, b: Block, target: Uint8Array, suffix: number, h: number): SSTableEntry | null {
+    hint.file = this.fileNumber;
+    hint.index = i;
+    hint.offset = offset;
+    hint.block = b;
+    return this.groupInBlock(b, offset, target, suffix, h);
   }
 
   private groupInBlock(block: Block, offset: number, target: Uint8Array, suffix: number, h: number): SSTableEntry | null {

@@ -7,7 +7,7 @@ import { encodeRange } from '../../lsm/engine-types.js';
 import { compareBytes } from '../../util/bytes.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import type { IndexSchema } from '../catalog/schema.js';
-import { collationKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
+import { collationKey, indexKeyBound, tableKeyFromIndexKey } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
@@ -332,19 +332,18 @@ export class JoinOp implements Operator {
         // applied to every row read (the range only narrows the index entries visited).
         // Index keys are (columns..., row key): bounds are prefixes [lo] / [hi] of them,
         // and `prefix + 0xFF` lies above every key with that prefix (encodeRange's rule).
-        let { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
+        let lower: Uint8Array;
+        let upper: Uint8Array;
         if (a.lo) {
           const k = probeValue(a.lo.p, cur, env);
           if (k === undefined) return [];
-          const b = encodeRange(branch, a.index.id, { prefix: [...keys, k] });
-          lower = a.lo.incl ? b.lower : b.upper;
-        }
+          lower = indexKeyBound(branch, a.index.id, keys, k, !a.lo.incl);
+        } else lower = indexKeyBound(branch, a.index.id, keys, undefined, false);
         if (a.hi) {
           const k = probeValue(a.hi.p, cur, env);
           if (k === undefined) return [];
-          const b = encodeRange(branch, a.index.id, { prefix: [...keys, k] });
-          upper = a.hi.incl ? b.upper : b.lower;
-        }
+          upper = indexKeyBound(branch, a.index.id, keys, k, a.hi.incl);
+        } else upper = indexKeyBound(branch, a.index.id, keys, undefined, true);
         if (compareBytes(lower, upper) >= 0) return [];
         const out: Row[] = [];
         // Index entries in batches; each batch's rows read together (one snapshot of the

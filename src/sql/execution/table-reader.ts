@@ -100,16 +100,17 @@ export class TableReader {
   getRawMany(env: ExecEnv, uks: readonly Uint8Array[]): (Row | undefined)[] | Promise<(Row | undefined)[]> {
     const kv = this.kv(env);
     const branch = kv.branch;
-    const rows = (vals: readonly (Uint8Array | undefined)[]): (Row | undefined)[] => {
-      const out = new Array<Row | undefined>(vals.length);
-      for (let i = 0; i < vals.length; i++) {
-        const v = vals[i];
-        out[i] = v ? this.decode(uks[i]!, v, branch) : undefined;
-      }
-      return out;
-    };
     const v = kv.getMany(uks);
-    return v instanceof Promise ? v.then(rows) : rows(v);
+    return v instanceof Promise ? v.then((x) => this.decodeAll(uks, x, branch)) : this.decodeAll(uks, v, branch);
+  }
+
+  private decodeAll(uks: readonly Uint8Array[], vals: readonly (Uint8Array | undefined)[], branch: number): (Row | undefined)[] {
+    const out = new Array<Row | undefined>(vals.length);
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i];
+      out[i] = v ? this.decode(uks[i]!, v, branch) : undefined;
+    }
+    return out;
   }
 
   getRaw(env: ExecEnv, uk: Uint8Array): Row | undefined | Promise<Row | undefined> {

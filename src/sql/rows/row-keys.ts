@@ -1,6 +1,7 @@
 // Key tuples of table rows and index entries (docs/format/row.md §Keys).
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
-import { decodeKeyTuple, skipKeyValues, type KeyValue } from '../../mvcc/key-codec.js';
+import { decodeKeyTuple, skipKeyValues, writeKeyValue, writeOrderedUvarint, type KeyValue } from '../../mvcc/key-codec.js';
+import { ByteWriter } from '../../util/byte-writer.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
@@ -64,6 +65,24 @@ export function tableKeyFromIndexKey(branch: number, t: TableSchema, ix: IndexSc
   for (let i = 0; i < pl; i++) out[i] = prefix[i]!;
   for (let i = from, o = pl; i < uk.length; i++, o++) out[o] = uk[i]!;
   return out;
+}
+
+const boundWriter = new ByteWriter(64);
+
+/**
+ * A key bound of an index range: the user key prefix (branch, index, `values`..., `last` if
+ * given), followed by 0xFF when `above` — which lies above every key with that prefix (user
+ * keys are prefix-free: encodeRange's rule). One allocation, for a read per statement.
+ */
+export function indexKeyBound(branch: number, index: number, values: readonly KeyValue[], last: KeyValue | undefined, above: boolean): Uint8Array {
+  const w = boundWriter;
+  w.reset();
+  writeOrderedUvarint(w, branch);
+  writeOrderedUvarint(w, index);
+  for (let i = 0; i < values.length; i++) writeKeyValue(w, values[i]!);
+  if (last !== undefined) writeKeyValue(w, last);
+  if (above) w.u8(0xff);
+  return w.toBytes();
 }
 
 /** encodeTablePrefix of recent (branch, id) pairs (an index read asks for the index's and the table's). */
