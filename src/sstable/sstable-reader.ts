@@ -64,8 +64,8 @@ export interface ReadCounters {
  */
 export class SSTableReader {
   private readonly inflight = new Map<number, Promise<Block>>();
-  /** The index, decoded for point reads. */
-  private readonly indexArray: IndexArray;
+  /** The index, decoded (point reads search it; iterators step through it). */
+  readonly indexArray: IndexArray;
   /** Bytes after a key's group (its filter key); 0: no groups (point reads use `seekFirst`). */
   private readonly groupSuffix: number;
   readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
@@ -387,7 +387,9 @@ async function wrapIo<T>(fn: () => Promise<T>, op: string, key: string): Promise
  * Moves are synchronous while blocks are cached.
  */
 class SSTableIterator implements InternalIterator {
-  private readonly index: BlockIterator;
+  /** Position in the decoded index (SSTableReader.indexArray): the data block under the cursor; -1 or count: none. */
+  private ix = -1;
+  private readonly index: IndexArray;
   private data: BlockIterator | null = null;
   private dataOffset = -1;
   /** Blocks read ahead but possibly evicted from (or never put in) the cache. */
@@ -401,7 +403,7 @@ class SSTableIterator implements InternalIterator {
     private readonly t: SSTableReader,
     private readonly readahead: number,
   ) {
-    this.index = t.indexBlock.iterator();
+    this.index = t.indexArray;
   }
 
   /** The block under the index cursor: read-ahead buffer, cache, or store. */
@@ -414,11 +416,9 @@ class SSTableIterator implements InternalIterator {
     if (this.budget === 0 || this.t.isCached(handle.offset)) return this.t.readBlock(handle);
     // Collect the handles of the next blocks, up to the readahead budget.
     const handles = [handle];
-    const peek = this.t.indexBlock.iterator();
-    peek.seek(this.index.key());
     let bytes = handle.size;
-    for (peek.next(); peek.valid() && bytes < this.budget; peek.next()) {
-      const h = this.t.decodeHandle(peek.value());
+    for (let j = this.ix + 1; j < this.index.count && bytes < this.budget; j++) {
+      const h = this.index.handle(j);
       handles.push(h);
       bytes += h.size;
     }
@@ -441,24 +441,24 @@ class SSTableIterator implements InternalIterator {
   }
 
   seekToFirst(): MaybePromise {
-    this.index.seekToFirst();
+    this.ix = 0;
     return this.enter((it) => it.seekToFirst(), true);
   }
 
   seekToLast(): MaybePromise {
-    this.index.seekToLast();
+    this.ix = this.index.count - 1;
     return this.enter((it) => it.seekToLast(), false);
   }
 
   seek(target: Uint8Array): MaybePromise {
-    this.index.seek(target);
+    this.ix = this.index.lowerBound(target);
     return this.enter((it) => it.seek(target), true);
   }
 
   seekForPrev(target: Uint8Array): MaybePromise {
-    this.index.seek(target);
-    if (!this.index.valid()) {
-      this.index.seekToLast();
+    this.ix = this.index.lowerBound(target);
+    if (this.ix >= this.index.count) {
+      this.ix = this.index.count - 1;
       return this.enter((it) => it.seekToLast(), false);
     }
     return this.enter((it) => it.seekForPrev(target), false);
@@ -467,14 +467,14 @@ class SSTableIterator implements InternalIterator {
   next(): MaybePromise {
     this.guard(() => this.data!.next());
     if (this.data!.valid()) return;
-    this.index.next();
+    this.ix++;
     return this.enter((it) => it.seekToFirst(), true);
   }
 
   prev(): MaybePromise {
     this.guard(() => this.data!.prev());
     if (this.data!.valid()) return;
-    this.index.prev();
+    this.ix--;
     return this.enter((it) => it.seekToLast(), false);
   }
 
@@ -488,12 +488,12 @@ class SSTableIterator implements InternalIterator {
    */
   private enter(pos: (it: BlockIterator) => void, forward: boolean): MaybePromise {
     for (;;) {
-      if (!this.index.valid()) {
+      if (this.ix < 0 || this.ix >= this.index.count) {
         this.data = null;
         this.dataOffset = -1;
         return;
       }
-      const handle = this.t.decodeHandle(this.index.value());
+      const handle = this.index.handle(this.ix);
       if (handle.offset !== this.dataOffset || this.data === null) {
         this.ahead.delete(this.dataOffset);
         const b = this.load(handle, forward);
@@ -516,8 +516,8 @@ class SSTableIterator implements InternalIterator {
   }
 
   private step(forward: boolean): void {
-    if (forward) this.index.next();
-    else this.index.prev();
+    if (forward) this.ix++;
+    else this.ix--;
   }
 
   private setBlock(b: Block, offset: number): void {

@@ -108,7 +108,23 @@ export class JoinOp implements Operator {
     const simple = (cs: readonly Compiled[]): boolean => cs.every((c) => c.subqueries.length === 0);
     if (levels.length === 1 && ((a.kind === 'rowid' && a.probes.length === 1) || (a.kind === 'pk' && a.full)) && simple(l0.preds) && simple(prefilter)) {
       this.runOnce = (env) => this.pointLookup(env);
+    } else if (levels.length === 1 && (a.kind === 'index' || a.kind === 'rowidRange' || a.kind === 'rowid' || a.kind === 'pk') && simple(l0.preds) && simple(prefilter)) {
+      // One lookup reads all its rows at once anyway: returned whole, without the nested
+      // loop's generator steps (an index range of a few rows is mostly fixed cost).
+      this.runOnce = (env) => this.lookupOnce(env);
     }
+  }
+
+  private async lookupOnce(env: ExecEnv): Promise<Row[]> {
+    const empty = (this.nullRow ??= new Array<SqlValue>(this.width).fill(null));
+    if (this.prefilter.length && predicatesPass(this.prefilter, empty, env) !== true) return [];
+    const l0 = this.levels[0]!;
+    const rows = await this.lookup(l0, new Array<SqlValue>(this.width).fill(null), env);
+    const preds = l0.preds;
+    if (preds.length === 0) return rows;
+    const out: Row[] = [];
+    for (const r of rows) if (predicatesPass(preds, r, env) === true) out.push(r);
+    return out;
   }
 
   /** All-NULL row the point lookup evaluates its probes and prefilter against (they read parameters, not the row). */
