@@ -6,6 +6,7 @@
 import { encodeUserKey, KIND_PUT, MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import type { EngineContext } from './engine-context.js';
+import { getVisibleMany } from './multi-get.js';
 import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
 import { encodeRange, type KvEntry, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
 
@@ -42,6 +43,16 @@ export abstract class EngineReadApi {
   getRaw(uk: Uint8Array, asOf: number): FoundVersion | null | Promise<FoundVersion | null> {
     this.assertReadable();
     return getVisible(this.sources(), uk, asOf, this.counters, this.reads);
+  }
+
+  /**
+   * `getRaw` of many encoded user keys at one read point (same order): one snapshot of the
+   * sources for all, blocks shared by neighbouring keys searched once (multi-get.ts). May
+   * return synchronously.
+   */
+  getRawMany(uks: readonly Uint8Array[], asOf: number): (FoundVersion | null)[] | Promise<(FoundVersion | null)[]> {
+    this.assertReadable();
+    return getVisibleMany(this.sources(), uks, asOf, this.counters, this.reads);
   }
 
   /**

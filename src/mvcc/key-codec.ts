@@ -241,6 +241,45 @@ export function decodeKeyTuple(b: Uint8Array, start = 0, end = b.length): { valu
 }
 
 /**
+ * The offset after the first `count` values of the tuple starting at `start`, without
+ * decoding them (an index key's table-key suffix is then the bytes from there on).
+ */
+export function skipKeyValues(b: Uint8Array, start: number, count: number): number {
+  let p = start;
+  for (let n = 0; n < count; n++) {
+    if (p >= b.length) throw new DoSQLError('CORRUPTION', 'key: tuple runs past its end');
+    const tag = b[p++]!;
+    switch (tag) {
+      case TAG_NULL:
+        break;
+      case TAG_NUM:
+      case TAG_NUM_NEG_HUGE:
+      case TAG_NUM_POS_HUGE:
+      case TAG_NUM_NEG_BIG:
+      case TAG_NUM_POS_BIG:
+        p += 8;
+        break;
+      case TAG_TEXT:
+      case TAG_BLOB:
+        // Escaped bytes up to the terminator 00 00 (a 00 inside is escaped as 00 FF).
+        for (;;) {
+          if (p + 1 >= b.length) throw new DoSQLError('CORRUPTION', 'key: unterminated text/blob in key');
+          if (b[p] === 0) {
+            if (b[p + 1] === 0) break;
+            if (b[p + 1] !== 0xff) throw new DoSQLError('CORRUPTION', 'key: bad escape in key');
+          }
+          p += b[p] === 0 ? 2 : 1;
+        }
+        p += 2;
+        break;
+      default:
+        throw new DoSQLError('CORRUPTION', `key: unexpected tag 0x${tag.toString(16)} at ${p - 1}`);
+    }
+  }
+  return p;
+}
+
+/**
  * Order-preserving unsigned varint for small ids (branch, table): values below 248 take one
  * byte; larger ones a length byte 0xF7+n followed by n big-endian bytes (n = 1..7).
  */

@@ -153,6 +153,49 @@ export class Transaction {
   }
 
   /**
+   * `get` of many encoded user keys (same order): the transaction's own writes first, the
+   * rest read from the engine in one batch (`VersionStore.getRawMany`) when the branch has no
+   * ancestor layers. May return synchronously.
+   */
+  getMany(uks: readonly Uint8Array[]): (Uint8Array | undefined)[] | Promise<(Uint8Array | undefined)[]> {
+    const out = new Array<Uint8Array | undefined>(uks.length);
+    const many = this.engine.getRawMany;
+    if (this.layers.length > 1 || !many) return this.getEach(uks, out, 0);
+    let ask: Uint8Array[] = uks as Uint8Array[];
+    let at: number[] | null = null;
+    if (this.writes.size > 0) {
+      ask = [];
+      at = [];
+      for (let i = 0; i < uks.length; i++) {
+        const w = this.writes.get(byteString(uks[i]!));
+        if (w) out[i] = w.value ?? undefined;
+        else {
+          ask.push(uks[i]!);
+          at.push(i);
+        }
+      }
+    }
+    const r = many.call(this.engine, ask, this.readLsn);
+    return r instanceof Promise ? r.then((f) => placeFound(f, at, out)) : placeFound(r, at, out);
+  }
+
+  /** `get` key by key from `k` on, synchronously while each answers synchronously. */
+  protected getEach(uks: readonly Uint8Array[], out: (Uint8Array | undefined)[], k: number): (Uint8Array | undefined)[] | Promise<(Uint8Array | undefined)[]> {
+    for (; k < uks.length; k++) {
+      const v = this.get(uks[k]!);
+      if (v instanceof Promise) {
+        const at = k;
+        return v.then((x) => {
+          out[at] = x;
+          return this.getEach(uks, out, at + 1);
+        });
+      }
+      out[k] = v;
+    }
+    return out;
+  }
+
+  /**
    * Writes `value` under an encoded user key, or (table, key) on this branch. `value` is not
    * copied. `before` (encoded-key form): the key's value as this transaction read it before
    * its first write (null: absent), logged as the before image; it must be the committed
@@ -391,4 +434,13 @@ export class Transaction {
     }
     return out;
   }
+}
+
+/** Values of found versions (puts; tombstones and misses undefined) into `out`, at `at[j]` (or j). */
+function placeFound(found: readonly ({ kind: number; value: Uint8Array } | null)[], at: readonly number[] | null, out: (Uint8Array | undefined)[]): (Uint8Array | undefined)[] {
+  for (let j = 0; j < found.length; j++) {
+    const f = found[j];
+    out[at ? at[j]! : j] = f && f.kind === KIND_PUT ? f.value : undefined;
+  }
+  return out;
 }

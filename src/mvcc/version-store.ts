@@ -35,6 +35,8 @@ export interface VersionReader {
   readonly lastVisibleLsn: number;
   /** The visible version of `uk` at `asOf`, or null. May return synchronously. */
   getRaw(uk: Uint8Array, asOf: number): FoundVersion | null | Promise<FoundVersion | null>;
+  /** Optional `getRaw` of many keys at once (same order); readers without it are asked key by key. */
+  getRawMany?(uks: readonly Uint8Array[], asOf: number): (FoundVersion | null)[] | Promise<(FoundVersion | null)[]>;
   /** Live entries (no tombstones) of [lower, upper) at `asOf`, in key order or reverse. */
   scanRaw(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, limit?: number): AsyncGenerator<KvEntry>;
   /** `scanRaw` in arrays of up to `batch` entries. */

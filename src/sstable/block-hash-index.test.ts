@@ -1,14 +1,15 @@
 // Differential test of SSTableReader.seekInGroup (index search + the data block's in-memory
 // hash index over user keys) against a sorted-array model of "first entry >= target, if it
 // has target's user key": random user keys, many versions per key (so a key's versions span
-// blocks), random read points, absent keys, tables with and without a bloom filter.
+// blocks), random read points, absent keys, tables with and without a bloom filter; and
+// seekInGroupHinted (the block of the previous read reused) against seekInGroup.
 import { describe, expect, it } from 'vitest';
 import { encodeUserKey, makeInternalKey, seekKey } from '../mvcc/internal-key.js';
 import { MemoryObjectStore } from '../storage/memory-store.js';
 import { bytesEqual, compareBytes, toHex } from '../util/bytes.js';
 import { Prng } from '../util/prng.js';
 import { BlockCache } from './block-cache.js';
-import { SSTableReader } from './sstable-reader.js';
+import { SSTableReader, type GroupHint } from './sstable-reader.js';
 import { SSTableWriter } from './sstable-writer.js';
 
 interface Entry {
@@ -52,7 +53,7 @@ async function table(seed: number, bitsPerKey: number, blockSize: number): Promi
     off += c.length;
   }
   await store.put('t.sst', data);
-  const reader = await SSTableReader.open(store, 't.sst', { fileNumber: 1, cache: new BlockCache(1 << 24) });
+  const reader = await SSTableReader.open(store, 't.sst', { fileNumber: seed, cache: new BlockCache(1 << 24) });
   return { r, entries, uks: [...uks.values()], reader };
 }
 
@@ -65,9 +66,25 @@ describe('SSTable point reads by user key (block hash index)', () => {
   ] as const) {
     it(`equals the sorted model (seed ${seed}, ${bits} bloom bits/key, ${blockSize}-byte blocks)`, async () => {
       const { r, entries, uks, reader } = await table(seed, bits, blockSize);
+      // seekInGroupHinted must answer as seekInGroup whatever its hint holds: the block of the
+      // last read (neighbouring keys: the hint hits), of a far key, or of another file.
+      const sorted = [...uks].sort(compareBytes);
+      const hint: GroupHint = { file: -1, index: 0, offset: 0, block: null };
+      const o2 = await table(seed + 100, bits, blockSize);
+      const other = { reader: o2.reader, sorted: o2.uks };
+      let at = 0;
       let hits = 0;
       for (let q = 0; q < 3000; q++) {
-        const uk = r.chance(0.85) ? r.pick(uks) : encodeUserKey(r.int(2), 1 + r.int(2), [r.int(10000) + 5000]);
+        at = r.chance(0.5) ? (at + 1) % sorted.length : r.int(sorted.length);
+        const uk = r.chance(0.85) ? sorted[at]! : encodeUserKey(r.int(2), 1 + r.int(2), [r.int(10000) + 5000]);
+        if (r.chance(0.05)) {
+          // The same hint through another file: its block must not answer for this one.
+          const o = other.sorted[r.int(other.sorted.length)]!;
+          const t2 = seekKey(o, Number.MAX_SAFE_INTEGER);
+          const a = await other.reader.seekInGroup(t2, 8);
+          const b = await other.reader.seekInGroupHinted(t2, 8, hint);
+          expect(b && toHex(b.key)).toBe(a && toHex(a.key));
+        }
         const target = seekKey(uk, r.chance(0.1) ? Number.MAX_SAFE_INTEGER : r.int(1100));
         let lo = 0;
         let hi = entries.length;
@@ -79,6 +96,10 @@ describe('SSTable point reads by user key (block hash index)', () => {
         const want = lo < entries.length && hasUk(entries[lo]!.key, uk) ? entries[lo]! : null;
         const got = await reader.seekInGroup(target, 8);
         const gotHit = got && hasUk(got.key, uk) ? got : null;
+        const hinted = await reader.seekInGroupHinted(target, 8, hint);
+        const hintedHit = hinted && hasUk(hinted.key, uk) ? hinted : null;
+        expect(hintedHit && toHex(hintedHit.key), `hinted ${toHex(target)}`).toBe(gotHit && toHex(gotHit.key));
+        expect(hintedHit && toHex(hintedHit.value)).toBe(gotHit && toHex(gotHit.value));
         if (want === null) expect(gotHit, `${toHex(target)}`).toBeNull();
         else {
           hits++;

@@ -72,6 +72,20 @@ class FlatKeys {
     return lo;
   }
 
+  /** memcmp order of key i against `target`: < 0, 0 or > 0. */
+  compareKey(i: number, target: Uint8Array): number {
+    const keys = this.keys;
+    const s = this.keyStart[i]!;
+    const kl = this.keyStart[i + 1]! - s;
+    const tl = target.length;
+    const n = kl < tl ? kl : tl;
+    for (let j = 0; j < n; j++) {
+      const c = keys[s + j]! - target[j]!;
+      if (c !== 0) return c;
+    }
+    return kl - tl;
+  }
+
   /** Key i: a view of this index's immutable key bytes. */
   key(i: number): Uint8Array {
     return this.keys.subarray(this.keyStart[i]!, this.keyStart[i + 1]!);

@@ -41,6 +41,15 @@ export interface SSTableEntry {
   value: Uint8Array;
 }
 
+/** The block a series of point reads last landed in (SSTableReader.seekInGroupHinted); `block` null: none yet. */
+export interface GroupHint {
+  file: number;
+  /** Its index entry and file offset. */
+  index: number;
+  offset: number;
+  block: Block | null;
+}
+
 /** Counters for read amplification statistics. */
 export interface ReadCounters {
   blockReads: number;
@@ -55,8 +64,8 @@ export interface ReadCounters {
  */
 export class SSTableReader {
   private readonly inflight = new Map<number, Promise<Block>>();
-  /** The index, decoded for point reads. */
-  private readonly indexArray: IndexArray;
+  /** The index, decoded (point reads search it; iterators step through it). */
+  readonly indexArray: IndexArray;
   /** Bytes after a key's group (its filter key); 0: no groups (point reads use `seekFirst`). */
   private readonly groupSuffix: number;
   readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
@@ -165,6 +174,48 @@ export class SSTableReader {
     const ck = BlockCache.key(this.fileNumber, offset);
     const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
     if (b instanceof Promise) return b.then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
+    return this.groupInBlock(b, offset, target, suffix, h);
+  }
+
+  /**
+   * `seekInGroup` for a series of point reads that often land in one block (the rows an index
+   * range names): `hint`, owned by the caller and updated here, remembers the last block
+   * read; a target inside that block's key range (between the index separators around it)
+   * is probed in it directly, without the filter check, index search or cache lookup (the
+   * block's group hash answers as the filter would).
+   */
+  seekInGroupHinted(target: Uint8Array, suffix: number, hint: GroupHint): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
+    if (suffix !== this.groupSuffix || suffix <= 0 || target.length < suffix) return this.seekFirst(target);
+    const ix = this.indexArray;
+    const hb = hint.block;
+    if (hb !== null && hint.file === this.fileNumber) {
+      const i = hint.index;
+      if (ix.compareKey(i, target) >= 0 && (i === 0 || ix.compareKey(i - 1, target) < 0)) {
+        return this.groupInBlock(hb, hint.offset, target, suffix, bloomHash(target, 0, target.length - suffix));
+      }
+    }
+    const h = bloomHash(target, 0, target.length - suffix);
+    if (this.filter.length !== 0) {
+      this.counters.bloomChecks++;
+      if (!bloomMayContain(this.filter, h)) {
+        this.counters.bloomNegatives++;
+        return undefined;
+      }
+    }
+    const i = ix.lowerBound(target);
+    if (i >= ix.count) return null;
+    const offset = ix.offsetOf(i);
+    const ck = BlockCache.key(this.fileNumber, offset);
+    const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
+    if (b instanceof Promise) return b.then((blk) => this.remember(hint, i, offset, blk, target, suffix, h));
+    return this.remember(hint, i, offset, b, target, suffix, h);
+  }
+
+  private remember(hint: GroupHint, i: number, offset: number, b: Block, target: Uint8Array, suffix: number, h: number): SSTableEntry | null {
+    hint.file = this.fileNumber;
+    hint.index = i;
+    hint.offset = offset;
+    hint.block = b;
     return this.groupInBlock(b, offset, target, suffix, h);
   }
 
@@ -336,7 +387,9 @@ async function wrapIo<T>(fn: () => Promise<T>, op: string, key: string): Promise
  * Moves are synchronous while blocks are cached.
  */
 class SSTableIterator implements InternalIterator {
-  private readonly index: BlockIterator;
+  /** Position in the decoded index (SSTableReader.indexArray): the data block under the cursor; -1 or count: none. */
+  private ix = -1;
+  private readonly index: IndexArray;
   private data: BlockIterator | null = null;
   private dataOffset = -1;
   /** Blocks read ahead but possibly evicted from (or never put in) the cache. */
@@ -350,7 +403,7 @@ class SSTableIterator implements InternalIterator {
     private readonly t: SSTableReader,
     private readonly readahead: number,
   ) {
-    this.index = t.indexBlock.iterator();
+    this.index = t.indexArray;
   }
 
   /** The block under the index cursor: read-ahead buffer, cache, or store. */
@@ -363,11 +416,9 @@ class SSTableIterator implements InternalIterator {
     if (this.budget === 0 || this.t.isCached(handle.offset)) return this.t.readBlock(handle);
     // Collect the handles of the next blocks, up to the readahead budget.
     const handles = [handle];
-    const peek = this.t.indexBlock.iterator();
-    peek.seek(this.index.key());
     let bytes = handle.size;
-    for (peek.next(); peek.valid() && bytes < this.budget; peek.next()) {
-      const h = this.t.decodeHandle(peek.value());
+    for (let j = this.ix + 1; j < this.index.count && bytes < this.budget; j++) {
+      const h = this.index.handle(j);
       handles.push(h);
       bytes += h.size;
     }
@@ -390,24 +441,24 @@ class SSTableIterator implements InternalIterator {
   }
 
   seekToFirst(): MaybePromise {
-    this.index.seekToFirst();
+    this.ix = 0;
     return this.enter((it) => it.seekToFirst(), true);
   }
 
   seekToLast(): MaybePromise {
-    this.index.seekToLast();
+    this.ix = this.index.count - 1;
     return this.enter((it) => it.seekToLast(), false);
   }
 
   seek(target: Uint8Array): MaybePromise {
-    this.index.seek(target);
+    this.ix = this.index.lowerBound(target);
     return this.enter((it) => it.seek(target), true);
   }
 
   seekForPrev(target: Uint8Array): MaybePromise {
-    this.index.seek(target);
-    if (!this.index.valid()) {
-      this.index.seekToLast();
+    this.ix = this.index.lowerBound(target);
+    if (this.ix >= this.index.count) {
+      this.ix = this.index.count - 1;
       return this.enter((it) => it.seekToLast(), false);
     }
     return this.enter((it) => it.seekForPrev(target), false);
@@ -416,14 +467,14 @@ class SSTableIterator implements InternalIterator {
   next(): MaybePromise {
     this.guard(() => this.data!.next());
     if (this.data!.valid()) return;
-    this.index.next();
+    this.ix++;
     return this.enter((it) => it.seekToFirst(), true);
   }
 
   prev(): MaybePromise {
     this.guard(() => this.data!.prev());
     if (this.data!.valid()) return;
-    this.index.prev();
+    this.ix--;
     return this.enter((it) => it.seekToLast(), false);
   }
 
@@ -437,12 +488,12 @@ class SSTableIterator implements InternalIterator {
    */
   private enter(pos: (it: BlockIterator) => void, forward: boolean): MaybePromise {
     for (;;) {
-      if (!this.index.valid()) {
+      if (this.ix < 0 || this.ix >= this.index.count) {
         this.data = null;
         this.dataOffset = -1;
         return;
       }
-      const handle = this.t.decodeHandle(this.index.value());
+      const handle = this.index.handle(this.ix);
       if (handle.offset !== this.dataOffset || this.data === null) {
         this.ahead.delete(this.dataOffset);
         const b = this.load(handle, forward);
@@ -465,8 +516,8 @@ class SSTableIterator implements InternalIterator {
   }
 
   private step(forward: boolean): void {
-    if (forward) this.index.next();
-    else this.index.prev();
+    if (forward) this.ix++;
+    else this.ix--;
   }
 
   private setBlock(b: Block, offset: number): void {

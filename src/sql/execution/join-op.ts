@@ -7,7 +7,7 @@ import { encodeRange } from '../../lsm/engine-types.js';
 import { compareBytes } from '../../util/bytes.js';
 import type { KeyValue } from '../../mvcc/key-codec.js';
 import type { IndexSchema } from '../catalog/schema.js';
-import { collationKey, tableKeyFromIndexKey } from '../rows/row-keys.js';
+import { collationKey, indexKeyBound, tableKeyFromIndexKey } from '../rows/row-keys.js';
 import type { Affinity } from '../types/affinity.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
@@ -108,7 +108,23 @@ export class JoinOp implements Operator {
     const simple = (cs: readonly Compiled[]): boolean => cs.every((c) => c.subqueries.length === 0);
     if (levels.length === 1 && ((a.kind === 'rowid' && a.probes.length === 1) || (a.kind === 'pk' && a.full)) && simple(l0.preds) && simple(prefilter)) {
       this.runOnce = (env) => this.pointLookup(env);
+    } else if (levels.length === 1 && (a.kind === 'index' || a.kind === 'rowidRange' || a.kind === 'rowid' || a.kind === 'pk') && simple(l0.preds) && simple(prefilter)) {
+      // One lookup reads all its rows at once anyway: returned whole, without the nested
+      // loop's generator steps (an index range of a few rows is mostly fixed cost).
+      this.runOnce = (env) => this.lookupOnce(env);
     }
+  }
+
+  private async lookupOnce(env: ExecEnv): Promise<Row[]> {
+    const empty = (this.nullRow ??= new Array<SqlValue>(this.width).fill(null));
+    if (this.prefilter.length && predicatesPass(this.prefilter, empty, env) !== true) return [];
+    const l0 = this.levels[0]!;
+    const rows = await this.lookup(l0, new Array<SqlValue>(this.width).fill(null), env);
+    const preds = l0.preds;
+    if (preds.length === 0) return rows;
+    const out: Row[] = [];
+    for (const r of rows) if (predicatesPass(preds, r, env) === true) out.push(r);
+    return out;
   }
 
   /** All-NULL row the point lookup evaluates its probes and prefilter against (they read parameters, not the row). */
@@ -332,28 +348,28 @@ export class JoinOp implements Operator {
         // applied to every row read (the range only narrows the index entries visited).
         // Index keys are (columns..., row key): bounds are prefixes [lo] / [hi] of them,
         // and `prefix + 0xFF` lies above every key with that prefix (encodeRange's rule).
-        let { lower, upper } = encodeRange(branch, a.index.id, { prefix: keys });
+        let lower: Uint8Array;
+        let upper: Uint8Array;
         if (a.lo) {
           const k = probeValue(a.lo.p, cur, env);
           if (k === undefined) return [];
-          const b = encodeRange(branch, a.index.id, { prefix: [...keys, k] });
-          lower = a.lo.incl ? b.lower : b.upper;
-        }
+          lower = indexKeyBound(branch, a.index.id, keys, k, !a.lo.incl);
+        } else lower = indexKeyBound(branch, a.index.id, keys, undefined, false);
         if (a.hi) {
           const k = probeValue(a.hi.p, cur, env);
           if (k === undefined) return [];
-          const b = encodeRange(branch, a.index.id, { prefix: [...keys, k] });
-          upper = a.hi.incl ? b.upper : b.lower;
-        }
+          upper = indexKeyBound(branch, a.index.id, keys, k, a.hi.incl);
+        } else upper = indexKeyBound(branch, a.index.id, keys, undefined, true);
         if (compareBytes(lower, upper) >= 0) return [];
         const out: Row[] = [];
-        // Index entries in batches, each row read synchronously while its blocks are cached.
+        // Index entries in batches; each batch's rows read together (one snapshot of the
+        // engine's sources, neighbouring rows from one block), kept in index order.
         for await (const batch of reader.kv(env).scanBatches(lower, upper, false, BATCH_ROWS)) {
-          for (const e of batch) {
-            let r = reader.getRaw(env, tableKeyFromIndexKey(branch, t, a.index, e.uk));
-            if (r instanceof Promise) r = await r;
-            if (r) out.push(r);
-          }
+          const uks = new Array<Uint8Array>(batch.length);
+          for (let i = 0; i < batch.length; i++) uks[i] = tableKeyFromIndexKey(branch, t, a.index, batch[i]!.uk);
+          let rows = reader.getRawMany(env, uks);
+          if (rows instanceof Promise) rows = await rows;
+          for (const r of rows) if (r) out.push(r);
           const tk = env.guard.tick(batch.length);
           if (tk) await tk;
         }

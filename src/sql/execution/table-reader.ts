@@ -96,6 +96,23 @@ export class TableReader {
     return this.getRaw(env, uk);
   }
 
+  /** The rows with these user keys (same order; undefined where none), read in one batch (Transaction.getMany). */
+  getRawMany(env: ExecEnv, uks: readonly Uint8Array[]): (Row | undefined)[] | Promise<(Row | undefined)[]> {
+    const kv = this.kv(env);
+    const branch = kv.branch;
+    const v = kv.getMany(uks);
+    return v instanceof Promise ? v.then((x) => this.decodeAll(uks, x, branch)) : this.decodeAll(uks, v, branch);
+  }
+
+  private decodeAll(uks: readonly Uint8Array[], vals: readonly (Uint8Array | undefined)[], branch: number): (Row | undefined)[] {
+    const out = new Array<Row | undefined>(vals.length);
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i];
+      out[i] = v ? this.decode(uks[i]!, v, branch) : undefined;
+    }
+    return out;
+  }
+
   getRaw(env: ExecEnv, uk: Uint8Array): Row | undefined | Promise<Row | undefined> {
     const kv = this.kv(env);
     const branch = kv.branch;

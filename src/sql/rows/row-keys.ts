@@ -1,6 +1,7 @@
 // Key tuples of table rows and index entries (docs/format/row.md §Keys).
 import { encodeTablePrefix, encodeUserKey } from '../../mvcc/internal-key.js';
-import { decodeKeyTuple, type KeyValue } from '../../mvcc/key-codec.js';
+import { decodeKeyTuple, skipKeyValues, writeKeyValue, writeOrderedUvarint, type KeyValue } from '../../mvcc/key-codec.js';
+import { ByteWriter } from '../../util/byte-writer.js';
 import type { IndexSchema, TableSchema } from '../catalog/schema.js';
 import type { Collation } from '../types/compare.js';
 import type { SqlValue } from '../types/value.js';
@@ -54,9 +55,52 @@ export function indexKey(branch: number, t: TableSchema, ix: IndexSchema, values
 
 /** Decodes the table-key suffix of an index key into the table's user key. */
 export function tableKeyFromIndexKey(branch: number, t: TableSchema, ix: IndexSchema, uk: Uint8Array): Uint8Array {
-  const prefixLen = encodeTablePrefix(branch, ix.id).length;
-  const { values } = decodeKeyTuple(uk, prefixLen);
-  return encodeUserKey(branch, t.id, values.slice(ix.columns.length));
+  // The index key's tuple is (index columns..., row key...) + terminator, each value encoded
+  // as in a table key: the table key is the table's prefix + those trailing bytes, copied
+  // (a read per index entry: no decode and re-encode of the values, no views).
+  const from = skipKeyValues(uk, prefixOf(branch, ix.id).length, ix.columns.length);
+  const prefix = prefixOf(branch, t.id);
+  const pl = prefix.length;
+  const out = new Uint8Array(pl + uk.length - from);
+  for (let i = 0; i < pl; i++) out[i] = prefix[i]!;
+  for (let i = from, o = pl; i < uk.length; i++, o++) out[o] = uk[i]!;
+  return out;
+}
+
+const boundWriter = new ByteWriter(64);
+
+/**
+ * A key bound of an index range: the user key prefix (branch, index, `values`..., `last` if
+ * given), followed by 0xFF when `above` — which lies above every key with that prefix (user
+ * keys are prefix-free: encodeRange's rule). One allocation, for a read per statement.
+ */
+export function indexKeyBound(branch: number, index: number, values: readonly KeyValue[], last: KeyValue | undefined, above: boolean): Uint8Array {
+  const w = boundWriter;
+  w.reset();
+  writeOrderedUvarint(w, branch);
+  writeOrderedUvarint(w, index);
+  for (let i = 0; i < values.length; i++) writeKeyValue(w, values[i]!);
+  if (last !== undefined) writeKeyValue(w, last);
+  if (above) w.u8(0xff);
+  return w.toBytes();
+}
+
+/** encodeTablePrefix of recent (branch, id) pairs (an index read asks for the index's and the table's). */
+const prefixes = new Map<number, Uint8Array>();
+
+function prefixOf(branch: number, id: number): Uint8Array {
+  // Ids and branches stay far below 2^26 in practice; other pairs just are not cached.
+  const small = branch < 1 << 26 && id < 1 << 26;
+  const k = branch * 2 ** 26 + id;
+  let p = small ? prefixes.get(k) : undefined;
+  if (!p) {
+    p = encodeTablePrefix(branch, id);
+    if (small) {
+      if (prefixes.size >= 256) prefixes.clear();
+      prefixes.set(k, p);
+    }
+  }
+  return p;
 }
 
 /** The rowid stored in a rowid table's user key. */

@@ -73,6 +73,12 @@ export class Transaction extends KvTransaction {
     return this.temp?.get(a);
   }
 
+  override getMany(uks: readonly Uint8Array[]): (Uint8Array | undefined)[] | Promise<(Uint8Array | undefined)[]> {
+    // Temp keys are the handle's, not the engine's: key by key through `get`.
+    for (const uk of uks) if (isTempKey(uk)) return this.getEach(uks, new Array<Uint8Array | undefined>(uks.length), 0);
+    return super.getMany(uks);
+  }
+
   protected override committed(lower: Uint8Array, upper: Uint8Array, reverse: boolean): AsyncGenerator<{ rawKey: Uint8Array; value: Uint8Array }> {
     if (!isTempKey(lower)) return super.committed(lower, upper, reverse);
     return fromSync(this.temp?.scan(lower, upper, reverse) ?? []);
