@@ -32,14 +32,21 @@ export class FrozenEntrySource implements EntrySource {
     return this.f.refs.length;
   }
 
-  private loc(e: number): [Uint8Array, number] {
-    const ref = this.f.refs[e]!;
-    return [this.f.chunks[Math.floor(ref / OFFSET_BITS)]!, ref % OFFSET_BITS];
+  // Chunk and offset of entry e, computed separately: returning them as a pair allocated an
+  // array per call, several per entry on a flush's hot loop.
+  private chunk(e: number): Uint8Array {
+    return this.f.chunks[Math.floor(this.f.refs[e]! / OFFSET_BITS)]!;
+  }
+
+  private offset(e: number): number {
+    return this.f.refs[e]! % OFFSET_BITS;
   }
 
   cmpEntries(a: number, b: number): number {
-    const [ba, pa] = this.loc(a);
-    const [bb, pb] = this.loc(b);
+    const ba = this.chunk(a);
+    const pa = this.offset(a);
+    const bb = this.chunk(b);
+    const pb = this.offset(b);
     const la = keyLenAt(ba, pa);
     const lb = keyLenAt(bb, pb);
     const n = la < lb ? la : lb;
@@ -51,7 +58,8 @@ export class FrozenEntrySource implements EntrySource {
   }
 
   cmpKeyTarget(e: number, target: Uint8Array): number {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     const kl = keyLenAt(b, p);
     const n = kl < target.length ? kl : target.length;
     for (let i = 0; i < n; i++) {
@@ -62,14 +70,17 @@ export class FrozenEntrySource implements EntrySource {
   }
 
   abbrevInto(e: number, offset: number, out: Uint8Array, at: number): void {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     const kl = keyLenAt(b, p);
     for (let i = 0; i < 6; i++) out[at + i] = offset + i < kl ? b[p + HEADER + offset + i]! : 0;
   }
 
   commonPrefix(a: number, b: number): number {
-    const [ba, pa] = this.loc(a);
-    const [bb, pb] = this.loc(b);
+    const ba = this.chunk(a);
+    const pa = this.offset(a);
+    const bb = this.chunk(b);
+    const pb = this.offset(b);
     const n = Math.min(keyLenAt(ba, pa), keyLenAt(bb, pb));
     let i = 0;
     while (i < n && ba[pa + HEADER + i] === bb[pb + HEADER + i]) i++;
@@ -77,12 +88,14 @@ export class FrozenEntrySource implements EntrySource {
   }
 
   keyAt(e: number): Uint8Array {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     return b.subarray(p + HEADER, p + HEADER + keyLenAt(b, p));
   }
 
   valueAt(e: number): Uint8Array {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     const kl = keyLenAt(b, p);
     return b.subarray(p + HEADER + kl, p + HEADER + kl + valueLenAt(b, p));
   }
