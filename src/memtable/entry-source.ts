@@ -113,11 +113,18 @@ function sameAbbrev(bytes: Uint8Array, a: number, b: number): boolean {
 /**
  * Sorts entry numbers by key: LSD radix sort on 6 key bytes past their common prefix (the
  * abbreviated key), then a comparison sort inside each run of equal abbreviations (for the
- * engine: the versions of one user key, or keys longer than the abbreviation).
+ * engine: the versions of one user key, or keys longer than the abbreviation). Input already
+ * in key order is returned as is (after one pass of neighbour comparisons).
  */
 export function sortEntries(src: EntrySource, p: readonly number[]): number[] {
   const k = p.length;
   if (k <= 1) return [...p];
+  // Entries added in key order (ascending keys: sequential ids, time-ordered keys, a bulk
+  // load in order) need no sort; a scan of neighbours says so, and stops at the first pair
+  // out of order, so other inputs pay a comparison or two.
+  let ordered = 1;
+  while (ordered < k && src.cmpEntries(p[ordered - 1]!, p[ordered]!) <= 0) ordered++;
+  if (ordered === k) return [...p];
   let lcp = Infinity;
   for (let j = 1; j < k && lcp > 0; j++) lcp = Math.min(lcp, src.commonPrefix(p[0]!, p[j]!));
   if (!Number.isFinite(lcp)) lcp = 0;
