@@ -352,10 +352,15 @@ export class WritePath {
   }
 
   private newMemtable(id: number): Memtable {
-    // Entries average ~150 bytes in practice; size the hash table for that.
+    // Entries average ~150 bytes in practice; size the hash table for what the memtable holds
+    // before it is frozen: memtableBytes, or its share of the WAL budget when that is smaller
+    // (memtableFull). A table sized for memtableBytes alone was 4 MiB of slots for ~80k entries
+    // under the default WAL budget, a cache miss per add (it still doubles if entries are smaller).
+    const o = this.ctx.o;
+    const holds = Math.min(o.memtableBytes, o.maxWalBytes / (o.maxImmutableMemtables + 1));
     return new Memtable(id, {
       suffixLength: TRAILER_SIZE,
-      expectedEntries: Math.min(1 << 22, Math.ceil(this.ctx.o.memtableBytes / 150)),
+      expectedEntries: Math.min(1 << 22, Math.ceil(holds / 150)),
       shared: this.ctx.executor.wantsSharedMemtables,
     });
   }

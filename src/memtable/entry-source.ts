@@ -32,14 +32,21 @@ export class FrozenEntrySource implements EntrySource {
     return this.f.refs.length;
   }
 
-  private loc(e: number): [Uint8Array, number] {
-    const ref = this.f.refs[e]!;
-    return [this.f.chunks[Math.floor(ref / OFFSET_BITS)]!, ref % OFFSET_BITS];
+  // Chunk and offset of entry e, computed separately: returning them as a pair allocated an
+  // array per call, several per entry on a flush's hot loop.
+  private chunk(e: number): Uint8Array {
+    return this.f.chunks[Math.floor(this.f.refs[e]! / OFFSET_BITS)]!;
+  }
+
+  private offset(e: number): number {
+    return this.f.refs[e]! % OFFSET_BITS;
   }
 
   cmpEntries(a: number, b: number): number {
-    const [ba, pa] = this.loc(a);
-    const [bb, pb] = this.loc(b);
+    const ba = this.chunk(a);
+    const pa = this.offset(a);
+    const bb = this.chunk(b);
+    const pb = this.offset(b);
     const la = keyLenAt(ba, pa);
     const lb = keyLenAt(bb, pb);
     const n = la < lb ? la : lb;
@@ -51,7 +58,8 @@ export class FrozenEntrySource implements EntrySource {
   }
 
   cmpKeyTarget(e: number, target: Uint8Array): number {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     const kl = keyLenAt(b, p);
     const n = kl < target.length ? kl : target.length;
     for (let i = 0; i < n; i++) {
@@ -62,14 +70,17 @@ export class FrozenEntrySource implements EntrySource {
   }
 
   abbrevInto(e: number, offset: number, out: Uint8Array, at: number): void {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     const kl = keyLenAt(b, p);
     for (let i = 0; i < 6; i++) out[at + i] = offset + i < kl ? b[p + HEADER + offset + i]! : 0;
   }
 
   commonPrefix(a: number, b: number): number {
-    const [ba, pa] = this.loc(a);
-    const [bb, pb] = this.loc(b);
+    const ba = this.chunk(a);
+    const pa = this.offset(a);
+    const bb = this.chunk(b);
+    const pb = this.offset(b);
     const n = Math.min(keyLenAt(ba, pa), keyLenAt(bb, pb));
     let i = 0;
     while (i < n && ba[pa + HEADER + i] === bb[pb + HEADER + i]) i++;
@@ -77,12 +88,14 @@ export class FrozenEntrySource implements EntrySource {
   }
 
   keyAt(e: number): Uint8Array {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     return b.subarray(p + HEADER, p + HEADER + keyLenAt(b, p));
   }
 
   valueAt(e: number): Uint8Array {
-    const [b, p] = this.loc(e);
+    const b = this.chunk(e);
+    const p = this.offset(e);
     const kl = keyLenAt(b, p);
     return b.subarray(p + HEADER + kl, p + HEADER + kl + valueLenAt(b, p));
   }
@@ -100,11 +113,18 @@ function sameAbbrev(bytes: Uint8Array, a: number, b: number): boolean {
 /**
  * Sorts entry numbers by key: LSD radix sort on 6 key bytes past their common prefix (the
  * abbreviated key), then a comparison sort inside each run of equal abbreviations (for the
- * engine: the versions of one user key, or keys longer than the abbreviation).
+ * engine: the versions of one user key, or keys longer than the abbreviation). Input already
+ * in key order is returned as is (after one pass of neighbour comparisons).
  */
 export function sortEntries(src: EntrySource, p: readonly number[]): number[] {
   const k = p.length;
   if (k <= 1) return [...p];
+  // Entries added in key order (ascending keys: sequential ids, time-ordered keys, a bulk
+  // load in order) need no sort; a scan of neighbours says so, and stops at the first pair
+  // out of order, so other inputs pay a comparison or two.
+  let ordered = 1;
+  while (ordered < k && src.cmpEntries(p[ordered - 1]!, p[ordered]!) <= 0) ordered++;
+  if (ordered === k) return [...p];
   let lcp = Infinity;
   for (let j = 1; j < k && lcp > 0; j++) lcp = Math.min(lcp, src.commonPrefix(p[0]!, p[j]!));
   if (!Number.isFinite(lcp)) lcp = 0;
