@@ -144,7 +144,7 @@ export async function runAll(options: { scale?: number; only?: readonly AllBench
 
 const USAGE = `usage: npm run bench -- kv [--n N] [--json FILE] [--engines dosql,sqlite,leveldb,lmdb]
        npm run bench -- compaction [--n N] [--json FILE]
-       npm run bench -- sql [--n ROWS] [--ops N] [--window-rows N] [--json FILE]
+       npm run bench -- sql [--n ROWS] [--ops N] [--range-ops N] [--single N] [--window-rows N] [--json FILE]
        npm run bench -- timetravel [--n ROWS] [--lookups N] [--reps N] [--json FILE]
        npm run bench -- flights [--rows N] [--load ingest|insert] [--json FILE]
        npm run bench -- worker [--seconds N | --ms N] [--clients N] [--preload N] [--write-ratio X] [--json FILE]

@@ -1,10 +1,11 @@
 // SQL point reads and inserts through the public API, beside better-sqlite3 in the same
 // run: prepared `SELECT * FROM t WHERE id = ?` by random primary key, batched inserts, and a
 // secondary-index range (`CREATE INDEX t_score ON t(score)`, `score BETWEEN ? AND ?`, ~30 rows);
-// then window functions (a running sum and rank() per partition, sql-window.ts) over
-// --window-rows rows (default 1,000,000; 0 skips them).
+// single-row autocommit inserts (--single rows, default 20,000: one commit per row, into a
+// table `s` of their own); then window functions (a running sum and rank() per partition,
+// sql-window.ts) over --window-rows rows (default 1,000,000; 0 skips them).
 //
-//   npm run bench -- sql [--n ROWS] [--ops N] [--range-ops N] [--window-rows N] [--json FILE]
+//   npm run bench -- sql [--n ROWS] [--ops N] [--range-ops N] [--single N] [--window-rows N] [--json FILE]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,9 @@ import { windowBench } from './sql-window.js';
 /** Secondary-index range query (after the flush: the rows and the index built from SSTables). */
 const RANGE_SQL = 'SELECT id, name FROM t WHERE score BETWEEN ? AND ?';
 const RANGE_WORKLOAD = 'index range (~30 rows, after flush)';
+/** One `INSERT` per commit (durability 'normal' / synchronous=NORMAL: written to the OS, not synced). */
+const SINGLE_SQL = 'INSERT INTO s VALUES (?, ?, ?)';
+const SINGLE_WORKLOAD = 'insert (single-row autocommit)';
 
 interface SqlRow {
   engine: string;
@@ -42,6 +46,7 @@ export async function main(args: string[]): Promise<void> {
   const keys = Array.from({ length: ops }, () => rng.int(n));
   const payload = (i: number): string => `row-${i}-${'x'.repeat(40)}`;
   const rangeOps = arg(args, '--range-ops', 20_000);
+  const single = arg(args, '--single', 20_000);
   // score = id / 3: each range [lo, lo + 10] holds ~30 rows.
   const ranges = Array.from({ length: rangeOps }, () => rng.int(Math.max(1, Math.floor(n / 3) - 10)));
   try {
@@ -72,6 +77,12 @@ export async function main(args: string[]): Promise<void> {
     t0 = performance.now();
     for (let i = 0; i < rangeOps; i++) await dr.all(ranges[i]!, ranges[i]! + 10);
     rows.push({ engine: 'dosql', workload: RANGE_WORKLOAD, ops_per_sec: rangeOps / ((performance.now() - t0) / 1000) });
+    if (single > 0) {
+      await db.exec('CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
+      t0 = performance.now();
+      for (let j = 0; j < single; j++) await db.run(SINGLE_SQL, [j, payload(j), j / 3]);
+      rows.push({ engine: 'dosql', workload: SINGLE_WORKLOAD, ops_per_sec: single / ((performance.now() - t0) / 1000) });
+    }
     await db.close();
 
     const lite = new Sqlite(join(dir, 'sqlite.db'));
@@ -97,15 +108,23 @@ export async function main(args: string[]): Promise<void> {
     t0 = performance.now();
     for (let i = 0; i < rangeOps; i++) lr.all(ranges[i]!, ranges[i]! + 10);
     rows.push({ engine: 'sqlite', workload: RANGE_WORKLOAD, ops_per_sec: rangeOps / ((performance.now() - t0) / 1000) });
+    if (single > 0) {
+      lite.exec('CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
+      const ls = lite.prepare(SINGLE_SQL);
+      t0 = performance.now();
+      for (let j = 0; j < single; j++) ls.run(j, payload(j), j / 3);
+      rows.push({ engine: 'sqlite', workload: SINGLE_WORKLOAD, ops_per_sec: single / ((performance.now() - t0) / 1000) });
+    }
     lite.close();
     if (windowRows > 0) rows.push(...(await windowBench(dir, windowRows)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   for (const r of rows) console.log(`${r.engine.padEnd(8)} ${r.workload.padEnd(30)} ${Math.round(r.ops_per_sec).toString().padStart(9)} ops/s`);
-  for (const w of ['insert (batches of 1000)', 'point select by primary key', 'point select (after flush)', RANGE_WORKLOAD]) {
-    const d = rows.find((r) => r.engine === 'dosql' && r.workload === w)!;
-    const s = rows.find((r) => r.engine === 'sqlite' && r.workload === (w === 'point select (after flush)' ? 'point select by primary key' : w))!;
+  for (const w of ['insert (batches of 1000)', SINGLE_WORKLOAD, 'point select by primary key', 'point select (after flush)', RANGE_WORKLOAD]) {
+    const d = rows.find((r) => r.engine === 'dosql' && r.workload === w);
+    const s = rows.find((r) => r.engine === 'sqlite' && r.workload === (w === 'point select (after flush)' ? 'point select by primary key' : w));
+    if (!d || !s) continue;
     console.log(`ratio dosql/sqlite ${w}: ${(d.ops_per_sec / s.ops_per_sec).toFixed(2)}`);
   }
   const wd = rows.find((r) => r.engine === 'dosql' && r.workload.startsWith('window'));

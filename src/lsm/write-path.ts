@@ -167,7 +167,7 @@ export class WritePath {
 
   private async runCommits(): Promise<void> {
     this.committing = true;
-    const unlock = await this.walLock.lock();
+    const unlock = this.walLock.tryLock() ?? (await this.walLock.lock());
     try {
       while (this.queue.length > 0) {
         const bg = this.ctx.status.error;
@@ -175,11 +175,14 @@ export class WritePath {
           for (const p of this.queue.splice(0)) p.done.reject(bg);
           break;
         }
-        try {
-          await this.makeRoomForWrite();
-        } catch (e) {
-          this.ctx.status.fail(e);
-          continue;
+        // Checked first without an await: there is room nearly always.
+        if (!this.hasRoom()) {
+          try {
+            await this.makeRoomForWrite();
+          } catch (e) {
+            this.ctx.status.fail(e);
+            continue;
+          }
         }
         await this.commitGroup();
         const b = this.ctx.budget;
@@ -295,6 +298,14 @@ export class WritePath {
       await this.switchMemtable();
       if (force) return;
     }
+  }
+
+  /** True when makeRoomForWrite would return at once: L0 below its slowdown and stop triggers, room in the active memtable. */
+  private hasRoom(): boolean {
+    const co = this.ctx.compaction;
+    const l0 = this.ctx.versions.state.levels[0]?.length ?? 0;
+    if (co.background && (l0 >= co.l0SlowdownTrigger || l0 >= co.l0StopTrigger)) return false;
+    return this.mem.mt.count === 0 || !this.memtableFull();
   }
 
   /**

@@ -136,15 +136,19 @@ export class VersionSet {
   }
 
   /** True if a newer writer has claimed the database. One `head` call. */
+  private fenceKey: string | undefined;
+
   async isFenced(): Promise<boolean> {
     // A reader holds no epoch: nothing can fence it.
     if (this.reader) return false;
     if (this.fenced) return true;
     let h;
+    // The key whose existence fences us, made once: this runs after every commit group.
+    const key = (this.fenceKey ??= epochKey(this.epoch + 1));
     try {
-      h = await this.store.head(epochKey(this.epoch + 1));
+      h = await this.store.head(key);
     } catch (e) {
-      throw asIoError('manifest', 'head', epochKey(this.epoch + 1), e);
+      throw asIoError('manifest', 'head', key, e);
     }
     if (h) this.fenced = fencedError(this.epoch);
     return h !== null;

@@ -80,7 +80,7 @@ export class Committer {
    * already committed, or released (rolled back); what the write path throws (`LsmEngine.write`).
    */
   async commit(txn: Transaction, options: CommitOptions = {}): Promise<CommitInfo> {
-    const unlock = await this.lock.lock();
+    const unlock = this.lock.tryLock() ?? (await this.lock.lock());
     try {
       if (txn.released && txn.writes.size > 0) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
       if (txn.writes.size === 0) return { lsn: txn.readLsn, timestamp: 0 };

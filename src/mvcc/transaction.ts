@@ -78,6 +78,13 @@ export class Transaction {
    * read LSN at commit, `resolveBefores`): the SQL layer's table rows. Default: none.
    */
   captureBefore?: (uk: Uint8Array) => boolean;
+  /**
+   * The last key `get` looked up in the write set and its byteString: an insert reads its key
+   * (is it free?) and then writes that same array, which then needs no second string. Keys
+   * handed to a transaction are never changed afterwards (the write set keeps them too).
+   */
+  private lastUk: Uint8Array | undefined;
+  private lastUkString = '';
 
   /** Prefer `LsmEngine.begin`. Pins `readLsn` until `release`. */
   constructor(
@@ -143,7 +150,10 @@ export class Transaction {
   get(a: Uint8Array | number, key?: KeyTuple): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     if (typeof a === 'number') return Promise.resolve(this.get(checkedUserKey(this.branch, a, key!)));
     if (this.writes.size > 0) {
-      const w = this.writes.get(byteString(a));
+      const k = byteString(a);
+      this.lastUk = a;
+      this.lastUkString = k;
+      const w = this.writes.get(k);
       if (w) return w.value ?? undefined;
     }
     if (this.layers.length > 1) return layeredGet(this.engine, this.layers, a);
@@ -208,8 +218,8 @@ export class Transaction {
     if (this.readOnly) throw this.readOnlyError();
     if (typeof a === 'number') {
       checkValue(c!);
-      this.record({ uk: checkedUserKey(this.branch, a, b as KeyTuple), value: c! }, undefined);
-    } else this.record({ uk: a, value: b as Uint8Array }, c);
+      this.record(checkedUserKey(this.branch, a, b as KeyTuple), c!, undefined);
+    } else this.record(a, b as Uint8Array, c);
   }
 
   /** Deletes an encoded user key, or (table, key) on this branch (a tombstone at commit); `before` as for `put`. */
@@ -217,8 +227,8 @@ export class Transaction {
   delete(table: number, key: KeyTuple): void;
   delete(a: Uint8Array | number, b?: KeyTuple | Uint8Array | null): void {
     if (this.readOnly) throw this.readOnlyError();
-    if (typeof a === 'number') this.record({ uk: checkedUserKey(this.branch, a, b as KeyTuple), value: null }, undefined);
-    else this.record({ uk: a, value: null }, b as Uint8Array | null | undefined);
+    if (typeof a === 'number') this.record(checkedUserKey(this.branch, a, b as KeyTuple), null, undefined);
+    else this.record(a, null, b as Uint8Array | null | undefined);
   }
 
   /** The error a write to a read-only transaction throws. */
@@ -226,15 +236,15 @@ export class Transaction {
     return new DoSQLError('INVALID_ARGUMENT', 'mvcc: this transaction is read-only');
   }
 
-  private record(w: { uk: Uint8Array; value: Uint8Array | null }, before: Uint8Array | null | undefined): void {
+  private record(uk: Uint8Array, value: Uint8Array | null, before: Uint8Array | null | undefined): void {
     if (this.releasedFlag) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
-    const k = byteString(w.uk);
+    const k = uk === this.lastUk ? this.lastUkString : byteString(uk);
     const prev = this.writes.get(k);
     this.undoKeys.push(k);
     this.undoPrev.push(prev);
     // The first write's before image stands: a later one read this transaction's own write.
     const b = prev ? prev.before : before;
-    this.writes.set(k, b === undefined ? w : { uk: w.uk, value: w.value, before: b });
+    this.writes.set(k, b === undefined ? { uk, value } : { uk, value, before: b });
     if (!prev) this.order.add(k);
   }
 

@@ -240,9 +240,26 @@ export class Database {
    * parameters (INVALID_ARGUMENT, as exec()); `changes` is the last INSERT / UPDATE / DELETE's,
    * as sqlite3_changes() after sqlite3_exec.
    */
-  async run(sql: string, params?: BindParams, options?: StatementOptions): Promise<RunResult> {
+  run(sql: string, params?: BindParams, options?: StatementOptions): Promise<RunResult> {
     const { core, runner, session } = this.parts;
-    const ps = runner.statements(sql);
+    let ps: Prepared[];
+    try {
+      ps = runner.statements(sql);
+      // One statement (the common case) without an async frame here.
+      if (ps.length === 1) return session.execPrepared(ps[0]!, params, undefined, core.interruptOf(options)).then((r) => this.runResult(r.changes, r.lsn));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.runScript(ps, params, options);
+  }
+
+  private runResult(changes: number, lsn: number): RunResult {
+    const last = jsRowid(this.parts.runner.info.lastInsertRowId);
+    return { changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn };
+  }
+
+  private async runScript(ps: readonly Prepared[], params: BindParams | undefined, options: StatementOptions | undefined): Promise<RunResult> {
+    const { core, session } = this.parts;
     if (ps.length > 1) refuseScriptParams(params, 'run() of several statements');
     const it = core.interruptOf(options);
     let changes = 0;
@@ -253,8 +270,7 @@ export class Database {
       if (ps.length === 1 || kind === 'insert' || kind === 'update' || kind === 'delete') changes = r.changes;
       lsn = r.lsn;
     }
-    const last = jsRowid(runner.info.lastInsertRowId);
-    return { changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn };
+    return this.runResult(changes, lsn);
   }
 
   /**

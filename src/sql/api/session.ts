@@ -134,8 +134,33 @@ export class Session {
     return this.execLocked(engine, p, values, guard);
   }
 
-  private async execLocked(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
-    const unlock = this.lock.tryLock() ?? (await this.lock.lock());
+  private execLocked(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
+    // The session's lock is free nearly always: the statement then starts now, with no async frame here.
+    const unlock = this.lock.tryLock();
+    if (!unlock) return this.execWaiting(engine, p, values, guard);
+    let r: Promise<StatementResult>;
+    try {
+      r = this.run(engine, p, values, guard);
+    } catch (e) {
+      unlock();
+      return Promise.reject(e);
+    }
+    return r.then(
+      (v) => {
+        unlock();
+        // Programmatic AFTER triggers of what this statement (or the COMMIT it was) committed.
+        return this.core.afterTriggersPending ? this.core.drainAfterTriggers().then(() => v) : v;
+      },
+      (e: unknown) => {
+        unlock();
+        throw e;
+      },
+    );
+  }
+
+  /** execLocked once the statement running now (or queued before) is done. */
+  private async execWaiting(engine: LsmEngine, p: Prepared, values: SqlValue[], guard: StatementGuard): Promise<StatementResult> {
+    const unlock = await this.lock.lock();
     let r: StatementResult;
     try {
       r = await this.run(engine, p, values, guard);

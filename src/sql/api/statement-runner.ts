@@ -38,6 +38,8 @@ export interface Prepared {
   temporalPlan?: { base: Catalog; kinds: string; catalogs: Catalog[]; plan: Executable };
   /** A profiled run (db.query(..., { profile: true })): a Prepared of its own, so its plans are too. */
   profiler?: OperatorProfiler;
+  /** [this], as statements() returns it (made once, not per call). */
+  alone?: Prepared[];
 }
 
 /** A statement's outcome: its result, the result's column names, and the commit (or read) LSN. */
@@ -75,12 +77,15 @@ export class StatementRunner {
    */
   statements(sql: string): Prepared[] {
     const one = this.cache.get(sql);
-    if (one) return [one];
+    if (one) return (one.alone ??= [one]);
     const many = this.scripts.get(sql);
     if (many) return many;
     checkSql(sql);
     const parsed = parse(sql);
-    if (parsed.length <= 1) return [this.prepared(sql)];
+    if (parsed.length <= 1) {
+      const p = this.prepared(sql);
+      return (p.alone ??= [p]);
+    }
     const out = parsed.map((p) => ({ parsed: p, sql: sql.slice(p.start, p.end) }));
     if (this.scripts.size > PLAN_CACHE_SIZE) this.scripts.clear();
     this.scripts.set(sql, out);
@@ -126,13 +131,111 @@ export class StatementRunner {
    * Runs a statement in `txn`; on error undoes the statement's writes (`ended` is called when
    * a ROLLBACK conflict action ended the whole transaction); commits when `autocommit`.
    */
-  async runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): Promise<StatementResult> {
+  runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): Promise<StatementResult> {
+    let bound: boolean;
+    try {
+      const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
+      const external = (p.external ??= externalRefs(p.parsed.statement));
+      bound = temporal.length > 0 || external.length > 0;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (bound) return this.runInBound(engine, txn, p, values, autocommit, guard, ended);
+    // No references to bind first: the statement runs at once, and one that completes
+    // synchronously (a plain INSERT of rows in memory) continues without an async frame.
+    const mark = txn.mark();
+    const deferredAtStart = deferredViolations(txn);
+    let plan: Executable;
+    let r: ExecResult | Promise<ExecResult>;
+    try {
+      plan = this.planFor(p, txn.catalog);
+      if (p.profiler && plan.root) p.profiler.attach(plan.root);
+      r = plan.execute(this.envFor(engine, txn, values, autocommit, guard), p.sql);
+    } catch (e) {
+      return this.undo(engine, txn, e, mark, deferredAtStart, autocommit, ended);
+    }
+    if (r instanceof Promise) {
+      return r.then(
+        (result) => this.completed(engine, txn, plan, result, autocommit, mark, deferredAtStart, ended),
+        (e: unknown) => this.undo(engine, txn, e, mark, deferredAtStart, autocommit, ended),
+      );
+    }
+    return this.completed(engine, txn, plan, r, autocommit, mark, deferredAtStart, ended);
+  }
+
+  /** A statement ran: its deferred index writes and (autocommit) deferred foreign keys, as in runInBound; their failure undoes it. */
+  private completed(engine: LsmEngine, txn: Transaction, plan: Executable, result: ExecResult, autocommit: boolean, mark: number, deferredAtStart: number, ended: (() => void) | undefined): Promise<StatementResult> {
+    try {
+      if (txn.deferredIndexWork.length) {
+        return flushIndexWork(txn)
+          .then(() => {
+            if (autocommit) checkDeferredForeignKeys(txn);
+          })
+          .then(
+            () => this.finish(engine, txn, plan, result, autocommit),
+            (e: unknown) => this.undo(engine, txn, e, mark, deferredAtStart, autocommit, ended),
+          );
+      }
+      if (autocommit) checkDeferredForeignKeys(txn);
+    } catch (e) {
+      return this.undo(engine, txn, e, mark, deferredAtStart, autocommit, ended);
+    }
+    return this.finish(engine, txn, plan, result, autocommit);
+  }
+
+  /** The ExecEnv of a statement without FOR SYSTEM_TIME or external references. */
+  private envFor(engine: LsmEngine, txn: Transaction, values: SqlValue[], autocommit: boolean, guard: StatementGuard): ExecEnv {
+    const env = new ExecEnv(txn, values, this.info, this.clockOf(engine), randomInt64, guard);
+    env.inTransaction = !autocommit;
+    if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
+    const cold = this.hosts.coldLookup(txn.branch);
+    if (cold) env.cold = cold;
+    if (this.hosts.call) env.procedures = procedureCaller(this.hosts.call, txn);
+    return env;
+  }
+
+  /**
+   * A statement failed: what its conflict action says (lang_conflict.html: FAIL keeps its
+   * earlier changes, ROLLBACK ends the whole transaction, everything else (ABORT) undoes just
+   * this statement), then rejects with `e`.
+   */
+  private async undo(engine: LsmEngine, txn: Transaction, e: unknown, mark: number, deferredAtStart: number, autocommit: boolean, ended: (() => void) | undefined): Promise<never> {
+    const action = e instanceof DoSQLError ? e.details.conflictAction : undefined;
+    if (action === 'FAIL') {
+      if (autocommit) await this.core.commit(engine, txn);
+    } else if (action === 'ROLLBACK') {
+      txn.rollbackTo(0);
+      ended?.();
+      txn.release();
+    } else {
+      txn.rollbackTo(mark);
+      restoreDeferredViolations(txn, deferredAtStart);
+      if (autocommit) txn.release();
+    }
+    throw e;
+  }
+
+  /** A statement that succeeded: the handle's changes() and last rowid, then the commit when it is its own transaction. */
+  private finish(engine: LsmEngine, txn: Transaction, plan: Executable, result: ExecResult, autocommit: boolean): Promise<StatementResult> {
+    if (plan.writes) {
+      this.info.changes = result.changes;
+      this.info.totalChanges += result.changes;
+      if (result.lastInsertRowId !== undefined) this.info.lastInsertRowId = result.lastInsertRowId;
+    }
+    const columns = result.columns ?? plan.columns;
+    const last = result.lastInsertRowId;
+    if (!autocommit) return Promise.resolve(statementResult(result, columns, last, txn.readLsn));
+    return this.core.commit(engine, txn).then((lsn) => statementResult(result, columns, last, lsn));
+  }
+
+  /** runIn for a statement with FOR SYSTEM_TIME or external references, bound before it is planned. */
+  private async runInBound(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): Promise<StatementResult> {
     const mark = txn.mark();
     const deferredAtStart = deferredViolations(txn);
     let result: ExecResult;
     let plan: Executable;
-    const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
-    const externalRefList = (p.external ??= externalRefs(p.parsed.statement));
+    const temporal = p.temporal!;
+    const externalRefList = p.external!;
     let bindings: Map<TableRef, TemporalBinding> | undefined;
     let external: Map<TableFunctionRef, TableFunction> | undefined;
     try {
@@ -239,6 +342,11 @@ export class StatementRunner {
     this.core.endRead(txn);
     return { columns: plan.columns, rows };
   }
+}
+
+/** A statement's outcome. Spelled out rather than spread: this runs once per statement. */
+function statementResult(result: ExecResult, columns: readonly string[], last: bigint | undefined, lsn: number): StatementResult {
+  return last !== undefined ? { rows: result.rows, changes: result.changes, lastInsertRowId: last, columns, lsn } : { rows: result.rows, changes: result.changes, columns, lsn };
 }
 
 function procedureCaller(call: NonNullable<RunnerHosts['call']>, txn: Transaction): ProcedureCaller {

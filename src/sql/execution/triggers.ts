@@ -50,7 +50,11 @@ export function raiseError(action: ConflictAction, message: string): DoSQLError 
 /** What the row operations of one top-level statement share with the statements its triggers run. */
 export class RowHooks {
   private depth = 0;
-  private readonly active = new Set<string>();
+  /** Triggers firing now (made on first use: most statements fire none). */
+  private activeSet: Set<string> | undefined;
+  private get active(): Set<string> {
+    return (this.activeSet ??= new Set());
+  }
 
   constructor(readonly fk: ForeignKeyEnforcer) {}
 

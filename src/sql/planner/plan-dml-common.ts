@@ -33,7 +33,8 @@ export interface DmlResult {
 
 export interface DmlPlan {
   readonly columns: readonly string[];
-  execute(env: ExecEnv): Promise<DmlResult>;
+  /** The result, or a promise of it (a plain INSERT whose steps all completed synchronously returns it at once). */
+  execute(env: ExecEnv): DmlResult | Promise<DmlResult>;
   describe(): string[];
 }
 

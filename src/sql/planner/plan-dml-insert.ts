@@ -91,18 +91,17 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     describe: () => [`INSERT INTO ${t.name}`],
     execute(env) {
       const { hooks, top } = rowHooks(env);
-      const onError = (e: unknown): never => {
-        throw top ? hooks.fk.onError(e) : e;
-      };
       try {
         const rt = env.rowTriggers;
         const r =
           plain && env.conflictOverride !== 'REPLACE' && dml.triggers('INSERT').length === 0 && !rt?.fires(t.name, 'before', 'insert') && !rt?.fires(t.name, 'after', 'insert')
             ? runPlain(env, hooks, top)
             : run(env, hooks, top);
-        return r instanceof Promise ? r.catch(onError) : Promise.resolve(r);
+        return r instanceof Promise ? r.catch((e: unknown): never => {
+          throw top ? hooks.fk.onError(e) : e;
+        }) : r;
       } catch (e) {
-        return Promise.reject(top ? hooks.fk.onError(e) : e);
+        throw top ? hooks.fk.onError(e) : e;
       }
     },
   };

@@ -5,6 +5,7 @@
 import { DoSQLError } from '../../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { accountResult, collectResult } from '../execution/collect.js';
+import type { DmlResult } from './plan-dml-common.js';
 import type { ExecEnv, Row } from '../execution/env.js';
 import { OperatorProfiler } from '../execution/op-profile.js';
 import type { Operator } from '../execution/operators.js';
@@ -40,7 +41,8 @@ export interface Executable {
   readonly returnsRows: boolean;
   /** True when the statement may write. */
   readonly writes: boolean;
-  execute(env: ExecEnv, sql: string): Promise<ExecResult>;
+  /** The result, or a promise of it (DML that completed synchronously returns it at once: statement-runner.ts). */
+  execute(env: ExecEnv, sql: string): ExecResult | Promise<ExecResult>;
   /** SELECT only: the rows, synchronously when the plan allows (point lookups in memory). */
   readonly runRows?: (env: ExecEnv) => Row[] | Promise<Row[]>;
   /** The rows, streamed (SELECT only; others return everything at once). */
@@ -50,6 +52,12 @@ export interface Executable {
 }
 
 const NO_ROWS: Row[] = [];
+
+/** A DML statement's result as the runner takes it (its RETURNING rows charged to the guard). */
+function dmlResult(r: DmlResult, env: ExecEnv): ExecResult {
+  accountResult(r.rows, env);
+  return r.lastInsertRowId !== undefined ? { rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId } : { rows: r.rows, changes: r.changes };
+}
 
 /**
  * Plans `stmt` against `catalog` under `limits` (the database's; checked while planning). A
@@ -75,7 +83,15 @@ export function compileStatement(
   };
   return {
     ...e,
-    execute: (env, sql) => execute(env, sql).catch(typed),
+    execute: (env, sql) => {
+      let r: ExecResult | Promise<ExecResult>;
+      try {
+        r = execute(env, sql);
+      } catch (err) {
+        return typed(err);
+      }
+      return r instanceof Promise ? r.catch(typed) : r;
+    },
     ...(runRows
       ? {
           runRows: (env: ExecEnv) => {
@@ -124,10 +140,9 @@ function compileUnguarded(
         columns: plan.columns,
         returnsRows: plan.columns.length > 0,
         writes: true,
-        execute: async (env) => {
-          const r = await plan.execute(env);
-          accountResult(r.rows, env);
-          return r.lastInsertRowId !== undefined ? { rows: r.rows, changes: r.changes, lastInsertRowId: r.lastInsertRowId } : { rows: r.rows, changes: r.changes };
+        execute: (env) => {
+          const r = plan.execute(env);
+          return r instanceof Promise ? r.then((x) => dmlResult(x, env)) : dmlResult(r, env);
         },
       };
     }
