@@ -120,7 +120,7 @@ function hybridChanges(flights: readonly Flight[], rng: Prng): Change[] {
 }
 
 /** The flights as `dosql import` reads a file (src/cli/import-source.ts): batches of bound values, id = position + 1. */
-function flightSource(flights: readonly Flight[]): ImportSource {
+export function flightSource(flights: readonly Flight[]): ImportSource {
   let done = 0;
   return {
     columns: ['id', 'date', 'delay', 'distance', 'origin', 'destination'],

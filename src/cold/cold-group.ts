@@ -4,7 +4,7 @@
 // time, when a row of that page is visited (a point read decodes one page per column instead
 // of the whole group), or all at once when an iterator walks the group in order (scans,
 // compactions). Decoded groups live in a shared cache bounded by bytes (GroupCache).
-import { chunkValue, decodeColumnChunk, decodeDataPage, pageIndex, readRowGroupChunks, type ChunkPagesState, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import { chunkValue, compareValues, decodeColumnChunk, decodeDataPage, pageIndex, readRowGroupChunks, type ChunkPagesState, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
 import { makeInternalKey, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
 import type { ColdRowDecoder } from './cold-codec.js';
@@ -145,6 +145,65 @@ export class ColdGroup {
     if (target.length <= uk.length) return 1;
     writeTrailer(this.trailer, 0, this.lsns[i]!, this.kinds[i]!);
     return compareRange(this.trailer, 0, TRAILER_SIZE, target, uk.length, target.length);
+  }
+
+  /**
+   * Index of the first row whose internal key is > target (`inclusive`: >= target); n when
+   * none. When the decoder reads `target` as one full user key (ColdRowDecoder.keyOf), the
+   * search compares the typed key columns with its values and then only the trailers of the
+   * rows holding that key: no key is encoded, and a step reads one number or string of a
+   * column array instead of a separate key object (what made a warm lookup wait on memory).
+   * Otherwise it compares encoded keys, memoized per row.
+   */
+  search(target: Uint8Array, inclusive: boolean): number {
+    const k = this.decoder.keyOf?.(target);
+    if (k) return this.searchTyped(k.values, target, k.length, inclusive);
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.compare(mid, target);
+      if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private searchTyped(key: readonly ColumnValue[], target: Uint8Array, ukLength: number, inclusive: boolean): number {
+    // First row whose key tuple is >= key (rows are in user-key order, which is compareKeys').
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareTuple(mid, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    // Rows holding this very user key: a bare user key sorts before each of its versions;
+    // otherwise their trailers decide (the user key bytes are equal).
+    if (target.length === ukLength) return lo;
+    for (; lo < this.n && this.compareTuple(lo, key) === 0; lo++) {
+      writeTrailer(this.trailer, 0, this.lsns[lo]!, this.kinds[lo]!);
+      const c = compareRange(this.trailer, 0, TRAILER_SIZE, target, ukLength, target.length);
+      if (c > 0 || (c === 0 && inclusive)) return lo;
+    }
+    return lo;
+  }
+
+  /** compareKeys order of row i's key tuple against `key`. */
+  private compareTuple(i: number, key: readonly ColumnValue[]): number {
+    const cols = this.keyCols;
+    for (let k = 0; k < cols.length; k++) {
+      const d = cols[k]!.d;
+      // Raw numbers of a numeric chunk (exact: chunks hold integers only below 2^53).
+      let v: ColumnValue;
+      if (!Array.isArray(d) && (d as ColumnChunk).kind === 'num') {
+        const c = d as ColumnChunk & { kind: 'num' };
+        v = c.nulls && c.nulls[i] ? null : c.values[i]!;
+      } else v = valueAt(d, i);
+      const c = compareValues(v, key[k]!);
+      if (c !== 0) return c;
+    }
+    return 0;
   }
 
   /** The row value of row i (empty for a tombstone). REQUIRES: loadRow(i) or loadAll() finished. */
