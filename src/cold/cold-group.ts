@@ -4,16 +4,20 @@
 // time, when a row of that page is visited (a point read decodes one page per column instead
 // of the whole group), or all at once when an iterator walks the group in order (scans,
 // compactions). Decoded groups live in a shared cache bounded by bytes (GroupCache).
-import { chunkValue, compareValues, decodeColumnChunk, decodeDataPage, pageIndex, readRowGroupChunks, type ChunkPagesState, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import { chunkValue, compareValues, decodeColumnChunk, decodeDataPage, pageIndex, PageView, viewDataPage, readRowGroupChunks, type ChunkPagesState, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
 import { makeInternalKey, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
 import type { ColdRowDecoder } from './cold-codec.js';
 import { keepsVerifiedRanges } from './run-source.js';
 
-/** Decoded values of one column over some rows: a typed chunk, or raw values when they do not fit one. */
-type Decoded = ColumnChunk | readonly ColumnValue[];
+/**
+ * Decoded values of one column over some rows: a typed chunk, raw values when they do not
+ * fit one, or (a value column's page, for point reads) a page read value by value.
+ */
+type Decoded = ColumnChunk | readonly ColumnValue[] | PageView;
 
 function valueAt(d: Decoded, r: number): ColumnValue {
+  if (d instanceof PageView) return d.value(r);
   return Array.isArray(d) ? (d as readonly ColumnValue[])[r]! : chunkValue(d as ColumnChunk, r);
 }
 
@@ -36,10 +40,12 @@ interface LazyColumn {
 /**
  * Process-wide counts of what cold row groups decoded (tests and diagnostics): `pages` value
  * columns' page spans and `pageRows` the rows they held (`fastPages` of them decoded by the
- * page decoder, columnar/page-decoder.ts, the rest through hyparquet), `wholeColumns` value
- * columns decoded for a whole group, `groups` groups entered (key columns decoded).
+ * page decoder, columnar/page-decoder.ts, the rest through hyparquet; `viewPages` of those
+ * kept as pages read value by value, columnar/page-view.ts), `wholeColumns` value columns
+ * decoded for a whole group, `groups` groups entered (key columns decoded), `seeks` searches
+ * of a group (`typedSeeks` of them on the typed key columns).
  */
-export const coldDecodeStats = { groups: 0, pages: 0, pageRows: 0, fastPages: 0, wholeColumns: 0 };
+export const coldDecodeStats = { groups: 0, pages: 0, pageRows: 0, fastPages: 0, viewPages: 0, wholeColumns: 0, seeks: 0, typedSeeks: 0 };
 
 /** Bytes a memoized user key is counted as (array object plus its bytes). */
 const UK_OVERHEAD = 64;
@@ -156,8 +162,12 @@ export class ColdGroup {
    * Otherwise it compares encoded keys, memoized per row.
    */
   search(target: Uint8Array, inclusive: boolean): number {
+    coldDecodeStats.seeks++;
     const k = this.decoder.keyOf?.(target);
-    if (k) return this.searchTyped(k.values, target, k.length, inclusive);
+    if (k) {
+      coldDecodeStats.typedSeeks++;
+      return this.searchTyped(k.values, target, k.length, inclusive);
+    }
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
@@ -269,11 +279,13 @@ export class ColdGroup {
       const end = p + 1 < starts.length ? starts[p + 1]! : this.n;
       coldDecodeStats.pages++;
       coldDecodeStats.pageRows += end - starts[p]!;
-      const span = c.spans?.[p];
-      // Typed straight from the page where the page decoder takes it, else through hyparquet.
-      const fast = span && (await decodeDataPage(this.file, this.g, c.name, { ...span, rows: end - starts[p]! }, c.state));
+      const span = c.spans?.[p] && { ...c.spans[p]!, rows: end - starts[p]! };
+      // A dictionary page is read value by value (a lookup wants one row of it); other pages
+      // typed straight from the page where the page decoder takes it, else through hyparquet.
+      const fast = span && ((await viewDataPage(this.file, this.g, c.name, span, c.state)) ?? (await decodeDataPage(this.file, this.g, c.name, span, c.state)));
       const d = fast ?? (await readRowGroupChunks(this.file, this.g, [c.name], starts[p]!, end))[0];
       if (fast) coldDecodeStats.fastPages++;
+      if (fast instanceof PageView) coldDecodeStats.viewPages++;
       if (c.whole || c.pages[p]) return;
       c.pages[p] = d!;
       this.grow(bytesOf(d!));
@@ -327,6 +339,7 @@ function valueNumber(d: Decoded, r: number): number {
 }
 
 function bytesOf(d: Decoded): number {
+  if (d instanceof PageView) return d.bytes;
   return Array.isArray(d) ? 32 * d.length : (d as ColumnChunk).bytes;
 }
 
