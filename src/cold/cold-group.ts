@@ -70,7 +70,7 @@ export class ColdGroup {
     private readonly keyCols: readonly { readonly pos: number; readonly d: Decoded }[],
     private readonly lazy: LazyColumn[],
     private readonly lsns: Float64Array,
-    private readonly kinds: Uint8Array,
+    private readonly kinds: Float64Array,
     private readonly decoder: ColdRowDecoder,
     width: number,
     /** Bytes held (decoded columns and memoized keys); grows as pages load. */
@@ -108,20 +108,14 @@ export class ColdGroup {
       if (d) cols.push(d);
       else cols.push((await readRowGroupChunks(file, g, [name], 0, n))[0]!);
     }
-    let bytes = 9 * n;
+    let bytes = 16 * n;
     const keyCols = keyColumns.map((k, i) => {
       const d = cols[i]!;
       bytes += bytesOf(d);
       return { pos: k.pos, d };
     });
-    const lsns = new Float64Array(n);
-    const kinds = new Uint8Array(n);
-    const l = cols[keyColumns.length]!;
-    const kd = cols[keyColumns.length + 1]!;
-    for (let r = 0; r < n; r++) {
-      lsns[r] = valueNumber(l, r);
-      kinds[r] = valueNumber(kd, r);
-    }
+    const lsns = numbers(cols[keyColumns.length]!, n);
+    const kinds = numbers(cols[keyColumns.length + 1]!, n);
     const lazy: LazyColumn[] = valueColumns.map((c) => ({ pos: c.pos, name: c.name, whole: null, starts: null, spans: null, pages: [], state: {} }));
     return new ColdGroup(file, g, n, keyCols, lazy, lsns, kinds, decoder, width, bytes, grew);
   }
@@ -330,6 +324,14 @@ async function prefetchGroup(file: OpenedParquet, g: number): Promise<void> {
     end = Math.max(end, s + Number(m.total_compressed_size));
   }
   if (end > start && end - start <= PREFETCH_BYTES) await file.source.slice(start, end);
+}
+
+/** A system column's values (integers, never NULL): a typed chunk's own array, else converted. */
+function numbers(d: Decoded, n: number): Float64Array {
+  if (!Array.isArray(d) && !(d instanceof PageView) && (d as ColumnChunk).kind === 'num') return (d as ColumnChunk & { kind: 'num' }).values;
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) out[r] = valueNumber(d, r);
+  return out;
 }
 
 /** A system column's value (an integer) at row r. */
