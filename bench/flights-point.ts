@@ -83,9 +83,11 @@ async function run(src: string): Promise<void> {
       cpSync(src, dir2, { recursive: true });
       const db2 = DB('flights', { path: dir2, durability: 'normal' });
       const get2 = db2.prepare('SELECT origin, destination, delay FROM flights WHERE id = ?');
+      const prof2 = process.env.FP_PROF_REOPEN ? await startProfile() : null;
       const c0 = process.cpuUsage();
       for (const id of lookups) await get2.get<{ delay: number }>(id + 1);
       const c = process.cpuUsage(c0);
+      if (prof2) await prof2(process.env.FP_PROF_REOPEN!);
       console.log(JSON.stringify({ reopenFirst: Math.round((c.user + c.system) / 1000) }));
       await db2.close();
       rmSync(dir2, { recursive: true, force: true });
