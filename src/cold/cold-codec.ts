@@ -42,6 +42,14 @@ export interface ColdRowDecoder {
   userKey(row: readonly ColumnValue[]): Uint8Array;
   /** The row value of a put (tombstones have an empty value and are not decoded). */
   value(row: readonly ColumnValue[]): Uint8Array;
+  /**
+   * The key column values of `target` when it is exactly one user key of this file's table
+   * (all key columns), optionally followed by an internal key's 8-byte trailer, with the user
+   * key's length; null for anything else (a bare prefix, another table or branch). The user
+   * keys' byte order must be value-order.ts's compareKeys order of these values, so a reader
+   * may search the typed key columns instead of encoding a key per step.
+   */
+  keyOf?(target: Uint8Array): { readonly values: readonly ColumnValue[]; readonly length: number } | null;
 }
 
 /** What one cold compaction writes, decided when it starts. */

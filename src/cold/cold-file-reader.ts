@@ -207,13 +207,5 @@ class ColdFileIterator implements InternalIterator {
 
 /** Index of the first row whose key is > target (`inclusive`: >= target). */
 function bound(grp: Group, target: Uint8Array, inclusive: boolean): number {
-  let lo = 0;
-  let hi = grp.n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = grp.compare(mid, target);
-    if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return grp.search(target, inclusive);
 }

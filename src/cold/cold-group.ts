@@ -4,16 +4,20 @@
 // time, when a row of that page is visited (a point read decodes one page per column instead
 // of the whole group), or all at once when an iterator walks the group in order (scans,
 // compactions). Decoded groups live in a shared cache bounded by bytes (GroupCache).
-import { chunkValue, decodeColumnChunk, decodeDataPage, pageIndex, readRowGroupChunks, type ChunkPagesState, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
+import { chunkValue, compareValues, decodeColumnChunk, decodeDataPage, pageIndex, PageView, viewDataPage, readRowGroupChunks, type ChunkPagesState, type ColumnChunk, type ColumnValue, type OpenedParquet } from '../columnar/index.js';
 import { makeInternalKey, TRAILER_SIZE, writeTrailer } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
 import type { ColdRowDecoder } from './cold-codec.js';
 import { keepsVerifiedRanges } from './run-source.js';
 
-/** Decoded values of one column over some rows: a typed chunk, or raw values when they do not fit one. */
-type Decoded = ColumnChunk | readonly ColumnValue[];
+/**
+ * Decoded values of one column over some rows: a typed chunk, raw values when they do not
+ * fit one, or (a value column's page, for point reads) a page read value by value.
+ */
+type Decoded = ColumnChunk | readonly ColumnValue[] | PageView;
 
 function valueAt(d: Decoded, r: number): ColumnValue {
+  if (d instanceof PageView) return d.value(r);
   return Array.isArray(d) ? (d as readonly ColumnValue[])[r]! : chunkValue(d as ColumnChunk, r);
 }
 
@@ -36,10 +40,12 @@ interface LazyColumn {
 /**
  * Process-wide counts of what cold row groups decoded (tests and diagnostics): `pages` value
  * columns' page spans and `pageRows` the rows they held (`fastPages` of them decoded by the
- * page decoder, columnar/page-decoder.ts, the rest through hyparquet), `wholeColumns` value
- * columns decoded for a whole group, `groups` groups entered (key columns decoded).
+ * page decoder, columnar/page-decoder.ts, the rest through hyparquet; `viewPages` of those
+ * kept as pages read value by value, columnar/page-view.ts), `wholeColumns` value columns
+ * decoded for a whole group, `groups` groups entered (key columns decoded), `seeks` searches
+ * of a group (`typedSeeks` of them on the typed key columns).
  */
-export const coldDecodeStats = { groups: 0, pages: 0, pageRows: 0, fastPages: 0, wholeColumns: 0 };
+export const coldDecodeStats = { groups: 0, pages: 0, pageRows: 0, fastPages: 0, viewPages: 0, wholeColumns: 0, seeks: 0, typedSeeks: 0 };
 
 /** Bytes a memoized user key is counted as (array object plus its bytes). */
 const UK_OVERHEAD = 64;
@@ -64,7 +70,7 @@ export class ColdGroup {
     private readonly keyCols: readonly { readonly pos: number; readonly d: Decoded }[],
     private readonly lazy: LazyColumn[],
     private readonly lsns: Float64Array,
-    private readonly kinds: Uint8Array,
+    private readonly kinds: Float64Array,
     private readonly decoder: ColdRowDecoder,
     width: number,
     /** Bytes held (decoded columns and memoized keys); grows as pages load. */
@@ -102,20 +108,14 @@ export class ColdGroup {
       if (d) cols.push(d);
       else cols.push((await readRowGroupChunks(file, g, [name], 0, n))[0]!);
     }
-    let bytes = 9 * n;
+    let bytes = 16 * n;
     const keyCols = keyColumns.map((k, i) => {
       const d = cols[i]!;
       bytes += bytesOf(d);
       return { pos: k.pos, d };
     });
-    const lsns = new Float64Array(n);
-    const kinds = new Uint8Array(n);
-    const l = cols[keyColumns.length]!;
-    const kd = cols[keyColumns.length + 1]!;
-    for (let r = 0; r < n; r++) {
-      lsns[r] = valueNumber(l, r);
-      kinds[r] = valueNumber(kd, r);
-    }
+    const lsns = numbers(cols[keyColumns.length]!, n);
+    const kinds = numbers(cols[keyColumns.length + 1]!, n);
     const lazy: LazyColumn[] = valueColumns.map((c) => ({ pos: c.pos, name: c.name, whole: null, starts: null, spans: null, pages: [], state: {} }));
     return new ColdGroup(file, g, n, keyCols, lazy, lsns, kinds, decoder, width, bytes, grew);
   }
@@ -145,6 +145,69 @@ export class ColdGroup {
     if (target.length <= uk.length) return 1;
     writeTrailer(this.trailer, 0, this.lsns[i]!, this.kinds[i]!);
     return compareRange(this.trailer, 0, TRAILER_SIZE, target, uk.length, target.length);
+  }
+
+  /**
+   * Index of the first row whose internal key is > target (`inclusive`: >= target); n when
+   * none. When the decoder reads `target` as one full user key (ColdRowDecoder.keyOf), the
+   * search compares the typed key columns with its values and then only the trailers of the
+   * rows holding that key: no key is encoded, and a step reads one number or string of a
+   * column array instead of a separate key object (what made a warm lookup wait on memory).
+   * Otherwise it compares encoded keys, memoized per row.
+   */
+  search(target: Uint8Array, inclusive: boolean): number {
+    coldDecodeStats.seeks++;
+    const k = this.decoder.keyOf?.(target);
+    if (k) {
+      coldDecodeStats.typedSeeks++;
+      return this.searchTyped(k.values, target, k.length, inclusive);
+    }
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.compare(mid, target);
+      if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private searchTyped(key: readonly ColumnValue[], target: Uint8Array, ukLength: number, inclusive: boolean): number {
+    // First row whose key tuple is >= key (rows are in user-key order, which is compareKeys').
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareTuple(mid, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    // Rows holding this very user key: a bare user key sorts before each of its versions;
+    // otherwise their trailers decide (the user key bytes are equal).
+    if (target.length === ukLength) return lo;
+    for (; lo < this.n && this.compareTuple(lo, key) === 0; lo++) {
+      writeTrailer(this.trailer, 0, this.lsns[lo]!, this.kinds[lo]!);
+      const c = compareRange(this.trailer, 0, TRAILER_SIZE, target, ukLength, target.length);
+      if (c > 0 || (c === 0 && inclusive)) return lo;
+    }
+    return lo;
+  }
+
+  /** compareKeys order of row i's key tuple against `key`. */
+  private compareTuple(i: number, key: readonly ColumnValue[]): number {
+    const cols = this.keyCols;
+    for (let k = 0; k < cols.length; k++) {
+      const d = cols[k]!.d;
+      // Raw numbers of a numeric chunk (exact: chunks hold integers only below 2^53).
+      let v: ColumnValue;
+      if (!Array.isArray(d) && (d as ColumnChunk).kind === 'num') {
+        const c = d as ColumnChunk & { kind: 'num' };
+        v = c.nulls && c.nulls[i] ? null : c.values[i]!;
+      } else v = valueAt(d, i);
+      const c = compareValues(v, key[k]!);
+      if (c !== 0) return c;
+    }
+    return 0;
   }
 
   /** The row value of row i (empty for a tombstone). REQUIRES: loadRow(i) or loadAll() finished. */
@@ -210,11 +273,13 @@ export class ColdGroup {
       const end = p + 1 < starts.length ? starts[p + 1]! : this.n;
       coldDecodeStats.pages++;
       coldDecodeStats.pageRows += end - starts[p]!;
-      const span = c.spans?.[p];
-      // Typed straight from the page where the page decoder takes it, else through hyparquet.
-      const fast = span && (await decodeDataPage(this.file, this.g, c.name, { ...span, rows: end - starts[p]! }, c.state));
+      const span = c.spans?.[p] && { ...c.spans[p]!, rows: end - starts[p]! };
+      // A dictionary page is read value by value (a lookup wants one row of it); other pages
+      // typed straight from the page where the page decoder takes it, else through hyparquet.
+      const fast = span && ((await viewDataPage(this.file, this.g, c.name, span, c.state)) ?? (await decodeDataPage(this.file, this.g, c.name, span, c.state)));
       const d = fast ?? (await readRowGroupChunks(this.file, this.g, [c.name], starts[p]!, end))[0];
       if (fast) coldDecodeStats.fastPages++;
+      if (fast instanceof PageView) coldDecodeStats.viewPages++;
       if (c.whole || c.pages[p]) return;
       c.pages[p] = d!;
       this.grow(bytesOf(d!));
@@ -261,6 +326,14 @@ async function prefetchGroup(file: OpenedParquet, g: number): Promise<void> {
   if (end > start && end - start <= PREFETCH_BYTES) await file.source.slice(start, end);
 }
 
+/** A system column's values (integers, never NULL): a typed chunk's own array, else converted. */
+function numbers(d: Decoded, n: number): Float64Array {
+  if (!Array.isArray(d) && !(d instanceof PageView) && (d as ColumnChunk).kind === 'num') return (d as ColumnChunk & { kind: 'num' }).values;
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) out[r] = valueNumber(d, r);
+  return out;
+}
+
 /** A system column's value (an integer) at row r. */
 function valueNumber(d: Decoded, r: number): number {
   if (Array.isArray(d)) return Number((d as readonly ColumnValue[])[r] as bigint);
@@ -268,6 +341,7 @@ function valueNumber(d: Decoded, r: number): number {
 }
 
 function bytesOf(d: Decoded): number {
+  if (d instanceof PageView) return d.bytes;
   return Array.isArray(d) ? 32 * d.length : (d as ColumnChunk).bytes;
 }
 

@@ -15,6 +15,7 @@ export type { OpenedParquet, ParquetSource, ReadParquetOptions, RowGroupColumns 
 export { pageIndex, pageStarts } from './page-index.js';
 export type { PageIndex } from './page-index.js';
 export { decodeColumnChunk, decodeDataPage } from './page-decoder.js';
+export { PageView, viewDataPage } from './page-view.js';
 export type { ChunkPagesState, PageSpan } from './page-decoder.js';
 export { checkedRanges, computeRunChecksums, parseCrcs } from './run-checksums.js';
 export type { RunChecksums } from './run-checksums.js';

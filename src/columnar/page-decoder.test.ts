@@ -5,6 +5,7 @@
 // doubles, text with multi-byte characters — under each codec, every page it decodes and
 // every whole chunk equal hyparquet's values; and it declines (undefined) what a typed chunk
 // must not hold exactly: integers beyond ±2^53, off-type values kept in a shadow column, blobs.
+// Every dictionary page read value by value (page-view.ts) holds the same values too.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { initParquet, writeParquet, type ParquetCompression } from './parquet-wr
 import { bytesSource, openParquet, readRowGroupChunks, type OpenedParquet } from './parquet-reader.js';
 import { pageIndex } from './page-index.js';
 import { decodeColumnChunk, decodeDataPage, type ChunkPagesState } from './page-decoder.js';
+import { viewDataPage } from './page-view.js';
 import { chunkValue, type ColumnChunk } from './column-chunk.js';
 import type { ColumnValue, ColumnarSchema } from './schema.js';
 
@@ -74,8 +76,9 @@ function firstDifference(a: readonly string[], b: readonly string[]): string {
   return '';
 }
 
-async function checkFile(file: OpenedParquet): Promise<{ pages: number; multiPage: Set<string>; encodings: Set<string> }> {
+async function checkFile(file: OpenedParquet): Promise<{ pages: number; views: number; multiPage: Set<string>; encodings: Set<string> }> {
   let pages = 0;
+  let views = 0;
   const multiPage = new Set<string>();
   const encodings = new Set<string>();
   for (let g = 0; g < file.stats.rowGroups.length; g++) {
@@ -98,6 +101,13 @@ async function checkFile(file: OpenedParquet): Promise<{ pages: number; multiPag
         const [slow] = await readRowGroupChunks(file, g, [name], start, end);
         expect(firstDifference(valuesOf(fast!, end - start), valuesOf(slow!, end - start))).toBe('');
         pages++;
+        // A dictionary page read value by value (page-view.ts) holds the same values.
+        const view = await viewDataPage(file, g, name, { ...index.pages![p]!, rows: end - start }, state);
+        if (view) {
+          const got = Array.from({ length: end - start }, (_, r) => canon(view.value(r)));
+          expect(firstDifference(got, valuesOf(slow!, end - start)), `${name} page ${p} of group ${g} as a view`).toBe('');
+          views++;
+        }
       }
       const whole = await decodeColumnChunk(file, g, name);
       if (DECLINED.includes(name)) expect(whole).toBeUndefined();
@@ -107,7 +117,7 @@ async function checkFile(file: OpenedParquet): Promise<{ pages: number; multiPag
       }
     }
   }
-  return { pages, multiPage, encodings };
+  return { pages, views, multiPage, encodings };
 }
 
 describe('page decoder', () => {
@@ -116,8 +126,9 @@ describe('page decoder', () => {
       const data = rows(compression.length, 48_000);
       const written = writeParquet(data, SCHEMA, { rowGroupRows: 45_000, compression, keyFieldIds: [1] });
       const file = await openParquet(bytesSource(written.bytes));
-      const { pages, multiPage, encodings } = await checkFile(file);
+      const { pages, views, multiPage, encodings } = await checkFile(file);
       expect(pages).toBeGreaterThan(DECODED.length * 2);
+      expect(views).toBeGreaterThan(4);
       for (const name of ['k', 's', 'long_s']) expect(multiPage.has(name), name).toBe(true);
       // The layouts the decoder must take all occur: delta keys, dictionaries, overflow into PLAIN and delta.
       for (const e of ['k:DELTA_BINARY_PACKED', 'small:RLE_DICTIONARY', 'wide:RLE_DICTIONARY', 'long_s:PLAIN', 's:RLE_DICTIONARY']) expect(encodings.has(e), e).toBe(true);

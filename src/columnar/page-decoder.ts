@@ -24,7 +24,7 @@ export interface PageSpan {
 }
 
 /** A column chunk's dictionary: numbers, or distinct strings with each dictionary index's code. */
-type Dictionary = { readonly kind: 'num'; readonly values: Float64Array } | { readonly kind: 'str'; readonly codes: Int32Array; readonly values: readonly string[]; readonly bytes: number };
+export type Dictionary = { readonly kind: 'num'; readonly values: Float64Array } | { readonly kind: 'str'; readonly codes: Int32Array; readonly values: readonly string[]; readonly bytes: number };
 
 /** What decoding pages of one column chunk keeps between pages (create one per chunk, empty). */
 export interface ChunkPagesState {
@@ -50,14 +50,26 @@ function plan(file: OpenedParquet, g: number, column: string): { phys: Physical;
   return { phys, maxDef: el.repetition_type === 'OPTIONAL' ? 1 : 0, codec: meta.codec, dictOffset: Number(meta.dictionary_page_offset ?? 0), dataOffset: Number(meta.data_page_offset) };
 }
 
+/** A data page's parts before its values are decoded (decompressed, header checked). */
+export interface OpenedDataPage {
+  readonly p: NonNullable<ReturnType<typeof plan>>;
+  readonly dict: Dictionary | null;
+  /** Rows (= values, flat columns) of the page. */
+  readonly n: number;
+  /** Definition levels (RLE/bit-packed hybrid, width 1) up to defEnd; undefined for a REQUIRED column. */
+  readonly defs: Cursor | undefined;
+  readonly defEnd: number;
+  /** The encoded values. */
+  readonly values: Cursor;
+  readonly encoding: number;
+}
+
 /**
- * The rows of data page `page` of `column` in row group `g`, as a typed chunk; undefined when
- * this decoder does not take the page (see the file comment). `state` is per column chunk.
- * Throws CORRUPTION for a page that does not decode (after its bytes passed their checksum:
- * a writer bug or an unsupported layout we claimed) and for a page whose row count disagrees
- * with the offset index.
+ * Reads, checks and decompresses data page `page` of `column` (and its chunk's dictionary,
+ * once per `state`); undefined where this decoder does not take the page. Throws as
+ * {@link decodeDataPage}.
  */
-export async function decodeDataPage(file: OpenedParquet, g: number, column: string, page: PageSpan, state: ChunkPagesState): Promise<ColumnChunk | undefined> {
+export async function openDataPage(file: OpenedParquet, g: number, column: string, page: PageSpan, state: ChunkPagesState): Promise<OpenedDataPage | undefined> {
   const p = plan(file, g, column);
   if (!p) return undefined;
   const name = file.source.name;
@@ -102,7 +114,21 @@ export async function decodeDataPage(file: OpenedParquet, g: number, column: str
     values = { bytes: data, pos: 0, file: name, base: page.offset };
   } else return undefined;
   if (n !== page.rows) throw corruption('columnar', name, page.offset, `data page holds ${n} rows, the offset index says ${page.rows}`);
+  return { p, dict, n, defs, defEnd, values, encoding };
+}
 
+/**
+ * The rows of data page `page` of `column` in row group `g`, as a typed chunk; undefined when
+ * this decoder does not take the page (see the file comment). `state` is per column chunk.
+ * Throws CORRUPTION for a page that does not decode (after its bytes passed their checksum:
+ * a writer bug or an unsupported layout we claimed) and for a page whose row count disagrees
+ * with the offset index.
+ */
+export async function decodeDataPage(file: OpenedParquet, g: number, column: string, page: PageSpan, state: ChunkPagesState): Promise<ColumnChunk | undefined> {
+  const o = await openDataPage(file, g, column, page, state);
+  if (!o) return undefined;
+  const { p, dict, n, defs, defEnd, values, encoding } = o;
+  const name = file.source.name;
   let nulls: Uint8Array | null = null;
   let present = n;
   if (defs) {

@@ -18,7 +18,7 @@ import {
   type ColumnValue,
   type ColumnarSchema,
 } from '../../cold/index.js';
-import { MAIN_BRANCH, encodeUserKey } from '../../mvcc/internal-key.js';
+import { MAIN_BRANCH, TRAILER_SIZE, encodeUserKey } from '../../mvcc/internal-key.js';
 import { decodeKeyTuple, readOrderedUvarint } from '../../mvcc/key-codec.js';
 import type { TableSchema } from '../catalog/schema.js';
 import type { SqlValue } from '../types/value.js';
@@ -165,6 +165,21 @@ export function rowDecoder(info: ColdFileInfo, schema: ColumnarSchema, keyColumn
     userKey(row) {
       for (let k = 0; k < keyPos.length; k++) key[k] = row[keyPos[k]!]!;
       return encodeUserKey(MAIN_BRANCH, info.table, key);
+    },
+    keyOf(target) {
+      // The user key is (branch, table, key tuple), keys.md; its memcmp order is SQLite's
+      // order of the tuples, which is compareKeys' (value-order.ts).
+      const c = { pos: 0 };
+      if (target.length === 0 || readOrderedUvarint(target, c) !== MAIN_BRANCH || c.pos >= target.length || readOrderedUvarint(target, c) !== info.table) return null;
+      let got: { values: ColumnValue[]; next: number };
+      try {
+        got = decodeKeyTuple(target, c.pos) as { values: ColumnValue[]; next: number };
+      } catch {
+        return null;
+      }
+      const rest = target.length - got.next;
+      if (got.values.length !== keyPos.length || (rest !== 0 && rest !== TRAILER_SIZE)) return null;
+      return { values: got.values, length: got.next };
     },
     value(row) {
       const n = Number(row[slotsPos] as bigint);
