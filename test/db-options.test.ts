@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DB, DoSQLError, MemoryObjectStore, type DBOptions } from '../src/index.js';
+import type { LsmEngine } from '../src/lsm/engine.js';
 import { imageCache, type SSTableImageCache } from '../src/cold/sstable-images.js';
 import { checkDBArguments } from '../src/sql/api/host.js';
 import { SqliteDoStorage } from './support/worker-sqlite-storage.js';
@@ -130,6 +131,44 @@ describe('DB() options: cache sizes', () => {
     expect(none.images.size).toBe(0);
     expect(none.answers).toEqual(sized.answers);
     expect(sized.answers[1]).toHaveLength(7);
+  });
+});
+
+describe('DB() options: cold caches', () => {
+  /** Rows moved to columnar runs, then an analytic query and point reads over them; the cold tier's caches after. */
+  async function coldCaches(options: DBOptions): Promise<{ answers: unknown[]; caches: ReturnType<LsmEngine['cold']['caches']> }> {
+    const db = DB('cold-caches', { storage: 'memory', ...options });
+    try {
+      await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, g INTEGER, s TEXT)');
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < 20_000; i++) await tx.run('INSERT INTO t VALUES (?, ?, ?)', [i, i % 11, `text value ${(i * 7919) % 20_000}`]);
+      });
+      await db.compact({ tier: 'cold' });
+      const answers: unknown[] = [await db.query('SELECT g, count(*), count(DISTINCT s) FROM t GROUP BY g ORDER BY g')];
+      const get = db.prepare('SELECT s FROM t WHERE id = ?');
+      for (let i = 0; i < 200; i++) answers.push(await get.get((i * 9973) % 20_000));
+      return { answers, caches: (await db.engine()).cold.caches() };
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('coldCacheBytes bounds the decoded columns and row groups kept; answers unchanged', async () => {
+    const small = await coldCaches({ coldCacheBytes: 64 * 1024 });
+    expect(small.caches.columns.capacity).toBe(64 * 1024);
+    expect(small.caches.groups.capacity).toBe(64 * 1024);
+    expect(small.caches.columns.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(small.caches.groups.bytes).toBeLessThanOrEqual(64 * 1024);
+    const roomy = await coldCaches({});
+    expect(roomy.caches.groups.capacity).toBe(256 * 1024 * 1024);
+    // The same reads keep more than the small budget when they may: the bound is what held it.
+    expect(roomy.caches.columns.bytes + roomy.caches.groups.bytes).toBeGreaterThan(2 * 64 * 1024);
+    expect(small.answers).toEqual(roomy.answers);
+    expect(small.answers[0]).toHaveLength(11);
+  });
+
+  it('refuses a cold cache of 0 bytes', () => {
+    expect(refusal({ storage: 'memory', coldCacheBytes: 0 }).message).toMatch(/option coldCacheBytes must be an integer >= 1, got 0/);
   });
 });
 

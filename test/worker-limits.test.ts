@@ -27,6 +27,10 @@ describe('Worker limits in workerd', () => {
     const c = readConfig({} as Parameters<typeof readConfig>[0]);
     expect([c.statementTimeoutMs, c.maxResultRows, c.maxResultBytes, c.maxOpenTransactions]).toEqual([30_000, 100_000, 16 * 1024 * 1024, 32]);
     expect([c.maxStatementMemoryBytes, c.maxLength]).toEqual([32 * 1024 * 1024, 16 * 1024 * 1024]);
+    // Every cache of the object fits its 128 MB: 16 MiB each (the cold ones had a fixed 256 MiB).
+    expect([c.blockCacheBytes, c.imageCacheBytes, c.coldCacheBytes]).toEqual([16 * 1024 * 1024, 16 * 1024 * 1024, 16 * 1024 * 1024]);
+    const set = readConfig({ DOSQL_IMAGE_CACHE_BYTES: '0', DOSQL_COLD_CACHE_BYTES: '1048576' } as unknown as Parameters<typeof readConfig>[0]);
+    expect([set.imageCacheBytes, set.coldCacheBytes]).toEqual([0, 1048576]);
   });
 
   it('a recursive CTE under LIMIT returns 1..5 (it streams)', async () => {

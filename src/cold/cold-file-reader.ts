@@ -19,7 +19,6 @@ import type { ColdCodec, ColdRowDecoder } from './cold-codec.js';
 
 type Group = ColdGroup;
 
-const groupCache = new GroupCache(256 * 1024 * 1024);
 let nextReaderId = 1;
 
 export class ColdFileReader implements TableReader {
@@ -33,6 +32,8 @@ export class ColdFileReader implements TableReader {
     private readonly keyColumns: readonly { name: string; pos: number }[],
     private readonly valueColumns: readonly { name: string; pos: number }[],
     private readonly width: number,
+    /** Decoded groups of the engine's open run files (ColdTier's, bounded by EngineOptions.coldCacheBytes). */
+    private readonly groupCache: GroupCache,
   ) {}
 
   /**
@@ -40,7 +41,7 @@ export class ColdFileReader implements TableReader {
    * every later read of its bytes is checked too. Throws CORRUPTION when the file is damaged
    * or disagrees with the manifest.
    */
-  static async open(store: ObjectStore, meta: FileMeta, info: ColdFileInfo, codec: ColdCodec): Promise<ColdFileReader> {
+  static async open(store: ObjectStore, meta: FileMeta, info: ColdFileInfo, codec: ColdCodec, groups: GroupCache): Promise<ColdFileReader> {
     const key = meta.key;
     const file = await openRunFile(store, key, { size: meta.size, ...(info.checksums ? { checksums: info.checksums } : {}) });
     const layout = runLayout(file);
@@ -52,7 +53,7 @@ export class ColdFileReader implements TableReader {
     const cols = layout.schema.columns.map((c, pos) => ({ name: c.name, pos }));
     const keys = layout.keyColumns.map((k) => cols.find((c) => c.name === k)!);
     const values = cols.filter((c) => !layout.keyColumns.includes(c.name));
-    return new ColdFileReader(file, info, codec.decoder(info, layout.schema, layout.keyColumns), keys, values, cols.length);
+    return new ColdFileReader(file, info, codec.decoder(info, layout.schema, layout.keyColumns), keys, values, cols.length, groups);
   }
 
   get groupCount(): number {
@@ -94,7 +95,7 @@ export class ColdFileReader implements TableReader {
 
   /** The decoded group `g` (from the cache when possible). */
   group(g: number): Group | Promise<Group> {
-    const hit = groupCache.get(`${this.id}:${g}`);
+    const hit = this.groupCache.get(`${this.id}:${g}`);
     if (hit) return hit;
     let p = this.inflight.get(g);
     if (!p) {
@@ -107,9 +108,9 @@ export class ColdFileReader implements TableReader {
   private async load(g: number): Promise<Group> {
     const key = `${this.id}:${g}`;
     const group = await ColdGroup.open(this.file, g, this.keyColumns, this.valueColumns, { lsn: COLUMN_LSN, kind: COLUMN_KIND }, this.decoder, this.width, (delta) =>
-      groupCache.grew(key, delta),
+      this.groupCache.grew(key, delta),
     );
-    groupCache.set(key, group);
+    this.groupCache.set(key, group);
     return group;
   }
 }

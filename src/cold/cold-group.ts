@@ -365,7 +365,10 @@ function pageOf(starts: readonly number[], i: number): number {
 export class GroupCache {
   private readonly map = new Map<string, ColdGroup>();
   private used = 0;
-  constructor(private readonly capacity: number) {}
+  constructor(readonly capacity: number) {}
+  get usedBytes(): number {
+    return this.used;
+  }
   get(k: string): ColdGroup | undefined {
     const g = this.map.get(k);
     if (g) {
@@ -385,12 +388,18 @@ export class GroupCache {
     this.used += delta;
     this.evict(k);
   }
+  /** Least recently used out until the cache fits; `keep` (just used) goes last, and goes too when it alone is over budget (its reader holds it). */
   private evict(keep: string): void {
     for (const [old, v] of this.map) {
-      if (this.used <= this.capacity) break;
+      if (this.used <= this.capacity) return;
       if (old === keep) continue;
       this.map.delete(old);
       this.used -= v.bytes;
+    }
+    const k = this.map.get(keep);
+    if (this.used > this.capacity && k) {
+      this.map.delete(keep);
+      this.used -= k.bytes;
     }
   }
 }

@@ -21,7 +21,8 @@ import type { ColdCodec } from './cold-codec.js';
 import { runColdCompaction } from './cold-compaction-job.js';
 import { ColdFileReader } from './cold-file-reader.js';
 import { PinnedRuns, type ColdRuns } from './cold-scan.js';
-import { columnCache } from './column-cache.js';
+import { GroupCache } from './cold-group.js';
+import { columnCache, DEFAULT_COLD_CACHE_BYTES } from './column-cache.js';
 import { PinnedImages } from './hot-scan.js';
 import { imageCache } from './sstable-images.js';
 import { IcebergTables } from './iceberg-tables.js';
@@ -40,6 +41,8 @@ export interface ColdTierHost {
   readonly coldFromLevel: number | undefined;
   /** EngineOptions.imageCacheBytes: the SSTable image cache's budget (undefined: its default; 0: no images). */
   readonly imageCacheBytes?: number | undefined;
+  /** EngineOptions.coldCacheBytes: the budget of the decoded-column cache and of the row-group cache (undefined: DEFAULT_COLD_CACHE_BYTES). */
+  readonly coldCacheBytes?: number | undefined;
   sstableOptions(): SSTableWriterOptions;
   newFileNumber(): number;
   /** The mutable memtable and the frozen ones. */
@@ -79,16 +82,42 @@ export interface ColdTierApi {
   images(table: number): ColdRuns | null;
   /** Bytes the SSTable images hold (sstable-images.ts: at most 256 MiB, least recently used out first). */
   readonly imageCacheBytes: number;
+  /**
+   * The decoded data the cold tier keeps between reads, bytes held and budget of each cache:
+   * SSTable images, decoded run columns (columnar scans; shared by the engines on one cold
+   * store) and decoded row groups (point reads and row scans of runs).
+   */
+  caches(): { images: CacheUse; columns: CacheUse; groups: CacheUse };
   /** The Iceberg tables of warehouse `w`, published from this engine (iceberg-tables.ts). */
   iceberg(w: Warehouse): IcebergTables;
+}
+
+/** A cache's bytes held and its budget. */
+export interface CacheUse {
+  bytes: number;
+  capacity: number;
 }
 
 export class ColdTier implements ColdTierApi {
   private codec: ColdCodec | null = null;
   /** A background cold compaction is queued or running. */
   private requested = false;
+  /** Decoded row groups of this engine's open run files (cold-file-reader.ts). */
+  private readonly groups: GroupCache;
 
-  constructor(private readonly h: ColdTierHost) {}
+  constructor(private readonly h: ColdTierHost) {
+    this.groups = new GroupCache(h.coldCacheBytes ?? DEFAULT_COLD_CACHE_BYTES);
+  }
+
+  caches(): { images: CacheUse; columns: CacheUse; groups: CacheUse } {
+    const images = this.h.imageCacheBytes === 0 ? null : imageCache(this.h.tables, this.h.imageCacheBytes);
+    const columns = columnCache(this.h.coldStore, this.h.coldCacheBytes);
+    return {
+      images: { bytes: images?.usedBytes ?? 0, capacity: images?.capacityBytes ?? 0 },
+      columns: { bytes: columns.usedBytes, capacity: columns.capacityBytes },
+      groups: { bytes: this.groups.usedBytes, capacity: this.groups.capacity },
+    };
+  }
 
   get hasCodec(): boolean {
     return this.codec !== null;
@@ -104,7 +133,7 @@ export class ColdTier implements ColdTierApi {
     this.h.tables.setColdOpener((file) => {
       const info = (file as FileMeta).cold;
       if (!info) return Promise.reject(new DoSQLError('CORRUPTION', `engine: manifest entry of ${file.key} lacks its columnar layout`, { details: { file: file.key } }));
-      return ColdFileReader.open(this.h.coldStore, file as FileMeta, info, codec);
+      return ColdFileReader.open(this.h.coldStore, file as FileMeta, info, codec, this.groups);
     });
   }
 
@@ -202,7 +231,7 @@ export class ColdTier implements ColdTierApi {
     }
     if (files.length === 0) return null;
     version.ref();
-    return new PinnedRuns(table, files, columnCache(this.h.coldStore), { memtables: [...memtables], version, tables: this.h.tables }, () => {
+    return new PinnedRuns(table, files, columnCache(this.h.coldStore, this.h.coldCacheBytes), { memtables: [...memtables], version, tables: this.h.tables }, () => {
       version.unref();
       this.h.deleteObsolete();
     });

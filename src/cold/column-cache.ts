@@ -10,6 +10,9 @@ import type { FileMeta } from '../manifest/manifest-format.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openRunFile, verifyWholeRun } from './run-source.js';
 
+/** Default budget of each cold cache (EngineOptions.coldCacheBytes): 256 MiB, ~3M rows of a six-column table. */
+export const DEFAULT_COLD_CACHE_BYTES = 256 * 1024 * 1024;
+
 /** Decoded chunks by (file, row group, column), at most `capacityBytes` of them. */
 export class ColumnCache {
   private readonly entries = new Map<string, ColumnChunk | null>();
@@ -22,7 +25,7 @@ export class ColumnCache {
 
   constructor(
     readonly store: ObjectStore,
-    readonly capacityBytes = 256 * 1024 * 1024,
+    public capacityBytes = DEFAULT_COLD_CACHE_BYTES,
   ) {}
 
   /** The run file's footer, verified (read once: run files never change). Throws CORRUPTION for a damaged file. */
@@ -106,9 +109,14 @@ export class ColumnCache {
 
 const caches = new WeakMap<ObjectStore, ColumnCache>();
 
-/** The decoded-column cache of a cold store (shared by every engine on it: run files never change). */
-export function columnCache(store: ObjectStore): ColumnCache {
+/**
+ * The decoded-column cache of a cold store (shared by every engine on it: run files never
+ * change), holding at most the smallest `capacityBytes` any of them asked for (bytes; default
+ * DEFAULT_COLD_CACHE_BYTES).
+ */
+export function columnCache(store: ObjectStore, capacityBytes?: number): ColumnCache {
   let c = caches.get(store);
-  if (!c) caches.set(store, (c = new ColumnCache(store)));
+  if (!c) caches.set(store, (c = new ColumnCache(store, capacityBytes)));
+  else if (capacityBytes !== undefined && capacityBytes < c.capacityBytes) c.capacityBytes = capacityBytes;
   return c;
 }

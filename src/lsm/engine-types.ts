@@ -48,6 +48,13 @@ export interface EngineOptions {
    * over SSTables off. Default 256 MiB.
    */
   imageCacheBytes?: number;
+  /**
+   * Bytes of decoded columnar-run data kept between reads, per cache: the decoded-column cache
+   * of columnar scans (shared by the engines on one cold store, which keeps the smallest budget
+   * any of them asks for) and this engine's row-group cache of point reads (src/cold/cold-group.ts).
+   * Least recently used out first. Default 256 MiB (16 MiB on Workers, whose isolate has 128 MB).
+   */
+  coldCacheBytes?: number;
   /** SSTables kept open. Default 1000. */
   maxOpenTables?: number;
   /** Uncompressed data block size, bytes. Default 4096. */

@@ -108,6 +108,7 @@ export function wireBackground(h: WiringHost): BackgroundParts {
     hotDataMaxAge: h.options.hotDataMaxAge,
     coldFromLevel: h.options.coldFromLevel,
     imageCacheBytes: h.options.imageCacheBytes,
+    coldCacheBytes: h.options.coldCacheBytes,
     sstableOptions: () => h.sstable,
     newFileNumber: () => h.files.take(),
     memtables: () => [h.writes.mem.mt, ...h.writes.imm.map((m) => m.mt)],

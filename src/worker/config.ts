@@ -12,6 +12,10 @@ export interface DoConfig {
   targetFileBytes: number;
   /** DOSQL_BLOCK_CACHE_BYTES: decoded-block cache. Default 16 MiB. */
   blockCacheBytes: number;
+  /** DOSQL_IMAGE_CACHE_BYTES: columnar images of SSTables for analytic queries (0: none). Default 16 MiB. */
+  imageCacheBytes: number;
+  /** DOSQL_COLD_CACHE_BYTES: decoded columnar-run data, per cache (columns of scans, row groups of point reads). Default 16 MiB. */
+  coldCacheBytes: number;
   /** DOSQL_L0_TRIGGER: L0 runs that make the alarm compact. Default 4. */
   l0CompactionTrigger: number;
   /** DOSQL_LEVEL_BASE_BYTES: target size of L1. Default 32 MiB. */
@@ -77,6 +81,8 @@ export function readConfig(env: Env): DoConfig {
     memtableBytes: num(env, 'DOSQL_MEMTABLE_BYTES', 4 * 1024 * 1024, 1024),
     targetFileBytes: num(env, 'DOSQL_TARGET_FILE_BYTES', 4 * 1024 * 1024, 1024),
     blockCacheBytes: num(env, 'DOSQL_BLOCK_CACHE_BYTES', 16 * 1024 * 1024, 0),
+    imageCacheBytes: num(env, 'DOSQL_IMAGE_CACHE_BYTES', 16 * 1024 * 1024, 0),
+    coldCacheBytes: num(env, 'DOSQL_COLD_CACHE_BYTES', 16 * 1024 * 1024, 1),
     l0CompactionTrigger: num(env, 'DOSQL_L0_TRIGGER', 4),
     levelBaseBytes: num(env, 'DOSQL_LEVEL_BASE_BYTES', 32 * 1024 * 1024, 1024),
     idleFlushMs: num(env, 'DOSQL_IDLE_FLUSH_MS', 30_000, 0),

@@ -52,7 +52,7 @@ export function DB(name: string, options: DBOptions): Database {
     name,
     tiers,
     warehouse,
-    engine: { durability: 'normal', memtableBytes: 4 * MiB, targetFileBytes: 4 * MiB, blockCacheBytes: 16 * MiB, imageCacheBytes: 16 * MiB, ...engineOptionsOf(options), logger },
+    engine: { durability: 'normal', memtableBytes: 4 * MiB, targetFileBytes: 4 * MiB, blockCacheBytes: 16 * MiB, imageCacheBytes: 16 * MiB, coldCacheBytes: 16 * MiB, ...engineOptionsOf(options), logger },
     sql,
     ...(m ? { migrations: async () => m } : {}),
   });

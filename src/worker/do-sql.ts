@@ -166,6 +166,8 @@ export class DoSQL {
       memtableBytes: c.memtableBytes,
       targetFileBytes: c.targetFileBytes,
       blockCacheBytes: c.blockCacheBytes,
+      imageCacheBytes: c.imageCacheBytes,
+      coldCacheBytes: c.coldCacheBytes,
       retention: c.retention,
       walArchive: c.walArchive,
       compaction: {

@@ -91,6 +91,12 @@ export interface DBOptions {
    * path over SSTables off (analytics over hot tables then read rows).
    */
   imageCacheBytes?: number;
+  /**
+   * Decoded data of the cold tier's columnar runs kept between queries, bytes per cache
+   * (EngineOptions.coldCacheBytes: decoded columns for analytic scans, decoded row groups for
+   * point reads). Default 256 MiB in Node, 16 MiB in Workers; at least 1.
+   */
+  coldCacheBytes?: number;
   /** Leveled compaction settings (docs/compaction.md): `{ l0CompactionTrigger, l0SlowdownTrigger, l0StopTrigger, levelBaseBytes, levelMultiplier, maxLevels, background }`. */
   compaction?: EngineOptions['compaction'];
   /** Move tables to the cold tier (columnar runs) in the background once their oldest hot version is older than this, ms (EngineOptions.hotDataMaxAge). Default: only on compact({ tier: 'cold' }). */
@@ -259,6 +265,7 @@ const TOP: Record<keyof DBOptions, Check> = {
   memtableBytes: number({ integer: true, min: 1 }),
   blockCacheBytes: number({ integer: true, min: 0 }),
   imageCacheBytes: number({ integer: true, min: 0 }),
+  coldCacheBytes: number({ integer: true, min: 1 }),
   compaction: COMPACTION,
   hotDataMaxAge: number({ min: 0 }),
   coldFromLevel: number({ integer: true, min: 0 }),
@@ -386,6 +393,7 @@ export function engineOptionsOf(o: DBOptions): Partial<EngineOptions> {
     ...(o.memtableBytes ? { memtableBytes: o.memtableBytes } : {}),
     ...(o.blockCacheBytes !== undefined ? { blockCacheBytes: o.blockCacheBytes } : {}),
     ...(o.imageCacheBytes !== undefined ? { imageCacheBytes: o.imageCacheBytes } : {}),
+    ...(o.coldCacheBytes !== undefined ? { coldCacheBytes: o.coldCacheBytes } : {}),
     ...(o.compaction ? { compaction: o.compaction } : {}),
     ...(o.yieldEveryOps ? { yieldEveryOps: o.yieldEveryOps } : {}),
     ...(o.hotDataMaxAge !== undefined ? { hotDataMaxAge: o.hotDataMaxAge } : {}),

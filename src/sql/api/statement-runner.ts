@@ -272,33 +272,9 @@ export class StatementRunner {
       if (bindings) for (const b of bindings.values()) b.view.release();
     } catch (e) {
       if (bindings) for (const b of bindings.values()) b.view.release();
-      // lang_conflict.html: FAIL keeps the statement's earlier changes, ROLLBACK ends the
-      // whole transaction, everything else (ABORT) undoes just this statement.
-      const action = e instanceof DoSQLError ? e.details.conflictAction : undefined;
-      if (action === 'FAIL') {
-        if (autocommit) await this.core.commit(engine, txn);
-      } else if (action === 'ROLLBACK') {
-        txn.rollbackTo(0);
-        ended?.();
-        txn.release();
-      } else {
-        txn.rollbackTo(mark);
-        restoreDeferredViolations(txn, deferredAtStart);
-        if (autocommit) txn.release();
-      }
-      throw e;
+      return this.undo(engine, txn, e, mark, deferredAtStart, autocommit, ended);
     }
-    if (plan.writes) {
-      this.info.changes = result.changes;
-      this.info.totalChanges += result.changes;
-      if (result.lastInsertRowId !== undefined) this.info.lastInsertRowId = result.lastInsertRowId;
-    }
-    let lsn = txn.readLsn;
-    if (autocommit) lsn = await this.core.commit(engine, txn);
-    // Spelled out rather than spread: this runs once per statement.
-    const last = result.lastInsertRowId;
-    const columns = result.columns ?? plan.columns;
-    return last !== undefined ? { rows: result.rows, changes: result.changes, lastInsertRowId: last, columns, lsn } : { rows: result.rows, changes: result.changes, columns, lsn };
+    return this.finish(engine, txn, plan, result, autocommit);
   }
 
   /**
