@@ -12,6 +12,7 @@ import { WriteBatch } from '../src/lsm/write-batch.js';
 import { FsObjectStore } from '../src/storage/fs-store.js';
 import { workerExecutor } from '../src/node/worker-executor.js';
 import { Prng } from '../src/util/prng.js';
+import { KEY_BYTES, VALUE_BYTES, kvKey, kvValues, shuffled } from './kv-data.js';
 import { describeMachine, dirBytes, machineInfo } from './machine.js';
 
 export interface CompactionRow {
@@ -28,30 +29,7 @@ export interface CompactionRow {
   space_amp: number;
 }
 
-const KEY = 16;
-const VALUE = 100;
-const key = (i: number): string => String(i).padStart(KEY, '0');
 
-function values(r: Prng): Uint8Array[] {
-  return Array.from({ length: 4096 }, () => {
-    const v = new Uint8Array(VALUE);
-    for (let i = 0; i < VALUE / 2; i++) v[i] = 32 + r.int(95);
-    for (let i = VALUE / 2; i < VALUE; i++) v[i] = v[i - VALUE / 2]!;
-    return v;
-  });
-}
-
-function shuffled(n: number, seed: number): number[] {
-  const r = new Prng(seed);
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = r.int(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-  return a;
-}
 
 const mb = (b: number): number => Number((b / 1e6).toFixed(1));
 
@@ -60,15 +38,15 @@ async function dosql(n: number, log: (s: string) => void): Promise<CompactionRow
   const rows: CompactionRow[] = [];
   const store = new FsObjectStore(dir);
   const e = await LsmEngine.open({ store, durability: 'normal', retention: 0, executor: workerExecutor });
-  const vals = values(new Prng(7));
-  const logical = n * (KEY + VALUE);
+  const vals = kvValues(new Prng(7), 4096);
+  const logical = n * (KEY_BYTES + VALUE_BYTES);
   const record = async (phase: string): Promise<void> => {
     // Let background flushes and compactions finish, then read.
     await e.flush();
     await e.compact();
     const readOrder = shuffled(n, 99);
     const before = e.stats().reads;
-    for (let i = 0; i < Math.min(n, 100_000); i++) await e.get(1, [key(readOrder[i]!)]);
+    for (let i = 0; i < Math.min(n, 100_000); i++) await e.get(1, [kvKey(readOrder[i]!)]);
     const s = e.stats();
     const gets = s.reads.gets - before.gets;
     const searched = s.reads.filesSearched - before.filesSearched;
@@ -93,7 +71,7 @@ async function dosql(n: number, log: (s: string) => void): Promise<CompactionRow
   const fill = async (order: number[], shift: number): Promise<void> => {
     for (let b = 0; b < n; b += 1000) {
       const wb = new WriteBatch();
-      for (let i = b; i < Math.min(n, b + 1000); i++) wb.put(1, [key(order[i]!)], vals[(i + shift) % vals.length]!);
+      for (let i = b; i < Math.min(n, b + 1000); i++) wb.put(1, [kvKey(order[i]!)], vals[(i + shift) % vals.length]!);
       await e.write(wb);
     }
   };
@@ -137,8 +115,8 @@ async function leveldb(n: number, log: (s: string) => void): Promise<CompactionR
   const rows: CompactionRow[] = [];
   const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
   await db.open();
-  const vals = values(new Prng(7));
-  const logical = n * (KEY + VALUE);
+  const vals = kvValues(new Prng(7), 4096);
+  const logical = n * (KEY_BYTES + VALUE_BYTES);
   let userBytes = 0;
   const record = async (phase: string): Promise<void> => {
     const s = leveldbStats(db);
@@ -162,9 +140,9 @@ async function leveldb(n: number, log: (s: string) => void): Promise<CompactionR
   const fill = async (order: number[], shift: number): Promise<void> => {
     for (let b = 0; b < n; b += 1000) {
       const ops = [];
-      for (let i = b; i < Math.min(n, b + 1000); i++) ops.push({ type: 'put' as const, key: key(order[i]!), value: vals[(i + shift) % vals.length]! });
+      for (let i = b; i < Math.min(n, b + 1000); i++) ops.push({ type: 'put' as const, key: kvKey(order[i]!), value: vals[(i + shift) % vals.length]! });
       await db.batch(ops);
-      userBytes += ops.length * (KEY + VALUE);
+      userBytes += ops.length * (KEY_BYTES + VALUE_BYTES);
     }
   };
   await fill(shuffled(n, 11), 0);
@@ -184,7 +162,7 @@ export async function main(args: string[]): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const n = Number(arg('n') ?? 1_000_000);
-  console.log(`compaction benchmark: ${n} keys x ${KEY + VALUE} bytes; fillrandom, then 3 overwrites of every key; dosql retention 0`);
+  console.log(`compaction benchmark: ${n} keys x ${KEY_BYTES + VALUE_BYTES} bytes; fillrandom, then 3 overwrites of every key; dosql retention 0`);
   console.log(`machine: ${describeMachine(machineInfo(tmpdir()))}`);
   const rows = [...(await dosql(n, console.log)), ...(await leveldb(n, console.log))];
   const json = arg('json');

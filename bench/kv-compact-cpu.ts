@@ -14,37 +14,16 @@ import { Prng } from '../src/util/prng.js';
 import type { KvAdapter } from './engines/kv-adapter.js';
 import { DosqlKv } from './engines/dosql-kv.js';
 import { LeveldbKv } from './engines/leveldb-kv.js';
+import { kvKey, kvValues, shuffled } from './kv-data.js';
 
-const key = (i: number): string => String(i).padStart(16, '0');
 
-function values(r: Prng, count: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let n = 0; n < count; n++) {
-    const v = new Uint8Array(100);
-    for (let i = 0; i < 50; i++) v[i] = 32 + r.int(95);
-    for (let i = 50; i < 100; i++) v[i] = v[i - 50]!;
-    out.push(v);
-  }
-  return out;
-}
-
-function shuffled(n: number, r: Prng): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = r.int(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-  return a;
-}
 
 async function fill(e: KvAdapter, order: number[], vals: Uint8Array[]): Promise<void> {
   for (let b = 0; b < order.length; b += 1000) {
     const ks: string[] = [];
     const vs: Uint8Array[] = [];
     for (let i = b; i < Math.min(b + 1000, order.length); i++) {
-      ks.push(key(order[i]!));
+      ks.push(kvKey(order[i]!));
       vs.push(vals[i % vals.length]!);
     }
     await e.putBatch(ks, vs);
@@ -52,12 +31,12 @@ async function fill(e: KvAdapter, order: number[], vals: Uint8Array[]): Promise<
 }
 
 async function build(e: KvAdapter, n: number): Promise<void> {
-  const vals = values(new Prng(7), 4096);
+  const vals = kvValues(new Prng(7), 4096);
   await fill(e, shuffled(n, new Prng(11)), vals);
   await fill(e, shuffled(n, new Prng(13)), vals.slice(1));
   const reads = shuffled(n, new Prng(17));
   for (let i = 0; i < n; i++) {
-    const r = e.get(key(reads[i]!));
+    const r = e.get(kvKey(reads[i]!));
     if (r instanceof Promise) await r;
   }
 }

@@ -13,31 +13,9 @@ import { Prng } from '../src/util/prng.js';
 import type { KvAdapter } from './engines/kv-adapter.js';
 import { DosqlKv } from './engines/dosql-kv.js';
 import { LeveldbKv } from './engines/leveldb-kv.js';
+import { BATCH, kvKey, kvValues, shuffled } from './kv-data.js';
 
-const BATCH = 1000;
-const key = (i: number): string => String(i).padStart(16, '0');
 
-function makeValues(r: Prng, count: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let n = 0; n < count; n++) {
-    const v = new Uint8Array(100);
-    for (let i = 0; i < 50; i++) v[i] = 32 + r.int(95);
-    for (let i = 50; i < 100; i++) v[i] = v[i - 50]!;
-    out.push(v);
-  }
-  return out;
-}
-
-function shuffled(n: number, r: Prng): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = r.int(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-  return a;
-}
 
 /** CPU time of the calling (main) thread, ms, where Linux reports it (NaN elsewhere): the write path's own share. */
 function mainThreadMs(): number {
@@ -56,7 +34,7 @@ async function fill(engine: KvAdapter, order: number[], values: Uint8Array[]): P
     const keys: string[] = [];
     const vals: Uint8Array[] = [];
     for (let i = b; i < Math.min(b + BATCH, order.length); i++) {
-      keys.push(key(order[i]!));
+      keys.push(kvKey(order[i]!));
       vals.push(values[i % values.length]!);
     }
     await engine.putBatch(keys, vals);
@@ -72,7 +50,7 @@ const arg = (name: string, dflt: string): string => {
 };
 const n = Number(arg('n', '200000'));
 const engines = arg('engines', 'dosql,leveldb').split(',');
-const values = makeValues(new Prng(7), 4096);
+const values = kvValues(new Prng(7), 4096);
 const randomOrder = shuffled(n, new Prng(11));
 const overwriteOrder = shuffled(n, new Prng(13));
 const make: Record<string, () => KvAdapter> = { dosql: () => new DosqlKv(), leveldb: () => new LeveldbKv() };

@@ -13,6 +13,7 @@ import { DosqlKv } from './engines/dosql-kv.js';
 import { SqliteKv } from './engines/sqlite-kv.js';
 import { LeveldbKv } from './engines/leveldb-kv.js';
 import { LmdbKv } from './engines/lmdb-kv.js';
+import { BATCH, KEY_BYTES, VALUE_BYTES, kvKey, kvValues, shuffled } from './kv-data.js';
 
 export interface KvRow {
   engine: string;
@@ -23,33 +24,7 @@ export interface KvRow {
   space_amp: number;
 }
 
-const KEY_BYTES = 16;
-const VALUE_BYTES = 100;
-const BATCH = 1000;
 
-const key = (i: number): string => String(i).padStart(KEY_BYTES, '0');
-
-function makeValues(r: Prng, count: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let n = 0; n < count; n++) {
-    const v = new Uint8Array(VALUE_BYTES);
-    for (let i = 0; i < VALUE_BYTES / 2; i++) v[i] = 32 + r.int(95);
-    for (let i = VALUE_BYTES / 2; i < VALUE_BYTES; i++) v[i] = v[i - VALUE_BYTES / 2]!;
-    out.push(v);
-  }
-  return out;
-}
-
-function shuffled(n: number, r: Prng): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = r.int(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-  return a;
-}
 
 const ENGINES: Record<string, () => KvAdapter> = {
   dosql: () => new DosqlKv(),
@@ -64,7 +39,7 @@ async function fill(engine: KvAdapter, order: number[], values: Uint8Array[]): P
     const keys: string[] = [];
     const vals: Uint8Array[] = [];
     for (let i = b; i < Math.min(b + BATCH, order.length); i++) {
-      keys.push(key(order[i]!));
+      keys.push(kvKey(order[i]!));
       vals.push(values[i % values.length]!);
     }
     await engine.putBatch(keys, vals);
@@ -74,7 +49,7 @@ async function fill(engine: KvAdapter, order: number[], values: Uint8Array[]): P
 
 export async function runKv(n: number, engineNames: string[], log: (s: string) => void = console.log): Promise<KvRow[]> {
   const rows: KvRow[] = [];
-  const values = makeValues(new Prng(7), 4096);
+  const values = kvValues(new Prng(7), 4096);
   const randomOrder = shuffled(n, new Prng(11));
   const overwriteOrder = shuffled(n, new Prng(13));
   const readOrder = shuffled(n, new Prng(17));
@@ -123,7 +98,7 @@ export async function runKv(n: number, engineNames: string[], log: (s: string) =
       let t0 = performance.now();
       let found = 0;
       for (let i = 0; i < n; i++) {
-        const r = engine.get(key(readOrder[i]!));
+        const r = engine.get(kvKey(readOrder[i]!));
         const v = r instanceof Promise ? await r : r;
         if (v !== undefined) found++;
       }
@@ -140,7 +115,7 @@ export async function runKv(n: number, engineNames: string[], log: (s: string) =
       const seeks = Math.max(1, Math.floor(n / 10));
       t0 = performance.now();
       let read = 0;
-      for (let i = 0; i < seeks; i++) read += await engine.seek(key(readOrder[i]!), 10);
+      for (let i = 0; i < seeks; i++) read += await engine.seek(kvKey(readOrder[i]!), 10);
       ms = performance.now() - t0;
       if (read < seeks) throw new Error(`${name}: seekrandom read ${read}`);
       record(engine, dir, 'seekrandom', ms, seeks);
