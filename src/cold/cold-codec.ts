@@ -50,6 +50,14 @@ export interface ColdRowDecoder {
    * may search the typed key columns instead of encoding a key per step.
    */
   keyOf?(target: Uint8Array): { readonly values: readonly ColumnValue[]; readonly length: number } | null;
+  /**
+   * Whether `value` reads the column at schema position `pos` for a reader that reads only the
+   * parts of the value `columns` marks (the codec's own mask, passed through the engine's point
+   * read: the SQL layer's slot mask, 1 = read). A column it says no to is neither decoded nor
+   * read (left NULL in the row given to `value`), so the value's unread parts may be NULL.
+   * Optional: without it every column is read.
+   */
+  reads?(pos: number, columns: Uint8Array): boolean;
 }
 
 /** What one cold compaction writes, decided when it starts. */

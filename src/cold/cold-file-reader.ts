@@ -65,8 +65,12 @@ export class ColdFileReader implements TableReader {
     return true;
   }
 
-  seekFirst(target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
-    const it = this.iterator();
+  /**
+   * `columns`: the reader reads only these parts of the value (ColdRowDecoder.reads): the
+   * pages of the other columns are not decoded and those parts of the value are NULL.
+   */
+  seekFirst(target: Uint8Array, columns?: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
+    const it = new ColdFileIterator(this, columns);
     const done = (): SSTableEntry | null => {
       const out = it.valid() ? { key: it.key(), value: it.value() } : null;
       it.close();
@@ -125,7 +129,11 @@ class ColdFileIterator implements InternalIterator {
   private v: Uint8Array | null = null;
   private at = -1;
 
-  constructor(private readonly r: ColdFileReader) {}
+  constructor(
+    private readonly r: ColdFileReader,
+    /** The parts of values read (ColdRowDecoder.reads); undefined: whole values. */
+    private readonly columns?: Uint8Array,
+  ) {}
 
   valid(): boolean {
     return this.cur !== null && this.i >= 0 && this.i < this.cur.n;
@@ -136,7 +144,7 @@ class ColdFileIterator implements InternalIterator {
   }
   value(): Uint8Array {
     this.sync();
-    return (this.v ??= this.cur!.value(this.i));
+    return (this.v ??= this.cur!.value(this.i, this.columns));
   }
   private sync(): void {
     const pos = this.g * 0x1_0000_0000 + this.i;
@@ -170,13 +178,13 @@ class ColdFileIterator implements InternalIterator {
 
   next(): MaybePromise {
     this.i++;
-    if (this.i < this.cur!.n) return this.cur!.loadRow(this.i);
+    if (this.i < this.cur!.n) return this.cur!.loadRow(this.i, this.columns);
     return this.enter(this.g + 1, () => 0, true, true);
   }
 
   prev(): MaybePromise {
     this.i--;
-    if (this.i >= 0) return this.cur!.loadRow(this.i);
+    if (this.i >= 0) return this.cur!.loadRow(this.i, this.columns);
     return this.enter(this.g - 1, (grp) => grp.n - 1, false, true);
   }
 
@@ -199,7 +207,7 @@ class ColdFileIterator implements InternalIterator {
       this.g = g;
       this.cur = grp;
       this.i = pick(grp);
-      if (this.i >= 0 && this.i < grp.n) return walk ? grp.loadAll() : grp.loadRow(this.i);
+      if (this.i >= 0 && this.i < grp.n) return walk ? grp.loadAll() : grp.loadRow(this.i, this.columns);
       return this.enter(forward ? g + 1 : g - 1, forward ? () => 0 : (x) => x.n - 1, forward, walk);
     };
     return got instanceof Promise ? got.then(place) : place(got);

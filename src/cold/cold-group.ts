@@ -210,13 +210,25 @@ export class ColdGroup {
     return 0;
   }
 
-  /** The row value of row i (empty for a tombstone). REQUIRES: loadRow(i) or loadAll() finished. */
-  value(i: number): Uint8Array {
+  /**
+   * Whether column c is read for a reader of `columns` (ColdRowDecoder.reads; every column
+   * without a mask).
+   */
+  private wanted(c: LazyColumn, columns: Uint8Array | undefined): boolean {
+    return columns === undefined || this.decoder.reads === undefined || this.decoder.reads(c.pos, columns);
+  }
+
+  /**
+   * The row value of row i (empty for a tombstone). With `columns` (ColdRowDecoder.reads), the
+   * columns not read are NULL in it. REQUIRES: loadRow(i, columns) or loadAll() finished.
+   */
+  value(i: number, columns?: Uint8Array): Uint8Array {
     if (this.kinds[i] === 0) return EMPTY;
     const row = this.row;
     for (const k of this.keyCols) row[k.pos] = valueAt(k.d, i);
     for (const c of this.lazy) {
       if (c.whole) row[c.pos] = valueAt(c.whole, i);
+      else if (!this.wanted(c, columns)) row[c.pos] = null;
       else {
         const p = pageOf(c.starts!, i);
         row[c.pos] = valueAt(c.pages[p]!, i - c.starts![p]!);
@@ -225,12 +237,15 @@ export class ColdGroup {
     return this.decoder.value(row);
   }
 
-  /** Makes row i's value readable: decodes the page holding it of each column not yet decoded. */
-  loadRow(i: number): Promise<void> | undefined {
+  /**
+   * Makes row i's value readable: decodes the page holding it of each column not yet decoded
+   * (with `columns`, of each column read for it: ColdRowDecoder.reads).
+   */
+  loadRow(i: number, columns?: Uint8Array): Promise<void> | undefined {
     if (this.complete || this.kinds[i] === 0) return undefined;
     let wait: Promise<void>[] | undefined;
     for (const c of this.lazy) {
-      if (c.whole) continue;
+      if (c.whole || !this.wanted(c, columns)) continue;
       if (c.starts && c.pages[pageOf(c.starts, i)]) continue;
       (wait ??= []).push(this.loadPage(c, i));
     }

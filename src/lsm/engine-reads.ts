@@ -38,11 +38,13 @@ export abstract class EngineReadApi {
   /**
    * The visible version of an encoded user key at `asOf` (already checked by `readPoint`),
    * with its kind and LSN; the building block for the SQL layer's reads. May return
-   * synchronously.
+   * synchronously. `columns`: the caller reads only the parts of the value this mask of the
+   * cold codec names (ColdRowDecoder.reads): a version read from a columnar run may hold NULL
+   * in the others (their pages are not decoded).
    */
-  getRaw(uk: Uint8Array, asOf: number): FoundVersion | null | Promise<FoundVersion | null> {
+  getRaw(uk: Uint8Array, asOf: number, columns?: Uint8Array): FoundVersion | null | Promise<FoundVersion | null> {
     this.assertReadable();
-    return getVisible(this.sources(), uk, asOf, this.counters, this.reads);
+    return getVisible(this.sources(), uk, asOf, this.counters, this.reads, columns);
   }
 
   /**

@@ -36,7 +36,7 @@ export interface GetCounters {
 }
 
 /** The newest version of `uk` with LSN <= asOf across the sources, or null (no version). */
-export function getVersion(src: ReadSources, uk: Uint8Array, asOf: number, counters: GetCounters): FoundVersion | null | Promise<FoundVersion | null> {
+export function getVersion(src: ReadSources, uk: Uint8Array, asOf: number, counters: GetCounters, columns?: Uint8Array): FoundVersion | null | Promise<FoundVersion | null> {
   counters.gets++;
   const target = seekKey(uk, asOf);
   for (const mt of src.memtables) {
@@ -50,7 +50,7 @@ export function getVersion(src: ReadSources, uk: Uint8Array, asOf: number, count
     }
   }
   const candidates = candidateFiles(src.version, uk);
-  return searchFiles(src.tables, candidates, 0, uk, target, counters);
+  return searchFiles(src.tables, candidates, 0, uk, target, counters, columns);
 }
 
 /** Per run, the one file whose user-key range contains `uk`, newest run first. */
@@ -88,22 +88,23 @@ function searchFiles(
   uk: Uint8Array,
   target: Uint8Array,
   counters: GetCounters,
+  columns: Uint8Array | undefined,
 ): FoundVersion | null | Promise<FoundVersion | null> {
   for (let i = from; i < files.length; i++) {
     const r = tables.get(files[i]!);
     if (r instanceof Promise) {
       const at = i;
       return r.then((reader) => {
-        const res = searchOne(reader, uk, target, counters);
+        const res = searchOne(reader, uk, target, counters, columns);
         const cont = (e: SSTableEntry | null | undefined): FoundVersion | null | Promise<FoundVersion | null> =>
-          e && hasUserKey(e.key, uk) ? toFound(e) : searchFiles(tables, files, at + 1, uk, target, counters);
+          e && hasUserKey(e.key, uk) ? toFound(e) : searchFiles(tables, files, at + 1, uk, target, counters, columns);
         return res instanceof Promise ? res.then(cont) : cont(res);
       });
     }
-    const res = searchOne(r, uk, target, counters);
+    const res = searchOne(r, uk, target, counters, columns);
     if (res instanceof Promise) {
       const at = i;
-      return res.then((e) => (e && hasUserKey(e.key, uk) ? toFound(e) : searchFiles(tables, files, at + 1, uk, target, counters)));
+      return res.then((e) => (e && hasUserKey(e.key, uk) ? toFound(e) : searchFiles(tables, files, at + 1, uk, target, counters, columns)));
     }
     if (res && hasUserKey(res.key, uk)) return toFound(res);
   }
@@ -111,7 +112,7 @@ function searchFiles(
 }
 
 /** undefined: skipped by the bloom filter. */
-function searchOne(reader: TableReader, uk: Uint8Array, target: Uint8Array, counters: GetCounters): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
+function searchOne(reader: TableReader, uk: Uint8Array, target: Uint8Array, counters: GetCounters, columns: Uint8Array | undefined): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
   if (reader.seekInGroup) {
     const r = reader.seekInGroup(target, TRAILER_SIZE);
     if (r === undefined) counters.bloomSkips++;
@@ -123,7 +124,7 @@ function searchOne(reader: TableReader, uk: Uint8Array, target: Uint8Array, coun
     return undefined;
   }
   counters.filesSearched++;
-  return reader.seekFirst(target);
+  return reader.seekFirst(target, columns);
 }
 
 function toFound(e: SSTableEntry): FoundVersion {
@@ -155,12 +156,19 @@ export interface ReadContext {
 }
 
 /** `getVersion` with the version referenced while files are read. May return synchronously. */
-export function getVisible(src: ReadSources, uk: Uint8Array, asOf: number, counters: GetCounters, ctx: Pick<ReadContext, 'blame'>): FoundVersion | null | Promise<FoundVersion | null> {
+export function getVisible(
+  src: ReadSources,
+  uk: Uint8Array,
+  asOf: number,
+  counters: GetCounters,
+  ctx: Pick<ReadContext, 'blame'>,
+  columns?: Uint8Array,
+): FoundVersion | null | Promise<FoundVersion | null> {
   const v = src.version;
   v.ref();
   let res: FoundVersion | null | Promise<FoundVersion | null>;
   try {
-    res = getVersion(src, uk, asOf, counters);
+    res = getVersion(src, uk, asOf, counters, columns);
   } catch (e) {
     v.unref();
     return ctx.blame(e).then((err) => Promise.reject(err));

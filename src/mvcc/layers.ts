@@ -60,11 +60,11 @@ export function rebase(uk: Uint8Array, fromLen: number, toPrefix: Uint8Array): U
 }
 
 /** The newest version of one key across layers: the value, or undefined when absent or deleted. */
-export async function layeredGet(engine: LayerSource, layers: readonly Layer[], uk: Uint8Array): Promise<Uint8Array | undefined> {
+export async function layeredGet(engine: LayerSource, layers: readonly Layer[], uk: Uint8Array, columns?: Uint8Array): Promise<Uint8Array | undefined> {
   const ownLen = branchPrefix(layers[0]!.branch).length;
   for (const l of layers) {
     const key = l === layers[0] ? uk : rebase(uk, ownLen, branchPrefix(l.branch));
-    const v = await engine.getRaw(key, l.lsn);
+    const v = await engine.getRaw(key, l.lsn, columns);
     if (v) return v.kind === KIND_PUT ? v.value : undefined;
   }
   return undefined;

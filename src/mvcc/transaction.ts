@@ -143,12 +143,15 @@ export class Transaction {
 
   /**
    * The current value of an encoded user key, or of (table, key) on this branch, in this
-   * transaction (its own writes first), or undefined. The user-key form may return synchronously.
+   * transaction (its own writes first), or undefined. The user-key form may return synchronously;
+   * its `columns` says the caller reads only the parts of the value this mask of the cold
+   * codec names (VersionStore.getRaw): the others may be NULL.
    */
-  get(uk: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  get(uk: Uint8Array, columns?: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   get(table: number, key: KeyTuple): Promise<Uint8Array | undefined>;
-  get(a: Uint8Array | number, key?: KeyTuple): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    if (typeof a === 'number') return Promise.resolve(this.get(checkedUserKey(this.branch, a, key!)));
+  get(a: Uint8Array | number, b?: KeyTuple | Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (typeof a === 'number') return Promise.resolve(this.get(checkedUserKey(this.branch, a, b as KeyTuple)));
+    const columns = b as Uint8Array | undefined;
     if (this.writes.size > 0) {
       const k = byteString(a);
       this.lastUk = a;
@@ -156,8 +159,8 @@ export class Transaction {
       const w = this.writes.get(k);
       if (w) return w.value ?? undefined;
     }
-    if (this.layers.length > 1) return layeredGet(this.engine, this.layers, a);
-    const r = this.engine.getRaw(a, this.readLsn);
+    if (this.layers.length > 1) return layeredGet(this.engine, this.layers, a, columns);
+    const r = this.engine.getRaw(a, this.readLsn, columns);
     if (r instanceof Promise) return r.then((v) => (v && v.kind === KIND_PUT ? v.value : undefined));
     return r && r.kind === KIND_PUT ? r.value : undefined;
   }

@@ -34,7 +34,7 @@ export interface VersionReader {
   /** LSN of the newest visible commit. */
   readonly lastVisibleLsn: number;
   /** The visible version of `uk` at `asOf`, or null. May return synchronously. */
-  getRaw(uk: Uint8Array, asOf: number): FoundVersion | null | Promise<FoundVersion | null>;
+  getRaw(uk: Uint8Array, asOf: number, columns?: Uint8Array): FoundVersion | null | Promise<FoundVersion | null>;
   /** Optional `getRaw` of many keys at once (same order); readers without it are asked key by key. */
   getRawMany?(uks: readonly Uint8Array[], asOf: number): (FoundVersion | null)[] | Promise<(FoundVersion | null)[]>;
   /** Live entries (no tombstones) of [lower, upper) at `asOf`, in key order or reverse. */

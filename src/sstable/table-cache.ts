@@ -20,8 +20,12 @@ export interface TableHandle {
 export interface TableReader {
   /** False only when the file certainly holds no version of the user key `filterKey[start, end)`. */
   mayContain(filterKey: Uint8Array, start?: number, end?: number): boolean;
-  /** The first entry with key >= target, or null. */
-  seekFirst(target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null>;
+  /**
+   * The first entry with key >= target, or null. `columns`: the caller reads only the parts of
+   * the value this codec-defined mask names (a columnar run may leave the others NULL:
+   * ColdRowDecoder.reads); SSTables ignore it.
+   */
+  seekFirst(target: Uint8Array, columns?: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null>;
   /**
    * Optional point read of target's group (target without its last `suffix` bytes: the user
    * key): the first entry >= target, null or an entry of another group if there is none,

@@ -116,7 +116,9 @@ export class TableReader {
   getRaw(env: ExecEnv, uk: Uint8Array): Row | undefined | Promise<Row | undefined> {
     const kv = this.kv(env);
     const branch = kv.branch;
-    const v = kv.get(uk);
+    // The slots this query reads reach a columnar run's point read: it decodes only their
+    // columns' pages (ColdRowDecoder.reads); decodeInto reads no other slot.
+    const v = kv.get(uk, this.needed());
     if (v instanceof Promise) return v.then((x) => (x ? this.decode(uk, x, branch) : undefined));
     return v ? this.decode(uk, v, branch) : undefined;
   }

@@ -181,6 +181,13 @@ export function rowDecoder(info: ColdFileInfo, schema: ColumnarSchema, keyColumn
       if (got.values.length !== keyPos.length || (rest !== 0 && rest !== TRAILER_SIZE)) return null;
       return { values: got.values, length: got.next };
     },
+    reads(pos, columns) {
+      // Columns are the row's slots (fieldId - 1) and the slot count; a query's slot mask
+      // (TableReader's `needed`) names the slots it reads.
+      if (pos === slotsPos) return true;
+      const s = slotOf[pos]!;
+      return s >= 0 && columns[s] === 1;
+    },
     value(row) {
       const n = Number(row[slotsPos] as bigint);
       const slots = new Array<SqlValue>(n).fill(null);

@@ -64,10 +64,10 @@ export class Transaction extends KvTransaction {
     return new DoSQLError('SQL_ERROR', 'sql: attempt to write a readonly database (a time-travel read view)');
   }
 
-  override get(uk: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  override get(uk: Uint8Array, columns?: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   override get(table: number, key: KeyTuple): Promise<Uint8Array | undefined>;
-  override get(a: Uint8Array | number, key?: KeyTuple): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    if (typeof a === 'number' || !isTempKey(a)) return typeof a === 'number' ? super.get(a, key!) : super.get(a);
+  override get(a: Uint8Array | number, b?: KeyTuple | Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (typeof a === 'number' || !isTempKey(a)) return typeof a === 'number' ? super.get(a, b as KeyTuple) : super.get(a, b as Uint8Array | undefined);
     const w = this.writes.get(byteString(a));
     if (w) return w.value ?? undefined;
     return this.temp?.get(a);
