@@ -120,8 +120,12 @@ export class IndexArray extends FlatKeys {
 
 /** A data block's entries; throws `Error('corrupt block entry')` like BlockIterator (the caller names file and offset). */
 export class BlockSearch extends FlatKeys {
-  private readonly valOff: Int32Array;
-  private readonly valLen: Int32Array;
+  /**
+   * Per entry, side by side: key start, key end, value offset, value length. A point read
+   * touches one 16-byte record per entry it looks at instead of three arrays (keyStart,
+   * value offsets, value lengths), each a cache miss on a block not touched recently.
+   */
+  private readonly ent: Int32Array;
   /**
    * Group hash table (open addressing, linear probing), two int32 per slot side by side (one
    * cache line per probe): the group's hash, and its first entry + 1 (0: empty slot).
@@ -137,21 +141,32 @@ export class BlockSearch extends FlatKeys {
       offs.push(it.valueOffset());
       lens.push(it.valueLength());
     });
-    this.valOff = Int32Array.from(offs);
-    this.valLen = Int32Array.from(lens);
+    const ent = new Int32Array(this.count * 4);
+    const ks = this.keyStart;
+    for (let i = 0; i < this.count; i++) {
+      ent[4 * i] = ks[i]!;
+      ent[4 * i + 1] = ks[i + 1]!;
+      ent[4 * i + 2] = offs[i]!;
+      ent[4 * i + 3] = lens[i]!;
+    }
+    this.ent = ent;
   }
 
   /** Bytes held (for memory accounting). */
   get bytes(): number {
-    return this.keys.length + this.keyStart.length * 4 + this.count * 8 + (this.groupSlots ? this.groupSlots.length * 4 : 0);
+    return this.keys.length + this.keyStart.length * 4 + this.count * 16 + (this.groupSlots ? this.groupSlots.length * 4 : 0);
   }
 
   valueOffset(i: number): number {
-    return this.valOff[i]!;
+    return this.ent[4 * i + 2]!;
   }
 
   valueLength(i: number): number {
-    return this.valLen[i]!;
+    return this.ent[4 * i + 3]!;
+  }
+
+  override key(i: number): Uint8Array {
+    return this.keys.subarray(this.ent[4 * i]!, this.ent[4 * i + 1]!);
   }
 
   /**
@@ -165,7 +180,7 @@ export class BlockSearch extends FlatKeys {
     const slots = this.groupSlots!;
     const mask = (slots.length >>> 1) - 1;
     const keys = this.keys;
-    const ks = this.keyStart;
+    const ent = this.ent;
     const gl = target.length - suffix;
     h |= 0;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
@@ -173,16 +188,16 @@ export class BlockSearch extends FlatKeys {
       if (s === 0) return -1;
       if (slots[2 * slot] !== h) continue;
       let e = s - 1;
-      const ke = ks[e]!;
-      if (ks[e + 1]! - ke - suffix !== gl) continue;
+      const ke = ent[4 * e]!;
+      if (ent[4 * e + 1]! - ke - suffix !== gl) continue;
       let j = 0;
       while (j < gl && keys[ke + j] === target[j]) j++;
       if (j < gl) continue;
       // Versions of the group in key order: the first whose suffix >= target's.
       const tl = target.length;
       for (const first = e; e < this.count; e++) {
-        const k0 = ks[e]!;
-        const kl = ks[e + 1]! - k0;
+        const k0 = ent[4 * e]!;
+        const kl = ent[4 * e + 1]! - k0;
         if (e > first) {
           if (kl - suffix !== gl) return -1;
           j = 0;
