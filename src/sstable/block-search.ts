@@ -124,13 +124,14 @@ export class BlockSearch extends FlatKeys {
    * Per entry, side by side: key start, key end, value offset, value length. A point read
    * touches one 16-byte record per entry it looks at instead of three arrays (keyStart,
    * value offsets, value lengths), each a cache miss on a block not touched recently.
+   * Followed, once a point read built it, by the group hash table (open addressing, linear
+   * probing) from `slotBase` on, two int32 per slot side by side (one cache line per probe):
+   * the group's hash, and its first entry + 1 (0: empty slot). One array for both: a point
+   * read follows one typed array's pointers, not two.
    */
-  private readonly ent: Int32Array;
-  /**
-   * Group hash table (open addressing, linear probing), two int32 per slot side by side (one
-   * cache line per probe): the group's hash, and its first entry + 1 (0: empty slot).
-   */
-  private groupSlots: Int32Array | null = null;
+  private ent: Int32Array;
+  /** Where the group table starts in `ent` (its length when there is none yet). */
+  private slotBase: number;
   /** The suffix length the group table was built for. */
   private groupSuffix = -1;
 
@@ -150,11 +151,12 @@ export class BlockSearch extends FlatKeys {
       ent[4 * i + 3] = lens[i]!;
     }
     this.ent = ent;
+    this.slotBase = ent.length;
   }
 
   /** Bytes held (for memory accounting). */
   get bytes(): number {
-    return this.keys.length + this.keyStart.length * 4 + this.count * 16 + (this.groupSlots ? this.groupSlots.length * 4 : 0);
+    return this.keys.length + this.keyStart.length * 4 + this.ent.length * 4;
   }
 
   valueOffset(i: number): number {
@@ -177,16 +179,16 @@ export class BlockSearch extends FlatKeys {
    */
   seekInGroup(target: Uint8Array, suffix: number, h: number): number {
     if (this.groupSuffix !== suffix) this.buildGroups(suffix);
-    const slots = this.groupSlots!;
-    const mask = (slots.length >>> 1) - 1;
-    const keys = this.keys;
     const ent = this.ent;
+    const base = this.slotBase;
+    const mask = ((ent.length - base) >>> 1) - 1;
+    const keys = this.keys;
     const gl = target.length - suffix;
     h |= 0;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const s = slots[2 * slot + 1]!;
+      const s = ent[base + 2 * slot + 1]!;
       if (s === 0) return -1;
-      if (slots[2 * slot] !== h) continue;
+      if (ent[base + 2 * slot] !== h) continue;
       let e = s - 1;
       const ke = ent[4 * e]!;
       if (ent[4 * e + 1]! - ke - suffix !== gl) continue;
@@ -217,7 +219,11 @@ export class BlockSearch extends FlatKeys {
   private buildGroups(suffix: number): void {
     let size = 8;
     while (size < this.count * 2) size *= 2;
-    const slots = new Int32Array(2 * size);
+    // The entry records first (as they were), then the table; a table built for another suffix is dropped.
+    const base = 4 * this.count;
+    const tab = new Int32Array(base + 2 * size);
+    tab.set(this.ent.subarray(0, base));
+    const slots = tab.subarray(base);
     const mask = size - 1;
     const keys = this.keys;
     const ks = this.keyStart;
@@ -240,7 +246,8 @@ export class BlockSearch extends FlatKeys {
       slots[2 * slot] = h;
       slots[2 * slot + 1] = e + 1;
     }
-    this.groupSlots = slots;
+    this.ent = tab;
+    this.slotBase = base;
     this.groupSuffix = suffix;
   }
 }
