@@ -120,13 +120,18 @@ export class IndexArray extends FlatKeys {
 
 /** A data block's entries; throws `Error('corrupt block entry')` like BlockIterator (the caller names file and offset). */
 export class BlockSearch extends FlatKeys {
-  private readonly valOff: Int32Array;
-  private readonly valLen: Int32Array;
   /**
-   * Group hash table (open addressing, linear probing), two int32 per slot side by side (one
-   * cache line per probe): the group's hash, and its first entry + 1 (0: empty slot).
+   * Per entry, side by side: key start, key end, value offset, value length. A point read
+   * touches one 16-byte record per entry it looks at instead of three arrays (keyStart,
+   * value offsets, value lengths), each a cache miss on a block not touched recently.
+   * Followed, once a point read built it, by the group hash table (open addressing, linear
+   * probing) from `slotBase` on, two int32 per slot side by side (one cache line per probe):
+   * the group's hash, and its first entry + 1 (0: empty slot). One array for both: a point
+   * read follows one typed array's pointers, not two.
    */
-  private groupSlots: Int32Array | null = null;
+  private ent: Int32Array;
+  /** Where the group table starts in `ent` (its length when there is none yet). */
+  private slotBase: number;
   /** The suffix length the group table was built for. */
   private groupSuffix = -1;
 
@@ -137,21 +142,33 @@ export class BlockSearch extends FlatKeys {
       offs.push(it.valueOffset());
       lens.push(it.valueLength());
     });
-    this.valOff = Int32Array.from(offs);
-    this.valLen = Int32Array.from(lens);
+    const ent = new Int32Array(this.count * 4);
+    const ks = this.keyStart;
+    for (let i = 0; i < this.count; i++) {
+      ent[4 * i] = ks[i]!;
+      ent[4 * i + 1] = ks[i + 1]!;
+      ent[4 * i + 2] = offs[i]!;
+      ent[4 * i + 3] = lens[i]!;
+    }
+    this.ent = ent;
+    this.slotBase = ent.length;
   }
 
   /** Bytes held (for memory accounting). */
   get bytes(): number {
-    return this.keys.length + this.keyStart.length * 4 + this.count * 8 + (this.groupSlots ? this.groupSlots.length * 4 : 0);
+    return this.keys.length + this.keyStart.length * 4 + this.ent.length * 4;
   }
 
   valueOffset(i: number): number {
-    return this.valOff[i]!;
+    return this.ent[4 * i + 2]!;
   }
 
   valueLength(i: number): number {
-    return this.valLen[i]!;
+    return this.ent[4 * i + 3]!;
+  }
+
+  override key(i: number): Uint8Array {
+    return this.keys.subarray(this.ent[4 * i]!, this.ent[4 * i + 1]!);
   }
 
   /**
@@ -162,27 +179,27 @@ export class BlockSearch extends FlatKeys {
    */
   seekInGroup(target: Uint8Array, suffix: number, h: number): number {
     if (this.groupSuffix !== suffix) this.buildGroups(suffix);
-    const slots = this.groupSlots!;
-    const mask = (slots.length >>> 1) - 1;
+    const ent = this.ent;
+    const base = this.slotBase;
+    const mask = ((ent.length - base) >>> 1) - 1;
     const keys = this.keys;
-    const ks = this.keyStart;
     const gl = target.length - suffix;
     h |= 0;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const s = slots[2 * slot + 1]!;
+      const s = ent[base + 2 * slot + 1]!;
       if (s === 0) return -1;
-      if (slots[2 * slot] !== h) continue;
+      if (ent[base + 2 * slot] !== h) continue;
       let e = s - 1;
-      const ke = ks[e]!;
-      if (ks[e + 1]! - ke - suffix !== gl) continue;
+      const ke = ent[4 * e]!;
+      if (ent[4 * e + 1]! - ke - suffix !== gl) continue;
       let j = 0;
       while (j < gl && keys[ke + j] === target[j]) j++;
       if (j < gl) continue;
       // Versions of the group in key order: the first whose suffix >= target's.
       const tl = target.length;
       for (const first = e; e < this.count; e++) {
-        const k0 = ks[e]!;
-        const kl = ks[e + 1]! - k0;
+        const k0 = ent[4 * e]!;
+        const kl = ent[4 * e + 1]! - k0;
         if (e > first) {
           if (kl - suffix !== gl) return -1;
           j = 0;
@@ -202,7 +219,11 @@ export class BlockSearch extends FlatKeys {
   private buildGroups(suffix: number): void {
     let size = 8;
     while (size < this.count * 2) size *= 2;
-    const slots = new Int32Array(2 * size);
+    // The entry records first (as they were), then the table; a table built for another suffix is dropped.
+    const base = 4 * this.count;
+    const tab = new Int32Array(base + 2 * size);
+    tab.set(this.ent.subarray(0, base));
+    const slots = tab.subarray(base);
     const mask = size - 1;
     const keys = this.keys;
     const ks = this.keyStart;
@@ -225,7 +246,8 @@ export class BlockSearch extends FlatKeys {
       slots[2 * slot] = h;
       slots[2 * slot + 1] = e + 1;
     }
-    this.groupSlots = slots;
+    this.ent = tab;
+    this.slotBase = base;
     this.groupSuffix = suffix;
   }
 }
