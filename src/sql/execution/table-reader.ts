@@ -38,10 +38,7 @@ export class TableReader {
 
   /** Decodes one stored row into a new `width`-wide row. */
   decode(uk: Uint8Array, value: Uint8Array, branch: number): Row {
-    // A loop, not fill(null): half the cost per row (a read decodes one row per index entry).
-    const w = this.width;
-    const row: Row = new Array(w);
-    for (let i = 0; i < w; i++) row[i] = null;
+    const row: Row = new Array(this.width).fill(null);
     this.decodeInto(row, uk, value, branch);
     return row;
   }
