@@ -193,11 +193,11 @@ export async function* scanEntries(ctx: ReadContext, lower: Uint8Array, upper: U
     while (n < limit) {
       const p = it.next();
       if (p) await p;
-      const e = it.entry();
+      const e = it.kvEntry();
       if (!e) break;
       n++;
       if (ctx.budget.spend()) await ctx.budget.yieldNow();
-      yield new KvEntry(e.userKey, e.value, e.lsn);
+      yield e;
     }
   } catch (e) {
     throw await ctx.blame(e);
@@ -217,9 +217,9 @@ export async function* scanEntryBatches(ctx: ReadContext, lower: Uint8Array, upp
     for (;;) {
       const p = it.next();
       if (p) await p;
-      const e = it.entry();
+      const e = it.kvEntry();
       if (!e) break;
-      out.push(new KvEntry(e.userKey, e.value, e.lsn));
+      out.push(e);
       if (out.length >= batch) {
         if (ctx.budget.spend(out.length)) await ctx.budget.yieldNow();
         yield out;

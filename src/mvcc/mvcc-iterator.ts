@@ -3,6 +3,7 @@
 // (ARCHITECTURE contract 1).
 import { compareRange } from '../util/bytes.js';
 import type { InternalIterator, MaybePromise } from '../util/internal-iterator.js';
+import { KvEntry } from './kv-types.js';
 import { KIND_PUT, MAX_LSN, TRAILER_SIZE, trailerKind, trailerLsn, writeTrailer } from './internal-key.js';
 
 export interface MvccRange {
@@ -27,7 +28,11 @@ const SKIP_BEFORE_RESEEK = 8;
  * `next()` positions on the next visible entry; read it with `entry()`.
  */
 export class MvccIterator {
-  private current: MvccEntry | null = null;
+  // The current entry as fields, not an object: a scan builds its own entry object from
+  // them (kvEntry), so a step allocates one object, not two.
+  private curKey: Uint8Array | null = null;
+  private curValue: Uint8Array | null = null;
+  private curLsn = 0;
   private started = false;
   private done = false;
   /** Set once an entry inside the starting bound was seen: later entries are inside too. */
@@ -42,13 +47,24 @@ export class MvccIterator {
 
   /** The entry `next()` positioned on; null when exhausted. */
   entry(): MvccEntry | null {
-    return this.current;
+    return this.curKey === null ? null : { userKey: this.curKey, value: this.curValue!, lsn: this.curLsn };
+  }
+
+  /** `entry()` as a KvEntry (what scans return); null when exhausted. */
+  kvEntry(): KvEntry | null {
+    return this.curKey === null ? null : new KvEntry(this.curKey, this.curValue!, this.curLsn);
+  }
+
+  private setCurrent(userKey: Uint8Array | null, value: Uint8Array | null, lsn: number): void {
+    this.curKey = userKey;
+    this.curValue = value;
+    this.curLsn = lsn;
   }
 
   /** Moves to the next visible entry (the first, on the first call). */
   next(): MaybePromise {
     if (this.done) {
-      this.current = null;
+      this.setCurrent(null, null, 0);
       return;
     }
     if (!this.started) {
@@ -78,7 +94,7 @@ export class MvccIterator {
     }
     if (this.reverse) return this.find();
     // Forward: step past the versions of the entry we returned.
-    const p = this.skipVersions(this.current!.userKey, 0);
+    const p = this.skipVersions(this.curKey!, 0);
     if (p) return p.then(() => this.findNext());
     return this.findNext();
   }
@@ -86,7 +102,7 @@ export class MvccIterator {
   close(): void {
     this.inner.close();
     this.done = true;
-    this.current = null;
+    this.setCurrent(null, null, 0);
   }
 
   private find(): MaybePromise {
@@ -115,7 +131,7 @@ export class MvccIterator {
       const lsn = trailerLsn(k);
       if (lsn <= this.asOf) {
         if (trailerKind(k) === KIND_PUT) {
-          this.current = { userKey: k.slice(0, ukLen), value: inner.value(), lsn };
+          this.setCurrent(k.slice(0, ukLen), inner.value(), lsn);
           return;
         }
         // Tombstone: the key is absent at asOf; skip its older versions. A loop, not a call
@@ -195,7 +211,7 @@ export class MvccIterator {
         }
         if (savedUk !== null && (ukLen !== savedUk.length || compareRange(k, 0, ukLen, savedUk, 0, ukLen) !== 0)) {
           if (savedKind === KIND_PUT) {
-            this.current = { userKey: savedUk, value: savedValue!, lsn: savedLsn };
+            this.setCurrent(savedUk, savedValue!, savedLsn);
             return;
           }
           savedUk = null;
@@ -212,7 +228,7 @@ export class MvccIterator {
         if (p) return p.then(step);
       }
       if (savedKind === KIND_PUT) {
-        this.current = { userKey: savedUk!, value: savedValue!, lsn: savedLsn };
+        this.setCurrent(savedUk!, savedValue!, savedLsn);
         this.done = true; // the inner iterator is exhausted (or below the lower bound)
         return;
       }
@@ -222,7 +238,7 @@ export class MvccIterator {
   }
 
   private finish(): void {
-    this.current = null;
+    this.setCurrent(null, null, 0);
     this.done = true;
   }
 }
