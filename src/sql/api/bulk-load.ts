@@ -193,6 +193,9 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     /** Positions not loaded from the input: reset to their default before each row. */
     const untargeted: number[] = [];
     for (let i = 0; i < ncols; i++) if (!target.includes(i)) untargeted.push(i);
+    /** Positions of NOT NULL columns other than the rowid alias (the checks per row). */
+    const notNull: number[] = [];
+    for (let i = 0; i < ncols; i++) if (t.columns[i]!.notNull && i !== t.rowidAlias) notNull.push(i);
 
     const keepLast = (key: Uint8Array, len: number): void => {
       if (len > lastKey.length) lastKey = new Uint8Array(len * 2);
@@ -259,13 +262,15 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
         }
         values[ncols] = v;
       }
-      for (let i = 0; i < ncols; i++) {
+      for (let n = 0; n < notNull.length; n++) {
+        const i = notNull[n]!;
         const col = t.columns[i]!;
-        if (col.notNull && values[i] === null && i !== t.rowidAlias) throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: 'ABORT' } });
+        if (values[i] === null) throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: 'ABORT' } });
       }
       enc.encode(values, rowid, ints);
       const value = enc.value;
-      checkLength(value.pos, maxLength, `a row of ${t.name}`);
+      // The message only for an error: a template string per row is an allocation per row.
+      if (value.pos > maxLength) checkLength(value.pos, maxLength, `a row of ${t.name}`);
       const key = enc.key;
       if (streaming && chunk.length === 0 && compareRange(key.buf, 0, key.pos, lastKey, 0, lastKeyLen) > 0) {
         // Still in key order after a sorted chunk: straight to the run from the encoder's buffers.
