@@ -23,9 +23,11 @@ import { rowKey } from '../src/sql/rows/row-keys.js';
 import type { SqlValue } from '../src/sql/types/value.js';
 import { Prng } from '../src/util/prng.js';
 
-const INTS = [0n, 1n, -1n, 2n, 127n, 128n, 2147483647n, 2147483648n, -2147483648n, -2147483649n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 63n) + 1n];
+const INTS = [0n, 1n, -1n, 2n, 127n, 128n, 2147483647n, 2147483648n, -2147483648n, -2147483649n, 4294967295n, 4294967296n, -4294967296n, -4294967297n, 2n ** 53n - 1n, -(2n ** 53n) + 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 63n) + 1n];
 const REALS = [0.5, -0, -0.5, 1e308, -1e308, 5e-324, -5e-324, Infinity, -Infinity, 2 ** 53 + 0.5 * 0, 2 ** 63, -(2 ** 64), 0.1 + 0.2, Math.PI];
 const TEXTS = ['', 'a', 'abc', 'é', '日本語', '😀x', 'a\0b', '\ud800', 'x'.repeat(23), 'y'.repeat(24), `${'z'.repeat(100)}ü`, 'w'.repeat(300), ' 12', '12', '1e3', '-0', '0x10', 'ABC ', 'abc  '];
+
+const SAFE_INTS = INTS.filter((v) => v > -(2n ** 53n) && v < 2n ** 53n);
 
 /** A random SqlValue (what the encoder sees after affinity) from the edges above and random ones. */
 function sqlValue(rng: Prng): SqlValue {
@@ -55,6 +57,8 @@ function sqlValue(rng: Prng): SqlValue {
 function bindValue(rng: Prng): BindValue {
   if (rng.chance(0.15)) return rng.int(100000) - 50000;
   if (rng.chance(0.05)) return rng.pick([2 ** 53, -(2 ** 53), 2 ** 62, 1e20]);
+  // Safe integers as numbers (the loader keeps them numbers), -0 among them (stored as 0).
+  if (rng.chance(0.1)) return rng.chance(0.1) ? -0 : Number(rng.pick(SAFE_INTS));
   return sqlValue(rng);
 }
 
@@ -93,12 +97,19 @@ describe('bulk load encoding', () => {
             // key columns hold no NULL (SQLite's WITHOUT ROWID PRIMARY KEY is NOT NULL)
             for (const ci of t.primaryKey) if (values[ci] === null) values[ci] = 'k';
           }
-          enc.encode(values, rowid);
           const want = encodeRowValue(t, values);
           const wantKey = makeInternalKey(rowKey(MAIN_BRANCH, t, values, rowid), lsn, KIND_PUT);
-          expect(hex(enc.value.buf.subarray(0, enc.value.pos))).toBe(hex(want));
-          expect(hex(enc.key.buf.subarray(0, enc.key.pos))).toBe(hex(wantKey));
-          expect(enc.userKeyLength).toBe(wantKey.length - 8);
+          // Integers as bigints (ints all 0), then the safe ones as numbers flagged in `ints`.
+          const safe = (v: SqlValue): v is bigint => typeof v === 'bigint' && v > -(2n ** 53n) && v < 2n ** 53n;
+          const asNumbers = values.map((v) => (safe(v) ? Number(v) : v));
+          const ints = Uint8Array.from(values, (v) => (safe(v) ? 1 : 0));
+          const numRowid = rowid !== null && safe(rowid) ? Number(rowid) : rowid;
+          for (const [vals, flags, rid] of [[values, new Uint8Array(values.length), rowid], [asNumbers, ints, numRowid]] as const) {
+            enc.encode(vals, rid, flags);
+            expect(hex(enc.value.buf.subarray(0, enc.value.pos))).toBe(hex(want));
+            expect(hex(enc.key.buf.subarray(0, enc.key.pos))).toBe(hex(wantKey));
+            expect(enc.userKeyLength).toBe(wantKey.length - 8);
+          }
         }
       }
       await db.close();

@@ -229,6 +229,25 @@ describe('bulk load', () => {
     }
   });
 
+  it('a row over maxLength (each value under it) fails the load as INSERT fails, loading nothing', async () => {
+    const shape = SHAPES[0]!;
+    const rows: BindValue[][] = [[1, 'a', 1, null, 1, 1], [2, 'x'.repeat(120), 1, new Uint8Array(120), 2, 1]];
+    const viaInsert = DB('len-insert', { storage: 'memory', limits: { maxLength: 200 } });
+    for (const d of shape.ddl) await viaInsert.exec(d);
+    const ierr = await viaInsert.run('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', rows[1]).catch((x: unknown) => x);
+    expect((ierr as DoSQLError).code).toBe('LIMIT_EXCEEDED');
+    const db = DB('len-bulk', { storage: 'memory', limits: { maxLength: 200 } });
+    for (const d of shape.ddl) await db.exec(d);
+    const err = await bulkLoad(db, 't', shape.columns, batchesOf(rows, 1)).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DoSQLError);
+    expect((err as DoSQLError).code).toBe('LIMIT_EXCEEDED');
+    expect((err as DoSQLError).details).toMatchObject({ limit: 'maxLength', max: 200, what: 'a row of t' });
+    expect(await db.query('SELECT count(*) AS n FROM t')).toEqual([{ n: 0 }]);
+    expect((await bulkLoad(db, 't', shape.columns, batchesOf([rows[0]!]))).rows).toBe(1);
+    await db.close();
+    await viaInsert.close();
+  });
+
   it('input larger than a chunk: sorted rows stream into one run, index chunks become L0 runs; unsorted chunks that interleave and UNIQUE entries past one chunk are refused, loading nothing', async () => {
     const rows = (ids: number[]): BindValue[][] => ids.map((i) => [i, `v${i % 13}`]);
     const ids = Array.from({ length: 200 }, (_, i) => i + 1);

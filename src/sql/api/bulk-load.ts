@@ -181,16 +181,21 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     let streaming = false;
     let idx: IndexEntry[] = [];
     let idxChunks = 0;
-    /** Largest rowid so far (the next automatic rowid is one more), null before any. */
-    let maxRowid: bigint | null = null;
+    /** Largest rowid so far (the next automatic rowid is one more), null before any; a number while it is a safe integer. */
+    let maxRowid: bigint | number | null = null;
     const uniqueIx = indexes.some((ix) => ix.unique);
     const enc = new BulkRowEncoder(t, branch, lsn);
     /** The row being loaded: columns in declared order, then the rowid (rowid tables). Reused. */
     const values: SqlValue[] = defaults.slice();
     values.push(null);
+    /** Per position of `values`: 1 when it holds an INTEGER as a JS number (see `setValue`). */
+    const ints = new Uint8Array(ncols + 1);
     /** Positions not loaded from the input: reset to their default before each row. */
     const untargeted: number[] = [];
     for (let i = 0; i < ncols; i++) if (!target.includes(i)) untargeted.push(i);
+    /** Positions of NOT NULL columns other than the rowid alias (the checks per row). */
+    const notNull: number[] = [];
+    for (let i = 0; i < ncols; i++) if (t.columns[i]!.notNull && i !== t.rowidAlias) notNull.push(i);
 
     const keepLast = (key: Uint8Array, len: number): void => {
       if (len > lastKey.length) lastKey = new Uint8Array(len * 2);
@@ -232,29 +237,40 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
 
     /** Loads `values` (the loaded columns set, affinity applied): rowid, NOT NULL, encoding, placement, index entries. */
     const loadRow = (): void => {
-      let rowid: bigint | null = null;
+      let rowid: bigint | number | null = null;
       if (!t.withoutRowid) {
-        let v: SqlValue = t.rowidAlias >= 0 ? values[t.rowidAlias]! : null;
-        if (v !== null && typeof v !== 'bigint') {
+        const alias = t.rowidAlias;
+        let v: SqlValue = alias >= 0 ? values[alias]! : null;
+        if (v !== null && typeof v !== 'bigint' && !(typeof v === 'number' && ints[alias] === 1)) {
           v = ops.applyAffinity(v, 'INTEGER');
           if (typeof v !== 'bigint') throw new DoSQLError('MISMATCH', `sql: datatype mismatch (rowid of ${t.name} must be an integer)`);
         }
         if (v === null) {
-          if (maxRowid !== null && maxRowid >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${t.name})`);
-          v = maxRowid === null ? 1n : maxRowid + 1n;
+          if (maxRowid === null) v = 1;
+          else if (typeof maxRowid === 'number') v = maxRowid < Number.MAX_SAFE_INTEGER ? maxRowid + 1 : BigInt(maxRowid) + 1n;
+          else {
+            if (maxRowid >= INT64_MAX) throw new DoSQLError('SQL_ERROR', `sql: database or disk is full (no rowid left in ${t.name})`);
+            v = maxRowid + 1n;
+          }
         }
-        if (maxRowid === null || v > maxRowid) maxRowid = v;
-        rowid = v;
-        if (t.rowidAlias >= 0) values[t.rowidAlias] = v;
+        // v is a bigint or a safe integer held as a number (never -0: setValue's rule).
+        if (maxRowid === null || v > maxRowid) maxRowid = v as bigint | number;
+        rowid = v as bigint | number;
+        if (alias >= 0) {
+          values[alias] = v;
+          ints[alias] = typeof v === 'number' ? 1 : 0;
+        }
         values[ncols] = v;
       }
-      for (let i = 0; i < ncols; i++) {
+      for (let n = 0; n < notNull.length; n++) {
+        const i = notNull[n]!;
         const col = t.columns[i]!;
-        if (col.notNull && values[i] === null && i !== t.rowidAlias) throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: 'ABORT' } });
+        if (values[i] === null) throw new DoSQLError('CONSTRAINT_NOTNULL', `sql: NOT NULL constraint failed: ${t.name}.${col.name}`, { details: { table: t.name, column: col.name, conflictAction: 'ABORT' } });
       }
-      enc.encode(values, rowid);
+      enc.encode(values, rowid, ints);
       const value = enc.value;
-      checkLength(value.pos, maxLength, `a row of ${t.name}`);
+      // The message only for an error: a template string per row is an allocation per row.
+      if (value.pos > maxLength) checkLength(value.pos, maxLength, `a row of ${t.name}`);
       const key = enc.key;
       if (streaming && chunk.length === 0 && compareRange(key.buf, 0, key.pos, lastKey, 0, lastKeyLen) > 0) {
         // Still in key order after a sorted chunk: straight to the run from the encoder's buffers.
@@ -266,6 +282,17 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
         if (chunkSorted && chunk.length > 0 && compareBytes(chunk[chunk.length - 1]!.key, k) >= 0) chunkSorted = false;
         chunk.push({ key: k, value: value.toBytes() });
       }
+      if (indexes.length > 0) {
+        // Index keys are built from bigints as INSERT builds them.
+        for (let i = 0; i < ncols; i++) {
+          if (ints[i] === 1) {
+            values[i] = BigInt(values[i] as number);
+            ints[i] = 0;
+          }
+        }
+        if (typeof rowid === 'number') rowid = BigInt(rowid);
+        values[ncols] = rowid;
+      }
       for (let k = 0; k < indexes.length; k++) {
         const ix = indexes[k]!;
         const pos = positions[k]!;
@@ -274,7 +301,7 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
           const vals = indexValues(t, ix, values, pos);
           if (!vals.some((v) => v === null)) prefix = encodeUserKey(branch, ix.id, vals).length;
         }
-        idx.push({ key: indexKey(branch, t, ix, values, rowid, pos), prefix, ix });
+        idx.push({ key: indexKey(branch, t, ix, values, rowid as bigint | null, pos), prefix, ix });
       }
       rows++;
     };
@@ -286,7 +313,26 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     /** The smallest chunk afterRow may flush. */
     const flushAt = Math.min(chunkRows, SORTED_FLUSH_ROWS);
     const resetUntargeted = (): void => {
-      for (let u = 0; u < untargeted.length; u++) values[untargeted[u]!] = defaults[untargeted[u]!]!;
+      for (let u = 0; u < untargeted.length; u++) {
+        values[untargeted[u]!] = defaults[untargeted[u]!]!;
+        ints[untargeted[u]!] = 0;
+      }
+    };
+    /**
+     * Sets loaded column `ci` from input `v` (row `rows`, column `column`) as INSERT would bind
+     * it and apply the column's affinity, except that a safe integer given as a number stays a
+     * number (ints[ci] = 1) where the affinity would keep its bigint (not TEXT or REAL): no
+     * BigInt per integer. -0 becomes 0, as BigInt(-0) is 0n.
+     */
+    const setValue = (ci: number, v: BindValue, column: string): void => {
+      const aff = affinities[ci]!;
+      if (typeof v === 'number' && Number.isSafeInteger(v) && aff !== 'TEXT' && aff !== 'REAL') {
+        values[ci] = v === 0 ? 0 : v;
+        ints[ci] = 1;
+      } else {
+        values[ci] = ops.applyAffinity(bound(v, rows, column), aff);
+        ints[ci] = 0;
+      }
     };
 
     for await (const batch of batches) {
@@ -297,8 +343,7 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
         for (let r = 0; r < batch.rowCount; r++) {
           resetUntargeted();
           for (let k = 0; k < target.length; k++) {
-            const ci = target[k]!;
-            values[ci] = ops.applyAffinity(bound(cols[k]![r], rows, columns[k]!), affinities[ci]!);
+            setValue(target[k]!, cols[k]![r], columns[k]!);
           }
           loadRow();
           if (chunk.length >= flushAt || idx.length >= chunkRows) await afterRow();
@@ -307,8 +352,7 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
         for (const input of batch) {
           resetUntargeted();
           for (let k = 0; k < target.length; k++) {
-            const ci = target[k]!;
-            values[ci] = ops.applyAffinity(bound(input[k], rows, columns[k]!), affinities[ci]!);
+            setValue(target[k]!, input[k], columns[k]!);
           }
           loadRow();
           if (chunk.length >= flushAt || idx.length >= chunkRows) await afterRow();

@@ -9,7 +9,7 @@ import { TAG_END, writeKeyValue } from '../../mvcc/key-codec.js';
 import { ByteWriter } from '../../util/byte-writer.js';
 import type { TableSchema } from '../catalog/schema.js';
 import type { SqlValue } from '../types/value.js';
-import { writeRow } from './row-codec.js';
+import { writeRowInts } from './row-codec.js';
 import { collationKey } from './row-keys.js';
 
 export class BulkRowEncoder {
@@ -21,6 +21,8 @@ export class BulkRowEncoder {
   private readonly slots: SqlValue[];
   /** Column id of each column position. */
   private readonly slotOf: Int32Array;
+  /** Per slot: 1 when the slot holds an integer as a JS number (see encode's `ints`). */
+  private readonly slotInts: Uint8Array;
   private readonly prefix: Uint8Array;
   private readonly trailer = new Uint8Array(TRAILER_SIZE);
 
@@ -31,6 +33,7 @@ export class BulkRowEncoder {
   ) {
     this.slots = new Array<SqlValue>(t.nextColumnId).fill(null);
     this.slotOf = Int32Array.from(t.columns.map((c) => c.id));
+    this.slotInts = new Uint8Array(t.nextColumnId);
     this.prefix = encodeTablePrefix(branch, t.id);
     writeTrailer(this.trailer, 0, lsn, KIND_PUT);
   }
@@ -38,17 +41,30 @@ export class BulkRowEncoder {
   /**
    * Encodes one row: `values` are the table's columns in declared order (affinity applied),
    * `rowid` the rowid of a rowid table (null for WITHOUT ROWID). An INTEGER PRIMARY KEY
-   * column's slot is stored NULL (the key holds it), as INSERT stores it.
+   * column's slot is stored NULL (the key holds it), as INSERT stores it. `ints[i]` = 1: values[i]
+   * is an INTEGER held as a JS number, a safe integer that is not -0 (as is a number rowid):
+   * encoded as BigInt(values[i]) would be, without making the BigInt. Keys need nothing for it:
+   * a number below 2^53 and the bigint of the same integer encode alike (key-codec.ts).
    */
-  encode(values: readonly SqlValue[], rowid: bigint | null): void {
+  encode(values: readonly SqlValue[], rowid: bigint | number | null, ints: Uint8Array): void {
     const t = this.t;
     const slots = this.slots;
+    const slotInts = this.slotInts;
     const slotOf = this.slotOf;
     const alias = t.rowidAlias;
-    for (let i = 0; i < slotOf.length; i++) slots[slotOf[i]!] = i === alias ? null : values[i]!;
+    for (let i = 0; i < slotOf.length; i++) {
+      const s = slotOf[i]!;
+      if (i === alias) {
+        slots[s] = null;
+        slotInts[s] = 0;
+      } else {
+        slots[s] = values[i]!;
+        slotInts[s] = ints[i]!;
+      }
+    }
     const v = this.value;
     v.reset();
-    writeRow(v, slots);
+    writeRowInts(v, slots, slotInts);
     const k = this.key;
     k.reset();
     k.bytes(this.prefix);
