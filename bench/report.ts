@@ -159,7 +159,7 @@ function sqlSection(ctx: Ctx, f: SqlFile, date: string): string {
     `statements; dosql \`durability: 'normal'\` in a folder, better-sqlite3 WAL + \`synchronous=NORMAL\`. "after flush": the`,
     `same reads once dosql's rows are in SSTables; "index range": \`CREATE INDEX t_score ON t(score)\`, then`,
     `\`SELECT id, name FROM t WHERE score BETWEEN ? AND ?\` with random bounds (~30 rows); "single-row autocommit":`,
-    `one \`INSERT\` per commit (dosql \`db.run\`, better-sqlite3 \`stmt.run\`), into a table of its own. Operations per second:`,
+    `one \`INSERT\` per commit (dosql \`db.run\`, better-sqlite3 \`stmt.run\`), into a table of its own. Each measurement starts once the process is quiet (bench/settle.ts). Operations per second:`,
     ``,
     `| workload | dosql | sqlite | dosql / sqlite |`,
     `| --- | ---: | ---: | ---: |`,

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { DB } from '../src/index.js';
 import { Prng } from '../src/util/prng.js';
+import { settle } from './settle.js';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(name);
@@ -33,19 +34,6 @@ async function timed(f: () => Promise<void> | void): Promise<number> {
   const c0 = cpuMs();
   await f();
   return cpuMs() - c0;
-}
-
-/** Waits (up to 5 s) until the process uses under 3 ms of CPU in 100 ms; returns the CPU used meanwhile. */
-async function settle(): Promise<number> {
-  let used = 0;
-  for (let i = 0; i < 50; i++) {
-    const c0 = cpuMs();
-    await new Promise((r) => setTimeout(r, 100));
-    const d = cpuMs() - c0;
-    used += d;
-    if (d < 3) break;
-  }
-  return used;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -3,7 +3,9 @@
 // secondary-index range (`CREATE INDEX t_score ON t(score)`, `score BETWEEN ? AND ?`, ~30 rows);
 // single-row autocommit inserts (--single rows, default 20,000: one commit per row, into a
 // table `s` of their own); then window functions (a running sum and rank() per partition,
-// sql-window.ts) over --window-rows rows (default 1,000,000; 0 skips them).
+// sql-window.ts) over --window-rows rows (default 1,000,000; 0 skips them). Each measurement
+// starts once the process is quiet (settle.ts): dosql's background work must not land in
+// SQLite's figures, nor in dosql's own next one.
 //
 //   npm run bench -- sql [--n ROWS] [--ops N] [--range-ops N] [--single N] [--window-rows N] [--json FILE]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { DB } from '../src/index.js';
 import { Prng } from '../src/util/prng.js';
+import { settle } from './settle.js';
 import { describeMachine, machineInfo } from './machine.js';
 import { windowBench } from './sql-window.js';
 
@@ -53,6 +56,7 @@ export async function main(args: string[]): Promise<void> {
     // dosql, in a folder with durability 'normal' (better-sqlite3 below uses WAL + synchronous=NORMAL).
     const db = DB('bench', { path: join(dir, 'dosql'), durability: 'normal' });
     await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
+    await settle();
     let t0 = performance.now();
     for (let i = 0; i < n; i += 1000) {
       await db.transaction(async (tx) => {
@@ -62,23 +66,27 @@ export async function main(args: string[]): Promise<void> {
     rows.push({ engine: 'dosql', workload: 'insert (batches of 1000)', ops_per_sec: n / ((performance.now() - t0) / 1000) });
     const sel = db.prepare('SELECT * FROM t WHERE id = ?');
     for (let i = 0; i < 20_000; i++) await sel.get(keys[i]!);
+    await settle();
     t0 = performance.now();
     for (let i = 0; i < ops; i++) await sel.get(keys[i]!);
     rows.push({ engine: 'dosql', workload: 'point select by primary key', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
     // The same reads once the rows live in SSTables (flushed, block cache warm).
     await (await db.engine()).flush();
     for (let i = 0; i < 20_000; i++) await sel.get(keys[i]!);
+    await settle();
     t0 = performance.now();
     for (let i = 0; i < ops; i++) await sel.get(keys[i]!);
     rows.push({ engine: 'dosql', workload: 'point select (after flush)', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
     await db.exec('CREATE INDEX t_score ON t(score)');
     const dr = db.prepare(RANGE_SQL);
     for (let i = 0; i < 1000; i++) await dr.all(ranges[i]!, ranges[i]! + 10);
+    await settle();
     t0 = performance.now();
     for (let i = 0; i < rangeOps; i++) await dr.all(ranges[i]!, ranges[i]! + 10);
     rows.push({ engine: 'dosql', workload: RANGE_WORKLOAD, ops_per_sec: rangeOps / ((performance.now() - t0) / 1000) });
     if (single > 0) {
       await db.exec('CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
+      await settle();
       t0 = performance.now();
       for (let j = 0; j < single; j++) await db.run(SINGLE_SQL, [j, payload(j), j / 3]);
       rows.push({ engine: 'dosql', workload: SINGLE_WORKLOAD, ops_per_sec: single / ((performance.now() - t0) / 1000) });
@@ -90,6 +98,7 @@ export async function main(args: string[]): Promise<void> {
     lite.pragma('synchronous = NORMAL');
     lite.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
     const lins = lite.prepare('INSERT INTO t VALUES (?, ?, ?)');
+    await settle();
     t0 = performance.now();
     for (let i = 0; i < n; i += 1000) {
       lite.transaction(() => {
@@ -99,18 +108,21 @@ export async function main(args: string[]): Promise<void> {
     rows.push({ engine: 'sqlite', workload: 'insert (batches of 1000)', ops_per_sec: n / ((performance.now() - t0) / 1000) });
     const lsel = lite.prepare('SELECT * FROM t WHERE id = ?');
     for (let i = 0; i < 20_000; i++) lsel.get(keys[i]!);
+    await settle();
     t0 = performance.now();
     for (let i = 0; i < ops; i++) lsel.get(keys[i]!);
     rows.push({ engine: 'sqlite', workload: 'point select by primary key', ops_per_sec: ops / ((performance.now() - t0) / 1000) });
     lite.exec('CREATE INDEX t_score ON t(score)');
     const lr = lite.prepare(RANGE_SQL);
     for (let i = 0; i < 1000; i++) lr.all(ranges[i]!, ranges[i]! + 10);
+    await settle();
     t0 = performance.now();
     for (let i = 0; i < rangeOps; i++) lr.all(ranges[i]!, ranges[i]! + 10);
     rows.push({ engine: 'sqlite', workload: RANGE_WORKLOAD, ops_per_sec: rangeOps / ((performance.now() - t0) / 1000) });
     if (single > 0) {
       lite.exec('CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT, score REAL)');
       const ls = lite.prepare(SINGLE_SQL);
+      await settle();
       t0 = performance.now();
       for (let j = 0; j < single; j++) ls.run(j, payload(j), j / 3);
       rows.push({ engine: 'sqlite', workload: SINGLE_WORKLOAD, ops_per_sec: single / ((performance.now() - t0) / 1000) });
