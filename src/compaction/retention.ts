@@ -91,16 +91,7 @@ export class RetainedPoints {
    * [lsn, nextLsn).
    */
   keep(lsn: number, nextLsn: number): boolean {
-    if (nextLsn > this.horizon) return true;
-    const pts = this.points;
-    let lo = 0;
-    let hi = pts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pts[mid]! < lsn) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < pts.length && pts[lo]! < nextLsn;
+    return this.holder(lsn, nextLsn) !== undefined;
   }
 
   /**

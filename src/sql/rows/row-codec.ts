@@ -110,19 +110,8 @@ function writeSlot(w: ByteWriter, v: SqlValue): void {
       // Number(v) is exact inside the 32-bit range and rounds monotonically outside it, so
       // the range test on it classifies every bigint as the bigint comparisons would.
       const n = Number(v);
-      if (n === 0) w.u8(TAG_ZERO);
-      else if (n === 1) w.u8(TAG_ONE);
-      else if (n >= -2147483648 && n <= 2147483647) {
-        w.ensure(5);
-        const b = w.buf;
-        const p = w.pos;
-        b[p] = TAG_INT32;
-        b[p + 1] = n;
-        b[p + 2] = n >> 8;
-        b[p + 3] = n >> 16;
-        b[p + 4] = n >> 24;
-        w.pos = p + 5;
-      } else {
+      if (n >= -2147483648 && n <= 2147483647) writeSafeInt(w, n);
+      else {
         w.ensure(9);
         w.buf[w.pos++] = TAG_INT64;
         scratchI64[0] = v;
