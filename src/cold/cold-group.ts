@@ -10,14 +10,21 @@ import { compareRange } from '../util/bytes.js';
 import type { ColdRowDecoder } from './cold-codec.js';
 import { keepsVerifiedRanges } from './run-source.js';
 
+/** A column chunk whose every row holds one value (its statistics say so: {@link constantOf}). */
+class Constant {
+  constructor(readonly v: ColumnValue) {}
+}
+
 /**
  * Decoded values of one column over some rows: a typed chunk, raw values when they do not
- * fit one, or (a value column's page, for point reads) a page read value by value.
+ * fit one, (a value column's page, for point reads) a page read value by value, or one value
+ * for every row.
  */
-type Decoded = ColumnChunk | readonly ColumnValue[] | PageView;
+type Decoded = ColumnChunk | readonly ColumnValue[] | PageView | Constant;
 
 function valueAt(d: Decoded, r: number): ColumnValue {
   if (d instanceof PageView) return d.value(r);
+  if (d instanceof Constant) return d.v;
   return Array.isArray(d) ? (d as readonly ColumnValue[])[r]! : chunkValue(d as ColumnChunk, r);
 }
 
@@ -57,8 +64,8 @@ const UK_OVERHEAD = 64;
  */
 export class ColdGroup {
   private readonly row: ColumnValue[];
-  /** User keys of the rows a search compared (memoized: searches share their first steps). */
-  private readonly uks: (Uint8Array | undefined)[];
+  /** User keys of the rows a search compared (memoized: searches share their first steps); made on the first such search. */
+  private uks: (Uint8Array | undefined)[] | null = null;
   private readonly inflight = new Map<string, Promise<void>>();
   private complete: boolean;
   private readonly trailer = new Uint8Array(TRAILER_SIZE);
@@ -69,8 +76,10 @@ export class ColdGroup {
     readonly n: number,
     private readonly keyCols: readonly { readonly pos: number; readonly d: Decoded }[],
     private readonly lazy: LazyColumn[],
-    private readonly lsns: Float64Array,
-    private readonly kinds: Float64Array,
+    /** Each row's LSN, or the one LSN of every row (a constant chunk: {@link constantOf}). */
+    private readonly lsns: Float64Array | number,
+    /** Each row's kind, or the one kind of every row. */
+    private readonly kinds: Float64Array | number,
     private readonly decoder: ColdRowDecoder,
     width: number,
     /** Bytes held (decoded columns and memoized keys); grows as pages load. */
@@ -79,8 +88,7 @@ export class ColdGroup {
     private readonly grew: (delta: number) => void,
   ) {
     this.row = new Array<ColumnValue>(width).fill(null);
-    this.uks = new Array<Uint8Array | undefined>(n);
-    this.complete = lazy.length === 0;
+    this.complete = lazy.every((c) => c.whole !== null);
   }
 
   /**
@@ -92,7 +100,7 @@ export class ColdGroup {
     g: number,
     keyColumns: readonly { name: string; pos: number }[],
     valueColumns: readonly { name: string; pos: number }[],
-    system: { lsn: string; kind: string },
+    system_: { lsn: string; kind: string },
     decoder: ColdRowDecoder,
     width: number,
     grew: (delta: number) => void,
@@ -100,23 +108,28 @@ export class ColdGroup {
     const n = file.stats.rowGroups[g]!.rowCount;
     coldDecodeStats.groups++;
     await prefetchGroup(file, g);
-    const names = [...keyColumns.map((k) => k.name), system.lsn, system.kind];
     // Typed straight from the pages where the page decoder takes them, the rest through hyparquet.
-    const cols: Decoded[] = [];
-    for (const name of names) {
-      const d = await decodeColumnChunk(file, g, name);
-      if (d) cols.push(d);
-      else cols.push((await readRowGroupChunks(file, g, [name], 0, n))[0]!);
-    }
-    let bytes = 16 * n;
-    const keyCols = keyColumns.map((k, i) => {
-      const d = cols[i]!;
+    const decode = async (name: string): Promise<Decoded> => (await decodeColumnChunk(file, g, name)) ?? (await readRowGroupChunks(file, g, [name], 0, n))[0]!;
+    let bytes = 0;
+    const keyCols: { pos: number; d: Decoded }[] = [];
+    for (const k of keyColumns) {
+      const d = constantOf(file, g, k.name, n) ?? (await decode(k.name));
       bytes += bytesOf(d);
-      return { pos: k.pos, d };
-    });
-    const lsns = numbers(cols[keyColumns.length]!, n);
-    const kinds = numbers(cols[keyColumns.length + 1]!, n);
-    const lazy: LazyColumn[] = valueColumns.map((c) => ({ pos: c.pos, name: c.name, whole: null, starts: null, spans: null, pages: [], state: {} }));
+      keyCols.push({ pos: k.pos, d });
+    }
+    // A run written by one compaction often has one LSN and one kind in a group: the chunk's
+    // statistics say so, and its pages need not be decoded (nor n numbers held).
+    const system = async (name: string): Promise<Float64Array | number> => {
+      const c = constantOf(file, g, name, n);
+      if (typeof c?.v === 'bigint' && Number.isSafeInteger(Number(c.v))) return Number(c.v);
+      bytes += 8 * n;
+      return numbers(await decode(name), n);
+    };
+    const lsns = await system(system_.lsn);
+    const kinds = await system(system_.kind);
+    // A value column constant in the group (e.g. the row slot count, a column never set) is
+    // known from the footer: none of its pages is read.
+    const lazy: LazyColumn[] = valueColumns.map((c) => ({ pos: c.pos, name: c.name, whole: constantOf(file, g, c.name, n) ?? null, starts: null, spans: null, pages: [], state: {} }));
     return new ColdGroup(file, g, n, keyCols, lazy, lsns, kinds, decoder, width, bytes, grew);
   }
 
@@ -127,15 +140,30 @@ export class ColdGroup {
     return this.decoder.userKey(row);
   }
 
+  private lsnAt(i: number): number {
+    const l = this.lsns;
+    return typeof l === 'number' ? l : l[i]!;
+  }
+
+  private kindAt(i: number): number {
+    const k = this.kinds;
+    return typeof k === 'number' ? k : k[i]!;
+  }
+
   key(i: number): Uint8Array {
-    return makeInternalKey(this.uks[i] ?? this.userKey(i), this.lsns[i]!, this.kinds[i]!);
+    return makeInternalKey(this.uks?.[i] ?? this.userKey(i), this.lsnAt(i), this.kindAt(i));
   }
 
   /** memcmp order of row i's internal key against `target` (any bytes: seeks pass bare user-key bounds too). */
   compare(i: number, target: Uint8Array): number {
-    let uk = this.uks[i];
+    let uks = this.uks;
+    if (!uks) {
+      uks = this.uks = new Array<Uint8Array | undefined>(this.n);
+      this.grow(8 * this.n);
+    }
+    let uk = uks[i];
     if (!uk) {
-      uk = this.uks[i] = this.userKey(i);
+      uk = uks[i] = this.userKey(i);
       this.grow(UK_OVERHEAD + uk.length);
     }
     const m = Math.min(uk.length, target.length);
@@ -143,7 +171,7 @@ export class ColdGroup {
     if (c !== 0) return c;
     // The internal key is the user key and an 8-byte trailer: longer than a target it starts with.
     if (target.length <= uk.length) return 1;
-    writeTrailer(this.trailer, 0, this.lsns[i]!, this.kinds[i]!);
+    writeTrailer(this.trailer, 0, this.lsnAt(i), this.kindAt(i));
     return compareRange(this.trailer, 0, TRAILER_SIZE, target, uk.length, target.length);
   }
 
@@ -186,7 +214,7 @@ export class ColdGroup {
     // otherwise their trailers decide (the user key bytes are equal).
     if (target.length === ukLength) return lo;
     for (; lo < this.n && this.compareTuple(lo, key) === 0; lo++) {
-      writeTrailer(this.trailer, 0, this.lsns[lo]!, this.kinds[lo]!);
+      writeTrailer(this.trailer, 0, this.lsnAt(lo), this.kindAt(lo));
       const c = compareRange(this.trailer, 0, TRAILER_SIZE, target, ukLength, target.length);
       if (c > 0 || (c === 0 && inclusive)) return lo;
     }
@@ -223,7 +251,7 @@ export class ColdGroup {
    * columns not read are NULL in it. REQUIRES: loadRow(i, columns) or loadAll() finished.
    */
   value(i: number, columns?: Uint8Array): Uint8Array {
-    if (this.kinds[i] === 0) return EMPTY;
+    if (this.kindAt(i) === 0) return EMPTY;
     const row = this.row;
     for (const k of this.keyCols) row[k.pos] = valueAt(k.d, i);
     for (const c of this.lazy) {
@@ -242,7 +270,7 @@ export class ColdGroup {
    * (with `columns`, of each column read for it: ColdRowDecoder.reads).
    */
   loadRow(i: number, columns?: Uint8Array): Promise<void> | undefined {
-    if (this.complete || this.kinds[i] === 0) return undefined;
+    if (this.complete || this.kindAt(i) === 0) return undefined;
     let wait: Promise<void>[] | undefined;
     for (const c of this.lazy) {
       if (c.whole || !this.wanted(c, columns)) continue;
@@ -341,6 +369,24 @@ async function prefetchGroup(file: OpenedParquet, g: number): Promise<void> {
   if (end > start && end - start <= PREFETCH_BYTES) await file.source.slice(start, end);
 }
 
+/**
+ * The one value of column `name` in every row of group g, when the chunk's statistics say so:
+ * every value NULL, or (integer columns: their min and max are exact, unlike a truncated
+ * string's or a double chunk's, whose NaNs statistics leave out) min = max and no NULL.
+ * Undefined otherwise, and for a column with off-type values in a shadow column. The
+ * statistics come from the footer, which the run's checksums cover (run-source.ts).
+ */
+function constantOf(file: OpenedParquet, g: number, name: string, n: number): Constant | undefined {
+  const k = file.stats.columns.findIndex((c) => c.column.name === name);
+  const info = file.stats.columns[k]?.column;
+  const s = file.stats.rowGroups[g]?.columns[k];
+  if (!info || !s || s.valueCount !== n || n === 0) return undefined;
+  if (info.shadowOf !== undefined || (info.fieldId !== null && file.stats.columns.some((c) => c.column.shadowOf === info.fieldId))) return undefined;
+  if (s.nullCount === n) return new Constant(null);
+  if (s.nullCount !== 0 || (info.type !== 'long' && info.type !== 'timestamptz')) return undefined;
+  return typeof s.min === 'bigint' && s.min === s.max ? new Constant(s.min) : undefined;
+}
+
 /** A system column's values (integers, never NULL): a typed chunk's own array, else converted. */
 function numbers(d: Decoded, n: number): Float64Array {
   if (!Array.isArray(d) && !(d instanceof PageView) && (d as ColumnChunk).kind === 'num') return (d as ColumnChunk & { kind: 'num' }).values;
@@ -357,6 +403,7 @@ function valueNumber(d: Decoded, r: number): number {
 
 function bytesOf(d: Decoded): number {
   if (d instanceof PageView) return d.bytes;
+  if (d instanceof Constant) return 16;
   return Array.isArray(d) ? 32 * d.length : (d as ColumnChunk).bytes;
 }
 
