@@ -19,7 +19,8 @@
 // catalog it began with.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { encodeUserKey, KIND_PUT, MAIN_BRANCH, userKeyPrefix } from '../../mvcc/internal-key.js';
+import { encodeUserKey, MAIN_BRANCH, userKeyPrefix } from '../../mvcc/internal-key.js';
+import type { CommitOptions } from '../../mvcc/commit.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import type { PendingWrite } from '../../mvcc/transaction.js';
@@ -33,7 +34,7 @@ import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type Stat
 import { Transaction } from '../txn/transaction.js';
 import { preparedXacts } from '../txn/prepared-xacts.js';
 import { isTempKey, TEMP_CATALOG_ID, TempStore } from '../txn/temp-store.js';
-import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
+import { commitLogOp } from './commit-log.js';
 import { QueryMetrics, queryMetricsOf } from './query-metrics.js';
 
 /** No TEMP writes to take (shared, never changed). */
@@ -338,7 +339,7 @@ export class DatabaseCore {
         );
       }
       txn.claimSchema();
-      done = engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+      done = engine.commit(txn, this.commitLogOptions(txn.branch));
     } catch (e) {
       this.temp.release(temps);
       throw e;
@@ -350,6 +351,22 @@ export class DatabaseCore {
         throw e;
       },
     );
+  }
+
+  /** The last branch committed on and its commit options (they add the commit-log row). */
+  private logOptions: { branch: number; options: CommitOptions } | undefined;
+
+  /**
+   * The commit options that add the commit-log row on `branch`, made once per branch in a row:
+   * a closure per commit cost more than the rest of the commit's bookkeeping (and, under tsx,
+   * a defineProperty for its name).
+   */
+  private commitLogOptions(branch: number): CommitOptions {
+    const c = this.logOptions;
+    if (c !== undefined && c.branch === branch) return c.options;
+    const options: CommitOptions = { extraOps: (ts) => [commitLogOp(branch, ts)] };
+    this.logOptions = { branch, options };
+    return options;
   }
 
   /** A transaction with writes committed: its TEMP writes, AFTER trigger events and (DDL) the new schema. */
