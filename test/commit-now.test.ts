@@ -13,7 +13,9 @@ import { DB } from '../src/index.js';
 import { LsmEngine } from '../src/lsm/engine.js';
 import { WriteBatch } from '../src/lsm/write-batch.js';
 import { encodeUserKey } from '../src/mvcc/internal-key.js';
+import { DurableObjectStore } from '../src/storage/do-store.js';
 import { MemoryObjectStore } from '../src/storage/memory-store.js';
+import { SqliteDoStorage } from './support/worker-sqlite-storage.js';
 import type { AppendableObject, ObjectStore } from '../src/storage/object-store.js';
 
 const v = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -91,6 +93,23 @@ describe('synchronous commit (WritePath.writeNow)', () => {
       await a.close();
     });
   }
+
+  it('on a Durable Object store (synchronous storage API) too: acknowledged commits replay at the next open', async () => {
+    const sqlite = new SqliteDoStorage();
+    try {
+      const store = new DurableObjectStore(sqlite);
+      const a = await LsmEngine.open({ store, durability: 'normal', memtableBytes: 16 * 1024 });
+      const lsns: number[] = [];
+      for (let k = 0; k < 200; k++) lsns.push((await commitOne(a, k, `d${k}`)).lsn);
+      const b = await LsmEngine.open({ store: new DurableObjectStore(sqlite) });
+      for (let k = 0; k < 200; k++) expect(str(await b.get(1, [k]))).toBe(`d${k}`);
+      expect(b.lastVisibleLsn).toBe(lsns[lsns.length - 1]);
+      await b.close();
+      await a.close();
+    } finally {
+      sqlite.close();
+    }
+  });
 
   it('a commit after a newer writer fenced us fails FENCED and is never visible', async () => {
     const store = new MemoryObjectStore();
