@@ -49,6 +49,21 @@ export class WalWriter {
     }
   }
 
+  /** True when `appendNow` can append without waiting (the store offers `appendSync`). */
+  get canAppendNow(): boolean {
+    return this.file.appendSync !== undefined;
+  }
+
+  /** append() done before returning (requires canAppendNow); throws what append rejects with. */
+  appendNow(bytes: Uint8Array): void {
+    this.bytes += bytes.length;
+    try {
+      this.file.appendSync!(bytes);
+    } catch (e) {
+      throw asIoError('wal', 'append', this.key, e);
+    }
+  }
+
   async sync(): Promise<void> {
     try {
       await this.file.sync();

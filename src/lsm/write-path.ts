@@ -120,14 +120,75 @@ export class WritePath {
    * Writes `ops` of one branch as one commit at `timestamp` (the transaction commit path).
    * `distinct`: the caller guarantees no two ops share a user key (WriteBatch.ofDistinct).
    */
-  writeOps(branch: number, ops: readonly WalOp[], timestamp: number, distinct = false): Promise<CommitInfo> {
+  writeOps(branch: number, ops: readonly WalOp[], timestamp: number, distinct = false): CommitInfo | Promise<CommitInfo> {
     let batch: WriteBatch;
     if (distinct) batch = WriteBatch.ofDistinct(branch, ops);
     else {
       batch = new WriteBatch(branch);
       for (const op of ops) batch.addRaw(op);
     }
-    return this.write(batch, { timestamp });
+    return this.writeNow(batch, timestamp);
+  }
+
+  /**
+   * write() of one batch at `timestamp`, done before returning when nothing stands in the way
+   * (the autocommit statement's commit): no other commit queued or running, room in the
+   * memtable, durability 'normal' or 'off', and a store that appends and answers the fence
+   * check synchronously (local files, memory). Then it is the same group commit of one —
+   * encode, one append, the fence check, memtable, visible, listeners — without the queue,
+   * its promise and the loop's awaits: SQLite's autocommit in WAL mode is one write(2) too.
+   * Otherwise (or when the fence check finds a newer writer) the promise of write().
+   */
+  writeNow(batch: WriteBatch, timestamp: number): CommitInfo | Promise<CommitInfo> {
+    if (this.committing || this.queue.length > 0 || batch.size === 0 || this.ctx.o.durability === 'full' || !this.wal.canAppendNow || !this.ctx.versions.canCheckFenceNow) {
+      return this.write(batch, { timestamp });
+    }
+    const status = this.ctx.status;
+    if (status.closed || status.error || !this.hasRoom()) return this.write(batch, { timestamp });
+    const unlock = this.walLock.tryLock();
+    if (!unlock) return this.write(batch, { timestamp });
+    let settling = false;
+    try {
+      const w = this.walBuf;
+      w.reset();
+      const start = this.wal.size;
+      const ts = Math.max(timestamp, this.lastTimestamp);
+      const rec: CommitRecord = { lsn: this.lastLsn + 1, timestamp: ts, txnId: this.nextTxnId++, ops: batch.ops };
+      encodeCommit(w, rec);
+      this.lastLsn = rec.lsn;
+      this.lastTimestamp = ts;
+      let fenced: boolean;
+      try {
+        // Acknowledged only after the append (in the OS: survives a process crash) and the fence check, as commitGroup.
+        this.wal.appendNow(w.view());
+        fenced = this.ctx.versions.isFencedSync()!;
+      } catch (e) {
+        throw status.fail(e);
+      }
+      if (fenced) {
+        settling = true;
+        return this.ctx.fence.settle([rec], this.wal.key, [start], [start + w.pos]).then(
+          (settled) => {
+            unlock();
+            const r = settled[0]!;
+            if ('ok' in r) return r.ok;
+            throw r.err;
+          },
+          (e: unknown) => {
+            unlock();
+            throw e;
+          },
+        );
+      }
+      this.madeDurable([rec], batch.byteSize, w.pos);
+      const info: CommitInfo = { lsn: rec.lsn, timestamp: ts };
+      // As runCommits: a caller committing in a loop still lets I/O and timers run now and then.
+      const b = this.ctx.budget;
+      if (b.spend(1, b.every / 16)) return b.yieldNow().then(() => info);
+      return info;
+    } finally {
+      if (!settling) unlock();
+    }
   }
 
   /**
@@ -239,20 +300,29 @@ export class WritePath {
       settled.forEach((r, i) => ('ok' in r ? group[i]!.done.resolve(r.ok) : group[i]!.done.reject(r.err)));
       return;
     }
+    this.madeDurable(records, bytes, w.pos);
+    for (let i = 0; i < group.length; i++) group[i]!.done.resolve({ lsn: records[i]!.lsn, timestamp: records[i]!.timestamp });
+  }
+
+  /**
+   * A group's records are in the WAL and we still hold our epoch: into the memtable, visible,
+   * to the listeners (`bytes`: their batches' key and value bytes; `encoded`: bytes appended).
+   */
+  private madeDurable(records: readonly CommitRecord[], bytes: number, encoded: number): void {
+    const last = records[records.length - 1]!;
     this.stats.groups++;
-    this.stats.commits += group.length;
-    this.stats.bytesWritten += w.pos;
+    this.stats.commits += records.length;
+    this.stats.bytesWritten += encoded;
     this.userBytes += bytes;
     const mem = this.mem;
     for (const rec of records) applyCommit(mem.mt, rec, this.trailer);
     if (mem.minLsn === 0) mem.minLsn = records[0]!.lsn;
-    mem.maxLsn = lsn;
-    mem.maxTs = ts;
-    this.live.appended(records[0]!.lsn, lsn, this.wal.size);
-    this.visible = lsn;
-    this.ctx.pins.sample(lsn, ts);
+    mem.maxLsn = last.lsn;
+    mem.maxTs = last.timestamp;
+    this.live.appended(records[0]!.lsn, last.lsn, this.wal.size);
+    this.visible = last.lsn;
+    this.ctx.pins.sample(last.lsn, last.timestamp);
     this.publish(records);
-    for (let i = 0; i < group.length; i++) group[i]!.done.resolve({ lsn: records[i]!.lsn, timestamp: records[i]!.timestamp });
   }
 
   /** Hands visible commits to the listeners (also an ingest's commit: ingest.ts). */

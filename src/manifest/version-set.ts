@@ -154,6 +154,31 @@ export class VersionSet {
     return h !== null;
   }
 
+  /** True when isFencedSync() answers (a reader, or a store with `headSync`). */
+  get canCheckFenceNow(): boolean {
+    return this.reader || this.fenced !== null || this.store.headSync !== undefined;
+  }
+
+  /**
+   * isFenced() without waiting, when the store answers `head` synchronously (`headSync`: local
+   * files, memory); undefined when it cannot (then isFenced()). Same answer, same errors.
+   */
+  isFencedSync(): boolean | undefined {
+    if (this.reader) return false;
+    if (this.fenced) return true;
+    const store = this.store;
+    if (store.headSync === undefined) return undefined;
+    const key = (this.fenceKey ??= epochKey(this.epoch + 1));
+    let h;
+    try {
+      h = store.headSync(key);
+    } catch (e) {
+      throw asIoError('manifest', 'head', key, e);
+    }
+    if (h) this.fenced = fencedError(this.epoch);
+    return h !== null;
+  }
+
   /** Throws `FENCED` if a newer writer has claimed the database. */
   async checkFence(): Promise<void> {
     if (await this.isFenced()) throw this.fenced!;

@@ -55,10 +55,11 @@ export interface CommitTarget extends VersionReader {
 }
 
 /**
- * Appends `ops` of one branch as one commit at `timestamp`; resolves once durable and visible.
+ * Appends `ops` of one branch as one commit at `timestamp`; returns (or resolves to) its LSN once
+ * durable and visible: synchronously when the write path could make it durable at once.
  * `distinct`: no two ops share a user key (the writer then skips looking for duplicates).
  */
-export type WriteOps = (branch: number, ops: readonly KvOp[], timestamp: number, distinct?: boolean) => Promise<CommitInfo>;
+export type WriteOps = (branch: number, ops: readonly KvOp[], timestamp: number, distinct?: boolean) => CommitInfo | Promise<CommitInfo>;
 
 export class Committer {
   private readonly lock = new Mutex();
@@ -79,42 +80,104 @@ export class Committer {
    * changed after its read point; INVALID_ARGUMENT for a transaction with writes that was
    * already committed, or released (rolled back); what the write path throws (`LsmEngine.write`).
    */
-  async commit(txn: Transaction, options: CommitOptions = {}): Promise<CommitInfo> {
-    const unlock = this.lock.tryLock() ?? (await this.lock.lock());
+  commit(txn: Transaction, options: CommitOptions = {}): Promise<CommitInfo> {
+    // The lock is free nearly always; a commit that needs no read (nothing committed since its
+    // read point, every before image supplied) and that the write path makes durable at once
+    // (WritePath.writeNow) then finishes without an await: the autocommit statement's commit.
+    const unlock = this.lock.tryLock();
+    if (!unlock) return this.commitWaiting(txn, options);
+    let r: CommitInfo | Promise<CommitInfo>;
     try {
-      if (txn.released && txn.writes.size > 0) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
-      if (txn.writes.size === 0) return { lsn: txn.readLsn, timestamp: 0 };
-      const t = this.target;
-      const latest = t.lastVisibleLsn;
-      if (latest !== txn.readLsn || claimsNeedCheck(txn, latest)) await checkConflicts(t, txn, latest);
-      this.intents?.check(txn);
-      // With first committer wins, a key's value at the read LSN is its value at this commit's
-      // LSN - 1: what the before images must be.
-      const reads = txn.resolveBefores();
-      this.beforeImageReads += reads instanceof Promise ? await reads : reads;
-      const ts = Math.max(options.timestamp ?? t.clockNow(), t.lastCommitTimestamp);
-      let ops: KvOp[] = txn.ops();
-      // The write set holds one write per key; what replaces or joins it may not.
-      let distinct = true;
-      if (options.writeInstead) {
-        ops = [...options.writeInstead(ops, ts)];
-        distinct = false;
-      }
-      if (options.extraOps) {
-        const extra = options.extraOps(ts);
-        if (extra.length > 1) distinct = false;
-        for (const op of extra) {
-          if (distinct && txn.writes.has(byteString(op.userKey))) distinct = false;
-          ops.push(op);
-        }
-      }
-      const info = await this.writeOps(txn.branch, ops, ts, distinct);
-      options.onCommitted?.(info);
-      return info;
+      r = this.commitLocked(txn, options);
+    } catch (e) {
+      unlock();
+      txn.release();
+      return Promise.reject(e);
+    }
+    if (!(r instanceof Promise)) {
+      unlock();
+      txn.release();
+      return Promise.resolve(r);
+    }
+    return r.then(
+      (info) => {
+        unlock();
+        txn.release();
+        return info;
+      },
+      (e: unknown) => {
+        unlock();
+        txn.release();
+        throw e;
+      },
+    );
+  }
+
+  /** commit() once the commits before it are done. */
+  private async commitWaiting(txn: Transaction, options: CommitOptions): Promise<CommitInfo> {
+    const unlock = await this.lock.lock();
+    try {
+      return await this.commitLocked(txn, options);
     } finally {
       unlock();
       txn.release();
     }
+  }
+
+  /** REQUIRES: the commit lock held. The commit, synchronously when nothing in it waits; the caller releases `txn`. */
+  private commitLocked(txn: Transaction, options: CommitOptions): CommitInfo | Promise<CommitInfo> {
+    if (txn.released && txn.writes.size > 0) throw new DoSQLError('INVALID_ARGUMENT', 'mvcc: the transaction was already committed or rolled back');
+    if (txn.writes.size === 0) return { lsn: txn.readLsn, timestamp: 0 };
+    const latest = this.target.lastVisibleLsn;
+    if (latest !== txn.readLsn || claimsNeedCheck(txn, latest)) return checkConflicts(this.target, txn, latest).then(() => this.afterChecks(txn, options));
+    return this.afterChecks(txn, options);
+  }
+
+  /** commitLocked once first committer wins held: intents, before images, then the write. */
+  private afterChecks(txn: Transaction, options: CommitOptions): CommitInfo | Promise<CommitInfo> {
+    this.intents?.check(txn);
+    // With first committer wins, a key's value at the read LSN is its value at this commit's
+    // LSN - 1: what the before images must be.
+    const reads = txn.resolveBefores();
+    if (reads instanceof Promise) {
+      return reads.then((n) => {
+        this.beforeImageReads += n;
+        return this.write(txn, options);
+      });
+    }
+    this.beforeImageReads += reads;
+    return this.write(txn, options);
+  }
+
+  private write(txn: Transaction, options: CommitOptions): CommitInfo | Promise<CommitInfo> {
+    const t = this.target;
+    const ts = Math.max(options.timestamp ?? t.clockNow(), t.lastCommitTimestamp);
+    let ops: KvOp[] = txn.ops();
+    // The write set holds one write per key; what replaces or joins it may not.
+    let distinct = true;
+    if (options.writeInstead) {
+      ops = [...options.writeInstead(ops, ts)];
+      distinct = false;
+    }
+    if (options.extraOps) {
+      const extra = options.extraOps(ts);
+      if (extra.length > 1) distinct = false;
+      for (const op of extra) {
+        if (distinct && txn.writes.has(byteString(op.userKey))) distinct = false;
+        ops.push(op);
+      }
+    }
+    const info = this.writeOps(txn.branch, ops, ts, distinct);
+    const done = options.onCommitted;
+    if (done === undefined) return info;
+    if (info instanceof Promise) {
+      return info.then((i) => {
+        done(i);
+        return i;
+      });
+    }
+    done(info);
+    return info;
   }
 
   /**

@@ -22,6 +22,9 @@ import { layeredGet, layeredScan, layeredScanBatches, type Layer } from './layer
 import { SortedKeys } from './sorted-keys.js';
 import type { CommitInfo, VersionStore } from './version-store.js';
 
+/** takeWrites() that took nothing (shared, never changed). */
+const NO_WRITES: readonly PendingWrite[] = [];
+
 export interface PendingWrite {
   readonly uk: Uint8Array;
   /** null for a delete. */
@@ -98,7 +101,8 @@ export class Transaction {
     readonly readOnly = false,
   ) {
     engine.registerView(readLsn);
-    this.layers = [{ branch, lsn: readLsn }, ...ancestors.map((l) => ({ branch: l.branch, lsn: Math.min(l.lsn, readLsn) }))];
+    // A transaction on main (nearly every one) has no ancestors: one layer, no spread.
+    this.layers = ancestors.length === 0 ? [{ branch, lsn: readLsn }] : [{ branch, lsn: readLsn }, ...ancestors.map((l) => ({ branch: l.branch, lsn: Math.min(l.lsn, readLsn) }))];
   }
 
   /** True once committed, rolled back or released: its read LSN is no longer pinned. */
@@ -298,17 +302,18 @@ export class Transaction {
    * TEMP keys, which never reach the engine). The undo log is cleared: call it only once the
    * transaction is ending.
    */
-  takeWrites(pick: (uk: Uint8Array) => boolean): PendingWrite[] {
-    const out: PendingWrite[] = [];
+  takeWrites(pick: (uk: Uint8Array) => boolean): readonly PendingWrite[] {
+    // Every SQL commit asks; nearly none has any: no array then.
+    let out: PendingWrite[] | undefined;
     for (const [k, w] of this.writes) {
       if (!pick(w.uk)) continue;
-      out.push(w);
+      (out ??= []).push(w);
       this.writes.delete(k);
       this.order.delete(k);
     }
     this.undoKeys = [];
     this.undoPrev = [];
-    return out;
+    return out ?? NO_WRITES;
   }
 
   /** A position in the undo log: statement starts and savepoints. */

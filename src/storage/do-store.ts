@@ -110,6 +110,10 @@ export class DurableObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
+    return this.headSync(key);
+  }
+
+  headSync(key: string): ObjectInfo | null {
     this.check(key);
     const obj = this.objectRow(key);
     return obj ? { key, size: obj.size, etag: etagOf(obj.gen) } : null;
@@ -289,8 +293,14 @@ class DoAppendable implements AppendableObject {
 
   async append(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (payloadLength(data) === 0) return;
+    this.appendSync(payloadBytes(data));
+  }
+
+  /** The storage API is synchronous (writes are held by the Durable Object's output gate): so is the append. */
+  appendSync(data: Uint8Array): void {
+    if (data.length === 0) return;
     // 0 when the object was deleted while open: like the memory store, it stays deleted.
-    const r = this.store.appendTo(this.key, payloadBytes(data), this.tail);
+    const r = this.store.appendTo(this.key, data, this.tail);
     this.length = r.size;
     this.tail = r.tail;
   }

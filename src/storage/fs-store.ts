@@ -148,6 +148,10 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
+    return this.headSync(key);
+  }
+
+  headSync(key: string): ObjectInfo | null {
     try {
       // No throw for an absent key: the writer's fence check after every group commit heads a
       // key that normally does not exist, and an ENOENT exception costs 4x the stat itself.
@@ -186,7 +190,7 @@ export class FsObjectStore implements ObjectStore {
         fs.unlinkSync(tmp);
       } else if (cond && 'ifMatch' in cond) {
         await this.withLock(file, () => {
-          const cur = this.headSync(file);
+          const cur = this.etagAt(file);
           if (!cur || cur !== cond.ifMatch) {
             throw new DoSQLError('PRECONDITION_FAILED', `storage: ${key} etag mismatch (if-match ${cond.ifMatch})`, { details: { key } });
           }
@@ -205,7 +209,7 @@ export class FsObjectStore implements ObjectStore {
     }
     this.dropFd(key);
     if (this.fsync) await this.syncDir(dir);
-    return { etag: this.headSync(file) ?? '' };
+    return { etag: this.etagAt(file) ?? '' };
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -279,7 +283,7 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  private headSync(file: string): string | null {
+  private etagAt(file: string): string | null {
     try {
       return etagOf(fs.statSync(file, { bigint: true }));
     } catch (e) {
@@ -380,12 +384,15 @@ class FsAppendable implements AppendableObject {
   }
 
   async append(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
-    const chunks = data instanceof Uint8Array ? [data] : data;
-    for (const c of chunks) {
-      let off = 0;
-      while (off < c.length) off += fs.writeSync(this.fd, c, off, c.length - off);
-      this.size += c.length;
-    }
+    if (data instanceof Uint8Array) this.appendSync(data);
+    else for (const c of data) this.appendSync(c);
+  }
+
+  /** One write(2) nearly always (O_APPEND): the bytes are in the OS page cache when it returns. */
+  appendSync(c: Uint8Array): void {
+    let off = 0;
+    while (off < c.length) off += fs.writeSync(this.fd, c, off, c.length - off);
+    this.size += c.length;
   }
 
   async sync(): Promise<void> {

@@ -43,6 +43,10 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
+    return this.headSync(key);
+  }
+
+  headSync(key: string): ObjectInfo | null {
     this.check(key);
     const e = this.objects.get(key);
     return e ? { key, size: e.size, etag: e.etag } : null;
@@ -138,6 +142,9 @@ class MemoryAppendable implements AppendableObject {
   async append(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (data instanceof Uint8Array) this.store.appendTo(this.key, data);
     else for (const c of data) this.store.appendTo(this.key, c);
+  }
+  appendSync(data: Uint8Array): void {
+    this.store.appendTo(this.key, data);
   }
   async sync(): Promise<void> {}
   async close(): Promise<void> {}

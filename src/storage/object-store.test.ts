@@ -485,6 +485,27 @@ describe.each(factories)('ObjectStore conformance: $name', ({ make }) => {
     });
   });
 
+  describe('synchronous head and append (optional)', () => {
+    it('headSync answers as head does; appendSync appends as append does', async () => {
+      if (store.headSync) {
+        expect(store.headSync('sync/missing')).toBeNull();
+        const { etag } = await store.put('sync/x', new Uint8Array([1, 2, 3]));
+        expect(store.headSync('sync/x')).toEqual(await store.head('sync/x'));
+        expect(store.headSync('sync/x')!.etag).toBe(etag);
+      }
+      const a = await open('sync/log');
+      if (!a.appendSync) return;
+      await a.append(new Uint8Array([1, 2]));
+      const buf = new Uint8Array([3, 4, 5]);
+      a.appendSync(buf);
+      // The store keeps the bytes, not the array: the caller reuses its buffer at once.
+      buf.fill(9);
+      a.appendSync(new Uint8Array([6]));
+      expect(a.size).toBe(6);
+      expect(Array.from((await store.get('sync/log'))!.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+  });
+
   describe('keys', () => {
     const invalid = ['', '/a', '/', 'a/', 'a//b', '..', 'a/../b', '../escape', '.', 'a/./b'];
 

@@ -30,6 +30,13 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | null>;
 
   /**
+   * Optional: `head` answered without waiting, for stores whose reads are synchronous (local
+   * files, memory). The writer's fence check after every commit uses it when present, so an
+   * autocommit statement's commit needs no promise of its own (src/lsm/write-path.ts).
+   */
+  headSync?(key: string): ObjectInfo | null;
+
+  /**
    * Writes the whole object atomically. `data` may be given as chunks (written in order)
    * to spare a concatenation. With `ifNoneMatch: '*'` fails with `PRECONDITION_FAILED`
    * when the key exists (create-if-absent); with `ifMatch` when the current etag differs.
@@ -98,6 +105,12 @@ export interface AppendableObject {
   /** Current length in bytes, including appends not yet synced. */
   readonly size: number;
   append(data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  /**
+   * Optional: `append` done before returning, with the same guarantee (the bytes are handed
+   * to the store: the OS page cache for files) and the same failure (a torn tail), thrown.
+   * The commit path appends without a promise when the store offers it.
+   */
+  appendSync?(data: Uint8Array): void;
   sync(): Promise<void>;
   close(): Promise<void>;
 }

@@ -19,7 +19,8 @@
 // catalog it began with.
 import { DoSQLError } from '../../errors.js';
 import type { LsmEngine } from '../../lsm/engine.js';
-import { encodeUserKey, KIND_PUT, MAIN_BRANCH, userKeyPrefix } from '../../mvcc/internal-key.js';
+import { encodeUserKey, MAIN_BRANCH, userKeyPrefix } from '../../mvcc/internal-key.js';
+import type { CommitOptions } from '../../mvcc/commit.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
 import type { PendingWrite } from '../../mvcc/transaction.js';
@@ -33,8 +34,11 @@ import { interruptOf, StatementGuard, type Interrupt, type ResultCaps, type Stat
 import { Transaction } from '../txn/transaction.js';
 import { preparedXacts } from '../txn/prepared-xacts.js';
 import { isTempKey, TEMP_CATALOG_ID, TempStore } from '../txn/temp-store.js';
-import { COMMIT_LOG_VALUE, commitLogKey } from './commit-log.js';
+import { commitLogOp } from './commit-log.js';
 import { QueryMetrics, queryMetricsOf } from './query-metrics.js';
+
+/** No TEMP writes to take (shared, never changed). */
+const NO_WRITES: readonly PendingWrite[] = [];
 
 /** Past schemas kept per branch (a handle reading many points evicts the oldest first). */
 const CATALOGS_PER_BRANCH = 64;
@@ -301,33 +305,83 @@ export class DatabaseCore {
    * (commit-log.ts), which makes the commit's timestamp findable from its LSN and back.
    * Returns the commit's LSN (the read LSN when nothing was written).
    */
-  async commit(engine: LsmEngine, txn: Transaction): Promise<number> {
+  commit(engine: LsmEngine, txn: Transaction): Promise<number> {
     // Statements flush their deferred index writes; anything else that wrote rows did not.
-    if (txn.deferredIndexWork.length) await flushIndexWork(txn);
+    if (txn.deferredIndexWork.length) return flushIndexWork(txn).then(() => this.commitFlushed(engine, txn));
+    // Not async: the autocommit statement's commit, made durable at once by the write path
+    // (WritePath.writeNow), resumes its caller one step later, with no frame of its own here.
+    try {
+      return this.commitFlushed(engine, txn);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** commit() once the deferred index writes are flushed. */
+  private commitFlushed(engine: LsmEngine, txn: Transaction): Promise<number> {
     // Deferred foreign keys hold or the commit fails (sessions check first to keep the transaction open).
     checkDeferredForeignKeys(txn);
     // TEMP keys never reach the engine: they become the handle's once the rest commits.
-    const temps = txn.temp && txn.writes.size ? txn.takeWrites(isTempKey) : [];
+    const temps = txn.temp && txn.writes.size ? txn.takeWrites(isTempKey) : NO_WRITES;
     if (temps.length) this.temp.reserve(temps, txn.tempSince);
-    let info: CommitInfo;
+    let done: Promise<CommitInfo>;
     try {
       if (txn.writes.size === 0) {
-        const lsn = (await engine.commit(txn)).lsn;
-        this.applyTemps(txn, temps);
-        return lsn;
+        return engine.commit(txn).then(
+          (info) => {
+            this.applyTemps(txn, temps);
+            return info.lsn;
+          },
+          (e: unknown) => {
+            this.temp.release(temps);
+            throw e;
+          },
+        );
       }
       txn.claimSchema();
-      info = await engine.commit(txn, { extraOps: (ts) => [{ kind: KIND_PUT, userKey: commitLogKey(txn.branch, ts), value: COMMIT_LOG_VALUE }] });
+      done = engine.commit(txn, this.commitLogOptions(txn.branch));
     } catch (e) {
       this.temp.release(temps);
       throw e;
     }
+    return done.then(
+      (info) => this.committed(engine, txn, temps, info),
+      (e: unknown) => {
+        this.temp.release(temps);
+        throw e;
+      },
+    );
+  }
+
+  /** The last branch committed on and its commit options (they add the commit-log row). */
+  private logOptions: { branch: number; options: CommitOptions } | undefined;
+
+  /**
+   * The commit options that add the commit-log row on `branch`, made once per branch in a row:
+   * a closure per commit cost more than the rest of the commit's bookkeeping (and, under tsx,
+   * a defineProperty for its name).
+   */
+  private commitLogOptions(branch: number): CommitOptions {
+    const c = this.logOptions;
+    if (c !== undefined && c.branch === branch) return c.options;
+    const options: CommitOptions = { extraOps: (ts) => [commitLogOp(branch, ts)] };
+    this.logOptions = { branch, options };
+    return options;
+  }
+
+  /** A transaction with writes committed: its TEMP writes, AFTER trigger events and (DDL) the new schema. */
+  private committed(engine: LsmEngine, txn: Transaction, temps: readonly PendingWrite[], info: CommitInfo): number | Promise<number> {
     this.applyTemps(txn, temps);
     // Committed: its row changes go to the AFTER triggers (drainAfterTriggers, once no lock is held).
     if (txn.afterEvents.length && this.rowTriggers) for (const e of txn.afterEvents) this.pendingAfter.push(e.event);
     // Read the new schema now rather than at the next begin, so synchronous callers
     // (Statement.columns(), the schema listing) see this handle's own DDL.
-    if (txn.ddl && txn.branch === this.branchId) this.install(txn.branch, info.lsn, this.withTemps(await this.loadCatalog(engine, txn.branch, info.lsn), txn.branch));
+    if (txn.ddl && txn.branch === this.branchId) {
+      return this.loadCatalog(engine, txn.branch, info.lsn).then((c) => {
+        this.install(txn.branch, info.lsn, this.withTemps(c, txn.branch));
+        return info.lsn;
+      });
+    }
     return info.lsn;
   }
 
