@@ -38,7 +38,7 @@ export function getVisibleMany(src: ReadSources, uks: readonly Uint8Array[], asO
     src,
     memtables: src.memtables.filter((m) => m.count > 0),
     runs,
-    hints: runs.map(() => ({ file: -1, index: 0, offset: 0, block: null })),
+    hints: runs.map(() => ({ file: -1, index: 0, offset: 0, block: null, entry: -1 })),
     asOf,
     counters,
   };

@@ -1,7 +1,7 @@
 // Model-based tests of the memtable (B+tree over an arena) against a sorted array.
 import { describe, expect, it } from 'vitest';
 import { DoSQLError } from '../errors.js';
-import { bytesEqual, compareBytes, concatBytes, toHex } from '../util/bytes.js';
+import { bytesEqual, compareBytes, concatBytes, fromHex, toHex } from '../util/bytes.js';
 import { Prng } from '../util/prng.js';
 import { MAX_ENTRY } from './arena.js';
 import { Memtable } from './memtable.js';
@@ -368,5 +368,56 @@ describe('memtable', () => {
     expect(err).toBeInstanceOf(DoSQLError);
     expect((err as DoSQLError).code).toBe('INVALID_ARGUMENT');
     expect(mt.count).toBe(model.entries.length);
+  });
+});
+
+describe('memtable findInGroup', () => {
+  // Groups are short strings over a small alphabet (one often a prefix of another, its full
+  // keys sorting among the other group's), or over a wide one, thousands of them (the hash
+  // table and its group filter grow several times): every miss the filter answers must be a
+  // group the memtable does not hold.
+  it('answers as the sorted model for groups inside, between and outside the ones added', () => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const r = new Prng(seed);
+      const mt = new Memtable(1, { suffixLength: 2 });
+      const wide = seed > 2;
+      const inserts = wide ? 5000 : 300;
+      const group = (): Uint8Array =>
+        wide ? Uint8Array.from({ length: 1 + r.int(3) }, () => 0x60 + r.int(40)) : Uint8Array.from({ length: r.int(4) }, () => 0x61 + r.int(3));
+      const nextSuffix = new Map<string, number>();
+      /** Each group's keys, ascending. */
+      const byGroup = new Map<string, Uint8Array[]>();
+      const probe = (g: Uint8Array, target: Uint8Array): void => {
+        const want = (byGroup.get(toHex(g)) ?? []).find((k) => compareBytes(k, target) >= 0);
+        const e = mt.findInGroup(g, target);
+        expect(e >= 0 ? toHex(mt.keyAt(e)) : null, toHex(target)).toBe(want ? toHex(want) : null);
+      };
+      const check = (): void => {
+        for (let q = 0; q < 200; q++) {
+          // Queries also reach groups below and above the added ones ('a'..'e').
+          const g = wide ? Uint8Array.from({ length: 1 + r.int(3) }, () => 0x5e + r.int(44)) : Uint8Array.from({ length: r.int(5) }, () => 0x60 + r.int(6));
+          const target = concatBytes([g, Uint8Array.of(r.int(256), r.int(256))]);
+          probe(g, target);
+        }
+        // And every group added, at a random read point.
+        for (const gk of nextSuffix.keys()) probe(fromHex(gk), concatBytes([fromHex(gk), Uint8Array.of(r.int(256), r.int(256))]));
+      };
+      check();
+      for (let n = 0; n < inserts; n++) {
+        const g = group();
+        const gk = toHex(g);
+        // Within a group, later keys sort first (the engine's trailers store ~LSN).
+        const s = (nextSuffix.get(gk) ?? 0xffff - r.int(100)) - 1 - r.int(300);
+        if (s < 0) continue;
+        nextSuffix.set(gk, s);
+        const key = concatBytes([g, Uint8Array.of(s >> 8, s & 0xff)]);
+        mt.add(key, Uint8Array.of(n & 0xff));
+        const ks = byGroup.get(gk) ?? [];
+        ks.unshift(key);
+        byGroup.set(gk, ks);
+        if (n % (inserts / 10) === 0) check();
+      }
+      check();
+    }
   });
 });

@@ -69,7 +69,7 @@ describe('SSTable point reads by user key (block hash index)', () => {
       // seekInGroupHinted must answer as seekInGroup whatever its hint holds: the block of the
       // last read (neighbouring keys: the hint hits), of a far key, or of another file.
       const sorted = [...uks].sort(compareBytes);
-      const hint: GroupHint = { file: -1, index: 0, offset: 0, block: null };
+      const hint: GroupHint = { file: -1, index: 0, offset: 0, block: null, entry: -1 };
       const o2 = await table(seed + 100, bits, blockSize);
       const other = { reader: o2.reader, sorted: o2.uks };
       let at = 0;

@@ -216,6 +216,26 @@ export class BlockSearch extends FlatKeys {
     }
   }
 
+  /**
+   * The entry answering a point read whose previous answer in this block was entry `prev`
+   * (BlockSearch.seekInGroup's result): when key(prev) < target <= key(prev + 1), the first
+   * key >= target is entry prev + 1, so the answer is it if it is in target's group, else -1
+   * (no version of the group at or after target in this block, hence in the file). -2 when
+   * those bounds do not hold (search as usual). Rows read through an index in the order
+   * they were inserted land here: two key comparisons instead of the hash probe.
+   */
+  nextInGroup(prev: number, target: Uint8Array, suffix: number): number {
+    const e = prev + 1;
+    if (prev < 0 || e >= this.count || this.compareKey(prev, target) >= 0 || this.compareKey(e, target) < 0) return -2;
+    const ent = this.ent;
+    const k0 = ent[4 * e]!;
+    const gl = target.length - suffix;
+    if (ent[4 * e + 1]! - k0 - suffix !== gl) return -1;
+    const keys = this.keys;
+    for (let j = 0; j < gl; j++) if (keys[k0 + j] !== target[j]) return -1;
+    return e;
+  }
+
   private buildGroups(suffix: number): void {
     let size = 8;
     while (size < this.count * 2) size *= 2;

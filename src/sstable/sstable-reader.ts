@@ -48,6 +48,8 @@ export interface GroupHint {
   index: number;
   offset: number;
   block: Block | null;
+  /** The entry of `block` the last read answered with (-1: none or not known). */
+  entry: number;
 }
 
 /** Counters for read amplification statistics. */
@@ -189,9 +191,20 @@ export class SSTableReader {
     const ix = this.indexArray;
     const hb = hint.block;
     if (hb !== null && hint.file === this.fileNumber) {
+      if (hint.entry >= 0) {
+        // The row after the last one read (its search index exists: the last read built it).
+        const s = hb.search();
+        const e = s.nextInGroup(hint.entry, target, suffix);
+        if (e !== -2) {
+          hint.entry = e;
+          if (e < 0) return null;
+          const off = s.valueOffset(e);
+          return { key: s.key(e), value: hb.data.subarray(off, off + s.valueLength(e)) };
+        }
+      }
       const i = hint.index;
       if (ix.compareKey(i, target) >= 0 && (i === 0 || ix.compareKey(i - 1, target) < 0)) {
-        return this.groupInBlock(hb, hint.offset, target, suffix, bloomHash(target, 0, target.length - suffix));
+        return this.groupInBlock(hb, hint.offset, target, suffix, bloomHash(target, 0, target.length - suffix), hint);
       }
     }
     const h = bloomHash(target, 0, target.length - suffix);
@@ -216,10 +229,11 @@ export class SSTableReader {
     hint.index = i;
     hint.offset = offset;
     hint.block = b;
-    return this.groupInBlock(b, offset, target, suffix, h);
+    return this.groupInBlock(b, offset, target, suffix, h, hint);
   }
 
-  private groupInBlock(block: Block, offset: number, target: Uint8Array, suffix: number, h: number): SSTableEntry | null {
+  /** `hint`: its `entry` is set to the answer's index (-1: none). */
+  private groupInBlock(block: Block, offset: number, target: Uint8Array, suffix: number, h: number, hint?: GroupHint): SSTableEntry | null {
     let s: BlockSearch;
     try {
       s = block.search();
@@ -227,6 +241,7 @@ export class SSTableReader {
       throw corruption('sstable', this.key, offset, (e as Error).message);
     }
     const i = s.seekInGroup(target, suffix, h);
+    if (hint) hint.entry = i;
     if (i < 0) return null;
     const off = s.valueOffset(i);
     return { key: s.key(i), value: block.data.subarray(off, off + s.valueLength(i)) };
