@@ -322,12 +322,17 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
      * Sets loaded column `ci` from input `v` (row `rows`, column `column`) as INSERT would bind
      * it and apply the column's affinity, except that a safe integer given as a number stays a
      * number (ints[ci] = 1) where the affinity would keep its bigint (not TEXT or REAL): no
-     * BigInt per integer. -0 becomes 0, as BigInt(-0) is 0n.
+     * BigInt per integer. -0 becomes 0, as BigInt(-0) is 0n. A bigint in that range is held as
+     * that number too (one representation for the encoder's fast integer path).
      */
     const setValue = (ci: number, v: BindValue, column: string): void => {
       const aff = affinities[ci]!;
       if (typeof v === 'number' && Number.isSafeInteger(v) && aff !== 'TEXT' && aff !== 'REAL') {
         values[ci] = v === 0 ? 0 : v;
+        ints[ci] = 1;
+      } else if (typeof v === 'bigint' && aff !== 'TEXT' && aff !== 'REAL' && v >= MIN_SAFE_BIG && v <= MAX_SAFE_BIG) {
+        // A bigint inside ±(2^53 - 1) is the same INTEGER held as a number (never -0).
+        values[ci] = Number(v);
         ints[ci] = 1;
       } else {
         values[ci] = ops.applyAffinity(bound(v, rows, column), aff);
@@ -372,6 +377,9 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
   });
   return { rows, lsn: res.lsn, files: res.files, level: res.level };
 }
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE_BIG = -MAX_SAFE_BIG;
 
 /** toSqlValue, with the common types inline: the error's "where" is built only for an error. */
 function bound(v: BindValue, row: number, column: string): SqlValue {

@@ -15,7 +15,7 @@
 import type { ColdRuns, ColdScan, ColdTablePlan, ColumnChunk } from '../../cold/index.js';
 import type { SqlValue } from '../types/value.js';
 import type { Transaction } from '../txn/transaction.js';
-import { deltaColumns } from './columnar-delta.js';
+import { deltaColumns, deltaMask } from './columnar-delta.js';
 import { applyFilter, bindFilters, filterColumns, judgeFilter, type ColumnarFilter } from './columnar-filters.js';
 import { accumulate, accumulateExcept, addDistinct, compareGroups, hasValues, localGroups, retract, retractable, type Group, type LocalGroups } from './columnar-kernels.js';
 import type { ExecEnv, Row } from './env.js';
@@ -273,8 +273,9 @@ export class ColumnarAggregateOp implements Operator {
     env.guard.charge(cols.bytes, 'columnar scan (hot delta)');
     held.bytes += cols.bytes;
     const n = cols.n;
-    const mask = new Uint8Array(n).fill(1);
-    for (const f of where) if (!applyFilter(mask, f, (c) => cols.chunks.get(c)!)) return null;
+    // Shared with later queries over the same delta (columnar-delta.ts): read, never changed.
+    const mask = deltaMask(cols, where);
+    if (!mask) return null;
     const args = argsOf(cols.chunks, n);
     if (!args) return null;
     const local = q.groupBy ? localGroups(q.groupBy.map((c) => cols.chunks.get(c)!), n, mask, groups, newGroup) : single();

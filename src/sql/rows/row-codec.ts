@@ -163,19 +163,20 @@ function writeText(w: ByteWriter, v: string): void {
     return;
   }
   if (n < 128) {
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (v.charCodeAt(i) > 0x7f) {
-        ascii = false;
-        break;
-      }
+    // One pass: copy while the units are ASCII (the length prefix is then the one byte n);
+    // at the first other unit, the bytes copied past w.pos are left to be overwritten.
+    w.ensure(n + 1);
+    const b = w.buf;
+    const start = w.pos;
+    let p = start + 1;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c > 0x7f) break;
+      b[p++] = c;
     }
-    if (ascii) {
-      w.ensure(n + 1);
-      const b = w.buf;
-      let p = w.pos;
-      b[p++] = n;
-      for (let i = 0; i < n; i++) b[p++] = v.charCodeAt(i);
+    if (i === n) {
+      b[start] = n;
       w.pos = p;
       return;
     }
