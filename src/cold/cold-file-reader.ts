@@ -24,6 +24,7 @@ let nextReaderId = 1;
 export class ColdFileReader implements TableReader {
   private readonly id = nextReaderId++;
   private readonly inflight = new Map<number, Promise<Group>>();
+  private readonly keys: string[] = [];
 
   private constructor(
     private readonly file: OpenedParquet,
@@ -136,9 +137,9 @@ export class ColdFileReader implements TableReader {
     return p;
   }
 
-  /** The group's key in the shared cache (a number: no string built per lookup; ids and group counts stay far below 2^21 and 2^32). */
-  private cacheKey(g: number): number {
-    return this.id * 0x1_0000_0000 + g;
+  /** The group's key in the shared cache, made once per group (not a string built per lookup). */
+  private cacheKey(g: number): string {
+    return (this.keys[g] ??= `${this.id}:${g}`);
   }
 
   private async load(g: number): Promise<Group> {

@@ -425,13 +425,13 @@ function pageOf(starts: readonly number[], i: number): number {
  * six-column table.
  */
 export class GroupCache {
-  private readonly map = new Map<number, ColdGroup>();
+  private readonly map = new Map<string, ColdGroup>();
   private used = 0;
   constructor(readonly capacity: number) {}
   get usedBytes(): number {
     return this.used;
   }
-  get(k: number): ColdGroup | undefined {
+  get(k: string): ColdGroup | undefined {
     const g = this.map.get(k);
     if (g) {
       this.map.delete(k);
@@ -439,19 +439,19 @@ export class GroupCache {
     }
     return g;
   }
-  set(k: number, g: ColdGroup): void {
+  set(k: string, g: ColdGroup): void {
     this.map.set(k, g);
     this.used += g.bytes;
     this.evict(k);
   }
   /** Group `k` grew (pages decoded after it was cached). */
-  grew(k: number, delta: number): void {
+  grew(k: string, delta: number): void {
     if (!this.map.has(k)) return;
     this.used += delta;
     this.evict(k);
   }
   /** Least recently used out until the cache fits; `keep` (just used) goes last, and goes too when it alone is over budget (its reader holds it). */
-  private evict(keep: number): void {
+  private evict(keep: string): void {
     for (const [old, v] of this.map) {
       if (this.used <= this.capacity) return;
       if (old === keep) continue;
