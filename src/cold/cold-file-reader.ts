@@ -24,6 +24,7 @@ let nextReaderId = 1;
 export class ColdFileReader implements TableReader {
   private readonly id = nextReaderId++;
   private readonly inflight = new Map<number, Promise<Group>>();
+  private readonly keys: string[] = [];
 
   private constructor(
     private readonly file: OpenedParquet,
@@ -68,16 +69,43 @@ export class ColdFileReader implements TableReader {
   /**
    * `columns`: the reader reads only these parts of the value (ColdRowDecoder.reads): the
    * pages of the other columns are not decoded and those parts of the value are NULL.
+   * A point read: no iterator, and no closure while the group and its pages are decoded (a
+   * first pass of lookups runs this before the JIT has optimized it, and its garbage is what
+   * the first pass's GC pauses collect).
    */
   seekFirst(target: Uint8Array, columns?: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
-    const it = new ColdFileIterator(this, columns);
-    const done = (): SSTableEntry | null => {
-      const out = it.valid() ? { key: it.key(), value: it.value() } : null;
-      it.close();
-      return out;
-    };
-    const p = it.seek(target);
-    return p ? p.then(done) : done();
+    return this.firstFrom(Math.max(0, this.groupFor(target)), target, columns);
+  }
+
+  /** The first entry >= target in group g or a later one (target: undefined: the group's first row). */
+  private firstFrom(g: number, target: Uint8Array | undefined, columns: Uint8Array | undefined): SSTableEntry | null | Promise<SSTableEntry | null> {
+    for (; g < this.groupCount; g++) {
+      const got = this.group(g);
+      if (got instanceof Promise) return this.firstAfterLoad(got, g, target, columns);
+      const i = target === undefined ? 0 : got.search(target, true);
+      if (i < got.n) return this.entryAt(got, i, columns);
+      target = undefined;
+    }
+    return null;
+  }
+
+  private async firstAfterLoad(p: Promise<Group>, g: number, target: Uint8Array | undefined, columns: Uint8Array | undefined): Promise<SSTableEntry | null> {
+    const grp = await p;
+    const i = target === undefined ? 0 : grp.search(target, true);
+    if (i < grp.n) return this.entryAt(grp, i, columns);
+    return this.firstFrom(g + 1, undefined, columns);
+  }
+
+  /** Row i of grp as an entry, once its pages are decoded. */
+  private entryAt(grp: Group, i: number, columns: Uint8Array | undefined): SSTableEntry | Promise<SSTableEntry> {
+    const p = grp.loadRow(i, columns);
+    if (p) return this.entryAfterLoad(p, grp, i, columns);
+    return { key: grp.key(i), value: grp.value(i, columns) };
+  }
+
+  private async entryAfterLoad(p: Promise<void>, grp: Group, i: number, columns: Uint8Array | undefined): Promise<SSTableEntry> {
+    await p;
+    return { key: grp.key(i), value: grp.value(i, columns) };
   }
 
   iterator(): InternalIterator {
@@ -99,7 +127,7 @@ export class ColdFileReader implements TableReader {
 
   /** The decoded group `g` (from the cache when possible). */
   group(g: number): Group | Promise<Group> {
-    const hit = this.groupCache.get(`${this.id}:${g}`);
+    const hit = this.groupCache.get(this.cacheKey(g));
     if (hit) return hit;
     let p = this.inflight.get(g);
     if (!p) {
@@ -109,8 +137,13 @@ export class ColdFileReader implements TableReader {
     return p;
   }
 
+  /** The group's key in the shared cache, made once per group (not a string built per lookup). */
+  private cacheKey(g: number): string {
+    return (this.keys[g] ??= `${this.id}:${g}`);
+  }
+
   private async load(g: number): Promise<Group> {
-    const key = `${this.id}:${g}`;
+    const key = this.cacheKey(g);
     const group = await ColdGroup.open(this.file, g, this.keyColumns, this.valueColumns, { lsn: COLUMN_LSN, kind: COLUMN_KIND }, this.decoder, this.width, (delta) =>
       this.groupCache.grew(key, delta),
     );
