@@ -86,6 +86,10 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     !dml.indexes.some((ix) => ix.onConflict === 'REPLACE') &&
     defaults.every((d) => !d || d.subqueries.length === 0);
 
+  // The plain path's writer, kept between executions while none runs (a prepared INSERT run
+  // once per row made one per row): taken by one execution at a time, its automatic rowid
+  // forgotten at each start (it is per statement), given back when the statement completed.
+  let idleWriter: TableWriter | undefined;
   return {
     columns: returning.names,
     describe: () => [`INSERT INTO ${t.name}`],
@@ -106,7 +110,12 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     },
   };
   function runPlain(env: ExecEnv, hooks: RowHooks, top: boolean): DmlResult | Promise<DmlResult> {
-    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    let writer = idleWriter;
+    if (writer) {
+      idleWriter = undefined;
+      writer.forgetRowid();
+    } else writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    const done = writer;
     const fk = hooks.fk;
     fk.checkUsable(dml.outgoing);
     const { rows } = source as { rows: Compiled[][] };
@@ -128,10 +137,12 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     if (r instanceof Promise) {
       return r.then((o) => {
         if (top) fk.finish();
+        idleWriter = done;
         return o;
       });
     }
     if (top) fk.finish();
+    idleWriter = done;
     return r;
   }
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {
