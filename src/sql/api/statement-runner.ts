@@ -200,9 +200,17 @@ export class StatementRunner {
     if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
     const cold = this.hosts.coldLookup(txn.branch);
     if (cold) env.cold = cold;
-    if (this.hosts.call) env.procedures = procedureCaller(this.hosts.call, txn);
+    if (this.hosts.call) {
+      // One caller per transaction, not per statement (weakly held: it ends with the transaction).
+      let fn = this.callers.get(txn);
+      if (!fn) this.callers.set(txn, (fn = procedureCaller(this.hosts.call, txn)));
+      env.procedures = fn;
+    }
     return env;
   }
+
+  /** envFor's procedure caller of each transaction. */
+  private readonly callers = new WeakMap<Transaction, ProcedureCaller>();
 
   /**
    * A statement failed: what its conflict action says (lang_conflict.html: FAIL keeps its
