@@ -66,15 +66,19 @@ let seekScratch = new Uint8Array(64);
 
 /** Per run, the one file whose user-key range contains `uk`, newest run first. */
 function candidateFiles(version: Version, uk: Uint8Array): FileMeta[] {
-  const out: FileMeta[] = [];
+  // Made at the first file found: a key beyond every file (an insert's probe) allocates nothing.
+  let out: FileMeta[] | undefined;
   for (const level of version.state.levels) {
     for (const run of level) {
       const f = fileFor(run, uk);
-      if (f) out.push(f);
+      if (f) (out ??= []).push(f);
     }
   }
-  return out;
+  return out ?? NO_FILES;
 }
+
+/** No candidate file (shared; never written). */
+const NO_FILES: FileMeta[] = [];
 
 /** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
 export function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {
