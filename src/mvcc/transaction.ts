@@ -300,12 +300,14 @@ export class Transaction {
    */
   takeWrites(pick: (uk: Uint8Array) => boolean): PendingWrite[] {
     const out: PendingWrite[] = [];
-    for (const [k, w] of this.writes) {
-      if (!pick(w.uk)) continue;
+    // forEach, not for-of over entries: no [key, value] array per write (a commit of a large
+    // write set, which usually gives back none). Deleting the visited entry is allowed.
+    this.writes.forEach((w, k) => {
+      if (!pick(w.uk)) return;
       out.push(w);
       this.writes.delete(k);
       this.order.delete(k);
-    }
+    });
     this.undoKeys = [];
     this.undoPrev = [];
     return out;
