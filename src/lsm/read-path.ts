@@ -6,7 +6,7 @@
 import type { FileMeta } from '../manifest/manifest-format.js';
 import type { Version } from '../manifest/version-set.js';
 import type { Memtable } from '../memtable/memtable.js';
-import { KIND_PUT, TRAILER_SIZE, hasUserKey, seekKey, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
+import { KIND_PUT, TRAILER_SIZE, hasUserKey, seekKey, trailerKind, trailerLsn, writeTrailer } from '../mvcc/internal-key.js';
 import { MvccIterator } from '../mvcc/mvcc-iterator.js';
 import type { YieldBudget } from '../util/async.js';
 import { compareRange } from '../util/bytes.js';
@@ -38,32 +38,47 @@ export interface GetCounters {
 /** The newest version of `uk` with LSN <= asOf across the sources, or null (no version). */
 export function getVersion(src: ReadSources, uk: Uint8Array, asOf: number, counters: GetCounters, columns?: Uint8Array): FoundVersion | null | Promise<FoundVersion | null> {
   counters.gets++;
-  const target = seekKey(uk, asOf);
+  // The memtables are probed synchronously with the seek key in a reused buffer: a key new to
+  // the memtables and beyond every file (an insert's uniqueness probe) allocates no key.
+  const tl = uk.length + TRAILER_SIZE;
+  if (seekScratch.length < tl) seekScratch = new Uint8Array(2 * tl);
+  const scratch = seekScratch;
+  scratch.set(uk, 0);
+  writeTrailer(scratch, uk.length, asOf, 0);
   for (const mt of src.memtables) {
     // An empty memtable's hash table can be large (sized for the entries expected): a probe
     // of it is a cache miss per read for nothing (right after a flush).
     if (mt.count === 0) continue;
-    const e = mt.findInGroup(uk, target);
+    const e = mt.findInGroup(uk, scratch, tl);
     if (e >= 0) {
       const k = mt.keyAt(e);
       return { kind: trailerKind(k), value: mt.valueAt(e), lsn: trailerLsn(k) };
     }
   }
   const candidates = candidateFiles(src.version, uk);
-  return searchFiles(src.tables, candidates, 0, uk, target, counters, columns);
+  if (candidates.length === 0) return null;
+  // File reads may wait: their target is a key of its own.
+  return searchFiles(src.tables, candidates, 0, uk, seekKey(uk, asOf), counters, columns);
 }
+
+/** getVersion's seek key for the memtable probes (synchronous: one buffer serves every read). */
+let seekScratch = new Uint8Array(64);
 
 /** Per run, the one file whose user-key range contains `uk`, newest run first. */
 function candidateFiles(version: Version, uk: Uint8Array): FileMeta[] {
-  const out: FileMeta[] = [];
+  // Made at the first file found: a key beyond every file (an insert's probe) allocates nothing.
+  let out: FileMeta[] | undefined;
   for (const level of version.state.levels) {
     for (const run of level) {
       const f = fileFor(run, uk);
-      if (f) out.push(f);
+      if (f) (out ??= []).push(f);
     }
   }
-  return out;
+  return out ?? NO_FILES;
 }
+
+/** No candidate file (shared; never written). */
+const NO_FILES: FileMeta[] = [];
 
 /** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
 export function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {

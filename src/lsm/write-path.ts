@@ -447,9 +447,26 @@ export class WritePath {
   }
 
   /** The memtables a reader merges: active first, then frozen ones newest first. */
-  memtables(): Memtable[] {
+  memtables(): readonly Memtable[] {
+    // The last answer while the memtables are the same (checked, not tracked: flush.ts also
+    // shifts `imm`): a point read then allocates no array. Answers are never changed once given.
+    const c = this.lastMemtables;
+    const imm = this.imm;
+    if (c.length === imm.length + 1 && c[0] === this.mem.mt) {
+      let same = true;
+      for (let i = 0; i < imm.length; i++) {
+        if (c[imm.length - i] !== imm[i]!.mt) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return c;
+    }
     const out: Memtable[] = [this.mem.mt];
-    for (let i = this.imm.length - 1; i >= 0; i--) out.push(this.imm[i]!.mt);
+    for (let i = imm.length - 1; i >= 0; i--) out.push(imm[i]!.mt);
+    this.lastMemtables = out;
     return out;
   }
+
+  private lastMemtables: readonly Memtable[] = [];
 }

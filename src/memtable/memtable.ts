@@ -160,8 +160,9 @@ export class Memtable implements EntrySource {
   /**
    * The entry number of the first entry of group `group` whose key is >= `target` (target
    * must start with the group), or -1. Walks the group newest first; no ordered index needed.
+   * `targetLen`: the target is `target`'s first that many bytes (a reused scratch buffer).
    */
-  findInGroup(group: Uint8Array, target: Uint8Array): number {
+  findInGroup(group: Uint8Array, target: Uint8Array, targetLen: number = target.length): number {
     const glen = group.length;
     const mask = this.slots.length - 1;
     const h = groupHashAt(group, 0, glen) | 0;
@@ -174,7 +175,7 @@ export class Memtable implements EntrySource {
       if (this.hashes[e] === h && this.groupEqualsAt(e, group, 0, glen)) {
         // Entries newest (smallest key) first: the first one >= target.
         while (e >= 0) {
-          if (this.cmpKeyTarget(e, target) >= 0) return e;
+          if (this.cmpKeyTarget(e, target, targetLen) >= 0) return e;
           e = this.prev[e]!;
         }
         return -1;
@@ -245,13 +246,12 @@ export class Memtable implements EntrySource {
   }
 
   /** @internal memcmp of entry e's key with target. */
-  cmpKeyTarget(e: number, target: Uint8Array): number {
+  cmpKeyTarget(e: number, target: Uint8Array, tl: number = target.length): number {
     const ref = this.refs[e]!;
     const b = this.arena.chunkOf(ref);
     const p = this.arena.offsetOf(ref);
     const kl = keyLenAt(b, p);
     const s = p + HEADER;
-    const tl = target.length;
     const n = kl < tl ? kl : tl;
     for (let i = 0; i < n; i++) {
       const d = b[s + i]! - target[i]!;

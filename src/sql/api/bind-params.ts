@@ -87,6 +87,13 @@ const NO_ARGS = new StatementArgs([], undefined);
  * (see toSqlValue), and RANGE for a bigint outside 64 bits.
  */
 export function bindParams(p: ParsedStatement, params: BindParams | StatementArgs | null | undefined): SqlValue[] {
+  const n = p.paramCount;
+  if (Array.isArray(params) && params.length === n && p.paramNames.length === 0) {
+    // One value per positional slot (the prepared INSERT of a load loop): no StatementArgs.
+    const out: SqlValue[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = toSqlValue(params[i] as BindValue, positionalLabel(i + 1));
+    return out;
+  }
   const args = fromParams(params);
   const out: SqlValue[] = new Array(p.paramCount).fill(null);
   if (args.unboundIsNull) return out;
@@ -97,7 +104,7 @@ export function bindParams(p: ParsedStatement, params: BindParams | StatementArg
   for (let i = 1; i <= p.paramCount; i++) {
     if (namedSlots?.has(i)) continue;
     slots++;
-    if (k < pos.length) out[i - 1] = toSqlValue(pos[k++] as BindValue, `parameter ?${i}`);
+    if (k < pos.length) out[i - 1] = toSqlValue(pos[k++] as BindValue, positionalLabel(i));
     else throw missingPositional(i, pos.length, p.paramCount - (namedSlots?.size ?? 0));
   }
   if (k < pos.length) {
@@ -119,6 +126,13 @@ export function bindParams(p: ParsedStatement, params: BindParams | StatementArg
     out[index - 1] = toSqlValue(v as BindValue, `parameter ${name}`);
   }
   return out;
+}
+
+const labels: string[] = [];
+
+/** `parameter ?i`, made once per slot number (a template string per value bound was garbage per row). */
+function positionalLabel(i: number): string {
+  return (labels[i] ??= `parameter ?${i}`);
 }
 
 function missingPositional(slot: number, given: number, expected: number): DoSQLError {

@@ -55,8 +55,15 @@ export class SqlColdTier {
   coldLookup(_branch: number): ((tableId: number) => ColdSource | undefined) | undefined {
     const engine = this.core.engineRef;
     if (!engine) return undefined;
-    return (tableId) => engine.cold.runs(tableId) ?? engine.cold.images(tableId) ?? undefined;
+    // One function per engine, not per statement.
+    const c = this.lookup;
+    if (c?.engine === engine) return c.fn;
+    const fn = (tableId: number): ColdSource | undefined => engine.cold.runs(tableId) ?? engine.cold.images(tableId) ?? undefined;
+    this.lookup = { engine, fn };
+    return fn;
   }
+
+  private lookup: { engine: LsmEngine; fn: (tableId: number) => ColdSource | undefined } | undefined;
 
   /** See Database.compact. */
   async compact(options: { full?: boolean; tier?: 'hot' | 'cold'; onProgress?: ProgressCallback }): Promise<{ published: PublishedSnapshot[] }> {

@@ -110,6 +110,37 @@ export class Session {
     return r;
   }
 
+  /**
+   * `execPrepared` of a statement in a caller's transaction (db.transaction's handle): the
+   * result itself when the statement completed synchronously (rows in memory, nothing to
+   * commit), else a promise; throws what `execPrepared` would reject with before the
+   * statement started. Metrics are recorded as `execPrepared` records them. The bulk-load
+   * loop (`await tx.run(...)` per row) so takes no promise below the caller's own.
+   */
+  execInTransaction(p: Prepared, params: BindParams | StatementArgs | undefined, txn: Transaction, interrupt?: Interrupt): StatementResult | Promise<StatementResult> {
+    const engine = this.core.closed ? undefined : this.core.engineRef;
+    if (!engine || this.log.active || p.parsed.statement.kind === 'twoPhase') return this.execPrepared(p, params, txn, interrupt);
+    const t = performance.now();
+    const metrics = this.core.metrics;
+    let r: StatementResult | Promise<StatementResult>;
+    try {
+      const values = bindParams(p.parsed, params);
+      r = this.runner.runInSync(engine, txn, p, values, false, this.core.guard(interrupt, undefined));
+    } catch (e) {
+      metrics.observe(performance.now() - t, true, Date.now());
+      throw e;
+    }
+    if (!(r instanceof Promise)) {
+      metrics.observe(performance.now() - t, false, 0);
+      return r;
+    }
+    r.then(
+      () => metrics.observe(performance.now() - t, false, 0),
+      () => metrics.observe(performance.now() - t, true, Date.now()),
+    );
+    return r;
+  }
+
   private execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
     // The open engine without an await (a statement in a caller's transaction then starts at once).
     const engine = this.core.closed ? undefined : this.core.engineRef;

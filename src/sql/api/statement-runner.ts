@@ -132,6 +132,16 @@ export class StatementRunner {
    * a ROLLBACK conflict action ended the whole transaction); commits when `autocommit`.
    */
   runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): Promise<StatementResult> {
+    const r = this.runInSync(engine, txn, p, values, autocommit, guard, ended);
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  /**
+   * `runIn`, answering synchronously when the statement completed synchronously and needs no
+   * commit (a statement of a caller's transaction whose rows are in memory: the bulk-load
+   * loop then takes no promise per statement below the caller's own).
+   */
+  runInSync(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): StatementResult | Promise<StatementResult> {
     let bound: boolean;
     try {
       const temporal = (p.temporal ??= temporalRefs(p.parsed.statement));
@@ -164,7 +174,7 @@ export class StatementRunner {
   }
 
   /** A statement ran: its deferred index writes and (autocommit) deferred foreign keys, as in runInBound; their failure undoes it. */
-  private completed(engine: LsmEngine, txn: Transaction, plan: Executable, result: ExecResult, autocommit: boolean, mark: number, deferredAtStart: number, ended: (() => void) | undefined): Promise<StatementResult> {
+  private completed(engine: LsmEngine, txn: Transaction, plan: Executable, result: ExecResult, autocommit: boolean, mark: number, deferredAtStart: number, ended: (() => void) | undefined): StatementResult | Promise<StatementResult> {
     try {
       if (txn.deferredIndexWork.length) {
         return flushIndexWork(txn)
@@ -190,9 +200,17 @@ export class StatementRunner {
     if (this.core.rowTriggers) env.rowTriggers = this.core.rowTriggers;
     const cold = this.hosts.coldLookup(txn.branch);
     if (cold) env.cold = cold;
-    if (this.hosts.call) env.procedures = procedureCaller(this.hosts.call, txn);
+    if (this.hosts.call) {
+      // One caller per transaction, not per statement (weakly held: it ends with the transaction).
+      let fn = this.callers.get(txn);
+      if (!fn) this.callers.set(txn, (fn = procedureCaller(this.hosts.call, txn)));
+      env.procedures = fn;
+    }
     return env;
   }
+
+  /** envFor's procedure caller of each transaction. */
+  private readonly callers = new WeakMap<Transaction, ProcedureCaller>();
 
   /**
    * A statement failed: what its conflict action says (lang_conflict.html: FAIL keeps its
@@ -216,7 +234,7 @@ export class StatementRunner {
   }
 
   /** A statement that succeeded: the handle's changes() and last rowid, then the commit when it is its own transaction. */
-  private finish(engine: LsmEngine, txn: Transaction, plan: Executable, result: ExecResult, autocommit: boolean): Promise<StatementResult> {
+  private finish(engine: LsmEngine, txn: Transaction, plan: Executable, result: ExecResult, autocommit: boolean): StatementResult | Promise<StatementResult> {
     if (plan.writes) {
       this.info.changes = result.changes;
       this.info.totalChanges += result.changes;
@@ -224,7 +242,7 @@ export class StatementRunner {
     }
     const columns = result.columns ?? plan.columns;
     const last = result.lastInsertRowId;
-    if (!autocommit) return Promise.resolve(statementResult(result, columns, last, txn.readLsn));
+    if (!autocommit) return statementResult(result, columns, last, txn.readLsn);
     return this.core.commit(engine, txn).then((lsn) => statementResult(result, columns, last, lsn));
   }
 

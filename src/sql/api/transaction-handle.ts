@@ -54,12 +54,21 @@ export class TransactionHandle {
     }
     const unlock = this.lock.tryLock();
     if (!unlock) return map ? this.runWaiting(p, params, own).then(map) : this.runWaiting(p, params, own);
-    let r: Promise<StatementResult>;
+    let r: StatementResult | Promise<StatementResult>;
     try {
-      r = this.parts.session.execPrepared(p, params, this.txn, combineInterrupts(this.interrupt, own ?? this.parts.core.interruptOf(undefined)));
+      r = this.parts.session.execInTransaction(p, params, this.txn, combineInterrupts(this.interrupt, own ?? this.parts.core.interruptOf(undefined)));
     } catch (e) {
       unlock();
       return Promise.reject(e);
+    }
+    if (!(r instanceof Promise)) {
+      // Completed synchronously: one resolved promise for the caller, none in between.
+      unlock();
+      try {
+        return Promise.resolve(map ? map(r) : r);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     return r.then(
       (v) => {

@@ -73,6 +73,9 @@ const NO_INTERRUPT: Interrupt = Object.freeze({ deadline: Infinity, timeoutMs: 0
 /** The earlier deadline and both signals' union of two interrupts (a statement inside a timed transaction). */
 export function combineInterrupts(a: Interrupt | undefined, b: Interrupt | undefined): Interrupt | undefined {
   if (!a || !b) return a ?? b;
+  // One of them stops nothing (the common case: no options, no default timeout): the other as is.
+  if (a.deadline === Infinity && !a.signal) return b;
+  if (b.deadline === Infinity && !b.signal) return a;
   const first = a.deadline <= b.deadline ? a : b;
   const signal = a.signal && b.signal ? anySignal(a.signal, b.signal) : (a.signal ?? b.signal);
   return { deadline: first.deadline, timeoutMs: first.timeoutMs, ...(signal ? { signal } : {}) };

@@ -86,6 +86,12 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     !dml.indexes.some((ix) => ix.onConflict === 'REPLACE') &&
     defaults.every((d) => !d || d.subqueries.length === 0);
 
+  // The plain path's writer, kept between executions while none runs (a prepared INSERT run
+  // once per row made one per row): taken by one execution at a time, its automatic rowid
+  // forgotten at each start (it is per statement), given back when the statement completed.
+  let idleWriter: TableWriter | undefined;
+  // A table without DEFAULT clauses: the same all-NULL defaults for every execution (read only).
+  const noDefaults: readonly SqlValue[] = defaults.every((d) => !d) ? new Array<SqlValue>(ncols).fill(null) : [];
   return {
     columns: returning.names,
     describe: () => [`INSERT INTO ${t.name}`],
@@ -106,7 +112,12 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     },
   };
   function runPlain(env: ExecEnv, hooks: RowHooks, top: boolean): DmlResult | Promise<DmlResult> {
-    const writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    let writer = idleWriter;
+    if (writer) {
+      idleWriter = undefined;
+      writer.forgetRowid();
+    } else writer = new TableWriter(t, dml.indexes, leaf.reader!, dml.checks, dml.programs);
+    const done = writer;
     const fk = hooks.fk;
     fk.checkUsable(dml.outgoing);
     const { rows } = source as { rows: Compiled[][] };
@@ -117,10 +128,14 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
       for (let k = 0; k < r.length; k++) vals[k] = r[k]!.ev(NO_ROW, env);
       inputs[i] = vals;
     }
-    const defaultValues: SqlValue[] = new Array(ncols);
-    for (let i = 0; i < ncols; i++) {
-      const d = defaults[i];
-      defaultValues[i] = d ? ops.applyAffinity(d.ev(NO_ROW, env), t.columns[i]!.affinity) : null;
+    let defaultValues: readonly SqlValue[] = noDefaults;
+    if (defaultValues.length !== ncols) {
+      const dv: SqlValue[] = new Array(ncols);
+      for (let i = 0; i < ncols; i++) {
+        const d = defaults[i];
+        dv[i] = d ? ops.applyAffinity(d.ev(NO_ROW, env), t.columns[i]!.affinity) : null;
+      }
+      defaultValues = dv;
     }
     const out: DmlResult = { rows: [], changes: 0 };
     const p: PlainInsert = { env, t, dml, writer, fk, targets, defaults: defaultValues, orAction: env.conflictOverride ?? stmt.orAction, singleRow: top && singleRow, out };
@@ -128,10 +143,12 @@ export function planTableInsert(stmt: InsertStmt, pc: PlannerContext): DmlPlan {
     if (r instanceof Promise) {
       return r.then((o) => {
         if (top) fk.finish();
+        idleWriter = done;
         return o;
       });
     }
     if (top) fk.finish();
+    idleWriter = done;
     return r;
   }
   async function run(env: ExecEnv, hooks: RowHooks, top: boolean): Promise<DmlResult> {

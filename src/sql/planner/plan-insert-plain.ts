@@ -53,8 +53,11 @@ export function insertPlainRows(p: PlainInsert, inputs: readonly Row[], from: nu
 function insertRow(p: PlainInsert, input: Row): Promise<void> | undefined {
   const { t, targets } = p;
   const ncols = t.columns.length;
-  const values: Row = p.defaults.slice();
-  values.push(null);
+  // The columns then the rowid slot, allocated at its final length (a slice and a push grew it).
+  const defaults = p.defaults;
+  const values: Row = new Array(ncols + 1);
+  for (let i = 0; i < ncols; i++) values[i] = defaults[i]!;
+  values[ncols] = null;
   let explicitRowid: SqlValue | undefined;
   for (let k = 0; k < targets.length; k++) {
     const ci = targets[k]!;
