@@ -138,7 +138,7 @@ export async function mergeVersions(c: Compaction, o: MergeOptions, sink: Versio
       const ukLen = k.length - TRAILER_SIZE;
       if (ukLen !== lastUkLen || compareRange(k, 0, ukLen, lastUk, 0, ukLen) !== 0) {
         if (upTo && compareRange(k, 0, ukLen, upTo, 0, upTo.length) > 0) break;
-        await endGroup();
+        if (held.length > 0) await endGroup(); // an async call per user key would cost a promise and a microtask each
         if (ukLen > lastUk.length) lastUk = new Uint8Array(ukLen * 2);
         for (let i = 0; i < ukLen; i++) lastUk[i] = k[i]!;
         lastUkLen = ukLen;

@@ -59,8 +59,6 @@ export class RunBuilder {
   private trailing = 0;
   private trailingTombstones = 0;
   private lastLsn = 0;
-  private lastUk = new Uint8Array(64);
-  private lastUkLen = -1;
   private readonly uploads: Promise<FileMeta>[] = [];
   /** Bytes of finished files. */
   bytesWritten = 0;
@@ -74,13 +72,23 @@ export class RunBuilder {
    */
   add(ikey: Uint8Array, value: Uint8Array, ikeyLen: number = ikey.length, valueLen: number = value.length): void {
     const ukLen = ikeyLen - TRAILER_SIZE;
-    const same = this.writer !== null && this.sameUserKey(ikey, ukLen);
-    if (this.writer && this.writer.estimatedSize >= this.o.targetFileBytes && !same) this.cut();
+    // The open file's last key is the previous entry's: one prefix comparison with it tells
+    // whether this is another version of the same user key and serves the writer's own use.
+    let prefix = 0;
+    let same = false;
+    if (this.writer) {
+      prefix = this.writer.prefixWithLast(ikey, ikeyLen);
+      same = prefix >= ukLen && this.writer.lastKeyLength - TRAILER_SIZE === ukLen;
+      if (!same && this.writer.estimatedSize >= this.o.targetFileBytes) {
+        this.cut();
+        prefix = 0;
+      }
+    }
     if (!this.writer) {
       this.writer = new SSTableWriter({ ...this.o.sstable, filterSuffixLength: TRAILER_SIZE });
       this.fileNumber = this.o.newFileNumber();
     }
-    this.writer.add(ikey, value, ikeyLen, valueLen);
+    this.writer.add(ikey, value, ikeyLen, valueLen, prefix);
     const lsn = trailerLsn(ikey, ikeyLen);
     if (lsn < this.minLsn) this.minLsn = lsn;
     if (lsn > this.maxLsn) this.maxLsn = lsn;
@@ -101,19 +109,7 @@ export class RunBuilder {
     if (del && ikey[0] === MAIN_BRANCH) this.trailing++;
     else this.trailing = 0;
     this.lastLsn = lsn;
-    if (ukLen > this.lastUk.length) this.lastUk = new Uint8Array(ukLen * 2);
-    // A loop, not set(subarray): no view allocated per entry.
-    for (let b = 0; b < ukLen; b++) this.lastUk[b] = ikey[b]!;
-    this.lastUkLen = ukLen;
     this.entries++;
-  }
-
-  /** Whether the entry's user key equals the last entry's (the writer's copy of it). */
-  private sameUserKey(ikey: Uint8Array, ukLen: number): boolean {
-    if (ukLen !== this.lastUkLen) return false;
-    const lk = this.lastUk;
-    for (let i = ukLen - 1; i >= 0; i--) if (lk[i] !== ikey[i]) return false;
-    return true;
   }
 
   /** Finishes the open file and waits for every upload. Files in key order. */

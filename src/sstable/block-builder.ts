@@ -26,18 +26,43 @@ export class BlockBuilder {
       const lk = this.lastKey;
       while (shared < n && lk[shared] === key[shared]) shared++;
     } else {
-      this.restarts.push(this.out.pos);
-      this.counter = 0;
+      this.restart();
     }
+    this.put(key, value, keyLen, valueLen, shared);
+    if (keyLen > this.lastKey.length) this.lastKey = new Uint8Array(keyLen * 2);
+    copyPrefix(this.lastKey, key, keyLen);
+    this.lastKeyLen = keyLen;
+  }
+
+  /**
+   * `add` for a caller that already knows `prefix`, the length of the common prefix of `key`
+   * and the key it added just before (SSTableWriter keeps the last key anyway): the builder
+   * then keeps no copy of its own. Same bytes as `add`. A builder is fed through one of the two.
+   */
+  addWithPrefix(key: Uint8Array, value: Uint8Array, keyLen: number, valueLen: number, prefix: number): void {
+    let shared = 0;
+    if (this.counter < this.restartInterval) {
+      if (this.entries > 0) shared = prefix;
+    } else {
+      this.restart();
+    }
+    this.put(key, value, keyLen, valueLen, shared);
+    // `add` after this has no last key to share with (it then shares nothing: valid, larger).
+    this.lastKeyLen = 0;
+  }
+
+  private restart(): void {
+    this.restarts.push(this.out.pos);
+    this.counter = 0;
+  }
+
+  private put(key: Uint8Array, value: Uint8Array, keyLen: number, valueLen: number, shared: number): void {
     const w = this.out;
     w.uvarint(shared);
     w.uvarint(keyLen - shared);
     w.uvarint(valueLen);
     w.bytes(key, shared, keyLen);
     w.bytes(value, 0, valueLen);
-    if (keyLen > this.lastKey.length) this.lastKey = new Uint8Array(keyLen * 2);
-    copyPrefix(this.lastKey, key, keyLen);
-    this.lastKeyLen = keyLen;
     this.counter++;
     this.entries++;
   }

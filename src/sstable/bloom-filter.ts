@@ -24,29 +24,53 @@ export function bloomHash(b: Uint8Array, start: number, end: number): number {
   return h >>> 0;
 }
 
+/**
+ * h % bits for a uint32 h, in int32 arithmetic: `h % bits` on a uint32
+ * above 2^31 is a floating-point remainder (a C call in V8), seven per key on every filter
+ * built and probed. h = 2 * (h >>> 1) + (h & 1), so h mod bits = (2 * ((h >>> 1) mod bits) +
+ * (h & 1)) mod bits, and that sum is below 2 * bits: one conditional subtraction.
+ */
+function modBits(h: number, bits: number): number {
+  if (bits >= 0x80000000) return h % bits; // a filter of over 256 MiB: never written, kept exact
+  const y = ((h >>> 1) % bits) * 2 + (h & 1);
+  return y >= bits ? y - bits : y;
+}
+
 /** Collects key hashes while a table is written, then lays out the filter. */
 export class BloomFilterBuilder {
-  private hashes: number[] = [];
+  /**
+   * Hashes as int32 bit patterns in a growable typed array: a uint32 above 2^31 in a JS
+   * array is a heap number, one allocation per key of every flush and compaction.
+   */
+  private hashes = new Int32Array(1024);
+  private n = 0;
   constructor(private readonly bitsPerKey: number) {}
 
   addHash(h: number): void {
-    this.hashes.push(h);
+    if (this.n === this.hashes.length) {
+      const next = new Int32Array(this.n * 2);
+      next.set(this.hashes);
+      this.hashes = next;
+    }
+    this.hashes[this.n++] = h;
   }
 
   get count(): number {
-    return this.hashes.length;
+    return this.n;
   }
 
   finish(): Uint8Array {
     const k = Math.max(1, Math.min(30, Math.round(this.bitsPerKey * 0.69)));
-    let bits = Math.max(64, this.hashes.length * this.bitsPerKey);
+    let bits = Math.max(64, this.n * this.bitsPerKey);
     const bytes = Math.ceil(bits / 8);
     bits = bytes * 8;
     const out = new Uint8Array(bytes + 1);
-    for (let h of this.hashes) {
+    const hs = this.hashes;
+    for (let i = 0; i < this.n; i++) {
+      let h = hs[i]! >>> 0;
       const delta = ((h >>> 17) | (h << 15)) >>> 0;
       for (let j = 0; j < k; j++) {
-        const pos = h % bits;
+        const pos = modBits(h, bits);
         out[pos >>> 3]! |= 1 << (pos & 7);
         h = (h + delta) >>> 0;
       }
@@ -65,7 +89,7 @@ export function bloomMayContain(filter: Uint8Array, h: number): boolean {
   if (k > 30) return true; // reserved for future encodings: don't filter
   const delta = ((h >>> 17) | (h << 15)) >>> 0;
   for (let j = 0; j < k; j++) {
-    const pos = h % bits;
+    const pos = modBits(h, bits);
     if ((filter[pos >>> 3]! & (1 << (pos & 7))) === 0) return false;
     h = (h + delta) >>> 0;
   }

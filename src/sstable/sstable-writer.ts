@@ -3,7 +3,7 @@
 import { crc32c } from '../util/crc32c.js';
 import { putU32LE, putU64LE } from '../util/coding.js';
 import { ByteWriter } from '../util/byte-writer.js';
-import { copyPrefix, utf8Encoder } from '../util/bytes.js';
+import { utf8Encoder } from '../util/bytes.js';
 import { BlockBuilder } from './block-builder.js';
 import { BloomFilterBuilder, bloomHash } from './bloom-filter.js';
 import { codecById, compressionId, type CompressionName } from './compression.js';
@@ -97,23 +97,45 @@ export class SSTableWriter {
   /**
    * Adds an entry. REQUIRES: key > the previous key. Key and value are copied: the key is
    * bytes [0, keyLen) of `key`, the value [0, valueLen) of `value`, so a caller may pass
-   * buffers it reuses for every entry.
+   * buffers it reuses for every entry. `prefix`, when a caller has it from `prefixWithLast`,
+   * saves comparing the key again.
    */
-  add(key: Uint8Array, value: Uint8Array, keyLen: number = key.length, valueLen: number = value.length): void {
+  add(key: Uint8Array, value: Uint8Array, keyLen: number = key.length, valueLen: number = value.length, prefix: number = -1): void {
     if (this.smallest === null) this.smallest = key.slice(0, keyLen);
-    this.data.add(key, value, keyLen, valueLen);
+    // One comparison with the last key serves the block's prefix compression, the filter's
+    // "same filter key" test and the copy of the last key (only the differing tail is copied).
+    const shared = prefix >= 0 ? prefix : this.prefixWithLast(key, keyLen);
+    this.data.addWithPrefix(key, value, keyLen, valueLen, shared);
     this.entries++;
     this.rawKeyBytes += keyLen;
     this.rawValueBytes += valueLen;
-    // The filter key of the previous entry is a prefix of lastKeyBuf (copied below).
     if (this.bloom) {
       const fl = keyLen - this.filterSuffix;
-      if (!this.sameFilterKey(key, fl)) this.bloom.addHash(bloomHash(key, 0, fl));
+      if (!(shared >= fl && this.lastKeyLen - this.filterSuffix === fl)) this.bloom.addHash(bloomHash(key, 0, fl));
     }
-    if (keyLen > this.lastKeyBuf.length) this.lastKeyBuf = new Uint8Array(keyLen * 2);
-    copyPrefix(this.lastKeyBuf, key, keyLen);
+    if (keyLen > this.lastKeyBuf.length) {
+      const grown = new Uint8Array(keyLen * 2);
+      grown.set(this.lastKeyBuf.subarray(0, shared));
+      this.lastKeyBuf = grown;
+    }
+    const lk = this.lastKeyBuf;
+    for (let i = shared; i < keyLen; i++) lk[i] = key[i]!;
     this.lastKeyLen = keyLen;
     if (this.data.estimatedSize >= this.blockSize) this.flushDataBlock(this.lastKeyBuf, keyLen);
+  }
+
+  /** Length of the common prefix of key[0, keyLen) and the last key added (0 before the first). */
+  prefixWithLast(key: Uint8Array, keyLen: number): number {
+    const lk = this.lastKeyBuf;
+    const n = this.lastKeyLen < keyLen ? this.lastKeyLen : keyLen;
+    let i = 0;
+    while (i < n && lk[i] === key[i]) i++;
+    return i;
+  }
+
+  /** Length of the last key added (-1 before the first). */
+  get lastKeyLength(): number {
+    return this.lastKeyLen;
   }
 
   get entryCount(): number {
@@ -162,19 +184,6 @@ export class SSTableWriter {
     this.chunks.push(footer);
     this.offset += FOOTER_SIZE;
     return { chunks: this.chunks, size: this.offset, smallestKey: this.smallest, largestKey: largest, properties };
-  }
-
-  /** The last key added without its filter suffix equals key[0, fl). */
-  private sameFilterKey(key: Uint8Array, fl: number): boolean {
-    return this.lastKeyPrefixEquals(key, fl, this.filterSuffix);
-  }
-
-  /** The last key added, without its last `suffix` bytes, equals key[0, n) (false before the first). */
-  lastKeyPrefixEquals(key: Uint8Array, n: number, suffix: number): boolean {
-    if (this.lastKeyLen < 0 || n !== this.lastKeyLen - suffix) return false;
-    const lk = this.lastKeyBuf;
-    for (let i = n - 1; i >= 0; i--) if (lk[i] !== key[i]) return false;
-    return true;
   }
 
   private flushDataBlock(lastKey: Uint8Array, lastKeyLen: number): void {
