@@ -100,3 +100,52 @@ describe('Transaction scans', () => {
     await engine.close();
   });
 });
+
+describe('Transaction ops', () => {
+  it('are the write set as WAL ops like a model: puts with value and first before image, deletes without value, across rewrites and rollbacks', async () => {
+    const engine = await LsmEngine.open({ store: new MemoryObjectStore() });
+    const r = new Prng(23);
+    const txn = engine.begin();
+    /** Per key: the last write (null: delete) and the before image its first write supplied (undefined: none). */
+    type W = { value: Uint8Array | null; before: Uint8Array | null | undefined };
+    let model = new Map<string, W>();
+    const saved: { mark: number; model: Map<string, W> }[] = [];
+    for (let step = 0; step < 4000; step++) {
+      const n = r.int(300);
+      const roll = r.int(100);
+      const prev = model.get(str(n));
+      if (roll < 50) {
+        const v = new Uint8Array([n & 0xff, step & 0xff]);
+        const before = r.chance(0.5) ? (r.chance(0.5) ? null : new Uint8Array([9, n & 0xff])) : undefined;
+        txn.put(key(n), v, before);
+        model.set(str(n), { value: v, before: prev ? prev.before : before });
+      } else if (roll < 75) {
+        const before = r.chance(0.5) ? new Uint8Array([8, n & 0xff]) : undefined;
+        txn.delete(key(n), before);
+        model.set(str(n), { value: null, before: prev ? prev.before : before });
+      } else if (roll < 80) {
+        saved.push({ mark: txn.mark(), model: new Map(model) });
+      } else if (roll < 84 && saved.length) {
+        const sp = saved.pop()!;
+        txn.rollbackTo(sp.mark);
+        model = sp.model;
+      } else if (roll < 88) {
+        const ops = txn.ops();
+        const got = new Map(ops.map((o) => [byteString(o.userKey), o]));
+        expect(got.size).toBe(ops.length);
+        expect(got.size).toBe(model.size);
+        for (const [k, w] of model) {
+          const o = got.get(k)!;
+          expect(o, `key ${k.charCodeAt(2)} at step ${step}`).toBeDefined();
+          expect(o.kind).toBe(w.value ? KIND_PUT : KIND_DELETE);
+          if (w.value) expect(o.value).toBe(w.value);
+          else expect('value' in o && o.value !== undefined).toBe(false);
+          expect(o.before).toEqual(w.before);
+          expect(o.before === undefined).toBe(w.before === undefined);
+        }
+      }
+    }
+    txn.release();
+    await engine.close();
+  });
+});

@@ -37,6 +37,24 @@ export interface PendingWrite {
   readonly before?: Uint8Array | null;
 }
 
+/**
+ * A write of the set, shaped both as its PendingWrite and, for a put, as the KvOp the commit
+ * logs (`kind`, `userKey`, `value`, `before`): `ops()` hands the commit a put's own object, one
+ * object per written row instead of two. A delete (value null) still gets an op of its own.
+ */
+class Write implements PendingWrite {
+  readonly kind: typeof KIND_DELETE | typeof KIND_PUT;
+  readonly userKey: Uint8Array;
+  constructor(
+    readonly uk: Uint8Array,
+    readonly value: Uint8Array | null,
+    readonly before: Uint8Array | null | undefined,
+  ) {
+    this.kind = value ? KIND_PUT : KIND_DELETE;
+    this.userKey = uk;
+  }
+}
+
 /** One row a transaction's scan returns by (table, key): committed as of its read LSN, or its own write. */
 export interface KvPair {
   /** The primary-key tuple. */
@@ -251,7 +269,7 @@ export class Transaction {
     this.undoPrev.push(prev);
     // The first write's before image stands: a later one read this transaction's own write.
     const b = prev ? prev.before : before;
-    this.writes.set(k, b === undefined ? { uk, value } : { uk, value, before: b });
+    this.writes.set(k, new Write(uk, value, b));
     if (!prev) this.order.add(k);
   }
 
@@ -273,7 +291,7 @@ export class Transaction {
     for (const [k, w] of this.writes) {
       if (w.before !== undefined || !want(w.uk)) continue;
       const v = this.layers.length > 1 ? await layeredGet(this.engine, this.layers, w.uk) : await this.committedValue(w.uk);
-      this.writes.set(k, { uk: w.uk, value: w.value, before: v ?? null });
+      this.writes.set(k, new Write(w.uk, w.value, v ?? null));
       n++;
     }
     return n;
@@ -443,16 +461,24 @@ export class Transaction {
     for (let i = all.length - 1; i >= 0; i--) yield all[i]!;
   }
 
-  /** Operations to commit, as WAL ops (with the before images known). */
+  /** Operations to commit, as WAL ops (with the before images known): the writes themselves (Write), in write-set order. */
   ops(): KvOp[] {
-    const out: KvOp[] = [];
-    for (const w of this.writes.values()) {
-      const op: KvOp = w.value ? { kind: KIND_PUT, userKey: w.uk, value: w.value } : { kind: KIND_DELETE, userKey: w.uk };
-      if (w.before !== undefined) op.before = w.before;
-      out.push(op);
-    }
+    const out = new Array<KvOp>(this.writes.size);
+    let i = 0;
+    // A put's Write is its op as is. A delete gets an op without `value` (commit listeners see
+    // WalOp's "present for puts"), as does anything else put in the public map.
+    this.writes.forEach((w) => {
+      out[i++] = w instanceof Write && w.value ? (w as KvOp) : toOp(w);
+    });
     return out;
   }
+}
+
+/** The KvOp of a pending write that is not a Write. */
+function toOp(w: PendingWrite): KvOp {
+  const op: KvOp = w.value ? { kind: KIND_PUT, userKey: w.uk, value: w.value } : { kind: KIND_DELETE, userKey: w.uk };
+  if (w.before !== undefined) op.before = w.before;
+  return op;
 }
 
 /** Values of found versions (puts; tombstones and misses undefined) into `out`, at `at[j]` (or j). */
