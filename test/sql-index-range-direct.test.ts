@@ -72,6 +72,7 @@ describe('index ranges read by the direct memtable path', () => {
       // The index entries flushed; tombstones and new entries in the memtable over them.
       await engine.flush();
       await check('index flushed');
+      for (const p of past) expect(await db.query(asOf, [p.lo, p.hi]), `AS OF ${at} from the flushed file ${p.lo}..${p.hi}`).toEqual(p.want);
       for (let i = 0; i < 100; i++) {
         const id = r.int(N);
         if (r.chance(0.5)) await both('DELETE FROM t WHERE id = ?', [id]);
