@@ -7,6 +7,7 @@ import { encodeUserKey, KIND_PUT, MAIN_BRANCH } from '../mvcc/internal-key.js';
 import type { KeyTuple } from '../mvcc/key-codec.js';
 import type { EngineContext } from './engine-context.js';
 import { getVisibleMany } from './multi-get.js';
+import { scanDirect, type DirectRange } from './range-direct.js';
 import { getVisible, scanEntries, scanEntryBatches, scanVersionBatches, type FoundVersion, type GetCounters, type ReadContext, type ReadSources, type StoredVersion } from './read-path.js';
 import { encodeRange, type KvEntry, type KeyRange, type ReadOptions, type ScanOptions } from './engine-types.js';
 
@@ -55,6 +56,16 @@ export abstract class EngineReadApi {
   getRawMany(uks: readonly Uint8Array[], asOf: number): (FoundVersion | null)[] | Promise<(FoundVersion | null)[]> {
     this.assertReadable();
     return getVisibleMany(this.sources(), uks, asOf, this.counters, this.reads);
+  }
+
+  /**
+   * The visible entries of [lower, upper) at a checked read point, up to `max`, read
+   * synchronously when the range's only source is a memtable (range-direct.ts); null when
+   * the caller must take `scanRawBatches`.
+   */
+  scanDirect(lower: Uint8Array, upper: Uint8Array, asOf: number, max: number): DirectRange | null {
+    this.assertReadable();
+    return scanDirect(this.sources(), lower, upper, asOf, max);
   }
 
   /**

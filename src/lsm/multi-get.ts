@@ -11,6 +11,7 @@ import type { Memtable } from '../memtable/memtable.js';
 import { hasUserKey, seekKey, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import type { GroupHint, SSTableEntry } from '../sstable/sstable-reader.js';
 import type { TableReader } from '../sstable/table-cache.js';
+import { compareBytes, compareRange } from '../util/bytes.js';
 import { fileFor, type FoundVersion, type GetCounters, type ReadContext, type ReadSources } from './read-path.js';
 
 type Found = FoundVersion | null;
@@ -19,6 +20,8 @@ type Found = FoundVersion | null;
 interface Batch {
   readonly src: ReadSources;
   readonly memtables: readonly Memtable[];
+  /** Per memtable, its smallest and largest internal keys when known (Memtable.sortedBounds). */
+  readonly bounds: readonly ({ lo: Uint8Array; hi: Uint8Array } | null)[];
   readonly runs: readonly (readonly FileMeta[])[];
   readonly hints: GroupHint[];
   readonly asOf: number;
@@ -34,9 +37,11 @@ export function getVisibleMany(src: ReadSources, uks: readonly Uint8Array[], asO
   v.ref();
   const runs: (readonly FileMeta[])[] = [];
   for (const level of v.state.levels) for (const run of level) if (run.length > 0) runs.push(run);
+  const memtables = src.memtables.filter((m) => m.count > 0);
   const b: Batch = {
     src,
-    memtables: src.memtables.filter((m) => m.count > 0),
+    memtables,
+    bounds: memtables.map((m) => m.sortedBounds()),
     runs,
     hints: runs.map(() => ({ file: -1, index: 0, offset: 0, block: null, entry: -1 })),
     asOf,
@@ -79,7 +84,11 @@ function fill(b: Batch, uks: readonly Uint8Array[], out: Found[], k: number): Fo
 function one(b: Batch, uk: Uint8Array): Found | Promise<Found> {
   b.counters.gets++;
   const target = seekKey(uk, b.asOf);
-  for (const mt of b.memtables) {
+  for (let i = 0; i < b.memtables.length; i++) {
+    const mt = b.memtables[i]!;
+    const bd = b.bounds[i];
+    // Every key of the memtable below the target, or above every key that starts with uk: none to find.
+    if (bd && (compareBytes(bd.hi, target) < 0 || compareRange(bd.lo, 0, Math.min(bd.lo.length, uk.length), uk, 0, uk.length) > 0)) continue;
     const e = mt.findInGroup(uk, target);
     if (e >= 0) {
       const k = mt.keyAt(e);

@@ -421,3 +421,25 @@ describe('memtable findInGroup', () => {
     }
   });
 });
+
+describe('Memtable.sortedBounds', () => {
+  it('is the smallest and largest key once sorted, null while adds are pending or empty', () => {
+    const m = new Memtable(1);
+    expect(m.sortedBounds()).toBeNull();
+    const r = new Prng(3);
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 500; i++) {
+      const k = Uint8Array.from({ length: 1 + r.int(6) }, () => r.int(256));
+      keys.push(k);
+      m.add(k, new Uint8Array([i & 255]));
+    }
+    expect(m.sortedBounds()).toBeNull();
+    m.index.ensureSorted();
+    const sorted = keys.sort(compareBytes);
+    const b = m.sortedBounds()!;
+    expect(toHex(b.lo)).toBe(toHex(sorted[0]!));
+    expect(toHex(b.hi)).toBe(toHex(sorted[sorted.length - 1]!));
+    m.add(new Uint8Array(7), new Uint8Array(0)); // longer than every key above: new
+    expect(m.sortedBounds()).toBeNull();
+  });
+});

@@ -184,6 +184,21 @@ export class Memtable implements EntrySource {
     }
   }
 
+  /**
+   * The smallest and largest keys held, when known without work: the ordered index has no
+   * pending adds (it is sorted, e.g. after a scan); null otherwise or when empty. Lets a
+   * batch of point reads skip a memtable whose keys all lie elsewhere (other tables' writes,
+   * an index's entries) without hashing each key.
+   */
+  sortedBounds(): { lo: Uint8Array; hi: Uint8Array } | null {
+    const idx = this.index;
+    if (this.n === 0 || idx.hasPending) return null;
+    const f = idx.firstPos();
+    const l = idx.lastPos();
+    if (!f.leaf || !l.leaf) return null;
+    return { lo: this.keyAt(f.leaf.refs[f.i]!), hi: this.keyAt(l.leaf.refs[l.i]!) };
+  }
+
   /** Entry number of the first entry with key >= target, or -1 (builds the ordered index). */
   lowerBound(target: Uint8Array): number {
     return this.index.lowerBound(target);

@@ -440,6 +440,18 @@ export class Transaction {
     if (out.length) yield out;
   }
 
+  /**
+   * The committed entries of [lower, upper) visible to this transaction, up to `max`, by the
+   * engine's synchronous direct path (VersionReader.scanDirect), when this transaction wrote
+   * no key of the range and the branch has no ancestor layers; null otherwise (read the range
+   * with `scanBatches`). `resume`: the lower bound to continue from when more may follow.
+   */
+  scanDirect(lower: Uint8Array, upper: Uint8Array, max: number): { uks: Uint8Array[]; values: Uint8Array[]; resume: Uint8Array | null } | null {
+    const direct = this.engine.scanDirect;
+    if (!direct || this.layers.length !== 1 || this.writesIn(lower, upper)) return null;
+    return direct.call(this.engine, lower, upper, this.readLsn, max);
+  }
+
   /** True when this transaction wrote a key in [lower, upper). */
   private writesIn(lower: Uint8Array, upper: Uint8Array): boolean {
     return this.writes.size > 0 && this.order.hasAnyIn(byteString(lower), byteString(upper));

@@ -39,6 +39,12 @@ export interface VersionReader {
   getRawMany?(uks: readonly Uint8Array[], asOf: number): (FoundVersion | null)[] | Promise<(FoundVersion | null)[]>;
   /** Live entries (no tombstones) of [lower, upper) at `asOf`, in key order or reverse. */
   scanRaw(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, limit?: number): AsyncGenerator<KvEntry>;
+  /**
+   * Optional: live entries of [lower, upper) at `asOf`, up to `max`, read synchronously by a
+   * direct path (the user keys and values as parallel arrays; `resume` where to continue when
+   * more may follow), or null when the range must be read by `scanRawBatches`.
+   */
+  scanDirect?(lower: Uint8Array, upper: Uint8Array, asOf: number, max: number): { uks: Uint8Array[]; values: Uint8Array[]; resume: Uint8Array | null } | null;
   /** `scanRaw` in arrays of up to `batch` entries. */
   scanRawBatches(lower: Uint8Array, upper: Uint8Array, asOf: number, reverse: boolean, batch?: number): AsyncGenerator<KvEntry[]>;
   /** Versions of [lower, upper) with LSN <= `asOf`, tombstones included: the newest per key, or all (`all`). */

@@ -362,9 +362,28 @@ export class JoinOp implements Operator {
         } else upper = indexKeyBound(branch, a.index.id, keys, undefined, true);
         if (compareBytes(lower, upper) >= 0) return [];
         const out: Row[] = [];
+        const kv = reader.kv(env);
         // Index entries in batches; each batch's rows read together (one snapshot of the
-        // engine's sources, neighbouring rows from one block), kept in index order.
-        for await (const batch of reader.kv(env).scanBatches(lower, upper, false, BATCH_ROWS)) {
+        // engine's sources, neighbouring rows from one block), kept in index order. First by
+        // the engine's synchronous direct path while it applies (the range's only source is
+        // one memtable), then by the merged scan from where it stopped.
+        for (;;) {
+          const d = kv.scanDirect(lower, upper, BATCH_ROWS);
+          if (!d) break;
+          const n = d.uks.length;
+          if (n > 0) {
+            const uks = new Array<Uint8Array>(n);
+            for (let i = 0; i < n; i++) uks[i] = tableKeyFromIndexKey(branch, t, a.index, d.uks[i]!);
+            let rows = reader.getRawMany(env, uks);
+            if (rows instanceof Promise) rows = await rows;
+            for (const r of rows) if (r) out.push(r);
+            const tk = env.guard.tick(n);
+            if (tk) await tk;
+          }
+          if (!d.resume) return out;
+          lower = d.resume;
+        }
+        for await (const batch of kv.scanBatches(lower, upper, false, BATCH_ROWS)) {
           const uks = new Array<Uint8Array>(batch.length);
           for (let i = 0; i < batch.length; i++) uks[i] = tableKeyFromIndexKey(branch, t, a.index, batch[i]!.uk);
           let rows = reader.getRawMany(env, uks);

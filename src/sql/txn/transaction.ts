@@ -84,6 +84,11 @@ export class Transaction extends KvTransaction {
     return fromSync(this.temp?.scan(lower, upper, reverse) ?? []);
   }
 
+  override scanDirect(lower: Uint8Array, upper: Uint8Array, max: number): { uks: Uint8Array[]; values: Uint8Array[]; resume: Uint8Array | null } | null {
+    // Temp ranges are the handle's, not the engine's.
+    return isTempKey(lower) ? null : super.scanDirect(lower, upper, max);
+  }
+
   override async *scanBatches(lower: Uint8Array, upper: Uint8Array, reverse = false, batch = 256): AsyncGenerator<{ uk: Uint8Array; value: Uint8Array }[]> {
     if (!isTempKey(lower)) {
       yield* super.scanBatches(lower, upper, reverse, batch);
