@@ -24,6 +24,7 @@ export const DEFAULTS = {
   maxOpenTables: 1000,
   blockSize: 4096,
   compression: 'lz4' as CompressionName,
+  compressionPerLevel: ['none', 'none'] as readonly CompressionName[],
   bloomBitsPerKey: 10,
   targetFileBytes: 32 * 1024 * 1024,
   maxGroupBytes: 8 * 1024 * 1024,

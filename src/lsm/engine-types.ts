@@ -61,6 +61,14 @@ export interface EngineOptions {
   blockSize?: number;
   /** Default 'lz4'. */
   compression?: CompressionName;
+  /**
+   * Compression of the SSTables written into level i (0: flushes), as RocksDB's
+   * compression_per_level; levels at or past the array's end use `compression`. Default
+   * ['none', 'none']: L0 and L1 files are rewritten by the next compaction soon, so they skip
+   * the compress/decompress round trip (docs/compaction.md, "Compression per level"). [] uses
+   * `compression` everywhere. Every block records its own compression: any mix stays readable.
+   */
+  compressionPerLevel?: readonly CompressionName[];
   /** Bloom filter bits per key. Default 10. */
   bloomBitsPerKey?: number;
   /** SSTables are cut near this size, bytes. Default 32 MiB. */
