@@ -63,10 +63,11 @@ export interface EngineOptions {
   compression?: CompressionName;
   /**
    * Compression of the SSTables written into level i (0: flushes), as RocksDB's
-   * compression_per_level; levels at or past the array's end use `compression`. Default
-   * ['none', 'none']: L0 and L1 files are rewritten by the next compaction soon, so they skip
-   * the compress/decompress round trip (docs/compaction.md, "Compression per level"). [] uses
-   * `compression` everywhere. Every block records its own compression: any mix stays readable.
+   * compression_per_level; levels at or past the array's end use `compression`. Default []:
+   * `compression` everywhere. ['none', 'none'] skips LZ4 for L0 and L1, whose files the next
+   * compaction rewrites soon, at a cost in space and in L1's capacity (docs/compaction.md,
+   * "Compression per level", has the measurements). Every block records its own compression:
+   * any mix stays readable.
    */
   compressionPerLevel?: readonly CompressionName[];
   /** Bloom filter bits per key. Default 10. */
