@@ -25,3 +25,18 @@ export function writerOptionsForLevel(o: LeveledWriterOptions, level: number): S
 export function compressionsUsed(compression: CompressionName, perLevel: readonly CompressionName[] | undefined): CompressionName[] {
   return [...new Set([compression, ...(perLevel ?? [])])];
 }
+
+/** The codec of the files written into `level`. */
+export function compressionOfLevel(o: LeveledWriterOptions, level: number): CompressionName {
+  const per = o.compressionPerLevel;
+  return per !== undefined && level < per.length ? per[level]! : (o.compression ?? 'lz4');
+}
+
+/**
+ * Whether a file of level `from` may move unchanged into level `to` (a trivial move): only when
+ * both levels use one codec, as RocksDB's InputCompressionMatchesOutput; otherwise an
+ * uncompressed L0/L1 file would sit uncompressed in the levels that keep the data.
+ */
+export function moveKeepsCompression(o: LeveledWriterOptions, from: number, to: number): boolean {
+  return compressionOfLevel(o, from) === compressionOfLevel(o, to);
+}
