@@ -11,7 +11,7 @@ import { scanSegment } from '../src/lsm/wal-format.js';
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 async function build(store: MemoryObjectStore, flushAfter: number, total: number): Promise<void> {
-  const e = await LsmEngine.open({ store, memtableBytes: 1 << 30, blockSize: 512, compression: 'lz4' });
+  const e = await LsmEngine.open({ store, memtableBytes: 1 << 30, blockSize: 512, compression: 'lz4', compressionPerLevel: [] });
   for (let i = 0; i < total; i++) {
     await e.write(new WriteBatch().put(1, [i], enc(`value-${i}-${'y'.repeat(i % 50)}`)));
     if (i === flushAfter) await e.flush();

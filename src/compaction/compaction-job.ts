@@ -5,7 +5,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { FileMeta } from '../manifest/manifest-format.js';
 import { KIND_DELETE, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
-import type { SSTableWriterOptions } from '../sstable/sstable-writer.js';
+import { writerOptionsForLevel, type LeveledWriterOptions } from '../sstable/level-compression.js';
 import type { TableCache } from '../sstable/table-cache.js';
 import { compareRange } from '../util/bytes.js';
 import { yieldToEventLoop } from '../util/async.js';
@@ -18,7 +18,8 @@ export interface CompactionJobOptions {
   store: ObjectStore;
   tables: TableCache;
   targetFileBytes: number;
-  sstable: SSTableWriterOptions;
+  /** Resolved for the compaction's output level. */
+  sstable: LeveledWriterOptions;
   /** Writer epoch, part of every output file name. */
   epoch: number;
   newFileNumber: () => number;
@@ -207,7 +208,7 @@ function cutAt(cuts: readonly Uint8Array[], builder: RunBuilder): VersionSink {
 
 export async function runCompaction(c: Compaction, o: CompactionJobOptions): Promise<CompactionResult> {
   const t0 = Date.now();
-  const builder = new RunBuilder({ store: o.store, epoch: o.epoch, targetFileBytes: o.targetFileBytes, sstable: o.sstable, newFileNumber: o.newFileNumber, retained: o.retained });
+  const builder = new RunBuilder({ store: o.store, epoch: o.epoch, targetFileBytes: o.targetFileBytes, sstable: writerOptionsForLevel(o.sstable, c.outputLevel), newFileNumber: o.newFileNumber, retained: o.retained });
   const m = await mergeVersions(c, o, c.cuts && c.cuts.length > 0 ? cutAt(c.cuts, builder) : builder);
   const outputs = await builder.finish();
   return {

@@ -72,7 +72,7 @@ export function levelScores(state: ManifestState, o: ResolvedCompactionOptions):
  * The next compaction, or null when every score is below 1.
  * `pointers[level]` is the largest key of the last file compacted at that level (round-robin).
  */
-export function pickCompaction(state: ManifestState, o: ResolvedCompactionOptions, pointers: Map<number, Uint8Array>): Compaction | null {
+export function pickCompaction(state: ManifestState, o: ResolvedCompactionOptions, pointers: Map<number, Uint8Array>, canMove: (from: number, to: number) => boolean = () => true): Compaction | null {
   const scores = levelScores(state, o);
   let best = -1;
   for (let l = 0; l < scores.length; l++) if (scores[l]! >= 1 && (best < 0 || scores[l]! > scores[best]!)) best = l;
@@ -80,7 +80,7 @@ export function pickCompaction(state: ManifestState, o: ResolvedCompactionOption
   const score = scores[best]!;
   if (best === 0) {
     const l0 = state.levels[0]!.filter((r) => r.length > 0).map((r) => [...r]);
-    const moved = movableL0(l0, state.levels[1]?.[0] ?? []);
+    const moved = canMove(0, 1) ? movableL0(l0, state.levels[1]?.[0] ?? []) : null;
     if (moved) return { kind: 'move', level: 0, outputLevel: 1, runs: [moved], inputFiles: numbers([moved]), score };
     const { lo, hi } = rangeOf(l0.flat());
     const l1 = overlapping(state.levels[1]?.[0] ?? [], lo, hi);
@@ -92,12 +92,12 @@ export function pickCompaction(state: ManifestState, o: ResolvedCompactionOption
   const pick = run.find((f) => ptr === undefined || ukCmp(f.smallest, ptr) > 0) ?? run[0]!;
   const next = state.levels[best + 1]?.[0] ?? [];
   const below = overlapping(next, pick.smallest, pick.largest);
-  if (below.length === 0) return { kind: 'move', level: best, outputLevel: best + 1, runs: [[pick]], inputFiles: new Set([pick.number]), score };
+  if (below.length === 0 && canMove(best, best + 1)) return { kind: 'move', level: best, outputLevel: best + 1, runs: [[pick]], inputFiles: new Set([pick.number]), score };
   // Don't strand a file: include neighbours in this level that overlap the widened range.
   const { lo, hi } = rangeOf([pick, ...below]);
   const same = overlapping(run, lo, hi);
   const widened = rangeOf(same);
-  const runs = [same, overlapping(next, widened.lo, widened.hi)];
+  const runs = [same, overlapping(next, widened.lo, widened.hi)].filter((r) => r.length > 0);
   return { kind: 'level', level: best, outputLevel: best + 1, runs, inputFiles: numbers(runs), score };
 }
 

@@ -42,7 +42,7 @@ export function unchangedAtBottom(f: FileMeta, retained: RetainedPoints): boolea
  * (no hot file, or every hot file already sits unchanged in one run at the deepest level).
  * A compaction that only moves files is of kind 'move'.
  */
-export function fullCompaction(state: ManifestState, retained?: RetainedPoints): Compaction | null {
+export function fullCompaction(state: ManifestState, retained?: RetainedPoints, canMove: (from: number, to: number) => boolean = () => true): Compaction | null {
   const files: { f: FileMeta; level: number }[] = [];
   let deepest = 1;
   state.levels.forEach((level, i) => {
@@ -69,7 +69,10 @@ export function fullCompaction(state: ManifestState, retained?: RetainedPoints):
   const moves: FileMeta[] = [];
   const inPlace: FileMeta[] = [];
   files.forEach(({ f, level }, i) => {
-    if (retained && overlaps[i] === 0 && unchangedAtBottom(f, retained)) (level === deepest ? inPlace : moves).push(f);
+    if (retained && overlaps[i] === 0 && unchangedAtBottom(f, retained)) {
+      if (level === deepest) inPlace.push(f);
+      else if (canMove(level, deepest)) moves.push(f);
+    }
   });
   const left = new Set([...inPlace, ...moves].map((f) => f.number));
   // Merge inputs as runs: L0 runs newest first (each its own run), then each deeper level's files as one run.

@@ -5,7 +5,7 @@
 import type { ObjectStore } from '../storage/object-store.js';
 import type { FileMeta, ManifestState } from '../manifest/manifest-format.js';
 import type { Memtable } from '../memtable/memtable.js';
-import type { SSTableWriterOptions } from '../sstable/sstable-writer.js';
+import { writerOptionsForLevel, type LeveledWriterOptions } from '../sstable/level-compression.js';
 import type { TableCache } from '../sstable/table-cache.js';
 import { RunBuilder } from '../compaction/run-builder.js';
 import { deeperDataMayExist, type Compaction } from '../compaction/compaction-picker.js';
@@ -21,7 +21,8 @@ export interface JobContext {
   epoch: number;
   tables: TableCache;
   targetFileBytes: number;
-  sstable: SSTableWriterOptions;
+  /** Resolved per output level (flushes write L0). */
+  sstable: LeveledWriterOptions;
   /** Allocates one file number. */
   newFileNumber(): number;
   /** Reserves `count` consecutive file numbers; returns the first. */
@@ -77,7 +78,7 @@ export class InlineExecutor implements BackgroundExecutor {
   }
 
   async flush(mt: Memtable, ctx: JobContext): Promise<FlushOutput> {
-    const builder = new RunBuilder({ store: ctx.store, epoch: ctx.epoch, targetFileBytes: ctx.targetFileBytes, sstable: ctx.sstable, newFileNumber: () => ctx.newFileNumber() });
+    const builder = new RunBuilder({ store: ctx.store, epoch: ctx.epoch, targetFileBytes: ctx.targetFileBytes, sstable: writerOptionsForLevel(ctx.sstable, 0), newFileNumber: () => ctx.newFileNumber() });
     const it = mt.iterator();
     it.seekToFirst();
     let n = 0;

@@ -16,6 +16,7 @@ import type { ResolvedCompactionOptions } from '../compaction/options.js';
 import type { RetainedPoints } from '../compaction/retention.js';
 import type { EngineEvent } from './engine-types.js';
 import type { BackgroundExecutor, JobContext } from './background-executor.js';
+import { moveKeepsCompression } from '../sstable/level-compression.js';
 
 export interface SchedulerHost {
   store: ObjectStore;
@@ -185,7 +186,7 @@ export class CompactionScheduler {
           if (req.kind === 'full') {
             // The read points the skip decision used are the ones the merge applies.
             const retained = this.h.retainedPoints();
-            const c = fullCompaction(this.h.versions.state, retained);
+            const c = fullCompaction(this.h.versions.state, retained, this.canMove);
             if (c) await this.execute(c, false, p, retained);
             else await this.deleteObsolete();
           } else if (req.kind === 'cold') {
@@ -215,8 +216,11 @@ export class CompactionScheduler {
     }
   }
 
+  /** Trivial moves only between levels of one codec (EngineOptions.compressionPerLevel). */
+  private readonly canMove = (from: number, to: number): boolean => moveKeepsCompression(this.h.jobContext.sstable, from, to);
+
   private pick(): Compaction | null {
-    return pickCompaction(this.h.versions.state, this.h.options, this.pointers);
+    return pickCompaction(this.h.versions.state, this.h.options, this.pointers, this.canMove);
   }
 
   private async execute(c: Compaction, cold = false, progress?: ProgressTracker, retained?: RetainedPoints): Promise<void> {

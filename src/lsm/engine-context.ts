@@ -24,6 +24,8 @@ export const DEFAULTS = {
   maxOpenTables: 1000,
   blockSize: 4096,
   compression: 'lz4' as CompressionName,
+  // [] = `compression` at every level: measured, no compression in L0/L1 cost more than it saved (docs/compaction.md).
+  compressionPerLevel: [] as readonly CompressionName[],
   bloomBitsPerKey: 10,
   targetFileBytes: 32 * 1024 * 1024,
   maxGroupBytes: 8 * 1024 * 1024,

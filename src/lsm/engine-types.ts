@@ -61,6 +61,15 @@ export interface EngineOptions {
   blockSize?: number;
   /** Default 'lz4'. */
   compression?: CompressionName;
+  /**
+   * Compression of the SSTables written into level i (0: flushes), as RocksDB's
+   * compression_per_level; levels at or past the array's end use `compression`. Default []:
+   * `compression` everywhere. ['none', 'none'] skips LZ4 for L0 and L1, whose files the next
+   * compaction rewrites soon, at a cost in space and in L1's capacity (docs/compaction.md,
+   * "Compression per level", has the measurements). Every block records its own compression:
+   * any mix stays readable.
+   */
+  compressionPerLevel?: readonly CompressionName[];
   /** Bloom filter bits per key. Default 10. */
   bloomBitsPerKey?: number;
   /** SSTables are cut near this size, bytes. Default 32 MiB. */

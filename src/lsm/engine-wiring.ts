@@ -21,6 +21,8 @@ import type { EngineOptions } from './engine-types.js';
 export interface SstableBuildOptions {
   blockSize: number;
   compression: CompressionName;
+  /** EngineOptions.compressionPerLevel (src/sstable/level-compression.ts). */
+  compressionPerLevel: readonly CompressionName[];
   bitsPerKey: number;
 }
 

@@ -119,7 +119,7 @@ export class LsmEngine extends EngineReadApi {
     });
     const budget = new YieldBudget(userOptions.yieldEveryOps ?? YIELD_EVERY_OPS);
     const files = (this.files = new FileNumbers(recovered.nextFileNumber));
-    const sstable = (this.sstable = { blockSize: o.blockSize, compression: o.compression, bitsPerKey: o.bloomBitsPerKey });
+    const sstable = (this.sstable = { blockSize: o.blockSize, compression: o.compression, compressionPerLevel: o.compressionPerLevel, bitsPerKey: o.bloomBitsPerKey });
     const jobs = jobContext({ o, versions }, this.tables, sstable, files, () => this.closed);
     const executor = userOptions.executor ? userOptions.executor(o.store) : new InlineExecutor();
     const compaction = resolveCompactionOptions(userOptions.compaction);

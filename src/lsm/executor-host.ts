@@ -16,3 +16,4 @@ export { emptyManifest, type FileMeta, type ManifestState } from '../manifest/ma
 export { BlockCache } from '../sstable/block-cache.js';
 export { TableCache } from '../sstable/table-cache.js';
 export { ensureCodec, type CompressionName } from '../sstable/compression.js';
+export { compressionsUsed, writerOptionsForLevel } from '../sstable/level-compression.js';

@@ -10,6 +10,7 @@ import { DoSQLError } from '../errors.js';
 import { resolveCompactionOptions } from '../compaction/options.js';
 import { parseRetention } from '../compaction/retention.js';
 import { ensureCodec } from '../sstable/compression.js';
+import { compressionsUsed } from '../sstable/level-compression.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { SILENT } from '../util/log.js';
 import { DEFAULTS } from './engine-context.js';
@@ -29,7 +30,9 @@ export async function openWithRetry<E>(options: EngineOptions, once: (options: E
   if (typeof (options as Partial<EngineOptions> | null)?.store?.get !== 'function') throw new DoSQLError('INVALID_ARGUMENT', 'engine: open() needs options with an ObjectStore as store');
   resolveCompactionOptions(options.compaction);
   parseRetention(options.retention);
-  await ensureCodec(options.compression ?? DEFAULTS.compression);
+  const perLevel = options.compressionPerLevel ?? DEFAULTS.compressionPerLevel;
+  if (!Array.isArray(perLevel) || perLevel.some((c) => c !== 'none' && c !== 'lz4')) throw new DoSQLError('INVALID_ARGUMENT', `engine: compressionPerLevel must be an array of 'none' | 'lz4', got ${JSON.stringify(perLevel)}`);
+  for (const name of compressionsUsed(options.compression ?? DEFAULTS.compression, perLevel)) await ensureCodec(name);
   for (let attempt = 0; ; attempt++) {
     try {
       return await once(options);

@@ -8,6 +8,7 @@ import {
   BlockCache,
   deeperDataMayExist,
   emptyManifest,
+  compressionsUsed,
   ensureCodec,
   FrozenEntrySource,
   RetainedPoints,
@@ -15,6 +16,7 @@ import {
   runCompaction,
   sortEntries,
   TableCache,
+  writerOptionsForLevel,
   type Compaction,
   type CompressionName,
   type FileMeta,
@@ -27,7 +29,7 @@ export interface WorkerSetup {
   root: string;
   fsync: boolean;
   targetFileBytes: number;
-  sstable: { blockSize: number; compression: CompressionName; bitsPerKey: number };
+  sstable: { blockSize: number; compression: CompressionName; compressionPerLevel: readonly CompressionName[]; bitsPerKey: number };
 }
 
 export type WorkerRequest =
@@ -63,7 +65,7 @@ function numbers(first: number, count: number): () => number {
 async function handle(msg: WorkerRequest): Promise<unknown> {
   if (msg.type === 'setup') {
     setup = msg.setup;
-    await ensureCodec(setup.sstable.compression);
+    for (const name of compressionsUsed(setup.sstable.compression, setup.sstable.compressionPerLevel)) await ensureCodec(name);
     store = new FsObjectStore(setup.root, { fsync: setup.fsync });
     tables = new TableCache(store, new BlockCache(16 * 1024 * 1024), 500);
     return null;
@@ -75,7 +77,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       src,
       Array.from({ length: src.size }, (_, i) => i),
     );
-    const builder = new RunBuilder({ store, epoch: msg.epoch, targetFileBytes: setup.targetFileBytes, sstable: setup.sstable, newFileNumber: numbers(msg.firstFile, msg.fileCount) });
+    const builder = new RunBuilder({ store, epoch: msg.epoch, targetFileBytes: setup.targetFileBytes, sstable: writerOptionsForLevel(setup.sstable, 0), newFileNumber: numbers(msg.firstFile, msg.fileCount) });
     for (const e of order) builder.add(src.keyAt(e), src.valueAt(e));
     const files = await builder.finish();
     return { files, bytesWritten: builder.bytesWritten };

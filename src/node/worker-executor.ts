@@ -158,6 +158,7 @@ class WorkerExecutor implements BackgroundExecutor {
       sstable: {
         blockSize: ctx.sstable.blockSize ?? 4096,
         compression: ctx.sstable.compression ?? 'lz4',
+        compressionPerLevel: ctx.sstable.compressionPerLevel ?? [],
         bitsPerKey: ctx.sstable.bitsPerKey ?? 10,
       },
     };
