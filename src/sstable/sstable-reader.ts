@@ -41,6 +41,25 @@ export interface SSTableEntry {
   value: Uint8Array;
 }
 
+/** Where `SSTableReader.pointRead` puts a hit (owned by the caller; read it before the next call). */
+export interface PointHit {
+  /** The key is keys[keyStart, keyEnd): the flat keys of the block's search index (do not modify). */
+  keys: Uint8Array;
+  keyStart: number;
+  keyEnd: number;
+  value: Uint8Array;
+}
+
+/** `SSTableReader.pointRead`'s answers. */
+export const POINT_HIT = 1;
+export const POINT_NONE = 0;
+export const POINT_FILTERED = -1;
+export const POINT_UNGROUPED = -2;
+export type PointCode = typeof POINT_HIT | typeof POINT_NONE | typeof POINT_FILTERED | typeof POINT_UNGROUPED;
+
+/** `seekInGroup`'s own hit (it copies what it returns out of it at once). */
+const scratchHit: PointHit = { keys: new Uint8Array(0), keyStart: 0, keyEnd: 0, value: new Uint8Array(0) };
+
 /** The block a series of point reads last landed in (SSTableReader.seekInGroupHinted); `block` null: none yet. */
 export interface GroupHint {
   file: number;
@@ -159,24 +178,54 @@ export class SSTableReader {
    * (or none) answers by `seekFirst` alone, unfiltered.
    */
   seekInGroup(target: Uint8Array, suffix: number): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
-    if (suffix !== this.groupSuffix || suffix <= 0 || target.length < suffix) return this.seekFirst(target);
+    const hit = scratchHit;
+    const c = this.pointRead(target, suffix, hit);
+    if (typeof c !== 'number') return c;
+    if (c === POINT_HIT) return { key: hit.keys.subarray(hit.keyStart, hit.keyEnd), value: hit.value };
+    if (c === POINT_NONE) return null;
+    if (c === POINT_FILTERED) return undefined;
+    return this.seekFirst(target);
+  }
+
+  /**
+   * `seekInGroup` without an entry object or key view: on a hit answered from a cached block,
+   * fills `out` (the key is `out.keys[keyStart, keyEnd)`, a view of the block's search index)
+   * and returns POINT_HIT. POINT_NONE: the table holds no entry >= target in target's group;
+   * POINT_FILTERED: the bloom filter proved it; POINT_UNGROUPED: the table has no group index
+   * for this suffix (ask `seekFirst`). A block not cached yet: the promise `seekInGroup` gives.
+   */
+  pointRead(target: Uint8Array, suffix: number, out: PointHit): PointCode | Promise<SSTableEntry | null> {
+    if (suffix !== this.groupSuffix || suffix <= 0 || target.length < suffix) return POINT_UNGROUPED;
     const h = bloomHash(target, 0, target.length - suffix);
     if (this.filter.length !== 0) {
       this.counters.bloomChecks++;
       if (!bloomMayContain(this.filter, h)) {
         this.counters.bloomNegatives++;
-        return undefined;
+        return POINT_FILTERED;
       }
     }
     const ix = this.indexArray;
     const i = ix.lowerBound(target);
-    if (i >= ix.count) return null;
+    if (i >= ix.count) return POINT_NONE;
     const offset = ix.offsetOf(i);
     // The cache first, without making a handle: the common case of a point read.
     const ck = BlockCache.key(this.fileNumber, offset);
-    const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
-    if (b instanceof Promise) return b.then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
-    return this.groupInBlock(b, offset, target, suffix, h);
+    const b = this.cache?.get(ck);
+    if (b === undefined) return this.loadBlock(ix.handle(i), ck).then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
+    let s: BlockSearch;
+    try {
+      s = b.search();
+    } catch (e) {
+      throw corruption('sstable', this.key, offset, (e as Error).message);
+    }
+    if (s.seekInGroup(target, suffix, h) < 0) return POINT_NONE;
+    // Places from the hit itself (seekInGroup's copies), not the entry record: one cache miss fewer.
+    out.keys = s.flatKeys;
+    out.keyStart = s.hitKeyStart;
+    out.keyEnd = s.hitKeyEnd;
+    const off = s.hitValueOffset;
+    out.value = b.data.subarray(off, off + s.hitValueLength);
+    return POINT_HIT;
   }
 
   /**
@@ -243,8 +292,8 @@ export class SSTableReader {
     const i = s.seekInGroup(target, suffix, h);
     if (hint) hint.entry = i;
     if (i < 0) return null;
-    const off = s.valueOffset(i);
-    return { key: s.key(i), value: block.data.subarray(off, off + s.valueLength(i)) };
+    const off = s.hitValueOffset;
+    return { key: s.keysIn(s.hitKeyStart, s.hitKeyEnd), value: block.data.subarray(off, off + s.hitValueLength) };
   }
 
   private firstInBlock(block: Block, handle: BlockHandle, target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {
