@@ -87,6 +87,8 @@ export class SSTableReader {
   private readonly inflight = new Map<number, Promise<Block>>();
   /** The index, decoded (point reads search it; iterators step through it). */
   readonly indexArray: IndexArray;
+  /** Per index entry, its block while the block cache holds it (BlockCache.getMemo): point reads skip the cache's map. */
+  private readonly blockMemo: (Block | undefined)[];
   /** Bytes after a key's group (its filter key); 0: no groups (point reads use `seekFirst`). */
   private readonly groupSuffix: number;
   readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
@@ -103,6 +105,7 @@ export class SSTableReader {
     private readonly cache: BlockCache | undefined,
   ) {
     this.indexArray = new IndexArray(indexBlock, (v) => this.decodeHandle(v));
+    this.blockMemo = new Array<Block | undefined>(this.indexArray.count).fill(undefined);
     const fs = properties.filterSuffixLength;
     this.groupSuffix = typeof fs === 'number' && Number.isInteger(fs) && fs > 0 ? fs : 0;
   }
@@ -209,9 +212,15 @@ export class SSTableReader {
     if (i >= ix.count) return POINT_NONE;
     const offset = ix.offsetOf(i);
     // The cache first, without making a handle: the common case of a point read.
-    const ck = BlockCache.key(this.fileNumber, offset);
-    const b = this.cache?.get(ck);
-    if (b === undefined) return this.loadBlock(ix.handle(i), ck).then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
+    // The block from this reader's slot while the cache holds it, else the cache (which fills the slot).
+    const cache = this.cache;
+    let b = this.blockMemo[i];
+    if (b !== undefined) cache!.hit(b);
+    else {
+      const ck = BlockCache.key(this.fileNumber, offset);
+      b = cache?.getMemo(ck, this.blockMemo, i);
+      if (b === undefined) return this.loadBlock(ix.handle(i), ck).then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
+    }
     let s: BlockSearch;
     try {
       s = b.search();
