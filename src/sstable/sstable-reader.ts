@@ -11,6 +11,7 @@ import type { InternalIterator, MaybePromise } from '../util/internal-iterator.j
 import { Block, BlockIterator } from './block.js';
 import { IndexArray, type BlockSearch } from './block-search.js';
 import { BlockCache } from './block-cache.js';
+import { POINT_FILTERED, POINT_HIT, POINT_NONE, POINT_UNGROUPED, type PointCode, type PointHit } from './point-hit.js';
 import { bloomHash, bloomMayContain } from './bloom-filter.js';
 import { codecById } from './compression.js';
 import {
@@ -40,22 +41,6 @@ export interface SSTableEntry {
   key: Uint8Array;
   value: Uint8Array;
 }
-
-/** Where `SSTableReader.pointRead` puts a hit (owned by the caller; read it before the next call). */
-export interface PointHit {
-  /** The key is keys[keyStart, keyEnd): the flat keys of the block's search index (do not modify). */
-  keys: Uint8Array;
-  keyStart: number;
-  keyEnd: number;
-  value: Uint8Array;
-}
-
-/** `SSTableReader.pointRead`'s answers. */
-export const POINT_HIT = 1;
-export const POINT_NONE = 0;
-export const POINT_FILTERED = -1;
-export const POINT_UNGROUPED = -2;
-export type PointCode = typeof POINT_HIT | typeof POINT_NONE | typeof POINT_FILTERED | typeof POINT_UNGROUPED;
 
 /** `seekInGroup`'s own hit (it copies what it returns out of it at once). */
 const scratchHit: PointHit = { keys: new Uint8Array(0), keyStart: 0, keyEnd: 0, value: new Uint8Array(0) };

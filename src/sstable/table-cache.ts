@@ -2,7 +2,8 @@ import { DoSQLError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { BlockCache } from './block-cache.js';
-import { SSTableReader, type GroupHint, type PointCode, type PointHit, type SSTableEntry } from './sstable-reader.js';
+import { SSTableReader, type GroupHint, type SSTableEntry } from './sstable-reader.js';
+import type { PointCode, PointHit } from './point-hit.js';
 
 /** What the table cache needs to know about a file to open it. */
 export interface TableHandle {
