@@ -13,6 +13,7 @@ import { compareRange } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
 import { runIterator } from '../compaction/run-iterator.js';
+import { POINT_FILTERED, POINT_HIT, POINT_NONE, POINT_UNGROUPED, type PointHit } from '../sstable/point-hit.js';
 import type { SSTableEntry } from '../sstable/sstable-reader.js';
 import type { TableCache, TableReader } from '../sstable/table-cache.js';
 import { KvEntry } from '../mvcc/kv-types.js';
@@ -55,30 +56,65 @@ export function getVersion(src: ReadSources, uk: Uint8Array, asOf: number, count
       return { kind: trailerKind(k), value: mt.valueAt(e), lsn: trailerLsn(k) };
     }
   }
-  const candidates = candidateFiles(src.version, uk);
-  if (candidates.length === 0) return null;
-  // File reads may wait: their target is a key of its own.
-  return searchFiles(src.tables, candidates, 0, uk, seekKey(uk, asOf), counters, columns);
+  // Newest run first, each run's one file whose range holds uk, answered synchronously while
+  // blocks are cached (no candidate array, entry object or key view per read); the first file
+  // that must wait for I/O hands the rest to searchFiles.
+  const levels = src.version.state.levels;
+  const hit = pointHit;
+  // The seek key of its own, made at the first file found (file reads may wait).
+  let target: Uint8Array | undefined;
+  for (let l = 0; l < levels.length; l++) {
+    const level = levels[l]!;
+    for (let r = 0; r < level.length; r++) {
+      const f = fileFor(level[r]!, uk);
+      if (f === null) continue;
+      const t = (target ??= seekKey(uk, asOf));
+      const reader = src.tables.get(f);
+      if (reader instanceof Promise || !reader.pointRead) return searchFiles(src.tables, candidateFiles(src.version, uk, f), 0, uk, t, counters, columns);
+      const c = reader.pointRead(t, TRAILER_SIZE, hit);
+      if (c === POINT_HIT) {
+        counters.filesSearched++;
+        const k = hit.keys;
+        const end = hit.keyEnd;
+        return { kind: trailerKind(k, end), value: hit.value, lsn: trailerLsn(k, end) };
+      }
+      if (c === POINT_FILTERED) {
+        counters.bloomSkips++;
+        continue;
+      }
+      if (c === POINT_NONE) {
+        counters.filesSearched++;
+        continue;
+      }
+      // This file without a group index (its own search) or waiting for a block: the general path from here.
+      const rest = candidateFiles(src.version, uk, f);
+      if (c === POINT_UNGROUPED) return searchFiles(src.tables, rest, 0, uk, t, counters, columns);
+      counters.filesSearched++;
+      return c.then((e) => (e && hasUserKey(e.key, uk) ? toFound(e) : searchFiles(src.tables, rest, 1, uk, t, counters, columns)));
+    }
+  }
+  return null;
 }
 
 /** getVersion's seek key for the memtable probes (synchronous: one buffer serves every read). */
 let seekScratch = new Uint8Array(64);
 
-/** Per run, the one file whose user-key range contains `uk`, newest run first. */
-function candidateFiles(version: Version, uk: Uint8Array): FileMeta[] {
-  // Made at the first file found: a key beyond every file (an insert's probe) allocates nothing.
-  let out: FileMeta[] | undefined;
+/** `pointRead`'s hit, read at once by getVersion (synchronous: one read at a time uses it). */
+const pointHit: PointHit = { keys: new Uint8Array(0), keyStart: 0, keyEnd: 0, value: new Uint8Array(0) };
+
+/** Per run, the one file whose user-key range contains `uk`, newest run first; from file `from` on when given. */
+function candidateFiles(version: Version, uk: Uint8Array, from?: FileMeta): FileMeta[] {
+  const out: FileMeta[] = [];
+  let on = from === undefined;
   for (const level of version.state.levels) {
     for (const run of level) {
       const f = fileFor(run, uk);
-      if (f) (out ??= []).push(f);
+      if (f === from) on = true;
+      if (f && on) out.push(f);
     }
   }
-  return out ?? NO_FILES;
+  return out;
 }
-
-/** No candidate file (shared; never written). */
-const NO_FILES: FileMeta[] = [];
 
 /** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
 export function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {

@@ -21,6 +21,28 @@ export class BlockCache {
     return fileNumber * 4294967296 + offset;
   }
 
+  /**
+   * `get` that also records the block in `memo[at]` (a reader's per-block slots, indexed by
+   * its index entry): the reader's next read of that block takes it from there (`hit`)
+   * without the map lookup, until the cache drops it, which clears the slot.
+   */
+  getMemo(key: number, memo: (Block | undefined)[], at: number): Block | undefined {
+    const b = this.get(key);
+    if (b !== undefined) {
+      if (b.memo !== undefined && b.memo !== memo) forget(b);
+      b.memo = memo;
+      b.memoAt = at;
+      memo[at] = b;
+    }
+    return b;
+  }
+
+  /** A hit on a block found in a reader's memo slot (counted and referenced as `get` does). */
+  hit(b: Block): void {
+    this.hits++;
+    b.referenced = true;
+  }
+
   get(key: number): Block | undefined {
     const b = this.map.get(key);
     if (b === undefined) {
@@ -42,6 +64,7 @@ export class BlockCache {
     if (old) {
       this.used -= old.charge;
       this.map.delete(key);
+      forget(old);
     }
     this.map.set(key, block);
     this.used += block.charge;
@@ -59,6 +82,7 @@ export class BlockCache {
           this.map.set(k, b); // second chance: back of the queue
         } else {
           this.used -= b.charge;
+          forget(b);
         }
       }
     }
@@ -72,6 +96,7 @@ export class BlockCache {
       if (k >= lo && k < hi) {
         this.map.delete(k);
         this.used -= b.charge;
+        forget(b);
       }
     }
   }
@@ -83,4 +108,12 @@ export class BlockCache {
   get size(): number {
     return this.map.size;
   }
+}
+
+/** Clears the reader slot a block dropped from the cache sat in. */
+function forget(b: Block): void {
+  const m = b.memo;
+  if (m === undefined) return;
+  if (m[b.memoAt] === b) m[b.memoAt] = undefined;
+  b.memo = undefined;
 }

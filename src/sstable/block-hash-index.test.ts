@@ -21,7 +21,7 @@ function hasUk(k: Uint8Array, uk: Uint8Array): boolean {
   return k.length === uk.length + 8 && bytesEqual(k.subarray(0, uk.length), uk);
 }
 
-async function table(seed: number, bitsPerKey: number, blockSize: number): Promise<{ r: Prng; entries: Entry[]; uks: Uint8Array[]; reader: SSTableReader }> {
+async function table(seed: number, bitsPerKey: number, blockSize: number, cacheBytes = 1 << 24): Promise<{ r: Prng; entries: Entry[]; uks: Uint8Array[]; reader: SSTableReader }> {
   const r = new Prng(seed);
   const uks = new Map<string, Uint8Array>();
   while (uks.size < 300) {
@@ -53,11 +53,39 @@ async function table(seed: number, bitsPerKey: number, blockSize: number): Promi
     off += c.length;
   }
   await store.put('t.sst', data);
-  const reader = await SSTableReader.open(store, 't.sst', { fileNumber: seed, cache: new BlockCache(1 << 24) });
+  const reader = await SSTableReader.open(store, 't.sst', { fileNumber: seed, cache: new BlockCache(cacheBytes) });
   return { r, entries, uks: [...uks.values()], reader };
 }
 
 describe('SSTable point reads by user key (block hash index)', () => {
+  it('keeps a block in the reader\'s per-block slot only while the block cache holds it', async () => {
+    // A cache of a few blocks: point reads over every block of the table keep evicting. Each
+    // answer must equal a fresh reader's (its own large cache), and no slot may hold a block
+    // the cache dropped (the slots would otherwise keep evicted blocks alive, and a read of
+    // one would skip the cache and its accounting).
+    const { r, uks, reader } = await table(11, 10, 128, 2000);
+    const fresh = (await table(11, 10, 128)).reader;
+    const memo = (reader as unknown as { blockMemo: (object | undefined)[] }).blockMemo;
+    expect(memo.length).toBe(reader.indexArray.count);
+    let slots = 0;
+    let maxSlots = 0;
+    for (let q = 0; q < 2000; q++) {
+      const target = seekKey(uks[r.int(uks.length)]!, r.chance(0.3) ? Number.MAX_SAFE_INTEGER : r.int(1100));
+      const got = await reader.seekInGroup(target, 8);
+      const want = await fresh.seekInGroup(target, 8);
+      expect(got && [toHex(got.key), toHex(got.value)]).toEqual(want && [toHex(want.key), toHex(want.value)]);
+      slots = 0;
+      for (let i = 0; i < memo.length; i++) {
+        if (memo[i] === undefined) continue;
+        slots++;
+        expect(reader.isCached(reader.indexArray.offsetOf(i)), `slot ${i} after read ${q}`).toBe(true);
+      }
+      maxSlots = Math.max(maxSlots, slots);
+    }
+    expect(maxSlots).toBeGreaterThan(1);
+    expect(reader.indexArray.count).toBeGreaterThan(4 * maxSlots);
+  });
+
   for (const [seed, bits, blockSize] of [
     [1, 10, 128],
     [2, 0, 256],

@@ -13,6 +13,9 @@ import type { Block } from './block.js';
 import { bloomHash } from './bloom-filter.js';
 import type { BlockHandle } from './format.js';
 
+/** int32 per group hash slot (block-search.ts BlockSearch.ent): hash, first entry + 1, key start/end, value offset/length, 2 unused (32-byte slots). */
+const SLOT = 8;
+
 /** Keys back to back, binary-searchable in memcmp order. */
 class FlatKeys {
   readonly count: number;
@@ -125,15 +128,23 @@ export class BlockSearch extends FlatKeys {
    * touches one 16-byte record per entry it looks at instead of three arrays (keyStart,
    * value offsets, value lengths), each a cache miss on a block not touched recently.
    * Followed, once a point read built it, by the group hash table (open addressing, linear
-   * probing) from `slotBase` on, two int32 per slot side by side (one cache line per probe):
-   * the group's hash, and its first entry + 1 (0: empty slot). One array for both: a point
-   * read follows one typed array's pointers, not two.
+   * probing) from `slotBase` on, SLOT int32 per slot side by side (32 bytes: a probe touches
+   * one cache line): the group's hash, its first entry + 1 (0: empty slot), and that entry's
+   * key start, key end, value offset and value length — copies of its entry record, so a
+   * point read answered by the group's first entry (the newest version: the common case)
+   * touches the slot, the key bytes and the value, not the entry record too. One array for
+   * all: a point read follows one typed array's pointers, not two.
    */
   private ent: Int32Array;
   /** Where the group table starts in `ent` (its length when there is none yet). */
   private slotBase: number;
   /** The suffix length the group table was built for. */
   private groupSuffix = -1;
+  /** The last `seekInGroup` hit's key start/end and value offset/length (valid until the next call). */
+  hitKeyStart = 0;
+  hitKeyEnd = 0;
+  hitValueOffset = 0;
+  hitValueLength = 0;
 
   constructor(block: Block) {
     const offs: number[] = [];
@@ -167,6 +178,16 @@ export class BlockSearch extends FlatKeys {
     return this.ent[4 * i + 3]!;
   }
 
+  /** The flat keys (the hit fields index into them); callers must not modify them. */
+  get flatKeys(): Uint8Array {
+    return this.keys;
+  }
+
+  /** Bytes start..end of the flat keys (a view). */
+  keysIn(start: number, end: number): Uint8Array {
+    return this.keys.subarray(start, end);
+  }
+
   override key(i: number): Uint8Array {
     return this.keys.subarray(this.ent[4 * i]!, this.ent[4 * i + 1]!);
   }
@@ -181,36 +202,55 @@ export class BlockSearch extends FlatKeys {
     if (this.groupSuffix !== suffix) this.buildGroups(suffix);
     const ent = this.ent;
     const base = this.slotBase;
-    const mask = ((ent.length - base) >>> 1) - 1;
+    const mask = ((ent.length - base) >>> 3) - 1;
     const keys = this.keys;
     const gl = target.length - suffix;
+    const tl = target.length;
     h |= 0;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const s = ent[base + 2 * slot + 1]!;
+      const at = base + SLOT * slot;
+      const s = ent[at + 1]!;
       if (s === 0) return -1;
-      if (ent[base + 2 * slot] !== h) continue;
-      let e = s - 1;
-      const ke = ent[4 * e]!;
-      if (ent[4 * e + 1]! - ke - suffix !== gl) continue;
+      if (ent[at] !== h) continue;
+      const ke = ent[at + 2]!;
+      const kend = ent[at + 3]!;
+      const kl = kend - ke;
+      if (kl - suffix !== gl) continue;
       let j = 0;
       while (j < gl && keys[ke + j] === target[j]) j++;
       if (j < gl) continue;
-      // Versions of the group in key order: the first whose suffix >= target's.
-      const tl = target.length;
-      for (const first = e; e < this.count; e++) {
+      // The group's first version (from the slot's copy of its record): the answer when its suffix >= target's.
+      let c = 0;
+      const n = kl < tl ? kl : tl;
+      for (let i = gl; i < n && c === 0; i++) c = keys[ke + i]! - target[i]!;
+      if (c === 0) c = kl - tl;
+      const first = s - 1;
+      if (c >= 0) {
+        this.hitKeyStart = ke;
+        this.hitKeyEnd = kend;
+        this.hitValueOffset = ent[at + 4]!;
+        this.hitValueLength = ent[at + 5]!;
+        return first;
+      }
+      // Later versions of the group in key order: the first whose suffix >= target's.
+      for (let e = first + 1; e < this.count; e++) {
         const k0 = ent[4 * e]!;
-        const kl = ent[4 * e + 1]! - k0;
-        if (e > first) {
-          if (kl - suffix !== gl) return -1;
-          j = 0;
-          while (j < gl && keys[k0 + j] === target[j]) j++;
-          if (j < gl) return -1;
+        const el = ent[4 * e + 1]! - k0;
+        if (el - suffix !== gl) return -1;
+        j = 0;
+        while (j < gl && keys[k0 + j] === target[j]) j++;
+        if (j < gl) return -1;
+        c = 0;
+        const m = el < tl ? el : tl;
+        for (let i = gl; i < m && c === 0; i++) c = keys[k0 + i]! - target[i]!;
+        if (c === 0) c = el - tl;
+        if (c >= 0) {
+          this.hitKeyStart = k0;
+          this.hitKeyEnd = k0 + el;
+          this.hitValueOffset = ent[4 * e + 2]!;
+          this.hitValueLength = ent[4 * e + 3]!;
+          return e;
         }
-        let c = 0;
-        const n = kl < tl ? kl : tl;
-        for (let i = gl; i < n && c === 0; i++) c = keys[k0 + i]! - target[i]!;
-        if (c === 0) c = kl - tl;
-        if (c >= 0) return e;
       }
       return -1;
     }
@@ -241,7 +281,7 @@ export class BlockSearch extends FlatKeys {
     while (size < this.count * 2) size *= 2;
     // The entry records first (as they were), then the table; a table built for another suffix is dropped.
     const base = 4 * this.count;
-    const tab = new Int32Array(base + 2 * size);
+    const tab = new Int32Array(base + SLOT * size);
     tab.set(this.ent.subarray(0, base));
     const slots = tab.subarray(base);
     const mask = size - 1;
@@ -262,9 +302,14 @@ export class BlockSearch extends FlatKeys {
       prevLen = gl;
       const h = bloomHash(keys, s, s + gl) | 0;
       let slot = h & mask;
-      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      slots[2 * slot] = h;
-      slots[2 * slot + 1] = e + 1;
+      while (slots[SLOT * slot + 1] !== 0) slot = (slot + 1) & mask;
+      const at = SLOT * slot;
+      slots[at] = h;
+      slots[at + 1] = e + 1;
+      slots[at + 2] = s;
+      slots[at + 3] = ks[e + 1]!;
+      slots[at + 4] = tab[4 * e + 2]!;
+      slots[at + 5] = tab[4 * e + 3]!;
     }
     this.ent = tab;
     this.slotBase = base;

@@ -9,6 +9,13 @@ export class Block {
   readonly numRestarts: number;
   /** Block cache reference bit (CLOCK). */
   referenced = false;
+  /**
+   * The reader's per-block slots this cached block sits in (`memo[memoAt]`, SSTableReader's
+   * point reads), or undefined. Only while the block is in the block cache: the cache clears
+   * the slot when it drops the block (BlockCache.forget), so a slot never outlives the charge.
+   */
+  memo: (Block | undefined)[] | undefined = undefined;
+  memoAt = 0;
   /** The flat search index of point reads, built on the first one (block-search.ts). */
   private searchIndex: BlockSearch | undefined;
 

@@ -11,6 +11,7 @@ import type { InternalIterator, MaybePromise } from '../util/internal-iterator.j
 import { Block, BlockIterator } from './block.js';
 import { IndexArray, type BlockSearch } from './block-search.js';
 import { BlockCache } from './block-cache.js';
+import { POINT_FILTERED, POINT_HIT, POINT_NONE, POINT_UNGROUPED, type PointCode, type PointHit } from './point-hit.js';
 import { bloomHash, bloomMayContain } from './bloom-filter.js';
 import { codecById } from './compression.js';
 import {
@@ -41,6 +42,9 @@ export interface SSTableEntry {
   value: Uint8Array;
 }
 
+/** `seekInGroup`'s own hit (it copies what it returns out of it at once). */
+const scratchHit: PointHit = { keys: new Uint8Array(0), keyStart: 0, keyEnd: 0, value: new Uint8Array(0) };
+
 /** The block a series of point reads last landed in (SSTableReader.seekInGroupHinted); `block` null: none yet. */
 export interface GroupHint {
   file: number;
@@ -68,6 +72,8 @@ export class SSTableReader {
   private readonly inflight = new Map<number, Promise<Block>>();
   /** The index, decoded (point reads search it; iterators step through it). */
   readonly indexArray: IndexArray;
+  /** Per index entry, its block while the block cache holds it (BlockCache.getMemo): point reads skip the cache's map. */
+  private readonly blockMemo: (Block | undefined)[];
   /** Bytes after a key's group (its filter key); 0: no groups (point reads use `seekFirst`). */
   private readonly groupSuffix: number;
   readonly counters: ReadCounters = { blockReads: 0, bloomChecks: 0, bloomNegatives: 0 };
@@ -84,6 +90,7 @@ export class SSTableReader {
     private readonly cache: BlockCache | undefined,
   ) {
     this.indexArray = new IndexArray(indexBlock, (v) => this.decodeHandle(v));
+    this.blockMemo = new Array<Block | undefined>(this.indexArray.count).fill(undefined);
     const fs = properties.filterSuffixLength;
     this.groupSuffix = typeof fs === 'number' && Number.isInteger(fs) && fs > 0 ? fs : 0;
   }
@@ -159,24 +166,60 @@ export class SSTableReader {
    * (or none) answers by `seekFirst` alone, unfiltered.
    */
   seekInGroup(target: Uint8Array, suffix: number): SSTableEntry | null | undefined | Promise<SSTableEntry | null> {
-    if (suffix !== this.groupSuffix || suffix <= 0 || target.length < suffix) return this.seekFirst(target);
+    const hit = scratchHit;
+    const c = this.pointRead(target, suffix, hit);
+    if (typeof c !== 'number') return c;
+    if (c === POINT_HIT) return { key: hit.keys.subarray(hit.keyStart, hit.keyEnd), value: hit.value };
+    if (c === POINT_NONE) return null;
+    if (c === POINT_FILTERED) return undefined;
+    return this.seekFirst(target);
+  }
+
+  /**
+   * `seekInGroup` without an entry object or key view: on a hit answered from a cached block,
+   * fills `out` (the key is `out.keys[keyStart, keyEnd)`, a view of the block's search index)
+   * and returns POINT_HIT. POINT_NONE: the table holds no entry >= target in target's group;
+   * POINT_FILTERED: the bloom filter proved it; POINT_UNGROUPED: the table has no group index
+   * for this suffix (ask `seekFirst`). A block not cached yet: the promise `seekInGroup` gives.
+   */
+  pointRead(target: Uint8Array, suffix: number, out: PointHit): PointCode | Promise<SSTableEntry | null> {
+    if (suffix !== this.groupSuffix || suffix <= 0 || target.length < suffix) return POINT_UNGROUPED;
     const h = bloomHash(target, 0, target.length - suffix);
     if (this.filter.length !== 0) {
       this.counters.bloomChecks++;
       if (!bloomMayContain(this.filter, h)) {
         this.counters.bloomNegatives++;
-        return undefined;
+        return POINT_FILTERED;
       }
     }
     const ix = this.indexArray;
     const i = ix.lowerBound(target);
-    if (i >= ix.count) return null;
+    if (i >= ix.count) return POINT_NONE;
     const offset = ix.offsetOf(i);
     // The cache first, without making a handle: the common case of a point read.
-    const ck = BlockCache.key(this.fileNumber, offset);
-    const b = this.cache?.get(ck) ?? this.loadBlock(ix.handle(i), ck);
-    if (b instanceof Promise) return b.then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
-    return this.groupInBlock(b, offset, target, suffix, h);
+    // The block from this reader's slot while the cache holds it, else the cache (which fills the slot).
+    const cache = this.cache;
+    let b = this.blockMemo[i];
+    if (b !== undefined) cache!.hit(b);
+    else {
+      const ck = BlockCache.key(this.fileNumber, offset);
+      b = cache?.getMemo(ck, this.blockMemo, i);
+      if (b === undefined) return this.loadBlock(ix.handle(i), ck).then((blk) => this.groupInBlock(blk, offset, target, suffix, h));
+    }
+    let s: BlockSearch;
+    try {
+      s = b.search();
+    } catch (e) {
+      throw corruption('sstable', this.key, offset, (e as Error).message);
+    }
+    if (s.seekInGroup(target, suffix, h) < 0) return POINT_NONE;
+    // Places from the hit itself (seekInGroup's copies), not the entry record: one cache miss fewer.
+    out.keys = s.flatKeys;
+    out.keyStart = s.hitKeyStart;
+    out.keyEnd = s.hitKeyEnd;
+    const off = s.hitValueOffset;
+    out.value = b.data.subarray(off, off + s.hitValueLength);
+    return POINT_HIT;
   }
 
   /**
@@ -243,8 +286,8 @@ export class SSTableReader {
     const i = s.seekInGroup(target, suffix, h);
     if (hint) hint.entry = i;
     if (i < 0) return null;
-    const off = s.valueOffset(i);
-    return { key: s.key(i), value: block.data.subarray(off, off + s.valueLength(i)) };
+    const off = s.hitValueOffset;
+    return { key: s.keysIn(s.hitKeyStart, s.hitKeyEnd), value: block.data.subarray(off, off + s.hitValueLength) };
   }
 
   private firstInBlock(block: Block, handle: BlockHandle, target: Uint8Array): SSTableEntry | null | Promise<SSTableEntry | null> {

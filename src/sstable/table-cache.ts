@@ -3,6 +3,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { BlockCache } from './block-cache.js';
 import { SSTableReader, type GroupHint, type SSTableEntry } from './sstable-reader.js';
+import type { PointCode, PointHit } from './point-hit.js';
 
 /** What the table cache needs to know about a file to open it. */
 export interface TableHandle {
@@ -33,6 +34,8 @@ export interface TableReader {
    * Without it, readers use mayContain + seekFirst.
    */
   seekInGroup?(target: Uint8Array, suffix: number): SSTableEntry | null | undefined | Promise<SSTableEntry | null>;
+  /** Optional `seekInGroup` with no entry object made for a hit from a cached block (SSTableReader.pointRead). */
+  pointRead?(target: Uint8Array, suffix: number, out: PointHit): PointCode | Promise<SSTableEntry | null>;
   iterator(options?: { readaheadBytes?: number }): InternalIterator;
   /** Optional `seekInGroup` remembering the block it read in `hint` (SSTableReader.seekInGroupHinted). */
   seekInGroupHinted?(target: Uint8Array, suffix: number, hint: GroupHint): SSTableEntry | null | undefined | Promise<SSTableEntry | null>;
