@@ -390,14 +390,10 @@ export class LsmEngine extends EngineReadApi {
    * engine-wide commit lock, first committer wins — WRITE_CONFLICT (retryable, nothing written)
    * when a key it wrote or a range it claimed changed after its read LSN — then one WAL record
    * with its writes and `extraOps`, as `write`. Releases `txn`. A transaction that wrote
-   * nothing returns its read LSN (and timestamp 0). `commitNow`: the same, answered at once
-   * when the commit finished synchronously (Committer.commitNow).
+   * nothing returns its read LSN (and timestamp 0).
    */
   commit(txn: Transaction, options?: CommitOptions): Promise<CommitInfo> {
     return this.committer.commit(txn, options);
-  }
-  /** @internal */ commitNow(txn: Transaction, options?: CommitOptions): CommitInfo | Promise<CommitInfo> {
-    return this.committer.commitNow(txn, options);
   }
 
   /** @internal The ancestor read layers of `branch`: parent at its base LSN, then up to main. */

@@ -347,7 +347,8 @@ export class DatabaseCore {
         );
       }
       txn.claimSchema();
-      done = engine.commitNow(txn, this.commitLogOptions(txn.branch));
+      // The engine's commit (LsmEngine.commit), answered at once when it finished synchronously.
+      done = engine.committer.commitNow(txn, this.commitLogOptions(txn.branch));
     } catch (e) {
       this.temp.release(temps);
       throw e;
