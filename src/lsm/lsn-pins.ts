@@ -30,8 +30,22 @@ export class LsnPins {
     this.timeSamples = [...samples];
   }
 
+  /**
+   * One LSN's count kept outside `views`: autocommit statements, one after another, each pin a
+   * new latest LSN and release it before the next, which in the map cost an entry added (and
+   * later dropped) per commit. An LSN's pins are this count (when it is `hotLsn`) plus its
+   * map entry's.
+   */
+  private hotLsn = -1;
+  private hotCount = 0;
+
   /** Pins `lsn` in memory until `releaseView(lsn)` (read views, transactions). */
   registerView(lsn: number): void {
+    if (lsn === this.hotLsn || this.hotCount === 0) {
+      this.hotLsn = lsn;
+      this.hotCount++;
+      return;
+    }
     const n = this.views.get(lsn);
     if (n === undefined && this.views.size >= MAX_IDLE_VIEWS) this.dropIdle();
     this.views.set(lsn, (n ?? 0) + 1);
@@ -43,6 +57,10 @@ export class LsnPins {
    * shrinks its hash table, which the next registration grows again (~6 % of a point select).
    */
   releaseView(lsn: number): void {
+    if (lsn === this.hotLsn && this.hotCount > 0) {
+      this.hotCount--;
+      return;
+    }
     const n = this.views.get(lsn);
     if (n !== undefined && n > 0) this.views.set(lsn, n - 1);
   }
@@ -53,7 +71,7 @@ export class LsnPins {
 
   /** Read views and transactions open now. */
   get openViews(): number {
-    let n = 0;
+    let n = this.hotCount;
     for (const c of this.views.values()) n += c;
     return n;
   }
@@ -91,6 +109,7 @@ export class LsnPins {
   retainedPoints(state: ManifestState, visible: number, now: number): RetainedPoints {
     const points: number[] = [];
     for (const [lsn, n] of this.views) if (n > 0) points.push(lsn);
+    if (this.hotCount > 0) points.push(this.hotLsn);
     for (const snap of state.snapshots) points.push(snap.lsn);
     for (const b of state.branches) points.push(b.baseLsn);
     for (const p of state.pins) points.push(p.lsn);

@@ -31,11 +31,11 @@ export class WriteBatch {
    */
   static ofDistinct(branch: number, ops: readonly WalOp[]): WriteBatch {
     const b = new WriteBatch(branch);
+    // Taken: the caller hands the array over (the commit path's, made for this commit), so a
+    // commit copies no op array here. A later addRaw would append to it.
+    (b as { ops: readonly WalOp[] }).ops = ops;
     let bytes = 0;
-    for (const op of ops) {
-      b.ops.push(op);
-      bytes += opBytes(op);
-    }
+    for (const op of ops) bytes += opBytes(op);
     b.bytes = bytes;
     return b;
   }

@@ -81,9 +81,17 @@ export class Committer {
    * already committed, or released (rolled back); what the write path throws (`LsmEngine.write`).
    */
   commit(txn: Transaction, options: CommitOptions = {}): Promise<CommitInfo> {
-    // The lock is free nearly always; a commit that needs no read (nothing committed since its
-    // read point, every before image supplied) and that the write path makes durable at once
-    // (WritePath.writeNow) then finishes without an await: the autocommit statement's commit.
+    const r = this.commitNow(txn, options);
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  /**
+   * commit(), answering with the commit itself when it finished before returning: the lock
+   * was free (nearly always), the commit needed no read (nothing committed since its read
+   * point, every before image supplied) and the write path made it durable at once
+   * (WritePath.writeNow) — the autocommit statement's commit. Errors are still rejections.
+   */
+  commitNow(txn: Transaction, options: CommitOptions = {}): CommitInfo | Promise<CommitInfo> {
     const unlock = this.lock.tryLock();
     if (!unlock) return this.commitWaiting(txn, options);
     let r: CommitInfo | Promise<CommitInfo>;
@@ -97,7 +105,7 @@ export class Committer {
     if (!(r instanceof Promise)) {
       unlock();
       txn.release();
-      return Promise.resolve(r);
+      return r;
     }
     return r.then(
       (info) => {

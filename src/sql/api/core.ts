@@ -306,10 +306,18 @@ export class DatabaseCore {
    * Returns the commit's LSN (the read LSN when nothing was written).
    */
   commit(engine: LsmEngine, txn: Transaction): Promise<number> {
+    const r = this.commitNow(engine, txn);
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  /**
+   * commit(), answering with the LSN itself when the commit finished before returning (the
+   * autocommit statement's, made durable at once by the write path: WritePath.writeNow);
+   * errors are rejections.
+   */
+  commitNow(engine: LsmEngine, txn: Transaction): number | Promise<number> {
     // Statements flush their deferred index writes; anything else that wrote rows did not.
     if (txn.deferredIndexWork.length) return flushIndexWork(txn).then(() => this.commitFlushed(engine, txn));
-    // Not async: the autocommit statement's commit, made durable at once by the write path
-    // (WritePath.writeNow), resumes its caller one step later, with no frame of its own here.
     try {
       return this.commitFlushed(engine, txn);
     } catch (e) {
@@ -318,13 +326,13 @@ export class DatabaseCore {
   }
 
   /** commit() once the deferred index writes are flushed. */
-  private commitFlushed(engine: LsmEngine, txn: Transaction): Promise<number> {
+  private commitFlushed(engine: LsmEngine, txn: Transaction): number | Promise<number> {
     // Deferred foreign keys hold or the commit fails (sessions check first to keep the transaction open).
     checkDeferredForeignKeys(txn);
     // TEMP keys never reach the engine: they become the handle's once the rest commits.
     const temps = txn.temp && txn.writes.size ? txn.takeWrites(isTempKey) : NO_WRITES;
     if (temps.length) this.temp.reserve(temps, txn.tempSince);
-    let done: Promise<CommitInfo>;
+    let done: CommitInfo | Promise<CommitInfo>;
     try {
       if (txn.writes.size === 0) {
         return engine.commit(txn).then(
@@ -339,11 +347,13 @@ export class DatabaseCore {
         );
       }
       txn.claimSchema();
-      done = engine.commit(txn, this.commitLogOptions(txn.branch));
+      // The engine's commit (LsmEngine.commit), answered at once when it finished synchronously.
+      done = engine.committer.commitNow(txn, this.commitLogOptions(txn.branch));
     } catch (e) {
       this.temp.release(temps);
       throw e;
     }
+    if (!(done instanceof Promise)) return this.committed(engine, txn, temps, done);
     return done.then(
       (info) => this.committed(engine, txn, temps, info),
       (e: unknown) => {

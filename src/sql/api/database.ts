@@ -246,7 +246,11 @@ export class Database {
     try {
       ps = runner.statements(sql);
       // One statement (the common case) without an async frame here.
-      if (ps.length === 1) return session.execPrepared(ps[0]!, params, undefined, core.interruptOf(options)).then((r) => this.runResult(r.changes, r.lsn));
+      if (ps.length === 1) {
+        // One promise for a statement that completed synchronously (the autocommit INSERT).
+        const r = session.execAutocommit(ps[0]!, params, core.interruptOf(options));
+        return r instanceof Promise ? r.then((v) => this.runResult(v.changes, v.lsn)) : Promise.resolve(this.runResult(r.changes, r.lsn));
+      }
     } catch (e) {
       return Promise.reject(e);
     }

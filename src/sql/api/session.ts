@@ -141,6 +141,56 @@ export class Session {
     return r;
   }
 
+  /**
+   * `execPrepared` of a statement outside any caller's transaction (db.run, Statement.run):
+   * the result itself when it completed synchronously — an autocommit INSERT whose rows are in
+   * memory and whose commit the write path made durable at once (WritePath.writeNow) — else a
+   * promise, as `execPrepared`; errors are rejections. Only when the session's lock is free
+   * and no transaction of its own is open, so statements still run one at a time, in order.
+   * The autocommit loop (`await db.run(...)` per row) then takes one promise per statement.
+   */
+  execAutocommit(p: Prepared, params: BindParams | StatementArgs | undefined, interrupt?: Interrupt): StatementResult | Promise<StatementResult> {
+    const engine = this.core.closed ? undefined : this.core.engineRef;
+    if (!engine || this.log.active || this.txn || this.lock.locked || isControl(p.parsed.statement.kind)) return this.execPrepared(p, params, undefined, interrupt);
+    const t = performance.now();
+    const metrics = this.core.metrics;
+    let r: StatementResult | Promise<StatementResult>;
+    let unlock: (() => void) | undefined;
+    try {
+      const values = bindParams(p.parsed, params);
+      const guard = this.core.guard(interrupt, undefined);
+      const txn = this.core.tryBegin(engine);
+      if (!txn) return this.execPrepared(p, params, undefined, interrupt);
+      unlock = this.lock.tryLock()!;
+      r = this.runner.runInSync(engine, txn, p, values, true, guard);
+    } catch (e) {
+      unlock?.();
+      metrics.observe(performance.now() - t, true, Date.now());
+      return Promise.reject(e);
+    }
+    if (!(r instanceof Promise)) {
+      unlock();
+      metrics.observe(performance.now() - t, false, 0);
+      // Programmatic AFTER triggers of what this statement committed, as execLocked.
+      return this.core.afterTriggersPending ? this.core.drainAfterTriggers().then(() => r) : r;
+    }
+    const done = r.then(
+      (v) => {
+        unlock();
+        return this.core.afterTriggersPending ? this.core.drainAfterTriggers().then(() => v) : v;
+      },
+      (e: unknown) => {
+        unlock();
+        throw e;
+      },
+    );
+    done.then(
+      () => metrics.observe(performance.now() - t, false, 0),
+      () => metrics.observe(performance.now() - t, true, Date.now()),
+    );
+    return done;
+  }
+
   private execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
     // The open engine without an await (a statement in a caller's transaction then starts at once).
     const engine = this.core.closed ? undefined : this.core.engineRef;
@@ -340,4 +390,9 @@ export class Session {
 /** A prepared transaction is persisted: TEMP writes, which are the handle's alone (temp-store.ts), cannot be part of one. */
 function refuseTempPrepare(txn: Transaction): void {
   for (const w of txn.writes.values()) if (isTempKey(w.uk)) throw new DoSQLError('NOT_SUPPORTED', 'sql: PREPARE TRANSACTION of a transaction that wrote TEMP objects');
+}
+
+/** Statements that act on the session's transaction rather than run in one. */
+function isControl(kind: string): boolean {
+  return kind === 'begin' || kind === 'commit' || kind === 'rollback' || kind === 'savepoint' || kind === 'release' || kind === 'twoPhase';
 }

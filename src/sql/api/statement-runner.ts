@@ -137,9 +137,10 @@ export class StatementRunner {
   }
 
   /**
-   * `runIn`, answering synchronously when the statement completed synchronously and needs no
-   * commit (a statement of a caller's transaction whose rows are in memory: the bulk-load
-   * loop then takes no promise per statement below the caller's own).
+   * `runIn`, answering synchronously when the statement completed synchronously and its commit
+   * (if `autocommit`) too (a statement of a caller's transaction whose rows are in memory: the
+   * bulk-load loop then takes no promise per statement below the caller's own; an autocommit
+   * INSERT made durable at once).
    */
   runInSync(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): StatementResult | Promise<StatementResult> {
     let bound: boolean;
@@ -243,7 +244,10 @@ export class StatementRunner {
     const columns = result.columns ?? plan.columns;
     const last = result.lastInsertRowId;
     if (!autocommit) return statementResult(result, columns, last, txn.readLsn);
-    return this.core.commit(engine, txn).then((lsn) => statementResult(result, columns, last, lsn));
+    // A commit made durable at once answers at once (Session.execAutocommit then takes no promise).
+    const lsn = this.core.commitNow(engine, txn);
+    if (!(lsn instanceof Promise)) return statementResult(result, columns, last, lsn);
+    return lsn.then((l) => statementResult(result, columns, last, l));
   }
 
   /** runIn for a statement with FOR SYSTEM_TIME or external references, bound before it is planned. */

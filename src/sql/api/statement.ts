@@ -145,7 +145,7 @@ export class Statement {
 
   /** Runs the statement: `{ changes, lastInsertRowId, lastRowId (the same), lsn }`. */
   async run(...args: Args): Promise<RunResult> {
-    const r = await this.parts.session.execPrepared(this.p, toParams(this.p, args), undefined, this.parts.core.interruptOf(this.options));
+    const r = await this.parts.session.execAutocommit(this.p, toParams(this.p, args), this.parts.core.interruptOf(this.options));
     const last = r.lastInsertRowId === undefined ? 0 : Number(r.lastInsertRowId);
     return { changes: r.changes, lastInsertRowId: last, lastInsertRowid: last, lastRowId: last, lsn: r.lsn };
   }
