@@ -21,6 +21,7 @@ import { commitLogOp } from './commit-log.js';
 import type { SqlValue } from '../types/value.js';
 import { bindParams, type StatementArgs } from './bind-params.js';
 import type { DatabaseCore } from './core.js';
+import type { QueryMetrics } from './query-metrics.js';
 import type { Prepared, StatementResult, StatementRunner } from './statement-runner.js';
 import { StatementLog } from './statement-log.js';
 import type { BindParams } from './values.js';
@@ -73,20 +74,10 @@ export class Session {
         r = this.log.observe(p, () => this.readFast(engine, p, params, interrupt, caps));
       } else r = this.readFast(engine, p, params, interrupt, caps);
     } catch (e) {
-      metrics.observe(performance.now() - t, true, Date.now());
+      observeFailed(metrics, t);
       throw e;
     }
-    if (r === undefined) return undefined;
-    if (!(r instanceof Promise)) {
-      metrics.observe(performance.now() - t, false, 0);
-      return r;
-    }
-    // Timed on the side, as in execPrepared.
-    r.then(
-      () => metrics.observe(performance.now() - t, false, 0),
-      () => metrics.observe(performance.now() - t, true, Date.now()),
-    );
-    return r;
+    return r === undefined ? undefined : observed(metrics, t, r);
   }
 
   private readFast(engine: LsmEngine, p: Prepared, params: BindParams | StatementArgs | undefined, interrupt: Interrupt | undefined, caps: ResultCaps | undefined): { columns: readonly string[]; rows: Row[] } | Promise<{ columns: readonly string[]; rows: Row[] }> | undefined {
@@ -98,15 +89,9 @@ export class Session {
 
   /** Executes a prepared statement: in `txn` when given, else in the session. */
   execPrepared(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
-    // Timed on the side: the caller gets the statement's own promise, so recording metrics
-    // adds no step to when it resumes (interleavings with other work stay what they were).
     const t = performance.now();
     const r = this.log.active ? (this.log.observe(p, () => this.execOne(p, params, txn, interrupt, caps)) as Promise<StatementResult>) : this.execOne(p, params, txn, interrupt, caps);
-    const metrics = this.core.metrics;
-    r.then(
-      () => metrics.observe(performance.now() - t, false, 0),
-      () => metrics.observe(performance.now() - t, true, Date.now()),
-    );
+    observed(this.core.metrics, t, r);
     return r;
   }
 
@@ -127,18 +112,10 @@ export class Session {
       const values = bindParams(p.parsed, params);
       r = this.runner.runInSync(engine, txn, p, values, false, this.core.guard(interrupt, undefined));
     } catch (e) {
-      metrics.observe(performance.now() - t, true, Date.now());
+      observeFailed(metrics, t);
       throw e;
     }
-    if (!(r instanceof Promise)) {
-      metrics.observe(performance.now() - t, false, 0);
-      return r;
-    }
-    r.then(
-      () => metrics.observe(performance.now() - t, false, 0),
-      () => metrics.observe(performance.now() - t, true, Date.now()),
-    );
-    return r;
+    return observed(metrics, t, r);
   }
 
   /**
@@ -165,12 +142,12 @@ export class Session {
       r = this.runner.runInSync(engine, txn, p, values, true, guard);
     } catch (e) {
       unlock?.();
-      metrics.observe(performance.now() - t, true, Date.now());
+      observeFailed(metrics, t);
       return Promise.reject(e);
     }
     if (!(r instanceof Promise)) {
       unlock();
-      metrics.observe(performance.now() - t, false, 0);
+      observed(metrics, t, r);
       // Programmatic AFTER triggers of what this statement committed, as execLocked.
       return this.core.afterTriggersPending ? this.core.drainAfterTriggers().then(() => r) : r;
     }
@@ -184,11 +161,7 @@ export class Session {
         throw e;
       },
     );
-    done.then(
-      () => metrics.observe(performance.now() - t, false, 0),
-      () => metrics.observe(performance.now() - t, true, Date.now()),
-    );
-    return done;
+    return observed(metrics, t, done);
   }
 
   private execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
@@ -395,4 +368,27 @@ function refuseTempPrepare(txn: Transaction): void {
 /** Statements that act on the session's transaction rather than run in one. */
 function isControl(kind: string): boolean {
   return kind === 'begin' || kind === 'commit' || kind === 'rollback' || kind === 'savepoint' || kind === 'release' || kind === 'twoPhase';
+}
+
+/** Records a statement that failed before it could complete or hand back a promise. */
+function observeFailed(metrics: QueryMetrics, t: number): void {
+  metrics.observe(performance.now() - t, true, Date.now());
+}
+
+/**
+ * Records the duration of a statement started at `t` (performance.now(), ms): at once when it
+ * completed synchronously, else when its promise settles. Timed on the side: the caller keeps
+ * the statement's own promise, so recording adds no step to when it resumes (interleavings with
+ * other work stay what they were). Returns `r`.
+ */
+function observed<T>(metrics: QueryMetrics, t: number, r: T | Promise<T>): T | Promise<T> {
+  if (!(r instanceof Promise)) {
+    metrics.observe(performance.now() - t, false, 0);
+    return r;
+  }
+  r.then(
+    () => metrics.observe(performance.now() - t, false, 0),
+    () => observeFailed(metrics, t),
+  );
+  return r;
 }
