@@ -4,6 +4,7 @@
 // Every `restartInterval`-th entry stores its whole key (shared = 0): a restart point.
 import { ByteWriter } from '../util/byte-writer.js';
 import { copyPrefix } from '../util/bytes.js';
+import { putUvarint } from '../util/coding.js';
 
 export class BlockBuilder {
   private readonly out = new ByteWriter(8192);
@@ -57,12 +58,22 @@ export class BlockBuilder {
   }
 
   private put(key: Uint8Array, value: Uint8Array, keyLen: number, valueLen: number, shared: number): void {
+    // One bounds check for the whole entry (three uvarints take at most 24 bytes), then plain
+    // stores: this runs once per entry of every file written (flushes, compactions, loads).
+    const nonShared = keyLen - shared;
     const w = this.out;
-    w.uvarint(shared);
-    w.uvarint(keyLen - shared);
-    w.uvarint(valueLen);
-    w.bytes(key, shared, keyLen);
-    w.bytes(value, 0, valueLen);
+    w.ensure(24 + nonShared + valueLen);
+    const buf = w.buf;
+    let p = putUvarint(buf, w.pos, shared);
+    p = putUvarint(buf, p, nonShared);
+    p = putUvarint(buf, p, valueLen);
+    for (let i = shared; i < keyLen; i++) buf[p++] = key[i]!;
+    if (valueLen <= 64) for (let i = 0; i < valueLen; i++) buf[p++] = value[i]!;
+    else {
+      buf.set(valueLen === value.length ? value : value.subarray(0, valueLen), p);
+      p += valueLen;
+    }
+    w.pos = p;
     this.counter++;
     this.entries++;
   }

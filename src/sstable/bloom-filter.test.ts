@@ -78,3 +78,60 @@ describe('bloom filter', () => {
     expect(falsePositives).toBeLessThan(250); // ~1% expected at 10 bits per key
   });
 });
+
+/** The format's arithmetic again, in floating point only (Math.floor, % 2 ** 32): a second, independent spelling. */
+function floorFilter(hashes: readonly number[], bitsPerKey: number): Uint8Array {
+  const k = Math.max(1, Math.min(30, Math.round(bitsPerKey * 0.69)));
+  const bytes = Math.ceil(Math.max(64, hashes.length * bitsPerKey) / 8);
+  const bits = bytes * 8;
+  const out = new Uint8Array(bytes + 1);
+  for (const h0 of hashes) {
+    let h = h0;
+    const delta = ((h >>> 17) | (h << 15)) >>> 0;
+    for (let j = 0; j < k; j++) {
+      const pos = h - Math.floor(h / bits) * bits;
+      out[Math.floor(pos / 8)]! |= 1 << pos % 8;
+      h = (h + delta) % 2 ** 32;
+    }
+  }
+  out[bytes] = k;
+  return out;
+}
+
+function floorMayContain(filter: Uint8Array, h: number): boolean {
+  const bits = (filter.length - 1) * 8;
+  const k = filter[filter.length - 1]!;
+  const delta = ((h >>> 17) | (h << 15)) >>> 0;
+  for (let j = 0; j < k; j++) {
+    const pos = h - Math.floor(h / bits) * bits;
+    if ((filter[Math.floor(pos / 8)]! & (1 << pos % 8)) === 0) return false;
+    h = (h + delta) % 2 ** 32;
+  }
+  return true;
+}
+
+describe('bloom filter bits (floating-point reference)', () => {
+  it('builder and probe place the bits the format says, for hashes over the whole 32-bit range', () => {
+    const r = new Prng(17);
+    for (const n of [0, 1, 7, 100, 1000, 20_011]) {
+      for (const bitsPerKey of [1, 7, 10, 23]) {
+        const hashes: number[] = [];
+        for (let i = 0; i < n; i++) {
+          // Both halves of the range, and the edges.
+          const h = i % 97 === 0 ? [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1][i % 5]! : (r.int(2 ** 16) * 2 ** 16 + r.int(2 ** 16)) >>> 0;
+          hashes.push(h);
+        }
+        const b = new BloomFilterBuilder(bitsPerKey);
+        for (const h of hashes) b.addHash(h);
+        const got = b.finish();
+        const want = floorFilter(hashes, bitsPerKey);
+        expect(Buffer.from(got).equals(Buffer.from(want)), `n=${n} bitsPerKey=${bitsPerKey}`).toBe(true);
+        for (const h of hashes) expect(bloomMayContain(got, h)).toBe(true);
+        for (let i = 0; i < 2000; i++) {
+          const h = (r.int(2 ** 16) * 2 ** 16 + r.int(2 ** 16)) >>> 0;
+          expect(bloomMayContain(got, h), `probe ${h}`).toBe(floorMayContain(want, h));
+        }
+      }
+    }
+  });
+});

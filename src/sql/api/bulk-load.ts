@@ -174,6 +174,8 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
     // keys are self-delimiting: internal keys compare as their user keys do).
     let lastKey = new Uint8Array(128);
     let lastKeyLen = -1;
+    /** The last key written is the encoder's previous row key (enc.prevKey), not the copy in lastKey. */
+    let lastIsPrev = false;
     /** Rows held for sorting: internal keys and values (copies). */
     let chunk: { key: Uint8Array; value: Uint8Array }[] = [];
     let chunkSorted = true;
@@ -201,6 +203,7 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
       if (len > lastKey.length) lastKey = new Uint8Array(len * 2);
       copyPrefix(lastKey, key, len);
       lastKeyLen = len;
+      lastIsPrev = false;
     };
     const flushRows = (): void => {
       if (chunk.length === 0) return;
@@ -272,11 +275,15 @@ export async function bulkLoad(db: Database, table: string, columns: readonly st
       // The message only for an error: a template string per row is an allocation per row.
       if (value.pos > maxLength) checkLength(value.pos, maxLength, `a row of ${t.name}`);
       const key = enc.key;
-      if (streaming && chunk.length === 0 && compareRange(key.buf, 0, key.pos, lastKey, 0, lastKeyLen) > 0) {
-        // Still in key order after a sorted chunk: straight to the run from the encoder's buffers.
+      const prev = enc.prevKey;
+      if (streaming && chunk.length === 0 && (lastIsPrev ? compareRange(key.buf, 0, key.pos, prev.buf, 0, prev.pos) : compareRange(key.buf, 0, key.pos, lastKey, 0, lastKeyLen)) > 0) {
+        // Still in key order after a sorted chunk: straight to the run from the encoder's
+        // buffers. The next row compares with this key where the encoder keeps it (prevKey).
         tableRun.add(key.buf, value.buf, key.pos, value.pos);
-        keepLast(key.buf, key.pos);
+        lastIsPrev = true;
       } else {
+        // The last key written may be in the encoder's prevKey, which the next row overwrites.
+        if (lastIsPrev) keepLast(prev.buf, prev.pos);
         streaming = false;
         const k = key.toBytes();
         if (chunkSorted && chunk.length > 0 && compareBytes(chunk[chunk.length - 1]!.key, k) >= 0) chunkSorted = false;

@@ -16,7 +16,12 @@ export class BulkRowEncoder {
   /** The last row's value: bytes [0, value.pos) of value.buf. */
   readonly value = new ByteWriter(512);
   /** The last row's internal key: bytes [0, key.pos) of key.buf (the user key, then the 8-byte trailer). */
-  readonly key = new ByteWriter(128);
+  key = new ByteWriter(128);
+  /**
+   * The row before's internal key, as `key` (empty before the second row). The two buffers
+   * swap per row, so a caller comparing each key with the one before copies neither.
+   */
+  prevKey = new ByteWriter(128);
   /** Column slots (index = column id) of the row value; ids of dropped columns stay NULL. */
   private readonly slots: SqlValue[];
   /** Column id of each column position. */
@@ -65,7 +70,9 @@ export class BulkRowEncoder {
     const v = this.value;
     v.reset();
     writeRowInts(v, slots, slotInts);
-    const k = this.key;
+    const k = this.prevKey;
+    this.prevKey = this.key;
+    this.key = k;
     k.reset();
     k.bytes(this.prefix);
     if (!t.withoutRowid) writeKeyValue(k, rowid!);
