@@ -151,17 +151,7 @@ export class Session {
       // Programmatic AFTER triggers of what this statement committed, as execLocked.
       return this.core.afterTriggersPending ? this.core.drainAfterTriggers().then(() => r) : r;
     }
-    const done = r.then(
-      (v) => {
-        unlock();
-        return this.core.afterTriggersPending ? this.core.drainAfterTriggers().then(() => v) : v;
-      },
-      (e: unknown) => {
-        unlock();
-        throw e;
-      },
-    );
-    return observed(metrics, t, done);
+    return observed(metrics, t, this.unlockAfter(r, unlock));
   }
 
   private execOne(p: Prepared, params: BindParams | StatementArgs | undefined, txn?: Transaction, interrupt?: Interrupt, caps?: ResultCaps): Promise<StatementResult> {
@@ -199,10 +189,17 @@ export class Session {
       unlock();
       return Promise.reject(e);
     }
+    return this.unlockAfter(r, unlock);
+  }
+
+  /**
+   * `r` once settled, the session's lock released; a success waits for the programmatic AFTER
+   * triggers of what the statement (or the COMMIT it was) committed.
+   */
+  private unlockAfter(r: Promise<StatementResult>, unlock: () => void): Promise<StatementResult> {
     return r.then(
       (v) => {
         unlock();
-        // Programmatic AFTER triggers of what this statement (or the COMMIT it was) committed.
         return this.core.afterTriggersPending ? this.core.drainAfterTriggers().then(() => v) : v;
       },
       (e: unknown) => {
