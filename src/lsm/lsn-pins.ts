@@ -14,11 +14,9 @@ import { horizonLsn, RetainedPoints, type RetentionPolicy, type TimeSample } fro
 /** Time samples are at least this far apart (ms) and at most this many. */
 const SAMPLE_SPACING_MS = 100;
 const MAX_SAMPLES = 1024;
-/** Idle (count 0) view entries kept before they are dropped (LsnPins.releaseView). */
-const MAX_IDLE_VIEWS = 16;
 
 export class LsnPins {
-  /** Open read views and transactions: LSN -> how many. */
+  /** Open read views and transactions other than `hotLsn`'s: LSN -> how many (> 0). */
   private readonly views = new Map<number, number>();
   private timeSamples: TimeSample[];
 
@@ -31,9 +29,10 @@ export class LsnPins {
   }
 
   /**
-   * One LSN's count kept outside `views`: autocommit statements, one after another, each pin a
-   * new latest LSN and release it before the next, which in the map cost an entry added (and
-   * later dropped) per commit. An LSN's pins are this count (when it is `hotLsn`) plus its
+   * One LSN's count kept outside `views`: statements, one after another, each pin the latest
+   * LSN and release it before the next; in the map that was an entry added and deleted per
+   * statement (deleting the only entry shrinks the map's table, the next registration grows it
+   * again: ~6 % of a point select). An LSN's pins are this count (when it is `hotLsn`) plus its
    * map entry's.
    */
   private hotLsn = -1;
@@ -46,27 +45,19 @@ export class LsnPins {
       this.hotCount++;
       return;
     }
-    const n = this.views.get(lsn);
-    if (n === undefined && this.views.size >= MAX_IDLE_VIEWS) this.dropIdle();
-    this.views.set(lsn, (n ?? 0) + 1);
+    this.views.set(lsn, (this.views.get(lsn) ?? 0) + 1);
   }
 
-  /**
-   * A released LSN keeps its entry at count 0 (an idle view, not a pin): every autocommit
-   * statement opens and releases a view at the same LSN, and deleting the map's only entry
-   * shrinks its hash table, which the next registration grows again (~6 % of a point select).
-   */
+  /** Releases one `registerView(lsn)`; a release of an LSN not registered does nothing. */
   releaseView(lsn: number): void {
     if (lsn === this.hotLsn && this.hotCount > 0) {
       this.hotCount--;
       return;
     }
     const n = this.views.get(lsn);
-    if (n !== undefined && n > 0) this.views.set(lsn, n - 1);
-  }
-
-  private dropIdle(): void {
-    for (const [lsn, n] of this.views) if (n === 0) this.views.delete(lsn);
+    if (n === undefined) return;
+    if (n > 1) this.views.set(lsn, n - 1);
+    else this.views.delete(lsn);
   }
 
   /** Read views and transactions open now. */
@@ -108,7 +99,7 @@ export class LsnPins {
    */
   retainedPoints(state: ManifestState, visible: number, now: number): RetainedPoints {
     const points: number[] = [];
-    for (const [lsn, n] of this.views) if (n > 0) points.push(lsn);
+    for (const lsn of this.views.keys()) points.push(lsn);
     if (this.hotCount > 0) points.push(this.hotLsn);
     for (const snap of state.snapshots) points.push(snap.lsn);
     for (const b of state.branches) points.push(b.baseLsn);

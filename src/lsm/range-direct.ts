@@ -13,7 +13,7 @@ import type { Memtable } from '../memtable/memtable.js';
 import type { Pos } from '../memtable/sorted-index.js';
 import { KIND_PUT, TRAILER_SIZE, trailerKind, trailerLsn } from '../mvcc/internal-key.js';
 import { compareRange } from '../util/bytes.js';
-import type { ReadSources } from './read-path.js';
+import { firstFileFrom, type ReadSources } from './read-path.js';
 
 /** Visible entries of a range, in key order, as parallel arrays. */
 export interface DirectRange {
@@ -27,15 +27,8 @@ export interface DirectRange {
 
 /** The file of `run` (sorted, disjoint) that may hold a user key in [lower, upper); null when none, 'many' when several may. */
 function overlapping(run: readonly FileMeta[], lower: Uint8Array, upper: Uint8Array): FileMeta | null | 'many' {
-  // First file whose largest user key is >= lower; it overlaps iff its smallest is < upper.
-  let lo = 0;
-  let hi = run.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const l = run[mid]!.largest;
-    if (compareRange(l, 0, l.length - TRAILER_SIZE, lower, 0, lower.length) < 0) lo = mid + 1;
-    else hi = mid;
-  }
+  // The first file reaching lower overlaps iff its smallest is < upper.
+  const lo = firstFileFrom(run, lower);
   if (lo >= run.length) return null;
   const s = run[lo]!.smallest;
   if (compareRange(s, 0, s.length - TRAILER_SIZE, upper, 0, upper.length) >= 0) return null;

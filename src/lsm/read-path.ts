@@ -116,8 +116,8 @@ function candidateFiles(version: Version, uk: Uint8Array, from?: FileMeta): File
   return out;
 }
 
-/** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
-export function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {
+/** Index of the first file of a run (sorted, disjoint key ranges) whose largest user key is >= `uk`; run.length when none. */
+export function firstFileFrom(run: readonly FileMeta[], uk: Uint8Array): number {
   let lo = 0;
   let hi = run.length;
   while (lo < hi) {
@@ -126,6 +126,12 @@ export function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | nu
     if (compareRange(l, 0, l.length - TRAILER_SIZE, uk, 0, uk.length) < 0) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+/** The one file of a run (sorted, disjoint key ranges) whose user-key range holds `uk`, or null. */
+export function fileFor(run: readonly FileMeta[], uk: Uint8Array): FileMeta | null {
+  const lo = firstFileFrom(run, uk);
   if (lo >= run.length) return null;
   const f = run[lo]!;
   const s = f.smallest;

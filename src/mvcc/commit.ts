@@ -82,7 +82,7 @@ export class Committer {
    */
   commit(txn: Transaction, options: CommitOptions = {}): Promise<CommitInfo> {
     const r = this.commitNow(txn, options);
-    return r instanceof Promise ? r : Promise.resolve(r);
+    return Promise.resolve(r);
   }
 
   /**

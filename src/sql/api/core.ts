@@ -307,7 +307,7 @@ export class DatabaseCore {
    */
   commit(engine: LsmEngine, txn: Transaction): Promise<number> {
     const r = this.commitNow(engine, txn);
-    return r instanceof Promise ? r : Promise.resolve(r);
+    return Promise.resolve(r);
   }
 
   /**

@@ -133,7 +133,7 @@ export class StatementRunner {
    */
   runIn(engine: LsmEngine, txn: Transaction, p: Prepared, values: SqlValue[], autocommit: boolean, guard: StatementGuard, ended?: () => void): Promise<StatementResult> {
     const r = this.runInSync(engine, txn, p, values, autocommit, guard, ended);
-    return r instanceof Promise ? r : Promise.resolve(r);
+    return Promise.resolve(r);
   }
 
   /**
