@@ -23,7 +23,7 @@ import { SortedKeys } from './sorted-keys.js';
 import type { CommitInfo, VersionStore } from './version-store.js';
 
 /** takeWrites() that took nothing (shared, never changed). */
-const NO_WRITES: readonly PendingWrite[] = [];
+export const NO_WRITES: readonly PendingWrite[] = [];
 
 export interface PendingWrite {
   readonly uk: Uint8Array;

@@ -23,7 +23,7 @@ import { encodeUserKey, MAIN_BRANCH, userKeyPrefix } from '../../mvcc/internal-k
 import type { CommitOptions } from '../../mvcc/commit.js';
 import type { Layer } from '../../mvcc/layers.js';
 import { Catalog, CATALOG_TABLE_ID } from '../catalog/catalog.js';
-import type { PendingWrite } from '../../mvcc/transaction.js';
+import { NO_WRITES, type PendingWrite } from '../../mvcc/transaction.js';
 import type { CommitInfo } from '../../mvcc/version-store.js';
 import { schemaWatch, type SchemaWatch } from '../catalog/schema-watch.js';
 import type { AfterEvent, RowTriggerHooks } from '../execution/row-triggers.js';
@@ -36,9 +36,6 @@ import { preparedXacts } from '../txn/prepared-xacts.js';
 import { isTempKey, TEMP_CATALOG_ID, TempStore } from '../txn/temp-store.js';
 import { commitLogOp } from './commit-log.js';
 import { QueryMetrics, queryMetricsOf } from './query-metrics.js';
-
-/** No TEMP writes to take (shared, never changed). */
-const NO_WRITES: readonly PendingWrite[] = [];
 
 /** Past schemas kept per branch (a handle reading many points evicts the oldest first). */
 const CATALOGS_PER_BRANCH = 64;
