@@ -12,6 +12,7 @@
 import type { Block } from './block.js';
 import { bloomHash } from './bloom-filter.js';
 import type { BlockHandle } from './format.js';
+import { compareRange } from '../util/bytes.js';
 
 /** int32 per group hash slot (block-search.ts BlockSearch.ent): hash, first entry + 1, key start/end, value offset/length, 2 unused (32-byte slots). */
 const SLOT = 8;
@@ -220,12 +221,8 @@ export class BlockSearch extends FlatKeys {
       while (j < gl && keys[ke + j] === target[j]) j++;
       if (j < gl) continue;
       // The group's first version (from the slot's copy of its record): the answer when its suffix >= target's.
-      let c = 0;
-      const n = kl < tl ? kl : tl;
-      for (let i = gl; i < n && c === 0; i++) c = keys[ke + i]! - target[i]!;
-      if (c === 0) c = kl - tl;
       const first = s - 1;
-      if (c >= 0) {
+      if (compareRange(keys, ke + gl, kend, target, gl, tl) >= 0) {
         this.hitKeyStart = ke;
         this.hitKeyEnd = kend;
         this.hitValueOffset = ent[at + 4]!;
@@ -240,11 +237,7 @@ export class BlockSearch extends FlatKeys {
         j = 0;
         while (j < gl && keys[k0 + j] === target[j]) j++;
         if (j < gl) return -1;
-        c = 0;
-        const m = el < tl ? el : tl;
-        for (let i = gl; i < m && c === 0; i++) c = keys[k0 + i]! - target[i]!;
-        if (c === 0) c = el - tl;
-        if (c >= 0) {
+        if (compareRange(keys, k0 + gl, k0 + el, target, gl, tl) >= 0) {
           this.hitKeyStart = k0;
           this.hitKeyEnd = k0 + el;
           this.hitValueOffset = ent[4 * e + 2]!;
